@@ -1,0 +1,21 @@
+package dev.roadie.core;
+
+/** Failure classes and the exit code the command line maps each to. */
+public enum ErrorCode {
+  FAILURE(1),
+  USAGE(2),
+  /** Data failed authentication or does not match its id: tampering or corruption. */
+  INTEGRITY(3),
+  NO_REPOSITORY(10),
+  WRONG_PASSWORD(12);
+
+  private final int exitCode;
+
+  ErrorCode(int exitCode) {
+    this.exitCode = exitCode;
+  }
+
+  public int exitCode() {
+    return exitCode;
+  }
+}

@@ -1,0 +1,58 @@
+package dev.roadie.core.backend;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Where a repository's bytes live: a local directory, an S3 bucket. Objects are immutable: a
+ * writer creates each object once and never changes it; only prune deletes.
+ *
+ * <p>Consistency assumptions, which every implementation must meet:
+ *
+ * <ul>
+ *   <li>{@link #write} is atomic and durable when it returns: a reader sees either no object or the
+ *       whole object, never a prefix, and a crash after it returned does not lose it.
+ *   <li>A listing that starts after a write returned includes that object (read-after-write and
+ *       list-after-write consistency, as S3 gives since 2020 and a local file system always has).
+ *   <li>{@link #delete} of a missing object succeeds.
+ * </ul>
+ *
+ * Transient failures (network, throttling) are thrown as {@link dev.roadie.core.RoadieException.Retriable}
+ * after the implementation's own retries are spent; a missing object as {@link NoSuchObjectException}.
+ * Implementations are safe for use from many threads at once.
+ */
+public interface Backend extends AutoCloseable {
+
+  /** The repository's location, fit to print: no credentials. */
+  String location();
+
+  /**
+   * Stores {@code data} (from its position to its limit) under {@code name}. Fails with {@link
+   * ObjectExistsException} if {@code name} already exists and {@code exclusive} is set (used for
+   * {@code config} by {@code init}); otherwise an existing object is replaced whole.
+   */
+  void write(ObjectName name, ByteBuffer data, boolean exclusive) throws IOException;
+
+  /** The whole object. */
+  byte[] read(ObjectName name) throws IOException;
+
+  /** {@code length} bytes from {@code offset}; fails if the object is shorter. */
+  byte[] readRange(ObjectName name, long offset, int length) throws IOException;
+
+  /** Size in bytes, or -1 when the object does not exist. */
+  long size(ObjectName name) throws IOException;
+
+  /** Every object of one kind, in no particular order. */
+  List<ObjectInfo> list(ObjectKind kind) throws IOException;
+
+  void delete(ObjectName name) throws IOException;
+
+  /** Whether anything exists at this location that looks like a repository (a config object). */
+  default boolean exists() throws IOException {
+    return size(ObjectName.CONFIG) >= 0;
+  }
+
+  @Override
+  default void close() throws IOException {}
+}

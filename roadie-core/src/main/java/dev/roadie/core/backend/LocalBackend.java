@@ -1,0 +1,176 @@
+package dev.roadie.core.backend;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A repository in a local directory. Writes go to a temporary file in the target directory, are
+ * fsynced, renamed into place and the directory fsynced: a crash leaves either no object or the
+ * whole object under its real name, and at most a stray {@code .tmp-*} file that listings skip.
+ */
+public final class LocalBackend implements Backend {
+  private static final String TEMP_PREFIX = ".tmp-";
+  private final Path root;
+
+  public LocalBackend(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public String location() {
+    return root.toString();
+  }
+
+  private Path pathOf(ObjectName name) {
+    return root.resolve(name.path());
+  }
+
+  @Override
+  public void write(ObjectName name, ByteBuffer data, boolean exclusive) throws IOException {
+    Path target = pathOf(name);
+    Path dir = target.getParent();
+    Files.createDirectories(dir);
+    Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+    try {
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = data.duplicate();
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      if (exclusive) {
+        // A hard link fails when the target exists, which makes the create-new check atomic.
+        try {
+          Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException e) {
+          throw new ObjectExistsException(name, location());
+        } catch (UnsupportedOperationException e) {
+          if (Files.exists(target)) {
+            throw new ObjectExistsException(name, location());
+          }
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+      } else {
+        try {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      fsyncDirectory(dir);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  private static void fsyncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot open a directory for fsync; the rename is then as durable as they allow.
+    }
+  }
+
+  @Override
+  public byte[] read(ObjectName name) throws IOException {
+    try {
+      return Files.readAllBytes(pathOf(name));
+    } catch (NoSuchFileException e) {
+      throw new NoSuchObjectException(name, location());
+    }
+  }
+
+  @Override
+  public byte[] readRange(ObjectName name, long offset, int length) throws IOException {
+    try (FileChannel ch = FileChannel.open(pathOf(name), StandardOpenOption.READ)) {
+      byte[] out = new byte[length];
+      ByteBuffer buf = ByteBuffer.wrap(out);
+      long pos = offset;
+      while (buf.hasRemaining()) {
+        int n = ch.read(buf, pos);
+        if (n < 0) {
+          throw new IOException(location() + ": object " + name.path() + " is shorter than "
+              + (offset + length) + " bytes (read past its end at " + pos + ")");
+        }
+        pos += n;
+      }
+      return out;
+    } catch (NoSuchFileException e) {
+      throw new NoSuchObjectException(name, location());
+    }
+  }
+
+  @Override
+  public long size(ObjectName name) throws IOException {
+    try {
+      return Files.size(pathOf(name));
+    } catch (NoSuchFileException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public List<ObjectInfo> list(ObjectKind kind) throws IOException {
+    List<ObjectInfo> out = new ArrayList<>();
+    if (kind == ObjectKind.CONFIG) {
+      long size = size(ObjectName.CONFIG);
+      if (size >= 0) {
+        out.add(new ObjectInfo(ObjectName.CONFIG, size, Files.getLastModifiedTime(pathOf(ObjectName.CONFIG)).toInstant()));
+      }
+      return out;
+    }
+    Path dir = root.resolve(kind.directory());
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    int depth = kind == ObjectKind.PACK ? 2 : 1;
+    try (Stream<Path> files = Files.walk(dir, depth)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String file = p.getFileName().toString();
+        if (file.startsWith(TEMP_PREFIX) || p.equals(dir)) {
+          continue;
+        }
+        BasicFileAttributes attrs;
+        try {
+          attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+          continue; // deleted while listing
+        }
+        if (!attrs.isRegularFile()) {
+          continue;
+        }
+        ObjectName name;
+        try {
+          name = ObjectName.of(kind, file);
+        } catch (IllegalArgumentException e) {
+          continue; // not one of ours
+        }
+        out.add(new ObjectInfo(name, attrs.size(), attrs.lastModifiedTime().toInstant()));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void delete(ObjectName name) throws IOException {
+    Files.deleteIfExists(pathOf(name));
+  }
+}

@@ -1,0 +1,25 @@
+package dev.roadie.core.backend;
+
+/** The kinds of object a repository holds, each in its own directory (or key prefix). */
+public enum ObjectKind {
+  CONFIG("config"),
+  KEY("keys"),
+  PACK("data"),
+  INDEX("index"),
+  SNAPSHOT("snapshots"),
+  /** Liveness records of running writers, read by prune before it deletes anything. */
+  LEASE("leases"),
+  /** Deletion plans written by prune; see DESIGN.md, "Concurrency and deletion". */
+  PLAN("plans");
+
+  private final String directory;
+
+  ObjectKind(String directory) {
+    this.directory = directory;
+  }
+
+  /** The directory or key prefix of this kind, relative to the repository root. */
+  public String directory() {
+    return directory;
+  }
+}

@@ -1,0 +1,26 @@
+package dev.roadie.core.chunk;
+
+/**
+ * Content-defined chunking parameters of one stream: minimum, average (a power of two) and maximum
+ * chunk size in bytes. Database table streams use small chunks so a changed row costs little; files
+ * and objects use large ones so the index stays small.
+ */
+public record ChunkerParams(int min, int avg, int max) {
+  /** For files, objects and other large streams: about 1 MiB per chunk. */
+  public static final ChunkerParams LARGE = new ChunkerParams(256 * 1024, 1024 * 1024, 4 * 1024 * 1024);
+  /** For table data and other streams changed in place: about 16 KiB per chunk. */
+  public static final ChunkerParams SMALL = new ChunkerParams(4 * 1024, 16 * 1024, 64 * 1024);
+
+  public ChunkerParams {
+    if (Integer.bitCount(avg) != 1) {
+      throw new IllegalArgumentException("average chunk size must be a power of two, not " + avg);
+    }
+    if (avg < 256 || avg > 64 * 1024 * 1024) {
+      throw new IllegalArgumentException("average chunk size must be between 256 B and 64 MiB, not " + avg);
+    }
+    if (min < 64 || min > avg || max < avg || max > 128 * 1024 * 1024) {
+      throw new IllegalArgumentException(
+          "chunk sizes must satisfy 64 <= min <= avg <= max <= 128 MiB; got min=" + min + " avg=" + avg + " max=" + max);
+    }
+  }
+}

@@ -1,0 +1,277 @@
+package dev.roadie.core.index;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.pack.BlobType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The plaintext encoding of one index file: which blobs each of some packs holds, and which older
+ * index files this one supersedes. Encryption and storage are done elsewhere; this class only
+ * turns the content into bytes and back.
+ *
+ * <h2>Byte layout (version 1)</h2>
+ *
+ * <p>"varint" is an unsigned LEB128 integer: seven bits per byte, least significant group first,
+ * high bit set on every byte but the last; it must be minimal (no trailing zero group), and it
+ * holds at most 63 bits (a long) or 31 bits where it says "int". An id is its 32 bytes, in the
+ * order of {@link Id#bytes()}. There are no fixed-width integers besides the single bytes shown.
+ *
+ * <pre>
+ * file     = version:u8(=1) packCount:varint(int) pack* supersedesCount:varint(int) id*
+ * pack     = packId:32 bytes  type:u8 (0 = DATA, 1 = METADATA)  blobCount:varint(int) blob*
+ * blob     = blobId:32 bytes  offset:varint(long)  length:varint(int)  rawLength:varint(int)
+ * </pre>
+ *
+ * <p>The file ends right after the last superseded id; trailing bytes are an error. Encoding is
+ * deterministic (given the same lists in the same order it yields the same bytes), and because
+ * varints must be minimal every valid file has exactly one decoding and re-encodes to itself.
+ *
+ * <p>{@link #decode} treats its input as untrusted: any deviation (truncation, trailing bytes,
+ * unknown version or type, oversized or non-minimal varints, counts larger than the remaining
+ * bytes could hold) is rejected with an {@link IllegalArgumentException}, and no allocation is
+ * sized by a count before that count has been checked against the remaining input.
+ */
+public final class IndexFile {
+  public static final int VERSION = 1;
+
+  /** Smallest encodings: an id, a type byte and an empty count; an id and three 1-byte varints. */
+  private static final int MIN_PACK_BYTES = Id.BYTES + 2;
+  private static final int MIN_BLOB_BYTES = Id.BYTES + 3;
+
+  private IndexFile() {}
+
+  /** One blob of a pack: where it is and how long its plaintext is. */
+  public record BlobEntry(Id id, long offset, int length, int rawLength) {
+    public BlobEntry {
+      Objects.requireNonNull(id, "id");
+      if (offset < 0 || length < 0 || rawLength < 0) {
+        throw new IllegalArgumentException(
+            "negative offset/length/rawLength: " + offset + "/" + length + "/" + rawLength);
+      }
+    }
+  }
+
+  /** A pack and the blobs it holds, all of its one type. */
+  public record PackEntries(Id packId, BlobType type, List<BlobEntry> blobs) {
+    public PackEntries {
+      Objects.requireNonNull(packId, "packId");
+      Objects.requireNonNull(type, "type");
+      blobs = List.copyOf(blobs);
+    }
+  }
+
+  /** The content of an index file. */
+  public record Decoded(List<PackEntries> packs, List<Id> supersedes) {
+    public Decoded {
+      packs = List.copyOf(packs);
+      supersedes = List.copyOf(supersedes);
+    }
+
+    /** The number of blob entries over all packs. */
+    public long blobCount() {
+      long n = 0;
+      for (PackEntries pack : packs) {
+        n += pack.blobs().size();
+      }
+      return n;
+    }
+
+    /**
+     * Adds every pack and blob to {@code index}; blobs already indexed keep their location.
+     *
+     * @return the number of blobs that were new to the index
+     * @throws IllegalArgumentException if a pack is already indexed with another type, or an
+     *     offset does not fit the index (2^32 or more)
+     */
+    public int addTo(BlobIndex index) {
+      int added = 0;
+      for (PackEntries pack : packs) {
+        int number = index.addPack(pack.packId(), pack.type());
+        for (BlobEntry blob : pack.blobs()) {
+          if (index.add(blob.id(), number, blob.offset(), blob.length(), blob.rawLength())) {
+            added++;
+          }
+        }
+      }
+      return added;
+    }
+  }
+
+  /**
+   * Encodes packs and superseded index ids in the layout described above.
+   *
+   * @throws IllegalArgumentException if the encoding would exceed the largest Java array
+   */
+  public static byte[] encode(List<PackEntries> packs, List<Id> supersedes) {
+    long total = 1 + varintLength(packs.size());
+    for (PackEntries pack : packs) {
+      total += Id.BYTES + 1 + varintLength(pack.blobs().size());
+      for (BlobEntry blob : pack.blobs()) {
+        total += Id.BYTES + varintLength(blob.offset()) + varintLength(blob.length())
+            + varintLength(blob.rawLength());
+      }
+    }
+    total += varintLength(supersedes.size()) + (long) Id.BYTES * supersedes.size();
+    if (total > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("index file would be " + total + " bytes, too large");
+    }
+    byte[] out = new byte[(int) total];
+    int pos = 0;
+    out[pos++] = VERSION;
+    pos = putVarint(out, pos, packs.size());
+    for (PackEntries pack : packs) {
+      pack.packId().writeTo(out, pos);
+      pos += Id.BYTES;
+      out[pos++] = (byte) pack.type().code();
+      pos = putVarint(out, pos, pack.blobs().size());
+      for (BlobEntry blob : pack.blobs()) {
+        blob.id().writeTo(out, pos);
+        pos += Id.BYTES;
+        pos = putVarint(out, pos, blob.offset());
+        pos = putVarint(out, pos, blob.length());
+        pos = putVarint(out, pos, blob.rawLength());
+      }
+    }
+    pos = putVarint(out, pos, supersedes.size());
+    for (Id id : supersedes) {
+      id.writeTo(out, pos);
+      pos += Id.BYTES;
+    }
+    assert pos == out.length;
+    return out;
+  }
+
+  /**
+   * Decodes an index file's plaintext.
+   *
+   * @throws IllegalArgumentException if the bytes are not exactly a valid version 1 index file
+   */
+  public static Decoded decode(byte[] plaintext) {
+    Cursor in = new Cursor(plaintext);
+    int version = in.u8("version");
+    if (version != VERSION) {
+      throw new IllegalArgumentException("index file version " + version + " is not supported (expected " + VERSION + ")");
+    }
+    int packCount = in.count("pack count", MIN_PACK_BYTES);
+    List<PackEntries> packs = new ArrayList<>(packCount);
+    for (int p = 0; p < packCount; p++) {
+      Id packId = in.id("pack id");
+      int typeAt = in.pos;
+      int code = in.u8("blob type");
+      if (code != BlobType.DATA.code() && code != BlobType.METADATA.code()) {
+        throw new IllegalArgumentException("index file has unknown blob type " + code + " at offset " + typeAt);
+      }
+      int blobCount = in.count("blob count", MIN_BLOB_BYTES);
+      List<BlobEntry> blobs = new ArrayList<>(blobCount);
+      for (int b = 0; b < blobCount; b++) {
+        Id id = in.id("blob id");
+        long offset = in.varint("blob offset", Long.MAX_VALUE);
+        int length = (int) in.varint("blob length", Integer.MAX_VALUE);
+        int rawLength = (int) in.varint("blob raw length", Integer.MAX_VALUE);
+        blobs.add(new BlobEntry(id, offset, length, rawLength));
+      }
+      packs.add(new PackEntries(packId, BlobType.ofCode(code), blobs));
+    }
+    int supersedesCount = in.count("supersedes count", Id.BYTES);
+    List<Id> supersedes = new ArrayList<>(supersedesCount);
+    for (int i = 0; i < supersedesCount; i++) {
+      supersedes.add(in.id("superseded index id"));
+    }
+    if (in.remaining() != 0) {
+      throw new IllegalArgumentException(
+          "index file has " + in.remaining() + " trailing bytes after offset " + in.pos);
+    }
+    return new Decoded(packs, supersedes);
+  }
+
+  static int varintLength(long v) {
+    int n = 1;
+    while ((v >>>= 7) != 0) {
+      n++;
+    }
+    return n;
+  }
+
+  private static int putVarint(byte[] out, int pos, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out[pos++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[pos++] = (byte) v;
+    return pos;
+  }
+
+  /** A read position in untrusted input; every read checks the bytes are there. */
+  private static final class Cursor {
+    private final byte[] buf;
+    private int pos;
+
+    Cursor(byte[] buf) {
+      this.buf = Objects.requireNonNull(buf, "plaintext");
+    }
+
+    int remaining() {
+      return buf.length - pos;
+    }
+
+    private void need(int n, String what) {
+      if (remaining() < n) {
+        throw new IllegalArgumentException("index file truncated: " + what + " at offset " + pos
+            + " needs " + n + " bytes, " + remaining() + " left");
+      }
+    }
+
+    int u8(String what) {
+      need(1, what);
+      return buf[pos++] & 0xFF;
+    }
+
+    Id id(String what) {
+      need(Id.BYTES, what);
+      Id id = Id.of(buf, pos);
+      pos += Id.BYTES;
+      return id;
+    }
+
+    /** A minimal unsigned LEB128 varint no larger than {@code max}. */
+    long varint(String what, long max) {
+      int start = pos;
+      long v = 0;
+      for (int shift = 0; ; shift += 7) {
+        if (shift > 63) {
+          throw new IllegalArgumentException("index file " + what + " at offset " + start + " is longer than 10 bytes");
+        }
+        int b = u8(what);
+        long group = b & 0x7F;
+        if ((group << shift) >>> shift != group) {
+          throw new IllegalArgumentException("index file " + what + " at offset " + start + " overflows 64 bits");
+        }
+        v |= group << shift;
+        if ((b & 0x80) == 0) {
+          if (b == 0 && shift > 0) {
+            throw new IllegalArgumentException("index file " + what + " at offset " + start + " is not minimally encoded");
+          }
+          break;
+        }
+      }
+      if (v < 0 || v > max) {
+        throw new IllegalArgumentException(
+            "index file " + what + " at offset " + start + " is " + Long.toUnsignedString(v) + ", more than " + max);
+      }
+      return v;
+    }
+
+    /** A count of items each at least {@code minItemBytes} long, checked against the input left. */
+    int count(String what, int minItemBytes) {
+      int start = pos;
+      long n = varint(what, Integer.MAX_VALUE);
+      if (n > remaining() / minItemBytes) {
+        throw new IllegalArgumentException("index file " + what + " " + n + " at offset " + start
+            + " is more than the remaining " + remaining() + " bytes can hold");
+      }
+      return (int) n;
+    }
+  }
+}

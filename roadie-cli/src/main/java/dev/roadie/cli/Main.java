@@ -1,8 +1,75 @@
 package dev.roadie.cli;
 
-/** Placeholder entry point; replaced by the picocli command tree. */
-public final class Main {
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code roadie} command. */
+@Command(
+    name = "roadie",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "Backup and disaster recovery into one encrypted, deduplicated repository.",
+    subcommands = {
+      InitCommand.class,
+      BackupCommand.class,
+      SnapshotsCommand.class,
+      RestoreCommand.class,
+      CheckCommand.class,
+      StatsCommand.class,
+      KeyCommand.class,
+      VersionCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required; see 'roadie help'");
+  }
+
   public static void main(String[] args) {
-    System.out.println("roadie 0.1.0");
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(Main::handle);
+    cl.setParameterExceptionHandler((ex, a) -> {
+      PrintWriter err = ex.getCommandLine().getErr();
+      err.println("roadie: " + ex.getMessage());
+      err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+      return ErrorCode.USAGE.exitCode();
+    });
+    return cl.execute(args);
+  }
+
+  private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    Throwable t = ex;
+    if (t instanceof UncheckedIOException u) {
+      t = u.getCause();
+    }
+    if (t instanceof RoadieException r) {
+      err.println("roadie: " + r.getMessage());
+      return r.code().exitCode();
+    }
+    if (t instanceof IOException io) {
+      err.println("roadie: " + io.getMessage());
+      return ErrorCode.FAILURE.exitCode();
+    }
+    err.println("roadie: internal error: " + t);
+    if (System.getenv("ROADIE_DEBUG") != null) {
+      t.printStackTrace(err);
+    } else {
+      err.println("(set ROADIE_DEBUG=1 for the stack trace, and please report it)");
+    }
+    return ErrorCode.FAILURE.exitCode();
   }
 }

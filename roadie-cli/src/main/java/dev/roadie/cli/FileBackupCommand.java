@@ -1,0 +1,73 @@
+package dev.roadie.cli;
+
+import dev.roadie.cli.file.FileBackup;
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "file", description = {
+    "Back up files and directories, or standard input as a named stream.",
+    "Default target: the absolute path of the first PATH, or the stream's --name."})
+final class FileBackupCommand implements Callable<Integer> {
+  @Mixin RepoOptions repo;
+  @Mixin BackupOptions options;
+
+  @Parameters(paramLabel = "PATH", arity = "0..*", description = "Files and directories to back up.")
+  List<Path> paths = new ArrayList<>();
+
+  @Option(names = "--stdin", description = "Back up standard input as one stream.")
+  boolean stdin;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "Name of the stdin stream in the snapshot.")
+  String name;
+
+  @Override
+  public Integer call() throws Exception {
+    if (stdin && !paths.isEmpty()) {
+      throw new RoadieException(ErrorCode.USAGE, "give either PATHs or --stdin, not both");
+    }
+    if (!stdin && paths.isEmpty()) {
+      throw new RoadieException(ErrorCode.USAGE, "nothing to back up: give one or more PATHs, or --stdin --name NAME");
+    }
+    if (stdin && (name == null || name.isBlank() || name.contains("/"))) {
+      throw new RoadieException(ErrorCode.USAGE, "--stdin needs --name NAME (no '/'), the stream's name in the snapshot");
+    }
+    String time = options.snapshotTime();
+    List<String> tags = options.tags();
+    try (Repository r = repo.open()) {
+      Progress progress = new Progress();
+      FileBackup backup = new FileBackup(r, progress);
+      Id id;
+      try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
+        id = stdin
+            ? backup.backupStream(System.in, name, options.target != null ? options.target : name, tags, time)
+            : backup.backupPaths(paths, options.target, tags, time);
+      }
+      SnapshotRef ref = r.readSnapshot(id);
+      for (String w : backup.warnings()) {
+        System.err.println("roadie: warning: " + w);
+      }
+      if (options.json) {
+        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
+      } else {
+        var s = ref.snapshot().stats();
+        System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: "
+            + s.files() + (s.files() == 1 ? " file, " : " files, ") + Format.bytes(s.bytesRead()) + " read, "
+            + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
+            + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
+      }
+      return 0;
+    }
+  }
+}

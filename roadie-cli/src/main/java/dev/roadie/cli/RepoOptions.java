@@ -1,0 +1,75 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.Backend;
+import dev.roadie.core.backend.BackendProvider;
+import dev.roadie.core.repo.Repository;
+import java.io.Console;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where the repository is and how to get its password: flags first, then the environment. */
+public final class RepoOptions {
+  @Option(names = {"-r", "--repo"}, paramLabel = "LOCATION",
+      description = "Repository: a directory or s3://bucket/prefix (default: $ROADIE_REPOSITORY).")
+  String repo;
+
+  @Option(names = "--password-file", paramLabel = "FILE",
+      description = "File whose first line is the password (default: $ROADIE_PASSWORD_FILE, then $ROADIE_PASSWORD).")
+  Path passwordFile;
+
+  String location() {
+    return repo != null ? repo : System.getenv("ROADIE_REPOSITORY");
+  }
+
+  Backend backend() {
+    return BackendProvider.forLocation(location());
+  }
+
+  Repository open() throws IOException {
+    Backend backend = backend();
+    return Repository.open(backend, password("repository password: "));
+  }
+
+  char[] password(String prompt) throws IOException {
+    Path file = passwordFile;
+    if (file == null && System.getenv("ROADIE_PASSWORD_FILE") != null) {
+      file = Path.of(System.getenv("ROADIE_PASSWORD_FILE"));
+    }
+    if (file != null) {
+      return readPasswordFile(file);
+    }
+    String env = System.getenv("ROADIE_PASSWORD");
+    if (env != null) {
+      return env.toCharArray();
+    }
+    Console console = Terminal.console();
+    if (console != null) {
+      char[] pw = console.readPassword("%s", prompt);
+      if (pw != null) return pw;
+    }
+    throw new RoadieException(ErrorCode.USAGE,
+        "no password given: pass --password-file FILE or set ROADIE_PASSWORD_FILE or ROADIE_PASSWORD");
+  }
+
+  static char[] readPasswordFile(Path file) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new RoadieException(ErrorCode.USAGE, "password file " + file + " does not exist");
+    }
+    int nl = text.indexOf('\n');
+    String line = nl >= 0 ? text.substring(0, nl) : text;
+    if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
+    if (line.isEmpty()) {
+      throw new RoadieException(ErrorCode.USAGE, "password file " + file + " is empty");
+    }
+    return line.toCharArray();
+  }
+}

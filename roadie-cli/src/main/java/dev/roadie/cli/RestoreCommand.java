@@ -1,0 +1,72 @@
+package dev.roadie.cli;
+
+import dev.roadie.cli.file.FileRestore;
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "restore", description = {
+    "Restore a snapshot into a directory, or one file or stream to standard output.",
+    "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
+final class RestoreCommand implements Callable<Integer> {
+  @Mixin RepoOptions repo;
+  @Mixin FilterOptions filters;
+
+  @Parameters(index = "0", paramLabel = "SNAPSHOT")
+  String snapshot;
+
+  @Option(names = "--target", paramLabel = "DIR", description = "Directory to restore into (created if missing).")
+  Path targetDir;
+
+  @Option(names = "--stdout", description = "Write the snapshot's one file or stream (or the one --include names) to stdout.")
+  boolean stdout;
+
+  @Option(names = "--include", paramLabel = "PATH", description = "Restore only this file or directory of the snapshot.")
+  String include;
+
+  @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")
+  String of;
+
+  @Override
+  public Integer call() throws Exception {
+    if ((targetDir == null) == !stdout) {
+      throw new RoadieException(ErrorCode.USAGE, "say where to restore: --target DIR or --stdout (one of them)");
+    }
+    try (Repository r = repo.open()) {
+      SnapshotRef ref = r.resolve(snapshot, filters.filter(of));
+      Progress progress = new Progress();
+      progress.expectedBytes.set(ref.snapshot().stats() == null ? -1 : ref.snapshot().stats().bytesRead());
+      FileRestore restore = new FileRestore(r, progress);
+      Id root = Id.parse(ref.snapshot().tree());
+      long start = System.nanoTime();
+      if (stdout) {
+        FileRestore.Found f = include != null ? restore.find(root, include) : restore.single(root);
+        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20);
+        restore.toStream(f, out);
+        return 0;
+      }
+      try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
+        restore.toDirectory(restore.find(root, include), targetDir);
+      }
+      long nanos = System.nanoTime() - start;
+      System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to "
+          + targetDir + ": " + progress.files.get() + " files, " + Format.bytes(progress.bytesRead.get()) + " in "
+          + Format.duration(Duration.ofNanos(nanos)) + " (" + Format.rate(progress.bytesRead.get(), nanos) + ")");
+      return 0;
+    }
+  }
+}

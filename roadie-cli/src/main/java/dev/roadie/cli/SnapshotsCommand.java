@@ -1,0 +1,73 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.json.Json;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotFilter;
+import dev.roadie.core.snapshot.SnapshotRef;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "snapshots", description = "List snapshots, oldest first.")
+final class SnapshotsCommand implements Callable<Integer> {
+  @Mixin RepoOptions repo;
+  @Mixin FilterOptions filters;
+
+  @Option(names = "--target", paramLabel = "NAME", description = "Only snapshots of this target.")
+  String target;
+
+  @Option(names = "--json", description = "Print a JSON array (a stable contract; see docs/commands.md).")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Repository r = repo.open()) {
+      List<String> problems = new ArrayList<>();
+      SnapshotFilter filter = filters.filter(target);
+      List<SnapshotRef> refs = r.snapshots(problems).stream().filter(s -> filter.matches(s.snapshot())).toList();
+      for (String p : problems) {
+        System.err.println("roadie: warning: " + p + " (run 'roadie check')");
+      }
+      if (json) {
+        System.out.println(Json.writePretty(refs.stream().map(SnapshotsCommand::view).toList()));
+        return 0;
+      }
+      String fmt = "%-8s  %-25s  %-30s  %-8s  %-12s  %10s  %10s  %s%n";
+      System.out.printf(fmt, "ID", "TIME", "TARGET", "KIND", "HOST", "SIZE", "ADDED", "TAGS");
+      for (SnapshotRef ref : refs) {
+        Snapshot s = ref.snapshot();
+        System.out.printf(fmt, ref.id().shortHex(), s.time(), s.target(), s.kind(), s.host(),
+            Format.bytes(s.stats().bytesRead()), Format.bytes(s.stats().bytesAdded()),
+            s.tags() == null ? "" : String.join(",", s.tags()));
+      }
+      System.out.println(refs.size() + (refs.size() == 1 ? " snapshot" : " snapshots"));
+      return 0;
+    }
+  }
+
+  /** The JSON shape of one snapshot in listings: the stored fields plus its id. */
+  static Map<String, Object> view(SnapshotRef ref) {
+    Snapshot s = ref.snapshot();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", ref.id().hex());
+    m.put("shortId", ref.id().shortHex());
+    m.put("time", s.time());
+    m.put("target", s.target());
+    m.put("kind", s.kind());
+    m.put("host", s.host());
+    m.put("user", s.user());
+    m.put("tags", s.tags() == null ? List.of() : s.tags());
+    m.put("paths", s.paths() == null ? List.of() : s.paths());
+    m.put("tree", s.tree());
+    if (s.parent() != null) m.put("parent", s.parent());
+    m.put("stats", s.stats());
+    m.put("source", s.source() == null ? Map.of() : s.source());
+    return m;
+  }
+}

@@ -1,0 +1,208 @@
+package dev.roadie.cli.file;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.repo.BackupWriter;
+import dev.roadie.core.repo.Content;
+import dev.roadie.core.repo.Hosts;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code file} source: files, directories and symlinks (with mode, mtime, owner), or one named
+ * stream from standard input. Each PATH becomes a top-level entry of the snapshot named by its file
+ * name. A file that cannot be read fails the backup (no snapshot): a backup that silently lacks
+ * files is worse than none. Sockets, devices and pipes are skipped with a warning.
+ */
+public final class FileBackup {
+  public static final String KIND = "file";
+  private final Repository repo;
+  private final Progress progress;
+  private final List<String> warnings = new ArrayList<>();
+
+  public FileBackup(Repository repo, Progress progress) {
+    this.repo = repo;
+    this.progress = progress;
+  }
+
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  public Id backupPaths(List<Path> paths, String target, List<String> tags, String time) throws IOException {
+    List<Path> abs = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (Path p : paths) {
+      Path a = p.toAbsolutePath().normalize();
+      if (!Files.exists(a, LinkOption.NOFOLLOW_LINKS)) {
+        throw new RoadieException(ErrorCode.USAGE, a + " does not exist");
+      }
+      String name = a.getFileName() == null ? "root" : a.getFileName().toString();
+      if (!names.add(name)) {
+        throw new RoadieException(ErrorCode.USAGE, "two paths are both named '" + name
+            + "'; back them up as separate targets or give their parent directory");
+      }
+      abs.add(a);
+    }
+    progress.expectedBytes.set(sizeOf(abs));
+    try (BackupWriter w = new BackupWriter(repo, progress)) {
+      List<Node> top = new ArrayList<>();
+      for (Path a : abs) {
+        top.add(node(w, a, a.getFileName() == null ? "root" : a.getFileName().toString()));
+      }
+      top.sort(Comparator.comparing(Node::name));
+      Id tree = w.writeTree(new Tree(top));
+      String targetName = target != null ? target : abs.get(0).toString() + (abs.size() > 1 ? " (+" + (abs.size() - 1) + ")" : "");
+      return w.commit(draft(targetName, tags, time, abs.stream().map(Path::toString).toList(), tree));
+    }
+  }
+
+  public Id backupStream(InputStream in, String name, String target, List<String> tags, String time) throws IOException {
+    try (BackupWriter w = new BackupWriter(repo, progress)) {
+      progress.current = name;
+      Content c = w.writeStream(in, ChunkerParams.LARGE);
+      progress.files.incrementAndGet();
+      Node n = new Node(name, Node.STREAM, c.size(), null, null, null, null, null, c.chunksHex(), c.chunkListsHex(),
+          null, null);
+      Id tree = w.writeTree(new Tree(List.of(n)));
+      return w.commit(draft(target, tags, time, List.of("-"), tree));
+    }
+  }
+
+  private static Snapshot draft(String target, List<String> tags, String time, List<String> paths, Id tree) {
+    return new Snapshot(Snapshot.VERSION, time, target, KIND, Hosts.host(), Hosts.user(), tags, paths, tree.hex(),
+        null, null, Map.of());
+  }
+
+  private Node node(BackupWriter w, Path p, String name) throws IOException {
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new RoadieException(ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
+    }
+    Integer mode = null;
+    Integer uid = null;
+    Integer gid = null;
+    try {
+      PosixFileAttributes px = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      mode = modeOf(px.permissions());
+      uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      // not a POSIX file system: mode and owner are not recorded
+    }
+    String mtime = attrs.lastModifiedTime().toInstant().toString();
+    if (attrs.isSymbolicLink()) {
+      return new Node(name, Node.SYMLINK, null, mode, mtime, uid, gid, Files.readSymbolicLink(p).toString(), null, null,
+          null, null);
+    }
+    if (attrs.isDirectory()) {
+      List<Node> children = new ArrayList<>();
+      List<Path> entries = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+        ds.forEach(entries::add);
+      } catch (AccessDeniedException e) {
+        throw new RoadieException(ErrorCode.FAILURE, "cannot read directory " + p + ": permission denied; "
+            + "run roadie as a user who can read it, or leave it out");
+      }
+      entries.sort(Comparator.comparing(e -> e.getFileName().toString()));
+      for (Path e : entries) {
+        Node n = node(w, e, e.getFileName().toString());
+        if (n != null) children.add(n);
+      }
+      Id sub = w.writeTree(new Tree(children));
+      return new Node(name, Node.DIR, null, mode, mtime, uid, gid, null, null, null, sub.hex(), null);
+    }
+    if (!attrs.isRegularFile()) {
+      warnings.add("skipped " + p + ": not a regular file, directory or symlink");
+      return null;
+    }
+    progress.current = p.toString();
+    Content c;
+    try (InputStream in = Files.newInputStream(p)) {
+      c = w.writeStream(in, ChunkerParams.LARGE);
+    } catch (AccessDeniedException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "cannot read " + p + ": permission denied; "
+          + "run roadie as a user who can read it, or leave it out");
+    }
+    progress.files.incrementAndGet();
+    return new Node(name, Node.FILE, c.size(), mode, mtime, uid, gid, null, c.chunksHex(), c.chunkListsHex(), null,
+        null);
+  }
+
+  private long sizeOf(List<Path> paths) {
+    long[] total = {0};
+    for (Path p : paths) {
+      try {
+        Files.walkFileTree(p, new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+            if (a.isRegularFile()) total[0] += a.size();
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+        });
+      } catch (IOException e) {
+        return -1;
+      }
+    }
+    return total[0];
+  }
+
+  public static int modeOf(Set<PosixFilePermission> perms) {
+    int m = 0;
+    for (PosixFilePermission p : perms) {
+      m |= switch (p) {
+        case OWNER_READ -> 0400;
+        case OWNER_WRITE -> 0200;
+        case OWNER_EXECUTE -> 0100;
+        case GROUP_READ -> 040;
+        case GROUP_WRITE -> 020;
+        case GROUP_EXECUTE -> 010;
+        case OTHERS_READ -> 04;
+        case OTHERS_WRITE -> 02;
+        case OTHERS_EXECUTE -> 01;
+      };
+    }
+    return m;
+  }
+
+  public static Set<PosixFilePermission> permsOf(int mode) {
+    Set<PosixFilePermission> s = new HashSet<>();
+    PosixFilePermission[] order = {
+      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE};
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (0400 >> i)) != 0) s.add(order[i]);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,227 @@
+package dev.roadie.cli.file;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.ContentReader;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Restores a snapshot's tree (or the part that {@code include} names) into a directory, or one
+ * file or stream to an output stream. Every byte is verified against its blob id before it is
+ * written. A file is written under a temporary name and renamed when complete, so a failed restore
+ * leaves no file with wrong or partial content under a real name.
+ */
+public final class FileRestore {
+  private static final int FILES_IN_PARALLEL = 8;
+  private final Repository repo;
+  private final Progress progress;
+
+  public FileRestore(Repository repo, Progress progress) {
+    this.repo = repo;
+    this.progress = progress;
+  }
+
+  /** A node found by path, with the path it was found at. */
+  public record Found(Node node, String path) {}
+
+  /** Finds the node at {@code path} ("a/b/c") below the root tree; null path means the root. */
+  public Found find(Id root, String path) throws IOException {
+    if (path == null || path.isEmpty() || path.equals("/")) {
+      return new Found(new Node("", Node.DIR, null, null, null, null, null, null, null, null, root.hex(), null), "");
+    }
+    String[] parts = path.replaceAll("^/+|/+$", "").split("/+");
+    Tree tree = repo.readTree(root);
+    Node cur = null;
+    for (int i = 0; i < parts.length; i++) {
+      cur = null;
+      for (Node n : tree.nodes()) {
+        if (n.name().equals(parts[i])) cur = n;
+      }
+      if (cur == null) {
+        throw new RoadieException(ErrorCode.FAILURE, "the snapshot has no '" + String.join("/", List.of(parts).subList(0, i + 1))
+            + "'; list its top level with 'roadie restore SNAPSHOT --target DIR' or check the path");
+      }
+      if (i < parts.length - 1) {
+        if (cur.subtree() == null) {
+          throw new RoadieException(ErrorCode.FAILURE, "'" + String.join("/", List.of(parts).subList(0, i + 1))
+              + "' is not a directory in the snapshot");
+        }
+        tree = repo.readTree(Id.parse(cur.subtree()));
+      }
+    }
+    return new Found(cur, String.join("/", parts));
+  }
+
+  /** The one file or stream of a tree: for --stdout without --include. */
+  public Found single(Id root) throws IOException {
+    List<Found> found = new ArrayList<>();
+    collectFiles(repo.readTree(root), "", found, 2);
+    if (found.size() != 1) {
+      throw new RoadieException(ErrorCode.USAGE, found.isEmpty() ? "the snapshot holds no file or stream to write"
+          : "the snapshot holds several files; name one with --include PATH");
+    }
+    return found.get(0);
+  }
+
+  private void collectFiles(Tree tree, String prefix, List<Found> out, int limit) throws IOException {
+    for (Node n : tree.nodes()) {
+      if (out.size() >= limit) return;
+      String p = prefix.isEmpty() ? n.name() : prefix + "/" + n.name();
+      if (n.hasContent()) out.add(new Found(n, p));
+      else if (n.subtree() != null) collectFiles(repo.readTree(Id.parse(n.subtree())), p, out, limit);
+    }
+  }
+
+  public void toStream(Found f, OutputStream out) throws IOException {
+    if (!f.node().hasContent()) {
+      throw new RoadieException(ErrorCode.USAGE, "'" + f.path() + "' is a " + f.node().type() + ", not a file or stream; "
+          + "restore it with --target DIR");
+    }
+    try (ContentReader in = new ContentReader(repo, f.node(), f.path())) {
+      byte[] block;
+      while ((block = in.nextBlock()) != null) {
+        out.write(block);
+        progress.bytesRead.addAndGet(block.length);
+      }
+    }
+    out.flush();
+    progress.files.incrementAndGet();
+  }
+
+  /** Restores {@code f} as {@code dir/<name>} (or its children into dir when it is the root). */
+  public void toDirectory(Found f, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    List<Future<?>> files = new ArrayList<>();
+    Semaphore slots = new Semaphore(FILES_IN_PARALLEL);
+    try {
+      if (f.path().isEmpty()) {
+        restoreChildren(Id.parse(f.node().subtree()), dir, files, slots);
+      } else {
+        restoreNode(f.node(), dir.resolve(f.node().name()), files, slots);
+      }
+      for (Future<?> fu : files) {
+        fu.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException e) {
+      for (Future<?> fu : files) fu.cancel(true);
+      Throwable c = e.getCause();
+      if (c instanceof RoadieException r) throw r;
+      if (c instanceof IOException io) throw io;
+      throw new IOException(c);
+    }
+  }
+
+  private void restoreChildren(Id treeId, Path dir, List<Future<?>> files, Semaphore slots) throws IOException,
+      InterruptedException {
+    for (Node n : repo.readTree(treeId).nodes()) {
+      if (n.name().isEmpty() || n.name().equals(".") || n.name().equals("..") || n.name().contains("/")) {
+        throw new RoadieException(ErrorCode.INTEGRITY, "tree " + treeId.shortHex() + " has an unsafe entry name '"
+            + n.name() + "'; refusing to write outside the target");
+      }
+      restoreNode(n, dir.resolve(n.name()), files, slots);
+    }
+  }
+
+  private void restoreNode(Node n, Path p, List<Future<?>> files, Semaphore slots) throws IOException,
+      InterruptedException {
+    switch (n.type()) {
+      case Node.DIR -> {
+        Files.createDirectories(p);
+        restoreChildren(Id.parse(n.subtree()), p, files, slots);
+        // Directory metadata is applied after its files, else writing them would change its mtime.
+        List<Future<?>> mine = List.copyOf(files);
+        files.add(repo.io().submit(() -> {
+          for (Future<?> f : mine) f.get();
+          applyMetadata(n, p);
+          return null;
+        }));
+      }
+      case Node.SYMLINK -> {
+        Files.deleteIfExists(p);
+        Files.createSymbolicLink(p, Path.of(n.linkTarget()));
+      }
+      case Node.FILE, Node.STREAM -> {
+        slots.acquire();
+        files.add(repo.io().submit(() -> {
+          try {
+            restoreFile(n, p);
+          } finally {
+            slots.release();
+          }
+          return null;
+        }));
+      }
+      default -> throw new RoadieException(ErrorCode.INTEGRITY, "unknown node type '" + n.type() + "' for " + p);
+    }
+  }
+
+  private void restoreFile(Node n, Path p) throws IOException {
+    Path temp = p.resolveSibling(".roadie-restore-" + UUID.randomUUID());
+    try {
+      try (ContentReader in = new ContentReader(repo, n, p.toString());
+          FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        byte[] block;
+        while ((block = in.nextBlock()) != null) {
+          ByteBuffer b = ByteBuffer.wrap(block);
+          while (b.hasRemaining()) ch.write(b);
+          progress.bytesRead.addAndGet(block.length);
+        }
+      }
+      applyMetadata(n, temp);
+      try {
+        Files.move(temp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, p, StandardCopyOption.REPLACE_EXISTING);
+      }
+      progress.files.incrementAndGet();
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  private static void applyMetadata(Node n, Path p) throws IOException {
+    if (n.mode() != null) {
+      try {
+        Files.setPosixFilePermissions(p, FileBackup.permsOf(n.mode()));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
+    }
+    if (n.uid() != null && n.gid() != null && "root".equals(System.getProperty("user.name"))) {
+      try {
+        Files.setAttribute(p, "unix:uid", n.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", n.gid(), LinkOption.NOFOLLOW_LINKS);
+      } catch (UnsupportedOperationException | IOException e) {
+        // ownership is best effort, as with tar
+      }
+    }
+    if (n.mtime() != null) {
+      Files.setLastModifiedTime(p, FileTime.from(Instant.parse(n.mtime())));
+    }
+  }
+}

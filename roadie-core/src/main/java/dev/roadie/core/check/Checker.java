@@ -1,0 +1,324 @@
+package dev.roadie.core.check;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.ObjectInfo;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
+import dev.roadie.core.index.IndexFile;
+import dev.roadie.core.json.Json;
+import dev.roadie.core.pack.BlobType;
+import dev.roadie.core.pack.PackEntry;
+import dev.roadie.core.pack.PackReader;
+import dev.roadie.core.repo.Lease;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Verifies a repository: key files, index files, that every indexed pack exists and its
+ * authenticated header agrees with the index, that every snapshot's trees and blobs are present,
+ * and optionally (read-data) that every blob of a share of the packs decrypts and hashes to its id.
+ * Damage is reported with the snapshots it affects. Packs no index names (left by an interrupted
+ * backup) and stale leases are reported as harmless.
+ */
+public final class Checker {
+  private final Repository repo;
+  private final Consumer<String> log;
+  private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+  /** Blobs known to be missing or damaged, with why. */
+  private final Map<Id, String> badBlobs = new ConcurrentHashMap<>();
+
+  public record Report(List<String> errors, List<String> warnings, List<String> damagedSnapshots, long packs,
+      long packsRead, long blobs, long snapshots) {
+    public boolean ok() {
+      return errors.isEmpty();
+    }
+  }
+
+  public Checker(Repository repo, Consumer<String> log) {
+    this.repo = repo;
+    this.log = log;
+  }
+
+  /** @param readDataShare 0 to read no data, 1 for every pack, in between for a random share of packs */
+  public Report run(double readDataShare) throws IOException {
+    checkKeys();
+    log.accept("loading index files");
+    Map<Id, List<PackEntry>> indexed = loadIndex();
+    long blobCount = indexed.values().stream().mapToLong(List::size).sum();
+
+    log.accept("checking " + indexed.size() + " packs");
+    Set<Id> stored = new HashSet<>();
+    for (ObjectInfo info : repo.backend().list(ObjectKind.PACK)) {
+      stored.add(Id.parse(info.name().id()));
+    }
+    for (Id pack : stored) {
+      if (!indexed.containsKey(pack)) {
+        warnings.add("pack " + pack.shortHex() + " is not in any index: left by an interrupted backup; harmless ("
+            + "'roadie prune' removes it)");
+      }
+    }
+    List<Id> present = new ArrayList<>();
+    for (Map.Entry<Id, List<PackEntry>> e : indexed.entrySet()) {
+      if (!stored.contains(e.getKey())) {
+        errors.add("pack " + e.getKey().shortHex() + " is in the index but missing from storage (" + e.getValue().size()
+            + " blobs lost)");
+        markBad(e.getValue(), "its pack " + e.getKey().shortHex() + " is missing");
+      } else {
+        present.add(e.getKey());
+      }
+    }
+    forEachParallel(present, pack -> checkHeader(pack, indexed.get(pack)));
+
+    long packsRead = 0;
+    if (readDataShare > 0) {
+      List<Id> toRead = new ArrayList<>(present);
+      if (readDataShare < 1) {
+        Collections.shuffle(toRead, new Random());
+        toRead = toRead.subList(0, (int) Math.ceil(toRead.size() * readDataShare));
+      }
+      packsRead = toRead.size();
+      log.accept("reading all data of " + toRead.size() + " packs");
+      forEachParallel(toRead, pack -> readPack(pack, indexed.get(pack)));
+    }
+
+    log.accept("checking snapshots");
+    List<String> problems = new ArrayList<>();
+    List<SnapshotRef> snapshots = repo.snapshots(problems);
+    for (String p : problems) {
+      errors.add(p);
+    }
+    Set<Id> indexedBlobs = new HashSet<>();
+    for (List<PackEntry> l : indexed.values()) {
+      for (PackEntry e : l) indexedBlobs.add(e.id());
+    }
+    List<String> damaged = new ArrayList<>();
+    Map<Id, String> treeVerdicts = new HashMap<>();
+    for (SnapshotRef s : snapshots) {
+      String why = checkTree(Id.parse(s.snapshot().tree()), indexedBlobs, treeVerdicts);
+      if (why != null) {
+        String desc = "snapshot " + s.id().shortHex() + " (" + s.snapshot().target() + ", " + s.snapshot().time() + ")";
+        damaged.add(s.id().hex());
+        errors.add(desc + " cannot be restored completely: " + why);
+      }
+    }
+    checkLeases();
+    return new Report(List.copyOf(errors), List.copyOf(warnings), damaged, indexed.size(), packsRead, blobCount,
+        snapshots.size());
+  }
+
+  private void checkKeys() throws IOException {
+    for (ObjectInfo info : repo.backend().list(ObjectKind.KEY)) {
+      try {
+        if (!repo.keyFileIntact(info.name())) {
+          errors.add("key file " + info.name().id().substring(0, 8) + " was changed (MAC mismatch): its password may "
+              + "no longer open the repository; add a new key and remove this one");
+        }
+      } catch (IOException | RuntimeException e) {
+        errors.add("key file " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage());
+      }
+    }
+  }
+
+  private Map<Id, List<PackEntry>> loadIndex() throws IOException {
+    Map<Id, List<PackEntry>> packs = new HashMap<>();
+    for (ObjectInfo info : repo.backend().list(ObjectKind.INDEX)) {
+      try {
+        IndexFile.Decoded d = repo.readIndexFile(info.name());
+        for (IndexFile.PackEntries p : d.packs()) {
+          List<PackEntry> l = packs.computeIfAbsent(p.packId(), k -> new ArrayList<>());
+          for (IndexFile.BlobEntry b : p.blobs()) {
+            l.add(new PackEntry(p.type(), b.id(), b.offset(), b.length(), b.rawLength()));
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        errors.add("index " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage()
+            + "; the blobs it lists are treated as missing");
+      }
+    }
+    return packs;
+  }
+
+  private void checkHeader(Id pack, List<PackEntry> expected) {
+    List<PackEntry> header;
+    try {
+      header = PackReader.readHeader(repo.backend(), repo.key(), pack);
+    } catch (IOException | RuntimeException e) {
+      errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
+      markBad(expected, "pack " + pack.shortHex() + " is damaged");
+      return;
+    }
+    Set<PackEntry> inHeader = new HashSet<>(header);
+    List<PackEntry> missing = new ArrayList<>();
+    for (PackEntry e : expected) {
+      if (!inHeader.contains(e)) missing.add(e);
+    }
+    if (!missing.isEmpty()) {
+      errors.add("pack " + pack.shortHex() + ": " + missing.size() + " blobs the index lists are not in the pack's header");
+      markBad(missing, "index and pack " + pack.shortHex() + " disagree");
+    }
+  }
+
+  private void readPack(Id pack, List<PackEntry> expected) {
+    ObjectName name = ObjectName.of(ObjectKind.PACK, pack.hex());
+    byte[] bytes;
+    try {
+      bytes = repo.backend().read(name);
+    } catch (IOException e) {
+      errors.add("pack " + pack.shortHex() + ": cannot be read: " + e.getMessage());
+      markBad(expected, "pack " + pack.shortHex() + " cannot be read");
+      return;
+    }
+    byte[] packKey = repo.key().packKey(pack);
+    int bad = 0;
+    for (PackEntry e : expected) {
+      try {
+        if (e.offset() + e.length() > bytes.length) {
+          throw new IllegalStateException("blob " + e.id().shortHex() + " lies past the pack's end");
+        }
+        PackReader.openBlob(repo.key(), packKey, pack, e, bytes, (int) e.offset());
+      } catch (RuntimeException ex) {
+        bad++;
+        badBlobs.putIfAbsent(e.id(), ex.getMessage());
+      }
+    }
+    if (bad > 0) {
+      errors.add("pack " + pack.shortHex() + ": " + bad + " of " + expected.size() + " blobs are damaged");
+    }
+  }
+
+  private void markBad(List<PackEntry> entries, String why) {
+    for (PackEntry e : entries) {
+      badBlobs.putIfAbsent(e.id(), why);
+    }
+  }
+
+  /** Returns why the tree cannot be restored completely, or null when it can. Memoised per tree. */
+  private String checkTree(Id treeId, Set<Id> indexed, Map<Id, String> verdicts) {
+    if (verdicts.containsKey(treeId)) {
+      return verdicts.get(treeId);
+    }
+    String why = blobProblem(treeId, indexed, BlobType.METADATA);
+    if (why == null) {
+      try {
+        Tree tree = Json.read(repo.readBlob(treeId), Tree.class, "tree " + treeId.shortHex());
+        for (Node n : tree.nodes()) {
+          why = nodeProblem(n, indexed, verdicts);
+          if (why != null) break;
+        }
+      } catch (IOException | RuntimeException e) {
+        why = "tree " + treeId.shortHex() + ": " + e.getMessage();
+      }
+    }
+    verdicts.put(treeId, why);
+    return why;
+  }
+
+  private String nodeProblem(Node n, Set<Id> indexed, Map<Id, String> verdicts) throws IOException {
+    if (n.subtree() != null) {
+      return checkTree(Id.parse(n.subtree()), indexed, verdicts);
+    }
+    if (n.content() != null) {
+      for (String c : n.content()) {
+        String why = blobProblem(Id.parse(c), indexed, BlobType.DATA);
+        if (why != null) return "'" + n.name() + "': " + why;
+      }
+    }
+    if (n.contentLists() != null) {
+      for (String l : n.contentLists()) {
+        Id listId = Id.parse(l);
+        String why = blobProblem(listId, indexed, BlobType.METADATA);
+        if (why != null) return "'" + n.name() + "': " + why;
+        byte[] list;
+        try {
+          list = repo.readBlob(listId);
+        } catch (RoadieException e) {
+          return "'" + n.name() + "': chunk list " + listId.shortHex() + ": " + e.getMessage();
+        }
+        for (int p = 0; p + Id.BYTES <= list.length; p += Id.BYTES) {
+          why = blobProblem(Id.of(list, p), indexed, BlobType.DATA);
+          if (why != null) return "'" + n.name() + "': " + why;
+        }
+      }
+    }
+    return null;
+  }
+
+  private String blobProblem(Id id, Set<Id> indexed, BlobType expected) {
+    String bad = badBlobs.get(id);
+    if (bad != null) {
+      return "blob " + id.shortHex() + ": " + bad;
+    }
+    if (!indexed.contains(id)) {
+      return "blob " + id.shortHex() + " is missing from the index";
+    }
+    return null;
+  }
+
+  private void checkLeases() throws IOException {
+    for (ObjectInfo info : repo.backend().list(ObjectKind.LEASE)) {
+      try {
+        Lease.Record r = Json.read(repo.readSealed(info.name()), Lease.Record.class, "lease");
+        if (Duration.between(Instant.parse(r.refreshed()), Instant.now()).compareTo(Lease.TTL) > 0) {
+          warnings.add("stale lease of a " + r.operation() + " on " + r.host() + " (pid " + r.pid() + ", started "
+              + r.started() + "): that process ended without cleaning up; harmless");
+        }
+      } catch (IOException | RuntimeException e) {
+        warnings.add("lease " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage());
+      }
+    }
+  }
+
+  private interface PackTask {
+    void run(Id pack);
+  }
+
+  private void forEachParallel(List<Id> packs, PackTask task) throws IOException {
+    List<Future<?>> futures = new ArrayList<>();
+    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(8);
+    for (Id p : packs) {
+      try {
+        slots.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+      futures.add(repo.io().submit(() -> {
+        try {
+          task.run(p);
+        } finally {
+          slots.release();
+        }
+      }));
+    }
+    for (Future<?> f : futures) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      } catch (ExecutionException e) {
+        errors.add("check failed: " + e.getCause());
+      }
+    }
+  }
+
+}

@@ -1,0 +1,77 @@
+package dev.roadie.core.crypto;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import java.security.GeneralSecurityException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM with a 96-bit nonce and 128-bit tag. A sealed message is {@code nonce || ciphertext
+ * || tag}. Callers guarantee that a (key, nonce) pair is never used twice; see {@link PackKeys}.
+ */
+public final class Aead {
+  public static final int NONCE_BYTES = 12;
+  public static final int TAG_BYTES = 16;
+  public static final int OVERHEAD = NONCE_BYTES + TAG_BYTES;
+
+  private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+    try {
+      return Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is not available in this JDK", e);
+    }
+  });
+
+  private Aead() {}
+
+  /** Encrypts {@code plain[off, off+len)} into {@code out} at {@code outOff}; returns bytes written. */
+  public static int seal(byte[] key, byte[] nonce, byte[] aad, byte[] plain, int off, int len, byte[] out, int outOff) {
+    try {
+      Cipher c = CIPHER.get();
+      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
+      c.updateAAD(aad);
+      System.arraycopy(nonce, 0, out, outOff, NONCE_BYTES);
+      return NONCE_BYTES + c.doFinal(plain, off, len, out, outOff + NONCE_BYTES);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM encryption failed", e);
+    }
+  }
+
+  public static byte[] seal(byte[] key, byte[] nonce, byte[] aad, byte[] plain) {
+    byte[] out = new byte[plain.length + OVERHEAD];
+    seal(key, nonce, aad, plain, 0, plain.length, out, 0);
+    return out;
+  }
+
+  /**
+   * Decrypts and authenticates. Throws {@link AuthenticationFailed} when the data, nonce or
+   * additional data were changed or the key is wrong; {@code what} names the object for the message.
+   */
+  public static byte[] open(byte[] key, byte[] aad, byte[] sealed, int off, int len, String what) {
+    if (len < OVERHEAD) {
+      throw new AuthenticationFailed(what + " is truncated (" + len + " bytes, less than the "
+          + OVERHEAD + " bytes of nonce and tag)");
+    }
+    try {
+      Cipher c = CIPHER.get();
+      c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
+          new GCMParameterSpec(TAG_BYTES * 8, sealed, off, NONCE_BYTES));
+      c.updateAAD(aad);
+      return c.doFinal(sealed, off + NONCE_BYTES, len - NONCE_BYTES);
+    } catch (AEADBadTagException e) {
+      throw new AuthenticationFailed(what + " failed authentication: it was changed or damaged in storage");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM decryption failed", e);
+    }
+  }
+
+  /** Stored bytes did not authenticate: corruption, tampering, or a wrong key. */
+  public static final class AuthenticationFailed extends RoadieException {
+    public AuthenticationFailed(String message) {
+      super(ErrorCode.INTEGRITY, message);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package dev.roadie.core.crypto;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import java.util.Arrays;
+
+/**
+ * The compression step of a blob's plaintext: one flag byte (0 stored raw, 1 zstd frame) followed by
+ * the payload. Data is stored raw when zstd does not make it smaller, so incompressible input costs
+ * one byte.
+ */
+public final class Compression {
+  public static final int RAW = 0;
+  public static final int ZSTD = 1;
+  public static final int DEFAULT_LEVEL = 3;
+
+  private static final ThreadLocal<ZstdCompressCtx> CTX = ThreadLocal.withInitial(() -> {
+    ZstdCompressCtx ctx = new ZstdCompressCtx();
+    ctx.setLevel(DEFAULT_LEVEL);
+    ctx.setChecksum(false);
+    ctx.setContentSize(true);
+    return ctx;
+  });
+
+  private Compression() {}
+
+  /** Returns flag byte + payload, of {@code len} + 1 bytes at most. */
+  public static byte[] pack(byte[] data, int off, int len) {
+    int bound = (int) Zstd.compressBound(len);
+    byte[] out = new byte[1 + bound];
+    int n;
+    try {
+      n = CTX.get().compressByteArray(out, 1, bound, data, off, len);
+    } catch (RuntimeException e) {
+      n = Integer.MAX_VALUE;
+    }
+    if (n >= len) {
+      byte[] raw = new byte[1 + len];
+      raw[0] = RAW;
+      System.arraycopy(data, off, raw, 1, len);
+      return raw;
+    }
+    out[0] = ZSTD;
+    return Arrays.copyOf(out, 1 + n);
+  }
+
+  /** Inverse of {@link #pack} when the plaintext length is not recorded elsewhere (sealed objects). */
+  public static byte[] unpack(byte[] packed, String what) {
+    if (packed.length > 0 && packed[0] == ZSTD) {
+      long size = Zstd.getFrameContentSize(packed, 1, packed.length - 1);
+      if (size < 0 || size > Integer.MAX_VALUE - 16) {
+        throw new RoadieException(ErrorCode.INTEGRITY, what + " has a damaged zstd frame header");
+      }
+      return unpack(packed, (int) size, what);
+    }
+    return unpack(packed, packed.length - 1, what);
+  }
+
+  /** Inverse of {@link #pack}; {@code rawLength} is the expected plaintext length. */
+  public static byte[] unpack(byte[] packed, int rawLength, String what) {
+    if (packed.length == 0) {
+      throw new RoadieException(ErrorCode.INTEGRITY, what + " is empty: no compression flag");
+    }
+    switch (packed[0]) {
+      case RAW -> {
+        if (packed.length - 1 != rawLength) {
+          throw new RoadieException(ErrorCode.INTEGRITY, what + " has " + (packed.length - 1)
+              + " bytes, the index says " + rawLength);
+        }
+        return Arrays.copyOfRange(packed, 1, packed.length);
+      }
+      case ZSTD -> {
+        byte[] out = new byte[rawLength];
+        long n = Zstd.decompressByteArray(out, 0, rawLength, packed, 1, packed.length - 1);
+        if (Zstd.isError(n) || n != rawLength) {
+          throw new RoadieException(ErrorCode.INTEGRITY, what + " does not decompress to the "
+              + rawLength + " bytes the index records"
+              + (Zstd.isError(n) ? ": " + Zstd.getErrorName(n) : " (got " + n + ")"));
+        }
+        return out;
+      }
+      default -> throw new RoadieException(ErrorCode.INTEGRITY, what + " has unknown compression flag " + packed[0]);
+    }
+  }
+}

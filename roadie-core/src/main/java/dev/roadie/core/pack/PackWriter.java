@@ -1,0 +1,104 @@
+package dev.roadie.core.pack;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.crypto.Aead;
+import dev.roadie.core.crypto.MasterKey;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Builds one pack in memory. Not thread-safe: each worker owns its own writer, so blobs are
+ * encrypted in parallel without a lock. The caller uploads {@link #finish()}'s bytes.
+ */
+public final class PackWriter {
+  private final Id packId = Id.random();
+  private final BlobType type;
+  private final byte[] key;
+  private final int targetSize;
+  private final List<PackEntry> entries = new ArrayList<>();
+  private byte[] buf;
+  private int size;
+  private long counter;
+  private boolean finished;
+
+  public PackWriter(MasterKey masterKey, BlobType type, int targetSize) {
+    this.type = type;
+    this.key = masterKey.packKey(packId);
+    this.targetSize = targetSize;
+    this.buf = new byte[Math.min(targetSize, 1 << 20) + PackFormat.MAGIC.length];
+    System.arraycopy(PackFormat.MAGIC, 0, buf, 0, PackFormat.MAGIC.length);
+    this.size = PackFormat.MAGIC.length;
+  }
+
+  public Id id() {
+    return packId;
+  }
+
+  public BlobType type() {
+    return type;
+  }
+
+  /**
+   * Seals one blob into the pack. {@code plaintext} is the compression-framed plaintext (see {@link
+   * dev.roadie.core.crypto.Compression}); {@code rawLength} is the chunk's size before compression.
+   */
+  public PackEntry add(Id blobId, byte[] plaintext, int rawLength) {
+    if (finished) {
+      throw new IllegalStateException("pack " + packId + " is finished");
+    }
+    ensure(plaintext.length + Aead.OVERHEAD);
+    int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
+        plaintext, 0, plaintext.length, buf, size);
+    PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
+    entries.add(e);
+    size += n;
+    return e;
+  }
+
+  public boolean isEmpty() {
+    return entries.isEmpty();
+  }
+
+  public boolean isFull() {
+    return size >= targetSize;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public List<PackEntry> entries() {
+    return List.copyOf(entries);
+  }
+
+  /** Appends the sealed header and its length; returns the whole pack. */
+  public ByteBuffer finish() {
+    finished = true;
+    byte[] header = new byte[5 + entries.size() * PackFormat.ENTRY_BYTES];
+    header[0] = PackFormat.HEADER_VERSION;
+    PackFormat.putInt(header, 1, entries.size());
+    int p = 5;
+    for (PackEntry e : entries) {
+      header[p] = (byte) e.type().code();
+      e.id().writeTo(header, p + 1);
+      PackFormat.putInt(header, p + 33, (int) e.offset());
+      PackFormat.putInt(header, p + 37, e.length());
+      PackFormat.putInt(header, p + 41, e.rawLength());
+      p += PackFormat.ENTRY_BYTES;
+    }
+    ensure(header.length + Aead.OVERHEAD + 4);
+    int n = Aead.seal(key, PackFormat.HEADER_NONCE, PackFormat.headerAad(packId), header, 0, header.length, buf, size);
+    size += n;
+    PackFormat.putInt(buf, size, n);
+    size += 4;
+    return ByteBuffer.wrap(buf, 0, size);
+  }
+
+  private void ensure(int extra) {
+    if (size + extra > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(size + extra, Math.min(buf.length * 2, targetSize + (targetSize >> 2) + extra)));
+    }
+  }
+}

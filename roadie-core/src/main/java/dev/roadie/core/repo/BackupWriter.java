@@ -1,0 +1,317 @@
+package dev.roadie.core.repo;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
+import dev.roadie.core.chunk.Chunker;
+import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.chunk.FastCdc;
+import dev.roadie.core.crypto.Compression;
+import dev.roadie.core.index.BlobIndex;
+import dev.roadie.core.index.BlobLocation;
+import dev.roadie.core.index.IndexFile;
+import dev.roadie.core.json.Json;
+import dev.roadie.core.pack.BlobType;
+import dev.roadie.core.pack.PackEntry;
+import dev.roadie.core.pack.PackWriter;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.Phaser;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Writes one snapshot: streams in, blobs into packs, packs uploaded, then index, then snapshot.
+ *
+ * <p>Pipeline: the caller's thread reads and chunks a stream; each chunk is hashed, looked up,
+ * compressed and sealed on the CPU pool by a worker that owns one of the open packs (no lock around
+ * encryption); a full pack is uploaded on a virtual thread. Queues are bounded (chunks in flight,
+ * open packs, uploads in flight), so memory stays flat whatever the stream's size.
+ *
+ * <p>Write order: a pack's blobs enter the index only after the pack is durable; the index file is
+ * written after every pack; the snapshot last. If anything fails, no snapshot is written, and the
+ * packs already uploaded are harmless leftovers that {@code check} reports and {@code prune} removes.
+ */
+public final class BackupWriter implements AutoCloseable {
+  /** Chunk ids per chunk-list blob (8192 x 32 bytes = 256 KiB). */
+  static final int LIST_SIZE = 8192;
+  /** Content with up to this many chunks is stored inline in its tree node. */
+  static final int INLINE_CHUNKS = 1024;
+  private static final int UPLOADS_IN_FLIGHT = 3;
+
+  private final Repository repo;
+  private final BlobIndex index;
+  private final Progress progress;
+  private final Lease lease;
+  private final int workers = Runtime.getRuntime().availableProcessors();
+  private final BlockingQueue<PackWriter> dataPacks;
+  private final Object metadataLock = new Object();
+  private PackWriter metadataPack;
+  private final Semaphore uploadSlots = new Semaphore(UPLOADS_IN_FLIGHT);
+  private final Phaser uploads = new Phaser(1);
+  private final Set<Id> pending = ConcurrentHashMap.newKeySet();
+  private final Set<Id> reusedPacks = ConcurrentHashMap.newKeySet();
+  private final ConcurrentLinkedQueue<IndexFile.PackEntries> written = new ConcurrentLinkedQueue<>();
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final long startNanos = System.nanoTime();
+  private boolean committed;
+
+  public BackupWriter(Repository repo, Progress progress) throws IOException {
+    this.repo = repo;
+    this.index = repo.index();
+    this.progress = progress;
+    this.lease = new Lease(repo, "backup");
+    this.dataPacks = new ArrayBlockingQueue<>(workers);
+    for (int i = 0; i < workers; i++) {
+      dataPacks.add(newPack(BlobType.DATA));
+    }
+    this.metadataPack = newPack(BlobType.METADATA);
+  }
+
+  public Progress progress() {
+    return progress;
+  }
+
+  private PackWriter newPack(BlobType type) {
+    return new PackWriter(repo.key(), type, repo.config().packSize());
+  }
+
+  /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
+  public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
+    Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
+    ContentBuilder content = new ContentBuilder();
+    ArrayDeque<Future<Id>> window = new ArrayDeque<>();
+    int maxInFlight = 2 * workers + 2;
+    try {
+      Chunker.Chunk chunk;
+      while ((chunk = chunker.next()) != null) {
+        checkFailure();
+        byte[] data = chunk.data();
+        progress.bytesRead.addAndGet(data.length);
+        content.size += data.length;
+        window.add(repo.cpu().submit(() -> store(BlobType.DATA, data)));
+        while (window.size() >= maxInFlight) {
+          content.add(await(window.poll()));
+        }
+      }
+      while (!window.isEmpty()) {
+        content.add(await(window.poll()));
+      }
+    } finally {
+      for (Future<Id> f : window) {
+        f.cancel(false);
+      }
+    }
+    return content.finish();
+  }
+
+  /** Stores a tree as a metadata blob; returns its id. */
+  public Id writeTree(Tree tree) throws IOException {
+    return storeMetadata(Json.write(tree));
+  }
+
+  private Id storeMetadata(byte[] data) throws IOException {
+    checkFailure();
+    return store(BlobType.METADATA, data);
+  }
+
+  /** Hash, deduplicate, compress, seal into an open pack. Runs on a CPU worker (or the caller for metadata). */
+  private Id store(BlobType type, byte[] data) throws IOException {
+    Id id = repo.key().blobId(data);
+    BlobLocation existing = index.get(id);
+    if (existing != null) {
+      reusedPacks.add(existing.packId());
+      return id;
+    }
+    if (!pending.add(id)) {
+      return id; // another worker is storing the same chunk right now
+    }
+    byte[] framed = Compression.pack(data, 0, data.length);
+    if (type == BlobType.METADATA) {
+      synchronized (metadataLock) {
+        metadataPack.add(id, framed, data.length);
+        if (metadataPack.isFull()) {
+          upload(metadataPack);
+          metadataPack = newPack(BlobType.METADATA);
+        }
+      }
+      return id;
+    }
+    PackWriter pack = takePack();
+    try {
+      pack.add(id, framed, data.length);
+      if (pack.isFull()) {
+        upload(pack);
+        pack = newPack(BlobType.DATA);
+      }
+    } finally {
+      dataPacks.add(pack);
+    }
+    return id;
+  }
+
+  private PackWriter takePack() throws IOException {
+    try {
+      return dataPacks.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** Uploads a finished pack on a virtual thread; blocks while {@value #UPLOADS_IN_FLIGHT} are in flight. */
+  private void upload(PackWriter pack) throws IOException {
+    ByteBuffer bytes = pack.finish();
+    List<PackEntry> entries = pack.entries();
+    try {
+      uploadSlots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    uploads.register();
+    repo.io().submit(() -> {
+      try {
+        repo.backend().write(ObjectName.of(ObjectKind.PACK, pack.id().hex()), bytes, false);
+        // Durable now: make the blobs visible to dedup before forgetting them as pending.
+        int packNumber = index.addPack(pack.id(), pack.type());
+        List<IndexFile.BlobEntry> blobs = new ArrayList<>(entries.size());
+        for (PackEntry e : entries) {
+          index.add(e.id(), packNumber, e.offset(), e.length(), e.rawLength());
+          blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength()));
+        }
+        for (PackEntry e : entries) {
+          pending.remove(e.id());
+        }
+        written.add(new IndexFile.PackEntries(pack.id(), pack.type(), blobs));
+        progress.bytesAdded.addAndGet(bytes.limit());
+        progress.blobsAdded.addAndGet(entries.size());
+      } catch (Throwable t) {
+        failure.compareAndSet(null, t);
+      } finally {
+        uploadSlots.release();
+        uploads.arriveAndDeregister();
+      }
+    });
+  }
+
+  private void checkFailure() throws IOException {
+    Throwable t = failure.get();
+    if (t != null) {
+      if (t instanceof RoadieException r) throw r;
+      throw new IOException(repo.backend().location() + ": writing a pack failed: " + t.getMessage(), t);
+    }
+  }
+
+  private Id await(Future<Id> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw Repository.unwrap(e);
+    }
+  }
+
+  /**
+   * Flushes the open packs, waits for every upload, writes the index file, and writes the snapshot.
+   * Returns the snapshot's id. {@code draft.stats} is replaced by the measured statistics.
+   */
+  public Id commit(Snapshot draft) throws IOException {
+    for (PackWriter p : dataPacks) {
+      if (!p.isEmpty()) {
+        upload(p);
+      }
+    }
+    dataPacks.clear();
+    synchronized (metadataLock) {
+      if (!metadataPack.isEmpty()) {
+        upload(metadataPack);
+      }
+    }
+    uploads.arriveAndAwaitAdvance();
+    checkFailure();
+    if (!written.isEmpty()) {
+      byte[] plain = IndexFile.encode(new ArrayList<>(written), List.of());
+      ObjectName name = ObjectName.of(ObjectKind.INDEX, Id.random().hex());
+      repo.writeSealed(name, plain);
+      progress.bytesAdded.addAndGet(repo.backend().size(name));
+    }
+    if (lease.lapsed()) {
+      // A prune may have judged this writer gone: every pack it deduplicated against must still exist.
+      for (Id pack : reusedPacks) {
+        if (repo.backend().size(ObjectName.of(ObjectKind.PACK, pack.hex())) < 0) {
+          throw new RoadieException(ErrorCode.FAILURE, "pack " + pack.shortHex() + " that this backup reused was "
+              + "deleted by a prune while the backup was paused; no snapshot was written; run the backup again");
+        }
+      }
+    }
+    long millis = (System.nanoTime() - startNanos) / 1_000_000;
+    Snapshot.Stats stats = new Snapshot.Stats(progress.bytesRead.get(), progress.bytesAdded.get(),
+        progress.blobsAdded.get(), progress.files.get(), millis);
+    Snapshot s = new Snapshot(Snapshot.VERSION, draft.time(), draft.target(), draft.kind(), draft.host(), draft.user(),
+        draft.tags(), draft.paths(), draft.tree(), draft.parent(), stats, draft.source());
+    Id id = Id.random();
+    repo.writeSealed(ObjectName.of(ObjectKind.SNAPSHOT, id.hex()), Json.write(s));
+    committed = true;
+    return id;
+  }
+
+  /** Ends the backup: without a commit, nothing becomes visible (uploaded packs stay as leftovers). */
+  @Override
+  public void close() throws IOException {
+    if (!committed) {
+      failure.compareAndSet(null, new RoadieException(ErrorCode.FAILURE, "backup aborted"));
+    }
+    lease.close();
+  }
+
+  /** Collects a stream's chunk ids, moving them into chunk-list blobs once there are too many to inline. */
+  private final class ContentBuilder {
+    long size;
+    final List<Id> ids = new ArrayList<>();
+    final List<Id> lists = new ArrayList<>();
+
+    void add(Id id) throws IOException {
+      ids.add(id);
+      if (ids.size() == LIST_SIZE) {
+        flushList();
+      }
+    }
+
+    private void flushList() throws IOException {
+      byte[] buf = new byte[ids.size() * Id.BYTES];
+      for (int i = 0; i < ids.size(); i++) {
+        ids.get(i).writeTo(buf, i * Id.BYTES);
+      }
+      lists.add(storeMetadata(buf));
+      ids.clear();
+    }
+
+    Content finish() throws IOException {
+      if (lists.isEmpty() && ids.size() <= INLINE_CHUNKS) {
+        return new Content(size, List.copyOf(ids), List.of());
+      }
+      if (!ids.isEmpty()) {
+        flushList();
+      }
+      return new Content(size, List.of(), List.copyOf(lists));
+    }
+  }
+}

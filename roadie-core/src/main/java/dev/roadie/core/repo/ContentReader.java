@@ -1,0 +1,169 @@
+package dev.roadie.core.repo;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.index.BlobIndex;
+import dev.roadie.core.index.BlobLocation;
+import dev.roadie.core.snapshot.Node;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The bytes of a file or stream node, in order. Blobs are fetched ahead (I/O on virtual threads,
+ * decryption and decompression on the CPU pool) within a bounded window, and each is verified
+ * against its id before a byte of it is returned: a damaged blob fails the read, it is never
+ * returned.
+ */
+public final class ContentReader extends InputStream {
+  private static final long WINDOW_BYTES = 64L << 20;
+  private static final int WINDOW_BLOBS = 64;
+
+  private final Repository repo;
+  private final BlobIndex index;
+  private final Iterator<Id> ids;
+  private final ArrayDeque<Pending> window = new ArrayDeque<>();
+  private long windowBytes;
+  private byte[] current = new byte[0];
+  private int pos;
+  private long delivered;
+  private final long expectedSize;
+  private final String what;
+
+  private record Pending(CompletableFuture<byte[]> data, int rawLength) {}
+
+  public ContentReader(Repository repo, Node node, String what) throws IOException {
+    this.repo = repo;
+    this.index = repo.index();
+    this.ids = chunkIds(repo, node);
+    this.expectedSize = node.size() == null ? -1 : node.size();
+    this.what = what;
+  }
+
+  /** The node's data blob ids in order, reading chunk-list blobs lazily. */
+  static Iterator<Id> chunkIds(Repository repo, Node node) {
+    if (node.content() != null) {
+      return node.content().stream().map(Id::parse).iterator();
+    }
+    List<String> lists = node.contentLists() == null ? List.of() : node.contentLists();
+    Iterator<String> listIt = lists.iterator();
+    return new Iterator<>() {
+      byte[] list = new byte[0];
+      int p;
+
+      @Override
+      public boolean hasNext() {
+        while (p >= list.length && listIt.hasNext()) {
+          Id listId = Id.parse(listIt.next());
+          try {
+            list = repo.readBlob(listId);
+          } catch (IOException e) {
+            throw new RoadieException(ErrorCode.FAILURE, "reading chunk list " + listId.shortHex() + ": " + e.getMessage(), e);
+          }
+          if (list.length % Id.BYTES != 0) {
+            throw new RoadieException(ErrorCode.INTEGRITY, "chunk list " + listId.shortHex() + " has a partial id");
+          }
+          p = 0;
+        }
+        return p < list.length;
+      }
+
+      @Override
+      public Id next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        Id id = Id.of(list, p);
+        p += Id.BYTES;
+        return id;
+      }
+    };
+  }
+
+  private void fill() throws IOException {
+    while (ids.hasNext() && window.size() < WINDOW_BLOBS && (window.isEmpty() || windowBytes < WINDOW_BYTES)) {
+      Id id = ids.next();
+      BlobLocation loc = index.get(id);
+      if (loc == null) {
+        throw new RoadieException(ErrorCode.INTEGRITY, what + ": blob " + id.shortHex()
+            + " is not in the repository's index: data is missing (run 'roadie check')");
+      }
+      CompletableFuture<byte[]> sealed = CompletableFuture.supplyAsync(() -> {
+        try {
+          return repo.backend().readRange(
+              dev.roadie.core.backend.ObjectName.of(dev.roadie.core.backend.ObjectKind.PACK, loc.packId().hex()),
+              loc.offset(), loc.length());
+        } catch (IOException e) {
+          throw new CompletionException(e);
+        }
+      }, repo.io());
+      window.add(new Pending(sealed.thenApplyAsync(b -> repo.openBlob(loc, b, 0), repo.cpu()), loc.rawLength()));
+      windowBytes += loc.rawLength();
+    }
+  }
+
+  private boolean advance() throws IOException {
+    while (pos >= current.length) {
+      fill();
+      Pending next = window.poll();
+      if (next == null) {
+        if (expectedSize >= 0 && delivered != expectedSize) {
+          throw new RoadieException(ErrorCode.INTEGRITY, what + ": content has " + delivered
+              + " bytes, the snapshot records " + expectedSize);
+        }
+        return false;
+      }
+      windowBytes -= next.rawLength();
+      try {
+        current = next.data().join();
+      } catch (CompletionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof RoadieException r) {
+          throw new RoadieException(r.code(), what + ": " + r.getMessage(), r);
+        }
+        throw new IOException(what + ": " + c.getMessage(), c);
+      }
+      pos = 0;
+    }
+    return true;
+  }
+
+  @Override
+  public int read() throws IOException {
+    if (!advance()) return -1;
+    delivered++;
+    return current[pos++] & 0xFF;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) return 0;
+    if (!advance()) return -1;
+    int n = Math.min(len, current.length - pos);
+    System.arraycopy(current, pos, b, off, n);
+    pos += n;
+    delivered += n;
+    return n;
+  }
+
+  /** Hands over the next whole blob's bytes (no copy); null at the end. */
+  public byte[] nextBlock() throws IOException {
+    if (!advance()) return null;
+    byte[] out = pos == 0 ? current : java.util.Arrays.copyOfRange(current, pos, current.length);
+    delivered += out.length;
+    pos = current.length;
+    return out;
+  }
+
+  @Override
+  public void close() {
+    for (Pending p : window) {
+      p.data().cancel(false);
+    }
+    window.clear();
+  }
+}

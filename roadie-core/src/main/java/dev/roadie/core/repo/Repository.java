@@ -1,0 +1,409 @@
+package dev.roadie.core.repo;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.Backend;
+import dev.roadie.core.backend.ObjectExistsException;
+import dev.roadie.core.backend.ObjectInfo;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
+import dev.roadie.core.chunk.GearTable;
+import dev.roadie.core.crypto.KeyFile;
+import dev.roadie.core.crypto.MasterKey;
+import dev.roadie.core.crypto.SealedObject;
+import dev.roadie.core.index.BlobIndex;
+import dev.roadie.core.index.BlobLocation;
+import dev.roadie.core.index.IndexFile;
+import dev.roadie.core.json.Json;
+import dev.roadie.core.pack.PackEntry;
+import dev.roadie.core.pack.PackReader;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotFilter;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * An open repository: its backend, its master key, and (loaded on first use) its index. Safe for
+ * use from many threads. Opening reads only {@code config} and key files; everything else is read
+ * when asked for.
+ */
+public final class Repository implements AutoCloseable {
+  private final Backend backend;
+  private final Config config;
+  private final MasterKey key;
+  private final Id keyId;
+  private final ExecutorService cpu;
+  private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
+  private volatile BlobIndex index;
+  private volatile GearTable gear;
+  private final List<String> indexProblems = new ArrayList<>();
+
+  private Repository(Backend backend, Config config, MasterKey key, Id keyId) {
+    this.backend = backend;
+    this.config = config;
+    this.key = key;
+    this.keyId = keyId;
+    int cores = Runtime.getRuntime().availableProcessors();
+    this.cpu = Executors.newFixedThreadPool(cores, r -> {
+      Thread t = new Thread(r, "roadie-cpu");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Creates a new repository at the backend's location; fails if one is already there. */
+  public static Repository init(Backend backend, char[] password, int packSize) throws IOException {
+    if (backend.exists()) {
+      throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": a repository already exists here; "
+          + "use it, or choose another location");
+    }
+    MasterKey key = MasterKey.generate();
+    Id repoId = Id.random();
+    Id keyId = Id.random();
+    KeyFile kf = KeyFile.create(key, repoId, password, Hosts.host(), Hosts.user());
+    // Key first, config last: a location with a config always has a key that opens it.
+    backend.write(ObjectName.of(ObjectKind.KEY, keyId.hex()), ByteBuffer.wrap(kf.toJson()), true);
+    Config config = Config.create(key, repoId, Instant.now().toString(), packSize);
+    try {
+      backend.write(ObjectName.CONFIG, ByteBuffer.wrap(Json.write(config)), true);
+    } catch (ObjectExistsException e) {
+      backend.delete(ObjectName.of(ObjectKind.KEY, keyId.hex()));
+      throw new RoadieException(ErrorCode.FAILURE, backend.location()
+          + ": another roadie initialised a repository here at the same moment; use that one");
+    }
+    return new Repository(backend, config, key, keyId);
+  }
+
+  /** Opens the repository with a password; tries every key file. */
+  public static Repository open(Backend backend, char[] password) throws IOException {
+    byte[] configBytes;
+    long size = backend.size(ObjectName.CONFIG);
+    if (size < 0) {
+      throw new RoadieException(ErrorCode.NO_REPOSITORY, "no repository at " + backend.location()
+          + ": check --repo / ROADIE_REPOSITORY, or create one with 'roadie init'");
+    }
+    configBytes = backend.read(ObjectName.CONFIG);
+    Config config = Config.parse(configBytes, backend.location());
+    List<ObjectInfo> keys = backend.list(ObjectKind.KEY);
+    if (keys.isEmpty()) {
+      throw new RoadieException(ErrorCode.INTEGRITY, backend.location() + ": the repository has no key files; "
+          + "it cannot be opened (restore keys/ from a copy)");
+    }
+    RoadieException damaged = null;
+    for (ObjectInfo info : keys) {
+      KeyFile kf;
+      try {
+        kf = KeyFile.parse(backend.read(info.name()), "key file " + info.name().id());
+      } catch (IOException e) {
+        damaged = new RoadieException(ErrorCode.INTEGRITY, e.getMessage(), e);
+        continue;
+      }
+      try {
+        MasterKey key = kf.open(password, config.repositoryId());
+        config.verify(key, backend.location());
+        return new Repository(backend, config, key, Id.parse(info.name().id()));
+      } catch (RoadieException e) {
+        if (e.code() != ErrorCode.WRONG_PASSWORD) {
+          damaged = e;
+        }
+      }
+    }
+    if (damaged != null && keys.size() == 1) {
+      throw damaged;
+    }
+    throw new RoadieException(ErrorCode.WRONG_PASSWORD, backend.location()
+        + ": wrong password: no key file opens with it (check --password-file / ROADIE_PASSWORD_FILE / ROADIE_PASSWORD)");
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public MasterKey key() {
+    return key;
+  }
+
+  /** The key file this repository was opened with. */
+  public Id keyId() {
+    return keyId;
+  }
+
+  /** Pool for CPU-bound work (hash, compress, encrypt), one thread per core. */
+  public ExecutorService cpu() {
+    return cpu;
+  }
+
+  /** Virtual threads for blocking I/O. */
+  public ExecutorService io() {
+    return io;
+  }
+
+  public GearTable gear() {
+    GearTable g = gear;
+    if (g == null) {
+      g = gear = GearTable.derive(key.gearKey());
+    }
+    return g;
+  }
+
+  // ---- index ----
+
+  /** The index of every blob, loaded from all index files on first use. */
+  public BlobIndex index() throws IOException {
+    BlobIndex i = index;
+    if (i == null) {
+      synchronized (this) {
+        i = index;
+        if (i == null) {
+          i = index = loadIndex();
+        }
+      }
+    }
+    return i;
+  }
+
+  /** Index files that could not be read at load time, with why (empty when all were fine). */
+  public synchronized List<String> indexProblems() {
+    return List.copyOf(indexProblems);
+  }
+
+  private BlobIndex loadIndex() throws IOException {
+    List<ObjectInfo> files = backend.list(ObjectKind.INDEX);
+    List<Future<IndexFile.Decoded>> futures = new ArrayList<>();
+    for (ObjectInfo f : files) {
+      futures.add(io.submit(() -> readIndexFile(f.name())));
+    }
+    BlobIndex idx = new BlobIndex();
+    for (int i = 0; i < futures.size(); i++) {
+      try {
+        futures.get(i).get().addTo(idx);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        indexProblems.add("index " + files.get(i).name().id() + ": " + c.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while loading the index", e);
+      }
+    }
+    return idx;
+  }
+
+  public IndexFile.Decoded readIndexFile(ObjectName name) throws IOException {
+    byte[] plain = SealedObject.open(key, name, backend.read(name));
+    try {
+      return IndexFile.decode(plain);
+    } catch (IllegalArgumentException e) {
+      throw new RoadieException(ErrorCode.INTEGRITY, "index " + name.id() + " is malformed: " + e.getMessage());
+    }
+  }
+
+  // ---- blobs and trees ----
+
+  /** Reads, authenticates and verifies one blob. Fails with an INTEGRITY error when it is damaged. */
+  public byte[] readBlob(Id blobId) throws IOException {
+    BlobLocation loc = index().get(blobId);
+    if (loc == null) {
+      throw new RoadieException(ErrorCode.INTEGRITY, "blob " + blobId.shortHex()
+          + " is not in the index: the repository is missing data (run 'roadie check')");
+    }
+    return readBlob(loc);
+  }
+
+  public byte[] readBlob(BlobLocation loc) throws IOException {
+    byte[] sealed = backend.readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
+    return openBlob(loc, sealed, 0);
+  }
+
+  /** Opens a blob whose sealed bytes start at {@code off} of {@code buf}. */
+  public byte[] openBlob(BlobLocation loc, byte[] buf, int off) {
+    PackEntry entry = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
+    return PackReader.openBlob(key, key.packKey(loc.packId()), loc.packId(), entry, buf, off);
+  }
+
+  public Tree readTree(Id treeId) throws IOException {
+    return Json.read(readBlob(treeId), Tree.class, "tree " + treeId.shortHex());
+  }
+
+  // ---- sealed objects ----
+
+  public void writeSealed(ObjectName name, byte[] payload) throws IOException {
+    backend.write(name, ByteBuffer.wrap(SealedObject.seal(key, name, payload)), false);
+  }
+
+  public byte[] readSealed(ObjectName name) throws IOException {
+    return SealedObject.open(key, name, backend.read(name));
+  }
+
+  // ---- snapshots ----
+
+  /** Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}. */
+  public List<SnapshotRef> snapshots(List<String> problems) throws IOException {
+    List<ObjectInfo> files = backend.list(ObjectKind.SNAPSHOT);
+    List<Future<SnapshotRef>> futures = new ArrayList<>();
+    for (ObjectInfo f : files) {
+      futures.add(io.submit(() -> readSnapshot(Id.parse(f.name().id()))));
+    }
+    List<SnapshotRef> out = new ArrayList<>();
+    for (int i = 0; i < futures.size(); i++) {
+      try {
+        out.add(futures.get(i).get());
+      } catch (ExecutionException e) {
+        if (problems == null) {
+          throw unwrap(e);
+        }
+        problems.add("snapshot " + files.get(i).name().id() + ": " + e.getCause().getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while reading snapshots", e);
+      }
+    }
+    out.sort(Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
+    return out;
+  }
+
+  public SnapshotRef readSnapshot(Id id) throws IOException {
+    ObjectName name = ObjectName.of(ObjectKind.SNAPSHOT, id.hex());
+    Snapshot s = Json.read(readSealed(name), Snapshot.class, "snapshot " + id.shortHex());
+    return new SnapshotRef(id, s);
+  }
+
+  /**
+   * Resolves what a user typed: a full id, a unique id prefix, or {@code latest} (the newest
+   * snapshot that {@code filter} accepts).
+   */
+  public SnapshotRef resolve(String spec, SnapshotFilter filter) throws IOException {
+    if (spec == null || spec.isBlank()) {
+      throw new RoadieException(ErrorCode.USAGE, "no snapshot given: pass an id, an id prefix or 'latest'");
+    }
+    if (spec.equals("latest")) {
+      List<SnapshotRef> all = snapshots(null);
+      SnapshotRef best = null;
+      for (SnapshotRef r : all) {
+        if (filter.matches(r.snapshot())) {
+          best = r;
+        }
+      }
+      if (best == null) {
+        throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": no snapshot"
+            + (filter.isEmpty() ? "" : " matches " + filter) + "; list them with 'roadie snapshots'");
+      }
+      return best;
+    }
+    if (!spec.matches("[0-9a-f]{1,64}")) {
+      throw new RoadieException(ErrorCode.USAGE, "'" + spec + "' is not a snapshot id: use hex digits of an id or 'latest'");
+    }
+    List<ObjectName> matches = new ArrayList<>();
+    for (ObjectInfo f : backend.list(ObjectKind.SNAPSHOT)) {
+      if (f.name().id().startsWith(spec)) {
+        matches.add(f.name());
+      }
+    }
+    if (matches.isEmpty()) {
+      throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": no snapshot with id " + spec
+          + "; list them with 'roadie snapshots'");
+    }
+    if (matches.size() > 1) {
+      throw new RoadieException(ErrorCode.USAGE, "snapshot id prefix " + spec + " is ambiguous (" + matches.size()
+          + " snapshots); give more digits");
+    }
+    return readSnapshot(Id.parse(matches.get(0).id()));
+  }
+
+  // ---- keys ----
+
+  public record KeyInfo(Id id, String created, String host, String user, boolean current) {}
+
+  public List<KeyInfo> keys() throws IOException {
+    List<KeyInfo> out = new ArrayList<>();
+    for (ObjectInfo info : backend.list(ObjectKind.KEY)) {
+      Id id = Id.parse(info.name().id());
+      KeyFile kf = KeyFile.parse(backend.read(info.name()), "key file " + id.shortHex());
+      out.add(new KeyInfo(id, kf.created(), kf.host(), kf.user(), id.equals(keyId)));
+    }
+    out.sort(Comparator.comparing(KeyInfo::created));
+    return out;
+  }
+
+  /** Adds a key file for another password; returns its id. */
+  public Id addKey(char[] password) throws IOException {
+    Id id = Id.random();
+    KeyFile kf = KeyFile.create(key, config.repositoryId(), password, Hosts.host(), Hosts.user());
+    backend.write(ObjectName.of(ObjectKind.KEY, id.hex()), ByteBuffer.wrap(kf.toJson()), true);
+    return id;
+  }
+
+  /** Removes a key file (revoking its password). The key in use cannot be removed. */
+  public void removeKey(Id id) throws IOException {
+    if (id.equals(keyId)) {
+      throw new RoadieException(ErrorCode.USAGE, "key " + id.shortHex() + " is the one this command opened the "
+          + "repository with; open with another password to remove it, or use 'roadie key passwd'");
+    }
+    ObjectName name = ObjectName.of(ObjectKind.KEY, id.hex());
+    if (backend.size(name) < 0) {
+      throw new RoadieException(ErrorCode.FAILURE, "no key " + id.hex() + "; list keys with 'roadie key list'");
+    }
+    backend.delete(name);
+  }
+
+  /**
+   * Replaces the key file in use by one for a new password: the new file is written (and durable)
+   * before the old one is deleted, so a crash in between leaves both passwords working, never none.
+   */
+  public Id changePassword(char[] newPassword) throws IOException {
+    Id added = addKey(newPassword);
+    backend.delete(ObjectName.of(ObjectKind.KEY, keyId.hex()));
+    return added;
+  }
+
+  /** Key ids that match a prefix. */
+  public Id resolveKey(String prefix) throws IOException {
+    List<Id> matches = new ArrayList<>();
+    for (ObjectInfo info : backend.list(ObjectKind.KEY)) {
+      if (info.name().id().startsWith(prefix)) {
+        matches.add(Id.parse(info.name().id()));
+      }
+    }
+    if (matches.size() != 1) {
+      throw new RoadieException(matches.isEmpty() ? ErrorCode.FAILURE : ErrorCode.USAGE,
+          (matches.isEmpty() ? "no key matches " : "key prefix is ambiguous: ") + prefix + "; list keys with 'roadie key list'");
+    }
+    return matches.get(0);
+  }
+
+  /** Whether a key file's public fields carry a valid MAC under this repository's master key. */
+  public boolean keyFileIntact(ObjectName name) throws IOException {
+    return KeyFile.parse(backend.read(name), "key file " + name.id()).verifyMac(key);
+  }
+
+  static IOException unwrap(ExecutionException e) {
+    Throwable c = e.getCause();
+    if (c instanceof RoadieException r) throw r;
+    if (c instanceof IOException io) return io;
+    if (c instanceof UncheckedIOException u) return u.getCause();
+    if (c instanceof RuntimeException r) throw r;
+    return new IOException(c);
+  }
+
+  @Override
+  public void close() throws IOException {
+    cpu.shutdownNow();
+    io.shutdownNow();
+    backend.close();
+  }
+}

@@ -1,0 +1,34 @@
+package dev.roadie.core.snapshot;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A snapshot as stored (encrypted JSON in {@code snapshots/<id>}). {@code time} is ISO-8601 with an
+ * offset; {@code target} names what was backed up (one target has many snapshots over time);
+ * {@code kind} is the source kind ({@code file}, {@code postgres}, ...); {@code tree} is the root
+ * tree's blob id; {@code source} holds the source's own metadata (server version, LSNs, row counts).
+ */
+public record Snapshot(
+    int version,
+    String time,
+    String target,
+    String kind,
+    String host,
+    String user,
+    List<String> tags,
+    List<String> paths,
+    String tree,
+    String parent,
+    Stats stats,
+    Map<String, Object> source) {
+
+  public static final int VERSION = 1;
+
+  /**
+   * {@code bytesRead}: bytes of source data read; {@code bytesAdded}: bytes this snapshot added to
+   * the repository (packs and index after deduplication and compression); {@code blobsAdded}: new
+   * blobs; {@code files}: files and streams; {@code durationMillis}: wall time of the backup.
+   */
+  public record Stats(long bytesRead, long bytesAdded, long blobsAdded, long files, long durationMillis) {}
+}

@@ -17,20 +17,36 @@ public final class Aead {
   public static final int TAG_BYTES = 16;
   public static final int OVERHEAD = NONCE_BYTES + TAG_BYTES;
 
-  private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+  private static final ThreadLocal<Cipher> JDK = ThreadLocal.withInitial(() -> {
     try {
-      return Cipher.getInstance("AES/GCM/NoPadding");
+      return Providers.jdkAesGcm();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM is not available in this JDK", e);
     }
   });
+  /** Holds an empty Optional where the native provider is not available. */
+  private static final ThreadLocal<java.util.Optional<Cipher>> NATIVE = ThreadLocal.withInitial(() -> {
+    try {
+      return java.util.Optional.ofNullable(Providers.nativeAesGcm());
+    } catch (GeneralSecurityException e) {
+      return java.util.Optional.empty();
+    }
+  });
+
+  private static Cipher cipher(int length) {
+    if (length >= Providers.NATIVE_THRESHOLD) {
+      java.util.Optional<Cipher> n = NATIVE.get();
+      if (n.isPresent()) return n.get();
+    }
+    return JDK.get();
+  }
 
   private Aead() {}
 
   /** Encrypts {@code plain[off, off+len)} into {@code out} at {@code outOff}; returns bytes written. */
   public static int seal(byte[] key, byte[] nonce, byte[] aad, byte[] plain, int off, int len, byte[] out, int outOff) {
     try {
-      Cipher c = CIPHER.get();
+      Cipher c = cipher(len);
       c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
       c.updateAAD(aad);
       System.arraycopy(nonce, 0, out, outOff, NONCE_BYTES);
@@ -56,7 +72,7 @@ public final class Aead {
           + OVERHEAD + " bytes of nonce and tag)");
     }
     try {
-      Cipher c = CIPHER.get();
+      Cipher c = cipher(len);
       c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
           new GCMParameterSpec(TAG_BYTES * 8, sealed, off, NONCE_BYTES));
       c.updateAAD(aad);

@@ -28,22 +28,33 @@ public final class Compression {
 
   /** Returns flag byte + payload, of {@code len} + 1 bytes at most. */
   public static byte[] pack(byte[] data, int off, int len) {
-    int bound = (int) Zstd.compressBound(len);
-    byte[] out = new byte[1 + bound];
+    byte[] out = new byte[bound(len)];
+    return Arrays.copyOf(out, packInto(data, off, len, out));
+  }
+
+  /** The output buffer size {@link #packInto} needs for {@code len} bytes of input. */
+  public static int bound(int len) {
+    return 1 + Math.max(len, (int) Zstd.compressBound(len));
+  }
+
+  /**
+   * Writes flag byte + payload into {@code out} (at least {@link #bound} bytes) and returns its
+   * length, which is at most {@code len} + 1. Lets hot paths reuse one buffer per thread.
+   */
+  public static int packInto(byte[] data, int off, int len, byte[] out) {
     int n;
     try {
-      n = CTX.get().compressByteArray(out, 1, bound, data, off, len);
+      n = CTX.get().compressByteArray(out, 1, out.length - 1, data, off, len);
     } catch (RuntimeException e) {
-      n = Integer.MAX_VALUE;
+      n = Integer.MAX_VALUE; // incompressible beyond the bound, or a zstd error: store raw
     }
     if (n >= len) {
-      byte[] raw = new byte[1 + len];
-      raw[0] = RAW;
-      System.arraycopy(data, off, raw, 1, len);
-      return raw;
+      out[0] = RAW;
+      System.arraycopy(data, off, out, 1, len);
+      return 1 + len;
     }
     out[0] = ZSTD;
-    return Arrays.copyOf(out, 1 + n);
+    return 1 + n;
   }
 
   /** Inverse of {@link #pack} when the plaintext length is not recorded elsewhere (sealed objects). */

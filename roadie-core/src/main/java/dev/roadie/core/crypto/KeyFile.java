@@ -13,7 +13,6 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
-import org.bouncycastle.crypto.generators.SCrypt;
 
 /**
  * One password's wrapping of the master key, stored as JSON in {@code keys/<id>}. The password goes
@@ -126,7 +125,7 @@ public record KeyFile(
     byte[] pw = new byte[encoded.remaining()];
     encoded.get(pw);
     try {
-      return SCrypt.generate(pw, salt, n, r, p, 32);
+      return Scrypt.derive(pw, salt, n, r, p, 32);
     } finally {
       Arrays.fill(pw, (byte) 0);
       if (encoded.hasArray()) {

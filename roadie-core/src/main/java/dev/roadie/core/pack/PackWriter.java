@@ -24,10 +24,18 @@ public final class PackWriter {
   private boolean finished;
 
   public PackWriter(MasterKey masterKey, BlobType type, int targetSize) {
+    this(masterKey, type, targetSize, new byte[Math.min(targetSize, 1 << 20) + PackFormat.MAGIC.length]);
+  }
+
+  /**
+   * A writer that fills {@code buffer} (grown only if a blob does not fit), so callers can recycle
+   * buffers of {@link #bufferSize} bytes between packs instead of allocating 16 MiB per pack.
+   */
+  public PackWriter(MasterKey masterKey, BlobType type, int targetSize, byte[] buffer) {
     this.type = type;
     this.key = masterKey.packKey(packId);
     this.targetSize = targetSize;
-    this.buf = new byte[Math.min(targetSize, 1 << 20) + PackFormat.MAGIC.length];
+    this.buf = buffer;
     System.arraycopy(PackFormat.MAGIC, 0, buf, 0, PackFormat.MAGIC.length);
     this.size = PackFormat.MAGIC.length;
   }
@@ -45,16 +53,31 @@ public final class PackWriter {
    * dev.roadie.core.crypto.Compression}); {@code rawLength} is the chunk's size before compression.
    */
   public PackEntry add(Id blobId, byte[] plaintext, int rawLength) {
+    return add(blobId, plaintext, plaintext.length, rawLength);
+  }
+
+  /** As {@link #add(Id, byte[], int)} with the plaintext in {@code plaintext[0, length)}. */
+  public PackEntry add(Id blobId, byte[] plaintext, int length, int rawLength) {
     if (finished) {
       throw new IllegalStateException("pack " + packId + " is finished");
     }
-    ensure(plaintext.length + Aead.OVERHEAD);
+    ensure(length + Aead.OVERHEAD);
     int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
-        plaintext, 0, plaintext.length, buf, size);
+        plaintext, 0, length, buf, size);
     PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
     entries.add(e);
     size += n;
     return e;
+  }
+
+  /** A buffer size that holds a full pack whose blobs are at most {@code maxBlob} bytes: no growth. */
+  public static int bufferSize(int targetSize, int maxBlob) {
+    return PackFormat.MAGIC.length + targetSize + maxBlob + Aead.OVERHEAD + (1 << 20);
+  }
+
+  /** The buffer this writer filled; after the pack is uploaded it may be handed to a new writer. */
+  public byte[] buffer() {
+    return buf;
   }
 
   public boolean isEmpty() {

@@ -59,10 +59,20 @@ public final class BackupWriter implements AutoCloseable {
   private final Progress progress;
   private final Lease lease;
   private final int workers = Runtime.getRuntime().availableProcessors();
-  private final BlockingQueue<PackWriter> dataPacks;
+  /** One slot per worker; a slot's pack is created when its first blob arrives. */
+  private final BlockingQueue<PackSlot> dataPacks;
+
+  private static final class PackSlot {
+    PackWriter pack;
+  }
+
   private final Object metadataLock = new Object();
   private PackWriter metadataPack;
   private final Semaphore uploadSlots = new Semaphore(UPLOADS_IN_FLIGHT);
+  /** Pack buffers are recycled: one per open pack and per upload in flight, allocated on demand. */
+  private final BlockingQueue<byte[]> freeBuffers = new java.util.concurrent.LinkedBlockingQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger buffersAllocated = new java.util.concurrent.atomic.AtomicInteger();
+  private final int maxBuffers = workers + 1 + UPLOADS_IN_FLIGHT + 1;
   private final Phaser uploads = new Phaser(1);
   private final Set<Id> pending = ConcurrentHashMap.newKeySet();
   private final Set<Id> reusedPacks = ConcurrentHashMap.newKeySet();
@@ -75,20 +85,33 @@ public final class BackupWriter implements AutoCloseable {
     this.repo = repo;
     this.index = repo.index();
     this.progress = progress;
+    dev.roadie.core.crypto.Providers.preload();
     this.lease = new Lease(repo, "backup");
     this.dataPacks = new ArrayBlockingQueue<>(workers);
     for (int i = 0; i < workers; i++) {
-      dataPacks.add(newPack(BlobType.DATA));
+      dataPacks.add(new PackSlot());
     }
-    this.metadataPack = newPack(BlobType.METADATA);
   }
 
   public Progress progress() {
     return progress;
   }
 
-  private PackWriter newPack(BlobType type) {
-    return new PackWriter(repo.key(), type, repo.config().packSize());
+  private PackWriter newPack(BlobType type) throws IOException {
+    byte[] buffer = freeBuffers.poll();
+    if (buffer == null) {
+      if (buffersAllocated.incrementAndGet() > maxBuffers) {
+        try {
+          buffer = freeBuffers.take(); // all buffers are in open packs or uploads: wait for an upload
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      } else {
+        buffer = new byte[PackWriter.bufferSize(repo.config().packSize(), Compression.bound(ChunkerParams.LARGE.max()))];
+      }
+    }
+    return new PackWriter(repo.key(), type, repo.config().packSize(), buffer);
   }
 
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
@@ -141,31 +164,52 @@ public final class BackupWriter implements AutoCloseable {
     if (!pending.add(id)) {
       return id; // another worker is storing the same chunk right now
     }
-    byte[] framed = Compression.pack(data, 0, data.length);
+    byte[] framed = scratch(data.length);
+    int framedLength = Compression.packInto(data, 0, data.length, framed);
     if (type == BlobType.METADATA) {
       synchronized (metadataLock) {
-        metadataPack.add(id, framed, data.length);
+        if (metadataPack == null) {
+          metadataPack = newPack(BlobType.METADATA);
+        }
+        metadataPack.add(id, framed, framedLength, data.length);
         if (metadataPack.isFull()) {
           upload(metadataPack);
-          metadataPack = newPack(BlobType.METADATA);
+          metadataPack = null;
         }
       }
       return id;
     }
-    PackWriter pack = takePack();
+    PackSlot slot = takeSlot();
     try {
-      pack.add(id, framed, data.length);
-      if (pack.isFull()) {
-        upload(pack);
-        pack = newPack(BlobType.DATA);
+      if (slot.pack == null) {
+        slot.pack = newPack(BlobType.DATA);
+      }
+      slot.pack.add(id, framed, framedLength, data.length);
+      if (slot.pack.isFull()) {
+        PackWriter full = slot.pack;
+        slot.pack = null;
+        upload(full);
       }
     } finally {
-      dataPacks.add(pack);
+      dataPacks.add(slot);
     }
     return id;
   }
 
-  private PackWriter takePack() throws IOException {
+  /** A per-thread buffer for compressed chunks: one allocation per thread, not per chunk. */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
+  private static byte[] scratch(int len) {
+    int need = Compression.bound(len);
+    byte[] b = SCRATCH.get();
+    if (b.length < need) {
+      b = new byte[Math.max(need, Compression.bound(ChunkerParams.LARGE.max()))];
+      SCRATCH.set(b);
+    }
+    return b;
+  }
+
+  private PackSlot takeSlot() throws IOException {
     try {
       return dataPacks.take();
     } catch (InterruptedException e) {
@@ -204,6 +248,7 @@ public final class BackupWriter implements AutoCloseable {
       } catch (Throwable t) {
         failure.compareAndSet(null, t);
       } finally {
+        freeBuffers.add(pack.buffer());
         uploadSlots.release();
         uploads.arriveAndDeregister();
       }
@@ -234,16 +279,17 @@ public final class BackupWriter implements AutoCloseable {
    * Returns the snapshot's id. {@code draft.stats} is replaced by the measured statistics.
    */
   public Id commit(Snapshot draft) throws IOException {
-    for (PackWriter p : dataPacks) {
-      if (!p.isEmpty()) {
-        upload(p);
+    for (PackSlot slot : dataPacks) {
+      if (slot.pack != null && !slot.pack.isEmpty()) {
+        upload(slot.pack);
       }
+      slot.pack = null;
     }
-    dataPacks.clear();
     synchronized (metadataLock) {
-      if (!metadataPack.isEmpty()) {
+      if (metadataPack != null && !metadataPack.isEmpty()) {
         upload(metadataPack);
       }
+      metadataPack = null;
     }
     uploads.arriveAndAwaitAdvance();
     checkFailure();

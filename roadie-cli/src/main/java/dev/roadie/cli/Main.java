@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       KeyCommand.class,
       VersionCommand.class,
       DemoCommand.class,
+      TrainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -82,7 +82,7 @@ public final class FileBackup {
   public Id backupStream(InputStream in, String name, String target, List<String> tags, String time) throws IOException {
     try (BackupWriter w = new BackupWriter(repo, progress)) {
       progress.current = name;
-      Content c = w.writeStream(in, ChunkerParams.LARGE);
+      Content c = w.writeStream(in, ChunkerParams.FILE);
       progress.files.incrementAndGet();
       Node n = new Node(name, Node.STREAM, c.size(), null, null, null, null, null, c.chunksHex(), c.chunkListsHex(),
           null, null);
@@ -143,7 +143,7 @@ public final class FileBackup {
     progress.current = p.toString();
     Content c;
     try (InputStream in = Files.newInputStream(p)) {
-      c = w.writeStream(in, ChunkerParams.LARGE);
+      c = w.writeStream(in, ChunkerParams.FILE);
     } catch (AccessDeniedException e) {
       throw new RoadieException(ErrorCode.FAILURE, "cannot read " + p + ": permission denied; "
           + "run roadie as a user who can read it, or leave it out");

@@ -6,7 +6,14 @@ package dev.roadie.core.chunk;
  * and objects use large ones so the index stays small.
  */
 public record ChunkerParams(int min, int avg, int max) {
-  /** For files, objects and other large streams: about 1 MiB per chunk. */
+  /**
+   * For files and streams (stdin, dumps): about 64 KiB per chunk. Smaller than restic's or borg's
+   * 1-2 MiB so that scattered small edits of a large file cost about one chunk each (measured in
+   * bench/engine.sh: 100 edits of a 1 GiB file add under 3% of its stored size); the price is an
+   * index of about 16,000 blobs, under 1 MiB of memory, per GiB of unique data.
+   */
+  public static final ChunkerParams FILE = new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024);
+  /** For large immutable objects (bucket objects, archives): about 1 MiB per chunk. */
   public static final ChunkerParams LARGE = new ChunkerParams(256 * 1024, 1024 * 1024, 4 * 1024 * 1024);
   /** For table data and other streams changed in place: about 16 KiB per chunk. */
   public static final ChunkerParams SMALL = new ChunkerParams(4 * 1024, 16 * 1024, 64 * 1024);

@@ -13,7 +13,7 @@ import java.util.List;
  * encrypted in parallel without a lock. The caller uploads {@link #finish()}'s bytes.
  */
 public final class PackWriter {
-  private final Id packId = Id.random();
+  private final Id packId;
   private final BlobType type;
   private final byte[] key;
   private final int targetSize;
@@ -32,6 +32,12 @@ public final class PackWriter {
    * buffers of {@link #bufferSize} bytes between packs instead of allocating 16 MiB per pack.
    */
   public PackWriter(MasterKey masterKey, BlobType type, int targetSize, byte[] buffer) {
+    this(masterKey, Id.random(), type, targetSize, buffer);
+  }
+
+  /** With a given pack id: for known-answer tests only; real packs have random ids. */
+  PackWriter(MasterKey masterKey, Id packId, BlobType type, int targetSize, byte[] buffer) {
+    this.packId = packId;
     this.type = type;
     this.key = masterKey.packKey(packId);
     this.targetSize = targetSize;

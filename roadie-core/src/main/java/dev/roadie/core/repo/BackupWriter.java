@@ -119,7 +119,8 @@ public final class BackupWriter implements AutoCloseable {
     Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
     ContentBuilder content = new ContentBuilder();
     ArrayDeque<Future<Id>> window = new ArrayDeque<>();
-    int maxInFlight = 2 * workers + 2;
+    // About 8 MiB of chunks in flight keeps every worker busy without holding much memory.
+    int maxInFlight = Math.clamp((8 << 20) / params.avg(), 2 * workers + 2, 256);
     try {
       Chunker.Chunk chunk;
       while ((chunk = chunker.next()) != null) {

@@ -1,0 +1,78 @@
+package dev.roadie.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/**
+ * Hidden: the training run of the launcher's start-up archive (CDS / AOT cache). Runs the common
+ * commands once against a throwaway repository in a temporary directory, output discarded, so that
+ * the archive holds the classes a real command loads (JSON, crypto, picocli), not just 'version'.
+ */
+@Command(name = "__train-startup-archive", hidden = true)
+final class TrainCommand implements Callable<Integer> {
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("roadie-train-");
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    try {
+      Path data = Files.createDirectories(dir.resolve("data/sub"));
+      byte[] bytes = new byte[300_000];
+      new Random(1).nextBytes(bytes);
+      Files.write(data.resolve("random.bin"), bytes);
+      Files.writeString(data.resolve("text.txt"), "roadie ".repeat(20_000));
+      Path pw = Files.writeString(dir.resolve("password"), "training\n");
+      String[] repo = {"--repo", dir.resolve("repo").toString(), "--password-file", pw.toString()};
+      PrintStream sink = new PrintStream(PrintStream.nullOutputStream());
+      System.setOut(sink);
+      System.setErr(sink);
+      run(repo, "init");
+      run(repo, "backup", "file", data.getParent().toString(), "--tag", "t");
+      run(repo, "backup", "file", data.getParent().toString(), "--json");
+      run(repo, "snapshots");
+      run(repo, "snapshots", "--json");
+      run(repo, "restore", "latest", "--target", dir.resolve("out").toString());
+      run(repo, "check");
+      run(repo, "stats", "--json");
+      run(repo, "key", "list");
+      Main.run("version");
+      Main.run("--help");
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+      deleteTree(dir);
+    }
+    return 0;
+  }
+
+  private static void run(String[] repo, String... command) {
+    String[] args = new String[command.length + repo.length];
+    System.arraycopy(command, 0, args, 0, command.length);
+    System.arraycopy(repo, 0, args, command.length, repo.length);
+    Main.run(args);
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    Files.walkFileTree(p, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+        Files.delete(f);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

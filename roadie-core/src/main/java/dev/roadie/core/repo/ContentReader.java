@@ -3,6 +3,8 @@ package dev.roadie.core.repo;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.index.BlobIndex;
 import dev.roadie.core.index.BlobLocation;
 import dev.roadie.core.snapshot.Node;
@@ -22,8 +24,10 @@ import java.util.concurrent.CompletionException;
  * returned.
  */
 public final class ContentReader extends InputStream {
-  private static final long WINDOW_BYTES = 64L << 20;
-  private static final int WINDOW_BLOBS = 64;
+  private static final long WINDOW_BYTES = 32L << 20;
+  private static final int WINDOW_BLOBS = 256;
+  /** Largest single ranged read of consecutive blobs. */
+  private static final long RUN_BYTES = 8L << 20;
 
   private final Repository repo;
   private final BlobIndex index;
@@ -85,25 +89,61 @@ public final class ContentReader extends InputStream {
     };
   }
 
-  private void fill() throws IOException {
-    while (ids.hasNext() && window.size() < WINDOW_BLOBS && (window.isEmpty() || windowBytes < WINDOW_BYTES)) {
-      Id id = ids.next();
-      BlobLocation loc = index.get(id);
-      if (loc == null) {
-        throw new RoadieException(ErrorCode.INTEGRITY, what + ": blob " + id.shortHex()
-            + " is not in the repository's index: data is missing (run 'roadie check')");
+  private BlobLocation lookahead;
+
+  private BlobLocation nextLocation() {
+    if (lookahead != null) {
+      BlobLocation l = lookahead;
+      lookahead = null;
+      return l;
+    }
+    if (!ids.hasNext()) return null;
+    Id id = ids.next();
+    BlobLocation loc = index.get(id);
+    if (loc == null) {
+      throw new RoadieException(ErrorCode.INTEGRITY, what + ": blob " + id.shortHex()
+          + " is not in the repository's index: data is missing (run 'roadie check')");
+    }
+    return loc;
+  }
+
+  /**
+   * Schedules reads until the window is full. Blobs stored one after another in the same pack (the
+   * usual case: a stream's chunks are packed in order) are fetched with one ranged read, so a
+   * restore makes about one request per pack rather than one per chunk.
+   */
+  private void fill() {
+    while (window.size() < WINDOW_BLOBS && (window.isEmpty() || windowBytes < WINDOW_BYTES)) {
+      BlobLocation first = nextLocation();
+      if (first == null) return;
+      List<BlobLocation> run = new java.util.ArrayList<>();
+      run.add(first);
+      long end = first.offset() + first.length();
+      while (run.size() < WINDOW_BLOBS && end - first.offset() < RUN_BYTES) {
+        BlobLocation next = nextLocation();
+        if (next == null) break;
+        if (!next.packId().equals(first.packId()) || next.offset() != end) {
+          lookahead = next;
+          break;
+        }
+        run.add(next);
+        end += next.length();
       }
+      long start = first.offset();
+      int length = (int) (end - start);
+      ObjectName pack = ObjectName.of(ObjectKind.PACK, first.packId().hex());
       CompletableFuture<byte[]> sealed = CompletableFuture.supplyAsync(() -> {
         try {
-          return repo.backend().readRange(
-              dev.roadie.core.backend.ObjectName.of(dev.roadie.core.backend.ObjectKind.PACK, loc.packId().hex()),
-              loc.offset(), loc.length());
+          return repo.backend().readRange(pack, start, length);
         } catch (IOException e) {
           throw new CompletionException(e);
         }
       }, repo.io());
-      window.add(new Pending(sealed.thenApplyAsync(b -> repo.openBlob(loc, b, 0), repo.cpu()), loc.rawLength()));
-      windowBytes += loc.rawLength();
+      for (BlobLocation loc : run) {
+        int off = (int) (loc.offset() - start);
+        window.add(new Pending(sealed.thenApplyAsync(b -> repo.openBlob(loc, b, off), repo.cpu()), loc.rawLength()));
+        windowBytes += loc.rawLength();
+      }
     }
   }
 

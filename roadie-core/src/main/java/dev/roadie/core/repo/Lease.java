@@ -31,6 +31,19 @@ public final class Lease implements AutoCloseable {
     this.operation = operation;
     write();
     this.refresher = Thread.ofVirtual().name("roadie-lease").start(this::refreshLoop);
+    // On SIGTERM or Ctrl-C the lease goes away with the process, so prune need not wait it out.
+    this.onExit = new Thread(this::deleteQuietly, "roadie-lease-release");
+    Runtime.getRuntime().addShutdownHook(onExit);
+  }
+
+  private final Thread onExit;
+
+  private void deleteQuietly() {
+    try {
+      repo.backend().delete(name);
+    } catch (IOException | RuntimeException e) {
+      // a stale lease is harmless: it lapses after TTL
+    }
   }
 
   private void write() throws IOException {
@@ -64,6 +77,11 @@ public final class Lease implements AutoCloseable {
   @Override
   public void close() throws IOException {
     refresher.interrupt();
+    try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook deletes the lease
+    }
     repo.backend().delete(name);
   }
 }

@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -28,10 +29,11 @@ final class BackupOptions {
 
   String snapshotTime() {
     if (time == null) {
-      return OffsetDateTime.now(ZoneId.systemDefault()).truncatedTo(ChronoUnit.MILLIS).toString();
+      return OffsetDateTime.now(ZoneId.systemDefault()).truncatedTo(ChronoUnit.MILLIS)
+          .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     }
     try {
-      return OffsetDateTime.parse(time).toString();
+      return OffsetDateTime.parse(time).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     } catch (DateTimeParseException e) {
       throw new RoadieException(ErrorCode.USAGE, "--time " + time
           + " is not an ISO-8601 time with an offset, such as 2026-01-31T02:00:00Z");

@@ -12,14 +12,14 @@ import picocli.CommandLine.Option;
 
 @Command(name = "check", description = {
     "Verify the repository: keys, index, pack headers, snapshots; with --read-data every blob's bytes.",
-    "Exit 0 when every snapshot can be restored, 1 when something is damaged (the output names the snapshots)."})
+    "Exit 0 when every snapshot can be restored, 3 when something is damaged (the output names the snapshots)."})
 final class CheckCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 
   @Option(names = "--read-data", description = "Also read, decrypt and verify every blob of every pack.")
   boolean readData;
 
-  @Option(names = "--read-data-subset", paramLabel = "N%", description = "Read and verify a random N% of the packs.")
+  @Option(names = "--read-data-subset", paramLabel = "N%", description = "Read and verify a random N%% of the packs (e.g. 10%%).")
   String subset;
 
   @Option(names = "--json", description = "Print the report as JSON.")
@@ -55,7 +55,7 @@ final class CheckCommand implements Callable<Integer> {
                 + (report.damagedSnapshots().isEmpty() ? "none" : String.join(" ", report.damagedSnapshots().stream()
                     .map(id -> id.substring(0, 8)).toList()))));
       }
-      return report.ok() ? 0 : ErrorCode.FAILURE.exitCode();
+      return report.ok() ? 0 : ErrorCode.INTEGRITY.exitCode();
     }
   }
 }

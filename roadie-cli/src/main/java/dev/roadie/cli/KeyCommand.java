@@ -75,8 +75,15 @@ final class KeyCommand implements Runnable {
       try (Repository r = repo.open()) {
         List<Repository.KeyInfo> keys = r.keys();
         if (json) {
-          System.out.println(Json.writePretty(keys.stream().map(k -> java.util.Map.of("id", k.id().hex(), "created",
-              k.created(), "host", String.valueOf(k.host()), "user", String.valueOf(k.user()), "current", k.current())).toList()));
+          System.out.println(Json.writePretty(keys.stream().map(k -> {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("id", k.id().hex());
+            m.put("created", k.created());
+            m.put("host", k.host());
+            m.put("user", k.user());
+            m.put("current", k.current());
+            return m;
+          }).toList()));
           return 0;
         }
         System.out.printf(" %-8s  %-30s  %-20s  %s%n", "ID", "CREATED", "HOST", "USER");

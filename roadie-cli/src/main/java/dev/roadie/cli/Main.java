@@ -41,6 +41,7 @@ public final class Main implements Runnable {
 
   static int run(String... args) {
     CommandLine cl = new CommandLine(new Main());
+    addHelpOptions(cl);
     cl.setExecutionExceptionHandler(Main::handle);
     cl.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
@@ -49,6 +50,16 @@ public final class Main implements Runnable {
       return ErrorCode.USAGE.exitCode();
     });
     return cl.execute(args);
+  }
+
+  /** Every command and subcommand takes -h/--help (and -V/--version). */
+  private static void addHelpOptions(CommandLine cl) {
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      if (!sub.getCommandSpec().mixinStandardHelpOptions()) {
+        sub.getCommandSpec().mixinStandardHelpOptions(true);
+      }
+      addHelpOptions(sub);
+    }
   }
 
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** Where the repository is and how to get its password: flags first, then the environment. */
 public final class RepoOptions {
   @Option(names = {"-r", "--repo"}, paramLabel = "LOCATION",
-      description = "Repository: a directory or s3://bucket/prefix (default: $ROADIE_REPOSITORY).")
+      description = "Repository: a directory or file:// URL (default: $ROADIE_REPOSITORY).")
   String repo;
 
   @Option(names = "--password-file", paramLabel = "FILE",

@@ -43,8 +43,14 @@ public final class Checker {
   private final Consumer<String> log;
   private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
   private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-  /** Blobs known to be missing or damaged, with why. */
+  /** Blobs with a missing or damaged copy, with why. */
   private final Map<Id, String> badBlobs = new ConcurrentHashMap<>();
+  /** Per pack, blobs whose copy there failed to read or verify. */
+  private final Map<Id, Set<Id>> badInPack = new ConcurrentHashMap<>();
+  /** Packs whose header is readable and agrees with the index. */
+  private final Set<Id> goodHeaders = ConcurrentHashMap.newKeySet();
+  /** Blobs with at least one intact copy: those restore, whatever other copies look like. */
+  private final Set<Id> goodCopies = new java.util.HashSet<>();
 
   public record Report(List<String> errors, List<String> warnings, List<String> damagedSnapshots, long packs,
       long packsRead, long blobs, long snapshots) {
@@ -70,10 +76,14 @@ public final class Checker {
     for (ObjectInfo info : repo.backend().list(ObjectKind.PACK)) {
       stored.add(Id.parse(info.name().id()));
     }
+    boolean indexDamaged = !errors.isEmpty() && errors.stream().anyMatch(e -> e.startsWith("index "));
     for (Id pack : stored) {
       if (!indexed.containsKey(pack)) {
-        warnings.add("pack " + pack.shortHex() + " is not in any index: left by an interrupted backup; harmless ("
-            + "'roadie prune' removes it)");
+        warnings.add(indexDamaged
+            ? "pack " + pack.shortHex() + " is not in any readable index: it may hold data a damaged index listed; "
+                + "keep it (see docs/runbooks/repository-damage.md)"
+            : "pack " + pack.shortHex() + " is not in any index: left by an interrupted backup; harmless "
+                + "(no snapshot refers to it)");
       }
     }
     List<Id> present = new ArrayList<>();
@@ -100,6 +110,13 @@ public final class Checker {
       forEachParallel(toRead, pack -> readPack(pack, indexed.get(pack)));
     }
 
+    for (Id pack : present) {
+      if (!goodHeaders.contains(pack)) continue;
+      Set<Id> bad = badInPack.getOrDefault(pack, Set.of());
+      for (PackEntry e : indexed.get(pack)) {
+        if (!bad.contains(e.id())) goodCopies.add(e.id());
+      }
+    }
     log.accept("checking snapshots");
     List<String> problems = new ArrayList<>();
     List<SnapshotRef> snapshots = repo.snapshots(problems);
@@ -174,7 +191,10 @@ public final class Checker {
     if (!missing.isEmpty()) {
       errors.add("pack " + pack.shortHex() + ": " + missing.size() + " blobs the index lists are not in the pack's header");
       markBad(missing, "index and pack " + pack.shortHex() + " disagree");
+      Set<Id> bad = badInPack.computeIfAbsent(pack, k -> ConcurrentHashMap.newKeySet());
+      for (PackEntry e : missing) bad.add(e.id());
     }
+    goodHeaders.add(pack);
   }
 
   private void readPack(Id pack, List<PackEntry> expected) {
@@ -198,6 +218,7 @@ public final class Checker {
       } catch (RuntimeException ex) {
         bad++;
         badBlobs.putIfAbsent(e.id(), ex.getMessage());
+        badInPack.computeIfAbsent(pack, k -> ConcurrentHashMap.newKeySet()).add(e.id());
       }
     }
     if (bad > 0) {
@@ -263,6 +284,9 @@ public final class Checker {
   }
 
   private String blobProblem(Id id, Set<Id> indexed, BlobType expected) {
+    if (goodCopies.contains(id)) {
+      return null;
+    }
     String bad = badBlobs.get(id);
     if (bad != null) {
       return "blob " + id.shortHex() + ": " + bad;

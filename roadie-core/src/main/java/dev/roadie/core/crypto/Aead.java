@@ -10,7 +10,9 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AES-256-GCM with a 96-bit nonce and 128-bit tag. A sealed message is {@code nonce || ciphertext
- * || tag}. Callers guarantee that a (key, nonce) pair is never used twice; see {@link PackKeys}.
+ * || tag}. Callers guarantee that a (key, nonce) pair is never used twice: packs derive a key per
+ * pack and count nonces ({@link dev.roadie.core.pack.PackFormat}), sealed objects derive a key per
+ * object ({@link SealedObject}).
  */
 public final class Aead {
   public static final int NONCE_BYTES = 12;

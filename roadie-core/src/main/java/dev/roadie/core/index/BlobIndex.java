@@ -171,6 +171,18 @@ public final class BlobIndex {
    * @throws IllegalStateException if the index already holds {@value #MAX_ENTRIES} blobs
    */
   public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength) {
+    return put(blobId, packNumber, offset, length, rawLength, false);
+  }
+
+  /**
+   * Like {@link #add}, but a blob already indexed is moved to the new location: for a blob stored
+   * again because the pack of its first copy is missing from storage.
+   */
+  public void relocate(Id blobId, int packNumber, long offset, int length, int rawLength) {
+    put(blobId, packNumber, offset, length, rawLength, true);
+  }
+
+  private boolean put(Id blobId, int packNumber, long offset, int length, int rawLength, boolean overwrite) {
     Objects.requireNonNull(blobId, "blobId");
     if (offset < 0 || offset > MAX_OFFSET) {
       throw new IllegalArgumentException("blob offset out of range [0, 2^32): " + offset);
@@ -199,7 +211,12 @@ public final class BlobIndex {
         long[] page = pages[entry >>> PAGE_SHIFT];
         int base = (entry & PAGE_MASK) * LONGS_PER_ENTRY;
         if (page[base] == w0 && page[base + 1] == w1 && page[base + 2] == w2 && page[base + 3] == w3) {
-          return false;
+          if (!overwrite) {
+            return false;
+          }
+          page[base + 4] = ((long) packNumber << 32) | offset;
+          page[base + 5] = ((long) length << 32) | (rawLength & 0xFFFF_FFFFL);
+          return true;
         }
       }
       if (size >= threshold) {

@@ -75,6 +75,7 @@ public final class BackupWriter implements AutoCloseable {
   private final int maxBuffers = workers + 1 + UPLOADS_IN_FLIGHT + 1;
   private final Phaser uploads = new Phaser(1);
   private final Set<Id> pending = ConcurrentHashMap.newKeySet();
+  private final Set<Id> storedPacks = ConcurrentHashMap.newKeySet();
   private final Set<Id> reusedPacks = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<IndexFile.PackEntries> written = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -85,6 +86,10 @@ public final class BackupWriter implements AutoCloseable {
     this.repo = repo;
     this.index = repo.index();
     this.progress = progress;
+    // Listed after the index was loaded: every pack an index names was written before its index.
+    for (var info : repo.backend().list(ObjectKind.PACK)) {
+      storedPacks.add(Id.parse(info.name().id()));
+    }
     dev.roadie.core.crypto.Providers.preload();
     this.lease = new Lease(repo, "backup");
     this.dataPacks = new ArrayBlockingQueue<>(workers);
@@ -158,7 +163,7 @@ public final class BackupWriter implements AutoCloseable {
   private Id store(BlobType type, byte[] data) throws IOException {
     Id id = repo.key().blobId(data);
     BlobLocation existing = index.get(id);
-    if (existing != null) {
+    if (existing != null && packExists(existing.packId())) {
       reusedPacks.add(existing.packId());
       return id;
     }
@@ -195,6 +200,15 @@ public final class BackupWriter implements AutoCloseable {
       dataPacks.add(slot);
     }
     return id;
+  }
+
+  /**
+   * Whether a pack the index names is in storage (listed when this backup started, or written by
+   * it). A blob whose pack is gone is written again instead of being referenced: a new snapshot
+   * must not inherit an older one's damage.
+   */
+  private boolean packExists(Id pack) {
+    return storedPacks.contains(pack);
   }
 
   /** A per-thread buffer for compressed chunks: one allocation per thread, not per chunk. */
@@ -234,10 +248,12 @@ public final class BackupWriter implements AutoCloseable {
       try {
         repo.backend().write(ObjectName.of(ObjectKind.PACK, pack.id().hex()), bytes, false);
         // Durable now: make the blobs visible to dedup before forgetting them as pending.
+        storedPacks.add(pack.id());
         int packNumber = index.addPack(pack.id(), pack.type());
         List<IndexFile.BlobEntry> blobs = new ArrayList<>(entries.size());
         for (PackEntry e : entries) {
-          index.add(e.id(), packNumber, e.offset(), e.length(), e.rawLength());
+          // relocate: the only way a blob is written again is that its indexed copy's pack is gone.
+          index.relocate(e.id(), packNumber, e.offset(), e.length(), e.rawLength());
           blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength()));
         }
         for (PackEntry e : entries) {

@@ -86,7 +86,10 @@ public final class Repository implements AutoCloseable {
     return new Repository(backend, config, key, keyId);
   }
 
-  /** Opens the repository with a password; tries every key file. */
+  /**
+   * Opens the repository with a password; tries every key file. A key file that the password opens
+   * settles it: a damaged key file or config is then reported as such, never as a wrong password.
+   */
   public static Repository open(Backend backend, char[] password) throws IOException {
     byte[] configBytes;
     long size = backend.size(ObjectName.CONFIG);
@@ -110,15 +113,19 @@ public final class Repository implements AutoCloseable {
         damaged = new RoadieException(ErrorCode.INTEGRITY, e.getMessage(), e);
         continue;
       }
+      MasterKey key;
       try {
-        MasterKey key = kf.open(password, config.repositoryId());
-        config.verify(key, backend.location());
-        return new Repository(backend, config, key, Id.parse(info.name().id()));
+        key = kf.open(password, config.repositoryId());
       } catch (RoadieException e) {
         if (e.code() != ErrorCode.WRONG_PASSWORD) {
-          damaged = e;
+          // This key file decrypted with the password but is itself damaged: say so, not "wrong password".
+          throw new RoadieException(e.code(), backend.location() + ": key file " + info.name().id().substring(0, 8)
+              + ": " + e.getMessage() + "; open with another password and replace it ('roadie key add', 'key remove')");
         }
+        continue;
       }
+      config.verify(key, backend.location());
+      return new Repository(backend, config, key, Id.parse(info.name().id()));
     }
     if (damaged != null && keys.size() == 1) {
       throw damaged;
@@ -190,15 +197,39 @@ public final class Repository implements AutoCloseable {
       futures.add(io.submit(() -> readIndexFile(f.name())));
     }
     BlobIndex idx = new BlobIndex();
+    List<IndexFile.Decoded> decoded = new ArrayList<>();
     for (int i = 0; i < futures.size(); i++) {
       try {
-        futures.get(i).get().addTo(idx);
+        decoded.add(futures.get(i).get());
       } catch (ExecutionException e) {
         Throwable c = e.getCause();
         indexProblems.add("index " + files.get(i).name().id() + ": " + c.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while loading the index", e);
+      }
+    }
+    for (IndexFile.Decoded d : decoded) {
+      d.addTo(idx);
+    }
+    // A blob indexed twice (stored again after the pack of its first copy went missing, or by two
+    // concurrent backups) must resolve to a copy that exists. Only then is storage listed.
+    if (decoded.stream().mapToLong(IndexFile.Decoded::blobCount).sum() > idx.size()) {
+      java.util.Set<Id> stored = new java.util.HashSet<>();
+      for (ObjectInfo info : backend.list(ObjectKind.PACK)) {
+        stored.add(Id.parse(info.name().id()));
+      }
+      for (IndexFile.Decoded d : decoded) {
+        for (IndexFile.PackEntries p : d.packs()) {
+          if (!stored.contains(p.packId())) continue;
+          int number = idx.addPack(p.packId(), p.type());
+          for (IndexFile.BlobEntry b : p.blobs()) {
+            BlobLocation current = idx.get(b.id());
+            if (current != null && !stored.contains(current.packId())) {
+              idx.relocate(b.id(), number, b.offset(), b.length(), b.rawLength());
+            }
+          }
+        }
       }
     }
     return idx;

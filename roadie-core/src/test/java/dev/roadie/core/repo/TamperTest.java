@@ -196,6 +196,27 @@ class TamperTest {
   }
 
   @Test
+  void backupAfterALostPackStoresTheDataAgain() throws IOException {
+    Repository r = reopen();
+    BlobLocation loc = firstBlobOf(r, snapA);
+    Files.delete(path(ObjectName.of(ObjectKind.PACK, loc.packId().hex())));
+    r.close();
+    r = reopen();
+    // The same data again: its blobs are indexed, but their pack is gone, so they are written anew.
+    Id again = RoundTripTest.backupStreams(r, Map.of("a", a), ChunkerParams.FILE);
+    assertTrue(r.readSnapshot(again).snapshot().stats().bytesAdded() > a.length / 2);
+    assertArrayEquals(a, RoundTripTest.restore(r, again, "a"));
+    r.close();
+    r = reopen(); // a fresh process resolves the twice-indexed blobs to the copy that exists
+    assertArrayEquals(a, RoundTripTest.restore(r, again, "a"));
+    // Snapshot A's blobs have intact copies again (blobs are content-addressed): it restores too.
+    assertArrayEquals(a, RoundTripTest.restore(r, snapA, "a"));
+    Checker.Report report = new Checker(r, m -> {}).run(1.0);
+    assertEquals(List.of(), report.damagedSnapshots(), report.errors().toString());
+    assertTrue(report.errors().stream().anyMatch(e -> e.contains(loc.packId().shortHex()) && e.contains("missing")));
+  }
+
+  @Test
   void changedConfigIsRefused() throws IOException {
     Path config = path(ObjectName.CONFIG);
     String json = Files.readString(config).replace("\"packSize\":1048576", "\"packSize\":2097152");

@@ -1,0 +1,346 @@
+package dev.roadie.cli;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the roadie command line as a separate JVM (the java that runs the tests, with the test class
+ * path), as a user would: arguments, environment, standard input, exit code, stdout and stderr.
+ * The inherited environment is stripped of every {@code ROADIE_*} variable so tests are hermetic.
+ */
+final class RoadieProcess {
+  /** Writes a process's standard input; the stream is closed afterwards by the harness. */
+  @FunctionalInterface
+  interface StdinWriter {
+    void write(OutputStream in) throws IOException;
+  }
+
+  /** Reads a process's standard output as it is produced (instead of collecting it in memory). */
+  @FunctionalInterface
+  interface StdoutReader {
+    void read(InputStream out) throws IOException;
+  }
+
+  private final Map<String, String> env = new LinkedHashMap<>();
+  private final List<String> jvmOptions = new ArrayList<>();
+  private Path workDir;
+  private Path stdinFile;
+  private StdinWriter stdinWriter;
+  private StdoutReader stdoutReader;
+  private Duration timeout = Duration.ofMinutes(2);
+  private boolean quickStart = true;
+
+  private RoadieProcess() {}
+
+  /** A command with no repository or password set. */
+  static RoadieProcess bare() {
+    return new RoadieProcess();
+  }
+
+  /** A command with ROADIE_REPOSITORY and ROADIE_PASSWORD set. */
+  static RoadieProcess of(Path repo, String password) {
+    return new RoadieProcess().env("ROADIE_REPOSITORY", repo.toString()).env("ROADIE_PASSWORD", password);
+  }
+
+  /** A copy with the same settings (so one configured instance can serve as a template). */
+  RoadieProcess copy() {
+    RoadieProcess p = new RoadieProcess();
+    p.env.putAll(env);
+    p.jvmOptions.addAll(jvmOptions);
+    p.workDir = workDir;
+    p.stdinFile = stdinFile;
+    p.stdinWriter = stdinWriter;
+    p.stdoutReader = stdoutReader;
+    p.timeout = timeout;
+    p.quickStart = quickStart;
+    return p;
+  }
+
+  RoadieProcess env(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
+  /** Removes a variable (also one set earlier on this instance). */
+  RoadieProcess unsetEnv(String name) {
+    env.put(name, null);
+    return this;
+  }
+
+  RoadieProcess jvm(String... options) {
+    jvmOptions.addAll(Arrays.asList(options));
+    return this;
+  }
+
+  /**
+   * Runs the child with the full JIT (C2). By default commands run with C1 only, which starts
+   * about a third faster: right for the many short commands, wrong for throughput (big backups).
+   */
+  RoadieProcess fullJit() {
+    quickStart = false;
+    return this;
+  }
+
+  RoadieProcess workDir(Path dir) {
+    this.workDir = dir;
+    return this;
+  }
+
+  RoadieProcess stdin(Path file) {
+    this.stdinFile = file;
+    this.stdinWriter = null;
+    return this;
+  }
+
+  RoadieProcess stdin(byte[] bytes) {
+    return stdin(out -> out.write(bytes));
+  }
+
+  RoadieProcess stdin(StdinWriter writer) {
+    this.stdinWriter = writer;
+    this.stdinFile = null;
+    return this;
+  }
+
+  RoadieProcess stdout(StdoutReader reader) {
+    this.stdoutReader = reader;
+    return this;
+  }
+
+  RoadieProcess timeout(Duration t) {
+    this.timeout = t;
+    return this;
+  }
+
+  private static String classPath;
+
+  /**
+   * The test class path, with roadie's own jars from the local Maven repository replaced by private
+   * copies. Other worktrees share ~/.m2 and may 'mvn install' a different roadie-core while these
+   * tests run; a child JVM reading a jar that is replaced under it fails with NoClassDefFoundError.
+   * The copy is of this worktree's own build (../roadie-core/target) when there is one.
+   */
+  static synchronized String classPath() {
+    if (classPath != null) return classPath;
+    try {
+      Path dir = java.nio.file.Files.createTempDirectory("roadie-test-cp");
+      List<String> out = new ArrayList<>();
+      for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        Path p = Path.of(entry);
+        String name = p.getFileName() == null ? "" : p.getFileName().toString();
+        if (name.startsWith("roadie-") && name.endsWith(".jar")) {
+          String module = name.replaceFirst("-\\d.*$", "");
+          Path own = Path.of("..", module, "target", name).toAbsolutePath().normalize();
+          Path source = java.nio.file.Files.isRegularFile(own) ? own : p;
+          Path copy = dir.resolve(name);
+          java.nio.file.Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          copy.toFile().deleteOnExit();
+          out.add(copy.toString());
+        } else {
+          out.add(entry);
+        }
+      }
+      dir.toFile().deleteOnExit();
+      classPath = String.join(java.io.File.pathSeparator, out);
+      return classPath;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  List<String> command(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java command")));
+    cmd.add("-cp");
+    cmd.add(classPath());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    if (quickStart) {
+      cmd.add("-XX:TieredStopAtLevel=1");
+      cmd.add("-XX:+UseSerialGC");
+    }
+    cmd.addAll(jvmOptions);
+    cmd.add("dev.roadie.cli.Main");
+    cmd.addAll(Arrays.asList(args));
+    return cmd;
+  }
+
+  /** Runs to completion (or fails the test at the timeout, killing the process). */
+  Result run(String... args) {
+    Running r = start(args);
+    return r.await(timeout);
+  }
+
+  /** Starts the command and returns at once. */
+  Running start(String... args) {
+    ProcessBuilder pb = new ProcessBuilder(command(args));
+    pb.environment().keySet().removeIf(k -> k.startsWith("ROADIE_"));
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (e.getValue() == null) pb.environment().remove(e.getKey());
+      else pb.environment().put(e.getKey(), e.getValue());
+    }
+    if (workDir != null) pb.directory(workDir.toFile());
+    if (stdinFile != null) pb.redirectInput(stdinFile.toFile());
+    else if (stdinWriter == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    try {
+      return new Running(pb.start(), String.join(" ", args), stdinWriter, stdoutReader);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A started command. Its output is drained on background threads so it never blocks on a full pipe. */
+  static final class Running {
+    final Process process;
+    final String description;
+    final long startNanos = System.nanoTime();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Thread outThread;
+    private final Thread errThread;
+    private final Thread inThread;
+    private volatile Throwable ioFailure;
+    private volatile boolean killed;
+
+    Running(Process p, String description, StdinWriter stdin, StdoutReader stdoutReader) {
+      this.process = p;
+      this.description = description;
+      this.outThread = Thread.ofPlatform().daemon().name("roadie-stdout").start(() -> {
+        try (InputStream in = p.getInputStream()) {
+          if (stdoutReader != null) {
+            stdoutReader.read(in);
+            in.transferTo(OutputStream.nullOutputStream());
+          } else {
+            copy(in, out);
+          }
+        } catch (Throwable t) {
+          if (!killed) ioFailure = t;
+        }
+      });
+      this.errThread = Thread.ofPlatform().daemon().name("roadie-stderr").start(() -> {
+        try (InputStream in = p.getErrorStream()) {
+          copy(in, err);
+        } catch (IOException e) {
+          // process gone
+        }
+      });
+      if (stdin != null) {
+        this.inThread = Thread.ofPlatform().daemon().name("roadie-stdin").start(() -> {
+          try (OutputStream o = p.getOutputStream()) {
+            stdin.write(o);
+          } catch (Throwable t) {
+            if (!killed) ioFailure = t;
+          }
+        });
+      } else {
+        this.inThread = null;
+      }
+    }
+
+    private static void copy(InputStream in, ByteArrayOutputStream to) throws IOException {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        synchronized (to) {
+          to.write(buf, 0, n);
+        }
+      }
+    }
+
+    boolean isAlive() {
+      return process.isAlive();
+    }
+
+    /** Standard output so far. */
+    String stdoutSoFar() {
+      synchronized (out) {
+        return out.toString(StandardCharsets.UTF_8);
+      }
+    }
+
+    /** SIGKILL (on Linux destroyForcibly sends signal 9); returns the result after the process is gone. */
+    Result kill() {
+      killed = true;
+      process.destroyForcibly();
+      return await(Duration.ofSeconds(30));
+    }
+
+    Result await(Duration timeout) {
+      try {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          killed = true;
+          process.destroyForcibly();
+          process.waitFor(30, TimeUnit.SECONDS);
+          joinAll();
+          fail("roadie " + description + " did not finish in " + timeout + "; stderr:\n" + stderrNow());
+        }
+        long nanos = System.nanoTime() - startNanos;
+        joinAll();
+        byte[] o;
+        synchronized (out) {
+          o = out.toByteArray();
+        }
+        Result r = new Result(description, process.exitValue(), o, stderrNow(), Duration.ofNanos(nanos), killed);
+        if (ioFailure != null) {
+          throw new AssertionError("feeding or reading the process failed: " + r.describe(), ioFailure);
+        }
+        return r;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+
+    private String stderrNow() {
+      synchronized (err) {
+        return err.toString(StandardCharsets.UTF_8);
+      }
+    }
+
+    private void joinAll() throws InterruptedException {
+      outThread.join(60_000);
+      errThread.join(10_000);
+      if (inThread != null) {
+        if (killed || !process.isAlive()) inThread.join(10_000);
+        else inThread.join();
+      }
+    }
+  }
+
+  /** How a command ended. */
+  record Result(String command, int exitCode, byte[] stdoutBytes, String stderr, Duration wallTime, boolean killed) {
+    String stdout() {
+      return new String(stdoutBytes, StandardCharsets.UTF_8);
+    }
+
+    /** A description for assertion messages. */
+    String describe() {
+      return "roadie " + command + " -> exit " + exitCode + (killed ? " (killed)" : "") + "\n--- stdout:\n"
+          + (stdoutBytes.length > 4000 ? stdout().substring(0, 4000) + "..." : stdout()) + "\n--- stderr:\n" + stderr;
+    }
+
+    Result assertOk() {
+      if (exitCode != 0) fail("expected exit 0: " + describe());
+      return this;
+    }
+
+    Result assertExit(int code) {
+      if (exitCode != code) fail("expected exit " + code + ": " + describe());
+      return this;
+    }
+  }
+}

@@ -126,40 +126,9 @@ final class RoadieProcess {
     return this;
   }
 
-  private static String classPath;
-
-  /**
-   * The test class path, with roadie's own jars from the local Maven repository replaced by private
-   * copies. Other worktrees share ~/.m2 and may 'mvn install' a different roadie-core while these
-   * tests run; a child JVM reading a jar that is replaced under it fails with NoClassDefFoundError.
-   * The copy is of this worktree's own build (../roadie-core/target) when there is one.
-   */
-  static synchronized String classPath() {
-    if (classPath != null) return classPath;
-    try {
-      Path dir = java.nio.file.Files.createTempDirectory("roadie-test-cp");
-      List<String> out = new ArrayList<>();
-      for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-        Path p = Path.of(entry);
-        String name = p.getFileName() == null ? "" : p.getFileName().toString();
-        if (name.startsWith("roadie-") && name.endsWith(".jar")) {
-          String module = name.replaceFirst("-\\d.*$", "");
-          Path own = Path.of("..", module, "target", name).toAbsolutePath().normalize();
-          Path source = java.nio.file.Files.isRegularFile(own) ? own : p;
-          Path copy = dir.resolve(name);
-          java.nio.file.Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-          copy.toFile().deleteOnExit();
-          out.add(copy.toString());
-        } else {
-          out.add(entry);
-        }
-      }
-      dir.toFile().deleteOnExit();
-      classPath = String.join(java.io.File.pathSeparator, out);
-      return classPath;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** The test JVM's class path: in the reactor build it holds the modules' target/classes. */
+  static String classPath() {
+    return System.getProperty("java.class.path");
   }
 
   List<String> command(String... args) {

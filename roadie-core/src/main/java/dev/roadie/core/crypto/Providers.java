@@ -16,7 +16,7 @@ import javax.crypto.Cipher;
  */
 public final class Providers {
   /** Messages at least this long go to the native provider when it is available. */
-  static final int NATIVE_THRESHOLD = 32 * 1024;
+  static final int NATIVE_THRESHOLD = 2 * 1024;
   private static final boolean DISABLED = "jdk".equalsIgnoreCase(System.getenv("ROADIE_CRYPTO"));
 
   private Providers() {}

@@ -52,7 +52,7 @@ public final class BackupWriter implements AutoCloseable {
   static final int LIST_SIZE = 8192;
   /** Content with up to this many chunks is stored inline in its tree node. */
   static final int INLINE_CHUNKS = 1024;
-  private static final int UPLOADS_IN_FLIGHT = 3;
+  private static final int UPLOADS_IN_FLIGHT = 2;
 
   private final Repository repo;
   private final BlobIndex index;
@@ -72,7 +72,7 @@ public final class BackupWriter implements AutoCloseable {
   /** Pack buffers are recycled: one per open pack and per upload in flight, allocated on demand. */
   private final BlockingQueue<byte[]> freeBuffers = new java.util.concurrent.LinkedBlockingQueue<>();
   private final java.util.concurrent.atomic.AtomicInteger buffersAllocated = new java.util.concurrent.atomic.AtomicInteger();
-  private final int maxBuffers = workers + 1 + UPLOADS_IN_FLIGHT + 1;
+  private final int maxBuffers = workers + 1 + UPLOADS_IN_FLIGHT;
   private final Phaser uploads = new Phaser(1);
   private final Set<Id> pending = ConcurrentHashMap.newKeySet();
   private final Set<Id> storedPacks = ConcurrentHashMap.newKeySet();

@@ -14,7 +14,12 @@ import java.util.Arrays;
 public final class Compression {
   public static final int RAW = 0;
   public static final int ZSTD = 1;
-  public static final int DEFAULT_LEVEL = 3;
+  /**
+   * zstd level 1: on log- and table-like data it compresses within 1% of level 3 and about 30%
+   * faster (measured here with the zstd CLI on the engine benchmark's text), and compression is
+   * the largest CPU cost of a backup.
+   */
+  public static final int DEFAULT_LEVEL = 1;
 
   private static final ThreadLocal<ZstdCompressCtx> CTX = ThreadLocal.withInitial(() -> {
     ZstdCompressCtx ctx = new ZstdCompressCtx();

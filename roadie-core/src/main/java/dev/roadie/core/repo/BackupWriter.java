@@ -72,7 +72,7 @@ public final class BackupWriter implements AutoCloseable {
   /** Pack buffers are recycled: one per open pack and per upload in flight, allocated on demand. */
   private final BlockingQueue<byte[]> freeBuffers = new java.util.concurrent.LinkedBlockingQueue<>();
   private final java.util.concurrent.atomic.AtomicInteger buffersAllocated = new java.util.concurrent.atomic.AtomicInteger();
-  private final int maxBuffers = workers + 1 + UPLOADS_IN_FLIGHT;
+  private final int maxBuffers = workers + UPLOADS_IN_FLIGHT;
   private final Phaser uploads = new Phaser(1);
   private final Set<Id> pending = ConcurrentHashMap.newKeySet();
   private final Set<Id> storedPacks = ConcurrentHashMap.newKeySet();
@@ -103,6 +103,10 @@ public final class BackupWriter implements AutoCloseable {
   }
 
   private PackWriter newPack(BlobType type) throws IOException {
+    if (type == BlobType.METADATA) {
+      // Trees and chunk lists are small: a buffer that grows as needed, not a pooled 17 MiB one.
+      return new PackWriter(repo.key(), type, repo.config().packSize());
+    }
     byte[] buffer = freeBuffers.poll();
     if (buffer == null) {
       if (buffersAllocated.incrementAndGet() > maxBuffers) {
@@ -113,7 +117,8 @@ public final class BackupWriter implements AutoCloseable {
           throw new IOException("interrupted", e);
         }
       } else {
-        buffer = new byte[PackWriter.bufferSize(repo.config().packSize(), Compression.bound(ChunkerParams.LARGE.max()))];
+        // Sized for a pack of typical chunks; a pack whose last blob is larger grows its buffer once.
+        buffer = new byte[PackWriter.bufferSize(repo.config().packSize(), Compression.bound(ChunkerParams.FILE.max()))];
       }
     }
     return new PackWriter(repo.key(), type, repo.config().packSize(), buffer);
@@ -265,7 +270,9 @@ public final class BackupWriter implements AutoCloseable {
       } catch (Throwable t) {
         failure.compareAndSet(null, t);
       } finally {
-        freeBuffers.add(pack.buffer());
+        if (pack.type() == BlobType.DATA) {
+          freeBuffers.add(pack.buffer());
+        }
         uploadSlots.release();
         uploads.arriveAndDeregister();
       }

@@ -42,7 +42,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path base = dir.toAbsolutePath().normalize();
-    deleteTree(base);
+    DirectoryTree.delete(base);
     Path data = base.resolve("data");
     Path repoDir = base.resolve("repo");
     Path restored = base.resolve("restore");
@@ -179,22 +179,5 @@ final class DemoCommand implements Callable<Integer> {
       }
     });
     return out;
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-    Files.walkFileTree(p, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-        Files.delete(f);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

@@ -2,11 +2,8 @@ package dev.roadie.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,7 +45,7 @@ final class TrainCommand implements Callable<Integer> {
     } finally {
       System.setOut(out);
       System.setErr(err);
-      deleteTree(dir);
+      DirectoryTree.delete(dir);
     }
     return 0;
   }
@@ -58,21 +55,5 @@ final class TrainCommand implements Callable<Integer> {
     System.arraycopy(command, 0, args, 0, command.length);
     System.arraycopy(repo, 0, args, command.length, repo.length);
     Main.run(args);
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    Files.walkFileTree(p, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-        Files.delete(f);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

@@ -42,12 +42,23 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path base = dir.toAbsolutePath().normalize();
+    // Only ever delete what an earlier demo made: a directory with our marker file, or nothing.
+    Path marker = base.resolve(".roadie-demo");
+    if (Files.exists(base) && !Files.exists(marker)) {
+      try (var entries = Files.list(base)) {
+        if (entries.findAny().isPresent()) {
+          throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, base
+              + " exists and was not made by 'roadie demo'; choose an empty or new directory with --dir");
+        }
+      }
+    }
     DirectoryTree.delete(base);
     Path data = base.resolve("data");
     Path repoDir = base.resolve("repo");
     Path restored = base.resolve("restore");
     Path passwordFile = base.resolve("password");
     Files.createDirectories(base);
+    Files.writeString(marker, "made by roadie demo; the next demo run deletes this directory\n");
     String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
     Files.writeString(passwordFile, password + "\n");
     say("roadie demo in " + base);

@@ -176,9 +176,7 @@ public final class RdbPayloadStream extends InputStream {
       if (avail >= MARK_LENGTH && Arrays.equals(buf, avail - MARK_LENGTH, avail, mark, 0, MARK_LENGTH)) {
         // The end: everything before the mark is payload; the mark itself is dropped.
         done = true;
-        int payload = avail - MARK_LENGTH;
-        avail = payload + MARK_LENGTH; // deliver 'payload' bytes, then stop
-        if (payload == 0) return -1;
+        if (avail == MARK_LENGTH) return -1; // nothing left before the mark
       }
     }
   }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "restore", description = {
-    "Restore a snapshot into a directory, or one file or stream to standard output.",
+    "Restore a snapshot into a directory, or one file or stream to standard output;",
+    "a redis snapshot into a running server (--to URL) or as a dump.rdb (--rdb-file PATH).",
     "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
@@ -41,8 +42,16 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")
   String of;
 
+  @Mixin RedisRestoreOptions redis;
+
   @Override
   public Integer call() throws Exception {
+    if (redis.requested()) {
+      redis.validate(targetDir != null || stdout);
+      try (Repository r = repo.open()) {
+        return redis.run(r, r.resolve(snapshot, filters.filter(of)));
+      }
+    }
     if ((targetDir == null) == !stdout) {
       throw new RoadieException(ErrorCode.USAGE, "say where to restore: --target DIR or --stdout (one of them)");
     }

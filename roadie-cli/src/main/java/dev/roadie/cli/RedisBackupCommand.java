@@ -1,0 +1,52 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.redis.RedisBackup;
+import dev.roadie.redis.RedisUrl;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "redis", description = {
+    "Back up a Redis server: pulls an RDB over the replication protocol, as a replica would, into the repository.",
+    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT."})
+final class RedisBackupCommand implements Callable<Integer> {
+  @Mixin RepoOptions repo;
+  @Mixin BackupOptions options;
+
+  @Option(names = "--url", required = true, paramLabel = "URL",
+      description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss:// for TLS.")
+  String url;
+
+  @Override
+  public Integer call() throws Exception {
+    RedisUrl u = RedisUrl.parse(url, System.getenv("REDISCLI_AUTH"));
+    String time = options.snapshotTime();
+    var tags = options.tags();
+    try (Repository r = repo.open()) {
+      Progress progress = new Progress();
+      Id id;
+      try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
+        id = new RedisBackup(r, progress).backup(u, options.target != null ? options.target : u.target(), tags, time);
+      }
+      SnapshotRef ref = r.readSnapshot(id);
+      if (options.json) {
+        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
+      } else {
+        var s = ref.snapshot().stats();
+        Map<String, Object> src = ref.snapshot().source();
+        System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: Redis "
+            + src.getOrDefault("redisVersion", "?") + ", RDB " + src.get("rdbVersion") + ", "
+            + src.getOrDefault("keys", "?") + " keys, " + Format.bytes(s.bytesRead()) + " read, "
+            + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
+            + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package dev.roadie.redis;
+
+import com.moilioncircle.redis.replicator.Configuration;
+import com.moilioncircle.redis.replicator.FileType;
+import com.moilioncircle.redis.replicator.RedisReplicator;
+import com.moilioncircle.redis.replicator.rdb.dump.DumpRdbVisitor;
+import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpFunction;
+import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.ContentReader;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * Restores a {@code redis} snapshot: online, by replaying every key into a running server with
+ * pipelined {@code RESTORE key ttl payload REPLACE ABSTTL} (DUMP payloads built from the RDB by
+ * redis-replicator), or offline, by writing the {@code dump.rdb} for a stopped server.
+ */
+public final class RedisRestore {
+  /** What to do with a target that already holds keys. */
+  public enum Mode { REFUSE_NON_EMPTY, FLUSH, MERGE }
+
+  /** Counts of an online restore. */
+  public record Result(long keys, long expiredSkipped, long functions, long bytes, long nanos) {}
+
+  private static final int BATCH_COMMANDS = 1000;
+  private static final int BATCH_BYTES = 4 << 20;
+
+  private final Repository repo;
+  private final Progress progress;
+
+  public RedisRestore(Repository repo, Progress progress) {
+    this.repo = repo;
+    this.progress = progress;
+  }
+
+  /** The snapshot's {@code dump.rdb} stream node. */
+  public Node rdbNode(SnapshotRef ref) throws IOException {
+    if (!RedisBackup.KIND.equals(ref.snapshot().kind())) {
+      throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is a " + ref.snapshot().kind()
+          + " snapshot, not a redis one");
+    }
+    Tree t = repo.readTree(Id.parse(ref.snapshot().tree()));
+    for (Node n : t.nodes()) {
+      if (RedisBackup.NODE_NAME.equals(n.name()) && n.hasContent()) return n;
+    }
+    throw new RoadieException(ErrorCode.INTEGRITY, "snapshot " + ref.id().shortHex() + " has no " + RedisBackup.NODE_NAME);
+  }
+
+  /** Writes the RDB to {@code file} (via a temporary file beside it, renamed when complete); returns its size. */
+  public long toFile(SnapshotRef ref, Path file) throws IOException {
+    Node n = rdbNode(ref);
+    Path abs = file.toAbsolutePath();
+    if (Files.exists(abs)) {
+      throw new RoadieException(ErrorCode.USAGE, abs + " exists; move it away first (keep it until the restore is verified)");
+    }
+    Path dir = abs.getParent();
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve("." + abs.getFileName() + ".roadie-tmp");
+    long size = 0;
+    try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME);
+        OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      byte[] b;
+      while ((b = in.nextBlock()) != null) {
+        out.write(b);
+        size += b.length;
+        progress.bytesRead.addAndGet(b.length);
+      }
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    try {
+      Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException e) {
+      Files.deleteIfExists(tmp);
+      throw new RoadieException(ErrorCode.USAGE, abs + " appeared during the restore; nothing was overwritten");
+    }
+    progress.files.incrementAndGet();
+    return size;
+  }
+
+  /** Replays every key of the snapshot into the server at {@code url}. */
+  public Result online(SnapshotRef ref, RedisUrl url, Mode mode) throws IOException {
+    Node n = rdbNode(ref);
+    Map<String, Object> source = ref.snapshot().source() == null ? Map.of() : ref.snapshot().source();
+    long start = System.nanoTime();
+    try (RespConnection c = RespConnection.open(url)) {
+      Map<String, String> info = c.info("server");
+      String targetVersion = info.getOrDefault("redis_version", "unknown");
+      Map<String, Object> keyspace = RedisBackup.keyspace(c.info("keyspace"));
+      if (!keyspace.isEmpty()) {
+        if (mode == Mode.REFUSE_NON_EMPTY) {
+          long keys = 0;
+          for (Object v : keyspace.values()) keys += ((Map<?, ?>) v).get("keys") instanceof Long l ? l : 0;
+          throw new RoadieException(ErrorCode.USAGE, url + " is not empty (" + keys + " keys in " + keyspace.keySet()
+              + "); pass --flush to empty it first (FLUSHALL) or --merge to overwrite only the snapshot's keys");
+        }
+        if (mode == Mode.FLUSH) {
+          c.call("FLUSHALL");
+        }
+      }
+      Replay replay = new Replay(c, source, targetVersion);
+      try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME)) {
+        replay.run(new CountingInput(in, progress));
+      }
+      return new Result(replay.keys, replay.expired, replay.functions, progress.bytesRead.get(), System.nanoTime() - start);
+    } catch (java.net.SocketException | java.io.EOFException e) {
+      throw new RoadieException(ErrorCode.FAILURE, url + ": the connection failed during the restore (" + e.getMessage()
+          + "); the target holds part of the snapshot: run the restore again with --flush");
+    }
+  }
+
+  private static final class CountingInput extends java.io.FilterInputStream {
+    private final Progress progress;
+
+    CountingInput(InputStream in, Progress progress) {
+      super(in);
+      this.progress = progress;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) progress.bytesRead.addAndGet(n);
+      return n;
+    }
+  }
+
+  /** Parses the RDB and pipelines commands: a batch is sent, then the previous batch's replies are read. */
+  private final class Replay {
+    final RespConnection c;
+    final Map<String, Object> source;
+    final String targetVersion;
+    long db = -1;
+    int batchCommands;
+    long batchBytes;
+    int unread; // commands of the previous (flushed) batches whose replies are not read yet
+    long keys;
+    long expired;
+    long functions;
+    final long now = System.currentTimeMillis();
+
+    Replay(RespConnection c, Map<String, Object> source, String targetVersion) {
+      this.c = c;
+      this.source = source;
+      this.targetVersion = targetVersion;
+    }
+
+    void run(InputStream rdb) throws IOException {
+      Configuration conf = Configuration.defaultSetting();
+      conf.setUseDefaultExceptionListener(false);
+      conf.setBufferSize(1 << 16);
+      RedisReplicator r = new RedisReplicator(rdb, FileType.RDB, conf);
+      r.setRdbVisitor(new DumpRdbVisitor(r));
+      r.addEventListener((rep, event) -> {
+        try {
+          if (event instanceof DumpKeyValuePair kv) {
+            key(kv);
+          } else if (event instanceof DumpFunction f) {
+            send(f.getSerialized().length, bytes("FUNCTION"), bytes("RESTORE"), f.getSerialized(), bytes("REPLACE"));
+            functions++;
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      try {
+        r.open();
+      } catch (java.io.UncheckedIOException e) {
+        throw e.getCause();
+      }
+      c.flush();
+      readReplies(unread + batchCommands);
+      batchCommands = 0;
+      progress.files.incrementAndGet();
+    }
+
+    void key(DumpKeyValuePair kv) throws IOException {
+      long kdb = kv.getDb() == null ? 0 : kv.getDb().getDbNumber();
+      Long expiry = kv.getExpiredMs();
+      if (expiry != null && expiry <= now) {
+        expired++;
+        return;
+      }
+      if (kdb != db) {
+        send(0, bytes("SELECT"), bytes(Long.toString(kdb)));
+        db = kdb;
+      }
+      byte[] payload = kv.getValue();
+      long ttl = expiry == null ? 0 : expiry;
+      send(kv.getKey().length + payload.length, bytes("RESTORE"), kv.getKey(), bytes(Long.toString(ttl)), payload,
+          bytes("REPLACE"), bytes("ABSTTL"));
+      keys++;
+    }
+
+    void send(long size, byte[]... args) throws IOException {
+      c.write(args);
+      batchCommands++;
+      batchBytes += size;
+      if (batchCommands >= BATCH_COMMANDS || batchBytes >= BATCH_BYTES) {
+        c.flush();
+        readReplies(unread); // the batch before this one: the server has worked on it meanwhile
+        unread = batchCommands;
+        batchCommands = 0;
+        batchBytes = 0;
+      }
+    }
+
+    void readReplies(int n) throws IOException {
+      for (int i = 0; i < n; i++) {
+        Object reply = c.readReply();
+        if (reply instanceof RespConnection.ErrorReply e) {
+          fail(e.message());
+        }
+      }
+    }
+
+    void fail(String message) {
+      if (message.contains("payload version or checksum are wrong")) {
+        throw new RoadieException(ErrorCode.FAILURE, c.url() + " (Redis " + targetVersion + ") cannot load the snapshot's"
+            + " keys: they are in RDB format " + source.getOrDefault("rdbVersion", "?") + " from Redis "
+            + source.getOrDefault("redisVersion", "?") + ", newer than the target understands; restore into Redis "
+            + source.getOrDefault("redisVersion", "?") + " or newer (" + message + ")");
+      }
+      throw new RoadieException(ErrorCode.FAILURE, c.url() + " (Redis " + targetVersion + ") rejected a key: " + message
+          + "; the target holds part of the snapshot");
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

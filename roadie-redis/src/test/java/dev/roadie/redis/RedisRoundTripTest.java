@@ -1,0 +1,207 @@
+package dev.roadie.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.LocalBackend;
+import dev.roadie.core.repo.Config;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisRoundTripTest {
+  static final String PASSWORD = "s3cret-p@ss";
+  Path tmp;
+  RedisServer source;
+  Repository repo;
+  String digest;
+
+  @BeforeAll
+  void setUp(@TempDir Path dir) throws Exception {
+    tmp = dir;
+    source = RedisServer.start(tmp.resolve("source"));
+    try (RespConnection c = source.connect()) {
+      c.call("ACL", "SETUSER", "backup", "on", ">" + PASSWORD, "~*", "&*", "+@all");
+      c.call("ACL", "SETUSER", "nosync", "on", ">pw", "~*", "&*", "+@all", "-sync", "-psync");
+      Dataset.fill(c);
+    }
+    digest = source.digest();
+    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+  }
+
+  @AfterAll
+  void tearDown() throws Exception {
+    if (repo != null) repo.close();
+    if (source != null) source.close();
+  }
+
+  private String userUrl() {
+    return "redis://backup:" + PASSWORD.replace("@", "%40") + "@127.0.0.1:" + source.port;
+  }
+
+  private SnapshotRef backup() throws IOException {
+    RedisUrl url = RedisUrl.parse(userUrl(), null);
+    Id id = new RedisBackup(repo, new Progress()).backup(url, url.target(), List.of(), java.time.OffsetDateTime.now().toString());
+    return repo.readSnapshot(id);
+  }
+
+  @Test
+  void disklessBackupRestoresOnlineAndOffline() throws Exception {
+    SnapshotRef ref = backup();
+    Map<String, Object> src = ref.snapshot().source();
+    assertEquals("redis", ref.snapshot().kind());
+    assertEquals("diskless", src.get("framing"));
+    assertEquals(10, ((Number) src.get("rdbVersion")).intValue() >= 9 ? 10 : -1);
+    assertTrue(((Number) src.get("keys")).longValue() > 9000, src.toString());
+    assertTrue(((Number) src.get("keysWithExpiry")).longValue() >= 903, src.toString());
+    assertEquals("master", src.get("role"));
+    assertFalse(src.toString().contains(PASSWORD));
+
+    try (RedisServer target = RedisServer.start(tmp.resolve("target"))) {
+      RedisRestore.Result r = new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null),
+          RedisRestore.Mode.REFUSE_NON_EMPTY);
+      assertEquals(digest, target.digest());
+      assertTrue(r.keys() > 9000);
+      try (RespConnection a = source.connect(); RespConnection b = target.connect()) {
+        for (String db : List.of("0", "1", "7")) {
+          a.call("SELECT", db);
+          b.call("SELECT", db);
+          for (String k : List.of("ttl:0", "ttl:299", "hash:ttl")) {
+            long pa = (Long) a.call("PTTL", k);
+            long pb = (Long) b.call("PTTL", k);
+            assertTrue(pa > 0 && Math.abs(pa - pb) < 1000, k + " " + pa + " vs " + pb);
+          }
+        }
+      }
+      // A non-empty target is refused without --flush or --merge; --merge overwrites.
+      RoadieException e = assertThrows(RoadieException.class, () -> new RedisRestore(repo, new Progress())
+          .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY));
+      assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+      new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.MERGE);
+      assertEquals(digest, target.digest());
+      try (RespConnection b = target.connect()) {
+        b.call("SET", "extra", "x");
+      }
+      new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.FLUSH);
+      assertEquals(digest, target.digest());
+    }
+
+    Path offline = tmp.resolve("offline");
+    long size = new RedisRestore(repo, new Progress()).toFile(ref, offline.resolve("dump.rdb"));
+    assertEquals(((Number) ref.snapshot().source().get("rdbBytes")).longValue(), size);
+    try (RedisServer fromFile = RedisServer.start(offline, "--dbfilename", "dump.rdb")) {
+      assertEquals(digest, fromFile.digest());
+    }
+  }
+
+  @Test
+  void diskBasedSyncUsesLengthFraming() throws Exception {
+    try (RespConnection c = source.connect()) {
+      c.call("CONFIG", "SET", "repl-diskless-sync", "no");
+    }
+    try {
+      SnapshotRef ref = backup();
+      assertEquals("disk", ref.snapshot().source().get("framing"));
+      Path offline = tmp.resolve("offline-disk");
+      new RedisRestore(repo, new Progress()).toFile(ref, offline.resolve("dump.rdb"));
+      try (RedisServer fromFile = RedisServer.start(offline, "--dbfilename", "dump.rdb")) {
+        assertEquals(digest, fromFile.digest());
+      }
+    } finally {
+      try (RespConnection c = source.connect()) {
+        c.call("CONFIG", "SET", "repl-diskless-sync", "yes");
+      }
+    }
+  }
+
+  @Test
+  void wrongPasswordIsAClearErrorWithoutThePassword() {
+    RedisUrl url = RedisUrl.parse("redis://backup:not-it-xyz@127.0.0.1:" + source.port, null);
+    RoadieException e = assertThrows(RoadieException.class,
+        () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+    assertTrue(e.getMessage().contains("refused the credentials"), e.getMessage());
+    assertFalse(e.getMessage().contains("not-it-xyz"), e.getMessage());
+  }
+
+  @Test
+  void unreachableServer() throws Exception {
+    RedisUrl url = RedisUrl.parse("redis://127.0.0.1:" + RedisServer.freePort(), null);
+    RoadieException e = assertThrows(RoadieException.class,
+        () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+    assertTrue(e.getMessage().startsWith("cannot connect to redis://127.0.0.1:"), e.getMessage());
+  }
+
+  @Test
+  void serverThatRefusesSync() {
+    RedisUrl url = RedisUrl.parse("redis://nosync:pw@127.0.0.1:" + source.port, null);
+    RoadieException e = assertThrows(RoadieException.class,
+        () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+    assertTrue(e.getMessage().contains("refused to send an RDB"), e.getMessage());
+    assertTrue(e.getMessage().contains("NOPERM"), e.getMessage());
+  }
+
+  /** A fake master that answers every command with +OK, then sends part of an RDB and hangs up. */
+  @Test
+  void interruptedTransferWritesNoSnapshot() throws Exception {
+    for (boolean diskless : new boolean[] {true, false}) {
+      int before = repo.snapshots(null).size();
+      try (ServerSocket server = new ServerSocket(0)) {
+        Thread t = Thread.ofVirtual().start(() -> {
+          try (Socket s = server.accept()) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[4096];
+            while (true) {
+              int n = in.read(buf);
+              if (n < 0) return;
+              String cmd = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+              if (cmd.contains("SYNC")) break;
+              out.write("+OK\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write((diskless ? "$EOF:" + "a".repeat(40) + "\r\n" : "$10000000\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write("REDIS0010".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[300_000]);
+            out.flush();
+          } catch (IOException ignored) {
+            // the client went away
+          }
+        });
+        RedisUrl url = RedisUrl.parse("redis://127.0.0.1:" + server.getLocalPort(), null);
+        Exception e = assertThrows(Exception.class,
+            () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+        assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+        t.join();
+      }
+      assertEquals(before, repo.snapshots(null).size(), "no snapshot after an interrupted transfer");
+    }
+  }
+
+  @Test
+  void urlRedaction() {
+    RedisUrl u = RedisUrl.parse("redis://alice:topsecret@db.example:6380", null);
+    assertEquals("redis://alice:***@db.example:6380", u.toString());
+    assertEquals("redis://db.example:6380", u.target());
+    assertFalse(RedisUrl.redact("redis://alice:topsecret@h:1").contains("topsecret"));
+    assertFalse(RedisUrl.redact("redis://topsecret@h:1").contains("topsecret"));
+  }
+}

@@ -1,0 +1,151 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
+import dev.roadie.core.json.Json;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.retention.Retention;
+import dev.roadie.core.retention.RetentionPolicy;
+import dev.roadie.core.retention.Span;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotFilter;
+import dev.roadie.core.snapshot.SnapshotRef;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "forget", description = {
+    "Remove snapshots that no --keep-* rule keeps, per group (restic's semantics; see docs/retention.md).",
+    "Only the snapshots are removed; the data they alone used is freed by 'prune' (a later release)."})
+final class ForgetCommand implements Callable<Integer> {
+  @Mixin RepoOptions repo;
+  @Mixin FilterOptions filters;
+
+  @Option(names = "--target", paramLabel = "NAME", description = "Only snapshots of this target.")
+  String target;
+
+  @Option(names = "--keep-last", paramLabel = "N", description = "Keep the N newest snapshots.")
+  int last;
+
+  @Option(names = "--keep-hourly", paramLabel = "N", description = "Keep the newest snapshot of each of the last N hours that have one.")
+  int hourly;
+
+  @Option(names = "--keep-daily", paramLabel = "N", description = "... of each of the last N days that have one.")
+  int daily;
+
+  @Option(names = "--keep-weekly", paramLabel = "N", description = "... of each of the last N ISO weeks that have one.")
+  int weekly;
+
+  @Option(names = "--keep-monthly", paramLabel = "N", description = "... of each of the last N months that have one.")
+  int monthly;
+
+  @Option(names = "--keep-yearly", paramLabel = "N", description = "... of each of the last N years that have one (-1: all).")
+  int yearly;
+
+  @Option(names = "--keep-within", paramLabel = "SPAN",
+      description = "Keep every snapshot newer than the group's newest minus SPAN, e.g. 30d, 1y6m, 36h.")
+  String within;
+
+  @Option(names = "--keep-tag", paramLabel = "TAG", description = "Keep every snapshot with this tag (repeatable).")
+  List<String> keepTags = new ArrayList<>();
+
+  @Option(names = "--group-by", paramLabel = "KEY", description = "Apply the rules per target (default), host or tags.")
+  String groupBy = "target";
+
+  @Option(names = "--dry-run", description = "Only say what would be removed.")
+  boolean dryRun;
+
+  @Option(names = "--prune", description = "Also free the data (not built yet: refused).")
+  boolean prune;
+
+  @Option(names = "--json", description = "Print, per group, what is kept (and why) and what is removed.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (prune) {
+      throw new RoadieException(ErrorCode.USAGE, "--prune: 'roadie prune' is not built yet; run forget without "
+          + "--prune (the removed snapshots' data stays in the repository until prune exists)");
+    }
+    if (!List.of("target", "host", "tags").contains(groupBy)) {
+      throw new RoadieException(ErrorCode.USAGE, "--group-by takes target, host or tags, not " + groupBy);
+    }
+    RetentionPolicy policy;
+    try {
+      policy = new RetentionPolicy(last, hourly, daily, weekly, monthly, yearly,
+          within == null ? null : Span.parse(within), keepTags);
+    } catch (IllegalArgumentException e) {
+      throw new RoadieException(ErrorCode.USAGE, e.getMessage());
+    }
+    if (policy.isEmpty()) {
+      throw new RoadieException(ErrorCode.USAGE, "no --keep-* rule given: every snapshot would be removed; "
+          + "say what to keep, e.g. --keep-daily 7 --keep-weekly 5 --keep-monthly 12");
+    }
+    try (Repository r = repo.open()) {
+      SnapshotFilter filter = filters.filter(target);
+      Map<String, List<Retention.Item<SnapshotRef>>> groups = new TreeMap<>();
+      for (SnapshotRef s : r.snapshots(null)) {
+        if (!filter.matches(s.snapshot())) continue;
+        groups.computeIfAbsent(groupKey(s.snapshot()), k -> new ArrayList<>())
+            .add(new Retention.Item<>(s, s.time(), s.snapshot().tags()));
+      }
+      List<Map<String, Object>> report = new ArrayList<>();
+      int removed = 0;
+      for (var group : groups.entrySet()) {
+        Retention.Decision<SnapshotRef> d = Retention.apply(policy, group.getValue());
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put(groupBy, group.getKey());
+        List<Map<String, Object>> keep = new ArrayList<>();
+        for (Retention.Kept<SnapshotRef> k : d.keep()) {
+          keep.add(Map.of("id", k.value().id().hex(), "time", k.value().snapshot().time(), "reasons", k.reasons()));
+        }
+        List<Map<String, Object>> remove = new ArrayList<>();
+        for (SnapshotRef s : d.remove()) {
+          remove.add(Map.of("id", s.id().hex(), "time", s.snapshot().time()));
+        }
+        g.put("keep", keep);
+        g.put("remove", remove);
+        report.add(g);
+        if (!json) {
+          System.out.println(groupBy + " " + group.getKey() + ": keep " + keep.size() + ", remove " + remove.size());
+          for (Retention.Kept<SnapshotRef> k : d.keep()) {
+            System.out.printf("  keep    %s  %s  (%s)%n", k.value().id().shortHex(), k.value().snapshot().time(),
+                String.join(", ", k.reasons()));
+          }
+          for (SnapshotRef s : d.remove()) {
+            System.out.printf("  %s  %s  %s%n", dryRun ? "would remove" : "remove", s.id().shortHex(), s.snapshot().time());
+          }
+        }
+        if (!dryRun) {
+          for (SnapshotRef s : d.remove()) {
+            r.backend().delete(ObjectName.of(ObjectKind.SNAPSHOT, s.id().hex()));
+            removed++;
+          }
+        }
+      }
+      if (json) {
+        System.out.println(Json.writePretty(report));
+      } else {
+        System.out.println(dryRun ? "dry run: nothing removed" : removed + (removed == 1 ? " snapshot" : " snapshots")
+            + " removed; their data is freed by 'prune' (a later release)");
+      }
+      return 0;
+    }
+  }
+
+  private String groupKey(Snapshot s) {
+    return switch (groupBy) {
+      case "host" -> String.valueOf(s.host());
+      case "tags" -> s.tags() == null ? "" : String.join(",", s.tags().stream().sorted().toList());
+      default -> String.valueOf(s.target());
+    };
+  }
+}

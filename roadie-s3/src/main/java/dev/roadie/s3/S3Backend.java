@@ -384,7 +384,7 @@ public final class S3Backend implements Backend {
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-    String cause = root == e ? m : root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "");
+    String cause = root == e || root.getMessage() == null ? m : root.getMessage();
     return new RoadieException.Retriable(location() + ": could not " + what + where() + " after up to "
         + MAX_ATTEMPTS + " attempts: " + cause + " (is the endpoint reachable?)", e);
   }

@@ -27,7 +27,10 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -110,7 +113,11 @@ public final class S3Backend implements Backend {
       return Region.of(settings.region());
     }
     try {
-      return new DefaultAwsRegionProviderChain().getRegion();
+      // With an endpoint (MinIO, s3proxy, Ceph), the region is only a name in the signature: asking
+      // the EC2 instance metadata service for it would cost a second of every command's start.
+      return settings.endpoint() != null
+          ? new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider()).getRegion()
+          : new DefaultAwsRegionProviderChain().getRegion();
     } catch (SdkClientException e) {
       return Region.US_EAST_1;
     }

@@ -72,7 +72,7 @@ for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/" && break
   sleep 0.2
 done
-"$java" -cp "$root/roadie-s3/target/test-classes:$root/roadie-cli/target/dist/lib/*" dev.roadie.s3.FaultProxy "$port" >proxy.port 2>proxy.log &
+"$java" -Dfaultproxy.log="$BENCH_DIR/requests.log" -cp "$root/roadie-s3/target/test-classes:$root/roadie-cli/target/dist/lib/*" dev.roadie.s3.FaultProxy "$port" >proxy.port 2>proxy.log &
 pids+=($!)
 for _ in $(seq 100); do
   [[ -s proxy.port ]] && break
@@ -150,6 +150,8 @@ export ROADIE_REPOSITORY=s3://bench/repo AWS_ENDPOINT_URL=$proxy AWS_ACCESS_KEY_
 r0=$(requests)
 measure s3.backup "$roadie" backup file "$data"
 r1=$(requests)
+log "requests of the S3 backup, by kind:"
+tail -n "$((r1 - r0))" requests.log | sed -E 's#\?.*##; s#/bench/repo/([a-z]+)/.*#/\1/...#' | sort | uniq -c | sort -rn >&2
 packs=$(find "$BENCH_DIR/s3data/bench/repo/data" -type f | wc -l)
 cat "$data" >/dev/null
 measure s3.restore "$roadie" restore latest --target "$BENCH_DIR/restore-s3"

@@ -77,6 +77,7 @@ public final class S3Backend implements Backend {
   private final S3Client s3;
   private final URI endpoint;
   private final Region region;
+  private final BlockCache blocks = new BlockCache(this);
 
   public S3Backend(S3Location loc, S3Settings settings) {
     this.loc = loc;
@@ -208,6 +209,15 @@ public final class S3Backend implements Backend {
 
   @Override
   public byte[] readRange(ObjectName name, long offset, int length) throws IOException {
+    if (name.kind() == ObjectKind.PACK && length > 0) {
+      byte[] cached = blocks.read(name, offset, length);
+      if (cached != null) return cached;
+    }
+    return readRangeDirect(name, offset, length);
+  }
+
+  /** One ranged GET of exactly the bytes asked for. */
+  byte[] readRangeDirect(ObjectName name, long offset, int length) throws IOException {
     if (offset < 0 || length < 0) {
       throw new IllegalArgumentException("negative offset or length");
     }
@@ -233,6 +243,20 @@ public final class S3Backend implements Backend {
       throw shorter(name, offset, length, offset + out.length);
     }
     return out;
+  }
+
+  /** Up to {@code length} bytes from {@code offset}: fewer when the object ends sooner. */
+  byte[] readRangeToEnd(ObjectName name, long offset, int length) throws IOException {
+    String key = key(name);
+    String range = "bytes=" + offset + "-" + (offset + length - 1);
+    try {
+      return s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key).range(range)).asByteArrayUnsafe();
+    } catch (S3Exception e) {
+      if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
+      throw fail("download", key, e);
+    } catch (SdkException e) {
+      throw fail("download", key, e);
+    }
   }
 
   private IOException shorter(ObjectName name, long offset, int length, long size) {

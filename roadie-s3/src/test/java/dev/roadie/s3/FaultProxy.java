@@ -74,6 +74,8 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicLong faults = new AtomicLong();
   private final List<Socket> open = new ArrayList<>();
   private final Thread acceptor;
+  /** With -Dfaultproxy.log=FILE: one line per request (method and target), for the benchmark. */
+  private final java.io.PrintStream requestLog;
 
   public FaultProxy(int upstreamPort) throws IOException {
     this(upstreamPort, 0);
@@ -82,6 +84,9 @@ public final class FaultProxy implements AutoCloseable {
   public FaultProxy(int upstreamPort, int listenPort) throws IOException {
     this.upstream = new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort);
     this.server = new ServerSocket(listenPort, 128, InetAddress.getLoopbackAddress());
+    String logFile = System.getProperty("faultproxy.log");
+    this.requestLog = logFile == null ? null : new java.io.PrintStream(new java.io.FileOutputStream(logFile, true), false,
+        StandardCharsets.UTF_8);
     this.acceptor = Thread.ofPlatform().daemon().name("fault-proxy").start(this::acceptLoop);
   }
 
@@ -163,6 +168,12 @@ public final class FaultProxy implements AutoCloseable {
           continue;
         }
         Request r = new Request(seq.incrementAndGet(), method, target);
+        if (requestLog != null) {
+          synchronized (requestLog) {
+            requestLog.println(method + " " + target);
+            requestLog.flush();
+          }
+        }
         counts.computeIfAbsent(method, k -> new AtomicLong()).incrementAndGet();
         Fault f = policy.decide(r);
         if (f == null) f = Fault.NONE;

@@ -13,6 +13,7 @@ import dev.roadie.s3.S3ProxyServer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,32 @@ class S3BackendTest extends BackendContractTest {
     assertNull(S3BackendTestAccess.nameOf(ObjectKind.PACK, pack.id()));
     assertNull(S3BackendTestAccess.nameOf(ObjectKind.INDEX, "sub/0123456789abcdef"));
     assertNull(S3BackendTestAccess.nameOf(ObjectKind.SNAPSHOT, "README.txt"));
+  }
+
+  @Test
+  void manySmallReadsOfOnePackAreServedCorrectlyFromBlocks() throws Exception {
+    byte[] data = random((5 << 20) + 12345, 9);
+    ObjectName pack = ObjectName.of(ObjectKind.PACK, Id.random().hex());
+    backend.write(pack, ByteBuffer.wrap(data), false);
+    java.util.Random r = new java.util.Random(3);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    try {
+      List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        int len = 1 + r.nextInt(i % 10 == 0 ? 1_500_000 : 100_000);
+        long off = i % 7 == 0 ? data.length - len : r.nextInt(data.length - len);
+        fs.add(pool.submit(() -> {
+          byte[] got = backend.readRange(pack, off, len);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) off, (int) off + len), got);
+          return null;
+        }));
+      }
+      for (var f : fs) f.get();
+    } finally {
+      pool.shutdown();
+    }
+    assertThrows(IOException.class, () -> backend.readRange(pack, data.length - 10, 20));
+    assertThrows(IOException.class, () -> backend.readRange(pack, data.length + 5, 20));
   }
 
   @Test

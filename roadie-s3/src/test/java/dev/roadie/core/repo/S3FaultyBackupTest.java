@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.ObjectExistsException;
 import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.chunk.ChunkerParams;
 import dev.roadie.s3.FaultProxy;
 import dev.roadie.s3.FaultProxy.Fault;
@@ -15,6 +17,8 @@ import dev.roadie.s3.S3Backend;
 import dev.roadie.s3.S3Location;
 import dev.roadie.s3.S3ProxyServer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.Random;
@@ -81,6 +85,24 @@ class S3FaultyBackupTest {
       assertEquals(1, repo.snapshots(new ArrayList<>()).size());
       assertArrayEquals(a, RoundTripTest.restore(repo, snap, "a"));
       assertTrue(repo.backend().list(ObjectKind.PACK).size() >= 5);
+    }
+  }
+
+  @Test
+  void exclusiveWriteWhoseResponseWasLostStillSucceedsOnce() throws IOException {
+    try (S3Backend b = new S3Backend(S3Location.parse("s3://backups/exclusive"), S3ProxyServer.settings(proxy.endpoint()))) {
+      b.prepareForInit();
+      AtomicInteger puts = new AtomicInteger();
+      // The first PUT of config is stored, then its response is lost; the SDK sends it again.
+      proxy.policy(r -> r.method().equals("PUT") && r.target().endsWith("/config") && puts.getAndIncrement() == 0
+          ? Fault.DROP_RESPONSE : Fault.NONE);
+      byte[] config = data(1000, 5);
+      b.write(ObjectName.CONFIG, ByteBuffer.wrap(config), true);
+      assertEquals(2, puts.get(), "the PUT was retried");
+      assertArrayEquals(config, b.read(ObjectName.CONFIG));
+      proxy.policy(FaultProxy.Policy.NONE);
+      assertThrows(ObjectExistsException.class, () -> b.write(ObjectName.CONFIG, ByteBuffer.wrap(data(1000, 6)), true));
+      assertArrayEquals(config, b.read(ObjectName.CONFIG));
     }
   }
 

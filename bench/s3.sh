@@ -6,8 +6,9 @@
 # it measures wall time of `roadie backup file` and `roadie restore` into
 #   - a local directory, and
 #   - s3://bench/repo on s3proxy (filesystem store, same disk) on loopback,
-#     reached through roadie-s3's FaultProxy with no faults armed, which
-#     counts the HTTP requests.
+#     and again s3://bench/counted through roadie-s3's FaultProxy (no faults
+#     armed), which counts the HTTP requests (and costs some CPU: the timed
+#     goal uses the direct run).
 # It reports S3 / local throughput (goal: >= 0.70) and the requests of the
 # S3 backup per pack written (goal: <= 1.2), plus requests per GiB.
 #
@@ -68,6 +69,9 @@ jclouds.filesystem.basedir=$BENCH_DIR/s3data
 EOF
 "$java" -Xmx1g -DLOG_LEVEL=warn -jar "$s3proxy_jar" --properties s3proxy.properties >s3proxy.log 2>&1 &
 pids+=($!)
+s3proxy_pid=$!
+# CPU seconds s3proxy has used so far (it shares this machine's CPUs with roadie).
+s3proxy_cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.1f\n", ($14 + $15) / t }' "/proc/$s3proxy_pid/stat"; }
 for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/" && break
   sleep 0.2
@@ -144,25 +148,40 @@ measure local.restore "$roadie" restore latest --target "$BENCH_DIR/restore-loca
 check_restore "$BENCH_DIR/restore-local"
 
 # --- S3 -------------------------------------------------------------------
-export ROADIE_REPOSITORY=s3://bench/repo AWS_ENDPOINT_URL=$proxy AWS_ACCESS_KEY_ID=bench-access \
-  AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
+# Timed: straight to s3proxy. Counted: a second repository through the proxy.
+export AWS_ACCESS_KEY_ID=bench-access AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
+export ROADIE_REPOSITORY=s3://bench/repo AWS_ENDPOINT_URL=http://127.0.0.1:$port
 "$roadie" init >&2
-r0=$(requests)
+cat "$data" >/dev/null
+c0=$(s3proxy_cpu)
 measure s3.backup "$roadie" backup file "$data"
+c1=$(s3proxy_cpu)
+measure s3.restore "$roadie" restore latest --target "$BENCH_DIR/restore-s3"
+c2=$(s3proxy_cpu)
+log "s3proxy CPU: $(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }') s during the backup, $(awk -v a="$c1" -v b="$c2" 'BEGIN { print b - a }') s during the restore"
+put_cpu() { printf '%s %s\n' "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" "$(awk -v a="$c1" -v b="$c2" 'BEGIN { print b - a }')" >res/s3proxy.cpu; }
+put_cpu
+check_restore "$BENCH_DIR/restore-s3"
+
+export ROADIE_REPOSITORY=s3://bench/counted AWS_ENDPOINT_URL=$proxy
+"$roadie" init >&2
+cat "$data" >/dev/null
+r0=$(requests)
+measure s3p.backup "$roadie" backup file "$data"
 r1=$(requests)
 log "requests of the S3 backup, by kind:"
-tail -n "$((r1 - r0))" requests.log | sed -E 's#\?.*##; s#/bench/repo/([a-z]+)/.*#/\1/...#' | sort | uniq -c | sort -rn >&2
-packs=$(find "$BENCH_DIR/s3data/bench/repo/data" -type f | wc -l)
-cat "$data" >/dev/null
-measure s3.restore "$roadie" restore latest --target "$BENCH_DIR/restore-s3"
+tail -n "$((r1 - r0))" requests.log | sed -E 's#\?.*##; s#/bench/counted/([a-z]+)/.*#/\1/...#' | sort | uniq -c | sort -rn >&2
+packs=$(find "$BENCH_DIR/s3data/bench/counted/data" -type f | wc -l)
+measure s3p.restore "$roadie" restore latest --target "$BENCH_DIR/restore-s3p"
 r2=$(requests)
-check_restore "$BENCH_DIR/restore-s3"
+check_restore "$BENCH_DIR/restore-s3p"
 log "proxy: $(stats)"
 
 python3 - "$size" "$(cat res/local.backup.s)" "$(cat res/local.restore.s)" "$(cat res/s3.backup.s)" \
-  "$(cat res/s3.restore.s)" "$((r1 - r0))" "$((r2 - r1))" "$packs" "$(nproc)" <<'EOF'
+  "$(cat res/s3.restore.s)" "$((r1 - r0))" "$((r2 - r1))" "$packs" "$(nproc)" \
+  "$(cat res/s3p.backup.s)" "$(cat res/s3p.restore.s)" $(cat res/s3proxy.cpu) <<'EOF'
 import sys
-size, lb, lr, sb, sr, req_b, req_r, packs, cpus = (float(x) for x in sys.argv[1:])
+size, lb, lr, sb, sr, req_b, req_r, packs, cpus, pb, pr, cb, cr = (float(x) for x in sys.argv[1:])
 mb, gib = size / 1048576, size / (1 << 30)
 print()
 print("S3 benchmark: %.0f MiB, half text / half random; s3proxy (filesystem) on loopback, %d CPUs" % (mb, cpus))
@@ -171,6 +190,8 @@ row = "%-22s %10s %10s %12s %12s"
 print(row % ("repository", "backup s", "MiB/s", "restore s", "MiB/s"))
 print(row % ("local directory", "%.2f" % lb, "%.0f" % (mb / lb), "%.2f" % lr, "%.0f" % (mb / lr)))
 print(row % ("s3://bench/repo", "%.2f" % sb, "%.0f" % (mb / sb), "%.2f" % sr, "%.0f" % (mb / sr)))
+print(row % ("  via counting proxy", "%.2f" % pb, "%.0f" % (mb / pb), "%.2f" % pr, "%.0f" % (mb / pr)))
+print("s3proxy itself used %.1f CPU s during the S3 backup, %.1f during the restore (same machine)" % (cb, cr))
 print()
 print("S3 backup: %d requests for %d packs (%.0f requests per GiB written); restore: %d requests"
       % (req_b, packs, req_b / gib, req_r))

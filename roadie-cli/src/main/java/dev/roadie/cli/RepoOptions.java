@@ -16,8 +16,13 @@ import picocli.CommandLine.Option;
 /** Where the repository is and how to get its password: flags first, then the environment. */
 public final class RepoOptions {
   @Option(names = {"-r", "--repo"}, paramLabel = "LOCATION",
-      description = "Repository: a directory or file:// URL (default: $ROADIE_REPOSITORY).")
+      description = "Repository: a directory, file:// URL or s3://BUCKET/PREFIX (default: $ROADIE_REPOSITORY).")
   String repo;
+
+  @Option(names = "--s3-endpoint", paramLabel = "URL",
+      description = "S3-compatible endpoint such as http://minio:9000, addressed path-style "
+          + "(default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL, then AWS).")
+  String s3Endpoint;
 
   @Option(names = "--password-file", paramLabel = "FILE",
       description = "File whose first line is the password (default: $ROADIE_PASSWORD_FILE, then $ROADIE_PASSWORD).")
@@ -28,6 +33,10 @@ public final class RepoOptions {
   }
 
   Backend backend() {
+    if (s3Endpoint != null) {
+      // Read by the S3 backend provider (dev.roadie.s3.S3Settings.ENDPOINT_PROPERTY); wins over the environment.
+      System.setProperty("roadie.s3.endpoint", s3Endpoint);
+    }
     return BackendProvider.forLocation(location());
   }
 

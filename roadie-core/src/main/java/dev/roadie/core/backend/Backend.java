@@ -48,6 +48,12 @@ public interface Backend extends AutoCloseable {
 
   void delete(ObjectName name) throws IOException;
 
+  /**
+   * Called by {@code Repository.init} before anything is written: creates what the location needs
+   * to hold a repository (an S3 bucket). Default: nothing.
+   */
+  default void prepareForInit() throws IOException {}
+
   /** Whether anything exists at this location that looks like a repository (a config object). */
   default boolean exists() throws IOException {
     return size(ObjectName.CONFIG) >= 0;

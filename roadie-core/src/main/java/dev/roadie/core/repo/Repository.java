@@ -65,6 +65,7 @@ public final class Repository implements AutoCloseable {
 
   /** Creates a new repository at the backend's location; fails if one is already there. */
   public static Repository init(Backend backend, char[] password, int packSize) throws IOException {
+    backend.prepareForInit();
     if (backend.exists()) {
       throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": a repository already exists here; "
           + "use it, or choose another location");

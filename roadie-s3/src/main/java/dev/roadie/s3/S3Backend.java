@@ -1,0 +1,456 @@
+package dev.roadie.s3;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.Backend;
+import dev.roadie.core.backend.NoSuchObjectException;
+import dev.roadie.core.backend.ObjectExistsException;
+import dev.roadie.core.backend.ObjectInfo;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CreateBucketConfiguration;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A repository under a key prefix of an S3 bucket (AWS or any S3-compatible server).
+ *
+ * <p>HTTP client: the SDK's Apache client. Measured against s3proxy on loopback (2 CPUs, 8
+ * threads, 24 objects of 16 MiB, warm JVM): Apache 95 MiB/s PUT and 213 MiB/s GET, the
+ * URL-connection client 85 and 89 MiB/s; client set-up plus first request took about the same
+ * (1.7 to 2.6 s cold in that test program). Netty (async) is excluded: the engine's I/O runs on
+ * virtual threads and needs only the blocking client.
+ *
+ * <p>How it meets the {@link Backend} contract:
+ *
+ * <ul>
+ *   <li>{@link #write} is one PutObject: S3 stores an object whole or not at all, and a 200 means
+ *       it is durable. Object names are unique and written once, so when a response is lost and
+ *       the SDK sends the same PUT again, the second PUT stores the same bytes: harmless.
+ *   <li>An exclusive write (only {@code config} and key files at {@code init}) first checks with
+ *       HeadObject, then puts with {@code If-None-Match: *}. AWS S3 (since 2024) and MinIO refuse
+ *       the put atomically with 412 when the key exists. A server that ignores the header leaves a
+ *       race between the check and the put (two {@code init}s at the same instant into one empty
+ *       prefix); a server that answers 501 gets a plain put after the check. A 412 on our own
+ *       retried put (first response lost) is recognised by comparing the stored bytes.
+ *   <li>Reads are GetObject, ranged with {@code Range: bytes=a-b}; sizes HeadObject; listings
+ *       ListObjectsV2 under {@code PREFIX/<kind directory>/}, skipping keys that are not ours.
+ *   <li>Retries: the SDK's standard strategy, {@value #MAX_ATTEMPTS} attempts in all, exponential
+ *       backoff with full jitter (base 100 ms, longer base for throttling such as 503 SlowDown),
+ *       for 5xx, throttling, and I/O faults (connection reset, lost response, timeouts). After
+ *       that, {@link RoadieException.Retriable} naming the bucket and key.
+ *   <li>One client, thread-safe, with a pool of {@value #MAX_CONNECTIONS} connections so the
+ *       engine's concurrent pack uploads and range reads do not queue; closed by {@link #close}.
+ *   <li>Checksums: calculated and validated only when an operation requires them, which S3,
+ *       MinIO and s3proxy all accept. Every blob is authenticated by AES-GCM anyway.
+ * </ul>
+ */
+public final class S3Backend implements Backend {
+  public static final int MAX_ATTEMPTS = 6;
+  public static final int MAX_CONNECTIONS = 32;
+
+  private final S3Location loc;
+  private final S3Client s3;
+  private final URI endpoint;
+  private final Region region;
+  private final BlockCache blocks = new BlockCache(this);
+
+  public S3Backend(S3Location loc, S3Settings settings) {
+    this.loc = loc;
+    this.endpoint = settings.endpoint();
+    this.region = region(settings);
+    AwsCredentialsProvider creds = settings.credentials() != null
+        ? settings.credentials()
+        : DefaultCredentialsProvider.builder().build();
+    S3ClientBuilder b = S3Client.builder()
+        .region(region)
+        .credentialsProvider(creds)
+        .httpClientBuilder(ApacheHttpClient.builder()
+            .maxConnections(MAX_CONNECTIONS)
+            .connectionTimeout(Duration.ofSeconds(5))
+            .socketTimeout(Duration.ofSeconds(60))
+            .tcpKeepAlive(true))
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+            .maxAttempts(MAX_ATTEMPTS)
+            // No retry quota: a backup must not stop retrying because earlier requests were retried.
+            .circuitBreakerEnabled(false)
+            .build()));
+    if (endpoint != null) {
+      b.endpointOverride(endpoint).forcePathStyle(true);
+    } else if (settings.region() == null) {
+      b.crossRegionAccessEnabled(true);
+    }
+    this.s3 = b.build();
+  }
+
+  private static Region region(S3Settings settings) {
+    if (settings.region() != null) {
+      return Region.of(settings.region());
+    }
+    try {
+      // With an endpoint (MinIO, s3proxy, Ceph), the region is only a name in the signature: asking
+      // the EC2 instance metadata service for it would cost a second of every command's start.
+      return settings.endpoint() != null
+          ? new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider()).getRegion()
+          : new DefaultAwsRegionProviderChain().getRegion();
+    } catch (SdkClientException e) {
+      return Region.US_EAST_1;
+    }
+  }
+
+  public S3Location s3Location() {
+    return loc;
+  }
+
+  @Override
+  public String location() {
+    return loc.toString();
+  }
+
+  private String key(ObjectName name) {
+    return loc.key(name.path());
+  }
+
+  // --- write ----------------------------------------------------------------
+
+  @Override
+  public void write(ObjectName name, ByteBuffer data, boolean exclusive) throws IOException {
+    ByteBuffer buf = data.duplicate();
+    long length = buf.remaining();
+    // The provider is asked for a fresh stream on every attempt; no copy of the pack is made.
+    RequestBody body = RequestBody.fromContentProvider(() -> new BufferInputStream(buf.duplicate()), length,
+        "application/octet-stream");
+    String key = key(name);
+    if (!exclusive) {
+      try {
+        s3.putObject(r -> r.bucket(loc.bucket()).key(key).contentLength(length), body);
+      } catch (SdkException e) {
+        throw fail("upload", key, e);
+      }
+      return;
+    }
+    if (size(name) >= 0) {
+      throw new ObjectExistsException(name, location());
+    }
+    PutObjectRequest req = PutObjectRequest.builder().bucket(loc.bucket()).key(key).contentLength(length)
+        .ifNoneMatch("*").build();
+    try {
+      s3.putObject(req, body);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 412 || e.statusCode() == 409) {
+        // Someone else's object, or our own from an attempt whose response was lost.
+        byte[] there;
+        try {
+          there = read(name);
+        } catch (NoSuchObjectException gone) {
+          throw new ObjectExistsException(name, location());
+        }
+        byte[] ours = new byte[(int) length];
+        buf.duplicate().get(ours);
+        if (!Arrays.equals(there, ours)) {
+          throw new ObjectExistsException(name, location());
+        }
+      } else if (e.statusCode() == 501) {
+        // The server does not do conditional puts: the check above is all we have.
+        try {
+          s3.putObject(r -> r.bucket(loc.bucket()).key(key).contentLength(length), body);
+        } catch (SdkException e2) {
+          throw fail("upload", key, e2);
+        }
+      } else {
+        throw fail("upload", key, e);
+      }
+    } catch (SdkException e) {
+      throw fail("upload", key, e);
+    }
+  }
+
+  // --- read -----------------------------------------------------------------
+
+  @Override
+  public byte[] read(ObjectName name) throws IOException {
+    String key = key(name);
+    try {
+      ResponseBytes<GetObjectResponse> bytes = s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key));
+      return bytes.asByteArrayUnsafe();
+    } catch (S3Exception e) {
+      if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
+      throw fail("download", key, e);
+    } catch (SdkException e) {
+      throw fail("download", key, e);
+    }
+  }
+
+  @Override
+  public byte[] readRange(ObjectName name, long offset, int length) throws IOException {
+    if (name.kind() == ObjectKind.PACK && length > 0) {
+      byte[] cached = blocks.read(name, offset, length);
+      if (cached != null) return cached;
+    }
+    return readRangeDirect(name, offset, length);
+  }
+
+  /** One ranged GET of exactly the bytes asked for. */
+  byte[] readRangeDirect(ObjectName name, long offset, int length) throws IOException {
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException("negative offset or length");
+    }
+    if (length == 0) {
+      long size = size(name);
+      if (size < 0) throw new NoSuchObjectException(name, location());
+      if (size < offset) throw shorter(name, offset, length, size);
+      return new byte[0];
+    }
+    String key = key(name);
+    String range = "bytes=" + offset + "-" + (offset + length - 1);
+    byte[] out;
+    try {
+      out = s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key).range(range)).asByteArrayUnsafe();
+    } catch (S3Exception e) {
+      if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
+      if (e.statusCode() == 416) throw shorter(name, offset, length, -1);
+      throw fail("download", key, e);
+    } catch (SdkException e) {
+      throw fail("download", key, e);
+    }
+    if (out.length != length) {
+      throw shorter(name, offset, length, offset + out.length);
+    }
+    return out;
+  }
+
+  /** Up to {@code length} bytes from {@code offset}: fewer when the object ends sooner. */
+  byte[] readRangeToEnd(ObjectName name, long offset, int length) throws IOException {
+    String key = key(name);
+    String range = "bytes=" + offset + "-" + (offset + length - 1);
+    try {
+      return s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key).range(range)).asByteArrayUnsafe();
+    } catch (S3Exception e) {
+      if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
+      throw fail("download", key, e);
+    } catch (SdkException e) {
+      throw fail("download", key, e);
+    }
+  }
+
+  private IOException shorter(ObjectName name, long offset, int length, long size) {
+    return new IOException(location() + ": object " + name.path() + " is shorter than " + (offset + length)
+        + " bytes" + (size >= 0 ? " (it has " + size + ")" : ""));
+  }
+
+  @Override
+  public long size(ObjectName name) throws IOException {
+    HeadObjectResponse head = head(name);
+    return head == null ? -1 : head.contentLength();
+  }
+
+  private HeadObjectResponse head(ObjectName name) throws IOException {
+    String key = key(name);
+    try {
+      return s3.headObject(r -> r.bucket(loc.bucket()).key(key));
+    } catch (S3Exception e) {
+      // A HEAD answer has no body, so a missing bucket looks like a missing key here too.
+      if (e.statusCode() == 404) return null;
+      throw fail("look up", key, e);
+    } catch (SdkException e) {
+      throw fail("look up", key, e);
+    }
+  }
+
+  // --- list and delete ------------------------------------------------------
+
+  @Override
+  public List<ObjectInfo> list(ObjectKind kind) throws IOException {
+    List<ObjectInfo> out = new ArrayList<>();
+    if (kind == ObjectKind.CONFIG) {
+      HeadObjectResponse head = head(ObjectName.CONFIG);
+      if (head != null) out.add(new ObjectInfo(ObjectName.CONFIG, head.contentLength(), head.lastModified()));
+      return out;
+    }
+    String dir = loc.key(kind.directory() + "/");
+    ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir).build();
+    try {
+      for (S3Object o : s3.listObjectsV2Paginator(req).contents()) {
+        ObjectName name = nameOf(kind, o.key().substring(dir.length()));
+        if (name != null) out.add(new ObjectInfo(name, o.size(), o.lastModified()));
+      }
+    } catch (SdkException e) {
+      throw fail("list", dir, e);
+    }
+    return out;
+  }
+
+  /** The object a key (relative to the kind's directory) names, or null for a key that is not ours. */
+  static ObjectName nameOf(ObjectKind kind, String rel) {
+    String id = rel;
+    if (kind == ObjectKind.PACK) {
+      int slash = rel.indexOf('/');
+      if (slash != 2) return null;
+      id = rel.substring(3);
+      if (!id.startsWith(rel.substring(0, 2))) return null;
+    }
+    if (id.indexOf('/') >= 0) return null;
+    try {
+      return ObjectName.of(kind, id);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public void delete(ObjectName name) throws IOException {
+    String key = key(name);
+    try {
+      s3.deleteObject(r -> r.bucket(loc.bucket()).key(key));
+    } catch (S3Exception e) {
+      if (isNoSuchKey(e)) return;
+      throw fail("delete", key, e);
+    } catch (SdkException e) {
+      throw fail("delete", key, e);
+    }
+  }
+
+  // --- init -----------------------------------------------------------------
+
+  /** Creates the bucket when it does not exist. */
+  @Override
+  public void prepareForInit() throws IOException {
+    try {
+      s3.headBucket(r -> r.bucket(loc.bucket()));
+      return;
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        // 403: the bucket may exist and allow object writes without ListBucket; the writes will tell.
+        if (e.statusCode() == 403) return;
+        throw fail("look up bucket", "", e);
+      }
+    } catch (SdkException e) {
+      throw fail("look up bucket", "", e);
+    }
+    try {
+      s3.createBucket(r -> {
+        r.bucket(loc.bucket());
+        if (endpoint == null && !Region.US_EAST_1.equals(region)) {
+          r.createBucketConfiguration(CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
+        }
+      });
+      System.err.println("roadie: created bucket " + loc.bucket());
+    } catch (BucketAlreadyOwnedByYouException e) {
+      // created meanwhile by ourselves: fine
+    } catch (SdkException e) {
+      throw fail("create bucket", "", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    s3.close();
+  }
+
+  // --- errors ---------------------------------------------------------------
+
+  private static boolean isNoSuchKey(S3Exception e) {
+    if (e.statusCode() != 404) return false;
+    String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : null;
+    return code == null || !code.equals("NoSuchBucket");
+  }
+
+  private String where() {
+    return endpoint != null ? " at " + endpoint : "";
+  }
+
+  /** A clear error for a failed request: names the bucket and key, never credentials. */
+  RuntimeException fail(String op, String key, SdkException e) {
+    String what = op + " " + (key.isEmpty() ? "s3://" + loc.bucket() : "s3://" + loc.bucket() + "/" + key);
+    if (e instanceof S3Exception s) {
+      int status = s.statusCode();
+      String code = s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode() : null;
+      String msg = s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : null;
+      String detail = "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
+      if ("NoSuchBucket".equals(code)) {
+        return new RoadieException(ErrorCode.NO_REPOSITORY, location() + ": the bucket " + loc.bucket()
+            + " does not exist" + where() + " ('roadie init' creates it)");
+      }
+      if (status == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
+        return new RoadieException(ErrorCode.FAILURE, location() + ": S3 refused to " + what + where() + " ("
+            + detail + "): check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE) "
+            + "and the bucket's policy", e);
+      }
+      if (status >= 500 || status == 429) {
+        return new RoadieException.Retriable(location() + ": could not " + what + where() + " after "
+            + MAX_ATTEMPTS + " attempts (" + detail + "); try again later", e);
+      }
+      return new RoadieException(ErrorCode.FAILURE, location() + ": could not " + what + where() + " (" + detail + ")", e);
+    }
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("Unable to load credentials") || m.contains("Unable to load an identity")) {
+      return new RoadieException(ErrorCode.FAILURE, location() + ": no AWS credentials found: set "
+          + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where a role is available", e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    String cause = root == e || root.getMessage() == null ? m : root.getMessage();
+    return new RoadieException.Retriable(location() + ": could not " + what + where() + " after up to "
+        + MAX_ATTEMPTS + " attempts: " + cause + " (is the endpoint reachable?)", e);
+  }
+
+  /** Reads a ByteBuffer (a duplicate per attempt) as a stream. */
+  private static final class BufferInputStream extends InputStream {
+    private final ByteBuffer buf;
+
+    BufferInputStream(ByteBuffer buf) {
+      this.buf = buf;
+    }
+
+    @Override
+    public int read() {
+      return buf.hasRemaining() ? buf.get() & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) return 0;
+      if (!buf.hasRemaining()) return -1;
+      int n = Math.min(len, buf.remaining());
+      buf.get(b, off, n);
+      return n;
+    }
+
+    @Override
+    public int available() {
+      return buf.remaining();
+    }
+  }
+}

@@ -23,9 +23,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -38,10 +38,12 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Writes one snapshot: streams in, blobs into packs, packs uploaded, then index, then snapshot.
  *
- * <p>Pipeline: the caller's thread reads and chunks a stream; each chunk is hashed, looked up,
- * compressed and sealed on the CPU pool by a worker that owns one of the open packs (no lock around
- * encryption); a full pack is uploaded on a virtual thread. Queues are bounded (chunks in flight,
- * open packs, uploads in flight), so memory stays flat whatever the stream's size.
+ * <p>Pipeline: the caller's thread reads and chunks a stream; each chunk is hashed, looked up and
+ * compressed on the CPU pool (the costly part, in parallel); the caller then seals the results into
+ * the open pack in stream order (AES-GCM is cheap next to zstd), so a stream's chunks lie together
+ * in packs; a full pack is uploaded on a virtual thread. Chunks in flight and uploads in flight are
+ * bounded, and pack buffers are recycled, so memory stays flat whatever the stream's size. Several
+ * threads may write streams at once (tables of a database); they share the open pack.
  *
  * <p>Write order: a pack's blobs enter the index only after the pack is durable; the index file is
  * written after every pack; the snapshot last. If anything fails, no snapshot is written, and the
@@ -59,12 +61,16 @@ public final class BackupWriter implements AutoCloseable {
   private final Progress progress;
   private final Lease lease;
   private final int workers = Runtime.getRuntime().availableProcessors();
-  /** One slot per worker; a slot's pack is created when its first blob arrives. */
-  private final BlockingQueue<PackSlot> dataPacks;
+  /**
+   * The open data pack, shared by every stream of this backup. Chunks are hashed and compressed in
+   * parallel but sealed into it in stream order, so a stream's new chunks lie one after another in
+   * a pack and a restore reads them with a few large ranged reads instead of one per chunk.
+   */
+  private final Object dataLock = new Object();
+  private PackWriter dataPack;
 
-  private static final class PackSlot {
-    PackWriter pack;
-  }
+  /** A chunk after the parallel stage: its id and, when it must be stored, its compressed form. */
+  private record Prepared(Id id, byte[] framed, int rawLength) {}
 
   private final Object metadataLock = new Object();
   private PackWriter metadataPack;
@@ -72,7 +78,7 @@ public final class BackupWriter implements AutoCloseable {
   /** Pack buffers are recycled: one per open pack and per upload in flight, allocated on demand. */
   private final BlockingQueue<byte[]> freeBuffers = new java.util.concurrent.LinkedBlockingQueue<>();
   private final java.util.concurrent.atomic.AtomicInteger buffersAllocated = new java.util.concurrent.atomic.AtomicInteger();
-  private final int maxBuffers = workers + UPLOADS_IN_FLIGHT;
+  private final int maxBuffers = 1 + UPLOADS_IN_FLIGHT;
   private final Phaser uploads = new Phaser(1);
   private final Set<Id> pending = ConcurrentHashMap.newKeySet();
   private final Set<Id> storedPacks = ConcurrentHashMap.newKeySet();
@@ -92,10 +98,6 @@ public final class BackupWriter implements AutoCloseable {
     }
     dev.roadie.core.crypto.Providers.preload();
     this.lease = new Lease(repo, "backup");
-    this.dataPacks = new ArrayBlockingQueue<>(workers);
-    for (int i = 0; i < workers; i++) {
-      dataPacks.add(new PackSlot());
-    }
   }
 
   public Progress progress() {
@@ -128,7 +130,7 @@ public final class BackupWriter implements AutoCloseable {
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
     Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
     ContentBuilder content = new ContentBuilder();
-    ArrayDeque<Future<Id>> window = new ArrayDeque<>();
+    ArrayDeque<Future<Prepared>> window = new ArrayDeque<>();
     // About 8 MiB of chunks in flight keeps every worker busy without holding much memory.
     int maxInFlight = Math.clamp((8 << 20) / params.avg(), 2 * workers + 2, 256);
     try {
@@ -138,16 +140,16 @@ public final class BackupWriter implements AutoCloseable {
         byte[] data = chunk.data();
         progress.bytesRead.addAndGet(data.length);
         content.size += data.length;
-        window.add(repo.cpu().submit(() -> store(BlobType.DATA, data)));
+        window.add(repo.cpu().submit(() -> prepare(data)));
         while (window.size() >= maxInFlight) {
-          content.add(await(window.poll()));
+          content.add(append(await(window.poll())));
         }
       }
       while (!window.isEmpty()) {
-        content.add(await(window.poll()));
+        content.add(append(await(window.poll())));
       }
     } finally {
-      for (Future<Id> f : window) {
+      for (Future<Prepared> f : window) {
         f.cancel(false);
       }
     }
@@ -159,50 +161,64 @@ public final class BackupWriter implements AutoCloseable {
     return storeMetadata(Json.write(tree));
   }
 
-  private Id storeMetadata(byte[] data) throws IOException {
-    checkFailure();
-    return store(BlobType.METADATA, data);
-  }
 
-  /** Hash, deduplicate, compress, seal into an open pack. Runs on a CPU worker (or the caller for metadata). */
-  private Id store(BlobType type, byte[] data) throws IOException {
+  /** Hash, deduplicate, compress: the parallel stage of a data chunk, on a CPU worker. */
+  private Prepared prepare(byte[] data) {
     Id id = repo.key().blobId(data);
-    BlobLocation existing = index.get(id);
-    if (existing != null && packExists(existing.packId())) {
-      reusedPacks.add(existing.packId());
-      return id;
-    }
-    if (!pending.add(id)) {
-      return id; // another worker is storing the same chunk right now
+    if (isStored(id) || !pending.add(id)) {
+      return new Prepared(id, null, data.length); // stored already, or being stored by another chunk
     }
     byte[] framed = scratch(data.length);
     int framedLength = Compression.packInto(data, 0, data.length, framed);
-    if (type == BlobType.METADATA) {
-      synchronized (metadataLock) {
-        if (metadataPack == null) {
-          metadataPack = newPack(BlobType.METADATA);
-        }
-        metadataPack.add(id, framed, framedLength, data.length);
-        if (metadataPack.isFull()) {
-          upload(metadataPack);
-          metadataPack = null;
-        }
-      }
-      return id;
+    return new Prepared(id, Arrays.copyOf(framed, framedLength), data.length);
+  }
+
+  private boolean isStored(Id id) {
+    BlobLocation existing = index.get(id);
+    if (existing != null && packExists(existing.packId())) {
+      reusedPacks.add(existing.packId());
+      return true;
     }
-    PackSlot slot = takeSlot();
-    try {
-      if (slot.pack == null) {
-        slot.pack = newPack(BlobType.DATA);
+    return false;
+  }
+
+  /** Seals a prepared chunk into the open data pack, in the caller's (stream) order. */
+  private Id append(Prepared p) throws IOException {
+    if (p.framed() == null) {
+      return p.id();
+    }
+    synchronized (dataLock) {
+      if (dataPack == null) {
+        dataPack = newPack(BlobType.DATA);
       }
-      slot.pack.add(id, framed, framedLength, data.length);
-      if (slot.pack.isFull()) {
-        PackWriter full = slot.pack;
-        slot.pack = null;
+      dataPack.add(p.id(), p.framed(), p.framed().length, p.rawLength());
+      if (dataPack.isFull()) {
+        PackWriter full = dataPack;
+        dataPack = null;
         upload(full);
       }
-    } finally {
-      dataPacks.add(slot);
+    }
+    return p.id();
+  }
+
+  /** Hash, deduplicate, compress and seal a metadata blob (trees, chunk lists), on the caller's thread. */
+  private Id storeMetadata(byte[] data) throws IOException {
+    checkFailure();
+    Id id = repo.key().blobId(data);
+    if (isStored(id) || !pending.add(id)) {
+      return id;
+    }
+    byte[] framed = scratch(data.length);
+    int framedLength = Compression.packInto(data, 0, data.length, framed);
+    synchronized (metadataLock) {
+      if (metadataPack == null) {
+        metadataPack = newPack(BlobType.METADATA);
+      }
+      metadataPack.add(id, framed, framedLength, data.length);
+      if (metadataPack.isFull()) {
+        upload(metadataPack);
+        metadataPack = null;
+      }
     }
     return id;
   }
@@ -229,14 +245,6 @@ public final class BackupWriter implements AutoCloseable {
     return b;
   }
 
-  private PackSlot takeSlot() throws IOException {
-    try {
-      return dataPacks.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-  }
 
   /** Uploads a finished pack on a virtual thread; blocks while {@value #UPLOADS_IN_FLIGHT} are in flight. */
   private void upload(PackWriter pack) throws IOException {
@@ -287,7 +295,7 @@ public final class BackupWriter implements AutoCloseable {
     }
   }
 
-  private Id await(Future<Id> f) throws IOException {
+  private static <T> T await(Future<T> f) throws IOException {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -303,11 +311,11 @@ public final class BackupWriter implements AutoCloseable {
    * Returns the snapshot's id. {@code draft.stats} is replaced by the measured statistics.
    */
   public Id commit(Snapshot draft) throws IOException {
-    for (PackSlot slot : dataPacks) {
-      if (slot.pack != null && !slot.pack.isEmpty()) {
-        upload(slot.pack);
+    synchronized (dataLock) {
+      if (dataPack != null && !dataPack.isEmpty()) {
+        upload(dataPack);
       }
-      slot.pack = null;
+      dataPack = null;
     }
     synchronized (metadataLock) {
       if (metadataPack != null && !metadataPack.isEmpty()) {

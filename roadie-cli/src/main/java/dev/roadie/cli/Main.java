@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       BackupCommand.class,
       SnapshotsCommand.class,
       RestoreCommand.class,
+      DumpCommand.class,
       CheckCommand.class,
       StatsCommand.class,
       KeyCommand.class,

@@ -20,11 +20,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "restore", description = {
-    "Restore a snapshot into a directory, or one file or stream to standard output.",
+    "Restore a snapshot into a directory, or one file or stream to standard output,",
+    "or a postgres snapshot into a database (--to postgresql://USER@HOST:PORT/DB).",
     "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
+  @Mixin PostgresRestoreOptions postgres;
 
   @Parameters(index = "0", paramLabel = "SNAPSHOT")
   String snapshot;
@@ -43,6 +45,11 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (postgres.to != null) {
+      try (Repository r = repo.open()) {
+        return postgres.restore(r, r.resolve(snapshot, filters.filter(of)));
+      }
+    }
     if ((targetDir == null) == !stdout) {
       throw new RoadieException(ErrorCode.USAGE, "say where to restore: --target DIR or --stdout (one of them)");
     }

@@ -86,7 +86,7 @@ public final class PgTools {
     }
   }
 
-  private static final Pattern VERSION = Pattern.compile("(\\d+)(?:\\.(\\d+))?");
+  private static final Pattern VERSION = Pattern.compile("(\\d+)(?:\\.\\d+)*");
 
   private static PgTools probe(Path dir) throws IOException {
     String out = runForOutput(List.of(dir.resolve("pg_dump").toString(), "--version"), Map.of()).trim();

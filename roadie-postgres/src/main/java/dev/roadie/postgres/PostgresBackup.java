@@ -157,6 +157,7 @@ public final class PostgresBackup {
       Map<String, Object> source;
       List<TableInfo> tables;
       List<Map<String, Object>> sequences;
+      List<List<String>> matviews;
       try {
         exporter.setAutoCommit(false);
         try (Statement st = exporter.createStatement()) {
@@ -169,6 +170,7 @@ public final class PostgresBackup {
         source = serverInfo(exporter);
         tables = listTables(exporter, include, exclude);
         sequences = sequences(exporter, include, exclude);
+        matviews = populatedMatviews(exporter, include, exclude);
       } catch (SQLException e) {
         throw new RoadieException(ErrorCode.FAILURE, "starting the backup of " + o.conn.redacted() + ": " + e.getMessage(), e);
       }
@@ -289,6 +291,7 @@ public final class PostgresBackup {
         root.sort(Comparator.comparing(Node::name));
         source.put("tables", counts);
         source.put("sequences", sequences);
+        if (!matviews.isEmpty()) source.put("materializedViews", matviews);
         source.put("tableCount", counts.size());
         Id tree = w.writeTree(new Tree(root));
         return w.commit(draft(o, tree, source));
@@ -496,6 +499,23 @@ public final class PostgresBackup {
           m.put("lastValue", rs.getLong(1));
           m.put("isCalled", rs.getBoolean(2));
           out.add(m);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Populated materialized views, in creation order: restore refreshes them (their data is excluded from the archive). */
+  static List<List<String>> populatedMatviews(Connection c, List<TablePattern> include, List<TablePattern> exclude)
+      throws SQLException {
+    Parents parents = ancestors(c);
+    List<List<String>> out = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT c.oid, n.nspname, c.relname " + USER_RELATIONS
+            + "AND c.relkind = 'm' AND c.relispopulated ORDER BY c.oid")) {
+      while (rs.next()) {
+        if (selected(rs.getLong(1), rs.getString(2), rs.getString(3), parents, include, exclude)) {
+          out.add(List.of(rs.getString(2), rs.getString(3)));
         }
       }
     }

@@ -176,6 +176,10 @@ public final class PostgresRestore {
     try {
       Path list = wanted == null ? null : tocList(tools, parts.schema, tables);
       try {
+        if (doSchema && (wanted != null || s.source().containsKey("tablePatterns")
+            || s.source().containsKey("excludeTablePatterns"))) {
+          createSchemas(o, tables);
+        }
         if (doSchema) {
           pgRestore(tools, o, parts.schema, "pre-data", list, jobs);
         }
@@ -189,6 +193,10 @@ public final class PostgresRestore {
         if (doSchema) {
           phase = "creating indexes, constraints and triggers (post-data)";
           pgRestore(tools, o, parts.schema, "post-data", list, jobs);
+          if (doData && wanted == null) {
+            phase = "refreshing materialized views";
+            refreshMatviews(o, s);
+          }
         }
       } finally {
         if (list != null) Files.deleteIfExists(list);
@@ -226,6 +234,31 @@ public final class PostgresRestore {
       }
     } catch (SQLException e) {
       throw new IOException("setting sequence values: " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void refreshMatviews(Options o, Snapshot s) throws IOException {
+    if (!(s.source().get("materializedViews") instanceof List<?> list) || list.isEmpty()) return;
+    try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+      st.execute("SET maintenance_work_mem = '512MB'; SET synchronous_commit = off");
+      for (Object x : list) {
+        List<String> mv = (List<String>) x;
+        st.execute("REFRESH MATERIALIZED VIEW " + TablePattern.exact(mv.get(0), mv.get(1)));
+      }
+    } catch (SQLException e) {
+      throw new IOException("refreshing materialized views: " + e.getMessage(), e);
+    }
+  }
+
+  /** Like pg_dump --table, a table selection leaves out schemas; the tables' schemas are created when missing. */
+  private static void createSchemas(Options o, List<Node> tables) throws IOException {
+    try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+      for (String schema : tables.stream().map(n -> (String) n.meta().get("schema")).distinct().toList()) {
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + TablePattern.quote(schema));
+      }
+    } catch (SQLException e) {
+      throw new IOException("creating schemas: " + e.getMessage(), e);
     }
   }
 
@@ -507,6 +540,14 @@ public final class PostgresRestore {
       out.write(b.toString().getBytes(StandardCharsets.UTF_8));
     }
     if (!dataOnly) sqlSection(tools, parts.schema, "post-data", out);
+    if (!dataOnly && s.source().get("materializedViews") instanceof List<?> mvs) {
+      StringBuilder b = new StringBuilder("\n-- Materialized views\n");
+      for (Object x : mvs) {
+        List<?> mv = (List<?>) x;
+        b.append("REFRESH MATERIALIZED VIEW ").append(TablePattern.exact((String) mv.get(0), (String) mv.get(1))).append(";\n");
+      }
+      out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
     out.flush();
   }
 

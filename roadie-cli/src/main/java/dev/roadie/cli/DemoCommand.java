@@ -95,12 +95,13 @@ final class DemoCommand implements Callable<Integer> {
       say("  " + report.snapshots() + " snapshots, " + report.packs() + " packs, " + report.blobs() + " blobs read and "
           + "verified: " + (report.ok() ? "no errors" : report.errors()));
       if (!report.ok()) return 1;
+      if (!PostgresDemo.run(base, repo, DemoCommand::say)) return 1;
     }
     say("");
     say("Done. Try it yourself:");
     say("  export ROADIE_REPOSITORY=" + repoDir + " ROADIE_PASSWORD_FILE=" + passwordFile);
     say("  ./roadie snapshots; ./roadie stats; ./roadie restore latest --target /tmp/out");
-    say("PostgreSQL, Redis and S3 sources are not built yet; this demo covers files and the repository engine.");
+    say("Redis and S3 sources are not built yet; this demo covers files, PostgreSQL and the repository engine.");
     return 0;
   }
 

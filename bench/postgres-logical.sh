@@ -4,7 +4,7 @@
 #
 # It starts a throwaway cluster (initdb in BENCH_DIR, a free port; never the
 # server on 5432), generates a festival-shaped database of about BENCH_SIZE_MB
-# (default 600 MiB of table data: users, festivals, tickets with uuids, emails,
+# (default about 600 MiB of table data: users, festivals, tickets with uuids, emails,
 # timestamps and text), then measures wall time and peak RSS of:
 #   roadie backup postgres            (native format, --jobs = cores)
 #   pg_dump -Fc                       (the guide's command)
@@ -80,8 +80,8 @@ as_pg "$pgbin/pg_ctl" -D "$BENCH_DIR/pg/data" -l "$BENCH_DIR/pg/log" -w start -o
   "-p $port -k $BENCH_DIR/pg -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=8GB -c max_connections=40" >/dev/null
 psql="$pgbin/psql -X -q -v ON_ERROR_STOP=1"
 
-tickets=$((BENCH_SIZE_MB * 4200))
-users=$((BENCH_SIZE_MB * 700))
+tickets=$((BENCH_SIZE_MB * 6300))
+users=$((BENCH_SIZE_MB * 1050))
 log "generating the festival database: $users users, $tickets tickets"
 $psql -d postgres -c "CREATE DATABASE festival"
 start=$(date +%s)

@@ -171,6 +171,13 @@ public final class PostgresRestore {
     PgTools tools = PgTools.find(o.pgBin, serverMajor);
 
     String phase = "creating the schema (pre-data)";
+    List<String> timings = new ArrayList<>();
+    long[] t0 = {System.nanoTime()};
+    java.util.function.Consumer<String> lap = name -> {
+      long now = System.nanoTime();
+      timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
+      t0[0] = now;
+    };
     AtomicInteger loaded = new AtomicInteger();
     long[] totals = new long[2];
     try {
@@ -182,20 +189,25 @@ public final class PostgresRestore {
         }
         if (doSchema) {
           pgRestore(tools, o, parts.schema, "pre-data", list, jobs);
+          lap.accept("schema");
         }
         if (doData) {
           phase = "loading table data";
           loadTables(o, tables, jobs, loaded, totals, wanted == null && !doSchema);
+          lap.accept("table data");
           phase = "restoring sequence values and large objects";
           pgRestore(tools, o, parts.schema, "data", list, 1);
           setSequences(o, s, wanted == null ? null : tables);
+          lap.accept("sequences and large objects");
         }
         if (doSchema) {
           phase = "creating indexes, constraints and triggers (post-data)";
           pgRestore(tools, o, parts.schema, "post-data", list, jobs);
+          lap.accept("indexes and constraints");
           if (doData && wanted == null) {
             phase = "refreshing materialized views";
             refreshMatviews(o, s);
+            lap.accept("materialized views");
           }
         }
       } finally {
@@ -208,6 +220,7 @@ public final class PostgresRestore {
           + PgConn.redact(e.getMessage()) + "; done so far: " + done + "; database '" + o.to.database
           + "' is half restored: rerun the restore with --clean", e);
     }
+    notes.add("steps: " + String.join(", ", timings));
     return new Result(doData ? tables.size() : 0, totals[0], totals[1], notes);
   }
 
@@ -324,6 +337,26 @@ public final class PostgresRestore {
     Map<String, String> env = new LinkedHashMap<>(o.to.childEnv());
     env.put("PGOPTIONS", "-c synchronous_commit=off -c maintenance_work_mem=512MB");
     progress.current = section;
+    if (jobs > 1 && section.equals("post-data")) {
+      // Parallel index and constraint builds: pg_restore -j needs a seekable archive, so the schema
+      // archive (no table data in it) is written to a private temporary file for this step.
+      Path file = Files.createTempFile("roadie-schema-", ".dump",
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      try {
+        try (OutputStream out = Files.newOutputStream(file); ContentReader r = new ContentReader(repo, archive, archive.name())) {
+          byte[] b;
+          while ((b = r.nextBlock()) != null) out.write(b);
+        }
+        cmd.add("--jobs=" + jobs);
+        cmd.add(file.toString());
+        try (PgTools.Child child = new PgTools.Child(cmd, env, false)) {
+          child.finish("pg_restore --section=" + section);
+        }
+      } finally {
+        Files.deleteIfExists(file);
+      }
+      return;
+    }
     try (PgTools.Child child = new PgTools.Child(cmd, env, true)) {
       feed(archive, child);
       child.finish("pg_restore --section=" + section);

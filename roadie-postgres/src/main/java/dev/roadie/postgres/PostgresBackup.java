@@ -96,7 +96,7 @@ public final class PostgresBackup {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), current_setting('server_version_num')::int, "
             + "current_database(), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-            + "pg_encoding_to_char(d.encoding), d.datcollate, d.datctype FROM pg_database d WHERE d.datname = current_database()")) {
+            + "pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, current_setting('block_size')::int FROM pg_database d WHERE d.datname = current_database()")) {
       rs.next();
       m.put("serverVersion", rs.getString(1));
       m.put("serverVersionNum", rs.getInt(2));
@@ -105,6 +105,7 @@ public final class PostgresBackup {
       m.put("encoding", rs.getString(5));
       m.put("collate", rs.getString(6));
       m.put("ctype", rs.getString(7));
+      m.put("blockSize", rs.getInt(8));
     }
     return m;
   }
@@ -186,7 +187,7 @@ public final class PostgresBackup {
       try (BackupWriter w = new BackupWriter(repo, progress)) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Node> tableNodes = Collections.synchronizedList(new ArrayList<>());
-        Map<String, Object> counts = Collections.synchronizedMap(new TreeMap<>());
+        Map<String, Object> counts = new TreeMap<>();
         Node[] schemaNode = new Node[1];
         List<Thread> threads = new ArrayList<>();
         PgTools.Child[] dumpChild = new PgTools.Child[1];
@@ -228,13 +229,16 @@ public final class PostgresBackup {
           }
         }));
         if (!o.schemaOnly) {
-          ConcurrentLinkedQueue<TableInfo> queue = new ConcurrentLinkedQueue<>(tables);
+          ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source));
           for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
             threads.add(Thread.ofVirtual().name("copy-" + i).start(() -> {
               try (Connection c = o.conn.connect()) {
                 workers.add(c);
                 try (Statement st = c.createStatement()) {
+                  // synchronize_seqscans off: every scan starts at block 0, so rows come in the same order each
+                  // backup and unchanged stretches of a table deduplicate.
                   st.execute("SET row_security = off; SET extra_float_digits = 3; SET DateStyle = ISO; "
+                      + "SET synchronize_seqscans = off; "
                       + "SET IntervalStyle = postgres; SET statement_timeout = 0");
                 }
                 c.setAutoCommit(false);
@@ -242,14 +246,21 @@ public final class PostgresBackup {
                   st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
                   st.execute("SET TRANSACTION SNAPSHOT '" + snapshotId + "'");
                 }
-                TableInfo t;
-                while ((t = queue.poll()) != null && failure.get() == null) {
-                  Node n = copyTable(w, c, t);
+                Part part;
+                while ((part = queue.poll()) != null && failure.get() == null) {
+                  Node n = copyTable(w, c, part);
                   tableNodes.add(n);
-                  Map<String, Object> tm = new LinkedHashMap<>();
-                  tm.put("rows", n.meta().get("rows"));
-                  tm.put("bytes", n.size());
-                  counts.put(t.key(), tm);
+                  synchronized (counts) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> tm = (Map<String, Object>) counts.computeIfAbsent(part.table().key(), k -> {
+                      Map<String, Object> m = new LinkedHashMap<>();
+                      m.put("rows", 0L);
+                      m.put("bytes", 0L);
+                      return m;
+                    });
+                    tm.put("rows", (Long) tm.get("rows") + (Long) n.meta().get("rows"));
+                    tm.put("bytes", (Long) tm.get("bytes") + n.size());
+                  }
                 }
                 c.commit();
               } catch (Throwable t) {
@@ -313,7 +324,7 @@ public final class PostgresBackup {
   private static String escape(String s) {
     StringBuilder b = new StringBuilder();
     for (char c : s.toCharArray()) {
-      if (c == '/' || c == '%' || c == '.' || c < 0x20 || c == 0x7f) {
+      if (c == '/' || c == '%' || c == '.' || c == '#' || c < 0x20 || c == 0x7f) {
         b.append('%').append(String.format("%02X", (int) c));
       } else {
         b.append(c);
@@ -322,10 +333,49 @@ public final class PostgresBackup {
     return b.toString();
   }
 
-  private Node copyTable(BackupWriter w, Connection c, TableInfo t) throws SQLException, IOException {
-    progress.current = t.key();
+  /**
+   * One stream of a table: the whole table, or for a large table on PostgreSQL 14+ a fixed range of
+   * its heap blocks ({@value #PART_BYTES} bytes each, by ctid), so that several workers (and
+   * server processes) share one big table. Ranges are fixed block numbers, so they stay aligned
+   * from backup to backup; concatenated in order they are the table's rows in physical order.
+   */
+  record Part(TableInfo table, int part, int parts, long blocksPerPart) {}
+
+  static final long PART_BYTES = 256L << 20;
+
+  /** Heap bytes per stream of a large table; the system property is for tests. */
+  static long partBytes() {
+    return Long.getLong("roadie.postgres.partBytes", PART_BYTES);
+  }
+
+  static List<Part> parts(List<TableInfo> tables, Map<String, Object> source) {
+    int version = (Integer) source.get("serverVersionNum");
+    List<Part> out = new ArrayList<>();
+    long partBytes = partBytes();
+    long blockSize = ((Number) source.getOrDefault("blockSize", 8192)).longValue();
+    long blocks = Math.max(1, partBytes / blockSize);
+    for (TableInfo t : tables) {
+      int n = version >= 140000 && t.sizeBytes > partBytes ? (int) ((t.sizeBytes + partBytes - 1) / partBytes) : 1;
+      for (int i = 0; i < n; i++) out.add(new Part(t, i, n, blocks));
+    }
+    return out;
+  }
+
+  private Node copyTable(BackupWriter w, Connection c, Part part) throws SQLException, IOException {
+    TableInfo t = part.table();
+    progress.current = t.key() + (part.parts() > 1 ? " (part " + (part.part() + 1) + " of " + part.parts() + ")" : "");
     String cols = t.columns.isEmpty() ? "" : " (" + String.join(", ", t.columns.stream().map(TablePattern::quote).toList()) + ")";
-    CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY " + t.qualified() + cols + " TO STDOUT");
+    String sql;
+    if (part.parts() == 1) {
+      sql = "COPY " + t.qualified() + cols + " TO STDOUT";
+    } else {
+      long lo = part.part() * part.blocksPerPart();
+      String where = "ctid >= '(" + lo + ",0)'::tid"
+          + (part.part() + 1 < part.parts() ? " AND ctid < '(" + (lo + part.blocksPerPart()) + ",0)'::tid" : "");
+      String select = t.columns.isEmpty() ? "" : String.join(", ", t.columns.stream().map(TablePattern::quote).toList());
+      sql = "COPY (SELECT " + select + " FROM ONLY " + t.qualified() + " WHERE " + where + ") TO STDOUT";
+    }
+    CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
     long[] rows = {0};
     InputStream in = new InputStream() {
       byte[] buf = new byte[0];
@@ -380,10 +430,15 @@ public final class PostgresBackup {
     meta.put("table", t.name);
     meta.put("columns", t.columns);
     meta.put("rows", rows[0]);
+    if (part.parts() > 1) {
+      meta.put("part", part.part());
+      meta.put("parts", part.parts());
+    }
     if (!t.indexes.isEmpty()) meta.put("indexes", t.indexes);
     if (!t.sequences.isEmpty()) meta.put("sequences", t.sequences);
     if (!"p".equals(t.persistence)) meta.put("persistence", t.persistence);
-    return new Node(nodeName(t.schema, t.name), Node.STREAM, content.size(), null, null, null, null, null,
+    String name = nodeName(t.schema, t.name) + (part.parts() > 1 ? String.format("#%06d", part.part()) : "");
+    return new Node(name, Node.STREAM, content.size(), null, null, null, null, null,
         content.chunksHex(), content.chunkListsHex(), null, meta);
   }
 

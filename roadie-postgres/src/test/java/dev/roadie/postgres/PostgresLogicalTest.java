@@ -37,6 +37,8 @@ class PostgresLogicalTest {
 
   @BeforeAll
   static void setUp() throws Exception {
+    // Small heap ranges, so that the bigger tables are copied as several streams (as >256 MiB tables are).
+    System.setProperty("roadie.postgres.partBytes", Long.toString(256 << 10));
     pg = PgCluster.start();
     pg.sql("postgres", "CREATE DATABASE rich");
     Path sql = Path.of(PostgresLogicalTest.class.getResource("/rich.sql").toURI());
@@ -112,6 +114,9 @@ class PostgresLogicalTest {
     assertEquals(3, ((Number) tables.get("public.no_columns").get("rows")).intValue());
     assertEquals(2, ((Number) tables.get("Festival Ops.Stage.Plan").get("rows")).intValue());
     assertFalse(tables.containsKey("public.measurements"), "a partitioned parent has no rows of its own");
+    assertTrue(repo.readTree(Id.parse(repo.readTree(Id.parse(s.tree())).nodes().stream()
+        .filter(n -> n.name().equals("tables")).findFirst().orElseThrow().subtree())).nodes().stream()
+        .anyMatch(n -> n.name().equals("public.tickets#000001")), "tickets is copied as several heap ranges");
 
     restore(id, "rich_copy", false, List.of());
     assertEquals(schemaDump("rich"), schemaDump("rich_copy"));

@@ -226,11 +226,11 @@ public final class PostgresRestore {
           phase = "creating indexes, constraints and triggers (post-data)";
           pgRestore(tools, o, parts.schema, "post-data", list, jobs);
           lap.accept("indexes and constraints");
-          if (doData && wanted == null) {
-            phase = "refreshing materialized views";
-            refreshMatviews(o, s);
-            lap.accept("materialized views");
-          }
+        }
+        if (doData && wanted == null) {
+          phase = "refreshing materialized views";
+          refreshMatviews(o, s);
+          lap.accept("materialized views");
         }
       } finally {
         if (list != null) Files.deleteIfExists(list);

@@ -167,6 +167,19 @@ class PostgresLogicalTest {
   }
 
   @Test
+  void schemaOnlyThenDataOnlyRestoreIsTheWholeDatabase() throws Exception {
+    Id id = backup("rich", 2, "native", List.of());
+    Snapshot s = snapshot(id);
+    new PostgresRestore(repo, new Progress()).restore(s,
+        new PostgresRestore.Options(pg.conn("rich_two_steps"), List.of(), false, true, false, 2, null));
+    assertEquals(schemaDump("rich").replace("REFRESH MATERIALIZED VIEW public.user_counts;", ""),
+        schemaDump("rich_two_steps").replace("REFRESH MATERIALIZED VIEW public.user_counts;", ""));
+    new PostgresRestore(repo, new Progress()).restore(s,
+        new PostgresRestore.Options(pg.conn("rich_two_steps"), List.of(), false, false, true, 2, null));
+    assertEquals(fullDump("rich"), fullDump("rich_two_steps"));
+  }
+
+  @Test
   void pgDumpFormatIsReadByStockPgRestore() throws Exception {
     Id id = backup("rich", 1, "pg_dump", List.of());
     Path file = tmp.resolve("rich.dump");

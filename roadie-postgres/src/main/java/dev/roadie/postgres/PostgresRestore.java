@@ -215,7 +215,7 @@ public final class PostgresRestore {
         }
         if (doData) {
           phase = "loading table data";
-          loadTables(o, parts, tables, jobs, loaded, totals);
+          loadTables(o, parts, tables, jobs, loaded, totals, !doSchema);
           lap.accept("table data");
           phase = "restoring sequence values and large objects";
           pgRestore(tools, o, parts.schema, "data", list, 1);
@@ -464,7 +464,8 @@ public final class PostgresRestore {
     return false;
   }
 
-  private void loadTables(Options o, Parts parts, List<Node> tables, int jobs, AtomicInteger loaded, long[] totals)
+  private void loadTables(Options o, Parts parts, List<Node> tables, int jobs, AtomicInteger loaded, long[] totals,
+      boolean existingSchema)
       throws IOException {
     ConcurrentLinkedQueue<Node> queue = new ConcurrentLinkedQueue<>(tables);
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -477,6 +478,17 @@ public final class PostgresRestore {
           try (Statement st = c.createStatement()) {
             st.execute("SET synchronous_commit = off; SET DateStyle = ISO; SET IntervalStyle = postgres; "
                 + "SET statement_timeout = 0");
+          }
+          if (existingSchema) {
+            // Into a schema that already has its foreign keys and triggers (--data-only): tables load in
+            // parallel, in any order, so foreign keys and triggers are off for these sessions, like
+            // pg_restore --disable-triggers.
+            try (Statement st = c.createStatement()) {
+              st.execute("SET session_replication_role = replica");
+            } catch (SQLException e) {
+              throw new RoadieException(ErrorCode.FAILURE, "--data-only loads tables in parallel with foreign keys and "
+                  + "triggers disabled (session_replication_role = replica), which needs a superuser: " + e.getMessage(), e);
+            }
           }
           Node n;
           while ((n = queue.poll()) != null && failure.get() == null) {

@@ -335,6 +335,40 @@ class PostgresLogicalTest {
   }
 
   @Test
+  void sslmodeIsHonouredByTheDriverAndPgDump() throws Exception {
+    Path data = pg.dir.resolve("data");
+    Path hba = data.resolve("pg_hba.conf");
+    String original = Files.readString(hba);
+    List<String> asPg = "root".equals(System.getProperty("user.name")) ? List.of("runuser", "-u", "postgres", "--") : List.of();
+    List<String> cmd = new java.util.ArrayList<>(asPg);
+    cmd.addAll(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+        "-keyout", data.resolve("server.key").toString(), "-out", data.resolve("server.crt").toString()));
+    assertEquals(0, new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor());
+    try {
+      // Only TLS connections are accepted from now on.
+      Files.writeString(hba, "local all all trust\nhostnossl all all 127.0.0.1/32 reject\n"
+          + "hostssl all all 127.0.0.1/32 scram-sha-256\n");
+      pg.sql("postgres", "ALTER SYSTEM SET ssl = on; SELECT pg_reload_conf()");
+      Thread.sleep(500);
+      pg.sql("postgres", "CREATE DATABASE tls");
+      pg.sql("tls", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)");
+      String base = "postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/tls?sslmode=";
+      for (String format : List.of("native", "pg_dump")) {
+        Id id = new PostgresBackup(repo, new Progress()).run(new PostgresBackup.Options(PgConn.parse(base + "require", Map.of()),
+            null, 1, List.of(), List.of(), false, false, format, null, List.of(), "2026-01-01T00:00:00Z"));
+        assertTrue(snapshot(id).stats().bytesRead() > 0);
+      }
+      RoadieException plain = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+          .run(new PostgresBackup.Options(PgConn.parse(base + "disable", Map.of()), null, 1, List.of(), List.of(), false, false,
+              "native", null, List.of(), "2026-01-01T00:00:00Z")));
+      assertFalse(plain.getMessage().contains(PgCluster.PASSWORD), plain.getMessage());
+    } finally {
+      Files.writeString(hba, original);
+      pg.sql("postgres", "ALTER SYSTEM RESET ssl; SELECT pg_reload_conf()");
+    }
+  }
+
+  @Test
   void tablePatternsFollowPgDumpRules() {
     assertTrue(TablePattern.parse("Users").matches("public", "users"));
     assertFalse(TablePattern.parse("\"Users\"").matches("public", "users"));

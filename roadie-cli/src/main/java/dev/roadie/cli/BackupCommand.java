@@ -4,13 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "backup", description = "Back up a source into the repository.",
-    subcommands = {FileBackupCommand.class, RedisBackupCommand.class})
+    subcommands = {FileBackupCommand.class, PostgresBackupCommand.class, RedisBackupCommand.class})
 final class BackupCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "say what to back up: 'roadie backup file PATH...' or 'roadie backup redis --url URL' (postgres, bucket and k8s come in later releases)");
+        "say what to back up: 'roadie backup file PATH...', 'roadie backup postgres --url URL' or "
+            + "'roadie backup redis --url URL' (bucket and k8s come in later releases)");
   }
 }

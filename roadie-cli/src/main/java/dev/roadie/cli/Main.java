@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       SnapshotsCommand.class,
       RestoreCommand.class,
       ForgetCommand.class,
+      DumpCommand.class,
       CheckCommand.class,
       StatsCommand.class,
       KeyCommand.class,

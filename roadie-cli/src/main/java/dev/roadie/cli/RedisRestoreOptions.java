@@ -14,8 +14,7 @@ import picocli.CommandLine.Option;
 
 /** The restore options of redis snapshots, a mixin of {@link RestoreCommand}. */
 final class RedisRestoreOptions {
-  @Option(names = "--to", paramLabel = "URL",
-      description = "Redis snapshots: replay every key into the server at redis://[USER:PASSWORD@]HOST:PORT (RESTORE ... ABSTTL).")
+  /** The redis:// or rediss:// URL of RestoreCommand's --to, when it names a Redis server. */
   String to;
 
   @Option(names = "--rdb-file", paramLabel = "PATH",

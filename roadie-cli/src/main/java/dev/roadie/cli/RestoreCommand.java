@@ -21,11 +21,13 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "restore", description = {
     "Restore a snapshot into a directory, or one file or stream to standard output;",
-    "a redis snapshot into a running server (--to URL) or as a dump.rdb (--rdb-file PATH).",
+    "a postgres snapshot into a database (--to postgresql://USER@HOST:PORT/DB);",
+    "a redis snapshot into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH).",
     "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
+  @Mixin PostgresRestoreOptions postgres;
 
   @Parameters(index = "0", paramLabel = "SNAPSHOT")
   String snapshot;
@@ -39,6 +41,10 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--include", paramLabel = "PATH", description = "Restore only this file or directory of the snapshot.")
   String include;
 
+  @Option(names = "--to", paramLabel = "URL", description = "Restore into a server: postgresql://USER@HOST:PORT/DB "
+      + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT for redis snapshots.")
+  String to;
+
   @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")
   String of;
 
@@ -46,6 +52,20 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (to != null) {
+      String scheme = to.contains("://") ? to.substring(0, to.indexOf("://")).toLowerCase(java.util.Locale.ROOT) : "";
+      switch (scheme) {
+        case "postgres", "postgresql" -> postgres.to = to;
+        case "redis", "rediss" -> redis.to = to;
+        default -> throw new RoadieException(ErrorCode.USAGE, "--to takes postgresql://USER@HOST:PORT/DB or "
+            + "redis://HOST:PORT, not '" + (scheme.isEmpty() ? "(no scheme)" : scheme + "://…") + "'");
+      }
+    }
+    if (postgres.to != null) {
+      try (Repository r = repo.open()) {
+        return postgres.restore(r, r.resolve(snapshot, filters.filter(of)));
+      }
+    }
     if (redis.requested()) {
       redis.validate(targetDir != null || stdout);
       try (Repository r = repo.open()) {

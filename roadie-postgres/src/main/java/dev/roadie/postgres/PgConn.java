@@ -1,0 +1,213 @@
+package dev.roadie.postgres;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A PostgreSQL connection target parsed from {@code postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...]}.
+ * The password comes from the URL, then {@code PGPASSWORD}, then the password file ({@code PGPASSFILE} or
+ * {@code ~/.pgpass}). It is never put into a child's argv or a message: children get it in their
+ * environment ({@link #childEnv}), messages use {@link #redacted}.
+ */
+public final class PgConn {
+  public final String host;
+  public final int port;
+  public final String user;
+  public final String database;
+  private final String password;
+  /** Query parameters of the URL (sslmode, sslrootcert, ...), passed on to the driver and libpq. */
+  public final Map<String, String> params;
+
+  private PgConn(String host, int port, String user, String database, String password, Map<String, String> params) {
+    this.host = host;
+    this.port = port;
+    this.user = user;
+    this.database = database;
+    this.password = password;
+    this.params = params;
+  }
+
+  public static PgConn parse(String url) {
+    return parse(url, System.getenv());
+  }
+
+  static PgConn parse(String url, Map<String, String> env) {
+    if (url == null || !(url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
+      throw new RoadieException(ErrorCode.USAGE, "'" + redact(url) + "' is not a PostgreSQL URL; use postgresql://USER@HOST:PORT/DB");
+    }
+    URI u;
+    try {
+      u = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new RoadieException(ErrorCode.USAGE, "'" + redact(url) + "' is not a valid URL");
+    }
+    String host = u.getHost() == null ? "localhost" : u.getHost();
+    int port = u.getPort() < 0 ? 5432 : u.getPort();
+    String user = null;
+    String password = null;
+    String ui = u.getRawUserInfo();
+    if (ui != null) {
+      int c = ui.indexOf(':');
+      user = decode(c < 0 ? ui : ui.substring(0, c));
+      if (c >= 0) password = decode(ui.substring(c + 1));
+    }
+    if (user == null) user = env.getOrDefault("PGUSER", System.getProperty("user.name"));
+    String path = u.getRawPath();
+    String db = path == null || path.length() <= 1 ? user : decode(path.substring(1));
+    Map<String, String> params = new LinkedHashMap<>();
+    if (u.getRawQuery() != null) {
+      for (String kv : u.getRawQuery().split("&")) {
+        if (kv.isEmpty()) continue;
+        int e = kv.indexOf('=');
+        params.put(decode(e < 0 ? kv : kv.substring(0, e)), e < 0 ? "" : decode(kv.substring(e + 1)));
+      }
+    }
+    if (password == null) password = params.remove("password");
+    if (password == null) password = env.get("PGPASSWORD");
+    if (password == null) password = fromPassFile(env, host, port, db, user);
+    return new PgConn(host, port, user, db, password, params);
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /** Looks the password up in PGPASSFILE or ~/.pgpass (hostname:port:database:username:password, '*' wildcards). */
+  static String fromPassFile(Map<String, String> env, String host, int port, String db, String user) {
+    Path file = env.get("PGPASSFILE") != null ? Path.of(env.get("PGPASSFILE"))
+        : Path.of(System.getProperty("user.home"), ".pgpass");
+    List<String> lines;
+    try {
+      if (!Files.isReadable(file)) return null;
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return null;
+    }
+    for (String line : lines) {
+      if (line.isBlank() || line.startsWith("#")) continue;
+      List<String> f = splitPgpass(line);
+      if (f.size() < 5) continue;
+      if (match(f.get(0), host) && match(f.get(1), Integer.toString(port)) && match(f.get(2), db) && match(f.get(3), user)) {
+        return f.get(4);
+      }
+    }
+    return null;
+  }
+
+  private static boolean match(String pattern, String value) {
+    return pattern.equals("*") || pattern.equals(value)
+        || (pattern.equals("localhost") && (value.equals("127.0.0.1") || value.equals("::1")));
+  }
+
+  private static List<String> splitPgpass(String line) {
+    List<String> out = new java.util.ArrayList<>();
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < line.length(); i++) {
+      char ch = line.charAt(i);
+      if (ch == '\\' && i + 1 < line.length()) {
+        b.append(line.charAt(++i));
+      } else if (ch == ':' && out.size() < 4) {
+        out.add(b.toString());
+        b.setLength(0);
+      } else {
+        b.append(ch);
+      }
+    }
+    out.add(b.toString());
+    return out;
+  }
+
+  /** The same server and credentials, another database. */
+  public PgConn withDatabase(String db) {
+    return new PgConn(host, port, user, db, password, params);
+  }
+
+  /** The URL without its password (for messages and snapshot metadata). */
+  public String redacted() {
+    return "postgresql://" + user + "@" + hostPort() + "/" + database;
+  }
+
+  public String hostPort() {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** Removes a password from anything that looks like a URL with user info. */
+  public static String redact(String s) {
+    if (s == null) return null;
+    return s.replaceAll("(://[^:/@\\s]*):[^@/\\s]*@", "$1:***@").replaceAll("(?i)(password=)[^&\\s]*", "$1***");
+  }
+
+  public Connection connect() throws IOException {
+    Properties p = new Properties();
+    p.setProperty("user", user);
+    if (password != null) p.setProperty("password", password);
+    p.setProperty("ApplicationName", "roadie");
+    p.setProperty("connectTimeout", "10");
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("sslmode", params.getOrDefault("sslmode", "prefer"));
+    for (var e : params.entrySet()) {
+      if (!e.getKey().equals("sslmode")) p.setProperty(e.getKey(), e.getValue());
+    }
+    String jdbc = "jdbc:postgresql://" + hostPort() + "/" + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8);
+    try {
+      return DriverManager.getConnection(jdbc, p);
+    } catch (SQLException e) {
+      throw connectError(e);
+    }
+  }
+
+  RoadieException connectError(SQLException e) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    String msg;
+    if (state.equals("28P01") || state.equals("28000")) {
+      msg = "authentication failed for user '" + user + "' at " + hostPort()
+          + (password == null ? " (no password given: put it in the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE)" : "");
+    } else if (state.equals("3D000")) {
+      msg = "database '" + database + "' does not exist on " + hostPort();
+    } else if (state.startsWith("08")) {
+      msg = "cannot connect to PostgreSQL at " + hostPort() + ": " + redact(rootMessage(e))
+          + " (is the server running and accepting TCP connections?)";
+    } else {
+      msg = "connecting to " + redacted() + " failed: " + redact(e.getMessage());
+    }
+    return new RoadieException(ErrorCode.FAILURE, msg, e);
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
+  /**
+   * Environment for libpq children (pg_dump, pg_restore, psql): the whole connection, password
+   * included, so nothing of it appears in argv.
+   */
+  public Map<String, String> childEnv() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PGHOST", host);
+    env.put("PGPORT", Integer.toString(port));
+    env.put("PGUSER", user);
+    env.put("PGDATABASE", database);
+    env.put("PGAPPNAME", "roadie");
+    if (password != null) env.put("PGPASSWORD", password);
+    String[][] map = {{"sslmode", "PGSSLMODE"}, {"sslrootcert", "PGSSLROOTCERT"}, {"sslcert", "PGSSLCERT"},
+        {"sslkey", "PGSSLKEY"}, {"sslcrl", "PGSSLCRL"}, {"connect_timeout", "PGCONNECT_TIMEOUT"}};
+    for (String[] m : map) {
+      if (params.containsKey(m[0])) env.put(m[1], params.get(m[0]));
+    }
+    return env;
+  }
+}

@@ -1,0 +1,598 @@
+package dev.roadie.postgres;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.repo.BackupWriter;
+import dev.roadie.core.repo.Content;
+import dev.roadie.core.repo.Hosts;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * PostgreSQL logical backup.
+ *
+ * <p>native format: one exporting transaction ({@code pg_export_snapshot()}) held open for the
+ * whole backup; {@code pg_dump -Fc -Z0 --snapshot} stores the schema, sequence values and large
+ * objects (every table's data excluded) as {@code schema.dump}; each table's rows are a text
+ * {@code COPY} under the same snapshot on one of {@code jobs} worker connections, streamed straight
+ * into the repository as {@code tables/<schema>.<table>} with small chunks. Row counts are counted
+ * from the COPY stream itself, so they are exact and belong to the snapshot.
+ *
+ * <p>pg_dump format: one {@code pg_dump -Fc -Z0} stream, {@code database.dump}, that stock
+ * pg_restore reads.
+ */
+public final class PostgresBackup {
+  public static final String KIND = "postgres";
+  public static final String SCHEMA_NODE = "schema.dump";
+  public static final String TABLES_DIR = "tables";
+  public static final String PGDUMP_NODE = "database.dump";
+
+  public record Options(PgConn conn, String target, int jobs, List<String> tables, List<String> excludeTables,
+      boolean schemaOnly, boolean dataOnly, String format, Path pgBin, List<String> tags, String time) {}
+
+  /** A table whose rows are dumped. */
+  record TableInfo(long oid, String schema, String name, long sizeBytes, List<String> columns, String persistence,
+      List<String> indexes, List<String> sequences) {
+    String qualified() {
+      return TablePattern.quote(schema) + "." + TablePattern.quote(name);
+    }
+
+    String key() {
+      return schema + "." + name;
+    }
+  }
+
+  private final Repository repo;
+  private final Progress progress;
+
+  public PostgresBackup(Repository repo, Progress progress) {
+    this.repo = repo;
+    this.progress = progress;
+  }
+
+  public static String defaultTarget(PgConn c) {
+    return "postgres://" + c.hostPort() + "/" + c.database;
+  }
+
+  public Id run(Options o) throws IOException {
+    if (o.schemaOnly && o.dataOnly) {
+      throw new RoadieException(ErrorCode.USAGE, "--schema-only and --data-only exclude each other");
+    }
+    String format = o.format == null ? "native" : o.format;
+    if (!format.equals("native") && !format.equals("pg_dump")) {
+      throw new RoadieException(ErrorCode.USAGE, "--format must be native or pg_dump, not '" + format + "'");
+    }
+    List<TablePattern> include = o.tables == null ? List.of() : o.tables.stream().map(TablePattern::parse).toList();
+    List<TablePattern> exclude = o.excludeTables == null ? List.of() : o.excludeTables.stream().map(TablePattern::parse).toList();
+    return format.equals("native") ? nativeBackup(o, include, exclude) : pgDumpBackup(o);
+  }
+
+  private Map<String, Object> serverInfo(Connection c) throws SQLException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), current_setting('server_version_num')::int, "
+            + "current_database(), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+            + "pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, current_setting('block_size')::int FROM pg_database d WHERE d.datname = current_database()")) {
+      rs.next();
+      m.put("serverVersion", rs.getString(1));
+      m.put("serverVersionNum", rs.getInt(2));
+      m.put("database", rs.getString(3));
+      m.put("snapshotTime", rs.getString(4));
+      m.put("encoding", rs.getString(5));
+      m.put("collate", rs.getString(6));
+      m.put("ctype", rs.getString(7));
+      m.put("blockSize", rs.getInt(8));
+    }
+    return m;
+  }
+
+  private Id pgDumpBackup(Options o) throws IOException {
+    PgTools tools;
+    Map<String, Object> source;
+    try (Connection c = o.conn.connect()) {
+      source = serverInfo(c);
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "reading server information from " + o.conn.redacted() + ": " + e.getMessage(), e);
+    }
+    tools = PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000);
+    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_dump"), "-Fc", "-Z0", "--no-password"));
+    for (String t : o.tables == null ? List.<String>of() : o.tables) cmd.add("--table=" + t);
+    for (String t : o.excludeTables == null ? List.<String>of() : o.excludeTables) cmd.add("--exclude-table=" + t);
+    if (o.schemaOnly) cmd.add("--schema-only");
+    if (o.dataOnly) cmd.add("--data-only");
+    source.put("format", "pg_dump");
+    source.put("url", o.conn.redacted());
+    source.put("pgDumpVersion", tools.version);
+    try (BackupWriter w = new BackupWriter(repo, progress);
+        PgTools.Child dump = new PgTools.Child(cmd, o.conn.childEnv(), false)) {
+      progress.current = PGDUMP_NODE;
+      Content content;
+      try (InputStream in = dump.process.getInputStream()) {
+        content = w.writeStream(in, ChunkerParams.SMALL);
+      }
+      dump.finish("pg_dump of " + o.conn.redacted());
+      progress.files.incrementAndGet();
+      Node n = new Node(PGDUMP_NODE, Node.STREAM, content.size(), null, null, null, null, null, content.chunksHex(),
+          content.chunkListsHex(), null, Map.of("format", "pg_dump -Fc -Z0"));
+      Id tree = w.writeTree(new Tree(List.of(n)));
+      return w.commit(draft(o, tree, source));
+    }
+  }
+
+  private Snapshot draft(Options o, Id tree, Map<String, Object> source) {
+    String target = o.target != null ? o.target : defaultTarget(o.conn);
+    return new Snapshot(Snapshot.VERSION, o.time, target, KIND, Hosts.host(), Hosts.user(), o.tags, List.of(o.conn.redacted()),
+        tree.hex(), null, null, source);
+  }
+
+  private Id nativeBackup(Options o, List<TablePattern> include, List<TablePattern> exclude) throws IOException {
+    int jobs = Math.max(1, o.jobs);
+    Connection exporter = o.conn.connect();
+    List<Connection> workers = Collections.synchronizedList(new ArrayList<>());
+    try {
+      String snapshotId;
+      Map<String, Object> source;
+      List<TableInfo> tables;
+      List<Map<String, Object>> sequences;
+      List<List<String>> matviews;
+      try {
+        exporter.setAutoCommit(false);
+        try (Statement st = exporter.createStatement()) {
+          st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+          try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+            rs.next();
+            snapshotId = rs.getString(1);
+          }
+        }
+        source = serverInfo(exporter);
+        tables = listTables(exporter, include, exclude);
+        sequences = sequences(exporter, include, exclude);
+        matviews = populatedMatviews(exporter, include, exclude);
+      } catch (SQLException e) {
+        throw new RoadieException(ErrorCode.FAILURE, "starting the backup of " + o.conn.redacted() + ": " + e.getMessage(), e);
+      }
+      PgTools tools = PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000);
+      source.put("format", "native");
+      source.put("url", o.conn.redacted());
+      source.put("pgDumpVersion", tools.version);
+      if (o.schemaOnly) source.put("schemaOnly", true);
+      if (o.dataOnly) source.put("dataOnly", true);
+      if (!include.isEmpty()) source.put("tablePatterns", o.tables);
+      if (!exclude.isEmpty()) source.put("excludeTablePatterns", o.excludeTables);
+
+      try (BackupWriter w = new BackupWriter(repo, progress)) {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Node> tableNodes = Collections.synchronizedList(new ArrayList<>());
+        Map<String, Object> counts = new TreeMap<>();
+        Node[] schemaNode = new Node[1];
+        List<Thread> threads = new ArrayList<>();
+        PgTools.Child[] dumpChild = new PgTools.Child[1];
+        Runnable abort = () -> {
+          if (dumpChild[0] != null) dumpChild[0].close();
+          synchronized (workers) {
+            for (Connection c : workers) {
+              try {
+                c.close();
+              } catch (SQLException ignored) {
+                // closing is all we want
+              }
+            }
+          }
+        };
+        // Schema, sequence values and large objects: pg_dump under the same snapshot.
+        threads.add(Thread.ofVirtual().name("pg_dump").start(() -> {
+          try {
+            List<String> cmd = new ArrayList<>(List.of(tools.path("pg_dump"), "-Fc", "-Z0", "--no-password",
+                "--snapshot=" + snapshotId, "--exclude-table-data=*.*"));
+            if (!include.isEmpty() || !exclude.isEmpty()) {
+              // The selected tables exactly (partitions of a selected parent included); their owned sequences follow.
+              List<String> names = selectedRelations(exporter, include, exclude);
+              for (String n : names) cmd.add("--table=" + n);
+            }
+            synchronized (dumpChild) {
+              dumpChild[0] = new PgTools.Child(cmd, o.conn.childEnv(), false);
+            }
+            Content c;
+            try (InputStream in = dumpChild[0].process.getInputStream()) {
+              c = w.writeStream(in, ChunkerParams.SMALL);
+            }
+            dumpChild[0].finish("pg_dump of the schema of " + o.conn.redacted());
+            progress.files.incrementAndGet();
+            schemaNode[0] = new Node(SCHEMA_NODE, Node.STREAM, c.size(), null, null, null, null, null, c.chunksHex(),
+                c.chunkListsHex(), null, Map.of("format", "pg_dump -Fc -Z0, table data excluded"));
+          } catch (Throwable t) {
+            if (failure.compareAndSet(null, t)) abort.run();
+          }
+        }));
+        if (!o.schemaOnly) {
+          ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source));
+          for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
+            threads.add(Thread.ofVirtual().name("copy-" + i).start(() -> {
+              try (Connection c = o.conn.connect()) {
+                workers.add(c);
+                try (Statement st = c.createStatement()) {
+                  // synchronize_seqscans off: every scan starts at block 0, so rows come in the same order each
+                  // backup and unchanged stretches of a table deduplicate.
+                  st.execute("SET row_security = off; SET extra_float_digits = 3; SET DateStyle = ISO; "
+                      + "SET synchronize_seqscans = off; "
+                      + "SET IntervalStyle = postgres; SET statement_timeout = 0");
+                }
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                  st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                  st.execute("SET TRANSACTION SNAPSHOT '" + snapshotId + "'");
+                }
+                Part part;
+                while ((part = queue.poll()) != null && failure.get() == null) {
+                  Node n = copyTable(w, c, part);
+                  tableNodes.add(n);
+                  synchronized (counts) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> tm = (Map<String, Object>) counts.computeIfAbsent(part.table().key(), k -> {
+                      Map<String, Object> m = new LinkedHashMap<>();
+                      m.put("rows", 0L);
+                      m.put("bytes", 0L);
+                      return m;
+                    });
+                    tm.put("rows", (Long) tm.get("rows") + (Long) n.meta().get("rows"));
+                    tm.put("bytes", (Long) tm.get("bytes") + n.size());
+                  }
+                }
+                c.commit();
+              } catch (Throwable t) {
+                if (failure.compareAndSet(null, t)) abort.run();
+              }
+            }));
+          }
+        }
+        for (Thread t : threads) {
+          try {
+            t.join();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, new IOException("interrupted"));
+            abort.run();
+          }
+        }
+        Throwable f = failure.get();
+        if (f != null) {
+          if (f instanceof RoadieException r) throw r;
+          if (f instanceof SQLException s) {
+            throw new RoadieException(ErrorCode.FAILURE, "backup of " + o.conn.redacted() + " failed: "
+                + PgConn.redact(s.getMessage()) + "; no snapshot was written", s);
+          }
+          if (f instanceof IOException io) throw io;
+          throw new IOException(f.toString(), f);
+        }
+        try {
+          exporter.commit();
+        } catch (SQLException e) {
+          throw new RoadieException(ErrorCode.FAILURE, "the exporting transaction failed: " + e.getMessage(), e);
+        }
+        List<Node> sorted = new ArrayList<>(tableNodes);
+        sorted.sort(Comparator.comparing(Node::name));
+        Id tablesTree = w.writeTree(new Tree(sorted));
+        List<Node> root = new ArrayList<>();
+        root.add(schemaNode[0]);
+        root.add(new Node(TABLES_DIR, Node.DIR, null, null, null, null, null, null, null, null, tablesTree.hex(), null));
+        root.sort(Comparator.comparing(Node::name));
+        source.put("tables", counts);
+        source.put("sequences", sequences);
+        if (!matviews.isEmpty()) source.put("materializedViews", matviews);
+        source.put("tableCount", counts.size());
+        Id tree = w.writeTree(new Tree(root));
+        return w.commit(draft(o, tree, source));
+      }
+    } finally {
+      try {
+        exporter.close();
+      } catch (SQLException ignored) {
+        // nothing to do
+      }
+    }
+  }
+
+  /** Names a stream node after its table: schema.table with '/', '%' and control characters %-escaped. */
+  public static String nodeName(String schema, String table) {
+    return escape(schema) + "." + escape(table);
+  }
+
+  private static String escape(String s) {
+    StringBuilder b = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      if (c == '/' || c == '%' || c == '.' || c == '#' || c < 0x20 || c == 0x7f) {
+        b.append('%').append(String.format("%02X", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * One stream of a table: the whole table, or for a large table on PostgreSQL 14+ a fixed range of
+   * its heap blocks ({@value #PART_BYTES} bytes each, by ctid), so that several workers (and
+   * server processes) share one big table. Ranges are fixed block numbers, so they stay aligned
+   * from backup to backup; concatenated in order they are the table's rows in physical order.
+   */
+  record Part(TableInfo table, int part, int parts, long blocksPerPart) {}
+
+  static final long PART_BYTES = 256L << 20;
+
+  /** Heap bytes per stream of a large table; the system property is for tests. */
+  static long partBytes() {
+    return Long.getLong("roadie.postgres.partBytes", PART_BYTES);
+  }
+
+  static List<Part> parts(List<TableInfo> tables, Map<String, Object> source) {
+    int version = (Integer) source.get("serverVersionNum");
+    List<Part> out = new ArrayList<>();
+    long partBytes = partBytes();
+    long blockSize = ((Number) source.getOrDefault("blockSize", 8192)).longValue();
+    long blocks = Math.max(1, partBytes / blockSize);
+    for (TableInfo t : tables) {
+      int n = version >= 140000 && t.sizeBytes > partBytes ? (int) ((t.sizeBytes + partBytes - 1) / partBytes) : 1;
+      for (int i = 0; i < n; i++) out.add(new Part(t, i, n, blocks));
+    }
+    return out;
+  }
+
+  private Node copyTable(BackupWriter w, Connection c, Part part) throws SQLException, IOException {
+    TableInfo t = part.table();
+    progress.current = t.key() + (part.parts() > 1 ? " (part " + (part.part() + 1) + " of " + part.parts() + ")" : "");
+    String cols = t.columns.isEmpty() ? "" : " (" + String.join(", ", t.columns.stream().map(TablePattern::quote).toList()) + ")";
+    String sql;
+    if (part.parts() == 1) {
+      sql = "COPY " + t.qualified() + cols + " TO STDOUT";
+    } else {
+      long lo = part.part() * part.blocksPerPart();
+      String where = "ctid >= '(" + lo + ",0)'::tid"
+          + (part.part() + 1 < part.parts() ? " AND ctid < '(" + (lo + part.blocksPerPart()) + ",0)'::tid" : "");
+      String select = t.columns.isEmpty() ? "" : String.join(", ", t.columns.stream().map(TablePattern::quote).toList());
+      sql = "COPY (SELECT " + select + " FROM ONLY " + t.qualified() + " WHERE " + where + ") TO STDOUT";
+    }
+    CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
+    long[] rows = {0};
+    InputStream in = new InputStream() {
+      byte[] buf = new byte[0];
+      int pos;
+      boolean done;
+
+      private boolean fill() throws IOException {
+        while (!done && pos >= buf.length) {
+          try {
+            byte[] b = copy.readFromCopy();
+            if (b == null) {
+              done = true;
+            } else {
+              rows[0]++;
+              buf = b;
+              pos = 0;
+            }
+          } catch (SQLException e) {
+            throw new IOException("COPY of " + t.key() + ": " + e.getMessage(), e);
+          }
+        }
+        return !done || pos < buf.length;
+      }
+
+      @Override
+      public int read() throws IOException {
+        return fill() ? buf[pos++] & 0xff : -1;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) return 0;
+        int n = 0;
+        while (n < len) {
+          if (pos >= buf.length && (n > 0 && done || !fill())) break;
+          if (pos >= buf.length) break;
+          int k = Math.min(len - n, buf.length - pos);
+          System.arraycopy(buf, pos, b, off + n, k);
+          pos += k;
+          n += k;
+        }
+        return n == 0 ? -1 : n;
+      }
+    };
+    Content content = w.writeStream(in, ChunkerParams.SMALL);
+    if (copy.isActive()) {
+      copy.cancelCopy();
+    }
+    progress.files.incrementAndGet();
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("schema", t.schema);
+    meta.put("table", t.name);
+    meta.put("columns", t.columns);
+    meta.put("rows", rows[0]);
+    if (part.parts() > 1) {
+      meta.put("part", part.part());
+      meta.put("parts", part.parts());
+    }
+    if (!t.indexes.isEmpty()) meta.put("indexes", t.indexes);
+    if (!t.sequences.isEmpty()) meta.put("sequences", t.sequences);
+    if (!"p".equals(t.persistence)) meta.put("persistence", t.persistence);
+    String name = nodeName(t.schema, t.name) + (part.parts() > 1 ? String.format("#%06d", part.part()) : "");
+    return new Node(name, Node.STREAM, content.size(), null, null, null, null, null,
+        content.chunksHex(), content.chunkListsHex(), null, meta);
+  }
+
+  private static final String USER_RELATIONS = "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      + "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
+      + "AND n.nspname NOT LIKE 'pg\\_temp%' "
+      + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ";
+
+  /** Tables with rows to copy: ordinary tables and leaf partitions (partitioned parents hold no rows), largest first. */
+  static List<TableInfo> listTables(Connection c, List<TablePattern> include, List<TablePattern> exclude) throws SQLException {
+    List<TableInfo> out = new ArrayList<>();
+    Parents parents = ancestors(c);
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid), c.relpersistence "
+            + USER_RELATIONS + "AND c.relkind = 'r'")) {
+      while (rs.next()) {
+        long oid = rs.getLong(1);
+        String schema = rs.getString(2);
+        String name = rs.getString(3);
+        if (!selected(oid, schema, name, parents, include, exclude)) continue;
+        out.add(new TableInfo(oid, schema, name, rs.getLong(4), List.of(), rs.getString(5), List.of(), List.of()));
+      }
+    }
+    List<TableInfo> withCols = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute WHERE attrelid = ? AND attnum > 0 "
+        + "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum");
+        PreparedStatement idx = c.prepareStatement("SELECT ci.relname FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid "
+            + "WHERE i.indrelid = ? ORDER BY 1");
+        PreparedStatement seq = c.prepareStatement("SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+            + "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = ? AND s.relkind = 'S' AND d.deptype IN ('a', 'i') ORDER BY 1")) {
+      for (TableInfo t : out) {
+        withCols.add(new TableInfo(t.oid, t.schema, t.name, t.sizeBytes, strings(ps, t.oid), t.persistence,
+            strings(idx, t.oid), strings(seq, t.oid)));
+      }
+    }
+    withCols.sort(Comparator.comparingLong(TableInfo::sizeBytes).reversed());
+    return withCols;
+  }
+
+  private static List<String> strings(PreparedStatement ps, long oid) throws SQLException {
+    ps.setLong(1, oid);
+    List<String> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) out.add(rs.getString(1));
+    }
+    return List.copyOf(out);
+  }
+
+  /** Partition parents: child oid to parent oid, and every parent's schema and name. */
+  private record Parents(Map<Long, Long> parentOf, Map<Long, String[]> names) {}
+
+  private static Parents ancestors(Connection c) throws SQLException {
+    Map<Long, Long> parentOf = new java.util.HashMap<>();
+    Map<Long, String[]> names = new java.util.HashMap<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT i.inhrelid, i.inhparent, n.nspname, p.relname FROM pg_inherits i "
+            + "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
+            + "JOIN pg_class ch ON ch.oid = i.inhrelid WHERE ch.relispartition")) {
+      while (rs.next()) {
+        parentOf.put(rs.getLong(1), rs.getLong(2));
+        names.put(rs.getLong(2), new String[] {rs.getString(3), rs.getString(4)});
+      }
+    }
+    return new Parents(parentOf, names);
+  }
+
+  private static boolean selected(long oid, String schema, String name, Parents parents,
+      List<TablePattern> include, List<TablePattern> exclude) {
+    List<String[]> chain = new ArrayList<>();
+    chain.add(new String[] {schema, name});
+    Long p = parents.parentOf().get(oid);
+    for (int guard = 0; p != null && guard < 64; guard++) {
+      chain.add(parents.names().get(p));
+      p = parents.parentOf().get(p);
+    }
+    boolean in = include.isEmpty() || chain.stream().anyMatch(s -> include.stream().anyMatch(t -> t.matches(s[0], s[1])));
+    boolean out = chain.stream().anyMatch(s -> exclude.stream().anyMatch(t -> t.matches(s[0], s[1])));
+    return in && !out;
+  }
+
+  /**
+   * Sequence values (pg_dump's data section has them, but the schema archive excludes all relation
+   * data). Like pg_dump's, they are read in the backup's transaction; sequences are not transactional,
+   * so a value can be ahead of the snapshot's data, never behind.
+   */
+  static List<Map<String, Object>> sequences(Connection c, List<TablePattern> include, List<TablePattern> exclude)
+      throws SQLException {
+    Parents parents = ancestors(c);
+    List<Map<String, Object>> out = new ArrayList<>();
+    List<String[]> names = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT c.oid, n.nspname, c.relname, (SELECT t.relname FROM pg_depend d "
+            + "JOIN pg_class t ON t.oid = d.refobjid WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+            + "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) "
+            + USER_RELATIONS + "AND c.relkind = 'S' ORDER BY 2, 3")) {
+      while (rs.next()) {
+        boolean filtered = !include.isEmpty() || !exclude.isEmpty();
+        String owner = rs.getString(4);
+        if (filtered && !selected(rs.getLong(1), rs.getString(2), rs.getString(3), parents, include, exclude)
+            && (owner == null || !selected(-1, rs.getString(2), owner, parents, include, exclude))) {
+          continue;
+        }
+        names.add(new String[] {rs.getString(2), rs.getString(3)});
+      }
+    }
+    try (Statement st = c.createStatement()) {
+      for (String[] n : names) {
+        try (ResultSet rs = st.executeQuery("SELECT last_value, is_called FROM " + TablePattern.exact(n[0], n[1]))) {
+          rs.next();
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("schema", n[0]);
+          m.put("name", n[1]);
+          m.put("lastValue", rs.getLong(1));
+          m.put("isCalled", rs.getBoolean(2));
+          out.add(m);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Populated materialized views, in creation order: restore refreshes them (their data is excluded from the archive). */
+  static List<List<String>> populatedMatviews(Connection c, List<TablePattern> include, List<TablePattern> exclude)
+      throws SQLException {
+    Parents parents = ancestors(c);
+    List<List<String>> out = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT c.oid, n.nspname, c.relname " + USER_RELATIONS
+            + "AND c.relkind = 'm' AND c.relispopulated ORDER BY c.oid")) {
+      while (rs.next()) {
+        if (selected(rs.getLong(1), rs.getString(2), rs.getString(3), parents, include, exclude)) {
+          out.add(List.of(rs.getString(2), rs.getString(3)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Exact pg_dump patterns for the selected relations: tables, partitioned parents, views, sequences. */
+  static List<String> selectedRelations(Connection c, List<TablePattern> include, List<TablePattern> exclude) throws SQLException {
+    Parents parents = ancestors(c);
+    List<String> out = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT c.oid, n.nspname, c.relname " + USER_RELATIONS
+            + "AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')")) {
+      while (rs.next()) {
+        if (selected(rs.getLong(1), rs.getString(2), rs.getString(3), parents, include, exclude)) {
+          out.add(TablePattern.exact(rs.getString(2), rs.getString(3)));
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new RoadieException(ErrorCode.USAGE, "no table matches the --table/--exclude-table patterns");
+    }
+    return out;
+  }
+}

@@ -1,0 +1,665 @@
+package dev.roadie.postgres;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.ContentReader;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.Tree;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.PGConnection;
+
+/**
+ * Restores a native PostgreSQL snapshot: pre-data schema (pg_restore from {@code schema.dump}),
+ * table data in parallel ({@code TRUNCATE} + {@code COPY ... FREEZE} in one transaction per table,
+ * {@code synchronous_commit=off}), sequence values and large objects (the archive's data section),
+ * then indexes, constraints, triggers and materialized view refreshes (post-data, with generous
+ * {@code maintenance_work_mem}). Row counts are checked against the snapshot's.
+ */
+public final class PostgresRestore {
+  public record Options(PgConn to, List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,
+      Path pgBin) {}
+
+  public record Result(int tables, long rows, long bytes, List<String> notes) {}
+
+  private final Repository repo;
+  private final Progress progress;
+
+  public PostgresRestore(Repository repo, Progress progress) {
+    this.repo = repo;
+    this.progress = progress;
+  }
+
+  /** The snapshot's parts: the schema archive and the table nodes. */
+  record Parts(Node schema, List<Node> tables, Node pgDump, Map<String, List<Node>> pieces) {
+    /** A table's streams in order (one, or several heap ranges of a large table). */
+    List<Node> of(Node first) {
+      return pieces.get(tableKey(first));
+    }
+
+    long size(Node first) {
+      return of(first).stream().mapToLong(Node::size).sum();
+    }
+
+    long rows(Node first) {
+      return of(first).stream().mapToLong(n -> ((Number) n.meta().get("rows")).longValue()).sum();
+    }
+  }
+
+  static Parts parts(Repository repo, Snapshot s) throws IOException {
+    Tree root = repo.readTree(Id.parse(s.tree()));
+    Node schema = null;
+    Node dump = null;
+    List<Node> all = new ArrayList<>();
+    for (Node n : root.nodes()) {
+      if (n.name().equals(PostgresBackup.SCHEMA_NODE)) schema = n;
+      if (n.name().equals(PostgresBackup.PGDUMP_NODE)) dump = n;
+      if (n.name().equals(PostgresBackup.TABLES_DIR) && n.subtree() != null) {
+        all.addAll(repo.readTree(Id.parse(n.subtree())).nodes());
+      }
+    }
+    Map<String, List<Node>> pieces = new LinkedHashMap<>();
+    for (Node n : all) {
+      pieces.computeIfAbsent(tableKey(n), k -> new ArrayList<>()).add(n);
+    }
+    List<Node> tables = new ArrayList<>();
+    for (List<Node> p : pieces.values()) {
+      p.sort(java.util.Comparator.comparingInt(n -> ((Number) n.meta().getOrDefault("part", 0)).intValue()));
+      tables.add(p.get(0));
+    }
+    return new Parts(schema, tables, dump, pieces);
+  }
+
+  private static String tableKey(Node n) {
+    return n.meta().get("schema") + "." + n.meta().get("table");
+  }
+
+  private static String qualified(Node n) {
+    return TablePattern.quote((String) n.meta().get("schema")) + "." + TablePattern.quote((String) n.meta().get("table"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String copyColumns(Node n) {
+    List<String> cols = (List<String>) n.meta().get("columns");
+    return cols == null || cols.isEmpty() ? "" : " (" + String.join(", ", cols.stream().map(TablePattern::quote).toList()) + ")";
+  }
+
+  public Result restore(Snapshot s, Options o) throws IOException {
+    if (!PostgresBackup.KIND.equals(s.kind())) {
+      throw new RoadieException(ErrorCode.USAGE, "the snapshot is of kind '" + s.kind() + "', not postgres: restore it with --target DIR");
+    }
+    if (o.schemaOnly && o.dataOnly) {
+      throw new RoadieException(ErrorCode.USAGE, "--schema-only and --data-only exclude each other");
+    }
+    Parts parts = parts(repo, s);
+    if (parts.schema == null) {
+      if (parts.pgDump != null) {
+        throw new RoadieException(ErrorCode.USAGE, "this snapshot holds a pg_dump archive (--format pg_dump): "
+            + "write it with 'roadie dump SNAPSHOT > file.dump' and restore it with pg_restore");
+      }
+      throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot has no " + PostgresBackup.SCHEMA_NODE);
+    }
+    boolean snapshotDataOnly = Boolean.TRUE.equals(s.source().get("dataOnly"));
+    boolean doSchema = !o.dataOnly && !snapshotDataOnly;
+    boolean doData = !o.schemaOnly;
+    int jobs = Math.max(1, o.jobs);
+    List<Node> tables = new ArrayList<>(parts.tables);
+    Set<String> wanted = null;
+    if (o.tables != null && !o.tables.isEmpty()) {
+      List<TablePattern> pats = o.tables.stream().map(TablePattern::parse).toList();
+      tables.removeIf(n -> pats.stream().noneMatch(p -> p.matches((String) n.meta().get("schema"), (String) n.meta().get("table"))));
+      if (tables.isEmpty()) {
+        throw new RoadieException(ErrorCode.USAGE, "no table of the snapshot matches --table " + String.join(", ", o.tables));
+      }
+      wanted = new java.util.HashSet<>();
+      for (Node n : tables) wanted.add(tableKey(n));
+    }
+    tables.sort((a, b) -> Long.compare(parts.size(b), parts.size(a)));
+    List<String> notes = new ArrayList<>();
+    String where = o.to.redacted();
+
+    // 1. The database: create it, or check it is empty (or --clean).
+    int serverMajor;
+    try (Connection admin = o.to.withDatabase("postgres").connect()) {
+      serverMajor = serverMajor(admin);
+      boolean exists;
+      try (PreparedStatement ps = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+        ps.setString(1, o.to.database);
+        try (ResultSet rs = ps.executeQuery()) {
+          exists = rs.next();
+        }
+      }
+      if (exists && wanted == null && doSchema) {
+        int n = countTables(o.to, null);
+        if (n > 0 && !o.clean) {
+          throw new RoadieException(ErrorCode.FAILURE, "database '" + o.to.database + "' on " + o.to.hostPort() + " already has "
+              + n + (n == 1 ? " table" : " tables") + "; restore into a new database, or pass --clean to drop and recreate it");
+        }
+        if (n > 0) {
+          try (Statement st = admin.createStatement()) {
+            st.execute("DROP DATABASE " + TablePattern.quote(o.to.database));
+          } catch (SQLException e) {
+            throw new RoadieException(ErrorCode.FAILURE, "--clean: cannot drop database '" + o.to.database + "': "
+                + e.getMessage() + " (close the other sessions using it)", e);
+          }
+          exists = false;
+          notes.add("dropped and recreated database " + o.to.database);
+        }
+      }
+      if (!exists) {
+        createDatabase(admin, o.to.database, s.source(), notes);
+      }
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "preparing database '" + o.to.database + "' on " + o.to.hostPort() + ": "
+          + PgConn.redact(e.getMessage()), e);
+    }
+    if (wanted != null && doSchema) {
+      List<String> existing = existingTables(o.to, tables);
+      if (!existing.isEmpty() && !o.clean) {
+        throw new RoadieException(ErrorCode.FAILURE, "database '" + o.to.database + "' already has table(s) "
+            + String.join(", ", existing) + "; pass --clean to drop and restore them");
+      }
+      if (!existing.isEmpty()) {
+        try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+          for (Node n : tables) st.execute("DROP TABLE IF EXISTS " + qualified(n) + " CASCADE");
+        } catch (SQLException e) {
+          throw new RoadieException(ErrorCode.FAILURE, "--clean: dropping tables failed: " + e.getMessage(), e);
+        }
+        notes.add("dropped table(s) " + String.join(", ", existing));
+      }
+    }
+    PgTools tools = PgTools.find(o.pgBin, serverMajor);
+
+    String phase = "creating the schema (pre-data)";
+    List<String> timings = new ArrayList<>();
+    long[] t0 = {System.nanoTime()};
+    java.util.function.Consumer<String> lap = name -> {
+      long now = System.nanoTime();
+      timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
+      t0[0] = now;
+    };
+    AtomicInteger loaded = new AtomicInteger();
+    long[] totals = new long[2];
+    try {
+      Path list = wanted == null ? null : tocList(tools, parts.schema, tables);
+      try {
+        if (doSchema && (wanted != null || s.source().containsKey("tablePatterns")
+            || s.source().containsKey("excludeTablePatterns"))) {
+          createSchemas(o, tables);
+        }
+        if (doSchema) {
+          pgRestore(tools, o, parts.schema, "pre-data", list, jobs);
+          lap.accept("schema");
+        }
+        if (doData) {
+          phase = "loading table data";
+          loadTables(o, parts, tables, jobs, loaded, totals, !doSchema);
+          lap.accept("table data");
+          phase = "restoring sequence values and large objects";
+          pgRestore(tools, o, parts.schema, "data", list, 1);
+          setSequences(o, s, wanted == null ? null : tables);
+          lap.accept("sequences and large objects");
+        }
+        if (doSchema) {
+          phase = "creating indexes, constraints and triggers (post-data)";
+          pgRestore(tools, o, parts.schema, "post-data", list, jobs);
+          lap.accept("indexes and constraints");
+        }
+        if (doData && wanted == null) {
+          phase = "refreshing materialized views";
+          refreshMatviews(o, s);
+          lap.accept("materialized views");
+        }
+      } finally {
+        if (list != null) Files.deleteIfExists(list);
+      }
+    } catch (RoadieException | IOException e) {
+      String done = "schema " + (phase.startsWith("creating the schema") ? "incomplete" : "created") + ", "
+          + loaded.get() + " of " + (doData ? tables.size() : 0) + " tables loaded";
+      throw new RoadieException(ErrorCode.FAILURE, "restore into " + where + " failed while " + phase + ": "
+          + PgConn.redact(e.getMessage()) + "; done so far: " + done + "; database '" + o.to.database
+          + "' is half restored: rerun the restore with --clean", e);
+    }
+    notes.add("steps: " + String.join(", ", timings));
+    return new Result(doData ? tables.size() : 0, totals[0], totals[1], notes);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void setSequences(Options o, Snapshot s, List<Node> only) throws IOException {
+    Object seqs = s.source().get("sequences");
+    if (!(seqs instanceof List<?> list) || list.isEmpty()) return;
+    Set<String> owned = null;
+    if (only != null) {
+      owned = new java.util.HashSet<>();
+      for (Node n : only) {
+        for (String q : (List<String>) n.meta().getOrDefault("sequences", List.of())) owned.add(n.meta().get("schema") + "." + q);
+      }
+    }
+    try (Connection c = o.to.connect();
+        PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
+      for (Object x : list) {
+        Map<String, Object> m = (Map<String, Object>) x;
+        if (owned != null && !owned.contains(m.get("schema") + "." + m.get("name"))) continue;
+        ps.setString(1, TablePattern.exact((String) m.get("schema"), (String) m.get("name")));
+        ps.setLong(2, ((Number) m.get("lastValue")).longValue());
+        ps.setBoolean(3, (Boolean) m.get("isCalled"));
+        ps.execute();
+      }
+    } catch (SQLException e) {
+      throw new IOException("setting sequence values: " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void refreshMatviews(Options o, Snapshot s) throws IOException {
+    if (!(s.source().get("materializedViews") instanceof List<?> list) || list.isEmpty()) return;
+    try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+      st.execute("SET maintenance_work_mem = '512MB'; SET synchronous_commit = off");
+      for (Object x : list) {
+        List<String> mv = (List<String>) x;
+        st.execute("REFRESH MATERIALIZED VIEW " + TablePattern.exact(mv.get(0), mv.get(1)));
+      }
+    } catch (SQLException e) {
+      throw new IOException("refreshing materialized views: " + e.getMessage(), e);
+    }
+  }
+
+  /** Like pg_dump --table, a table selection leaves out schemas; the tables' schemas are created when missing. */
+  private static void createSchemas(Options o, List<Node> tables) throws IOException {
+    try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+      for (String schema : tables.stream().map(n -> (String) n.meta().get("schema")).distinct().toList()) {
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + TablePattern.quote(schema));
+      }
+    } catch (SQLException e) {
+      throw new IOException("creating schemas: " + e.getMessage(), e);
+    }
+  }
+
+  private static int serverMajor(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+      rs.next();
+      return Integer.parseInt(rs.getString(1)) / 10000;
+    }
+  }
+
+  private static void createDatabase(Connection admin, String db, Map<String, Object> source, List<String> notes) throws SQLException {
+    String base = "CREATE DATABASE " + TablePattern.quote(db) + " TEMPLATE template0";
+    Object enc = source.get("encoding");
+    String full = base + (enc != null ? " ENCODING '" + enc + "'" : "")
+        + (source.get("collate") != null ? " LC_COLLATE '" + ((String) source.get("collate")).replace("'", "''") + "'" : "")
+        + (source.get("ctype") != null ? " LC_CTYPE '" + ((String) source.get("ctype")).replace("'", "''") + "'" : "");
+    try (Statement st = admin.createStatement()) {
+      st.execute(full);
+      notes.add("created database " + db);
+    } catch (SQLException e) {
+      try (Statement st = admin.createStatement()) {
+        st.execute(base + (enc != null ? " ENCODING '" + enc + "'" : ""));
+        notes.add("created database " + db + " (the source's locale is not available here: " + e.getMessage() + ")");
+      }
+    }
+  }
+
+  private static int countTables(PgConn conn, List<Node> only) throws IOException {
+    try (Connection c = conn.connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            + "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'")) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "inspecting " + conn.redacted() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<String> existingTables(PgConn conn, List<Node> tables) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = conn.connect();
+        PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE n.nspname = ? AND c.relname = ?")) {
+      for (Node n : tables) {
+        ps.setString(1, (String) n.meta().get("schema"));
+        ps.setString(2, (String) n.meta().get("table"));
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) out.add(tableKey(n));
+        }
+      }
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "inspecting " + conn.redacted() + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  /** Runs pg_restore for one section, the archive fed from the repository on its stdin. */
+  private void pgRestore(PgTools tools, Options o, Node archive, String section, Path list, int jobs) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_restore"), "--section=" + section, "--exit-on-error",
+        "--no-password", "--dbname=dbname=" + libpqQuote(o.to.database)));
+    if (list != null) cmd.add("--use-list=" + list);
+    Map<String, String> env = new LinkedHashMap<>(o.to.childEnv());
+    env.put("PGOPTIONS", "-c synchronous_commit=off -c maintenance_work_mem=512MB");
+    progress.current = section;
+    if (jobs > 1 && section.equals("post-data")) {
+      // Parallel index and constraint builds: pg_restore -j needs a seekable archive, so the schema
+      // archive (no table data in it) is written to a private temporary file for this step.
+      Path file = Files.createTempFile("roadie-schema-", ".dump",
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      try {
+        try (OutputStream out = Files.newOutputStream(file); ContentReader r = new ContentReader(repo, archive, archive.name())) {
+          byte[] b;
+          while ((b = r.nextBlock()) != null) out.write(b);
+        }
+        cmd.add("--jobs=" + jobs);
+        cmd.add(file.toString());
+        try (PgTools.Child child = new PgTools.Child(cmd, env, false)) {
+          child.finish("pg_restore --section=" + section);
+        }
+      } finally {
+        Files.deleteIfExists(file);
+      }
+      return;
+    }
+    try (PgTools.Child child = new PgTools.Child(cmd, env, true)) {
+      feed(archive, child);
+      child.finish("pg_restore --section=" + section);
+    }
+  }
+
+  private static String libpqQuote(String v) {
+    return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  /** Writes a node's bytes to a child's stdin; a child that stops reading early (it needed only part) is fine. */
+  private void feed(Node node, PgTools.Child child) throws IOException {
+    try (OutputStream in = child.process.getOutputStream(); ContentReader r = new ContentReader(repo, node, node.name())) {
+      byte[] b;
+      while ((b = r.nextBlock()) != null) {
+        in.write(b);
+      }
+    } catch (IOException e) {
+      // pg_restore stops reading once it has what its section needs; its exit status tells whether it worked.
+      if (!isPipeError(e)) throw e;
+    }
+  }
+
+  private static boolean isPipeError(IOException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.contains("Broken pipe") || m.contains("Stream closed");
+  }
+
+  /** A pg_restore list of the archive's entries that belong to the wanted tables. */
+  private Path tocList(PgTools tools, Node archive, List<Node> wanted) throws IOException {
+    String toc;
+    try (PgTools.Child child = new PgTools.Child(List.of(tools.path("pg_restore"), "--list"), Map.of(), true)) {
+      Thread feeder = Thread.ofVirtual().start(() -> {
+        try {
+          feed(archive, child);
+        } catch (IOException ignored) {
+          // the exit status tells
+        }
+      });
+      toc = new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      child.finish("pg_restore --list");
+      try {
+        feeder.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    StringBuilder keep = new StringBuilder();
+    for (String line : toc.split("\n")) {
+      if (line.startsWith(";") || line.isBlank()) continue;
+      // "123; 1259 16386 TABLE public users owner": dumpId; catalog oid, object oid, type, schema, tag, owner
+      String[] f = line.split(" ");
+      if (f.length < 6) continue;
+      String rest = line.substring(line.indexOf(' ', line.indexOf(' ', line.indexOf(' ') + 1) + 1) + 1);
+      if (belongs(rest, wanted)) keep.append(line).append('\n');
+    }
+    Path file = Files.createTempFile("roadie-toc-", ".list");
+    Files.writeString(file, keep.toString());
+    return file;
+  }
+
+  /** Whether a TOC entry ("TYPE schema tag owner") belongs to one of the wanted tables. */
+  @SuppressWarnings("unchecked")
+  static boolean belongs(String entry, List<Node> wanted) {
+    for (Node n : wanted) {
+      String schema = (String) n.meta().get("schema");
+      String table = (String) n.meta().get("table");
+      for (String type : List.of("TABLE", "TABLE DATA", "DEFAULT", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "POLICY",
+          "ROW SECURITY", "COMMENT " + schema + " TABLE", "ACL " + schema + " TABLE")) {
+        String head = type.contains(" " + schema + " ") ? type + " " + table + " " : type + " " + schema + " " + table + " ";
+        if (entry.startsWith(head)) return true;
+      }
+      if (entry.startsWith("COMMENT " + schema + " COLUMN " + table + ".")) return true;
+      for (String idx : (List<String>) n.meta().getOrDefault("indexes", List.of())) {
+        if (entry.startsWith("INDEX " + schema + " " + idx + " ")) return true;
+      }
+      for (String seq : (List<String>) n.meta().getOrDefault("sequences", List.of())) {
+        for (String type : List.of("SEQUENCE", "SEQUENCE OWNED BY", "SEQUENCE SET")) {
+          if (entry.startsWith(type + " " + schema + " " + seq + " ")) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void loadTables(Options o, Parts parts, List<Node> tables, int jobs, AtomicInteger loaded, long[] totals,
+      boolean existingSchema)
+      throws IOException {
+    ConcurrentLinkedQueue<Node> queue = new ConcurrentLinkedQueue<>(tables);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Connection> conns = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
+      threads.add(Thread.ofVirtual().name("load-" + i).start(() -> {
+        try (Connection c = o.to.connect()) {
+          conns.add(c);
+          try (Statement st = c.createStatement()) {
+            st.execute("SET synchronous_commit = off; SET DateStyle = ISO; SET IntervalStyle = postgres; "
+                + "SET statement_timeout = 0");
+          }
+          if (existingSchema) {
+            // Into a schema that already has its foreign keys and triggers (--data-only): tables load in
+            // parallel, in any order, so foreign keys and triggers are off for these sessions, like
+            // pg_restore --disable-triggers.
+            try (Statement st = c.createStatement()) {
+              st.execute("SET session_replication_role = replica");
+            } catch (SQLException e) {
+              throw new RoadieException(ErrorCode.FAILURE, "--data-only loads tables in parallel with foreign keys and "
+                  + "triggers disabled (session_replication_role = replica), which needs a superuser: " + e.getMessage(), e);
+            }
+          }
+          Node n;
+          while ((n = queue.poll()) != null && failure.get() == null) {
+            long rows = loadTable(c, n, parts.of(n));
+            long expected = parts.rows(n);
+            if (expected != rows) {
+              throw new RoadieException(ErrorCode.INTEGRITY, "table " + tableKey(n) + ": loaded " + rows
+                  + " rows, the snapshot records " + expected);
+            }
+            synchronized (totals) {
+              totals[0] += rows;
+              totals[1] += parts.size(n);
+            }
+            loaded.incrementAndGet();
+            progress.files.incrementAndGet();
+          }
+        } catch (Throwable t) {
+          if (failure.compareAndSet(null, t)) {
+            synchronized (conns) {
+              for (Connection c : conns) {
+                try {
+                  c.close();
+                } catch (SQLException ignored) {
+                  // aborting
+                }
+              }
+            }
+          }
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+    }
+    Throwable f = failure.get();
+    if (f != null) {
+      if (f instanceof RoadieException r) throw r;
+      if (f instanceof IOException io) throw io;
+      throw new IOException(f.getMessage(), f);
+    }
+  }
+
+  /** Loads a table's streams in one transaction: TRUNCATE, then COPY FREEZE of each (a plain COPY where FREEZE is refused). */
+  private long loadTable(Connection c, Node n, List<Node> pieces) throws SQLException, IOException {
+    progress.current = tableKey(n);
+    String copy = "COPY " + qualified(n) + copyColumns(n) + " FROM STDIN";
+    var api = c.unwrap(PGConnection.class).getCopyAPI();
+    c.setAutoCommit(false);
+    try {
+      try {
+        try (Statement st = c.createStatement()) {
+          st.execute("TRUNCATE ONLY " + qualified(n));
+        }
+        long rows = 0;
+        for (Node piece : pieces) {
+          try (InputStream in = new ContentReader(repo, piece, tableKey(n))) {
+            rows += api.copyIn(copy + " WITH (FREEZE)", in, 1 << 16);
+          }
+        }
+        c.commit();
+        return rows;
+      } catch (SQLException e) {
+        if (c.isClosed()) throw sqlFailure(n, e);
+        c.rollback();
+      }
+      // TRUNCATE or FREEZE not possible here (e.g. a foreign key into the table): a plain COPY.
+      try {
+        long rows = 0;
+        for (Node piece : pieces) {
+          try (InputStream in = new ContentReader(repo, piece, tableKey(n))) {
+            rows += api.copyIn(copy, in, 1 << 16);
+          }
+        }
+        c.commit();
+        return rows;
+      } catch (SQLException e2) {
+        throw sqlFailure(n, e2);
+      }
+    } finally {
+      if (!c.isClosed()) c.setAutoCommit(true);
+    }
+  }
+
+  private static RoadieException sqlFailure(Node n, SQLException e) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    String why = state.startsWith("08") ? "the connection to the server was lost (" + e.getMessage() + ")" : e.getMessage();
+    return new RoadieException(ErrorCode.FAILURE, "loading table " + tableKey(n) + ": " + PgConn.redact(why), e);
+  }
+
+  /** Writes a native snapshot as one plain SQL script that psql loads. */
+  public void writeSql(Snapshot s, OutputStream out, Path pgBin) throws IOException {
+    Parts parts = parts(repo, s);
+    if (parts.schema == null) {
+      throw new RoadieException(ErrorCode.USAGE, "--sql needs a native postgres snapshot");
+    }
+    PgTools tools = PgTools.find(pgBin, 0);
+    boolean dataOnly = Boolean.TRUE.equals(s.source().get("dataOnly"));
+    if (!dataOnly) sqlSection(tools, parts.schema, "pre-data", out);
+    List<Node> tables = new ArrayList<>(parts.tables);
+    tables.sort((a, b) -> a.name().compareTo(b.name()));
+    for (Node n : tables) {
+      out.write(("\n--\n-- Data for " + tableKey(n).replace("\n", " ") + "\n--\n\nCOPY " + qualified(n) + copyColumns(n)
+          + " FROM stdin;\n").getBytes(StandardCharsets.UTF_8));
+      for (Node piece : parts.of(n)) {
+        try (ContentReader r = new ContentReader(repo, piece, tableKey(n))) {
+          byte[] b;
+          while ((b = r.nextBlock()) != null) out.write(b);
+        }
+      }
+      out.write("\\.\n".getBytes(StandardCharsets.UTF_8));
+    }
+    sqlSection(tools, parts.schema, "data", out);
+    if (s.source().get("sequences") instanceof List<?> seqs) {
+      StringBuilder b = new StringBuilder("\n-- Sequence values\n");
+      for (Object x : seqs) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) x;
+        String name = TablePattern.exact((String) m.get("schema"), (String) m.get("name")).replace("'", "''");
+        b.append("SELECT pg_catalog.setval('").append(name).append("', ").append(m.get("lastValue")).append(", ")
+            .append(m.get("isCalled")).append(");\n");
+      }
+      out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    if (!dataOnly) sqlSection(tools, parts.schema, "post-data", out);
+    if (!dataOnly && s.source().get("materializedViews") instanceof List<?> mvs) {
+      StringBuilder b = new StringBuilder("\n-- Materialized views\n");
+      for (Object x : mvs) {
+        List<?> mv = (List<?>) x;
+        b.append("REFRESH MATERIALIZED VIEW ").append(TablePattern.exact((String) mv.get(0), (String) mv.get(1))).append(";\n");
+      }
+      out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    out.flush();
+  }
+
+  private void sqlSection(PgTools tools, Node archive, String section, OutputStream out) throws IOException {
+    try (PgTools.Child child = new PgTools.Child(List.of(tools.path("pg_restore"), "--section=" + section, "-f", "-"),
+        Map.of(), true)) {
+      Thread feeder = Thread.ofVirtual().start(() -> {
+        try {
+          feed(archive, child);
+        } catch (IOException ignored) {
+          // the exit status tells
+        }
+      });
+      child.process.getInputStream().transferTo(out);
+      child.finish("pg_restore --section=" + section);
+      try {
+        feeder.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Writes the stored pg_dump archive of a {@code --format pg_dump} snapshot. */
+  public void writePgDump(Snapshot s, OutputStream out) throws IOException {
+    Parts parts = parts(repo, s);
+    if (parts.pgDump == null) {
+      throw new RoadieException(ErrorCode.USAGE, "this snapshot is in roadie's native format: use 'roadie dump SNAPSHOT --sql' "
+          + "for a SQL script, or 'roadie restore SNAPSHOT --to URL'");
+    }
+    try (ContentReader r = new ContentReader(repo, parts.pgDump, parts.pgDump.name())) {
+      byte[] b;
+      while ((b = r.nextBlock()) != null) out.write(b);
+    }
+    out.flush();
+  }
+}

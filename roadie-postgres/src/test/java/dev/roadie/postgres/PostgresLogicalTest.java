@@ -1,0 +1,380 @@
+package dev.roadie.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.LocalBackend;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Snapshot;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Logical backup and restore against a PostgreSQL cluster this class starts itself. */
+class PostgresLogicalTest {
+  static PgCluster pg;
+  static Repository repo;
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    // Small heap ranges, so that the bigger tables are copied as several streams (as >256 MiB tables are).
+    System.setProperty("roadie.postgres.partBytes", Long.toString(256 << 10));
+    pg = PgCluster.start();
+    pg.sql("postgres", "CREATE DATABASE rich");
+    Path sql = Path.of(PostgresLogicalTest.class.getResource("/rich.sql").toURI());
+    pg.client("psql", List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "rich", "-f", sql.toString()), null);
+    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20);
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (repo != null) repo.close();
+    if (pg != null) pg.close();
+  }
+
+  static Id backup(String db, int jobs, String format, List<String> tables) throws Exception {
+    return new PostgresBackup(repo, new Progress()).run(new PostgresBackup.Options(pg.conn(db), null, jobs, tables, List.of(),
+        false, false, format, null, List.of(), "2026-01-01T00:00:00Z"));
+  }
+
+  static Snapshot snapshot(Id id) throws Exception {
+    return repo.readSnapshot(id).snapshot();
+  }
+
+  static PostgresRestore.Result restore(Id id, String db, boolean clean, List<String> tables) throws Exception {
+    return new PostgresRestore(repo, new Progress()).restore(snapshot(id),
+        new PostgresRestore.Options(pg.conn(db), tables, clean, false, false, 3, null));
+  }
+
+  /** pg_dump of a whole database (schema, data, sequences, large objects) minus the random \restrict key. */
+  static String fullDump(String db) throws Exception {
+    return pg.client("pg_dump", List.of("-d", db), null).lines()
+        .filter(l -> !l.startsWith("\\restrict") && !l.startsWith("\\unrestrict")).collect(Collectors.joining("\n"));
+  }
+
+  static String schemaDump(String db) throws Exception {
+    return pg.client("pg_dump", List.of("--schema-only", "-d", db), null).lines()
+        .filter(l -> !l.startsWith("\\restrict") && !l.startsWith("\\unrestrict")).collect(Collectors.joining("\n"));
+  }
+
+  /** Every table's rows, sorted, as text. */
+  static String sortedRows(String db) throws Exception {
+    StringBuilder b = new StringBuilder();
+    try (Connection c = pg.jdbc(db); Statement st = c.createStatement()) {
+      List<String> tables;
+      try (ResultSet rs = st.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n "
+          + "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+          + "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1")) {
+        tables = new java.util.ArrayList<>();
+        while (rs.next()) tables.add(rs.getString(1));
+      }
+      for (String t : tables) {
+        b.append("== ").append(t).append('\n');
+        try (ResultSet rs = st.executeQuery("SELECT x::text FROM " + t + " x ORDER BY 1")) {
+          while (rs.next()) b.append(rs.getString(1)).append('\n');
+        }
+      }
+      try (ResultSet rs = st.executeQuery("SELECT oid, md5(lo_get(oid)) FROM pg_largeobject_metadata ORDER BY 1")) {
+        while (rs.next()) b.append("lo ").append(rs.getLong(1)).append(' ').append(rs.getString(2)).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  @Test
+  void richDatabaseRoundTripIsExact() throws Exception {
+    Id id = backup("rich", 3, "native", List.of());
+    Snapshot s = snapshot(id);
+    assertEquals("postgres", s.kind());
+    assertTrue(((String) s.source().get("serverVersion")).startsWith(pg.bin.getParent().getFileName().toString()));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> tables = (Map<String, Map<String, Object>>) s.source().get("tables");
+    assertEquals(3000, ((Number) tables.get("public.users").get("rows")).intValue());
+    assertEquals(20000, ((Number) tables.get("public.tickets").get("rows")).intValue());
+    assertEquals(3, ((Number) tables.get("public.no_columns").get("rows")).intValue());
+    assertEquals(2, ((Number) tables.get("Festival Ops.Stage.Plan").get("rows")).intValue());
+    assertFalse(tables.containsKey("public.measurements"), "a partitioned parent has no rows of its own");
+    assertTrue(repo.readTree(Id.parse(repo.readTree(Id.parse(s.tree())).nodes().stream()
+        .filter(n -> n.name().equals("tables")).findFirst().orElseThrow().subtree())).nodes().stream()
+        .anyMatch(n -> n.name().equals("public.tickets#000001")), "tickets is copied as several heap ranges");
+
+    restore(id, "rich_copy", false, List.of());
+    assertEquals(schemaDump("rich"), schemaDump("rich_copy"));
+    assertEquals(sortedRows("rich"), sortedRows("rich_copy"));
+    assertEquals(fullDump("rich"), fullDump("rich_copy"), "sequences, large objects and data identical");
+
+    // Non-empty target: refused without --clean, replaced with it.
+    RoadieException e = assertThrows(RoadieException.class, () -> restore(id, "rich_copy", false, List.of()));
+    assertTrue(e.getMessage().contains("--clean"), e.getMessage());
+    restore(id, "rich_copy", true, List.of());
+    assertEquals(fullDump("rich"), fullDump("rich_copy"));
+
+    // A dropped table comes back alone, with its indexes, constraints and triggers.
+    pg.sql("rich_copy", "DROP TABLE tickets CASCADE; CREATE VIEW recent_tickets AS SELECT 1 AS x");
+    pg.sql("rich_copy", "DROP VIEW recent_tickets");
+    RoadieException exists = assertThrows(RoadieException.class, () -> restore(id, "rich_copy", false, List.of("users")));
+    assertTrue(exists.getMessage().contains("public.users"), exists.getMessage());
+    PostgresRestore.Result r = restore(id, "rich_copy", false, List.of("tickets"));
+    assertEquals(1, r.tables());
+    assertEquals(20000, r.rows());
+    String copy = schemaDump("rich_copy");
+    assertTrue(copy.contains("CREATE INDEX tickets_user_idx"), copy);
+    assertTrue(copy.contains("tickets_festival_id_fkey"));
+    assertTrue(copy.contains("CREATE TRIGGER tickets_touch"));
+    try (Connection c = pg.jdbc("rich_copy"); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT id) FROM tickets")) {
+      rs.next();
+      assertEquals(20000, rs.getInt(1));
+    }
+
+    // dump --sql: one script psql loads into an empty database.
+    Path sql = tmp.resolve("rich.sql");
+    try (OutputStream out = Files.newOutputStream(sql)) {
+      new PostgresRestore(repo, new Progress()).writeSql(s, out, null);
+    }
+    pg.sql("postgres", "CREATE DATABASE rich_sql");
+    pg.client("psql", List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "rich_sql", "-f", sql.toString()), null);
+    assertEquals(fullDump("rich"), fullDump("rich_sql"));
+  }
+
+  @Test
+  void secondBackupOfUnchangedDatabaseAddsAlmostNothing() throws Exception {
+    Id first = backup("rich", 2, "native", List.of());
+    Id second = backup("rich", 2, "native", List.of());
+    long added = snapshot(second).stats().bytesAdded();
+    assertTrue(added < 64 * 1024, "second backup added " + added + " bytes");
+    assertTrue(snapshot(first).stats().bytesRead() > 1_000_000);
+  }
+
+  @Test
+  void schemaOnlyThenDataOnlyRestoreIsTheWholeDatabase() throws Exception {
+    Id id = backup("rich", 2, "native", List.of());
+    Snapshot s = snapshot(id);
+    new PostgresRestore(repo, new Progress()).restore(s,
+        new PostgresRestore.Options(pg.conn("rich_two_steps"), List.of(), false, true, false, 2, null));
+    assertEquals(schemaDump("rich").replace("REFRESH MATERIALIZED VIEW public.user_counts;", ""),
+        schemaDump("rich_two_steps").replace("REFRESH MATERIALIZED VIEW public.user_counts;", ""));
+    new PostgresRestore(repo, new Progress()).restore(s,
+        new PostgresRestore.Options(pg.conn("rich_two_steps"), List.of(), false, false, true, 2, null));
+    assertEquals(fullDump("rich"), fullDump("rich_two_steps"));
+  }
+
+  @Test
+  void pgDumpFormatIsReadByStockPgRestore() throws Exception {
+    Id id = backup("rich", 1, "pg_dump", List.of());
+    Path file = tmp.resolve("rich.dump");
+    try (OutputStream out = Files.newOutputStream(file)) {
+      new PostgresRestore(repo, new Progress()).writePgDump(snapshot(id), out);
+    }
+    pg.sql("postgres", "CREATE DATABASE rich_pgrestore");
+    pg.client("pg_restore", List.of("-d", "rich_pgrestore", file.toString()), null);
+    assertEquals(fullDump("rich"), fullDump("rich_pgrestore"));
+  }
+
+  @Test
+  void tableFilterAtBackup() throws Exception {
+    Id id = backup("rich", 2, "native", List.of("\"Festival Ops\".*", "measurements"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tables = (Map<String, Object>) snapshot(id).source().get("tables");
+    assertEquals(java.util.Set.of("Festival Ops.Stage.Plan", "public.measurements_2025", "public.measurements_2026"),
+        tables.keySet());
+    restore(id, "filtered", false, List.of());
+    try (Connection c = pg.jdbc("filtered"); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM measurements), (SELECT count(*) FROM \"Festival Ops\".\"Stage.Plan\"), "
+            + "(SELECT count(*) FROM pg_tables WHERE tablename = 'users')")) {
+      rs.next();
+      assertEquals(5000, rs.getInt(1));
+      assertEquals(2, rs.getInt(2));
+      assertEquals(0, rs.getInt(3));
+    }
+  }
+
+  @Test
+  void backupIsConsistentUnderConcurrentTransfers() throws Exception {
+    pg.sql("postgres", "CREATE DATABASE bank");
+    pg.sql("bank", "CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, transfers int NOT NULL DEFAULT 0);"
+        + "CREATE TABLE transfers (id bigserial PRIMARY KEY, src int, dst int, amount bigint);"
+        + "CREATE TABLE filler AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 200000) g;"
+        + "INSERT INTO accounts SELECT g, 1000 FROM generate_series(1, 100) g");
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger done = new AtomicInteger();
+    List<Thread> movers = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      movers.add(Thread.ofPlatform().start(() -> {
+        try (Connection c = pg.jdbc("bank")) {
+          c.setAutoCommit(false);
+          try (var ps1 = c.prepareStatement("UPDATE accounts SET balance = balance - ?, transfers = transfers + 1 WHERE id = ?");
+              var ps2 = c.prepareStatement("UPDATE accounts SET balance = balance + ?, transfers = transfers + 1 WHERE id = ?");
+              var ps3 = c.prepareStatement("INSERT INTO transfers (src, dst, amount) VALUES (?, ?, ?)")) {
+            while (!stop.get()) {
+              int a = ThreadLocalRandom.current().nextInt(1, 101);
+              int b = ThreadLocalRandom.current().nextInt(1, 101);
+              long amt = ThreadLocalRandom.current().nextLong(1, 50);
+              ps1.setLong(1, amt);
+              ps1.setInt(2, a);
+              ps1.executeUpdate();
+              ps3.setInt(1, a);
+              ps3.setInt(2, b);
+              ps3.setLong(3, amt);
+              ps3.executeUpdate();
+              ps2.setLong(1, amt);
+              ps2.setInt(2, b);
+              ps2.executeUpdate();
+              try {
+                c.commit();
+                done.incrementAndGet();
+              } catch (java.sql.SQLException deadlock) {
+                c.rollback();
+              }
+            }
+          }
+        } catch (java.sql.SQLException e) {
+          if (!stop.get()) throw new RuntimeException(e);
+        }
+      }));
+    }
+    while (done.get() < 200) Thread.sleep(10);
+    Id id;
+    try {
+      id = backup("bank", 3, "native", List.of());
+    } finally {
+      stop.set(true);
+      for (Thread t : movers) t.join();
+    }
+    assertTrue(done.get() > 200);
+    restore(id, "bank_copy", false, List.of());
+    try (Connection c = pg.jdbc("bank_copy"); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT (SELECT sum(balance) FROM accounts), (SELECT sum(transfers) FROM accounts), "
+            + "(SELECT count(*) FROM transfers)")) {
+      rs.next();
+      assertEquals(100_000, rs.getLong(1), "money is neither created nor lost");
+      assertEquals(2 * rs.getLong(3), rs.getLong(2), "accounts and the transfer log are from one snapshot");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> tables = (Map<String, Map<String, Object>>) snapshot(id).source().get("tables");
+    try (Connection c = pg.jdbc("bank_copy"); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM transfers")) {
+      rs.next();
+      assertEquals(rs.getLong(1), ((Number) tables.get("public.transfers").get("rows")).longValue());
+    }
+  }
+
+  @Test
+  void errorsSayWhatIsWrong() throws Exception {
+    int closed = PgCluster.freePort();
+    RoadieException unreachable = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+        .run(new PostgresBackup.Options(PgConn.parse("postgresql://postgres:pw@127.0.0.1:" + closed + "/x", Map.of()), null, 1,
+            List.of(), List.of(), false, false, "native", null, List.of(), "2026-01-01T00:00:00Z")));
+    assertTrue(unreachable.getMessage().contains("cannot connect to PostgreSQL at 127.0.0.1:" + closed), unreachable.getMessage());
+
+    RoadieException auth = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+        .run(new PostgresBackup.Options(PgConn.parse("postgresql://postgres:wrong-pw@127.0.0.1:" + pg.port + "/rich", Map.of()),
+            null, 1, List.of(), List.of(), false, false, "native", null, List.of(), "2026-01-01T00:00:00Z")));
+    assertTrue(auth.getMessage().contains("authentication failed for user 'postgres'"), auth.getMessage());
+    assertFalse(auth.getMessage().contains("wrong-pw"));
+
+    RoadieException missing = assertThrows(RoadieException.class, () -> backup("no_such_db", 1, "native", List.of()));
+    assertTrue(missing.getMessage().contains("database 'no_such_db' does not exist"), missing.getMessage());
+
+    Path fake = tmp.resolve("oldbin");
+    Files.createDirectories(fake);
+    Path script = fake.resolve("pg_dump");
+    Files.writeString(script, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    RoadieException old = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+        .run(new PostgresBackup.Options(pg.conn("rich"), null, 1, List.of(), List.of(), false, false, "native", fake, List.of(),
+            "2026-01-01T00:00:00Z")));
+    String major = pg.bin.getParent().getFileName().toString();
+    assertTrue(old.getMessage().contains("PostgreSQL " + major + " server needs pg_dump " + major + " or newer; found pg_dump 9.6.24"),
+        old.getMessage());
+    assertTrue(old.getMessage().contains("postgresql-client-" + major) && old.getMessage().contains("--pg-bin"), old.getMessage());
+
+    RoadieException none = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+        .run(new PostgresBackup.Options(pg.conn("rich"), null, 1, List.of(), List.of(), false, false, "native",
+            tmp.resolve("nothing-here"), List.of(), "2026-01-01T00:00:00Z")));
+    assertTrue(none.getMessage().contains("pg_dump not found"), none.getMessage());
+  }
+
+  @Test
+  void passwordComesFromPgpassAndNeverAppearsInChildArgv() throws Exception {
+    Path pgpass = tmp.resolve("pgpass");
+    Files.writeString(pgpass, "# comment\n127.0.0.1:" + pg.port + ":*:postgres:" + PgCluster.PASSWORD + "\n");
+    PgConn c = PgConn.parse("postgresql://postgres@127.0.0.1:" + pg.port + "/rich", Map.of("PGPASSFILE", pgpass.toString()));
+    try (Connection conn = c.connect()) {
+      assertTrue(conn.isValid(2));
+    }
+    assertEquals(PgCluster.PASSWORD, c.childEnv().get("PGPASSWORD"));
+    assertFalse(c.redacted().contains(PgCluster.PASSWORD));
+    assertEquals("postgresql://u:***@h/db", PgConn.redact("postgresql://u:secret@h/db"));
+    PgConn env = PgConn.parse("postgresql://postgres@127.0.0.1:" + pg.port + "/rich?sslmode=disable",
+        Map.of("PGPASSWORD", PgCluster.PASSWORD));
+    assertEquals("disable", env.childEnv().get("PGSSLMODE"));
+    try (Connection conn = env.connect()) {
+      assertTrue(conn.isValid(2));
+    }
+  }
+
+  @Test
+  void sslmodeIsHonouredByTheDriverAndPgDump() throws Exception {
+    Path data = pg.dir.resolve("data");
+    Path hba = data.resolve("pg_hba.conf");
+    String original = Files.readString(hba);
+    List<String> asPg = "root".equals(System.getProperty("user.name")) ? List.of("runuser", "-u", "postgres", "--") : List.of();
+    List<String> cmd = new java.util.ArrayList<>(asPg);
+    cmd.addAll(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+        "-keyout", data.resolve("server.key").toString(), "-out", data.resolve("server.crt").toString()));
+    assertEquals(0, new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor());
+    try {
+      // Only TLS connections are accepted from now on.
+      Files.writeString(hba, "local all all trust\nhostnossl all all 127.0.0.1/32 reject\n"
+          + "hostssl all all 127.0.0.1/32 scram-sha-256\n");
+      pg.sql("postgres", "ALTER SYSTEM SET ssl = on; SELECT pg_reload_conf()");
+      Thread.sleep(500);
+      pg.sql("postgres", "CREATE DATABASE tls");
+      pg.sql("tls", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)");
+      String base = "postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/tls?sslmode=";
+      for (String format : List.of("native", "pg_dump")) {
+        Id id = new PostgresBackup(repo, new Progress()).run(new PostgresBackup.Options(PgConn.parse(base + "require", Map.of()),
+            null, 1, List.of(), List.of(), false, false, format, null, List.of(), "2026-01-01T00:00:00Z"));
+        assertTrue(snapshot(id).stats().bytesRead() > 0);
+      }
+      RoadieException plain = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+          .run(new PostgresBackup.Options(PgConn.parse(base + "disable", Map.of()), null, 1, List.of(), List.of(), false, false,
+              "native", null, List.of(), "2026-01-01T00:00:00Z")));
+      assertFalse(plain.getMessage().contains(PgCluster.PASSWORD), plain.getMessage());
+    } finally {
+      Files.writeString(hba, original);
+      pg.sql("postgres", "ALTER SYSTEM RESET ssl; SELECT pg_reload_conf()");
+    }
+  }
+
+  @Test
+  void tablePatternsFollowPgDumpRules() {
+    assertTrue(TablePattern.parse("Users").matches("public", "users"));
+    assertFalse(TablePattern.parse("\"Users\"").matches("public", "users"));
+    assertTrue(TablePattern.parse("\"Festival Ops\".\"Stage.Plan\"").matches("Festival Ops", "Stage.Plan"));
+    assertTrue(TablePattern.parse("public.tick*").matches("public", "tickets"));
+    assertFalse(TablePattern.parse("public.tick*").matches("other", "tickets"));
+    assertTrue(TablePattern.parse("t?ck").matches("s", "tick"));
+  }
+}

@@ -16,6 +16,11 @@ class DemoTest {
     Path dir = tmp.resolve("demo");
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("stale-file"), "left from an earlier run");
+    // A directory the demo did not make is never deleted.
+    RoadieProcess.Result refused = RoadieProcess.bare().workDir(tmp).run("demo", "--dir", dir.toString()).assertExit(2);
+    assertTrue(refused.stderr().contains("was not made by 'roadie demo'"), refused.describe());
+    assertTrue(Files.exists(dir.resolve("stale-file")));
+    Files.writeString(dir.resolve(".roadie-demo"), "as an earlier demo run leaves it");
     RoadieProcess.Result r = RoadieProcess.bare().fullJit().workDir(tmp).run("demo", "--dir", dir.toString())
         .assertOk();
     assertTrue(r.stdout().contains("every file's SHA-256 equals the original's"), r.describe());

@@ -24,10 +24,10 @@ import java.util.concurrent.CompletionException;
  * returned.
  */
 public final class ContentReader extends InputStream {
-  private static final long WINDOW_BYTES = 16L << 20;
+  private static final long WINDOW_BYTES = 8L << 20;
   private static final int WINDOW_BLOBS = 256;
   /** Largest single ranged read of consecutive blobs. */
-  private static final long RUN_BYTES = 4L << 20;
+  private static final long RUN_BYTES = 2L << 20;
 
   private final Repository repo;
   private final BlobIndex index;

@@ -31,7 +31,6 @@ KEEP=${KEEP:-0}
 roadie=$root/roadie
 cores=$(nproc)
 
-log() { printf '== %s\n' "$*" >&2; }
 
 roadie_apt_install postgresql restic time
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -49,24 +48,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$BENCH_DIR"
 
-put() { printf '%s\n' "$2" >"$BENCH_DIR/res/$1"; }
-get() { cat "$BENCH_DIR/res/$1" 2>/dev/null || true; }
-measure() {
-  local name=$1
-  shift
-  log "$name: $*"
-  if ! /usr/bin/time -f '%e %M' -o "$BENCH_DIR/res/$name.time" "$@" >"$BENCH_DIR/res/$name.out" 2>"$BENCH_DIR/res/$name.err"; then
-    echo "bench: $name failed:" >&2
-    tail -n 20 "$BENCH_DIR/res/$name.err" >&2
-    return 1
-  fi
-  local s rss
-  read -r s rss < <(tail -n 1 "$BENCH_DIR/res/$name.time")
-  put "$name.s" "$s"
-  put "$name.rss" "$rss"
-  log "$name: ${s}s, peak RSS $((rss / 1024)) MiB"
-}
-dusize() { du -sb "$1" | cut -f1; }
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
 
 log "building roadie"
 "$roadie" version >&2

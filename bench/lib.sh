@@ -1,0 +1,27 @@
+# bench/lib.sh: helpers shared by the benchmark scripts (sourced; needs $BENCH_DIR).
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# Results are files under $BENCH_DIR/res/, so steps run in subshells can report them.
+put() { printf '%s\n' "$2" >"$BENCH_DIR/res/$1"; }
+get() { cat "$BENCH_DIR/res/$1" 2>/dev/null || true; }
+
+# measure NAME CMD...: runs CMD (stdout to NAME.out), records NAME.s (wall
+# seconds) and NAME.rss (peak RSS, KiB); fails if CMD fails.
+measure() {
+  local name=$1
+  shift
+  log "$name: $*"
+  if ! /usr/bin/time -f '%e %M' -o "$BENCH_DIR/res/$name.time" "$@" >"$BENCH_DIR/res/$name.out" 2>"$BENCH_DIR/res/$name.err"; then
+    echo "bench: $name failed:" >&2
+    tail -n 20 "$BENCH_DIR/res/$name.err" >&2
+    return 1
+  fi
+  local s rss
+  read -r s rss < <(tail -n 1 "$BENCH_DIR/res/$name.time")
+  put "$name.s" "$s"
+  put "$name.rss" "$rss"
+  log "$name: ${s}s, peak RSS $((rss / 1024)) MiB"
+}
+
+dusize() { du -sb "$1" | cut -f1; }

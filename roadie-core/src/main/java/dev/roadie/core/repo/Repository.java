@@ -312,6 +312,10 @@ public final class Repository implements AutoCloseable {
   public SnapshotRef readSnapshot(Id id) throws IOException {
     ObjectName name = ObjectName.of(ObjectKind.SNAPSHOT, id.hex());
     Snapshot s = Json.read(readSealed(name), Snapshot.class, "snapshot " + id.shortHex());
+    if (s.version() > Snapshot.VERSION) {
+      throw new RoadieException(ErrorCode.FAILURE, "snapshot " + id.shortHex() + " has format version " + s.version()
+          + ", newer than this roadie reads (" + Snapshot.VERSION + "); upgrade roadie");
+    }
     return new SnapshotRef(id, s);
   }
 

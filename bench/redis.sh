@@ -28,7 +28,8 @@ BENCH_KEYS=${BENCH_KEYS:-1000000}
 KEEP=${KEEP:-0}
 roadie=$root/roadie
 
-log() { printf '== %s\n' "$*" >&2; }
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
 
 roadie_apt_install redis-server redis-tools python3
 for tool in redis-server redis-cli python3; do

@@ -31,7 +31,8 @@ BENCH_DIR=${BENCH_DIR:-/tmp/roadie-bench-s3}
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-1024}
 KEEP=${KEEP:-0}
 roadie=$root/roadie
-log() { printf '== %s\n' "$*" >&2; }
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
 
 for tool in python3 curl sha256sum /usr/bin/time; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing" >&2; exit 1; }
@@ -119,19 +120,6 @@ size=$(stat -c %s "$data")
 sha=$(sha256sum "$data" | cut -d' ' -f1)
 cat "$data" >/dev/null
 
-# measure NAME CMD...: wall seconds of CMD into res/NAME.s
-measure() {
-  local name=$1
-  shift
-  log "$name: $*"
-  /usr/bin/time -f '%e' -o "res/$name.time" "$@" >"res/$name.out" 2>"res/$name.err" || {
-    echo "bench: $name failed:" >&2
-    tail -n 20 "res/$name.err" >&2
-    exit 1
-  }
-  tail -n1 "res/$name.time" >"res/$name.s"
-  log "$name: $(cat "res/$name.s") s"
-}
 check_restore() {
   local f
   f=$(find "$1" -type f -name data.bin -print -quit)

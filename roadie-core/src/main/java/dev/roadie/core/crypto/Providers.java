@@ -44,12 +44,6 @@ public final class Providers {
     }
   }
 
-  /** The implementation large blobs use, for {@code roadie version}. */
-  public static String describe() {
-    Provider p = Native.PROVIDER;
-    return p != null ? "AES-GCM: ACCP " + p.getVersionStr() + " for large blobs, JDK otherwise" : "AES-GCM: JDK";
-  }
-
   static Cipher jdkAesGcm() throws GeneralSecurityException {
     return Cipher.getInstance("AES/GCM/NoPadding");
   }

@@ -48,7 +48,6 @@ public final class Repository implements AutoCloseable {
   private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
   private volatile BlobIndex index;
   private volatile GearTable gear;
-  private final List<String> indexProblems = new ArrayList<>();
 
   private Repository(Backend backend, Config config, MasterKey key, Id keyId) {
     this.backend = backend;
@@ -186,11 +185,6 @@ public final class Repository implements AutoCloseable {
     return i;
   }
 
-  /** Index files that could not be read at load time, with why (empty when all were fine). */
-  public synchronized List<String> indexProblems() {
-    return List.copyOf(indexProblems);
-  }
-
   private BlobIndex loadIndex() throws IOException {
     List<ObjectInfo> files = backend.list(ObjectKind.INDEX);
     List<Future<IndexFile.Decoded>> futures = new ArrayList<>();
@@ -203,8 +197,8 @@ public final class Repository implements AutoCloseable {
       try {
         decoded.add(futures.get(i).get());
       } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        indexProblems.add("index " + files.get(i).name().id() + ": " + c.getMessage());
+        // A damaged index file is skipped: its blobs read as missing, and 'check' names the file
+        // and the snapshots that need it.
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while loading the index", e);

@@ -28,8 +28,8 @@ final class PhysicalBackupOptions {
       description = "physical: start with an immediate checkpoint (default) or a spread one.")
   String checkpoint;
 
-  @Option(names = "--chunk-size", paramLabel = "BYTES", hidden = true, defaultValue = "0",
-      description = "physical: fixed chunk size (power of two, 8 KiB to 1 MiB); for measurements.")
+  @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "0",
+      description = "physical: fixed chunk size, a power of two from 8 KiB to 1 MiB (default 128 KiB).")
   int chunkSize;
 
   int run(RepoOptions repo, BackupOptions options, String url, Path pgBin) throws Exception {

@@ -203,7 +203,6 @@ rm -rf "$BENCH_DIR/restore-roadie" "$BENCH_DIR/restore-pgbackrest"
 # an unused timeline, all marked ready, pushed one call per segment in order
 # as PostgreSQL's archiver does, renaming .ready to .done after each success.
 log "wal-push vs archive-push: $WAL_SEGMENTS segments"
-sysid=$($psql -d postgres -At -c "SELECT system_identifier FROM pg_control_system()")
 walbench() { # walbench NAME TIMELINE CMD...: CMD gets the segment path appended
   local name=$1 tl=$2
   shift 2
@@ -227,8 +226,9 @@ EOF
   measure "walpush_$name" runuser -u postgres -- bash "$BENCH_DIR/walbench-$name/run.sh" || failed=1
   put "walpush_$name.n" "$i"
 }
+# The plain form, as in archive_command: the cluster comes from the copied global/pg_control.
 walbench roadie 10 env ROADIE_REPOSITORY="$ROADIE_REPOSITORY" ROADIE_PASSWORD_FILE="$ROADIE_PASSWORD_FILE" \
-  "$roadie" wal-push --system-id "$sysid"
+  "$roadie" wal-push
 # pgbackrest insists that it runs in pg1-path, as PostgreSQL runs archive_command in the data directory.
 walbench pgbr_sync 11 pgbackrest --config="$BENCH_DIR/pgbackrest.conf" --stanza=bench \
   --pg1-path="$BENCH_DIR/walbench-pgbr_sync" archive-push

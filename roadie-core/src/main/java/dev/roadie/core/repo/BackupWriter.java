@@ -93,8 +93,11 @@ public final class BackupWriter implements AutoCloseable {
     this.index = repo.index();
     this.progress = progress;
     // Listed after the index was loaded: every pack an index names was written before its index.
-    for (var info : repo.backend().list(ObjectKind.PACK)) {
-      storedPacks.add(Id.parse(info.name().id()));
+    // (An empty index has nothing to check against the listing: a first backup skips it.)
+    if (index.size() > 0) {
+      for (var info : repo.backend().list(ObjectKind.PACK)) {
+        storedPacks.add(Id.parse(info.name().id()));
+      }
     }
     dev.roadie.core.crypto.Providers.preload();
     this.lease = new Lease(repo, "backup");
@@ -328,8 +331,7 @@ public final class BackupWriter implements AutoCloseable {
     if (!written.isEmpty()) {
       byte[] plain = IndexFile.encode(new ArrayList<>(written), List.of());
       ObjectName name = ObjectName.of(ObjectKind.INDEX, Id.random().hex());
-      repo.writeSealed(name, plain);
-      progress.bytesAdded.addAndGet(repo.backend().size(name));
+      progress.bytesAdded.addAndGet(repo.writeSealed(name, plain));
     }
     if (lease.lapsed()) {
       // A prune may have judged this writer gone: every pack it deduplicated against must still exist.

@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.Backend;
+import dev.roadie.core.backend.NoSuchObjectException;
 import dev.roadie.core.backend.ObjectExistsException;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
@@ -48,6 +49,7 @@ public final class Repository implements AutoCloseable {
   private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
   private volatile BlobIndex index;
   private volatile GearTable gear;
+  private final java.util.Map<ObjectName, byte[]> writtenSnapshots = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Repository(Backend backend, Config config, MasterKey key, Id keyId) {
     this.backend = backend;
@@ -92,12 +94,12 @@ public final class Repository implements AutoCloseable {
    */
   public static Repository open(Backend backend, char[] password) throws IOException {
     byte[] configBytes;
-    long size = backend.size(ObjectName.CONFIG);
-    if (size < 0) {
+    try {
+      configBytes = backend.read(ObjectName.CONFIG);
+    } catch (NoSuchObjectException e) {
       throw new RoadieException(ErrorCode.NO_REPOSITORY, "no repository at " + backend.location()
           + ": check --repo / ROADIE_REPOSITORY, or create one with 'roadie init'");
     }
-    configBytes = backend.read(ObjectName.CONFIG);
     Config config = Config.parse(configBytes, backend.location());
     List<ObjectInfo> keys = backend.list(ObjectKind.KEY);
     if (keys.isEmpty()) {
@@ -268,11 +270,21 @@ public final class Repository implements AutoCloseable {
 
   // ---- sealed objects ----
 
-  public void writeSealed(ObjectName name, byte[] payload) throws IOException {
-    backend.write(name, ByteBuffer.wrap(SealedObject.seal(key, name, payload)), false);
+  /** Seals and stores a small object; returns its stored size. */
+  public long writeSealed(ObjectName name, byte[] payload) throws IOException {
+    byte[] sealed = SealedObject.seal(key, name, payload);
+    backend.write(name, ByteBuffer.wrap(sealed), false);
+    if (name.kind() == ObjectKind.SNAPSHOT) {
+      // Objects are immutable: the snapshot this process just wrote is read back from memory (one
+      // request less for the summary a backup prints, which matters on S3).
+      writtenSnapshots.put(name, payload);
+    }
+    return sealed.length;
   }
 
   public byte[] readSealed(ObjectName name) throws IOException {
+    byte[] mine = writtenSnapshots.get(name);
+    if (mine != null) return mine.clone();
     return SealedObject.open(key, name, backend.read(name));
   }
 

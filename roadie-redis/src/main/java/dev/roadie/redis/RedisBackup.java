@@ -50,9 +50,29 @@ public final class RedisBackup {
     this.progress = progress;
   }
 
+  /** Backs up the server at {@code url}: {@link #start} then {@link #backup(Transfer, String, List, String)}. */
   public Id backup(RedisUrl url, String target, List<String> tags, String time) throws IOException {
-    try (RespConnection c = RespConnection.open(url)) {
-      Map<String, Object> source = new LinkedHashMap<>();
+    try (Transfer t = start(url)) {
+      return backup(t, target, tags, time);
+    }
+  }
+
+  /**
+   * A started RDB transfer: connected, authenticated, server facts read, {@code SYNC} sent, and the
+   * payload being read on a virtual thread into up to {@value #READ_AHEAD_BYTES} bytes of memory.
+   * Starting it before the repository is opened lets the server fork and stream while the
+   * repository's key is derived and its index loaded.
+   */
+  public static final class Transfer implements AutoCloseable {
+    final RedisUrl url;
+    final RespConnection connection;
+    final Map<String, Object> source = new LinkedHashMap<>();
+    final ReadAhead input;
+    volatile RdbPayloadStream payload;
+
+    private Transfer(RedisUrl url, RespConnection c) throws IOException {
+      this.url = url;
+      this.connection = c;
       source.put("url", url.target());
       readInfo(c, source);
       Object capa = c.send("REPLCONF", "capa", "eof", "capa", "psync2");
@@ -65,14 +85,45 @@ public final class RedisBackup {
       source.put("rdbOnly", !(rdbOnly instanceof RespConnection.ErrorReply));
       c.write("SYNC".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       c.flush();
-      RdbPayloadStream payload = RdbPayloadStream.open(c.input(), url.toString());
+      // The framing line comes when the server's save has started (diskless) or finished (disk).
+      input = new ReadAhead(() -> payload = RdbPayloadStream.open(c.input(), url.toString()),
+          READ_AHEAD_BYTES / ReadAhead.BLOCK, "redis-rdb-reader");
+    }
+
+    @Override
+    public void close() {
+      input.close();
+      connection.close();
+    }
+  }
+
+  /** Memory for the payload read ahead of the repository: about a second of a fast server's transfer. */
+  static final int READ_AHEAD_BYTES = 32 << 20;
+
+  /** Connects to the server and starts the RDB transfer; see {@link Transfer}. */
+  public static Transfer start(RedisUrl url) throws IOException {
+    RespConnection c = RespConnection.open(url);
+    try {
+      return new Transfer(url, c);
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Streams a started transfer into the repository and commits the snapshot. */
+  public Id backup(Transfer t, String target, List<String> tags, String time) throws IOException {
+    RedisUrl url = t.url;
+    Map<String, Object> source = t.source;
+    try {
       progress.current = NODE_NAME;
       try (BackupWriter w = new BackupWriter(repo, progress)) {
-        Content content = w.writeStream(payload, chunkerParams());
-        if (!payload.complete()) {
+        Content content = w.writeStream(t.input, chunkerParams());
+        RdbPayloadStream payload = t.payload;
+        if (payload == null || !payload.complete()) {
           throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB transfer ended early; no snapshot was written");
         }
-        c.close(); // we are no replica: leave before the master starts streaming commands
+        t.close(); // we are no replica: leave before the master starts streaming commands
         progress.files.incrementAndGet();
         RdbHeader header;
         try {

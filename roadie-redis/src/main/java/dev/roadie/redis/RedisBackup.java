@@ -30,17 +30,27 @@ public final class RedisBackup {
   public static final String NODE_NAME = "dump.rdb";
 
   /**
-   * Chunk size for RDB streams. Measured in bench/redis.sh (1M keys, 34 MiB RDB, 10,000 random keys
-   * rewritten): the second backup added 99.9% (SMALL) and 100.8% (FILE) of the first's bytes. Keys
-   * sit in hash-table order, so 1% of keys changed at random touches nearly every chunk of any
-   * practical size (a 16 KiB chunk holds ~500 keys here). SMALL is kept: it is never worse and
-   * helps when changes cluster. ROADIE_REDIS_CHUNKS=file|small overrides it for measurements.
+   * How the RDB stream is cut. {@code records}: at key-record boundaries ({@link RdbChunker});
+   * {@code bytes}: byte-level FastCDC, the way every other stream is cut. ROADIE_REDIS_CHUNKS
+   * ({@code records|bytes}[{@code :AVG}], AVG in bytes, a power of two) overrides the default for
+   * measurements; see docs/performance.md for what each gives.
    */
-  public static ChunkerParams chunkerParams() {
-    String s = System.getenv("ROADIE_REDIS_CHUNKS");
-    if ("file".equals(s)) return ChunkerParams.FILE;
-    return ChunkerParams.SMALL;
+  record Chunking(boolean records, ChunkerParams params) {
+    static Chunking fromEnvironment() {
+      String s = System.getenv("ROADIE_REDIS_CHUNKS");
+      if (s == null || s.isBlank()) return DEFAULT;
+      String[] p = s.split(":", 2);
+      boolean records = switch (p[0]) {
+        case "records" -> true;
+        case "bytes" -> false;
+        default -> throw new RoadieException(ErrorCode.USAGE, "ROADIE_REDIS_CHUNKS=" + s + ": expected records[:AVG] or bytes[:AVG]");
+      };
+      int avg = p.length == 2 ? Integer.parseInt(p[1]) : DEFAULT.params.avg();
+      return new Chunking(records, new ChunkerParams(Math.max(64, avg / 4), avg, Math.max(avg * 4, 4096)));
+    }
   }
+
+  static final Chunking DEFAULT = new Chunking(true, ChunkerParams.SMALL);
 
   private final Repository repo;
   private final Progress progress;
@@ -97,6 +107,24 @@ public final class RedisBackup {
     }
   }
 
+  /** Memory for chunks cut ahead of the writer. */
+  static final int CHUNKS_AHEAD_BYTES = 8 << 20;
+
+  /** Cuts the payload into chunks (on the chunk queue's thread); notes in {@code source} how. */
+  private void chunk(java.io.InputStream in, Chunking chunking, RdbChunker.Sink sink, Map<String, Object> source)
+      throws IOException, InterruptedException {
+    if (!chunking.records()) {
+      dev.roadie.core.chunk.Chunker c = new dev.roadie.core.chunk.Chunker(in, chunking.params(), repo.gear());
+      dev.roadie.core.chunk.Chunker.Chunk next;
+      while ((next = c.next()) != null) sink.accept(next.data());
+      source.put("chunking", "bytes");
+      return;
+    }
+    RdbChunker c = new RdbChunker(in, chunking.params(), repo.gear(), sink);
+    c.run();
+    source.put("chunking", c.fallback() == null ? "records" : "records, then bytes (" + c.fallback() + ")");
+  }
+
   /** Memory for the payload read ahead of the repository: about a second of a fast server's transfer. */
   static final int READ_AHEAD_BYTES = 32 << 20;
 
@@ -117,8 +145,11 @@ public final class RedisBackup {
     Map<String, Object> source = t.source;
     try {
       progress.current = NODE_NAME;
-      try (BackupWriter w = new BackupWriter(repo, progress)) {
-        Content content = w.writeStream(t.input, chunkerParams());
+      Chunking chunking = Chunking.fromEnvironment();
+      try (BackupWriter w = new BackupWriter(repo, progress);
+          ChunkQueue chunks = new ChunkQueue(sink -> chunk(t.input, chunking, sink, source), CHUNKS_AHEAD_BYTES,
+              "redis-rdb-chunker")) {
+        Content content = w.writeChunks(chunks, chunking.params().avg());
         RdbPayloadStream payload = t.payload;
         if (payload == null || !payload.complete()) {
           throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB transfer ended early; no snapshot was written");

@@ -30,27 +30,21 @@ public final class RedisBackup {
   public static final String NODE_NAME = "dump.rdb";
 
   /**
-   * How the RDB stream is cut. {@code records}: at key-record boundaries ({@link RdbChunker});
-   * {@code bytes}: byte-level FastCDC, the way every other stream is cut. ROADIE_REDIS_CHUNKS
-   * ({@code records|bytes}[{@code :AVG}], AVG in bytes, a power of two) overrides the default for
-   * measurements; see docs/performance.md for what each gives.
+   * Chunk sizes of RDB streams: about 8 KiB (2-32 KiB). Measured in bench/redis.sh and
+   * docs/performance.md with 1% of the keys rewritten at random: what a second backup adds depends
+   * on how many keys share a chunk, and the keys sit in hash-table order, so changes land in chunks
+   * at random. 16 KiB chunks added 51% (300-byte values) and 101% (1M 36-byte records) of the first
+   * backup; 8 KiB chunks 32% and 96% for a first backup 1% larger and twice the blobs (the index
+   * holds about 55 bytes per blob); 4 KiB chunks 21% and 79% for a first backup 8-15% larger and
+   * four times the blobs. Cutting at key-record boundaries instead of by content was measured too:
+   * no better than byte-level chunks of the same average. ROADIE_REDIS_CHUNK_AVG (bytes, a power of
+   * two) overrides the average for measurements.
    */
-  record Chunking(boolean records, ChunkerParams params) {
-    static Chunking fromEnvironment() {
-      String s = System.getenv("ROADIE_REDIS_CHUNKS");
-      if (s == null || s.isBlank()) return DEFAULT;
-      String[] p = s.split(":", 2);
-      boolean records = switch (p[0]) {
-        case "records" -> true;
-        case "bytes" -> false;
-        default -> throw new RoadieException(ErrorCode.USAGE, "ROADIE_REDIS_CHUNKS=" + s + ": expected records[:AVG] or bytes[:AVG]");
-      };
-      int avg = p.length == 2 ? Integer.parseInt(p[1]) : DEFAULT.params.avg();
-      return new Chunking(records, new ChunkerParams(Math.max(64, avg / 4), avg, Math.max(avg * 4, 4096)));
-    }
+  public static ChunkerParams chunkerParams() {
+    String s = System.getenv("ROADIE_REDIS_CHUNK_AVG");
+    int avg = s == null || s.isBlank() ? 8 * 1024 : Integer.parseInt(s.trim());
+    return new ChunkerParams(Math.max(64, avg / 4), avg, avg * 4);
   }
-
-  static final Chunking DEFAULT = new Chunking(true, ChunkerParams.SMALL);
 
   private final Repository repo;
   private final Progress progress;
@@ -107,24 +101,6 @@ public final class RedisBackup {
     }
   }
 
-  /** Memory for chunks cut ahead of the writer. */
-  static final int CHUNKS_AHEAD_BYTES = 8 << 20;
-
-  /** Cuts the payload into chunks (on the chunk queue's thread); notes in {@code source} how. */
-  private void chunk(java.io.InputStream in, Chunking chunking, RdbChunker.Sink sink, Map<String, Object> source)
-      throws IOException, InterruptedException {
-    if (!chunking.records()) {
-      dev.roadie.core.chunk.Chunker c = new dev.roadie.core.chunk.Chunker(in, chunking.params(), repo.gear());
-      dev.roadie.core.chunk.Chunker.Chunk next;
-      while ((next = c.next()) != null) sink.accept(next.data());
-      source.put("chunking", "bytes");
-      return;
-    }
-    RdbChunker c = new RdbChunker(in, chunking.params(), repo.gear(), sink);
-    c.run();
-    source.put("chunking", c.fallback() == null ? "records" : "records, then bytes (" + c.fallback() + ")");
-  }
-
   /** Memory for the payload read ahead of the repository: about a second of a fast server's transfer. */
   static final int READ_AHEAD_BYTES = 32 << 20;
 
@@ -145,11 +121,8 @@ public final class RedisBackup {
     Map<String, Object> source = t.source;
     try {
       progress.current = NODE_NAME;
-      Chunking chunking = Chunking.fromEnvironment();
-      try (BackupWriter w = new BackupWriter(repo, progress);
-          ChunkQueue chunks = new ChunkQueue(sink -> chunk(t.input, chunking, sink, source), CHUNKS_AHEAD_BYTES,
-              "redis-rdb-chunker")) {
-        Content content = w.writeChunks(chunks, chunking.params().avg());
+      try (BackupWriter w = new BackupWriter(repo, progress)) {
+        Content content = w.writeStream(t.input, chunkerParams());
         RdbPayloadStream payload = t.payload;
         if (payload == null || !payload.complete()) {
           throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB transfer ended early; no snapshot was written");

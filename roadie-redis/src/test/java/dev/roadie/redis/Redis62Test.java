@@ -72,7 +72,6 @@ class Redis62Test {
     Map<String, Object> src = ref.snapshot().source();
     assertEquals(source.version(), src.get("redisVersion"));
     assertEquals(9, ((Number) src.get("rdbVersion")).intValue());
-    assertEquals("records", src.get("chunking"));
     assertEquals("disk", src.get("framing")); // 6.2's default: repl-diskless-sync no
 
     try (RedisServer t62 = RedisServer.start(binary, tmp.resolve("t62"));

@@ -71,7 +71,6 @@ class RedisRoundTripTest {
     Map<String, Object> src = ref.snapshot().source();
     assertEquals("redis", ref.snapshot().kind());
     assertEquals("diskless", src.get("framing"));
-    assertEquals("records", src.get("chunking"));
     assertEquals(10, ((Number) src.get("rdbVersion")).intValue() >= 9 ? 10 : -1);
     assertTrue(((Number) src.get("keys")).longValue() > 9000, src.toString());
     assertTrue(((Number) src.get("keysWithExpiry")).longValue() >= 903, src.toString());

@@ -129,35 +129,15 @@ public final class BackupWriter implements AutoCloseable {
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
     Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
-    return writeChunks(() -> {
-      Chunker.Chunk c = chunker.next();
-      return c == null ? null : c.data();
-    }, params.avg());
-  }
-
-  /** Where a source that knows its own chunk boundaries hands over its chunks, in stream order. */
-  @FunctionalInterface
-  public interface ChunkSource {
-    /** The next chunk (a fresh array the writer may keep), or null at the end. */
-    byte[] next() throws IOException;
-  }
-
-  /**
-   * Stores a stream that the caller has already cut into chunks (a source that cuts at its own
-   * record boundaries); {@code averageChunk} sizes the window of chunks in flight. The stored
-   * content is the chunks' concatenation, exactly as from {@link #writeStream}.
-   */
-  public Content writeChunks(ChunkSource chunks, int averageChunk) throws IOException {
     ContentBuilder content = new ContentBuilder();
     ArrayDeque<Future<Prepared>> window = new ArrayDeque<>();
     // About 8 MiB of chunks in flight keeps every worker busy without holding much memory.
-    int maxInFlight = Math.clamp((8 << 20) / Math.max(averageChunk, 1), 2 * workers + 2, 256);
+    int maxInFlight = Math.clamp((8 << 20) / params.avg(), 2 * workers + 2, 256);
     try {
-      byte[] chunk;
-      while ((chunk = chunks.next()) != null) {
+      Chunker.Chunk chunk;
+      while ((chunk = chunker.next()) != null) {
         checkFailure();
-        byte[] data = chunk;
-        if (data.length == 0) continue;
+        byte[] data = chunk.data();
         progress.bytesRead.addAndGet(data.length);
         content.size += data.length;
         window.add(repo.cpu().submit(() -> prepare(data)));

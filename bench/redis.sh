@@ -47,15 +47,14 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-start_server() { # DIR -> prints port
-  local dir=$1 port
+start_server() { # DIR -> sets $port (not in a subshell, so cleanup knows the pid)
+  local dir=$1
   port=$(free_port)
   mkdir -p "$dir"
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --enable-debug-command yes \
     --dir "$dir" --repl-diskless-sync-delay 0 --logfile "$dir/redis.log" >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-  echo "$port"
 }
 now() { date +%s.%N; }
 best_of_3() { # command... -> prints best wall seconds
@@ -68,8 +67,8 @@ best_of_3() { # command... -> prints best wall seconds
   echo "$best"
 }
 
-src=$(start_server "$BENCH_DIR/src")
-dst=$(start_server "$BENCH_DIR/dst")
+start_server "$BENCH_DIR/src"; src=$port
+start_server "$BENCH_DIR/dst"; dst=$port
 log "filling redis on port $src with $BENCH_KEYS keys"
 strings=$((BENCH_KEYS - 20000))
 redis-cli -p "$src" DEBUG POPULATE "$strings" key 100 >/dev/null

@@ -129,6 +129,9 @@ class Redis62Test {
       assertTrue(e.getMessage().contains("(Redis " + t62.version() + ")"), e.getMessage());
       assertTrue(e.getMessage().contains("from Redis " + v7), e.getMessage());
       assertTrue(e.getMessage().contains("restore into Redis " + v7 + " or newer"), e.getMessage());
+      try (RespConnection c = t62.connect()) {
+        assertEquals(0L, c.call("DBSIZE"), "no key of a payload the target cannot read");
+      }
     }
   }
 }

@@ -31,11 +31,11 @@ public final class RedisBackup {
 
   /**
    * Chunk sizes of RDB streams: about 8 KiB (2-32 KiB). Measured in bench/redis.sh and
-   * docs/performance.md with 1% of the keys rewritten at random: what a second backup adds depends
+   * docs/performance-redis.md with 1% of the keys rewritten at random: what a second backup adds depends
    * on how many keys share a chunk, and the keys sit in hash-table order, so changes land in chunks
    * at random. 16 KiB chunks added 51% (300-byte values) and 101% (1M 36-byte records) of the first
    * backup; 8 KiB chunks 32% and 96% for a first backup 1% larger and twice the blobs (the index
-   * holds about 55 bytes per blob); 4 KiB chunks 21% and 79% for a first backup 8-15% larger and
+   * holds about 55 bytes per blob); 4 KiB chunks 21% and about 80% for a first backup 8-15% larger and
    * four times the blobs. Cutting at key-record boundaries instead of by content was measured too:
    * no better than byte-level chunks of the same average. ROADIE_REDIS_CHUNK_AVG (bytes, a power of
    * two) overrides the average for measurements.

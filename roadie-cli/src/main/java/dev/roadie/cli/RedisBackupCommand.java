@@ -28,7 +28,7 @@ final class RedisBackupCommand implements Callable<Integer> {
     RedisUrl u = RedisUrl.parse(url, System.getenv("REDISCLI_AUTH"));
     String time = options.snapshotTime();
     var tags = options.tags();
-    try (Repository r = repo.open()) {
+    try (Repository r = repo.openForBackup()) {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {

@@ -32,6 +32,7 @@ final class RedisBackupCommand implements Callable<Integer> {
     // forks and streams (read ahead into memory) while the key is derived and the index loaded.
     char[] password = repo.password("repository password: ");
     var backend = repo.backend();
+    dev.roadie.core.crypto.Providers.preload(); // loads while the key is derived
     try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = Repository.open(backend, password)) {
       Progress progress = new Progress();
       Id id;

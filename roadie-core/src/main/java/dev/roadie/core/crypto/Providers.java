@@ -35,9 +35,11 @@ public final class Providers {
     }
   }
 
-  /** Starts loading the native provider on a background thread. */
+  private static final java.util.concurrent.atomic.AtomicBoolean PRELOADING = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Starts loading the native provider on a background thread (once; later calls do nothing). */
   public static void preload() {
-    if (!DISABLED) {
+    if (!DISABLED && PRELOADING.compareAndSet(false, true)) {
       Thread.ofPlatform().daemon().name("roadie-crypto-load").start(() -> {
         Provider unused = Native.PROVIDER;
       });

@@ -69,8 +69,12 @@ public final class BackupWriter implements AutoCloseable {
   private final Object dataLock = new Object();
   private PackWriter dataPack;
 
-  /** A chunk after the parallel stage: its id and, when it must be stored, its compressed form. */
-  private record Prepared(Id id, byte[] framed, int rawLength) {}
+  /**
+   * A chunk after the parallel stage: its id and, when it must be stored, either its zstd payload
+   * ({@code compressed}) or, when compression did not pay, the chunk itself ({@code raw}, sealed
+   * straight from the chunker's buffer and released then).
+   */
+  private record Prepared(Id id, byte[] compressed, Chunker.Chunk raw, int rawLength) {}
 
   private final Object metadataLock = new Object();
   private PackWriter metadataPack;
@@ -140,10 +144,10 @@ public final class BackupWriter implements AutoCloseable {
       Chunker.Chunk chunk;
       while ((chunk = chunker.next()) != null) {
         checkFailure();
-        byte[] data = chunk.data();
-        progress.bytesRead.addAndGet(data.length);
-        content.size += data.length;
-        window.add(repo.cpu().submit(() -> prepare(data)));
+        Chunker.Chunk c = chunk;
+        progress.bytesRead.addAndGet(c.length());
+        content.size += c.length();
+        window.add(repo.cpu().submit(() -> prepare(c)));
         while (window.size() >= maxInFlight) {
           content.add(append(await(window.poll())));
         }
@@ -165,15 +169,26 @@ public final class BackupWriter implements AutoCloseable {
   }
 
 
-  /** Hash, deduplicate, compress: the parallel stage of a data chunk, on a CPU worker. */
-  private Prepared prepare(byte[] data) {
-    Id id = repo.key().blobId(data);
+  /**
+   * Hash, deduplicate, compress: the parallel stage of a data chunk, on a CPU worker. Releases the
+   * chunk unless it is to be sealed raw.
+   */
+  private Prepared prepare(Chunker.Chunk chunk) {
+    byte[] data = chunk.array();
+    int off = chunk.from();
+    int len = chunk.length();
+    Id id = repo.key().blobId(data, off, len);
     if (isStored(id) || !pending.add(id)) {
-      return new Prepared(id, null, data.length); // stored already, or being stored by another chunk
+      chunk.release();
+      return new Prepared(id, null, null, len); // stored already, or being stored by another chunk
     }
-    byte[] framed = scratch(data.length);
-    int framedLength = Compression.packInto(data, 0, data.length, framed);
-    return new Prepared(id, Arrays.copyOf(framed, framedLength), data.length);
+    byte[] out = scratch(len);
+    int n = Compression.compress(data, off, len, out, 0);
+    if (n < 0) {
+      return new Prepared(id, null, chunk, len);
+    }
+    chunk.release();
+    return new Prepared(id, Arrays.copyOf(out, n), null, len);
   }
 
   private boolean isStored(Id id) {
@@ -187,14 +202,20 @@ public final class BackupWriter implements AutoCloseable {
 
   /** Seals a prepared chunk into the open data pack, in the caller's (stream) order. */
   private Id append(Prepared p) throws IOException {
-    if (p.framed() == null) {
+    if (p.compressed() == null && p.raw() == null) {
       return p.id();
     }
     synchronized (dataLock) {
       if (dataPack == null) {
         dataPack = newPack(BlobType.DATA);
       }
-      dataPack.add(p.id(), p.framed(), p.framed().length, p.rawLength());
+      if (p.raw() != null) {
+        Chunker.Chunk c = p.raw();
+        dataPack.add(p.id(), (byte) Compression.RAW, c.array(), c.from(), c.length(), c.length());
+        c.release();
+      } else {
+        dataPack.add(p.id(), (byte) Compression.ZSTD, p.compressed(), 0, p.compressed().length, p.rawLength());
+      }
       if (dataPack.isFull()) {
         PackWriter full = dataPack;
         dataPack = null;

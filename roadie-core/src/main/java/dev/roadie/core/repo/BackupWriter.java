@@ -174,6 +174,29 @@ public final class BackupWriter implements AutoCloseable {
     return content.finish();
   }
 
+  /**
+   * Stores one data chunk exactly as given, without chunking it again (copies between repositories
+   * keep the source's chunk boundaries); returns its id in this repository.
+   */
+  public Id writeChunk(byte[] data) throws IOException {
+    checkFailure();
+    progress.bytesRead.addAndGet(data.length);
+    return append(prepare(data));
+  }
+
+  /**
+   * Whether a blob is stored where this backup may reference it (a pack that exists and no deletion
+   * plan names); if so it counts as reused, like a deduplicated chunk.
+   */
+  public boolean reuse(Id blob) {
+    return isStored(blob);
+  }
+
+  /** Collects chunk ids of one file or stream written with {@link #writeChunk} or {@link #reuse}. */
+  public ContentBuilder newContent() {
+    return new ContentBuilder();
+  }
+
   /** Stores a tree as a metadata blob; returns its id. */
   public Id writeTree(Tree tree) throws IOException {
     return storeMetadata(Json.write(tree));
@@ -387,10 +410,18 @@ public final class BackupWriter implements AutoCloseable {
   }
 
   /** Collects a stream's chunk ids, moving them into chunk-list blobs once there are too many to inline. */
-  private final class ContentBuilder {
+  public final class ContentBuilder {
     long size;
     final List<Id> ids = new ArrayList<>();
     final List<Id> lists = new ArrayList<>();
+
+    private ContentBuilder() {}
+
+    /** Appends a stored chunk of {@code length} bytes. */
+    public void chunk(Id id, int length) throws IOException {
+      size += length;
+      add(id);
+    }
 
     void add(Id id) throws IOException {
       ids.add(id);
@@ -408,7 +439,7 @@ public final class BackupWriter implements AutoCloseable {
       ids.clear();
     }
 
-    Content finish() throws IOException {
+    public Content finish() throws IOException {
       if (lists.isEmpty() && ids.size() <= INLINE_CHUNKS) {
         return new Content(size, List.copyOf(ids), List.of());
       }

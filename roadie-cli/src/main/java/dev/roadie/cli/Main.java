@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       SnapshotsCommand.class,
       RestoreCommand.class,
       ForgetCommand.class,
+      PruneCommand.class,
+      CopyCommand.class,
       DumpCommand.class,
       CheckCommand.class,
       StatsCommand.class,

@@ -16,6 +16,7 @@ import dev.roadie.core.json.Json;
 import dev.roadie.core.pack.BlobType;
 import dev.roadie.core.pack.PackEntry;
 import dev.roadie.core.pack.PackWriter;
+import dev.roadie.core.prune.DeletionPlan;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.Tree;
 import java.io.IOException;
@@ -91,24 +92,41 @@ public final class BackupWriter implements AutoCloseable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final long startNanos = System.nanoTime();
   private boolean committed;
+  /** Packs named by deletion plans when this backup started: blobs found only there are stored again. */
+  private final Set<Id> plannedPacks;
+  /** For tests: runs in {@link #commit} after the index file is written, before the snapshot. */
+  volatile Runnable beforeSnapshot = () -> {};
 
   public BackupWriter(Repository repo, Progress progress) throws IOException {
     this.repo = repo;
-    this.index = repo.index();
     this.progress = progress;
-    // Listed after the index was loaded: every pack an index names was written before its index.
-    // (An empty index has nothing to check against the listing: a first backup skips it.)
-    if (index.size() > 0) {
-      for (var info : repo.backend().list(ObjectKind.PACK)) {
-        storedPacks.add(Id.parse(info.name().id()));
-      }
-    }
     dev.roadie.core.crypto.Providers.preload();
+    // The lease is written before deletion plans are read, so a prune either sees this writer's
+    // lease or this writer sees the prune's plan (DESIGN.md, "Concurrency and deletion").
     this.lease = new Lease(repo, "backup");
+    try {
+      this.index = repo.index();
+      // Listed after the index was loaded: every pack an index names was written before its index.
+      // (An empty index has nothing to check against the listing: a first backup skips it.)
+      if (index.size() > 0) {
+        for (var info : repo.backend().list(ObjectKind.PACK)) {
+          storedPacks.add(Id.parse(info.name().id()));
+        }
+      }
+      this.plannedPacks = DeletionPlan.plannedPacks(repo);
+    } catch (IOException | RuntimeException e) {
+      lease.close();
+      throw e;
+    }
   }
 
   public Progress progress() {
     return progress;
+  }
+
+  /** For tests in this package: the writer's lease. */
+  Lease lease() {
+    return lease;
   }
 
   private PackWriter newPack(BlobType type) throws IOException {
@@ -163,6 +181,29 @@ public final class BackupWriter implements AutoCloseable {
     return content.finish();
   }
 
+  /**
+   * Stores one data chunk exactly as given, without chunking it again (copies between repositories
+   * keep the source's chunk boundaries); returns its id in this repository.
+   */
+  public Id writeChunk(byte[] data) throws IOException {
+    checkFailure();
+    progress.bytesRead.addAndGet(data.length);
+    return append(prepare(data));
+  }
+
+  /**
+   * Whether a blob is stored where this backup may reference it (a pack that exists and no deletion
+   * plan names); if so it counts as reused, like a deduplicated chunk.
+   */
+  public boolean reuse(Id blob) {
+    return isStored(blob);
+  }
+
+  /** Collects chunk ids of one file or stream written with {@link #writeChunk} or {@link #reuse}. */
+  public ContentBuilder newContent() {
+    return new ContentBuilder();
+  }
+
   /** Stores a tree as a metadata blob; returns its id. */
   public Id writeTree(Tree tree) throws IOException {
     return storeMetadata(Json.write(tree));
@@ -193,7 +234,8 @@ public final class BackupWriter implements AutoCloseable {
 
   private boolean isStored(Id id) {
     BlobLocation existing = index.get(id);
-    if (existing != null && packExists(existing.packId())) {
+    // A blob in a planned pack is stored again: a prune may delete that pack once the plan is due.
+    if (existing != null && packExists(existing.packId()) && !plannedPacks.contains(existing.packId())) {
       reusedPacks.add(existing.packId());
       return true;
     }
@@ -354,12 +396,19 @@ public final class BackupWriter implements AutoCloseable {
       ObjectName name = ObjectName.of(ObjectKind.INDEX, Id.random().hex());
       progress.bytesAdded.addAndGet(repo.writeSealed(name, plain));
     }
+    beforeSnapshot.run();
     if (lease.lapsed()) {
-      // A prune may have judged this writer gone: every pack it deduplicated against must still exist.
-      for (Id pack : reusedPacks) {
-        if (repo.backend().size(ObjectName.of(ObjectKind.PACK, pack.hex())) < 0) {
-          throw new RoadieException(ErrorCode.FAILURE, "pack " + pack.shortHex() + " that this backup reused was "
-              + "deleted by a prune while the backup was paused; no snapshot was written; run the backup again");
+      // A prune may have judged this writer gone: every pack it deduplicated against or wrote must
+      // still exist, and none may be in a deletion plan made meanwhile.
+      Set<Id> planned = DeletionPlan.plannedPacks(repo);
+      Set<Id> used = new java.util.HashSet<>(reusedPacks);
+      for (IndexFile.PackEntries p : written) used.add(p.packId());
+      for (Id pack : used) {
+        boolean gone = repo.backend().size(ObjectName.of(ObjectKind.PACK, pack.hex())) < 0;
+        if (gone || planned.contains(pack)) {
+          throw new RoadieException(ErrorCode.FAILURE, "pack " + pack.shortHex() + " that this backup uses was "
+              + (gone ? "deleted" : "planned for deletion") + " by a prune while the backup was paused past its "
+              + "lease; no snapshot was written; run the backup again");
         }
       }
     }
@@ -384,10 +433,18 @@ public final class BackupWriter implements AutoCloseable {
   }
 
   /** Collects a stream's chunk ids, moving them into chunk-list blobs once there are too many to inline. */
-  private final class ContentBuilder {
+  public final class ContentBuilder {
     long size;
     final List<Id> ids = new ArrayList<>();
     final List<Id> lists = new ArrayList<>();
+
+    private ContentBuilder() {}
+
+    /** Appends a stored chunk of {@code length} bytes. */
+    public void chunk(Id id, int length) throws IOException {
+      size += length;
+      add(id);
+    }
 
     void add(Id id) throws IOException {
       ids.add(id);
@@ -405,7 +462,7 @@ public final class BackupWriter implements AutoCloseable {
       ids.clear();
     }
 
-    Content finish() throws IOException {
+    public Content finish() throws IOException {
       if (lists.isEmpty() && ids.size() <= INLINE_CHUNKS) {
         return new Content(size, List.copyOf(ids), List.of());
       }

@@ -209,20 +209,24 @@ public final class Repository implements AutoCloseable {
     for (IndexFile.Decoded d : decoded) {
       d.addTo(idx);
     }
-    // A blob indexed twice (stored again after the pack of its first copy went missing, or by two
-    // concurrent backups) must resolve to a copy that exists. Only then is storage listed.
+    // A blob indexed twice (stored again after the pack of its first copy went missing, by two
+    // concurrent backups, or repacked by prune) must resolve to a copy that exists, and rather one
+    // that no deletion plan names. Only then are storage and plans listed.
     if (decoded.stream().mapToLong(IndexFile.Decoded::blobCount).sum() > idx.size()) {
       java.util.Set<Id> stored = new java.util.HashSet<>();
       for (ObjectInfo info : backend.list(ObjectKind.PACK)) {
         stored.add(Id.parse(info.name().id()));
       }
+      java.util.Set<Id> planned = dev.roadie.core.prune.DeletionPlan.plannedPacks(this);
+      java.util.function.ToIntFunction<Id> rank = p -> !stored.contains(p) ? 0 : planned.contains(p) ? 1 : 2;
       for (IndexFile.Decoded d : decoded) {
         for (IndexFile.PackEntries p : d.packs()) {
-          if (!stored.contains(p.packId())) continue;
+          int r = rank.applyAsInt(p.packId());
+          if (r == 0) continue;
           int number = idx.addPack(p.packId(), p.type());
           for (IndexFile.BlobEntry b : p.blobs()) {
             BlobLocation current = idx.get(b.id());
-            if (current != null && !stored.contains(current.packId())) {
+            if (current != null && rank.applyAsInt(current.packId()) < r) {
               idx.relocate(b.id(), number, b.offset(), b.length(), b.rawLength());
             }
           }

@@ -42,6 +42,11 @@ public final class Chunker {
       this.offset = offset;
     }
 
+    /** A chunk that is a whole array of its own, cut by someone else (no pool, release does nothing). */
+    public static Chunk of(byte[] bytes) {
+      return new Chunk(new Slab(bytes), 0, bytes.length, 0);
+    }
+
     /** The slab holding this chunk's bytes at {@link #from()}; read only, and only until release. */
     public byte[] array() {
       return slab.bytes;
@@ -86,8 +91,13 @@ public final class Chunker {
       this.pool = pool;
     }
 
+    Slab(byte[] bytes) {
+      this.bytes = bytes;
+      this.pool = null;
+    }
+
     void release() {
-      if (refs.decrementAndGet() == 0) {
+      if (refs.decrementAndGet() == 0 && pool != null) {
         pool.add(this);
       }
     }

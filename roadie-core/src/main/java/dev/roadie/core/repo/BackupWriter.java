@@ -188,7 +188,7 @@ public final class BackupWriter implements AutoCloseable {
   public Id writeChunk(byte[] data) throws IOException {
     checkFailure();
     progress.bytesRead.addAndGet(data.length);
-    return append(prepare(data));
+    return append(prepare(Chunker.Chunk.of(data)));
   }
 
   /**

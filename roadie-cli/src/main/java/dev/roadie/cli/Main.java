@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       WalPushCommand.class,
       WalFetchCommand.class,
+      WalStreamCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

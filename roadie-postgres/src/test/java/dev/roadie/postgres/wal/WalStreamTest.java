@@ -86,7 +86,6 @@ class WalStreamTest {
         if (n < last) assertTrue(f.complete(), seg + " should be archived whole");
       }
       System.out.println("wal-stream: commit durable in the repository " + confirmMillis + " ms after it returned");
-      log.forEach(l -> System.out.println("  " + l));
     }
   }
 
@@ -136,7 +135,6 @@ class WalStreamTest {
           Thread.sleep(50);
         }
         r.stop();
-        log.forEach(l -> System.out.println("  " + l));
         WalArchive archive = new WalArchive(repo, systemId(pg));
         byte[] history = archive.read("00000002.history");
         assertNotNull(history, "00000002.history archived\n" + log);

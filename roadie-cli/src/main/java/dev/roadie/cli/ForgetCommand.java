@@ -98,6 +98,7 @@ final class ForgetCommand implements Callable<Integer> {
             .add(new Retention.Item<>(s, s.time(), s.snapshot().tags()));
       }
       List<Map<String, Object>> report = new ArrayList<>();
+      List<SnapshotRef> removedRefs = new ArrayList<>();
       int removed = 0;
       for (var group : groups.entrySet()) {
         Retention.Decision<SnapshotRef> d = Retention.apply(policy, group.getValue());
@@ -124,6 +125,7 @@ final class ForgetCommand implements Callable<Integer> {
             System.out.printf("  %s  %s  %s%n", dryRun ? "would remove" : "remove", s.id().shortHex(), s.snapshot().time());
           }
         }
+        removedRefs.addAll(d.remove());
         if (!dryRun) {
           for (SnapshotRef s : d.remove()) {
             r.backend().delete(ObjectName.of(ObjectKind.SNAPSHOT, s.id().hex()));
@@ -131,6 +133,7 @@ final class ForgetCommand implements Callable<Integer> {
           }
         }
       }
+      ForgetWal.apply(r, removedRefs, dryRun, json);
       if (json) {
         System.out.println(Json.writePretty(report));
       } else {

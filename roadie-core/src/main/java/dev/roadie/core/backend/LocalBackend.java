@@ -143,7 +143,7 @@ public final class LocalBackend implements Backend {
   @Override
   public List<ObjectInfo> list(ObjectKind kind, String idPrefix) throws IOException {
     int slash = idPrefix.indexOf('/');
-    if (kind != ObjectKind.WAL || slash < 0) {
+    if (kind != ObjectKind.WAL || slash < 0 || !idPrefix.substring(0, slash).matches("[0-9a-f]{16}")) {
       return Backend.super.list(kind, idPrefix);
     }
     // One cluster's directory, not every cluster's.

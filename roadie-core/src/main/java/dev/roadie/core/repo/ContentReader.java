@@ -52,7 +52,7 @@ public final class ContentReader extends InputStream {
   }
 
   /** The node's data blob ids in order, reading chunk-list blobs lazily. */
-  static Iterator<Id> chunkIds(Repository repo, Node node) {
+  public static Iterator<Id> chunkIds(Repository repo, Node node) {
     if (node.content() != null) {
       return node.content().stream().map(Id::parse).iterator();
     }

@@ -50,42 +50,42 @@ public final class WalFetch {
       throw new RoadieException(ErrorCode.USAGE, "'" + name + "' is not a WAL file name; use restore_command = "
           + "'roadie wal-fetch %f %p'");
     }
+    WalArchive.Fetched f = archive.fetch(name);
+    if (f == null) {
+      return null;
+    }
+    if (!f.complete() || !WalNames.isSegment(name) || o.prefetch() <= 0) {
+      write(f.bytes(), o.destination());
+      return f.complete() ? "" : f.note();
+    }
+    // The segment's length is the cluster's segment size, which the names of the next ones depend on.
+    cleanSpool(o.spool(), name);
+    long segmentSize = f.bytes().length;
     ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     try {
       List<String> ahead = new ArrayList<>();
       List<Future<byte[]>> fetches = new ArrayList<>();
-      if (WalNames.isSegment(name) && o.prefetch() > 0) {
-        cleanSpool(o.spool(), name);
-        // The segment size is not known before a segment is read; 16 MiB is the default and by far
-        // the most common. A cluster with another size just gets no useful prefetch on this call.
-        String next = name;
-        for (int i = 0; i < o.prefetch(); i++) {
-          next = WalNames.next(next, WalNames.DEFAULT_SEGMENT_SIZE);
-          String n = next;
-          ahead.add(n);
-          fetches.add(threads.submit(() -> archive.read(n)));
-        }
-      }
-      WalArchive.Fetched f = archive.fetch(name);
-      if (f == null) {
-        return null;
+      String next = name;
+      for (int i = 0; i < o.prefetch(); i++) {
+        next = WalNames.next(next, segmentSize);
+        String n = next;
+        ahead.add(n);
+        fetches.add(threads.submit(() -> archive.read(n)));
       }
       write(f.bytes(), o.destination());
-      if (f.complete() && f.bytes().length == WalNames.DEFAULT_SEGMENT_SIZE) {
-        for (int i = 0; i < ahead.size(); i++) {
-          byte[] b;
-          try {
-            b = fetches.get(i).get();
-          } catch (ExecutionException e) {
-            break; // prefetch is an optimisation; PostgreSQL's own call for it reports any error
-          }
-          if (b == null) break;
-          Path dir = o.spool().resolve("prefetch");
-          Files.createDirectories(dir);
-          write(b, dir.resolve(ahead.get(i)));
+      Path dir = o.spool().resolve("prefetch");
+      for (int i = 0; i < ahead.size(); i++) {
+        byte[] b;
+        try {
+          b = fetches.get(i).get();
+        } catch (ExecutionException e) {
+          break; // prefetch is an optimisation; PostgreSQL's own call for that file reports any error
         }
+        if (b == null) break;
+        Files.createDirectories(dir);
+        write(b, dir.resolve(ahead.get(i)));
       }
-      return f.complete() ? "" : f.note();
+      return "";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);

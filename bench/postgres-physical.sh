@@ -18,7 +18,7 @@
 #   as PostgreSQL does         vs pgbackrest archive-push (sync, and async with
 #                                 process-max=cores)
 # and prints ratios against the goals. With CHUNK_SWEEP=1 it also backs up
-# with fixed chunks of 16, 64 and 256 KiB (each into its own repository)
+# with fixed chunks of 64, 128 and 256 KiB (each into its own repository)
 # before and after the busy day, to show what the chunk size costs.
 #
 # Environment: BENCH_DIR (default /tmp/roadie-physbench, removed at the end
@@ -118,13 +118,27 @@ log "generated in $(get gen.s)s: database $((dbsize >> 20)) MiB"
 url="postgresql://postgres@127.0.0.1:$port/postgres"
 failed=0
 
+# Waits until PostgreSQL has archived everything up to now (both tools), so no
+# backup pays for a backlog of WAL that an earlier step produced.
+drain_archive() {
+  local seg last
+  seg=$($psql -d postgres -At -c "SELECT pg_walfile_name(pg_switch_wal())")
+  for _ in $(seq 600); do
+    last=$($psql -d postgres -At -c "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+    [[ -n $last && ${last:8} > ${seg:8} || ${last:8} == "${seg:8}" ]] && return 0
+    sleep 1
+  done
+  echo "bench: WAL archiving did not catch up" >&2
+  return 1
+}
+
 repo_size() { du -sb --exclude=wal "$BENCH_DIR/repo" | cut -f1; }
 pgbr_size() { du -sb "$BENCH_DIR/pgbackrest/backup" | cut -f1; }
 
 sweep() { # sweep PHASE: one backup per chunk size, each into its own repository
   [[ $CHUNK_SWEEP == 1 ]] || return 0
   local kib
-  for kib in 16 64 256; do
+  for kib in 64 128 256; do
     local r=$BENCH_DIR/sweep-$kib
     [[ -d $r ]] || env ROADIE_REPOSITORY="$r" "$roadie" init >/dev/null
     local before=0
@@ -138,8 +152,10 @@ sweep() { # sweep PHASE: one backup per chunk size, each into its own repository
   done
 }
 
+drain_archive
 measure roadie_full "$roadie" backup postgres --physical --url "$url" || failed=1
 put roadie_full.size "$(repo_size)"
+drain_archive
 measure pgbr_full runuser -u postgres -- "${pgbr[@]}" backup --type=full || failed=1
 put pgbr_full.size "$(pgbr_size)"
 measure basebackup_z "$pgbin/pg_basebackup" -D "$BENCH_DIR/basebackup" -Ft -z -X none -c fast || failed=1
@@ -151,8 +167,10 @@ log "busy day: pgbench -c 4 -j 2 -T $BUSY_SECONDS"
 "$pgbin/pgbench" -c 4 -j 2 -T "$BUSY_SECONDS" postgres >"$BENCH_DIR/res/pgbench.out" 2>&1
 grep -E '^(tps|number of transactions actually)' "$BENCH_DIR/res/pgbench.out" >&2 || true
 
+drain_archive
 measure roadie_second "$roadie" backup postgres --physical --url "$url" || failed=1
 put roadie_second.added $(($(repo_size) - $(get roadie_full.size)))
+drain_archive
 measure pgbr_incr runuser -u postgres -- "${pgbr[@]}" backup --type=incr || failed=1
 put pgbr_incr.added $(($(pgbr_size) - $(get pgbr_full.size)))
 sweep second
@@ -190,7 +208,8 @@ walbench() { # walbench NAME TIMELINE CMD...: CMD gets the segment path appended
   local name=$1 tl=$2
   shift 2
   local dir=$BENCH_DIR/walbench-$name/pg_wal i=0 f
-  mkdir -p "$dir/archive_status"
+  mkdir -p "$dir/archive_status" "$BENCH_DIR/walbench-$name/global"
+  cp "$data/global/pg_control" "$BENCH_DIR/walbench-$name/global/"
   for f in $(ls "$data/pg_wal" | grep -E '^[0-9A-F]{24}$' | head -n "$WAL_SEGMENTS"); do
     cp "$data/pg_wal/$f" "$dir/$(printf '%08X%016X' "$tl" $((0x100 + i)))"
     i=$((i + 1))
@@ -245,7 +264,7 @@ for name, label in [("roadie", "roadie wal-push, one call per segment"), ("pgbr_
 if sweep:
     print("\nfixed chunk size (own repository each; --wal-method fetch):")
     print("%-10s %12s %12s %12s %12s" % ("chunk", "full time", "full size", "2nd time", "2nd added"))
-    for kib in (16, 64, 256):
+    for kib in (64, 128, 256):
         print("%-10s %12s %12s %12s %12s" % ("%d KiB" % kib, sec(g("sweep_%d_first.s" % kib)), mib(g("sweep_%d_first.added" % kib, int)),
               sec(g("sweep_%d_second.s" % kib)), mib(g("sweep_%d_second.added" % kib, int))))
 rf, pf, r2, rr, pr = g("roadie_full.s"), g("pgbr_full.s"), g("roadie_second.s"), g("roadie_restore.s"), g("pgbr_restore.s")

@@ -28,11 +28,12 @@ public record ObjectName(ObjectKind kind, String id) {
   /**
    * A WAL object's id: the cluster's system identifier as 16 lower-case hex digits, a slash, and one
    * of PostgreSQL's archive file names (segment {@code TTTTTTTTXXXXXXXXYYYYYYYY}, timeline history
-   * {@code TTTTTTTT.history}, backup history {@code <segment>.OOOOOOOO.backup}) or roadie's fragment
+   * {@code TTTTTTTT.history}, backup history {@code <segment>.OOOOOOOO.backup}, the last segment of a
+   * timeline that a promotion left incomplete {@code <segment>.partial}) or roadie's fragment
    * of a segment {@code <segment>.SSSSSSSS-EEEEEEEE.partial} (byte range, upper-case hex).
    */
   public static final java.util.regex.Pattern WAL_ID = java.util.regex.Pattern.compile(
-      "[0-9a-f]{16}/(?:[0-9A-F]{24}|[0-9A-F]{8}\\.history|[0-9A-F]{24}\\.[0-9A-F]{8}\\.backup"
+      "[0-9a-f]{16}/(?:[0-9A-F]{24}(?:\\.partial)?|[0-9A-F]{8}\\.history|[0-9A-F]{24}\\.[0-9A-F]{8}\\.backup"
           + "|[0-9A-F]{24}\\.[0-9A-F]{8}-[0-9A-F]{8}\\.partial)");
 
   public static final ObjectName CONFIG = new ObjectName(ObjectKind.CONFIG, "config");

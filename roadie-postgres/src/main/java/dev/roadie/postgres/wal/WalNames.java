@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 public final class WalNames {
   public static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
   public static final Pattern HISTORY = Pattern.compile("[0-9A-F]{8}\\.history");
+  /** The last segment of a timeline, incomplete, as a promotion renames and archives it. */
+  public static final Pattern PARTIAL = Pattern.compile("[0-9A-F]{24}\\.partial");
   public static final Pattern BACKUP = Pattern.compile("[0-9A-F]{24}\\.[0-9A-F]{8}\\.backup");
   public static final Pattern FRAGMENT = Pattern.compile("([0-9A-F]{24})\\.([0-9A-F]{8})-([0-9A-F]{8})\\.partial");
   public static final long DEFAULT_SEGMENT_SIZE = 16L << 20;
@@ -31,7 +33,7 @@ public final class WalNames {
 
   /** A name that archive_command may be given and the archive stores whole. */
   public static boolean isArchivable(String name) {
-    return isSegment(name) || isHistory(name) || isBackupLabel(name);
+    return isSegment(name) || isHistory(name) || isBackupLabel(name) || PARTIAL.matcher(name).matches();
   }
 
   public static int timeline(String name) {

@@ -80,9 +80,11 @@ class WalArchiveTest {
     byte[] history = "1\t0/3000060\tno recovery target specified\n".getBytes();
     archive.push("00000002.history", history);
     archive.push("000000010000000000000002.00000028.backup", "START WAL LOCATION: 0/2000028\n".getBytes());
+    archive.push("000000010000000000000001.partial", new byte[1 << 20]);
     archive.push(S3, segment(SYSID, 1));
     assertArrayEquals(history, archive.fetch("00000002.history").bytes());
-    assertEquals(java.util.List.of("000000010000000000000002.00000028.backup", S3, "00000002.history"),
+    assertEquals(java.util.List.of("000000010000000000000001.partial", "000000010000000000000002.00000028.backup", S3,
+        "00000002.history"),
         archive.list().stream().map(WalArchive.Entry::name).toList());
     assertEquals(java.util.List.of(SYSID), WalArchive.clusters(repo));
     assertEquals(0, new WalArchive(repo, 42).list().size(), "another cluster's archive is separate");

@@ -97,6 +97,7 @@ final class ForgetCommand implements Callable<Integer> {
             .add(new Retention.Item<>(s, s.time(), s.snapshot().tags()));
       }
       List<Map<String, Object>> report = new ArrayList<>();
+      List<SnapshotRef> removedRefs = new ArrayList<>();
       int removed = 0;
       for (var group : groups.entrySet()) {
         Retention.Decision<SnapshotRef> d = Retention.apply(policy, group.getValue());
@@ -123,6 +124,7 @@ final class ForgetCommand implements Callable<Integer> {
             System.out.printf("  %s  %s  %s%n", dryRun ? "would remove" : "remove", s.id().shortHex(), s.snapshot().time());
           }
         }
+        removedRefs.addAll(d.remove());
         if (!dryRun) {
           for (SnapshotRef s : d.remove()) {
             r.backend().delete(ObjectName.of(ObjectKind.SNAPSHOT, s.id().hex()));
@@ -130,6 +132,7 @@ final class ForgetCommand implements Callable<Integer> {
           }
         }
       }
+      ForgetWal.apply(r, removedRefs, dryRun, json);
       if (pruning != null) {
         if (json) {
           System.out.println(Json.writePretty(Map.of("forget", report, "prune", PruneCommand.run(r, pruning, true))));

@@ -29,6 +29,9 @@ import picocli.CommandLine.Command;
       VersionCommand.class,
       DemoCommand.class,
       TrainCommand.class,
+      WalPushCommand.class,
+      WalFetchCommand.class,
+      WalStreamCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -56,7 +59,8 @@ public final class Main implements Runnable {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("roadie: " + ex.getMessage());
       err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-      return ErrorCode.USAGE.exitCode();
+      // A mistyped restore_command must stop recovery, not read as "no more WAL" (which ends it early).
+      return ex.getCommandLine().getCommand() instanceof WalFetchCommand ? WalFetchCommand.FATAL : ErrorCode.USAGE.exitCode();
     });
     return cl.execute(args);
   }

@@ -16,12 +16,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "postgres", description = {
-    "Back up a PostgreSQL database (logical): one consistent snapshot, tables streamed in parallel.",
+    "Back up a PostgreSQL database (logical): one consistent snapshot, tables streamed in parallel;",
+    "or, with --physical, the whole cluster with pg_basebackup for point-in-time recovery.",
     "The password comes from the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE; it never reaches a child's argv.",
     "Default target: postgres://HOST:PORT/DB."})
 final class PostgresBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
+  @Mixin PhysicalBackupOptions physical;
 
   @Option(names = "--url", required = true, paramLabel = "URL",
       description = "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require]")
@@ -51,6 +53,9 @@ final class PostgresBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (physical.physical) {
+      return physical.run(repo, options, url, pgBin);
+    }
     PgConn conn = PgConn.parse(url);
     int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
     try (Repository r = repo.openForBackup()) {

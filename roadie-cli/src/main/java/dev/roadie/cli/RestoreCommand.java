@@ -22,12 +22,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "restore", description = {
     "Restore a snapshot into a directory, or one file or stream to standard output;",
     "a postgres snapshot into a database (--to postgresql://USER@HOST:PORT/DB);",
-    "a redis snapshot into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH).",
+    "a redis snapshot into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH);",
+    "a physical postgres snapshot into a data directory set up for point-in-time recovery (--pgdata DIR).",
     "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
   @Mixin PostgresRestoreOptions postgres;
+  @Mixin PhysicalRestoreOptions physical;
 
   @Parameters(index = "0", paramLabel = "SNAPSHOT")
   String snapshot;
@@ -59,6 +61,11 @@ final class RestoreCommand implements Callable<Integer> {
         case "redis", "rediss" -> redis.to = to;
         default -> throw new RoadieException(ErrorCode.USAGE, "--to takes postgresql://USER@HOST:PORT/DB or "
             + "redis://HOST:PORT, not '" + (scheme.isEmpty() ? "(no scheme)" : scheme + "://…") + "'");
+      }
+    }
+    if (physical.requested()) {
+      try (Repository r = repo.open()) {
+        return physical.run(r, r.resolve(snapshot, filters.filter(of)), repo, targetDir, postgres.jobs);
       }
     }
     if (postgres.to != null) {

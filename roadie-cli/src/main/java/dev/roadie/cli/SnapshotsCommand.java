@@ -34,8 +34,11 @@ final class SnapshotsCommand implements Callable<Integer> {
       for (String p : problems) {
         System.err.println("roadie: warning: " + p + " (run 'roadie check')");
       }
+      PhysicalWindows windows = new PhysicalWindows(r);
       if (json) {
-        System.out.println(Json.writePretty(refs.stream().map(SnapshotsCommand::view).toList()));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (SnapshotRef ref : refs) out.add(windows.addTo(view(ref), ref));
+        System.out.println(Json.writePretty(out));
         return 0;
       }
       String fmt = "%-8s  %-25s  %-30s  %-8s  %-12s  %10s  %10s  %s%n";
@@ -45,6 +48,8 @@ final class SnapshotsCommand implements Callable<Integer> {
         System.out.printf(fmt, ref.id().shortHex(), s.time(), s.target(), s.kind(), s.host(),
             Format.bytes(s.stats().bytesRead()), Format.bytes(s.stats().bytesAdded()),
             s.tags() == null ? "" : String.join(",", s.tags()));
+        String window = windows.line(ref);
+        if (window != null) System.out.println("          " + window);
       }
       System.out.println(refs.size() + (refs.size() == 1 ? " snapshot" : " snapshots"));
       return 0;

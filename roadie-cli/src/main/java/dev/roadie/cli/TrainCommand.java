@@ -40,6 +40,21 @@ final class TrainCommand implements Callable<Integer> {
       run(repo, "check");
       run(repo, "stats", "--json");
       run(repo, "key", "list");
+      // archive_command and restore_command start roadie once per WAL segment: their paths matter most.
+      Path wal = Files.createDirectories(dir.resolve("pgdata/pg_wal/archive_status"));
+      byte[] segment = new byte[16 << 20];
+      System.arraycopy(bytes, 0, segment, 64, bytes.length);
+      java.nio.ByteBuffer.wrap(segment).order(java.nio.ByteOrder.nativeOrder()).putShort(0, (short) 0xD110)
+          .putShort(2, (short) 2).putInt(4, 1).putLong(24, 42L).putInt(32, 16 << 20);
+      Files.write(wal.getParent().resolve("000000010000000000000001"), segment);
+      Files.write(wal.getParent().resolve("000000010000000000000002"), segment);
+      Files.createFile(wal.resolve("000000010000000000000002.ready"));
+      run(repo, "wal-push", "--system-id", "42", wal.getParent().resolve("000000010000000000000001").toString());
+      run(repo, "wal-push", "--system-id", "42", wal.getParent().resolve("000000010000000000000002").toString());
+      run(repo, "wal-fetch", "--system-id", "42", "--pgdata", dir.resolve("pgdata").toString(),
+          "000000010000000000000001", dir.resolve("fetched").toString());
+      run(repo, "wal-fetch", "--system-id", "42", "--pgdata", dir.resolve("pgdata").toString(),
+          "000000010000000000000002", dir.resolve("fetched").toString());
       Main.run("version");
       Main.run("--help");
     } finally {

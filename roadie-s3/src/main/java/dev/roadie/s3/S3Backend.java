@@ -302,8 +302,21 @@ public final class S3Backend implements Backend {
       if (head != null) out.add(new ObjectInfo(ObjectName.CONFIG, head.contentLength(), head.lastModified()));
       return out;
     }
+    return listPrefix(kind, "");
+  }
+
+  @Override
+  public List<ObjectInfo> list(ObjectKind kind, String idPrefix) throws IOException {
+    if (kind == ObjectKind.CONFIG || kind == ObjectKind.PACK) {
+      return Backend.super.list(kind, idPrefix);
+    }
+    return listPrefix(kind, idPrefix);
+  }
+
+  private List<ObjectInfo> listPrefix(ObjectKind kind, String idPrefix) throws IOException {
+    List<ObjectInfo> out = new ArrayList<>();
     String dir = loc.key(kind.directory() + "/");
-    ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir).build();
+    ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir + idPrefix).build();
     try {
       for (S3Object o : s3.listObjectsV2Paginator(req).contents()) {
         ObjectName name = nameOf(kind, o.key().substring(dir.length()));
@@ -324,7 +337,7 @@ public final class S3Backend implements Backend {
       id = rel.substring(3);
       if (!id.startsWith(rel.substring(0, 2))) return null;
     }
-    if (id.indexOf('/') >= 0) return null;
+    if (id.indexOf('/') >= 0 && kind != ObjectKind.WAL) return null;
     try {
       return ObjectName.of(kind, id);
     } catch (IllegalArgumentException e) {

@@ -46,6 +46,14 @@ public interface Backend extends AutoCloseable {
   /** Every object of one kind, in no particular order. */
   List<ObjectInfo> list(ObjectKind kind) throws IOException;
 
+  /**
+   * The objects of one kind whose id starts with {@code idPrefix}. Backends that can list by prefix
+   * (S3, a sub-directory) override this: the WAL of one cluster is listed without the others'.
+   */
+  default List<ObjectInfo> list(ObjectKind kind, String idPrefix) throws IOException {
+    return list(kind).stream().filter(i -> i.name().id().startsWith(idPrefix)).toList();
+  }
+
   void delete(ObjectName name) throws IOException;
 
   /**

@@ -215,11 +215,28 @@ public final class LocalBackend implements Backend {
       }
       return out;
     }
-    Path dir = root.resolve(kind.directory());
+    return listUnder(kind, root.resolve(kind.directory()), kind == ObjectKind.PACK || kind == ObjectKind.WAL ? 2 : 1);
+  }
+
+  @Override
+  public List<ObjectInfo> list(ObjectKind kind, String idPrefix) throws IOException {
+    int slash = idPrefix.indexOf('/');
+    if (kind != ObjectKind.WAL || slash < 0 || !idPrefix.substring(0, slash).matches("[0-9a-f]{16}")) {
+      return Backend.super.list(kind, idPrefix);
+    }
+    // One cluster's directory, not every cluster's.
+    List<ObjectInfo> out = new ArrayList<>();
+    for (ObjectInfo i : listUnder(kind, root.resolve(kind.directory()).resolve(idPrefix.substring(0, slash)), 1)) {
+      if (i.name().id().startsWith(idPrefix)) out.add(i);
+    }
+    return out;
+  }
+
+  private List<ObjectInfo> listUnder(ObjectKind kind, Path dir, int depth) throws IOException {
+    List<ObjectInfo> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return out;
     }
-    int depth = kind == ObjectKind.PACK ? 2 : 1;
     try (Stream<Path> files = Files.walk(dir, depth)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         String file = p.getFileName().toString();
@@ -237,7 +254,7 @@ public final class LocalBackend implements Backend {
         }
         ObjectName name;
         try {
-          name = ObjectName.of(kind, file);
+          name = ObjectName.of(kind, kind == ObjectKind.WAL ? p.getParent().getFileName() + "/" + file : file);
         } catch (IllegalArgumentException e) {
           continue; // not one of ours
         }

@@ -10,7 +10,13 @@ public enum ObjectKind {
   /** Liveness records of running writers, read by prune before it deletes anything. */
   LEASE("leases"),
   /** Deletion plans written by prune; see DESIGN.md, "Concurrency and deletion". */
-  PLAN("plans");
+  PLAN("plans"),
+  /**
+   * PostgreSQL WAL archive: {@code wal/<system identifier>/<file name>}, one immutable object per
+   * archived file (segment, timeline history, backup label, or a fragment of a segment not yet
+   * complete). The only kind whose ids are not hex; see {@link ObjectName}.
+   */
+  WAL("wal");
 
   private final String directory;
 

@@ -1,0 +1,65 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.postgres.PgConn;
+import dev.roadie.postgres.physical.PhysicalBackup;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options of {@code backup postgres --physical} (a mixin, so PostgresBackupCommand stays small). */
+final class PhysicalBackupOptions {
+  @Option(names = "--physical", description = "Physical backup of the whole cluster with pg_basebackup (for point-in-time recovery).")
+  boolean physical;
+
+  @Option(names = "--wal-method", paramLabel = "none|fetch", defaultValue = "none",
+      description = "physical: none (default): WAL comes from this repository's archive (roadie wal-push); "
+          + "fetch: the WAL to reach consistency is inside the backup.")
+  String walMethod;
+
+  @Option(names = "--wal-timeout", paramLabel = "SECONDS", defaultValue = "60",
+      description = "physical: how long the backup's WAL may take to reach the archive (default: ${DEFAULT-VALUE}).")
+  int walTimeoutSeconds;
+
+  @Option(names = "--checkpoint", paramLabel = "fast|spread", defaultValue = "fast",
+      description = "physical: start with an immediate checkpoint (default) or a spread one.")
+  String checkpoint;
+
+  @Option(names = "--chunk-size", paramLabel = "BYTES", hidden = true, defaultValue = "0",
+      description = "physical: fixed chunk size (power of two, 8 KiB to 1 MiB); for measurements.")
+  int chunkSize;
+
+  int run(RepoOptions repo, BackupOptions options, String url, Path pgBin) throws Exception {
+    if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {
+      throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, "--checkpoint takes fast or spread");
+    }
+    PgConn conn = PgConn.parse(url);
+    try (Repository r = repo.open()) {
+      Progress progress = new Progress();
+      PhysicalBackup.Result result;
+      try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
+        result = new PhysicalBackup(r, progress).run(new PhysicalBackup.Options(conn, options.target, pgBin, walMethod,
+            Duration.ofSeconds(walTimeoutSeconds), chunkSize, checkpoint.equals("spread"), options.tags(),
+            options.snapshotTime()));
+      }
+      for (String w : result.warnings()) System.err.println("roadie: warning: " + w);
+      SnapshotRef ref = r.readSnapshot(result.id());
+      if (options.json) {
+        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
+        return 0;
+      }
+      var s = ref.snapshot().stats();
+      Map<String, Object> src = ref.snapshot().source();
+      System.out.println("snapshot " + result.id().shortHex() + " of " + ref.snapshot().target() + " saved: PostgreSQL "
+          + src.get("serverVersion") + " physical, " + s.files() + " files, " + Format.bytes(s.bytesRead()) + " read, "
+          + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(Duration.ofMillis(s.durationMillis())) + " ("
+          + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + "); WAL " + src.get("startLsn") + " to "
+          + src.get("stopLsn") + " on timeline " + src.get("timeline")
+          + ("fetch".equals(src.get("walMethod")) ? " (inside the backup)" : " (in the archive)"));
+      return 0;
+    }
+  }
+}

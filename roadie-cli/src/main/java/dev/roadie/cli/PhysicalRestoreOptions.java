@@ -1,0 +1,135 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.postgres.physical.PhysicalRestore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options of {@code restore --pgdata} for physical PostgreSQL snapshots (a mixin of RestoreCommand). */
+final class PhysicalRestoreOptions {
+  @Option(names = "--pgdata", paramLabel = "DIR",
+      description = "postgres physical: the data directory to restore into and set up for recovery.")
+  Path pgdata;
+
+  @Option(names = "--target-time", paramLabel = "TIME", description = "postgres physical: recover to this time (ISO-8601 with offset).")
+  String targetTime;
+
+  @Option(names = "--target-lsn", paramLabel = "LSN", description = "postgres physical: recover to this WAL position (e.g. 0/3000128).")
+  String targetLsn;
+
+  @Option(names = "--target-xid", paramLabel = "XID", description = "postgres physical: recover to the commit of this transaction.")
+  String targetXid;
+
+  @Option(names = "--target-name", paramLabel = "NAME", description = "postgres physical: recover to this restore point (pg_create_restore_point).")
+  String targetName;
+
+  @Option(names = "--target-action", paramLabel = "promote|pause|shutdown", defaultValue = "promote",
+      description = "postgres physical: what the server does at the target (default: ${DEFAULT-VALUE}).")
+  String targetAction;
+
+  @Option(names = "--target-timeline", paramLabel = "latest|current|N",
+      description = "postgres physical: the timeline to recover along (default: latest).")
+  String targetTimeline;
+
+  @Option(names = "--force", description = "postgres physical: restore into a non-empty directory, overwriting the backup's files.")
+  boolean force;
+
+  @Option(names = "--delta", description = "postgres physical: rewrite only what differs from the backup; remove files it does not have.")
+  boolean delta;
+
+  @Option(names = "--archive-mode", paramLabel = "preserve|off", defaultValue = "preserve",
+      description = "postgres physical: off writes archive_mode = off, so a restored copy does not archive into the same WAL archive.")
+  String archiveMode;
+
+  @Option(names = "--restore-command", paramLabel = "CMD",
+      description = "postgres physical: restore_command to write instead of roadie's own wal-fetch line.")
+  String restoreCommand;
+
+  boolean requested() {
+    return pgdata != null;
+  }
+
+  int run(Repository r, SnapshotRef ref, RepoOptions repo, Path targetDir, Integer jobs) throws Exception {
+    boolean immediate = false;
+    if (targetDir != null) {
+      if (!targetDir.toString().equals("immediate")) {
+        throw new RoadieException(ErrorCode.USAGE, "with --pgdata, --target takes only 'immediate' (recovery ends as "
+            + "soon as the backup is consistent); the files go to --pgdata DIR");
+      }
+      immediate = true;
+    }
+    if (!archiveMode.equals("preserve") && !archiveMode.equals("off")) {
+      throw new RoadieException(ErrorCode.USAGE, "--archive-mode takes preserve or off");
+    }
+    Path dir = pgdata.toAbsolutePath().normalize();
+    String command = restoreCommand != null ? restoreCommand : restoreCommand(repo, ref);
+    Progress progress = new Progress();
+    progress.expectedBytes.set(ref.snapshot().stats() == null ? -1 : ref.snapshot().stats().bytesRead());
+    long start = System.nanoTime();
+    PhysicalRestore.Result res;
+    try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
+      res = new PhysicalRestore(r, progress).restore(ref, new PhysicalRestore.Options(dir,
+          new PhysicalRestore.Target(targetTime, targetLsn, targetXid, targetName, immediate), targetAction,
+          targetTimeline, force, delta, jobs != null ? jobs : 8, command, archiveMode.equals("off")));
+    }
+    long nanos = System.nanoTime() - start;
+    System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + dir + ": "
+        + res.files() + " files" + (delta ? " (" + res.filesUnchanged() + " unchanged)" : "") + ", "
+        + Format.bytes(res.bytesWritten()) + " written in " + Format.duration(Duration.ofNanos(nanos)) + " ("
+        + Format.rate(progress.bytesRead.get(), nanos) + ")");
+    System.out.println("recoverable " + res.window().describe());
+    System.out.println("recovery settings appended to " + dir.resolve("postgresql.auto.conf") + ", recovery.signal written:");
+    for (String s : res.settings()) System.out.println("  " + s);
+    if ("root".equals(System.getProperty("user.name"))) {
+      System.out.println("the files belong to root, and PostgreSQL will not start on them: chown -R postgres:postgres "
+          + dir + " (or restore as the postgres user)");
+    }
+    System.out.println("start the server (pg_ctl -D " + dir + " start); it replays WAL from the archive and "
+        + ("promote".equals(targetAction) ? "promotes at the target" : targetAction + "s at the target"));
+    return 0;
+  }
+
+  /**
+   * roadie's own restore_command: the launcher's absolute path, the repository, and the password
+   * file's path (never the password) in the command's environment.
+   */
+  private static String restoreCommand(RepoOptions repo, SnapshotRef ref) {
+    String launcher = System.getenv("ROADIE_LAUNCHER");
+    if (launcher == null || launcher.isBlank()) {
+      throw new RoadieException(ErrorCode.USAGE, "restore_command needs the roadie launcher's path, which is known "
+          + "only when roadie runs through its launcher script; run it that way, or pass --restore-command CMD");
+    }
+    Path passwordFile = repo.passwordFile;
+    if (passwordFile == null && System.getenv("ROADIE_PASSWORD_FILE") != null) {
+      passwordFile = Path.of(System.getenv("ROADIE_PASSWORD_FILE"));
+    }
+    if (passwordFile == null) {
+      throw new RoadieException(ErrorCode.USAGE, "restore_command needs the repository password in a file that the "
+          + "PostgreSQL server's user can read (its path goes into postgresql.auto.conf, never the password): "
+          + "pass --password-file FILE or set ROADIE_PASSWORD_FILE, or pass --restore-command CMD");
+    }
+    if (!Files.isReadable(passwordFile)) {
+      throw new RoadieException(ErrorCode.USAGE, "password file " + passwordFile + " is not readable");
+    }
+    String location = repo.location();
+    if (location != null && !location.contains("://")) location = Path.of(location).toAbsolutePath().normalize().toString();
+    List<String> words = new ArrayList<>();
+    words.add("ROADIE_REPOSITORY=" + PhysicalRestore.shellQuote(location));
+    words.add("ROADIE_PASSWORD_FILE=" + PhysicalRestore.shellQuote(passwordFile.toAbsolutePath().normalize().toString()));
+    words.add(PhysicalRestore.shellQuote(Path.of(launcher).toAbsolutePath().normalize().toString()));
+    words.add("wal-fetch");
+    if (repo.s3Endpoint != null) words.add("--s3-endpoint=" + PhysicalRestore.shellQuote(repo.s3Endpoint));
+    words.add("--system-id=" + ref.snapshot().source().get("systemIdentifier"));
+    words.add("%f");
+    words.add("%p");
+    return String.join(" ", words);
+  }
+}

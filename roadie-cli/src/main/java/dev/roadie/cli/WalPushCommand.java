@@ -1,0 +1,117 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.postgres.wal.WalArchive;
+import dev.roadie.postgres.wal.WalFileHeader;
+import dev.roadie.postgres.wal.WalPush;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "wal-push", description = {
+    "Archive a PostgreSQL WAL file into the repository: archive_command = 'roadie wal-push %p'.",
+    "Idempotent (the same file again succeeds; a different file under an archived name is refused),",
+    "compressed and encrypted. Archives other files PostgreSQL has marked ready in the same run, in parallel."})
+final class WalPushCommand implements Callable<Integer> {
+  @Mixin RepoOptions repo;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The WAL file (%p: its path relative to the data directory).")
+  Path file;
+
+  @Option(names = "--pgdata", paramLabel = "DIR",
+      description = "The data directory (default: the parent of the file's pg_wal directory, else the working directory).")
+  Path pgdata;
+
+  @Option(names = "--system-id", paramLabel = "ID",
+      description = "The cluster's system identifier (default: read from DIR/global/pg_control).")
+  String systemId;
+
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "16",
+      description = "Also archive up to N other ready files in this run (default: ${DEFAULT-VALUE}; 0: only FILE).")
+  int batch;
+
+  @Option(names = "--jobs", paramLabel = "N", description = "Files archived at once (default: the number of cores).")
+  Integer jobs;
+
+  @Option(names = "--spool", paramLabel = "DIR",
+      description = "Where markers of files archived ahead of their turn are kept (default: DATADIR/pg_wal/roadie/<repository key>).")
+  Path spool;
+
+  @Option(names = "--verbose", description = "Print one line per run: what was archived and how fast.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    long start = System.nanoTime();
+    Path abs = file.toAbsolutePath().normalize();
+    Path dataDir = dataDirectory(pgdata, abs);
+    Path spoolDir = spool != null ? spool : WalPush.defaultSpool(dataDir, location(repo));
+    if (WalPush.archivedAhead(spoolDir, abs)) {
+      if (verbose) {
+        System.err.printf("roadie wal-push: %s was archived by an earlier run (%.3f s)%n", abs.getFileName(),
+            (System.nanoTime() - start) / 1e9);
+      }
+      return 0;
+    }
+    try (Repository r = repo.open()) {
+      long sysid = systemId(systemId, dataDir);
+      WalPush.Result res = new WalPush(new WalArchive(r, sysid))
+          .run(new WalPush.Options(abs, spoolDir, batch, jobs != null ? jobs : Runtime.getRuntime().availableProcessors()));
+      for (String w : res.warnings()) {
+        System.err.println("roadie wal-push: warning: " + w);
+      }
+      if (verbose) {
+        double secs = (System.nanoTime() - start) / 1e9;
+        int files = 1 + res.othersArchived();
+        System.err.printf("roadie wal-push: %s %s%s in %.3f s (%.1f files/s)%n", res.name(),
+            res.result() == WalArchive.PushResult.STORED ? "archived" : "was already archived",
+            res.othersArchived() > 0 ? " with " + res.othersArchived() + " other ready files" : "", secs, files / secs);
+      }
+      return 0;
+    }
+  }
+
+  static String location(RepoOptions repo) {
+    String location = repo.location();
+    if (location == null || location.isBlank()) {
+      throw new RoadieException(ErrorCode.USAGE, "no repository given: set ROADIE_REPOSITORY in archive_command / "
+          + "restore_command (or pass --repo); see docs/runbooks/postgres-pitr.md");
+    }
+    return location;
+  }
+
+  /** The data directory: given, else the parent of the file's pg_wal directory, else the working directory. */
+  static Path dataDirectory(Path given, Path walFile) {
+    if (given != null) return given.toAbsolutePath().normalize();
+    Path parent = walFile.getParent();
+    if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("pg_wal")
+        && parent.getParent() != null) {
+      return parent.getParent();
+    }
+    return Path.of("").toAbsolutePath();
+  }
+
+  static long systemId(String given, Path dataDir) throws IOException {
+    if (given != null) {
+      try {
+        return Long.parseUnsignedLong(given);
+      } catch (NumberFormatException e) {
+        throw new RoadieException(ErrorCode.USAGE, "--system-id " + given + " is not a system identifier "
+            + "(the decimal number pg_controldata prints as 'Database system identifier')");
+      }
+    }
+    if (!Files.isReadable(dataDir.resolve("global/pg_control"))) {
+      throw new RoadieException(ErrorCode.USAGE, "cannot read " + dataDir.resolve("global/pg_control")
+          + " for the cluster's system identifier: run in the data directory (PostgreSQL does), or pass --pgdata DIR "
+          + "or --system-id ID");
+    }
+    return WalFileHeader.systemIdOfDataDirectory(dataDir);
+  }
+}

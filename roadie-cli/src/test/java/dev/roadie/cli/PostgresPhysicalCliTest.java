@@ -1,0 +1,435 @@
+package dev.roadie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Physical backups, WAL archiving and point-in-time recovery end to end, as a user runs them: a
+ * cluster this test starts archives with {@code archive_command = '... roadie wal-push %p'} (a
+ * launcher the postgres user can run), {@code backup postgres --physical}, {@code restore --pgdata}
+ * into new data directories, each started on a free port and queried.
+ */
+@Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PostgresPhysicalCliTest {
+  static final String PW = "phys-s3cret";
+  static final String DB_PW = "db-pw";
+  static Path bin;
+  static Path dir;
+  static Path repo;
+  static Path passwordFile;
+  static Path launcher;
+  static Cluster primary;
+  static final List<Cluster> started = new ArrayList<>();
+  static RoadieProcess roadie;
+  /** Set by the PITR test for the timeline test: the cluster restored to the restore point, promoted. */
+  static Cluster promoted;
+  static String firstSnapshot;
+
+  // ---- clusters ----
+
+  static final class Cluster {
+    final Path data;
+    final int port;
+
+    Cluster(Path data, int port) {
+      this.data = data;
+      this.port = port;
+    }
+
+    String url() {
+      return "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres";
+    }
+
+    Connection connect() throws Exception {
+      Properties p = new Properties();
+      p.setProperty("user", "postgres");
+      p.setProperty("password", DB_PW);
+      return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    }
+
+    String query(String sql) throws Exception {
+      try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        StringBuilder b = new StringBuilder();
+        while (rs.next()) {
+          if (!b.isEmpty()) b.append(';');
+          for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+            if (i > 1) b.append('|');
+            b.append(rs.getString(i));
+          }
+        }
+        return b.toString();
+      }
+    }
+
+    void sql(String sql) throws Exception {
+      try (Connection c = connect(); Statement st = c.createStatement()) {
+        st.execute(sql);
+      }
+    }
+
+    void start() throws Exception {
+      exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolveSibling(data.getFileName() + ".log").toString(),
+          "-o", "-p " + port + " -k " + dir, "-w", "-t", "120", "start"));
+      started.add(this);
+    }
+
+    /** Waits until recovery has ended (the server promoted) and it accepts writes. */
+    void awaitPromoted() throws Exception {
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (System.nanoTime() < deadline) {
+        try {
+          if (query("SELECT pg_is_in_recovery()").equals("f")) return;
+        } catch (Exception e) {
+          // not accepting connections yet
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError("server on " + port + " did not finish recovery: " + log());
+    }
+
+    String log() throws IOException {
+      Path l = data.resolveSibling(data.getFileName() + ".log");
+      return Files.exists(l) ? Files.readString(l) : "(no log)";
+    }
+
+    void stop() throws Exception {
+      if (Files.exists(data.resolve("postmaster.pid"))) {
+        exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"));
+      }
+      started.remove(this);
+    }
+
+    /** Switches to a new segment and waits until the one before it is in the repository. */
+    void archiveCurrentWal() throws Exception {
+      String segment = query("SELECT pg_walfile_name(pg_switch_wal())");
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline) {
+        String last = query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+        if (!last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0) return;
+        Thread.sleep(200);
+      }
+      throw new AssertionError(segment + " was not archived: " + log());
+    }
+  }
+
+  static List<String> asPostgres(String... cmd) {
+    List<String> c = new ArrayList<>();
+    if (root()) c.addAll(List.of("runuser", "-u", "postgres", "--"));
+    c.addAll(List.of(cmd));
+    return c;
+  }
+
+  static boolean root() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  static String exec(List<String> cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) throw new IOException(cmd + ": " + out);
+    return out;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
+   * A launcher script the postgres user can run: the test class path, with jars it cannot read
+   * (the Maven repository under /root) copied next to it.
+   */
+  static Path writeLauncher(Path into) throws Exception {
+    Path lib = Files.createDirectories(into.resolve("lib"));
+    List<String> cp = new ArrayList<>();
+    for (String e : RoadieProcess.classPath().split(java.io.File.pathSeparator)) {
+      if (e.isEmpty() || e.contains("test-classes")) continue;
+      Path p = Path.of(e);
+      if (Files.isRegularFile(p)) {
+        Path copy = lib.resolve(cp.size() + "-" + p.getFileName());
+        Files.copy(p, copy);
+        cp.add(copy.toString());
+      } else {
+        cp.add(e);
+      }
+    }
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Path script = into.resolve("roadie");
+    Files.writeString(script, "#!/bin/sh\nROADIE_LAUNCHER=" + script + " exec " + java
+        + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "
+        + String.join(":", cp) + " dev.roadie.cli.Main \"$@\"\n");
+    exec(List.of("chmod", "-R", "a+rX", into.toString()));
+    exec(List.of("chmod", "755", script.toString()));
+    return script;
+  }
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    bin = PostgresCliTest.findBin();
+    Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
+    dir = Files.createTempDirectory("roadie-phys-");
+    repo = dir.resolve("repo");
+    passwordFile = dir.resolve("password");
+    Files.writeString(passwordFile, PW + "\n");
+    Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
+    launcher = writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+    if (root()) exec(List.of("chown", "-R", "postgres", dir.toString()));
+    exec(List.of("chmod", "600", passwordFile.toString()));
+    Path data = dir.resolve("primary");
+    exec(asPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("dbpw"),
+        "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"));
+    roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo.toString())
+        .env("ROADIE_PASSWORD_FILE", passwordFile.toString()).env("ROADIE_LAUNCHER", launcher.toString())
+        .timeout(Duration.ofMinutes(4));
+    roadie.run("init").assertOk();
+    if (root()) exec(List.of("chown", "-R", "postgres", repo.toString()));
+    primary = new Cluster(data, freePort());
+    Files.writeString(data.resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
+        + "wal_level = replica\narchive_mode = on\n"
+        + "archive_command = 'ROADIE_REPOSITORY=" + repo + " ROADIE_PASSWORD_FILE=" + passwordFile + " " + launcher
+        + " wal-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
+    primary.start();
+    primary.sql("CREATE TABLE pitr (batch text, n int)");
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    for (Cluster c : new ArrayList<>(started)) {
+      try {
+        c.stop();
+      } catch (Exception e) {
+        exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", c.data.toString(), "-m", "immediate", "stop"));
+      }
+    }
+    if (dir != null) {
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  static final String ROWS = "SELECT batch || '=' || count(*) FROM pitr GROUP BY batch ORDER BY batch";
+
+  /**
+   * Restores into DIR/name, starts the copy, waits for the end of recovery and runs {@code query}.
+   * Copies do not archive (--archive-mode off), except the one named by-name, which the timeline
+   * test promotes and continues on timeline 2.
+   */
+  static String restoreAndStart(String name, String query, String... args) throws Exception {
+    Path data = dir.resolve(name);
+    List<String> cmd = new ArrayList<>(List.of("restore"));
+    cmd.addAll(List.of(args));
+    cmd.addAll(List.of("--pgdata", data.toString()));
+    if (!name.equals("by-name")) cmd.addAll(List.of("--archive-mode", "off"));
+    RoadieProcess.Result r = roadie.run(cmd.toArray(String[]::new)).assertOk();
+    if (root()) exec(List.of("chown", "-R", "postgres", data.toString()));
+    Cluster c = new Cluster(data, freePort());
+    c.start();
+    c.awaitPromoted();
+    String rows = c.query(query);
+    if (name.equals("by-name")) {
+      promoted = c;
+    } else {
+      c.stop();
+    }
+    return rows + "\n" + r.stdout();
+  }
+
+  static String restoredRows(String name, String... args) throws Exception {
+    return restoreAndStart(name, ROWS, args).lines().findFirst().orElseThrow();
+  }
+
+  @Test
+  @Order(1)
+  void pointInTimeRecoveryByTimeLsnXidAndName() throws Exception {
+    RoadieProcess.Result backup = roadie.run("backup", "postgres", "--physical", "--url", primary.url()).assertOk();
+    assertTrue(backup.stdout().contains("physical"), backup.describe());
+    firstSnapshot = backup.stdout().split(" ")[1];
+
+    Map<String, String> targets = new TreeMap<>();
+    try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+      c.setAutoCommit(false);
+      String xid;
+      try (ResultSet rs = st.executeQuery("SELECT txid_current()")) {
+        rs.next();
+        xid = rs.getString(1);
+      }
+      st.execute("INSERT INTO pitr SELECT 'A', g FROM generate_series(1, 1000) g");
+      c.commit();
+      c.setAutoCommit(true);
+      targets.put("xid", xid);
+      Thread.sleep(1100);
+      try (ResultSet rs = st.executeQuery("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+          + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), pg_current_wal_insert_lsn()")) {
+        rs.next();
+        targets.put("time", rs.getString(1));
+        targets.put("lsn", rs.getString(2));
+      }
+      st.execute("SELECT pg_create_restore_point('before_b')");
+      Thread.sleep(1100);
+      st.execute("INSERT INTO pitr SELECT 'B', g FROM generate_series(1, 1000) g");
+    }
+    primary.archiveCurrentWal();
+
+    assertEquals("A=1000", restoredRows("by-time", "latest", "--kind", "postgres-physical", "--target-time",
+        targets.get("time")));
+    assertEquals("A=1000", restoredRows("by-lsn", firstSnapshot, "--target-lsn", targets.get("lsn")));
+    assertEquals("A=1000", restoredRows("by-xid", firstSnapshot, "--target-xid", targets.get("xid")));
+    String byName = restoreAndStart("by-name", ROWS, firstSnapshot, "--target-name", "before_b");
+    assertEquals("A=1000", byName.lines().findFirst().orElseThrow());
+    assertTrue(byName.contains("recovery_target_name = 'before_b'"), byName);
+    // Without a target: everything archived.
+    assertEquals("A=1000;B=1000", restoredRows("latest", firstSnapshot, "--target-timeline", "current"));
+  }
+
+  @Test
+  @Order(2)
+  void restoreToLatestAcrossATimelineSwitch() throws Exception {
+    Assumptions.assumeTrue(promoted != null, "needs the cluster promoted by the PITR test");
+    // The promoted copy is on timeline 2 and archives into the same repository (its postgresql.conf came along).
+    assertEquals("2", promoted.query("SELECT timeline_id FROM pg_control_checkpoint()"));
+    promoted.sql("INSERT INTO pitr SELECT 'C', g FROM generate_series(1, 500) g");
+    RoadieProcess.Result backup = roadie.run("backup", "postgres", "--physical", "--url", promoted.url(), "--target",
+        "promoted").assertOk();
+    assertTrue(backup.stdout().contains("timeline 2"), backup.describe());
+    promoted.sql("INSERT INTO pitr SELECT 'D', g FROM generate_series(1, 500) g");
+    promoted.archiveCurrentWal();
+    promoted.stop();
+
+    RoadieProcess.Result list = roadie.run("snapshots", "--json").assertOk();
+    assertTrue(list.stdout().contains("\"timelines\" : [ 1, 2 ]"), list.stdout());
+    // The first backup (timeline 1) to the latest point: along timeline 1 to the switch, then timeline 2.
+    String rows = restoreAndStart("across", ROWS, firstSnapshot);
+    assertEquals("A=1000;C=500;D=500", rows.lines().findFirst().orElseThrow(), rows);
+    assertTrue(rows.contains("on timeline 2"), rows);
+    assertEquals("A=1000;C=500;D=500", restoredRows("second", "latest", "--of", "promoted"));
+  }
+
+  @Test
+  @Order(3)
+  void archiveUnderLoadHasNoGapAndReplaysToTheEnd() throws Exception {
+    exec(List.of(bin.resolve("pgbench").toString(), "-i", "-s", "3", "-q", "-h", "127.0.0.1", "-p",
+        Integer.toString(primary.port), "-U", "postgres", "postgres"), Map.of("PGPASSWORD", DB_PW));
+    RoadieProcess.Result backup = roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target",
+        "load").assertOk();
+    String startSegment = roadie.run("snapshots", "--json", "--target", "load").assertOk().stdout()
+        .replaceAll("(?s).*\"startSegment\" : \"([0-9A-F]{24})\".*", "$1");
+    exec(List.of(bin.resolve("pgbench").toString(), "-c", "4", "-j", "2", "-T", "20", "-h", "127.0.0.1", "-p",
+        Integer.toString(primary.port), "-U", "postgres", "postgres"), Map.of("PGPASSWORD", DB_PW));
+    String history = primary.query("SELECT count(*) || '/' || sum(delta) FROM pgbench_history");
+    primary.archiveCurrentWal();
+    String lastSegment = primary.query("SELECT last_archived_wal FROM pg_stat_archiver");
+    // No gap: every segment from the backup's start to the last archived one is in the repository.
+    String sysid = primary.query("SELECT system_identifier FROM pg_control_system()");
+    Path walDir = repo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid)));
+    long first = Long.parseLong(startSegment.substring(16), 16);
+    long last = Long.parseLong(lastSegment.substring(16), 16);
+    assertTrue(last - first > 3, "pgbench wrote only " + (last - first) + " segments");
+    for (long s = first; s <= last; s++) {
+      String name = String.format("%s%08X", lastSegment.substring(0, 16), s);
+      assertTrue(Files.exists(walDir.resolve(name)), "segment " + name + " is missing from the archive");
+    }
+    System.out.println("archive under pgbench load: " + (last - first + 1) + " segments; " + history + " history rows/sum");
+    String rows = restoreAndStart("load", "SELECT count(*) || '/' || sum(delta) FROM pgbench_history", "latest", "--of",
+        "load", "--target-timeline", "current");
+    assertEquals(history, rows.lines().findFirst().orElseThrow(), rows);
+    assertTrue(backup.stdout().contains("in the archive"), backup.describe());
+  }
+
+  static String exec(List<String> cmd, Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) throw new IOException(cmd + ": " + out);
+    return out;
+  }
+
+  @Test
+  @Order(4)
+  void errors() throws Exception {
+    String sysid = primary.query("SELECT system_identifier FROM pg_control_system()");
+    Path out = dir.resolve("fetched");
+    // A segment that is not archived: exit 1, nothing on stderr.
+    RoadieProcess.Result missing = roadie.run("wal-fetch", "--system-id", sysid, "--pgdata", primary.data.toString(),
+        "0000000100000000000000FE", out.toString()).assertExit(1);
+    assertEquals("", missing.stderr().strip());
+    assertFalse(Files.exists(out));
+    // Not readable (wrong password): fatal for PostgreSQL.
+    RoadieProcess.Result wrong = roadie.copy().env("ROADIE_PASSWORD_FILE", dir.resolve("dbpw").toString())
+        .run("wal-fetch", "--system-id", sysid, "--pgdata", primary.data.toString(), "00000001000000000000000F", out.toString())
+        .assertExit(126);
+    assertTrue(wrong.stderr().contains("wrong password"), wrong.describe());
+
+    // A different segment under an archived name is refused, and the archived one kept.
+    String archived = primary.query("SELECT last_archived_wal FROM pg_stat_archiver");
+    Path fake = Files.createDirectories(dir.resolve("fake/pg_wal")).resolve(archived);
+    byte[] real = Files.readAllBytes(repo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid)))
+        .resolve(archived));
+    Files.write(fake, new byte[16 << 20]);
+    RoadieProcess.Result refused = roadie.run("wal-push", "--system-id", sysid, "--batch", "0", fake.toString()).assertExit(1);
+    assertTrue(refused.stderr().contains("already archived with different content"), refused.describe());
+    assertTrue(java.util.Arrays.equals(real, Files.readAllBytes(repo.resolve("wal")
+        .resolve(String.format("%016x", Long.parseUnsignedLong(sysid))).resolve(archived))));
+    // The same content again is fine.
+    roadie.run("wal-fetch", "--system-id", sysid, "--prefetch", "0", "--pgdata", primary.data.toString(), archived,
+        fake.toString()).assertOk();
+    roadie.run("wal-push", "--system-id", sysid, "--batch", "0", fake.toString()).assertOk();
+
+    // Restore into a non-empty directory.
+    Path busy = Files.createDirectories(dir.resolve("busy"));
+    Files.writeString(busy.resolve("precious"), "x");
+    RoadieProcess.Result nonEmpty = roadie.run("restore", firstSnapshot, "--pgdata", busy.toString()).assertExit(2);
+    assertTrue(nonEmpty.stderr().contains("is not empty"), nonEmpty.describe());
+    assertTrue(Files.exists(busy.resolve("precious")));
+
+    // Targets outside the recoverable window name it.
+    RoadieProcess.Result early = roadie.run("restore", firstSnapshot, "--pgdata", dir.resolve("early").toString(),
+        "--target-time", "2001-01-01T00:00:00Z").assertExit(2);
+    assertTrue(early.stderr().contains("before the end of the backup") && early.stderr().contains("recoverable from"),
+        early.describe());
+    RoadieProcess.Result late = roadie.run("restore", firstSnapshot, "--pgdata", dir.resolve("late").toString(),
+        "--target-lsn", "FF/0").assertExit(2);
+    assertTrue(late.stderr().contains("after the newest archived WAL"), late.describe());
+    assertFalse(Files.exists(dir.resolve("late").resolve("global")), "nothing restored");
+
+    // Delta: a restored directory with one changed file and one extra file comes back exactly.
+    Path delta = dir.resolve("latest");
+    Path some = delta.resolve("PG_VERSION");
+    Files.writeString(some, "99\n");
+    Files.writeString(delta.resolve("stray"), "x");
+    Files.deleteIfExists(delta.resolve("postmaster.pid"));
+    RoadieProcess.Result d = roadie.run("restore", firstSnapshot, "--pgdata", delta.toString(), "--delta").assertOk();
+    assertTrue(d.stdout().contains("unchanged"), d.describe());
+    assertEquals(primary.query("SHOW server_version_num").substring(0, 2) + "\n", Files.readString(some));
+    assertFalse(Files.exists(delta.resolve("stray")));
+  }
+}

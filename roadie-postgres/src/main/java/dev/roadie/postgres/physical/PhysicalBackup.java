@@ -1,0 +1,397 @@
+package dev.roadie.postgres.physical;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.json.Json;
+import dev.roadie.core.repo.BackupWriter;
+import dev.roadie.core.repo.Content;
+import dev.roadie.core.repo.Hosts;
+import dev.roadie.core.repo.Progress;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.Tree;
+import dev.roadie.postgres.PgConn;
+import dev.roadie.postgres.PgTools;
+import dev.roadie.postgres.wal.WalArchive;
+import dev.roadie.postgres.wal.WalNames;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * PostgreSQL physical backup: {@code pg_basebackup -D - -Ft} read as it is written (no temporary
+ * copy), split by file inside the tar, each file stored as its own node with fixed-size chunks
+ * aligned to the file's start, so a chunk is a run of whole 8 KiB pages: unchanged files and
+ * unchanged runs of pages deduplicate against earlier backups, and a later delta restore can
+ * compare a file chunk by chunk.
+ *
+ * <p>WAL: with {@code --wal-method none} (default) the backup relies on WAL archived into this
+ * repository ({@code roadie wal-push}); pg_basebackup waits until PostgreSQL has archived the
+ * backup's last segment, and the backup then checks that the backup history file and the stop
+ * segment are in this repository's archive; a backup that this repository's WAL does not cover
+ * is refused (no snapshot). With {@code fetch}, the WAL needed to make the backup consistent is
+ * inside it (self-contained, restorable to its end only, without the archive).
+ */
+public final class PhysicalBackup {
+  public static final String KIND = "postgres-physical";
+  public static final String MANIFEST = "backup_manifest";
+  public static final String LABEL = "backup_label";
+  /** 64 KiB: 8 pages per chunk; see docs/performance-postgres.md for the measurement behind it. */
+  public static final int DEFAULT_CHUNK_SIZE = 64 * 1024;
+
+  public record Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
+      boolean spreadCheckpoint, List<String> tags, String time) {}
+
+  /** The backup's snapshot id and what the caller should tell the user. */
+  public record Result(Id id, List<String> warnings) {}
+
+  private final Repository repo;
+  private final Progress progress;
+  private final List<String> warnings = new ArrayList<>();
+
+  public PhysicalBackup(Repository repo, Progress progress) {
+    this.repo = repo;
+    this.progress = progress;
+  }
+
+  public static String defaultTarget(PgConn c) {
+    return "postgres://" + c.hostPort();
+  }
+
+  public Result run(Options o) throws IOException {
+    String walMethod = o.walMethod() == null ? "none" : o.walMethod();
+    if (!walMethod.equals("none") && !walMethod.equals("fetch")) {
+      throw new RoadieException(ErrorCode.USAGE, "--wal-method must be none (WAL from this repository's archive) or "
+          + "fetch (WAL inside the backup), not '" + walMethod + "'");
+    }
+    int chunk = o.chunkSize() > 0 ? o.chunkSize() : DEFAULT_CHUNK_SIZE;
+    Map<String, Object> source = new LinkedHashMap<>();
+    Map<String, String> settings;
+    try (Connection c = o.conn().connect()) {
+      settings = settings(c);
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "reading server settings from " + o.conn().redacted() + ": " + e.getMessage(), e);
+    }
+    int versionNum = Integer.parseInt(settings.get("server_version_num"));
+    if (versionNum < 130000) {
+      throw new RoadieException(ErrorCode.FAILURE, "PostgreSQL " + settings.get("server_version") + " at "
+          + o.conn().hostPort() + ": physical backups need PostgreSQL 13 or newer (backup manifests)");
+    }
+    if (walMethod.equals("none")) checkArchiving(o, settings);
+    PgTools tools = PgTools.find(o.pgBin(), versionNum / 10000);
+    long segmentSize = Long.parseLong(settings.get("wal_segment_size"));
+    source.put("method", "pg_basebackup");
+    source.put("url", o.conn().redacted());
+    source.put("serverVersion", settings.get("server_version"));
+    source.put("serverVersionNum", versionNum);
+    source.put("dataDirectory", settings.get("data_directory"));
+    source.put("walSegmentSize", segmentSize);
+    source.put("blockSize", Integer.parseInt(settings.get("block_size")));
+    source.put("walMethod", walMethod);
+    source.put("chunkSize", chunk);
+    source.put("pgBasebackupVersion", tools.version);
+
+    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_basebackup"), "-D", "-", "-Ft", "-X", walMethod,
+        "-c", o.spreadCheckpoint() ? "spread" : "fast", "--no-password", "--label", "roadie " + o.time()));
+    AtomicReference<String> archiveFailure = new AtomicReference<>();
+    Captured captured = new Captured();
+    try (BackupWriter w = new BackupWriter(repo, progress);
+        PgTools.Child child = new PgTools.Child(cmd, o.conn().childEnv(), false)) {
+      Thread watchdog = walMethod.equals("none")
+          ? Thread.ofVirtual().name("archive-watch").start(() -> watchArchiver(o, child, archiveFailure)) : null;
+      Id tree;
+      try (InputStream in = child.process.getInputStream()) {
+        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured);
+      } catch (IOException | RuntimeException e) {
+        child.close();
+        if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
+        String err = child.stderr();
+        throw new RoadieException(ErrorCode.FAILURE, "base backup of " + o.conn().redacted() + " failed: "
+            + e.getMessage() + (err.isEmpty() ? "" : "; pg_basebackup: " + err), e);
+      } finally {
+        if (watchdog != null) watchdog.interrupt();
+      }
+      try {
+        child.finish("base backup of " + o.conn().redacted());
+      } catch (RoadieException e) {
+        if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
+        throw e;
+      }
+      if (captured.label == null || captured.manifest == null || captured.control == null) {
+        throw new RoadieException(ErrorCode.FAILURE, "the base backup of " + o.conn().redacted() + " lacks "
+            + (captured.label == null ? LABEL : captured.manifest == null ? MANIFEST : "global/pg_control")
+            + "; no snapshot was written");
+      }
+      describe(source, captured, segmentSize);
+      long sysid = (Long) source.get("systemIdentifierValue");
+      source.remove("systemIdentifierValue");
+      if (walMethod.equals("none")) {
+        confirmArchived(o, new WalArchive(repo, sysid), source, segmentSize);
+      } else {
+        source.put("stopTime", serverNow(o));
+      }
+      String target = o.target() != null ? o.target() : defaultTarget(o.conn());
+      Snapshot draft = new Snapshot(Snapshot.VERSION, o.time(), target, KIND, Hosts.host(), Hosts.user(), o.tags(),
+          List.of(settings.get("data_directory")), tree.hex(), null, null, source);
+      return new Result(w.commit(draft), warnings);
+    }
+  }
+
+  private static ChunkerParams fixedChunks(int size) {
+    if (size < 8192 || Integer.bitCount(size) != 1 || size > (1 << 20)) {
+      throw new RoadieException(ErrorCode.USAGE, "chunk size must be a power of two from 8 KiB to 1 MiB, not " + size);
+    }
+    return new ChunkerParams(size, size, size); // fixed size: every chunk starts at a multiple of size
+  }
+
+  private static Map<String, String> settings(Connection c) throws SQLException {
+    Map<String, String> m = new TreeMap<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('server_version', "
+            + "'server_version_num', 'data_directory', 'wal_segment_size', 'block_size', 'archive_mode', "
+            + "'archive_command', 'wal_level', 'archive_library')")) {
+      while (rs.next()) m.put(rs.getString(1), rs.getString(2));
+    }
+    return m;
+  }
+
+  /** Refuses a backup that no archived WAL could make restorable, and says how to fix it. */
+  private void checkArchiving(Options o, Map<String, String> settings) {
+    String mode = settings.getOrDefault("archive_mode", "off");
+    String command = settings.getOrDefault("archive_command", "");
+    String setup = "set in postgresql.conf: archive_mode = on and archive_command = 'ROADIE_REPOSITORY="
+        + repo.backend().location() + " ROADIE_PASSWORD_FILE=/path/to/password /path/to/roadie wal-push %p', "
+        + "restart PostgreSQL, and back up again (docs/runbooks/postgres-pitr.md); or pass --wal-method fetch "
+        + "for a self-contained backup that restores to its own end only";
+    if (mode.equals("off")) {
+      throw new RoadieException(ErrorCode.FAILURE, o.conn().hostPort() + ": WAL archiving is off (archive_mode = off), "
+          + "so this base backup could not be restored: " + setup);
+    }
+    if (settings.get("archive_command") != null && (command.isBlank() || command.equals("(disabled)"))
+        && settings.getOrDefault("archive_library", "").isBlank()) {
+      throw new RoadieException(ErrorCode.FAILURE, o.conn().hostPort() + ": archive_mode is on but archive_command "
+          + "is empty, so no WAL is archived: " + setup);
+    }
+    if (settings.get("archive_command") != null && !command.contains("wal-push")) {
+      warnings.add("archive_command (" + command + ") does not call 'roadie wal-push'; the backup checks that its WAL "
+          + "arrives in this repository and fails if it does not");
+    }
+  }
+
+  /**
+   * pg_basebackup waits until the backup's last segment is archived, for ever if archiving fails.
+   * This watches pg_stat_archiver and stops the backup once archiving has failed for the WAL timeout.
+   */
+  private void watchArchiver(Options o, PgTools.Child child, AtomicReference<String> failure) {
+    Instant failingSince = null;
+    try (Connection c = o.conn().connect(); Statement st = c.createStatement()) {
+      long baseline = -1;
+      while (!Thread.currentThread().isInterrupted() && child.process.isAlive()) {
+        try (ResultSet rs = st.executeQuery("SELECT failed_count, last_failed_wal, last_failed_time, last_archived_time "
+            + "FROM pg_stat_archiver")) {
+          rs.next();
+          long failed = rs.getLong(1);
+          Timestamp lastFailed = rs.getTimestamp(3);
+          Timestamp lastArchived = rs.getTimestamp(4);
+          if (baseline < 0) baseline = failed;
+          boolean failing = failed > baseline && lastFailed != null
+              && (lastArchived == null || lastFailed.after(lastArchived));
+          if (!failing) {
+            failingSince = null;
+          } else if (failingSince == null) {
+            failingSince = Instant.now();
+          } else if (Duration.between(failingSince, Instant.now()).compareTo(o.walTimeout()) > 0) {
+            failure.set(o.conn().hostPort() + ": WAL archiving has been failing for " + o.walTimeout().toSeconds()
+                + " s (last failed: " + rs.getString(2) + "), so the backup's WAL cannot reach the archive; "
+                + "no snapshot was written. The server log has archive_command's message; fix archiving "
+                + "(docs/runbooks/postgres-pitr.md) and back up again");
+            child.close();
+            return;
+          }
+        }
+        Thread.sleep(1000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | SQLException e) {
+      // Without the watch the backup still runs; only a failing archive would make it wait longer.
+    }
+  }
+
+  /** The small files whose content the snapshot's metadata needs, kept while they are stored. */
+  private static final class Captured {
+    byte[] label;
+    byte[] manifest;
+    byte[] control;
+  }
+
+  /** A directory being assembled from tar entries, which come in no particular order. */
+  private static final class Dir {
+    final Map<String, Node> files = new TreeMap<>();
+    final Map<String, Dir> dirs = new TreeMap<>();
+    Integer mode;
+    String mtime;
+  }
+
+  private Id readTar(BackupWriter w, TarStream tar, ChunkerParams params, Captured captured) throws IOException {
+    Dir root = new Dir();
+    TarStream.Entry e;
+    while ((e = tar.next()) != null) {
+      String[] parts = e.path().split("/");
+      Dir parent = root;
+      for (int i = 0; i < parts.length - 1; i++) {
+        parent = parent.dirs.computeIfAbsent(parts[i], k -> new Dir());
+      }
+      String name = parts[parts.length - 1];
+      String mtime = Instant.ofEpochSecond(e.mtimeSeconds()).toString();
+      switch (e.type()) {
+        case DIRECTORY -> {
+          Dir d = parent.dirs.computeIfAbsent(name, k -> new Dir());
+          d.mode = e.mode();
+          d.mtime = mtime;
+        }
+        case SYMLINK -> parent.files.put(name, new Node(name, Node.SYMLINK, null, e.mode(), mtime, null, null,
+            e.linkTarget(), null, null, null, null));
+        case FILE -> {
+          progress.current = e.path();
+          InputStream in = tar.content();
+          boolean capture = e.path().equals(LABEL) || e.path().equals(MANIFEST) || e.path().equals("global/pg_control");
+          byte[] kept = null;
+          if (capture) {
+            if (e.size() > 256L << 20) throw new IOException(e.path() + " is implausibly large (" + e.size() + " bytes)");
+            kept = in.readAllBytes();
+            in = new ByteArrayInputStream(kept);
+          }
+          Content c = w.writeStream(in, params);
+          if (c.size() != e.size()) throw new IOException(e.path() + ": read " + c.size() + " bytes, the tar says " + e.size());
+          switch (e.path()) {
+            case LABEL -> captured.label = kept;
+            case MANIFEST -> captured.manifest = kept;
+            case "global/pg_control" -> captured.control = kept;
+            default -> { }
+          }
+          progress.files.incrementAndGet();
+          parent.files.put(name, new Node(name, Node.FILE, c.size(), e.mode(), mtime, null, null, null, c.chunksHex(),
+              c.chunkListsHex(), null, null));
+        }
+      }
+    }
+    return writeDir(w, root);
+  }
+
+  private Id writeDir(BackupWriter w, Dir d) throws IOException {
+    List<Node> nodes = new ArrayList<>(d.files.values());
+    for (Map.Entry<String, Dir> sub : d.dirs.entrySet()) {
+      Id id = writeDir(w, sub.getValue());
+      nodes.add(new Node(sub.getKey(), Node.DIR, null, sub.getValue().mode == null ? 0700 : sub.getValue().mode,
+          sub.getValue().mtime, null, null, null, null, null, id.hex(), null));
+    }
+    nodes.sort(Comparator.comparing(Node::name));
+    return w.writeTree(new Tree(nodes));
+  }
+
+  /** Start and stop of the backup from backup_label, the manifest and pg_control. */
+  private void describe(Map<String, Object> source, Captured c, long segmentSize) throws IOException {
+    BackupLabel label = BackupLabel.parse(new String(c.label, StandardCharsets.UTF_8));
+    long sysid = ByteBuffer.wrap(c.control).order(ByteOrder.nativeOrder()).getLong(0);
+    source.put("systemIdentifierValue", sysid);
+    source.put("systemIdentifier", WalNames.systemIdText(sysid));
+    Long start = label.lsn("START WAL LOCATION");
+    Integer timeline = label.timeline("START TIMELINE");
+    if (start == null || timeline == null) {
+      throw new IOException("backup_label lacks START WAL LOCATION or START TIMELINE");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> manifest = Json.read(c.manifest, Map.class, MANIFEST);
+    Object ranges = manifest.get("WAL-Ranges");
+    if (!(ranges instanceof List<?> list) || list.isEmpty() || !(list.get(list.size() - 1) instanceof Map<?, ?> last)) {
+      throw new IOException("backup_manifest has no WAL-Ranges");
+    }
+    long stop = WalNames.parseLsn(String.valueOf(last.get("End-LSN")));
+    source.put("timeline", timeline);
+    source.put("startLsn", WalNames.formatLsn(start));
+    source.put("stopLsn", WalNames.formatLsn(stop));
+    source.put("startSegment", WalNames.segmentOf(timeline, start, segmentSize));
+    source.put("stopSegment", WalNames.segmentOf(timeline, stop - 1, segmentSize));
+    Instant startTime = label.time("START TIME");
+    if (startTime != null) source.put("startTime", startTime.toString());
+    source.put("backupLabel", new String(c.label, StandardCharsets.UTF_8));
+    source.put("manifestChecksum", String.valueOf(manifest.get("Manifest-Checksum")));
+    source.put("manifestFiles", manifest.get("Files") instanceof List<?> f ? f.size() : 0);
+  }
+
+  /**
+   * Confirms that this repository's archive holds the backup history file and every segment from
+   * the start to the stop of the backup; takes the stop time from the history file.
+   */
+  private void confirmArchived(Options o, WalArchive archive, Map<String, Object> source, long segmentSize)
+      throws IOException {
+    int timeline = (Integer) source.get("timeline");
+    long start = WalNames.parseLsn((String) source.get("startLsn"));
+    String startSegment = (String) source.get("startSegment");
+    String stopSegment = (String) source.get("stopSegment");
+    String history = String.format("%s.%08X.backup", startSegment, start % segmentSize);
+    Instant deadline = Instant.now().plus(o.walTimeout());
+    List<String> needed = new ArrayList<>();
+    needed.add(history);
+    for (String s = startSegment; ; s = WalNames.next(s, segmentSize)) {
+      needed.add(s);
+      if (s.equals(stopSegment)) break;
+    }
+    for (String name : needed) {
+      while (!archive.has(name)) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new RoadieException(ErrorCode.FAILURE, o.conn().hostPort() + ": " + name + ", which this base backup "
+              + "needs, did not arrive in the WAL archive of " + repo.backend().location() + " (cluster "
+              + WalNames.systemIdText(archive.systemId()) + ") within " + o.walTimeout().toSeconds() + " s; no snapshot "
+              + "was written. PostgreSQL archives its WAL somewhere else, or not at all: archive_command must run "
+              + "'roadie wal-push %p' with ROADIE_REPOSITORY=" + repo.backend().location()
+              + " (docs/runbooks/postgres-pitr.md)");
+        }
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
+    }
+    BackupLabel stop = BackupLabel.parse(new String(archive.read(history), StandardCharsets.UTF_8));
+    Instant stopTime = stop.time("STOP TIME");
+    source.put("backupHistoryFile", history);
+    source.put("stopTime", stopTime != null ? stopTime.toString() : serverNow(o));
+    if (stop.lsn("STOP WAL LOCATION") != null) source.put("stopLsn", WalNames.formatLsn(stop.lsn("STOP WAL LOCATION")));
+    if (stop.timeline("STOP TIMELINE") != null) source.put("stopTimeline", stop.timeline("STOP TIMELINE"));
+  }
+
+  private static String serverNow(Options o) throws IOException {
+    try (Connection c = o.conn().connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT now()")) {
+      rs.next();
+      return rs.getTimestamp(1).toInstant().toString();
+    } catch (SQLException e) {
+      throw new IOException("reading the server's time: " + e.getMessage(), e);
+    }
+  }
+}

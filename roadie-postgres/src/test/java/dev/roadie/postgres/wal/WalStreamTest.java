@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The streaming receiver against a real cluster: it archives every segment without a gap across its
@@ -41,14 +43,14 @@ class WalStreamTest {
       pg.sql("postgres", "CREATE TABLE t (id int primary key, note text)");
 
       // 1. Stream while WAL is written across two segment switches.
-      Running a = start(pg, repo, log);
+      Running a = startOn(pg.port, repo, log);
       long lsn1 = writeAndSwitch(pg, 1, 2);
       awaitDurable(a.stream, lsn1);
       a.stop();
 
       // 2. WAL written while nothing streams is picked up on restart: the slot kept it.
       long lsn2 = writeAndSwitch(pg, 1000, 2);
-      Running b = start(pg, repo, log);
+      Running b = startOn(pg.port, repo, log);
       awaitDurable(b.stream, lsn2);
 
       // 3. A commit, confirmed durable, then the server dies at once.
@@ -93,8 +95,15 @@ class WalStreamTest {
    * Streaming from a standby that is then promoted: the receiver completes timeline 1 up to the
    * switch point, archives 00000002.history, and follows timeline 2.
    */
-  @Test
-  void followsATimelineSwitch() throws Exception {
+  /**
+   * A standby the receiver streams from is promoted. Live: the receiver rides through the promotion.
+   * Stopped: it was down while the primary wrote more WAL and the standby was promoted, so on restart
+   * it first completes timeline 1 from where the archive ends to the switch point (START_REPLICATION
+   * ... TIMELINE 1), then follows timeline 2.
+   */
+  @ParameterizedTest(name = "receiver running through the promotion: {0}")
+  @ValueSource(booleans = {true, false})
+  void followsATimelineSwitch(boolean live) throws Exception {
     try (PgCluster pg = PgCluster.start();
         Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(),
             Config.DEFAULT_PACK_SIZE)) {
@@ -107,20 +116,20 @@ class WalStreamTest {
           "-o", "-p " + sport + " -k " + pg.dir + " -c listen_addresses=127.0.0.1", "-w", "start");
       try {
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        WalStream s = new WalStream(PgCluster.connTo(sport, "postgres"), repo,
-            new WalStream.Options("roadie_test", Duration.ofMillis(200), Duration.ofSeconds(2), log::add));
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = Thread.ofVirtual().start(() -> {
-          try {
-            s.run();
-          } catch (Throwable e) {
-            failure.set(e);
-          }
-        });
-        Running r = new Running(s, t, failure);
+        Running r = startOn(sport, repo, log);
         long lsn = writeAndSwitch(pg, 1, 1);
-        awaitDurable(s, lsn);
+        awaitDurable(r.stream, lsn);
+        if (!live) {
+          r.stop();
+          long more = writeAndSwitch(pg, 5000, 1); // timeline 1 goes on while nothing streams
+          long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+          while (WalNames.parseLsn(queryOn(sport, "SELECT pg_last_wal_replay_lsn()")) < more) {
+            assertTrue(System.nanoTime() < deadline, "the standby did not replay to " + WalNames.formatLsn(more));
+            Thread.sleep(50);
+          }
+        }
         asPostgres(pg.bin.resolve("pg_ctl").toString(), "-D", sdir.toString(), "-w", "promote");
+        if (!live) r = startOn(sport, repo, log);
         long after;
         try (Connection c = PgCluster.jdbcTo(sport, "postgres"); Statement st = c.createStatement()) {
           st.execute("INSERT INTO t VALUES (777777, 'on timeline 2')");
@@ -130,11 +139,15 @@ class WalStreamTest {
           }
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!(s.timeline() == 2 && s.durableLsn() >= after)) {
+        while (!(r.stream.timeline() == 2 && r.stream.durableLsn() >= after)) {
           assertTrue(System.nanoTime() < deadline, "did not follow timeline 2 to " + WalNames.formatLsn(after) + "\n" + log);
           Thread.sleep(50);
         }
         r.stop();
+        if (!live) {
+          assertTrue(log.stream().anyMatch(l -> l.contains("timeline 1") && l.contains("(the end of that timeline)")),
+              "completed timeline 1 first\n" + log);
+        }
         WalArchive archive = new WalArchive(repo, systemId(pg));
         byte[] history = archive.read("00000002.history");
         assertNotNull(history, "00000002.history archived\n" + log);
@@ -143,10 +156,14 @@ class WalStreamTest {
         byte[] disk = Files.readAllBytes(sdir.resolve("pg_wal").resolve(seg2));
         int upTo = (int) (after - (after / SEG) * SEG);
         assertArrayEquals(Arrays.copyOf(disk, upTo), Arrays.copyOf(archive.fetch(seg2).bytes(), upTo));
-        // Timeline 1 is archived up to the switch point.
+        // Timeline 1 is archived without a gap up to the switch point.
+        long firstSeg = WalNames.segmentNumber(archive.list().stream().map(WalArchive.Entry::name)
+            .filter(n -> n.startsWith("00000001") && WalNames.isSegment(n)).sorted().findFirst().orElseThrow(), SEG);
+        for (long n = firstSeg; n <= (switchPoint - 1) / SEG; n++) {
+          assertNotNull(archive.fetch(WalNames.segmentName(1, n, SEG)), "timeline 1 segment " + n + " archived\n" + log);
+        }
         String seg1 = WalNames.segmentOf(1, switchPoint - 1, SEG);
         WalArchive.Fetched old = archive.fetch(seg1);
-        assertNotNull(old, seg1 + " archived\n" + log);
         int oldUpTo = (int) (switchPoint - (switchPoint - 1) / SEG * SEG);
         byte[] newSeg = archive.fetch(WalNames.segmentOf(2, switchPoint - 1, SEG)).bytes();
         assertArrayEquals(Arrays.copyOf(newSeg, oldUpTo), Arrays.copyOf(old.bytes(), oldUpTo),
@@ -154,6 +171,28 @@ class WalStreamTest {
       } finally {
         asPostgres(pg.bin.resolve("pg_ctl").toString(), "-D", sdir.toString(), "-m", "immediate", "-w", "stop");
       }
+    }
+  }
+
+  static Running startOn(int port, Repository repo, List<String> log) {
+    WalStream s = new WalStream(PgCluster.connTo(port, "postgres"), repo,
+        new WalStream.Options("roadie_test", Duration.ofMillis(200), Duration.ofSeconds(2), log::add));
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread t = Thread.ofVirtual().start(() -> {
+      try {
+        s.run();
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    return new Running(s, t, failure);
+  }
+
+  static String queryOn(int port, String sql) throws Exception {
+    try (Connection c = PgCluster.jdbcTo(port, "postgres"); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
     }
   }
 
@@ -172,20 +211,6 @@ class WalStreamTest {
       thread.join(Duration.ofSeconds(30));
       if (failure.get() != null) throw new AssertionError("wal-stream failed", failure.get());
     }
-  }
-
-  static Running start(PgCluster pg, Repository repo, List<String> log) {
-    WalStream s = new WalStream(pg.conn("postgres"), repo,
-        new WalStream.Options("roadie_test", Duration.ofMillis(200), Duration.ofSeconds(2), log::add));
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread t = Thread.ofVirtual().start(() -> {
-      try {
-        s.run();
-      } catch (Throwable e) {
-        failure.set(e);
-      }
-    });
-    return new Running(s, t, failure);
   }
 
   /** Inserts rows, switching to a new segment {@code switches} times; returns the flush LSN after. */

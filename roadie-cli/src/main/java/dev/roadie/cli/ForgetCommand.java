@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "forget", description = {
     "Remove snapshots that no --keep-* rule keeps, per group (restic's semantics; see docs/retention.md).",
-    "Only the snapshots are removed; the data they alone used is freed by 'prune' (a later release)."})
+    "Only the snapshots are removed; the data they alone used is freed by 'prune' (or --prune)."})
 final class ForgetCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
@@ -63,18 +63,17 @@ final class ForgetCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Only say what would be removed.")
   boolean dryRun;
 
-  @Option(names = "--prune", description = "Also free the data (not built yet: refused).")
+  @Option(names = "--prune", description = "Then run 'prune' (with its --grace, --max-unused, --wait).")
   boolean prune;
+
+  @Mixin PruneOptions pruneOptions;
 
   @Option(names = "--json", description = "Print, per group, what is kept (and why) and what is removed.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    if (prune) {
-      throw new RoadieException(ErrorCode.USAGE, "--prune: 'roadie prune' is not built yet; run forget without "
-          + "--prune (the removed snapshots' data stays in the repository until prune exists)");
-    }
+    dev.roadie.core.prune.Pruner.Options pruning = prune ? pruneOptions.options(dryRun) : null;
     if (!List.of("target", "host", "tags").contains(groupBy)) {
       throw new RoadieException(ErrorCode.USAGE, "--group-by takes target, host or tags, not " + groupBy);
     }
@@ -134,11 +133,21 @@ final class ForgetCommand implements Callable<Integer> {
         }
       }
       ForgetWal.apply(r, removedRefs, dryRun, json);
+      if (pruning != null) {
+        if (json) {
+          System.out.println(Json.writePretty(Map.of("forget", report, "prune", PruneCommand.run(r, pruning, true))));
+        } else {
+          System.out.println(dryRun ? "dry run: nothing removed" : removed + (removed == 1 ? " snapshot" : " snapshots")
+              + " removed");
+          PruneCommand.run(r, pruning, false);
+        }
+        return 0;
+      }
       if (json) {
         System.out.println(Json.writePretty(report));
       } else {
         System.out.println(dryRun ? "dry run: nothing removed" : removed + (removed == 1 ? " snapshot" : " snapshots")
-            + " removed; their data is freed by 'prune' (a later release)");
+            + " removed; their data is freed by 'prune'");
       }
       return 0;
     }

@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       SnapshotsCommand.class,
       RestoreCommand.class,
       ForgetCommand.class,
+      PruneCommand.class,
+      CopyCommand.class,
       DumpCommand.class,
       CheckCommand.class,
       StatsCommand.class,
@@ -29,6 +31,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       WalPushCommand.class,
       WalFetchCommand.class,
+      WalStreamCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

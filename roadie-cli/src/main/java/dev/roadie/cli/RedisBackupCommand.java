@@ -20,7 +20,7 @@ final class RedisBackupCommand implements Callable<Integer> {
   @Mixin BackupOptions options;
 
   @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss:// for TLS.")
+      description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS.")
   String url;
 
   @Override
@@ -28,11 +28,16 @@ final class RedisBackupCommand implements Callable<Integer> {
     RedisUrl u = RedisUrl.parse(url, System.getenv("REDISCLI_AUTH"));
     String time = options.snapshotTime();
     var tags = options.tags();
-    try (Repository r = repo.open()) {
+    // The password first (it may be typed), then the transfer, then the repository: the server
+    // forks and streams (read ahead into memory) while the key is derived and the index loaded.
+    char[] password = repo.password("repository password: ");
+    var backend = repo.backend();
+    dev.roadie.core.crypto.Providers.preload(); // loads while the key is derived
+    try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = Repository.open(backend, password)) {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
-        id = new RedisBackup(r, progress).backup(u, options.target != null ? options.target : u.target(), tags, time);
+        id = new RedisBackup(r, progress).backup(transfer, options.target != null ? options.target : u.target(), tags, time);
       }
       SnapshotRef ref = r.readSnapshot(id);
       if (options.json) {

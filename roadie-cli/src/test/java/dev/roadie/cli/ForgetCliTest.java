@@ -50,11 +50,12 @@ class ForgetCliTest {
   }
 
   @Test
-  void refusesAnEmptyPolicyAndPrune() {
+  void refusesAnEmptyPolicy() {
     RoadieProcess p = RoadieProcess.of(tmp.resolve("repo"), "pw");
     p.run("init").assertOk();
     assertTrue(p.run("forget").assertExit(2).stderr().contains("no --keep-* rule"));
-    assertTrue(p.run("forget", "--keep-last", "1", "--prune").assertExit(2).stderr().contains("not built yet"));
+    assertTrue(p.run("forget", "--keep-last", "1", "--prune", "--grace", "soon").assertExit(2).stderr()
+        .contains("not a duration"));
     assertTrue(p.run("forget", "--keep-within", "2w").assertExit(2).stderr().contains("not a span"));
   }
 }

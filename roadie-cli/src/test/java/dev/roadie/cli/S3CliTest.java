@@ -95,6 +95,9 @@ class S3CliTest {
   void missingRepositoryAndBadUrl() {
     RoadieProcess.Result r = roadie("s3://cli-bucket/nothing-here").run("snapshots");
     assertEquals(10, r.exitCode(), r.describe());
+    RoadieProcess.Result noBucket = roadie("s3://no-such-bucket-here/x").run("snapshots");
+    assertEquals(10, noBucket.exitCode(), noBucket.describe());
+    assertTrue(noBucket.stderr().contains("no repository at s3://no-such-bucket-here/x"), noBucket.describe());
     RoadieProcess.Result bad = roadie("s3://Bad_Bucket/x").run("snapshots");
     assertEquals(2, bad.exitCode(), bad.describe());
     assertTrue(bad.stderr().contains("invalid S3 bucket name"), bad.describe());

@@ -151,7 +151,25 @@ public final class PgConn {
   }
 
   public Connection connect() throws IOException {
+    return connect(new Properties());
+  }
+
+  /**
+   * A walsender connection ({@code replication=database}: replication commands and plain SQL),
+   * simple query protocol only. A socket silent for 20 s counts as lost: the receiver asks the
+   * server for a reply every few seconds, so only a stuck stream (the end of a timeline, which
+   * pgjdbc's copy API cannot acknowledge) or a dead peer stays silent that long.
+   */
+  public Connection connectReplication() throws IOException {
     Properties p = new Properties();
+    p.setProperty("replication", "database");
+    p.setProperty("preferQueryMode", "simple");
+    p.setProperty("assumeMinServerVersion", "10");
+    p.setProperty("socketTimeout", "20");
+    return connect(p);
+  }
+
+  private Connection connect(Properties p) throws IOException {
     p.setProperty("user", user);
     if (password != null) p.setProperty("password", password);
     p.setProperty("ApplicationName", "roadie");

@@ -132,7 +132,7 @@ public final class PostgresBackup {
       progress.current = PGDUMP_NODE;
       Content content;
       try (InputStream in = dump.process.getInputStream()) {
-        content = w.writeStream(in, ChunkerParams.SMALL);
+        content = w.writeStream(in, ChunkerParams.TABLE);
       }
       dump.finish("pg_dump of " + o.conn.redacted());
       progress.files.incrementAndGet();
@@ -420,7 +420,7 @@ public final class PostgresBackup {
         return n == 0 ? -1 : n;
       }
     };
-    Content content = w.writeStream(in, ChunkerParams.SMALL);
+    Content content = w.writeStream(in, ChunkerParams.TABLE);
     if (copy.isActive()) {
       copy.cancelCopy();
     }

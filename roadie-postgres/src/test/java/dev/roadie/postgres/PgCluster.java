@@ -89,6 +89,18 @@ public final class PgCluster implements AutoCloseable {
     return PgConn.parse("postgresql://postgres:" + PASSWORD + "@127.0.0.1:" + port + "/" + db, Map.of());
   }
 
+  /** Another server of the test (a standby) on {@code port}, same password. */
+  public static PgConn connTo(int port, String db) {
+    return PgConn.parse("postgresql://postgres:" + PASSWORD + "@127.0.0.1:" + port + "/" + db, Map.of());
+  }
+
+  public static Connection jdbcTo(int port, String db) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", PASSWORD);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + db, p);
+  }
+
   public Connection jdbc(String db) throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", "postgres");
@@ -129,10 +141,17 @@ public final class PgCluster implements AutoCloseable {
     }
   }
 
+  /** Stops the server as a crash would (pg_ctl -m immediate): no shutdown checkpoint. */
+  public void stopImmediately() throws IOException, InterruptedException {
+    run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"));
+  }
+
   @Override
   public void close() throws Exception {
     try {
-      run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"));
+      if (Files.exists(dir.resolve("data/postmaster.pid"))) {
+        run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"));
+      }
     } finally {
       try (Stream<Path> s = Files.walk(dir)) {
         s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -30,16 +30,20 @@ public final class RedisBackup {
   public static final String NODE_NAME = "dump.rdb";
 
   /**
-   * Chunk size for RDB streams. Measured in bench/redis.sh (1M keys, 34 MiB RDB, 10,000 random keys
-   * rewritten): the second backup added 99.9% (SMALL) and 100.8% (FILE) of the first's bytes. Keys
-   * sit in hash-table order, so 1% of keys changed at random touches nearly every chunk of any
-   * practical size (a 16 KiB chunk holds ~500 keys here). SMALL is kept: it is never worse and
-   * helps when changes cluster. ROADIE_REDIS_CHUNKS=file|small overrides it for measurements.
+   * Chunk sizes of RDB streams: about 8 KiB (2-32 KiB). Measured in bench/redis.sh and
+   * docs/performance-redis.md with 1% of the keys rewritten at random: what a second backup adds depends
+   * on how many keys share a chunk, and the keys sit in hash-table order, so changes land in chunks
+   * at random. 16 KiB chunks added 51% (300-byte values) and 101% (1M 36-byte records) of the first
+   * backup; 8 KiB chunks 32% and 96% for a first backup 1% larger and twice the blobs (the index
+   * holds about 55 bytes per blob); 4 KiB chunks 21% and about 80% for a first backup 8-15% larger and
+   * four times the blobs. Cutting at key-record boundaries instead of by content was measured too:
+   * no better than byte-level chunks of the same average. ROADIE_REDIS_CHUNK_AVG (bytes, a power of
+   * two) overrides the average for measurements.
    */
   public static ChunkerParams chunkerParams() {
-    String s = System.getenv("ROADIE_REDIS_CHUNKS");
-    if ("file".equals(s)) return ChunkerParams.FILE;
-    return ChunkerParams.SMALL;
+    String s = System.getenv("ROADIE_REDIS_CHUNK_AVG");
+    int avg = s == null || s.isBlank() ? 8 * 1024 : Integer.parseInt(s.trim());
+    return new ChunkerParams(Math.max(64, avg / 4), avg, avg * 4);
   }
 
   private final Repository repo;
@@ -50,9 +54,29 @@ public final class RedisBackup {
     this.progress = progress;
   }
 
+  /** Backs up the server at {@code url}: {@link #start} then {@link #backup(Transfer, String, List, String)}. */
   public Id backup(RedisUrl url, String target, List<String> tags, String time) throws IOException {
-    try (RespConnection c = RespConnection.open(url)) {
-      Map<String, Object> source = new LinkedHashMap<>();
+    try (Transfer t = start(url)) {
+      return backup(t, target, tags, time);
+    }
+  }
+
+  /**
+   * A started RDB transfer: connected, authenticated, server facts read, {@code SYNC} sent, and the
+   * payload being read on a virtual thread into up to {@value #READ_AHEAD_BYTES} bytes of memory.
+   * Starting it before the repository is opened lets the server fork and stream while the
+   * repository's key is derived and its index loaded.
+   */
+  public static final class Transfer implements AutoCloseable {
+    final RedisUrl url;
+    final RespConnection connection;
+    final Map<String, Object> source = new LinkedHashMap<>();
+    final ReadAhead input;
+    volatile RdbPayloadStream payload;
+
+    private Transfer(RedisUrl url, RespConnection c) throws IOException {
+      this.url = url;
+      this.connection = c;
       source.put("url", url.target());
       readInfo(c, source);
       Object capa = c.send("REPLCONF", "capa", "eof", "capa", "psync2");
@@ -65,14 +89,45 @@ public final class RedisBackup {
       source.put("rdbOnly", !(rdbOnly instanceof RespConnection.ErrorReply));
       c.write("SYNC".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       c.flush();
-      RdbPayloadStream payload = RdbPayloadStream.open(c.input(), url.toString());
+      // The framing line comes when the server's save has started (diskless) or finished (disk).
+      input = new ReadAhead(() -> payload = RdbPayloadStream.open(c.input(), url.toString()),
+          READ_AHEAD_BYTES / ReadAhead.BLOCK, "redis-rdb-reader");
+    }
+
+    @Override
+    public void close() {
+      input.close();
+      connection.close();
+    }
+  }
+
+  /** Memory for the payload read ahead of the repository: about a second of a fast server's transfer. */
+  static final int READ_AHEAD_BYTES = 32 << 20;
+
+  /** Connects to the server and starts the RDB transfer; see {@link Transfer}. */
+  public static Transfer start(RedisUrl url) throws IOException {
+    RespConnection c = RespConnection.open(url);
+    try {
+      return new Transfer(url, c);
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Streams a started transfer into the repository and commits the snapshot. */
+  public Id backup(Transfer t, String target, List<String> tags, String time) throws IOException {
+    RedisUrl url = t.url;
+    Map<String, Object> source = t.source;
+    try {
       progress.current = NODE_NAME;
       try (BackupWriter w = new BackupWriter(repo, progress)) {
-        Content content = w.writeStream(payload, chunkerParams());
-        if (!payload.complete()) {
+        Content content = w.writeStream(t.input, chunkerParams());
+        RdbPayloadStream payload = t.payload;
+        if (payload == null || !payload.complete()) {
           throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB transfer ended early; no snapshot was written");
         }
-        c.close(); // we are no replica: leave before the master starts streaming commands
+        t.close(); // we are no replica: leave before the master starts streaming commands
         progress.files.incrementAndGet();
         RdbHeader header;
         try {

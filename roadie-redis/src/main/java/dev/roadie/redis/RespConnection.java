@@ -16,9 +16,9 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A minimal RESP2 client on one socket: commands, pipelined writes, replies, and raw access to the
@@ -48,7 +48,7 @@ public final class RespConnection implements AutoCloseable {
     Socket s = null;
     try {
       if (url.tls()) {
-        SSLSocket ssl = (SSLSocket) SSLSocketFactory.getDefault().createSocket();
+        SSLSocket ssl = (SSLSocket) TlsContext.socketFactory(url).createSocket();
         s = ssl;
         ssl.connect(new InetSocketAddress(url.host(), url.port()), CONNECT_TIMEOUT_MS);
         SSLParameters p = ssl.getSSLParameters();
@@ -63,7 +63,19 @@ public final class RespConnection implements AutoCloseable {
       s.setSoTimeout(READ_TIMEOUT_MS);
       s.setTcpNoDelay(true);
       RespConnection c = new RespConnection(url, s);
-      c.authenticate();
+      try {
+        // The first exchange (AUTH, or a PING) shows what the handshake cannot: a TLS 1.3 server
+        // judges the client certificate after it, and a TLS port hangs up on a plain client.
+        if (url.password() == null) c.send("PING");
+        c.authenticate();
+      } catch (SSLException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": the server closed the connection at"
+            + " the first command (" + e.getMessage() + "); " + (url.tls()
+                ? "it may require a client certificate (tls-auth-clients yes): give one, rediss://…?cert=FILE&key=FILE"
+                : "if the port speaks TLS (tls-port), use a rediss:// URL"), e);
+      }
       return c;
     } catch (UnknownHostException e) {
       closeQuietly(s);
@@ -72,6 +84,9 @@ public final class RespConnection implements AutoCloseable {
       closeQuietly(s);
       throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": " + e.getMessage()
           + "; check that Redis is running there and reachable from this host");
+    } catch (SSLException e) {
+      closeQuietly(s);
+      throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": " + tlsAdvice(url, e), e);
     } catch (IOException e) {
       closeQuietly(s);
       throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": " + e.getMessage(), e);
@@ -79,6 +94,32 @@ public final class RespConnection implements AutoCloseable {
       closeQuietly(s);
       throw e;
     }
+  }
+
+  /** What a failed TLS connection means and what to do about it. */
+  private static String tlsAdvice(RedisUrl url, SSLException e) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) all.append(' ').append(t.getMessage());
+    String m = all.toString();
+    java.nio.file.Path ca = url.tlsFiles().caCert();
+    if (m.contains("PKIX path") || m.contains("unable to find valid certification path")
+        || m.contains("signature check failed") || m.contains("trust anchor")) {
+      return "the server's TLS certificate is not trusted by " + (ca == null ? "the JVM's trust store" : "the CA in " + ca)
+          + "; give the CA certificate (PEM) that signed it: rediss://HOST:PORT?cacert=FILE";
+    }
+    if (m.contains("No subject alternative") || m.contains("No name matching")) {
+      return "the server's TLS certificate is not issued for " + url.host() + " (" + e.getMessage()
+          + "); connect with a host name or address the certificate lists";
+    }
+    if (m.contains("certificate_required") || m.contains("bad_certificate")) {
+      return "the server did not accept " + (url.tlsFiles().cert() == null ? "a connection without a client certificate"
+          : "the client certificate " + url.tlsFiles().cert()) + " (" + e.getMessage() + "); it has tls-auth-clients"
+          + " on: give a certificate its tls-ca-cert-file trusts: rediss://…?cert=FILE&key=FILE";
+    }
+    if (m.contains("Unsupported or unrecognized SSL message") || m.contains("plaintext connection")) {
+      return "the server does not speak TLS on port " + url.port() + "; use its tls-port, or redis:// for a plain port";
+    }
+    return "TLS failed: " + e.getMessage();
   }
 
   private void authenticate() throws IOException {

@@ -206,7 +206,10 @@ public final class S3Backend implements Backend {
       ResponseBytes<GetObjectResponse> bytes = s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key));
       return bytes.asByteArrayUnsafe();
     } catch (S3Exception e) {
-      if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
+      // No bucket means no repository: opening one reads config first, and says "no repository".
+      if (isNoSuchKey(e) || (name.equals(ObjectName.CONFIG) && e.statusCode() == 404)) {
+        throw new NoSuchObjectException(name, location());
+      }
       throw fail("download", key, e);
     } catch (SdkException e) {
       throw fail("download", key, e);

@@ -77,8 +77,12 @@ public final class Checker {
       stored.add(Id.parse(info.name().id()));
     }
     boolean indexDamaged = !errors.isEmpty() && errors.stream().anyMatch(e -> e.startsWith("index "));
+    Set<Id> planned = plannedPacks();
     for (Id pack : stored) {
-      if (!indexed.containsKey(pack)) {
+      if (!indexed.containsKey(pack) && planned.contains(pack)) {
+        warnings.add("pack " + pack.shortHex() + " is in no index and planned for deletion: left by a prune that "
+            + "was interrupted or is running; harmless (the next prune deletes it)");
+      } else if (!indexed.containsKey(pack)) {
         warnings.add(indexDamaged
             ? "pack " + pack.shortHex() + " is not in any readable index: it may hold data a damaged index listed; "
                 + "keep it (see docs/runbooks/repository-damage.md)"
@@ -140,6 +144,17 @@ public final class Checker {
     checkLeases();
     return new Report(List.copyOf(errors), List.copyOf(warnings), damaged, indexed.size(), packsRead, blobCount,
         snapshots.size());
+  }
+
+  /** Packs named by deletion plans; an unreadable plan is an error (writers and prune stop on it). */
+  private Set<Id> plannedPacks() throws IOException {
+    try {
+      return dev.roadie.core.prune.DeletionPlan.plannedPacks(repo);
+    } catch (RoadieException e) {
+      errors.add("a deletion plan is unreadable: " + e.getMessage() + "; backups and prune refuse to run until it "
+          + "is removed from plans/ (removing a plan only postpones deletion)");
+      return Set.of();
+    }
   }
 
   private void checkKeys() throws IOException {

@@ -53,11 +53,29 @@ public final class FastCdc {
    */
   public int cut(byte[] buf, int off, int len) {
     Objects.checkFromIndexSize(off, len, buf.length);
-    int min = params.min();
-    if (len <= min) {
+    if (len <= params.min()) {
       return len;
     }
-    int limit = Math.min(len, params.max());
+    int n = scan(buf, off, Math.min(len, params.max()));
+    return n < 0 ? Math.min(len, params.max()) : n;
+  }
+
+  /**
+   * Length of the chunk starting at {@code buf[off]} if the {@code len} bytes there decide it, else
+   * -1. They decide it when they hold a cut point or at least {@code max} bytes; otherwise the cut
+   * depends on bytes not yet seen. Unlike {@link #cut}, this is safe in the middle of a stream.
+   */
+  public int cutIfKnown(byte[] buf, int off, int len) {
+    Objects.checkFromIndexSize(off, len, buf.length);
+    if (len >= params.max()) {
+      return cut(buf, off, len);
+    }
+    return len <= params.min() ? -1 : scan(buf, off, len);
+  }
+
+  /** The cut rule over {@code limit > min} bytes: the length up to the first cut point, or -1. */
+  private int scan(byte[] buf, int off, int limit) {
+    int min = params.min();
     int normal = Math.min(limit, params.avg());
     // Locals so the JIT keeps table and masks in registers; absolute indices so the loops are
     // simple counted loops whose bounds checks can be hoisted.
@@ -80,6 +98,6 @@ public final class FastCdc {
         return i - off + 1;
       }
     }
-    return limit;
+    return -1;
   }
 }

@@ -58,6 +58,26 @@ public final class Aead {
     }
   }
 
+  /**
+   * As {@link #seal(byte[], byte[], byte[], byte[], int, int, byte[], int)} for the plaintext
+   * {@code prefix || plain[off, off+len)}, without first copying it into one array (a blob's
+   * compression flag before its bytes).
+   */
+  public static int seal(byte[] key, byte[] nonce, byte[] aad, byte prefix, byte[] plain, int off, int len,
+      byte[] out, int outOff) {
+    try {
+      Cipher c = cipher(len + 1);
+      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
+      c.updateAAD(aad);
+      System.arraycopy(nonce, 0, out, outOff, NONCE_BYTES);
+      int p = outOff + NONCE_BYTES;
+      p += c.update(new byte[] {prefix}, 0, 1, out, p);
+      return p - outOff + c.doFinal(plain, off, len, out, p);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM encryption failed", e);
+    }
+  }
+
   public static byte[] seal(byte[] key, byte[] nonce, byte[] aad, byte[] plain) {
     byte[] out = new byte[plain.length + OVERHEAD];
     seal(key, nonce, aad, plain, 0, plain.length, out, 0);

@@ -47,19 +47,29 @@ public final class Compression {
    * length, which is at most {@code len} + 1. Lets hot paths reuse one buffer per thread.
    */
   public static int packInto(byte[] data, int off, int len, byte[] out) {
-    int n;
-    try {
-      n = CTX.get().compressByteArray(out, 1, out.length - 1, data, off, len);
-    } catch (RuntimeException e) {
-      n = Integer.MAX_VALUE; // incompressible beyond the bound, or a zstd error: store raw
-    }
-    if (n >= len) {
+    int n = compress(data, off, len, out, 1);
+    if (n < 0) {
       out[0] = RAW;
       System.arraycopy(data, off, out, 1, len);
       return 1 + len;
     }
     out[0] = ZSTD;
     return 1 + n;
+  }
+
+  /**
+   * The zstd payload of a {@link #ZSTD} blob: compresses {@code data[off, off+len)} into {@code
+   * out} from {@code outOff} (room for {@link #bound}{@code (len) - 1} bytes) and returns its
+   * length, or -1 when it is not smaller than the input, which is then to be stored {@link #RAW}.
+   */
+  public static int compress(byte[] data, int off, int len, byte[] out, int outOff) {
+    int n;
+    try {
+      n = CTX.get().compressByteArray(out, outOff, out.length - outOff, data, off, len);
+    } catch (RuntimeException e) {
+      return -1; // incompressible beyond the bound, or a zstd error: store raw
+    }
+    return n < len ? n : -1;
   }
 
   /** Inverse of {@link #pack} when the plaintext length is not recorded elsewhere (sealed objects). */

@@ -28,16 +28,28 @@ public final class Providers {
       if (DISABLED) return null;
       try {
         AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
-        return p.getLoadingError() == null ? p : null;
+        if (p.getLoadingError() != null) return null;
+        // Its self-tests run here, on this platform thread. Left to run lazily, they ran on the
+        // first virtual thread to ask for a cipher, loading classes there; with every carrier
+        // thread pinned in class loading, a backup could deadlock while loading the index.
+        p.assertHealthy();
+        Cipher.getInstance("AES/GCM/NoPadding", p);
+        ready = p;
+        return p;
       } catch (Throwable t) {
         return null;
       }
     }
   }
 
-  /** Starts loading the native provider on a background thread. */
+  private static final java.util.concurrent.atomic.AtomicBoolean PRELOADING = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** The native provider once loaded and self-tested; until then virtual threads use the JDK's. */
+  private static volatile Provider ready;
+
+  /** Starts loading the native provider on a background thread (once; later calls do nothing). */
   public static void preload() {
-    if (!DISABLED) {
+    if (!DISABLED && PRELOADING.compareAndSet(false, true)) {
       Thread.ofPlatform().daemon().name("roadie-crypto-load").start(() -> {
         Provider unused = Native.PROVIDER;
       });
@@ -50,7 +62,8 @@ public final class Providers {
 
   /** The native AES-GCM, or null when it is not available. */
   static Cipher nativeAesGcm() throws GeneralSecurityException {
-    Provider p = Native.PROVIDER;
+    // A virtual thread never loads the provider itself (see Native.load).
+    Provider p = Thread.currentThread().isVirtual() ? ready : Native.PROVIDER;
     return p == null ? null : Cipher.getInstance("AES/GCM/NoPadding", p);
   }
 }

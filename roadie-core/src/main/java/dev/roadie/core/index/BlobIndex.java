@@ -285,6 +285,40 @@ public final class BlobIndex {
     }
   }
 
+  /**
+   * The entry number of a blob: its position in the order blobs were added (the order of {@link
+   * #forEach}), so callers can keep one bit per blob in a {@link java.util.BitSet}; -1 if absent.
+   * {@link #relocate} keeps a blob's entry number.
+   */
+  public int entryOf(Id blobId) {
+    long w0 = blobId.word(0);
+    long w1 = blobId.word(1);
+    long stamp = lock.readLock();
+    try {
+      int[] t = table;
+      int mask = t.length - 1;
+      int tag = tag(w1, mask);
+      for (int i = home(w0, mask); ; i = (i + 1) & mask) {
+        int e = t[i];
+        if (e == 0) {
+          return -1;
+        }
+        if ((e & ~mask) != tag) {
+          continue;
+        }
+        int entry = (e & mask) - 1;
+        long[] page = pages[entry >>> PAGE_SHIFT];
+        int base = (entry & PAGE_MASK) * LONGS_PER_ENTRY;
+        if (page[base] == w0 && page[base + 1] == w1 && page[base + 2] == blobId.word(2)
+            && page[base + 3] == blobId.word(3)) {
+          return entry;
+        }
+      }
+    } finally {
+      lock.unlockRead(stamp);
+    }
+  }
+
   /** The number of blobs indexed. */
   public int size() {
     long stamp = lock.readLock();

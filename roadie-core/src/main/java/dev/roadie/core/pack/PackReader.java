@@ -93,12 +93,25 @@ public final class PackReader {
    * the plaintext's keyed hash is its id. Any mismatch is an INTEGRITY error naming the blob and pack.
    */
   public static byte[] openBlob(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off) {
+    byte[][] framedAndPlain = open(key, packKey, packId, entry, sealed, off);
+    return framedAndPlain[1];
+  }
+
+  /**
+   * As {@link #openBlob}, verified the same way, but returns the blob's compression-framed
+   * plaintext, ready to be sealed into another pack without compressing it again (repacking).
+   */
+  public static byte[] openFramed(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off) {
+    return open(key, packKey, packId, entry, sealed, off)[0];
+  }
+
+  private static byte[][] open(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off) {
     String what = "blob " + entry.id().shortHex() + " in pack " + packId.shortHex();
     byte[] framed = Aead.open(packKey, PackFormat.blobAad(entry.type(), entry.id()), sealed, off, entry.length(), what);
     byte[] plain = Compression.unpack(framed, entry.rawLength(), what);
     if (!key.blobId(plain).equals(entry.id())) {
       throw new RoadieException(ErrorCode.INTEGRITY, what + " does not hash to its id");
     }
-    return plain;
+    return new byte[][] {framed, plain};
   }
 }

@@ -76,6 +76,24 @@ public final class PackWriter {
     return e;
   }
 
+  /**
+   * As {@link #add(Id, byte[], int)} with the compression-framed plaintext given as its flag byte
+   * and payload {@code payload[off, off+len)}, so a chunk stored raw is sealed straight from the
+   * caller's buffer.
+   */
+  public PackEntry add(Id blobId, byte flag, byte[] payload, int off, int len, int rawLength) {
+    if (finished) {
+      throw new IllegalStateException("pack " + packId + " is finished");
+    }
+    ensure(1 + len + Aead.OVERHEAD);
+    int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
+        flag, payload, off, len, buf, size);
+    PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
+    entries.add(e);
+    size += n;
+    return e;
+  }
+
   /** A buffer size that holds a full pack whose blobs are at most {@code maxBlob} bytes: no growth. */
   public static int bufferSize(int targetSize, int maxBlob) {
     return PackFormat.MAGIC.length + targetSize + maxBlob + Aead.OVERHEAD + (1 << 20);

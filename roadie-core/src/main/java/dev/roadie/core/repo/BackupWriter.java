@@ -16,6 +16,7 @@ import dev.roadie.core.json.Json;
 import dev.roadie.core.pack.BlobType;
 import dev.roadie.core.pack.PackEntry;
 import dev.roadie.core.pack.PackWriter;
+import dev.roadie.core.prune.DeletionPlan;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.Tree;
 import java.io.IOException;
@@ -69,8 +70,12 @@ public final class BackupWriter implements AutoCloseable {
   private final Object dataLock = new Object();
   private PackWriter dataPack;
 
-  /** A chunk after the parallel stage: its id and, when it must be stored, its compressed form. */
-  private record Prepared(Id id, byte[] framed, int rawLength) {}
+  /**
+   * A chunk after the parallel stage: its id and, when it must be stored, either its zstd payload
+   * ({@code compressed}) or, when compression did not pay, the chunk itself ({@code raw}, sealed
+   * straight from the chunker's buffer and released then).
+   */
+  private record Prepared(Id id, byte[] compressed, Chunker.Chunk raw, int rawLength) {}
 
   private final Object metadataLock = new Object();
   private PackWriter metadataPack;
@@ -87,21 +92,41 @@ public final class BackupWriter implements AutoCloseable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final long startNanos = System.nanoTime();
   private boolean committed;
+  /** Packs named by deletion plans when this backup started: blobs found only there are stored again. */
+  private final Set<Id> plannedPacks;
+  /** For tests: runs in {@link #commit} after the index file is written, before the snapshot. */
+  volatile Runnable beforeSnapshot = () -> {};
 
   public BackupWriter(Repository repo, Progress progress) throws IOException {
     this.repo = repo;
-    this.index = repo.index();
     this.progress = progress;
-    // Listed after the index was loaded: every pack an index names was written before its index.
-    for (var info : repo.backend().list(ObjectKind.PACK)) {
-      storedPacks.add(Id.parse(info.name().id()));
-    }
     dev.roadie.core.crypto.Providers.preload();
+    // The lease is written before deletion plans are read, so a prune either sees this writer's
+    // lease or this writer sees the prune's plan (DESIGN.md, "Concurrency and deletion").
     this.lease = new Lease(repo, "backup");
+    try {
+      this.index = repo.index();
+      // Listed after the index was loaded: every pack an index names was written before its index.
+      // (An empty index has nothing to check against the listing: a first backup skips it.)
+      if (index.size() > 0) {
+        for (var info : repo.backend().list(ObjectKind.PACK)) {
+          storedPacks.add(Id.parse(info.name().id()));
+        }
+      }
+      this.plannedPacks = DeletionPlan.plannedPacks(repo);
+    } catch (IOException | RuntimeException e) {
+      lease.close();
+      throw e;
+    }
   }
 
   public Progress progress() {
     return progress;
+  }
+
+  /** For tests in this package: the writer's lease. */
+  Lease lease() {
+    return lease;
   }
 
   private PackWriter newPack(BlobType type) throws IOException {
@@ -137,10 +162,10 @@ public final class BackupWriter implements AutoCloseable {
       Chunker.Chunk chunk;
       while ((chunk = chunker.next()) != null) {
         checkFailure();
-        byte[] data = chunk.data();
-        progress.bytesRead.addAndGet(data.length);
-        content.size += data.length;
-        window.add(repo.cpu().submit(() -> prepare(data)));
+        Chunker.Chunk c = chunk;
+        progress.bytesRead.addAndGet(c.length());
+        content.size += c.length();
+        window.add(repo.cpu().submit(() -> prepare(c)));
         while (window.size() >= maxInFlight) {
           content.add(append(await(window.poll())));
         }
@@ -156,26 +181,61 @@ public final class BackupWriter implements AutoCloseable {
     return content.finish();
   }
 
+  /**
+   * Stores one data chunk exactly as given, without chunking it again (copies between repositories
+   * keep the source's chunk boundaries); returns its id in this repository.
+   */
+  public Id writeChunk(byte[] data) throws IOException {
+    checkFailure();
+    progress.bytesRead.addAndGet(data.length);
+    return append(prepare(Chunker.Chunk.of(data)));
+  }
+
+  /**
+   * Whether a blob is stored where this backup may reference it (a pack that exists and no deletion
+   * plan names); if so it counts as reused, like a deduplicated chunk.
+   */
+  public boolean reuse(Id blob) {
+    return isStored(blob);
+  }
+
+  /** Collects chunk ids of one file or stream written with {@link #writeChunk} or {@link #reuse}. */
+  public ContentBuilder newContent() {
+    return new ContentBuilder();
+  }
+
   /** Stores a tree as a metadata blob; returns its id. */
   public Id writeTree(Tree tree) throws IOException {
     return storeMetadata(Json.write(tree));
   }
 
 
-  /** Hash, deduplicate, compress: the parallel stage of a data chunk, on a CPU worker. */
-  private Prepared prepare(byte[] data) {
-    Id id = repo.key().blobId(data);
+  /**
+   * Hash, deduplicate, compress: the parallel stage of a data chunk, on a CPU worker. Releases the
+   * chunk unless it is to be sealed raw.
+   */
+  private Prepared prepare(Chunker.Chunk chunk) {
+    byte[] data = chunk.array();
+    int off = chunk.from();
+    int len = chunk.length();
+    Id id = repo.key().blobId(data, off, len);
     if (isStored(id) || !pending.add(id)) {
-      return new Prepared(id, null, data.length); // stored already, or being stored by another chunk
+      chunk.release();
+      return new Prepared(id, null, null, len); // stored already, or being stored by another chunk
     }
-    byte[] framed = scratch(data.length);
-    int framedLength = Compression.packInto(data, 0, data.length, framed);
-    return new Prepared(id, Arrays.copyOf(framed, framedLength), data.length);
+    byte[] out = scratch(len);
+    int n = Compression.compress(data, off, len, out, 0);
+    if (n < 0) {
+      return new Prepared(id, null, chunk, len);
+    }
+    chunk.release();
+    return new Prepared(id, Arrays.copyOf(out, n), null, len);
   }
 
   private boolean isStored(Id id) {
     BlobLocation existing = index.get(id);
-    if (existing != null && packExists(existing.packId())) {
+    // A blob in a planned pack is stored again: a prune may delete that pack once the plan is due.
+    if (existing != null && packExists(existing.packId()) && !plannedPacks.contains(existing.packId())) {
       reusedPacks.add(existing.packId());
       return true;
     }
@@ -184,14 +244,20 @@ public final class BackupWriter implements AutoCloseable {
 
   /** Seals a prepared chunk into the open data pack, in the caller's (stream) order. */
   private Id append(Prepared p) throws IOException {
-    if (p.framed() == null) {
+    if (p.compressed() == null && p.raw() == null) {
       return p.id();
     }
     synchronized (dataLock) {
       if (dataPack == null) {
         dataPack = newPack(BlobType.DATA);
       }
-      dataPack.add(p.id(), p.framed(), p.framed().length, p.rawLength());
+      if (p.raw() != null) {
+        Chunker.Chunk c = p.raw();
+        dataPack.add(p.id(), (byte) Compression.RAW, c.array(), c.from(), c.length(), c.length());
+        c.release();
+      } else {
+        dataPack.add(p.id(), (byte) Compression.ZSTD, p.compressed(), 0, p.compressed().length, p.rawLength());
+      }
       if (dataPack.isFull()) {
         PackWriter full = dataPack;
         dataPack = null;
@@ -328,15 +394,21 @@ public final class BackupWriter implements AutoCloseable {
     if (!written.isEmpty()) {
       byte[] plain = IndexFile.encode(new ArrayList<>(written), List.of());
       ObjectName name = ObjectName.of(ObjectKind.INDEX, Id.random().hex());
-      repo.writeSealed(name, plain);
-      progress.bytesAdded.addAndGet(repo.backend().size(name));
+      progress.bytesAdded.addAndGet(repo.writeSealed(name, plain));
     }
+    beforeSnapshot.run();
     if (lease.lapsed()) {
-      // A prune may have judged this writer gone: every pack it deduplicated against must still exist.
-      for (Id pack : reusedPacks) {
-        if (repo.backend().size(ObjectName.of(ObjectKind.PACK, pack.hex())) < 0) {
-          throw new RoadieException(ErrorCode.FAILURE, "pack " + pack.shortHex() + " that this backup reused was "
-              + "deleted by a prune while the backup was paused; no snapshot was written; run the backup again");
+      // A prune may have judged this writer gone: every pack it deduplicated against or wrote must
+      // still exist, and none may be in a deletion plan made meanwhile.
+      Set<Id> planned = DeletionPlan.plannedPacks(repo);
+      Set<Id> used = new java.util.HashSet<>(reusedPacks);
+      for (IndexFile.PackEntries p : written) used.add(p.packId());
+      for (Id pack : used) {
+        boolean gone = repo.backend().size(ObjectName.of(ObjectKind.PACK, pack.hex())) < 0;
+        if (gone || planned.contains(pack)) {
+          throw new RoadieException(ErrorCode.FAILURE, "pack " + pack.shortHex() + " that this backup uses was "
+              + (gone ? "deleted" : "planned for deletion") + " by a prune while the backup was paused past its "
+              + "lease; no snapshot was written; run the backup again");
         }
       }
     }
@@ -361,10 +433,18 @@ public final class BackupWriter implements AutoCloseable {
   }
 
   /** Collects a stream's chunk ids, moving them into chunk-list blobs once there are too many to inline. */
-  private final class ContentBuilder {
+  public final class ContentBuilder {
     long size;
     final List<Id> ids = new ArrayList<>();
     final List<Id> lists = new ArrayList<>();
+
+    private ContentBuilder() {}
+
+    /** Appends a stored chunk of {@code length} bytes. */
+    public void chunk(Id id, int length) throws IOException {
+      size += length;
+      add(id);
+    }
 
     void add(Id id) throws IOException {
       ids.add(id);
@@ -382,7 +462,7 @@ public final class BackupWriter implements AutoCloseable {
       ids.clear();
     }
 
-    Content finish() throws IOException {
+    public Content finish() throws IOException {
       if (lists.isEmpty() && ids.size() <= INLINE_CHUNKS) {
         return new Content(size, List.copyOf(ids), List.of());
       }

@@ -47,9 +47,29 @@ public final class Lease implements AutoCloseable {
   }
 
   private void write() throws IOException {
-    Instant now = Instant.now();
-    repo.writeSealed(name, Json.write(new Record(Hosts.host(), Hosts.pid(), operation, started.toString(), now.toString())));
-    lastRefresh = now;
+    write(Instant.now());
+  }
+
+  private void write(Instant refreshed) throws IOException {
+    repo.writeSealed(name, Json.write(new Record(Hosts.host(), Hosts.pid(), operation, started.toString(),
+        refreshed.toString())));
+    lastRefresh = refreshed;
+  }
+
+  /** For tests: the lease stops being refreshed and looks lapsed, as after a long pause of its process. */
+  void lapseForTest() throws IOException {
+    refresher.interrupt();
+    write(Instant.now().minus(TTL.multipliedBy(2)));
+  }
+
+  /** This lease's object, so its owner can tell it from others when listing {@code leases/}. */
+  public ObjectName name() {
+    return name;
+  }
+
+  /** Whether a lease record was refreshed within {@link #TTL} of {@code now}. */
+  public static boolean fresh(Record r, Instant now) {
+    return Duration.between(Instant.parse(r.refreshed()), now).compareTo(TTL) < 0;
   }
 
   private void refreshLoop() {

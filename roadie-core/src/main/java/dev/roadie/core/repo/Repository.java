@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.Backend;
+import dev.roadie.core.backend.NoSuchObjectException;
 import dev.roadie.core.backend.ObjectExistsException;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
@@ -48,6 +49,7 @@ public final class Repository implements AutoCloseable {
   private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
   private volatile BlobIndex index;
   private volatile GearTable gear;
+  private final java.util.Map<ObjectName, byte[]> writtenSnapshots = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Repository(Backend backend, Config config, MasterKey key, Id keyId) {
     this.backend = backend;
@@ -92,12 +94,12 @@ public final class Repository implements AutoCloseable {
    */
   public static Repository open(Backend backend, char[] password) throws IOException {
     byte[] configBytes;
-    long size = backend.size(ObjectName.CONFIG);
-    if (size < 0) {
+    try {
+      configBytes = backend.read(ObjectName.CONFIG);
+    } catch (NoSuchObjectException e) {
       throw new RoadieException(ErrorCode.NO_REPOSITORY, "no repository at " + backend.location()
           + ": check --repo / ROADIE_REPOSITORY, or create one with 'roadie init'");
     }
-    configBytes = backend.read(ObjectName.CONFIG);
     Config config = Config.parse(configBytes, backend.location());
     List<ObjectInfo> keys = backend.list(ObjectKind.KEY);
     if (keys.isEmpty()) {
@@ -207,20 +209,24 @@ public final class Repository implements AutoCloseable {
     for (IndexFile.Decoded d : decoded) {
       d.addTo(idx);
     }
-    // A blob indexed twice (stored again after the pack of its first copy went missing, or by two
-    // concurrent backups) must resolve to a copy that exists. Only then is storage listed.
+    // A blob indexed twice (stored again after the pack of its first copy went missing, by two
+    // concurrent backups, or repacked by prune) must resolve to a copy that exists, and rather one
+    // that no deletion plan names. Only then are storage and plans listed.
     if (decoded.stream().mapToLong(IndexFile.Decoded::blobCount).sum() > idx.size()) {
       java.util.Set<Id> stored = new java.util.HashSet<>();
       for (ObjectInfo info : backend.list(ObjectKind.PACK)) {
         stored.add(Id.parse(info.name().id()));
       }
+      java.util.Set<Id> planned = dev.roadie.core.prune.DeletionPlan.plannedPacks(this);
+      java.util.function.ToIntFunction<Id> rank = p -> !stored.contains(p) ? 0 : planned.contains(p) ? 1 : 2;
       for (IndexFile.Decoded d : decoded) {
         for (IndexFile.PackEntries p : d.packs()) {
-          if (!stored.contains(p.packId())) continue;
+          int r = rank.applyAsInt(p.packId());
+          if (r == 0) continue;
           int number = idx.addPack(p.packId(), p.type());
           for (IndexFile.BlobEntry b : p.blobs()) {
             BlobLocation current = idx.get(b.id());
-            if (current != null && !stored.contains(current.packId())) {
+            if (current != null && rank.applyAsInt(current.packId()) < r) {
               idx.relocate(b.id(), number, b.offset(), b.length(), b.rawLength());
             }
           }
@@ -268,11 +274,21 @@ public final class Repository implements AutoCloseable {
 
   // ---- sealed objects ----
 
-  public void writeSealed(ObjectName name, byte[] payload) throws IOException {
-    backend.write(name, ByteBuffer.wrap(SealedObject.seal(key, name, payload)), false);
+  /** Seals and stores a small object; returns its stored size. */
+  public long writeSealed(ObjectName name, byte[] payload) throws IOException {
+    byte[] sealed = SealedObject.seal(key, name, payload);
+    backend.write(name, ByteBuffer.wrap(sealed), false);
+    if (name.kind() == ObjectKind.SNAPSHOT) {
+      // Objects are immutable: the snapshot this process just wrote is read back from memory (one
+      // request less for the summary a backup prints, which matters on S3).
+      writtenSnapshots.put(name, payload);
+    }
+    return sealed.length;
   }
 
   public byte[] readSealed(ObjectName name) throws IOException {
+    byte[] mine = writtenSnapshots.get(name);
+    if (mine != null) return mine.clone();
     return SealedObject.open(key, name, backend.read(name));
   }
 

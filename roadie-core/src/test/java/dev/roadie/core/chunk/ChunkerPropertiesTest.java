@@ -185,4 +185,35 @@ class ChunkerPropertiesTest {
     byte[] data = XorShift64.bytes(5, 20 << 20);
     checkChunking(data, ChunkerParams.LARGE, chunks(new ShortReadStream(data, 5), ChunkerParams.LARGE));
   }
+
+  /**
+   * Released chunks let their slab be reused: chunks read after that, and chunks still held, keep
+   * their bytes. Every third chunk is held to the end; the others are released at once.
+   */
+  @Example
+  void reusedSlabsNeverOverwriteHeldChunks() throws IOException {
+    byte[] data = XorShift64.bytes(9, 12 << 20);
+    ChunkerParams params = ChunkerParams.FILE;
+    Chunker chunker = new Chunker(new ShortReadStream(data, 9), params, GEAR);
+    List<Chunker.Chunk> all = new ArrayList<>();
+    List<byte[]> copies = new ArrayList<>();
+    int n = 0;
+    for (Chunker.Chunk c; (c = chunker.next()) != null; n++) {
+      byte[] copy = c.data();
+      assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) c.offset(), (int) c.offset() + c.length()), copy);
+      all.add(c);
+      copies.add(copy);
+      if (n % 3 != 0) {
+        c.release();
+      }
+    }
+    for (int i = 0; i < all.size(); i += 3) {
+      assertArrayEquals(copies.get(i), all.get(i).data(), "held chunk " + i);
+    }
+    List<Long> ends = new ArrayList<>();
+    for (Chunker.Chunk c : all) {
+      ends.add(c.offset() + c.length());
+    }
+    assertEquals(FastCdcTest.cutOffsets(new FastCdc(params, GEAR), data), ends);
+  }
 }

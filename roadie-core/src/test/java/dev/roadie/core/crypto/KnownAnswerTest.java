@@ -71,4 +71,32 @@ class KnownAnswerTest {
     assertArrayEquals(expected, viaAead);
     assertArrayEquals(plain, Aead.open(key, aad, viaAead, 0, viaAead.length, "test"));
   }
+
+  /** A flag byte sealed before a payload gives exactly the bytes of sealing both as one array. */
+  @Test
+  void sealingWithAPrefixByteEqualsSealingTheJoinedPlaintext() throws Exception {
+    byte[] key = seq(3, 32);
+    byte[] aad = seq(5, 40);
+    Random random = new Random(6);
+    int[] lengths = {0, 1, 15, 16, 17, 100, 2047, 2048, 65_536, 200_001}; // JDK and native sizes
+    for (int i = 0; i < lengths.length; i++) {
+      int len = lengths[i];
+      byte[] nonce = seq(4 + i, 12); // the JDK refuses to seal twice with one key and nonce
+      byte[] payload = new byte[len + 10];
+      random.nextBytes(payload);
+      byte[] joined = new byte[1 + len];
+      joined[0] = 1;
+      System.arraycopy(payload, 3, joined, 1, len);
+      byte[] out = new byte[1 + len + Aead.OVERHEAD + 5];
+      int n = Aead.seal(key, nonce, aad, (byte) 1, payload, 3, len, out, 5);
+      javax.crypto.Cipher jdk = Providers.jdkAesGcm();
+      jdk.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+          new javax.crypto.spec.GCMParameterSpec(128, nonce));
+      jdk.updateAAD(aad);
+      byte[] ct = jdk.doFinal(joined);
+      assertEquals(12 + ct.length, n, "length " + len);
+      assertArrayEquals(nonce, java.util.Arrays.copyOfRange(out, 5, 17));
+      assertArrayEquals(ct, java.util.Arrays.copyOfRange(out, 17, 5 + n), "length " + len);
+    }
+  }
 }

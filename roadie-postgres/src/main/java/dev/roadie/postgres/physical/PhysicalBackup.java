@@ -56,6 +56,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class PhysicalBackup {
   public static final String KIND = "postgres-physical";
   public static final String MANIFEST = "backup_manifest";
+  /** Set when the WAL comes from wal-stream rather than archive_command. */
+  private boolean streamed;
   public static final String LABEL = "backup_label";
   /**
    * 128 KiB: 16 pages per chunk. Chunks are compressed one by one, so larger chunks compress better
@@ -190,8 +192,13 @@ public final class PhysicalBackup {
         + "restart PostgreSQL, and back up again (docs/runbooks/postgres-pitr.md); or pass --wal-method fetch "
         + "for a self-contained backup that restores to its own end only";
     if (mode.equals("off")) {
-      throw new RoadieException(ErrorCode.FAILURE, o.conn().hostPort() + ": WAL archiving is off (archive_mode = off), "
-          + "so this base backup could not be restored: " + setup);
+      if (walStreamActive(o)) {
+        streamed = true; // roadie wal-stream receives the WAL; confirmArchived checks it reaches this repository
+        return;
+      }
+      throw new RoadieException(ErrorCode.FAILURE, o.conn().hostPort() + ": WAL archiving is off (archive_mode = off) "
+          + "and no 'roadie wal-stream' receives this server's WAL, so this base backup could not be restored: "
+          + setup + "; or run 'roadie wal-stream --url ...' into this repository");
     }
     if (settings.get("archive_command") != null && (command.isBlank() || command.equals("(disabled)"))
         && settings.getOrDefault("archive_library", "").isBlank()) {
@@ -201,6 +208,18 @@ public final class PhysicalBackup {
     if (settings.get("archive_command") != null && !command.contains("wal-push")) {
       warnings.add("archive_command (" + command + ") does not call 'roadie wal-push'; the backup checks that its WAL "
           + "arrives in this repository and fails if it does not");
+    }
+  }
+
+  /** Whether a roadie WAL receiver is streaming from this server (its walsender is in state streaming). */
+  private static boolean walStreamActive(Options o) {
+    try (Connection c = o.conn().connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'roadie' "
+            + "AND state = 'streaming'")) {
+      rs.next();
+      return rs.getInt(1) > 0;
+    } catch (IOException | SQLException e) {
+      return false;
     }
   }
 
@@ -359,6 +378,10 @@ public final class PhysicalBackup {
     String history = String.format("%s.%08X.backup", startSegment, start % segmentSize);
     Instant deadline = Instant.now().plus(o.walTimeout());
     List<String> needed = new ArrayList<>();
+    if (streamed) {
+      confirmStreamed(o, archive, source, segmentSize, deadline);
+      return;
+    }
     needed.add(history);
     for (String s = startSegment; ; s = WalNames.next(s, segmentSize)) {
       needed.add(s);
@@ -388,6 +411,48 @@ public final class PhysicalBackup {
     source.put("stopTime", stopTime != null ? stopTime.toString() : serverNow(o));
     if (stop.lsn("STOP WAL LOCATION") != null) source.put("stopLsn", WalNames.formatLsn(stop.lsn("STOP WAL LOCATION")));
     if (stop.timeline("STOP TIMELINE") != null) source.put("stopTimeline", stop.timeline("STOP TIMELINE"));
+  }
+
+  /**
+   * With WAL from {@code wal-stream} (no archive_command, so no backup history file): waits until
+   * the archive holds every segment from the start to the stop of the backup, the last one whole
+   * or as fragments up to the stop LSN (from the manifest's WAL-Ranges).
+   */
+  private void confirmStreamed(Options o, WalArchive archive, Map<String, Object> source, long segmentSize,
+      Instant deadline) throws IOException {
+    String startSegment = (String) source.get("startSegment");
+    String stopSegment = (String) source.get("stopSegment");
+    long stop = WalNames.parseLsn((String) source.get("stopLsn"));
+    long stopOffset = stop - WalNames.segmentNumber(stopSegment, segmentSize) * segmentSize;
+    for (String s = startSegment; ; s = WalNames.next(s, segmentSize)) {
+      boolean last = s.equals(stopSegment);
+      while (!(archive.has(s) || (last && fragmentsCover(archive, s, stopOffset)))) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new RoadieException(ErrorCode.FAILURE, o.conn().hostPort() + ": " + s + ", which this base backup needs, "
+              + "did not arrive in the WAL archive of " + repo.backend().location() + " within "
+              + o.walTimeout().toSeconds() + " s; no snapshot was written. Is 'roadie wal-stream' writing into this "
+              + "repository (ROADIE_REPOSITORY=" + repo.backend().location() + ")? See docs/runbooks/postgres-pitr.md");
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
+      if (last) break;
+    }
+    source.put("walSource", "wal-stream");
+    source.put("stopTime", serverNow(o));
+  }
+
+  private static boolean fragmentsCover(WalArchive archive, String segment, long upTo) throws IOException {
+    long reach = 0;
+    for (WalArchive.Fragment f : archive.fragments(segment)) { // by start
+      if (f.start() > reach) break;
+      reach = Math.max(reach, f.end());
+    }
+    return reach >= upTo;
   }
 
   private static String serverNow(Options o) throws IOException {

@@ -1,0 +1,108 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.BackendProvider;
+import dev.roadie.core.copy.SnapshotCopier;
+import dev.roadie.core.json.Json;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotFilter;
+import dev.roadie.core.snapshot.SnapshotRef;
+import java.io.Console;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "copy", description = {
+    "Copy snapshots from another repository into this one, re-encrypted under this one's keys; only data this",
+    "repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron (second region, DR)."})
+final class CopyCommand implements Callable<Integer> {
+  @Mixin RepoOptions repo;
+  @Mixin FilterOptions filters;
+
+  @Option(names = "--from", paramLabel = "LOCATION",
+      description = "The repository to copy from (default: $ROADIE_FROM_REPOSITORY).")
+  String from;
+
+  @Option(names = "--from-password-file", paramLabel = "FILE",
+      description = "Password file of the source (default: $ROADIE_FROM_PASSWORD_FILE, then $ROADIE_FROM_PASSWORD).")
+  Path fromPasswordFile;
+
+  @Option(names = "--target", paramLabel = "NAME", description = "Only snapshots of this target.")
+  String target;
+
+  @Parameters(paramLabel = "SNAPSHOT", arity = "0..*",
+      description = "Snapshots to copy (ids, id prefixes or 'latest'); default: every snapshot the filters accept.")
+  List<String> snapshots = new ArrayList<>();
+
+  @Option(names = "--json", description = "Print what was copied and skipped as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    String source = from != null ? from : System.getenv("ROADIE_FROM_REPOSITORY");
+    if (source == null || source.isBlank()) {
+      throw new RoadieException(ErrorCode.USAGE, "copy needs the source repository: --from LOCATION "
+          + "(or ROADIE_FROM_REPOSITORY)");
+    }
+    SnapshotFilter filter = filters.filter(target);
+    try (Repository src = Repository.open(BackendProvider.forLocation(source), fromPassword());
+        Repository dst = repo.open()) {
+      List<SnapshotRef> chosen = new ArrayList<>();
+      if (snapshots.isEmpty()) {
+        for (SnapshotRef s : src.snapshots(null)) {
+          if (filter.matches(s.snapshot())) chosen.add(s);
+        }
+      } else {
+        for (String spec : snapshots) {
+          SnapshotRef s = src.resolve(spec, filter);
+          if (chosen.stream().noneMatch(c -> c.id().equals(s.id()))) chosen.add(s);
+        }
+        chosen.sort(java.util.Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
+      }
+      SnapshotCopier.Result result = new SnapshotCopier(src, dst, msg -> {
+        if (!json) System.err.println("copy: " + msg);
+      }).copy(chosen);
+      if (json) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("copied", result.copied());
+        out.put("skipped", result.skipped());
+        System.out.println(Json.writePretty(out));
+      } else {
+        long added = 0;
+        for (SnapshotCopier.Copied c : result.copied()) {
+          System.out.println("copied " + c.from().substring(0, 8) + " -> " + c.to().substring(0, 8) + "  " + c.target()
+              + "  " + c.time() + "  (" + Format.bytes(c.bytesAdded()) + " added)");
+          added += c.bytesAdded();
+        }
+        System.out.println(result.copied().size() + " snapshots copied (" + Format.bytes(added) + " added), "
+            + result.skipped().size() + " already present");
+      }
+      return 0;
+    }
+  }
+
+  private char[] fromPassword() throws IOException {
+    Path file = fromPasswordFile;
+    if (file == null && System.getenv("ROADIE_FROM_PASSWORD_FILE") != null) {
+      file = Path.of(System.getenv("ROADIE_FROM_PASSWORD_FILE"));
+    }
+    if (file != null) return RepoOptions.readPasswordFile(file);
+    if (System.getenv("ROADIE_FROM_PASSWORD") != null) return System.getenv("ROADIE_FROM_PASSWORD").toCharArray();
+    Console console = Terminal.console();
+    if (console != null) {
+      char[] pw = console.readPassword("%s", "source repository password: ");
+      if (pw != null) return pw;
+    }
+    throw new RoadieException(ErrorCode.USAGE, "no password for the source repository: pass --from-password-file FILE "
+        + "or set ROADIE_FROM_PASSWORD_FILE or ROADIE_FROM_PASSWORD");
+  }
+}

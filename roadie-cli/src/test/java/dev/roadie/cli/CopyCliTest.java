@@ -1,0 +1,81 @@
+package dev.roadie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** copy between two local repositories with different passwords. */
+class CopyCliTest {
+  @TempDir Path tmp;
+
+  static Map<String, Long> objects(Path repo) throws IOException {
+    try (Stream<Path> s = Files.walk(repo)) {
+      return s.filter(Files::isRegularFile).filter(p -> !p.startsWith(repo.resolve("leases")))
+          .collect(java.util.stream.Collectors.toMap(p -> repo.relativize(p).toString(), p -> p.toFile().length()));
+    }
+  }
+
+  @Test
+  void copiesRestoreIdenticallyAndCopyingAgainUploadsNothing() throws IOException {
+    Path src = tmp.resolve("src");
+    Path dst = tmp.resolve("dst");
+    Path data = tmp.resolve("data");
+    Files.createDirectories(data.resolve("sub"));
+    TestData.writeRandom(data.resolve("a.bin"), 3 << 20, 1);
+    TestData.writeText(data.resolve("sub/b.txt"), 2 << 20, 2);
+    Files.writeString(data.resolve("small.txt"), "hello");
+    RoadieProcess source = RoadieProcess.of(src, "source-pw");
+    source.run("init").assertOk();
+    source.run("backup", "file", data.toString(), "--target", "files", "--time", "2026-01-01T00:00:00Z").assertOk();
+    Map<String, String> first = TestData.hashTree(data);
+    TestData.overwriteRandom(data.resolve("a.bin"), 1 << 20, 256 << 10, 3);
+    source.run("backup", "file", data.toString(), "--target", "files", "--time", "2026-01-02T00:00:00Z").assertOk();
+    Map<String, String> second = TestData.hashTree(data);
+    byte[] stream = PruneCliTest.random(1 << 20, 4);
+    source.copy().stdin(stream).run("backup", "file", "--stdin", "--name", "dump", "--target", "db").assertOk();
+
+    Path pwFile = tmp.resolve("source.pw");
+    Files.writeString(pwFile, "source-pw\n");
+    RoadieProcess dest = RoadieProcess.of(dst, "dest-pw");
+    dest.run("init").assertOk();
+    JsonNode out = TestData.json(dest.run("copy", "--from", src.toString(), "--from-password-file", pwFile.toString(),
+        "--target", "files", "--json").assertOk().stdout());
+    assertEquals(2, out.get("copied").size(), out.toString());
+    JsonNode copied = TestData.json(dest.run("snapshots", "--json").assertOk().stdout());
+    assertEquals(2, copied.size());
+
+    Path restored = tmp.resolve("r1");
+    dest.run("restore", copied.get(0).get("id").asText(), "--target", restored.toString()).assertOk();
+    assertEquals(first, TestData.hashTree(restored.resolve("data")), "first copy restores byte-identical");
+    Path restored2 = tmp.resolve("r2");
+    dest.run("restore", copied.get(1).get("id").asText(), "--target", restored2.toString()).assertOk();
+    assertEquals(second, TestData.hashTree(restored2.resolve("data")));
+
+    // Again: nothing new is stored; then the rest (the db stream) by id.
+    Map<String, Long> before = objects(dst);
+    JsonNode again = TestData.json(dest.env("ROADIE_FROM_PASSWORD", "source-pw")
+        .run("copy", "--from", src.toString(), "--target", "files", "--json").assertOk().stdout());
+    assertEquals(0, again.get("copied").size());
+    assertEquals(2, again.get("skipped").size());
+    assertEquals(before, objects(dst), "a second copy writes no object");
+    String dbId = TestData.json(source.run("snapshots", "--json", "--target", "db").assertOk().stdout()).get(0).get("id").asText();
+    dest.run("copy", "--from", src.toString(), dbId.substring(0, 10)).assertOk();
+    assertArrayEquals(stream, dest.run("restore", "latest", "--of", "db", "--stdout").assertOk().stdoutBytes());
+    assertTrue(dest.run("check", "--read-data").assertOk().stdout().contains("no errors"));
+
+    // Wrong source password: a clear error, nothing written.
+    Map<String, Long> now = objects(dst);
+    RoadieProcess.Result wrong = dest.env("ROADIE_FROM_PASSWORD", "nope").run("copy", "--from", src.toString());
+    assertEquals(12, wrong.exitCode(), wrong.describe());
+    assertEquals(now, objects(dst));
+  }
+}

@@ -1,0 +1,2 @@
+/** Copying snapshots from one repository into another (second region, disaster recovery). */
+package dev.roadie.core.copy;

@@ -151,11 +151,21 @@ class PruneTest {
     assertTrue(blocked.pending.stream().anyMatch(p -> p.plan().equals(planned.planId) && p.waitingFor() != null
         && p.waitingFor().contains("backup")), "the report names the writer: " + blocked.pending);
 
+    // A prune told to wait for writers carries the plan out once the backup has finished.
+    CompletableFuture<PruneReport> waiting = CompletableFuture.supplyAsync(() -> {
+      try {
+        return prune(backend, new Pruner.Options(Duration.ZERO, 0.10, false, Duration.ofMinutes(1)));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    Thread.sleep(1000);
+    assertFalse(waiting.isDone(), "the prune waits for the backup");
     resume.countDown();
     Id cid = c.get(60, TimeUnit.SECONDS);
     writerRepo.close();
 
-    PruneReport after = prune(backend, NOW);
+    PruneReport after = waiting.get(60, TimeUnit.SECONDS);
     assertTrue(after.plansCarriedOut.contains(planned.planId));
     assertFalse(after.kept.isEmpty(), "packs the new snapshot needs are kept, and the report says so");
     assertHealthy(backend, Map.of(cid, Map.of("x", x), b, Map.of("y", y)));

@@ -107,13 +107,16 @@ public final class BackupWriter implements AutoCloseable {
     try {
       this.index = repo.index();
       // Listed after the index was loaded: every pack an index names was written before its index.
-      // (An empty index has nothing to check against the listing: a first backup skips it.)
+      // With an empty index there is nothing to reuse, so nothing to check against the listing of
+      // packs or of deletion plans: a first backup skips both (two requests fewer on S3).
       if (index.size() > 0) {
         for (var info : repo.backend().list(ObjectKind.PACK)) {
           storedPacks.add(Id.parse(info.name().id()));
         }
+        this.plannedPacks = DeletionPlan.plannedPacks(repo);
+      } else {
+        this.plannedPacks = Set.of();
       }
-      this.plannedPacks = DeletionPlan.plannedPacks(repo);
     } catch (IOException | RuntimeException e) {
       lease.close();
       throw e;

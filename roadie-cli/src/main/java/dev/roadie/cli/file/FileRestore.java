@@ -3,6 +3,7 @@ package dev.roadie.cli.file;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.DirectFileWriter;
 import dev.roadie.core.repo.ContentReader;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
@@ -183,14 +184,22 @@ public final class FileRestore {
   private void restoreFile(Node n, Path p) throws IOException {
     Path temp = p.resolveSibling(".roadie-restore-" + UUID.randomUUID());
     try {
+      // Large files bypass the page cache (DirectFileWriter): much less kernel CPU per GiB.
       try (ContentReader in = new ContentReader(repo, n, p.toString());
-          FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          DirectFileWriter out = n.size() != null && n.size() >= DirectFileWriter.MIN_SIZE
+              ? DirectFileWriter.create(temp) : null;
+          FileChannel ch = out == null ? FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE) : null) {
         byte[] block;
         while ((block = in.nextBlock()) != null) {
-          ByteBuffer b = ByteBuffer.wrap(block);
-          while (b.hasRemaining()) ch.write(b);
+          if (out != null) {
+            out.write(block, 0, block.length);
+          } else {
+            ByteBuffer b = ByteBuffer.wrap(block);
+            while (b.hasRemaining()) ch.write(b);
+          }
           progress.bytesRead.addAndGet(block.length);
         }
+        if (out != null) out.finish(false);
       }
       applyMetadata(n, temp);
       try {

@@ -1,6 +1,5 @@
 package dev.roadie.core.backend;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,7 +14,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Stream;
 
 /**
@@ -31,14 +29,7 @@ import java.util.stream.Stream;
  */
 public final class LocalBackend implements Backend {
   private static final String TEMP_PREFIX = ".tmp-";
-  /** Objects at least this large are written with direct I/O. */
-  static final int DIRECT_MIN = 1 << 20;
-  /** Bytes per direct write: large enough for full disk speed, small enough to keep memory low. */
-  private static final int DIRECT_CHUNK = 4 << 20;
   private final Path root;
-  private volatile boolean directIo = !"false".equals(System.getProperty("roadie.local.directio"));
-  /** Aligned off-heap buffers of {@link #DIRECT_CHUNK} bytes, one per concurrent writer, reused. */
-  private final ConcurrentLinkedQueue<ByteBuffer> directBuffers = new ConcurrentLinkedQueue<>();
 
   public LocalBackend(Path root) {
     this.root = root.toAbsolutePath().normalize();
@@ -64,7 +55,12 @@ public final class LocalBackend implements Backend {
     Files.createDirectories(dir);
     Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
-      if (!(directIo && data.remaining() >= DIRECT_MIN && writeDirect(temp, data))) {
+      if (data.remaining() >= DirectFileWriter.MIN_SIZE) {
+        try (DirectFileWriter w = DirectFileWriter.create(temp)) {
+          w.write(data.duplicate());
+          w.finish(true);
+        }
+      } else {
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           ByteBuffer buf = data.duplicate();
           while (buf.hasRemaining()) {
@@ -96,67 +92,6 @@ public final class LocalBackend implements Backend {
     } finally {
       Files.deleteIfExists(temp);
     }
-  }
-
-  /**
-   * Writes {@code data} to the new file {@code temp} with direct I/O and fsyncs it. Direct I/O moves
-   * whole file-system blocks from aligned memory, so the last block is padded with zeros and the
-   * file truncated to its real length afterwards. Returns false, leaving no file, when the file
-   * system refuses direct I/O; it is then not tried again.
-   */
-  private boolean writeDirect(Path temp, ByteBuffer data) throws IOException {
-    int align;
-    FileChannel ch;
-    try {
-      align = Math.toIntExact(Files.getFileStore(temp.getParent()).getBlockSize());
-      if (align <= 0 || Integer.bitCount(align) != 1 || align > DIRECT_CHUNK) {
-        directIo = false;
-        return false;
-      }
-      ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-    } catch (UnsupportedOperationException | IOException e) {
-      directIo = false;
-      Files.deleteIfExists(temp);
-      return false;
-    }
-    ByteBuffer chunk = directBuffers.poll();
-    if (chunk == null || chunk.alignmentOffset(0, align) != 0) {
-      chunk = ByteBuffer.allocateDirect(DIRECT_CHUNK + align).alignedSlice(align);
-    }
-    boolean written = false;
-    try (ch) {
-      ByteBuffer src = data.duplicate();
-      long length = src.remaining();
-      long pos = 0;
-      while (src.hasRemaining()) {
-        int n = Math.min(src.remaining(), DIRECT_CHUNK);
-        chunk.clear();
-        chunk.put(chunk.position(), src, src.position(), n);
-        src.position(src.position() + n);
-        int padded = (n + align - 1) & -align;
-        for (int i = n; i < padded; i++) {
-          chunk.put(i, (byte) 0);
-        }
-        chunk.limit(padded);
-        while (chunk.hasRemaining()) {
-          pos += ch.write(chunk, pos);
-        }
-      }
-      if (pos != length) {
-        ch.truncate(length);
-      }
-      ch.force(true);
-      written = true;
-    } catch (IOException e) {
-      // EINVAL from a file system that opened the file but cannot do direct I/O: use the page cache.
-      directIo = false;
-    } finally {
-      directBuffers.add(chunk);
-      if (!written) {
-        Files.deleteIfExists(temp);
-      }
-    }
-    return written;
   }
 
   private static void fsyncDirectory(Path dir) {

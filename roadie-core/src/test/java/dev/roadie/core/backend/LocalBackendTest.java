@@ -40,7 +40,7 @@ class LocalBackendTest extends BackendContractTest {
   @Test
   void largeObjectsOfUnalignedSizesRoundTrip() throws IOException {
     Random random = new Random(7);
-    for (int size : new int[] {LocalBackend.DIRECT_MIN, LocalBackend.DIRECT_MIN + 1, (9 << 20) + 4095, (8 << 20)}) {
+    for (int size : new int[] {DirectFileWriter.MIN_SIZE, DirectFileWriter.MIN_SIZE + 1, (9 << 20) + 4095, (8 << 20)}) {
       byte[] data = new byte[size];
       random.nextBytes(data);
       ObjectName name = ObjectName.of(ObjectKind.PACK, Id.random().hex());

@@ -35,7 +35,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -286,7 +285,7 @@ public final class Pruner {
         ObjectName name = ObjectName.of(ObjectKind.PACK, order.get(next++).hex());
         reads.add(repo.io().submit(() -> repo.backend().read(name)));
       }
-      byte[] bytes = await(reads.poll());
+      byte[] bytes = Repository.await(reads.poll());
       byte[] packKey = repo.key().packKey(pack);
       List<BlobLocation> blobs = liveIn.get(pack);
       blobs.sort(Comparator.comparingLong(BlobLocation::offset));
@@ -541,28 +540,15 @@ public final class Pruner {
   private void deleteAll(List<ObjectName> names) throws IOException {
     ArrayDeque<Future<?>> window = new ArrayDeque<>();
     for (ObjectName n : names) {
-      if (window.size() >= DELETES_IN_FLIGHT) await(window.poll());
+      if (window.size() >= DELETES_IN_FLIGHT) Repository.await(window.poll());
       window.add(repo.io().submit(() -> {
         repo.backend().delete(n);
         return null;
       }));
     }
-    while (!window.isEmpty()) await(window.poll());
+    while (!window.isEmpty()) Repository.await(window.poll());
   }
 
-  private static <T> T await(Future<T> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RoadieException r) throw r;
-      if (c instanceof IOException io) throw io;
-      throw new IOException(c);
-    }
-  }
 
   private static void sleep(Duration d) throws IOException {
     try {

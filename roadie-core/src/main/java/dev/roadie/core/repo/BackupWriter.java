@@ -30,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.Semaphore;
@@ -170,11 +169,11 @@ public final class BackupWriter implements AutoCloseable {
         content.size += c.length();
         window.add(repo.cpu().submit(() -> prepare(c)));
         while (window.size() >= maxInFlight) {
-          content.add(append(await(window.poll())));
+          content.add(append(Repository.await(window.poll())));
         }
       }
       while (!window.isEmpty()) {
-        content.add(append(await(window.poll())));
+        content.add(append(Repository.await(window.poll())));
       }
     } finally {
       for (Future<Prepared> f : window) {
@@ -364,16 +363,6 @@ public final class BackupWriter implements AutoCloseable {
     }
   }
 
-  private static <T> T await(Future<T> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    } catch (ExecutionException e) {
-      throw Repository.unwrap(e);
-    }
-  }
 
   /**
    * Flushes the open packs, waits for every upload, writes the index file, and writes the snapshot.

@@ -437,6 +437,21 @@ public final class Repository implements AutoCloseable {
     return KeyFile.parse(backend.read(name), "key file " + name.id()).verifyMac(key);
   }
 
+  /**
+   * Waits for a task of the repository's pools. A failure is rethrown as itself where it can be
+   * ({@link #unwrap}); an interrupt becomes an IOException with the interrupt flag kept.
+   */
+  public static <T> T await(Future<T> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
   static IOException unwrap(ExecutionException e) {
     Throwable c = e.getCause();
     if (c instanceof RoadieException r) throw r;

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -125,10 +124,10 @@ public final class WalPush {
             return null;
           })));
         }
-        result = await(mine);
+        result = Repository.await(mine);
         for (int i = 0; i < ahead.size(); i++) {
           try {
-            await(ahead.get(i));
+            Repository.await(ahead.get(i));
           } catch (IOException | RuntimeException e) {
             // Not fatal: PostgreSQL will ask for that file itself, and it is archived (or refused) then.
             warnings.add(others.get(i).getFileName() + ": " + e.getMessage());
@@ -154,19 +153,6 @@ public final class WalPush {
     }
   }
 
-  private static <T> T await(Future<T> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) throw io;
-      if (c instanceof RuntimeException r) throw r;
-      throw new IOException(c);
-    }
-  }
 
   private static byte[] read(Path file) throws IOException {
     try {

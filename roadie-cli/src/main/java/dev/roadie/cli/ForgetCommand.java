@@ -91,7 +91,8 @@ final class ForgetCommand implements Callable<Integer> {
     try (Repository r = repo.open()) {
       SnapshotFilter filter = filters.filter(target);
       Map<String, List<Retention.Item<SnapshotRef>>> groups = new TreeMap<>();
-      for (SnapshotRef s : r.snapshots(null)) {
+      List<SnapshotRef> all = r.snapshots(null);
+      for (SnapshotRef s : all) {
         if (!filter.matches(s.snapshot())) continue;
         groups.computeIfAbsent(groupKey(s.snapshot()), k -> new ArrayList<>())
             .add(new Retention.Item<>(s, s.time(), s.snapshot().tags()));
@@ -132,7 +133,7 @@ final class ForgetCommand implements Callable<Integer> {
           }
         }
       }
-      ForgetWal.apply(r, removedRefs, dryRun, json);
+      ForgetWal.apply(r, all, removedRefs, dryRun, json);
       if (pruning != null) {
         if (json) {
           System.out.println(Json.writePretty(Map.of("forget", report, "prune", PruneCommand.run(r, pruning, true))));

@@ -14,11 +14,13 @@ import java.util.Set;
 final class ForgetWal {
   private ForgetWal() {}
 
-  static void apply(Repository r, List<SnapshotRef> removed, boolean dryRun, boolean json) throws IOException {
+  /** {@code all}: every snapshot of the repository as forget read it; {@code removed}: those it removes. */
+  static void apply(Repository r, List<SnapshotRef> all, List<SnapshotRef> removed, boolean dryRun, boolean json)
+      throws IOException {
     Set<String> gone = new HashSet<>();
     for (SnapshotRef s : removed) gone.add(s.id().hex());
-    // Every snapshot that remains in the repository counts, not only those this forget looked at.
-    List<Snapshot> remaining = r.snapshots(null).stream().filter(s -> !gone.contains(s.id().hex()))
+    // Every snapshot that remains in the repository counts, not only those this forget's filter chose.
+    List<Snapshot> remaining = all.stream().filter(s -> !gone.contains(s.id().hex()))
         .map(SnapshotRef::snapshot).toList();
     for (WalRetention.Plan plan : WalRetention.plan(r, remaining)) {
       if (plan.unneeded().isEmpty()) continue;

@@ -25,3 +25,15 @@ measure() {
 }
 
 dusize() { du -sb "$1" | cut -f1; }
+
+# A free TCP port on loopback.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Runs a command as the postgres user when running as root (clusters must not run as root).
+as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# Sets pgbin to the newest /usr/lib/postgresql/*/bin, or fails.
+find_pgbin() {
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [[ -x $pgbin/initdb ]] || { echo "bench: PostgreSQL binaries not found under /usr/lib/postgresql/*/bin" >&2; exit 1; }
+}

@@ -22,6 +22,8 @@ set -euo pipefail
 
 root=$(readlink -f -- "${BASH_SOURCE[0]}")
 root=${root%/*/*}
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
 # shellcheck source=../scripts/lib/apt.sh
 . "$root/scripts/lib/apt.sh"
 
@@ -33,13 +35,11 @@ cores=$(nproc)
 
 
 roadie_apt_install postgresql restic time
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[[ -x $pgbin/initdb ]] || { echo "bench: PostgreSQL binaries not found under /usr/lib/postgresql/*/bin" >&2; exit 1; }
-as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+find_pgbin
 
 rm -rf "$BENCH_DIR"
 mkdir -p "$BENCH_DIR/res" "$BENCH_DIR/pg"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGPASSWORD=bench-pw
 cleanup() {
   as_pg "$pgbin/pg_ctl" -D "$BENCH_DIR/pg/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -48,8 +48,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$BENCH_DIR"
 
-# shellcheck source=lib.sh
-. "$root/bench/lib.sh"
 
 log "building roadie"
 "$roadie" version >&2

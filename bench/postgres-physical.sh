@@ -29,6 +29,8 @@ set -euo pipefail
 
 root=$(readlink -f -- "${BASH_SOURCE[0]}")
 root=${root%/*/*}
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
 # shellcheck source=../scripts/lib/apt.sh
 . "$root/scripts/lib/apt.sh"
 
@@ -43,13 +45,11 @@ cores=$(nproc)
 
 [[ $(id -u) == 0 ]] || { echo "bench: run as root (the cluster and pgbackrest run as postgres through runuser)" >&2; exit 1; }
 roadie_apt_install postgresql pgbackrest time
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[[ -x $pgbin/initdb ]] || { echo "bench: PostgreSQL binaries not found under /usr/lib/postgresql/*/bin" >&2; exit 1; }
-as_pg() { runuser -u postgres -- "$@"; }
+find_pgbin
 
 rm -rf "$BENCH_DIR"
 mkdir -p "$BENCH_DIR/res" "$BENCH_DIR/pg" "$BENCH_DIR/pgbackrest" "$BENCH_DIR/spool"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGPASSWORD=bench-pw
 data=$BENCH_DIR/pg/data
 cleanup() {
@@ -61,8 +61,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$BENCH_DIR"
 
-# shellcheck source=lib.sh
-. "$root/bench/lib.sh"
 
 log "building roadie"
 "$roadie" version >&2

@@ -46,7 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start_server() { # DIR -> sets $port (not in a subshell, so cleanup knows the pid)
   local dir=$1
   port=$(free_port)

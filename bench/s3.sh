@@ -56,7 +56,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$BENCH_DIR"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- servers --------------------------------------------------------------
 port=$(free_port)

@@ -92,34 +92,50 @@ public final class WalStream {
       try {
         session();
         backoff = Duration.ofSeconds(1);
-      } catch (SQLException | IOException e) {
+      } catch (SQLException | IOException | RoadieException e) {
         if (stopping) break;
-        checkFatal(e);
+        if (!retriable(e)) throw fatal(e);
         opts.log().accept("lost the replication connection to " + conn.hostPort() + ": " + PgConn.redact(message(e))
             + "; reconnecting in " + backoff.toSeconds() + " s");
-        sleep(backoff);
+        pause(backoff);
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       }
     }
   }
 
-  private void checkFatal(Exception e) {
-    if (e instanceof RoadieException r && r.code() != ErrorCode.FAILURE) throw r;
-    if (e.getCause() instanceof SQLException s) {
-      String state = s.getSQLState() == null ? "" : s.getSQLState();
-      if (state.equals("28P01") || state.equals("28000")) throw (RoadieException) e; // authentication: from PgConn
+  /**
+   * Whether reconnecting may help: a lost or refused connection (SQLSTATE class 08, socket errors),
+   * a transient storage fault. Authentication, privileges, a missing database or slot, and an
+   * archive that disagrees with the server are not.
+   */
+  private static boolean retriable(Exception e) {
+    if (e instanceof RoadieException.Retriable) return true;
+    if (e instanceof RoadieException r) {
+      // PgConn's connection errors carry the driver's exception.
+      return r.getCause() instanceof SQLException s && state(s).startsWith("08");
     }
-    if (e instanceof SQLException s) {
-      String state = s.getSQLState() == null ? "" : s.getSQLState();
-      if (state.equals("42704")) {
-        throw new RoadieException(ErrorCode.FAILURE, "replication slot " + opts.slot() + " does not exist on "
-            + conn.hostPort() + ": " + message(e), e);
-      }
-      if (state.startsWith("42")) {
-        throw new RoadieException(ErrorCode.FAILURE, "the server refused replication: " + message(e)
-            + " (the user needs the REPLICATION attribute and pg_hba.conf a 'replication' line)", e);
-      }
+    if (e instanceof SQLException s) return !state(s).startsWith("42") && !state(s).startsWith("28");
+    return true; // IOException: the socket or the stream
+  }
+
+  private RuntimeException fatal(Exception e) {
+    if (e instanceof RoadieException r) return r;
+    if (state((SQLException) e).equals("42704")) {
+      return new RoadieException(ErrorCode.FAILURE, "replication slot " + opts.slot() + " does not exist on "
+          + conn.hostPort() + ": " + message(e), e);
     }
+    return new RoadieException(ErrorCode.FAILURE, "the server refused replication: " + message(e)
+        + " (the user needs the REPLICATION attribute and pg_hba.conf a 'replication' line)", e);
+  }
+
+  private static String state(SQLException s) {
+    return s.getSQLState() == null ? "" : s.getSQLState();
+  }
+
+  /** Sleeps for {@code d}, or less once {@link #stop} is asked. */
+  private void pause(Duration d) throws InterruptedIOException {
+    long end = System.nanoTime() + d.toNanos();
+    while (!stopping && System.nanoTime() < end) sleep(Duration.ofMillis(50));
   }
 
   private static String message(Throwable e) {

@@ -66,6 +66,7 @@ class WalStreamTest {
       awaitDurable(b.stream, commit);
       long confirmMillis = (System.nanoTime() - t0) / 1_000_000;
       pg.stopImmediately();
+      Thread.sleep(2500); // the receiver keeps trying to reconnect to the dead server; it must not give up
       b.stop();
 
       WalArchive archive = new WalArchive(repo, systemId(pg));

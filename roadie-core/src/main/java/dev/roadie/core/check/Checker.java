@@ -51,6 +51,10 @@ public final class Checker {
   private final Set<Id> goodHeaders = ConcurrentHashMap.newKeySet();
   /** Blobs with at least one intact copy: those restore, whatever other copies look like. */
   private final Set<Id> goodCopies = new java.util.HashSet<>();
+  /** Per pack, its delta blobs and their bases, from the index. */
+  private final Map<Id, Map<Id, Id>> basesInPack = new HashMap<>();
+  /** Delta blob → its base (any copy's), for the snapshot walk. */
+  private final Map<Id, Id> baseOf = new HashMap<>();
 
   public record Report(List<String> errors, List<String> warnings, List<String> damagedSnapshots, long packs,
       long packsRead, long blobs, long snapshots) {
@@ -114,6 +118,23 @@ public final class Checker {
       forEachParallel(toRead, pack -> readPack(pack, indexed.get(pack)));
     }
 
+    Set<Id> indexedBlobs = new HashSet<>();
+    for (List<PackEntry> l : indexed.values()) {
+      for (PackEntry e : l) indexedBlobs.add(e.id());
+    }
+    for (Map.Entry<Id, Map<Id, Id>> p : basesInPack.entrySet()) {
+      for (Map.Entry<Id, Id> d : p.getValue().entrySet()) {
+        Id base = d.getValue();
+        String why = !indexedBlobs.contains(base) ? "is in no index"
+            : baseOf.containsKey(base) && !hasFullCopy(base, indexed) ? "is itself a delta" : null;
+        if (why != null) {
+          errors.add("pack " + p.getKey().shortHex() + ": delta blob " + d.getKey().shortHex() + " needs base blob "
+              + base.shortHex() + ", which " + why);
+          badBlobs.putIfAbsent(d.getKey(), "its base " + base.shortHex() + " " + why);
+          badInPack.computeIfAbsent(p.getKey(), k -> ConcurrentHashMap.newKeySet()).add(d.getKey());
+        }
+      }
+    }
     for (Id pack : present) {
       if (!goodHeaders.contains(pack)) continue;
       Set<Id> bad = badInPack.getOrDefault(pack, Set.of());
@@ -126,10 +147,6 @@ public final class Checker {
     List<SnapshotRef> snapshots = repo.snapshots(problems);
     for (String p : problems) {
       errors.add(p);
-    }
-    Set<Id> indexedBlobs = new HashSet<>();
-    for (List<PackEntry> l : indexed.values()) {
-      for (PackEntry e : l) indexedBlobs.add(e.id());
     }
     List<String> damaged = new ArrayList<>();
     Map<Id, String> treeVerdicts = new HashMap<>();
@@ -179,6 +196,10 @@ public final class Checker {
           List<PackEntry> l = packs.computeIfAbsent(p.packId(), k -> new ArrayList<>());
           for (IndexFile.BlobEntry b : p.blobs()) {
             l.add(new PackEntry(p.type(), b.id(), b.offset(), b.length(), b.rawLength()));
+            if (b.base() != null) {
+              basesInPack.computeIfAbsent(p.packId(), k -> new HashMap<>()).put(b.id(), b.base());
+              baseOf.put(b.id(), b.base());
+            }
           }
         }
       } catch (IOException | RuntimeException e) {
@@ -229,7 +250,7 @@ public final class Checker {
         if (e.offset() + e.length() > bytes.length) {
           throw new IllegalStateException("blob " + e.id().shortHex() + " lies past the pack's end");
         }
-        PackReader.openBlob(repo.key(), packKey, pack, e, bytes, (int) e.offset());
+        PackReader.openBlob(repo.key(), packKey, pack, e, bytes, (int) e.offset(), repo::basePlaintext);
       } catch (RuntimeException ex) {
         bad++;
         badBlobs.putIfAbsent(e.id(), ex.getMessage());
@@ -298,7 +319,29 @@ public final class Checker {
     return null;
   }
 
+  /** Whether some index entry holds {@code blob} in full (not as a delta). */
+  private boolean hasFullCopy(Id blob, Map<Id, List<PackEntry>> indexed) {
+    for (Map.Entry<Id, List<PackEntry>> p : indexed.entrySet()) {
+      Map<Id, Id> deltas = basesInPack.getOrDefault(p.getKey(), Map.of());
+      for (PackEntry e : p.getValue()) {
+        if (e.id().equals(blob) && !deltas.containsKey(blob)) return true;
+      }
+    }
+    return false;
+  }
+
   private String blobProblem(Id id, Set<Id> indexed, BlobType expected) {
+    String own = ownProblem(id, indexed);
+    if (own != null) return own;
+    Id base = baseOf.get(id);
+    if (base != null) {
+      String why = ownProblem(base, indexed);
+      if (why != null) return "base of blob " + id.shortHex() + ": " + why;
+    }
+    return null;
+  }
+
+  private String ownProblem(Id id, Set<Id> indexed) {
     if (goodCopies.contains(id)) {
       return null;
     }

@@ -42,6 +42,11 @@ import java.util.function.Consumer;
  *       the new {@code k}; only this table is reallocated.
  * </ul>
  *
+ * <p><b>Delta bases</b> (docs/repository-format.md §6) live in a side table from blob id to base
+ * id, holding only delta blobs (a minority), so blobs stored in full cost nothing more; a delta
+ * costs about 140 more bytes there. The table follows the location the index chose: {@link
+ * #relocate} replaces or drops a blob's base with its location.
+ *
  * <p>The first location added for a blob id wins: later {@link #add} calls for the same id are
  * ignored, so a blob that was written to two packs (say, by two concurrent backups) resolves to
  * the one that was indexed first.
@@ -97,6 +102,8 @@ public final class BlobIndex {
   private byte[] packTypes = new byte[16];
   private int packCount;
   private final Map<Id, Integer> packNumbers = new HashMap<>();
+  /** Delta blob id → base blob id; written under the write lock, read without it. */
+  private final java.util.concurrent.ConcurrentHashMap<Id, Id> bases = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** An empty index with a small hash table. */
   public BlobIndex() {
@@ -171,7 +178,12 @@ public final class BlobIndex {
    * @throws IllegalStateException if the index already holds {@value #MAX_ENTRIES} blobs
    */
   public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength) {
-    return put(blobId, packNumber, offset, length, rawLength, false);
+    return put(blobId, packNumber, offset, length, rawLength, null, false);
+  }
+
+  /** As {@link #add}, for a blob that is a delta against {@code base} (null: stored in full). */
+  public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength, Id base) {
+    return put(blobId, packNumber, offset, length, rawLength, base, false);
   }
 
   /**
@@ -179,10 +191,20 @@ public final class BlobIndex {
    * again because the pack of its first copy is missing from storage.
    */
   public void relocate(Id blobId, int packNumber, long offset, int length, int rawLength) {
-    put(blobId, packNumber, offset, length, rawLength, true);
+    put(blobId, packNumber, offset, length, rawLength, null, true);
   }
 
-  private boolean put(Id blobId, int packNumber, long offset, int length, int rawLength, boolean overwrite) {
+  /** As {@link #relocate}; the new copy is a delta against {@code base} (null: stored in full). */
+  public void relocate(Id blobId, int packNumber, long offset, int length, int rawLength, Id base) {
+    put(blobId, packNumber, offset, length, rawLength, base, true);
+  }
+
+  /** The number of delta blobs indexed. */
+  public int deltaCount() {
+    return bases.size();
+  }
+
+  private boolean put(Id blobId, int packNumber, long offset, int length, int rawLength, Id deltaBase, boolean overwrite) {
     Objects.requireNonNull(blobId, "blobId");
     if (offset < 0 || offset > MAX_OFFSET) {
       throw new IllegalArgumentException("blob offset out of range [0, 2^32): " + offset);
@@ -216,6 +238,7 @@ public final class BlobIndex {
           }
           page[base + 4] = ((long) packNumber << 32) | offset;
           page[base + 5] = ((long) length << 32) | (rawLength & 0xFFFF_FFFFL);
+          setBase(blobId, deltaBase);
           return true;
         }
       }
@@ -240,6 +263,7 @@ public final class BlobIndex {
       page[base + 3] = w3;
       page[base + 4] = ((long) packNumber << 32) | offset;
       page[base + 5] = ((long) length << 32) | (rawLength & 0xFFFF_FFFFL);
+      setBase(blobId, deltaBase);
       // The slot is filled last, after the entry it points to.
       t[i] = tag | (entry + 1);
       size = entry + 1;
@@ -247,6 +271,19 @@ public final class BlobIndex {
     } finally {
       lock.unlockWrite(stamp);
     }
+  }
+
+  private void setBase(Id blobId, Id base) {
+    if (base == null) {
+      if (!bases.isEmpty()) bases.remove(blobId);
+    } else {
+      bases.put(blobId, base);
+    }
+  }
+
+  /** The base of a delta blob, or null for a blob stored in full or not indexed. */
+  public Id baseOf(Id blobId) {
+    return bases.isEmpty() ? null : bases.get(blobId);
   }
 
   /** The location of a blob, or null if it is not indexed. */
@@ -384,7 +421,7 @@ public final class BlobIndex {
       long[] page = pg[entry >>> PAGE_SHIFT];
       int base = (entry & PAGE_MASK) * LONGS_PER_ENTRY;
       Id id = new Id(page[base], page[base + 1], page[base + 2], page[base + 3]);
-      action.accept(location(id, page[base + 4], page[base + 5], pids, ptypes));
+      action.accept(location(id, page[base + 4], page[base + 5], pids, ptypes, baseOf(id)));
     }
   }
 
@@ -406,6 +443,8 @@ public final class BlobIndex {
       // Each pack's Id object (header + four longs), shared by packIds and packNumbers, plus a
       // HashMap node, a boxed Integer and a bucket slot.
       bytes += packCount * (48L + 32 + 16 + 8);
+      // Delta bases: a map node, the base's Id object, a key Id object and a table slot.
+      bytes += bases.size() * (32L + 48 + 48 + 8);
       return bytes;
     } finally {
       lock.unlockRead(stamp);
@@ -459,15 +498,15 @@ public final class BlobIndex {
             || (int) (sizes >>> 32) < 0 || (int) sizes < 0) {
           return INCONSISTENT;
         }
-        return location(id, where, sizes, pids, ptypes);
+        return location(id, where, sizes, pids, ptypes, baseOf(id));
       }
     }
   }
 
-  private static BlobLocation location(Id id, long where, long sizes, Id[] pids, byte[] ptypes) {
+  private static BlobLocation location(Id id, long where, long sizes, Id[] pids, byte[] ptypes, Id base) {
     int pack = (int) (where >>> 32);
     return new BlobLocation(
-        id, BlobType.ofCode(ptypes[pack]), pids[pack], where & MAX_OFFSET, (int) (sizes >>> 32), (int) sizes);
+        id, BlobType.ofCode(ptypes[pack]), pids[pack], where & MAX_OFFSET, (int) (sizes >>> 32), (int) sizes, base);
   }
 
   /** The slot where the probe for an id with first word {@code w0} starts. */

@@ -24,6 +24,11 @@ import java.util.Objects;
  * blob     = blobId:32 bytes  offset:varint(long)  length:varint(int)  rawLength:varint(int)
  * </pre>
  *
+ * <p>Version 2 is the same but every blob is followed by {@code hasBase:u8 (0 or 1)} and, when 1,
+ * {@code baseId:32 bytes}: the base of a delta blob (docs/repository-format.md §6). A file is
+ * written as version 2 only when at least one of its blobs is a delta, so repositories without
+ * deltas keep writing version 1 byte for byte.
+ *
  * <p>The file ends right after the last superseded id; trailing bytes are an error. Encoding is
  * deterministic (given the same lists in the same order it yields the same bytes), and because
  * varints must be minimal every valid file has exactly one decoding and re-encodes to itself.
@@ -35,6 +40,8 @@ import java.util.Objects;
  */
 public final class IndexFile {
   public static final int VERSION = 1;
+  /** Written only by files that hold at least one delta entry, so other files stay version 1. */
+  public static final int VERSION_DELTAS = 2;
 
   /** Smallest encodings: an id, a type byte and an empty count; an id and three 1-byte varints. */
   private static final int MIN_PACK_BYTES = Id.BYTES + 2;
@@ -43,7 +50,12 @@ public final class IndexFile {
   private IndexFile() {}
 
   /** One blob of a pack: where it is and how long its plaintext is. */
-  public record BlobEntry(Id id, long offset, int length, int rawLength) {
+  public record BlobEntry(Id id, long offset, int length, int rawLength, Id base) {
+    /** A blob stored in full. */
+    public BlobEntry(Id id, long offset, int length, int rawLength) {
+      this(id, offset, length, rawLength, null);
+    }
+
     public BlobEntry {
       Objects.requireNonNull(id, "id");
       if (offset < 0 || length < 0 || rawLength < 0) {
@@ -90,7 +102,7 @@ public final class IndexFile {
       for (PackEntries pack : packs) {
         int number = index.addPack(pack.packId(), pack.type());
         for (BlobEntry blob : pack.blobs()) {
-          if (index.add(blob.id(), number, blob.offset(), blob.length(), blob.rawLength())) {
+          if (index.add(blob.id(), number, blob.offset(), blob.length(), blob.rawLength(), blob.base())) {
             added++;
           }
         }
@@ -105,12 +117,19 @@ public final class IndexFile {
    * @throws IllegalArgumentException if the encoding would exceed the largest Java array
    */
   public static byte[] encode(List<PackEntries> packs, List<Id> supersedes) {
+    boolean deltas = false;
+    for (PackEntries pack : packs) {
+      for (BlobEntry blob : pack.blobs()) {
+        deltas |= blob.base() != null;
+      }
+    }
     long total = 1 + varintLength(packs.size());
     for (PackEntries pack : packs) {
       total += Id.BYTES + 1 + varintLength(pack.blobs().size());
       for (BlobEntry blob : pack.blobs()) {
         total += Id.BYTES + varintLength(blob.offset()) + varintLength(blob.length())
             + varintLength(blob.rawLength());
+        if (deltas) total += 1 + (blob.base() == null ? 0 : Id.BYTES);
       }
     }
     total += varintLength(supersedes.size()) + (long) Id.BYTES * supersedes.size();
@@ -119,7 +138,7 @@ public final class IndexFile {
     }
     byte[] out = new byte[(int) total];
     int pos = 0;
-    out[pos++] = VERSION;
+    out[pos++] = (byte) (deltas ? VERSION_DELTAS : VERSION);
     pos = putVarint(out, pos, packs.size());
     for (PackEntries pack : packs) {
       pack.packId().writeTo(out, pos);
@@ -132,6 +151,13 @@ public final class IndexFile {
         pos = putVarint(out, pos, blob.offset());
         pos = putVarint(out, pos, blob.length());
         pos = putVarint(out, pos, blob.rawLength());
+        if (deltas) {
+          out[pos++] = (byte) (blob.base() == null ? 0 : 1);
+          if (blob.base() != null) {
+            blob.base().writeTo(out, pos);
+            pos += Id.BYTES;
+          }
+        }
       }
     }
     pos = putVarint(out, pos, supersedes.size());
@@ -151,10 +177,13 @@ public final class IndexFile {
   public static Decoded decode(byte[] plaintext) {
     Cursor in = new Cursor(plaintext);
     int version = in.u8("version");
-    if (version != VERSION) {
-      throw new IllegalArgumentException("index file version " + version + " is not supported (expected " + VERSION + ")");
+    if (version != VERSION && version != VERSION_DELTAS) {
+      throw new IllegalArgumentException("index file version " + version + " is not supported (expected "
+          + VERSION + " or " + VERSION_DELTAS + ")");
     }
+    boolean deltas = version == VERSION_DELTAS;
     int packCount = in.count("pack count", MIN_PACK_BYTES);
+    int minBlobBytes = MIN_BLOB_BYTES + (deltas ? 1 : 0);
     List<PackEntries> packs = new ArrayList<>(packCount);
     for (int p = 0; p < packCount; p++) {
       Id packId = in.id("pack id");
@@ -163,14 +192,25 @@ public final class IndexFile {
       if (code != BlobType.DATA.code() && code != BlobType.METADATA.code()) {
         throw new IllegalArgumentException("index file has unknown blob type " + code + " at offset " + typeAt);
       }
-      int blobCount = in.count("blob count", MIN_BLOB_BYTES);
+      int blobCount = in.count("blob count", minBlobBytes);
       List<BlobEntry> blobs = new ArrayList<>(blobCount);
       for (int b = 0; b < blobCount; b++) {
         Id id = in.id("blob id");
         long offset = in.varint("blob offset", Long.MAX_VALUE);
         int length = (int) in.varint("blob length", Integer.MAX_VALUE);
         int rawLength = (int) in.varint("blob raw length", Integer.MAX_VALUE);
-        blobs.add(new BlobEntry(id, offset, length, rawLength));
+        Id base = null;
+        if (deltas) {
+          int flagAt = in.pos;
+          int hasBase = in.u8("blob base flag");
+          if (hasBase > 1) {
+            throw new IllegalArgumentException("index file has base flag " + hasBase + " at offset " + flagAt);
+          }
+          if (hasBase == 1) {
+            base = in.id("blob base id");
+          }
+        }
+        blobs.add(new BlobEntry(id, offset, length, rawLength, base));
       }
       packs.add(new PackEntries(packId, BlobType.ofCode(code), blobs));
     }

@@ -93,22 +93,29 @@ public final class PackReader {
    * the plaintext's keyed hash is its id. Any mismatch is an INTEGRITY error naming the blob and pack.
    */
   public static byte[] openBlob(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off) {
-    byte[][] framedAndPlain = open(key, packKey, packId, entry, sealed, off);
-    return framedAndPlain[1];
+    return openBlob(key, packKey, packId, entry, sealed, off, Compression.NO_BASES);
+  }
+
+  /** As {@link #openBlob}; a delta blob is decoded against its base's plaintext from {@code bases}. */
+  public static byte[] openBlob(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
+      Compression.Bases bases) {
+    return open(key, packKey, packId, entry, sealed, off, bases)[1];
   }
 
   /**
    * As {@link #openBlob}, verified the same way, but returns the blob's compression-framed
    * plaintext, ready to be sealed into another pack without compressing it again (repacking).
    */
-  public static byte[] openFramed(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off) {
-    return open(key, packKey, packId, entry, sealed, off)[0];
+  public static byte[] openFramed(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
+      Compression.Bases bases) {
+    return open(key, packKey, packId, entry, sealed, off, bases)[0];
   }
 
-  private static byte[][] open(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off) {
+  private static byte[][] open(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
+      Compression.Bases bases) {
     String what = "blob " + entry.id().shortHex() + " in pack " + packId.shortHex();
     byte[] framed = Aead.open(packKey, PackFormat.blobAad(entry.type(), entry.id()), sealed, off, entry.length(), what);
-    byte[] plain = Compression.unpack(framed, entry.rawLength(), what);
+    byte[] plain = Compression.unpack(framed, entry.rawLength(), what, bases);
     if (!key.blobId(plain).equals(entry.id())) {
       throw new RoadieException(ErrorCode.INTEGRITY, what + " does not hash to its id");
     }

@@ -18,6 +18,8 @@ public final class PackWriter {
   private final byte[] key;
   private final int targetSize;
   private final List<PackEntry> entries = new ArrayList<>();
+  /** Delta blobs sealed so far and their bases (read from the compression frame). */
+  private final java.util.Map<Id, Id> bases = new java.util.HashMap<>();
   private byte[] buf;
   private int size;
   private long counter;
@@ -68,6 +70,9 @@ public final class PackWriter {
       throw new IllegalStateException("pack " + packId + " is finished");
     }
     ensure(length + Aead.OVERHEAD);
+    if (length > 0 && plaintext[0] == dev.roadie.core.crypto.Compression.DELTA) {
+      bases.put(blobId, Id.of(plaintext, 1));
+    }
     int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
         plaintext, 0, length, buf, size);
     PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
@@ -86,6 +91,9 @@ public final class PackWriter {
       throw new IllegalStateException("pack " + packId + " is finished");
     }
     ensure(1 + len + Aead.OVERHEAD);
+    if (flag == dev.roadie.core.crypto.Compression.DELTA) {
+      bases.put(blobId, Id.of(payload, off));
+    }
     int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
         flag, payload, off, len, buf, size);
     PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
@@ -114,6 +122,11 @@ public final class PackWriter {
 
   public int size() {
     return size;
+  }
+
+  /** The base of a delta blob sealed into this pack, or null for a blob stored in full. */
+  public Id baseOf(Id blobId) {
+    return bases.get(blobId);
   }
 
   public List<PackEntry> entries() {

@@ -178,6 +178,21 @@ public final class Pruner {
         missing.add("blob " + id.shortHex() + " is in pack " + loc.packId().shortHex() + ", which is missing");
         return false;
       }
+      if (loc.base() != null) {
+        // A delta needs its base: the base is in use wherever the delta is (and is never a delta).
+        Id b = loc.base();
+        int be = index.entryOf(b);
+        if (be < 0) {
+          missing.add("base blob " + b.shortHex() + " of delta " + id.shortHex() + " is not in the index");
+        } else if (!live.get(be)) {
+          live.set(be);
+          liveCount[0]++;
+          BlobLocation bl = index.get(b);
+          if (!state.stored.containsKey(bl.packId())) {
+            missing.add("base blob " + b.shortHex() + " is in pack " + bl.packId().shortHex() + ", which is missing");
+          }
+        }
+      }
       return type == BlobType.METADATA;
     });
     if (!missing.isEmpty()) {
@@ -295,7 +310,8 @@ public final class Pruner {
               + "prune stopped before deleting anything (run 'roadie check')");
         }
         PackEntry e = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
-        byte[] framed = PackReader.openFramed(repo.key(), packKey, pack, e, bytes, (int) loc.offset());
+        // A delta moves as it is (still against the same base, which is live too: see plan()).
+        byte[] framed = PackReader.openFramed(repo.key(), packKey, pack, e, bytes, (int) loc.offset(), repo::basePlaintext);
         PackWriter w = open.computeIfAbsent(loc.type(), t -> new PackWriter(repo.key(), t, repo.config().packSize()));
         w.add(loc.blobId(), framed, loc.rawLength());
         report.repackedBlobs++;
@@ -318,7 +334,7 @@ public final class Pruner {
       for (IndexFile.BlobEntry b : p.blobs()) {
         BlobLocation old = state.index.get(b.id());
         state.spares.computeIfAbsent(b.id(), k -> new ArrayList<>(1)).add(old);
-        state.relocate(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength()));
+        state.relocate(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.base()));
       }
     }
     state.addFile(indexId, newPacks);
@@ -331,7 +347,9 @@ public final class Pruner {
     report.packsWritten++;
     report.bytesWritten += size;
     List<IndexFile.BlobEntry> blobs = new ArrayList<>();
-    for (PackEntry e : w.entries()) blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength()));
+    for (PackEntry e : w.entries()) {
+      blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), w.baseOf(e.id())));
+    }
     return new IndexFile.PackEntries(w.id(), w.type(), blobs);
   }
 
@@ -445,25 +463,38 @@ public final class Pruner {
         int e = index.entryOf(id);
         if (e < 0 || seen.get(e)) return false;
         seen.set(e);
-        if (!state.hasCopyOutside(id, doomed)) {
-          BlobLocation c = index.get(id);
-          Id keep = state.stored.containsKey(c.packId()) ? c.packId() : null;
-          for (BlobLocation sp : state.spares.getOrDefault(id, List.of())) {
-            if (keep == null && state.stored.containsKey(sp.packId())) keep = sp.packId();
-          }
-          if (keep != null && doomed.remove(keep)) {
-            byPack.put(keep, s.id());
-            report.kept.add("pack " + keep.hex() + ": snapshot " + s.id().hex() + " (" + s.snapshot().target()
-                + ", " + s.snapshot().time() + "), written after the plan, uses blob " + id.hex()
-                + " stored only there; the pack is kept");
-          }
+        keepOnlyCopy(state, id, doomed, s, byPack);
+        // Whichever copy of a delta is kept, its base must stay too: every copy's base is checked.
+        List<Id> bases = new ArrayList<>(1);
+        BlobLocation c = index.get(id);
+        if (c != null && c.base() != null) bases.add(c.base());
+        for (BlobLocation sp : state.spares.getOrDefault(id, List.of())) {
+          if (sp.base() != null) bases.add(sp.base());
         }
+        for (Id b : bases) keepOnlyCopy(state, b, doomed, s, byPack);
         return type == BlobType.METADATA;
       });
     }
     for (Map.Entry<Id, Id> e : byPack.entrySet()) {
       log.accept("keeping pack " + e.getKey().shortHex() + ": snapshot " + e.getValue().shortHex()
           + " was written after the plan and uses data stored only there");
+    }
+  }
+
+  /** If every stored copy of {@code id} is in {@code doomed}, takes one of those packs out of it. */
+  private void keepOnlyCopy(IndexState state, Id id, Set<Id> doomed, SnapshotRef s, Map<Id, Id> byPack) {
+    if (state.hasCopyOutside(id, doomed)) return;
+    BlobLocation c = state.index.get(id);
+    if (c == null) return;
+    Id keep = state.stored.containsKey(c.packId()) ? c.packId() : null;
+    for (BlobLocation sp : state.spares.getOrDefault(id, List.of())) {
+      if (keep == null && state.stored.containsKey(sp.packId())) keep = sp.packId();
+    }
+    if (keep != null && doomed.remove(keep)) {
+      byPack.put(keep, s.id());
+      report.kept.add("pack " + keep.hex() + ": snapshot " + s.id().hex() + " (" + s.snapshot().target()
+          + ", " + s.snapshot().time() + "), written after the plan, uses blob " + id.hex()
+          + " stored only there; the pack is kept");
     }
   }
 

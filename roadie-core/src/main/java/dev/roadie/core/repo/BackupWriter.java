@@ -74,7 +74,15 @@ public final class BackupWriter implements AutoCloseable {
    * ({@code compressed}) or, when compression did not pay, the chunk itself ({@code raw}, sealed
    * straight from the chunker's buffer and released then).
    */
-  private record Prepared(Id id, byte[] compressed, Chunker.Chunk raw, int rawLength) {}
+  private record Prepared(Id id, byte[] compressed, Chunker.Chunk raw, int rawLength, byte[] delta) {
+    Prepared(Id id, byte[] compressed, Chunker.Chunk raw, int rawLength) {
+      this(id, compressed, raw, rawLength, null);
+    }
+
+    boolean isNew() {
+      return compressed != null || raw != null || delta != null;
+    }
+  }
 
   private final Object metadataLock = new Object();
   private PackWriter metadataPack;
@@ -184,6 +192,150 @@ public final class BackupWriter implements AutoCloseable {
   }
 
   /**
+   * As {@link #writeStream(InputStream, ChunkerParams)}, storing a changed chunk as a delta against
+   * the chunk at the same place of {@code parent}, the same stream in the parent snapshot (null:
+   * none), when that is clearly smaller (docs/repository-format.md §6).
+   *
+   * <p>A cursor walks the parent's chunks as the stream goes: after a chunk that is the parent's
+   * chunk j, it moves to j+1; a new chunk takes the parent chunk under the cursor as its base (or
+   * that chunk's own base, if it is a delta: deltas are one level deep), and the cursor moves on by
+   * the chunk's length. Bases are read from the repository as they are needed, ahead of the chunks
+   * that use them and in parallel, and never from a pack that a deletion plan names.
+   */
+  public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent) throws IOException {
+    if (parent == null) {
+      return writeStream(in, params);
+    }
+    Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
+    ContentBuilder content = new ContentBuilder();
+    DeltaCursor cursor = new DeltaCursor(parent);
+    ArrayDeque<Future<Prepared>> window = new ArrayDeque<>();
+    ArrayDeque<Future<Prepared>> deltas = new ArrayDeque<>();
+    int maxInFlight = Math.clamp((8 << 20) / params.avg(), 2 * workers + 2, 256);
+    try {
+      Chunker.Chunk chunk;
+      while ((chunk = chunker.next()) != null) {
+        checkFailure();
+        Chunker.Chunk c = chunk;
+        progress.bytesRead.addAndGet(c.length());
+        content.size += c.length();
+        window.add(repo.cpu().submit(() -> prepare(c, true)));
+        while (window.size() >= maxInFlight) {
+          deltas.add(cursor.next(Repository.await(window.poll())));
+          while (deltas.size() >= maxInFlight) {
+            content.add(append(Repository.await(deltas.poll())));
+          }
+        }
+      }
+      while (!window.isEmpty()) {
+        deltas.add(cursor.next(Repository.await(window.poll())));
+      }
+      while (!deltas.isEmpty()) {
+        content.add(append(Repository.await(deltas.poll())));
+      }
+    } finally {
+      for (Future<Prepared> f : window) {
+        f.cancel(false);
+      }
+      for (Future<Prepared> f : deltas) {
+        f.cancel(false);
+      }
+    }
+    return content.finish();
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong deltasStored = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many chunks this writer has stored as deltas so far. */
+  public long deltasStored() {
+    return deltasStored.get();
+  }
+
+  /** The parent stream's cursor (see {@link #writeStream(InputStream, ChunkerParams, ParentStream)}); caller's thread only. */
+  private final class DeltaCursor {
+    private final ParentStream parent;
+    private final java.util.Map<Id, Integer> position = new java.util.HashMap<>();
+    /** Start offset of each parent chunk, and the parent's length at the end. */
+    private final long[] starts;
+    private long at;
+    private int chunk;
+
+    DeltaCursor(ParentStream parent) {
+      this.parent = parent;
+      int n = parent.chunks().size();
+      starts = new long[n + 1];
+      for (int i = 0; i < n; i++) {
+        starts[i + 1] = starts[i] + parent.lengths()[i];
+        position.putIfAbsent(parent.chunks().get(i), i);
+      }
+    }
+
+    /** Moves past {@code p} and returns it ready to seal: as it is, or (later) as a delta. */
+    Future<Prepared> next(Prepared p) {
+      Integer j = position.get(p.id());
+      if (j != null && j >= chunk - 1) {
+        at = starts[j + 1];
+        chunk = j + 1;
+        return java.util.concurrent.CompletableFuture.completedFuture(plain(p));
+      }
+      while (chunk < starts.length - 1 && starts[chunk + 1] <= at) {
+        chunk++;
+      }
+      // Records changed in place change chunk lengths by a few bytes, so the cursor drifts from the
+      // parent's boundaries: the parent chunk that starts nearest to it is the one at the same place.
+      if (chunk + 1 < starts.length - 1 && starts[chunk + 1] - at < at - starts[chunk]) {
+        chunk++;
+      }
+      at = Math.max(at, starts[chunk]) + p.rawLength();
+      Id base = p.raw() != null && chunk < starts.length - 1 ? baseFor(parent.chunks().get(chunk)) : null;
+      if (base == null) {
+        return java.util.concurrent.CompletableFuture.completedFuture(plain(p));
+      }
+      return repo.baseAsync(base).handleAsync((b, err) -> err != null ? plain(p) : delta(p, base, b), repo.cpu());
+    }
+
+    /**
+     * The base a delta against parent chunk {@code c} uses: {@code c}, or its base if it is a
+     * delta; null if that blob may not be used (not indexed, its pack gone or planned for deletion).
+     */
+    private Id baseFor(Id c) {
+      BlobLocation loc = index.get(c);
+      if (loc == null) return null;
+      Id base = loc.base() != null ? loc.base() : c;
+      BlobLocation b = base == c ? loc : index.get(base);
+      if (b == null || b.base() != null || !packExists(b.packId()) || plannedPacks.contains(b.packId())) return null;
+      // Using a base is like deduplicating against it: its pack must outlive this backup.
+      reusedPacks.add(b.packId());
+      return base;
+    }
+  }
+
+  /** {@code p} without its retained chunk, when it was compressed anyway. */
+  private static Prepared plain(Prepared p) {
+    if (p.compressed() != null && p.raw() != null) {
+      p.raw().release();
+      return new Prepared(p.id(), p.compressed(), null, p.rawLength());
+    }
+    return p;
+  }
+
+  /** {@code p} as a delta against {@code base}, if that takes at most half of its plain size; else plain. */
+  private Prepared delta(Prepared p, Id baseId, byte[] base) {
+    Chunker.Chunk c = p.raw();
+    int plainSize = p.compressed() != null ? p.compressed().length : c.length();
+    byte[] out = scratch(c.length());
+    int header = Id.BYTES; // the flag byte is sealed separately
+    int n = Compression.compressAgainst(base, c.array(), c.from(), c.length(), out, header, plainSize / 2 - header);
+    if (n < 0) {
+      return plain(p);
+    }
+    baseId.writeTo(out, 0);
+    c.release();
+    deltasStored.incrementAndGet();
+    return new Prepared(p.id(), null, null, p.rawLength(), Arrays.copyOf(out, header + n));
+  }
+
+  /**
    * Stores one data chunk exactly as given, without chunking it again (copies between repositories
    * keep the source's chunk boundaries); returns its id in this repository.
    */
@@ -217,6 +369,11 @@ public final class BackupWriter implements AutoCloseable {
    * chunk unless it is to be sealed raw.
    */
   private Prepared prepare(Chunker.Chunk chunk) {
+    return prepare(chunk, false);
+  }
+
+  /** As {@link #prepare(Chunker.Chunk)}; with {@code keepChunk}, a new chunk keeps its bytes for a delta. */
+  private Prepared prepare(Chunker.Chunk chunk, boolean keepChunk) {
     byte[] data = chunk.array();
     int off = chunk.from();
     int len = chunk.length();
@@ -230,30 +387,46 @@ public final class BackupWriter implements AutoCloseable {
     if (n < 0) {
       return new Prepared(id, null, chunk, len);
     }
-    chunk.release();
-    return new Prepared(id, Arrays.copyOf(out, n), null, len);
+    if (!keepChunk) {
+      chunk.release();
+    }
+    return new Prepared(id, Arrays.copyOf(out, n), keepChunk ? chunk : null, len);
   }
 
   private boolean isStored(Id id) {
     BlobLocation existing = index.get(id);
     // A blob in a planned pack is stored again: a prune may delete that pack once the plan is due.
-    if (existing != null && packExists(existing.packId()) && !plannedPacks.contains(existing.packId())) {
-      reusedPacks.add(existing.packId());
-      return true;
+    if (existing == null || !usable(existing.packId())) {
+      return false;
     }
-    return false;
+    if (existing.base() != null) {
+      // A delta is only as good as its base: one whose base is gone or planned is stored again.
+      BlobLocation base = index.get(existing.base());
+      if (base == null || !usable(base.packId())) {
+        return false;
+      }
+      reusedPacks.add(base.packId());
+    }
+    reusedPacks.add(existing.packId());
+    return true;
+  }
+
+  private boolean usable(Id pack) {
+    return packExists(pack) && !plannedPacks.contains(pack);
   }
 
   /** Seals a prepared chunk into the open data pack, in the caller's (stream) order. */
   private Id append(Prepared p) throws IOException {
-    if (p.compressed() == null && p.raw() == null) {
+    if (!p.isNew()) {
       return p.id();
     }
     synchronized (dataLock) {
       if (dataPack == null) {
         dataPack = newPack(BlobType.DATA);
       }
-      if (p.raw() != null) {
+      if (p.delta() != null) {
+        dataPack.add(p.id(), (byte) Compression.DELTA, p.delta(), 0, p.delta().length, p.rawLength());
+      } else if (p.raw() != null && p.compressed() == null) {
         Chunker.Chunk c = p.raw();
         dataPack.add(p.id(), (byte) Compression.RAW, c.array(), c.from(), c.length(), c.length());
         c.release();
@@ -334,8 +507,9 @@ public final class BackupWriter implements AutoCloseable {
         List<IndexFile.BlobEntry> blobs = new ArrayList<>(entries.size());
         for (PackEntry e : entries) {
           // relocate: the only way a blob is written again is that its indexed copy's pack is gone.
-          index.relocate(e.id(), packNumber, e.offset(), e.length(), e.rawLength());
-          blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength()));
+          Id base = pack.baseOf(e.id());
+          index.relocate(e.id(), packNumber, e.offset(), e.length(), e.rawLength(), base);
+          blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), base));
         }
         for (PackEntry e : entries) {
           pending.remove(e.id());

@@ -141,7 +141,16 @@ public final class ContentReader extends InputStream {
       }, repo.io());
       for (BlobLocation loc : run) {
         int off = (int) (loc.offset() - start);
-        window.add(new Pending(sealed.thenApplyAsync(b -> repo.openBlob(loc, b, off), repo.cpu()), loc.rawLength()));
+        CompletableFuture<byte[]> data;
+        if (loc.base() == null) {
+          data = sealed.thenApplyAsync(b -> repo.openBlob(loc, b, off), repo.cpu());
+        } else {
+          // A delta: its base is read alongside (shared by neighbours through the repository's cache).
+          Id baseId = loc.base();
+          data = sealed.thenCombineAsync(repo.baseAsync(baseId), (b, base) -> repo.openBlob(loc, b, off,
+              id -> id.equals(baseId) ? base : repo.basePlaintext(id)), repo.cpu());
+        }
+        window.add(new Pending(data, loc.rawLength()));
         windowBytes += loc.rawLength();
       }
     }

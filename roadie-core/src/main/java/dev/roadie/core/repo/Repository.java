@@ -10,6 +10,7 @@ import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.chunk.GearTable;
+import dev.roadie.core.crypto.Compression;
 import dev.roadie.core.crypto.KeyFile;
 import dev.roadie.core.crypto.MasterKey;
 import dev.roadie.core.crypto.SealedObject;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -227,7 +229,7 @@ public final class Repository implements AutoCloseable {
           for (IndexFile.BlobEntry b : p.blobs()) {
             BlobLocation current = idx.get(b.id());
             if (current != null && rank.applyAsInt(current.packId()) < r) {
-              idx.relocate(b.id(), number, b.offset(), b.length(), b.rawLength());
+              idx.relocate(b.id(), number, b.offset(), b.length(), b.rawLength(), b.base());
             }
           }
         }
@@ -262,10 +264,73 @@ public final class Repository implements AutoCloseable {
     return openBlob(loc, sealed, 0);
   }
 
-  /** Opens a blob whose sealed bytes start at {@code off} of {@code buf}. */
+  /**
+   * Opens a blob whose sealed bytes start at {@code off} of {@code buf}; a delta blob's base is
+   * read (or taken from the cache of recent bases) to decode it.
+   */
   public byte[] openBlob(BlobLocation loc, byte[] buf, int off) {
+    return openBlob(loc, buf, off, this::basePlaintext);
+  }
+
+  /** As {@link #openBlob(BlobLocation, byte[], int)} with the base's plaintext from {@code bases}. */
+  public byte[] openBlob(BlobLocation loc, byte[] buf, int off, Compression.Bases bases) {
     PackEntry entry = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
-    return PackReader.openBlob(key, key.packKey(loc.packId()), loc.packId(), entry, buf, off);
+    return PackReader.openBlob(key, key.packKey(loc.packId()), loc.packId(), entry, buf, off, bases);
+  }
+
+  /** Bases read recently: consecutive delta chunks usually have consecutive bases, each used once or twice. */
+  private static final int BASE_CACHE = 64;
+  private final java.util.Map<Id, CompletableFuture<byte[]>> bases = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(BASE_CACHE * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Id, CompletableFuture<byte[]>> e) {
+          return size() > BASE_CACHE;
+        }
+      });
+
+  /**
+   * The plaintext of a delta's base, read on an I/O thread (shared by concurrent requests for the
+   * same base). A base must be stored in full: one that is itself a delta fails the read.
+   */
+  public CompletableFuture<byte[]> baseAsync(Id baseId) {
+    CompletableFuture<byte[]> f;
+    boolean mine = false;
+    synchronized (bases) {
+      f = bases.get(baseId);
+      if (f == null || f.isCompletedExceptionally()) {
+        f = new CompletableFuture<>();
+        bases.put(baseId, f);
+        mine = true;
+      }
+    }
+    if (mine) {
+      CompletableFuture<byte[]> out = f;
+      io.execute(() -> {
+        try {
+          BlobLocation loc = index().get(baseId);
+          if (loc == null) {
+            throw new RoadieException(ErrorCode.INTEGRITY, "base blob " + baseId.shortHex()
+                + " is not in the index: the repository is missing data (run 'roadie check')");
+          }
+          byte[] sealed = backend.readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
+          out.complete(openBlob(loc, sealed, 0, Compression.NO_BASES));
+        } catch (Throwable t) {
+          out.completeExceptionally(t);
+        }
+      });
+    }
+    return f;
+  }
+
+  /** {@link #baseAsync}, waited for. */
+  public byte[] basePlaintext(Id baseId) {
+    try {
+      return baseAsync(baseId).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RoadieException r) throw new RoadieException(r.code(), "base " + baseId.shortHex() + ": " + r.getMessage(), r);
+      throw new RoadieException(ErrorCode.FAILURE, "reading base blob " + baseId.shortHex() + ": " + c.getMessage(), c);
+    }
   }
 
   public Tree readTree(Id treeId) throws IOException {

@@ -7,6 +7,7 @@ import dev.roadie.core.chunk.ChunkerParams;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.Content;
 import dev.roadie.core.repo.Hosts;
+import dev.roadie.core.repo.ParentStream;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
@@ -68,6 +69,8 @@ public final class PostgresBackup {
 
   private final Repository repo;
   private final Progress progress;
+  /** The previous backup of the same target: each table stream is stored against its own stream there. */
+  private ParentStream.Finder parents = ParentStream.Finder.NONE;
 
   public PostgresBackup(Repository repo, Progress progress) {
     this.repo = repo;
@@ -185,6 +188,8 @@ public final class PostgresBackup {
       if (!exclude.isEmpty()) source.put("excludeTablePatterns", o.excludeTables);
 
       try (BackupWriter w = new BackupWriter(repo, progress)) {
+        parents = ParentStream.parentOf(repo, o.target != null ? o.target : defaultTarget(o.conn), KIND,
+            s -> s.source() != null && "native".equals(s.source().get("format")));
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Node> tableNodes = Collections.synchronizedList(new ArrayList<>());
         Map<String, Object> counts = new TreeMap<>();
@@ -420,7 +425,8 @@ public final class PostgresBackup {
         return n == 0 ? -1 : n;
       }
     };
-    Content content = w.writeStream(in, ChunkerParams.TABLE);
+    String name = nodeName(t.schema, t.name) + (part.parts() > 1 ? String.format("#%06d", part.part()) : "");
+    Content content = w.writeStream(in, ChunkerParams.TABLE, parents.stream(TABLES_DIR, name));
     if (copy.isActive()) {
       copy.cancelCopy();
     }
@@ -437,7 +443,6 @@ public final class PostgresBackup {
     if (!t.indexes.isEmpty()) meta.put("indexes", t.indexes);
     if (!t.sequences.isEmpty()) meta.put("sequences", t.sequences);
     if (!"p".equals(t.persistence)) meta.put("persistence", t.persistence);
-    String name = nodeName(t.schema, t.name) + (part.parts() > 1 ? String.format("#%06d", part.part()) : "");
     return new Node(name, Node.STREAM, content.size(), null, null, null, null, null,
         content.chunksHex(), content.chunkListsHex(), null, meta);
   }

@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.repo.ParentStream;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.Content;
 import dev.roadie.core.repo.Hosts;
@@ -30,19 +31,17 @@ public final class RedisBackup {
   public static final String NODE_NAME = "dump.rdb";
 
   /**
-   * Chunk sizes of RDB streams: about 8 KiB (2-32 KiB). Measured in bench/redis.sh and
-   * docs/performance-redis.md with 1% of the keys rewritten at random: what a second backup adds depends
-   * on how many keys share a chunk, and the keys sit in hash-table order, so changes land in chunks
-   * at random. 16 KiB chunks added 51% (300-byte values) and 101% (1M 36-byte records) of the first
-   * backup; 8 KiB chunks 32% and 96% for a first backup 1% larger and twice the blobs (the index
-   * holds about 55 bytes per blob); 4 KiB chunks 21% and about 80% for a first backup 8-15% larger and
-   * four times the blobs. Cutting at key-record boundaries instead of by content was measured too:
-   * no better than byte-level chunks of the same average. ROADIE_REDIS_CHUNK_AVG (bytes, a power of
-   * two) overrides the average for measurements.
+   * Chunk sizes of RDB streams: about 64 KiB (16-256 KiB). The keys sit in hash-table order, so a
+   * day's changed keys land in chunks at random and nearly every chunk changes; a second backup
+   * stores each changed chunk as a delta against the same place of the previous RDB
+   * (docs/repository-format.md §6), so what it adds is about the changed records plus a fixed cost
+   * per blob (AEAD tag, pack header entry, index entry with its base), and larger chunks win.
+   * Measured in bench/redis.sh (docs/performance-redis.md) with 1% of the keys rewritten at random.
+   * ROADIE_REDIS_CHUNK_AVG (bytes, a power of two) overrides the average for measurements.
    */
   public static ChunkerParams chunkerParams() {
     String s = System.getenv("ROADIE_REDIS_CHUNK_AVG");
-    int avg = s == null || s.isBlank() ? 8 * 1024 : Integer.parseInt(s.trim());
+    int avg = s == null || s.isBlank() ? 64 * 1024 : Integer.parseInt(s.trim());
     return new ChunkerParams(Math.max(64, avg / 4), avg, avg * 4);
   }
 
@@ -122,7 +121,9 @@ public final class RedisBackup {
     try {
       progress.current = NODE_NAME;
       try (BackupWriter w = new BackupWriter(repo, progress)) {
-        Content content = w.writeStream(t.input, chunkerParams());
+        // The previous RDB of this target: changed chunks are stored as deltas against its chunks.
+        ParentStream parent = ParentStream.parentOf(repo, target, KIND).stream(NODE_NAME);
+        Content content = w.writeStream(t.input, chunkerParams(), parent);
         RdbPayloadStream payload = t.payload;
         if (payload == null || !payload.complete()) {
           throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB transfer ended early; no snapshot was written");

@@ -49,9 +49,16 @@ public record ParentStream(List<Id> chunks, int[] lengths) {
    * makes a backup smaller, it is never needed.
    */
   public static Finder parentOf(Repository repo, String target, String kind) throws IOException {
+    return parentOf(repo, target, kind, s -> true);
+  }
+
+  /** As {@link #parentOf(Repository, String, String)}, among the snapshots {@code accept} takes. */
+  public static Finder parentOf(Repository repo, String target, String kind,
+      java.util.function.Predicate<dev.roadie.core.snapshot.Snapshot> accept) throws IOException {
     SnapshotRef best = null;
     for (SnapshotRef s : repo.snapshots(new ArrayList<>())) {
-      if (Objects.equals(s.snapshot().target(), target) && Objects.equals(s.snapshot().kind(), kind)) {
+      if (Objects.equals(s.snapshot().target(), target) && Objects.equals(s.snapshot().kind(), kind)
+          && accept.test(s.snapshot())) {
         best = s; // oldest first: the last match is the newest
       }
     }

@@ -279,16 +279,31 @@ public final class BackupWriter implements AutoCloseable {
         return java.util.concurrent.CompletableFuture.completedFuture(plain(p));
       }
       // Records changed in place change chunk lengths by a few bytes, so the cursor drifts from the
-      // parent's boundaries by up to the sum of those changes since the last chunk found unchanged:
-      // the parent chunk under the new chunk's middle is the one at the same place. (Measured on an
-      // RDB with 1% of keys rewritten: the middle picks the best of the nearby parent chunks for all
-      // but 0-3% of 16-64 KiB chunks; the chunk under the start, or starting nearest to it, was
-      // wrong for 1-30%.)
+      // parent's boundaries by the sum of those changes. Two corrections: the parent chunk under the
+      // new chunk's middle is taken; and a parent chunk within two of it whose length is nearly the
+      // new chunk's (within 1/512 + 16 bytes: content-defined boundaries that survived the changes)
+      // is taken instead, and the cursor resynchronises to its end. Measured on a 34 MiB RDB with 1%
+      // of keys rewritten (a simulation that knows the best base): with both, the chosen base was
+      // the best one nearby for all but 0.4-2% of 64-16 KiB chunks; with the middle alone 8-25%,
+      // with the start of the chunk alone up to 30%; a window of three chunks made false matches.
       long middle = at + p.rawLength() / 2;
       while (chunk < starts.length - 1 && starts[chunk + 1] <= middle) {
         chunk++;
       }
-      at += p.rawLength();
+      int len = p.rawLength();
+      int same = -1;
+      for (int k = Math.max(0, chunk - 2); k <= Math.min(starts.length - 2, chunk + 2); k++) {
+        long d = Math.abs(len - (starts[k + 1] - starts[k]));
+        if (d <= len / 512 + 16 && (same < 0 || d < Math.abs(len - (starts[same + 1] - starts[same])))) {
+          same = k;
+        }
+      }
+      if (same >= 0) {
+        chunk = same;
+        at = starts[same + 1];
+      } else {
+        at += len;
+      }
       Id base = p.raw() != null && chunk < starts.length - 1 ? baseFor(parent.chunks().get(chunk)) : null;
       if (base == null) {
         return java.util.concurrent.CompletableFuture.completedFuture(plain(p));

@@ -311,7 +311,8 @@ public final class Pruner {
         }
         PackEntry e = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
         // A delta moves as it is (still against the same base, which is live too: see plan()).
-        byte[] framed = PackReader.openFramed(repo.key(), packKey, pack, e, bytes, (int) loc.offset(), repo::basePlaintext);
+        byte[] framed = PackReader.openFramed(repo.key(), packKey, pack, e, bytes, (int) loc.offset(),
+            id -> basePlaintext(state, id));
         PackWriter w = open.computeIfAbsent(loc.type(), t -> new PackWriter(repo.key(), t, repo.config().packSize()));
         w.add(loc.blobId(), framed, loc.rawLength());
         report.repackedBlobs++;
@@ -338,6 +339,24 @@ public final class Pruner {
       }
     }
     state.addFile(indexId, newPacks);
+  }
+
+  /**
+   * A delta's base, read through prune's own index (not the repository's, which would be a second
+   * copy of the whole index in memory). A base is stored in full, so it needs no base itself.
+   */
+  private byte[] basePlaintext(IndexState state, Id base) {
+    BlobLocation loc = state.index.get(base);
+    if (loc == null) {
+      throw new RoadieException(ErrorCode.INTEGRITY, "base blob " + base.shortHex() + " is not in the index; "
+          + "prune stopped before deleting anything (run 'roadie check')");
+    }
+    try {
+      byte[] sealed = repo.backend().readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
+      return repo.openBlob(loc, sealed, 0, dev.roadie.core.crypto.Compression.NO_BASES);
+    } catch (IOException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "reading base blob " + base.shortHex() + ": " + e.getMessage(), e);
+    }
   }
 
   private IndexFile.PackEntries upload(PackWriter w) throws IOException {

@@ -319,8 +319,9 @@ public final class BackupWriter implements AutoCloseable {
       // Content beats arithmetic: where rows were removed or added, lengths say little, but a chunk
       // boundary that survived starts the new chunk with the same bytes as its parent chunk. Among
       // the parent chunks within two of the cursor, the one that starts like the new chunk is taken,
-      // and the cursor moves there. (Simulated on a table dump with 20% of the rows of its last 5%
-      // moved to the end: the bytes stored for changed chunks fell by 39%; on an RDB by 8%.)
+      // and the cursor moves there. (Simulated: on an RDB the bytes stored for changed chunks fell
+      // by 8%, on a synthetic table dump with 20% of the rows of its last 5% moved by 39%; the
+      // PostgreSQL bench's busy day gained less, see docs/performance-postgres.md.)
       int n = starts.length - 1;
       int ahead = newRun++ > 0 ? READ_AHEAD : 0; // a run of changed chunks reads its bases ahead
       for (int k = Math.max(0, chunk - 2); k <= Math.min(n - 1, chunk + 2 + ahead); k++) {

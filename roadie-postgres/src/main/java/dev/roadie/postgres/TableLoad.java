@@ -110,7 +110,8 @@ final class TableLoad {
     waiting.addAll(sorted);
     waitingBytes.set(sorted.stream().mapToLong(Table::size).sum());
     List<Thread> threads = new ArrayList<>();
-    int workers = Math.max(1, Math.min(jobs, tables.size()));
+    // Every connection is used even for one table: a large one is shared.
+    int workers = tables.isEmpty() ? 1 : jobs;
     for (int i = 0; i < workers; i++) {
       threads.add(Thread.ofVirtual().name("load-" + i).start(this::work));
     }

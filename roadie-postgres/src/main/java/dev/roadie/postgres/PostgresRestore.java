@@ -28,10 +28,12 @@ import java.util.Set;
 
 /**
  * Restores a native PostgreSQL snapshot: pre-data schema (pg_restore from {@code schema.dump}),
- * table data in parallel ({@code TRUNCATE} + {@code COPY ... FREEZE} in one transaction per table,
- * {@code synchronous_commit=off}), sequence values and large objects (the archive's data section),
- * then indexes, constraints, triggers and materialized view refreshes (post-data, with generous
- * {@code maintenance_work_mem}). Row counts are checked against the snapshot's.
+ * table data in parallel ({@link TableLoad}: {@code TRUNCATE} + {@code COPY ... FREEZE} in one
+ * transaction per table, a large table shared by several connections; {@code
+ * synchronous_commit=off}) with each table's own indexes and key constraints built as soon as its
+ * rows are in, sequence values and large objects (the archive's data section), then the rest of
+ * post-data (foreign keys, triggers, ...) and materialized view refreshes, with generous {@code
+ * maintenance_work_mem}. Row counts are checked against the snapshot's.
  */
 public final class PostgresRestore {
   public record Options(PgConn to, List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,

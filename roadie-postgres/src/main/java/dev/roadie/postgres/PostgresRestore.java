@@ -21,22 +21,19 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import org.postgresql.PGConnection;
 
 /**
  * Restores a native PostgreSQL snapshot: pre-data schema (pg_restore from {@code schema.dump}),
- * table data in parallel ({@code TRUNCATE} + {@code COPY ... FREEZE} in one transaction per table,
- * {@code synchronous_commit=off}), sequence values and large objects (the archive's data section),
- * then indexes, constraints, triggers and materialized view refreshes (post-data, with generous
- * {@code maintenance_work_mem}). Row counts are checked against the snapshot's.
+ * table data in parallel ({@link TableLoad}: {@code TRUNCATE} + {@code COPY ... FREEZE} in one
+ * transaction per table, a large table shared by several connections; {@code
+ * synchronous_commit=off}) with each table's own indexes and key constraints built as soon as its
+ * rows are in, sequence values and large objects (the archive's data section), then the rest of
+ * post-data (foreign keys, triggers, ...) and materialized view refreshes, with generous {@code
+ * maintenance_work_mem}. Row counts are checked against the snapshot's.
  */
 public final class PostgresRestore {
   public record Options(PgConn to, List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,
@@ -200,50 +197,79 @@ public final class PostgresRestore {
       timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
       t0[0] = now;
     };
-    AtomicInteger loaded = new AtomicInteger();
-    long[] totals = new long[2];
+    TableLoad load = new TableLoad(repo, progress, o.to, jobs, !doSchema, TableLoad.splitBytes());
+    // The schema archive (no table data in it) in a private temporary file: pg_restore -j and
+    // --use-list need a seekable archive, and every section reads it.
+    Path archive = Files.createTempFile("roadie-schema-", ".dump",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    List<Path> lists = new ArrayList<>();
     try {
-      Path list = wanted == null ? null : tocList(tools, parts.schema, tables);
-      try {
-        if (doSchema && (wanted != null || s.source().containsKey("tablePatterns")
-            || s.source().containsKey("excludeTablePatterns"))) {
-          createSchemas(o, tables);
+      try (OutputStream out = Files.newOutputStream(archive); ContentReader r = new ContentReader(repo, parts.schema, parts.schema.name())) {
+        byte[] b;
+        while ((b = r.nextBlock()) != null) out.write(b);
+      }
+      List<String> toc = toc(tools, archive);
+      List<String> selected = wanted == null ? toc : toc.stream().filter(l -> belongs(entry(l), tables)).toList();
+      Path list = wanted == null ? null : listFile(selected, lists);
+      // Each table's own indexes and unique/primary key constraints are built as soon as its rows are
+      // in (in parallel with loading other tables); the rest of post-data (foreign keys, triggers,
+      // partition index attachments, ...) comes after all data.
+      Map<String, List<String>> early = doSchema && doData ? earlyEntries(selected, tables) : Map.of();
+      Set<String> earlyLines = new java.util.HashSet<>();
+      early.values().forEach(earlyLines::addAll);
+      Path postList = earlyLines.isEmpty() ? list
+          : listFile(selected.stream().filter(l -> !earlyLines.contains(l)).toList(), lists);
+      if (doSchema && (wanted != null || s.source().containsKey("tablePatterns")
+          || s.source().containsKey("excludeTablePatterns"))) {
+        createSchemas(o, tables);
+      }
+      if (doSchema) {
+        pgRestore(tools, o, archive, "pre-data", list, 1);
+        lap.accept("schema");
+      }
+      if (doData) {
+        phase = "loading table data";
+        List<TableLoad.Table> work = new ArrayList<>();
+        for (Node n : tables) {
+          List<String> own = early.get(tableKey(n));
+          TableLoad.Task after = null;
+          if (own != null && !own.isEmpty()) {
+            Path l = listFile(own, lists);
+            int indexJobs = Math.min(jobs, own.size());
+            after = () -> pgRestore(tools, o, archive, "post-data", l, indexJobs);
+          }
+          work.add(new TableLoad.Table(tableKey(n), qualified(n), copyColumns(n), parts.of(n), parts.size(n), parts.rows(n), after));
         }
-        if (doSchema) {
-          pgRestore(tools, o, parts.schema, "pre-data", list, jobs);
-          lap.accept("schema");
-        }
-        if (doData) {
-          phase = "loading table data";
-          loadTables(o, parts, tables, jobs, loaded, totals, !doSchema);
-          lap.accept("table data");
-          phase = "restoring sequence values and large objects";
-          pgRestore(tools, o, parts.schema, "data", list, 1);
-          setSequences(o, s, wanted == null ? null : tables);
-          lap.accept("sequences and large objects");
-        }
-        if (doSchema) {
-          phase = "creating indexes, constraints and triggers (post-data)";
-          pgRestore(tools, o, parts.schema, "post-data", list, jobs);
-          lap.accept("indexes and constraints");
-        }
-        if (doData && wanted == null) {
-          phase = "refreshing materialized views";
-          refreshMatviews(o, s);
-          lap.accept("materialized views");
-        }
-      } finally {
-        if (list != null) Files.deleteIfExists(list);
+        load.run(work);
+        lap.accept("table data and their indexes");
+        notes.add("table timeline: " + String.join(", ", load.timeline));
+        phase = "restoring sequence values and large objects";
+        pgRestore(tools, o, archive, "data", list, 1);
+        setSequences(o, s, wanted == null ? null : tables);
+        lap.accept("sequences and large objects");
+      }
+      if (doSchema) {
+        phase = "creating indexes, constraints and triggers (post-data)";
+        pgRestore(tools, o, archive, "post-data", postList, jobs);
+        lap.accept(earlyLines.isEmpty() ? "indexes and constraints" : "foreign keys, triggers and the rest of post-data");
+      }
+      if (doData && wanted == null) {
+        phase = "refreshing materialized views";
+        refreshMatviews(o, s);
+        lap.accept("materialized views");
       }
     } catch (RoadieException | IOException e) {
       String done = "schema " + (phase.startsWith("creating the schema") ? "incomplete" : "created") + ", "
-          + loaded.get() + " of " + (doData ? tables.size() : 0) + " tables loaded";
+          + load.loaded.get() + " of " + (doData ? tables.size() : 0) + " tables loaded";
       throw new RoadieException(ErrorCode.FAILURE, "restore into " + where + " failed while " + phase + ": "
           + PgConn.redact(e.getMessage()) + "; done so far: " + done + "; database '" + o.to.database
           + "' is half restored: rerun the restore with --clean", e);
+    } finally {
+      Files.deleteIfExists(archive);
+      for (Path l : lists) Files.deleteIfExists(l);
     }
     notes.add("steps: " + String.join(", ", timings));
-    return new Result(doData ? tables.size() : 0, totals[0], totals[1], notes);
+    return new Result(doData ? tables.size() : 0, load.rows(), load.bytes(), notes);
   }
 
   @SuppressWarnings("unchecked")
@@ -351,36 +377,17 @@ public final class PostgresRestore {
     return out;
   }
 
-  /** Runs pg_restore for one section, the archive fed from the repository on its stdin. */
-  private void pgRestore(PgTools tools, Options o, Node archive, String section, Path list, int jobs) throws IOException {
+  /** Runs pg_restore for one section of the schema archive (a file), optionally limited to a list of entries. */
+  private void pgRestore(PgTools tools, Options o, Path archive, String section, Path list, int jobs) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(tools.path("pg_restore"), "--section=" + section, "--exit-on-error",
         "--no-password", "--dbname=dbname=" + libpqQuote(o.to.database)));
     if (list != null) cmd.add("--use-list=" + list);
+    if (jobs > 1) cmd.add("--jobs=" + jobs);
+    cmd.add(archive.toString());
     Map<String, String> env = new LinkedHashMap<>(o.to.childEnv());
     env.put("PGOPTIONS", "-c synchronous_commit=off -c maintenance_work_mem=512MB");
     progress.current = section;
-    if (jobs > 1 && section.equals("post-data")) {
-      // Parallel index and constraint builds: pg_restore -j needs a seekable archive, so the schema
-      // archive (no table data in it) is written to a private temporary file for this step.
-      Path file = Files.createTempFile("roadie-schema-", ".dump",
-          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      try {
-        try (OutputStream out = Files.newOutputStream(file); ContentReader r = new ContentReader(repo, archive, archive.name())) {
-          byte[] b;
-          while ((b = r.nextBlock()) != null) out.write(b);
-        }
-        cmd.add("--jobs=" + jobs);
-        cmd.add(file.toString());
-        try (PgTools.Child child = new PgTools.Child(cmd, env, false)) {
-          child.finish("pg_restore --section=" + section);
-        }
-      } finally {
-        Files.deleteIfExists(file);
-      }
-      return;
-    }
-    try (PgTools.Child child = new PgTools.Child(cmd, env, true)) {
-      feed(archive, child);
+    try (PgTools.Child child = new PgTools.Child(cmd, env, false)) {
       child.finish("pg_restore --section=" + section);
     }
   }
@@ -407,37 +414,61 @@ public final class PostgresRestore {
     return m.contains("Broken pipe") || m.contains("Stream closed");
   }
 
-  /** A pg_restore list of the archive's entries that belong to the wanted tables. */
-  private Path tocList(PgTools tools, Node archive, List<Node> wanted) throws IOException {
+  /** The archive's table of contents: pg_restore --list, one line per entry (comments left out). */
+  private static List<String> toc(PgTools tools, Path archive) throws IOException {
     String toc;
-    try (PgTools.Child child = new PgTools.Child(List.of(tools.path("pg_restore"), "--list"), Map.of(), true)) {
-      Thread feeder = Thread.ofVirtual().start(() -> {
-        try {
-          feed(archive, child);
-        } catch (IOException ignored) {
-          // the exit status tells
-        }
-      });
+    try (PgTools.Child child = new PgTools.Child(List.of(tools.path("pg_restore"), "--list", archive.toString()), Map.of(), false)) {
       toc = new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       child.finish("pg_restore --list");
-      try {
-        feeder.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
-    StringBuilder keep = new StringBuilder();
+    List<String> out = new ArrayList<>();
     for (String line : toc.split("\n")) {
       if (line.startsWith(";") || line.isBlank()) continue;
-      // "123; 1259 16386 TABLE public users owner": dumpId; catalog oid, object oid, type, schema, tag, owner
-      String[] f = line.split(" ");
-      if (f.length < 6) continue;
-      String rest = line.substring(line.indexOf(' ', line.indexOf(' ', line.indexOf(' ') + 1) + 1) + 1);
-      if (belongs(rest, wanted)) keep.append(line).append('\n');
+      out.add(line);
     }
+    return out;
+  }
+
+  /**
+   * The "TYPE schema tag owner" part of a TOC line ("123; 1259 16386 TABLE public users owner":
+   * dump id; catalog oid, object oid, then the entry), or "" when the line has no such part.
+   */
+  static String entry(String line) {
+    String[] f = line.split(" ", 4);
+    return f.length < 4 ? "" : f[3];
+  }
+
+  private static Path listFile(List<String> lines, List<Path> created) throws IOException {
     Path file = Files.createTempFile("roadie-toc-", ".list");
-    Files.writeString(file, keep.toString());
+    created.add(file);
+    Files.writeString(file, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
     return file;
+  }
+
+  /**
+   * Per table (by key), the TOC lines of its own indexes and of its primary key, unique and
+   * exclusion constraints: they need only that table's rows, so they are built as soon as it is
+   * loaded. An entry that could belong to more than one table (names with spaces make the list
+   * ambiguous) is left for the final post-data step.
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, List<String>> earlyEntries(List<String> toc, List<Node> tables) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String line : toc) {
+      String e = entry(line);
+      if (!e.startsWith("INDEX ") && !e.startsWith("CONSTRAINT ")) continue;
+      List<String> owners = new ArrayList<>();
+      for (Node n : tables) {
+        String schema = (String) n.meta().get("schema");
+        boolean own = e.startsWith("CONSTRAINT " + schema + " " + n.meta().get("table") + " ");
+        for (String idx : (List<String>) n.meta().getOrDefault("indexes", List.of())) {
+          own |= e.startsWith("INDEX " + schema + " " + idx + " ");
+        }
+        if (own) owners.add(tableKey(n));
+      }
+      if (owners.size() == 1) out.computeIfAbsent(owners.get(0), k -> new ArrayList<>()).add(line);
+    }
+    return out;
   }
 
   /** Whether a TOC entry ("TYPE schema tag owner") belongs to one of the wanted tables. */
@@ -462,125 +493,6 @@ public final class PostgresRestore {
       }
     }
     return false;
-  }
-
-  private void loadTables(Options o, Parts parts, List<Node> tables, int jobs, AtomicInteger loaded, long[] totals,
-      boolean existingSchema)
-      throws IOException {
-    ConcurrentLinkedQueue<Node> queue = new ConcurrentLinkedQueue<>(tables);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<Connection> conns = Collections.synchronizedList(new ArrayList<>());
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
-      threads.add(Thread.ofVirtual().name("load-" + i).start(() -> {
-        try (Connection c = o.to.connect()) {
-          conns.add(c);
-          try (Statement st = c.createStatement()) {
-            st.execute("SET synchronous_commit = off; SET DateStyle = ISO; SET IntervalStyle = postgres; "
-                + "SET statement_timeout = 0");
-          }
-          if (existingSchema) {
-            // Into a schema that already has its foreign keys and triggers (--data-only): tables load in
-            // parallel, in any order, so foreign keys and triggers are off for these sessions, like
-            // pg_restore --disable-triggers.
-            try (Statement st = c.createStatement()) {
-              st.execute("SET session_replication_role = replica");
-            } catch (SQLException e) {
-              throw new RoadieException(ErrorCode.FAILURE, "--data-only loads tables in parallel with foreign keys and "
-                  + "triggers disabled (session_replication_role = replica), which needs a superuser: " + e.getMessage(), e);
-            }
-          }
-          Node n;
-          while ((n = queue.poll()) != null && failure.get() == null) {
-            long rows = loadTable(c, n, parts.of(n));
-            long expected = parts.rows(n);
-            if (expected != rows) {
-              throw new RoadieException(ErrorCode.INTEGRITY, "table " + tableKey(n) + ": loaded " + rows
-                  + " rows, the snapshot records " + expected);
-            }
-            synchronized (totals) {
-              totals[0] += rows;
-              totals[1] += parts.size(n);
-            }
-            loaded.incrementAndGet();
-            progress.files.incrementAndGet();
-          }
-        } catch (Throwable t) {
-          if (failure.compareAndSet(null, t)) {
-            synchronized (conns) {
-              for (Connection c : conns) {
-                try {
-                  c.close();
-                } catch (SQLException ignored) {
-                  // aborting
-                }
-              }
-            }
-          }
-        }
-      }));
-    }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
-      }
-    }
-    Throwable f = failure.get();
-    if (f != null) {
-      if (f instanceof RoadieException r) throw r;
-      if (f instanceof IOException io) throw io;
-      throw new IOException(f.getMessage(), f);
-    }
-  }
-
-  /** Loads a table's streams in one transaction: TRUNCATE, then COPY FREEZE of each (a plain COPY where FREEZE is refused). */
-  private long loadTable(Connection c, Node n, List<Node> pieces) throws SQLException, IOException {
-    progress.current = tableKey(n);
-    String copy = "COPY " + qualified(n) + copyColumns(n) + " FROM STDIN";
-    var api = c.unwrap(PGConnection.class).getCopyAPI();
-    c.setAutoCommit(false);
-    try {
-      try {
-        try (Statement st = c.createStatement()) {
-          st.execute("TRUNCATE ONLY " + qualified(n));
-        }
-        long rows = 0;
-        for (Node piece : pieces) {
-          try (InputStream in = new ContentReader(repo, piece, tableKey(n))) {
-            rows += api.copyIn(copy + " WITH (FREEZE)", in, 1 << 16);
-          }
-        }
-        c.commit();
-        return rows;
-      } catch (SQLException e) {
-        if (c.isClosed()) throw sqlFailure(n, e);
-        c.rollback();
-      }
-      // TRUNCATE or FREEZE not possible here (e.g. a foreign key into the table): a plain COPY.
-      try {
-        long rows = 0;
-        for (Node piece : pieces) {
-          try (InputStream in = new ContentReader(repo, piece, tableKey(n))) {
-            rows += api.copyIn(copy, in, 1 << 16);
-          }
-        }
-        c.commit();
-        return rows;
-      } catch (SQLException e2) {
-        throw sqlFailure(n, e2);
-      }
-    } finally {
-      if (!c.isClosed()) c.setAutoCommit(true);
-    }
-  }
-
-  private static RoadieException sqlFailure(Node n, SQLException e) {
-    String state = e.getSQLState() == null ? "" : e.getSQLState();
-    String why = state.startsWith("08") ? "the connection to the server was lost (" + e.getMessage() + ")" : e.getMessage();
-    return new RoadieException(ErrorCode.FAILURE, "loading table " + tableKey(n) + ": " + PgConn.redact(why), e);
   }
 
   /** Writes a native snapshot as one plain SQL script that psql loads. */

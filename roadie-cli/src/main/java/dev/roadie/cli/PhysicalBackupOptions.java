@@ -16,12 +16,13 @@ final class PhysicalBackupOptions {
   boolean physical;
 
   @Option(names = "--wal-method", paramLabel = "none|fetch", defaultValue = "none",
-      description = "physical: none (default): WAL comes from this repository's archive (roadie wal-push); "
+      description = "physical: none (default): WAL in this repository's archive (the backup stores the WAL it needs "
+          + "there itself; archive_command's roadie wal-push or wal-stream adds the rest for PITR); "
           + "fetch: the WAL to reach consistency is inside the backup.")
   String walMethod;
 
   @Option(names = "--wal-timeout", paramLabel = "SECONDS", defaultValue = "60",
-      description = "physical: how long the backup's WAL may take to reach the archive (default: ${DEFAULT-VALUE}).")
+      description = "physical: with wal-stream, how long the backup's WAL may take to reach the archive (default: ${DEFAULT-VALUE}).")
   int walTimeoutSeconds;
 
   @Option(names = "--checkpoint", paramLabel = "fast|spread", defaultValue = "fast",

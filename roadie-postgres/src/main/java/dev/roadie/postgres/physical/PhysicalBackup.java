@@ -46,12 +46,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * unchanged runs of pages deduplicate against earlier backups, and a later delta restore can
  * compare a file chunk by chunk.
  *
- * <p>WAL: with {@code --wal-method none} (default) the backup relies on WAL archived into this
- * repository ({@code roadie wal-push}); pg_basebackup waits until PostgreSQL has archived the
- * backup's last segment, and the backup then checks that the backup history file and the stop
- * segment are in this repository's archive; a backup that this repository's WAL does not cover
- * is refused (no snapshot). With {@code fetch}, the WAL needed to make the backup consistent is
- * inside it (self-contained, restorable to its end only, without the archive).
+ * <p>WAL: with {@code --wal-method none} (default) the backup's WAL lives in this repository's WAL
+ * archive. With archive_command, pg_basebackup runs with {@code -X fetch} (so the server does not
+ * wait for the archiver) and the segments from the backup's start to its stop, sent at the end of
+ * the tar, are stored in the archive as fragments ({@link BackupWal}): the backup restores to its
+ * end even before archive_command has archived them, and PITR past it uses what archive_command
+ * archives. With WAL from {@code roadie wal-stream} (archive_mode off), the backup waits until the
+ * stream has stored the stop segment (whole or as fragments up to the stop LSN); a backup that
+ * this repository's WAL does not cover is refused (no snapshot). With {@code fetch}, the WAL needed
+ * to make the backup consistent is inside it (self-contained, restorable to its end only, without
+ * the archive).
  */
 public final class PhysicalBackup {
   public static final String KIND = "postgres-physical";
@@ -119,17 +123,25 @@ public final class PhysicalBackup {
     source.put("chunkSize", chunk);
     source.put("pgBasebackupVersion", tools.version);
 
-    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_basebackup"), "-D", "-", "-Ft", "-X", walMethod,
+    // With archive_command, the backup's own WAL comes inside the tar (-X fetch, so the server does
+    // not wait for the archiver) and goes into the archive as fragments: the backup is consistent as
+    // soon as its tar is read, and archive_command's whole segments arrive later for PITR beyond it.
+    boolean walFromTar = walMethod.equals("none") && !streamed;
+    source.put("walSource", walFromTar ? "base-backup" : streamed ? "wal-stream" : "archive_command");
+    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_basebackup"), "-D", "-", "-Ft", "-X",
+        walFromTar ? "fetch" : walMethod,
         "-c", o.spreadCheckpoint() ? "spread" : "fast", "--no-password", "--label", "roadie " + o.time()));
     AtomicReference<String> archiveFailure = new AtomicReference<>();
     Captured captured = new Captured();
+    BackupWal wal = walFromTar ? new BackupWal(repo, segmentSize) : null;
     try (BackupWriter w = new BackupWriter(repo, progress);
+        WalReservation reservation = walFromTar ? WalReservation.create(o.conn(), warnings) : null;
         PgTools.Child child = new PgTools.Child(cmd, o.conn().childEnv(), false)) {
-      Thread watchdog = walMethod.equals("none")
+      Thread watchdog = walMethod.equals("none") && !walFromTar
           ? Thread.ofVirtual().name("archive-watch").start(() -> watchArchiver(o, child, archiveFailure)) : null;
       Id tree;
       try (InputStream in = child.process.getInputStream()) {
-        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured);
+        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured, wal);
       } catch (IOException | RuntimeException e) {
         child.close();
         if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
@@ -153,7 +165,10 @@ public final class PhysicalBackup {
       describe(source, captured, segmentSize);
       long sysid = (Long) source.get("systemIdentifierValue");
       source.remove("systemIdentifierValue");
-      if (walMethod.equals("none")) {
+      if (walFromTar) {
+        wal.store(sysid, source);
+        source.put("stopTime", serverNow(o));
+      } else if (walMethod.equals("none")) {
         confirmArchived(o, new WalArchive(repo, sysid), source, segmentSize);
       } else {
         source.put("stopTime", serverNow(o));
@@ -206,8 +221,8 @@ public final class PhysicalBackup {
           + "is empty, so no WAL is archived: " + setup);
     }
     if (settings.get("archive_command") != null && !command.contains("wal-push")) {
-      warnings.add("archive_command (" + command + ") does not call 'roadie wal-push'; the backup checks that its WAL "
-          + "arrives in this repository and fails if it does not");
+      warnings.add("archive_command (" + command + ") does not call 'roadie wal-push'; this backup stores its own WAL "
+          + "and restores to its end, but point-in-time recovery past it needs the archive in this repository");
     }
   }
 
@@ -278,10 +293,16 @@ public final class PhysicalBackup {
     String mtime;
   }
 
-  private Id readTar(BackupWriter w, TarStream tar, ChunkerParams params, Captured captured) throws IOException {
+  private Id readTar(BackupWriter w, TarStream tar, ChunkerParams params, Captured captured, BackupWal wal)
+      throws IOException {
     Dir root = new Dir();
     TarStream.Entry e;
     while ((e = tar.next()) != null) {
+      if (wal != null && e.type() == TarStream.Type.FILE && e.path().startsWith("pg_wal/")) {
+        // WAL goes to the archive, not into the snapshot: the restored pg_wal starts empty, as with -X none.
+        wal.accept(e.path().substring("pg_wal/".length()), e.size(), tar.content());
+        continue;
+      }
       String[] parts = e.path().split("/");
       Dir parent = root;
       for (int i = 0; i < parts.length - 1; i++) {

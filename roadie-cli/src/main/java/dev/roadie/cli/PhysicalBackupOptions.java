@@ -33,6 +33,11 @@ final class PhysicalBackupOptions {
       description = "physical: fixed chunk size, a power of two from 8 KiB to 1 MiB (default 128 KiB).")
   int chunkSize;
 
+  @Option(names = "--page-skip", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "physical: reuse the previous backup's chunks for relation pages whose LSN says they have not "
+          + "changed since it started, without hashing them (default: on; --no-page-skip reads and hashes every page).")
+  boolean pageSkip;
+
   int run(RepoOptions repo, BackupOptions options, String url, Path pgBin) throws Exception {
     if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {
       throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, "--checkpoint takes fast or spread");
@@ -44,7 +49,7 @@ final class PhysicalBackupOptions {
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
         result = new PhysicalBackup(r, progress).run(new PhysicalBackup.Options(conn, options.target, pgBin, walMethod,
             Duration.ofSeconds(walTimeoutSeconds), chunkSize, checkpoint.equals("spread"), options.tags(),
-            options.snapshotTime()));
+            options.snapshotTime(), pageSkip));
       }
       for (String w : result.warnings()) System.err.println("roadie: warning: " + w);
       SnapshotRef ref = r.readSnapshot(result.id());

@@ -72,7 +72,13 @@ public final class PhysicalBackup {
   public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
 
   public record Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
-      boolean spreadCheckpoint, List<String> tags, String time) {}
+      boolean spreadCheckpoint, List<String> tags, String time, boolean pageSkip) {
+    /** Without the page-LSN skip (every chunk hashed), as before it existed. */
+    public Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
+        boolean spreadCheckpoint, List<String> tags, String time) {
+      this(conn, target, pgBin, walMethod, walTimeout, chunkSize, spreadCheckpoint, tags, time, false);
+    }
+  }
 
   /** The backup's snapshot id and what the caller should tell the user. */
   public record Result(Id id, List<String> warnings) {}
@@ -134,6 +140,7 @@ public final class PhysicalBackup {
     AtomicReference<String> archiveFailure = new AtomicReference<>();
     Captured captured = new Captured();
     BackupWal wal = walFromTar ? new BackupWal(repo, segmentSize) : null;
+    UnchangedPages[] skip = {o.pageSkip() ? unchangedPages(o, settings, chunk) : null};
     try (BackupWriter w = new BackupWriter(repo, progress);
         WalReservation reservation = walFromTar ? WalReservation.create(o.conn(), warnings) : null;
         PgTools.Child child = new PgTools.Child(cmd, o.conn().childEnv(), false)) {
@@ -141,7 +148,7 @@ public final class PhysicalBackup {
           ? Thread.ofVirtual().name("archive-watch").start(() -> watchArchiver(o, child, archiveFailure)) : null;
       Id tree;
       try (InputStream in = child.process.getInputStream()) {
-        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured, wal);
+        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured, wal, skip);
       } catch (IOException | RuntimeException e) {
         child.close();
         if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
@@ -174,10 +181,52 @@ public final class PhysicalBackup {
         source.put("stopTime", serverNow(o));
       }
       String target = o.target() != null ? o.target() : defaultTarget(o.conn());
+      String parent = null;
+      if (skip[0] != null) {
+        long[] known = w.knownChunks();
+        Map<String, Object> ps = new LinkedHashMap<>();
+        ps.put("parent", skip[0].parent().id().hex());
+        ps.put("parentStartLsn", WalNames.formatLsn(skip[0].parentStart()));
+        ps.put("chunksReused", known[0]);
+        ps.put("bytesReused", known[1]);
+        ps.put("pagesScanned", skip[0].pagesScanned.get());
+        ps.put("pagesChanged", skip[0].pagesChanged.get());
+        source.put("pageSkip", ps);
+        parent = skip[0].parent().id().hex();
+      }
       Snapshot draft = new Snapshot(Snapshot.VERSION, o.time(), target, KIND, Hosts.host(), Hosts.user(), o.tags(),
-          List.of(settings.get("data_directory")), tree.hex(), null, null, source);
+          List.of(settings.get("data_directory")), tree.hex(), parent, null, source);
       return new Result(w.commit(draft), warnings);
     }
+  }
+
+  /**
+   * The parent whose unchanged pages this backup may reuse (see {@link UnchangedPages}), or null:
+   * none, or full_page_writes is off (then a page torn while the parent copied it would not be
+   * repaired by replay, and reusing the parent's copy could keep the tear).
+   */
+  private UnchangedPages unchangedPages(Options o, Map<String, String> settings, int chunk) throws IOException {
+    if (!"on".equals(settings.get("full_page_writes"))) {
+      warnings.add("full_page_writes is off: every page is read and hashed (no page-LSN skip)");
+      return null;
+    }
+    String sysid;
+    int timeline;
+    long position;
+    try (Connection c = o.conn().connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT (SELECT system_identifier::text FROM pg_control_system()), "
+            + "(SELECT timeline_id FROM pg_control_checkpoint()), (CASE WHEN pg_is_in_recovery() "
+            + "THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text")) {
+      rs.next();
+      sysid = rs.getString(1);
+      timeline = rs.getInt(2);
+      position = rs.getString(3) == null ? -1 : WalNames.parseLsn(rs.getString(3));
+    } catch (SQLException e) {
+      warnings.add("reading the cluster's identity for the page-LSN skip failed (" + e.getMessage() + "); every page "
+          + "is read and hashed");
+      return null;
+    }
+    return UnchangedPages.find(repo, sysid, timeline, position, chunk, Integer.parseInt(settings.get("block_size")));
   }
 
   private static ChunkerParams fixedChunks(int size) {
@@ -192,7 +241,7 @@ public final class PhysicalBackup {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('server_version', "
             + "'server_version_num', 'data_directory', 'wal_segment_size', 'block_size', 'archive_mode', "
-            + "'archive_command', 'wal_level', 'archive_library')")) {
+            + "'archive_command', 'wal_level', 'archive_library', 'full_page_writes')")) {
       while (rs.next()) m.put(rs.getString(1), rs.getString(2));
     }
     return m;
@@ -293,8 +342,8 @@ public final class PhysicalBackup {
     String mtime;
   }
 
-  private Id readTar(BackupWriter w, TarStream tar, ChunkerParams params, Captured captured, BackupWal wal)
-      throws IOException {
+  private Id readTar(BackupWriter w, TarStream tar, ChunkerParams params, Captured captured, BackupWal wal,
+      UnchangedPages[] skip) throws IOException {
     Dir root = new Dir();
     TarStream.Entry e;
     while ((e = tar.next()) != null) {
@@ -328,10 +377,18 @@ public final class PhysicalBackup {
             kept = in.readAllBytes();
             in = new ByteArrayInputStream(kept);
           }
-          Content c = w.writeStream(in, params);
+          Content c = w.writeStream(in, params, skip[0] == null ? null : skip[0].forFile(e.path()));
           if (c.size() != e.size()) throw new IOException(e.path() + ": read " + c.size() + " bytes, the tar says " + e.size());
           switch (e.path()) {
-            case LABEL -> captured.label = kept;
+            case LABEL -> {
+              captured.label = kept;
+              // backup_label comes first: the skip applies only if the backup really runs on the parent's timeline.
+              Integer tli = BackupLabel.parse(new String(kept, StandardCharsets.UTF_8)).timeline("START TIMELINE");
+              Object parentTli = skip[0] == null ? null : skip[0].parent().snapshot().source().get("timeline");
+              if (skip[0] != null && (tli == null || !(parentTli instanceof Number n) || n.intValue() != tli)) {
+                skip[0] = null;
+              }
+            }
             case MANIFEST -> captured.manifest = kept;
             case "global/pg_control" -> captured.control = kept;
             default -> { }

@@ -33,10 +33,12 @@ final class PhysicalBackupOptions {
       description = "physical: fixed chunk size, a power of two from 8 KiB to 1 MiB (default 128 KiB).")
   int chunkSize;
 
-  @Option(names = "--page-skip", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "physical: reuse the previous backup's chunks for relation pages whose LSN says they have not "
-          + "changed since it started, without hashing them (default: on; --no-page-skip reads and hashes every page).")
-  boolean pageSkip;
+  @Option(names = "--page-skip", paramLabel = "auto|on|off", defaultValue = "auto",
+      description = "physical: reuse the previous backup's chunks of relation pages whose LSN shows they have not "
+          + "changed since it started, without hashing them. auto (default): when hint bits are WAL-logged "
+          + "(data_checksums or wal_log_hints on), so reused chunks are byte-exact; on: also otherwise (pages may "
+          + "keep older hint bits; pg_verifybackup may then flag those files); off: hash every page.")
+  String pageSkip;
 
   int run(RepoOptions repo, BackupOptions options, String url, Path pgBin) throws Exception {
     if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {

@@ -23,8 +23,8 @@ import java.util.Map;
  * final names later, and the archive refuses different content under a name already archived. A
  * fragment has a name of its own, so it can never collide with what PostgreSQL archives; restore
  * (wal-fetch) prefers a whole segment and falls back to the fragments. The last segment is stored
- * only up to the backup's stop LSN: that is all the backup needs, and what follows may still be
- * written.
+ * whole when the backup ran on a primary (the segment switch at the backup's end made it final),
+ * else only up to the backup's stop LSN (what follows may not be written yet).
  *
  * <p>At most one segment is held in memory: a segment is stored once the next one arrives (it is
  * complete then), the last once the stop LSN is known.
@@ -97,7 +97,14 @@ final class BackupWal {
     }
     long stop = WalNames.parseLsn((String) source.get("stopLsn"));
     long stopOffset = stop - WalNames.segmentNumber(stopSegment, segmentSize) * segmentSize;
-    push(stopSegment, held, stopOffset);
+    // On a primary, the backup's end is followed by a segment switch, which PostgreSQL flushes with
+    // the zero padding to the segment's end before it sends the WAL: the whole segment is final, and
+    // recovery to 'immediate' needs the record after the stop LSN (it stops before the first record
+    // after consistency). A standby writes no switch, and what follows its stop may not be written
+    // yet: only the bytes up to the stop LSN are kept then.
+    boolean fromPrimary = "primary".equals(BackupLabel.parse((String) source.get("backupLabel")).fields()
+        .get("BACKUP FROM"));
+    push(stopSegment, held, fromPrimary ? segmentSize : stopOffset);
     held = null;
     source.put("walFragments", List.copyOf(fragments));
   }

@@ -72,11 +72,11 @@ public final class PhysicalBackup {
   public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
 
   public record Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
-      boolean spreadCheckpoint, List<String> tags, String time, boolean pageSkip) {
-    /** Without the page-LSN skip (every chunk hashed), as before it existed. */
+      boolean spreadCheckpoint, List<String> tags, String time, String pageSkip) {
+    /** With the page-LSN skip in its default mode ({@code auto}). */
     public Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
         boolean spreadCheckpoint, List<String> tags, String time) {
-      this(conn, target, pgBin, walMethod, walTimeout, chunkSize, spreadCheckpoint, tags, time, false);
+      this(conn, target, pgBin, walMethod, walTimeout, chunkSize, spreadCheckpoint, tags, time, "auto");
     }
   }
 
@@ -140,7 +140,7 @@ public final class PhysicalBackup {
     AtomicReference<String> archiveFailure = new AtomicReference<>();
     Captured captured = new Captured();
     BackupWal wal = walFromTar ? new BackupWal(repo, segmentSize) : null;
-    UnchangedPages[] skip = {o.pageSkip() ? unchangedPages(o, settings, chunk) : null};
+    UnchangedPages[] skip = {unchangedPages(o, settings, chunk, source)};
     try (BackupWriter w = new BackupWriter(repo, progress);
         WalReservation reservation = walFromTar ? WalReservation.create(o.conn(), warnings) : null;
         PgTools.Child child = new PgTools.Child(cmd, o.conn().childEnv(), false)) {
@@ -205,9 +205,25 @@ public final class PhysicalBackup {
    * none, or full_page_writes is off (then a page torn while the parent copied it would not be
    * repaired by replay, and reusing the parent's copy could keep the tear).
    */
-  private UnchangedPages unchangedPages(Options o, Map<String, String> settings, int chunk) throws IOException {
+  private UnchangedPages unchangedPages(Options o, Map<String, String> settings, int chunk, Map<String, Object> source)
+      throws IOException {
+    String mode = o.pageSkip() == null ? "auto" : o.pageSkip();
+    if (!List.of("auto", "on", "off").contains(mode)) {
+      throw new RoadieException(ErrorCode.USAGE, "--page-skip takes auto, on or off, not '" + mode + "'");
+    }
+    if (mode.equals("off")) return null;
     if (!"on".equals(settings.get("full_page_writes"))) {
-      warnings.add("full_page_writes is off: every page is read and hashed (no page-LSN skip)");
+      if (mode.equals("on")) warnings.add("full_page_writes is off: every page is read and hashed (no page-LSN skip)");
+      source.put("pageSkipOff", "full_page_writes is off");
+      return null;
+    }
+    // Without WAL-logged hint bits a page can change (hint bits only) without a new LSN: reusing the
+    // parent's copy is harmless to PostgreSQL, but the restored file would then differ from the
+    // checksum backup_manifest records, and pg_verifybackup would report it. auto avoids that.
+    boolean hintsLogged = "on".equals(settings.get("data_checksums")) || "on".equals(settings.get("wal_log_hints"));
+    source.put("hintBitsLogged", hintsLogged);
+    if (mode.equals("auto") && !hintsLogged) {
+      source.put("pageSkipOff", "hint bits are not WAL-logged (data_checksums and wal_log_hints are off)");
       return null;
     }
     String sysid;
@@ -226,7 +242,10 @@ public final class PhysicalBackup {
           + "is read and hashed");
       return null;
     }
-    return UnchangedPages.find(repo, sysid, timeline, position, chunk, Integer.parseInt(settings.get("block_size")));
+    // auto: the parent, too, was taken with hint bits WAL-logged (else a hint-bit change made while
+    // they were not may still sit on a page with an old LSN).
+    return UnchangedPages.find(repo, sysid, timeline, position, chunk, Integer.parseInt(settings.get("block_size")),
+        mode.equals("auto"));
   }
 
   private static ChunkerParams fixedChunks(int size) {
@@ -241,7 +260,7 @@ public final class PhysicalBackup {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('server_version', "
             + "'server_version_num', 'data_directory', 'wal_segment_size', 'block_size', 'archive_mode', "
-            + "'archive_command', 'wal_level', 'archive_library', 'full_page_writes')")) {
+            + "'archive_command', 'wal_level', 'archive_library', 'full_page_writes', 'data_checksums', 'wal_log_hints')")) {
       while (rs.next()) m.put(rs.getString(1), rs.getString(2));
     }
     return m;

@@ -75,12 +75,12 @@ public final class PhysicalRestore {
   /**
    * Files written but not yet fsynced. Each used to be fsynced by the task that wrote it, which
    * made about 1,000 small files cost a journal commit each, one after the other; now they are all
-   * fsynced at once after the last write (the file system batches concurrent fsyncs into few
+   * fsynced after the last write, 16 at a time (the file system batches concurrent fsyncs into few
    * commits, and most pages have been written back by then), before pg_control is written.
    */
   private final java.util.concurrent.ConcurrentLinkedQueue<Path> unsynced = new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** Concurrent fsyncs at the end of a restore. */
-  private static final int SYNCS_IN_FLIGHT = 64;
+  private static final int SYNCS_IN_FLIGHT = 16;
 
   public PhysicalRestore(Repository repo, Progress progress) {
     this.repo = repo;

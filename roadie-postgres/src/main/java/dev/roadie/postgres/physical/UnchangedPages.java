@@ -26,10 +26,11 @@ import java.util.regex.Pattern;
  * changed it. A page whose LSN is non-zero and below the parent backup's start LSN (the redo point
  * of its start checkpoint) was last changed before that checkpoint, which wrote it to disk before
  * the parent copied any file; so the parent copied it as it is now. What changes a page without
- * WAL (hint bits, when neither data checksums nor wal_log_hints are on) is harmless to lose, and a
- * page torn while this backup read it had a write in progress, hence a WAL record after this
- * backup's start whose full-page image (full_page_writes must be on) replay restores. This is the
- * reasoning of pg_probackup's DELTA mode.
+ * WAL (hint bits, when neither data checksums nor wal_log_hints are on) is harmless to lose to
+ * PostgreSQL, though the file then differs from backup_manifest's checksum (so {@code auto} mode
+ * skips only when hint bits are WAL-logged); a page torn while this backup read it had a write in
+ * progress, hence a WAL record after this backup's start whose full-page image (full_page_writes
+ * must be on) replay restores. This is the reasoning of pg_probackup's DELTA mode.
  *
  * <p>Only main forks of relations in {@code base/} and {@code global/} ({@code <relfilenode>[.<n>]}):
  * their pages never move, so chunk i of a file (fixed-size chunks aligned to the file's start) is
@@ -37,7 +38,7 @@ import java.util.regex.Pattern;
  * are all other files. The parent is the newest physical snapshot of the same cluster (system
  * identifier) on the same timeline with the same chunk size: on another timeline the same LSN may
  * mean other changes. A cluster whose history was rewound on the same timeline (a file-system or VM
- * snapshot of the data directory put back) breaks the premise; back up with {@code --no-page-skip}
+ * snapshot of the data directory put back) breaks the premise; back up with {@code --page-skip off}
  * (or start a new chain) after such an operation.
  */
 final class UnchangedPages {
@@ -60,9 +61,12 @@ final class UnchangedPages {
     this.blockSize = blockSize;
   }
 
-  /** The newest usable parent, or null when there is none. */
+  /**
+   * The newest usable parent, or null when there is none. {@code parentLoggedHints}: only a parent
+   * taken while hint bits were WAL-logged (its {@code hintBitsLogged}).
+   */
   static UnchangedPages find(Repository repo, String systemId, int timeline, long startLsnBound, int chunkSize,
-      int blockSize) throws IOException {
+      int blockSize, boolean parentLoggedHints) throws IOException {
     SnapshotRef best = null;
     long bestStart = -1;
     for (SnapshotRef r : repo.snapshots(new ArrayList<>())) {
@@ -74,6 +78,7 @@ final class UnchangedPages {
       if (!(src.get("chunkSize") instanceof Number c) || c.intValue() != chunkSize) continue;
       if (!(src.get("blockSize") instanceof Number b) || b.intValue() != blockSize) continue;
       if (!(src.get("startLsn") instanceof String lsn)) continue;
+      if (parentLoggedHints && !Boolean.TRUE.equals(src.get("hintBitsLogged"))) continue;
       long start = WalNames.parseLsn(lsn);
       // A parent that starts at or after this server's current position belongs to another history.
       if (Long.compareUnsigned(start, startLsnBound) >= 0) continue;

@@ -95,6 +95,14 @@ class PostgresPhysicalCliTest {
     }
 
     void start() throws Exception {
+      try {
+        start0();
+      } catch (IOException e) {
+        throw new IOException(e.getMessage() + "\nserver log:\n" + log(), e);
+      }
+    }
+
+    void start0() throws Exception {
       exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolveSibling(data.getFileName() + ".log").toString(),
           "-o", "-p " + port + " -k " + dir, "-w", "-t", "120", "start"));
       started.add(this);
@@ -479,7 +487,8 @@ class PostgresPhysicalCliTest {
     primary.archiveCurrentWal();
     String second = roadie.run("snapshots", "--json", "--target", "skip").assertOk().stdout()
         .replaceAll("(?s).*\"id\" : \"([0-9a-f]{64})\".*", "$1");
-    assertEquals(atSecond, restoreAndStart("skip-end", ACCOUNTS, second, "--target", "immediate").lines().findFirst()
+    assertEquals(atSecond, restoreAndStart("skip-end", ACCOUNTS, second, "--target", "immediate",
+        "--target-timeline", "current").lines().findFirst()
         .orElseThrow());
     assertEquals(atTarget, restoreAndStart("skip-pitr", ACCOUNTS, second, "--target-lsn", lsn, "--target-timeline",
         "current").lines().findFirst().orElseThrow());
@@ -507,7 +516,8 @@ class PostgresPhysicalCliTest {
         assertTrue(l.anyMatch(p -> p.getFileName().toString().startsWith(stopSegment + ".00000000-")),
             "the backup stored " + stopSegment + " as a fragment");
       }
-      String rows = restoreAndStart("own-wal", ROWS, "latest", "--of", "own-wal", "--target", "immediate");
+      String rows = restoreAndStart("own-wal", ROWS, "latest", "--of", "own-wal", "--target", "immediate",
+          "--target-timeline", "current");
       assertTrue(rows.lines().findFirst().orElseThrow().contains("E=300"), rows);
     } finally {
       primary.sql("ALTER SYSTEM RESET archive_command");

@@ -211,6 +211,9 @@ public final class PhysicalBackup {
     if (!List.of("auto", "on", "off").contains(mode)) {
       throw new RoadieException(ErrorCode.USAGE, "--page-skip takes auto, on or off, not '" + mode + "'");
     }
+    // Recorded whatever the mode: a later backup in auto mode takes only such a parent.
+    boolean hintsLogged = "on".equals(settings.get("data_checksums")) || "on".equals(settings.get("wal_log_hints"));
+    source.put("hintBitsLogged", hintsLogged);
     if (mode.equals("off")) return null;
     if (!"on".equals(settings.get("full_page_writes"))) {
       if (mode.equals("on")) warnings.add("full_page_writes is off: every page is read and hashed (no page-LSN skip)");
@@ -220,8 +223,6 @@ public final class PhysicalBackup {
     // Without WAL-logged hint bits a page can change (hint bits only) without a new LSN: reusing the
     // parent's copy is harmless to PostgreSQL, but the restored file would then differ from the
     // checksum backup_manifest records, and pg_verifybackup would report it. auto avoids that.
-    boolean hintsLogged = "on".equals(settings.get("data_checksums")) || "on".equals(settings.get("wal_log_hints"));
-    source.put("hintBitsLogged", hintsLogged);
     if (mode.equals("auto") && !hintsLogged) {
       source.put("pageSkipOff", "hint bits are not WAL-logged (data_checksums and wal_log_hints are off)");
       return null;

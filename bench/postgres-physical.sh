@@ -11,7 +11,12 @@
 #   roadie backup postgres --physical          vs pgbackrest backup --type=full
 #                                                 (compress-type=zst, process-max=cores)
 #                                               and pg_basebackup -Ft -z
-#   a busy day: pgbench -c 4 for BUSY_SECONDS (default 60)
+#   a busy day: pgbench -c 4 for BUSY_SECONDS (default 60); BUSY=uniform runs
+#     pgbench's own TPC-B-like script (every account equally likely: nearly
+#     every page of pgbench_accounts changes), BUSY=skewed (default) the same
+#     transaction with the account drawn by random_exponential (recent/hot
+#     accounts far more likely, as in most OLTP tables); the share of pages
+#     the day changed is printed (from the second backup's page-LSN counts)
 #   roadie backup postgres --physical (second) vs pgbackrest backup --type=incr
 #   roadie restore --pgdata                     vs pgbackrest restore (process-max=cores)
 #   wal-push of WAL_SEGMENTS (default 32) ready segments, called once per segment
@@ -22,7 +27,8 @@
 # before and after the busy day, to show what the chunk size costs.
 #
 # Environment: BENCH_DIR (default /tmp/roadie-physbench, removed at the end
-# unless KEEP=1), SCALE, BUSY_SECONDS, WAL_SEGMENTS, CHUNK_SWEEP. Runs as root
+# unless KEEP=1), SCALE, BUSY, BUSY_SECONDS, WAL_SEGMENTS, CHUNK_SWEEP,
+# WAL_LOG_HINTS (on; off turns roadie's page-LSN skip off in its auto mode). Runs as root
 # (the cluster and pgbackrest run as the postgres user through runuser).
 # Run it under the shared lock: flock /tmp/roadie-bench.lock bench/postgres-physical.sh
 set -euo pipefail
@@ -37,6 +43,7 @@ root=${root%/*/*}
 BENCH_DIR=${BENCH_DIR:-/tmp/roadie-physbench}
 SCALE=${SCALE:-70}
 BUSY_SECONDS=${BUSY_SECONDS:-60}
+BUSY=${BUSY:-skewed}
 WAL_SEGMENTS=${WAL_SEGMENTS:-32}
 CHUNK_SWEEP=${CHUNK_SWEEP:-0}
 KEEP=${KEEP:-0}
@@ -99,6 +106,10 @@ unix_socket_directories = '$BENCH_DIR/pg'
 shared_buffers = 256MB
 max_wal_size = 4GB
 wal_level = replica
+# Hint bits WAL-logged (as with data checksums, initdb's default from PostgreSQL 18): roadie's
+# page-LSN skip (--page-skip auto) then reuses the first backup's chunks byte-exactly. Both tools
+# archive the extra WAL; pgBackRest has no page checksums to verify.
+wal_log_hints = ${WAL_LOG_HINTS:-on}
 archive_mode = on
 archive_command = 'ROADIE_REPOSITORY=$ROADIE_REPOSITORY ROADIE_PASSWORD_FILE=$ROADIE_PASSWORD_FILE $roadie wal-push %p && pgbackrest --config=$BENCH_DIR/pgbackrest.conf --stanza=bench archive-push %p'
 EOF
@@ -159,15 +170,46 @@ put pgbr_full.size "$(pgbr_size)"
 measure basebackup_z "$pgbin/pg_basebackup" -D "$BENCH_DIR/basebackup" -Ft -z -X none -c fast || failed=1
 put basebackup_z.size "$(dusize "$BENCH_DIR/basebackup")"
 rm -rf "$BENCH_DIR/basebackup"
+# The read floor: the tar roadie reads, thrown away (transfer only: no hashing, no storing).
+measure basebackup_floor bash -c "'$pgbin/pg_basebackup' -D - -Ft -X fetch -c fast >/dev/null" || failed=1
 sweep first
 
-log "busy day: pgbench -c 4 -j 2 -T $BUSY_SECONDS"
-"$pgbin/pgbench" -c 4 -j 2 -T "$BUSY_SECONDS" postgres >"$BENCH_DIR/res/pgbench.out" 2>&1
+busy=()
+if [[ $BUSY == skewed ]]; then
+  # pgbench's TPC-B-like transaction, the account drawn from an exponential distribution over
+  # the accounts (parameter 20: 95% of the draws fall in the first 15% of the accounts).
+  cat >"$BENCH_DIR/skewed.sql" <<'EOF2'
+\set aid random_exponential(1, 100000 * :scale, 20)
+\set bid random(1, 1 * :scale)
+\set tid random(1, 10 * :scale)
+\set delta random(-5000, 5000)
+BEGIN;
+UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;
+UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
+END;
+EOF2
+  busy=(-f "$BENCH_DIR/skewed.sql" -s "$SCALE") # a custom script learns :scale from -s only
+elif [[ $BUSY != uniform ]]; then
+  echo "bench: BUSY is uniform or skewed, not $BUSY" >&2
+  exit 2
+fi
+log "busy day ($BUSY): pgbench -c 4 -j 2 -T $BUSY_SECONDS"
+"$pgbin/pgbench" -c 4 -j 2 -T "$BUSY_SECONDS" "${busy[@]}" postgres >"$BENCH_DIR/res/pgbench.out" 2>&1
 grep -E '^(tps|number of transactions actually)' "$BENCH_DIR/res/pgbench.out" >&2 || true
 
 drain_archive
 measure roadie_second "$roadie" backup postgres --physical --url "$url" || failed=1
 put roadie_second.added $(($(repo_size) - $(get roadie_full.size)))
+# The page-LSN counts of the second backup: how much of the relation data the busy day changed.
+"$roadie" snapshots --json | python3 -c '
+import json, sys
+s = [x for x in json.load(sys.stdin) if x.get("kind") == "postgres-physical"][-1]
+p = s.get("source", {}).get("pageSkip") or {}
+print(p.get("pagesChanged", ""), p.get("pagesScanned", ""), p.get("chunksReused", ""), p.get("bytesReused", ""))
+' >"$BENCH_DIR/res/pageskip" || true
 drain_archive
 measure pgbr_incr runuser -u postgres -- "${pgbr[@]}" backup --type=incr || failed=1
 put pgbr_incr.added $(($(pgbr_size) - $(get pgbr_full.size)))
@@ -233,9 +275,9 @@ walbench pgbr_sync 11 pgbackrest --config="$BENCH_DIR/pgbackrest.conf" --stanza=
 walbench pgbr_async 12 pgbackrest --config="$BENCH_DIR/pgbackrest.conf" --stanza=bench \
   --pg1-path="$BENCH_DIR/walbench-pgbr_async" --archive-async archive-push
 
-python3 - "$BENCH_DIR/res" "$dbsize" "$cores" "$CHUNK_SWEEP" <<'EOF'
+python3 - "$BENCH_DIR/res" "$dbsize" "$cores" "$CHUNK_SWEEP" "$BUSY" <<'EOF'
 import os, sys
-res, dbsize, cores, sweep = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+res, dbsize, cores, sweep, busy = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1", sys.argv[5]
 def g(n, t=float):
     try: return t(open(os.path.join(res, n)).read().split()[0])
     except Exception: return None
@@ -248,7 +290,8 @@ print("%-46s %10s %12s %10s" % ("step", "time", "stored", "peak RSS"))
 rows = [("roadie_full", "roadie backup --physical (full)", g("roadie_full.size", int)),
         ("pgbr_full", "pgbackrest backup --type=full", g("pgbr_full.size", int)),
         ("basebackup_z", "pg_basebackup -Ft -z", g("basebackup_z.size", int)),
-        ("roadie_second", "roadie backup --physical after the busy day", g("roadie_second.added", int)),
+        ("basebackup_floor", "pg_basebackup -Ft -X fetch >/dev/null (floor)", None),
+        ("roadie_second", "roadie backup --physical after the %s busy day" % busy, g("roadie_second.added", int)),
         ("pgbr_incr", "pgbackrest backup --type=incr", g("pgbr_incr.added", int)),
         ("roadie_restore", "roadie restore --pgdata", None),
         ("pgbr_restore", "pgbackrest restore", None)]
@@ -265,12 +308,19 @@ if sweep:
     for kib in (64, 128, 256):
         print("%-10s %12s %12s %12s %12s" % ("%d KiB" % kib, sec(g("sweep_%d_first.s" % kib)), mib(g("sweep_%d_first.added" % kib, int)),
               sec(g("sweep_%d_second.s" % kib)), mib(g("sweep_%d_second.added" % kib, int))))
+try:
+    changed, scanned, reused, reused_bytes = (int(x) for x in open(os.path.join(res, "pageskip")).read().split())
+    print("busy day (%s) changed %d of %d relation pages (%.1f%%); the second backup reused %d chunks (%s) by page LSN"
+          % (busy, changed, scanned, 100.0 * changed / max(scanned, 1), reused, mib(reused_bytes)))
+except Exception:
+    pass
 rf, pf, r2, rr, pr = g("roadie_full.s"), g("pgbr_full.s"), g("roadie_second.s"), g("roadie_restore.s"), g("pgbr_restore.s")
 ws = lambda n: (g("walpush_%s.n" % n, int) or 0) / (g("walpush_%s.s" % n) or 1)
 print("\ngoals:")
 print("  full backup time / pgbackrest full       %s (goal <= 1.00x)" % ratio(rf, pf))
 print("  full backup size / pgbackrest full       %s (goal <= 1.00x)" % ratio(g("roadie_full.size", int), g("pgbr_full.size", int)))
 print("  full backup time / pg_basebackup -z      %s" % ratio(rf, g("basebackup_z.s")))
+print("  full backup time / read floor            %s" % ratio(rf, g("basebackup_floor.s")))
 print("  second backup time / first               %s (goal <= 0.50x)" % ratio(r2, rf))
 print("  second backup time / pgbackrest incr     %s" % ratio(r2, g("pgbr_incr.s")))
 print("  second backup added / pgbackrest incr    %s" % ratio(g("roadie_second.added", int), g("pgbr_incr.added", int)))

@@ -16,12 +16,13 @@ final class PhysicalBackupOptions {
   boolean physical;
 
   @Option(names = "--wal-method", paramLabel = "none|fetch", defaultValue = "none",
-      description = "physical: none (default): WAL comes from this repository's archive (roadie wal-push); "
+      description = "physical: none (default): WAL in this repository's archive (the backup stores the WAL it needs "
+          + "there itself; archive_command's roadie wal-push or wal-stream adds the rest for PITR); "
           + "fetch: the WAL to reach consistency is inside the backup.")
   String walMethod;
 
   @Option(names = "--wal-timeout", paramLabel = "SECONDS", defaultValue = "60",
-      description = "physical: how long the backup's WAL may take to reach the archive (default: ${DEFAULT-VALUE}).")
+      description = "physical: with wal-stream, how long the backup's WAL may take to reach the archive (default: ${DEFAULT-VALUE}).")
   int walTimeoutSeconds;
 
   @Option(names = "--checkpoint", paramLabel = "fast|spread", defaultValue = "fast",
@@ -31,6 +32,13 @@ final class PhysicalBackupOptions {
   @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "0",
       description = "physical: fixed chunk size, a power of two from 8 KiB to 1 MiB (default 128 KiB).")
   int chunkSize;
+
+  @Option(names = "--page-skip", paramLabel = "auto|on|off", defaultValue = "auto",
+      description = "physical: reuse the previous backup's chunks of relation pages whose LSN shows they have not "
+          + "changed since it started, without hashing them. auto (default): when hint bits are WAL-logged "
+          + "(data_checksums or wal_log_hints on), so reused chunks are byte-exact; on: also otherwise (pages may "
+          + "keep older hint bits; pg_verifybackup may then flag those files); off: hash every page.")
+  String pageSkip;
 
   int run(RepoOptions repo, BackupOptions options, String url, Path pgBin) throws Exception {
     if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {
@@ -43,7 +51,7 @@ final class PhysicalBackupOptions {
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
         result = new PhysicalBackup(r, progress).run(new PhysicalBackup.Options(conn, options.target, pgBin, walMethod,
             Duration.ofSeconds(walTimeoutSeconds), chunkSize, checkpoint.equals("spread"), options.tags(),
-            options.snapshotTime()));
+            options.snapshotTime(), pageSkip));
       }
       for (String w : result.warnings()) System.err.println("roadie: warning: " + w);
       SnapshotRef ref = r.readSnapshot(result.id());

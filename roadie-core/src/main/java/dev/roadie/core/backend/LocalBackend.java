@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -52,7 +54,7 @@ public final class LocalBackend implements Backend {
   public void write(ObjectName name, ByteBuffer data, boolean exclusive) throws IOException {
     Path target = pathOf(name);
     Path dir = target.getParent();
-    Files.createDirectories(dir);
+    if (!Files.isDirectory(dir)) createDirectories(dir);
     Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       if (data.remaining() >= DirectFileWriter.MIN_SIZE) {
@@ -91,6 +93,35 @@ public final class LocalBackend implements Backend {
       fsyncDirectory(dir);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Creates the missing directories up to {@code dir}, each given the owner and group of the
+   * repository's root. Several users write into one local repository (a backup run by root or a
+   * backup user, archive_command run by postgres): a directory created by one of them with the
+   * default mode would shut the others out of it (the WAL directory of a cluster, first created by
+   * a backup that stores its own WAL, then written by wal-push). Only a process allowed to change
+   * owners (root) changes anything; for others the attempt fails quietly and nothing changes.
+   */
+  private void createDirectories(Path dir) throws IOException {
+    Path cur = root;
+    for (Path part : root.relativize(dir)) {
+      cur = cur.resolve(part);
+      if (Files.isDirectory(cur)) continue;
+      try {
+        Files.createDirectories(cur);
+      } catch (FileAlreadyExistsException e) {
+        continue;
+      }
+      try {
+        PosixFileAttributes rootAttrs = Files.readAttributes(root, PosixFileAttributes.class);
+        PosixFileAttributeView view = Files.getFileAttributeView(cur, PosixFileAttributeView.class);
+        if (!view.readAttributes().owner().equals(rootAttrs.owner())) view.setOwner(rootAttrs.owner());
+        if (!view.readAttributes().group().equals(rootAttrs.group())) view.setGroup(rootAttrs.group());
+      } catch (IOException | UnsupportedOperationException | SecurityException e) {
+        // Not root, or not a POSIX file system: the directory keeps the creator's owner.
+      }
     }
   }
 

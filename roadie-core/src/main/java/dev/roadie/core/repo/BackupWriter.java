@@ -161,8 +161,33 @@ public final class BackupWriter implements AutoCloseable {
     return new PackWriter(repo.key(), type, repo.config().packSize(), buffer);
   }
 
+  /**
+   * A source's cheap way to recognise a chunk without hashing it: given a chunk's offset in its
+   * stream and its bytes, the id of a blob the source knows holds exactly these bytes, or null.
+   * The source answers from its own knowledge (PostgreSQL: every page of the chunk is older than
+   * the parent backup, so the parent's chunk at this offset holds the same bytes); an answer is
+   * used only if that blob is stored where this backup may reference it, else the chunk is hashed.
+   */
+  @FunctionalInterface
+  public interface KnownChunks {
+    Id lookup(long offset, byte[] data, int off, int len) throws IOException;
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong knownChunks = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong knownBytes = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Chunks taken as known blobs from {@link KnownChunks} (neither hashed nor compressed), and their bytes. */
+  public long[] knownChunks() {
+    return new long[] {knownChunks.get(), knownBytes.get()};
+  }
+
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
+    return writeStream(in, params, null);
+  }
+
+  /** As {@link #writeStream(InputStream, ChunkerParams)}, taking chunks {@code known} recognises without hashing them. */
+  public Content writeStream(InputStream in, ChunkerParams params, KnownChunks known) throws IOException {
     Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
     ContentBuilder content = new ContentBuilder();
     ArrayDeque<Future<Prepared>> window = new ArrayDeque<>();
@@ -174,8 +199,18 @@ public final class BackupWriter implements AutoCloseable {
         checkFailure();
         Chunker.Chunk c = chunk;
         progress.bytesRead.addAndGet(c.length());
+        long offset = content.size;
         content.size += c.length();
-        window.add(repo.cpu().submit(() -> prepare(c)));
+        Id id = known == null ? null : known.lookup(offset, c.array(), c.from(), c.length());
+        if (id != null && isStored(id)) {
+          int len = c.length();
+          knownChunks.incrementAndGet();
+          knownBytes.addAndGet(len);
+          c.release();
+          window.add(java.util.concurrent.CompletableFuture.completedFuture(new Prepared(id, null, null, len)));
+        } else {
+          window.add(repo.cpu().submit(() -> prepare(c)));
+        }
         while (window.size() >= maxInFlight) {
           content.add(append(Repository.await(window.poll())));
         }

@@ -46,12 +46,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * unchanged runs of pages deduplicate against earlier backups, and a later delta restore can
  * compare a file chunk by chunk.
  *
- * <p>WAL: with {@code --wal-method none} (default) the backup relies on WAL archived into this
- * repository ({@code roadie wal-push}); pg_basebackup waits until PostgreSQL has archived the
- * backup's last segment, and the backup then checks that the backup history file and the stop
- * segment are in this repository's archive; a backup that this repository's WAL does not cover
- * is refused (no snapshot). With {@code fetch}, the WAL needed to make the backup consistent is
- * inside it (self-contained, restorable to its end only, without the archive).
+ * <p>WAL: with {@code --wal-method none} (default) the backup's WAL lives in this repository's WAL
+ * archive. With archive_command, pg_basebackup runs with {@code -X fetch} (so the server does not
+ * wait for the archiver) and the segments from the backup's start to its stop, sent at the end of
+ * the tar, are stored in the archive as fragments ({@link BackupWal}): the backup restores to its
+ * end even before archive_command has archived them, and PITR past it uses what archive_command
+ * archives. With WAL from {@code roadie wal-stream} (archive_mode off), the backup waits until the
+ * stream has stored the stop segment (whole or as fragments up to the stop LSN); a backup that
+ * this repository's WAL does not cover is refused (no snapshot). With {@code fetch}, the WAL needed
+ * to make the backup consistent is inside it (self-contained, restorable to its end only, without
+ * the archive).
  */
 public final class PhysicalBackup {
   public static final String KIND = "postgres-physical";
@@ -68,7 +72,13 @@ public final class PhysicalBackup {
   public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
 
   public record Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
-      boolean spreadCheckpoint, List<String> tags, String time) {}
+      boolean spreadCheckpoint, List<String> tags, String time, String pageSkip) {
+    /** With the page-LSN skip in its default mode ({@code auto}). */
+    public Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
+        boolean spreadCheckpoint, List<String> tags, String time) {
+      this(conn, target, pgBin, walMethod, walTimeout, chunkSize, spreadCheckpoint, tags, time, "auto");
+    }
+  }
 
   /** The backup's snapshot id and what the caller should tell the user. */
   public record Result(Id id, List<String> warnings) {}
@@ -119,17 +129,26 @@ public final class PhysicalBackup {
     source.put("chunkSize", chunk);
     source.put("pgBasebackupVersion", tools.version);
 
-    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_basebackup"), "-D", "-", "-Ft", "-X", walMethod,
+    // With archive_command, the backup's own WAL comes inside the tar (-X fetch, so the server does
+    // not wait for the archiver) and goes into the archive as fragments: the backup is consistent as
+    // soon as its tar is read, and archive_command's whole segments arrive later for PITR beyond it.
+    boolean walFromTar = walMethod.equals("none") && !streamed;
+    source.put("walSource", walFromTar ? "base-backup" : streamed ? "wal-stream" : "archive_command");
+    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_basebackup"), "-D", "-", "-Ft", "-X",
+        walFromTar ? "fetch" : walMethod,
         "-c", o.spreadCheckpoint() ? "spread" : "fast", "--no-password", "--label", "roadie " + o.time()));
     AtomicReference<String> archiveFailure = new AtomicReference<>();
     Captured captured = new Captured();
+    BackupWal wal = walFromTar ? new BackupWal(repo, segmentSize) : null;
+    UnchangedPages[] skip = {unchangedPages(o, settings, chunk, source)};
     try (BackupWriter w = new BackupWriter(repo, progress);
+        WalReservation reservation = walFromTar ? WalReservation.create(o.conn(), warnings) : null;
         PgTools.Child child = new PgTools.Child(cmd, o.conn().childEnv(), false)) {
-      Thread watchdog = walMethod.equals("none")
+      Thread watchdog = walMethod.equals("none") && !walFromTar
           ? Thread.ofVirtual().name("archive-watch").start(() -> watchArchiver(o, child, archiveFailure)) : null;
       Id tree;
       try (InputStream in = child.process.getInputStream()) {
-        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured);
+        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured, wal, skip);
       } catch (IOException | RuntimeException e) {
         child.close();
         if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
@@ -153,16 +172,81 @@ public final class PhysicalBackup {
       describe(source, captured, segmentSize);
       long sysid = (Long) source.get("systemIdentifierValue");
       source.remove("systemIdentifierValue");
-      if (walMethod.equals("none")) {
+      if (walFromTar) {
+        wal.store(sysid, source);
+        source.put("stopTime", serverNow(o));
+      } else if (walMethod.equals("none")) {
         confirmArchived(o, new WalArchive(repo, sysid), source, segmentSize);
       } else {
         source.put("stopTime", serverNow(o));
       }
       String target = o.target() != null ? o.target() : defaultTarget(o.conn());
+      String parent = null;
+      if (skip[0] != null) {
+        long[] known = w.knownChunks();
+        Map<String, Object> ps = new LinkedHashMap<>();
+        ps.put("parent", skip[0].parent().id().hex());
+        ps.put("parentStartLsn", WalNames.formatLsn(skip[0].parentStart()));
+        ps.put("chunksReused", known[0]);
+        ps.put("bytesReused", known[1]);
+        ps.put("pagesScanned", skip[0].pagesScanned.get());
+        ps.put("pagesChanged", skip[0].pagesChanged.get());
+        source.put("pageSkip", ps);
+        parent = skip[0].parent().id().hex();
+      }
       Snapshot draft = new Snapshot(Snapshot.VERSION, o.time(), target, KIND, Hosts.host(), Hosts.user(), o.tags(),
-          List.of(settings.get("data_directory")), tree.hex(), null, null, source);
+          List.of(settings.get("data_directory")), tree.hex(), parent, null, source);
       return new Result(w.commit(draft), warnings);
     }
+  }
+
+  /**
+   * The parent whose unchanged pages this backup may reuse (see {@link UnchangedPages}), or null:
+   * none, or full_page_writes is off (then a page torn while the parent copied it would not be
+   * repaired by replay, and reusing the parent's copy could keep the tear).
+   */
+  private UnchangedPages unchangedPages(Options o, Map<String, String> settings, int chunk, Map<String, Object> source)
+      throws IOException {
+    String mode = o.pageSkip() == null ? "auto" : o.pageSkip();
+    if (!List.of("auto", "on", "off").contains(mode)) {
+      throw new RoadieException(ErrorCode.USAGE, "--page-skip takes auto, on or off, not '" + mode + "'");
+    }
+    // Recorded whatever the mode: a later backup in auto mode takes only such a parent.
+    boolean hintsLogged = "on".equals(settings.get("data_checksums")) || "on".equals(settings.get("wal_log_hints"));
+    source.put("hintBitsLogged", hintsLogged);
+    if (mode.equals("off")) return null;
+    if (!"on".equals(settings.get("full_page_writes"))) {
+      if (mode.equals("on")) warnings.add("full_page_writes is off: every page is read and hashed (no page-LSN skip)");
+      source.put("pageSkipOff", "full_page_writes is off");
+      return null;
+    }
+    // Without WAL-logged hint bits a page can change (hint bits only) without a new LSN: reusing the
+    // parent's copy is harmless to PostgreSQL, but the restored file would then differ from the
+    // checksum backup_manifest records, and pg_verifybackup would report it. auto avoids that.
+    if (mode.equals("auto") && !hintsLogged) {
+      source.put("pageSkipOff", "hint bits are not WAL-logged (data_checksums and wal_log_hints are off)");
+      return null;
+    }
+    String sysid;
+    int timeline;
+    long position;
+    try (Connection c = o.conn().connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT (SELECT system_identifier::text FROM pg_control_system()), "
+            + "(SELECT timeline_id FROM pg_control_checkpoint()), (CASE WHEN pg_is_in_recovery() "
+            + "THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text")) {
+      rs.next();
+      sysid = rs.getString(1);
+      timeline = rs.getInt(2);
+      position = rs.getString(3) == null ? -1 : WalNames.parseLsn(rs.getString(3));
+    } catch (SQLException e) {
+      warnings.add("reading the cluster's identity for the page-LSN skip failed (" + e.getMessage() + "); every page "
+          + "is read and hashed");
+      return null;
+    }
+    // auto: the parent, too, was taken with hint bits WAL-logged (else a hint-bit change made while
+    // they were not may still sit on a page with an old LSN).
+    return UnchangedPages.find(repo, sysid, timeline, position, chunk, Integer.parseInt(settings.get("block_size")),
+        mode.equals("auto"));
   }
 
   private static ChunkerParams fixedChunks(int size) {
@@ -177,7 +261,7 @@ public final class PhysicalBackup {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN ('server_version', "
             + "'server_version_num', 'data_directory', 'wal_segment_size', 'block_size', 'archive_mode', "
-            + "'archive_command', 'wal_level', 'archive_library')")) {
+            + "'archive_command', 'wal_level', 'archive_library', 'full_page_writes', 'data_checksums', 'wal_log_hints')")) {
       while (rs.next()) m.put(rs.getString(1), rs.getString(2));
     }
     return m;
@@ -206,8 +290,8 @@ public final class PhysicalBackup {
           + "is empty, so no WAL is archived: " + setup);
     }
     if (settings.get("archive_command") != null && !command.contains("wal-push")) {
-      warnings.add("archive_command (" + command + ") does not call 'roadie wal-push'; the backup checks that its WAL "
-          + "arrives in this repository and fails if it does not");
+      warnings.add("archive_command (" + command + ") does not call 'roadie wal-push'; this backup stores its own WAL "
+          + "and restores to its end, but point-in-time recovery past it needs the archive in this repository");
     }
   }
 
@@ -278,10 +362,16 @@ public final class PhysicalBackup {
     String mtime;
   }
 
-  private Id readTar(BackupWriter w, TarStream tar, ChunkerParams params, Captured captured) throws IOException {
+  private Id readTar(BackupWriter w, TarStream tar, ChunkerParams params, Captured captured, BackupWal wal,
+      UnchangedPages[] skip) throws IOException {
     Dir root = new Dir();
     TarStream.Entry e;
     while ((e = tar.next()) != null) {
+      if (wal != null && e.type() == TarStream.Type.FILE && e.path().startsWith("pg_wal/")) {
+        // WAL goes to the archive, not into the snapshot: the restored pg_wal starts empty, as with -X none.
+        wal.accept(e.path().substring("pg_wal/".length()), e.size(), tar.content());
+        continue;
+      }
       String[] parts = e.path().split("/");
       Dir parent = root;
       for (int i = 0; i < parts.length - 1; i++) {
@@ -307,10 +397,18 @@ public final class PhysicalBackup {
             kept = in.readAllBytes();
             in = new ByteArrayInputStream(kept);
           }
-          Content c = w.writeStream(in, params);
+          Content c = w.writeStream(in, params, skip[0] == null ? null : skip[0].forFile(e.path()));
           if (c.size() != e.size()) throw new IOException(e.path() + ": read " + c.size() + " bytes, the tar says " + e.size());
           switch (e.path()) {
-            case LABEL -> captured.label = kept;
+            case LABEL -> {
+              captured.label = kept;
+              // backup_label comes first: the skip applies only if the backup really runs on the parent's timeline.
+              Integer tli = BackupLabel.parse(new String(kept, StandardCharsets.UTF_8)).timeline("START TIMELINE");
+              Object parentTli = skip[0] == null ? null : skip[0].parent().snapshot().source().get("timeline");
+              if (skip[0] != null && (tli == null || !(parentTli instanceof Number n) || n.intValue() != tli)) {
+                skip[0] = null;
+              }
+            }
             case MANIFEST -> captured.manifest = kept;
             case "global/pg_control" -> captured.control = kept;
             default -> { }

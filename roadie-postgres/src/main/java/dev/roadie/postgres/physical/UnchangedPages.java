@@ -1,0 +1,156 @@
+package dev.roadie.postgres.physical;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.repo.BackupWriter;
+import dev.roadie.core.repo.ContentReader;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.snapshot.Tree;
+import dev.roadie.postgres.wal.WalNames;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * Recognises runs of relation pages that have not changed since the parent backup, from their page
+ * LSNs alone, so a later backup reuses the parent's chunks for them without hashing or compressing.
+ *
+ * <p>Every page of a relation starts with {@code pd_lsn}, the end of the last WAL record that
+ * changed it. A page whose LSN is non-zero and below the parent backup's start LSN (the redo point
+ * of its start checkpoint) was last changed before that checkpoint, which wrote it to disk before
+ * the parent copied any file; so the parent copied it as it is now. What changes a page without
+ * WAL (hint bits, when neither data checksums nor wal_log_hints are on) is harmless to lose to
+ * PostgreSQL, though the file then differs from backup_manifest's checksum (so {@code auto} mode
+ * skips only when hint bits are WAL-logged); a page torn while this backup read it had a write in
+ * progress, hence a WAL record after this backup's start whose full-page image (full_page_writes
+ * must be on) replay restores. This is the reasoning of pg_probackup's DELTA mode.
+ *
+ * <p>Only main forks of relations in {@code base/} and {@code global/} ({@code <relfilenode>[.<n>]}):
+ * their pages never move, so chunk i of a file (fixed-size chunks aligned to the file's start) is
+ * the same run of pages in every backup. Free-space maps are not WAL-logged and are left out, as
+ * are all other files. The parent is the newest physical snapshot of the same cluster (system
+ * identifier) on the same timeline with the same chunk size: on another timeline the same LSN may
+ * mean other changes. A cluster whose history was rewound on the same timeline (a file-system or VM
+ * snapshot of the data directory put back) breaks the premise; back up with {@code --page-skip off}
+ * (or start a new chain) after such an operation.
+ */
+final class UnchangedPages {
+  private static final Pattern RELATION = Pattern.compile("(base/[0-9]+|global)/[0-9]+(\\.[0-9]+)?");
+
+  private final Repository repo;
+  private final SnapshotRef parent;
+  private final long parentStart;
+  private final int chunkSize;
+  private final int blockSize;
+  private final Map<String, Map<String, Node>> dirs = new HashMap<>();
+  final AtomicLong pagesScanned = new AtomicLong();
+  final AtomicLong pagesChanged = new AtomicLong();
+
+  private UnchangedPages(Repository repo, SnapshotRef parent, int chunkSize, int blockSize) {
+    this.repo = repo;
+    this.parent = parent;
+    this.parentStart = WalNames.parseLsn((String) parent.snapshot().source().get("startLsn"));
+    this.chunkSize = chunkSize;
+    this.blockSize = blockSize;
+  }
+
+  /**
+   * The newest usable parent, or null when there is none. {@code parentLoggedHints}: only a parent
+   * taken while hint bits were WAL-logged (its {@code hintBitsLogged}).
+   */
+  static UnchangedPages find(Repository repo, String systemId, int timeline, long startLsnBound, int chunkSize,
+      int blockSize, boolean parentLoggedHints) throws IOException {
+    SnapshotRef best = null;
+    long bestStart = -1;
+    for (SnapshotRef r : repo.snapshots(new ArrayList<>())) {
+      Snapshot s = r.snapshot();
+      Map<String, Object> src = s.source();
+      if (!PhysicalBackup.KIND.equals(s.kind()) || src == null || s.tree() == null) continue;
+      if (!systemId.equals(String.valueOf(src.get("systemIdentifier")))) continue;
+      if (!(src.get("timeline") instanceof Number t) || t.intValue() != timeline) continue;
+      if (!(src.get("chunkSize") instanceof Number c) || c.intValue() != chunkSize) continue;
+      if (!(src.get("blockSize") instanceof Number b) || b.intValue() != blockSize) continue;
+      if (!(src.get("startLsn") instanceof String lsn)) continue;
+      if (parentLoggedHints && !Boolean.TRUE.equals(src.get("hintBitsLogged"))) continue;
+      long start = WalNames.parseLsn(lsn);
+      // A parent that starts at or after this server's current position belongs to another history.
+      if (Long.compareUnsigned(start, startLsnBound) >= 0) continue;
+      if (best == null || Long.compareUnsigned(start, bestStart) > 0) {
+        best = r;
+        bestStart = start;
+      }
+    }
+    return best == null ? null : new UnchangedPages(repo, best, chunkSize, blockSize);
+  }
+
+  SnapshotRef parent() {
+    return parent;
+  }
+
+  long parentStart() {
+    return parentStart;
+  }
+
+  /** For a file of this backup, the parent's chunks it may reuse; null when the file does not qualify. */
+  BackupWriter.KnownChunks forFile(String path) throws IOException {
+    if (!RELATION.matcher(path).matches()) return null;
+    Node n = parentNode(path);
+    if (n == null || !Node.FILE.equals(n.type()) || n.size() == null) return null;
+    long parentSize = n.size();
+    List<Id> ids = new ArrayList<>();
+    for (Iterator<Id> it = ContentReader.chunkIds(repo, n); it.hasNext(); ) ids.add(it.next());
+    if (ids.size() != (parentSize + chunkSize - 1) / chunkSize) return null; // not in fixed chunks of this size
+    return (offset, data, off, len) -> {
+      if (offset % chunkSize != 0 || len % blockSize != 0) return null;
+      long i = offset / chunkSize;
+      if (i >= ids.size() || Math.min(chunkSize, parentSize - offset) != len) return null;
+      int changed = 0;
+      for (int p = 0; p < len; p += blockSize) {
+        long lsn = (Integer.toUnsignedLong(intLe(data, off + p)) << 32) | Integer.toUnsignedLong(intLe(data, off + p + 4));
+        if (lsn == 0 || Long.compareUnsigned(lsn, parentStart) >= 0) changed++;
+      }
+      pagesScanned.addAndGet(len / blockSize);
+      pagesChanged.addAndGet(changed);
+      return changed == 0 ? ids.get((int) i) : null;
+    };
+  }
+
+  /** pd_lsn is two uint32 (xlogid, xrecoff) in the server's byte order: little-endian on x86 and arm64. */
+  private static int intLe(byte[] b, int i) {
+    return (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
+  }
+
+  private Node parentNode(String path) throws IOException {
+    int slash = path.lastIndexOf('/');
+    Map<String, Node> dir = dir(path.substring(0, slash));
+    return dir == null ? null : dir.get(path.substring(slash + 1));
+  }
+
+  private Map<String, Node> dir(String path) throws IOException {
+    if (dirs.containsKey(path)) return dirs.get(path);
+    Map<String, Node> out = null;
+    if (path.isEmpty()) {
+      out = nodes(repo.readTree(Id.parse(parent.snapshot().tree())));
+    } else {
+      int slash = path.lastIndexOf('/');
+      Map<String, Node> up = dir(slash < 0 ? "" : path.substring(0, slash));
+      Node d = up == null ? null : up.get(path.substring(slash + 1));
+      if (d != null && Node.DIR.equals(d.type()) && d.subtree() != null) out = nodes(repo.readTree(Id.parse(d.subtree())));
+    }
+    dirs.put(path, out);
+    return out;
+  }
+
+  private static Map<String, Node> nodes(Tree t) {
+    Map<String, Node> m = new HashMap<>();
+    for (Node n : t.nodes()) m.put(n.name(), n);
+    return m;
+  }
+}

@@ -183,7 +183,7 @@ public final class BackupWriter implements AutoCloseable {
 
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
-    return writeStream(in, params, null);
+    return writeStream(in, params, (KnownChunks) null);
   }
 
   /** As {@link #writeStream(InputStream, ChunkerParams)}, taking chunks {@code known} recognises without hashing them. */

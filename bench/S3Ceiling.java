@@ -18,14 +18,16 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * bench/S3Ceiling.java: what the S3 server alone needs to take and serve the bytes of a backup,
- * with no roadie work and almost no client work: COUNT objects of SIZE bytes PUT (then GET back in
- * RANGE-byte ranged reads) by CONCURRENCY threads, the same shape as roadie's uploads (two packs in
- * flight) and restore reads. Requests are SigV4-signed with UNSIGNED-PAYLOAD, as roadie sends them;
- * the body is one reused buffer. Prints the wall seconds of each phase.
+ * bench/S3Ceiling.java: what the S3 server alone needs to take or serve the bytes of a backup, with
+ * no roadie work and almost no client work. MODE put: COUNT objects of SIZE bytes PUT by
+ * CONCURRENCY threads (roadie uploads two packs at a time); MODE get: the same objects read back in
+ * RANGE-byte ranged GETs (roadie's restore reads 2 MiB blocks of packs). Requests are SigV4-signed
+ * with UNSIGNED-PAYLOAD, as roadie sends them; the body is one reused buffer. A few untimed
+ * requests first warm up both sides. Prints the wall seconds of the timed part and, given the
+ * server's PID, the CPU seconds the server used meanwhile (from /proc).
  *
- * <p>Usage: java bench/S3Ceiling.java ENDPOINT BUCKET PREFIX COUNT SIZE PUT_CONCURRENCY
- * GET_CONCURRENCY RANGE (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+ * <p>Usage: java bench/S3Ceiling.java ENDPOINT BUCKET PREFIX put|get COUNT SIZE CONCURRENCY RANGE
+ * [SERVER_PID] (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
  */
 public class S3Ceiling {
   static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
@@ -37,32 +39,46 @@ public class S3Ceiling {
     URI endpoint = URI.create(args[0]);
     String bucket = args[1];
     String prefix = args[2];
-    int count = Integer.parseInt(args[3]);
-    int size = Integer.parseInt(args[4]);
-    int putThreads = Integer.parseInt(args[5]);
-    int getThreads = Integer.parseInt(args[6]);
+    boolean put = args[3].equals("put");
+    int count = Integer.parseInt(args[4]);
+    int size = Integer.parseInt(args[5]);
+    int threads = Integer.parseInt(args[6]);
     int range = Integer.parseInt(args[7]);
+    String pid = args.length > 8 ? args[8] : null;
     byte[] body = new byte[size];
     new Random(1).nextBytes(body);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    send(http, request(endpoint, "PUT", "/" + bucket, null, new byte[0]), 0); // the bucket; 409 if it exists
-
-    // warm-up (JIT of both sides), not timed
-    for (int i = 0; i < 4; i++) {
-      send(http, request(endpoint, "PUT", "/" + bucket + "/warm/" + i, null, body), 200);
-    }
-    long t0 = System.nanoTime();
-    run(putThreads, count, i -> send(http, request(endpoint, "PUT", "/" + bucket + "/" + prefix + "/" + i, null, body), 200));
-    long t1 = System.nanoTime();
     int ranges = (size + range - 1) / range;
-    run(getThreads, count * ranges, j -> {
-      int i = j / ranges;
-      long from = (long) (j % ranges) * range;
-      long to = Math.min(size, from + range) - 1;
-      send(http, request(endpoint, "GET", "/" + bucket + "/" + prefix + "/" + i, "bytes=" + from + "-" + to, null), 206);
-    });
-    long t2 = System.nanoTime();
-    System.out.printf("put %.2f%nget %.2f%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+    Task task = put
+        ? i -> send(http, request(endpoint, "PUT", "/" + bucket + "/" + prefix + "/" + i, null, body), 200)
+        : j -> {
+          int i = j / ranges;
+          long from = (long) (j % ranges) * range;
+          long to = Math.min(size, from + range) - 1;
+          send(http, request(endpoint, "GET", "/" + bucket + "/" + prefix + "/" + i, "bytes=" + from + "-" + to, null), 206);
+        };
+    if (put) {
+      send(http, request(endpoint, "PUT", "/" + bucket, null, new byte[0]), 0); // the bucket; 409 if it exists
+      for (int i = 0; i < 2 * threads; i++) {
+        send(http, request(endpoint, "PUT", "/" + bucket + "/warm-up/" + i, null, body), 200);
+      }
+    } else {
+      run(threads, Math.min(count * ranges, 4 * threads), task);
+    }
+    double cpu0 = cpu(pid);
+    long t0 = System.nanoTime();
+    run(threads, put ? count : count * ranges, task);
+    long t1 = System.nanoTime();
+    double cpu1 = cpu(pid);
+    System.out.printf("%.2f %.2f%n", (t1 - t0) / 1e9, cpu1 - cpu0);
+  }
+
+  /** User + system CPU seconds of a process (Linux), or 0 without a PID. */
+  static double cpu(String pid) throws Exception {
+    if (pid == null) return 0;
+    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid, "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ = 100)
   }
 
   interface Task {

@@ -23,10 +23,11 @@ import software.amazon.awssdk.identity.spi.IdentityProviders;
  * 128 KiB chunk, which the server must parse back. For roadie that costs about 15% of a backup's
  * CPU on the client and more work on the server, and buys nothing: every blob is sealed with
  * AES-GCM under a key the server never sees and verified on every read, so a body altered in
- * transit or at rest is detected anyway, and anyone who can alter plain-http traffic can also read
- * it. The headers (method, key, host, date, content length) stay signed, so a request still
- * cannot be forged without the secret key. S3, MinIO, Ceph RGW and s3proxy accept
- * {@code UNSIGNED-PAYLOAD} for PutObject whatever the scheme.
+ * transit or at rest is detected anyway. Someone who can alter plain-http traffic can also drop an
+ * upload and answer 200 in the server's place (responses are not signed), which no payload hash
+ * prevents; only TLS does. The headers (method, key, host, date, content length) stay signed, so
+ * nobody without the secret key can make a request of their own. S3, MinIO, Ceph RGW and s3proxy
+ * accept {@code UNSIGNED-PAYLOAD} for PutObject whatever the scheme.
  *
  * <p>How: the SDK's own signer signs the request as if it went over https (same host header,
  * same path and headers; the scheme is not part of the signature), with payload signing and

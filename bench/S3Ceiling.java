@@ -22,8 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
  * no roadie work and almost no client work. MODE put: COUNT objects of SIZE bytes PUT by
  * CONCURRENCY threads (roadie uploads two packs at a time); MODE get: the same objects read back in
  * RANGE-byte ranged GETs (roadie's restore reads 2 MiB blocks of packs). Requests are SigV4-signed
- * with UNSIGNED-PAYLOAD, as roadie sends them; the body is one reused buffer. A few untimed
- * requests first warm up both sides. Prints the wall seconds of the timed part and, given the
+ * with UNSIGNED-PAYLOAD, as roadie sends them; the body is one reused buffer. Untimed requests
+ * first warm up both sides (16 objects written and read back). Prints the wall seconds of the timed part and, given the
  * server's PID, the CPU seconds the server used meanwhile (from /proc).
  *
  * <p>Usage: java bench/S3Ceiling.java ENDPOINT BUCKET PREFIX put|get COUNT SIZE CONCURRENCY RANGE
@@ -59,9 +59,10 @@ public class S3Ceiling {
         };
     if (put) {
       send(http, request(endpoint, "PUT", "/" + bucket, null, new byte[0]), 0); // the bucket; 409 if it exists
-      for (int i = 0; i < 2 * threads; i++) {
-        send(http, request(endpoint, "PUT", "/" + bucket + "/warm-up/" + i, null, body), 200);
-      }
+      // Warm-up, untimed: 16 objects written and read back, so both JITs are done before timing.
+      run(threads, 16, i -> send(http, request(endpoint, "PUT", "/" + bucket + "/warm-up/" + i, null, body), 200));
+      run(threads, 16 * ranges, j -> send(http, request(endpoint, "GET", "/" + bucket + "/warm-up/" + (j / ranges),
+          "bytes=" + (long) (j % ranges) * range + "-" + (Math.min(size, (long) (j % ranges + 1) * range) - 1), null), 206));
     } else {
       run(threads, Math.min(count * ranges, 4 * threads), task);
     }

@@ -7,20 +7,22 @@ put() { printf '%s\n' "$2" >"$BENCH_DIR/res/$1"; }
 get() { cat "$BENCH_DIR/res/$1" 2>/dev/null || true; }
 
 # measure NAME CMD...: runs CMD (stdout to NAME.out), records NAME.s (wall
-# seconds) and NAME.rss (peak RSS, KiB); fails if CMD fails.
+# seconds), NAME.rss (peak RSS, KiB) and NAME.cpu (user + system seconds);
+# fails if CMD fails.
 measure() {
   local name=$1
   shift
   log "$name: $*"
-  if ! /usr/bin/time -f '%e %M' -o "$BENCH_DIR/res/$name.time" "$@" >"$BENCH_DIR/res/$name.out" 2>"$BENCH_DIR/res/$name.err"; then
+  if ! /usr/bin/time -f '%e %M %U %S' -o "$BENCH_DIR/res/$name.time" "$@" >"$BENCH_DIR/res/$name.out" 2>"$BENCH_DIR/res/$name.err"; then
     echo "bench: $name failed:" >&2
     tail -n 20 "$BENCH_DIR/res/$name.err" >&2
     return 1
   fi
-  local s rss
-  read -r s rss < <(tail -n 1 "$BENCH_DIR/res/$name.time")
+  local s rss u sys
+  read -r s rss u sys < <(tail -n 1 "$BENCH_DIR/res/$name.time")
   put "$name.s" "$s"
   put "$name.rss" "$rss"
+  put "$name.cpu" "$(awk -v u="$u" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   log "$name: ${s}s, peak RSS $((rss / 1024)) MiB"
 }
 

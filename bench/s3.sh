@@ -14,10 +14,18 @@
 #
 # Both servers run on this machine and share its CPUs with roadie: on a small
 # machine the S3 numbers include s3proxy's own CPU (MD5 of every object,
-# jclouds filesystem writes) and the proxy's copying.
+# filesystem writes) and the proxy's copying. So it also measures the ceiling:
+# s3proxy alone taking the same number of pack-sized objects (two PUTs at a
+# time, as roadie uploads) and serving them back in 2 MiB ranged GETs (four at
+# a time), from bench/S3Ceiling.java (no roadie work, UNSIGNED-PAYLOAD as roadie
+# sends), with the CPU seconds s3proxy needs for that. On a CPU-bound machine
+# roadie's S3 run cannot beat local time + server CPU / cores, which gives the
+# best S3/local ratio this machine allows; it is printed next to the goal.
 #
 # Environment: BENCH_DIR (default /tmp/roadie-bench-s3, removed at the end
-# unless KEEP=1), BENCH_SIZE_MB (default 1024).
+# unless KEEP=1), BENCH_SIZE_MB (default 1024), S3PROXY_JAVA_OPTS (default
+# -Xmx1g: s3proxy's JVM options; serial GC or C1-only made no measurable
+# difference to its CPU).
 set -euo pipefail
 
 root=$(readlink -f -- "${BASH_SOURCE[0]}")
@@ -30,6 +38,7 @@ java=$ROADIE_JDK/bin/java
 BENCH_DIR=${BENCH_DIR:-/tmp/roadie-bench-s3}
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-1024}
 KEEP=${KEEP:-0}
+S3PROXY_JAVA_OPTS=${S3PROXY_JAVA_OPTS:--Xmx1g}
 roadie=$root/roadie
 # shellcheck source=lib.sh
 . "$root/bench/lib.sh"
@@ -67,7 +76,8 @@ s3proxy.credential=bench-secret
 jclouds.provider=filesystem
 jclouds.filesystem.basedir=$BENCH_DIR/s3data
 EOF
-"$java" -Xmx1g -DLOG_LEVEL=warn -jar "$s3proxy_jar" --properties s3proxy.properties >s3proxy.log 2>&1 &
+read -r -a s3proxy_opts <<<"$S3PROXY_JAVA_OPTS"
+"$java" "${s3proxy_opts[@]}" -DLOG_LEVEL=warn -jar "$s3proxy_jar" --properties s3proxy.properties >s3proxy.log 2>&1 &
 pids+=($!)
 s3proxy_pid=$!
 # CPU seconds s3proxy has used so far (it shares this machine's CPUs with roadie).
@@ -134,6 +144,17 @@ measure local.backup "$roadie" backup file "$data"
 measure local.restore "$roadie" restore latest --target "$BENCH_DIR/restore-local"
 check_restore "$BENCH_DIR/restore-local"
 
+# --- ceiling: s3proxy alone, same objects, no roadie --------------------------
+# As many objects as the local backup wrote packs, of their mean size. This also warms s3proxy up
+# (a server in production is long-running, its JIT done): roadie's S3 runs below do not pay for
+# the server's JIT, and neither does the ceiling (S3Ceiling warms up before it times).
+n_obj=$(find "$BENCH_DIR/local-repo/data" -type f | wc -l)
+obj_size=$(($(find "$BENCH_DIR/local-repo/data" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }') / n_obj))
+log "ceiling: s3proxy alone takes $n_obj objects of $obj_size bytes, then serves them in 2 MiB ranges"
+AWS_ACCESS_KEY_ID=bench-access AWS_SECRET_ACCESS_KEY=bench-secret "$java" "$root/bench/S3Ceiling.java" "http://127.0.0.1:$port" ceiling objs put "$n_obj" "$obj_size" 2 $((2 << 20)) "$s3proxy_pid" >res/ceiling.put
+AWS_ACCESS_KEY_ID=bench-access AWS_SECRET_ACCESS_KEY=bench-secret "$java" "$root/bench/S3Ceiling.java" "http://127.0.0.1:$port" ceiling objs get "$n_obj" "$obj_size" 4 $((2 << 20)) "$s3proxy_pid" >res/ceiling.get
+log "ceiling: put $(cat res/ceiling.put), get $(cat res/ceiling.get) (wall s, s3proxy CPU s)"
+
 # --- S3 -------------------------------------------------------------------
 # Timed: straight to s3proxy. Counted: a second repository through the proxy.
 export AWS_ACCESS_KEY_ID=bench-access AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
@@ -166,9 +187,12 @@ log "proxy: $(stats)"
 
 python3 - "$size" "$(cat res/local.backup.s)" "$(cat res/local.restore.s)" "$(cat res/s3.backup.s)" \
   "$(cat res/s3.restore.s)" "$((r1 - r0))" "$((r2 - r1))" "$packs" "$(nproc)" \
-  "$(cat res/s3p.backup.s)" "$(cat res/s3p.restore.s)" $(cat res/s3proxy.cpu) <<'EOF'
+  "$(cat res/s3p.backup.s)" "$(cat res/s3p.restore.s)" $(cat res/s3proxy.cpu) \
+  "$(cat res/local.backup.cpu)" "$(cat res/local.restore.cpu)" "$(cat res/s3.backup.cpu)" "$(cat res/s3.restore.cpu)" \
+  $(cat res/ceiling.put) $(cat res/ceiling.get) "$n_obj" <<'EOF'
 import sys
-size, lb, lr, sb, sr, req_b, req_r, packs, cpus, pb, pr, cb, cr = (float(x) for x in sys.argv[1:])
+(size, lb, lr, sb, sr, req_b, req_r, packs, cpus, pb, pr, cb, cr, lbc, lrc, sbc, src,
+ put_s, put_cpu, get_s, get_cpu, n_obj) = (float(x) for x in sys.argv[1:])
 mb, gib = size / 1048576, size / (1 << 30)
 print()
 print("S3 benchmark: %.0f MiB, half text / half random; s3proxy (filesystem) on loopback, %d CPUs" % (mb, cpus))
@@ -178,7 +202,20 @@ print(row % ("repository", "backup s", "MiB/s", "restore s", "MiB/s"))
 print(row % ("local directory", "%.2f" % lb, "%.0f" % (mb / lb), "%.2f" % lr, "%.0f" % (mb / lr)))
 print(row % ("s3://bench/repo", "%.2f" % sb, "%.0f" % (mb / sb), "%.2f" % sr, "%.0f" % (mb / sr)))
 print(row % ("  via counting proxy", "%.2f" % pb, "%.0f" % (mb / pb), "%.2f" % pr, "%.0f" % (mb / pr)))
-print("s3proxy itself used %.1f CPU s during the S3 backup, %.1f during the restore (same machine)" % (cb, cr))
+print("CPU seconds (user + system): roadie local %.1f / %.1f, roadie S3 %.1f / %.1f, s3proxy %.1f / %.1f (backup / restore)"
+      % (lbc, lrc, sbc, src, cb, cr))
+print()
+print("ceiling: s3proxy alone takes %d objects in %.2f s using %.1f CPU s, serves them in %.2f s using %.1f CPU s"
+      % (n_obj, put_s, put_cpu, get_s, get_cpu))
+ceil_b = lb / (lb + put_cpu / cpus)
+ceil_r = lr / (lr + get_cpu / cpus)
+print("best S3/local this machine allows (local time + s3proxy's own CPU / %d cores): backup %.2f, restore %.2f"
+      % (cpus, ceil_b, ceil_r))
+print("roadie's S3/local against that ceiling: backup %.2f of it, restore %.2f of it"
+      % ((lb / sb) / ceil_b, (lr / sr) / ceil_r))
+print("by CPU (steadier when other work shares the machine): local roadie CPU / (S3 roadie + s3proxy CPU):"
+      " backup %.2f, restore %.2f; ceiling by CPU: backup %.2f, restore %.2f"
+      % (lbc / (sbc + cb), lrc / (src + cr), lbc / (lbc + put_cpu), lrc / (lrc + get_cpu)))
 print()
 print("S3 backup: %d requests for %d packs (%.0f requests per GiB written); restore: %d requests"
       % (req_b, packs, req_b / gib, req_r))

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,6 +56,7 @@ final class TrainCommand implements Callable<Integer> {
           "000000010000000000000001", dir.resolve("fetched").toString());
       run(repo, "wal-fetch", "--system-id", "42", "--pgdata", dir.resolve("pgdata").toString(),
           "000000010000000000000002", dir.resolve("fetched").toString());
+      trainS3(dir, data.getParent(), pw);
       Main.run("version");
       Main.run("--help");
     } finally {
@@ -65,10 +67,38 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void run(String[] repo, String... command) {
+  /**
+   * The same commands against an s3:// repository on an in-memory stand-in for S3: the AWS SDK is
+   * most of what an S3 command loads (measured: 2.5 CPU-s for a small backup to S3 without it in
+   * the archive, 1.7 s with it, against 1.3 s to a local directory).
+   */
+  static boolean trainS3(Path dir, Path data, Path pw) {
+    String[] props = {"aws.accessKeyId", "aws.secretAccessKey", "aws.region"};
+    try (TrainingS3Endpoint s3 = TrainingS3Endpoint.start()) {
+      System.setProperty("aws.accessKeyId", "roadie-training");
+      System.setProperty("aws.secretAccessKey", "roadie-training");
+      System.setProperty("aws.region", "us-east-1");
+      String[] repo = {"--repo", "s3://roadie-training/repo", "--s3-endpoint", s3.url(), "--password-file", pw.toString()};
+      int failed = 0;
+      for (String[] command : List.of(new String[] {"init"}, new String[] {"backup", "file", data.toString(), "--tag", "t"},
+          new String[] {"backup", "file", data.toString()}, new String[] {"snapshots"},
+          new String[] {"restore", "latest", "--target", dir.resolve("out-s3").toString()},
+          new String[] {"check", "--read-data"})) {
+        if (run(repo, command) != 0) failed++;
+      }
+      return failed == 0;
+    } catch (IOException e) {
+      return false; // no loopback port: the archive is made without the S3 paths
+    } finally {
+      for (String p : props) System.clearProperty(p);
+      System.clearProperty("roadie.s3.endpoint");
+    }
+  }
+
+  private static int run(String[] repo, String... command) {
     String[] args = new String[command.length + repo.length];
     System.arraycopy(command, 0, args, 0, command.length);
     System.arraycopy(repo, 0, args, command.length, repo.length);
-    Main.run(args);
+    return Main.run(args);
   }
 }

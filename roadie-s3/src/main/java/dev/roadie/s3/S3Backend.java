@@ -8,6 +8,7 @@ import dev.roadie.core.backend.ObjectExistsException;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -19,7 +20,8 @@ import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.exception.RetryableException;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -35,6 +37,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CreateBucketConfiguration;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -72,12 +75,40 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *   <li>One client, thread-safe, with a pool of {@value #MAX_CONNECTIONS} connections so the
  *       engine's concurrent pack uploads and range reads do not queue; closed by {@link #close}.
  *   <li>Checksums: calculated and validated only when an operation requires them, which S3,
- *       MinIO and s3proxy all accept. Every blob is authenticated by AES-GCM anyway.
+ *       MinIO and s3proxy all accept. Every blob is authenticated by AES-GCM anyway, so request
+ *       bodies are not signed either, also on plain-http endpoints ({@link
+ *       UnsignedPayloadAuthScheme}); the request headers always are.
+ *   <li>Downloads are read into an array of the response's length inside the SDK's retry loop: a
+ *       body cut off mid-way is retried like a failed request.
  * </ul>
  */
 public final class S3Backend implements Backend {
   public static final int MAX_ATTEMPTS = 6;
   public static final int MAX_CONNECTIONS = 32;
+  /**
+   * {@code -Droadie.s3.sign-payload=true} (read when a backend is made): let the SDK sign request
+   * bodies on plain-http endpoints as it does by default (aws-chunked, a SHA-256 and an HMAC per
+   * 128 KiB), for a server that refuses {@code UNSIGNED-PAYLOAD}; see {@link UnsignedPayloadAuthScheme}.
+   */
+  public static final String SIGN_PAYLOAD_PROPERTY = "roadie.s3.sign-payload";
+
+  /**
+   * A GetObject body read straight into an array of the response's Content-Length (the SDK's
+   * {@code toBytes} grows a buffer and copies it twice more). Inside the SDK's pipeline, so a body
+   * cut short is retried like any other I/O fault.
+   */
+  private static final ResponseTransformer<GetObjectResponse, byte[]> BODY = (response, in) -> {
+    try {
+      Long n = response.contentLength();
+      if (n == null || n < 0 || n > Integer.MAX_VALUE - 16) return in.readAllBytes();
+      byte[] out = new byte[(int) (long) n];
+      int got = in.readNBytes(out, 0, out.length);
+      if (got != out.length) throw new EOFException("response body ended after " + got + " of " + n + " bytes");
+      return out;
+    } catch (IOException e) {
+      throw RetryableException.builder().message("Failed to read response.").cause(e).build();
+    }
+  };
 
   private final S3Location loc;
   private final S3Client s3;
@@ -107,6 +138,9 @@ public final class S3Backend implements Backend {
             // No retry quota: a backup must not stop retrying because earlier requests were retried.
             .circuitBreakerEnabled(false)
             .build()));
+    if (!Boolean.getBoolean(SIGN_PAYLOAD_PROPERTY)) {
+      b.putAuthScheme(new UnsignedPayloadAuthScheme());
+    }
     if (endpoint != null) {
       b.endpointOverride(endpoint).forcePathStyle(true);
     } else if (settings.region() == null) {
@@ -203,8 +237,7 @@ public final class S3Backend implements Backend {
   public byte[] read(ObjectName name) throws IOException {
     String key = key(name);
     try {
-      ResponseBytes<GetObjectResponse> bytes = s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key));
-      return bytes.asByteArrayUnsafe();
+      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).build());
     } catch (S3Exception e) {
       // No bucket means no repository: opening one reads config first, and says "no repository".
       if (isNoSuchKey(e) || (name.equals(ObjectName.CONFIG) && e.statusCode() == 404)) {
@@ -225,6 +258,10 @@ public final class S3Backend implements Backend {
     return readRangeDirect(name, offset, length);
   }
 
+  private byte[] get(GetObjectRequest req) {
+    return s3.getObject(req, BODY);
+  }
+
   /** One ranged GET of exactly the bytes asked for. */
   byte[] readRangeDirect(ObjectName name, long offset, int length) throws IOException {
     if (offset < 0 || length < 0) {
@@ -240,7 +277,7 @@ public final class S3Backend implements Backend {
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     byte[] out;
     try {
-      out = s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key).range(range)).asByteArrayUnsafe();
+      out = get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).range(range).build());
     } catch (S3Exception e) {
       if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
       if (e.statusCode() == 416) throw shorter(name, offset, length, -1);
@@ -259,7 +296,7 @@ public final class S3Backend implements Backend {
     String key = key(name);
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     try {
-      return s3.getObjectAsBytes(r -> r.bucket(loc.bucket()).key(key).range(range)).asByteArrayUnsafe();
+      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).range(range).build());
     } catch (S3Exception e) {
       if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
       throw fail("download", key, e);

@@ -42,13 +42,29 @@ public final class FaultProxy implements AutoCloseable {
     /** The request is forwarded after a delay. */
     LATENCY,
     /** The request is forwarded and executed, then the connection is reset instead of answering. */
-    DROP_RESPONSE
+    DROP_RESPONSE,
+    /**
+     * The request is forwarded and executed; the response head and half of its body reach the
+     * client, then the connection is reset (a download cut off mid-way).
+     */
+    TRUNCATE_RESPONSE
   }
 
-  /** One request as the policy sees it: its sequence number (from 1), method and target (path and query). */
-  public record Request(long seq, String method, String target) {
+  /**
+   * One request as the policy sees it: its sequence number (from 1), method, target (path and
+   * query) and headers (names in lower case).
+   */
+  public record Request(long seq, String method, String target, Map<String, String> headers) {
     public boolean isPackPut() {
       return method.equals("PUT") && target.contains("/data/");
+    }
+
+    public boolean isPackGet() {
+      return method.equals("GET") && target.contains("/data/");
+    }
+
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
     }
   }
 
@@ -167,7 +183,7 @@ public final class FaultProxy implements AutoCloseable {
           respond(cout, 200, "OK", stats() + "\n", false);
           continue;
         }
-        Request r = new Request(seq.incrementAndGet(), method, target);
+        Request r = new Request(seq.incrementAndGet(), method, target, req.headerMap());
         if (requestLog != null) {
           synchronized (requestLog) {
             requestLog.println(method + " " + target);
@@ -220,6 +236,16 @@ public final class FaultProxy implements AutoCloseable {
         boolean noBody = method.equals("HEAD") || status == 204 || status == 304;
         if (f == Fault.DROP_RESPONSE) {
           copyBody(uin, OutputStream.nullOutputStream(), resp, noBody);
+          reset(client);
+          return;
+        }
+        String length = resp.header("content-length");
+        if (f == Fault.TRUNCATE_RESPONSE && !noBody && length != null && Long.parseLong(length.trim()) > 1) {
+          long n = Long.parseLong(length.trim());
+          cout.write(resp.bytes(false));
+          copy(uin, cout, n / 2);
+          cout.flush();
+          copy(uin, OutputStream.nullOutputStream(), n - n / 2);
           reset(client);
           return;
         }
@@ -332,6 +358,12 @@ public final class FaultProxy implements AutoCloseable {
         headers.add(new String[] {l.substring(0, colon), l.substring(colon + 1).trim()});
       }
       return new Head(first, headers);
+    }
+
+    Map<String, String> headerMap() {
+      Map<String, String> m = new java.util.HashMap<>();
+      for (String[] h : headers) m.putIfAbsent(h[0].toLowerCase(Locale.ROOT), h[1]);
+      return Map.copyOf(m);
     }
 
     boolean isResponse() {

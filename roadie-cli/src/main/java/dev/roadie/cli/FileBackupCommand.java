@@ -45,7 +45,7 @@ final class FileBackupCommand implements Callable<Integer> {
     }
     String time = options.snapshotTime();
     List<String> tags = options.tags();
-    try (Repository r = repo.openForBackup()) {
+    try (Repository r = repo.open()) {
       Progress progress = new Progress();
       FileBackup backup = new FileBackup(r, progress);
       Id id;

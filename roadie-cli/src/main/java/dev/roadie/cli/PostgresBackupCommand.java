@@ -58,7 +58,7 @@ final class PostgresBackupCommand implements Callable<Integer> {
     }
     PgConn conn = PgConn.parse(url);
     int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
-    try (Repository r = repo.openForBackup()) {
+    try (Repository r = repo.open()) {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {

@@ -43,7 +43,6 @@ public final class ContentReader extends InputStream {
   private record Pending(CompletableFuture<byte[]> data, int rawLength) {}
 
   public ContentReader(Repository repo, Node node, String what) throws IOException {
-    dev.roadie.core.crypto.Providers.preload();
     this.repo = repo;
     this.index = repo.index();
     this.ids = chunkIds(repo, node);

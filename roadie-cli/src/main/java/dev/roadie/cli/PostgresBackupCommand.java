@@ -53,6 +53,8 @@ final class PostgresBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Databases are large: the native AES-GCM loads while the key is derived (Providers).
+    dev.roadie.core.crypto.Providers.preload();
     if (physical.physical) {
       return physical.run(repo, options, url, pgBin);
     }

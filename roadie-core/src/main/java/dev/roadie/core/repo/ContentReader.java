@@ -47,6 +47,7 @@ public final class ContentReader extends InputStream {
     this.index = repo.index();
     this.ids = chunkIds(repo, node);
     this.expectedSize = node.size() == null ? -1 : node.size();
+    dev.roadie.core.crypto.Providers.expect(expectedSize);
     this.what = what;
   }
 

@@ -31,7 +31,9 @@ public final class Providers {
   static final long LOAD_AFTER_BYTES = 128L << 20;
   /** A command that expects to move at least this many bytes loads the native provider at once. */
   static final long EXPECT_NATIVE_BYTES = 64L << 20;
-  private static final boolean DISABLED = "jdk".equalsIgnoreCase(System.getenv("ROADIE_CRYPTO"));
+  /** Also the system property {@code roadie.crypto=jdk}: the launcher's training run sets it. */
+  private static final boolean DISABLED = "jdk".equalsIgnoreCase(System.getenv("ROADIE_CRYPTO"))
+      || "jdk".equalsIgnoreCase(System.getProperty("roadie.crypto"));
   private static final java.util.concurrent.atomic.AtomicLong LARGE_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
   private Providers() {}

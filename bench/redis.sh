@@ -2,9 +2,17 @@
 # bench/redis.sh: roadie's Redis source against redis-cli --rdb, one run.
 #
 # Starts two throwaway redis-servers on free ports (never 6379): a source
-# filled with BENCH_KEYS keys (default 1,000,000: DEBUG POPULATE strings plus
-# 10,000 hashes and 10,000 lists written with redis-cli --pipe) and an empty
-# target. Measures:
+# filled with BENCH_KEYS keys (default 1,000,000) and an empty target. The
+# dataset (BENCH_DATASET):
+#   sessions (default): what a cache or session store holds: 94% strings of
+#     session-like JSON (200-400 bytes: random ids and tokens, timestamps, a
+#     user agent, a small cart), 3% hashes (user profiles, 8 fields), 1% lists
+#     (20 recent events), 1% sets (12 tags), 1% sorted sets (20 scored
+#     members); an RDB of roughly 300 MiB;
+#   populate: DEBUG POPULATE strings of 100 bytes ("value:N" and zero
+#     padding) plus 10,000 hashes and 10,000 lists: an RDB of 34 MiB, almost
+#     all of it padding that LZF removes, so it mostly measures fixed costs.
+# Measures:
 #   1. backup wall time: `redis-cli --rdb FILE` vs `roadie backup redis`
 #      (best of 3 each; roadie's includes JVM start-up and the commit);
 #   2. online restore rate: `roadie restore --to` into the empty target
@@ -18,7 +26,7 @@
 # Prints a table with PASS/MISS against the goals (backup <= 1.2x redis-cli,
 # restore >= 150,000 keys/s, second backup <= 10%).
 # Environment: BENCH_DIR (default /tmp/roadie-bench-redis, removed unless
-# KEEP=1), BENCH_KEYS. Exit status: 0 if every step worked.
+# KEEP=1), BENCH_KEYS, BENCH_DATASET. Exit status: 0 if every step worked.
 set -euo pipefail
 
 root=$(readlink -f -- "${BASH_SOURCE[0]}")
@@ -28,6 +36,7 @@ root=${root%/*/*}
 
 BENCH_DIR=${BENCH_DIR:-/tmp/roadie-bench-redis}
 BENCH_KEYS=${BENCH_KEYS:-1000000}
+BENCH_DATASET=${BENCH_DATASET:-sessions}
 KEEP=${KEEP:-0}
 roadie=$root/roadie
 
@@ -70,10 +79,12 @@ best_of_3() { # command... -> prints best wall seconds
 
 start_server "$BENCH_DIR/src"; src=$port
 start_server "$BENCH_DIR/dst"; dst=$port
-log "filling redis on port $src with $BENCH_KEYS keys"
-strings=$((BENCH_KEYS - 20000))
-redis-cli -p "$src" DEBUG POPULATE "$strings" key 100 >/dev/null
-python3 - <<PY | redis-cli -p "$src" --pipe >/dev/null
+log "filling redis on port $src with $BENCH_KEYS keys ($BENCH_DATASET)"
+case $BENCH_DATASET in
+populate)
+  strings=$((BENCH_KEYS - 20000))
+  redis-cli -p "$src" DEBUG POPULATE "$strings" key 100 >/dev/null
+  python3 - <<PY | redis-cli -p "$src" --pipe >/dev/null
 import sys
 out = sys.stdout
 def cmd(*a):
@@ -85,6 +96,59 @@ for i in range(10000):
     cmd("HSET", "hash:%d" % i, "name", "user%d" % i, "email", "u%d@example.org" % i, "visits", i)
     cmd("RPUSH", "list:%d" % i, "a%d" % i, "b%d" % i, "c%d" % i)
 PY
+  ;;
+sessions)
+  python3 - "$BENCH_KEYS" <<'PY' | redis-cli -p "$src" --pipe >/dev/null
+import random, sys
+n = int(sys.argv[1]); rnd = random.Random(7)
+parts = []
+def cmd(*a):
+    parts.append("*%d\r\n" % len(a))
+    for x in a:
+        x = str(x)
+        parts.append("$%d\r\n%s\r\n" % (len(x), x))  # ASCII only: len is the byte count
+    if len(parts) > 20000:
+        sys.stdout.write("".join(parts)); parts.clear()
+agents = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+          "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+          "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+          "okhttp/4.12.0", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 Version/18.1 Safari/605.1.15"]
+pages = ["/", "/cart", "/checkout", "/search", "/account", "/orders", "/product"]
+tags = ["new", "vip", "churn-risk", "newsletter", "beta", "mobile", "desktop", "eu", "us", "apac", "b2b", "trial",
+        "paid", "annual", "monthly", "referral", "support", "admin"]
+t0 = 1732400000
+hashes, lists, sets, zsets = n * 3 // 100, n // 100, n // 100, n // 100
+strings = n - hashes - lists - sets - zsets
+for i in range(strings):
+    uid = rnd.randrange(1, 5000000)
+    cart = ",".join('{"sku":"SKU-%05d","qty":%d,"price":%d.%02d}' % (rnd.randrange(100000), rnd.randrange(1, 4),
+                    rnd.randrange(1, 300), rnd.randrange(100)) for _ in range(rnd.randrange(0, 3)))
+    created = t0 + rnd.randrange(86400 * 7)
+    v = ('{"sid":"%032x","user_id":%d,"created":%d,"last_seen":%d,"ip":"%d.%d.%d.%d","ua":"%s",'
+         '"page":"%s","cart":[%s],"locale":"%s","csrf":"%024x"}') % (
+        rnd.getrandbits(128), uid, created, created + rnd.randrange(3600), rnd.randrange(1, 224), rnd.randrange(256),
+        rnd.randrange(256), rnd.randrange(1, 255), rnd.choice(agents), rnd.choice(pages), cart,
+        rnd.choice(["en-US", "de-DE", "fr-FR", "ja-JP"]), rnd.getrandbits(96))
+    cmd("SET", "session:%032x" % rnd.getrandbits(128), v)
+for i in range(hashes):
+    cmd("HSET", "user:%d" % i, "name", "user%d" % i, "email", "user%d@example.org" % i, "plan",
+        rnd.choice(["free", "pro", "team"]), "created", t0 - rnd.randrange(10**8), "visits", rnd.randrange(10000),
+        "country", rnd.choice(["DE", "US", "FR", "JP", "BR"]), "verified", rnd.randrange(2), "score", rnd.random())
+for i in range(lists):
+    cmd("RPUSH", "events:%d" % i, *("%s %d %s" % (rnd.choice(pages), t0 + rnd.randrange(10**6), rnd.choice(["view", "click", "buy"]))
+                                 for _ in range(20)))
+for i in range(sets):
+    cmd("SADD", "tags:%d" % i, *rnd.sample(tags, 12))
+for i in range(zsets):
+    args = []
+    for j in range(20):
+        args += ["%.3f" % (rnd.random() * 1000), "player:%d" % rnd.randrange(10**6)]
+    cmd("ZADD", "board:%d" % i, *args)
+sys.stdout.write("".join(parts))
+PY
+  ;;
+*) echo "bench: BENCH_DATASET must be sessions or populate, not $BENCH_DATASET" >&2; exit 2 ;;
+esac
 keys=$(redis-cli -p "$src" DBSIZE)
 log "source has $keys keys, used memory $(redis-cli -p "$src" INFO memory | grep used_memory_human | tr -d '\r')"
 
@@ -153,7 +217,7 @@ done
 
 verdict() { python3 -c "print('PASS' if $1 else 'MISS')"; }
 echo
-echo "redis bench: $keys keys, RDB $((rdb_bytes / 1048576)) MiB, $(nproc) CPUs, $(redis-server --version | awk '{print $3}')"
+echo "redis bench: $keys keys ($BENCH_DATASET), RDB $((rdb_bytes / 1048576)) MiB, $(nproc) CPUs, $(redis-server --version | awk '{print $3}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-44s %12s %s\n' "measure" "value" "goal"
 printf '%-44s %11.2fs\n' "redis-cli --rdb (best of 3)" "$t_cli"
 printf '%-44s %11.2fs\n' "roadie backup redis (best of 3, with JVM)" "$t_roadie"

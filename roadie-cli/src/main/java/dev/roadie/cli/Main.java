@@ -43,6 +43,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    EarlyOpen.start(args);
     System.exit(run(args));
   }
 

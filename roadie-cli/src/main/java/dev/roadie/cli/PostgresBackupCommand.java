@@ -53,12 +53,14 @@ final class PostgresBackupCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Databases are large: the native AES-GCM loads while the key is derived (Providers).
+    dev.roadie.core.crypto.Providers.preload();
     if (physical.physical) {
       return physical.run(repo, options, url, pgBin);
     }
     PgConn conn = PgConn.parse(url);
     int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
-    try (Repository r = repo.openForBackup()) {
+    try (Repository r = repo.open()) {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {

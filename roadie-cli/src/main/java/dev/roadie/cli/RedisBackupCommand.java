@@ -30,10 +30,10 @@ final class RedisBackupCommand implements Callable<Integer> {
     var tags = options.tags();
     // The password first (it may be typed), then the transfer, then the repository: the server
     // forks and streams (read ahead into memory) while the key is derived and the index loaded.
+    // With repository and password from the environment, the key is being derived already
+    // (EarlyOpen, started before the command line was parsed).
     char[] password = repo.password("repository password: ");
-    var backend = repo.backend();
-    dev.roadie.core.crypto.Providers.preload(); // loads while the key is derived
-    try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = Repository.open(backend, password)) {
+    try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = repo.open(password)) {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {

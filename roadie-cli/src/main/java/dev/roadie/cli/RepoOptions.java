@@ -41,18 +41,26 @@ public final class RepoOptions {
   }
 
   Repository open() throws IOException {
+    if (fromEnvironment()) {
+      Repository early = EarlyOpen.take();
+      if (early != null) return early;
+    }
     Backend backend = backend();
     return Repository.open(backend, password("repository password: "));
   }
 
-  /**
-   * As {@link #open()} for a backup: the native AES-GCM provider, which a backup needs from its
-   * first large chunk on, loads in the background while the password's key is derived (about 0.3 s
-   * each, on different cores) instead of after it.
-   */
-  Repository openForBackup() throws IOException {
-    dev.roadie.core.crypto.Providers.preload();
-    return open();
+  /** As {@link #open()} with a password the caller already has (from {@link #password}). */
+  Repository open(char[] password) throws IOException {
+    if (fromEnvironment()) {
+      Repository early = EarlyOpen.take();
+      if (early != null) return early;
+    }
+    return Repository.open(backend(), password);
+  }
+
+  /** True when the repository and its password come from the environment alone ({@link EarlyOpen}). */
+  private boolean fromEnvironment() {
+    return repo == null && passwordFile == null && s3Endpoint == null;
   }
 
   char[] password(String prompt) throws IOException {

@@ -60,6 +60,8 @@ final class WalPushCommand implements Callable<Integer> {
       }
       return 0;
     }
+    // A batch of ready segments is a lot of data: the native AES-GCM loads while the key is derived.
+    dev.roadie.core.crypto.Providers.expect(readyFiles(dataDir, batch) * (16L << 20));
     try (Repository r = repo.open()) {
       long sysid = systemId(systemId, dataDir);
       WalPush.Result res = new WalPush(new WalArchive(r, sysid))
@@ -113,5 +115,18 @@ final class WalPushCommand implements Callable<Integer> {
           + "or --system-id ID");
     }
     return WalFileHeader.systemIdOfDataDirectory(dataDir);
+  }
+
+  /** How many files PostgreSQL has marked ready, at most {@code max} + 1 (0 when it cannot tell). */
+  private static int readyFiles(Path dataDir, int max) {
+    int n = 0;
+    try (var ds = Files.newDirectoryStream(dataDir.resolve("pg_wal/archive_status"), "*.ready")) {
+      for (Path unused : ds) {
+        if (++n > max) break;
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return n;
   }
 }

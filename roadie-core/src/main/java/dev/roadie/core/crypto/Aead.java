@@ -26,19 +26,21 @@ public final class Aead {
       throw new IllegalStateException("AES-GCM is not available in this JDK", e);
     }
   });
-  /** Holds an empty Optional where the native provider is not available. */
-  private static final ThreadLocal<java.util.Optional<Cipher>> NATIVE = ThreadLocal.withInitial(() -> {
-    try {
-      return java.util.Optional.ofNullable(Providers.nativeAesGcm());
-    } catch (GeneralSecurityException e) {
-      return java.util.Optional.empty();
-    }
-  });
+  /** This thread's native cipher once the provider is ready (null until then). */
+  private static final ThreadLocal<Cipher> NATIVE = new ThreadLocal<>();
 
   private static Cipher cipher(int length) {
     if (length >= Providers.NATIVE_THRESHOLD) {
-      java.util.Optional<Cipher> n = NATIVE.get();
-      if (n.isPresent()) return n.get();
+      Cipher n = NATIVE.get();
+      if (n == null) {
+        try {
+          n = Providers.nativeAesGcm(length);
+        } catch (GeneralSecurityException e) {
+          n = null;
+        }
+        if (n != null) NATIVE.set(n);
+      }
+      if (n != null) return n;
     }
     return JDK.get();
   }

@@ -9,15 +9,32 @@ import javax.crypto.Cipher;
  * Chooses the implementation of AES-GCM. The JDK's AES-GCM reaches its intrinsic (2 GB/s here)
  * only after the JIT has compiled its callers, which for large blobs takes many seconds at about
  * 50 MB/s; Amazon Corretto Crypto Provider (native, AES-NI/CLMUL) is fast from the first byte but
- * costs about 0.3 s to load. So small messages (keys, snapshots, index files, small blobs) use the
- * JDK, large blobs use ACCP where its native library loads (Linux x86-64), and {@link #preload}
- * lets a command that will move data load it in the background. {@code ROADIE_CRYPTO=jdk} turns
- * ACCP off. Both produce identical bytes (a known-answer test checks it).
+ * costs about 0.3 s of CPU to load (signed-jar verification, self-tests). Most commands never move
+ * enough data to earn that back: a WAL segment (16 MiB), a small stream, a key file. So the native
+ * provider loads in the background only when a command says it will move a lot ({@link #expect},
+ * {@link #preload}), or once {@link #LOAD_AFTER_BYTES} of large messages have gone through the
+ * JDK's; it is used from then on, once ready, for messages of {@link #NATIVE_THRESHOLD} bytes and
+ * more, and no caller ever waits for it. Loading early pays most: started mid-stream, its load and
+ * the JIT's recompilation of the switched call sites cost about as much as it saves on the next
+ * 200 MiB (measured: a 256 MiB file backed up with the JDK's alone used 2.3 CPU-s, switching after
+ * 32 MiB 2.7 CPU-s, loading at the start 2.0-2.2 CPU-s). {@code ROADIE_CRYPTO=jdk} turns ACCP off.
+ * Both produce identical bytes (a known-answer test checks it).
  */
 public final class Providers {
-  /** Messages at least this long go to the native provider when it is available. */
+  /** Messages at least this long go to the native provider when it is ready. */
   static final int NATIVE_THRESHOLD = 2 * 1024;
-  private static final boolean DISABLED = "jdk".equalsIgnoreCase(System.getenv("ROADIE_CRYPTO"));
+  /**
+   * Bytes of large messages after which the native provider starts loading when the command could
+   * not say how much it will move (a stream): commands that stop short of it (one WAL segment,
+   * small streams, RDBs of a few MiB) never pay for it, and long streams still get it.
+   */
+  static final long LOAD_AFTER_BYTES = 128L << 20;
+  /** A command that expects to move at least this many bytes loads the native provider at once. */
+  static final long EXPECT_NATIVE_BYTES = 64L << 20;
+  /** Also the system property {@code roadie.crypto=jdk}: the launcher's training run sets it. */
+  private static final boolean DISABLED = "jdk".equalsIgnoreCase(System.getenv("ROADIE_CRYPTO"))
+      || "jdk".equalsIgnoreCase(System.getProperty("roadie.crypto"));
+  private static final java.util.concurrent.atomic.AtomicLong LARGE_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
   private Providers() {}
 
@@ -44,10 +61,13 @@ public final class Providers {
 
   private static final java.util.concurrent.atomic.AtomicBoolean PRELOADING = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** The native provider once loaded and self-tested; until then virtual threads use the JDK's. */
+  /** The native provider once loaded and self-tested; until then everyone uses the JDK's. */
   private static volatile Provider ready;
 
-  /** Starts loading the native provider on a background thread (once; later calls do nothing). */
+  /**
+   * Starts loading the native provider on a background thread (once; later calls do nothing): for
+   * a command that will move far more than {@link #EXPECT_NATIVE_BYTES}, at its start.
+   */
   public static void preload() {
     if (!DISABLED && PRELOADING.compareAndSet(false, true)) {
       Thread.ofPlatform().daemon().name("roadie-crypto-load").start(() -> {
@@ -56,14 +76,39 @@ public final class Providers {
     }
   }
 
+  /** Tells how many bytes a command is about to encrypt or decrypt, when it knows. */
+  public static void expect(long bytes) {
+    if (bytes >= EXPECT_NATIVE_BYTES) preload();
+  }
+
+  /** For tests: loads the native provider on this (platform) thread; null where it is not available. */
+  static Provider loadNow() {
+    return Native.PROVIDER;
+  }
+
+  /** For tests: whether loading has started, and whether the provider is ready. */
+  static boolean loadStarted() {
+    return PRELOADING.get();
+  }
+
+  static boolean isReady() {
+    return ready != null;
+  }
+
   static Cipher jdkAesGcm() throws GeneralSecurityException {
     return Cipher.getInstance("AES/GCM/NoPadding");
   }
 
-  /** The native AES-GCM, or null when it is not available. */
-  static Cipher nativeAesGcm() throws GeneralSecurityException {
-    // A virtual thread never loads the provider itself (see Native.load).
-    Provider p = Thread.currentThread().isVirtual() ? ready : Native.PROVIDER;
-    return p == null ? null : Cipher.getInstance("AES/GCM/NoPadding", p);
+  /**
+   * The native AES-GCM if it is ready, else null (the caller uses the JDK's). Counts {@code length}
+   * towards {@link #LOAD_AFTER_BYTES} while it is not.
+   */
+  static Cipher nativeAesGcm(int length) throws GeneralSecurityException {
+    Provider p = ready;
+    if (p != null) return Cipher.getInstance("AES/GCM/NoPadding", p);
+    if (!DISABLED && !PRELOADING.get() && LARGE_BYTES.addAndGet(length) >= LOAD_AFTER_BYTES) {
+      preload();
+    }
+    return null;
   }
 }

@@ -107,7 +107,6 @@ public final class BackupWriter implements AutoCloseable {
   public BackupWriter(Repository repo, Progress progress) throws IOException {
     this.repo = repo;
     this.progress = progress;
-    dev.roadie.core.crypto.Providers.preload();
     // The lease is written before deletion plans are read, so a prune either sees this writer's
     // lease or this writer sees the prune's plan (DESIGN.md, "Concurrency and deletion").
     this.lease = new Lease(repo, "backup");

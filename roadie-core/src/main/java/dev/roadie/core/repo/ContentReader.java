@@ -43,11 +43,11 @@ public final class ContentReader extends InputStream {
   private record Pending(CompletableFuture<byte[]> data, int rawLength) {}
 
   public ContentReader(Repository repo, Node node, String what) throws IOException {
-    dev.roadie.core.crypto.Providers.preload();
     this.repo = repo;
     this.index = repo.index();
     this.ids = chunkIds(repo, node);
     this.expectedSize = node.size() == null ? -1 : node.size();
+    dev.roadie.core.crypto.Providers.expect(expectedSize);
     this.what = what;
   }
 

@@ -182,14 +182,40 @@ public final class BackupWriter implements AutoCloseable {
 
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
-    return writeStream(in, params, (KnownChunks) null);
+    return write(in, params, null, null);
   }
 
   /** As {@link #writeStream(InputStream, ChunkerParams)}, taking chunks {@code known} recognises without hashing them. */
   public Content writeStream(InputStream in, ChunkerParams params, KnownChunks known) throws IOException {
+    return write(in, params, known, null);
+  }
+
+  /**
+   * As {@link #writeStream(InputStream, ChunkerParams)}, storing a changed chunk as a delta against
+   * the chunk at the same place of {@code parent}, the same stream in the parent snapshot (null:
+   * none), when that is clearly smaller (docs/repository-format.md §6).
+   *
+   * <p>A cursor walks the parent's chunks as the stream goes: after a chunk that is the parent's
+   * chunk j, it moves to j+1; a new chunk takes the parent chunk under the cursor as its base (or
+   * that chunk's own base, if it is a delta: deltas are one level deep), and the cursor moves on by
+   * the chunk's length. Bases are read from the repository as they are needed, ahead of the chunks
+   * that use them and in parallel, and never from a pack that a deletion plan names.
+   */
+  public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent) throws IOException {
+    return write(in, params, null, parent);
+  }
+
+  /**
+   * The one write loop behind every {@code writeStream}: chunks are hashed and compressed on the CPU
+   * pool ({@code window}); with a parent, each prepared chunk then passes the delta cursor, whose
+   * delta is made on the pool too ({@code deltas}); results are appended in stream order.
+   */
+  private Content write(InputStream in, ChunkerParams params, KnownChunks known, ParentStream parent) throws IOException {
     Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
     ContentBuilder content = new ContentBuilder();
+    DeltaCursor cursor = parent == null ? null : new DeltaCursor(parent);
     ArrayDeque<Future<Prepared>> window = new ArrayDeque<>();
+    ArrayDeque<Future<Prepared>> deltas = new ArrayDeque<>();
     // About 8 MiB of chunks in flight keeps every worker busy without holding much memory.
     int maxInFlight = Math.clamp((8 << 20) / params.avg(), 2 * workers + 2, 256);
     try {
@@ -208,61 +234,14 @@ public final class BackupWriter implements AutoCloseable {
           c.release();
           window.add(java.util.concurrent.CompletableFuture.completedFuture(new Prepared(id, null, null, len)));
         } else {
-          window.add(repo.cpu().submit(() -> prepare(c)));
+          window.add(repo.cpu().submit(() -> prepare(c, cursor != null)));
         }
         while (window.size() >= maxInFlight) {
-          content.add(append(Repository.await(window.poll())));
+          pass(window.poll(), cursor, deltas, content, maxInFlight);
         }
       }
       while (!window.isEmpty()) {
-        content.add(append(Repository.await(window.poll())));
-      }
-    } finally {
-      for (Future<Prepared> f : window) {
-        f.cancel(false);
-      }
-    }
-    return content.finish();
-  }
-
-  /**
-   * As {@link #writeStream(InputStream, ChunkerParams)}, storing a changed chunk as a delta against
-   * the chunk at the same place of {@code parent}, the same stream in the parent snapshot (null:
-   * none), when that is clearly smaller (docs/repository-format.md §6).
-   *
-   * <p>A cursor walks the parent's chunks as the stream goes: after a chunk that is the parent's
-   * chunk j, it moves to j+1; a new chunk takes the parent chunk under the cursor as its base (or
-   * that chunk's own base, if it is a delta: deltas are one level deep), and the cursor moves on by
-   * the chunk's length. Bases are read from the repository as they are needed, ahead of the chunks
-   * that use them and in parallel, and never from a pack that a deletion plan names.
-   */
-  public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent) throws IOException {
-    if (parent == null) {
-      return writeStream(in, params);
-    }
-    Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
-    ContentBuilder content = new ContentBuilder();
-    DeltaCursor cursor = new DeltaCursor(parent);
-    ArrayDeque<Future<Prepared>> window = new ArrayDeque<>();
-    ArrayDeque<Future<Prepared>> deltas = new ArrayDeque<>();
-    int maxInFlight = Math.clamp((8 << 20) / params.avg(), 2 * workers + 2, 256);
-    try {
-      Chunker.Chunk chunk;
-      while ((chunk = chunker.next()) != null) {
-        checkFailure();
-        Chunker.Chunk c = chunk;
-        progress.bytesRead.addAndGet(c.length());
-        content.size += c.length();
-        window.add(repo.cpu().submit(() -> prepare(c, true)));
-        while (window.size() >= maxInFlight) {
-          deltas.add(cursor.next(Repository.await(window.poll())));
-          while (deltas.size() >= maxInFlight) {
-            content.add(append(Repository.await(deltas.poll())));
-          }
-        }
-      }
-      while (!window.isEmpty()) {
-        deltas.add(cursor.next(Repository.await(window.poll())));
+        pass(window.poll(), cursor, deltas, content, maxInFlight);
       }
       while (!deltas.isEmpty()) {
         content.add(append(Repository.await(deltas.poll())));
@@ -276,6 +255,19 @@ public final class BackupWriter implements AutoCloseable {
       }
     }
     return content.finish();
+  }
+
+  /** Hands a prepared chunk on: appended at once without a parent, else through the delta cursor. */
+  private void pass(Future<Prepared> prepared, DeltaCursor cursor, ArrayDeque<Future<Prepared>> deltas,
+      ContentBuilder content, int maxInFlight) throws IOException {
+    if (cursor == null) {
+      content.add(append(Repository.await(prepared)));
+      return;
+    }
+    deltas.add(cursor.next(Repository.await(prepared)));
+    while (deltas.size() >= maxInFlight) {
+      content.add(append(Repository.await(deltas.poll())));
+    }
   }
 
   private final java.util.concurrent.atomic.AtomicLong deltasStored = new java.util.concurrent.atomic.AtomicLong();

@@ -358,7 +358,7 @@ public final class PhysicalRestore {
   }
 
   /** Fsyncs every file written so far, {@value #SYNCS_IN_FLIGHT} at a time. */
-  private void syncWritten() throws IOException, InterruptedException, ExecutionException {
+  private void syncWritten() throws IOException, InterruptedException {
     Semaphore slots = new Semaphore(SYNCS_IN_FLIGHT);
     List<Future<?>> syncs = new ArrayList<>();
     Path p;
@@ -375,7 +375,7 @@ public final class PhysicalRestore {
           return null;
         }));
       }
-      for (Future<?> f : syncs) f.get();
+      for (Future<?> f : syncs) Repository.await(f);
     } finally {
       for (Future<?> f : syncs) f.cancel(false);
     }

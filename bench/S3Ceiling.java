@@ -21,8 +21,8 @@ import javax.crypto.spec.SecretKeySpec;
  * bench/S3Ceiling.java: what the S3 server alone needs to take or serve the bytes of a backup, with
  * no roadie work and almost no client work. MODE put: COUNT objects of SIZE bytes PUT by
  * CONCURRENCY threads (roadie uploads two packs at a time); MODE get: the same objects read back in
- * RANGE-byte ranged GETs (roadie's restore reads 2 MiB blocks of packs). Requests are SigV4-signed
- * with UNSIGNED-PAYLOAD, as roadie sends them; the body is one reused buffer. Untimed requests
+ * RANGE-byte ranged GETs (roadie's restore reads up to 4 MiB of a pack per GET from S3). Requests
+ * are SigV4-signed with UNSIGNED-PAYLOAD, as roadie sends them; the body is one reused buffer. Untimed requests
  * first warm up both sides (16 objects written and read back). Prints the wall seconds of the timed part and, given the
  * server's PID, the CPU seconds the server used meanwhile (from /proc).
  *

@@ -8,6 +8,7 @@ import dev.roadie.core.check.Checker;
 import dev.roadie.core.repo.Config;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
 import java.io.InputStream;
@@ -186,7 +187,7 @@ final class DemoCommand implements Callable<Integer> {
           int n;
           while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
           out.put(key, HexFormat.of().formatHex(md.digest()) + " " + Integer.toOctalString(
-              FileBackup.modeOf(Files.getPosixFilePermissions(f))));
+              Node.modeOf(Files.getPosixFilePermissions(f))));
         } catch (java.security.NoSuchAlgorithmException e) {
           throw new IllegalStateException(e);
         }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** The options of {@code backup postgres --physical} (a mixin, so PostgresBackupCommand stays small). */
 final class PhysicalBackupOptions {
-  @Option(names = "--physical", description = "Physical backup of the whole cluster with pg_basebackup (for point-in-time recovery).")
+  @Option(names = "--physical", description = "Physical backup of the whole cluster (for point-in-time recovery).")
   boolean physical;
 
   @Option(names = "--wal-method", paramLabel = "none|fetch", defaultValue = "none",
@@ -40,6 +40,12 @@ final class PhysicalBackupOptions {
           + "keep older hint bits; pg_verifybackup may then flag those files); off: hash every page.")
   String pageSkip;
 
+  @Option(names = "--read", paramLabel = "auto|local|stream", defaultValue = "auto",
+      description = "physical: how the data directory is read. local: roadie reads it itself (on the database host, "
+          + "as the postgres OS user or root) around pg_backup_start/pg_backup_stop; stream: through pg_basebackup; "
+          + "auto (default): local when the server's data_directory is here, readable and the same cluster, else stream.")
+  String read;
+
   int run(RepoOptions repo, BackupOptions options, String url, Path pgBin) throws Exception {
     if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {
       throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, "--checkpoint takes fast or spread");
@@ -51,7 +57,7 @@ final class PhysicalBackupOptions {
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
         result = new PhysicalBackup(r, progress).run(new PhysicalBackup.Options(conn, options.target, pgBin, walMethod,
             Duration.ofSeconds(walTimeoutSeconds), chunkSize, checkpoint.equals("spread"), options.tags(),
-            options.snapshotTime(), pageSkip));
+            options.snapshotTime(), pageSkip, read));
       }
       for (String w : result.warnings()) System.err.println("roadie: warning: " + w);
       SnapshotRef ref = r.readSnapshot(result.id());

@@ -53,6 +53,11 @@ final class PhysicalRestoreOptions {
       description = "postgres physical: restore_command to write instead of roadie's own wal-fetch line.")
   String restoreCommand;
 
+  @Option(names = "--tablespace-map", paramLabel = "OLD=NEW",
+      description = "postgres physical: restore the tablespace whose original location (or OID) is OLD into directory "
+          + "NEW (repeatable); without it a tablespace goes back to its original location, which must be empty.")
+  List<String> tablespaceMap = new ArrayList<>();
+
   boolean requested() {
     return pgdata != null;
   }
@@ -78,7 +83,7 @@ final class PhysicalRestoreOptions {
     try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
       res = new PhysicalRestore(r, progress).restore(ref, new PhysicalRestore.Options(dir,
           new PhysicalRestore.Target(targetTime, targetLsn, targetXid, targetName, immediate), targetAction,
-          targetTimeline, force, delta, jobs != null ? jobs : 8, command, archiveMode.equals("off")));
+          targetTimeline, force, delta, jobs != null ? jobs : 8, command, archiveMode.equals("off"), tablespaceMap()));
     }
     long nanos = System.nanoTime() - start;
     System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + dir + ": "
@@ -95,6 +100,19 @@ final class PhysicalRestoreOptions {
     System.out.println("start the server (pg_ctl -D " + dir + " start); it replays WAL from the archive and "
         + ("promote".equals(targetAction) ? "promotes at the target" : targetAction + "s at the target"));
     return 0;
+  }
+
+  private java.util.Map<String, String> tablespaceMap() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String entry : tablespaceMap) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0 || eq == entry.length() - 1 || !Path.of(entry.substring(eq + 1)).isAbsolute()) {
+        throw new RoadieException(ErrorCode.USAGE, "--tablespace-map takes OLD=NEW (OLD: the original location or "
+            + "the OID; NEW: an absolute directory), not '" + entry + "'");
+      }
+      m.put(entry.substring(0, eq), entry.substring(eq + 1));
+    }
+    return m;
   }
 
   /**

@@ -258,7 +258,14 @@ class PostgresPhysicalCliTest {
     cmd.addAll(List.of("--pgdata", data.toString()));
     if (!name.equals("by-name")) cmd.addAll(List.of("--archive-mode", "off"));
     RoadieProcess.Result r = roadie.run(cmd.toArray(String[]::new)).assertOk();
-    if (root()) exec(List.of("chown", "-R", "postgres", data.toString()));
+    if (root()) {
+      exec(List.of("chown", "-R", "postgres", data.toString()));
+      if (Files.isDirectory(data.resolve("pg_tblspc"))) {
+        try (Stream<Path> links = Files.list(data.resolve("pg_tblspc"))) {
+          for (Path link : links.toList()) exec(List.of("chown", "-R", "postgres", link.toRealPath().toString()));
+        }
+      }
+    }
     Cluster c = new Cluster(data, freePort());
     c.start();
     c.awaitPromoted();
@@ -278,9 +285,11 @@ class PostgresPhysicalCliTest {
   @Test
   @Order(1)
   void pointInTimeRecoveryByTimeLsnXidAndName() throws Exception {
-    RoadieProcess.Result backup = roadie.run("backup", "postgres", "--physical", "--url", primary.url()).assertOk();
+    RoadieProcess.Result backup = roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--read",
+        "local").assertOk();
     assertTrue(backup.stdout().contains("physical"), backup.describe());
     firstSnapshot = backup.stdout().split(" ")[1];
+    assertEquals("local", field("postgres://127.0.0.1:" + primary.port, "method"));
 
     Map<String, String> targets = new TreeMap<>();
     try (Connection c = primary.connect(); Statement st = c.createStatement()) {
@@ -346,8 +355,10 @@ class PostgresPhysicalCliTest {
   void archiveUnderLoadHasNoGapAndReplaysToTheEnd() throws Exception {
     exec(List.of(bin.resolve("pgbench").toString(), "-i", "-s", "3", "-q", "-h", "127.0.0.1", "-p",
         Integer.toString(primary.port), "-U", "postgres", "postgres"), Map.of("PGPASSWORD", DB_PW));
+    // Through pg_basebackup: the stream read mode stays covered.
     RoadieProcess.Result backup = roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target",
-        "load").assertOk();
+        "load", "--read", "stream").assertOk();
+    assertEquals("pg_basebackup", field("load", "method"));
     String startSegment = roadie.run("snapshots", "--json", "--target", "load").assertOk().stdout()
         .replaceAll("(?s).*\"startSegment\" : \"([0-9A-F]{24})\".*", "$1");
     exec(List.of(bin.resolve("pgbench").toString(), "-c", "4", "-j", "2", "-T", "20", "-h", "127.0.0.1", "-p",
@@ -479,6 +490,7 @@ class PostgresPhysicalCliTest {
     String atSecond = primary.query(ACCOUNTS);
     roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "skip").assertOk();
     assertEquals(parent, field("skip", "parent"), "the second backup names the first as its parent");
+    assertEquals("local", field("skip", "method"), "auto reads locally where the data directory is readable");
     long reused = Long.parseLong(field("skip", "chunksReused"));
     long scanned = Long.parseLong(field("skip", "pagesScanned"));
     long changed = Long.parseLong(field("skip", "pagesChanged"));
@@ -529,5 +541,96 @@ class PostgresPhysicalCliTest {
       primary.sql("ALTER SYSTEM RESET archive_command");
       primary.sql("SELECT pg_reload_conf()");
     }
+  }
+
+  /** pgbench's transactions add the same delta to accounts, tellers, branches and history: these differences stay. */
+  static final String PGBENCH_BALANCE = "SELECT ((SELECT sum(abalance) FROM pgbench_accounts) - h) || '/' "
+      + "|| ((SELECT sum(tbalance) FROM pgbench_tellers) - h) || '/' || ((SELECT sum(bbalance) FROM pgbench_branches) - h) "
+      + "FROM (SELECT coalesce(sum(delta), 0) AS h FROM pgbench_history) x";
+  /** The rows of every remaining doomed_* table, each read in full, and how many such tables there are. */
+  static final String DOOMED = "SELECT coalesce(sum((xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM ' "
+      + "|| relname, false, true, '')))[1]::text::int), 0) || '/' || count(*) FROM pg_class WHERE relname LIKE 'doomed%' "
+      + "AND relkind = 'r'";
+
+  @Test
+  @Order(7)
+  void localReadWithATablespaceAnUnloggedTableConcurrentWritesAndDrops() throws Exception {
+    Assumptions.assumeTrue(!primary.query("SELECT to_regclass('pgbench_accounts')").equals("null"),
+        "needs pgbench's tables from the archive test");
+    Path outside = Files.createDirectories(dir.resolve("tablespace-outside"));
+    if (root()) exec(List.of("chown", "postgres", outside.toString()));
+    primary.sql("CREATE TABLESPACE outside LOCATION '" + outside + "'");
+    primary.sql("CREATE TABLE spaced TABLESPACE outside AS SELECT g, md5(g::text) AS m FROM generate_series(1, 20000) g");
+    primary.sql("CREATE UNLOGGED TABLE scratch AS SELECT g FROM generate_series(1, 5000) g");
+    for (int i = 0; i < 200; i++) primary.sql("CREATE TABLE doomed_" + i + " AS SELECT g FROM generate_series(1, 500) g");
+    String balance = primary.query(PGBENCH_BALANCE);
+    String spaced = "SELECT count(*) || ':' || sum(g) || ':' || sum(hashtext(m)) FROM spaced";
+    String spacedRows = primary.query(spaced);
+
+    // While the backup reads the files, pgbench writes and the doomed tables are dropped one by one.
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    // -n: no vacuum, and above all no truncation of pgbench_history, whose sum the balance check needs.
+    ProcessBuilder pgbench = new ProcessBuilder(bin.resolve("pgbench").toString(), "-n", "-c", "2", "-j", "2", "-T", "600",
+        "-h", "127.0.0.1", "-p", Integer.toString(primary.port), "-U", "postgres", "postgres").redirectErrorStream(true)
+        .redirectOutput(dir.resolve("pgbench-during-backup.log").toFile());
+    pgbench.environment().put("PGPASSWORD", DB_PW);
+    Process load = pgbench.start();
+    int[] dropped = {0};
+    Thread dropper = Thread.ofVirtual().start(() -> {
+      try {
+        while (!done.get() && dropped[0] < 200) {
+          primary.sql("DROP TABLE doomed_" + dropped[0]++);
+          Thread.sleep(40);
+        }
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+    RoadieProcess.Result backup;
+    try {
+      Thread.sleep(1000);
+      backup = roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "local", "--read",
+          "local").assertOk();
+    } finally {
+      done.set(true);
+      dropper.join();
+      load.destroy();
+      load.waitFor();
+    }
+    assertTrue(dropped[0] > 0 && dropped[0] < 200, "tables dropped while the backup ran: " + dropped[0]);
+    assertEquals("local", field("local", "method"));
+    String json = roadie.run("snapshots", "--json", "--target", "local").assertOk().stdout();
+    String oid = primary.query("SELECT oid FROM pg_tablespace WHERE spcname = 'outside'");
+    assertTrue(json.contains("\"" + oid + "\" : \"" + outside + "\""), json);
+    assertFalse(json.contains("manifestChecksum"), "a local read writes no backup_manifest");
+
+    // At the backup's end: consistent (pgbench's balance), the tablespace's rows, the unlogged table empty.
+    String check = "SELECT (" + PGBENCH_BALANCE + ") || ' ' || (" + spaced + ") || ' ' || (SELECT count(*) FROM scratch) "
+        + "|| ' ' || (" + DOOMED + ")";
+    // The tablespace's original location is the running primary's: a restore must not write there.
+    RoadieProcess.Result refused = roadie.run("restore", "latest", "--of", "local", "--pgdata",
+        dir.resolve("refused").toString()).assertExit(2);
+    assertTrue(refused.stderr().contains("--tablespace-map " + outside + "=NEW_DIR"), refused.describe());
+    Path mapped = dir.resolve("tablespace-local-end");
+    String atEnd = restoreAndStart("local-end", check, "latest", "--of", "local", "--target", "immediate",
+        "--target-timeline", "current", "--tablespace-map", outside + "=" + mapped).lines().findFirst().orElseThrow();
+    String[] parts = atEnd.split(" ");
+    assertEquals(balance, parts[0], atEnd);
+    assertEquals(spacedRows, parts[1], atEnd);
+    assertEquals("0", parts[2], "an unlogged table comes back empty: " + atEnd);
+    String[] doomed = parts[3].split("/");
+    assertEquals(Integer.parseInt(doomed[1]) * 500, Integer.parseInt(doomed[0]), "every remaining table reads: " + atEnd);
+    Path restoredSpace = dir.resolve("local-end").resolve("pg_tblspc").resolve(oid);
+    assertEquals(mapped, Files.readSymbolicLink(restoredSpace), "pg_tblspc/OID links to the mapped location");
+
+    // Replayed to the end of the archive: exactly the primary's data.
+    primary.sql("UPDATE spaced SET m = 'changed' WHERE g % 7 = 0");
+    String[] now = primary.query(check).split(" ");
+    now[2] = "0"; // the unlogged table's rows are not in the WAL: it comes back empty
+    String latest = String.join(" ", now);
+    primary.archiveCurrentWal();
+    assertEquals(latest, restoreAndStart("local-latest", check, "latest", "--of", "local", "--target-timeline",
+        "current", "--tablespace-map", oid + "=" + dir.resolve("tablespace-local-latest")).lines().findFirst()
+        .orElseThrow());
   }
 }

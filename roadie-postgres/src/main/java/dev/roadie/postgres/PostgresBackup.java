@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import org.postgresql.PGConnection;
@@ -154,8 +156,20 @@ public final class PostgresBackup {
 
   private Id nativeBackup(Options o, List<TablePattern> include, List<TablePattern> exclude) throws IOException {
     int jobs = Math.max(1, o.jobs);
-    Connection exporter = o.conn.connect();
+    // The copy workers' connections are made while the exporting one starts (each is a connection
+    // start-up with authentication, ~0.1 s), so that the COPYs begin as soon as the snapshot exists.
+    List<CompletableFuture<Connection>> connecting = new ArrayList<>();
+    for (int i = 0; i < (o.schemaOnly ? 0 : jobs); i++) {
+      connecting.add(CompletableFuture.supplyAsync(() -> copyConnection(o.conn), Thread::startVirtualThread));
+    }
     List<Connection> workers = Collections.synchronizedList(new ArrayList<>());
+    Connection exporter;
+    try {
+      exporter = o.conn.connect();
+    } catch (IOException | RuntimeException e) {
+      closeWhenConnected(connecting);
+      throw e;
+    }
     try {
       String snapshotId;
       Map<String, Object> source;
@@ -199,13 +213,7 @@ public final class PostgresBackup {
         Runnable abort = () -> {
           if (dumpChild[0] != null) dumpChild[0].close();
           synchronized (workers) {
-            for (Connection c : workers) {
-              try {
-                c.close();
-              } catch (SQLException ignored) {
-                // closing is all we want
-              }
-            }
+            workers.forEach(PostgresBackup::closeQuietly);
           }
         };
         // Schema, sequence values and large objects: pg_dump under the same snapshot.
@@ -236,17 +244,13 @@ public final class PostgresBackup {
         if (!o.schemaOnly) {
           ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source));
           for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
-            threads.add(Thread.ofVirtual().name("copy-" + i).start(() -> {
-              try (Connection c = o.conn.connect()) {
+            CompletableFuture<Connection> connection = connecting.get(i);
+            // Platform threads: each reads its socket in blocking calls and chunks on the same thread;
+            // a virtual thread parks at every read that finds no data yet and is woken through the
+            // JDK's poller (docs/performance-postgres.md, session 4).
+            threads.add(Thread.ofPlatform().name("copy-" + i).start(() -> {
+              try (Connection c = await(connection)) {
                 workers.add(c);
-                try (Statement st = c.createStatement()) {
-                  // synchronize_seqscans off: every scan starts at block 0, so rows come in the same order each
-                  // backup and unchanged stretches of a table deduplicate.
-                  st.execute("SET row_security = off; SET extra_float_digits = 3; SET DateStyle = ISO; "
-                      + "SET synchronize_seqscans = off; "
-                      + "SET IntervalStyle = postgres; SET statement_timeout = 0");
-                }
-                c.setAutoCommit(false);
                 try (Statement st = c.createStatement()) {
                   st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
                   st.execute("SET TRANSACTION SNAPSHOT '" + snapshotId + "'");
@@ -313,11 +317,55 @@ public final class PostgresBackup {
         return w.commit(draft(o, tree, source));
       }
     } finally {
-      try {
-        exporter.close();
-      } catch (SQLException ignored) {
-        // nothing to do
+      closeWhenConnected(connecting);
+      closeQuietly(exporter);
+    }
+  }
+
+  /** Closes the copy connections no worker took (fewer tables than jobs, or a failure before the copies). */
+  private static void closeWhenConnected(List<CompletableFuture<Connection>> connecting) {
+    for (CompletableFuture<Connection> f : connecting) {
+      f.thenAccept(PostgresBackup::closeQuietly);
+    }
+  }
+
+  /** A copy worker's connection with its session settings; the caller sets the snapshot. */
+  private static Connection copyConnection(PgConn conn) {
+    try {
+      Connection c = conn.connect();
+      try (Statement st = c.createStatement()) {
+        // synchronize_seqscans off: every scan starts at block 0, so rows come in the same order each
+        // backup and unchanged stretches of a table deduplicate.
+        st.execute("SET row_security = off; SET extra_float_digits = 3; SET DateStyle = ISO; "
+            + "SET synchronize_seqscans = off; "
+            + "SET IntervalStyle = postgres; SET statement_timeout = 0");
+        c.setAutoCommit(false);
+      } catch (SQLException e) {
+        closeQuietly(c);
+        throw e;
       }
+      return c;
+    } catch (IOException | SQLException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  private static Connection await(CompletableFuture<Connection> f) throws IOException, SQLException {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof IOException io) throw io;
+      if (e.getCause() instanceof SQLException sql) throw sql;
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // closing is all we want
     }
   }
 

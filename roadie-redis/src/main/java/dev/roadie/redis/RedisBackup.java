@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.crypto.Providers;
 import dev.roadie.core.repo.ParentStream;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.Content;
@@ -62,7 +63,7 @@ public final class RedisBackup {
 
   /**
    * A started RDB transfer: connected, authenticated, server facts read, {@code SYNC} sent, and the
-   * payload being read on a virtual thread into up to {@value #READ_AHEAD_BYTES} bytes of memory.
+   * payload being read on a thread of its own into up to {@value #READ_AHEAD_BYTES} bytes of memory.
    * Starting it before the repository is opened lets the server fork and stream while the
    * repository's key is derived and its index loaded.
    */
@@ -78,6 +79,13 @@ public final class RedisBackup {
       this.connection = c;
       source.put("url", url.target());
       readInfo(c, source);
+      if (source.get("usedMemory") instanceof Long used) {
+        // What reaches the cipher is the RDB after zstd: about a quarter of the server's memory for
+        // values of a few hundred bytes (452 MB of memory, 130 MB stored in bench/redis.sh's
+        // sessions set), far less for padding-like values. A large one loads the native AES-GCM
+        // now, during the server's fork, instead of after 128 MiB through the JDK's slow start.
+        Providers.expect(used / 4);
+      }
       Object capa = c.send("REPLCONF", "capa", "eof", "capa", "psync2");
       if (capa instanceof RespConnection.ErrorReply e) {
         throw new RoadieException(ErrorCode.FAILURE, url + " refused REPLCONF (" + e.message()

@@ -86,6 +86,15 @@ public final class S3Backend implements Backend {
   public static final int MAX_ATTEMPTS = 6;
   public static final int MAX_CONNECTIONS = 32;
   /**
+   * Ranged reads of up to 4 MiB (a restore's runs of consecutive blobs): a request costs about
+   * 2 ms of CPU in the SDK's pipeline and more in the server, so a 1 GiB restore makes about 170
+   * requests instead of 344 with the 2 MiB default. Measured against s3proxy on loopback (CPU
+   * seconds of a 1 GiB restore, roadie + server): 2 MiB 6.1-6.5, 4 MiB 5.7-6.0, 8 MiB 5.6-5.8;
+   * peak RSS 211-217, 222-243 and 373-385 MiB (8 MiB arrays in flight outgrow the young
+   * generation and are promoted).
+   */
+  static final int READ_SIZE = 4 << 20;
+  /**
    * {@code -Droadie.s3.sign-payload=true} (read when a backend is made): let the SDK sign request
    * bodies on plain-http endpoints as it does by default (aws-chunked, a SHA-256 and an HMAC per
    * 128 KiB), for a server that refuses {@code UNSIGNED-PAYLOAD}; see {@link UnsignedPayloadAuthScheme}.
@@ -232,6 +241,11 @@ public final class S3Backend implements Backend {
   }
 
   // --- read -----------------------------------------------------------------
+
+  @Override
+  public int preferredReadSize() {
+    return READ_SIZE;
+  }
 
   @Override
   public byte[] read(ObjectName name) throws IOException {

@@ -22,7 +22,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -108,7 +107,7 @@ public final class FileBackup {
     Integer gid = null;
     try {
       PosixFileAttributes px = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      mode = modeOf(px.permissions());
+      mode = Node.modeOf(px.permissions());
       uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
       gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
     } catch (UnsupportedOperationException | IllegalArgumentException e) {
@@ -174,35 +173,5 @@ public final class FileBackup {
       }
     }
     return total[0];
-  }
-
-  public static int modeOf(Set<PosixFilePermission> perms) {
-    int m = 0;
-    for (PosixFilePermission p : perms) {
-      m |= switch (p) {
-        case OWNER_READ -> 0400;
-        case OWNER_WRITE -> 0200;
-        case OWNER_EXECUTE -> 0100;
-        case GROUP_READ -> 040;
-        case GROUP_WRITE -> 020;
-        case GROUP_EXECUTE -> 010;
-        case OTHERS_READ -> 04;
-        case OTHERS_WRITE -> 02;
-        case OTHERS_EXECUTE -> 01;
-      };
-    }
-    return m;
-  }
-
-  public static Set<PosixFilePermission> permsOf(int mode) {
-    Set<PosixFilePermission> s = new HashSet<>();
-    PosixFilePermission[] order = {
-      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
-      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE};
-    for (int i = 0; i < 9; i++) {
-      if ((mode & (0400 >> i)) != 0) s.add(order[i]);
-    }
-    return s;
   }
 }

@@ -216,7 +216,7 @@ public final class FileRestore {
   private static void applyMetadata(Node n, Path p) throws IOException {
     if (n.mode() != null) {
       try {
-        Files.setPosixFilePermissions(p, FileBackup.permsOf(n.mode()));
+        Files.setPosixFilePermissions(p, Node.permsOf(n.mode()));
       } catch (UnsupportedOperationException e) {
         // not a POSIX file system
       }

@@ -52,9 +52,9 @@ public final class Checker {
   /** Blobs with at least one intact copy: those restore, whatever other copies look like. */
   private final Set<Id> goodCopies = new java.util.HashSet<>();
   /** Per pack, its delta blobs and their bases, from the index. */
-  private final Map<Id, Map<Id, Id>> basesInPack = new HashMap<>();
-  /** Delta blob → its base (any copy's), for the snapshot walk. */
-  private final Map<Id, Id> baseOf = new HashMap<>();
+  private final Map<Id, Map<Id, List<Id>>> basesInPack = new HashMap<>();
+  /** Delta blob → its bases (any copy's), for the snapshot walk. */
+  private final Map<Id, List<Id>> baseOf = new HashMap<>();
 
   public record Report(List<String> errors, List<String> warnings, List<String> damagedSnapshots, long packs,
       long packsRead, long blobs, long snapshots) {
@@ -122,16 +122,17 @@ public final class Checker {
     for (List<PackEntry> l : indexed.values()) {
       for (PackEntry e : l) indexedBlobs.add(e.id());
     }
-    for (Map.Entry<Id, Map<Id, Id>> p : basesInPack.entrySet()) {
-      for (Map.Entry<Id, Id> d : p.getValue().entrySet()) {
-        Id base = d.getValue();
-        String why = !indexedBlobs.contains(base) ? "is in no index"
-            : baseOf.containsKey(base) && !hasFullCopy(base, indexed) ? "is itself a delta" : null;
-        if (why != null) {
-          errors.add("pack " + p.getKey().shortHex() + ": delta blob " + d.getKey().shortHex() + " needs base blob "
-              + base.shortHex() + ", which " + why);
-          badBlobs.putIfAbsent(d.getKey(), "its base " + base.shortHex() + " " + why);
-          badInPack.computeIfAbsent(p.getKey(), k -> ConcurrentHashMap.newKeySet()).add(d.getKey());
+    for (Map.Entry<Id, Map<Id, List<Id>>> p : basesInPack.entrySet()) {
+      for (Map.Entry<Id, List<Id>> d : p.getValue().entrySet()) {
+        for (Id base : d.getValue()) {
+          String why = !indexedBlobs.contains(base) ? "is in no index"
+              : baseOf.containsKey(base) && !hasFullCopy(base, indexed) ? "is itself a delta" : null;
+          if (why != null) {
+            errors.add("pack " + p.getKey().shortHex() + ": delta blob " + d.getKey().shortHex() + " needs base blob "
+                + base.shortHex() + ", which " + why);
+            badBlobs.putIfAbsent(d.getKey(), "its base " + base.shortHex() + " " + why);
+            badInPack.computeIfAbsent(p.getKey(), k -> ConcurrentHashMap.newKeySet()).add(d.getKey());
+          }
         }
       }
     }
@@ -196,9 +197,9 @@ public final class Checker {
           List<PackEntry> l = packs.computeIfAbsent(p.packId(), k -> new ArrayList<>());
           for (IndexFile.BlobEntry b : p.blobs()) {
             l.add(new PackEntry(p.type(), b.id(), b.offset(), b.length(), b.rawLength()));
-            if (b.base() != null) {
-              basesInPack.computeIfAbsent(p.packId(), k -> new HashMap<>()).put(b.id(), b.base());
-              baseOf.put(b.id(), b.base());
+            if (!b.bases().isEmpty()) {
+              basesInPack.computeIfAbsent(p.packId(), k -> new HashMap<>()).put(b.id(), b.bases());
+              baseOf.put(b.id(), b.bases());
             }
           }
         }
@@ -322,7 +323,7 @@ public final class Checker {
   /** Whether some index entry holds {@code blob} in full (not as a delta). */
   private boolean hasFullCopy(Id blob, Map<Id, List<PackEntry>> indexed) {
     for (Map.Entry<Id, List<PackEntry>> p : indexed.entrySet()) {
-      Map<Id, Id> deltas = basesInPack.getOrDefault(p.getKey(), Map.of());
+      Map<Id, List<Id>> deltas = basesInPack.getOrDefault(p.getKey(), Map.of());
       for (PackEntry e : p.getValue()) {
         if (e.id().equals(blob) && !deltas.containsKey(blob)) return true;
       }
@@ -333,8 +334,7 @@ public final class Checker {
   private String blobProblem(Id id, Set<Id> indexed, BlobType expected) {
     String own = ownProblem(id, indexed);
     if (own != null) return own;
-    Id base = baseOf.get(id);
-    if (base != null) {
+    for (Id base : baseOf.getOrDefault(id, List.of())) {
       String why = ownProblem(base, indexed);
       if (why != null) return "base of blob " + id.shortHex() + ": " + why;
     }

@@ -6,25 +6,28 @@ import com.github.luben.zstd.ZstdDecompressCtx;
 import dev.roadie.core.Id;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The compression step of a blob's plaintext: one flag byte (0 stored raw, 1 zstd frame, 2 zstd
- * frame against a base blob) followed by the payload. Data is stored raw when zstd does not make it
- * smaller, so incompressible input costs one byte.
+ * frame against a base blob, 3 zstd frame against two base blobs) followed by the payload. Data is
+ * stored raw when zstd does not make it smaller, so incompressible input costs one byte.
  *
  * <p>A delta ({@link #DELTA}) is {@code 0x02 || baseId (32 bytes) || one zstd frame} compressed
- * with the base blob's plaintext loaded as a raw-content dictionary. The base is always a blob
- * stored in full (flag 0 or 1): deltas are one level deep. zstd loads a dictionary that starts with
- * its dictionary magic as a structured dictionary, so such a plaintext is never used as a base
- * ({@link #usableBase}).
+ * with the base blob's plaintext loaded as a raw-content dictionary; a two-base delta ({@link
+ * #DELTA2}) is {@code 0x03 || baseId1 || baseId2 || one zstd frame} compressed with the two bases'
+ * plaintexts, concatenated in that order, as the dictionary. Bases are always blobs stored in full
+ * (flag 0 or 1): deltas are one level deep. zstd loads a dictionary that starts with its dictionary
+ * magic as a structured dictionary, so such a plaintext is never used as a base ({@link
+ * #usableBase}).
  */
 public final class Compression {
   public static final int RAW = 0;
   public static final int ZSTD = 1;
   public static final int DELTA = 2;
-  /** Bytes before a delta's zstd frame: the flag and the base's id. */
-  public static final int DELTA_HEADER = 1 + Id.BYTES;
+  public static final int DELTA2 = 3;
   /**
    * zstd level 1: on log- and table-like data it compresses within 1% of level 3 and about 30%
    * faster (measured here with the zstd CLI on the engine benchmark's text), and compression is
@@ -79,15 +82,19 @@ public final class Compression {
   }
 
   /**
-   * Compresses {@code data[off, off+len)} against {@code base} into {@code out} from {@code
-   * outOff}; returns the zstd frame's length, or -1 when it fails or is not smaller than {@code
-   * limit}. The caller writes the {@link #DELTA_HEADER} before it.
+   * Compresses {@code data[off, off+len)} against {@code bases} (one or two plaintexts, in the
+   * order their ids are framed) into {@code out} from {@code outOff}; returns the zstd frame's
+   * length, or -1 when it fails or is not smaller than {@code limit}. The caller writes the flag
+   * and the base ids ({@link #deltaHeader}) before it.
    */
-  public static int compressAgainst(byte[] base, byte[] data, int off, int len, byte[] out, int outOff, int limit) {
-    if (!usableBase(base)) return -1;
+  public static int compressAgainst(List<byte[]> bases, byte[] data, int off, int len, byte[] out, int outOff,
+      int limit) {
+    for (byte[] base : bases) {
+      if (!usableBase(base)) return -1;
+    }
     ZstdCompressCtx ctx = DELTA_CTX.get();
     try {
-      ctx.loadDict(base);
+      ctx.loadDict(reference(bases));
       int n = ctx.compressByteArray(out, outOff, out.length - outOff, data, off, len);
       return n < limit ? n : -1;
     } catch (RuntimeException e) {
@@ -95,12 +102,39 @@ public final class Compression {
     }
   }
 
-  /** The base id of a delta's framed plaintext, or null when the blob is stored in full. */
-  public static Id deltaBase(byte[] framed) {
-    if (framed.length >= DELTA_HEADER && framed[0] == DELTA) {
-      return Id.of(framed, 1);
-    }
-    return null;
+  /** The dictionary of a delta: its bases' plaintexts one after the other. */
+  private static byte[] reference(List<byte[]> bases) {
+    if (bases.size() == 1) return bases.get(0);
+    byte[] first = bases.get(0);
+    byte[] second = bases.get(1);
+    byte[] both = Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, both, first.length, second.length);
+    return both;
+  }
+
+  /** The flag of a delta against {@code baseCount} bases (1 or 2). */
+  public static byte deltaFlag(int baseCount) {
+    return (byte) (baseCount == 1 ? DELTA : DELTA2);
+  }
+
+  /** Bytes before the zstd frame of a delta against {@code baseCount} bases: the flag and the base ids. */
+  public static int deltaHeader(int baseCount) {
+    return 1 + baseCount * Id.BYTES;
+  }
+
+  /**
+   * The base ids of a delta whose framed plaintext is its flag and then {@code payload} from {@code
+   * off} ({@code len} bytes); empty when the flag is not a delta's or the ids are cut off.
+   */
+  public static List<Id> deltaBases(byte flag, byte[] payload, int off, int len) {
+    int count = flag == DELTA ? 1 : flag == DELTA2 ? 2 : 0;
+    if (count == 0 || len < count * Id.BYTES) return List.of();
+    return count == 1 ? List.of(Id.of(payload, off)) : List.of(Id.of(payload, off), Id.of(payload, off + Id.BYTES));
+  }
+
+  /** The base ids of a delta's framed plaintext; empty when the blob is stored in full. */
+  public static List<Id> deltaBases(byte[] framed) {
+    return framed.length == 0 ? List.of() : deltaBases(framed[0], framed, 1, framed.length - 1);
   }
 
   /** Returns flag byte + payload, of {@code len} + 1 bytes at most. */
@@ -188,25 +222,30 @@ public final class Compression {
         }
         return out;
       }
-      case DELTA -> {
-        if (packed.length < DELTA_HEADER + 1) {
+      case DELTA, DELTA2 -> {
+        int header = deltaHeader(packed[0] == DELTA ? 1 : 2);
+        if (packed.length < header + 1) {
           throw new RoadieException(ErrorCode.INTEGRITY, what + " is a truncated delta");
         }
-        Id baseId = Id.of(packed, 1);
-        byte[] base = bases.plaintext(baseId);
-        if (!usableBase(base)) {
-          throw new RoadieException(ErrorCode.INTEGRITY, what + " names base " + baseId.shortHex()
-              + ", which cannot be a base");
+        List<Id> baseIds = deltaBases(packed);
+        List<byte[]> plaintexts = new ArrayList<>(baseIds.size());
+        for (Id baseId : baseIds) {
+          byte[] base = bases.plaintext(baseId);
+          if (!usableBase(base)) {
+            throw new RoadieException(ErrorCode.INTEGRITY, what + " names base " + baseId.shortHex()
+                + ", which cannot be a base");
+          }
+          plaintexts.add(base);
         }
         byte[] out = new byte[rawLength];
         int n;
         try {
           ZstdDecompressCtx ctx = DELTA_DCTX.get();
-          ctx.loadDict(base);
-          n = ctx.decompressByteArray(out, 0, rawLength, packed, DELTA_HEADER, packed.length - DELTA_HEADER);
+          ctx.loadDict(reference(plaintexts));
+          n = ctx.decompressByteArray(out, 0, rawLength, packed, header, packed.length - header);
         } catch (RuntimeException e) {
-          throw new RoadieException(ErrorCode.INTEGRITY, what + " does not decode against its base "
-              + baseId.shortHex() + ": " + e.getMessage());
+          throw new RoadieException(ErrorCode.INTEGRITY, what + " does not decode against its bases "
+              + baseIds.stream().map(Id::shortHex).toList() + ": " + e.getMessage());
         }
         if (n != rawLength) {
           throw new RoadieException(ErrorCode.INTEGRITY, what + " decodes to " + n + " bytes, the index records "

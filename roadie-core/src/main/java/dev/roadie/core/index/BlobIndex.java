@@ -42,9 +42,9 @@ import java.util.function.Consumer;
  *       the new {@code k}; only this table is reallocated.
  * </ul>
  *
- * <p><b>Delta bases</b> (docs/repository-format.md §6) live in a side table from blob id to base
- * id, holding only delta blobs (a minority), so blobs stored in full cost nothing more; a delta
- * costs about 140 more bytes there. The table follows the location the index chose: {@link
+ * <p><b>Delta bases</b> (docs/repository-format.md §6) live in a side table from blob id to its
+ * one or two base ids, holding only delta blobs (a minority), so blobs stored in full cost nothing
+ * more; a delta costs about 160 more bytes there (200 with two bases). The table follows the location the index chose: {@link
  * #relocate} replaces or drops a blob's base with its location.
  *
  * <p>The first location added for a blob id wins: later {@link #add} calls for the same id are
@@ -102,8 +102,8 @@ public final class BlobIndex {
   private byte[] packTypes = new byte[16];
   private int packCount;
   private final Map<Id, Integer> packNumbers = new HashMap<>();
-  /** Delta blob id → base blob id; written under the write lock, read without it. */
-  private final java.util.concurrent.ConcurrentHashMap<Id, Id> bases = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Delta blob id → its base blob ids; written under the write lock, read without it. */
+  private final java.util.concurrent.ConcurrentHashMap<Id, List<Id>> bases = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** An empty index with a small hash table. */
   public BlobIndex() {
@@ -178,12 +178,12 @@ public final class BlobIndex {
    * @throws IllegalStateException if the index already holds {@value #MAX_ENTRIES} blobs
    */
   public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength) {
-    return put(blobId, packNumber, offset, length, rawLength, null, false);
+    return put(blobId, packNumber, offset, length, rawLength, List.of(), false);
   }
 
-  /** As {@link #add}, for a blob that is a delta against {@code base} (null: stored in full). */
-  public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength, Id base) {
-    return put(blobId, packNumber, offset, length, rawLength, base, false);
+  /** As {@link #add}, for a blob that is a delta against {@code bases} (empty: stored in full). */
+  public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> bases) {
+    return put(blobId, packNumber, offset, length, rawLength, bases, false);
   }
 
   /**
@@ -191,12 +191,12 @@ public final class BlobIndex {
    * again because the pack of its first copy is missing from storage.
    */
   public void relocate(Id blobId, int packNumber, long offset, int length, int rawLength) {
-    put(blobId, packNumber, offset, length, rawLength, null, true);
+    put(blobId, packNumber, offset, length, rawLength, List.of(), true);
   }
 
-  /** As {@link #relocate}; the new copy is a delta against {@code base} (null: stored in full). */
-  public void relocate(Id blobId, int packNumber, long offset, int length, int rawLength, Id base) {
-    put(blobId, packNumber, offset, length, rawLength, base, true);
+  /** As {@link #relocate}; the new copy is a delta against {@code bases} (empty: stored in full). */
+  public void relocate(Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> bases) {
+    put(blobId, packNumber, offset, length, rawLength, bases, true);
   }
 
   /** The number of delta blobs indexed. */
@@ -204,8 +204,9 @@ public final class BlobIndex {
     return bases.size();
   }
 
-  private boolean put(Id blobId, int packNumber, long offset, int length, int rawLength, Id deltaBase, boolean overwrite) {
+  private boolean put(Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> deltaBases, boolean overwrite) {
     Objects.requireNonNull(blobId, "blobId");
+    List<Id> baseIds = IndexFile.checkBases(deltaBases);
     if (offset < 0 || offset > MAX_OFFSET) {
       throw new IllegalArgumentException("blob offset out of range [0, 2^32): " + offset);
     }
@@ -238,7 +239,7 @@ public final class BlobIndex {
           }
           page[base + 4] = ((long) packNumber << 32) | offset;
           page[base + 5] = ((long) length << 32) | (rawLength & 0xFFFF_FFFFL);
-          setBase(blobId, deltaBase);
+          setBases(blobId, baseIds);
           return true;
         }
       }
@@ -263,7 +264,7 @@ public final class BlobIndex {
       page[base + 3] = w3;
       page[base + 4] = ((long) packNumber << 32) | offset;
       page[base + 5] = ((long) length << 32) | (rawLength & 0xFFFF_FFFFL);
-      setBase(blobId, deltaBase);
+      setBases(blobId, baseIds);
       // The slot is filled last, after the entry it points to.
       t[i] = tag | (entry + 1);
       size = entry + 1;
@@ -273,17 +274,17 @@ public final class BlobIndex {
     }
   }
 
-  private void setBase(Id blobId, Id base) {
-    if (base == null) {
+  private void setBases(Id blobId, List<Id> baseIds) {
+    if (baseIds.isEmpty()) {
       if (!bases.isEmpty()) bases.remove(blobId);
     } else {
-      bases.put(blobId, base);
+      bases.put(blobId, baseIds);
     }
   }
 
-  /** The base of a delta blob, or null for a blob stored in full or not indexed. */
-  public Id baseOf(Id blobId) {
-    return bases.isEmpty() ? null : bases.get(blobId);
+  /** The bases of a delta blob; empty for a blob stored in full or not indexed. */
+  public List<Id> basesOf(Id blobId) {
+    return bases.isEmpty() ? List.of() : bases.getOrDefault(blobId, List.of());
   }
 
   /** The location of a blob, or null if it is not indexed. */
@@ -421,7 +422,7 @@ public final class BlobIndex {
       long[] page = pg[entry >>> PAGE_SHIFT];
       int base = (entry & PAGE_MASK) * LONGS_PER_ENTRY;
       Id id = new Id(page[base], page[base + 1], page[base + 2], page[base + 3]);
-      action.accept(location(id, page[base + 4], page[base + 5], pids, ptypes, baseOf(id)));
+      action.accept(location(id, page[base + 4], page[base + 5], pids, ptypes, basesOf(id)));
     }
   }
 
@@ -443,8 +444,8 @@ public final class BlobIndex {
       // Each pack's Id object (header + four longs), shared by packIds and packNumbers, plus a
       // HashMap node, a boxed Integer and a bucket slot.
       bytes += packCount * (48L + 32 + 16 + 8);
-      // Delta bases: a map node, the base's Id object, a key Id object and a table slot.
-      bytes += bases.size() * (32L + 48 + 48 + 8);
+      // Delta bases: a map node, a key Id object, a table slot, and a list of one or two Id objects.
+      for (List<Id> b : bases.values()) bytes += 32 + 48 + 8 + 16 + 48L * b.size();
       return bytes;
     } finally {
       lock.unlockRead(stamp);
@@ -498,15 +499,15 @@ public final class BlobIndex {
             || (int) (sizes >>> 32) < 0 || (int) sizes < 0) {
           return INCONSISTENT;
         }
-        return location(id, where, sizes, pids, ptypes, baseOf(id));
+        return location(id, where, sizes, pids, ptypes, basesOf(id));
       }
     }
   }
 
-  private static BlobLocation location(Id id, long where, long sizes, Id[] pids, byte[] ptypes, Id base) {
+  private static BlobLocation location(Id id, long where, long sizes, Id[] pids, byte[] ptypes, List<Id> bases) {
     int pack = (int) (where >>> 32);
     return new BlobLocation(
-        id, BlobType.ofCode(ptypes[pack]), pids[pack], where & MAX_OFFSET, (int) (sizes >>> 32), (int) sizes, base);
+        id, BlobType.ofCode(ptypes[pack]), pids[pack], where & MAX_OFFSET, (int) (sizes >>> 32), (int) sizes, bases);
   }
 
   /** The slot where the probe for an id with first word {@code w0} starts. */

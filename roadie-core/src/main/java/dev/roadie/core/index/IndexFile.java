@@ -24,10 +24,11 @@ import java.util.Objects;
  * blob     = blobId:32 bytes  offset:varint(long)  length:varint(int)  rawLength:varint(int)
  * </pre>
  *
- * <p>Version 2 is the same but every blob is followed by {@code hasBase:u8 (0 or 1)} and, when 1,
- * {@code baseId:32 bytes}: the base of a delta blob (docs/repository-format.md §6). A file is
- * written as version 2 only when at least one of its blobs is a delta, so repositories without
- * deltas keep writing version 1 byte for byte.
+ * <p>Versions 2 and 3 are the same but every blob is followed by {@code baseCount:u8} and that many
+ * {@code baseId:32 bytes}: the bases of a delta blob (docs/repository-format.md §6). In version 2
+ * the count is 0 or 1, in version 3 also 2. A file is written in the lowest version that holds its
+ * entries (1 without deltas, 2 with one-base deltas only), so repositories without deltas keep
+ * writing version 1 and those without two-base deltas version 2, byte for byte.
  *
  * <p>The file ends right after the last superseded id; trailing bytes are an error. Encoding is
  * deterministic (given the same lists in the same order it yields the same bytes), and because
@@ -42,6 +43,10 @@ public final class IndexFile {
   public static final int VERSION = 1;
   /** Written only by files that hold at least one delta entry, so other files stay version 1. */
   public static final int VERSION_DELTAS = 2;
+  /** Written only by files that hold at least one delta against two bases. */
+  public static final int VERSION_TWO_BASES = 3;
+  /** The most bases a delta has. */
+  public static final int MAX_BASES = 2;
 
   /** Smallest encodings: an id, a type byte and an empty count; an id and three 1-byte varints. */
   private static final int MIN_PACK_BYTES = Id.BYTES + 2;
@@ -49,11 +54,11 @@ public final class IndexFile {
 
   private IndexFile() {}
 
-  /** One blob of a pack: where it is and how long its plaintext is. */
-  public record BlobEntry(Id id, long offset, int length, int rawLength, Id base) {
+  /** One blob of a pack: where it is, how long its plaintext is, and its bases if it is a delta. */
+  public record BlobEntry(Id id, long offset, int length, int rawLength, List<Id> bases) {
     /** A blob stored in full. */
     public BlobEntry(Id id, long offset, int length, int rawLength) {
-      this(id, offset, length, rawLength, null);
+      this(id, offset, length, rawLength, List.of());
     }
 
     public BlobEntry {
@@ -62,7 +67,16 @@ public final class IndexFile {
         throw new IllegalArgumentException(
             "negative offset/length/rawLength: " + offset + "/" + length + "/" + rawLength);
       }
+      bases = checkBases(bases);
     }
+  }
+
+  /** {@code bases} as an immutable list of at most {@link #MAX_BASES} ids. */
+  static List<Id> checkBases(List<Id> bases) {
+    if (bases.size() > MAX_BASES) {
+      throw new IllegalArgumentException("a delta has at most " + MAX_BASES + " bases, not " + bases.size());
+    }
+    return List.copyOf(bases);
   }
 
   /** A pack and the blobs it holds, all of its one type. */
@@ -102,7 +116,7 @@ public final class IndexFile {
       for (PackEntries pack : packs) {
         int number = index.addPack(pack.packId(), pack.type());
         for (BlobEntry blob : pack.blobs()) {
-          if (index.add(blob.id(), number, blob.offset(), blob.length(), blob.rawLength(), blob.base())) {
+          if (index.add(blob.id(), number, blob.offset(), blob.length(), blob.rawLength(), blob.bases())) {
             added++;
           }
         }
@@ -117,19 +131,20 @@ public final class IndexFile {
    * @throws IllegalArgumentException if the encoding would exceed the largest Java array
    */
   public static byte[] encode(List<PackEntries> packs, List<Id> supersedes) {
-    boolean deltas = false;
+    int maxBases = 0;
     for (PackEntries pack : packs) {
       for (BlobEntry blob : pack.blobs()) {
-        deltas |= blob.base() != null;
+        maxBases = Math.max(maxBases, blob.bases().size());
       }
     }
+    boolean deltas = maxBases > 0;
     long total = 1 + varintLength(packs.size());
     for (PackEntries pack : packs) {
       total += Id.BYTES + 1 + varintLength(pack.blobs().size());
       for (BlobEntry blob : pack.blobs()) {
         total += Id.BYTES + varintLength(blob.offset()) + varintLength(blob.length())
             + varintLength(blob.rawLength());
-        if (deltas) total += 1 + (blob.base() == null ? 0 : Id.BYTES);
+        if (deltas) total += 1 + (long) Id.BYTES * blob.bases().size();
       }
     }
     total += varintLength(supersedes.size()) + (long) Id.BYTES * supersedes.size();
@@ -138,7 +153,7 @@ public final class IndexFile {
     }
     byte[] out = new byte[(int) total];
     int pos = 0;
-    out[pos++] = (byte) (deltas ? VERSION_DELTAS : VERSION);
+    out[pos++] = (byte) (maxBases == 0 ? VERSION : maxBases == 1 ? VERSION_DELTAS : VERSION_TWO_BASES);
     pos = putVarint(out, pos, packs.size());
     for (PackEntries pack : packs) {
       pack.packId().writeTo(out, pos);
@@ -152,9 +167,9 @@ public final class IndexFile {
         pos = putVarint(out, pos, blob.length());
         pos = putVarint(out, pos, blob.rawLength());
         if (deltas) {
-          out[pos++] = (byte) (blob.base() == null ? 0 : 1);
-          if (blob.base() != null) {
-            blob.base().writeTo(out, pos);
+          out[pos++] = (byte) blob.bases().size();
+          for (Id base : blob.bases()) {
+            base.writeTo(out, pos);
             pos += Id.BYTES;
           }
         }
@@ -172,16 +187,17 @@ public final class IndexFile {
   /**
    * Decodes an index file's plaintext.
    *
-   * @throws IllegalArgumentException if the bytes are not exactly a valid version 1 index file
+   * @throws IllegalArgumentException if the bytes are not exactly a valid index file of version 1, 2 or 3
    */
   public static Decoded decode(byte[] plaintext) {
     Cursor in = new Cursor(plaintext);
     int version = in.u8("version");
-    if (version != VERSION && version != VERSION_DELTAS) {
+    if (version != VERSION && version != VERSION_DELTAS && version != VERSION_TWO_BASES) {
       throw new IllegalArgumentException("index file version " + version + " is not supported (expected "
-          + VERSION + " or " + VERSION_DELTAS + ")");
+          + VERSION + ", " + VERSION_DELTAS + " or " + VERSION_TWO_BASES + ")");
     }
-    boolean deltas = version == VERSION_DELTAS;
+    boolean deltas = version != VERSION;
+    int maxBases = version - VERSION; // 0, 1 or 2
     int packCount = in.count("pack count", MIN_PACK_BYTES);
     int minBlobBytes = MIN_BLOB_BYTES + (deltas ? 1 : 0);
     List<PackEntries> packs = new ArrayList<>(packCount);
@@ -199,18 +215,21 @@ public final class IndexFile {
         long offset = in.varint("blob offset", Long.MAX_VALUE);
         int length = (int) in.varint("blob length", Integer.MAX_VALUE);
         int rawLength = (int) in.varint("blob raw length", Integer.MAX_VALUE);
-        Id base = null;
+        List<Id> bases = List.of();
         if (deltas) {
-          int flagAt = in.pos;
-          int hasBase = in.u8("blob base flag");
-          if (hasBase > 1) {
-            throw new IllegalArgumentException("index file has base flag " + hasBase + " at offset " + flagAt);
+          int countAt = in.pos;
+          int count = in.u8("blob base count");
+          if (count > maxBases) {
+            throw new IllegalArgumentException("index file version " + version + " has base count " + count
+                + " at offset " + countAt + " (at most " + maxBases + ")");
           }
-          if (hasBase == 1) {
-            base = in.id("blob base id");
-          }
+          bases = switch (count) {
+            case 0 -> List.of();
+            case 1 -> List.of(in.id("blob base id"));
+            default -> List.of(in.id("blob base id"), in.id("blob second base id"));
+          };
         }
-        blobs.add(new BlobEntry(id, offset, length, rawLength, base));
+        blobs.add(new BlobEntry(id, offset, length, rawLength, bases));
       }
       packs.add(new PackEntries(packId, BlobType.ofCode(code), blobs));
     }

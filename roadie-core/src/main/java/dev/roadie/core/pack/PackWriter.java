@@ -19,7 +19,7 @@ public final class PackWriter {
   private final int targetSize;
   private final List<PackEntry> entries = new ArrayList<>();
   /** Delta blobs sealed so far and their bases (read from the compression frame). */
-  private final java.util.Map<Id, Id> bases = new java.util.HashMap<>();
+  private final java.util.Map<Id, List<Id>> bases = new java.util.HashMap<>();
   private byte[] buf;
   private int size;
   private long counter;
@@ -70,8 +70,8 @@ public final class PackWriter {
       throw new IllegalStateException("pack " + packId + " is finished");
     }
     ensure(length + Aead.OVERHEAD);
-    if (length > 0 && plaintext[0] == dev.roadie.core.crypto.Compression.DELTA) {
-      bases.put(blobId, Id.of(plaintext, 1));
+    if (length > 0) {
+      noteBases(blobId, plaintext[0], plaintext, 1, length - 1);
     }
     int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
         plaintext, 0, length, buf, size);
@@ -91,15 +91,18 @@ public final class PackWriter {
       throw new IllegalStateException("pack " + packId + " is finished");
     }
     ensure(1 + len + Aead.OVERHEAD);
-    if (flag == dev.roadie.core.crypto.Compression.DELTA) {
-      bases.put(blobId, Id.of(payload, off));
-    }
+    noteBases(blobId, flag, payload, off, len);
     int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
         flag, payload, off, len, buf, size);
     PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
     entries.add(e);
     size += n;
     return e;
+  }
+
+  private void noteBases(Id blobId, byte flag, byte[] payload, int off, int len) {
+    List<Id> b = dev.roadie.core.crypto.Compression.deltaBases(flag, payload, off, len);
+    if (!b.isEmpty()) bases.put(blobId, b);
   }
 
   /** A buffer size that holds a full pack whose blobs are at most {@code maxBlob} bytes: no growth. */
@@ -124,9 +127,9 @@ public final class PackWriter {
     return size;
   }
 
-  /** The base of a delta blob sealed into this pack, or null for a blob stored in full. */
-  public Id baseOf(Id blobId) {
-    return bases.get(blobId);
+  /** The bases of a delta blob sealed into this pack; empty for a blob stored in full. */
+  public List<Id> basesOf(Id blobId) {
+    return bases.getOrDefault(blobId, List.of());
   }
 
   public List<PackEntry> entries() {

@@ -99,11 +99,11 @@ final class IndexState {
       packs.add(p.packId());
       int number = index.addPack(p.packId(), p.type());
       for (IndexFile.BlobEntry b : p.blobs()) {
-        if (!index.add(b.id(), number, b.offset(), b.length(), b.rawLength(), b.base())) {
+        if (!index.add(b.id(), number, b.offset(), b.length(), b.rawLength(), b.bases())) {
           BlobLocation canonical = index.get(b.id());
           if (!canonical.packId().equals(p.packId())) {
             spares.computeIfAbsent(b.id(), k -> new ArrayList<>(1))
-                .add(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.base()));
+                .add(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.bases()));
           }
         }
       }
@@ -142,7 +142,7 @@ final class IndexState {
 
   void relocate(BlobLocation to) {
     int number = index.addPack(to.packId(), to.type());
-    index.relocate(to.blobId(), number, to.offset(), to.length(), to.rawLength(), to.base());
+    index.relocate(to.blobId(), number, to.offset(), to.length(), to.rawLength(), to.bases());
   }
 
   /** Whether the blob has a copy in a stored pack outside {@code packs}. */
@@ -185,7 +185,7 @@ final class IndexState {
       index.forEach(loc -> {
         if (b.contains(loc.packId())) {
           blobs.computeIfAbsent(loc.packId(), k -> new ArrayList<>())
-              .add(new IndexFile.BlobEntry(loc.blobId(), loc.offset(), loc.length(), loc.rawLength(), loc.base()));
+              .add(new IndexFile.BlobEntry(loc.blobId(), loc.offset(), loc.length(), loc.rawLength(), loc.bases()));
           types.put(loc.packId(), loc.type());
         }
       });

@@ -178,9 +178,8 @@ public final class Pruner {
         missing.add("blob " + id.shortHex() + " is in pack " + loc.packId().shortHex() + ", which is missing");
         return false;
       }
-      if (loc.base() != null) {
-        // A delta needs its base: the base is in use wherever the delta is (and is never a delta).
-        Id b = loc.base();
+      for (Id b : loc.bases()) {
+        // A delta needs its bases: they are in use wherever the delta is (and are never deltas).
         int be = index.entryOf(b);
         if (be < 0) {
           missing.add("base blob " + b.shortHex() + " of delta " + id.shortHex() + " is not in the index");
@@ -310,7 +309,7 @@ public final class Pruner {
               + "prune stopped before deleting anything (run 'roadie check')");
         }
         PackEntry e = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
-        // A delta moves as it is (still against the same base, which is live too: see plan()).
+        // A delta moves as it is (still against the same bases, which are live too: see plan()).
         byte[] framed = PackReader.openFramed(repo.key(), packKey, pack, e, bytes, (int) loc.offset(),
             id -> basePlaintext(state, id));
         PackWriter w = open.computeIfAbsent(loc.type(), t -> new PackWriter(repo.key(), t, repo.config().packSize()));
@@ -335,7 +334,7 @@ public final class Pruner {
       for (IndexFile.BlobEntry b : p.blobs()) {
         BlobLocation old = state.index.get(b.id());
         state.spares.computeIfAbsent(b.id(), k -> new ArrayList<>(1)).add(old);
-        state.relocate(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.base()));
+        state.relocate(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.bases()));
       }
     }
     state.addFile(indexId, newPacks);
@@ -367,7 +366,7 @@ public final class Pruner {
     report.bytesWritten += size;
     List<IndexFile.BlobEntry> blobs = new ArrayList<>();
     for (PackEntry e : w.entries()) {
-      blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), w.baseOf(e.id())));
+      blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), w.basesOf(e.id())));
     }
     return new IndexFile.PackEntries(w.id(), w.type(), blobs);
   }
@@ -483,12 +482,12 @@ public final class Pruner {
         if (e < 0 || seen.get(e)) return false;
         seen.set(e);
         keepOnlyCopy(state, id, doomed, s, byPack);
-        // Whichever copy of a delta is kept, its base must stay too: every copy's base is checked.
-        List<Id> bases = new ArrayList<>(1);
+        // Whichever copy of a delta is kept, its bases must stay too: every copy's bases are checked.
+        List<Id> bases = new ArrayList<>(2);
         BlobLocation c = index.get(id);
-        if (c != null && c.base() != null) bases.add(c.base());
+        if (c != null) bases.addAll(c.bases());
         for (BlobLocation sp : state.spares.getOrDefault(id, List.of())) {
-          if (sp.base() != null) bases.add(sp.base());
+          bases.addAll(sp.bases());
         }
         for (Id b : bases) keepOnlyCopy(state, b, doomed, s, byPack);
         return type == BlobType.METADATA;

@@ -72,7 +72,8 @@ public final class BackupWriter implements AutoCloseable {
   /**
    * A chunk after the parallel stage: its id and, when it must be stored, either its zstd payload
    * ({@code compressed}) or, when compression did not pay, the chunk itself ({@code raw}, sealed
-   * straight from the chunker's buffer and released then).
+   * straight from the chunker's buffer and released then), or its framed plaintext as a delta
+   * ({@code delta}: flag, base ids, zstd frame).
    */
   private record Prepared(Id id, byte[] compressed, Chunker.Chunk raw, int rawLength, byte[] delta) {
     Prepared(Id id, byte[] compressed, Chunker.Chunk raw, int rawLength) {
@@ -197,9 +198,10 @@ public final class BackupWriter implements AutoCloseable {
    *
    * <p>A cursor walks the parent's chunks as the stream goes: after a chunk that is the parent's
    * chunk j, it moves to j+1; a new chunk takes the parent chunk under the cursor as its base (or
-   * that chunk's own base, if it is a delta: deltas are one level deep), and the cursor moves on by
-   * the chunk's length. Bases are read from the repository as they are needed, ahead of the chunks
-   * that use them and in parallel, and never from a pack that a deletion plan names.
+   * that chunk's own base, if it is a delta: deltas are one level deep), alone or with the parent
+   * chunk before or after it as a second base, and the cursor moves on by the chunk's length. Bases
+   * are read from the repository as they are needed, ahead of the chunks that use them and in
+   * parallel, and never from a pack that a deletion plan names.
    */
   public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent) throws IOException {
     return write(in, params, null, parent);
@@ -281,6 +283,8 @@ public final class BackupWriter implements AutoCloseable {
   private static final int PREFIX = 32;
   /** Parent chunks whose bases are read ahead of the cursor during a run of changed chunks. */
   private static final int READ_AHEAD = 8;
+  /** Where the prefix search looks first, relative to the cursor's parent chunk: nearest first. */
+  private static final int[] NEAR = {0, 1, -1, 2, -2};
 
   /** The parent stream's cursor (see {@link #writeStream(InputStream, ChunkerParams, ParentStream)}); caller's thread only. */
   private final class DeltaCursor {
@@ -344,10 +348,13 @@ public final class BackupWriter implements AutoCloseable {
       }
       // Content beats arithmetic: where rows were removed or added, lengths say little, but a chunk
       // boundary that survived starts the new chunk with the same bytes as its parent chunk. Among
-      // the parent chunks within two of the cursor, the one that starts like the new chunk is taken,
-      // and the cursor moves there. (Simulated: on an RDB the bytes stored for changed chunks fell
-      // by 8%, on a synthetic table dump with 20% of the rows of its last 5% moved by 39%; the
-      // PostgreSQL bench's busy day gained less, see docs/performance-postgres.md.)
+      // the parent chunks within two of the cursor, and during a run of changed chunks also those
+      // read ahead after it, the nearest that starts like the new chunk is taken, and the cursor
+      // moves there. (Simulated: on an RDB the bytes stored for changed chunks fell by 8%, on a
+      // synthetic table dump with 20% of the rows of its last 5% moved by 39%. Where a fifth of the
+      // rows vanished, the cursor falls behind by a quarter chunk per chunk, beyond two chunks
+      // within a few: looking as far as the read-ahead took the PostgreSQL bench's busy day from
+      // 4.4% to 3.4% with one base, see docs/performance-postgres.md.)
       int n = starts.length - 1;
       int ahead = newRun++ > 0 ? READ_AHEAD : 0; // a run of changed chunks reads its bases ahead
       for (int k = Math.max(0, chunk - 2); k <= Math.min(n - 1, chunk + 2 + ahead); k++) {
@@ -357,7 +364,8 @@ public final class BackupWriter implements AutoCloseable {
       int use = chunk;
       Chunker.Chunk c = p.raw();
       if (c.length() >= PREFIX) {
-        for (int k : new int[] {chunk, chunk - 1, chunk + 1, chunk - 2, chunk + 2}) {
+        for (int i = 0; i < NEAR.length + ahead; i++) {
+          int k = chunk + (i < NEAR.length ? NEAR[i] : i - 2); // after the nearest five, those read ahead
           if (k < 0 || k >= n) continue;
           byte[] candidate = plaintextOf(baseFor(parent.chunks().get(k)));
           if (candidate != null && candidate.length >= PREFIX
@@ -375,7 +383,21 @@ public final class BackupWriter implements AutoCloseable {
       if (base == null) {
         return java.util.concurrent.CompletableFuture.completedFuture(plain(p));
       }
-      return repo.baseAsync(base).handleAsync((b, err) -> err != null ? plain(p) : delta(p, base, b), repo.cpu());
+      // Where rows vanished from the parent (or were added), a new chunk often covers the end of
+      // one parent chunk and the start of the next, and no single base holds most of it: the parent
+      // chunks before and after the cursor's are offered as second bases (docs/performance-postgres.md).
+      java.util.concurrent.CompletableFuture<byte[]> at = repo.baseAsync(base);
+      java.util.concurrent.CompletableFuture<Base> before = neighbour(chunk - 1, base);
+      java.util.concurrent.CompletableFuture<Base> after = neighbour(chunk + 1, base);
+      return java.util.concurrent.CompletableFuture.allOf(at, before, after).handleAsync((v, err) -> err != null
+          ? plain(p) : delta(p, new Base(base, at.join()), before.join(), after.join()), repo.cpu());
+    }
+
+    /** Parent chunk {@code k}'s base as a second base beside {@code first}; null when there is none or it cannot be read. */
+    private java.util.concurrent.CompletableFuture<Base> neighbour(int k, Id first) {
+      Id id = k >= 0 && k < starts.length - 1 ? baseFor(parent.chunks().get(k)) : null;
+      if (id == null || id.equals(first)) return java.util.concurrent.CompletableFuture.completedFuture(null);
+      return repo.baseAsync(id).handle((b, err) -> err != null ? null : new Base(id, b));
     }
 
     /** A base's plaintext (read ahead already, usually), or null if it cannot be read. */
@@ -389,15 +411,15 @@ public final class BackupWriter implements AutoCloseable {
     }
 
     /**
-     * The base a delta against parent chunk {@code c} uses: {@code c}, or its base if it is a
-     * delta; null if that blob may not be used (not indexed, its pack gone or planned for deletion).
+     * The base a delta against parent chunk {@code c} uses: {@code c}, or its first base if it is
+     * a delta; null if that blob may not be used (not indexed, its pack gone or planned for deletion).
      */
     private Id baseFor(Id c) {
       BlobLocation loc = index.get(c);
       if (loc == null) return null;
-      Id base = loc.base() != null ? loc.base() : c;
+      Id base = loc.isDelta() ? loc.bases().get(0) : c;
       BlobLocation b = base == c ? loc : index.get(base);
-      if (b == null || b.base() != null || !packExists(b.packId()) || plannedPacks.contains(b.packId())) return null;
+      if (b == null || b.isDelta() || !packExists(b.packId()) || plannedPacks.contains(b.packId())) return null;
       // Using a base is like deduplicating against it: its pack must outlive this backup.
       reusedPacks.add(b.packId());
       return base;
@@ -413,20 +435,51 @@ public final class BackupWriter implements AutoCloseable {
     return p;
   }
 
-  /** {@code p} as a delta against {@code base}, if that takes at most half of its plain size; else plain. */
-  private Prepared delta(Prepared p, Id baseId, byte[] base) {
+  /** A delta's base: its id and plaintext. */
+  private record Base(Id id, byte[] plaintext) {}
+
+  /**
+   * {@code p} as a delta against {@code at}, or against {@code before} and {@code at}, or {@code
+   * at} and {@code after} (either may be null), whichever is smallest, a two-base delta only when
+   * clearly smaller than the one-base delta (at most 7/8 of it: a second base costs an index
+   * entry's 32 bytes and a second read at restore); a delta is kept only when it takes less than
+   * half of the chunk's plain compressed size, else the chunk is stored plain.
+   */
+  private Prepared delta(Prepared p, Base at, Base before, Base after) {
     Chunker.Chunk c = p.raw();
     int plainSize = p.compressed() != null ? p.compressed().length : c.length();
-    byte[] out = scratch(c.length());
-    int header = Id.BYTES; // the flag byte is sealed separately
-    int n = Compression.compressAgainst(base, c.array(), c.from(), c.length(), out, header, plainSize / 2 - header);
-    if (n < 0) {
+    byte[] one = deltaAgainst(c, List.of(at), plainSize / 2);
+    byte[] best = one;
+    List<List<Base>> pairs = new ArrayList<>(2);
+    if (before != null) pairs.add(List.of(before, at));
+    if (after != null) pairs.add(List.of(at, after));
+    for (List<Base> pair : pairs) {
+      int limit = one == null ? plainSize / 2 : one.length - one.length / 8;
+      byte[] two = deltaAgainst(c, pair, best == null ? limit : Math.min(limit, best.length));
+      if (two != null) best = two;
+    }
+    if (best == null) {
       return plain(p);
     }
-    baseId.writeTo(out, 0);
     c.release();
     deltasStored.incrementAndGet();
-    return new Prepared(p.id(), null, null, p.rawLength(), Arrays.copyOf(out, header + n));
+    return new Prepared(p.id(), null, null, p.rawLength(), best);
+  }
+
+  /** The framed delta of {@code c} against {@code bases} if it is shorter than {@code limit} bytes; else null. */
+  private static byte[] deltaAgainst(Chunker.Chunk c, List<Base> bases, int limit) {
+    byte[] out = scratch(c.length());
+    int header = Compression.deltaHeader(bases.size());
+    int n = Compression.compressAgainst(bases.stream().map(Base::plaintext).toList(), c.array(), c.from(),
+        c.length(), out, header, limit - header);
+    if (n < 0) {
+      return null;
+    }
+    out[0] = Compression.deltaFlag(bases.size());
+    for (int i = 0; i < bases.size(); i++) {
+      bases.get(i).id().writeTo(out, 1 + i * Id.BYTES);
+    }
+    return Arrays.copyOf(out, header + n);
   }
 
   /**
@@ -493,9 +546,9 @@ public final class BackupWriter implements AutoCloseable {
     if (existing == null || !usable(existing.packId())) {
       return false;
     }
-    if (existing.base() != null) {
-      // A delta is only as good as its base: one whose base is gone or planned is stored again.
-      BlobLocation base = index.get(existing.base());
+    for (Id b : existing.bases()) {
+      // A delta is only as good as its bases: one whose base is gone or planned is stored again.
+      BlobLocation base = index.get(b);
       if (base == null || !usable(base.packId())) {
         return false;
       }
@@ -519,7 +572,7 @@ public final class BackupWriter implements AutoCloseable {
         dataPack = newPack(BlobType.DATA);
       }
       if (p.delta() != null) {
-        dataPack.add(p.id(), (byte) Compression.DELTA, p.delta(), 0, p.delta().length, p.rawLength());
+        dataPack.add(p.id(), p.delta(), p.rawLength());
       } else if (p.raw() != null && p.compressed() == null) {
         Chunker.Chunk c = p.raw();
         dataPack.add(p.id(), (byte) Compression.RAW, c.array(), c.from(), c.length(), c.length());
@@ -601,9 +654,9 @@ public final class BackupWriter implements AutoCloseable {
         List<IndexFile.BlobEntry> blobs = new ArrayList<>(entries.size());
         for (PackEntry e : entries) {
           // relocate: the only way a blob is written again is that its indexed copy's pack is gone.
-          Id base = pack.baseOf(e.id());
-          index.relocate(e.id(), packNumber, e.offset(), e.length(), e.rawLength(), base);
-          blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), base));
+          List<Id> bases = pack.basesOf(e.id());
+          index.relocate(e.id(), packNumber, e.offset(), e.length(), e.rawLength(), bases);
+          blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), bases));
         }
         for (PackEntry e : entries) {
           pending.remove(e.id());

@@ -26,10 +26,10 @@ import java.util.concurrent.CompletionException;
 public final class ContentReader extends InputStream {
   private static final long WINDOW_BYTES = 8L << 20;
   private static final int WINDOW_BLOBS = 256;
-  /** Largest single ranged read of consecutive blobs. */
-  private static final long RUN_BYTES = 2L << 20;
 
   private final Repository repo;
+  /** Largest single ranged read of consecutive blobs: the backend's preferred read size. */
+  private final long runBytes;
   private final BlobIndex index;
   private final Iterator<Id> ids;
   private final ArrayDeque<Pending> window = new ArrayDeque<>();
@@ -44,6 +44,7 @@ public final class ContentReader extends InputStream {
 
   public ContentReader(Repository repo, Node node, String what) throws IOException {
     this.repo = repo;
+    this.runBytes = repo.backend().preferredReadSize();
     this.index = repo.index();
     this.ids = chunkIds(repo, node);
     this.expectedSize = node.size() == null ? -1 : node.size();
@@ -119,7 +120,7 @@ public final class ContentReader extends InputStream {
       List<BlobLocation> run = new java.util.ArrayList<>();
       run.add(first);
       long end = first.offset() + first.length();
-      while (run.size() < WINDOW_BLOBS && end - first.offset() < RUN_BYTES) {
+      while (run.size() < WINDOW_BLOBS && end - first.offset() < runBytes) {
         BlobLocation next = nextLocation();
         if (next == null) break;
         if (!next.packId().equals(first.packId()) || next.offset() != end) {
@@ -142,13 +143,15 @@ public final class ContentReader extends InputStream {
       for (BlobLocation loc : run) {
         int off = (int) (loc.offset() - start);
         CompletableFuture<byte[]> data;
-        if (loc.base() == null) {
+        if (!loc.isDelta()) {
           data = sealed.thenApplyAsync(b -> repo.openBlob(loc, b, off), repo.cpu());
         } else {
-          // A delta: its base is read alongside (shared by neighbours through the repository's cache).
-          Id baseId = loc.base();
-          data = sealed.thenCombineAsync(repo.baseAsync(baseId), (b, base) -> repo.openBlob(loc, b, off,
-              id -> id.equals(baseId) ? base : repo.basePlaintext(id)), repo.cpu());
+          // A delta: its bases are read alongside (shared by neighbours through the repository's cache).
+          java.util.Map<Id, CompletableFuture<byte[]>> bases = new java.util.HashMap<>();
+          for (Id baseId : loc.bases()) bases.put(baseId, repo.baseAsync(baseId));
+          data = CompletableFuture.allOf(bases.values().toArray(CompletableFuture[]::new))
+              .thenCombineAsync(sealed, (ready, b) -> repo.openBlob(loc, b, off,
+                  id -> bases.containsKey(id) ? bases.get(id).join() : repo.basePlaintext(id)), repo.cpu());
         }
         window.add(new Pending(data, loc.rawLength()));
         windowBytes += loc.rawLength();

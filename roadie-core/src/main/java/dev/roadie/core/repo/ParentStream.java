@@ -62,7 +62,7 @@ public record ParentStream(List<Id> chunks, int[] lengths) {
         best = s; // oldest first: the last match is the newest
       }
     }
-    return best == null ? Finder.NONE : new Finder(repo, Id.parse(best.snapshot().tree()), best.id());
+    return best == null ? Finder.NONE : Finder.of(repo, best);
   }
 
   /** Finds streams of one parent snapshot by path. */
@@ -79,6 +79,11 @@ public record ParentStream(List<Id> chunks, int[] lengths) {
       this.snapshot = snapshot;
     }
 
+    /** A finder over the snapshot {@code ref}, chosen by the caller. */
+    public static Finder of(Repository repo, SnapshotRef ref) {
+      return new Finder(repo, Id.parse(ref.snapshot().tree()), ref.id());
+    }
+
     /** The parent snapshot's id, or null. */
     public Id snapshot() {
       return snapshot;
@@ -89,6 +94,15 @@ public record ParentStream(List<Id> chunks, int[] lengths) {
      * or null when there is no such stream or it cannot be read.
      */
     public ParentStream stream(String... path) {
+      try {
+        return ParentStream.of(repo, node(path));
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    /** The node at {@code path} in the parent snapshot, or null when there is none or it cannot be read. */
+    public Node node(String... path) {
       if (root == null) return null;
       try {
         Id tree = root;
@@ -103,7 +117,7 @@ public record ParentStream(List<Id> chunks, int[] lengths) {
             if (n.name().equals(path[i])) found = n;
           }
           if (found == null) return null;
-          if (i == path.length - 1) return of(repo, found);
+          if (i == path.length - 1) return found;
           if (found.subtree() == null) return null;
           tree = Id.parse(found.subtree());
         }

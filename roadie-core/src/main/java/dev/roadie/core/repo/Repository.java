@@ -229,7 +229,7 @@ public final class Repository implements AutoCloseable {
           for (IndexFile.BlobEntry b : p.blobs()) {
             BlobLocation current = idx.get(b.id());
             if (current != null && rank.applyAsInt(current.packId()) < r) {
-              idx.relocate(b.id(), number, b.offset(), b.length(), b.rawLength(), b.base());
+              idx.relocate(b.id(), number, b.offset(), b.length(), b.rawLength(), b.bases());
             }
           }
         }

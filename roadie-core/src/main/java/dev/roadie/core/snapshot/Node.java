@@ -1,7 +1,10 @@
 package dev.roadie.core.snapshot;
 
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One entry of a {@link Tree}. {@code type} is {@code file}, {@code dir}, {@code symlink} or
@@ -31,5 +34,35 @@ public record Node(
 
   public boolean hasContent() {
     return FILE.equals(type) || STREAM.equals(type);
+  }
+
+  /** The Unix mode bits (0777 at most) of {@code perms}, as {@link #mode()} records them. */
+  public static int modeOf(Set<PosixFilePermission> perms) {
+    int m = 0;
+    for (PosixFilePermission p : perms) m |= bit(p);
+    return m;
+  }
+
+  /** The permissions that Unix mode bits {@code mode} stand for. */
+  public static Set<PosixFilePermission> permsOf(int mode) {
+    Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+    for (PosixFilePermission p : PosixFilePermission.values()) {
+      if ((mode & bit(p)) != 0) s.add(p);
+    }
+    return s;
+  }
+
+  private static int bit(PosixFilePermission p) {
+    return switch (p) {
+      case OWNER_READ -> 0400;
+      case OWNER_WRITE -> 0200;
+      case OWNER_EXECUTE -> 0100;
+      case GROUP_READ -> 040;
+      case GROUP_WRITE -> 020;
+      case GROUP_EXECUTE -> 010;
+      case OTHERS_READ -> 04;
+      case OTHERS_WRITE -> 02;
+      case OTHERS_EXECUTE -> 01;
+    };
   }
 }

@@ -71,12 +71,16 @@ public final class PhysicalBackup {
    */
   public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
 
+  /**
+   * {@code read}: how the data directory is read, {@code auto}, {@code local} ({@link LocalRead}) or
+   * {@code stream} (pg_basebackup).
+   */
   public record Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
-      boolean spreadCheckpoint, List<String> tags, String time, String pageSkip) {
-    /** With the page-LSN skip in its default mode ({@code auto}). */
+      boolean spreadCheckpoint, List<String> tags, String time, String pageSkip, String read) {
+    /** With the page-LSN skip and the read mode in their default mode ({@code auto}). */
     public Options(PgConn conn, String target, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
         boolean spreadCheckpoint, List<String> tags, String time) {
-      this(conn, target, pgBin, walMethod, walTimeout, chunkSize, spreadCheckpoint, tags, time, "auto");
+      this(conn, target, pgBin, walMethod, walTimeout, chunkSize, spreadCheckpoint, tags, time, "auto", "auto");
     }
   }
 
@@ -116,9 +120,10 @@ public final class PhysicalBackup {
           + o.conn().hostPort() + ": physical backups need PostgreSQL 13 or newer (backup manifests)");
     }
     if (walMethod.equals("none")) checkArchiving(o, settings);
-    PgTools tools = PgTools.find(o.pgBin(), versionNum / 10000);
+    LocalRead local = LocalRead.choose(o.read(), o.conn(), settings.get("data_directory"), progress, warnings);
+    PgTools tools = local == null ? PgTools.find(o.pgBin(), versionNum / 10000) : null;
     long segmentSize = Long.parseLong(settings.get("wal_segment_size"));
-    source.put("method", "pg_basebackup");
+    source.put("method", local == null ? "pg_basebackup" : "local");
     source.put("url", o.conn().redacted());
     source.put("serverVersion", settings.get("server_version"));
     source.put("serverVersionNum", versionNum);
@@ -127,44 +132,33 @@ public final class PhysicalBackup {
     source.put("blockSize", Integer.parseInt(settings.get("block_size")));
     source.put("walMethod", walMethod);
     source.put("chunkSize", chunk);
-    source.put("pgBasebackupVersion", tools.version);
+    if (tools != null) source.put("pgBasebackupVersion", tools.version);
 
     // With archive_command, the backup's own WAL comes inside the tar (-X fetch, so the server does
     // not wait for the archiver) and goes into the archive as fragments: the backup is consistent as
     // soon as its tar is read, and archive_command's whole segments arrive later for PITR beyond it.
     boolean walFromTar = walMethod.equals("none") && !streamed;
     source.put("walSource", walFromTar ? "base-backup" : streamed ? "wal-stream" : "archive_command");
-    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_basebackup"), "-D", "-", "-Ft", "-X",
-        walFromTar ? "fetch" : walMethod,
-        "-c", o.spreadCheckpoint() ? "spread" : "fast", "--no-password", "--label", "roadie " + o.time()));
-    AtomicReference<String> archiveFailure = new AtomicReference<>();
     Captured captured = new Captured();
     BackupWal wal = walFromTar ? new BackupWal(repo, segmentSize) : null;
     UnchangedPages[] skip = {unchangedPages(o, settings, chunk, source)};
+    // The local read copies the WAL from pg_wal itself, so it reserves it for fetch too.
+    boolean reserve = walFromTar || (local != null && walMethod.equals("fetch"));
     try (BackupWriter w = new BackupWriter(repo, progress);
-        WalReservation reservation = walFromTar ? WalReservation.create(o.conn(), warnings) : null;
-        PgTools.Child child = new PgTools.Child(cmd, o.conn().childEnv(), false)) {
-      Thread watchdog = walMethod.equals("none") && !walFromTar
-          ? Thread.ofVirtual().name("archive-watch").start(() -> watchArchiver(o, child, archiveFailure)) : null;
+        WalReservation reservation = reserve ? WalReservation.create(o.conn(), warnings) : null) {
       Id tree;
-      try (InputStream in = child.process.getInputStream()) {
-        tree = readTar(w, new TarStream(in), fixedChunks(chunk), captured, wal, skip);
-      } catch (IOException | RuntimeException e) {
-        child.close();
-        if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
-        String err = child.stderr();
-        throw new RoadieException(ErrorCode.FAILURE, "base backup of " + o.conn().redacted() + " failed: "
-            + e.getMessage() + (err.isEmpty() ? "" : "; pg_basebackup: " + err), e);
-      } finally {
-        if (watchdog != null) watchdog.interrupt();
+      if (local != null) {
+        LocalRead.Result r = local.run(w, fixedChunks(chunk), skip, wal, walMethod.equals("fetch"),
+            o.spreadCheckpoint(), "roadie " + o.time(), versionNum, segmentSize);
+        tree = r.tree();
+        captured.label = r.label();
+        captured.control = r.control();
+        captured.stopLsn = r.stopLsn();
+        if (!r.tablespaces().isEmpty()) source.put("tablespaces", r.tablespaces());
+      } else {
+        tree = streamTree(o, w, tools, walFromTar ? "fetch" : walMethod, fixedChunks(chunk), captured, wal, skip);
       }
-      try {
-        child.finish("base backup of " + o.conn().redacted());
-      } catch (RoadieException e) {
-        if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
-        throw e;
-      }
-      if (captured.label == null || captured.manifest == null || captured.control == null) {
+      if (captured.label == null || (local == null && captured.manifest == null) || captured.control == null) {
         throw new RoadieException(ErrorCode.FAILURE, "the base backup of " + o.conn().redacted() + " lacks "
             + (captured.label == null ? LABEL : captured.manifest == null ? MANIFEST : "global/pg_control")
             + "; no snapshot was written");
@@ -197,6 +191,37 @@ public final class PhysicalBackup {
       Snapshot draft = new Snapshot(Snapshot.VERSION, o.time(), target, KIND, Hosts.host(), Hosts.user(), o.tags(),
           List.of(settings.get("data_directory")), tree.hex(), parent, null, source);
       return new Result(w.commit(draft), warnings);
+    }
+  }
+
+  /** The stream read mode: pg_basebackup's tar, read as it is written. */
+  private Id streamTree(Options o, BackupWriter w, PgTools tools, String xMethod, ChunkerParams params,
+      Captured captured, BackupWal wal, UnchangedPages[] skip) throws IOException {
+    List<String> cmd = List.of(tools.path("pg_basebackup"), "-D", "-", "-Ft", "-X", xMethod,
+        "-c", o.spreadCheckpoint() ? "spread" : "fast", "--no-password", "--label", "roadie " + o.time());
+    AtomicReference<String> archiveFailure = new AtomicReference<>();
+    try (PgTools.Child child = new PgTools.Child(cmd, o.conn().childEnv(), false)) {
+      Thread watchdog = xMethod.equals("none") // WAL from wal-stream: pg_basebackup waits for the archiver
+          ? Thread.ofVirtual().name("archive-watch").start(() -> watchArchiver(o, child, archiveFailure)) : null;
+      Id tree;
+      try (InputStream in = child.process.getInputStream()) {
+        tree = readTar(w, new TarStream(in), params, captured, wal, skip);
+      } catch (IOException | RuntimeException e) {
+        child.close();
+        if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
+        String err = child.stderr();
+        throw new RoadieException(ErrorCode.FAILURE, "base backup of " + o.conn().redacted() + " failed: "
+            + e.getMessage() + (err.isEmpty() ? "" : "; pg_basebackup: " + err), e);
+      } finally {
+        if (watchdog != null) watchdog.interrupt();
+      }
+      try {
+        child.finish("base backup of " + o.conn().redacted());
+      } catch (RoadieException e) {
+        if (archiveFailure.get() != null) throw new RoadieException(ErrorCode.FAILURE, archiveFailure.get());
+        throw e;
+      }
+      return tree;
     }
   }
 
@@ -352,10 +377,12 @@ public final class PhysicalBackup {
     byte[] label;
     byte[] manifest;
     byte[] control;
+    /** The local read's stop LSN (from pg_backup_stop); the stream's is in the manifest. */
+    long stopLsn;
   }
 
   /** A directory being assembled from tar entries, which come in no particular order. */
-  private static final class Dir {
+  static final class Dir {
     final Map<String, Node> files = new TreeMap<>();
     final Map<String, Dir> dirs = new TreeMap<>();
     Integer mode;
@@ -422,7 +449,7 @@ public final class PhysicalBackup {
     return writeDir(w, root);
   }
 
-  private Id writeDir(BackupWriter w, Dir d) throws IOException {
+  static Id writeDir(BackupWriter w, Dir d) throws IOException {
     List<Node> nodes = new ArrayList<>(d.files.values());
     for (Map.Entry<String, Dir> sub : d.dirs.entrySet()) {
       Id id = writeDir(w, sub.getValue());
@@ -445,12 +472,15 @@ public final class PhysicalBackup {
       throw new IOException("backup_label lacks START WAL LOCATION or START TIMELINE");
     }
     @SuppressWarnings("unchecked")
-    Map<String, Object> manifest = Json.read(c.manifest, Map.class, MANIFEST);
-    Object ranges = manifest.get("WAL-Ranges");
-    if (!(ranges instanceof List<?> list) || list.isEmpty() || !(list.get(list.size() - 1) instanceof Map<?, ?> last)) {
-      throw new IOException("backup_manifest has no WAL-Ranges");
+    Map<String, Object> manifest = c.manifest == null ? null : Json.read(c.manifest, Map.class, MANIFEST);
+    long stop = c.stopLsn;
+    if (manifest != null) {
+      Object ranges = manifest.get("WAL-Ranges");
+      if (!(ranges instanceof List<?> list) || list.isEmpty() || !(list.get(list.size() - 1) instanceof Map<?, ?> last)) {
+        throw new IOException("backup_manifest has no WAL-Ranges");
+      }
+      stop = WalNames.parseLsn(String.valueOf(last.get("End-LSN")));
     }
-    long stop = WalNames.parseLsn(String.valueOf(last.get("End-LSN")));
     source.put("timeline", timeline);
     source.put("startLsn", WalNames.formatLsn(start));
     source.put("stopLsn", WalNames.formatLsn(stop));
@@ -459,8 +489,10 @@ public final class PhysicalBackup {
     Instant startTime = label.time("START TIME");
     if (startTime != null) source.put("startTime", startTime.toString());
     source.put("backupLabel", new String(c.label, StandardCharsets.UTF_8));
-    source.put("manifestChecksum", String.valueOf(manifest.get("Manifest-Checksum")));
-    source.put("manifestFiles", manifest.get("Files") instanceof List<?> f ? f.size() : 0);
+    if (manifest != null) {
+      source.put("manifestChecksum", String.valueOf(manifest.get("Manifest-Checksum")));
+      source.put("manifestFiles", manifest.get("Files") instanceof List<?> f ? f.size() : 0);
+    }
   }
 
   /**

@@ -21,7 +21,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -32,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -59,8 +59,9 @@ public final class PhysicalRestore {
     }
   }
 
+  /** {@code tablespaceMap}: original location (or OID) to the directory a tablespace goes to. */
   public record Options(Path pgdata, Target target, String action, String timeline, boolean force, boolean delta,
-      int jobs, String restoreCommand, boolean archiveOff) {}
+      int jobs, String restoreCommand, boolean archiveOff, Map<String, String> tablespaceMap) {}
 
   public record Result(long files, long filesUnchanged, long bytesWritten, RecoveryWindow.Window window,
       List<String> settings) {}
@@ -96,6 +97,7 @@ public final class PhysicalRestore {
     List<String> settings = recoverySettings(ref, o);
     RecoveryWindow.Window window = new RecoveryWindow(repo).of(s, o.timeline());
     checkTarget(ref, o.target(), window);
+    TablespaceDirs tablespaces = new TablespaceDirs(s.source(), o.tablespaceMap(), o.force() || o.delta());
     prepareDirectory(o);
 
     Tree root = repo.readTree(Id.parse(s.tree()));
@@ -105,7 +107,7 @@ public final class PhysicalRestore {
     Semaphore slots = new Semaphore(Math.max(1, o.jobs()));
     Node[] control = new Node[1];
     try {
-      restoreDir(root, o.pgdata(), "", o, chunkSize, keep, tasks, slots, control);
+      restoreDir(root, o.pgdata(), "", o, chunkSize, keep, tasks, slots, control, tablespaces);
       for (Future<?> f : tasks) f.get();
       if (control[0] == null) {
         throw new RoadieException(ErrorCode.INTEGRITY, "snapshot " + ref.id().shortHex() + " has no global/pg_control");
@@ -127,6 +129,7 @@ public final class PhysicalRestore {
     if (o.delta()) removeOthers(o.pgdata(), keep);
     writeRecoveryConfig(o.pgdata(), settings);
     syncDirectories(o.pgdata());
+    for (Path d : tablespaces.dirs()) syncDirectories(d);
     return new Result(progress.files.get(), unchanged.get(), written.get(), window, settings);
   }
 
@@ -246,7 +249,8 @@ public final class PhysicalRestore {
   }
 
   private void restoreDir(Tree tree, Path dir, String rel, Options o, int chunkSize, Set<String> keep,
-      List<Future<?>> tasks, Semaphore slots, Node[] control) throws IOException, InterruptedException {
+      List<Future<?>> tasks, Semaphore slots, Node[] control, TablespaceDirs tablespaces)
+      throws IOException, InterruptedException {
     for (Node n : tree.nodes()) {
       if (n.name().isEmpty() || n.name().equals(".") || n.name().equals("..") || n.name().contains("/")) {
         throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot has an unsafe entry name '" + n.name() + "'");
@@ -256,12 +260,20 @@ public final class PhysicalRestore {
       keep.add(r);
       switch (n.type()) {
         case Node.DIR -> {
-          if (Files.isSymbolicLink(p) || (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p))) {
-            Files.delete(p);
+          Path into = tablespaces.dirFor(r);
+          if (into != null) {
+            // pg_tblspc/OID becomes a link to the tablespace's location, which receives the directory's contents.
+            deleteTree(p);
+            Files.createSymbolicLink(p, into);
+          } else {
+            into = p;
+            if (Files.isSymbolicLink(p) || (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p))) {
+              Files.delete(p);
+            }
           }
-          Files.createDirectories(p);
-          Files.setPosixFilePermissions(p, perms(n.mode() == null ? 0700 : n.mode()));
-          restoreDir(repo.readTree(Id.parse(n.subtree())), p, r, o, chunkSize, keep, tasks, slots, control);
+          Files.createDirectories(into);
+          Files.setPosixFilePermissions(into, Node.permsOf(n.mode() == null ? 0700 : n.mode()));
+          restoreDir(repo.readTree(Id.parse(n.subtree())), into, r, o, chunkSize, keep, tasks, slots, control, tablespaces);
         }
         case Node.SYMLINK -> {
           Files.deleteIfExists(p);
@@ -382,7 +394,7 @@ public final class PhysicalRestore {
   }
 
   private void finish(Node n, Path p) throws IOException {
-    Files.setPosixFilePermissions(p, perms(n.mode() == null ? 0600 : n.mode()));
+    Files.setPosixFilePermissions(p, Node.permsOf(n.mode() == null ? 0600 : n.mode()));
     if (n.mtime() != null) Files.setLastModifiedTime(p, FileTime.from(Instant.parse(n.mtime())));
     progress.files.incrementAndGet();
   }
@@ -408,13 +420,6 @@ public final class PhysicalRestore {
     } else {
       Files.deleteIfExists(p);
     }
-  }
-
-  private static Set<PosixFilePermission> perms(int mode) {
-    StringBuilder b = new StringBuilder();
-    String rwx = "rwxrwxrwx";
-    for (int i = 0; i < 9; i++) b.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
-    return PosixFilePermissions.fromString(b.toString());
   }
 
   // ---- recovery configuration ----

@@ -3,15 +3,14 @@ package dev.roadie.postgres.physical;
 import dev.roadie.core.Id;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.ContentReader;
+import dev.roadie.core.repo.ParentStream;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
-import dev.roadie.core.snapshot.Tree;
 import dev.roadie.postgres.wal.WalNames;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,7 @@ import java.util.regex.Pattern;
  * progress, hence a WAL record after this backup's start whose full-page image (full_page_writes
  * must be on) replay restores. This is the reasoning of pg_probackup's DELTA mode.
  *
- * <p>Only main forks of relations in {@code base/} and {@code global/} ({@code <relfilenode>[.<n>]}):
+ * <p>Only main forks of relations in {@code base/}, {@code global/} and tablespaces ({@code <relfilenode>[.<n>]}):
  * their pages never move, so chunk i of a file (fixed-size chunks aligned to the file's start) is
  * the same run of pages in every backup. Free-space maps are not WAL-logged and are left out, as
  * are all other files. The parent is the newest physical snapshot of the same cluster (system
@@ -42,14 +41,15 @@ import java.util.regex.Pattern;
  * (or start a new chain) after such an operation.
  */
 final class UnchangedPages {
-  private static final Pattern RELATION = Pattern.compile("(base/[0-9]+|global)/[0-9]+(\\.[0-9]+)?");
+  private static final Pattern RELATION =
+      Pattern.compile("(base/[0-9]+|global|pg_tblspc/[0-9]+/PG_[^/]+/[0-9]+)/[0-9]+(\\.[0-9]+)?");
 
   private final Repository repo;
   private final SnapshotRef parent;
   private final long parentStart;
   private final int chunkSize;
   private final int blockSize;
-  private final Map<String, Map<String, Node>> dirs = new HashMap<>();
+  private final ParentStream.Finder finder;
   final AtomicLong pagesScanned = new AtomicLong();
   final AtomicLong pagesChanged = new AtomicLong();
 
@@ -59,6 +59,7 @@ final class UnchangedPages {
     this.parentStart = WalNames.parseLsn((String) parent.snapshot().source().get("startLsn"));
     this.chunkSize = chunkSize;
     this.blockSize = blockSize;
+    this.finder = ParentStream.Finder.of(repo, parent);
   }
 
   /**
@@ -101,7 +102,7 @@ final class UnchangedPages {
   /** For a file of this backup, the parent's chunks it may reuse; null when the file does not qualify. */
   BackupWriter.KnownChunks forFile(String path) throws IOException {
     if (!RELATION.matcher(path).matches()) return null;
-    Node n = parentNode(path);
+    Node n = finder.node(path.split("/"));
     if (n == null || !Node.FILE.equals(n.type()) || n.size() == null) return null;
     long parentSize = n.size();
     List<Id> ids = new ArrayList<>();
@@ -125,32 +126,5 @@ final class UnchangedPages {
   /** pd_lsn is two uint32 (xlogid, xrecoff) in the server's byte order: little-endian on x86 and arm64. */
   private static int intLe(byte[] b, int i) {
     return (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 | (b[i + 2] & 0xFF) << 16 | (b[i + 3] & 0xFF) << 24;
-  }
-
-  private Node parentNode(String path) throws IOException {
-    int slash = path.lastIndexOf('/');
-    Map<String, Node> dir = dir(path.substring(0, slash));
-    return dir == null ? null : dir.get(path.substring(slash + 1));
-  }
-
-  private Map<String, Node> dir(String path) throws IOException {
-    if (dirs.containsKey(path)) return dirs.get(path);
-    Map<String, Node> out = null;
-    if (path.isEmpty()) {
-      out = nodes(repo.readTree(Id.parse(parent.snapshot().tree())));
-    } else {
-      int slash = path.lastIndexOf('/');
-      Map<String, Node> up = dir(slash < 0 ? "" : path.substring(0, slash));
-      Node d = up == null ? null : up.get(path.substring(slash + 1));
-      if (d != null && Node.DIR.equals(d.type()) && d.subtree() != null) out = nodes(repo.readTree(Id.parse(d.subtree())));
-    }
-    dirs.put(path, out);
-    return out;
-  }
-
-  private static Map<String, Node> nodes(Tree t) {
-    Map<String, Node> m = new HashMap<>();
-    for (Node n : t.nodes()) m.put(n.name(), n);
-    return m;
   }
 }

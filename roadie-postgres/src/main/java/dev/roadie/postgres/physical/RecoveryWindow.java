@@ -162,7 +162,10 @@ public final class RecoveryWindow {
         if (!used.contains(tli)) used.add(tli);
         last = name;
       }
-      break;
+      // A segment whose fragments cover it whole (a backup stored it before archive_command did)
+      // is as good as the segment itself: the walk goes on.
+      if (covered < segmentSize) break;
+      segment++;
     }
     boolean fetch = "fetch".equals(src.get("walMethod"));
     if (end < stop) {

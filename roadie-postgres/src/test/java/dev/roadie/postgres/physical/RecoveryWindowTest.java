@@ -1,0 +1,88 @@
+package dev.roadie.postgres.physical;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.roadie.core.backend.LocalBackend;
+import dev.roadie.core.repo.Config;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.postgres.wal.WalArchive;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The recoverable window walks whole segments and segments stored whole as fragments alike: a
+ * backup under load stores several segments as fragments before archive_command archives them.
+ */
+class RecoveryWindowTest {
+  static final long SYSID = 7345678901234567890L;
+  static final int SEG = 1 << 20;
+
+  @TempDir Path tmp;
+  Repository repo;
+  WalArchive archive;
+
+  @BeforeEach
+  void init() throws Exception {
+    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    archive = new WalArchive(repo, SYSID);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    repo.close();
+  }
+
+  static byte[] segment() {
+    byte[] b = new byte[SEG];
+    ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).putShort(0, (short) 0xD110).putShort(2, (short) 0x0002)
+        .putInt(4, 1).putLong(24, SYSID).putInt(32, SEG);
+    return b;
+  }
+
+  /** A backup from segment 3 (LSN 0/300028) to segment 6 (stop LSN 0/600100). */
+  static Snapshot backup() {
+    Map<String, Object> src = Map.of("systemIdentifier", Long.toUnsignedString(SYSID), "walSegmentSize", SEG,
+        "timeline", 1, "startLsn", "0/300028", "stopLsn", "0/600100", "stopTime", "2026-11-24T10:00:00Z",
+        "walMethod", "archive");
+    return new Snapshot(Snapshot.VERSION, "2026-11-24T10:00:00Z", "pg", "postgres", "h", "u", List.of(), List.of(),
+        "t", null, null, src);
+  }
+
+  static String name(int segment) {
+    return String.format("00000001%08X%08X", 0, segment);
+  }
+
+  @Test
+  void fragmentsThatCoverWholeSegmentsCarryTheWindowOn() throws Exception {
+    archive.push(name(3), segment());
+    archive.pushFragment(name(4), SEG, 0, segment());
+    archive.pushFragment(name(5), SEG, 0, segment());
+    archive.pushFragment(name(6), SEG, 0, Arrays.copyOf(segment(), 0x200));
+    RecoveryWindow.Window w = new RecoveryWindow(repo).of(backup(), "current");
+    assertTrue(w.walComplete(), w.toString());
+    assertEquals("0/600200", w.toLsn());
+    assertEquals(name(6), w.lastSegment());
+  }
+
+  @Test
+  void aPartlyCoveredSegmentBeforeTheStopIsAGap() throws Exception {
+    archive.push(name(3), segment());
+    archive.pushFragment(name(4), SEG, 0, Arrays.copyOf(segment(), SEG / 2));
+    archive.pushFragment(name(5), SEG, 0, segment());
+    archive.pushFragment(name(6), SEG, 0, segment());
+    RecoveryWindow.Window w = new RecoveryWindow(repo).of(backup(), "current");
+    assertFalse(w.walComplete(), w.toString());
+    assertTrue(w.note().contains("lacks " + name(4)), w.note());
+  }
+}

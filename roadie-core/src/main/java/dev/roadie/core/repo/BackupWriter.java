@@ -181,6 +181,13 @@ public final class BackupWriter implements AutoCloseable {
     return new long[] {knownChunks.get(), knownBytes.get()};
   }
 
+  private volatile int level = Compression.DEFAULT_LEVEL;
+
+  /** The zstd level of the data chunks stored from now on (readers need no setting: any level decompresses alike). */
+  public void compressionLevel(int level) {
+    this.level = level;
+  }
+
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
     return write(in, params, null, null);
@@ -530,7 +537,7 @@ public final class BackupWriter implements AutoCloseable {
       return new Prepared(id, null, null, len); // stored already, or being stored by another chunk
     }
     byte[] out = scratch(len);
-    int n = Compression.compress(data, off, len, out, 0);
+    int n = Compression.compress(data, off, len, out, 0, level);
     if (n < 0) {
       return new Prepared(id, null, chunk, len);
     }

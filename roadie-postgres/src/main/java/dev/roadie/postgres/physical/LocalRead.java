@@ -286,6 +286,12 @@ final class LocalRead {
             dir(p, path, d, versionNum);
           }
         } else if (a.isRegularFile()) {
+          Content unchanged = skip == null ? null : skip.unchangedFile(w, path, a);
+          if (unchanged != null) {
+            progress.bytesRead.addAndGet(unchanged.size());
+            add(into, path, unchanged, a);
+            continue;
+          }
           try (InputStream in = open(p, a.size())) {
             store(into, path, in, a);
           } catch (NoSuchFileException e) {
@@ -330,7 +336,10 @@ final class LocalRead {
 
     void store(PhysicalBackup.Dir into, String path, InputStream in, PosixFileAttributes a) throws IOException {
       progress.current = path;
-      Content c = w.writeStream(in, params, skip == null ? null : skip.forFile(path));
+      add(into, path, w.writeStream(in, params, skip == null ? null : skip.forFile(path)), a);
+    }
+
+    private void add(PhysicalBackup.Dir into, String path, Content c, PosixFileAttributes a) {
       progress.files.incrementAndGet();
       String name = path.substring(path.lastIndexOf('/') + 1);
       into.files.put(name, new Node(name, Node.FILE, c.size(), a == null ? 0600 : Node.modeOf(a.permissions()),

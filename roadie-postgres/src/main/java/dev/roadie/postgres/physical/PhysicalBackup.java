@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.crypto.Compression;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.Content;
@@ -146,6 +147,7 @@ public final class PhysicalBackup {
     boolean reserve = walFromTar || (local != null && walMethod.equals("fetch"));
     try (BackupWriter w = new BackupWriter(repo, progress);
         WalReservation reservation = reserve ? WalReservation.create(o.conn(), warnings) : null) {
+      w.compressionLevel(Compression.PAGE_LEVEL);
       Id tree;
       if (local != null) {
         LocalRead.Result r = local.run(w, fixedChunks(chunk), skip, wal, walMethod.equals("fetch"),
@@ -185,6 +187,8 @@ public final class PhysicalBackup {
         ps.put("bytesReused", known[1]);
         ps.put("pagesScanned", skip[0].pagesScanned.get());
         ps.put("pagesChanged", skip[0].pagesChanged.get());
+        ps.put("filesReused", skip[0].filesReused.get());
+        ps.put("fileBytesReused", skip[0].fileBytesReused.get());
         source.put("pageSkip", ps);
         parent = skip[0].parent().id().hex();
       }

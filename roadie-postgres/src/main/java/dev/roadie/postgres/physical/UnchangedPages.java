@@ -2,6 +2,7 @@ package dev.roadie.postgres.physical;
 
 import dev.roadie.core.Id;
 import dev.roadie.core.repo.BackupWriter;
+import dev.roadie.core.repo.Content;
 import dev.roadie.core.repo.ContentReader;
 import dev.roadie.core.repo.ParentStream;
 import dev.roadie.core.repo.Repository;
@@ -10,6 +11,9 @@ import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.postgres.wal.WalNames;
 import java.io.IOException;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -43,6 +47,16 @@ import java.util.regex.Pattern;
 final class UnchangedPages {
   private static final Pattern RELATION =
       Pattern.compile("(base/[0-9]+|global|pg_tblspc/[0-9]+/PG_[^/]+/[0-9]+)/[0-9]+(\\.[0-9]+)?");
+  /** Every fork of a relation: files PostgreSQL writes in place and never renames. */
+  private static final Pattern RELATION_FORK =
+      Pattern.compile("(base/[0-9]+|global|pg_tblspc/[0-9]+/PG_[^/]+/[0-9]+)/[0-9]+(_fsm|_vm|_init)?(\\.[0-9]+)?");
+  /**
+   * How much older than the parent's start a file's mtime must be for the file to be taken whole
+   * from the parent: more than a file system's timestamp granularity (1 s on some, 2 s on FAT-like
+   * ones; the kernel's coarse clock lags by a tick) plus the truncation of the parent's start time
+   * to whole seconds.
+   */
+  static final Duration MTIME_MARGIN = Duration.ofSeconds(2);
 
   private final Repository repo;
   private final SnapshotRef parent;
@@ -50,8 +64,11 @@ final class UnchangedPages {
   private final int chunkSize;
   private final int blockSize;
   private final ParentStream.Finder finder;
+  private final Instant parentStartTime;
   final AtomicLong pagesScanned = new AtomicLong();
   final AtomicLong pagesChanged = new AtomicLong();
+  final AtomicLong filesReused = new AtomicLong();
+  final AtomicLong fileBytesReused = new AtomicLong();
 
   private UnchangedPages(Repository repo, SnapshotRef parent, int chunkSize, int blockSize) {
     this.repo = repo;
@@ -60,6 +77,7 @@ final class UnchangedPages {
     this.chunkSize = chunkSize;
     this.blockSize = blockSize;
     this.finder = ParentStream.Finder.of(repo, parent);
+    this.parentStartTime = parent.snapshot().source().get("startTime") instanceof String t ? Instant.parse(t) : null;
   }
 
   /**
@@ -121,6 +139,45 @@ final class UnchangedPages {
       pagesChanged.addAndGet(changed);
       return changed == 0 ? ids.get((int) i) : null;
     };
+  }
+
+  /**
+   * For a file of a local read, the parent's copy of it when the file has not been written since
+   * before the parent started, so its bytes need not be read at all (as pgBackRest's incremental
+   * backups do); null when the file must be read. Only relation files (every fork), which
+   * PostgreSQL writes in place and never renames (a renamed file keeps its mtime, so an old mtime
+   * would not prove that the bytes at this path are the ones the parent read). Conditions: the
+   * parent has the file with the same size and the same mtime (seconds, as trees store it), and the
+   * file's mtime is older than the parent's start time ({@code startTime}, recorded when its start
+   * checkpoint had finished, before it read any file) by more than {@link #MTIME_MARGIN}. Then the
+   * file's last write came before the parent read it, so the parent stored exactly these bytes:
+   * any write since, including the start checkpoint of this backup flushing a page changed after
+   * the parent's, moves the mtime past the parent's start (this is called after pg_backup_start).
+   * A write while this backup runs is repaired by WAL replay, as for a file that is read. Every
+   * chunk must be stored where this backup may reference it, else the file is read.
+   */
+  Content unchangedFile(BackupWriter w, String path, PosixFileAttributes a) throws IOException {
+    if (parentStartTime == null || !RELATION_FORK.matcher(path).matches()) return null;
+    Instant mtime = a.lastModifiedTime().toInstant();
+    if (!mtime.isBefore(parentStartTime.minus(MTIME_MARGIN))) return null;
+    Node n = finder.node(path.split("/"));
+    if (n == null || !Node.FILE.equals(n.type()) || n.size() == null || n.size() != a.size()
+        || n.mtime() == null || !Instant.parse(n.mtime()).equals(Instant.ofEpochSecond(mtime.getEpochSecond()))) {
+      return null;
+    }
+    BackupWriter.ContentBuilder content = w.newContent();
+    long offset = 0;
+    for (Iterator<Id> it = ContentReader.chunkIds(repo, n); it.hasNext(); ) {
+      Id id = it.next();
+      int len = (int) Math.min(chunkSize, n.size() - offset);
+      if (len <= 0 || !w.reuse(id)) return null;
+      content.chunk(id, len);
+      offset += len;
+    }
+    if (offset != n.size()) return null; // not in fixed chunks of this size
+    filesReused.incrementAndGet();
+    fileBytesReused.addAndGet(offset);
+    return content.finish();
   }
 
   /** pd_lsn is two uint32 (xlogid, xrecoff) in the server's byte order: little-endian on x86 and arm64. */

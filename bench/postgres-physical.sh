@@ -210,7 +210,8 @@ put roadie_second.added $(($(repo_size) - $(get roadie_full.size)))
 import json, sys
 s = [x for x in json.load(sys.stdin) if x.get("kind") == "postgres-physical"][-1]
 p = s.get("source", {}).get("pageSkip") or {}
-print(p.get("pagesChanged", ""), p.get("pagesScanned", ""), p.get("chunksReused", ""), p.get("bytesReused", ""))
+print(p.get("pagesChanged", ""), p.get("pagesScanned", ""), p.get("chunksReused", ""), p.get("bytesReused", ""),
+      p.get("filesReused", 0), p.get("fileBytesReused", 0))
 print("roadie read mode:", s.get("source", {}).get("method"), file=sys.stderr)
 ' >"$BENCH_DIR/res/pageskip" || true
 drain_archive
@@ -318,9 +319,10 @@ if sweep:
         print("%-10s %12s %12s %12s %12s" % ("%d KiB" % kib, sec(g("sweep_%d_first.s" % kib)), mib(g("sweep_%d_first.added" % kib, int)),
               sec(g("sweep_%d_second.s" % kib)), mib(g("sweep_%d_second.added" % kib, int))))
 try:
-    changed, scanned, reused, reused_bytes = (int(x) for x in open(os.path.join(res, "pageskip")).read().split())
+    changed, scanned, reused, reused_bytes, files, file_bytes = (int(x) for x in open(os.path.join(res, "pageskip")).read().split())
     print("busy day (%s) changed %d of %d relation pages (%.1f%%); the second backup reused %d chunks (%s) by page LSN"
-          % (busy, changed, scanned, 100.0 * changed / max(scanned, 1), reused, mib(reused_bytes)))
+          " and took %d unchanged files (%s) unread" % (busy, changed, scanned, 100.0 * changed / max(scanned, 1), reused,
+          mib(reused_bytes), files, mib(file_bytes)))
 except Exception:
     pass
 rf, pf, r2, rr, pr = g("roadie_full.s"), g("pgbr_full.s"), g("roadie_second.s"), g("roadie_restore.s"), g("pgbr_restore.s")

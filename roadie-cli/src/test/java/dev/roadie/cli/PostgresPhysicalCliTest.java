@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -541,6 +543,55 @@ class PostgresPhysicalCliTest {
       primary.sql("ALTER SYSTEM RESET archive_command");
       primary.sql("SELECT pg_reload_conf()");
     }
+  }
+
+  /**
+   * A relation file not written since well before the parent started is taken whole from the parent
+   * (not read); one whose mtime is close to the parent's start is read again, even when its size
+   * and mtime (here to the nanosecond: set back after a write, as writes within one clock tick
+   * around the parent's read would leave it) are what the parent recorded.
+   */
+  @Test
+  @Order(8)
+  void unchangedFilesAreTakenFromTheParentAndAFileWrittenSinceIsRead() throws Exception {
+    Assumptions.assumeTrue(primary.query("SHOW wal_log_hints").equals("on"), "needs the page-skip test's wal_log_hints");
+    primary.sql("CREATE TABLE cold AS SELECT g, md5(g::text) AS m FROM generate_series(1, 20000) g");
+    primary.sql("CREATE TABLE hot (k int, v text)");
+    primary.sql("INSERT INTO hot VALUES (1, 'before')");
+    for (String t : List.of("cold", "hot")) {
+      primary.sql("ALTER TABLE " + t + " SET (autovacuum_enabled = off)");
+      primary.sql("VACUUM (FREEZE) " + t);
+    }
+    primary.sql("CHECKPOINT");
+    Path hot = primary.data.resolve(primary.query("SELECT pg_relation_filepath('hot')"));
+    long hotSize = Files.size(hot);
+    Thread.sleep(2500); // cold's files are now older than the parent's start by more than the margin (2 s)
+    // hot as if written in the same clock tick as the parent's start (its mtime a moment after now).
+    FileTime hotMtime = FileTime.from(Instant.now().plusSeconds(3));
+    Files.setLastModifiedTime(hot, hotMtime);
+    roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "files").assertOk();
+
+    primary.sql("UPDATE hot SET v = 'after' WHERE k = 1");
+    String cold = "SELECT count(*) || ':' || sum(hashtext(m)) FROM cold";
+    String check = "(" + cold + ") || ' ' || (SELECT v FROM hot WHERE k = 1)";
+    // Read before the checkpoint: the hint bits this sets are written by it, not by the next backup's start.
+    String expected = primary.query("SELECT " + check);
+    assertTrue(expected.endsWith(" after"), expected);
+    primary.sql("CHECKPOINT");
+    assertEquals(hotSize, Files.size(hot), "the update stays in hot's one page");
+    // The write after the parent read hot left the mtime the parent recorded (same tick): hot is read again.
+    Files.setLastModifiedTime(hot, hotMtime);
+    roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "files").assertOk();
+    long files = Long.parseLong(field("files", "filesReused"));
+    long fileBytes = Long.parseLong(field("files", "fileBytesReused"));
+    assertTrue(files > 10 && fileBytes > 1 << 20, files + " files, " + fileBytes + " bytes taken from the parent");
+    assertEquals(expected, restoreAndStart("files-end", "SELECT " + check, "latest", "--of", "files", "--target",
+        "immediate", "--target-timeline", "current").lines().findFirst().orElseThrow());
+
+    // --page-skip off reads every file.
+    roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "files-all", "--page-skip", "off")
+        .assertOk();
+    assertEquals(null, field("files-all", "filesReused"));
   }
 
   /** pgbench's transactions add the same delta to accounts, tellers, branches and history: these differences stay. */

@@ -177,6 +177,7 @@ final class UnchangedPages {
     if (offset != n.size()) return null; // not in fixed chunks of this size
     filesReused.incrementAndGet();
     fileBytesReused.addAndGet(offset);
+    if (RELATION.matcher(path).matches()) pagesScanned.addAndGet(offset / blockSize); // unchanged pages, counted as read
     return content.finish();
   }
 

@@ -586,7 +586,8 @@ class PostgresPhysicalCliTest {
     long fileBytes = Long.parseLong(field("files", "fileBytesReused"));
     assertTrue(files > 10 && fileBytes > 1 << 20, files + " files, " + fileBytes + " bytes taken from the parent");
     assertEquals(expected, restoreAndStart("files-end", "SELECT " + check, "latest", "--of", "files", "--target",
-        "immediate", "--target-timeline", "current").lines().findFirst().orElseThrow());
+        "immediate", "--target-timeline", "current", "--tablespace-map", dir.resolve("tablespace-outside") + "="
+        + dir.resolve("tablespace-files-end")).lines().findFirst().orElseThrow());
 
     // --page-skip off reads every file.
     roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "files-all", "--page-skip", "off")

@@ -148,8 +148,8 @@ final class UnchangedPages {
    * PostgreSQL writes in place and never renames (a renamed file keeps its mtime, so an old mtime
    * would not prove that the bytes at this path are the ones the parent read). Conditions: the
    * parent has the file with the same size and the same mtime (seconds, as trees store it), and the
-   * file's mtime is older than the parent's start time ({@code startTime}, recorded when its start
-   * checkpoint had finished, before it read any file) by more than {@link #MTIME_MARGIN}. Then the
+   * file's mtime is older than the parent's start time ({@code startTime}, backup_label's START TIME,
+   * stamped by pg_backup_start before the parent read any file) by more than {@link #MTIME_MARGIN}. Then the
    * file's last write came before the parent read it, so the parent stored exactly these bytes:
    * any write since, including the start checkpoint of this backup flushing a page changed after
    * the parent's, moves the mtime past the parent's start (this is called after pg_backup_start).
@@ -162,7 +162,7 @@ final class UnchangedPages {
     if (!mtime.isBefore(parentStartTime.minus(MTIME_MARGIN))) return null;
     Node n = finder.node(path.split("/"));
     if (n == null || !Node.FILE.equals(n.type()) || n.size() == null || n.size() != a.size()
-        || n.mtime() == null || !Instant.parse(n.mtime()).equals(Instant.ofEpochSecond(mtime.getEpochSecond()))) {
+        || !Instant.ofEpochSecond(mtime.getEpochSecond()).toString().equals(n.mtime())) { // as both read modes write it
       return null;
     }
     BackupWriter.ContentBuilder content = w.newContent();

@@ -7,6 +7,8 @@ import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.index.BlobIndex;
 import dev.roadie.core.index.BlobLocation;
+import dev.roadie.core.pack.PackEntry;
+import dev.roadie.core.pack.PackReader;
 import dev.roadie.core.snapshot.Node;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,6 +135,8 @@ public final class ContentReader extends InputStream {
       long start = first.offset();
       int length = (int) (end - start);
       ObjectName pack = ObjectName.of(ObjectKind.PACK, first.packId().hex());
+      // One key derivation per ranged read, not per blob: its blobs share the pack.
+      byte[] packKey = repo.key().packKey(first.packId());
       CompletableFuture<byte[]> sealed = CompletableFuture.supplyAsync(() -> {
         try {
           return repo.backend().readRange(pack, start, length);
@@ -144,7 +148,8 @@ public final class ContentReader extends InputStream {
         int off = (int) (loc.offset() - start);
         CompletableFuture<byte[]> data;
         if (!loc.isDelta()) {
-          data = sealed.thenApplyAsync(b -> repo.openBlob(loc, b, off), repo.cpu());
+          data = sealed.thenApplyAsync(b -> PackReader.openBlob(repo.key(), packKey, loc.packId(),
+              new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength()), b, off), repo.cpu());
         } else {
           // A delta: its bases are read alongside (shared by neighbours through the repository's cache).
           java.util.Map<Id, CompletableFuture<byte[]>> bases = new java.util.HashMap<>();

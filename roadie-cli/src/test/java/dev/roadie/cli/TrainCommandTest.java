@@ -2,6 +2,8 @@ package dev.roadie.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,5 +37,20 @@ class TrainCommandTest {
     assertTrue(Files.isRegularFile(dir.resolve("out-s3").resolve(data.getFileName()).resolve("random.bin"))
         || Files.walk(dir.resolve("out-s3")).anyMatch(p -> p.getFileName().toString().equals("random.bin")),
         "the restore wrote the file");
+  }
+
+  /**
+   * The JDK's AOT cache skips class files older than Java 6 (they need the old verifier), and
+   * picocli's jar has Java 5 ones: roadie-cli compiles picocli from its sources so that the archive
+   * holds the classes every command loads first.
+   */
+  @Test
+  void picocliIsCompiledForTheStartUpArchive() throws Exception {
+    byte[] header;
+    try (InputStream in = picocli.CommandLine.class.getResourceAsStream("CommandLine.class")) {
+      header = in.readNBytes(8);
+    }
+    int major = (header[6] & 0xFF) << 8 | (header[7] & 0xFF);
+    assertTrue(major >= 50, "picocli.CommandLine has class file version " + major + "; the AOT cache needs 50 or later");
   }
 }

@@ -52,10 +52,10 @@ public record KeyFile(
   }
 
   /**
-   * Unwraps the master key. Throws a {@code WRONG_PASSWORD} error when the password does not open
-   * this file (which is also what a damaged file looks like to someone without the master key).
+   * The key that wraps the master key, derived from the password with this file's scrypt parameters:
+   * the slow part of opening, which needs nothing of the repository's ({@link #unwrap}).
    */
-  public MasterKey open(char[] password, Id repositoryId) {
+  public byte[] wrappingKey(char[] password) {
     if (version != VERSION || !"scrypt".equals(kdf)) {
       throw new RoadieException(ErrorCode.FAILURE, "key file of version " + version + " with kdf " + kdf
           + " is not supported by this roadie; upgrade roadie");
@@ -64,8 +64,16 @@ public record KeyFile(
       throw new RoadieException(ErrorCode.INTEGRITY, "key file has implausible scrypt parameters N=" + n
           + " r=" + r + " p=" + p + ": it was changed or damaged");
     }
+    return derive(password, Base64.getDecoder().decode(salt), n, r, p);
+  }
+
+  /**
+   * Unwraps the master key with the {@link #wrappingKey} of a password. Throws a {@code WRONG_PASSWORD}
+   * error when the password does not open this file (which is also what a damaged file looks like to
+   * someone without the master key).
+   */
+  public MasterKey unwrap(byte[] wrapping, Id repositoryId) {
     Base64.Decoder b64 = Base64.getDecoder();
-    byte[] wrapping = derive(password, b64.decode(salt), n, r, p);
     byte[] sealed = b64.decode(data);
     byte[] payload;
     try {

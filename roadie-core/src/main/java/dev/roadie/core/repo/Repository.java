@@ -102,7 +102,20 @@ public final class Repository implements AutoCloseable {
       throw new RoadieException(ErrorCode.NO_REPOSITORY, "no repository at " + backend.location()
           + ": check --repo / ROADIE_REPOSITORY, or create one with 'roadie init'");
     }
-    Config config = Config.parse(configBytes, backend.location());
+    // Decoding the config is a command's first use of JSON, which costs a fresh JVM tens of
+    // milliseconds of Jackson's own start-up: it runs on another thread while the key files are read
+    // and the key is derived. Its errors still come first: every way out of here waits for it.
+    CompletableFuture<Config> config = CompletableFuture.supplyAsync(() -> Config.parse(configBytes, backend.location()),
+        r -> Thread.ofPlatform().daemon().name("roadie-config").start(r));
+    try {
+      return open(backend, config, password);
+    } catch (IOException | RuntimeException e) {
+      parsed(config);
+      throw e;
+    }
+  }
+
+  private static Repository open(Backend backend, CompletableFuture<Config> parsing, char[] password) throws IOException {
     List<ObjectInfo> keys = backend.list(ObjectKind.KEY);
     if (keys.isEmpty()) {
       throw new RoadieException(ErrorCode.INTEGRITY, backend.location() + ": the repository has no key files; "
@@ -117,14 +130,20 @@ public final class Repository implements AutoCloseable {
         damaged = new RoadieException(ErrorCode.INTEGRITY, e.getMessage(), e);
         continue;
       }
+      byte[] wrapping;
+      try {
+        wrapping = kf.wrappingKey(password);
+      } catch (RoadieException e) {
+        throw damagedKeyFile(backend, info, e);
+      }
+      Config config = parsed(parsing);
       MasterKey key;
       try {
-        key = kf.open(password, config.repositoryId());
+        key = kf.unwrap(wrapping, config.repositoryId());
       } catch (RoadieException e) {
         if (e.code() != ErrorCode.WRONG_PASSWORD) {
           // This key file decrypted with the password but is itself damaged: say so, not "wrong password".
-          throw new RoadieException(e.code(), backend.location() + ": key file " + info.name().id().substring(0, 8)
-              + ": " + e.getMessage() + "; open with another password and replace it ('roadie key add', 'key remove')");
+          throw damagedKeyFile(backend, info, e);
         }
         continue;
       }
@@ -136,6 +155,22 @@ public final class Repository implements AutoCloseable {
     }
     throw new RoadieException(ErrorCode.WRONG_PASSWORD, backend.location()
         + ": wrong password: no key file opens with it (check --password-file / ROADIE_PASSWORD_FILE / ROADIE_PASSWORD)");
+  }
+
+  private static RoadieException damagedKeyFile(Backend backend, ObjectInfo info, RoadieException e) {
+    return new RoadieException(e.code(), backend.location() + ": key file " + info.name().id().substring(0, 8)
+        + ": " + e.getMessage() + "; open with another password and replace it ('roadie key add', 'key remove')");
+  }
+
+  /** The parsed config, or its parse's error as thrown. */
+  private static Config parsed(CompletableFuture<Config> config) {
+    try {
+      return config.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      if (e.getCause() instanceof Error err) throw err;
+      throw e;
+    }
   }
 
   public Backend backend() {

@@ -46,20 +46,6 @@ public final class RedisBackup {
     return new ChunkerParams(Math.max(64, avg / 4), avg, avg * 4);
   }
 
-  /**
-   * The zstd level of RDB chunks stored in full: -10, one of zstd's fast levels, not the default 1.
-   * Stored size has no goal for Redis, backup time has (bench/redis.sh: at most 1.2x {@code
-   * redis-cli --rdb}), and compression was the largest share of the Redis path's CPU, taken from
-   * the cores the server's fork child needs. On the bench's 333 MiB RDB in 64 KiB chunks: zstd
-   * alone 0.61 s at level 1, 0.30 s at -10; stored 125 MiB against 216 MiB
-   * (docs/performance-redis.md). A later backup's changed chunks are deltas at their own level,
-   * so its increment does not grow. ROADIE_REDIS_ZSTD_LEVEL overrides the level for measurements.
-   */
-  static int compressionLevel() {
-    String s = System.getenv("ROADIE_REDIS_ZSTD_LEVEL");
-    return s == null || s.isBlank() ? -10 : Integer.parseInt(s.trim());
-  }
-
   private final Repository repo;
   private final Progress progress;
 
@@ -145,7 +131,7 @@ public final class RedisBackup {
       try (BackupWriter w = new BackupWriter(repo, progress)) {
         // The previous RDB of this target: changed chunks are stored as deltas against its chunks.
         ParentStream parent = ParentStream.parentOf(repo, target, KIND).stream(NODE_NAME);
-        Content content = w.writeStream(t.input, chunkerParams(), parent, compressionLevel());
+        Content content = w.writeStream(t.input, chunkerParams(), parent);
         RdbPayloadStream payload = t.payload;
         if (payload == null || !payload.complete()) {
           throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB transfer ended early; no snapshot was written");

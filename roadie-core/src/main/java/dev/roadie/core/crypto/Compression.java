@@ -35,28 +35,13 @@ public final class Compression {
    */
   public static final int DEFAULT_LEVEL = 1;
 
-  /** A thread's compression context and the level it is set to. */
-  private static final class LevelledCtx {
-    final ZstdCompressCtx ctx = new ZstdCompressCtx();
-    int level;
-
-    LevelledCtx() {
-      ctx.setLevel(DEFAULT_LEVEL);
-      ctx.setChecksum(false);
-      ctx.setContentSize(true);
-      level = DEFAULT_LEVEL;
-    }
-
-    ZstdCompressCtx at(int wanted) {
-      if (wanted != level) {
-        ctx.setLevel(wanted);
-        level = wanted;
-      }
-      return ctx;
-    }
-  }
-
-  private static final ThreadLocal<LevelledCtx> CTX = ThreadLocal.withInitial(LevelledCtx::new);
+  private static final ThreadLocal<ZstdCompressCtx> CTX = ThreadLocal.withInitial(() -> {
+    ZstdCompressCtx ctx = new ZstdCompressCtx();
+    ctx.setLevel(DEFAULT_LEVEL);
+    ctx.setChecksum(false);
+    ctx.setContentSize(true);
+    return ctx;
+  });
 
   /**
    * zstd level 3 for deltas: level 1's hash table is sized for the chunk, not for chunk plus base,
@@ -184,17 +169,9 @@ public final class Compression {
    * length, or -1 when it is not smaller than the input, which is then to be stored {@link #RAW}.
    */
   public static int compress(byte[] data, int off, int len, byte[] out, int outOff) {
-    return compress(data, off, len, out, outOff, DEFAULT_LEVEL);
-  }
-
-  /**
-   * As {@link #compress(byte[], int, int, byte[], int)} at zstd level {@code level} (negative: zstd's
-   * fast levels). The level is the writer's choice alone: a reader needs nothing but the frame.
-   */
-  public static int compress(byte[] data, int off, int len, byte[] out, int outOff, int level) {
     int n;
     try {
-      n = CTX.get().at(level).compressByteArray(out, outOff, out.length - outOff, data, off, len);
+      n = CTX.get().compressByteArray(out, outOff, out.length - outOff, data, off, len);
     } catch (RuntimeException e) {
       return -1; // incompressible beyond the bound, or a zstd error: store raw
     }

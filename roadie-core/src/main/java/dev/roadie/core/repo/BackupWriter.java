@@ -183,12 +183,12 @@ public final class BackupWriter implements AutoCloseable {
 
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
-    return write(in, params, null, null, Compression.DEFAULT_LEVEL);
+    return write(in, params, null, null);
   }
 
   /** As {@link #writeStream(InputStream, ChunkerParams)}, taking chunks {@code known} recognises without hashing them. */
   public Content writeStream(InputStream in, ChunkerParams params, KnownChunks known) throws IOException {
-    return write(in, params, known, null, Compression.DEFAULT_LEVEL);
+    return write(in, params, known, null);
   }
 
   /**
@@ -204,16 +204,7 @@ public final class BackupWriter implements AutoCloseable {
    * parallel, and never from a pack that a deletion plan names.
    */
   public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent) throws IOException {
-    return write(in, params, null, parent, Compression.DEFAULT_LEVEL);
-  }
-
-  /**
-   * As {@link #writeStream(InputStream, ChunkerParams, ParentStream)}, compressing new chunks stored
-   * in full at zstd level {@code level} instead of {@link Compression#DEFAULT_LEVEL} (deltas keep
-   * theirs). The level is not recorded anywhere: the repository format is the same.
-   */
-  public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent, int level) throws IOException {
-    return write(in, params, null, parent, level);
+    return write(in, params, null, parent);
   }
 
   /**
@@ -221,8 +212,7 @@ public final class BackupWriter implements AutoCloseable {
    * pool ({@code window}); with a parent, each prepared chunk then passes the delta cursor, whose
    * delta is made on the pool too ({@code deltas}); results are appended in stream order.
    */
-  private Content write(InputStream in, ChunkerParams params, KnownChunks known, ParentStream parent, int level)
-      throws IOException {
+  private Content write(InputStream in, ChunkerParams params, KnownChunks known, ParentStream parent) throws IOException {
     Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
     ContentBuilder content = new ContentBuilder();
     DeltaCursor cursor = parent == null ? null : new DeltaCursor(parent);
@@ -246,7 +236,7 @@ public final class BackupWriter implements AutoCloseable {
           c.release();
           window.add(java.util.concurrent.CompletableFuture.completedFuture(new Prepared(id, null, null, len)));
         } else {
-          window.add(repo.cpu().submit(() -> prepare(c, cursor != null, level)));
+          window.add(repo.cpu().submit(() -> prepare(c, cursor != null)));
         }
         while (window.size() >= maxInFlight) {
           pass(window.poll(), cursor, deltas, content, maxInFlight);
@@ -526,14 +516,11 @@ public final class BackupWriter implements AutoCloseable {
    * chunk unless it is to be sealed raw.
    */
   private Prepared prepare(Chunker.Chunk chunk) {
-    return prepare(chunk, false, Compression.DEFAULT_LEVEL);
+    return prepare(chunk, false);
   }
 
-  /**
-   * As {@link #prepare(Chunker.Chunk)} at zstd level {@code level}; with {@code keepChunk}, a new
-   * chunk keeps its bytes for a delta.
-   */
-  private Prepared prepare(Chunker.Chunk chunk, boolean keepChunk, int level) {
+  /** As {@link #prepare(Chunker.Chunk)}; with {@code keepChunk}, a new chunk keeps its bytes for a delta. */
+  private Prepared prepare(Chunker.Chunk chunk, boolean keepChunk) {
     byte[] data = chunk.array();
     int off = chunk.from();
     int len = chunk.length();
@@ -543,7 +530,7 @@ public final class BackupWriter implements AutoCloseable {
       return new Prepared(id, null, null, len); // stored already, or being stored by another chunk
     }
     byte[] out = scratch(len);
-    int n = Compression.compress(data, off, len, out, 0, level);
+    int n = Compression.compress(data, off, len, out, 0);
     if (n < 0) {
       return new Prepared(id, null, chunk, len);
     }

@@ -23,7 +23,7 @@ public record ChunkerParams(int min, int avg, int max) {
    * while the first backup stores 3.7% less with 32 KiB than with 16 KiB (zstd sees more context,
    * and nonce, tag and index entry are paid half as often) and does half the per-chunk work.
    */
-  public static final ChunkerParams TABLE = new ChunkerParams(8 * 1024, 32 * 1024, 128 * 1024);
+  public static final ChunkerParams TABLE = new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024);
   /** For other streams changed in place (Redis RDB, schema dumps): about 16 KiB per chunk. */
   public static final ChunkerParams SMALL = new ChunkerParams(4 * 1024, 16 * 1024, 64 * 1024);
 

@@ -173,8 +173,6 @@ public final class BackupWriter implements AutoCloseable {
     Id lookup(long offset, byte[] data, int off, int len) throws IOException;
   }
 
-  /** Streams being written now, by as many threads. */
-  private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicLong knownChunks = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong knownBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -222,7 +220,6 @@ public final class BackupWriter implements AutoCloseable {
     ArrayDeque<Future<Prepared>> deltas = new ArrayDeque<>();
     // About 8 MiB of chunks in flight keeps every worker busy without holding much memory.
     int maxInFlight = Math.clamp((8 << 20) / params.avg(), 2 * workers + 2, 256);
-    streams.incrementAndGet();
     try {
       Chunker.Chunk chunk;
       while ((chunk = chunker.next()) != null) {
@@ -238,10 +235,6 @@ public final class BackupWriter implements AutoCloseable {
           knownBytes.addAndGet(len);
           c.release();
           window.add(java.util.concurrent.CompletableFuture.completedFuture(new Prepared(id, null, null, len)));
-        } else if (streams.get() >= workers) {
-          // As many streams as cores: each stream's thread hashes and compresses its own chunks,
-          // while they are in its core's cache, without a hand-off to the pool and back.
-          window.add(java.util.concurrent.CompletableFuture.completedFuture(prepare(c, cursor != null)));
         } else {
           window.add(repo.cpu().submit(() -> prepare(c, cursor != null)));
         }
@@ -256,7 +249,6 @@ public final class BackupWriter implements AutoCloseable {
         content.add(append(Repository.await(deltas.poll())));
       }
     } finally {
-      streams.decrementAndGet();
       for (Future<Prepared> f : window) {
         f.cancel(false);
       }

@@ -25,17 +25,17 @@ public final class CopySocketFactory extends SocketFactory {
 
   @Override
   public Socket createSocket(String host, int port) throws IOException {
-    return connected(new InetSocketAddress(host, port));
+    return createSocket(InetAddress.getByName(host), port);
   }
 
   @Override
   public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-    return connected(new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
+    return createSocket(InetAddress.getByName(host), port, localHost, localPort);
   }
 
   @Override
   public Socket createSocket(InetAddress host, int port) throws IOException {
-    return connected(new InetSocketAddress(host, port));
+    return connected(new InetSocketAddress(host, port), null);
   }
 
   @Override
@@ -43,10 +43,11 @@ public final class CopySocketFactory extends SocketFactory {
     return connected(new InetSocketAddress(host, port), new InetSocketAddress(localAddress, localPort));
   }
 
-  private static Socket connected(InetSocketAddress to, InetSocketAddress... from) throws IOException {
+  /** A connected socket, bound first to {@code from} unless null. */
+  private static Socket connected(InetSocketAddress to, InetSocketAddress from) throws IOException {
     Socket s = new BufferedSocket();
     try {
-      if (from.length > 0) s.bind(from[0]);
+      if (from != null) s.bind(from);
       s.connect(to);
     } catch (IOException e) {
       s.close();

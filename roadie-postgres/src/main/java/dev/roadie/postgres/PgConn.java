@@ -154,6 +154,13 @@ public final class PgConn {
     return connect(new Properties());
   }
 
+  /** A connection for a long {@code COPY ... TO STDOUT}: its socket reads are buffered ({@link CopySocketFactory}). */
+  public Connection connectForCopyOut() throws IOException {
+    Properties p = new Properties();
+    p.setProperty("socketFactory", CopySocketFactory.class.getName());
+    return connect(p);
+  }
+
   /**
    * A walsender connection ({@code replication=database}: replication commands and plain SQL),
    * simple query protocol only. A socket silent for 20 s counts as lost: the receiver asks the

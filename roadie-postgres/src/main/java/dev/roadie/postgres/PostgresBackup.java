@@ -332,7 +332,7 @@ public final class PostgresBackup {
   /** A copy worker's connection with its session settings; the caller sets the snapshot. */
   private static Connection copyConnection(PgConn conn) {
     try {
-      Connection c = conn.connect();
+      Connection c = conn.connectForCopyOut();
       try (Statement st = c.createStatement()) {
         // synchronize_seqscans off: every scan starts at block 0, so rows come in the same order each
         // backup and unchanged stretches of a table deduplicate.

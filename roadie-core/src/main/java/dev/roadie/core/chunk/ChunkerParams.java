@@ -16,14 +16,15 @@ public record ChunkerParams(int min, int avg, int max) {
   /** For large immutable objects (bucket objects, archives): about 1 MiB per chunk. */
   public static final ChunkerParams LARGE = new ChunkerParams(256 * 1024, 1024 * 1024, 4 * 1024 * 1024);
   /**
-   * For database table data (COPY streams): about 32 KiB per chunk. Measured on the festival
-   * tickets of bench/postgres-logical.sh (COPY text, zstd level 1, per-blob overhead counted): a
-   * busy day adds the same share of bytes with 8, 16, 32 or 64 KiB chunks (5.9% of the table; the
-   * rows changed are spread so densely that every chunk of the changed region changes anyway),
-   * while the first backup stores 3.7% less with 32 KiB than with 16 KiB (zstd sees more context,
-   * and nonce, tag and index entry are paid half as often) and does half the per-chunk work.
+   * For database table data (COPY streams): about 64 KiB per chunk, the size of {@link #FILE}.
+   * Measured on the festival tickets of bench/postgres-logical.sh (COPY text, zstd level 1): 64
+   * KiB chunks compress 2% smaller and 20-40% faster than 32 KiB ones (each chunk is a fresh zstd
+   * frame, and zstd's level 1 is slowest at a frame's start, where it has no history), and halve
+   * the per-chunk work; a busy day adds about the same (2.4% against 2.3% of the first backup),
+   * because a changed chunk is stored as a delta against the parent's chunk at its place, whose
+   * size follows the rows changed, not the chunk's (docs/performance-postgres.md, session 5).
    */
-  public static final ChunkerParams TABLE = new ChunkerParams(8 * 1024, 32 * 1024, 128 * 1024);
+  public static final ChunkerParams TABLE = new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024);
   /** For other streams changed in place (Redis RDB, schema dumps): about 16 KiB per chunk. */
   public static final ChunkerParams SMALL = new ChunkerParams(4 * 1024, 16 * 1024, 64 * 1024);
 

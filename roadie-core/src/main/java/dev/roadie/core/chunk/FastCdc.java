@@ -80,24 +80,32 @@ public final class FastCdc {
     // Locals so the JIT keeps table and masks in registers; absolute indices so the loops are
     // simple counted loops whose bounds checks can be hoisted.
     long[] g = gear;
-    long mask = maskS;
     long h = 0;
     int i = off + min;
     int stop = off + normal;
-    for (; i < stop; i++) {
-      h = (h << 1) + g[buf[i] & 0xff];
-      if ((h & mask) == 0) {
-        return i - off + 1;
+    for (long mask = maskS; ; mask = maskL, stop = off + limit) {
+      // Two bytes a step: the hash after the second, (h << 2) + (a << 1) + b, depends on the one
+      // before the first through one shift and one add, not two of each, so consecutive steps
+      // overlap in the CPU; the hash after the first byte is tested on the side. Same cuts.
+      for (; i + 1 < stop; i += 2) {
+        long a = g[buf[i] & 0xff];
+        long b = g[buf[i + 1] & 0xff];
+        long first = (h << 1) + a;
+        h = (h << 2) + ((a << 1) + b);
+        if (((first & mask) == 0) | ((h & mask) == 0)) {
+          return i - off + ((first & mask) == 0 ? 1 : 2);
+        }
+      }
+      if (i < stop) {
+        h = (h << 1) + g[buf[i] & 0xff];
+        if ((h & mask) == 0) {
+          return i - off + 1;
+        }
+        i++;
+      }
+      if (mask == maskL) {
+        return -1;
       }
     }
-    mask = maskL;
-    stop = off + limit;
-    for (; i < stop; i++) {
-      h = (h << 1) + g[buf[i] & 0xff];
-      if ((h & mask) == 0) {
-        return i - off + 1;
-      }
-    }
-    return -1;
   }
 }

@@ -109,6 +109,35 @@ class FastCdcTest {
     assertThrows(IndexOutOfBoundsException.class, () -> cdc.cut(data, 10, data.length));
   }
 
+  /** The cut rule of the class comment, one byte at a time: what {@link FastCdc#cut} must equal. */
+  private static int referenceCut(ChunkerParams p, byte[] buf, int off, int len) {
+    if (len <= p.min()) return len;
+    int bits = Integer.numberOfTrailingZeros(p.avg());
+    long[] g = GEAR.values();
+    long h = 0;
+    int limit = Math.min(len, p.max());
+    for (int i = p.min(); i < limit; i++) {
+      h = (h << 1) + g[buf[off + i] & 0xff];
+      if ((h & (-1L << (64 - (i < p.avg() ? bits + 2 : bits - 2)))) == 0) return i + 1;
+    }
+    return limit;
+  }
+
+  @Test
+  void cutsMatchTheRuleAtEveryOffsetAndWindow() {
+    byte[] data = XorShift64.bytes(11, 1 << 20);
+    ChunkerParams small = new ChunkerParams(64, 256, 1024);
+    XorShift64 rnd = new XorShift64(5);
+    for (ChunkerParams p : List.of(small, MEDIUM)) {
+      FastCdc cdc = new FastCdc(p, GEAR);
+      for (int k = 0; k < 4000; k++) {
+        int off = (int) Long.remainderUnsigned(rnd.nextLong(), data.length - 1);
+        int len = (int) Long.remainderUnsigned(rnd.nextLong(), Math.min(data.length - off, 2L * p.max()) + 1);
+        assertEquals(referenceCut(p, data, off, len), cdc.cut(data, off, len), "off " + off + " len " + len);
+      }
+    }
+  }
+
   @Test
   void constantInputIsCutAtMax() {
     byte[] zeros = new byte[5 * 65536 + 3];

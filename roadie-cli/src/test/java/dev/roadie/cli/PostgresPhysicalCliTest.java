@@ -566,8 +566,9 @@ class PostgresPhysicalCliTest {
     Path hot = primary.data.resolve(primary.query("SELECT pg_relation_filepath('hot')"));
     long hotSize = Files.size(hot);
     Thread.sleep(2500); // cold's files are now older than the parent's start by more than the margin (2 s)
-    // hot as if written in the same clock tick as the parent's start (its mtime a moment after now).
-    FileTime hotMtime = FileTime.from(Instant.now().plusSeconds(3));
+    // hot as if written in the same clock tick as the parent's start: its mtime is not older than that
+    // start by the margin however long roadie takes to get there (a minute ahead of now).
+    FileTime hotMtime = FileTime.from(Instant.now().plusSeconds(60));
     Files.setLastModifiedTime(hot, hotMtime);
     roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "files").assertOk();
 

@@ -3,7 +3,6 @@ package dev.roadie.cli;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,10 +5,9 @@ import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
+import dev.roadie.core.crypto.Compression;
 import dev.roadie.core.index.BlobIndex;
 import dev.roadie.core.index.BlobLocation;
-import dev.roadie.core.pack.PackEntry;
-import dev.roadie.core.pack.PackReader;
 import dev.roadie.core.snapshot.Node;
 import java.io.IOException;
 import java.io.InputStream;
@@ -148,14 +147,13 @@ public final class ContentReader extends InputStream {
         int off = (int) (loc.offset() - start);
         CompletableFuture<byte[]> data;
         if (!loc.isDelta()) {
-          data = sealed.thenApplyAsync(b -> PackReader.openBlob(repo.key(), packKey, loc.packId(),
-              new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength()), b, off), repo.cpu());
+          data = sealed.thenApplyAsync(b -> repo.openBlob(loc, packKey, b, off, Compression.NO_BASES), repo.cpu());
         } else {
           // A delta: its bases are read alongside (shared by neighbours through the repository's cache).
           java.util.Map<Id, CompletableFuture<byte[]>> bases = new java.util.HashMap<>();
           for (Id baseId : loc.bases()) bases.put(baseId, repo.baseAsync(baseId));
           data = CompletableFuture.allOf(bases.values().toArray(CompletableFuture[]::new))
-              .thenCombineAsync(sealed, (ready, b) -> repo.openBlob(loc, b, off,
+              .thenCombineAsync(sealed, (ready, b) -> repo.openBlob(loc, packKey, b, off,
                   id -> bases.containsKey(id) ? bases.get(id).join() : repo.basePlaintext(id)), repo.cpu());
         }
         window.add(new Pending(data, loc.rawLength()));

@@ -309,8 +309,16 @@ public final class Repository implements AutoCloseable {
 
   /** As {@link #openBlob(BlobLocation, byte[], int)} with the base's plaintext from {@code bases}. */
   public byte[] openBlob(BlobLocation loc, byte[] buf, int off, Compression.Bases bases) {
+    return openBlob(loc, key.packKey(loc.packId()), buf, off, bases);
+  }
+
+  /**
+   * As {@link #openBlob(BlobLocation, byte[], int, Compression.Bases)} with the key of the blob's
+   * pack derived by the caller ({@link MasterKey#packKey}), who opens several blobs of one pack.
+   */
+  public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases) {
     PackEntry entry = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
-    return PackReader.openBlob(key, key.packKey(loc.packId()), loc.packId(), entry, buf, off, bases);
+    return PackReader.openBlob(key, packKey, loc.packId(), entry, buf, off, bases);
   }
 
   /** Bases read recently: consecutive delta chunks usually have consecutive bases, each used once or twice. */

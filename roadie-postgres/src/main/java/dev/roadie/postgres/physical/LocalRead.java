@@ -228,7 +228,7 @@ final class LocalRead {
   }
 
   private static String mtime(PosixFileAttributes a) {
-    return Instant.ofEpochSecond(a.lastModifiedTime().toInstant().getEpochSecond()).toString();
+    return PhysicalBackup.mtime(a.lastModifiedTime().toInstant().getEpochSecond());
   }
 
   /** The copy of the data directory into a tree of {@link PhysicalBackup.Dir}s. */
@@ -343,7 +343,7 @@ final class LocalRead {
       progress.files.incrementAndGet();
       String name = path.substring(path.lastIndexOf('/') + 1);
       into.files.put(name, new Node(name, Node.FILE, c.size(), a == null ? 0600 : Node.modeOf(a.permissions()),
-          a == null ? Instant.ofEpochSecond(Instant.now().getEpochSecond()).toString() : mtime(a), null, null, null,
+          a == null ? PhysicalBackup.mtime(Instant.now().getEpochSecond()) : mtime(a), null, null, null,
           c.chunksHex(), c.chunkListsHex(), null, null));
     }
   }

@@ -409,7 +409,7 @@ public final class PhysicalBackup {
         parent = parent.dirs.computeIfAbsent(parts[i], k -> new Dir());
       }
       String name = parts[parts.length - 1];
-      String mtime = Instant.ofEpochSecond(e.mtimeSeconds()).toString();
+      String mtime = mtime(e.mtimeSeconds());
       switch (e.type()) {
         case DIRECTORY -> {
           Dir d = parent.dirs.computeIfAbsent(name, k -> new Dir());
@@ -451,6 +451,11 @@ public final class PhysicalBackup {
       }
     }
     return writeDir(w, root);
+  }
+
+  /** A node's mtime as both read modes record it (the tar has whole seconds): ISO-8601, whole seconds, UTC. */
+  static String mtime(long epochSeconds) {
+    return Instant.ofEpochSecond(epochSeconds).toString();
   }
 
   static Id writeDir(BackupWriter w, Dir d) throws IOException {

@@ -45,11 +45,11 @@ import java.util.regex.Pattern;
  * (or start a new chain) after such an operation.
  */
 final class UnchangedPages {
-  private static final Pattern RELATION =
-      Pattern.compile("(base/[0-9]+|global|pg_tblspc/[0-9]+/PG_[^/]+/[0-9]+)/[0-9]+(\\.[0-9]+)?");
+  /** A relation's files: its directory (a database's, global, or a tablespace's) and relfilenode. */
+  private static final String RELFILENODE = "(base/[0-9]+|global|pg_tblspc/[0-9]+/PG_[^/]+/[0-9]+)/[0-9]+";
+  private static final Pattern RELATION = Pattern.compile(RELFILENODE + "(\\.[0-9]+)?");
   /** Every fork of a relation: files PostgreSQL writes in place and never renames. */
-  private static final Pattern RELATION_FORK =
-      Pattern.compile("(base/[0-9]+|global|pg_tblspc/[0-9]+/PG_[^/]+/[0-9]+)/[0-9]+(_fsm|_vm|_init)?(\\.[0-9]+)?");
+  private static final Pattern RELATION_FORK = Pattern.compile(RELFILENODE + "(_fsm|_vm|_init)?(\\.[0-9]+)?");
   /**
    * How much older than the parent's start a file's mtime must be for the file to be taken whole
    * from the parent: more than a file system's timestamp granularity (1 s on some, 2 s on FAT-like
@@ -162,7 +162,7 @@ final class UnchangedPages {
     if (!mtime.isBefore(parentStartTime.minus(MTIME_MARGIN))) return null;
     Node n = finder.node(path.split("/"));
     if (n == null || !Node.FILE.equals(n.type()) || n.size() == null || n.size() != a.size()
-        || !Instant.ofEpochSecond(mtime.getEpochSecond()).toString().equals(n.mtime())) { // as both read modes write it
+        || !PhysicalBackup.mtime(mtime.getEpochSecond()).equals(n.mtime())) {
       return null;
     }
     BackupWriter.ContentBuilder content = w.newContent();

@@ -28,6 +28,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
@@ -241,7 +242,7 @@ public final class BackupWriter implements AutoCloseable {
           knownChunks.incrementAndGet();
           knownBytes.addAndGet(len);
           c.release();
-          window.add(java.util.concurrent.CompletableFuture.completedFuture(new Prepared(id, null, null, len)));
+          window.add(CompletableFuture.completedFuture(new Prepared(id, null, null, len)));
         } else {
           window.add(repo.cpu().submit(() -> prepare(c, cursor != null)));
         }
@@ -321,7 +322,7 @@ public final class BackupWriter implements AutoCloseable {
         newRun = 0;
         at = starts[j + 1];
         chunk = j + 1;
-        return java.util.concurrent.CompletableFuture.completedFuture(plain(p));
+        return CompletableFuture.completedFuture(plain(p));
       }
       // Records changed in place change chunk lengths by a few bytes, so the cursor drifts from the
       // parent's boundaries by the sum of those changes. Two corrections: the parent chunk under the
@@ -351,7 +352,7 @@ public final class BackupWriter implements AutoCloseable {
       }
       if (p.raw() == null || chunk >= starts.length - 1) {
         newRun = 0;
-        return java.util.concurrent.CompletableFuture.completedFuture(plain(p));
+        return CompletableFuture.completedFuture(plain(p));
       }
       // Content beats arithmetic: where rows were removed or added, lengths say little, but a chunk
       // boundary that survived starts the new chunk with the same bytes as its parent chunk. Among
@@ -388,22 +389,22 @@ public final class BackupWriter implements AutoCloseable {
       }
       Id base = baseFor(parent.chunks().get(chunk));
       if (base == null) {
-        return java.util.concurrent.CompletableFuture.completedFuture(plain(p));
+        return CompletableFuture.completedFuture(plain(p));
       }
       // Where rows vanished from the parent (or were added), a new chunk often covers the end of
       // one parent chunk and the start of the next, and no single base holds most of it: the parent
       // chunks before and after the cursor's are offered as second bases (docs/performance-postgres.md).
-      java.util.concurrent.CompletableFuture<byte[]> at = repo.baseAsync(base);
-      java.util.concurrent.CompletableFuture<Base> before = neighbour(chunk - 1, base);
-      java.util.concurrent.CompletableFuture<Base> after = neighbour(chunk + 1, base);
-      return java.util.concurrent.CompletableFuture.allOf(at, before, after).handleAsync((v, err) -> err != null
+      CompletableFuture<byte[]> at = repo.baseAsync(base);
+      CompletableFuture<Base> before = neighbour(chunk - 1, base);
+      CompletableFuture<Base> after = neighbour(chunk + 1, base);
+      return CompletableFuture.allOf(at, before, after).handleAsync((v, err) -> err != null
           ? plain(p) : delta(p, new Base(base, at.join()), before.join(), after.join()), repo.cpu());
     }
 
     /** Parent chunk {@code k}'s base as a second base beside {@code first}; null when there is none or it cannot be read. */
-    private java.util.concurrent.CompletableFuture<Base> neighbour(int k, Id first) {
+    private CompletableFuture<Base> neighbour(int k, Id first) {
       Id id = k >= 0 && k < starts.length - 1 ? baseFor(parent.chunks().get(k)) : null;
-      if (id == null || id.equals(first)) return java.util.concurrent.CompletableFuture.completedFuture(null);
+      if (id == null || id.equals(first)) return CompletableFuture.completedFuture(null);
       return repo.baseAsync(id).handle((b, err) -> err != null ? null : new Base(id, b));
     }
 

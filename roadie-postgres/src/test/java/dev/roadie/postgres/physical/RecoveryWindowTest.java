@@ -9,8 +9,7 @@ import dev.roadie.core.repo.Config;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.postgres.wal.WalArchive;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.roadie.postgres.wal.WalArchiveTest;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * backup under load stores several segments as fragments before archive_command archives them.
  */
 class RecoveryWindowTest {
-  static final long SYSID = 7345678901234567890L;
-  static final int SEG = 1 << 20;
+  static final long SYSID = WalArchiveTest.SYSID;
+  static final int SEG = WalArchiveTest.SEG;
 
   @TempDir Path tmp;
   Repository repo;
@@ -43,11 +42,9 @@ class RecoveryWindowTest {
     repo.close();
   }
 
+  /** A segment of the test cluster (its content does not matter here). */
   static byte[] segment() {
-    byte[] b = new byte[SEG];
-    ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).putShort(0, (short) 0xD110).putShort(2, (short) 0x0002)
-        .putInt(4, 1).putLong(24, SYSID).putInt(32, SEG);
-    return b;
+    return WalArchiveTest.segment(SYSID, 1);
   }
 
   /** A backup from segment 3 (LSN 0/300028) to segment 6 (stop LSN 0/600100). */

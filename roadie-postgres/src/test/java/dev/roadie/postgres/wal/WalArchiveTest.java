@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The WAL archive's objects, written and read through its own API against a local repository. */
-class WalArchiveTest {
-  static final long SYSID = 7345678901234567890L;
-  static final int SEG = 1 << 20; // 1 MiB segments keep the test small (initdb --wal-segsize=1)
+public class WalArchiveTest {
+  public static final long SYSID = 7345678901234567890L;
+  public static final int SEG = 1 << 20; // 1 MiB segments keep the test small (initdb --wal-segsize=1)
   static final String S3 = "000000010000000000000003";
 
   @TempDir Path tmp;
@@ -45,7 +45,7 @@ class WalArchiveTest {
   }
 
   /** A segment whose first page carries a long header naming {@code sysid}, then random WAL-like bytes. */
-  static byte[] segment(long sysid, long seed) {
+  public static byte[] segment(long sysid, long seed) {
     byte[] b = new byte[SEG];
     Random r = new Random(seed);
     for (int i = 64; i < b.length / 2; i++) b[i] = (byte) (r.nextInt(16)); // compressible half, zeros after

@@ -4,7 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "backup", description = "Back up a source into the repository.",
-    subcommands = {FileBackupCommand.class, PostgresBackupCommand.class, RedisBackupCommand.class})
+    subcommands = {FileBackupCommand.class, PostgresBackupCommand.class, RedisBackupCommand.class,
+        PlannedSourceCommands.Bucket.class, PlannedSourceCommands.Kubernetes.class})
 final class BackupCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -12,6 +13,6 @@ final class BackupCommand implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
         "say what to back up: 'roadie backup file PATH...', 'roadie backup postgres --url URL' or "
-            + "'roadie backup redis --url URL' (bucket and k8s come in later releases)");
+            + "'roadie backup redis --url URL' (bucket and k8s are not built yet)");
   }
 }

@@ -19,7 +19,7 @@ final class PruneOptions {
 
   @Option(names = "--max-unused", paramLabel = "PERCENT", defaultValue = "10%",
       description = "Repack a pack when more than this share of its bytes is unused (default: ${DEFAULT-VALUE}; "
-          + "100% never repacks).")
+          + "100%% never repacks).")
   String maxUnused;
 
   @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "0",

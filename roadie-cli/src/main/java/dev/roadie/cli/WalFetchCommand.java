@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wal-fetch", description = {
-    "Fetch an archived WAL file for PostgreSQL: restore_command = 'roadie wal-fetch %f %p'.",
+    "Fetch an archived WAL file for PostgreSQL: restore_command = 'roadie wal-fetch %%f %%p'.",
     "Exit 0: written to DEST; 1: not in the archive (quietly, as PostgreSQL expects at the end of the WAL);",
     "126: any other failure (PostgreSQL then stops recovery instead of ending it early at the wrong point).",
     "Prefetches the next segments in parallel into a spool directory."})
@@ -22,10 +22,10 @@ final class WalFetchCommand implements Callable<Integer> {
 
   @Mixin RepoOptions repo;
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "The file's name (%f).")
+  @Parameters(index = "0", paramLabel = "NAME", description = "The file's name (%%f).")
   String name;
 
-  @Parameters(index = "1", paramLabel = "DEST", description = "Where to write it (%p).")
+  @Parameters(index = "1", paramLabel = "DEST", description = "Where to write it (%%p).")
   Path destination;
 
   @Option(names = "--pgdata", paramLabel = "DIR", description = "The data directory (default: the working directory).")

@@ -1,0 +1,42 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * Sources DESIGN.md plans that are not built yet. They are commands of their own so that
+ * {@code roadie backup bucket ...} says so plainly, with what to use meanwhile, instead of
+ * "unmatched argument".
+ */
+final class PlannedSourceCommands {
+  private PlannedSourceCommands() {}
+
+  @Command(name = "bucket", description = "Not built yet: snapshots of S3/MinIO buckets (planned; see docs/commands.md).")
+  static final class Bucket implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      throw new RoadieException(ErrorCode.USAGE, "backing up S3/MinIO buckets is not built yet in this version of "
+          + "roadie; meanwhile mirror the bucket to a directory (rclone sync or mc mirror) and back that up with "
+          + "'roadie backup file DIR'");
+    }
+  }
+
+  @Command(name = "k8s", description = "Not built yet: Kubernetes resources (planned; see docs/commands.md).")
+  static final class Kubernetes implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      throw new RoadieException(ErrorCode.USAGE, "backing up Kubernetes resources is not built yet in this version of "
+          + "roadie; meanwhile export them (for example 'kubectl get -o yaml' per namespace, or Velero) to a directory "
+          + "and back that up with 'roadie backup file DIR'");
+    }
+  }
+}

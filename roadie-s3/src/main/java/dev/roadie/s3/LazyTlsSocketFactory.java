@@ -11,9 +11,10 @@ import org.apache.http.protocol.HttpContext;
 /**
  * The https socket factory for a client whose endpoint is plain http: the Apache client builds its
  * TLS context (JSSE provider, the JDK's trust store of ~150 certificates) when the client is built,
- * which cost 0.1-0.3 s of wall (0.1-0.2 CPU-s) of every command's start against an http endpoint (MinIO, s3proxy on a private
- * network) where no https connection is ever made. This one builds the JDK's default TLS factory
- * (default trust store, hostname verification) only if an https connection is ever asked for.
+ * which cost 0.1-0.3 s of wall (0.1-0.2 CPU-s) of every command's start against an http endpoint
+ * (MinIO, s3proxy on a private network) where no https connection is ever made. This one builds
+ * the JDK's default TLS factory (default trust store, hostname verification) only if an https
+ * connection is ever asked for.
  */
 final class LazyTlsSocketFactory implements LayeredConnectionSocketFactory {
   private volatile SSLConnectionSocketFactory tls;

@@ -52,7 +52,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * threads, 24 objects of 16 MiB, warm JVM): Apache 95 MiB/s PUT and 213 MiB/s GET, the
  * URL-connection client 85 and 89 MiB/s; client set-up plus first request took about the same
  * (1.7 to 2.6 s cold in that test program). Netty (async) is excluded: the engine's I/O runs on
- * virtual threads and needs only the blocking client.
+ * virtual threads and needs only the blocking client. For an http endpoint the client gets a
+ * {@link LazyTlsSocketFactory}, so that it does not build a TLS context it will never use.
  *
  * <p>How it meets the {@link Backend} contract:
  *
@@ -132,14 +133,19 @@ public final class S3Backend implements Backend {
     AwsCredentialsProvider creds = settings.credentials() != null
         ? settings.credentials()
         : DefaultCredentialsProvider.builder().build();
+    ApacheHttpClient.Builder http = ApacheHttpClient.builder()
+        .maxConnections(MAX_CONNECTIONS)
+        .connectionTimeout(Duration.ofSeconds(5))
+        .socketTimeout(Duration.ofSeconds(60))
+        .tcpKeepAlive(true);
+    if (endpoint != null && "http".equalsIgnoreCase(endpoint.getScheme())) {
+      // No https connection is made to an http endpoint: do not build a TLS context at every start.
+      http.socketFactory(new LazyTlsSocketFactory());
+    }
     S3ClientBuilder b = S3Client.builder()
         .region(region)
         .credentialsProvider(creds)
-        .httpClientBuilder(ApacheHttpClient.builder()
-            .maxConnections(MAX_CONNECTIONS)
-            .connectionTimeout(Duration.ofSeconds(5))
-            .socketTimeout(Duration.ofSeconds(60))
-            .tcpKeepAlive(true))
+        .httpClientBuilder(http)
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()

@@ -367,6 +367,7 @@ public final class PhysicalRestore {
           out.write(block, 0, block.length);
           progress.bytesRead.addAndGet(block.length);
           written.addAndGet(block.length);
+          in.recycle(block);
         }
         out.finish(false);
       }
@@ -383,6 +384,7 @@ public final class PhysicalRestore {
         while (b.hasRemaining()) ch.write(b);
         progress.bytesRead.addAndGet(block.length);
         written.addAndGet(block.length);
+        in.recycle(block);
       }
     }
     unsynced.add(p);

@@ -65,6 +65,8 @@ final class RestoreCommand implements Callable<Integer> {
     }
     if (physical.requested()) {
       try (Repository r = repo.open()) {
+        // Every blob of the restore needs the index: it loads while the snapshot is resolved.
+        r.io().submit(r::index);
         return physical.run(r, r.resolve(snapshot, filters.filter(of)), repo, targetDir, postgres.jobs);
       }
     }

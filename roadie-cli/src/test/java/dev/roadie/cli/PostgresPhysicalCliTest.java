@@ -452,6 +452,37 @@ class PostgresPhysicalCliTest {
     assertTrue(d.stdout().contains("unchanged"), d.describe());
     assertEquals(primary.query("SHOW server_version_num").substring(0, 2) + "\n", Files.readString(some));
     assertFalse(Files.exists(delta.resolve("stray")));
+
+    // A damaged data pack fails the restore (exit 3, naming the blob), and what was written by then
+    // is a directory PostgreSQL refuses to start: no pg_control, no recovery.signal.
+    Path damaged = dir.resolve("damaged-repo");
+    try (Stream<Path> s = Files.walk(repo)) {
+      for (Path p : s.toList()) {
+        Path to = damaged.resolve(repo.relativize(p).toString());
+        if (Files.isDirectory(p)) Files.createDirectories(to);
+        else Files.copy(p, to);
+      }
+    }
+    try (Stream<Path> s = Files.walk(damaged.resolve("data"))) {
+      for (Path pack : s.filter(Files::isRegularFile).toList()) {
+        // Data packs only: trees and chunk lists go to small metadata packs, which stay intact.
+        if (Files.size(pack) < (256 << 10)) continue;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pack,
+            java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+          java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+          ch.read(b, ch.size() / 2);
+          b.put(0, (byte) (b.get(0) ^ 0x5a)).rewind();
+          ch.write(b, ch.size() / 2);
+        }
+      }
+    }
+    Path broken = dir.resolve("broken");
+    RoadieProcess.Result fails = roadie.copy().env("ROADIE_REPOSITORY", damaged.toString())
+        .run("restore", firstSnapshot, "--pgdata", broken.toString()).assertExit(3);
+    assertTrue(fails.stderr().contains("failed authentication") || fails.stderr().contains("does not hash"),
+        fails.describe());
+    assertFalse(Files.exists(broken.resolve("global/pg_control")), "pg_control is written last");
+    assertFalse(Files.exists(broken.resolve("recovery.signal")));
   }
 
   /** A field of the newest snapshot of a target, from {@code snapshots --json}. */

@@ -214,6 +214,16 @@ public final class Compression {
    * of the plaintext against the blob id catches it.
    */
   public static byte[] unpack(byte[] packed, int rawLength, String what, Bases bases) {
+    return unpack(packed, rawLength, what, bases, null);
+  }
+
+  /**
+   * As {@link #unpack(byte[], int, String, Bases)}, decoding into {@code into} when it is given and
+   * exactly {@code rawLength} long (a buffer the caller reuses); returns the array that holds the
+   * plaintext, which is a new one when {@code into} is null or does not fit.
+   */
+  public static byte[] unpack(byte[] packed, int rawLength, String what, Bases bases, byte[] into) {
+    if (into != null && into.length != rawLength) into = null;
     if (packed.length == 0) {
       throw new RoadieException(ErrorCode.INTEGRITY, what + " is empty: no compression flag");
     }
@@ -223,10 +233,12 @@ public final class Compression {
           throw new RoadieException(ErrorCode.INTEGRITY, what + " has " + (packed.length - 1)
               + " bytes, the index says " + rawLength);
         }
-        return Arrays.copyOfRange(packed, 1, packed.length);
+        if (into == null) return Arrays.copyOfRange(packed, 1, packed.length);
+        System.arraycopy(packed, 1, into, 0, rawLength);
+        return into;
       }
       case ZSTD -> {
-        byte[] out = new byte[rawLength];
+        byte[] out = into != null ? into : new byte[rawLength];
         long n = Zstd.decompressByteArray(out, 0, rawLength, packed, 1, packed.length - 1);
         if (Zstd.isError(n) || n != rawLength) {
           throw new RoadieException(ErrorCode.INTEGRITY, what + " does not decompress to the "
@@ -250,7 +262,7 @@ public final class Compression {
           }
           plaintexts.add(base);
         }
-        byte[] out = new byte[rawLength];
+        byte[] out = into != null ? into : new byte[rawLength];
         int n;
         try {
           ZstdDecompressCtx ctx = DELTA_DCTX.get();

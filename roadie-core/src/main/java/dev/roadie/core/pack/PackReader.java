@@ -111,11 +111,26 @@ public final class PackReader {
     return open(key, packKey, packId, entry, sealed, off, bases)[0];
   }
 
+  /**
+   * As {@link #openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases)}, verified the
+   * same way, with the plaintext decoded into {@code into} when that is exactly the blob's length (a
+   * buffer the caller reuses); returns the array that holds the plaintext.
+   */
+  public static byte[] openBlobInto(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
+      Compression.Bases bases, byte[] into) {
+    return open(key, packKey, packId, entry, sealed, off, bases, into)[1];
+  }
+
   private static byte[][] open(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
       Compression.Bases bases) {
+    return open(key, packKey, packId, entry, sealed, off, bases, null);
+  }
+
+  private static byte[][] open(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
+      Compression.Bases bases, byte[] into) {
     String what = "blob " + entry.id().shortHex() + " in pack " + packId.shortHex();
     byte[] framed = Aead.open(packKey, PackFormat.blobAad(entry.type(), entry.id()), sealed, off, entry.length(), what);
-    byte[] plain = Compression.unpack(framed, entry.rawLength(), what, bases);
+    byte[] plain = Compression.unpack(framed, entry.rawLength(), what, bases, into);
     if (!key.blobId(plain).equals(entry.id())) {
       throw new RoadieException(ErrorCode.INTEGRITY, what + " does not hash to its id");
     }

@@ -43,6 +43,13 @@ public final class ContentReader extends InputStream {
 
   private record Pending(CompletableFuture<byte[]> data, int rawLength) {}
 
+  /**
+   * Blocks handed back through {@link #recycle}, decoded into again: restoring 1 GiB otherwise
+   * allocates 1 GiB of arrays that die at once, a young collection every few dozen MiB, each of
+   * which copies the window's live blocks. Bounded by the window: at most as many as it holds.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   public ContentReader(Repository repo, Node node, String what) throws IOException {
     this.repo = repo;
     this.runBytes = repo.backend().preferredReadSize();
@@ -147,7 +154,8 @@ public final class ContentReader extends InputStream {
         int off = (int) (loc.offset() - start);
         CompletableFuture<byte[]> data;
         if (!loc.isDelta()) {
-          data = sealed.thenApplyAsync(b -> repo.openBlob(loc, packKey, b, off, Compression.NO_BASES), repo.cpu());
+          data = sealed.thenApplyAsync(b -> repo.openBlob(loc, packKey, b, off, Compression.NO_BASES,
+              spareOf(loc.rawLength())), repo.cpu());
         } else {
           // A delta: its bases are read alongside (shared by neighbours through the repository's cache).
           java.util.Map<Id, CompletableFuture<byte[]>> bases = new java.util.HashMap<>();
@@ -213,6 +221,20 @@ public final class ContentReader extends InputStream {
     delivered += out.length;
     pos = current.length;
     return out;
+  }
+
+  /**
+   * Hands back a block that {@link #nextBlock} returned and that the caller no longer uses: a later
+   * blob of the same length is decoded into it. Optional; a block must not be used after this.
+   */
+  public void recycle(byte[] block) {
+    if (block.length > 0 && spare.size() < WINDOW_BLOBS) spare.add(block);
+  }
+
+  /** A recycled block of exactly {@code length} bytes, or null. */
+  private byte[] spareOf(int length) {
+    byte[] b = spare.poll();
+    return b != null && b.length == length ? b : null; // another length (a file's last chunk) is left to the GC
   }
 
   @Override

@@ -317,8 +317,16 @@ public final class Repository implements AutoCloseable {
    * pack derived by the caller ({@link MasterKey#packKey}), who opens several blobs of one pack.
    */
   public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases) {
+    return openBlob(loc, packKey, buf, off, bases, null);
+  }
+
+  /**
+   * As {@link #openBlob(BlobLocation, byte[], byte[], int, Compression.Bases)}, decoding into
+   * {@code into} when that is exactly the blob's raw length (see {@link PackReader#openBlobInto}).
+   */
+  public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases, byte[] into) {
     PackEntry entry = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
-    return PackReader.openBlob(key, packKey, loc.packId(), entry, buf, off, bases);
+    return PackReader.openBlobInto(key, packKey, loc.packId(), entry, buf, off, bases, into);
   }
 
   /** Bases read recently: consecutive delta chunks usually have consecutive bases, each used once or twice. */

@@ -3,6 +3,7 @@ package dev.roadie.postgres.physical;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.DirectFileWriter;
 import dev.roadie.core.crypto.Providers;
 import dev.roadie.core.repo.ContentReader;
 import dev.roadie.core.repo.Progress;
@@ -29,14 +30,19 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -95,6 +101,8 @@ public final class PhysicalRestore {
       throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is a " + s.kind()
           + " snapshot; --pgdata restores physical PostgreSQL backups (kind " + PhysicalBackup.KIND + ")");
     }
+    // The index is needed from the first tree on; it loads while the target is checked and the directory prepared.
+    Future<?> indexLoad = repo.io().submit(repo::index);
     List<String> settings = recoverySettings(ref, o);
     RecoveryWindow.Window window = new RecoveryWindow(repo).of(s, o.timeline());
     checkTarget(ref, o.target(), window);
@@ -102,19 +110,39 @@ public final class PhysicalRestore {
     prepareDirectory(o);
     // The whole cluster is decrypted: the native AES-GCM pays off from the first file, not from the first large one.
     if (s.stats() != null) Providers.expect(s.stats().bytesRead());
+    Repository.await(indexLoad);
 
-    Tree root = repo.readTree(Id.parse(s.tree()));
     int chunkSize = s.source().get("chunkSize") instanceof Number n ? n.intValue() : 0;
     Set<String> keep = new HashSet<>();
-    List<Future<?>> tasks = new ArrayList<>();
-    Semaphore slots = new Semaphore(Math.max(1, o.jobs()));
     Node[] control = new Node[1];
+    List<FileJob> files = new ArrayList<>();
+    List<Future<?>> tasks = new ArrayList<>();
     try {
-      restoreDir(root, o.pgdata(), "", o, chunkSize, keep, tasks, slots, control, tablespaces);
-      for (Future<?> f : tasks) f.get();
+      restoreDir(readTreeAsync(s.tree()), o.pgdata(), "", o, keep, files, control, tablespaces);
       if (control[0] == null) {
         throw new RoadieException(ErrorCode.INTEGRITY, "snapshot " + ref.id().shortHex() + " has no global/pg_control");
       }
+      // Largest first: a cluster's time goes to its few large relation files, and one that started
+      // last would run alone at the end while the other jobs have nothing left to do.
+      files.sort(Comparator.comparingLong(FileJob::size).reversed());
+      Semaphore slots = new Semaphore(Math.max(1, o.jobs()));
+      AtomicBoolean failed = new AtomicBoolean();
+      for (FileJob f : files) {
+        slots.acquire();
+        if (failed.get()) break; // the failure is thrown below; no point writing more
+        tasks.add(repo.io().submit(() -> {
+          try {
+            writeFile(f.node(), f.path(), o.delta(), chunkSize);
+          } catch (Throwable e) {
+            failed.set(true);
+            throw e;
+          } finally {
+            slots.release();
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : tasks) f.get();
       syncWritten();
       // pg_control only once every other file is durable: a crash before leaves a directory that does not start.
       writeFile(control[0], o.pgdata().resolve("global/pg_control"), o.delta(), chunkSize);
@@ -251,9 +279,35 @@ public final class PhysicalRestore {
     Files.deleteIfExists(dir.resolve("global/pg_control"));
   }
 
-  private void restoreDir(Tree tree, Path dir, String rel, Options o, int chunkSize, Set<String> keep,
-      List<Future<?>> tasks, Semaphore slots, Node[] control, TablespaceDirs tablespaces)
-      throws IOException, InterruptedException {
+  /** A file to write once the whole tree is known. */
+  private record FileJob(Node node, Path path) {
+    long size() {
+      return node.size() == null ? 0 : node.size();
+    }
+  }
+
+  private CompletableFuture<Tree> readTreeAsync(String id) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return repo.readTree(Id.parse(id));
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    }, repo.io());
+  }
+
+  /**
+   * Creates the directories and links of {@code tree} under {@code dir} and collects its files.
+   * Every subtree of a directory is requested before the first is walked, so the tree is read
+   * with several reads in flight rather than one after another.
+   */
+  private void restoreDir(CompletableFuture<Tree> pending, Path dir, String rel, Options o, Set<String> keep,
+      List<FileJob> files, Node[] control, TablespaceDirs tablespaces) throws IOException {
+    Tree tree = Repository.await(pending);
+    Map<String, CompletableFuture<Tree>> subtrees = new HashMap<>();
+    for (Node n : tree.nodes()) {
+      if (n.type().equals(Node.DIR)) subtrees.put(n.name(), readTreeAsync(n.subtree()));
+    }
     for (Node n : tree.nodes()) {
       if (n.name().isEmpty() || n.name().equals(".") || n.name().equals("..") || n.name().contains("/")) {
         throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot has an unsafe entry name '" + n.name() + "'");
@@ -276,7 +330,7 @@ public final class PhysicalRestore {
           }
           Files.createDirectories(into);
           Files.setPosixFilePermissions(into, Node.permsOf(n.mode() == null ? 0700 : n.mode()));
-          restoreDir(repo.readTree(Id.parse(n.subtree())), into, r, o, chunkSize, keep, tasks, slots, control, tablespaces);
+          restoreDir(subtrees.get(n.name()), into, r, o, keep, files, control, tablespaces);
         }
         case Node.SYMLINK -> {
           Files.deleteIfExists(p);
@@ -285,17 +339,9 @@ public final class PhysicalRestore {
         case Node.FILE -> {
           if (r.equals("global/pg_control")) {
             control[0] = n;
-            continue;
+          } else {
+            files.add(new FileJob(n, p));
           }
-          slots.acquire();
-          tasks.add(repo.io().submit(() -> {
-            try {
-              writeFile(n, p, o.delta(), chunkSize);
-            } finally {
-              slots.release();
-            }
-            return null;
-          }));
         }
         default -> throw new RoadieException(ErrorCode.INTEGRITY, "unknown node type '" + n.type() + "' for " + r);
       }
@@ -311,6 +357,24 @@ public final class PhysicalRestore {
       finish(n, p);
       return;
     }
+    if (size >= DirectFileWriter.MIN_SIZE) {
+      // Large files bypass the page cache: less kernel CPU, and their data is on disk when the
+      // last write returns, so the fsyncs before pg_control find little left to write.
+      Files.deleteIfExists(p);
+      try (ContentReader in = new ContentReader(repo, n, p.toString()); DirectFileWriter out = DirectFileWriter.create(p)) {
+        byte[] block;
+        while ((block = in.nextBlock()) != null) {
+          out.write(block, 0, block.length);
+          progress.bytesRead.addAndGet(block.length);
+          written.addAndGet(block.length);
+          in.recycle(block);
+        }
+        out.finish(false);
+      }
+      unsynced.add(p);
+      finish(n, p);
+      return;
+    }
     try (ContentReader in = new ContentReader(repo, n, p.toString());
         FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -320,6 +384,7 @@ public final class PhysicalRestore {
         while (b.hasRemaining()) ch.write(b);
         progress.bytesRead.addAndGet(block.length);
         written.addAndGet(block.length);
+        in.recycle(block);
       }
     }
     unsynced.add(p);

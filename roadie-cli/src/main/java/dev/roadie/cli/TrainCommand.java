@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
  * Hidden: the training run of the launcher's start-up archive (CDS / AOT cache). Runs the common
  * commands once against a throwaway repository in a temporary directory, output discarded, so that
  * the archive holds the classes a real command loads (JSON, crypto, picocli), not just 'version'.
+ * Then tens of MiB through the data paths ({@link #trainDataPaths}): on JDK 25+ the AOT cache also
+ * records the profiles of what ran hot.
  */
 @Command(name = "__train-startup-archive", hidden = true)
 final class TrainCommand implements Callable<Integer> {

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
  * Hidden: the training run of the launcher's start-up archive (CDS / AOT cache). Runs the common
  * commands once against a throwaway repository in a temporary directory, output discarded, so that
  * the archive holds the classes a real command loads (JSON, crypto, picocli), not just 'version'.
+ * Then tens of MiB through the data paths ({@link #trainDataPaths}): on JDK 25+ the AOT cache also
+ * records the profiles of what ran hot.
  */
 @Command(name = "__train-startup-archive", hidden = true)
 final class TrainCommand implements Callable<Integer> {
@@ -61,6 +63,7 @@ final class TrainCommand implements Callable<Integer> {
           "000000010000000000000001", dir.resolve("fetched").toString());
       run(repo, "wal-fetch", "--system-id", "42", "--pgdata", dir.resolve("pgdata").toString(),
           "000000010000000000000002", dir.resolve("fetched").toString());
+      trainDataPaths(dir, repo);
       trainS3(dir, data.getParent(), pw);
       Main.run("version");
       Main.run("--help");
@@ -70,6 +73,69 @@ final class TrainCommand implements Callable<Integer> {
       DirectoryTree.delete(dir);
     }
     return 0;
+  }
+
+  /** Bytes of generated data each data-path command below moves; see {@link #trainDataPaths}. */
+  static final int BULK_BYTES = 48 << 20;
+
+  /**
+   * Tens of MiB through the data paths (file backup and restore, a stream, a Redis RDB transfer),
+   * so that their hot methods get compiled in training and the AOT cache records their profiles
+   * (JDK 25+, JEP 515): a real command's JIT then starts from those profiles instead of profiling
+   * again in the interpreter and C1. The small commands above only cover start-up.
+   */
+  static void trainDataPaths(Path dir, String[] repo) throws IOException {
+    byte[] bulk = bulk(BULK_BYTES, 7);
+    Path big = Files.createDirectories(dir.resolve("bulk"));
+    Files.write(big.resolve("bulk.bin"), bulk);
+    run(repo, "backup", "file", big.toString());
+    run(repo, "restore", "latest", "--target", dir.resolve("out-bulk").toString());
+    DirectoryTree.delete(dir.resolve("out-bulk"));
+    java.io.InputStream in = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream(bulk(BULK_BYTES, 8)));
+      run(repo, "backup", "file", "--stdin", "--name", "stream.sql");
+    } finally {
+      System.setIn(in);
+    }
+    try (TrainingRedisEndpoint redis = TrainingRedisEndpoint.start(bulk(BULK_BYTES, 9))) {
+      run(repo, "backup", "redis", "--url", redis.url());
+    } catch (IOException e) {
+      // no loopback port: the archive is made without the Redis path
+    }
+  }
+
+  /**
+   * {@code size} bytes like what roadie backs up: JSON-like records with random ids and numbers
+   * (zstd gets them to about a third, as database pages and RDBs here), and every 16th block of
+   * 64 KiB random (incompressible, stored raw). Seeded: the same bytes every training.
+   */
+  static byte[] bulk(int size, long seed) {
+    Random r = new Random(seed);
+    byte[] out = new byte[size];
+    StringBuilder sb = new StringBuilder(512);
+    String[] pages = {"/", "/cart", "/checkout", "/search", "/account", "/orders"};
+    int pos = 0;
+    for (int block = 0; pos < size; block++) {
+      int end = Math.min(size, pos + (64 << 10));
+      if (block % 16 == 15) {
+        byte[] noise = new byte[end - pos];
+        r.nextBytes(noise);
+        System.arraycopy(noise, 0, out, pos, noise.length);
+        pos = end;
+        continue;
+      }
+      while (pos < end) {
+        sb.setLength(0);
+        sb.append("{\"sid\":\"").append(Long.toHexString(r.nextLong())).append(Long.toHexString(r.nextLong()))
+            .append("\",\"user_id\":").append(r.nextInt(5_000_000)).append(",\"last_seen\":")
+            .append(1_732_400_000 + r.nextInt(604_800)).append(",\"page\":\"").append(pages[r.nextInt(pages.length)])
+            .append("\",\"cart\":[{\"sku\":\"SKU-").append(r.nextInt(100_000)).append("\",\"qty\":")
+            .append(1 + r.nextInt(3)).append("}],\"csrf\":\"").append(Integer.toHexString(r.nextInt())).append("\"}\n");
+        for (int i = 0; i < sb.length() && pos < end; i++) out[pos++] = (byte) sb.charAt(i);
+      }
+    }
+    return out;
   }
 
   /**

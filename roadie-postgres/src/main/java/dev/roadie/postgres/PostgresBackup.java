@@ -196,10 +196,10 @@ public final class PostgresBackup {
       } catch (SQLException e) {
         throw new RoadieException(ErrorCode.FAILURE, "starting the backup of " + o.conn.redacted() + ": " + e.getMessage(), e);
       }
-      int serverMajor = (Integer) source.get("serverVersionNum") / 10000;
+      PgTools tools = PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000);
       source.put("format", "native");
       source.put("url", o.conn.redacted());
-      source.put("pgDumpVersion", null); // set once the schema thread has found pg_dump
+      source.put("pgDumpVersion", tools.version);
       if (o.schemaOnly) source.put("schemaOnly", true);
       if (o.dataOnly) source.put("dataOnly", true);
       if (!include.isEmpty()) source.put("tablePatterns", o.tables);
@@ -214,7 +214,6 @@ public final class PostgresBackup {
         Node[] schemaNode = new Node[1];
         List<Thread> threads = new ArrayList<>();
         PgTools.Child[] dumpChild = new PgTools.Child[1];
-        PgTools[] dumpTools = new PgTools[1];
         Runnable abort = () -> {
           if (dumpChild[0] != null) dumpChild[0].close();
           synchronized (workers) {
@@ -222,11 +221,8 @@ public final class PostgresBackup {
           }
         };
         // Schema, sequence values and large objects: pg_dump under the same snapshot.
-        // Finding pg_dump runs 'pg_dump --version' (tens of milliseconds): here, not before the copies start.
         threads.add(Thread.ofVirtual().name("pg_dump").start(() -> {
           try {
-            PgTools tools = PgTools.find(o.pgBin, serverMajor);
-            dumpTools[0] = tools;
             List<String> cmd = new ArrayList<>(List.of(tools.path("pg_dump"), "-Fc", "-Z0", "--no-password",
                 "--snapshot=" + snapshotId, "--exclude-table-data=*.*"));
             if (!include.isEmpty() || !exclude.isEmpty()) {
@@ -305,7 +301,6 @@ public final class PostgresBackup {
           if (f instanceof IOException io) throw io;
           throw new IOException(f.toString(), f);
         }
-        source.put("pgDumpVersion", dumpTools[0].version);
         try {
           exporter.commit();
         } catch (SQLException e) {

@@ -16,15 +16,19 @@ import picocli.CommandLine.Unmatched;
 final class PlannedSourceCommands {
   private PlannedSourceCommands() {}
 
+  /** Refuses with what is not built and what to put in a directory meanwhile. */
+  private static Integer notBuilt(String what, String meanwhile) {
+    throw new RoadieException(ErrorCode.USAGE, "backing up " + what + " is not built yet in this version of roadie; "
+        + "meanwhile " + meanwhile + " and back that up with 'roadie backup file DIR'");
+  }
+
   @Command(name = "bucket", description = "Not built yet: snapshots of S3/MinIO buckets (planned; see docs/commands.md).")
   static final class Bucket implements Callable<Integer> {
     @Unmatched List<String> ignored = new ArrayList<>();
 
     @Override
     public Integer call() {
-      throw new RoadieException(ErrorCode.USAGE, "backing up S3/MinIO buckets is not built yet in this version of "
-          + "roadie; meanwhile mirror the bucket to a directory (rclone sync or mc mirror) and back that up with "
-          + "'roadie backup file DIR'");
+      return notBuilt("S3/MinIO buckets", "mirror the bucket to a directory (rclone sync or mc mirror)");
     }
   }
 
@@ -34,9 +38,8 @@ final class PlannedSourceCommands {
 
     @Override
     public Integer call() {
-      throw new RoadieException(ErrorCode.USAGE, "backing up Kubernetes resources is not built yet in this version of "
-          + "roadie; meanwhile export them (for example 'kubectl get -o yaml' per namespace, or Velero) to a directory "
-          + "and back that up with 'roadie backup file DIR'");
+      return notBuilt("Kubernetes resources",
+          "export them to a directory (for example 'kubectl get -o yaml' per namespace, or Velero)");
     }
   }
 }

@@ -11,14 +11,11 @@ import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.Tree;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -186,20 +183,13 @@ public final class FileRestore {
     try {
       // Large files bypass the page cache (DirectFileWriter): much less kernel CPU per GiB.
       try (ContentReader in = new ContentReader(repo, n, p.toString());
-          DirectFileWriter out = n.size() != null && n.size() >= DirectFileWriter.MIN_SIZE
-              ? DirectFileWriter.create(temp) : null;
-          FileChannel ch = out == null ? FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE) : null) {
+          DirectFileWriter out = DirectFileWriter.create(temp, n.size() == null ? 0 : n.size())) {
         byte[] block;
         while ((block = in.nextBlock()) != null) {
-          if (out != null) {
-            out.write(block, 0, block.length);
-          } else {
-            ByteBuffer b = ByteBuffer.wrap(block);
-            while (b.hasRemaining()) ch.write(b);
-          }
+          out.write(block, 0, block.length);
           progress.bytesRead.addAndGet(block.length);
         }
-        if (out != null) out.finish(false);
+        out.finish(false);
       }
       applyMetadata(n, temp);
       try {

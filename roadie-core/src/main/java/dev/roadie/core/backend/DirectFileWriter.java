@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * I/O is not tried again in this process. Not thread-safe.
  */
 public final class DirectFileWriter implements Closeable {
-  /** Files smaller than this are not worth an aligned buffer: callers write them plainly. */
+  /** Files smaller than this are not worth an aligned buffer: {@link #create(Path, long)} writes them through the page cache. */
   public static final int MIN_SIZE = 1 << 20;
   static final int CHUNK = 4 << 20;
   private static final ConcurrentLinkedQueue<ByteBuffer> BUFFERS = new ConcurrentLinkedQueue<>();
@@ -42,7 +42,18 @@ public final class DirectFileWriter implements Closeable {
     this.path = path;
   }
 
-  /** Creates {@code path}, which must not exist. */
+  /**
+   * Creates {@code path}, which must not exist, for about {@code size} bytes: written directly from
+   * {@link #MIN_SIZE} up, through the page cache below it.
+   */
+  public static DirectFileWriter create(Path path, long size) throws IOException {
+    if (size >= MIN_SIZE) return create(path);
+    DirectFileWriter w = new DirectFileWriter(path);
+    w.ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    return w;
+  }
+
+  /** Creates {@code path}, which must not exist, written directly whatever its size. */
   public static DirectFileWriter create(Path path) throws IOException {
     DirectFileWriter w = new DirectFileWriter(path);
     if (enabled) {

@@ -57,19 +57,9 @@ public final class LocalBackend implements Backend {
     if (!Files.isDirectory(dir)) createDirectories(dir);
     Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
-      if (data.remaining() >= DirectFileWriter.MIN_SIZE) {
-        try (DirectFileWriter w = DirectFileWriter.create(temp)) {
-          w.write(data.duplicate());
-          w.finish(true);
-        }
-      } else {
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          ByteBuffer buf = data.duplicate();
-          while (buf.hasRemaining()) {
-            ch.write(buf);
-          }
-          ch.force(true);
-        }
+      try (DirectFileWriter w = DirectFileWriter.create(temp, data.remaining())) {
+        w.write(data.duplicate());
+        w.finish(true);
       }
       if (exclusive) {
         // A hard link fails when the target exists, which makes the create-new check atomic.

@@ -357,35 +357,18 @@ public final class PhysicalRestore {
       finish(n, p);
       return;
     }
-    if (size >= DirectFileWriter.MIN_SIZE) {
-      // Large files bypass the page cache: less kernel CPU, and their data is on disk when the
-      // last write returns, so the fsyncs before pg_control find little left to write.
-      Files.deleteIfExists(p);
-      try (ContentReader in = new ContentReader(repo, n, p.toString()); DirectFileWriter out = DirectFileWriter.create(p)) {
-        byte[] block;
-        while ((block = in.nextBlock()) != null) {
-          out.write(block, 0, block.length);
-          progress.bytesRead.addAndGet(block.length);
-          written.addAndGet(block.length);
-          in.recycle(block);
-        }
-        out.finish(false);
-      }
-      unsynced.add(p);
-      finish(n, p);
-      return;
-    }
-    try (ContentReader in = new ContentReader(repo, n, p.toString());
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
+    // Large files bypass the page cache (DirectFileWriter): less kernel CPU, and their data is on
+    // disk when the last write returns, so the fsyncs before pg_control find little left to write.
+    Files.deleteIfExists(p);
+    try (ContentReader in = new ContentReader(repo, n, p.toString()); DirectFileWriter out = DirectFileWriter.create(p, size)) {
       byte[] block;
       while ((block = in.nextBlock()) != null) {
-        ByteBuffer b = ByteBuffer.wrap(block);
-        while (b.hasRemaining()) ch.write(b);
+        out.write(block, 0, block.length);
         progress.bytesRead.addAndGet(block.length);
         written.addAndGet(block.length);
         in.recycle(block);
       }
+      out.finish(false);
     }
     unsynced.add(p);
     finish(n, p);

@@ -99,7 +99,17 @@ public final class PackReader {
   /** As {@link #openBlob}; a delta blob is decoded against its base's plaintext from {@code bases}. */
   public static byte[] openBlob(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
       Compression.Bases bases) {
-    return open(key, packKey, packId, entry, sealed, off, bases)[1];
+    return openBlob(key, packKey, packId, entry, sealed, off, bases, null);
+  }
+
+  /**
+   * As {@link #openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases)}, with the
+   * plaintext decoded into {@code into} when that is exactly the blob's length (a buffer the caller
+   * reuses); returns the array that holds the plaintext.
+   */
+  public static byte[] openBlob(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
+      Compression.Bases bases, byte[] into) {
+    return open(key, packKey, packId, entry, sealed, off, bases, into)[1];
   }
 
   /**
@@ -108,22 +118,7 @@ public final class PackReader {
    */
   public static byte[] openFramed(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
       Compression.Bases bases) {
-    return open(key, packKey, packId, entry, sealed, off, bases)[0];
-  }
-
-  /**
-   * As {@link #openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases)}, verified the
-   * same way, with the plaintext decoded into {@code into} when that is exactly the blob's length (a
-   * buffer the caller reuses); returns the array that holds the plaintext.
-   */
-  public static byte[] openBlobInto(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
-      Compression.Bases bases, byte[] into) {
-    return open(key, packKey, packId, entry, sealed, off, bases, into)[1];
-  }
-
-  private static byte[][] open(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,
-      Compression.Bases bases) {
-    return open(key, packKey, packId, entry, sealed, off, bases, null);
+    return open(key, packKey, packId, entry, sealed, off, bases, null)[0];
   }
 
   private static byte[][] open(MasterKey key, byte[] packKey, Id packId, PackEntry entry, byte[] sealed, int off,

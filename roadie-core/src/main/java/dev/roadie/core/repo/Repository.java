@@ -322,11 +322,11 @@ public final class Repository implements AutoCloseable {
 
   /**
    * As {@link #openBlob(BlobLocation, byte[], byte[], int, Compression.Bases)}, decoding into
-   * {@code into} when that is exactly the blob's raw length (see {@link PackReader#openBlobInto}).
+   * {@code into} when that is exactly the blob's raw length (see {@link PackReader#openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases, byte[])}).
    */
   public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases, byte[] into) {
     PackEntry entry = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
-    return PackReader.openBlobInto(key, packKey, loc.packId(), entry, buf, off, bases, into);
+    return PackReader.openBlob(key, packKey, loc.packId(), entry, buf, off, bases, into);
   }
 
   /** Bases read recently: consecutive delta chunks usually have consecutive bases, each used once or twice. */

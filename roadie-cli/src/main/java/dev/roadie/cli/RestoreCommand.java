@@ -65,7 +65,8 @@ final class RestoreCommand implements Callable<Integer> {
     }
     if (physical.requested()) {
       try (Repository r = repo.open()) {
-        // Every blob of the restore needs the index: it loads while the snapshot is resolved.
+        // Every tree and blob of the restore needs the index: it loads while the snapshot is
+        // resolved and the target checked (the first tree read waits for it).
         r.io().submit(r::index);
         return physical.run(r, r.resolve(snapshot, filters.filter(of)), repo, targetDir, postgres.jobs);
       }

@@ -101,8 +101,6 @@ public final class PhysicalRestore {
       throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is a " + s.kind()
           + " snapshot; --pgdata restores physical PostgreSQL backups (kind " + PhysicalBackup.KIND + ")");
     }
-    // The index is needed from the first tree on; it loads while the target is checked and the directory prepared.
-    Future<?> indexLoad = repo.io().submit(repo::index);
     List<String> settings = recoverySettings(ref, o);
     RecoveryWindow.Window window = new RecoveryWindow(repo).of(s, o.timeline());
     checkTarget(ref, o.target(), window);
@@ -110,7 +108,6 @@ public final class PhysicalRestore {
     prepareDirectory(o);
     // The whole cluster is decrypted: the native AES-GCM pays off from the first file, not from the first large one.
     if (s.stats() != null) Providers.expect(s.stats().bytesRead());
-    Repository.await(indexLoad);
 
     int chunkSize = s.source().get("chunkSize") instanceof Number n ? n.intValue() : 0;
     Set<String> keep = new HashSet<>();

@@ -1,6 +1,8 @@
 package dev.roadie.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,9 +93,9 @@ final class TrainCommand implements Callable<Integer> {
     run(repo, "backup", "file", big.toString());
     run(repo, "restore", "latest", "--target", dir.resolve("out-bulk").toString());
     DirectoryTree.delete(dir.resolve("out-bulk"));
-    java.io.InputStream in = System.in;
+    InputStream in = System.in;
     try {
-      System.setIn(new java.io.ByteArrayInputStream(bulk(BULK_BYTES, 8)));
+      System.setIn(new ByteArrayInputStream(bulk(BULK_BYTES, 8)));
       run(repo, "backup", "file", "--stdin", "--name", "stream.sql");
     } finally {
       System.setIn(in);

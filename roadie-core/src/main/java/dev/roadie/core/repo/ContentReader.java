@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The bytes of a file or stream node, in order. Blobs are fetched ahead (I/O on virtual threads,
@@ -48,7 +49,7 @@ public final class ContentReader extends InputStream {
    * allocates 1 GiB of arrays that die at once, a young collection every few dozen MiB, each of
    * which copies the window's live blocks. Bounded by the window: at most as many as it holds.
    */
-  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<byte[]> spare = new ConcurrentLinkedQueue<>();
 
   public ContentReader(Repository repo, Node node, String what) throws IOException {
     this.repo = repo;

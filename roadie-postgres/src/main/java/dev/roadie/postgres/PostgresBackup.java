@@ -158,13 +158,9 @@ public final class PostgresBackup {
     int jobs = Math.max(1, o.jobs);
     // The copy workers' connections are made while the exporting one starts (each is a connection
     // start-up with authentication, ~0.1 s), so that the COPYs begin as soon as the snapshot exists.
-    // On platform threads: socket I/O on a virtual thread starts the JDK's poller thread, which then
-    // waits in epoll_wait (native code) until the process ends, and the JVM's exit waits 0.3 s for
-    // threads in native code to stop (docs/performance-postgres.md, branch logical2).
     List<CompletableFuture<Connection>> connecting = new ArrayList<>();
     for (int i = 0; i < (o.schemaOnly ? 0 : jobs); i++) {
-      connecting.add(CompletableFuture.supplyAsync(() -> copyConnection(o.conn),
-          r -> Thread.ofPlatform().name("copy-connect").daemon().start(r)));
+      connecting.add(CompletableFuture.supplyAsync(() -> copyConnection(o.conn), Thread::startVirtualThread));
     }
     List<Connection> workers = Collections.synchronizedList(new ArrayList<>());
     Connection exporter;

@@ -112,10 +112,8 @@ final class TableLoad {
     List<Thread> threads = new ArrayList<>();
     // Every connection is used even for one table: a large one is shared.
     int workers = tables.isEmpty() ? 1 : jobs;
-    // Platform threads, as for the backup's copy connections (PostgresBackup): a connection opened
-    // on a virtual thread starts the JDK's poller thread, and the JVM's exit then waits 0.3 s for it.
     for (int i = 0; i < workers; i++) {
-      threads.add(Thread.ofPlatform().name("load-" + i).start(this::work));
+      threads.add(Thread.ofVirtual().name("load-" + i).start(this::work));
     }
     for (Thread t : threads) {
       try {

@@ -28,8 +28,8 @@ import java.util.Map;
 
 /**
  * Restores a {@code redis} snapshot: online, by replaying every key into a running server with
- * pipelined {@code RESTORE key ttl payload REPLACE ABSTTL} (DUMP payloads built from the RDB by
- * redis-replicator), or offline, by writing the {@code dump.rdb} for a stopped server.
+ * pipelined {@code RESTORE key ttl payload REPLACE ABSTTL} (DUMP payloads cut from the RDB by
+ * {@link RdbKeys}, or built by redis-replicator for what that scanner does not know), or offline, by writing the {@code dump.rdb} for a stopped server.
  */
 public final class RedisRestore {
   /** What to do with a target that already holds keys. */
@@ -43,6 +43,8 @@ public final class RedisRestore {
 
   private final Repository repo;
   private final Progress progress;
+  /** Tests only: the scanner gives up after this many keys, as it would at a value it cannot measure. */
+  long scannerKeyLimit = Long.MAX_VALUE;
 
   public RedisRestore(Repository repo, Progress progress) {
     this.repo = repo;
@@ -121,7 +123,15 @@ public final class RedisRestore {
       }
       Replay replay = new Replay(c, source, targetVersion);
       try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME)) {
-        replay.run(new CountingInput(in, progress));
+        replay.scan(new CountingInput(in, progress));
+      } catch (RdbKeys.Unsupported e) {
+        // Something the scanner cannot measure: replay the whole snapshot with redis-replicator.
+        // The keys sent so far are sent again; RESTORE ... REPLACE makes that harmless.
+        progress.bytesRead.set(0);
+        replay.resetCounts();
+        try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME)) {
+          replay.run(new CountingInput(in, progress));
+        }
       }
       return new Result(replay.keys, replay.expired, replay.functions, progress.bytesRead.get(), System.nanoTime() - start);
     } catch (java.net.SocketException | java.io.EOFException e) {
@@ -166,6 +176,30 @@ public final class RedisRestore {
       this.targetVersion = targetVersion;
     }
 
+    /** Replays the RDB through {@link RdbKeys}; throws {@link RdbKeys.Unsupported} for what it cannot scan. */
+    void scan(InputStream rdb) throws IOException {
+      new RdbKeys(rdb).run(new RdbKeys.Sink() {
+        @Override
+        public void key(long db, long expireAtMs, byte[] key, byte[] payload) throws IOException {
+          if (keys + expired >= scannerKeyLimit) throw new RdbKeys.Unsupported("the tests' key limit");
+          Replay.this.key(db, expireAtMs < 0 ? null : expireAtMs, key, payload);
+        }
+
+        @Override
+        public void function(byte[] payload) throws IOException {
+          Replay.this.function(payload);
+        }
+      });
+      finish();
+    }
+
+    void resetCounts() {
+      keys = 0;
+      expired = 0;
+      functions = 0;
+    }
+
+    /** Replays the RDB with redis-replicator's DUMP visitor. */
     void run(InputStream rdb) throws IOException {
       Configuration conf = Configuration.defaultSetting();
       conf.setUseDefaultExceptionListener(false);
@@ -175,10 +209,9 @@ public final class RedisRestore {
       r.addEventListener((rep, event) -> {
         try {
           if (event instanceof DumpKeyValuePair kv) {
-            key(kv);
+            key(kv.getDb() == null ? 0 : kv.getDb().getDbNumber(), kv.getExpiredMs(), kv.getKey(), kv.getValue());
           } else if (event instanceof DumpFunction f) {
-            send(f.getSerialized().length, bytes("FUNCTION"), bytes("RESTORE"), f.getSerialized(), bytes("REPLACE"));
-            functions++;
+            function(f.getSerialized());
           }
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
@@ -189,15 +222,23 @@ public final class RedisRestore {
       } catch (java.io.UncheckedIOException e) {
         throw e.getCause();
       }
+      finish();
+    }
+
+    /** Sends what is batched and reads every outstanding reply. */
+    void finish() throws IOException {
       c.flush();
       readReplies(unread + batchCommands);
       batchCommands = 0;
       progress.files.incrementAndGet();
     }
 
-    void key(DumpKeyValuePair kv) throws IOException {
-      long kdb = kv.getDb() == null ? 0 : kv.getDb().getDbNumber();
-      Long expiry = kv.getExpiredMs();
+    void function(byte[] payload) throws IOException {
+      send(payload.length, FUNCTION, RESTORE, payload, REPLACE);
+      functions++;
+    }
+
+    void key(long kdb, Long expiry, byte[] key, byte[] payload) throws IOException {
       if (expiry != null && expiry <= now) {
         expired++;
         return;
@@ -206,10 +247,9 @@ public final class RedisRestore {
         send(0, bytes("SELECT"), bytes(Long.toString(kdb)));
         db = kdb;
       }
-      byte[] payload = kv.getValue();
       long ttl = expiry == null ? 0 : expiry;
-      send(kv.getKey().length + payload.length, bytes("RESTORE"), kv.getKey(), bytes(Long.toString(ttl)), payload,
-          bytes("REPLACE"), bytes("ABSTTL"));
+      send(key.length + payload.length, RESTORE, key, ttl == 0 ? ZERO : bytes(Long.toString(ttl)), payload, REPLACE,
+          ABSTTL);
       keys++;
     }
 
@@ -246,6 +286,12 @@ public final class RedisRestore {
           + "; the target holds part of the snapshot");
     }
   }
+
+  private static final byte[] FUNCTION = bytes("FUNCTION");
+  private static final byte[] RESTORE = bytes("RESTORE");
+  private static final byte[] REPLACE = bytes("REPLACE");
+  private static final byte[] ABSTTL = bytes("ABSTTL");
+  private static final byte[] ZERO = bytes("0");
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);

@@ -28,7 +28,12 @@ final class Dataset {
       rnd.nextBytes(binVal);
       c.write(b("SET"), binKey, binVal);
       c.write(b("SET"), b("int"), b("12345"));
-      pending += 2;
+      // Keys the RDB stores encoded: as integers of 8, 16 and 32 bits, and LZF-compressed (long, repetitive).
+      c.write(b("SET"), b("-7"), b("int8 key"));
+      c.write(b("SET"), b("31000"), b("int16 key"));
+      c.write(b("SET"), b("-2000000000"), b("int32 key"));
+      c.write(b("SET"), b("user:profile:".repeat(8) + db), b("lzf key"));
+      pending += 6;
       for (int i = 0; i < 200; i++) {
         c.write(b("RPUSH"), b("list:small"), b("e" + i));
         c.write(b("SADD"), b("set:int"), b(Integer.toString(i * 7)));

@@ -115,6 +115,22 @@ class RedisRoundTripTest {
   }
 
   @Test
+  void scannerGivingUpMidStreamFallsBackToRedisReplicator() throws Exception {
+    SnapshotRef ref = backup();
+    try (RedisServer target = RedisServer.start(tmp.resolve("fallback"))) {
+      RedisRestore restore = new RedisRestore(repo, new Progress());
+      restore.scannerKeyLimit = 4000; // past the first database's keys, mid-way through the second's
+      RedisRestore.Result r = restore.online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY);
+      assertEquals(digest, target.digest());
+      RedisRestore.Result full = new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null),
+          RedisRestore.Mode.FLUSH);
+      assertEquals(digest, target.digest());
+      assertEquals(full.keys(), r.keys()); // counted once, not once per path
+      assertEquals(full.functions(), r.functions());
+    }
+  }
+
+  @Test
   void diskBasedSyncUsesLengthFraming() throws Exception {
     try (RespConnection c = source.connect()) {
       c.call("CONFIG", "SET", "repl-diskless-sync", "no");

@@ -29,7 +29,8 @@ import java.util.Map;
 /**
  * Restores a {@code redis} snapshot: online, by replaying every key into a running server with
  * pipelined {@code RESTORE key ttl payload REPLACE ABSTTL} (DUMP payloads cut from the RDB by
- * {@link RdbKeys}, or built by redis-replicator for what that scanner does not know), or offline, by writing the {@code dump.rdb} for a stopped server.
+ * {@link RdbKeys}, or built by redis-replicator for what that scanner does not know), or offline,
+ * by writing the {@code dump.rdb} for a stopped server.
  */
 public final class RedisRestore {
   /** What to do with a target that already holds keys. */

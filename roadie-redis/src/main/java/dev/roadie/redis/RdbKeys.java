@@ -1,6 +1,8 @@
 package dev.roadie.redis;
 
+import com.moilioncircle.redis.replicator.util.ByteArray;
 import com.moilioncircle.redis.replicator.util.CRC64;
+import com.moilioncircle.redis.replicator.util.Lzf;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
@@ -257,34 +259,17 @@ final class RdbKeys {
     };
   }
 
-  /** Redis's LZF (liblzf) decompression of {@code in} into exactly {@code length} bytes. */
+  /** Redis's LZF decompression (redis-replicator's) of {@code in} into exactly {@code length} bytes. */
   static byte[] lzf(byte[] in, long length) throws IOException {
     if (length > Integer.MAX_VALUE - 8) throw new Unsupported("an LZF string of " + length + " bytes");
-    byte[] out = new byte[(int) length];
-    int ip = 0;
-    int op = 0;
+    ByteArray out;
     try {
-      while (ip < in.length) {
-        int ctrl = in[ip++] & 0xFF;
-        if (ctrl < 32) { // a literal run of ctrl + 1 bytes
-          System.arraycopy(in, ip, out, op, ctrl + 1);
-          ip += ctrl + 1;
-          op += ctrl + 1;
-        } else { // a back reference
-          int len = ctrl >>> 5;
-          int ref = op - ((ctrl & 0x1F) << 8) - 1;
-          if (len == 7) len += in[ip++] & 0xFF;
-          ref -= in[ip++] & 0xFF;
-          len += 2;
-          if (ref < 0) throw new Unsupported("a corrupt LZF string");
-          for (int i = 0; i < len; i++) out[op++] = out[ref++];
-        }
-      }
-    } catch (IndexOutOfBoundsException e) {
+      out = Lzf.decode(new ByteArray(in), length);
+    } catch (RuntimeException e) {
       throw new Unsupported("a corrupt LZF string");
     }
-    if (op != out.length) throw new Unsupported("a corrupt LZF string");
-    return out;
+    byte[] b = out.first();
+    return b.length == length ? b : Arrays.copyOf(b, (int) length);
   }
 
   /** An RDB length; the special (integer/LZF) encodings are not lengths. */
@@ -356,6 +341,7 @@ final class RdbKeys {
     return b;
   }
 
+  /** The next {@code n} bytes (of a key: never while a value is captured). */
   private byte[] bytes(long n) throws IOException {
     if (n > Integer.MAX_VALUE - 16) throw new Unsupported("a key of " + n + " bytes");
     byte[] out = new byte[(int) n];
@@ -366,11 +352,6 @@ final class RdbKeys {
       System.arraycopy(buf, pos, out, done, k);
       pos += k;
       done += k;
-    }
-    if (capturing) {
-      ensureCapture(n);
-      System.arraycopy(out, 0, capture, captured, (int) n);
-      captured += (int) n;
     }
     return out;
   }

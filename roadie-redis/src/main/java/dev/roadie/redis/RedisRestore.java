@@ -183,7 +183,7 @@ public final class RedisRestore {
         @Override
         public void key(long db, long expireAtMs, byte[] key, byte[] payload) throws IOException {
           if (keys + expired >= scannerKeyLimit) throw new RdbKeys.Unsupported("the tests' key limit");
-          Replay.this.key(db, expireAtMs < 0 ? null : expireAtMs, key, payload);
+          Replay.this.key(db, expireAtMs, key, payload);
         }
 
         @Override
@@ -210,7 +210,8 @@ public final class RedisRestore {
       r.addEventListener((rep, event) -> {
         try {
           if (event instanceof DumpKeyValuePair kv) {
-            key(kv.getDb() == null ? 0 : kv.getDb().getDbNumber(), kv.getExpiredMs(), kv.getKey(), kv.getValue());
+            Long expiry = kv.getExpiredMs();
+            key(kv.getDb() == null ? 0 : kv.getDb().getDbNumber(), expiry == null ? -1 : expiry, kv.getKey(), kv.getValue());
           } else if (event instanceof DumpFunction f) {
             function(f.getSerialized());
           }
@@ -239,8 +240,9 @@ public final class RedisRestore {
       functions++;
     }
 
-    void key(long kdb, Long expiry, byte[] key, byte[] payload) throws IOException {
-      if (expiry != null && expiry <= now) {
+    /** A key of database {@code kdb}; {@code expireAtMs} is -1 when it has no expiry. */
+    void key(long kdb, long expireAtMs, byte[] key, byte[] payload) throws IOException {
+      if (expireAtMs >= 0 && expireAtMs <= now) {
         expired++;
         return;
       }
@@ -248,9 +250,8 @@ public final class RedisRestore {
         send(0, bytes("SELECT"), bytes(Long.toString(kdb)));
         db = kdb;
       }
-      long ttl = expiry == null ? 0 : expiry;
-      send(key.length + payload.length, RESTORE, key, ttl == 0 ? ZERO : bytes(Long.toString(ttl)), payload, REPLACE,
-          ABSTTL);
+      send(key.length + payload.length, RESTORE, key, expireAtMs < 0 ? ZERO : bytes(Long.toString(expireAtMs)), payload,
+          REPLACE, ABSTTL);
       keys++;
     }
 

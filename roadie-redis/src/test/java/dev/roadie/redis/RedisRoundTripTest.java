@@ -44,6 +44,8 @@ class RedisRoundTripTest {
       c.call("ACL", "SETUSER", "backup", "on", ">" + PASSWORD, "~*", "&*", "+@all");
       c.call("ACL", "SETUSER", "nosync", "on", ">pw", "~*", "&*", "+@all", "-sync", "-psync");
       Dataset.fill(c);
+      // A function library (Redis 7): restored with FUNCTION RESTORE; DEBUG DIGEST does not cover it.
+      c.call("FUNCTION", "LOAD", "#!lua name=roadielib\nredis.register_function('roadie_one', function() return 1 end)");
     }
     digest = source.digest();
     repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
@@ -82,6 +84,10 @@ class RedisRoundTripTest {
           RedisRestore.Mode.REFUSE_NON_EMPTY);
       assertEquals(digest, target.digest());
       assertTrue(r.keys() > 9000);
+      assertEquals(1, r.functions());
+      try (RespConnection b = target.connect()) {
+        assertEquals(1L, b.call("FCALL", "roadie_one", "0"));
+      }
       try (RespConnection a = source.connect(); RespConnection b = target.connect()) {
         for (String db : List.of("0", "1", "7")) {
           a.call("SELECT", db);

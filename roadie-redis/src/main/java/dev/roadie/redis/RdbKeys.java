@@ -122,10 +122,12 @@ final class RdbKeys {
       records(null, census);
       flushTee();
       teeState = DROP;
-      if (rdbVersion >= 5) skip(8); // the source's checksum, of records not copied
-      byte[] sum = new byte[8];
-      for (int i = 0; i < 8; i++) sum[i] = (byte) (crc >>> (8 * i));
-      out.write(sum);
+      if (rdbVersion >= 5) { // RDB 5+ ends with a checksum: the source's covers records not copied
+        skip(8);
+        byte[] sum = new byte[8];
+        for (int i = 0; i < 8; i++) sum[i] = (byte) (crc >>> (8 * i));
+        out.write(sum);
+      }
       in.transferTo(OutputStream.nullOutputStream()); // to the end of the payload
       return true;
     }
@@ -173,7 +175,7 @@ final class RdbKeys {
         type = u8();
       }
       switch (type) {
-        case 0xFF -> { // EOF (its checksum follows; the repository has verified every byte already)
+        case 0xFF -> { // EOF (its checksum follows; a restore reads bytes the repository has verified)
           keep(true);
           return;
         }

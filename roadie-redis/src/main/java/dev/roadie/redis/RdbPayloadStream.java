@@ -57,10 +57,16 @@ public final class RdbPayloadStream extends InputStream {
   }
 
   private static RoadieException refused(String server, String line) {
-    String advice = line.startsWith("NOPERM")
-        ? "the user needs the sync, psync and replconf permissions (ACL SETUSER USER +sync +psync +replconf)"
-        : "the user needs the sync, psync and replconf permissions (ACL +sync +psync +replconf),"
-            + " and the server must allow replication (not a replica with masterauth problems, no renamed SYNC)";
+    String advice;
+    if (line.startsWith("NOPERM")) {
+      advice = "the user needs the sync, psync and replconf permissions (ACL SETUSER USER +sync +psync +replconf)";
+    } else if (line.startsWith("NOMASTERLINK") || line.startsWith("MASTERDOWN")) {
+      advice = "this replica has no working link to its master (check its masterauth and the master's logs); back up"
+          + " the master, or this replica once INFO replication shows master_link_status:up";
+    } else {
+      advice = "the user needs the sync, psync and replconf permissions (ACL +sync +psync +replconf),"
+          + " and the server must allow replication (not a replica with masterauth problems, no renamed SYNC)";
+    }
     return new RoadieException(ErrorCode.FAILURE, server + " refused to send an RDB: " + line + "; " + advice
         + "; no snapshot was written");
   }

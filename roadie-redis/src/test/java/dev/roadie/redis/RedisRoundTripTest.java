@@ -253,6 +253,17 @@ class RedisRoundTripTest {
   }
 
   @Test
+  void replicaWithoutItsMasterRefusesAtStart() throws Exception {
+    try (RedisServer replica = RedisServer.start(tmp.resolve("orphan"), "--replicaof", "127.0.0.1",
+        Integer.toString(RedisServer.freePort()))) {
+      RoadieException e = assertThrows(RoadieException.class,
+          () -> RedisBackup.start(RedisUrl.parse(replica.url(), null)).close());
+      assertTrue(e.getMessage().contains("refused to send an RDB: NOMASTERLINK"), e.getMessage());
+      assertTrue(e.getMessage().contains("back up the master"), e.getMessage());
+    }
+  }
+
+  @Test
   void restoreRefusedBeforeAnyKeySaysNothingWasWritten() throws Exception {
     SnapshotRef ref = backup();
     try (RedisServer target = RedisServer.start(tmp.resolve("norestore"))) {

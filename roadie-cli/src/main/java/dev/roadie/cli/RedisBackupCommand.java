@@ -14,13 +14,14 @@ import picocli.CommandLine.Option;
 
 @Command(name = "redis", description = {
     "Back up a Redis server: pulls an RDB over the replication protocol, as a replica would, into the repository.",
-    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT."})
+    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT[/N]."})
 final class RedisBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
 
   @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS.")
+      description = "redis://[USER:PASSWORD@]HOST:PORT[/N], or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS;"
+          + " /N (or ?db=N) backs up database N only.")
   String url;
 
   @Override
@@ -31,7 +32,8 @@ final class RedisBackupCommand implements Callable<Integer> {
     // The password first (it may be typed), then the transfer, then the repository: the server
     // forks and streams (read ahead into memory) while the key is derived and the index loaded.
     // With repository and password from the environment, the key is being derived already
-    // (EarlyOpen, started before the command line was parsed).
+    // (EarlyOpen, started before the command line was parsed). A server that refuses to sync fails
+    // the start, before the repository is waited for.
     char[] password = repo.password("repository password: ");
     try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = repo.open(password)) {
       Progress progress = new Progress();
@@ -47,7 +49,8 @@ final class RedisBackupCommand implements Callable<Integer> {
         Map<String, Object> src = ref.snapshot().source();
         System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: Redis "
             + src.getOrDefault("redisVersion", "?") + ", RDB " + src.get("rdbVersion") + ", "
-            + src.getOrDefault("keys", "?") + " keys, " + Format.bytes(s.bytesRead()) + " read, "
+            + src.getOrDefault("keys", "?") + " keys" + (src.get("database") instanceof Number db ? " of database " + db
+                : "") + ", " + Format.bytes(s.bytesRead()) + " read, "
             + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
             + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
       }

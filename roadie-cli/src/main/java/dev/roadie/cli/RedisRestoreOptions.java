@@ -21,7 +21,8 @@ final class RedisRestoreOptions {
       description = "Redis snapshots: write the dump.rdb to PATH, for a stopped server's dir.")
   Path rdbFile;
 
-  @Option(names = "--flush", description = "With --to: empty the target first (FLUSHALL).")
+  @Option(names = "--flush", description = "With --to: empty the target first: FLUSHALL, or FLUSHDB of the one database"
+      + " restored into (a URL ending in /N, or a snapshot of one database).")
   boolean flush;
 
   @Option(names = "--merge", description = "With --to: keep the target's other keys; the snapshot's keys replace theirs.")
@@ -82,9 +83,14 @@ final class RedisRestoreOptions {
     }
     double secs = res.nanos() / 1e9;
     System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + url
+        + (res.database() >= 0 && url.database() < 0 ? " database " + res.database() : "")
         + ": " + res.keys() + " keys" + (res.functions() > 0 ? ", " + res.functions() + " function libraries" : "")
         + (res.expiredSkipped() > 0 ? " (" + res.expiredSkipped() + " already expired, skipped)" : "") + " in "
         + Format.duration(Duration.ofNanos(res.nanos())) + " (" + Math.round(res.keys() / Math.max(secs, 1e-9)) + " keys/s)");
+    if (res.functionsSkipped() > 0) {
+      System.out.println("not restored: " + res.functionsSkipped() + " function libraries (they belong to the whole"
+          + " server, not to database " + res.database() + "; restore without /" + res.database() + " to get them)");
+    }
     return 0;
   }
 }

@@ -44,7 +44,7 @@ final class RestoreCommand implements Callable<Integer> {
   String include;
 
   @Option(names = "--to", paramLabel = "URL", description = "Restore into a server: postgresql://USER@HOST:PORT/DB "
-      + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT for redis snapshots.")
+      + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT[/N] for redis snapshots (/N: one database).")
   String to;
 
   @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")

@@ -17,8 +17,8 @@ import java.util.List;
  * ({@link TrainCommand}): it answers the commands {@code roadie backup redis} sends (PING, INFO,
  * REPLCONF, SYNC) and streams a given payload as the RDB, with diskless framing ({@code $EOF:}
  * and an end mark), so the RDB transfer's classes and their profiles get into the archive. The
- * payload is an RDB header and aux fields followed by arbitrary bytes: roadie only parses the
- * header. One connection at a time; nothing but training uses it.
+ * payload is an RDB of string keys whose values are the given bytes, so the scanner that counts a
+ * backup's keys is trained too. One connection at a time; nothing but training uses it.
  */
 final class TrainingRedisEndpoint implements AutoCloseable {
   private static final byte[] MARK = "0123456789abcdef0123456789abcdef01234567".getBytes(StandardCharsets.US_ASCII);
@@ -71,7 +71,7 @@ final class TrainingRedisEndpoint implements AutoCloseable {
           out.write(MARK);
           ascii(out, "\r\n");
           out.write(header());
-          out.write(body);
+          writeKeys(out, body);
           out.write(MARK);
           out.flush();
           return; // rdb-only: the transfer ends the session
@@ -94,6 +94,32 @@ final class TrainingRedisEndpoint implements AutoCloseable {
       }
     }
     return b.toByteArray();
+  }
+
+  /**
+   * {@code body} as string keys of database 0 with values of 4 KiB, a few with an expiry, then the
+   * EOF opcode and a zero checksum (which Redis reads as "not computed").
+   */
+  private static void writeKeys(OutputStream out, byte[] body) throws IOException {
+    out.write(0xFE); // SELECTDB 0
+    out.write(0);
+    int value = 4096;
+    for (int i = 0, off = 0; off < body.length; i++, off += value) {
+      if (i % 8 == 0) {
+        out.write(0xFC); // expiry in ms, far ahead
+        for (int b = 0; b < 8; b++) out.write((int) (4_000_000_000_000L >>> (8 * b)));
+      }
+      out.write(0); // string
+      byte[] key = ("training:" + i).getBytes(StandardCharsets.US_ASCII);
+      out.write(key.length);
+      out.write(key);
+      int n = Math.min(value, body.length - off);
+      out.write(0x40 | (n >>> 8)); // a 14-bit length
+      out.write(n & 0xFF);
+      out.write(body, off, n);
+    }
+    out.write(0xFF);
+    out.write(new byte[8]);
   }
 
   /** A RESP array of bulk strings (what a client sends); null at the end of the stream. */

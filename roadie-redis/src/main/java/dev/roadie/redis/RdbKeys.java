@@ -7,6 +7,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -17,6 +18,11 @@ import java.util.Arrays;
  * decoded, only measured: the scanner knows the lengths of the RDB encoding (versions up to 12,
  * Redis 7.4's listpack-with-TTL hashes excepted), not their meaning, and copies each value's bytes
  * once.
+ *
+ * <p>A backup uses the same scanner to copy the RDB as it streams in ({@link #copy}): it counts the
+ * keys per database and type, and for a backup of one database passes on only that database's
+ * records (the header, aux fields and module aux data too, with a new checksum), so what the
+ * repository stores is a valid RDB of that database alone.
  *
  * <p>Why not redis-replicator's {@code DumpRdbVisitor}, which does the same: it gathers a value's
  * bytes through a listener one buffer at a time and copies them several times; on the bench's
@@ -36,6 +42,15 @@ final class RdbKeys {
     void function(byte[] payload) throws IOException;
   }
 
+  /** What {@link #copy} counts: the records it passes on. */
+  interface Census {
+    /** A key of database {@code db} with RDB value type {@code type}; {@code expireAtMs} is -1 without expiry. */
+    void key(long db, int type, long expireAtMs);
+
+    /** A function library. */
+    void function();
+  }
+
   /** The RDB holds something this scanner cannot measure; nothing of that record was handed on. */
   static final class Unsupported extends IOException {
     Unsupported(String what) {
@@ -45,16 +60,41 @@ final class RdbKeys {
 
   static final int MAX_RDB_VERSION = 12;
 
+  /** The Redis type ({@code TYPE}'s answer) of an RDB value type. */
+  static String typeName(int rdbType) {
+    return switch (rdbType) {
+      case 0 -> "string";
+      case 1, 10, 14, 18 -> "list";
+      case 2, 11, 20 -> "set";
+      case 3, 5, 12, 17 -> "zset";
+      case 4, 9, 13, 16, 22, 23 -> "hash";
+      case 6, 7 -> "module";
+      case 15, 19, 21 -> "stream";
+      default -> "rdb-type-" + rdbType;
+    };
+  }
+
+  private static final int PASS = 0;
+  private static final int DROP = 1;
+  private static final int HOLD = 2;
+
   private final InputStream in;
   private final byte[] buf = new byte[1 << 16];
   private int pos;
   private int lim;
-  private long offset; // bytes consumed before buf[pos]
+  private long offset; // bytes consumed before buf[0]
   private int rdbVersion;
   /** The value being captured (type byte onwards), or not capturing when {@code capturing} is false. */
   private byte[] capture = new byte[1 << 12];
   private int captured;
   private boolean capturing;
+  // copy(): where the bytes read go. buf[teeFrom..pos) are read and not yet passed on or dropped;
+  // while a record's fate is undecided (HOLD, only when one database is kept) fill() keeps them.
+  private OutputStream tee;
+  private long onlyDb = -1;
+  private int teeFrom;
+  private int teeState = PASS;
+  private long crc;
 
   RdbKeys(InputStream in) {
     this.in = in;
@@ -65,11 +105,58 @@ final class RdbKeys {
     return rdbVersion;
   }
 
+  /**
+   * Copies the RDB to {@code out} and tells {@code census} every key and function library copied.
+   * With {@code onlyDb} >= 0 only that database's keys are copied (with the header, aux fields and
+   * module aux data, not the function libraries, which belong to the server): a valid RDB with its
+   * own checksum. With {@code onlyDb} -1 the bytes are copied unchanged, whatever they hold; should
+   * the scanner fail on them ({@link Unsupported}, or a runtime exception), the rest is copied
+   * unscanned and false is returned: the census is then incomplete. Failures of {@code in} itself
+   * are thrown.
+   */
+  boolean copy(OutputStream out, long onlyDb, Census census) throws IOException {
+    this.tee = out;
+    this.onlyDb = onlyDb;
+    if (onlyDb >= 0) {
+      header();
+      records(null, census);
+      flushTee();
+      teeState = DROP;
+      if (rdbVersion >= 5) { // RDB 5+ ends with a checksum: the source's covers records not copied
+        skip(8);
+        byte[] sum = new byte[8];
+        for (int i = 0; i < 8; i++) sum[i] = (byte) (crc >>> (8 * i));
+        out.write(sum);
+      }
+      in.transferTo(OutputStream.nullOutputStream()); // to the end of the payload
+      return true;
+    }
+    boolean complete;
+    try {
+      header();
+      records(null, census);
+      complete = true;
+    } catch (Unsupported | RuntimeException e) {
+      complete = false; // something the scanner does not know, or a scanner fault: the bytes count, not the census
+    }
+    out.write(buf, teeFrom, lim - teeFrom); // the checksum, or the rest of what was read
+    teeFrom = lim;
+    pos = lim;
+    in.transferTo(out);
+    return complete;
+  }
+
   /** Reads the RDB to its EOF opcode and hands every key and function to {@code sink}. */
   void run(Sink sink) throws IOException {
     header();
+    records(sink, null);
+  }
+
+  /** The records up to the EOF opcode: to {@code sink} with payloads, or counted by {@code census}. */
+  private void records(Sink sink, Census census) throws IOException {
     long db = 0;
     while (true) {
+      recordStart();
       long expireAt = -1;
       int type = u8();
       // Prefixes of a key record: expiry, LRU idle time, LFU frequency.
@@ -88,42 +175,91 @@ final class RdbKeys {
         type = u8();
       }
       switch (type) {
-        case 0xFF -> { // EOF (its checksum follows; the repository has verified every byte already)
+        case 0xFF -> { // EOF (its checksum follows; a restore reads bytes the repository has verified)
+          keep(true);
           return;
         }
-        case 0xFE -> db = length(); // SELECTDB
+        case 0xFE -> { // SELECTDB
+          db = length();
+          keep(db == onlyDb);
+        }
         case 0xFB -> { // RESIZEDB
+          keep(db == onlyDb);
           length();
           length();
         }
         case 0xFA -> { // AUX field
+          keep(true);
           skipString();
           skipString();
         }
         case 0xF9 -> { // MODULE_AUX: module id, when-opcode, when, then a self-describing value
+          keep(true);
           length();
           length();
           length();
           moduleValue();
         }
         case 0xF4 -> { // SLOT_INFO
+          keep(db == onlyDb);
           length();
           length();
           length();
         }
         case 0xF5 -> { // FUNCTION2: the library's code, restored with FUNCTION RESTORE
-          startCapture(type);
-          skipString();
-          sink.function(endCapture());
+          boolean kept = keep(false);
+          if (sink != null) {
+            startCapture(type);
+            skipString();
+            sink.function(endCapture());
+          } else {
+            skipString();
+            if (kept) census.function();
+          }
         }
         default -> {
-          byte[] key = string();
-          startCapture(type);
-          value(type);
-          sink.key(db, expireAt, key, endCapture());
+          boolean kept = keep(db == onlyDb);
+          if (sink != null) {
+            byte[] key = string();
+            startCapture(type);
+            value(type);
+            sink.key(db, expireAt, key, endCapture());
+          } else {
+            skipString();
+            value(type);
+            if (kept) census.key(db, type, expireAt);
+          }
         }
       }
     }
+  }
+
+  /**
+   * Whether a record is copied: always when all databases are, else when {@code inDb}. Until this
+   * is known, the record's first bytes are held.
+   */
+  private boolean keep(boolean inDb) {
+    if (onlyDb < 0) return true;
+    teeState = inDb ? PASS : DROP;
+    if (!inDb) teeFrom = pos;
+    return inDb;
+  }
+
+  /** A record begins: what was read before it is passed on or dropped; this one is held until {@link #keep}. */
+  private void recordStart() throws IOException {
+    if (tee == null || onlyDb < 0) return;
+    flushTee();
+    teeState = HOLD;
+  }
+
+  private void flushTee() throws IOException {
+    if (teeState == PASS && pos > teeFrom) emit(teeFrom, pos - teeFrom);
+    teeFrom = pos;
+  }
+
+  private void emit(int from, int n) throws IOException {
+    tee.write(buf, from, n);
+    crc = CRC64.crc64(buf, from, n, crc);
   }
 
   private void header() throws IOException {
@@ -371,14 +507,40 @@ final class RdbKeys {
   }
 
   private void fill() throws IOException {
+    if (tee != null) {
+      if (teeState == HOLD) {
+        // A record whose fate is not known yet: keep its first bytes (a few prefix bytes at most).
+        int held = lim - teeFrom;
+        System.arraycopy(buf, teeFrom, buf, 0, held);
+        offset += teeFrom;
+        pos = held;
+        lim = held;
+        teeFrom = 0;
+        read();
+        return;
+      }
+      if (teeState == PASS && lim > teeFrom) {
+        if (onlyDb < 0) {
+          tee.write(buf, teeFrom, lim - teeFrom); // the unchanged RDB keeps its own checksum
+        } else {
+          emit(teeFrom, lim - teeFrom);
+        }
+      }
+      teeFrom = 0;
+    }
     offset += lim;
     pos = 0;
     lim = 0;
-    int n = in.read(buf, 0, buf.length);
+    read();
+  }
+
+  private void read() throws IOException {
+    int n = in.read(buf, lim, buf.length - lim);
     if (n <= 0) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot's RDB ends at byte " + offset + ", before its EOF"
+      if (tee != null) throw new Unsupported("an RDB that ends at byte " + offset() + ", before its EOF opcode");
+      throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot's RDB ends at byte " + offset() + ", before its EOF"
           + " opcode; run roadie check --read-data");
     }
-    lim = n;
+    lim += n;
   }
 }

@@ -43,6 +43,35 @@ public final class RdbPayloadStream extends InputStream {
   }
 
   /**
+   * Waits for the first byte of the server's answer to {@code SYNC} and leaves it unread: an error
+   * reply (a user without the sync permission, a replica that cannot serve) is thrown at once, so
+   * a backup fails before the repository is opened. Success shows as soon: a master sends a newline
+   * every second while its RDB is being prepared, or starts the payload.
+   */
+  public static void awaitAccepted(InputStream in, String server) throws IOException {
+    if (!in.markSupported()) throw new IllegalArgumentException("needs an input that supports mark");
+    in.mark(1);
+    int c = in.read();
+    if (c == '-') throw refused(server, readLine(in, server));
+    in.reset();
+  }
+
+  private static RoadieException refused(String server, String line) {
+    String advice;
+    if (line.startsWith("NOPERM")) {
+      advice = "the user needs the sync, psync and replconf permissions (ACL SETUSER USER +sync +psync +replconf)";
+    } else if (line.startsWith("NOMASTERLINK") || line.startsWith("MASTERDOWN")) {
+      advice = "this replica has no working link to its master (check its masterauth and the master's logs); back up"
+          + " the master, or this replica once INFO replication shows master_link_status:up";
+    } else {
+      advice = "the user needs the sync, psync and replconf permissions (ACL +sync +psync +replconf),"
+          + " and the server must allow replication (not a replica with masterauth problems, no renamed SYNC)";
+    }
+    return new RoadieException(ErrorCode.FAILURE, server + " refused to send an RDB: " + line + "; " + advice
+        + "; no snapshot was written");
+  }
+
+  /**
    * Reads the payload's framing line (skipping the newlines a master sends while it prepares the
    * RDB). An error reply there means the server refused to sync.
    */
@@ -55,11 +84,7 @@ public final class RdbPayloadStream extends InputStream {
       throw new RoadieException(ErrorCode.FAILURE, server + " closed the connection instead of sending an RDB");
     }
     String line = readLine(in, server);
-    if (c == '-') {
-      throw new RoadieException(ErrorCode.FAILURE, server + " refused to send an RDB: " + line
-          + "; the user needs the sync, psync and replconf permissions (ACL +sync +psync +replconf),"
-          + " and the server must allow replication (not a replica with masterauth problems, no renamed SYNC)");
-    }
+    if (c == '-') throw refused(server, line);
     if (c == '+' && line.startsWith("FULLRESYNC")) {
       return open(in, server);
     }

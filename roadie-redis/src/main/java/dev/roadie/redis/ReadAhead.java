@@ -2,17 +2,18 @@ package dev.roadie.redis;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 
 /**
- * Reads a stream on a thread of its own into at most {@code blocks} blocks of {@value #BLOCK} bytes,
- * ahead of its consumer. The RDB transfer uses it so the server's sync runs while the repository is
- * opened (scrypt, index) and while chunks are hashed: the transfer is not held up by either. A
- * failure of the source (including opening it) is rethrown by the consumer's next read.
+ * Runs a producer on a thread of its own that writes a stream into at most {@code blocks} blocks of
+ * {@value #BLOCK} bytes, ahead of its consumer. The RDB transfer uses it so the server's sync runs
+ * (and the RDB is scanned) while the repository is opened (scrypt, index) and while chunks are
+ * hashed: the transfer is not held up by either. A failure of the producer is rethrown by the
+ * consumer's next read.
  *
  * <p>A platform thread, not a virtual one: a socket that delivers a slow producer's bytes wakes its
  * reader thousands of times, and each wake-up of a virtual thread also woke a carrier thread of the
@@ -22,6 +23,12 @@ import java.util.concurrent.Callable;
  */
 final class ReadAhead extends InputStream {
   static final int BLOCK = 256 * 1024;
+
+  /** Writes the stream; runs on the reader thread. */
+  @FunctionalInterface
+  interface Producer {
+    void produce(OutputStream out) throws Exception;
+  }
 
   private record Block(byte[] data, int length) {}
 
@@ -35,31 +42,19 @@ final class ReadAhead extends InputStream {
   private boolean ended;
   private Throwable failure;
 
-  /** Starts reading the stream that {@code open} returns (called on the reader thread). */
-  ReadAhead(Callable<? extends InputStream> open, int blocks, String name) {
+  /** Starts {@code producer} on a thread of its own. */
+  ReadAhead(Producer producer, int blocks, String name) {
     this.full = new ArrayBlockingQueue<>(blocks + 1);
     this.free = new ArrayBlockingQueue<>(blocks);
-    this.reader = Thread.ofPlatform().daemon().name(name).start(() -> run(open, blocks));
+    this.reader = Thread.ofPlatform().daemon().name(name).start(() -> run(producer, blocks));
   }
 
-  private void run(Callable<? extends InputStream> open, int blocks) {
-    int allocated = 0;
+  private void run(Producer producer, int blocks) {
     try {
-      InputStream in = open.call();
-      while (true) {
-        byte[] b = free.poll();
-        if (b == null) {
-          b = allocated < blocks ? new byte[BLOCK] : free.take();
-          allocated++;
-        }
-        int n = in.readNBytes(b, 0, BLOCK);
-        if (n > 0) full.put(new Block(b, n));
-        if (n < BLOCK) {
-          full.put(END);
-          return;
-        }
-      }
-    } catch (InterruptedException e) {
+      Blocks out = new Blocks(blocks);
+      producer.produce(out);
+      out.end();
+    } catch (InterruptedException | ConsumerGone e) {
       // the consumer went away
     } catch (Throwable t) {
       try {
@@ -67,6 +62,62 @@ final class ReadAhead extends InputStream {
       } catch (InterruptedException ignored) {
         // the consumer went away
       }
+    }
+  }
+
+  /** Not a SocketTimeoutException (also an InterruptedIOException): the consumer closed the stream. */
+  private static final class ConsumerGone extends InterruptedIOException {
+    ConsumerGone() {
+      super("the consumer went away");
+    }
+  }
+
+  /** The producer's side: fills blocks, hands each on when full. */
+  private final class Blocks extends OutputStream {
+    private final int blocks;
+    private int allocated;
+    private byte[] block;
+    private int length;
+
+    Blocks(int blocks) {
+      this.blocks = blocks;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        while (len > 0) {
+          if (block == null) {
+            block = free.poll();
+            if (block == null) {
+              block = allocated < blocks ? new byte[BLOCK] : free.take();
+              allocated++;
+            }
+            length = 0;
+          }
+          int n = Math.min(len, BLOCK - length);
+          System.arraycopy(b, off, block, length, n);
+          length += n;
+          off += n;
+          len -= n;
+          if (length == BLOCK) {
+            full.put(new Block(block, length));
+            block = null;
+          }
+        }
+      } catch (InterruptedException e) {
+        throw new ConsumerGone();
+      }
+    }
+
+    void end() throws InterruptedException {
+      if (block != null && length > 0) full.put(new Block(block, length));
+      full.put(END);
     }
   }
 

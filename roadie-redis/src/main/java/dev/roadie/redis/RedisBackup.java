@@ -23,9 +23,12 @@ import java.util.TreeMap;
 /**
  * The {@code redis} source: pulls an RDB as a replica does ({@code REPLCONF capa eof},
  * {@code REPLCONF rdb-only 1} where supported, {@code SYNC}) and streams it into the repository as
- * one stream node {@value #NODE_NAME}. Nothing touches local disk. The snapshot's source metadata
- * holds what the server said in {@code INFO} (version, role, used memory, keys per database) and
- * what the RDB header says (RDB version, the version of the Redis that wrote it).
+ * one stream node {@value #NODE_NAME}. Nothing touches local disk. For a URL that names a database
+ * ({@code /N}) only that database's records are stored (the server always sends all of them), and
+ * the snapshot records {@code database: N}. The snapshot's source metadata holds what the server
+ * said in {@code INFO} (version, role, used memory), what the RDB header says (RDB version, the
+ * version of the Redis that wrote it), and the keys per database, type and expiry counted in the
+ * RDB as it streamed in ({@link KeyCensus}).
  */
 public final class RedisBackup {
   public static final String KIND = "redis";
@@ -62,29 +65,39 @@ public final class RedisBackup {
   }
 
   /**
-   * A started RDB transfer: connected, authenticated, server facts read, {@code SYNC} sent, and the
-   * payload being read on a thread of its own into up to {@value #READ_AHEAD_BYTES} bytes of memory.
-   * Starting it before the repository is opened lets the server fork and stream while the
-   * repository's key is derived and its index loaded.
+   * A started RDB transfer: connected, authenticated, server facts read, {@code SYNC} sent and
+   * accepted, and the payload being read (and scanned) on a thread of its own into up to
+   * {@value #READ_AHEAD_BYTES} bytes of memory. Starting it before the repository is opened lets
+   * the server fork and stream while the repository's key is derived and its index loaded; a server
+   * that refuses to sync fails it before then.
    */
   public static final class Transfer implements AutoCloseable {
     final RedisUrl url;
     final RespConnection connection;
     final Map<String, Object> source = new LinkedHashMap<>();
+    /** INFO's keyspace counts: the snapshot's only if the RDB could not be counted. */
+    final Map<String, Object> infoCounts = new LinkedHashMap<>();
+    final KeyCensus census = new KeyCensus();
     final ReadAhead input;
     volatile RdbPayloadStream payload;
+    volatile boolean counted;
 
     private Transfer(RedisUrl url, RespConnection c) throws IOException {
       this.url = url;
       this.connection = c;
       source.put("url", url.target());
-      readInfo(c, source);
+      readInfo(c, source, infoCounts);
       if (source.get("usedMemory") instanceof Long used) {
         // What reaches the cipher is the RDB after zstd: about a quarter of the server's memory for
         // values of a few hundred bytes (452 MB of memory, 130 MB stored in bench/redis.sh's
         // sessions set), far less for padding-like values. A large one loads the native AES-GCM
         // now, during the server's fork, instead of after 128 MiB through the JDK's slow start.
         Providers.expect(used / 4);
+      }
+      int db = url.database();
+      if (db >= 0) {
+        source.put("database", db);
+        checkDatabase(c, url, db);
       }
       Object capa = c.send("REPLCONF", "capa", "eof", "capa", "psync2");
       if (capa instanceof RespConnection.ErrorReply e) {
@@ -96,15 +109,36 @@ public final class RedisBackup {
       source.put("rdbOnly", !(rdbOnly instanceof RespConnection.ErrorReply));
       c.write("SYNC".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       c.flush();
+      RdbPayloadStream.awaitAccepted(c.input(), url.toString());
       // The framing line comes when the server's save has started (diskless) or finished (disk).
-      input = new ReadAhead(() -> payload = RdbPayloadStream.open(c.input(), url.toString()),
-          READ_AHEAD_BYTES / ReadAhead.BLOCK, "redis-rdb-reader");
+      input = new ReadAhead(out -> {
+        payload = RdbPayloadStream.open(c.input(), url.toString());
+        try {
+          counted = new RdbKeys(payload).copy(out, db, census);
+        } catch (RdbKeys.Unsupported e) {
+          throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB holds " + e.getMessage() + ", which roadie"
+              + " cannot split by database; no snapshot was written; back up the whole server (the URL without /" + db
+              + ")");
+        }
+      }, READ_AHEAD_BYTES / ReadAhead.BLOCK, "redis-rdb-reader");
     }
 
     @Override
     public void close() {
       input.close();
       connection.close();
+    }
+  }
+
+  /**
+   * Refuses a database the server does not have (the RDB would just hold none of its keys). A user
+   * without the select permission cannot ask; the backup then goes on.
+   */
+  private static void checkDatabase(RespConnection c, RedisUrl url, int db) throws IOException {
+    Object r = c.send("SELECT", Integer.toString(db));
+    if (r instanceof RespConnection.ErrorReply e && !e.message().startsWith("NOPERM")) {
+      throw new RoadieException(ErrorCode.USAGE, url + ": the server has no database " + db + " (" + e.message()
+          + "); give a database it has, or no /N to back up all of them");
     }
   }
 
@@ -159,6 +193,13 @@ public final class RedisBackup {
         }
         source.put("rdbBytes", payload.delivered());
         source.put("framing", payload.framing());
+        if (t.counted) {
+          t.census.into(source);
+          source.put("keyCounts", "rdb");
+        } else if (!t.infoCounts.isEmpty()) {
+          source.putAll(t.infoCounts); // the RDB holds something the scanner does not know
+          source.put("keyCounts", "info");
+        }
         Node n = new Node(NODE_NAME, Node.STREAM, content.size(), null, null, null, null, null, content.chunksHex(),
             content.chunkListsHex(), null, Map.of("rdbVersion", header.rdbVersion()));
         Id tree = w.writeTree(new Tree(List.of(n)));
@@ -176,8 +217,12 @@ public final class RedisBackup {
     }
   }
 
-  /** Server facts from INFO; a user without the INFO permission just gets fewer of them. */
-  private static void readInfo(RespConnection c, Map<String, Object> source) throws IOException {
+  /**
+   * Server facts from INFO into {@code source}, its keyspace counts into {@code counts}; a user
+   * without the INFO permission just gets fewer of them.
+   */
+  private static void readInfo(RespConnection c, Map<String, Object> source, Map<String, Object> counts)
+      throws IOException {
     Object r = c.send("INFO", "default");
     if (!(r instanceof byte[] b)) {
       if (r instanceof RespConnection.ErrorReply e && e.message().startsWith("NOAUTH")) {
@@ -203,9 +248,9 @@ public final class RedisBackup {
       keys += m.get("keys");
       expires += m.get("expires");
     }
-    source.put("keys", keys);
-    source.put("keysWithExpiry", expires);
-    source.put("databases", keyspace);
+    counts.put("keys", keys);
+    counts.put("keysWithExpiry", expires);
+    counts.put("databases", keyspace);
   }
 
   /** {@code db0:keys=1,expires=0,avg_ttl=0} lines as {db0: {keys, expires}}. */

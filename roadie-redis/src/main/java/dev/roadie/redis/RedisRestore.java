@@ -31,13 +31,23 @@ import java.util.Map;
  * pipelined {@code RESTORE key ttl payload REPLACE ABSTTL} (DUMP payloads cut from the RDB by
  * {@link RdbKeys}, or built by redis-replicator for what that scanner does not know), or offline,
  * by writing the {@code dump.rdb} for a stopped server.
+ *
+ * <p>An online restore touches one database only when the URL names one ({@code /N}: the snapshot
+ * must hold at most one database, whose keys go into N) or the snapshot is of one database (its
+ * keys go back into it): the emptiness check and {@code --flush} ({@code FLUSHDB}) then concern that
+ * database alone, and function libraries, which belong to the whole server, are not restored.
+ * Otherwise every database goes back to its own number, and {@code --flush} is {@code FLUSHALL}.
  */
 public final class RedisRestore {
   /** What to do with a target that already holds keys. */
   public enum Mode { REFUSE_NON_EMPTY, FLUSH, MERGE }
 
-  /** Counts of an online restore. */
-  public record Result(long keys, long expiredSkipped, long functions, long bytes, long nanos) {}
+  /**
+   * Counts of an online restore; {@code database} is the one database restored into, or -1 for
+   * each to its own; {@code functionsSkipped} are libraries not restored into one database.
+   */
+  public record Result(long keys, long expiredSkipped, long functions, long functionsSkipped, int database, long bytes,
+      long nanos) {}
 
   private static final int BATCH_COMMANDS = 1000;
   private static final int BATCH_BYTES = 4 << 20;
@@ -106,23 +116,39 @@ public final class RedisRestore {
   public Result online(SnapshotRef ref, RedisUrl url, Mode mode) throws IOException {
     Node n = rdbNode(ref);
     Map<String, Object> source = ref.snapshot().source() == null ? Map.of() : ref.snapshot().source();
+    int into = database(ref, url, source);
     long start = System.nanoTime();
+    Replay replay = null;
     try (RespConnection c = RespConnection.open(url)) {
       Map<String, String> info = c.info("server");
       String targetVersion = info.getOrDefault("redis_version", "unknown");
+      if (into >= 0) {
+        Object r = c.send("SELECT", Integer.toString(into));
+        if (r instanceof RespConnection.ErrorReply e) {
+          throw new RoadieException(e.message().startsWith("NOPERM") ? ErrorCode.FAILURE : ErrorCode.USAGE, url
+              + ": cannot select database " + into + " (" + e.message() + "); nothing was written");
+        }
+      }
       Map<String, Object> keyspace = RedisBackup.keyspace(c.info("keyspace"));
+      if (into >= 0) keyspace.keySet().retainAll(java.util.Set.of("db" + into));
+      boolean flushed = false;
       if (!keyspace.isEmpty()) {
         if (mode == Mode.REFUSE_NON_EMPTY) {
           long keys = 0;
           for (Object v : keyspace.values()) keys += ((Map<?, ?>) v).get("keys") instanceof Long l ? l : 0;
-          throw new RoadieException(ErrorCode.USAGE, url + " is not empty (" + keys + " keys in " + keyspace.keySet()
-              + "); pass --flush to empty it first (FLUSHALL) or --merge to overwrite only the snapshot's keys");
+          throw new RoadieException(ErrorCode.USAGE, into >= 0
+              ? url + ": database " + into + " is not empty (" + keys + " keys); pass --flush to empty it first"
+                  + " (FLUSHDB: database " + into + " only) or --merge to overwrite only the snapshot's keys"
+              : url + " is not empty (" + keys + " keys in " + keyspace.keySet() + "); pass --flush to empty it first"
+                  + " (FLUSHALL) or --merge to overwrite only the snapshot's keys");
         }
         if (mode == Mode.FLUSH) {
-          c.call("FLUSHALL");
+          c.call(into >= 0 ? "FLUSHDB" : "FLUSHALL"); // FLUSHDB empties the database SELECTed above
+          flushed = true;
         }
       }
-      Replay replay = new Replay(c, source, targetVersion);
+      replay = new Replay(c, source, targetVersion, into, flushed);
+      if (into >= 0) replay.db = into;
       try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME)) {
         replay.scan(new CountingInput(in, progress));
       } catch (RdbKeys.Unsupported e) {
@@ -134,11 +160,32 @@ public final class RedisRestore {
           replay.run(new CountingInput(in, progress));
         }
       }
-      return new Result(replay.keys, replay.expired, replay.functions, progress.bytesRead.get(), System.nanoTime() - start);
+      return new Result(replay.keys, replay.expired, replay.functions, replay.functionsSkipped, into,
+          progress.bytesRead.get(), System.nanoTime() - start);
     } catch (java.net.SocketException | java.io.EOFException e) {
       throw new RoadieException(ErrorCode.FAILURE, url + ": the connection failed during the restore (" + e.getMessage()
-          + "); the target holds part of the snapshot: run the restore again with --flush");
+          + "); " + (replay == null ? "nothing of the snapshot was written" : replay.written()));
     }
+  }
+
+  /**
+   * The one database the restore writes into, or -1 for each database to its own number: the URL's
+   * {@code /N} (refused for a snapshot of several databases), else the database of a snapshot of one.
+   */
+  static int database(SnapshotRef ref, RedisUrl url, Map<String, Object> source) {
+    int snapshotDb = source.get("database") instanceof Number d ? d.intValue() : -1;
+    if (url.database() < 0) return snapshotDb;
+    java.util.List<String> dbs = new java.util.ArrayList<>();
+    if (source.get("databases") instanceof Map<?, ?> m) {
+      for (Object k : m.keySet()) dbs.add(String.valueOf(k).replaceFirst("^db", ""));
+    }
+    if (dbs.size() > 1) {
+      throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " holds databases "
+          + String.join(", ", dbs) + "; a URL ending in /" + url.database() + " restores one database: restore without /"
+          + url.database() + " (each database to its own number), or a snapshot of one database (backup redis --url"
+          + " redis://…/N); nothing was written");
+    }
+    return url.database();
   }
 
   private static final class CountingInput extends java.io.FilterInputStream {
@@ -162,19 +209,34 @@ public final class RedisRestore {
     final RespConnection c;
     final Map<String, Object> source;
     final String targetVersion;
+    /** The one database written into, or -1 for each key's own. */
+    final int into;
+    final boolean flushed;
     long db = -1;
+    /** With {@code into}: the snapshot's database, the first one seen. */
+    long sourceDb = -1;
     int batchCommands;
     long batchBytes;
     int unread; // commands of the previous (flushed) batches whose replies are not read yet
     long keys;
     long expired;
     long functions;
+    long functionsSkipped;
+    // What reached the target: RESTOREs and FUNCTION RESTOREs queued, and those it answered OK.
+    long writesQueued;
+    long written;
+    long commands; // commands queued; the next one's number
+    long repliesRead;
+    final java.util.ArrayDeque<Long> selects = new java.util.ArrayDeque<>(); // numbers of queued SELECTs
+    String firstError;
     final long now = System.currentTimeMillis();
 
-    Replay(RespConnection c, Map<String, Object> source, String targetVersion) {
+    Replay(RespConnection c, Map<String, Object> source, String targetVersion, int into, boolean flushed) {
       this.c = c;
       this.source = source;
       this.targetVersion = targetVersion;
+      this.into = into;
+      this.flushed = flushed;
     }
 
     /** Replays the RDB through {@link RdbKeys}; throws {@link RdbKeys.Unsupported} for what it cannot scan. */
@@ -198,6 +260,7 @@ public final class RedisRestore {
       keys = 0;
       expired = 0;
       functions = 0;
+      functionsSkipped = 0;
     }
 
     /** Replays the RDB with redis-replicator's DUMP visitor. */
@@ -231,32 +294,52 @@ public final class RedisRestore {
     void finish() throws IOException {
       c.flush();
       readReplies(unread + batchCommands);
+      unread = 0;
       batchCommands = 0;
+      if (firstError != null) fail(firstError);
       progress.files.incrementAndGet();
     }
 
     void function(byte[] payload) throws IOException {
-      send(payload.length, FUNCTION, RESTORE, payload, REPLACE);
+      if (into >= 0) {
+        functionsSkipped++; // a library belongs to the whole server, not to the one database restored
+        return;
+      }
+      send(payload.length, true, FUNCTION, RESTORE, payload, REPLACE);
       functions++;
     }
 
     /** A key of database {@code kdb}; {@code expireAtMs} is -1 when it has no expiry. */
     void key(long kdb, long expireAtMs, byte[] key, byte[] payload) throws IOException {
+      if (into >= 0) {
+        // The snapshot's metadata said one database; this guards snapshots whose counts came from INFO.
+        if (sourceDb < 0) sourceDb = kdb;
+        if (kdb != sourceDb) {
+          finish();
+          throw new RoadieException(ErrorCode.USAGE, c.url() + ": the snapshot holds keys of databases " + sourceDb
+              + " and " + kdb + "; a URL ending in /" + into + " restores one database; " + written()
+              + "; restore without /" + into + " (each database to its own number)");
+        }
+        kdb = into;
+      }
       if (expireAtMs >= 0 && expireAtMs <= now) {
         expired++;
         return;
       }
       if (kdb != db) {
-        send(0, bytes("SELECT"), bytes(Long.toString(kdb)));
+        selects.add(commands);
+        send(0, false, bytes("SELECT"), bytes(Long.toString(kdb)));
         db = kdb;
       }
-      send(key.length + payload.length, RESTORE, key, expireAtMs < 0 ? ZERO : bytes(Long.toString(expireAtMs)), payload,
-          REPLACE, ABSTTL);
+      send(key.length + payload.length, true, RESTORE, key, expireAtMs < 0 ? ZERO : bytes(Long.toString(expireAtMs)),
+          payload, REPLACE, ABSTTL);
       keys++;
     }
 
-    void send(long size, byte[]... args) throws IOException {
+    void send(long size, boolean write, byte[]... args) throws IOException {
       c.write(args);
+      commands++;
+      if (write) writesQueued++;
       batchCommands++;
       batchBytes += size;
       if (batchCommands >= BATCH_COMMANDS || batchBytes >= BATCH_BYTES) {
@@ -265,27 +348,60 @@ public final class RedisRestore {
         unread = batchCommands;
         batchCommands = 0;
         batchBytes = 0;
+        if (firstError != null) {
+          readReplies(unread); // what the target did with everything sent, so the message is exact
+          unread = 0;
+          fail(firstError);
+        }
       }
     }
 
     void readReplies(int n) throws IOException {
       for (int i = 0; i < n; i++) {
         Object reply = c.readReply();
+        long number = repliesRead++;
+        boolean select = !selects.isEmpty() && selects.peekFirst() == number;
+        if (select) selects.pollFirst();
         if (reply instanceof RespConnection.ErrorReply e) {
-          fail(e.message());
+          if (firstError == null) firstError = e.message();
+        } else if (!select) {
+          written++;
         }
       }
     }
 
+    /** What the target holds of the snapshot now, for a message about a failed restore. */
+    String written() {
+      String flush = flushed ? (into >= 0 ? " (database " + into + " was emptied first: --flush)"
+          : " (the target was emptied first: --flush)") : "";
+      if (repliesRead < commands) { // the connection broke: some commands were sent but not answered
+        return writesQueued == 0 ? "nothing of the snapshot was written" + flush
+            : "the target may hold part of the snapshot" + flush + ": run the restore again with --flush";
+      }
+      if (written == 0) return "nothing of the snapshot was written" + flush;
+      return "the target holds part of the snapshot (" + written + " keys and function libraries written)" + flush
+          + ": once the cause is fixed, run the restore again with --flush";
+    }
+
     void fail(String message) {
+      String server = c.url() + " (Redis " + targetVersion + ")";
       if (message.contains("payload version or checksum are wrong")) {
-        throw new RoadieException(ErrorCode.FAILURE, c.url() + " (Redis " + targetVersion + ") cannot load the snapshot's"
-            + " keys: they are in RDB format " + source.getOrDefault("rdbVersion", "?") + " from Redis "
-            + source.getOrDefault("redisVersion", "?") + ", newer than the target understands; restore into Redis "
+        throw new RoadieException(ErrorCode.FAILURE, server + " cannot load the snapshot's keys: they are in RDB format "
+            + source.getOrDefault("rdbVersion", "?") + " from Redis " + source.getOrDefault("redisVersion", "?")
+            + ", newer than the target understands; " + written() + "; restore into Redis "
             + source.getOrDefault("redisVersion", "?") + " or newer (" + message + ")");
       }
-      throw new RoadieException(ErrorCode.FAILURE, c.url() + " (Redis " + targetVersion + ") rejected a key: " + message
-          + "; the target holds part of the snapshot");
+      if (message.toLowerCase(java.util.Locale.ROOT).matches("err unknown command .function.*")) { // '…' or `…`
+        throw new RoadieException(ErrorCode.FAILURE, server + " has no functions, and the snapshot holds function"
+            + " libraries (from Redis " + source.getOrDefault("redisVersion", "?") + "); " + written()
+            + "; restore into Redis 7.0 or newer (" + message + ")");
+      }
+      if (message.startsWith("NOPERM")) {
+        throw new RoadieException(ErrorCode.FAILURE, server + " refused the restore: " + message + "; " + written()
+            + "; the user needs +restore +select +info (+flushall or +flushdb for --flush, +function for function"
+            + " libraries) and all keys (~*)");
+      }
+      throw new RoadieException(ErrorCode.FAILURE, server + " refused the restore: " + message + "; " + written());
     }
   }
 

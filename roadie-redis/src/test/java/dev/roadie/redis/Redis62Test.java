@@ -1,6 +1,7 @@
 package dev.roadie.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,6 +132,31 @@ class Redis62Test {
       assertTrue(e.getMessage().contains("restore into Redis " + v7 + " or newer"), e.getMessage());
       try (RespConnection c = t62.connect()) {
         assertEquals(0L, c.call("DBSIZE"), "no key of a payload the target cannot read");
+      }
+      assertTrue(e.getMessage().contains("nothing of the snapshot was written"), e.getMessage());
+      assertFalse(e.getMessage().contains("holds part"), e.getMessage());
+    }
+  }
+
+  @Test
+  void snapshotOf7WithFunctionsInto62SaysNothingWasWritten() throws Exception {
+    SnapshotRef ref;
+    try (RedisServer s7 = RedisServer.start(tmp.resolve("s7f"))) {
+      try (RespConnection c = s7.connect()) {
+        c.call("FUNCTION", "LOAD", "#!lua name=lib7\nredis.register_function('f7', function() return 7 end)");
+        c.call("SET", "a", "1");
+      }
+      ref = backup(s7.url());
+    }
+    try (RedisServer t62 = RedisServer.start(binary, tmp.resolve("t62-functions"))) {
+      RoadieException e = assertThrows(RoadieException.class, () -> new RedisRestore(repo, new Progress())
+          .online(ref, RedisUrl.parse(t62.url(), null), RedisRestore.Mode.FLUSH));
+      assertTrue(e.getMessage().contains("function libraries"), e.getMessage());
+      assertTrue(e.getMessage().contains("restore into Redis 7.0 or newer"), e.getMessage());
+      assertTrue(e.getMessage().contains("nothing of the snapshot was written"), e.getMessage());
+      assertFalse(e.getMessage().contains("holds part"), e.getMessage());
+      try (RespConnection c = t62.connect()) {
+        assertEquals(0L, c.call("DBSIZE"));
       }
     }
   }

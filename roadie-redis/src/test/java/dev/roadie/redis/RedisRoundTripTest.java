@@ -77,6 +77,8 @@ class RedisRoundTripTest {
     assertTrue(((Number) src.get("keys")).longValue() > 9000, src.toString());
     assertTrue(((Number) src.get("keysWithExpiry")).longValue() >= 903, src.toString());
     assertEquals("master", src.get("role"));
+    assertEquals("rdb", src.get("keyCounts"));
+    assertEquals(1L, ((Number) src.get("functionLibraries")).longValue());
     assertFalse(src.toString().contains(PASSWORD));
 
     try (RedisServer target = RedisServer.start(tmp.resolve("target"))) {
@@ -88,6 +90,7 @@ class RedisRoundTripTest {
       try (RespConnection b = target.connect()) {
         assertEquals(1L, b.call("FCALL", "roadie_one", "0"));
       }
+      assertCountsMatch(src, target);
       try (RespConnection a = source.connect(); RespConnection b = target.connect()) {
         for (String db : List.of("0", "1", "7")) {
           a.call("SELECT", db);
@@ -117,6 +120,69 @@ class RedisRoundTripTest {
     assertEquals(((Number) ref.snapshot().source().get("rdbBytes")).longValue(), size);
     try (RedisServer fromFile = RedisServer.start(offline, "--dbfilename", "dump.rdb")) {
       assertEquals(digest, fromFile.digest());
+    }
+  }
+
+  /**
+   * The snapshot's counts per database (keys, keys with an expiry, keys per type) are those of a
+   * server that holds exactly the snapshot's keys.
+   */
+  static void assertCountsMatch(Map<String, Object> src, RedisServer server) throws IOException {
+    Map<?, ?> recorded = (Map<?, ?>) src.get("databases");
+    long total = 0;
+    long totalExpires = 0;
+    try (RespConnection c = server.connect()) {
+      Map<String, Object> keyspace = RedisBackup.keyspace(c.info("keyspace"));
+      assertEquals(keyspace.keySet(), recorded.keySet());
+      for (String db : keyspace.keySet()) {
+        Map<?, ?> want = (Map<?, ?>) keyspace.get(db);
+        Map<?, ?> got = (Map<?, ?>) recorded.get(db);
+        c.call("SELECT", db.substring(2));
+        assertEquals(c.call("DBSIZE"), ((Number) got.get("keys")).longValue(), db);
+        assertEquals(want.get("expires"), ((Number) got.get("expires")).longValue(), db);
+        Map<String, Long> types = new java.util.TreeMap<>();
+        for (Object k : (List<?>) c.call("KEYS", "*")) {
+          c.write("TYPE".getBytes(StandardCharsets.US_ASCII), (byte[]) k);
+        }
+        c.flush();
+        for (int i = ((Number) got.get("keys")).intValue(); i > 0; i--) types.merge((String) c.readReply(), 1L, Long::sum);
+        Map<String, Long> gotTypes = new java.util.TreeMap<>();
+        ((Map<?, ?>) got.get("types")).forEach((t, n) -> gotTypes.put((String) t, ((Number) n).longValue()));
+        assertEquals(types, gotTypes, db);
+        total += ((Number) got.get("keys")).longValue();
+        totalExpires += ((Number) got.get("expires")).longValue();
+      }
+    }
+    assertEquals(total, ((Number) src.get("keys")).longValue());
+    assertEquals(totalExpires, ((Number) src.get("keysWithExpiry")).longValue());
+  }
+
+  /** Keys written after the sync began, before the server forked: in the RDB, and so in its counts. */
+  @Test
+  void keyCountsAreWhatTheRdbHolds() throws Exception {
+    try (RedisServer s = RedisServer.start(tmp.resolve("counts"), "--repl-diskless-sync-delay", "3")) {
+      try (RespConnection c = s.connect()) {
+        c.call("DEBUG", "POPULATE", "1000", "before", "10");
+      }
+      RedisUrl url = RedisUrl.parse(s.url(), null);
+      Id id;
+      try (RedisBackup.Transfer t = RedisBackup.start(url)) {
+        // The server forks when the delay has passed: these keys are in the RDB, not in INFO's counts.
+        try (RespConnection c = s.connect()) {
+          c.call("SELECT", "2");
+          c.call("DEBUG", "POPULATE", "500", "after", "10");
+          c.call("SET", "expiring", "x", "EX", "3600");
+        }
+        id = new RedisBackup(repo, new Progress()).backup(t, url.target(), List.of(), "2026-01-01T00:00:00Z");
+      }
+      Map<String, Object> src = repo.readSnapshot(id).snapshot().source();
+      assertEquals(1501L, ((Number) src.get("keys")).longValue(), src.toString());
+      assertEquals(1L, ((Number) src.get("keysWithExpiry")).longValue(), src.toString());
+      try (RedisServer target = RedisServer.start(tmp.resolve("counts-target"))) {
+        new RedisRestore(repo, new Progress()).online(repo.readSnapshot(id), RedisUrl.parse(target.url(), null),
+            RedisRestore.Mode.REFUSE_NON_EMPTY);
+        assertCountsMatch(src, target);
+      }
     }
   }
 
@@ -180,6 +246,58 @@ class RedisRoundTripTest {
         () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
     assertTrue(e.getMessage().contains("refused to send an RDB"), e.getMessage());
     assertTrue(e.getMessage().contains("NOPERM"), e.getMessage());
+    assertTrue(e.getMessage().contains("+sync +psync"), e.getMessage());
+    // Starting the transfer, which comes before the repository is opened, is what fails.
+    RoadieException atStart = assertThrows(RoadieException.class, () -> RedisBackup.start(url).close());
+    assertTrue(atStart.getMessage().contains("NOPERM"), atStart.getMessage());
+  }
+
+  @Test
+  void replicaWithoutItsMasterRefusesAtStart() throws Exception {
+    try (RedisServer replica = RedisServer.start(tmp.resolve("orphan"), "--replicaof", "127.0.0.1",
+        Integer.toString(RedisServer.freePort()))) {
+      RoadieException e = assertThrows(RoadieException.class,
+          () -> RedisBackup.start(RedisUrl.parse(replica.url(), null)).close());
+      assertTrue(e.getMessage().contains("refused to send an RDB: NOMASTERLINK"), e.getMessage());
+      assertTrue(e.getMessage().contains("back up the master"), e.getMessage());
+    }
+  }
+
+  @Test
+  void restoreRefusedBeforeAnyKeySaysNothingWasWritten() throws Exception {
+    SnapshotRef ref = backup();
+    try (RedisServer target = RedisServer.start(tmp.resolve("norestore"))) {
+      try (RespConnection c = target.connect()) {
+        c.call("ACL", "SETUSER", "norestore", "on", ">pw", "~*", "&*", "+@all", "-restore", "-function");
+      }
+      RedisUrl url = RedisUrl.parse("redis://norestore:pw@127.0.0.1:" + target.port, null);
+      RoadieException e = assertThrows(RoadieException.class,
+          () -> new RedisRestore(repo, new Progress()).online(ref, url, RedisRestore.Mode.REFUSE_NON_EMPTY));
+      assertTrue(e.getMessage().contains("NOPERM"), e.getMessage());
+      assertTrue(e.getMessage().contains("nothing of the snapshot was written"), e.getMessage());
+      assertFalse(e.getMessage().contains("holds part"), e.getMessage());
+      try (RespConnection c = target.connect()) {
+        assertEquals(0L, c.call("DBSIZE"));
+      }
+    }
+  }
+
+  @Test
+  void restoreRefusedMidWaySaysHowMuchWasWritten() throws Exception {
+    SnapshotRef ref = backup();
+    try (RedisServer target = RedisServer.start(tmp.resolve("oom"), "--maxmemory", "8mb")) {
+      RoadieException e = assertThrows(RoadieException.class, () -> new RedisRestore(repo, new Progress())
+          .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY));
+      assertTrue(e.getMessage().contains("OOM"), e.getMessage());
+      long written = 0;
+      try (RespConnection c = target.connect()) {
+        written += ((List<?>) c.call("FUNCTION", "LIST")).size();
+        for (Object db : RedisBackup.keyspace(c.info("keyspace")).values()) written += (Long) ((Map<?, ?>) db).get("keys");
+      }
+      assertTrue(written > 0, "some keys fit");
+      assertTrue(e.getMessage().contains("the target holds part of the snapshot (" + written + " keys and function"
+          + " libraries written)"), e.getMessage());
+    }
   }
 
   /** A fake master that answers every command with +OK, then sends part of an RDB and hangs up. */

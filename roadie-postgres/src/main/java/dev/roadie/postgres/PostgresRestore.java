@@ -137,7 +137,6 @@ public final class PostgresRestore {
     tables.sort((a, b) -> Long.compare(parts.size(b), parts.size(a)));
     List<String> notes = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
-    String where = o.to.redacted();
 
     // 1. The server and its pg_restore, and the schema archive's table of contents, before anything
     //    is created: a missing or too old pg_restore leaves no empty database behind.
@@ -168,8 +167,8 @@ public final class PostgresRestore {
       load = restoreSections(s, o, parts, tables, wanted, doSchema, doData, jobs, tools, archive, toc, lists, notes, warnings);
       if (doSchema && wanted == null) {
         if (!(s.source().get(PostgresBackup.DATABASE_PROPERTIES) instanceof Map<?, ?> props)) {
-          notes.add("the snapshot does not record database " + s.source().get("database") + "'s own settings, comment, "
-              + "owner and privileges (roadie records them since it restores them): set them by hand");
+          notes.add("the snapshot predates roadie recording a database's own settings, comment, owner and privileges: "
+              + "database " + o.to.database + " has none of " + s.source().get("database") + "'s; set them by hand");
         } else if (created) {
           DatabaseProperties.apply(o.to, props, notes, warnings);
         } else {

@@ -4,7 +4,9 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotFilter;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.postgres.physical.PhysicalBackup;
 import dev.roadie.postgres.physical.PhysicalRestore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +62,29 @@ final class PhysicalRestoreOptions {
 
   boolean requested() {
     return pgdata != null;
+  }
+
+  /**
+   * What SNAPSHOT names. {@code latest} with --target-time or --target-lsn is the newest physical
+   * backup (of the cluster of the newest one the filter accepts) whose recoverable window holds the
+   * target, not simply the newest: a backup that ended after the target cannot go back to it.
+   */
+  SnapshotRef resolve(Repository r, String spec, SnapshotFilter filter) throws java.io.IOException {
+    if (!"latest".equals(spec) || (targetTime == null && targetLsn == null)) return r.resolve(spec, filter);
+    SnapshotFilter physical = filter.kind() != null ? filter
+        : new SnapshotFilter(filter.target(), PhysicalBackup.KIND, filter.tags());
+    SnapshotRef newest = r.resolve(spec, physical);
+    if (!PhysicalBackup.KIND.equals(newest.snapshot().kind())) return newest; // the restore names the kind it needs
+    Object cluster = newest.snapshot().source().get("systemIdentifier");
+    List<SnapshotRef> candidates = new ArrayList<>(r.snapshots(null).stream().filter(s -> physical.matches(s.snapshot())
+        && java.util.Objects.equals(cluster, s.snapshot().source().get("systemIdentifier"))).toList());
+    java.util.Collections.reverse(candidates);
+    PhysicalRestore.Pick pick = new PhysicalRestore(r, new Progress()).newestCovering(candidates,
+        new PhysicalRestore.Target(targetTime, targetLsn, null, null, false), targetTimeline);
+    System.out.println("restoring snapshot " + pick.ref().id().shortHex() + " (" + pick.ref().snapshot().time()
+        + "), the newest base backup recoverable to " + (targetTime != null ? targetTime : targetLsn)
+        + (pick.passedOver().isEmpty() ? "" : "; newer, passed over: " + String.join("; ", pick.passedOver())));
+    return pick.ref();
   }
 
   int run(Repository r, SnapshotRef ref, RepoOptions repo, Path targetDir, Integer jobs) throws Exception {

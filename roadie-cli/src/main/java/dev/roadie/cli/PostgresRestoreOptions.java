@@ -45,6 +45,7 @@ final class PostgresRestoreOptions {
     }
     long nanos = System.nanoTime() - start;
     for (String n : res.notes()) System.out.println(n);
+    for (String w : res.warnings()) System.err.println("roadie: warning: " + w);
     System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + conn.redacted()
         + ": " + res.tables() + " tables, " + res.rows() + " rows, " + Format.bytes(res.bytes()) + " in "
         + Format.duration(Duration.ofNanos(nanos)) + " (" + Format.rate(res.bytes(), nanos) + ")");

@@ -68,7 +68,7 @@ final class RestoreCommand implements Callable<Integer> {
         // Every tree and blob of the restore needs the index: it loads while the snapshot is
         // resolved and the target checked (the first tree read waits for it).
         r.io().submit(r::index);
-        return physical.run(r, r.resolve(snapshot, filters.filter(of)), repo, targetDir, postgres.jobs);
+        return physical.run(r, physical.resolve(r, snapshot, filters.filter(of)), repo, targetDir, postgres.jobs);
       }
     }
     if (postgres.to != null) {

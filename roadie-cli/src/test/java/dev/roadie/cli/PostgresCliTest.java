@@ -165,6 +165,39 @@ class PostgresCliTest {
   }
 
   @Test
+  void missingToolsAndBadConnectionSettingsAreNamedAndLeaveNothingBehind() throws Exception {
+    RoadieProcess pg = roadie.copy().env("PGPASSWORD", PW);
+    pg.run("backup", "postgres", "--url", url("shop"), "--table", "small", "--target", "tools").assertOk();
+    String major = bin.getParent().getFileName().toString();
+    var badBin = pg.run("restore", "latest", "--of", "tools", "--to", url("shop_badbin"), "--pg-bin", "/nonexistent/bin");
+    assertEquals(1, badBin.exitCode(), badBin.describe());
+    assertTrue(badBin.stderr().contains("pg_restore not found in /nonexistent/bin")
+        && badBin.stderr().contains("postgresql-client-" + major), badBin.describe());
+    assertEquals(0, count("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'shop_badbin'"), "no database left behind");
+
+    // A bad ROADIE_PG_BIN is refused as --pg-bin is, not passed over for another pg_dump.
+    var badEnv = pg.copy().env("ROADIE_PG_BIN", "/nonexistent/bin").run("backup", "postgres", "--url", url("shop"),
+        "--table", "small", "--target", "tools");
+    assertEquals(1, badEnv.exitCode(), badEnv.describe());
+    assertTrue(badEnv.stderr().contains("pg_dump not found in /nonexistent/bin (ROADIE_PG_BIN=/nonexistent/bin)"),
+        badEnv.describe());
+
+    // No password for a server that asks for one: an authentication error, not an unreachable server.
+    var noPassword = roadie.copy().env("PGPASSFILE", tmp.resolve("no-pgpass").toString())
+        .run("backup", "postgres", "--url", url("shop"));
+    assertEquals(1, noPassword.exitCode(), noPassword.describe());
+    assertTrue(noPassword.stderr().contains("authentication failed for user 'postgres'"), noPassword.describe());
+    assertFalse(noPassword.stderr().contains("is the server running"), noPassword.describe());
+
+    // A bad sslmode names the parameter and the values it takes.
+    var sslmode = pg.run("backup", "postgres", "--url", url("shop") + "?sslmode=bogus");
+    assertEquals(2, sslmode.exitCode(), sslmode.describe());
+    assertTrue(sslmode.stderr().contains("sslmode 'bogus'") && sslmode.stderr().contains("disable, allow, prefer, require, "
+        + "verify-ca, verify-full"), sslmode.describe());
+    assertFalse(sslmode.stderr().contains("is the server running"), sslmode.describe());
+  }
+
+  @Test
   void killedBackupLeavesNoSnapshotAndAConsistentRepository() throws Exception {
     RoadieProcess pg = roadie.copy().env("PGPASSWORD", PW);
     for (boolean hard : new boolean[] {true, false}) {

@@ -317,9 +317,14 @@ class PostgresPhysicalCliTest {
       st.execute("INSERT INTO pitr SELECT 'B', g FROM generate_series(1, 1000) g");
     }
     primary.archiveCurrentWal();
+    // A second base backup, taken after the target time: 'latest' with that time picks the first one.
+    String second = roadie.run("backup", "postgres", "--physical", "--url", primary.url()).assertOk().stdout().split(" ")[1];
 
-    assertEquals("A=1000", restoredRows("by-time", "latest", "--kind", "postgres-physical", "--target-time",
-        targets.get("time")));
+    String byTime = restoreAndStart("by-time", ROWS, "latest", "--kind", "postgres-physical", "--target-time",
+        targets.get("time"));
+    assertEquals("A=1000", byTime.lines().findFirst().orElseThrow(), byTime);
+    assertTrue(byTime.contains("restoring snapshot " + firstSnapshot) && byTime.contains("passed over: snapshot " + second),
+        byTime);
     assertEquals("A=1000", restoredRows("by-lsn", firstSnapshot, "--target-lsn", targets.get("lsn")));
     assertEquals("A=1000", restoredRows("by-xid", firstSnapshot, "--target-xid", targets.get("xid")));
     String byName = restoreAndStart("by-name", ROWS, firstSnapshot, "--target-name", "before_b");
@@ -437,6 +442,11 @@ class PostgresPhysicalCliTest {
         "--target-time", "2001-01-01T00:00:00Z").assertExit(2);
     assertTrue(early.stderr().contains("before the end of the backup") && early.stderr().contains("recoverable from"),
         early.describe());
+    RoadieProcess.Result none = roadie.run("restore", "latest", "--kind", "postgres-physical", "--pgdata",
+        dir.resolve("early").toString(), "--target-time", "2001-01-01T00:00:00Z").assertExit(2);
+    assertTrue(none.stderr().contains("no base backup can be recovered to --target-time 2001-01-01T00:00:00Z")
+        && none.stderr().contains("snapshot " + firstSnapshot) && none.stderr().contains("recoverable from"), none.describe());
+    assertFalse(Files.exists(dir.resolve("early")), "nothing restored");
     RoadieProcess.Result late = roadie.run("restore", firstSnapshot, "--pgdata", dir.resolve("late").toString(),
         "--target-lsn", "FF/0").assertExit(2);
     assertTrue(late.stderr().contains("after the newest archived WAL"), late.describe());

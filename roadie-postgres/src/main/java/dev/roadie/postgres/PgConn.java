@@ -76,9 +76,38 @@ public final class PgConn {
       }
     }
     if (password == null) password = params.remove("password");
+    params.remove("password");
+    checkParams(params);
     if (password == null) password = env.get("PGPASSWORD");
     if (password == null) password = fromPassFile(env, host, port, db, user);
     return new PgConn(host, port, user, db, password, params);
+  }
+
+  /** The URL query parameters roadie passes on, to both the JDBC driver and libpq (pg_dump, pg_restore). */
+  static final List<String> PARAMETERS = List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "connect_timeout");
+  static final List<String> SSLMODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+  /**
+   * Refuses what the driver and libpq would treat differently or drop silently: an unknown
+   * parameter, an sslmode neither knows, a connect_timeout that is not a number of seconds.
+   */
+  private static void checkParams(Map<String, String> params) {
+    for (var e : params.entrySet()) {
+      if (!PARAMETERS.contains(e.getKey())) {
+        throw new RoadieException(ErrorCode.USAGE, "the PostgreSQL URL's parameter '" + e.getKey() + "' is not "
+            + "supported; accepted: " + String.join(", ", PARAMETERS) + " (and password)");
+      }
+    }
+    String mode = params.get("sslmode");
+    if (mode != null && !SSLMODES.contains(mode)) {
+      throw new RoadieException(ErrorCode.USAGE, "the PostgreSQL URL's sslmode '" + mode + "' is not valid; use one of "
+          + String.join(", ", SSLMODES));
+    }
+    String timeout = params.get("connect_timeout");
+    if (timeout != null && !timeout.matches("[0-9]{1,6}")) {
+      throw new RoadieException(ErrorCode.USAGE, "the PostgreSQL URL's connect_timeout '" + timeout + "' is not a "
+          + "number of seconds");
+    }
   }
 
   private static String decode(String s) {
@@ -180,11 +209,11 @@ public final class PgConn {
     p.setProperty("user", user);
     if (password != null) p.setProperty("password", password);
     p.setProperty("ApplicationName", "roadie");
-    p.setProperty("connectTimeout", "10");
+    p.setProperty("connectTimeout", params.getOrDefault("connect_timeout", "10"));
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("sslmode", params.getOrDefault("sslmode", "prefer"));
     for (var e : params.entrySet()) {
-      if (!e.getKey().equals("sslmode")) p.setProperty(e.getKey(), e.getValue());
+      if (e.getKey().startsWith("ssl") && !e.getKey().equals("sslmode")) p.setProperty(e.getKey(), e.getValue());
     }
     String jdbc = "jdbc:postgresql://" + hostPort() + "/" + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8);
     try {
@@ -197,18 +226,31 @@ public final class PgConn {
   RoadieException connectError(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String msg;
-    if (state.equals("28P01") || state.equals("28000")) {
+    if (state.equals("28P01") || state.equals("28000") || String.valueOf(e.getMessage()).contains("no password was provided")) {
       msg = "authentication failed for user '" + user + "' at " + hostPort()
           + (password == null ? " (no password given: put it in the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE)" : "");
     } else if (state.equals("3D000")) {
       msg = "database '" + database + "' does not exist on " + hostPort();
-    } else if (state.startsWith("08")) {
+    } else if (unreachable(e)) {
       msg = "cannot connect to PostgreSQL at " + hostPort() + ": " + redact(rootMessage(e))
           + " (is the server running and accepting TCP connections?)";
+    } else if (state.startsWith("08")) {
+      msg = "cannot connect to PostgreSQL at " + hostPort() + ": " + redact(e.getMessage());
     } else {
       msg = "connecting to " + redacted() + " failed: " + redact(e.getMessage());
     }
     return new RoadieException(ErrorCode.FAILURE, msg, e);
+  }
+
+  /** Whether the server could not be reached at all (refused, no route, unknown host, timed out). */
+  private static boolean unreachable(Throwable t) {
+    for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
+          || t instanceof java.net.UnknownHostException || t instanceof java.net.SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(Throwable t) {

@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Finds PostgreSQL's client programs (pg_dump, pg_restore, psql): in {@code --pg-bin DIR} when
- * given, else the newest {@code /usr/lib/postgresql/N/bin} (Debian and Ubuntu's layout), else on
- * PATH; and checks that pg_dump is at least as new as the server.
+ * Finds PostgreSQL's client programs (pg_dump, pg_restore, pg_basebackup): in {@code --pg-bin DIR}
+ * or {@code ROADIE_PG_BIN} when given, else the newest {@code /usr/lib/postgresql/N/bin} (Debian and
+ * Ubuntu's layout), else on PATH; and checks that the program is at least as new as the server.
  */
 public final class PgTools {
   private final Path dir; // null: found on PATH
@@ -36,18 +36,30 @@ public final class PgTools {
     return dir == null ? program : dir.resolve(program).toString();
   }
 
-  /** Finds the tools; {@code serverMajor} (e.g. 15) or 0 when unknown. */
-  public static PgTools find(Path pgBin, int serverMajor) throws IOException {
+  /**
+   * Finds the directory of {@code program} (pg_dump, pg_restore, pg_basebackup) for a server of
+   * major version {@code serverMajor} (e.g. 15; 0 when unknown). A directory named by {@code
+   * --pg-bin} or {@code ROADIE_PG_BIN} is the only one tried: one without the program, or with an
+   * older one, is refused rather than passed over for another.
+   */
+  public static PgTools find(Path pgBin, int serverMajor, String program) throws IOException {
+    String env = System.getenv("ROADIE_PG_BIN");
+    String named = pgBin != null ? "--pg-bin " + pgBin : env != null && !env.isBlank() ? "ROADIE_PG_BIN=" + env : null;
+    String client = "postgresql-client" + (serverMajor > 0 ? "-" + serverMajor : "");
+    String install = "install " + client + " (apt-get install " + client + ") or pass --pg-bin DIR";
     List<Path> candidates = new ArrayList<>();
-    if (pgBin != null) {
-      candidates.add(pgBin);
+    if (named != null) {
+      Path dir = pgBin != null ? pgBin : Path.of(env);
+      if (!Files.isExecutable(dir.resolve(program))) {
+        throw new RoadieException(ErrorCode.FAILURE, program + " not found in " + dir + " (" + named + "): " + install
+            + (pgBin != null ? "" : ", or unset ROADIE_PG_BIN"));
+      }
+      candidates.add(dir);
     } else {
-      String env = System.getenv("ROADIE_PG_BIN");
-      if (env != null && !env.isBlank()) candidates.add(Path.of(env));
       Path base = Path.of("/usr/lib/postgresql");
       if (Files.isDirectory(base)) {
         try (Stream<Path> s = Files.list(base)) {
-          s.map(p -> p.resolve("bin")).filter(p -> Files.isExecutable(p.resolve("pg_dump")))
+          s.map(p -> p.resolve("bin")).filter(p -> Files.isExecutable(p.resolve(program)))
               .sorted(Comparator.comparingInt(PgTools::dirMajor).reversed()).forEach(candidates::add);
         }
       }
@@ -57,23 +69,20 @@ public final class PgTools {
     }
     PgTools best = null;
     for (Path c : candidates) {
-      if (!Files.isExecutable(c.resolve("pg_dump"))) continue;
-      PgTools t = probe(c);
+      if (!Files.isExecutable(c.resolve(program))) continue;
+      PgTools t = probe(c, program);
       if (best == null || t.major > best.major) best = t;
       if (serverMajor == 0 || t.major >= serverMajor) {
         best = t;
         break;
       }
     }
-    String install = "install postgresql-client" + (serverMajor > 0 ? "-" + serverMajor : "")
-        + " (apt-get install postgresql-client" + (serverMajor > 0 ? "-" + serverMajor : "") + ") or pass --pg-bin DIR";
     if (best == null) {
-      throw new RoadieException(ErrorCode.FAILURE, "pg_dump not found"
-          + (pgBin != null ? " in " + pgBin : " in /usr/lib/postgresql/*/bin or on PATH") + ": " + install);
+      throw new RoadieException(ErrorCode.FAILURE, program + " not found in /usr/lib/postgresql/*/bin or on PATH: " + install);
     }
     if (serverMajor > 0 && best.major < serverMajor) {
-      throw new RoadieException(ErrorCode.FAILURE, "PostgreSQL " + serverMajor + " server needs pg_dump " + serverMajor
-          + " or newer; found pg_dump " + best.version + " at " + best.path("pg_dump") + ": " + install);
+      throw new RoadieException(ErrorCode.FAILURE, "PostgreSQL " + serverMajor + " server needs " + program + " "
+          + serverMajor + " or newer; found " + program + " " + best.version + " at " + best.path(program) + ": " + install);
     }
     return best;
   }
@@ -88,13 +97,13 @@ public final class PgTools {
 
   private static final Pattern VERSION = Pattern.compile("(\\d+)(?:\\.\\d+)*");
 
-  private static PgTools probe(Path dir) throws IOException {
-    String out = runForOutput(List.of(dir.resolve("pg_dump").toString(), "--version"), Map.of()).trim();
+  private static PgTools probe(Path dir, String program) throws IOException {
+    String out = runForOutput(List.of(dir.resolve(program).toString(), "--version"), Map.of()).trim();
     // "pg_dump (PostgreSQL) 15.8 (Debian 15.8-1)"
     int paren = out.indexOf(')');
     Matcher m = VERSION.matcher(paren >= 0 ? out.substring(paren) : out);
     if (!m.find()) {
-      throw new RoadieException(ErrorCode.FAILURE, dir.resolve("pg_dump") + " --version printed '" + out + "', not a version");
+      throw new RoadieException(ErrorCode.FAILURE, dir.resolve(program) + " --version printed '" + out + "', not a version");
     }
     int major = Integer.parseInt(m.group(1));
     return new PgTools(dir, major, m.group());

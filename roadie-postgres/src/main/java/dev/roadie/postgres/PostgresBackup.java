@@ -53,6 +53,8 @@ public final class PostgresBackup {
   public static final String SCHEMA_NODE = "schema.dump";
   public static final String TABLES_DIR = "tables";
   public static final String PGDUMP_NODE = "database.dump";
+  /** Snapshot metadata: the database's own owner, settings, comment and privileges ({@link DatabaseProperties}). */
+  public static final String DATABASE_PROPERTIES = "databaseProperties";
 
   public record Options(PgConn conn, String target, int jobs, List<String> tables, List<String> excludeTables,
       boolean schemaOnly, boolean dataOnly, String format, Path pgBin, List<String> tags, String time) {}
@@ -123,7 +125,7 @@ public final class PostgresBackup {
     } catch (SQLException e) {
       throw new RoadieException(ErrorCode.FAILURE, "reading server information from " + o.conn.redacted() + ": " + e.getMessage(), e);
     }
-    tools = PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000);
+    tools = PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000, "pg_dump");
     List<String> cmd = new ArrayList<>(List.of(tools.path("pg_dump"), "-Fc", "-Z0", "--no-password"));
     for (String t : o.tables == null ? List.<String>of() : o.tables) cmd.add("--table=" + t);
     for (String t : o.excludeTables == null ? List.<String>of() : o.excludeTables) cmd.add("--exclude-table=" + t);
@@ -186,13 +188,14 @@ public final class PostgresBackup {
           }
         }
         source = serverInfo(exporter);
+        source.put(DATABASE_PROPERTIES, DatabaseProperties.read(exporter));
         tables = listTables(exporter, include, exclude);
         sequences = sequences(exporter, include, exclude);
         matviews = populatedMatviews(exporter, include, exclude);
       } catch (SQLException e) {
         throw new RoadieException(ErrorCode.FAILURE, "starting the backup of " + o.conn.redacted() + ": " + e.getMessage(), e);
       }
-      PgTools tools = PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000);
+      PgTools tools = PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000, "pg_dump");
       source.put("format", "native");
       source.put("url", o.conn.redacted());
       source.put("pgDumpVersion", tools.version);

@@ -39,7 +39,8 @@ public final class PostgresRestore {
   public record Options(PgConn to, List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,
       Path pgBin) {}
 
-  public record Result(int tables, long rows, long bytes, List<String> notes) {}
+  /** {@code warnings}: what was left out (a foreign key, a grant to a missing role) while the data was restored. */
+  public record Result(int tables, long rows, long bytes, List<String> notes, List<String> warnings) {}
 
   private final Repository repo;
   private final Progress progress;
@@ -135,12 +136,60 @@ public final class PostgresRestore {
     }
     tables.sort((a, b) -> Long.compare(parts.size(b), parts.size(a)));
     List<String> notes = new ArrayList<>();
-    String where = o.to.redacted();
+    List<String> warnings = new ArrayList<>();
 
-    // 1. The database: create it, or check it is empty (or --clean).
+    // 1. The server and its pg_restore, and the schema archive's table of contents, before anything
+    //    is created: a missing or too old pg_restore leaves no empty database behind.
     int serverMajor;
     try (Connection admin = o.to.withDatabase("postgres").connect()) {
       serverMajor = serverMajor(admin);
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "reading the server version of " + o.to.hostPort() + ": "
+          + PgConn.redact(e.getMessage()), e);
+    }
+    PgTools tools = PgTools.find(o.pgBin, serverMajor, "pg_restore");
+    // The schema archive (no table data in it) in a private temporary file: pg_restore -j and
+    // --use-list need a seekable archive, and every section reads it.
+    Path archive = Files.createTempFile("roadie-schema-", ".dump",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    List<Path> lists = new ArrayList<>();
+    TableLoad load;
+    try {
+      try (OutputStream out = Files.newOutputStream(archive); ContentReader r = new ContentReader(repo, parts.schema, parts.schema.name())) {
+        byte[] b;
+        while ((b = r.nextBlock()) != null) out.write(b);
+      }
+      List<String> toc = toc(tools, archive);
+
+      // 2. The database: create it, or check it is empty (or --clean).
+      boolean created = prepareDatabase(o, s, wanted == null && doSchema, notes, warnings);
+      if (wanted != null && doSchema) dropSelectedTables(o, tables, notes);
+      load = restoreSections(s, o, parts, tables, wanted, doSchema, doData, jobs, tools, archive, toc, lists, notes, warnings);
+      if (doSchema && wanted == null) {
+        if (!(s.source().get(PostgresBackup.DATABASE_PROPERTIES) instanceof Map<?, ?> props)) {
+          notes.add("the snapshot predates roadie recording a database's own settings, comment, owner and privileges: "
+              + "database " + o.to.database + " has none of " + s.source().get("database") + "'s; set them by hand");
+        } else if (created) {
+          DatabaseProperties.apply(o.to, props, notes, warnings);
+        } else {
+          notes.add("database " + o.to.database + " existed: its settings, comment, owner and privileges were left as "
+              + "they are (the snapshot's are applied to a database the restore creates, or recreates with --clean)");
+        }
+      }
+    } finally {
+      Files.deleteIfExists(archive);
+      for (Path l : lists) Files.deleteIfExists(l);
+    }
+    return new Result(doData ? tables.size() : 0, load.rows(), load.bytes(), notes, warnings);
+  }
+
+  /**
+   * Creates the database, or checks that it has no tables, or (--clean, whole restore) drops and
+   * recreates it. True when this restore created it.
+   */
+  private boolean prepareDatabase(Options o, Snapshot s, boolean whole, List<String> notes, List<String> warnings)
+      throws IOException {
+    try (Connection admin = o.to.withDatabase("postgres").connect()) {
       boolean exists;
       try (PreparedStatement ps = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
         ps.setString(1, o.to.database);
@@ -148,7 +197,7 @@ public final class PostgresRestore {
           exists = rs.next();
         }
       }
-      if (exists && wanted == null && doSchema) {
+      if (exists && whole) {
         int n = countTables(o.to, null);
         if (n > 0 && !o.clean) {
           throw new RoadieException(ErrorCode.FAILURE, "database '" + o.to.database + "' on " + o.to.hostPort() + " already has "
@@ -165,30 +214,36 @@ public final class PostgresRestore {
           notes.add("dropped and recreated database " + o.to.database);
         }
       }
-      if (!exists) {
-        createDatabase(admin, o.to.database, s.source(), notes);
-      }
+      if (exists) return false;
+      createDatabase(admin, o.to.database, s.source(), notes, warnings);
+      return true;
     } catch (SQLException e) {
       throw new RoadieException(ErrorCode.FAILURE, "preparing database '" + o.to.database + "' on " + o.to.hostPort() + ": "
           + PgConn.redact(e.getMessage()), e);
     }
-    if (wanted != null && doSchema) {
-      List<String> existing = existingTables(o.to, tables);
-      if (!existing.isEmpty() && !o.clean) {
-        throw new RoadieException(ErrorCode.FAILURE, "database '" + o.to.database + "' already has table(s) "
-            + String.join(", ", existing) + "; pass --clean to drop and restore them");
-      }
-      if (!existing.isEmpty()) {
-        try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
-          for (Node n : tables) st.execute("DROP TABLE IF EXISTS " + qualified(n) + " CASCADE");
-        } catch (SQLException e) {
-          throw new RoadieException(ErrorCode.FAILURE, "--clean: dropping tables failed: " + e.getMessage(), e);
-        }
-        notes.add("dropped table(s) " + String.join(", ", existing));
-      }
-    }
-    PgTools tools = PgTools.find(o.pgBin, serverMajor);
+  }
 
+  /** With --table: refuses tables that exist already, or (--clean) drops them. */
+  private static void dropSelectedTables(Options o, List<Node> tables, List<String> notes) throws IOException {
+    List<String> existing = existingTables(o.to, tables);
+    if (!existing.isEmpty() && !o.clean) {
+      throw new RoadieException(ErrorCode.FAILURE, "database '" + o.to.database + "' already has table(s) "
+          + String.join(", ", existing) + "; pass --clean to drop and restore them");
+    }
+    if (!existing.isEmpty()) {
+      try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+        for (Node n : tables) st.execute("DROP TABLE IF EXISTS " + qualified(n) + " CASCADE");
+      } catch (SQLException e) {
+        throw new RoadieException(ErrorCode.FAILURE, "--clean: dropping tables failed: " + e.getMessage(), e);
+      }
+      notes.add("dropped table(s) " + String.join(", ", existing));
+    }
+  }
+
+  /** Schema, data, post-data and materialized views into the prepared database; the table loads done. */
+  private TableLoad restoreSections(Snapshot s, Options o, Parts parts, List<Node> tables, Set<String> wanted, boolean doSchema,
+      boolean doData, int jobs, PgTools tools, Path archive, List<String> toc, List<Path> lists, List<String> notes,
+      List<String> warnings) throws IOException {
     String phase = "creating the schema (pre-data)";
     List<String> timings = new ArrayList<>();
     long[] t0 = {System.nanoTime()};
@@ -198,17 +253,7 @@ public final class PostgresRestore {
       t0[0] = now;
     };
     TableLoad load = new TableLoad(repo, progress, o.to, jobs, !doSchema, TableLoad.splitBytes());
-    // The schema archive (no table data in it) in a private temporary file: pg_restore -j and
-    // --use-list need a seekable archive, and every section reads it.
-    Path archive = Files.createTempFile("roadie-schema-", ".dump",
-        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-    List<Path> lists = new ArrayList<>();
     try {
-      try (OutputStream out = Files.newOutputStream(archive); ContentReader r = new ContentReader(repo, parts.schema, parts.schema.name())) {
-        byte[] b;
-        while ((b = r.nextBlock()) != null) out.write(b);
-      }
-      List<String> toc = toc(tools, archive);
       List<String> selected = wanted == null ? toc : toc.stream().filter(l -> belongs(entry(l), tables)).toList();
       Path list = wanted == null ? null : listFile(selected, lists);
       // Each table's own indexes and unique/primary key constraints are built as soon as its rows are
@@ -217,8 +262,13 @@ public final class PostgresRestore {
       Map<String, List<String>> early = doSchema && doData ? earlyEntries(selected, tables) : Map.of();
       Set<String> earlyLines = new java.util.HashSet<>();
       early.values().forEach(earlyLines::addAll);
-      Path postList = earlyLines.isEmpty() ? list
-          : listFile(selected.stream().filter(l -> !earlyLines.contains(l)).toList(), lists);
+      // With --table, foreign keys and triggers may need what was not restored (the referenced
+      // table, the trigger's function): each is tried alone, and one that fails is left out and
+      // named, as pg_dump --table's would fail alone in a script, without failing the table.
+      List<String> optional = wanted == null ? List.of()
+          : selected.stream().filter(l -> isOptional(entry(l))).filter(l -> !earlyLines.contains(l)).toList();
+      Path postList = earlyLines.isEmpty() && optional.isEmpty() ? list
+          : listFile(selected.stream().filter(l -> !earlyLines.contains(l) && !optional.contains(l)).toList(), lists);
       if (doSchema && (wanted != null || s.source().containsKey("tablePatterns")
           || s.source().containsKey("excludeTablePatterns"))) {
         createSchemas(o, tables);
@@ -251,6 +301,14 @@ public final class PostgresRestore {
       if (doSchema) {
         phase = "creating indexes, constraints and triggers (post-data)";
         pgRestore(tools, o, archive, "post-data", postList, jobs);
+        for (String line : optional) {
+          try {
+            pgRestore(tools, o, archive, "post-data", listFile(List.of(line), lists), 1);
+          } catch (RoadieException e) {
+            warnings.add("left out " + describe(entry(line)) + ": " + serverError(e.getMessage())
+                + "; the table's rows are restored: add it once what it needs exists");
+          }
+        }
         lap.accept(earlyLines.isEmpty() ? "indexes and constraints" : "foreign keys, triggers and the rest of post-data");
       }
       if (doData && wanted == null) {
@@ -261,15 +319,33 @@ public final class PostgresRestore {
     } catch (RoadieException | IOException e) {
       String done = "schema " + (phase.startsWith("creating the schema") ? "incomplete" : "created") + ", "
           + load.loaded.get() + " of " + (doData ? tables.size() : 0) + " tables loaded";
-      throw new RoadieException(ErrorCode.FAILURE, "restore into " + where + " failed while " + phase + ": "
+      throw new RoadieException(ErrorCode.FAILURE, "restore into " + o.to.redacted() + " failed while " + phase + ": "
           + PgConn.redact(e.getMessage()) + "; done so far: " + done + "; database '" + o.to.database
           + "' is half restored: rerun the restore with --clean", e);
-    } finally {
-      Files.deleteIfExists(archive);
-      for (Path l : lists) Files.deleteIfExists(l);
     }
     notes.add("steps: " + String.join(", ", timings));
-    return new Result(doData ? tables.size() : 0, load.rows(), load.bytes(), notes);
+    return load;
+  }
+
+  /** TOC entries that a --table restore may leave out: they can need objects outside the selection. */
+  static boolean isOptional(String entry) {
+    return entry.startsWith("FK CONSTRAINT ") || entry.startsWith("TRIGGER ");
+  }
+
+  /** "foreign key tickets_festival_id_fkey on public.tickets" from "FK CONSTRAINT public tickets tickets_festival_id_fkey owner". */
+  static String describe(String entry) {
+    String kind = entry.startsWith("FK CONSTRAINT ") ? "foreign key" : "trigger";
+    String[] f = entry.substring(entry.startsWith("FK CONSTRAINT ") ? 14 : 8).split(" ");
+    if (f.length < 3) return kind + " " + entry;
+    return kind + " " + f[2] + " on " + f[0] + "." + f[1];
+  }
+
+  /** The server's error from a failed pg_restore's message ("ERROR:  relation ... does not exist"), else the message. */
+  static String serverError(String message) {
+    int at = message == null ? -1 : message.indexOf("ERROR:");
+    if (at < 0) return String.valueOf(message);
+    int end = message.indexOf('\n', at);
+    return message.substring(at + 6, end < 0 ? message.length() : end).trim();
   }
 
   @SuppressWarnings("unchecked")
@@ -330,15 +406,27 @@ public final class PostgresRestore {
     }
   }
 
-  private static void createDatabase(Connection admin, String db, Map<String, Object> source, List<String> notes) throws SQLException {
-    String base = "CREATE DATABASE " + TablePattern.quote(db) + " TEMPLATE template0";
+  /**
+   * CREATE DATABASE with the snapshot's encoding and locale (without the locale when this server
+   * lacks it), in the snapshot's tablespace when this server has one of that name.
+   */
+  private static void createDatabase(Connection admin, String db, Map<String, Object> source, List<String> notes,
+      List<String> warnings) throws SQLException {
+    String tablespace = DatabaseProperties.tablespace(source);
+    if (tablespace != null && !DatabaseProperties.exists(admin, "pg_tablespace", "spcname", tablespace)) {
+      warnings.add("database " + db + ": tablespace " + tablespace + " of the snapshot does not exist here; the database "
+          + "is created in the default tablespace");
+      tablespace = null;
+    }
+    String base = "CREATE DATABASE " + TablePattern.quote(db) + " TEMPLATE template0"
+        + (tablespace != null ? " TABLESPACE " + TablePattern.quote(tablespace) : "");
     Object enc = source.get("encoding");
     String full = base + (enc != null ? " ENCODING '" + enc + "'" : "")
         + (source.get("collate") != null ? " LC_COLLATE '" + ((String) source.get("collate")).replace("'", "''") + "'" : "")
         + (source.get("ctype") != null ? " LC_CTYPE '" + ((String) source.get("ctype")).replace("'", "''") + "'" : "");
     try (Statement st = admin.createStatement()) {
       st.execute(full);
-      notes.add("created database " + db);
+      notes.add("created database " + db + (tablespace != null ? " in tablespace " + tablespace : ""));
     } catch (SQLException e) {
       try (Statement st = admin.createStatement()) {
         st.execute(base + (enc != null ? " ENCODING '" + enc + "'" : ""));
@@ -501,7 +589,7 @@ public final class PostgresRestore {
     if (parts.schema == null) {
       throw new RoadieException(ErrorCode.USAGE, "--sql needs a native postgres snapshot");
     }
-    PgTools tools = PgTools.find(pgBin, 0);
+    PgTools tools = PgTools.find(pgBin, 0, "pg_restore");
     boolean dataOnly = Boolean.TRUE.equals(s.source().get("dataOnly"));
     if (!dataOnly) sqlSection(tools, parts.schema, "pre-data", out);
     List<Node> tables = new ArrayList<>(parts.tables);

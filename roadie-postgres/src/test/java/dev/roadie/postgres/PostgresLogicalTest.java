@@ -173,6 +173,107 @@ class PostgresLogicalTest {
     assertEquals(fullDump("rich"), fullDump("rich_sql"));
   }
 
+  /**
+   * Owner, connection limit, tablespace, comment, privileges and settings (database-wide and per
+   * role), as pg_restore --create brings them back: into a new database, and with --clean into the
+   * original one. They are compared as PostgreSQL's catalogs show them.
+   */
+  static String databaseProperties(String db) throws Exception {
+    try (Connection c = pg.jdbc("postgres"); var ps = c.prepareStatement("SELECT pg_get_userbyid(d.datdba), d.datconnlimit, "
+        + "t.spcname, d.datacl::text, shobj_description(d.oid, 'pg_database'), (SELECT string_agg(coalesce(r.rolname, '*') "
+        + "|| ':' || array_to_string(s.setconfig, ','), ' ; ' ORDER BY r.rolname NULLS FIRST) FROM pg_db_role_setting s "
+        + "LEFT JOIN pg_roles r ON r.oid = s.setrole WHERE s.setdatabase = d.oid) FROM pg_database d "
+        + "JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE d.datname = ?")) {
+      ps.setString(1, db);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertTrue(rs.next(), db);
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= 6; i++) b.append(rs.getString(i)).append('\n');
+        return b.toString();
+      }
+    }
+  }
+
+  @Test
+  void databaseSettingsCommentOwnerAndPrivilegesAreRestored() throws Exception {
+    Path space = Files.createDirectories(pg.dir.resolve("props_space"));
+    if ("root".equals(System.getProperty("user.name"))) {
+      assertEquals(0, new ProcessBuilder("chown", "postgres", space.toString()).start().waitFor());
+    }
+    pg.sql("postgres", "CREATE ROLE props_app LOGIN; CREATE ROLE props_owner; CREATE ROLE props_gone");
+    pg.sql("postgres", "CREATE TABLESPACE props_space LOCATION '" + space + "'");
+    pg.sql("postgres", "CREATE DATABASE props OWNER props_owner CONNECTION LIMIT 7 TABLESPACE props_space");
+    pg.sql("postgres", "ALTER DATABASE props SET work_mem = '64MB'; "
+        + "ALTER DATABASE props SET search_path = app, \"$user\", \"Odd, \"\"name\"\"\", public; "
+        + "ALTER ROLE props_app IN DATABASE props SET statement_timeout = '5s'; "
+        + "COMMENT ON DATABASE props IS 'the props''s database'; "
+        + "REVOKE CONNECT ON DATABASE props FROM PUBLIC; GRANT CONNECT ON DATABASE props TO props_app; "
+        + "GRANT CREATE ON DATABASE props TO props_app WITH GRANT OPTION; GRANT CONNECT ON DATABASE props TO props_gone");
+    pg.sql("props", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
+    String original = databaseProperties("props");
+    assertTrue(original.contains("work_mem=64MB") && original.contains("props_app=C*c/props_owner"), original);
+    Id id = backup("props", 1, "native", List.of());
+
+    PostgresRestore.Result copy = restore(id, "props_copy", false, List.of());
+    assertEquals(original, databaseProperties("props_copy"));
+    assertTrue(copy.warnings().isEmpty(), copy.warnings().toString());
+
+    // --clean into the original: dropped, recreated, and given its properties back.
+    PostgresRestore.Result clean = restore(id, "props", true, List.of());
+    assertTrue(clean.notes().contains("dropped and recreated database props"), clean.notes().toString());
+    assertEquals(original, databaseProperties("props"));
+    assertEquals(2, clean.rows());
+
+    // A role the snapshot grants to is gone: the data comes back, the grant is named as left out.
+    pg.sql("postgres", "REVOKE ALL ON DATABASE props FROM props_gone; REVOKE ALL ON DATABASE props_copy FROM props_gone; "
+        + "DROP ROLE props_gone");
+    PostgresRestore.Result gone = restore(id, "props_gone_copy", false, List.of());
+    assertEquals(2, gone.rows());
+    assertTrue(gone.warnings().stream().anyMatch(w -> w.contains("props_gone") && w.contains("GRANT CONNECT")),
+        gone.warnings().toString());
+    assertEquals(original.replace(",props_gone=c/props_owner", ""), databaseProperties("props_gone_copy"));
+  }
+
+  static String query(String db, String sql) throws Exception {
+    try (Connection c = pg.jdbc(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      List<String> out = new java.util.ArrayList<>();
+      while (rs.next()) out.add(rs.getString(1));
+      return String.join(",", out);
+    }
+  }
+
+  static final String FOREIGN_KEYS = "SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1";
+  static final String TICKETS_INDEXES = "SELECT indexname FROM pg_indexes WHERE tablename = 'tickets' ORDER BY 1";
+
+  /**
+   * --table of a table with foreign keys to tables that are not restored: its rows, indexes and the
+   * foreign keys whose referenced tables exist in the target come back; the others are named.
+   */
+  @Test
+  void aTableWithForeignKeysToTablesNotRestoredComesBackWithItsRows() throws Exception {
+    Id id = backup("rich", 2, "native", List.of());
+    // Into an empty database: neither festivals nor users (nor the trigger's function) is there.
+    PostgresRestore.Result alone = restore(id, "tickets_alone", false, List.of("tickets"));
+    assertEquals(20000, alone.rows());
+    assertEquals("20000", query("tickets_alone", "SELECT count(*) FROM tickets"));
+    assertEquals("tickets_pkey,tickets_user_idx", query("tickets_alone", TICKETS_INDEXES));
+    assertEquals("", query("tickets_alone", FOREIGN_KEYS));
+    String w = String.join("\n", alone.warnings());
+    assertTrue(w.contains("foreign key tickets_festival_id_fkey on public.tickets: relation \"public.festivals\" does not exist"), w);
+    assertTrue(w.contains("foreign key tickets_user_id_fkey on public.tickets"), w);
+    assertTrue(w.contains("trigger tickets_touch on public.tickets"), w);
+
+    // Into a database that has festivals: that foreign key is made, the one to users is left out.
+    restore(id, "tickets_fest", false, List.of("festivals"));
+    PostgresRestore.Result fest = restore(id, "tickets_fest", false, List.of("tickets"));
+    assertEquals(20000, fest.rows());
+    assertEquals("tickets_festival_id_fkey", query("tickets_fest", FOREIGN_KEYS));
+    assertEquals("tickets_pkey,tickets_user_idx", query("tickets_fest", TICKETS_INDEXES));
+    String wf = String.join("\n", fest.warnings());
+    assertFalse(wf.contains("tickets_festival_id_fkey"), wf);
+    assertTrue(wf.contains("foreign key tickets_user_id_fkey on public.tickets: relation \"public.users\" does not exist"), wf);
+  }
+
   @Test
   void oneStreamPerTableIsSharedAtRestoreAndLongRowsSurvive() throws Exception {
     // Snapshots written before tables were split (or of small tables) hold one stream per table; a
@@ -432,6 +533,34 @@ class PostgresLogicalTest {
         .run(new PostgresBackup.Options(pg.conn("rich"), null, 1, List.of(), List.of(), false, false, "native",
             tmp.resolve("nothing-here"), List.of(), "2026-01-01T00:00:00Z")));
     assertTrue(none.getMessage().contains("pg_dump not found"), none.getMessage());
+
+    // pg_restore is looked for before the database is created: nothing is left behind.
+    Id id = backup("rich", 1, "native", List.of("users"));
+    RoadieException noRestore = assertThrows(RoadieException.class, () -> new PostgresRestore(repo, new Progress())
+        .restore(snapshot(id), new PostgresRestore.Options(pg.conn("never_created"), List.of(), false, false, false, 1,
+            tmp.resolve("nothing-here"))));
+    assertTrue(noRestore.getMessage().contains("pg_restore not found in " + tmp.resolve("nothing-here"))
+        && noRestore.getMessage().contains("postgresql-client-" + major), noRestore.getMessage());
+    assertEquals("", query("postgres", "SELECT datname FROM pg_database WHERE datname = 'never_created'"));
+
+    // No password for a server that asks for one is an authentication error, not an unreachable server.
+    PgConn noPassword = PgConn.parse("postgresql://postgres@127.0.0.1:" + pg.port + "/rich",
+        Map.of("PGPASSFILE", tmp.resolve("no-pgpass").toString()));
+    RoadieException asked = assertThrows(RoadieException.class, noPassword::connect);
+    assertTrue(asked.getMessage().contains("authentication failed for user 'postgres'")
+        && asked.getMessage().contains("no password given"), asked.getMessage());
+    assertFalse(asked.getMessage().contains("is the server running"), asked.getMessage());
+
+    // A bad URL parameter is named, with what is accepted.
+    RoadieException sslmode = assertThrows(RoadieException.class,
+        () -> PgConn.parse("postgresql://postgres@127.0.0.1:" + pg.port + "/rich?sslmode=bogus", Map.of()));
+    assertTrue(sslmode.getMessage().contains("sslmode 'bogus'") && sslmode.getMessage().contains("verify-full"),
+        sslmode.getMessage());
+    assertFalse(sslmode.getMessage().contains("is the server running"), sslmode.getMessage());
+    RoadieException unknown = assertThrows(RoadieException.class,
+        () -> PgConn.parse("postgresql://postgres@127.0.0.1:" + pg.port + "/rich?sslmod=require", Map.of()));
+    assertTrue(unknown.getMessage().contains("parameter 'sslmod'") && unknown.getMessage().contains("sslmode, sslrootcert"),
+        unknown.getMessage());
   }
 
   @Test

@@ -122,7 +122,7 @@ public final class PhysicalBackup {
     }
     if (walMethod.equals("none")) checkArchiving(o, settings);
     LocalRead local = LocalRead.choose(o.read(), o.conn(), settings.get("data_directory"), progress, warnings);
-    PgTools tools = local == null ? PgTools.find(o.pgBin(), versionNum / 10000) : null;
+    PgTools tools = local == null ? PgTools.find(o.pgBin(), versionNum / 10000, "pg_basebackup") : null;
     long segmentSize = Long.parseLong(settings.get("wal_segment_size"));
     source.put("method", local == null ? "pg_basebackup" : "local");
     source.put("url", o.conn().redacted());

@@ -218,19 +218,25 @@ public final class PhysicalRestore {
 
   /** Refuses a target outside the recoverable window, naming the window. */
   private static void checkTarget(SnapshotRef ref, Target t, RecoveryWindow.Window w) {
+    RoadieException problem = targetProblem(ref, t, w);
+    if (problem != null) throw problem;
+  }
+
+  /** Why {@code ref} cannot be recovered to {@code t} (naming its window), or null when it can. */
+  private static RoadieException targetProblem(SnapshotRef ref, Target t, RecoveryWindow.Window w) {
     String where = "snapshot " + ref.id().shortHex() + " is recoverable " + w.describe();
     if (!w.walComplete() && w.note() != null && w.note().startsWith("the archive lacks")) {
-      throw new RoadieException(ErrorCode.FAILURE, "snapshot " + ref.id().shortHex() + ": " + w.note()
+      return new RoadieException(ErrorCode.FAILURE, "snapshot " + ref.id().shortHex() + ": " + w.note()
           + "; see docs/runbooks/postgres-pitr.md, 'WAL is missing'");
     }
     if (t.time() != null) {
       Instant at = parseTime(t.time()).toInstant();
       if (at.isBefore(Instant.parse(w.fromTime()))) {
-        throw new RoadieException(ErrorCode.USAGE, "--target-time " + t.time() + " is before the end of the backup: "
+        return new RoadieException(ErrorCode.USAGE, "--target-time " + t.time() + " is before the end of the backup: "
             + where + "; choose a time in that window or an older snapshot");
       }
       if (at.isAfter(Instant.parse(w.toTime()))) {
-        throw new RoadieException(ErrorCode.USAGE, "--target-time " + t.time() + " is after the newest archived WAL: "
+        return new RoadieException(ErrorCode.USAGE, "--target-time " + t.time() + " is after the newest archived WAL: "
             + where + "; choose a time in that window (newer WAL may not be archived yet: SELECT pg_switch_wal() "
             + "on the server archives the current segment)");
       }
@@ -238,14 +244,48 @@ public final class PhysicalRestore {
     if (t.lsn() != null) {
       long lsn = parseLsn(t.lsn());
       if (Long.compareUnsigned(lsn, WalNames.parseLsn(w.fromLsn())) < 0) {
-        throw new RoadieException(ErrorCode.USAGE, "--target-lsn " + t.lsn() + " is before the end of the backup: "
+        return new RoadieException(ErrorCode.USAGE, "--target-lsn " + t.lsn() + " is before the end of the backup: "
             + where + "; choose an LSN in that window or an older snapshot");
       }
       if (Long.compareUnsigned(lsn, WalNames.parseLsn(w.toLsn())) > 0) {
-        throw new RoadieException(ErrorCode.USAGE, "--target-lsn " + t.lsn() + " is after the newest archived WAL: "
+        return new RoadieException(ErrorCode.USAGE, "--target-lsn " + t.lsn() + " is after the newest archived WAL: "
             + where + "; choose an LSN in that window");
       }
     }
+    return null;
+  }
+
+  /** The base backup picked for a target, and the newer ones passed over, each with its window. */
+  public record Pick(SnapshotRef ref, RecoveryWindow.Window window, List<String> passedOver) {}
+
+  /**
+   * The newest of {@code newestFirst} (physical snapshots of one cluster) whose recoverable window
+   * holds the time or LSN target: a backup that ended after the target cannot go back to it, so
+   * the one before it replays WAL up to it, as pgBackRest and WAL-G choose. None: a usage error
+   * that names each snapshot's window.
+   */
+  public Pick newestCovering(List<SnapshotRef> newestFirst, Target t, String timeline) throws IOException {
+    String what = t.time() != null ? "--target-time " + t.time() : "--target-lsn " + t.lsn();
+    RecoveryWindow windows = new RecoveryWindow(repo);
+    List<String> passed = new ArrayList<>();
+    for (SnapshotRef ref : newestFirst) {
+      String name = "snapshot " + ref.id().shortHex() + " (" + ref.snapshot().time() + ")";
+      RecoveryWindow.Window w;
+      try {
+        w = windows.of(ref.snapshot(), timeline);
+      } catch (RoadieException e) {
+        passed.add(name + ": " + e.getMessage());
+        continue;
+      }
+      if (targetProblem(ref, t, w) == null) return new Pick(ref, w, passed);
+      passed.add(name + " recoverable " + w.describe()
+          + (!w.walComplete() && w.note() != null ? " (" + w.note() + ")" : ""));
+    }
+    if (passed.isEmpty()) {
+      throw new RoadieException(ErrorCode.FAILURE, "no physical snapshot to recover to " + what);
+    }
+    throw new RoadieException(ErrorCode.USAGE, "no base backup can be recovered to " + what + ": "
+        + String.join("; ", passed) + "; choose a target in one of these windows");
   }
 
   // ---- files ----

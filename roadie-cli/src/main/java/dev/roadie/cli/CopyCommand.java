@@ -2,7 +2,6 @@ package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
-import dev.roadie.core.backend.BackendProvider;
 import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
@@ -36,6 +35,21 @@ final class CopyCommand implements Callable<Integer> {
       description = "Password file of the source (default: $ROADIE_FROM_PASSWORD_FILE, then $ROADIE_FROM_PASSWORD).")
   Path fromPasswordFile;
 
+  @Option(names = "--from-s3-endpoint", paramLabel = "URL",
+      description = "S3-compatible endpoint of an s3://BUCKET/PREFIX source (default: $AWS_ENDPOINT_URL_S3, then "
+          + "$AWS_ENDPOINT_URL, then AWS); --s3-endpoint is the destination's.")
+  String fromS3Endpoint;
+
+  @Option(names = "--from-profile", paramLabel = "NAME",
+      description = "AWS profile with the S3 source's credentials and region (default: the AWS SDK's chain); "
+          + "--profile is the destination's.")
+  String fromProfile;
+
+  @Option(names = "--from-s3-ca-file", paramLabel = "FILE",
+      description = "PEM file of the certificate authorities trusted for the S3 source's https endpoint; "
+          + "--s3-ca-file is the destination's.")
+  Path fromS3CaFile;
+
   @Option(names = "--target", paramLabel = "NAME", description = "Only snapshots of this target.")
   String target;
 
@@ -54,8 +68,7 @@ final class CopyCommand implements Callable<Integer> {
           + "(or ROADIE_FROM_REPOSITORY)");
     }
     SnapshotFilter filter = filters.filter(target);
-    try (Repository src = Repository.open(BackendProvider.forLocation(source), fromPassword());
-        Repository dst = repo.open()) {
+    try (Repository src = openSource(source); Repository dst = openDestination()) {
       List<SnapshotRef> chosen = new ArrayList<>();
       if (snapshots.isEmpty()) {
         for (SnapshotRef s : src.snapshots(null)) {
@@ -87,6 +100,33 @@ final class CopyCommand implements Callable<Integer> {
             + result.skipped().size() + " already present");
       }
       return 0;
+    }
+  }
+
+  /**
+   * Errors name the side they concern: both repositories may be on S3, with different endpoints and
+   * credentials, and a refused credential must say which to fix.
+   */
+  private Repository openSource(String source) throws IOException {
+    String side = "source repository (--from): ";
+    try {
+      return Repository.open(RepoOptions.backend(source, fromS3Endpoint, "--from-s3-endpoint", fromProfile,
+          "--from-profile", fromS3CaFile, "--from-s3-ca-file"), fromPassword());
+    } catch (RoadieException e) {
+      throw e.withContext(side);
+    } catch (IOException e) {
+      throw new IOException(side + e.getMessage(), e);
+    }
+  }
+
+  private Repository openDestination() throws IOException {
+    String side = "destination repository (--repo): ";
+    try {
+      return repo.open();
+    } catch (RoadieException e) {
+      throw e.withContext(side);
+    } catch (IOException e) {
+      throw new IOException(side + e.getMessage(), e);
     }
   }
 

@@ -24,6 +24,13 @@ import picocli.CommandLine.Parameters;
     "Copy snapshots from another repository into this one, re-encrypted under this one's keys; only data this",
     "repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron (second region, DR)."})
 final class CopyCommand implements Callable<Integer> {
+  /*
+   * Errors opening either repository name the side: both may be on S3, with different endpoints and
+   * credentials, and a refused credential must say which to fix.
+   */
+  private static final String SOURCE = "source repository (--from): ";
+  private static final String DESTINATION = "destination repository (--repo): ";
+
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
 
@@ -68,6 +75,7 @@ final class CopyCommand implements Callable<Integer> {
           + "(or ROADIE_FROM_REPOSITORY)");
     }
     SnapshotFilter filter = filters.filter(target);
+    checkStorageOptions(source);
     try (Repository src = openSource(source); Repository dst = openDestination()) {
       List<SnapshotRef> chosen = new ArrayList<>();
       if (snapshots.isEmpty()) {
@@ -104,29 +112,41 @@ final class CopyCommand implements Callable<Integer> {
   }
 
   /**
-   * Errors name the side they concern: both repositories may be on S3, with different endpoints and
-   * credentials, and a refused credential must say which to fix.
+   * Both sides' storage options, before either is opened: one given for the wrong side must not
+   * send the other side's requests elsewhere.
    */
+  private void checkStorageOptions(String source) {
+    try {
+      RepoOptions.checkOptions(source, fromS3Endpoint, "--from-s3-endpoint", fromProfile, "--from-profile",
+          fromS3CaFile, "--from-s3-ca-file");
+    } catch (RoadieException e) {
+      throw e.withContext(SOURCE);
+    }
+    try {
+      repo.checkOptions();
+    } catch (RoadieException e) {
+      throw e.withContext(DESTINATION);
+    }
+  }
+
   private Repository openSource(String source) throws IOException {
-    String side = "source repository (--from): ";
     try {
       return Repository.open(RepoOptions.backend(source, fromS3Endpoint, "--from-s3-endpoint", fromProfile,
           "--from-profile", fromS3CaFile, "--from-s3-ca-file"), fromPassword());
     } catch (RoadieException e) {
-      throw e.withContext(side);
+      throw e.withContext(SOURCE);
     } catch (IOException e) {
-      throw new IOException(side + e.getMessage(), e);
+      throw new IOException(SOURCE + e.getMessage(), e);
     }
   }
 
   private Repository openDestination() throws IOException {
-    String side = "destination repository (--repo): ";
     try {
       return repo.open();
     } catch (RoadieException e) {
-      throw e.withContext(side);
+      throw e.withContext(DESTINATION);
     } catch (IOException e) {
-      throw new IOException(side + e.getMessage(), e);
+      throw new IOException(DESTINATION + e.getMessage(), e);
     }
   }
 

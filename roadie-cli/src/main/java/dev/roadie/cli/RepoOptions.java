@@ -62,6 +62,18 @@ public final class RepoOptions {
    */
   static Backend backend(String location, String endpoint, String endpointOption, String profile,
       String profileOption, Path caFile, String caFileOption) {
+    checkOptions(location, endpoint, endpointOption, profile, profileOption, caFile, caFileOption);
+    URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, endpointOption) : environmentEndpoint();
+    return BackendProvider.forLocation(location, new BackendSettings(uri, null, null, profile, caFile));
+  }
+
+  /** Refuses storage options that cannot apply to this repository's location, before anything is opened. */
+  void checkOptions() {
+    checkOptions(location(), s3Endpoint, "--s3-endpoint", profile, "--profile", s3CaFile, "--s3-ca-file");
+  }
+
+  static void checkOptions(String location, String endpoint, String endpointOption, String profile,
+      String profileOption, Path caFile, String caFileOption) {
     if (location != null && !location.isBlank() && BackendProvider.find(location) == null) {
       String given = endpoint != null ? endpointOption : profile != null ? profileOption
           : caFile != null ? caFileOption : null;
@@ -74,8 +86,6 @@ public final class RepoOptions {
       throw new RoadieException(ErrorCode.USAGE, "the repository location " + location + " names its endpoint "
           + "already: leave out " + endpointOption + ", or use s3://BUCKET/PREFIX with " + endpointOption);
     }
-    URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, endpointOption) : environmentEndpoint();
-    return BackendProvider.forLocation(location, new BackendSettings(uri, null, null, profile, caFile));
   }
 
   /** The endpoint the AWS tools take from the environment: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL. */

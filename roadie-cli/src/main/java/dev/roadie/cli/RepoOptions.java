@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
  */
 public final class RepoOptions {
   @Option(names = {"-r", "--repo"}, paramLabel = "LOCATION",
-      description = "Repository: a directory, file:// URL, s3://BUCKET/PREFIX or s3:http(s)://HOST[:PORT]/BUCKET/PREFIX "
-          + "(default: $ROADIE_REPOSITORY).")
+      description = "Repository: a directory, file:// URL, s3://BUCKET/PREFIX or "
+          + "s3:http(s)://HOST[:PORT]/BUCKET/PREFIX (default: $ROADIE_REPOSITORY).")
   String repo;
 
   @Option(names = "--s3-endpoint", paramLabel = "URL",
@@ -74,7 +74,9 @@ public final class RepoOptions {
 
   static void checkOptions(String location, String endpoint, String endpointOption, String profile,
       String profileOption, Path caFile, String caFileOption) {
-    if (location != null && !location.isBlank() && BackendProvider.find(location) == null) {
+    boolean local = location != null && !location.isBlank() && BackendProvider.find(location) == null
+        && (!location.contains("://") || location.startsWith("file://"));
+    if (local) {
       String given = endpoint != null ? endpointOption : profile != null ? profileOption
           : caFile != null ? caFileOption : null;
       if (given != null) {

@@ -50,13 +50,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *       retried put (first response lost) is recognised by comparing the stored bytes.
  *   <li>Reads are GetObject, ranged with {@code Range: bytes=a-b}; sizes HeadObject; listings
  *       ListObjectsV2 under {@code PREFIX/<kind directory>/}, skipping keys that are not ours.
- *   <li>Retries: the SDK's standard strategy, {@value S3Clients#MAX_ATTEMPTS} attempts in all, exponential
- *       backoff with full jitter (base 100 ms, longer base for throttling such as 503 SlowDown),
- *       for 5xx, throttling, and I/O faults (connection reset, lost response, timeouts). After
- *       that, {@link RoadieException.Retriable} naming the bucket and key. Refused credentials, an
- *       untrusted TLS certificate and a missing bucket are not retriable.
- *   <li>One client, thread-safe, with a pool of {@value S3Clients#MAX_CONNECTIONS} connections so the
- *       engine's concurrent pack uploads and range reads do not queue; closed by {@link #close}.
+ *   <li>Retries: the SDK's standard strategy ({@link S3Clients}), {@value S3Clients#MAX_ATTEMPTS}
+ *       attempts in all, for 5xx, throttling, and I/O faults (connection reset, lost response,
+ *       timeouts). After that, {@link RoadieException.Retriable} naming the bucket and key.
+ *       Refused credentials, an untrusted TLS certificate and a missing bucket are not retriable.
+ *   <li>One client, thread-safe, with a pool of {@value S3Clients#MAX_CONNECTIONS} connections so
+ *       the engine's concurrent pack uploads and range reads do not queue; closed by {@link #close}.
  *   <li>Checksums: calculated and validated only when an operation requires them, which S3,
  *       MinIO and s3proxy all accept. Every blob is authenticated by AES-GCM anyway, so request
  *       bodies are not signed either, also on plain-http endpoints ({@link
@@ -421,7 +420,7 @@ public final class S3Backend implements Backend {
         || m.contains("credentials for profile") || m.contains("Profile file contained no credentials")) {
       if (settings.profile() != null) {
         return new RoadieException(ErrorCode.FAILURE, location() + ": the AWS profile '" + settings.profile()
-            + "' gives no usable credentials (" + firstLine(m) + "): give it aws_access_key_id and "
+            + "' gives no usable credentials (" + reason(m) + "): give it aws_access_key_id and "
             + "aws_secret_access_key, or a role, in the shared credentials or config file", e);
       }
       return new RoadieException(ErrorCode.FAILURE, location() + ": no AWS credentials found: set "
@@ -451,9 +450,12 @@ public final class S3Backend implements Backend {
     return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE";
   }
 
-  private static String firstLine(String s) {
+  /** The SDK's reason, without its dump of the profile files' layout (names of profiles and keys). */
+  private static String reason(String s) {
     int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    String line = nl < 0 ? s : s.substring(0, nl);
+    int dump = line.indexOf(": ProfileFile(");
+    return dump < 0 ? line : line.substring(0, dump);
   }
 
   /** Reads a ByteBuffer (a duplicate per attempt) as a stream. */

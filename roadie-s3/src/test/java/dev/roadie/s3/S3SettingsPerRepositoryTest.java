@@ -115,6 +115,7 @@ class S3SettingsPerRepositoryTest {
       RoadieException e = assertThrows(RoadieException.class, () -> b.read(ObjectName.CONFIG));
       assertEquals(ErrorCode.FAILURE, e.code(), e.getMessage());
       assertTrue(e.getMessage().contains("the AWS profile 'empty' gives no usable credentials"), e.getMessage());
+      assertFalse(e.getMessage().contains("do-not-print") || e.getMessage().contains("ProfileFile("), e.getMessage());
     }
   }
 

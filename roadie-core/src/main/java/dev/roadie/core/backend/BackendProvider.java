@@ -30,7 +30,7 @@ public interface BackendProvider {
   static Backend forLocation(String location, BackendSettings settings) {
     if (location == null || location.isBlank()) {
       throw new RoadieException(ErrorCode.USAGE, "no repository given: pass --repo LOCATION or set "
-          + "ROADIE_REPOSITORY (a directory, s3://BUCKET/PREFIX or s3:https://HOST[:PORT]/BUCKET/PREFIX)");
+          + "ROADIE_REPOSITORY (a directory, s3://BUCKET/PREFIX or s3:http(s)://HOST[:PORT]/BUCKET/PREFIX)");
     }
     BackendProvider p = find(location);
     if (p != null) {

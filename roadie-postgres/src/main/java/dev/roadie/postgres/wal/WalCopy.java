@@ -31,8 +31,11 @@ import java.util.regex.Matcher;
  * content is refused as {@link WalArchive#push} refuses it.
  */
 public final class WalCopy {
-  /** Files copied at once: each is held in memory whole (a segment, 16 MiB by default). */
-  private static final int IN_FLIGHT = 4;
+  /**
+   * Bytes of segments copied at once: each file is held in memory whole, so four 16 MiB segments
+   * (the default size) at a time, one of a larger size.
+   */
+  private static final long BYTES_IN_FLIGHT = 64L << 20;
 
   /**
    * What was copied for one cluster: {@code from} is the start segment of the oldest backup the
@@ -69,7 +72,7 @@ public final class WalCopy {
       long[] cur = oldest.get(sysid);
       if (cur == null || segment < cur[0]) {
         oldest.put(sysid, new long[] {segment, segmentSize});
-        oldestName.put(sysid, (String) src.get("startSegment"));
+        oldestName.put(sysid, WalNames.segmentName(((Number) src.get("timeline")).intValue(), segment, segmentSize));
       }
     }
     List<Copied> out = new ArrayList<>();
@@ -113,20 +116,26 @@ public final class WalCopy {
     if (!wanted.isEmpty()) {
       log.accept("copying " + wanted.size() + " archived WAL files of cluster " + cluster + " from " + firstName);
     }
-    // Oldest first, a few at a time: a copy that fails leaves at most a few files missing below the
-    // newest it copied, and the next copy fills them in.
+    // In name order (timeline, then position), a few at a time: a copy that fails leaves at most a
+    // few files missing below the newest it copied, and the next copy fills them in.
+    int inFlight = (int) Math.max(1, Math.min(4, BYTES_IN_FLIGHT / segmentSize));
     ArrayDeque<Future<Long>> window = new ArrayDeque<>();
     long bytes = 0;
+    int files = 0;
     int i = 0;
     while (i < wanted.size() || !window.isEmpty()) {
-      while (i < wanted.size() && window.size() < IN_FLIGHT) {
+      while (i < wanted.size() && window.size() < inFlight) {
         WalArchive.Entry e = wanted.get(i++);
         // Null: forget in the source removed the file since the listing.
-        window.add(from.io().submit(() -> dest.copyFrom(source, e.name()) == null ? 0L : e.storedSize()));
+        window.add(from.io().submit(() -> dest.copyFrom(source, e.name()) == null ? -1L : e.storedSize()));
       }
-      bytes += await(window.poll(), from, cluster);
+      long stored = await(window.poll(), from, cluster);
+      if (stored >= 0) {
+        files++;
+        bytes += stored;
+      }
     }
-    return new Copied(cluster, firstName, wanted.size(), bytes);
+    return new Copied(cluster, firstName, files, bytes);
   }
 
   private static long await(Future<Long> f, Repository from, String cluster) throws IOException {

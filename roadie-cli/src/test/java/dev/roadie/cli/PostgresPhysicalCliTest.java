@@ -778,14 +778,26 @@ class PostgresPhysicalCliTest {
         check.describe());
   }
 
-  /** Restores {@code snapshot} from the repository {@code r} names into DIR/name, starts it and runs {@code query}. */
+  /**
+   * Restores {@code snapshot} from the repository {@code r} names into DIR/name (the primary's
+   * tablespaces, if an earlier test made one, to DIR/name-OID), starts it and runs {@code query}.
+   */
   static String restoreFromCopy(RoadieProcess r, String name, String query, String snapshot, String... args)
       throws Exception {
     Path data = dir.resolve(name);
     List<String> cmd = new ArrayList<>(List.of("restore", snapshot, "--pgdata", data.toString(), "--archive-mode", "off"));
     cmd.addAll(List.of(args));
+    List<Path> spaces = new ArrayList<>();
+    String oids = primary.query("SELECT string_agg(oid::text, ' ') FROM pg_tablespace WHERE spcname NOT LIKE 'pg\\_%'");
+    for (String oid : oids == null || oids.equals("null") ? new String[0] : oids.split(" ")) {
+      spaces.add(dir.resolve(name + "-" + oid));
+      cmd.addAll(List.of("--tablespace-map", oid + "=" + spaces.get(spaces.size() - 1)));
+    }
     r.run(cmd.toArray(String[]::new)).assertOk();
-    if (root()) exec(List.of("chown", "-R", "postgres", data.toString()));
+    if (root()) {
+      exec(List.of("chown", "-R", "postgres", data.toString()));
+      for (Path p : spaces) exec(List.of("chown", "-R", "postgres", p.toString()));
+    }
     Cluster c = new Cluster(data, freePort());
     c.start();
     try {

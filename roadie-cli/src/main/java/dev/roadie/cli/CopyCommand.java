@@ -7,6 +7,7 @@ import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotFilter;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.postgres.wal.WalCopy;
 import java.io.Console;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "copy", description = {
     "Copy snapshots from another repository into this one, re-encrypted under this one's keys; only data this",
-    "repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron (second region, DR)."})
+    "repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron (second region, DR).",
+    "Physical PostgreSQL snapshots bring the archived WAL they need, up to the newest the source holds."})
 final class CopyCommand implements Callable<Integer> {
   /*
    * Errors opening either repository name the side: both may be on S3, with different endpoints and
@@ -89,15 +92,23 @@ final class CopyCommand implements Callable<Integer> {
         }
         chosen.sort(java.util.Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
       }
-      SnapshotCopier.Result result = new SnapshotCopier(src, dst, msg -> {
+      Consumer<String> log = msg -> {
         if (!json) System.err.println("copy: " + msg);
-      }).copy(chosen);
+      };
+      // The WAL first: a copied physical backup never shows in the destination without the WAL it needs.
+      List<WalCopy.Copied> wal = WalCopy.copy(src, dst, chosen.stream().map(SnapshotRef::snapshot).toList(), log);
+      SnapshotCopier.Result result = new SnapshotCopier(src, dst, log).copy(chosen);
       if (json) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("copied", result.copied());
         out.put("skipped", result.skipped());
+        out.put("wal", wal);
         System.out.println(Json.writePretty(out));
       } else {
+        for (WalCopy.Copied w : wal) {
+          System.out.println("WAL of cluster " + w.systemId() + " from " + w.from() + ": " + w.files()
+              + " archived files copied (" + Format.bytes(w.bytes()) + ")");
+        }
         long added = 0;
         for (SnapshotCopier.Copied c : result.copied()) {
           System.out.println("copied " + c.from().substring(0, 8) + " -> " + c.to().substring(0, 8) + "  " + c.target()

@@ -73,6 +73,7 @@ final class SnapshotsCommand implements Callable<Integer> {
     if (s.parent() != null) m.put("parent", s.parent());
     m.put("stats", s.stats());
     m.put("source", s.source() == null ? Map.of() : s.source());
+    if (s.copy() != null) m.put("copy", s.copy());
     return m;
   }
 }

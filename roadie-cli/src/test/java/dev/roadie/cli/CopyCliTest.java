@@ -52,6 +52,20 @@ class CopyCliTest {
     assertEquals(2, out.get("copied").size(), out.toString());
     JsonNode copied = TestData.json(dest.run("snapshots", "--json").assertOk().stdout());
     assertEquals(2, copied.size());
+    // A copy shows the original backup's statistics; what the copy did is recorded apart.
+    JsonNode originals = TestData.json(source.run("snapshots", "--json", "--target", "files").assertOk().stdout());
+    String sourceRepo = TestData.json(source.run("stats", "--json").assertOk().stdout()).get("repositoryId").asText();
+    for (int i = 0; i < 2; i++) {
+      JsonNode c = copied.get(i);
+      assertEquals(originals.get(i).get("stats"), c.get("stats"), "stats of the copy of " + originals.get(i));
+      assertEquals(sourceRepo, c.get("copy").get("repository").asText());
+      assertEquals(originals.get(i).get("id").asText(), c.get("copy").get("snapshot").asText());
+      assertEquals(out.get("copied").get(i).get("bytesAdded").asLong(), c.get("copy").get("stats").get("bytesAdded")
+          .asLong(), c.toString());
+      assertTrue(c.get("copy").get("stats").get("bytesAdded").asLong() > 0, c.toString());
+      assertTrue(c.get("copy").get("time").asText().endsWith("Z"), c.toString());
+    }
+    assertTrue(originals.get(0).get("copy") == null, "an original has no copy record");
 
     Path restored = tmp.resolve("r1");
     dest.run("restore", copied.get(0).get("id").asText(), "--target", restored.toString()).assertOk();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -726,5 +727,94 @@ class PostgresPhysicalCliTest {
     assertEquals(latest, restoreAndStart("local-latest", check, "latest", "--of", "local", "--target-timeline",
         "current", "--tablespace-map", oid + "=" + dir.resolve("tablespace-local-latest")).lines().findFirst()
         .orElseThrow());
+  }
+
+  /**
+   * A physical snapshot copied into a second repository restores from that repository alone (the
+   * first one moved away) to a point after the backup, so the copy carried the archived WAL; a
+   * later copy brings the WAL archived since. check on the copy reports a deleted segment. Needs
+   * only the primary of {@link #setUp}: it can run alone.
+   */
+  @Test
+  @Order(9)
+  void copiedPhysicalSnapshotRestoresFromTheSecondRepositoryAlone() throws Exception {
+    primary.sql("CREATE TABLE dr_copy (batch text, n int)");
+    primary.sql("INSERT INTO dr_copy SELECT 'before', g FROM generate_series(1, 100) g");
+    roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "dr-copy").assertOk();
+    primary.sql("INSERT INTO dr_copy SELECT 'A', g FROM generate_series(1, 200) g");
+    String lsn = primary.query("SELECT pg_current_wal_insert_lsn()");
+    primary.sql("INSERT INTO dr_copy SELECT 'B', g FROM generate_series(1, 300) g");
+    primary.archiveCurrentWal();
+
+    Path drRepo = dir.resolve("dr-repo");
+    Path drPassword = dir.resolve("dr-password");
+    Files.writeString(drPassword, "dr-s3cret\n");
+    if (root()) exec(List.of("chown", "postgres", drPassword.toString()));
+    exec(List.of("chmod", "600", drPassword.toString()));
+    RoadieProcess dr = roadie.copy().env("ROADIE_REPOSITORY", drRepo.toString())
+        .env("ROADIE_PASSWORD_FILE", drPassword.toString()).env("ROADIE_FROM_PASSWORD_FILE", passwordFile.toString());
+    dr.run("init").assertOk();
+    RoadieProcess.Result copy = dr.run("copy", "--from", repo.toString(), "--target", "dr-copy").assertOk();
+    String id = TestData.json(dr.run("snapshots", "--json").assertOk().stdout()).get(0).get("id").asText();
+
+    String rows = "SELECT batch || '=' || count(*) FROM dr_copy GROUP BY batch ORDER BY batch";
+    Path moved = dir.resolve("repo-moved-away");
+    Files.move(repo, moved);
+    try {
+      assertEquals("A=200;before=100", restoreFromCopy(dr, "dr-pitr", rows, id, "--target-lsn", lsn));
+    } finally {
+      Files.move(moved, repo);
+    }
+    assertTrue(copy.stdout().contains("archived files copied"), copy.describe());
+    assertTrue(dr.run("check", "--read-data").assertOk().stdout().contains("no errors"));
+
+    // Later WAL reaches the copy with the next copy, which copies no snapshot again.
+    primary.sql("INSERT INTO dr_copy SELECT 'C', g FROM generate_series(1, 400) g");
+    primary.archiveCurrentWal();
+    JsonNode again = TestData.json(dr.run("copy", "--from", repo.toString(), "--target", "dr-copy", "--json")
+        .assertOk().stdout());
+    assertEquals(0, again.get("copied").size(), again.toString());
+    assertTrue(again.get("wal").get(0).get("files").asInt() >= 1, again.toString());
+    assertEquals("A=200;B=300;C=400;before=100", restoreFromCopy(dr, "dr-latest", rows, id, "--target-timeline",
+        "current"));
+
+    // A segment the backup's recovery passes through, deleted from the copy: check names it.
+    String sysid = primary.query("SELECT system_identifier FROM pg_control_system()");
+    String stopSegment = field("dr-copy", "stopSegment");
+    String lost = String.format("%s%08X", stopSegment.substring(0, 16), Long.parseLong(stopSegment.substring(16), 16) + 1);
+    Files.delete(drRepo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid))).resolve(lost));
+    RoadieProcess.Result check = dr.run("check", "--read-data").assertExit(3);
+    assertTrue(check.stdout().contains("snapshot " + id.substring(0, 8)) && check.stdout().contains(lost),
+        check.describe());
+  }
+
+  /**
+   * Restores {@code snapshot} from the repository {@code r} names into DIR/name (the primary's
+   * tablespaces, if an earlier test made one, to DIR/name-OID), starts it and runs {@code query}.
+   */
+  static String restoreFromCopy(RoadieProcess r, String name, String query, String snapshot, String... args)
+      throws Exception {
+    Path data = dir.resolve(name);
+    List<String> cmd = new ArrayList<>(List.of("restore", snapshot, "--pgdata", data.toString(), "--archive-mode", "off"));
+    cmd.addAll(List.of(args));
+    List<Path> spaces = new ArrayList<>();
+    String oids = primary.query("SELECT string_agg(oid::text, ' ') FROM pg_tablespace WHERE spcname NOT LIKE 'pg\\_%'");
+    for (String oid : oids == null || oids.equals("null") ? new String[0] : oids.split(" ")) {
+      spaces.add(dir.resolve(name + "-" + oid));
+      cmd.addAll(List.of("--tablespace-map", oid + "=" + spaces.get(spaces.size() - 1)));
+    }
+    r.run(cmd.toArray(String[]::new)).assertOk();
+    if (root()) {
+      exec(List.of("chown", "-R", "postgres", data.toString()));
+      for (Path p : spaces) exec(List.of("chown", "-R", "postgres", p.toString()));
+    }
+    Cluster c = new Cluster(data, freePort());
+    c.start();
+    try {
+      c.awaitPromoted();
+      return c.query(query);
+    } finally {
+      c.stop();
+    }
   }
 }

@@ -14,6 +14,8 @@ import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.snapshot.Tree;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,8 +40,10 @@ import java.util.function.Consumer;
  * copies deduplicate completely. (Data backed up directly into the destination is chunked with
  * its own gear table and does not deduplicate against copied data.)
  *
- * <p>A copied snapshot records its origin (repository id and snapshot id) under {@code
- * source.copiedFrom}; snapshots whose origin the destination already holds are skipped, so
+ * <p>A copied snapshot keeps the original's statistics and records the copy itself (the
+ * repository and snapshot it was read from, when, what the copy read and added) in {@link
+ * Snapshot.Copy}. It records its origin (repository id and snapshot id where it was first written)
+ * under {@code source.copiedFrom}; snapshots whose origin the destination already holds are skipped, so
  * copying again is cheap and idempotent. To avoid re-reading data that an earlier copy already
  * brought over, the newest earlier copy of the same target is walked side by side with its
  * original (metadata only), which maps the source's blob ids to the destination's.
@@ -109,12 +113,15 @@ public final class SnapshotCopier {
         Map<String, Object> source = new LinkedHashMap<>(s.snapshot().source() == null ? Map.of() : s.snapshot().source());
         source.put(COPIED_FROM, Map.of("repository", o.repository(), "snapshot", o.snapshot()));
         Snapshot in = s.snapshot();
-        newId = w.commit(new Snapshot(Snapshot.VERSION, in.time(), in.target(), in.kind(), in.host(), in.user(),
-            in.tags(), in.paths(), tree.hex(), null, null, source));
+        // The copy keeps the original's statistics (they describe the backup); its own work is recorded apart.
+        newId = w.commit(measured -> new Snapshot(Snapshot.VERSION, in.time(), in.target(), in.kind(), in.host(),
+            in.user(), in.tags(), in.paths(), tree.hex(), null, in.stats(), source,
+            new Snapshot.Copy(fromId.hex(), s.id().hex(), Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(),
+                measured)));
       }
       SnapshotRef written = to.readSnapshot(newId);
       present.put(o, written);
-      Snapshot.Stats st = written.snapshot().stats();
+      Snapshot.Stats st = written.snapshot().copy().stats();
       copied.add(new Copied(s.id().hex(), newId.hex(), s.snapshot().target(), s.snapshot().time(), st.bytesRead(),
           st.bytesAdded(), st.blobsAdded()));
     }

@@ -698,6 +698,16 @@ public final class BackupWriter implements AutoCloseable {
    * Returns the snapshot's id. {@code draft.stats} is replaced by the measured statistics.
    */
   public Id commit(Snapshot draft) throws IOException {
+    return commit(stats -> new Snapshot(Snapshot.VERSION, draft.time(), draft.target(), draft.kind(), draft.host(),
+        draft.user(), draft.tags(), draft.paths(), draft.tree(), draft.parent(), stats, draft.source(), draft.copy()));
+  }
+
+  /**
+   * Like {@link #commit(Snapshot)}, for a snapshot that does not take the measured statistics as
+   * its own (a copy keeps its original's and records the measurement as the copy's):
+   * {@code snapshot} is given the measured statistics and returns the snapshot to write.
+   */
+  public Id commit(java.util.function.Function<Snapshot.Stats, Snapshot> snapshot) throws IOException {
     synchronized (dataLock) {
       if (dataPack != null && !dataPack.isEmpty()) {
         upload(dataPack);
@@ -736,8 +746,7 @@ public final class BackupWriter implements AutoCloseable {
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
     Snapshot.Stats stats = new Snapshot.Stats(progress.bytesRead.get(), progress.bytesAdded.get(),
         progress.blobsAdded.get(), progress.files.get(), millis);
-    Snapshot s = new Snapshot(Snapshot.VERSION, draft.time(), draft.target(), draft.kind(), draft.host(), draft.user(),
-        draft.tags(), draft.paths(), draft.tree(), draft.parent(), stats, draft.source());
+    Snapshot s = snapshot.apply(stats);
     Id id = Id.random();
     repo.writeSealed(ObjectName.of(ObjectKind.SNAPSHOT, id.hex()), Json.write(s));
     committed = true;

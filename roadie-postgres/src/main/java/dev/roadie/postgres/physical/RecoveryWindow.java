@@ -28,9 +28,15 @@ import java.util.regex.Matcher;
  * later. Computed from one listing of the cluster's archive and its timeline history files.
  */
 public final class RecoveryWindow {
-  /** One recoverable window. {@code toLsn} is exclusive; {@code timelines} the timelines it runs through. */
+  /**
+   * One recoverable window. {@code toLsn} is exclusive; {@code timelines} the timelines it runs
+   * through. {@code missingSegment}: the segment where the window ends because the archive lacks
+   * it, when recovery would need it: the backup's own WAL is incomplete ({@code walComplete}
+   * false), or later WAL of the timelines recovery follows is archived (a gap); null when the
+   * window simply ends at the newest archived WAL.
+   */
   public record Window(String fromLsn, String fromTime, String toLsn, String toTime, int timeline, List<Integer> timelines,
-      String lastSegment, boolean walComplete, String note) {
+      String lastSegment, boolean walComplete, String note, String missingSegment) {
     public Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("fromLsn", fromLsn);
@@ -41,6 +47,7 @@ public final class RecoveryWindow {
       m.put("timelines", timelines);
       if (lastSegment != null) m.put("lastSegment", lastSegment);
       m.put("walComplete", walComplete);
+      if (missingSegment != null) m.put("missingSegment", missingSegment);
       if (note != null) m.put("note", note);
       return m;
     }
@@ -130,16 +137,14 @@ public final class RecoveryWindow {
     List<Integer> used = new ArrayList<>();
     long segment = start / segmentSize;
     String last = null;
+    String name;
     long end = -1;
     while (true) {
-      int tli = 0;
-      for (long[] p : path) {
-        if (p[1] / segmentSize <= segment) tli = (int) p[0];
-      }
-      String name = WalNames.segmentName(tli, segment, segmentSize);
+      name = WalNames.segmentName(timelineAt(path, segment, segmentSize), segment, segmentSize);
       if (l.names().contains(name)) {
         last = name;
         end = (segment + 1) * segmentSize;
+        int tli = WalNames.timeline(name);
         if (!used.contains(tli)) used.add(tli);
         segment++;
         continue;
@@ -159,6 +164,7 @@ public final class RecoveryWindow {
       }
       if (covered > 0) {
         end = segment * segmentSize + covered;
+        int tli = WalNames.timeline(name);
         if (!used.contains(tli)) used.add(tli);
         last = name;
       }
@@ -171,12 +177,14 @@ public final class RecoveryWindow {
     if (end < stop) {
       if (fetch) {
         return new Window(WalNames.formatLsn(stop), fromTime, WalNames.formatLsn(stop), fromTime, backupTli,
-            List.of(backupTli), null, false, "only the WAL inside the backup: recoverable to its end");
+            List.of(backupTli), null, false, "only the WAL inside the backup: recoverable to its end", null);
       }
       return new Window(WalNames.formatLsn(stop), fromTime, WalNames.formatLsn(Math.max(end, start)), fromTime, target,
-          used, last, false, "the archive lacks " + WalNames.segmentName(backupTli, Math.max(end, start) / segmentSize,
-          segmentSize) + ", which this backup needs to become consistent: it cannot be restored from this repository");
+          used, last, false, "the archive lacks " + name + ", which this backup needs to become consistent: it cannot "
+          + "be restored from this repository", name);
     }
+    String after = newestAfter(l, path, segment, segmentSize);
+    String missing = after == null ? null : name;
     String lastName = last;
     String toTime;
     try {
@@ -188,7 +196,39 @@ public final class RecoveryWindow {
     }
     if (Instant.parse(toTime).isBefore(Instant.parse(fromTime))) toTime = fromTime;
     return new Window(WalNames.formatLsn(stop), fromTime, WalNames.formatLsn(end), toTime, target, used, lastName, true,
-        null);
+        missing == null ? null : "WAL is missing from " + missing + " on, though the archive holds later WAL (up to "
+            + after + "): recovery cannot pass " + missing, missing);
+  }
+
+  /** The timeline recovery reads segment {@code segment} from, along {@code path} ({tli, beginLsn} pairs). */
+  private static int timelineAt(List<long[]> path, long segment, long segmentSize) {
+    int tli = 0;
+    for (long[] p : path) {
+      if (p[1] / segmentSize <= segment) tli = (int) p[0];
+    }
+    return tli;
+  }
+
+  /**
+   * The newest segment after {@code segment} archived (whole or in fragments) on the timeline
+   * recovery would read it from, or null: the window's end is then the end of the archive, not a
+   * gap in it.
+   */
+  private static String newestAfter(Listing l, List<long[]> path, long segment, long segmentSize) {
+    String newest = null;
+    long newestNumber = segment;
+    List<String> candidates = new ArrayList<>(l.fragments().keySet());
+    for (String n : l.names()) {
+      if (WalNames.isSegment(n)) candidates.add(n);
+    }
+    for (String n : candidates) {
+      long number = WalNames.segmentNumber(n, segmentSize);
+      if (number > newestNumber && WalNames.timeline(n) == timelineAt(path, number, segmentSize)) {
+        newest = n;
+        newestNumber = number;
+      }
+    }
+    return newest;
   }
 
   private static WalArchive.Header newestFragment(Listing l, String segment) throws IOException {

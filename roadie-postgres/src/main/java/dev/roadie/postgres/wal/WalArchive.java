@@ -120,7 +120,7 @@ public final class WalArchive {
             + "identifier " + WalNames.systemIdText(h.systemId()) + ", not " + WalNames.systemIdText(systemId));
       }
     }
-    return store(name, content, segmentSize, null, null);
+    return store(name, content, segmentSize, null, null, null);
   }
 
   /**
@@ -136,18 +136,38 @@ public final class WalArchive {
       throw new IllegalArgumentException("fragment " + start + ".." + end + " does not lie in a segment of " + segmentSize);
     }
     String name = WalNames.fragmentName(segment, start, end);
-    store(name, bytes, segmentSize, start, end);
+    store(name, bytes, segmentSize, start, end, null);
     return name;
   }
 
-  private PushResult store(String name, byte[] content, Long segmentSize, Long start, Long end) throws IOException {
+  /**
+   * Archives a file of the same cluster's archive in another repository under the same name,
+   * sealed under this repository's keys (read, authenticated and verified there first). The copy
+   * keeps when and from which host the file was first archived: the end of a recoverable window
+   * is dated by it. Idempotent like {@link #push}. Null when the source has no such file.
+   */
+  public PushResult copyFrom(WalArchive source, String name) throws IOException {
+    if (source.systemId != systemId) {
+      throw new IllegalArgumentException("copying WAL of cluster " + WalNames.systemIdText(source.systemId)
+          + " into the archive of " + WalNames.systemIdText(systemId));
+    }
+    Opened o = source.open(name);
+    if (o == null) return null;
+    Header h = o.header();
+    return store(name, o.content(), h.segmentSize(), h.start(), h.end(), h);
+  }
+
+  /** {@code original}: the header of the file this is a copy of, or null for a file archived now. */
+  private PushResult store(String name, byte[] content, Long segmentSize, Long start, Long end, Header original)
+      throws IOException {
     ObjectName on = objectName(name);
     String hash = repo.key().blobId(content).hex();
     if (repo.backend().size(on) >= 0) {
       return compare(name, hash, content.length);
     }
-    Header header = new Header(VERSION, name, content.length, hash, segmentSize, start, end, Instant.now().toString(),
-        Hosts.host());
+    Header header = new Header(VERSION, name, content.length, hash, segmentSize, start, end,
+        original != null ? original.archived() : Instant.now().toString(),
+        original != null ? original.host() : Hosts.host());
     try {
       repo.backend().write(on, ByteBuffer.wrap(seal(on, header, content)), true);
       return PushResult.STORED;

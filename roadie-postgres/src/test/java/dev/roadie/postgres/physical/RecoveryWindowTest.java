@@ -2,6 +2,7 @@ package dev.roadie.postgres.physical;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.core.backend.LocalBackend;
@@ -81,5 +82,41 @@ class RecoveryWindowTest {
     RecoveryWindow.Window w = new RecoveryWindow(repo).of(backup(), "current");
     assertFalse(w.walComplete(), w.toString());
     assertTrue(w.note().contains("lacks " + name(4)), w.note());
+  }
+
+  @Test
+  void aGapAfterTheBackupBeforeLaterWalNamesTheMissingSegment() throws Exception {
+    for (int i = 3; i <= 6; i++) archive.push(name(i), segment());
+    RecoveryWindow.Window end = new RecoveryWindow(repo).of(backup(), null);
+    assertNull(end.missingSegment(), "the window ends at the newest archived WAL: " + end);
+    assertNull(end.note());
+
+    archive.push(name(8), segment());
+    archive.push(name(9), segment());
+    RecoveryWindow.Window gap = new RecoveryWindow(repo).of(backup(), null);
+    assertTrue(gap.walComplete(), gap.toString());
+    assertEquals(name(7), gap.missingSegment());
+    assertEquals("0/700000", gap.toLsn());
+    assertTrue(gap.note().contains("missing from " + name(7)) && gap.note().contains(name(9)), gap.note());
+  }
+
+  @Test
+  void walOfAnotherTimelineIsNoGap() throws Exception {
+    for (int i = 3; i <= 6; i++) archive.push(name(i), segment());
+    // Timeline 2 branched off timeline 1 before this backup: recovery to latest does not follow it.
+    archive.push("00000002.history", "1\t0/200000\tno recovery target specified\n".getBytes());
+    archive.push(String.format("00000002%08X%08X", 0, 9), segment());
+    RecoveryWindow.Window w = new RecoveryWindow(repo).of(backup(), null);
+    assertNull(w.missingSegment(), w.toString());
+  }
+
+  @Test
+  void theBackupsOwnMissingWalIsNamed() throws Exception {
+    archive.push(name(3), segment());
+    archive.push(name(5), segment());
+    archive.push(name(6), segment());
+    RecoveryWindow.Window w = new RecoveryWindow(repo).of(backup(), null);
+    assertFalse(w.walComplete());
+    assertEquals(name(4), w.missingSegment());
   }
 }

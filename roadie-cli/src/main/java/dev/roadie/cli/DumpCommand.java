@@ -7,9 +7,6 @@ import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.postgres.PostgresBackup;
 import dev.roadie.postgres.PostgresRestore;
-import java.io.BufferedOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -45,7 +42,7 @@ final class DumpCommand implements Callable<Integer> {
         throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is of kind '" + ref.snapshot().kind()
             + "'; dump writes postgres snapshots (use 'roadie restore --stdout' for others)");
       }
-      OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20);
+      OutputStream out = StandardOutput.open();
       PostgresRestore pr = new PostgresRestore(r, new Progress());
       if (sql) {
         pr.writeSql(ref.snapshot(), out, pgBin);

@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.FileFailure;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -97,20 +98,29 @@ public final class Main implements Runnable {
 
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
+    if (StandardOutput.closed(ex)) {
+      // The reader of our standard output went away (`roadie dump | head`): end quietly, as a Unix
+      // tool killed by SIGPIPE does, with the shell's status for that.
+      return StandardOutput.CLOSED_EXIT;
+    }
     Throwable t = ex;
     if (t instanceof UncheckedIOException u) {
       t = u.getCause();
     }
+    boolean debug = System.getenv("ROADIE_DEBUG") != null;
     if (t instanceof RoadieException r) {
       err.println("roadie: " + r.getMessage());
+      if (debug) r.printStackTrace(err);
       return r.code().exitCode();
     }
     if (t instanceof IOException io) {
-      err.println("roadie: " + io.getMessage());
+      // java.nio's messages are often just a path: FileFailure adds what failed, why and what to do.
+      err.println("roadie: " + FileFailure.describe(io));
+      if (debug) io.printStackTrace(err);
       return ErrorCode.FAILURE.exitCode();
     }
     err.println("roadie: internal error: " + t);
-    if (System.getenv("ROADIE_DEBUG") != null) {
+    if (debug) {
       t.printStackTrace(err);
     } else {
       err.println("(set ROADIE_DEBUG=1 for the stack trace, and please report it)");

@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "dump", description = {
-    "Write a postgres snapshot to standard output: a --format pg_dump snapshot as the pg_dump archive",
-    "(for stock pg_restore), a native one with --sql as a plain SQL script (for psql)."})
+    "Write a postgres snapshot to standard output, for stock pg_restore or psql.",
+    "A --format pg_dump snapshot is written as its pg_dump archive (for pg_restore); a native one with --sql as a "
+        + "plain SQL script (for psql)."})
 final class DumpCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;

@@ -33,6 +33,10 @@ import picocli.CommandLine.Command;
       WalPushCommand.class,
       WalFetchCommand.class,
       WalStreamCommand.class,
+      PlannedCommands.Verify.class,
+      PlannedCommands.Verifications.class,
+      PlannedCommands.Drill.class,
+      PlannedCommands.Agent.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -55,7 +59,17 @@ public final class Main implements Runnable {
     } else {
       cl = new CommandLine(new Main());
     }
+    return configure(cl).execute(args);
+  }
+
+  /** The whole command tree as {@link #run} sets it up (for tests of the help). */
+  static CommandLine commandLine() {
+    return configure(new CommandLine(new Main()));
+  }
+
+  private static CommandLine configure(CommandLine cl) {
     addHelpOptions(cl);
+    HelpLayout.install(cl);
     cl.setExecutionExceptionHandler(Main::handle);
     cl.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
@@ -64,7 +78,7 @@ public final class Main implements Runnable {
       // A mistyped restore_command must stop recovery, not read as "no more WAL" (which ends it early).
       return ex.getCommandLine().getCommand() instanceof WalFetchCommand ? WalFetchCommand.FATAL : ErrorCode.USAGE.exitCode();
     });
-    return cl.execute(args);
+    return cl;
   }
 
   /**

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wal-push", description = {
-    "Archive a PostgreSQL WAL file into the repository: archive_command = 'roadie wal-push %%p'.",
+    "Archive a PostgreSQL WAL file into the repository (its archive_command).",
+    "  archive_command = 'roadie wal-push %%p'",
     "Idempotent (the same file again succeeds; a different file under an archived name is refused), "
         + "compressed and encrypted. Archives other files PostgreSQL has marked ready in the same run, in parallel."})
 final class WalPushCommand implements Callable<Integer> {

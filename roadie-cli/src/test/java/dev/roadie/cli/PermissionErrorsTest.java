@@ -109,6 +109,19 @@ class PermissionErrorsTest {
   }
 
   @Test
+  void aPasswordFileTheUserMayNotRead() throws Exception {
+    Path repo = repository("secret");
+    Path secret = Files.writeString(dir.resolve("root-only-password"), PW + "\n");
+    PostgresPhysicalCliTest.exec(List.of("chmod", "600", secret.toString()));
+    RoadieProcess.Result r = asUser(repo, "snapshots", "--password-file", secret.toString()).assertExit(1);
+    String err = r.stderr();
+    assertEquals(1, err.strip().lines().count(), r.describe());
+    assertTrue(err.startsWith("roadie: cannot read password file " + secret + ": permission denied: user " + user
+        + " may not read " + secret), r.describe());
+    assertTrue(err.contains("setfacl -m u:" + user + ":r " + secret), r.describe());
+  }
+
+  @Test
   void walPushIntoARepositoryTheUserMayNotWrite() throws Exception {
     Path repo = repository("archive");
     // A data directory of the postgres user's, with a timeline history file ready to archive.

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "backup", description = "Back up a source into the repository.",
     subcommands = {FileBackupCommand.class, PostgresBackupCommand.class, RedisBackupCommand.class,
-        PlannedSourceCommands.Bucket.class, PlannedSourceCommands.Kubernetes.class})
+        PlannedCommands.Bucket.class, PlannedCommands.Kubernetes.class})
 final class BackupCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

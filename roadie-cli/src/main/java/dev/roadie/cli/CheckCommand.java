@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.json.Json;
@@ -57,9 +58,10 @@ final class CheckCommand implements Callable<Integer> {
       } else {
         for (String w : report.warnings()) System.out.println("warning: " + w);
         for (String e : report.errors()) System.out.println("error: " + e);
-        System.out.println(report.snapshots() + " snapshots, " + report.packs() + " packs, " + report.blobs() + " blobs"
-            + (report.packsRead() > 0 ? ", " + report.packsRead() + " packs read in full" : "") + ": "
-            + (report.ok() ? "no errors" : report.errors().size() + " errors; damaged snapshots: "
+        System.out.println(Plural.count(report.snapshots(), "snapshot") + ", " + Plural.count(report.packs(), "pack") + ", "
+            + Plural.count(report.blobs(), "blob")
+            + (report.packsRead() > 0 ? ", " + Plural.count(report.packsRead(), "pack") + " read in full" : "") + ": "
+            + (report.ok() ? "no errors" : Plural.count(report.errors().size(), "error") + "; damaged snapshots: "
                 + (report.damagedSnapshots().isEmpty() ? "none" : String.join(" ", report.damagedSnapshots().stream()
                     .map(id -> id.substring(0, 8)).toList()))));
       }

@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.json.Json;
@@ -23,9 +24,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "copy", description = {
-    "Copy snapshots from another repository into this one, re-encrypted under this one's keys; only data this",
-    "repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron (second region, DR).",
-    "Physical PostgreSQL snapshots bring the archived WAL they need, up to the newest the source holds."})
+    "Copy snapshots from another repository into this one, re-encrypted under this one's keys.",
+    "Only data this repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron "
+        + "(second region, DR). Physical PostgreSQL snapshots bring the archived WAL they need, up to the newest "
+        + "the source holds."})
 final class CopyCommand implements Callable<Integer> {
   /*
    * Errors opening either repository name the side: both may be on S3, with different endpoints and
@@ -115,7 +117,7 @@ final class CopyCommand implements Callable<Integer> {
               + "  " + c.time() + "  (" + Format.bytes(c.bytesAdded()) + " added)");
           added += c.bytesAdded();
         }
-        System.out.println(result.copied().size() + " snapshots copied (" + Format.bytes(added) + " added), "
+        System.out.println(Plural.count(result.copied().size(), "snapshot") + " copied (" + Format.bytes(added) + " added), "
             + result.skipped().size() + " already present");
       }
       return 0;

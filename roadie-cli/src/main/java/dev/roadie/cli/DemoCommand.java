@@ -3,6 +3,7 @@ package dev.roadie.cli;
 import dev.roadie.cli.file.FileBackup;
 import dev.roadie.cli.file.FileRestore;
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.repo.Config;
@@ -37,6 +38,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", description = "Run roadie's main job on sample data in ./roadie-demo/ (made anew each run).")
 final class DemoCommand implements Callable<Integer> {
+  /** The target of the demo's file snapshots. */
+  static final String TARGET = "demo-data";
+
   @Option(names = "--dir", paramLabel = "DIR", description = "Where to work (default: ./roadie-demo).")
   Path dir = Path.of("roadie-demo");
 
@@ -72,25 +76,21 @@ final class DemoCommand implements Callable<Integer> {
       say("  created repository " + init.config().id().substring(0, 8) + " (AES-256-GCM, keys wrapped with scrypt)");
     }
     try (Repository repo = Repository.open(new LocalBackend(repoDir), password.toCharArray())) {
-      step("roadie backup file " + data + " --target demo-data --tag demo");
+      step("roadie backup file " + data + " --target " + TARGET + " --tag demo");
       Id first = backup(repo, data);
       report(repo, first);
 
       Files.writeString(data.resolve("logs/app-2.log"), "2026-11-24T04:00:00Z INFO a new line after the first backup\n",
           StandardOpenOption.APPEND);
       Files.writeString(data.resolve("notes.txt"), "a file added after the first backup\n");
-      step("(changed one log file and added notes.txt) roadie backup file " + data + " --target demo-data --tag demo");
+      step("(changed one log file and added notes.txt) roadie backup file " + data + " --target " + TARGET + " --tag demo");
       Id second = backup(repo, data);
       report(repo, second);
 
       step("roadie snapshots");
-      for (SnapshotRef s : repo.snapshots(null)) {
-        say(String.format("  %s  %s  %-12s  read %-10s added %s", s.id().shortHex(), s.snapshot().time(),
-            s.snapshot().target(), Format.bytes(s.snapshot().stats().bytesRead()),
-            Format.bytes(s.snapshot().stats().bytesAdded())));
-      }
+      System.out.print(SnapshotsCommand.table(repo.snapshots(null), new PhysicalWindows(repo)).render("  "));
 
-      step("roadie restore latest --target " + restored);
+      step("roadie restore latest --of " + TARGET + " --target " + restored);
       FileRestore restore = new FileRestore(repo, new Progress());
       SnapshotRef latest = repo.readSnapshot(second);
       restore.toDirectory(restore.find(Id.parse(latest.snapshot().tree()), null), restored);
@@ -100,34 +100,39 @@ final class DemoCommand implements Callable<Integer> {
         say("  MISMATCH: the restored files differ from the originals");
         return 1;
       }
-      say("  restored " + got.size() + " files; every file's SHA-256 equals the original's");
+      say("  restored " + Plural.count(got.size(), "file") + "; every file's SHA-256 equals the original's");
 
       step("roadie check --read-data");
       Checker.Report report = new Checker(repo, m -> {}).run(1.0);
-      say("  " + report.snapshots() + " snapshots, " + report.packs() + " packs, " + report.blobs() + " blobs read and "
-          + "verified: " + (report.ok() ? "no errors" : report.errors()));
+      say("  " + Plural.count(report.snapshots(), "snapshot") + ", " + Plural.count(report.packs(), "pack") + ", "
+          + Plural.count(report.blobs(), "blob") + " read and verified: " + (report.ok() ? "no errors" : report.errors()));
       if (!report.ok()) return 1;
 
       if (!RedisDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
       if (!PostgresDemo.run(base, repo, DemoCommand::say)) return 1;
     }
+    // The commands as this user runs roadie: the launcher that started this demo, if any.
+    String roadie = System.getenv("ROADIE_LAUNCHER") != null ? System.getenv("ROADIE_LAUNCHER") : "roadie";
     say("");
-    say("Done. Try it yourself:");
+    say("Done. Try it yourself (one command a line):");
     say("  export ROADIE_REPOSITORY=" + repoDir + " ROADIE_PASSWORD_FILE=" + passwordFile);
-    say("  ./roadie snapshots; ./roadie stats; ./roadie restore latest --target /tmp/out");
+    say("  " + roadie + " snapshots");
+    say("  " + roadie + " stats");
+    // --of: 'latest' alone is the newest snapshot of any target, the PostgreSQL or Redis one here.
+    say("  " + roadie + " restore latest --of " + TARGET + " --target " + base.resolve("restore-again"));
     say("This demo covers files, PostgreSQL, Redis and the repository engine on a local directory; an S3");
     say("repository works the same way (s3://bucket/prefix, see docs/commands.md).");
     return 0;
   }
 
   private static Id backup(Repository repo, Path data) throws IOException {
-    return new FileBackup(repo, new Progress()).backupPaths(List.of(data), "demo-data", List.of("demo"),
+    return new FileBackup(repo, new Progress()).backupPaths(List.of(data), TARGET, List.of("demo"),
         java.time.OffsetDateTime.now().toString());
   }
 
   private static void report(Repository repo, Id id) throws IOException {
     var s = repo.readSnapshot(id).snapshot().stats();
-    say("  snapshot " + id.shortHex() + ": " + s.files() + " files, " + Format.bytes(s.bytesRead()) + " read, "
+    say("  snapshot " + id.shortHex() + ": " + Plural.count(s.files(), "file") + ", " + Format.bytes(s.bytesRead()) + " read, "
         + Format.bytes(s.bytesAdded()) + " added to the repository (after deduplication and compression)");
   }
 

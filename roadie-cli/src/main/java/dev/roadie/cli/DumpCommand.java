@@ -7,9 +7,6 @@ import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.postgres.PostgresBackup;
 import dev.roadie.postgres.PostgresRestore;
-import java.io.BufferedOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,8 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "dump", description = {
-    "Write a postgres snapshot to standard output: a --format pg_dump snapshot as the pg_dump archive",
-    "(for stock pg_restore), a native one with --sql as a plain SQL script (for psql)."})
+    "Write a postgres snapshot to standard output, for stock pg_restore or psql.",
+    "A --format pg_dump snapshot is written as its pg_dump archive (for pg_restore); a native one with --sql as a "
+        + "plain SQL script (for psql)."})
 final class DumpCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
@@ -45,7 +43,7 @@ final class DumpCommand implements Callable<Integer> {
         throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is of kind '" + ref.snapshot().kind()
             + "'; dump writes postgres snapshots (use 'roadie restore --stdout' for others)");
       }
-      OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20);
+      OutputStream out = StandardOutput.open();
       PostgresRestore pr = new PostgresRestore(r, new Progress());
       if (sql) {
         pr.writeSql(ref.snapshot(), out, pgBin);

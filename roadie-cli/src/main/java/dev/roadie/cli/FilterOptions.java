@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** Selects snapshots by target, kind and tags (for listings, and for what 'latest' means). */
 final class FilterOptions {
-  @Option(names = "--kind", paramLabel = "KIND", description = "Only snapshots of this source kind (file, postgres, ...).")
+  @Option(names = "--kind", paramLabel = "KIND", description = "Only snapshots of this source kind: file, postgres, postgres-physical or redis.")
   String kind;
 
   @Option(names = "--tag", paramLabel = "TAG", description = "Only snapshots with this tag (repeatable: all must match).")

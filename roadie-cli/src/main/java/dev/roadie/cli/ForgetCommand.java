@@ -77,10 +77,15 @@ final class ForgetCommand implements Callable<Integer> {
     if (!List.of("target", "host", "tags").contains(groupBy)) {
       throw new RoadieException(ErrorCode.USAGE, "--group-by takes target, host or tags, not " + groupBy);
     }
+    Span span;
+    try {
+      span = within == null ? null : Span.parse(within);
+    } catch (IllegalArgumentException e) {
+      throw new RoadieException(ErrorCode.USAGE, "--keep-within " + e.getMessage());
+    }
     RetentionPolicy policy;
     try {
-      policy = new RetentionPolicy(last, hourly, daily, weekly, monthly, yearly,
-          within == null ? null : Span.parse(within), keepTags);
+      policy = new RetentionPolicy(last, hourly, daily, weekly, monthly, yearly, span, keepTags);
     } catch (IllegalArgumentException e) {
       throw new RoadieException(ErrorCode.USAGE, e.getMessage());
     }

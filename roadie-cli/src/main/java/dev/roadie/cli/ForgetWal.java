@@ -1,5 +1,6 @@
 package dev.roadie.cli;
 
+import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -24,8 +25,8 @@ final class ForgetWal {
         .map(SnapshotRef::snapshot).toList();
     for (WalRetention.Plan plan : WalRetention.plan(r, remaining)) {
       if (plan.unneeded().isEmpty()) continue;
-      String what = "WAL of cluster " + WalNames.systemIdText(plan.systemId()) + ": " + plan.unneeded().size()
-          + " archived files (" + Format.bytes(plan.bytes()) + ") before " + plan.keepFrom()
+      String what = "WAL of cluster " + WalNames.systemIdText(plan.systemId()) + ": "
+          + Plural.count(plan.unneeded().size(), "archived file") + " (" + Format.bytes(plan.bytes()) + ") before " + plan.keepFrom()
           + ", the start of the oldest kept backup";
       if (!dryRun) WalRetention.execute(r, plan);
       // In --json mode stdout carries only the JSON report.

@@ -86,10 +86,11 @@ final class KeyCommand implements Runnable {
           }).toList()));
           return 0;
         }
-        System.out.printf(" %-8s  %-30s  %-20s  %s%n", "ID", "CREATED", "HOST", "USER");
+        Table t = new Table(" ID", "CREATED", "HOST", "USER");
         for (Repository.KeyInfo k : keys) {
-          System.out.printf("%s%-8s  %-30s  %-20s  %s%n", k.current() ? "*" : " ", k.id().shortHex(), k.created(), k.host(), k.user());
+          t.row((k.current() ? "*" : " ") + k.id().shortHex(), k.created(), k.host(), k.user());
         }
+        System.out.print(t.render(""));
         return 0;
       }
     }

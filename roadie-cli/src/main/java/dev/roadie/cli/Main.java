@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.FileFailure;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,6 +33,10 @@ import picocli.CommandLine.Command;
       WalPushCommand.class,
       WalFetchCommand.class,
       WalStreamCommand.class,
+      PlannedCommands.Verify.class,
+      PlannedCommands.Verifications.class,
+      PlannedCommands.Drill.class,
+      PlannedCommands.Agent.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -54,7 +59,17 @@ public final class Main implements Runnable {
     } else {
       cl = new CommandLine(new Main());
     }
+    return configure(cl).execute(args);
+  }
+
+  /** The whole command tree as {@link #run} sets it up (for tests of the help). */
+  static CommandLine commandLine() {
+    return configure(new CommandLine(new Main()));
+  }
+
+  private static CommandLine configure(CommandLine cl) {
     addHelpOptions(cl);
+    HelpLayout.install(cl);
     cl.setExecutionExceptionHandler(Main::handle);
     cl.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
@@ -63,7 +78,7 @@ public final class Main implements Runnable {
       // A mistyped restore_command must stop recovery, not read as "no more WAL" (which ends it early).
       return ex.getCommandLine().getCommand() instanceof WalFetchCommand ? WalFetchCommand.FATAL : ErrorCode.USAGE.exitCode();
     });
-    return cl.execute(args);
+    return cl;
   }
 
   /**
@@ -97,21 +112,30 @@ public final class Main implements Runnable {
 
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
+    if (StandardOutput.closed(ex)) {
+      // The reader of our standard output went away (`roadie dump | head`): end quietly, as a Unix
+      // tool killed by SIGPIPE does, with the shell's status for that.
+      return StandardOutput.CLOSED_EXIT;
+    }
     Throwable t = ex;
     if (t instanceof UncheckedIOException u) {
       t = u.getCause();
     }
+    boolean debug = System.getenv("ROADIE_DEBUG") != null;
     if (t instanceof RoadieException r) {
       err.println("roadie: " + r.getMessage());
       // RoadieException.Retriable carries ErrorCode.TEMPORARY: 75, so a scheduler can tell "try again" from "fix it".
+      if (debug) r.printStackTrace(err);
       return r.code().exitCode();
     }
     if (t instanceof IOException io) {
-      err.println("roadie: " + io.getMessage());
+      // java.nio's messages are often just a path: FileFailure adds what failed, why and what to do.
+      err.println("roadie: " + FileFailure.describe(io));
+      if (debug) io.printStackTrace(err);
       return ErrorCode.FAILURE.exitCode();
     }
     err.println("roadie: internal error: " + t);
-    if (System.getenv("ROADIE_DEBUG") != null) {
+    if (debug) {
       t.printStackTrace(err);
     } else {
       err.println("(set ROADIE_DEBUG=1 for the stack trace, and please report it)");

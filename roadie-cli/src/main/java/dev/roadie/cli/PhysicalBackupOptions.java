@@ -1,5 +1,6 @@
 package dev.roadie.cli;
 
+import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -68,7 +69,7 @@ final class PhysicalBackupOptions {
       var s = ref.snapshot().stats();
       Map<String, Object> src = ref.snapshot().source();
       System.out.println("snapshot " + result.id().shortHex() + " of " + ref.snapshot().target() + " saved: PostgreSQL "
-          + src.get("serverVersion") + " physical, " + s.files() + " files, " + Format.bytes(s.bytesRead()) + " read, "
+          + src.get("serverVersion") + " physical, " + Plural.count(s.files(), "file") + ", " + Format.bytes(s.bytesRead()) + " read, "
           + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(Duration.ofMillis(s.durationMillis())) + " ("
           + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + "); WAL " + src.get("startLsn") + " to "
           + src.get("stopLsn") + " on timeline " + src.get("timeline")

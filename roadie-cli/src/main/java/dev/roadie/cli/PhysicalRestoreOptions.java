@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
@@ -112,7 +113,7 @@ final class PhysicalRestoreOptions {
     }
     long nanos = System.nanoTime() - start;
     System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + dir + ": "
-        + res.files() + " files" + (delta ? " (" + res.filesUnchanged() + " unchanged)" : "") + ", "
+        + Plural.count(res.files(), "file") + (delta ? " (" + res.filesUnchanged() + " unchanged)" : "") + ", "
         + Format.bytes(res.bytesWritten()) + " written in " + Format.duration(Duration.ofNanos(nanos)) + " ("
         + Format.rate(progress.bytesRead.get(), nanos) + ")");
     System.out.println("recoverable " + res.window().describe());

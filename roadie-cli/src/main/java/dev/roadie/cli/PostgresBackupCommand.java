@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -16,8 +17,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "postgres", description = {
-    "Back up a PostgreSQL database (logical): one consistent snapshot, tables streamed in parallel;",
-    "or, with --physical, the whole cluster with pg_basebackup for point-in-time recovery.",
+    "Back up a PostgreSQL database (logical), or with --physical the whole cluster for point-in-time recovery.",
+    "Logical: one consistent snapshot, tables streamed in parallel. Physical: the data directory read locally or "
+        + "streamed by pg_basebackup, with the WAL archived by wal-push or wal-stream.",
     "The password comes from the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE; it never reaches a child's argv.",
     "Default target: postgres://HOST:PORT/DB."})
 final class PostgresBackupCommand implements Callable<Integer> {
@@ -75,7 +77,7 @@ final class PostgresBackupCommand implements Callable<Integer> {
         Map<String, Object> src = ref.snapshot().source();
         Object tc = src.get("tableCount");
         System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: PostgreSQL "
-            + src.get("serverVersion") + ", " + (tc != null ? tc + " tables, " : "") + Format.bytes(s.bytesRead()) + " read, "
+            + src.get("serverVersion") + ", " + (tc instanceof Number count ? Plural.count(count.longValue(), "table") + ", " : "") + Format.bytes(s.bytesRead()) + " read, "
             + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
             + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
       }

@@ -1,5 +1,6 @@
 package dev.roadie.cli;
 
+import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -47,7 +48,7 @@ final class PostgresRestoreOptions {
     for (String n : res.notes()) System.out.println(n);
     for (String w : res.warnings()) System.err.println("roadie: warning: " + w);
     System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + conn.redacted()
-        + ": " + res.tables() + " tables, " + res.rows() + " rows, " + Format.bytes(res.bytes()) + " in "
+        + ": " + Plural.count(res.tables(), "table") + ", " + Plural.count(res.rows(), "row") + ", " + Format.bytes(res.bytes()) + " in "
         + Format.duration(Duration.ofNanos(nanos)) + " (" + Format.rate(res.bytes(), nanos) + ")");
     return 0;
   }

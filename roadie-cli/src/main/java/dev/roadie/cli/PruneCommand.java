@@ -1,5 +1,6 @@
 package dev.roadie.cli;
 
+import dev.roadie.core.Plural;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.prune.PruneReport;
 import dev.roadie.core.prune.Pruner;
@@ -43,22 +44,24 @@ final class PruneCommand implements Callable<Integer> {
 
   private static void print(PruneReport report) {
     String would = report.dryRun ? "would be " : "";
-    System.out.println(report.snapshots + " snapshots use " + report.liveBlobs + " of " + report.blobs + " blobs; "
-        + report.packs + " packs, " + Format.bytes(report.packBytes));
+    System.out.println(Plural.count(report.snapshots, "snapshot") + (report.snapshots == 1 ? " uses " : " use ")
+        + report.liveBlobs + " of " + Plural.count(report.blobs, "blob") + "; " + Plural.count(report.packs, "pack") + ", "
+        + Format.bytes(report.packBytes));
     if (report.plannedPacks > 0) {
-      System.out.println(report.plannedPacks + " packs (" + Format.bytes(report.plannedBytes) + ") " + would
+      System.out.println(Plural.count(report.plannedPacks, "pack") + " (" + Format.bytes(report.plannedBytes) + ") " + would
           + "planned for deletion: " + report.unusedPacks + " unused, " + report.repackedPacks + " repacked ("
-          + report.repackedBlobs + " live blobs copied into " + report.packsWritten + " new packs, "
+          + Plural.count(report.repackedBlobs, "live blob") + " copied into " + Plural.count(report.packsWritten, "new pack")
+          + ", "
           + Format.bytes(report.bytesWritten) + "), " + report.unindexedPacks + " in no index"
           + (report.planId == null ? "" : "; plan " + report.planId.substring(0, 8)));
     }
     if (!report.plansCarriedOut.isEmpty()) {
-      System.out.println(report.packsDeleted + " packs (" + Format.bytes(report.bytesDeleted) + ") " + would
-          + "deleted; " + report.indexFilesDeleted + " index files replaced by " + report.indexFilesWritten);
+      System.out.println(Plural.count(report.packsDeleted, "pack") + " (" + Format.bytes(report.bytesDeleted) + ") " + would
+          + "deleted; " + Plural.count(report.indexFilesDeleted, "index file") + " replaced by " + report.indexFilesWritten);
     }
     for (String k : report.kept) System.out.println("kept: " + k);
     for (PruneReport.Pending p : report.pending) {
-      System.out.println("plan " + p.plan().substring(0, 8) + " (" + p.packs() + " packs) "
+      System.out.println("plan " + p.plan().substring(0, 8) + " (" + Plural.count(p.packs(), "pack") + ") "
           + (p.waitingFor() != null ? "waits for " + p.waitingFor() : "is carried out by a prune after " + p.due()));
     }
     if (report.plannedPacks == 0 && report.plansCarriedOut.isEmpty() && report.pending.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -49,8 +50,9 @@ final class RedisBackupCommand implements Callable<Integer> {
         Map<String, Object> src = ref.snapshot().source();
         System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: Redis "
             + src.getOrDefault("redisVersion", "?") + ", RDB " + src.get("rdbVersion") + ", "
-            + src.getOrDefault("keys", "?") + " keys" + (src.get("database") instanceof Number db ? " of database " + db
-                : "") + ", " + Format.bytes(s.bytesRead()) + " read, "
+            + (src.get("keys") instanceof Number keys ? Plural.count(keys.longValue(), "key") : "? keys")
+            + (src.get("database") instanceof Number db ? " of database " + db : "") + ", "
+            + Format.bytes(s.bytesRead()) + " read, "
             + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
             + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
       }

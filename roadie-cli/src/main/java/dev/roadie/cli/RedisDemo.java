@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -80,7 +81,7 @@ final class RedisDemo {
           say.accept("  MISMATCH: DEBUG DIGEST differs after the restore");
           return false;
         }
-        say.accept("  restored " + r.keys() + " keys; DEBUG DIGEST equals the original's (TTLs included)");
+        say.accept("  restored " + Plural.count(r.keys(), "key") + "; DEBUG DIGEST equals the original's (TTLs included)");
       }
       return true;
     } finally {

@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
@@ -84,7 +85,8 @@ final class RedisRestoreOptions {
     double secs = res.nanos() / 1e9;
     System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + url
         + (res.database() >= 0 && url.database() < 0 ? " database " + res.database() : "")
-        + ": " + res.keys() + " keys" + (res.functions() > 0 ? ", " + res.functions() + " function libraries" : "")
+        + ": " + Plural.count(res.keys(), "key")
+        + (res.functions() > 0 ? ", " + Plural.count(res.functions(), "function library", "function libraries") : "")
         + (res.expiredSkipped() > 0 ? " (" + res.expiredSkipped() + " already expired, skipped)" : "") + " in "
         + Format.duration(Duration.ofNanos(res.nanos())) + " (" + Math.round(res.keys() / Math.max(secs, 1e-9)) + " keys/s)");
     if (res.functionsSkipped() > 0) {

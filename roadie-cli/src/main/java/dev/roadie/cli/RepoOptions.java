@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.FileFailure;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.Backend;
 import dev.roadie.core.backend.BackendProvider;
@@ -158,6 +159,8 @@ public final class RepoOptions {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new RoadieException(ErrorCode.USAGE, "password file " + file + " does not exist");
+    } catch (IOException e) {
+      throw FileFailure.of(null, "read password file " + file, e, null);
     }
     int nl = text.indexOf('\n');
     String line = nl >= 0 ? text.substring(0, nl) : text;

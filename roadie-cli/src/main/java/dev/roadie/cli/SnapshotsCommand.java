@@ -1,5 +1,6 @@
 package dev.roadie.cli;
 
+import dev.roadie.core.Plural;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
@@ -41,19 +42,23 @@ final class SnapshotsCommand implements Callable<Integer> {
         System.out.println(Json.writePretty(out));
         return 0;
       }
-      String fmt = "%-8s  %-25s  %-30s  %-8s  %-12s  %10s  %10s  %s%n";
-      System.out.printf(fmt, "ID", "TIME", "TARGET", "KIND", "HOST", "SIZE", "ADDED", "TAGS");
-      for (SnapshotRef ref : refs) {
-        Snapshot s = ref.snapshot();
-        System.out.printf(fmt, ref.id().shortHex(), s.time(), s.target(), s.kind(), s.host(),
-            Format.bytes(s.stats().bytesRead()), Format.bytes(s.stats().bytesAdded()),
-            s.tags() == null ? "" : String.join(",", s.tags()));
-        String window = windows.line(ref);
-        if (window != null) System.out.println("          " + window);
-      }
-      System.out.println(refs.size() + (refs.size() == 1 ? " snapshot" : " snapshots"));
+      System.out.print(table(refs, windows).render(""));
+      System.out.println(Plural.count(refs.size(), "snapshot"));
       return 0;
     }
+  }
+
+  /** The listing's table: one row per snapshot, and under a physical one its recoverable window. */
+  static Table table(List<SnapshotRef> refs, PhysicalWindows windows) {
+    Table t = new Table("ID", "TIME", "TARGET", "KIND", "HOST", "SIZE>", "ADDED>", "TAGS");
+    for (SnapshotRef ref : refs) {
+      Snapshot s = ref.snapshot();
+      t.row(ref.id().shortHex(), s.time(), s.target(), s.kind(), s.host(), Format.bytes(s.stats().bytesRead()),
+          Format.bytes(s.stats().bytesAdded()), s.tags() == null ? "" : String.join(",", s.tags()));
+      String window = windows.line(ref);
+      if (window != null) t.line("          " + window);
+    }
+    return t;
   }
 
   /** The JSON shape of one snapshot in listings: the stored fields plus its id. */

@@ -1,5 +1,6 @@
 package dev.roadie.cli;
 
+import dev.roadie.core.Plural;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.index.BlobIndex;
@@ -69,8 +70,8 @@ final class StatsCommand implements Callable<Integer> {
         return 0;
       }
       System.out.println("repository " + r.config().id().substring(0, 8) + " at " + r.backend().location());
-      System.out.printf("  stored:        %s in %d packs, %d index files%n", Format.bytes(stored),
-          countByKind.get("data"), countByKind.get("index"));
+      System.out.printf("  stored:        %s in %s, %s%n", Format.bytes(stored),
+          Plural.count(countByKind.get("data"), "pack"), Plural.count(countByKind.get("index"), "index file"));
       System.out.printf("  snapshots:     %d, holding %s of source data%n", snaps.size(), Format.bytes(totalRead));
       System.out.printf("  blobs:         %d (%d data), %s unique before compression%n", index.size(), dataBlobs[0],
           Format.bytes(rawBytes[0]));

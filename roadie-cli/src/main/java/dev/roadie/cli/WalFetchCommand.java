@@ -12,9 +12,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wal-fetch", description = {
-    "Fetch an archived WAL file for PostgreSQL: restore_command = 'roadie wal-fetch %%f %%p'.",
-    "Exit 0: written to DEST; 1: not in the archive (quietly, as PostgreSQL expects at the end of the WAL);",
-    "126: any other failure (PostgreSQL then stops recovery instead of ending it early at the wrong point).",
+    "Fetch an archived WAL file for PostgreSQL (its restore_command).",
+    "  restore_command = 'roadie wal-fetch %%f %%p'",
+    "Exit 0: written to DEST; 1: not in the archive (quietly, as PostgreSQL expects at the end of the WAL); "
+        + "126: any other failure (PostgreSQL then stops recovery instead of ending it early at the wrong point).",
     "Prefetches the next segments in parallel into a spool directory."})
 final class WalFetchCommand implements Callable<Integer> {
   /** PostgreSQL treats an exit status above 125 from restore_command as fatal, anything else as "not archived". */

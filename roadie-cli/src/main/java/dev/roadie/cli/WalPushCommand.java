@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.postgres.wal.WalArchive;
@@ -16,9 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wal-push", description = {
-    "Archive a PostgreSQL WAL file into the repository: archive_command = 'roadie wal-push %%p'.",
-    "Idempotent (the same file again succeeds; a different file under an archived name is refused),",
-    "compressed and encrypted. Archives other files PostgreSQL has marked ready in the same run, in parallel."})
+    "Archive a PostgreSQL WAL file into the repository (its archive_command).",
+    "  archive_command = 'roadie wal-push %%p'",
+    "Idempotent (the same file again succeeds; a different file under an archived name is refused), "
+        + "compressed and encrypted. Archives other files PostgreSQL has marked ready in the same run, in parallel."})
 final class WalPushCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 
@@ -74,7 +76,7 @@ final class WalPushCommand implements Callable<Integer> {
         int files = 1 + res.othersArchived();
         System.err.printf("roadie wal-push: %s %s%s in %.3f s (%.1f files/s)%n", res.name(),
             res.result() == WalArchive.PushResult.STORED ? "archived" : "was already archived",
-            res.othersArchived() > 0 ? " with " + res.othersArchived() + " other ready files" : "", secs, files / secs);
+            res.othersArchived() > 0 ? " with " + Plural.count(res.othersArchived(), "other ready file") : "", secs, files / secs);
       }
       return 0;
     }

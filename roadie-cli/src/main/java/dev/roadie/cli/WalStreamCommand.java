@@ -16,15 +16,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "wal-stream", description = {
-    "Receive a PostgreSQL cluster's WAL over streaming replication into the repository, continuously:",
-    "an RPO of about a second instead of a segment or archive_timeout. Runs until SIGTERM or Ctrl-C, then",
-    "stores what it holds. Reconnects after lost connections and resumes where the archive ends.",
+    "Receive a PostgreSQL cluster's WAL over streaming replication into the repository, continuously.",
+    "An RPO of about a second instead of a segment or archive_timeout. Runs until SIGTERM or Ctrl-C, then "
+        + "stores what it holds. Reconnects after lost connections and resumes where the archive ends.",
     "The user needs the REPLICATION attribute; pg_hba.conf needs a 'replication' line for it."})
 final class WalStreamCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 
   @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require] (DB only for the connection).")
+      description = "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, with ?sslmode=require and such when needed (DB is only used to connect).")
   String url;
 
   @Option(names = "--slot", paramLabel = "NAME", defaultValue = "roadie",

@@ -1,10 +1,12 @@
 package dev.roadie.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,5 +31,30 @@ class DemoTest {
     assertFalse(Files.exists(dir.resolve("stale-file")), "the demo starts afresh");
     assertTrue(Files.exists(dir.resolve("repo/config")));
     assertFalse(Files.exists(tmp.resolve("roadie-demo")), "--dir is honoured");
+    // Row counts are words, not a Java map ({public.users={rows=5000, ...}}).
+    assertFalse(r.stdout().contains("={") || r.stdout().contains("rows="), r.describe());
+    if (r.stdout().contains("roadie backup postgres")) {
+      assertTrue(r.stdout().contains("2 tables (public.tickets: 50000 rows, public.users: 5000 rows)"), r.describe());
+    }
+
+    // The commands it suggests work as printed: the restore gives back the demo's files, whatever
+    // kind of snapshot is the newest (the PostgreSQL or Redis one, when those ran).
+    List<String> suggested = r.stdout().lines().dropWhile(l -> !l.startsWith("Done. Try it yourself")).skip(1)
+        .takeWhile(l -> l.startsWith("  ")).map(String::strip).toList();
+    assertTrue(suggested.getFirst().startsWith("export "), r.describe());
+    RoadieProcess user = RoadieProcess.bare().workDir(tmp);
+    for (String assignment : suggested.getFirst().substring(7).split(" ")) {
+      user.env(assignment.substring(0, assignment.indexOf('=')), assignment.substring(assignment.indexOf('=') + 1));
+    }
+    Path restored = null;
+    for (String command : suggested.subList(1, suggested.size())) {
+      List<String> words = List.of(command.split(" "));
+      assertEquals("roadie", words.getFirst(), "run as 'roadie' outside the launcher: " + command);
+      user.run(words.subList(1, words.size()).toArray(String[]::new)).assertOk();
+      if (words.contains("--target")) restored = Path.of(words.get(words.indexOf("--target") + 1));
+    }
+    assertTrue(restored != null && restored.startsWith(dir), "a restore into the demo directory is suggested: " + suggested);
+    assertEquals(Files.readString(dir.resolve("data/notes.txt")), Files.readString(restored.resolve("data/notes.txt")));
+    assertTrue(Files.isSymbolicLink(restored.resolve("data/media/latest")));
   }
 }

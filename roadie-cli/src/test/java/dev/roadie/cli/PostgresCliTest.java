@@ -153,6 +153,9 @@ class PostgresCliTest {
     Path script = tmp.resolve("shop.sql");
     var d = pg.copy().stdout(in -> Files.copy(in, script)).run("dump", "latest", "--sql");
     d.assertOk();
+    // dump --sql | head: a reader that goes away ends the dump quietly, as SIGPIPE ends cat.
+    var head = pg.copy().closeStdoutAfter(100).run("dump", "latest", "--sql").assertExit(141);
+    assertEquals("", head.stderr(), head.describe());
     sql("postgres", "CREATE DATABASE shop_sql");
     ProcessBuilder psqlBuilder = new ProcessBuilder(bin.resolve("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
         "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", "-d", "shop_sql", "-f", script.toString())

@@ -43,6 +43,7 @@ final class RoadieProcess {
   private StdoutReader stdoutReader;
   private Duration timeout = Duration.ofMinutes(2);
   private boolean quickStart = true;
+  private int closeStdoutAfter = -1;
 
   private RoadieProcess() {}
 
@@ -67,6 +68,7 @@ final class RoadieProcess {
     p.stdoutReader = stdoutReader;
     p.timeout = timeout;
     p.quickStart = quickStart;
+    p.closeStdoutAfter = closeStdoutAfter;
     return p;
   }
 
@@ -121,6 +123,12 @@ final class RoadieProcess {
     return this;
   }
 
+  /** Reads this many bytes of standard output, then closes the pipe, as {@code | head -c N} does. */
+  RoadieProcess closeStdoutAfter(int bytes) {
+    this.closeStdoutAfter = bytes;
+    return this;
+  }
+
   RoadieProcess timeout(Duration t) {
     this.timeout = t;
     return this;
@@ -165,7 +173,15 @@ final class RoadieProcess {
     if (stdinFile != null) pb.redirectInput(stdinFile.toFile());
     else if (stdinWriter == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     try {
-      return new Running(pb.start(), String.join(" ", args), stdinWriter, stdoutReader);
+      StdoutReader reader = stdoutReader;
+      if (closeStdoutAfter >= 0) {
+        int n = closeStdoutAfter;
+        reader = in -> {
+          in.readNBytes(n);
+          in.close();
+        };
+      }
+      return new Running(pb.start(), String.join(" ", args), stdinWriter, reader, closeStdoutAfter >= 0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -184,14 +200,14 @@ final class RoadieProcess {
     private volatile Throwable ioFailure;
     private volatile boolean killed;
 
-    Running(Process p, String description, StdinWriter stdin, StdoutReader stdoutReader) {
+    Running(Process p, String description, StdinWriter stdin, StdoutReader stdoutReader, boolean closesStdout) {
       this.process = p;
       this.description = description;
       this.outThread = Thread.ofPlatform().daemon().name("roadie-stdout").start(() -> {
         try (InputStream in = p.getInputStream()) {
           if (stdoutReader != null) {
             stdoutReader.read(in);
-            in.transferTo(OutputStream.nullOutputStream());
+            if (!closesStdout) in.transferTo(OutputStream.nullOutputStream());
           } else {
             copy(in, out);
           }

@@ -1,6 +1,8 @@
 package dev.roadie.core.backend;
 
+import dev.roadie.core.FileFailure;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -28,6 +30,11 @@ import java.util.stream.Stream;
  * cache and flushing it, against 0.1 s for the same bytes written directly, and a backup's packs are
  * not read again soon, so caching them only evicts data that other programs use. Where direct I/O is
  * refused (tmpfs, some network file systems), writes fall back to the page cache for good.
+ *
+ * <p>File-system failures are thrown as {@link FileFailure}s that name the repository, the object
+ * and the reason, and for a permission failure the directory that refused and how to give the
+ * user access: one local repository is often written by several users (backups by root,
+ * archive_command by postgres).
  */
 public final class LocalBackend implements Backend {
   private static final String TEMP_PREFIX = ".tmp-";
@@ -50,8 +57,23 @@ public final class LocalBackend implements Backend {
     return root.resolve(name.path());
   }
 
+  /** The failure of {@code action} on this repository, explained. */
+  private IOException failure(String action, IOException e) {
+    return FileFailure.of("repository " + location(), action, e, root);
+  }
+
   @Override
   public void write(ObjectName name, ByteBuffer data, boolean exclusive) throws IOException {
+    try {
+      writeFile(name, data, exclusive);
+    } catch (ObjectExistsException e) {
+      throw e;
+    } catch (IOException e) {
+      throw failure("write " + name.path(), e);
+    }
+  }
+
+  private void writeFile(ObjectName name, ByteBuffer data, boolean exclusive) throws IOException {
     Path target = pathOf(name);
     Path dir = target.getParent();
     if (!Files.isDirectory(dir)) createDirectories(dir);
@@ -82,7 +104,12 @@ public final class LocalBackend implements Backend {
       }
       fsyncDirectory(dir);
     } finally {
-      Files.deleteIfExists(temp);
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException e) {
+        // The failure that brought us here (a read-only file system refuses even this) is the one
+        // to report; a stray temporary file is skipped by listings.
+      }
     }
   }
 
@@ -129,27 +156,32 @@ public final class LocalBackend implements Backend {
       return Files.readAllBytes(pathOf(name));
     } catch (NoSuchFileException e) {
       throw new NoSuchObjectException(name, location());
+    } catch (IOException e) {
+      throw failure("read " + name.path(), e);
     }
   }
 
   @Override
   public byte[] readRange(ObjectName name, long offset, int length) throws IOException {
+    byte[] out = new byte[length];
+    long pos = offset;
     try (FileChannel ch = FileChannel.open(pathOf(name), StandardOpenOption.READ)) {
-      byte[] out = new byte[length];
       ByteBuffer buf = ByteBuffer.wrap(out);
-      long pos = offset;
       while (buf.hasRemaining()) {
         int n = ch.read(buf, pos);
-        if (n < 0) {
-          throw new IOException(location() + ": object " + name.path() + " is shorter than "
-              + (offset + length) + " bytes (read past its end at " + pos + ")");
-        }
+        if (n < 0) break;
         pos += n;
       }
-      return out;
     } catch (NoSuchFileException e) {
       throw new NoSuchObjectException(name, location());
+    } catch (IOException e) {
+      throw failure("read " + name.path(), e);
     }
+    if (pos < offset + length) {
+      throw new IOException(location() + ": object " + name.path() + " is shorter than "
+          + (offset + length) + " bytes (read past its end at " + pos + ")");
+    }
+    return out;
   }
 
   @Override
@@ -158,6 +190,8 @@ public final class LocalBackend implements Backend {
       return Files.size(pathOf(name));
     } catch (NoSuchFileException e) {
       return -1;
+    } catch (IOException e) {
+      throw failure("read " + name.path(), e);
     }
   }
 
@@ -167,7 +201,11 @@ public final class LocalBackend implements Backend {
     if (kind == ObjectKind.CONFIG) {
       long size = size(ObjectName.CONFIG);
       if (size >= 0) {
-        out.add(new ObjectInfo(ObjectName.CONFIG, size, Files.getLastModifiedTime(pathOf(ObjectName.CONFIG)).toInstant()));
+        try {
+          out.add(new ObjectInfo(ObjectName.CONFIG, size, Files.getLastModifiedTime(pathOf(ObjectName.CONFIG)).toInstant()));
+        } catch (IOException e) {
+          throw failure("read config", e);
+        }
       }
       return out;
     }
@@ -189,6 +227,16 @@ public final class LocalBackend implements Backend {
   }
 
   private List<ObjectInfo> listUnder(ObjectKind kind, Path dir, int depth) throws IOException {
+    try {
+      return walk(kind, dir, depth);
+    } catch (UncheckedIOException e) {
+      throw failure("list " + root.relativize(dir), e.getCause());
+    } catch (IOException e) {
+      throw failure("list " + root.relativize(dir), e);
+    }
+  }
+
+  private List<ObjectInfo> walk(ObjectKind kind, Path dir, int depth) throws IOException {
     List<ObjectInfo> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return out;
@@ -222,6 +270,10 @@ public final class LocalBackend implements Backend {
 
   @Override
   public void delete(ObjectName name) throws IOException {
-    Files.deleteIfExists(pathOf(name));
+    try {
+      Files.deleteIfExists(pathOf(name));
+    } catch (IOException e) {
+      throw failure("delete " + name.path(), e);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.roadie.core.check;
 
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
@@ -75,7 +76,7 @@ public final class Checker {
     Map<Id, List<PackEntry>> indexed = loadIndex();
     long blobCount = indexed.values().stream().mapToLong(List::size).sum();
 
-    log.accept("checking " + indexed.size() + " packs");
+    log.accept("checking " + Plural.count(indexed.size(), "pack"));
     Set<Id> stored = new HashSet<>();
     for (ObjectInfo info : repo.backend().list(ObjectKind.PACK)) {
       stored.add(Id.parse(info.name().id()));
@@ -97,8 +98,8 @@ public final class Checker {
     List<Id> present = new ArrayList<>();
     for (Map.Entry<Id, List<PackEntry>> e : indexed.entrySet()) {
       if (!stored.contains(e.getKey())) {
-        errors.add("pack " + e.getKey().shortHex() + " is in the index but missing from storage (" + e.getValue().size()
-            + " blobs lost)");
+        errors.add("pack " + e.getKey().shortHex() + " is in the index but missing from storage ("
+            + Plural.count(e.getValue().size(), "blob") + " lost)");
         markBad(e.getValue(), "its pack " + e.getKey().shortHex() + " is missing");
       } else {
         present.add(e.getKey());
@@ -114,7 +115,7 @@ public final class Checker {
         toRead = toRead.subList(0, (int) Math.ceil(toRead.size() * readDataShare));
       }
       packsRead = toRead.size();
-      log.accept("reading all data of " + toRead.size() + " packs");
+      log.accept("reading all data of " + Plural.count(toRead.size(), "pack"));
       forEachParallel(toRead, pack -> readPack(pack, indexed.get(pack)));
     }
 
@@ -226,7 +227,8 @@ public final class Checker {
       if (!inHeader.contains(e)) missing.add(e);
     }
     if (!missing.isEmpty()) {
-      errors.add("pack " + pack.shortHex() + ": " + missing.size() + " blobs the index lists are not in the pack's header");
+      errors.add("pack " + pack.shortHex() + ": " + Plural.count(missing.size(), "blob") + " the index lists "
+          + (missing.size() == 1 ? "is" : "are") + " not in the pack's header");
       markBad(missing, "index and pack " + pack.shortHex() + " disagree");
       Set<Id> bad = badInPack.computeIfAbsent(pack, k -> ConcurrentHashMap.newKeySet());
       for (PackEntry e : missing) bad.add(e.id());
@@ -259,7 +261,8 @@ public final class Checker {
       }
     }
     if (bad > 0) {
-      errors.add("pack " + pack.shortHex() + ": " + bad + " of " + expected.size() + " blobs are damaged");
+      errors.add("pack " + pack.shortHex() + ": " + bad + " of " + Plural.count(expected.size(), "blob") + " "
+          + (bad == 1 ? "is" : "are") + " damaged");
     }
   }
 

@@ -2,6 +2,7 @@ package dev.roadie.core.prune;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.NoSuchObjectException;
 import dev.roadie.core.backend.ObjectInfo;
@@ -158,7 +159,8 @@ public final class Pruner {
     }
     report.snapshots = snapshots.size();
     report.blobs = index.size();
-    log.accept("finding the data " + snapshots.size() + " snapshots use (" + index.size() + " blobs indexed)");
+    log.accept("finding the data " + Plural.count(snapshots.size(), "snapshot") + (snapshots.size() == 1 ? " uses (" : " use (")
+        + Plural.count(index.size(), "blob") + " indexed)");
     BitSet live = new BitSet(index.size());
     List<String> missing = new ArrayList<>();
     long[] liveCount = {0};
@@ -195,7 +197,8 @@ public final class Pruner {
       return type == BlobType.METADATA;
     });
     if (!missing.isEmpty()) {
-      throw new RoadieException(ErrorCode.INTEGRITY, missing.size() + " blobs that snapshots use are missing (first: "
+      throw new RoadieException(ErrorCode.INTEGRITY, Plural.count(missing.size(), "blob")
+          + (missing.size() == 1 ? " that snapshots use is" : " that snapshots use are") + " missing (first: "
           + missing.get(0) + "); prune deletes nothing while the repository is damaged: run 'roadie check' "
           + "(see docs/runbooks/repository-damage.md)");
     }
@@ -250,7 +253,7 @@ public final class Pruner {
     report.repackedPacks = repack.size();
     if (!repack.isEmpty()) {
       if (options.dryRun()) {
-        log.accept("would repack " + repack.size() + " partly used packs");
+        log.accept("would repack " + Plural.count(repack.size(), "partly used pack"));
       } else {
         repack(state, repack, live);
       }
@@ -267,7 +270,7 @@ public final class Pruner {
       plan.write(repo);
       report.planId = plan.id().hex();
     }
-    log.accept((options.dryRun() ? "would plan " : "planned ") + doomed.size() + " packs for deletion ("
+    log.accept((options.dryRun() ? "would plan " : "planned ") + Plural.count(doomed.size(), "pack") + " for deletion ("
         + report.unusedPacks + " unused, " + report.repackedPacks + " repacked, " + report.unindexedPacks
         + " in no index)" + (options.dryRun() ? "" : ": plan " + plan.id().shortHex()));
     return plan;
@@ -287,7 +290,7 @@ public final class Pruner {
         if (l != null) l.add(loc);
       }
     });
-    log.accept("repacking " + packs.size() + " partly used packs");
+    log.accept("repacking " + Plural.count(packs.size(), "partly used pack"));
     List<IndexFile.PackEntries> written = new ArrayList<>();
     Map<BlobType, PackWriter> open = new HashMap<>();
     List<Id> order = new ArrayList<>(packs);
@@ -411,7 +414,7 @@ public final class Pruner {
     if (options.dryRun()) {
       report.packsDeleted = doomed.size();
       report.bytesDeleted = bytes;
-      log.accept("would delete " + doomed.size() + " packs (" + bytes + " bytes)");
+      log.accept("would delete " + Plural.count(doomed.size(), "pack") + " (" + bytes + " bytes)");
       return;
     }
 
@@ -444,7 +447,7 @@ public final class Pruner {
     // 3. The packs.
     names.clear();
     for (Id p : doomed) names.add(ObjectName.of(ObjectKind.PACK, p.hex()));
-    log.accept("deleting " + doomed.size() + " packs");
+    log.accept("deleting " + Plural.count(doomed.size(), "pack"));
     deleteAll(names);
     report.packsDeleted += doomed.size();
     report.bytesDeleted += bytes;
@@ -452,8 +455,8 @@ public final class Pruner {
     names.clear();
     for (DeletionPlan p : go) names.add(p.name());
     deleteAll(names);
-    log.accept("deleted " + doomed.size() + " packs (" + bytes + " bytes), replaced " + affected.size()
-        + " index files by " + report.indexFilesWritten);
+    log.accept("deleted " + Plural.count(doomed.size(), "pack") + " (" + bytes + " bytes), replaced "
+        + Plural.count(affected.size(), "index file") + " by " + report.indexFilesWritten);
   }
 
   /**
@@ -472,7 +475,7 @@ public final class Pruner {
           + "written since the plan cannot be read (run 'roadie check')");
     }
     if (fresh.isEmpty()) return;
-    log.accept("re-checking " + fresh.size() + " snapshots written since the plan");
+    log.accept("re-checking " + Plural.count(fresh.size(), "snapshot") + " written since the plan");
     BlobIndex index = state.index;
     BitSet seen = new BitSet(index.size());
     Map<Id, Id> byPack = new HashMap<>();
@@ -580,7 +583,7 @@ public final class Pruner {
       if (state.files.remove(f) != null) names.add(ObjectName.of(ObjectKind.INDEX, f.hex()));
     }
     if (!names.isEmpty()) {
-      log.accept("removing " + names.size() + " index files an interrupted prune had replaced");
+      log.accept("removing " + Plural.count(names.size(), "index file") + " an interrupted prune had replaced");
       deleteAll(names);
       report.indexFilesDeleted += names.size();
     }

@@ -123,9 +123,16 @@ public final class Repository implements AutoCloseable {
     }
     RoadieException damaged = null;
     for (ObjectInfo info : keys) {
+      byte[] bytes;
+      try {
+        bytes = backend.read(info.name());
+      } catch (NoSuchObjectException e) {
+        continue; // removed since the listing ('key remove' elsewhere)
+      }
+      // A key file that cannot be read (permissions, I/O) fails the open as such: it is not damaged.
       KeyFile kf;
       try {
-        kf = KeyFile.parse(backend.read(info.name()), "key file " + info.name().id());
+        kf = KeyFile.parse(bytes, "key file " + info.name().id());
       } catch (IOException e) {
         damaged = new RoadieException(ErrorCode.INTEGRITY, e.getMessage(), e);
         continue;

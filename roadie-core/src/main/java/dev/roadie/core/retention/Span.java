@@ -13,12 +13,32 @@ public record Span(int years, int months, int days, int hours) {
   private static final Pattern FORMAT = Pattern.compile("(?:(\\d+)y)?(?:(\\d+)m)?(?:(\\d+)d)?(?:(\\d+)h)?");
 
   public static Span parse(String text) {
-    Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
-    if (text == null || text.isBlank() || !m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a span like 7d, 2w is not allowed, use 14d; "
-          + "format: [Ny][Nm][Nd][Nh], e.g. 1y6m, 30d, 36h");
+    String t = text == null ? "" : text.trim();
+    Matcher m = FORMAT.matcher(t);
+    if (t.isEmpty() || !m.matches()) {
+      throw new IllegalArgumentException("'" + t + "' is not a span: " + problem(t)
+          + "; write numbers with the units y (years), m (months), d (days), h (hours), in that order, e.g. 30d, 1y6m, 36h");
     }
     return new Span(num(m.group(1)), num(m.group(2)), num(m.group(3)), num(m.group(4)));
+  }
+
+  /** What is wrong with a text that is not a span, for the message. */
+  private static String problem(String t) {
+    if (t.isEmpty()) return "it is empty";
+    Matcher unit = Pattern.compile("[^0-9ymdh]").matcher(t);
+    if (unit.find()) {
+      char c = t.charAt(unit.start());
+      if (c == 'w') {
+        return t.matches("\\d{1,6}w") ? "weeks are not a unit: write " + 7 * Integer.parseInt(t.substring(0, t.length() - 1)) + "d"
+            : "weeks are not a unit (a week is 7d)";
+      }
+      if ("YMDH".indexOf(c) >= 0) return "units are lower case ('" + Character.toLowerCase(c) + "', not '" + c + "')";
+      if (c == 's') return "seconds are not a unit (h is the smallest)";
+      return "'" + c + "' is not a unit";
+    }
+    if (Character.isDigit(t.charAt(t.length() - 1))) return "the number " + t.replaceAll(".*?(\\d+)$", "$1") + " has no unit";
+    if (!Character.isDigit(t.charAt(0))) return "a unit needs a number before it";
+    return "the units are out of order or repeated";
   }
 
   private static int num(String s) {

@@ -99,8 +99,19 @@ class RetentionTest {
   void emptyPolicyAndBadInput() {
     assertTrue(policy(0, 0, 0, 0, 0, 0, null, null).isEmpty());
     assertThrows(IllegalArgumentException.class, () -> policy(-2, 0, 0, 0, 0, 0, null, null));
-    assertThrows(IllegalArgumentException.class, () -> Span.parse("2w"));
-    assertThrows(IllegalArgumentException.class, () -> Span.parse(""));
+    // The message says what is wrong with this text, and the units there are.
+    assertEquals("'2w' is not a span: weeks are not a unit: write 14d; write numbers with the units y (years), "
+        + "m (months), d (days), h (hours), in that order, e.g. 30d, 1y6m, 36h",
+        assertThrows(IllegalArgumentException.class, () -> Span.parse("2w")).getMessage());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("7x")).getMessage()
+        .startsWith("'7x' is not a span: 'x' is not a unit; "));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("7D")).getMessage()
+        .contains("units are lower case ('d', not 'D')"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("1y7")).getMessage()
+        .contains("the number 7 has no unit"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("1d1y")).getMessage()
+        .contains("out of order"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("")).getMessage().contains("it is empty"));
     assertEquals(new Span(1, 6, 0, 12), Span.parse("1y6m12h"));
   }
 }

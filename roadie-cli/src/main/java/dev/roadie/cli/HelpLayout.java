@@ -1,0 +1,145 @@
+package dev.roadie.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.IHelpSectionRenderer;
+import picocli.CommandLine.Model.UsageMessageSpec;
+
+/**
+ * Help text wrapped at spaces only. picocli wraps with the JDK's line BreakIterator, which also
+ * breaks after ':', '.', '?' and '%' inside a word, so help read "s3: //BUCKET", "e. g." or split
+ * restore_command's "%f" over two lines: text a user copies. Here each section is rendered by
+ * picocli on one very wide line per row, then wrapped at the usage width on spaces, with picocli's
+ * own hanging indents (list rows continue two columns right of their text column).
+ */
+final class HelpLayout {
+  /** Wide enough that picocli never wraps a row itself. */
+  private static final int UNWRAPPED = 10_000;
+
+  private HelpLayout() {}
+
+  /** Installs the wrapping on {@code cl} and all its subcommands. */
+  static void install(CommandLine cl) {
+    Map<String, IHelpSectionRenderer> sections = cl.getHelpSectionMap();
+    rewrap(sections, UsageMessageSpec.SECTION_KEY_HEADER, h -> 0);
+    rewrap(sections, UsageMessageSpec.SECTION_KEY_DESCRIPTION, h -> 0);
+    rewrap(sections, UsageMessageSpec.SECTION_KEY_FOOTER, h -> 0);
+    rewrap(sections, UsageMessageSpec.SECTION_KEY_PARAMETER_LIST, HelpLayout::optionTextColumn);
+    rewrap(sections, UsageMessageSpec.SECTION_KEY_OPTION_LIST, HelpLayout::optionTextColumn);
+    IHelpSectionRenderer commandList = sections.get(UsageMessageSpec.SECTION_KEY_COMMAND_LIST);
+    if (commandList != null) {
+      sections.put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, help -> withSummaries(help, commandList));
+    }
+    rewrap(sections, UsageMessageSpec.SECTION_KEY_COMMAND_LIST, HelpLayout::commandTextColumn);
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      install(sub);
+    }
+  }
+
+  private static void rewrap(Map<String, IHelpSectionRenderer> sections, String key, ToIntFunction<Help> textColumn) {
+    IHelpSectionRenderer picocli = sections.get(key);
+    if (picocli == null) return;
+    sections.put(key, help -> {
+      UsageMessageSpec usage = help.commandSpec().usageMessage();
+      int width = usage.width();
+      int column = textColumn.applyAsInt(help);
+      String unwrapped;
+      usage.width(UNWRAPPED);
+      try {
+        unwrapped = picocli.render(help);
+      } finally {
+        usage.width(width);
+      }
+      return wrap(unwrapped, width, column);
+    });
+  }
+
+  /**
+   * Renders the command list with each command's first sentence: picocli shows the first line of a
+   * description, which may end mid-sentence when the description's lines are clauses (restore's).
+   */
+  private static String withSummaries(Help help, IHelpSectionRenderer picocli) {
+    List<UsageMessageSpec> changed = new ArrayList<>();
+    for (Help sub : help.subcommands().values()) {
+      UsageMessageSpec usage = sub.commandSpec().usageMessage();
+      if (usage.header().length > 0 || usage.description().length < 2) continue;
+      usage.header(firstSentence(usage.description()));
+      changed.add(usage);
+    }
+    try {
+      return picocli.render(help);
+    } finally {
+      for (UsageMessageSpec usage : changed) usage.header(new String[0]);
+    }
+  }
+
+  /** The description's lines up to the first that ends a sentence, joined. */
+  static String firstSentence(String[] description) {
+    StringBuilder b = new StringBuilder();
+    for (String line : description) {
+      if (!b.isEmpty()) b.append(' ');
+      b.append(line.strip());
+      if (line.strip().endsWith(".")) break;
+    }
+    return b.toString();
+  }
+
+  /** Where option descriptions start: picocli's columns "-x", ", ", the long option, then one space. */
+  private static int optionTextColumn(Help help) {
+    return 2 + 2 + 1 + help.calcLongOptionColumnWidth(help.commandSpec().options(), help.commandSpec().positionalParameters(),
+        help.colorScheme()) + 1;
+  }
+
+  /** Where command summaries start: two spaces, the longest name, two spaces (as picocli lays it out). */
+  private static int commandTextColumn(Help help) {
+    int longest = 0;
+    for (String name : help.subcommands().keySet()) longest = Math.max(longest, name.length());
+    return 2 + Math.min(longest, help.commandSpec().usageMessage().width() / 2) + 2;
+  }
+
+  /**
+   * Wraps each line longer than {@code width} at its last space that fits, continuing at {@code
+   * column} + 2 (or 0 when {@code column} is 0, as picocli indents description paragraphs). A word
+   * longer than the room is left whole.
+   */
+  static String wrap(String text, int width, int column) {
+    int indent = column == 0 ? 0 : column + 2;
+    StringBuilder out = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      List<String> pieces = new ArrayList<>();
+      String rest = stripEnd(line);
+      int start = column;
+      while (rest.length() > width) {
+        int cut = rest.lastIndexOf(' ', width);
+        while (cut > start && rest.charAt(cut - 1) == ' ') cut--;
+        if (cut <= start) {
+          int next = rest.indexOf(' ', Math.max(start, width));
+          if (next < 0) break;
+          cut = next;
+        }
+        pieces.add(rest.substring(0, cut));
+        String tail = rest.substring(cut).stripLeading();
+        if (tail.isEmpty()) {
+          rest = "";
+          break;
+        }
+        rest = " ".repeat(indent) + tail;
+        start = indent;
+      }
+      pieces.add(rest);
+      for (String p : pieces) out.append(p).append('\n');
+    }
+    out.setLength(out.length() - 1); // the split's last element added a newline of its own
+    return out.toString();
+  }
+
+  private static String stripEnd(String s) {
+    int end = s.length();
+    while (end > 0 && s.charAt(end - 1) == ' ') end--;
+    return s.substring(0, end);
+  }
+}

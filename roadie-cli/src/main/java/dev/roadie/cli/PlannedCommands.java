@@ -1,0 +1,99 @@
+package dev.roadie.cli;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * Sources and commands DESIGN.md plans that are not built yet. They are commands of their own so
+ * that {@code roadie backup bucket ...} or {@code roadie verify} says so plainly, with what to use
+ * meanwhile, instead of "unmatched argument". Each is replaced by the real command when it is built.
+ */
+final class PlannedCommands {
+  private PlannedCommands() {}
+
+  /** Refuses with what is not built and what to put in a directory meanwhile. */
+  private static Integer notBuilt(String what, String meanwhile) {
+    throw new RoadieException(ErrorCode.USAGE, "backing up " + what + " is not built yet in this version of roadie; "
+        + "meanwhile " + meanwhile + " and back that up with 'roadie backup file DIR'");
+  }
+
+  @Command(name = "bucket", description = "Not built yet: snapshots of S3/MinIO buckets (planned; see docs/commands.md).")
+  static final class Bucket implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return notBuilt("S3/MinIO buckets", "mirror the bucket to a directory (rclone sync or mc mirror)");
+    }
+  }
+
+  @Command(name = "k8s", description = "Not built yet: Kubernetes resources (planned; see docs/commands.md).")
+  static final class Kubernetes implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return notBuilt("Kubernetes resources",
+          "export them to a directory (for example 'kubectl get -o yaml' per namespace, or Velero)");
+    }
+  }
+
+  /** Refuses a planned command with what it will do and what to do meanwhile. */
+  private static Integer commandNotBuilt(String command, String what, String meanwhile) {
+    throw new RoadieException(ErrorCode.USAGE, "'roadie " + command + "' (" + what + ") is not built yet in this "
+        + "version of roadie; meanwhile " + meanwhile);
+  }
+
+  @Command(name = "verify", description = "Not built yet: restore a snapshot into a scratch server and compare it (planned).")
+  static final class Verify implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return commandNotBuilt("verify", "restore a snapshot into a scratch server and compare it with the backup's "
+          + "own record", "restore into a scratch database or directory yourself ('roadie restore latest --of TARGET "
+          + "--to URL' or '--target DIR'; a postgres restore checks every table's row count) and run "
+          + "'roadie check --read-data-subset 10%' on a schedule");
+    }
+  }
+
+  @Command(name = "verifications", description = "Not built yet: the history of 'verify' runs (planned).")
+  static final class Verifications implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return commandNotBuilt("verifications", "the history of 'verify' runs",
+          "keep the output and exit status of your own restore tests (see 'roadie verify')");
+    }
+  }
+
+  @Command(name = "drill", description = "Not built yet: a timed disaster-recovery rehearsal with measured RTO and RPO (planned).")
+  static final class Drill implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return commandNotBuilt("drill", "a timed disaster-recovery rehearsal with measured RTO and RPO",
+          "follow a runbook under docs/runbooks/ on a scratch machine and time it ('time roadie restore ...')");
+    }
+  }
+
+  @Command(name = "agent", description = "Not built yet: schedules, retention, verification, metrics and a dashboard from one config file (planned).")
+  static final class Agent implements Callable<Integer> {
+    @Unmatched List<String> ignored = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return commandNotBuilt("agent", "schedules, retention, verification, metrics and a dashboard from one config file",
+          "run the commands from cron, systemd timers or Kubernetes CronJobs ('roadie backup ...', "
+              + "'roadie forget --keep-daily 7 --prune', 'roadie check --read-data-subset 10%'); their exit status tells "
+              + "success (docs/commands.md, Exit codes)");
+    }
+  }
+}

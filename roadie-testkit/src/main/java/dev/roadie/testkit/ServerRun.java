@@ -48,7 +48,7 @@ final class ServerRun implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       String why = e instanceof TimeoutException ? "did not start within " + timeout : "did not start";
-      new ServerRun(process, dir, Map.of()).stop();
+      stop(process);
       String messages = tail(log);
       deleteTree(dir);
       throw new IOException(kind + " " + why + "; scripts/test-servers said:\n" + messages, e);
@@ -89,7 +89,7 @@ final class ServerRun implements AutoCloseable {
     return dir;
   }
 
-  private void stop() {
+  private static void stop(Process process) {
     try {
       process.getOutputStream().close(); // the script stops its servers when its input closes
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -109,7 +109,7 @@ final class ServerRun implements AutoCloseable {
   /** Stops the servers and deletes their directory. */
   @Override
   public void close() {
-    stop();
+    stop(process);
     deleteTree(dir);
   }
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The repository's {@code scripts/test-servers}, which builds the pinned server binaries (MinIO,
@@ -66,6 +67,6 @@ public final class TestServers {
   }
 
   static List<String> command(List<String> args) {
-    return java.util.stream.Stream.concat(java.util.stream.Stream.of(script().toString()), args.stream()).toList();
+    return Stream.concat(Stream.of(script().toString()), args.stream()).toList();
   }
 }

@@ -1,12 +1,14 @@
 package dev.roadie.cli;
 
-import dev.roadie.cli.file.FileBackup;
 import dev.roadie.core.ErrorCode;
-import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
-import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Sources;
+import dev.roadie.files.FileBackupOptions;
+import dev.roadie.files.FileSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,28 +51,14 @@ final class FileBackupCommand implements Callable<Integer> {
       // Large inputs: the native AES-GCM loads while the key is derived (Providers).
       dev.roadie.core.crypto.Providers.expect(roughSize(paths));
     }
+    FileBackupOptions what = stdin ? FileBackupOptions.stdin(System.in, name) : FileBackupOptions.paths(paths, false);
     try (Repository r = repo.open()) {
       Progress progress = new Progress();
-      FileBackup backup = new FileBackup(r, progress);
-      Id id;
+      BackupResult result;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
-        id = stdin
-            ? backup.backupStream(System.in, name, options.target != null ? options.target : name, tags, time)
-            : backup.backupPaths(paths, options.target, tags, time);
+        result = Sources.backup(new BackupRequest(r, FileSource.KIND, what, options.target, tags, time, null, progress));
       }
-      SnapshotRef ref = r.readSnapshot(id);
-      for (String w : backup.warnings()) {
-        System.err.println("roadie: warning: " + w);
-      }
-      if (options.json) {
-        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
-      } else {
-        var s = ref.snapshot().stats();
-        System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: "
-            + s.files() + (s.files() == 1 ? " file, " : " files, ") + Format.bytes(s.bytesRead()) + " read, "
-            + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
-            + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
-      }
+      SavedSnapshot.print(result.snapshot(), result.warnings(), options.json);
       return 0;
     }
   }

@@ -1,16 +1,18 @@
 package dev.roadie.cli;
 
-import dev.roadie.cli.file.FileRestore;
 import dev.roadie.core.ErrorCode;
-import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.Sources;
+import dev.roadie.files.FileRestoreOptions;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -88,23 +90,20 @@ final class RestoreCommand implements Callable<Integer> {
     try (Repository r = repo.open()) {
       SnapshotRef ref = r.resolve(snapshot, filters.filter(of));
       Progress progress = new Progress();
-      progress.expectedBytes.set(ref.snapshot().stats() == null ? -1 : ref.snapshot().stats().bytesRead());
-      FileRestore restore = new FileRestore(r, progress);
-      Id root = Id.parse(ref.snapshot().tree());
+      Destination destination = stdout
+          ? new Destination.Stream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20))
+          : new Destination.Directory(targetDir);
       long start = System.nanoTime();
-      if (stdout) {
-        FileRestore.Found f = include != null ? restore.find(root, include) : restore.single(root);
-        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20);
-        restore.toStream(f, out);
-        return 0;
+      RestoreResult res;
+      try (ProgressPrinter p = new ProgressPrinter(progress, "restore", !stdout)) {
+        res = Sources.restore(new RestoreRequest(r, ref, destination, new FileRestoreOptions(include, false), progress));
       }
-      try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
-        restore.toDirectory(restore.find(root, include), targetDir);
-      }
+      if (stdout) return 0;
       long nanos = System.nanoTime() - start;
       System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to "
-          + targetDir + ": " + progress.files.get() + " files, " + Format.bytes(progress.bytesRead.get()) + " in "
-          + Format.duration(Duration.ofNanos(nanos)) + " (" + Format.rate(progress.bytesRead.get(), nanos) + ")");
+          + res.destination() + ": " + res.counts().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", "))
+          + ", " + Format.bytes(res.bytes()) + " in " + Format.duration(Duration.ofNanos(nanos)) + " ("
+          + Format.rate(res.bytes(), nanos) + ")");
       return 0;
     }
   }

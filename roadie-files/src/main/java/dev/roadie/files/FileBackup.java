@@ -1,4 +1,4 @@
-package dev.roadie.cli.file;
+package dev.roadie.files;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
@@ -6,12 +6,12 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.chunk.ChunkerParams;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.Content;
-import dev.roadie.core.repo.Hosts;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
-import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.Tree;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,22 +34,25 @@ import java.util.Set;
  * name. A file that cannot be read fails the backup (no snapshot): a backup that silently lacks
  * files is worse than none. Sockets, devices and pipes are skipped with a warning.
  */
-public final class FileBackup {
-  public static final String KIND = "file";
+final class FileBackup {
+  private final BackupRequest request;
   private final Repository repo;
   private final Progress progress;
   private final List<String> warnings = new ArrayList<>();
 
-  public FileBackup(Repository repo, Progress progress) {
-    this.repo = repo;
-    this.progress = progress;
+  FileBackup(BackupRequest request) {
+    this.request = request;
+    this.repo = request.repository();
+    this.progress = request.progress();
   }
 
-  public List<String> warnings() {
-    return warnings;
+  BackupResult run() throws IOException {
+    FileBackupOptions o = request.options(FileBackupOptions.class);
+    Id id = o.stdin() != null ? backupStream(o.stdin(), o.stdinName()) : backupPaths(o.paths());
+    return new BackupResult(repo.readSnapshot(id), warnings);
   }
 
-  public Id backupPaths(List<Path> paths, String target, List<String> tags, String time) throws IOException {
+  private Id backupPaths(List<Path> paths) throws IOException {
     List<Path> abs = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (Path p : paths) {
@@ -73,12 +75,12 @@ public final class FileBackup {
       }
       top.sort(Comparator.comparing(Node::name));
       Id tree = w.writeTree(new Tree(top));
-      String targetName = target != null ? target : abs.get(0).toString() + (abs.size() > 1 ? " (+" + (abs.size() - 1) + ")" : "");
-      return w.commit(draft(targetName, tags, time, abs.stream().map(Path::toString).toList(), tree));
+      String defaultTarget = abs.get(0).toString() + (abs.size() > 1 ? " (+" + (abs.size() - 1) + ")" : "");
+      return w.commit(request.draft(defaultTarget, abs.stream().map(Path::toString).toList(), tree, null, null));
     }
   }
 
-  public Id backupStream(InputStream in, String name, String target, List<String> tags, String time) throws IOException {
+  private Id backupStream(InputStream in, String name) throws IOException {
     try (BackupWriter w = new BackupWriter(repo, progress)) {
       progress.current = name;
       Content c = w.writeStream(in, ChunkerParams.FILE);
@@ -86,13 +88,8 @@ public final class FileBackup {
       Node n = new Node(name, Node.STREAM, c.size(), null, null, null, null, null, c.chunksHex(), c.chunkListsHex(),
           null, null);
       Id tree = w.writeTree(new Tree(List.of(n)));
-      return w.commit(draft(target, tags, time, List.of("-"), tree));
+      return w.commit(request.draft(name, List.of("-"), tree, null, null));
     }
-  }
-
-  private static Snapshot draft(String target, List<String> tags, String time, List<String> paths, Id tree) {
-    return new Snapshot(Snapshot.VERSION, time, target, KIND, Hosts.host(), Hosts.user(), tags, paths, tree.hex(),
-        null, null, Map.of());
   }
 
   private Node node(BackupWriter w, Path p, String name) throws IOException {

@@ -1,5 +1,7 @@
 package dev.roadie.core.source;
 
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 
@@ -20,5 +22,15 @@ public record VerifyRequest(Repository repository, SnapshotRef snapshot, Destina
     if (repository == null || snapshot == null || copy == null) {
       throw new IllegalArgumentException("a verify request needs a repository, a snapshot and the copy");
     }
+  }
+
+  /** The options as the provider's record type, or {@code defaults} when none were given. */
+  public <T extends Options> T options(Class<T> type, T defaults) {
+    if (options == null) return defaults;
+    if (!type.isInstance(options)) {
+      throw new RoadieException(ErrorCode.USAGE, "a " + snapshot.snapshot().kind() + " verification takes "
+          + type.getSimpleName() + ", not " + options.getClass().getSimpleName());
+    }
+    return type.cast(options);
   }
 }

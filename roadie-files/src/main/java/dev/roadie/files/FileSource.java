@@ -15,8 +15,6 @@ import dev.roadie.core.source.SourceProvider;
 import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import java.io.IOException;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -74,21 +72,6 @@ public final class FileSource implements SourceProvider {
           + request.copy().describe());
     }
     return new FileVerify(request.repository()).verify(request.snapshot(), o.include(), d.path());
-  }
-
-  /**
-   * A path as the backup records it: absolute and normalised ({@code data/} in {@code /srv} is
-   * {@code /srv/data}). URLs and names that are not paths get none.
-   */
-  @Override
-  public Set<String> targetNames(String kind, String given) {
-    if (given.isEmpty() || given.contains("://") || given.contains("\0")) return Set.of();
-    try {
-      String abs = Path.of(given).toAbsolutePath().normalize().toString();
-      return abs.equals(given) ? Set.of() : Set.of(abs);
-    } catch (InvalidPathException e) {
-      return Set.of();
-    }
   }
 
   @Override

@@ -28,8 +28,18 @@ public final class SideObjects {
     }
   }
 
-  /** Side objects a forget removed (or would remove): what they are, how many, their stored bytes. */
-  public record Removed(String what, long objects, long bytes) {}
+  /**
+   * Side objects a forget removed (or would remove), for a line such as {@code removed WAL of
+   * cluster 7711636696286654047: 9 archived files (12.3 MiB) before 000000010000000000000009, the
+   * start of the oldest kept backup}.
+   *
+   * @param what whose objects ({@code WAL of cluster 7711636696286654047})
+   * @param objects how many
+   * @param unit what one object is, plural ({@code archived files})
+   * @param bytes their stored size
+   * @param reason why they could go ({@code before …, the start of the oldest kept backup})
+   */
+  public record Removed(String what, long objects, String unit, long bytes, String reason) {}
 
   /**
    * {@code check} has checked packs, index and snapshots: the provider checks its side objects.
@@ -72,6 +82,6 @@ public final class SideObjects {
   /** One copied snapshot: as read from the source repository, and its id in the destination. */
   public record Copied(SnapshotRef from, Id to) {}
 
-  /** Side objects a copy carried: what, how many, bytes added to the destination. */
-  public record Carried(String what, long objects, long bytes) {}
+  /** Side objects a copy carried: whose ({@code WAL of cluster …}), how many, what one is (plural), bytes added. */
+  public record Carried(String what, long objects, String unit, long bytes) {}
 }

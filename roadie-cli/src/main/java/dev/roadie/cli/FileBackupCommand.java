@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "file", description = {
     "Back up files and directories, or standard input as a named stream.",
-    "Default target: the absolute path of the first PATH, or the stream's --name."})
+    "Default target: the absolute path of the first PATH, or the stream's --name.",
+    "Files unchanged since the target's previous snapshot on this host are not read again."})
 final class FileBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
@@ -34,6 +35,10 @@ final class FileBackupCommand implements Callable<Integer> {
   @Option(names = "--name", paramLabel = "NAME", description = "Name of the stdin stream in the snapshot.")
   String name;
 
+  @Option(names = "--force", description = "Read every file, also those the previous snapshot of the target shows "
+      + "unchanged (same size, mtime, ctime and inode).")
+  boolean force;
+
   @Override
   public Integer call() throws Exception {
     if (stdin && !paths.isEmpty()) {
@@ -41,6 +46,9 @@ final class FileBackupCommand implements Callable<Integer> {
     }
     if (!stdin && paths.isEmpty()) {
       throw new RoadieException(ErrorCode.USAGE, "nothing to back up: give one or more PATHs, or --stdin --name NAME");
+    }
+    if (stdin && force) {
+      throw new RoadieException(ErrorCode.USAGE, "--force goes with PATHs: standard input is always read");
     }
     if (stdin && (name == null || name.isBlank() || name.contains("/"))) {
       throw new RoadieException(ErrorCode.USAGE, "--stdin needs --name NAME (no '/'), the stream's name in the snapshot");
@@ -51,7 +59,7 @@ final class FileBackupCommand implements Callable<Integer> {
       // Large inputs: the native AES-GCM loads while the key is derived (Providers).
       dev.roadie.core.crypto.Providers.expect(roughSize(paths));
     }
-    FileBackupOptions what = stdin ? FileBackupOptions.stdin(System.in, name) : FileBackupOptions.paths(paths, false);
+    FileBackupOptions what = stdin ? FileBackupOptions.stdin(System.in, name) : FileBackupOptions.paths(paths, force);
     try (Repository r = repo.open()) {
       Progress progress = new Progress();
       BackupResult result;

@@ -167,6 +167,36 @@ class BackupRestoreCliTest {
   }
 
   @Test
+  void restoreOverEntriesInTheWayRefusesBeforeWritingOrReplacesThemWithForce() throws Exception {
+    Path out = tmp.resolve("restore-in-the-way");
+    Files.createDirectories(out.resolve("data"));
+    Files.writeString(out.resolve("data/sub"), "a file where the snapshot has a directory\n");
+    Files.createDirectories(out.resolve("data/readme.txt/inside"));
+    Map<String, String> before = describe(out);
+    RoadieProcess.Result refused = roadie.run("restore", id(first), "--target", out.toString()).assertExit(1);
+    assertTrue(refused.stderr().contains("2 entries are in the way of the snapshot's; nothing was restored: "
+        + out.resolve("data/readme.txt") + " is a directory where the snapshot has a file; " + out.resolve("data/sub")
+        + " is a file where the snapshot has a directory"), refused.describe());
+    assertEquals(before, describe(out), "nothing written: " + refused.describe());
+    RoadieProcess.Result forced = roadie.run("restore", id(first), "--target", out.toString(), "--force").assertOk();
+    assertEquals(describe(data), describe(out.resolve("data")));
+    assertTrue(forced.stdout().contains(": 10 files, "), forced.describe());
+
+    Path file = Files.writeString(tmp.resolve("restore-into-a-file"), "x");
+    RoadieProcess.Result intoFile = roadie.run("restore", id(first), "--target", file.toString()).assertExit(2);
+    assertTrue(intoFile.stderr().contains("cannot restore into " + file + ": it is a file, not a directory"),
+        intoFile.describe());
+  }
+
+  @Test
+  void backupAndRestoreReportTheSameNumberOfFiles() throws Exception {
+    assertEquals(10, first.get("stats").get("files").asLong(), first.toString());
+    RoadieProcess.Result r = roadie.run("restore", id(second), "--target", tmp.resolve("restore-count").toString())
+        .assertOk();
+    assertTrue(r.stdout().contains(": 10 files, "), r.describe());
+  }
+
+  @Test
   void includeRestoresOnlyThatSubtree() throws Exception {
     Path out = tmp.resolve("restore-include");
     roadie.run("restore", id(first), "--include", "data/sub/dir", "--target", out.toString()).assertOk();

@@ -53,7 +53,7 @@ public final class FileSource implements SourceProvider {
     FileRestore restore = new FileRestore(request.repository(), progress);
     Id root = Id.parse(request.snapshot().snapshot().tree());
     switch (request.destination()) {
-      case Destination.Directory d -> restore.toDirectory(restore.find(root, o.include()), d.path());
+      case Destination.Directory d -> restore.toDirectory(restore.find(root, o.include()), d.path(), o.force());
       case Destination.Stream s -> restore.toStream(o.include() != null ? restore.find(root, o.include())
           : restore.single(root), s.out());
       default -> throw new RoadieException(ErrorCode.USAGE, "a file snapshot restores into a directory or to a "

@@ -55,10 +55,6 @@ final class FileBackupCommand implements Callable<Integer> {
     }
     String time = options.snapshotTime();
     List<String> tags = options.tags();
-    if (!stdin) {
-      // Large inputs: the native AES-GCM loads while the key is derived (Providers).
-      dev.roadie.core.crypto.Providers.expect(roughSize(paths));
-    }
     FileBackupOptions what = stdin ? FileBackupOptions.stdin(System.in, name) : FileBackupOptions.paths(paths, force);
     try (Repository r = repo.open()) {
       Progress progress = new Progress();
@@ -69,23 +65,5 @@ final class FileBackupCommand implements Callable<Integer> {
       SavedSnapshot.print(result.snapshot(), result.warnings(), options.json);
       return 0;
     }
-  }
-
-  /**
-   * The size of the given regular files, without walking directories: a directory counts as large
-   * (a tree worth backing up usually is, and walking it twice would cost more than the guess).
-   */
-  private static long roughSize(List<Path> paths) {
-    long total = 0;
-    for (Path p : paths) {
-      try {
-        var a = java.nio.file.Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
-        if (a.isDirectory()) return Long.MAX_VALUE;
-        total += a.size();
-      } catch (java.io.IOException e) {
-        // Reported by the backup itself.
-      }
-    }
-    return total;
   }
 }

@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.crypto.Providers;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.Content;
 import dev.roadie.core.repo.Progress;
@@ -58,6 +59,8 @@ final class FileBackup {
   private final Map<String, CompletableFuture<Tree>> parentTrees = new ConcurrentHashMap<>();
   private long unchangedFiles;
   private long unchangedBytes;
+  /** Bytes of the files read so far and the one being read, for {@link Providers#expect}. */
+  private long toRead;
 
   FileBackup(BackupRequest request) {
     this.request = request;
@@ -234,6 +237,10 @@ final class FileBackup {
       unchangedBytes += c.size();
       progress.expectedBytes.addAndGet(-c.size());
     } else {
+      // The native AES-GCM costs about as much CPU to load as an unchanged tree's whole backup:
+      // it loads once the files to read add up to enough to earn it back, not at the start.
+      toRead += a.basic().size();
+      Providers.expect(toRead);
       try (InputStream in = Files.newInputStream(p)) {
         c = w.writeStream(in, ChunkerParams.FILE);
       } catch (AccessDeniedException e) {

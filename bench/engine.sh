@@ -13,8 +13,14 @@
 # The page cache is not dropped (that needs root and a quiet machine): the file
 # is read once before the runs, so every tool reads it warm.
 #
+# Also the second backup of the unchanged file (restic and roadie), which
+# neither tool should read again: its time against the first backup and
+# against restic's. BENCH_CASE=unchanged runs only that case (data, first and
+# unchanged backups of restic and roadie, no borg, zstd, 1% change, restores).
+#
 # Environment: BENCH_DIR (default /tmp/roadie-bench, removed at the end unless
-# KEEP=1), BENCH_SIZE_MB (default 1024).
+# KEEP=1), BENCH_SIZE_MB (default 1024), BENCH_CASE (all, the default, or
+# unchanged).
 # A failing roadie step (the CLI is young) is reported; the peers' numbers
 # are still printed. Exit status: 0 if every step worked, 1 otherwise.
 set -euo pipefail
@@ -26,12 +32,24 @@ root=${root%/*/*}
 
 BENCH_DIR=${BENCH_DIR:-/tmp/roadie-bench}
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-1024}
+BENCH_CASE=${BENCH_CASE:-all}
 KEEP=${KEEP:-0}
+case $BENCH_CASE in
+  all | unchanged) ;;
+  *) echo "bench: BENCH_CASE is all or unchanged, not '$BENCH_CASE'" >&2; exit 2 ;;
+esac
+all() { [[ $BENCH_CASE == all ]]; }
 roadie=$root/roadie
 
 
-roadie_apt_install restic borgbackup zstd hyperfine time
-for tool in restic borg zstd hyperfine python3 /usr/bin/time sha256sum; do
+if all; then
+  roadie_apt_install restic borgbackup zstd hyperfine time
+  tools=(restic borg zstd hyperfine python3 /usr/bin/time sha256sum)
+else
+  roadie_apt_install restic time
+  tools=(restic python3 /usr/bin/time sha256sum)
+fi
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 
@@ -119,7 +137,7 @@ log "reading the file once: all tools run with a warm page cache (not dropped)"
 warm
 
 # --- first backups --------------------------------------------------------
-measure zstd zstd -3 -T0 -q -c "$data" || failed=1
+if all; then measure zstd zstd -3 -T0 -q -c "$data" || failed=1; fi
 
 export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$BENCH_DIR/restic-cache
 restic -r "$BENCH_DIR/restic" init -q >/dev/null
@@ -130,6 +148,7 @@ put restic.stored1 "$(dusize "$BENCH_DIR/restic")"
 
 export BORG_PASSPHRASE=bench BORG_BASE_DIR=$BENCH_DIR/borg-base
 for variant in lz4 zstd3; do
+  all || break
   comp=lz4
   [[ $variant == zstd3 ]] && comp=zstd,3
   borg init -e repokey "$BENCH_DIR/borg-$variant" 2>/dev/null
@@ -179,6 +198,25 @@ roadie_first() {
 }
 roadie_step "first backup" roadie_first
 
+# --- unchanged ------------------------------------------------------------
+# The same file again: both tools find it unchanged in their parent snapshot
+# (same path, size, mtime, ctime, inode) and do not read it.
+warm
+measure restic.same restic -r "$BENCH_DIR/restic" backup -q "$data" || failed=1
+roadie_same() {
+  set -e
+  warm
+  measure roadie.same "$roadie" backup file "$data" --json
+  json_has_id "$BENCH_DIR/res/roadie.same.out"
+  python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print(o["stats"]["bytesRead"])
+' "$BENCH_DIR/res/roadie.same.out" >"$BENCH_DIR/res/roadie.same.read"
+}
+roadie_step "unchanged backup" roadie_same
+
+if all; then
 # --- 1% change ------------------------------------------------------------
 chunk=$((size / 10000))
 log "overwriting 100 x $chunk bytes at random offsets (seed 1): 1% of the file"
@@ -284,10 +322,12 @@ else
   echo "bench: no dev.roadie.core.index.IndexMemory in roadie-core's tests yet: index memory step skipped" >&2
 fi
 
+fi # all
+
 # --- report ---------------------------------------------------------------
-python3 - "$BENCH_DIR/res" "$size" <<'EOF'
+python3 - "$BENCH_DIR/res" "$size" "$BENCH_CASE" <<'EOF'
 import os, sys
-res, size = sys.argv[1], int(sys.argv[2])
+res, size, case = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def get(k):
     try:
         return open(os.path.join(res, k)).read().strip()
@@ -297,6 +337,23 @@ def num(k):
     v = get(k)
     return float(v) if v not in (None, "") else None
 mb = size / 1048576
+def ratio_goal(name, a, b, limit):
+    if a is None or b is None or b == 0:
+        print("%-42s %8s   goal <= %-5s n/a" % (name, "-", limit))
+    else:
+        print("%-42s %8.2f   goal <= %-5s %s" % (name, a / b, limit, "PASS" if a / b <= limit else "MISS"))
+def unchanged_report():
+    print()
+    print("second backup of the unchanged file (%.0f MiB):" % mb)
+    print("  %-10s first %7s s   unchanged %7s s   (CPU %s s)" % ("restic", get("restic.1.s") or "-", get("restic.same.s") or "-",
+                                                             get("restic.same.cpu") or "-"))
+    print("  %-10s first %7s s   unchanged %7s s   (CPU %s s, %s bytes read)" % ("roadie", get("roadie.1.s") or "-",
+          get("roadie.same.s") or "-", get("roadie.same.cpu") or "-", get("roadie.same.read") or "-"))
+    ratio_goal("roadie unchanged / roadie first backup", num("roadie.same.s"), num("roadie.1.s"), 0.1)
+    ratio_goal("roadie unchanged / restic unchanged", num("roadie.same.s"), num("restic.same.s"), 1.0)
+if case == "unchanged":
+    unchanged_report()
+    sys.exit(0)
 print()
 print("engine benchmark: %.0f MiB, half text / half random; warm page cache (read once before each run, never dropped)" % mb)
 print()
@@ -343,6 +400,7 @@ goal("roadie / zstd-floor backup time", r["t"] / z["t"] if r["t"] and z["t"] els
 goal("roadie 2nd backup added %", r["added"], 3)
 goal("roadie restore / backup time", r["restore"] / r["t"] if r["restore"] and r["t"] else None, 1.0)
 goal("roadie peak RSS MB", r["rss"] / 1024 if r["rss"] else None, 300)
+unchanged_report()
 EOF
 
 if ((failed)); then

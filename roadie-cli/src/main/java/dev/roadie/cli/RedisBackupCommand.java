@@ -4,10 +4,8 @@ import dev.roadie.core.Id;
 import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
-import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.redis.RedisBackup;
 import dev.roadie.redis.RedisUrl;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,20 +40,7 @@ final class RedisBackupCommand implements Callable<Integer> {
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
         id = new RedisBackup(r, progress).backup(transfer, options.target != null ? options.target : u.target(), tags, time);
       }
-      SnapshotRef ref = r.readSnapshot(id);
-      if (options.json) {
-        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
-      } else {
-        var s = ref.snapshot().stats();
-        Map<String, Object> src = ref.snapshot().source();
-        System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: Redis "
-            + src.getOrDefault("redisVersion", "?") + ", RDB " + src.get("rdbVersion") + ", "
-            + (src.get("keys") instanceof Number keys ? Plural.count(keys.longValue(), "key") : "? keys")
-            + (src.get("database") instanceof Number db ? " of database " + db : "") + ", "
-            + Format.bytes(s.bytesRead()) + " read, "
-            + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
-            + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
-      }
+      SavedSnapshot.print(r.readSnapshot(id), java.util.List.of(), options.json);
       return 0;
     }
   }

@@ -168,6 +168,9 @@ public final class Checker {
       SideObjects.Findings found = source.check(new SideObjects.Check(repo, snapshots, readDataShare));
       errors.addAll(found.errors());
       warnings.addAll(found.warnings());
+      for (String id : found.damagedSnapshots()) {
+        if (!damaged.contains(id)) damaged.add(id);
+      }
     }
     return new Report(List.copyOf(errors), List.copyOf(warnings), damaged, indexed.size(), packsRead, blobCount,
         snapshots.size());

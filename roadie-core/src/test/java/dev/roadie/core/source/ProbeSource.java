@@ -48,11 +48,13 @@ public final class ProbeSource implements SourceProvider {
   @Override
   public SideObjects.Findings check(SideObjects.Check request) {
     List<String> errors = new ArrayList<>();
+    List<String> damaged = new ArrayList<>();
     for (SnapshotRef s : request.snapshots()) {
       if (KIND.equals(s.snapshot().kind()) && s.snapshot().tags().contains(MISSING)) {
         errors.add("probe snapshot " + s.id().shortHex() + ": its side object is missing");
+        damaged.add(s.id().hex());
       }
     }
-    return new SideObjects.Findings(errors, List.of());
+    return new SideObjects.Findings(errors, List.of(), damaged);
   }
 }

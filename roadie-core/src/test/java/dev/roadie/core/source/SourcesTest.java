@@ -39,6 +39,7 @@ class SourcesTest {
       Checker.Report report = new Checker(repo, m -> {}).run(0);
       assertFalse(report.ok());
       assertEquals(List.of("probe snapshot " + broken.id().shortHex() + ": its side object is missing"), report.errors());
+      assertEquals(List.of(broken.id().hex()), report.damagedSnapshots());
     }
   }
 }

@@ -16,6 +16,9 @@ import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.snapshot.Tree;
+import dev.roadie.core.source.SideObjects;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.Sources;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -161,6 +164,15 @@ public final class Checker {
       }
     }
     checkLeases();
+    // What the sources keep beside the snapshots (a cluster's archived WAL): each checks its own.
+    for (SourceProvider source : Sources.all()) {
+      SideObjects.Findings found = source.check(new SideObjects.Check(repo, snapshots, readDataShare));
+      errors.addAll(found.errors());
+      warnings.addAll(found.warnings());
+      for (String id : found.damagedSnapshots()) {
+        if (!damaged.contains(id)) damaged.add(id);
+      }
+    }
     return new Report(List.copyOf(errors), List.copyOf(warnings), damaged, indexed.size(), packsRead, blobCount,
         snapshots.size());
   }

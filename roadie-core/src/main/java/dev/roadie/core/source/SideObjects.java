@@ -1,6 +1,5 @@
 package dev.roadie.core.source;
 
-import dev.roadie.core.Id;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.util.List;
@@ -56,31 +55,29 @@ public final class SideObjects {
 
   /**
    * What a check of side objects found: errors (a snapshot cannot be restored as recorded; the
-   * check fails) and warnings (something is missing that no snapshot strictly needs).
+   * check fails), warnings (something is missing that no snapshot strictly needs), and the ids (64
+   * hex) of the snapshots the errors make unrestorable, which {@code check} lists as damaged.
    */
-  public record Findings(List<String> errors, List<String> warnings) {
-    public static final Findings NONE = new Findings(List.of(), List.of());
+  public record Findings(List<String> errors, List<String> warnings, List<String> damagedSnapshots) {
+    public static final Findings NONE = new Findings(List.of(), List.of(), List.of());
 
     public Findings {
       errors = List.copyOf(errors);
       warnings = List.copyOf(warnings);
+      damagedSnapshots = List.copyOf(damagedSnapshots);
     }
   }
 
   /**
-   * {@code copy} has copied snapshots from one repository to another: the provider carries the side
-   * objects they need that the destination lacks.
-   *
-   * @param copied each copied snapshot as it is in {@code from}, with its new id in {@code to}
+   * {@code copy} is about to copy {@code snapshots} (as read from {@code from}) into {@code to}: the
+   * provider first carries the side objects they need that {@code to} lacks, so that a copied
+   * snapshot never shows in {@code to} without them.
    */
-  public record Copy(Repository from, Repository to, List<Copied> copied) {
+  public record Copy(Repository from, Repository to, List<SnapshotRef> snapshots) {
     public Copy {
-      copied = List.copyOf(copied);
+      snapshots = List.copyOf(snapshots);
     }
   }
-
-  /** One copied snapshot: as read from the source repository, and its id in the destination. */
-  public record Copied(SnapshotRef from, Id to) {}
 
   /** Side objects a copy carried: whose ({@code WAL of cluster …}), how many, what one is (plural), bytes added. */
   public record Carried(String what, long objects, String unit, long bytes) {}

@@ -154,7 +154,10 @@ public interface SourceProvider {
     return SideObjects.Findings.NONE;
   }
 
-  /** Copies the side objects the copied snapshots need and the destination lacks. */
+  /**
+   * Copies the side objects that the snapshots about to be copied need and the destination lacks;
+   * called before the snapshots are copied.
+   */
   default List<SideObjects.Carried> copy(SideObjects.Copy request) throws IOException {
     return List.of();
   }

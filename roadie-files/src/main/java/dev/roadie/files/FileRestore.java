@@ -1,4 +1,4 @@
-package dev.roadie.cli.file;
+package dev.roadie.files;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
@@ -31,21 +31,21 @@ import java.util.concurrent.Semaphore;
  * written. A file is written under a temporary name and renamed when complete, so a failed restore
  * leaves no file with wrong or partial content under a real name.
  */
-public final class FileRestore {
+final class FileRestore {
   private static final int FILES_IN_PARALLEL = 8;
   private final Repository repo;
   private final Progress progress;
 
-  public FileRestore(Repository repo, Progress progress) {
+  FileRestore(Repository repo, Progress progress) {
     this.repo = repo;
     this.progress = progress;
   }
 
   /** A node found by path, with the path it was found at. */
-  public record Found(Node node, String path) {}
+  record Found(Node node, String path) {}
 
   /** Finds the node at {@code path} ("a/b/c") below the root tree; null path means the root. */
-  public Found find(Id root, String path) throws IOException {
+  Found find(Id root, String path) throws IOException {
     if (path == null || path.isEmpty() || path.equals("/")) {
       return new Found(new Node("", Node.DIR, null, null, null, null, null, null, null, null, root.hex(), null), "");
     }
@@ -73,7 +73,7 @@ public final class FileRestore {
   }
 
   /** The one file or stream of a tree: for --stdout without --include. */
-  public Found single(Id root) throws IOException {
+  Found single(Id root) throws IOException {
     List<Found> found = new ArrayList<>();
     collectFiles(repo.readTree(root), "", found, 2);
     if (found.size() != 1) {
@@ -92,7 +92,7 @@ public final class FileRestore {
     }
   }
 
-  public void toStream(Found f, OutputStream out) throws IOException {
+  void toStream(Found f, OutputStream out) throws IOException {
     if (!f.node().hasContent()) {
       throw new RoadieException(ErrorCode.USAGE, "'" + f.path() + "' is a " + f.node().type() + ", not a file or stream; "
           + "restore it with --target DIR");
@@ -109,7 +109,7 @@ public final class FileRestore {
   }
 
   /** Restores {@code f} as {@code dir/<name>} (or its children into dir when it is the root). */
-  public void toDirectory(Found f, Path dir) throws IOException {
+  void toDirectory(Found f, Path dir) throws IOException {
     Files.createDirectories(dir);
     List<Future<?>> files = new ArrayList<>();
     Semaphore slots = new Semaphore(FILES_IN_PARALLEL);

@@ -2,7 +2,6 @@ package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
-import dev.roadie.core.backend.BackendProvider;
 import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
@@ -25,6 +24,13 @@ import picocli.CommandLine.Parameters;
     "Copy snapshots from another repository into this one, re-encrypted under this one's keys; only data this",
     "repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron (second region, DR)."})
 final class CopyCommand implements Callable<Integer> {
+  /*
+   * Errors opening either repository name the side: both may be on S3, with different endpoints and
+   * credentials, and a refused credential must say which to fix.
+   */
+  private static final String SOURCE = "source repository (--from): ";
+  private static final String DESTINATION = "destination repository (--repo): ";
+
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
 
@@ -35,6 +41,21 @@ final class CopyCommand implements Callable<Integer> {
   @Option(names = "--from-password-file", paramLabel = "FILE",
       description = "Password file of the source (default: $ROADIE_FROM_PASSWORD_FILE, then $ROADIE_FROM_PASSWORD).")
   Path fromPasswordFile;
+
+  @Option(names = "--from-s3-endpoint", paramLabel = "URL",
+      description = "S3-compatible endpoint of an s3://BUCKET/PREFIX source (default: $AWS_ENDPOINT_URL_S3, then "
+          + "$AWS_ENDPOINT_URL, then AWS); --s3-endpoint is the destination's.")
+  String fromS3Endpoint;
+
+  @Option(names = "--from-profile", paramLabel = "NAME",
+      description = "AWS profile with the S3 source's credentials and region (default: the AWS SDK's chain); "
+          + "--profile is the destination's.")
+  String fromProfile;
+
+  @Option(names = "--from-s3-ca-file", paramLabel = "FILE",
+      description = "PEM file of the certificate authorities trusted for the S3 source's https endpoint; "
+          + "--s3-ca-file is the destination's.")
+  Path fromS3CaFile;
 
   @Option(names = "--target", paramLabel = "NAME", description = "Only snapshots of this target.")
   String target;
@@ -54,8 +75,8 @@ final class CopyCommand implements Callable<Integer> {
           + "(or ROADIE_FROM_REPOSITORY)");
     }
     SnapshotFilter filter = filters.filter(target);
-    try (Repository src = Repository.open(BackendProvider.forLocation(source), fromPassword());
-        Repository dst = repo.open()) {
+    checkStorageOptions(source);
+    try (Repository src = openSource(source); Repository dst = openDestination()) {
       List<SnapshotRef> chosen = new ArrayList<>();
       if (snapshots.isEmpty()) {
         for (SnapshotRef s : src.snapshots(null)) {
@@ -87,6 +108,45 @@ final class CopyCommand implements Callable<Integer> {
             + result.skipped().size() + " already present");
       }
       return 0;
+    }
+  }
+
+  /**
+   * Both sides' storage options, before either is opened: one given for the wrong side must not
+   * send the other side's requests elsewhere.
+   */
+  private void checkStorageOptions(String source) {
+    try {
+      RepoOptions.checkOptions(source, fromS3Endpoint, "--from-s3-endpoint", fromProfile, "--from-profile",
+          fromS3CaFile, "--from-s3-ca-file");
+    } catch (RoadieException e) {
+      throw e.withContext(SOURCE);
+    }
+    try {
+      repo.checkOptions();
+    } catch (RoadieException e) {
+      throw e.withContext(DESTINATION);
+    }
+  }
+
+  private Repository openSource(String source) throws IOException {
+    try {
+      return Repository.open(RepoOptions.backend(source, fromS3Endpoint, "--from-s3-endpoint", fromProfile,
+          "--from-profile", fromS3CaFile, "--from-s3-ca-file"), fromPassword());
+    } catch (RoadieException e) {
+      throw e.withContext(SOURCE);
+    } catch (IOException e) {
+      throw new IOException(SOURCE + e.getMessage(), e);
+    }
+  }
+
+  private Repository openDestination() throws IOException {
+    try {
+      return repo.open();
+    } catch (RoadieException e) {
+      throw e.withContext(DESTINATION);
+    } catch (IOException e) {
+      throw new IOException(DESTINATION + e.getMessage(), e);
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.roadie.cli;
 
-import dev.roadie.core.backend.BackendProvider;
 import dev.roadie.core.repo.Repository;
 import java.nio.file.Path;
 import java.util.Set;
@@ -24,8 +23,8 @@ final class EarlyOpen {
   private static final Set<String> COMMANDS = Set.of("backup", "wal-push", "wal-fetch", "restore", "snapshots",
       "stats", "check", "forget", "prune", "dump");
   /** Options that change which repository or password is used, or ask for help. */
-  private static final Set<String> OPTIONS = Set.of("-r", "--repo", "--password-file", "--s3-endpoint", "-h",
-      "--help", "-V", "--version");
+  private static final Set<String> OPTIONS = Set.of("-r", "--repo", "--password-file", "--s3-endpoint", "--profile",
+      "--s3-ca-file", "-h", "--help", "-V", "--version");
 
   private static volatile CompletableFuture<Repository> pending;
 
@@ -48,7 +47,7 @@ final class EarlyOpen {
     Thread.ofPlatform().daemon().name("roadie-open").start(() -> {
       try {
         char[] password = file != null ? RepoOptions.readPasswordFile(Path.of(file)) : env.toCharArray();
-        f.complete(Repository.open(BackendProvider.forLocation(location), password));
+        f.complete(Repository.open(RepoOptions.backend(location, null, null, null, null, null, null), password));
       } catch (Throwable t) {
         f.completeExceptionally(t);
       }

@@ -103,6 +103,7 @@ public final class Main implements Runnable {
     }
     if (t instanceof RoadieException r) {
       err.println("roadie: " + r.getMessage());
+      // RoadieException.Retriable carries ErrorCode.TEMPORARY: 75, so a scheduler can tell "try again" from "fix it".
       return r.code().exitCode();
     }
     if (t instanceof IOException io) {

@@ -144,7 +144,7 @@ final class PhysicalRestoreOptions {
     words.add("ROADIE_PASSWORD_FILE=" + PhysicalRestore.shellQuote(passwordFile.toAbsolutePath().normalize().toString()));
     words.add(PhysicalRestore.shellQuote(Path.of(launcher).toAbsolutePath().normalize().toString()));
     words.add("wal-fetch");
-    if (repo.s3Endpoint != null) words.add("--s3-endpoint=" + PhysicalRestore.shellQuote(repo.s3Endpoint));
+    for (String option : repo.backendArguments()) words.add(PhysicalRestore.shellQuote(option));
     words.add("--system-id=" + ref.snapshot().source().get("systemIdentifier"));
     words.add("%f");
     words.add("%p");

@@ -4,25 +4,43 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.Backend;
 import dev.roadie.core.backend.BackendProvider;
+import dev.roadie.core.backend.BackendSettings;
 import dev.roadie.core.repo.Repository;
 import java.io.Console;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** Where the repository is and how to get its password: flags first, then the environment. */
+/**
+ * Where the repository is, how to reach its storage and how to get its password: flags first, then
+ * the environment. This is the one place that reads the environment for a backend's settings.
+ */
 public final class RepoOptions {
   @Option(names = {"-r", "--repo"}, paramLabel = "LOCATION",
-      description = "Repository: a directory, file:// URL or s3://BUCKET/PREFIX (default: $ROADIE_REPOSITORY).")
+      description = "Repository: a directory, file:// URL, s3://BUCKET/PREFIX or "
+          + "s3:http(s)://HOST[:PORT]/BUCKET/PREFIX (default: $ROADIE_REPOSITORY).")
   String repo;
 
   @Option(names = "--s3-endpoint", paramLabel = "URL",
-      description = "S3-compatible endpoint such as http://minio:9000, addressed path-style "
-          + "(default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL, then AWS).")
+      description = "S3-compatible endpoint of an s3://BUCKET/PREFIX repository, such as http://minio:9000, addressed "
+          + "path-style (default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL, then AWS).")
   String s3Endpoint;
+
+  @Option(names = "--profile", paramLabel = "NAME",
+      description = "AWS profile (shared config and credentials files) with the S3 repository's credentials and region "
+          + "(default: the AWS SDK's chain: environment, $AWS_PROFILE, web identity, instance role).")
+  String profile;
+
+  @Option(names = "--s3-ca-file", paramLabel = "FILE",
+      description = "PEM file of the certificate authorities trusted for the S3 repository's https endpoint, "
+          + "instead of the JVM's (a private CA).")
+  Path s3CaFile;
 
   @Option(names = "--password-file", paramLabel = "FILE",
       description = "File whose first line is the password (default: $ROADIE_PASSWORD_FILE, then $ROADIE_PASSWORD).")
@@ -33,11 +51,61 @@ public final class RepoOptions {
   }
 
   Backend backend() {
-    if (s3Endpoint != null) {
-      // Read by the S3 backend provider (dev.roadie.s3.S3Settings.ENDPOINT_PROPERTY); wins over the environment.
-      System.setProperty("roadie.s3.endpoint", s3Endpoint);
+    return backend(location(), s3Endpoint, "--s3-endpoint", profile, "--profile", s3CaFile, "--s3-ca-file");
+  }
+
+  /**
+   * The backend at {@code location} with the storage options of one repository ({@code endpoint},
+   * {@code profile}, {@code caFile}: null when not given; each with the option's name for errors).
+   * The endpoint defaults to $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL; a location of the form
+   * {@code s3:http(s)://HOST/…} names its own.
+   */
+  static Backend backend(String location, String endpoint, String endpointOption, String profile,
+      String profileOption, Path caFile, String caFileOption) {
+    checkOptions(location, endpoint, endpointOption, profile, profileOption, caFile, caFileOption);
+    URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, endpointOption) : environmentEndpoint();
+    return BackendProvider.forLocation(location, new BackendSettings(uri, null, null, profile, caFile));
+  }
+
+  /** Refuses storage options that cannot apply to this repository's location, before anything is opened. */
+  void checkOptions() {
+    checkOptions(location(), s3Endpoint, "--s3-endpoint", profile, "--profile", s3CaFile, "--s3-ca-file");
+  }
+
+  static void checkOptions(String location, String endpoint, String endpointOption, String profile,
+      String profileOption, Path caFile, String caFileOption) {
+    boolean local = location != null && !location.isBlank() && BackendProvider.find(location) == null
+        && (!location.contains("://") || location.startsWith("file://"));
+    if (local) {
+      String given = endpoint != null ? endpointOption : profile != null ? profileOption
+          : caFile != null ? caFileOption : null;
+      if (given != null) {
+        throw new RoadieException(ErrorCode.USAGE, given + " applies to a repository on S3, and " + location
+            + " is a local directory");
+      }
     }
-    return BackendProvider.forLocation(location());
+    if (endpoint != null && location != null && location.startsWith("s3:") && !location.startsWith("s3://")) {
+      throw new RoadieException(ErrorCode.USAGE, "the repository location " + location + " names its endpoint "
+          + "already: leave out " + endpointOption + ", or use s3://BUCKET/PREFIX with " + endpointOption);
+    }
+  }
+
+  /** The endpoint the AWS tools take from the environment: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL. */
+  private static URI environmentEndpoint() {
+    for (String name : new String[] {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
+      String value = System.getenv(name);
+      if (value != null && !value.isBlank()) return BackendSettings.parseEndpoint(value, name);
+    }
+    return null;
+  }
+
+  /** The storage options given, as arguments for another roadie process (restore_command). */
+  List<String> backendArguments() {
+    List<String> args = new ArrayList<>();
+    if (s3Endpoint != null) args.add("--s3-endpoint=" + s3Endpoint);
+    if (profile != null) args.add("--profile=" + profile);
+    if (s3CaFile != null) args.add("--s3-ca-file=" + s3CaFile.toAbsolutePath().normalize());
+    return args;
   }
 
   Repository open() throws IOException {
@@ -60,7 +128,7 @@ public final class RepoOptions {
 
   /** True when the repository and its password come from the environment alone ({@link EarlyOpen}). */
   private boolean fromEnvironment() {
-    return repo == null && passwordFile == null && s3Endpoint == null;
+    return repo == null && passwordFile == null && s3Endpoint == null && profile == null && s3CaFile == null;
   }
 
   char[] password(String prompt) throws IOException {

@@ -164,7 +164,6 @@ final class TrainCommand implements Callable<Integer> {
       return false; // no loopback port: the archive is made without the S3 paths
     } finally {
       for (String p : props) System.clearProperty(p);
-      System.clearProperty("roadie.s3.endpoint");
     }
   }
 

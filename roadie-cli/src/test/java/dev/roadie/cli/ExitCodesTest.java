@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.roadie.s3.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -139,6 +140,59 @@ class ExitCodesTest {
     RoadieProcess.Result list = first.run("snapshots", "--json").assertOk();
     assertEquals(1, TestData.json(list.stdout()).size(), list.describe());
     RoadieProcess.of(r2, "second password").run("snapshots").assertExit(12);
+  }
+
+  /** A process for an S3 repository at {@code location}, with the test server's keys and no other AWS setting. */
+  private static RoadieProcess s3(String location) {
+    RoadieProcess p = RoadieProcess.bare().env("ROADIE_REPOSITORY", location).env("ROADIE_PASSWORD", PASSWORD)
+        .env("HOME", tmp.toString()).env("AWS_ACCESS_KEY_ID", S3ProxyServer.IDENTITY)
+        .env("AWS_SECRET_ACCESS_KEY", S3ProxyServer.CREDENTIAL).env("AWS_REGION", "us-east-1");
+    for (String v : new String[] {"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"}) {
+      p.unsetEnv(v);
+    }
+    return p;
+  }
+
+  @Test
+  void refusedConnectionsExit75SoASchedulerRetries() {
+    int port = S3ProxyServer.freePort();
+    RoadieProcess.Result s3 = s3("s3:http://127.0.0.1:" + port + "/b-1/x").run("snapshots").assertExit(75);
+    assertTrue(s3.stderr().contains("127.0.0.1:" + port) && s3.stderr().contains("is the endpoint reachable?"),
+        s3.describe());
+    assertNoStackTrace(s3);
+    RoadieProcess local = RoadieProcess.of(repo, PASSWORD);
+    RoadieProcess.Result pg = local.run("backup", "postgres", "--url", "postgresql://backup@127.0.0.1:" + port + "/db")
+        .assertExit(75);
+    assertTrue(pg.stderr().contains("cannot connect to PostgreSQL at 127.0.0.1:" + port), pg.describe());
+    RoadieProcess.Result redis = local.run("backup", "redis", "--url", "redis://127.0.0.1:" + port).assertExit(75);
+    assertTrue(redis.stderr().contains("cannot connect to redis://127.0.0.1:" + port), redis.describe());
+    // What a retry cannot fix keeps its own code: a wrong password, an unknown host.
+    RoadieProcess.of(repo, "not the password").run("snapshots").assertExit(12);
+    local.run("backup", "redis", "--url", "redis://no-such-host.invalid:6379").assertExit(1);
+  }
+
+  @Test
+  void anS3ServerLostDuringABackupExits75() throws Exception {
+    try (S3ProxyServer server = S3ProxyServer.start()) {
+      RoadieProcess roadie = s3("s3:" + server.endpoint() + "/lost-bucket/repo");
+      roadie.run("init").assertOk();
+      RoadieProcess.Result r = roadie.copy().stdin(out -> {
+        byte[] block = new byte[1 << 20];
+        java.util.Random random = new java.util.Random(5);
+        try {
+          // Past the first pack (16 MiB), then the server goes away while the stream goes on.
+          for (int i = 0; i < 64; i++) {
+            if (i == 24) server.kill();
+            random.nextBytes(block);
+            out.write(block);
+          }
+        } catch (java.io.IOException e) {
+          // roadie gave up and closed its input: expected
+        }
+      }).run("backup", "file", "--stdin", "--name", "x").assertExit(75);
+      assertTrue(r.stderr().contains("lost-bucket") && r.stderr().contains("attempts"), r.describe());
+      assertNoStackTrace(r);
+    }
   }
 
   @Test

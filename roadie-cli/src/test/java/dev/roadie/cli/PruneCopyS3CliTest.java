@@ -74,4 +74,83 @@ class PruneCopyS3CliTest {
     assertEquals(2, again.get("copied").size(), "only the two snapshots forgotten on S3: " + again);
     assertEquals(1, again.get("skipped").size());
   }
+
+  /**
+   * A roadie process whose only AWS settings are the shared config and credentials files at
+   * {@code aws}: no keys, profile, endpoint or region in the environment.
+   */
+  static RoadieProcess withProfiles(Path aws) {
+    RoadieProcess p = RoadieProcess.bare().env("HOME", tmp.toString())
+        .env("AWS_CONFIG_FILE", aws.resolve("config").toString())
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws.resolve("credentials").toString());
+    for (String v : new String[] {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+        "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION"}) {
+      p.unsetEnv(v);
+    }
+    return p;
+  }
+
+  @Test
+  void copyBetweenTwoEndpointsWithTheirOwnProfiles() throws Exception {
+    try (S3ProxyServer dr = S3ProxyServer.start("dr-access", "dr-secret-do-not-print")) {
+      Path aws = java.nio.file.Files.createDirectories(tmp.resolve("aws"));
+      java.nio.file.Files.writeString(aws.resolve("credentials"), String.join("\n",
+          "[primary]", "aws_access_key_id = " + S3ProxyServer.IDENTITY, "aws_secret_access_key = " + S3ProxyServer.CREDENTIAL,
+          "[dr]", "aws_access_key_id = dr-access", "aws_secret_access_key = dr-secret-do-not-print",
+          "[stale]", "aws_access_key_id = dr-access", "aws_secret_access_key = stale-secret-do-not-print", ""));
+      java.nio.file.Files.writeString(aws.resolve("config"), String.join("\n",
+          "[profile primary]", "region = us-east-1", "[profile dr]", "region = eu-west-1", ""));
+
+      // The primary: s3://… with --s3-endpoint; the DR copy names its endpoint in the location.
+      String primary = "s3://primary/prod";
+      RoadieProcess p = withProfiles(aws).env("ROADIE_PASSWORD", "primary-pw");
+      String[] onPrimary = {"--repo", primary, "--s3-endpoint", server.endpoint(), "--profile", "primary"};
+      p.run(args(new String[] {"init"}, onPrimary)).assertOk();
+      byte[] data = PruneCliTest.random(3 << 20, 21);
+      p.copy().stdin(data).run(args(new String[] {"backup", "file", "--stdin", "--name", "db"}, onPrimary)).assertOk();
+
+      String drRepo = "s3:" + dr.endpoint() + "/dr-bucket/copy";
+      RoadieProcess d = withProfiles(aws).env("ROADIE_PASSWORD", "dr-pw").env("ROADIE_FROM_PASSWORD", "primary-pw");
+      d.run("init", "--repo", drRepo, "--profile", "dr").assertOk();
+      String[] fromPrimary = {"--from", primary, "--from-s3-endpoint", server.endpoint(), "--from-profile", "primary"};
+      JsonNode out = TestData.json(d.run(args(new String[] {"copy", "--repo", drRepo, "--profile", "dr", "--json"},
+          fromPrimary)).assertOk().stdout());
+      assertEquals(1, out.get("copied").size(), out.toString());
+      assertArrayEquals(data, d.run("restore", "latest", "--stdout", "--repo", drRepo, "--profile", "dr").assertOk()
+          .stdoutBytes());
+
+      // Wrong credentials on one side: the error says which repository and which profile.
+      RoadieProcess.Result badSource = d.run(args(new String[] {"copy", "--repo", drRepo, "--profile", "dr",
+          "--from", primary, "--from-s3-endpoint", server.endpoint(), "--from-profile", "dr"}));
+      assertEquals(1, badSource.exitCode(), badSource.describe());
+      assertTrue(badSource.stderr().contains("source repository (--from): " + primary), badSource.describe());
+      assertTrue(badSource.stderr().contains("check the credentials (the profile 'dr')"), badSource.describe());
+      RoadieProcess.Result badDest = d.run(args(new String[] {"copy", "--repo", drRepo, "--profile", "stale"},
+          fromPrimary));
+      assertEquals(1, badDest.exitCode(), badDest.describe());
+      assertTrue(badDest.stderr().contains("destination repository (--repo): " + drRepo), badDest.describe());
+      assertTrue(badDest.stderr().contains("check the credentials (the profile 'stale')"), badDest.describe());
+      for (RoadieProcess.Result r : new RoadieProcess.Result[] {badSource, badDest}) {
+        S3CliTest.assertClean(r, "secret-do-not-print");
+        S3CliTest.assertClean(r, S3ProxyServer.CREDENTIAL);
+      }
+
+      // --s3-endpoint is the destination's: given for a local destination it is refused, not silently dropped.
+      Path local = tmp.resolve("local-dr");
+      RoadieProcess l = withProfiles(aws).env("ROADIE_PASSWORD", "local-pw").env("ROADIE_FROM_PASSWORD", "primary-pw");
+      l.run("init", "--repo", local.toString()).assertOk();
+      RoadieProcess.Result misplaced = l.run("copy", "--repo", local.toString(), "--from", primary,
+          "--s3-endpoint", server.endpoint(), "--from-profile", "primary").assertExit(2);
+      assertTrue(misplaced.stderr().contains("--s3-endpoint applies to a repository on S3"), misplaced.describe());
+      l.run(args(new String[] {"copy", "--repo", local.toString()}, fromPrimary)).assertOk();
+      assertArrayEquals(data, l.run("restore", "latest", "--stdout", "--repo", local.toString()).assertOk()
+          .stdoutBytes());
+    }
+  }
+
+  private static String[] args(String[] first, String[]... more) {
+    java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(first));
+    for (String[] m : more) all.addAll(java.util.List.of(m));
+    return all.toArray(new String[0]);
+  }
 }

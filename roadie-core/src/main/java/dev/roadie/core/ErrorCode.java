@@ -7,7 +7,13 @@ public enum ErrorCode {
   /** Data failed authentication or does not match its id: tampering or corruption. */
   INTEGRITY(3),
   NO_REPOSITORY(10),
-  WRONG_PASSWORD(12);
+  WRONG_PASSWORD(12),
+  /**
+   * A transient failure (network, an overloaded or lost server) that outlasted the retries:
+   * running the same command again later may succeed. 75 is sysexits' EX_TEMPFAIL, so a scheduler
+   * can tell "try again" from "fix something".
+   */
+  TEMPORARY(75);
 
   private final int exitCode;
 

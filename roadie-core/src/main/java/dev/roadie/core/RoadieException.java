@@ -21,10 +21,26 @@ public class RoadieException extends RuntimeException {
     return code;
   }
 
-  /** A transient storage or network failure: the operation may succeed when tried again. */
+  /**
+   * The same failure with {@code context} (such as which of two repositories) before its message:
+   * same code, and still {@link Retriable} when this one is.
+   */
+  public RoadieException withContext(String context) {
+    String message = context + getMessage();
+    RoadieException e = this instanceof Retriable
+        ? new Retriable(message, getCause())
+        : new RoadieException(code, message, getCause());
+    e.setStackTrace(getStackTrace());
+    return e;
+  }
+
+  /**
+   * A transient storage or network failure: the operation may succeed when tried again. Its code is
+   * {@link ErrorCode#TEMPORARY}, so a wrapper that keeps the code keeps the exit status too.
+   */
   public static class Retriable extends RoadieException {
     public Retriable(String message, Throwable cause) {
-      super(ErrorCode.FAILURE, message, cause);
+      super(ErrorCode.TEMPORARY, message, cause);
     }
   }
 }

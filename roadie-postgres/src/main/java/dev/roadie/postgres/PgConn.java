@@ -205,10 +205,20 @@ public final class PgConn {
     } else if (state.startsWith("08")) {
       msg = "cannot connect to PostgreSQL at " + hostPort() + ": " + redact(rootMessage(e))
           + " (is the server running and accepting TCP connections?)";
+      if (lostSocket(e)) {
+        // Refused, reset or timed out: the server may be restarting or failing over; the same command can succeed later.
+        return new RoadieException.Retriable(msg, e);
+      }
     } else {
       msg = "connecting to " + redacted() + " failed: " + redact(e.getMessage());
     }
     return new RoadieException(ErrorCode.FAILURE, msg, e);
+  }
+
+  /** Whether the connection failed at the socket (refused, reset, timed out), not over a name, TLS or a refusal by the server. */
+  private static boolean lostSocket(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    return t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException;
   }
 
   private static String rootMessage(Throwable t) {

@@ -209,11 +209,11 @@ public final class RedisBackup {
         return w.commit(draft);
       }
     } catch (java.net.SocketTimeoutException e) {
-      throw new RoadieException(ErrorCode.FAILURE, url + " sent nothing for " + RespConnection.READ_TIMEOUT_MS / 1000
-          + " s during the RDB transfer; no snapshot was written; run the backup again");
+      throw new RoadieException.Retriable(url + " sent nothing for " + RespConnection.READ_TIMEOUT_MS / 1000
+          + " s during the RDB transfer; no snapshot was written; run the backup again", e);
     } catch (java.net.SocketException e) {
-      throw new RoadieException(ErrorCode.FAILURE, url + ": the connection failed during the RDB transfer ("
-          + e.getMessage() + "); no snapshot was written; run the backup again");
+      throw new RoadieException.Retriable(url + ": the connection failed during the RDB transfer ("
+          + e.getMessage() + "); no snapshot was written; run the backup again", e);
     }
   }
 

@@ -82,8 +82,9 @@ public final class RespConnection implements AutoCloseable {
       throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": unknown host " + url.host());
     } catch (ConnectException | SocketTimeoutException e) {
       closeQuietly(s);
-      throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": " + e.getMessage()
-          + "; check that Redis is running there and reachable from this host");
+      // Refused or timed out: the server may be restarting or failing over; the same command can succeed later.
+      throw new RoadieException.Retriable("cannot connect to " + url + ": " + e.getMessage()
+          + "; check that Redis is running there and reachable from this host", e);
     } catch (SSLException e) {
       closeQuietly(s);
       throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": " + tlsAdvice(url, e), e);

@@ -2,8 +2,8 @@ package dev.roadie.redis;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.tls.PemCertificates;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -13,16 +13,13 @@ import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.TrustManager;
 
 /**
  * The TLS socket factory of a rediss:// URL: the JVM's trust store, or the PEM certificates of
@@ -38,18 +35,10 @@ final class TlsContext {
       return (SSLSocketFactory) SSLSocketFactory.getDefault();
     }
     try {
-      TrustManagerFactory tmf = null;
-      if (f.caCert() != null) {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        List<Certificate> cas = certificates(url, f.caCert());
-        for (int i = 0; i < cas.size(); i++) trust.setCertificateEntry("ca" + i, cas.get(i));
-        tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-      }
+      TrustManager[] trust = f.caCert() == null ? null : PemCertificates.trustManagers(f.caCert(), url.toString());
       KeyManagerFactory kmf = null;
       if (f.cert() != null) {
-        List<Certificate> chain = certificates(url, f.cert());
+        List<Certificate> chain = PemCertificates.read(f.cert(), url.toString());
         PrivateKey key = privateKey(url, f.key());
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
@@ -59,7 +48,7 @@ final class TlsContext {
         kmf.init(ks, none);
       }
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+      ctx.init(kmf == null ? null : kmf.getKeyManagers(), trust, null);
       return ctx.getSocketFactory();
     } catch (GeneralSecurityException | IOException e) {
       throw new RoadieException(ErrorCode.USAGE, url + ": cannot set up TLS: " + e.getMessage());
@@ -74,21 +63,6 @@ final class TlsContext {
     } catch (IOException e) {
       throw new RoadieException(ErrorCode.USAGE, url + ": cannot read " + what + " file " + file + ": " + e.getMessage());
     }
-  }
-
-  private static List<Certificate> certificates(RedisUrl url, Path file) throws GeneralSecurityException {
-    byte[] pem = read(url, file, "certificate");
-    Collection<? extends Certificate> certs;
-    try (InputStream in = new java.io.ByteArrayInputStream(pem)) {
-      certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-    } catch (java.security.cert.CertificateException | IOException e) {
-      throw new RoadieException(ErrorCode.USAGE, url + ": " + file + " is not a PEM certificate file: " + e.getMessage());
-    }
-    if (certs.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, url + ": " + file + " holds no certificate (expected PEM,"
-          + " -----BEGIN CERTIFICATE-----)");
-    }
-    return new ArrayList<>(certs);
   }
 
   /** A PKCS#8 PEM key ({@code -----BEGIN PRIVATE KEY-----}): RSA, EC or EdDSA. */

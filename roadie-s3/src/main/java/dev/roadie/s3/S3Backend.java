@@ -13,28 +13,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.RetryableException;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
-import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
-import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CreateBucketConfiguration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -46,14 +33,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * A repository under a key prefix of an S3 bucket (AWS or any S3-compatible server).
- *
- * <p>HTTP client: the SDK's Apache client. Measured against s3proxy on loopback (2 CPUs, 8
- * threads, 24 objects of 16 MiB, warm JVM): Apache 95 MiB/s PUT and 213 MiB/s GET, the
- * URL-connection client 85 and 89 MiB/s; client set-up plus first request took about the same
- * (1.7 to 2.6 s cold in that test program). Netty (async) is excluded: the engine's I/O runs on
- * virtual threads and needs only the blocking client. For an http endpoint the client gets a
- * {@link LazyTlsSocketFactory}, so that it does not build a TLS context it will never use.
+ * A repository under a key prefix of an S3 bucket (AWS or any S3-compatible server), through a
+ * client of its own made by {@link S3Clients} from its {@link S3Settings}.
  *
  * <p>How it meets the {@link Backend} contract:
  *
@@ -69,12 +50,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *       retried put (first response lost) is recognised by comparing the stored bytes.
  *   <li>Reads are GetObject, ranged with {@code Range: bytes=a-b}; sizes HeadObject; listings
  *       ListObjectsV2 under {@code PREFIX/<kind directory>/}, skipping keys that are not ours.
- *   <li>Retries: the SDK's standard strategy, {@value #MAX_ATTEMPTS} attempts in all, exponential
- *       backoff with full jitter (base 100 ms, longer base for throttling such as 503 SlowDown),
- *       for 5xx, throttling, and I/O faults (connection reset, lost response, timeouts). After
- *       that, {@link RoadieException.Retriable} naming the bucket and key.
- *   <li>One client, thread-safe, with a pool of {@value #MAX_CONNECTIONS} connections so the
- *       engine's concurrent pack uploads and range reads do not queue; closed by {@link #close}.
+ *   <li>Retries: the SDK's standard strategy ({@link S3Clients}), {@value S3Clients#MAX_ATTEMPTS}
+ *       attempts in all, for 5xx, throttling, and I/O faults (connection reset, lost response,
+ *       timeouts). After that, {@link RoadieException.Retriable} naming the bucket and key.
+ *       Refused credentials, an untrusted TLS certificate and a missing bucket are not retriable.
+ *   <li>One client, thread-safe, with a pool of {@value S3Clients#MAX_CONNECTIONS} connections so
+ *       the engine's concurrent pack uploads and range reads do not queue; closed by {@link #close}.
  *   <li>Checksums: calculated and validated only when an operation requires them, which S3,
  *       MinIO and s3proxy all accept. Every blob is authenticated by AES-GCM anyway, so request
  *       bodies are not signed either, also on plain-http endpoints ({@link
@@ -84,8 +65,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * </ul>
  */
 public final class S3Backend implements Backend {
-  public static final int MAX_ATTEMPTS = 6;
-  public static final int MAX_CONNECTIONS = 32;
   /**
    * Ranged reads of up to 4 MiB (a restore's runs of consecutive blobs): a request costs about
    * 2 ms of CPU in the SDK's pipeline and more in the server, so a 1 GiB restore makes about 170
@@ -95,13 +74,6 @@ public final class S3Backend implements Backend {
    * generation and are promoted).
    */
   static final int READ_SIZE = 4 << 20;
-  /**
-   * {@code -Droadie.s3.sign-payload=true} (read when a backend is made): let the SDK sign request
-   * bodies on plain-http endpoints as it does by default (aws-chunked, a SHA-256 and an HMAC per
-   * 128 KiB), for a server that refuses {@code UNSIGNED-PAYLOAD}; see {@link UnsignedPayloadAuthScheme}.
-   */
-  public static final String SIGN_PAYLOAD_PROPERTY = "roadie.s3.sign-payload";
-
   /**
    * A GetObject body read straight into an array of the response's Content-Length (the SDK's
    * {@code toBytes} grows a buffer and copies it twice more). Inside the SDK's pipeline, so a body
@@ -121,6 +93,7 @@ public final class S3Backend implements Backend {
   };
 
   private final S3Location loc;
+  private final S3Settings settings;
   private final S3Client s3;
   private final URI endpoint;
   private final Region region;
@@ -128,55 +101,10 @@ public final class S3Backend implements Backend {
 
   public S3Backend(S3Location loc, S3Settings settings) {
     this.loc = loc;
+    this.settings = settings;
     this.endpoint = settings.endpoint();
-    this.region = region(settings);
-    AwsCredentialsProvider creds = settings.credentials() != null
-        ? settings.credentials()
-        : DefaultCredentialsProvider.builder().build();
-    ApacheHttpClient.Builder http = ApacheHttpClient.builder()
-        .maxConnections(MAX_CONNECTIONS)
-        .connectionTimeout(Duration.ofSeconds(5))
-        .socketTimeout(Duration.ofSeconds(60))
-        .tcpKeepAlive(true);
-    if (endpoint != null && "http".equalsIgnoreCase(endpoint.getScheme())) {
-      // No https connection is made to an http endpoint: do not build a TLS context at every start.
-      http.socketFactory(new LazyTlsSocketFactory());
-    }
-    S3ClientBuilder b = S3Client.builder()
-        .region(region)
-        .credentialsProvider(creds)
-        .httpClientBuilder(http)
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-            .maxAttempts(MAX_ATTEMPTS)
-            // No retry quota: a backup must not stop retrying because earlier requests were retried.
-            .circuitBreakerEnabled(false)
-            .build()));
-    if (!Boolean.getBoolean(SIGN_PAYLOAD_PROPERTY)) {
-      b.putAuthScheme(new UnsignedPayloadAuthScheme());
-    }
-    if (endpoint != null) {
-      b.endpointOverride(endpoint).forcePathStyle(true);
-    } else if (settings.region() == null) {
-      b.crossRegionAccessEnabled(true);
-    }
-    this.s3 = b.build();
-  }
-
-  private static Region region(S3Settings settings) {
-    if (settings.region() != null) {
-      return Region.of(settings.region());
-    }
-    try {
-      // With an endpoint (MinIO, s3proxy, Ceph), the region is only a name in the signature: asking
-      // the EC2 instance metadata service for it would cost a second of every command's start.
-      return settings.endpoint() != null
-          ? new AwsRegionProviderChain(new SystemSettingsRegionProvider(), new AwsProfileRegionProvider()).getRegion()
-          : new DefaultAwsRegionProviderChain().getRegion();
-    } catch (SdkClientException e) {
-      return Region.US_EAST_1;
-    }
+    this.region = S3Clients.region(settings);
+    this.s3 = S3Clients.create(settings, region);
   }
 
   public S3Location s3Location() {
@@ -461,7 +389,8 @@ public final class S3Backend implements Backend {
   }
 
   private String where() {
-    return endpoint != null ? " at " + endpoint : "";
+    // A location of the form s3:http://HOST/… names its endpoint already.
+    return endpoint != null && loc.endpoint() == null ? " at " + endpoint : "";
   }
 
   /** A clear error for a failed request: names the bucket and key, never credentials. */
@@ -478,25 +407,55 @@ public final class S3Backend implements Backend {
       }
       if (status == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
         return new RoadieException(ErrorCode.FAILURE, location() + ": S3 refused to " + what + where() + " ("
-            + detail + "): check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE) "
-            + "and the bucket's policy", e);
+            + detail + "): check the credentials (" + credentialsSource() + ") and the bucket's policy", e);
       }
       if (status >= 500 || status == 429) {
         return new RoadieException.Retriable(location() + ": could not " + what + where() + " after "
-            + MAX_ATTEMPTS + " attempts (" + detail + "); try again later", e);
+            + S3Clients.MAX_ATTEMPTS + " attempts (" + detail + "); try again later", e);
       }
       return new RoadieException(ErrorCode.FAILURE, location() + ": could not " + what + where() + " (" + detail + ")", e);
     }
     String m = String.valueOf(e.getMessage());
-    if (m.contains("Unable to load credentials") || m.contains("Unable to load an identity")) {
+    if (m.contains("Unable to load credentials") || m.contains("Unable to load an identity")
+        || m.contains("credentials for profile") || m.contains("Profile file contained no credentials")) {
+      if (settings.profile() != null) {
+        return new RoadieException(ErrorCode.FAILURE, location() + ": the AWS profile '" + settings.profile()
+            + "' gives no usable credentials (" + reason(m) + "): give it aws_access_key_id and "
+            + "aws_secret_access_key, or a role, in the shared credentials or config file", e);
+      }
       return new RoadieException(ErrorCode.FAILURE, location() + ": no AWS credentials found: set "
-          + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where a role is available", e);
+          + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or --profile NAME, or run where a role "
+          + "is available", e);
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
     String cause = root == e || root.getMessage() == null ? m : root.getMessage();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        // A certificate that is not trusted, or a server that does not speak TLS there: trying again will not help.
+        return new RoadieException(ErrorCode.FAILURE, location() + ": could not " + what + where() + ": TLS failed ("
+            + cause + "); " + (settings.caFile() != null
+                ? "the server's certificate must be signed by a CA in " + settings.caFile() + " and name the host"
+                : "for a server with a private CA give its certificate (PEM) with --s3-ca-file FILE"), e);
+      }
+    }
     return new RoadieException.Retriable(location() + ": could not " + what + where() + " after up to "
-        + MAX_ATTEMPTS + " attempts: " + cause + " (is the endpoint reachable?)", e);
+        + S3Clients.MAX_ATTEMPTS + " attempts: " + cause + " (is the endpoint reachable?)", e);
+  }
+
+  /** Where the credentials came from, for messages: never the credentials themselves. */
+  private String credentialsSource() {
+    if (settings.profile() != null) return "the profile '" + settings.profile() + "'";
+    if (settings.credentials() != null) return "the credentials given";
+    return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE";
+  }
+
+  /** The SDK's reason, without its dump of the profile files' layout (names of profiles and keys). */
+  private static String reason(String s) {
+    int nl = s.indexOf('\n');
+    String line = nl < 0 ? s : s.substring(0, nl);
+    int dump = line.indexOf(": ProfileFile(");
+    return dump < 0 ? line : line.substring(0, dump);
   }
 
   /** Reads a ByteBuffer (a duplicate per attempt) as a stream. */

@@ -2,54 +2,55 @@ package dev.roadie.s3;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.backend.BackendSettings;
 import java.net.URI;
+import java.nio.file.Path;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
- * How to reach S3. {@code endpoint} null means AWS itself (virtual-host addressing, region from the
- * SDK's chain); otherwise an S3-compatible server (MinIO, s3proxy, Ceph) addressed path-style.
- * {@code region} null means the SDK's default chain (AWS_REGION, profile), else {@code us-east-1}.
- * {@code credentials} null means the SDK's default chain (environment, profile, web identity,
- * container and instance roles).
+ * How to reach one S3 service; immutable, checked when made, read by {@link S3Clients#create}.
+ *
+ * @param endpoint null means AWS itself (region from the SDK's chain, a bucket followed to its
+ *     region); otherwise an S3-compatible server (MinIO, Ceph, s3proxy)
+ * @param pathStyle buckets addressed as {@code http://host/BUCKET/KEY} (what S3-compatible servers
+ *     expect) rather than as {@code BUCKET.host}
+ * @param region null: the {@code aws.region} property or {@code AWS_REGION}, then the profile's,
+ *     then (on AWS only) instance metadata, else {@code us-east-1}
+ * @param profile a profile of the shared AWS config and credentials files (their places as the SDK
+ *     reads them: {@code ~/.aws/…}, {@code AWS_CONFIG_FILE}, {@code AWS_SHARED_CREDENTIALS_FILE})
+ *     for credentials and region; null: the SDK's default chain (environment, web identity,
+ *     {@code AWS_PROFILE}, container and instance roles)
+ * @param credentials fixed credentials instead of a profile or the default chain; null: none
+ * @param caFile PEM certificates of the authorities trusted for https instead of the JVM's trust
+ *     store; null: the JVM's
  */
-public record S3Settings(URI endpoint, String region, AwsCredentialsProvider credentials) {
-  /** Set by the CLI's {@code --s3-endpoint}; wins over the environment. */
-  public static final String ENDPOINT_PROPERTY = "roadie.s3.endpoint";
+public record S3Settings(URI endpoint, boolean pathStyle, String region, String profile,
+    AwsCredentialsProvider credentials, Path caFile) {
+
+  public S3Settings {
+    // The same rules as any backend's endpoint, region, profile and CA file.
+    new BackendSettings(endpoint, pathStyle, region, profile, caFile);
+    if (profile != null && credentials != null) {
+      throw new IllegalArgumentException("credentials come from a profile or a provider, not both");
+    }
+    if (caFile != null && endpoint != null && "http".equalsIgnoreCase(endpoint.getScheme())) {
+      throw new RoadieException(ErrorCode.USAGE, "a CA file (--s3-ca-file) is for https endpoints, and " + endpoint
+          + " is plain http: use https://, or leave the CA file out");
+    }
+  }
+
+  /** An S3-compatible server at {@code endpoint}, path-style, with fixed credentials. */
+  public static S3Settings of(URI endpoint, String region, AwsCredentialsProvider credentials) {
+    return new S3Settings(endpoint, endpoint != null, region, null, credentials, null);
+  }
 
   /**
-   * The endpoint from {@code -Droadie.s3.endpoint} (the CLI's {@code --s3-endpoint}), else
-   * {@code AWS_ENDPOINT_URL_S3}, else {@code AWS_ENDPOINT_URL}; the rest from the SDK's chains.
+   * The settings of a repository at {@code location}: the location's own endpoint if it names one,
+   * else the one in {@code settings}; path-style with an endpoint unless {@code settings} says.
    */
-  public static S3Settings fromEnvironment() {
-    String endpoint = System.getProperty(ENDPOINT_PROPERTY);
-    String from = "--s3-endpoint";
-    if (blank(endpoint)) {
-      endpoint = System.getenv("AWS_ENDPOINT_URL_S3");
-      from = "AWS_ENDPOINT_URL_S3";
-    }
-    if (blank(endpoint)) {
-      endpoint = System.getenv("AWS_ENDPOINT_URL");
-      from = "AWS_ENDPOINT_URL";
-    }
-    return new S3Settings(blank(endpoint) ? null : parseEndpoint(endpoint, from), null, null);
-  }
-
-  static URI parseEndpoint(String text, String from) {
-    URI uri;
-    try {
-      uri = URI.create(text.trim());
-    } catch (IllegalArgumentException e) {
-      uri = null;
-    }
-    if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-        || uri.getUserInfo() != null) {
-      throw new RoadieException(ErrorCode.USAGE, from + ": the S3 endpoint must be an http:// or https:// URL "
-          + "such as http://minio:9000 (no credentials in it)");
-    }
-    return uri;
-  }
-
-  private static boolean blank(String s) {
-    return s == null || s.isBlank();
+  public static S3Settings of(S3Location location, BackendSettings settings) {
+    URI endpoint = location.endpoint() != null ? location.endpoint() : settings.endpoint();
+    boolean pathStyle = settings.pathStyle() != null ? settings.pathStyle() : endpoint != null;
+    return new S3Settings(endpoint, pathStyle, settings.region(), settings.profile(), null, settings.caFile());
   }
 }

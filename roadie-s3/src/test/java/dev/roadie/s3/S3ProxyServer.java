@@ -18,6 +18,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * A real S3 server for tests: s3proxy (its jar from Maven Central, copied to target/s3proxy by the
  * build) as a separate {@code java -jar} process on a free loopback port, storing objects in a
  * temporary directory. Started by {@link #start}, killed and its data removed by {@link #close}.
+ * Each server has its own access key and secret; {@link #startHttps} serves https only.
  */
 public final class S3ProxyServer implements AutoCloseable {
   public static final String IDENTITY = "roadie-test-access";
@@ -26,11 +27,17 @@ public final class S3ProxyServer implements AutoCloseable {
   private final Process process;
   private final Path dir;
   private final int port;
+  private final String identity;
+  private final String credential;
+  private final boolean https;
 
-  private S3ProxyServer(Process process, Path dir, int port) {
+  private S3ProxyServer(Process process, Path dir, int port, String identity, String credential, boolean https) {
     this.process = process;
     this.dir = dir;
     this.port = port;
+    this.identity = identity;
+    this.credential = credential;
+    this.https = https;
   }
 
   /** The s3proxy jar: -Droadie.s3proxy.jar (set by the poms), else roadie-s3's build output. */
@@ -52,26 +59,47 @@ public final class S3ProxyServer implements AutoCloseable {
   }
 
   public static S3ProxyServer start() throws IOException {
+    return start(IDENTITY, CREDENTIAL, null);
+  }
+
+  /** A server that accepts only {@code identity} with {@code credential}. */
+  public static S3ProxyServer start(String identity, String credential) throws IOException {
+    return start(identity, credential, null);
+  }
+
+  /** A server on https only, with the key and certificate chain in {@code pki}'s keystore. */
+  public static S3ProxyServer startHttps(TestPki pki) throws IOException {
+    return start(IDENTITY, CREDENTIAL, pki);
+  }
+
+  private static S3ProxyServer start(String identity, String credential, TestPki tls) throws IOException {
     Path dir = Files.createTempDirectory("roadie-s3proxy");
     Path data = Files.createDirectories(dir.resolve("data"));
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       int port = freePort();
       Path props = dir.resolve("s3proxy.properties");
-      Files.writeString(props, String.join("\n",
-          "s3proxy.endpoint=http://127.0.0.1:" + port,
+      List<String> lines = new java.util.ArrayList<>(List.of(
           "s3proxy.authorization=aws-v2-or-v4",
-          "s3proxy.identity=" + IDENTITY,
-          "s3proxy.credential=" + CREDENTIAL,
+          "s3proxy.identity=" + identity,
+          "s3proxy.credential=" + credential,
           "jclouds.provider=filesystem",
-          "jclouds.filesystem.basedir=" + data) + "\n");
+          "jclouds.filesystem.basedir=" + data));
+      if (tls == null) {
+        lines.add("s3proxy.endpoint=http://127.0.0.1:" + port);
+      } else {
+        lines.add("s3proxy.secure-endpoint=https://127.0.0.1:" + port);
+        lines.add("s3proxy.keystore-path=" + tls.serverKeystore());
+        lines.add("s3proxy.keystore-password=" + TestPki.KEYSTORE_PASSWORD);
+      }
+      Files.writeString(props, String.join("\n", lines) + "\n");
       String java = ProcessHandle.current().info().command().orElse("java");
       ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-DLOG_LEVEL=warn", "-jar", jar().toString(), "--properties", props.toString())
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("s3proxy.log").toFile());
       Process p = pb.start();
-      S3ProxyServer server = new S3ProxyServer(p, dir, port);
+      S3ProxyServer server = new S3ProxyServer(p, dir, port, identity, credential, tls != null);
       try {
         server.awaitReady(Duration.ofSeconds(30));
         return server;
@@ -90,6 +118,12 @@ public final class S3ProxyServer implements AutoCloseable {
         throw new IOException("s3proxy exited with " + process.exitValue() + ": " + log());
       }
       try {
+        if (https) {
+          // Jetty opens its TLS port only when it is ready; the test's trust store does not know the CA.
+          try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            return;
+          }
+        }
         HttpURLConnection c = (HttpURLConnection) URI.create(endpoint()).toURL().openConnection();
         c.setConnectTimeout(500);
         c.setReadTimeout(2000);
@@ -123,18 +157,37 @@ public final class S3ProxyServer implements AutoCloseable {
   }
 
   public String endpoint() {
-    return "http://127.0.0.1:" + port;
+    return (https ? "https" : "http") + "://127.0.0.1:" + port;
+  }
+
+  public String identity() {
+    return identity;
+  }
+
+  public String credential() {
+    return credential;
   }
 
   /** Settings for a backend talking to this server directly. */
   public S3Settings settings() {
-    return settings(endpoint());
+    return S3Settings.of(URI.create(endpoint()), "us-east-1",
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(identity, credential)));
   }
 
-  /** Settings for a backend talking to this server's credentials at another endpoint (a proxy). */
+  /** Settings for a backend talking to the default server's credentials at another endpoint (a proxy). */
   public static S3Settings settings(String endpoint) {
-    return new S3Settings(URI.create(endpoint), "us-east-1",
+    return S3Settings.of(URI.create(endpoint), "us-east-1",
         StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)));
+  }
+
+  /** Stops the server at once, as a crash would; {@link #close} still removes its data. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -156,7 +209,7 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /** The environment a roadie process needs to use this server. */
   public List<String[]> env() {
-    return List.of(new String[] {"AWS_ENDPOINT_URL", endpoint()}, new String[] {"AWS_ACCESS_KEY_ID", IDENTITY},
-        new String[] {"AWS_SECRET_ACCESS_KEY", CREDENTIAL}, new String[] {"AWS_REGION", "us-east-1"});
+    return List.of(new String[] {"AWS_ENDPOINT_URL", endpoint()}, new String[] {"AWS_ACCESS_KEY_ID", identity},
+        new String[] {"AWS_SECRET_ACCESS_KEY", credential}, new String[] {"AWS_REGION", "us-east-1"});
   }
 }

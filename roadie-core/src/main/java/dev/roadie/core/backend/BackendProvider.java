@@ -13,17 +13,28 @@ public interface BackendProvider {
 
   boolean handles(String location);
 
-  Backend open(String location);
+  /**
+   * A backend for {@code location}, configured by {@code settings} alone (never by the environment
+   * or system properties), so that backends opened with different settings do not affect each other.
+   */
+  Backend open(String location, BackendSettings settings);
 
-  static Backend forLocation(String location) {
-    if (location == null || location.isBlank()) {
-      throw new RoadieException(ErrorCode.USAGE,
-          "no repository given: pass --repo LOCATION or set ROADIE_REPOSITORY (a directory or s3://bucket/prefix)");
-    }
+  /** The provider that claims {@code location}, or null for a local directory. */
+  static BackendProvider find(String location) {
     for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
-      if (p.handles(location)) {
-        return p.open(location);
-      }
+      if (p.handles(location)) return p;
+    }
+    return null;
+  }
+
+  static Backend forLocation(String location, BackendSettings settings) {
+    if (location == null || location.isBlank()) {
+      throw new RoadieException(ErrorCode.USAGE, "no repository given: pass --repo LOCATION or set "
+          + "ROADIE_REPOSITORY (a directory, s3://BUCKET/PREFIX or s3:http(s)://HOST[:PORT]/BUCKET/PREFIX)");
+    }
+    BackendProvider p = find(location);
+    if (p != null) {
+      return p.open(location, settings);
     }
     if (location.startsWith("file://")) {
       return new LocalBackend(Path.of(location.substring("file://".length())));

@@ -99,7 +99,7 @@ class S3BackendTest extends BackendContractTest {
 
   @Test
   void wrongCredentialsGiveAClearErrorWithoutTheSecret() {
-    var wrong = new dev.roadie.s3.S3Settings(java.net.URI.create(server.endpoint()), "us-east-1",
+    var wrong = dev.roadie.s3.S3Settings.of(java.net.URI.create(server.endpoint()), "us-east-1",
         software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
             software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(S3ProxyServer.IDENTITY, "wrong-secret-xyz")));
     try (S3Backend b = new S3Backend(S3Location.parse("s3://contract/x"), wrong)) {

@@ -42,7 +42,7 @@ class S3TransportTest {
 
   @AfterEach
   void defaultSigning() {
-    System.clearProperty(S3Backend.SIGN_PAYLOAD_PROPERTY);
+    System.clearProperty(dev.roadie.s3.S3Clients.SIGN_PAYLOAD_PROPERTY);
   }
 
   private static S3Backend backend(String prefix) {
@@ -86,7 +86,7 @@ class S3TransportTest {
 
   @Test
   void signedBodiesStillAvailableByProperty() throws IOException {
-    System.setProperty(S3Backend.SIGN_PAYLOAD_PROPERTY, "true");
+    System.setProperty(dev.roadie.s3.S3Clients.SIGN_PAYLOAD_PROPERTY, "true");
     byte[] a = FaultyS3.data(1 << 20, 12);
     try (S3Backend b = backend("signed")) {
       b.prepareForInit();

@@ -46,8 +46,13 @@ final class BucketLister {
   private volatile boolean extension;
 
   BucketLister(MirrorSide side) {
+    this(side, true);
+  }
+
+  /** With {@code extension} false, lists as on any S3 server (no metadata in the listing). */
+  BucketLister(MirrorSide side, boolean extension) {
     this.side = side;
-    this.http = SignedHttp.of(side);
+    this.http = extension ? SignedHttp.of(side) : null;
     this.extension = http != null;
   }
 

@@ -61,16 +61,20 @@ public final class BucketMirror {
   private final Listener listener;
 
   public BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener) {
-    this(source, destination, options, listener, source.sameServiceAs(destination));
+    this(source, destination, options, listener, source.sameServiceAs(destination), true);
   }
 
-  /** With {@code serverSide} false, bytes pass through roadie even where the server could copy them. */
-  BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener, boolean serverSide) {
+  /**
+   * With {@code serverSide} false, bytes pass through roadie even where the server could copy
+   * them; with {@code listingExtension} false, both sides are listed as any S3 server lists.
+   */
+  BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener, boolean serverSide,
+      boolean listingExtension) {
     this.source = source;
     this.destination = destination;
     this.options = options;
-    this.sourceLister = new BucketLister(source);
-    this.destinationLister = new BucketLister(destination);
+    this.sourceLister = new BucketLister(source, listingExtension);
+    this.destinationLister = new BucketLister(destination, listingExtension);
     this.copier = new ObjectCopier(source, destination, serverSide, options.memoryBudget());
     this.listener = listener;
   }

@@ -131,7 +131,13 @@ final class BucketLister {
     if (token != null) q.put("continuation-token", List.of(token));
     for (int attempt = 1; ; attempt++) {
       try {
-        HttpResponse<InputStream> r = http.get(q, Duration.ofSeconds(60));
+        HttpResponse<InputStream> r;
+        try {
+          r = http.get(q, Duration.ofSeconds(60));
+        } catch (java.net.http.HttpTimeoutException e) {
+          throw software.amazon.awssdk.core.exception.SdkClientException.builder()
+              .message("no answer to a listing in 60 s").cause(e).build();
+        }
         if (r.statusCode() == 200) {
           try (InputStream in = r.body()) {
             return parse(in);

@@ -59,6 +59,8 @@ public final class BucketMirror {
   private final BucketLister destinationLister;
   private final ObjectCopier copier;
   private final Listener listener;
+  private volatile boolean cancelled;
+  private final boolean extensions;
 
   public BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener) {
     this(source, destination, options, listener, source.sameServiceAs(destination), true);
@@ -66,13 +68,15 @@ public final class BucketMirror {
 
   /**
    * With {@code serverSide} false, bytes pass through roadie even where the server could copy
-   * them; with {@code listingExtension} false, both sides are listed as any S3 server lists.
+   * them; with {@code listingExtension} false, both sides are treated as S3 servers without
+   * MinIO's extensions (listings without metadata, no notifications).
    */
   BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener, boolean serverSide,
       boolean listingExtension) {
     this.source = source;
     this.destination = destination;
     this.options = options;
+    this.extensions = listingExtension;
     this.sourceLister = new BucketLister(source, listingExtension);
     this.destinationLister = new BucketLister(destination, listingExtension);
     this.copier = new ObjectCopier(source, destination, serverSide, options.memoryBudget());
@@ -85,6 +89,11 @@ public final class BucketMirror {
 
   public MirrorSide destination() {
     return destination;
+  }
+
+  /** The source's change notifications, where its server offers them. */
+  BucketEvents sourceEvents() {
+    return new BucketEvents(source, extensions);
   }
 
   /** Makes the destination bucket when it does not exist; true when it made it. */
@@ -118,6 +127,14 @@ public final class BucketMirror {
     }
   }
 
+  /**
+   * Ends a pass in progress (from another thread): no object is started after this, the copies in
+   * hand finish, nothing is deleted, and the pass's report says it stopped.
+   */
+  public void cancel() {
+    cancelled = true;
+  }
+
   /** One pass: copies what differs, deletes extras with {@link Options#delete}. */
   public MirrorReport mirror() throws InterruptedException {
     return pass(false);
@@ -130,26 +147,27 @@ public final class BucketMirror {
 
   private MirrorReport pass(boolean check) throws InterruptedException {
     MirrorReport report = new MirrorReport();
-    Listener out = (kind, key, reason, bytes) -> {
-      report.add(kind, key, reason, bytes);
-      listener.done(kind, key, reason, bytes);
-    };
-    Iterator<ListedObject> src = sourceLister.list();
-    Iterator<ListedObject> dst = check ? destinationOrEmpty() : destinationLister.list();
+    Listener out = reporting(report);
     List<String> extras = new ArrayList<>();
     long sourceObjects = 0;
     Semaphore slots = new Semaphore(options.parallel());
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       try {
+        Iterator<ListedObject> src = sourceLister.list();
+        Iterator<ListedObject> dst = check ? destinationOrEmpty() : destinationLister.list();
         ListedObject s = next(src);
         ListedObject d = next(dst);
-        while (s != null || d != null) {
+        while ((s != null || d != null) && !report.stopped()) {
+          if (cancelled) {
+            report.stop("stopped");
+            break;
+          }
           int order = s == null ? 1 : d == null ? -1
               : ListedObject.KEY_ORDER.compare(source.relative(s.key()), destination.relative(d.key()));
           if (order < 0) {
             sourceObjects++;
             ListedObject only = s;
-            submit(pool, slots, out, only.key(), () -> {
+            submit(pool, slots, report, only.key(), () -> {
               if (check) {
                 out.done(Kind.MISSING, source.relative(only.key()), null, 0);
               } else {
@@ -164,7 +182,7 @@ public final class BucketMirror {
             sourceObjects++;
             ListedObject a = s;
             ListedObject b = d;
-            submit(pool, slots, out, a.key(), () -> {
+            submit(pool, slots, report, a.key(), () -> {
               if (check) {
                 compare(a, b, out);
               } else {
@@ -175,11 +193,15 @@ public final class BucketMirror {
             d = next(dst);
           }
         }
+      } catch (RoadieException.Retriable e) {
+        // A listing that cannot go on: what was started finishes, nothing is deleted.
+        report.stop(e.getMessage());
       } catch (RuntimeException | InterruptedException e) {
         pool.shutdownNow();
         throw e;
       }
     }
+    if (report.stopped()) return report;
     if (check || !options.delete()) {
       for (String key : extras) out.done(Kind.EXTRA, key, check ? null : "kept (no --delete)", 0);
     } else {
@@ -191,6 +213,50 @@ public final class BucketMirror {
       deleteAll(extras, out);
     }
     return report;
+  }
+
+  private Listener reporting(MirrorReport report) {
+    return (kind, key, reason, bytes) -> {
+      report.add(kind, key, reason, bytes);
+      listener.done(kind, key, reason, bytes);
+    };
+  }
+
+  /**
+   * Brings one object (a key relative to the prefixes) up to date, as a pass would: copied when the
+   * destination lacks it or holds another version, deleted (with {@link Options#delete}) when the
+   * source no longer has it. For a watch, told of a change by a notification.
+   *
+   * @throws RoadieException.Retriable when a side is out of reach
+   */
+  public void sync(String relative, MirrorReport report) throws InterruptedException {
+    Listener out = reporting(report);
+    String key = source.key(relative);
+    String dstKey = destination.key(relative);
+    try {
+      HeadObjectResponse s = headOrNull(source, key);
+      if (s == null) {
+        if (options.delete() && headOrNull(destination, dstKey) != null) delete(relative, out);
+        return;
+      }
+      ListedObject listed = new ListedObject(key, s.contentLength(), ObjectHeaders.unquote(s.eTag()),
+          s.lastModified(), null, null, null);
+      HeadObjectResponse d = headOrNull(destination, dstKey);
+      if (d == null) {
+        copy(listed, Kind.COPIED, "new", out);
+        return;
+      }
+      String reason = MirrorMetadata.staleReason(listed, d.contentLength(), ObjectHeaders.lower(d.metadata()));
+      if (reason != null) {
+        copy(listed, Kind.UPDATED, reason, out);
+      } else {
+        out.done(Kind.UNCHANGED, relative, null, 0);
+      }
+    } catch (RoadieException.Retriable e) {
+      throw e;
+    } catch (RoadieException e) {
+      out.done(Kind.FAILED, relative, e.getMessage(), 0);
+    }
   }
 
   private Iterator<ListedObject> destinationOrEmpty() {
@@ -213,15 +279,20 @@ public final class BucketMirror {
     void run() throws InterruptedException;
   }
 
-  /** Runs {@code task} on a virtual thread once a slot is free; its failure becomes a FAILED item. */
-  private void submit(ExecutorService pool, Semaphore slots, Listener out, String key, Task task)
+  /**
+   * Runs {@code task} on a virtual thread once a slot is free; its failure becomes a FAILED item,
+   * and a side out of reach stops the pass.
+   */
+  private void submit(ExecutorService pool, Semaphore slots, MirrorReport report, String key, Task task)
       throws InterruptedException {
+    Listener out = reporting(report);
     slots.acquire();
     pool.execute(() -> {
       try {
         task.run();
       } catch (RoadieException e) {
         out.done(Kind.FAILED, source.relative(key), e.getMessage(), 0);
+        if (e instanceof RoadieException.Retriable) report.stop(e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) {

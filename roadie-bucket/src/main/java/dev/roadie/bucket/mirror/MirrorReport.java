@@ -42,6 +42,7 @@ public final class MirrorReport {
   private final Map<Kind, List<Item>> items = new EnumMap<>(Kind.class);
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);
   private long bytesCopied;
+  private String stoppedBy;
 
   public MirrorReport() {
     for (Kind k : Kind.values()) {
@@ -70,7 +71,24 @@ public final class MirrorReport {
 
   /** Whether the pass left something not done that it should have done. */
   public boolean failed() {
-    return count(Kind.FAILED) > 0;
+    return count(Kind.FAILED) > 0 || stopped();
+  }
+
+  /**
+   * Records that the pass stopped early: a side went out of reach (a transient failure that
+   * outlasted the retries), so copying on would only fail object after object.
+   */
+  synchronized void stop(String reason) {
+    if (stoppedBy == null) stoppedBy = reason;
+  }
+
+  /** Whether the pass stopped before it was done (then {@link #stoppedBy} says why). */
+  public synchronized boolean stopped() {
+    return stoppedBy != null;
+  }
+
+  public synchronized String stoppedBy() {
+    return stoppedBy;
   }
 
   /** Check: whether the two sides differ (missing, extra or different objects). */
@@ -102,6 +120,7 @@ public final class MirrorReport {
     for (Kind k : kinds) c.put(name(k, check), counts.get(k));
     out.put("counts", c);
     if (!check) out.put("bytesCopied", bytesCopied);
+    if (stoppedBy != null) out.put("stoppedBy", stoppedBy);
     for (Kind k : kinds) {
       if (k == Kind.UNCHANGED) continue;
       List<Map<String, Object>> list = new ArrayList<>();

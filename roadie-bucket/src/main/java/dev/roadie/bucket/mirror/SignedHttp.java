@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -66,9 +67,11 @@ final class SignedHttp {
    * {@code timeout} bounds the wait for the response's headers (null: none, for a stream that
    * stays open).
    *
+   * @throws HttpTimeoutException when the response's headers did not come within {@code timeout}
    * @throws SdkClientException when the server cannot be reached (transient, as the SDK's own)
    */
-  HttpResponse<InputStream> get(Map<String, List<String>> query, Duration timeout) throws InterruptedException {
+  HttpResponse<InputStream> get(Map<String, List<String>> query, Duration timeout)
+      throws InterruptedException, HttpTimeoutException {
     SdkHttpFullRequest.Builder req = SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(endpoint)
         .encodedPath(basePath() + "/" + side.bucket());
     query.forEach(req::putRawQueryParameter);
@@ -85,6 +88,8 @@ final class SignedHttp {
     });
     try {
       return http.send(hr.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (HttpTimeoutException e) {
+      throw e;
     } catch (IOException e) {
       throw SdkClientException.builder().message("Unable to execute HTTP request: " + e).cause(e).build();
     }

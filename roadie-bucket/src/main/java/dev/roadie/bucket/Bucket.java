@@ -67,14 +67,17 @@ public final class Bucket implements AutoCloseable {
     return s3;
   }
 
-  /** Whether the bucket exists; fails on anything but yes or no (credentials, permissions, network). */
+  /**
+   * Whether the bucket exists; fails on anything but yes or no (credentials, permissions, network).
+   * S3 answers it only to those who may list the bucket (s3:ListBucket).
+   */
   public boolean exists() {
     try {
       s3.headBucket(b -> b.bucket(where.bucket()));
       return true;
     } catch (S3Exception e) {
       if (e.statusCode() == 404) return false;
-      throw fail("reach the bucket", null, e);
+      throw fail("list the bucket", null, e);
     } catch (SdkException e) {
       throw fail("reach the bucket", null, e);
     }

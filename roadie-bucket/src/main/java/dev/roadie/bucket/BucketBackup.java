@@ -52,6 +52,9 @@ final class BucketBackup {
   static final int SKIPPED_RECORDED = 1000;
   static final int SKIPPED_WARNED = 20;
 
+  /** For tests: runs before each attempt to read an object, with its key (to change or delete it under the backup). */
+  static volatile java.util.function.Consumer<String> beforeRead = key -> {};
+
   private final BackupRequest request;
   private final Repository repo;
   private final Progress progress;
@@ -263,6 +266,7 @@ final class BucketBackup {
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       if (failed.get()) return new Done(null, new BucketMetadata.Skipped(o.key(), o.versionId(), "backup failed"));
       progress.current = o.key();
+      beforeRead.accept(o.key());
       try (Bucket.Download d = bucket.get(o.key(), o.versionId(), o.etag())) {
         GetObjectResponse r = d.response();
         Sha256.HashingStream in = new Sha256.HashingStream(new ObjectStream(d.stream(), o));

@@ -77,9 +77,21 @@ public final class Bucket implements AutoCloseable {
       return true;
     } catch (S3Exception e) {
       if (e.statusCode() == 404) return false;
-      throw fail("list the bucket", null, e);
+      if (e.statusCode() != 403) throw fail("list the bucket", null, e);
     } catch (SdkException e) {
       throw fail("reach the bucket", null, e);
+    }
+    // A HEAD response has no body to say why it was refused (wrong credentials or no permission):
+    // a listing says.
+    try {
+      s3.listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.prefix()).maxKeys(1));
+      return true;
+    } catch (S3Exception e) {
+      String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : null;
+      if ("NoSuchBucket".equals(code)) return false;
+      throw fail("list the bucket", null, e);
+    } catch (SdkException e) {
+      throw fail("list the bucket", null, e);
     }
   }
 

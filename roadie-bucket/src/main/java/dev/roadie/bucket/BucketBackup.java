@@ -270,8 +270,8 @@ final class BucketBackup {
       try (Bucket.Download d = bucket.get(o.key(), o.versionId(), o.etag())) {
         GetObjectResponse r = d.response();
         Sha256.HashingStream in = new Sha256.HashingStream(new ObjectStream(d.stream(), o));
-        Content c = w.writeStream(in, ChunkerParams.LARGE);
         long expected = r.contentLength() == null ? o.size() : r.contentLength();
+        Content c = w.writeStream(in, ChunkerParams.LARGE, expected);
         if (in.count() != expected) {
           throw new ObjectReadException(o.describe() + " ended after " + in.count() + " of " + expected + " bytes", null);
         }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Unmatched;
 
 /**
  * Sources DESIGN.md plans that are not built yet. They are commands of their own so that
- * {@code roadie backup bucket ...} says so plainly, with what to use meanwhile, instead of
+ * {@code roadie backup k8s ...} says so plainly, with what to use meanwhile, instead of
  * "unmatched argument".
  */
 final class PlannedSourceCommands {
@@ -20,16 +20,6 @@ final class PlannedSourceCommands {
   private static Integer notBuilt(String what, String meanwhile) {
     throw new RoadieException(ErrorCode.USAGE, "backing up " + what + " is not built yet in this version of roadie; "
         + "meanwhile " + meanwhile + " and back that up with 'roadie backup file DIR'");
-  }
-
-  @Command(name = "bucket", description = "Not built yet: snapshots of S3/MinIO buckets (planned; see docs/commands.md).")
-  static final class Bucket implements Callable<Integer> {
-    @Unmatched List<String> ignored = new ArrayList<>();
-
-    @Override
-    public Integer call() {
-      return notBuilt("S3/MinIO buckets", "mirror the bucket to a directory (rclone sync or mc mirror)");
-    }
   }
 
   @Command(name = "k8s", description = "Not built yet: Kubernetes resources (planned; see docs/commands.md).")

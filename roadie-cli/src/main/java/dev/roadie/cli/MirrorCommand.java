@@ -234,7 +234,7 @@ final class MirrorCommand implements Callable<Integer> {
 
   private static S3Settings settings(S3Location location, String endpoint, String endpointOption, String profile,
       Path caFile) {
-    URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, endpointOption) : RepoOptions.environmentEndpoint();
+    URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, endpointOption) : BucketOptions.environmentEndpoint();
     return S3Settings.of(location, new BackendSettings(uri, null, null, profile, caFile));
   }
 }

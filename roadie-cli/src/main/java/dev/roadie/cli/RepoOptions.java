@@ -91,7 +91,7 @@ public final class RepoOptions {
   }
 
   /** The endpoint the AWS tools take from the environment: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL. */
-  static URI environmentEndpoint() {
+  private static URI environmentEndpoint() {
     for (String name : new String[] {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
       String value = System.getenv(name);
       if (value != null && !value.isBlank()) return BackendSettings.parseEndpoint(value, name);

@@ -1,5 +1,8 @@
 package dev.roadie.bucket.mirror;
 
+import dev.roadie.bucket.Keys;
+import dev.roadie.bucket.ListedObject;
+
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +32,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Lists one side's objects under its prefix, in key order, a page at a time (memory stays flat for
  * any number of keys). On MinIO the listing carries each object's user metadata and tags (its
  * {@code metadata=true} extension of ListObjectsV2), which spares a HEAD per object when comparing;
- * elsewhere the objects come without them ({@link ListedObject#metadata} null).
+ * elsewhere the objects come without them ({@link ListingEntry#metadata} null).
  */
 final class BucketLister {
   private static final int ATTEMPTS = 6;
@@ -60,13 +63,13 @@ final class BucketLister {
     return side;
   }
 
-  /** The objects under the side's prefix, in {@link ListedObject#KEY_ORDER}. */
-  Iterator<ListedObject> list() {
+  /** The objects under the side's prefix, in S3's key order ({@link dev.roadie.bucket.Keys}). */
+  Iterator<ListingEntry> list() {
     return new Pages();
   }
 
-  private final class Pages implements Iterator<ListedObject> {
-    private final ArrayDeque<ListedObject> page = new ArrayDeque<>();
+  private final class Pages implements Iterator<ListingEntry> {
+    private final ArrayDeque<ListingEntry> page = new ArrayDeque<>();
     private String token;
     private String lastKey;
     private boolean more = true;
@@ -78,9 +81,9 @@ final class BucketLister {
     }
 
     @Override
-    public ListedObject next() {
+    public ListingEntry next() {
       if (!hasNext()) throw new NoSuchElementException();
-      ListedObject o = page.removeFirst();
+      ListingEntry o = page.removeFirst();
       lastKey = o.key();
       return o;
     }
@@ -111,14 +114,14 @@ final class BucketLister {
         throw S3Failures.of(side, "list", "", e);
       }
       for (S3Object o : r.contents()) {
-        page.add(new ListedObject(o.key(), o.size(), ObjectHeaders.unquote(o.eTag()), o.lastModified(), null, null, null));
+        page.add(new ListingEntry(o.key(), o.size(), ListedObject.unquote(o.eTag()), o.lastModified(), null, null, null));
       }
       token = r.nextContinuationToken();
       more = Boolean.TRUE.equals(r.isTruncated()) && token != null;
     }
   }
 
-  private record Page(List<ListedObject> objects, String next) {}
+  private record Page(List<ListingEntry> objects, String next) {}
 
   /** One page of MinIO's listing with metadata, or null when the server does not give metadata. */
   private Page fetchWithMetadata(String token) throws InterruptedException {
@@ -173,7 +176,7 @@ final class BucketLister {
 
   private Page parse(InputStream in) throws XMLStreamException {
     XMLStreamReader x = XML.createXMLStreamReader(in, "UTF-8");
-    List<ListedObject> objects = new java.util.ArrayList<>();
+    List<ListingEntry> objects = new java.util.ArrayList<>();
     String next = null;
     boolean truncated = false;
     boolean sawMetadata = false;
@@ -198,7 +201,7 @@ final class BucketLister {
     return new Page(objects, truncated ? next : null);
   }
 
-  private record Entry(ListedObject object, boolean sawMetadata) {}
+  private record Entry(ListingEntry object, boolean sawMetadata) {}
 
   private static Entry contents(XMLStreamReader x) throws XMLStreamException {
     String key = null;
@@ -215,7 +218,7 @@ final class BucketLister {
       if (ev != XMLStreamReader.START_ELEMENT) continue;
       switch (x.getLocalName()) {
         case "Key" -> key = URLDecoder.decode(x.getElementText(), StandardCharsets.UTF_8);
-        case "ETag" -> etag = ObjectHeaders.unquote(x.getElementText());
+        case "ETag" -> etag = ListedObject.unquote(x.getElementText());
         case "Size" -> size = Long.parseLong(x.getElementText().strip());
         case "LastModified" -> modified = Instant.parse(x.getElementText().strip());
         case "UserTags" -> {
@@ -242,7 +245,7 @@ final class BucketLister {
       }
     }
     if (key == null) throw new XMLStreamException("an object without a key in the listing");
-    return new Entry(new ListedObject(key, size, etag, modified, metadata, contentType, tags), saw);
+    return new Entry(new ListingEntry(key, size, etag, modified, metadata, contentType, tags), saw);
   }
 
   /** Tags as a query string ("a=1&b=2"), as MinIO lists them. */

@@ -1,5 +1,8 @@
 package dev.roadie.bucket.mirror;
 
+import dev.roadie.bucket.Keys;
+import dev.roadie.bucket.ListedObject;
+
 import dev.roadie.bucket.mirror.MirrorReport.Kind;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
@@ -153,20 +156,20 @@ public final class BucketMirror {
     Semaphore slots = new Semaphore(options.parallel());
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       try {
-        Iterator<ListedObject> src = sourceLister.list();
-        Iterator<ListedObject> dst = check ? destinationOrEmpty() : destinationLister.list();
-        ListedObject s = next(src);
-        ListedObject d = next(dst);
+        Iterator<ListingEntry> src = sourceLister.list();
+        Iterator<ListingEntry> dst = check ? destinationOrEmpty() : destinationLister.list();
+        ListingEntry s = next(src);
+        ListingEntry d = next(dst);
         while ((s != null || d != null) && !report.stopped()) {
           if (cancelled) {
             report.stop("stopped");
             break;
           }
           int order = s == null ? 1 : d == null ? -1
-              : ListedObject.KEY_ORDER.compare(source.relative(s.key()), destination.relative(d.key()));
+              : Keys.ORDER.compare(source.relative(s.key()), destination.relative(d.key()));
           if (order < 0) {
             sourceObjects++;
-            ListedObject only = s;
+            ListingEntry only = s;
             submit(pool, slots, report, only.key(), () -> {
               if (check) {
                 out.done(Kind.MISSING, source.relative(only.key()), null, 0);
@@ -180,8 +183,8 @@ public final class BucketMirror {
             d = next(dst);
           } else {
             sourceObjects++;
-            ListedObject a = s;
-            ListedObject b = d;
+            ListingEntry a = s;
+            ListingEntry b = d;
             submit(pool, slots, report, a.key(), () -> {
               if (check) {
                 compare(a, b, out);
@@ -239,14 +242,14 @@ public final class BucketMirror {
         if (options.delete() && headOrNull(destination, dstKey) != null) delete(relative, out);
         return;
       }
-      ListedObject listed = new ListedObject(key, s.contentLength(), ObjectHeaders.unquote(s.eTag()),
+      ListingEntry listed = new ListingEntry(key, s.contentLength(), ListedObject.unquote(s.eTag()),
           s.lastModified(), null, null, null);
       HeadObjectResponse d = headOrNull(destination, dstKey);
       if (d == null) {
         copy(listed, Kind.COPIED, "new", out);
         return;
       }
-      String reason = MirrorMetadata.staleReason(listed, d.contentLength(), ObjectHeaders.lower(d.metadata()));
+      String reason = MirrorMetadata.staleReason(listed, d.contentLength(), MirrorMetadata.lower(d.metadata()));
       if (reason != null) {
         copy(listed, Kind.UPDATED, reason, out);
       } else {
@@ -259,7 +262,7 @@ public final class BucketMirror {
     }
   }
 
-  private Iterator<ListedObject> destinationOrEmpty() {
+  private Iterator<ListingEntry> destinationOrEmpty() {
     // A check of a destination that does not exist yet finds every object missing.
     try {
       destination.s3().headBucket(r -> r.bucket(destination.bucket()));
@@ -271,7 +274,7 @@ public final class BucketMirror {
     return destinationLister.list();
   }
 
-  private static ListedObject next(Iterator<ListedObject> it) {
+  private static ListingEntry next(Iterator<ListingEntry> it) {
     return it.hasNext() ? it.next() : null;
   }
 
@@ -304,7 +307,7 @@ public final class BucketMirror {
   }
 
   /** Copies {@code src}, reported as {@code kind} for {@code reason}. */
-  private void copy(ListedObject src, Kind kind, String reason, Listener out) throws InterruptedException {
+  private void copy(ListingEntry src, Kind kind, String reason, Listener out) throws InterruptedException {
     String key = source.relative(src.key());
     try {
       long bytes = copier.copy(src);
@@ -315,7 +318,7 @@ public final class BucketMirror {
   }
 
   /** Both sides have the object: copies it again if the destination's is not current. */
-  private void update(ListedObject src, ListedObject dst, Listener out) throws InterruptedException {
+  private void update(ListingEntry src, ListingEntry dst, Listener out) throws InterruptedException {
     Map<String, String> dstMetadata = dst.metadata();
     if (dstMetadata == null) {
       HeadObjectResponse h = headOrNull(destination, dst.key());
@@ -323,7 +326,7 @@ public final class BucketMirror {
         copy(src, Kind.COPIED, "new", out);
         return;
       }
-      dstMetadata = ObjectHeaders.lower(h.metadata());
+      dstMetadata = MirrorMetadata.lower(h.metadata());
     }
     String reason = MirrorMetadata.staleReason(src, dst.size(), dstMetadata);
     if (reason == null && src.hasMetadata() && dst.hasMetadata()
@@ -394,7 +397,7 @@ public final class BucketMirror {
   // --- check ------------------------------------------------------------------------------------
 
   /** Compares one object of both sides: size, content (SHA-256), user metadata, Content-Type, tags. */
-  private void compare(ListedObject src, ListedObject dst, Listener out) throws InterruptedException {
+  private void compare(ListingEntry src, ListingEntry dst, Listener out) throws InterruptedException {
     String key = source.relative(src.key());
     Described s = describe(source, src);
     Described d = describe(destination, dst);
@@ -440,20 +443,21 @@ public final class BucketMirror {
   private record Described(Map<String, String> metadata, String contentType, Map<String, String> tags) {}
 
   /** The metadata and tags of a listed object: from the listing, else asked of the object; null when gone. */
-  private static Described describe(MirrorSide side, ListedObject o) {
+  private static Described describe(MirrorSide side, ListingEntry o) {
     if (o.hasMetadata() && o.tags() != null) return new Described(o.metadata(), o.contentType(), o.tags());
     HeadObjectResponse h = headOrNull(side, o.key());
     if (h == null) return null;
-    ObjectHeaders oh = ObjectHeaders.of(h);
+    ObjectState state = ObjectState.of(h);
     Map<String, String> tags = new java.util.TreeMap<>();
-    if (oh.tagCount() > 0) {
+    if (state.tagCount() > 0) {
       try {
-        tags = ObjectCopier.tagMap(side.s3().getObjectTagging(r -> r.bucket(side.bucket()).key(o.key())).tagSet());
+        side.s3().getObjectTagging(r -> r.bucket(side.bucket()).key(o.key())).tagSet()
+            .forEach(t -> tags.put(t.key(), t.value()));
       } catch (SdkException e) {
         if (S3Failures.isNotFound(e)) return null;
         throw S3Failures.of(side, "read the tags of", o.key(), e);
       }
     }
-    return new Described(oh.metadata(), oh.contentType(), tags);
+    return new Described(MirrorMetadata.lower(state.headers().metadata()), state.headers().contentType(), tags);
   }
 }

@@ -1,7 +1,8 @@
 package dev.roadie.bucket.mirror;
 
+import dev.roadie.bucket.Sha256;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -10,7 +11,7 @@ import java.util.TreeMap;
  * whether a destination object still holds what its source holds, without reading either:
  *
  * <ul>
- *   <li>{@value #SHA256}: the SHA-256 of the bytes, computed by roadie while it copied them (or,
+ *   <li>{@value Sha256#METADATA_KEY}: the SHA-256 of the bytes, computed by roadie while it copied them (or,
  *       for a copy the server made itself, the server's SHA-256 checksum of the copy);
  *   <li>{@value #SOURCE_ETAG} and {@value #SOURCE_MTIME}: the source object's ETag and
  *       last-modified time (whole seconds since 1970) at the moment it was read.
@@ -22,19 +23,30 @@ import java.util.TreeMap;
  * matches. A destination object without these entries (written by someone else) is not trusted.
  */
 final class MirrorMetadata {
-  static final String SHA256 = "roadie-sha256";
+  static final String SHA256 = Sha256.METADATA_KEY;
   static final String SOURCE_ETAG = "roadie-source-etag";
   static final String SOURCE_MTIME = "roadie-source-mtime";
 
   private MirrorMetadata() {}
 
-  /** The entries to write on a copy of the source object {@code etag}/{@code lastModified}. */
-  static Map<String, String> of(byte[] sha256, String etag, Instant lastModified) {
-    Map<String, String> m = new TreeMap<>();
-    if (sha256 != null) m.put(SHA256, HexFormat.of().formatHex(sha256));
+  /**
+   * The user metadata of a copy of the source object {@code etag}/{@code lastModified} whose own is
+   * {@code metadata}: that, without roadie's entries the source may carry (being a mirror itself),
+   * plus this copy's ({@code sha256} null: not known yet).
+   */
+  static Map<String, String> forCopy(Map<String, String> metadata, byte[] sha256, String etag, Instant lastModified) {
+    Map<String, String> m = withoutRoadie(lower(metadata));
+    if (sha256 != null) m.put(SHA256, Sha256.hex(sha256));
     m.put(SOURCE_ETAG, etag);
     m.put(SOURCE_MTIME, Long.toString(lastModified.getEpochSecond()));
     return m;
+  }
+
+  /** User metadata with its names in lower case (as S3 compares them). */
+  static Map<String, String> lower(Map<String, String> metadata) {
+    Map<String, String> out = new TreeMap<>();
+    if (metadata != null) metadata.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
+    return out;
   }
 
   /** {@code metadata} without roadie's entries (a source that is itself a mirror carries them too). */
@@ -56,7 +68,7 @@ final class MirrorMetadata {
    * Why the destination object ({@code dstSize}, {@code dstMetadata}) does not hold what the source
    * object holds now, or null when its recorded identity says it does.
    */
-  static String staleReason(ListedObject source, long dstSize, Map<String, String> dstMetadata) {
+  static String staleReason(ListingEntry source, long dstSize, Map<String, String> dstMetadata) {
     if (source.size() != dstSize) return "size differs";
     if (sha256(dstMetadata) == null) return "no content hash recorded at the destination";
     if (!source.etag().equals(dstMetadata.get(SOURCE_ETAG))

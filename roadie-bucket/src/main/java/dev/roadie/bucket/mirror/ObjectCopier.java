@@ -1,14 +1,17 @@
 package dev.roadie.bucket.mirror;
 
+import dev.roadie.bucket.ListedObject;
+import dev.roadie.bucket.ObjectHeaders;
+import dev.roadie.bucket.Sha256;
+import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Semaphore;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -21,25 +24,24 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.Tagging;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
 /**
- * Copies one object from the source to the destination with its system headers, user metadata
- * and tags, and records its SHA-256 and the source's identity ({@link MirrorMetadata}).
+ * Copies one object from the source to the destination with its headers, user metadata and tags,
+ * and records its SHA-256 and the source's identity ({@link MirrorMetadata}).
  *
  * <ul>
  *   <li>Up to {@value #SINGLE_PUT_MAX} bytes: read into memory, hashed, written with one PUT that
- *       carries the SHA-256 as its checksum, so the server refuses bytes that differ from what was read.
+ *       carries the SHA-256 as its checksum, so the server refuses bytes other than those read.
  *   <li>Larger: streamed as a multipart upload (parts of at least {@value #MIN_PART} bytes), hashed
  *       on the way; the hash is added afterwards by a copy of the object onto itself that replaces
- *       its metadata (the metadata of an upload is fixed when it starts). An object interrupted in
+ *       its metadata (an upload's metadata is fixed when it starts). An object interrupted in
  *       between has no recorded hash, so the next pass copies it again.
- *   <li>Over {@value #COPY_OBJECT_MAX} bytes (beyond S3's limit for a copy): read twice, once to
- *       hash it, then streamed with the hash known; both reads are of the same ETag.
- *   <li>When both sides are one server with the same credentials: the server copies (CopyObject),
- *       with its SHA-256 checksum of the copy asked for; no bytes pass through roadie.
+ *   <li>Over {@value #COPY_OBJECT_MAX} bytes (beyond S3's limit for one copy request): read twice,
+ *       first to hash it, then streamed with the hash known; both reads are of the same ETag.
+ *   <li>Both sides on one server with the same credentials: the server copies (CopyObject) and
+ *       gives its SHA-256 checksum of the copy; no bytes pass through roadie.
  * </ul>
  *
  * Memory stays within a budget shared by all copies: each buffer takes its size from it first.
@@ -60,6 +62,13 @@ final class ObjectCopier {
     }
   }
 
+  /** The object changed between two requests that had to see the same version of it. */
+  static final class Changed extends Exception {
+    Changed() {
+      super(null, null, false, false);
+    }
+  }
+
   private final MirrorSide source;
   private final MirrorSide destination;
   private final boolean serverSide;
@@ -68,7 +77,7 @@ final class ObjectCopier {
 
   /**
    * @param serverSide let the server copy (both sides on one server, with the same credentials)
-   * @param memoryBudget bytes that buffers of all copies together may hold
+   * @param memoryBudget bytes that the buffers of all copies together may hold
    */
   ObjectCopier(MirrorSide source, MirrorSide destination, boolean serverSide, long memoryBudget) {
     this.source = source;
@@ -79,11 +88,11 @@ final class ObjectCopier {
   }
 
   /**
-   * Copies the source object {@code listed} and returns the bytes copied.
+   * Copies the source object {@code listed} as it is now and returns the bytes copied.
    *
    * @throws SourceGone when the object no longer exists at the source
    */
-  long copy(ListedObject listed) throws SourceGone, InterruptedException {
+  long copy(ListingEntry listed) throws SourceGone, InterruptedException {
     String dstKey = destination.key(source.relative(listed.key()));
     for (int attempt = 1; ; attempt++) {
       try {
@@ -91,46 +100,38 @@ final class ObjectCopier {
         return streamCopy(listed.key(), listed.size(), dstKey);
       } catch (Changed e) {
         if (attempt == ATTEMPTS) {
-          throw new RoadieException(dev.roadie.core.ErrorCode.FAILURE, source.describe() + ": "
-              + source.object(listed.key()) + " changed while it was copied, " + ATTEMPTS + " times; not copied");
+          throw new RoadieException(ErrorCode.FAILURE, source.describe() + ": " + source.object(listed.key())
+              + " changed while it was copied, " + ATTEMPTS + " times; not copied");
         }
       }
-    }
-  }
-
-  /** The object changed between two requests that had to see the same version of it. */
-  static final class Changed extends Exception {
-    Changed() {
-      super(null, null, false, false);
     }
   }
 
   // --- server-side ----------------------------------------------------------------------------
 
   private long serverSideCopy(String key, String dstKey) throws SourceGone, Changed {
-    ObjectHeaders h = head(key);
+    ObjectState s = head(key);
     CopyObjectResponse copied;
     try {
       CopyObjectRequest.Builder b = CopyObjectRequest.builder()
-          .sourceBucket(source.bucket()).sourceKey(key).copySourceIfMatch(quote(h.etag()))
+          .sourceBucket(source.bucket()).sourceKey(key).copySourceIfMatch(quote(s.etag()))
           .destinationBucket(destination.bucket()).destinationKey(dstKey)
           .metadataDirective(MetadataDirective.REPLACE).taggingDirective(TaggingDirective.COPY)
           .checksumAlgorithm(ChecksumAlgorithm.SHA256);
-      h.applyTo(b, MirrorMetadata.of(null, h.etag(), h.lastModified()));
-      copied = destination.s3().copyObject(b.build());
+      copied = destination.s3().copyObject(replace(b, s.copyHeaders(null)).build());
     } catch (SdkException e) {
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       throw S3Failures.of(destination, "copy " + source.object(key) + " to", dstKey, e);
     }
-    String checksum = copied.copyObjectResult() != null ? copied.copyObjectResult().checksumSHA256() : null;
-    byte[] sha = fullObjectSha256(checksum);
-    if (sha == null) sha = hash(destination, dstKey, ObjectHeaders.unquote(copied.copyObjectResult().eTag()));
-    recordHash(dstKey, ObjectHeaders.unquote(copied.copyObjectResult().eTag()), h, sha);
-    return h.size();
+    String etag = ListedObject.unquote(copied.copyObjectResult().eTag());
+    byte[] sha = fullObjectSha256(copied.copyObjectResult().checksumSHA256());
+    if (sha == null) sha = hash(destination, dstKey, etag);
+    recordHash(dstKey, etag, s, sha);
+    return s.size();
   }
 
-  /** A base64 SHA-256 checksum of the whole object, or null (none, or one of parts: "…-N"). */
+  /** A base64 SHA-256 checksum of the whole object, or null (none, or a checksum of parts: "…-N"). */
   private static byte[] fullObjectSha256(String checksum) {
     if (checksum == null || checksum.contains("-")) return null;
     try {
@@ -147,39 +148,38 @@ final class ObjectCopier {
     byte[] knownSha = null;
     String ifMatch = null;
     if (listedSize > COPY_OBJECT_MAX) {
-      ObjectHeaders h = head(key);
-      knownSha = hash(source, key, h.etag());
-      ifMatch = h.etag();
+      ifMatch = head(key).etag();
+      knownSha = hash(source, key, ifMatch);
     }
-    try (ResponseInputStream<GetObjectResponse> in = get(key, ifMatch)) {
-      ObjectHeaders h = ObjectHeaders.of(in.response());
-      Tagging tags = tags(key, h.tagCount());
-      if (h.size() <= SINGLE_PUT_MAX) {
-        putSmall(in, h, tags, key, dstKey);
+    try (ResponseInputStream<GetObjectResponse> in = get(source, key, ifMatch)) {
+      ObjectState s = ObjectState.of(in.response());
+      Tagging tags = tags(key, s.tagCount());
+      if (s.size() <= SINGLE_PUT_MAX) {
+        putSmall(in, s, tags, dstKey);
       } else if (knownSha == null) {
-        Uploaded up = multipart(in, h, tags, dstKey, null);
-        recordHash(dstKey, up.etag(), h, up.sha256());
+        Uploaded up = multipart(in, s, tags, dstKey, null);
+        recordHash(dstKey, up.etag(), s, up.sha256());
       } else {
-        multipart(in, h, tags, dstKey, knownSha);
+        multipart(in, s, tags, dstKey, knownSha);
       }
-      return h.size();
+      return s.size();
     } catch (IOException e) {
       throw new RoadieException.Retriable(source.describe() + ": reading " + source.object(key) + " failed: "
           + e.getMessage(), e);
     }
   }
 
-  private void putSmall(InputStream in, ObjectHeaders h, Tagging tags, String key, String dstKey)
+  private void putSmall(InputStream in, ObjectState s, Tagging tags, String dstKey)
       throws IOException, InterruptedException {
-    int size = (int) h.size();
+    int size = (int) s.size();
     int mib = reserve(size);
     try {
       byte[] data = in.readNBytes(size);
       if (data.length != size) throw new IOException("the body ended after " + data.length + " of " + size + " bytes");
-      byte[] sha = sha256().digest(data);
-      PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(destination.bucket()).key(dstKey)
-          .contentLength((long) size).checksumSHA256(Base64.getEncoder().encodeToString(sha));
-      h.applyTo(b, MirrorMetadata.of(sha, h.etag(), h.lastModified()));
+      byte[] sha = Sha256.digest().digest(data);
+      PutObjectRequest.Builder b = s.copyHeaders(sha).applyTo(PutObjectRequest.builder())
+          .bucket(destination.bucket()).key(dstKey).contentLength((long) size)
+          .checksumSHA256(Base64.getEncoder().encodeToString(sha));
       if (tags != null) b.tagging(tags);
       try {
         destination.s3().putObject(b.build(), body(data, size));
@@ -197,13 +197,12 @@ final class ObjectCopier {
    * Streams {@code in} as a multipart upload. With {@code knownSha} the metadata carries it, and
    * bytes that hash differently abort the upload.
    */
-  private Uploaded multipart(InputStream in, ObjectHeaders h, Tagging tags, String dstKey, byte[] knownSha)
+  private Uploaded multipart(InputStream in, ObjectState s, Tagging tags, String dstKey, byte[] knownSha)
       throws IOException, InterruptedException, Changed {
-    long size = h.size();
+    long size = s.size();
     long partSize = Math.max(MIN_PART, ((size + MAX_PARTS - 1) / MAX_PARTS + MIB - 1) / MIB * MIB);
-    CreateMultipartUploadRequest.Builder cb = CreateMultipartUploadRequest.builder()
+    CreateMultipartUploadRequest.Builder cb = s.copyHeaders(knownSha).applyTo(CreateMultipartUploadRequest.builder())
         .bucket(destination.bucket()).key(dstKey);
-    h.applyTo(cb, MirrorMetadata.of(knownSha, h.etag(), h.lastModified()));
     if (tags != null) cb.tagging(tags);
     String uploadId;
     try {
@@ -214,7 +213,7 @@ final class ObjectCopier {
     boolean done = false;
     int mib = reserve(partSize);
     try {
-      MessageDigest md = sha256();
+      MessageDigest md = Sha256.digest();
       List<CompletedPart> parts = new ArrayList<>();
       byte[] buf = new byte[(int) partSize];
       long sent = 0;
@@ -243,7 +242,7 @@ final class ObjectCopier {
         throw S3Failures.of(destination, "write", dstKey, e);
       }
       done = true;
-      return new Uploaded(ObjectHeaders.unquote(etag), sha);
+      return new Uploaded(ListedObject.unquote(etag), sha);
     } finally {
       memoryMiB.release(mib);
       if (!done) abort(dstKey, uploadId);
@@ -262,45 +261,54 @@ final class ObjectCopier {
    * Adds the SHA-256 to the metadata of {@code dstKey} (of ETag {@code etag}, just written) by
    * copying it onto itself: the source's headers given again, its tags kept.
    */
-  private void recordHash(String dstKey, String etag, ObjectHeaders h, byte[] sha) {
+  private void recordHash(String dstKey, String etag, ObjectState s, byte[] sha) {
     CopyObjectRequest.Builder b = CopyObjectRequest.builder()
         .sourceBucket(destination.bucket()).sourceKey(dstKey).copySourceIfMatch(quote(etag))
         .destinationBucket(destination.bucket()).destinationKey(dstKey)
         .metadataDirective(MetadataDirective.REPLACE).taggingDirective(TaggingDirective.COPY);
-    h.applyTo(b, MirrorMetadata.of(sha, h.etag(), h.lastModified()));
     try {
-      destination.s3().copyObject(b.build());
+      destination.s3().copyObject(replace(b, s.copyHeaders(sha)).build());
     } catch (SdkException e) {
       throw S3Failures.of(destination, "record the SHA-256 of", dstKey, e);
     }
   }
 
+  /** A copy that replaces the metadata (MetadataDirective REPLACE) gives every header again. */
+  private static CopyObjectRequest.Builder replace(CopyObjectRequest.Builder b, ObjectHeaders h) {
+    b.contentType(h.contentType()).cacheControl(h.cacheControl()).contentDisposition(h.contentDisposition())
+        .contentEncoding(h.contentEncoding()).contentLanguage(h.contentLanguage()).expires(h.expiresInstant())
+        .websiteRedirectLocation(h.websiteRedirect()).metadata(h.metadata());
+    if (h.storageClass() != null) b.storageClass(h.storageClass());
+    return b;
+  }
+
   // --- reading ----------------------------------------------------------------------------------
 
-  private ObjectHeaders head(String key) throws SourceGone {
+  private ObjectState head(String key) throws SourceGone {
     try {
-      return ObjectHeaders.of(source.s3().headObject(r -> r.bucket(source.bucket()).key(key)));
+      return ObjectState.of(source.s3().headObject(r -> r.bucket(source.bucket()).key(key)));
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       throw S3Failures.of(source, "read", key, e);
     }
   }
 
-  private ResponseInputStream<GetObjectResponse> get(String key, String ifMatch) throws SourceGone, Changed {
+  private static ResponseInputStream<GetObjectResponse> get(MirrorSide side, String key, String ifMatch)
+      throws SourceGone, Changed {
     try {
-      return source.s3().getObject(r -> r.bucket(source.bucket()).key(key).ifMatch(ifMatch == null ? null : quote(ifMatch)));
+      return side.s3().getObject(r -> r.bucket(side.bucket()).key(key).ifMatch(ifMatch == null ? null : quote(ifMatch)));
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
-      throw S3Failures.of(source, "read", key, e);
+      throw S3Failures.of(side, "read", key, e);
     }
   }
 
   private Tagging tags(String key, int count) throws SourceGone {
     if (count == 0) return null;
     try {
-      List<Tag> tags = source.s3().getObjectTagging(r -> r.bucket(source.bucket()).key(key)).tagSet();
-      return Tagging.builder().tagSet(tags).build();
+      return Tagging.builder().tagSet(source.s3().getObjectTagging(r -> r.bucket(source.bucket()).key(key)).tagSet())
+          .build();
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       throw S3Failures.of(source, "read the tags of", key, e);
@@ -309,36 +317,14 @@ final class ObjectCopier {
 
   /** The SHA-256 of {@code key} on {@code side}, read as a stream; of ETag {@code etag} when not null. */
   byte[] hash(MirrorSide side, String key, String etag) throws SourceGone, Changed {
-    try (InputStream in = side == source ? get(key, etag) : getOther(side, key, etag)) {
-      return digest(in);
+    try (InputStream in = get(side, key, etag)) {
+      MessageDigest md = Sha256.digest();
+      byte[] buf = new byte[256 * 1024];
+      for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+      return md.digest();
     } catch (IOException e) {
       throw new RoadieException.Retriable(side.describe() + ": reading " + side.object(key) + " failed: "
           + e.getMessage(), e);
-    }
-  }
-
-  private static InputStream getOther(MirrorSide side, String key, String etag) throws SourceGone, Changed {
-    try {
-      return side.s3().getObject(r -> r.bucket(side.bucket()).key(key).ifMatch(etag == null ? null : quote(etag)));
-    } catch (SdkException e) {
-      if (S3Failures.isNotFound(e)) throw new SourceGone();
-      if (S3Failures.isPreconditionFailed(e)) throw new Changed();
-      throw S3Failures.of(side, "read", key, e);
-    }
-  }
-
-  static byte[] digest(InputStream in) throws IOException {
-    MessageDigest md = sha256();
-    byte[] buf = new byte[256 * 1024];
-    for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-    return md.digest();
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -351,17 +337,10 @@ final class ObjectCopier {
 
   /** The first {@code len} bytes of {@code data}, not copied (RequestBody.fromBytes would), readable again for a retry. */
   private static RequestBody body(byte[] data, int len) {
-    return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(data, 0, len), len,
-        "application/octet-stream");
+    return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, len), len, "application/octet-stream");
   }
 
   private static String quote(String etag) {
     return "\"" + etag + "\"";
-  }
-
-  static Map<String, String> tagMap(List<Tag> tags) {
-    Map<String, String> m = new java.util.TreeMap<>();
-    for (Tag t : tags) m.put(t.key(), t.value());
-    return m;
   }
 }

@@ -112,9 +112,9 @@ class BucketMirrorTest {
       assertEquals(x.contentEncoding(), y.contentEncoding(), "Content-Encoding of " + k);
       assertEquals(x.contentLanguage(), y.contentLanguage(), "Content-Language of " + k);
       assertEquals(x.expires(), y.expires(), "Expires of " + k);
-      assertEquals(MirrorMetadata.withoutRoadie(ObjectHeaders.lower(x.metadata())),
-          MirrorMetadata.withoutRoadie(ObjectHeaders.lower(y.metadata())), "user metadata of " + k);
-      assertEquals(sha256(a.asByteArray()), ObjectHeaders.lower(y.metadata()).get(MirrorMetadata.SHA256),
+      assertEquals(MirrorMetadata.withoutRoadie(MirrorMetadata.lower(x.metadata())),
+          MirrorMetadata.withoutRoadie(MirrorMetadata.lower(y.metadata())), "user metadata of " + k);
+      assertEquals(sha256(a.asByteArray()), MirrorMetadata.lower(y.metadata()).get(MirrorMetadata.SHA256),
           "the recorded SHA-256 of " + k);
       assertEquals(tags(src, srcPrefix + k), tags(dst, dstPrefix + k), "tags of " + k);
     }

@@ -145,7 +145,7 @@ public final class MirrorWatch {
     Duration retry = FIRST_RETRY;
     while (!stopped) {
       try {
-        mirror.createDestinationBucket();
+        if (mirror.createDestinationBucket()) log.accept("created the bucket " + mirror.destination().bucket());
         fullPass();
         back();
         return;

@@ -136,10 +136,18 @@ public final class Bucket implements AutoCloseable {
       return ObjectHeaders.of(response);
     }
 
+    /**
+     * Ends the read: a stream read to its end gives its connection back to the pool; one abandoned
+     * part-way is aborted (its connection dropped, rather than the rest of the body read).
+     */
     @Override
     public void close() {
       try {
+        if (stream.read() >= 0) stream.abort();
+      } catch (IOException | RuntimeException e) {
         stream.abort();
+      }
+      try {
         stream.close();
       } catch (IOException | RuntimeException e) {
         // Closing a read that failed or was abandoned: nothing more to do.

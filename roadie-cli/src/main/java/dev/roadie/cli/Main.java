@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       ForgetCommand.class,
       PruneCommand.class,
       CopyCommand.class,
+      MirrorCommand.class,
       DumpCommand.class,
       CheckCommand.class,
       StatsCommand.class,

@@ -22,16 +22,6 @@ final class PlannedCommands {
         + "meanwhile " + meanwhile + " and back that up with 'roadie backup file DIR'");
   }
 
-  @Command(name = "bucket", description = "Not built yet: snapshots of S3/MinIO buckets (planned; see docs/commands.md).")
-  static final class Bucket implements Callable<Integer> {
-    @Unmatched List<String> ignored = new ArrayList<>();
-
-    @Override
-    public Integer call() {
-      return notBuilt("S3/MinIO buckets", "mirror the bucket to a directory (rclone sync or mc mirror)");
-    }
-  }
-
   @Command(name = "k8s", description = "Not built yet: Kubernetes resources (planned; see docs/commands.md).")
   static final class Kubernetes implements Callable<Integer> {
     @Unmatched List<String> ignored = new ArrayList<>();

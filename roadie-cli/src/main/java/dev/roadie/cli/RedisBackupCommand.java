@@ -13,14 +13,13 @@ import picocli.CommandLine.Option;
 
 @Command(name = "redis", description = {
     "Back up a Redis server: pulls an RDB over the replication protocol, as a replica would, into the repository.",
-    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT[/N]."})
+    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT."})
 final class RedisBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
 
   @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "redis://[USER:PASSWORD@]HOST:PORT[/N], or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS;"
-          + " /N (or ?db=N) backs up database N only.")
+      description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS.")
   String url;
 
   @Override
@@ -31,8 +30,7 @@ final class RedisBackupCommand implements Callable<Integer> {
     // The password first (it may be typed), then the transfer, then the repository: the server
     // forks and streams (read ahead into memory) while the key is derived and the index loaded.
     // With repository and password from the environment, the key is being derived already
-    // (EarlyOpen, started before the command line was parsed). A server that refuses to sync fails
-    // the start, before the repository is waited for.
+    // (EarlyOpen, started before the command line was parsed).
     char[] password = repo.password("repository password: ");
     try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = repo.open(password)) {
       Progress progress = new Progress();

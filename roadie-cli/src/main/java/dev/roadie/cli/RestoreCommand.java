@@ -1,5 +1,7 @@
 package dev.roadie.cli;
 
+import dev.roadie.bucket.BucketRestoreOptions;
+import dev.roadie.bucket.BucketSource;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
@@ -30,7 +32,9 @@ import picocli.CommandLine.Parameters;
     "file: into a directory (--target DIR), or one file or stream to standard output (--stdout);",
     "postgres: into a database (--to postgresql://USER@HOST:PORT/DB);",
     "redis: into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH);",
-    "postgres-physical: into a data directory set up for point-in-time recovery (--pgdata DIR).",
+    "postgres-physical: into a data directory set up for point-in-time recovery (--pgdata DIR);",
+    "bucket: into a bucket (--to s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]), or as files",
+    "into a directory (--target DIR).",
     "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
@@ -47,12 +51,21 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--stdout", description = "file: write the snapshot's one file or stream (or the one --include names) to stdout.")
   boolean stdout;
 
-  @Option(names = "--include", paramLabel = "PATH", description = "file: restore only this file or directory of the snapshot.")
+  @Option(names = "--include", paramLabel = "PATH", description = "file: restore only this file or directory of "
+      + "the snapshot; bucket: only objects whose names (keys below the backed-up prefix) match this glob "
+      + "(* within a segment, ** across, ?, [abc]; a directory name takes everything below it).")
   String include;
 
   @Option(names = "--to", paramLabel = "URL", description = "Restore into a server: postgresql://USER@HOST:PORT/DB "
-      + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT[/N] for redis snapshots (/N: one database).")
+      + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT[/N] for redis snapshots (/N: one database), "
+      + "s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX] for bucket snapshots (created if missing).")
   String to;
+
+  @Option(names = "--delete-extra", description = "bucket: delete objects under the --to location that the snapshot "
+      + "does not have (among those --include matches); without it they are left and counted.")
+  boolean deleteExtra;
+
+  @Mixin BucketOptions bucket;
 
   @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target "
       + "(a URL as given to the backup, credentials and parameters left out, counts too).")
@@ -74,6 +87,10 @@ final class RestoreCommand implements Callable<Integer> {
       String kind = ref.snapshot().kind();
       SourceProvider source = Sources.forKind(kind);
       checkFits(ref, source, destination);
+      if (!BucketSource.KIND.equals(kind) && (deleteExtra || bucket.given())) {
+        throw new RoadieException(ErrorCode.USAGE, (deleteExtra ? "--delete-extra" : bucket.givenName())
+            + " applies to bucket snapshots, and snapshot " + ref.id().shortHex() + " is a " + kind + " snapshot");
+      }
       // These kinds' restores keep their own options classes and output until they move onto the
       // source SPI as the file source has.
       switch (kind) {
@@ -178,6 +195,7 @@ final class RestoreCommand implements Callable<Integer> {
   private RestoreRequest.Options options(String kind) {
     return switch (kind) {
       case dev.roadie.files.FileSource.KIND -> new FileRestoreOptions(include, physical.force);
+      case BucketSource.KIND -> new BucketRestoreOptions(bucket.settings(to), null, include, deleteExtra);
       default -> null;
     };
   }

@@ -45,6 +45,8 @@ class RestoreDestinationsTest {
         refusal("redis", null));
     assertEquals("snapshot 1a2b3c4d is a postgres-physical snapshot: say where to restore it: --pgdata DIR",
         refusal("postgres-physical", null));
+    assertEquals("snapshot 1a2b3c4d is a bucket snapshot: say where to restore it: --to s3://BUCKET[/PREFIX] or "
+        + "s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX] or --target DIR", refusal("bucket", null));
   }
 
   @Test
@@ -57,6 +59,9 @@ class RestoreDestinationsTest {
         + "--to redis://HOST:PORT or --rdb-file PATH", refusal("redis", new Destination.Directory(Path.of("/tmp/x"))));
     assertEquals("snapshot 1a2b3c4d is a postgres-physical snapshot; --to postgres://… does not fit it: restore it "
         + "with --pgdata DIR", refusal("postgres-physical", new Destination.Server("postgres://h/db")));
+    assertEquals("snapshot 1a2b3c4d is a bucket snapshot; --stdout does not fit it: restore it with --to "
+        + "s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX] or --target DIR",
+        refusal("bucket", new Destination.Stream(new ByteArrayOutputStream())));
     assertEquals("snapshot 1a2b3c4d is a postgres snapshot; --pgdata DIR does not fit it: restore it with "
         + "--to postgresql://USER@HOST:PORT/DB", refusal("postgres", new Destination.DataDirectory(Path.of("/d"))));
   }
@@ -70,7 +75,10 @@ class RestoreDestinationsTest {
         Map.entry("postgres", new Destination.Server("POSTGRES://app@db/shop")),
         Map.entry("redis", new Destination.Server("rediss://db:6380")),
         Map.entry("redis", new Destination.File(Path.of("dump.rdb"))),
-        Map.entry("postgres-physical", new Destination.DataDirectory(Path.of("/var/lib/pg"))))) {
+        Map.entry("postgres-physical", new Destination.DataDirectory(Path.of("/var/lib/pg"))),
+        Map.entry("bucket", new Destination.Server("s3://photos/2024")),
+        Map.entry("bucket", new Destination.Server("s3:https://minio:9000/photos")),
+        Map.entry("bucket", new Destination.Directory(Path.of("/tmp/x"))))) {
       assertDoesNotThrow(() -> RestoreCommand.checkFits(snapshot(c.getKey()), Sources.forKind(c.getKey()), c.getValue()),
           c.toString());
     }

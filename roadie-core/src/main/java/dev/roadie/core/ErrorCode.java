@@ -6,6 +6,12 @@ public enum ErrorCode {
   USAGE(2),
   /** Data failed authentication or does not match its id: tampering or corruption. */
   INTEGRITY(3),
+  /**
+   * Not a failure of the command: it finished and wrote its result, which lacks something it names
+   * (a bucket snapshot without objects that changed or disappeared while they were read). A
+   * scheduler can tell it from a failure (nothing written) and from success.
+   */
+  INCOMPLETE(4),
   NO_REPOSITORY(10),
   WRONG_PASSWORD(12),
   /**

@@ -124,11 +124,22 @@ public final class Chunker {
   private long offset;
 
   public Chunker(InputStream in, FastCdc cdc) {
+    this(in, cdc, -1);
+  }
+
+  /**
+   * A chunker for a stream of {@code expectedSize} bytes (-1: unknown). A stream that fits one slab
+   * gets a first slab of its size (plus the byte that finds its end) instead of a full-size one, so
+   * that many short streams (objects of a bucket) do not each allocate a slab of several MiB. A
+   * wrong size costs only memory: a longer stream goes on in full-size slabs.
+   */
+  public Chunker(InputStream in, FastCdc cdc, long expectedSize) {
     this.in = Objects.requireNonNull(in, "in");
     this.cdc = Objects.requireNonNull(cdc, "cdc");
     this.max = cdc.params().max();
     this.slabSize = (int) Math.min(Math.max(2L * max, MIN_SLAB), Integer.MAX_VALUE - 8);
-    this.slab = new Slab(Math.min(INITIAL_SLAB, slabSize), pool);
+    int first = expectedSize >= 0 && expectedSize < slabSize ? (int) expectedSize + 1 : INITIAL_SLAB;
+    this.slab = new Slab(Math.min(first, slabSize), pool);
   }
 
   public Chunker(InputStream in, ChunkerParams params, GearTable gear) {

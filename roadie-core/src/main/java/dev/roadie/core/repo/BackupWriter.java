@@ -191,12 +191,20 @@ public final class BackupWriter implements AutoCloseable {
 
   /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
-    return write(in, params, null, null);
+    return write(in, params, null, null, -1);
+  }
+
+  /**
+   * As {@link #writeStream(InputStream, ChunkerParams)} for a stream of about {@code expectedSize}
+   * bytes (an object whose length is known), whose read buffer is sized to fit it.
+   */
+  public Content writeStream(InputStream in, ChunkerParams params, long expectedSize) throws IOException {
+    return write(in, params, null, null, expectedSize);
   }
 
   /** As {@link #writeStream(InputStream, ChunkerParams)}, taking chunks {@code known} recognises without hashing them. */
   public Content writeStream(InputStream in, ChunkerParams params, KnownChunks known) throws IOException {
-    return write(in, params, known, null);
+    return write(in, params, known, null, -1);
   }
 
   /**
@@ -212,7 +220,7 @@ public final class BackupWriter implements AutoCloseable {
    * parallel, and never from a pack that a deletion plan names.
    */
   public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent) throws IOException {
-    return write(in, params, null, parent);
+    return write(in, params, null, parent, -1);
   }
 
   /**
@@ -220,8 +228,9 @@ public final class BackupWriter implements AutoCloseable {
    * pool ({@code window}); with a parent, each prepared chunk then passes the delta cursor, whose
    * delta is made on the pool too ({@code deltas}); results are appended in stream order.
    */
-  private Content write(InputStream in, ChunkerParams params, KnownChunks known, ParentStream parent) throws IOException {
-    Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()));
+  private Content write(InputStream in, ChunkerParams params, KnownChunks known, ParentStream parent, long expectedSize)
+      throws IOException {
+    Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()), expectedSize);
     ContentBuilder content = new ContentBuilder();
     DeltaCursor cursor = parent == null ? null : new DeltaCursor(parent);
     ArrayDeque<Future<Prepared>> window = new ArrayDeque<>();

@@ -143,6 +143,26 @@ class ChunkerPropertiesTest {
     checkChunking(input.data(), params, trickled);
   }
 
+  /** A stream's expected size only sizes the first buffer: right, wrong or unknown, the chunks are the same. */
+  @Property(tries = 200)
+  void theExpectedSizeNeverChangesTheChunks(@ForAll("inputs") Input input, @ForAll @IntRange(min = 0, max = 2) int paramsIndex,
+      @ForAll @IntRange(min = 0, max = 3) int guess, @ForAll long readSeed) throws IOException {
+    ChunkerParams params = ALL.get(paramsIndex);
+    int n = input.data().length;
+    long expected = switch (guess) {
+      case 0 -> n;
+      case 1 -> n / 2;
+      case 2 -> 2L * n + 1;
+      default -> -1;
+    };
+    Chunker chunker = new Chunker(new ShortReadStream(input.data(), readSeed), new FastCdc(params, GEAR), expected);
+    List<Chunker.Chunk> out = new ArrayList<>();
+    for (Chunker.Chunk c; (c = chunker.next()) != null; ) {
+      out.add(c);
+    }
+    checkChunking(input.data(), params, out);
+  }
+
   /** Every parameter set, boundary size and input kind, each delivered in short reads. */
   @Example
   void sizesAroundMinAvgMax() throws IOException {

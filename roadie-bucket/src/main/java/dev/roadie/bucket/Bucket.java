@@ -1,0 +1,431 @@
+package dev.roadie.bucket;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.s3.S3Clients;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.s3.model.Tagging;
+
+/**
+ * One bucket location opened with its own client: listing, reading and writing objects with their
+ * headers and tags, and errors that name the bucket and the object and say what to do. Thread-safe;
+ * close it to release its connections.
+ */
+public final class Bucket implements AutoCloseable {
+  /** The largest object one PUT may write (S3's limit); larger ones go in parts. */
+  public static final long MAX_SINGLE_PUT = 5L << 30;
+  /** Part size of a multipart upload whose original part size is unknown. */
+  public static final int DEFAULT_PART_SIZE = 16 << 20;
+  /** S3's smallest part (but the last) and most parts of one upload. */
+  static final int MIN_PART_SIZE = 5 << 20;
+  static final int MAX_PARTS = 10_000;
+  /** A recorded part size larger than this is not reproduced: its buffer would cost too much memory. */
+  static final int MAX_BUFFERED_PART = 256 << 20;
+  /** Multipart uploads at once, each holding one part in memory. */
+  private static final int MULTIPART_UPLOADS = 4;
+
+  private final BucketLocation where;
+  private final S3Client s3;
+  private final Semaphore multipartSlots = new Semaphore(MULTIPART_UPLOADS);
+
+  private Bucket(BucketLocation where, S3Client s3) {
+    this.where = where;
+    this.s3 = s3;
+  }
+
+  public static Bucket open(BucketLocation where) {
+    return new Bucket(where, S3Clients.create(where.settings()));
+  }
+
+  public BucketLocation location() {
+    return where;
+  }
+
+  /** The client, for requests this class does not make (the caller translates errors with {@link #fail}). */
+  public S3Client client() {
+    return s3;
+  }
+
+  /**
+   * Whether the bucket exists; fails on anything but yes or no (credentials, permissions, network).
+   * S3 answers it only to those who may list the bucket (s3:ListBucket).
+   */
+  public boolean exists() {
+    try {
+      s3.headBucket(b -> b.bucket(where.bucket()));
+      return true;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) return false;
+      if (e.statusCode() != 403) throw fail("list the bucket", null, e);
+    } catch (SdkException e) {
+      throw fail("reach the bucket", null, e);
+    }
+    // A HEAD response has no body to say why it was refused (wrong credentials or no permission):
+    // a listing says.
+    try {
+      s3.listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.prefix()).maxKeys(1));
+      return true;
+    } catch (S3Exception e) {
+      String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : null;
+      if ("NoSuchBucket".equals(code)) return false;
+      throw fail("list the bucket", null, e);
+    } catch (SdkException e) {
+      throw fail("list the bucket", null, e);
+    }
+  }
+
+  /** Fails with a message naming the bucket unless it exists and these credentials may list it. */
+  public void checkReadable() {
+    if (!exists()) {
+      throw new RoadieException(ErrorCode.FAILURE, where + ": the bucket " + where.bucket() + " does not exist"
+          + where() + "; check the name and the endpoint");
+    }
+    try {
+      s3.listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.prefix()).maxKeys(1));
+    } catch (SdkException e) {
+      throw fail("list the bucket", null, e);
+    }
+  }
+
+  /** Creates the bucket unless it exists; returns whether it did. */
+  public boolean createIfMissing() {
+    if (exists()) return false;
+    try {
+      s3.createBucket(b -> b.bucket(where.bucket()));
+      return true;
+    } catch (BucketAlreadyOwnedByYouException e) {
+      return false;
+    } catch (SdkException e) {
+      throw fail("create the bucket", null, e);
+    }
+  }
+
+  /**
+   * Every object under the prefix in key order, or with {@code versions} every version and delete
+   * marker (per key newest first); read ahead page by page while the caller works.
+   */
+  public ObjectListing list(boolean versions) {
+    return new ObjectListing(this, versions);
+  }
+
+  /** An object's bytes being read, with the headers of the response. Close it. */
+  public record Download(GetObjectResponse response, ResponseInputStream<GetObjectResponse> stream)
+      implements AutoCloseable {
+    public ObjectHeaders headers() {
+      return ObjectHeaders.of(response);
+    }
+
+    /**
+     * Ends the read: a stream read to its end gives its connection back to the pool; one abandoned
+     * part-way is aborted (its connection dropped, rather than the rest of the body read).
+     */
+    @Override
+    public void close() {
+      try {
+        if (stream.read() >= 0) stream.abort();
+      } catch (IOException | RuntimeException e) {
+        stream.abort();
+      }
+      try {
+        stream.close();
+      } catch (IOException | RuntimeException e) {
+        // Closing a read that failed or was abandoned: nothing more to do.
+      }
+    }
+  }
+
+  /**
+   * Starts reading {@code key} (its version {@code versionId} when not null), only if its ETag is
+   * still {@code etag} when that is given.
+   *
+   * @throws ObjectUnavailableException when the object changed (412) or is gone (404)
+   */
+  public Download get(String key, String versionId, String etag) throws ObjectUnavailableException {
+    GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(where.bucket()).key(key).versionId(versionId);
+    if (etag != null) b.ifMatch("\"" + etag + "\"");
+    try {
+      ResponseInputStream<GetObjectResponse> in = s3.getObject(b.build());
+      return new Download(in.response(), in);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 412) {
+        throw new ObjectUnavailableException(describe(key, versionId) + " changed since it was listed", false);
+      }
+      if (isGone(e)) throw new ObjectUnavailableException(describe(key, versionId) + " was deleted", true);
+      throw fail("read", describe(key, versionId), e);
+    } catch (SdkException e) {
+      throw fail("read", describe(key, versionId), e);
+    }
+  }
+
+  /** The object's headers now, or null when it is gone. */
+  public HeadObjectResponse head(String key, String versionId) {
+    try {
+      return s3.headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId));
+    } catch (S3Exception e) {
+      if (isGone(e)) return null;
+      throw fail("read the headers of", describe(key, versionId), e);
+    } catch (SdkException e) {
+      throw fail("read the headers of", describe(key, versionId), e);
+    }
+  }
+
+  /**
+   * The part size of an object written in parts (the length of its first part), or null when it was
+   * written in one piece or is gone.
+   */
+  public Long partSize(String key, String versionId) {
+    try {
+      HeadObjectResponse r = s3.headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(1));
+      return r.partsCount() != null && r.partsCount() > 1 ? r.contentLength() : null;
+    } catch (S3Exception e) {
+      if (isGone(e) || e.statusCode() == 400 || e.statusCode() == 416) return null;
+      throw fail("read the parts of", describe(key, versionId), e);
+    } catch (SdkException e) {
+      throw fail("read the parts of", describe(key, versionId), e);
+    }
+  }
+
+  /** The object's tags, sorted by key; empty when it has none. */
+  public Map<String, String> tags(String key, String versionId) throws ObjectUnavailableException {
+    try {
+      Map<String, String> tags = new TreeMap<>();
+      for (Tag t : s3.getObjectTagging(b -> b.bucket(where.bucket()).key(key).versionId(versionId)).tagSet()) {
+        tags.put(t.key(), t.value());
+      }
+      return tags;
+    } catch (S3Exception e) {
+      if (isGone(e)) throw new ObjectUnavailableException(describe(key, versionId) + " was deleted", true);
+      throw fail("read the tags of", describe(key, versionId), e);
+    } catch (SdkException e) {
+      throw fail("read the tags of", describe(key, versionId), e);
+    }
+  }
+
+  /** Replaces the object's tags ({@code tags} empty: removes them). */
+  public void putTags(String key, Map<String, String> tags) {
+    try {
+      if (tags.isEmpty()) {
+        s3.deleteObjectTagging(b -> b.bucket(where.bucket()).key(key));
+      } else {
+        s3.putObjectTagging(b -> b.bucket(where.bucket()).key(key).tagging(tagging(tags)));
+      }
+    } catch (SdkException e) {
+      throw fail("write the tags of", describe(key, null), e);
+    }
+  }
+
+  /** Deletes the object (a delete marker on a versioned bucket). */
+  public void delete(String key) {
+    try {
+      s3.deleteObject(b -> b.bucket(where.bucket()).key(key));
+    } catch (SdkException e) {
+      throw fail("delete", describe(key, null), e);
+    }
+  }
+
+  /**
+   * Writes {@code size} bytes from {@code content} as {@code key} with {@code headers} and {@code
+   * tags}: in one request (streamed; {@code content} is opened again for a retry) when {@code
+   * partSize} is null and the size allows, else as a multipart upload with parts of {@code partSize}
+   * bytes (the original's, so that the ETag comes out the same) or {@link #DEFAULT_PART_SIZE}. A
+   * multipart upload that fails is aborted: the object is written whole or not at all. Returns
+   * the new ETag (without quotes).
+   */
+  public String put(String key, long size, Supplier<InputStream> content, ObjectHeaders headers,
+      Map<String, String> tags, Long partSize) throws IOException {
+    if (partSize == null && size <= MAX_SINGLE_PUT) {
+      PutObjectRequest.Builder b = headers.applyTo(PutObjectRequest.builder().bucket(where.bucket()).key(key))
+          .contentLength(size);
+      if (!tags.isEmpty()) b.tagging(tagging(tags));
+      ContentStreamProvider body = content::get;
+      try {
+        String type = headers.contentType() != null ? headers.contentType() : "binary/octet-stream";
+        return ListedObject.unquote(s3.putObject(b.build(), RequestBody.fromContentProvider(body, size, type)).eTag());
+      } catch (SdkException e) {
+        throw fail("write", describe(key, null), e);
+      } catch (java.io.UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+    return putInParts(key, size, content, headers, tags, partSize(size, partSize));
+  }
+
+  /** The part size to write an object of {@code size} bytes with, given the original's (or null). */
+  static int partSize(long size, Long original) {
+    if (original != null && original >= MIN_PART_SIZE && original <= MAX_BUFFERED_PART
+        && (size + original - 1) / original <= MAX_PARTS) {
+      return (int) (long) original;
+    }
+    long p = DEFAULT_PART_SIZE;
+    while ((size + p - 1) / p > MAX_PARTS) p *= 2;
+    if (p > MAX_BUFFERED_PART) {
+      throw new RoadieException(ErrorCode.FAILURE, "an object of " + size + " bytes needs parts larger than "
+          + MAX_BUFFERED_PART + " bytes; roadie does not write objects this large");
+    }
+    return (int) p;
+  }
+
+  private String putInParts(String key, long size, Supplier<InputStream> content, ObjectHeaders headers,
+      Map<String, String> tags, int partSize) throws IOException {
+    try {
+      multipartSlots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    String uploadId = null;
+    try (InputStream in = content.get()) {
+      var create = headers.applyTo(software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest.builder()
+          .bucket(where.bucket()).key(key));
+      if (!tags.isEmpty()) create.tagging(tagging(tags));
+      uploadId = s3.createMultipartUpload(create.build()).uploadId();
+      String id = uploadId;
+      List<CompletedPart> parts = new ArrayList<>();
+      byte[] buf = new byte[(int) Math.min(partSize, Math.max(size, 1))];
+      long done = 0;
+      int number = 1;
+      do {
+        int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, size - done));
+        if (n < Math.min(buf.length, size - done)) {
+          throw new IOException(describe(key, null) + ": the content ended after " + (done + n) + " of " + size + " bytes");
+        }
+        int part = number;
+        int len = n;
+        String etag = s3.uploadPart(b -> b.bucket(where.bucket()).key(key).uploadId(id).partNumber(part)
+            .contentLength((long) len), RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
+                "application/octet-stream")).eTag();
+        parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
+        done += n;
+        number++;
+      } while (done < size);
+      String etag = s3.completeMultipartUpload(b -> b.bucket(where.bucket()).key(key).uploadId(id)
+          .multipartUpload(m -> m.parts(parts))).eTag();
+      uploadId = null;
+      return ListedObject.unquote(etag);
+    } catch (SdkException e) {
+      throw fail("write", describe(key, null), e);
+    } finally {
+      if (uploadId != null) abort(key, uploadId);
+      multipartSlots.release();
+    }
+  }
+
+  /** Abandons an unfinished multipart upload, so that no parts are left behind (best effort). */
+  private void abort(String key, String uploadId) {
+    try {
+      s3.abortMultipartUpload(b -> b.bucket(where.bucket()).key(key).uploadId(uploadId));
+    } catch (SdkException e) {
+      // The upload stays invisible; a lifecycle rule for incomplete uploads removes its parts.
+    }
+  }
+
+  static Tagging tagging(Map<String, String> tags) {
+    List<Tag> set = new ArrayList<>();
+    tags.forEach((k, v) -> set.add(Tag.builder().key(k).value(v).build()));
+    return Tagging.builder().tagSet(set).build();
+  }
+
+  /** An object as messages name it: its key in quotes, and its version if any. */
+  static String describe(String key, String versionId) {
+    return "object '" + key + "'" + (versionId != null ? " (version " + versionId + ")" : "");
+  }
+
+  private static boolean isGone(S3Exception e) {
+    String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : null;
+    return e.statusCode() == 404 && !"NoSuchBucket".equals(code);
+  }
+
+  private String where() {
+    return where.endpoint() != null && where.location().endpoint() == null ? " at " + where.endpoint() : "";
+  }
+
+  /**
+   * A clear error for a failed request, naming the bucket and the object (null: the bucket itself);
+   * never credentials. Transient failures (5xx, throttling, network) that outlasted the client's
+   * retries are {@link RoadieException.Retriable}.
+   */
+  public RoadieException fail(String op, String object, SdkException e) {
+    String what = op + " " + (object == null ? "" : object);
+    what = what.strip();
+    String prefix = where + ": ";
+    if (e instanceof S3Exception s) {
+      int status = s.statusCode();
+      String code = s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode() : null;
+      String msg = s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : null;
+      String detail = "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
+      if ("NoSuchBucket".equals(code)) {
+        return new RoadieException(ErrorCode.FAILURE, prefix + "the bucket " + where.bucket() + " does not exist"
+            + where() + "; check the name and the endpoint", e);
+      }
+      if ("InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
+        return new RoadieException(ErrorCode.FAILURE, prefix + "S3 refused the credentials to " + what + where()
+            + " (" + detail + "): check them (" + credentialsSource() + ")", e);
+      }
+      if (status == 403) {
+        return new RoadieException(ErrorCode.FAILURE, prefix + "S3 refused to " + what + where() + " (" + detail
+            + "): these credentials (" + credentialsSource() + ") lack the permission; check the user's or "
+            + "the bucket's policy", e);
+      }
+      if (status >= 500 || status == 429) {
+        return new RoadieException.Retriable(prefix + "could not " + what + where() + " after "
+            + S3Clients.MAX_ATTEMPTS + " attempts (" + detail + "); try again later", e);
+      }
+      return new RoadieException(ErrorCode.FAILURE, prefix + "could not " + what + where() + " (" + detail + ")", e);
+    }
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("Unable to load credentials") || m.contains("Unable to load an identity")
+        || m.contains("credentials for profile") || m.contains("Profile file contained no credentials")) {
+      if (where.settings().profile() != null) {
+        return new RoadieException(ErrorCode.FAILURE, prefix + "the AWS profile '" + where.settings().profile()
+            + "' gives no usable credentials: give it aws_access_key_id and aws_secret_access_key, or a role, "
+            + "in the shared credentials or config file", e);
+      }
+      return new RoadieException(ErrorCode.FAILURE, prefix + "no AWS credentials found for the bucket: set "
+          + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or --bucket-profile NAME", e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    String cause = root == e || root.getMessage() == null ? m : root.getMessage();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return new RoadieException(ErrorCode.FAILURE, prefix + "could not " + what + where() + ": TLS failed ("
+            + cause + "); for a server with a private CA give its certificate (PEM) with --bucket-ca-file FILE", e);
+      }
+    }
+    return new RoadieException.Retriable(prefix + "could not " + what + where() + " after up to "
+        + S3Clients.MAX_ATTEMPTS + " attempts: " + cause + " (is the endpoint reachable?)", e);
+  }
+
+  /** Where the credentials came from, for messages: never the credentials themselves. */
+  private String credentialsSource() {
+    if (where.settings().profile() != null) return "the profile '" + where.settings().profile() + "'";
+    if (where.settings().credentials() != null) return "the credentials given";
+    return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE";
+  }
+
+  @Override
+  public void close() {
+    s3.close();
+  }
+}

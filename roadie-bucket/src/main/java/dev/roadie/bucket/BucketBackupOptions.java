@@ -1,0 +1,17 @@
+package dev.roadie.bucket;
+
+import dev.roadie.core.source.BackupRequest;
+
+/**
+ * What a {@code bucket} backup reads.
+ *
+ * @param location the bucket and prefix, with how to reach them
+ * @param allVersions every version and delete marker (ListObjectVersions), not only the current objects
+ * @param force read every object, also those the parent snapshot shows unchanged
+ */
+public record BucketBackupOptions(BucketLocation location, boolean allVersions, boolean force)
+    implements BackupRequest.Options {
+  public BucketBackupOptions {
+    if (location == null) throw new IllegalArgumentException("a bucket backup needs a location");
+  }
+}

@@ -1,0 +1,107 @@
+package dev.roadie.bucket;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.SourceMetadata;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.VerifyRequest;
+import dev.roadie.core.source.VerifyResult;
+import dev.roadie.s3.S3Location;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code bucket} source: the objects under an S3 bucket location with their bytes, headers,
+ * user metadata and tags (optionally every version and delete marker). Restores into a bucket (the
+ * same, another, on another server) or into a directory.
+ */
+public final class BucketSource implements SourceProvider {
+  public static final String KIND = "bucket";
+  static final String FORM = "s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]";
+
+  @Override
+  public Set<String> kinds() {
+    return Set.of(KIND);
+  }
+
+  @Override
+  public Class<? extends SourceMetadata> metadataType(String kind) {
+    return BucketMetadata.class;
+  }
+
+  @Override
+  public BackupResult backup(BackupRequest request) throws IOException {
+    return new BucketBackup(request).run();
+  }
+
+  @Override
+  public List<Destination.Fit> destinations(String kind) {
+    return List.of(Destination.Fit.server(FORM, "s3", "s3:http", "s3:https"), Destination.Fit.of(Destination.Type.DIRECTORY));
+  }
+
+  @Override
+  public RestoreResult restore(RestoreRequest request) throws IOException {
+    BucketRestoreOptions o = request.options(BucketRestoreOptions.class, BucketRestoreOptions.DEFAULTS);
+    return switch (request.destination()) {
+      case Destination.Server s when destinations(KIND).get(0).accepts(s) ->
+          new BucketRestore(request.repository(), request.snapshot(), request.progress(), o, o.location(s.url())).run();
+      case Destination.Directory d -> {
+        if (o.deleteExtra()) {
+          throw new RoadieException(ErrorCode.USAGE, "--delete-extra goes with a bucket destination (--to "
+              + FORM + "); a restore into a directory deletes nothing");
+        }
+        yield new DirectoryRestore(request.repository(), request.snapshot(), request.progress(), o.pattern(),
+            d.path()).run();
+      }
+      default -> throw new RoadieException(ErrorCode.USAGE, "a bucket snapshot restores into a bucket (" + FORM
+          + ") or a directory, not to " + request.destination().describe());
+    };
+  }
+
+  @Override
+  public VerifyResult verify(VerifyRequest request) throws IOException {
+    BucketRestoreOptions o = request.options(BucketRestoreOptions.class, BucketRestoreOptions.DEFAULTS);
+    BucketVerify v = new BucketVerify(request.repository(), request.snapshot(), o.pattern());
+    return switch (request.copy()) {
+      case Destination.Server s when destinations(KIND).get(0).accepts(s) -> v.bucket(o.location(s.url()));
+      case Destination.Directory d -> v.directory(d.path());
+      default -> throw new RoadieException(ErrorCode.USAGE, "a bucket snapshot's copy is verified in a bucket or a "
+          + "directory, not " + request.copy().describe());
+    };
+  }
+
+  @Override
+  public Set<String> targetNames(String kind, String given) {
+    if (given == null || !S3Location.isS3(given)) return Set.of();
+    try {
+      S3Location loc = S3Location.parse(given);
+      return Set.of(BucketLocation.target(loc.endpoint(), loc.bucket(), loc.prefix()));
+    } catch (RuntimeException e) {
+      return Set.of();
+    }
+  }
+
+  @Override
+  public String summary(Snapshot snapshot) {
+    BucketMetadata m = SourceMetadata.of(snapshot, BucketMetadata.class);
+    long objects = m.objects() == null ? 0 : m.objects();
+    StringBuilder b = new StringBuilder().append(objects).append(objects == 1 ? " object" : " objects");
+    if (m.versioned()) {
+      b.append(" (").append(m.versions()).append(" versions, ").append(m.deleteMarkers()).append(" delete markers)");
+    }
+    if (m.unchangedObjects() != null && m.unchangedObjects() > 0) {
+      b.append(" (").append(m.unchangedObjects()).append(" unchanged)");
+    }
+    if (m.skippedOrZero() > 0) {
+      b.append(", INCOMPLETE: ").append(m.skippedOrZero()).append(" not captured");
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,463 @@
+package dev.roadie.bucket.mirror;
+
+import dev.roadie.bucket.Keys;
+import dev.roadie.bucket.ListedObject;
+
+import dev.roadie.bucket.mirror.MirrorReport.Kind;
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CreateBucketConfiguration;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.s3.model.Tagging;
+
+/**
+ * One mirror pass from a source bucket (or prefix) to a destination, or a read-only check of
+ * the two. Both sides are listed in key order and merged; objects only in the source are copied,
+ * objects on both sides are compared by {@link MirrorMetadata}'s rule (no object is read for that)
+ * and copied again when they differ, objects only in the destination are deleted with {@code
+ * delete} once the source's listing is complete, and kept (reported) otherwise.
+ */
+public final class BucketMirror {
+  /**
+   * @param delete remove destination objects the source does not have
+   * @param allowEmptySource with {@code delete}, also when the source lists nothing at all (else
+   *     refused: a mistyped prefix must not empty the destination)
+   * @param parallel objects copied or compared at once
+   * @param memoryBudget bytes that the buffers of all copies together may hold
+   */
+  public record Options(boolean delete, boolean allowEmptySource, int parallel, long memoryBudget) {
+    public Options {
+      if (parallel < 1 || parallel > 256) {
+        throw new RoadieException(ErrorCode.USAGE, "--parallel must be from 1 to 256, not " + parallel);
+      }
+    }
+
+    public static Options defaults(boolean delete) {
+      return new Options(delete, false, 16, 256L << 20);
+    }
+  }
+
+  /** Told of every object as it is done (from several threads at once). */
+  public interface Listener {
+    void done(Kind kind, String key, String reason, long bytes);
+  }
+
+  private final MirrorSide source;
+  private final MirrorSide destination;
+  private final Options options;
+  private final BucketLister sourceLister;
+  private final BucketLister destinationLister;
+  private final ObjectCopier copier;
+  private final Listener listener;
+  private volatile boolean cancelled;
+  private final boolean extensions;
+
+  public BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener) {
+    this(source, destination, options, listener, source.sameServiceAs(destination), true);
+  }
+
+  /**
+   * With {@code serverSide} false, bytes pass through roadie even where the server could copy
+   * them; with {@code listingExtension} false, both sides are treated as S3 servers without
+   * MinIO's extensions (listings without metadata, no notifications).
+   */
+  BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener, boolean serverSide,
+      boolean listingExtension) {
+    this.source = source;
+    this.destination = destination;
+    this.options = options;
+    this.extensions = listingExtension;
+    this.sourceLister = new BucketLister(source, listingExtension);
+    this.destinationLister = new BucketLister(destination, listingExtension);
+    this.copier = new ObjectCopier(source, destination, serverSide, options.memoryBudget());
+    this.listener = listener;
+  }
+
+  public MirrorSide source() {
+    return source;
+  }
+
+  public MirrorSide destination() {
+    return destination;
+  }
+
+  /** The source's change notifications, where its server offers them. */
+  BucketEvents sourceEvents() {
+    return new BucketEvents(source, extensions);
+  }
+
+  /** Makes the destination bucket when it does not exist; true when it made it. */
+  public boolean createDestinationBucket() {
+    try {
+      destination.s3().headBucket(r -> r.bucket(destination.bucket()));
+      return false;
+    } catch (S3Exception e) {
+      // 403: the bucket may exist and allow writes without the right to look it up; the writes will tell.
+      if (e.statusCode() == 403 && !"InvalidAccessKeyId".equals(S3Failures.code(e))
+          && !"SignatureDoesNotMatch".equals(S3Failures.code(e))) {
+        return false;
+      }
+      if (e.statusCode() != 404) throw S3Failures.of(destination, "look up", "", e);
+    } catch (SdkException e) {
+      throw S3Failures.of(destination, "look up", "", e);
+    }
+    try {
+      Region region = destination.s3().serviceClientConfiguration().region();
+      destination.s3().createBucket(r -> {
+        r.bucket(destination.bucket());
+        if (destination.settings().endpoint() == null && !Region.US_EAST_1.equals(region)) {
+          r.createBucketConfiguration(CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
+        }
+      });
+      return true;
+    } catch (BucketAlreadyOwnedByYouException e) {
+      return false;
+    } catch (SdkException e) {
+      throw S3Failures.of(destination, "create the bucket", "", e);
+    }
+  }
+
+  /**
+   * Ends a pass in progress (from another thread): no object is started after this, the copies in
+   * hand finish, nothing is deleted, and the pass's report says it stopped.
+   */
+  public void cancel() {
+    cancelled = true;
+  }
+
+  /** One pass: copies what differs, deletes extras with {@link Options#delete}. */
+  public MirrorReport mirror() throws InterruptedException {
+    return pass(false);
+  }
+
+  /** Compares the two sides and changes nothing. */
+  public MirrorReport check() throws InterruptedException {
+    return pass(true);
+  }
+
+  private MirrorReport pass(boolean check) throws InterruptedException {
+    MirrorReport report = new MirrorReport();
+    Listener out = reporting(report);
+    List<String> extras = new ArrayList<>();
+    long sourceObjects = 0;
+    Semaphore slots = new Semaphore(options.parallel());
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      try {
+        Iterator<ListingEntry> src = sourceLister.list();
+        Iterator<ListingEntry> dst = check ? destinationOrEmpty() : destinationLister.list();
+        ListingEntry s = next(src);
+        ListingEntry d = next(dst);
+        while ((s != null || d != null) && !report.stopped()) {
+          if (cancelled) {
+            report.stop("stopped");
+            break;
+          }
+          int order = s == null ? 1 : d == null ? -1
+              : Keys.ORDER.compare(source.relative(s.key()), destination.relative(d.key()));
+          if (order < 0) {
+            sourceObjects++;
+            ListingEntry only = s;
+            submit(pool, slots, report, only.key(), () -> {
+              if (check) {
+                out.done(Kind.MISSING, source.relative(only.key()), null, 0);
+              } else {
+                copy(only, Kind.COPIED, "new", out);
+              }
+            });
+            s = next(src);
+          } else if (order > 0) {
+            extras.add(destination.relative(d.key()));
+            d = next(dst);
+          } else {
+            sourceObjects++;
+            ListingEntry a = s;
+            ListingEntry b = d;
+            submit(pool, slots, report, a.key(), () -> {
+              if (check) {
+                compare(a, b, out);
+              } else {
+                update(a, b, out);
+              }
+            });
+            s = next(src);
+            d = next(dst);
+          }
+        }
+      } catch (RoadieException.Retriable e) {
+        // A listing that cannot go on: what was started finishes, nothing is deleted.
+        report.stop(e.getMessage());
+      } catch (RuntimeException | InterruptedException e) {
+        pool.shutdownNow();
+        throw e;
+      }
+    }
+    if (report.stopped()) return report;
+    if (check || !options.delete()) {
+      for (String key : extras) out.done(Kind.EXTRA, key, check ? null : "kept (no --delete)", 0);
+    } else {
+      if (sourceObjects == 0 && !extras.isEmpty() && !options.allowEmptySource()) {
+        throw new RoadieException(ErrorCode.FAILURE, source.describe() + " lists no objects: refusing to delete the "
+            + extras.size() + " objects of the " + destination.describe() + " (a wrong prefix or bucket?); "
+            + "if the source is meant to be empty, pass --allow-empty-source");
+      }
+      deleteAll(extras, out);
+    }
+    return report;
+  }
+
+  private Listener reporting(MirrorReport report) {
+    return (kind, key, reason, bytes) -> {
+      report.add(kind, key, reason, bytes);
+      listener.done(kind, key, reason, bytes);
+    };
+  }
+
+  /**
+   * Brings one object (a key relative to the prefixes) up to date, as a pass would: copied when the
+   * destination lacks it or holds another version, deleted (with {@link Options#delete}) when the
+   * source no longer has it. For a watch, told of a change by a notification.
+   *
+   * @throws RoadieException.Retriable when a side is out of reach
+   */
+  public void sync(String relative, MirrorReport report) throws InterruptedException {
+    Listener out = reporting(report);
+    String key = source.key(relative);
+    String dstKey = destination.key(relative);
+    try {
+      HeadObjectResponse s = headOrNull(source, key);
+      if (s == null) {
+        if (options.delete() && headOrNull(destination, dstKey) != null) delete(relative, out);
+        return;
+      }
+      ListingEntry listed = new ListingEntry(key, s.contentLength(), ListedObject.unquote(s.eTag()),
+          s.lastModified(), null, null, null);
+      HeadObjectResponse d = headOrNull(destination, dstKey);
+      if (d == null) {
+        copy(listed, Kind.COPIED, "new", out);
+        return;
+      }
+      String reason = MirrorMetadata.staleReason(listed, d.contentLength(), MirrorMetadata.lower(d.metadata()));
+      if (reason != null) {
+        copy(listed, Kind.UPDATED, reason, out);
+      } else {
+        out.done(Kind.UNCHANGED, relative, null, 0);
+      }
+    } catch (RoadieException.Retriable e) {
+      throw e;
+    } catch (RoadieException e) {
+      out.done(Kind.FAILED, relative, e.getMessage(), 0);
+    }
+  }
+
+  private Iterator<ListingEntry> destinationOrEmpty() {
+    // A check of a destination that does not exist yet finds every object missing.
+    try {
+      destination.s3().headBucket(r -> r.bucket(destination.bucket()));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) return java.util.Collections.emptyIterator();
+    } catch (SdkException e) {
+      throw S3Failures.of(destination, "look up", "", e);
+    }
+    return destinationLister.list();
+  }
+
+  private static ListingEntry next(Iterator<ListingEntry> it) {
+    return it.hasNext() ? it.next() : null;
+  }
+
+  private interface Task {
+    void run() throws InterruptedException;
+  }
+
+  /**
+   * Runs {@code task} on a virtual thread once a slot is free; its failure becomes a FAILED item,
+   * and a side out of reach stops the pass.
+   */
+  private void submit(ExecutorService pool, Semaphore slots, MirrorReport report, String key, Task task)
+      throws InterruptedException {
+    Listener out = reporting(report);
+    slots.acquire();
+    pool.execute(() -> {
+      try {
+        task.run();
+      } catch (RoadieException e) {
+        out.done(Kind.FAILED, source.relative(key), e.getMessage(), 0);
+        if (e instanceof RoadieException.Retriable) report.stop(e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        out.done(Kind.FAILED, source.relative(key), "internal error: " + e, 0);
+      } finally {
+        slots.release();
+      }
+    });
+  }
+
+  /** Copies {@code src}, reported as {@code kind} for {@code reason}. */
+  private void copy(ListingEntry src, Kind kind, String reason, Listener out) throws InterruptedException {
+    String key = source.relative(src.key());
+    try {
+      long bytes = copier.copy(src);
+      out.done(kind, key, reason, bytes);
+    } catch (ObjectCopier.SourceGone e) {
+      out.done(Kind.SKIPPED, key, "deleted from the source after it was listed", 0);
+    }
+  }
+
+  /** Both sides have the object: copies it again if the destination's is not current. */
+  private void update(ListingEntry src, ListingEntry dst, Listener out) throws InterruptedException {
+    Map<String, String> dstMetadata = dst.metadata();
+    if (dstMetadata == null) {
+      HeadObjectResponse h = headOrNull(destination, dst.key());
+      if (h == null) {
+        copy(src, Kind.COPIED, "new", out);
+        return;
+      }
+      dstMetadata = MirrorMetadata.lower(h.metadata());
+    }
+    String reason = MirrorMetadata.staleReason(src, dst.size(), dstMetadata);
+    if (reason == null && src.hasMetadata() && dst.hasMetadata()
+        && (!MirrorMetadata.withoutRoadie(src.metadata()).equals(MirrorMetadata.withoutRoadie(dst.metadata()))
+            || !Objects.equals(src.contentType(), dst.contentType()))) {
+      reason = "metadata differs";
+    }
+    if (reason != null) {
+      copy(src, Kind.UPDATED, reason, out);
+    } else if (src.tags() != null && dst.tags() != null && !src.tags().equals(dst.tags())) {
+      putTags(dst.key(), src.tags());
+      out.done(Kind.UPDATED, source.relative(src.key()), "tags differ", 0);
+    } else {
+      out.done(Kind.UNCHANGED, source.relative(src.key()), null, 0);
+    }
+  }
+
+  private void putTags(String dstKey, Map<String, String> tags) {
+    List<Tag> set = new ArrayList<>();
+    tags.forEach((k, v) -> set.add(Tag.builder().key(k).value(v).build()));
+    try {
+      if (set.isEmpty()) {
+        destination.s3().deleteObjectTagging(r -> r.bucket(destination.bucket()).key(dstKey));
+      } else {
+        destination.s3().putObjectTagging(r -> r.bucket(destination.bucket()).key(dstKey)
+            .tagging(Tagging.builder().tagSet(set).build()));
+      }
+    } catch (SdkException e) {
+      throw S3Failures.of(destination, "write the tags of", dstKey, e);
+    }
+  }
+
+  private static HeadObjectResponse headOrNull(MirrorSide side, String key) {
+    try {
+      return side.s3().headObject(r -> r.bucket(side.bucket()).key(key));
+    } catch (SdkException e) {
+      if (S3Failures.isNotFound(e)) return null;
+      throw S3Failures.of(side, "read", key, e);
+    }
+  }
+
+  private void deleteAll(List<String> extras, Listener out) throws InterruptedException {
+    Semaphore slots = new Semaphore(options.parallel());
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (String key : extras) {
+        slots.acquire();
+        pool.execute(() -> {
+          try {
+            delete(key, out);
+          } finally {
+            slots.release();
+          }
+        });
+      }
+    }
+  }
+
+  private void delete(String key, Listener out) {
+    String dstKey = destination.key(key);
+    try {
+      destination.s3().deleteObject(r -> r.bucket(destination.bucket()).key(dstKey));
+      out.done(Kind.DELETED, key, "not in the source", 0);
+    } catch (SdkException e) {
+      out.done(Kind.FAILED, key, S3Failures.of(destination, "delete", dstKey, e).getMessage(), 0);
+    }
+  }
+
+  // --- check ------------------------------------------------------------------------------------
+
+  /** Compares one object of both sides: size, content (SHA-256), user metadata, Content-Type, tags. */
+  private void compare(ListingEntry src, ListingEntry dst, Listener out) throws InterruptedException {
+    String key = source.relative(src.key());
+    Described s = describe(source, src);
+    Described d = describe(destination, dst);
+    if (s == null) {
+      out.done(Kind.EXTRA, key, null, 0); // deleted from the source since it was listed
+      return;
+    }
+    if (d == null) {
+      out.done(Kind.MISSING, key, null, 0);
+      return;
+    }
+    if (src.size() != dst.size()) {
+      out.done(Kind.DIFFERENT, key, "size: " + src.size() + " in the source, " + dst.size() + " in the destination", 0);
+      return;
+    }
+    if (MirrorMetadata.staleReason(src, dst.size(), d.metadata) != null) {
+      // Not copied by roadie from this version of the source: compare the bytes.
+      try {
+        String dstSha = MirrorMetadata.sha256(d.metadata);
+        byte[] a = copier.hash(source, src.key(), src.etag());
+        byte[] b = dstSha != null ? java.util.HexFormat.of().parseHex(dstSha) : copier.hash(destination, dst.key(), dst.etag());
+        if (!java.security.MessageDigest.isEqual(a, b)) {
+          out.done(Kind.DIFFERENT, key, "content differs (SHA-256)", 0);
+          return;
+        }
+      } catch (ObjectCopier.SourceGone | ObjectCopier.Changed e) {
+        out.done(Kind.FAILED, key, "changed while it was compared; check again", 0);
+        return;
+      }
+    }
+    if (!MirrorMetadata.withoutRoadie(s.metadata).equals(MirrorMetadata.withoutRoadie(d.metadata))) {
+      out.done(Kind.DIFFERENT, key, "user metadata differs", 0);
+    } else if (!Objects.equals(s.contentType, d.contentType)) {
+      out.done(Kind.DIFFERENT, key, "Content-Type: " + s.contentType + " in the source, " + d.contentType
+          + " in the destination", 0);
+    } else if (!s.tags.equals(d.tags)) {
+      out.done(Kind.DIFFERENT, key, "tags differ", 0);
+    } else {
+      out.done(Kind.UNCHANGED, key, null, 0);
+    }
+  }
+
+  private record Described(Map<String, String> metadata, String contentType, Map<String, String> tags) {}
+
+  /** The metadata and tags of a listed object: from the listing, else asked of the object; null when gone. */
+  private static Described describe(MirrorSide side, ListingEntry o) {
+    if (o.hasMetadata() && o.tags() != null) return new Described(o.metadata(), o.contentType(), o.tags());
+    HeadObjectResponse h = headOrNull(side, o.key());
+    if (h == null) return null;
+    ObjectState state = ObjectState.of(h);
+    Map<String, String> tags = new java.util.TreeMap<>();
+    if (state.tagCount() > 0) {
+      try {
+        side.s3().getObjectTagging(r -> r.bucket(side.bucket()).key(o.key())).tagSet()
+            .forEach(t -> tags.put(t.key(), t.value()));
+      } catch (SdkException e) {
+        if (S3Failures.isNotFound(e)) return null;
+        throw S3Failures.of(side, "read the tags of", o.key(), e);
+      }
+    }
+    return new Described(MirrorMetadata.lower(state.headers().metadata()), state.headers().contentType(), tags);
+  }
+}

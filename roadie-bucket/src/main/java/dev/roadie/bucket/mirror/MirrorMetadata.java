@@ -1,0 +1,80 @@
+package dev.roadie.bucket.mirror;
+
+import dev.roadie.bucket.Sha256;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The user metadata roadie writes on every object it copies, and the rule that decides from it
+ * whether a destination object still holds what its source holds, without reading either:
+ *
+ * <ul>
+ *   <li>{@value Sha256#METADATA_KEY}: the SHA-256 of the bytes, computed by roadie while it copied them (or,
+ *       for a copy the server made itself, the server's SHA-256 checksum of the copy);
+ *   <li>{@value #SOURCE_ETAG} and {@value #SOURCE_MTIME}: the source object's ETag and
+ *       last-modified time (whole seconds since 1970) at the moment it was read.
+ * </ul>
+ *
+ * A destination object is current when its size equals the source's and the source's ETag and
+ * time (as listed now) equal the recorded ones: S3 gives every write a new last-modified time and
+ * a new ETag for new bytes, so a rewritten source, even with bytes of the same size, no longer
+ * matches. A destination object without these entries (written by someone else) is not trusted.
+ */
+final class MirrorMetadata {
+  static final String SHA256 = Sha256.METADATA_KEY;
+  static final String SOURCE_ETAG = "roadie-source-etag";
+  static final String SOURCE_MTIME = "roadie-source-mtime";
+
+  private MirrorMetadata() {}
+
+  /**
+   * The user metadata of a copy of the source object {@code etag}/{@code lastModified} whose own is
+   * {@code metadata}: that, without roadie's entries the source may carry (being a mirror itself),
+   * plus this copy's ({@code sha256} null: not known yet).
+   */
+  static Map<String, String> forCopy(Map<String, String> metadata, byte[] sha256, String etag, Instant lastModified) {
+    Map<String, String> m = withoutRoadie(lower(metadata));
+    if (sha256 != null) m.put(SHA256, Sha256.hex(sha256));
+    m.put(SOURCE_ETAG, etag);
+    m.put(SOURCE_MTIME, Long.toString(lastModified.getEpochSecond()));
+    return m;
+  }
+
+  /** User metadata with its names in lower case (as S3 compares them). */
+  static Map<String, String> lower(Map<String, String> metadata) {
+    Map<String, String> out = new TreeMap<>();
+    if (metadata != null) metadata.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
+    return out;
+  }
+
+  /** {@code metadata} without roadie's entries (a source that is itself a mirror carries them too). */
+  static Map<String, String> withoutRoadie(Map<String, String> metadata) {
+    Map<String, String> m = new TreeMap<>(metadata);
+    m.remove(SHA256);
+    m.remove(SOURCE_ETAG);
+    m.remove(SOURCE_MTIME);
+    return m;
+  }
+
+  /** The recorded SHA-256, or null when there is none or it is malformed. */
+  static String sha256(Map<String, String> metadata) {
+    String s = metadata.get(SHA256);
+    return s != null && s.matches("[0-9a-f]{64}") ? s : null;
+  }
+
+  /**
+   * Why the destination object ({@code dstSize}, {@code dstMetadata}) does not hold what the source
+   * object holds now, or null when its recorded identity says it does.
+   */
+  static String staleReason(ListingEntry source, long dstSize, Map<String, String> dstMetadata) {
+    if (source.size() != dstSize) return "size differs";
+    if (sha256(dstMetadata) == null) return "no content hash recorded at the destination";
+    if (!source.etag().equals(dstMetadata.get(SOURCE_ETAG))
+        || !Long.toString(source.lastModified().getEpochSecond()).equals(dstMetadata.get(SOURCE_MTIME))) {
+      return "changed at the source";
+    }
+    return null;
+  }
+}

@@ -1,15 +1,18 @@
 package dev.roadie.cli;
 
-import dev.roadie.cli.file.FileBackup;
-import dev.roadie.cli.file.FileRestore;
 import dev.roadie.core.Id;
 import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.repo.Config;
-import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.Sources;
+import dev.roadie.files.FileBackupOptions;
+import dev.roadie.files.FileSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -91,9 +94,8 @@ final class DemoCommand implements Callable<Integer> {
       }
 
       step("roadie restore latest --target " + restored);
-      FileRestore restore = new FileRestore(repo, new Progress());
       SnapshotRef latest = repo.readSnapshot(second);
-      restore.toDirectory(restore.find(Id.parse(latest.snapshot().tree()), null), restored);
+      Sources.restore(new RestoreRequest(repo, latest, new Destination.Directory(restored), null, null));
       Map<String, String> want = digests(data);
       Map<String, String> got = digests(restored.resolve("data"));
       if (!want.equals(got)) {
@@ -121,8 +123,8 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static Id backup(Repository repo, Path data) throws IOException {
-    return new FileBackup(repo, new Progress()).backupPaths(List.of(data), "demo-data", List.of("demo"),
-        java.time.OffsetDateTime.now().toString());
+    return Sources.backup(new BackupRequest(repo, FileSource.KIND, FileBackupOptions.paths(List.of(data), false),
+        "demo-data", List.of("demo"), null, null, null)).snapshot().id();
   }
 
   private static void report(Repository repo, Id id) throws IOException {

@@ -1,12 +1,14 @@
 package dev.roadie.cli;
 
-import dev.roadie.cli.file.FileBackup;
 import dev.roadie.core.ErrorCode;
-import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
-import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Sources;
+import dev.roadie.files.FileBackupOptions;
+import dev.roadie.files.FileSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +20,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "file", description = {
     "Back up files and directories, or standard input as a named stream.",
-    "Default target: the absolute path of the first PATH, or the stream's --name."})
+    "Default target: the absolute path of the first PATH, or the stream's --name.",
+    "Files unchanged since the target's previous snapshot on this host are not read again."})
 final class FileBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
@@ -32,6 +35,10 @@ final class FileBackupCommand implements Callable<Integer> {
   @Option(names = "--name", paramLabel = "NAME", description = "Name of the stdin stream in the snapshot.")
   String name;
 
+  @Option(names = "--force", description = "Read every file, also those the previous snapshot of the target shows "
+      + "unchanged (same size, mtime, ctime and inode).")
+  boolean force;
+
   @Override
   public Integer call() throws Exception {
     if (stdin && !paths.isEmpty()) {
@@ -39,6 +46,9 @@ final class FileBackupCommand implements Callable<Integer> {
     }
     if (!stdin && paths.isEmpty()) {
       throw new RoadieException(ErrorCode.USAGE, "nothing to back up: give one or more PATHs, or --stdin --name NAME");
+    }
+    if (stdin && force) {
+      throw new RoadieException(ErrorCode.USAGE, "--force goes with PATHs: standard input is always read");
     }
     if (stdin && (name == null || name.isBlank() || name.contains("/"))) {
       throw new RoadieException(ErrorCode.USAGE, "--stdin needs --name NAME (no '/'), the stream's name in the snapshot");
@@ -49,28 +59,14 @@ final class FileBackupCommand implements Callable<Integer> {
       // Large inputs: the native AES-GCM loads while the key is derived (Providers).
       dev.roadie.core.crypto.Providers.expect(roughSize(paths));
     }
+    FileBackupOptions what = stdin ? FileBackupOptions.stdin(System.in, name) : FileBackupOptions.paths(paths, force);
     try (Repository r = repo.open()) {
       Progress progress = new Progress();
-      FileBackup backup = new FileBackup(r, progress);
-      Id id;
+      BackupResult result;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
-        id = stdin
-            ? backup.backupStream(System.in, name, options.target != null ? options.target : name, tags, time)
-            : backup.backupPaths(paths, options.target, tags, time);
+        result = Sources.backup(new BackupRequest(r, FileSource.KIND, what, options.target, tags, time, null, progress));
       }
-      SnapshotRef ref = r.readSnapshot(id);
-      for (String w : backup.warnings()) {
-        System.err.println("roadie: warning: " + w);
-      }
-      if (options.json) {
-        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
-      } else {
-        var s = ref.snapshot().stats();
-        System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: "
-            + s.files() + (s.files() == 1 ? " file, " : " files, ") + Format.bytes(s.bytesRead()) + " read, "
-            + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
-            + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
-      }
+      SavedSnapshot.print(result.snapshot(), result.warnings(), options.json);
       return 0;
     }
   }

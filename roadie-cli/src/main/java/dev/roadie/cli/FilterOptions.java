@@ -1,6 +1,7 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.snapshot.SnapshotFilter;
+import dev.roadie.core.source.Sources;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -13,7 +14,12 @@ final class FilterOptions {
   @Option(names = "--tag", paramLabel = "TAG", description = "Only snapshots with this tag (repeatable: all must match).")
   List<String> tags = new ArrayList<>();
 
+  /**
+   * The filter for {@code target} as the user typed it: it matches the snapshots recorded under that
+   * name, and under the names the sources record for it (a URL without its user, password and
+   * parameters, with its default port; a path made absolute).
+   */
   SnapshotFilter filter(String target) {
-    return new SnapshotFilter(target, kind, tags);
+    return new SnapshotFilter(target, kind, tags, Sources.targetNames(target));
   }
 }

@@ -12,6 +12,10 @@ import dev.roadie.core.retention.Span;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotFilter;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.SideObjects;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.Sources;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,7 +137,7 @@ final class ForgetCommand implements Callable<Integer> {
           }
         }
       }
-      ForgetWal.apply(r, all, removedRefs, dryRun, json);
+      forgetSideObjects(r, all, removedRefs);
       if (pruning != null) {
         if (json) {
           System.out.println(Json.writePretty(Map.of("forget", report, "prune", PruneCommand.run(r, pruning, true))));
@@ -151,6 +155,23 @@ final class ForgetCommand implements Callable<Integer> {
             + " removed; their data is freed by 'prune'");
       }
       return 0;
+    }
+  }
+
+  /**
+   * The sources' side objects (a cluster's archived WAL) that no remaining snapshot needs. Every
+   * snapshot that stays counts, not only those this forget's filter chose.
+   */
+  private void forgetSideObjects(Repository r, List<SnapshotRef> all, List<SnapshotRef> removed) throws IOException {
+    java.util.Set<dev.roadie.core.Id> gone = new java.util.HashSet<>();
+    for (SnapshotRef s : removed) gone.add(s.id());
+    List<SnapshotRef> remaining = all.stream().filter(s -> !gone.contains(s.id())).toList();
+    for (SourceProvider source : Sources.all()) {
+      for (SideObjects.Removed x : source.forget(new SideObjects.Forget(r, remaining, dryRun))) {
+        // In --json mode stdout carries only the JSON report.
+        (json ? System.err : System.out).println((dryRun ? "would remove " : "removed ") + x.what() + ": "
+            + x.objects() + " " + x.unit() + " (" + Format.bytes(x.bytes()) + ") " + x.reason());
+      }
     }
   }
 

@@ -2,12 +2,10 @@ package dev.roadie.cli;
 
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
-import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.physical.PhysicalBackup;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The options of {@code backup postgres --physical} (a mixin, so PostgresBackupCommand stays small). */
@@ -59,20 +57,7 @@ final class PhysicalBackupOptions {
             Duration.ofSeconds(walTimeoutSeconds), chunkSize, checkpoint.equals("spread"), options.tags(),
             options.snapshotTime(), pageSkip, read));
       }
-      for (String w : result.warnings()) System.err.println("roadie: warning: " + w);
-      SnapshotRef ref = r.readSnapshot(result.id());
-      if (options.json) {
-        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
-        return 0;
-      }
-      var s = ref.snapshot().stats();
-      Map<String, Object> src = ref.snapshot().source();
-      System.out.println("snapshot " + result.id().shortHex() + " of " + ref.snapshot().target() + " saved: PostgreSQL "
-          + src.get("serverVersion") + " physical, " + s.files() + " files, " + Format.bytes(s.bytesRead()) + " read, "
-          + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(Duration.ofMillis(s.durationMillis())) + " ("
-          + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + "); WAL " + src.get("startLsn") + " to "
-          + src.get("stopLsn") + " on timeline " + src.get("timeline")
-          + ("fetch".equals(src.get("walMethod")) ? " (inside the backup)" : " (in the archive)"));
+      SavedSnapshot.print(r.readSnapshot(result.id()), result.warnings(), options.json);
       return 0;
     }
   }

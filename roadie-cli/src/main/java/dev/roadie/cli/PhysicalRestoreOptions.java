@@ -41,7 +41,8 @@ final class PhysicalRestoreOptions {
       description = "postgres physical: the timeline to recover along (default: latest).")
   String targetTimeline;
 
-  @Option(names = "--force", description = "postgres physical: restore into a non-empty directory, overwriting the backup's files.")
+  @Option(names = "--force", description = "file: replace entries of DIR whose type is in the way of the snapshot's; "
+      + "postgres physical: restore into a non-empty directory, overwriting the backup's files.")
   boolean force;
 
   @Option(names = "--delta", description = "postgres physical: rewrite only what differs from the backup; remove files it does not have.")

@@ -3,13 +3,11 @@ package dev.roadie.cli;
 import dev.roadie.core.Id;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
-import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.PostgresBackup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,18 +65,7 @@ final class PostgresBackupCommand implements Callable<Integer> {
         id = new PostgresBackup(r, progress).run(new PostgresBackup.Options(conn, options.target, n, tables, excludeTables,
             schemaOnly, dataOnly, format, pgBin, options.tags(), options.snapshotTime()));
       }
-      SnapshotRef ref = r.readSnapshot(id);
-      if (options.json) {
-        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
-      } else {
-        var s = ref.snapshot().stats();
-        Map<String, Object> src = ref.snapshot().source();
-        Object tc = src.get("tableCount");
-        System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: PostgreSQL "
-            + src.get("serverVersion") + ", " + (tc != null ? tc + " tables, " : "") + Format.bytes(s.bytesRead()) + " read, "
-            + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
-            + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
-      }
+      SavedSnapshot.print(r.readSnapshot(id), List.of(), options.json);
       return 0;
     }
   }

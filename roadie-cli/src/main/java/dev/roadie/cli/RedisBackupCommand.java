@@ -3,10 +3,8 @@ package dev.roadie.cli;
 import dev.roadie.core.Id;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
-import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.redis.RedisBackup;
 import dev.roadie.redis.RedisUrl;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,14 +12,13 @@ import picocli.CommandLine.Option;
 
 @Command(name = "redis", description = {
     "Back up a Redis server: pulls an RDB over the replication protocol, as a replica would, into the repository.",
-    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT[/N]."})
+    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT."})
 final class RedisBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
 
   @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "redis://[USER:PASSWORD@]HOST:PORT[/N], or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS;"
-          + " /N (or ?db=N) backs up database N only.")
+      description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS.")
   String url;
 
   @Override
@@ -32,8 +29,7 @@ final class RedisBackupCommand implements Callable<Integer> {
     // The password first (it may be typed), then the transfer, then the repository: the server
     // forks and streams (read ahead into memory) while the key is derived and the index loaded.
     // With repository and password from the environment, the key is being derived already
-    // (EarlyOpen, started before the command line was parsed). A server that refuses to sync fails
-    // the start, before the repository is waited for.
+    // (EarlyOpen, started before the command line was parsed).
     char[] password = repo.password("repository password: ");
     try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = repo.open(password)) {
       Progress progress = new Progress();
@@ -41,19 +37,7 @@ final class RedisBackupCommand implements Callable<Integer> {
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
         id = new RedisBackup(r, progress).backup(transfer, options.target != null ? options.target : u.target(), tags, time);
       }
-      SnapshotRef ref = r.readSnapshot(id);
-      if (options.json) {
-        System.out.println(dev.roadie.core.json.Json.writePretty(SnapshotsCommand.view(ref)));
-      } else {
-        var s = ref.snapshot().stats();
-        Map<String, Object> src = ref.snapshot().source();
-        System.out.println("snapshot " + id.shortHex() + " of " + ref.snapshot().target() + " saved: Redis "
-            + src.getOrDefault("redisVersion", "?") + ", RDB " + src.get("rdbVersion") + ", "
-            + src.getOrDefault("keys", "?") + " keys" + (src.get("database") instanceof Number db ? " of database " + db
-                : "") + ", " + Format.bytes(s.bytesRead()) + " read, "
-            + Format.bytes(s.bytesAdded()) + " added in " + Format.duration(java.time.Duration.ofMillis(s.durationMillis()))
-            + " (" + Format.rate(s.bytesRead(), s.durationMillis() * 1_000_000) + ")");
-      }
+      SavedSnapshot.print(r.readSnapshot(id), java.util.List.of(), options.json);
       return 0;
     }
   }

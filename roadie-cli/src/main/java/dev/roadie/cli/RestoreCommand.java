@@ -1,29 +1,39 @@
 package dev.roadie.cli;
 
-import dev.roadie.cli.file.FileRestore;
 import dev.roadie.core.ErrorCode;
-import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.Sources;
+import dev.roadie.files.FileRestoreOptions;
+import dev.roadie.postgres.PostgresBackup;
+import dev.roadie.postgres.physical.PhysicalBackup;
+import dev.roadie.redis.RedisBackup;
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
-import java.io.OutputStream;
+import java.io.FileOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "restore", description = {
-    "Restore a snapshot into a directory, or one file or stream to standard output;",
-    "a postgres snapshot into a database (--to postgresql://USER@HOST:PORT/DB);",
-    "a redis snapshot into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH);",
-    "a physical postgres snapshot into a data directory set up for point-in-time recovery (--pgdata DIR).",
+    "Restore a snapshot; what fits depends on the snapshot's kind:",
+    "file: into a directory (--target DIR), or one file or stream to standard output (--stdout);",
+    "postgres: into a database (--to postgresql://USER@HOST:PORT/DB);",
+    "redis: into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH);",
+    "postgres-physical: into a data directory set up for point-in-time recovery (--pgdata DIR).",
     "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
@@ -34,78 +44,144 @@ final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SNAPSHOT")
   String snapshot;
 
-  @Option(names = "--target", paramLabel = "DIR", description = "Directory to restore into (created if missing).")
+  @Option(names = "--target", paramLabel = "DIR", description = "file: the directory to restore into (created if missing).")
   Path targetDir;
 
-  @Option(names = "--stdout", description = "Write the snapshot's one file or stream (or the one --include names) to stdout.")
+  @Option(names = "--stdout", description = "file: write the snapshot's one file or stream (or the one --include names) to stdout.")
   boolean stdout;
 
-  @Option(names = "--include", paramLabel = "PATH", description = "Restore only this file or directory of the snapshot.")
+  @Option(names = "--include", paramLabel = "PATH", description = "file: restore only this file or directory of the snapshot.")
   String include;
 
   @Option(names = "--to", paramLabel = "URL", description = "Restore into a server: postgresql://USER@HOST:PORT/DB "
       + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT[/N] for redis snapshots (/N: one database).")
   String to;
 
-  @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")
+  @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target "
+      + "(a URL as given to the backup, credentials and parameters left out, counts too).")
   String of;
 
   @Mixin RedisRestoreOptions redis;
 
   @Override
   public Integer call() throws Exception {
-    if (to != null) {
-      String scheme = to.contains("://") ? to.substring(0, to.indexOf("://")).toLowerCase(java.util.Locale.ROOT) : "";
-      switch (scheme) {
-        case "postgres", "postgresql" -> postgres.to = to;
-        case "redis", "rediss" -> redis.to = to;
-        default -> throw new RoadieException(ErrorCode.USAGE, "--to takes postgresql://USER@HOST:PORT/DB or "
-            + "redis://HOST:PORT, not '" + (scheme.isEmpty() ? "(no scheme)" : scheme + "://…") + "'");
-      }
-    }
-    if (physical.requested()) {
-      try (Repository r = repo.open()) {
-        // Every tree and blob of the restore needs the index: it loads while the snapshot is
-        // resolved and the target checked (the first tree read waits for it).
-        r.io().submit(r::index);
-        return physical.run(r, physical.resolve(r, snapshot, filters.filter(of)), repo, targetDir, postgres.jobs);
-      }
-    }
-    if (postgres.to != null) {
-      try (Repository r = repo.open()) {
-        return postgres.restore(r, r.resolve(snapshot, filters.filter(of)));
-      }
-    }
-    if (redis.requested()) {
-      redis.validate(targetDir != null || stdout);
-      try (Repository r = repo.open()) {
-        return redis.run(r, r.resolve(snapshot, filters.filter(of)));
-      }
-    }
-    if ((targetDir == null) == !stdout) {
-      throw new RoadieException(ErrorCode.USAGE, "say where to restore: --target DIR or --stdout (one of them)");
-    }
+    Destination destination = destination();
     try (Repository r = repo.open()) {
-      SnapshotRef ref = r.resolve(snapshot, filters.filter(of));
-      Progress progress = new Progress();
-      progress.expectedBytes.set(ref.snapshot().stats() == null ? -1 : ref.snapshot().stats().bytesRead());
-      FileRestore restore = new FileRestore(r, progress);
-      Id root = Id.parse(ref.snapshot().tree());
-      long start = System.nanoTime();
-      if (stdout) {
-        FileRestore.Found f = include != null ? restore.find(root, include) : restore.single(root);
-        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20);
-        restore.toStream(f, out);
-        return 0;
+      // Every tree and blob of a restore needs the index: it loads while the snapshot is resolved
+      // and the destination checked (the first tree read waits for it).
+      r.io().submit(r::index);
+      // 'latest' with a recovery target into a data directory is the newest base backup that covers it.
+      SnapshotRef ref = destination instanceof Destination.DataDirectory
+          ? physical.resolve(r, snapshot, filters.filter(of))
+          : r.resolve(snapshot, filters.filter(of));
+      String kind = ref.snapshot().kind();
+      SourceProvider source = Sources.forKind(kind);
+      checkFits(ref, source, destination);
+      // These kinds' restores keep their own options classes and output until they move onto the
+      // source SPI as the file source has.
+      switch (kind) {
+        case PostgresBackup.KIND -> {
+          postgres.to = to;
+          return postgres.restore(r, ref);
+        }
+        case RedisBackup.KIND -> {
+          redis.to = to;
+          redis.validate(false);
+          return redis.run(r, ref);
+        }
+        case PhysicalBackup.KIND -> {
+          return physical.run(r, ref, repo, targetDir, postgres.jobs);
+        }
+        default -> {
+          return restore(r, ref, destination);
+        }
       }
-      try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
-        restore.toDirectory(restore.find(root, include), targetDir);
-      }
-      long nanos = System.nanoTime() - start;
-      System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to "
-          + targetDir + ": " + progress.files.get() + " files, " + Format.bytes(progress.bytesRead.get()) + " in "
-          + Format.duration(Duration.ofNanos(nanos)) + " (" + Format.rate(progress.bytesRead.get(), nanos) + ")");
+    }
+  }
+
+  /**
+   * The one place a restore writes to, from the flags; null when none was given. With --pgdata,
+   * --target is the physical restore's recovery target ('immediate'), not a directory.
+   */
+  private Destination destination() {
+    List<Destination> given = new ArrayList<>();
+    if (targetDir != null && physical.pgdata == null) given.add(new Destination.Directory(targetDir));
+    if (stdout) {
+      given.add(new Destination.Stream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20)));
+    }
+    if (to != null) given.add(new Destination.Server(to));
+    if (redis.rdbFile != null) given.add(new Destination.File(redis.rdbFile));
+    if (physical.pgdata != null) given.add(new Destination.DataDirectory(physical.pgdata));
+    if (given.size() > 1) {
+      throw new RoadieException(ErrorCode.USAGE, "give one place to restore to, not "
+          + given.stream().map(RestoreCommand::option).collect(Collectors.joining(" and ")));
+    }
+    return given.isEmpty() ? null : given.get(0);
+  }
+
+  /** Refuses a missing destination, or one that the snapshot's kind does not restore to, naming those it does. */
+  static void checkFits(SnapshotRef ref, SourceProvider source, Destination destination) {
+    String kind = ref.snapshot().kind();
+    List<Destination.Fit> fits = source.destinations(kind);
+    String options = fits.stream().map(RestoreCommand::option).collect(Collectors.joining(" or "));
+    String what = "snapshot " + ref.id().shortHex() + " is a " + kind + " snapshot";
+    if (destination == null) {
+      throw new RoadieException(ErrorCode.USAGE, what + ": say where to restore it: " + options);
+    }
+    if (fits.stream().noneMatch(f -> f.accepts(destination))) {
+      throw new RoadieException(ErrorCode.USAGE, what + "; " + option(destination) + " does not fit it: restore it with "
+          + options);
+    }
+  }
+
+  /** How a destination is given on this command line. */
+  private static String option(Destination d) {
+    return switch (d) {
+      case Destination.Directory x -> "--target DIR";
+      case Destination.Stream x -> "--stdout";
+      case Destination.Server s -> "--to " + (s.scheme().isEmpty() ? "URL" : s.scheme() + "://…");
+      case Destination.DataDirectory x -> "--pgdata DIR";
+      case Destination.File x -> "--rdb-file PATH";
+    };
+  }
+
+  private static String option(Destination.Fit f) {
+    return switch (f.type()) {
+      case DIRECTORY -> "--target DIR";
+      case STREAM -> "--stdout";
+      case SERVER -> "--to " + (f.form() != null ? f.form() : "URL");
+      case DATA_DIRECTORY -> "--pgdata DIR";
+      case FILE -> "--rdb-file PATH";
+    };
+  }
+
+  /** A restore through the source SPI, with its one summary line (none when the data went to stdout). */
+  private int restore(Repository r, SnapshotRef ref, Destination destination) throws Exception {
+    boolean toStdout = destination instanceof Destination.Stream;
+    Progress progress = new Progress();
+    long start = System.nanoTime();
+    RestoreResult res;
+    try (ProgressPrinter p = new ProgressPrinter(progress, "restore", !toStdout)) {
+      res = Sources.restore(new RestoreRequest(r, ref, destination, options(ref.snapshot().kind()), progress));
+    }
+    if (toStdout) {
+      ((Destination.Stream) destination).out().flush();
       return 0;
     }
+    long nanos = System.nanoTime() - start;
+    System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to "
+        + res.destination() + ": " + res.counts().stream().map(Object::toString).collect(Collectors.joining(", "))
+        + ", " + Format.bytes(res.bytes()) + " in " + Format.duration(Duration.ofNanos(nanos)) + " ("
+        + Format.rate(res.bytes(), nanos) + ")");
+    for (String note : res.notes()) System.out.println(note);
+    return 0;
+  }
+
+  /** The restore options of a kind restored through the source SPI, from this command's flags. */
+  private RestoreRequest.Options options(String kind) {
+    return switch (kind) {
+      case dev.roadie.files.FileSource.KIND -> new FileRestoreOptions(include, physical.force);
+      default -> null;
+    };
   }
 }

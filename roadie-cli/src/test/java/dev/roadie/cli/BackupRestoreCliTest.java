@@ -167,6 +167,36 @@ class BackupRestoreCliTest {
   }
 
   @Test
+  void restoreOverEntriesInTheWayRefusesBeforeWritingOrReplacesThemWithForce() throws Exception {
+    Path out = tmp.resolve("restore-in-the-way");
+    Files.createDirectories(out.resolve("data"));
+    Files.writeString(out.resolve("data/sub"), "a file where the snapshot has a directory\n");
+    Files.createDirectories(out.resolve("data/readme.txt/inside"));
+    Map<String, String> before = describe(out);
+    RoadieProcess.Result refused = roadie.run("restore", id(first), "--target", out.toString()).assertExit(1);
+    assertTrue(refused.stderr().contains("2 entries are in the way of the snapshot's; nothing was restored: "
+        + out.resolve("data/readme.txt") + " is a directory where the snapshot has a file; " + out.resolve("data/sub")
+        + " is a file where the snapshot has a directory"), refused.describe());
+    assertEquals(before, describe(out), "nothing written: " + refused.describe());
+    RoadieProcess.Result forced = roadie.run("restore", id(first), "--target", out.toString(), "--force").assertOk();
+    assertEquals(describe(data), describe(out.resolve("data")));
+    assertTrue(forced.stdout().contains(": 10 files, "), forced.describe());
+
+    Path file = Files.writeString(tmp.resolve("restore-into-a-file"), "x");
+    RoadieProcess.Result intoFile = roadie.run("restore", id(first), "--target", file.toString()).assertExit(2);
+    assertTrue(intoFile.stderr().contains("cannot restore into " + file + ": it is a file, not a directory"),
+        intoFile.describe());
+  }
+
+  @Test
+  void backupAndRestoreReportTheSameNumberOfFiles() throws Exception {
+    assertEquals(10, first.get("stats").get("files").asLong(), first.toString());
+    RoadieProcess.Result r = roadie.run("restore", id(second), "--target", tmp.resolve("restore-count").toString())
+        .assertOk();
+    assertTrue(r.stdout().contains(": 10 files, "), r.describe());
+  }
+
+  @Test
   void includeRestoresOnlyThatSubtree() throws Exception {
     Path out = tmp.resolve("restore-include");
     roadie.run("restore", id(first), "--include", "data/sub/dir", "--target", out.toString()).assertOk();
@@ -340,13 +370,34 @@ class BackupRestoreCliTest {
   }
 
   @Test
-  void unchangedDataAddsAlmostNothing() {
+  void unchangedDataIsNotReadAgainAndAddsAlmostNothing() throws Exception {
     long firstAdded = first.get("stats").get("bytesAdded").asLong();
     long secondAdded = second.get("stats").get("bytesAdded").asLong();
-    assertEquals(first.get("stats").get("bytesRead").asLong(), second.get("stats").get("bytesRead").asLong());
+    assertEquals(0, second.get("stats").get("bytesRead").asLong(), "unchanged files are not read: " + second);
+    assertEquals(first.get("stats").get("files").asLong(), second.get("stats").get("files").asLong());
+    assertEquals(first.get("stats").get("files").asLong(), second.get("source").get("unchangedFiles").asLong());
+    assertEquals(dataBytes, second.get("source").get("unchangedBytes").asLong());
+    assertEquals(id(first), second.get("parent").asText(), "the previous snapshot of the target is the parent");
     assertTrue(secondAdded < 64 * 1024 && secondAdded * 50 < firstAdded,
         "second backup of unchanged data added " + secondAdded + " bytes (first: " + firstAdded + ")");
     assertEquals(first.get("tree").asText(), second.get("tree").asText(), "same data, same tree");
+    Path out = tmp.resolve("restore-second");
+    roadie.run("restore", id(second), "--target", out.toString()).assertOk();
+    assertEquals(describe(data), describe(out.resolve("data")));
+  }
+
+  @Test
+  void forceReadsEveryFile() throws Exception {
+    JsonNode forced = TestData.json(roadie.run("backup", "file", data.toString(), "--target", "forced-copy", "--force",
+        "--time", "2020-01-01T00:00:00Z", "--json").assertOk().stdout());
+    JsonNode again = TestData.json(roadie.run("backup", "file", data.toString(), "--target", "forced-copy", "--force",
+        "--time", "2020-01-02T00:00:00Z", "--json").assertOk().stdout());
+    assertEquals(dataBytes, again.get("stats").get("bytesRead").asLong(), again.toString());
+    assertEquals(0, again.get("source").get("unchangedFiles").asLong(), again.toString());
+    assertEquals(forced.get("tree").asText(), again.get("tree").asText());
+    RoadieProcess.Result text = roadie.run("backup", "file", data.toString(), "--target", "forced-copy", "--time",
+        "2020-01-03T00:00:00Z").assertOk();
+    assertTrue(text.stdout().contains(" saved: 10 files (10 unchanged), 0 B read, "), text.describe());
   }
 
   @Test
@@ -394,7 +445,7 @@ class BackupRestoreCliTest {
   private static JsonNode withoutFillers(JsonNode arr) {
     var out = TestData.JSON.createArrayNode();
     arr.forEach(n -> {
-      if (!n.get("target").asText().equals("filler")) out.add(n);
+      if (!List.of("filler", "forced-copy").contains(n.get("target").asText())) out.add(n);
     });
     return out;
   }

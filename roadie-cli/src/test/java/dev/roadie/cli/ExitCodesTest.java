@@ -95,8 +95,11 @@ class ExitCodesTest {
     assertTrue(unknown.stderr().contains("--no-such-option"), unknown.describe());
     assertNoStackTrace(unknown);
 
+    // The snapshot is resolved first: its kind says which destinations fit.
+    ok.copy().stdin("x".getBytes()).run("backup", "file", "--stdin", "--name", "x").assertOk();
     RoadieProcess.Result noWhere = ok.run("restore", "latest").assertExit(2);
-    assertTrue(noWhere.stderr().contains("--target DIR or --stdout"), noWhere.describe());
+    assertTrue(noWhere.stderr().contains("is a file snapshot: say where to restore it: --target DIR or --stdout"),
+        noWhere.describe());
     assertNoStackTrace(noWhere);
 
     ok.run("restore", "latest", "--stdout", "--target", tmp.resolve("x").toString()).assertExit(2);

@@ -186,7 +186,7 @@ public final class SnapshotCopier {
 
   private static Node with(Node n, List<String> content, List<String> lists, String subtree) {
     return new Node(n.name(), n.type(), n.size(), n.mode(), n.mtime(), n.uid(), n.gid(), n.linkTarget(), content,
-        lists, subtree, n.meta());
+        lists, subtree, n.meta(), n.ctime(), n.inode());
   }
 
   /** A chunk of the source: its id, and its destination id (known) or its bytes being read. */

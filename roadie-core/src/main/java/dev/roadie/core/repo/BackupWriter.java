@@ -508,6 +508,36 @@ public final class BackupWriter implements AutoCloseable {
     return isStored(blob);
   }
 
+  /**
+   * The content of {@code node}, a file or stream of an earlier snapshot, for a node of this backup,
+   * without reading its bytes: for a source that knows the data is unchanged (a file whose size,
+   * mtime, ctime and inode match). Null, and nothing reused, unless every chunk is stored where
+   * this backup may reference it ({@link #reuse}) and the chunks add up to the node's size; the
+   * source then reads the data instead.
+   */
+  public Content reuseContent(dev.roadie.core.snapshot.Node node) throws IOException {
+    if (node == null || !node.hasContent() || node.size() == null) return null;
+    List<Id> ids = new ArrayList<>();
+    try {
+      java.util.Iterator<Id> it = ContentReader.chunkIds(repo, node);
+      while (it.hasNext()) ids.add(it.next());
+    } catch (RoadieException e) {
+      return null; // a chunk list that cannot be read: the data is read again
+    }
+    long size = 0;
+    for (Id id : ids) {
+      BlobLocation loc = index.get(id);
+      if (loc == null || !isStored(id)) return null;
+      size += loc.rawLength();
+    }
+    if (size != node.size()) return null;
+    ContentBuilder content = new ContentBuilder();
+    for (Id id : ids) {
+      content.chunk(id, index.get(id).rawLength());
+    }
+    return content.finish();
+  }
+
   /** Collects chunk ids of one file or stream written with {@link #writeChunk} or {@link #reuse}. */
   public ContentBuilder newContent() {
     return new ContentBuilder();

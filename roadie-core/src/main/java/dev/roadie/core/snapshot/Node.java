@@ -12,6 +12,11 @@ import java.util.Set;
  * content of a file or stream is either inline ({@code content}: data blob ids in order) or, for
  * long ones, {@code contentLists}: ids of metadata blobs that each hold up to 8192 data blob ids.
  * A directory's children are the tree {@code subtree}. Ids are 64 hex digits.
+ *
+ * <p>{@code ctime} (the inode's change time, ISO-8601) and {@code inode} are recorded for files
+ * read from a file system: with size and {@code mtime} they tell the next backup of the same target
+ * on the same host that a file is unchanged, so its content is taken from this node without reading
+ * it (docs/repository-format.md §12). Null for other nodes and in older snapshots.
  */
 public record Node(
     String name,
@@ -25,12 +30,20 @@ public record Node(
     List<String> content,
     List<String> contentLists,
     String subtree,
-    Map<String, Object> meta) {
+    Map<String, Object> meta,
+    String ctime,
+    Long inode) {
 
   public static final String FILE = "file";
   public static final String DIR = "dir";
   public static final String SYMLINK = "symlink";
   public static final String STREAM = "stream";
+
+  /** A node without {@code ctime} and {@code inode}: every node but a file system's files. */
+  public Node(String name, String type, Long size, Integer mode, String mtime, Integer uid, Integer gid,
+      String linkTarget, List<String> content, List<String> contentLists, String subtree, Map<String, Object> meta) {
+    this(name, type, size, mode, mtime, uid, gid, linkTarget, content, contentLists, subtree, meta, null, null);
+  }
 
   public boolean hasContent() {
     return FILE.equals(type) || STREAM.equals(type);

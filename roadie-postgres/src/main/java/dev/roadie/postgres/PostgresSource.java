@@ -1,0 +1,132 @@
+package dev.roadie.postgres;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.SourceMetadata;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.VerifyRequest;
+import dev.roadie.core.source.VerifyResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code postgres} source (logical backups of one database) on the source SPI: {@link
+ * PostgresBackup} and {@link PostgresRestore} behind typed options, and verification by row count.
+ */
+public final class PostgresSource implements SourceProvider {
+  /** What a logical backup reads; see {@link PostgresBackup.Options}. */
+  public record BackupOptions(PgConn conn, int jobs, List<String> tables, List<String> excludeTables,
+      boolean schemaOnly, boolean dataOnly, String format, Path pgBin) implements BackupRequest.Options {}
+
+  /** How a logical snapshot is restored; see {@link PostgresRestore.Options}. */
+  public record RestoreOptions(List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,
+      Path pgBin) implements RestoreRequest.Options {
+    public static final RestoreOptions DEFAULTS = new RestoreOptions(List.of(), false, false, false,
+        Runtime.getRuntime().availableProcessors(), null);
+  }
+
+  @Override
+  public Set<String> kinds() {
+    return Set.of(PostgresBackup.KIND);
+  }
+
+  @Override
+  public Class<? extends SourceMetadata> metadataType(String kind) {
+    return PostgresMetadata.class;
+  }
+
+  @Override
+  public BackupResult backup(BackupRequest request) throws IOException {
+    BackupOptions o = request.options(BackupOptions.class);
+    Id id = new PostgresBackup(request.repository(), request.progress()).run(new PostgresBackup.Options(o.conn(),
+        request.target(), o.jobs(), o.tables(), o.excludeTables(), o.schemaOnly(), o.dataOnly(), o.format(), o.pgBin(),
+        request.tags(), request.time()));
+    return new BackupResult(request.repository().readSnapshot(id), List.of());
+  }
+
+  @Override
+  public List<Destination.Fit> destinations(String kind) {
+    return List.of(Destination.Fit.server("postgresql://USER@HOST:PORT/DB", "postgresql", "postgres"));
+  }
+
+  @Override
+  public RestoreResult restore(RestoreRequest request) throws IOException {
+    PgConn conn = server(request.destination(), "restores");
+    RestoreOptions o = request.options(RestoreOptions.class, RestoreOptions.DEFAULTS);
+    PostgresRestore.Result res = new PostgresRestore(request.repository(), request.progress()).restore(
+        request.snapshot().snapshot(), new PostgresRestore.Options(conn, o.tables(), o.clean(), o.schemaOnly(),
+            o.dataOnly(), o.jobs(), o.pgBin()));
+    return new RestoreResult(conn.redacted(), List.of(RestoreResult.Count.of(res.tables(), "table", "tables"),
+        RestoreResult.Count.of(res.rows(), "row", "rows")), res.bytes(), res.notes());
+  }
+
+  /**
+   * Counts every table's rows in the copy and compares them with the counts the backup took inside
+   * its own snapshot. A table missing from the copy is a difference.
+   */
+  @Override
+  public VerifyResult verify(VerifyRequest request) throws IOException {
+    PgConn conn = server(request.copy(), "is verified in");
+    Snapshot s = request.snapshot().snapshot();
+    PostgresRestore.Parts parts = PostgresRestore.parts(request.repository(), s);
+    if (parts.schema() == null) {
+      throw new RoadieException(ErrorCode.USAGE, "snapshot " + request.snapshot().id().shortHex() + " holds a pg_dump "
+          + "archive, which records no row counts: it cannot be verified");
+    }
+    List<String> differences = new ArrayList<>();
+    try (Connection c = conn.connect(); Statement st = c.createStatement()) {
+      for (Node first : parts.tables()) {
+        String table = first.meta().get("schema") + "." + first.meta().get("table");
+        long want = parts.rows(first);
+        String sql = "SELECT count(*) FROM " + TablePattern.quote((String) first.meta().get("schema")) + "."
+            + TablePattern.quote((String) first.meta().get("table"));
+        try (ResultSet rs = st.executeQuery(sql)) {
+          rs.next();
+          long got = rs.getLong(1);
+          if (got != want) differences.add(table + ": " + got + " rows, the snapshot has " + want);
+        } catch (SQLException e) {
+          differences.add(table + ": cannot be counted in the copy (" + PgConn.redact(e.getMessage()) + ")");
+        }
+      }
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "verifying " + conn.redacted() + ": " + PgConn.redact(e.getMessage()), e);
+    }
+    return new VerifyResult(parts.tables().size(), "tables", differences);
+  }
+
+  private static PgConn server(Destination d, String verb) {
+    if (!(d instanceof Destination.Server s) || !PostgresTargets.SCHEMES.contains(s.scheme())) {
+      throw new RoadieException(ErrorCode.USAGE, "a postgres snapshot " + verb + " a database "
+          + "(postgresql://USER@HOST:PORT/DB), not " + d.describe());
+    }
+    return PgConn.parse(s.url());
+  }
+
+  /** {@code postgres://HOST:PORT/DB}, the default target of a backup of {@code given}. */
+  @Override
+  public Set<String> targetNames(String kind, String given) {
+    String name = PostgresTargets.logical(given);
+    return name == null || name.equals(given) ? Set.of() : Set.of(name);
+  }
+
+  @Override
+  public String summary(Snapshot snapshot) {
+    PostgresMetadata m = SourceMetadata.of(snapshot, PostgresMetadata.class);
+    return "PostgreSQL " + m.serverVersion() + (m.tableCount() != null ? ", " + m.tableCount() + " tables" : "");
+  }
+}

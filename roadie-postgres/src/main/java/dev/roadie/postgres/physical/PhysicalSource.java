@@ -1,0 +1,125 @@
+package dev.roadie.postgres.physical;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.SideObjects;
+import dev.roadie.core.source.SourceMetadata;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.postgres.PgConn;
+import dev.roadie.postgres.PostgresTargets;
+import dev.roadie.postgres.wal.WalNames;
+import dev.roadie.postgres.wal.WalRetention;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code postgres-physical} source (a whole cluster, for point-in-time recovery) on the source
+ * SPI: {@link PhysicalBackup} and {@link PhysicalRestore} behind typed options; its side objects
+ * are the cluster's archived WAL, which {@code forget} trims to what the remaining backups can use.
+ */
+public final class PhysicalSource implements SourceProvider {
+
+  /** What a physical backup reads; see {@link PhysicalBackup.Options}. */
+  public record BackupOptions(PgConn conn, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
+      boolean spreadCheckpoint, String pageSkip, String read) implements BackupRequest.Options {}
+
+  /**
+   * How a physical snapshot is restored into a data directory; see {@link PhysicalRestore.Options}.
+   * {@code restoreCommand} is the {@code restore_command} written for recovery (the caller knows how
+   * roadie is started on the server: {@code roadie wal-fetch %f %p} with the repository).
+   */
+  public record RestoreOptions(PhysicalRestore.Target target, String action, String timeline, boolean force,
+      boolean delta, int jobs, String restoreCommand, boolean archiveOff, Map<String, String> tablespaceMap)
+      implements RestoreRequest.Options {}
+
+  @Override
+  public Set<String> kinds() {
+    return Set.of(PhysicalBackup.KIND);
+  }
+
+  @Override
+  public Class<? extends SourceMetadata> metadataType(String kind) {
+    return PhysicalMetadata.class;
+  }
+
+  @Override
+  public BackupResult backup(BackupRequest request) throws IOException {
+    BackupOptions o = request.options(BackupOptions.class);
+    PhysicalBackup.Result r = new PhysicalBackup(request.repository(), request.progress()).run(new PhysicalBackup.Options(
+        o.conn(), request.target(), o.pgBin(), o.walMethod(), o.walTimeout(), o.chunkSize(), o.spreadCheckpoint(),
+        request.tags(), request.time(), o.pageSkip() == null ? "auto" : o.pageSkip(), o.read() == null ? "auto" : o.read()));
+    return new BackupResult(request.repository().readSnapshot(r.id()), r.warnings());
+  }
+
+  @Override
+  public List<Destination.Fit> destinations(String kind) {
+    return List.of(Destination.Fit.of(Destination.Type.DATA_DIRECTORY));
+  }
+
+  @Override
+  public RestoreResult restore(RestoreRequest request) throws IOException {
+    if (!(request.destination() instanceof Destination.DataDirectory d)) {
+      throw new RoadieException(ErrorCode.USAGE, "a postgres-physical snapshot restores into a data directory, not "
+          + request.destination().describe());
+    }
+    RestoreOptions o = request.options(RestoreOptions.class, null);
+    if (o == null || o.restoreCommand() == null) {
+      throw new RoadieException(ErrorCode.USAGE, "a physical restore needs the restore_command that recovery runs");
+    }
+    Path dir = d.path().toAbsolutePath().normalize();
+    PhysicalRestore.Result res = new PhysicalRestore(request.repository(), request.progress()).restore(request.snapshot(),
+        new PhysicalRestore.Options(dir, o.target(), o.action(), o.timeline(), o.force(), o.delta(), o.jobs(),
+            o.restoreCommand(), o.archiveOff(), o.tablespaceMap()));
+    List<String> notes = new ArrayList<>();
+    notes.add("recoverable " + res.window().describe());
+    notes.add("recovery settings appended to " + dir.resolve("postgresql.auto.conf") + ", recovery.signal written:");
+    for (String s : res.settings()) notes.add("  " + s);
+    return new RestoreResult(dir.toString(), List.of(RestoreResult.Count.of(res.files(), "file", "files")),
+        res.bytesWritten(), notes);
+  }
+
+  /** {@code postgres://HOST:PORT}, the default target of a physical backup of {@code given}. */
+  @Override
+  public Set<String> targetNames(String kind, String given) {
+    String name = PostgresTargets.cluster(given);
+    return name == null || name.equals(given) ? Set.of() : Set.of(name);
+  }
+
+  @Override
+  public String summary(Snapshot snapshot) {
+    PhysicalMetadata m = SourceMetadata.of(snapshot, PhysicalMetadata.class);
+    long files = snapshot.stats() == null ? 0 : snapshot.stats().files();
+    return "PostgreSQL " + m.serverVersion() + " physical, " + files + " files, WAL " + m.startLsn() + " to "
+        + m.stopLsn() + " on timeline " + m.timeline()
+        + ("fetch".equals(m.walMethod()) ? " (inside the backup)" : " (in the archive)");
+  }
+
+  /**
+   * Archived WAL that no remaining physical backup can use ({@link WalRetention}): for each cluster
+   * with a remaining backup, what lies before the start of the oldest one.
+   */
+  @Override
+  public List<SideObjects.Removed> forget(SideObjects.Forget request) throws IOException {
+    List<Snapshot> remaining = request.remaining().stream().map(SnapshotRef::snapshot).toList();
+    List<SideObjects.Removed> out = new ArrayList<>();
+    for (WalRetention.Plan plan : WalRetention.plan(request.repository(), remaining)) {
+      if (plan.unneeded().isEmpty()) continue;
+      if (!request.dryRun()) WalRetention.execute(request.repository(), plan);
+      out.add(new SideObjects.Removed("WAL of cluster " + WalNames.systemIdText(plan.systemId()), plan.unneeded().size(),
+          "archived files", plan.bytes(), "before " + plan.keepFrom() + ", the start of the oldest kept backup"));
+    }
+    return out;
+  }
+}

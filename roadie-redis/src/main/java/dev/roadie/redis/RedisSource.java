@@ -1,0 +1,131 @@
+package dev.roadie.redis;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.SourceMetadata;
+import dev.roadie.core.source.SourceProvider;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The {@code redis} source on the source SPI: {@link RedisBackup} and {@link RedisRestore} behind
+ * typed options. Restores into a running server ({@code redis://}, {@code rediss://}) or as a
+ * {@code dump.rdb} file for a stopped one.
+ */
+public final class RedisSource implements SourceProvider {
+  private static final Set<String> SCHEMES = Set.of("redis", "rediss");
+
+  /** The server to back up; its password, if any, is in the parsed URL. */
+  public record BackupOptions(RedisUrl url) implements BackupRequest.Options {}
+
+  /**
+   * How a snapshot is restored into a server: what to do with the keys it has. {@code password} is
+   * used when the destination's URL has none ($REDISCLI_AUTH for the CLI); null for none.
+   */
+  public record RestoreOptions(RedisRestore.Mode mode, char[] password) implements RestoreRequest.Options {
+    public static final RestoreOptions DEFAULTS = new RestoreOptions(RedisRestore.Mode.REFUSE_NON_EMPTY, null);
+
+    @Override
+    public String toString() {
+      return "RestoreOptions[mode=" + mode + (password != null ? ", password=***" : "") + "]";
+    }
+  }
+
+  @Override
+  public Set<String> kinds() {
+    return Set.of(RedisBackup.KIND);
+  }
+
+  @Override
+  public Class<? extends SourceMetadata> metadataType(String kind) {
+    return RedisMetadata.class;
+  }
+
+  @Override
+  public BackupResult backup(BackupRequest request) throws IOException {
+    RedisUrl url = request.options(BackupOptions.class).url();
+    Id id = new RedisBackup(request.repository(), request.progress()).backup(url, request.targetOr(url.target()),
+        request.tags(), request.time());
+    return new BackupResult(request.repository().readSnapshot(id), List.of());
+  }
+
+  @Override
+  public List<Destination.Fit> destinations(String kind) {
+    return List.of(Destination.Fit.server("redis://HOST:PORT", "redis", "rediss"),
+        Destination.Fit.of(Destination.Type.FILE));
+  }
+
+  @Override
+  public RestoreResult restore(RestoreRequest request) throws IOException {
+    RedisRestore restore = new RedisRestore(request.repository(), request.progress());
+    RestoreOptions o = request.options(RestoreOptions.class, RestoreOptions.DEFAULTS);
+    switch (request.destination()) {
+      case Destination.File f -> {
+        long size = restore.toFile(request.snapshot(), f.path());
+        Path abs = f.path().toAbsolutePath();
+        RedisMetadata m = SourceMetadata.of(request.snapshot().snapshot(), RedisMetadata.class);
+        return new RestoreResult(abs.toString(), List.of(RestoreResult.Count.of(1, "file", "files")), size, List.of(
+            "written from Redis " + (m.redisVersion() == null ? "?" : m.redisVersion()) + ". To load it:",
+            "  1. stop the Redis server (redis-cli shutdown nosave, or systemctl stop redis-server)",
+            "  2. copy " + abs.getFileName() + " to the server's 'dir' as its 'dbfilename'"
+                + " (CONFIG GET dir / dbfilename), owned by the redis user",
+            "  3. if it uses AOF (appendonly yes): set 'appendonly no' in redis.conf, otherwise Redis"
+                + " loads the AOF and ignores dump.rdb; move the old appendonlydir away",
+            "  4. start Redis; check DBSIZE / INFO keyspace",
+            "  5. if AOF was on: redis-cli CONFIG SET appendonly yes (rewrites the AOF from memory), wait"
+                + " until INFO persistence shows aof_rewrite_in_progress:0, then set 'appendonly yes' in redis.conf again"));
+      }
+      case Destination.Server s when SCHEMES.contains(s.scheme()) -> {
+        RedisUrl url = RedisUrl.parse(s.url(), o.password() == null ? null : new String(o.password()));
+        RedisRestore.Result res = restore.online(request.snapshot(), url, o.mode());
+        List<RestoreResult.Count> counts = new java.util.ArrayList<>();
+        counts.add(RestoreResult.Count.of(res.keys(), "key", "keys"));
+        if (res.functions() > 0) counts.add(RestoreResult.Count.of(res.functions(), "function library", "function libraries"));
+        return new RestoreResult(url.toString(), counts, res.bytes(), res.expiredSkipped() > 0
+            ? List.of(res.expiredSkipped() + " keys had expired already and were skipped") : List.of());
+      }
+      default -> throw new RoadieException(ErrorCode.USAGE, "a redis snapshot restores into a server (redis://HOST:PORT)"
+          + " or a dump.rdb file, not " + request.destination().describe());
+    }
+  }
+
+  /**
+   * {@code redis://HOST:PORT} and {@code rediss://HOST:PORT}: a backup records the scheme it
+   * connected with, and a user names the server with either.
+   */
+  @Override
+  public Set<String> targetNames(String kind, String given) {
+    int i = given.indexOf("://");
+    if (i <= 0 || !SCHEMES.contains(given.substring(0, i).toLowerCase(Locale.ROOT))) return Set.of();
+    URI u;
+    try {
+      u = new URI(given);
+    } catch (URISyntaxException e) {
+      return Set.of();
+    }
+    if (u.getHost() == null) return Set.of();
+    String host = u.getHost();
+    if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+    String hostPort = (host.contains(":") ? "[" + host + "]" : host) + ":" + (u.getPort() < 0 ? 6379 : u.getPort());
+    return Set.of("redis://" + hostPort, "rediss://" + hostPort);
+  }
+
+  @Override
+  public String summary(Snapshot snapshot) {
+    RedisMetadata m = SourceMetadata.of(snapshot, RedisMetadata.class);
+    return "Redis " + (m.redisVersion() == null ? "?" : m.redisVersion()) + ", RDB " + m.rdbVersion() + ", "
+        + (m.keys() == null ? "?" : m.keys()) + " keys";
+  }
+}

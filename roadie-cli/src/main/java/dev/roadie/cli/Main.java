@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       CopyCommand.class,
       DumpCommand.class,
       CheckCommand.class,
+      DiffCommand.class,
       StatsCommand.class,
       KeyCommand.class,
       VersionCommand.class,
@@ -96,7 +97,12 @@ public final class Main implements Runnable {
   }
 
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
-    PrintWriter err = cl.getErr();
+    ErrorCode code = report(ex, cl.getErr());
+    return cl.getCommand() instanceof CommandExitCodes own ? own.exitCode(code) : code.exitCode();
+  }
+
+  /** Prints what failed and returns its class. */
+  private static ErrorCode report(Exception ex, PrintWriter err) {
     Throwable t = ex;
     if (t instanceof UncheckedIOException u) {
       t = u.getCause();
@@ -104,11 +110,11 @@ public final class Main implements Runnable {
     if (t instanceof RoadieException r) {
       err.println("roadie: " + r.getMessage());
       // RoadieException.Retriable carries ErrorCode.TEMPORARY: 75, so a scheduler can tell "try again" from "fix it".
-      return r.code().exitCode();
+      return r.code();
     }
     if (t instanceof IOException io) {
       err.println("roadie: " + io.getMessage());
-      return ErrorCode.FAILURE.exitCode();
+      return ErrorCode.FAILURE;
     }
     err.println("roadie: internal error: " + t);
     if (System.getenv("ROADIE_DEBUG") != null) {
@@ -116,6 +122,6 @@ public final class Main implements Runnable {
     } else {
       err.println("(set ROADIE_DEBUG=1 for the stack trace, and please report it)");
     }
-    return ErrorCode.FAILURE.exitCode();
+    return ErrorCode.FAILURE;
   }
 }

@@ -54,23 +54,36 @@ public final class FieldComparison {
   }
 
   /**
-   * Fields of {@code cluster} that a person's tool set ({@code handFields}: the FieldsV1 of such a
-   * manager in the cluster's {@code managedFields}) and that {@code gitFields} does not cover: in the
-   * cluster, not in Git (a key removed from the manifest but still applied, a label added by hand).
+   * Fields of {@code cluster} that a person's tool set ({@code handFields}, in FieldsV1 form) and
+   * that {@code gitFields} does not cover: in the cluster, not in Git (a key removed from the
+   * manifest but still applied, a label added by hand). A node Git has nothing of (a container
+   * added by hand) is reported once, whole.
    */
   static List<FieldDifference> unownedByGit(Map<String, ?> handFields, Map<String, ?> gitFields, Map<String, ?> cluster) {
     Set<String> gitNodes = new TreeSet<>();
     collectPaths(gitFields, cluster, "", gitNodes, false);
     Set<String> gitLeaves = new TreeSet<>();
     collectPaths(gitFields, cluster, "", gitLeaves, true);
-    Set<String> hand = new LinkedHashSet<>();
-    collectPaths(handFields, cluster, "", hand, true);
     List<FieldDifference> out = new ArrayList<>();
-    for (String path : hand) {
-      if (path.equals(LAST_APPLIED) || gitNodes.contains(path) || below(path, gitLeaves)) continue;
-      out.add(FieldDifference.onlyInCluster(path, at(cluster, path)));
-    }
+    uncovered(handFields, cluster, "", gitNodes, gitLeaves, out);
     return out;
+  }
+
+  private static void uncovered(Map<String, ?> fields, Object object, String path, Set<String> gitNodes,
+      Set<String> gitLeaves, List<FieldDifference> out) {
+    for (Map.Entry<String, ?> e : fields.entrySet()) {
+      if (e.getKey().equals(".")) continue;
+      Located child = locate(e.getKey(), object);
+      if (child == null || !child.present) continue;
+      String childPath = path + "/" + child.segment;
+      if (childPath.equals(LAST_APPLIED) || below(childPath, gitLeaves)) continue;
+      Map<String, ?> sub = asFields(e.getValue());
+      if (!gitNodes.contains(childPath)) {
+        out.add(FieldDifference.onlyInCluster(childPath, child.value));
+      } else if (!isLeaf(sub)) {
+        uncovered(sub, child.value, childPath, gitNodes, gitLeaves, out);
+      }
+    }
   }
 
   /** True when {@code path} lies below one of {@code leaves} (a value Git sets whole). */
@@ -95,7 +108,6 @@ public final class FieldComparison {
     }
   }
 
-  /** {@code container}: the name of the field that holds {@code cluster} and {@code git} (null at the top). */
   private void walk(Map<String, ?> fields, Object cluster, Object git, String path, String container,
       List<FieldDifference> out) {
     for (Map.Entry<String, ?> e : fields.entrySet()) {
@@ -252,18 +264,6 @@ public final class FieldComparison {
   @SuppressWarnings("unchecked")
   private static Map<String, ?> asFields(Object node) {
     return node instanceof Map<?, ?> m ? (Map<String, ?>) m : Map.of();
-  }
-
-  /** The value at a JSON pointer made by this class (segments escaped, list items by index). */
-  private static Object at(Object root, String pointer) {
-    Object node = root;
-    for (String segment : pointer.substring(1).split("/", -1)) {
-      String name = segment.replace("~1", "/").replace("~0", "~");
-      if (node instanceof Map<?, ?> m) node = m.get(name);
-      else if (node instanceof List<?> l) node = l.get(Integer.parseInt(name));
-      else return null;
-    }
-    return node;
   }
 
   static String escape(String name) {

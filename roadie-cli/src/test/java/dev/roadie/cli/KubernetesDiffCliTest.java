@@ -1,0 +1,227 @@
+package dev.roadie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roadie.testkit.KubeCluster;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code roadie diff k8s} against a real control plane: manifests applied with kubectl match (exit
+ * 0, server defaults and the objects the server creates included); changes made live, changes to
+ * the manifests, extra and deleted objects are reported field by field (exit 1); errors exit 2 or
+ * more.
+ */
+@Tag("slow")
+class KubernetesDiffCliTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path tmp;
+  static KubeCluster kube;
+
+  @BeforeAll
+  static void start() throws IOException {
+    kube = KubeCluster.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (kube != null) kube.close();
+  }
+
+  private static RoadieProcess roadie() {
+    return RoadieProcess.bare().env("KUBECONFIG", kube.kubeconfig().toString()).env("HOME", tmp.toString());
+  }
+
+  private static RoadieProcess.Result diff(String... args) {
+    List<String> all = new ArrayList<>(List.of("diff", "k8s"));
+    all.addAll(List.of(args));
+    all.addAll(List.of("--kubectl", KubeCluster.kubectl().toString()));
+    return roadie().run(all.toArray(String[]::new));
+  }
+
+  @Test
+  void kustomizationWithBaseAndOverlay() throws Exception {
+    Path base = write("kust/base/kustomization.yaml", "resources: [web.yaml, settings.yaml]\n");
+    write("kust/base/web.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, labels: {app: web}}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.27
+                ports: [{containerPort: 80}]
+                resources: {requests: {cpu: "0.5", memory: 64Mi}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          selector: {app: web}
+          ports: [{port: 80, targetPort: 80}]
+        """);
+    write("kust/base/settings.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: settings}
+        data: {LOG_LEVEL: info, FESTIVAL: summer}
+        """);
+    Path overlay = write("kust/overlays/production/kustomization.yaml", """
+        namespace: kust-prod
+        resources: [../../base, namespace.yaml]
+        patches:
+        - target: {kind: Deployment, name: web}
+          patch: |
+            - op: replace
+              path: /spec/replicas
+              value: 3
+        """).getParent();
+    write("kust/overlays/production/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: kust-prod}\n");
+    kubectl("apply", "-k", overlay.toString());
+
+    RoadieProcess.Result r = diff("--live", "--against", overlay.toString()).assertOk();
+    assertTrue(r.stdout().contains("no drift: 4 objects match"), r.describe());
+    assertTrue(r.stdout().contains("(context "), r.describe());
+    assertFalse(base.toString().isEmpty());
+
+    kubectl("-n", "kust-prod", "scale", "deployment/web", "--replicas=5");
+    kubectl("-n", "kust-prod", "patch", "configmap", "settings", "-p", "{\"data\":{\"LOG_LEVEL\":\"debug\"}}");
+    r = diff("--live", "--against", overlay.toString()).assertExit(1);
+    String out = r.stdout();
+    assertTrue(out.contains("changed Deployment.apps kust-prod/web"), r.describe());
+    assertTrue(out.contains("  /spec/replicas: 5 → 3"), r.describe());
+    assertTrue(out.contains("changed ConfigMap kust-prod/settings"), r.describe());
+    assertTrue(out.contains("  /data/LOG_LEVEL: \"debug\" → \"info\""), r.describe());
+    assertTrue(out.contains("drift: 2 changed; 2 objects match"), r.describe());
+
+    Map<String, Object> report = json(diff("--live", "--against", overlay.toString(), "--json").assertExit(1));
+    assertEquals(true, report.get("drift"));
+    assertEquals("live", report.get("mode"));
+    List<?> objects = (List<?>) report.get("objects");
+    Map<?, ?> web = objects.stream().map(o -> (Map<?, ?>) o).filter(o -> o.get("name").equals("web")).findFirst().orElseThrow();
+    assertEquals("changed", web.get("state"));
+    assertEquals(List.of(Map.of("path", "/spec/replicas", "old", 5, "new", 3)), web.get("fields"));
+  }
+
+  @Test
+  void plainDirectory() throws Exception {
+    Path dir = write("plain/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: plain}\n").getParent();
+    Path settings = write("plain/app/settings.yml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: settings, namespace: plain}
+        data: {LOG_LEVEL: info, FEATURE: "on"}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: lineup, namespace: plain}
+        data: {headliner: "the roadies"}
+        """);
+    write("plain/app/account.json", """
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "crew", "namespace": "plain"}}
+        """);
+    kubectl("apply", "-f", dir.resolve("namespace.yaml").toString());
+    kubectl("apply", "-R", "-f", dir.toString());
+    RoadieProcess.Result r = diff("--live", "--against", dir.toString()).assertOk();
+    assertTrue(r.stdout().contains("no drift: 4 objects match"), r.describe());
+
+    // Git changes: a value, and a key removed that the cluster still has.
+    Files.writeString(settings, Files.readString(settings).replace("LOG_LEVEL: info, FEATURE: \"on\"", "LOG_LEVEL: warn"));
+    r = diff("--live", "--against", dir.toString()).assertExit(1);
+    assertTrue(r.stdout().contains("changed ConfigMap plain/settings  (" + settings + ":1)"), r.describe());
+    assertTrue(r.stdout().contains("  /data/LOG_LEVEL: \"info\" → \"warn\""), r.describe());
+    assertTrue(r.stdout().contains("  /data/FEATURE: \"on\" → (not in Git)"), r.describe());
+    kubectl("apply", "-R", "-f", dir.toString());
+    diff("--live", "--against", dir.toString()).assertOk();
+
+    // An object made by hand in a namespace the manifests name, and one deleted.
+    kubectl("-n", "plain", "create", "configmap", "hand-made", "--from-literal=a=1");
+    kubectl("-n", "plain", "delete", "configmap", "lineup");
+    r = diff("--live", "--against", dir.toString()).assertExit(1);
+    assertTrue(r.stdout().contains("missing ConfigMap plain/lineup  (" + settings + ":6)"), r.describe());
+    assertTrue(r.stdout().contains("extra   ConfigMap plain/hand-made"), r.describe());
+    assertFalse(r.stdout().contains("kube-root-ca.crt"), r.describe());
+    assertFalse(r.stdout().contains("ServiceAccount plain/default"), r.describe());
+    assertTrue(r.stdout().contains("drift: 1 missing, 1 extra; 3 objects match"), r.describe());
+  }
+
+  @Test
+  void errorsExitTwoOrMore() throws Exception {
+    Path dir = write("errors/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n")
+        .getParent();
+
+    RoadieProcess.Result r = diff("--live", "--against", tmp.resolve("no-such-dir").toString()).assertExit(2);
+    assertTrue(r.stderr().contains("no such directory"), r.describe());
+
+    Path bad = write("bad/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n  namespace: default\n");
+    r = diff("--live", "--against", bad.getParent().toString()).assertExit(2);
+    assertTrue(r.stderr().contains(bad + ":5: not valid YAML"), r.describe());
+
+    r = diff("--against", dir.toString()).assertExit(2);
+    assertTrue(r.stderr().contains("a SNAPSHOT of the repository or --live"), r.describe());
+
+    r = roadie().run("diff").assertExit(2);
+    assertTrue(r.stderr().contains("roadie diff k8s (SNAPSHOT | --live) --against DIR"), r.describe());
+
+    // A cluster that does not answer: a port nothing listens on.
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path kubeconfig = tmp.resolve("unreachable.kubeconfig");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: gone, cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}}]
+        users: [{name: someone, user: {token: not-a-real-token}}]
+        contexts: [{name: gone, context: {cluster: gone, user: someone}}]
+        current-context: gone
+        """.formatted(port));
+    r = RoadieProcess.bare().env("KUBECONFIG", kubeconfig.toString())
+        .run("diff", "k8s", "--live", "--against", dir.toString()).assertExit(4);
+    assertTrue(r.stderr().contains("127.0.0.1:" + port) && r.stderr().contains("cannot be reached"), r.describe());
+    assertFalse(r.stderr().contains("not-a-real-token"), r.describe());
+  }
+
+  private static Map<String, Object> json(RoadieProcess.Result r) throws IOException {
+    return JSON.readValue(r.stdout(), new TypeReference<>() {});
+  }
+
+  private static Path write(String relative, String text) throws IOException {
+    Path p = tmp.resolve(relative);
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, text);
+    return p;
+  }
+
+  private static String kubectl(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
+        kube.kubeconfig().toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), "kubectl " + String.join(" ", args) + " said: " + out);
+    return out;
+  }
+}

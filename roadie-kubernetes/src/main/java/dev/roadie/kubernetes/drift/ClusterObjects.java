@@ -1,0 +1,20 @@
+package dev.roadie.kubernetes.drift;
+
+import java.util.List;
+import java.util.Map;
+
+/** The objects compared with Git: a live cluster, or the objects a {@code k8s} snapshot recorded. */
+public interface ClusterObjects {
+
+  /** What this is, for the report ("the cluster at https://… (context c)", "snapshot 1a2b3c4d of …"). */
+  String describe();
+
+  /** The object, as stored (in {@code apiVersion} where it can be had in that version), or null. */
+  Map<String, Object> get(ObjectKey key, String apiVersion);
+
+  /** The objects of a kind in a namespace (each with its apiVersion and kind). */
+  List<Map<String, Object>> list(String apiVersion, String kind, String namespace);
+
+  /** Whether objects of this kind live in a namespace; null when this cannot tell. */
+  Boolean namespaced(String apiVersion, String kind);
+}

@@ -142,6 +142,7 @@ final class RestoreCommand implements Callable<Integer> {
       case Destination.Server s -> "--to " + (s.scheme().isEmpty() ? "URL" : s.scheme() + "://…");
       case Destination.DataDirectory x -> "--pgdata DIR";
       case Destination.File x -> "--rdb-file PATH";
+      case Destination.Cluster x -> "--to-cluster";
     };
   }
 
@@ -152,6 +153,7 @@ final class RestoreCommand implements Callable<Integer> {
       case SERVER -> "--to " + (f.form() != null ? f.form() : "URL");
       case DATA_DIRECTORY -> "--pgdata DIR";
       case FILE -> "--rdb-file PATH";
+      case CLUSTER -> "--to-cluster [--context C]";
     };
   }
 

@@ -68,8 +68,20 @@ public final class ClusterBackup {
   private final Set<String> storageClasses = ConcurrentHashMap.newKeySet();
   private final Set<String> clusterRoles = ConcurrentHashMap.newKeySet();
   private final Set<String> usedKinds = ConcurrentHashMap.newKeySet();
-  /** The resourceVersion of each list, for a watch that starts where the backup ended. */
-  private final Map<String, String> listVersions = new ConcurrentHashMap<>();
+  /** Each list made, with its resourceVersion, for a watch that starts where the backup ended. */
+  private final Map<String, Listed> listVersions = new ConcurrentHashMap<>();
+  /** A digest of each stored object's YAML, by path, to tell a real change from a status update. */
+  private final Map<String, String> digests = new ConcurrentHashMap<>();
+
+  /**
+   * One collection listed: {@code resource} in {@code namespace} (null: all, or cluster-scoped) at
+   * {@code resourceVersion}. {@code related}: listed for the objects the namespaces use, of which
+   * only those stored matter.
+   */
+  public record Listed(ApiResource resource, String namespace, String resourceVersion, boolean related) {}
+
+  /** A committed backup, with what a watch needs to start where it ended. */
+  public record Saved(BackupResult result, Map<String, Listed> lists, Map<String, String> digests) {}
 
   private BackupWriter writer;
 
@@ -93,9 +105,23 @@ public final class ClusterBackup {
     return "k8s://" + conn.serverAddress() + "/" + (o.allNamespaces() ? "*" : String.join(",", o.namespaces()));
   }
 
-  /** The lists' resource versions of the last {@link #run}, by {@code kind} or {@code kind/namespace}. */
-  public Map<String, String> listVersions() {
+  /** The collections the last {@link #run} listed, by {@code kind} or {@code kind/namespace}. */
+  public Map<String, Listed> listVersions() {
     return listVersions;
+  }
+
+  /** A digest of each object stored by the last {@link #run}, by its path. */
+  public Map<String, String> digests() {
+    return digests;
+  }
+
+  /** The digest {@link #digests} records for an object's stored YAML. */
+  public static String digest(byte[] yaml) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(yaml));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public BackupResult run() throws IOException {
@@ -114,10 +140,10 @@ public final class ClusterBackup {
         for (ApiResource r : kinds) {
           if (!r.namespaced()) continue;
           if (options.allNamespaces()) {
-            lists.add(pool.submit(() -> list(r, null, options.selector(), o -> storeNamespaced(r, o))));
+            lists.add(pool.submit(() -> list(r, null, options.selector(), false, o -> storeNamespaced(r, o))));
           } else {
             for (String ns : namespaces) {
-              lists.add(pool.submit(() -> list(r, ns, options.selector(), o -> storeNamespaced(r, o))));
+              lists.add(pool.submit(() -> list(r, ns, options.selector(), false, o -> storeNamespaced(r, o))));
             }
           }
         }
@@ -130,7 +156,7 @@ public final class ClusterBackup {
         if (options.clusterResources()) {
           for (ApiResource r : kinds) {
             if (!r.namespaced() && !r.name().equals("namespaces")) {
-              lists.add(pool.submit(() -> list(r, null, options.selector(), o -> storeUnlessOwned(r, o))));
+              lists.add(pool.submit(() -> list(r, null, options.selector(), false, o -> storeUnlessOwned(r, o))));
             }
           }
         } else {
@@ -152,7 +178,7 @@ public final class ClusterBackup {
           options.includeStatus() ? Boolean.TRUE : null);
       List<String> paths = options.allNamespaces() ? List.of("*") : namespaces;
       Id id = w.commit(request.draft(target(conn, options), paths, root, null, metadata));
-      return new BackupResult(repo.readSnapshot(id), warnings);
+      return new BackupResult(repo.readSnapshot(id), List.copyOf(warnings));
     }
   }
 
@@ -236,7 +262,8 @@ public final class ClusterBackup {
    * Lists {@code r} (in {@code namespace}, or everywhere when null) page by page and hands each
    * object on. A kind the credentials may not list is recorded and skipped.
    */
-  private void list(ApiResource r, String namespace, String selector, Consumer<Map<String, Object>> each) {
+  private void list(ApiResource r, String namespace, String selector, boolean related,
+      Consumer<Map<String, Object>> each) {
     try {
       slots.acquire();
     } catch (InterruptedException e) {
@@ -265,7 +292,7 @@ public final class ClusterBackup {
         Map<?, ?> meta = page.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
         cont = meta.get("continue") instanceof String s && !s.isEmpty() ? s : null;
         if (cont == null && meta.get("resourceVersion") instanceof String rv) {
-          listVersions.put(r.name() + (namespace != null ? "/" + namespace : ""), rv);
+          listVersions.put(r.name() + (namespace != null ? "/" + namespace : ""), new Listed(r, namespace, rv, related));
         }
         if (page.get("items") instanceof List<?> items) {
           for (Object o : items) {
@@ -298,6 +325,19 @@ public final class ClusterBackup {
     usedKinds.add(r.name());
   }
 
+  /**
+   * The path and YAML a backup with these options stores for {@code o} of {@code r}, or null when
+   * it leaves the object out (the cluster's own).
+   */
+  public static Map.Entry<String, byte[]> stored(KubernetesBackupOptions options, ApiResource r, Map<String, Object> o) {
+    boolean named = options.includeKinds().stream().anyMatch(r::answersTo);
+    if (!options.includeOwned() && !named && OwnedObjects.owner(r, o) != null) return null;
+    Map<String, Object> clean = ObjectNormalizer.normalize(withKind(o, r.apiVersion(), r.kind()), options.includeStatus());
+    Map<?, ?> metadata = (Map<?, ?>) clean.get("metadata");
+    String namespace = r.namespaced() ? (String) metadata.get("namespace") : null;
+    return Map.entry(ObjectPaths.path(namespace, r.name(), String.valueOf(metadata.get("name"))), ObjectYaml.write(clean));
+  }
+
   /** Stores {@code o} unless a controller or the server makes it; whether it was stored. */
   private boolean storeUnlessOwned(ApiResource r, Map<String, Object> o) {
     boolean named = options.includeKinds().stream().anyMatch(r::answersTo);
@@ -315,6 +355,7 @@ public final class ClusterBackup {
     String name = String.valueOf(metadata.get("name"));
     String namespace = r.namespaced() ? (String) metadata.get("namespace") : null;
     byte[] yaml = ObjectYaml.write(clean);
+    digests.put(ObjectPaths.path(namespace, r.name(), name), digest(yaml));
     Content content;
     try {
       // A document shorter than the chunker's minimum is one chunk either way: stored as it is.
@@ -344,7 +385,7 @@ public final class ClusterBackup {
   private List<Future<?>> related(Discovery d, Set<String> namespaces, ExecutorService pool) {
     List<Future<?>> out = new ArrayList<>();
     Set<String> pvClasses = ConcurrentHashMap.newKeySet();
-    d.byName("persistentvolumes").filter(this::selected).ifPresent(r -> out.add(pool.submit(() -> list(r, null, null,
+    d.byName("persistentvolumes").filter(this::selected).ifPresent(r -> out.add(pool.submit(() -> list(r, null, null, true,
         o -> {
           Map<?, ?> spec = o.get("spec") instanceof Map<?, ?> s ? s : Map.of();
           Map<?, ?> claim = spec.get("claimRef") instanceof Map<?, ?> c ? c : Map.of();
@@ -355,13 +396,13 @@ public final class ClusterBackup {
           }
         }))));
     d.byName("customresourcedefinitions.apiextensions.k8s.io").filter(this::selected).ifPresent(r ->
-        out.add(pool.submit(() -> list(r, null, null, o -> {
+        out.add(pool.submit(() -> list(r, null, null, true, o -> {
           if (usedKinds.contains(String.valueOf(((Map<?, ?>) o.get("metadata")).get("name")))) store(r, o);
         }))));
     Set<String> roles = ConcurrentHashMap.newKeySet();
     roles.addAll(clusterRoles);
     d.byName("clusterrolebindings.rbac.authorization.k8s.io").filter(this::selected).ifPresent(r ->
-        out.add(pool.submit(() -> list(r, null, null, o -> {
+        out.add(pool.submit(() -> list(r, null, null, true, o -> {
           boolean ours = o.get("subjects") instanceof List<?> subjects && subjects.stream().anyMatch(s ->
               s instanceof Map<?, ?> m && namespaces.contains(String.valueOf(m.get("namespace"))));
           if (ours && OwnedObjects.owner(r, o) == null) {
@@ -371,7 +412,7 @@ public final class ClusterBackup {
         }))));
     for (String webhooks : List.of("validatingwebhookconfigurations.admissionregistration.k8s.io",
         "mutatingwebhookconfigurations.admissionregistration.k8s.io")) {
-      d.byName(webhooks).filter(this::selected).ifPresent(r -> out.add(pool.submit(() -> list(r, null, null, o -> {
+      d.byName(webhooks).filter(this::selected).ifPresent(r -> out.add(pool.submit(() -> list(r, null, null, true, o -> {
         boolean ours = o.get("webhooks") instanceof List<?> hooks && hooks.stream().anyMatch(h ->
             h instanceof Map<?, ?> m && m.get("clientConfig") instanceof Map<?, ?> cc
                 && cc.get("service") instanceof Map<?, ?> svc

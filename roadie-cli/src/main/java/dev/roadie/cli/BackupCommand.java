@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "backup", description = "Back up a source into the repository.",
     subcommands = {FileBackupCommand.class, PostgresBackupCommand.class, RedisBackupCommand.class,
-        PlannedSourceCommands.Bucket.class, PlannedSourceCommands.Kubernetes.class})
+        PlannedSourceCommands.Bucket.class, KubernetesBackupCommand.class})
 final class BackupCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -13,6 +13,6 @@ final class BackupCommand implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
         "say what to back up: 'roadie backup file PATH...', 'roadie backup postgres --url URL' or "
-            + "'roadie backup redis --url URL' (bucket and k8s are not built yet)");
+            + "'roadie backup redis --url URL' or 'roadie backup k8s --namespace NS' (bucket is not built yet)");
   }
 }

@@ -31,15 +31,4 @@ final class PlannedSourceCommands {
       return notBuilt("S3/MinIO buckets", "mirror the bucket to a directory (rclone sync or mc mirror)");
     }
   }
-
-  @Command(name = "k8s", description = "Not built yet: Kubernetes resources (planned; see docs/commands.md).")
-  static final class Kubernetes implements Callable<Integer> {
-    @Unmatched List<String> ignored = new ArrayList<>();
-
-    @Override
-    public Integer call() {
-      return notBuilt("Kubernetes resources",
-          "export them to a directory (for example 'kubectl get -o yaml' per namespace, or Velero)");
-    }
-  }
 }

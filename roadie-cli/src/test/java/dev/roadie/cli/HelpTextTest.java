@@ -44,7 +44,7 @@ class HelpTextTest {
 
   @Test
   void plannedSourcesSayTheyAreNotBuilt() {
-    for (String source : List.of("bucket", "k8s")) {
+    for (String source : List.of("bucket")) {
       RoadieProcess.Result r = RoadieProcess.bare().run("backup", source, "--whatever", "x").assertExit(2);
       assertTrue(r.stderr().contains("not built yet"), r.describe());
       assertTrue(r.stderr().contains("roadie backup file DIR"), r.describe());

@@ -5,6 +5,7 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.kubernetes.KubernetesSource;
 import dev.roadie.kubernetes.client.KubeConnection;
 import dev.roadie.kubernetes.client.KubeEnvironment;
 import dev.roadie.kubernetes.drift.ClusterObjects;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Parameters;
 final class KubernetesDiffCommand implements Callable<Integer>, CommandExitCodes {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
+  @Mixin KubernetesAccess access;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "SNAPSHOT",
       description = "A k8s snapshot (id, id prefix or 'latest') to compare instead of the live cluster.")
@@ -42,10 +44,6 @@ final class KubernetesDiffCommand implements Callable<Integer>, CommandExitCodes
       description = "The manifests: a directory (every .yaml, .yml and .json file below it) or a kustomization "
           + "(rendered with 'kubectl kustomize'); one file also works.")
   Path against;
-
-  @Option(names = "--context", paramLabel = "NAME",
-      description = "The kubeconfig context of the cluster (default: the current context).")
-  String context;
 
   @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
       description = "The namespace of manifests of namespaced kinds that name none (default: default).")
@@ -89,22 +87,26 @@ final class KubernetesDiffCommand implements Callable<Integer>, CommandExitCodes
     }
     // The manifests first: a mistake in Git is reported before any server or repository is asked.
     List<Manifest> manifests = new ManifestReader(kubectl).read(against);
-    KubeEnvironment env = KubeEnvironment.of(System.getenv(), Path.of(System.getProperty("user.home")));
+    KubeEnvironment env = access.environment();
     String ns = namespace != null ? namespace : "default";
     DriftReport report;
     if (live) {
-      try (KubeConnection connection = KubeConnection.open(env, context)) {
+      try (KubeConnection connection = KubeConnection.open(env, access.context)) {
         LiveCluster cluster = new LiveCluster(connection);
         report = new Drift(cluster, cluster, ns).compare(against.toString(), manifests);
       }
     } else {
       try (Repository r = repo.open()) {
         SnapshotRef ref = r.resolve(snapshot, filters.filter(of));
+        if (!KubernetesSource.KIND.equals(ref.snapshot().kind())) {
+          throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is of kind '"
+              + ref.snapshot().kind() + "'; diff k8s compares k8s snapshots (see 'roadie snapshots --kind k8s')");
+        }
         ClusterObjects recorded = RecordedObjects.read(r, ref);
         boolean clusterGiven = !offline
-            && (context != null || !env.existingKubeconfigs().isEmpty() || env.inCluster() != null);
+            && (access.context != null || !env.existingKubeconfigs().isEmpty() || env.inCluster() != null);
         if (clusterGiven) {
-          try (KubeConnection connection = KubeConnection.open(env, context)) {
+          try (KubeConnection connection = KubeConnection.open(env, access.context)) {
             report = new Drift(recorded, new LiveCluster(connection), ns).compare(against.toString(), manifests);
           }
         } else {

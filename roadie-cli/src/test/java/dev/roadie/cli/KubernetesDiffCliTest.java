@@ -166,6 +166,71 @@ class KubernetesDiffCliTest {
   }
 
   @Test
+  void snapshotAgainstGitWithTheClusterAndOffline() throws Exception {
+    Path dir = write("snap/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: snap}\n").getParent();
+    Path settings = write("snap/settings.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: settings, namespace: snap}
+        data: {LOG_LEVEL: info}
+        """);
+    write("snap/web.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: snap}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.27
+                ports: [{containerPort: 80}]
+                resources: {requests: {cpu: "0.5"}}
+        """);
+    kubectl("apply", "-f", dir.resolve("namespace.yaml").toString());
+    kubectl("apply", "-f", dir.toString());
+    kubectl("-n", "snap", "create", "configmap", "hand-made", "--from-literal=a=1");
+    Path repo = tmp.resolve("snap-repo");
+    RoadieProcess withRepo = RoadieProcess.of(repo, "drift test password")
+        .env("KUBECONFIG", kube.kubeconfig().toString()).env("HOME", tmp.toString());
+    withRepo.run("init").assertOk();
+    withRepo.run("backup", "k8s", "--namespace", "snap").assertOk();
+
+    // The cluster moves on after the snapshot: that is not the snapshot's drift.
+    kubectl("-n", "snap", "patch", "configmap", "settings", "-p", "{\"data\":{\"LOG_LEVEL\":\"debug\"}}");
+    kubectl("-n", "snap", "delete", "configmap", "hand-made");
+    String kubectlPath = KubeCluster.kubectl().toString();
+    RoadieProcess.Result r = withRepo.run("diff", "k8s", "latest", "--against", dir.toString(), "--kubectl", kubectlPath)
+        .assertExit(1);
+    assertTrue(r.stdout().startsWith("drift of snapshot "), r.describe());
+    assertTrue(r.stdout().contains("extra   ConfigMap snap/hand-made"), r.describe());
+    assertTrue(r.stdout().contains("drift: 1 extra; 3 objects match"), r.describe());
+    r = withRepo.run("diff", "k8s", "latest", "--offline", "--against", dir.toString(), "--json").assertExit(1);
+    Map<String, Object> report = json(r);
+    assertEquals("offline", report.get("mode"));
+    assertEquals(Map.of("missing", 0, "extra", 1, "changed", 0, "failed", 0, "unchanged", 3), report.get("summary"),
+        r.describe());
+
+    // Git moves on: a value changed and an object added.
+    kubectl("-n", "snap", "create", "configmap", "hand-made", "--from-literal=a=1");
+    Files.writeString(settings, Files.readString(settings).replace("LOG_LEVEL: info", "LOG_LEVEL: warn"));
+    write("snap/new.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: added, namespace: snap}\n");
+    for (String mode : List.of("--kubectl=" + kubectlPath, "--offline")) {
+      r = withRepo.run("diff", "k8s", "latest", mode, "--against", dir.toString()).assertExit(1);
+      assertTrue(r.stdout().contains("changed ConfigMap snap/settings"), r.describe());
+      assertTrue(r.stdout().contains("  /data/LOG_LEVEL: \"info\" → \"warn\""), r.describe());
+      assertTrue(r.stdout().contains("missing ConfigMap snap/added"), r.describe());
+      assertTrue(r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
+    }
+
+    RoadieProcess.Result wrongKind = withRepo.run("diff", "k8s", "nosuchsnapshot", "--against", dir.toString());
+    assertTrue(wrongKind.exitCode() >= 2, wrongKind.describe());
+  }
+
+  @Test
   void errorsExitTwoOrMore() throws Exception {
     Path dir = write("errors/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n")
         .getParent();

@@ -105,6 +105,7 @@ class KubernetesDiffCliTest {
     assertFalse(base.toString().isEmpty());
 
     kubectl("-n", "kust-prod", "scale", "deployment/web", "--replicas=5");
+    kubectl("-n", "kust-prod", "annotate", "service", "web", "note=set by hand");
     kubectl("-n", "kust-prod", "patch", "configmap", "settings", "-p", "{\"data\":{\"LOG_LEVEL\":\"debug\"}}");
     r = diff("--live", "--against", overlay.toString()).assertExit(1);
     String out = r.stdout();
@@ -112,7 +113,9 @@ class KubernetesDiffCliTest {
     assertTrue(out.contains("  /spec/replicas: 5 → 3"), r.describe());
     assertTrue(out.contains("changed ConfigMap kust-prod/settings"), r.describe());
     assertTrue(out.contains("  /data/LOG_LEVEL: \"debug\" → \"info\""), r.describe());
-    assertTrue(out.contains("drift: 2 changed; 2 objects match"), r.describe());
+    assertTrue(out.contains("changed Service kust-prod/web"), r.describe());
+    assertTrue(out.contains("  /metadata/annotations/note: \"set by hand\" → (not in Git)"), r.describe());
+    assertTrue(out.contains("drift: 3 changed; 1 object matches"), r.describe());
 
     Map<String, Object> report = json(diff("--live", "--against", overlay.toString(), "--json").assertExit(1));
     assertEquals(true, report.get("drift"));
@@ -247,6 +250,23 @@ class KubernetesDiffCliTest {
 
     r = roadie().run("diff").assertExit(2);
     assertTrue(r.stderr().contains("roadie diff k8s (SNAPSHOT | --live) --against DIR"), r.describe());
+
+    // A manifest the server refuses to apply (an immutable config map changed): the object is
+    // reported with the server's reason and its differences as written, and the answer is a failure.
+    Path frozen = write("frozen/cm.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: frozen, namespace: default}
+        immutable: true
+        data: {a: "1"}
+        """);
+    kubectl("apply", "-f", frozen.toString());
+    diff("--live", "--against", frozen.toString()).assertOk();
+    Files.writeString(frozen, Files.readString(frozen).replace("a: \"1\"", "a: \"2\""));
+    r = diff("--live", "--against", frozen.toString()).assertExit(4);
+    assertTrue(r.stdout().contains("failed  ConfigMap default/frozen"), r.describe());
+    assertTrue(r.stdout().contains("  /data/a: \"1\" → \"2\""), r.describe());
+    assertTrue(r.stdout().contains("the server refuses the manifest") && r.stdout().contains("immutable"), r.describe());
 
     // A cluster that does not answer: a port nothing listens on.
     int port;

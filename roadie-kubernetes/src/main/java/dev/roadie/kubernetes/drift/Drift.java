@@ -103,8 +103,9 @@ public final class Drift {
       try {
         applied = server.dryRunApply(key, manifest.apiVersion(), git, FIELD_MANAGER);
       } catch (dev.roadie.kubernetes.client.KubeApiException e) {
-        return failed(key, manifest, "the server refused the manifest in a dry run, so it cannot be applied as it is: "
-            + e.getMessage());
+        // What differs is still worth showing, compared as written since the server will not say more.
+        return new ObjectDrift(ObjectDrift.State.FAILED, key, manifest.apiVersion(), manifest.origin(),
+            new FieldComparison(true).compare(FieldComparison.fieldsOf(git), actual, git), e.getMessage());
       }
       Map<String, Object> gitFields = managedFields(applied, FIELD_MANAGER, "Apply");
       fields = new ArrayList<>(new FieldComparison(false).compare(gitFields, actual,

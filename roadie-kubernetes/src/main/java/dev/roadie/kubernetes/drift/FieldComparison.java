@@ -78,9 +78,10 @@ public final class FieldComparison {
       String childPath = path + "/" + child.segment;
       if (childPath.equals(LAST_APPLIED) || below(childPath, gitLeaves)) continue;
       Map<String, ?> sub = asFields(e.getValue());
-      if (!gitNodes.contains(childPath)) {
+      boolean whole = sub.isEmpty() || sub.containsKey("."); // the tool made this node, not only some fields in it
+      if (!gitNodes.contains(childPath) && whole) {
         out.add(FieldDifference.onlyInCluster(childPath, child.value));
-      } else if (!isLeaf(sub)) {
+      } else if (!sub.isEmpty()) {
         uncovered(sub, child.value, childPath, gitNodes, gitLeaves, out);
       }
     }
@@ -303,7 +304,10 @@ public final class FieldComparison {
           } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
           }
-          out.put(itemKey, fieldsOf((Map<String, ?>) item));
+          Map<String, Object> itemFields = new LinkedHashMap<>();
+          itemFields.put(".", Map.of()); // the item itself, as the server's field sets say it
+          itemFields.putAll(fieldsOf((Map<String, ?>) item));
+          out.put(itemKey, itemFields);
         }
         return out;
       }

@@ -93,7 +93,10 @@ public final class LiveCluster implements ClusterObjects {
         + KubeConnection.query(manager);
     // JSON is YAML: the apply content type takes it as it is.
     KubeConnection.Response answer = connection.send("PATCH", path, "application/apply-patch+yaml", body);
-    if (!answer.ok()) throw connection.error(answer, "dry-run apply of " + key);
+    if (!answer.ok()) {
+      throw connection.error(answer, "the server refuses the manifest (server-side dry-run apply), so applying it "
+          + "would fail too");
+    }
     return answer.json();
   }
 

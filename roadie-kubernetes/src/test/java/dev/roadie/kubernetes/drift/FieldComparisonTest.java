@@ -95,6 +95,25 @@ class FieldComparisonTest {
   }
 
   @Test
+  void aNodeAToolMadeIsReportedWholeAndOneItOnlyAddedToIsEnteredInto() throws Exception {
+    // Git sets no metadata at all: an annotation added by hand is that annotation, not all of metadata.
+    Map<String, Object> cluster = json("""
+        {'metadata': {'name': 'web', 'annotations': {'note': 'x'}},
+         'spec': {'containers': [{'name': 'web', 'image': 'w'}, {'name': 'debug', 'image': 'busybox'}]}}""");
+    Map<String, Object> annotate = json("{'f:metadata': {'f:annotations': {'f:note': {}}}}");
+    Map<String, Object> patch = json("""
+        {'f:spec': {'f:containers': {'k:{"name":"debug"}': {'.': {}, 'f:name': {}, 'f:image': {}}}}}
+        """.replace("\"", "\\\""));
+    Map<String, Object> git = json("""
+        {'f:spec': {'f:containers': {'k:{"name":"web"}': {'.': {}, 'f:name': {}, 'f:image': {}}}}}
+        """.replace("\"", "\\\""));
+    assertEquals(List.of(FieldDifference.onlyInCluster("/metadata/annotations/note", "x")),
+        FieldComparison.unownedByGit(annotate, git, cluster));
+    assertEquals(List.of(FieldDifference.onlyInCluster("/spec/containers/1", Map.of("name", "debug", "image", "busybox"))),
+        FieldComparison.unownedByGit(patch, git, cluster));
+  }
+
+  @Test
   void offlineTheManifestIsItsOwnFieldSetWithListsKeyedByName() throws Exception {
     Map<String, Object> manifest = json("""
         {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'web'},

@@ -71,6 +71,8 @@ public final class ClusterRestore {
     ApiResource resource;
     int step;
     String note;
+    /** A released volume that exists, whose claim this restore brings back: its stale claim uid goes. */
+    boolean rebind;
 
     Planned(StoredObject s, Map<String, Object> object) {
       this.kind = s.kind();
@@ -146,7 +148,7 @@ public final class ClusterRestore {
       try {
         o = s.parse();
       } catch (IOException e) {
-        report.add(s.kind(), s.namespace(), s.name(), Action.FAILED, e.getMessage(), null);
+        report.add(-1, s.kind(), s.namespace(), s.name(), Action.FAILED, e.getMessage(), null);
         continue;
       }
       mapping.rewrite(s.kind(), o);
@@ -168,7 +170,7 @@ public final class ClusterRestore {
       runStep(step, newNamespaces);
       if (order.steps().get(i).contains(CRDS)) awaitDefinitions(step, plan);
     }
-    return report.build(options.dryRun(), conn.server(), order.flat());
+    return report.build(options.dryRun(), conn.server());
   }
 
   /** --order's kinds as resource names the server knows (or as given, for kinds it does not serve yet). */
@@ -248,7 +250,7 @@ public final class ClusterRestore {
                   + "snapshot does not hold it: install the definition (or restore it with --include-kinds "
                   + "customresourcedefinitions), then restore again with --include-kinds " + p.kind
               : "the cluster does not serve " + p.apiVersion() + " " + p.objectKind();
-      report.add(p.kind, p.namespace(), p.name(), Action.FAILED, why, p.from());
+      report.add(-1, p.kind, p.namespace(), p.name(), Action.FAILED, why, p.from());
       it.remove();
     }
   }
@@ -274,7 +276,7 @@ public final class ClusterRestore {
       Map<String, Object> annotations = NamespaceMapping.child(p.object, "metadata", "annotations");
       if ("Delete".equals(spec.get("persistentVolumeReclaimPolicy")) && annotations != null
           && annotations.containsKey("pv.kubernetes.io/provisioned-by")) {
-        report.add(p.kind, null, p.name(), Action.SKIPPED, "dynamically provisioned with reclaim policy Delete: its "
+        report.add(-1, p.kind, null, p.name(), Action.SKIPPED, "dynamically provisioned with reclaim policy Delete: its "
             + "claim provisions a new volume", null);
         it.remove();
         continue;
@@ -283,6 +285,9 @@ public final class ClusterRestore {
       boolean claimMapped = claim != null && p.fromNamespace == null
           && !java.util.Objects.equals(claim.get("namespace"), originalClaimNamespace(p));
       KubeConnection.Response live = conn.send("GET", p.resource.path(null, p.name()), null, null);
+      if (live.ok() && !claimMapped && claim != null && released(live.json(), claim)) {
+        p.rebind = true;
+      }
       if (live.ok() && claimMapped) {
         String newName = cloneName(p.name(), String.valueOf(claim.get("namespace")));
         p.note = "a copy of persistent volume " + p.name() + ", which exists (never replaced), for claim "
@@ -304,6 +309,18 @@ public final class ClusterRestore {
         RestoreTransforms.unbindClaim(p.object);
       }
     }
+  }
+
+  /**
+   * Whether a live volume is Released from the very claim (namespace and name) the snapshot binds
+   * it to: that claim was deleted, and this restore brings it back.
+   */
+  private static boolean released(Map<String, Object> live, Map<String, Object> claim) {
+    Map<String, Object> liveClaim = NamespaceMapping.child(live, "spec", "claimRef");
+    Map<String, Object> status = NamespaceMapping.child(live, "status");
+    return status != null && "Released".equals(status.get("phase")) && liveClaim != null
+        && java.util.Objects.equals(liveClaim.get("namespace"), claim.get("namespace"))
+        && java.util.Objects.equals(liveClaim.get("name"), claim.get("name"));
   }
 
   /** The namespace a volume's claim had in the snapshot (before mapping). */
@@ -386,7 +403,7 @@ public final class ClusterRestore {
             restoreOne(p, newNamespaces);
           } catch (RoadieException e) {
             if (unauthorized(e)) throw e;
-            report.add(p.kind, p.namespace(), p.name(), Action.FAILED, e.getMessage(), p.from());
+            report.add(p.step, p.kind, p.namespace(), p.name(), Action.FAILED, e.getMessage(), p.from());
           } finally {
             slots.release();
           }
@@ -406,12 +423,12 @@ public final class ClusterRestore {
       // Its definition is restored in this run. On a dry run it is not served yet; otherwise the
       // wait for it failed and said so.
       if (!options.dryRun()) return;
-      report.add(p.kind, p.namespace(), p.name(), Action.CREATED, "its CustomResourceDefinition is created by this "
+      report.add(p.step, p.kind, p.namespace(), p.name(), Action.CREATED, "its CustomResourceDefinition is created by this "
           + "restore first; not checked by the server", p.from());
       return;
     }
     if (options.dryRun() && p.namespace() != null && newNamespaces.contains(p.namespace())) {
-      report.add(p.kind, p.namespace(), p.name(), Action.CREATED, "namespace " + p.namespace()
+      report.add(p.step, p.kind, p.namespace(), p.name(), Action.CREATED, "namespace " + p.namespace()
           + " is created by this restore first; not checked by the server", p.from());
       return;
     }
@@ -420,7 +437,7 @@ public final class ClusterRestore {
     KubeConnection.Response r = retrying(p, () -> conn.send("POST", collection + dryRun("?"),
         "application/json", body));
     if (r.ok()) {
-      report.add(p.kind, p.namespace(), p.name(), Action.CREATED, p.note, p.from());
+      report.add(p.step, p.kind, p.namespace(), p.name(), Action.CREATED, p.note, p.from());
       return;
     }
     KubeApiException error = conn.error(r, "create " + p.resource.name() + " " + where(p));
@@ -434,6 +451,16 @@ public final class ClusterRestore {
     KubeConnection.Response live = retrying(p, () -> conn.send("GET", path, null, null));
     if (!live.ok()) throw conn.error(live, "read " + p.resource.name() + " " + where(p));
     boolean neverReplaced = p.kind.equals("persistentvolumes");
+    if (p.rebind && !options.dryRun()) {
+      // The claim's old uid keeps the volume from binding to the restored claim of the same name.
+      KubeConnection.Response patched = retrying(p, () -> conn.send("PATCH", path, "application/json-patch+json",
+          "[{\"op\":\"remove\",\"path\":\"/spec/claimRef/uid\"},{\"op\":\"remove\",\"path\":\"/spec/claimRef/resourceVersion\"}]"
+              .getBytes(StandardCharsets.UTF_8)));
+      if (!patched.ok()) throw conn.error(patched, "free released volume " + p.name() + " for its restored claim");
+      p.note = "it was Released; its claim reference now waits for the restored claim";
+      live = retrying(p, () -> conn.send("GET", path, null, null));
+      if (!live.ok()) throw conn.error(live, "read " + p.resource.name() + " " + where(p));
+    }
     String apply = path + "?fieldManager=roadie&force=true";
     KubeConnection.Response applied = retrying(p, () -> conn.send("PATCH", apply + "&dryRun=All",
         "application/apply-patch+yaml", body));
@@ -441,19 +468,19 @@ public final class ClusterRestore {
     List<String> differences = ObjectDiff.paths(ObjectNormalizer.normalize(live.json(), false),
         ObjectNormalizer.normalize(applied.json(), false));
     if (differences.isEmpty()) {
-      report.add(p.kind, p.namespace(), p.name(), Action.UNCHANGED, null, p.from());
+      report.add(p.step, p.kind, p.namespace(), p.name(), Action.UNCHANGED, p.note, p.from());
       return;
     }
     String at = String.join(", ", differences.stream().limit(5).toList()) + (differences.size() > 5 ? ", …" : "");
     if (neverReplaced || options.existing() == KubernetesRestoreOptions.Existing.SKIP) {
-      report.add(p.kind, p.namespace(), p.name(), Action.SKIPPED, "exists and differs from the snapshot at " + at
+      report.add(p.step, p.kind, p.namespace(), p.name(), Action.SKIPPED, "exists and differs from the snapshot at " + at
           + (neverReplaced ? " (a persistent volume that exists is never replaced)" : ""), p.from());
       return;
     }
     KubeConnection.Response updated = retrying(p, () -> conn.send("PATCH", apply + dryRun("&"),
         "application/apply-patch+yaml", body));
     if (!updated.ok()) throw conn.error(updated, "update " + p.resource.name() + " " + where(p));
-    report.add(p.kind, p.namespace(), p.name(), Action.UPDATED, "differed at " + at, p.from());
+    report.add(p.step, p.kind, p.namespace(), p.name(), Action.UPDATED, "differed at " + at, p.from());
   }
 
   private String dryRun(String separator) {
@@ -541,7 +568,7 @@ public final class ClusterRestore {
     for (var it = plan.iterator(); it.hasNext(); ) {
       Planned p = it.next();
       if (p.resource == null) {
-        report.add(p.kind, p.namespace(), p.name(), Action.FAILED, "its CustomResourceDefinition was restored but "
+        report.add(p.step, p.kind, p.namespace(), p.name(), Action.FAILED, "its CustomResourceDefinition was restored but "
             + "the cluster did not serve " + p.apiVersion() + " " + p.objectKind() + " within "
             + options.retryFor().toSeconds() + " s", p.from());
         it.remove();

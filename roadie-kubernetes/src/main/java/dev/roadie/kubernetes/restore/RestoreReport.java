@@ -66,29 +66,27 @@ public record RestoreReport(boolean dryRun, String target, List<Entry> entries) 
     return entries.stream().filter(e -> e.action() == Action.FAILED).toList();
   }
 
-  /** Collects entries from several threads. */
+  /** Collects entries from several threads, each with the step it belongs to. */
   static final class Builder {
-    private final List<Entry> entries = Collections.synchronizedList(new ArrayList<>());
+    private record Item(int step, Entry entry) {}
 
-    void add(Entry e) {
-      entries.add(e);
+    private final List<Item> items = Collections.synchronizedList(new ArrayList<>());
+
+    /** An entry of step {@code step} (-1: found before the first step). */
+    void add(int step, String kind, String namespace, String name, Action action, String detail, String from) {
+      items.add(new Item(step, new Entry(kind, namespace, name, action, detail, from)));
     }
 
-    void add(String kind, String namespace, String name, Action action, String detail, String from) {
-      add(new Entry(kind, namespace, name, action, detail, from));
-    }
-
-    RestoreReport build(boolean dryRun, String target, List<String> stepOrder) {
-      List<Entry> sorted;
-      synchronized (entries) {
-        sorted = new ArrayList<>(entries);
+    RestoreReport build(boolean dryRun, String target) {
+      List<Item> sorted;
+      synchronized (items) {
+        sorted = new ArrayList<>(items);
       }
-      // Steps in restore order; within a step (done in parallel), by namespace and name.
-      sorted.sort(Comparator.comparingInt((Entry e) -> {
-        int i = stepOrder.indexOf(e.kind());
-        return i < 0 ? Integer.MAX_VALUE : i;
-      }).thenComparing(e -> e.namespace() == null ? "" : e.namespace()).thenComparing(Entry::name));
-      return new RestoreReport(dryRun, target, sorted);
+      // Steps in restore order; within a step (done in parallel), by kind, namespace and name.
+      sorted.sort(Comparator.comparingInt(Item::step).thenComparing(i -> i.entry().kind())
+          .thenComparing(i -> i.entry().namespace() == null ? "" : i.entry().namespace())
+          .thenComparing(i -> i.entry().name()));
+      return new RestoreReport(dryRun, target, sorted.stream().map(Item::entry).toList());
     }
   }
 }

@@ -229,8 +229,19 @@ class KubernetesDiffCliTest {
       assertTrue(r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
     }
 
-    RoadieProcess.Result wrongKind = withRepo.run("diff", "k8s", "nosuchsnapshot", "--against", dir.toString());
-    assertTrue(wrongKind.exitCode() >= 2, wrongKind.describe());
+    RoadieProcess.Result unknown = withRepo.run("diff", "k8s", "nosuchsnapshot", "--against", dir.toString());
+    assertTrue(unknown.exitCode() >= 2, unknown.describe());
+
+    // A damaged repository exits 3: every pack altered, so the snapshot's objects fail authentication.
+    try (var packs = Files.walk(repo.resolve("data"))) {
+      for (Path pack : packs.filter(Files::isRegularFile).toList()) {
+        byte[] bytes = Files.readAllBytes(pack);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(pack, bytes);
+      }
+    }
+    r = withRepo.run("diff", "k8s", "latest", "--offline", "--against", dir.toString()).assertExit(3);
+    assertFalse(r.stderr().contains("Exception"), r.describe());
   }
 
   @Test
@@ -267,6 +278,12 @@ class KubernetesDiffCliTest {
     assertTrue(r.stdout().contains("failed  ConfigMap default/frozen"), r.describe());
     assertTrue(r.stdout().contains("  /data/a: \"1\" → \"2\""), r.describe());
     assertTrue(r.stdout().contains("the server refuses the manifest") && r.stdout().contains("immutable"), r.describe());
+
+    // Not a repository: a failure like any other for this command (4), never 1, which means drift.
+    Files.createDirectories(tmp.resolve("not-a-repo"));
+    r = RoadieProcess.of(tmp.resolve("not-a-repo"), "x").run("diff", "k8s", "latest", "--offline", "--against",
+        dir.toString()).assertExit(4);
+    assertTrue(r.stderr().contains("not-a-repo"), r.describe());
 
     // A cluster that does not answer: a port nothing listens on.
     int port;

@@ -229,6 +229,13 @@ class KubernetesDiffCliTest {
       assertTrue(r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
     }
 
+    // The live namespace gone: the server can no longer dry-run those objects, which says nothing
+    // of the snapshot; they are compared as written.
+    kubectl("delete", "namespace", "snap", "--timeout=120s");
+    r = withRepo.run("diff", "k8s", "latest", "--kubectl=" + kubectlPath, "--against", dir.toString()).assertExit(1);
+    assertTrue(r.stdout().contains("  /data/LOG_LEVEL: \"info\" → \"warn\""), r.describe());
+    assertTrue(r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
+
     RoadieProcess.Result unknown = withRepo.run("diff", "k8s", "nosuchsnapshot", "--against", dir.toString());
     assertTrue(unknown.exitCode() >= 2, unknown.describe());
 

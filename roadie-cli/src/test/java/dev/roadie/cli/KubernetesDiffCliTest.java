@@ -140,13 +140,36 @@ class KubernetesDiffCliTest {
         metadata: {name: lineup, namespace: plain}
         data: {headliner: "the roadies"}
         """);
+    Path secret = write("plain/app/secret.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: db, namespace: plain}
+        stringData: {password: hunter2}
+        """);
     write("plain/app/account.json", """
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "crew", "namespace": "plain"}}
         """);
     kubectl("apply", "-f", dir.resolve("namespace.yaml").toString());
     kubectl("apply", "-R", "-f", dir.toString());
     RoadieProcess.Result r = diff("--live", "--against", dir.toString()).assertOk();
-    assertTrue(r.stdout().contains("no drift: 4 objects match"), r.describe());
+    assertTrue(r.stdout().contains("no drift: 5 objects match"), r.describe());
+
+    // A secret's values differ (stringData as the server stores it: base64 in data), and are never shown.
+    Files.writeString(secret, Files.readString(secret).replace("hunter2", "correct-horse"));
+    kubectl("-n", "plain", "patch", "secret", "db", "-p", "{\"stringData\":{\"token\":\"s3cr3t-token\"}}");
+    r = diff("--live", "--against", dir.toString(), "--json").assertExit(1);
+    for (String value : List.of("hunter2", "correct-horse", "s3cr3t-token")) {
+      for (String form : List.of(value, java.util.Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)))) {
+        assertFalse(r.stdout().contains(form), "secret value shown: " + r.describe());
+      }
+    }
+    Map<?, ?> db = (Map<?, ?>) ((List<?>) json(r).get("objects")).getFirst();
+    assertEquals("db", db.get("name"), r.describe());
+    assertEquals(List.of(Map.of("path", "/data/password", "old", "<redacted>", "new", "<redacted>"),
+        Map.of("path", "/data/token", "old", "<redacted>")), db.get("fields"), r.describe());
+    kubectl("apply", "-R", "-f", dir.toString());
+    kubectl("-n", "plain", "patch", "secret", "db", "--type=json", "-p", "[{\"op\":\"remove\",\"path\":\"/data/token\"}]");
+    diff("--live", "--against", dir.toString()).assertOk();
 
     // Git changes: a value, and a key removed that the cluster still has.
     Files.writeString(settings, Files.readString(settings).replace("LOG_LEVEL: info, FEATURE: \"on\"", "LOG_LEVEL: warn"));
@@ -165,7 +188,7 @@ class KubernetesDiffCliTest {
     assertTrue(r.stdout().contains("extra   ConfigMap plain/hand-made"), r.describe());
     assertFalse(r.stdout().contains("kube-root-ca.crt"), r.describe());
     assertFalse(r.stdout().contains("ServiceAccount plain/default"), r.describe());
-    assertTrue(r.stdout().contains("drift: 1 missing, 1 extra; 3 objects match"), r.describe());
+    assertTrue(r.stdout().contains("drift: 1 missing, 1 extra; 4 objects match"), r.describe());
   }
 
   @Test

@@ -3,7 +3,9 @@ package dev.roadie.kubernetes.drift;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.kubernetes.objects.ObjectNormalizer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -80,10 +82,45 @@ public final class Drift {
 
   /** How one object Git defines differs from the cluster's; null when it does not. */
   private ObjectDrift compareOne(ObjectKey key, Manifest manifest) {
+    ObjectDrift d = compareUnredacted(key, manifest);
+    return d == null || !isSecret(key) ? d : new ObjectDrift(d.state(), d.key(), d.apiVersion(), d.origin(),
+        d.fields().stream().map(Drift::redacted).toList(), d.message());
+  }
+
+  /** Shown instead of a Secret's values: a drift report goes to terminals and CI logs. */
+  static final String REDACTED = "<redacted>";
+
+  private static boolean isSecret(ObjectKey key) {
+    return key.group().isEmpty() && key.kind().equals("Secret");
+  }
+
+  private static FieldDifference redacted(FieldDifference f) {
+    if (!f.path().equals("/data") && !f.path().startsWith("/data/") && !f.path().startsWith("/stringData")) return f;
+    return new FieldDifference(f.path(), f.inCluster(), f.inCluster() ? REDACTED : null, f.inGit(),
+        f.inGit() ? REDACTED : null);
+  }
+
+  /**
+   * Git's object as the client sends it: without what the server owns, in the namespace it will
+   * have, and a Secret's {@code stringData} moved into {@code data} (base64) as the server stores it.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> gitForm(ObjectKey key, Manifest manifest) {
     Map<String, Object> git = new TreeMap<>(ObjectNormalizer.normalize(manifest.object(), false));
-    @SuppressWarnings("unchecked") Map<String, Object> metadata = (Map<String, Object>) git.get("metadata");
+    Map<String, Object> metadata = (Map<String, Object>) git.get("metadata");
     if (key.namespace() != null) metadata.put("namespace", key.namespace());
     else metadata.remove("namespace");
+    if (isSecret(key) && git.remove("stringData") instanceof Map<?, ?> plain) {
+      Map<String, Object> data = git.get("data") instanceof Map<?, ?> d ? (Map<String, Object>) d : new TreeMap<>();
+      plain.forEach((k, v) -> data.put(String.valueOf(k),
+          Base64.getEncoder().encodeToString(String.valueOf(v).getBytes(StandardCharsets.UTF_8))));
+      git.put("data", data);
+    }
+    return git;
+  }
+
+  private ObjectDrift compareUnredacted(ObjectKey key, Manifest manifest) {
+    Map<String, Object> git = gitForm(key, manifest);
     Map<String, Object> raw;
     try {
       raw = cluster.get(key, manifest.apiVersion());
@@ -140,6 +177,12 @@ public final class Drift {
     List<Map<String, ?>> hands = new ArrayList<>();
     Map<String, Object> lastApplied = lastApplied(raw);
     if (lastApplied != null) hands.add(FieldComparison.fieldsOf(withoutIdentity(lastApplied)));
+    // The annotation is kubectl's bookkeeping, never drift, and may hold a Secret's values: not shown.
+    Map<String, Object> shown = ObjectNormalizer.sortedCopy(raw);
+    if (shown.get("metadata") instanceof Map<?, ?> m && m.get("annotations") instanceof Map<?, ?> a) {
+      a.remove(LAST_APPLIED);
+      if (a.isEmpty()) m.remove("annotations");
+    }
     for (Map<String, Object> entry : managedFieldEntries(raw)) {
       if (!(entry.get("manager") instanceof String manager) || !manager.startsWith("kubectl")
           || manager.equals("kubectl-client-side-apply") || manager.equals("kubectl-create")
@@ -153,7 +196,7 @@ public final class Drift {
     already.forEach(f -> seen.add(f.path()));
     List<FieldDifference> out = new ArrayList<>();
     for (Map<String, ?> hand : hands) {
-      for (FieldDifference d : FieldComparison.unownedByGit(hand, gitFields, raw)) {
+      for (FieldDifference d : FieldComparison.unownedByGit(hand, gitFields, shown)) {
         if (!d.path().startsWith("/status/") && seen.add(d.path())) out.add(d);
       }
     }

@@ -2,7 +2,9 @@ package dev.roadie.kubernetes.drift;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.kubernetes.objects.ObjectNormalizer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 
 /**
  * Compares what a cluster has, or had at a snapshot, with what the manifests in Git define.
@@ -34,6 +40,7 @@ import java.util.TreeMap;
 public final class Drift {
   /** The field manager of the dry runs; it owns nothing in the cluster, as nothing is written. */
   static final String FIELD_MANAGER = "roadie-drift";
+  private static final int PARALLEL_OBJECTS = 16;
   private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -53,7 +60,7 @@ public final class Drift {
   }
 
   /** Compares; {@code against} names the manifests in the report. */
-  public DriftReport compare(String against, List<Manifest> manifests) {
+  public DriftReport compare(String against, List<Manifest> manifests) throws IOException {
     KindScopes scopes = new KindScopes(cluster, server, manifests);
     Map<ObjectKey, Manifest> defined = new LinkedHashMap<>();
     for (Manifest m : manifests) {
@@ -69,10 +76,25 @@ public final class Drift {
     }
     List<ObjectDrift> out = new ArrayList<>();
     int unchanged = 0;
-    for (Map.Entry<ObjectKey, Manifest> e : defined.entrySet()) {
-      ObjectDrift d = compareOne(e.getKey(), e.getValue());
-      if (d == null) unchanged++;
-      else out.add(d);
+    // Each object is a read and a dry run: several at once, as kubectl's own requests are bounded.
+    Semaphore slots = new Semaphore(PARALLEL_OBJECTS);
+    List<Future<ObjectDrift>> results = new ArrayList<>();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (Map.Entry<ObjectKey, Manifest> e : defined.entrySet()) {
+        results.add(pool.submit(() -> {
+          slots.acquire();
+          try {
+            return compareOne(e.getKey(), e.getValue());
+          } finally {
+            slots.release();
+          }
+        }));
+      }
+      for (Future<ObjectDrift> f : results) {
+        ObjectDrift d = Repository.await(f);
+        if (d == null) unchanged++;
+        else out.add(d);
+      }
     }
     out.addAll(extras(defined, scopes));
     out.sort(Comparator.comparing(ObjectDrift::state).thenComparing(ObjectDrift::key));

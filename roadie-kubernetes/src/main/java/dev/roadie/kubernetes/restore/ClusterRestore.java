@@ -285,7 +285,7 @@ public final class ClusterRestore {
       boolean claimMapped = claim != null && p.fromNamespace == null
           && !java.util.Objects.equals(claim.get("namespace"), originalClaimNamespace(p));
       KubeConnection.Response live = conn.send("GET", p.resource.path(null, p.name()), null, null);
-      if (live.ok() && !claimMapped && claim != null && released(live.json(), claim)) {
+      if (live.ok() && !claimMapped && claim != null && claimGone(live.json(), claim)) {
         p.rebind = true;
       }
       if (live.ok() && claimMapped) {
@@ -299,6 +299,8 @@ public final class ClusterRestore {
     }
     for (Planned p : plan) {
       if (!p.kind.equals("persistentvolumeclaims")) continue;
+      // The volume controller binds afresh; its old bookkeeping would mark the claim Lost.
+      RestoreTransforms.dropBindAnnotations(p.object);
       Map<String, Object> spec = (Map<String, Object>) p.object.getOrDefault("spec", Map.of());
       if (!(spec.get("volumeName") instanceof String volume) || volume.isEmpty()) continue;
       String newName = renamed.get(volume + "@" + p.namespace());
@@ -312,15 +314,22 @@ public final class ClusterRestore {
   }
 
   /**
-   * Whether a live volume is Released from the very claim (namespace and name) the snapshot binds
-   * it to: that claim was deleted, and this restore brings it back.
+   * Whether a live volume is still bound, by uid, to a claim of the namespace and name the snapshot
+   * binds it to, and that claim is gone (deleted with its namespace): the volume then waits,
+   * Released, for nobody, and this restore brings its claim back.
    */
-  private static boolean released(Map<String, Object> live, Map<String, Object> claim) {
+  private boolean claimGone(Map<String, Object> live, Map<String, Object> claim) {
     Map<String, Object> liveClaim = NamespaceMapping.child(live, "spec", "claimRef");
-    Map<String, Object> status = NamespaceMapping.child(live, "status");
-    return status != null && "Released".equals(status.get("phase")) && liveClaim != null
-        && java.util.Objects.equals(liveClaim.get("namespace"), claim.get("namespace"))
-        && java.util.Objects.equals(liveClaim.get("name"), claim.get("name"));
+    if (liveClaim == null || !(liveClaim.get("uid") instanceof String uid)
+        || !java.util.Objects.equals(liveClaim.get("namespace"), claim.get("namespace"))
+        || !java.util.Objects.equals(liveClaim.get("name"), claim.get("name"))) {
+      return false;
+    }
+    KubeConnection.Response pvc = conn.send("GET", "/api/v1/namespaces/" + claim.get("namespace")
+        + "/persistentvolumeclaims/" + claim.get("name"), null, null);
+    if (pvc.status() == 404) return true;
+    return pvc.ok() && NamespaceMapping.child(pvc.json(), "metadata") instanceof Map<String, Object> md
+        && !uid.equals(md.get("uid"));
   }
 
   /** The namespace a volume's claim had in the snapshot (before mapping). */
@@ -457,7 +466,7 @@ public final class ClusterRestore {
           "[{\"op\":\"remove\",\"path\":\"/spec/claimRef/uid\"},{\"op\":\"remove\",\"path\":\"/spec/claimRef/resourceVersion\"}]"
               .getBytes(StandardCharsets.UTF_8)));
       if (!patched.ok()) throw conn.error(patched, "free released volume " + p.name() + " for its restored claim");
-      p.note = "it was Released; its claim reference now waits for the restored claim";
+      p.note = "its claim was gone; it now waits for the restored claim";
       live = retrying(p, () -> conn.send("GET", path, null, null));
       if (!live.ok()) throw conn.error(live, "read " + p.resource.name() + " " + where(p));
     }
@@ -472,9 +481,14 @@ public final class ClusterRestore {
       return;
     }
     String at = String.join(", ", differences.stream().limit(5).toList()) + (differences.size() > 5 ? ", …" : "");
-    if (neverReplaced || options.existing() == KubernetesRestoreOptions.Existing.SKIP) {
+    // Under a mapping, a cluster-scoped object of the same name serves the original namespace too
+    // (its bindings, its webhook): pointing it at the copy would take it from the original.
+    boolean shared = !mapping.isEmpty() && p.namespace() == null && !p.kind.equals("namespaces");
+    if (neverReplaced || shared || options.existing() == KubernetesRestoreOptions.Existing.SKIP) {
       report.add(p.step, p.kind, p.namespace(), p.name(), Action.SKIPPED, "exists and differs from the snapshot at " + at
-          + (neverReplaced ? " (a persistent volume that exists is never replaced)" : ""), p.from());
+          + (neverReplaced ? " (a persistent volume that exists is never replaced)"
+              : shared ? " (a cluster-scoped object is not updated under a namespace mapping: the original uses it)"
+              : ""), p.from());
       return;
     }
     KubeConnection.Response updated = retrying(p, () -> conn.send("PATCH", apply + dryRun("&"),

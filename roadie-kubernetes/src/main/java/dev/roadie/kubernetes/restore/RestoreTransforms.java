@@ -95,6 +95,12 @@ public final class RestoreTransforms {
   @SuppressWarnings("unchecked")
   static void unbindClaim(Map<String, Object> claim) {
     if (claim.get("spec") instanceof Map<?, ?> spec) ((Map<String, Object>) spec).remove("volumeName");
+    dropBindAnnotations(claim);
+  }
+
+  /** Takes out the annotations the volume controllers wrote when they bound the claim. */
+  @SuppressWarnings("unchecked")
+  static void dropBindAnnotations(Map<String, Object> claim) {
     Map<String, Object> annotations = NamespaceMapping.child(claim, "metadata", "annotations");
     if (annotations != null) {
       BIND_ANNOTATIONS.forEach(annotations::remove);

@@ -259,6 +259,24 @@ class KubernetesDiffCliTest {
     assertTrue(r.stdout().contains("  /data/LOG_LEVEL: \"info\" → \"warn\""), r.describe());
     assertTrue(r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
 
+    // What the backup did not take is not missing: its absence from the snapshot proves nothing.
+    Path elsewhere = write("snap-scope/objects.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: x, namespace: elsewhere}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: festival-reader}
+        rules: []
+        """).getParent();
+    r = withRepo.run("diff", "k8s", "latest", "--offline", "--against", elsewhere.toString()).assertExit(4);
+    assertTrue(r.stdout().contains("failed  ConfigMap elsewhere/x"), r.describe());
+    assertTrue(r.stdout().contains("not compared: the snapshot holds namespace snap, not elsewhere"), r.describe());
+    assertTrue(r.stdout().contains("failed  ClusterRole.rbac.authorization.k8s.io festival-reader"), r.describe());
+    assertTrue(r.stdout().contains("--cluster-resources"), r.describe());
+    assertFalse(r.stdout().contains("missing"), r.describe());
+
     RoadieProcess.Result unknown = withRepo.run("diff", "k8s", "nosuchsnapshot", "--against", dir.toString());
     assertTrue(unknown.exitCode() >= 2, unknown.describe());
 

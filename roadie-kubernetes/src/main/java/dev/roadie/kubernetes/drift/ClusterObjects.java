@@ -1,5 +1,6 @@
 package dev.roadie.kubernetes.drift;
 
+import dev.roadie.kubernetes.client.ApiResource;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +16,14 @@ public interface ClusterObjects {
   /** The objects of a kind in a namespace (each with its apiVersion and kind). */
   List<Map<String, Object>> list(String apiVersion, String kind, String namespace);
 
-  /** Whether objects of this kind live in a namespace; null when this cannot tell. */
-  Boolean namespaced(String apiVersion, String kind);
+  /** The resource objects of this kind belong to (its name, whether it is namespaced); null when unknown. */
+  ApiResource resource(String apiVersion, String kind);
+
+  /**
+   * Why an object this does not have may still exist, so that its absence proves nothing (a
+   * snapshot that did not take its namespace or kind); null when its absence means it is missing.
+   */
+  default String notCovered(ObjectKey key, ApiResource resource) {
+    return null;
+  }
 }

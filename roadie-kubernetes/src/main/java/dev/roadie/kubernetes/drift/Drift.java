@@ -3,6 +3,8 @@ package dev.roadie.kubernetes.drift;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Repository;
+import dev.roadie.kubernetes.backup.OwnedObjects;
+import dev.roadie.kubernetes.client.ApiResource;
 import dev.roadie.kubernetes.objects.ObjectNormalizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -151,6 +153,8 @@ public final class Drift {
       return failed(key, manifest, e.getMessage());
     }
     if (raw == null) {
+      String uncertain = cluster.notCovered(key, resource(manifest.apiVersion(), key.kind()));
+      if (uncertain != null) return failed(key, manifest, "not compared: " + uncertain);
       return new ObjectDrift(ObjectDrift.State.MISSING, key, manifest.apiVersion(), manifest.origin(), List.of(), null);
     }
     Map<String, Object> actual = ObjectNormalizer.normalize(raw, false);
@@ -315,9 +319,13 @@ public final class Drift {
               "cannot tell which objects are extra: " + e.getMessage()));
           continue;
         }
+        ApiResource resource = resource(kind.getValue(), kindNames.get(kind.getKey()));
         for (Map<String, Object> object : objects) {
           ObjectKey key = ObjectKey.of(object);
-          if (defined.containsKey(key) || serverCreated(key) || controllerOwned(object)) continue;
+          if (defined.containsKey(key) || serverCreated(key)
+              || (resource != null && OwnedObjects.owner(resource, object) != null)) {
+            continue;
+          }
           out.add(new ObjectDrift(ObjectDrift.State.EXTRA, key, String.valueOf(object.get("apiVersion")), null, List.of(),
               null));
         }
@@ -327,25 +335,21 @@ public final class Drift {
   }
 
   /**
-   * Objects the API server and its controllers create by themselves, which Git never defines: the
-   * {@code default} service account and the {@code kube-root-ca.crt} config map of every namespace,
-   * and the {@code kubernetes} service (with its endpoints) in {@code default}.
+   * Objects the server makes that a backup keeps but Git never defines: the {@code default}
+   * service account of every namespace, the endpoints of the {@code kubernetes} service. The rest
+   * (a controller's objects, {@code kube-root-ca.crt}, the {@code kubernetes} service, bootstrap
+   * roles) are {@link OwnedObjects#owner}'s.
    */
   static boolean serverCreated(ObjectKey key) {
     String kind = key.kindAndGroup();
     if (kind.equals("ServiceAccount") && key.name().equals("default")) return true;
-    if (kind.equals("ConfigMap") && key.name().equals("kube-root-ca.crt")) return true;
     return "default".equals(key.namespace()) && key.name().equals("kubernetes")
-        && (kind.equals("Service") || kind.equals("Endpoints") || kind.equals("EndpointSlice.discovery.k8s.io"));
+        && (kind.equals("Endpoints") || kind.equals("EndpointSlice.discovery.k8s.io"));
   }
 
-  /** True when a controller owns the object (a replica set's pods, a deployment's replica sets, …). */
-  static boolean controllerOwned(Map<String, Object> object) {
-    if (object.get("metadata") instanceof Map<?, ?> m && m.get("ownerReferences") instanceof List<?> owners) {
-      for (Object o : owners) {
-        if (o instanceof Map<?, ?> ref && Boolean.TRUE.equals(ref.get("controller"))) return true;
-      }
-    }
-    return false;
+  /** The resource of a kind: the server's, else the compared objects'; null when neither knows it. */
+  private ApiResource resource(String apiVersion, String kind) {
+    ApiResource r = server != null ? server.resource(apiVersion, kind) : null;
+    return r != null || cluster == server ? r : cluster.resource(apiVersion, kind);
   }
 }

@@ -1,5 +1,6 @@
 package dev.roadie.kubernetes.drift;
 
+import dev.roadie.kubernetes.client.ApiResource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +50,9 @@ final class KindScopes {
 
   /** Whether the kind is namespaced; null when nothing can tell. */
   Boolean namespaced(String apiVersion, String kind) {
-    Boolean known = server != null ? server.namespaced(apiVersion, kind) : null;
-    if (known == null && cluster != server) known = cluster.namespaced(apiVersion, kind);
-    if (known != null) return known;
+    ApiResource known = server != null ? server.resource(apiVersion, kind) : null;
+    if (known == null && cluster != server) known = cluster.resource(apiVersion, kind);
+    if (known != null) return known.namespaced();
     String group = ObjectKey.groupOf(apiVersion);
     String kindAndGroup = group.isEmpty() ? kind : kind + "." + group;
     if (fromManifests.containsKey(kindAndGroup)) return fromManifests.get(kindAndGroup);

@@ -29,11 +29,6 @@ public final class LiveCluster implements ClusterObjects {
     return "the cluster at " + connection.server() + " (context " + connection.context() + ")";
   }
 
-  @Override
-  public Boolean namespaced(String apiVersion, String kind) {
-    ApiResource r = resource(apiVersion, kind);
-    return r == null ? null : r.namespaced();
-  }
 
   @Override
   public Map<String, Object> get(ObjectKey key, String apiVersion) {
@@ -101,7 +96,8 @@ public final class LiveCluster implements ClusterObjects {
   }
 
   /** The resource of a kind in a version, from the server's discovery; null when it is not served. */
-  private synchronized ApiResource resource(String apiVersion, String kind) {
+  @Override
+  public synchronized ApiResource resource(String apiVersion, String kind) {
     if (discovery == null) discovery = Discovery.load(connection);
     return discovery.forKind(apiVersion, kind).orElse(null);
   }

@@ -24,10 +24,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "k8s", description = {
-    "Compare a Kubernetes cluster, live or as a k8s snapshot recorded it, with the manifests in Git: objects",
-    "missing from the cluster, extra in it, and changed, field by field (cluster value → Git value).",
-    "Exit status as kubectl diff: 0 no drift, 1 drift found; 2 wrong usage or manifests that cannot be read,",
-    "3 damaged repository, 4 any other failure (cluster unreachable, an object that could not be compared)."})
+    "Compare a Kubernetes cluster, live or as a k8s snapshot recorded it, with the",
+    "manifests in Git: objects missing from the cluster, extra in it, and changed,",
+    "field by field (cluster value → Git value). Exit status as kubectl diff's:",
+    "0 no drift, 1 drift; 2 wrong usage or manifests that cannot be read,",
+    "3 damaged repository, 4 any other failure (cluster unreachable, an object",
+    "that could not be compared)."})
 final class KubernetesDiffCommand implements Callable<Integer>, CommandExitCodes {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;

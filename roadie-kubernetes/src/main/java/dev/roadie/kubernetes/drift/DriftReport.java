@@ -109,11 +109,17 @@ public record DriftReport(String cluster, String against, String mode, List<Obje
     return out;
   }
 
+  /** Longer values are cut in the text report (a config map holding a whole file); JSON has them whole. */
+  static final int TEXT_VALUE_LIMIT = 200;
+
   private static String value(Object v) {
+    String text;
     try {
-      return JSON.writeValueAsString(v);
+      text = JSON.writeValueAsString(v);
     } catch (JsonProcessingException e) {
-      return String.valueOf(v);
+      text = String.valueOf(v);
     }
+    if (text.length() <= TEXT_VALUE_LIMIT) return text;
+    return text.substring(0, TEXT_VALUE_LIMIT) + "… (" + text.length() + " characters; --json shows all)";
   }
 }

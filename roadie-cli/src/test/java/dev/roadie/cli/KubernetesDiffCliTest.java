@@ -182,11 +182,20 @@ class KubernetesDiffCliTest {
 
     // An object made by hand in a namespace the manifests name, and one deleted.
     kubectl("-n", "plain", "create", "configmap", "hand-made", "--from-literal=a=1");
+    // An object a controller owns is the controller's business, not Git's.
+    String uid = kubectl("-n", "plain", "get", "serviceaccount", "crew", "-o", "jsonpath={.metadata.uid}");
+    Path owned = write("owned.json", """
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "made-by-a-controller", "namespace": "plain",
+         "ownerReferences": [{"apiVersion": "v1", "kind": "ServiceAccount", "name": "crew", "uid": "%s",
+           "controller": true}]}}
+        """.formatted(uid));
+    kubectl("create", "-f", owned.toString());
     kubectl("-n", "plain", "delete", "configmap", "lineup");
     r = diff("--live", "--against", dir.toString()).assertExit(1);
     assertTrue(r.stdout().contains("missing ConfigMap plain/lineup  (" + settings + ":6)"), r.describe());
     assertTrue(r.stdout().contains("extra   ConfigMap plain/hand-made"), r.describe());
     assertFalse(r.stdout().contains("kube-root-ca.crt"), r.describe());
+    assertFalse(r.stdout().contains("made-by-a-controller"), r.describe());
     assertFalse(r.stdout().contains("ServiceAccount plain/default"), r.describe());
     assertTrue(r.stdout().contains("drift: 1 missing, 1 extra; 4 objects match"), r.describe());
   }

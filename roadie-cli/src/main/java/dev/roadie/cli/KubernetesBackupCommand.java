@@ -41,7 +41,8 @@ final class KubernetesBackupCommand implements Callable<Integer> {
     boolean all;
   }
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
+  /** Checked in {@link KubernetesBackupOptions}, whose message names both options. */
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
   Scope scope;
 
   @Option(names = "--include-kinds", paramLabel = "KIND", split = ",",
@@ -81,9 +82,11 @@ final class KubernetesBackupCommand implements Callable<Integer> {
       throw new RoadieException(ErrorCode.USAGE, "--settle goes with --on-change");
     }
     Duration settleFor = ChangeWatch.parseDuration("--settle", settle);
-    KubernetesBackupOptions what = new KubernetesBackupOptions(access.environment(), access.context,
-        scope.all ? List.of() : scope.namespaces.stream().flatMap(s -> Arrays.stream(s.split(","))).toList(),
-        scope.all, includeKinds, excludeKinds, selector, clusterResources, includeStatus, includeOwned, parallel);
+    boolean all = scope != null && scope.all;
+    List<String> namespaces = scope == null || all ? List.of()
+        : scope.namespaces.stream().flatMap(s -> Arrays.stream(s.split(","))).toList();
+    KubernetesBackupOptions what = new KubernetesBackupOptions(access.environment(), access.context, namespaces,
+        all, includeKinds, excludeKinds, selector, clusterResources, includeStatus, includeOwned, parallel);
     List<String> tags = options.tags();
     if (onChange && options.time != null) throw new RoadieException(ErrorCode.USAGE, "--time cannot go with --on-change");
     try (Repository r = repo.open(); KubeConnection conn = KubeConnection.open(what.environment(), what.context())) {
@@ -96,30 +99,15 @@ final class KubernetesBackupCommand implements Callable<Integer> {
         print(saved);
         return saved;
       }, message -> System.err.println("roadie: " + message));
-      // SIGTERM or SIGINT: the snapshot in progress is finished (or none is written), the watches
-      // closed, and the process ends with status 0, as a scheduler stopping it expects.
-      Thread hook = new Thread(() -> {
-        watch.stop();
-        try {
-          if (watch.awaitEnd(Duration.ofMinutes(5))) {
-            System.out.flush();
-            System.err.println("roadie: stopped watching");
-            Runtime.getRuntime().halt(0);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        watch.run();
-      } finally {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // shutting down already: the hook ends the process
-        }
+      // SIGTERM or SIGINT ends the watch: the snapshot in progress is finished (or none is
+      // written), the watches are closed, and the command returns 0 as a scheduler stopping it
+      // expects. A signal handler rather than a shutdown hook: a hook runs once the JVM is already
+      // exiting with 143, racing this thread's last words.
+      for (String name : List.of("TERM", "INT")) {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> watch.stop());
       }
+      watch.run();
+      System.err.println("roadie: stopped watching");
       return 0;
     }
   }

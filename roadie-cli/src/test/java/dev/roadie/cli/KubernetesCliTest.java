@@ -118,7 +118,8 @@ class KubernetesCliTest {
     kubectl("-n", "cli-watch", "create", "configmap", "b", "--from-literal=v=2");
     kubectl("-n", "cli-watch", "patch", "configmap", "a", "-p", "{\"data\":{\"v\":\"3\"}}");
     awaitLines(watch, 2);
-    watch.process.destroy(); // SIGTERM
+    // SIGTERM; Process.destroy() would also close the pipes, losing what the process says after it
+    watch.process.toHandle().destroy();
     RoadieProcess.Result r = watch.await(Duration.ofSeconds(60));
     assertEquals(0, r.exitCode(), r.describe());
     assertTrue(r.stderr().contains("stopped watching"), r.describe());

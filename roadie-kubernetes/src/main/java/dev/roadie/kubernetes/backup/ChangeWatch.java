@@ -45,6 +45,8 @@ public final class ChangeWatch {
   private boolean dirty;
   private volatile Map<String, String> digests = Map.of();
   private final List<Thread> watchers = new ArrayList<>();
+  /** Bumped whenever the watches are closed: a watch of an older generation ends instead of reopening. */
+  private final java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger();
   private final List<InputStream> streams = java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** Takes one snapshot and says what it listed. */
@@ -136,8 +138,9 @@ public final class ChangeWatch {
   private void restartWatches(ClusterBackup.Saved saved) {
     closeWatches();
     digests = new ConcurrentHashMap<>(saved.digests());
+    int current = generation.get();
     for (ClusterBackup.Listed listed : saved.lists().values()) {
-      Thread t = Thread.ofVirtual().name("watch " + listed.resource().name()).start(() -> watch(listed));
+      Thread t = Thread.ofVirtual().name("watch " + listed.resource().name()).start(() -> watch(listed, current));
       synchronized (watchers) {
         watchers.add(t);
       }
@@ -145,6 +148,7 @@ public final class ChangeWatch {
   }
 
   private void closeWatches() {
+    generation.incrementAndGet();
     synchronized (streams) {
       for (InputStream in : streams) {
         try {
@@ -161,9 +165,9 @@ public final class ChangeWatch {
     }
   }
 
-  private void watch(ClusterBackup.Listed listed) {
+  private void watch(ClusterBackup.Listed listed, int mine) {
     String version = listed.resourceVersion();
-    while (!stopped && !Thread.currentThread().isInterrupted()) {
+    while (!stopped && generation.get() == mine) {
       StringBuilder path = new StringBuilder(listed.resource().path(listed.namespace()))
           .append("?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=").append(version);
       if (options.selector() != null && !listed.related()) {
@@ -171,6 +175,7 @@ public final class ChangeWatch {
       }
       try (InputStream in = conn.stream(path.toString())) {
         streams.add(in);
+        if (generation.get() != mine) return; // closed while it was opening
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         String line;
         while ((line = lines.readLine()) != null) {
@@ -191,7 +196,7 @@ public final class ChangeWatch {
           if (!"BOOKMARK".equals(type)) seen(listed, type, object);
         }
       } catch (IOException | RoadieException e) {
-        if (stopped || Thread.currentThread().isInterrupted()) return;
+        if (stopped || generation.get() != mine) return;
         log.accept("watch of " + listed.resource().name() + " ended (" + e.getMessage() + "); opening it again");
         try {
           Thread.sleep(1000);

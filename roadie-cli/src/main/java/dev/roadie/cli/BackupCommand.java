@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "backup", description = "Back up a source into the repository.",
     subcommands = {FileBackupCommand.class, PostgresBackupCommand.class, RedisBackupCommand.class,
-        BucketBackupCommand.class, PlannedCommands.Kubernetes.class})
+        BucketBackupCommand.class, KubernetesBackupCommand.class})
 final class BackupCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -13,6 +13,6 @@ final class BackupCommand implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
         "say what to back up: 'roadie backup file PATH...', 'roadie backup postgres --url URL', "
-            + "'roadie backup redis --url URL' or 'roadie backup bucket s3://BUCKET' (k8s is not built yet)");
+            + "'roadie backup redis --url URL', 'roadie backup bucket s3://BUCKET' or 'roadie backup k8s --namespace NS'");
   }
 }

@@ -112,6 +112,7 @@ final class DemoCommand implements Callable<Integer> {
 
       if (!RedisDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
       if (!PostgresDemo.run(base, repo, DemoCommand::say)) return 1;
+      if (!KubernetesDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
     }
     // The commands as this user runs roadie: the launcher that started this demo, if any.
     String roadie = System.getenv("ROADIE_LAUNCHER") != null ? System.getenv("ROADIE_LAUNCHER") : "roadie";
@@ -122,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
     say("  " + roadie + " stats");
     // --of: 'latest' alone is the newest snapshot of any target, the PostgreSQL or Redis one here.
     say("  " + roadie + " restore latest --of " + TARGET + " --target " + base.resolve("restore-again"));
-    say("This demo covers files, PostgreSQL, Redis and the repository engine on a local directory; an S3");
+    say("This demo covers files, PostgreSQL, Redis, Kubernetes and the repository engine on a local directory; an S3");
     say("repository works the same way (s3://bucket/prefix, see docs/commands.md).");
     return 0;
   }

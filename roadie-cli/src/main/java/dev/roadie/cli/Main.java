@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       MirrorCommand.class,
       DumpCommand.class,
       CheckCommand.class,
+      DiffCommand.class,
       StatsCommand.class,
       KeyCommand.class,
       VersionCommand.class,
@@ -112,12 +113,17 @@ public final class Main implements Runnable {
   }
 
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
-    PrintWriter err = cl.getErr();
     if (StandardOutput.closed(ex)) {
       // The reader of our standard output went away (`roadie dump | head`): end quietly, as a Unix
       // tool killed by SIGPIPE does, with the shell's status for that.
       return StandardOutput.CLOSED_EXIT;
     }
+    ErrorCode code = report(ex, cl.getErr());
+    return cl.getCommand() instanceof CommandExitCodes own ? own.exitCode(code) : code.exitCode();
+  }
+
+  /** Prints what failed and returns its class. */
+  private static ErrorCode report(Exception ex, PrintWriter err) {
     Throwable t = ex;
     if (t instanceof UncheckedIOException u) {
       t = u.getCause();
@@ -127,13 +133,13 @@ public final class Main implements Runnable {
       err.println("roadie: " + r.getMessage());
       // RoadieException.Retriable carries ErrorCode.TEMPORARY: 75, so a scheduler can tell "try again" from "fix it".
       if (debug) r.printStackTrace(err);
-      return r.code().exitCode();
+      return r.code();
     }
     if (t instanceof IOException io) {
       // java.nio's messages are often just a path: FileFailure adds what failed, why and what to do.
       err.println("roadie: " + FileFailure.describe(io));
       if (debug) io.printStackTrace(err);
-      return ErrorCode.FAILURE.exitCode();
+      return ErrorCode.FAILURE;
     }
     err.println("roadie: internal error: " + t);
     if (debug) {
@@ -141,6 +147,6 @@ public final class Main implements Runnable {
     } else {
       err.println("(set ROADIE_DEBUG=1 for the stack trace, and please report it)");
     }
-    return ErrorCode.FAILURE.exitCode();
+    return ErrorCode.FAILURE;
   }
 }

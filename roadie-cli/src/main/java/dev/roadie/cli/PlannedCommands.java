@@ -9,29 +9,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 /**
- * Sources and commands DESIGN.md plans that are not built yet. They are commands of their own so
- * that {@code roadie backup bucket ...} or {@code roadie verify} says so plainly, with what to use
+ * Commands DESIGN.md plans that are not built yet. They are commands of their own so
+ * that {@code roadie verify} or {@code roadie agent} says so plainly, with what to use
  * meanwhile, instead of "unmatched argument". Each is replaced by the real command when it is built.
  */
 final class PlannedCommands {
   private PlannedCommands() {}
-
-  /** Refuses with what is not built and what to put in a directory meanwhile. */
-  private static Integer notBuilt(String what, String meanwhile) {
-    throw new RoadieException(ErrorCode.USAGE, "backing up " + what + " is not built yet in this version of roadie; "
-        + "meanwhile " + meanwhile + " and back that up with 'roadie backup file DIR'");
-  }
-
-  @Command(name = "k8s", description = "Not built yet: Kubernetes resources (planned; see docs/commands.md).")
-  static final class Kubernetes implements Callable<Integer> {
-    @Unmatched List<String> ignored = new ArrayList<>();
-
-    @Override
-    public Integer call() {
-      return notBuilt("Kubernetes resources",
-          "export them to a directory (for example 'kubectl get -o yaml' per namespace, or Velero)");
-    }
-  }
 
   /** Refuses a planned command with what it will do and what to do meanwhile. */
   private static Integer commandNotBuilt(String command, String what, String meanwhile) {

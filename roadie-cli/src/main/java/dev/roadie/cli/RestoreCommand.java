@@ -13,6 +13,7 @@ import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.source.SourceProvider;
 import dev.roadie.core.source.Sources;
 import dev.roadie.files.FileRestoreOptions;
+import dev.roadie.kubernetes.KubernetesSource;
 import dev.roadie.postgres.PostgresBackup;
 import dev.roadie.postgres.physical.PhysicalBackup;
 import dev.roadie.redis.RedisBackup;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Parameters;
     "postgres-physical: into a data directory set up for point-in-time recovery (--pgdata DIR);",
     "bucket: into a bucket (--to s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]), or as files",
     "into a directory (--target DIR).",
+    "k8s: into a cluster (--to-cluster [--context C] [--namespace-mapping OLD:NEW]...) or as YAML files (--target DIR).",
     "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
@@ -72,6 +74,7 @@ final class RestoreCommand implements Callable<Integer> {
   String of;
 
   @Mixin RedisRestoreOptions redis;
+  @Mixin KubernetesRestoreFlags k8s;
 
   @Override
   public Integer call() throws Exception {
@@ -106,6 +109,14 @@ final class RestoreCommand implements Callable<Integer> {
         case PhysicalBackup.KIND -> {
           return physical.run(r, ref, repo, targetDir, postgres.jobs);
         }
+        case KubernetesSource.KIND -> {
+          if (destination instanceof Destination.Cluster c) return k8s.run(r, ref, c);
+          if (k8s.anyGiven()) {
+            throw new RoadieException(ErrorCode.USAGE, "the k8s restore options go with --to-cluster, not with "
+                + "--target DIR (which writes the objects as YAML files)");
+          }
+          return restore(r, ref, destination);
+        }
         default -> {
           return restore(r, ref, destination);
         }
@@ -126,6 +137,7 @@ final class RestoreCommand implements Callable<Integer> {
     if (to != null) given.add(new Destination.Server(to));
     if (redis.rdbFile != null) given.add(new Destination.File(redis.rdbFile));
     if (physical.pgdata != null) given.add(new Destination.DataDirectory(physical.pgdata));
+    if (k8s.toCluster) given.add(new Destination.Cluster(k8s.access.context));
     if (given.size() > 1) {
       throw new RoadieException(ErrorCode.USAGE, "give one place to restore to, not "
           + given.stream().map(RestoreCommand::option).collect(Collectors.joining(" and ")));
@@ -156,6 +168,7 @@ final class RestoreCommand implements Callable<Integer> {
       case Destination.Server s -> "--to " + (s.scheme().isEmpty() ? "URL" : s.scheme() + "://…");
       case Destination.DataDirectory x -> "--pgdata DIR";
       case Destination.File x -> "--rdb-file PATH";
+      case Destination.Cluster x -> "--to-cluster";
     };
   }
 
@@ -166,6 +179,7 @@ final class RestoreCommand implements Callable<Integer> {
       case SERVER -> "--to " + (f.form() != null ? f.form() : "URL");
       case DATA_DIRECTORY -> "--pgdata DIR";
       case FILE -> "--rdb-file PATH";
+      case CLUSTER -> "--to-cluster [--context C]";
     };
   }
 

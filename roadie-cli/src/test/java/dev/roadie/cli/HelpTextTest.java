@@ -108,14 +108,4 @@ class HelpTextTest {
       collect(sub, usages);
     }
   }
-
-  @Test
-  void plannedSourcesSayTheyAreNotBuilt() {
-    for (String source : List.of("k8s")) {
-      RoadieProcess.Result r = RoadieProcess.bare().run("backup", source, "--whatever", "x").assertExit(2);
-      assertTrue(r.stderr().contains("not built yet"), r.describe());
-      assertTrue(r.stderr().contains("roadie backup file DIR"), r.describe());
-      assertEquals(1, r.stderr().strip().lines().count(), r.describe());
-    }
-  }
 }

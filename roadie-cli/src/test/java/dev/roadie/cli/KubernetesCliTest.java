@@ -1,0 +1,140 @@
+package dev.roadie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roadie.testkit.KubeCluster;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code roadie backup k8s} and {@code roadie restore --to-cluster} as a user runs them, against a
+ * control plane of the test's own: output, JSON, exit codes, the kubeconfig from $KUBECONFIG, and
+ * {@code --on-change} ending cleanly on SIGTERM.
+ */
+@Tag("slow")
+class KubernetesCliTest {
+  @TempDir static Path work;
+  static KubeCluster cluster;
+  static RoadieProcess roadie;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = KubeCluster.start();
+    kubectl("create", "namespace", "cli-fest");
+    kubectl("-n", "cli-fest", "create", "configmap", "lineup", "--from-literal=headliner=The Roadies");
+    kubectl("-n", "cli-fest", "create", "secret", "generic", "db", "--from-literal=password=s3cret");
+    kubectl("-n", "cli-fest", "create", "deployment", "web", "--image=nginx:1.27");
+    roadie = RoadieProcess.of(work.resolve("repo"), "pw").env("KUBECONFIG", cluster.kubeconfig().toString())
+        .timeout(Duration.ofMinutes(3));
+    roadie.run("init").assertExit(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) cluster.close();
+  }
+
+  static String kubectl(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
+        cluster.kubeconfig().toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), String.join(" ", args) + ": " + out);
+    return out;
+  }
+
+  @Test
+  void backupRestoreIntoAMappedNamespaceAndAsFiles() throws Exception {
+    RoadieProcess.Result backup = roadie.run("backup", "k8s", "--namespace", "cli-fest").assertExit(0);
+    assertTrue(backup.stdout().matches("(?s)snapshot \\w+ of k8s://127\\.0\\.0\\.1:\\d+/cli-fest saved: \\d+ objects of "
+        + "\\d+ kinds in 1 namespace, .*"), backup.describe());
+
+    RoadieProcess.Result restore = roadie.run("restore", "latest", "--to-cluster", "--namespace-mapping",
+        "cli-fest:cli-copy", "--json").assertExit(0);
+    JsonNode report = new ObjectMapper().readTree(restore.stdout());
+    assertTrue(report.get("counts").get("created").asInt() >= 4, restore.describe());
+    assertEquals("s3cret", new String(java.util.Base64.getDecoder().decode(
+        kubectl("-n", "cli-copy", "get", "secret", "db", "-o", "jsonpath={.data.password}")), StandardCharsets.UTF_8));
+
+    RoadieProcess.Result dry = roadie.run("restore", "latest", "--to-cluster", "--dry-run").assertExit(0);
+    assertTrue(dry.stdout().startsWith("dry run: restore of snapshot"), dry.describe());
+    assertTrue(dry.stdout().contains("unchanged        configmaps cli-fest/lineup"), dry.describe());
+
+    Path dir = work.resolve("files");
+    roadie.run("restore", "latest", "--target", dir.toString()).assertExit(0);
+    assertTrue(Files.readString(dir.resolve("cli-fest/configmaps/lineup.yaml")).contains("headliner: The Roadies"));
+    assertTrue(Files.isRegularFile(dir.resolve("_cluster/namespaces/cli-fest.yaml")));
+
+    RoadieProcess.Result mixed = roadie.run("restore", "latest", "--target", dir.toString(), "--namespace-mapping",
+        "a:b").assertExit(2);
+    assertTrue(mixed.stderr().contains("go with --to-cluster"), mixed.describe());
+  }
+
+  @Test
+  void anObjectTheClusterRefusesMakesTheRestoreExitOne() throws Exception {
+    roadie.run("backup", "k8s", "-n", "cli-fest", "--tag", "quota").assertExit(0);
+    kubectl("create", "namespace", "cli-quota");
+    kubectl("-n", "cli-quota", "create", "quota", "no-more-configmaps", "--hard=configmaps=0");
+    RoadieProcess.Result r = roadie.run("restore", "latest", "--tag", "quota", "--to-cluster", "--namespace-mapping",
+        "cli-fest:cli-quota", "--existing", "update").assertExit(1);
+    assertTrue(r.stdout().contains("failed           configmaps cli-quota/lineup"), r.describe());
+    assertTrue(r.stdout().contains("created          deployments.apps cli-quota/web"), r.describe());
+    assertTrue(r.stderr().contains("could not be restored"), r.describe());
+  }
+
+  @Test
+  void usageAndUnreachableServerExitCodes() throws Exception {
+    RoadieProcess.Result noScope = roadie.run("backup", "k8s").assertExit(2);
+    assertTrue(noScope.stderr().contains("--namespace") && noScope.stderr().contains("--all-namespaces"),
+        noScope.describe());
+    String admin = Files.readString(cluster.kubeconfig());
+    Path down = work.resolve("down.kubeconfig");
+    Files.writeString(down, admin.replaceAll("server: \\S+", "server: https://127.0.0.1:1"));
+    RoadieProcess.Result r = roadie.copy().env("KUBECONFIG", down.toString()).run("backup", "k8s", "-n", "cli-fest")
+        .assertExit(75);
+    assertTrue(r.stderr().contains("cannot be reached"), r.describe());
+  }
+
+  @Test
+  void onChangeTakesASnapshotWhenChangesSettleAndEndsCleanlyOnSigterm() throws Exception {
+    kubectl("create", "namespace", "cli-watch");
+    kubectl("-n", "cli-watch", "create", "configmap", "a", "--from-literal=v=1");
+    RoadieProcess.Running watch = roadie.start("backup", "k8s", "-n", "cli-watch", "--on-change", "--settle", "1s");
+    awaitLines(watch, 1);
+    kubectl("-n", "cli-watch", "create", "configmap", "b", "--from-literal=v=2");
+    kubectl("-n", "cli-watch", "patch", "configmap", "a", "-p", "{\"data\":{\"v\":\"3\"}}");
+    awaitLines(watch, 2);
+    // SIGTERM; Process.destroy() would also close the pipes, losing what the process says after it
+    watch.process.toHandle().destroy();
+    RoadieProcess.Result r = watch.await(Duration.ofSeconds(60));
+    assertEquals(0, r.exitCode(), r.describe());
+    assertTrue(r.stderr().contains("stopped watching"), r.describe());
+    String[] lines = r.stdout().strip().split("\n");
+    assertTrue(lines.length >= 2, r.describe());
+    assertTrue(lines[0].contains("3 objects") && lines[1].contains("4 objects"), r.describe());
+  }
+
+  static void awaitLines(RoadieProcess.Running p, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (p.stdoutSoFar().lines().filter(l -> l.startsWith("snapshot ")).count() < n) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("no snapshot line " + n + "; stdout: " + p.stdoutSoFar());
+      }
+      Thread.sleep(200);
+    }
+  }
+}

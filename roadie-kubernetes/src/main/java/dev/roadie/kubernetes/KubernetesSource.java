@@ -1,0 +1,130 @@
+package dev.roadie.kubernetes;
+
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.SourceMetadata;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.VerifyRequest;
+import dev.roadie.core.source.VerifyResult;
+import dev.roadie.kubernetes.backup.ClusterBackup;
+import dev.roadie.kubernetes.backup.KubernetesMetadata;
+import dev.roadie.kubernetes.objects.StoredObject;
+import dev.roadie.kubernetes.restore.ClusterRestore;
+import dev.roadie.kubernetes.restore.DirectoryRestore;
+import dev.roadie.kubernetes.restore.KubernetesRestoreOptions;
+import dev.roadie.kubernetes.restore.RestoreReport;
+import dev.roadie.kubernetes.verify.KubernetesVerify;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code k8s} source: the objects of selected namespaces (and the cluster-scoped objects they
+ * use), one YAML document each. Restores into a cluster ({@link Destination.Cluster}, with {@link
+ * KubernetesRestoreOptions}) or as files into a directory.
+ */
+public final class KubernetesSource implements SourceProvider {
+  public static final String KIND = "k8s";
+
+  @Override
+  public Set<String> kinds() {
+    return Set.of(KIND);
+  }
+
+  @Override
+  public Class<? extends SourceMetadata> metadataType(String kind) {
+    return KubernetesMetadata.class;
+  }
+
+  @Override
+  public BackupResult backup(BackupRequest request) throws IOException {
+    return ClusterBackup.run(request);
+  }
+
+  @Override
+  public List<Destination.Fit> destinations(String kind) {
+    return List.of(Destination.Fit.of(Destination.Type.CLUSTER), Destination.Fit.of(Destination.Type.DIRECTORY));
+  }
+
+  @Override
+  public RestoreResult restore(RestoreRequest request) throws IOException {
+    switch (request.destination()) {
+      case Destination.Directory d -> {
+        List<StoredObject> objects = DirectoryRestore.write(request.repository(), request.snapshot(), d.path());
+        long bytes = objects.stream().mapToLong(o -> o.yaml().length).sum();
+        return new RestoreResult(d.describe(), List.of(RestoreResult.Count.of(objects.size(), "object", "objects")),
+            bytes, List.of());
+      }
+      case Destination.Cluster c -> {
+        KubernetesRestoreOptions o = request.options(KubernetesRestoreOptions.class, null);
+        if (o == null) {
+          throw new RoadieException(ErrorCode.USAGE, "a k8s restore into a cluster needs KubernetesRestoreOptions "
+              + "(where the kubeconfig is)");
+        }
+        RestoreReport report = new ClusterRestore(request.repository(), request.snapshot(), c, o).run();
+        if (report.failed()) {
+          throw new RoadieException(ErrorCode.FAILURE, report.failures().size() + " object(s) could not be restored: "
+              + report.failures().stream().limit(10).map(e -> e.object() + ": " + e.detail())
+                  .collect(Collectors.joining("; ")));
+        }
+        List<RestoreResult.Count> counts = new ArrayList<>();
+        report.counts().forEach((a, n) -> counts.add(RestoreResult.Count.of(n, "object " + a.word(o.dryRun()),
+            "objects " + a.word(o.dryRun()))));
+        return new RestoreResult(report.target(), counts, 0, List.of());
+      }
+      default -> throw new RoadieException(ErrorCode.USAGE, "a k8s snapshot restores into a cluster (--to-cluster) "
+          + "or as YAML files into a directory (--target DIR), not to " + request.destination().describe());
+    }
+  }
+
+  @Override
+  public VerifyResult verify(VerifyRequest request) throws IOException {
+    return KubernetesVerify.verify(request);
+  }
+
+  /**
+   * {@code k8s://HOST[:PORT]/NS,…} as a backup records it: port 443 when none is given, the
+   * namespaces sorted.
+   */
+  @Override
+  public Set<String> targetNames(String kind, String given) {
+    if (!given.startsWith("k8s://")) return Set.of();
+    try {
+      URI u = URI.create("https://" + given.substring("k8s://".length()));
+      if (u.getHost() == null) return Set.of();
+      String path = u.getPath() == null ? "" : u.getPath().replaceFirst("^/", "");
+      String namespaces = path.equals("*") ? "*" : Arrays.stream(path.split(",")).filter(s -> !s.isBlank()).sorted()
+          .collect(Collectors.joining(","));
+      String host = u.getHost();
+      return Set.of("k8s://" + host + ":" + (u.getPort() > 0 ? u.getPort() : 443) + "/" + namespaces);
+    } catch (IllegalArgumentException e) {
+      return Set.of();
+    }
+  }
+
+  @Override
+  public String summary(Snapshot snapshot) {
+    KubernetesMetadata m = SourceMetadata.of(snapshot, KubernetesMetadata.class);
+    long total = m.total();
+    Map<String, Long> perKind = m.objects() == null ? Map.of() : m.objects();
+    int namespaces = m.namespaces() == null ? 0 : m.namespaces().size();
+    String s = total + (total == 1 ? " object" : " objects") + " of " + perKind.size()
+        + (perKind.size() == 1 ? " kind" : " kinds") + " in " + namespaces
+        + (namespaces == 1 ? " namespace" : " namespaces");
+    if (m.forbidden() != null && !m.forbidden().isEmpty()) {
+      s += " (" + m.forbidden().size() + " not readable: " + String.join(", ", m.forbidden()) + ")";
+    }
+    return s;
+  }
+}

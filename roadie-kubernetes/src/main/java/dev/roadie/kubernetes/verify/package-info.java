@@ -1,0 +1,2 @@
+/** Verification of {@code k8s} snapshots and of their restored copies. */
+package dev.roadie.kubernetes.verify;

@@ -51,7 +51,7 @@ class PhysicalSourceTest {
           physical("0/5000028", "000000010000000000000005"));
 
       List<SideObjects.Removed> dry = source.forget(new SideObjects.Forget(repo, remaining, true));
-      assertEquals(List.of(new SideObjects.Removed("WAL of cluster " + Long.toUnsignedString(SYSID), 2, "archived files",
+      assertEquals(List.of(new SideObjects.Removed("WAL of cluster " + Long.toUnsignedString(SYSID), 2, "archived file",
           dry.get(0).bytes(), "before 000000010000000000000003, the start of the oldest kept backup")), dry);
       assertEquals(all, names(archive), "a dry run removes nothing");
 

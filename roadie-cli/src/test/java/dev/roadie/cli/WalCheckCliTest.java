@@ -71,6 +71,18 @@ class WalCheckCliTest {
     }
     roadie.run("check", "--read-data").assertOk();
 
+    // prune leaves archived WAL alone (only forget's hook removes it, by what kept backups need).
+    Path walDir = repoDir.resolve("wal").resolve(WalNames.clusterId(SYSID));
+    List<Path> before;
+    try (var files = Files.list(walDir)) {
+      before = files.sorted().toList();
+    }
+    assertEquals(6, before.size(), before.toString());
+    roadie.run("prune").assertOk();
+    try (var files = Files.list(walDir)) {
+      assertEquals(before, files.sorted().toList(), "prune deleted WAL");
+    }
+
     // One byte of segment 7's stored object flipped: presence still holds, its bytes do not.
     Path stored = repoDir.resolve("wal").resolve(WalNames.clusterId(SYSID)).resolve(name(7));
     byte[] bytes = Files.readAllBytes(stored);

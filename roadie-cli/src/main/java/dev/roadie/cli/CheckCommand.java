@@ -6,28 +6,23 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
-import dev.roadie.postgres.physical.WalCheck;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "check", description = {
-    "Verify the repository: keys, index, pack headers, snapshots, and that the WAL archive holds what physical",
-    "PostgreSQL snapshots need to recover; with --read-data every blob's bytes.",
+    "Verify the repository: keys, index, pack headers, snapshots, and the side objects sources keep beside them",
+    "(the archived WAL physical PostgreSQL snapshots need to recover); with --read-data every blob's bytes and every",
+    "archived object's.",
     "Exit 0 when every snapshot can be restored, 3 when something is damaged (the output names the snapshots)."})
 final class CheckCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 
-  @Option(names = "--read-data", description = "Also read, decrypt and verify every blob of every pack.")
+  @Option(names = "--read-data", description = "Also read, decrypt and verify every blob of every pack and every archived WAL file.")
   boolean readData;
 
-  @Option(names = "--read-data-subset", paramLabel = "N%", description = "Read and verify a random N%% of the packs (e.g. 10%%).")
+  @Option(names = "--read-data-subset", paramLabel = "N%", description = "Read and verify a random N%% of the packs and of the archived WAL files (e.g. 10%%).")
   String subset;
 
   @Option(names = "--json", description = "Print the report as JSON.")
@@ -52,7 +47,6 @@ final class CheckCommand implements Callable<Integer> {
       Checker.Report report = new Checker(r, msg -> {
         if (!json) System.err.println(msg);
       }).run(share);
-      report = withWal(r, report);
       if (json) {
         System.out.println(Json.writePretty(report));
       } else {
@@ -67,20 +61,5 @@ final class CheckCommand implements Callable<Integer> {
       }
       return report.ok() ? 0 : ErrorCode.INTEGRITY.exitCode();
     }
-  }
-
-  /** Adds what the WAL archive lacks for physical PostgreSQL snapshots to the report. */
-  private Checker.Report withWal(Repository r, Checker.Report report) throws IOException {
-    if (!json) System.err.println("checking the WAL of physical snapshots");
-    List<WalCheck.Problem> problems = WalCheck.check(r, r.snapshots(new ArrayList<>()));
-    if (problems.isEmpty()) return report;
-    List<String> errors = new ArrayList<>(report.errors());
-    Set<String> damaged = new LinkedHashSet<>(report.damagedSnapshots());
-    for (WalCheck.Problem p : problems) {
-      errors.add(p.message());
-      damaged.add(p.snapshot());
-    }
-    return new Checker.Report(errors, report.warnings(), List.copyOf(damaged), report.packs(), report.packsRead(),
-        report.blobs(), report.snapshots());
   }
 }

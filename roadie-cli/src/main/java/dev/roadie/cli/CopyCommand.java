@@ -8,7 +8,7 @@ import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotFilter;
 import dev.roadie.core.snapshot.SnapshotRef;
-import dev.roadie.postgres.wal.WalCopy;
+import dev.roadie.core.source.SideObjects;
 import java.io.Console;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,8 +26,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "copy", description = {
     "Copy snapshots from another repository into this one, re-encrypted under this one's keys.",
     "Only data this repository lacks is uploaded. Snapshots copied before are skipped, so it can run from cron "
-        + "(second region, DR). Physical PostgreSQL snapshots bring the archived WAL they need, up to the newest "
-        + "the source holds."})
+        + "(second region, DR). Snapshots bring the side objects their source keeps beside them: physical "
+        + "PostgreSQL snapshots the archived WAL they need, up to the newest the source holds."})
 final class CopyCommand implements Callable<Integer> {
   /*
    * Errors opening either repository name the side: both may be on S3, with different endpoints and
@@ -97,19 +97,17 @@ final class CopyCommand implements Callable<Integer> {
       Consumer<String> log = msg -> {
         if (!json) System.err.println("copy: " + msg);
       };
-      // The WAL first: a copied physical backup never shows in the destination without the WAL it needs.
-      List<WalCopy.Copied> wal = WalCopy.copy(src, dst, chosen.stream().map(SnapshotRef::snapshot).toList(), log);
+      // The sources' side objects (a cluster's archived WAL) are carried first, inside the copier.
       SnapshotCopier.Result result = new SnapshotCopier(src, dst, log).copy(chosen);
       if (json) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("copied", result.copied());
         out.put("skipped", result.skipped());
-        out.put("wal", wal);
+        out.put("sideObjects", result.sideObjects());
         System.out.println(Json.writePretty(out));
       } else {
-        for (WalCopy.Copied w : wal) {
-          System.out.println("WAL of cluster " + w.systemId() + " from " + w.from() + ": " + w.files()
-              + " archived files copied (" + Format.bytes(w.bytes()) + ")");
+        for (SideObjects.Carried c : result.sideObjects()) {
+          System.out.println(c.what() + ": " + c.objects() + " " + c.unit() + " copied (" + Format.bytes(c.bytes()) + ")");
         }
         long added = 0;
         for (SnapshotCopier.Copied c : result.copied()) {

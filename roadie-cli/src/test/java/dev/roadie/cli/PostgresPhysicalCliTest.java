@@ -774,7 +774,7 @@ class PostgresPhysicalCliTest {
     JsonNode again = TestData.json(dr.run("copy", "--from", repo.toString(), "--target", "dr-copy", "--json")
         .assertOk().stdout());
     assertEquals(0, again.get("copied").size(), again.toString());
-    assertTrue(again.get("wal").get(0).get("files").asInt() >= 1, again.toString());
+    assertTrue(again.get("sideObjects").get(0).get("objects").asInt() >= 1, again.toString());
     assertEquals("A=200;B=300;C=400;before=100", restoreFromCopy(dr, "dr-latest", rows, id, "--target-timeline",
         "current"));
 

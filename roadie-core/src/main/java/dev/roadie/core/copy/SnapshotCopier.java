@@ -13,6 +13,9 @@ import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.snapshot.Tree;
+import dev.roadie.core.source.SideObjects;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.Sources;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -58,7 +61,11 @@ public final class SnapshotCopier {
   public record Copied(String from, String to, String target, String time, long bytesRead, long bytesAdded,
       long blobsAdded) {}
 
-  public record Result(List<Copied> copied, List<String> skipped) {}
+  /**
+   * {@code sideObjects}: what the sources' {@link SourceProvider#copy} hooks carried (a cluster's
+   * archived WAL), before any snapshot was copied.
+   */
+  public record Result(List<SideObjects.Carried> sideObjects, List<Copied> copied, List<String> skipped) {}
 
   private final Repository from;
   private final Repository to;
@@ -85,8 +92,17 @@ public final class SnapshotCopier {
     return new Origin(repositoryId.hex(), s.id().hex());
   }
 
-  /** Copies {@code snapshots} (of the source), oldest first; skips those the destination holds. */
+  /**
+   * Copies {@code snapshots} (of the source), oldest first; skips those the destination holds.
+   * Each source first carries the side objects they need ({@link SourceProvider#copy}), so a copied
+   * snapshot never shows in the destination without them; the skipped ones are passed too, so that
+   * what an earlier copy carried is brought up to date.
+   */
   public Result copy(List<SnapshotRef> snapshots) throws IOException {
+    List<SideObjects.Carried> carried = new ArrayList<>();
+    for (SourceProvider source : Sources.all()) {
+      carried.addAll(source.copy(new SideObjects.Copy(from, to, snapshots)));
+    }
     Id fromId = from.config().repositoryId();
     Id toId = to.config().repositoryId();
     Map<Origin, SnapshotRef> present = new LinkedHashMap<>();
@@ -125,7 +141,7 @@ public final class SnapshotCopier {
       copied.add(new Copied(s.id().hex(), newId.hex(), s.snapshot().target(), s.snapshot().time(), st.bytesRead(),
           st.bytesAdded(), st.blobsAdded()));
     }
-    return new Result(copied, skipped);
+    return new Result(List.copyOf(carried), copied, skipped);
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.PostgresTargets;
+import dev.roadie.postgres.wal.WalCopy;
 import dev.roadie.postgres.wal.WalNames;
 import dev.roadie.postgres.wal.WalRetention;
 import java.io.IOException;
@@ -122,5 +123,41 @@ public final class PhysicalSource implements SourceProvider {
           "archived file", plan.bytes(), "before " + plan.keepFrom() + ", the start of the oldest kept backup"));
     }
     return out;
+  }
+
+  /**
+   * The archived WAL that the physical snapshots about to be copied need ({@link WalCopy}): for each
+   * of their clusters, from the start of the oldest backup to the newest archived file.
+   */
+  @Override
+  public List<SideObjects.Carried> copy(SideObjects.Copy request) throws IOException {
+    List<SideObjects.Carried> out = new ArrayList<>();
+    for (WalCopy.Copied c : WalCopy.copy(request.from(), request.to(),
+        request.snapshots().stream().map(SnapshotRef::snapshot).toList(), msg -> {})) {
+      out.add(new SideObjects.Carried("WAL of cluster " + c.systemId() + " from " + c.from(), c.files(),
+          "archived files", c.bytes()));
+    }
+    return out;
+  }
+
+  /**
+   * The archived WAL of the physical snapshots ({@link WalCheck}): every segment a snapshot's
+   * recovery window needs is present; with data read, about that share of the archived files read
+   * back and their WAL pages checked. A damaged or missing file makes the snapshots that need it
+   * damaged.
+   */
+  @Override
+  public SideObjects.Findings check(SideObjects.Check request) throws IOException {
+    List<String> errors = new ArrayList<>();
+    Set<String> damaged = new java.util.LinkedHashSet<>();
+    for (WalCheck.Problem p : WalCheck.check(request.repository(), request.snapshots())) {
+      errors.add(p.message());
+      damaged.add(p.snapshot());
+    }
+    for (WalCheck.Damaged d : WalCheck.readData(request.repository(), request.snapshots(), request.readDataShare())) {
+      errors.add(d.message());
+      damaged.addAll(d.snapshots());
+    }
+    return new SideObjects.Findings(errors, List.of(), List.copyOf(damaged));
   }
 }

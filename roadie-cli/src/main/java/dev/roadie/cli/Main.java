@@ -29,7 +29,6 @@ import picocli.CommandLine.Command;
       KeyCommand.class,
       VersionCommand.class,
       DemoCommand.class,
-      TrainCommand.class,
       WalPushCommand.class,
       WalFetchCommand.class,
       WalStreamCommand.class,
@@ -52,7 +51,11 @@ public final class Main implements Runnable {
     System.exit(run(args));
   }
 
-  static int run(String... args) {
+  /**
+   * Runs one command line in this JVM, as {@code roadie ARGS} would, and returns its exit status
+   * (without exiting). Output goes to {@link System#out} and {@link System#err} as they are now.
+   */
+  public static int run(String... args) {
     CommandLine cl = args.length > 0 ? single(args[0]) : null;
     if (cl != null) {
       args = java.util.Arrays.copyOfRange(args, 1, args.length);

@@ -3,6 +3,8 @@ package dev.roadie.cli;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.FileFailure;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.crypto.Providers;
+import dev.roadie.core.repo.Hosts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -47,6 +49,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    applyEnvironment();
     EarlyOpen.start(args);
     System.exit(run(args));
   }
@@ -56,6 +59,7 @@ public final class Main implements Runnable {
    * (without exiting). Output goes to {@link System#out} and {@link System#err} as they are now.
    */
   public static int run(String... args) {
+    applyEnvironment();
     CommandLine cl = args.length > 0 ? single(args[0]) : null;
     if (cl != null) {
       args = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -63,6 +67,18 @@ public final class Main implements Runnable {
       cl = new CommandLine(new Main());
     }
     return configure(cl).execute(args);
+  }
+
+  /**
+   * Process-wide settings from the environment, applied before a command runs (the library below
+   * the command line reads no environment): {@code HOSTNAME}, the host recorded in snapshots, key
+   * files and leases; {@code ROADIE_CRYPTO=jdk}, the JDK's AES-GCM only (never the native provider).
+   */
+  static void applyEnvironment() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) Hosts.useHost(host);
+    String crypto = System.getenv("ROADIE_CRYPTO");
+    if (crypto != null && crypto.equalsIgnoreCase("jdk")) Providers.useJdkOnly();
   }
 
   /** The whole command tree as {@link #run} sets it up (for tests of the help). */

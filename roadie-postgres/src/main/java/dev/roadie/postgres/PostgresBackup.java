@@ -75,6 +75,7 @@ public final class PostgresBackup {
   private final Progress progress;
   /** The previous backup of the same target: each table stream is stored against its own stream there. */
   private ParentStream.Finder parents = ParentStream.Finder.NONE;
+  private long partBytes = PART_BYTES;
 
   public PostgresBackup(Repository repo, Progress progress) {
     this.repo = repo;
@@ -245,7 +246,7 @@ public final class PostgresBackup {
           }
         }));
         if (!o.schemaOnly) {
-          ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source));
+          ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source, partBytes));
           for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
             CompletableFuture<Connection> connection = connecting.get(i);
             // Platform threads: each reads its socket in blocking calls and chunks on the same thread;
@@ -399,15 +400,19 @@ public final class PostgresBackup {
 
   static final long PART_BYTES = 256L << 20;
 
-  /** Heap bytes per stream of a large table; the system property is for tests. */
-  static long partBytes() {
-    return Long.getLong("roadie.postgres.partBytes", PART_BYTES);
+  /**
+   * Heap bytes per stream of a large table, {@link #PART_BYTES} unless a test sets less (so that
+   * small tables are split as large ones are).
+   */
+  PostgresBackup partBytes(long bytes) {
+    if (bytes < 1) throw new IllegalArgumentException("part bytes " + bytes);
+    this.partBytes = bytes;
+    return this;
   }
 
-  static List<Part> parts(List<TableInfo> tables, Map<String, Object> source) {
+  static List<Part> parts(List<TableInfo> tables, Map<String, Object> source, long partBytes) {
     int version = (Integer) source.get("serverVersionNum");
     List<Part> out = new ArrayList<>();
-    long partBytes = partBytes();
     long blockSize = ((Number) source.getOrDefault("blockSize", 8192)).longValue();
     long blocks = Math.max(1, partBytes / blockSize);
     for (TableInfo t : tables) {

@@ -43,13 +43,6 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 public final class S3Clients {
   public static final int MAX_ATTEMPTS = 6;
   public static final int MAX_CONNECTIONS = 32;
-  /**
-   * {@code -Droadie.s3.sign-payload=true} (read when a client is made): let the SDK sign request
-   * bodies on plain-http endpoints as it does by default (aws-chunked, a SHA-256 and an HMAC per
-   * 128 KiB), for a server that refuses {@code UNSIGNED-PAYLOAD}; see {@link UnsignedPayloadAuthScheme}.
-   */
-  public static final String SIGN_PAYLOAD_PROPERTY = "roadie.s3.sign-payload";
-
   private S3Clients() {}
 
   /** A client for {@code settings}; the caller closes it. */
@@ -82,7 +75,7 @@ public final class S3Clients {
             // No retry quota: a backup must not stop retrying because earlier requests were retried.
             .circuitBreakerEnabled(false)
             .build()));
-    if (!Boolean.getBoolean(SIGN_PAYLOAD_PROPERTY)) {
+    if (!settings.signPayload()) {
       b.putAuthScheme(new UnsignedPayloadAuthScheme());
     }
     if (settings.endpoint() != null) {

@@ -1,6 +1,7 @@
 package dev.roadie.training;
 
 import dev.roadie.cli.Main;
+import dev.roadie.core.crypto.Providers;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +36,7 @@ public final class TrainingRun {
     // class it holds at every start, which would slow every command, `roadie version` included
     // (docs/decisions/0004-start-up-archive-and-training-run.md). Commands that load the provider
     // load those classes from the JDK as usual.
-    System.setProperty("roadie.crypto", "jdk");
+    Providers.useJdkOnly();
     Path dir = Files.createTempDirectory("roadie-train-");
     PrintStream out = System.out;
     PrintStream err = System.err;

@@ -28,8 +28,8 @@ public final class DirectFileWriter implements Closeable {
   public static final int MIN_SIZE = 1 << 20;
   static final int CHUNK = 4 << 20;
   private static final ConcurrentLinkedQueue<ByteBuffer> BUFFERS = new ConcurrentLinkedQueue<>();
-  /** Off after a file system refused it, or with -Droadie.local.directio=false. */
-  private static volatile boolean enabled = !"false".equals(System.getProperty("roadie.local.directio"));
+  /** Off after a file system refused it. */
+  private static volatile boolean enabled = true;
 
   private final Path path;
   private FileChannel ch;

@@ -160,7 +160,7 @@ public final class PostgresBackup {
   private Id nativeBackup(Options o, List<TablePattern> include, List<TablePattern> exclude) throws IOException {
     int jobs = Math.max(1, o.jobs);
     // The copy workers' connections are made while the exporting one starts (each is a connection
-    // start-up with authentication, ~0.1 s), so that the COPYs begin as soon as the snapshot exists.
+    // start-up with authentication), so that the COPYs begin as soon as the snapshot exists.
     List<CompletableFuture<Connection>> connecting = new ArrayList<>();
     for (int i = 0; i < (o.schemaOnly ? 0 : jobs); i++) {
       connecting.add(CompletableFuture.supplyAsync(() -> copyConnection(o.conn), Thread::startVirtualThread));
@@ -251,7 +251,7 @@ public final class PostgresBackup {
             CompletableFuture<Connection> connection = connecting.get(i);
             // Platform threads: each reads its socket in blocking calls and chunks on the same thread;
             // a virtual thread parks at every read that finds no data yet and is woken through the
-            // JDK's poller (docs/performance-postgres.md, session 4).
+            // JDK's poller (docs/decisions/0018-logical-backup-copy-path.md).
             threads.add(Thread.ofPlatform().name("copy-" + i).start(() -> {
               try (Connection c = await(connection)) {
                 workers.add(c);

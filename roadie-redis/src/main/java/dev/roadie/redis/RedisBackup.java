@@ -103,9 +103,9 @@ public final class RedisBackup {
       readInfo(c, source, infoCounts);
       if (source.get("usedMemory") instanceof Long used) {
         // What reaches the cipher is the RDB after zstd: about a quarter of the server's memory for
-        // values of a few hundred bytes (452 MB of memory, 130 MB stored in bench/redis.sh's
-        // sessions set), far less for padding-like values. A large one loads the native AES-GCM
-        // now, during the server's fork, instead of after 128 MiB through the JDK's slow start.
+        // values of a few hundred bytes, far less for padding-like values. A large one loads the
+        // native AES-GCM now, during the server's fork, instead of after 128 MiB through the JDK's
+        // slow start (docs/decisions/0007-native-aes-gcm-where-it-pays.md).
         Providers.expect(used / 4);
       }
       int db = url.database();
@@ -161,8 +161,8 @@ public final class RedisBackup {
    * own pace while roadie falls behind: during the repository's open and the JIT's warm-up, and
    * whenever roadie yields the CPU to the server (the launcher runs backups at nice 10). The sooner
    * the child is done, the less copy-on-write memory the server holds. Blocks are allocated only as
-   * far as roadie lags: on the bench's 333 MiB RDB (docs/performance-redis.md) peak RSS was 315-360
-   * MiB against 285-295 MiB with 32 MiB, and the backup 0.1-0.15 s shorter on average.
+   * far as roadie lags, so the memory is spent only while it lets the server go first
+   * (docs/decisions/0013-redis-rdb-read-ahead.md).
    */
   static final int READ_AHEAD_BYTES = 128 << 20;
 

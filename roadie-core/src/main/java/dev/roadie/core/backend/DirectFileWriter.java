@@ -12,10 +12,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Writes a new file sequentially with direct I/O ({@code O_DIRECT}) where the file system allows
- * it, else through the page cache. Measured on the development VM, copying data into the page
- * cache and flushing it costs about 1.7 s of kernel CPU per GiB against 0.1-0.5 s written directly;
- * the large files roadie writes (packs, restored files) are not read again soon, so caching them
- * would only evict what other programs use.
+ * it, else through the page cache. Copying data into the page cache and flushing it costs several
+ * times the kernel CPU of writing it directly, and the large files roadie writes (packs,
+ * restored files) are not read again soon, so caching them would only evict what other programs
+ * use (docs/decisions/0006-direct-io-for-large-writes.md).
  *
  * <p>Direct I/O moves whole file-system blocks from aligned memory: bytes are gathered in an
  * aligned buffer of {@value #CHUNK} bytes, the last block is padded with zeros, and the file is

@@ -6,20 +6,20 @@ import java.security.Provider;
 import javax.crypto.Cipher;
 
 /**
- * Chooses the implementation of AES-GCM. The JDK's AES-GCM reaches its intrinsic (2 GB/s here)
- * only after the JIT has compiled its callers, which for large blobs takes many seconds at about
- * 50 MB/s; Amazon Corretto Crypto Provider (native, AES-NI/CLMUL) is fast from the first byte but
- * costs about 0.3 s of CPU to load (signed-jar verification, self-tests). Most commands never move
- * enough data to earn that back: a WAL segment (16 MiB), a small stream, a key file. So the native
- * provider loads in the background only when a command says it will move a lot ({@link #expect},
- * {@link #preload}), or once {@link #LOAD_AFTER_BYTES} of large messages have gone through the
- * JDK's; it is used from then on, once ready, for messages of {@link #NATIVE_THRESHOLD} bytes and
- * more, and no caller ever waits for it. Loading early pays most: started mid-stream, its load and
- * the JIT's recompilation of the switched call sites cost about as much as it saves on the next
- * 200 MiB (measured: a 256 MiB file backed up with the JDK's alone used 2.3 CPU-s, switching after
- * 32 MiB 2.7 CPU-s, loading at the start 2.0-2.2 CPU-s). {@link #useJdkOnly} turns ACCP off (the
- * command line does for {@code ROADIE_CRYPTO=jdk}).
- * Both produce identical bytes (a known-answer test checks it).
+ * Chooses the implementation of AES-GCM. The JDK's AES-GCM reaches its intrinsic only after the
+ * JIT has compiled its callers, which for large blobs means seconds of slow encryption first;
+ * Amazon Corretto Crypto Provider (native, AES-NI/CLMUL) is fast from the first byte but costs
+ * a good part of a second of CPU to load (signed-jar verification, self-tests). Most commands
+ * never move enough data to earn that back: a WAL segment (16 MiB), a small stream, a key file.
+ * So the native provider loads in the background only when a command says it will move a lot
+ * ({@link #expect}, {@link #preload}), or once {@link #LOAD_AFTER_BYTES} of large messages have
+ * gone through the JDK's; it is used from then on, once ready, for messages of
+ * {@link #NATIVE_THRESHOLD} bytes and more, and no caller ever waits for it. Loading early pays
+ * most: started mid-stream, its load and the JIT's recompilation of the switched call sites
+ * cost about as much as it saves over the next few hundred MiB
+ * (docs/decisions/0007-native-aes-gcm-where-it-pays.md). {@link #useJdkOnly} turns ACCP off (the
+ * command line does for {@code ROADIE_CRYPTO=jdk}). Both produce identical bytes (a known-answer
+ * test checks it).
  */
 public final class Providers {
   /** Messages at least this long go to the native provider when it is ready. */

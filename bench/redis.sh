@@ -21,7 +21,7 @@
 #   3. dedup: 1% of the keys rewritten at random, a second backup, its added
 #      bytes as a % of the first's (changed chunks are stored as deltas against
 #      the first backup's), and the second backup's wall time, for average RDB
-#      chunk sizes of 64 (the default), 32, 16 and 8 KiB (ROADIE_REDIS_CHUNK_AVG);
+#      chunk sizes of 64 (the default), 32, 16 and 8 KiB (--chunk-size);
 #      with the default, the second snapshot is restored online (time, digest).
 # Prints a table with PASS/MISS against the goals (backup <= 1.2x redis-cli,
 # restore >= 150,000 keys/s, second backup <= 10%).
@@ -191,7 +191,7 @@ for chunks in 65536 32768 16384 8192; do
   redis-cli -p "$src" DEBUG POPULATE "$keys" key 100 >/dev/null
   repo=$BENCH_DIR/repo-$chunks
   ROADIE_REPOSITORY=$repo "$roadie" init >/dev/null
-  a1=$(ROADIE_REDIS_CHUNK_AVG=$chunks ROADIE_REPOSITORY=$repo "$roadie" backup redis --url "redis://127.0.0.1:$src" --json \
+  a1=$(ROADIE_REPOSITORY=$repo "$roadie" backup redis --url "redis://127.0.0.1:$src" --chunk-size "$chunks" --json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["bytesAdded"])') || ok=0
   python3 - "$keys" <<'PY' | redis-cli -p "$src" --pipe >/dev/null
 import random, sys
@@ -201,7 +201,7 @@ for i in rnd.sample(range(n), n // 100):
     sys.stdout.write("*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
 PY
   t0=$(now)
-  a2=$(ROADIE_REDIS_CHUNK_AVG=$chunks ROADIE_REPOSITORY=$repo "$roadie" backup redis --url "redis://127.0.0.1:$src" --json \
+  a2=$(ROADIE_REPOSITORY=$repo "$roadie" backup redis --url "redis://127.0.0.1:$src" --chunk-size "$chunks" --json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["bytesAdded"])') || ok=0
   t1=$(now); second_time[$chunks]=$(python3 -c "print('%.2f' % ($t1-$t0))")
   if [ "$chunks" = 65536 ]; then

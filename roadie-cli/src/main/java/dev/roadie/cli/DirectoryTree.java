@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** Removal of a working directory that roadie made itself (demo data, training runs). */
+/** Removal of a working directory that roadie made itself (demo data). */
 final class DirectoryTree {
   private DirectoryTree() {}
 

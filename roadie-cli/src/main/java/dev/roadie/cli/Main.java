@@ -3,6 +3,8 @@ package dev.roadie.cli;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.FileFailure;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.crypto.Providers;
+import dev.roadie.core.repo.Hosts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -31,7 +33,6 @@ import picocli.CommandLine.Command;
       KeyCommand.class,
       VersionCommand.class,
       DemoCommand.class,
-      TrainCommand.class,
       WalPushCommand.class,
       WalFetchCommand.class,
       WalStreamCommand.class,
@@ -50,11 +51,17 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    applyEnvironment();
     EarlyOpen.start(args);
     System.exit(run(args));
   }
 
-  static int run(String... args) {
+  /**
+   * Runs one command line in this JVM, as {@code roadie ARGS} would, and returns its exit status
+   * (without exiting). Output goes to {@link System#out} and {@link System#err} as they are now.
+   */
+  public static int run(String... args) {
+    applyEnvironment();
     CommandLine cl = args.length > 0 ? single(args[0]) : null;
     if (cl != null) {
       args = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -62,6 +69,18 @@ public final class Main implements Runnable {
       cl = new CommandLine(new Main());
     }
     return configure(cl).execute(args);
+  }
+
+  /**
+   * Process-wide settings from the environment, applied before a command runs (the library below
+   * the command line reads no environment): {@code HOSTNAME}, the host recorded in snapshots, key
+   * files and leases; {@code ROADIE_CRYPTO=jdk}, the JDK's AES-GCM only (never the native provider).
+   */
+  static void applyEnvironment() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) Hosts.useHost(host);
+    String crypto = System.getenv("ROADIE_CRYPTO");
+    if (crypto != null && crypto.equalsIgnoreCase("jdk")) Providers.useJdkOnly();
   }
 
   /** The whole command tree as {@link #run} sets it up (for tests of the help). */

@@ -22,8 +22,13 @@ final class RedisBackupCommand implements Callable<Integer> {
       description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS.")
   String url;
 
+  @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "0",
+      description = "Average chunk size of the RDB stream, a power of two from 4 KiB to 1 MiB (default 64 KiB).")
+  int chunkSize;
+
   @Override
   public Integer call() throws Exception {
+    RedisBackup.chunkerParams(chunkSize); // refused before anything is started
     RedisUrl u = RedisUrl.parse(url, System.getenv("REDISCLI_AUTH"));
     String time = options.snapshotTime();
     var tags = options.tags();
@@ -36,7 +41,7 @@ final class RedisBackupCommand implements Callable<Integer> {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
-        id = new RedisBackup(r, progress).backup(transfer, options.target != null ? options.target : u.target(), tags, time);
+        id = new RedisBackup(r, progress, chunkSize).backup(transfer, options.target != null ? options.target : u.target(), tags, time);
       }
       SavedSnapshot.print(r.readSnapshot(id), java.util.List.of(), options.json);
       return 0;

@@ -65,7 +65,7 @@ public final class RepoOptions {
       String profileOption, Path caFile, String caFileOption) {
     checkOptions(location, endpoint, endpointOption, profile, profileOption, caFile, caFileOption);
     URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, endpointOption) : environmentEndpoint();
-    return BackendProvider.forLocation(location, new BackendSettings(uri, null, null, profile, caFile));
+    return BackendProvider.forLocation(location, new BackendSettings(uri, null, null, profile, caFile, signPayload()));
   }
 
   /** Refuses storage options that cannot apply to this repository's location, before anything is opened. */
@@ -89,6 +89,21 @@ public final class RepoOptions {
       throw new RoadieException(ErrorCode.USAGE, "the repository location " + location + " names its endpoint "
           + "already: leave out " + endpointOption + ", or use s3://BUCKET/PREFIX with " + endpointOption);
     }
+  }
+
+  /**
+   * Whether S3 request bodies are signed: {@code ROADIE_S3_SIGN_PAYLOAD=true} (or the older
+   * {@code -Droadie.s3.sign-payload=true}), for a server that refuses unsigned bodies.
+   */
+  static boolean signPayload() {
+    String value = System.getenv("ROADIE_S3_SIGN_PAYLOAD");
+    if (value == null || value.isBlank()) return Boolean.getBoolean("roadie.s3.sign-payload");
+    return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new RoadieException(ErrorCode.USAGE, "ROADIE_S3_SIGN_PAYLOAD=" + value
+          + " is not true or false");
+    };
   }
 
   /** The endpoint the AWS tools take from the environment: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL. */

@@ -55,13 +55,8 @@ final class WalPushCommand implements Callable<Integer> {
     Path abs = file.toAbsolutePath().normalize();
     Path dataDir = dataDirectory(pgdata, abs);
     Path spoolDir = spool != null ? spool : WalPush.defaultSpool(dataDir, location(repo));
-    if (WalPush.archivedAhead(spoolDir, abs)) {
-      if (verbose) {
-        System.err.printf("roadie wal-push: %s was archived by an earlier run (%.3f s)%n", abs.getFileName(),
-            (System.nanoTime() - start) / 1e9);
-      }
-      return 0;
-    }
+    // A marker of an earlier run is checked by the launcher script, before the JVM starts; here the
+    // file is archived as usual, which accepts a file already archived with the same content.
     // A batch of ready segments is a lot of data: the native AES-GCM loads while the key is derived.
     dev.roadie.core.crypto.Providers.expect(readyFiles(dataDir, batch) * (16L << 20));
     try (Repository r = repo.open()) {

@@ -35,6 +35,14 @@ class HelpTextTest {
     assertFalse(walPush.contains("%%"), walPush);
   }
 
+  /** The start-up archive's training is a build step (roadie-training), not a command of the product. */
+  @Test
+  void theProductHasNoTrainingCommand() {
+    assertFalse(Main.commandLine().getSubcommands().keySet().stream().anyMatch(n -> n.contains("train")),
+        Main.commandLine().getSubcommands().keySet().toString());
+    assertEquals(2, Main.run("__train-startup-archive"), "an unknown command");
+  }
+
   /**
    * Help is wrapped at spaces only: the words of every help at 80 columns (and at a narrower 70) are
    * the words of the same help unwrapped. picocli's own wrapping broke "s3://" after the colon,

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@code roadie} launcher script builds only for the owner of the source tree: archive_command
  * runs it as postgres, and a rebuild attempted by postgres fails on the owner's files, which stops
- * WAL archiving. Tested on a copy of the launcher in a small tree owned by root, with stand-ins for
- * the JDK and Maven that record being run, so no real build happens.
+ * WAL archiving. It runs the start-up archive's training (a build step, outside the distribution's
+ * class path) and answers archive_command for files archived ahead of their turn without a JVM.
+ * Tested on a copy of the launcher in a small tree owned by root, with stand-ins for the JDK and
+ * Maven that record being run, so no real build happens.
  */
 class LauncherTest {
   Path dir;
@@ -47,7 +49,10 @@ class LauncherTest {
     // A JDK whose java prints what it was asked to run, and a Maven that notes it ran and builds.
     Path jdk = Files.createDirectories(dir.resolve("jdk/bin"));
     Files.writeString(jdk.getParent().resolve("release"), "JAVA_VERSION=\"21.0.9\"\n");
-    script(jdk.resolve("java"), "echo \"java $*\"");
+    script(jdk.resolve("java"), String.join("\n",
+        "for a; do case $a in -XX:AOTCacheOutput=*) echo cache > \"${a#*=}\";; esac; done",
+        "case \" $* \" in *' version '*) echo 'roadie stand-in';; esac",
+        "echo \"java $*\""));
     script(jdk.resolve("javac"), "exit 0");
     mvnRan = dir.resolve("mvn-ran");
     Path bin = Files.createDirectories(dir.resolve("bin"));
@@ -75,13 +80,18 @@ class LauncherTest {
   private record Run(int exit, String out, String err) {}
 
   private Run launch(boolean asPostgres, String... args) throws Exception {
+    return launch(asPostgres, dir, List.of("ROADIE_NO_ARCHIVE=1"), args);
+  }
+
+  private Run launch(boolean asPostgres, Path workDir, List<String> env, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     if (asPostgres) cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
-    cmd.addAll(List.of("env", "JAVA_HOME=" + dir.resolve("jdk"), "PATH=" + dir.resolve("bin") + ":/usr/bin:/bin",
-        "ROADIE_NO_ARCHIVE=1", tree.resolve("roadie").toString()));
+    cmd.addAll(List.of("env", "JAVA_HOME=" + dir.resolve("jdk"), "PATH=" + dir.resolve("bin") + ":/usr/bin:/bin"));
+    cmd.addAll(env);
+    cmd.add(tree.resolve("roadie").toString());
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
+    Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Run(p.waitFor(), out, err);
@@ -125,5 +135,108 @@ class LauncherTest {
         && r.err().contains(tree.resolve("roadie") + " version"), r.toString());
     assertFalse(Files.exists(mvnRan), "no build attempted by postgres");
     assertEquals("", r.out(), r.toString());
+  }
+
+  /**
+   * The training run is a build step: the launcher runs roadie-training's jar after the
+   * distribution's class path to record the start-up archive, checks that the archive maps, and
+   * then runs commands with the distribution's class path alone and the archive.
+   */
+  @Test
+  void theTrainingRunRecordsTheArchiveOutsideTheDistribution() throws Exception {
+    Files.writeString(dir.resolve("jdk/release"), "JAVA_VERSION=\"25.0.1\"\n");
+    Path training = Files.createDirectories(tree.resolve("roadie-training/target")).resolve("roadie-training.jar");
+    Files.writeString(training, "the training");
+    Path dist = tree.resolve("roadie-cli/target/dist");
+    Run r = launch(false, dir, List.of(), "version");
+    assertEquals(0, r.exit(), r.toString());
+    Path archive;
+    try (var files = Files.list(dist)) {
+      archive = files.filter(f -> f.getFileName().toString().endsWith(".aot")).findFirst().orElse(null);
+    }
+    assertTrue(archive != null, "the archive was recorded and kept: " + r);
+    String run = r.out().lines().filter(l -> l.contains("Main version")).reduce((a, b) -> b).orElseThrow();
+    assertTrue(run.contains("-XX:AOTCache=" + archive) && run.contains("-cp " + dist + "/lib/* dev.roadie.cli.Main version"),
+        "the command ran with the archive and the distribution's class path alone: " + run);
+    assertFalse(run.contains("training"), run);
+    assertFalse(Files.exists(mvnRan), "no build: the distribution was up to date");
+
+    // The training's own output is discarded; what it was run with shows in a second recording.
+    Files.delete(archive);
+    Path argv = dir.resolve("training-argv");
+    script(dir.resolve("jdk/bin/java"), String.join("\n",
+        "for a; do case $a in -XX:AOTCacheOutput=*) echo \"$*\" > " + argv + "; echo cache > \"${a#*=}\";; esac; done",
+        "case \" $* \" in *' version '*) echo 'roadie stand-in';; esac"));
+    r = launch(false, dir, List.of(), "version");
+    assertEquals(0, r.exit(), r.toString());
+    String trained = Files.readString(argv);
+    assertTrue(trained.contains("-cp " + dist + "/lib/*:" + training + " dev.roadie.training.TrainingRun"), trained);
+  }
+
+  /**
+   * archive_command for a file that an earlier wal-push archived ahead of its turn: the launcher
+   * checks the marker (SHA-256 and size) and answers without starting a JVM, for the forms
+   * PostgreSQL is configured with; a marker that does not match goes to the JVM, and so does an
+   * option the launcher does not know.
+   */
+  @Test
+  void aFileArchivedAheadIsAnsweredWithoutAJvm() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Path wal = Files.createDirectories(data.resolve("pg_wal"));
+    String name = "000000010000000000000007";
+    byte[] segment = "a WAL segment".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+    Files.write(wal.resolve(name), segment);
+    String repository = "/backup/repo";
+    Path pushed = Files.createDirectories(data.resolve("pg_wal/roadie").resolve(key(repository)).resolve("pushed"));
+    String fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(segment)) + " " + segment.length + "\n";
+    List<String> env = List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=" + repository);
+
+    Files.writeString(pushed.resolve(name), fingerprint);
+    Run r = launch(false, data, env, "wal-push", "--verbose", "pg_wal/" + name);
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("", r.out(), "no JVM started: " + r);
+    assertEquals("roadie wal-push: " + name + " was archived by an earlier run\n", r.err());
+    assertFalse(Files.exists(pushed.resolve(name)), "the marker is used once");
+
+    // With the options PostgreSQL may be given, the repository from --repo.
+    Files.writeString(pushed.resolve(name), fingerprint);
+    r = launch(false, data, List.of("ROADIE_NO_ARCHIVE=1"), "wal-push", "--batch", "4", "--jobs=2", "--repo", repository,
+        "--system-id", "42", "pg_wal/" + name);
+    assertEquals("", r.out() + r.err(), "no JVM started: " + r);
+    assertFalse(Files.exists(pushed.resolve(name)));
+
+    // --pgdata from elsewhere, and --spool.
+    Files.writeString(pushed.resolve(name), fingerprint);
+    r = launch(false, dir, env, "wal-push", "--pgdata", data.toString(), wal.resolve(name).toString());
+    assertEquals("", r.out() + r.err(), "no JVM started: " + r);
+    Path spool = Files.createDirectories(dir.resolve("spool/pushed"));
+    Files.writeString(spool.resolve(name), fingerprint);
+    r = launch(false, data, env, "wal-push", "--spool=" + spool.getParent(), "pg_wal/" + name);
+    assertEquals("", r.out() + r.err(), "no JVM started: " + r);
+    assertFalse(Files.exists(spool.resolve(name)));
+
+    // Another content under the name: the JVM archives (or refuses) it; the marker is not consumed.
+    Files.writeString(pushed.resolve(name), fingerprint);
+    Files.write(wal.resolve(name), "another segment".getBytes(StandardCharsets.US_ASCII));
+    r = launch(false, data, env, "wal-push", "pg_wal/" + name);
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-push pg_wal/" + name), "the JVM ran: " + r);
+    assertTrue(Files.exists(pushed.resolve(name)));
+
+    // Another repository: its own spool, no marker there.
+    Files.write(wal.resolve(name), segment);
+    r = launch(false, data, List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=/other/repo"), "wal-push", "pg_wal/" + name);
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-push"), "the JVM ran: " + r);
+
+    // An option the launcher does not know: the JVM decides.
+    r = launch(false, data, env, "wal-push", "--unknown", "pg_wal/" + name);
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-push --unknown"), "the JVM ran: " + r);
+    assertTrue(Files.exists(pushed.resolve(name)));
+  }
+
+  /** The spool directory's name for a repository location, as WalPush names it. */
+  private static String key(String location) throws Exception {
+    byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(location.getBytes(StandardCharsets.UTF_8));
+    return java.util.HexFormat.of().formatHex(d, 0, 8);
   }
 }

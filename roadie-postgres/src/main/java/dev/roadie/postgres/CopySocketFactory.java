@@ -12,7 +12,7 @@ import javax.net.SocketFactory;
  * Sockets for the backup's {@code COPY} connections (pgjdbc's {@code socketFactory}): reads from
  * the server go through a {@value #BUFFER}-byte buffer. pgjdbc reads its socket 8 KiB at a time,
  * one system call each; a {@code COPY} of a large table streams hundreds of MiB, and these calls
- * cost as much CPU as the copying (docs/performance-postgres.md, branch {@code logical}, session 5).
+ * cost about as much CPU as the copying (docs/decisions/0018-logical-backup-copy-path.md).
  * A read that times out leaves the buffer as it was, so pgjdbc's short timed peeks stay correct.
  */
 public final class CopySocketFactory extends SocketFactory {

@@ -40,11 +40,18 @@ public final class PgConn {
     this.params = params;
   }
 
+  /**
+   * {@code url} with libpq's environment ({@code PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE})
+   * for what it leaves out. Frozen exception to "no environment reads below the command line"
+   * (issue 15, ArchitectureTest): every caller that parses a user's URL wants libpq's semantics;
+   * to lift it, callers pass their environment to {@link #parse(String, Map)}.
+   */
   public static PgConn parse(String url) {
     return parse(url, System.getenv());
   }
 
-  static PgConn parse(String url, Map<String, String> env) {
+  /** {@code url} with {@code env} as libpq's environment ({@code PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE}). */
+  public static PgConn parse(String url, Map<String, String> env) {
     if (url == null || !(url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
       throw new RoadieException(ErrorCode.USAGE, "'" + redact(url) + "' is not a PostgreSQL URL; use postgresql://USER@HOST:PORT/DB");
     }

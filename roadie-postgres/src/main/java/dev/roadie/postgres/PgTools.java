@@ -43,6 +43,10 @@ public final class PgTools {
    * older one, is refused rather than passed over for another.
    */
   public static PgTools find(Path pgBin, int serverMajor, String program) throws IOException {
+    // Frozen exception to "no environment reads below the command line" (issue 15,
+    // ArchitectureTest): ROADIE_PG_BIN is named in the errors as where the directory came from, so
+    // moving it to the command line means carrying that origin in every options record with a pgBin.
+    // PATH is the process's own search path, as for any program it starts.
     String env = System.getenv("ROADIE_PG_BIN");
     String named = pgBin != null ? "--pg-bin " + pgBin : env != null && !env.isBlank() ? "ROADIE_PG_BIN=" + env : null;
     String client = "postgresql-client" + (serverMajor > 0 ? "-" + serverMajor : "");

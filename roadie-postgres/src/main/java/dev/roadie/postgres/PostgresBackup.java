@@ -75,6 +75,7 @@ public final class PostgresBackup {
   private final Progress progress;
   /** The previous backup of the same target: each table stream is stored against its own stream there. */
   private ParentStream.Finder parents = ParentStream.Finder.NONE;
+  private long partBytes = PART_BYTES;
 
   public PostgresBackup(Repository repo, Progress progress) {
     this.repo = repo;
@@ -159,7 +160,7 @@ public final class PostgresBackup {
   private Id nativeBackup(Options o, List<TablePattern> include, List<TablePattern> exclude) throws IOException {
     int jobs = Math.max(1, o.jobs);
     // The copy workers' connections are made while the exporting one starts (each is a connection
-    // start-up with authentication, ~0.1 s), so that the COPYs begin as soon as the snapshot exists.
+    // start-up with authentication), so that the COPYs begin as soon as the snapshot exists.
     List<CompletableFuture<Connection>> connecting = new ArrayList<>();
     for (int i = 0; i < (o.schemaOnly ? 0 : jobs); i++) {
       connecting.add(CompletableFuture.supplyAsync(() -> copyConnection(o.conn), Thread::startVirtualThread));
@@ -245,12 +246,12 @@ public final class PostgresBackup {
           }
         }));
         if (!o.schemaOnly) {
-          ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source));
+          ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source, partBytes));
           for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
             CompletableFuture<Connection> connection = connecting.get(i);
             // Platform threads: each reads its socket in blocking calls and chunks on the same thread;
             // a virtual thread parks at every read that finds no data yet and is woken through the
-            // JDK's poller (docs/performance-postgres.md, session 4).
+            // JDK's poller (docs/decisions/0018-logical-backup-copy-path.md).
             threads.add(Thread.ofPlatform().name("copy-" + i).start(() -> {
               try (Connection c = await(connection)) {
                 workers.add(c);
@@ -399,15 +400,19 @@ public final class PostgresBackup {
 
   static final long PART_BYTES = 256L << 20;
 
-  /** Heap bytes per stream of a large table; the system property is for tests. */
-  static long partBytes() {
-    return Long.getLong("roadie.postgres.partBytes", PART_BYTES);
+  /**
+   * Heap bytes per stream of a large table, {@link #PART_BYTES} unless a test sets less (so that
+   * small tables are split as large ones are).
+   */
+  PostgresBackup partBytes(long bytes) {
+    if (bytes < 1) throw new IllegalArgumentException("part bytes " + bytes);
+    this.partBytes = bytes;
+    return this;
   }
 
-  static List<Part> parts(List<TableInfo> tables, Map<String, Object> source) {
+  static List<Part> parts(List<TableInfo> tables, Map<String, Object> source, long partBytes) {
     int version = (Integer) source.get("serverVersionNum");
     List<Part> out = new ArrayList<>();
-    long partBytes = partBytes();
     long blockSize = ((Number) source.getOrDefault("blockSize", 8192)).longValue();
     long blocks = Math.max(1, partBytes / blockSize);
     for (TableInfo t : tables) {

@@ -44,10 +44,21 @@ public final class PostgresRestore {
 
   private final Repository repo;
   private final Progress progress;
+  private long splitBytes = TableLoad.SPLIT_BYTES;
 
   public PostgresRestore(Repository repo, Progress progress) {
     this.repo = repo;
     this.progress = progress;
+  }
+
+  /**
+   * Tables at least this large are loaded over several connections: {@link TableLoad#SPLIT_BYTES}
+   * unless a test sets less (so that a small table is shared as a large one is).
+   */
+  PostgresRestore splitBytes(long bytes) {
+    if (bytes < 1) throw new IllegalArgumentException("split bytes " + bytes);
+    this.splitBytes = bytes;
+    return this;
   }
 
   /** The snapshot's parts: the schema archive and the table nodes. */
@@ -252,7 +263,7 @@ public final class PostgresRestore {
       timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
       t0[0] = now;
     };
-    TableLoad load = new TableLoad(repo, progress, o.to, jobs, !doSchema, TableLoad.splitBytes());
+    TableLoad load = new TableLoad(repo, progress, o.to, jobs, !doSchema, splitBytes);
     try {
       List<String> selected = wanted == null ? toc : toc.stream().filter(l -> belongs(entry(l), tables)).toList();
       Path list = wanted == null ? null : listFile(selected, lists);

@@ -56,10 +56,7 @@ final class TableLoad {
   static final int BATCH_BYTES = 256 << 10;
   static final long SPLIT_BYTES = 64L << 20;
 
-  /** Tables at least this large are loaded over several connections; the system property is for tests. */
-  static long splitBytes() {
-    return Long.getLong("roadie.postgres.restoreSplitBytes", SPLIT_BYTES);
-  }
+  /** Tables at least this large are loaded over several connections (tests set less, see PostgresRestore). */
 
   private final Repository repo;
   private final Progress progress;

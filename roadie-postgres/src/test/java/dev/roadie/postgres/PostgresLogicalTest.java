@@ -37,10 +37,6 @@ class PostgresLogicalTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    // Small heap ranges, so that the bigger tables are copied as several streams (as >256 MiB tables are).
-    System.setProperty("roadie.postgres.partBytes", Long.toString(256 << 10));
-    // and a small split size at restore, so that the largest table is loaded over several connections.
-    System.setProperty("roadie.postgres.restoreSplitBytes", Long.toString(64 << 10));
     pg = PgCluster.start();
     pg.sql("postgres", "CREATE DATABASE rich");
     Path sql = Path.of(PostgresLogicalTest.class.getResource("/rich.sql").toURI());
@@ -54,8 +50,25 @@ class PostgresLogicalTest {
     if (pg != null) pg.close();
   }
 
+  /** Small heap ranges, so that the bigger tables are copied as several streams (as >256 MiB tables are). */
+  static final long PART_BYTES = 256 << 10;
+  /** A small split size at restore, so that the largest table is loaded over several connections. */
+  static final long SPLIT_BYTES = 64 << 10;
+
+  static PostgresBackup backup() {
+    return new PostgresBackup(repo, new Progress()).partBytes(PART_BYTES);
+  }
+
+  static PostgresRestore restorer() {
+    return new PostgresRestore(repo, new Progress()).splitBytes(SPLIT_BYTES);
+  }
+
   static Id backup(String db, int jobs, String format, List<String> tables) throws Exception {
-    return new PostgresBackup(repo, new Progress()).run(new PostgresBackup.Options(pg.conn(db), null, jobs, tables, List.of(),
+    return backup(db, jobs, format, tables, PART_BYTES);
+  }
+
+  static Id backup(String db, int jobs, String format, List<String> tables, long partBytes) throws Exception {
+    return new PostgresBackup(repo, new Progress()).partBytes(partBytes).run(new PostgresBackup.Options(pg.conn(db), null, jobs, tables, List.of(),
         false, false, format, null, List.of(), "2026-01-01T00:00:00Z"));
   }
 
@@ -64,7 +77,7 @@ class PostgresLogicalTest {
   }
 
   static PostgresRestore.Result restore(Id id, String db, boolean clean, List<String> tables) throws Exception {
-    return new PostgresRestore(repo, new Progress()).restore(snapshot(id),
+    return restorer().restore(snapshot(id),
         new PostgresRestore.Options(pg.conn(db), tables, clean, false, false, 3, null));
   }
 
@@ -166,7 +179,7 @@ class PostgresLogicalTest {
     // dump --sql: one script psql loads into an empty database.
     Path sql = tmp.resolve("rich.sql");
     try (OutputStream out = Files.newOutputStream(sql)) {
-      new PostgresRestore(repo, new Progress()).writeSql(s, out, null);
+      restorer().writeSql(s, out, null);
     }
     pg.sql("postgres", "CREATE DATABASE rich_sql");
     pg.client("psql", List.of("-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "rich_sql", "-f", sql.toString()), null);
@@ -285,18 +298,12 @@ class PostgresLogicalTest {
         + "FROM generate_series(1, 30000) g;"
         + "CREATE INDEX notes_tag_idx ON notes (tag)");
     Id id;
-    String saved = System.getProperty("roadie.postgres.partBytes");
-    System.setProperty("roadie.postgres.partBytes", Long.toString(Long.MAX_VALUE));
-    try {
-      id = backup("wide", 2, "native", List.of());
-    } finally {
-      System.setProperty("roadie.postgres.partBytes", saved);
-    }
+    id = backup("wide", 2, "native", List.of(), Long.MAX_VALUE);
     Snapshot s = snapshot(id);
     assertTrue(repo.readTree(Id.parse(repo.readTree(Id.parse(s.tree())).nodes().stream()
         .filter(n -> n.name().equals("tables")).findFirst().orElseThrow().subtree())).nodes().stream()
         .noneMatch(n -> n.name().contains("#")), "one stream per table");
-    PostgresRestore.Result r = new PostgresRestore(repo, new Progress()).restore(s,
+    PostgresRestore.Result r = restorer().restore(s,
         new PostgresRestore.Options(pg.conn("wide_copy"), List.of(), false, false, false, 2, null));
     assertTrue(r.notes().stream().anyMatch(n -> n.contains("public.notes (shared)")), r.notes().toString());
     assertEquals(30000, r.rows());
@@ -389,11 +396,11 @@ class PostgresLogicalTest {
   void schemaOnlyThenDataOnlyRestoreIsTheWholeDatabase() throws Exception {
     Id id = backup("rich", 2, "native", List.of());
     Snapshot s = snapshot(id);
-    new PostgresRestore(repo, new Progress()).restore(s,
+    restorer().restore(s,
         new PostgresRestore.Options(pg.conn("rich_two_steps"), List.of(), false, true, false, 2, null));
     assertEquals(schemaDump("rich").replace("REFRESH MATERIALIZED VIEW public.user_counts;", ""),
         schemaDump("rich_two_steps").replace("REFRESH MATERIALIZED VIEW public.user_counts;", ""));
-    new PostgresRestore(repo, new Progress()).restore(s,
+    restorer().restore(s,
         new PostgresRestore.Options(pg.conn("rich_two_steps"), List.of(), false, false, true, 2, null));
     assertSameDatabase("rich", "rich_two_steps");
   }
@@ -403,7 +410,7 @@ class PostgresLogicalTest {
     Id id = backup("rich", 1, "pg_dump", List.of());
     Path file = tmp.resolve("rich.dump");
     try (OutputStream out = Files.newOutputStream(file)) {
-      new PostgresRestore(repo, new Progress()).writePgDump(snapshot(id), out);
+      restorer().writePgDump(snapshot(id), out);
     }
     pg.sql("postgres", "CREATE DATABASE rich_pgrestore");
     pg.client("pg_restore", List.of("-d", "rich_pgrestore", file.toString()), null);
@@ -502,12 +509,12 @@ class PostgresLogicalTest {
   @Test
   void errorsSayWhatIsWrong() throws Exception {
     int closed = PgCluster.freePort();
-    RoadieException unreachable = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+    RoadieException unreachable = assertThrows(RoadieException.class, () -> backup()
         .run(new PostgresBackup.Options(PgConn.parse("postgresql://postgres:pw@127.0.0.1:" + closed + "/x", Map.of()), null, 1,
             List.of(), List.of(), false, false, "native", null, List.of(), "2026-01-01T00:00:00Z")));
     assertTrue(unreachable.getMessage().contains("cannot connect to PostgreSQL at 127.0.0.1:" + closed), unreachable.getMessage());
 
-    RoadieException auth = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+    RoadieException auth = assertThrows(RoadieException.class, () -> backup()
         .run(new PostgresBackup.Options(PgConn.parse("postgresql://postgres:wrong-pw@127.0.0.1:" + pg.port + "/rich", Map.of()),
             null, 1, List.of(), List.of(), false, false, "native", null, List.of(), "2026-01-01T00:00:00Z")));
     assertTrue(auth.getMessage().contains("authentication failed for user 'postgres'"), auth.getMessage());
@@ -521,7 +528,7 @@ class PostgresLogicalTest {
     Path script = fake.resolve("pg_dump");
     Files.writeString(script, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    RoadieException old = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+    RoadieException old = assertThrows(RoadieException.class, () -> backup()
         .run(new PostgresBackup.Options(pg.conn("rich"), null, 1, List.of(), List.of(), false, false, "native", fake, List.of(),
             "2026-01-01T00:00:00Z")));
     String major = pg.bin.getParent().getFileName().toString();
@@ -529,14 +536,14 @@ class PostgresLogicalTest {
         old.getMessage());
     assertTrue(old.getMessage().contains("postgresql-client-" + major) && old.getMessage().contains("--pg-bin"), old.getMessage());
 
-    RoadieException none = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+    RoadieException none = assertThrows(RoadieException.class, () -> backup()
         .run(new PostgresBackup.Options(pg.conn("rich"), null, 1, List.of(), List.of(), false, false, "native",
             tmp.resolve("nothing-here"), List.of(), "2026-01-01T00:00:00Z")));
     assertTrue(none.getMessage().contains("pg_dump not found"), none.getMessage());
 
     // pg_restore is looked for before the database is created: nothing is left behind.
     Id id = backup("rich", 1, "native", List.of("users"));
-    RoadieException noRestore = assertThrows(RoadieException.class, () -> new PostgresRestore(repo, new Progress())
+    RoadieException noRestore = assertThrows(RoadieException.class, () -> restorer()
         .restore(snapshot(id), new PostgresRestore.Options(pg.conn("never_created"), List.of(), false, false, false, 1,
             tmp.resolve("nothing-here"))));
     assertTrue(noRestore.getMessage().contains("pg_restore not found in " + tmp.resolve("nothing-here"))
@@ -602,11 +609,11 @@ class PostgresLogicalTest {
       pg.sql("tls", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)");
       String base = "postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/tls?sslmode=";
       for (String format : List.of("native", "pg_dump")) {
-        Id id = new PostgresBackup(repo, new Progress()).run(new PostgresBackup.Options(PgConn.parse(base + "require", Map.of()),
+        Id id = backup().run(new PostgresBackup.Options(PgConn.parse(base + "require", Map.of()),
             null, 1, List.of(), List.of(), false, false, format, null, List.of(), "2026-01-01T00:00:00Z"));
         assertTrue(snapshot(id).stats().bytesRead() > 0);
       }
-      RoadieException plain = assertThrows(RoadieException.class, () -> new PostgresBackup(repo, new Progress())
+      RoadieException plain = assertThrows(RoadieException.class, () -> backup()
           .run(new PostgresBackup.Options(PgConn.parse(base + "disable", Map.of()), null, 1, List.of(), List.of(), false, false,
               "native", null, List.of(), "2026-01-01T00:00:00Z")));
       assertFalse(plain.getMessage().contains(PgCluster.PASSWORD), plain.getMessage());

@@ -25,10 +25,9 @@ import java.util.Arrays;
  * repository stores is a valid RDB of that database alone.
  *
  * <p>Why not redis-replicator's {@code DumpRdbVisitor}, which does the same: it gathers a value's
- * bytes through a listener one buffer at a time and copies them several times; on the bench's
- * million keys it took 60% of the restore's main thread, and the restore (one thread parsing and
- * sending) reached 128,000-133,000 keys/s on a machine where it reaches 200,000-234,000 (figures in
- * docs/performance-redis.md). Anything the scanner does not know throws {@link Unsupported} before
+ * bytes through a listener one buffer at a time and copies them several times, which made it
+ * most of the work of the restore's one parsing and sending thread
+ * (docs/decisions/0014-redis-restore-rdbkeys-scanner.md). Anything the scanner does not know throws {@link Unsupported} before
  * a byte of that record is handed on; the restore then replays the snapshot with redis-replicator
  * instead ({@code RESTORE ... REPLACE} makes the keys sent before harmless).
  */

@@ -17,9 +17,7 @@ import java.util.concurrent.BlockingQueue;
  *
  * <p>A platform thread, not a virtual one: a socket that delivers a slow producer's bytes wakes its
  * reader thousands of times, and each wake-up of a virtual thread also woke a carrier thread of the
- * scheduler, which then spun before parking again. Measured on a 333 MiB RDB: the carriers running
- * the virtual reader used 0.27 user + 0.25 system CPU-s, most of it spinning (ForkJoinPool.deactivate
- * in CPU-time samples); the platform reader thread uses 0.09 + 0.21.
+ * scheduler, which then spun before parking again (docs/decisions/0013-redis-rdb-read-ahead.md).
  */
 final class ReadAhead extends InputStream {
   static final int BLOCK = 256 * 1024;

@@ -34,27 +34,41 @@ public final class RedisBackup {
   public static final String KIND = "redis";
   public static final String NODE_NAME = "dump.rdb";
 
+  /** The average chunk size of RDB streams unless a backup asks for another ({@link #chunkerParams(int)}). */
+  public static final int DEFAULT_CHUNK_SIZE = 64 * 1024;
+
   /**
-   * Chunk sizes of RDB streams: about 64 KiB (16-256 KiB). The keys sit in hash-table order, so a
-   * day's changed keys land in chunks at random and nearly every chunk changes; a second backup
-   * stores each changed chunk as a delta against the same place of the previous RDB
-   * (docs/repository-format.md §6), so what it adds is about the changed records plus a fixed cost
-   * per blob (AEAD tag, pack header entry, index entry with its base), and larger chunks win.
-   * Measured in bench/redis.sh (docs/performance-redis.md) with 1% of the keys rewritten at random.
-   * ROADIE_REDIS_CHUNK_AVG (bytes, a power of two) overrides the average for measurements.
+   * Chunk sizes of RDB streams: about {@code average} bytes (a power of two from 4 KiB to 1 MiB;
+   * 0: {@link #DEFAULT_CHUNK_SIZE}), from a quarter of it to four times it. The keys sit in
+   * hash-table order, so a day's changed keys land in chunks at random and nearly every chunk
+   * changes; a second backup stores each changed chunk as a delta against the same place of the
+   * previous RDB (docs/repository-format.md §6), so what it adds is about the changed records plus
+   * a fixed cost per blob (AEAD tag, pack header entry, index entry with its base), and larger
+   * chunks win. Measured in bench/redis.sh with 1% of the keys rewritten at random
+   * (docs/decisions/0010-chunk-sizes.md, docs/decisions/0012-delta-chunks.md).
    */
-  public static ChunkerParams chunkerParams() {
-    String s = System.getenv("ROADIE_REDIS_CHUNK_AVG");
-    int avg = s == null || s.isBlank() ? 64 * 1024 : Integer.parseInt(s.trim());
-    return new ChunkerParams(Math.max(64, avg / 4), avg, avg * 4);
+  public static ChunkerParams chunkerParams(int average) {
+    int avg = average == 0 ? DEFAULT_CHUNK_SIZE : average;
+    if (Integer.bitCount(avg) != 1 || avg < 4 * 1024 || avg > 1024 * 1024) {
+      throw new RoadieException(ErrorCode.USAGE, "chunk size must be a power of two from 4 KiB to 1 MiB (4096 to "
+          + "1048576 bytes), not " + average);
+    }
+    return new ChunkerParams(avg / 4, avg, avg * 4);
   }
 
   private final Repository repo;
   private final Progress progress;
+  private final ChunkerParams chunking;
 
   public RedisBackup(Repository repo, Progress progress) {
+    this(repo, progress, 0);
+  }
+
+  /** With RDB chunks of about {@code chunkSize} bytes ({@link #chunkerParams(int)}; 0: the default). */
+  public RedisBackup(Repository repo, Progress progress, int chunkSize) {
     this.repo = repo;
     this.progress = progress;
+    this.chunking = chunkerParams(chunkSize);
   }
 
   /** Backs up the server at {@code url}: {@link #start} then {@link #backup(Transfer, String, List, String)}. */
@@ -89,9 +103,9 @@ public final class RedisBackup {
       readInfo(c, source, infoCounts);
       if (source.get("usedMemory") instanceof Long used) {
         // What reaches the cipher is the RDB after zstd: about a quarter of the server's memory for
-        // values of a few hundred bytes (452 MB of memory, 130 MB stored in bench/redis.sh's
-        // sessions set), far less for padding-like values. A large one loads the native AES-GCM
-        // now, during the server's fork, instead of after 128 MiB through the JDK's slow start.
+        // values of a few hundred bytes, far less for padding-like values. A large one loads the
+        // native AES-GCM now, during the server's fork, instead of after 128 MiB through the JDK's
+        // slow start (docs/decisions/0007-native-aes-gcm-where-it-pays.md).
         Providers.expect(used / 4);
       }
       int db = url.database();
@@ -147,8 +161,8 @@ public final class RedisBackup {
    * own pace while roadie falls behind: during the repository's open and the JIT's warm-up, and
    * whenever roadie yields the CPU to the server (the launcher runs backups at nice 10). The sooner
    * the child is done, the less copy-on-write memory the server holds. Blocks are allocated only as
-   * far as roadie lags: on the bench's 333 MiB RDB (docs/performance-redis.md) peak RSS was 315-360
-   * MiB against 285-295 MiB with 32 MiB, and the backup 0.1-0.15 s shorter on average.
+   * far as roadie lags, so the memory is spent only while it lets the server go first
+   * (docs/decisions/0013-redis-rdb-read-ahead.md).
    */
   static final int READ_AHEAD_BYTES = 128 << 20;
 
@@ -172,7 +186,7 @@ public final class RedisBackup {
       try (BackupWriter w = new BackupWriter(repo, progress)) {
         // The previous RDB of this target: changed chunks are stored as deltas against its chunks.
         ParentStream parent = ParentStream.parentOf(repo, target, KIND).stream(NODE_NAME);
-        Content content = w.writeStream(t.input, chunkerParams(), parent);
+        Content content = w.writeStream(t.input, chunking, parent);
         RdbPayloadStream payload = t.payload;
         if (payload == null || !payload.complete()) {
           throw new RoadieException(ErrorCode.FAILURE, url + ": the RDB transfer ended early; no snapshot was written");

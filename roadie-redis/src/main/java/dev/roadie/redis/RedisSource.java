@@ -28,8 +28,19 @@ import java.util.Set;
 public final class RedisSource implements SourceProvider {
   private static final Set<String> SCHEMES = Set.of("redis", "rediss");
 
-  /** The server to back up; its password, if any, is in the parsed URL. */
-  public record BackupOptions(RedisUrl url) implements BackupRequest.Options {}
+  /**
+   * The server to back up (its password, if any, is in the parsed URL), and the average chunk size
+   * of the RDB stream ({@link RedisBackup#chunkerParams(int)}; 0: the default).
+   */
+  public record BackupOptions(RedisUrl url, int chunkSize) implements BackupRequest.Options {
+    public BackupOptions {
+      RedisBackup.chunkerParams(chunkSize);
+    }
+
+    public BackupOptions(RedisUrl url) {
+      this(url, 0);
+    }
+  }
 
   /**
    * How a snapshot is restored into a server: what to do with the keys it has. {@code password} is
@@ -56,8 +67,9 @@ public final class RedisSource implements SourceProvider {
 
   @Override
   public BackupResult backup(BackupRequest request) throws IOException {
-    RedisUrl url = request.options(BackupOptions.class).url();
-    Id id = new RedisBackup(request.repository(), request.progress()).backup(url, request.targetOr(url.target()),
+    BackupOptions o = request.options(BackupOptions.class);
+    RedisUrl url = o.url();
+    Id id = new RedisBackup(request.repository(), request.progress(), o.chunkSize()).backup(url, request.targetOr(url.target()),
         request.tags(), request.time());
     return new BackupResult(request.repository().readSnapshot(id), List.of());
   }

@@ -2,9 +2,12 @@ package dev.roadie.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
@@ -65,6 +68,37 @@ class RedisDeltaTest {
         try (RedisServer fromFile = RedisServer.start(offline, "--dbfilename", "dump.rdb")) {
           assertEquals(after, fromFile.digest());
         }
+      }
+    }
+  }
+
+  /**
+   * {@code --chunk-size} sets the average chunk of the RDB stream (the bench compares sizes with it):
+   * an eighth of the default makes about eight times the chunks; a size that is no power of two, or
+   * out of range, is refused before anything is read.
+   */
+  @Test
+  void chunkSizeSetsTheAverageChunkOfTheRdbStream() throws Exception {
+    try (RedisServer source = RedisServer.start(tmp.resolve("source"))) {
+      try (RespConnection c = source.connect()) {
+        c.call("DEBUG", "POPULATE", "20000", "key", "200");
+      }
+      RedisUrl url = RedisUrl.parse(source.url(), null);
+      long[] blobs = new long[2];
+      int[] sizes = {0, 8 * 1024};
+      for (int i = 0; i < 2; i++) {
+        try (Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo-" + i)), "pw".toCharArray(), 4 << 20)) {
+          Progress p = new Progress();
+          new RedisBackup(repo, p, sizes[i]).backup(url, url.target(), List.of(), "2026-01-01T00:00:00Z");
+          blobs[i] = p.blobsAdded.get();
+        }
+      }
+      assertTrue(blobs[1] > 4 * blobs[0], "8 KiB chunks: " + blobs[1] + " blobs, the default's: " + blobs[0]);
+      for (int bad : new int[] {3000, 2048, 2 << 20}) {
+        RoadieException e = assertThrows(RoadieException.class, () -> new RedisSource.BackupOptions(url, bad));
+        assertEquals(ErrorCode.USAGE, e.code());
+        assertTrue(e.getMessage().contains("power of two from 4 KiB to 1 MiB") && e.getMessage().contains("" + bad),
+            e.getMessage());
       }
     }
   }

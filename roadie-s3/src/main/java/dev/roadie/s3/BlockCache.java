@@ -28,8 +28,6 @@ final class BlockCache {
   static final int BLOCK = 2 << 20;
   static final int MAX_BLOCKS = 24;
   private static final int MAX_SEEN = 4096;
-  /** -Droadie.s3.readahead=false turns read-ahead off (for comparison). */
-  private static final boolean DISABLED = "false".equals(System.getProperty("roadie.s3.readahead"));
 
   private record Key(String pack, long index) {}
 
@@ -49,7 +47,7 @@ final class BlockCache {
 
   /** The bytes from the cache (fetching their block), or null when the caller should read directly. */
   byte[] read(ObjectName pack, long offset, int length) throws IOException {
-    if (length > BLOCK / 2 || DISABLED) return null;
+    if (length > BLOCK / 2) return null;
     long index = offset / BLOCK;
     if ((offset + length - 1) / BLOCK != index) return null;
     Key key = new Key(pack.id(), index);

@@ -66,12 +66,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3Backend implements Backend {
   /**
-   * Ranged reads of up to 4 MiB (a restore's runs of consecutive blobs): a request costs about
-   * 2 ms of CPU in the SDK's pipeline and more in the server, so a 1 GiB restore makes about 170
-   * requests instead of 344 with the 2 MiB default. Measured against s3proxy on loopback (CPU
-   * seconds of a 1 GiB restore, roadie + server): 2 MiB 6.1-6.5, 4 MiB 5.7-6.0, 8 MiB 5.6-5.8;
-   * peak RSS 211-217, 222-243 and 373-385 MiB (8 MiB arrays in flight outgrow the young
-   * generation and are promoted).
+   * Ranged reads of up to 4 MiB (a restore's runs of consecutive blobs): each request costs CPU in
+   * the SDK's pipeline and more in the server, so a restore makes half the requests of the 2 MiB
+   * default; 8 MiB saved little more while its arrays in flight outgrew the young generation and
+   * were promoted (docs/decisions/0017-s3-ranged-read-size.md).
    */
   static final int READ_SIZE = 4 << 20;
   /**

@@ -26,10 +26,8 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  * Makes the S3 clients roadie uses, each configured by its own {@link S3Settings} alone, so that
  * clients for different endpoints and credentials live side by side in one process.
  *
- * <p>HTTP client: the SDK's Apache client. Measured against s3proxy on loopback (2 CPUs, 8
- * threads, 24 objects of 16 MiB, warm JVM): Apache 95 MiB/s PUT and 213 MiB/s GET, the
- * URL-connection client 85 and 89 MiB/s; client set-up plus first request took about the same
- * (1.7 to 2.6 s cold in that test program). Netty (async) is excluded: the engine's I/O runs on
+ * <p>HTTP client: the SDK's Apache client, faster than the URL-connection client against
+ * s3proxy, GETs especially (docs/decisions/0015-s3-http-client.md). Netty (async) is excluded: the engine's I/O runs on
  * virtual threads and needs only the blocking client. For an http endpoint the client gets a
  * {@link LazyTlsSocketFactory}, so that it does not build a TLS context it will never use.
  *
@@ -43,13 +41,6 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 public final class S3Clients {
   public static final int MAX_ATTEMPTS = 6;
   public static final int MAX_CONNECTIONS = 32;
-  /**
-   * {@code -Droadie.s3.sign-payload=true} (read when a client is made): let the SDK sign request
-   * bodies on plain-http endpoints as it does by default (aws-chunked, a SHA-256 and an HMAC per
-   * 128 KiB), for a server that refuses {@code UNSIGNED-PAYLOAD}; see {@link UnsignedPayloadAuthScheme}.
-   */
-  public static final String SIGN_PAYLOAD_PROPERTY = "roadie.s3.sign-payload";
-
   private S3Clients() {}
 
   /** A client for {@code settings}; the caller closes it. */
@@ -82,7 +73,7 @@ public final class S3Clients {
             // No retry quota: a backup must not stop retrying because earlier requests were retried.
             .circuitBreakerEnabled(false)
             .build()));
-    if (!Boolean.getBoolean(SIGN_PAYLOAD_PROPERTY)) {
+    if (!settings.signPayload()) {
       b.putAuthScheme(new UnsignedPayloadAuthScheme());
     }
     if (settings.endpoint() != null) {

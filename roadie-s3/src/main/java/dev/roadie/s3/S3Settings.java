@@ -23,9 +23,12 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param credentials fixed credentials instead of a profile or the default chain; null: none
  * @param caFile PEM certificates of the authorities trusted for https instead of the JVM's trust
  *     store; null: the JVM's
+ * @param signPayload let the SDK sign request bodies on plain-http endpoints as it does by default
+ *     (aws-chunked, a SHA-256 and an HMAC per 128 KiB), for a server that refuses
+ *     {@code UNSIGNED-PAYLOAD}; false: unsigned ({@link UnsignedPayloadAuthScheme})
  */
 public record S3Settings(URI endpoint, boolean pathStyle, String region, String profile,
-    AwsCredentialsProvider credentials, Path caFile) {
+    AwsCredentialsProvider credentials, Path caFile, boolean signPayload) {
 
   public S3Settings {
     // The same rules as any backend's endpoint, region, profile and CA file.
@@ -37,6 +40,17 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
       throw new RoadieException(ErrorCode.USAGE, "a CA file (--s3-ca-file) is for https endpoints, and " + endpoint
           + " is plain http: use https://, or leave the CA file out");
     }
+  }
+
+  /** Bodies unsigned. */
+  public S3Settings(URI endpoint, boolean pathStyle, String region, String profile, AwsCredentialsProvider credentials,
+      Path caFile) {
+    this(endpoint, pathStyle, region, profile, credentials, caFile, false);
+  }
+
+  /** The same with request bodies signed or not. */
+  public S3Settings withSignedPayload(boolean sign) {
+    return new S3Settings(endpoint, pathStyle, region, profile, credentials, caFile, sign);
   }
 
   /** An S3-compatible server at {@code endpoint}, path-style, with fixed credentials. */
@@ -51,6 +65,7 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
   public static S3Settings of(S3Location location, BackendSettings settings) {
     URI endpoint = location.endpoint() != null ? location.endpoint() : settings.endpoint();
     boolean pathStyle = settings.pathStyle() != null ? settings.pathStyle() : endpoint != null;
-    return new S3Settings(endpoint, pathStyle, settings.region(), settings.profile(), null, settings.caFile());
+    return new S3Settings(endpoint, pathStyle, settings.region(), settings.profile(), null, settings.caFile(),
+        settings.signPayload());
   }
 }

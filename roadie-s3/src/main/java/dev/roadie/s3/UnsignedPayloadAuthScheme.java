@@ -20,8 +20,9 @@ import software.amazon.awssdk.identity.spi.IdentityProviders;
  *
  * <p>Over https the SDK already sends S3 request bodies unsigned (TLS protects them). Over plain
  * http it insists on signing the body: as aws-chunked encoding with a SHA-256 and an HMAC per
- * 128 KiB chunk, which the server must parse back. For roadie that costs about 15% of a backup's
- * CPU on the client and more work on the server, and buys nothing: every blob is sealed with
+ * 128 KiB chunk, which the server must parse back. For roadie that is a large share of a backup's
+ * CPU on the client and more work on the server (docs/decisions/0016-s3-unsigned-payload-over-http.md),
+ * and buys nothing: every blob is sealed with
  * AES-GCM under a key the server never sees and verified on every read, so a body altered in
  * transit or at rest is detected anyway. Someone who can alter plain-http traffic can also drop an
  * upload and answer 200 in the server's place (responses are not signed), which no payload hash

@@ -49,7 +49,12 @@ public final class FaultyS3 implements BeforeAllCallback, AfterEachCallback, Aft
 
   /** A backend for {@code s3://BUCKET/PREFIX} through the proxy. */
   public S3Backend backend(String url) {
-    return new S3Backend(S3Location.parse(url), S3ProxyServer.settings(proxy.endpoint()));
+    return backend(url, false);
+  }
+
+  /** As {@link #backend(String)}, with request bodies signed ({@link S3Settings#signPayload}) or not. */
+  public S3Backend backend(String url, boolean signPayload) {
+    return new S3Backend(S3Location.parse(url), S3ProxyServer.settings(proxy.endpoint()).withSignedPayload(signPayload));
   }
 
   /** {@code n} bytes, the first half compressible log-like text, the rest random (from {@code seed}). */

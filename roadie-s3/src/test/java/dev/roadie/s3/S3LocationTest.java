@@ -49,6 +49,10 @@ class S3LocationTest {
     S3Settings aws = S3Settings.of(S3Location.parse("s3://b-1/p"), dev.roadie.core.backend.BackendSettings.DEFAULTS);
     assertNull(aws.endpoint());
     assertFalse(aws.pathStyle());
+    assertFalse(s.signPayload(), "bodies unsigned by default");
+    assertTrue(S3Settings.of(S3Location.parse("s3://b-1/p"),
+        new dev.roadie.core.backend.BackendSettings(null, null, null, null, null, true)).signPayload(),
+        "the repository's settings ask for signed bodies");
   }
 
   @Test

@@ -24,10 +24,19 @@ import java.nio.file.Path;
  *     credentials files); null: the backend's default credentials chain
  * @param caFile a PEM file of the certificate authorities to trust for TLS instead of the JVM's
  *     trust store (a private CA); null: the JVM's trust store
+ * @param signPayload whether request bodies are signed (S3: the SDK's aws-chunked signing on
+ *     plain-http endpoints, for a server that refuses unsigned bodies); false: bodies go unsigned,
+ *     authenticated by roadie's own encryption
  */
-public record BackendSettings(URI endpoint, Boolean pathStyle, String region, String profile, Path caFile) {
+public record BackendSettings(URI endpoint, Boolean pathStyle, String region, String profile, Path caFile,
+    boolean signPayload) {
   /** Nothing set: every backend's defaults. */
   public static final BackendSettings DEFAULTS = new BackendSettings(null, null, null, null, null);
+
+  /** Bodies unsigned. */
+  public BackendSettings(URI endpoint, Boolean pathStyle, String region, String profile, Path caFile) {
+    this(endpoint, pathStyle, region, profile, caFile, false);
+  }
 
   public BackendSettings {
     if (endpoint != null) checkEndpoint(endpoint, "storage endpoint");

@@ -12,10 +12,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Writes a new file sequentially with direct I/O ({@code O_DIRECT}) where the file system allows
- * it, else through the page cache. Measured on the development VM, copying data into the page
- * cache and flushing it costs about 1.7 s of kernel CPU per GiB against 0.1-0.5 s written directly;
- * the large files roadie writes (packs, restored files) are not read again soon, so caching them
- * would only evict what other programs use.
+ * it, else through the page cache. Copying data into the page cache and flushing it costs several
+ * times the kernel CPU of writing it directly, and the large files roadie writes (packs,
+ * restored files) are not read again soon, so caching them would only evict what other programs
+ * use (docs/decisions/0006-direct-io-for-large-writes.md).
  *
  * <p>Direct I/O moves whole file-system blocks from aligned memory: bytes are gathered in an
  * aligned buffer of {@value #CHUNK} bytes, the last block is padded with zeros, and the file is
@@ -28,8 +28,8 @@ public final class DirectFileWriter implements Closeable {
   public static final int MIN_SIZE = 1 << 20;
   static final int CHUNK = 4 << 20;
   private static final ConcurrentLinkedQueue<ByteBuffer> BUFFERS = new ConcurrentLinkedQueue<>();
-  /** Off after a file system refused it, or with -Droadie.local.directio=false. */
-  private static volatile boolean enabled = !"false".equals(System.getProperty("roadie.local.directio"));
+  /** Off after a file system refused it. */
+  private static volatile boolean enabled = true;
 
   private final Path path;
   private FileChannel ch;

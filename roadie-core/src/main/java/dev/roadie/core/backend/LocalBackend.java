@@ -26,9 +26,9 @@ import java.util.stream.Stream;
  * whole object under its real name, and at most a stray {@code .tmp-*} file that listings skip.
  *
  * <p>Large objects (packs) are written with direct I/O ({@code O_DIRECT}) where the file system
- * allows it: on the development VM the kernel spends about 1.7 s of CPU copying 650 MiB into the page
- * cache and flushing it, against 0.1 s for the same bytes written directly, and a backup's packs are
- * not read again soon, so caching them only evicts data that other programs use. Where direct I/O is
+ * allows it: copying them into the page cache and flushing it costs kernel CPU that the backup
+ * needs, and a backup's packs are not read again soon, so caching them only evicts data that
+ * other programs use (docs/decisions/0006-direct-io-for-large-writes.md). Where direct I/O is
  * refused (tmpfs, some network file systems), writes fall back to the page cache for good.
  *
  * <p>File-system failures are thrown as {@link FileFailure}s that name the repository, the object

@@ -8,24 +8,21 @@ package dev.roadie.core.chunk;
 public record ChunkerParams(int min, int avg, int max) {
   /**
    * For files and streams (stdin, dumps): about 64 KiB per chunk. Smaller than restic's or borg's
-   * 1-2 MiB so that scattered small edits of a large file cost about one chunk each (measured in
-   * bench/engine.sh: 100 edits of a 1 GiB file add under 3% of its stored size); the price is an
-   * index of about 16,000 blobs, under 1 MiB of memory, per GiB of unique data.
+   * 1-2 MiB so that scattered small edits of a large file cost about one chunk each; the price is
+   * an index of about 16,000 blobs per GiB of unique data (docs/decisions/0010-chunk-sizes.md).
    */
   public static final ChunkerParams FILE = new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024);
   /** For large immutable objects (bucket objects, archives): about 1 MiB per chunk. */
   public static final ChunkerParams LARGE = new ChunkerParams(256 * 1024, 1024 * 1024, 4 * 1024 * 1024);
   /**
    * For database table data (COPY streams): about 64 KiB per chunk, the size of {@link #FILE}.
-   * Measured on the festival tickets of bench/postgres-logical.sh (COPY text, zstd level 1): 64
-   * KiB chunks compress 2% smaller and 20-40% faster than 32 KiB ones (each chunk is a fresh zstd
-   * frame, and zstd's level 1 is slowest at a frame's start, where it has no history), and halve
-   * the per-chunk work; a busy day adds about the same (2.4% against 2.3% of the first backup),
-   * because a changed chunk is stored as a delta against the parent's chunk at its place, whose
-   * size follows the rows changed, not the chunk's (docs/performance-postgres.md, session 5).
+   * Each chunk is a fresh zstd frame, and level 1 is slowest at a frame's start, where it has no
+   * history: larger chunks compress smaller and faster and halve the per-chunk work. What a
+   * changed row costs does not grow with them, because a changed chunk is stored as a delta
+   * against the parent's chunk at its place (docs/decisions/0010-chunk-sizes.md).
    */
   public static final ChunkerParams TABLE = new ChunkerParams(16 * 1024, 64 * 1024, 256 * 1024);
-  /** For other streams changed in place (Redis RDB, schema dumps): about 16 KiB per chunk. */
+  /** For small streams changed in place (schema dumps): about 16 KiB per chunk. */
   public static final ChunkerParams SMALL = new ChunkerParams(4 * 1024, 16 * 1024, 64 * 1024);
 
   public ChunkerParams {

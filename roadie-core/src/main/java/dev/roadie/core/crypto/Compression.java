@@ -29,16 +29,14 @@ public final class Compression {
   public static final int DELTA = 2;
   public static final int DELTA2 = 3;
   /**
-   * zstd level 1: on log- and table-like data it compresses within 1% of level 3 and about 30%
-   * faster (measured here with the zstd CLI on the engine benchmark's text), and compression is
-   * the largest CPU cost of a backup.
+   * zstd level 1: on log- and table-like data it compresses nearly as well as level 3 and clearly
+   * faster, and compression is the largest CPU cost of a backup (docs/decisions/0011-zstd-levels.md).
    */
   public static final int DEFAULT_LEVEL = 1;
   /**
    * zstd level 2 for PostgreSQL's relation pages in fixed 128 KiB chunks: level 1 (strategy fast)
-   * misses matches that level 2 (double-fast) finds between the pages' tuples; measured on a
-   * pgbench cluster of scale 70, 1.10 GB in 128 KiB chunks: level 1 58.2 MB, level 2 55.2 MB
-   * (5% smaller), level 3 55.5 MB, level 2 no slower than level 1 within the noise (docs/performance-postgres.md).
+   * misses matches between the pages' tuples that level 2 (double-fast) finds, so pages store
+   * smaller at about the same speed; level 3 gains nothing more (docs/decisions/0011-zstd-levels.md).
    */
   public static final int PAGE_LEVEL = 2;
 
@@ -51,8 +49,8 @@ public final class Compression {
 
   /**
    * zstd level 3 for deltas: level 1's hash table is sized for the chunk, not for chunk plus base,
-   * and misses most of a 128 KiB base (measured: a 113 KiB chunk with 2% of its rows changed took
-   * 28,600 bytes at level 1 against its base and 1,033 at level 3; plain level 1 took 51,237).
+   * and misses most of a 128 KiB base, which makes its deltas many times larger
+   * (docs/decisions/0011-zstd-levels.md).
    */
   static final int DELTA_LEVEL = 3;
 

@@ -25,7 +25,7 @@ public record KeyFile(
     String data, String mac) {
 
   public static final int VERSION = 1;
-  /** scrypt cost: 2^15 x 8 x 128 B = 32 MiB of memory per attempt, about 0.1 s here. */
+  /** scrypt cost: 2^15 x 8 x 128 B = 32 MiB of memory per attempt (docs/decisions/0008-own-scrypt.md). */
   public static final int DEFAULT_N = 1 << 15;
   public static final int DEFAULT_R = 8;
   public static final int DEFAULT_P = 1;

@@ -6,19 +6,20 @@ import java.security.Provider;
 import javax.crypto.Cipher;
 
 /**
- * Chooses the implementation of AES-GCM. The JDK's AES-GCM reaches its intrinsic (2 GB/s here)
- * only after the JIT has compiled its callers, which for large blobs takes many seconds at about
- * 50 MB/s; Amazon Corretto Crypto Provider (native, AES-NI/CLMUL) is fast from the first byte but
- * costs about 0.3 s of CPU to load (signed-jar verification, self-tests). Most commands never move
- * enough data to earn that back: a WAL segment (16 MiB), a small stream, a key file. So the native
- * provider loads in the background only when a command says it will move a lot ({@link #expect},
- * {@link #preload}), or once {@link #LOAD_AFTER_BYTES} of large messages have gone through the
- * JDK's; it is used from then on, once ready, for messages of {@link #NATIVE_THRESHOLD} bytes and
- * more, and no caller ever waits for it. Loading early pays most: started mid-stream, its load and
- * the JIT's recompilation of the switched call sites cost about as much as it saves on the next
- * 200 MiB (measured: a 256 MiB file backed up with the JDK's alone used 2.3 CPU-s, switching after
- * 32 MiB 2.7 CPU-s, loading at the start 2.0-2.2 CPU-s). {@code ROADIE_CRYPTO=jdk} turns ACCP off.
- * Both produce identical bytes (a known-answer test checks it).
+ * Chooses the implementation of AES-GCM. The JDK's AES-GCM reaches its intrinsic only after the
+ * JIT has compiled its callers, which for large blobs means seconds of slow encryption first;
+ * Amazon Corretto Crypto Provider (native, AES-NI/CLMUL) is fast from the first byte but costs
+ * a good part of a second of CPU to load (signed-jar verification, self-tests). Most commands
+ * never move enough data to earn that back: a WAL segment (16 MiB), a small stream, a key file.
+ * So the native provider loads in the background only when a command says it will move a lot
+ * ({@link #expect}, {@link #preload}), or once {@link #LOAD_AFTER_BYTES} of large messages have
+ * gone through the JDK's; it is used from then on, once ready, for messages of
+ * {@link #NATIVE_THRESHOLD} bytes and more, and no caller ever waits for it. Loading early pays
+ * most: started mid-stream, its load and the JIT's recompilation of the switched call sites
+ * cost about as much as it saves over the next few hundred MiB
+ * (docs/decisions/0007-native-aes-gcm-where-it-pays.md). {@link #useJdkOnly} turns ACCP off (the
+ * command line does for {@code ROADIE_CRYPTO=jdk}). Both produce identical bytes (a known-answer
+ * test checks it).
  */
 public final class Providers {
   /** Messages at least this long go to the native provider when it is ready. */
@@ -31,18 +32,26 @@ public final class Providers {
   static final long LOAD_AFTER_BYTES = 128L << 20;
   /** A command that expects to move at least this many bytes loads the native provider at once. */
   static final long EXPECT_NATIVE_BYTES = 64L << 20;
-  /** Also the system property {@code roadie.crypto=jdk}: the launcher's training run sets it. */
-  private static final boolean DISABLED = "jdk".equalsIgnoreCase(System.getenv("ROADIE_CRYPTO"))
-      || "jdk".equalsIgnoreCase(System.getProperty("roadie.crypto"));
+  private static volatile boolean disabled;
   private static final java.util.concurrent.atomic.AtomicLong LARGE_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
   private Providers() {}
+
+  /**
+   * The JDK's AES-GCM only, for the rest of this process: the native provider is never loaded (nor
+   * used, if it was). For a process that must not load it: {@code ROADIE_CRYPTO=jdk}, the start-up
+   * archive's training run.
+   */
+  public static void useJdkOnly() {
+    disabled = true;
+    ready = null;
+  }
 
   private static final class Native {
     static final Provider PROVIDER = load();
 
     private static Provider load() {
-      if (DISABLED) return null;
+      if (disabled) return null;
       try {
         AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
         if (p.getLoadingError() != null) return null;
@@ -51,7 +60,7 @@ public final class Providers {
         // thread pinned in class loading, a backup could deadlock while loading the index.
         p.assertHealthy();
         Cipher.getInstance("AES/GCM/NoPadding", p);
-        ready = p;
+        if (!disabled) ready = p;
         return p;
       } catch (Throwable t) {
         return null;
@@ -69,7 +78,7 @@ public final class Providers {
    * a command that will move far more than {@link #EXPECT_NATIVE_BYTES}, at its start.
    */
   public static void preload() {
-    if (!DISABLED && PRELOADING.compareAndSet(false, true)) {
+    if (!disabled && PRELOADING.compareAndSet(false, true)) {
       Thread.ofPlatform().daemon().name("roadie-crypto-load").start(() -> {
         Provider unused = Native.PROVIDER;
       });
@@ -106,7 +115,7 @@ public final class Providers {
   static Cipher nativeAesGcm(int length) throws GeneralSecurityException {
     Provider p = ready;
     if (p != null) return Cipher.getInstance("AES/GCM/NoPadding", p);
-    if (!DISABLED && !PRELOADING.get() && LARGE_BYTES.addAndGet(length) >= LOAD_AFTER_BYTES) {
+    if (!disabled && !PRELOADING.get() && LARGE_BYTES.addAndGet(length) >= LOAD_AFTER_BYTES) {
       preload();
     }
     return null;

@@ -337,10 +337,9 @@ public final class BackupWriter implements AutoCloseable {
       // parent's boundaries by the sum of those changes. Two corrections: the parent chunk under the
       // new chunk's middle is taken; and a parent chunk within two of it whose length is nearly the
       // new chunk's (within 1/512 + 16 bytes: content-defined boundaries that survived the changes)
-      // is taken instead, and the cursor resynchronises to its end. Measured on a 34 MiB RDB with 1%
-      // of keys rewritten (a simulation that knows the best base): with both, the chosen base was
-      // the best one nearby for all but 0.4-2% of 64-16 KiB chunks; with the middle alone 8-25%,
-      // with the start of the chunk alone up to 30%; a window of three chunks made false matches.
+      // is taken instead, and the cursor resynchronises to its end. Against a simulation that knows
+      // the best base, the two together rarely miss it where either alone often does; a wider
+      // length window made false matches (docs/decisions/0012-delta-chunks.md).
       long middle = at + p.rawLength() / 2;
       while (chunk < starts.length - 1 && starts[chunk + 1] <= middle) {
         chunk++;
@@ -367,11 +366,9 @@ public final class BackupWriter implements AutoCloseable {
       // boundary that survived starts the new chunk with the same bytes as its parent chunk. Among
       // the parent chunks within two of the cursor, and during a run of changed chunks also those
       // read ahead after it, the nearest that starts like the new chunk is taken, and the cursor
-      // moves there. (Simulated: on an RDB the bytes stored for changed chunks fell by 8%, on a
-      // synthetic table dump with 20% of the rows of its last 5% moved by 39%. Where a fifth of the
-      // rows vanished, the cursor falls behind by a quarter chunk per chunk, beyond two chunks
-      // within a few: looking as far as the read-ahead took the PostgreSQL bench's busy day from
-      // 4.4% to 3.4% with one base, see docs/performance-postgres.md.)
+      // moves there. Where a fifth of the rows vanished, the cursor falls behind by a quarter chunk
+      // per chunk, beyond two chunks within a few: hence the read-ahead ones
+      // (docs/decisions/0012-delta-chunks.md).
       int n = starts.length - 1;
       int ahead = newRun++ > 0 ? READ_AHEAD : 0; // a run of changed chunks reads its bases ahead
       for (int k = Math.max(0, chunk - 2); k <= Math.min(n - 1, chunk + 2 + ahead); k++) {
@@ -402,7 +399,7 @@ public final class BackupWriter implements AutoCloseable {
       }
       // Where rows vanished from the parent (or were added), a new chunk often covers the end of
       // one parent chunk and the start of the next, and no single base holds most of it: the parent
-      // chunks before and after the cursor's are offered as second bases (docs/performance-postgres.md).
+      // chunks before and after the cursor's are offered as second bases (docs/decisions/0012-delta-chunks.md).
       CompletableFuture<byte[]> at = repo.baseAsync(base);
       CompletableFuture<Base> before = neighbour(chunk - 1, base);
       CompletableFuture<Base> after = neighbour(chunk + 1, base);

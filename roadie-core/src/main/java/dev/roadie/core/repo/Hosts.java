@@ -2,14 +2,25 @@ package dev.roadie.core.repo;
 
 import java.net.InetAddress;
 
-/** The host and user a snapshot, key file or lease records. */
+/**
+ * The host and user a snapshot, key file or lease records. The host is the machine's name unless
+ * the process set another ({@link #useHost}: the command line does for {@code $HOSTNAME}); the
+ * user is the process's.
+ */
 public final class Hosts {
+  private static volatile String host;
+
   private Hosts() {}
 
+  /** Records {@code name} as this process's host from now on; null or blank: the machine's name. */
+  public static void useHost(String name) {
+    host = name == null || name.isBlank() ? null : name;
+  }
+
   public static String host() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) {
-      return env;
+    String named = host;
+    if (named != null) {
+      return named;
     }
     try {
       return InetAddress.getLocalHost().getHostName();

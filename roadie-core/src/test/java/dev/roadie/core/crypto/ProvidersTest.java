@@ -16,14 +16,45 @@ import org.junit.jupiter.api.Test;
 class ProvidersTest {
   @Test
   void nativeProviderLoadsOnlyAfterEnoughData() throws Exception {
+    runChild(Child.class);
+  }
+
+  /** {@link Providers#useJdkOnly} (ROADIE_CRYPTO=jdk, the training run): the native provider never loads. */
+  @Test
+  void jdkOnlyNeverLoadsTheNativeProvider() throws Exception {
+    runChild(JdkOnlyChild.class);
+  }
+
+  private static void runChild(Class<?> main) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Child.class.getName()));
+        "-cp", System.getProperty("java.class.path"), main.getName()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().remove("ROADIE_CRYPTO");
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes());
     assertEquals(0, p.waitFor(), out);
+  }
+
+  /** Exits 0 when, with the JDK's only, neither a large command nor much data loads the provider. */
+  public static final class JdkOnlyChild {
+    public static void main(String[] args) throws Exception {
+      Providers.useJdkOnly();
+      Providers.expect(1L << 40);
+      Providers.preload();
+      byte[] key = new byte[32];
+      byte[] plain = new byte[64 * 1024];
+      for (long done = 0, n = 0; done <= Providers.LOAD_AFTER_BYTES; done += plain.length) {
+        byte[] nonce = new byte[Aead.NONCE_BYTES];
+        nonce[0] = (byte) n;
+        nonce[1] = (byte) (n++ >>> 8);
+        Aead.seal(key, nonce, new byte[8], plain);
+      }
+      if (Providers.loadStarted() || Providers.isReady()) {
+        System.out.println("the native provider was loaded with useJdkOnly");
+        System.exit(1);
+      }
+      System.exit(0);
+    }
   }
 
   /** Exits 0 when the provider stayed unloaded for a small amount of data and loaded after more. */

@@ -66,9 +66,9 @@ public final class PhysicalBackup {
   public static final String LABEL = "backup_label";
   /**
    * 128 KiB: 16 pages per chunk. Chunks are compressed one by one, so larger chunks compress better
-   * (on pgbench data: 64 KiB 1.09x, 128 KiB 1.01x, 256 KiB 0.95x the size of pgBackRest's
-   * whole-file zstd) while smaller ones store less after scattered page changes; see
-   * docs/performance-postgres.md.
+   * while smaller ones store less after scattered page changes; 128 KiB keeps a full backup no
+   * larger than pgBackRest's whole-file zstd without making daily backups larger
+   * (docs/decisions/0010-chunk-sizes.md).
    */
   public static final int DEFAULT_CHUNK_SIZE = 128 * 1024;
 

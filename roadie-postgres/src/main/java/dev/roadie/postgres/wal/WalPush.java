@@ -31,10 +31,12 @@ import java.util.concurrent.Semaphore;
  * X, and it will call archive_command for every ready file in turn. So a file archived ahead of
  * its turn gets a marker in the spool directory ({@code pushed/<name>}: SHA-256 and size of what
  * was archived), written only after the archive object is durable. When PostgreSQL then asks for
- * that file, the marker answers without opening the repository: if the file's SHA-256 and size
- * still match, the call succeeds at once and the marker is removed; otherwise the file is archived
- * normally (and refused if the archive holds different content under its name). Markers live from
- * one call to the next few; markers of files that are no longer ready are removed.
+ * that file, the {@code roadie} launcher script reads the marker before any JVM starts (that check
+ * must not cost a JVM's start, and it is the only reader of markers): if the file's SHA-256 and
+ * size still match, the call succeeds at once and the marker is removed; otherwise, or when the
+ * JVM is started some other way, the file is archived normally here (accepted if the archive holds
+ * the same content under its name, refused if different). Markers live from one call to the next
+ * few; markers of files that are no longer ready are removed.
  */
 public final class WalPush {
   public record Options(Path file, Path spool, int batch, int jobs) {}
@@ -49,33 +51,20 @@ public final class WalPush {
     this.archive = archive;
   }
 
-  /**
-   * Whether an earlier run archived {@code file} ahead of its turn with exactly this content (the
-   * fast path, which needs no repository). Consumes the marker.
-   */
-  public static boolean archivedAhead(Path spool, Path file) throws IOException {
-    Path marker = spool.resolve("pushed").resolve(file.getFileName().toString());
-    String recorded;
-    try {
-      recorded = Files.readString(marker, StandardCharsets.US_ASCII).trim();
-    } catch (NoSuchFileException e) {
-      return false;
-    }
-    boolean same = recorded.equals(fingerprint(Files.readAllBytes(file)));
-    Files.deleteIfExists(marker);
-    return same;
-  }
-
   /** The directory of the default spool for a data directory and repository location. */
   public static Path defaultSpool(Path pgdata, String repositoryLocation) {
     return pgdata.resolve("pg_wal").resolve("roadie").resolve(locationKey(repositoryLocation));
   }
 
-  /** 16 hex digits of SHA-256 of the repository location: one spool per repository. */
+  /**
+   * 16 hex digits of SHA-256 of the repository location: one spool per repository. The launcher
+   * script computes the same name to find markers.
+   */
   static String locationKey(String location) {
     return HexFormat.of().formatHex(sha256(location.getBytes(StandardCharsets.UTF_8)), 0, 8);
   }
 
+  /** A marker's content: SHA-256 in hex, a space, the size in bytes (the launcher compares it as text). */
   static String fingerprint(byte[] content) {
     return HexFormat.of().formatHex(sha256(content)) + " " + content.length;
   }

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,11 +38,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class S3TransportTest {
   @RegisterExtension
   static final FaultyS3 s3 = new FaultyS3(150);
-
-  @AfterEach
-  void defaultSigning() {
-    System.clearProperty(dev.roadie.s3.S3Clients.SIGN_PAYLOAD_PROPERTY);
-  }
 
   private static S3Backend backend(String prefix) {
     return s3.backend("s3://transport/" + prefix);
@@ -85,10 +79,9 @@ class S3TransportTest {
   }
 
   @Test
-  void signedBodiesStillAvailableByProperty() throws IOException {
-    System.setProperty(dev.roadie.s3.S3Clients.SIGN_PAYLOAD_PROPERTY, "true");
+  void signedBodiesStillAvailableBySetting() throws IOException {
     byte[] a = FaultyS3.data(1 << 20, 12);
-    try (S3Backend b = backend("signed")) {
+    try (S3Backend b = s3.backend("s3://transport/signed", true)) {
       b.prepareForInit();
       ObjectName name = ObjectName.of(ObjectKind.PACK, Id.random().hex());
       List<String> hashes = payloadHashesOfPuts(() -> b.write(name, ByteBuffer.wrap(a), false));

@@ -1,4 +1,4 @@
-package dev.roadie.cli;
+package dev.roadie.training;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * A stand-in for a Redis master on a loopback port, for the start-up archive's training run only
- * ({@link TrainCommand}): it answers the commands {@code roadie backup redis} sends (PING, INFO,
+ * ({@link TrainingRun}): it answers the commands {@code roadie backup redis} sends (PING, INFO,
  * REPLCONF, SYNC) and streams a given payload as the RDB, with diskless framing ({@code $EOF:}
  * and an end mark), so the RDB transfer's classes and their profiles get into the archive. The
  * payload is an RDB of string keys whose values are the given bytes, so the scanner that counts a

@@ -1,4 +1,4 @@
-package dev.roadie.cli;
+package dev.roadie.training;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 
 /**
  * An in-memory stand-in for S3 on a loopback port, for the start-up archive's training run only
- * ({@link TrainCommand}): it answers exactly the requests roadie's S3 backend makes (bucket HEAD,
+ * ({@link TrainingRun}): it answers exactly the requests roadie's S3 backend makes (bucket HEAD,
  * object PUT with {@code If-None-Match}, GET with {@code Range}, HEAD, ListObjectsV2, DELETE), so
  * the AWS SDK's classes and roadie's S3 code paths get into the archive; without them an S3
  * command spends about a second of CPU loading and interpreting the SDK at every start. It checks

@@ -1,4 +1,4 @@
-package dev.roadie.cli;
+package dev.roadie.training;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,9 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The start-up archive's training runs the S3 commands against its in-memory stand-in: when an SDK
  * upgrade makes a request the stand-in does not answer, the S3 commands fail there and the archive
- * silently loses the SDK's classes (a second of CPU per S3 command). This notices.
+ * silently loses the SDK's classes (every S3 command then loads them at its start). This notices.
  */
-class TrainCommandTest {
+class TrainingRunTest {
   @TempDir Path dir;
 
   @Test
@@ -28,7 +28,7 @@ class TrainCommandTest {
     PrintStream err = System.err;
     boolean ok;
     try {
-      ok = TrainCommand.trainS3(dir, data, pw);
+      ok = TrainingRun.trainS3(dir, data, pw);
     } finally {
       System.setErr(err);
     }

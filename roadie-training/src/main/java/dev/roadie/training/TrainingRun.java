@@ -1,32 +1,42 @@
-package dev.roadie.cli;
+package dev.roadie.training;
 
+import dev.roadie.cli.Main;
+import dev.roadie.core.crypto.Providers;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
+import java.util.stream.Stream;
 
 /**
- * Hidden: the training run of the launcher's start-up archive (CDS / AOT cache). Runs the common
- * commands once against a throwaway repository in a temporary directory, output discarded, so that
- * the archive holds the classes a real command loads (JSON, crypto, picocli), not just 'version'.
- * Then tens of MiB through the data paths ({@link #trainDataPaths}): on JDK 25+ the AOT cache also
- * records the profiles of what ran hot.
+ * The training run of the launcher's start-up archive (CDS / AOT cache), a step of building the
+ * distribution: the launcher runs it once after a build, with the distribution's class path plus
+ * this module's jar, and records what it loads. Not part of the distribution: roadie itself has no
+ * training command. Runs the common commands once against a throwaway repository in a temporary
+ * directory, output discarded, so that the archive holds the classes a real command loads (JSON,
+ * crypto, picocli), not just 'version'. Then tens of MiB through the data paths
+ * ({@link #trainDataPaths}): on JDK 25+ the AOT cache also records the profiles of what ran hot.
  */
-@Command(name = "__train-startup-archive", hidden = true)
-final class TrainCommand implements Callable<Integer> {
-  @Override
-  public Integer call() throws Exception {
+public final class TrainingRun {
+  private TrainingRun() {}
+
+  public static void main(String[] args) throws Exception {
+    run();
+    System.exit(0);
+  }
+
+  static void run() throws Exception {
     // Without the native AES provider: the JDK classes it pulls in (certificate parsing and RSA for
     // its signed jar, BigInteger) would go into the archive, and an AOT cache loads and links every
-    // class it holds at every start (measured: roadie version 184 ms without them, 264 ms with).
-    // Commands that load the provider load those classes from the JDK as usual.
-    System.setProperty("roadie.crypto", "jdk");
+    // class it holds at every start, which would slow every command, `roadie version` included
+    // (docs/decisions/0004-start-up-archive-and-training-run.md). Commands that load the provider
+    // load those classes from the JDK as usual.
+    Providers.useJdkOnly();
     Path dir = Files.createTempDirectory("roadie-train-");
     PrintStream out = System.out;
     PrintStream err = System.err;
@@ -72,9 +82,8 @@ final class TrainCommand implements Callable<Integer> {
     } finally {
       System.setOut(out);
       System.setErr(err);
-      DirectoryTree.delete(dir);
+      delete(dir);
     }
-    return 0;
   }
 
   /** Bytes of generated data each data-path command below moves; see {@link #trainDataPaths}. */
@@ -92,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
     Files.write(big.resolve("bulk.bin"), bulk);
     run(repo, "backup", "file", big.toString());
     run(repo, "restore", "latest", "--target", dir.resolve("out-bulk").toString());
-    DirectoryTree.delete(dir.resolve("out-bulk"));
+    delete(dir.resolve("out-bulk"));
     InputStream in = System.in;
     try {
       System.setIn(new ByteArrayInputStream(bulk(BULK_BYTES, 8)));
@@ -142,8 +151,9 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * The same commands against an s3:// repository on an in-memory stand-in for S3: the AWS SDK is
-   * most of what an S3 command loads (measured: 2.5 CPU-s for a small backup to S3 without it in
-   * the archive, 1.7 s with it, against 1.3 s to a local directory).
+   * most of what an S3 command loads, and without it in the archive a small S3 command spends
+   * more CPU loading the SDK than doing its work
+   * (docs/decisions/0004-start-up-archive-and-training-run.md).
    */
   static boolean trainS3(Path dir, Path data, Path pw) {
     String[] props = {"aws.accessKeyId", "aws.secretAccessKey", "aws.region"};
@@ -172,5 +182,12 @@ final class TrainCommand implements Callable<Integer> {
     System.arraycopy(command, 0, args, 0, command.length);
     System.arraycopy(repo, 0, args, command.length, repo.length);
     return Main.run(args);
+  }
+
+  private static void delete(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
   }
 }

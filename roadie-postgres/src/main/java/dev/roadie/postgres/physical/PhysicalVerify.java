@@ -196,7 +196,7 @@ public final class PhysicalVerify {
       }
       if (superuser != null) break;
       try {
-        Thread.sleep(200);
+        Thread.sleep(500); // each try is a psql start and a line in the server's log
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while waiting for recovery");

@@ -36,9 +36,9 @@ import picocli.CommandLine.Command;
       WalPushCommand.class,
       WalFetchCommand.class,
       WalStreamCommand.class,
-      PlannedCommands.Verify.class,
-      PlannedCommands.Verifications.class,
-      PlannedCommands.Drill.class,
+      VerifyCommand.class,
+      VerificationsCommand.class,
+      DrillCommand.class,
       PlannedCommands.Agent.class,
       CommandLine.HelpCommand.class
     })

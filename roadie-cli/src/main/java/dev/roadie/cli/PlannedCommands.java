@@ -22,41 +22,6 @@ final class PlannedCommands {
         + "version of roadie; meanwhile " + meanwhile);
   }
 
-  @Command(name = "verify", description = "Not built yet: restore a snapshot into a scratch server and compare it (planned).")
-  static final class Verify implements Callable<Integer> {
-    @Unmatched List<String> ignored = new ArrayList<>();
-
-    @Override
-    public Integer call() {
-      return commandNotBuilt("verify", "restore a snapshot into a scratch server and compare it with the backup's "
-          + "own record", "restore into a scratch database or directory yourself ('roadie restore latest --of TARGET "
-          + "--to URL' or '--target DIR'; a postgres restore checks every table's row count) and run "
-          + "'roadie check --read-data-subset 10%' on a schedule");
-    }
-  }
-
-  @Command(name = "verifications", description = "Not built yet: the history of 'verify' runs (planned).")
-  static final class Verifications implements Callable<Integer> {
-    @Unmatched List<String> ignored = new ArrayList<>();
-
-    @Override
-    public Integer call() {
-      return commandNotBuilt("verifications", "the history of 'verify' runs",
-          "keep the output and exit status of your own restore tests (see 'roadie verify')");
-    }
-  }
-
-  @Command(name = "drill", description = "Not built yet: a timed disaster-recovery rehearsal with measured RTO and RPO (planned).")
-  static final class Drill implements Callable<Integer> {
-    @Unmatched List<String> ignored = new ArrayList<>();
-
-    @Override
-    public Integer call() {
-      return commandNotBuilt("drill", "a timed disaster-recovery rehearsal with measured RTO and RPO",
-          "follow a runbook under docs/runbooks/ on a scratch machine and time it ('time roadie restore ...')");
-    }
-  }
-
   @Command(name = "agent", description = "Not built yet: schedules, retention, verification, metrics and a dashboard from one config file (planned).")
   static final class Agent implements Callable<Integer> {
     @Unmatched List<String> ignored = new ArrayList<>();

@@ -6,6 +6,7 @@ import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.PostgresBackup;
+import dev.roadie.postgres.Probes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,11 @@ final class PostgresBackupCommand implements Callable<Integer> {
       description = "native (default): parallel per-table streams; pg_dump: one 'pg_dump -Fc -Z0' archive for stock pg_restore.")
   String format;
 
+  @Option(names = "--probe", paramLabel = "NAME=SQL",
+      description = "A query run inside the backup's own snapshot, its result stored in the snapshot; 'roadie verify' "
+          + "runs it on the restored copy and compares (repeatable; e.g. revenue='SELECT sum(total) FROM orders').")
+  List<String> probes = new ArrayList<>();
+
   @Option(names = "--pg-bin", paramLabel = "DIR", description = "Directory of pg_dump and pg_restore (default: newest /usr/lib/postgresql/*/bin, then PATH).")
   Path pgBin;
 
@@ -56,8 +62,13 @@ final class PostgresBackupCommand implements Callable<Integer> {
     // Databases are large: the native AES-GCM loads while the key is derived (Providers).
     dev.roadie.core.crypto.Providers.preload();
     if (physical.physical) {
+      if (!probes.isEmpty()) {
+        throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, "--probe applies to logical "
+            + "backups: a physical backup has no snapshot of its own to run a query in");
+      }
       return physical.run(repo, options, url, pgBin);
     }
+    List<Probes.Probe> parsedProbes = probes.stream().map(Probes.Probe::parse).toList();
     PgConn conn = PgConn.parse(url);
     int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
     try (Repository r = repo.open()) {
@@ -65,7 +76,7 @@ final class PostgresBackupCommand implements Callable<Integer> {
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
         id = new PostgresBackup(r, progress).run(new PostgresBackup.Options(conn, options.target, n, tables, excludeTables,
-            schemaOnly, dataOnly, format, pgBin, options.tags(), options.snapshotTime()));
+            schemaOnly, dataOnly, format, pgBin, options.tags(), options.snapshotTime(), parsedProbes));
       }
       SavedSnapshot.print(r.readSnapshot(id), List.of(), options.json);
       return 0;

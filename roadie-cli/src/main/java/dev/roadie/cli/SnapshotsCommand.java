@@ -37,8 +37,13 @@ final class SnapshotsCommand implements Callable<Integer> {
       }
       PhysicalWindows windows = new PhysicalWindows(r);
       if (json) {
+        Map<String, Map<String, Object>> verified = lastVerifications(r);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (SnapshotRef ref : refs) out.add(windows.addTo(view(ref), ref));
+        for (SnapshotRef ref : refs) {
+          Map<String, Object> m = windows.addTo(view(ref), ref);
+          if (verified.containsKey(ref.id().hex())) m.put("lastVerification", verified.get(ref.id().hex()));
+          out.add(m);
+        }
         System.out.println(Json.writePretty(out));
         return 0;
       }
@@ -46,6 +51,21 @@ final class SnapshotsCommand implements Callable<Integer> {
       System.out.println(Plural.count(refs.size(), "snapshot"));
       return 0;
     }
+  }
+
+  /** Per snapshot id, its newest verification record: id, finished, result and the checks that failed. */
+  private static Map<String, Map<String, Object>> lastVerifications(Repository r) throws java.io.IOException {
+    Map<String, Map<String, Object>> out = new java.util.HashMap<>();
+    for (var s : dev.roadie.core.verify.Records.verifications(r, new ArrayList<>())) { // oldest first: newest wins
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", s.id().hex());
+      m.put("finished", s.record().finished());
+      m.put("result", s.record().result());
+      m.put("failedChecks", s.record().checks().stream().filter(dev.roadie.core.source.Check::failed)
+          .map(dev.roadie.core.source.Check::name).toList());
+      out.put(s.record().snapshot(), m);
+    }
+    return out;
   }
 
   /** The listing's table: one row per snapshot, and under a physical one its recoverable window. */

@@ -56,8 +56,20 @@ public final class PostgresBackup {
   /** Snapshot metadata: the database's own owner, settings, comment and privileges ({@link DatabaseProperties}). */
   public static final String DATABASE_PROPERTIES = "databaseProperties";
 
+  /** {@code probes}: queries run inside the backup's snapshot, their results stored in it ({@link Probes}). */
   public record Options(PgConn conn, String target, int jobs, List<String> tables, List<String> excludeTables,
-      boolean schemaOnly, boolean dataOnly, String format, Path pgBin, List<String> tags, String time) {}
+      boolean schemaOnly, boolean dataOnly, String format, Path pgBin, List<String> tags, String time,
+      List<Probes.Probe> probes) {
+    public Options {
+      probes = probes == null ? List.of() : List.copyOf(probes);
+    }
+
+    /** Without probes. */
+    public Options(PgConn conn, String target, int jobs, List<String> tables, List<String> excludeTables,
+        boolean schemaOnly, boolean dataOnly, String format, Path pgBin, List<String> tags, String time) {
+      this(conn, target, jobs, tables, excludeTables, schemaOnly, dataOnly, format, pgBin, tags, time, List.of());
+    }
+  }
 
   /** A table whose rows are dumped. */
   record TableInfo(long oid, String schema, String name, long sizeBytes, List<String> columns, String persistence,
@@ -93,6 +105,14 @@ public final class PostgresBackup {
     String format = o.format == null ? "native" : o.format;
     if (!format.equals("native") && !format.equals("pg_dump")) {
       throw new RoadieException(ErrorCode.USAGE, "--format must be native or pg_dump, not '" + format + "'");
+    }
+    if (!o.probes.isEmpty() && format.equals("pg_dump")) {
+      throw new RoadieException(ErrorCode.USAGE, "--probe needs the native format: probes run inside the backup's own "
+          + "snapshot, which a --format pg_dump backup does not share");
+    }
+    java.util.Set<String> probeNames = new java.util.HashSet<>();
+    for (Probes.Probe p : o.probes) {
+      if (!probeNames.add(p.name())) throw new RoadieException(ErrorCode.USAGE, "probe " + p.name() + " is given twice");
     }
     List<TablePattern> include = o.tables == null ? List.of() : o.tables.stream().map(TablePattern::parse).toList();
     List<TablePattern> exclude = o.excludeTables == null ? List.of() : o.excludeTables.stream().map(TablePattern::parse).toList();
@@ -245,6 +265,16 @@ public final class PostgresBackup {
             if (failure.compareAndSet(null, t)) abort.run();
           }
         }));
+        Map<String, Probes.Result> probeResults = new TreeMap<>();
+        if (!o.probes.isEmpty()) {
+          threads.add(Thread.ofVirtual().name("probes").start(() -> {
+            try {
+              probeResults.putAll(runProbes(o, snapshotId));
+            } catch (Throwable t) {
+              if (failure.compareAndSet(null, t)) abort.run();
+            }
+          }));
+        }
         if (!o.schemaOnly) {
           ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts(tables, source, partBytes));
           for (int i = 0; i < Math.min(jobs, Math.max(1, tables.size())); i++) {
@@ -317,6 +347,7 @@ public final class PostgresBackup {
         source.put("sequences", sequences);
         if (!matviews.isEmpty()) source.put("materializedViews", matviews);
         source.put("tableCount", counts.size());
+        if (!probeResults.isEmpty()) source.put("probes", probeResults);
         Id tree = w.writeTree(new Tree(root));
         return w.commit(draft(o, tree, source));
       }
@@ -324,6 +355,37 @@ public final class PostgresBackup {
       closeWhenConnected(connecting);
       closeQuietly(exporter);
     }
+  }
+
+  /**
+   * Runs the probes on a connection of their own inside the backup's snapshot, read-only, with the
+   * settings that shape their text pinned ({@link Probes}). A probe that fails fails the backup:
+   * its result is what a verification will hold the restored copy to.
+   */
+  private static Map<String, Probes.Result> runProbes(Options o, String snapshotId) throws IOException {
+    Map<String, Probes.Result> out = new LinkedHashMap<>();
+    try (Connection c = o.conn.connect()) {
+      String searchPath = Probes.searchPath(c);
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement()) {
+        st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        st.execute("SET TRANSACTION SNAPSHOT '" + snapshotId + "'");
+        Probes.pinSettings(st, null);
+      }
+      for (Probes.Probe p : o.probes) {
+        try {
+          out.put(p.name(), Probes.run(c, p.sql(), searchPath, p.name()));
+        } catch (SQLException e) {
+          throw new RoadieException(ErrorCode.USAGE, "probe " + p.name() + " failed: " + PgConn.redact(e.getMessage())
+              + "; fix its SQL (it runs read-only inside the backup's snapshot); no snapshot was written", e);
+        }
+      }
+      c.rollback();
+    } catch (SQLException e) {
+      throw new RoadieException(ErrorCode.FAILURE, "running the probes on " + o.conn.redacted() + ": "
+          + PgConn.redact(e.getMessage()), e);
+    }
+    return out;
   }
 
   /** Closes the copy connections no worker took (fewer tables than jobs, or a failure before the copies). */

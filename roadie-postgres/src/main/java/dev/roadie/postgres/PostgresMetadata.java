@@ -12,11 +12,13 @@ import java.util.Map;
  *
  * @param tables per table ({@code schema.table}): rows and bytes counted from the COPY stream,
  *     inside the backup's snapshot
+ * @param probes per probe name, its result inside the backup's snapshot ({@code --probe})
  */
 public record PostgresMetadata(String serverVersion, Integer serverVersionNum, String database, String snapshotTime,
     String encoding, String collate, String ctype, Integer blockSize, String format, String url, String pgDumpVersion,
     Boolean schemaOnly, Boolean dataOnly, List<String> tablePatterns, List<String> excludeTablePatterns,
-    Map<String, TableCount> tables, List<Sequence> sequences, List<List<String>> materializedViews, Integer tableCount)
+    Map<String, TableCount> tables, List<Sequence> sequences, List<List<String>> materializedViews, Integer tableCount,
+    Map<String, Probes.Result> probes)
     implements SourceMetadata {
 
   /** A table's rows and bytes of COPY text. */

@@ -13,6 +13,8 @@ import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.ScratchVerifyRequest;
+import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import java.io.IOException;
@@ -32,7 +34,14 @@ import java.util.Set;
 public final class PostgresSource implements SourceProvider {
   /** What a logical backup reads; see {@link PostgresBackup.Options}. */
   public record BackupOptions(PgConn conn, int jobs, List<String> tables, List<String> excludeTables,
-      boolean schemaOnly, boolean dataOnly, String format, Path pgBin) implements BackupRequest.Options {}
+      boolean schemaOnly, boolean dataOnly, String format, Path pgBin, List<Probes.Probe> probes)
+      implements BackupRequest.Options {
+    /** Without probes. */
+    public BackupOptions(PgConn conn, int jobs, List<String> tables, List<String> excludeTables, boolean schemaOnly,
+        boolean dataOnly, String format, Path pgBin) {
+      this(conn, jobs, tables, excludeTables, schemaOnly, dataOnly, format, pgBin, List.of());
+    }
+  }
 
   /** How a logical snapshot is restored; see {@link PostgresRestore.Options}. */
   public record RestoreOptions(List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,
@@ -56,7 +65,7 @@ public final class PostgresSource implements SourceProvider {
     BackupOptions o = request.options(BackupOptions.class);
     Id id = new PostgresBackup(request.repository(), request.progress()).run(new PostgresBackup.Options(o.conn(),
         request.target(), o.jobs(), o.tables(), o.excludeTables(), o.schemaOnly(), o.dataOnly(), o.format(), o.pgBin(),
-        request.tags(), request.time()));
+        request.tags(), request.time(), o.probes()));
     return new BackupResult(request.repository().readSnapshot(id), List.of());
   }
 
@@ -108,6 +117,22 @@ public final class PostgresSource implements SourceProvider {
       throw new RoadieException(ErrorCode.FAILURE, "verifying " + conn.redacted() + ": " + PgConn.redact(e.getMessage()), e);
     }
     return new VerifyResult(parts.tables().size(), "tables", differences);
+  }
+
+  /**
+   * How a logical snapshot is verified in scratch space: {@code scratchUrl} names a server to create
+   * (and drop) a scratch database on, or null for a throwaway cluster of the snapshot's version.
+   */
+  public record VerifyOptions(String scratchUrl, Path pgBin, int jobs) implements ScratchVerifyRequest.Options {
+    public static final VerifyOptions DEFAULTS = new VerifyOptions(null, null, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Restores into a throwaway cluster or a scratch database and checks the copy ({@link LogicalVerify}). */
+  @Override
+  public ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
+    VerifyOptions o = request.options(VerifyOptions.class, VerifyOptions.DEFAULTS);
+    return new LogicalVerify(request.repository(), request.progress()).run(request.snapshot(), request.scratch(),
+        new LogicalVerify.Options(o.scratchUrl(), o.pgBin(), o.jobs()));
   }
 
   private static PgConn server(Destination d, String verb) {

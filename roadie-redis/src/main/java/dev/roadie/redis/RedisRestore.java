@@ -44,10 +44,12 @@ public final class RedisRestore {
 
   /**
    * Counts of an online restore; {@code database} is the one database restored into, or -1 for
-   * each to its own; {@code functionsSkipped} are libraries not restored into one database.
+   * each to its own; {@code functionsSkipped} are libraries not restored into one database;
+   * {@code expiredByType} the keys skipped because their expiry had passed, per database written
+   * into and per type ({@code TYPE}'s names), which a verification subtracts from the snapshot's counts.
    */
   public record Result(long keys, long expiredSkipped, long functions, long functionsSkipped, int database, long bytes,
-      long nanos) {}
+      long nanos, Map<Long, Map<String, Long>> expiredByType) {}
 
   private static final int BATCH_COMMANDS = 1000;
   private static final int BATCH_BYTES = 4 << 20;
@@ -161,7 +163,7 @@ public final class RedisRestore {
         }
       }
       return new Result(replay.keys, replay.expired, replay.functions, replay.functionsSkipped, into,
-          progress.bytesRead.get(), System.nanoTime() - start);
+          progress.bytesRead.get(), System.nanoTime() - start, replay.expiredByType);
     } catch (java.net.SocketException | java.io.EOFException e) {
       throw new RoadieException(ErrorCode.FAILURE, url + ": the connection failed during the restore (" + e.getMessage()
           + "); " + (replay == null ? "nothing of the snapshot was written" : replay.written()));
@@ -220,6 +222,8 @@ public final class RedisRestore {
     int unread; // commands of the previous (flushed) batches whose replies are not read yet
     long keys;
     long expired;
+    /** Per database written into and type: keys skipped as expired (a DUMP payload starts with its RDB type). */
+    final Map<Long, Map<String, Long>> expiredByType = new java.util.TreeMap<>();
     long functions;
     long functionsSkipped;
     // What reached the target: RESTOREs and FUNCTION RESTOREs queued, and those it answered OK.
@@ -259,6 +263,7 @@ public final class RedisRestore {
     void resetCounts() {
       keys = 0;
       expired = 0;
+      expiredByType.clear();
       functions = 0;
       functionsSkipped = 0;
     }
@@ -324,6 +329,8 @@ public final class RedisRestore {
       }
       if (expireAtMs >= 0 && expireAtMs <= now) {
         expired++;
+        String type = payload.length == 0 ? "unknown" : RdbKeys.typeName(payload[0] & 0xFF);
+        expiredByType.computeIfAbsent(kdb, d -> new java.util.TreeMap<>()).merge(type, 1L, Long::sum);
         return;
       }
       if (kdb != db) {

@@ -9,6 +9,8 @@ import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.ScratchVerifyRequest;
+import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
@@ -112,6 +114,17 @@ public final class RedisSource implements SourceProvider {
       default -> throw new RoadieException(ErrorCode.USAGE, "a redis snapshot restores into a server (redis://HOST:PORT)"
           + " or a dump.rdb file, not " + request.destination().describe());
     }
+  }
+
+  /** How a redis snapshot is verified: the redis-server to start (null: the one on PATH). */
+  public record VerifyOptions(String redisServer) implements ScratchVerifyRequest.Options {}
+
+  /** Restores into a throwaway redis-server and compares its keys with the snapshot's ({@link RedisVerify}). */
+  @Override
+  public ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
+    VerifyOptions o = request.options(VerifyOptions.class, new VerifyOptions(null));
+    return new RedisVerify(request.repository(), request.progress()).run(request.snapshot(), request.scratch(),
+        o.redisServer());
   }
 
   /**

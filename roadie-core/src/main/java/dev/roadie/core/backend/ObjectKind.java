@@ -16,7 +16,11 @@ public enum ObjectKind {
    * archived file (segment, timeline history, backup label, or a fragment of a segment not yet
    * complete). The only kind whose ids are not hex; see {@link ObjectName}.
    */
-  WAL("wal");
+  WAL("wal"),
+  /** Records of 'roadie verify' runs: one sealed JSON object per verified snapshot, written once. */
+  VERIFICATION("verifications"),
+  /** Records of 'roadie drill' runs: one sealed JSON object per drill, written once. */
+  DRILL("drills");
 
   private final String directory;
 

@@ -74,6 +74,15 @@ public final class Checker {
 
   /** @param readDataShare 0 to read no data, 1 for every pack, in between for a random share of packs */
   public Report run(double readDataShare) throws IOException {
+    return run(readDataShare, null);
+  }
+
+  /** Checks, and reads every blob of the packs in {@code slice} (see {@link PackSlice}). */
+  public Report run(PackSlice slice) throws IOException {
+    return run(1.0, slice);
+  }
+
+  private Report run(double readDataShare, PackSlice slice) throws IOException {
     checkKeys();
     log.accept("loading index files");
     Map<Id, List<PackEntry>> indexed = loadIndex();
@@ -113,7 +122,9 @@ public final class Checker {
     long packsRead = 0;
     if (readDataShare > 0) {
       List<Id> toRead = new ArrayList<>(present);
-      if (readDataShare < 1) {
+      if (slice != null) {
+        toRead.removeIf(p -> !slice.contains(p));
+      } else if (readDataShare < 1) {
         Collections.shuffle(toRead, new Random());
         toRead = toRead.subList(0, (int) Math.ceil(toRead.size() * readDataShare));
       }

@@ -63,6 +63,12 @@ import java.util.Set;
  * it after scheduled test restores into scratch servers, so it must not trust the restore it checks:
  * it reads the copy itself.
  *
+ * <p>{@link #verifyInScratch} is the whole proof that a snapshot restores ({@code roadie verify},
+ * drills): restore into scratch space the source sets up (a throwaway server it starts, a scratch
+ * database, a temporary directory), run every check the kind has, and register each tear-down with
+ * the request's {@link Scratch} the moment the thing exists. The default restores into a scratch
+ * directory and calls {@link #verify}, which suits any kind that restores to a directory.
+ *
  * <h2>Repository-wide operations</h2>
  *
  * A source whose snapshots need objects beside their trees (archived WAL for point-in-time
@@ -116,6 +122,15 @@ public interface SourceProvider {
   default VerifyResult verify(VerifyRequest request) throws IOException {
     throw new RoadieException(ErrorCode.USAGE, request.snapshot().snapshot().kind()
         + " snapshots cannot be verified yet: this source does not compare restored copies");
+  }
+
+  /**
+   * Restores the snapshot into scratch space and checks the copy ({@code roadie verify}); never
+   * writes anywhere but scratch space. A restore that fails is a failed {@code restore} check, not
+   * an exception; an exception means the verification could not be carried out at all.
+   */
+  default ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
+    return ScratchDirectoryVerify.run(this, request);
   }
 
   /**

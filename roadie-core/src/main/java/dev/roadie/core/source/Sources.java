@@ -84,6 +84,11 @@ public final class Sources {
     return forKind(request.snapshot().snapshot().kind()).verify(request);
   }
 
+  /** Restores into scratch space and checks the copy, with the provider of the snapshot's kind. */
+  public static ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
+    return forKind(request.kind()).verifyInScratch(request);
+  }
+
   /** The line's words for a saved snapshot of any kind ({@link SourceProvider#summary}). */
   public static String summary(Snapshot snapshot) {
     SourceProvider p = providers().get(snapshot.kind());

@@ -9,6 +9,8 @@ import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.ScratchVerifyRequest;
+import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.source.SideObjects;
 import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
@@ -90,6 +92,26 @@ public final class PhysicalSource implements SourceProvider {
     for (String s : res.settings()) notes.add("  " + s);
     return new RestoreResult(dir.toString(), List.of(RestoreResult.Count.of(res.files(), "file", "files")),
         res.bytesWritten(), notes);
+  }
+
+  /**
+   * How a physical snapshot is verified in scratch space: {@code targetTime} null recovers to the
+   * newest point; {@code restoreCommand} gives the {@code restore_command} for a scratch directory
+   * (the caller knows how roadie is started and where the repository's password may go).
+   */
+  public record VerifyOptions(Path pgBin, int jobs, String targetTime, PhysicalVerify.RestoreCommand restoreCommand)
+      implements ScratchVerifyRequest.Options {}
+
+  /** Restores into scratch space, recovers in a throwaway server and checks it ({@link PhysicalVerify}). */
+  @Override
+  public ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
+    VerifyOptions o = request.options(VerifyOptions.class, null);
+    if (o == null || o.restoreCommand() == null) {
+      throw new RoadieException(ErrorCode.USAGE, "verifying a physical snapshot needs the restore_command its recovery "
+          + "runs (PhysicalSource.VerifyOptions)");
+    }
+    return new PhysicalVerify(request.repository(), request.progress()).run(request.snapshot(), request.scratch(),
+        new PhysicalVerify.Options(o.pgBin(), o.jobs(), o.targetTime(), o.restoreCommand()));
   }
 
   /** {@code postgres://HOST:PORT}, the default target of a physical backup of {@code given}. */

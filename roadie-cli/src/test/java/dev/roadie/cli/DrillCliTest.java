@@ -1,0 +1,254 @@
+package dev.roadie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Physical verification and the three drills at small scale, as a user runs them: a cluster this
+ * test starts archives its WAL into the repository ({@code roadie wal-push}), with a physical and a
+ * logical backup; {@code verify} recovers the physical one in a scratch server; {@code drill
+ * database-corruption} recovers to a point in time, {@code region-outage} from a second repository
+ * made by {@code copy}, {@code complete-loss} from the location and password alone; and a drill
+ * over an archive with a gap reports the data lost, not zero.
+ */
+@Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DrillCliTest {
+  static final String PW = "drill-s3cret";
+  static final String DB_PW = "db-pw";
+  static Path bin;
+  static Path dir;
+  static Path data;
+  static int port;
+  static Path repo;
+  static Path scratch;
+  static RoadieProcess roadie;
+  static String pointBetween;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    bin = PostgresCliTest.findBin();
+    Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
+    dir = Files.createTempDirectory("roadie-drill-");
+    repo = dir.resolve("repo");
+    Path passwordFile = dir.resolve("password");
+    Files.writeString(passwordFile, PW + "\n");
+    Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
+    Path launcher = PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+    scratch = Files.createDirectories(dir.resolve("scratch"));
+    if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
+    PostgresPhysicalCliTest.exec(List.of("chmod", "600", passwordFile.toString()));
+    data = dir.resolve("primary");
+    PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("initdb").toString(), "-D",
+        data.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("dbpw"), "--auth-host=scram-sha-256",
+        "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"));
+    roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo.toString())
+        .env("ROADIE_PASSWORD_FILE", passwordFile.toString()).env("ROADIE_LAUNCHER", launcher.toString())
+        .timeout(Duration.ofMinutes(5));
+    roadie.run("init").assertOk();
+    if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
+    port = PostgresPhysicalCliTest.freePort();
+    Files.writeString(data.resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
+        + "wal_level = replica\narchive_mode = on\n"
+        + "archive_command = 'ROADIE_REPOSITORY=" + repo + " ROADIE_PASSWORD_FILE=" + passwordFile + " " + launcher
+        + " wal-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
+    PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D",
+        data.toString(), "-l", dir.resolve("primary.log").toString(), "-o", "-p " + port + " -k " + dir, "-w", "-t",
+        "120", "start"));
+    sql("CREATE DATABASE app");
+    sql("CREATE TABLE events (batch text, at timestamptz DEFAULT now())");
+    try (Connection c = connect("app"); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g "
+          + "FROM generate_series(1, 1000) g");
+    }
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (data != null && Files.exists(data.resolve("postmaster.pid"))) {
+      PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D",
+          data.toString(), "-m", "immediate", "-w", "stop"));
+    }
+    if (dir != null) {
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  static Connection connect(String db) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", DB_PW);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + db, p);
+  }
+
+  static String query(String sql) throws Exception {
+    try (Connection c = connect("postgres"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  static void sql(String sql) throws Exception {
+    try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  /** Switches to a new segment and waits until the one before it is archived; returns its name. */
+  static String archiveCurrentWal() throws Exception {
+    String segment = query("SELECT pg_walfile_name(pg_switch_wal())");
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      String last = query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+      if (!last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0) return segment;
+      Thread.sleep(200);
+    }
+    throw new AssertionError(segment + " was not archived: " + Files.readString(dir.resolve("primary.log")));
+  }
+
+  static String url() {
+    return "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres";
+  }
+
+  static JsonNode target(JsonNode drill, String kind) {
+    for (JsonNode t : drill.get("targets")) {
+      if (t.get("kind").asText().equals(kind)) return t;
+    }
+    throw new AssertionError("no " + kind + " target in " + drill);
+  }
+
+  static JsonNode check(JsonNode checks, String name) {
+    for (JsonNode c : checks) {
+      if (c.get("name").asText().equals(name)) return c;
+    }
+    throw new AssertionError("no check " + name + " in " + checks);
+  }
+
+  @Test
+  @Order(1)
+  void physicalVerifyAndADatabaseCorruptionDrillToAPointInTime() throws Exception {
+    roadie.run("backup", "postgres", "--url", "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/app")
+        .assertOk();
+    roadie.run("backup", "postgres", "--physical", "--url", url(), "--read", "local").assertOk();
+    sql("INSERT INTO events (batch) VALUES ('before')");
+    Thread.sleep(1500);
+    pointBetween = Instant.now().toString();
+    Thread.sleep(1500);
+    sql("INSERT INTO events (batch) VALUES ('after')");
+    archiveCurrentWal();
+
+    RoadieProcess.Result v = roadie.run("verify", "--kind", "postgres-physical", "--scratch-dir", scratch.toString(),
+        "--json").assertOk();
+    JsonNode verified = TestData.json(v.stdout()).get(0);
+    JsonNode recovery = check(verified.get("checks"), "recovery");
+    assertEquals("pass", recovery.get("status").asText(), verified.toString());
+    assertEquals("pass", check(verified.get("checks"), "amcheck").get("status").asText(), verified.toString());
+    assertTrue(recovery.get("figures").has("lastTransaction"), recovery.toString());
+    assertEquals(List.of(), leftovers());
+
+    RoadieProcess.Result r = roadie.run("drill", "database-corruption", "--at", pointBetween, "--scratch-dir",
+        scratch.toString(), "--json").assertOk();
+    JsonNode drill = TestData.json(r.stdout());
+    assertTrue(drill.get("pass").asBoolean(), drill.toString());
+    assertEquals(2, drill.get("targets").size(), "the two PostgreSQL targets: " + drill);
+    JsonNode physical = target(drill, "postgres-physical");
+    assertEquals(Instant.parse(pointBetween), Instant.parse(physical.get("recoveredTo").asText()));
+    assertEquals(0.0, physical.get("rpoSeconds").asDouble(), "recovered to the requested point itself");
+    assertTrue(physical.get("rtoSeconds").asDouble() > 0 && physical.get("rtoSeconds").asDouble() < 1800);
+    JsonNode logical = target(drill, "postgres");
+    assertTrue(logical.get("rpoSeconds").asDouble() > 1.5, "a logical target loses what followed its snapshot: " + logical);
+    assertEquals(3600, logical.get("objective").get("rpoSeconds").asLong());
+    assertEquals(1800, logical.get("objective").get("rtoSeconds").asLong());
+    assertEquals(List.of(), leftovers());
+  }
+
+  @Test
+  @Order(2)
+  void regionOutageDrillRecoversFromTheSecondRepositoryAlone() throws Exception {
+    Path second = dir.resolve("second-region");
+    roadie.run("init", "--repo", second.toString()).assertOk();
+    roadie.copy().env("ROADIE_FROM_REPOSITORY", repo.toString()).env("ROADIE_FROM_PASSWORD_FILE",
+        dir.resolve("password").toString()).run("copy", "--repo", second.toString()).assertOk();
+    RoadieProcess.Result r = roadie.run("drill", "region-outage", "--from", second.toString(), "--scratch-dir",
+        scratch.toString(), "--json").assertOk();
+    JsonNode drill = TestData.json(r.stdout());
+    assertTrue(drill.get("pass").asBoolean(), drill.toString());
+    assertEquals(second.toString(), drill.get("repository").asText());
+    assertEquals(2, drill.get("targets").size());
+    assertTrue(drill.get("rpoSeconds").asDouble() >= 0 && drill.get("rtoSeconds").asDouble() > 0, drill.toString());
+    RoadieProcess.Result none = roadie.run("drill", "region-outage").assertExit(2);
+    assertTrue(none.stderr().contains("--from LOCATION"), none.describe());
+  }
+
+  @Test
+  @Order(3)
+  void completeLossDrillFromLocationAndPasswordAlone() throws Exception {
+    RoadieProcess.Result r = roadie.run("drill", "complete-loss", "--scratch-dir", scratch.toString()).assertOk();
+    assertTrue(r.stdout().contains("complete-loss drill from " + repo) && r.stdout().contains("every target met its "
+        + "objectives"), r.describe());
+    assertTrue(r.stdout().contains("RPO 1d, RTO 4h"), "the guide's objectives: " + r.stdout());
+  }
+
+  /** WAL missing in the middle of the archive: recovery stops there, and the drill says how much is lost. */
+  @Test
+  @Order(4)
+  void aGapInTheWalIsReportedAsDataLostNotAsZero() throws Exception {
+    sql("INSERT INTO events (batch) VALUES ('last before the gap')");
+    archiveCurrentWal();
+    Thread.sleep(2500);
+    sql("INSERT INTO events (batch) VALUES ('in the lost segment')");
+    String lost = archiveCurrentWal();
+    sql("INSERT INTO events (batch) VALUES ('after the gap')");
+    archiveCurrentWal();
+    try (Stream<Path> s = Files.walk(repo.resolve("wal"))) {
+      Path segment = s.filter(p -> p.getFileName().toString().equals(lost)).findFirst().orElseThrow();
+      Files.delete(segment);
+    }
+    Path config = dir.resolve("drill.yaml");
+    Files.writeString(config, "# the drill's part of roadie's config\nobjectives:\n  database-corruption: {rpo: 1s}\n"
+        + "targets:\n  - name: postgres://127.0.0.1:" + port + "\n");
+    RoadieProcess.Result r = roadie.run("drill", "database-corruption", "--at", Instant.now().toString(), "--config",
+        config.toString(), "--scratch-dir", scratch.toString(), "--json").assertExit(1);
+    JsonNode drill = TestData.json(r.stdout());
+    assertEquals(1, drill.get("targets").size(), drill.toString());
+    JsonNode physical = target(drill, "postgres-physical");
+    assertTrue(physical.get("verified").asBoolean(), "the copy itself is sound: " + physical);
+    assertTrue(physical.get("rpoSeconds").asDouble() >= 2.5, "the transactions after the gap are lost: " + physical);
+    assertEquals(1, physical.get("objective").get("rpoSeconds").asLong());
+    String notes = physical.get("notes").toString();
+    assertTrue(notes.contains("recovery point objective missed"), notes);
+    String recovery = check(physical.get("checks"), "recovery").toString();
+    assertTrue(recovery.contains("missing") && recovery.contains(lost), recovery);
+  }
+
+  static List<Path> leftovers() throws Exception {
+    try (Stream<Path> s = Files.list(scratch)) {
+      return s.toList();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.roadie.core.verify;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.backend.ObjectInfo;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectName;
+import dev.roadie.core.json.Json;
+import dev.roadie.core.repo.Repository;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Future;
+
+/**
+ * Verification and drill records in a repository: each a small sealed object under its own prefix
+ * ({@code verifications/}, {@code drills/}), named by a random id, written once and never changed
+ * (as snapshots are). {@code prune} and {@code forget} leave them alone: a record of a snapshot
+ * that is gone stays a true account of what was proven then.
+ */
+public final class Records {
+  private Records() {}
+
+  /** A stored record with its id. */
+  public record Stored<T>(Id id, T record) {}
+
+  public static Id write(Repository repo, VerificationRecord r) throws IOException {
+    return write(repo, ObjectKind.VERIFICATION, r);
+  }
+
+  public static Id write(Repository repo, DrillRecord r) throws IOException {
+    return write(repo, ObjectKind.DRILL, r);
+  }
+
+  private static Id write(Repository repo, ObjectKind kind, Object record) throws IOException {
+    Id id = Id.random();
+    repo.writeSealed(ObjectName.of(kind, id.hex()), Json.write(record));
+    return id;
+  }
+
+  /** Every readable verification record, oldest first (by finish time); unreadable ones go to {@code problems}. */
+  public static List<Stored<VerificationRecord>> verifications(Repository repo, List<String> problems)
+      throws IOException {
+    List<Stored<VerificationRecord>> out = read(repo, ObjectKind.VERIFICATION, VerificationRecord.class, problems);
+    out.sort(Comparator.comparing((Stored<VerificationRecord> s) -> s.record().finished())
+        .thenComparing(s -> s.id().hex()));
+    return out;
+  }
+
+  /** Every readable drill record, oldest first; unreadable ones go to {@code problems}. */
+  public static List<Stored<DrillRecord>> drills(Repository repo, List<String> problems) throws IOException {
+    List<Stored<DrillRecord>> out = read(repo, ObjectKind.DRILL, DrillRecord.class, problems);
+    out.sort(Comparator.comparing((Stored<DrillRecord> s) -> s.record().finished()).thenComparing(s -> s.id().hex()));
+    return out;
+  }
+
+  private static <T> List<Stored<T>> read(Repository repo, ObjectKind kind, Class<T> type, List<String> problems)
+      throws IOException {
+    List<ObjectInfo> infos = repo.backend().list(kind);
+    List<Future<T>> reads = new ArrayList<>();
+    for (ObjectInfo info : infos) {
+      reads.add(repo.io().submit(() -> Json.read(repo.readSealed(info.name()), type,
+          kind.directory() + " object " + info.name().id())));
+    }
+    List<Stored<T>> out = new ArrayList<>();
+    for (int i = 0; i < infos.size(); i++) {
+      try {
+        out.add(new Stored<>(Id.parse(infos.get(i).name().id()), Repository.await(reads.get(i))));
+      } catch (IOException | RuntimeException e) {
+        problems.add(kind.directory() + " object " + infos.get(i).name().id().substring(0, 8) + " is unreadable: "
+            + e.getMessage());
+      }
+    }
+    return out;
+  }
+}

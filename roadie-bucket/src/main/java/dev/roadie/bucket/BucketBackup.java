@@ -93,6 +93,11 @@ final class BucketBackup {
       bucket.checkReadable();
       try (BackupWriter w = new BackupWriter(repo, progress)) {
         SnapshotRef parent = options.force() ? null : parent(target);
+        if (parent == null) {
+          // Every object is read: the native AES-GCM is worth loading from the start (Providers).
+          Providers.preload();
+          cryptoExpected = true;
+        }
         Id root;
         try (ObjectListing listing = bucket.list(options.allVersions());
             ParentObjects before = new ParentObjects(repo, parent)) {

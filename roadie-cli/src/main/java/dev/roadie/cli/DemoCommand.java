@@ -111,13 +111,14 @@ final class DemoCommand implements Callable<Integer> {
       if (!report.ok()) return 1;
 
       if (!RedisDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
+      if (!BucketDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
       if (!PostgresDemo.run(base, repo, DemoCommand::say)) return 1;
     }
     say("");
     say("Done. Try it yourself:");
     say("  export ROADIE_REPOSITORY=" + repoDir + " ROADIE_PASSWORD_FILE=" + passwordFile);
     say("  ./roadie snapshots; ./roadie stats; ./roadie restore latest --target /tmp/out");
-    say("This demo covers files, PostgreSQL, Redis and the repository engine on a local directory; an S3");
+    say("This demo covers files, PostgreSQL, Redis, an S3 bucket and the repository engine on a local directory; an S3");
     say("repository works the same way (s3://bucket/prefix, see docs/commands.md).");
     return 0;
   }

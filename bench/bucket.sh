@@ -11,13 +11,16 @@
 #   - roadie backup bucket into a repository in a local directory (the full backup);
 #   - 1% of the objects changed (40% of those overwritten at the same size, 30% deleted, 30%
 #     added), then roadie's second backup: time and bytes stored against the changed bytes;
-#   - [mirror section: roadie mirror against mc mirror and rclone sync --checksum, filled in by the
-#     mirror's bench];
+#   - roadie mirror against mc mirror (--overwrite --remove) and rclone sync --checksum, each
+#     keeping its own second bucket on the same server: a first copy, then the run after 1% changed;
+#     then `roadie mirror --check` says what each left different (mc compares sizes only, so it
+#     misses the same-size overwrites);
 #   - a bucket of BENCH_LIST_KEYS tiny objects (default 1,000,000; made with MinIO's
 #     snowball upload, tar archives extracted server-side): roadie's first backup of it (one GET
 #     per object) and its second (a listing merged with the parent, no GET), peak RSS of each.
 # Goals: full backup <= 1.0x the faster of rclone and mc; second backup <= 0.1x the full one's
-# time and stored bytes <= 1.5x the changed bytes; peak RSS <= 400 MB in every roadie run.
+# time and stored bytes <= 1.5x the changed bytes; peak RSS <= 400 MB in every roadie run; mirror
+# after 1% changed <= 1.0x the faster of mc mirror and rclone sync --checksum.
 #
 # Environment: BENCH_DIR (default /tmp/roadie-bench-bucket, removed at the end unless KEEP=1),
 # BENCH_OBJECTS, BENCH_SIZE_MB, BENCH_LIST_KEYS (0 skips that part). Needs python3, curl (7.75+,
@@ -116,6 +119,14 @@ sync
 measure roadie.full "$roadie" backup bucket s3://src --json
 json() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["stats"][sys.argv[2]])' "res/$1.out" "$2"; }
 
+# --- mirrors: first copies ---------------------------------------------------
+# Three second buckets on the same server, one per tool; each tool copies server-side (same server,
+# same credentials). These first copies are shown but have no goal.
+"$mc" mb -q m/dst-mc >&2
+measure mc.mirror.first "$mc" mirror -q --overwrite --remove m/src m/dst-mc
+measure rclone.mirror.first rclone sync --checksum m:src m:dst-rclone
+measure roadie.mirror.first "$roadie" mirror --delete --json s3://src s3://dst-roadie
+
 # --- 1% changed -----------------------------------------------------------
 log "changing 1% of the objects"
 "$mc" ls -r --json m/src | python3 -c '
@@ -151,9 +162,15 @@ rm -rf change
 sync
 measure roadie.incr "$roadie" backup bucket s3://src --json
 
-# --- mirror (bench of `roadie mirror`, filled in by the mirror's work) ----------
-# mirror.sh-like section: roadie mirror vs mc mirror and rclone sync --checksum after 1% changed,
-# goal <= 1.0x. Not measured here yet.
+# --- mirrors after 1% changed ----------------------------------------------
+# The backup above listed the source last: its listing is as warm for each tool.
+measure mc.mirror.1pct "$mc" mirror -q --overwrite --remove m/src m/dst-mc
+measure rclone.mirror.1pct rclone sync --checksum m:src m:dst-rclone
+measure roadie.mirror.1pct "$roadie" mirror --delete --json s3://src s3://dst-roadie
+for tool in mc rclone roadie; do
+  # Exit 1: they differ; the report says how.
+  "$roadie" mirror --check --json s3://src "s3://dst-$tool" >"res/check.$tool.json" || [[ $? == 1 ]]
+done
 
 # --- many keys --------------------------------------------------------------
 if ((BENCH_LIST_KEYS > 0)); then
@@ -218,4 +235,24 @@ goal("second backup / full backup (time)", get("roadie.incr", "s") / get("roadie
 goal("second backup stored / changed bytes", incr["bytesAdded"] / changed, 1.5)
 peak = max(get(n, "rss") for n in ("roadie.full", "roadie.incr", "roadie.many1", "roadie.many2") if get(n, "rss")) / 1000
 goal("peak RSS of roadie, MB", peak, 400)
+
+print()
+print(row % ("mirror run", "wall s", "CPU s", "peak RSS"))
+for name, label in (("mc.mirror.first", "mc mirror, first copy"), ("rclone.mirror.first", "rclone sync --checksum, first"),
+                    ("roadie.mirror.first", "roadie mirror, first copy"), ("mc.mirror.1pct", "mc mirror, 1% changed"),
+                    ("rclone.mirror.1pct", "rclone sync --checksum, 1% changed"),
+                    ("roadie.mirror.1pct", "roadie mirror, 1% changed")):
+    print(row % (label, "%.2f" % get(name, "s"), "%.2f" % get(name, "cpu"), "%.0f MiB" % (get(name, "rss") / 1024)))
+print()
+for tool in ("mc", "rclone", "roadie"):
+    c = json.load(open(os.path.join(res, "check.%s.json" % tool)))["counts"]
+    print("left different by %-7s missing %d, extra %d, different %d (of %d equal)"
+          % (tool + ":", c["missing"], c["extra"], c["different"], c["equal"]))
+m = json.load(open(os.path.join(res, "roadie.mirror.1pct.out")))["counts"]
+print("roadie mirror, 1%% changed: %d copied, %d updated, %d deleted" % (m["copied"], m["updated"], m["deleted"]))
+print()
+faster = min(get("mc.mirror.1pct", "s"), get("rclone.mirror.1pct", "s"))
+goal("mirror after 1% / faster of mc mirror and rclone", get("roadie.mirror.1pct", "s") / faster, 1.0)
+goal("mirror after 1% / mc mirror", get("roadie.mirror.1pct", "s") / get("mc.mirror.1pct", "s"), 1.0)
+goal("mirror after 1% / rclone sync --checksum", get("roadie.mirror.1pct", "s") / get("rclone.mirror.1pct", "s"), 1.0)
 EOF

@@ -2,6 +2,7 @@ package dev.roadie.bucket;
 
 import dev.roadie.core.Id;
 import dev.roadie.core.chunk.ChunkerParams;
+import dev.roadie.core.crypto.Providers;
 import dev.roadie.core.repo.BackupWriter;
 import dev.roadie.core.repo.Content;
 import dev.roadie.core.repo.Progress;
@@ -70,6 +71,9 @@ final class BucketBackup {
   private long unchangedBytes;
   private long skippedCount;
   private final List<BucketMetadata.Skipped> skipped = new ArrayList<>();
+  /** Bytes of the objects listed for download so far. */
+  private long toRead;
+  private boolean cryptoExpected;
 
   BucketBackup(BackupRequest request) {
     this.request = request;
@@ -89,6 +93,11 @@ final class BucketBackup {
       bucket.checkReadable();
       try (BackupWriter w = new BackupWriter(repo, progress)) {
         SnapshotRef parent = options.force() ? null : parent(target);
+        if (parent == null) {
+          // Every object is read: the native AES-GCM is worth loading from the start (Providers).
+          Providers.preload();
+          cryptoExpected = true;
+        }
         Id root;
         try (ObjectListing listing = bucket.list(options.allVersions());
             ParentObjects before = new ParentObjects(repo, parent)) {
@@ -162,6 +171,13 @@ final class BucketBackup {
           window.add(CompletableFuture.completedFuture(new Done(new SnapshotObject(name, true, 0, null,
               o.lastModified(), o.versionId(), o.latest(), null, null, null, null).toNode(null), null)));
         } else {
+          toRead += o.size();
+          if (!cryptoExpected && toRead >= 64L << 20) {
+            // A large backup: the native AES-GCM loads now rather than after many packs sealed in
+            // the JDK's, still interpreted (Providers).
+            Providers.expect(toRead);
+            cryptoExpected = true;
+          }
           acquire(downloads);
           window.add(CompletableFuture.supplyAsync(() -> {
             try {

@@ -2,6 +2,7 @@ package dev.roadie.bucket;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.crypto.Providers;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -55,6 +56,7 @@ final class BucketRestore {
   RestoreResult run() throws IOException {
     BucketMetadata meta = SourceMetadata.of(snapshot.snapshot(), BucketMetadata.class);
     KeyPattern pattern = options.pattern();
+    Providers.expect(meta.bytes() == null ? -1 : meta.bytes());
     checkKeyLengths(meta, pattern);
     try (Bucket bucket = Bucket.open(to)) {
       boolean created = bucket.createIfMissing();

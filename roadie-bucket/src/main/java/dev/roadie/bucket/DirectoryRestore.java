@@ -2,6 +2,7 @@ package dev.roadie.bucket;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.crypto.Providers;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.ContentReader;
 import dev.roadie.core.repo.Progress;
@@ -75,6 +76,8 @@ final class DirectoryRestore {
 
   RestoreResult run() throws IOException {
     Files.createDirectories(dir);
+    Long total = SourceMetadata.of(snapshot.snapshot(), BucketMetadata.class).bytes();
+    Providers.expect(total == null ? -1 : total);
     Set<String> prefixes = directoryNames(repo, snapshot, pattern);
     Path sidecar = dir.resolve(FileNames.SIDECAR);
     Path sidecarTmp = dir.resolve(".roadie-restore-" + UUID.randomUUID());

@@ -111,6 +111,7 @@ final class DemoCommand implements Callable<Integer> {
       if (!report.ok()) return 1;
 
       if (!RedisDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
+      if (!BucketDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
       if (!PostgresDemo.run(base, repo, DemoCommand::say)) return 1;
       if (!KubernetesDemo.run(repo, base, DemoCommand::step, DemoCommand::say)) return 1;
     }
@@ -123,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
     say("  " + roadie + " stats");
     // --of: 'latest' alone is the newest snapshot of any target, the PostgreSQL or Redis one here.
     say("  " + roadie + " restore latest --of " + TARGET + " --target " + base.resolve("restore-again"));
-    say("This demo covers files, PostgreSQL, Redis, Kubernetes and the repository engine on a local directory; an S3");
+    say("This demo covers files, PostgreSQL, Redis, an S3 bucket, Kubernetes and the repository engine on a local directory; an S3");
     say("repository works the same way (s3://bucket/prefix, see docs/commands.md).");
     return 0;
   }

@@ -28,6 +28,10 @@ class DemoTest {
     assertTrue(r.stdout().contains("every file's SHA-256 equals the original's"), r.describe());
     assertTrue(r.stdout().contains("no errors"), r.describe());
     assertFalse(r.stdout().contains("MISMATCH"), r.describe());
+    assertTrue(r.stdout().contains("so the bucket part is skipped") == (BucketDemo.findMinio() == null), r.describe());
+    if (BucketDemo.findMinio() != null) {
+      assertTrue(r.stdout().contains("every object's bytes (SHA-256), headers, user metadata and tags equal"), r.describe());
+    }
     assertFalse(Files.exists(dir.resolve("stale-file")), "the demo starts afresh");
     assertTrue(Files.exists(dir.resolve("repo/config")));
     assertFalse(Files.exists(tmp.resolve("roadie-demo")), "--dir is honoured");

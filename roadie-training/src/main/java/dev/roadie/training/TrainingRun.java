@@ -169,6 +169,18 @@ public final class TrainingRun {
           new String[] {"check", "--read-data"})) {
         if (run(repo, command) != 0) failed++;
       }
+      // A bucket backup (listing, a GET per object, the incremental merge) and a restore into a bucket.
+      java.util.Random r = new java.util.Random(3);
+      for (int i = 0; i < 400; i++) {
+        byte[] b = new byte[200 + r.nextInt(3000)];
+        r.nextBytes(b);
+        s3.put("roadie-training", "objects/d" + (i % 7) + "/o" + i, b);
+      }
+      String objects = "s3:" + s3.url() + "/roadie-training/objects";
+      for (String[] command : List.of(new String[] {"backup", "bucket", objects}, new String[] {"backup", "bucket", objects},
+          new String[] {"restore", "latest", "--kind", "bucket", "--to", "s3:" + s3.url() + "/roadie-training/copy"})) {
+        if (run(repo, command) != 0) failed++;
+      }
       return failed == 0;
     } catch (IOException e) {
       return false; // no loopback port: the archive is made without the S3 paths

@@ -19,14 +19,19 @@ import java.util.concurrent.Executors;
  * An in-memory stand-in for S3 on a loopback port, for the start-up archive's training run only
  * ({@link TrainingRun}): it answers exactly the requests roadie's S3 backend makes (bucket HEAD,
  * object PUT with {@code If-None-Match}, GET with {@code Range}, HEAD, ListObjectsV2, DELETE), so
- * the AWS SDK's classes and roadie's S3 code paths get into the archive; without them an S3
+ * the AWS SDK's classes and roadie's S3 code paths get into the archive (also those of a bucket
+ * backup and restore: listing with ETags, GET, PUT); without them an S3
  * command spends about a second of CPU loading and interpreting the SDK at every start. It checks
  * no signature and keeps one flat map of keys: it is no S3 server, and nothing but training uses it.
  */
 final class TrainingS3Endpoint implements AutoCloseable {
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
-  private record Stored(byte[] bytes, Instant modified) {}
+  private record Stored(byte[] bytes, Instant modified) {
+    String etag() {
+      return "\"" + Integer.toHexString(java.util.Arrays.hashCode(bytes)) + "\"";
+    }
+  }
 
   private final HttpServer server;
   private final Map<String, Stored> objects = new ConcurrentSkipListMap<>();
@@ -40,6 +45,11 @@ final class TrainingS3Endpoint implements AutoCloseable {
 
   static TrainingS3Endpoint start() throws IOException {
     return new TrainingS3Endpoint();
+  }
+
+  /** Puts an object directly (training data for a bucket backup). */
+  void put(String bucket, String key, byte[] bytes) {
+    objects.put(bucket + "/" + key, new Stored(bytes, Instant.now()));
   }
 
   String url() {
@@ -71,8 +81,9 @@ final class TrainingS3Endpoint implements AutoCloseable {
             error(x, 412, "PreconditionFailed");
             return;
           }
-          objects.put(name, new Stored(body, Instant.now()));
-          x.getResponseHeaders().set("ETag", "\"" + Integer.toHexString(java.util.Arrays.hashCode(body)) + "\"");
+          Stored stored = new Stored(body, Instant.now());
+          objects.put(name, stored);
+          x.getResponseHeaders().set("ETag", stored.etag());
           reply(x, 200, null);
         }
         case "DELETE" -> {
@@ -85,6 +96,7 @@ final class TrainingS3Endpoint implements AutoCloseable {
             return;
           }
           x.getResponseHeaders().set("Last-Modified", HTTP_DATE.format(s.modified()));
+          x.getResponseHeaders().set("ETag", s.etag());
           // A HEAD answer carries the object's length but no body: set as a header, not passed.
           x.getResponseHeaders().set("Content-Length", Integer.toString(s.bytes().length));
           x.sendResponseHeaders(200, -1);
@@ -107,6 +119,7 @@ final class TrainingS3Endpoint implements AutoCloseable {
     byte[] b = s.bytes();
     String range = x.getRequestHeaders().getFirst("Range");
     x.getResponseHeaders().set("Last-Modified", HTTP_DATE.format(s.modified()));
+    x.getResponseHeaders().set("ETag", s.etag());
     if (range == null || !range.startsWith("bytes=")) {
       reply(x, 200, b);
       return;
@@ -136,7 +149,8 @@ final class TrainingS3Endpoint implements AutoCloseable {
       String key = e.getKey().substring(bucket.length() + 1);
       if (!e.getKey().startsWith(bucket + "/") || !key.startsWith(prefix)) continue;
       xml.append("<Contents><Key>").append(key).append("</Key><LastModified>")
-          .append(DateTimeFormatter.ISO_INSTANT.format(e.getValue().modified())).append("</LastModified><Size>")
+          .append(DateTimeFormatter.ISO_INSTANT.format(e.getValue().modified())).append("</LastModified><ETag>")
+          .append(e.getValue().etag().replace("\"", "&quot;")).append("</ETag><Size>")
           .append(e.getValue().bytes().length).append("</Size><StorageClass>STANDARD</StorageClass></Contents>");
       n++;
     }

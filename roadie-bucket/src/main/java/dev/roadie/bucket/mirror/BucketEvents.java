@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URLDecoder;
-import java.net.http.HttpResponse;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -26,13 +26,12 @@ import software.amazon.awssdk.core.exception.SdkException;
 final class BucketEvents {
   static final int PING_SECONDS = 2;
   /**
-   * A server that streams answers at once (its first ping at the latest). One that has accepted
-   * the request and still sends nothing holds the stream back: MinIO builds from late October 2025
-   * on do (their response wrapper drops the flush), so events would come in batches of kilobytes.
+   * No line for this long (pings included): the connection is dead. A server that has taken the
+   * request and sends nothing this long, not even the response's headers, holds the stream back:
+   * MinIO builds from late October 2025 on do (a response wrapper there drops the flush), so events
+   * would arrive in batches of kilobytes, if at all.
    */
-  private static final Duration FIRST_ANSWER = Duration.ofSeconds(20);
-  /** No line for this long (pings included): the connection is dead. */
-  private static final Duration SILENCE = Duration.ofSeconds(15);
+  private static final Duration SILENCE = Duration.ofSeconds(20);
 
   /** One change: the key relative to the side's prefix, and whether it was removed. */
   record Event(String key, boolean removed) {}
@@ -46,7 +45,8 @@ final class BucketEvents {
 
   private final MirrorSide side;
   private final SignedHttp http;
-  private volatile InputStream open;
+  private volatile SignedHttp.Call open;
+  private volatile boolean stopped;
 
   /** @param extensions false: treat the server as one without MinIO's extensions */
   BucketEvents(MirrorSide side, boolean extensions) {
@@ -68,53 +68,42 @@ final class BucketEvents {
     q.put("events", List.of("s3:ObjectCreated:*", "s3:ObjectRemoved:*"));
     if (!side.prefix().isEmpty()) q.put("prefix", List.of(side.prefix()));
     q.put("ping", List.of(Integer.toString(PING_SECONDS)));
-    HttpResponse<InputStream> r;
+    // The read timeout also tells a dead connection: pings come every PING_SECONDS.
+    SignedHttp.Call call = http.prepare(q, SILENCE);
+    open = call;
+    if (stopped) return;
+    SignedHttp.Response r;
     try {
-      r = http.get(q, FIRST_ANSWER);
-    } catch (java.net.http.HttpTimeoutException e) {
-      throw new NotOffered("the server took the request but sent nothing in " + FIRST_ANSWER.toSeconds()
+      r = call.execute();
+    } catch (SocketTimeoutException e) {
+      if (stopped) return;
+      throw new NotOffered("the server took the request but sent nothing in " + SILENCE.toSeconds()
           + " s; MinIO builds from late October 2025 on hold notifications back");
     }
-    if (r.statusCode() != 200) {
-      String body = SignedHttp.readError(r);
-      int s = r.statusCode();
-      if (s == 400 || s == 405 || s == 501 || s == 404 && !body.contains("NoSuchBucket")) {
-        throw new NotOffered("the server answered HTTP " + s + " to a notification request");
-      }
-      throw BucketLister.error(s, body);
-    }
-    String type = r.headers().firstValue("Content-Type").orElse("");
-    if (!type.startsWith("text/event-stream")) {
-      close(r.body());
-      throw new NotOffered("the server answered with " + (type.isEmpty() ? "no content type" : type)
-          + ", not an event stream");
-    }
-    open = r.body();
-    connected.run();
-    long[] lastLine = {System.nanoTime()};
-    Thread watchdog = Thread.ofVirtual().start(() -> {
-      try {
-        while (open != null) {
-          Thread.sleep(1000);
-          if (System.nanoTime() - lastLine[0] > SILENCE.toNanos()) {
-            close();
-            return;
-          }
+    try (r) {
+      if (r.status != 200) {
+        String body = r.errorText();
+        int s = r.status;
+        if (s == 400 || s == 405 || s == 501 || s == 404 && !body.contains("NoSuchBucket")) {
+          throw new NotOffered("the server answered HTTP " + s + " to a notification request");
         }
-      } catch (InterruptedException e) {
-        // listen returned
+        throw BucketLister.error(s, body);
       }
-    });
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      if (!r.contentType.startsWith("text/event-stream")) {
+        throw new NotOffered("the server answered with " + (r.contentType.isEmpty() ? "no content type" : r.contentType)
+            + ", not an event stream");
+      }
+      if (stopped) return;
+      connected.run();
+      BufferedReader in = new BufferedReader(new InputStreamReader(r.body, StandardCharsets.UTF_8));
       for (String line; (line = in.readLine()) != null; ) {
-        lastLine[0] = System.nanoTime();
         if (!line.isBlank()) parse(line, sink);
       }
     } catch (IOException e) {
-      // The connection ended: the caller reconnects, and compares in full for what it missed.
+      // The connection ended (closed, silent too long, or lost): the caller reconnects, and
+      // compares in full for what it may have missed.
     } finally {
       open = null;
-      watchdog.interrupt();
     }
   }
 
@@ -148,18 +137,10 @@ final class BucketEvents {
     }
   }
 
-  /** Ends a {@link #listen} in progress (from another thread). */
+  /** Ends a {@link #listen} in progress, or the next one (from another thread). */
   void close() {
-    InputStream in = open;
-    open = null;
-    if (in != null) close(in);
-  }
-
-  private static void close(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException e) {
-      // closing only
-    }
+    stopped = true;
+    SignedHttp.Call c = open;
+    if (c != null) c.disconnect();
   }
 }

@@ -7,11 +7,12 @@ import dev.roadie.core.RoadieException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import dev.roadie.core.ErrorCode;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,62 +64,122 @@ final class BucketLister {
     return side;
   }
 
-  /** The objects under the side's prefix, in S3's key order ({@link dev.roadie.bucket.Keys}). */
-  Iterator<ListingEntry> list() {
-    return new Pages();
+  /**
+   * The objects under the side's prefix, in S3's key order ({@link Keys}); pages are fetched on a
+   * virtual thread a page ahead of the reader, so that both sides of a mirror list at once. Close it
+   * when not read to the end.
+   */
+  Listing list() {
+    return new Listing(true);
   }
 
-  private final class Pages implements Iterator<ListingEntry> {
-    private final ArrayDeque<ListingEntry> page = new ArrayDeque<>();
-    private String token;
-    private String lastKey;
-    private boolean more = true;
+  /** A listing of no objects (of a bucket that does not exist). */
+  Listing empty() {
+    return new Listing(false);
+  }
+
+  /** An iteration of the listing. */
+  final class Listing implements Iterator<ListingEntry>, AutoCloseable {
+    private static final Object END = new Object();
+    private final BlockingQueue<Object> pages = new ArrayBlockingQueue<>(1);
+    private final Thread producer;
+    private Iterator<ListingEntry> page = java.util.Collections.emptyIterator();
+    private boolean ended;
+    private String previous;
+
+    private Listing(boolean list) {
+      producer = list ? Thread.ofVirtual().name("mirror-listing").start(this::produce) : null;
+      ended = !list;
+    }
+
+    private void produce() {
+      String token = null;
+      String lastKey = null;
+      try {
+        while (true) {
+          Page p = null;
+          if (extension) {
+            p = fetchWithMetadata(token);
+            if (p == null) {
+              // Not understood here: go on without metadata, after the last key already listed.
+              extension = false;
+              token = null;
+            }
+          }
+          if (p == null) p = fetchPlain(token, lastKey);
+          if (!p.objects.isEmpty()) lastKey = p.objects.getLast().key();
+          pages.put(p.objects);
+          if (p.next == null) break;
+          token = p.next;
+        }
+        pages.put(END);
+      } catch (InterruptedException e) {
+        // closed by the reader
+      } catch (RuntimeException e) {
+        try {
+          pages.put(e);
+        } catch (InterruptedException ignored) {
+          // closed by the reader
+        }
+      }
+    }
 
     @Override
+    @SuppressWarnings("unchecked")
     public boolean hasNext() {
-      while (page.isEmpty() && more) fetch();
-      return !page.isEmpty();
+      while (!page.hasNext() && !ended) {
+        Object o;
+        try {
+          o = pages.take();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RoadieException.Retriable(side.describe() + ": interrupted while listing", e);
+        }
+        if (o == END) {
+          ended = true;
+        } else if (o instanceof RuntimeException e) {
+          ended = true;
+          throw e;
+        } else {
+          page = ((List<ListingEntry>) o).iterator();
+        }
+      }
+      return page.hasNext();
     }
 
     @Override
     public ListingEntry next() {
       if (!hasNext()) throw new NoSuchElementException();
-      ListingEntry o = page.removeFirst();
-      lastKey = o.key();
+      ListingEntry o = page.next();
+      // Mirror and check merge two listings by key: one out of order would look like missing objects.
+      if (previous != null && Keys.ORDER.compare(previous, o.key()) >= 0) {
+        throw new RoadieException(ErrorCode.FAILURE, side.describe() + ": the server listed '" + o.key()
+            + "' after '" + previous + "', out of S3's key order; a mirror cannot compare such listings");
+      }
+      previous = o.key();
       return o;
     }
 
-    private void fetch() {
-      if (extension) {
-        try {
-          Page p = fetchWithMetadata(token);
-          if (p != null) {
-            page.addAll(p.objects);
-            token = p.next;
-            more = p.next != null;
-            return;
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new RoadieException.Retriable(side.describe() + ": interrupted while listing", e);
-        }
-        // Not understood here: go on without metadata, after the last key already handed out.
-        extension = false;
-        token = null;
-      }
-      ListObjectsV2Response r;
-      try {
-        r = side.s3().listObjectsV2(b -> b.bucket(side.bucket()).prefix(side.prefix())
-            .continuationToken(token).startAfter(token == null ? lastKey : null));
-      } catch (SdkException e) {
-        throw S3Failures.of(side, "list", "", e);
-      }
-      for (S3Object o : r.contents()) {
-        page.add(new ListingEntry(o.key(), o.size(), ListedObject.unquote(o.eTag()), o.lastModified(), null, null, null));
-      }
-      token = r.nextContinuationToken();
-      more = Boolean.TRUE.equals(r.isTruncated()) && token != null;
+    @Override
+    public void close() {
+      if (producer != null) producer.interrupt();
     }
+  }
+
+  private Page fetchPlain(String token, String startAfter) {
+    ListObjectsV2Response r;
+    try {
+      r = side.s3().listObjectsV2(b -> b.bucket(side.bucket()).prefix(side.prefix())
+          .continuationToken(token).startAfter(token == null ? startAfter : null));
+    } catch (SdkException e) {
+      throw S3Failures.of(side, "list", "", e);
+    }
+    List<ListingEntry> objects = new java.util.ArrayList<>(r.contents().size());
+    for (S3Object o : r.contents()) {
+      objects.add(new ListingEntry(o.key(), o.size(), ListedObject.unquote(o.eTag()), o.lastModified(), null, null, null));
+    }
+    boolean more = Boolean.TRUE.equals(r.isTruncated()) && r.nextContinuationToken() != null;
+    return new Page(objects, more ? r.nextContinuationToken() : null);
   }
 
   private record Page(List<ListingEntry> objects, String next) {}
@@ -133,29 +194,30 @@ final class BucketLister {
     if (!side.prefix().isEmpty()) q.put("prefix", List.of(side.prefix()));
     if (token != null) q.put("continuation-token", List.of(token));
     for (int attempt = 1; ; attempt++) {
-      try {
-        HttpResponse<InputStream> r;
-        try {
-          r = http.get(q, Duration.ofSeconds(60));
-        } catch (java.net.http.HttpTimeoutException e) {
-          throw software.amazon.awssdk.core.exception.SdkClientException.builder()
-              .message("no answer to a listing in 60 s").cause(e).build();
-        }
-        if (r.statusCode() == 200) {
-          try (InputStream in = r.body()) {
-            return parse(in);
+      try (SignedHttp.Response r = get(q)) {
+        if (r.status == 200) {
+          try {
+            return parse(r.body);
           } catch (IOException | XMLStreamException e) {
             throw software.amazon.awssdk.core.exception.SdkClientException.builder()
                 .message("listing response unreadable: " + e.getMessage()).cause(e).build();
           }
         }
-        S3Exception e = error(r.statusCode(), SignedHttp.readError(r));
-        if (r.statusCode() == 400 || r.statusCode() == 501 || r.statusCode() == 405) return null;
-        throw e;
+        if (r.status == 400 || r.status == 501 || r.status == 405) return null;
+        throw error(r.status, r.errorText());
       } catch (SdkException e) {
         if (!S3Failures.isTransient(e) || attempt == ATTEMPTS) throw S3Failures.of(side, "list", "", e);
         Thread.sleep(Math.min(5000, 100L << attempt));
       }
+    }
+  }
+
+  private SignedHttp.Response get(Map<String, List<String>> query) {
+    try {
+      return http.get(query, Duration.ofSeconds(60));
+    } catch (java.net.SocketTimeoutException e) {
+      throw software.amazon.awssdk.core.exception.SdkClientException.builder()
+          .message("no answer to a listing in 60 s").cause(e).build();
     }
   }
 
@@ -174,7 +236,7 @@ final class BucketLister {
     return i >= 0 && j > i ? xml.substring(i + name.length() + 2, j) : null;
   }
 
-  private Page parse(InputStream in) throws XMLStreamException {
+  private Page parse(InputStream in) throws IOException, XMLStreamException {
     XMLStreamReader x = XML.createXMLStreamReader(in, "UTF-8");
     List<ListingEntry> objects = new java.util.ArrayList<>();
     String next = null;

@@ -16,10 +16,8 @@ import java.util.concurrent.Semaphore;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
-import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
@@ -40,8 +38,8 @@ import software.amazon.awssdk.services.s3.model.TaggingDirective;
  *       between has no recorded hash, so the next pass copies it again.
  *   <li>Over {@value #COPY_OBJECT_MAX} bytes (beyond S3's limit for one copy request): read twice,
  *       first to hash it, then streamed with the hash known; both reads are of the same ETag.
- *   <li>Both sides on one server with the same credentials: the server copies (CopyObject) and
- *       gives its SHA-256 checksum of the copy; no bytes pass through roadie.
+ *   <li>Both sides on one server with the same credentials: roadie reads the object to hash it,
+ *       and the server copies that version (CopyObject); no bytes are uploaded.
  * </ul>
  *
  * Memory stays within a budget shared by all copies: each buffer takes its size from it first.
@@ -109,37 +107,32 @@ final class ObjectCopier {
 
   // --- server-side ----------------------------------------------------------------------------
 
+  /**
+   * Reads the source to hash it (its bytes go nowhere), then has the server copy that same version
+   * (If-Match its ETag) with the hash in the copy's metadata: one write, and no upload.
+   */
   private long serverSideCopy(String key, String dstKey) throws SourceGone, Changed {
-    ObjectState s = head(key);
-    CopyObjectResponse copied;
+    ObjectState s;
+    byte[] sha;
+    try (ResponseInputStream<GetObjectResponse> in = get(source, key, null)) {
+      s = ObjectState.of(in.response());
+      sha = digest(in);
+    } catch (IOException e) {
+      throw new RoadieException.Retriable(source.describe() + ": reading " + source.object(key) + " failed: "
+          + e.getMessage(), e);
+    }
     try {
       CopyObjectRequest.Builder b = CopyObjectRequest.builder()
           .sourceBucket(source.bucket()).sourceKey(key).copySourceIfMatch(quote(s.etag()))
           .destinationBucket(destination.bucket()).destinationKey(dstKey)
-          .metadataDirective(MetadataDirective.REPLACE).taggingDirective(TaggingDirective.COPY)
-          .checksumAlgorithm(ChecksumAlgorithm.SHA256);
-      copied = destination.s3().copyObject(replace(b, s.copyHeaders(null)).build());
+          .metadataDirective(MetadataDirective.REPLACE).taggingDirective(TaggingDirective.COPY);
+      destination.s3().copyObject(replace(b, s.copyHeaders(sha)).build());
     } catch (SdkException e) {
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       throw S3Failures.of(destination, "copy " + source.object(key) + " to", dstKey, e);
     }
-    String etag = ListedObject.unquote(copied.copyObjectResult().eTag());
-    byte[] sha = fullObjectSha256(copied.copyObjectResult().checksumSHA256());
-    if (sha == null) sha = hash(destination, dstKey, etag);
-    recordHash(dstKey, etag, s, sha);
     return s.size();
-  }
-
-  /** A base64 SHA-256 checksum of the whole object, or null (none, or a checksum of parts: "…-N"). */
-  private static byte[] fullObjectSha256(String checksum) {
-    if (checksum == null || checksum.contains("-")) return null;
-    try {
-      byte[] b = Base64.getDecoder().decode(checksum);
-      return b.length == 32 ? b : null;
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 
   // --- streamed ---------------------------------------------------------------------------------
@@ -318,14 +311,18 @@ final class ObjectCopier {
   /** The SHA-256 of {@code key} on {@code side}, read as a stream; of ETag {@code etag} when not null. */
   byte[] hash(MirrorSide side, String key, String etag) throws SourceGone, Changed {
     try (InputStream in = get(side, key, etag)) {
-      MessageDigest md = Sha256.digest();
-      byte[] buf = new byte[256 * 1024];
-      for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-      return md.digest();
+      return digest(in);
     } catch (IOException e) {
       throw new RoadieException.Retriable(side.describe() + ": reading " + side.object(key) + " failed: "
           + e.getMessage(), e);
     }
+  }
+
+  private static byte[] digest(InputStream in) throws IOException {
+    MessageDigest md = Sha256.digest();
+    byte[] buf = new byte[64 * 1024];
+    for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+    return md.digest();
   }
 
   /** Takes {@code bytes} (rounded up to MiB, at most the whole budget) from the memory budget. */

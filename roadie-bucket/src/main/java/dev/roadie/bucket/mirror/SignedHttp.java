@@ -3,17 +3,17 @@ package dev.roadie.bucket.mirror;
 import dev.roadie.core.tls.PemCertificates;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -26,52 +26,115 @@ import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 /**
  * Signed (SigV4) GET requests to a bucket for the MinIO extensions the SDK does not model: the
  * listing that carries metadata and tags, and the stream of bucket notifications. Only for an
- * S3-compatible endpoint addressed path-style; credentials and region are the side's client's.
+ * S3-compatible endpoint addressed path-style; credentials and region are the side's client's. The
+ * JDK's URL connection serves them: it sets up TLS only for an https endpoint, and streams.
  */
 final class SignedHttp {
+  private static final int CONNECT_TIMEOUT_MS = 5000;
+
   private final MirrorSide side;
   private final URI endpoint;
   private final String region;
   private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
-  private final HttpClient http;
+  private final SSLSocketFactory tls;
 
   private SignedHttp(MirrorSide side, URI endpoint, String region,
-      IdentityProvider<? extends AwsCredentialsIdentity> credentials, HttpClient http) {
+      IdentityProvider<? extends AwsCredentialsIdentity> credentials, SSLSocketFactory tls) {
     this.side = side;
     this.endpoint = endpoint;
     this.region = region;
     this.credentials = credentials;
-    this.http = http;
+    this.tls = tls;
   }
 
   /** For {@code side}, or null when it is AWS itself or addressed by virtual host (no MinIO there). */
   static SignedHttp of(MirrorSide side) {
     if (side.settings().endpoint() == null || !side.settings().pathStyle()) return null;
     S3ServiceClientConfiguration config = side.s3().serviceClientConfiguration();
-    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5));
+    SSLSocketFactory tls = null;
     if (side.settings().caFile() != null) {
       try {
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, PemCertificates.trustManagers(side.settings().caFile(), side.describe()), null);
-        b.sslContext(tls);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, PemCertificates.trustManagers(side.settings().caFile(), side.describe()), null);
+        tls = ctx.getSocketFactory();
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException(e);
       }
     }
-    return new SignedHttp(side, side.settings().endpoint(), config.region().id(), config.credentialsProvider(), b.build());
+    return new SignedHttp(side, side.settings().endpoint(), config.region().id(), config.credentialsProvider(), tls);
+  }
+
+  /** A response: its status, Content-Type and body (the error body for a status other than 2xx). */
+  static final class Response implements AutoCloseable {
+    private final HttpURLConnection connection;
+    final int status;
+    final String contentType;
+    final InputStream body;
+
+    Response(HttpURLConnection connection, int status, String contentType, InputStream body) {
+      this.connection = connection;
+      this.status = status;
+      this.contentType = contentType == null ? "" : contentType;
+      this.body = body == null ? InputStream.nullInputStream() : body;
+    }
+
+    /** The error body, for its S3 error code and message. */
+    String errorText() {
+      try (InputStream in = body) {
+        return new String(in.readNBytes(16 * 1024), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return "";
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        body.close();
+      } catch (IOException e) {
+        // the body was read or abandoned
+      }
+    }
   }
 
   /**
-   * GET of the bucket with {@code query}; the response body as a stream, whatever the status.
-   * {@code timeout} bounds the wait for the response's headers (null: none, for a stream that
-   * stays open).
+   * GET of the bucket with {@code query}. {@code timeout} bounds the wait for the response and then
+   * for each read of its body.
    *
-   * @throws HttpTimeoutException when the response's headers did not come within {@code timeout}
+   * @throws SocketTimeoutException when the server sent nothing within {@code timeout}
    * @throws SdkClientException when the server cannot be reached (transient, as the SDK's own)
    */
-  HttpResponse<InputStream> get(Map<String, List<String>> query, Duration timeout)
-      throws InterruptedException, HttpTimeoutException {
+  Response get(Map<String, List<String>> query, Duration timeout) throws SocketTimeoutException {
+    return prepare(query, timeout).execute();
+  }
+
+  /** A signed request not sent yet; it can be ended from another thread before and while it runs. */
+  final class Call {
+    private final HttpURLConnection connection;
+
+    private Call(HttpURLConnection connection) {
+      this.connection = connection;
+    }
+
+    Response execute() throws SocketTimeoutException {
+      try {
+        int status = connection.getResponseCode();
+        InputStream body = status / 100 == 2 ? connection.getInputStream() : connection.getErrorStream();
+        return new Response(connection, status, connection.getContentType(), body);
+      } catch (SocketTimeoutException e) {
+        throw e;
+      } catch (IOException e) {
+        throw SdkClientException.builder().message("Unable to execute HTTP request: " + e).cause(e).build();
+      }
+    }
+
+    void disconnect() {
+      connection.disconnect();
+    }
+  }
+
+  /** The signed GET of the bucket with {@code query}, to {@link Call#execute}. */
+  Call prepare(Map<String, List<String>> query, Duration timeout) {
     SdkHttpFullRequest.Builder req = SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(endpoint)
         .encodedPath(basePath() + "/" + side.bucket());
     query.forEach(req::putRawQueryParameter);
@@ -81,15 +144,17 @@ final class SignedHttp {
         .putProperty(AwsV4HttpSigner.REGION_NAME, region)
         .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
         .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false));
-    HttpRequest.Builder hr = HttpRequest.newBuilder(signed.request().getUri()).GET();
-    if (timeout != null) hr.timeout(timeout);
-    signed.request().forEachHeader((name, values) -> {
-      if (!name.equalsIgnoreCase("Host")) values.forEach(v -> hr.header(name, v));
-    });
     try {
-      return http.send(hr.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpTimeoutException e) {
-      throw e;
+      HttpURLConnection c = (HttpURLConnection) signed.request().getUri().toURL().openConnection();
+      if (tls != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls);
+      c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+      c.setReadTimeout((int) timeout.toMillis());
+      c.setUseCaches(false);
+      signed.request().forEachHeader((name, values) -> {
+        // The connection sets Host itself, from the same URL the signature covers.
+        if (!name.equalsIgnoreCase("Host")) values.forEach(v -> c.addRequestProperty(name, v));
+      });
+      return new Call(c);
     } catch (IOException e) {
       throw SdkClientException.builder().message("Unable to execute HTTP request: " + e).cause(e).build();
     }
@@ -98,15 +163,5 @@ final class SignedHttp {
   private String basePath() {
     String p = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
     return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
-  }
-
-  /** The body of an error response, for its S3 error code and message. */
-  static String readError(HttpResponse<InputStream> response) {
-    try (InputStream in = response.body()) {
-      byte[] b = in.readNBytes(16 * 1024);
-      return new String(b, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
   }
 }

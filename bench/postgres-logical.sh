@@ -66,34 +66,7 @@ users=$((BENCH_SIZE_MB * 1050))
 log "generating the festival database: $users users, $tickets tickets"
 $psql -d postgres -c "CREATE DATABASE festival"
 start=$(date +%s)
-$psql -d festival <<SQL
-CREATE FUNCTION words(n int, seed int) RETURNS text LANGUAGE sql IMMUTABLE AS \$\$
-  SELECT string_agg((ARRAY['loud','sunny','crowd','stage','encore','bass','lights','muddy','camping','headliner',
-    'queue','wristband','friends','dance','rain','festival','night','sunset','vinyl','drums','amazing','late',
-    'shuttle','food','truck','merch','acoustic','tent','glitter','backstage'])[1 + abs(hashint4(seed * 31 + i)) % 30], ' ')
-  FROM generate_series(1, n) i \$\$;
-CREATE TABLE festivals (id int PRIMARY KEY, name text NOT NULL, city text, starts date, ends date, capacity int);
-INSERT INTO festivals SELECT g, 'Festival ' || g, (ARRAY['Berlin','Lisbon','Gent','Roskilde','Bilbao'])[1 + g % 5],
-  date '2024-05-01' + g * 3, date '2024-05-04' + g * 3, 10000 + g * 100 FROM generate_series(1, 400) g;
-CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text, country char(2), created timestamptz NOT NULL,
-  marketing_opt_in boolean, bio text);
-INSERT INTO users SELECT g, 'user' || g || '@' || (ARRAY['gmail.com','proton.me','example.org','web.de'])[1 + g % 4],
-  initcap(words(2, g)), (ARRAY['DE','PT','BE','DK','ES','NL','FR'])[1 + g % 7],
-  timestamptz '2023-01-01' + g * interval '13 seconds', g % 3 = 0, words(8 + g % 12, g)
-FROM generate_series(1, $users) g;
-CREATE TABLE tickets (id uuid PRIMARY KEY, festival_id int NOT NULL REFERENCES festivals, user_id bigint NOT NULL REFERENCES users,
-  kind text NOT NULL, price_cents int NOT NULL, purchased timestamptz NOT NULL, scanned timestamptz, holder_email text,
-  note text);
-INSERT INTO tickets SELECT gen_random_uuid(), 1 + g % 400, 1 + g % $users,
-  (ARRAY['day','weekend','vip','camping'])[1 + g % 4], 4900 + (g % 200) * 100,
-  timestamptz '2024-01-01' + g * interval '7 seconds', CASE WHEN g % 5 > 0 THEN timestamptz '2024-06-01' + g * interval '3 seconds' END,
-  'user' || (1 + g % $users) || '@example.org', CASE WHEN g % 4 = 0 THEN words(5 + g % 10, g) END
-FROM generate_series(1, $tickets) g;
-CREATE INDEX tickets_user_idx ON tickets (user_id);
-CREATE INDEX tickets_festival_idx ON tickets (festival_id, purchased);
-CREATE INDEX users_email_idx ON users (email);
-VACUUM ANALYZE;
-SQL
+festival_sql "$users" "$tickets" | $psql -d festival
 put gen.s $(($(date +%s) - start))
 dbsize=$($psql -d festival -At -c "SELECT sum(pg_relation_size(oid)) FROM pg_class WHERE relkind = 'r'")
 log "generated in $(get gen.s)s: table data $((dbsize >> 20)) MiB"

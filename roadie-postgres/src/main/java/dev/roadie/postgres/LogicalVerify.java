@@ -143,18 +143,30 @@ public final class LogicalVerify {
   }
 
   /** The checks of a restored copy: row counts, constraints, amcheck, probes. */
-  public List<Check> check(SnapshotRef ref, Copy copy, Options o) throws IOException {
+  public List<Check> check(SnapshotRef ref, Copy copy, Options o) {
     List<Check> checks = new ArrayList<>();
-    checks.add(rowCounts(repo, ref, copy.conn(), Math.max(1, o.jobs())));
-    try (Connection c = copy.conn().connect()) {
-      checks.add(ConstraintCheck.run(c));
-    } catch (SQLException e) {
-      checks.add(Check.fail("constraints", "the constraints could not be checked: " + PgConn.redact(e.getMessage()),
-          Map.of(), List.of()));
-    }
-    checks.add(Amcheck.run(copy.bin(), copy.major(), copy.conn().childEnv(), false));
-    checks.add(probes(ref, copy.conn()));
+    checks.add(guarded("row-counts", () -> rowCounts(repo, ref, copy.conn(), Math.max(1, o.jobs()))));
+    checks.add(guarded("constraints", () -> {
+      try (Connection c = copy.conn().connect()) {
+        return ConstraintCheck.run(c);
+      }
+    }));
+    checks.add(guarded("amcheck", () -> Amcheck.run(copy.bin(), copy.major(), copy.conn().childEnv(), false)));
+    checks.add(guarded("probes", () -> probes(ref, copy.conn())));
     return checks;
+  }
+
+  private interface CheckRun {
+    Check run() throws IOException, SQLException;
+  }
+
+  /** A check that could not be carried out is a failed check of that name; the others still run. */
+  private static Check guarded(String name, CheckRun run) {
+    try {
+      return run.run();
+    } catch (IOException | SQLException | RoadieException e) {
+      return Check.fail(name, "could not be checked: " + PgConn.redact(e.getMessage()), Map.of(), List.of());
+    }
   }
 
   /** Every table's rows counted in the copy, several tables at once, against the backup's own counts. */

@@ -22,7 +22,7 @@ public final class ScratchDirectoryVerify {
     String kind = request.kind();
     boolean directory = source.destinations(kind).stream().anyMatch(f -> f.type() == Destination.Type.DIRECTORY);
     if (!directory) {
-      throw new RoadieException(ErrorCode.USAGE, kind + " snapshots cannot be verified in scratch space yet: the "
+      throw new RoadieException(ErrorCode.FAILURE, kind + " snapshots cannot be verified in scratch space yet: the "
           + kind + " source neither restores into a directory nor sets up a scratch server of its own");
     }
     Path dir = request.scratch().directory(kind);

@@ -42,7 +42,7 @@ public final class Records {
   public static List<Stored<VerificationRecord>> verifications(Repository repo, List<String> problems)
       throws IOException {
     List<Stored<VerificationRecord>> out = read(repo, ObjectKind.VERIFICATION, VerificationRecord.class, problems);
-    out.sort(Comparator.comparing((Stored<VerificationRecord> s) -> s.record().finished())
+    out.sort(Comparator.comparing((Stored<VerificationRecord> s) -> instant(s.record().finished()))
         .thenComparing(s -> s.id().hex()));
     return out;
   }
@@ -50,8 +50,18 @@ public final class Records {
   /** Every readable drill record, oldest first; unreadable ones go to {@code problems}. */
   public static List<Stored<DrillRecord>> drills(Repository repo, List<String> problems) throws IOException {
     List<Stored<DrillRecord>> out = read(repo, ObjectKind.DRILL, DrillRecord.class, problems);
-    out.sort(Comparator.comparing((Stored<DrillRecord> s) -> s.record().finished()).thenComparing(s -> s.id().hex()));
+    out.sort(Comparator.comparing((Stored<DrillRecord> s) -> instant(s.record().finished()))
+        .thenComparing(s -> s.id().hex()));
     return out;
+  }
+
+  /** Instants compare as times, not as text (a fraction of a second is written only when not zero). */
+  private static java.time.Instant instant(String text) {
+    try {
+      return java.time.Instant.parse(text);
+    } catch (RuntimeException e) {
+      return java.time.Instant.EPOCH;
+    }
   }
 
   private static <T> List<Stored<T>> read(Repository repo, ObjectKind kind, Class<T> type, List<String> problems)

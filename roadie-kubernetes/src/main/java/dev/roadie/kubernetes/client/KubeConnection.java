@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import java.io.IOException;
@@ -38,16 +37,14 @@ public final class KubeConnection implements AutoCloseable {
   /** Maps of a request's or an answer's JSON. */
   public static final ObjectMapper JSON = new ObjectMapper();
 
-  private final KubernetesClient client;
   private final HttpClient http;
   private final String server;
   private final String context;
   private final String user;
 
-  private KubeConnection(KubernetesClient client, String context, String user) {
-    this.client = client;
-    this.http = client.getHttpClient();
-    String url = client.getMasterUrl().toString();
+  private KubeConnection(HttpClient http, String masterUrl, String context, String user) {
+    this.http = http;
+    String url = masterUrl;
     this.server = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.context = context;
     this.user = user;
@@ -88,16 +85,18 @@ public final class KubeConnection implements AutoCloseable {
     if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
       throw new RoadieException(ErrorCode.USAGE, "context " + contextName + " names no server");
     }
-    KubernetesClient client;
+    HttpClient client;
     try {
-      client = new KubernetesClientBuilder().withConfig(config).build();
+      // The HTTP client with the kubeconfig's TLS settings and authentication (tokens, exec
+      // plugins, their refresh), without the typed client: roadie handles every kind as JSON.
+      client = new JdkHttpClientFactory().newBuilder(config).build();
     } catch (RuntimeException e) {
       throw new RoadieException(ErrorCode.FAILURE, "the credentials of context " + contextName + " cannot be used: "
           + e.getMessage() + "; fix the kubeconfig (" + env.described() + ")", e);
     }
     String user = config.getCurrentContext() != null && config.getCurrentContext().getContext() != null
         ? config.getCurrentContext().getContext().getUser() : null;
-    return new KubeConnection(client, contextName, user);
+    return new KubeConnection(client, config.getMasterUrl(), contextName, user);
   }
 
   private static Path fileWithContext(List<Path> files, String context, KubeEnvironment env) {
@@ -287,6 +286,6 @@ public final class KubeConnection implements AutoCloseable {
 
   @Override
   public void close() {
-    client.close();
+    http.close();
   }
 }

@@ -25,6 +25,7 @@ final class HelpLayout {
   /** Installs the wrapping on {@code cl} and all its subcommands. */
   static void install(CommandLine cl) {
     Map<String, IHelpSectionRenderer> sections = cl.getHelpSectionMap();
+    rewrapSynopsis(sections);
     rewrap(sections, UsageMessageSpec.SECTION_KEY_HEADER, h -> 0);
     rewrap(sections, UsageMessageSpec.SECTION_KEY_DESCRIPTION, h -> 0);
     rewrap(sections, UsageMessageSpec.SECTION_KEY_FOOTER, h -> 0);
@@ -55,6 +56,33 @@ final class HelpLayout {
         usage.width(width);
       }
       return wrap(unwrapped, width, column);
+    });
+  }
+
+  /**
+   * The synopsis, wrapped at spaces with its continuation lines under the first option, as picocli
+   * lays it out ("Usage: roadie backup k8s [-hV] ..."); picocli breaks inside a label such as
+   * "KIND[,KIND...]". The heading is rendered by its own section, so the first line is wrapped as
+   * if it started after the heading.
+   */
+  private static void rewrapSynopsis(Map<String, IHelpSectionRenderer> sections) {
+    IHelpSectionRenderer picocli = sections.get(UsageMessageSpec.SECTION_KEY_SYNOPSIS);
+    if (picocli == null) return;
+    sections.put(UsageMessageSpec.SECTION_KEY_SYNOPSIS, help -> {
+      UsageMessageSpec usage = help.commandSpec().usageMessage();
+      int width = usage.width();
+      String unwrapped;
+      usage.width(UNWRAPPED);
+      try {
+        unwrapped = picocli.render(help);
+      } finally {
+        usage.width(width);
+      }
+      String heading = String.format(usage.synopsisHeading());
+      int headingLength = heading.length() - heading.lastIndexOf('\n') - 1;
+      int indent = headingLength + help.commandSpec().qualifiedName().length() + 1;
+      String lines = wrap(" ".repeat(headingLength) + unwrapped, width, indent - 2);
+      return lines.substring(headingLength);
     });
   }
 

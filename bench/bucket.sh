@@ -23,8 +23,8 @@
 # after 1% changed <= 1.0x the faster of mc mirror and rclone sync --checksum.
 #
 # Environment: BENCH_DIR (default /tmp/roadie-bench-bucket, removed at the end unless KEEP=1),
-# BENCH_OBJECTS, BENCH_SIZE_MB, BENCH_LIST_KEYS (0 skips that part). Needs python3, curl (7.75+,
-# for --aws-sigv4), rclone (Debian: apt-get install rclone), GNU time.
+# BENCH_OBJECTS, BENCH_SIZE_MB, BENCH_LIST_KEYS (0 skips that part). Installs rclone, curl (7.75+,
+# for --aws-sigv4), python3 and GNU time when missing (Debian).
 set -euo pipefail
 
 root=$(readlink -f -- "${BASH_SOURCE[0]}")
@@ -37,9 +37,12 @@ KEEP=${KEEP:-0}
 roadie=$root/roadie
 # shellcheck source=lib.sh
 . "$root/bench/lib.sh"
+# shellcheck source=../scripts/lib/apt.sh
+. "$root/scripts/lib/apt.sh"
 
+roadie_apt_install rclone curl python3 time
 for tool in python3 curl rclone /usr/bin/time; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing (rclone: apt-get install rclone)" >&2; exit 1; }
+  command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 minio=$("$root/scripts/test-servers" path minio)
 mc=$("$root/scripts/test-servers" path mc)

@@ -47,6 +47,8 @@ final class DirectoryRestore {
   private final KeyPattern pattern;
   private final Path dir;
   private final AtomicLong files = new AtomicLong();
+  /** DIR with its symlinks resolved: every file goes below it. */
+  private Path root;
   private final AtomicLong bytes = new AtomicLong();
 
   DirectoryRestore(Repository repo, SnapshotRef snapshot, Progress progress, KeyPattern pattern, Path dir) {
@@ -76,6 +78,7 @@ final class DirectoryRestore {
 
   RestoreResult run() throws IOException {
     Files.createDirectories(dir);
+    root = dir.toRealPath();
     Long total = SourceMetadata.of(snapshot.snapshot(), BucketMetadata.class).bytes();
     Providers.expect(total == null ? -1 : total);
     Set<String> prefixes = directoryNames(repo, snapshot, pattern);
@@ -144,6 +147,11 @@ final class DirectoryRestore {
     } catch (FileAlreadyExistsException x) {
       throw new RoadieException(ErrorCode.FAILURE, dir + ": cannot restore object '" + o.name() + "': " + x.getFile()
           + " is a file where a directory is needed; restore into an empty directory");
+    }
+    if (!parent.toRealPath().startsWith(root)) {
+      // A symlink already in DIR would lead the file elsewhere.
+      throw new RoadieException(ErrorCode.FAILURE, dir + ": cannot restore object '" + o.name() + "': " + parent
+          + " leads outside " + dir + " (a symlink); restore into an empty directory");
     }
     if (Files.isDirectory(target)) {
       throw new RoadieException(ErrorCode.FAILURE, dir + ": cannot restore object '" + o.name() + "': " + target

@@ -74,6 +74,24 @@ class DirectoryRestoreTest {
     }
   }
 
+  @Test
+  void aSymlinkInTheTargetDirectoryDoesNotLeadAFileOutOfIt() throws Exception {
+    try (Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+      SnapshotRef snap = snapshotOf(repo, List.of("plain/file.txt"));
+      Path dir = Files.createDirectories(tmp.resolve("out"));
+      Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+      Files.createSymbolicLink(dir.resolve("plain"), elsewhere);
+      dev.roadie.core.RoadieException e = org.junit.jupiter.api.Assertions.assertThrows(
+          dev.roadie.core.RoadieException.class,
+          () -> Sources.restore(new RestoreRequest(repo, snap, new Destination.Directory(dir), null, null)));
+      assertTrue(e.getMessage().contains("leads outside"), e.getMessage());
+      try (var files = Files.list(elsewhere)) {
+        assertEquals(0, files.count(), "nothing written through the symlink");
+      }
+      assertFalse(Files.exists(dir.resolve(FileNames.SIDECAR)), "a failed restore leaves no sidecar");
+    }
+  }
+
   /** A bucket snapshot of objects named {@code names}, each holding "content of NAME". */
   static SnapshotRef snapshotOf(Repository repo, List<String> names) throws Exception {
     List<String> sorted = new ArrayList<>(names);

@@ -57,8 +57,8 @@ public final class BucketMirror {
   private final Options options;
   /**
    * A mirror lists the source plainly: the rule needs only its ETags, times and sizes, and MinIO's
-   * listing with metadata costs the server about three times as much. A check compares metadata and
-   * tags too, so it lists the source with them where offered.
+   * listing with metadata costs the server more (it reads and sends every object's metadata). A
+   * check compares metadata and tags too, so it lists the source with them where offered.
    */
   private final BucketLister sourceLister;
   private final BucketLister sourceCheckLister;

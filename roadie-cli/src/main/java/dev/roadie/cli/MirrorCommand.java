@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "mirror", description = {
-    "Make bucket DST (or a prefix of it) a copy of bucket SRC: objects that differ are copied with their metadata",
-    "and tags, compared by content (a SHA-256 roadie records on each copy), not by size. Needs no repository.",
+    "Make bucket DST (or a prefix of it) a copy of bucket SRC: what differs is copied with its metadata and tags,"
+        + " compared by content (a SHA-256 recorded on each copy), not by size. Needs no repository.",
     "--check only compares; --watch keeps DST current until stopped."})
 final class MirrorCommand implements Callable<Integer> {
   /** A check that could not compare exits with this (as diff and cmp do); 1 means "they differ". */

@@ -181,6 +181,9 @@ public final class TrainingRun {
           new String[] {"restore", "latest", "--kind", "bucket", "--to", "s3:" + s3.url() + "/roadie-training/copy"})) {
         if (run(repo, command) != 0) failed++;
       }
+      // A mirror check of the two (listings merged, HEADs, each object read and hashed on both
+      // sides); read-only: the stand-in has no CopyObject. Exit 1 (they differ) is as good as 0.
+      if (Main.run("mirror", "--check", objects, "s3:" + s3.url() + "/roadie-training/copy") > 1) failed++;
       return failed == 0;
     } catch (IOException e) {
       return false; // no loopback port: the archive is made without the S3 paths

@@ -2,7 +2,6 @@ package dev.roadie.bucket.mirror;
 
 import dev.roadie.bucket.Keys;
 import dev.roadie.bucket.ListedObject;
-
 import dev.roadie.bucket.mirror.MirrorReport.Kind;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
@@ -58,8 +57,8 @@ public final class BucketMirror {
   private final Options options;
   /**
    * A mirror lists the source plainly: the rule needs only its ETags, times and sizes, and MinIO's
-   * listing with metadata costs the server about three times as much. A check compares metadata and
-   * tags too, so it lists the source with them where offered.
+   * listing with metadata costs the server more (it reads and sends every object's metadata). A
+   * check compares metadata and tags too, so it lists the source with them where offered.
    */
   private final BucketLister sourceLister;
   private final BucketLister sourceCheckLister;
@@ -110,11 +109,9 @@ public final class BucketMirror {
       destination.s3().headBucket(r -> r.bucket(destination.bucket()));
       return false;
     } catch (S3Exception e) {
-      // 403: the bucket may exist and allow writes without the right to look it up; the writes will tell.
-      if (e.statusCode() == 403 && !"InvalidAccessKeyId".equals(S3Failures.code(e))
-          && !"SignatureDoesNotMatch".equals(S3Failures.code(e))) {
-        return false;
-      }
+      // 403 (a HEAD's answer has no body to say why): refused credentials, or a user who may write
+      // but not look the bucket up. The listing and the writes that follow tell which.
+      if (e.statusCode() == 403) return false;
       if (e.statusCode() != 404) throw S3Failures.of(destination, "look up", "", e);
     } catch (SdkException e) {
       throw S3Failures.of(destination, "look up", "", e);

@@ -149,7 +149,12 @@ print("%-58s %10s" % ("    of which the restore", sec(fig("restore"))))
 print("%-58s %10s" % ("    of which the counts", sec(fig("row-counts"))))
 print("%-58s %10s" % ("  constraint checks (foreign keys, check constraints)", sec(fig("constraints"))))
 print("%-58s %10s" % ("  pg_amcheck --heapallindexed", sec(fig("amcheck"))))
-print("%-58s %10s" % ("roadie drill database-corruption (physical)", sec(g("drill.s"))))
+print("%-58s %10s" % ("roadie drill database-corruption (physical), all of it", sec(g("drill.s"))))
+dchecks = {c["name"]: c for c in t.get("checks", [])}
+for name, label in [("restore", "  restore into the scratch data directory"),
+                    ("recovery", "  start, WAL replay to the point, promotion"),
+                    ("amcheck", "  pg_amcheck --heapallindexed (not part of the RTO)")]:
+    print("%-58s %10s" % (label, sec(dchecks.get(name, {}).get("figures", {}).get("seconds"))))
 print("\nresults: verify " + (v[0]["result"] if v else "-") + ", drill " + ("pass" if d and d.get("pass") else "FAIL"))
 print("\ngoals:")
 print("  verify restore-and-count / guide script   %s (goal <= 1.00x)" %

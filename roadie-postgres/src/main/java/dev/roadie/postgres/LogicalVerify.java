@@ -20,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -61,10 +62,11 @@ public final class LogicalVerify {
     List<Check> checks = new ArrayList<>();
     checks.add(restore(ref, copy, o));
     if (checks.get(0).failed()) return new ScratchVerifyResult(checks, copy.describe(), null);
-    checks.addAll(check(ref, copy, o));
+    Instant[] answered = new Instant[1];
+    checks.addAll(check(ref, copy, o, answered));
     PostgresMetadata m = SourceMetadata.of(ref.snapshot(), PostgresMetadata.class);
     return new ScratchVerifyResult(checks, copy.describe(), m.snapshotTime() != null ? m.snapshotTime()
-        : ref.snapshot().time());
+        : ref.snapshot().time(), answered[0]);
   }
 
   /**
@@ -142,17 +144,23 @@ public final class LogicalVerify {
         + " into " + copy.describe(), figures);
   }
 
-  /** The checks of a restored copy: row counts, constraints, amcheck, probes. */
+  /** The checks of a restored copy: row counts, probes, then the deeper scans: constraints, amcheck. */
   public List<Check> check(SnapshotRef ref, Copy copy, Options o) {
+    return check(ref, copy, o, new Instant[1]);
+  }
+
+  /** As {@link #check(SnapshotRef, Copy, Options)}; {@code answered[0]}: when the data was checked, before the scans. */
+  private List<Check> check(SnapshotRef ref, Copy copy, Options o, Instant[] answered) {
     List<Check> checks = new ArrayList<>();
     checks.add(guarded("row-counts", () -> rowCounts(repo, ref, copy.conn(), Math.max(1, o.jobs()))));
+    checks.add(guarded("probes", () -> probes(ref, copy.conn())));
+    answered[0] = Instant.now();
     checks.add(guarded("constraints", () -> {
       try (Connection c = copy.conn().connect()) {
         return ConstraintCheck.run(c);
       }
     }));
     checks.add(guarded("amcheck", () -> Amcheck.run(copy.bin(), copy.major(), copy.conn().childEnv(), false)));
-    checks.add(guarded("probes", () -> probes(ref, copy.conn())));
     return checks;
   }
 

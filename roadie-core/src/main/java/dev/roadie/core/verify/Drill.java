@@ -170,8 +170,9 @@ public final class Drill {
     } catch (IOException e) {
       checks.add(ScratchDirectoryVerify.restoreFailed(e));
     } finally {
-      // The copy answered with verified data before it was torn down: tear-down is not recovery time.
-      ready = Instant.now();
+      // The copy answered with verified data before the deeper scans and the tear-down: neither
+      // is recovery time.
+      ready = result != null && result.answeredAt() != null ? result.answeredAt() : Instant.now();
       List<String> left = scratch.tearDown();
       if (!left.isEmpty()) notes.add("scratch space was not removed completely: " + String.join("; ", left));
     }

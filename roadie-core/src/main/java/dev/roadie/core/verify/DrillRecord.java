@@ -28,7 +28,8 @@ public record DrillRecord(int version, String scenario, String repository, Strin
    * One target of a drill.
    *
    * @param rtoSeconds from the drill's start until this target's restored copy answered with verified
-   *     data (targets are recovered one after another, as one operator would)
+   *     data ({@link dev.roadie.core.source.ScratchVerifyResult#answeredAt}; targets are recovered
+   *     one after another, as one operator would)
    * @param rpoSeconds the data lost: from the requested point back to the newest moment the copy
    *     holds ({@code recoveredTo}); null when nothing was recovered
    * @param objective the recovery objectives this target is held to

@@ -125,8 +125,9 @@ public final class PhysicalVerify {
     checks.add(Check.pass("recovery", "recovery ended and the server accepts connections: WAL replayed to LSN "
         + r.lsn() + (r.lastTransaction() == null ? "" : ", last transaction at " + r.lastTransaction())
         + " (timeline " + r.timeline() + ")" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)), rf));
+    Instant answered = Instant.now();
     checks.add(Amcheck.run(bin, major, cluster.socketEnv(r.superuser(), "template1"), true));
-    return new ScratchVerifyResult(checks, cluster.describe(), recoveredTo);
+    return new ScratchVerifyResult(checks, cluster.describe(), recoveredTo, answered);
   }
 
   /**

@@ -4,7 +4,7 @@
 # Starts a private control plane (scripts/test-servers run kube: etcd, kube-apiserver,
 # kube-controller-manager; no kubelet) and creates BENCH_OBJECTS objects (default 5,000) across
 # BENCH_NAMESPACES namespaces (default 20): per namespace, in the proportions of an application
-# namespace, config maps (40%), secrets (20%), services (10%), deployments (10%), service
+# namespace, config maps (40%), secrets (20%), headless services (10%), deployments (10%), service
 # accounts (10%), roles (5%) and role bindings (5%).
 # Measures:
 #   1. backup wall time: the guide's export, `kubectl get <every listable namespaced kind> -o yaml`
@@ -72,8 +72,9 @@ def doc(kind, ns, i):
     if kind == "secret":
         return f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {ns}}}\nstringData: {{password: p{random.getrandbits(64):x}}}\n"
     if kind == "service":
+        # headless: the test cluster's service range (a /24) holds fewer addresses than the services
         return (f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {ns}}}\n"
-                f"spec: {{selector: {{app: a{i % 7}}}, ports: [{{port: 80, targetPort: 8080}}]}}\n")
+                f"spec: {{clusterIP: None, selector: {{app: a{i % 7}}}, ports: [{{port: 80, targetPort: 8080}}]}}\n")
     if kind == "deployment":
         return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {ns}}}\n"
                 f"spec:\n  replicas: 0\n  selector: {{matchLabels: {{app: {name}}}}}\n"
@@ -93,8 +94,12 @@ for ns in namespaces:
         docs += [doc(kind, ns, i) for i in range(int(per_ns * share))]
     open(os.path.join(out, ns + ".yaml"), "w").write("---\n".join(docs))
 EOF
+# four namespaces at a time: more makes a loaded two-core machine's API server time out
 creates=()
-for ns in "${namespaces[@]}"; do k create -f "$BENCH_DIR/objects/$ns.yaml" >/dev/null & creates+=($!); done
+for ns in "${namespaces[@]}"; do
+  k create -f "$BENCH_DIR/objects/$ns.yaml" >/dev/null & creates+=($!)
+  if (( ${#creates[@]} == 4 )); then for p in "${creates[@]}"; do wait "$p"; done; creates=(); fi
+done
 for p in "${creates[@]}"; do wait "$p"; done
 # the controller manager's own objects (service account, root CA) settle
 sleep 5
@@ -129,8 +134,6 @@ for ns in "${namespaces[@]}"; do
   sed -i "s/^  namespace: $ns\$/  namespace: k-$ns/" $(find "$BENCH_DIR/apply/$ns" -name '*.yaml')
   sed "s/^  name: $ns\$/  name: k-$ns/" "$BENCH_DIR/files/_cluster/namespaces/$ns.yaml" >"$BENCH_DIR/apply/ns-$ns.yaml"
 done
-# Services keep no cluster IP, as roadie's restore does (else kubectl apply fails on every one).
-find "$BENCH_DIR/apply" -path '*/services/*' -exec sed -i '/^  clusterIP/,/^  - /{/^  clusterIP: /d;/^  clusterIPs:/d;/^  - [0-9]/d}' {} +
 # the namespaces first, then everything
 printf 'set -e\n%q apply -f %q >/dev/null\n%q apply -R -f %q >/dev/null\n' "$kubectl" "$BENCH_DIR/apply" \
   "$kubectl" "$BENCH_DIR/apply" >"$BENCH_DIR/apply.sh"

@@ -180,8 +180,10 @@ public final class KubeConnection implements AutoCloseable {
    */
   public Response send(String method, String path, String contentType, byte[] body) {
     HttpRequest.Builder b = http.newHttpRequestBuilder().uri(server + path).header("Accept", "application/json");
-    if (body != null) {
-      b.method(method, contentType, new java.io.ByteArrayInputStream(body), (long) body.length);
+    if (body != null && "POST".equals(method)) {
+      b.post(contentType, body); // a byte array body: no stream to copy from on another thread
+    } else if (body != null) {
+      b.method(method, contentType, new String(body, StandardCharsets.UTF_8));
     } else if (!"GET".equals(method)) {
       b.method(method, "application/json", new java.io.ByteArrayInputStream(new byte[0]), 0L);
     }

@@ -45,6 +45,30 @@ public final class Bucket implements AutoCloseable {
   /** Multipart uploads at once, each holding one part in memory. */
   private static final int MULTIPART_UPLOADS = 4;
 
+  static {
+    dropCancelledResponseTimers();
+  }
+
+  /**
+   * The AWS SDK arms a 60-second timer for every object response it opens (to abort a stream nobody
+   * reads) and cancels it at the first read; its scheduler keeps cancelled timers, and each the
+   * response it would abort, until they fall due. At hundreds of GETs a second that holds tens of
+   * thousands of finished responses in memory. Cancelled timers are dropped at once instead (best
+   * effort: should the SDK's internals change, nothing changes but memory).
+   */
+  private static void dropCancelledResponseTimers() {
+    try {
+      Class<?> c = Class.forName("software.amazon.awssdk.core.ResponseInputStream$TimeoutScheduler");
+      java.lang.reflect.Field f = c.getDeclaredField("INSTANCE");
+      f.setAccessible(true);
+      if (f.get(null) instanceof java.util.concurrent.ScheduledThreadPoolExecutor e) {
+        e.setRemoveOnCancelPolicy(true);
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // Memory only.
+    }
+  }
+
   private final BucketLocation where;
   private final S3Client s3;
   private final Semaphore multipartSlots = new Semaphore(MULTIPART_UPLOADS);

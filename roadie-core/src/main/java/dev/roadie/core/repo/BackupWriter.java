@@ -16,7 +16,6 @@ import dev.roadie.core.json.Json;
 import dev.roadie.core.pack.BlobType;
 import dev.roadie.core.pack.PackEntry;
 import dev.roadie.core.pack.PackWriter;
-import dev.roadie.core.prune.DeletionPlan;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.Tree;
 import java.io.IOException;

@@ -261,7 +261,7 @@ public final class Repository implements AutoCloseable {
       for (ObjectInfo info : backend.list(ObjectKind.PACK)) {
         stored.add(Id.parse(info.name().id()));
       }
-      java.util.Set<Id> planned = dev.roadie.core.prune.DeletionPlan.plannedPacks(this);
+      java.util.Set<Id> planned = DeletionPlan.plannedPacks(this);
       java.util.function.ToIntFunction<Id> rank = p -> !stored.contains(p) ? 0 : planned.contains(p) ? 1 : 2;
       for (IndexFile.Decoded d : decoded) {
         for (IndexFile.PackEntries p : d.packs()) {

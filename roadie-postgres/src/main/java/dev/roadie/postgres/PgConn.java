@@ -190,10 +190,10 @@ public final class PgConn {
     return connect(new Properties());
   }
 
-  /** A connection for a long {@code COPY ... TO STDOUT}: its socket reads are buffered ({@link CopySocketFactory}). */
+  /** A connection for a long {@code COPY ... TO STDOUT}: its socket reads are buffered ({@link dev.roadie.postgres.internal.CopySocketFactory}). */
   public Connection connectForCopyOut() throws IOException {
     Properties p = new Properties();
-    p.setProperty("socketFactory", CopySocketFactory.class.getName());
+    p.setProperty("socketFactory", dev.roadie.postgres.internal.CopySocketFactory.class.getName());
     return connect(p);
   }
 

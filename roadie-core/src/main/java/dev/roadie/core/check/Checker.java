@@ -191,7 +191,7 @@ public final class Checker {
   /** Packs named by deletion plans; an unreadable plan is an error (writers and prune stop on it). */
   private Set<Id> plannedPacks() throws IOException {
     try {
-      return dev.roadie.core.prune.DeletionPlan.plannedPacks(repo);
+      return dev.roadie.core.repo.DeletionPlan.plannedPacks(repo);
     } catch (RoadieException e) {
       errors.add("a deletion plan is unreadable: " + e.getMessage() + "; backups and prune refuse to run until it "
           + "is removed from plans/ (removing a plan only postpones deletion)");

@@ -5,10 +5,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /** HKDF with HMAC-SHA256 (RFC 5869). The JDK offers it only from 24 on; we target 21. */
-public final class Hkdf {
+final class Hkdf {
   private Hkdf() {}
 
-  public static byte[] derive(byte[] inputKey, byte[] salt, byte[] info, int length) {
+  static byte[] derive(byte[] inputKey, byte[] salt, byte[] info, int length) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(salt.length == 0 ? new byte[32] : salt, "HmacSHA256"));

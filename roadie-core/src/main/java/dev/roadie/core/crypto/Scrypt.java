@@ -10,11 +10,11 @@ import javax.crypto.spec.SecretKeySpec;
  * core loop here is one flat method that the JIT compiles within milliseconds, and it needs no
  * signed jar whose verification costs more than the derivation itself.
  */
-public final class Scrypt {
+final class Scrypt {
   private Scrypt() {}
 
   /** Derives {@code dkLen} bytes. The password must not be empty (HMAC keys cannot be). */
-  public static byte[] derive(byte[] password, byte[] salt, int n, int r, int p, int dkLen) {
+  static byte[] derive(byte[] password, byte[] salt, int n, int r, int p, int dkLen) {
     if (n < 2 || Integer.bitCount(n) != 1) throw new IllegalArgumentException("scrypt N must be a power of two > 1");
     if (r < 1 || p < 1 || (long) r * p >= 1 << 30) throw new IllegalArgumentException("scrypt r and p out of range");
     if (password.length == 0) throw new IllegalArgumentException("empty password");

@@ -17,6 +17,7 @@ import dev.roadie.core.pack.PackEntry;
 import dev.roadie.core.pack.PackFormat;
 import dev.roadie.core.pack.PackReader;
 import dev.roadie.core.pack.PackWriter;
+import dev.roadie.core.repo.DeletionPlan;
 import dev.roadie.core.repo.Lease;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;

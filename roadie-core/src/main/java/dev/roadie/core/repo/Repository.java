@@ -40,7 +40,8 @@ import java.util.concurrent.Future;
 /**
  * An open repository: its backend, its master key, and (loaded on first use) its index. Safe for
  * use from many threads. Opening reads only {@code config} and key files; everything else is read
- * when asked for.
+ * when asked for. Reading blobs ({@link BlobReader}), snapshots ({@link SnapshotStore}) and managing
+ * key files ({@link KeyRing}) are delegated to package-private collaborators.
  */
 public final class Repository implements AutoCloseable {
   private final Backend backend;
@@ -52,6 +53,9 @@ public final class Repository implements AutoCloseable {
   private volatile BlobIndex index;
   private volatile GearTable gear;
   private final java.util.Map<ObjectName, byte[]> writtenSnapshots = new java.util.concurrent.ConcurrentHashMap<>();
+  private final BlobReader blobs = new BlobReader(this);
+  private final SnapshotStore snapshots = new SnapshotStore(this);
+  private final KeyRing keys = new KeyRing(this);
 
   private Repository(Backend backend, Config config, MasterKey key, Id keyId) {
     this.backend = backend;
@@ -261,7 +265,7 @@ public final class Repository implements AutoCloseable {
       for (ObjectInfo info : backend.list(ObjectKind.PACK)) {
         stored.add(Id.parse(info.name().id()));
       }
-      java.util.Set<Id> planned = dev.roadie.core.prune.DeletionPlan.plannedPacks(this);
+      java.util.Set<Id> planned = DeletionPlan.plannedPacks(this);
       java.util.function.ToIntFunction<Id> rank = p -> !stored.contains(p) ? 0 : planned.contains(p) ? 1 : 2;
       for (IndexFile.Decoded d : decoded) {
         for (IndexFile.PackEntries p : d.packs()) {
@@ -293,17 +297,11 @@ public final class Repository implements AutoCloseable {
 
   /** Reads, authenticates and verifies one blob. Fails with an INTEGRITY error when it is damaged. */
   public byte[] readBlob(Id blobId) throws IOException {
-    BlobLocation loc = index().get(blobId);
-    if (loc == null) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "blob " + blobId.shortHex()
-          + " is not in the index: the repository is missing data (run 'roadie check')");
-    }
-    return readBlob(loc);
+    return blobs.readBlob(blobId);
   }
 
   public byte[] readBlob(BlobLocation loc) throws IOException {
-    byte[] sealed = backend.readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
-    return openBlob(loc, sealed, 0);
+    return blobs.readBlob(loc);
   }
 
   /**
@@ -311,12 +309,12 @@ public final class Repository implements AutoCloseable {
    * read (or taken from the cache of recent bases) to decode it.
    */
   public byte[] openBlob(BlobLocation loc, byte[] buf, int off) {
-    return openBlob(loc, buf, off, this::basePlaintext);
+    return blobs.openBlob(loc, buf, off);
   }
 
   /** As {@link #openBlob(BlobLocation, byte[], int)} with the base's plaintext from {@code bases}. */
   public byte[] openBlob(BlobLocation loc, byte[] buf, int off, Compression.Bases bases) {
-    return openBlob(loc, key.packKey(loc.packId()), buf, off, bases);
+    return blobs.openBlob(loc, buf, off, bases);
   }
 
   /**
@@ -324,7 +322,7 @@ public final class Repository implements AutoCloseable {
    * pack derived by the caller ({@link MasterKey#packKey}), who opens several blobs of one pack.
    */
   public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases) {
-    return openBlob(loc, packKey, buf, off, bases, null);
+    return blobs.openBlob(loc, packKey, buf, off, bases);
   }
 
   /**
@@ -332,63 +330,20 @@ public final class Repository implements AutoCloseable {
    * {@code into} when that is exactly the blob's raw length (see {@link PackReader#openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases, byte[])}).
    */
   public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases, byte[] into) {
-    PackEntry entry = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
-    return PackReader.openBlob(key, packKey, loc.packId(), entry, buf, off, bases, into);
+    return blobs.openBlob(loc, packKey, buf, off, bases, into);
   }
-
-  /** Bases read recently: consecutive delta chunks usually have consecutive bases, each used once or twice. */
-  private static final int BASE_CACHE = 64;
-  private final java.util.Map<Id, CompletableFuture<byte[]>> bases = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(BASE_CACHE * 2, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<Id, CompletableFuture<byte[]>> e) {
-          return size() > BASE_CACHE;
-        }
-      });
 
   /**
    * The plaintext of a delta's base, read on an I/O thread (shared by concurrent requests for the
    * same base). A base must be stored in full: one that is itself a delta fails the read.
    */
   public CompletableFuture<byte[]> baseAsync(Id baseId) {
-    CompletableFuture<byte[]> f;
-    boolean mine = false;
-    synchronized (bases) {
-      f = bases.get(baseId);
-      if (f == null || f.isCompletedExceptionally()) {
-        f = new CompletableFuture<>();
-        bases.put(baseId, f);
-        mine = true;
-      }
-    }
-    if (mine) {
-      CompletableFuture<byte[]> out = f;
-      io.execute(() -> {
-        try {
-          BlobLocation loc = index().get(baseId);
-          if (loc == null) {
-            throw new RoadieException(ErrorCode.INTEGRITY, "base blob " + baseId.shortHex()
-                + " is not in the index: the repository is missing data (run 'roadie check')");
-          }
-          byte[] sealed = backend.readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
-          out.complete(openBlob(loc, sealed, 0, Compression.NO_BASES));
-        } catch (Throwable t) {
-          out.completeExceptionally(t);
-        }
-      });
-    }
-    return f;
+    return blobs.baseAsync(baseId);
   }
 
   /** {@link #baseAsync}, waited for. */
   public byte[] basePlaintext(Id baseId) {
-    try {
-      return baseAsync(baseId).join();
-    } catch (java.util.concurrent.CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RoadieException r) throw new RoadieException(r.code(), "base " + baseId.shortHex() + ": " + r.getMessage(), r);
-      throw new RoadieException(ErrorCode.FAILURE, "reading base blob " + baseId.shortHex() + ": " + c.getMessage(), c);
-    }
+    return blobs.basePlaintext(baseId);
   }
 
   public Tree readTree(Id treeId) throws IOException {
@@ -419,37 +374,11 @@ public final class Repository implements AutoCloseable {
 
   /** Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}. */
   public List<SnapshotRef> snapshots(List<String> problems) throws IOException {
-    List<ObjectInfo> files = backend.list(ObjectKind.SNAPSHOT);
-    List<Future<SnapshotRef>> futures = new ArrayList<>();
-    for (ObjectInfo f : files) {
-      futures.add(io.submit(() -> readSnapshot(Id.parse(f.name().id()))));
-    }
-    List<SnapshotRef> out = new ArrayList<>();
-    for (int i = 0; i < futures.size(); i++) {
-      try {
-        out.add(futures.get(i).get());
-      } catch (ExecutionException e) {
-        if (problems == null) {
-          throw unwrap(e);
-        }
-        problems.add("snapshot " + files.get(i).name().id() + ": " + e.getCause().getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while reading snapshots", e);
-      }
-    }
-    out.sort(Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
-    return out;
+    return snapshots.snapshots(problems);
   }
 
   public SnapshotRef readSnapshot(Id id) throws IOException {
-    ObjectName name = ObjectName.of(ObjectKind.SNAPSHOT, id.hex());
-    Snapshot s = Json.read(readSealed(name), Snapshot.class, "snapshot " + id.shortHex());
-    if (s.version() > Snapshot.VERSION) {
-      throw new RoadieException(ErrorCode.FAILURE, "snapshot " + id.shortHex() + " has format version " + s.version()
-          + ", newer than this roadie reads (" + Snapshot.VERSION + "); upgrade roadie");
-    }
-    return new SnapshotRef(id, s);
+    return snapshots.readSnapshot(id);
   }
 
   /**
@@ -457,41 +386,7 @@ public final class Repository implements AutoCloseable {
    * snapshot that {@code filter} accepts).
    */
   public SnapshotRef resolve(String spec, SnapshotFilter filter) throws IOException {
-    if (spec == null || spec.isBlank()) {
-      throw new RoadieException(ErrorCode.USAGE, "no snapshot given: pass an id, an id prefix or 'latest'");
-    }
-    if (spec.equals("latest")) {
-      List<SnapshotRef> all = snapshots(null);
-      SnapshotRef best = null;
-      for (SnapshotRef r : all) {
-        if (filter.matches(r.snapshot())) {
-          best = r;
-        }
-      }
-      if (best == null) {
-        throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": no snapshot"
-            + (filter.isEmpty() ? "" : " matches " + filter) + "; list them with 'roadie snapshots'");
-      }
-      return best;
-    }
-    if (!spec.matches("[0-9a-f]{1,64}")) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + spec + "' is not a snapshot id: use hex digits of an id or 'latest'");
-    }
-    List<ObjectName> matches = new ArrayList<>();
-    for (ObjectInfo f : backend.list(ObjectKind.SNAPSHOT)) {
-      if (f.name().id().startsWith(spec)) {
-        matches.add(f.name());
-      }
-    }
-    if (matches.isEmpty()) {
-      throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": no snapshot with id " + spec
-          + "; list them with 'roadie snapshots'");
-    }
-    if (matches.size() > 1) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot id prefix " + spec + " is ambiguous (" + matches.size()
-          + " snapshots); give more digits");
-    }
-    return readSnapshot(Id.parse(matches.get(0).id()));
+    return snapshots.resolve(spec, filter);
   }
 
   // ---- keys ----
@@ -499,35 +394,17 @@ public final class Repository implements AutoCloseable {
   public record KeyInfo(Id id, String created, String host, String user, boolean current) {}
 
   public List<KeyInfo> keys() throws IOException {
-    List<KeyInfo> out = new ArrayList<>();
-    for (ObjectInfo info : backend.list(ObjectKind.KEY)) {
-      Id id = Id.parse(info.name().id());
-      KeyFile kf = KeyFile.parse(backend.read(info.name()), "key file " + id.shortHex());
-      out.add(new KeyInfo(id, kf.created(), kf.host(), kf.user(), id.equals(keyId)));
-    }
-    out.sort(Comparator.comparing(KeyInfo::created));
-    return out;
+    return keys.keys();
   }
 
   /** Adds a key file for another password; returns its id. */
   public Id addKey(char[] password) throws IOException {
-    Id id = Id.random();
-    KeyFile kf = KeyFile.create(key, config.repositoryId(), password, Hosts.host(), Hosts.user());
-    backend.write(ObjectName.of(ObjectKind.KEY, id.hex()), ByteBuffer.wrap(kf.toJson()), true);
-    return id;
+    return keys.addKey(password);
   }
 
   /** Removes a key file (revoking its password). The key in use cannot be removed. */
   public void removeKey(Id id) throws IOException {
-    if (id.equals(keyId)) {
-      throw new RoadieException(ErrorCode.USAGE, "key " + id.shortHex() + " is the one this command opened the "
-          + "repository with; open with another password to remove it, or use 'roadie key passwd'");
-    }
-    ObjectName name = ObjectName.of(ObjectKind.KEY, id.hex());
-    if (backend.size(name) < 0) {
-      throw new RoadieException(ErrorCode.FAILURE, "no key " + id.hex() + "; list keys with 'roadie key list'");
-    }
-    backend.delete(name);
+    keys.removeKey(id);
   }
 
   /**
@@ -535,29 +412,17 @@ public final class Repository implements AutoCloseable {
    * before the old one is deleted, so a crash in between leaves both passwords working, never none.
    */
   public Id changePassword(char[] newPassword) throws IOException {
-    Id added = addKey(newPassword);
-    backend.delete(ObjectName.of(ObjectKind.KEY, keyId.hex()));
-    return added;
+    return keys.changePassword(newPassword);
   }
 
   /** Key ids that match a prefix. */
   public Id resolveKey(String prefix) throws IOException {
-    List<Id> matches = new ArrayList<>();
-    for (ObjectInfo info : backend.list(ObjectKind.KEY)) {
-      if (info.name().id().startsWith(prefix)) {
-        matches.add(Id.parse(info.name().id()));
-      }
-    }
-    if (matches.size() != 1) {
-      throw new RoadieException(matches.isEmpty() ? ErrorCode.FAILURE : ErrorCode.USAGE,
-          (matches.isEmpty() ? "no key matches " : "key prefix is ambiguous: ") + prefix + "; list keys with 'roadie key list'");
-    }
-    return matches.get(0);
+    return keys.resolveKey(prefix);
   }
 
   /** Whether a key file's public fields carry a valid MAC under this repository's master key. */
   public boolean keyFileIntact(ObjectName name) throws IOException {
-    return KeyFile.parse(backend.read(name), "key file " + name.id()).verifyMac(key);
+    return keys.keyFileIntact(name);
   }
 
   /**

@@ -16,7 +16,7 @@ import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.chunk.ChunkerParams;
-import dev.roadie.core.prune.DeletionPlan;
+
 import dev.roadie.core.prune.PruneReport;
 import dev.roadie.core.prune.Pruner;
 import dev.roadie.core.snapshot.Node;

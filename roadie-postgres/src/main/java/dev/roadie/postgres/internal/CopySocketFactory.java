@@ -1,4 +1,4 @@
-package dev.roadie.postgres;
+package dev.roadie.postgres.internal;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.roadie.core.prune;
+package dev.roadie.core.repo;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
@@ -6,7 +6,6 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
-import dev.roadie.core.repo.Repository;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -18,7 +17,9 @@ import java.util.Set;
 /**
  * A sealed list of packs that prune will delete once the plan is older than the grace period, and
  * the snapshots that existed when it was made (a later prune re-checks only the others). Stored as
- * {@code plans/<random id>}; never changed once written; deleted when carried out.
+ * {@code plans/<random id>}; never changed once written; deleted when carried out. Part of the
+ * repository's layout, with the repository rather than with prune: every writer reads the plans
+ * (blobs found only in planned packs count as absent), prune writes and carries them out.
  *
  * <h2>Payload (version 1), inside the sealed object</h2>
  *

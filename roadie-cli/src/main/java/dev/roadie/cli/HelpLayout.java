@@ -27,6 +27,10 @@ final class HelpLayout {
     Map<String, IHelpSectionRenderer> sections = cl.getHelpSectionMap();
     rewrapSynopsis(sections);
     rewrap(sections, UsageMessageSpec.SECTION_KEY_HEADER, h -> 0);
+    IHelpSectionRenderer description = sections.get(UsageMessageSpec.SECTION_KEY_DESCRIPTION);
+    if (description != null) {
+      sections.put(UsageMessageSpec.SECTION_KEY_DESCRIPTION, help -> withParagraphs(help, description));
+    }
     rewrap(sections, UsageMessageSpec.SECTION_KEY_DESCRIPTION, h -> 0);
     rewrap(sections, UsageMessageSpec.SECTION_KEY_FOOTER, h -> 0);
     rewrap(sections, UsageMessageSpec.SECTION_KEY_PARAMETER_LIST, HelpLayout::optionTextColumn);
@@ -103,6 +107,39 @@ final class HelpLayout {
     } finally {
       for (UsageMessageSpec usage : changed) usage.header(new String[0]);
     }
+  }
+
+  /**
+   * Renders the description with each sentence on one line, for the wrapping to lay out: the
+   * descriptions are written as source lines that break mid-sentence, which picocli would show as
+   * lines of their own.
+   */
+  private static String withParagraphs(Help help, IHelpSectionRenderer picocli) {
+    UsageMessageSpec usage = help.commandSpec().usageMessage();
+    String[] lines = usage.description();
+    usage.description(paragraphs(lines));
+    try {
+      return picocli.render(help);
+    } finally {
+      usage.description(lines);
+    }
+  }
+
+  /** Joins each line that does not end a sentence (or introduce what follows) with the next. */
+  static String[] paragraphs(String[] lines) {
+    List<String> out = new ArrayList<>();
+    StringBuilder b = new StringBuilder();
+    for (String line : lines) {
+      String l = line.strip();
+      if (!b.isEmpty()) b.append(' ');
+      b.append(l);
+      if (l.isEmpty() || ".:!?".indexOf(l.charAt(l.length() - 1)) >= 0) {
+        out.add(b.toString());
+        b.setLength(0);
+      }
+    }
+    if (!b.isEmpty()) out.add(b.toString());
+    return out.toArray(String[]::new);
   }
 
   /** The description's lines up to the first that ends a sentence, joined. */

@@ -116,4 +116,14 @@ class HelpTextTest {
       collect(sub, usages);
     }
   }
+
+  /** Description lines written mid-sentence are laid out as one paragraph, not as lines of their own. */
+  @Test
+  void descriptionSentencesAreJoinedAcrossSourceLines() {
+    assertEquals(List.of("Back up a b, c d.", "Default target: x.", "Exit codes:", "0 ok"),
+        List.of(HelpLayout.paragraphs(new String[] {"Back up a b,", "c d.", "Default target: x.", "Exit codes:", "0 ok"})));
+    String k8s = Main.commandLine().getSubcommands().get("backup").getSubcommands().get("k8s")
+        .getUsageMessage(CommandLine.Help.Ansi.OFF);
+    assertTrue(k8s.contains("in the given namespaces, one YAML document"), k8s);
+  }
 }

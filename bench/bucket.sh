@@ -23,7 +23,8 @@
 # after 1% changed <= 1.0x the faster of mc mirror and rclone sync --checksum.
 #
 # Environment: BENCH_DIR (default /tmp/roadie-bench-bucket, removed at the end unless KEEP=1),
-# BENCH_OBJECTS, BENCH_SIZE_MB, BENCH_LIST_KEYS (0 skips that part). Installs rclone, curl (7.75+,
+# BENCH_OBJECTS, BENCH_SIZE_MB, BENCH_LIST_KEYS (0 skips that part), BENCH_PARTS (all, the default,
+# or mirror: only the mirror runs and the data they need). Installs rclone, curl (7.75+,
 # for --aws-sigv4), python3 and GNU time when missing (Debian).
 set -euo pipefail
 
@@ -34,6 +35,8 @@ BENCH_OBJECTS=${BENCH_OBJECTS:-10000}
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-2048}
 BENCH_LIST_KEYS=${BENCH_LIST_KEYS:-1000000}
 KEEP=${KEEP:-0}
+BENCH_PARTS=${BENCH_PARTS:-all}
+[[ $BENCH_PARTS == all || $BENCH_PARTS == mirror ]] || { echo "bench: BENCH_PARTS is all or mirror" >&2; exit 2; }
 roadie=$root/roadie
 # shellcheck source=lib.sh
 . "$root/bench/lib.sh"
@@ -106,7 +109,12 @@ bytes=$("$mc" du --json m/src | python3 -c 'import json,sys; print(json.load(sys
 objects=$("$mc" ls -r --json m/src | wc -l)
 log "bucket src: $objects objects, $bytes bytes"
 
+# The launcher lowers a backup's CPU priority by 10 (ROADIE_NICE): off, so that roadie, rclone and mc
+# all run at the priority the bench was started with (on a shared machine that decides the result).
+export ROADIE_REPOSITORY=$BENCH_DIR/repo ROADIE_PASSWORD=bench ROADIE_NICE=0
+
 # --- full copies ----------------------------------------------------------
+if [[ $BENCH_PARTS == all ]]; then
 sync
 measure rclone.sync rclone sync m:src "$BENCH_DIR/rclone-dst"
 rm -rf "$BENCH_DIR/rclone-dst"
@@ -114,12 +122,10 @@ rm -rf "$BENCH_DIR/rclone-dst"
 measure mc.mirror "$mc" mirror -q m/src m/mirror
 "$mc" rb -q --force m/mirror >&2
 
-# The launcher lowers a backup's CPU priority by 10 (ROADIE_NICE): off, so that roadie, rclone and mc
-# all run at the priority the bench was started with (on a shared machine that decides the result).
-export ROADIE_REPOSITORY=$BENCH_DIR/repo ROADIE_PASSWORD=bench ROADIE_NICE=0
 "$roadie" init >&2
 sync
 measure roadie.full "$roadie" backup bucket s3://src --json
+fi
 json() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["stats"][sys.argv[2]])' "res/$1.out" "$2"; }
 
 # --- mirrors: first copies ---------------------------------------------------
@@ -163,7 +169,7 @@ EOF
 while read -r key; do "$mc" rm -q "m/src/$key" >/dev/null; done <change/rm.txt
 rm -rf change
 sync
-measure roadie.incr "$roadie" backup bucket s3://src --json
+if [[ $BENCH_PARTS == all ]]; then measure roadie.incr "$roadie" backup bucket s3://src --json; fi
 
 # --- mirrors after 1% changed ----------------------------------------------
 # The backup above listed the source last: its listing is as warm for each tool.
@@ -176,7 +182,7 @@ for tool in mc rclone roadie; do
 done
 
 # --- many keys --------------------------------------------------------------
-if ((BENCH_LIST_KEYS > 0)); then
+if ((BENCH_LIST_KEYS > 0)) && [[ $BENCH_PARTS == all ]]; then
   log "making a bucket of $BENCH_LIST_KEYS tiny objects (snowball uploads of 10,000 each)"
   "$mc" mb -q m/many >&2
   python3 - "$BENCH_LIST_KEYS" <<'EOF'
@@ -214,30 +220,32 @@ print()
 print("bucket bench: %d objects, %.0f MiB, MinIO (single drive) on loopback, %s CPUs, load %s" % (objects, mib, cpus, load))
 print()
 row = "%-40s %9s %9s %10s"
-print(row % ("run", "wall s", "MiB/s", "peak RSS"))
+backups = get("roadie.full", "s") is not None
+if backups: print(row % ("run", "wall s", "MiB/s", "peak RSS"))
 for name, label in (("rclone.sync", "rclone sync to a directory"), ("mc.mirror", "mc mirror to a second bucket"),
                     ("roadie.full", "roadie backup bucket (full)"), ("roadie.incr", "roadie backup bucket (1% changed)"),
                     ("roadie.many1", "roadie backup, %d keys, first" % keys), ("roadie.many2", "roadie backup, %d keys, again" % keys)):
-    s = get(name, "s")
+    s = get(name, "s") if backups else None
     if s is None:
         continue
     rss = get(name, "rss") / 1024
     print(row % (label, "%.2f" % s, "%.0f" % (mib / s) if not name.startswith("roadie.many") else "-", "%.0f MiB" % rss))
-full, incr = stats("roadie.full"), stats("roadie.incr")
-print()
-print("full backup: %.0f MiB read, %.0f MiB stored; second: %.1f MiB read, %.1f MiB stored for %.1f MiB changed"
-      % (full["bytesRead"] / 1048576, full["bytesAdded"] / 1048576, incr["bytesRead"] / 1048576,
-         incr["bytesAdded"] / 1048576, changed / 1048576))
-print()
 def goal(name, v, limit):
     print("%-52s %7.2f   goal <= %-5s %s" % (name, v, limit, "PASS" if v <= limit else "MISS"))
-faster = min(get("rclone.sync", "s"), get("mc.mirror", "s"))
-goal("full backup / faster of rclone sync and mc mirror", get("roadie.full", "s") / faster, 1.0)
-goal("full backup / rclone sync", get("roadie.full", "s") / get("rclone.sync", "s"), 1.0)
-goal("second backup / full backup (time)", get("roadie.incr", "s") / get("roadie.full", "s"), 0.1)
-goal("second backup stored / changed bytes", incr["bytesAdded"] / changed, 1.5)
-peak = max(get(n, "rss") for n in ("roadie.full", "roadie.incr", "roadie.many1", "roadie.many2") if get(n, "rss")) / 1000
-goal("peak RSS of roadie, MB", peak, 400)
+if backups:
+    full, incr = stats("roadie.full"), stats("roadie.incr")
+    print()
+    print("full backup: %.0f MiB read, %.0f MiB stored; second: %.1f MiB read, %.1f MiB stored for %.1f MiB changed"
+          % (full["bytesRead"] / 1048576, full["bytesAdded"] / 1048576, incr["bytesRead"] / 1048576,
+             incr["bytesAdded"] / 1048576, changed / 1048576))
+    print()
+    faster = min(get("rclone.sync", "s"), get("mc.mirror", "s"))
+    goal("full backup / faster of rclone sync and mc mirror", get("roadie.full", "s") / faster, 1.0)
+    goal("full backup / rclone sync", get("roadie.full", "s") / get("rclone.sync", "s"), 1.0)
+    goal("second backup / full backup (time)", get("roadie.incr", "s") / get("roadie.full", "s"), 0.1)
+    goal("second backup stored / changed bytes", incr["bytesAdded"] / changed, 1.5)
+    peak = max(get(n, "rss") for n in ("roadie.full", "roadie.incr", "roadie.many1", "roadie.many2") if get(n, "rss")) / 1000
+    goal("peak RSS of roadie, MB", peak, 400)
 
 print()
 print(row % ("mirror run", "wall s", "CPU s", "peak RSS"))

@@ -81,8 +81,12 @@ public final class RepoOptions {
       String given = endpoint != null ? endpointOption : profile != null ? profileOption
           : caFile != null ? caFileOption : null;
       if (given != null) {
+        // --profile, --s3-endpoint and --s3-ca-file are the repository's on every command; a user who
+        // meant the bucket of backup bucket or restore --to is told that one's names.
+        String bucket = given.startsWith("--from-") ? "" : "; the server and credentials of a bucket that is "
+            + "backed up or restored to are given with --bucket-endpoint, --bucket-profile and --bucket-ca-file";
         throw new RoadieException(ErrorCode.USAGE, given + " applies to a repository on S3, and " + location
-            + " is a local directory");
+            + " is a local directory" + bucket);
       }
     }
     if (endpoint != null && location != null && location.startsWith("s3:") && !location.startsWith("s3://")) {

@@ -104,6 +104,12 @@ class BucketCliTest {
         "--bucket-endpoint", minio.endpoint().toString()).assertExit(2);
     assertTrue(twice.stderr().contains("names its endpoint already"), twice.describe());
 
+    // --profile is the repository's on every command (here a local one): the bucket's is --bucket-profile.
+    RoadieProcess.Result repoProfile = roadie().run("backup", "bucket", "s3://photos", "--profile", "prod")
+        .assertExit(2);
+    assertTrue(repoProfile.stderr().contains("--profile applies to a repository on S3")
+        && repoProfile.stderr().contains("--bucket-profile"), repoProfile.describe());
+
     RoadieProcess.Result notABucket = roadie().run("backup", "bucket", "/tmp/photos").assertExit(2);
     assertTrue(notABucket.stderr().contains("is not a bucket location"), notABucket.describe());
 

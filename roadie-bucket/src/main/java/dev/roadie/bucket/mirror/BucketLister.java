@@ -48,6 +48,8 @@ final class BucketLister {
   private final SignedHttp http;
   /** Cleared for good once the server ignores or refuses the extension. */
   private volatile boolean extension;
+  /** Whether to ask for metadata now (pages fetched from now on). */
+  private volatile boolean withMetadata;
 
   BucketLister(MirrorSide side) {
     this(side, true);
@@ -55,9 +57,26 @@ final class BucketLister {
 
   /** With {@code extension} false, lists as on any S3 server (no metadata in the listing). */
   BucketLister(MirrorSide side, boolean extension) {
+    this(side, extension, true);
+  }
+
+  /**
+   * @param extension whether MinIO's listing with metadata may be used
+   * @param withMetadata whether to use it from the start; else plain until {@link #preferMetadata}
+   */
+  BucketLister(MirrorSide side, boolean extension, boolean withMetadata) {
     this.side = side;
     this.http = extension ? SignedHttp.of(side) : null;
     this.extension = http != null;
+    this.withMetadata = withMetadata;
+  }
+
+  /**
+   * Asks for metadata in the pages fetched from now on (of this and later listings), where the
+   * server offers it: for a caller that finds itself asking most objects for it one by one.
+   */
+  void preferMetadata() {
+    withMetadata = true;
   }
 
   MirrorSide side() {
@@ -95,11 +114,15 @@ final class BucketLister {
     private void produce() {
       String token = null;
       String lastKey = null;
+      boolean metadataPages = false;
       try {
         while (true) {
           Page p = null;
-          if (extension) {
-            p = fetchWithMetadata(token);
+          if (extension && withMetadata) {
+            // Switched from plain pages: go on after the last key listed (tokens are the server's own).
+            if (!metadataPages) token = null;
+            metadataPages = true;
+            p = fetchWithMetadata(token, lastKey);
             if (p == null) {
               // Not understood here: go on without metadata, after the last key already listed.
               extension = false;
@@ -185,14 +208,18 @@ final class BucketLister {
   private record Page(List<ListingEntry> objects, String next) {}
 
   /** One page of MinIO's listing with metadata, or null when the server does not give metadata. */
-  private Page fetchWithMetadata(String token) throws InterruptedException {
+  private Page fetchWithMetadata(String token, String startAfter) throws InterruptedException {
     Map<String, List<String>> q = new LinkedHashMap<>();
     q.put("list-type", List.of("2"));
     q.put("metadata", List.of("true"));
     q.put("encoding-type", List.of("url"));
     q.put("max-keys", List.of("1000"));
     if (!side.prefix().isEmpty()) q.put("prefix", List.of(side.prefix()));
-    if (token != null) q.put("continuation-token", List.of(token));
+    if (token != null) {
+      q.put("continuation-token", List.of(token));
+    } else if (startAfter != null) {
+      q.put("start-after", List.of(startAfter));
+    }
     for (int attempt = 1; ; attempt++) {
       try (SignedHttp.Response r = get(q)) {
         if (r.status == 200) {

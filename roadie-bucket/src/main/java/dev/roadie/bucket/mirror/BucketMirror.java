@@ -62,7 +62,16 @@ public final class BucketMirror {
    */
   private final BucketLister sourceLister;
   private final BucketLister sourceCheckLister;
+  /**
+   * A mirror lists the destination plainly too, since equal single-part ETags settle most objects
+   * ({@link MirrorMetadata#sameByEtag}); once {@value #HEADS_BEFORE_METADATA} objects had to be
+   * asked for their metadata one by one (multipart or encrypted objects, whose ETags are no MD5),
+   * it asks for the listing with metadata where the server offers it.
+   */
   private final BucketLister destinationLister;
+  private final BucketLister destinationCheckLister;
+  static final int HEADS_BEFORE_METADATA = 100;
+  private final java.util.concurrent.atomic.AtomicInteger destinationHeads = new java.util.concurrent.atomic.AtomicInteger();
   private final ObjectCopier copier;
   private final Listener listener;
   private volatile boolean cancelled;
@@ -85,7 +94,8 @@ public final class BucketMirror {
     this.extensions = listingExtension;
     this.sourceLister = new BucketLister(source, false);
     this.sourceCheckLister = new BucketLister(source, listingExtension);
-    this.destinationLister = new BucketLister(destination, listingExtension);
+    this.destinationLister = new BucketLister(destination, listingExtension, false);
+    this.destinationCheckLister = new BucketLister(destination, listingExtension);
     this.copier = new ObjectCopier(source, destination, serverSide, options.memoryBudget());
     this.listener = listener;
   }
@@ -269,11 +279,11 @@ public final class BucketMirror {
     try {
       destination.s3().headBucket(r -> r.bucket(destination.bucket()));
     } catch (S3Exception e) {
-      if (e.statusCode() == 404) return destinationLister.empty();
+      if (e.statusCode() == 404) return destinationCheckLister.empty();
     } catch (SdkException e) {
       throw S3Failures.of(destination, "look up", "", e);
     }
-    return destinationLister.list();
+    return destinationCheckLister.list();
   }
 
   private static ListingEntry next(Iterator<ListingEntry> it) {
@@ -321,8 +331,13 @@ public final class BucketMirror {
 
   /** Both sides have the object: copies it again if the destination's is not current. */
   private void update(ListingEntry src, ListingEntry dst, Listener out) throws InterruptedException {
+    if (MirrorMetadata.sameByEtag(src, dst)) {
+      out.done(Kind.UNCHANGED, source.relative(src.key()), null, 0);
+      return;
+    }
     Map<String, String> dstMetadata = dst.metadata();
     if (dstMetadata == null) {
+      if (destinationHeads.incrementAndGet() == HEADS_BEFORE_METADATA) destinationLister.preferMetadata();
       HeadObjectResponse h = headOrNull(destination, dst.key());
       if (h == null) {
         copy(src, Kind.COPIED, "new", out);

@@ -64,6 +64,24 @@ final class MirrorMetadata {
     return s != null && s.matches("[0-9a-f]{64}") ? s : null;
   }
 
+  /** A single-part upload's ETag: the MD5 of the bytes, 32 hex digits (multipart ones end in -N). */
+  private static final java.util.regex.Pattern MD5_ETAG = java.util.regex.Pattern.compile("[0-9a-fA-F]{32}");
+
+  /**
+   * Whether the destination object ({@code dst}, as listed) holds the source object's bytes by the
+   * listings alone, with no request for either: sizes equal, ETags equal and of a single-part
+   * upload's form (the MD5 of the content; a server-side copy keeps it), and the destination
+   * written after the source. The time keeps an overwrite of the source with other bytes of the
+   * same MD5 (a made collision), or with new metadata only, from passing: it is newer than the copy. False means "ask
+   * the recorded identity" ({@link #staleReason}), never "differs". See
+   * docs/decisions/0020-mirror-trusts-equal-md5-etags.md.
+   */
+  static boolean sameByEtag(ListingEntry src, ListingEntry dst) {
+    return src.size() == dst.size() && src.etag() != null && src.etag().equalsIgnoreCase(dst.etag())
+        && MD5_ETAG.matcher(src.etag()).matches() && src.lastModified() != null && dst.lastModified() != null
+        && dst.lastModified().isAfter(src.lastModified());
+  }
+
   /**
    * Why the destination object ({@code dstSize}, {@code dstMetadata}) does not hold what the source
    * object holds now, or null when its recorded identity says it does.

@@ -219,6 +219,87 @@ class BucketMirrorTest {
     assertEquals(Map.of("a", "3"), tags(dst, "k"));
   }
 
+  /** Two different 128-byte messages with one MD5 (Wang and Yu's published collision). */
+  static final byte[] COLLISION_A = HexFormat.of().parseHex(
+      "d131dd02c5e6eec4693d9a0698aff95c2fcab58712467eab4004583eb8fb7f89"
+      + "55ad340609f4b30283e488832571415a085125e8f7cdc99fd91dbdf280373c5b"
+      + "d8823e3156348f5bae6dacd436c919c6dd53e2b487da03fd02396306d248cda0"
+      + "e99f33420f577ee8ce54b67080a80d1ec69821bcb6a8839396f9652b6ff72a70");
+  static final byte[] COLLISION_B = HexFormat.of().parseHex(
+      "d131dd02c5e6eec4693d9a0698aff95c2fcab50712467eab4004583eb8fb7f89"
+      + "55ad340609f4b30283e4888325f1415a085125e8f7cdc99fd91dbd7280373c5b"
+      + "d8823e3156348f5bae6dacd436c919c6dd53e23487da03fd02396306d248cda0"
+      + "e99f33420f577ee8ce54b67080280d1ec69821bcb6a8839396f965ab6ff72a70");
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anOverwriteWithOtherBytesOfTheSameMd5IsCopiedAgain(Mode mode) throws Exception {
+    String src = newBucket("md5-src");
+    s3.putObject(r -> r.bucket(src).key("k"), RequestBody.fromBytes(COLLISION_A));
+    String dst = "md5-dst-" + BUCKETS.incrementAndGet();
+    run(mode, "s3://" + src, "s3://" + dst, false, false);
+    // A later second: the identity recorded with the copy has the source's time in whole seconds.
+    Thread.sleep(1100);
+
+    s3.putObject(r -> r.bucket(src).key("k"), RequestBody.fromBytes(COLLISION_B));
+    String srcEtag = s3.headObject(r -> r.bucket(src).key("k")).eTag();
+    assertEquals(srcEtag, s3.headObject(r -> r.bucket(dst).key("k")).eTag(), "the same size and ETag (MD5) as the copy");
+    MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, false, false);
+    assertEquals(List.of("k"), keys(r, Kind.UPDATED), r.toMap(false).toString());
+    assertEquals(HexFormat.of().formatHex(COLLISION_B),
+        HexFormat.of().formatHex(s3.getObjectAsBytes(b -> b.bucket(dst).key("k")).asByteArray()));
+    assertMirrored(src, "", dst, "");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void theSameBytesWrittenLaterByAnotherToolAreNotCopiedAgain(Mode mode) throws Exception {
+    String src = newBucket("etag-src");
+    Minio.put(s3, src, "k", "same bytes");
+    Minio.put(s3, src, "older", "written after its copy");
+    String dst = newBucket("etag-dst");
+    Minio.put(s3, dst, "older", "written after its copy");
+    Thread.sleep(1100); // later, also where listings give whole seconds
+    Minio.put(s3, dst, "k", "same bytes"); // as mc mirror or aws s3 sync would have: no roadie metadata
+    Minio.put(s3, src, "older", "written after its copy"); // the source is newer: its identity is asked
+
+    MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, false, false);
+    assertEquals(1, r.count(Kind.UNCHANGED), r.toMap(false).toString());
+    assertEquals(List.of("older"), keys(r, Kind.UPDATED), r.toMap(false).toString());
+    assertEquals("no content hash recorded at the destination", r.items(Kind.UPDATED).get(0).reason());
+    assertFalse(s3.headObject(b -> b.bucket(dst).key("k")).metadata().containsKey(MirrorMetadata.SHA256),
+        "left as it was");
+  }
+
+  @Test
+  void aPlainListingThatSwitchesToMetadataListsEveryKeyOnceInOrder() throws Exception {
+    String b = newBucket("switch");
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 3300; i++) expected.add(String.format("k/%05d", i));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    for (String k : expected) pool.execute(() -> Minio.put(s3, b, k, k));
+    pool.shutdown();
+    assertTrue(pool.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES));
+    try (MirrorSide side = Minio.side("destination", minio, "s3://" + b)) {
+      BucketLister lister = new BucketLister(side, true, false);
+      List<String> keys = new ArrayList<>();
+      int plain = 0;
+      int withMetadata = 0;
+      try (BucketLister.Listing l = lister.list()) {
+        while (l.hasNext()) {
+          ListingEntry e = l.next();
+          keys.add(e.key());
+          if (e.hasMetadata()) withMetadata++;
+          else plain++;
+          if (keys.size() == 10) lister.preferMetadata();
+        }
+      }
+      assertEquals(expected, keys);
+      // Pages of 1,000, fetched one ahead: the fourth at the latest is asked with metadata.
+      assertTrue(plain >= 1000 && withMetadata >= 300, plain + " plain, " + withMetadata + " with metadata");
+    }
+  }
+
   @Test
   void extraObjectsAreKeptAndReportedWithoutDeleteAndRemovedWithIt() throws Exception {
     String src = newBucket("del-src");

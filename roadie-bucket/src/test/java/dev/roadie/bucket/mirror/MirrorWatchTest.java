@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,8 +101,6 @@ class MirrorWatchTest {
   }
 
   @Test
-  @Disabled("the pinned MinIO build never flushes its notification stream (upstream regression, MinIO PR 21651); "
-      + "re-enable once scripts/test-servers builds MinIO with the Flush fix")
   void aPutAndADeleteReachTheDestinationWithinSecondsByNotification() throws Exception {
     s3.createBucket(r -> r.bucket("watched"));
     Minio.put(s3, "watched", "dir/first", "1");

@@ -85,6 +85,10 @@ public final class KubeConnection implements AutoCloseable {
     if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
       throw new RoadieException(ErrorCode.USAGE, "context " + contextName + " names no server");
     }
+    String user = config.getCurrentContext() != null && config.getCurrentContext().getContext() != null
+        ? config.getCurrentContext().getContext().getUser() : null;
+    ClientCertificate.prepare(config, "context " + contextName + (user != null ? ", user " + user : ""),
+        env.described(), java.time.Instant.now());
     HttpClient client;
     try {
       // The HTTP client with the kubeconfig's TLS settings and authentication (tokens, exec
@@ -94,8 +98,6 @@ public final class KubeConnection implements AutoCloseable {
       throw new RoadieException(ErrorCode.FAILURE, "the credentials of context " + contextName + " cannot be used: "
           + e.getMessage() + "; fix the kubeconfig (" + env.described() + ")", e);
     }
-    String user = config.getCurrentContext() != null && config.getCurrentContext().getContext() != null
-        ? config.getCurrentContext().getContext().getUser() : null;
     return new KubeConnection(client, config.getMasterUrl(), contextName, user);
   }
 

@@ -108,7 +108,7 @@ final class FileBackup {
   }
 
   private static String topName(Path abs) {
-    return abs.getFileName() == null ? "root" : abs.getFileName().toString();
+    return abs.getFileName() == null ? "root" : FileNames.name(abs);
   }
 
   private Id backupStream(InputStream in, String name) throws IOException {
@@ -201,7 +201,7 @@ final class FileBackup {
     Attrs a = attrs(p);
     String mtime = a.basic().lastModifiedTime().toInstant().toString();
     if (a.basic().isSymbolicLink()) {
-      return new Node(name, Node.SYMLINK, null, a.mode(), mtime, a.uid(), a.gid(), Files.readSymbolicLink(p).toString(),
+      return new Node(name, Node.SYMLINK, null, a.mode(), mtime, a.uid(), a.gid(), FileNames.linkTarget(Files.readSymbolicLink(p)),
           null, null, null, null);
     }
     if (a.basic().isDirectory()) {
@@ -217,9 +217,11 @@ final class FileBackup {
       } catch (NoSuchFileException e) {
         throw new RoadieException(ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
       }
-      entries.sort(Comparator.comparing(e -> e.getFileName().toString()));
+      Map<Path, String> names = new HashMap<>();
+      for (Path e : entries) names.put(e, FileNames.name(e));
+      entries.sort(Comparator.comparing(names::get));
       for (Path e : entries) {
-        String n = e.getFileName().toString();
+        String n = names.get(e);
         Node child = node(w, e, n, earlier.get(n));
         if (child != null) children.add(child);
       }

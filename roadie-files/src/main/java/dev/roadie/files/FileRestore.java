@@ -142,7 +142,7 @@ final class FileRestore {
       if (f.path().isEmpty()) {
         checkChildren(Id.parse(f.node().subtree()), dir, conflicts);
       } else {
-        check(f.node(), dir.resolve(f.node().name()), conflicts);
+        check(f.node(), FileNames.child(dir, f.node().name()), conflicts);
       }
     }
     if (!conflicts.isEmpty() && !force) {
@@ -165,7 +165,7 @@ final class FileRestore {
       if (f.path().isEmpty()) {
         restoreChildren(Id.parse(f.node().subtree()), dir, files, slots);
       } else {
-        restoreNode(f.node(), dir.resolve(f.node().name()), files, slots);
+        restoreNode(f.node(), FileNames.child(dir, f.node().name()), files, slots);
       }
       for (Future<?> fu : files) {
         fu.get();
@@ -229,14 +229,14 @@ final class FileRestore {
     checked.put(treeId, t);
     for (Node n : t.nodes()) {
       safeName(treeId, n);
-      check(n, dir.resolve(n.name()), out);
+      check(n, FileNames.child(dir, n.name()), out);
     }
   }
 
   private static void safeName(Id treeId, Node n) {
     if (n.name().isEmpty() || n.name().equals(".") || n.name().equals("..") || n.name().contains("/")) {
       throw new RoadieException(ErrorCode.INTEGRITY, "tree " + treeId.shortHex() + " has an unsafe entry name '"
-          + n.name() + "'; refusing to write outside the target");
+          + FileNames.printable(n.name()) + "'; refusing to write outside the target");
     }
   }
 
@@ -263,7 +263,7 @@ final class FileRestore {
     Tree t = checked.remove(treeId);
     for (Node n : (t != null ? t : repo.readTree(treeId)).nodes()) {
       safeName(treeId, n);
-      restoreNode(n, dir.resolve(n.name()), files, slots);
+      restoreNode(n, FileNames.child(dir, n.name()), files, slots);
     }
   }
 
@@ -283,7 +283,7 @@ final class FileRestore {
       }
       case Node.SYMLINK -> {
         Files.deleteIfExists(p);
-        Files.createSymbolicLink(p, Path.of(n.linkTarget()));
+        Files.createSymbolicLink(p, FileNames.linkPath(n.linkTarget()));
       }
       case Node.FILE, Node.STREAM -> {
         slots.acquire();

@@ -58,10 +58,10 @@ final class FileVerify {
         .find(Id.parse(snapshot.snapshot().tree()), include);
     if (f.path().isEmpty()) {
       for (Node n : repo.readTree(Id.parse(f.node().subtree())).nodes()) {
-        compare(n, copy.resolve(n.name()), n.name());
+        compare(n, FileNames.child(copy, n.name()), n.name());
       }
     } else {
-      compare(f.node(), copy.resolve(f.node().name()), f.path());
+      compare(f.node(), FileNames.child(copy, f.node().name()), f.path());
     }
     List<String> out = new ArrayList<>(differences);
     if (extra > 0) out.add("… and " + extra + " more differences");
@@ -90,7 +90,7 @@ final class FileVerify {
     }
     switch (n.type()) {
       case Node.SYMLINK -> {
-        String target = Files.readSymbolicLink(p).toString();
+        String target = FileNames.linkTarget(Files.readSymbolicLink(p));
         if (!target.equals(n.linkTarget())) {
           differ(name + ": symlink to '" + target + "', the snapshot's points to '" + n.linkTarget() + "'");
         }
@@ -99,12 +99,12 @@ final class FileVerify {
         Set<String> names = new HashSet<>();
         for (Node c : repo.readTree(Id.parse(n.subtree())).nodes()) {
           names.add(c.name());
-          compare(c, p.resolve(c.name()), name + "/" + c.name());
+          compare(c, FileNames.child(p, c.name()), name + "/" + FileNames.printable(c.name()));
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
           for (Path e : ds) {
-            String en = e.getFileName().toString();
-            if (!names.contains(en)) differ(name + "/" + en + ": not in the snapshot");
+            String en = FileNames.name(e);
+            if (!names.contains(en)) differ(name + "/" + FileNames.printable(en) + ": not in the snapshot");
           }
         }
       }

@@ -1,5 +1,6 @@
 package dev.roadie.files;
 
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
@@ -38,6 +39,16 @@ public final class FileSource implements SourceProvider {
   @Override
   public BackupResult backup(BackupRequest request) throws IOException {
     return new FileBackup(request).run();
+  }
+
+  /** {@code paths} (required) and {@code force}: the files and directories to back up, as {@code roadie backup file}. */
+  @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    List<String> paths = options.strings("paths");
+    if (paths.isEmpty()) throw options.missing("paths", "[/srv/app]");
+    boolean force = options.flag("force", false);
+    options.refuseUnknown(kind);
+    return FileBackupOptions.paths(paths.stream().map(java.nio.file.Path::of).toList(), force);
   }
 
   @Override

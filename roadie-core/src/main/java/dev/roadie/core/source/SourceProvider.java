@@ -105,6 +105,18 @@ public interface SourceProvider {
    */
   BackupResult backup(BackupRequest request) throws IOException;
 
+  /**
+   * The kind's backup options from a config file's target ({@code roadie.yaml}: the keys beside
+   * {@code kind}, camelCase), so the agent and {@code roadie run} back up any kind without knowing
+   * it. Reads each key with {@link TargetOptions}'s getters (whose errors name the key and where it
+   * was written), secrets only by file or environment reference ({@link TargetOptions#secret}), and
+   * ends with {@link TargetOptions#refuseUnknown}. Reaches no server: a config is checked without
+   * the network.
+   *
+   * @throws RoadieException with {@link ErrorCode#USAGE} naming the key that does not fit
+   */
+  BackupRequest.Options backupOptions(String kind, TargetOptions options);
+
   /** The destinations a snapshot of {@code kind} restores to, the most usual first. */
   List<Destination.Fit> destinations(String kind);
 

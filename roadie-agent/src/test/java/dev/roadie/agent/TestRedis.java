@@ -27,8 +27,11 @@ final class TestRedis implements AutoCloseable {
   }
 
   static TestRedis start(Path dir) throws IOException, InterruptedException {
+    return startOn(dir, freePort());
+  }
+
+  static TestRedis startOn(Path dir, int port) throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    int port = freePort();
     Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
         "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no", "--repl-diskless-sync-delay", "0")
         .redirectErrorStream(true).redirectOutput(dir.resolve("redis.out").toFile()).start();

@@ -188,8 +188,13 @@ public final class AgentMetrics {
 
   /** The size of the repository's packs. */
   public void storedBytes(Repository repo) throws IOException {
+    storedBytes(repo.backend());
+  }
+
+  /** The size of the packs of the repository at {@code backend} (a listing: no password needed). */
+  public void storedBytes(dev.roadie.core.backend.Backend backend) throws IOException {
     long sum = 0;
-    for (ObjectInfo i : repo.backend().list(ObjectKind.PACK)) sum += i.size();
+    for (ObjectInfo i : backend.list(ObjectKind.PACK)) sum += i.size();
     storedBytes.set(sum);
   }
 

@@ -142,6 +142,15 @@ public final class Agent implements AutoCloseable {
     return scheduler == null ? 0 : scheduler.tick();
   }
 
+  /** Ends {@link #runUntilStopped} without waiting: no new job starts (for a signal handler). */
+  public void requestStop() {
+    stopped = true;
+    if (scheduler != null) scheduler.requestStop();
+    synchronized (this) {
+      notifyAll();
+    }
+  }
+
   /**
    * Stops: no new job starts, running jobs are waited for up to {@code grace} (a backup commits its
    * snapshot or writes none), then the HTTP server and the notifications end. Returns whether every

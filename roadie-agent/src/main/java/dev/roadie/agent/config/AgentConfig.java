@@ -11,8 +11,8 @@ import java.util.List;
  *
  * @param file the file it was read from, for messages
  * @param repository the repository every target backs up into
- * @param copyTo the second repository (another region) that targets with {@code copy: true} are
- *     copied to after each backup; null for none
+ * @param copyTo the second region's repository ({@code secondRegion}) that targets with {@code
+ *     copy: true} are copied to after each backup; null for none
  * @param timezone the zone of cron schedules (a target may name its own)
  * @param listen where the HTTP server listens
  * @param tokenFile the bearer token's file, needed when {@code listen} is not loopback

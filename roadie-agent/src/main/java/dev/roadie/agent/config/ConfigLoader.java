@@ -32,11 +32,13 @@ import java.util.Set;
  * Secrets are accepted only as references (a file, an environment variable), never inline.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP_KEYS = Set.of("repository", "passwordFile", "passwordEnv", "copyTo",
-      "timezone", "listen", "tokenFile", "maxParallel", "missedRuns", "retries", "targets", "notifications");
+  private static final Set<String> TOP_KEYS = Set.of("repository", "passwordFile", "passwordEnv", "secondRegion",
+      "timezone", "listen", "tokenFile", "maxParallel", "missedRuns", "retries", "targets", "notifications",
+      // Read by 'roadie drill --config' from the same file (commands.md, drill); the agent leaves them alone.
+      "scratch", "objectives");
   /** Keys of a target that the agent reads; every other key is the source's own option. */
   private static final Set<String> TARGET_KEYS = Set.of("name", "kind", "schedule", "timezone", "jitter", "retention",
-      "copy", "verify", "tags", "expectedInterval");
+      "copy", "verify", "tags", "expectedInterval", "objectives");
   private static final Set<String> REPOSITORY_KEYS = Set.of("location", "s3Endpoint", "profile", "caFile",
       "passwordFile", "passwordEnv");
   public static final String DEFAULT_LISTEN = "127.0.0.1:9464";
@@ -96,7 +98,7 @@ public final class ConfigLoader {
     }
     ZoneId zone = zone(m, "timezone", ZoneId.of("UTC"));
     RepositoryConfig repo = repository(m.get("repository"), "repository", m, root);
-    RepositoryConfig copyTo = m.containsKey("copyTo") ? repository(m.get("copyTo"), "copyTo", null, root) : null;
+    RepositoryConfig copyTo = m.containsKey("secondRegion") ? secondRegion(m.get("secondRegion"), repo) : null;
     AgentConfig.Listen listen = listen(m);
     Path tokenFile = existingFile(m, "tokenFile");
     if (!listen.loopback() && tokenFile == null) {
@@ -189,6 +191,41 @@ public final class ConfigLoader {
     return new RepositoryConfig(location, endpoint, profile, caFile, pwFile, pwEnv, fromEnv);
   }
 
+  /**
+   * The second region's repository, where targets with {@code copy: true} are copied: {@code
+   * repository}, its S3 options, and its password ({@code passwordFile} or {@code passwordEnv};
+   * default: the first repository's). The same section {@code roadie drill --config} reads.
+   */
+  private RepositoryConfig secondRegion(Yaml.Node n, RepositoryConfig first) {
+    if (!n.isMap()) {
+      error(n, "secondRegion", "expected a map: {repository: LOCATION, passwordFile: PATH}");
+      return null;
+    }
+    Map<String, Yaml.Node> m = n.map();
+    unknown(m, Set.of("repository", "passwordFile", "passwordEnv", "s3Endpoint", "profile", "caFile"), "secondRegion");
+    String location = string(m, "repository");
+    if (location == null) {
+      error(n, "secondRegion.repository", "missing: the second region's repository (s3://BUCKET/PREFIX or a directory)");
+      return null;
+    }
+    Path pwFile = existingFile(m, "passwordFile");
+    String pwEnv = string(m, "passwordEnv");
+    String fromEnv = null;
+    if (pwEnv != null) {
+      fromEnv = env.get(pwEnv);
+      if (fromEnv == null || fromEnv.isEmpty()) {
+        error(m.get("passwordEnv"), "passwordEnv", "the environment variable " + pwEnv + " is not set (or empty)");
+      }
+    }
+    if (pwFile == null && pwEnv == null && first != null) {
+      pwFile = first.passwordFile();
+      pwEnv = first.passwordEnv();
+      fromEnv = first.passwordFromEnv();
+    }
+    return new RepositoryConfig(location, string(m, "s3Endpoint"), string(m, "profile"), existingFile(m, "caFile"),
+        pwFile, pwEnv, fromEnv);
+  }
+
   private AgentConfig.Listen listen(Map<String, Yaml.Node> m) {
     String text = string(m, "listen");
     if (text == null) text = DEFAULT_LISTEN;
@@ -250,7 +287,8 @@ public final class ConfigLoader {
     RetentionPolicy retention = retention(m.get("retention"), name);
     boolean copy = flag(m, "copy", false);
     if (copy && !hasCopyTo) {
-      error(m.get("copy"), "copy", "target '" + name + "' is copied, but the config has no copyTo repository");
+      error(m.get("copy"), "copy", "target '" + name + "' is copied, but the config has no secondRegion "
+          + "(secondRegion: {repository: LOCATION, passwordFile: PATH})");
     }
     TargetConfig.VerifyConfig verify = verify(m.get("verify"), zone);
     List<String> tags = strings(m, "tags");

@@ -16,7 +16,7 @@ import java.util.List;
  * @param zone the time zone of its cron schedule
  * @param jitter each scheduled run starts up to this much later, at random (spreads many targets)
  * @param retention what to keep after each backup; null: keep every snapshot
- * @param copy copy each new snapshot to the config's {@code copyTo} repository
+ * @param copy copy each new snapshot to the config's {@code secondRegion} repository
  * @param verify when its snapshots are verified; null: never by the agent
  * @param options the kind's backup options, built from the target's own keys by its source
  * @param expectedInterval the longest gap between two runs its schedule allows (the metric

@@ -178,6 +178,14 @@ public final class Scheduler {
     }
   }
 
+  /** Stops starting jobs and ends {@link #runUntilStopped}; running jobs go on (a signal handler calls this). */
+  public void requestStop() {
+    stopping = true;
+    synchronized (this) {
+      notifyAll();
+    }
+  }
+
   /**
    * Stops starting jobs and waits up to {@code grace} for the running ones to end: a backup either
    * commits its snapshot or writes none, so waiting is what keeps a stop from leaving half a job.

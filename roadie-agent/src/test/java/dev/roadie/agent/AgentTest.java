@@ -229,4 +229,71 @@ class AgentTest {
           json.bodies.get(0));
     }
   }
+
+  /** Verification after the backup, and drill records, reach the metrics (rebuilt at start, too). */
+  @Test
+  void verificationsAndDrillsReachTheMetrics() throws Exception {
+    Fixture f = new Fixture(tmp).init();
+    Path app = f.data("app", 3);
+    AgentConfig config = ConfigLoader.load(f.config(config(f, "  - {name: app, kind: file, paths: [" + app
+        + "], verify: {afterBackup: true}}\n")), Map.of());
+    RunRecord r = new TargetJob(config, log::add).run(config.target("app"), "manual");
+    assertTrue(r.succeeded(), r.error());
+    assertEquals("verify", r.steps().get(0).name());
+    assertEquals(RunRecord.SUCCESS, r.steps().get(0).result(), r.steps().toString());
+    try (Repository repo = f.open()) {
+      Records.write(repo, new dev.roadie.core.verify.DrillRecord(1, "database-corruption", f.repo.toString(), "h",
+          "2026-03-01T10:00:00Z", "2026-03-01T10:05:00Z", null, List.of(new dev.roadie.core.verify.DrillRecord.Target(
+              "app", "file", r.snapshot(), r.snapshotTime(), r.snapshotTime(), 42.5, 7.0,
+              new dev.roadie.core.verify.DrillRecord.Objective(3600, 1800), true, true, List.of(), List.of())),
+          42.5, 7.0, true));
+    }
+    try (Agent a = agent(config, new MutableClock(Instant.now()), true)) {
+      a.start(null);
+      String text = get(a.port(), "/metrics", null).body();
+      assertEquals(1, metric(text, "roadie_verify_last_status", "{kind=\"file\",target=\"app\"}"));
+      assertTrue(metric(text, "roadie_verify_last_success_timestamp_seconds", "{kind=\"file\",target=\"app\"}")
+          > Instant.now().getEpochSecond() - 300);
+      assertEquals(42.5, metric(text, "roadie_drill_rto_seconds", "{kind=\"file\",target=\"app\"}"));
+      assertEquals(7.0, metric(text, "roadie_drill_rpo_seconds", "{kind=\"file\",target=\"app\"}"));
+    }
+  }
+
+  /** Stopping waits for the job in flight: its snapshot and run record are complete, never half. */
+  @Test
+  void stoppingWaitsForTheRunningJob() throws Exception {
+    Fixture f = new Fixture(tmp).init();
+    Path app = f.data("app", 2);
+    // Enough data that the backup is still running when the stop comes.
+    try (var out = Files.newOutputStream(app.resolve("big.bin"))) {
+      java.util.Random random = new java.util.Random(1);
+      byte[] block = new byte[1 << 20];
+      for (int i = 0; i < 64; i++) {
+        random.nextBytes(block);
+        out.write(block);
+      }
+    }
+    AgentConfig config = ConfigLoader.load(f.config(config(f, "  - {name: app, kind: file, paths: [" + app
+        + "], schedule: \"* * * * *\"}\n")), Map.of());
+    MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:30Z"));
+    Agent a = agent(config, clock, false);
+    a.start(null);
+    clock.set(Instant.parse("2026-03-01T10:01:00Z"));
+    assertEquals(1, a.tick());
+    // The backup is in flight once its writer holds a lease in the repository.
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!(Files.isDirectory(f.repo.resolve("leases")) && Files.list(f.repo.resolve("leases")).findAny().isPresent())) {
+      if (System.nanoTime() > deadline) throw new AssertionError("the backup did not start");
+      Thread.sleep(5);
+    }
+    a.requestStop();
+    assertTrue(a.stop(Duration.ofMinutes(2)), "the job ended within the grace");
+    try (Repository r = f.open()) {
+      assertEquals(1, r.snapshots(null).size());
+      List<Records.Stored<RunRecord>> runs = Records.runs(r, new ArrayList<>());
+      assertEquals(1, runs.size());
+      assertTrue(runs.get(0).record().succeeded());
+      assertEquals(r.snapshots(null).get(0).id().hex(), runs.get(0).record().snapshot());
+    }
+  }
 }

@@ -12,13 +12,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "config", description = "Work with the agent's config file (roadie.yaml).",
-    subcommands = {ConfigCommand.Check.class})
+    subcommands = {ConfigCommand.Check.class, ConfigCommand.RenderCronJobs.class})
 final class ConfigCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: check");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: check or render-cronjobs");
   }
 
   @Command(name = "check", description = {
@@ -42,6 +42,46 @@ final class ConfigCommand implements Runnable {
             + (t.expectedInterval() != null ? ", expected every " + Format.duration(t.expectedInterval()) : ""));
       }
       System.out.println(file + " is valid: " + c.targets().size() + (c.targets().size() == 1 ? " target" : " targets"));
+      return 0;
+    }
+  }
+
+  @Command(name = "render-cronjobs", description = {
+      "Print the config as Kubernetes CronJobs: one per target with a cron schedule, each running",
+      "'roadie run TARGET' with the same config (concurrencyPolicy Forbid, deadlines from the schedule), the config",
+      "from a ConfigMap and every file it names from one Secret. Targets that are continuous or on-change are left",
+      "to the agent (as a comment says)."})
+  static final class RenderCronJobs implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The config (roadie.yaml).")
+    Path file;
+
+    @picocli.CommandLine.Option(names = "--image", required = true, paramLabel = "IMAGE", description = "The roadie image.")
+    String image;
+
+    @picocli.CommandLine.Option(names = "--namespace", paramLabel = "NS", defaultValue = "roadie",
+        description = "The CronJobs' namespace (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @picocli.CommandLine.Option(names = "--config-map", paramLabel = "NAME", defaultValue = "roadie-config",
+        description = "The ConfigMap with the key roadie.yaml (default: ${DEFAULT-VALUE}).")
+    String configMap;
+
+    @picocli.CommandLine.Option(names = "--secret", paramLabel = "NAME", defaultValue = "roadie-secrets",
+        description = "The Secret with the files the config names, one key per file name (default: ${DEFAULT-VALUE}).")
+    String secret;
+
+    @Override
+    public Integer call() {
+      AgentConfig c = ConfigLoader.load(file, System.getenv());
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (Path f : c.files()) {
+        if (!names.add(f.getFileName().toString())) {
+          throw new RoadieException(ErrorCode.USAGE, file + ": two files named " + f.getFileName() + " cannot both be "
+              + "keys of one Secret; give them different names");
+        }
+      }
+      System.out.print(dev.roadie.agent.config.CronJobs.render(c, new dev.roadie.agent.config.CronJobs.Settings(image,
+          namespace, configMap, secret, "/etc/roadie/roadie.yaml")));
       return 0;
     }
   }

@@ -59,6 +59,51 @@ class AgentCliTest {
     assertTrue(!bad.stderr().contains("hunter2"), bad.describe());
   }
 
+  /** The docs example as CronJobs: one per cron target, Forbid, its zone, its secrets mounted where the config says. */
+  @Test
+  void renderCronJobsGivesOneCronJobPerScheduledTarget() throws Exception {
+    Path file = docsExample();
+    RoadieProcess.Result r = RoadieProcess.bare().run("config", "render-cronjobs", file.toString(), "--image",
+        "roadie:0.1.0").assertExit(0);
+    com.fasterxml.jackson.databind.ObjectMapper yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    java.util.List<com.fasterxml.jackson.databind.JsonNode> jobs = new java.util.ArrayList<>();
+    try (var docs = yaml.readValues(yaml.getFactory().createParser(r.stdout()), com.fasterxml.jackson.databind.JsonNode.class)) {
+      while (docs.hasNext()) {
+        var d = docs.next();
+        if (d != null && !d.isMissingNode() && d.has("kind")) jobs.add(d);
+      }
+    }
+    assertEquals(java.util.List.of("roadie-orders-db", "roadie-orders-cluster", "roadie-sessions", "roadie-uploads"),
+        jobs.stream().map(j -> j.at("/metadata/name").asText()).toList(), r.stdout());
+    var db = jobs.get(0);
+    assertEquals("0 * * * *", db.at("/spec/schedule").asText());
+    assertEquals("Europe/Berlin", db.at("/spec/timeZone").asText());
+    assertEquals("Forbid", db.at("/spec/concurrencyPolicy").asText());
+    assertEquals(3600, db.at("/spec/jobTemplate/spec/activeDeadlineSeconds").asInt());
+    var container = db.at("/spec/jobTemplate/spec/template/spec/containers/0");
+    assertEquals("[\"run\",\"orders-db\",\"--config\",\"/etc/roadie/roadie.yaml\"]", container.get("args").toString());
+    assertTrue(container.get("volumeMounts").toString().contains("\"subPath\":\"pg-password\""), container.toString());
+    assertTrue(r.stdout().contains("target 'orders-wal' (continuous) is not a cron job"), r.stdout());
+    assertTrue(r.stdout().contains("kubectl create secret generic roadie-secrets --from-file="), r.stdout());
+  }
+
+  /** The docs example with its files moved into this test's directory (each written). */
+  private Path docsExample() throws Exception {
+    String doc = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/agent.md"));
+    Matcher m = Pattern.compile("<!-- agent-example:begin -->\\s*```yaml\\n(.*?)```\\s*<!-- agent-example:end -->",
+        Pattern.DOTALL).matcher(doc);
+    assertTrue(m.find(), "docs/agent.md has the example between its markers");
+    Path etc = Files.createDirectories(tmp.resolve("etc/roadie"));
+    String yaml = m.group(1).replace("/etc/roadie/", etc + "/");
+    Matcher files = Pattern.compile(Pattern.quote(etc.toString()) + "/[a-z-]+").matcher(yaml);
+    while (files.find()) {
+      Path f = Path.of(files.group());
+      Files.writeString(f, f.getFileName().toString().endsWith("-url") ? "https://hooks.example/T0/B0/x\n" : "secret\n");
+    }
+    return Files.writeString(tmp.resolve("roadie.yaml"), yaml);
+  }
+
   @Test
   void configCheckRefusesAMissingRepositoryWithTheInitCommand() throws Exception {
     Path file = config(tmp.resolve("nothing-here"), "  - {name: a, kind: file, paths: [/tmp]}\n");

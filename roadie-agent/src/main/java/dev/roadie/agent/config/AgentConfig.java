@@ -21,14 +21,17 @@ import java.util.List;
  * @param retry retries of retriable failures
  * @param targets the targets, in the file's order
  * @param notifications webhooks
+ * @param files every file the config names by a {@code …File} key (passwords, tokens, webhook URLs,
+ *     CA files), in the order written: what a Kubernetes Secret must hold for it
  */
 public record AgentConfig(Path file, RepositoryConfig repository, RepositoryConfig copyTo, ZoneId timezone,
     Listen listen, Path tokenFile, int maxParallel, MissedRuns missedRuns, Retry retry, List<TargetConfig> targets,
-    List<WebhookConfig> notifications) {
+    List<WebhookConfig> notifications, List<Path> files) {
 
   public AgentConfig {
     targets = List.copyOf(targets);
     notifications = List.copyOf(notifications);
+    files = List.copyOf(files);
   }
 
   /** The target named {@code name}, or null. */

@@ -133,8 +133,22 @@ public final class ConfigLoader {
       }
     }
     List<WebhookConfig> hooks = notifications(m.get("notifications"));
+    java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
+    fileReferences(root, files);
     return new AgentConfig(path, repo, copyTo, zone, listen, tokenFile, maxParallel, missed,
-        retry == null ? AgentConfig.Retry.DEFAULT : retry, targets, hooks);
+        retry == null ? AgentConfig.Retry.DEFAULT : retry, targets, hooks, List.copyOf(files));
+  }
+
+  /** Every value of a key ending in {@code File} (passwordFile, urlFile, caFile, …), anywhere in the file. */
+  private static void fileReferences(Yaml.Node n, Set<Path> out) {
+    if (n.isMap()) {
+      for (var e : n.map().entrySet()) {
+        if (e.getKey().endsWith("File") && e.getValue().value() instanceof String s && !s.isBlank()) out.add(Path.of(s));
+        fileReferences(e.getValue(), out);
+      }
+    } else if (n.isList()) {
+      for (Yaml.Node i : n.list()) fileReferences(i, out);
+    }
   }
 
   private RepositoryConfig repository(Yaml.Node n, String key, Map<String, Yaml.Node> top, Yaml.Node root) {

@@ -104,6 +104,43 @@ class AgentCliTest {
     return Files.writeString(tmp.resolve("roadie.yaml"), yaml);
   }
 
+  /** Each kind's own options are checked by its source, and a bad one is named with its line and key. */
+  @Test
+  void eachKindNamesItsBadOption() throws Exception {
+    Path repo = repo();
+    Path file = config(repo, """
+          - name: db
+            kind: postgres
+            url: postgresql://app:hunter2@db:5432/shop
+          - name: cluster
+            kind: postgres-physical
+            url: postgresql://replicator@db:5432/postgres
+            checkpoint: slow
+          - name: uploads
+            kind: bucket
+            location: s3://uploads
+            accessKeyIdEnv: KEY_ID
+          - name: k8s
+            kind: k8s
+            selector: app=web
+          - name: files
+            kind: file
+            path: /srv
+        """);
+    RoadieProcess.Result r = RoadieProcess.bare().env("KEY_ID", "AKIA").run("config", "check", file.toString())
+        .assertExit(2);
+    String e = r.stderr();
+    assertTrue(e.contains("5 problems"), r.describe());
+    assertTrue(e.contains("line 8, target 'db', key 'url': a password is never written into the config"), e);
+    assertTrue(e.contains("line 12, target 'cluster', key 'checkpoint': 'slow' is not one of fast, spread"), e);
+    assertTrue(e.contains("target 'uploads', key 'secretAccessKeyFile': give both the access key id and the secret"), e);
+    assertTrue(e.contains("target 'k8s', key 'namespaces': say which namespaces to back up: namespaces: [NS, ...] or "
+        + "allNamespaces: true"), e);
+    assertTrue(e.contains("line 22, target 'files', key 'path': a file target has no option 'path'; its options are "
+        + "force, paths"), e);
+    assertTrue(!e.contains("hunter2"), e);
+  }
+
   @Test
   void configCheckRefusesAMissingRepositoryWithTheInitCommand() throws Exception {
     Path file = config(tmp.resolve("nothing-here"), "  - {name: a, kind: file, paths: [/tmp]}\n");

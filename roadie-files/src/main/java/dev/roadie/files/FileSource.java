@@ -45,9 +45,10 @@ public final class FileSource implements SourceProvider {
   @Override
   public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
     List<String> paths = options.strings("paths");
-    if (paths.isEmpty()) throw options.missing("paths", "[/srv/app]");
     boolean force = options.flag("force", false);
+    // A misspelled key first: "no option 'path'" says more than "needs paths".
     options.refuseUnknown(kind);
+    if (paths.isEmpty()) throw options.missing("paths", "[/srv/app]");
     return FileBackupOptions.paths(paths.stream().map(java.nio.file.Path::of).toList(), force);
   }
 

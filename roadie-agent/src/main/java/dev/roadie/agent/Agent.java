@@ -2,6 +2,14 @@ package dev.roadie.agent;
 
 import com.sun.net.httpserver.HttpHandler;
 import dev.roadie.agent.config.AgentConfig;
+import dev.roadie.agent.config.Schedule;
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.Hosts;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.ContinuousRequest;
+import dev.roadie.core.source.Sources;
+import dev.roadie.core.verify.Records;
 import dev.roadie.agent.config.TargetConfig;
 import dev.roadie.agent.http.AgentHttp;
 import dev.roadie.agent.job.RepositoryOpener;
@@ -61,6 +69,8 @@ public final class Agent implements AutoCloseable {
   private final Scheduler scheduler;
   private final TargetJob job;
   private AgentHttp http;
+  private final List<Thread> supervised = new ArrayList<>();
+  private final Map<String, ContinuousRequest.Job> continuous = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile Instant readyChecked = Instant.EPOCH;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -98,9 +108,8 @@ public final class Agent implements AutoCloseable {
         + "/readyz, /api/v1/status)");
     if (scheduler != null) {
       for (TargetConfig t : config.targets()) {
-        if (!(t.schedule() instanceof dev.roadie.agent.config.Schedule.Cron)) {
-          options.log().accept(t.name() + ": schedule " + t.schedule() + " is not run by this agent yet; run it "
-              + "with 'roadie run " + t.name() + "' or its own command (wal-stream, backup k8s --on-change)");
+        if (t.schedule() instanceof Schedule.Continuous || t.schedule() instanceof Schedule.OnChange) {
+          supervised.add(Thread.ofVirtual().name("roadie-" + t.name()).start(() -> supervise(t)));
         }
       }
       scheduler.start(lastRuns);
@@ -137,6 +146,72 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a continuous target (a WAL stream, snapshots on change) for the agent's life, restarting it
+   * after a failure with a doubling wait (1 s to 1 min). Each snapshot it commits gets a run record,
+   * as a scheduled backup's; each failure too.
+   */
+  private void supervise(TargetConfig t) {
+    Duration wait = Duration.ofSeconds(1);
+    while (!stopped) {
+      Instant started = options.clock().instant();
+      try (Repository repo = RepositoryOpener.open(config.repository())) {
+        Duration settle = t.schedule() instanceof Schedule.OnChange oc ? oc.settle() : Duration.ZERO;
+        ContinuousRequest.Job j = Sources.forKind(t.kind()).continuous(new ContinuousRequest(repo, t.kind(), t.options(),
+            t.name(), t.tags(), settle, result -> continuousRecord(repo, t, result, null),
+            line -> options.log().accept(t.name() + ": " + line)));
+        continuous.put(t.name(), j);
+        if (stopped) return;
+        options.log().accept(t.name() + ": running " + t.schedule());
+        j.run();
+        wait = Duration.ofSeconds(1);
+      } catch (IOException | RuntimeException e) {
+        if (stopped) return;
+        continuousRecord(null, t, null, e);
+        options.log().accept(t.name() + ": " + t.schedule() + " failed: " + TargetJob.message(e) + "; restarting in "
+            + wait.toSeconds() + "s");
+      } finally {
+        continuous.remove(t.name());
+      }
+      if (stopped) return;
+      synchronized (this) {
+        try {
+          wait(wait.toMillis());
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+      wait = wait.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : wait.multipliedBy(2);
+      if (Duration.between(started, options.clock().instant()).toMinutes() > 10) wait = Duration.ofSeconds(1);
+    }
+  }
+
+  /** The run record of a snapshot a continuous job committed, or of its failure; stored, counted, notified. */
+  private void continuousRecord(Repository repo, TargetConfig t, BackupResult result, Throwable error) {
+    String now = options.clock().instant().toString();
+    var snap = result == null ? null : result.snapshot();
+    var stats = snap == null ? null : snap.snapshot().stats();
+    RunRecord r = new RunRecord(RunRecord.VERSION, t.name(), t.kind(), Hosts.host(),
+        t.schedule() instanceof Schedule.OnChange ? "change" : "continuous", now, now,
+        error == null ? RunRecord.SUCCESS : RunRecord.FAILURE, error == null ? null : TargetJob.message(error),
+        error == null ? null : error instanceof RoadieException re ? re.code().name() : ErrorCode.FAILURE.name(), 1,
+        snap == null ? null : snap.id().hex(), snap == null ? null : snap.snapshot().time(),
+        stats == null ? null : stats.bytesRead(), stats == null ? null : stats.bytesAdded(), List.of());
+    try {
+      if (repo != null) {
+        Records.write(repo, r);
+      } else {
+        try (Repository fresh = RepositoryOpener.open(config.repository())) {
+          Records.write(fresh, r);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      options.log().accept(t.name() + ": the run record could not be stored: " + TargetJob.message(e));
+    }
+    metrics.record(r);
+    notifier.run(r);
+  }
+
   /** Starts every due schedule now (the scheduler's tick: tests drive the clock with it). */
   public int tick() {
     return scheduler == null ? 0 : scheduler.tick();
@@ -161,7 +236,13 @@ public final class Agent implements AutoCloseable {
     synchronized (this) {
       notifyAll();
     }
+    for (ContinuousRequest.Job j : continuous.values()) j.stop();
     boolean clean = scheduler == null || scheduler.stop(grace);
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Thread t : supervised) {
+      long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      if (!t.join(Duration.ofMillis(left))) clean = false;
+    }
     notifier.close();
     if (http != null) http.close();
     return clean;

@@ -83,6 +83,37 @@ public final class KubernetesSource implements SourceProvider {
     }
   }
 
+  /** Snapshots on change ({@link ChangeWatch}): the first at once, then each time changes have settled. */
+  @Override
+  public dev.roadie.core.source.ContinuousRequest.Job continuous(dev.roadie.core.source.ContinuousRequest r) {
+    KubernetesBackupOptions what = (KubernetesBackupOptions) r.options();
+    return new dev.roadie.core.source.ContinuousRequest.Job() {
+      private volatile dev.roadie.kubernetes.backup.ChangeWatch watch;
+      private volatile boolean stopped;
+
+      @Override
+      public void run() throws IOException {
+        try (dev.roadie.kubernetes.client.KubeConnection conn = dev.roadie.kubernetes.client.KubeConnection.open(
+            what.environment(), what.context())) {
+          watch = new dev.roadie.kubernetes.backup.ChangeWatch(conn, what, r.settle(), () -> {
+            ClusterBackup b = new ClusterBackup(new BackupRequest(r.repository(), KIND, what, r.target(), r.tags(), null,
+                null, null), conn);
+            BackupResult result = b.run();
+            r.onSnapshot().accept(result);
+            return new ClusterBackup.Saved(result, b.listVersions(), b.digests());
+          }, r.log());
+          if (!stopped) watch.run();
+        }
+      }
+
+      @Override
+      public void stop() {
+        stopped = true;
+        if (watch != null) watch.stop();
+      }
+    };
+  }
+
   @Override
   public BackupResult backup(BackupRequest request) throws IOException {
     return ClusterBackup.run(request);

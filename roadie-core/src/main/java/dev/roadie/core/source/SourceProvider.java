@@ -117,6 +117,15 @@ public interface SourceProvider {
    */
   BackupRequest.Options backupOptions(String kind, TargetOptions options);
 
+  /**
+   * A job that runs this kind continuously under a supervisor (the agent's {@code schedule:
+   * continuous} or {@code on-change}): the WAL stream of {@code postgres-physical}, snapshots on
+   * change of {@code k8s}. A kind without one says so.
+   */
+  default ContinuousRequest.Job continuous(ContinuousRequest request) {
+    throw new RoadieException(ErrorCode.USAGE, request.kind() + " targets cannot run continuously");
+  }
+
   /** The destinations a snapshot of {@code kind} restores to, the most usual first. */
   List<Destination.Fit> destinations(String kind);
 

@@ -87,6 +87,29 @@ public final class PhysicalSource implements SourceProvider {
     return new BackupOptions(conn, pgBin, walMethod, walTimeout, chunkSize, checkpoint.equals("spread"), pageSkip, read);
   }
 
+  /**
+   * The WAL stream ({@link dev.roadie.postgres.wal.WalStream}) of the target's server, on the
+   * replication slot {@code roadie} (created when missing), WAL stored at most 500 ms after it
+   * arrives; stopping stores what was received and confirms it to the server.
+   */
+  @Override
+  public dev.roadie.core.source.ContinuousRequest.Job continuous(dev.roadie.core.source.ContinuousRequest r) {
+    BackupOptions o = (BackupOptions) r.options();
+    dev.roadie.postgres.wal.WalStream stream = new dev.roadie.postgres.wal.WalStream(o.conn(), r.repository(),
+        new dev.roadie.postgres.wal.WalStream.Options("roadie", Duration.ofMillis(500), Duration.ofSeconds(5), r.log()));
+    return new dev.roadie.core.source.ContinuousRequest.Job() {
+      @Override
+      public void run() throws IOException {
+        stream.run();
+      }
+
+      @Override
+      public void stop() {
+        stream.stop();
+      }
+    };
+  }
+
   @Override
   public List<Destination.Fit> destinations(String kind) {
     return List.of(Destination.Fit.of(Destination.Type.DATA_DIRECTORY));

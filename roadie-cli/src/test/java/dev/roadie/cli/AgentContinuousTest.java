@@ -58,6 +58,58 @@ class AgentContinuousTest {
     }
   }
 
+  /** A postgres-physical target with {@code schedule: continuous}: the agent streams its WAL and confirms it. */
+  @Test
+  void aContinuousTargetStreamsWalUntilStopped() throws Exception {
+    Path bin = PostgresCliTest.findBin();
+    org.junit.jupiter.api.Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
+    Path dir = Files.createTempDirectory("roadie-agent-wal-");
+    Path data = dir.resolve("primary");
+    try {
+      Files.writeString(dir.resolve("dbpw"), "db-pw\n");
+      if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
+      WalStreamCliTest.pg(bin, "initdb", "-D", data.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("dbpw"),
+          "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
+      int port = PostgresPhysicalCliTest.freePort();
+      Files.writeString(data.resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\nfsync = off\n",
+          java.nio.file.StandardOpenOption.APPEND);
+      WalStreamCliTest.pg(bin, "pg_ctl", "-D", data.toString(), "-l", dir.resolve("primary.log").toString(), "-o",
+          "-p " + port + " -k " + dir, "-w", "start");
+      Path repoDir = tmp.resolve("repo");
+      Repository.init(new LocalBackend(repoDir), "pw".toCharArray(), 1 << 20).close();
+      Path pw = Files.writeString(tmp.resolve("password"), "pw\n");
+      Path dbpw = Files.writeString(tmp.resolve("db-password"), "db-pw\n");
+      AgentConfig config = ConfigLoader.load(Files.writeString(tmp.resolve("roadie.yaml"), "repository: " + repoDir
+          + "\npasswordFile: " + pw + "\nlisten: 127.0.0.1:0\ntargets:\n  - name: wal\n    kind: postgres-physical\n"
+          + "    url: postgresql://postgres@127.0.0.1:" + port + "/postgres\n    passwordFile: " + dbpw
+          + "\n    schedule: continuous\n"), Map.of());
+      List<String> log = new CopyOnWriteArrayList<>();
+      Agent agent = new Agent(config, Agent.Options.of("test", false, log::add));
+      agent.start(null);
+      WalStreamCliTest.await(() -> WalStreamCliTest.query(port,
+          "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").equals("1"), "the agent streams WAL");
+      WalStreamCliTest.sql(port, "CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
+      String lsn = WalStreamCliTest.query(port, "SELECT pg_current_wal_flush_lsn()");
+      WalStreamCliTest.await(() -> WalStreamCliTest.query(port, "SELECT flush_lsn >= '" + lsn
+          + "' FROM pg_stat_replication").equals("t"), "the agent confirms " + lsn);
+      agent.requestStop();
+      assertTrue(agent.stop(Duration.ofMinutes(1)), log.toString());
+      try (var files = Files.walk(repoDir.resolve("wal"))) {
+        assertTrue(files.filter(Files::isRegularFile).count() > 0, "WAL stored in the repository");
+      }
+      assertEquals("0", WalStreamCliTest.query(port, "SELECT count(*) FROM pg_stat_replication"), "disconnected on stop");
+    } finally {
+      try {
+        WalStreamCliTest.pg(bin, "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
+      } catch (Exception ignored) {
+        // not started
+      }
+      try (var s = Files.walk(dir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
   private static void awaitRuns(Path repoDir, int n, List<String> log) throws Exception {
     long deadline = System.nanoTime() + 120_000_000_000L;
     while (System.nanoTime() < deadline) {

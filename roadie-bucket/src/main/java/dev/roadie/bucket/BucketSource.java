@@ -1,5 +1,6 @@
 package dev.roadie.bucket;
 
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.snapshot.Snapshot;
@@ -39,6 +40,41 @@ public final class BucketSource implements SourceProvider {
   @Override
   public BackupResult backup(BackupRequest request) throws IOException {
     return new BucketBackup(request).run();
+  }
+
+  /**
+   * {@code location} (required: {@code s3://BUCKET[/PREFIX]} or {@code s3:http(s)://HOST/BUCKET}),
+   * {@code endpoint}, {@code profile}, {@code caFile}, the keys by {@code accessKeyIdFile}/{@code
+   * accessKeyIdEnv} and {@code secretAccessKeyFile}/{@code secretAccessKeyEnv} (else the profile or
+   * the AWS SDK's chain), {@code allVersions} and {@code force}: as {@code roadie backup bucket}.
+   */
+  @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    String location = options.requiredString("location", "s3://photos/2024");
+    String endpoint = options.string("endpoint");
+    String profile = options.string("profile");
+    java.nio.file.Path caFile = options.path("caFile");
+    String keyId = options.secret("accessKeyId");
+    String secret = options.secret("secretAccessKey");
+    boolean allVersions = options.flag("allVersions", false);
+    boolean force = options.flag("force", false);
+    options.refuseUnknown(kind);
+    if ((keyId == null) != (secret == null)) {
+      throw options.error(keyId == null ? "accessKeyIdFile" : "secretAccessKeyFile",
+          "give both the access key id and the secret access key, or neither (then the profile or the AWS chain)");
+    }
+    if (keyId != null && profile != null) throw options.error("profile", "give a profile or keys, not both");
+    try {
+      java.net.URI uri = endpoint == null ? null : dev.roadie.core.backend.BackendSettings.parseEndpoint(endpoint, "endpoint");
+      var credentials = keyId == null ? null : software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+          software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(keyId, secret));
+      BucketLocation where = BucketLocation.parse(location,
+          new dev.roadie.core.backend.BackendSettings(uri, null, null, profile, caFile), credentials);
+      return new BucketBackupOptions(where, allVersions, force);
+    } catch (RoadieException e) {
+      throw options.error(e.getMessage().contains("endpoint") && endpoint != null ? "endpoint" : "location",
+          e.getMessage().replace("--bucket-endpoint", "endpoint"));
+    }
   }
 
   @Override

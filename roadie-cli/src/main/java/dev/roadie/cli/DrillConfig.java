@@ -70,7 +70,9 @@ record DrillConfig(String secondRepository, Path secondPasswordFile, String seco
         if (name == null || name.isBlank()) throw bad(where, "targets", "entries with a name");
         targets.add(name);
         if (t.isObject()) {
-          known(t, where + ": target " + name, List.of("name", "objectives"));
+          // A target of the agent (it has a kind) carries its schedule and options beside: the drill
+          // reads only its name and objectives.
+          if (!t.has("kind")) known(t, where + ": target " + name, List.of("name", "objectives"));
           perTarget.put(name, objectives(t.get("objectives"), where + ": target " + name + ": objectives"));
         }
       }

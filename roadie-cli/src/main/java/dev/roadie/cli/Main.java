@@ -39,7 +39,9 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       VerificationsCommand.class,
       DrillCommand.class,
-      PlannedCommands.Agent.class,
+      AgentCommand.class,
+      RunCommand.class,
+      ConfigCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

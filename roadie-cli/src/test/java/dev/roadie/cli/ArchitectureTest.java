@@ -69,4 +69,16 @@ class ArchitectureTest {
       .should().callMethod(System.class, "getenv")
       .orShould().callMethod(System.class, "getenv", String.class)
       .because("the command line reads the environment and passes settings down (issue 15)");
+
+  /**
+   * The agent runs jobs in-process through the source SPI: it starts no process (no roadie per job),
+   * and reaches no source module but through {@code dev.roadie.core.source} (which
+   * {@link #modulesDependOnCoreOnly} checks too).
+   */
+  @ArchTest
+  static final ArchRule agentStartsNoProcess = noClasses().that().resideInAPackage("dev.roadie.agent..")
+      .should().dependOnClassesThat().areAssignableTo(ProcessBuilder.class)
+      .orShould().callMethod(Runtime.class, "exec", String.class)
+      .orShould().callMethod(Runtime.class, "exec", String[].class)
+      .because("the agent calls roadie in-process, never by spawning the CLI per job (issue 19)");
 }

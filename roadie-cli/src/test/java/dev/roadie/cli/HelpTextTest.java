@@ -93,16 +93,6 @@ class HelpTextTest {
   }
 
   @Test
-  void plannedCommandsSayTheyAreNotBuilt() {
-    for (String command : List.of("agent")) {
-      RoadieProcess.Result r = RoadieProcess.bare().run(command, "--config", "roadie.yaml").assertExit(2);
-      assertTrue(r.stderr().startsWith("roadie: 'roadie " + command + "' ("), r.describe());
-      assertTrue(r.stderr().contains("is not built yet") && r.stderr().contains("meanwhile"), r.describe());
-      assertEquals(1, r.stderr().strip().lines().count(), r.describe());
-    }
-  }
-
-  @Test
   void aBadKeepWithinSaysWhatIsWrongAndTheUnits() {
     RoadieProcess.Result r = RoadieProcess.bare().run("forget", "--keep-within", "7x").assertExit(2);
     assertTrue(r.stderr().contains("--keep-within '7x' is not a span: 'x' is not a unit;"), r.describe());

@@ -290,7 +290,7 @@ final class RoadieProcess {
       }
     }
 
-    private String stderrNow() {
+    String stderrNow() {
       synchronized (err) {
         return err.toString(StandardCharsets.UTF_8);
       }

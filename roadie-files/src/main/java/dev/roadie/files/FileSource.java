@@ -1,5 +1,6 @@
 package dev.roadie.files;
 
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
@@ -38,6 +39,17 @@ public final class FileSource implements SourceProvider {
   @Override
   public BackupResult backup(BackupRequest request) throws IOException {
     return new FileBackup(request).run();
+  }
+
+  /** {@code paths} (required) and {@code force}: the files and directories to back up, as {@code roadie backup file}. */
+  @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    List<String> paths = options.strings("paths");
+    boolean force = options.flag("force", false);
+    // A misspelled key first: "no option 'path'" says more than "needs paths".
+    options.refuseUnknown(kind);
+    if (paths.isEmpty()) throw options.missing("paths", "[/srv/app]");
+    return FileBackupOptions.paths(paths.stream().map(java.nio.file.Path::of).toList(), force);
   }
 
   @Override

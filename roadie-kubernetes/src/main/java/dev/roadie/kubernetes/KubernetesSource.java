@@ -1,5 +1,8 @@
 package dev.roadie.kubernetes;
 
+import dev.roadie.kubernetes.client.KubeEnvironment;
+import dev.roadie.kubernetes.backup.KubernetesBackupOptions;
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.snapshot.Snapshot;
@@ -45,6 +48,70 @@ public final class KubernetesSource implements SourceProvider {
   @Override
   public Class<? extends SourceMetadata> metadataType(String kind) {
     return KubernetesMetadata.class;
+  }
+
+  /**
+   * {@code namespaces} or {@code allNamespaces: true}, {@code includeKinds}, {@code excludeKinds},
+   * {@code selector}, {@code clusterResources}, {@code includeStatus}, {@code includeOwned}, {@code
+   * parallel}, {@code kubeconfig} (else the config reader's {@code KUBECONFIG}, {@code
+   * ~/.kube/config} or the pod's service account) and {@code context}: as {@code roadie backup k8s}.
+   */
+  @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    List<String> namespaces = options.strings("namespaces");
+    boolean all = options.flag("allNamespaces", false);
+    List<String> include = options.strings("includeKinds");
+    List<String> exclude = options.strings("excludeKinds");
+    String selector = options.string("selector");
+    boolean clusterResources = options.flag("clusterResources", false);
+    boolean includeStatus = options.flag("includeStatus", false);
+    boolean includeOwned = options.flag("includeOwned", false);
+    int parallel = options.integer("parallel", KubernetesBackupOptions.DEFAULT_PARALLELISM, 1, 256);
+    java.nio.file.Path kubeconfig = options.path("kubeconfig");
+    String context = options.string("context");
+    options.refuseUnknown(kind);
+    Map<String, String> env = options.environment();
+    KubeEnvironment environment = kubeconfig != null ? KubeEnvironment.file(kubeconfig)
+        : KubeEnvironment.of(env, java.nio.file.Path.of(env.getOrDefault("HOME", "/root")));
+    try {
+      return new KubernetesBackupOptions(environment, context, namespaces, all, include, exclude, selector,
+          clusterResources, includeStatus, includeOwned, parallel);
+    } catch (RoadieException e) {
+      throw options.error(all ? "allNamespaces" : "namespaces", e.getMessage()
+          .replace("--namespace NS (repeatable)", "namespaces: [NS, ...]").replace("--namespace NS", "namespaces")
+          .replace("--all-namespaces", "allNamespaces: true"));
+    }
+  }
+
+  /** Snapshots on change ({@link ChangeWatch}): the first at once, then each time changes have settled. */
+  @Override
+  public dev.roadie.core.source.ContinuousRequest.Job continuous(dev.roadie.core.source.ContinuousRequest r) {
+    KubernetesBackupOptions what = (KubernetesBackupOptions) r.options();
+    return new dev.roadie.core.source.ContinuousRequest.Job() {
+      private volatile dev.roadie.kubernetes.backup.ChangeWatch watch;
+      private volatile boolean stopped;
+
+      @Override
+      public void run() throws IOException {
+        try (dev.roadie.kubernetes.client.KubeConnection conn = dev.roadie.kubernetes.client.KubeConnection.open(
+            what.environment(), what.context())) {
+          watch = new dev.roadie.kubernetes.backup.ChangeWatch(conn, what, r.settle(), () -> {
+            ClusterBackup b = new ClusterBackup(new BackupRequest(r.repository(), KIND, what, r.target(), r.tags(), null,
+                null, null), conn);
+            BackupResult result = b.run();
+            r.onSnapshot().accept(result);
+            return new ClusterBackup.Saved(result, b.listVersions(), b.digests());
+          }, r.log());
+          if (!stopped) watch.run();
+        }
+      }
+
+      @Override
+      public void stop() {
+        stopped = true;
+        if (watch != null) watch.stop();
+      }
+    };
   }
 
   @Override

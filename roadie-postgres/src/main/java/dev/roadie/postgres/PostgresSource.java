@@ -1,5 +1,6 @@
 package dev.roadie.postgres;
 
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
@@ -67,6 +68,53 @@ public final class PostgresSource implements SourceProvider {
         request.target(), o.jobs(), o.tables(), o.excludeTables(), o.schemaOnly(), o.dataOnly(), o.format(), o.pgBin(),
         request.tags(), request.time(), o.probes()));
     return new BackupResult(request.repository().readSnapshot(id), List.of());
+  }
+
+  /**
+   * {@code url} (required), the password by {@code passwordFile} or {@code passwordEnv} (else libpq's
+   * {@code PGPASSFILE} or {@code ~/.pgpass}), {@code jobs}, {@code tables}, {@code excludeTables},
+   * {@code schemaOnly}, {@code dataOnly}, {@code format} and {@code pgBin}: as {@code roadie backup
+   * postgres}.
+   */
+  @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    PgConn conn = configuredConnection(options);
+    int jobs = options.integer("jobs", Runtime.getRuntime().availableProcessors(), 1, 1024);
+    List<String> tables = options.strings("tables");
+    List<String> exclude = options.strings("excludeTables");
+    boolean schemaOnly = options.flag("schemaOnly", false);
+    boolean dataOnly = options.flag("dataOnly", false);
+    String format = options.choice("format", "native", "native", "pg_dump");
+    Path pgBin = options.path("pgBin");
+    options.refuseUnknown(kind);
+    if (schemaOnly && dataOnly) throw options.error("dataOnly", "give schemaOnly or dataOnly, not both");
+    return new BackupOptions(conn, jobs, tables, exclude, schemaOnly, dataOnly, format, pgBin);
+  }
+
+  /**
+   * The server a config's postgres target names: {@code url} without a password, the password from
+   * {@code passwordFile} or {@code passwordEnv}, else libpq's files from the config reader's
+   * environment ({@code PGPASSFILE}, {@code ~/.pgpass}). Shared by the logical and physical kinds.
+   */
+  public static PgConn configuredConnection(TargetOptions options) {
+    String url = options.requiredString("url", "postgresql://backup@db:5432/app");
+    String password = options.secret("password");
+    String lower = url.toLowerCase(java.util.Locale.ROOT);
+    int at = url.indexOf('@');
+    int scheme = url.indexOf("://");
+    if ((at > 0 && scheme > 0 && url.substring(scheme + 3, at).contains(":")) || lower.contains("password=")) {
+      throw options.error("url", "a password is never written into the config: take it out of the URL and give "
+          + "passwordFile: PATH or passwordEnv: NAME");
+    }
+    java.util.Map<String, String> env = new java.util.HashMap<>(options.environment());
+    // Only the config's own password counts: a PGPASSWORD the agent happens to run with does not.
+    env.remove("PGPASSWORD");
+    if (password != null) env.put("PGPASSWORD", password);
+    try {
+      return PgConn.parse(url, env);
+    } catch (RoadieException e) {
+      throw options.error("url", e.getMessage());
+    }
   }
 
   @Override

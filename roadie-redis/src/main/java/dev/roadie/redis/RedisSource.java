@@ -1,5 +1,6 @@
 package dev.roadie.redis;
 
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
@@ -74,6 +75,27 @@ public final class RedisSource implements SourceProvider {
     Id id = new RedisBackup(request.repository(), request.progress(), o.chunkSize()).backup(url, request.targetOr(url.target()),
         request.tags(), request.time());
     return new BackupResult(request.repository().readSnapshot(id), List.of());
+  }
+
+  /**
+   * {@code url} (required, without a password), the password by {@code passwordFile} or {@code
+   * passwordEnv}, and {@code chunkSize}: as {@code roadie backup redis}.
+   */
+  @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    String url = options.requiredString("url", "redis://cache:6379");
+    String password = options.secret("password");
+    int chunkSize = options.integer("chunkSize", 0, 0, 1 << 20);
+    options.refuseUnknown(kind);
+    if (url.contains("@")) {
+      throw options.error("url", "a password is never written into the config: take it out of the URL and give "
+          + "passwordFile: PATH or passwordEnv: NAME");
+    }
+    try {
+      return new BackupOptions(RedisUrl.parse(url, password), chunkSize);
+    } catch (RoadieException e) {
+      throw options.error(e.getMessage().startsWith("'") ? "url" : "chunkSize", e.getMessage());
+    }
   }
 
   @Override

@@ -20,7 +20,9 @@ public enum ObjectKind {
   /** Records of 'roadie verify' runs: one sealed JSON object per verified snapshot, written once. */
   VERIFICATION("verifications"),
   /** Records of 'roadie drill' runs: one sealed JSON object per drill, written once. */
-  DRILL("drills");
+  DRILL("drills"),
+  /** Records of the agent's jobs and 'roadie run': one sealed JSON object per job, written once. */
+  RUN("runs");
 
   private final String directory;
 

@@ -105,6 +105,27 @@ public interface SourceProvider {
    */
   BackupResult backup(BackupRequest request) throws IOException;
 
+  /**
+   * The kind's backup options from a config file's target ({@code roadie.yaml}: the keys beside
+   * {@code kind}, camelCase), so the agent and {@code roadie run} back up any kind without knowing
+   * it. Reads each key with {@link TargetOptions}'s getters (whose errors name the key and where it
+   * was written), secrets only by file or environment reference ({@link TargetOptions#secret}), and
+   * ends with {@link TargetOptions#refuseUnknown}. Reaches no server: a config is checked without
+   * the network.
+   *
+   * @throws RoadieException with {@link ErrorCode#USAGE} naming the key that does not fit
+   */
+  BackupRequest.Options backupOptions(String kind, TargetOptions options);
+
+  /**
+   * A job that runs this kind continuously under a supervisor (the agent's {@code schedule:
+   * continuous} or {@code on-change}): the WAL stream of {@code postgres-physical}, snapshots on
+   * change of {@code k8s}. A kind without one says so.
+   */
+  default ContinuousRequest.Job continuous(ContinuousRequest request) {
+    throw new RoadieException(ErrorCode.USAGE, request.kind() + " targets cannot run continuously");
+  }
+
   /** The destinations a snapshot of {@code kind} restores to, the most usual first. */
   List<Destination.Fit> destinations(String kind);
 

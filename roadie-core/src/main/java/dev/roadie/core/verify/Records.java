@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.Future;
 
 /**
- * Verification and drill records in a repository: each a small sealed object under its own prefix
- * ({@code verifications/}, {@code drills/}), named by a random id, written once and never changed
+ * Verification, drill and run records in a repository: each a small sealed object under its own
+ * prefix ({@code verifications/}, {@code drills/}, {@code runs/}), named by a random id, written once and never changed
  * (as snapshots are). {@code prune} and {@code forget} leave them alone: a record of a snapshot
  * that is gone stays a true account of what was proven then.
  */
@@ -30,6 +30,10 @@ public final class Records {
 
   public static Id write(Repository repo, DrillRecord r) throws IOException {
     return write(repo, ObjectKind.DRILL, r);
+  }
+
+  public static Id write(Repository repo, RunRecord r) throws IOException {
+    return write(repo, ObjectKind.RUN, r);
   }
 
   private static Id write(Repository repo, ObjectKind kind, Object record) throws IOException {
@@ -51,6 +55,14 @@ public final class Records {
   public static List<Stored<DrillRecord>> drills(Repository repo, List<String> problems) throws IOException {
     List<Stored<DrillRecord>> out = read(repo, ObjectKind.DRILL, DrillRecord.class, problems);
     out.sort(Comparator.comparing((Stored<DrillRecord> s) -> instant(s.record().finished()))
+        .thenComparing(s -> s.id().hex()));
+    return out;
+  }
+
+  /** Every readable run record, oldest first (by finish time); unreadable ones go to {@code problems}. */
+  public static List<Stored<RunRecord>> runs(Repository repo, List<String> problems) throws IOException {
+    List<Stored<RunRecord>> out = read(repo, ObjectKind.RUN, RunRecord.class, problems);
+    out.sort(Comparator.comparing((Stored<RunRecord> s) -> instant(s.record().finished()))
         .thenComparing(s -> s.id().hex()));
     return out;
   }

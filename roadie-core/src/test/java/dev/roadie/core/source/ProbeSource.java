@@ -36,6 +36,12 @@ public final class ProbeSource implements SourceProvider {
   }
 
   @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    options.refuseUnknown(kind);
+    return new Options();
+  }
+
+  @Override
   public List<Destination.Fit> destinations(String kind) {
     return List.of();
   }

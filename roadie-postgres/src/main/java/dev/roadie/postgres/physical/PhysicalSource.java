@@ -1,5 +1,6 @@
 package dev.roadie.postgres.physical;
 
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.snapshot.Snapshot;
@@ -65,6 +66,48 @@ public final class PhysicalSource implements SourceProvider {
         o.conn(), request.target(), o.pgBin(), o.walMethod(), o.walTimeout(), o.chunkSize(), o.spreadCheckpoint(),
         request.tags(), request.time(), o.pageSkip() == null ? "auto" : o.pageSkip(), o.read() == null ? "auto" : o.read()));
     return new BackupResult(request.repository().readSnapshot(r.id()), r.warnings());
+  }
+
+  /**
+   * {@code url} and the password as for the logical kind ({@link PostgresSource#configuredConnection}),
+   * {@code pgBin}, {@code walMethod}, {@code walTimeout}, {@code checkpoint}, {@code chunkSize},
+   * {@code pageSkip} and {@code read}: as {@code roadie backup postgres --physical}.
+   */
+  @Override
+  public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
+    PgConn conn = dev.roadie.postgres.PostgresSource.configuredConnection(options);
+    Path pgBin = options.path("pgBin");
+    String walMethod = options.choice("walMethod", "none", "none", "fetch");
+    Duration walTimeout = options.duration("walTimeout", Duration.ofSeconds(60));
+    String checkpoint = options.choice("checkpoint", "fast", "fast", "spread");
+    int chunkSize = options.integer("chunkSize", 0, 0, 1 << 20);
+    String pageSkip = options.choice("pageSkip", "auto", "auto", "on", "off");
+    String read = options.choice("read", "auto", "auto", "local", "stream");
+    options.refuseUnknown(kind);
+    return new BackupOptions(conn, pgBin, walMethod, walTimeout, chunkSize, checkpoint.equals("spread"), pageSkip, read);
+  }
+
+  /**
+   * The WAL stream ({@link dev.roadie.postgres.wal.WalStream}) of the target's server, on the
+   * replication slot {@code roadie} (created when missing), WAL stored at most 500 ms after it
+   * arrives; stopping stores what was received and confirms it to the server.
+   */
+  @Override
+  public dev.roadie.core.source.ContinuousRequest.Job continuous(dev.roadie.core.source.ContinuousRequest r) {
+    BackupOptions o = (BackupOptions) r.options();
+    dev.roadie.postgres.wal.WalStream stream = new dev.roadie.postgres.wal.WalStream(o.conn(), r.repository(),
+        new dev.roadie.postgres.wal.WalStream.Options("roadie", Duration.ofMillis(500), Duration.ofSeconds(5), r.log()));
+    return new dev.roadie.core.source.ContinuousRequest.Job() {
+      @Override
+      public void run() throws IOException {
+        stream.run();
+      }
+
+      @Override
+      public void stop() {
+        stream.stop();
+      }
+    };
   }
 
   @Override

@@ -2,7 +2,11 @@ package dev.roadie.kubernetes;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.kubernetes.objects.ObjectBrowser;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
@@ -40,6 +44,11 @@ public final class KubernetesSource implements SourceProvider {
   @Override
   public Set<String> kinds() {
     return Set.of(KIND);
+  }
+
+  @Override
+  public SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return new ObjectBrowser(repo, snapshot);
   }
 
   @Override

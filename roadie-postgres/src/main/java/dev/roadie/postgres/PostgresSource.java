@@ -3,7 +3,10 @@ package dev.roadie.postgres;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
+import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
@@ -53,6 +56,11 @@ public final class PostgresSource implements SourceProvider {
   @Override
   public Set<String> kinds() {
     return Set.of(PostgresBackup.KIND);
+  }
+
+  @Override
+  public SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return new TableBrowser(repo, snapshot);
   }
 
   @Override

@@ -3,7 +3,10 @@ package dev.roadie.redis;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
@@ -60,6 +63,11 @@ public final class RedisSource implements SourceProvider {
   @Override
   public Set<String> kinds() {
     return Set.of(RedisBackup.KIND);
+  }
+
+  @Override
+  public SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return new DatabaseBrowser(repo, snapshot);
   }
 
   @Override

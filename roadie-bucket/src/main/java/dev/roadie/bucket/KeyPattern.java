@@ -34,7 +34,7 @@ public final class KeyPattern {
       throw bad(glob, e.getMessage());
     }
     try {
-      return new KeyPattern(glob, Pattern.compile(regex));
+      return new KeyPattern(glob, Pattern.compile(regex, Pattern.DOTALL));
     } catch (PatternSyntaxException e) {
       throw bad(glob, e.getDescription());
     }

@@ -28,8 +28,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "find", description = {
     "Find files, tables, databases and objects by name in every snapshot (oldest first):",
-    "a PATTERN without '/' matches names, one with '/' whole paths. * matches anything but",
-    "'/', ** anything, ? one character, [a-z] one of a set."})
+    "a PATTERN without '/' matches names, one with '/' the end of paths (from the root when",
+    "it starts with '/'). * matches anything but '/', ** anything, ? one character, [a-z]",
+    "one of a set."})
 final class FindCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
@@ -63,9 +64,12 @@ final class FindCommand implements Callable<Integer> {
     for (String p : patterns) {
       String g = p.startsWith("/") ? p.substring(1) : p;
       if (g.endsWith("/") && g.length() > 1) g = g.substring(0, g.length() - 1);
+      boolean wholePath = p.contains("/");
       try {
-        matchers.add(new Matcher(Pattern.compile(Glob.regex(g), ignoreCase ? Pattern.CASE_INSENSITIVE
-            | Pattern.UNICODE_CASE : 0), p.contains("/")));
+        // A path pattern not anchored by a leading '/' may match below any directory, as in .gitignore.
+        String regex = (wholePath && !p.startsWith("/") ? "(?:.*/)?" : "") + Glob.regex(g);
+        matchers.add(new Matcher(Pattern.compile(regex, Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE
+            | Pattern.UNICODE_CASE : 0)), wholePath));
       } catch (IllegalArgumentException e) {
         throw new RoadieException(ErrorCode.USAGE, "'" + p + "' is not a valid pattern: "
             + (e instanceof PatternSyntaxException s ? s.getDescription() : e.getMessage()));

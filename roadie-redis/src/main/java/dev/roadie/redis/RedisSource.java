@@ -2,6 +2,7 @@ package dev.roadie.redis;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.browse.SnapshotBrowser;
 import dev.roadie.core.repo.Repository;
@@ -14,7 +15,6 @@ import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.source.ScratchVerifyRequest;
 import dev.roadie.core.source.ScratchVerifyResult;
-import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
 import java.io.IOException;

@@ -11,12 +11,13 @@ public final class Glob {
   private Glob() {}
 
   /**
-   * The regular expression (for {@link Pattern#compile}, without anchors) of {@code glob}.
+   * The regular expression of {@code glob}, to be matched whole and compiled with {@link
+   * Pattern#DOTALL} (a name may hold a newline).
    *
    * @throws IllegalArgumentException saying what is wrong with the pattern
    */
   public static String regex(String glob) {
-    StringBuilder r = new StringBuilder("(?s)");
+    StringBuilder r = new StringBuilder();
     for (int i = 0; i < glob.length(); i++) {
       char c = glob.charAt(i);
       switch (c) {

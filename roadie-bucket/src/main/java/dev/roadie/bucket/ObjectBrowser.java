@@ -62,6 +62,14 @@ final class ObjectBrowser implements SnapshotBrowser {
         o.versionId(), o.current(), details);
   }
 
+  /** A path as given: a leading '/' is the snapshot's root, not part of a key. */
+  private static String key(String path) {
+    if (path == null) return "";
+    int i = 0;
+    while (i < path.length() && path.charAt(i) == '/') i++;
+    return path.substring(i);
+  }
+
   /** {@code path} as a prefix that ends with '/' ("" for the root). */
   private static String dir(String path) {
     return path.isEmpty() || path.endsWith("/") ? path : path + "/";
@@ -69,7 +77,7 @@ final class ObjectBrowser implements SnapshotBrowser {
 
   @Override
   public Entries list(String path) throws IOException {
-    String p = path == null ? "" : path;
+    String p = key(path);
     Listing l = new Listing(p, dir(p), false);
     l.hasNext(); // reads up to the first entry, so a path that names nothing fails here
     return l;
@@ -77,7 +85,7 @@ final class ObjectBrowser implements SnapshotBrowser {
 
   @Override
   public Entries walk(String path) throws IOException {
-    String p = path == null ? "" : path;
+    String p = key(path);
     Listing l = new Listing(p, dir(p), true);
     l.hasNext();
     return l;

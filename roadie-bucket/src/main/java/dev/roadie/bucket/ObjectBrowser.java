@@ -33,23 +33,10 @@ final class ObjectBrowser implements SnapshotBrowser {
     this.snapshot = snapshot;
   }
 
-  /** Code point order, which is the order of UTF-8 bytes, in which S3 lists keys. */
+  /** The order in which S3 lists keys, and a bucket snapshot records them ({@link Keys}). */
   @Override
   public Comparator<String> order() {
-    return ObjectBrowser::compareKeys;
-  }
-
-  static int compareKeys(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int x = a.codePointAt(i);
-      int y = b.codePointAt(j);
-      if (x != y) return Integer.compare(x, y);
-      i += Character.charCount(x);
-      j += Character.charCount(y);
-    }
-    return Integer.compare(a.length() - i, b.length() - j);
+    return Keys.ORDER;
   }
 
   static Entry entry(Node n) {
@@ -113,7 +100,7 @@ final class ObjectBrowser implements SnapshotBrowser {
       this.path = path;
       this.dir = dir;
       this.deep = deep;
-      this.reader = new ObjectPages.Reader(repo, Id.parse(snapshot.snapshot().tree()));
+      this.reader = new ObjectPages.Reader(repo, Id.parse(snapshot.snapshot().tree()), path);
     }
 
     /** The next node at or below the path, or null past them (keys are in order, so the rest are not). */
@@ -127,7 +114,7 @@ final class ObjectBrowser implements SnapshotBrowser {
         Node n = reader.next();
         String key = n.name();
         if (key.startsWith(dir) || key.equals(path)) return n;
-        if (compareKeys(key, path) > 0 && !key.startsWith(path)) return null;
+        if (Keys.compare(key, path) > 0 && !key.startsWith(path)) return null;
       }
       return null;
     }

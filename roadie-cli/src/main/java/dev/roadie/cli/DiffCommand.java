@@ -107,8 +107,8 @@ final class DiffCommand implements Callable<Integer>, CommandExitCodes {
     m.put("status", c.status());
     m.put("path", c.path());
     if (!c.fields().isEmpty()) m.put("fields", c.fields());
-    if (c.from() != null) m.put("from", EntryFormat.json(c.from()));
-    if (c.to() != null) m.put("to", EntryFormat.json(c.to()));
+    if (c.from() != null) m.put("from", c.from().json());
+    if (c.to() != null) m.put("to", c.to().json());
     return m;
   }
 

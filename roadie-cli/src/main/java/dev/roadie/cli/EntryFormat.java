@@ -23,22 +23,6 @@ final class EntryFormat {
 
   private EntryFormat() {}
 
-  /** The JSON shape of an entry (a stable contract: docs/commands.md). */
-  static Map<String, Object> json(Entry e) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("path", e.path());
-    m.put("name", e.name());
-    m.put("type", e.type());
-    if (e.size() != null) m.put("size", e.size());
-    if (e.mode() != null) m.put("mode", String.format("%04o", e.mode()));
-    if (e.mtime() != null) m.put("mtime", e.mtime());
-    if (e.content() != null) m.put("content", e.content());
-    if (e.version() != null) m.put("version", e.version());
-    m.put("current", e.current());
-    m.put("details", e.details());
-    return m;
-  }
-
   /** The snapshot as entry listings name it. */
   static Map<String, Object> snapshot(SnapshotRef ref) {
     Snapshot s = ref.snapshot();

@@ -103,7 +103,7 @@ final class FindCommand implements Callable<Integer> {
             Entry e = entries.next();
             if (!e.current() || matchers.stream().noneMatch(m -> m.matches(e))) continue;
             if (g != null) {
-              Map<String, Object> m = EntryFormat.json(e);
+              Map<String, Object> m = e.json();
               m.put("snapshot", EntryFormat.snapshot(ref));
               g.writeObject(m);
             } else {

@@ -67,7 +67,7 @@ final class LsCommand implements Callable<Integer> {
           g.writeArrayFieldStart("entries");
           while (entries.hasNext()) {
             Entry e = entries.next();
-            if (e.current() || versions) g.writeObject(EntryFormat.json(e));
+            if (e.current() || versions) g.writeObject(e.json());
           }
           g.writeEndArray();
           g.writeEndObject();

@@ -38,6 +38,25 @@ public record Entry(String path, String type, Long size, Integer mode, String mt
     return path.substring(p.lastIndexOf('/') + 1);
   }
 
+  /**
+   * The entry as {@code ls --json} and the dashboard show it (a stable contract, docs/commands.md
+   * "ls --json"): these fields in this order, absent ones left out, the mode as 4 octal digits.
+   */
+  public Map<String, Object> json() {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("path", path);
+    m.put("name", name());
+    m.put("type", type);
+    if (size != null) m.put("size", size);
+    if (mode != null) m.put("mode", String.format("%04o", mode));
+    if (mtime != null) m.put("mtime", mtime);
+    if (content != null) m.put("content", content);
+    if (version != null) m.put("version", version);
+    m.put("current", current);
+    m.put("details", details);
+    return m;
+  }
+
   /** Whether other entries lie below this one. */
   public boolean container() {
     return DIR.equals(type) || PREFIX.equals(type);

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
@@ -140,34 +141,56 @@ final class ObjectPages {
    */
   static final class Reader implements Iterator<Node>, AutoCloseable {
     private final Repository repo;
-    private final ArrayDeque<Iterator<Node>> index = new ArrayDeque<>();
+    private final ArrayDeque<ListIterator<Node>> index = new ArrayDeque<>();
     private final ArrayDeque<CompletableFuture<Tree>> ahead = new ArrayDeque<>();
     private Iterator<Node> page = List.<Node>of().iterator();
     private boolean indexDone;
+    /** Until the first page of objects is found: pages whose keys all sort before this are skipped. */
+    private String from;
 
     Reader(Repository repo, Id root) throws IOException {
+      this(repo, root, null);
+    }
+
+    /**
+     * A reader that starts at the page holding key {@code from} (null or "" for the first): index
+     * pages name each page by its first key, so the pages before it are passed over unread. Nodes
+     * before {@code from} in that page are still returned; the caller skips them.
+     */
+    Reader(Repository repo, Id root, String from) throws IOException {
       this.repo = repo;
-      index.push(repo.readTree(root).nodes().iterator());
+      this.from = from == null || from.isEmpty() ? null : from;
+      index.push(repo.readTree(root).nodes().listIterator());
       fill();
     }
 
     /** The id of the next page of objects, reading index pages as needed; null at the end. */
     private Id nextPage() throws IOException {
       while (!index.isEmpty()) {
-        Iterator<Node> it = index.peek();
+        ListIterator<Node> it = index.peek();
         if (!it.hasNext()) {
           index.pop();
           continue;
         }
         Node n = it.next();
+        if (from != null && it.hasNext()) {
+          // Every key below n sorts before its next sibling's first key; strictly before 'from'
+          // means none is 'from' (whose older versions may end a page) or after it.
+          Node sibling = it.next();
+          it.previous();
+          if (Keys.compare(sibling.name(), from) < 0) continue;
+        }
         Object level = n.meta() == null ? null : n.meta().get(LEVEL);
         if (!Node.DIR.equals(n.type()) || n.subtree() == null || !(level instanceof Number l) || l.intValue() < 0) {
           throw new RoadieException(ErrorCode.INTEGRITY, "bucket snapshot page entry '" + n.name()
               + "' is not a page: the snapshot's tree is damaged or not a bucket snapshot's");
         }
         Id sub = Id.parse(n.subtree());
-        if (l.intValue() == 0) return sub;
-        index.push(repo.readTree(sub).nodes().iterator());
+        if (l.intValue() == 0) {
+          from = null;
+          return sub;
+        }
+        index.push(repo.readTree(sub).nodes().listIterator());
       }
       return null;
     }

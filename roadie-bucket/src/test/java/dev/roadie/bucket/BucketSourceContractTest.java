@@ -1,11 +1,17 @@
 package dev.roadie.bucket;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.roadie.core.browse.Entry;
+import dev.roadie.core.browse.SnapshotBrowser;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.SourceContractTest;
 import dev.roadie.testkit.MinioServer;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -93,5 +99,26 @@ class BucketSourceContractTest extends SourceContractTest {
   @Override
   protected Destination unfitDestination() {
     return new Destination.Stream(OutputStream.nullOutputStream());
+  }
+
+  /** Objects by key with their size and metadata; the root lists the prefixes with their object counts. */
+  @Override
+  protected void assertListing(SnapshotBrowser browser, List<Entry> all) throws Exception {
+    assertEquals(40, all.size());
+    assertTrue(all.stream().allMatch(e -> e.type().equals("object") && e.current()));
+    Entry seven = all.stream().filter(e -> e.path().equals("dir1/object-7")).findFirst().orElseThrow();
+    assertEquals(7L * 997, seven.size());
+    assertEquals(Map.of("n", "7"), seven.details().get("metadata"));
+    List<Entry> top = new java.util.ArrayList<>();
+    browser.list("").forEachRemaining(top::add);
+    assertEquals(List.of("dir0/", "dir1/", "dir2/"), top.stream().map(Entry::path).toList());
+    assertEquals(14L, ((Number) top.get(0).details().get("objects")).longValue());
+    assertEquals("prefix", top.get(0).type());
+    List<Entry> one = new java.util.ArrayList<>();
+    browser.list("dir1/object-7").forEachRemaining(one::add);
+    assertEquals(List.of(seven), one, "a key lists its object");
+    List<Entry> dir = new java.util.ArrayList<>();
+    browser.list("dir1").forEachRemaining(dir::add);
+    assertEquals(13, dir.size(), "a prefix given without its '/' lists what lies below it");
   }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** Selects snapshots by target, kind and tags (for listings, and for what 'latest' means). */
 final class FilterOptions {
-  @Option(names = "--kind", paramLabel = "KIND", description = "Only snapshots of this source kind: file, postgres, postgres-physical or redis.")
+  @Option(names = "--kind", paramLabel = "KIND", description = "Only snapshots of this source kind: file, postgres, postgres-physical, redis, bucket or k8s.")
   String kind;
 
   @Option(names = "--tag", paramLabel = "TAG", description = "Only snapshots with this tag (repeatable: all must match).")

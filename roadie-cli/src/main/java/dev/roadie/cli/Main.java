@@ -29,6 +29,8 @@ import picocli.CommandLine.Command;
       DumpCommand.class,
       CheckCommand.class,
       DiffCommand.class,
+      LsCommand.class,
+      FindCommand.class,
       StatsCommand.class,
       KeyCommand.class,
       VersionCommand.class,

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roadie.testkit.MinioServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,5 +120,39 @@ class BucketCliTest {
     RoadieProcess.Result extra = roadie().run("restore", "latest", "--of", "a-file", "--target",
         tmp.resolve("x").toString(), "--delete-extra").assertExit(2);
     assertTrue(extra.stderr().contains("--delete-extra applies to bucket snapshots"), extra.describe());
+  }
+
+  @Test
+  void listAndDiffSnapshotsOfAVersionedBucket() throws Exception {
+    s3.createBucket(b -> b.bucket("versioned"));
+    s3.putBucketVersioning(b -> b.bucket("versioned").versioningConfiguration(v -> v.status("Enabled")));
+    for (String[] o : new String[][] {{"docs/a.txt", "one"}, {"docs/b.txt", "bee"}, {"top.txt", "t"}, {"odd\nkey", "n"}}) {
+      s3.putObject(b -> b.bucket("versioned").key(o[0]), RequestBody.fromString(o[1]));
+    }
+    RoadieProcess roadie = RoadieProcess.of(tmp.resolve("browse-repo"), "pw");
+    minio.env().forEach(roadie::env);
+    roadie.run("init").assertExit(0);
+    roadie.run("backup", "bucket", "s3://versioned", "--all-versions").assertExit(0);
+    s3.putObject(b -> b.bucket("versioned").key("docs/a.txt"), RequestBody.fromString("two"));
+    s3.deleteObject(b -> b.bucket("versioned").key("docs/b.txt"));
+    roadie.run("backup", "bucket", "s3://versioned", "--all-versions").assertExit(0);
+
+    assertEquals("docs/a.txt\n$'odd\\nkey'\ntop.txt\n", roadie.run("ls", "latest").assertExit(0).stdout(),
+        "the current objects, a newline in a key escaped");
+    String top = roadie.run("ls", "latest", "/", "--long").assertExit(0).stdout();
+    assertTrue(top.matches("(?s)prefix\\s+3\\s+-\\s+docs/  objects=1\n.*"), top);
+    String versions = roadie.run("ls", "latest", "docs", "--versions", "--long").assertExit(0).stdout();
+    List<String> lines = List.of(versions.split("\n"));
+    assertEquals(4, lines.size(), versions);
+    assertEquals(1, lines.stream().filter(l -> l.contains("docs/a.txt") && l.endsWith("(noncurrent)")).count(), versions);
+    assertEquals(1, lines.stream().filter(l -> l.startsWith("delete-marker") && l.contains("docs/b.txt")).count(),
+        versions);
+
+    JsonNode snapshots = new ObjectMapper().readTree(roadie.run("snapshots", "--json").assertExit(0).stdout());
+    RoadieProcess.Result diff = roadie.run("diff", snapshots.get(0).get("shortId").asText(),
+        snapshots.get(1).get("shortId").asText()).assertExit(1);
+    assertTrue(diff.stdout().startsWith("M  docs/a.txt  (content, mtime, version, "), diff.describe());
+    assertTrue(diff.stdout().contains("\n-  docs/b.txt\n"), diff.describe());
+    assertTrue(diff.stdout().endsWith("0 added, 1 removed, 1 changed, 0 with changed attributes\n"), diff.describe());
   }
 }

@@ -137,4 +137,38 @@ class KubernetesCliTest {
       Thread.sleep(200);
     }
   }
+
+  @Test
+  void listFindAndDiffKubernetesSnapshots() throws Exception {
+    kubectl("create", "namespace", "cli-browse");
+    kubectl("-n", "cli-browse", "create", "configmap", "lineup", "--from-literal=act=1");
+    roadie.run("backup", "k8s", "-n", "cli-browse", "--tag", "browse").assertExit(0);
+    kubectl("-n", "cli-browse", "patch", "configmap", "lineup", "-p", "{\"data\":{\"act\":\"2\"}}");
+    kubectl("-n", "cli-browse", "create", "secret", "generic", "pass", "--from-literal=p=x");
+    roadie.run("backup", "k8s", "-n", "cli-browse", "--tag", "browse").assertExit(0);
+
+    String kinds = roadie.run("ls", "latest", "cli-browse", "--tag", "browse").assertExit(0).stdout();
+    assertTrue(kinds.contains("cli-browse/configmaps/\n") && kinds.contains("cli-browse/secrets/\n"), kinds);
+    JsonNode listing = new ObjectMapper().readTree(roadie.run("ls", "latest", "cli-browse/configmaps", "--tag", "browse",
+        "--json").assertExit(0).stdout());
+    JsonNode lineup = null;
+    for (JsonNode e : listing.get("entries")) {
+      if (e.get("path").asText().equals("cli-browse/configmaps/lineup.yaml")) lineup = e;
+    }
+    assertEquals("object", lineup.get("type").asText(), listing.toString());
+    assertEquals("cli-browse", lineup.get("details").get("namespace").asText());
+    assertEquals("configmaps", lineup.get("details").get("kind").asText());
+    assertEquals("lineup", lineup.get("details").get("name").asText());
+
+    JsonNode snapshots = new ObjectMapper().readTree(roadie.run("snapshots", "--tag", "browse", "--json")
+        .assertExit(0).stdout());
+    RoadieProcess.Result diff = roadie.run("diff", snapshots.get(0).get("shortId").asText(),
+        snapshots.get(1).get("shortId").asText()).assertExit(1);
+    List<String> lines = List.of(diff.stdout().split("\n"));
+    assertTrue(lines.contains("M  cli-browse/configmaps/lineup.yaml  (content)"), diff.describe());
+    assertTrue(lines.contains("+  cli-browse/secrets/pass.yaml"), diff.describe());
+    JsonNode found = new ObjectMapper().readTree(roadie.run("find", "lineup.yaml", "--tag", "browse", "--json")
+        .assertExit(0).stdout());
+    assertEquals(2, found.size(), found.toString());
+  }
 }

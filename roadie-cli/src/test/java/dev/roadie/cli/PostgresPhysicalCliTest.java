@@ -628,6 +628,18 @@ class PostgresPhysicalCliTest {
     long files = Long.parseLong(field("files", "filesReused"));
     long fileBytes = Long.parseLong(field("files", "fileBytesReused"));
     assertTrue(files > 10 && fileBytes > 1 << 20, files + " files, " + fileBytes + " bytes taken from the parent");
+    // diff names the one relation file written since, by content (same size and mtime); the files
+    // taken from the parent are the same content.
+    JsonNode both = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        roadie.run("snapshots", "--json", "--target", "files").assertOk().stdout());
+    RoadieProcess.Result diff = roadie.run("diff", both.get(0).get("shortId").asText(),
+        both.get(1).get("shortId").asText()).assertExit(1);
+    String hotPath = primary.query("SELECT pg_relation_filepath('hot')");
+    String coldPath = primary.query("SELECT pg_relation_filepath('cold')");
+    assertTrue(List.of(diff.stdout().split("\n")).contains("M  " + hotPath + "  (content)"), diff.describe());
+    assertFalse(diff.stdout().contains("  " + coldPath + "  "), diff.describe());
+    assertTrue(roadie.run("ls", "latest", "--of", "files", "global", "--long").assertOk().stdout()
+        .contains("  global/pg_control\n"), "ls lists the data directory");
     assertEquals(expected, restoreAndStart("files-end", "SELECT " + check, "latest", "--of", "files", "--target",
         "immediate", "--target-timeline", "current", "--tablespace-map", dir.resolve("tablespace-outside") + "="
         + dir.resolve("tablespace-files-end")).lines().findFirst().orElseThrow());

@@ -5,7 +5,10 @@ import dev.roadie.kubernetes.backup.KubernetesBackupOptions;
 import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
@@ -17,6 +20,7 @@ import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import dev.roadie.kubernetes.backup.ClusterBackup;
 import dev.roadie.kubernetes.backup.KubernetesMetadata;
+import dev.roadie.kubernetes.objects.ObjectBrowser;
 import dev.roadie.kubernetes.objects.StoredObject;
 import dev.roadie.kubernetes.restore.ClusterRestore;
 import dev.roadie.kubernetes.restore.DirectoryRestore;
@@ -43,6 +47,11 @@ public final class KubernetesSource implements SourceProvider {
   @Override
   public Set<String> kinds() {
     return Set.of(KIND);
+  }
+
+  @Override
+  public SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return new ObjectBrowser(repo, snapshot);
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.roadie.kubernetes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.roadie.core.browse.Entry;
+import dev.roadie.core.browse.SnapshotBrowser;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.SourceContractTest;
@@ -87,5 +89,21 @@ class KubernetesSourceContractTest extends SourceContractTest {
   @Override
   protected Destination unfitDestination() {
     return new Destination.Stream(new ByteArrayOutputStream());
+  }
+
+  /** Objects by namespace and kind, each with its namespace, kind and name. */
+  @Override
+  protected void assertListing(SnapshotBrowser browser, List<Entry> all) throws Exception {
+    Entry settings = all.stream().filter(e -> e.path().equals(namespace + "/configmaps/settings.yaml")).findFirst()
+        .orElseThrow(() -> new AssertionError("no configmap in " + all));
+    assertEquals("object", settings.type());
+    assertEquals(Map.of("namespace", namespace, "kind", "configmaps", "name", "settings"), settings.details());
+    assertTrue(all.stream().anyMatch(e -> e.path().equals(namespace + "/deployments.apps/web.yaml")), all.toString());
+    Entry ns = all.stream().filter(e -> e.path().equals("_cluster/namespaces/" + namespace + ".yaml")).findFirst()
+        .orElseThrow();
+    assertEquals(Map.of("kind", "namespaces", "name", namespace), ns.details());
+    List<Entry> kinds = new java.util.ArrayList<>();
+    browser.list(namespace).forEachRemaining(kinds::add);
+    assertTrue(kinds.stream().allMatch(e -> e.type().equals("dir") && e.details().containsKey("kind")), kinds.toString());
   }
 }

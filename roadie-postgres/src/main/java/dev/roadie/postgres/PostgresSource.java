@@ -3,19 +3,22 @@ package dev.roadie.postgres;
 import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
-import dev.roadie.core.Plural;
-import dev.roadie.core.source.SourceMetadata;
-import dev.roadie.core.source.SourceProvider;
 import dev.roadie.core.source.ScratchVerifyRequest;
 import dev.roadie.core.source.ScratchVerifyResult;
+import dev.roadie.core.source.SourceMetadata;
+import dev.roadie.core.source.SourceProvider;
 import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import java.io.IOException;
@@ -54,6 +57,11 @@ public final class PostgresSource implements SourceProvider {
   @Override
   public Set<String> kinds() {
     return Set.of(PostgresBackup.KIND);
+  }
+
+  @Override
+  public SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return new TableBrowser(repo, snapshot);
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.roadie.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.roadie.core.browse.Entry;
+import dev.roadie.core.browse.SnapshotBrowser;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.SourceContractTest;
@@ -87,5 +89,18 @@ class PostgresSourceContractTest extends SourceContractTest {
   @Override
   protected Destination unfitDestination() {
     return new Destination.Directory(Path.of("/tmp/not-a-database"));
+  }
+
+  /** The schema and each table with the rows the backup counted; a table's path lists the table. */
+  @Override
+  protected void assertListing(SnapshotBrowser browser, List<Entry> all) throws Exception {
+    assertEquals(List.of("schema.dump", "tables", "tables/public.items", "tables/public.log"),
+        all.stream().map(Entry::path).toList());
+    Entry items = all.get(2);
+    assertEquals("table", items.type());
+    assertEquals(5000L, ((Number) items.details().get("rows")).longValue());
+    assertEquals("items", items.details().get("table"));
+    assertEquals(2000L, ((Number) all.get(3).details().get("rows")).longValue());
+    assertEquals(2, ((Number) all.get(1).details().get("tables")).intValue());
   }
 }

@@ -3,8 +3,12 @@ package dev.roadie.redis;
 import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
@@ -12,7 +16,6 @@ import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.source.ScratchVerifyRequest;
 import dev.roadie.core.source.ScratchVerifyResult;
-import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
 import java.io.IOException;
@@ -61,6 +64,11 @@ public final class RedisSource implements SourceProvider {
   @Override
   public Set<String> kinds() {
     return Set.of(RedisBackup.KIND);
+  }
+
+  @Override
+  public SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return new DatabaseBrowser(repo, snapshot);
   }
 
   @Override

@@ -2,7 +2,11 @@ package dev.roadie.core.source;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.browse.TreeBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -74,6 +78,10 @@ import java.util.Set;
  * A source whose snapshots need objects beside their trees (archived WAL for point-in-time
  * recovery) takes part in {@link #forget}, {@link #check} and {@link #copy}; the defaults do
  * nothing, which is right for a source whose snapshots hold all they need.
+ *
+ * <h2>Browsing</h2>
+ *
+ * {@link #browse} lists what a snapshot holds, from its trees and source metadata only.
  *
  * <h2>Names and summaries</h2>
  *
@@ -178,6 +186,16 @@ public interface SourceProvider {
   static String streams(Snapshot snapshot) {
     long n = snapshot.stats() == null ? 0 : snapshot.stats().files();
     return n + (n == 1 ? " stream" : " streams");
+  }
+
+  /**
+   * What {@code snapshot} (of one of this provider's kinds) holds, as {@code ls}, {@code find},
+   * {@code diff} and the dashboard show it. The default lists the snapshot's tree as it is stored,
+   * which suits a kind whose tree is files; a kind whose entries mean more (tables, databases,
+   * objects and their versions) gives its own.
+   */
+  default SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return new TreeBrowser(repo, snapshot);
   }
 
   /** This source's side objects that no remaining snapshot needs: removed, or listed on a dry run. */

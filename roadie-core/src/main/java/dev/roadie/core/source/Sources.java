@@ -2,7 +2,10 @@ package dev.roadie.core.source;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
+import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -87,6 +90,11 @@ public final class Sources {
   /** Restores into scratch space and checks the copy, with the provider of the snapshot's kind. */
   public static ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
     return forKind(request.kind()).verifyInScratch(request);
+  }
+
+  /** What a snapshot holds, as the provider of its kind presents it ({@link SourceProvider#browse}). */
+  public static SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
+    return forKind(snapshot.snapshot().kind()).browse(repo, snapshot);
   }
 
   /** The line's words for a saved snapshot of any kind ({@link SourceProvider#summary}). */

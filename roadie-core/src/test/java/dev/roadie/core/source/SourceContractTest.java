@@ -12,10 +12,15 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.FaultInjectingBackend;
 import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.browse.Entries;
+import dev.roadie.core.browse.Entry;
+import dev.roadie.core.browse.SnapshotBrowser;
+import dev.roadie.core.browse.SnapshotDiff;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,6 +75,50 @@ public abstract class SourceContractTest {
   protected SnapshotRef backup() throws Exception {
     BackupResult r = Sources.backup(BackupRequest.of(repo, kind(), original()));
     return r.snapshot();
+  }
+
+  /**
+   * Asserts what the kind's listing must show of {@link #original()}'s snapshot ({@code all}: its
+   * walk from the root): the tables, databases or objects, with what the kind records of them.
+   */
+  protected abstract void assertListing(SnapshotBrowser browser, List<Entry> all) throws Exception;
+
+  @Test
+  void browsingListsTheSnapshotInOrderAndEachPathResolves() throws Exception {
+    SnapshotRef snap = backup();
+    SnapshotBrowser browser = Sources.browse(repo, snap);
+    List<Entry> all = new ArrayList<>();
+    try (Entries e = browser.walk("")) {
+      e.forEachRemaining(all::add);
+    }
+    assertFalse(all.isEmpty(), "the walk of a snapshot shows what it holds");
+    for (int i = 1; i < all.size(); i++) {
+      assertTrue(browser.order().compare(all.get(i - 1).path(), all.get(i).path()) < 0,
+          "walk in order: " + all.get(i - 1).path() + " before " + all.get(i).path());
+    }
+    List<Entry> top = new ArrayList<>();
+    try (Entries e = browser.list("")) {
+      e.forEachRemaining(top::add);
+    }
+    assertFalse(top.isEmpty());
+    for (Entry t : top) {
+      List<Entry> at = new ArrayList<>();
+      try (Entries e = browser.list(t.path())) {
+        e.forEachRemaining(at::add);
+      }
+      if (t.container()) {
+        String dir = t.path().endsWith("/") ? t.path() : t.path() + "/";
+        assertTrue(at.stream().allMatch(x -> x.path().startsWith(dir)), t.path() + " lists what lies below it: " + at);
+        assertTrue(all.stream().anyMatch(x -> x.path().startsWith(dir)), "the walk goes below " + t.path());
+      } else {
+        assertEquals(List.of(t), at, "a leaf's path lists the leaf");
+        assertTrue(all.contains(t), "the walk holds " + t.path());
+      }
+    }
+    RoadieException missing = assertThrows(RoadieException.class, () -> browser.list("no/such/entry"));
+    assertEquals(ErrorCode.USAGE, missing.code());
+    assertEquals(List.of(), SnapshotDiff.all(browser, Sources.browse(repo, snap)), "a snapshot equals itself");
+    assertListing(browser, all);
   }
 
   @Test

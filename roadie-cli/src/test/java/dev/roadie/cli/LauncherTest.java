@@ -41,6 +41,8 @@ class LauncherTest {
     Files.copy(source.resolve("roadie"), tree.resolve("roadie"));
     Files.createDirectories(tree.resolve("scripts/lib"));
     Files.copy(source.resolve("scripts/lib/jdk.sh"), tree.resolve("scripts/lib/jdk.sh"));
+    Files.copy(source.resolve("scripts/lib/wal-push.sh"), tree.resolve("scripts/lib/wal-push.sh"));
+    Files.copy(source.resolve("scripts/lib/jvm.sh"), tree.resolve("scripts/lib/jvm.sh"));
     Files.writeString(tree.resolve("pom.xml"), "<project/>\n");
     Path src = Files.createDirectories(tree.resolve("roadie-cli/src/main/java"));
     Files.writeString(src.resolve("Main.java"), "class Main {}\n");

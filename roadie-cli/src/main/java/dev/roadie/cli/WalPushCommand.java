@@ -137,7 +137,8 @@ final class WalPushCommand implements Callable<Integer> {
 
   private WalArchiver.Settings archiverSettings() {
     WalArchiver.Settings d = WalArchiver.Settings.defaults();
-    return new WalArchiver.Settings(jobs != null ? jobs : d.jobs(), batch > 0 ? Math.max(batch, d.batch()) : d.batch(), d.poll());
+    // --batch sizes a synchronous run's batch; the archiver takes its own, larger ones.
+    return new WalArchiver.Settings(jobs != null ? jobs : d.jobs(), d.batch(), d.poll());
   }
 
   /**

@@ -5,11 +5,14 @@ import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.postgres.wal.WalArchive;
+import dev.roadie.postgres.wal.WalArchiver;
+import dev.roadie.postgres.wal.WalNames;
 import dev.roadie.postgres.wal.WalFileHeader;
 import dev.roadie.postgres.wal.WalPush;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,12 +23,32 @@ import picocli.CommandLine.Parameters;
     "Archive a PostgreSQL WAL file into the repository (its archive_command).",
     "  archive_command = 'roadie wal-push %%p'",
     "Idempotent (the same file again succeeds; a different file under an archived name is refused), "
-        + "compressed and encrypted. Archives other files PostgreSQL has marked ready in the same run, in parallel."})
+        + "compressed and encrypted. Archives other files PostgreSQL has marked ready in the same run, in parallel.",
+    "With --async (archive_command = 'roadie wal-push --async %%p') a background archiver pushes ready files ahead, "
+        + "and the call returns as soon as FILE is durable in the repository."})
 final class WalPushCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The WAL file (%%p: its path relative to the data directory).")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+      description = "The WAL file (%%p: its path relative to the data directory).")
   Path file;
+
+  @Option(names = "--async", description = "Acknowledge FILE once the background archiver has made it durable "
+      + "(the agent's, else one the launcher starts); see docs/commands.md.")
+  boolean async;
+
+  @Option(names = "--archiver", description = "Run the background archiver of --async in the foreground: push the "
+      + "cluster's ready WAL files ahead, until nothing has been ready for --linger (no FILE).")
+  boolean archiver;
+
+  @Option(names = "--linger", paramLabel = "SECONDS", defaultValue = "60",
+      description = "With --archiver: stop after this many seconds with nothing ready (default: ${DEFAULT-VALUE}; 0: never).")
+  int linger;
+
+  @Option(names = "--async-timeout", paramLabel = "SECONDS", defaultValue = "60",
+      description = "With --async: fail (exit 75, PostgreSQL retries) when FILE is not archived within this time "
+          + "(default: ${DEFAULT-VALUE}).")
+  int asyncTimeout;
 
   @Option(names = "--pgdata", paramLabel = "DIR",
       description = "The data directory (default: the parent of the file's pg_wal directory, else the working directory).")
@@ -51,6 +74,12 @@ final class WalPushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (archiver) return runArchiver();
+    if (file == null) {
+      throw new RoadieException(ErrorCode.USAGE, "wal-push needs FILE: archive_command = 'roadie wal-push %p' "
+          + "(or 'roadie wal-push --async %p')");
+    }
+    if (async) return pushAsync();
     long start = System.nanoTime();
     Path abs = file.toAbsolutePath().normalize();
     Path dataDir = dataDirectory(pgdata, abs);
@@ -75,6 +104,82 @@ final class WalPushCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /**
+   * {@code wal-push --archiver}: the background archiver of {@code --async} without the agent, as the
+   * launcher starts it. Exit 0 also when another archiver already works on this queue.
+   */
+  private int runArchiver() throws Exception {
+    if (file != null) throw new RoadieException(ErrorCode.USAGE, "wal-push --archiver takes no FILE; pass --pgdata DIR");
+    if (linger < 0) throw new RoadieException(ErrorCode.USAGE, "--linger must be 0 or more seconds, not " + linger);
+    Path dataDir = pgdata != null ? pgdata.toAbsolutePath().normalize() : Path.of("").toAbsolutePath();
+    Path spoolDir = spool != null ? spool : WalPush.defaultSpool(dataDir, location(repo));
+    WalArchiver.Settings settings = archiverSettings();
+    Repository r;
+    long sysid;
+    try {
+      sysid = systemId(systemId, dataDir);
+      r = repo.open();
+    } catch (IOException | RuntimeException e) {
+      // archive_command, waiting in the launcher, reports this and fails; PostgreSQL retries.
+      WalArchiver.recordStartFailure(spoolDir, e);
+      throw e;
+    }
+    try (r) {
+      WalArchiver a = new WalArchiver(new WalArchive(r, sysid), dataDir.resolve("pg_wal"), spoolDir, settings);
+      if (!a.runUntilIdle(Duration.ofSeconds(linger)) && verbose) {
+        System.err.println("roadie wal-push: another archiver works on " + WalArchiver.queueDirectory(spoolDir));
+      }
+      return 0;
+    }
+  }
+
+  private WalArchiver.Settings archiverSettings() {
+    WalArchiver.Settings d = WalArchiver.Settings.defaults();
+    // --batch sizes a synchronous run's batch; the archiver takes its own, larger ones.
+    return new WalArchiver.Settings(jobs != null ? jobs : d.jobs(), d.batch(), d.poll());
+  }
+
+  /**
+   * {@code wal-push --async FILE} run in a JVM (the launcher answers it itself when it can): FILE is
+   * acknowledged, or this process archives the ready files itself when no archiver runs, or waits
+   * for the one that does.
+   */
+  private int pushAsync() throws Exception {
+    Path abs = file.toAbsolutePath().normalize();
+    String name = abs.getFileName().toString();
+    if (!WalNames.isArchivable(name)) {
+      throw new RoadieException(ErrorCode.USAGE, "'" + file + "' is not a WAL segment, timeline history or backup "
+          + "history file; use archive_command = 'roadie wal-push --async %p'");
+    }
+    Path dataDir = dataDirectory(pgdata, abs);
+    Path spoolDir = spool != null ? spool : WalPush.defaultSpool(dataDir, location(repo));
+    if (WalArchiver.acknowledged(spoolDir, abs)) return 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(1, asyncTimeout)).toNanos();
+    Repository opened = null;
+    WalArchiver own = null;
+    try {
+      while (System.nanoTime() < deadline) {
+        if (own == null && opened == null) {
+          opened = repo.open();
+          own = new WalArchiver(new WalArchive(opened, systemId(systemId, dataDir)), dataDir.resolve("pg_wal"), spoolDir,
+              archiverSettings());
+        }
+        if (own.tryLock()) {
+          own.archiveReady();
+        }
+        if (WalArchiver.acknowledged(spoolDir, abs)) return 0;
+        RoadieException failed = WalArchiver.failure(spoolDir, name);
+        if (failed != null) throw failed;
+        Thread.sleep(20);
+      }
+    } finally {
+      if (own != null) own.stop();
+      if (opened != null) opened.close();
+    }
+    throw new RoadieException.Retriable(name + " was not archived within " + asyncTimeout + " s (--async-timeout): "
+        + "the archiver of " + WalArchiver.queueDirectory(spoolDir) + " is busy or stuck; PostgreSQL retries", null);
   }
 
   static String location(RepoOptions repo) {

@@ -41,6 +41,8 @@ class LauncherTest {
     Files.copy(source.resolve("roadie"), tree.resolve("roadie"));
     Files.createDirectories(tree.resolve("scripts/lib"));
     Files.copy(source.resolve("scripts/lib/jdk.sh"), tree.resolve("scripts/lib/jdk.sh"));
+    Files.copy(source.resolve("scripts/lib/wal-push.sh"), tree.resolve("scripts/lib/wal-push.sh"));
+    Files.copy(source.resolve("scripts/lib/jvm.sh"), tree.resolve("scripts/lib/jvm.sh"));
     Files.writeString(tree.resolve("pom.xml"), "<project/>\n");
     Path src = Files.createDirectories(tree.resolve("roadie-cli/src/main/java"));
     Files.writeString(src.resolve("Main.java"), "class Main {}\n");
@@ -232,6 +234,53 @@ class LauncherTest {
     r = launch(false, data, env, "wal-push", "--unknown", "pg_wal/" + name);
     assertTrue(r.out().contains("dev.roadie.cli.Main wal-push --unknown"), "the JVM ran: " + r);
     assertTrue(Files.exists(pushed.resolve(name)));
+  }
+
+  /**
+   * {@code wal-push --async}: an acknowledgment of the background archiver that matches the file
+   * (size, inode, modification second) is answered without a JVM; the same name with other content
+   * is not: the launcher starts an archiver and waits, and reports the archiver's error with its
+   * exit status.
+   */
+  @Test
+  void anAsyncAcknowledgmentCoversOnlyTheFileItWasWrittenFor() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Path wal = Files.createDirectories(data.resolve("pg_wal"));
+    String name = "000000010000000000000009";
+    Path file = wal.resolve(name);
+    Files.write(file, "a WAL segment".repeat(1000).getBytes(StandardCharsets.US_ASCII));
+    String repository = "/backup/repo";
+    Path spool = data.resolve("pg_wal/roadie").resolve(key(repository));
+    Path queue = Files.createDirectories(spool.resolve("async"));
+    var a = Files.readAttributes(file, "unix:size,ino,lastModifiedTime");
+    Files.writeString(queue.resolve(name + ".ok"), a.get("size") + " " + a.get("ino") + " "
+        + ((FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.SECONDS) + "\n");
+    List<String> env = List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=" + repository);
+
+    Run r = launch(false, data, env, "wal-push", "--async", "--verbose", "pg_wal/" + name);
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("", r.out(), "no JVM started: " + r);
+    assertTrue(r.err().startsWith("roadie wal-push: " + name + " is archived"), r.toString());
+
+    // Another file under the name (a new inode): not acknowledged. No archiver runs, so one is
+    // started (here the stand-in java, which only prints its arguments) and waited for.
+    Path other = dir.resolve("other");
+    Files.write(other, "another segment".getBytes(StandardCharsets.US_ASCII));
+    Files.move(other, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    r = launch(false, data, env, "wal-push", "--async", "--async-timeout", "2", "pg_wal/" + name);
+    assertEquals(75, r.exit(), r.toString());
+    assertTrue(r.err().contains(name + " was not archived within 2 s"), r.toString());
+    String started = Files.readString(queue.resolve("archiver.log"));
+    assertTrue(started.contains("dev.roadie.cli.Main wal-push --archiver --pgdata " + data + " --spool " + spool),
+        "the launcher started an archiver: " + started);
+
+    // A running archiver's error for the file is archive_command's error, with its exit status.
+    Files.writeString(queue.resolve("archiver.alive"), "1\n");
+    Files.writeString(queue.resolve(name + ".error"), "1\nrepository /backup/repo: " + name + " is already archived with different content\n");
+    r = launch(false, data, env, "wal-push", "--async", "pg_wal/" + name);
+    assertEquals(1, r.exit(), r.toString());
+    assertEquals("roadie: repository /backup/repo: " + name + " is already archived with different content\n", r.err());
+    assertEquals("", r.out(), "no JVM started: " + r);
   }
 
   /** The spool directory's name for a repository location, as WalPush names it. */

@@ -190,11 +190,15 @@ public final class S3Backend implements Backend {
   }
 
   /**
-   * A PutObject of {@code length} bytes; for a locked kind in a locked repository, with the lock's
+   * A PutObject of {@code length} bytes, with the server-side encryption asked for; for a locked kind in a locked repository, with the lock's
    * mode and a retention of its days from now.
    */
   private PutObjectRequest.Builder put(ObjectName name, String key, long length) {
     PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(loc.bucket()).key(key).contentLength(length);
+    if (settings.sse() != null) {
+      b.serverSideEncryption(settings.sse().algorithm());
+      if (settings.sse().kmsKeyId() != null) b.ssekmsKeyId(settings.sse().kmsKeyId());
+    }
     ObjectVersions v = versions;
     if (v != null && ObjectLock.locks(name.kind())) {
       b.objectLockMode(ObjectLockMode.fromValue(v.lock.mode().s3Name()))

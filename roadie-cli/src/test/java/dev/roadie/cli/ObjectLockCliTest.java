@@ -209,6 +209,56 @@ class ObjectLockCliTest {
     assertFalse(all.contains("cannot be restored"), check.describe());
   }
 
+  /**
+   * Governance mode, and what happens once retention passes: prune waits for it, then deletes the
+   * forgotten snapshot's packs and the snapshot object itself (retention is cut short here by the
+   * bucket's root, who may bypass governance retention, instead of waiting a day).
+   */
+  @Test
+  @Order(4)
+  void pruneWaitsForRetentionThenDeletes() throws Exception {
+    RoadieProcess roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", "s3://governed/repo")
+        .env("ROADIE_PASSWORD", "gov-pw").unsetEnv("AWS_PROFILE");
+    minio.env().forEach(roadie::env);
+    roadie.run("init", "--object-lock", "3", "--object-lock-mode", "governance").assertExit(0);
+    Path data = Files.createDirectories(tmp.resolve("gov"));
+    byte[] first = new byte[700_000];
+    new Random(4).nextBytes(first);
+    Files.write(data.resolve("f"), first);
+    String old = snapshotId(roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
+    byte[] second = new byte[600_000];
+    new Random(5).nextBytes(second);
+    Files.write(data.resolve("f"), second);
+    String kept = snapshotId(roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
+    var retention = root.getObjectRetention(b -> b.bucket("governed").key("repo/config")).retention();
+    assertEquals("GOVERNANCE", retention.modeAsString());
+
+    roadie.run("forget", "--keep-last", "1").assertExit(0);
+    RoadieProcess.Result waits = roadie.run("prune", "--grace", "0s").assertExit(0);
+    assertTrue(waits.stdout().contains("waits for object lock, which keeps 2 of its packs until"), waits.describe());
+    long packs = root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size();
+
+    java.time.Instant soon = java.time.Instant.now().plusSeconds(2);
+    for (ObjectVersion v : root.listObjectVersions(b -> b.bucket("governed")).versions()) {
+      root.putObjectRetention(b -> b.bucket("governed").key(v.key()).versionId(v.versionId()).bypassGovernanceRetention(true)
+          .retention(r -> r.mode("GOVERNANCE").retainUntilDate(soon)));
+    }
+    Thread.sleep(2500);
+    RoadieProcess.Result done = roadie.run("prune", "--grace", "0s").assertExit(0);
+    assertTrue(done.stderr().contains("deleted 2 packs") && done.stderr().contains("deleted 1 forgotten snapshot"),
+        done.describe());
+    assertEquals(packs - 2, root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size());
+    assertTrue(root.listObjectVersions(b -> b.bucket("governed").prefix("repo/snapshots/" + old)).versions().isEmpty(),
+        "the forgotten snapshot is gone, every version");
+    roadie.run("check", "--read-data").assertExit(0);
+    Path to = tmp.resolve("gov-restore");
+    roadie.run("restore", kept, "--target", to.toString()).assertExit(0);
+    try (var files = Files.walk(to)) {
+      Path f = files.filter(p -> p.getFileName().toString().equals("f")).findFirst().orElseThrow();
+      assertArrayEquals(second, Files.readAllBytes(f));
+    }
+  }
+
   // ---- helpers ----
 
   static void assertRestores(RoadieProcess p, String id) throws Exception {

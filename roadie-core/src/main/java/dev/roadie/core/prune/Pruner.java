@@ -139,6 +139,7 @@ public final class Pruner {
         state.refresh(planned);
         carryOut(state, due);
       }
+      if (!options.dryRun()) removeForgottenSnapshots();
       return report;
     } finally {
       if (lease != null) lease.close();
@@ -613,6 +614,38 @@ public final class Pruner {
           + "deletes them");
       report.pending.add(pending(plan, why));
       it.remove();
+    }
+  }
+
+  /**
+   * With object lock, 'forget' leaves the snapshot object in place under a tombstone. Once object
+   * lock lets both go, they are deleted: the snapshot first (a tombstone without its snapshot is
+   * harmless, a snapshot without its tombstone would come back).
+   */
+  private void removeForgottenSnapshots() throws IOException {
+    if (repo.lock() == null) return;
+    List<ObjectName> names = new ArrayList<>();
+    for (String id : repo.forgottenSnapshots(new ArrayList<>())) {
+      names.add(ObjectName.of(ObjectKind.SNAPSHOT, id));
+      names.add(ObjectName.of(ObjectKind.TOMBSTONE, id));
+    }
+    if (names.isEmpty()) return;
+    Instant now = Instant.now();
+    Map<ObjectName, Instant> until = retention(names);
+    int removed = 0;
+    for (int i = 0; i < names.size(); i += 2) {
+      ObjectName snapshot = names.get(i);
+      ObjectName tombstone = names.get(i + 1);
+      if (until.getOrDefault(snapshot, now).isAfter(now) || until.getOrDefault(tombstone, now).isAfter(now)) continue;
+      repo.backend().delete(snapshot);
+      repo.backend().delete(tombstone);
+      removed++;
+    }
+    int waiting = names.size() / 2 - removed;
+    if (removed > 0) log.accept("deleted " + Plural.count(removed, "forgotten snapshot") + " object lock no longer keeps");
+    if (waiting > 0) {
+      log.accept(Plural.count(waiting, "forgotten snapshot") + (waiting == 1 ? " stays" : " stay") + " under "
+          + (waiting == 1 ? "its tombstone" : "their tombstones") + " until object lock lets go of it");
     }
   }
 

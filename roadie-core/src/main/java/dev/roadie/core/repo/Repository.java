@@ -424,6 +424,11 @@ public final class Repository implements AutoCloseable {
     return snapshots.snapshots(problems);
   }
 
+  /** Ids of the snapshots that 'forget' marked with a tombstone (repositories with object lock). */
+  public java.util.Set<String> forgottenSnapshots(List<String> problems) throws IOException {
+    return snapshots.tombstones(problems);
+  }
+
   public SnapshotRef readSnapshot(Id id) throws IOException {
     return snapshots.readSnapshot(id);
   }

@@ -3,8 +3,6 @@ package dev.roadie.cli;
 import dev.roadie.core.Plural;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
-import dev.roadie.core.backend.ObjectKind;
-import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.retention.Retention;
@@ -138,7 +136,7 @@ final class ForgetCommand implements Callable<Integer> {
         removedRefs.addAll(d.remove());
         if (!dryRun) {
           for (SnapshotRef s : d.remove()) {
-            r.backend().delete(ObjectName.of(ObjectKind.SNAPSHOT, s.id().hex()));
+            r.forgetSnapshot(s.id());
             removed++;
           }
         }

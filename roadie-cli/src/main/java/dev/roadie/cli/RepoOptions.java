@@ -6,6 +6,7 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.Backend;
 import dev.roadie.core.backend.BackendProvider;
 import dev.roadie.core.backend.BackendSettings;
+import dev.roadie.core.backend.ServerSideEncryption;
 import dev.roadie.core.repo.Repository;
 import java.io.Console;
 import java.io.IOException;
@@ -43,6 +44,16 @@ public final class RepoOptions {
           + "instead of the JVM's (a private CA).")
   Path s3CaFile;
 
+  @Option(names = "--s3-sse", paramLabel = "ALGORITHM",
+      description = "Ask S3 to encrypt every object roadie writes at rest as well: AES256 (SSE-S3) or aws:kms "
+          + "(SSE-KMS), on top of roadie's own encryption (default: $ROADIE_S3_SSE, else the bucket's default).")
+  String s3Sse;
+
+  @Option(names = "--s3-sse-kms-key-id", paramLabel = "ID",
+      description = "The KMS key for SSE-KMS (implies --s3-sse aws:kms; default: $ROADIE_S3_SSE_KMS_KEY_ID, else the "
+          + "service's default key).")
+  String s3SseKmsKeyId;
+
   @Option(names = "--password-file", paramLabel = "FILE",
       description = "File whose first line is the password (default: $ROADIE_PASSWORD_FILE, then $ROADIE_PASSWORD).")
   Path passwordFile;
@@ -52,7 +63,27 @@ public final class RepoOptions {
   }
 
   Backend backend() {
-    return backend(location(), s3Endpoint, "--s3-endpoint", profile, "--profile", s3CaFile, "--s3-ca-file");
+    String location = location();
+    checkOptions(location, s3Endpoint, "--s3-endpoint", profile, "--profile", s3CaFile, "--s3-ca-file");
+    ServerSideEncryption sse = sse();
+    if (sse != null && isLocal(location)) {
+      throw new RoadieException(ErrorCode.USAGE, "--s3-sse applies to a repository on S3, and " + location
+          + " is a local directory");
+    }
+    URI uri = s3Endpoint != null ? BackendSettings.parseEndpoint(s3Endpoint, "--s3-endpoint") : environmentEndpoint();
+    return BackendProvider.forLocation(location, new BackendSettings(uri, null, null, profile, s3CaFile, signPayload(),
+        sse));
+  }
+
+  /** The server-side encryption asked for: the options, else $ROADIE_S3_SSE and $ROADIE_S3_SSE_KMS_KEY_ID. */
+  ServerSideEncryption sse() {
+    String algorithm = s3Sse != null ? s3Sse : blankToNull(System.getenv("ROADIE_S3_SSE"));
+    String key = s3SseKmsKeyId != null ? s3SseKmsKeyId : blankToNull(System.getenv("ROADIE_S3_SSE_KMS_KEY_ID"));
+    return ServerSideEncryption.of(algorithm, key);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
   }
 
   /**
@@ -75,9 +106,7 @@ public final class RepoOptions {
 
   static void checkOptions(String location, String endpoint, String endpointOption, String profile,
       String profileOption, Path caFile, String caFileOption) {
-    boolean local = location != null && !location.isBlank() && BackendProvider.find(location) == null
-        && (!location.contains("://") || location.startsWith("file://"));
-    if (local) {
+    if (isLocal(location)) {
       String given = endpoint != null ? endpointOption : profile != null ? profileOption
           : caFile != null ? caFileOption : null;
       if (given != null) {
@@ -93,6 +122,11 @@ public final class RepoOptions {
       throw new RoadieException(ErrorCode.USAGE, "the repository location " + location + " names its endpoint "
           + "already: leave out " + endpointOption + ", or use s3://BUCKET/PREFIX with " + endpointOption);
     }
+  }
+
+  private static boolean isLocal(String location) {
+    return location != null && !location.isBlank() && BackendProvider.find(location) == null
+        && (!location.contains("://") || location.startsWith("file://"));
   }
 
   /**

@@ -16,12 +16,24 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.time.Instant;
+import dev.roadie.core.backend.ObjectLock;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
+import software.amazon.awssdk.services.s3.model.ObjectLockConfiguration;
+import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
+import software.amazon.awssdk.services.s3.model.ObjectLockMode;
+import software.amazon.awssdk.services.s3.model.ObjectLockRetention;
+import software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.core.exception.RetryableException;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CreateBucketConfiguration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -96,6 +108,8 @@ public final class S3Backend implements Backend {
   private final URI endpoint;
   private final Region region;
   private final BlockCache blocks = new BlockCache(this);
+  /** Set once the repository is known to use object lock; null otherwise. */
+  private volatile ObjectVersions versions;
 
   public S3Backend(S3Location loc, S3Settings settings) {
     this.loc = loc;
@@ -130,7 +144,9 @@ public final class S3Backend implements Backend {
     String key = key(name);
     if (!exclusive) {
       try {
-        s3.putObject(r -> r.bucket(loc.bucket()).key(key).contentLength(length), body);
+        PutObjectResponse put = s3.putObject(put(name, key, length).build(), body);
+        ObjectVersions v = versions;
+        if (v != null && ObjectLock.locks(name.kind())) v.pinWritten(key, put.versionId(), length);
       } catch (SdkException e) {
         throw fail("upload", key, e);
       }
@@ -139,10 +155,11 @@ public final class S3Backend implements Backend {
     if (size(name) >= 0) {
       throw new ObjectExistsException(name, location());
     }
-    PutObjectRequest req = PutObjectRequest.builder().bucket(loc.bucket()).key(key).contentLength(length)
-        .ifNoneMatch("*").build();
+    PutObjectRequest req = put(name, key, length).ifNoneMatch("*").build();
     try {
-      s3.putObject(req, body);
+      PutObjectResponse put = s3.putObject(req, body);
+      ObjectVersions v = versions;
+      if (v != null && ObjectLock.locks(name.kind())) v.pinWritten(key, put.versionId(), length);
     } catch (S3Exception e) {
       if (e.statusCode() == 412 || e.statusCode() == 409) {
         // Someone else's object, or our own from an attempt whose response was lost.
@@ -160,7 +177,7 @@ public final class S3Backend implements Backend {
       } else if (e.statusCode() == 501) {
         // The server does not do conditional puts: the check above is all we have.
         try {
-          s3.putObject(r -> r.bucket(loc.bucket()).key(key).contentLength(length), body);
+          s3.putObject(put(name, key, length).build(), body);
         } catch (SdkException e2) {
           throw fail("upload", key, e2);
         }
@@ -170,6 +187,33 @@ public final class S3Backend implements Backend {
     } catch (SdkException e) {
       throw fail("upload", key, e);
     }
+  }
+
+  /**
+   * A PutObject of {@code length} bytes, with the server-side encryption asked for; for a locked kind in a locked repository, with the lock's
+   * mode and a retention of its days from now.
+   */
+  private PutObjectRequest.Builder put(ObjectName name, String key, long length) {
+    PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(loc.bucket()).key(key).contentLength(length);
+    if (settings.sse() != null) {
+      b.serverSideEncryption(settings.sse().algorithm());
+      if (settings.sse().kmsKeyId() != null) b.ssekmsKeyId(settings.sse().kmsKeyId());
+    }
+    ObjectVersions v = versions;
+    if (v != null && ObjectLock.locks(name.kind())) {
+      b.objectLockMode(ObjectLockMode.fromValue(v.lock.mode().s3Name()))
+          .objectLockRetainUntilDate(v.lock.retainUntil(Instant.now()))
+          // S3 asks for a checksum of a body stored under retention.
+          .checksumAlgorithm(ChecksumAlgorithm.CRC32);
+    }
+    return b;
+  }
+
+  /** The version to read of {@code name}: the one roadie wrote, in a locked repository; else null (the newest). */
+  private String versionOf(ObjectName name, String key) throws IOException {
+    ObjectVersions v = versions;
+    if (v == null || !ObjectLock.locks(name.kind())) return null;
+    return v.pin(name, key, loc.key(name.kind().directory() + "/")).versionId();
   }
 
   // --- read -----------------------------------------------------------------
@@ -183,8 +227,13 @@ public final class S3Backend implements Backend {
   public byte[] read(ObjectName name) throws IOException {
     String key = key(name);
     try {
-      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).build());
+      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(versionOf(name, key)).build());
     } catch (S3Exception e) {
+      if (name.equals(ObjectName.CONFIG) && isNoSuchKey(e) && versions == null) {
+        // Hidden by a delete marker? Then the repository used object lock: its first version is the config.
+        byte[] config = firstVersionOfConfig(key);
+        if (config != null) return config;
+      }
       // No bucket means no repository: opening one reads config first, and says "no repository".
       if (isNoSuchKey(e) || (name.equals(ObjectName.CONFIG) && e.statusCode() == 404)) {
         throw new NoSuchObjectException(name, location());
@@ -202,6 +251,22 @@ public final class S3Backend implements Backend {
       if (cached != null) return cached;
     }
     return readRangeDirect(name, offset, length);
+  }
+
+  /** The first version of the config in a versioned bucket, or null when there is none (or no versions). */
+  private byte[] firstVersionOfConfig(String key) {
+    ObjectVersion first;
+    try {
+      first = new ObjectVersions(this, s3, loc.bucket(), null).history(key).first();
+    } catch (RuntimeException e) {
+      return null; // a server without versions: the config is simply missing
+    }
+    if (first == null) return null;
+    try {
+      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(first.versionId()).build());
+    } catch (SdkException e) {
+      throw fail("download", key, e);
+    }
   }
 
   private byte[] get(GetObjectRequest req) {
@@ -223,7 +288,8 @@ public final class S3Backend implements Backend {
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     byte[] out;
     try {
-      out = get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).range(range).build());
+      out = get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(versionOf(name, key)).range(range)
+          .build());
     } catch (S3Exception e) {
       if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
       if (e.statusCode() == 416) throw shorter(name, offset, length, -1);
@@ -242,7 +308,8 @@ public final class S3Backend implements Backend {
     String key = key(name);
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     try {
-      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).range(range).build());
+      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(versionOf(name, key)).range(range)
+          .build());
     } catch (S3Exception e) {
       if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
       throw fail("download", key, e);
@@ -264,8 +331,14 @@ public final class S3Backend implements Backend {
 
   private HeadObjectResponse head(ObjectName name) throws IOException {
     String key = key(name);
+    String version;
     try {
-      return s3.headObject(r -> r.bucket(loc.bucket()).key(key));
+      version = versionOf(name, key);
+    } catch (NoSuchObjectException e) {
+      return null;
+    }
+    try {
+      return s3.headObject(r -> r.bucket(loc.bucket()).key(key).versionId(version));
     } catch (S3Exception e) {
       // A HEAD answer has no body, so a missing bucket looks like a missing key here too.
       if (e.statusCode() == 404) return null;
@@ -299,6 +372,8 @@ public final class S3Backend implements Backend {
   private List<ObjectInfo> listPrefix(ObjectKind kind, String idPrefix) throws IOException {
     List<ObjectInfo> out = new ArrayList<>();
     String dir = loc.key(kind.directory() + "/");
+    ObjectVersions v = versions;
+    if (v != null && ObjectLock.locks(kind)) return v.list(kind, dir + idPrefix, dir);
     ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir + idPrefix).build();
     try {
       for (S3Object o : s3.listObjectsV2Paginator(req).contents()) {
@@ -331,6 +406,11 @@ public final class S3Backend implements Backend {
   @Override
   public void delete(ObjectName name) throws IOException {
     String key = key(name);
+    ObjectVersions v = versions;
+    if (v != null) {
+      deleteEveryVersion(v, name, key);
+      return;
+    }
     try {
       s3.deleteObject(r -> r.bucket(loc.bucket()).key(key));
     } catch (S3Exception e) {
@@ -341,7 +421,129 @@ public final class S3Backend implements Backend {
     }
   }
 
+  /**
+   * In a versioned bucket a plain delete only adds a delete marker: what roadie deletes there (a
+   * lease, a plan, a pack past its retention) is deleted version by version, so the space is freed
+   * and nothing is left for a reader to look through to.
+   */
+  private void deleteEveryVersion(ObjectVersions v, ObjectName name, String key) throws IOException {
+    ObjectVersions.History h = v.history(key);
+    List<String> ids = new ArrayList<>();
+    for (ObjectVersion o : h.versions()) ids.add(o.versionId());
+    for (DeleteMarkerEntry m : h.markers()) ids.add(m.versionId());
+    for (String id : ids) {
+      try {
+        s3.deleteObject(r -> r.bucket(loc.bucket()).key(key).versionId(id));
+      } catch (S3Exception e) {
+        if (isNoSuchKey(e)) continue;
+        if (e.statusCode() == 403 || e.statusCode() == 400) {
+          throw new RoadieException(ErrorCode.FAILURE, location() + ": cannot delete " + name.path() + " (version "
+              + id + "): " + (e.awsErrorDetails() != null ? e.awsErrorDetails().errorMessage() : "refused")
+              + "; object lock keeps it until its retention ends (see 'roadie check'), or the credentials may not "
+              + "delete it", e);
+        }
+        throw fail("delete", key, e);
+      } catch (SdkException e) {
+        throw fail("delete", key, e);
+      }
+    }
+    v.forget(key);
+  }
+
+  // --- object lock ----------------------------------------------------------
+
+  @Override
+  public void useObjectLock(ObjectLock lock) {
+    if (versions == null) versions = new ObjectVersions(this, s3, loc.bucket(), lock);
+  }
+
+  @Override
+  public Instant retainedUntil(ObjectName name) throws IOException {
+    HeadObjectResponse head = head(name);
+    return head == null ? null : head.objectLockRetainUntilDate();
+  }
+
+  @Override
+  public void extendRetention(ObjectName name, Instant until) throws IOException {
+    ObjectVersions v = versions;
+    if (v == null || !ObjectLock.locks(name.kind())) return;
+    String key = key(name);
+    String version = versionOf(name, key);
+    try {
+      s3.putObjectRetention(r -> r.bucket(loc.bucket()).key(key).versionId(version)
+          .retention(ObjectLockRetention.builder().mode(ObjectLockRetentionMode.fromValue(v.lock.mode().s3Name()))
+              .retainUntilDate(until).build()));
+    } catch (S3Exception e) {
+      // Refused when the retention is already later (S3 never shortens one): then nothing is to do.
+      Instant now = retainedUntil(name);
+      if (now != null && !now.isBefore(until)) return;
+      throw fail("extend the retention of", key, e);
+    } catch (SdkException e) {
+      throw fail("extend the retention of", key, e);
+    }
+  }
+
+  @Override
+  public List<String> tampering(ObjectKind kind) throws IOException {
+    ObjectVersions v = versions;
+    if (v == null || !ObjectLock.locks(kind)) return List.of();
+    String prefix = kind == ObjectKind.CONFIG ? loc.key("config") : loc.key(kind.directory() + "/");
+    List<String> out = v.tampering(prefix, loc.key(""));
+    if (kind == ObjectKind.CONFIG) out.removeIf(s -> !s.startsWith("config:"));
+    return out;
+  }
+
   // --- init -----------------------------------------------------------------
+
+  @Override
+  public void prepareForInit(ObjectLock lock) throws IOException {
+    if (lock == null) {
+      prepareForInit();
+      return;
+    }
+    // The bucket's object lock configuration, read first (HeadBucket would need ListBucket on the
+    // whole bucket). Servers answer "no configuration" for a missing bucket too (MinIO does): then
+    // creating the bucket with object lock tells the two apart.
+    ObjectLockConfiguration conf = null;
+    try {
+      conf = s3.getObjectLockConfiguration(r -> r.bucket(loc.bucket())).objectLockConfiguration();
+    } catch (S3Exception e) {
+      String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : null;
+      if (!"NoSuchBucket".equals(code) && e.statusCode() != 404 && !"ObjectLockConfigurationNotFoundError".equals(code)) {
+        throw fail("read the object lock configuration of bucket", "", e);
+      }
+    } catch (SdkException e) {
+      throw fail("read the object lock configuration of bucket", "", e);
+    }
+    if (conf == null) {
+      try {
+        s3.createBucket(r -> {
+          r.bucket(loc.bucket()).objectLockEnabledForBucket(true);
+          if (endpoint == null && !Region.US_EAST_1.equals(region)) {
+            r.createBucketConfiguration(CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
+          }
+        });
+        System.err.println("roadie: created bucket " + loc.bucket() + " with object lock");
+        return;
+      } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException e) {
+        // it exists, without object lock: refused below
+      } catch (SdkException e) {
+        throw fail("create bucket", "", e);
+      }
+    }
+    if (conf == null || conf.objectLockEnabled() != ObjectLockEnabled.ENABLED) {
+      throw new RoadieException(ErrorCode.FAILURE, location() + ": the bucket " + loc.bucket() + " exists without "
+          + "object lock, so nothing would stop its objects from being deleted; S3 turns object lock on when a bucket "
+          + "is created (AWS also allows it on a versioned bucket, with PutObjectLockConfiguration): give "
+          + "'roadie init --object-lock' a bucket that does not exist yet and it creates one with object lock");
+    }
+    if (conf.rule() != null && conf.rule().defaultRetention() != null) {
+      throw new RoadieException(ErrorCode.FAILURE, location() + ": the bucket " + loc.bucket() + " has a default "
+          + "retention, which would lock roadie's leases and deletion plans too (they must be deleted when done); "
+          + "remove the bucket's default retention rule: roadie sets the retention of each backup object itself");
+    }
+  }
+
 
   /** Creates the bucket when it does not exist. */
   @Override
@@ -405,7 +607,8 @@ public final class S3Backend implements Backend {
       }
       if (status == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
         return new RoadieException(ErrorCode.FAILURE, location() + ": S3 refused to " + what + where() + " ("
-            + detail + "): check the credentials (" + credentialsSource() + ") and the bucket's policy", e);
+            + detail + "): check the credentials (" + credentialsSource() + ") and the bucket's policy (docs/security.md "
+            + "says what each role, writer, maintainer or reader, may do)", e);
       }
       if (status >= 500 || status == 429) {
         return new RoadieException.Retriable(location() + ": could not " + what + where() + " after "

@@ -3,6 +3,7 @@ package dev.roadie.s3;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.BackendSettings;
+import dev.roadie.core.backend.ServerSideEncryption;
 import java.net.URI;
 import java.nio.file.Path;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -26,9 +27,10 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param signPayload let the SDK sign request bodies on plain-http endpoints as it does by default
  *     (aws-chunked, a SHA-256 and an HMAC per 128 KiB), for a server that refuses
  *     {@code UNSIGNED-PAYLOAD}; false: unsigned ({@link UnsignedPayloadAuthScheme})
+ * @param sse server-side encryption asked of S3 for every object written; null: none asked
  */
 public record S3Settings(URI endpoint, boolean pathStyle, String region, String profile,
-    AwsCredentialsProvider credentials, Path caFile, boolean signPayload) {
+    AwsCredentialsProvider credentials, Path caFile, boolean signPayload, ServerSideEncryption sse) {
 
   public S3Settings {
     // The same rules as any backend's endpoint, region, profile and CA file.
@@ -45,12 +47,18 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
   /** Bodies unsigned. */
   public S3Settings(URI endpoint, boolean pathStyle, String region, String profile, AwsCredentialsProvider credentials,
       Path caFile) {
-    this(endpoint, pathStyle, region, profile, credentials, caFile, false);
+    this(endpoint, pathStyle, region, profile, credentials, caFile, false, null);
+  }
+
+  /** No server-side encryption asked for. */
+  public S3Settings(URI endpoint, boolean pathStyle, String region, String profile, AwsCredentialsProvider credentials,
+      Path caFile, boolean signPayload) {
+    this(endpoint, pathStyle, region, profile, credentials, caFile, signPayload, null);
   }
 
   /** The same with request bodies signed or not. */
   public S3Settings withSignedPayload(boolean sign) {
-    return new S3Settings(endpoint, pathStyle, region, profile, credentials, caFile, sign);
+    return new S3Settings(endpoint, pathStyle, region, profile, credentials, caFile, sign, sse);
   }
 
   /** An S3-compatible server at {@code endpoint}, path-style, with fixed credentials. */
@@ -66,6 +74,6 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
     URI endpoint = location.endpoint() != null ? location.endpoint() : settings.endpoint();
     boolean pathStyle = settings.pathStyle() != null ? settings.pathStyle() : endpoint != null;
     return new S3Settings(endpoint, pathStyle, settings.region(), settings.profile(), null, settings.caFile(),
-        settings.signPayload());
+        settings.signPayload(), settings.sse());
   }
 }

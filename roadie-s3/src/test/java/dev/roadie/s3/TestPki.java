@@ -54,6 +54,16 @@ public final class TestPki {
     return dir.resolve("other-ca.crt");
   }
 
+  /** The server's certificate (PEM), signed by {@link #caCert}. */
+  public Path serverCert() {
+    return dir.resolve("server.crt");
+  }
+
+  /** The server certificate's private key (PEM, unencrypted). */
+  public Path serverKey() {
+    return dir.resolve("server.key");
+  }
+
   public Path serverKeystore() {
     return dir.resolve("server.p12");
   }

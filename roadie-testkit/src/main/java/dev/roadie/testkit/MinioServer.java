@@ -23,6 +23,18 @@ public final class MinioServer implements AutoCloseable {
     return new MinioServer(ServerRun.start("minio", 4, Duration.ofMinutes(3)));
   }
 
+  /**
+   * A server with options: {@code certsDir} (holding {@code public.crt} and {@code private.key})
+   * makes it serve https only; {@code kmsSecretKey} ({@code NAME:BASE64 of 32 bytes}) gives it a
+   * static key for server-side encryption (SSE-S3, and SSE-KMS with key id NAME). Either may be null.
+   */
+  public static MinioServer start(Path certsDir, String kmsSecretKey) throws IOException {
+    Map<String, String> env = new java.util.HashMap<>();
+    if (certsDir != null) env.put("ROADIE_MINIO_CERTS_DIR", certsDir.toString());
+    if (kmsSecretKey != null) env.put("MINIO_KMS_SECRET_KEY", kmsSecretKey);
+    return new MinioServer(ServerRun.start("minio", 4, Duration.ofMinutes(3), env));
+  }
+
   public URI endpoint() {
     return URI.create(run.env().get("AWS_ENDPOINT_URL"));
   }

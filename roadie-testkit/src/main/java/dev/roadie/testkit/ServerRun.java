@@ -34,12 +34,19 @@ final class ServerRun implements AutoCloseable {
   }
 
   static ServerRun start(String kind, int exportLines, Duration timeout) throws IOException {
+    return start(kind, exportLines, timeout, Map.of());
+  }
+
+  /** As {@link #start(String, int, Duration)}, with variables added to the script's environment. */
+  static ServerRun start(String kind, int exportLines, Duration timeout, Map<String, String> environment)
+      throws IOException {
     TestServers.build(kind); // outside the start-up timeout: the first build takes long
     Path dir = Files.createTempDirectory("roadie-" + kind);
     Path log = dir.resolve("run.log");
-    Process process = new ProcessBuilder(TestServers.command(List.of("run", kind, dir.toString())))
-        .redirectError(log.toFile())
-        .start();
+    ProcessBuilder pb = new ProcessBuilder(TestServers.command(List.of("run", kind, dir.toString())))
+        .redirectError(log.toFile());
+    pb.environment().putAll(environment);
+    Process process = pb.start();
     CompletableFuture<Map<String, String>> exports = CompletableFuture.supplyAsync(() -> readExports(process, exportLines));
     try {
       return new ServerRun(process, dir, exports.get(timeout.toMillis(), TimeUnit.MILLISECONDS));

@@ -72,6 +72,48 @@ public interface Backend extends AutoCloseable {
    */
   default void prepareForInit() throws IOException {}
 
+  /**
+   * As {@link #prepareForInit()}, for a repository with object lock: the location must be able to
+   * keep every version of the {@linkplain ObjectLock#locks locked kinds} for the lock's days (an S3
+   * bucket created with object lock). Fails, saying why, where it cannot.
+   */
+  default void prepareForInit(ObjectLock lock) throws IOException {
+    if (lock == null) {
+      prepareForInit();
+      return;
+    }
+    throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, location()
+        + ": object lock needs an S3 bucket (s3://BUCKET/PREFIX); this location cannot keep objects from being deleted");
+  }
+
+  /**
+   * From now on, stores the locked kinds with the lock's retention, and reads them as the repository
+   * wrote them: a location that keeps versions reads the first version of each such object, through
+   * any delete marker or later version someone else put there. Called when a repository with object
+   * lock is created or opened.
+   */
+  default void useObjectLock(ObjectLock lock) throws IOException {
+    throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.FAILURE, location()
+        + ": the repository uses object lock, which this location cannot provide; open it where it was created (S3)");
+  }
+
+  /** Until when the object's retention keeps it; null when it has none (or the backend keeps none). */
+  default java.time.Instant retainedUntil(ObjectName name) throws IOException {
+    return null;
+  }
+
+  /** Extends the object's retention to at least {@code until}. Never shortens it. */
+  default void extendRetention(ObjectName name, java.time.Instant until) throws IOException {}
+
+  /**
+   * Objects of a locked kind that someone other than roadie changed: hidden by a delete marker, or
+   * given a later version. roadie itself never does either, so each is possible tampering. Empty
+   * for a backend that keeps no versions.
+   */
+  default List<String> tampering(ObjectKind kind) throws IOException {
+    return List.of();
+  }
+
   /** Whether anything exists at this location that looks like a repository (a config object). */
   default boolean exists() throws IOException {
     return size(ObjectName.CONFIG) >= 0;

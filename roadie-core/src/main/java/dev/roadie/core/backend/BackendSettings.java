@@ -27,15 +27,23 @@ import java.nio.file.Path;
  * @param signPayload whether request bodies are signed (S3: the SDK's aws-chunked signing on
  *     plain-http endpoints, for a server that refuses unsigned bodies); false: bodies go unsigned,
  *     authenticated by roadie's own encryption
+ * @param sse server-side encryption the storage is asked to apply to every object written; null:
+ *     none asked (the bucket's default applies)
  */
 public record BackendSettings(URI endpoint, Boolean pathStyle, String region, String profile, Path caFile,
-    boolean signPayload) {
+    boolean signPayload, ServerSideEncryption sse) {
   /** Nothing set: every backend's defaults. */
   public static final BackendSettings DEFAULTS = new BackendSettings(null, null, null, null, null);
 
   /** Bodies unsigned. */
   public BackendSettings(URI endpoint, Boolean pathStyle, String region, String profile, Path caFile) {
-    this(endpoint, pathStyle, region, profile, caFile, false);
+    this(endpoint, pathStyle, region, profile, caFile, false, null);
+  }
+
+  /** No server-side encryption asked for. */
+  public BackendSettings(URI endpoint, Boolean pathStyle, String region, String profile, Path caFile,
+      boolean signPayload) {
+    this(endpoint, pathStyle, region, profile, caFile, signPayload, null);
   }
 
   public BackendSettings {

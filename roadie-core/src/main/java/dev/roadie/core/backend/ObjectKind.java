@@ -7,6 +7,11 @@ public enum ObjectKind {
   PACK("data"),
   INDEX("index"),
   SNAPSHOT("snapshots"),
+  /**
+   * Records of snapshots that 'forget' removed from a repository with object lock, where the
+   * snapshot object itself cannot be deleted yet: named by the snapshot's id.
+   */
+  TOMBSTONE("tombstones"),
   /** Liveness records of running writers, read by prune before it deletes anything. */
   LEASE("leases"),
   /** Deletion plans written by prune; see DESIGN.md, "Concurrency and deletion". */

@@ -175,6 +175,7 @@ public final class Checker {
       }
     }
     checkLeases();
+    checkTampering();
     // What the sources keep beside the snapshots (a cluster's archived WAL): each checks its own.
     for (SourceProvider source : Sources.all()) {
       SideObjects.Findings found = source.check(new SideObjects.Check(repo, snapshots, readDataShare));
@@ -186,6 +187,21 @@ public final class Checker {
     }
     return new Report(List.copyOf(errors), List.copyOf(warnings), damaged, indexed.size(), packsRead, blobCount,
         snapshots.size());
+  }
+
+  /**
+   * With object lock roadie never deletes or rewrites a locked object, so a delete marker over one,
+   * or a later version of it, was put there by someone else: each is reported. roadie reads through
+   * them (the version it wrote), so nothing is lost while the retention lasts.
+   */
+  private void checkTampering() throws IOException {
+    if (repo.lock() == null) return;
+    for (ObjectKind kind : ObjectKind.values()) {
+      if (!dev.roadie.core.backend.ObjectLock.locks(kind)) continue;
+      for (String t : repo.backend().tampering(kind)) {
+        errors.add("possible tampering: " + t);
+      }
+    }
   }
 
   /** Packs named by deletion plans; an unreadable plan is an error (writers and prune stop on it). */
@@ -214,9 +230,25 @@ public final class Checker {
 
   private Map<Id, List<PackEntry>> loadIndex() throws IOException {
     Map<Id, List<PackEntry>> packs = new HashMap<>();
+    Map<ObjectInfo, IndexFile.Decoded> files = new java.util.LinkedHashMap<>();
+    Set<String> superseded = new HashSet<>();
     for (ObjectInfo info : repo.backend().list(ObjectKind.INDEX)) {
       try {
         IndexFile.Decoded d = repo.readIndexFile(info.name());
+        files.put(info, d);
+        for (Id f : d.supersedes()) superseded.add(f.hex());
+      } catch (IOException | RuntimeException e) {
+        errors.add("index " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage()
+            + "; the blobs it lists are treated as missing");
+      }
+    }
+    for (Map.Entry<ObjectInfo, IndexFile.Decoded> f : files.entrySet()) {
+      ObjectInfo info = f.getKey();
+      // A file another one replaced (left by an interrupted prune, or kept by object lock) may name
+      // packs prune has deleted since: the file that supersedes it holds everything still stored.
+      if (superseded.contains(info.name().id())) continue;
+      {
+        IndexFile.Decoded d = f.getValue();
         for (IndexFile.PackEntries p : d.packs()) {
           List<PackEntry> l = packs.computeIfAbsent(p.packId(), k -> new ArrayList<>());
           for (IndexFile.BlobEntry b : p.blobs()) {
@@ -227,9 +259,6 @@ public final class Checker {
             }
           }
         }
-      } catch (IOException | RuntimeException e) {
-        errors.add("index " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage()
-            + "; the blobs it lists are treated as missing");
       }
     }
     return packs;

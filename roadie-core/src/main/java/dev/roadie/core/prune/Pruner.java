@@ -139,6 +139,7 @@ public final class Pruner {
         state.refresh(planned);
         carryOut(state, due);
       }
+      if (!options.dryRun()) removeForgottenSnapshots();
       return report;
     } finally {
       if (lease != null) lease.close();
@@ -398,6 +399,7 @@ public final class Pruner {
       }
       go.add(plan);
     }
+    holdLocked(go);
     if (go.isEmpty()) return;
 
     Set<Id> doomed = new HashSet<>();
@@ -437,13 +439,14 @@ public final class Pruner {
       state.addFile(id, batch.stream().map(IndexFile.PackEntries::packId).toList());
       report.indexFilesWritten++;
     }
-    // 2. The replaced index files; now no index file names a doomed pack.
+    // 2. The replaced index files; now no index file names a doomed pack (but one that object lock
+    // keeps, which the new files supersede: readers and check leave superseded files aside).
     List<ObjectName> names = new ArrayList<>();
     for (Id f : affected) {
       names.add(ObjectName.of(ObjectKind.INDEX, f.hex()));
       state.files.remove(f);
     }
-    deleteAll(names);
+    deleteAll(unlocked(names, "replaced index file"));
     report.indexFilesDeleted += affected.size();
     // 3. The packs.
     names.clear();
@@ -583,11 +586,96 @@ public final class Pruner {
     for (Id f : state.superseded) {
       if (state.files.remove(f) != null) names.add(ObjectName.of(ObjectKind.INDEX, f.hex()));
     }
+    names = unlocked(names, "superseded index file");
     if (!names.isEmpty()) {
       log.accept("removing " + Plural.count(names.size(), "index file") + " an interrupted prune had replaced");
       deleteAll(names);
       report.indexFilesDeleted += names.size();
     }
+  }
+
+  /**
+   * With object lock, a plan is carried out only once the retention of every one of its packs has
+   * passed: until then the storage refuses to delete them. The plan waits, and the report says until
+   * when.
+   */
+  private void holdLocked(List<DeletionPlan> go) throws IOException {
+    if (repo.lock() == null) return;
+    Instant now = Instant.now();
+    for (java.util.Iterator<DeletionPlan> it = go.iterator(); it.hasNext(); ) {
+      DeletionPlan plan = it.next();
+      List<ObjectName> packs = plan.packIds().stream().map(p -> ObjectName.of(ObjectKind.PACK, p.hex())).toList();
+      Map<ObjectName, Instant> until = retention(packs);
+      Instant last = until.values().stream().filter(t -> t.isAfter(now)).max(Comparator.naturalOrder()).orElse(null);
+      if (last == null) continue;
+      long held = until.values().stream().filter(t -> t.isAfter(now)).count();
+      String why = "object lock, which keeps " + Plural.count(held, "of its packs", "of its packs") + " until " + last;
+      log.accept("plan " + plan.id().shortHex() + " not carried out yet: " + why + "; the first prune after that "
+          + "deletes them");
+      report.pending.add(pending(plan, why));
+      it.remove();
+    }
+  }
+
+  /**
+   * With object lock, 'forget' leaves the snapshot object in place under a tombstone. Once object
+   * lock lets both go, they are deleted: the snapshot first (a tombstone without its snapshot is
+   * harmless, a snapshot without its tombstone would come back).
+   */
+  private void removeForgottenSnapshots() throws IOException {
+    if (repo.lock() == null) return;
+    List<ObjectName> names = new ArrayList<>();
+    for (String id : repo.forgottenSnapshots(new ArrayList<>())) {
+      names.add(ObjectName.of(ObjectKind.SNAPSHOT, id));
+      names.add(ObjectName.of(ObjectKind.TOMBSTONE, id));
+    }
+    if (names.isEmpty()) return;
+    Instant now = Instant.now();
+    Map<ObjectName, Instant> until = retention(names);
+    int removed = 0;
+    for (int i = 0; i < names.size(); i += 2) {
+      ObjectName snapshot = names.get(i);
+      ObjectName tombstone = names.get(i + 1);
+      if (until.getOrDefault(snapshot, now).isAfter(now) || until.getOrDefault(tombstone, now).isAfter(now)) continue;
+      repo.backend().delete(snapshot);
+      repo.backend().delete(tombstone);
+      removed++;
+    }
+    int waiting = names.size() / 2 - removed;
+    if (removed > 0) log.accept("deleted " + Plural.count(removed, "forgotten snapshot") + " object lock no longer keeps");
+    if (waiting > 0) {
+      log.accept(Plural.count(waiting, "forgotten snapshot") + (waiting == 1 ? " stays" : " stay") + " under "
+          + (waiting == 1 ? "its tombstone" : "their tombstones") + " until object lock lets go of it");
+    }
+  }
+
+  /** The retention of each object that has one. */
+  private Map<ObjectName, Instant> retention(List<ObjectName> names) throws IOException {
+    Map<ObjectName, Future<Instant>> calls = new java.util.LinkedHashMap<>();
+    for (ObjectName n : names) calls.put(n, repo.io().submit(() -> repo.backend().retainedUntil(n)));
+    Map<ObjectName, Instant> out = new HashMap<>();
+    for (var e : calls.entrySet()) {
+      Instant t = Repository.await(e.getValue());
+      if (t != null) out.put(e.getKey(), t);
+    }
+    return out;
+  }
+
+  /** {@code names} less those object lock still keeps, which are left for a later prune (and logged). */
+  private List<ObjectName> unlocked(List<ObjectName> names, String what) throws IOException {
+    if (repo.lock() == null || names.isEmpty()) return names;
+    Instant now = Instant.now();
+    Map<ObjectName, Instant> until = retention(names);
+    List<ObjectName> out = new ArrayList<>();
+    for (ObjectName n : names) {
+      Instant t = until.get(n);
+      if (t == null || !t.isAfter(now)) out.add(n);
+    }
+    if (out.size() < names.size()) {
+      log.accept(Plural.count(names.size() - out.size(), what) + " stay until object lock lets them go (superseded: "
+          + "readers leave them aside)");
+    }
+    return out;
   }
 
   private void deleteAll(List<ObjectName> names) throws IOException {

@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectLock;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.chunk.Chunker;
 import dev.roadie.core.chunk.ChunkerParams;
@@ -96,6 +97,8 @@ public final class BackupWriter implements AutoCloseable {
   private final Phaser uploads = new Phaser(1);
   private final Set<Id> pending = ConcurrentHashMap.newKeySet();
   private final Set<Id> storedPacks = ConcurrentHashMap.newKeySet();
+  /** With object lock: when each listed pack was written, to tell whose retention may end too soon. */
+  private final java.util.Map<Id, java.time.Instant> packWritten = new ConcurrentHashMap<>();
   final Set<Id> reusedPacks = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<IndexFile.PackEntries> written = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -120,6 +123,7 @@ public final class BackupWriter implements AutoCloseable {
       if (index.size() > 0) {
         for (var info : repo.backend().list(ObjectKind.PACK)) {
           storedPacks.add(Id.parse(info.name().id()));
+          if (repo.lock() != null && info.modified() != null) packWritten.put(Id.parse(info.name().id()), info.modified());
         }
         this.plannedPacks = DeletionPlan.plannedPacks(repo);
       } else {
@@ -579,6 +583,7 @@ public final class BackupWriter implements AutoCloseable {
         }
       }
     }
+    extendRetention();
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
     Snapshot.Stats stats = new Snapshot.Stats(progress.bytesRead.get(), progress.bytesAdded.get(),
         progress.blobsAdded.get(), progress.files.get(), millis);
@@ -587,6 +592,38 @@ public final class BackupWriter implements AutoCloseable {
     repo.writeSealed(ObjectName.of(ObjectKind.SNAPSHOT, id.hex()), Json.write(s));
     committed = true;
     return id;
+  }
+
+  /**
+   * With object lock, the snapshot about to be written must stay restorable for the lock's days,
+   * so every pack it reuses from earlier backups, and the index files naming those packs, must be
+   * retained that long too: their retention is extended now, before the snapshot exists. A pack
+   * written less than {@link ObjectLock#SLACK} ago already is (its retention was set with that
+   * slack), which spares a request per pack for a backup that reuses the previous day's packs.
+   */
+  private void extendRetention() throws IOException {
+    ObjectLock lock = repo.lock();
+    if (lock == null) return;
+    java.time.Instant now = java.time.Instant.now();
+    java.time.Instant until = lock.retainUntil(now);
+    Set<ObjectName> names = new java.util.HashSet<>();
+    Set<Id> mine = new java.util.HashSet<>();
+    for (IndexFile.PackEntries p : written) mine.add(p.packId());
+    for (Id pack : reusedPacks) {
+      if (mine.contains(pack)) continue;
+      java.time.Instant at = packWritten.get(pack);
+      if (at != null && at.isAfter(now.minus(ObjectLock.SLACK))) continue;
+      names.add(ObjectName.of(ObjectKind.PACK, pack.hex()));
+      names.addAll(repo.indexFilesOf(pack));
+    }
+    List<java.util.concurrent.Future<?>> calls = new ArrayList<>();
+    for (ObjectName n : names) {
+      calls.add(repo.io().submit(() -> {
+        repo.backend().extendRetention(n, until);
+        return null;
+      }));
+    }
+    for (var f : calls) Repository.await(f);
   }
 
   /** Ends the backup: without a commit, nothing becomes visible (uploaded packs stay as leftovers). */

@@ -51,6 +51,7 @@ final class KeyRing {
           + "repository with; open with another password to remove it, or use 'roadie key passwd'");
     }
     ObjectName name = ObjectName.of(ObjectKind.KEY, id.hex());
+    refuseWhileLocked(name, "remove key " + id.shortHex());
     if (repo.backend().size(name) < 0) {
       throw new RoadieException(ErrorCode.FAILURE, "no key " + id.hex() + "; list keys with 'roadie key list'");
     }
@@ -62,9 +63,25 @@ final class KeyRing {
    * before the old one is deleted, so a crash in between leaves both passwords working, never none.
    */
   Id changePassword(char[] newPassword) throws IOException {
+    refuseWhileLocked(ObjectName.of(ObjectKind.KEY, repo.keyId().hex()), "change the password of key "
+        + repo.keyId().shortHex());
     Id added = addKey(newPassword);
     repo.backend().delete(ObjectName.of(ObjectKind.KEY, repo.keyId().hex()));
     return added;
+  }
+
+  /**
+   * Object lock keeps every key file as written: deleting one would only hide it (and 'check' would
+   * report that as tampering), so its password would still open the repository.
+   */
+  private void refuseWhileLocked(ObjectName key, String what) throws IOException {
+    if (repo.lock() == null) return;
+    java.time.Instant until = repo.backend().retainedUntil(key);
+    if (until != null && until.isAfter(java.time.Instant.now())) {
+      throw new RoadieException(ErrorCode.USAGE, repo.backend().location() + ": cannot " + what + ": object lock "
+          + "keeps its key file until " + until + ", and deleting it before then would only hide it, so its password "
+          + "would still open the repository; try again after that (see docs/security.md)");
+    }
   }
 
   /** Key ids that match a prefix. */

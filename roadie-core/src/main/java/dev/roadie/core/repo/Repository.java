@@ -8,6 +8,7 @@ import dev.roadie.core.backend.NoSuchObjectException;
 import dev.roadie.core.backend.ObjectExistsException;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectLock;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.chunk.GearTable;
 import dev.roadie.core.crypto.Compression;
@@ -51,6 +52,8 @@ public final class Repository implements AutoCloseable {
   private final ExecutorService cpu;
   private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
   private volatile BlobIndex index;
+  /** With object lock: the index files that name each pack, filled when the index is loaded. */
+  private final java.util.Map<Id, List<ObjectName>> indexFiles = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile GearTable gear;
   private final java.util.Map<ObjectName, byte[]> writtenSnapshots = new java.util.concurrent.ConcurrentHashMap<>();
   private final BlobReader blobs = new BlobReader(this);
@@ -72,7 +75,15 @@ public final class Repository implements AutoCloseable {
 
   /** Creates a new repository at the backend's location; fails if one is already there. */
   public static Repository init(Backend backend, char[] password, int packSize) throws IOException {
-    backend.prepareForInit();
+    return init(backend, password, packSize, null);
+  }
+
+  /**
+   * Creates a new repository; with {@code lock}, one whose backup objects the storage keeps for the
+   * lock's days whatever anyone asks of it ({@link ObjectLock}).
+   */
+  public static Repository init(Backend backend, char[] password, int packSize, ObjectLock lock) throws IOException {
+    backend.prepareForInit(lock);
     if (backend.exists()) {
       throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": a repository already exists here; "
           + "use it, or choose another location");
@@ -81,9 +92,10 @@ public final class Repository implements AutoCloseable {
     Id repoId = Id.random();
     Id keyId = Id.random();
     KeyFile kf = KeyFile.create(key, repoId, password, Hosts.host(), Hosts.user());
+    if (lock != null) backend.useObjectLock(lock);
     // Key first, config last: a location with a config always has a key that opens it.
     backend.write(ObjectName.of(ObjectKind.KEY, keyId.hex()), ByteBuffer.wrap(kf.toJson()), true);
-    Config config = Config.create(key, repoId, Instant.now().toString(), packSize);
+    Config config = Config.create(key, repoId, Instant.now().toString(), packSize, lock);
     try {
       backend.write(ObjectName.CONFIG, ByteBuffer.wrap(Json.write(config)), true);
     } catch (ObjectExistsException e) {
@@ -111,6 +123,11 @@ public final class Repository implements AutoCloseable {
     // and the key is derived. Its errors still come first: every way out of here waits for it.
     CompletableFuture<Config> config = CompletableFuture.supplyAsync(() -> Config.parse(configBytes, backend.location()),
         r -> Thread.ofPlatform().daemon().name("roadie-config").start(r));
+    if (Config.declaresLock(configBytes)) {
+      // Key files are locked objects: with object lock they are listed and read as roadie wrote them.
+      ObjectLock lock = parsed(config).lock();
+      if (lock != null) backend.useObjectLock(lock);
+    }
     try {
       return open(backend, config, password);
     } catch (IOException | RuntimeException e) {
@@ -188,6 +205,23 @@ public final class Repository implements AutoCloseable {
     return backend;
   }
 
+  /** The repository's object lock, or null when it has none. */
+  public ObjectLock lock() {
+    return config.lock();
+  }
+
+  /**
+   * Removes a snapshot from the repository's history. With object lock the snapshot object cannot
+   * be deleted: a tombstone naming it is written instead, and every listing leaves the snapshot out.
+   */
+  public void forgetSnapshot(Id id) throws IOException {
+    if (lock() != null) {
+      snapshots.writeTombstone(id);
+    } else {
+      backend.delete(ObjectName.of(ObjectKind.SNAPSHOT, id.hex()));
+    }
+  }
+
   public Config config() {
     return config;
   }
@@ -245,7 +279,12 @@ public final class Repository implements AutoCloseable {
     List<IndexFile.Decoded> decoded = new ArrayList<>();
     for (int i = 0; i < futures.size(); i++) {
       try {
-        decoded.add(futures.get(i).get());
+        IndexFile.Decoded d = futures.get(i).get();
+        decoded.add(d);
+        if (lock() != null) {
+          for (IndexFile.PackEntries p : d.packs()) indexFiles.computeIfAbsent(p.packId(), k -> new ArrayList<>())
+              .add(files.get(i).name());
+        }
       } catch (ExecutionException e) {
         // A damaged index file is skipped: its blobs read as missing, and 'check' names the file
         // and the snapshots that need it.
@@ -282,6 +321,14 @@ public final class Repository implements AutoCloseable {
       }
     }
     return idx;
+  }
+
+  /**
+   * With object lock: the index files that name {@code pack}, as loaded with the index (empty
+   * without object lock, or for a pack written since).
+   */
+  public List<ObjectName> indexFilesOf(Id pack) {
+    return indexFiles.getOrDefault(pack, List.of());
   }
 
   public IndexFile.Decoded readIndexFile(ObjectName name) throws IOException {
@@ -375,6 +422,11 @@ public final class Repository implements AutoCloseable {
   /** Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}. */
   public List<SnapshotRef> snapshots(List<String> problems) throws IOException {
     return snapshots.snapshots(problems);
+  }
+
+  /** Ids of the snapshots that 'forget' marked with a tombstone (repositories with object lock). */
+  public java.util.Set<String> forgottenSnapshots(List<String> problems) throws IOException {
+    return snapshots.tombstones(problems);
   }
 
   public SnapshotRef readSnapshot(Id id) throws IOException {

@@ -11,7 +11,10 @@ import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotFilter;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -30,7 +33,9 @@ final class SnapshotStore {
 
   /** Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}. */
   List<SnapshotRef> snapshots(List<String> problems) throws IOException {
-    List<ObjectInfo> files = repo.backend().list(ObjectKind.SNAPSHOT);
+    Set<String> forgotten = tombstones(problems);
+    List<ObjectInfo> files = new ArrayList<>(repo.backend().list(ObjectKind.SNAPSHOT));
+    files.removeIf(f -> forgotten.contains(f.name().id()));
     List<Future<SnapshotRef>> futures = new ArrayList<>();
     for (ObjectInfo f : files) {
       futures.add(repo.io().submit(() -> readSnapshot(Id.parse(f.name().id()))));
@@ -50,6 +55,38 @@ final class SnapshotStore {
       }
     }
     out.sort(Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
+    return out;
+  }
+
+  /** What a tombstone says: which snapshot was forgotten, when, where and by whom. */
+  record Tombstone(int version, String snapshot, String time, String host, String user) {}
+
+  void writeTombstone(Id snapshot) throws IOException {
+    ObjectName name = ObjectName.of(ObjectKind.TOMBSTONE, snapshot.hex());
+    repo.writeSealed(name, Json.write(new Tombstone(1, snapshot.hex(), Instant.now().toString(), Hosts.host(),
+        Hosts.user())));
+  }
+
+  /**
+   * Ids of the snapshots that tombstones mark as forgotten. Only a tombstone that opens under the
+   * repository's key counts (anyone who can merely write to the storage cannot hide a snapshot); one
+   * that does not is reported through {@code problems} (or fails, when that is null).
+   */
+  Set<String> tombstones(List<String> problems) throws IOException {
+    Set<String> out = new HashSet<>();
+    for (ObjectInfo f : repo.backend().list(ObjectKind.TOMBSTONE)) {
+      try {
+        Tombstone t = Json.read(repo.readSealed(f.name()), Tombstone.class, "tombstone " + f.name().id());
+        if (f.name().id().equals(t.snapshot())) out.add(t.snapshot());
+      } catch (dev.roadie.core.backend.NoSuchObjectException e) {
+        // gone since the listing: its snapshot was deleted with it
+      } catch (IOException | RuntimeException e) {
+        String what = "tombstone " + f.name().id() + " is unreadable (" + e.getMessage() + "); the snapshot it names "
+            + "is still listed";
+        if (problems == null) throw new RoadieException(ErrorCode.INTEGRITY, what, e);
+        problems.add(what);
+      }
+    }
     return out;
   }
 
@@ -89,10 +126,17 @@ final class SnapshotStore {
       throw new RoadieException(ErrorCode.USAGE, "'" + spec + "' is not a snapshot id: use hex digits of an id or 'latest'");
     }
     List<ObjectName> matches = new ArrayList<>();
+    List<ObjectName> forgottenMatches = new ArrayList<>();
+    Set<String> forgotten = tombstones(null);
     for (ObjectInfo f : repo.backend().list(ObjectKind.SNAPSHOT)) {
       if (f.name().id().startsWith(spec)) {
-        matches.add(f.name());
+        (forgotten.contains(f.name().id()) ? forgottenMatches : matches).add(f.name());
       }
+    }
+    if (matches.isEmpty()) {
+      // A snapshot that 'forget' left to object lock is still there until the lock lets it go: named
+      // by its id, it can be restored (undoing a mistaken or malicious forget).
+      matches = forgottenMatches;
     }
     if (matches.isEmpty()) {
       throw new RoadieException(ErrorCode.FAILURE, repo.backend().location() + ": no snapshot with id " + spec

@@ -1,0 +1,346 @@
+package dev.roadie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.roadie.testkit.MinioServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * A repository with object lock on MinIO, used by IAM users that hold exactly the policies of
+ * {@code deploy/iam/} (docs/security.md): each role does its job and no more, and an attacker with
+ * the maintainer's credentials (which may write and delete everything roadie ever deletes) cannot
+ * make a backup unrestorable.
+ */
+@Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ObjectLockCliTest {
+  static final String BUCKET = "vault";
+  static final String PREFIX = "prod";
+  static final String REPO = "s3://" + BUCKET + "/" + PREFIX;
+
+  @TempDir static Path tmp;
+  static MinioServer minio;
+  static S3Client root;
+  /** Snapshot id → the bytes of every file it holds (relative path → content). */
+  static final Map<String, Map<String, byte[]>> backedUp = new java.util.LinkedHashMap<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    minio = MinioServer.start();
+    root = client(minio.accessKey(), minio.secretKey());
+    Path iam = deployIam();
+    for (String role : List.of("writer", "maintainer", "reader")) {
+      Path policy = tmp.resolve(role + ".json");
+      Files.writeString(policy, Files.readString(iam.resolve(role + ".json")).replace("BUCKET", BUCKET)
+          .replace("PREFIX", PREFIX));
+      mc("admin", "policy", "create", "t", "roadie-" + role, policy);
+      mc("admin", "user", "add", "t", role, secret(role));
+      mc("admin", "policy", "attach", "t", "roadie-" + role, "--user", role);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (root != null) root.close();
+    if (minio != null) minio.close();
+  }
+
+  @Test
+  @Order(1)
+  void initCreatesTheBucketWithObjectLockAndRefusesOneWithout() throws Exception {
+    root.createBucket(b -> b.bucket("plain"));
+    RoadieProcess.Result plain = as("maintainer").env("ROADIE_REPOSITORY", "s3://plain/repo")
+        .env("AWS_ACCESS_KEY_ID", minio.accessKey()).env("AWS_SECRET_ACCESS_KEY", minio.secretKey())
+        .run("init", "--object-lock", "1").assertExit(1);
+    assertTrue(plain.stderr().contains("the bucket plain exists without object lock"), plain.describe());
+    assertTrue(root.listObjectsV2(b -> b.bucket("plain")).contents().isEmpty(), "nothing written into it");
+
+    RoadieProcess.Result local = RoadieProcess.of(tmp.resolve("local"), "pw").run("init", "--object-lock", "1")
+        .assertExit(2);
+    assertTrue(local.stderr().contains("object lock needs an S3 bucket"), local.describe());
+    RoadieProcess.Result mode = as("maintainer").run("init", "--object-lock", "1", "--object-lock-mode", "forever")
+        .assertExit(2);
+    assertTrue(mode.stderr().contains("must be compliance or governance"), mode.describe());
+
+    RoadieProcess.Result init = as("maintainer").run("init", "--object-lock", "1").assertExit(0);
+    assertTrue(init.stdout().contains("object lock: compliance mode"), init.describe());
+    assertEquals("Enabled", root.getObjectLockConfiguration(b -> b.bucket(BUCKET)).objectLockConfiguration()
+        .objectLockEnabledAsString());
+  }
+
+  @Test
+  @Order(2)
+  void eachRoleDoesItsJobAndTheWriterCannotPrune() throws Exception {
+    Path data = tmp.resolve("data");
+    Files.createDirectories(data);
+    Random random = new Random(21);
+    for (int i = 0; i < 3; i++) {
+      byte[] big = new byte[1_500_000];
+      random.nextBytes(big);
+      Files.write(data.resolve("big-" + i), big);
+      Files.writeString(data.resolve("note"), "backup " + i);
+      RoadieProcess.Result b = as("writer").run("backup", "file", data.toString(), "--target", "app").assertExit(0);
+      backedUp.put(snapshotId(b.stdout()), contents(data));
+    }
+    // Every object of a locked kind carries a retention of at least the lock's day.
+    for (ObjectVersion v : versions(root).versions()) {
+      if (v.key().contains("/leases/") || v.key().contains("/plans/")) continue;
+      var head = root.headObject(b -> b.bucket(BUCKET).key(v.key()).versionId(v.versionId()));
+      assertEquals("COMPLIANCE", head.objectLockModeAsString(), v.key());
+      assertTrue(head.objectLockRetainUntilDate().isAfter(java.time.Instant.now().plusSeconds(86_000)), v.key());
+    }
+    assertTrue(versions(root).versions().stream().noneMatch(v -> v.key().contains("/leases/")),
+        "the writer deletes its lease, every version of it");
+
+    Map<String, String> before = state();
+    RoadieProcess.Result forget = as("writer").run("forget", "--keep-last", "1").assertExit(1);
+    assertTrue(forget.stderr().contains("S3 refused to upload") && forget.stderr().contains("/tombstones/")
+        && forget.stderr().contains("docs/security.md"), forget.describe());
+    assertEquals(before, state(), "the writer's forget changed nothing");
+
+    as("maintainer").run("forget", "--keep-last", "2").assertExit(0);
+    String oldest = backedUp.keySet().iterator().next();
+    RoadieProcess.Result listed = as("reader").run("snapshots").assertExit(0);
+    assertTrue(listed.stdout().contains("2 snapshots"), listed.describe());
+    before = state();
+    RoadieProcess.Result prune = as("writer").run("prune").assertExit(1);
+    assertTrue(prune.stderr().contains("S3 refused to upload") && prune.stderr().contains("/plans/")
+        && prune.stderr().contains("check the credentials"), prune.describe());
+    assertEquals(before, state(), "the writer's prune changed nothing");
+
+    RoadieProcess.Result pruned = as("maintainer").run("prune", "--grace", "0s").assertExit(0);
+    assertTrue(pruned.stdout().contains("object lock, which keeps"), pruned.describe());
+
+    RoadieProcess.Result check = as("reader").run("check", "--read-data").assertExit(0);
+    assertTrue(check.stdout().contains("2 snapshots"), check.describe());
+    for (String id : backedUp.keySet()) {
+      // The forgotten snapshot too: named by its id, it restores while the lock keeps it.
+      assertRestores(as("reader"), id);
+    }
+    RoadieProcess.Result readerBackup = as("reader").run("backup", "file", data.toString()).assertExit(1);
+    assertTrue(readerBackup.stderr().contains("S3 refused"), readerBackup.describe());
+    RoadieProcess.Result readerForget = as("reader").run("forget", "--keep-last", "1").assertExit(1);
+    assertTrue(readerForget.stderr().contains("S3 refused"), readerForget.describe());
+    assertTrue(versions(root).versions().stream().anyMatch(v -> v.key().contains("/tombstones/" + oldest)),
+        "forget wrote a tombstone for the oldest snapshot");
+  }
+
+  @Test
+  @Order(3)
+  void anAttackerWithTheMaintainersCredentialsCannotDestroyALockedBackup() throws Exception {
+    // roadie itself, run by the attacker: forget everything it can, prune with no grace.
+    as("maintainer").run("forget", "--keep-last", "1", "--prune", "--grace", "0s").assertExit(0);
+    as("maintainer").run("prune", "--grace", "0s").assertExit(0);
+
+    try (S3Client attacker = client("maintainer", secret("maintainer"))) {
+      ListObjectVersionsResponse all = versions(attacker);
+      // Overwrite every snapshot, then delete every version of everything, then every key.
+      for (ObjectVersion v : all.versions()) {
+        if (v.key().contains("/snapshots/")) {
+          attacker.putObject(b -> b.bucket(BUCKET).key(v.key()), RequestBody.fromString("ransom note"));
+        }
+      }
+      int refused = 0;
+      List<String> lockedVersions = new ArrayList<>();
+      for (ObjectVersion v : versions(attacker).versions()) {
+        try {
+          attacker.deleteObject(b -> b.bucket(BUCKET).key(v.key()).versionId(v.versionId()));
+        } catch (S3Exception e) {
+          refused++;
+          lockedVersions.add(v.key() + "@" + v.versionId());
+        }
+      }
+      for (DeleteMarkerEntry m : versions(attacker).deleteMarkers()) {
+        attacker.deleteObject(b -> b.bucket(BUCKET).key(m.key()).versionId(m.versionId()));
+      }
+      for (ObjectVersion v : versions(attacker).versions()) {
+        attacker.deleteObject(b -> b.bucket(BUCKET).key(v.key()));
+      }
+      assertTrue(refused > 0, "object lock refused to delete locked versions");
+      assertTrue(attacker.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX + "/")).contents().isEmpty(),
+          "to a plain listing, the repository is gone");
+      for (String kv : lockedVersions) {
+        String key = kv.substring(0, kv.indexOf('@'));
+        String version = kv.substring(kv.indexOf('@') + 1);
+        root.headObject(b -> b.bucket(BUCKET).key(key).versionId(version)); // still there
+      }
+    }
+
+    for (String id : backedUp.keySet()) {
+      assertRestores(as("reader"), id);
+    }
+    RoadieProcess.Result check = as("reader").run("check").assertExit(3);
+    assertTrue(check.stdout().contains("possible tampering: snapshots/") || check.stderr().contains(
+        "possible tampering: snapshots/"), check.describe());
+    String all = check.stdout() + check.stderr();
+    assertTrue(all.contains("hidden by a delete marker"), check.describe());
+    assertTrue(all.contains("possible tampering: config: hidden by a delete marker"), check.describe());
+    assertFalse(all.contains("cannot be restored"), check.describe());
+  }
+
+  /**
+   * Governance mode, and what happens once retention passes: prune waits for it, then deletes the
+   * forgotten snapshot's packs and the snapshot object itself (retention is cut short here by the
+   * bucket's root, who may bypass governance retention, instead of waiting a day).
+   */
+  @Test
+  @Order(4)
+  void pruneWaitsForRetentionThenDeletes() throws Exception {
+    RoadieProcess roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", "s3://governed/repo")
+        .env("ROADIE_PASSWORD", "gov-pw").unsetEnv("AWS_PROFILE");
+    minio.env().forEach(roadie::env);
+    roadie.run("init", "--object-lock", "3", "--object-lock-mode", "governance").assertExit(0);
+    Path data = Files.createDirectories(tmp.resolve("gov"));
+    byte[] first = new byte[700_000];
+    new Random(4).nextBytes(first);
+    Files.write(data.resolve("f"), first);
+    String old = snapshotId(roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
+    byte[] second = new byte[600_000];
+    new Random(5).nextBytes(second);
+    Files.write(data.resolve("f"), second);
+    String kept = snapshotId(roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
+    var retention = root.getObjectRetention(b -> b.bucket("governed").key("repo/config")).retention();
+    assertEquals("GOVERNANCE", retention.modeAsString());
+
+    roadie.run("forget", "--keep-last", "1").assertExit(0);
+    RoadieProcess.Result waits = roadie.run("prune", "--grace", "0s").assertExit(0);
+    assertTrue(waits.stdout().contains("waits for object lock, which keeps 2 of its packs until"), waits.describe());
+    long packs = root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size();
+
+    java.time.Instant soon = java.time.Instant.now().plusSeconds(2);
+    for (ObjectVersion v : root.listObjectVersions(b -> b.bucket("governed")).versions()) {
+      root.putObjectRetention(b -> b.bucket("governed").key(v.key()).versionId(v.versionId()).bypassGovernanceRetention(true)
+          .retention(r -> r.mode("GOVERNANCE").retainUntilDate(soon)));
+    }
+    Thread.sleep(2500);
+    RoadieProcess.Result done = roadie.run("prune", "--grace", "0s").assertExit(0);
+    assertTrue(done.stderr().contains("deleted 2 packs") && done.stderr().contains("deleted 1 forgotten snapshot"),
+        done.describe());
+    assertEquals(packs - 2, root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size());
+    assertTrue(root.listObjectVersions(b -> b.bucket("governed").prefix("repo/snapshots/" + old)).versions().isEmpty(),
+        "the forgotten snapshot is gone, every version");
+    roadie.run("check", "--read-data").assertExit(0);
+    Path to = tmp.resolve("gov-restore");
+    roadie.run("restore", kept, "--target", to.toString()).assertExit(0);
+    try (var files = Files.walk(to)) {
+      Path f = files.filter(p -> p.getFileName().toString().equals("f")).findFirst().orElseThrow();
+      assertArrayEquals(second, Files.readAllBytes(f));
+    }
+  }
+
+  // ---- helpers ----
+
+  static void assertRestores(RoadieProcess p, String id) throws Exception {
+    Path to = Files.createTempDirectory(tmp, "restore");
+    p.run("restore", id, "--target", to.toString()).assertExit(0);
+    Map<String, byte[]> want = backedUp.get(id);
+    Map<String, byte[]> got = new TreeMap<>();
+    try (var files = Files.walk(to)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String rel = to.relativize(f).toString();
+        got.put(rel.substring(rel.lastIndexOf('/') + 1), Files.readAllBytes(f));
+      }
+    }
+    assertEquals(want.keySet(), got.keySet(), "files of snapshot " + id);
+    for (String name : want.keySet()) assertArrayEquals(want.get(name), got.get(name), name + " of " + id);
+  }
+
+  static Map<String, byte[]> contents(Path dir) throws Exception {
+    Map<String, byte[]> out = new TreeMap<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) out.put(f.getFileName().toString(), Files.readAllBytes(f));
+    }
+    return out;
+  }
+
+  /** Every version and delete marker under the repository: what a command changed, if anything. */
+  static Map<String, String> state() {
+    Map<String, String> out = new TreeMap<>();
+    ListObjectVersionsResponse r = versions(root);
+    for (ObjectVersion v : r.versions()) out.put(v.key() + "@" + v.versionId(), v.eTag());
+    for (DeleteMarkerEntry m : r.deleteMarkers()) out.put(m.key() + "@" + m.versionId(), "delete marker");
+    return out;
+  }
+
+  static ListObjectVersionsResponse versions(S3Client c) {
+    List<ObjectVersion> v = new ArrayList<>();
+    List<DeleteMarkerEntry> m = new ArrayList<>();
+    for (ListObjectVersionsResponse page : c.listObjectVersionsPaginator(b -> b.bucket(BUCKET).prefix(PREFIX + "/"))) {
+      v.addAll(page.versions());
+      m.addAll(page.deleteMarkers());
+    }
+    return ListObjectVersionsResponse.builder().versions(v).deleteMarkers(m).build();
+  }
+
+  static String snapshotId(String stdout) {
+    Matcher m = Pattern.compile("snapshot ([0-9a-f]{8}) ").matcher(stdout);
+    if (!m.find()) fail("no snapshot id in: " + stdout);
+    return m.group(1);
+  }
+
+  static RoadieProcess as(String role) {
+    RoadieProcess p = RoadieProcess.bare().env("ROADIE_REPOSITORY", REPO).env("ROADIE_PASSWORD", "lock-pw")
+        .unsetEnv("AWS_PROFILE");
+    minio.env().forEach(p::env);
+    return p.env("AWS_ACCESS_KEY_ID", role).env("AWS_SECRET_ACCESS_KEY", secret(role));
+  }
+
+  static String secret(String role) {
+    return role + "-secret-0123456789";
+  }
+
+  static S3Client client(String key, String secret) {
+    return S3Client.builder().endpointOverride(minio.endpoint()).forcePathStyle(true).region(Region.of(minio.region()))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret))).build();
+  }
+
+  static Path deployIam() {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("deploy/iam"))) return d.resolve("deploy/iam");
+    }
+    throw new IllegalStateException("deploy/iam not found above " + Path.of("").toAbsolutePath());
+  }
+
+  static void mc(Object... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(MinioServer.mc().toString()));
+    for (Object a : args) cmd.add(a.toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    Map<String, String> env = new HashMap<>(minio.mcEnv("t", tmp.resolve("mc")));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), cmd + ": " + out);
+  }
+}

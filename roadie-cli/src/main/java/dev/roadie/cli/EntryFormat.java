@@ -89,7 +89,8 @@ final class EntryFormat {
    * A name as one unambiguous word, the way GNU ls's shell-escape style quotes it: bare when it
    * holds only characters that need no quoting, in single quotes when it holds spaces or shell
    * characters, and as {@code $'...'} with escapes ({@code \n}, {@code \x1b}, {@code \u00a0}) when
-   * it holds anything not printable, so a newline in a name never looks like two entries.
+   * it holds anything not printable, so a newline in a name never looks like two entries. A file
+   * name's bytes that are not UTF-8 (recorded as NUL and two hex digits) show as {@code \xe9}.
    */
   static String quote(String s) {
     if (s.isEmpty()) return "''";
@@ -113,6 +114,15 @@ final class EntryFormat {
         case '\r' -> b.append("\\r");
         case '\\' -> b.append("\\\\");
         case '\'' -> b.append("\\'");
+        case 0 -> {
+          // A file name's byte that is not UTF-8, as the snapshot records it (NUL, two hex digits).
+          if (i + 2 <= s.length() && s.substring(i, i + 2).matches("[0-9a-f]{2}")) {
+            b.append("\\x").append(s, i, i + 2);
+            i += 2;
+          } else {
+            b.append("\\x00");
+          }
+        }
         default -> {
           if (printable(c)) b.appendCodePoint(c);
           else if (c < 0x80) b.append(String.format("\\x%02x", c));

@@ -39,6 +39,7 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       VerificationsCommand.class,
       DrillCommand.class,
+      ReportCommand.class,
       PlannedCommands.Agent.class,
       CommandLine.HelpCommand.class
     })

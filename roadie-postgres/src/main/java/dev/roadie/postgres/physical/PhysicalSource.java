@@ -15,6 +15,8 @@ import dev.roadie.core.source.SideObjects;
 import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.RecoverableWindow;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.PostgresTargets;
 import dev.roadie.postgres.wal.WalCopy;
@@ -65,6 +67,27 @@ public final class PhysicalSource implements SourceProvider {
         o.conn(), request.target(), o.pgBin(), o.walMethod(), o.walTimeout(), o.chunkSize(), o.spreadCheckpoint(),
         request.tags(), request.time(), o.pageSkip() == null ? "auto" : o.pageSkip(), o.read() == null ? "auto" : o.read()));
     return new BackupResult(request.repository().readSnapshot(r.id()), r.warnings());
+  }
+
+  @Override
+  public List<RecoverableWindow> recoverableWindows(Repository repository, List<SnapshotRef> snapshots)
+      throws IOException {
+    // One RecoveryWindow lists each cluster's archive once for all of its base backups.
+    RecoveryWindow windows = new RecoveryWindow(repository);
+    List<RecoverableWindow> out = new ArrayList<>();
+    for (SnapshotRef ref : snapshots) {
+      if (!PhysicalBackup.KIND.equals(ref.snapshot().kind())) continue;
+      RecoveryWindow.Window w;
+      try {
+        w = windows.of(ref.snapshot(), null);
+      } catch (RoadieException | ClassCastException | NullPointerException | IllegalArgumentException
+          | java.time.format.DateTimeParseException e) {
+        continue; // a snapshot whose metadata lacks what a window needs: no window to show
+      }
+      out.add(new RecoverableWindow(ref.id().hex(), w.fromTime(), w.toTime(), w.walComplete(), w.missingSegment(),
+          w.note()));
+    }
+    return out;
   }
 
   @Override

@@ -1,0 +1,60 @@
+package dev.roadie.dashboard.status;
+
+import dev.roadie.core.Id;
+import dev.roadie.core.backend.ObjectInfo;
+import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Future;
+
+/**
+ * The snapshots of a repository, kept between page views: snapshots are written once and never
+ * changed, so each refresh lists {@code snapshots/} and reads only the ones it has not seen (and
+ * drops those that forget removed). A page view over a repository of many snapshots then costs a
+ * listing, not a read of every snapshot.
+ */
+final class SnapshotCache {
+  private final Repository repo;
+  private final Map<String, SnapshotRef> known = new HashMap<>();
+
+  SnapshotCache(Repository repo) {
+    this.repo = repo;
+  }
+
+  /** Every readable snapshot, oldest first; unreadable ones go to {@code problems} (and are read again next time). */
+  synchronized List<SnapshotRef> refresh(List<String> problems) throws IOException {
+    List<ObjectInfo> listed = repo.backend().list(ObjectKind.SNAPSHOT);
+    Set<String> present = new HashSet<>();
+    List<String> fresh = new ArrayList<>();
+    List<Future<SnapshotRef>> reads = new ArrayList<>();
+    for (ObjectInfo info : listed) {
+      String id = info.name().id();
+      present.add(id);
+      if (!known.containsKey(id)) {
+        fresh.add(id);
+        reads.add(repo.io().submit(() -> repo.readSnapshot(Id.parse(id))));
+      }
+    }
+    known.keySet().retainAll(present);
+    for (int i = 0; i < reads.size(); i++) {
+      try {
+        known.put(fresh.get(i), Repository.await(reads.get(i)));
+      } catch (dev.roadie.core.backend.NoSuchObjectException e) {
+        // removed by a forget since the listing
+      } catch (IOException | RuntimeException e) {
+        problems.add("snapshot " + fresh.get(i).substring(0, 8) + " is unreadable: " + e.getMessage());
+      }
+    }
+    List<SnapshotRef> out = new ArrayList<>(known.values());
+    out.sort(Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
+    return out;
+  }
+}

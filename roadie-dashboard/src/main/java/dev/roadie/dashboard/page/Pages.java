@@ -477,6 +477,8 @@ public final class Pages {
       if (v instanceof Map<?, ?> || (v instanceof Collection<?> c && c.stream().anyMatch(x -> x instanceof Map<?, ?>
           || x instanceof Collection<?>))) {
         tables.add(e);
+      } else if (v instanceof Collection<?> c && c.isEmpty()) {
+        continue;
       } else if (v instanceof Collection<?> c) {
         fact(b, e.getKey(), esc(Redact.url(String.join(", ", c.stream().map(String::valueOf).toList()))));
       } else {

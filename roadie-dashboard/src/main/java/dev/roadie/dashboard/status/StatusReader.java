@@ -197,9 +197,14 @@ public final class StatusReader {
           + "objectives or could not verify it");
     }
     RecoverableWindow newestWindow = windows.isEmpty() ? null : windows.get(windows.size() - 1);
-    if (newestWindow != null && (!newestWindow.complete() || newestWindow.gapAt() != null)) {
+    if (newestWindow != null && !newestWindow.complete()) {
+      health = Health.FAIL;
+      reasons.add("the newest base backup cannot be restored from this repository"
+          + (newestWindow.note() != null ? ": " + newestWindow.note() : ""));
+    } else if (newestWindow != null && newestWindow.gapAt() != null) {
       health = health.worst(Health.WARN);
-      reasons.add(newestWindow.note() != null ? newestWindow.note() : "the newest base backup's WAL has a gap");
+      reasons.add(newestWindow.note() != null ? newestWindow.note() : "the archived WAL has a gap at "
+          + newestWindow.gapAt());
     }
     Duration rpo = null;
     if (last != null) {

@@ -84,8 +84,11 @@ public final class PhysicalSource implements SourceProvider {
           | java.time.format.DateTimeParseException e) {
         continue; // a snapshot whose metadata lacks what a window needs: no window to show
       }
-      out.add(new RecoverableWindow(ref.id().hex(), w.fromTime(), w.toTime(), w.walComplete(), w.missingSegment(),
-          w.note()));
+      // A backup that carries its own WAL (--wal-method fetch) restores to its end without the archive;
+      // one that needs archived WAL the archive lacks does not restore at all.
+      boolean restorable = w.walComplete() || w.missingSegment() == null;
+      out.add(new RecoverableWindow(ref.id().hex(), w.fromTime(), w.toTime(), restorable,
+          w.walComplete() ? w.missingSegment() : null, w.note()));
     }
     return out;
   }

@@ -120,7 +120,7 @@ public final class DashboardHandler implements HttpHandler {
 
       @Override
       public String target(TargetStatus t) {
-        return base + "target?kind=" + enc(t.kind()) + "&name=" + enc(t.name());
+        return base + "target?kind=" + enc(t.kind()) + "&name=" + enc(Redact.url(t.name()));
       }
 
       @Override

@@ -72,12 +72,13 @@ public final class Pages {
         .append("</ul></section>");
     problems(b, s.problems());
     if (!s.running().isEmpty()) {
-      b.append("<section id=\"running\"><h2>Running now</h2><div class=\"scroll\"><table><thead><tr><th>Target</th>"
+      b.append("<section id=\"running\"><h2>Running now</h2><div class=\"scroll\"><table class=\"stack\"><thead><tr><th>Target</th>"
           + "<th>Job</th><th>Started</th><th>Progress</th></tr></thead><tbody>");
       for (ScheduleProvider.RunningJob j : s.running()) {
-        b.append("<tr><td>").append(esc(Redact.url(j.target()))).append("</td><td>").append(esc(j.operation()))
+        b.append("<tr><td data-label=\"Target\">").append(esc(Redact.url(j.target()))).append("</td><td data-label=\"Job\">").append(esc(j.operation()))
             .append(j.step() == null ? "" : " <span class=\"muted\">" + esc(Redact.url(j.step())) + "</span>")
-            .append("</td><td>").append(esc(Durations.words(Duration.between(j.started(), s.now())))).append(" ago</td><td>");
+            .append("</td><td data-label=\"Started\">").append(esc(Durations.words(Duration.between(j.started(), s.now()))))
+            .append(" ago</td><td data-label=\"Progress\">");
         if (j.fraction() != null) {
           b.append("<progress max=\"1\" value=\"").append(j.fraction()).append("\"></progress> ")
               .append(Math.round(j.fraction() * 100)).append("%, ");
@@ -90,7 +91,7 @@ public final class Pages {
     if (s.targets().isEmpty()) {
       b.append("<p>No snapshot in this repository yet.</p>");
     } else {
-      b.append("<div class=\"scroll\"><table class=\"targets\"><thead><tr><th>Target</th><th>Kind</th><th>Status</th>"
+      b.append("<div class=\"scroll\"><table class=\"targets stack\"><thead><tr><th>Target</th><th>Kind</th><th>Status</th>"
           + "<th>Last backup</th><th>Expected every</th><th>RPO now</th><th>Last verification</th><th>Last drill</th>"
           + "<th>Next run</th></tr></thead><tbody>");
       for (TargetStatus t : s.targets()) overviewRow(b, t, s.now());
@@ -110,27 +111,28 @@ public final class Pages {
         .append("\"><td class=\"name\"><a href=\"").append(esc(links.target(t))).append("\">")
         .append(esc(Redact.url(t.name()))).append("</a>");
     for (String r : t.reasons()) b.append("<div class=\"reason\">").append(esc(Redact.url(r))).append("</div>");
-    b.append("</td><td>").append(esc(t.kind())).append("</td><td>").append(badge(t.health())).append("</td>");
+    b.append("</td><td data-label=\"Kind\">").append(esc(t.kind())).append("</td><td data-label=\"Status\">")
+        .append(badge(t.health())).append("</td>");
     SnapshotRef last = t.last();
-    b.append("<td class=\"last\">");
+    b.append("<td class=\"last\" data-label=\"Last backup\">");
     if (last == null) {
       b.append("never");
     } else {
       b.append("<span class=\"age\">").append(esc(Durations.words(t.age()))).append(" ago</span><br><span class=\"muted\">")
           .append(esc(time(last.snapshot().time()))).append("</span>");
     }
-    b.append("</td><td class=\"expected\">");
+    b.append("</td><td class=\"expected\" data-label=\"Expected every\">");
     if (t.expected() != null) {
       b.append(esc(Durations.words(t.expected().interval()))).append(" <span class=\"muted\">(")
           .append(esc(t.expected().source())).append(")</span>");
     } else {
       b.append("–");
     }
-    b.append("</td><td class=\"rpo\">").append(t.rpo() == null ? "–" : esc(Durations.words(t.rpo())));
+    b.append("</td><td class=\"rpo\" data-label=\"RPO now\">").append(t.rpo() == null ? "–" : esc(Durations.words(t.rpo())));
     if (t.rpoObjective() != null) {
       b.append(" <span class=\"muted\">/ ").append(esc(Durations.words(t.rpoObjective()))).append("</span>");
     }
-    b.append("</td><td class=\"verification\">");
+    b.append("</td><td class=\"verification\" data-label=\"Verified\">");
     Records.Stored<VerificationRecord> v = t.lastVerification();
     if (v == null) {
       b.append("never");
@@ -138,7 +140,7 @@ public final class Pages {
       b.append(result(v.record().result())).append(" <span class=\"muted\">")
           .append(esc(Durations.words(Duration.between(Instant.parse(v.record().finished()), now)))).append(" ago</span>");
     }
-    b.append("</td><td class=\"drill\">");
+    b.append("</td><td class=\"drill\" data-label=\"Drill\">");
     TargetStatus.Drilled d = t.lastDrill();
     if (d == null) {
       b.append("never");
@@ -151,7 +153,7 @@ public final class Pages {
             .append(esc(Durations.words(Duration.ofSeconds(d.target().objective().rpoSeconds())))).append(")</span>");
       }
     }
-    b.append("</td><td class=\"next\">");
+    b.append("</td><td class=\"next\" data-label=\"Next run\">");
     if (t.nextRun() != null) {
       b.append("in ").append(esc(Durations.words(Duration.between(now, t.nextRun()))));
     } else if (t.schedule() != null && t.schedule().expression() != null) {

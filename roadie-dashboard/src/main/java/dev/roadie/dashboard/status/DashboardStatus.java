@@ -1,5 +1,6 @@
 package dev.roadie.dashboard.status;
 
+import dev.roadie.core.Redact;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.time.Instant;
 import java.util.List;
@@ -21,10 +22,16 @@ public record DashboardStatus(Instant now, String repository, String repositoryI
     problems = List.copyOf(problems);
   }
 
-  /** The target of that kind and name, or null. */
+  /**
+   * The target of that kind and name, or null. {@code name} may be the name as pages show it
+   * (without credentials, {@link Redact#url}): links carry that form, never a password.
+   */
   public TargetStatus target(String kind, String name) {
     for (TargetStatus t : targets) {
       if (t.kind().equals(kind) && t.name().equals(name)) return t;
+    }
+    for (TargetStatus t : targets) {
+      if (t.kind().equals(kind) && Redact.url(t.name()).equals(name)) return t;
     }
     return null;
   }

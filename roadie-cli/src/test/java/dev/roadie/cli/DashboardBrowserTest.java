@@ -132,6 +132,7 @@ class DashboardBrowserTest {
     try {
       await(() -> query("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").equals("1"));
       roadie.run("backup", "postgres", "--physical", "--url", cluster).assertOk();
+      Thread.sleep(3000); // so that the window after the backup is seconds long, not one second
       pg.sql("postgres", "CREATE TABLE after_backup AS SELECT generate_series(1, 1000) AS n");
       String lsn = query("SELECT pg_current_wal_flush_lsn()");
       await(() -> query("SELECT flush_lsn >= '" + lsn + "' FROM pg_stat_replication").equals("t"));

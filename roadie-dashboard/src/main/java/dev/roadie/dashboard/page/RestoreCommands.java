@@ -1,5 +1,6 @@
 package dev.roadie.dashboard.page;
 
+import dev.roadie.core.Redact;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.RecoverableWindow;
@@ -77,7 +78,7 @@ public final class RestoreCommands {
         }
       }
       case "bucket" -> {
-        String loc = src.get("location") == null ? null : src.get("location").toString();
+        String loc = src.get("location") == null ? null : Redact.url(src.get("location").toString());
         if (loc != null) {
           String to = loc.replaceAll("/+$", "") + "-restored-" + shortId;
           if (src.get("prefix") != null && !src.get("prefix").toString().isEmpty()) to = loc.replaceAll("/+$", "")

@@ -24,7 +24,11 @@
       height: 200,
       legend: { show: true },
       cursor: { points: { size: 6 } },
-      scales: { y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
+      scales: {
+        // One snapshot: an hour either side of it, not uPlot's default of years.
+        x: { time: true, range: function (u, min, max) { return min === max ? [min - 3600, max + 3600] : [min, max]; } },
+        y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } }
+      },
       series: [
         { value: function (u, v) { return v == null ? "" : new Date(v * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC"; } },
         { label: data.title, stroke: "#0969da", fill: "rgba(9,105,218,0.08)", width: 2,

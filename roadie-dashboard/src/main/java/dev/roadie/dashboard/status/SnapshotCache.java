@@ -7,7 +7,8 @@ import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.concurrent.Future;
 final class SnapshotCache {
   private final Repository repo;
   private final Map<String, SnapshotRef> known = new HashMap<>();
+  /** Every known snapshot, oldest first; rebuilt only when a snapshot came or went. */
+  private List<SnapshotRef> sorted = List.of();
 
   SnapshotCache(Repository repo) {
     this.repo = repo;
@@ -32,7 +35,7 @@ final class SnapshotCache {
   /** Every readable snapshot, oldest first; unreadable ones go to {@code problems} (and are read again next time). */
   synchronized List<SnapshotRef> refresh(List<String> problems) throws IOException {
     List<ObjectInfo> listed = repo.backend().list(ObjectKind.SNAPSHOT);
-    Set<String> present = new HashSet<>();
+    Set<String> present = new HashSet<>(listed.size() * 2);
     List<String> fresh = new ArrayList<>();
     List<Future<SnapshotRef>> reads = new ArrayList<>();
     for (ObjectInfo info : listed) {
@@ -43,18 +46,26 @@ final class SnapshotCache {
         reads.add(repo.io().submit(() -> repo.readSnapshot(Id.parse(id))));
       }
     }
-    known.keySet().retainAll(present);
+    boolean changed = known.keySet().retainAll(present);
     for (int i = 0; i < reads.size(); i++) {
       try {
         known.put(fresh.get(i), Repository.await(reads.get(i)));
+        changed = true;
       } catch (dev.roadie.core.backend.NoSuchObjectException e) {
         // removed by a forget since the listing
       } catch (IOException | RuntimeException e) {
         problems.add("snapshot " + fresh.get(i).substring(0, 8) + " is unreadable: " + e.getMessage());
       }
     }
-    List<SnapshotRef> out = new ArrayList<>(known.values());
-    out.sort(Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
-    return out;
+    if (changed) {
+      // Times are parsed once per snapshot, not once per comparison.
+      List<Map.Entry<Instant, SnapshotRef>> keyed = new ArrayList<>(known.size());
+      for (SnapshotRef r : known.values()) keyed.add(Map.entry(r.time().toInstant(), r));
+      keyed.sort(Map.Entry.<Instant, SnapshotRef>comparingByKey().thenComparing(e -> e.getValue().id()));
+      List<SnapshotRef> out = new ArrayList<>(keyed.size());
+      for (Map.Entry<Instant, SnapshotRef> e : keyed) out.add(e.getValue());
+      sorted = Collections.unmodifiableList(out);
+    }
+    return sorted;
   }
 }

@@ -26,7 +26,8 @@
       cursor: { points: { size: 6 } },
       scales: {
         // One snapshot: an hour either side of it, not uPlot's default of years.
-        x: { time: true, range: function (u, min, max) { return min === max ? [min - 3600, max + 3600] : [min, max]; } },
+        x: data.x.length > 0 && data.x[0] === data.x[data.x.length - 1]
+          ? { time: true, auto: false, range: [data.x[0] - 3600, data.x[0] + 3600] } : { time: true },
         y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } }
       },
       series: [

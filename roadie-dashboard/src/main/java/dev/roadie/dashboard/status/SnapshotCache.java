@@ -7,6 +7,7 @@ import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
@@ -32,8 +33,36 @@ final class SnapshotCache {
     this.repo = repo;
   }
 
-  /** Every readable snapshot, oldest first; unreadable ones go to {@code problems} (and are read again next time). */
+  /**
+   * How long a listing of {@code snapshots/} serves page views: listing a repository of 100,000
+   * snapshots takes seconds, and a dashboard a few seconds behind is still true enough.
+   */
+  static final Duration LISTING_TTL = Duration.ofSeconds(10);
+
+  private boolean listedOnce;
+  private long listedAt;
+  private List<String> lastProblems = List.of();
+
+  /**
+   * Every readable snapshot, oldest first; unreadable ones go to {@code problems} (and are read
+   * again next time). Lists the repository again only when the last listing is older than {@link
+   * #LISTING_TTL}.
+   */
   synchronized List<SnapshotRef> refresh(List<String> problems) throws IOException {
+    if (listedOnce && System.nanoTime() - listedAt < LISTING_TTL.toNanos()) {
+      problems.addAll(lastProblems);
+      return sorted;
+    }
+    List<String> found = new ArrayList<>();
+    List<SnapshotRef> out = list(found);
+    listedAt = System.nanoTime();
+    listedOnce = true;
+    lastProblems = List.copyOf(found);
+    problems.addAll(found);
+    return out;
+  }
+
+  private List<SnapshotRef> list(List<String> problems) throws IOException {
     List<ObjectInfo> listed = repo.backend().list(ObjectKind.SNAPSHOT);
     Set<String> present = new HashSet<>(listed.size() * 2);
     List<String> fresh = new ArrayList<>();

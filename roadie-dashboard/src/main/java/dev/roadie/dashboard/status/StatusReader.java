@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -85,13 +86,9 @@ public final class StatusReader {
     List<Records.Stored<DrillRecord>> drills = Records.drills(repo, problems);
     Map<String, ScheduleProvider.Schedule> schedules = options.schedules().schedules();
 
-    // Targets by kind and name, in the order of their names.
-    Map<String, List<SnapshotRef>> byTarget = new TreeMap<>();
-    Map<String, SnapshotRef> byId = new HashMap<>();
-    for (SnapshotRef ref : all) {
-      byTarget.computeIfAbsent(key(ref.snapshot().kind(), ref.snapshot().target()), k -> new ArrayList<>()).add(ref);
-      byId.put(ref.id().hex(), ref);
-    }
+    Grouped g = group(all);
+    Map<String, List<SnapshotRef>> byTarget = new TreeMap<>(g.byTarget());
+    Map<String, SnapshotRef> byId = g.byId();
     for (Map.Entry<String, ScheduleProvider.Schedule> e : schedules.entrySet()) {
       byTarget.putIfAbsent(key(e.getValue().kind(), e.getKey()), new ArrayList<>());
     }
@@ -105,7 +102,7 @@ public final class StatusReader {
             .add(new TargetStatus.Drilled(d.id().hex(), d.record(), t));
       }
     }
-    Map<String, List<RecoverableWindow>> windows = windows(byTarget, problems);
+    Map<String, List<RecoverableWindow>> windows = windows(g, problems);
 
     List<TargetStatus> targets = new ArrayList<>();
     for (Map.Entry<String, List<SnapshotRef>> e : byTarget.entrySet()) {
@@ -118,20 +115,45 @@ public final class StatusReader {
         options.schedules().running(), byId, problems);
   }
 
+  /** Snapshots by target (kind and name, in name order) and by id. */
+  private record Grouped(List<SnapshotRef> of, Map<String, List<SnapshotRef>> byTarget, Map<String, SnapshotRef> byId,
+      Map<String, List<SnapshotRef>> byKind, Map<String, String> targetOf) {}
+
+  private volatile Grouped grouped;
+
+  /** The grouping of {@code all}, kept while the cache hands out the same list (no snapshot came or went). */
+  private Grouped group(List<SnapshotRef> all) {
+    Grouped g = grouped;
+    if (g != null && g.of() == all) return g;
+    Map<String, List<SnapshotRef>> byTarget = new TreeMap<>();
+    Map<String, SnapshotRef> byId = new HashMap<>(all.size() * 2);
+    Map<String, List<SnapshotRef>> byKind = new TreeMap<>();
+    Map<String, String> targetOf = new HashMap<>(all.size() * 2);
+    for (SnapshotRef ref : all) {
+      String key = key(ref.snapshot().kind(), ref.snapshot().target());
+      byTarget.computeIfAbsent(key, k -> new ArrayList<>()).add(ref);
+      byId.put(ref.id().hex(), ref);
+      byKind.computeIfAbsent(ref.snapshot().kind(), k -> new ArrayList<>()).add(ref);
+      targetOf.put(ref.id().hex(), key);
+    }
+    Map<String, List<SnapshotRef>> frozen = new TreeMap<>();
+    byTarget.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+    Map<String, List<SnapshotRef>> kinds = new TreeMap<>();
+    byKind.forEach((k, v) -> kinds.put(k, List.copyOf(v)));
+    g = new Grouped(all, Collections.unmodifiableMap(frozen), Collections.unmodifiableMap(byId),
+        Collections.unmodifiableMap(kinds), Collections.unmodifiableMap(targetOf));
+    grouped = g;
+    return g;
+  }
+
   private static String key(String kind, String target) {
     return kind + "\u0000" + target;
   }
 
   /** Each kind's provider reports the windows of its snapshots, in one call per kind. */
-  private Map<String, List<RecoverableWindow>> windows(Map<String, List<SnapshotRef>> byTarget, List<String> problems) {
-    Map<String, List<SnapshotRef>> byKind = new TreeMap<>();
-    Map<String, String> targetOf = new HashMap<>();
-    for (Map.Entry<String, List<SnapshotRef>> e : byTarget.entrySet()) {
-      for (SnapshotRef ref : e.getValue()) {
-        byKind.computeIfAbsent(ref.snapshot().kind(), k -> new ArrayList<>()).add(ref);
-        targetOf.put(ref.id().hex(), e.getKey());
-      }
-    }
+  private Map<String, List<RecoverableWindow>> windows(Grouped g, List<String> problems) {
+    Map<String, List<SnapshotRef>> byKind = g.byKind();
+    Map<String, String> targetOf = g.targetOf();
     Map<String, List<RecoverableWindow>> out = new HashMap<>();
     for (Map.Entry<String, List<SnapshotRef>> e : byKind.entrySet()) {
       if (!Sources.kinds().contains(e.getKey())) continue;

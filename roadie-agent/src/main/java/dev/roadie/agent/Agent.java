@@ -275,6 +275,29 @@ public final class Agent implements AutoCloseable {
     return ready;
   }
 
+  /**
+   * One configured target as the agent knows it now (for the dashboard).
+   *
+   * @param lastOk whether the newest run succeeded, or null before any run
+   */
+  public record TargetState(String name, String kind, String schedule, Instant nextRun, Duration expectedInterval,
+      boolean running, Instant lastRun, Boolean lastOk, String lastError) {}
+
+  /** Every configured target's state, in the config's order; answered from memory. */
+  public List<TargetState> targets() {
+    Map<String, Instant> next = scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.BACKUP);
+    Map<String, AgentMetrics.Status> known = new HashMap<>();
+    for (AgentMetrics.Status s : metrics.status()) known.put(s.target(), s);
+    List<TargetState> out = new ArrayList<>();
+    for (TargetConfig t : config.targets()) {
+      AgentMetrics.Status s = known.get(t.name());
+      out.add(new TargetState(t.name(), t.kind(), t.schedule().toString(), next.get(t.name()), t.expectedInterval(),
+          scheduler != null && scheduler.running(t.name()), s == null ? null : s.lastRun(), s == null ? null : s.lastOk(),
+          s == null ? null : s.lastError()));
+    }
+    return out;
+  }
+
   private Object status() {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("time", options.clock().instant().toString());

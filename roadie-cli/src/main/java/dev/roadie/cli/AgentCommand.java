@@ -4,6 +4,16 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.roadie.agent.Agent;
 import dev.roadie.agent.config.AgentConfig;
 import dev.roadie.agent.config.ConfigLoader;
+import dev.roadie.agent.config.TargetConfig;
+import dev.roadie.agent.job.RepositoryOpener;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.dashboard.DashboardHandler;
+import dev.roadie.dashboard.status.ScheduleProvider;
+import dev.roadie.dashboard.status.StatusReader;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,11 +40,33 @@ final class AgentCommand implements Callable<Integer> {
   String grace;
 
   /**
-   * The dashboard, served at {@code /} beside the API (behind the same token off loopback). Null
-   * until the dashboard is built: the agent then answers {@code /} with a list of its pages.
+   * The dashboard ({@code roadie-dashboard}), served at {@code /} beside the API (behind the same
+   * token off loopback), over its own open repository: the dashboard reads snapshots and records,
+   * re-listed every few seconds, never packs a prune may have removed.
    */
-  static HttpHandler dashboard() {
-    return null;
+  static HttpHandler dashboard(Agent agent, AgentConfig c, Repository repo) {
+    Map<String, Duration> intervals = new HashMap<>();
+    for (TargetConfig t : c.targets()) {
+      if (t.expectedInterval() != null) intervals.put(t.name(), t.expectedInterval());
+    }
+    ScheduleProvider schedules = new ScheduleProvider() {
+      @Override
+      public Map<String, Schedule> schedules() {
+        Map<String, Schedule> out = new LinkedHashMap<>();
+        for (Agent.TargetState t : agent.targets()) {
+          Failure failed = Boolean.FALSE.equals(t.lastOk()) && t.lastRun() != null
+              ? new Failure(t.lastRun(), t.lastError() == null ? "failed" : t.lastError()) : null;
+          out.put(t.name(), new Schedule(t.kind(), t.schedule(), t.nextRun(), t.expectedInterval(), null, failed));
+        }
+        return out;
+      }
+
+      @Override
+      public List<RunningJob> running() {
+        return List.of(); // the agent does not report its jobs' progress yet
+      }
+    };
+    return new DashboardHandler(new StatusReader(repo, new StatusReader.Options(intervals, schedules, Clock.systemUTC())));
   }
 
   @Override
@@ -47,12 +79,14 @@ final class AgentCommand implements Callable<Integer> {
     for (String name : List.of("TERM", "INT")) {
       sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> agent.requestStop());
     }
-    agent.start(dashboard());
+    Repository dashboardRepo = RepositoryOpener.open(c.repository());
+    agent.start(dashboard(agent, c, dashboardRepo));
     log((metricsOnly ? "serving the metrics of " : "running " + c.targets().size() + " targets into ")
         + c.repository().location());
     agent.runUntilStopped();
     log("stopping: waiting for running jobs (at most " + grace + ")");
     boolean clean = agent.stop(graceFor);
+    dashboardRepo.close();
     log(clean ? "stopped" : "stopped with jobs still running after " + grace + ": they wrote no snapshot");
     return clean ? 0 : dev.roadie.core.ErrorCode.FAILURE.exitCode();
   }

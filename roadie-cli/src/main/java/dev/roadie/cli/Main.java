@@ -44,6 +44,7 @@ import picocli.CommandLine.Command;
       AgentCommand.class,
       RunCommand.class,
       ConfigCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

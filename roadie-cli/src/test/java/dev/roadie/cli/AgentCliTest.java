@@ -167,6 +167,11 @@ class AgentCliTest {
     assertTrue(failed.exitCode() != 0, failed.describe());
     assertTrue(failed.stderr().contains(tmp.resolve("missing").toString()), failed.describe());
     RoadieProcess.bare().run("run", "nope", "--config", file.toString()).assertExit(2);
+    // The static report reads the repository and the targets from the same config.
+    Path html = tmp.resolve("report.html");
+    RoadieProcess.bare().run("report", "--html", html.toString(), "--config", file.toString()).assertExit(0);
+    String page = Files.readString(html);
+    assertTrue(page.contains(">app<") && page.contains(">gone<"), "both configured targets are in the report");
     // Restarted metrics: the agent serving them from the repository sees the failure.
     RoadieProcess.Running agent = RoadieProcess.bare().start("agent", "--config", file.toString(), "--metrics-only");
     try {
@@ -194,6 +199,9 @@ class AgentCliTest {
     assertEquals("ready\n", get(port, "/readyz"));
     String status = get(port, "/api/v1/status");
     assertTrue(status.contains("\"name\" : \"app\"") && status.contains("\"nextRun\" : \""), status);
+    String overview = get(port, "/");
+    assertTrue(overview.contains("<html") && overview.contains(">app<"), "the dashboard's overview lists the target: "
+        + overview);
     agent.process.toHandle().destroy(); // SIGTERM
     RoadieProcess.Result r = agent.await(Duration.ofSeconds(60));
     assertEquals(0, r.exitCode(), r.describe());

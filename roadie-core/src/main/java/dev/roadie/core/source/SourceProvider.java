@@ -198,6 +198,18 @@ public interface SourceProvider {
     return new TreeBrowser(repo, snapshot);
   }
 
+  /**
+   * The spans of time that {@code snapshots} (this provider's kinds among them; others are ignored)
+   * can be restored to with the side objects the repository holds: one entry per snapshot that
+   * reaches beyond its own moment (a physical base backup with archived WAL after it). Read-only;
+   * one call per listing, so a provider lists its side objects once for all of them. A snapshot
+   * whose window cannot be worked out is left out.
+   */
+  default List<RecoverableWindow> recoverableWindows(Repository repository,
+      List<SnapshotRef> snapshots) throws IOException {
+    return List.of();
+  }
+
   /** This source's side objects that no remaining snapshot needs: removed, or listed on a dry run. */
   default List<SideObjects.Removed> forget(SideObjects.Forget request) throws IOException {
     return List.of();

@@ -16,6 +16,8 @@ import dev.roadie.core.source.SideObjects;
 import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.RecoverableWindow;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.PostgresTargets;
 import dev.roadie.postgres.wal.WalCopy;
@@ -108,6 +110,30 @@ public final class PhysicalSource implements SourceProvider {
         stream.stop();
       }
     };
+  }
+
+  @Override
+  public List<RecoverableWindow> recoverableWindows(Repository repository, List<SnapshotRef> snapshots)
+      throws IOException {
+    // One RecoveryWindow lists each cluster's archive once for all of its base backups.
+    RecoveryWindow windows = new RecoveryWindow(repository);
+    List<RecoverableWindow> out = new ArrayList<>();
+    for (SnapshotRef ref : snapshots) {
+      if (!PhysicalBackup.KIND.equals(ref.snapshot().kind())) continue;
+      RecoveryWindow.Window w;
+      try {
+        w = windows.of(ref.snapshot(), null);
+      } catch (RoadieException | ClassCastException | NullPointerException | IllegalArgumentException
+          | java.time.format.DateTimeParseException e) {
+        continue; // a snapshot whose metadata lacks what a window needs: no window to show
+      }
+      // A backup that carries its own WAL (--wal-method fetch) restores to its end without the archive;
+      // one that needs archived WAL the archive lacks does not restore at all.
+      boolean restorable = w.walComplete() || w.missingSegment() == null;
+      out.add(new RecoverableWindow(ref.id().hex(), w.fromTime(), w.toTime(), restorable,
+          w.walComplete() ? w.missingSegment() : null, w.note()));
+    }
+    return out;
   }
 
   @Override

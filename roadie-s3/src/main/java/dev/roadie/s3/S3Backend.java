@@ -298,7 +298,8 @@ public final class S3Backend implements Backend {
 
   private List<ObjectInfo> listPrefix(ObjectKind kind, String idPrefix) throws IOException {
     List<ObjectInfo> out = new ArrayList<>();
-    String dir = loc.key(kind.directory() + "/");
+    // Side objects have no directory of their own: their ids start with their area's.
+    String dir = loc.key(kind == ObjectKind.SIDE ? "" : kind.directory() + "/");
     ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir + idPrefix).build();
     try {
       for (S3Object o : s3.listObjectsV2Paginator(req).contents()) {
@@ -320,7 +321,7 @@ public final class S3Backend implements Backend {
       id = rel.substring(3);
       if (!id.startsWith(rel.substring(0, 2))) return null;
     }
-    if (id.indexOf('/') >= 0 && kind != ObjectKind.WAL) return null;
+    if (id.indexOf('/') >= 0 && kind != ObjectKind.SIDE) return null;
     try {
       return ObjectName.of(kind, id);
     } catch (IllegalArgumentException e) {

@@ -86,11 +86,14 @@ public final class RedisSource implements SourceProvider {
   public RestoreResult restore(RestoreRequest request) throws IOException {
     RedisRestore restore = new RedisRestore(request.repository(), request.progress());
     RestoreOptions o = request.options(RestoreOptions.class, RestoreOptions.DEFAULTS);
+    Snapshot snapshot = request.snapshot().snapshot();
+    // Every byte of the RDB is read, whatever the destination: the progress display's whole.
+    request.progress().expectedBytes.set(snapshot.stats() == null ? -1 : snapshot.stats().bytesRead());
     switch (request.destination()) {
       case Destination.File f -> {
         long size = restore.toFile(request.snapshot(), f.path());
         Path abs = f.path().toAbsolutePath();
-        RedisMetadata m = SourceMetadata.of(request.snapshot().snapshot(), RedisMetadata.class);
+        RedisMetadata m = SourceMetadata.of(snapshot, RedisMetadata.class);
         return new RestoreResult(abs.toString(), List.of(RestoreResult.Count.of(1, "file", "files")), size, List.of(
             "written from Redis " + (m.redisVersion() == null ? "?" : m.redisVersion()) + ". To load it:",
             "  1. stop the Redis server (redis-cli shutdown nosave, or systemctl stop redis-server)",
@@ -106,10 +109,18 @@ public final class RedisSource implements SourceProvider {
         RedisUrl url = RedisUrl.parse(s.url(), o.password() == null ? null : new String(o.password()));
         RedisRestore.Result res = restore.online(request.snapshot(), url, o.mode());
         List<RestoreResult.Count> counts = new java.util.ArrayList<>();
-        counts.add(RestoreResult.Count.of(res.keys(), "key", "keys"));
+        RestoreResult.Count keys = RestoreResult.Count.of(res.keys(), "key", "keys");
+        counts.add(keys);
         if (res.functions() > 0) counts.add(RestoreResult.Count.of(res.functions(), "function library", "function libraries"));
-        return new RestoreResult(url.toString(), counts, res.bytes(), res.expiredSkipped() > 0
-            ? List.of(res.expiredSkipped() + " keys had expired already and were skipped") : List.of());
+        List<String> notes = new java.util.ArrayList<>();
+        if (res.expiredSkipped() > 0) notes.add(res.expiredSkipped() + " keys had expired already and were skipped");
+        if (res.functionsSkipped() > 0) {
+          notes.add("not restored: " + res.functionsSkipped() + " function libraries (they belong to the whole"
+              + " server, not to database " + res.database() + "; restore without /" + res.database() + " to get them)");
+        }
+        // A snapshot of one database goes into that database when the URL names none.
+        String to = url + (res.database() >= 0 && url.database() < 0 ? " database " + res.database() : "");
+        return new RestoreResult(to, counts, res.bytes(), notes, List.of(), keys);
       }
       default -> throw new RoadieException(ErrorCode.USAGE, "a redis snapshot restores into a server (redis://HOST:PORT)"
           + " or a dump.rdb file, not " + request.destination().describe());

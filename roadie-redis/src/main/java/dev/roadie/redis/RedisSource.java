@@ -6,6 +6,7 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Check;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
@@ -14,6 +15,8 @@ import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.VerifyRequest;
+import dev.roadie.core.source.VerifyResult;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -125,6 +128,31 @@ public final class RedisSource implements SourceProvider {
       default -> throw new RoadieException(ErrorCode.USAGE, "a redis snapshot restores into a server (redis://HOST:PORT)"
           + " or a dump.rdb file, not " + request.destination().describe());
     }
+  }
+
+  /**
+   * Counts the keys per database and type in a running server (the copy) and compares them with the
+   * counts the backup read from the snapshot's RDB ({@link RedisVerify#keys}). The copy is taken to
+   * hold each database under its own number, or all of them in the one its URL names ({@code /N}).
+   * Keys whose expiry passed since the backup are missing from a faithful copy too; this check
+   * cannot tell them from lost ones and reports them ({@link #verifyInScratch}, which restores
+   * itself, subtracts them).
+   */
+  @Override
+  public VerifyResult verify(VerifyRequest request) throws IOException {
+    if (!(request.copy() instanceof Destination.Server s) || !SCHEMES.contains(s.scheme())) {
+      throw new RoadieException(ErrorCode.USAGE, "a redis snapshot is verified in a server (redis://HOST:PORT), not "
+          + request.copy().describe());
+    }
+    RedisUrl url = RedisUrl.parse(s.url(), null);
+    RedisMetadata m = SourceMetadata.of(request.snapshot().snapshot(), RedisMetadata.class);
+    Check keys = RedisVerify.keys(m, new RedisRestore.Result(0, 0, 0, 0, url.database(), 0, 0, java.util.Map.of()), url);
+    if (Check.SKIPPED.equals(keys.status())) {
+      throw new RoadieException(ErrorCode.USAGE, "snapshot " + request.snapshot().id().shortHex() + " cannot be "
+          + "verified: " + keys.summary());
+    }
+    Object checked = keys.figures().get("keys");
+    return new VerifyResult(checked instanceof Number n ? n.longValue() : 0, "keys", keys.details());
   }
 
   /** How a redis snapshot is verified: the redis-server to start (null: the one on PATH). */

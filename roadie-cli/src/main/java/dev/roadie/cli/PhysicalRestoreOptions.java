@@ -1,7 +1,6 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
-import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
@@ -9,9 +8,9 @@ import dev.roadie.core.snapshot.SnapshotFilter;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.postgres.physical.PhysicalBackup;
 import dev.roadie.postgres.physical.PhysicalRestore;
+import dev.roadie.postgres.physical.PhysicalSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -89,7 +88,11 @@ final class PhysicalRestoreOptions {
     return pick.ref();
   }
 
-  int run(Repository r, SnapshotRef ref, RepoOptions repo, Path targetDir, Integer jobs) throws Exception {
+  /**
+   * The options of a restore into --pgdata. With --pgdata, --target is the recovery target
+   * 'immediate', not a directory; without --restore-command, recovery runs roadie's own wal-fetch.
+   */
+  PhysicalSource.RestoreOptions options(SnapshotRef ref, RepoOptions repo, Path targetDir, Integer jobs) {
     boolean immediate = false;
     if (targetDir != null) {
       if (!targetDir.toString().equals("immediate")) {
@@ -101,32 +104,10 @@ final class PhysicalRestoreOptions {
     if (!archiveMode.equals("preserve") && !archiveMode.equals("off")) {
       throw new RoadieException(ErrorCode.USAGE, "--archive-mode takes preserve or off");
     }
-    Path dir = pgdata.toAbsolutePath().normalize();
     String command = restoreCommand != null ? restoreCommand : restoreCommand(repo, ref);
-    Progress progress = new Progress();
-    progress.expectedBytes.set(ref.snapshot().stats() == null ? -1 : ref.snapshot().stats().bytesRead());
-    long start = System.nanoTime();
-    PhysicalRestore.Result res;
-    try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
-      res = new PhysicalRestore(r, progress).restore(ref, new PhysicalRestore.Options(dir,
-          new PhysicalRestore.Target(targetTime, targetLsn, targetXid, targetName, immediate), targetAction,
-          targetTimeline, force, delta, jobs != null ? jobs : 8, command, archiveMode.equals("off"), tablespaceMap()));
-    }
-    long nanos = System.nanoTime() - start;
-    System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + dir + ": "
-        + Plural.count(res.files(), "file") + (delta ? " (" + res.filesUnchanged() + " unchanged)" : "") + ", "
-        + Format.bytes(res.bytesWritten()) + " written in " + Format.duration(Duration.ofNanos(nanos)) + " ("
-        + Format.rate(progress.bytesRead.get(), nanos) + ")");
-    System.out.println("recoverable " + res.window().describe());
-    System.out.println("recovery settings appended to " + dir.resolve("postgresql.auto.conf") + ", recovery.signal written:");
-    for (String s : res.settings()) System.out.println("  " + s);
-    if ("root".equals(System.getProperty("user.name"))) {
-      System.out.println("the files belong to root, and PostgreSQL will not start on them: chown -R postgres:postgres "
-          + dir + " (or restore as the postgres user)");
-    }
-    System.out.println("start the server (pg_ctl -D " + dir + " start); it replays WAL from the archive and "
-        + ("promote".equals(targetAction) ? "promotes at the target" : targetAction + "s at the target"));
-    return 0;
+    return new PhysicalSource.RestoreOptions(new PhysicalRestore.Target(targetTime, targetLsn, targetXid, targetName,
+        immediate), targetAction, targetTimeline, force, delta, jobs != null ? jobs : 8, command,
+        archiveMode.equals("off"), tablespaceMap());
   }
 
   private java.util.Map<String, String> tablespaceMap() {

@@ -1,16 +1,10 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
-import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
-import dev.roadie.core.repo.Progress;
-import dev.roadie.core.repo.Repository;
-import dev.roadie.core.snapshot.SnapshotRef;
-import dev.roadie.redis.RedisBackup;
 import dev.roadie.redis.RedisRestore;
-import dev.roadie.redis.RedisUrl;
+import dev.roadie.redis.RedisSource;
 import java.nio.file.Path;
-import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** The restore options of redis snapshots, a mixin of {@link RestoreCommand}. */
@@ -49,50 +43,14 @@ final class RedisRestoreOptions {
     }
   }
 
-  int run(Repository r, SnapshotRef ref) throws Exception {
-    if (!RedisBackup.KIND.equals(ref.snapshot().kind())) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is a " + ref.snapshot().kind()
-          + " snapshot; --to and --rdb-file restore redis snapshots (use --target DIR or --stdout)");
-    }
-    Progress progress = new Progress();
-    progress.expectedBytes.set(ref.snapshot().stats() == null ? -1 : ref.snapshot().stats().bytesRead());
-    RedisRestore restore = new RedisRestore(r, progress);
-    if (rdbFile != null) {
-      long size;
-      try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
-        size = restore.toFile(ref, rdbFile);
-      }
-      Path abs = rdbFile.toAbsolutePath();
-      Object ver = ref.snapshot().source() == null ? null : ref.snapshot().source().get("redisVersion");
-      System.out.println("wrote " + abs + " (" + Format.bytes(size) + ", from Redis " + (ver == null ? "?" : ver)
-          + ") of snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + ". To load it:");
-      System.out.println("  1. stop the Redis server (redis-cli shutdown nosave, or systemctl stop redis-server)");
-      System.out.println("  2. copy " + abs.getFileName() + " to the server's 'dir' as its 'dbfilename'"
-          + " (CONFIG GET dir / dbfilename), owned by the redis user");
-      System.out.println("  3. if it uses AOF (appendonly yes): set 'appendonly no' in redis.conf, otherwise Redis"
-          + " loads the AOF and ignores dump.rdb; move the old appendonlydir away");
-      System.out.println("  4. start Redis; check DBSIZE / INFO keyspace");
-      System.out.println("  5. if AOF was on: redis-cli CONFIG SET appendonly yes (rewrites the AOF from memory), wait"
-          + " until INFO persistence shows aof_rewrite_in_progress:0, then set 'appendonly yes' in redis.conf again");
-      return 0;
-    }
-    RedisUrl url = RedisUrl.parse(to, System.getenv("REDISCLI_AUTH"));
-    RedisRestore.Mode mode = flush ? RedisRestore.Mode.FLUSH : merge ? RedisRestore.Mode.MERGE : RedisRestore.Mode.REFUSE_NON_EMPTY;
-    RedisRestore.Result res;
-    try (ProgressPrinter p = new ProgressPrinter(progress, "restore", true)) {
-      res = restore.online(ref, url, mode);
-    }
-    double secs = res.nanos() / 1e9;
-    System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to " + url
-        + (res.database() >= 0 && url.database() < 0 ? " database " + res.database() : "")
-        + ": " + Plural.count(res.keys(), "key")
-        + (res.functions() > 0 ? ", " + Plural.count(res.functions(), "function library", "function libraries") : "")
-        + (res.expiredSkipped() > 0 ? " (" + res.expiredSkipped() + " already expired, skipped)" : "") + " in "
-        + Format.duration(Duration.ofNanos(res.nanos())) + " (" + Math.round(res.keys() / Math.max(secs, 1e-9)) + " keys/s)");
-    if (res.functionsSkipped() > 0) {
-      System.out.println("not restored: " + res.functionsSkipped() + " function libraries (they belong to the whole"
-          + " server, not to database " + res.database() + "; restore without /" + res.database() + " to get them)");
-    }
-    return 0;
+  /**
+   * The options of a restore into a server: what to do with its keys, and $REDISCLI_AUTH (as
+   * redis-cli reads it) for a URL without a password.
+   */
+  RedisSource.RestoreOptions options() {
+    RedisRestore.Mode mode = flush ? RedisRestore.Mode.FLUSH : merge ? RedisRestore.Mode.MERGE
+        : RedisRestore.Mode.REFUSE_NON_EMPTY;
+    String auth = System.getenv("REDISCLI_AUTH");
+    return new RedisSource.RestoreOptions(mode, auth == null ? null : auth.toCharArray());
   }
 }

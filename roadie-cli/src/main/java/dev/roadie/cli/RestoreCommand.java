@@ -94,33 +94,16 @@ final class RestoreCommand implements Callable<Integer> {
         throw new RoadieException(ErrorCode.USAGE, (deleteExtra ? "--delete-extra" : bucket.givenName())
             + " applies to bucket snapshots, and snapshot " + ref.id().shortHex() + " is a " + kind + " snapshot");
       }
-      // These kinds' restores keep their own options classes and output until they move onto the
-      // source SPI as the file source has.
-      switch (kind) {
-        case PostgresBackup.KIND -> {
-          postgres.to = to;
-          return postgres.restore(r, ref);
-        }
-        case RedisBackup.KIND -> {
-          redis.to = to;
-          redis.validate(false);
-          return redis.run(r, ref);
-        }
-        case PhysicalBackup.KIND -> {
-          return physical.run(r, ref, repo, targetDir, postgres.jobs);
-        }
-        case KubernetesSource.KIND -> {
-          if (destination instanceof Destination.Cluster c) return k8s.run(r, ref, c);
-          if (k8s.anyGiven()) {
-            throw new RoadieException(ErrorCode.USAGE, "the k8s restore options go with --to-cluster, not with "
-                + "--target DIR (which writes the objects as YAML files)");
-          }
-          return restore(r, ref, destination);
-        }
-        default -> {
-          return restore(r, ref, destination);
+      if (KubernetesSource.KIND.equals(kind)) {
+        // Into a cluster the restore reports object by object (and as JSON); as YAML files it is a
+        // restore like any other.
+        if (destination instanceof Destination.Cluster c) return k8s.run(r, ref, c);
+        if (k8s.anyGiven()) {
+          throw new RoadieException(ErrorCode.USAGE, "the k8s restore options go with --to-cluster, not with "
+              + "--target DIR (which writes the objects as YAML files)");
         }
       }
+      return restore(r, ref, destination);
     }
   }
 
@@ -186,30 +169,41 @@ final class RestoreCommand implements Callable<Integer> {
   /** A restore through the source SPI, with its one summary line (none when the data went to stdout). */
   private int restore(Repository r, SnapshotRef ref, Destination destination) throws Exception {
     boolean toStdout = destination instanceof Destination.Stream;
+    RestoreRequest.Options options = options(r, ref);
     Progress progress = new Progress();
     long start = System.nanoTime();
     RestoreResult res;
     try (ProgressPrinter p = new ProgressPrinter(progress, "restore", !toStdout)) {
-      res = Sources.restore(new RestoreRequest(r, ref, destination, options(ref.snapshot().kind()), progress));
+      res = Sources.restore(new RestoreRequest(r, ref, destination, options, progress));
     }
+    for (String w : res.warnings()) System.err.println("roadie: warning: " + w);
     if (toStdout) {
       ((Destination.Stream) destination).out().flush();
       return 0;
     }
     long nanos = System.nanoTime() - start;
+    String rate = res.rate() == null ? Format.rate(res.bytes(), nanos)
+        : Math.round(res.rate().value() / Math.max(nanos / 1e9, 1e-9)) + " " + res.rate().many() + "/s";
     System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to "
         + res.destination() + ": " + res.counts().stream().map(Object::toString).collect(Collectors.joining(", "))
-        + ", " + Format.bytes(res.bytes()) + " in " + Format.duration(Duration.ofNanos(nanos)) + " ("
-        + Format.rate(res.bytes(), nanos) + ")");
+        + ", " + Format.bytes(res.bytes()) + " in " + Format.duration(Duration.ofNanos(nanos)) + " (" + rate + ")");
     for (String note : res.notes()) System.out.println(note);
     return 0;
   }
 
-  /** The restore options of a kind restored through the source SPI, from this command's flags. */
-  private RestoreRequest.Options options(String kind) {
+  /** The restore options of the snapshot's kind, from this command's flags (null: the kind's defaults). */
+  private RestoreRequest.Options options(Repository r, SnapshotRef ref) {
+    String kind = ref.snapshot().kind();
     return switch (kind) {
       case dev.roadie.files.FileSource.KIND -> new FileRestoreOptions(include, physical.force);
       case BucketSource.KIND -> new BucketRestoreOptions(bucket.settings(to), null, include, deleteExtra);
+      case PostgresBackup.KIND -> postgres.options();
+      case RedisBackup.KIND -> {
+        redis.to = to;
+        redis.validate(false);
+        yield redis.options();
+      }
+      case PhysicalBackup.KIND -> physical.options(ref, repo, targetDir, postgres.jobs);
       default -> null;
     };
   }

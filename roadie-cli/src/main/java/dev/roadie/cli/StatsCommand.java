@@ -32,12 +32,18 @@ final class StatsCommand implements Callable<Integer> {
       Map<String, Long> byKind = new LinkedHashMap<>();
       Map<String, Long> countByKind = new LinkedHashMap<>();
       for (ObjectKind k : ObjectKind.values()) {
-        long bytes = 0;
         List<ObjectInfo> objs = r.backend().list(k);
-        for (ObjectInfo o : objs) bytes += o.size();
-        byKind.put(k.directory(), bytes);
-        countByKind.put(k.directory(), (long) objs.size());
-        stored += bytes;
+        for (ObjectInfo o : objs) {
+          // Side objects count under their area's directory (wal, …), the others under their kind's.
+          String dir = k == ObjectKind.SIDE ? o.name().area() : k.directory();
+          byKind.merge(dir, o.size(), Long::sum);
+          countByKind.merge(dir, 1L, Long::sum);
+          stored += o.size();
+        }
+        if (k != ObjectKind.SIDE) {
+          byKind.putIfAbsent(k.directory(), 0L);
+          countByKind.putIfAbsent(k.directory(), 0L);
+        }
       }
       BlobIndex index = r.index();
       long[] dataBlobs = {0};

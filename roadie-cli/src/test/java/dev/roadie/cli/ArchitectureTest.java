@@ -3,6 +3,7 @@ package dev.roadie.cli;
 import static com.tngtech.archunit.base.DescribedPredicate.alwaysTrue;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMembers;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -41,6 +42,23 @@ class ArchitectureTest {
   static final ArchRule coreDependsOnNoOtherModule = noClasses().that().resideInAPackage("dev.roadie.core..")
       .should().dependOnClassesThat(resideInAPackage("dev.roadie..").and(resideInAPackage("dev.roadie.core..").negate()))
       .because("roadie-core knows no source, backend or command line (docs/architecture.md)");
+
+  /**
+   * What a source adds to the repository is the source's: roadie-core names no PostgreSQL concept
+   * (WAL, LSN, timeline, data directory) in a class, method, field or enum constant. A source's
+   * side objects (archived WAL) are {@code ObjectKind.SIDE} in an area the source names.
+   */
+  static final String POSTGRES_WORDS = "(?i:.*wal(?![kl]).*)|(?i:.*(postgres|pgdata|xlog|timeline).*)|(^lsn|.*Lsn|.*LSN).*";
+
+  @ArchTest
+  static final ArchRule coreClassesNameNoPostgresConcept = noClasses().that().resideInAPackage("dev.roadie.core..")
+      .should().haveNameMatching(".*\\.(" + POSTGRES_WORDS + ")")
+      .because("roadie-core knows no source (issue 15): WAL belongs to roadie-postgres");
+
+  @ArchTest
+  static final ArchRule coreMembersNameNoPostgresConcept = noMembers().that().areDeclaredInClassesThat()
+      .resideInAPackage("dev.roadie.core..").should().haveNameMatching(POSTGRES_WORDS)
+      .because("roadie-core knows no source (issue 15): WAL belongs to roadie-postgres");
 
   /**
    * Sources and backends (every top-level package but {@code core} and {@code cli}) depend on core,

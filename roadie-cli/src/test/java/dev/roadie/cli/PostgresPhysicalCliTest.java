@@ -60,10 +60,17 @@ class PostgresPhysicalCliTest {
   static final class Cluster {
     final Path data;
     final int port;
+    /** Set in the server's environment (and so its restore_command's), besides the test's own. */
+    final Map<String, String> env;
 
     Cluster(Path data, int port) {
+      this(data, port, Map.of());
+    }
+
+    Cluster(Path data, int port, Map<String, String> env) {
       this.data = data;
       this.port = port;
+      this.env = env;
     }
 
     String url() {
@@ -107,7 +114,7 @@ class PostgresPhysicalCliTest {
 
     void start0() throws Exception {
       exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolveSibling(data.getFileName() + ".log").toString(),
-          "-o", "-p " + port + " -k " + dir, "-w", "-t", "120", "start"));
+          "-o", "-p " + port + " -k " + dir, "-w", "-t", "120", "start"), env);
       started.add(this);
     }
 
@@ -801,11 +808,65 @@ class PostgresPhysicalCliTest {
   }
 
   /**
+   * Point-in-time recovery from a copy on S3: a physical snapshot and its WAL copied into a
+   * repository on an S3 server (s3proxy), the local repository moved away, then recovery to an LSN
+   * between two batches, the restore_command's wal-fetch reading the S3 copy (its endpoint in the
+   * location, its credentials in the recovering server's environment, as an operator gives them).
+   */
+  @Test
+  @Order(10)
+  void copiedPhysicalSnapshotOnS3RecoversToAPointInTime() throws Exception {
+    try (dev.roadie.s3.S3ProxyServer s3 = dev.roadie.s3.S3ProxyServer.start()) {
+      primary.sql("CREATE TABLE dr_s3 (batch text, n int)");
+      primary.sql("INSERT INTO dr_s3 SELECT 'before', g FROM generate_series(1, 100) g");
+      roadie.run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "dr-s3").assertOk();
+      primary.sql("INSERT INTO dr_s3 SELECT 'A', g FROM generate_series(1, 200) g");
+      String lsn = primary.query("SELECT pg_current_wal_insert_lsn()");
+      primary.sql("INSERT INTO dr_s3 SELECT 'B', g FROM generate_series(1, 300) g");
+      primary.archiveCurrentWal();
+
+      Path drPassword = dir.resolve("dr-s3-password");
+      Files.writeString(drPassword, "dr-s3-s3cret\n");
+      if (root()) exec(List.of("chown", "postgres", drPassword.toString()));
+      exec(List.of("chmod", "600", drPassword.toString()));
+      Map<String, String> credentials = new TreeMap<>();
+      for (String[] e : s3.env()) {
+        if (!e[0].equals("AWS_ENDPOINT_URL")) credentials.put(e[0], e[1]); // the endpoint is the location's
+      }
+      String drRepo = "s3:" + s3.endpoint() + "/pitr-dr/copy";
+      RoadieProcess dr = roadie.copy().env("ROADIE_REPOSITORY", drRepo).env("ROADIE_PASSWORD_FILE", drPassword.toString())
+          .env("ROADIE_FROM_PASSWORD_FILE", passwordFile.toString()).unsetEnv("AWS_PROFILE")
+          .unsetEnv("AWS_ENDPOINT_URL").unsetEnv("AWS_ENDPOINT_URL_S3");
+      credentials.forEach(dr::env);
+      dr.run("init").assertOk();
+      RoadieProcess.Result copy = dr.run("copy", "--from", repo.toString(), "--target", "dr-s3").assertOk();
+      assertTrue(copy.stdout().contains("archived files copied"), copy.describe());
+      String id = TestData.json(dr.run("snapshots", "--json").assertOk().stdout()).get(0).get("id").asText();
+
+      String rows = "SELECT batch || '=' || count(*) FROM dr_s3 GROUP BY batch ORDER BY batch";
+      Path moved = dir.resolve("repo-moved-away");
+      Files.move(repo, moved);
+      try {
+        assertEquals("A=200;before=100", restoreFromCopy(dr, credentials, "dr-s3-pitr", rows, id, "--target-lsn", lsn));
+      } finally {
+        Files.move(moved, repo);
+      }
+      assertTrue(dr.run("check", "--read-data").assertOk().stdout().contains("no errors"));
+    }
+  }
+
+  /**
    * Restores {@code snapshot} from the repository {@code r} names into DIR/name (the primary's
    * tablespaces, if an earlier test made one, to DIR/name-OID), starts it and runs {@code query}.
    */
   static String restoreFromCopy(RoadieProcess r, String name, String query, String snapshot, String... args)
       throws Exception {
+    return restoreFromCopy(r, Map.of(), name, query, snapshot, args);
+  }
+
+  /** {@link #restoreFromCopy}, the copy's server started with {@code env} (for its restore_command). */
+  static String restoreFromCopy(RoadieProcess r, Map<String, String> env, String name, String query, String snapshot,
+      String... args) throws Exception {
     Path data = dir.resolve(name);
     List<String> cmd = new ArrayList<>(List.of("restore", snapshot, "--pgdata", data.toString(), "--archive-mode", "off"));
     cmd.addAll(List.of(args));
@@ -820,7 +881,7 @@ class PostgresPhysicalCliTest {
       exec(List.of("chown", "-R", "postgres", data.toString()));
       for (Path p : spaces) exec(List.of("chown", "-R", "postgres", p.toString()));
     }
-    Cluster c = new Cluster(data, freePort());
+    Cluster c = new Cluster(data, freePort(), env);
     c.start();
     try {
       c.awaitPromoted();

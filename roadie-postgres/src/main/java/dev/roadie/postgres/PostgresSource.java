@@ -138,7 +138,7 @@ public final class PostgresSource implements SourceProvider {
         request.snapshot().snapshot(), new PostgresRestore.Options(conn, o.tables(), o.clean(), o.schemaOnly(),
             o.dataOnly(), o.jobs(), o.pgBin()));
     return new RestoreResult(conn.redacted(), List.of(RestoreResult.Count.of(res.tables(), "table", "tables"),
-        RestoreResult.Count.of(res.rows(), "row", "rows")), res.bytes(), res.notes());
+        RestoreResult.Count.of(res.rows(), "row", "rows")), res.bytes(), res.notes(), res.warnings(), null);
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Check;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
@@ -18,6 +19,8 @@ import dev.roadie.core.source.ScratchVerifyRequest;
 import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.VerifyRequest;
+import dev.roadie.core.source.VerifyResult;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -116,11 +119,14 @@ public final class RedisSource implements SourceProvider {
   public RestoreResult restore(RestoreRequest request) throws IOException {
     RedisRestore restore = new RedisRestore(request.repository(), request.progress());
     RestoreOptions o = request.options(RestoreOptions.class, RestoreOptions.DEFAULTS);
+    Snapshot snapshot = request.snapshot().snapshot();
+    // Every byte of the RDB is read, whatever the destination: the progress display's whole.
+    request.progress().expectedBytes.set(snapshot.stats() == null ? -1 : snapshot.stats().bytesRead());
     switch (request.destination()) {
       case Destination.File f -> {
         long size = restore.toFile(request.snapshot(), f.path());
         Path abs = f.path().toAbsolutePath();
-        RedisMetadata m = SourceMetadata.of(request.snapshot().snapshot(), RedisMetadata.class);
+        RedisMetadata m = SourceMetadata.of(snapshot, RedisMetadata.class);
         return new RestoreResult(abs.toString(), List.of(RestoreResult.Count.of(1, "file", "files")), size, List.of(
             "written from Redis " + (m.redisVersion() == null ? "?" : m.redisVersion()) + ". To load it:",
             "  1. stop the Redis server (redis-cli shutdown nosave, or systemctl stop redis-server)",
@@ -136,14 +142,47 @@ public final class RedisSource implements SourceProvider {
         RedisUrl url = RedisUrl.parse(s.url(), o.password() == null ? null : new String(o.password()));
         RedisRestore.Result res = restore.online(request.snapshot(), url, o.mode());
         List<RestoreResult.Count> counts = new java.util.ArrayList<>();
-        counts.add(RestoreResult.Count.of(res.keys(), "key", "keys"));
+        RestoreResult.Count keys = RestoreResult.Count.of(res.keys(), "key", "keys");
+        counts.add(keys);
         if (res.functions() > 0) counts.add(RestoreResult.Count.of(res.functions(), "function library", "function libraries"));
-        return new RestoreResult(url.toString(), counts, res.bytes(), res.expiredSkipped() > 0
-            ? List.of(res.expiredSkipped() + " keys had expired already and were skipped") : List.of());
+        List<String> notes = new java.util.ArrayList<>();
+        if (res.expiredSkipped() > 0) notes.add(res.expiredSkipped() + " keys had expired already and were skipped");
+        if (res.functionsSkipped() > 0) {
+          notes.add("not restored: " + res.functionsSkipped() + " function libraries (they belong to the whole"
+              + " server, not to database " + res.database() + "; restore without /" + res.database() + " to get them)");
+        }
+        // A snapshot of one database goes into that database when the URL names none.
+        String to = url + (res.database() >= 0 && url.database() < 0 ? " database " + res.database() : "");
+        return new RestoreResult(to, counts, res.bytes(), notes, List.of(), keys);
       }
       default -> throw new RoadieException(ErrorCode.USAGE, "a redis snapshot restores into a server (redis://HOST:PORT)"
           + " or a dump.rdb file, not " + request.destination().describe());
     }
+  }
+
+  /**
+   * Counts the keys per database and type in a running server (the copy) and compares them with the
+   * counts the backup read from the snapshot's RDB ({@link RedisVerify#keys}). The copy is taken to
+   * hold each database under its own number, or all of them in the one its URL names ({@code /N}).
+   * Keys whose expiry passed since the backup are missing from a faithful copy too; this check
+   * cannot tell them from lost ones and reports them ({@link #verifyInScratch}, which restores
+   * itself, subtracts them).
+   */
+  @Override
+  public VerifyResult verify(VerifyRequest request) throws IOException {
+    if (!(request.copy() instanceof Destination.Server s) || !SCHEMES.contains(s.scheme())) {
+      throw new RoadieException(ErrorCode.USAGE, "a redis snapshot is verified in a server (redis://HOST:PORT), not "
+          + request.copy().describe());
+    }
+    RedisUrl url = RedisUrl.parse(s.url(), null);
+    RedisMetadata m = SourceMetadata.of(request.snapshot().snapshot(), RedisMetadata.class);
+    Check keys = RedisVerify.keys(m, new RedisRestore.Result(0, 0, 0, 0, url.database(), 0, 0, java.util.Map.of()), url);
+    if (Check.SKIPPED.equals(keys.status())) {
+      throw new RoadieException(ErrorCode.USAGE, "snapshot " + request.snapshot().id().shortHex() + " cannot be "
+          + "verified: " + keys.summary());
+    }
+    Object checked = keys.figures().get("keys");
+    return new VerifyResult(checked instanceof Number n ? n.longValue() : 0, "keys", keys.details());
   }
 
   /** How a redis snapshot is verified: the redis-server to start (null: the one on PATH). */

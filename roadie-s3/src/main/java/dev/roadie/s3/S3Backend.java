@@ -371,7 +371,8 @@ public final class S3Backend implements Backend {
 
   private List<ObjectInfo> listPrefix(ObjectKind kind, String idPrefix) throws IOException {
     List<ObjectInfo> out = new ArrayList<>();
-    String dir = loc.key(kind.directory() + "/");
+    // Side objects have no directory of their own: their ids start with their area's.
+    String dir = loc.key(kind == ObjectKind.SIDE ? "" : kind.directory() + "/");
     ObjectVersions v = versions;
     if (v != null && ObjectLock.locks(kind)) return v.list(kind, dir + idPrefix, dir);
     ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir + idPrefix).build();
@@ -395,7 +396,7 @@ public final class S3Backend implements Backend {
       id = rel.substring(3);
       if (!id.startsWith(rel.substring(0, 2))) return null;
     }
-    if (id.indexOf('/') >= 0 && kind != ObjectKind.WAL) return null;
+    if (id.indexOf('/') >= 0 && kind != ObjectKind.SIDE) return null;
     try {
       return ObjectName.of(kind, id);
     } catch (IllegalArgumentException e) {

@@ -53,12 +53,17 @@ public interface Backend extends AutoCloseable {
   /** Size in bytes, or -1 when the object does not exist. */
   long size(ObjectName name) throws IOException;
 
-  /** Every object of one kind, in no particular order. */
+  /**
+   * Every object of one kind, in no particular order. For {@link ObjectKind#SIDE}, every side object
+   * of every area, which an object store finds only by listing the whole repository: list side
+   * objects by area ({@code list(SIDE, "AREA/")}).
+   */
   List<ObjectInfo> list(ObjectKind kind) throws IOException;
 
   /**
    * The objects of one kind whose id starts with {@code idPrefix}. Backends that can list by prefix
-   * (S3, a sub-directory) override this: the WAL of one cluster is listed without the others'.
+   * (S3, a sub-directory) override this: one group of side objects ({@code AREA/GROUP/}) is listed
+   * without the others'.
    */
   default List<ObjectInfo> list(ObjectKind kind, String idPrefix) throws IOException {
     return list(kind).stream().filter(i -> i.name().id().startsWith(idPrefix)).toList();

@@ -117,8 +117,8 @@ public final class LocalBackend implements Backend {
    * Creates the missing directories up to {@code dir}, each given the owner and group of the
    * repository's root. Several users write into one local repository (a backup run by root or a
    * backup user, archive_command run by postgres): a directory created by one of them with the
-   * default mode would shut the others out of it (the WAL directory of a cluster, first created by
-   * a backup that stores its own WAL, then written by wal-push). Only a process allowed to change
+   * default mode would shut the others out of it (a side object's group directory, first created by
+   * a backup, then written by a command the database server runs). Only a process allowed to change
    * owners (root) changes anything; for others the attempt fails quietly and nothing changes.
    */
   private void createDirectories(Path dir) throws IOException {
@@ -209,18 +209,40 @@ public final class LocalBackend implements Backend {
       }
       return out;
     }
-    return listUnder(kind, root.resolve(kind.directory()), kind == ObjectKind.PACK || kind == ObjectKind.WAL ? 2 : 1);
+    if (kind == ObjectKind.SIDE) {
+      // Every area: the root's directories that are not one of the repository's own.
+      List<Path> areas = new ArrayList<>();
+      try (Stream<Path> dirs = Files.list(root)) {
+        for (Path d : (Iterable<Path>) dirs::iterator) {
+          String area = d.getFileName().toString();
+          if (Files.isDirectory(d) && AREA.matcher(area).matches() && !ObjectName.isKindDirectory(area)) areas.add(d);
+        }
+      } catch (NoSuchFileException e) {
+        return out;
+      } catch (IOException e) {
+        throw failure("list the repository's directories", e);
+      }
+      for (Path d : areas) out.addAll(listUnder(kind, d, 2));
+      return out;
+    }
+    return listUnder(kind, root.resolve(kind.directory()), kind == ObjectKind.PACK ? 2 : 1);
   }
 
+  private static final java.util.regex.Pattern AREA = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
+  private static final java.util.regex.Pattern GROUP = java.util.regex.Pattern.compile("[0-9A-Za-z][0-9A-Za-z._-]{0,127}");
+
+  /** Side objects are listed from their area's directory, or their group's when the prefix names one. */
   @Override
   public List<ObjectInfo> list(ObjectKind kind, String idPrefix) throws IOException {
-    int slash = idPrefix.indexOf('/');
-    if (kind != ObjectKind.WAL || slash < 0 || !idPrefix.substring(0, slash).matches("[0-9a-f]{16}")) {
+    String[] parts = idPrefix.split("/", -1);
+    if (kind != ObjectKind.SIDE || parts.length < 2 || !AREA.matcher(parts[0]).matches()
+        || ObjectName.isKindDirectory(parts[0])) {
       return Backend.super.list(kind, idPrefix);
     }
-    // One cluster's directory, not every cluster's.
+    Path area = root.resolve(parts[0]);
+    boolean oneGroup = parts.length >= 3 && GROUP.matcher(parts[1]).matches();
     List<ObjectInfo> out = new ArrayList<>();
-    for (ObjectInfo i : listUnder(kind, root.resolve(kind.directory()).resolve(idPrefix.substring(0, slash)), 1)) {
+    for (ObjectInfo i : oneGroup ? listUnder(kind, area.resolve(parts[1]), 1) : listUnder(kind, area, 2)) {
       if (i.name().id().startsWith(idPrefix)) out.add(i);
     }
     return out;
@@ -258,7 +280,7 @@ public final class LocalBackend implements Backend {
         }
         ObjectName name;
         try {
-          name = ObjectName.of(kind, kind == ObjectKind.WAL ? p.getParent().getFileName() + "/" + file : file);
+          name = ObjectName.of(kind, kind == ObjectKind.SIDE ? sideId(p) : file);
         } catch (IllegalArgumentException e) {
           continue; // not one of ours
         }
@@ -266,6 +288,13 @@ public final class LocalBackend implements Backend {
       }
     }
     return out;
+  }
+
+  /** A side object's id from its path: area/group/name below the root (anything else is not one). */
+  private String sideId(Path p) {
+    Path rel = root.relativize(p);
+    if (rel.getNameCount() != 3) return "";
+    return rel.getName(0) + "/" + rel.getName(1) + "/" + rel.getName(2);
   }
 
   @Override

@@ -17,11 +17,13 @@ public enum ObjectKind {
   /** Deletion plans written by prune; see DESIGN.md, "Concurrency and deletion". */
   PLAN("plans"),
   /**
-   * PostgreSQL WAL archive: {@code wal/<system identifier>/<file name>}, one immutable object per
-   * archived file (segment, timeline history, backup label, or a fragment of a segment not yet
-   * complete). The only kind whose ids are not hex; see {@link ObjectName}.
+   * A source's side objects, which live beside the snapshots rather than in their trees (see
+   * {@code dev.roadie.core.source.SideObjects}): {@code <area>/<group>/<name>}, one immutable object
+   * per name. The area is a directory at the repository's root that one source owns and names; core
+   * knows no area and never reads what a side object holds. The only kind without a directory of its
+   * own and whose ids are not hex; see {@link ObjectName#SIDE_ID}.
    */
-  WAL("wal"),
+  SIDE(""),
   /** Records of 'roadie verify' runs: one sealed JSON object per verified snapshot, written once. */
   VERIFICATION("verifications"),
   /** Records of 'roadie drill' runs: one sealed JSON object per drill, written once. */
@@ -35,7 +37,10 @@ public enum ObjectKind {
     this.directory = directory;
   }
 
-  /** The directory or key prefix of this kind, relative to the repository root. */
+  /**
+   * The directory or key prefix of this kind, relative to the repository root; empty for {@link
+   * #SIDE}, whose ids begin with their area's directory.
+   */
   public String directory() {
     return directory;
   }

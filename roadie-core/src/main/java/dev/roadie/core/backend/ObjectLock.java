@@ -55,7 +55,7 @@ public record ObjectLock(int days, Mode mode) {
   public static boolean locks(ObjectKind kind) {
     return switch (kind) {
       case CONFIG, KEY, PACK, INDEX, SNAPSHOT, TOMBSTONE, VERIFICATION, DRILL, RUN -> true;
-      case LEASE, PLAN, WAL -> false;
+      case LEASE, PLAN, SIDE -> false;
     };
   }
 

@@ -122,6 +122,38 @@ abstract class BackendContractTest {
     assertEquals(0, backend.list(ObjectKind.SNAPSHOT).size());
   }
 
+  /**
+   * Side objects live at AREA/GROUP/NAME from the root, listed by area and by group, never mixed
+   * with the repository's own objects; ids the core does not recognise are not listed.
+   */
+  @Test
+  void sideObjectsAreListedByAreaAndGroup() throws IOException {
+    ObjectName a1 = ObjectName.side("wal", "5f2a6b0c1d3e4f70", "000000010000000000000001");
+    ObjectName a2 = ObjectName.side("wal", "5f2a6b0c1d3e4f70", "000000010000000000000002.partial");
+    ObjectName b1 = ObjectName.side("wal", "0000000000000001", "00000002.history");
+    ObjectName c1 = ObjectName.side("other-area", "g", "x.y");
+    assertEquals("wal/5f2a6b0c1d3e4f70/000000010000000000000001", a1.path());
+    for (ObjectName n : List.of(a1, a2, b1, c1)) backend.write(n, ByteBuffer.wrap(random(7, n.hashCode())), false);
+    backend.write(ObjectName.of(ObjectKind.PACK, Id.random().hex()), ByteBuffer.wrap(new byte[3]), false);
+    assertEquals(Set.of(a1, a2), names(backend.list(ObjectKind.SIDE, "wal/5f2a6b0c1d3e4f70/")));
+    assertEquals(Set.of(a2), names(backend.list(ObjectKind.SIDE, "wal/5f2a6b0c1d3e4f70/000000010000000000000002")));
+    assertEquals(Set.of(a1, a2, b1), names(backend.list(ObjectKind.SIDE, "wal/")));
+    assertEquals(Set.of(a1, a2, b1, c1), names(backend.list(ObjectKind.SIDE)));
+    assertEquals(1, backend.list(ObjectKind.PACK).size(), "side objects are not packs");
+    assertArrayEquals(random(7, a2.hashCode()), backend.read(a2));
+    backend.delete(a1);
+    assertEquals(Set.of(a2), names(backend.list(ObjectKind.SIDE, "wal/5f2a6b0c1d3e4f70/")));
+    assertThrows(IllegalArgumentException.class, () -> ObjectName.side("data", "ab", "cd"), "a directory of the repository's own");
+    assertThrows(IllegalArgumentException.class, () -> ObjectName.side("wal", "..", "x"));
+    assertThrows(IllegalArgumentException.class, () -> ObjectName.of(ObjectKind.SIDE, "wal/x"));
+  }
+
+  private static Set<ObjectName> names(List<ObjectInfo> infos) {
+    Set<ObjectName> out = new HashSet<>();
+    for (ObjectInfo i : infos) out.add(i.name());
+    return out;
+  }
+
   @Test
   void concurrentWritersAndReaders() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);

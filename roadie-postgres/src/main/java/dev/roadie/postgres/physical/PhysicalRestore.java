@@ -104,6 +104,7 @@ public final class PhysicalRestore {
     List<String> settings = recoverySettings(ref, o);
     RecoveryWindow.Window window = new RecoveryWindow(repo).of(s, o.timeline());
     checkTarget(ref, o.target(), window);
+    settings = withTimeline(settings, s, o.timeline(), window);
     TablespaceDirs tablespaces = new TablespaceDirs(s.source(), o.tablespaceMap(), o.force() || o.delta());
     prepareDirectory(o);
     // The whole cluster is decrypted: the native AES-GCM pays off from the first file, not from the first large one.
@@ -163,6 +164,32 @@ public final class PhysicalRestore {
 
   // ---- target and window ----
 
+  private static final String TIMELINE = "recovery_target_timeline = ";
+
+  /**
+   * The settings with the timeline PostgreSQL must follow. Its {@code latest} is the highest
+   * timeline with a history file in the archive, whether or not that timeline branches off the
+   * backup's after the backup; when the archive holds a higher one that does not (a copy restored
+   * from an older backup and promoted archives its new timeline here), recovery would stop at once
+   * ("requested timeline N is not a child of this server's history"). The timeline the window was
+   * computed along is named instead.
+   */
+  private List<String> withTimeline(List<String> settings, Snapshot s, String requested, RecoveryWindow.Window window)
+      throws IOException {
+    if (requested != null && !requested.equals("latest")) return settings;
+    long sysid = Long.parseUnsignedLong(String.valueOf(s.source().get("systemIdentifier")));
+    int highest = 0;
+    for (dev.roadie.postgres.wal.WalArchive.Entry e : new dev.roadie.postgres.wal.WalArchive(repo, sysid).list()) {
+      if (WalNames.isHistory(e.name())) highest = Math.max(highest, WalNames.timeline(e.name()));
+    }
+    if (highest <= window.timeline()) return settings;
+    List<String> out = new ArrayList<>();
+    for (String line : settings) {
+      out.add(line.startsWith(TIMELINE) ? TIMELINE + quote(Integer.toString(window.timeline())) : line);
+    }
+    return out;
+  }
+
   /** The lines added to postgresql.auto.conf. */
   private List<String> recoverySettings(SnapshotRef ref, Options o) {
     Target t = o.target();
@@ -192,7 +219,7 @@ public final class PhysicalRestore {
     if (t.name() != null) lines.add("recovery_target_name = " + quote(t.name()));
     if (t.immediate()) lines.add("recovery_target = 'immediate'");
     if (!t.isEmpty()) lines.add("recovery_target_action = " + quote(action));
-    lines.add("recovery_target_timeline = " + quote(o.timeline() == null ? "latest" : o.timeline()));
+    lines.add(TIMELINE + quote(o.timeline() == null ? "latest" : o.timeline()));
     if (o.archiveOff()) lines.add("archive_mode = 'off'");
     return lines;
   }

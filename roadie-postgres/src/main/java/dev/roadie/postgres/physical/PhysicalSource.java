@@ -152,15 +152,37 @@ public final class PhysicalSource implements SourceProvider {
       throw new RoadieException(ErrorCode.USAGE, "a physical restore needs the restore_command that recovery runs");
     }
     Path dir = d.path().toAbsolutePath().normalize();
+    Snapshot snapshot = request.snapshot().snapshot();
+    request.progress().expectedBytes.set(snapshot.stats() == null ? -1 : snapshot.stats().bytesRead());
     PhysicalRestore.Result res = new PhysicalRestore(request.repository(), request.progress()).restore(request.snapshot(),
         new PhysicalRestore.Options(dir, o.target(), o.action(), o.timeline(), o.force(), o.delta(), o.jobs(),
             o.restoreCommand(), o.archiveOff(), o.tablespaceMap()));
+    List<RestoreResult.Count> counts = new ArrayList<>();
+    counts.add(RestoreResult.Count.of(res.files(), "file", "files"));
+    if (o.delta()) counts.add(RestoreResult.Count.of(res.filesUnchanged(), "unchanged", "unchanged"));
+    String action = o.action() == null ? "promote" : o.action();
     List<String> notes = new ArrayList<>();
     notes.add("recoverable " + res.window().describe());
     notes.add("recovery settings appended to " + dir.resolve("postgresql.auto.conf") + ", recovery.signal written:");
     for (String s : res.settings()) notes.add("  " + s);
-    return new RestoreResult(dir.toString(), List.of(RestoreResult.Count.of(res.files(), "file", "files")),
-        res.bytesWritten(), notes);
+    if (ownedByRoot(dir)) {
+      notes.add("the files belong to root, and PostgreSQL will not start on them: chown -R postgres:postgres " + dir
+          + " (or restore as the postgres user)");
+    }
+    notes.add("start the server (pg_ctl -D " + dir + " start); it replays WAL from the archive and "
+        + ("promote".equals(action) ? "promotes at the target" : action + "s at the target"));
+    return new RestoreResult(dir.toString(), counts, res.bytesWritten(), notes);
+  }
+
+  /** Whether the restored data directory belongs to root, which PostgreSQL refuses to run on. */
+  private static boolean ownedByRoot(Path dir) {
+    try {
+      // PG_VERSION is written by the restore; the directory may have been there, someone else's.
+      Path version = dir.resolve("PG_VERSION");
+      return "root".equals(java.nio.file.Files.getOwner(java.nio.file.Files.exists(version) ? version : dir).getName());
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   /**

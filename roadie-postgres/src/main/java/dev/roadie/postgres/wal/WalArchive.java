@@ -37,7 +37,8 @@ import java.util.regex.Matcher;
  * sealed body                 the rest: nonce || AES-GCM(flag || zstd frame or raw bytes) || tag
  * </pre>
  *
- * Both units are sealed under the object key of {@code wal/<id>} with random nonces; their
+ * The objects are side objects ({@code ObjectKind.SIDE}) in the area {@code wal}, one group per
+ * cluster. Both units are sealed under the object key of {@code wal/<cluster>/<file>} with random nonces; their
  * additional data is the magic, the object's path and {@code "header"} or {@code "body"}, so
  * neither can be moved to another name or swapped with the other. The header records the file
  * name, its size and a keyed hash (HMAC under the id key) of its plaintext, so that pushing the
@@ -51,6 +52,11 @@ import java.util.regex.Matcher;
 public final class WalArchive {
   public static final byte[] MAGIC = "RDWAL001".getBytes(StandardCharsets.US_ASCII);
   public static final int VERSION = 1;
+  /**
+   * The archive's area among the repository's side objects: {@code wal/<cluster>/<file>}, the
+   * object's path, and the name its object key is derived under. Fixed by the repository format.
+   */
+  static final String AREA = "wal";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Repository repo;
@@ -91,14 +97,17 @@ public final class WalArchive {
   /** All system identifiers that have WAL in this repository. */
   public static List<Long> clusters(Repository repo) throws IOException {
     TreeSet<String> ids = new TreeSet<>();
-    for (ObjectInfo i : repo.backend().list(ObjectKind.WAL)) {
-      ids.add(i.name().id().substring(0, 16));
+    for (ObjectInfo i : repo.backend().list(ObjectKind.SIDE, AREA + "/")) {
+      if (WalNames.isArchiveObject(i.name())) ids.add(i.name().group());
     }
     return ids.stream().map(h -> Long.parseUnsignedLong(h, 16)).toList();
   }
 
   private ObjectName objectName(String file) {
-    return ObjectName.of(ObjectKind.WAL, cluster + "/" + file);
+    if (!WalNames.isArchivable(file) && !WalNames.FRAGMENT.matcher(file).matches()) {
+      throw new IllegalArgumentException("WAL object id must be <16 hex>/<WAL file name>: " + cluster + "/" + file);
+    }
+    return ObjectName.side(AREA, cluster, file);
   }
 
   /**
@@ -189,7 +198,7 @@ public final class WalArchive {
   }
 
   private byte[] seal(ObjectName on, Header header, byte[] content) {
-    byte[] key = repo.key().objectKey(ObjectKind.WAL.directory(), on.id());
+    byte[] key = objectKey(on);
     byte[] headerPlain = Json.write(header);
     byte[] framed = new byte[Compression.bound(content.length)];
     int framedLength = Compression.packInto(content, 0, content.length, framed);
@@ -203,6 +212,14 @@ public final class WalArchive {
     return out;
   }
 
+  /**
+   * The key an archived object is sealed under: the repository's object key for {@code
+   * <cluster>/<file>} in the name {@code wal} (as it has been since the first WAL object).
+   */
+  private byte[] objectKey(ObjectName on) {
+    return repo.key().objectKey(AREA, on.group() + "/" + on.sideName());
+  }
+
   private static byte[] nonce() {
     byte[] n = new byte[Aead.NONCE_BYTES];
     RANDOM.nextBytes(n);
@@ -210,6 +227,7 @@ public final class WalArchive {
   }
 
   private static byte[] aad(ObjectName on, String unit) {
+    // on.path() is wal/<cluster>/<file>, the object's path in the repository.
     return (new String(MAGIC, StandardCharsets.US_ASCII) + on.path() + unit).getBytes(StandardCharsets.UTF_8);
   }
 
@@ -239,10 +257,10 @@ public final class WalArchive {
   }
 
   private Header openHeader(ObjectName on, byte[] buf, int off, int len) throws IOException {
-    byte[] key = repo.key().objectKey(ObjectKind.WAL.directory(), on.id());
+    byte[] key = objectKey(on);
     byte[] plain = Aead.open(key, aad(on, "header"), buf, off, len, on.path() + " header");
     Header h = Json.read(plain, Header.class, on.path() + " header");
-    String file = on.id().substring(17);
+    String file = on.sideName();
     if (!file.equals(h.name())) {
       throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " names itself " + h.name() + " inside: damaged");
     }
@@ -271,7 +289,7 @@ public final class WalArchive {
       throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " is truncated");
     }
     Header h = openHeader(on, all, MAGIC.length + 4, headerLength);
-    byte[] key = repo.key().objectKey(ObjectKind.WAL.directory(), on.id());
+    byte[] key = objectKey(on);
     byte[] framed = Aead.open(key, aad(on, "body"), all, bodyOffset, all.length - bodyOffset, on.path());
     if (h.size() > Integer.MAX_VALUE - 16) {
       throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " claims " + h.size() + " bytes");
@@ -304,8 +322,8 @@ public final class WalArchive {
   /** The fragments archived for one segment, as (name, start, end), by start then end. */
   public List<Fragment> fragments(String segment) throws IOException {
     List<Fragment> out = new ArrayList<>();
-    for (ObjectInfo i : repo.backend().list(ObjectKind.WAL, cluster + "/" + segment + ".")) {
-      Matcher m = WalNames.FRAGMENT.matcher(i.name().id().substring(17));
+    for (ObjectInfo i : repo.backend().list(ObjectKind.SIDE, AREA + "/" + cluster + "/" + segment + ".")) {
+      Matcher m = WalNames.FRAGMENT.matcher(i.name().sideName());
       if (m.matches() && m.group(1).equals(segment)) {
         out.add(new Fragment(m.group(), Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3), 16)));
       }
@@ -354,8 +372,8 @@ public final class WalArchive {
   /** Every object of this cluster's archive, by name. */
   public List<Entry> list() throws IOException {
     List<Entry> out = new ArrayList<>();
-    for (ObjectInfo i : repo.backend().list(ObjectKind.WAL, cluster + "/")) {
-      out.add(new Entry(i.name().id().substring(17), i.size(), i.modified()));
+    for (ObjectInfo i : repo.backend().list(ObjectKind.SIDE, AREA + "/" + cluster + "/")) {
+      if (WalNames.isArchiveObject(i.name())) out.add(new Entry(i.name().sideName(), i.size(), i.modified()));
     }
     out.sort(Comparator.comparing(Entry::name));
     return out;

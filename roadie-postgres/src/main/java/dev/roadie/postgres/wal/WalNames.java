@@ -1,5 +1,6 @@
 package dev.roadie.postgres.wal;
 
+import dev.roadie.core.backend.ObjectName;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,19 @@ public final class WalNames {
   public static final long DEFAULT_SEGMENT_SIZE = 16L << 20;
 
   private WalNames() {}
+
+  /**
+   * Whether a side object is one of a WAL archive's: in a cluster's group (the system identifier as
+   * 16 lower-case hex digits), named as PostgreSQL names an archived file (segment, timeline
+   * history, backup history, the {@code .partial} last segment of a timeline a promotion left) or
+   * as roadie names a fragment of a segment. Anything else in the area is not the archive's.
+   */
+  public static boolean isArchiveObject(ObjectName name) {
+    return CLUSTER.matcher(name.group()).matches()
+        && (isArchivable(name.sideName()) || FRAGMENT.matcher(name.sideName()).matches());
+  }
+
+  private static final Pattern CLUSTER = Pattern.compile("[0-9a-f]{16}");
 
   public static boolean isSegment(String name) {
     return SEGMENT.matcher(name).matches();

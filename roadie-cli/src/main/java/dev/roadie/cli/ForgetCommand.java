@@ -139,6 +139,7 @@ final class ForgetCommand implements Callable<Integer> {
         if (!dryRun) {
           for (SnapshotRef s : d.remove()) {
             r.backend().delete(ObjectName.of(ObjectKind.SNAPSHOT, s.id().hex()));
+            if (r.audit() != null) r.audit().snapshot(s.id(), s.snapshot().target());
             removed++;
           }
         }

@@ -20,7 +20,8 @@ final class InitCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "--pack-size must be between 1 and 1024 MiB");
     }
-    try (Repository r = Repository.init(repo.backend(), repo.password("new repository password: "), packSizeMiB << 20)) {
+    try (Repository r = CommandAudit.track(
+        Repository.init(repo.backend(), repo.password("new repository password: "), packSizeMiB << 20), repo::backend)) {
       System.out.println("created repository " + r.config().id().substring(0, 8) + " at " + r.backend().location());
       System.out.println("keep the password safe: without it the data cannot be read by anyone, including you");
     }

@@ -127,19 +127,19 @@ public final class RepoOptions {
   Repository open() throws IOException {
     if (fromEnvironment()) {
       Repository early = EarlyOpen.take();
-      if (early != null) return early;
+      if (early != null) return CommandAudit.track(early, this::backend);
     }
     Backend backend = backend();
-    return Repository.open(backend, password("repository password: "));
+    return CommandAudit.track(Repository.open(backend, password("repository password: ")), this::backend);
   }
 
   /** As {@link #open()} with a password the caller already has (from {@link #password}). */
   Repository open(char[] password) throws IOException {
     if (fromEnvironment()) {
       Repository early = EarlyOpen.take();
-      if (early != null) return early;
+      if (early != null) return CommandAudit.track(early, this::backend);
     }
-    return Repository.open(backend(), password);
+    return CommandAudit.track(Repository.open(backend(), password), this::backend);
   }
 
   /** True when the repository and its password come from the environment alone ({@link EarlyOpen}). */

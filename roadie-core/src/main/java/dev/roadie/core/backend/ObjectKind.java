@@ -20,7 +20,12 @@ public enum ObjectKind {
   /** Records of 'roadie verify' runs: one sealed JSON object per verified snapshot, written once. */
   VERIFICATION("verifications"),
   /** Records of 'roadie drill' runs: one sealed JSON object per drill, written once. */
-  DRILL("drills");
+  DRILL("drills"),
+  /**
+   * The audit trail: one sealed JSON object per operation (who, where, what, which snapshots, the
+   * result), written once with a new random id and never replaced; see {@link dev.roadie.core.repo.AuditLog}.
+   */
+  AUDIT("audit");
 
   private final String directory;
 

@@ -22,9 +22,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "audit", description = {
-    "List the audit trail: who ran which operation on the repository, from which host, with which key, on which",
-    "targets and snapshots, and how it ended; oldest first. Entries that do not open (altered) are reported on",
-    "stderr and make the exit status 3."})
+    "List the audit trail, oldest first: one entry per operation on the repository.",
+    "Each says who ran it, from which host, with which key file, on which targets and snapshots, and how it ended.",
+    "Entries that do not open (changed in storage) are reported on stderr and make the exit status 3."})
 final class AuditCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 

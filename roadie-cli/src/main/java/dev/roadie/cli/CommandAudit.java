@@ -86,7 +86,10 @@ final class CommandAudit {
       try (Backend backend = t.reopen().get()) {
         AuditLog.write(backend, t.repo().key(), t.op().id(), t.op().entry(t.repo().keyId(), error));
       } catch (IOException | RuntimeException e) {
-        // The command's own result stands; check reports the entry its snapshots name as missing.
+        // The command's own result stands. After a success its snapshots may name this entry, which
+        // check will report missing: say so now. After a failure its own error is what to fix (often
+        // the same cause: storage that refuses writes), and one message says it.
+        if (error != null) continue;
         System.err.println("roadie: warning: the audit entry of this " + operation + " could not be written to "
             + t.repo().backend().location() + ": " + describe(e));
       }

@@ -19,7 +19,7 @@ import picocli.CommandLine;
  * result is known. The repository is closed by then, so the entry goes through a backend opened
  * again with the same settings; the master key stays in memory until the process ends anyway.
  *
- * <p>Listing and checking commands leave none (they change nothing and read no data out), nor do the
+ * <p>Listing and checking commands and dry runs leave none (they change nothing and read no data out), nor do the
  * WAL commands, which PostgreSQL runs once per WAL segment: the restore or backup around them has
  * its own entry.
  */
@@ -41,7 +41,11 @@ final class CommandAudit {
   /** Runs the parsed command with {@code strategy}, recording its end in every repository it opened. */
   static int run(CommandLine.ParseResult parsed, CommandLine.IExecutionStrategy strategy) {
     String operation = operation(parsed);
-    CommandAudit audit = UNAUDITED.contains(operation) || UNAUDITED.contains(operation.split(" ")[0])
+    CommandLine.ParseResult last = parsed;
+    while (last.hasSubcommand()) last = last.subcommand();
+    // A dry run (forget, prune) changes nothing and reads no data out: like a listing, no entry.
+    boolean dryRun = last.hasMatchedOption("--dry-run");
+    CommandAudit audit = dryRun || UNAUDITED.contains(operation) || UNAUDITED.contains(operation.split(" ")[0])
         ? null : new CommandAudit(operation);
     CommandAudit previous = current;
     current = audit;

@@ -142,8 +142,9 @@ final class CopyCommand implements Callable<Integer> {
 
   private Repository openSource(String source) throws IOException {
     try {
-      return Repository.open(RepoOptions.backend(source, fromS3Endpoint, "--from-s3-endpoint", fromProfile,
-          "--from-profile", fromS3CaFile, "--from-s3-ca-file"), fromPassword());
+      java.util.function.Supplier<dev.roadie.core.backend.Backend> backend = () -> RepoOptions.backend(source,
+          fromS3Endpoint, "--from-s3-endpoint", fromProfile, "--from-profile", fromS3CaFile, "--from-s3-ca-file");
+      return CommandAudit.track(Repository.open(backend.get(), fromPassword()), backend);
     } catch (RoadieException e) {
       throw e.withContext(SOURCE);
     } catch (IOException e) {

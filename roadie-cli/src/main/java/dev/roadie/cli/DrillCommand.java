@@ -109,6 +109,7 @@ final class DrillCommand implements Callable<Integer> {
     String location;
     char[] password;
     Backend backend;
+    java.util.function.Supplier<Backend> reopen;
     List<String> backendArguments;
     if (s == Drill.Scenario.REGION_OUTAGE) {
       location = from != null ? from : cfg != null ? cfg.secondRepository() : null;
@@ -119,18 +120,21 @@ final class DrillCommand implements Callable<Integer> {
       Path pwFile = fromPasswordFile != null ? fromPasswordFile : cfg != null ? cfg.secondPasswordFile() : null;
       password = pwFile != null ? RepoOptions.readPasswordFile(pwFile) : repo.password("repository password: ");
       String endpoint = fromS3Endpoint != null ? fromS3Endpoint : cfg != null ? cfg.secondS3Endpoint() : null;
-      backend = RepoOptions.backend(location, endpoint, "--from-s3-endpoint", null, "--from-profile", null,
+      String where = location;
+      reopen = () -> RepoOptions.backend(where, endpoint, "--from-s3-endpoint", null, "--from-profile", null,
           "--from-s3-ca-file");
+      backend = reopen.get();
       backendArguments = endpoint == null ? List.of() : List.of("--s3-endpoint=" + endpoint);
     } else {
       location = repo.location();
       password = repo.password("repository password: ");
       backend = repo.backend();
+      reopen = repo::backend;
       backendArguments = repo.backendArguments();
     }
     ScratchRestoreCommand restoreCommand = new ScratchRestoreCommand(location, backendArguments, password);
     // Never the early-opened repository (EarlyOpen): a complete-loss drill starts from nothing.
-    try (Repository r = Repository.open(backend, password)) {
+    try (Repository r = CommandAudit.track(Repository.open(backend, password), reopen)) {
       r.io().submit(r::index);
       List<SnapshotRef> all = r.snapshots(null);
       Set<String> kinds = s == Drill.Scenario.DATABASE_CORRUPTION ? Set.of(PostgresBackup.KIND, PhysicalBackup.KIND)

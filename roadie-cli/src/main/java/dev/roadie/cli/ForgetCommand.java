@@ -137,6 +137,7 @@ final class ForgetCommand implements Callable<Integer> {
         if (!dryRun) {
           for (SnapshotRef s : d.remove()) {
             r.forgetSnapshot(s.id());
+            if (r.audit() != null) r.audit().snapshot(s.id(), s.snapshot().target());
             removed++;
           }
         }

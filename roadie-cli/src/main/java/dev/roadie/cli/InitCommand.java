@@ -37,8 +37,8 @@ final class InitCommand implements Callable<Integer> {
     }
     ObjectLock lock = objectLockDays == null ? null : new ObjectLock(objectLockDays,
         objectLockMode == null ? ObjectLock.Mode.COMPLIANCE : ObjectLock.Mode.parse(objectLockMode));
-    try (Repository r = Repository.init(repo.backend(), repo.password("new repository password: "), packSizeMiB << 20,
-        lock)) {
+    try (Repository r = CommandAudit.track(Repository.init(repo.backend(), repo.password("new repository password: "),
+        packSizeMiB << 20, lock), repo::backend)) {
       System.out.println("created repository " + r.config().id().substring(0, 8) + " at " + r.backend().location());
       if (lock != null) {
         System.out.println("object lock: " + lock.mode() + " mode, every backup object kept at least " + lock.days()

@@ -57,6 +57,7 @@ final class KeyCommand implements Runnable {
     public Integer call() throws Exception {
       try (Repository r = repo.open()) {
         Id id = r.addKey(newPassword.get());
+        if (r.audit() != null) r.audit().target("key " + id.hex());
         System.out.println("added key " + id.shortHex());
         return 0;
       }
@@ -107,6 +108,7 @@ final class KeyCommand implements Runnable {
     public Integer call() throws Exception {
       try (Repository r = repo.open()) {
         Id id = r.resolveKey(keyId);
+        if (r.audit() != null) r.audit().target("key " + id.hex());
         r.removeKey(id);
         System.out.println("removed key " + id.shortHex());
         return 0;
@@ -124,6 +126,10 @@ final class KeyCommand implements Runnable {
       try (Repository r = repo.open()) {
         Id old = r.keyId();
         Id added = r.changePassword(newPassword.get());
+        if (r.audit() != null) {
+          r.audit().target("key " + old.hex());
+          r.audit().target("key " + added.hex());
+        }
         System.out.println("password changed: key " + old.shortHex() + " replaced by " + added.shortHex());
         return 0;
       }

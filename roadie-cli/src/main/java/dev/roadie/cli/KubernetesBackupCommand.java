@@ -2,6 +2,8 @@ package dev.roadie.cli;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.AuditLog;
+import dev.roadie.core.repo.AuditOperation;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.source.BackupRequest;
@@ -95,7 +97,7 @@ final class KubernetesBackupCommand implements Callable<Integer> {
         return 0;
       }
       ChangeWatch watch = new ChangeWatch(conn, what, settleFor, () -> {
-        ClusterBackup.Saved saved = backup(r, conn, what, tags, null);
+        ClusterBackup.Saved saved = audited(r, () -> backup(r, conn, what, tags, null));
         print(saved);
         return saved;
       }, message -> System.err.println("roadie: " + message));
@@ -109,6 +111,27 @@ final class KubernetesBackupCommand implements Callable<Integer> {
       watch.run();
       System.err.println("roadie: stopped watching");
       return 0;
+    }
+  }
+
+  /**
+   * One backup of a watch as an operation of its own in the audit trail: a watch runs for weeks,
+   * and each snapshot's entry must exist as soon as the snapshot does (check looks for it).
+   */
+  private static ClusterBackup.Saved audited(Repository r, ChangeWatch.Backup backup) throws java.io.IOException {
+    AuditOperation watch = r.audit();
+    if (watch == null) return backup.take();
+    AuditOperation each = new AuditOperation(watch.operation());
+    r.audit(each);
+    try {
+      ClusterBackup.Saved saved = backup.take();
+      AuditLog.write(r, each, null);
+      return saved;
+    } catch (java.io.IOException | RuntimeException e) {
+      AuditLog.write(r, each, CommandAudit.describe(e));
+      throw e;
+    } finally {
+      r.audit(watch);
     }
   }
 

@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
       WalStreamCommand.class,
       VerifyCommand.class,
       VerificationsCommand.class,
+      AuditCommand.class,
       DrillCommand.class,
       AgentCommand.class,
       RunCommand.class,
@@ -97,6 +98,7 @@ public final class Main implements Runnable {
     addHelpOptions(cl);
     HelpLayout.install(cl);
     cl.setExecutionExceptionHandler(Main::handle);
+    cl.setExecutionStrategy(parsed -> CommandAudit.run(parsed, new CommandLine.RunLast()));
     cl.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("roadie: " + ex.getMessage());

@@ -165,24 +165,46 @@ public final class RepoOptions {
   Repository open() throws IOException {
     if (fromEnvironment()) {
       Repository early = EarlyOpen.take();
-      if (early != null) return early;
+      if (early != null) return CommandAudit.track(early, this::backend);
     }
     Backend backend = backend();
-    return Repository.open(backend, password("repository password: "));
+    return CommandAudit.track(Repository.open(backend, password("repository password: ")), this::backend);
   }
 
   /** As {@link #open()} with a password the caller already has (from {@link #password}). */
   Repository open(char[] password) throws IOException {
     if (fromEnvironment()) {
       Repository early = EarlyOpen.take();
-      if (early != null) return early;
+      if (early != null) return CommandAudit.track(early, this::backend);
     }
-    return Repository.open(backend(), password);
+    return CommandAudit.track(Repository.open(backend(), password), this::backend);
   }
 
   /** True when the repository and its password come from the environment alone ({@link EarlyOpen}). */
   private boolean fromEnvironment() {
     return repo == null && passwordFile == null && s3Endpoint == null && profile == null && s3CaFile == null;
+  }
+
+  private static final java.util.Set<Path> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * One line on stderr when a password file can be read by its group or by everyone: whoever can
+   * read it can read every backup. Once per file and process.
+   */
+  static void warnIfReadableByOthers(Path file) {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
+    try {
+      perms = Files.getPosixFilePermissions(file);
+    } catch (IOException | UnsupportedOperationException e) {
+      return; // unreadable or not POSIX: reading it reports the first, the second has no such bits
+    }
+    boolean group = perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ);
+    boolean others = perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+    if ((group || others) && WARNED.add(file.toAbsolutePath().normalize())) {
+      System.err.println("roadie: warning: password file " + file + " can be read by "
+          + (others ? "every user" : "its group") + " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+          + "); run: chmod 600 " + file);
+    }
   }
 
   char[] password(String prompt) throws IOException {
@@ -207,6 +229,7 @@ public final class RepoOptions {
   }
 
   static char[] readPasswordFile(Path file) throws IOException {
+    warnIfReadableByOthers(file);
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);

@@ -99,6 +99,7 @@ final class SnapshotsCommand implements Callable<Integer> {
     m.put("stats", s.stats());
     m.put("source", s.source() == null ? Map.of() : s.source());
     if (s.copy() != null) m.put("copy", s.copy());
+    if (s.audit() != null) m.put("audit", s.audit());
     return m;
   }
 }

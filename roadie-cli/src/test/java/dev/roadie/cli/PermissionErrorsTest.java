@@ -37,6 +37,9 @@ class PermissionErrorsTest {
     launcher = PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
     Files.writeString(dir.resolve("password"), PW + "\n");
     PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
+    // The password file is the user's own, as it should be (one readable by others draws a warning).
+    if (root) PostgresPhysicalCliTest.exec(List.of("chown", user, dir.resolve("password").toString()));
+    PostgresPhysicalCliTest.exec(List.of("chmod", "600", dir.resolve("password").toString()));
   }
 
   @AfterAll

@@ -323,6 +323,11 @@ final class RoadieProcess {
       return this;
     }
 
+    Result assertFailed() {
+      if (exitCode == 0) fail("expected a failure: " + describe());
+      return this;
+    }
+
     Result assertExit(int code) {
       if (exitCode != code) fail("expected exit " + code + ": " + describe());
       return this;

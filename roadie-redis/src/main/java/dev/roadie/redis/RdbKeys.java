@@ -418,7 +418,11 @@ final class RdbKeys {
       case 1 -> ((b & 0x3F) << 8) | u8();
       case 2 -> {
         if (b == 0x80) yield bigEndian(4);
-        if (b == 0x81) yield bigEndian(8);
+        if (b == 0x81) {
+          long n = bigEndian(8);
+          if (n < 0) throw new Unsupported("a negative length at byte " + offset());
+          yield n;
+        }
         throw new Unsupported("length byte " + b + " at byte " + offset());
       }
       default -> throw new Unsupported("an encoded value where a length belongs, at byte " + offset());
@@ -479,11 +483,13 @@ final class RdbKeys {
   /** The next {@code n} bytes (of a key: never while a value is captured). */
   private byte[] bytes(long n) throws IOException {
     if (n > Integer.MAX_VALUE - 16) throw new Unsupported("a key of " + n + " bytes");
-    byte[] out = new byte[(int) n];
+    // Grown as the bytes arrive: a damaged length must not allocate gigabytes before the stream ends.
+    byte[] out = new byte[(int) Math.min(n, 1 << 16)];
     int done = 0;
     while (done < n) {
       if (pos == lim) fill();
-      int k = Math.min((int) n - done, lim - pos);
+      if (done == out.length) out = Arrays.copyOf(out, (int) Math.min(n, 2L * out.length));
+      int k = Math.min(Math.min((int) n - done, lim - pos), out.length - done);
       System.arraycopy(buf, pos, out, done, k);
       pos += k;
       done += k;

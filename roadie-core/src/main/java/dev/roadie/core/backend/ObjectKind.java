@@ -29,7 +29,12 @@ public enum ObjectKind {
   /** Records of 'roadie drill' runs: one sealed JSON object per drill, written once. */
   DRILL("drills"),
   /** Records of the agent's jobs and 'roadie run': one sealed JSON object per job, written once. */
-  RUN("runs");
+  RUN("runs"),
+  /**
+   * The audit trail: one sealed JSON object per operation (who, where, what, which snapshots, the
+   * result), written once with a new random id and never replaced; see {@link dev.roadie.core.repo.AuditLog}.
+   */
+  AUDIT("audit");
 
   private final String directory;
 

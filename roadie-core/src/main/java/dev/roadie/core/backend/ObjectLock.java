@@ -54,7 +54,7 @@ public record ObjectLock(int days, Mode mode) {
   /** Whether roadie stores objects of this kind with a retention. */
   public static boolean locks(ObjectKind kind) {
     return switch (kind) {
-      case CONFIG, KEY, PACK, INDEX, SNAPSHOT, TOMBSTONE, VERIFICATION, DRILL, RUN -> true;
+      case CONFIG, KEY, PACK, INDEX, SNAPSHOT, TOMBSTONE, VERIFICATION, DRILL, RUN, AUDIT -> true;
       case LEASE, PLAN, SIDE -> false;
     };
   }

@@ -3,6 +3,8 @@ package dev.roadie.core.check;
 import dev.roadie.core.Id;
 import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.AuditEntry;
+import dev.roadie.core.repo.AuditLog;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
@@ -176,6 +178,7 @@ public final class Checker {
     }
     checkLeases();
     checkTampering();
+    checkAudit(snapshots);
     // What the sources keep beside the snapshots (a cluster's archived WAL): each checks its own.
     for (SourceProvider source : Sources.all()) {
       SideObjects.Findings found = source.check(new SideObjects.Check(repo, snapshots, readDataShare));
@@ -202,6 +205,70 @@ public final class Checker {
         errors.add("possible tampering: " + t);
       }
     }
+  }
+
+  /**
+   * The audit trail: every entry must open (an altered one does not), and the entry each snapshot,
+   * verification and drill record names must exist and list what named it. A missing entry is
+   * either removed or was never written because the operation was killed before its end.
+   */
+  private void checkAudit(List<SnapshotRef> snapshots) throws IOException {
+    log.accept("checking the audit trail");
+    List<String> problems = new ArrayList<>();
+    Map<String, AuditEntry> entries = new HashMap<>();
+    for (AuditLog.Stored s : AuditLog.entries(repo, null, problems)) {
+      entries.put(s.id().hex(), s.entry());
+    }
+    errors.addAll(problems);
+    for (SnapshotRef s : snapshots) {
+      String audit = s.snapshot().audit();
+      if (audit == null) continue;
+      String desc = "snapshot " + s.id().shortHex() + " (" + s.snapshot().target() + ", " + s.snapshot().time() + ")";
+      checkNamedEntry(entries, audit, desc, s.id().hex());
+    }
+    // Verification and drill records are read only for the two fields they share with this check
+    // (their own package reads them whole and depends on this one).
+    for (ObjectKind kind : List.of(ObjectKind.VERIFICATION, ObjectKind.DRILL)) {
+      String what = kind == ObjectKind.VERIFICATION ? "verification record " : "drill record ";
+      for (ObjectInfo info : repo.backend().list(kind)) {
+        AuditReference ref;
+        try {
+          ref = Json.read(repo.readSealed(info.name()), AuditReference.class, what + info.name().id());
+        } catch (IOException | RuntimeException e) {
+          continue; // reported with the other record problems by the caller that reads records whole
+        }
+        if (ref.audit() == null) continue;
+        String desc = what + shortId(info.name().id()) + (ref.snapshot() == null ? "" : " (snapshot "
+            + shortId(ref.snapshot()) + ")");
+        checkNamedEntry(entries, ref.audit(), desc, kind == ObjectKind.VERIFICATION ? ref.snapshot() : null);
+      }
+    }
+  }
+
+  /** The fields of a verification or drill record that tie it to the audit trail. */
+  private record AuditReference(String audit, String snapshot) {}
+
+  private void checkNamedEntry(Map<String, AuditEntry> entries, String audit, String desc, String snapshot) {
+    AuditEntry e = entries.get(audit);
+    if (e == null) {
+      boolean present;
+      try {
+        present = repo.backend().size(AuditLog.name(Id.parse(audit))) >= 0;
+      } catch (IOException | RuntimeException x) {
+        present = false;
+      }
+      errors.add(desc + " names audit entry " + shortId(audit) + ", which "
+          + (present ? "does not open: it was altered" : "is missing: it was removed, or the operation was killed "
+              + "before it recorded its end")
+          + "; see docs/security.md, \"Audit trail\"");
+    } else if (snapshot != null && !e.snapshots().contains(snapshot)) {
+      errors.add(desc + " names audit entry " + shortId(audit) + " (" + e.operation() + ", " + e.time()
+          + "), which does not list that snapshot: the entry or the snapshot was swapped");
+    }
+  }
+
+  private static String shortId(String id) {
+    return id == null ? "?" : id.substring(0, Math.min(8, id.length()));
   }
 
   /** Packs named by deletion plans; an unreadable plan is an error (writers and prune stop on it). */

@@ -64,7 +64,7 @@ public record KeyFile(
       throw new RoadieException(ErrorCode.INTEGRITY, "key file has implausible scrypt parameters N=" + n
           + " r=" + r + " p=" + p + ": it was changed or damaged");
     }
-    return derive(password, Base64.getDecoder().decode(salt), n, r, p);
+    return derive(password, base64("salt", salt), n, r, p);
   }
 
   /**
@@ -73,8 +73,7 @@ public record KeyFile(
    * someone without the master key).
    */
   public MasterKey unwrap(byte[] wrapping, Id repositoryId) {
-    Base64.Decoder b64 = Base64.getDecoder();
-    byte[] sealed = b64.decode(data);
+    byte[] sealed = base64("data", data);
     byte[] payload;
     try {
       payload = Aead.open(wrapping, AAD, sealed, 0, sealed.length, "key file");
@@ -87,7 +86,7 @@ public record KeyFile(
         throw new RoadieException(ErrorCode.INTEGRITY, "key file belongs to repository " + pl.repository()
             + ", not to this one (" + repositoryId.hex() + ")");
       }
-      MasterKey key = new MasterKey(b64.decode(pl.encrypt()), b64.decode(pl.id()));
+      MasterKey key = new MasterKey(base64("encrypt", pl.encrypt()), base64("id", pl.id()));
       if (!verifyMac(key)) {
         throw new RoadieException(ErrorCode.INTEGRITY, "key file's public fields were changed (MAC mismatch)");
       }
@@ -105,7 +104,7 @@ public record KeyFile(
       return false;
     }
     byte[] expected = computeMac(key);
-    return MessageDigest.isEqual(expected, Base64.getDecoder().decode(mac));
+    return MessageDigest.isEqual(expected, base64("mac", mac));
   }
 
   private KeyFile withMac(MasterKey key) {
@@ -122,6 +121,18 @@ public record KeyFile(
 
   public byte[] toJson() {
     return Json.write(this);
+  }
+
+  /** A Base64 field: missing or not Base64 means the file was changed or damaged (never an internal error). */
+  private static byte[] base64(String field, String value) {
+    if (value == null) {
+      throw new RoadieException(ErrorCode.INTEGRITY, "key file has no " + field + ": it was changed or damaged");
+    }
+    try {
+      return Base64.getDecoder().decode(value);
+    } catch (IllegalArgumentException e) {
+      throw new RoadieException(ErrorCode.INTEGRITY, "key file's " + field + " is not Base64: it was changed or damaged");
+    }
   }
 
   public static KeyFile parse(byte[] json, String what) throws IOException {

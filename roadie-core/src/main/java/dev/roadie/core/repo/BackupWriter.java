@@ -588,8 +588,11 @@ public final class BackupWriter implements AutoCloseable {
     Snapshot.Stats stats = new Snapshot.Stats(progress.bytesRead.get(), progress.bytesAdded.get(),
         progress.blobsAdded.get(), progress.files.get(), millis);
     Snapshot s = snapshot.apply(stats);
+    AuditOperation audit = repo.audit();
+    if (audit != null) s = s.withAudit(audit.id().hex());
     Id id = Id.random();
     repo.writeSealed(ObjectName.of(ObjectKind.SNAPSHOT, id.hex()), Json.write(s));
+    if (audit != null) audit.snapshot(id, s.target());
     committed = true;
     return id;
   }

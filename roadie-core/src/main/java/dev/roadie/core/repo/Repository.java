@@ -59,6 +59,7 @@ public final class Repository implements AutoCloseable {
   private final BlobReader blobs = new BlobReader(this);
   private final SnapshotStore snapshots = new SnapshotStore(this);
   private final KeyRing keys = new KeyRing(this);
+  private volatile AuditOperation audit;
 
   private Repository(Backend backend, Config config, MasterKey key, Id keyId) {
     this.backend = backend;
@@ -438,7 +439,26 @@ public final class Repository implements AutoCloseable {
    * snapshot that {@code filter} accepts).
    */
   public SnapshotRef resolve(String spec, SnapshotFilter filter) throws IOException {
-    return snapshots.resolve(spec, filter);
+    SnapshotRef ref = snapshots.resolve(spec, filter);
+    AuditOperation op = audit;
+    if (op != null) op.snapshot(ref.id(), ref.snapshot().target());
+    return ref;
+  }
+
+  // ---- audit ----
+
+  /**
+   * The operation this repository is opened for: snapshots and records written through it name
+   * that operation's audit entry, and the snapshots it writes or resolves are noted in it. Whoever
+   * sets it writes the entry when the operation ends ({@link AuditLog}).
+   */
+  public void audit(AuditOperation op) {
+    this.audit = op;
+  }
+
+  /** The operation set by {@link #audit(AuditOperation)}, or null. */
+  public AuditOperation audit() {
+    return audit;
   }
 
   // ---- keys ----

@@ -9,7 +9,8 @@ import java.util.Map;
  * {@code kind} is the source kind ({@code file}, {@code postgres}, ...); {@code tree} is the root
  * tree's blob id; {@code source} holds the source's own metadata (server version, LSNs, row counts).
  * {@code copy} is set only on a snapshot written by {@code copy}; its {@code stats} stay those of
- * the original backup.
+ * the original backup. {@code audit} is the id of the audit entry of the operation that wrote it
+ * (null in snapshots written before the audit trail existed, and by library callers that keep none).
  */
 public record Snapshot(
     int version,
@@ -24,14 +25,25 @@ public record Snapshot(
     String parent,
     Stats stats,
     Map<String, Object> source,
-    Copy copy) {
+    Copy copy,
+    String audit) {
 
   public static final int VERSION = 1;
 
   /** A snapshot as a backup writes it: not a copy. */
   public Snapshot(int version, String time, String target, String kind, String host, String user, List<String> tags,
       List<String> paths, String tree, String parent, Stats stats, Map<String, Object> source) {
-    this(version, time, target, kind, host, user, tags, paths, tree, parent, stats, source, null);
+    this(version, time, target, kind, host, user, tags, paths, tree, parent, stats, source, null, null);
+  }
+
+  public Snapshot(int version, String time, String target, String kind, String host, String user, List<String> tags,
+      List<String> paths, String tree, String parent, Stats stats, Map<String, Object> source, Copy copy) {
+    this(version, time, target, kind, host, user, tags, paths, tree, parent, stats, source, copy, null);
+  }
+
+  /** This snapshot, naming audit entry {@code audit}. */
+  public Snapshot withAudit(String audit) {
+    return new Snapshot(version, time, target, kind, host, user, tags, paths, tree, parent, stats, source, copy, audit);
   }
 
   /**

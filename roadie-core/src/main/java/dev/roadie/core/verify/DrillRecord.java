@@ -14,11 +14,24 @@ import java.util.List;
  * @param rtoSeconds the whole drill: from its start until the last target answered with verified data
  * @param rpoSeconds the largest recovery point of any target (null when a target recovered nothing)
  * @param pass every target verified and within its objectives
+ * @param audit the id of the audit entry of the drill (null in older records)
  */
 public record DrillRecord(int version, String scenario, String repository, String host, String started,
     String finished, String requestedPoint, List<Target> targets, double rtoSeconds, Double rpoSeconds,
-    boolean pass) {
+    boolean pass, String audit) {
   public static final int VERSION = 1;
+
+  /** A record not (yet) naming an audit entry; {@link Records#write} names the current one. */
+  public DrillRecord(int version, String scenario, String repository, String host, String started, String finished,
+      String requestedPoint, List<Target> targets, double rtoSeconds, Double rpoSeconds, boolean pass) {
+    this(version, scenario, repository, host, started, finished, requestedPoint, targets, rtoSeconds, rpoSeconds, pass,
+        null);
+  }
+
+  DrillRecord withAudit(String audit) {
+    return new DrillRecord(version, scenario, repository, host, started, finished, requestedPoint, targets, rtoSeconds,
+        rpoSeconds, pass, audit);
+  }
 
   public DrillRecord {
     targets = targets == null ? List.of() : List.copyOf(targets);

@@ -1,6 +1,7 @@
 package dev.roadie.core.verify;
 
 import dev.roadie.core.Id;
+import dev.roadie.core.repo.AuditOperation;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
@@ -24,12 +25,22 @@ public final class Records {
   /** A stored record with its id. */
   public record Stored<T>(Id id, T record) {}
 
+  /** Writes a record; it names the audit entry of the repository's current operation, if any. */
   public static Id write(Repository repo, VerificationRecord r) throws IOException {
-    return write(repo, ObjectKind.VERIFICATION, r);
+    AuditOperation op = repo.audit();
+    if (op != null && r.snapshot() != null) op.snapshot(Id.parse(r.snapshot()), r.target());
+    return write(repo, ObjectKind.VERIFICATION, op == null ? r : r.withAudit(op.id().hex()));
   }
 
   public static Id write(Repository repo, DrillRecord r) throws IOException {
-    return write(repo, ObjectKind.DRILL, r);
+    AuditOperation op = repo.audit();
+    if (op != null) {
+      for (DrillRecord.Target t : r.targets()) {
+        if (t.snapshot() != null) op.snapshot(Id.parse(t.snapshot()), t.target());
+        else op.target(t.target());
+      }
+    }
+    return write(repo, ObjectKind.DRILL, op == null ? r : r.withAudit(op.id().hex()));
   }
 
   public static Id write(Repository repo, RunRecord r) throws IOException {

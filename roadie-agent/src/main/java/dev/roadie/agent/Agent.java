@@ -3,13 +3,6 @@ package dev.roadie.agent;
 import com.sun.net.httpserver.HttpHandler;
 import dev.roadie.agent.config.AgentConfig;
 import dev.roadie.agent.config.Schedule;
-import dev.roadie.core.ErrorCode;
-import dev.roadie.core.RoadieException;
-import dev.roadie.core.repo.Hosts;
-import dev.roadie.core.source.BackupResult;
-import dev.roadie.core.source.ContinuousRequest;
-import dev.roadie.core.source.Sources;
-import dev.roadie.core.verify.Records;
 import dev.roadie.agent.config.TargetConfig;
 import dev.roadie.agent.http.AgentHttp;
 import dev.roadie.agent.job.RepositoryOpener;
@@ -17,10 +10,17 @@ import dev.roadie.agent.job.TargetJob;
 import dev.roadie.agent.metrics.AgentMetrics;
 import dev.roadie.agent.notify.Notifier;
 import dev.roadie.agent.schedule.Scheduler;
+import dev.roadie.core.ErrorCode;
+import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.Backend;
 import dev.roadie.core.backend.ObjectName;
+import dev.roadie.core.repo.Hosts;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.ContinuousRequest;
+import dev.roadie.core.source.Sources;
+import dev.roadie.core.verify.Records;
 import dev.roadie.core.verify.RunRecord;
 import dev.roadie.core.verify.VerificationRecord;
 import java.io.IOException;
@@ -53,11 +53,21 @@ public final class Agent implements AutoCloseable {
    * @param sleeper waits between retries (tests skip them)
    * @param log a line per event, for people
    */
-  public record Options(String version, boolean metricsOnly, Duration refresh, Clock clock,
-      TargetJob.Sleeper sleeper, Consumer<String> log) {
+  public record Options(
+      String version,
+      boolean metricsOnly,
+      Duration refresh,
+      Clock clock,
+      TargetJob.Sleeper sleeper,
+      Consumer<String> log) {
     public static Options of(String version, boolean metricsOnly, Consumer<String> log) {
-      return new Options(version, metricsOnly, Duration.ofMinutes(1), Clock.systemUTC(),
-          d -> Thread.sleep(d.toMillis()), log);
+      return new Options(
+          version,
+          metricsOnly,
+          Duration.ofMinutes(1),
+          Clock.systemUTC(),
+          d -> Thread.sleep(d.toMillis()),
+          log);
     }
   }
 
@@ -70,7 +80,8 @@ public final class Agent implements AutoCloseable {
   private final TargetJob job;
   private AgentHttp http;
   private final List<Thread> supervised = new ArrayList<>();
-  private final Map<String, ContinuousRequest.Job> continuous = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, ContinuousRequest.Job> continuous =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile Instant readyChecked = Instant.EPOCH;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -82,12 +93,15 @@ public final class Agent implements AutoCloseable {
     this.metrics = new AgentMetrics(options.clock(), options.version());
     this.notifier = new Notifier(config.notifications(), options.log());
     this.job = new TargetJob(config, options.clock(), options.log(), options.sleeper());
-    this.scheduler = options.metricsOnly() ? null : new Scheduler(config, new Jobs(), options.clock(), options.log());
+    this.scheduler =
+        options.metricsOnly()
+            ? null
+            : new Scheduler(config, new Jobs(), options.clock(), options.log());
   }
 
   /**
-   * Opens the repository (refusing a missing one with the {@code roadie init} command), rebuilds the
-   * metrics from it, starts the schedules (and the runs missed while down) and the HTTP server.
+   * Opens the repository (refusing a missing one with the {@code roadie init} command), rebuilds
+   * the metrics from it, starts the schedules (and the runs missed while down) and the HTTP server.
    * {@code dashboard}, when given, is served at {@code /}.
    */
   public void start(HttpHandler dashboard) throws IOException {
@@ -95,20 +109,34 @@ public final class Agent implements AutoCloseable {
     Map<String, Instant> lastRuns = new HashMap<>();
     for (AgentMetrics.Status s : m.status()) {
       Instant last = s.lastRun();
-      if (s.newestPoint() != null && (last == null || s.newestPoint().isAfter(last))) last = s.newestPoint();
+      if (s.newestPoint() != null && (last == null || s.newestPoint().isAfter(last)))
+        last = s.newestPoint();
       if (last != null) lastRuns.put(s.target(), last);
       if (s.lastOk() != null) notifier.known(s.target(), s.lastOk());
     }
-    byte[] token = config.tokenFile() == null ? null
-        : Files.readString(config.tokenFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
-    http = new AgentHttp(config.listen(), token, out -> metrics.write(out), this::ready, this::status);
+    byte[] token =
+        config.tokenFile() == null
+            ? null
+            : Files.readString(config.tokenFile(), StandardCharsets.UTF_8)
+                .strip()
+                .getBytes(StandardCharsets.UTF_8);
+    http =
+        new AgentHttp(config.listen(), token, out -> metrics.write(out), this::ready, this::status);
     if (dashboard != null) http.mount(dashboard);
     http.start();
-    options.log().accept("listening on " + config.listen().host() + ":" + http.port() + " (/metrics, /healthz, "
-        + "/readyz, /api/v1/status)");
+    options
+        .log()
+        .accept(
+            "listening on "
+                + config.listen().host()
+                + ":"
+                + http.port()
+                + " (/metrics, /healthz, "
+                + "/readyz, /api/v1/status)");
     if (scheduler != null) {
       for (TargetConfig t : config.targets()) {
-        if (t.schedule() instanceof Schedule.Continuous || t.schedule() instanceof Schedule.OnChange) {
+        if (t.schedule() instanceof Schedule.Continuous
+            || t.schedule() instanceof Schedule.OnChange) {
           supervised.add(Thread.ofVirtual().name("roadie-" + t.name()).start(() -> supervise(t)));
         }
       }
@@ -147,19 +175,29 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * Runs a continuous target (a WAL stream, snapshots on change) for the agent's life, restarting it
-   * after a failure with a doubling wait (1 s to 1 min). Each snapshot it commits gets a run record,
-   * as a scheduled backup's; each failure too.
+   * Runs a continuous target (a WAL stream, snapshots on change) for the agent's life, restarting
+   * it after a failure with a doubling wait (1 s to 1 min). Each snapshot it commits gets a run
+   * record, as a scheduled backup's; each failure too.
    */
   private void supervise(TargetConfig t) {
     Duration wait = Duration.ofSeconds(1);
     while (!stopped) {
       Instant started = options.clock().instant();
       try (Repository repo = RepositoryOpener.open(config.repository())) {
-        Duration settle = t.schedule() instanceof Schedule.OnChange oc ? oc.settle() : Duration.ZERO;
-        ContinuousRequest.Job j = Sources.forKind(t.kind()).continuous(new ContinuousRequest(repo, t.kind(), t.options(),
-            t.name(), t.tags(), settle, result -> continuousRecord(repo, t, result, null),
-            line -> options.log().accept(t.name() + ": " + line)));
+        Duration settle =
+            t.schedule() instanceof Schedule.OnChange oc ? oc.settle() : Duration.ZERO;
+        ContinuousRequest.Job j =
+            Sources.forKind(t.kind())
+                .continuous(
+                    new ContinuousRequest(
+                        repo,
+                        t.kind(),
+                        t.options(),
+                        t.name(),
+                        t.tags(),
+                        settle,
+                        result -> continuousRecord(repo, t, result, null),
+                        line -> options.log().accept(t.name() + ": " + line)));
         continuous.put(t.name(), j);
         if (stopped) return;
         options.log().accept(t.name() + ": running " + t.schedule());
@@ -168,8 +206,17 @@ public final class Agent implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         if (stopped) return;
         continuousRecord(null, t, null, e);
-        options.log().accept(t.name() + ": " + t.schedule() + " failed: " + TargetJob.message(e) + "; restarting in "
-            + wait.toSeconds() + "s");
+        options
+            .log()
+            .accept(
+                t.name()
+                    + ": "
+                    + t.schedule()
+                    + " failed: "
+                    + TargetJob.message(e)
+                    + "; restarting in "
+                    + wait.toSeconds()
+                    + "s");
       } finally {
         continuous.remove(t.name());
       }
@@ -181,22 +228,44 @@ public final class Agent implements AutoCloseable {
           return;
         }
       }
-      wait = wait.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : wait.multipliedBy(2);
-      if (Duration.between(started, options.clock().instant()).toMinutes() > 10) wait = Duration.ofSeconds(1);
+      wait =
+          wait.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0
+              ? Duration.ofMinutes(1)
+              : wait.multipliedBy(2);
+      if (Duration.between(started, options.clock().instant()).toMinutes() > 10)
+        wait = Duration.ofSeconds(1);
     }
   }
 
-  /** The run record of a snapshot a continuous job committed, or of its failure; stored, counted, notified. */
-  private void continuousRecord(Repository repo, TargetConfig t, BackupResult result, Throwable error) {
+  /**
+   * The run record of a snapshot a continuous job committed, or of its failure; stored, counted,
+   * notified.
+   */
+  private void continuousRecord(
+      Repository repo, TargetConfig t, BackupResult result, Throwable error) {
     String now = options.clock().instant().toString();
     var snap = result == null ? null : result.snapshot();
     var stats = snap == null ? null : snap.snapshot().stats();
-    RunRecord r = new RunRecord(RunRecord.VERSION, t.name(), t.kind(), Hosts.host(),
-        t.schedule() instanceof Schedule.OnChange ? "change" : "continuous", now, now,
-        error == null ? RunRecord.SUCCESS : RunRecord.FAILURE, error == null ? null : TargetJob.message(error),
-        error == null ? null : error instanceof RoadieException re ? re.code().name() : ErrorCode.FAILURE.name(), 1,
-        snap == null ? null : snap.id().hex(), snap == null ? null : snap.snapshot().time(),
-        stats == null ? null : stats.bytesRead(), stats == null ? null : stats.bytesAdded(), List.of());
+    RunRecord r =
+        new RunRecord(
+            RunRecord.VERSION,
+            t.name(),
+            t.kind(),
+            Hosts.host(),
+            t.schedule() instanceof Schedule.OnChange ? "change" : "continuous",
+            now,
+            now,
+            error == null ? RunRecord.SUCCESS : RunRecord.FAILURE,
+            error == null ? null : TargetJob.message(error),
+            error == null
+                ? null
+                : error instanceof RoadieException re ? re.code().name() : ErrorCode.FAILURE.name(),
+            1,
+            snap == null ? null : snap.id().hex(),
+            snap == null ? null : snap.snapshot().time(),
+            stats == null ? null : stats.bytesRead(),
+            stats == null ? null : stats.bytesAdded(),
+            List.of());
     try {
       if (repo != null) {
         Records.write(repo, r);
@@ -206,7 +275,9 @@ public final class Agent implements AutoCloseable {
         }
       }
     } catch (IOException | RuntimeException e) {
-      options.log().accept(t.name() + ": the run record could not be stored: " + TargetJob.message(e));
+      options
+          .log()
+          .accept(t.name() + ": the run record could not be stored: " + TargetJob.message(e));
     }
     metrics.record(r);
     notifier.run(r);
@@ -280,20 +351,37 @@ public final class Agent implements AutoCloseable {
    *
    * @param lastOk whether the newest run succeeded, or null before any run
    */
-  public record TargetState(String name, String kind, String schedule, Instant nextRun, Duration expectedInterval,
-      boolean running, Instant lastRun, Boolean lastOk, String lastError) {}
+  public record TargetState(
+      String name,
+      String kind,
+      String schedule,
+      Instant nextRun,
+      Duration expectedInterval,
+      boolean running,
+      Instant lastRun,
+      Boolean lastOk,
+      String lastError) {}
 
   /** Every configured target's state, in the config's order; answered from memory. */
   public List<TargetState> targets() {
-    Map<String, Instant> next = scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.BACKUP);
+    Map<String, Instant> next =
+        scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.BACKUP);
     Map<String, AgentMetrics.Status> known = new HashMap<>();
     for (AgentMetrics.Status s : metrics.status()) known.put(s.target(), s);
     List<TargetState> out = new ArrayList<>();
     for (TargetConfig t : config.targets()) {
       AgentMetrics.Status s = known.get(t.name());
-      out.add(new TargetState(t.name(), t.kind(), t.schedule().toString(), next.get(t.name()), t.expectedInterval(),
-          scheduler != null && scheduler.running(t.name()), s == null ? null : s.lastRun(), s == null ? null : s.lastOk(),
-          s == null ? null : s.lastError()));
+      out.add(
+          new TargetState(
+              t.name(),
+              t.kind(),
+              t.schedule().toString(),
+              next.get(t.name()),
+              t.expectedInterval(),
+              scheduler != null && scheduler.running(t.name()),
+              s == null ? null : s.lastRun(),
+              s == null ? null : s.lastOk(),
+              s == null ? null : s.lastError()));
     }
     return out;
   }
@@ -303,8 +391,10 @@ public final class Agent implements AutoCloseable {
     doc.put("time", options.clock().instant().toString());
     doc.put("repository", config.repository().location());
     doc.put("metricsOnly", options.metricsOnly());
-    Map<String, Instant> next = scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.BACKUP);
-    Map<String, Instant> nextVerify = scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.VERIFY);
+    Map<String, Instant> next =
+        scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.BACKUP);
+    Map<String, Instant> nextVerify =
+        scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.VERIFY);
     Map<String, AgentMetrics.Status> known = new HashMap<>();
     for (AgentMetrics.Status s : metrics.status()) known.put(s.target(), s);
     List<Map<String, Object>> targets = new ArrayList<>();
@@ -316,13 +406,21 @@ public final class Agent implements AutoCloseable {
       m.put("schedule", t.schedule().toString());
       m.put("running", scheduler != null && scheduler.running(t.name()));
       m.put("lastRun", s == null || s.lastRun() == null ? null : s.lastRun().toString());
-      m.put("lastResult", s == null || s.lastOk() == null ? null : s.lastOk() ? "success" : "failure");
+      m.put(
+          "lastResult",
+          s == null || s.lastOk() == null ? null : s.lastOk() ? "success" : "failure");
       m.put("lastError", s == null ? null : s.lastError());
       m.put("nextRun", next.containsKey(t.name()) ? next.get(t.name()).toString() : null);
-      m.put("nextVerification", nextVerify.containsKey(t.name()) ? nextVerify.get(t.name()).toString() : null);
-      m.put("newestSnapshot", s == null || s.newestPoint() == null ? null : s.newestPoint().toString());
+      m.put(
+          "nextVerification",
+          nextVerify.containsKey(t.name()) ? nextVerify.get(t.name()).toString() : null);
+      m.put(
+          "newestSnapshot",
+          s == null || s.newestPoint() == null ? null : s.newestPoint().toString());
       m.put("rpoSeconds", s == null ? null : s.rpoSeconds());
-      m.put("expectedIntervalSeconds", t.expectedInterval() == null ? null : t.expectedInterval().toSeconds());
+      m.put(
+          "expectedIntervalSeconds",
+          t.expectedInterval() == null ? null : t.expectedInterval().toSeconds());
       targets.add(m);
     }
     doc.put("targets", targets);
@@ -332,12 +430,15 @@ public final class Agent implements AutoCloseable {
   /** The scheduler's jobs: a backup job, or a verification of the target's newest snapshot. */
   private final class Jobs implements Scheduler.Jobs {
     @Override
-    public void run(TargetConfig target, Scheduler.Work work, String trigger) throws InterruptedException {
+    public void run(TargetConfig target, Scheduler.Work work, String trigger)
+        throws InterruptedException {
       if (work == Scheduler.Work.BACKUP) {
         RunRecord r = job.run(target, trigger);
         metrics.record(r);
         notifier.run(r);
-        options.log().accept(target.name() + ": " + (r.succeeded() ? "succeeded" : "FAILED: " + r.error()));
+        options
+            .log()
+            .accept(target.name() + ": " + (r.succeeded() ? "succeeded" : "FAILED: " + r.error()));
       } else {
         verify(target);
       }
@@ -357,7 +458,8 @@ public final class Agent implements AutoCloseable {
       try (Repository repo = RepositoryOpener.open(config.repository())) {
         SnapshotRef newest = null;
         for (SnapshotRef s : repo.snapshots(null)) {
-          if (target.name().equals(s.snapshot().target()) && target.kind().equals(s.snapshot().kind())) newest = s;
+          if (target.name().equals(s.snapshot().target())
+              && target.kind().equals(s.snapshot().kind())) newest = s;
         }
         if (newest == null) {
           options.log().accept(target.name() + ": no snapshot to verify yet");
@@ -366,9 +468,14 @@ public final class Agent implements AutoCloseable {
         VerificationRecord v = TargetJob.verifySnapshot(repo, newest, options.log());
         metrics.verification(v);
         notifier.verification(v);
-        options.log().accept(target.name() + ": verification of " + newest.id().shortHex() + ": " + v.result());
+        options
+            .log()
+            .accept(
+                target.name() + ": verification of " + newest.id().shortHex() + ": " + v.result());
       } catch (IOException | RuntimeException e) {
-        options.log().accept(target.name() + ": verification could not run: " + TargetJob.message(e));
+        options
+            .log()
+            .accept(target.name() + ": verification could not run: " + TargetJob.message(e));
       }
     }
   }

@@ -33,7 +33,9 @@ class AgentTest {
   private final List<String> log = new CopyOnWriteArrayList<>();
 
   private Agent agent(AgentConfig config, MutableClock clock, boolean metricsOnly) {
-    return new Agent(config, new Agent.Options("9.9.9", metricsOnly, Duration.ofMinutes(1), clock, d -> {}, log::add));
+    return new Agent(
+        config,
+        new Agent.Options("9.9.9", metricsOnly, Duration.ofMinutes(1), clock, d -> {}, log::add));
   }
 
   private HttpResponse<String> get(int port, String path, String token) throws Exception {
@@ -49,8 +51,13 @@ class AgentTest {
   }
 
   private String config(Fixture f, String targets) {
-    return "repository: " + f.repo + "\npasswordFile: " + f.passwordFile + "\nlisten: 127.0.0.1:0\n"
-        + "retries: {attempts: 1}\ntargets:\n" + targets;
+    return "repository: "
+        + f.repo
+        + "\npasswordFile: "
+        + f.passwordFile
+        + "\nlisten: 127.0.0.1:0\n"
+        + "retries: {attempts: 1}\ntargets:\n"
+        + targets;
   }
 
   /**
@@ -62,9 +69,17 @@ class AgentTest {
     Fixture f = new Fixture(tmp).init();
     Path app = f.data("app", 4);
     TestRedis redis = TestRedis.start(tmp.resolve("redis"));
-    AgentConfig config = ConfigLoader.load(f.config(config(f, "  - {name: app, kind: file, paths: [" + app
-        + "], schedule: \"0 * * * *\"}\n  - {name: cache, kind: redis, url: \"redis://127.0.0.1:" + redis.port
-        + "\", schedule: \"*/15 * * * *\"}\n")), Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                config(
+                    f,
+                    "  - {name: app, kind: file, paths: ["
+                        + app
+                        + "], schedule: \"0 * * * *\"}\n  - {name: cache, kind: redis, url: \"redis://127.0.0.1:"
+                        + redis.port
+                        + "\", schedule: \"*/15 * * * *\"}\n")),
+            Map.of());
     TargetJob job = new TargetJob(config, log::add);
     assertTrue(job.run(config.target("app"), "manual").succeeded());
     assertTrue(job.run(config.target("cache"), "manual").succeeded());
@@ -77,19 +92,49 @@ class AgentTest {
       a.start(null);
       String text = get(a.port(), "/metrics", null).body();
       assertEquals(1, metric(text, "roadie_backup_last_status", "{kind=\"file\",target=\"app\"}"));
-      assertEquals(0, metric(text, "roadie_backup_last_status", "{kind=\"redis\",target=\"cache\"}"));
-      assertEquals(1, metric(text, "roadie_backups_total", "{kind=\"redis\",result=\"failure\",target=\"cache\"}"));
-      assertEquals(1, metric(text, "roadie_backups_total", "{kind=\"redis\",result=\"success\",target=\"cache\"}"));
-      assertEquals(900, metric(text, "roadie_backup_expected_interval_seconds", "{kind=\"redis\",target=\"cache\"}"));
-      assertEquals(3600, metric(text, "roadie_backup_expected_interval_seconds", "{kind=\"file\",target=\"app\"}"));
-      assertEquals(2, metric(text, "roadie_backup_duration_seconds_count", "{kind=\"redis\",target=\"cache\"}"));
+      assertEquals(
+          0, metric(text, "roadie_backup_last_status", "{kind=\"redis\",target=\"cache\"}"));
+      assertEquals(
+          1,
+          metric(
+              text,
+              "roadie_backups_total",
+              "{kind=\"redis\",result=\"failure\",target=\"cache\"}"));
+      assertEquals(
+          1,
+          metric(
+              text,
+              "roadie_backups_total",
+              "{kind=\"redis\",result=\"success\",target=\"cache\"}"));
+      assertEquals(
+          900,
+          metric(
+              text,
+              "roadie_backup_expected_interval_seconds",
+              "{kind=\"redis\",target=\"cache\"}"));
+      assertEquals(
+          3600,
+          metric(
+              text, "roadie_backup_expected_interval_seconds", "{kind=\"file\",target=\"app\"}"));
+      assertEquals(
+          2,
+          metric(
+              text, "roadie_backup_duration_seconds_count", "{kind=\"redis\",target=\"cache\"}"));
       assertEquals(1, metric(text, "roadie_build_info", "{version=\"9.9.9\"}"));
       assertTrue(metric(text, "roadie_repository_stored_bytes", "") > 0);
-      double success = metric(text, "roadie_backup_last_success_timestamp_seconds", "{kind=\"file\",target=\"app\"}");
+      double success =
+          metric(
+              text,
+              "roadie_backup_last_success_timestamp_seconds",
+              "{kind=\"file\",target=\"app\"}");
       assertTrue(Math.abs(success - Instant.now().getEpochSecond()) < 120, text);
       assertTrue(metric(text, "roadie_backup_read_bytes", "{kind=\"file\",target=\"app\"}") > 0);
       clock.advance(Duration.ofHours(2));
-      double rpo = metric(get(a.port(), "/metrics", null).body(), "roadie_rpo_seconds", "{kind=\"file\",target=\"app\"}");
+      double rpo =
+          metric(
+              get(a.port(), "/metrics", null).body(),
+              "roadie_rpo_seconds",
+              "{kind=\"file\",target=\"app\"}");
       assertTrue(rpo >= 7200 && rpo < 7200 + 120, "rpo " + rpo);
       String status = get(a.port(), "/api/v1/status", null).body();
       assertTrue(status.contains("\"lastResult\" : \"failure\""), status);
@@ -99,14 +144,24 @@ class AgentTest {
     }
   }
 
-  /** A run that comes due while the target's previous job is still going is skipped and counted (Forbid). */
+  /**
+   * A run that comes due while the target's previous job is still going is skipped and counted
+   * (Forbid).
+   */
   @Test
   void schedulesRunOnTheClockAndForbidOverlaps() throws Exception {
     Fixture f = new Fixture(tmp).init();
     Path app = f.data("app", 2);
     // A file target every minute; its clock is this test's, so "a minute" passes at once.
-    AgentConfig config = ConfigLoader.load(f.config(config(f, "  - {name: app, kind: file, paths: [" + app
-        + "], schedule: \"* * * * *\", retention: {keepLast: 2}}\n")), Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                config(
+                    f,
+                    "  - {name: app, kind: file, paths: ["
+                        + app
+                        + "], schedule: \"* * * * *\", retention: {keepLast: 2}}\n")),
+            Map.of());
     MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:30Z"));
     try (Agent a = agent(config, clock, false)) {
       a.start(null);
@@ -119,7 +174,10 @@ class AgentTest {
         awaitRuns(f, minute);
       }
       String text = get(a.port(), "/metrics", null).body();
-      assertEquals(3, metric(text, "roadie_backups_total", "{kind=\"file\",result=\"success\",target=\"app\"}"));
+      assertEquals(
+          3,
+          metric(
+              text, "roadie_backups_total", "{kind=\"file\",result=\"success\",target=\"app\"}"));
       String status = get(a.port(), "/api/v1/status", null).body();
       assertTrue(status.contains("\"nextRun\" : \"2026-03-01T10:04:00Z\""), status);
     }
@@ -144,12 +202,28 @@ class AgentTest {
   void aRunMissedWhileDownRunsOnceAtStart() throws Exception {
     Fixture f = new Fixture(tmp).init();
     Path app = f.data("app", 2);
-    AgentConfig config = ConfigLoader.load(f.config(config(f, "  - {name: app, kind: file, paths: [" + app
-        + "], schedule: \"0 * * * *\"}\n")), Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                config(
+                    f,
+                    "  - {name: app, kind: file, paths: ["
+                        + app
+                        + "], schedule: \"0 * * * *\"}\n")),
+            Map.of());
     assertTrue(new TargetJob(config, log::add).run(config.target("app"), "manual").succeeded());
     MutableClock clock = new MutableClock(Instant.now().plus(Duration.ofHours(3)));
-    AgentConfig skip = ConfigLoader.load(f.config("missedRuns: skip\n" + config(f, "  - {name: app, kind: file, "
-        + "paths: [" + app + "], schedule: \"0 * * * *\"}\n")), Map.of());
+    AgentConfig skip =
+        ConfigLoader.load(
+            f.config(
+                "missedRuns: skip\n"
+                    + config(
+                        f,
+                        "  - {name: app, kind: file, "
+                            + "paths: ["
+                            + app
+                            + "], schedule: \"0 * * * *\"}\n")),
+            Map.of());
     try (Agent a = agent(skip, clock, false)) {
       a.start(null);
     }
@@ -172,15 +246,24 @@ class AgentTest {
   void onAPublicAddressTheApiNeedsTheToken() throws Exception {
     Fixture f = new Fixture(tmp).init();
     Path token = Files.writeString(tmp.resolve("token"), "s3cret-token\n");
-    AgentConfig config = ConfigLoader.load(f.config("repository: " + f.repo + "\npasswordFile: " + f.passwordFile
-        + "\nlisten: 0.0.0.0:0\ntokenFile: " + token + "\ntargets:\n  - {name: a, kind: file, paths: [/tmp]}\n"),
-        Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                "repository: "
+                    + f.repo
+                    + "\npasswordFile: "
+                    + f.passwordFile
+                    + "\nlisten: 0.0.0.0:0\ntokenFile: "
+                    + token
+                    + "\ntargets:\n  - {name: a, kind: file, paths: [/tmp]}\n"),
+            Map.of());
     try (Agent a = agent(config, new MutableClock(Instant.now()), true)) {
-      a.start(exchange -> {
-        byte[] b = "dashboard".getBytes();
-        exchange.sendResponseHeaders(200, b.length);
-        exchange.getResponseBody().write(b);
-      });
+      a.start(
+          exchange -> {
+            byte[] b = "dashboard".getBytes();
+            exchange.sendResponseHeaders(200, b.length);
+            exchange.getResponseBody().write(b);
+          });
       assertEquals(401, get(a.port(), "/api/v1/status", null).statusCode());
       assertEquals(401, get(a.port(), "/api/v1/status", "wrong").statusCode());
       assertEquals(401, get(a.port(), "/", null).statusCode());
@@ -199,18 +282,28 @@ class AgentTest {
   @Test
   void notificationsAreSentOncePerChangeOfState() throws Exception {
     Fixture f = new Fixture(tmp).init();
-    try (Receiver slack = new Receiver(1); Receiver json = new Receiver(0)) {
+    try (Receiver slack = new Receiver(1);
+        Receiver json = new Receiver(0)) {
       Path slackUrl = Files.writeString(tmp.resolve("slack-url"), slack.url() + "\n");
       Path jsonUrl = Files.writeString(tmp.resolve("json-url"), json.url());
       TestRedis redis = TestRedis.start(tmp.resolve("redis"));
       int port = redis.port;
       redis.stop();
-      String yaml = config(f, "  - {name: cache, kind: redis, url: \"redis://127.0.0.1:" + port
-          + "\", schedule: \"* * * * *\"}\n") + "notifications:\n  - webhook: {urlFile: " + slackUrl
-          + ", format: slack}\n  - webhook: {urlFile: " + jsonUrl + ", format: json, on: [failure]}\n";
+      String yaml =
+          config(
+                  f,
+                  "  - {name: cache, kind: redis, url: \"redis://127.0.0.1:"
+                      + port
+                      + "\", schedule: \"* * * * *\"}\n")
+              + "notifications:\n  - webhook: {urlFile: "
+              + slackUrl
+              + ", format: slack}\n  - webhook: {urlFile: "
+              + jsonUrl
+              + ", format: json, on: [failure]}\n";
       AgentConfig config = ConfigLoader.load(f.config(yaml), Map.of());
-      dev.roadie.agent.notify.Notifier n = new dev.roadie.agent.notify.Notifier(config.notifications(), log::add, 3,
-          Duration.ofMillis(10));
+      dev.roadie.agent.notify.Notifier n =
+          new dev.roadie.agent.notify.Notifier(
+              config.notifications(), log::add, 3, Duration.ofMillis(10));
       TargetJob job = new TargetJob(config, log::add);
       n.run(job.run(config.target("cache"), "schedule"));
       n.run(job.run(config.target("cache"), "schedule"));
@@ -221,40 +314,81 @@ class AgentTest {
       slack.await(2);
       json.await(1);
       assertEquals(2, slack.bodies.size(), slack.bodies.toString());
-      assertTrue(slack.bodies.get(0).startsWith("{\"text\":\"roadie: cache (redis): backup failed: "), slack.bodies.get(0));
+      assertTrue(
+          slack.bodies.get(0).startsWith("{\"text\":\"roadie: cache (redis): backup failed: "),
+          slack.bodies.get(0));
       assertTrue(slack.bodies.get(1).contains("backups work again"), slack.bodies.get(1));
       assertEquals(3, slack.requests.get(), "the first delivery failed and was tried again");
       assertEquals(1, json.bodies.size(), "json: failures only");
-      assertTrue(json.bodies.get(0).contains("\"event\":\"failure\",\"target\":\"cache\",\"kind\":\"redis\""),
+      assertTrue(
+          json.bodies
+              .get(0)
+              .contains("\"event\":\"failure\",\"target\":\"cache\",\"kind\":\"redis\""),
           json.bodies.get(0));
     }
   }
 
-  /** Verification after the backup, and drill records, reach the metrics (rebuilt at start, too). */
+  /**
+   * Verification after the backup, and drill records, reach the metrics (rebuilt at start, too).
+   */
   @Test
   void verificationsAndDrillsReachTheMetrics() throws Exception {
     Fixture f = new Fixture(tmp).init();
     Path app = f.data("app", 3);
-    AgentConfig config = ConfigLoader.load(f.config(config(f, "  - {name: app, kind: file, paths: [" + app
-        + "], verify: {afterBackup: true}}\n")), Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                config(
+                    f,
+                    "  - {name: app, kind: file, paths: ["
+                        + app
+                        + "], verify: {afterBackup: true}}\n")),
+            Map.of());
     RunRecord r = new TargetJob(config, log::add).run(config.target("app"), "manual");
     assertTrue(r.succeeded(), r.error());
     assertEquals("verify", r.steps().get(0).name());
     assertEquals(RunRecord.SUCCESS, r.steps().get(0).result(), r.steps().toString());
     try (Repository repo = f.open()) {
-      Records.write(repo, new dev.roadie.core.verify.DrillRecord(1, "database-corruption", f.repo.toString(), "h",
-          "2026-03-01T10:00:00Z", "2026-03-01T10:05:00Z", null, List.of(new dev.roadie.core.verify.DrillRecord.Target(
-              "app", "file", r.snapshot(), r.snapshotTime(), r.snapshotTime(), 42.5, 7.0,
-              new dev.roadie.core.verify.DrillRecord.Objective(3600, 1800), true, true, List.of(), List.of())),
-          42.5, 7.0, true));
+      Records.write(
+          repo,
+          new dev.roadie.core.verify.DrillRecord(
+              1,
+              "database-corruption",
+              f.repo.toString(),
+              "h",
+              "2026-03-01T10:00:00Z",
+              "2026-03-01T10:05:00Z",
+              null,
+              List.of(
+                  new dev.roadie.core.verify.DrillRecord.Target(
+                      "app",
+                      "file",
+                      r.snapshot(),
+                      r.snapshotTime(),
+                      r.snapshotTime(),
+                      42.5,
+                      7.0,
+                      new dev.roadie.core.verify.DrillRecord.Objective(3600, 1800),
+                      true,
+                      true,
+                      List.of(),
+                      List.of())),
+              42.5,
+              7.0,
+              true));
     }
     try (Agent a = agent(config, new MutableClock(Instant.now()), true)) {
       a.start(null);
       String text = get(a.port(), "/metrics", null).body();
       assertEquals(1, metric(text, "roadie_verify_last_status", "{kind=\"file\",target=\"app\"}"));
-      assertTrue(metric(text, "roadie_verify_last_success_timestamp_seconds", "{kind=\"file\",target=\"app\"}")
-          > Instant.now().getEpochSecond() - 300);
-      assertEquals(42.5, metric(text, "roadie_drill_rto_seconds", "{kind=\"file\",target=\"app\"}"));
+      assertTrue(
+          metric(
+                  text,
+                  "roadie_verify_last_success_timestamp_seconds",
+                  "{kind=\"file\",target=\"app\"}")
+              > Instant.now().getEpochSecond() - 300);
+      assertEquals(
+          42.5, metric(text, "roadie_drill_rto_seconds", "{kind=\"file\",target=\"app\"}"));
       assertEquals(7.0, metric(text, "roadie_drill_rpo_seconds", "{kind=\"file\",target=\"app\"}"));
     }
   }
@@ -273,8 +407,15 @@ class AgentTest {
         out.write(block);
       }
     }
-    AgentConfig config = ConfigLoader.load(f.config(config(f, "  - {name: app, kind: file, paths: [" + app
-        + "], schedule: \"* * * * *\"}\n")), Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                config(
+                    f,
+                    "  - {name: app, kind: file, paths: ["
+                        + app
+                        + "], schedule: \"* * * * *\"}\n")),
+            Map.of());
     MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:30Z"));
     Agent a = agent(config, clock, false);
     a.start(null);
@@ -282,7 +423,8 @@ class AgentTest {
     assertEquals(1, a.tick());
     // The backup is in flight once its writer holds a lease in the repository.
     long deadline = System.nanoTime() + 60_000_000_000L;
-    while (!(Files.isDirectory(f.repo.resolve("leases")) && Files.list(f.repo.resolve("leases")).findAny().isPresent())) {
+    while (!(Files.isDirectory(f.repo.resolve("leases"))
+        && Files.list(f.repo.resolve("leases")).findAny().isPresent())) {
       if (System.nanoTime() > deadline) throw new AssertionError("the backup did not start");
       Thread.sleep(5);
     }

@@ -30,7 +30,8 @@ class ConfigLoaderTest {
 
   private RoadieException refused(Fixture f, String yaml) throws Exception {
     Path file = f.config(yaml);
-    RoadieException e = assertThrows(RoadieException.class, () -> ConfigLoader.load(file, Map.of()));
+    RoadieException e =
+        assertThrows(RoadieException.class, () -> ConfigLoader.load(file, Map.of()));
     assertEquals(ErrorCode.USAGE, e.code());
     return e;
   }
@@ -38,14 +39,21 @@ class ConfigLoaderTest {
   @Test
   void errorsNameTheFileTheLineAndTheKey() throws Exception {
     Fixture f = new Fixture(tmp);
-    RoadieException e = refused(f, valid(f, """
+    RoadieException e =
+        refused(
+            f,
+            valid(
+                f,
+                """
           - name: app
             kind: file
             paths: [/srv/app]
             pathz: [/srv/other]
             schedule: "0 * * * *"
         """));
-    assertTrue(e.getMessage().startsWith(f.dir.resolve("roadie.yaml") + " line 7, target 'app', key 'pathz': "),
+    assertTrue(
+        e.getMessage()
+            .startsWith(f.dir.resolve("roadie.yaml") + " line 7, target 'app', key 'pathz': "),
         e.getMessage());
     assertTrue(e.getMessage().contains("its options are"), e.getMessage());
   }
@@ -53,7 +61,12 @@ class ConfigLoaderTest {
   @Test
   void everyProblemIsReportedAtOnce() throws Exception {
     Fixture f = new Fixture(tmp);
-    RoadieException e = refused(f, valid(f, """
+    RoadieException e =
+        refused(
+            f,
+            valid(
+                f,
+                """
           - name: app
             kind: file
             paths: [/srv/app]
@@ -71,28 +84,47 @@ class ConfigLoaderTest {
   @Test
   void secretsAreNeverInline() throws Exception {
     Fixture f = new Fixture(tmp);
-    String inUrl = refused(f, valid(f, """
+    String inUrl =
+        refused(
+                f,
+                valid(
+                    f,
+                    """
           - name: cache
             kind: redis
             url: redis://:hunter2@cache:6379
-        """)).getMessage();
+        """))
+            .getMessage();
     assertTrue(inUrl.contains("key 'url': a password is never written into the config"), inUrl);
     assertFalse(inUrl.contains("hunter2"), inUrl);
-    String inline = refused(f, valid(f, """
+    String inline =
+        refused(
+                f,
+                valid(
+                    f,
+                    """
           - name: cache
             kind: redis
             url: redis://cache:6379
             password: hunter2
-        """)).getMessage();
-    assertTrue(inline.contains("key 'password': a secret is never written into the config"), inline);
+        """))
+            .getMessage();
+    assertTrue(
+        inline.contains("key 'password': a secret is never written into the config"), inline);
     assertFalse(inline.contains("hunter2"), inline);
-    String hook = refused(f, valid(f, """
+    String hook =
+        refused(
+                f,
+                valid(
+                    f,
+                    """
           - name: app
             kind: file
             paths: [/srv/app]
         notifications:
           - webhook: {url: "https://hooks.example/T000/secret", format: slack}
-        """)).getMessage();
+        """))
+            .getMessage();
     assertTrue(hook.contains("key 'url': a webhook URL is a credential"), hook);
     assertFalse(hook.contains("secret"), hook);
   }
@@ -100,14 +132,21 @@ class ConfigLoaderTest {
   @Test
   void aSecretFromTheEnvironmentIsRead() throws Exception {
     Fixture f = new Fixture(tmp);
-    Path file = f.config(valid(f, """
+    Path file =
+        f.config(
+            valid(
+                f,
+                """
           - name: cache
             kind: redis
             url: redis://cache:6379
             passwordEnv: CACHE_PASSWORD
         """));
-    String missing = assertThrows(RoadieException.class, () -> ConfigLoader.load(file, Map.of())).getMessage();
-    assertTrue(missing.contains("key 'passwordEnv': the environment variable CACHE_PASSWORD is not set"), missing);
+    String missing =
+        assertThrows(RoadieException.class, () -> ConfigLoader.load(file, Map.of())).getMessage();
+    assertTrue(
+        missing.contains("key 'passwordEnv': the environment variable CACHE_PASSWORD is not set"),
+        missing);
     AgentConfig c = ConfigLoader.load(file, Map.of("CACHE_PASSWORD", "s3cret"));
     assertFalse(c.target("cache").options().toString().contains("s3cret"));
   }
@@ -115,15 +154,28 @@ class ConfigLoaderTest {
   @Test
   void aMissingPasswordFileIsNamed() throws Exception {
     Fixture f = new Fixture(tmp);
-    String m = refused(f, "repository: " + f.repo + "\npasswordFile: /nonexistent/pw\ntargets:\n"
-        + "  - {name: a, kind: file, paths: [/srv]}\n").getMessage();
-    assertTrue(m.contains("line 2, key 'passwordFile': the file /nonexistent/pw does not exist"), m);
+    String m =
+        refused(
+                f,
+                "repository: "
+                    + f.repo
+                    + "\npasswordFile: /nonexistent/pw\ntargets:\n"
+                    + "  - {name: a, kind: file, paths: [/srv]}\n")
+            .getMessage();
+    assertTrue(
+        m.contains("line 2, key 'passwordFile': the file /nonexistent/pw does not exist"), m);
   }
 
   @Test
   void timezoneIsTopLevelAndPerTarget() throws Exception {
     Fixture f = new Fixture(tmp);
-    AgentConfig c = ConfigLoader.load(f.config("timezone: Europe/Berlin\n" + valid(f, """
+    AgentConfig c =
+        ConfigLoader.load(
+            f.config(
+                "timezone: Europe/Berlin\n"
+                    + valid(
+                        f,
+                        """
           - name: a
             kind: file
             paths: [/srv/a]
@@ -133,30 +185,46 @@ class ConfigLoaderTest {
             paths: [/srv/b]
             schedule: "30 2 * * *"
             timezone: America/New_York
-        """)), Map.of());
+        """)),
+            Map.of());
     assertEquals(ZoneId.of("Europe/Berlin"), ((Schedule.Cron) c.target("a").schedule()).zone());
     assertEquals(ZoneId.of("America/New_York"), ((Schedule.Cron) c.target("b").schedule()).zone());
     assertEquals(Duration.ofDays(1).toHours(), c.target("a").expectedInterval().toHours(), 1.0);
-    String bad = refused(f, "timezone: Mars/Olympus\n" + valid(f, "  - {name: a, kind: file, paths: [/a]}\n"))
-        .getMessage();
+    String bad =
+        refused(
+                f,
+                "timezone: Mars/Olympus\n" + valid(f, "  - {name: a, kind: file, paths: [/a]}\n"))
+            .getMessage();
     assertTrue(bad.contains("line 1, key 'timezone': 'Mars/Olympus' is not a time zone"), bad);
   }
 
   @Test
   void continuousAndOnChangeBelongToTheirKinds() throws Exception {
     Fixture f = new Fixture(tmp);
-    String m = refused(f, valid(f, """
+    String m =
+        refused(
+                f,
+                valid(
+                    f,
+                    """
           - name: app
             kind: file
             paths: [/srv/app]
             schedule: continuous
-        """)).getMessage();
+        """))
+            .getMessage();
     assertTrue(m.contains("key 'schedule': continuous applies to postgres-physical targets"), m);
-    AgentConfig c = ConfigLoader.load(f.config(valid(f, """
+    AgentConfig c =
+        ConfigLoader.load(
+            f.config(
+                valid(
+                    f,
+                    """
           - name: app
             kind: file
             paths: [/srv/app]
-        """)), Map.of());
+        """)),
+            Map.of());
     assertInstanceOf(Schedule.Manual.class, c.target("app").schedule());
     assertNull(c.target("app").expectedInterval());
   }
@@ -164,40 +232,66 @@ class ConfigLoaderTest {
   @Test
   void aRetentionThatKeepsNothingIsRefused() throws Exception {
     Fixture f = new Fixture(tmp);
-    String m = refused(f, valid(f, """
+    String m =
+        refused(
+                f,
+                valid(
+                    f,
+                    """
           - name: app
             kind: file
             paths: [/srv/app]
             retention: {keepLast: 0}
-        """)).getMessage();
+        """))
+            .getMessage();
     assertTrue(m.contains("key 'retention': target 'app': no keep rule given"), m);
   }
 
   @Test
   void aNonLoopbackListenerNeedsAToken() throws Exception {
     Fixture f = new Fixture(tmp);
-    String m = refused(f, "listen: 0.0.0.0:9464\n" + valid(f, "  - {name: a, kind: file, paths: [/a]}\n"))
-        .getMessage();
-    assertTrue(m.contains("line 1, key 'listen': 0.0.0.0:9464 is not a loopback address: give tokenFile"), m);
+    String m =
+        refused(f, "listen: 0.0.0.0:9464\n" + valid(f, "  - {name: a, kind: file, paths: [/a]}\n"))
+            .getMessage();
+    assertTrue(
+        m.contains("line 1, key 'listen': 0.0.0.0:9464 is not a loopback address: give tokenFile"),
+        m);
     Path token = Files.writeString(tmp.resolve("token"), "t0ken\n");
-    AgentConfig c = ConfigLoader.load(f.config("listen: 0.0.0.0:9464\ntokenFile: " + token + "\n"
-        + valid(f, "  - {name: a, kind: file, paths: [/a]}\n")), Map.of());
+    AgentConfig c =
+        ConfigLoader.load(
+            f.config(
+                "listen: 0.0.0.0:9464\ntokenFile: "
+                    + token
+                    + "\n"
+                    + valid(f, "  - {name: a, kind: file, paths: [/a]}\n")),
+            Map.of());
     assertFalse(c.listen().loopback());
   }
 
   @Test
   void everySourceKindBuildsItsOptionsFromTheConfig() throws Exception {
     Fixture f = new Fixture(tmp);
-    AgentConfig c = ConfigLoader.load(f.config(valid(f, """
+    AgentConfig c =
+        ConfigLoader.load(
+            f.config(
+                valid(
+                    f,
+                    """
           - {name: files, kind: file, paths: [/srv/a, /srv/b], force: true}
           - {name: cache, kind: redis, url: "redis://cache:6379", chunkSize: 65536}
-        """)), Map.of());
+        """)),
+            Map.of());
     TargetConfig files = c.target("files");
     assertEquals("FileBackupOptions", files.options().getClass().getSimpleName());
     assertTrue(files.options().toString().contains("/srv/b"));
     assertTrue(c.target("cache").options().toString().contains("65536"));
-    String m = refused(f, valid(f, "  - {name: cache, kind: redis, url: \"redis://cache:6379\", chunkSize: big}\n"))
-        .getMessage();
+    String m =
+        refused(
+                f,
+                valid(
+                    f,
+                    "  - {name: cache, kind: redis, url: \"redis://cache:6379\", chunkSize: big}\n"))
+            .getMessage();
     assertTrue(m.contains("target 'cache', key 'chunkSize': expected a whole number"), m);
   }
 }

@@ -39,7 +39,8 @@ final class Fixture {
   Path data(String name, int files) throws IOException {
     Path d = dir.resolve(name);
     Files.createDirectories(d);
-    for (int i = 0; i < files; i++) Files.writeString(d.resolve("f" + i + ".txt"), "content " + i + "\n".repeat(i));
+    for (int i = 0; i < files; i++)
+      Files.writeString(d.resolve("f" + i + ".txt"), "content " + i + "\n".repeat(i));
     return d;
   }
 }

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A local webhook receiver: records every body posted; the first {@code failFirst} requests get a 500. */
+/**
+ * A local webhook receiver: records every body posted; the first {@code failFirst} requests get a
+ * 500.
+ */
 final class Receiver implements AutoCloseable {
   final List<String> bodies = new CopyOnWriteArrayList<>();
   final AtomicInteger requests = new AtomicInteger();
@@ -16,17 +19,19 @@ final class Receiver implements AutoCloseable {
 
   Receiver(int failFirst) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-    server.createContext("/hook", ex -> {
-      try (ex) {
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        if (requests.incrementAndGet() <= failFirst) {
-          ex.sendResponseHeaders(500, -1);
-          return;
-        }
-        bodies.add(body);
-        ex.sendResponseHeaders(200, -1);
-      }
-    });
+    server.createContext(
+        "/hook",
+        ex -> {
+          try (ex) {
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (requests.incrementAndGet() <= failFirst) {
+              ex.sendResponseHeaders(500, -1);
+              return;
+            }
+            bodies.add(body);
+            ex.sendResponseHeaders(200, -1);
+          }
+        });
     server.start();
   }
 

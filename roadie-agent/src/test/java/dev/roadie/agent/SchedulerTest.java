@@ -32,7 +32,8 @@ class SchedulerTest {
     final AtomicInteger mostAtOnce = new AtomicInteger();
 
     @Override
-    public void run(TargetConfig target, Scheduler.Work work, String trigger) throws InterruptedException {
+    public void run(TargetConfig target, Scheduler.Work work, String trigger)
+        throws InterruptedException {
       started.add(target.name() + ":" + work + ":" + trigger);
       mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
       try {
@@ -50,8 +51,16 @@ class SchedulerTest {
 
   private AgentConfig config(String extra, String targets) throws Exception {
     Fixture f = new Fixture(tmp);
-    return ConfigLoader.load(f.config(extra + "repository: " + f.repo + "\npasswordFile: " + f.passwordFile
-        + "\ntargets:\n" + targets), Map.of());
+    return ConfigLoader.load(
+        f.config(
+            extra
+                + "repository: "
+                + f.repo
+                + "\npasswordFile: "
+                + f.passwordFile
+                + "\ntargets:\n"
+                + targets),
+        Map.of());
   }
 
   private static void await(java.util.function.BooleanSupplier c) throws InterruptedException {
@@ -64,7 +73,8 @@ class SchedulerTest {
 
   @Test
   void aRunDueWhileThePreviousIsGoingIsSkippedAndCounted() throws Exception {
-    AgentConfig c = config("", "  - {name: a, kind: file, paths: [/tmp], schedule: \"*/5 * * * *\"}\n");
+    AgentConfig c =
+        config("", "  - {name: a, kind: file, paths: [/tmp], schedule: \"*/5 * * * *\"}\n");
     MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:01:00Z"));
     HeldJobs jobs = new HeldJobs();
     Scheduler s = new Scheduler(c, jobs, clock, m -> {});
@@ -86,7 +96,10 @@ class SchedulerTest {
 
   @Test
   void atMostMaxParallelJobsRunAtOnce() throws Exception {
-    AgentConfig c = config("maxParallel: 2\n", """
+    AgentConfig c =
+        config(
+            "maxParallel: 2\n",
+            """
           - {name: a, kind: file, paths: [/tmp], schedule: "0 * * * *"}
           - {name: b, kind: file, paths: [/tmp], schedule: "0 * * * *"}
           - {name: c, kind: file, paths: [/tmp], schedule: "0 * * * *"}
@@ -108,8 +121,11 @@ class SchedulerTest {
 
   @Test
   void cronFollowsTheTargetsTimeZone() throws Exception {
-    AgentConfig c = config("timezone: Europe/Berlin\n", "  - {name: a, kind: file, paths: [/tmp], schedule: \"0 3 * * *\"}\n"
-        + "  - {name: b, kind: file, paths: [/tmp], schedule: \"0 3 * * *\", timezone: UTC}\n");
+    AgentConfig c =
+        config(
+            "timezone: Europe/Berlin\n",
+            "  - {name: a, kind: file, paths: [/tmp], schedule: \"0 3 * * *\"}\n"
+                + "  - {name: b, kind: file, paths: [/tmp], schedule: \"0 3 * * *\", timezone: UTC}\n");
     MutableClock clock = new MutableClock(Instant.parse("2026-07-01T00:00:00Z"));
     Scheduler s = new Scheduler(c, new HeldJobs(), clock, m -> {});
     s.start(Map.of());
@@ -120,12 +136,16 @@ class SchedulerTest {
 
   @Test
   void jitterDelaysEachRunWithinItsBound() throws Exception {
-    AgentConfig c = config("", "  - {name: a, kind: file, paths: [/tmp], schedule: \"0 * * * *\", jitter: 10m}\n");
+    AgentConfig c =
+        config(
+            "", "  - {name: a, kind: file, paths: [/tmp], schedule: \"0 * * * *\", jitter: 10m}\n");
     MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:30:00Z"));
     Scheduler s = new Scheduler(c, new HeldJobs(), clock, m -> {});
     s.start(Map.of());
     Instant due = s.nextRuns(Scheduler.Work.BACKUP).get("a");
-    assertTrue(!due.isBefore(Instant.parse("2026-03-01T11:00:00Z")) && !due.isAfter(Instant.parse("2026-03-01T11:10:00Z")),
+    assertTrue(
+        !due.isBefore(Instant.parse("2026-03-01T11:00:00Z"))
+            && !due.isAfter(Instant.parse("2026-03-01T11:10:00Z")),
         due.toString());
   }
 }

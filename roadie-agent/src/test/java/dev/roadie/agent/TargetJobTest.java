@@ -9,7 +9,6 @@ import dev.roadie.agent.config.AgentConfig;
 import dev.roadie.agent.config.ConfigLoader;
 import dev.roadie.agent.job.TargetJob;
 import dev.roadie.core.ErrorCode;
-import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.verify.Records;
@@ -26,7 +25,8 @@ class TargetJobTest {
   @TempDir Path tmp;
 
   /** The minimal config of issue 19, word for word. */
-  static final String ISSUE_MINIMAL = """
+  static final String ISSUE_MINIMAL =
+      """
       repository: /srv/roadie/repo
       passwordFile: /etc/roadie/password
       listen: 127.0.0.1:9464
@@ -45,9 +45,9 @@ class TargetJobTest {
       """;
 
   /**
-   * The issue's minimal config loads and runs as written: only the places it names (the
-   * repository, the password and webhook files, the backed-up directory and the Redis server) are
-   * moved to this test's own, every key and value stays.
+   * The issue's minimal config loads and runs as written: only the places it names (the repository,
+   * the password and webhook files, the backed-up directory and the Redis server) are moved to this
+   * test's own, every key and value stays.
    */
   @Test
   void theIssuesMinimalConfigLoadsAndRunsAsWritten() throws Exception {
@@ -56,11 +56,13 @@ class TargetJobTest {
     Files.writeString(tmp.resolve("slack-url"), "http://127.0.0.1:9/hook\n");
     try (TestRedis redis = TestRedis.start(tmp.resolve("redis"))) {
       redis.command("SET k1 v1");
-      String yaml = ISSUE_MINIMAL.replace("/srv/roadie/repo", f.repo.toString())
-          .replace("/etc/roadie/password", f.passwordFile.toString())
-          .replace("/etc/roadie/slack-url", tmp.resolve("slack-url").toString())
-          .replace("/srv/app", app.toString())
-          .replace("redis://cache:6379", "redis://127.0.0.1:" + redis.port);
+      String yaml =
+          ISSUE_MINIMAL
+              .replace("/srv/roadie/repo", f.repo.toString())
+              .replace("/etc/roadie/password", f.passwordFile.toString())
+              .replace("/etc/roadie/slack-url", tmp.resolve("slack-url").toString())
+              .replace("/srv/app", app.toString())
+              .replace("redis://cache:6379", "redis://127.0.0.1:" + redis.port);
       AgentConfig config = ConfigLoader.load(f.config(yaml), Map.of());
       assertEquals(2, config.targets().size());
       assertEquals(5, config.target("app-files").retention().last());
@@ -69,13 +71,15 @@ class TargetJobTest {
       assertEquals("slack", config.notifications().get(0).format());
       List<String> log = new ArrayList<>();
       TargetJob job = new TargetJob(config, log::add);
-      for (int i = 0; i < 6; i++) assertTrue(job.run(config.target("app-files"), "manual").succeeded(), log.toString());
+      for (int i = 0; i < 6; i++)
+        assertTrue(job.run(config.target("app-files"), "manual").succeeded(), log.toString());
       RunRecord cache = job.run(config.target("cache"), "manual");
       assertTrue(cache.succeeded(), cache.error());
       try (Repository r = f.open()) {
         List<SnapshotRef> snaps = r.snapshots(null);
         // keepLast 5: the sixth backup of app-files removed the first.
-        assertEquals(5, snaps.stream().filter(s -> s.snapshot().target().equals("app-files")).count());
+        assertEquals(
+            5, snaps.stream().filter(s -> s.snapshot().target().equals("app-files")).count());
         assertEquals(1, snaps.stream().filter(s -> s.snapshot().target().equals("cache")).count());
         List<Records.Stored<RunRecord>> runs = Records.runs(r, new ArrayList<>());
         assertEquals(7, runs.size());
@@ -94,9 +98,17 @@ class TargetJobTest {
   void aFailedJobIsRecordedWithItsErrorAndWritesNoSnapshot() throws Exception {
     Fixture f = new Fixture(tmp).init();
     int port = TestRedis.freePort(); // nothing listens there
-    AgentConfig config = ConfigLoader.load(f.config("repository: " + f.repo + "\npasswordFile: " + f.passwordFile
-        + "\nretries: {attempts: 3, backoff: 1s}\ntargets:\n  - {name: cache, kind: redis, url: \"redis://127.0.0.1:"
-        + port + "\"}\n"), Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                "repository: "
+                    + f.repo
+                    + "\npasswordFile: "
+                    + f.passwordFile
+                    + "\nretries: {attempts: 3, backoff: 1s}\ntargets:\n  - {name: cache, kind: redis, url: \"redis://127.0.0.1:"
+                    + port
+                    + "\"}\n"),
+            Map.of());
     List<java.time.Duration> waits = new ArrayList<>();
     TargetJob job = new TargetJob(config, java.time.Clock.systemUTC(), m -> {}, waits::add);
     RunRecord r = job.run(config.target("cache"), "manual");
@@ -116,12 +128,27 @@ class TargetJobTest {
   @Test
   void aMissingRepositoryIsRefusedWithTheInitCommand() throws Exception {
     Fixture f = new Fixture(tmp); // not initialised
-    AgentConfig config = ConfigLoader.load(f.config("repository: " + f.repo + "\npasswordFile: " + f.passwordFile
-        + "\ntargets:\n  - {name: a, kind: file, paths: [" + f.data("a", 1) + "]}\n"), Map.of());
+    AgentConfig config =
+        ConfigLoader.load(
+            f.config(
+                "repository: "
+                    + f.repo
+                    + "\npasswordFile: "
+                    + f.passwordFile
+                    + "\ntargets:\n  - {name: a, kind: file, paths: ["
+                    + f.data("a", 1)
+                    + "]}\n"),
+            Map.of());
     RunRecord r = new TargetJob(config, m -> {}).run(config.target("a"), "manual");
     assertEquals(ErrorCode.NO_REPOSITORY.name(), r.errorCode());
-    assertTrue(r.error().contains("create it with: roadie init --repo " + f.repo + " --password-file "
-        + f.passwordFile), r.error());
+    assertTrue(
+        r.error()
+            .contains(
+                "create it with: roadie init --repo "
+                    + f.repo
+                    + " --password-file "
+                    + f.passwordFile),
+        r.error());
     assertTrue(Files.notExists(f.repo.resolve("config")), "never created silently");
   }
 }

@@ -32,9 +32,26 @@ final class TestRedis implements AutoCloseable {
 
   static TestRedis startOn(Path dir, int port) throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no", "--repl-diskless-sync-delay", "0")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("redis.out").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                "redis-server",
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--daemonize",
+                "no",
+                "--repl-diskless-sync-delay",
+                "0")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.out").toFile())
+            .start();
     TestRedis r = new TestRedis(port, p);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
@@ -45,7 +62,8 @@ final class TestRedis implements AutoCloseable {
       }
       if (!p.isAlive() || System.nanoTime() > deadline) {
         p.destroyForcibly();
-        throw new IOException("redis-server did not start: " + Files.readString(dir.resolve("redis.out")));
+        throw new IOException(
+            "redis-server did not start: " + Files.readString(dir.resolve("redis.out")));
       }
       Thread.sleep(20);
     }

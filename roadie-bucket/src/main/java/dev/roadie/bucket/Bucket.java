@@ -35,13 +35,20 @@ import software.amazon.awssdk.services.s3.model.Tagging;
 public final class Bucket implements AutoCloseable {
   /** The largest object one PUT may write (S3's limit); larger ones go in parts. */
   public static final long MAX_SINGLE_PUT = 5L << 30;
+
   /** Part size of a multipart upload whose original part size is unknown. */
   public static final int DEFAULT_PART_SIZE = 16 << 20;
+
   /** S3's smallest part (but the last) and most parts of one upload. */
   static final int MIN_PART_SIZE = 5 << 20;
+
   static final int MAX_PARTS = 10_000;
-  /** A recorded part size larger than this is not reproduced: its buffer would cost too much memory. */
+
+  /**
+   * A recorded part size larger than this is not reproduced: its buffer would cost too much memory.
+   */
   static final int MAX_BUFFERED_PART = 256 << 20;
+
   /** Multipart uploads at once, each holding one part in memory. */
   private static final int MULTIPART_UPLOADS = 4;
 
@@ -58,7 +65,8 @@ public final class Bucket implements AutoCloseable {
    */
   private static void dropCancelledResponseTimers() {
     try {
-      Class<?> c = Class.forName("software.amazon.awssdk.core.ResponseInputStream$TimeoutScheduler");
+      Class<?> c =
+          Class.forName("software.amazon.awssdk.core.ResponseInputStream$TimeoutScheduler");
       java.lang.reflect.Field f = c.getDeclaredField("INSTANCE");
       f.setAccessible(true);
       if (f.get(null) instanceof java.util.concurrent.ScheduledThreadPoolExecutor e) {
@@ -86,7 +94,10 @@ public final class Bucket implements AutoCloseable {
     return where;
   }
 
-  /** The client, for requests this class does not make (the caller translates errors with {@link #fail}). */
+  /**
+   * The client, for requests this class does not make (the caller translates errors with {@link
+   * #fail}).
+   */
   public S3Client client() {
     return s3;
   }
@@ -122,8 +133,14 @@ public final class Bucket implements AutoCloseable {
   /** Fails with a message naming the bucket unless it exists and these credentials may list it. */
   public void checkReadable() {
     if (!exists()) {
-      throw new RoadieException(ErrorCode.FAILURE, where + ": the bucket " + where.bucket() + " does not exist"
-          + where() + "; check the name and the endpoint");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          where
+              + ": the bucket "
+              + where.bucket()
+              + " does not exist"
+              + where()
+              + "; check the name and the endpoint");
     }
     try {
       s3.listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.prefix()).maxKeys(1));
@@ -186,16 +203,19 @@ public final class Bucket implements AutoCloseable {
    * @throws ObjectUnavailableException when the object changed (412) or is gone (404)
    */
   public Download get(String key, String versionId, String etag) throws ObjectUnavailableException {
-    GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(where.bucket()).key(key).versionId(versionId);
+    GetObjectRequest.Builder b =
+        GetObjectRequest.builder().bucket(where.bucket()).key(key).versionId(versionId);
     if (etag != null) b.ifMatch("\"" + etag + "\"");
     try {
       ResponseInputStream<GetObjectResponse> in = s3.getObject(b.build());
       return new Download(in.response(), in);
     } catch (S3Exception e) {
       if (e.statusCode() == 412) {
-        throw new ObjectUnavailableException(describe(key, versionId) + " changed since it was listed", false);
+        throw new ObjectUnavailableException(
+            describe(key, versionId) + " changed since it was listed", false);
       }
-      if (isGone(e)) throw new ObjectUnavailableException(describe(key, versionId) + " was deleted", true);
+      if (isGone(e))
+        throw new ObjectUnavailableException(describe(key, versionId) + " was deleted", true);
       throw fail("read", describe(key, versionId), e);
     } catch (SdkException e) {
       throw fail("read", describe(key, versionId), e);
@@ -220,7 +240,8 @@ public final class Bucket implements AutoCloseable {
    */
   public Long partSize(String key, String versionId) {
     try {
-      HeadObjectResponse r = s3.headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(1));
+      HeadObjectResponse r =
+          s3.headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(1));
       return r.partsCount() != null && r.partsCount() > 1 ? r.contentLength() : null;
     } catch (S3Exception e) {
       if (isGone(e) || e.statusCode() == 400 || e.statusCode() == 416) return null;
@@ -234,12 +255,15 @@ public final class Bucket implements AutoCloseable {
   public Map<String, String> tags(String key, String versionId) throws ObjectUnavailableException {
     try {
       Map<String, String> tags = new TreeMap<>();
-      for (Tag t : s3.getObjectTagging(b -> b.bucket(where.bucket()).key(key).versionId(versionId)).tagSet()) {
+      for (Tag t :
+          s3.getObjectTagging(b -> b.bucket(where.bucket()).key(key).versionId(versionId))
+              .tagSet()) {
         tags.put(t.key(), t.value());
       }
       return tags;
     } catch (S3Exception e) {
-      if (isGone(e)) throw new ObjectUnavailableException(describe(key, versionId) + " was deleted", true);
+      if (isGone(e))
+        throw new ObjectUnavailableException(describe(key, versionId) + " was deleted", true);
       throw fail("read the tags of", describe(key, versionId), e);
     } catch (SdkException e) {
       throw fail("read the tags of", describe(key, versionId), e);
@@ -271,21 +295,30 @@ public final class Bucket implements AutoCloseable {
   /**
    * Writes {@code size} bytes from {@code content} as {@code key} with {@code headers} and {@code
    * tags}: in one request (streamed; {@code content} is opened again for a retry) when {@code
-   * partSize} is null and the size allows, else as a multipart upload with parts of {@code partSize}
-   * bytes (the original's, so that the ETag comes out the same) or {@link #DEFAULT_PART_SIZE}. A
-   * multipart upload that fails is aborted: the object is written whole or not at all. Returns
-   * the new ETag (without quotes).
+   * partSize} is null and the size allows, else as a multipart upload with parts of {@code
+   * partSize} bytes (the original's, so that the ETag comes out the same) or {@link
+   * #DEFAULT_PART_SIZE}. A multipart upload that fails is aborted: the object is written whole or
+   * not at all. Returns the new ETag (without quotes).
    */
-  public String put(String key, long size, Supplier<InputStream> content, ObjectHeaders headers,
-      Map<String, String> tags, Long partSize) throws IOException {
+  public String put(
+      String key,
+      long size,
+      Supplier<InputStream> content,
+      ObjectHeaders headers,
+      Map<String, String> tags,
+      Long partSize)
+      throws IOException {
     if (partSize == null && size <= MAX_SINGLE_PUT) {
-      PutObjectRequest.Builder b = headers.applyTo(PutObjectRequest.builder().bucket(where.bucket()).key(key))
-          .contentLength(size);
+      PutObjectRequest.Builder b =
+          headers
+              .applyTo(PutObjectRequest.builder().bucket(where.bucket()).key(key))
+              .contentLength(size);
       if (!tags.isEmpty()) b.tagging(tagging(tags));
       ContentStreamProvider body = content::get;
       try {
         String type = headers.contentType() != null ? headers.contentType() : "binary/octet-stream";
-        return ListedObject.unquote(s3.putObject(b.build(), RequestBody.fromContentProvider(body, size, type)).eTag());
+        return ListedObject.unquote(
+            s3.putObject(b.build(), RequestBody.fromContentProvider(body, size, type)).eTag());
       } catch (SdkException e) {
         throw fail("write", describe(key, null), e);
       } catch (java.io.UncheckedIOException e) {
@@ -295,23 +328,38 @@ public final class Bucket implements AutoCloseable {
     return putInParts(key, size, content, headers, tags, partSize(size, partSize));
   }
 
-  /** The part size to write an object of {@code size} bytes with, given the original's (or null). */
+  /**
+   * The part size to write an object of {@code size} bytes with, given the original's (or null).
+   */
   static int partSize(long size, Long original) {
-    if (original != null && original >= MIN_PART_SIZE && original <= MAX_BUFFERED_PART
+    if (original != null
+        && original >= MIN_PART_SIZE
+        && original <= MAX_BUFFERED_PART
         && (size + original - 1) / original <= MAX_PARTS) {
       return (int) (long) original;
     }
     long p = DEFAULT_PART_SIZE;
     while ((size + p - 1) / p > MAX_PARTS) p *= 2;
     if (p > MAX_BUFFERED_PART) {
-      throw new RoadieException(ErrorCode.FAILURE, "an object of " + size + " bytes needs parts larger than "
-          + MAX_BUFFERED_PART + " bytes; roadie does not write objects this large");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "an object of "
+              + size
+              + " bytes needs parts larger than "
+              + MAX_BUFFERED_PART
+              + " bytes; roadie does not write objects this large");
     }
     return (int) p;
   }
 
-  private String putInParts(String key, long size, Supplier<InputStream> content, ObjectHeaders headers,
-      Map<String, String> tags, int partSize) throws IOException {
+  private String putInParts(
+      String key,
+      long size,
+      Supplier<InputStream> content,
+      ObjectHeaders headers,
+      Map<String, String> tags,
+      int partSize)
+      throws IOException {
     try {
       multipartSlots.acquire();
     } catch (InterruptedException e) {
@@ -320,8 +368,11 @@ public final class Bucket implements AutoCloseable {
     }
     String uploadId = null;
     try (InputStream in = content.get()) {
-      var create = headers.applyTo(software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest.builder()
-          .bucket(where.bucket()).key(key));
+      var create =
+          headers.applyTo(
+              software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest.builder()
+                  .bucket(where.bucket())
+                  .key(key));
       if (!tags.isEmpty()) create.tagging(tagging(tags));
       uploadId = s3.createMultipartUpload(create.build()).uploadId();
       String id = uploadId;
@@ -332,19 +383,41 @@ public final class Bucket implements AutoCloseable {
       do {
         int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, size - done));
         if (n < Math.min(buf.length, size - done)) {
-          throw new IOException(describe(key, null) + ": the content ended after " + (done + n) + " of " + size + " bytes");
+          throw new IOException(
+              describe(key, null)
+                  + ": the content ended after "
+                  + (done + n)
+                  + " of "
+                  + size
+                  + " bytes");
         }
         int part = number;
         int len = n;
-        String etag = s3.uploadPart(b -> b.bucket(where.bucket()).key(key).uploadId(id).partNumber(part)
-            .contentLength((long) len), RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
-                "application/octet-stream")).eTag();
+        String etag =
+            s3.uploadPart(
+                    b ->
+                        b.bucket(where.bucket())
+                            .key(key)
+                            .uploadId(id)
+                            .partNumber(part)
+                            .contentLength((long) len),
+                    RequestBody.fromContentProvider(
+                        () -> new ByteArrayInputStream(buf, 0, len),
+                        len,
+                        "application/octet-stream"))
+                .eTag();
         parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
         done += n;
         number++;
       } while (done < size);
-      String etag = s3.completeMultipartUpload(b -> b.bucket(where.bucket()).key(key).uploadId(id)
-          .multipartUpload(m -> m.parts(parts))).eTag();
+      String etag =
+          s3.completeMultipartUpload(
+                  b ->
+                      b.bucket(where.bucket())
+                          .key(key)
+                          .uploadId(id)
+                          .multipartUpload(m -> m.parts(parts)))
+              .eTag();
       uploadId = null;
       return ListedObject.unquote(etag);
     } catch (SdkException e) {
@@ -381,7 +454,9 @@ public final class Bucket implements AutoCloseable {
   }
 
   private String where() {
-    return where.endpoint() != null && where.location().endpoint() == null ? " at " + where.endpoint() : "";
+    return where.endpoint() != null && where.location().endpoint() == null
+        ? " at " + where.endpoint()
+        : "";
   }
 
   /**
@@ -397,53 +472,120 @@ public final class Bucket implements AutoCloseable {
       int status = s.statusCode();
       String code = s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode() : null;
       String msg = s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : null;
-      String detail = "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
+      String detail =
+          "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
       if ("NoSuchBucket".equals(code)) {
-        return new RoadieException(ErrorCode.FAILURE, prefix + "the bucket " + where.bucket() + " does not exist"
-            + where() + "; check the name and the endpoint", e);
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            prefix
+                + "the bucket "
+                + where.bucket()
+                + " does not exist"
+                + where()
+                + "; check the name and the endpoint",
+            e);
       }
       if ("InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
-        return new RoadieException(ErrorCode.FAILURE, prefix + "S3 refused the credentials to " + what + where()
-            + " (" + detail + "): check them (" + credentialsSource() + ")", e);
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            prefix
+                + "S3 refused the credentials to "
+                + what
+                + where()
+                + " ("
+                + detail
+                + "): check them ("
+                + credentialsSource()
+                + ")",
+            e);
       }
       if (status == 403) {
-        return new RoadieException(ErrorCode.FAILURE, prefix + "S3 refused to " + what + where() + " (" + detail
-            + "): these credentials (" + credentialsSource() + ") lack the permission; check the user's or "
-            + "the bucket's policy", e);
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            prefix
+                + "S3 refused to "
+                + what
+                + where()
+                + " ("
+                + detail
+                + "): these credentials ("
+                + credentialsSource()
+                + ") lack the permission; check the user's or "
+                + "the bucket's policy",
+            e);
       }
       if (status >= 500 || status == 429) {
-        return new RoadieException.Retriable(prefix + "could not " + what + where() + " after "
-            + S3Clients.MAX_ATTEMPTS + " attempts (" + detail + "); try again later", e);
+        return new RoadieException.Retriable(
+            prefix
+                + "could not "
+                + what
+                + where()
+                + " after "
+                + S3Clients.MAX_ATTEMPTS
+                + " attempts ("
+                + detail
+                + "); try again later",
+            e);
       }
-      return new RoadieException(ErrorCode.FAILURE, prefix + "could not " + what + where() + " (" + detail + ")", e);
+      return new RoadieException(
+          ErrorCode.FAILURE, prefix + "could not " + what + where() + " (" + detail + ")", e);
     }
     String m = String.valueOf(e.getMessage());
-    if (m.contains("Unable to load credentials") || m.contains("Unable to load an identity")
-        || m.contains("credentials for profile") || m.contains("Profile file contained no credentials")) {
+    if (m.contains("Unable to load credentials")
+        || m.contains("Unable to load an identity")
+        || m.contains("credentials for profile")
+        || m.contains("Profile file contained no credentials")) {
       if (where.settings().profile() != null) {
-        return new RoadieException(ErrorCode.FAILURE, prefix + "the AWS profile '" + where.settings().profile()
-            + "' gives no usable credentials: give it aws_access_key_id and aws_secret_access_key, or a role, "
-            + "in the shared credentials or config file", e);
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            prefix
+                + "the AWS profile '"
+                + where.settings().profile()
+                + "' gives no usable credentials: give it aws_access_key_id and aws_secret_access_key, or a role, "
+                + "in the shared credentials or config file",
+            e);
       }
-      return new RoadieException(ErrorCode.FAILURE, prefix + "no AWS credentials found for the bucket: set "
-          + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or --bucket-profile NAME", e);
+      return new RoadieException(
+          ErrorCode.FAILURE,
+          prefix
+              + "no AWS credentials found for the bucket: set "
+              + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or --bucket-profile NAME",
+          e);
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
     String cause = root == e || root.getMessage() == null ? m : root.getMessage();
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof javax.net.ssl.SSLException) {
-        return new RoadieException(ErrorCode.FAILURE, prefix + "could not " + what + where() + ": TLS failed ("
-            + cause + "); for a server with a private CA give its certificate (PEM) with --bucket-ca-file FILE", e);
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            prefix
+                + "could not "
+                + what
+                + where()
+                + ": TLS failed ("
+                + cause
+                + "); for a server with a private CA give its certificate (PEM) with --bucket-ca-file FILE",
+            e);
       }
     }
-    return new RoadieException.Retriable(prefix + "could not " + what + where() + " after up to "
-        + S3Clients.MAX_ATTEMPTS + " attempts: " + cause + " (is the endpoint reachable?)", e);
+    return new RoadieException.Retriable(
+        prefix
+            + "could not "
+            + what
+            + where()
+            + " after up to "
+            + S3Clients.MAX_ATTEMPTS
+            + " attempts: "
+            + cause
+            + " (is the endpoint reachable?)",
+        e);
   }
 
   /** Where the credentials came from, for messages: never the credentials themselves. */
   private String credentialsSource() {
-    if (where.settings().profile() != null) return "the profile '" + where.settings().profile() + "'";
+    if (where.settings().profile() != null)
+      return "the profile '" + where.settings().profile() + "'";
     if (where.settings().credentials() != null) return "the credentials given";
     return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE";
   }

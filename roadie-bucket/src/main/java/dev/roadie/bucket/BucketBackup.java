@@ -47,13 +47,21 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 final class BucketBackup {
   /** Downloads at once: enough to hide request latency, within the client's connections. */
   static final int DOWNLOADS = 16;
-  /** Objects in flight between the listing and the pages (downloading, or done and waiting their turn). */
+
+  /**
+   * Objects in flight between the listing and the pages (downloading, or done and waiting their
+   * turn).
+   */
   static final int WINDOW = 2048;
+
   static final int ATTEMPTS = 3;
   static final int SKIPPED_RECORDED = 1000;
   static final int SKIPPED_WARNED = 20;
 
-  /** For tests: runs before each attempt to read an object, with its key (to change or delete it under the backup). */
+  /**
+   * For tests: runs before each attempt to read an object, with its key (to change or delete it
+   * under the backup).
+   */
   static volatile java.util.function.Consumer<String> beforeRead = key -> {};
 
   private final BackupRequest request;
@@ -71,8 +79,10 @@ final class BucketBackup {
   private long unchangedBytes;
   private long skippedCount;
   private final List<BucketMetadata.Skipped> skipped = new ArrayList<>();
+
   /** Bytes of the objects listed for download so far. */
   private long toRead;
+
   private boolean cryptoExpected;
 
   BucketBackup(BackupRequest request) {
@@ -103,11 +113,28 @@ final class BucketBackup {
             ParentObjects before = new ParentObjects(repo, parent)) {
           root = backup(bucket, w, listing, before);
         }
-        BucketMetadata meta = new BucketMetadata(where.toString(), where.bucket(), where.prefix(),
-            options.allVersions(), objects, bytes, versions, deleteMarkers, unchangedObjects, unchangedBytes,
-            skippedCount, skipped.isEmpty() ? null : List.copyOf(skipped));
-        Id id = w.commit(request.draft(where.target(), List.of(where.toString()), root,
-            parent == null ? null : parent.id(), meta));
+        BucketMetadata meta =
+            new BucketMetadata(
+                where.toString(),
+                where.bucket(),
+                where.prefix(),
+                options.allVersions(),
+                objects,
+                bytes,
+                versions,
+                deleteMarkers,
+                unchangedObjects,
+                unchangedBytes,
+                skippedCount,
+                skipped.isEmpty() ? null : List.copyOf(skipped));
+        Id id =
+            w.commit(
+                request.draft(
+                    where.target(),
+                    List.of(where.toString()),
+                    root,
+                    parent == null ? null : parent.id(),
+                    meta));
         return new BackupResult(repo.readSnapshot(id), warnings());
       }
     }
@@ -120,12 +147,18 @@ final class BucketBackup {
       out.add(where + ": " + s.describe() + "; the snapshot does not hold it");
     }
     if (skippedCount > out.size()) {
-      out.add((skippedCount - out.size()) + " more objects were not captured (the first " + skipped.size()
-          + " are listed in the snapshot's source.skipped)");
+      out.add(
+          (skippedCount - out.size())
+              + " more objects were not captured (the first "
+              + skipped.size()
+              + " are listed in the snapshot's source.skipped)");
     }
     if (skippedCount > 0) {
-      out.add("the snapshot is incomplete: " + skippedCount + (skippedCount == 1 ? " object" : " objects")
-          + " changed or disappeared while the backup read them; run the backup again to capture them");
+      out.add(
+          "the snapshot is incomplete: "
+              + skippedCount
+              + (skippedCount == 1 ? " object" : " objects")
+              + " changed or disappeared while the backup read them; run the backup again to capture them");
     }
     return out;
   }
@@ -137,7 +170,8 @@ final class BucketBackup {
   private SnapshotRef parent(String target) throws IOException {
     SnapshotRef best = null;
     for (SnapshotRef s : repo.snapshots(new ArrayList<>())) {
-      if (!BucketSource.KIND.equals(s.snapshot().kind()) || !target.equals(s.snapshot().target())
+      if (!BucketSource.KIND.equals(s.snapshot().kind())
+          || !target.equals(s.snapshot().target())
           || s.snapshot().tree() == null) {
         continue;
       }
@@ -147,7 +181,8 @@ final class BucketBackup {
       } catch (RuntimeException e) {
         continue;
       }
-      if (where.bucket().equals(m.bucket()) && where.prefix().equals(m.prefix())
+      if (where.bucket().equals(m.bucket())
+          && where.prefix().equals(m.prefix())
           && options.allVersions() == m.versioned()) {
         best = s; // oldest first: the last match is the newest
       }
@@ -155,7 +190,8 @@ final class BucketBackup {
     return best;
   }
 
-  private Id backup(Bucket bucket, BackupWriter w, ObjectListing listing, ParentObjects before) throws IOException {
+  private Id backup(Bucket bucket, BackupWriter w, ObjectListing listing, ParentObjects before)
+      throws IOException {
     ObjectPages.Writer pages = new ObjectPages.Writer(w);
     ArrayDeque<CompletableFuture<Done>> window = new ArrayDeque<>();
     Semaphore downloads = new Semaphore(DOWNLOADS);
@@ -168,8 +204,23 @@ final class BucketBackup {
         if (reused != null) {
           window.add(CompletableFuture.completedFuture(reused));
         } else if (o.deleteMarker()) {
-          window.add(CompletableFuture.completedFuture(new Done(new SnapshotObject(name, true, 0, null,
-              o.lastModified(), o.versionId(), o.latest(), null, null, null, null).toNode(null), null)));
+          window.add(
+              CompletableFuture.completedFuture(
+                  new Done(
+                      new SnapshotObject(
+                              name,
+                              true,
+                              0,
+                              null,
+                              o.lastModified(),
+                              o.versionId(),
+                              o.latest(),
+                              null,
+                              null,
+                              null,
+                              null)
+                          .toNode(null),
+                      null)));
         } else {
           toRead += o.size();
           if (!cryptoExpected && toRead >= 64L << 20) {
@@ -179,15 +230,18 @@ final class BucketBackup {
             cryptoExpected = true;
           }
           acquire(downloads);
-          window.add(CompletableFuture.supplyAsync(() -> {
-            try {
-              return download(bucket, w, name, o);
-            } catch (IOException e) {
-              throw new CompletionException(e);
-            } finally {
-              downloads.release();
-            }
-          }, repo.io()));
+          window.add(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return download(bucket, w, name, o);
+                    } catch (IOException e) {
+                      throw new CompletionException(e);
+                    } finally {
+                      downloads.release();
+                    }
+                  },
+                  repo.io()));
         }
         while (window.size() >= WINDOW || (!window.isEmpty() && window.peek().isDone())) {
           add(pages, join(window.poll()));
@@ -250,7 +304,10 @@ final class BucketBackup {
     pages.add(d.node());
   }
 
-  /** The parent's entry taken as it is, when the listing shows it unchanged and its chunks are still stored; else null. */
+  /**
+   * The parent's entry taken as it is, when the listing shows it unchanged and its chunks are still
+   * stored; else null.
+   */
   private Done reuse(BackupWriter w, Node earlier, String name, ListedObject o) throws IOException {
     if (earlier == null) return null;
     SnapshotObject p;
@@ -259,11 +316,14 @@ final class BucketBackup {
     } catch (RuntimeException e) {
       return null; // a damaged entry only costs a download
     }
-    if (!Objects.equals(p.versionId(), o.versionId()) || p.deleteMarker() != o.deleteMarker()) return null;
+    if (!Objects.equals(p.versionId(), o.versionId()) || p.deleteMarker() != o.deleteMarker())
+      return null;
     if (o.deleteMarker()) {
       return new Done(p.withLatest(o.latest()).toNode(null), null);
     }
-    if (p.size() != o.size() || !Objects.equals(p.etag(), o.etag()) || !p.lastModified().equals(o.lastModified())
+    if (p.size() != o.size()
+        || !Objects.equals(p.etag(), o.etag())
+        || !p.lastModified().equals(o.lastModified())
         || p.sha256() == null) {
       return null;
     }
@@ -275,12 +335,17 @@ final class BucketBackup {
     return new Done(p.withLatest(o.latest()).toNode(c), null);
   }
 
-  /** Downloads one object (or version) into the repository, retrying while it changes under the read. */
-  private Done download(Bucket bucket, BackupWriter w, String name, ListedObject listed) throws IOException {
+  /**
+   * Downloads one object (or version) into the repository, retrying while it changes under the
+   * read.
+   */
+  private Done download(Bucket bucket, BackupWriter w, String name, ListedObject listed)
+      throws IOException {
     ListedObject o = listed;
     String last = "changed while it was read";
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (failed.get()) return new Done(null, new BucketMetadata.Skipped(o.key(), o.versionId(), "backup failed"));
+      if (failed.get())
+        return new Done(null, new BucketMetadata.Skipped(o.key(), o.versionId(), "backup failed"));
       progress.current = o.key();
       beforeRead.accept(o.key());
       try (Bucket.Download d = bucket.get(o.key(), o.versionId(), o.etag())) {
@@ -289,15 +354,30 @@ final class BucketBackup {
         long expected = r.contentLength() == null ? o.size() : r.contentLength();
         Content c = w.writeStream(in, ChunkerParams.LARGE, expected);
         if (in.count() != expected) {
-          throw new ObjectReadException(o.describe() + " ended after " + in.count() + " of " + expected + " bytes", null);
+          throw new ObjectReadException(
+              o.describe() + " ended after " + in.count() + " of " + expected + " bytes", null);
         }
-        Map<String, String> tags = r.tagCount() != null && r.tagCount() > 0 ? bucket.tags(o.key(), o.versionId())
-            : Map.of();
+        Map<String, String> tags =
+            r.tagCount() != null && r.tagCount() > 0
+                ? bucket.tags(o.key(), o.versionId())
+                : Map.of();
         String etag = r.eTag() != null ? ListedObject.unquote(r.eTag()) : o.etag();
-        Long partSize = ListedObject.isMultipartEtag(etag) ? bucket.partSize(o.key(), o.versionId()) : null;
+        Long partSize =
+            ListedObject.isMultipartEtag(etag) ? bucket.partSize(o.key(), o.versionId()) : null;
         progress.files.incrementAndGet();
-        SnapshotObject so = new SnapshotObject(name, false, in.count(), etag, o.lastModified(), o.versionId(),
-            o.latest(), in.hex(), ObjectHeaders.of(r), tags, partSize);
+        SnapshotObject so =
+            new SnapshotObject(
+                name,
+                false,
+                in.count(),
+                etag,
+                o.lastModified(),
+                o.versionId(),
+                o.latest(),
+                in.hex(),
+                ObjectHeaders.of(r),
+                tags,
+                partSize);
         return new Done(so.toNode(c), null);
       } catch (ObjectUnavailableException e) {
         if (e.gone()) return gone(o);
@@ -308,17 +388,28 @@ final class BucketBackup {
       // Read it again as it is now.
       HeadObjectResponse h = bucket.head(o.key(), o.versionId());
       if (h == null) return gone(o);
-      o = new ListedObject(o.key(), h.contentLength(), ListedObject.unquote(h.eTag()), h.lastModified(),
-          o.storageClass(), o.versionId(), o.latest(), false);
+      o =
+          new ListedObject(
+              o.key(),
+              h.contentLength(),
+              ListedObject.unquote(h.eTag()),
+              h.lastModified(),
+              o.storageClass(),
+              o.versionId(),
+              o.latest(),
+              false);
     }
     return new Done(null, new BucketMetadata.Skipped(o.key(), o.versionId(), last));
   }
 
   private static Done gone(ListedObject o) {
-    return new Done(null, new BucketMetadata.Skipped(o.key(), o.versionId(), "deleted while the backup ran"));
+    return new Done(
+        null, new BucketMetadata.Skipped(o.key(), o.versionId(), "deleted while the backup ran"));
   }
 
-  /** A failure of the object's own stream (not of the repository), so that the object is read again. */
+  /**
+   * A failure of the object's own stream (not of the repository), so that the object is read again.
+   */
   static final class ObjectReadException extends IOException {
     ObjectReadException(String message, Throwable cause) {
       super(message, cause);

@@ -6,7 +6,8 @@ import dev.roadie.core.source.BackupRequest;
  * What a {@code bucket} backup reads.
  *
  * @param location the bucket and prefix, with how to reach them
- * @param allVersions every version and delete marker (ListObjectVersions), not only the current objects
+ * @param allVersions every version and delete marker (ListObjectVersions), not only the current
+ *     objects
  * @param force read every object, also those the parent snapshot shows unchanged
  */
 public record BucketBackupOptions(BucketLocation location, boolean allVersions, boolean force)

@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  */
 final class BucketRestore {
   static final int WORKERS = 16;
+
   /** The longest key S3 allows, in UTF-8 bytes. */
   static final int MAX_KEY_BYTES = 1024;
 
@@ -44,7 +45,11 @@ final class BucketRestore {
   private final AtomicLong deleted = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
 
-  BucketRestore(Repository repo, SnapshotRef snapshot, Progress progress, BucketRestoreOptions options,
+  BucketRestore(
+      Repository repo,
+      SnapshotRef snapshot,
+      Progress progress,
+      BucketRestoreOptions options,
       BucketLocation to) {
     this.repo = repo;
     this.snapshot = snapshot;
@@ -66,7 +71,8 @@ final class BucketRestore {
         ListedObject x = nextIncluded(there, pattern);
         while (entries.hasNext() || x != null) {
           SnapshotEntries.Entry s = entries.peek();
-          int c = s == null ? 1 : x == null ? -1 : Keys.compare(s.object().name(), to.name(x.key()));
+          int c =
+              s == null ? 1 : x == null ? -1 : Keys.compare(s.object().name(), to.name(x.key()));
           if (c < 0) {
             entries.next();
             workers.submit(() -> write(bucket, s, false));
@@ -74,10 +80,11 @@ final class BucketRestore {
             ListedObject extraObject = x;
             extra.incrementAndGet();
             if (options.deleteExtra()) {
-              workers.submit(() -> {
-                bucket.delete(extraObject.key());
-                deleted.incrementAndGet();
-              });
+              workers.submit(
+                  () -> {
+                    bucket.delete(extraObject.key());
+                    deleted.incrementAndGet();
+                  });
             }
             x = nextIncluded(there, pattern);
           } else {
@@ -108,9 +115,15 @@ final class BucketRestore {
         String name = entries.next().object().name();
         int length = utf8(to.key(name));
         if (length > MAX_KEY_BYTES) {
-          throw new RoadieException(ErrorCode.USAGE, to + ": object '" + name + "' would get a key of " + length
-              + " bytes there, more than the 1,024 S3 allows; restore to a shorter prefix, or leave it out with "
-              + "--include; nothing was written");
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              to
+                  + ": object '"
+                  + name
+                  + "' would get a key of "
+                  + length
+                  + " bytes there, more than the 1,024 S3 allows; restore to a shorter prefix, or leave it out with "
+                  + "--include; nothing was written");
         }
       }
     }
@@ -139,8 +152,10 @@ final class BucketRestore {
     }
     ObjectHeaders there = ObjectHeaders.of(h);
     String etag = ListedObject.unquote(h.eTag());
-    boolean sameContent = s.size() == (h.contentLength() == null ? -1 : h.contentLength())
-        && ((s.etag() != null && s.etag().equals(etag)) || (s.sha256() != null && s.sha256().equals(there.sha256())));
+    boolean sameContent =
+        s.size() == (h.contentLength() == null ? -1 : h.contentLength())
+            && ((s.etag() != null && s.etag().equals(etag))
+                || (s.sha256() != null && s.sha256().equals(there.sha256())));
     if (!sameContent || !s.headers().sameAs(there)) {
       write(bucket, e, true);
       return;
@@ -162,8 +177,10 @@ final class BucketRestore {
     String key = to.key(s.name());
     progress.current = key;
     RepositoryStream content = new RepositoryStream(repo, e.node(), "object " + s.describe());
-    Long partSize = ListedObject.isMultipartEtag(s.etag())
-        ? (s.partSize() != null ? s.partSize() : (Long) (long) Bucket.DEFAULT_PART_SIZE) : null;
+    Long partSize =
+        ListedObject.isMultipartEtag(s.etag())
+            ? (s.partSize() != null ? s.partSize() : (Long) (long) Bucket.DEFAULT_PART_SIZE)
+            : null;
     ObjectHeaders headers = s.sha256() != null ? s.headers().withSha256(s.sha256()) : s.headers();
     try {
       bucket.put(key, s.size(), content, headers, s.tags(), partSize);
@@ -183,37 +200,68 @@ final class BucketRestore {
 
   /** A failure part-way, saying what the destination holds now and how to finish. */
   private RoadieException partly(Throwable e) {
-    String done = (written.get() + replaced.get()) + " objects written, " + unchanged.get() + " found unchanged"
-        + (deleted.get() > 0 ? ", " + deleted.get() + " deleted" : "");
-    String msg = e.getMessage() + "; the restore to " + to + " stopped (" + done + " so far): objects not yet "
-        + "written are missing or old there, none is half-written; run the restore again to finish it (it writes "
-        + "only what differs)";
+    String done =
+        (written.get() + replaced.get())
+            + " objects written, "
+            + unchanged.get()
+            + " found unchanged"
+            + (deleted.get() > 0 ? ", " + deleted.get() + " deleted" : "");
+    String msg =
+        e.getMessage()
+            + "; the restore to "
+            + to
+            + " stopped ("
+            + done
+            + " so far): objects not yet "
+            + "written are missing or old there, none is half-written; run the restore again to finish it (it writes "
+            + "only what differs)";
     ErrorCode code = e instanceof RoadieException r ? r.code() : ErrorCode.FAILURE;
-    return code == ErrorCode.TEMPORARY ? new RoadieException.Retriable(msg, e) : new RoadieException(code, msg, e);
+    return code == ErrorCode.TEMPORARY
+        ? new RoadieException.Retriable(msg, e)
+        : new RoadieException(code, msg, e);
   }
 
   private RestoreResult result(BucketMetadata meta, boolean created) {
     List<RestoreResult.Count> counts = new ArrayList<>();
-    counts.add(RestoreResult.Count.of(written.get() + replaced.get(), "object written", "objects written"));
+    counts.add(
+        RestoreResult.Count.of(
+            written.get() + replaced.get(), "object written", "objects written"));
     counts.add(RestoreResult.Count.of(unchanged.get(), "unchanged", "unchanged"));
-    if (tagged.get() > 0) counts.add(RestoreResult.Count.of(tagged.get(), "re-tagged", "re-tagged"));
-    if (deleted.get() > 0) counts.add(RestoreResult.Count.of(deleted.get(), "extra deleted", "extra deleted"));
+    if (tagged.get() > 0)
+      counts.add(RestoreResult.Count.of(tagged.get(), "re-tagged", "re-tagged"));
+    if (deleted.get() > 0)
+      counts.add(RestoreResult.Count.of(deleted.get(), "extra deleted", "extra deleted"));
     List<String> notes = new ArrayList<>();
     if (created) notes.add("created the bucket " + to.bucket());
     if (replaced.get() > 0) {
-      notes.add(replaced.get() + " of the objects written replaced a different object of the same key");
+      notes.add(
+          replaced.get() + " of the objects written replaced a different object of the same key");
     }
     long left = extra.get() - deleted.get();
     if (left > 0) {
-      notes.add(left + (left == 1 ? " object" : " objects") + " under " + to + " that the snapshot does not have "
-          + (left == 1 ? "was" : "were") + " left in place (--delete-extra removes them)");
+      notes.add(
+          left
+              + (left == 1 ? " object" : " objects")
+              + " under "
+              + to
+              + " that the snapshot does not have "
+              + (left == 1 ? "was" : "were")
+              + " left in place (--delete-extra removes them)");
     } else if (deleted.get() > 0) {
-      notes.add("deleted " + deleted.get() + (deleted.get() == 1 ? " object" : " objects") + " under " + to
-          + " that the snapshot does not have");
+      notes.add(
+          "deleted "
+              + deleted.get()
+              + (deleted.get() == 1 ? " object" : " objects")
+              + " under "
+              + to
+              + " that the snapshot does not have");
     }
     if (meta.skippedOrZero() > 0) {
-      notes.add("the snapshot is incomplete: " + meta.skippedOrZero() + " objects changed or disappeared while it "
-          + "was taken and are not in it (see source.skipped in 'roadie snapshots --json')");
+      notes.add(
+          "the snapshot is incomplete: "
+              + meta.skippedOrZero()
+              + " objects changed or disappeared while it "
+              + "was taken and are not in it (see source.skipped in 'roadie snapshots --json')");
     }
     return new RestoreResult(to.toString(), counts, bytes.get(), notes);
   }

@@ -17,9 +17,14 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param deleteExtra delete objects under the destination prefix that the snapshot does not have
  *     (among those {@code include} matches); without it they are left and counted
  */
-public record BucketRestoreOptions(BackendSettings settings, AwsCredentialsProvider credentials, String include,
-    boolean deleteExtra) implements RestoreRequest.Options, VerifyRequest.Options {
-  public static final BucketRestoreOptions DEFAULTS = new BucketRestoreOptions(null, null, null, false);
+public record BucketRestoreOptions(
+    BackendSettings settings,
+    AwsCredentialsProvider credentials,
+    String include,
+    boolean deleteExtra)
+    implements RestoreRequest.Options, VerifyRequest.Options {
+  public static final BucketRestoreOptions DEFAULTS =
+      new BucketRestoreOptions(null, null, null, false);
 
   public BucketRestoreOptions {
     if (include != null) KeyPattern.compile(include);

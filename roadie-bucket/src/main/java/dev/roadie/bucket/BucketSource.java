@@ -1,6 +1,5 @@
 package dev.roadie.bucket;
 
-import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.browse.SnapshotBrowser;
@@ -14,6 +13,7 @@ import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import dev.roadie.s3.S3Location;
@@ -68,56 +68,93 @@ public final class BucketSource implements SourceProvider {
     boolean force = options.flag("force", false);
     options.refuseUnknown(kind);
     if ((keyId == null) != (secret == null)) {
-      throw options.error(keyId == null ? "accessKeyIdFile" : "secretAccessKeyFile",
+      throw options.error(
+          keyId == null ? "accessKeyIdFile" : "secretAccessKeyFile",
           "give both the access key id and the secret access key, or neither (then the profile or the AWS chain)");
     }
-    if (keyId != null && profile != null) throw options.error("profile", "give a profile or keys, not both");
+    if (keyId != null && profile != null)
+      throw options.error("profile", "give a profile or keys, not both");
     try {
-      java.net.URI uri = endpoint == null ? null : dev.roadie.core.backend.BackendSettings.parseEndpoint(endpoint, "endpoint");
-      var credentials = keyId == null ? null : software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-          software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(keyId, secret));
-      BucketLocation where = BucketLocation.parse(location,
-          new dev.roadie.core.backend.BackendSettings(uri, null, null, profile, caFile), credentials);
+      java.net.URI uri =
+          endpoint == null
+              ? null
+              : dev.roadie.core.backend.BackendSettings.parseEndpoint(endpoint, "endpoint");
+      var credentials =
+          keyId == null
+              ? null
+              : software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                  software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                      keyId, secret));
+      BucketLocation where =
+          BucketLocation.parse(
+              location,
+              new dev.roadie.core.backend.BackendSettings(uri, null, null, profile, caFile),
+              credentials);
       return new BucketBackupOptions(where, allVersions, force);
     } catch (RoadieException e) {
-      throw options.error(e.getMessage().contains("endpoint") && endpoint != null ? "endpoint" : "location",
+      throw options.error(
+          e.getMessage().contains("endpoint") && endpoint != null ? "endpoint" : "location",
           e.getMessage().replace("--bucket-endpoint", "endpoint"));
     }
   }
 
   @Override
   public List<Destination.Fit> destinations(String kind) {
-    return List.of(Destination.Fit.server(FORM, "s3", "s3:http", "s3:https"), Destination.Fit.of(Destination.Type.DIRECTORY));
+    return List.of(
+        Destination.Fit.server(FORM, "s3", "s3:http", "s3:https"),
+        Destination.Fit.of(Destination.Type.DIRECTORY));
   }
 
   @Override
   public RestoreResult restore(RestoreRequest request) throws IOException {
-    BucketRestoreOptions o = request.options(BucketRestoreOptions.class, BucketRestoreOptions.DEFAULTS);
+    BucketRestoreOptions o =
+        request.options(BucketRestoreOptions.class, BucketRestoreOptions.DEFAULTS);
     return switch (request.destination()) {
       case Destination.Server s when destinations(KIND).get(0).accepts(s) ->
-          new BucketRestore(request.repository(), request.snapshot(), request.progress(), o, o.location(s.url())).run();
+          new BucketRestore(
+                  request.repository(),
+                  request.snapshot(),
+                  request.progress(),
+                  o,
+                  o.location(s.url()))
+              .run();
       case Destination.Directory d -> {
         if (o.deleteExtra()) {
-          throw new RoadieException(ErrorCode.USAGE, "--delete-extra goes with a bucket destination (--to "
-              + FORM + "); a restore into a directory deletes nothing");
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "--delete-extra goes with a bucket destination (--to "
+                  + FORM
+                  + "); a restore into a directory deletes nothing");
         }
-        yield new DirectoryRestore(request.repository(), request.snapshot(), request.progress(), o.pattern(),
-            d.path()).run();
+        yield new DirectoryRestore(
+                request.repository(), request.snapshot(), request.progress(), o.pattern(), d.path())
+            .run();
       }
-      default -> throw new RoadieException(ErrorCode.USAGE, "a bucket snapshot restores into a bucket (" + FORM
-          + ") or a directory, not to " + request.destination().describe());
+      default ->
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "a bucket snapshot restores into a bucket ("
+                  + FORM
+                  + ") or a directory, not to "
+                  + request.destination().describe());
     };
   }
 
   @Override
   public VerifyResult verify(VerifyRequest request) throws IOException {
-    BucketRestoreOptions o = request.options(BucketRestoreOptions.class, BucketRestoreOptions.DEFAULTS);
+    BucketRestoreOptions o =
+        request.options(BucketRestoreOptions.class, BucketRestoreOptions.DEFAULTS);
     BucketVerify v = new BucketVerify(request.repository(), request.snapshot(), o.pattern());
     return switch (request.copy()) {
-      case Destination.Server s when destinations(KIND).get(0).accepts(s) -> v.bucket(o.location(s.url()));
+      case Destination.Server s when destinations(KIND).get(0).accepts(s) ->
+          v.bucket(o.location(s.url()));
       case Destination.Directory d -> v.directory(d.path());
-      default -> throw new RoadieException(ErrorCode.USAGE, "a bucket snapshot's copy is verified in a bucket or a "
-          + "directory, not " + request.copy().describe());
+      default ->
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "a bucket snapshot's copy is verified in a bucket or a "
+                  + "directory, not "
+                  + request.copy().describe());
     };
   }
 
@@ -136,9 +173,14 @@ public final class BucketSource implements SourceProvider {
   public String summary(Snapshot snapshot) {
     BucketMetadata m = SourceMetadata.of(snapshot, BucketMetadata.class);
     long objects = m.objects() == null ? 0 : m.objects();
-    StringBuilder b = new StringBuilder().append(objects).append(objects == 1 ? " object" : " objects");
+    StringBuilder b =
+        new StringBuilder().append(objects).append(objects == 1 ? " object" : " objects");
     if (m.versioned()) {
-      b.append(" (").append(m.versions()).append(" versions, ").append(m.deleteMarkers()).append(" delete markers)");
+      b.append(" (")
+          .append(m.versions())
+          .append(" versions, ")
+          .append(m.deleteMarkers())
+          .append(" delete markers)");
     }
     if (m.unchangedObjects() != null && m.unchangedObjects() > 0) {
       b.append(" (").append(m.unchangedObjects()).append(" unchanged)");

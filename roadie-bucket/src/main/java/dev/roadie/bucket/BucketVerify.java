@@ -62,12 +62,14 @@ final class BucketVerify {
         return result();
       }
       Workers workers = new Workers(repo.io(), WORKERS);
-      try (SnapshotEntries entries = new SnapshotEntries(repo, snapshot, pattern); ObjectListing there = bucket.list(false)) {
+      try (SnapshotEntries entries = new SnapshotEntries(repo, snapshot, pattern);
+          ObjectListing there = bucket.list(false)) {
         ListedObject x = there.hasNext() ? there.next() : null;
         while (entries.hasNext()) {
           SnapshotObject s = entries.next().object();
           checked++;
-          while (x != null && Keys.compare(at.name(x.key()), s.name()) < 0) x = there.hasNext() ? there.next() : null;
+          while (x != null && Keys.compare(at.name(x.key()), s.name()) < 0)
+            x = there.hasNext() ? there.next() : null;
           if (x == null || !at.name(x.key()).equals(s.name())) {
             differ("'" + s.name() + "': missing");
             continue;
@@ -88,16 +90,32 @@ final class BucketVerify {
       GetObjectResponse r = d.response();
       String sha = Sha256.of(d.stream());
       long size = r.contentLength() == null ? -1 : r.contentLength();
-      if (size != s.size()) differ("'" + s.name() + "': " + size + " bytes, the snapshot has " + s.size());
-      else if (!sha.equals(s.sha256())) differ("'" + s.name() + "': content differs (SHA-256 " + sha + ", the snapshot has " + s.sha256() + ")");
+      if (size != s.size())
+        differ("'" + s.name() + "': " + size + " bytes, the snapshot has " + s.size());
+      else if (!sha.equals(s.sha256()))
+        differ(
+            "'"
+                + s.name()
+                + "': content differs (SHA-256 "
+                + sha
+                + ", the snapshot has "
+                + s.sha256()
+                + ")");
       ObjectHeaders h = ObjectHeaders.of(r);
       if (!s.headers().sameAs(h)) {
-        differ("'" + s.name() + "': headers or user metadata differ: " + h.withoutSha256() + ", the snapshot has " + s.headers());
+        differ(
+            "'"
+                + s.name()
+                + "': headers or user metadata differ: "
+                + h.withoutSha256()
+                + ", the snapshot has "
+                + s.headers());
       }
       int tagCount = r.tagCount() == null ? 0 : r.tagCount();
       if (!s.tags().isEmpty() || tagCount > 0) {
         Map<String, String> tags = bucket.tags(key, null);
-        if (!tags.equals(s.tags())) differ("'" + s.name() + "': tags " + tags + ", the snapshot has " + s.tags());
+        if (!tags.equals(s.tags()))
+          differ("'" + s.name() + "': tags " + tags + ", the snapshot has " + s.tags());
       }
     } catch (ObjectUnavailableException e) {
       differ("'" + s.name() + "': missing");
@@ -121,9 +139,12 @@ final class BucketVerify {
         if (sidecar != null) {
           String line = sidecar.readLine();
           Map<?, ?> m = line == null ? null : Json.MAPPER.readValue(line, Map.class);
-          if (m == null || !s.name().equals(m.get("name")) || !path.equals(m.get("file"))
+          if (m == null
+              || !s.name().equals(m.get("name"))
+              || !path.equals(m.get("file"))
               || !Objects.equals(s.sha256(), m.get("sha256"))) {
-            differ("'" + s.name() + "': its line in " + FileNames.SIDECAR + " is missing or differs");
+            differ(
+                "'" + s.name() + "': its line in " + FileNames.SIDECAR + " is missing or differs");
           }
         }
         workers.submit(() -> compareFile(dir.resolve(path), s));
@@ -148,7 +169,15 @@ final class BucketVerify {
     }
     try (InputStream in = Files.newInputStream(file)) {
       String sha = Sha256.of(in);
-      if (!sha.equals(s.sha256())) differ("'" + s.name() + "': content differs (SHA-256 " + sha + ", the snapshot has " + s.sha256() + ")");
+      if (!sha.equals(s.sha256()))
+        differ(
+            "'"
+                + s.name()
+                + "': content differs (SHA-256 "
+                + sha
+                + ", the snapshot has "
+                + s.sha256()
+                + ")");
     }
   }
 }

@@ -32,10 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Restores a bucket snapshot's current objects into a directory: each object as a file at its name
  * ({@link FileNames}: encoded under {@value FileNames#ENCODED} when it cannot be a path), its
- * modification time the object's Last-Modified, and one line per object in {@value FileNames#SIDECAR}
- * (JSON: name, file, size, ETag, SHA-256, last-modified, version, headers, user metadata, tags), in
- * key order. Files are written under a temporary name and renamed when complete; the sidecar is
- * written last, so a restore that failed leaves no sidecar.
+ * modification time the object's Last-Modified, and one line per object in {@value
+ * FileNames#SIDECAR} (JSON: name, file, size, ETag, SHA-256, last-modified, version, headers, user
+ * metadata, tags), in key order. Files are written under a temporary name and renamed when
+ * complete; the sidecar is written last, so a restore that failed leaves no sidecar.
  */
 final class DirectoryRestore {
   static final int WORKERS = 8;
@@ -47,11 +47,14 @@ final class DirectoryRestore {
   private final KeyPattern pattern;
   private final Path dir;
   private final AtomicLong files = new AtomicLong();
+
   /** DIR with its symlinks resolved: every file goes below it. */
   private Path root;
+
   private final AtomicLong bytes = new AtomicLong();
 
-  DirectoryRestore(Repository repo, SnapshotRef snapshot, Progress progress, KeyPattern pattern, Path dir) {
+  DirectoryRestore(
+      Repository repo, SnapshotRef snapshot, Progress progress, KeyPattern pattern, Path dir) {
     this.repo = repo;
     this.snapshot = snapshot;
     this.progress = progress;
@@ -60,19 +63,21 @@ final class DirectoryRestore {
   }
 
   /** The names of the snapshot's restored objects that are also directories of others. */
-  static Set<String> directoryNames(Repository repo, SnapshotRef snapshot, KeyPattern pattern) throws IOException {
+  static Set<String> directoryNames(Repository repo, SnapshotRef snapshot, KeyPattern pattern)
+      throws IOException {
     try (SnapshotEntries entries = new SnapshotEntries(repo, snapshot, pattern)) {
-      return FileNames.directoryNames(new Iterator<>() {
-        @Override
-        public boolean hasNext() {
-          return entries.hasNext();
-        }
+      return FileNames.directoryNames(
+          new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return entries.hasNext();
+            }
 
-        @Override
-        public String next() {
-          return entries.next().object().name();
-        }
-      });
+            @Override
+            public String next() {
+              return entries.next().object().name();
+            }
+          });
     }
   }
 
@@ -104,27 +109,52 @@ final class DirectoryRestore {
     } catch (IOException | RuntimeException e) {
       workers.await();
       Files.deleteIfExists(sidecarTmp);
-      String msg = e.getMessage() + "; the restore into " + dir + " stopped after " + files.get() + " objects: "
-          + "files written so far are complete, " + FileNames.SIDECAR + " was not written";
-      throw e instanceof RoadieException r ? new RoadieException(r.code(), msg, e) : new RoadieException(ErrorCode.FAILURE, msg, e);
+      String msg =
+          e.getMessage()
+              + "; the restore into "
+              + dir
+              + " stopped after "
+              + files.get()
+              + " objects: "
+              + "files written so far are complete, "
+              + FileNames.SIDECAR
+              + " was not written";
+      throw e instanceof RoadieException r
+          ? new RoadieException(r.code(), msg, e)
+          : new RoadieException(ErrorCode.FAILURE, msg, e);
     }
-    Files.move(sidecarTmp, sidecar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        sidecarTmp, sidecar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     List<String> notes = new ArrayList<>();
     notes.add("object metadata and tags: " + sidecar + " (one JSON line per object)");
     if (encodedCount > 0) {
-      notes.add(encodedCount + (encodedCount == 1 ? " object's name cannot" : " objects' names cannot")
-          + " be a path as it is and " + (encodedCount == 1 ? "was" : "were") + " written under " + dir.resolve(FileNames.ENCODED)
-          + " (reversibly encoded; each line of " + FileNames.SIDECAR + " names its file):");
+      notes.add(
+          encodedCount
+              + (encodedCount == 1 ? " object's name cannot" : " objects' names cannot")
+              + " be a path as it is and "
+              + (encodedCount == 1 ? "was" : "were")
+              + " written under "
+              + dir.resolve(FileNames.ENCODED)
+              + " (reversibly encoded; each line of "
+              + FileNames.SIDECAR
+              + " names its file):");
       for (String s : encoded) notes.add("  " + s);
-      if (encodedCount > encoded.size()) notes.add("  and " + (encodedCount - encoded.size()) + " more");
+      if (encodedCount > encoded.size())
+        notes.add("  and " + (encodedCount - encoded.size()) + " more");
     }
     BucketMetadata meta = SourceMetadata.of(snapshot.snapshot(), BucketMetadata.class);
     if (meta.skippedOrZero() > 0) {
-      notes.add("the snapshot is incomplete: " + meta.skippedOrZero() + " objects changed or disappeared while it "
-          + "was taken and are not in it (see source.skipped in 'roadie snapshots --json')");
+      notes.add(
+          "the snapshot is incomplete: "
+              + meta.skippedOrZero()
+              + " objects changed or disappeared while it "
+              + "was taken and are not in it (see source.skipped in 'roadie snapshots --json')");
     }
-    return new RestoreResult(dir.toString(), List.of(RestoreResult.Count.of(files.get(), "object", "objects")),
-        bytes.get(), notes);
+    return new RestoreResult(
+        dir.toString(),
+        List.of(RestoreResult.Count.of(files.get(), "object", "objects")),
+        bytes.get(),
+        notes);
   }
 
   /** One line of the sidecar: the object as the snapshot records it, and the file it went to. */
@@ -145,17 +175,37 @@ final class DirectoryRestore {
     try {
       Files.createDirectories(parent);
     } catch (FileAlreadyExistsException x) {
-      throw new RoadieException(ErrorCode.FAILURE, dir + ": cannot restore object '" + o.name() + "': " + x.getFile()
-          + " is a file where a directory is needed; restore into an empty directory");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          dir
+              + ": cannot restore object '"
+              + o.name()
+              + "': "
+              + x.getFile()
+              + " is a file where a directory is needed; restore into an empty directory");
     }
     if (!parent.toRealPath().startsWith(root)) {
       // A symlink already in DIR would lead the file elsewhere.
-      throw new RoadieException(ErrorCode.FAILURE, dir + ": cannot restore object '" + o.name() + "': " + parent
-          + " leads outside " + dir + " (a symlink); restore into an empty directory");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          dir
+              + ": cannot restore object '"
+              + o.name()
+              + "': "
+              + parent
+              + " leads outside "
+              + dir
+              + " (a symlink); restore into an empty directory");
     }
     if (Files.isDirectory(target)) {
-      throw new RoadieException(ErrorCode.FAILURE, dir + ": cannot restore object '" + o.name() + "': " + target
-          + " is a directory; restore into an empty directory");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          dir
+              + ": cannot restore object '"
+              + o.name()
+              + "': "
+              + target
+              + " is a directory; restore into an empty directory");
     }
     progress.current = o.name();
     Path tmp = parent.resolve(".roadie-restore-" + UUID.randomUUID());
@@ -163,8 +213,15 @@ final class DirectoryRestore {
         OutputStream out = Files.newOutputStream(tmp)) {
       long n = in.transferTo(out);
       if (n != o.size()) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "object " + o.describe() + " holds " + n + " bytes, not the "
-            + o.size() + " the snapshot records");
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            "object "
+                + o.describe()
+                + " holds "
+                + n
+                + " bytes, not the "
+                + o.size()
+                + " the snapshot records");
       }
       progress.bytesRead.addAndGet(n);
     } catch (IOException | RuntimeException x) {

@@ -13,8 +13,8 @@ import java.util.Set;
  * a file name (not empty, not {@code .} or {@code ..}, no NUL, at most 255 bytes), the name is not
  * also the directory of other names ({@code a} beside {@code a/b}), and its first segment does not
  * start with {@code .roadie-} (roadie's own names). Any other name is encoded reversibly under
- * {@value #ENCODED}: every byte of its UTF-8 form but {@code A-Z a-z 0-9 - _ ~} written as
- * {@code %XX}, the result cut into segments of at most {@value #SEGMENT} characters (never inside an
+ * {@value #ENCODED}: every byte of its UTF-8 form but {@code A-Z a-z 0-9 - _ ~} written as {@code
+ * %XX}, the result cut into segments of at most {@value #SEGMENT} characters (never inside an
  * escape), and a final {@code %} appended, which no cut segment ends with. Decoding: drop the
  * directory, the '/'s and the final '%', and undo the escapes.
  */
@@ -26,7 +26,10 @@ public final class FileNames {
 
   private FileNames() {}
 
-  /** The path (relative, '/'-separated) of {@code name}; {@code prefixes} holds names that are also directories. */
+  /**
+   * The path (relative, '/'-separated) of {@code name}; {@code prefixes} holds names that are also
+   * directories.
+   */
   public static String path(String name, Set<String> prefixes) {
     return plain(name) && !prefixes.contains(name) ? name : encode(name);
   }
@@ -37,7 +40,10 @@ public final class FileNames {
     String[] segments = name.split("/", -1);
     if (segments[0].startsWith(".roadie-")) return false;
     for (String s : segments) {
-      if (s.isEmpty() || s.equals(".") || s.equals("..") || s.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      if (s.isEmpty()
+          || s.equals(".")
+          || s.equals("..")
+          || s.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
         return false;
       }
     }
@@ -49,16 +55,23 @@ public final class FileNames {
     int segment = 0;
     for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
-      boolean keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-          || c == '~';
+      boolean keep =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || c == '~';
       int len = keep ? 1 : 3;
       if (segment + len > SEGMENT) {
         out.append('/');
         segment = 0;
       }
       if (keep) out.append((char) c);
-      else out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-          .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+      else
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
       segment += len;
     }
     return out.append('%').toString();

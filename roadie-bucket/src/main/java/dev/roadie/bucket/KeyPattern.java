@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * A glob over object keys ({@link Glob}'s syntax). A key matches when the whole key matches, or a part
- * of it that ends just before a '/' (so {@code photos} and {@code photos/2024} take everything below
- * them).
+ * A glob over object keys ({@link Glob}'s syntax). A key matches when the whole key matches, or a
+ * part of it that ends just before a '/' (so {@code photos} and {@code photos/2024} take everything
+ * below them).
  */
 public final class KeyPattern {
   public static final KeyPattern ALL = new KeyPattern("**", Pattern.compile("(?s).*"));
@@ -24,9 +24,11 @@ public final class KeyPattern {
 
   public static KeyPattern compile(String glob) {
     if (glob.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, "--include needs a pattern, such as photos/** or *.jpg");
+      throw new RoadieException(
+          ErrorCode.USAGE, "--include needs a pattern, such as photos/** or *.jpg");
     }
-    String g = glob.endsWith("/") && glob.length() > 1 ? glob.substring(0, glob.length() - 1) : glob;
+    String g =
+        glob.endsWith("/") && glob.length() > 1 ? glob.substring(0, glob.length() - 1) : glob;
     String regex;
     try {
       regex = Glob.regex(g) + "(/.*)?";
@@ -41,7 +43,8 @@ public final class KeyPattern {
   }
 
   private static RoadieException bad(String glob, String why) {
-    return new RoadieException(ErrorCode.USAGE, "--include " + glob + " is not a valid pattern: " + why);
+    return new RoadieException(
+        ErrorCode.USAGE, "--include " + glob + " is not a valid pattern: " + why);
   }
 
   public boolean matches(String key) {

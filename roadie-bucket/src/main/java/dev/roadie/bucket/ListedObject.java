@@ -15,16 +15,27 @@ import java.time.Instant;
  * @param latest whether this is the current version (always true without versions)
  * @param deleteMarker whether this entry is a delete marker
  */
-public record ListedObject(String key, long size, String etag, Instant lastModified, String storageClass,
-    String versionId, boolean latest, boolean deleteMarker) {
+public record ListedObject(
+    String key,
+    long size,
+    String etag,
+    Instant lastModified,
+    String storageClass,
+    String versionId,
+    boolean latest,
+    boolean deleteMarker) {
 
   /** {@code etag} without the quotes S3 puts around it. */
   public static String unquote(String etag) {
     if (etag == null) return null;
-    return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
+    return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+        ? etag.substring(1, etag.length() - 1)
+        : etag;
   }
 
-  /** Whether an ETag is that of a multipart upload ({@code md5-N}), which is no hash of the content. */
+  /**
+   * Whether an ETag is that of a multipart upload ({@code md5-N}), which is no hash of the content.
+   */
   public static boolean isMultipartEtag(String etag) {
     return etag != null && etag.contains("-");
   }

@@ -44,9 +44,16 @@ final class ObjectBrowser implements SnapshotBrowser {
     Map<String, Object> details = new LinkedHashMap<>(n.meta() == null ? Map.of() : n.meta());
     details.remove("versionId");
     details.remove("latest");
-    return new Entry(o.name(), o.deleteMarker() ? SnapshotObject.DELETE_MARKER : "object",
-        o.deleteMarker() ? null : o.size(), null, n.mtime(), o.deleteMarker() ? null : TreeBrowser.contentId(n),
-        o.versionId(), o.current(), details);
+    return new Entry(
+        o.name(),
+        o.deleteMarker() ? SnapshotObject.DELETE_MARKER : "object",
+        o.deleteMarker() ? null : o.size(),
+        null,
+        n.mtime(),
+        o.deleteMarker() ? null : TreeBrowser.contentId(n),
+        o.versionId(),
+        o.current(),
+        details);
   }
 
   /** A path as given: a leading '/' is the snapshot's root, not part of a key. */
@@ -81,8 +88,8 @@ final class ObjectBrowser implements SnapshotBrowser {
   /**
    * The entries at or below a path in one pass over the pages: the objects whose key is the path
    * itself (its versions) come first in key order, then those below {@code dir}; listing only one
-   * level, a run of keys with the same next prefix becomes one prefix entry. Without anything
-   * below {@code dir}, the objects named by the path itself are the listing.
+   * level, a run of keys with the same next prefix becomes one prefix entry. Without anything below
+   * {@code dir}, the objects named by the path itself are the listing.
    */
   private final class Listing implements Entries {
     private final String path;
@@ -103,7 +110,10 @@ final class ObjectBrowser implements SnapshotBrowser {
       this.reader = new ObjectPages.Reader(repo, Id.parse(snapshot.snapshot().tree()), path);
     }
 
-    /** The next node at or below the path, or null past them (keys are in order, so the rest are not). */
+    /**
+     * The next node at or below the path, or null past them (keys are in order, so the rest are
+     * not).
+     */
     private Node read() {
       if (look != null) {
         Node n = look;
@@ -126,15 +136,23 @@ final class ObjectBrowser implements SnapshotBrowser {
         if (n == null) {
           ended = true;
           if (!found && !path.isEmpty()) {
-            throw new RoadieException(ErrorCode.USAGE, "snapshot " + snapshot.id().shortHex() + " holds no object at '"
-                + path + "' and none below it; 'roadie ls " + snapshot.id().shortHex() + "' lists what it holds");
+            throw new RoadieException(
+                ErrorCode.USAGE,
+                "snapshot "
+                    + snapshot.id().shortHex()
+                    + " holds no object at '"
+                    + path
+                    + "' and none below it; 'roadie ls "
+                    + snapshot.id().shortHex()
+                    + "' lists what it holds");
           }
           break;
         }
         found = true;
         String key = n.name();
         if (!key.startsWith(dir)) {
-          // the path itself names an object (without a trailing '/'): listed only if nothing lies below
+          // the path itself names an object (without a trailing '/'): listed only if nothing lies
+          // below
           if (deep) next = entry(n);
           else exact.add(entry(n));
           continue;

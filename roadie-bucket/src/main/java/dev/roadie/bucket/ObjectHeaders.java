@@ -16,15 +16,24 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 /**
  * What S3 keeps with an object besides its bytes and tags: the system headers a writer sets
  * (Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires),
- * the storage class (null for STANDARD), the website redirect, and the user metadata
- * ({@code x-amz-meta-*}, keys in lower case as S3 returns them, sorted). Null fields are absent.
+ * the storage class (null for STANDARD), the website redirect, and the user metadata ({@code
+ * x-amz-meta-*}, keys in lower case as S3 returns them, sorted). Null fields are absent.
  *
  * @param expires the Expires header as the server sent it (an HTTP date)
  */
-public record ObjectHeaders(String contentType, String cacheControl, String contentDisposition, String contentEncoding,
-    String contentLanguage, String expires, String storageClass, String websiteRedirect, Map<String, String> metadata) {
+public record ObjectHeaders(
+    String contentType,
+    String cacheControl,
+    String contentDisposition,
+    String contentEncoding,
+    String contentLanguage,
+    String expires,
+    String storageClass,
+    String websiteRedirect,
+    Map<String, String> metadata) {
 
-  public static final ObjectHeaders NONE = new ObjectHeaders(null, null, null, null, null, null, null, null, Map.of());
+  public static final ObjectHeaders NONE =
+      new ObjectHeaders(null, null, null, null, null, null, null, null, Map.of());
 
   public ObjectHeaders {
     metadata = metadata == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metadata));
@@ -32,22 +41,48 @@ public record ObjectHeaders(String contentType, String cacheControl, String cont
   }
 
   public static ObjectHeaders of(GetObjectResponse r) {
-    return new ObjectHeaders(r.contentType(), r.cacheControl(), r.contentDisposition(), r.contentEncoding(),
-        r.contentLanguage(), r.expiresString(), r.storageClassAsString(), r.websiteRedirectLocation(), r.metadata());
+    return new ObjectHeaders(
+        r.contentType(),
+        r.cacheControl(),
+        r.contentDisposition(),
+        r.contentEncoding(),
+        r.contentLanguage(),
+        r.expiresString(),
+        r.storageClassAsString(),
+        r.websiteRedirectLocation(),
+        r.metadata());
   }
 
   public static ObjectHeaders of(HeadObjectResponse r) {
-    return new ObjectHeaders(r.contentType(), r.cacheControl(), r.contentDisposition(), r.contentEncoding(),
-        r.contentLanguage(), r.expiresString(), r.storageClassAsString(), r.websiteRedirectLocation(), r.metadata());
+    return new ObjectHeaders(
+        r.contentType(),
+        r.cacheControl(),
+        r.contentDisposition(),
+        r.contentEncoding(),
+        r.contentLanguage(),
+        r.expiresString(),
+        r.storageClassAsString(),
+        r.websiteRedirectLocation(),
+        r.metadata());
   }
 
   /** These headers with the user metadata {@code metadata} instead. */
   public ObjectHeaders withMetadata(Map<String, String> metadata) {
-    return new ObjectHeaders(contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires,
-        storageClass, websiteRedirect, metadata);
+    return new ObjectHeaders(
+        contentType,
+        cacheControl,
+        contentDisposition,
+        contentEncoding,
+        contentLanguage,
+        expires,
+        storageClass,
+        websiteRedirect,
+        metadata);
   }
 
-  /** These headers without roadie's content hash in the user metadata ({@link Sha256#METADATA_KEY}). */
+  /**
+   * These headers without roadie's content hash in the user metadata ({@link Sha256#METADATA_KEY}).
+   */
   public ObjectHeaders withoutSha256() {
     if (!metadata.containsKey(Sha256.METADATA_KEY)) return this;
     Map<String, String> m = new TreeMap<>(metadata);
@@ -67,7 +102,10 @@ public record ObjectHeaders(String contentType, String cacheControl, String cont
     return metadata.get(Sha256.METADATA_KEY);
   }
 
-  /** The Expires header as an instant, or null when absent or not an HTTP date (then it is not written). */
+  /**
+   * The Expires header as an instant, or null when absent or not an HTTP date (then it is not
+   * written).
+   */
   public Instant expiresInstant() {
     if (expires == null || expires.isBlank()) return null;
     try {
@@ -83,7 +121,9 @@ public record ObjectHeaders(String contentType, String cacheControl, String cont
    * Content-Type is compared only when both have one (a server fills in its default).
    */
   public boolean sameAs(ObjectHeaders other) {
-    return (contentType == null || other.contentType == null || contentType.equals(other.contentType))
+    return (contentType == null
+            || other.contentType == null
+            || contentType.equals(other.contentType))
         && Objects.equals(cacheControl, other.cacheControl)
         && Objects.equals(contentDisposition, other.contentDisposition)
         && Objects.equals(contentEncoding, other.contentEncoding)
@@ -96,18 +136,28 @@ public record ObjectHeaders(String contentType, String cacheControl, String cont
 
   /** Sets these headers on a single-request upload. */
   public PutObjectRequest.Builder applyTo(PutObjectRequest.Builder b) {
-    b.contentType(contentType).cacheControl(cacheControl).contentDisposition(contentDisposition)
-        .contentEncoding(contentEncoding).contentLanguage(contentLanguage).expires(expiresInstant())
-        .websiteRedirectLocation(websiteRedirect).metadata(metadata);
+    b.contentType(contentType)
+        .cacheControl(cacheControl)
+        .contentDisposition(contentDisposition)
+        .contentEncoding(contentEncoding)
+        .contentLanguage(contentLanguage)
+        .expires(expiresInstant())
+        .websiteRedirectLocation(websiteRedirect)
+        .metadata(metadata);
     if (storageClass != null) b.storageClass(storageClass);
     return b;
   }
 
   /** Sets these headers on a multipart upload. */
   public CreateMultipartUploadRequest.Builder applyTo(CreateMultipartUploadRequest.Builder b) {
-    b.contentType(contentType).cacheControl(cacheControl).contentDisposition(contentDisposition)
-        .contentEncoding(contentEncoding).contentLanguage(contentLanguage).expires(expiresInstant())
-        .websiteRedirectLocation(websiteRedirect).metadata(metadata);
+    b.contentType(contentType)
+        .cacheControl(cacheControl)
+        .contentDisposition(contentDisposition)
+        .contentEncoding(contentEncoding)
+        .contentLanguage(contentLanguage)
+        .expires(expiresInstant())
+        .websiteRedirectLocation(websiteRedirect)
+        .metadata(metadata);
     if (storageClass != null) b.storageClass(storageClass);
     return b;
   }

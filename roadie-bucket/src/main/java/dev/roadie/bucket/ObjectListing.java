@@ -20,16 +20,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The objects under a bucket location's prefix, streamed: pages of up to 1,000 entries are fetched
  * on a virtual thread a few pages ahead of the reader, so memory stays flat for any number of keys.
  * Keys come in S3's order, by UTF-8 bytes ({@link Keys}); with versions, each key's versions and
- * delete markers newest first. A server that lists out of order is refused, since callers
- * merge listings by key.
+ * delete markers newest first. A server that lists out of order is refused, since callers merge
+ * listings by key.
  */
 public final class ObjectListing implements Iterator<ListedObject>, AutoCloseable {
   private static final int PAGES_AHEAD = 2;
   private static final Object END = new Object();
+
   /** Within one key: newest first; the current version first among equals. */
-  private static final Comparator<ListedObject> ORDER = Comparator.comparing(ListedObject::key, Keys.ORDER)
-      .thenComparing(ListedObject::lastModified, Comparator.reverseOrder())
-      .thenComparing(o -> !o.latest());
+  private static final Comparator<ListedObject> ORDER =
+      Comparator.comparing(ListedObject::key, Keys.ORDER)
+          .thenComparing(ListedObject::lastModified, Comparator.reverseOrder())
+          .thenComparing(o -> !o.latest());
 
   private final Bucket bucket;
   private final boolean versions;
@@ -79,14 +81,26 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
       String t = token;
       ListObjectsV2Response r;
       try {
-        r = bucket.client().listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.prefix()).continuationToken(t));
+        r =
+            bucket
+                .client()
+                .listObjectsV2(
+                    b -> b.bucket(where.bucket()).prefix(where.prefix()).continuationToken(t));
       } catch (SdkException e) {
         throw bucket.fail("list the bucket", null, e);
       }
       List<ListedObject> out = new ArrayList<>(r.contents().size());
       for (S3Object o : r.contents()) {
-        out.add(new ListedObject(o.key(), o.size() == null ? 0 : o.size(), ListedObject.unquote(o.eTag()),
-            o.lastModified(), standardIsNull(o.storageClassAsString()), null, true, false));
+        out.add(
+            new ListedObject(
+                o.key(),
+                o.size() == null ? 0 : o.size(),
+                ListedObject.unquote(o.eTag()),
+                o.lastModified(),
+                standardIsNull(o.storageClassAsString()),
+                null,
+                true,
+                false));
       }
       put(out);
       token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
@@ -103,20 +117,42 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
       String v = versionMarker;
       ListObjectVersionsResponse r;
       try {
-        r = bucket.client().listObjectVersions(b -> b.bucket(where.bucket()).prefix(where.prefix())
-            .keyMarker(k).versionIdMarker(v));
+        r =
+            bucket
+                .client()
+                .listObjectVersions(
+                    b ->
+                        b.bucket(where.bucket())
+                            .prefix(where.prefix())
+                            .keyMarker(k)
+                            .versionIdMarker(v));
       } catch (SdkException e) {
         throw bucket.fail("list the versions in the bucket", null, e);
       }
       List<ListedObject> out = new ArrayList<>(r.versions().size() + r.deleteMarkers().size());
       for (ObjectVersion o : r.versions()) {
-        out.add(new ListedObject(o.key(), o.size() == null ? 0 : o.size(), ListedObject.unquote(o.eTag()),
-            o.lastModified(), standardIsNull(o.storageClassAsString()), o.versionId(), Boolean.TRUE.equals(o.isLatest()),
-            false));
+        out.add(
+            new ListedObject(
+                o.key(),
+                o.size() == null ? 0 : o.size(),
+                ListedObject.unquote(o.eTag()),
+                o.lastModified(),
+                standardIsNull(o.storageClassAsString()),
+                o.versionId(),
+                Boolean.TRUE.equals(o.isLatest()),
+                false));
       }
       for (DeleteMarkerEntry d : r.deleteMarkers()) {
-        out.add(new ListedObject(d.key(), 0, null, d.lastModified(), null, d.versionId(), Boolean.TRUE.equals(d.isLatest()),
-            true));
+        out.add(
+            new ListedObject(
+                d.key(),
+                0,
+                null,
+                d.lastModified(),
+                null,
+                d.versionId(),
+                Boolean.TRUE.equals(d.isLatest()),
+                true));
       }
       // The response lists versions and delete markers apart; S3 ordered them together.
       out.sort(ORDER);
@@ -141,7 +177,8 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
         next = pages.take();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new RoadieException(ErrorCode.FAILURE, "interrupted while listing " + bucket.location());
+        throw new RoadieException(
+            ErrorCode.FAILURE, "interrupted while listing " + bucket.location());
       }
       if (next == END) {
         ended = true;
@@ -163,9 +200,15 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     if (previous != null) {
       int c = Keys.compare(previous.key(), o.key());
       if (c > 0 || (c == 0 && !versions)) {
-        throw new RoadieException(ErrorCode.FAILURE, bucket.location() + ": the server listed '" + o.key()
-            + "' after '" + previous.key() + "', not in S3's key order (UTF-8 bytes); roadie compares listings "
-            + "by key and cannot work with this server");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            bucket.location()
+                + ": the server listed '"
+                + o.key()
+                + "' after '"
+                + previous.key()
+                + "', not in S3's key order (UTF-8 bytes); roadie compares listings "
+                + "by key and cannot work with this server");
       }
     }
     previous = o;

@@ -20,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * The object list of a bucket snapshot: not one tree of millions of nodes but a sequence of
- * bounded pages (ordinary trees), in listing order, under a few levels of index pages
+ * The object list of a bucket snapshot: not one tree of millions of nodes but a sequence of bounded
+ * pages (ordinary trees), in listing order, under a few levels of index pages
  * (docs/repository-format.md, "Bucket snapshots"). Written and read streaming, so memory stays flat
  * for any number of objects; {@code check}, {@code prune} and {@code copy} walk the pages as the
  * directories they are.
@@ -41,6 +41,7 @@ final class ObjectPages {
   static final int INDEX_MIN = 4;
   static final int INDEX_AVG = 32;
   static final int INDEX_MAX = 256;
+
   /** Pages of objects read ahead of the reader. */
   static final int READ_AHEAD = 8;
 
@@ -80,14 +81,29 @@ final class ObjectPages {
       List<Node> nodes = levels.get(level);
       if (nodes.isEmpty()) return;
       Id id = w.writeTree(new Tree(List.copyOf(nodes)));
-      Node page = new Node(nodes.get(0).name(), Node.DIR, null, null, null, null, null, null, null, null, id.hex(),
-          Map.of(LEVEL, level));
+      Node page =
+          new Node(
+              nodes.get(0).name(),
+              Node.DIR,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              id.hex(),
+              Map.of(LEVEL, level));
       nodes.clear();
       bytes.set(level, 0L);
       add(level + 1, page, (id.word(0) & (INDEX_AVG - 1)) == 0);
     }
 
-    /** Writes what is left and returns the root tree: the page nodes of the top level (none for an empty list). */
+    /**
+     * Writes what is left and returns the root tree: the page nodes of the top level (none for an
+     * empty list).
+     */
     Id finish() throws IOException {
       for (int level = 0; ; level++) {
         boolean top = level == levels.size() - 1;
@@ -125,7 +141,8 @@ final class ObjectPages {
       if (n.meta() != null) {
         for (Object v : n.meta().values()) {
           if (v instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> e : m.entrySet()) b += 8 + 3L * (e.getKey().toString().length() + e.getValue().toString().length());
+            for (Map.Entry<?, ?> e : m.entrySet())
+              b += 8 + 3L * (e.getKey().toString().length() + e.getValue().toString().length());
           } else {
             b += 3L * String.valueOf(v).length();
           }
@@ -145,7 +162,10 @@ final class ObjectPages {
     private final ArrayDeque<CompletableFuture<Tree>> ahead = new ArrayDeque<>();
     private Iterator<Node> page = List.<Node>of().iterator();
     private boolean indexDone;
-    /** Until the first page of objects is found: pages whose keys all sort before this are skipped. */
+
+    /**
+     * Until the first page of objects is found: pages whose keys all sort before this are skipped.
+     */
     private String from;
 
     Reader(Repository repo, Id root) throws IOException {
@@ -181,9 +201,15 @@ final class ObjectPages {
           if (Keys.compare(sibling.name(), from) < 0) continue;
         }
         Object level = n.meta() == null ? null : n.meta().get(LEVEL);
-        if (!Node.DIR.equals(n.type()) || n.subtree() == null || !(level instanceof Number l) || l.intValue() < 0) {
-          throw new RoadieException(ErrorCode.INTEGRITY, "bucket snapshot page entry '" + n.name()
-              + "' is not a page: the snapshot's tree is damaged or not a bucket snapshot's");
+        if (!Node.DIR.equals(n.type())
+            || n.subtree() == null
+            || !(level instanceof Number l)
+            || l.intValue() < 0) {
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              "bucket snapshot page entry '"
+                  + n.name()
+                  + "' is not a page: the snapshot's tree is damaged or not a bucket snapshot's");
         }
         Id sub = Id.parse(n.subtree());
         if (l.intValue() == 0) {
@@ -202,13 +228,16 @@ final class ObjectPages {
           indexDone = true;
           break;
         }
-        ahead.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return repo.readTree(id);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }, repo.io()));
+        ahead.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return repo.readTree(id);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                },
+                repo.io()));
       }
     }
 
@@ -227,7 +256,8 @@ final class ObjectPages {
       } catch (CompletionException e) {
         Throwable c = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
         if (c instanceof RuntimeException r) throw r;
-        throw new RoadieException(ErrorCode.FAILURE, "reading a page of the snapshot's objects: " + c.getMessage(), c);
+        throw new RoadieException(
+            ErrorCode.FAILURE, "reading a page of the snapshot's objects: " + c.getMessage(), c);
       }
     }
 

@@ -33,7 +33,10 @@ final class ParentObjects implements AutoCloseable {
     this.broken = r == null;
   }
 
-  /** The parent's entry of {@code name} and {@code versionId} (null: the only one of the name), or null. */
+  /**
+   * The parent's entry of {@code name} and {@code versionId} (null: the only one of the name), or
+   * null.
+   */
   Node find(String name, String versionId) {
     if (broken) return null;
     try {

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * An object's content read from the repository, as uploads open it (again for each attempt).
- * A failure of the repository's side (a damaged or missing blob) is kept, so that the caller reports
+ * An object's content read from the repository, as uploads open it (again for each attempt). A
+ * failure of the repository's side (a damaged or missing blob) is kept, so that the caller reports
  * it as what it is instead of as the upload's failure.
  */
 final class RepositoryStream implements Supplier<InputStream> {

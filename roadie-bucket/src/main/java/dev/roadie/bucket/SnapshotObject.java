@@ -21,8 +21,18 @@ import java.util.TreeMap;
  * @param partSize the part size of an object uploaded in parts (to write it again with the same
  *     ETag), else null
  */
-public record SnapshotObject(String name, boolean deleteMarker, long size, String etag, Instant lastModified,
-    String versionId, boolean latest, String sha256, ObjectHeaders headers, Map<String, String> tags, Long partSize) {
+public record SnapshotObject(
+    String name,
+    boolean deleteMarker,
+    long size,
+    String etag,
+    Instant lastModified,
+    String versionId,
+    boolean latest,
+    String sha256,
+    ObjectHeaders headers,
+    Map<String, String> tags,
+    Long partSize) {
 
   /** The node type of a delete marker. */
   public static final String DELETE_MARKER = "delete-marker";
@@ -32,7 +42,9 @@ public record SnapshotObject(String name, boolean deleteMarker, long size, Strin
     tags = tags == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
   }
 
-  /** Whether this is the object a plain listing shows now: the current version, not a delete marker. */
+  /**
+   * Whether this is the object a plain listing shows now: the current version, not a delete marker.
+   */
   public boolean current() {
     return latest && !deleteMarker;
   }
@@ -47,13 +59,28 @@ public record SnapshotObject(String name, boolean deleteMarker, long size, Strin
     Map<String, Object> meta = meta();
     String mtime = lastModified.toString();
     if (deleteMarker) {
-      return new Node(name, DELETE_MARKER, null, null, mtime, null, null, null, null, null, null, meta);
+      return new Node(
+          name, DELETE_MARKER, null, null, mtime, null, null, null, null, null, null, meta);
     }
-    return new Node(name, Node.FILE, size, null, mtime, null, null, null, content.chunksHex(), content.chunkListsHex(),
-        null, meta);
+    return new Node(
+        name,
+        Node.FILE,
+        size,
+        null,
+        mtime,
+        null,
+        null,
+        null,
+        content.chunksHex(),
+        content.chunkListsHex(),
+        null,
+        meta);
   }
 
-  /** The node's {@code meta}: ETag, SHA-256, version, headers, part size, user metadata and tags (absent ones left out). */
+  /**
+   * The node's {@code meta}: ETag, SHA-256, version, headers, part size, user metadata and tags
+   * (absent ones left out).
+   */
   public Map<String, Object> meta() {
     Map<String, Object> meta = new LinkedHashMap<>();
     put(meta, "etag", etag);
@@ -74,9 +101,22 @@ public record SnapshotObject(String name, boolean deleteMarker, long size, Strin
     return meta;
   }
 
-  /** This object with {@code latest} set as given (a version's place changes when a newer one is written). */
+  /**
+   * This object with {@code latest} set as given (a version's place changes when a newer one is
+   * written).
+   */
   public SnapshotObject withLatest(boolean latest) {
-    return new SnapshotObject(name, deleteMarker, size, etag, lastModified, versionId, latest, sha256, headers, tags,
+    return new SnapshotObject(
+        name,
+        deleteMarker,
+        size,
+        etag,
+        lastModified,
+        versionId,
+        latest,
+        sha256,
+        headers,
+        tags,
         partSize);
   }
 
@@ -98,13 +138,31 @@ public record SnapshotObject(String name, boolean deleteMarker, long size, Strin
       throw bad(n, "has no valid last-modified time");
     }
     if (!marker && (n.size() == null || n.size() < 0)) throw bad(n, "has no size");
-    ObjectHeaders headers = new ObjectHeaders(str(m, "contentType"), str(m, "cacheControl"),
-        str(m, "contentDisposition"), str(m, "contentEncoding"), str(m, "contentLanguage"), str(m, "expires"),
-        str(m, "storageClass"), str(m, "websiteRedirect"), strings(n, m, "metadata"));
+    ObjectHeaders headers =
+        new ObjectHeaders(
+            str(m, "contentType"),
+            str(m, "cacheControl"),
+            str(m, "contentDisposition"),
+            str(m, "contentEncoding"),
+            str(m, "contentLanguage"),
+            str(m, "expires"),
+            str(m, "storageClass"),
+            str(m, "websiteRedirect"),
+            strings(n, m, "metadata"));
     Object part = m.get("partSize");
     Long partSize = part instanceof Number p ? p.longValue() : null;
-    return new SnapshotObject(n.name(), marker, marker ? 0 : n.size(), str(m, "etag"), modified, str(m, "versionId"),
-        !Boolean.FALSE.equals(m.get("latest")), str(m, "sha256"), headers, strings(n, m, "tags"), partSize);
+    return new SnapshotObject(
+        n.name(),
+        marker,
+        marker ? 0 : n.size(),
+        str(m, "etag"),
+        modified,
+        str(m, "versionId"),
+        !Boolean.FALSE.equals(m.get("latest")),
+        str(m, "sha256"),
+        headers,
+        strings(n, m, "tags"),
+        partSize);
   }
 
   private static String str(Map<String, Object> m, String key) {
@@ -122,6 +180,7 @@ public record SnapshotObject(String name, boolean deleteMarker, long size, Strin
   }
 
   private static RoadieException bad(Node n, String what) {
-    return new RoadieException(ErrorCode.INTEGRITY, "bucket snapshot entry '" + n.name() + "' " + what);
+    return new RoadieException(
+        ErrorCode.INTEGRITY, "bucket snapshot entry '" + n.name() + "' " + what);
   }
 }

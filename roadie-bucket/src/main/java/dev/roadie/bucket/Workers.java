@@ -41,15 +41,16 @@ final class Workers {
       slots.release();
       rethrow();
     }
-    io.submit(() -> {
-      try {
-        task.run();
-      } catch (Throwable t) {
-        failure.compareAndSet(null, t);
-      } finally {
-        slots.release();
-      }
-    });
+    io.submit(
+        () -> {
+          try {
+            task.run();
+          } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+          } finally {
+            slots.release();
+          }
+        });
   }
 
   /** Waits for every task; throws the first failure. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.BackendSettings;
 import dev.roadie.core.backend.LocalBackend;
@@ -58,14 +57,44 @@ class BucketErrorsTest {
     s3.createBucket(b -> b.bucket("data"));
     for (int i = 0; i < 30; i++) {
       int n = i;
-      s3.putObject(b -> b.bucket("data").key((n < 15 ? "ok/" : "other/") + "o" + n), RequestBody.fromString("object " + n));
+      s3.putObject(
+          b -> b.bucket("data").key((n < 15 ? "ok/" : "other/") + "o" + n),
+          RequestBody.fromString("object " + n));
     }
     // Users with narrow policies.
-    mc("admin", "policy", "create", "t", "list-only", policy(shared, "s3:ListBucket", "arn:aws:s3:::data",
-        "s3:GetBucketLocation", "arn:aws:s3:::data"));
-    mc("admin", "policy", "create", "t", "read-only", policy(shared, "s3:GetObject", "arn:aws:s3:::data/*"));
-    mc("admin", "policy", "create", "t", "write-ok-only", policy(shared, "s3:ListBucket", "arn:aws:s3:::dest",
-        "s3:GetObject", "arn:aws:s3:::dest/*", "s3:PutObject", "arn:aws:s3:::dest/ok/*"));
+    mc(
+        "admin",
+        "policy",
+        "create",
+        "t",
+        "list-only",
+        policy(
+            shared,
+            "s3:ListBucket",
+            "arn:aws:s3:::data",
+            "s3:GetBucketLocation",
+            "arn:aws:s3:::data"));
+    mc(
+        "admin",
+        "policy",
+        "create",
+        "t",
+        "read-only",
+        policy(shared, "s3:GetObject", "arn:aws:s3:::data/*"));
+    mc(
+        "admin",
+        "policy",
+        "create",
+        "t",
+        "write-ok-only",
+        policy(
+            shared,
+            "s3:ListBucket",
+            "arn:aws:s3:::dest",
+            "s3:GetObject",
+            "arn:aws:s3:::dest/*",
+            "s3:PutObject",
+            "arn:aws:s3:::dest/ok/*"));
     for (String user : List.of("list-only", "read-only", "write-ok-only")) {
       mc("admin", "user", "add", "t", user, user + "-secret-key");
       mc("admin", "policy", "attach", "t", user, "--user", user);
@@ -93,8 +122,12 @@ class BucketErrorsTest {
     StringBuilder statements = new StringBuilder();
     for (int i = 0; i < actionResourcePairs.length; i += 2) {
       if (i > 0) statements.append(',');
-      statements.append("{\"Effect\":\"Allow\",\"Action\":[\"").append(actionResourcePairs[i])
-          .append("\"],\"Resource\":[\"").append(actionResourcePairs[i + 1]).append("\"]}");
+      statements
+          .append("{\"Effect\":\"Allow\",\"Action\":[\"")
+          .append(actionResourcePairs[i])
+          .append("\"],\"Resource\":[\"")
+          .append(actionResourcePairs[i + 1])
+          .append("\"]}");
     }
     Path p = Files.createTempFile(dir, "policy", ".json");
     Files.writeString(p, "{\"Version\":\"2012-10-17\",\"Statement\":[" + statements + "]}");
@@ -117,12 +150,15 @@ class BucketErrorsTest {
   }
 
   BucketLocation location(String bucket, AwsCredentialsProvider credentials) {
-    return BucketLocation.parse(TestBuckets.url(minio, bucket), new BackendSettings(null, null, minio.region(), null, null),
+    return BucketLocation.parse(
+        TestBuckets.url(minio, bucket),
+        new BackendSettings(null, null, minio.region(), null, null),
         credentials);
   }
 
   BackupResult backup(BucketLocation where) throws Exception {
-    return Sources.backup(BackupRequest.of(repo, BucketSource.KIND, new BucketBackupOptions(where, false, false)));
+    return Sources.backup(
+        BackupRequest.of(repo, BucketSource.KIND, new BucketBackupOptions(where, false, false)));
   }
 
   RoadieException backupFails(BucketLocation where) throws Exception {
@@ -139,10 +175,13 @@ class BucketErrorsTest {
 
   @Test
   void wrongCredentialsAreNamedWithoutTheSecret() throws Exception {
-    AwsCredentialsProvider wrong = StaticCredentialsProvider.create(AwsBasicCredentials.create(minio.accessKey(),
-        "not-the-secret"));
+    AwsCredentialsProvider wrong =
+        StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(minio.accessKey(), "not-the-secret"));
     RoadieException e = backupFails(location("data", wrong));
-    assertTrue(e.getMessage().contains("s3:" + minio.endpoint() + "/data") && e.getMessage().contains("credentials"),
+    assertTrue(
+        e.getMessage().contains("s3:" + minio.endpoint() + "/data")
+            && e.getMessage().contains("credentials"),
         e.getMessage());
     assertFalse(e.getMessage().contains("not-the-secret"));
   }
@@ -150,48 +189,70 @@ class BucketErrorsTest {
   @Test
   void aUserWhoMayNotListIsToldSo() throws Exception {
     RoadieException e = backupFails(location("data", user("read-only")));
-    assertTrue(e.getMessage().contains("S3 refused to list the bucket") && e.getMessage().contains("/data"),
+    assertTrue(
+        e.getMessage().contains("S3 refused to list the bucket")
+            && e.getMessage().contains("/data"),
         e.getMessage());
   }
 
   @Test
   void aUserWhoMayListButNotReadFailsTheBackupNamingTheObject() throws Exception {
     RoadieException e = backupFails(location("data", user("list-only")));
-    assertTrue(e.getMessage().contains("S3 refused to read object 'ok/o0'")
-        || e.getMessage().matches("(?s).*S3 refused to read object '[a-z]+/o\\d+'.*"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("S3 refused to read object 'ok/o0'")
+            || e.getMessage().matches("(?s).*S3 refused to read object '[a-z]+/o\\d+'.*"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("lack the permission"), e.getMessage());
   }
 
   @Test
-  void objectsDeletedOrChangingWhileReadAreRecordedAsSkippedAndTheSnapshotSaysItIsIncomplete() throws Exception {
+  void objectsDeletedOrChangingWhileReadAreRecordedAsSkippedAndTheSnapshotSaysItIsIncomplete()
+      throws Exception {
     s3.putObject(b -> b.bucket("data").key("victim"), RequestBody.fromString("to be deleted"));
     s3.putObject(b -> b.bucket("data").key("changes-once"), RequestBody.fromString("first"));
     s3.putObject(b -> b.bucket("data").key("changes-always"), RequestBody.fromString("first"));
     AtomicInteger writes = new AtomicInteger();
-    BucketBackup.beforeRead = key -> {
-      switch (key) {
-        case "victim" -> s3.deleteObject(b -> b.bucket("data").key(key));
-        case "changes-once" -> {
-          if (writes.getAndIncrement() == 0) s3.putObject(b -> b.bucket("data").key(key), RequestBody.fromString("second"));
-        }
-        case "changes-always" -> s3.putObject(b -> b.bucket("data").key(key),
-            RequestBody.fromString("again " + System.nanoTime()));
-        default -> {}
-      }
-    };
+    BucketBackup.beforeRead =
+        key -> {
+          switch (key) {
+            case "victim" -> s3.deleteObject(b -> b.bucket("data").key(key));
+            case "changes-once" -> {
+              if (writes.getAndIncrement() == 0)
+                s3.putObject(b -> b.bucket("data").key(key), RequestBody.fromString("second"));
+            }
+            case "changes-always" ->
+                s3.putObject(
+                    b -> b.bucket("data").key(key),
+                    RequestBody.fromString("again " + System.nanoTime()));
+            default -> {}
+          }
+        };
     try {
       BackupResult r = backup(location("data", TestBuckets.credentials(minio)));
       BucketMetadata m = SourceMetadata.of(r.snapshot().snapshot(), BucketMetadata.class);
       assertEquals(2L, m.skippedCount());
-      assertEquals(List.of(new BucketMetadata.Skipped("changes-always", null, "changed while it was read (3 attempts)"),
-          new BucketMetadata.Skipped("victim", null, "deleted while the backup ran")), m.skipped());
+      assertEquals(
+          List.of(
+              new BucketMetadata.Skipped(
+                  "changes-always", null, "changed while it was read (3 attempts)"),
+              new BucketMetadata.Skipped("victim", null, "deleted while the backup ran")),
+          m.skipped());
       assertTrue(Sources.summary(r.snapshot().snapshot()).endsWith("INCOMPLETE: 2 not captured"));
-      assertTrue(r.warnings().stream().anyMatch(w -> w.contains("'victim': deleted while the backup ran")), r.warnings().toString());
-      assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("the snapshot is incomplete: 2 objects")), r.warnings().toString());
+      assertTrue(
+          r.warnings().stream().anyMatch(w -> w.contains("'victim': deleted while the backup ran")),
+          r.warnings().toString());
+      assertTrue(
+          r.warnings().stream()
+              .anyMatch(w -> w.startsWith("the snapshot is incomplete: 2 objects")),
+          r.warnings().toString());
 
       Path dir = tmp.resolve("restored");
-      Sources.restore(new RestoreRequest(repo, r.snapshot(), new Destination.Directory(dir), null, null));
-      assertEquals("second", Files.readString(dir.resolve("changes-once")), "the object as it was when read again");
+      Sources.restore(
+          new RestoreRequest(repo, r.snapshot(), new Destination.Directory(dir), null, null));
+      assertEquals(
+          "second",
+          Files.readString(dir.resolve("changes-once")),
+          "the object as it was when read again");
       assertFalse(Files.exists(dir.resolve("victim")));
       assertFalse(Files.exists(dir.resolve("changes-always")));
     } finally {
@@ -201,14 +262,30 @@ class BucketErrorsTest {
   }
 
   @Test
-  void aDestinationThatRefusesWritesPartWayLeavesOnlyCompleteObjectsAndSaysHowToFinish() throws Exception {
+  void aDestinationThatRefusesWritesPartWayLeavesOnlyCompleteObjectsAndSaysHowToFinish()
+      throws Exception {
     SnapshotRef snap = backup(location("data", TestBuckets.credentials(minio))).snapshot();
     s3.createBucket(b -> b.bucket("dest"));
-    RoadieException e = assertThrows(RoadieException.class, () -> Sources.restore(new RestoreRequest(repo, snap,
-        new Destination.Server(TestBuckets.url(minio, "dest")), new BucketRestoreOptions(new BackendSettings(null,
-            null, minio.region(), null, null), user("write-ok-only"), null, false), null)));
-    assertTrue(e.getMessage().matches("(?s).*S3 refused to write object 'other/o\\d+'.*"), e.getMessage());
-    assertTrue(e.getMessage().contains("/dest") && e.getMessage().contains("run the restore again"), e.getMessage());
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                Sources.restore(
+                    new RestoreRequest(
+                        repo,
+                        snap,
+                        new Destination.Server(TestBuckets.url(minio, "dest")),
+                        new BucketRestoreOptions(
+                            new BackendSettings(null, null, minio.region(), null, null),
+                            user("write-ok-only"),
+                            null,
+                            false),
+                        null)));
+    assertTrue(
+        e.getMessage().matches("(?s).*S3 refused to write object 'other/o\\d+'.*"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("/dest") && e.getMessage().contains("run the restore again"),
+        e.getMessage());
     Map<String, TestBuckets.ObjectState> original = TestBuckets.state(s3, "data", "");
     Map<String, TestBuckets.ObjectState> there = TestBuckets.state(s3, "dest", "");
     assertFalse(there.isEmpty(), "the objects it may write were written");
@@ -216,8 +293,13 @@ class BucketErrorsTest {
     assertTrue(there.keySet().stream().allMatch(k -> k.startsWith("ok/")));
 
     // With credentials that may write, the same restore finishes the job.
-    Sources.restore(new RestoreRequest(repo, snap, new Destination.Server(TestBuckets.url(minio, "dest")),
-        TestBuckets.restoreOptions(minio, null, false), null));
+    Sources.restore(
+        new RestoreRequest(
+            repo,
+            snap,
+            new Destination.Server(TestBuckets.url(minio, "dest")),
+            TestBuckets.restoreOptions(minio, null, false),
+            null));
     TestBuckets.assertSame(original, TestBuckets.state(s3, "dest", ""), "finished");
   }
 }

@@ -39,8 +39,10 @@ class BucketRepositoryOperationsTest {
 
   @Test
   void checkPruneAndCopyKeepABucketSnapshotRestorable() throws Exception {
-    try (Repository repo = Repository.init(new LocalBackend(tmp.resolve("a")), "pw".toCharArray(), 1 << 20);
-        Repository other = Repository.init(new LocalBackend(tmp.resolve("b")), "pw".toCharArray(), 1 << 20)) {
+    try (Repository repo =
+            Repository.init(new LocalBackend(tmp.resolve("a")), "pw".toCharArray(), 1 << 20);
+        Repository other =
+            Repository.init(new LocalBackend(tmp.resolve("b")), "pw".toCharArray(), 1 << 20)) {
       SnapshotRef older = DirectoryRestoreTest.snapshotOf(repo, names(0, 1500));
       SnapshotRef newer = DirectoryRestoreTest.snapshotOf(repo, names(750, 3000));
       Checker.Report checked = new Checker(repo, m -> {}).run(1.0);
@@ -49,8 +51,11 @@ class BucketRepositoryOperationsTest {
       new SnapshotCopier(repo, other, m -> {}).copy(List.of(newer));
       SnapshotRef copied = other.snapshots(null).get(0);
       Path fromCopy = tmp.resolve("from-copy");
-      Sources.restore(new RestoreRequest(other, copied, new Destination.Directory(fromCopy), null, null));
-      VerifyResult v = Sources.verify(new VerifyRequest(other, copied, new Destination.Directory(fromCopy), null));
+      Sources.restore(
+          new RestoreRequest(other, copied, new Destination.Directory(fromCopy), null, null));
+      VerifyResult v =
+          Sources.verify(
+              new VerifyRequest(other, copied, new Destination.Directory(fromCopy), null));
       assertTrue(v.matches(), v.differences().toString());
       assertEquals(2250, v.checked());
 
@@ -60,13 +65,16 @@ class BucketRepositoryOperationsTest {
       new Pruner(repo, now, m -> {}).run();
     }
     // Opened again, as the next command would: the index as prune left it.
-    try (Repository repo = Repository.open(new LocalBackend(tmp.resolve("a")), "pw".toCharArray())) {
+    try (Repository repo =
+        Repository.open(new LocalBackend(tmp.resolve("a")), "pw".toCharArray())) {
       Checker.Report after = new Checker(repo, m -> {}).run(1.0);
       assertTrue(after.ok(), after.errors().toString());
       SnapshotRef newer = repo.snapshots(null).get(0);
       Path restored = tmp.resolve("after-prune");
-      Sources.restore(new RestoreRequest(repo, newer, new Destination.Directory(restored), null, null));
-      VerifyResult w = Sources.verify(new VerifyRequest(repo, newer, new Destination.Directory(restored), null));
+      Sources.restore(
+          new RestoreRequest(repo, newer, new Destination.Directory(restored), null, null));
+      VerifyResult w =
+          Sources.verify(new VerifyRequest(repo, newer, new Destination.Directory(restored), null));
       assertTrue(w.matches(), w.differences().toString());
       assertEquals(2250, w.checked());
     }

@@ -57,12 +57,23 @@ import software.amazon.awssdk.services.s3.model.Tagging;
 @Tag("slow")
 class BucketRoundTripTest {
   static final int SMALL = 3000;
+
   /** 1,024 bytes, the longest key S3 allows (MinIO on a drive keeps each segment to 255 bytes). */
   static final String LONG_KEY = "long/" + ("y".repeat(200) + "/").repeat(4) + "z".repeat(215);
 
-  static final List<String> ODD_KEYS = List.of("with space.txt", "ünïcödé/日本語.txt", "percent%41%.txt",
-      "plus+sign.txt", "emoji😀/x.txt", "bracket[1]*?.txt", "a", "a-b", "folder/", LONG_KEY,
-      "deep/" + "seg/".repeat(60) + "leaf");
+  static final List<String> ODD_KEYS =
+      List.of(
+          "with space.txt",
+          "ünïcödé/日本語.txt",
+          "percent%41%.txt",
+          "plus+sign.txt",
+          "emoji😀/x.txt",
+          "bracket[1]*?.txt",
+          "a",
+          "a-b",
+          "folder/",
+          LONG_KEY,
+          "deep/" + "seg/".repeat(60) + "leaf");
 
   @TempDir static Path tmp;
   static MinioServer minio;
@@ -98,13 +109,18 @@ class BucketRoundTripTest {
   }
 
   static SnapshotRef backup() throws Exception {
-    BackupResult r = Sources.backup(BackupRequest.of(repo, BucketSource.KIND,
-        new BucketBackupOptions(TestBuckets.location(minio, "src"), false, false)));
+    BackupResult r =
+        Sources.backup(
+            BackupRequest.of(
+                repo,
+                BucketSource.KIND,
+                new BucketBackupOptions(TestBuckets.location(minio, "src"), false, false)));
     assertEquals(List.of(), r.warnings());
     return r.snapshot();
   }
 
-  static void put(String key, byte[] data, java.util.function.Consumer<PutObjectRequest.Builder> more) {
+  static void put(
+      String key, byte[] data, java.util.function.Consumer<PutObjectRequest.Builder> more) {
     PutObjectRequest.Builder b = PutObjectRequest.builder().bucket("src").key(key);
     more.accept(b);
     s3.putObject(b.build(), RequestBody.fromBytes(data));
@@ -117,17 +133,37 @@ class BucketRoundTripTest {
       for (int i = 0; i < SMALL; i++) {
         int n = i;
         byte[] data = bytes(r, i % 50 == 0 ? 0 : 1 + r.nextInt(4096));
-        fs.add(pool.submit(() -> put("d" + (n % 10) + "/s" + (n % 7) + "/o" + n + ".bin", data, b -> {
-          if (n % 100 == 1) {
-            b.contentType("text/plain").cacheControl("max-age=60").contentDisposition("attachment; filename=\"o.txt\"")
-                .contentEncoding("identity").contentLanguage("de").expires(expires)
-                .metadata(Map.of("owner", "team-a", "n", String.valueOf(n)));
-          }
-          if (n % 150 == 2) {
-            b.tagging(Tagging.builder().tagSet(software.amazon.awssdk.services.s3.model.Tag.builder().key("env")
-                .value("prod").build(), software.amazon.awssdk.services.s3.model.Tag.builder().key("i").value(String.valueOf(n)).build()).build());
-          }
-        })));
+        fs.add(
+            pool.submit(
+                () ->
+                    put(
+                        "d" + (n % 10) + "/s" + (n % 7) + "/o" + n + ".bin",
+                        data,
+                        b -> {
+                          if (n % 100 == 1) {
+                            b.contentType("text/plain")
+                                .cacheControl("max-age=60")
+                                .contentDisposition("attachment; filename=\"o.txt\"")
+                                .contentEncoding("identity")
+                                .contentLanguage("de")
+                                .expires(expires)
+                                .metadata(Map.of("owner", "team-a", "n", String.valueOf(n)));
+                          }
+                          if (n % 150 == 2) {
+                            b.tagging(
+                                Tagging.builder()
+                                    .tagSet(
+                                        software.amazon.awssdk.services.s3.model.Tag.builder()
+                                            .key("env")
+                                            .value("prod")
+                                            .build(),
+                                        software.amazon.awssdk.services.s3.model.Tag.builder()
+                                            .key("i")
+                                            .value(String.valueOf(n))
+                                            .build())
+                                    .build());
+                          }
+                        })));
       }
       for (int i = 0; i < 40; i++) {
         byte[] data = bytes(r, 100_000 + r.nextInt(2_000_000));
@@ -142,20 +178,33 @@ class BucketRoundTripTest {
     }
     // Over 64 MiB, uploaded in 8 MiB parts: its ETag is no MD5 of the content.
     byte[] big = bytes(r, (65 << 20) + 123);
-    String id = s3.createMultipartUpload(b -> b.bucket("src").key(multipartKey).contentType("video/mp4")
-        .metadata(Map.of("camera", "front"))).uploadId();
+    String id =
+        s3.createMultipartUpload(
+                b ->
+                    b.bucket("src")
+                        .key(multipartKey)
+                        .contentType("video/mp4")
+                        .metadata(Map.of("camera", "front")))
+            .uploadId();
     List<CompletedPart> parts = new ArrayList<>();
     for (int p = 0, off = 0; off < big.length; p++, off += 8 << 20) {
       int len = Math.min(8 << 20, big.length - off);
       int number = p + 1;
-      String etag = s3.uploadPart(b -> b.bucket("src").key(multipartKey).uploadId(id).partNumber(number),
-          RequestBody.fromBytes(java.util.Arrays.copyOfRange(big, off, off + len))).eTag();
+      String etag =
+          s3.uploadPart(
+                  b -> b.bucket("src").key(multipartKey).uploadId(id).partNumber(number),
+                  RequestBody.fromBytes(java.util.Arrays.copyOfRange(big, off, off + len)))
+              .eTag();
       parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
     }
-    s3.completeMultipartUpload(b -> b.bucket("src").key(multipartKey).uploadId(id).multipartUpload(m -> m.parts(parts)));
+    s3.completeMultipartUpload(
+        b -> b.bucket("src").key(multipartKey).uploadId(id).multipartUpload(m -> m.parts(parts)));
   }
 
-  /** About 1% of the objects: overwritten, deleted, added, changed at the same size, metadata replaced. */
+  /**
+   * About 1% of the objects: overwritten, deleted, added, changed at the same size, metadata
+   * replaced.
+   */
   static void change(Random r) {
     for (int i = 0; i < 10; i++) {
       byte[] data = bytes(r, 5000 + i);
@@ -163,7 +212,8 @@ class BucketRoundTripTest {
     }
     for (int i = 0; i < 8; i++) {
       int n = 5 + 70 * i;
-      s3.deleteObject(b -> b.bucket("src").key("d" + (n % 10) + "/s" + (n % 7) + "/o" + n + ".bin"));
+      s3.deleteObject(
+          b -> b.bucket("src").key("d" + (n % 10) + "/s" + (n % 7) + "/o" + n + ".bin"));
     }
     for (int i = 0; i < 8; i++) {
       put("new/n" + i + ".bin", bytes(r, 1000 * (i + 1)), b -> b.metadata(Map.of("added", "yes")));
@@ -176,18 +226,32 @@ class BucketRoundTripTest {
     }
     put("medium/m3.bin", bytes(r, 1_500_000), b -> b.contentType("application/x-changed"));
     for (String key : List.of("d1/s1/o1.bin", "d2/s2/o2.bin")) {
-      s3.copyObject(b -> b.sourceBucket("src").sourceKey(key).destinationBucket("src").destinationKey(key)
-          .metadataDirective(MetadataDirective.REPLACE).metadata(Map.of("changed", "metadata")).contentType("text/csv"));
+      s3.copyObject(
+          b ->
+              b.sourceBucket("src")
+                  .sourceKey(key)
+                  .destinationBucket("src")
+                  .destinationKey(key)
+                  .metadataDirective(MetadataDirective.REPLACE)
+                  .metadata(Map.of("changed", "metadata"))
+                  .contentType("text/csv"));
     }
   }
 
-  static RestoreResult restore(SnapshotRef snap, String bucket, String include, boolean deleteExtra) throws Exception {
-    return Sources.restore(new RestoreRequest(repo, snap, new Destination.Server(TestBuckets.url(minio, bucket)),
-        TestBuckets.restoreOptions(minio, include, deleteExtra), null));
+  static RestoreResult restore(SnapshotRef snap, String bucket, String include, boolean deleteExtra)
+      throws Exception {
+    return Sources.restore(
+        new RestoreRequest(
+            repo,
+            snap,
+            new Destination.Server(TestBuckets.url(minio, bucket)),
+            TestBuckets.restoreOptions(minio, include, deleteExtra),
+            null));
   }
 
   static VerifyResult verify(SnapshotRef snap, Destination d) throws Exception {
-    return Sources.verify(new VerifyRequest(repo, snap, d, TestBuckets.restoreOptions(minio, null, false)));
+    return Sources.verify(
+        new VerifyRequest(repo, snap, d, TestBuckets.restoreOptions(minio, null, false)));
   }
 
   @Test
@@ -200,14 +264,25 @@ class BucketRoundTripTest {
     assertEquals(0L, b.skippedOrZero());
     assertEquals(first.id().hex(), second.snapshot().parent());
     Map<String, TestBuckets.ObjectState> changed = new HashMap<>(after);
-    changed.entrySet().removeIf(e -> before.containsKey(e.getKey())
-        && before.get(e.getKey()).etag().equals(e.getValue().etag())
-        && before.get(e.getKey()).headers().equals(e.getValue().headers()));
+    changed
+        .entrySet()
+        .removeIf(
+            e ->
+                before.containsKey(e.getKey())
+                    && before.get(e.getKey()).etag().equals(e.getValue().etag())
+                    && before.get(e.getKey()).headers().equals(e.getValue().headers()));
     long changedSize = changed.values().stream().mapToLong(TestBuckets.ObjectState::size).sum();
-    assertEquals(after.size() - changed.size(), b.unchangedObjects(), "objects taken from the parent");
-    assertEquals(changedSize, second.snapshot().stats().bytesRead(), "only changed objects are read");
-    assertTrue(second.snapshot().stats().bytesAdded() < changedSize + (2 << 20),
-        "stored: " + second.snapshot().stats().bytesAdded() + " for " + changedSize + " changed bytes");
+    assertEquals(
+        after.size() - changed.size(), b.unchangedObjects(), "objects taken from the parent");
+    assertEquals(
+        changedSize, second.snapshot().stats().bytesRead(), "only changed objects are read");
+    assertTrue(
+        second.snapshot().stats().bytesAdded() < changedSize + (2 << 20),
+        "stored: "
+            + second.snapshot().stats().bytesAdded()
+            + " for "
+            + changedSize
+            + " changed bytes");
   }
 
   @Test
@@ -220,24 +295,33 @@ class BucketRoundTripTest {
     VerifyResult v = verify(second, new Destination.Server(TestBuckets.url(minio, "restored-b")));
     assertTrue(v.matches(), v.differences().toString());
     assertEquals(after.size(), v.checked());
-    VerifyResult wrong = verify(first, new Destination.Server(TestBuckets.url(minio, "restored-b")));
+    VerifyResult wrong =
+        verify(first, new Destination.Server(TestBuckets.url(minio, "restored-b")));
     assertFalse(wrong.matches(), "the second snapshot's copy is not the first's");
   }
 
   @Test
-  void restoringOverAnOlderCopyWritesOnlyWhatDiffersAndDeletesExtrasOnlyWhenAsked() throws Exception {
+  void restoringOverAnOlderCopyWritesOnlyWhatDiffersAndDeletesExtrasOnlyWhenAsked()
+      throws Exception {
     restore(first, "restored-c", null, false);
     RestoreResult kept = restore(second, "restored-c", null, false);
     Map<String, Long> counts = counts(kept);
-    long differing = after.entrySet().stream().filter(e -> !e.getValue().equals(before.get(e.getKey()))).count();
-    assertEquals(differing, counts.get("objects written") + counts.getOrDefault("re-tagged", 0L), kept.toString());
+    long differing =
+        after.entrySet().stream().filter(e -> !e.getValue().equals(before.get(e.getKey()))).count();
+    assertEquals(
+        differing,
+        counts.get("objects written") + counts.getOrDefault("re-tagged", 0L),
+        kept.toString());
     assertEquals(after.size() - differing, counts.get("unchanged"), kept.toString());
     long extra = before.keySet().stream().filter(k -> !after.containsKey(k)).count();
-    assertTrue(kept.notes().stream().anyMatch(n -> n.startsWith(extra + " objects under") && n.contains("left in place")),
+    assertTrue(
+        kept.notes().stream()
+            .anyMatch(n -> n.startsWith(extra + " objects under") && n.contains("left in place")),
         kept.notes().toString());
     Map<String, TestBuckets.ObjectState> withExtras = new TreeMap<>(after);
     before.forEach((k, v) -> withExtras.putIfAbsent(k, v));
-    TestBuckets.assertSame(withExtras, TestBuckets.state(s3, "restored-c", ""), "without --delete-extra");
+    TestBuckets.assertSame(
+        withExtras, TestBuckets.state(s3, "restored-c", ""), "without --delete-extra");
 
     RestoreResult cleaned = restore(second, "restored-c", null, true);
     assertEquals(0L, counts(cleaned).get("objects written"), cleaned.toString());
@@ -246,48 +330,68 @@ class BucketRoundTripTest {
   }
 
   @Test
-  void includeRestoresOnlyMatchingNamesUnderAnotherPrefixAndDeletesOnlyAmongThem() throws Exception {
+  void includeRestoresOnlyMatchingNamesUnderAnotherPrefixAndDeletesOnlyAmongThem()
+      throws Exception {
     restore(second, "restored-d/under/p", "d1/**", false);
     Map<String, TestBuckets.ObjectState> d1 = new TreeMap<>(after);
     d1.keySet().removeIf(k -> !k.startsWith("d1/"));
     TestBuckets.assertSame(d1, TestBuckets.state(s3, "restored-d", "under/p/"), "d1/** only");
     s3.putObject(b -> b.bucket("restored-d").key("under/p/d1/extra"), RequestBody.fromString("x"));
-    s3.putObject(b -> b.bucket("restored-d").key("under/p/other/extra"), RequestBody.fromString("x"));
+    s3.putObject(
+        b -> b.bucket("restored-d").key("under/p/other/extra"), RequestBody.fromString("x"));
     s3.putObject(b -> b.bucket("restored-d").key("outside"), RequestBody.fromString("x"));
     restore(second, "restored-d/under/p", "d1", true);
     Map<String, TestBuckets.ObjectState> now = TestBuckets.state(s3, "restored-d", "");
-    assertFalse(now.containsKey("under/p/d1/extra"), "an extra object the pattern matches is deleted");
-    assertTrue(now.containsKey("under/p/other/extra"), "an extra object outside the pattern is left");
+    assertFalse(
+        now.containsKey("under/p/d1/extra"), "an extra object the pattern matches is deleted");
+    assertTrue(
+        now.containsKey("under/p/other/extra"), "an extra object outside the pattern is left");
     assertTrue(now.containsKey("outside"), "an object outside the prefix is left");
   }
 
   @Test
   void aPrefixThatMakesAKeyTooLongIsRefusedBeforeAnythingIsWritten() {
-    RoadieException e = assertThrows(RoadieException.class, () -> restore(second, "restored-e/under/prefix", null, false));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class, () -> restore(second, "restored-e/under/prefix", null, false));
     assertEquals(ErrorCode.USAGE, e.code());
-    assertTrue(e.getMessage().contains("'" + LONG_KEY + "'") && e.getMessage().contains("1,024"), e.getMessage());
-    assertFalse(s3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals("restored-e")), "nothing written");
+    assertTrue(
+        e.getMessage().contains("'" + LONG_KEY + "'") && e.getMessage().contains("1,024"),
+        e.getMessage());
+    assertFalse(
+        s3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals("restored-e")),
+        "nothing written");
   }
 
   @Test
   void aDirectoryRestoreWritesEveryObjectAsAFileWithItsMetadataBeside() throws Exception {
     Path dir = tmp.resolve("dir");
-    RestoreResult r = Sources.restore(new RestoreRequest(repo, second, new Destination.Directory(dir), null, null));
+    RestoreResult r =
+        Sources.restore(
+            new RestoreRequest(repo, second, new Destination.Directory(dir), null, null));
     assertEquals(after.size(), counts(r).get("objects"));
     assertEquals("odd a-b", Files.readString(dir.resolve("a-b")), "a plain name is its path");
     assertEquals("odd a", Files.readString(dir.resolve("a")));
     // "folder/" ends with an empty segment: it goes under its encoded name
     String encoded = FileNames.encode("folder/");
     assertEquals(0, Files.size(dir.resolve(encoded)));
-    assertTrue(r.notes().stream().anyMatch(n -> n.contains("'folder/' as " + encoded)), r.notes().toString());
+    assertTrue(
+        r.notes().stream().anyMatch(n -> n.contains("'folder/' as " + encoded)),
+        r.notes().toString());
     assertEquals(Files.readString(dir.resolve("with space.txt")), "odd with space.txt");
     assertEquals(Files.readString(dir.resolve(LONG_KEY)), "odd " + LONG_KEY);
     assertEquals(Files.readString(dir.resolve("ünïcödé/日本語.txt")), "odd ünïcödé/日本語.txt");
-    assertEquals(after.get(multipartKey).sha256(), TestBuckets.sha(Files.readAllBytes(dir.resolve(multipartKey))));
+    assertEquals(
+        after.get(multipartKey).sha256(),
+        TestBuckets.sha(Files.readAllBytes(dir.resolve(multipartKey))));
     List<String> lines = Files.readAllLines(dir.resolve(FileNames.SIDECAR));
     assertEquals(after.size(), lines.size());
-    Map<?, ?> line = lines.stream().map(l -> read(l)).filter(m -> "d1/s1/o1.bin".equals(m.get("name"))).findFirst()
-        .orElseThrow();
+    Map<?, ?> line =
+        lines.stream()
+            .map(l -> read(l))
+            .filter(m -> "d1/s1/o1.bin".equals(m.get("name")))
+            .findFirst()
+            .orElseThrow();
     assertEquals(Map.of("changed", "metadata"), line.get("metadata"));
     assertEquals("text/csv", line.get("contentType"));
     Instant modified = Instant.parse((String) line.get("lastModified"));

@@ -64,8 +64,13 @@ class BucketSourceContractTest extends SourceContractTest {
       for (int i = 0; i < 40; i++) {
         byte[] data = TestBuckets.bytes(r, i * 997);
         int n = i;
-        s3.putObject(b -> b.bucket(original).key("dir" + (n % 3) + "/object-" + n).metadata(Map.of("n", "" + n))
-            .tagging(n % 4 == 0 ? "kind=quarter" : null), RequestBody.fromBytes(data));
+        s3.putObject(
+            b ->
+                b.bucket(original)
+                    .key("dir" + (n % 3) + "/object-" + n)
+                    .metadata(Map.of("n", "" + n))
+                    .tagging(n % 4 == 0 ? "kind=quarter" : null),
+            RequestBody.fromBytes(data));
       }
     }
     return new BucketBackupOptions(TestBuckets.location(minio, original), false, false);
@@ -88,12 +93,15 @@ class BucketSourceContractTest extends SourceContractTest {
 
   @Override
   protected void assertSameAsOriginal(Destination copy) throws Exception {
-    TestBuckets.assertSame(TestBuckets.state(s3, original, ""), TestBuckets.state(s3, bucketOf(copy), ""), "the copy");
+    TestBuckets.assertSame(
+        TestBuckets.state(s3, original, ""), TestBuckets.state(s3, bucketOf(copy), ""), "the copy");
   }
 
   @Override
   protected void damage(Destination copy) {
-    s3.putObject(b -> b.bucket(bucketOf(copy)).key("dir1/object-7"), RequestBody.fromString("not the original"));
+    s3.putObject(
+        b -> b.bucket(bucketOf(copy)).key("dir1/object-7"),
+        RequestBody.fromString("not the original"));
   }
 
   @Override
@@ -101,12 +109,16 @@ class BucketSourceContractTest extends SourceContractTest {
     return new Destination.Stream(OutputStream.nullOutputStream());
   }
 
-  /** Objects by key with their size and metadata; the root lists the prefixes with their object counts. */
+  /**
+   * Objects by key with their size and metadata; the root lists the prefixes with their object
+   * counts.
+   */
   @Override
   protected void assertListing(SnapshotBrowser browser, List<Entry> all) throws Exception {
     assertEquals(40, all.size());
     assertTrue(all.stream().allMatch(e -> e.type().equals("object") && e.current()));
-    Entry seven = all.stream().filter(e -> e.path().equals("dir1/object-7")).findFirst().orElseThrow();
+    Entry seven =
+        all.stream().filter(e -> e.path().equals("dir1/object-7")).findFirst().orElseThrow();
     assertEquals(7L * 997, seven.size());
     assertEquals(Map.of("n", "7"), seven.details().get("metadata"));
     List<Entry> top = new java.util.ArrayList<>();

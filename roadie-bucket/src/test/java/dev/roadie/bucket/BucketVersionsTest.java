@@ -28,8 +28,8 @@ import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
 
 /**
- * A versioned bucket backed up with every version and delete marker: the snapshot records each,
- * in the server's order; a restore brings back the current objects; the next backup reads only new
+ * A versioned bucket backed up with every version and delete marker: the snapshot records each, in
+ * the server's order; a restore brings back the current objects; the next backup reads only new
  * versions.
  */
 @Tag("slow")
@@ -38,46 +38,72 @@ class BucketVersionsTest {
 
   @Test
   void everyVersionAndDeleteMarkerIsRecordedAndTheCurrentObjectsRestore() throws Exception {
-    try (MinioServer minio = MinioServer.start(); S3Client s3 = TestBuckets.client(minio);
-        Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+    try (MinioServer minio = MinioServer.start();
+        S3Client s3 = TestBuckets.client(minio);
+        Repository repo =
+            Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
       s3.createBucket(b -> b.bucket("vers"));
-      s3.putBucketVersioning(b -> b.bucket("vers").versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+      s3.putBucketVersioning(
+          b ->
+              b.bucket("vers")
+                  .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
       for (String v : List.of("one", "two", "three")) put(s3, "k1", v);
       put(s3, "k2", "deleted later");
       s3.deleteObject(b -> b.bucket("vers").key("k2"));
       put(s3, "k3", "before the marker");
       s3.deleteObject(b -> b.bucket("vers").key("k3"));
       put(s3, "k3", "after the marker");
-      s3.putObject(b -> b.bucket("vers").key("k4").tagging("t=1").metadata(Map.of("m", "v")), RequestBody.fromString("x"));
+      s3.putObject(
+          b -> b.bucket("vers").key("k4").tagging("t=1").metadata(Map.of("m", "v")),
+          RequestBody.fromString("x"));
 
-      BucketBackupOptions all = new BucketBackupOptions(TestBuckets.location(minio, "vers"), true, false);
+      BucketBackupOptions all =
+          new BucketBackupOptions(TestBuckets.location(minio, "vers"), true, false);
       SnapshotRef first = Sources.backup(BackupRequest.of(repo, BucketSource.KIND, all)).snapshot();
       BucketMetadata m = SourceMetadata.of(first.snapshot(), BucketMetadata.class);
       assertEquals(3L, m.objects(), "k1, k3, k4 are current");
       assertEquals(7L, m.versions());
       assertEquals(2L, m.deleteMarkers());
-      assertEquals(listed(s3), recorded(repo, first), "every version and marker, in the server's order");
-      assertTrue(Sources.summary(first.snapshot()).startsWith("3 objects (7 versions, 2 delete markers)"));
+      assertEquals(
+          listed(s3), recorded(repo, first), "every version and marker, in the server's order");
+      assertTrue(
+          Sources.summary(first.snapshot()).startsWith("3 objects (7 versions, 2 delete markers)"));
 
-      Sources.restore(new RestoreRequest(repo, first, new Destination.Server(TestBuckets.url(minio, "current")),
-          TestBuckets.restoreOptions(minio, null, false), null));
+      Sources.restore(
+          new RestoreRequest(
+              repo,
+              first,
+              new Destination.Server(TestBuckets.url(minio, "current")),
+              TestBuckets.restoreOptions(minio, null, false),
+              null));
       Map<String, TestBuckets.ObjectState> restored = TestBuckets.state(s3, "current", "");
       assertEquals(List.of("k1", "k3", "k4"), new ArrayList<>(restored.keySet()));
-      TestBuckets.assertSame(TestBuckets.state(s3, "vers", ""), restored, "the current objects, with metadata and tags");
+      TestBuckets.assertSame(
+          TestBuckets.state(s3, "vers", ""),
+          restored,
+          "the current objects, with metadata and tags");
 
       put(s3, "k1", "four");
-      SnapshotRef second = Sources.backup(BackupRequest.of(repo, BucketSource.KIND, all)).snapshot();
+      SnapshotRef second =
+          Sources.backup(BackupRequest.of(repo, BucketSource.KIND, all)).snapshot();
       BucketMetadata m2 = SourceMetadata.of(second.snapshot(), BucketMetadata.class);
       assertEquals(7L, m2.unchangedObjects(), "the versions recorded before are not read again");
       assertEquals(4L, second.snapshot().stats().bytesRead());
-      assertEquals(listed(s3), recorded(repo, second), "the older versions of k1 are no longer the latest");
+      assertEquals(
+          listed(s3), recorded(repo, second), "the older versions of k1 are no longer the latest");
 
-      SnapshotRef plain = Sources.backup(BackupRequest.of(repo, BucketSource.KIND,
-          new BucketBackupOptions(TestBuckets.location(minio, "vers"), false, false))).snapshot();
+      SnapshotRef plain =
+          Sources.backup(
+                  BackupRequest.of(
+                      repo,
+                      BucketSource.KIND,
+                      new BucketBackupOptions(TestBuckets.location(minio, "vers"), false, false)))
+              .snapshot();
       BucketMetadata p = SourceMetadata.of(plain.snapshot(), BucketMetadata.class);
       assertEquals(3L, p.objects());
       assertEquals(0L, p.deleteMarkers());
-      assertEquals(null, plain.snapshot().parent(), "a snapshot without versions is no parent of one with");
+      assertEquals(
+          null, plain.snapshot().parent(), "a snapshot without versions is no parent of one with");
     }
   }
 
@@ -91,15 +117,28 @@ class BucketVersionsTest {
     List<ListedObject> all = new ArrayList<>();
     for (ListObjectVersionsResponse r : s3.listObjectVersionsPaginator(b -> b.bucket("vers"))) {
       for (ObjectVersion v : r.versions()) {
-        all.add(new ListedObject(v.key(), v.size(), null, v.lastModified(), null, v.versionId(), v.isLatest(), false));
+        all.add(
+            new ListedObject(
+                v.key(),
+                v.size(),
+                null,
+                v.lastModified(),
+                null,
+                v.versionId(),
+                v.isLatest(),
+                false));
       }
       for (DeleteMarkerEntry d : r.deleteMarkers()) {
-        all.add(new ListedObject(d.key(), 0, null, d.lastModified(), null, d.versionId(), d.isLatest(), true));
+        all.add(
+            new ListedObject(
+                d.key(), 0, null, d.lastModified(), null, d.versionId(), d.isLatest(), true));
       }
     }
-    all.sort(java.util.Comparator.comparing(ListedObject::key).thenComparing(ListedObject::lastModified,
-        java.util.Comparator.reverseOrder()));
-    for (ListedObject o : all) out.add(o.key() + " " + o.versionId() + " " + o.latest() + " " + o.deleteMarker());
+    all.sort(
+        java.util.Comparator.comparing(ListedObject::key)
+            .thenComparing(ListedObject::lastModified, java.util.Comparator.reverseOrder()));
+    for (ListedObject o : all)
+      out.add(o.key() + " " + o.versionId() + " " + o.latest() + " " + o.deleteMarker());
     return out;
   }
 

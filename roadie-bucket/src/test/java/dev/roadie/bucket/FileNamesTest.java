@@ -19,15 +19,20 @@ class FileNamesTest {
 
   @Test
   void namesThatAreAlsoDirectoriesOfLaterNamesAreFoundInListingOrder() {
-    List<String> names = new ArrayList<>(List.of("a", "a b", "a-b", "a.txt", "a/b", "a/b/c", "ab", "b", "b!", "c/d",
-        "x/y", "x/y/z", "x/yz"));
+    List<String> names =
+        new ArrayList<>(
+            List.of(
+                "a", "a b", "a-b", "a.txt", "a/b", "a/b/c", "ab", "b", "b!", "c/d", "x/y", "x/y/z",
+                "x/yz"));
     names.sort(Keys.ORDER);
     assertEquals(Set.of("a", "a/b", "x/y"), FileNames.directoryNames(names.iterator()));
   }
 
   @Property
   void directoryNamesAgreesWithTheDefinition(@ForAll List<@StringLength(max = 6) String> raw) {
-    List<String> names = new ArrayList<>(new HashSet<>(raw.stream().map(s -> s.replaceAll("[^ab/.-]", "/")).toList()));
+    List<String> names =
+        new ArrayList<>(
+            new HashSet<>(raw.stream().map(s -> s.replaceAll("[^ab/.-]", "/")).toList()));
     names.sort(Keys.ORDER);
     Set<String> expected = new HashSet<>();
     for (String p : names) {
@@ -42,8 +47,20 @@ class FileNamesTest {
   void namesThatCannotBePathsAreEncodedUnderTheirOwnDirectory() {
     assertEquals("dir/file.txt", FileNames.path("dir/file.txt", Set.of()));
     assertEquals("with space %41.txt", FileNames.path("with space %41.txt", Set.of()));
-    for (String odd : List.of("", "a//b", "a/./b", "..", "a/..", "trailing/", "/lead", "nul\0byte", "x".repeat(256),
-        ".roadie-bucket-metadata.jsonl", ".roadie-encoded/x", "a")) {
+    for (String odd :
+        List.of(
+            "",
+            "a//b",
+            "a/./b",
+            "..",
+            "a/..",
+            "trailing/",
+            "/lead",
+            "nul\0byte",
+            "x".repeat(256),
+            ".roadie-bucket-metadata.jsonl",
+            ".roadie-encoded/x",
+            "a")) {
       String p = FileNames.path(odd, Set.of("a"));
       assertTrue(p.startsWith(FileNames.ENCODED + "/"), odd + " -> " + p);
       assertEquals(odd, FileNames.decode(p));

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Listing a prefix of a bucket snapshot of thousands of objects (several levels of pages, which a
- * listing passes over up to the prefix): the same objects and prefixes an S3 listing with
- * delimiter '/' gives.
+ * listing passes over up to the prefix): the same objects and prefixes an S3 listing with delimiter
+ * '/' gives.
  */
 class ObjectBrowserTest {
   @TempDir Path tmp;
@@ -34,26 +34,33 @@ class ObjectBrowserTest {
     names.add("logs");
     names.add("logs.txt");
     names.add("z/last");
-    try (Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(),
-        Config.DEFAULT_PACK_SIZE)) {
+    try (Repository repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE)) {
       SnapshotRef snap = DirectoryRestoreTest.snapshotOf(repo, names);
       SnapshotBrowser browser = Sources.browse(repo, snap);
       names.sort(Keys.ORDER);
       for (String prefix : List.of("", "logs/", "logs/17", "logs/36/", "z")) {
         assertEquals(expected(names, prefix), paths(browser.list(prefix)), "list " + prefix);
         String dir = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
-        assertEquals(names.stream().filter(n -> n.startsWith(dir)).toList(), paths(browser.walk(prefix)),
+        assertEquals(
+            names.stream().filter(n -> n.startsWith(dir)).toList(),
+            paths(browser.walk(prefix)),
             "walk " + prefix);
       }
       List<String> walk = paths(browser.walk("logs"));
       assertEquals("logs", walk.get(0), "the key 'logs' itself comes first in a walk of it");
       assertEquals(4001, walk.size());
-      assertEquals(expected(names, "logs/"), paths(browser.list("logs")), "below 'logs' lie the prefixes");
+      assertEquals(
+          expected(names, "logs/"), paths(browser.list("logs")), "below 'logs' lie the prefixes");
       assertEquals(List.of("logs.txt"), paths(browser.list("logs.txt")), "a key lists its object");
     }
   }
 
-  /** What S3 lists under {@code prefix} with delimiter '/': objects and common prefixes, in key order. */
+  /**
+   * What S3 lists under {@code prefix} with delimiter '/': objects and common prefixes, in key
+   * order.
+   */
   private static List<String> expected(List<String> sorted, String prefix) {
     String dir = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     Set<String> out = new LinkedHashSet<>();

@@ -31,7 +31,8 @@ final class TestBuckets {
   private TestBuckets() {}
 
   static AwsCredentialsProvider credentials(MinioServer minio) {
-    return StaticCredentialsProvider.create(AwsBasicCredentials.create(minio.accessKey(), minio.secretKey()));
+    return StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(minio.accessKey(), minio.secretKey()));
   }
 
   static S3Client client(MinioServer minio) {
@@ -39,7 +40,10 @@ final class TestBuckets {
   }
 
   static S3Client client(URI endpoint, String region, AwsCredentialsProvider credentials) {
-    return S3Client.builder().endpointOverride(endpoint).forcePathStyle(true).region(Region.of(region))
+    return S3Client.builder()
+        .endpointOverride(endpoint)
+        .forcePathStyle(true)
+        .region(Region.of(region))
         .credentialsProvider(credentials)
         .httpClientBuilder(ApacheHttpClient.builder().maxConnections(32))
         .build();
@@ -51,27 +55,43 @@ final class TestBuckets {
   }
 
   static BucketLocation location(MinioServer minio, String bucketAndPrefix) {
-    return BucketLocation.parse(url(minio, bucketAndPrefix), new BackendSettings(null, null, minio.region(), null, null),
+    return BucketLocation.parse(
+        url(minio, bucketAndPrefix),
+        new BackendSettings(null, null, minio.region(), null, null),
         credentials(minio));
   }
 
-  static BucketRestoreOptions restoreOptions(MinioServer minio, String include, boolean deleteExtra) {
-    return new BucketRestoreOptions(new BackendSettings(null, null, minio.region(), null, null), credentials(minio),
-        include, deleteExtra);
+  static BucketRestoreOptions restoreOptions(
+      MinioServer minio, String include, boolean deleteExtra) {
+    return new BucketRestoreOptions(
+        new BackendSettings(null, null, minio.region(), null, null),
+        credentials(minio),
+        include,
+        deleteExtra);
   }
 
-  /** What a user sees of one object: its bytes' SHA-256, size, ETag, headers, user metadata and tags. */
-  record ObjectState(String sha256, long size, String etag, ObjectHeaders headers, Map<String, String> tags) {}
+  /**
+   * What a user sees of one object: its bytes' SHA-256, size, ETag, headers, user metadata and
+   * tags.
+   */
+  record ObjectState(
+      String sha256, long size, String etag, ObjectHeaders headers, Map<String, String> tags) {}
 
-  /** Every object of {@code bucket} (under {@code prefix}), read in parallel, by key relative to the prefix. */
-  static Map<String, ObjectState> state(S3Client s3, String bucket, String prefix) throws Exception {
+  /**
+   * Every object of {@code bucket} (under {@code prefix}), read in parallel, by key relative to the
+   * prefix.
+   */
+  static Map<String, ObjectState> state(S3Client s3, String bucket, String prefix)
+      throws Exception {
     List<String> keys = new ArrayList<>();
-    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) keys.add(o.key());
+    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents())
+      keys.add(o.key());
     Map<String, ObjectState> out = new TreeMap<>();
     try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
       List<Future<ObjectState>> fs = new ArrayList<>();
       for (String k : keys) fs.add(pool.submit(() -> read(s3, bucket, k)));
-      for (int i = 0; i < keys.size(); i++) out.put(keys.get(i).substring(prefix.length()), fs.get(i).get());
+      for (int i = 0; i < keys.size(); i++)
+        out.put(keys.get(i).substring(prefix.length()), fs.get(i).get());
     }
     return out;
   }
@@ -82,14 +102,20 @@ final class TestBuckets {
       GetObjectResponse r = in.response();
       Map<String, String> tags = new TreeMap<>();
       if (r.tagCount() != null && r.tagCount() > 0) {
-        for (Tag t : s3.getObjectTagging(b -> b.bucket(bucket).key(key)).tagSet()) tags.put(t.key(), t.value());
+        for (Tag t : s3.getObjectTagging(b -> b.bucket(bucket).key(key)).tagSet())
+          tags.put(t.key(), t.value());
       }
-      return new ObjectState(sha, r.contentLength(), ListedObject.unquote(r.eTag()), ObjectHeaders.of(r), tags);
+      return new ObjectState(
+          sha, r.contentLength(), ListedObject.unquote(r.eTag()), ObjectHeaders.of(r), tags);
     }
   }
 
-  /** Asserts that {@code copy} holds exactly the objects of {@code original}, alike in all a user sees. */
-  static void assertSame(Map<String, ObjectState> original, Map<String, ObjectState> copy, String what) {
+  /**
+   * Asserts that {@code copy} holds exactly the objects of {@code original}, alike in all a user
+   * sees.
+   */
+  static void assertSame(
+      Map<String, ObjectState> original, Map<String, ObjectState> copy, String what) {
     assertEquals(original.keySet(), copy.keySet(), what + ": the keys");
     for (Map.Entry<String, ObjectState> e : original.entrySet()) {
       ObjectState a = e.getValue();
@@ -97,7 +123,8 @@ final class TestBuckets {
       String k = what + ": '" + e.getKey() + "'";
       assertEquals(a.sha256(), b.sha256(), k + " bytes");
       assertEquals(a.size(), b.size(), k + " size");
-      assertTrue(a.headers().sameAs(b.headers()), k + " headers: " + a.headers() + " vs " + b.headers());
+      assertTrue(
+          a.headers().sameAs(b.headers()), k + " headers: " + a.headers() + " vs " + b.headers());
       assertEquals(a.headers().contentType(), b.headers().contentType(), k + " content type");
       assertEquals(a.tags(), b.tags(), k + " tags");
       assertEquals(a.etag(), b.etag(), k + " ETag");

@@ -21,16 +21,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "audit", description = {
-    "List the audit trail, oldest first: one entry per operation on the repository.",
-    "Each says who ran it, from which host, with which key file, on which targets and snapshots, and how it ended.",
-    "Entries that do not open (changed in storage) are reported on stderr and make the exit status 3."})
+@Command(
+    name = "audit",
+    description = {
+      "List the audit trail, oldest first: one entry per operation on the repository.",
+      "Each says who ran it, from which host, with which key file, on which targets and snapshots, and how it ended.",
+      "Entries that do not open (changed in storage) are reported on stderr and make the exit status 3."
+    })
 final class AuditCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 
-  @Option(names = "--since", paramLabel = "TIME|SPAN", description = "Only entries that ended at or after TIME "
-      + "(2026-11-24T07:31:50Z, '2026-11-24 08:31:50+01:00', 2026-11-24 for midnight UTC) or within SPAN before now "
-      + "(30d, 36h, 1m2d: years y, months m, days d, hours h).")
+  @Option(
+      names = "--since",
+      paramLabel = "TIME|SPAN",
+      description =
+          "Only entries that ended at or after TIME "
+              + "(2026-11-24T07:31:50Z, '2026-11-24 08:31:50+01:00', 2026-11-24 for midnight UTC) or within SPAN before now "
+              + "(30d, 36h, 1m2d: years y, months m, days d, hours h).")
   String since;
 
   @Option(names = "--json", description = "Print a JSON array of the entries.")
@@ -53,12 +60,22 @@ final class AuditCommand implements Callable<Integer> {
         }
         System.out.println(Json.writePretty(out));
       } else {
-        Table t = new Table("ID", "TIME", "OPERATION", "HOST", "USER", "KEY", "TARGETS", "SNAPSHOTS", "RESULT");
+        Table t =
+            new Table(
+                "ID", "TIME", "OPERATION", "HOST", "USER", "KEY", "TARGETS", "SNAPSHOTS", "RESULT");
         for (AuditLog.Stored s : entries) {
           AuditEntry e = s.entry();
-          t.row(s.id().shortHex(), e.time(), e.operation(), e.host(), e.user(), e.keyId() == null ? "-"
-              : e.keyId().substring(0, 8), e.targets().isEmpty() ? "-" : String.join(",", e.targets()),
-              e.snapshots().isEmpty() ? "-" : String.join(",", e.snapshots().stream().map(x -> x.substring(0, 8)).toList()),
+          t.row(
+              s.id().shortHex(),
+              e.time(),
+              e.operation(),
+              e.host(),
+              e.user(),
+              e.keyId() == null ? "-" : e.keyId().substring(0, 8),
+              e.targets().isEmpty() ? "-" : String.join(",", e.targets()),
+              e.snapshots().isEmpty()
+                  ? "-"
+                  : String.join(",", e.snapshots().stream().map(x -> x.substring(0, 8)).toList()),
               e.result());
           if (e.error() != null) t.line("    " + e.error());
         }
@@ -69,7 +86,10 @@ final class AuditCommand implements Callable<Integer> {
     }
   }
 
-  /** The moment {@code --since} names: a time with an offset, a date (UTC midnight), or a span back from {@code now}. */
+  /**
+   * The moment {@code --since} names: a time with an offset, a date (UTC midnight), or a span back
+   * from {@code now}.
+   */
   static Instant since(String text, Instant now) {
     String t = text.trim();
     if (t.matches("\\d{4}-\\d\\d-\\d\\d")) {
@@ -81,8 +101,13 @@ final class AuditCommand implements Callable<Integer> {
     try {
       return Span.parse(t).before(OffsetDateTime.ofInstant(now, ZoneOffset.UTC)).toInstant();
     } catch (IllegalArgumentException e) {
-      throw new RoadieException(ErrorCode.USAGE, "--since " + t + " is neither a time (2026-11-24T07:31:50Z, "
-          + "2026-11-24) nor a span: " + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "--since "
+              + t
+              + " is neither a time (2026-11-24T07:31:50Z, "
+              + "2026-11-24) nor a span: "
+              + e.getMessage());
     }
   }
 }

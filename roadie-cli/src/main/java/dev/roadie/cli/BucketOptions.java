@@ -13,18 +13,27 @@ import picocli.CommandLine.Option;
  * with different credentials.
  */
 final class BucketOptions {
-  @Option(names = "--bucket-endpoint", paramLabel = "URL",
-      description = "S3-compatible endpoint of an s3://BUCKET location, such as http://minio:9000 "
-          + "(default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL, then AWS).")
+  @Option(
+      names = "--bucket-endpoint",
+      paramLabel = "URL",
+      description =
+          "S3-compatible endpoint of an s3://BUCKET location, such as http://minio:9000 "
+              + "(default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL, then AWS).")
   String endpoint;
 
-  @Option(names = "--bucket-profile", paramLabel = "NAME",
-      description = "AWS profile with the bucket's credentials and region (default: the AWS SDK's chain: "
-          + "environment, $AWS_PROFILE, web identity, instance role).")
+  @Option(
+      names = "--bucket-profile",
+      paramLabel = "NAME",
+      description =
+          "AWS profile with the bucket's credentials and region (default: the AWS SDK's chain: "
+              + "environment, $AWS_PROFILE, web identity, instance role).")
   String profile;
 
-  @Option(names = "--bucket-ca-file", paramLabel = "FILE",
-      description = "PEM file of the certificate authorities trusted for the bucket's https endpoint.")
+  @Option(
+      names = "--bucket-ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM file of the certificate authorities trusted for the bucket's https endpoint.")
   Path caFile;
 
   boolean given() {
@@ -33,21 +42,35 @@ final class BucketOptions {
 
   /** The name of a given option, for a message that it does not apply; null when none is given. */
   String givenName() {
-    return endpoint != null ? "--bucket-endpoint" : profile != null ? "--bucket-profile"
-        : caFile != null ? "--bucket-ca-file" : null;
+    return endpoint != null
+        ? "--bucket-endpoint"
+        : profile != null ? "--bucket-profile" : caFile != null ? "--bucket-ca-file" : null;
   }
 
   /** The settings of the bucket at {@code location}, from these options and the environment. */
   BackendSettings settings(String location) {
-    if (endpoint != null && location != null && location.startsWith("s3:") && !location.startsWith("s3://")) {
-      throw new RoadieException(ErrorCode.USAGE, "the bucket location " + location + " names its endpoint already: "
-          + "leave out --bucket-endpoint, or use s3://BUCKET/PREFIX with --bucket-endpoint");
+    if (endpoint != null
+        && location != null
+        && location.startsWith("s3:")
+        && !location.startsWith("s3://")) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the bucket location "
+              + location
+              + " names its endpoint already: "
+              + "leave out --bucket-endpoint, or use s3://BUCKET/PREFIX with --bucket-endpoint");
     }
-    URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, "--bucket-endpoint") : environmentEndpoint();
+    URI uri =
+        endpoint != null
+            ? BackendSettings.parseEndpoint(endpoint, "--bucket-endpoint")
+            : environmentEndpoint();
     return new BackendSettings(uri, null, null, profile, caFile);
   }
 
-  /** The endpoint the AWS tools take from the environment: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL. */
+  /**
+   * The endpoint the AWS tools take from the environment: $AWS_ENDPOINT_URL_S3, else
+   * $AWS_ENDPOINT_URL.
+   */
   static URI environmentEndpoint() {
     for (String name : new String[] {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
       String value = System.getenv(name);

@@ -19,13 +19,27 @@ import picocli.CommandLine;
  * result is known. The repository is closed by then, so the entry goes through a backend opened
  * again with the same settings; the master key stays in memory until the process ends anyway.
  *
- * <p>Listing and checking commands and dry runs leave none (they change nothing and read no data out), nor do the
- * WAL commands, which PostgreSQL runs once per WAL segment: the restore or backup around them has
- * its own entry.
+ * <p>Listing and checking commands and dry runs leave none (they change nothing and read no data
+ * out), nor do the WAL commands, which PostgreSQL runs once per WAL segment: the restore or backup
+ * around them has its own entry.
  */
 final class CommandAudit {
-  private static final Set<String> UNAUDITED = Set.of("snapshots", "check", "stats", "diff", "audit",
-      "verifications", "version", "demo", "help", "key list", "wal-push", "wal-fetch", "wal-stream", "mirror");
+  private static final Set<String> UNAUDITED =
+      Set.of(
+          "snapshots",
+          "check",
+          "stats",
+          "diff",
+          "audit",
+          "verifications",
+          "version",
+          "demo",
+          "help",
+          "key list",
+          "wal-push",
+          "wal-fetch",
+          "wal-stream",
+          "mirror");
 
   private static volatile CommandAudit current;
 
@@ -38,15 +52,19 @@ final class CommandAudit {
     this.operation = operation;
   }
 
-  /** Runs the parsed command with {@code strategy}, recording its end in every repository it opened. */
+  /**
+   * Runs the parsed command with {@code strategy}, recording its end in every repository it opened.
+   */
   static int run(CommandLine.ParseResult parsed, CommandLine.IExecutionStrategy strategy) {
     String operation = operation(parsed);
     CommandLine.ParseResult last = parsed;
     while (last.hasSubcommand()) last = last.subcommand();
     // A dry run (forget, prune) changes nothing and reads no data out: like a listing, no entry.
     boolean dryRun = last.hasMatchedOption("--dry-run");
-    CommandAudit audit = dryRun || UNAUDITED.contains(operation) || UNAUDITED.contains(operation.split(" ")[0])
-        ? null : new CommandAudit(operation);
+    CommandAudit audit =
+        dryRun || UNAUDITED.contains(operation) || UNAUDITED.contains(operation.split(" ")[0])
+            ? null
+            : new CommandAudit(operation);
     CommandAudit previous = current;
     current = audit;
     try {
@@ -65,9 +83,9 @@ final class CommandAudit {
   }
 
   /**
-   * Ties {@code repo} to the running command's audit entry: the snapshots and records it writes name
-   * the entry. {@code reopen} gives a backend for the same location and settings, to write the entry
-   * after the command closed the repository.
+   * Ties {@code repo} to the running command's audit entry: the snapshots and records it writes
+   * name the entry. {@code reopen} gives a backend for the same location and settings, to write the
+   * entry after the command closed the repository.
    */
   static Repository track(Repository repo, Supplier<Backend> reopen) {
     CommandAudit audit = current;
@@ -91,16 +109,25 @@ final class CommandAudit {
         AuditLog.write(backend, t.repo().key(), t.op().id(), t.op().entry(t.repo().keyId(), error));
       } catch (IOException | RuntimeException e) {
         // The command's own result stands. After a success its snapshots may name this entry, which
-        // check will report missing: say so now. After a failure its own error is what to fix (often
+        // check will report missing: say so now. After a failure its own error is what to fix
+        // (often
         // the same cause: storage that refuses writes), and one message says it.
         if (error != null) continue;
-        System.err.println("roadie: warning: the audit entry of this " + operation + " could not be written to "
-            + t.repo().backend().location() + ": " + describe(e));
+        System.err.println(
+            "roadie: warning: the audit entry of this "
+                + operation
+                + " could not be written to "
+                + t.repo().backend().location()
+                + ": "
+                + describe(e));
       }
     }
   }
 
-  /** The command's name below {@code roadie}: {@code backup postgres}, {@code key add}, {@code restore}. */
+  /**
+   * The command's name below {@code roadie}: {@code backup postgres}, {@code key add}, {@code
+   * restore}.
+   */
   static String operation(CommandLine.ParseResult parsed) {
     List<String> names = new ArrayList<>();
     for (CommandLine cl : parsed.asCommandLineList()) {

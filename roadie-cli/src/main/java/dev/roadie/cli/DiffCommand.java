@@ -23,23 +23,31 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "diff", description = {
-    "Compare two snapshots of one kind: what was added (+), removed (-), changed (M: type,",
-    "content or size; rows of a table, keys of a database) and changed in attributes only",
-    "(U: mode, time, owner, headers). Content is compared by its chunk ids, not by size and",
-    "time. 'roadie diff k8s' compares a cluster with manifests instead. Exit status as",
-    "diff's: 0 no differences, 1 differences; 2 wrong usage, 3 damaged repository,",
-    "4 any other failure."},
+@Command(
+    name = "diff",
+    description = {
+      "Compare two snapshots of one kind: what was added (+), removed (-), changed (M: type,",
+      "content or size; rows of a table, keys of a database) and changed in attributes only",
+      "(U: mode, time, owner, headers). Content is compared by its chunk ids, not by size and",
+      "time. 'roadie diff k8s' compares a cluster with manifests instead. Exit status as",
+      "diff's: 0 no differences, 1 differences; 2 wrong usage, 3 damaged repository,",
+      "4 any other failure."
+    },
     subcommands = {KubernetesDiffCommand.class})
 final class DiffCommand implements Callable<Integer>, CommandExitCodes {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
 
-  @Parameters(arity = "0..2", paramLabel = "SNAPSHOT",
+  @Parameters(
+      arity = "0..2",
+      paramLabel = "SNAPSHOT",
       description = "The two snapshots, older first: id, id prefix or 'latest'.")
   List<String> snapshots = new ArrayList<>();
 
-  @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")
+  @Option(
+      names = "--of",
+      paramLabel = "TARGET",
+      description = "With 'latest': the newest snapshot of this target.")
   String of;
 
   @Option(names = "--json", description = "Print the differences as JSON (see docs/commands.md).")
@@ -58,17 +66,27 @@ final class DiffCommand implements Callable<Integer>, CommandExitCodes {
   @Override
   public Integer call() throws Exception {
     if (snapshots.size() != 2) {
-      throw new RoadieException(ErrorCode.USAGE, "say what to compare: 'roadie diff SNAPSHOT SNAPSHOT' compares two "
-          + "snapshots, 'roadie diff k8s (SNAPSHOT | --live) --against DIR' a Kubernetes cluster with manifests");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "say what to compare: 'roadie diff SNAPSHOT SNAPSHOT' compares two "
+              + "snapshots, 'roadie diff k8s (SNAPSHOT | --live) --against DIR' a Kubernetes cluster with manifests");
     }
     try (Repository r = repo.open()) {
       SnapshotFilter filter = filters.filter(of);
       SnapshotRef from = r.resolve(snapshots.get(0), filter);
       SnapshotRef to = r.resolve(snapshots.get(1), filter);
       if (!from.snapshot().kind().equals(to.snapshot().kind())) {
-        throw new RoadieException(ErrorCode.USAGE, "snapshot " + from.id().shortHex() + " is of kind '"
-            + from.snapshot().kind() + "' and " + to.id().shortHex() + " of kind '" + to.snapshot().kind()
-            + "'; diff compares two snapshots of one kind (see 'roadie snapshots --target NAME')");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "snapshot "
+                + from.id().shortHex()
+                + " is of kind '"
+                + from.snapshot().kind()
+                + "' and "
+                + to.id().shortHex()
+                + " of kind '"
+                + to.snapshot().kind()
+                + "'; diff compares two snapshots of one kind (see 'roadie snapshots --target NAME')");
       }
       OutputStream raw = StandardOutput.open();
       SnapshotDiff.Summary summary;
@@ -79,7 +97,9 @@ final class DiffCommand implements Callable<Integer>, CommandExitCodes {
         g.writeObjectField("from", EntryFormat.snapshot(from));
         g.writeObjectField("to", EntryFormat.snapshot(to));
         g.writeArrayFieldStart("changes");
-        summary = SnapshotDiff.compare(Sources.browse(r, from), Sources.browse(r, to), c -> g.writeObject(json(c)));
+        summary =
+            SnapshotDiff.compare(
+                Sources.browse(r, from), Sources.browse(r, to), c -> g.writeObject(json(c)));
         g.writeEndArray();
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("added", summary.added());
@@ -92,9 +112,18 @@ final class DiffCommand implements Callable<Integer>, CommandExitCodes {
         raw.write('\n');
       } else {
         Writer out = new OutputStreamWriter(raw, StandardCharsets.UTF_8);
-        summary = SnapshotDiff.compare(Sources.browse(r, from), Sources.browse(r, to), c -> out.write(line(c)));
-        out.write(summary.added() + " added, " + summary.removed() + " removed, " + summary.changed() + " changed, "
-            + summary.attributes() + " with changed attributes\n");
+        summary =
+            SnapshotDiff.compare(
+                Sources.browse(r, from), Sources.browse(r, to), c -> out.write(line(c)));
+        out.write(
+            summary.added()
+                + " added, "
+                + summary.removed()
+                + " removed, "
+                + summary.changed()
+                + " changed, "
+                + summary.attributes()
+                + " with changed attributes\n");
         out.flush();
       }
       raw.flush();
@@ -112,15 +141,22 @@ final class DiffCommand implements Callable<Integer>, CommandExitCodes {
     return m;
   }
 
-  /** {@code +}, {@code -}, {@code M} or {@code U}, the path, and for a change what differs (counts as before → after). */
+  /**
+   * {@code +}, {@code -}, {@code M} or {@code U}, the path, and for a change what differs (counts
+   * as before → after).
+   */
   private static String line(SnapshotDiff.Change c) {
-    String mark = switch (c.status()) {
-      case SnapshotDiff.ADDED -> "+";
-      case SnapshotDiff.REMOVED -> "-";
-      case SnapshotDiff.CHANGED -> "M";
-      default -> "U";
-    };
-    StringBuilder b = new StringBuilder(mark).append("  ").append(EntryFormat.path(c.to() != null ? c.to() : c.from()));
+    String mark =
+        switch (c.status()) {
+          case SnapshotDiff.ADDED -> "+";
+          case SnapshotDiff.REMOVED -> "-";
+          case SnapshotDiff.CHANGED -> "M";
+          default -> "U";
+        };
+    StringBuilder b =
+        new StringBuilder(mark)
+            .append("  ")
+            .append(EntryFormat.path(c.to() != null ? c.to() : c.from()));
     if (!c.fields().isEmpty()) {
       List<String> words = new ArrayList<>();
       for (String f : c.fields()) {

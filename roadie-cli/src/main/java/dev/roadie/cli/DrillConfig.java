@@ -39,9 +39,17 @@ import java.util.Map;
  *       database-corruption: {rpo: 15m, rto: 10m}
  * </pre>
  */
-record DrillConfig(String secondRepository, Path secondPasswordFile, String secondS3Endpoint, Path scratchDirectory,
-    String scratchPostgres, Path pgBin, String redisServer, Map<String, DrillRecord.Objective> scenarioObjectives,
-    List<String> targets, Map<String, Map<String, DrillRecord.Objective>> targetObjectives) {
+record DrillConfig(
+    String secondRepository,
+    Path secondPasswordFile,
+    String secondS3Endpoint,
+    Path scratchDirectory,
+    String scratchPostgres,
+    Path pgBin,
+    String redisServer,
+    Map<String, DrillRecord.Objective> scenarioObjectives,
+    List<String> targets,
+    Map<String, Map<String, DrillRecord.Objective>> targetObjectives) {
 
   static DrillConfig read(Path file) throws IOException {
     JsonNode root;
@@ -50,15 +58,20 @@ record DrillConfig(String secondRepository, Path secondPasswordFile, String seco
     } catch (java.io.FileNotFoundException | NoSuchFileException e) {
       throw new RoadieException(ErrorCode.USAGE, "--config " + file + " does not exist");
     } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new RoadieException(ErrorCode.USAGE, "--config " + file + " is not valid YAML: " + e.getOriginalMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE, "--config " + file + " is not valid YAML: " + e.getOriginalMessage());
     }
     if (root == null || !root.isObject()) {
-      throw new RoadieException(ErrorCode.USAGE, "--config " + file + " is not a YAML mapping (key: value)");
+      throw new RoadieException(
+          ErrorCode.USAGE, "--config " + file + " is not a YAML mapping (key: value)");
     }
     String where = file.toString();
-    JsonNode second = section(root, "secondRegion", where, List.of("repository", "passwordFile", "s3Endpoint"));
-    JsonNode scratch = section(root, "scratch", where, List.of("directory", "postgres", "pgBin", "redisServer"));
-    Map<String, DrillRecord.Objective> scenario = objectives(root.get("objectives"), where + ": objectives");
+    JsonNode second =
+        section(root, "secondRegion", where, List.of("repository", "passwordFile", "s3Endpoint"));
+    JsonNode scratch =
+        section(root, "scratch", where, List.of("directory", "postgres", "pgBin", "redisServer"));
+    Map<String, DrillRecord.Objective> scenario =
+        objectives(root.get("objectives"), where + ": objectives");
     List<String> targets = null;
     Map<String, Map<String, DrillRecord.Objective>> perTarget = new LinkedHashMap<>();
     if (root.has("targets")) {
@@ -70,19 +83,32 @@ record DrillConfig(String secondRepository, Path secondPasswordFile, String seco
         if (name == null || name.isBlank()) throw bad(where, "targets", "entries with a name");
         targets.add(name);
         if (t.isObject()) {
-          // A target of the agent (it has a kind) carries its schedule and options beside: the drill
+          // A target of the agent (it has a kind) carries its schedule and options beside: the
+          // drill
           // reads only its name and objectives.
           if (!t.has("kind")) known(t, where + ": target " + name, List.of("name", "objectives"));
-          perTarget.put(name, objectives(t.get("objectives"), where + ": target " + name + ": objectives"));
+          perTarget.put(
+              name, objectives(t.get("objectives"), where + ": target " + name + ": objectives"));
         }
       }
     }
-    return new DrillConfig(text(second, "repository"), path(second, "passwordFile"), text(second, "s3Endpoint"),
-        path(scratch, "directory"), text(scratch, "postgres"), path(scratch, "pgBin"), text(scratch, "redisServer"),
-        scenario, targets, perTarget);
+    return new DrillConfig(
+        text(second, "repository"),
+        path(second, "passwordFile"),
+        text(second, "s3Endpoint"),
+        path(scratch, "directory"),
+        text(scratch, "postgres"),
+        path(scratch, "pgBin"),
+        text(scratch, "redisServer"),
+        scenario,
+        targets,
+        perTarget);
   }
 
-  /** The objectives of {@code target} in {@code scenario}: its own, else the config's for the scenario, else null. */
+  /**
+   * The objectives of {@code target} in {@code scenario}: its own, else the config's for the
+   * scenario, else null.
+   */
   DrillRecord.Objective objective(String scenario, String target) {
     Map<String, DrillRecord.Objective> own = targetObjectives.get(target);
     if (own != null && own.containsKey(scenario)) return own.get(scenario);
@@ -98,11 +124,12 @@ record DrillConfig(String secondRepository, Path secondPasswordFile, String seco
   }
 
   private static void known(JsonNode n, String where, List<String> keys) {
-    for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!keys.contains(k)) {
-        throw new RoadieException(ErrorCode.USAGE, where + ": unknown key '" + k + "' (known: " + String.join(", ", keys)
-            + ")");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            where + ": unknown key '" + k + "' (known: " + String.join(", ", keys) + ")");
       }
     }
   }
@@ -110,15 +137,23 @@ record DrillConfig(String secondRepository, Path secondPasswordFile, String seco
   private static Map<String, DrillRecord.Objective> objectives(JsonNode n, String where) {
     Map<String, DrillRecord.Objective> out = new LinkedHashMap<>();
     if (n == null || n.isNull()) return out;
-    if (!n.isObject()) throw new RoadieException(ErrorCode.USAGE, where + " must map scenarios to {rpo: …, rto: …}");
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
+    if (!n.isObject())
+      throw new RoadieException(ErrorCode.USAGE, where + " must map scenarios to {rpo: …, rto: …}");
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      dev.roadie.core.verify.Drill.Scenario s = dev.roadie.core.verify.Drill.Scenario.parse(e.getKey());
+      dev.roadie.core.verify.Drill.Scenario s =
+          dev.roadie.core.verify.Drill.Scenario.parse(e.getKey());
       known(e.getValue(), where + ": " + e.getKey(), List.of("rpo", "rto"));
-      Duration rpo = e.getValue().has("rpo") ? PruneOptions.duration(where + ": " + e.getKey() + ": rpo",
-          e.getValue().get("rpo").asText()) : s.rpo;
-      Duration rto = e.getValue().has("rto") ? PruneOptions.duration(where + ": " + e.getKey() + ": rto",
-          e.getValue().get("rto").asText()) : s.rto;
+      Duration rpo =
+          e.getValue().has("rpo")
+              ? PruneOptions.duration(
+                  where + ": " + e.getKey() + ": rpo", e.getValue().get("rpo").asText())
+              : s.rpo;
+      Duration rto =
+          e.getValue().has("rto")
+              ? PruneOptions.duration(
+                  where + ": " + e.getKey() + ": rto", e.getValue().get("rto").asText())
+              : s.rto;
       out.put(s.id, new DrillRecord.Objective(rpo.toSeconds(), rto.toSeconds()));
     }
     return out;

@@ -15,10 +15,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "dump", description = {
-    "Write a postgres snapshot to standard output, for stock pg_restore or psql.",
-    "A --format pg_dump snapshot is written as its pg_dump archive (for pg_restore); a native one with --sql as a "
-        + "plain SQL script (for psql)."})
+@Command(
+    name = "dump",
+    description = {
+      "Write a postgres snapshot to standard output, for stock pg_restore or psql.",
+      "A --format pg_dump snapshot is written as its pg_dump archive (for pg_restore); a native one with --sql as a "
+          + "plain SQL script (for psql)."
+    })
 final class DumpCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
@@ -26,13 +29,21 @@ final class DumpCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SNAPSHOT")
   String snapshot;
 
-  @Option(names = "--sql", description = "Write a plain SQL script: schema, COPY data, then indexes and constraints.")
+  @Option(
+      names = "--sql",
+      description = "Write a plain SQL script: schema, COPY data, then indexes and constraints.")
   boolean sql;
 
-  @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")
+  @Option(
+      names = "--of",
+      paramLabel = "TARGET",
+      description = "With 'latest': the newest snapshot of this target.")
   String of;
 
-  @Option(names = "--pg-bin", paramLabel = "DIR", description = "Directory of pg_restore (for --sql).")
+  @Option(
+      names = "--pg-bin",
+      paramLabel = "DIR",
+      description = "Directory of pg_restore (for --sql).")
   Path pgBin;
 
   @Override
@@ -40,8 +51,13 @@ final class DumpCommand implements Callable<Integer> {
     try (Repository r = repo.open()) {
       SnapshotRef ref = r.resolve(snapshot, filters.filter(of));
       if (!PostgresBackup.KIND.equals(ref.snapshot().kind())) {
-        throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is of kind '" + ref.snapshot().kind()
-            + "'; dump writes postgres snapshots (use 'roadie restore --stdout' for others)");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "snapshot "
+                + ref.id().shortHex()
+                + " is of kind '"
+                + ref.snapshot().kind()
+                + "'; dump writes postgres snapshots (use 'roadie restore --stdout' for others)");
       }
       OutputStream out = StandardOutput.open();
       PostgresRestore pr = new PostgresRestore(r, new Progress());

@@ -9,22 +9,43 @@ import java.util.concurrent.CompletableFuture;
  * Opens the repository named by the environment while picocli is still parsing the command line.
  * Parsing (building the command's model by reflection) and opening (reading config and key files,
  * deriving the key with scrypt) each take a few hundred milliseconds in a fresh JVM and need
- * nothing from each other, so on two cores they overlap. This matters for commands run once per
- * WAL segment ({@code archive_command}, {@code restore_command}), which take the repository and
+ * nothing from each other, so on two cores they overlap. This matters for commands run once per WAL
+ * segment ({@code archive_command}, {@code restore_command}), which take the repository and
  * password from the environment.
  *
  * <p>Only a repository and password that come from the environment alone are opened early, and the
  * result is used only by a command whose options name neither ({@link RepoOptions#open()}): the
- * inputs are then the same as those of a normal open. A failed early open is ignored and the open is
- * done again in the normal way, so errors and their messages are exactly those of a normal open.
+ * inputs are then the same as those of a normal open. A failed early open is ignored and the open
+ * is done again in the normal way, so errors and their messages are exactly those of a normal open.
  */
 final class EarlyOpen {
   /** Commands that open the repository given by {@link RepoOptions} once, near their start. */
-  private static final Set<String> COMMANDS = Set.of("backup", "wal-push", "wal-fetch", "restore", "snapshots",
-      "stats", "check", "forget", "prune", "dump");
+  private static final Set<String> COMMANDS =
+      Set.of(
+          "backup",
+          "wal-push",
+          "wal-fetch",
+          "restore",
+          "snapshots",
+          "stats",
+          "check",
+          "forget",
+          "prune",
+          "dump");
+
   /** Options that change which repository or password is used, or ask for help. */
-  private static final Set<String> OPTIONS = Set.of("-r", "--repo", "--password-file", "--s3-endpoint", "--profile",
-      "--s3-ca-file", "-h", "--help", "-V", "--version");
+  private static final Set<String> OPTIONS =
+      Set.of(
+          "-r",
+          "--repo",
+          "--password-file",
+          "--s3-endpoint",
+          "--profile",
+          "--s3-ca-file",
+          "-h",
+          "--help",
+          "-V",
+          "--version");
 
   private static volatile CompletableFuture<Repository> pending;
 
@@ -44,14 +65,22 @@ final class EarlyOpen {
     if (location == null || location.isEmpty() || (file == null && env == null)) return;
     CompletableFuture<Repository> f = new CompletableFuture<>();
     pending = f;
-    Thread.ofPlatform().daemon().name("roadie-open").start(() -> {
-      try {
-        char[] password = file != null ? RepoOptions.readPasswordFile(Path.of(file)) : env.toCharArray();
-        f.complete(Repository.open(RepoOptions.backend(location, null, null, null, null, null, null), password));
-      } catch (Throwable t) {
-        f.completeExceptionally(t);
-      }
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .name("roadie-open")
+        .start(
+            () -> {
+              try {
+                char[] password =
+                    file != null ? RepoOptions.readPasswordFile(Path.of(file)) : env.toCharArray();
+                f.complete(
+                    Repository.open(
+                        RepoOptions.backend(location, null, null, null, null, null, null),
+                        password));
+              } catch (Throwable t) {
+                f.completeExceptionally(t);
+              }
+            });
   }
 
   /**

@@ -18,8 +18,10 @@ import java.util.Map;
  */
 final class EntryFormat {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
   /** Details worth a word on a long line, in this order. */
-  private static final List<String> SHOWN = List.of("rows", "parts", "tables", "keys", "expires", "objects");
+  private static final List<String> SHOWN =
+      List.of("rows", "parts", "tables", "keys", "expires", "objects");
 
   private EntryFormat() {}
 
@@ -35,7 +37,10 @@ final class EntryFormat {
     return m;
   }
 
-  /** The path as a text line shows it: quoted when needed, a directory or prefix with one trailing '/'. */
+  /**
+   * The path as a text line shows it: quoted when needed, a directory or prefix with one trailing
+   * '/'.
+   */
   static String path(Entry e) {
     String p = e.path();
     if (Entry.DIR.equals(e.type()) && !p.endsWith("/")) p += "/";
@@ -59,11 +64,15 @@ final class EntryFormat {
       if (v != null) b.append("  ").append(k).append('=').append(v);
     }
     if (e.version() != null) b.append("  version=").append(quote(e.version()));
-    if (!e.current()) b.append(e.type().equals("delete-marker") ? "  (delete marker)" : "  (noncurrent)");
+    if (!e.current())
+      b.append(e.type().equals("delete-marker") ? "  (delete marker)" : "  (noncurrent)");
     return b.toString();
   }
 
-  /** An ISO-8601 time as {@code yyyy-MM-dd HH:mm:ss} UTC; "-" for none; as given if it does not parse. */
+  /**
+   * An ISO-8601 time as {@code yyyy-MM-dd HH:mm:ss} UTC; "-" for none; as given if it does not
+   * parse.
+   */
   static String time(String iso) {
     if (iso == null) return "-";
     try {
@@ -74,11 +83,12 @@ final class EntryFormat {
   }
 
   private static String modeString(Entry e) {
-    char t = switch (e.type()) {
-      case "dir" -> 'd';
-      case "symlink" -> 'l';
-      default -> '-';
-    };
+    char t =
+        switch (e.type()) {
+          case "dir" -> 'd';
+          case "symlink" -> 'l';
+          default -> '-';
+        };
     StringBuilder b = new StringBuilder().append(t);
     String rwx = "rwxrwxrwx";
     for (int i = 0; i < 9; i++) b.append((e.mode() & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
@@ -136,17 +146,27 @@ final class EntryFormat {
 
   private static boolean safe(int c) {
     if (c < 0x80) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "._-+,:@%=/#^".indexOf(c) >= 0;
+      return (c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || "._-+,:@%=/#^".indexOf(c) >= 0;
     }
     return printable(c) && !Character.isWhitespace(c) && !Character.isSpaceChar(c);
   }
 
   private static boolean printable(int c) {
     if (c < 0x20 || c == 0x7f) return false;
-    if (c == 0xfffd) return false; // what a decoder made of bytes that were not UTF-8: show it as an escape
+    if (c == 0xfffd)
+      return false; // what a decoder made of bytes that were not UTF-8: show it as an escape
     return switch (Character.getType(c)) {
-      case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.UNASSIGNED, Character.PRIVATE_USE,
-          Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+      case Character.CONTROL,
+          Character.FORMAT,
+          Character.SURROGATE,
+          Character.UNASSIGNED,
+          Character.PRIVATE_USE,
+          Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR ->
+          false;
       default -> true;
     };
   }

@@ -26,29 +26,41 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "find", description = {
-    "Find files, tables, databases and objects by name in every snapshot (oldest first):",
-    "a PATTERN without '/' matches names, one with '/' the end of paths (from the root when",
-    "it starts with '/'). * matches anything but '/', ** anything, ? one character, [a-z]",
-    "one of a set."})
+@Command(
+    name = "find",
+    description = {
+      "Find files, tables, databases and objects by name in every snapshot (oldest first):",
+      "a PATTERN without '/' matches names, one with '/' the end of paths (from the root when",
+      "it starts with '/'). * matches anything but '/', ** anything, ? one character, [a-z]",
+      "one of a set."
+    })
 final class FindCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
 
-  @Parameters(arity = "1..*", paramLabel = "PATTERN", description = "What to find (several: any of them).")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "PATTERN",
+      description = "What to find (several: any of them).")
   List<String> patterns;
 
   @Option(names = "--target", paramLabel = "NAME", description = "Only snapshots of this target.")
   String target;
 
-  @Option(names = "--snapshot", paramLabel = "ID", description = "Only this snapshot (id, id prefix or 'latest'; "
-      + "repeatable).")
+  @Option(
+      names = "--snapshot",
+      paramLabel = "ID",
+      description = "Only this snapshot (id, id prefix or 'latest'; " + "repeatable).")
   List<String> snapshots = new ArrayList<>();
 
-  @Option(names = {"-i", "--ignore-case"}, description = "Match without regard to case.")
+  @Option(
+      names = {"-i", "--ignore-case"},
+      description = "Match without regard to case.")
   boolean ignoreCase;
 
-  @Option(names = "--json", description = "Print a JSON array (a stable contract; see docs/commands.md).")
+  @Option(
+      names = "--json",
+      description = "Print a JSON array (a stable contract; see docs/commands.md).")
   boolean json;
 
   private record Matcher(Pattern pattern, boolean wholePath) {
@@ -66,13 +78,23 @@ final class FindCommand implements Callable<Integer> {
       if (g.endsWith("/") && g.length() > 1) g = g.substring(0, g.length() - 1);
       boolean wholePath = p.contains("/");
       try {
-        // A path pattern not anchored by a leading '/' may match below any directory, as in .gitignore.
+        // A path pattern not anchored by a leading '/' may match below any directory, as in
+        // .gitignore.
         String regex = (wholePath && !p.startsWith("/") ? "(?:.*/)?" : "") + Glob.regex(g);
-        matchers.add(new Matcher(Pattern.compile(regex, Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE
-            | Pattern.UNICODE_CASE : 0)), wholePath));
+        matchers.add(
+            new Matcher(
+                Pattern.compile(
+                    regex,
+                    Pattern.DOTALL
+                        | (ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0)),
+                wholePath));
       } catch (IllegalArgumentException e) {
-        throw new RoadieException(ErrorCode.USAGE, "'" + p + "' is not a valid pattern: "
-            + (e instanceof PatternSyntaxException s ? s.getDescription() : e.getMessage()));
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "'"
+                + p
+                + "' is not a valid pattern: "
+                + (e instanceof PatternSyntaxException s ? s.getDescription() : e.getMessage()));
       }
     }
     try (Repository r = repo.open()) {
@@ -83,7 +105,8 @@ final class FindCommand implements Callable<Integer> {
         for (SnapshotRef s : r.snapshots(problems)) {
           if (filter.matches(s.snapshot())) refs.add(s);
         }
-        for (String p : problems) System.err.println("roadie: warning: " + p + " (run 'roadie check')");
+        for (String p : problems)
+          System.err.println("roadie: warning: " + p + " (run 'roadie check')");
       } else {
         for (String s : snapshots) refs.add(r.resolve(s, filter));
       }
@@ -107,9 +130,14 @@ final class FindCommand implements Callable<Integer> {
               m.put("snapshot", EntryFormat.snapshot(ref));
               g.writeObject(m);
             } else {
-              out.write(String.format("%s  %-19s  %12s  %-19s  %s%n", ref.id().shortHex(),
-                  EntryFormat.time(ref.snapshot().time()), e.size() == null ? "-" : e.size().toString(),
-                  EntryFormat.time(e.mtime()), EntryFormat.path(e)));
+              out.write(
+                  String.format(
+                      "%s  %-19s  %12s  %-19s  %s%n",
+                      ref.id().shortHex(),
+                      EntryFormat.time(ref.snapshot().time()),
+                      e.size() == null ? "-" : e.size().toString(),
+                      EntryFormat.time(e.mtime()),
+                      EntryFormat.path(e)));
             }
           }
         }

@@ -29,7 +29,8 @@ final class HelpLayout {
     rewrap(sections, UsageMessageSpec.SECTION_KEY_HEADER, h -> 0);
     IHelpSectionRenderer description = sections.get(UsageMessageSpec.SECTION_KEY_DESCRIPTION);
     if (description != null) {
-      sections.put(UsageMessageSpec.SECTION_KEY_DESCRIPTION, help -> withParagraphs(help, description));
+      sections.put(
+          UsageMessageSpec.SECTION_KEY_DESCRIPTION, help -> withParagraphs(help, description));
     }
     rewrap(sections, UsageMessageSpec.SECTION_KEY_DESCRIPTION, h -> 0);
     rewrap(sections, UsageMessageSpec.SECTION_KEY_FOOTER, h -> 0);
@@ -37,7 +38,8 @@ final class HelpLayout {
     rewrap(sections, UsageMessageSpec.SECTION_KEY_OPTION_LIST, HelpLayout::optionTextColumn);
     IHelpSectionRenderer commandList = sections.get(UsageMessageSpec.SECTION_KEY_COMMAND_LIST);
     if (commandList != null) {
-      sections.put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, help -> withSummaries(help, commandList));
+      sections.put(
+          UsageMessageSpec.SECTION_KEY_COMMAND_LIST, help -> withSummaries(help, commandList));
     }
     rewrap(sections, UsageMessageSpec.SECTION_KEY_COMMAND_LIST, HelpLayout::commandTextColumn);
     for (CommandLine sub : cl.getSubcommands().values()) {
@@ -45,22 +47,25 @@ final class HelpLayout {
     }
   }
 
-  private static void rewrap(Map<String, IHelpSectionRenderer> sections, String key, ToIntFunction<Help> textColumn) {
+  private static void rewrap(
+      Map<String, IHelpSectionRenderer> sections, String key, ToIntFunction<Help> textColumn) {
     IHelpSectionRenderer picocli = sections.get(key);
     if (picocli == null) return;
-    sections.put(key, help -> {
-      UsageMessageSpec usage = help.commandSpec().usageMessage();
-      int width = usage.width();
-      int column = textColumn.applyAsInt(help);
-      String unwrapped;
-      usage.width(UNWRAPPED);
-      try {
-        unwrapped = picocli.render(help);
-      } finally {
-        usage.width(width);
-      }
-      return wrap(unwrapped, width, column);
-    });
+    sections.put(
+        key,
+        help -> {
+          UsageMessageSpec usage = help.commandSpec().usageMessage();
+          int width = usage.width();
+          int column = textColumn.applyAsInt(help);
+          String unwrapped;
+          usage.width(UNWRAPPED);
+          try {
+            unwrapped = picocli.render(help);
+          } finally {
+            usage.width(width);
+          }
+          return wrap(unwrapped, width, column);
+        });
   }
 
   /**
@@ -72,22 +77,24 @@ final class HelpLayout {
   private static void rewrapSynopsis(Map<String, IHelpSectionRenderer> sections) {
     IHelpSectionRenderer picocli = sections.get(UsageMessageSpec.SECTION_KEY_SYNOPSIS);
     if (picocli == null) return;
-    sections.put(UsageMessageSpec.SECTION_KEY_SYNOPSIS, help -> {
-      UsageMessageSpec usage = help.commandSpec().usageMessage();
-      int width = usage.width();
-      String unwrapped;
-      usage.width(UNWRAPPED);
-      try {
-        unwrapped = picocli.render(help);
-      } finally {
-        usage.width(width);
-      }
-      String heading = String.format(usage.synopsisHeading());
-      int headingLength = heading.length() - heading.lastIndexOf('\n') - 1;
-      int indent = headingLength + help.commandSpec().qualifiedName().length() + 1;
-      String lines = wrap(" ".repeat(headingLength) + unwrapped, width, indent - 2);
-      return lines.substring(headingLength);
-    });
+    sections.put(
+        UsageMessageSpec.SECTION_KEY_SYNOPSIS,
+        help -> {
+          UsageMessageSpec usage = help.commandSpec().usageMessage();
+          int width = usage.width();
+          String unwrapped;
+          usage.width(UNWRAPPED);
+          try {
+            unwrapped = picocli.render(help);
+          } finally {
+            usage.width(width);
+          }
+          String heading = String.format(usage.synopsisHeading());
+          int headingLength = heading.length() - heading.lastIndexOf('\n') - 1;
+          int indent = headingLength + help.commandSpec().qualifiedName().length() + 1;
+          String lines = wrap(" ".repeat(headingLength) + unwrapped, width, indent - 2);
+          return lines.substring(headingLength);
+        });
   }
 
   /**
@@ -153,13 +160,24 @@ final class HelpLayout {
     return b.toString();
   }
 
-  /** Where option descriptions start: picocli's columns "-x", ", ", the long option, then one space. */
+  /**
+   * Where option descriptions start: picocli's columns "-x", ", ", the long option, then one space.
+   */
   private static int optionTextColumn(Help help) {
-    return 2 + 2 + 1 + help.calcLongOptionColumnWidth(help.commandSpec().options(), help.commandSpec().positionalParameters(),
-        help.colorScheme()) + 1;
+    return 2
+        + 2
+        + 1
+        + help.calcLongOptionColumnWidth(
+            help.commandSpec().options(),
+            help.commandSpec().positionalParameters(),
+            help.colorScheme())
+        + 1;
   }
 
-  /** Where command summaries start: two spaces, the longest name, two spaces (as picocli lays it out). */
+  /**
+   * Where command summaries start: two spaces, the longest name, two spaces (as picocli lays it
+   * out).
+   */
   private static int commandTextColumn(Help help) {
     int longest = 0;
     for (String name : help.subcommands().keySet()) longest = Math.max(longest, name.length());

@@ -16,19 +16,33 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "key", description = "Manage the passwords (key files) that open the repository.",
-    subcommands = {KeyCommand.Add.class, KeyCommand.ListKeys.class, KeyCommand.Remove.class, KeyCommand.Passwd.class})
+@Command(
+    name = "key",
+    description = "Manage the passwords (key files) that open the repository.",
+    subcommands = {
+      KeyCommand.Add.class,
+      KeyCommand.ListKeys.class,
+      KeyCommand.Remove.class,
+      KeyCommand.Passwd.class
+    })
 final class KeyCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: key add|list|remove|passwd");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "say what to do: key add|list|remove|passwd");
   }
 
-  /** The new password: from --new-password-file, else $ROADIE_NEW_PASSWORD, else asked twice at the terminal. */
+  /**
+   * The new password: from --new-password-file, else $ROADIE_NEW_PASSWORD, else asked twice at the
+   * terminal.
+   */
   static final class NewPassword {
-    @Option(names = "--new-password-file", paramLabel = "FILE", description = "File whose first line is the new password.")
+    @Option(
+        names = "--new-password-file",
+        paramLabel = "FILE",
+        description = "File whose first line is the new password.")
     Path file;
 
     char[] get() throws Exception {
@@ -37,12 +51,15 @@ final class KeyCommand implements Runnable {
       if (env != null && !env.isEmpty()) return env.toCharArray();
       Console c = Terminal.console();
       if (c == null) {
-        throw new RoadieException(ErrorCode.USAGE, "no new password given: pass --new-password-file FILE or set ROADIE_NEW_PASSWORD");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "no new password given: pass --new-password-file FILE or set ROADIE_NEW_PASSWORD");
       }
       char[] a = c.readPassword("new password: ");
       char[] b = c.readPassword("new password again: ");
       if (a == null || a.length == 0 || !Arrays.equals(a, b)) {
-        throw new RoadieException(ErrorCode.USAGE, "the passwords are empty or differ; nothing changed");
+        throw new RoadieException(
+            ErrorCode.USAGE, "the passwords are empty or differ; nothing changed");
       }
       return a;
     }
@@ -64,7 +81,9 @@ final class KeyCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", description = "List key files; * marks the one that opened the repository.")
+  @Command(
+      name = "list",
+      description = "List key files; * marks the one that opened the repository.")
   static final class ListKeys implements Callable<Integer> {
     @Mixin RepoOptions repo;
 
@@ -76,15 +95,20 @@ final class KeyCommand implements Runnable {
       try (Repository r = repo.open()) {
         List<Repository.KeyInfo> keys = r.keys();
         if (json) {
-          System.out.println(Json.writePretty(keys.stream().map(k -> {
-            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-            m.put("id", k.id().hex());
-            m.put("created", k.created());
-            m.put("host", k.host());
-            m.put("user", k.user());
-            m.put("current", k.current());
-            return m;
-          }).toList()));
+          System.out.println(
+              Json.writePretty(
+                  keys.stream()
+                      .map(
+                          k -> {
+                            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                            m.put("id", k.id().hex());
+                            m.put("created", k.created());
+                            m.put("host", k.host());
+                            m.put("user", k.user());
+                            m.put("current", k.current());
+                            return m;
+                          })
+                      .toList()));
           return 0;
         }
         Table t = new Table(" ID", "CREATED", "HOST", "USER");
@@ -101,7 +125,9 @@ final class KeyCommand implements Runnable {
   static final class Remove implements Callable<Integer> {
     @Mixin RepoOptions repo;
 
-    @Parameters(paramLabel = "KEY-ID", description = "Id or unique id prefix, from 'roadie key list'.")
+    @Parameters(
+        paramLabel = "KEY-ID",
+        description = "Id or unique id prefix, from 'roadie key list'.")
     String keyId;
 
     @Override
@@ -116,7 +142,10 @@ final class KeyCommand implements Runnable {
     }
   }
 
-  @Command(name = "passwd", description = "Change the password in use: adds a key for the new one, then removes the old key.")
+  @Command(
+      name = "passwd",
+      description =
+          "Change the password in use: adds a key for the new one, then removes the old key.")
   static final class Passwd implements Callable<Integer> {
     @Mixin RepoOptions repo;
     @Mixin NewPassword newPassword;
@@ -130,7 +159,8 @@ final class KeyCommand implements Runnable {
           r.audit().target("key " + old.hex());
           r.audit().target("key " + added.hex());
         }
-        System.out.println("password changed: key " + old.shortHex() + " replaced by " + added.shortHex());
+        System.out.println(
+            "password changed: key " + old.shortHex() + " replaced by " + added.shortHex());
         return 0;
       }
     }

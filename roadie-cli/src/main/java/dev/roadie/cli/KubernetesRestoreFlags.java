@@ -21,36 +21,63 @@ import picocli.CommandLine.Option;
 
 /** The options of {@code roadie restore} for k8s snapshots restored into a cluster. */
 final class KubernetesRestoreFlags {
-  @Option(names = "--to-cluster", description = "k8s: restore into the cluster of the kubeconfig's current context "
-      + "(or --context).")
+  @Option(
+      names = "--to-cluster",
+      description =
+          "k8s: restore into the cluster of the kubeconfig's current context " + "(or --context).")
   boolean toCluster;
 
   @Mixin KubernetesAccess access;
 
-  @Option(names = "--namespace-mapping", paramLabel = "OLD:NEW", split = ",",
-      description = "k8s: restore namespace OLD as NEW (repeatable); every reference to OLD is rewritten.")
+  @Option(
+      names = "--namespace-mapping",
+      paramLabel = "OLD:NEW",
+      split = ",",
+      description =
+          "k8s: restore namespace OLD as NEW (repeatable); every reference to OLD is rewritten.")
   List<String> mapping = new ArrayList<>();
 
-  @Option(names = "--existing", paramLabel = "skip|update", defaultValue = "skip",
-      description = "k8s: an object that exists is left as it is and reported when it differs (skip, the default), "
-          + "or server-side applied with field manager roadie (update).")
+  @Option(
+      names = "--existing",
+      paramLabel = "skip|update",
+      defaultValue = "skip",
+      description =
+          "k8s: an object that exists is left as it is and reported when it differs (skip, the default), "
+              + "or server-side applied with field manager roadie (update).")
   String existing;
 
-  @Option(names = "--dry-run", description = "k8s: ask the server (server-side dry run) what would happen; change nothing.")
+  @Option(
+      names = "--dry-run",
+      description = "k8s: ask the server (server-side dry run) what would happen; change nothing.")
   boolean dryRun;
 
-  @Option(names = "--order", paramLabel = "KIND", split = ",",
+  @Option(
+      names = "--order",
+      paramLabel = "KIND",
+      split = ",",
       description = "k8s: restore these kinds first, in this order, before the default order.")
   List<String> order = new ArrayList<>();
 
-  @Option(names = {"-n", "--namespace"}, paramLabel = "NS", split = ",",
-      description = "k8s: restore only these namespaces of the snapshot (and its cluster-scoped objects).")
+  @Option(
+      names = {"-n", "--namespace"},
+      paramLabel = "NS",
+      split = ",",
+      description =
+          "k8s: restore only these namespaces of the snapshot (and its cluster-scoped objects).")
   List<String> namespaces = new ArrayList<>();
 
-  @Option(names = "--include-kinds", paramLabel = "KIND", split = ",", description = "k8s: restore only these kinds.")
+  @Option(
+      names = "--include-kinds",
+      paramLabel = "KIND",
+      split = ",",
+      description = "k8s: restore only these kinds.")
   List<String> includeKinds = new ArrayList<>();
 
-  @Option(names = "--exclude-kinds", paramLabel = "KIND", split = ",", description = "k8s: do not restore these kinds.")
+  @Option(
+      names = "--exclude-kinds",
+      paramLabel = "KIND",
+      split = ",",
+      description = "k8s: do not restore these kinds.")
   List<String> excludeKinds = new ArrayList<>();
 
   @Option(names = "--json", description = "k8s: print the report as JSON.")
@@ -58,19 +85,37 @@ final class KubernetesRestoreFlags {
 
   /** Whether any k8s restore option other than the destination was given. */
   boolean anyGiven() {
-    return !mapping.isEmpty() || !"skip".equals(existing) || dryRun || !order.isEmpty() || !namespaces.isEmpty()
-        || !includeKinds.isEmpty() || !excludeKinds.isEmpty() || json || access.context != null
+    return !mapping.isEmpty()
+        || !"skip".equals(existing)
+        || dryRun
+        || !order.isEmpty()
+        || !namespaces.isEmpty()
+        || !includeKinds.isEmpty()
+        || !excludeKinds.isEmpty()
+        || json
+        || access.context != null
         || access.kubeconfig != null;
   }
 
   KubernetesRestoreOptions options() {
-    KubernetesRestoreOptions.Existing policy = switch (existing.toLowerCase(Locale.ROOT)) {
-      case "skip" -> KubernetesRestoreOptions.Existing.SKIP;
-      case "update" -> KubernetesRestoreOptions.Existing.UPDATE;
-      default -> throw new RoadieException(ErrorCode.USAGE, "--existing " + existing + ": give skip or update");
-    };
-    return new KubernetesRestoreOptions(access.environment(), KubernetesRestoreOptions.parseMapping(mapping), policy,
-        dryRun, order, namespaces, includeKinds, excludeKinds, KubernetesRestoreOptions.DEFAULT_PARALLELISM,
+    KubernetesRestoreOptions.Existing policy =
+        switch (existing.toLowerCase(Locale.ROOT)) {
+          case "skip" -> KubernetesRestoreOptions.Existing.SKIP;
+          case "update" -> KubernetesRestoreOptions.Existing.UPDATE;
+          default ->
+              throw new RoadieException(
+                  ErrorCode.USAGE, "--existing " + existing + ": give skip or update");
+        };
+    return new KubernetesRestoreOptions(
+        access.environment(),
+        KubernetesRestoreOptions.parseMapping(mapping),
+        policy,
+        dryRun,
+        order,
+        namespaces,
+        includeKinds,
+        excludeKinds,
+        KubernetesRestoreOptions.DEFAULT_PARALLELISM,
         KubernetesRestoreOptions.DEFAULT_RETRY);
   }
 
@@ -101,18 +146,33 @@ final class KubernetesRestoreFlags {
       out.put("objects", objects);
       System.out.println(Json.writePretty(out));
     } else {
-      System.out.println((report.dryRun() ? "dry run: restore" : "restore") + " of snapshot " + ref.id().shortHex()
-          + " of " + ref.snapshot().target() + " into " + report.target() + ":");
+      System.out.println(
+          (report.dryRun() ? "dry run: restore" : "restore")
+              + " of snapshot "
+              + ref.id().shortHex()
+              + " of "
+              + ref.snapshot().target()
+              + " into "
+              + report.target()
+              + ":");
       for (RestoreReport.Entry e : report.entries()) {
-        System.out.println(String.format("%-16s %s", e.action().word(report.dryRun()), e.object())
-            + (e.from() != null ? " (from " + e.from() + ")" : "") + (e.detail() != null ? ": " + e.detail() : ""));
+        System.out.println(
+            String.format("%-16s %s", e.action().word(report.dryRun()), e.object())
+                + (e.from() != null ? " (from " + e.from() + ")" : "")
+                + (e.detail() != null ? ": " + e.detail() : ""));
       }
-      System.out.println(report.entries().size() + " objects in " + Format.duration(took) + ": "
-          + report.counts().entrySet().stream().map(c -> c.getValue() + " " + c.getKey().word(report.dryRun()))
-              .collect(Collectors.joining(", ")));
+      System.out.println(
+          report.entries().size()
+              + " objects in "
+              + Format.duration(took)
+              + ": "
+              + report.counts().entrySet().stream()
+                  .map(c -> c.getValue() + " " + c.getKey().word(report.dryRun()))
+                  .collect(Collectors.joining(", ")));
     }
     if (report.failed()) {
-      System.err.println("roadie: " + report.failures().size() + " object(s) could not be restored (see above)");
+      System.err.println(
+          "roadie: " + report.failures().size() + " object(s) could not be restored (see above)");
       return ErrorCode.FAILURE.exitCode();
     }
     return 0;

@@ -18,36 +18,57 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "ls", description = {
-    "List what a snapshot holds, as its kind presents it: files and directories (file,",
-    "postgres-physical), tables with their rows (postgres), databases with their keys",
-    "(redis), objects by prefix (bucket), objects by namespace and kind (k8s).",
-    "Without PATH everything, recursively; with PATH what lies directly below it."})
+@Command(
+    name = "ls",
+    description = {
+      "List what a snapshot holds, as its kind presents it: files and directories (file,",
+      "postgres-physical), tables with their rows (postgres), databases with their keys",
+      "(redis), objects by prefix (bucket), objects by namespace and kind (k8s).",
+      "Without PATH everything, recursively; with PATH what lies directly below it."
+    })
 final class LsCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
 
-  @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "A snapshot: id, id prefix or 'latest'.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SNAPSHOT",
+      description = "A snapshot: id, id prefix or 'latest'.")
   String snapshot;
 
-  @Parameters(index = "1", arity = "0..1", paramLabel = "PATH",
+  @Parameters(
+      index = "1",
+      arity = "0..1",
+      paramLabel = "PATH",
       description = "A directory, table, database, prefix or namespace in the snapshot.")
   String path;
 
-  @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target.")
+  @Option(
+      names = "--of",
+      paramLabel = "TARGET",
+      description = "With 'latest': the newest snapshot of this target.")
   String of;
 
-  @Option(names = {"-l", "--long"}, description = "Show mode or type, size in bytes, time and what the kind records "
-      + "(rows, keys, versions).")
+  @Option(
+      names = {"-l", "--long"},
+      description =
+          "Show mode or type, size in bytes, time and what the kind records "
+              + "(rows, keys, versions).")
   boolean longFormat;
 
-  @Option(names = {"-R", "--recursive"}, description = "With PATH: everything below it, not only one level.")
+  @Option(
+      names = {"-R", "--recursive"},
+      description = "With PATH: everything below it, not only one level.")
   boolean recursive;
 
-  @Option(names = "--versions", description = "Bucket snapshots: also older versions and delete markers.")
+  @Option(
+      names = "--versions",
+      description = "Bucket snapshots: also older versions and delete markers.")
   boolean versions;
 
-  @Option(names = "--json", description = "Print a JSON object (a stable contract; see docs/commands.md).")
+  @Option(
+      names = "--json",
+      description = "Print a JSON object (a stable contract; see docs/commands.md).")
   boolean json;
 
   @Override

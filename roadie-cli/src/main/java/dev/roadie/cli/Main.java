@@ -53,7 +53,8 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required; see 'roadie help'");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "a command is required; see 'roadie help'");
   }
 
   public static void main(String[] args) {
@@ -80,7 +81,8 @@ public final class Main implements Runnable {
   /**
    * Process-wide settings from the environment, applied before a command runs (the library below
    * the command line reads no environment): {@code HOSTNAME}, the host recorded in snapshots, key
-   * files and leases; {@code ROADIE_CRYPTO=jdk}, the JDK's AES-GCM only (never the native provider).
+   * files and leases; {@code ROADIE_CRYPTO=jdk}, the JDK's AES-GCM only (never the native
+   * provider).
    */
   static void applyEnvironment() {
     String host = System.getenv("HOSTNAME");
@@ -99,13 +101,20 @@ public final class Main implements Runnable {
     HelpLayout.install(cl);
     cl.setExecutionExceptionHandler(Main::handle);
     cl.setExecutionStrategy(parsed -> CommandAudit.run(parsed, new CommandLine.RunLast()));
-    cl.setParameterExceptionHandler((ex, a) -> {
-      PrintWriter err = ex.getCommandLine().getErr();
-      err.println("roadie: " + ex.getMessage());
-      err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-      // A mistyped restore_command must stop recovery, not read as "no more WAL" (which ends it early).
-      return ex.getCommandLine().getCommand() instanceof WalFetchCommand ? WalFetchCommand.FATAL : ErrorCode.USAGE.exitCode();
-    });
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("roadie: " + ex.getMessage());
+          err.println(
+              "Try '"
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help' for usage.");
+          // A mistyped restore_command must stop recovery, not read as "no more WAL" (which ends it
+          // early).
+          return ex.getCommandLine().getCommand() instanceof WalFetchCommand
+              ? WalFetchCommand.FATAL
+              : ErrorCode.USAGE.exitCode();
+        });
     return cl;
   }
 
@@ -157,12 +166,14 @@ public final class Main implements Runnable {
     boolean debug = System.getenv("ROADIE_DEBUG") != null;
     if (t instanceof RoadieException r) {
       err.println("roadie: " + r.getMessage());
-      // RoadieException.Retriable carries ErrorCode.TEMPORARY: 75, so a scheduler can tell "try again" from "fix it".
+      // RoadieException.Retriable carries ErrorCode.TEMPORARY: 75, so a scheduler can tell "try
+      // again" from "fix it".
       if (debug) r.printStackTrace(err);
       return r.code();
     }
     if (t instanceof IOException io) {
-      // java.nio's messages are often just a path: FileFailure adds what failed, why and what to do.
+      // java.nio's messages are often just a path: FileFailure adds what failed, why and what to
+      // do.
       err.println("roadie: " + FileFailure.describe(io));
       if (debug) io.printStackTrace(err);
       return ErrorCode.FAILURE;

@@ -23,98 +23,158 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "mirror", description = {
-    "Make bucket DST (or a prefix of it) a copy of bucket SRC: what differs is copied with its metadata and tags,"
-        + " compared by content (a SHA-256 recorded on each copy), not by size. Needs no repository.",
-    "--check only compares; --watch keeps DST current until stopped."})
+@Command(
+    name = "mirror",
+    description = {
+      "Make bucket DST (or a prefix of it) a copy of bucket SRC: what differs is copied with its metadata and tags,"
+          + " compared by content (a SHA-256 recorded on each copy), not by size. Needs no repository.",
+      "--check only compares; --watch keeps DST current until stopped."
+    })
 final class MirrorCommand implements Callable<Integer> {
   /** A check that could not compare exits with this (as diff and cmp do); 1 means "they differ". */
   static final int CHECK_TROUBLE = 2;
 
-  @Parameters(index = "0", paramLabel = "SRC",
-      description = "Source: s3://BUCKET[/PREFIX] (endpoint from --from-s3-endpoint, $AWS_ENDPOINT_URL_S3, "
-          + "$AWS_ENDPOINT_URL, else AWS) or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX].")
+  @Parameters(
+      index = "0",
+      paramLabel = "SRC",
+      description =
+          "Source: s3://BUCKET[/PREFIX] (endpoint from --from-s3-endpoint, $AWS_ENDPOINT_URL_S3, "
+              + "$AWS_ENDPOINT_URL, else AWS) or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX].")
   String source;
 
-  @Parameters(index = "1", paramLabel = "DST",
-      description = "Destination, in the same forms (endpoint from --s3-endpoint, then the same variables); "
-          + "its bucket is created when missing.")
+  @Parameters(
+      index = "1",
+      paramLabel = "DST",
+      description =
+          "Destination, in the same forms (endpoint from --s3-endpoint, then the same variables); "
+              + "its bucket is created when missing.")
   String destination;
 
-  @Option(names = "--delete", description = "Delete objects of DST that SRC does not have (without it they are kept "
-      + "and counted).")
+  @Option(
+      names = "--delete",
+      description =
+          "Delete objects of DST that SRC does not have (without it they are kept "
+              + "and counted).")
   boolean delete;
 
-  @Option(names = "--allow-empty-source", description = "With --delete: go on when SRC lists no objects at all "
-      + "(refused otherwise: a wrong prefix must not empty DST).")
+  @Option(
+      names = "--allow-empty-source",
+      description =
+          "With --delete: go on when SRC lists no objects at all "
+              + "(refused otherwise: a wrong prefix must not empty DST).")
   boolean allowEmptySource;
 
-  @Option(names = "--check", description = "Compare SRC and DST and change nothing. Exit 0: equal; 1: they differ; "
-      + "2 or more: could not compare.")
+  @Option(
+      names = "--check",
+      description =
+          "Compare SRC and DST and change nothing. Exit 0: equal; 1: they differ; "
+              + "2 or more: could not compare.")
   boolean check;
 
-  @Option(names = "--watch", description = "Keep DST current until SIGTERM or Ctrl-C: the source's notifications "
-      + "(MinIO) within moments, and a full compare every --full-every.")
+  @Option(
+      names = "--watch",
+      description =
+          "Keep DST current until SIGTERM or Ctrl-C: the source's notifications "
+              + "(MinIO) within moments, and a full compare every --full-every.")
   boolean watch;
 
-  @Option(names = "--full-every", paramLabel = "DURATION", defaultValue = "10m",
-      description = "With --watch: time between full compares, such as 10m, 1h (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--full-every",
+      paramLabel = "DURATION",
+      defaultValue = "10m",
+      description =
+          "With --watch: time between full compares, such as 10m, 1h (default: ${DEFAULT-VALUE}).")
   String fullEvery;
 
-  @Option(names = "--parallel", paramLabel = "N", defaultValue = "16",
+  @Option(
+      names = "--parallel",
+      paramLabel = "N",
+      defaultValue = "16",
       description = "Objects copied or compared at once (default: ${DEFAULT-VALUE}).")
   int parallel;
 
-  @Option(names = "--json", description = "Print the report as JSON (with --watch: one JSON object per line).")
+  @Option(
+      names = "--json",
+      description = "Print the report as JSON (with --watch: one JSON object per line).")
   boolean json;
 
-  @Option(names = "--from-s3-endpoint", paramLabel = "URL",
-      description = "S3-compatible endpoint of an s3://BUCKET source (default: $AWS_ENDPOINT_URL_S3, then "
-          + "$AWS_ENDPOINT_URL, then AWS).")
+  @Option(
+      names = "--from-s3-endpoint",
+      paramLabel = "URL",
+      description =
+          "S3-compatible endpoint of an s3://BUCKET source (default: $AWS_ENDPOINT_URL_S3, then "
+              + "$AWS_ENDPOINT_URL, then AWS).")
   String fromS3Endpoint;
 
-  @Option(names = "--from-profile", paramLabel = "NAME",
-      description = "AWS profile with the source's credentials and region (default: the AWS SDK's chain).")
+  @Option(
+      names = "--from-profile",
+      paramLabel = "NAME",
+      description =
+          "AWS profile with the source's credentials and region (default: the AWS SDK's chain).")
   String fromProfile;
 
-  @Option(names = "--from-s3-ca-file", paramLabel = "FILE",
-      description = "PEM file of the certificate authorities trusted for the source's https endpoint.")
+  @Option(
+      names = "--from-s3-ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM file of the certificate authorities trusted for the source's https endpoint.")
   Path fromS3CaFile;
 
-  @Option(names = "--s3-endpoint", paramLabel = "URL",
-      description = "S3-compatible endpoint of an s3://BUCKET destination (default: $AWS_ENDPOINT_URL_S3, then "
-          + "$AWS_ENDPOINT_URL, then AWS).")
+  @Option(
+      names = "--s3-endpoint",
+      paramLabel = "URL",
+      description =
+          "S3-compatible endpoint of an s3://BUCKET destination (default: $AWS_ENDPOINT_URL_S3, then "
+              + "$AWS_ENDPOINT_URL, then AWS).")
   String s3Endpoint;
 
-  @Option(names = "--profile", paramLabel = "NAME",
-      description = "AWS profile with the destination's credentials and region (default: the AWS SDK's chain).")
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME",
+      description =
+          "AWS profile with the destination's credentials and region (default: the AWS SDK's chain).")
   String profile;
 
-  @Option(names = "--s3-ca-file", paramLabel = "FILE",
-      description = "PEM file of the certificate authorities trusted for the destination's https endpoint.")
+  @Option(
+      names = "--s3-ca-file",
+      paramLabel = "FILE",
+      description =
+          "PEM file of the certificate authorities trusted for the destination's https endpoint.")
   Path s3CaFile;
 
   @Override
   public Integer call() throws Exception {
     if (check && (watch || delete)) {
-      throw new RoadieException(ErrorCode.USAGE, "--check changes nothing: leave out " + (watch ? "--watch" : "--delete"));
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "--check changes nothing: leave out " + (watch ? "--watch" : "--delete"));
     }
     if (allowEmptySource && !delete) {
       throw new RoadieException(ErrorCode.USAGE, "--allow-empty-source goes with --delete");
     }
     Duration full = PruneOptions.duration("--full-every", fullEvery);
-    BucketMirror.Options options = new BucketMirror.Options(delete, allowEmptySource, parallel, 256L << 20);
-    MirrorWatch.Options watchOptions = watch ? new MirrorWatch.Options(full, Duration.ofMinutes(1)) : null;
+    BucketMirror.Options options =
+        new BucketMirror.Options(delete, allowEmptySource, parallel, 256L << 20);
+    MirrorWatch.Options watchOptions =
+        watch ? new MirrorWatch.Options(full, Duration.ofMinutes(1)) : null;
     S3Location srcLocation = location("source", source, fromS3Endpoint, "--from-s3-endpoint");
     S3Location dstLocation = location("destination", destination, s3Endpoint, "--s3-endpoint");
-    S3Settings srcSettings = settings(srcLocation, fromS3Endpoint, "--from-s3-endpoint", fromProfile, fromS3CaFile);
+    S3Settings srcSettings =
+        settings(srcLocation, fromS3Endpoint, "--from-s3-endpoint", fromProfile, fromS3CaFile);
     S3Settings dstSettings = settings(dstLocation, s3Endpoint, "--s3-endpoint", profile, s3CaFile);
-    boolean sameBucket = srcLocation.bucket().equals(dstLocation.bucket())
-        && java.util.Objects.equals(srcSettings.endpoint(), dstSettings.endpoint());
-    if (sameBucket && (srcLocation.prefix().startsWith(dstLocation.prefix())
-        || dstLocation.prefix().startsWith(srcLocation.prefix()))) {
-      throw new RoadieException(ErrorCode.USAGE, "SRC " + srcLocation + " and DST " + dstLocation
-          + " overlap: a mirror into itself would copy its own copies; use separate buckets or prefixes");
+    boolean sameBucket =
+        srcLocation.bucket().equals(dstLocation.bucket())
+            && java.util.Objects.equals(srcSettings.endpoint(), dstSettings.endpoint());
+    if (sameBucket
+        && (srcLocation.prefix().startsWith(dstLocation.prefix())
+            || dstLocation.prefix().startsWith(srcLocation.prefix()))) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "SRC "
+              + srcLocation
+              + " and DST "
+              + dstLocation
+              + " overlap: a mirror into itself would copy its own copies; use separate buckets or prefixes");
     }
     try (MirrorSide src = MirrorSide.open("source", srcLocation, srcSettings);
         MirrorSide dst = MirrorSide.open("destination", dstLocation, dstSettings)) {
@@ -164,7 +224,10 @@ final class MirrorCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** One object done: a line, unless it is unchanged (or, in a mirror, an extra kept: counted at the end). */
+  /**
+   * One object done: a line, unless it is unchanged (or, in a mirror, an extra kept: counted at the
+   * end).
+   */
   private void printItem(Kind kind, String key, String reason, long bytes) {
     if (kind == Kind.UNCHANGED || (kind == Kind.EXTRA && !check)) return;
     if (json) {
@@ -180,10 +243,17 @@ final class MirrorCommand implements Callable<Integer> {
       }
       return;
     }
-    String word = check && kind == Kind.FAILED ? "not compared" : kind.name().toLowerCase(java.util.Locale.ROOT);
-    String line = word + " " + key + (kind == Kind.COPIED || kind == Kind.UPDATED && bytes > 0
-        ? " (" + Format.bytes(bytes) + (kind == Kind.UPDATED ? ", " + reason : "") + ")"
-        : reason != null ? ": " + reason : "");
+    String word =
+        check && kind == Kind.FAILED
+            ? "not compared"
+            : kind.name().toLowerCase(java.util.Locale.ROOT);
+    String line =
+        word
+            + " "
+            + key
+            + (kind == Kind.COPIED || kind == Kind.UPDATED && bytes > 0
+                ? " (" + Format.bytes(bytes) + (kind == Kind.UPDATED ? ", " + reason : "") + ")"
+                : reason != null ? ": " + reason : "");
     PrintStream out = kind == Kind.FAILED ? System.err : System.out;
     synchronized (System.out) {
       out.println(line);
@@ -203,38 +273,81 @@ final class MirrorCommand implements Callable<Integer> {
 
   private String summary(MirrorReport r, boolean isCheck) {
     if (isCheck) {
-      return (r.differs() ? "differ: " : "equal: ") + r.count(Kind.UNCHANGED) + " equal, " + r.count(Kind.MISSING)
-          + " missing, " + r.count(Kind.EXTRA) + " extra, " + r.count(Kind.DIFFERENT) + " different"
+      return (r.differs() ? "differ: " : "equal: ")
+          + r.count(Kind.UNCHANGED)
+          + " equal, "
+          + r.count(Kind.MISSING)
+          + " missing, "
+          + r.count(Kind.EXTRA)
+          + " extra, "
+          + r.count(Kind.DIFFERENT)
+          + " different"
           + (r.count(Kind.FAILED) > 0 ? ", " + r.count(Kind.FAILED) + " not compared" : "");
     }
-    String extra = r.count(Kind.EXTRA) > 0
-        ? ", " + r.count(Kind.EXTRA) + " only in the destination (kept; --delete removes them)" : "";
-    return r.count(Kind.COPIED) + " copied, " + r.count(Kind.UPDATED) + " updated, " + r.count(Kind.DELETED)
-        + " deleted, " + r.count(Kind.SKIPPED) + " skipped, " + r.count(Kind.FAILED) + " failed, "
-        + r.count(Kind.UNCHANGED) + " unchanged" + extra + "; " + Format.bytes(r.bytesCopied()) + " copied";
+    String extra =
+        r.count(Kind.EXTRA) > 0
+            ? ", " + r.count(Kind.EXTRA) + " only in the destination (kept; --delete removes them)"
+            : "";
+    return r.count(Kind.COPIED)
+        + " copied, "
+        + r.count(Kind.UPDATED)
+        + " updated, "
+        + r.count(Kind.DELETED)
+        + " deleted, "
+        + r.count(Kind.SKIPPED)
+        + " skipped, "
+        + r.count(Kind.FAILED)
+        + " failed, "
+        + r.count(Kind.UNCHANGED)
+        + " unchanged"
+        + extra
+        + "; "
+        + Format.bytes(r.bytesCopied())
+        + " copied";
   }
 
   private void log(String line) {
     System.err.println(Instant.now().toString().substring(0, 19) + "Z roadie mirror: " + line);
   }
 
-  /** A bucket location for {@code role}; an endpoint option with a location that names its own is refused. */
-  private static S3Location location(String role, String text, String endpoint, String endpointOption) {
+  /**
+   * A bucket location for {@code role}; an endpoint option with a location that names its own is
+   * refused.
+   */
+  private static S3Location location(
+      String role, String text, String endpoint, String endpointOption) {
     if (!S3Location.isS3(text)) {
-      throw new RoadieException(ErrorCode.USAGE, "the " + role + " '" + text + "' is not a bucket location: use "
-          + "s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the "
+              + role
+              + " '"
+              + text
+              + "' is not a bucket location: use "
+              + "s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]");
     }
     S3Location l = S3Location.parse(text);
     if (endpoint != null && l.endpoint() != null) {
-      throw new RoadieException(ErrorCode.USAGE, "the " + role + " " + l + " names its endpoint already: leave out "
-          + endpointOption + ", or use s3://BUCKET with " + endpointOption);
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the "
+              + role
+              + " "
+              + l
+              + " names its endpoint already: leave out "
+              + endpointOption
+              + ", or use s3://BUCKET with "
+              + endpointOption);
     }
     return l;
   }
 
-  private static S3Settings settings(S3Location location, String endpoint, String endpointOption, String profile,
-      Path caFile) {
-    URI uri = endpoint != null ? BackendSettings.parseEndpoint(endpoint, endpointOption) : BucketOptions.environmentEndpoint();
+  private static S3Settings settings(
+      S3Location location, String endpoint, String endpointOption, String profile, Path caFile) {
+    URI uri =
+        endpoint != null
+            ? BackendSettings.parseEndpoint(endpoint, endpointOption)
+            : BucketOptions.environmentEndpoint();
     return S3Settings.of(location, new BackendSettings(uri, null, null, profile, caFile));
   }
 }

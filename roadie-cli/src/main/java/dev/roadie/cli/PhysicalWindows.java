@@ -6,7 +6,10 @@ import dev.roadie.postgres.physical.PhysicalBackup;
 import dev.roadie.postgres.physical.RecoveryWindow;
 import java.util.Map;
 
-/** The recoverable window of physical PostgreSQL snapshots, for listings (one archive listing per cluster). */
+/**
+ * The recoverable window of physical PostgreSQL snapshots, for listings (one archive listing per
+ * cluster).
+ */
 final class PhysicalWindows {
   private final RecoveryWindow windows;
 

@@ -1,7 +1,6 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.Id;
-import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.postgres.PgConn;
@@ -15,46 +14,76 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "postgres", description = {
-    "Back up a PostgreSQL database (logical), or with --physical the whole cluster for point-in-time recovery.",
-    "Logical: one consistent snapshot, tables streamed in parallel. Physical: the data directory read locally or "
-        + "streamed by pg_basebackup, with the WAL archived by wal-push or wal-stream.",
-    "The password comes from the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE; it never reaches a child's argv.",
-    "Default target: postgres://HOST:PORT/DB."})
+@Command(
+    name = "postgres",
+    description = {
+      "Back up a PostgreSQL database (logical), or with --physical the whole cluster for point-in-time recovery.",
+      "Logical: one consistent snapshot, tables streamed in parallel. Physical: the data directory read locally or "
+          + "streamed by pg_basebackup, with the WAL archived by wal-push or wal-stream.",
+      "The password comes from the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE; it never reaches a child's argv.",
+      "Default target: postgres://HOST:PORT/DB."
+    })
 final class PostgresBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
   @Mixin PhysicalBackupOptions physical;
 
-  @Option(names = "--url", required = true, paramLabel = "URL",
+  @Option(
+      names = "--url",
+      required = true,
+      paramLabel = "URL",
       description = "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require]")
   String url;
 
-  @Option(names = "--jobs", paramLabel = "N", description = "Tables copied at once (default: the number of cores).")
+  @Option(
+      names = "--jobs",
+      paramLabel = "N",
+      description = "Tables copied at once (default: the number of cores).")
   Integer jobs;
 
-  @Option(names = "--table", paramLabel = "PATTERN", description = "Only tables matching (pg_dump's pattern rules; repeatable).")
+  @Option(
+      names = "--table",
+      paramLabel = "PATTERN",
+      description = "Only tables matching (pg_dump's pattern rules; repeatable).")
   List<String> tables = new ArrayList<>();
 
-  @Option(names = "--exclude-table", paramLabel = "PATTERN", description = "Leave out tables matching (repeatable).")
+  @Option(
+      names = "--exclude-table",
+      paramLabel = "PATTERN",
+      description = "Leave out tables matching (repeatable).")
   List<String> excludeTables = new ArrayList<>();
 
-  @Option(names = "--schema-only", description = "Only the schema (and sequence values, large objects).")
+  @Option(
+      names = "--schema-only",
+      description = "Only the schema (and sequence values, large objects).")
   boolean schemaOnly;
 
-  @Option(names = "--data-only", description = "Only table data (and sequence values, large objects).")
+  @Option(
+      names = "--data-only",
+      description = "Only table data (and sequence values, large objects).")
   boolean dataOnly;
 
-  @Option(names = "--format", paramLabel = "native|pg_dump", defaultValue = "native",
-      description = "native (default): parallel per-table streams; pg_dump: one 'pg_dump -Fc -Z0' archive for stock pg_restore.")
+  @Option(
+      names = "--format",
+      paramLabel = "native|pg_dump",
+      defaultValue = "native",
+      description =
+          "native (default): parallel per-table streams; pg_dump: one 'pg_dump -Fc -Z0' archive for stock pg_restore.")
   String format;
 
-  @Option(names = "--probe", paramLabel = "NAME=SQL",
-      description = "A query run inside the backup's own snapshot, its result stored in the snapshot; 'roadie verify' "
-          + "runs it on the restored copy and compares (repeatable; e.g. revenue='SELECT sum(total) FROM orders').")
+  @Option(
+      names = "--probe",
+      paramLabel = "NAME=SQL",
+      description =
+          "A query run inside the backup's own snapshot, its result stored in the snapshot; 'roadie verify' "
+              + "runs it on the restored copy and compares (repeatable; e.g. revenue='SELECT sum(total) FROM orders').")
   List<String> probes = new ArrayList<>();
 
-  @Option(names = "--pg-bin", paramLabel = "DIR", description = "Directory of pg_dump and pg_restore (default: newest /usr/lib/postgresql/*/bin, then PATH).")
+  @Option(
+      names = "--pg-bin",
+      paramLabel = "DIR",
+      description =
+          "Directory of pg_dump and pg_restore (default: newest /usr/lib/postgresql/*/bin, then PATH).")
   Path pgBin;
 
   @Override
@@ -63,8 +92,10 @@ final class PostgresBackupCommand implements Callable<Integer> {
     dev.roadie.core.crypto.Providers.preload();
     if (physical.physical) {
       if (!probes.isEmpty()) {
-        throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, "--probe applies to logical "
-            + "backups: a physical backup has no snapshot of its own to run a query in");
+        throw new dev.roadie.core.RoadieException(
+            dev.roadie.core.ErrorCode.USAGE,
+            "--probe applies to logical "
+                + "backups: a physical backup has no snapshot of its own to run a query in");
       }
       return physical.run(repo, options, url, pgBin);
     }
@@ -75,8 +106,22 @@ final class PostgresBackupCommand implements Callable<Integer> {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
-        id = new PostgresBackup(r, progress).run(new PostgresBackup.Options(conn, options.target, n, tables, excludeTables,
-            schemaOnly, dataOnly, format, pgBin, options.tags(), options.snapshotTime(), parsedProbes));
+        id =
+            new PostgresBackup(r, progress)
+                .run(
+                    new PostgresBackup.Options(
+                        conn,
+                        options.target,
+                        n,
+                        tables,
+                        excludeTables,
+                        schemaOnly,
+                        dataOnly,
+                        format,
+                        pgBin,
+                        options.tags(),
+                        options.snapshotTime(),
+                        parsedProbes));
       }
       SavedSnapshot.print(r.readSnapshot(id), List.of(), options.json);
       return 0;

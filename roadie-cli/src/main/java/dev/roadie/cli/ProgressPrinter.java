@@ -41,7 +41,9 @@ final class ProgressPrinter implements AutoCloseable {
     StringBuilder b = new StringBuilder(verb).append(' ').append(Format.bytes(read));
     long total = progress.expectedBytes.get();
     if (total > 0) {
-      b.append(" of ").append(Format.bytes(total)).append(String.format(" (%.0f%%)", 100.0 * read / total));
+      b.append(" of ")
+          .append(Format.bytes(total))
+          .append(String.format(" (%.0f%%)", 100.0 * read / total));
     }
     b.append(", ").append(Format.rate(read, nanos));
     if (progress.bytesAdded.get() > 0) {

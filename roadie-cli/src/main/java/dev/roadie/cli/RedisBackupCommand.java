@@ -1,7 +1,6 @@
 package dev.roadie.cli;
 
 import dev.roadie.core.Id;
-import dev.roadie.core.Plural;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.redis.RedisBackup;
@@ -11,19 +10,30 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "redis", description = {
-    "Back up a Redis server: pulls an RDB over the replication protocol, as a replica would, into the repository.",
-    "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT."})
+@Command(
+    name = "redis",
+    description = {
+      "Back up a Redis server: pulls an RDB over the replication protocol, as a replica would, into the repository.",
+      "The password may be in the URL or in $REDISCLI_AUTH. Default target: redis://HOST:PORT."
+    })
 final class RedisBackupCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin BackupOptions options;
 
-  @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "redis://[USER:PASSWORD@]HOST:PORT, or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS.")
+  @Option(
+      names = "--url",
+      required = true,
+      paramLabel = "URL",
+      description =
+          "redis://[USER:PASSWORD@]HOST:PORT, or rediss://…[?cacert=FILE][&cert=FILE&key=FILE] for TLS.")
   String url;
 
-  @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "0",
-      description = "Average chunk size of the RDB stream, a power of two from 4 KiB to 1 MiB (default 64 KiB).")
+  @Option(
+      names = "--chunk-size",
+      paramLabel = "BYTES",
+      defaultValue = "0",
+      description =
+          "Average chunk size of the RDB stream, a power of two from 4 KiB to 1 MiB (default 64 KiB).")
   int chunkSize;
 
   @Override
@@ -37,11 +47,14 @@ final class RedisBackupCommand implements Callable<Integer> {
     // With repository and password from the environment, the key is being derived already
     // (EarlyOpen, started before the command line was parsed).
     char[] password = repo.password("repository password: ");
-    try (RedisBackup.Transfer transfer = RedisBackup.start(u); Repository r = repo.open(password)) {
+    try (RedisBackup.Transfer transfer = RedisBackup.start(u);
+        Repository r = repo.open(password)) {
       Progress progress = new Progress();
       Id id;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
-        id = new RedisBackup(r, progress, chunkSize).backup(transfer, options.target != null ? options.target : u.target(), tags, time);
+        id =
+            new RedisBackup(r, progress, chunkSize)
+                .backup(transfer, options.target != null ? options.target : u.target(), tags, time);
       }
       SavedSnapshot.print(r.readSnapshot(id), java.util.List.of(), options.json);
       return 0;

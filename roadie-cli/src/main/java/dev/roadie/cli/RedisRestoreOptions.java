@@ -12,15 +12,22 @@ final class RedisRestoreOptions {
   /** The redis:// or rediss:// URL of RestoreCommand's --to, when it names a Redis server. */
   String to;
 
-  @Option(names = "--rdb-file", paramLabel = "PATH",
+  @Option(
+      names = "--rdb-file",
+      paramLabel = "PATH",
       description = "Redis snapshots: write the dump.rdb to PATH, for a stopped server's dir.")
   Path rdbFile;
 
-  @Option(names = "--flush", description = "With --to: empty the target first: FLUSHALL, or FLUSHDB of the one database"
-      + " restored into (a URL ending in /N, or a snapshot of one database).")
+  @Option(
+      names = "--flush",
+      description =
+          "With --to: empty the target first: FLUSHALL, or FLUSHDB of the one database"
+              + " restored into (a URL ending in /N, or a snapshot of one database).")
   boolean flush;
 
-  @Option(names = "--merge", description = "With --to: keep the target's other keys; the snapshot's keys replace theirs.")
+  @Option(
+      names = "--merge",
+      description = "With --to: keep the target's other keys; the snapshot's keys replace theirs.")
   boolean merge;
 
   /** Whether a redis restore was asked for. */
@@ -30,10 +37,13 @@ final class RedisRestoreOptions {
 
   void validate(boolean otherDestination) {
     if ((to == null) == (rdbFile == null)) {
-      throw new RoadieException(ErrorCode.USAGE, "say where to restore the Redis snapshot: --to URL or --rdb-file PATH (one of them)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "say where to restore the Redis snapshot: --to URL or --rdb-file PATH (one of them)");
     }
     if (otherDestination) {
-      throw new RoadieException(ErrorCode.USAGE, "--to/--rdb-file cannot be combined with --target or --stdout");
+      throw new RoadieException(
+          ErrorCode.USAGE, "--to/--rdb-file cannot be combined with --target or --stdout");
     }
     if (flush && merge) {
       throw new RoadieException(ErrorCode.USAGE, "--flush and --merge exclude each other");
@@ -48,8 +58,10 @@ final class RedisRestoreOptions {
    * redis-cli reads it) for a URL without a password.
    */
   RedisSource.RestoreOptions options() {
-    RedisRestore.Mode mode = flush ? RedisRestore.Mode.FLUSH : merge ? RedisRestore.Mode.MERGE
-        : RedisRestore.Mode.REFUSE_NON_EMPTY;
+    RedisRestore.Mode mode =
+        flush
+            ? RedisRestore.Mode.FLUSH
+            : merge ? RedisRestore.Mode.MERGE : RedisRestore.Mode.REFUSE_NON_EMPTY;
     String auth = System.getenv("REDISCLI_AUTH");
     return new RedisSource.RestoreOptions(mode, auth == null ? null : auth.toCharArray());
   }

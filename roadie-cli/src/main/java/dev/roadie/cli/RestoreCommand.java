@@ -28,16 +28,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "restore", description = {
-    "Restore a snapshot; what fits depends on the snapshot's kind:",
-    "file: into a directory (--target DIR), or one file or stream to standard output (--stdout);",
-    "postgres: into a database (--to postgresql://USER@HOST:PORT/DB);",
-    "redis: into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH);",
-    "postgres-physical: into a data directory set up for point-in-time recovery (--pgdata DIR);",
-    "bucket: into a bucket (--to s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]), or as files",
-    "into a directory (--target DIR).",
-    "k8s: into a cluster (--to-cluster [--context C] [--namespace-mapping OLD:NEW]...) or as YAML files (--target DIR).",
-    "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."})
+@Command(
+    name = "restore",
+    description = {
+      "Restore a snapshot; what fits depends on the snapshot's kind:",
+      "file: into a directory (--target DIR), or one file or stream to standard output (--stdout);",
+      "postgres: into a database (--to postgresql://USER@HOST:PORT/DB);",
+      "redis: into a running server (--to redis://HOST:PORT) or as a dump.rdb (--rdb-file PATH);",
+      "postgres-physical: into a data directory set up for point-in-time recovery (--pgdata DIR);",
+      "bucket: into a bucket (--to s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX]), or as files",
+      "into a directory (--target DIR).",
+      "k8s: into a cluster (--to-cluster [--context C] [--namespace-mapping OLD:NEW]...) or as YAML files (--target DIR).",
+      "SNAPSHOT is an id, a unique id prefix, or 'latest' (narrowed by --of, --kind, --tag)."
+    })
 final class RestoreCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
   @Mixin FilterOptions filters;
@@ -47,30 +50,51 @@ final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SNAPSHOT")
   String snapshot;
 
-  @Option(names = "--target", paramLabel = "DIR", description = "file: the directory to restore into (created if missing).")
+  @Option(
+      names = "--target",
+      paramLabel = "DIR",
+      description = "file: the directory to restore into (created if missing).")
   Path targetDir;
 
-  @Option(names = "--stdout", description = "file: write the snapshot's one file or stream (or the one --include names) to stdout.")
+  @Option(
+      names = "--stdout",
+      description =
+          "file: write the snapshot's one file or stream (or the one --include names) to stdout.")
   boolean stdout;
 
-  @Option(names = "--include", paramLabel = "PATH", description = "file: restore only this file or directory of "
-      + "the snapshot; bucket: only objects whose names (keys below the backed-up prefix) match this glob "
-      + "(* within a segment, ** across, ?, [abc]; a directory name takes everything below it).")
+  @Option(
+      names = "--include",
+      paramLabel = "PATH",
+      description =
+          "file: restore only this file or directory of "
+              + "the snapshot; bucket: only objects whose names (keys below the backed-up prefix) match this glob "
+              + "(* within a segment, ** across, ?, [abc]; a directory name takes everything below it).")
   String include;
 
-  @Option(names = "--to", paramLabel = "URL", description = "Restore into a server: postgresql://USER@HOST:PORT/DB "
-      + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT[/N] for redis snapshots (/N: one database), "
-      + "s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX] for bucket snapshots (created if missing).")
+  @Option(
+      names = "--to",
+      paramLabel = "URL",
+      description =
+          "Restore into a server: postgresql://USER@HOST:PORT/DB "
+              + "for postgres snapshots, redis://[USER:PASSWORD@]HOST:PORT[/N] for redis snapshots (/N: one database), "
+              + "s3://BUCKET[/PREFIX] or s3:http(s)://HOST[:PORT]/BUCKET[/PREFIX] for bucket snapshots (created if missing).")
   String to;
 
-  @Option(names = "--delete-extra", description = "bucket: delete objects under the --to location that the snapshot "
-      + "does not have (among those --include matches); without it they are left and counted.")
+  @Option(
+      names = "--delete-extra",
+      description =
+          "bucket: delete objects under the --to location that the snapshot "
+              + "does not have (among those --include matches); without it they are left and counted.")
   boolean deleteExtra;
 
   @Mixin BucketOptions bucket;
 
-  @Option(names = "--of", paramLabel = "TARGET", description = "With 'latest': the newest snapshot of this target "
-      + "(a URL as given to the backup, credentials and parameters left out, counts too).")
+  @Option(
+      names = "--of",
+      paramLabel = "TARGET",
+      description =
+          "With 'latest': the newest snapshot of this target "
+              + "(a URL as given to the backup, credentials and parameters left out, counts too).")
   String of;
 
   @Mixin RedisRestoreOptions redis;
@@ -83,24 +107,34 @@ final class RestoreCommand implements Callable<Integer> {
       // Every tree and blob of a restore needs the index: it loads while the snapshot is resolved
       // and the destination checked (the first tree read waits for it).
       r.io().submit(r::index);
-      // 'latest' with a recovery target into a data directory is the newest base backup that covers it.
-      SnapshotRef ref = destination instanceof Destination.DataDirectory
-          ? physical.resolve(r, snapshot, filters.filter(of))
-          : r.resolve(snapshot, filters.filter(of));
+      // 'latest' with a recovery target into a data directory is the newest base backup that covers
+      // it.
+      SnapshotRef ref =
+          destination instanceof Destination.DataDirectory
+              ? physical.resolve(r, snapshot, filters.filter(of))
+              : r.resolve(snapshot, filters.filter(of));
       String kind = ref.snapshot().kind();
       SourceProvider source = Sources.forKind(kind);
       checkFits(ref, source, destination);
       if (!BucketSource.KIND.equals(kind) && (deleteExtra || bucket.given())) {
-        throw new RoadieException(ErrorCode.USAGE, (deleteExtra ? "--delete-extra" : bucket.givenName())
-            + " applies to bucket snapshots, and snapshot " + ref.id().shortHex() + " is a " + kind + " snapshot");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            (deleteExtra ? "--delete-extra" : bucket.givenName())
+                + " applies to bucket snapshots, and snapshot "
+                + ref.id().shortHex()
+                + " is a "
+                + kind
+                + " snapshot");
       }
       if (KubernetesSource.KIND.equals(kind)) {
         // Into a cluster the restore reports object by object (and as JSON); as YAML files it is a
         // restore like any other.
         if (destination instanceof Destination.Cluster c) return k8s.run(r, ref, c);
         if (k8s.anyGiven()) {
-          throw new RoadieException(ErrorCode.USAGE, "the k8s restore options go with --to-cluster, not with "
-              + "--target DIR (which writes the objects as YAML files)");
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "the k8s restore options go with --to-cluster, not with "
+                  + "--target DIR (which writes the objects as YAML files)");
         }
       }
       return restore(r, ref, destination);
@@ -113,7 +147,8 @@ final class RestoreCommand implements Callable<Integer> {
    */
   private Destination destination() {
     List<Destination> given = new ArrayList<>();
-    if (targetDir != null && physical.pgdata == null) given.add(new Destination.Directory(targetDir));
+    if (targetDir != null && physical.pgdata == null)
+      given.add(new Destination.Directory(targetDir));
     if (stdout) {
       given.add(new Destination.Stream(StandardOutput.open()));
     }
@@ -122,13 +157,18 @@ final class RestoreCommand implements Callable<Integer> {
     if (physical.pgdata != null) given.add(new Destination.DataDirectory(physical.pgdata));
     if (k8s.toCluster) given.add(new Destination.Cluster(k8s.access.context));
     if (given.size() > 1) {
-      throw new RoadieException(ErrorCode.USAGE, "give one place to restore to, not "
-          + given.stream().map(RestoreCommand::option).collect(Collectors.joining(" and ")));
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "give one place to restore to, not "
+              + given.stream().map(RestoreCommand::option).collect(Collectors.joining(" and ")));
     }
     return given.isEmpty() ? null : given.get(0);
   }
 
-  /** Refuses a missing destination, or one that the snapshot's kind does not restore to, naming those it does. */
+  /**
+   * Refuses a missing destination, or one that the snapshot's kind does not restore to, naming
+   * those it does.
+   */
   static void checkFits(SnapshotRef ref, SourceProvider source, Destination destination) {
     String kind = ref.snapshot().kind();
     List<Destination.Fit> fits = source.destinations(kind);
@@ -138,8 +178,9 @@ final class RestoreCommand implements Callable<Integer> {
       throw new RoadieException(ErrorCode.USAGE, what + ": say where to restore it: " + options);
     }
     if (fits.stream().noneMatch(f -> f.accepts(destination))) {
-      throw new RoadieException(ErrorCode.USAGE, what + "; " + option(destination) + " does not fit it: restore it with "
-          + options);
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          what + "; " + option(destination) + " does not fit it: restore it with " + options);
     }
   }
 
@@ -166,7 +207,10 @@ final class RestoreCommand implements Callable<Integer> {
     };
   }
 
-  /** A restore through the source SPI, with its one summary line (none when the data went to stdout). */
+  /**
+   * A restore through the source SPI, with its one summary line (none when the data went to
+   * stdout).
+   */
   private int restore(Repository r, SnapshotRef ref, Destination destination) throws Exception {
     boolean toStdout = destination instanceof Destination.Stream;
     RestoreRequest.Options options = options(r, ref);
@@ -182,21 +226,43 @@ final class RestoreCommand implements Callable<Integer> {
       return 0;
     }
     long nanos = System.nanoTime() - start;
-    String rate = res.rate() == null ? Format.rate(res.bytes(), nanos)
-        : Math.round(res.rate().value() / Math.max(nanos / 1e9, 1e-9)) + " " + res.rate().many() + "/s";
-    System.out.println("restored snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target() + " to "
-        + res.destination() + ": " + res.counts().stream().map(Object::toString).collect(Collectors.joining(", "))
-        + ", " + Format.bytes(res.bytes()) + " in " + Format.duration(Duration.ofNanos(nanos)) + " (" + rate + ")");
+    String rate =
+        res.rate() == null
+            ? Format.rate(res.bytes(), nanos)
+            : Math.round(res.rate().value() / Math.max(nanos / 1e9, 1e-9))
+                + " "
+                + res.rate().many()
+                + "/s";
+    System.out.println(
+        "restored snapshot "
+            + ref.id().shortHex()
+            + " of "
+            + ref.snapshot().target()
+            + " to "
+            + res.destination()
+            + ": "
+            + res.counts().stream().map(Object::toString).collect(Collectors.joining(", "))
+            + ", "
+            + Format.bytes(res.bytes())
+            + " in "
+            + Format.duration(Duration.ofNanos(nanos))
+            + " ("
+            + rate
+            + ")");
     for (String note : res.notes()) System.out.println(note);
     return 0;
   }
 
-  /** The restore options of the snapshot's kind, from this command's flags (null: the kind's defaults). */
+  /**
+   * The restore options of the snapshot's kind, from this command's flags (null: the kind's
+   * defaults).
+   */
   private RestoreRequest.Options options(Repository r, SnapshotRef ref) {
     String kind = ref.snapshot().kind();
     return switch (kind) {
       case dev.roadie.files.FileSource.KIND -> new FileRestoreOptions(include, physical.force);
-      case BucketSource.KIND -> new BucketRestoreOptions(bucket.settings(to), null, include, deleteExtra);
+      case BucketSource.KIND ->
+          new BucketRestoreOptions(bucket.settings(to), null, include, deleteExtra);
       case PostgresBackup.KIND -> postgres.options();
       case RedisBackup.KIND -> {
         redis.to = to;

@@ -26,9 +26,21 @@ final class SavedSnapshot {
     }
     Snapshot s = ref.snapshot();
     Snapshot.Stats st = s.stats();
-    System.out.println("snapshot " + ref.id().shortHex() + " of " + s.target() + " saved: " + Sources.summary(s) + ", "
-        + Format.bytes(st.bytesRead()) + " read, " + Format.bytes(st.bytesAdded()) + " added in "
-        + Format.duration(Duration.ofMillis(st.durationMillis())) + " ("
-        + Format.rate(st.bytesRead(), st.durationMillis() * 1_000_000) + ")");
+    System.out.println(
+        "snapshot "
+            + ref.id().shortHex()
+            + " of "
+            + s.target()
+            + " saved: "
+            + Sources.summary(s)
+            + ", "
+            + Format.bytes(st.bytesRead())
+            + " read, "
+            + Format.bytes(st.bytesAdded())
+            + " added in "
+            + Format.duration(Duration.ofMillis(st.durationMillis()))
+            + " ("
+            + Format.rate(st.bytesRead(), st.durationMillis() * 1_000_000)
+            + ")");
   }
 }

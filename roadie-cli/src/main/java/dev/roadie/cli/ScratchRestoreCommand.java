@@ -25,8 +25,10 @@ final class ScratchRestoreCommand implements PhysicalVerify.RestoreCommand {
   private final char[] password;
 
   ScratchRestoreCommand(String location, List<String> backendArguments, char[] password) {
-    this.location = location != null && !location.contains("://")
-        ? Path.of(location).toAbsolutePath().normalize().toString() : location;
+    this.location =
+        location != null && !location.contains("://")
+            ? Path.of(location).toAbsolutePath().normalize().toString()
+            : location;
     this.backendArguments = List.copyOf(backendArguments);
     this.password = password.clone();
   }
@@ -36,7 +38,11 @@ final class ScratchRestoreCommand implements PhysicalVerify.RestoreCommand {
     Path passwordFile = dir.resolve("repository-password");
     Files.writeString(passwordFile, "", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
     Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
-    Files.writeString(passwordFile, new String(password) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    Files.writeString(
+        passwordFile,
+        new String(password) + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
     List<String> words = new ArrayList<>();
     words.add("ROADIE_REPOSITORY=" + PhysicalRestore.shellQuote(location));
     words.add("ROADIE_PASSWORD_FILE=" + PhysicalRestore.shellQuote(passwordFile.toString()));
@@ -52,9 +58,16 @@ final class ScratchRestoreCommand implements PhysicalVerify.RestoreCommand {
   /** How to start this roadie again: its launcher, or this JVM's java with its class path. */
   static List<String> roadie() {
     String launcher = System.getenv("ROADIE_LAUNCHER");
-    if (launcher != null && !launcher.isBlank()) return List.of(Path.of(launcher).toAbsolutePath().normalize().toString());
+    if (launcher != null && !launcher.isBlank())
+      return List.of(Path.of(launcher).toAbsolutePath().normalize().toString());
     String java = ProcessHandle.current().info().command().orElse("java");
-    return List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName());
+    return List.of(
+        java,
+        "--enable-native-access=ALL-UNNAMED",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-cp",
+        System.getProperty("java.class.path"),
+        Main.class.getName());
   }
 }

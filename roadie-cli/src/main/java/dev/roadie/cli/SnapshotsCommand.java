@@ -23,7 +23,9 @@ final class SnapshotsCommand implements Callable<Integer> {
   @Option(names = "--target", paramLabel = "NAME", description = "Only snapshots of this target.")
   String target;
 
-  @Option(names = "--json", description = "Print a JSON array (a stable contract; see docs/commands.md).")
+  @Option(
+      names = "--json",
+      description = "Print a JSON array (a stable contract; see docs/commands.md).")
   boolean json;
 
   @Override
@@ -31,7 +33,8 @@ final class SnapshotsCommand implements Callable<Integer> {
     try (Repository r = repo.open()) {
       List<String> problems = new ArrayList<>();
       SnapshotFilter filter = filters.filter(target);
-      List<SnapshotRef> refs = r.snapshots(problems).stream().filter(s -> filter.matches(s.snapshot())).toList();
+      List<SnapshotRef> refs =
+          r.snapshots(problems).stream().filter(s -> filter.matches(s.snapshot())).toList();
       for (String p : problems) {
         System.err.println("roadie: warning: " + p + " (run 'roadie check')");
       }
@@ -41,7 +44,8 @@ final class SnapshotsCommand implements Callable<Integer> {
         List<Map<String, Object>> out = new ArrayList<>();
         for (SnapshotRef ref : refs) {
           Map<String, Object> m = windows.addTo(view(ref), ref);
-          if (verified.containsKey(ref.id().hex())) m.put("lastVerification", verified.get(ref.id().hex()));
+          if (verified.containsKey(ref.id().hex()))
+            m.put("lastVerification", verified.get(ref.id().hex()));
           out.add(m);
         }
         System.out.println(Json.writePretty(out));
@@ -53,16 +57,26 @@ final class SnapshotsCommand implements Callable<Integer> {
     }
   }
 
-  /** Per snapshot id, its newest verification record: id, finished, result and the checks that failed. */
-  private static Map<String, Map<String, Object>> lastVerifications(Repository r) throws java.io.IOException {
+  /**
+   * Per snapshot id, its newest verification record: id, finished, result and the checks that
+   * failed.
+   */
+  private static Map<String, Map<String, Object>> lastVerifications(Repository r)
+      throws java.io.IOException {
     Map<String, Map<String, Object>> out = new java.util.HashMap<>();
-    for (var s : dev.roadie.core.verify.Records.verifications(r, new ArrayList<>())) { // oldest first: newest wins
+    for (var s :
+        dev.roadie.core.verify.Records.verifications(
+            r, new ArrayList<>())) { // oldest first: newest wins
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("id", s.id().hex());
       m.put("finished", s.record().finished());
       m.put("result", s.record().result());
-      m.put("failedChecks", s.record().checks().stream().filter(dev.roadie.core.source.Check::failed)
-          .map(dev.roadie.core.source.Check::name).toList());
+      m.put(
+          "failedChecks",
+          s.record().checks().stream()
+              .filter(dev.roadie.core.source.Check::failed)
+              .map(dev.roadie.core.source.Check::name)
+              .toList());
       out.put(s.record().snapshot(), m);
     }
     return out;
@@ -73,8 +87,15 @@ final class SnapshotsCommand implements Callable<Integer> {
     Table t = new Table("ID", "TIME", "TARGET", "KIND", "HOST", "SIZE>", "ADDED>", "TAGS");
     for (SnapshotRef ref : refs) {
       Snapshot s = ref.snapshot();
-      t.row(ref.id().shortHex(), s.time(), s.target(), s.kind(), s.host(), Format.bytes(s.stats().bytesRead()),
-          Format.bytes(s.stats().bytesAdded()), s.tags() == null ? "" : String.join(",", s.tags()));
+      t.row(
+          ref.id().shortHex(),
+          s.time(),
+          s.target(),
+          s.kind(),
+          s.host(),
+          Format.bytes(s.stats().bytesRead()),
+          Format.bytes(s.stats().bytesAdded()),
+          s.tags() == null ? "" : String.join(",", s.tags()));
       String window = windows.line(ref);
       if (window != null) t.line("          " + window);
     }

@@ -25,9 +25,11 @@ final class Table {
   }
 
   Table row(Object... cells) {
-    if (cells.length != headers.length) throw new IllegalArgumentException("row of " + cells.length + " cells");
+    if (cells.length != headers.length)
+      throw new IllegalArgumentException("row of " + cells.length + " cells");
     String[] r = new String[cells.length];
-    for (int i = 0; i < cells.length; i++) r[i] = cells[i] == null ? "" : clean(String.valueOf(cells[i]));
+    for (int i = 0; i < cells.length; i++)
+      r[i] = cells[i] == null ? "" : clean(String.valueOf(cells[i]));
     rows.add(r);
     return this;
   }
@@ -81,7 +83,9 @@ final class Table {
       int c = s.codePointAt(i);
       i += Character.charCount(c);
       int type = Character.getType(c);
-      if (type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.FORMAT) continue;
+      if (type == Character.NON_SPACING_MARK
+          || type == Character.ENCLOSING_MARK
+          || type == Character.FORMAT) continue;
       w += wide(c) ? 2 : 1;
     }
     return w;
@@ -89,9 +93,15 @@ final class Table {
 
   /** East Asian wide and fullwidth characters, and emoji (Unicode's EastAsianWidth W and F). */
   private static boolean wide(int c) {
-    return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) || (c >= 0xAC00 && c <= 0xD7A3)
-        || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60)
-        || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) || (c >= 0x1F900 && c <= 0x1F9FF)
+    return (c >= 0x1100 && c <= 0x115F)
+        || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F)
+        || (c >= 0xAC00 && c <= 0xD7A3)
+        || (c >= 0xF900 && c <= 0xFAFF)
+        || (c >= 0xFE30 && c <= 0xFE4F)
+        || (c >= 0xFF00 && c <= 0xFF60)
+        || (c >= 0xFFE0 && c <= 0xFFE6)
+        || (c >= 0x1F300 && c <= 0x1F64F)
+        || (c >= 0x1F900 && c <= 0x1F9FF)
         || (c >= 0x20000 && c <= 0x3FFFD);
   }
 }

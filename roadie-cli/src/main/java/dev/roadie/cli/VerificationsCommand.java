@@ -24,7 +24,10 @@ final class VerificationsCommand implements Callable<Integer> {
   @Option(names = "--of", paramLabel = "TARGET", description = "Only verifications of this target.")
   String of;
 
-  @Option(names = "--kind", paramLabel = "KIND", description = "Only verifications of snapshots of this kind.")
+  @Option(
+      names = "--kind",
+      paramLabel = "KIND",
+      description = "Only verifications of snapshots of this kind.")
   String kind;
 
   @Option(names = "--json", description = "Print a JSON array of the records.")
@@ -37,9 +40,12 @@ final class VerificationsCommand implements Callable<Integer> {
       FilterOptions f = new FilterOptions();
       f.kind = kind;
       SnapshotFilter filter = f.filter(of);
-      List<Records.Stored<VerificationRecord>> records = Records.verifications(r, problems).stream()
-          .filter(s -> matches(filter, s.record())).toList();
-      for (String p : problems) System.err.println("roadie: warning: " + p + " (run 'roadie check')");
+      List<Records.Stored<VerificationRecord>> records =
+          Records.verifications(r, problems).stream()
+              .filter(s -> matches(filter, s.record()))
+              .toList();
+      for (String p : problems)
+        System.err.println("roadie: warning: " + p + " (run 'roadie check')");
       if (json) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Records.Stored<VerificationRecord> s : records) {
@@ -51,11 +57,21 @@ final class VerificationsCommand implements Callable<Integer> {
         System.out.println(Json.writePretty(out));
         return 0;
       }
-      Table t = new Table("ID", "FINISHED", "SNAPSHOT", "TARGET", "KIND", "RESULT", "FAILED CHECKS");
+      Table t =
+          new Table("ID", "FINISHED", "SNAPSHOT", "TARGET", "KIND", "RESULT", "FAILED CHECKS");
       for (Records.Stored<VerificationRecord> s : records) {
         VerificationRecord v = s.record();
-        t.row(s.id().shortHex(), v.finished(), v.snapshot().substring(0, 8), v.target(), v.kind(), v.result(),
-            v.checks().stream().filter(Check::failed).map(Check::name).collect(Collectors.joining(",")));
+        t.row(
+            s.id().shortHex(),
+            v.finished(),
+            v.snapshot().substring(0, 8),
+            v.target(),
+            v.kind(),
+            v.result(),
+            v.checks().stream()
+                .filter(Check::failed)
+                .map(Check::name)
+                .collect(Collectors.joining(",")));
       }
       System.out.print(t.render(""));
       System.out.println(Plural.count(records.size(), "verification"));
@@ -65,7 +81,19 @@ final class VerificationsCommand implements Callable<Integer> {
 
   /** A record matches when a snapshot of its target and kind would. */
   private static boolean matches(SnapshotFilter f, VerificationRecord v) {
-    return f.matches(new dev.roadie.core.snapshot.Snapshot(1, v.snapshotTime(), v.target(), v.kind(), v.host(), v.user(),
-        List.of(), List.of(), null, null, null, Map.of()));
+    return f.matches(
+        new dev.roadie.core.snapshot.Snapshot(
+            1,
+            v.snapshotTime(),
+            v.target(),
+            v.kind(),
+            v.host(),
+            v.user(),
+            List.of(),
+            List.of(),
+            null,
+            null,
+            null,
+            Map.of()));
   }
 }

@@ -9,8 +9,13 @@ final class VersionCommand implements Runnable {
   static final String VERSION = "0.1.0";
 
   static String line() {
-    return "roadie " + VERSION + " (repository format " + Config.CURRENT_VERSION + ", Java "
-        + Runtime.version().feature() + ")";
+    return "roadie "
+        + VERSION
+        + " (repository format "
+        + Config.CURRENT_VERSION
+        + ", Java "
+        + Runtime.version().feature()
+        + ")";
   }
 
   @Override

@@ -15,27 +15,43 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "wal-stream", description = {
-    "Receive a PostgreSQL cluster's WAL over streaming replication into the repository, continuously.",
-    "An RPO of about a second instead of a segment or archive_timeout. Runs until SIGTERM or Ctrl-C, then "
-        + "stores what it holds. Reconnects after lost connections and resumes where the archive ends.",
-    "The user needs the REPLICATION attribute; pg_hba.conf needs a 'replication' line for it."})
+@Command(
+    name = "wal-stream",
+    description = {
+      "Receive a PostgreSQL cluster's WAL over streaming replication into the repository, continuously.",
+      "An RPO of about a second instead of a segment or archive_timeout. Runs until SIGTERM or Ctrl-C, then "
+          + "stores what it holds. Reconnects after lost connections and resumes where the archive ends.",
+      "The user needs the REPLICATION attribute; pg_hba.conf needs a 'replication' line for it."
+    })
 final class WalStreamCommand implements Callable<Integer> {
   @Mixin RepoOptions repo;
 
-  @Option(names = "--url", required = true, paramLabel = "URL",
-      description = "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, with ?sslmode=require and such when needed (DB is only used to connect).")
+  @Option(
+      names = "--url",
+      required = true,
+      paramLabel = "URL",
+      description =
+          "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, with ?sslmode=require and such when needed (DB is only used to connect).")
   String url;
 
-  @Option(names = "--slot", paramLabel = "NAME", defaultValue = "roadie",
+  @Option(
+      names = "--slot",
+      paramLabel = "NAME",
+      defaultValue = "roadie",
       description = "Physical replication slot (created when missing; default: ${DEFAULT-VALUE}).")
   String slot;
 
-  @Option(names = "--no-slot", description = "Stream without a slot: the server may recycle WAL while roadie is down.")
+  @Option(
+      names = "--no-slot",
+      description = "Stream without a slot: the server may recycle WAL while roadie is down.")
   boolean noSlot;
 
-  @Option(names = "--flush-interval", paramLabel = "DURATION", defaultValue = "500ms",
-      description = "Longest time received WAL waits in memory before it is stored (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--flush-interval",
+      paramLabel = "DURATION",
+      defaultValue = "500ms",
+      description =
+          "Longest time received WAL waits in memory before it is stored (default: ${DEFAULT-VALUE}).")
   String flushInterval;
 
   @Override
@@ -43,17 +59,30 @@ final class WalStreamCommand implements Callable<Integer> {
     PgConn conn = PgConn.parse(url);
     Duration flush = duration(flushInterval);
     try (Repository r = repo.open()) {
-      WalStream stream = new WalStream(conn, r, new WalStream.Options(noSlot ? null : slot, flush, Duration.ofSeconds(5),
-          line -> System.err.println(Instant.now().toString().substring(0, 19) + "Z roadie wal-stream: " + line)));
+      WalStream stream =
+          new WalStream(
+              conn,
+              r,
+              new WalStream.Options(
+                  noSlot ? null : slot,
+                  flush,
+                  Duration.ofSeconds(5),
+                  line ->
+                      System.err.println(
+                          Instant.now().toString().substring(0, 19)
+                              + "Z roadie wal-stream: "
+                              + line)));
       CountDownLatch done = new CountDownLatch(1);
-      Thread hook = new Thread(() -> {
-        stream.stop();
-        try {
-          done.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      Thread hook =
+          new Thread(
+              () -> {
+                stream.stop();
+                try {
+                  done.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
       Runtime.getRuntime().addShutdownHook(hook);
       try {
         stream.run();
@@ -69,7 +98,8 @@ final class WalStreamCommand implements Callable<Integer> {
   static Duration duration(String text) {
     Matcher m = DURATION.matcher(text.strip());
     if (!m.matches()) {
-      throw new RoadieException(ErrorCode.USAGE, "--flush-interval " + text + " is not a duration such as 500ms or 2s");
+      throw new RoadieException(
+          ErrorCode.USAGE, "--flush-interval " + text + " is not a duration such as 500ms or 2s");
     }
     long n = Long.parseLong(m.group(1));
     Duration d = m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofSeconds(n);

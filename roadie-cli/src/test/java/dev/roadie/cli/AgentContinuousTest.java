@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A Kubernetes target with {@code schedule: on-change}, supervised by the agent against a real API server. */
+/**
+ * A Kubernetes target with {@code schedule: on-change}, supervised by the agent against a real API
+ * server.
+ */
 @Tag("slow")
 class AgentContinuousTest {
   @TempDir Path tmp;
@@ -36,15 +39,32 @@ class AgentContinuousTest {
     List<String> log = new CopyOnWriteArrayList<>();
     try (KubeCluster cluster = KubeCluster.start()) {
       kubectl(cluster, "create", "namespace", "agent-fest");
-      kubectl(cluster, "-n", "agent-fest", "create", "configmap", "lineup", "--from-literal=headliner=one");
-      AgentConfig config = ConfigLoader.load(Files.writeString(tmp.resolve("roadie.yaml"), "repository: " + repoDir
-          + "\npasswordFile: " + pw + "\nlisten: 127.0.0.1:0\ntargets:\n  - name: fest\n    kind: k8s\n"
-          + "    namespaces: [agent-fest]\n    kubeconfig: " + cluster.kubeconfig() + "\n    schedule: on-change\n"),
-          Map.of());
+      kubectl(
+          cluster,
+          "-n",
+          "agent-fest",
+          "create",
+          "configmap",
+          "lineup",
+          "--from-literal=headliner=one");
+      AgentConfig config =
+          ConfigLoader.load(
+              Files.writeString(
+                  tmp.resolve("roadie.yaml"),
+                  "repository: "
+                      + repoDir
+                      + "\npasswordFile: "
+                      + pw
+                      + "\nlisten: 127.0.0.1:0\ntargets:\n  - name: fest\n    kind: k8s\n"
+                      + "    namespaces: [agent-fest]\n    kubeconfig: "
+                      + cluster.kubeconfig()
+                      + "\n    schedule: on-change\n"),
+              Map.of());
       Agent agent = new Agent(config, Agent.Options.of("test", false, log::add));
       agent.start(null);
       awaitRuns(repoDir, 1, log); // the first snapshot at once
-      kubectl(cluster, "-n", "agent-fest", "create", "configmap", "encore", "--from-literal=song=two");
+      kubectl(
+          cluster, "-n", "agent-fest", "create", "configmap", "encore", "--from-literal=song=two");
       awaitRuns(repoDir, 2, log); // then one once the change has settled
       agent.requestStop();
       assertTrue(agent.stop(Duration.ofMinutes(1)), log.toString());
@@ -58,7 +78,10 @@ class AgentContinuousTest {
     }
   }
 
-  /** A postgres-physical target with {@code schedule: continuous}: the agent streams its WAL and confirms it. */
+  /**
+   * A postgres-physical target with {@code schedule: continuous}: the agent streams its WAL and
+   * confirms it.
+   */
   @Test
   void aContinuousTargetStreamsWalUntilStopped() throws Exception {
     Path bin = PostgresCliTest.findBin();
@@ -67,37 +90,83 @@ class AgentContinuousTest {
     Path data = dir.resolve("primary");
     try {
       Files.writeString(dir.resolve("dbpw"), "db-pw\n");
-      if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
-      WalStreamCliTest.pg(bin, "initdb", "-D", data.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("dbpw"),
-          "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
+      if (PostgresPhysicalCliTest.root())
+        PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
+      WalStreamCliTest.pg(
+          bin,
+          "initdb",
+          "-D",
+          data.toString(),
+          "-U",
+          "postgres",
+          "--pwfile=" + dir.resolve("dbpw"),
+          "--auth-host=scram-sha-256",
+          "--auth-local=trust",
+          "-E",
+          "UTF8",
+          "--locale=C.UTF-8",
+          "--no-sync");
       int port = PostgresPhysicalCliTest.freePort();
-      Files.writeString(data.resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\nfsync = off\n",
+      Files.writeString(
+          data.resolve("postgresql.conf"),
+          "\nlisten_addresses = '127.0.0.1'\nfsync = off\n",
           java.nio.file.StandardOpenOption.APPEND);
-      WalStreamCliTest.pg(bin, "pg_ctl", "-D", data.toString(), "-l", dir.resolve("primary.log").toString(), "-o",
-          "-p " + port + " -k " + dir, "-w", "start");
+      WalStreamCliTest.pg(
+          bin,
+          "pg_ctl",
+          "-D",
+          data.toString(),
+          "-l",
+          dir.resolve("primary.log").toString(),
+          "-o",
+          "-p " + port + " -k " + dir,
+          "-w",
+          "start");
       Path repoDir = tmp.resolve("repo");
       Repository.init(new LocalBackend(repoDir), "pw".toCharArray(), 1 << 20).close();
       Path pw = Files.writeString(tmp.resolve("password"), "pw\n");
       Path dbpw = Files.writeString(tmp.resolve("db-password"), "db-pw\n");
-      AgentConfig config = ConfigLoader.load(Files.writeString(tmp.resolve("roadie.yaml"), "repository: " + repoDir
-          + "\npasswordFile: " + pw + "\nlisten: 127.0.0.1:0\ntargets:\n  - name: wal\n    kind: postgres-physical\n"
-          + "    url: postgresql://postgres@127.0.0.1:" + port + "/postgres\n    passwordFile: " + dbpw
-          + "\n    schedule: continuous\n"), Map.of());
+      AgentConfig config =
+          ConfigLoader.load(
+              Files.writeString(
+                  tmp.resolve("roadie.yaml"),
+                  "repository: "
+                      + repoDir
+                      + "\npasswordFile: "
+                      + pw
+                      + "\nlisten: 127.0.0.1:0\ntargets:\n  - name: wal\n    kind: postgres-physical\n"
+                      + "    url: postgresql://postgres@127.0.0.1:"
+                      + port
+                      + "/postgres\n    passwordFile: "
+                      + dbpw
+                      + "\n    schedule: continuous\n"),
+              Map.of());
       List<String> log = new CopyOnWriteArrayList<>();
       Agent agent = new Agent(config, Agent.Options.of("test", false, log::add));
       agent.start(null);
-      WalStreamCliTest.await(() -> WalStreamCliTest.query(port,
-          "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").equals("1"), "the agent streams WAL");
+      WalStreamCliTest.await(
+          () ->
+              WalStreamCliTest.query(
+                      port, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+                  .equals("1"),
+          "the agent streams WAL");
       WalStreamCliTest.sql(port, "CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
       String lsn = WalStreamCliTest.query(port, "SELECT pg_current_wal_flush_lsn()");
-      WalStreamCliTest.await(() -> WalStreamCliTest.query(port, "SELECT flush_lsn >= '" + lsn
-          + "' FROM pg_stat_replication").equals("t"), "the agent confirms " + lsn);
+      WalStreamCliTest.await(
+          () ->
+              WalStreamCliTest.query(
+                      port, "SELECT flush_lsn >= '" + lsn + "' FROM pg_stat_replication")
+                  .equals("t"),
+          "the agent confirms " + lsn);
       agent.requestStop();
       assertTrue(agent.stop(Duration.ofMinutes(1)), log.toString());
       try (var files = Files.walk(repoDir.resolve("wal"))) {
         assertTrue(files.filter(Files::isRegularFile).count() > 0, "WAL stored in the repository");
       }
-      assertEquals("0", WalStreamCliTest.query(port, "SELECT count(*) FROM pg_stat_replication"), "disconnected on stop");
+      assertEquals(
+          "0",
+          WalStreamCliTest.query(port, "SELECT count(*) FROM pg_stat_replication"),
+          "disconnected on stop");
     } finally {
       try {
         WalStreamCliTest.pg(bin, "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
@@ -122,8 +191,10 @@ class AgentContinuousTest {
   }
 
   private static String kubectl(KubeCluster cluster, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
-        cluster.kubeconfig().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeCluster.kubectl().toString(), "--kubeconfig", cluster.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -66,7 +66,10 @@ class AuditCliTest {
     assertEquals(List.of(first), texts(backup.get("snapshots")));
     assertEquals(List.of(data.toString()), texts(backup.get("targets")));
     JsonNode snap = TestData.json(roadie.run("snapshots", "--json").assertOk().stdout()).get(0);
-    assertEquals(backup.get("id").asText(), snap.get("audit").asText(), "the snapshot names its entry: " + snap);
+    assertEquals(
+        backup.get("id").asText(),
+        snap.get("audit").asText(),
+        "the snapshot names its entry: " + snap);
 
     roadie.run("restore", "latest", "--target", tmp.resolve("out").toString()).assertOk();
     JsonNode restore = last(audit(roadie));
@@ -79,7 +82,8 @@ class AuditCliTest {
     JsonNode verify = last(audit(roadie));
     assertEquals("verify", verify.get("operation").asText());
     assertEquals(List.of(first), texts(verify.get("snapshots")));
-    JsonNode record = TestData.json(roadie.run("verifications", "--json").assertOk().stdout()).get(0);
+    JsonNode record =
+        TestData.json(roadie.run("verifications", "--json").assertOk().stdout()).get(0);
     assertEquals(verify.get("id").asText(), record.get("audit").asText(), record.toString());
 
     roadie.run("drill", "complete-loss", "--scratch-dir", scratch.toString()).assertOk();
@@ -92,8 +96,11 @@ class AuditCliTest {
     second.run("init").assertOk();
     Path pwFile = tmp.resolve("pw");
     Files.writeString(pwFile, "audit pw\n");
-    Files.setPosixFilePermissions(pwFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    second.run("copy", "--from", repo.toString(), "--from-password-file", pwFile.toString()).assertOk();
+    Files.setPosixFilePermissions(
+        pwFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    second
+        .run("copy", "--from", repo.toString(), "--from-password-file", pwFile.toString())
+        .assertOk();
     JsonNode copied = last(audit(second));
     assertEquals("copy", copied.get("operation").asText());
     assertEquals(List.of(snapshotId(second)), texts(copied.get("snapshots")));
@@ -115,7 +122,8 @@ class AuditCliTest {
     roadie.run("forget", "--keep-last", "1").assertOk();
     JsonNode forget = last(audit(roadie));
     assertEquals("forget", forget.get("operation").asText());
-    assertEquals(List.of(first), texts(forget.get("snapshots")), "the forgotten snapshot: " + forget);
+    assertEquals(
+        List.of(first), texts(forget.get("snapshots")), "the forgotten snapshot: " + forget);
     roadie.run("prune", "--grace", "0").assertOk();
     assertEquals("prune", last(audit(roadie)).get("operation").asText());
 
@@ -147,7 +155,11 @@ class AuditCliTest {
     assertTrue(backup.get("error").asText().contains("no-such-dir"), backup.toString());
 
     // A backup whose data was damaged in storage: the restore fails, and its entry says why.
-    roadie.copy().stdin("precious\n".repeat(1000).getBytes()).run("backup", "file", "--stdin", "--name", "s").assertOk();
+    roadie
+        .copy()
+        .stdin("precious\n".repeat(1000).getBytes())
+        .run("backup", "file", "--stdin", "--name", "s")
+        .assertOk();
     try (Stream<Path> packs = Files.walk(repo.resolve("data"))) {
       for (Path p : packs.filter(Files::isRegularFile).toList()) {
         byte[] b = Files.readAllBytes(p);
@@ -161,8 +173,9 @@ class AuditCliTest {
     assertEquals("failed", restore.get("result").asText());
     String error = restore.get("error").asText();
     assertFalse(error.isBlank());
-    assertTrue(failed.stderr().contains(error), "the entry holds the error the user saw: " + error + "\n"
-        + failed.describe());
+    assertTrue(
+        failed.stderr().contains(error),
+        "the entry holds the error the user saw: " + error + "\n" + failed.describe());
     assertEquals(1, restore.get("snapshots").size(), restore.toString());
   }
 
@@ -171,8 +184,16 @@ class AuditCliTest {
     Path repo = tmp.resolve("repo");
     RoadieProcess roadie = RoadieProcess.of(repo, "audit pw");
     roadie.run("init").assertOk();
-    roadie.copy().stdin("one\n".getBytes()).run("backup", "file", "--stdin", "--name", "one").assertOk();
-    roadie.copy().stdin("two\n".getBytes()).run("backup", "file", "--stdin", "--name", "two").assertOk();
+    roadie
+        .copy()
+        .stdin("one\n".getBytes())
+        .run("backup", "file", "--stdin", "--name", "one")
+        .assertOk();
+    roadie
+        .copy()
+        .stdin("two\n".getBytes())
+        .run("backup", "file", "--stdin", "--name", "two")
+        .assertOk();
     roadie.run("check").assertOk();
     JsonNode snapshots = TestData.json(roadie.run("snapshots", "--json").assertOk().stdout());
     String entryOne = snapshots.get(0).get("audit").asText();
@@ -184,9 +205,13 @@ class AuditCliTest {
     b[b.length / 2] ^= 0x01;
     Files.write(one, b);
     RoadieProcess.Result altered = roadie.run("check").assertExit(3);
-    assertTrue(altered.stdout().contains("audit entry " + entryOne.substring(0, 8) + " does not open"),
+    assertTrue(
+        altered.stdout().contains("audit entry " + entryOne.substring(0, 8) + " does not open"),
         altered.describe());
-    assertTrue(altered.stdout().contains("names audit entry " + entryOne.substring(0, 8) + ", which does not open"),
+    assertTrue(
+        altered
+            .stdout()
+            .contains("names audit entry " + entryOne.substring(0, 8) + ", which does not open"),
         altered.describe());
     RoadieProcess.Result listing = roadie.run("audit").assertExit(3);
     assertTrue(listing.stderr().contains(entryOne.substring(0, 8)), listing.describe());
@@ -194,7 +219,10 @@ class AuditCliTest {
     // An entry removed: the snapshot that names it is reported.
     Files.delete(repo.resolve("audit").resolve(entryTwo));
     RoadieProcess.Result removed = roadie.run("check").assertExit(3);
-    assertTrue(removed.stdout().contains("names audit entry " + entryTwo.substring(0, 8) + ", which is missing"),
+    assertTrue(
+        removed
+            .stdout()
+            .contains("names audit entry " + entryTwo.substring(0, 8) + ", which is missing"),
         removed.describe());
   }
 }

@@ -19,7 +19,8 @@ class ConcurrentBackupTest {
   @Test
   void twoBackupsAtOnce() throws Exception {
     Path repo = tmp.resolve("repo");
-    RoadieProcess roadie = RoadieProcess.of(repo, "concurrent").fullJit().timeout(Duration.ofMinutes(3));
+    RoadieProcess roadie =
+        RoadieProcess.of(repo, "concurrent").fullJit().timeout(Duration.ofMinutes(3));
     roadie.run("init").assertOk();
 
     Path a = tmp.resolve("a");
@@ -37,12 +38,15 @@ class ConcurrentBackupTest {
     Map<String, String> hashA = TestData.hashTree(a);
     Map<String, String> hashB = TestData.hashTree(b);
 
-    RoadieProcess.Running ra = roadie.start("backup", "file", a.toString(), "--target", "a", "--json");
-    RoadieProcess.Running rb = roadie.start("backup", "file", b.toString(), "--target", "b", "--json");
+    RoadieProcess.Running ra =
+        roadie.start("backup", "file", a.toString(), "--target", "a", "--json");
+    RoadieProcess.Running rb =
+        roadie.start("backup", "file", b.toString(), "--target", "b", "--json");
     RoadieProcess.Result resA = ra.await(Duration.ofMinutes(3)).assertOk();
     RoadieProcess.Result resB = rb.await(Duration.ofMinutes(3)).assertOk();
-    System.out.printf("concurrent backups took %d ms and %d ms%n", resA.wallTime().toMillis(),
-        resB.wallTime().toMillis());
+    System.out.printf(
+        "concurrent backups took %d ms and %d ms%n",
+        resA.wallTime().toMillis(), resB.wallTime().toMillis());
     String idA = TestData.json(resA.stdout()).get("id").asText();
     String idB = TestData.json(resB.stdout()).get("id").asText();
     assertNotEquals(idA, idB);

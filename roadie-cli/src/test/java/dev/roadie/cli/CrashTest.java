@@ -32,8 +32,14 @@ class CrashTest {
   private static final long SEED = Long.getLong("roadie.crash.seed", 20261124L);
   @TempDir Path tmp;
 
-  record Round(int n, Map<String, String> hashes, boolean exitedOnItsOwn, int exitCode, String stdout,
-      long delayMillis, long wallMillis) {}
+  record Round(
+      int n,
+      Map<String, String> hashes,
+      boolean exitedOnItsOwn,
+      int exitCode,
+      String stdout,
+      long delayMillis,
+      long wallMillis) {}
 
   @Test
   void killedBackupsNeverDamageTheRepository() throws Exception {
@@ -41,7 +47,8 @@ class CrashTest {
     Random rnd = new Random(SEED);
     Path repo = tmp.resolve("repo");
     Path data = tmp.resolve("data");
-    RoadieProcess roadie = RoadieProcess.of(repo, "crash test").fullJit().timeout(Duration.ofMinutes(3));
+    RoadieProcess roadie =
+        RoadieProcess.of(repo, "crash test").fullJit().timeout(Duration.ofMinutes(3));
     roadie.run("init").assertOk();
 
     Files.createDirectories(data.resolve("sub"));
@@ -51,8 +58,10 @@ class CrashTest {
     TestData.writeRandom(data.resolve("sub/d.bin"), 20 << 20, 4);
     Map<String, String> hashes = TestData.hashTree(data);
 
-    RoadieProcess.Result good = roadie.run("backup", "file", data.toString(), "--target", "crash", "--tag", "good",
-        "--json").assertOk();
+    RoadieProcess.Result good =
+        roadie
+            .run("backup", "file", data.toString(), "--target", "crash", "--tag", "good", "--json")
+            .assertOk();
     String goodId = TestData.json(good.stdout()).get("id").asText();
     Map<String, String> goodHashes = Map.copyOf(hashes);
     long fullMillis = good.wallTime().toMillis();
@@ -74,15 +83,35 @@ class CrashTest {
       hashes.put(fresh, TestData.sha256(data.resolve(fresh)));
 
       long delay = (long) (rnd.nextDouble() * fullMillis);
-      RoadieProcess.Running run = roadie.start("backup", "file", data.toString(), "--target", "crash", "--tag",
-          "round-" + i, "--json");
+      RoadieProcess.Running run =
+          roadie.start(
+              "backup",
+              "file",
+              data.toString(),
+              "--target",
+              "crash",
+              "--tag",
+              "round-" + i,
+              "--json");
       boolean finished = run.process.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS);
       RoadieProcess.Result r = finished ? run.await(Duration.ofMinutes(1)) : run.kill();
       boolean onItsOwn = finished && !r.killed();
       if (onItsOwn) r.assertOk();
-      rounds.add(new Round(i, Map.copyOf(hashes), onItsOwn, r.exitCode(), r.stdout(), delay, r.wallTime().toMillis()));
-      System.out.printf("round %2d: delay %5d ms, %s after %5d ms%n", i, delay,
-          onItsOwn ? "completed" : "killed (exit " + r.exitCode() + ")", r.wallTime().toMillis());
+      rounds.add(
+          new Round(
+              i,
+              Map.copyOf(hashes),
+              onItsOwn,
+              r.exitCode(),
+              r.stdout(),
+              delay,
+              r.wallTime().toMillis()));
+      System.out.printf(
+          "round %2d: delay %5d ms, %s after %5d ms%n",
+          i,
+          delay,
+          onItsOwn ? "completed" : "killed (exit " + r.exitCode() + ")",
+          r.wallTime().toMillis());
     }
 
     // Which snapshots exist?
@@ -91,7 +120,8 @@ class CrashTest {
     for (JsonNode s : list) {
       assertEquals(1, s.get("tags").size(), s.toString());
       String tag = s.get("tags").get(0).asText();
-      if (idByTag.put(tag, s.get("id").asText()) != null) fail("two snapshots tagged " + tag + ": " + list);
+      if (idByTag.put(tag, s.get("id").asText()) != null)
+        fail("two snapshots tagged " + tag + ": " + list);
     }
     assertEquals(goodId, idByTag.get("good"));
     int completed = 0;
@@ -106,23 +136,40 @@ class CrashTest {
         // Killed between writing the snapshot and exiting: allowed only if the snapshot is whole,
         // which the restore below proves.
         killedButSaved.add(r);
-        System.out.println("round " + r.n() + " was killed after its snapshot was written (printed: "
-            + !r.stdout().isBlank() + ")");
+        System.out.println(
+            "round "
+                + r.n()
+                + " was killed after its snapshot was written (printed: "
+                + !r.stdout().isBlank()
+                + ")");
       }
     }
     long killed = rounds.stream().filter(r -> !r.exitedOnItsOwn()).count();
-    System.out.println(completed + " rounds completed, " + killed + " killed, " + killedButSaved.size()
-        + " of those after their snapshot was written");
-    assertEquals(1 + completed + killedButSaved.size(), list.size(),
+    System.out.println(
+        completed
+            + " rounds completed, "
+            + killed
+            + " killed, "
+            + killedButSaved.size()
+            + " of those after their snapshot was written");
+    assertEquals(
+        1 + completed + killedButSaved.size(),
+        list.size(),
         "a snapshot for each finished run and none for killed runs: " + list);
 
-    // A run killed after its snapshot was written may not have recorded its audit entry: check names
+    // A run killed after its snapshot was written may not have recorded its audit entry: check
+    // names
     // exactly those snapshots' entries as missing, and finds nothing else wrong.
     RoadieProcess.Result check = roadie.run("check");
     List<String> errors = check.stdout().lines().filter(l -> l.startsWith("error: ")).toList();
     for (String e : errors) {
-      boolean killedRun = killedButSaved.stream().anyMatch(r -> e.startsWith("error: snapshot "
-          + idByTag.get("round-" + r.n()).substring(0, 8)) && e.contains("which is missing"));
+      boolean killedRun =
+          killedButSaved.stream()
+              .anyMatch(
+                  r ->
+                      e.startsWith(
+                              "error: snapshot " + idByTag.get("round-" + r.n()).substring(0, 8))
+                          && e.contains("which is missing"));
       assertTrue(killedRun, "only a killed run's missing audit entry: " + check.describe());
     }
     if (errors.isEmpty()) {
@@ -142,18 +189,24 @@ class CrashTest {
     for (Map.Entry<String, Map<String, String>> e : expected.entrySet()) {
       deleteTree(out);
       roadie.run("restore", idByTag.get(e.getKey()), "--target", out.toString()).assertOk();
-      assertEquals(e.getValue(), TestData.hashTree(out.resolve("data")), "snapshot " + e.getKey() + " restored wrong");
+      assertEquals(
+          e.getValue(),
+          TestData.hashTree(out.resolve("data")),
+          "snapshot " + e.getKey() + " restored wrong");
     }
 
     RoadieProcess.Result readData = roadie.run("check", "--read-data");
-    assertEquals(errors, readData.stdout().lines().filter(l -> l.startsWith("error: ")).toList(),
+    assertEquals(
+        errors,
+        readData.stdout().lines().filter(l -> l.startsWith("error: ")).toList(),
         "reading every blob finds nothing more: " + readData.describe());
   }
 
   private static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) return;
     try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) Files.delete(x);
+      for (Path x : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList())
+        Files.delete(x);
     }
   }
 }

@@ -19,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Clock;
@@ -39,10 +38,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -82,23 +77,43 @@ class DashboardBrowserTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium"))
-        && Files.isExecutable(Path.of("/usr/bin/chromedriver")), "chromium and chromium-driver are not installed");
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/chromium"))
+            && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
+        "chromium and chromium-driver are not installed");
     Files.createDirectories(SHOTS);
     pg = PgCluster.start();
     pg.sql("postgres", "CREATE DATABASE shop");
-    pg.sql("shop", "CREATE TABLE customers (id int PRIMARY KEY, name text);"
-        + "CREATE TABLE orders (id int PRIMARY KEY, customer int REFERENCES customers, total numeric);"
-        + "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 300) g;"
-        + "INSERT INTO orders SELECT g, 1 + g % 300, g FROM generate_series(1, 4321) g");
+    pg.sql(
+        "shop",
+        "CREATE TABLE customers (id int PRIMARY KEY, name text);"
+            + "CREATE TABLE orders (id int PRIMARY KEY, customer int REFERENCES customers, total numeric);"
+            + "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 300) g;"
+            + "INSERT INTO orders SELECT g, 1 + g % 300, g FROM generate_series(1, 4321) g");
 
     Path redisDir = Files.createDirectories(tmp.resolve("redis"));
     redisPort = freePort();
-    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", redisDir.toString(), "--repl-diskless-sync-delay", "0").redirectErrorStream(true)
-        .redirectOutput(redisDir.resolve("out").toFile()).start();
+    redis =
+        new ProcessBuilder(
+                "redis-server",
+                "--port",
+                Integer.toString(redisPort),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                redisDir.toString(),
+                "--repl-diskless-sync-delay",
+                "0")
+            .redirectErrorStream(true)
+            .redirectOutput(redisDir.resolve("out").toFile())
+            .start();
     for (int i = 0; ; i++) {
-      try (RespConnection c = RespConnection.open(RedisUrl.parse("redis://127.0.0.1:" + redisPort, null))) {
+      try (RespConnection c =
+          RespConnection.open(RedisUrl.parse("redis://127.0.0.1:" + redisPort, null))) {
         if ("PONG".equals(c.send("PING"))) {
           for (int k = 0; k < 250; k++) c.call("SET", "k" + k, "v" + k);
           c.call("SELECT", "3");
@@ -114,7 +129,10 @@ class DashboardBrowserTest {
     repo = tmp.resolve("repo");
     docs = Files.createDirectories(tmp.resolve("docs"));
     config = Files.createDirectories(tmp.resolve("config"));
-    roadie = RoadieProcess.of(repo, PW).env("PGPASSWORD", PgCluster.PASSWORD).timeout(Duration.ofMinutes(4));
+    roadie =
+        RoadieProcess.of(repo, PW)
+            .env("PGPASSWORD", PgCluster.PASSWORD)
+            .timeout(Duration.ofMinutes(4));
     roadie.run("init").assertOk();
     Files.writeString(docs.resolve("index.html"), "<h1>festival</h1>\n");
     roadie.run("backup", "file", docs.toString()).assertOk();
@@ -122,15 +140,31 @@ class DashboardBrowserTest {
     roadie.run("backup", "file", docs.toString()).assertOk();
     roadie.run("backup", "redis", "--url", "redis://127.0.0.1:" + redisPort).assertOk();
     roadie.run("backup", "postgres", "--url", pg.url("shop")).assertOk();
-    roadie.run("verify", "--of", docs.toString(), "--scratch-dir", Files.createDirectories(tmp.resolve("s1")).toString())
+    roadie
+        .run(
+            "verify",
+            "--of",
+            docs.toString(),
+            "--scratch-dir",
+            Files.createDirectories(tmp.resolve("s1")).toString())
         .assertOk();
 
     // Physical: a base backup with WAL streamed after it, so the target has a recoverable window.
     String cluster = "postgresql://postgres@127.0.0.1:" + pg.port + "/postgres";
-    RoadieProcess.Running stream = roadie.start("wal-stream", "--url", cluster, "--slot", "roadie_dashboard",
-        "--flush-interval", "200ms");
+    RoadieProcess.Running stream =
+        roadie.start(
+            "wal-stream",
+            "--url",
+            cluster,
+            "--slot",
+            "roadie_dashboard",
+            "--flush-interval",
+            "200ms");
     try {
-      await(() -> query("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").equals("1"));
+      await(
+          () ->
+              query("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+                  .equals("1"));
       roadie.run("backup", "postgres", "--physical", "--url", cluster).assertOk();
       Thread.sleep(3000); // so that the window after the backup is seconds long, not one second
       pg.sql("postgres", "CREATE TABLE after_backup AS SELECT generate_series(1, 1000) AS n");
@@ -138,10 +172,13 @@ class DashboardBrowserTest {
       await(() -> query("SELECT flush_lsn >= '" + lsn + "' FROM pg_stat_replication").equals("t"));
     } finally {
       stream.process.destroy(); // SIGTERM: stores the WAL it holds, then exits
-      assertTrue(stream.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "wal-stream stops on SIGTERM");
+      assertTrue(
+          stream.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS),
+          "wal-stream stops on SIGTERM");
     }
 
-    // The failing target: its backup's packs are deleted, so its verification finds the repository damaged.
+    // The failing target: its backup's packs are deleted, so its verification finds the repository
+    // damaged.
     Set<Path> before = packs();
     Files.writeString(config.resolve("app.yaml"), "replicas: 3\n".repeat(1000));
     roadie.run("backup", "file", config.toString()).assertOk();
@@ -149,8 +186,13 @@ class DashboardBrowserTest {
     added.removeAll(before);
     assertFalse(added.isEmpty());
     for (Path p : added) Files.delete(p);
-    RoadieProcess.Result v = roadie.run("verify", "--of", config.toString(), "--scratch-dir",
-        Files.createDirectories(tmp.resolve("s2")).toString());
+    RoadieProcess.Result v =
+        roadie.run(
+            "verify",
+            "--of",
+            config.toString(),
+            "--scratch-dir",
+            Files.createDirectories(tmp.resolve("s2")).toString());
     assertTrue(v.exitCode() != 0, v.describe());
 
     docsTarget = docs.toString();
@@ -162,21 +204,51 @@ class DashboardBrowserTest {
     repository = Repository.open(new LocalBackend(repo), PW.toCharArray());
     // The agent's part, as it will implement it: schedules and a running job.
     Instant started = Instant.now().minusSeconds(42);
-    ScheduleProvider schedules = new ScheduleProvider() {
-      @Override
-      public Map<String, Schedule> schedules() {
-        return Map.of(docsTarget, new Schedule("file", "0 * * * *", Instant.now().plus(Duration.ofMinutes(30)),
-            Duration.ofHours(1), null, null));
-      }
+    ScheduleProvider schedules =
+        new ScheduleProvider() {
+          @Override
+          public Map<String, Schedule> schedules() {
+            return Map.of(
+                docsTarget,
+                new Schedule(
+                    "file",
+                    "0 * * * *",
+                    Instant.now().plus(Duration.ofMinutes(30)),
+                    Duration.ofHours(1),
+                    null,
+                    null));
+          }
 
-      @Override
-      public List<RunningJob> running() {
-        return List.of(new RunningJob(pgTarget, "postgres", "backup", started, "table public.orders", 0.4, 3_500_000));
-      }
-    };
-    // Redis is expected every second: by the time the pages are read it is more than twice that old.
-    StatusReader reader = new StatusReader(repository, new StatusReader.Options(Map.of(configTarget, Duration.ofHours(1),
-        redisTarget, Duration.ofSeconds(1), pgTarget, Duration.ofHours(1), physicalTarget, Duration.ofHours(1)), schedules, Clock.systemUTC()));
+          @Override
+          public List<RunningJob> running() {
+            return List.of(
+                new RunningJob(
+                    pgTarget,
+                    "postgres",
+                    "backup",
+                    started,
+                    "table public.orders",
+                    0.4,
+                    3_500_000));
+          }
+        };
+    // Redis is expected every second: by the time the pages are read it is more than twice that
+    // old.
+    StatusReader reader =
+        new StatusReader(
+            repository,
+            new StatusReader.Options(
+                Map.of(
+                    configTarget,
+                    Duration.ofHours(1),
+                    redisTarget,
+                    Duration.ofSeconds(1),
+                    pgTarget,
+                    Duration.ofHours(1),
+                    physicalTarget,
+                    Duration.ofHours(1)),
+                schedules,
+                Clock.systemUTC()));
     Thread.sleep(2500);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", new DashboardHandler(reader));
@@ -185,10 +257,18 @@ class DashboardBrowserTest {
 
     ChromeOptions options = new ChromeOptions();
     options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--window-size=1280,900", "--hide-scrollbars");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        "--hide-scrollbars");
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+            .usingAnyFreePort()
+            .build();
     browser = new ChromeDriver(service, options);
   }
 
@@ -211,7 +291,8 @@ class DashboardBrowserTest {
   }
 
   static String query(String sql) throws Exception {
-    try (Connection c = pg.jdbc("postgres"); ResultSet rs = c.createStatement().executeQuery(sql)) {
+    try (Connection c = pg.jdbc("postgres");
+        ResultSet rs = c.createStatement().executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
     }
@@ -239,20 +320,39 @@ class DashboardBrowserTest {
     return browser.findElement(By.cssSelector("tr.target[data-target='" + target + "']"));
   }
 
-  /** Screenshots of the whole page at a desktop's and a phone's width (device metrics set through CDP). */
+  /**
+   * Screenshots of the whole page at a desktop's and a phone's width (device metrics set through
+   * CDP).
+   */
   static void shoot(String name) throws Exception {
     ChromeDriver cd = (ChromeDriver) browser;
     for (Object[] size : new Object[][] {{"desktop", 1280, false}, {"phone", 390, true}}) {
       int width = (int) size[1];
-      cd.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+      cd.executeCdpCommand(
+          "Emulation.setDeviceMetricsOverride",
           Map.of("width", width, "height", 900, "deviceScaleFactor", 1, "mobile", size[2]));
-      long height = (Long) cd.executeScript("window.dispatchEvent(new Event('resize'));"
-          + "return document.documentElement.scrollHeight;");
-      cd.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-          Map.of("width", width, "height", (int) Math.min(6000, height), "deviceScaleFactor", 1, "mobile", size[2]));
+      long height =
+          (Long)
+              cd.executeScript(
+                  "window.dispatchEvent(new Event('resize'));"
+                      + "return document.documentElement.scrollHeight;");
+      cd.executeCdpCommand(
+          "Emulation.setDeviceMetricsOverride",
+          Map.of(
+              "width",
+              width,
+              "height",
+              (int) Math.min(6000, height),
+              "deviceScaleFactor",
+              1,
+              "mobile",
+              size[2]));
       Thread.sleep(200); // the charts redraw at the new width
-      Map<String, Object> shot = cd.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
-      Files.write(SHOTS.resolve(name + "-" + size[0] + ".png"), Base64.getDecoder().decode((String) shot.get("data")));
+      Map<String, Object> shot =
+          cd.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
+      Files.write(
+          SHOTS.resolve(name + "-" + size[0] + ".png"),
+          Base64.getDecoder().decode((String) shot.get("data")));
     }
     cd.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
   }
@@ -263,7 +363,10 @@ class DashboardBrowserTest {
     assertFalse(html.contains(PgCluster.PASSWORD), "the database password is on the page");
   }
 
-  /** A command line as the page shows it, split as a shell would (single quotes only, as the page writes them). */
+  /**
+   * A command line as the page shows it, split as a shell would (single quotes only, as the page
+   * writes them).
+   */
   static List<String> words(String line) {
     List<String> out = new ArrayList<>();
     StringBuilder w = new StringBuilder();
@@ -290,7 +393,8 @@ class DashboardBrowserTest {
   static RoadieProcess.Result runShown(String title) {
     String line = null;
     for (WebElement li : browser.findElements(By.cssSelector("ol.restore-commands li"))) {
-      if (li.findElement(By.className("what")).getText().equals(title)) line = li.findElement(By.tagName("code")).getText();
+      if (li.findElement(By.className("what")).getText().equals(title))
+        line = li.findElement(By.tagName("code")).getText();
     }
     assertNotNull(line, "no restore command titled '" + title + "' on " + browser.getCurrentUrl());
     List<String> w = words(line);
@@ -302,27 +406,33 @@ class DashboardBrowserTest {
   void overviewShowsEveryTargetWithItsStatus() throws Exception {
     browser.get(base);
     assertEquals("ok", row(docsTarget).getAttribute("data-health"));
-    assertTrue(row(docsTarget).findElement(By.className("verification")).getText().contains("pass"));
+    assertTrue(
+        row(docsTarget).findElement(By.className("verification")).getText().contains("pass"));
     assertTrue(row(docsTarget).findElement(By.className("next")).getText().startsWith("in "));
     assertEquals("ok", row(pgTarget).getAttribute("data-health"));
     assertEquals("ok", row(physicalTarget).getAttribute("data-health"));
 
     WebElement stale = row(redisTarget);
     assertEquals("fail", stale.getAttribute("data-health"));
-    assertTrue(stale.getText().contains("more than twice the expected interval of 1 s"), stale.getText());
+    assertTrue(
+        stale.getText().contains("more than twice the expected interval of 1 s"), stale.getText());
     // Red: the failing colour, not the amber of a late one.
     assertEquals("rgba(255, 235, 233, 1)", stale.getCssValue("background-color"));
 
     WebElement failing = row(configTarget);
     assertEquals("fail", failing.getAttribute("data-health"));
-    assertTrue(failing.getText().contains("verification of snapshot") && failing.getText().contains("damaged"),
+    assertTrue(
+        failing.getText().contains("verification of snapshot")
+            && failing.getText().contains("damaged"),
         failing.getText());
     assertTrue(failing.findElement(By.className("verification")).getText().contains("damaged"));
 
     assertEquals("2", browser.findElement(By.cssSelector("ul.counts li.fail .n")).getText());
     assertEquals("3", browser.findElement(By.cssSelector("ul.counts li.ok .n")).getText());
     WebElement running = browser.findElement(By.id("running"));
-    assertTrue(running.getText().contains("40%") && running.getText().contains("table public.orders"), running.getText());
+    assertTrue(
+        running.getText().contains("40%") && running.getText().contains("table public.orders"),
+        running.getText());
     assertNoSecret();
     shoot("overview");
   }
@@ -335,7 +445,10 @@ class DashboardBrowserTest {
     List<WebElement> charts = browser.findElements(By.cssSelector("figure.chart"));
     assertEquals(3, charts.size());
     for (WebElement c : charts) {
-      assertEquals("true", c.getAttribute("data-drawn"), "chart " + c.getAttribute("data-chart") + " was not drawn");
+      assertEquals(
+          "true",
+          c.getAttribute("data-drawn"),
+          "chart " + c.getAttribute("data-chart") + " was not drawn");
       assertFalse(c.findElements(By.tagName("canvas")).isEmpty());
     }
     List<WebElement> snaps = browser.findElements(By.cssSelector("table.snapshots tbody tr"));
@@ -350,8 +463,10 @@ class DashboardBrowserTest {
     assertTrue(browser.getCurrentUrl().contains("/snapshot/"));
     RoadieProcess.Result r = runShown("Into a new directory");
     r.assertOk();
-    String dir = words(browser.findElement(By.cssSelector("ol.restore-commands code")).getText()).getLast();
-    assertEquals(TestData.hashTree(docs), TestData.hashTree(Path.of(dir).resolve(docs.getFileName())));
+    String dir =
+        words(browser.findElement(By.cssSelector("ol.restore-commands code")).getText()).getLast();
+    assertEquals(
+        TestData.hashTree(docs), TestData.hashTree(Path.of(dir).resolve(docs.getFileName())));
   }
 
   @Test
@@ -359,7 +474,8 @@ class DashboardBrowserTest {
     browser.get(base);
     row(pgTarget).findElement(By.cssSelector("td.name a")).click();
     browser.findElement(By.cssSelector("table.snapshots tbody tr a")).click();
-    WebElement tables = browser.findElement(By.cssSelector("table.metadata-table[data-field='tables']"));
+    WebElement tables =
+        browser.findElement(By.cssSelector("table.metadata-table[data-field='tables']"));
     String text = tables.getText();
     assertTrue(text.contains("public.orders") && text.contains("4321"), text);
     assertTrue(text.contains("public.customers") && text.contains("300"), text);
@@ -369,7 +485,8 @@ class DashboardBrowserTest {
     runShown("To a new database on the same server").assertOk();
     String line = browser.findElement(By.cssSelector("ol.restore-commands code")).getText();
     String db = line.substring(line.lastIndexOf('/') + 1);
-    try (Connection c = pg.jdbc(db); ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM orders")) {
+    try (Connection c = pg.jdbc(db);
+        ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM orders")) {
       rs.next();
       assertEquals(4321, rs.getLong(1));
     }
@@ -380,7 +497,8 @@ class DashboardBrowserTest {
     browser.get(base);
     row(redisTarget).findElement(By.cssSelector("td.name a")).click();
     browser.findElement(By.cssSelector("table.snapshots tbody tr a")).click();
-    WebElement dbs = browser.findElement(By.cssSelector("table.metadata-table[data-field='databases']"));
+    WebElement dbs =
+        browser.findElement(By.cssSelector("table.metadata-table[data-field='databases']"));
     List<WebElement> rows = dbs.findElements(By.cssSelector("tbody tr"));
     assertEquals(2, rows.size(), dbs.getText());
     assertTrue(rows.get(0).getText().startsWith("db0 250"), rows.get(0).getText());
@@ -408,8 +526,13 @@ class DashboardBrowserTest {
     // The same figures as 'roadie stats', which counts them on its own.
     var stats = TestData.json(roadie.run("stats", "--json").assertOk().stdout());
     assertTrue(facts.contains("Snapshots\n" + stats.get("snapshots").asInt() + ", holding"), facts);
-    assertTrue(facts.contains(String.format(java.util.Locale.ROOT, "Deduplication\n%.2fx",
-        stats.get("deduplicationRatio").asDouble())), facts + " vs " + stats);
+    assertTrue(
+        facts.contains(
+            String.format(
+                java.util.Locale.ROOT,
+                "Deduplication\n%.2fx",
+                stats.get("deduplicationRatio").asDouble())),
+        facts + " vs " + stats);
     assertTrue(browser.getPageSource().contains("no backup or other writer is running"));
     assertNoSecret();
     shoot("repository");
@@ -420,16 +543,33 @@ class DashboardBrowserTest {
   @Test
   void staticReportHoldsOverviewAndTargetsWithoutNetwork() throws Exception {
     Path file = tmp.resolve("report.html");
-    roadie.run("report", "--html", file.toString(), "--expect", redisTarget + "=1s", "--expect", pgTarget + "=1h",
-        "--expect", configTarget + "=1h", "--expect", docsTarget + "=1h", "--expect", physicalTarget + "=1h").assertOk();
+    roadie
+        .run(
+            "report",
+            "--html",
+            file.toString(),
+            "--expect",
+            redisTarget + "=1s",
+            "--expect",
+            pgTarget + "=1h",
+            "--expect",
+            configTarget + "=1h",
+            "--expect",
+            docsTarget + "=1h",
+            "--expect",
+            physicalTarget + "=1h")
+        .assertOk();
     String html = Files.readString(file);
-    assertFalse(html.matches("(?s).*(src|href)=\"https?:.*"), "the report loads something from the network");
+    assertFalse(
+        html.matches("(?s).*(src|href)=\"https?:.*"),
+        "the report loads something from the network");
     browser.get(file.toUri().toString());
     assertEquals("fail", row(redisTarget).getAttribute("data-health"));
     assertEquals("fail", row(configTarget).getAttribute("data-health"));
     assertEquals("ok", row(docsTarget).getAttribute("data-health"));
     assertEquals(5, browser.findElements(By.cssSelector("section.target-page")).size());
-    assertEquals(1, browser.findElements(By.cssSelector("section.target-page .window-bar .covered")).size());
+    assertEquals(
+        1, browser.findElements(By.cssSelector("section.target-page .window-bar .covered")).size());
     for (WebElement c : browser.findElements(By.cssSelector("figure.chart"))) {
       assertEquals("true", c.getAttribute("data-drawn"));
     }
@@ -448,20 +588,26 @@ class DashboardBrowserTest {
     r.findElement(By.cssSelector("td.name a")).click();
     assertEquals(1, browser.findElements(By.cssSelector(".window-bar .covered")).size());
     assertEquals(0, browser.findElements(By.cssSelector(".window-bar .gap")).size());
-    String window = browser.findElement(By.xpath("//h2[text()='Recoverable window']/following-sibling::p[1]")).getText();
+    String window =
+        browser
+            .findElement(By.xpath("//h2[text()='Recoverable window']/following-sibling::p[1]"))
+            .getText();
     assertTrue(window.startsWith("Point-in-time recovery reaches from "), window);
     shoot("target-physical");
 
     browser.findElement(By.cssSelector("table.snapshots tbody tr a")).click();
     String pitr = null;
     for (WebElement li : browser.findElements(By.cssSelector("ol.restore-commands li"))) {
-      if (li.getText().startsWith("To a point in time")) pitr = li.findElement(By.tagName("code")).getText();
+      if (li.getText().startsWith("To a point in time"))
+        pitr = li.findElement(By.tagName("code")).getText();
     }
     assertNotNull(pitr, browser.getPageSource());
     List<String> w = words(pitr);
     String time = w.get(w.indexOf("--target-time") + 1);
     // The newest moment the window reaches, as the target page shows it.
-    assertTrue(window.contains(time.replace("T", " ").replaceAll("(\\.\\d+)?Z$", " UTC")), window + " vs " + time);
+    assertTrue(
+        window.contains(time.replace("T", " ").replaceAll("(\\.\\d+)?Z$", " UTC")),
+        window + " vs " + time);
     assertEquals("promote", w.get(w.indexOf("--target-action") + 1));
     shoot("snapshot-physical");
   }

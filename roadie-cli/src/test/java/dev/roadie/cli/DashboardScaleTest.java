@@ -45,7 +45,8 @@ class DashboardScaleTest {
 
   @Test
   void overviewWith100TargetsAnd100000Snapshots() throws Exception {
-    Assumptions.assumeTrue(Boolean.getBoolean("roadie.dashboard.scale"), "set -Droadie.dashboard.scale=true to run");
+    Assumptions.assumeTrue(
+        Boolean.getBoolean("roadie.dashboard.scale"), "set -Droadie.dashboard.scale=true to run");
     Path dir = Path.of("target", "dashboard-scale-repo").toAbsolutePath();
     Path done = dir.resolveSibling("dashboard-scale-repo.complete");
     if (!Files.exists(done)) {
@@ -61,21 +62,36 @@ class DashboardScaleTest {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         for (int t = 0; t < TARGETS; t++) {
           // Hourly targets; every tenth one stopped backing up three hours ago (too old).
-          Instant newest = t % 10 == 9 ? now.minus(Duration.ofHours(3)) : now.minus(Duration.ofMinutes(5));
+          Instant newest =
+              t % 10 == 9 ? now.minus(Duration.ofHours(3)) : now.minus(Duration.ofMinutes(5));
           String name = String.format("/srv/app-%03d", t);
           for (int i = 0; i < PER_TARGET; i++) {
             Instant time = newest.minus(Duration.ofHours(PER_TARGET - 1 - i));
             long read = 1_000_000_000L + (long) t * 1_000_000 + (i % 24) * 10_000_000L;
-            Snapshot.Stats stats = new Snapshot.Stats(read, read / 50, 100, 1000, 30_000 + (i % 7) * 1000);
-            Snapshot s = new Snapshot(Snapshot.VERSION, time.toString(), name, "file", "bench", "root", List.of(),
-                List.of(name), tree.hex(), null, stats, Map.of());
+            Snapshot.Stats stats =
+                new Snapshot.Stats(read, read / 50, 100, 1000, 30_000 + (i % 7) * 1000);
+            Snapshot s =
+                new Snapshot(
+                    Snapshot.VERSION,
+                    time.toString(),
+                    name,
+                    "file",
+                    "bench",
+                    "root",
+                    List.of(),
+                    List.of(name),
+                    tree.hex(),
+                    null,
+                    stats,
+                    Map.of());
             w.commit(measured -> s);
           }
         }
       }
       Files.writeString(done, "");
-      System.out.printf("dashboard scale: made %d snapshots in %.1f s%n", TARGETS * PER_TARGET,
-          (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          "dashboard scale: made %d snapshots in %.1f s%n",
+          TARGETS * PER_TARGET, (System.nanoTime() - t0) / 1e9);
     }
 
     try (Repository r = Repository.open(new LocalBackend(dir), PW.toCharArray())) {
@@ -94,7 +110,8 @@ class DashboardScaleTest {
       t0 = System.nanoTime();
       int listed = r.backend().list(dev.roadie.core.backend.ObjectKind.SNAPSHOT).size();
       double listing = (System.nanoTime() - t0) / 1e6;
-      System.out.printf("dashboard scale: warm status reads %.0f, %.0f, %.0f ms; of which listing %d snapshots %.0f ms%n",
+      System.out.printf(
+          "dashboard scale: warm status reads %.0f, %.0f, %.0f ms; of which listing %d snapshots %.0f ms%n",
           warmRead[0], warmRead[1], warmRead[2], listed, listing);
       t0 = System.nanoTime();
       String report = StaticReport.html(reader.read());
@@ -105,10 +122,19 @@ class DashboardScaleTest {
       server.start();
       ChromeOptions options = new ChromeOptions();
       options.setBinary("/usr/bin/chromium");
-      options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+      options.addArguments(
+          "--headless=new",
+          "--no-sandbox",
+          "--disable-dev-shm-usage",
+          "--disable-gpu",
           "--window-size=1280,900");
-      ChromeDriver browser = new ChromeDriver(new ChromeDriverService.Builder()
-          .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build(), options);
+      ChromeDriver browser =
+          new ChromeDriver(
+              new ChromeDriverService.Builder()
+                  .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+                  .usingAnyFreePort()
+                  .build(),
+              options);
       try {
         String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
         List<double[]> loads = new ArrayList<>();
@@ -116,18 +142,32 @@ class DashboardScaleTest {
           browser.get(base);
           assertEquals(TARGETS, browser.findElements(By.cssSelector("tr.target")).size());
           @SuppressWarnings("unchecked")
-          Map<String, Object> nav = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript(
-              "var n = performance.getEntriesByType('navigation')[0];"
-                  + "return {served: n.responseEnd - n.requestStart, loaded: n.loadEventEnd - n.startTime};");
-          loads.add(new double[] {((Number) nav.get("served")).doubleValue(), ((Number) nav.get("loaded")).doubleValue()});
+          Map<String, Object> nav =
+              (Map<String, Object>)
+                  ((JavascriptExecutor) browser)
+                      .executeScript(
+                          "var n = performance.getEntriesByType('navigation')[0];"
+                              + "return {served: n.responseEnd - n.requestStart, loaded: n.loadEventEnd - n.startTime};");
+          loads.add(
+              new double[] {
+                ((Number) nav.get("served")).doubleValue(),
+                ((Number) nav.get("loaded")).doubleValue()
+              });
         }
         List<double[]> warm = new ArrayList<>(loads.subList(1, loads.size()));
         warm.sort((a, b) -> Double.compare(a[1], b[1]));
         double[] median = warm.get(warm.size() / 2);
-        System.out.printf("dashboard scale: %d targets, %d snapshots; status read from the repository %.0f ms (cold); "
+        System.out.printf(
+            "dashboard scale: %d targets, %d snapshots; status read from the repository %.0f ms (cold); "
                 + "overview served %.0f ms and rendered (load event) %.0f ms, median of %d warm loads; static report "
                 + "%.0f ms, %d KiB%n",
-            TARGETS, TARGETS * PER_TARGET, coldRead, median[0], median[1], warm.size(), reportMillis,
+            TARGETS,
+            TARGETS * PER_TARGET,
+            coldRead,
+            median[0],
+            median[1],
+            warm.size(),
+            reportMillis,
             report.length() / 1024);
       } finally {
         browser.quit();

@@ -19,18 +19,24 @@ class DemoTest {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("stale-file"), "left from an earlier run");
     // A directory the demo did not make is never deleted.
-    RoadieProcess.Result refused = RoadieProcess.bare().workDir(tmp).run("demo", "--dir", dir.toString()).assertExit(2);
+    RoadieProcess.Result refused =
+        RoadieProcess.bare().workDir(tmp).run("demo", "--dir", dir.toString()).assertExit(2);
     assertTrue(refused.stderr().contains("was not made by 'roadie demo'"), refused.describe());
     assertTrue(Files.exists(dir.resolve("stale-file")));
     Files.writeString(dir.resolve(".roadie-demo"), "as an earlier demo run leaves it");
-    RoadieProcess.Result r = RoadieProcess.bare().fullJit().workDir(tmp).run("demo", "--dir", dir.toString())
-        .assertOk();
+    RoadieProcess.Result r =
+        RoadieProcess.bare().fullJit().workDir(tmp).run("demo", "--dir", dir.toString()).assertOk();
     assertTrue(r.stdout().contains("every file's SHA-256 equals the original's"), r.describe());
     assertTrue(r.stdout().contains("no errors"), r.describe());
     assertFalse(r.stdout().contains("MISMATCH"), r.describe());
-    assertTrue(r.stdout().contains("so the bucket part is skipped") == (BucketDemo.findMinio() == null), r.describe());
+    assertTrue(
+        r.stdout().contains("so the bucket part is skipped") == (BucketDemo.findMinio() == null),
+        r.describe());
     if (BucketDemo.findMinio() != null) {
-      assertTrue(r.stdout().contains("every object's bytes (SHA-256), headers, user metadata and tags equal"), r.describe());
+      assertTrue(
+          r.stdout()
+              .contains("every object's bytes (SHA-256), headers, user metadata and tags equal"),
+          r.describe());
     }
     assertFalse(Files.exists(dir.resolve("stale-file")), "the demo starts afresh");
     assertTrue(Files.exists(dir.resolve("repo/config")));
@@ -38,17 +44,27 @@ class DemoTest {
     // Row counts are words, not a Java map ({public.users={rows=5000, ...}}).
     assertFalse(r.stdout().contains("={") || r.stdout().contains("rows="), r.describe());
     if (r.stdout().contains("roadie backup postgres")) {
-      assertTrue(r.stdout().contains("2 tables (public.tickets: 50000 rows, public.users: 5000 rows)"), r.describe());
+      assertTrue(
+          r.stdout().contains("2 tables (public.tickets: 50000 rows, public.users: 5000 rows)"),
+          r.describe());
     }
 
     // The commands it suggests work as printed: the restore gives back the demo's files, whatever
     // kind of snapshot is the newest (the PostgreSQL or Redis one, when those ran).
-    List<String> suggested = r.stdout().lines().dropWhile(l -> !l.startsWith("Done. Try it yourself")).skip(1)
-        .takeWhile(l -> l.startsWith("  ")).map(String::strip).toList();
+    List<String> suggested =
+        r.stdout()
+            .lines()
+            .dropWhile(l -> !l.startsWith("Done. Try it yourself"))
+            .skip(1)
+            .takeWhile(l -> l.startsWith("  "))
+            .map(String::strip)
+            .toList();
     assertTrue(suggested.getFirst().startsWith("export "), r.describe());
     RoadieProcess user = RoadieProcess.bare().workDir(tmp);
     for (String assignment : suggested.getFirst().substring(7).split(" ")) {
-      user.env(assignment.substring(0, assignment.indexOf('=')), assignment.substring(assignment.indexOf('=') + 1));
+      user.env(
+          assignment.substring(0, assignment.indexOf('=')),
+          assignment.substring(assignment.indexOf('=') + 1));
     }
     Path restored = null;
     for (String command : suggested.subList(1, suggested.size())) {
@@ -57,8 +73,12 @@ class DemoTest {
       user.run(words.subList(1, words.size()).toArray(String[]::new)).assertOk();
       if (words.contains("--target")) restored = Path.of(words.get(words.indexOf("--target") + 1));
     }
-    assertTrue(restored != null && restored.startsWith(dir), "a restore into the demo directory is suggested: " + suggested);
-    assertEquals(Files.readString(dir.resolve("data/notes.txt")), Files.readString(restored.resolve("data/notes.txt")));
+    assertTrue(
+        restored != null && restored.startsWith(dir),
+        "a restore into the demo directory is suggested: " + suggested);
+    assertEquals(
+        Files.readString(dir.resolve("data/notes.txt")),
+        Files.readString(restored.resolve("data/notes.txt")));
     assertTrue(Files.isSymbolicLink(restored.resolve("data/media/latest")));
   }
 }

@@ -32,9 +32,20 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class DistTest {
   static final Path SOURCE = PrometheusRulesTest.SOURCE;
+
   /** Test-only jars of the test class path, which the distribution must not carry. */
-  static final List<String> TEST_ONLY = List.of("/org/junit/", "/org/opentest4j/", "/org/apiguardian/", "/net/jqwik/",
-      "/com/tngtech/", "/org/apache/maven/", "/roadie-testkit/", "/roadie-training/", "test-classes");
+  static final List<String> TEST_ONLY =
+      List.of(
+          "/org/junit/",
+          "/org/opentest4j/",
+          "/org/apiguardian/",
+          "/net/jqwik/",
+          "/com/tngtech/",
+          "/org/apache/maven/",
+          "/roadie-testkit/",
+          "/roadie-training/",
+          "test-classes");
+
   static Path dir;
   static Path tarball;
   static Path home;
@@ -47,10 +58,20 @@ class DistTest {
     for (String e : RoadieProcess.classPath().split(File.pathSeparator)) {
       if (!e.isEmpty() && TEST_ONLY.stream().noneMatch(e::contains)) cp.add(e);
     }
-    String out = run(List.of("bash", SOURCE.resolve("scripts/dist").toString(), "--classpath", String.join(":", cp),
-        "--output", dir.resolve("out").toString()), Map.of());
+    String out =
+        run(
+            List.of(
+                "bash",
+                SOURCE.resolve("scripts/dist").toString(),
+                "--classpath",
+                String.join(":", cp),
+                "--output",
+                dir.resolve("out").toString()),
+            Map.of());
     tarball = Path.of(out.strip().lines().reduce((a, b) -> b).orElseThrow());
-    assertTrue(tarball.getFileName().toString().matches("roadie-[0-9][^/]*-linux-x64\\.tar\\.gz"), tarball.toString());
+    assertTrue(
+        tarball.getFileName().toString().matches("roadie-[0-9][^/]*-linux-x64\\.tar\\.gz"),
+        tarball.toString());
     Path unpacked = Files.createDirectories(dir.resolve("unpacked"));
     run(List.of("tar", "-xzf", tarball.toString(), "-C", unpacked.toString()), Map.of());
     try (Stream<Path> s = Files.list(unpacked)) {
@@ -60,8 +81,21 @@ class DistTest {
     }
     // A PATH with the tools the launcher uses, and no java.
     cleanBin = Files.createDirectories(dir.resolve("clean-bin"));
-    for (String tool : List.of("bash", "env", "readlink", "cat", "sha256sum", "stat", "nice", "setsid", "sleep", "mkdir",
-        "rm", "id", "uname")) {
+    for (String tool :
+        List.of(
+            "bash",
+            "env",
+            "readlink",
+            "cat",
+            "sha256sum",
+            "stat",
+            "nice",
+            "setsid",
+            "sleep",
+            "mkdir",
+            "rm",
+            "id",
+            "uname")) {
       for (String d : List.of("/usr/bin", "/bin")) {
         if (Files.isExecutable(Path.of(d, tool))) {
           Files.createSymbolicLink(cleanBin.resolve(tool), Path.of(d, tool));
@@ -110,7 +144,9 @@ class DistTest {
     assertTrue(Files.isExecutable(home.resolve("runtime/bin/java")), "the jlink runtime is inside");
     assertTrue(Files.isRegularFile(home.resolve("lib/roadie-cli.jar")));
     assertFalse(Files.exists(cleanBin.resolve("java")), "the clean PATH has no java");
-    assertFalse(Files.list(home.resolve("lib")).anyMatch(p -> p.getFileName().toString().startsWith("junit")),
+    assertFalse(
+        Files.list(home.resolve("lib"))
+            .anyMatch(p -> p.getFileName().toString().startsWith("junit")),
         "no test jars in the distribution");
 
     Files.writeString(dir.resolve("password"), "dist-pw\n");
@@ -118,7 +154,8 @@ class DistTest {
     byte[] big = new byte[3 << 20];
     new Random(19).nextBytes(big);
     Files.write(data.resolve("big.bin"), big);
-    Files.writeString(Files.createDirectories(data.resolve("sub")).resolve("note.txt"), "restored exactly\n");
+    Files.writeString(
+        Files.createDirectories(data.resolve("sub")).resolve("note.txt"), "restored exactly\n");
 
     Path launcher = home.resolve("bin/roadie");
     assertTrue(roadie(launcher, "version").startsWith("roadie "));
@@ -139,21 +176,31 @@ class DistTest {
   @Test
   void dockerfileStepsMatchTheTarball() throws Exception {
     String dockerfile = Files.readString(SOURCE.resolve("Dockerfile")).replaceAll("\\\\\n", " ");
-    Matcher v = Pattern.compile("roadie-(.+)-linux-x64\\.tar\\.gz").matcher(tarball.getFileName().toString());
+    Matcher v =
+        Pattern.compile("roadie-(.+)-linux-x64\\.tar\\.gz")
+            .matcher(tarball.getFileName().toString());
     assertTrue(v.matches());
     String version = v.group(1);
     Path image = Files.createDirectories(dir.resolve("image"));
     boolean added = false;
     Path entrypoint = null;
     String path = null;
-    for (String line : dockerfile.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
+    for (String line :
+        dockerfile
+            .lines()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+            .toList()) {
       String[] words = line.split("\\s+", 2);
       String rest = words.length > 1 ? words[1].replace("${VERSION}", version) : "";
       switch (words[0]) {
         case "ADD", "COPY" -> {
           String[] args = rest.split("\\s+");
           assertEquals(2, args.length, line);
-          assertEquals(tarball.getFileName().toString(), args[0], "the Dockerfile adds the tarball scripts/dist builds");
+          assertEquals(
+              tarball.getFileName().toString(),
+              args[0],
+              "the Dockerfile adds the tarball scripts/dist builds");
           assertEquals("ADD", words[0], "ADD, not COPY: ADD unpacks the tarball");
           Path dest = Files.createDirectories(image.resolve(args[1].substring(1)));
           run(List.of("tar", "-xzf", tarball.toString(), "-C", dest.toString()), Map.of());
@@ -165,10 +212,14 @@ class DistTest {
             if (a[0].equals("ln")) {
               assertEquals(List.of("ln", "-s"), List.of(a[0], a[1]), step);
               Path target = image.resolve(a[2].substring(1));
-              assertTrue(added && Files.isDirectory(target), step + ": " + a[2] + " is not in the unpacked tarball");
+              assertTrue(
+                  added && Files.isDirectory(target),
+                  step + ": " + a[2] + " is not in the unpacked tarball");
               Files.createSymbolicLink(image.resolve(a[3].substring(1)), target);
             } else {
-              assertTrue(List.of("apt-get", "rm", "useradd").contains(a[0]), "a RUN step this test does not know: " + step);
+              assertTrue(
+                  List.of("apt-get", "rm", "useradd").contains(a[0]),
+                  "a RUN step this test does not know: " + step);
             }
           }
         }
@@ -186,9 +237,14 @@ class DistTest {
       }
     }
     assertTrue(added, "the Dockerfile ADDs the tarball");
-    assertTrue(path != null && path.startsWith("/opt/roadie/bin:"), "PATH starts with the launcher's directory: " + path);
-    assertTrue(Files.isExecutable(image.resolve(path.substring(1, path.indexOf(':'))).resolve("roadie")));
-    assertTrue(entrypoint != null && Files.isExecutable(entrypoint), "the ENTRYPOINT is the tarball's launcher: " + entrypoint);
+    assertTrue(
+        path != null && path.startsWith("/opt/roadie/bin:"),
+        "PATH starts with the launcher's directory: " + path);
+    assertTrue(
+        Files.isExecutable(image.resolve(path.substring(1, path.indexOf(':'))).resolve("roadie")));
+    assertTrue(
+        entrypoint != null && Files.isExecutable(entrypoint),
+        "the ENTRYPOINT is the tarball's launcher: " + entrypoint);
     assertTrue(roadie(entrypoint, "version").startsWith("roadie "), "the entry point runs");
   }
 }

@@ -12,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
@@ -57,40 +56,84 @@ class DrillCliTest {
     Path passwordFile = dir.resolve("password");
     Files.writeString(passwordFile, PW + "\n");
     Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
-    Path launcher = PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+    Path launcher =
+        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
     scratch = Files.createDirectories(dir.resolve("scratch"));
-    if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
+    if (PostgresPhysicalCliTest.root())
+      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
     PostgresPhysicalCliTest.exec(List.of("chmod", "600", passwordFile.toString()));
     data = dir.resolve("primary");
-    PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("initdb").toString(), "-D",
-        data.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("dbpw"), "--auth-host=scram-sha-256",
-        "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"));
-    roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo.toString())
-        .env("ROADIE_PASSWORD_FILE", passwordFile.toString()).env("ROADIE_LAUNCHER", launcher.toString())
-        .timeout(Duration.ofMinutes(5));
+    PostgresPhysicalCliTest.exec(
+        PostgresPhysicalCliTest.asPostgres(
+            bin.resolve("initdb").toString(),
+            "-D",
+            data.toString(),
+            "-U",
+            "postgres",
+            "--pwfile=" + dir.resolve("dbpw"),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"));
+    roadie =
+        RoadieProcess.bare()
+            .env("ROADIE_REPOSITORY", repo.toString())
+            .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
+            .env("ROADIE_LAUNCHER", launcher.toString())
+            .timeout(Duration.ofMinutes(5));
     roadie.run("init").assertOk();
-    if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
+    if (PostgresPhysicalCliTest.root())
+      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
     port = PostgresPhysicalCliTest.freePort();
-    Files.writeString(data.resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
-        + "wal_level = replica\narchive_mode = on\n"
-        + "archive_command = 'ROADIE_REPOSITORY=" + repo + " ROADIE_PASSWORD_FILE=" + passwordFile + " " + launcher
-        + " wal-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
-    PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D",
-        data.toString(), "-l", dir.resolve("primary.log").toString(), "-o", "-p " + port + " -k " + dir, "-w", "-t",
-        "120", "start"));
+    Files.writeString(
+        data.resolve("postgresql.conf"),
+        "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
+            + "wal_level = replica\narchive_mode = on\n"
+            + "archive_command = 'ROADIE_REPOSITORY="
+            + repo
+            + " ROADIE_PASSWORD_FILE="
+            + passwordFile
+            + " "
+            + launcher
+            + " wal-push %p'\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    PostgresPhysicalCliTest.exec(
+        PostgresPhysicalCliTest.asPostgres(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-l",
+            dir.resolve("primary.log").toString(),
+            "-o",
+            "-p " + port + " -k " + dir,
+            "-w",
+            "-t",
+            "120",
+            "start"));
     sql("CREATE DATABASE app");
     sql("CREATE TABLE events (batch text, at timestamptz DEFAULT now())");
-    try (Connection c = connect("app"); Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g "
-          + "FROM generate_series(1, 1000) g");
+    try (Connection c = connect("app");
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g "
+              + "FROM generate_series(1, 1000) g");
     }
   }
 
   @AfterAll
   static void tearDown() throws Exception {
     if (data != null && Files.exists(data.resolve("postmaster.pid"))) {
-      PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D",
-          data.toString(), "-m", "immediate", "-w", "stop"));
+      PostgresPhysicalCliTest.exec(
+          PostgresPhysicalCliTest.asPostgres(
+              bin.resolve("pg_ctl").toString(),
+              "-D",
+              data.toString(),
+              "-m",
+              "immediate",
+              "-w",
+              "stop"));
     }
     if (dir != null) {
       try (Stream<Path> s = Files.walk(dir)) {
@@ -107,14 +150,17 @@ class DrillCliTest {
   }
 
   static String query(String sql) throws Exception {
-    try (Connection c = connect("postgres"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = connect("postgres");
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getString(1);
     }
   }
 
   static void sql(String sql) throws Exception {
-    try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
+    try (Connection c = connect("postgres");
+        Statement st = c.createStatement()) {
       st.execute(sql);
     }
   }
@@ -128,7 +174,8 @@ class DrillCliTest {
       if (!last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0) return segment;
       Thread.sleep(200);
     }
-    throw new AssertionError(segment + " was not archived: " + Files.readString(dir.resolve("primary.log")));
+    throw new AssertionError(
+        segment + " was not archived: " + Files.readString(dir.resolve("primary.log")));
   }
 
   static String url() {
@@ -152,7 +199,12 @@ class DrillCliTest {
   @Test
   @Order(1)
   void physicalVerifyAndADatabaseCorruptionDrillToAPointInTime() throws Exception {
-    roadie.run("backup", "postgres", "--url", "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/app")
+    roadie
+        .run(
+            "backup",
+            "postgres",
+            "--url",
+            "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/app")
         .assertOk();
     roadie.run("backup", "postgres", "--physical", "--url", url(), "--read", "local").assertOk();
     sql("INSERT INTO events (batch) VALUES ('before')");
@@ -162,26 +214,50 @@ class DrillCliTest {
     sql("INSERT INTO events (batch) VALUES ('after')");
     archiveCurrentWal();
 
-    RoadieProcess.Result v = roadie.run("verify", "--kind", "postgres-physical", "--scratch-dir", scratch.toString(),
-        "--json").assertOk();
+    RoadieProcess.Result v =
+        roadie
+            .run(
+                "verify",
+                "--kind",
+                "postgres-physical",
+                "--scratch-dir",
+                scratch.toString(),
+                "--json")
+            .assertOk();
     JsonNode verified = TestData.json(v.stdout()).get(0);
     JsonNode recovery = check(verified.get("checks"), "recovery");
     assertEquals("pass", recovery.get("status").asText(), verified.toString());
-    assertEquals("pass", check(verified.get("checks"), "amcheck").get("status").asText(), verified.toString());
+    assertEquals(
+        "pass",
+        check(verified.get("checks"), "amcheck").get("status").asText(),
+        verified.toString());
     assertTrue(recovery.get("figures").has("lastTransaction"), recovery.toString());
     assertEquals(List.of(), leftovers());
 
-    RoadieProcess.Result r = roadie.run("drill", "database-corruption", "--at", pointBetween, "--scratch-dir",
-        scratch.toString(), "--json").assertOk();
+    RoadieProcess.Result r =
+        roadie
+            .run(
+                "drill",
+                "database-corruption",
+                "--at",
+                pointBetween,
+                "--scratch-dir",
+                scratch.toString(),
+                "--json")
+            .assertOk();
     JsonNode drill = TestData.json(r.stdout());
     assertTrue(drill.get("pass").asBoolean(), drill.toString());
     assertEquals(2, drill.get("targets").size(), "the two PostgreSQL targets: " + drill);
     JsonNode physical = target(drill, "postgres-physical");
     assertEquals(Instant.parse(pointBetween), Instant.parse(physical.get("recoveredTo").asText()));
-    assertEquals(0.0, physical.get("rpoSeconds").asDouble(), "recovered to the requested point itself");
-    assertTrue(physical.get("rtoSeconds").asDouble() > 0 && physical.get("rtoSeconds").asDouble() < 1800);
+    assertEquals(
+        0.0, physical.get("rpoSeconds").asDouble(), "recovered to the requested point itself");
+    assertTrue(
+        physical.get("rtoSeconds").asDouble() > 0 && physical.get("rtoSeconds").asDouble() < 1800);
     JsonNode logical = target(drill, "postgres");
-    assertTrue(logical.get("rpoSeconds").asDouble() > 1.5, "a logical target loses what followed its snapshot: " + logical);
+    assertTrue(
+        logical.get("rpoSeconds").asDouble() > 1.5,
+        "a logical target loses what followed its snapshot: " + logical);
     assertEquals(3600, logical.get("objective").get("rpoSeconds").asLong());
     assertEquals(1800, logical.get("objective").get("rtoSeconds").asLong());
     assertEquals(List.of(), leftovers());
@@ -192,15 +268,30 @@ class DrillCliTest {
   void regionOutageDrillRecoversFromTheSecondRepositoryAlone() throws Exception {
     Path second = dir.resolve("second-region");
     roadie.run("init", "--repo", second.toString()).assertOk();
-    roadie.copy().env("ROADIE_FROM_REPOSITORY", repo.toString()).env("ROADIE_FROM_PASSWORD_FILE",
-        dir.resolve("password").toString()).run("copy", "--repo", second.toString()).assertOk();
-    RoadieProcess.Result r = roadie.run("drill", "region-outage", "--from", second.toString(), "--scratch-dir",
-        scratch.toString(), "--json").assertOk();
+    roadie
+        .copy()
+        .env("ROADIE_FROM_REPOSITORY", repo.toString())
+        .env("ROADIE_FROM_PASSWORD_FILE", dir.resolve("password").toString())
+        .run("copy", "--repo", second.toString())
+        .assertOk();
+    RoadieProcess.Result r =
+        roadie
+            .run(
+                "drill",
+                "region-outage",
+                "--from",
+                second.toString(),
+                "--scratch-dir",
+                scratch.toString(),
+                "--json")
+            .assertOk();
     JsonNode drill = TestData.json(r.stdout());
     assertTrue(drill.get("pass").asBoolean(), drill.toString());
     assertEquals(second.toString(), drill.get("repository").asText());
     assertEquals(2, drill.get("targets").size());
-    assertTrue(drill.get("rpoSeconds").asDouble() >= 0 && drill.get("rtoSeconds").asDouble() > 0, drill.toString());
+    assertTrue(
+        drill.get("rpoSeconds").asDouble() >= 0 && drill.get("rtoSeconds").asDouble() > 0,
+        drill.toString());
     RoadieProcess.Result none = roadie.run("drill", "region-outage").assertExit(2);
     assertTrue(none.stderr().contains("--from LOCATION"), none.describe());
   }
@@ -208,13 +299,19 @@ class DrillCliTest {
   @Test
   @Order(3)
   void completeLossDrillFromLocationAndPasswordAlone() throws Exception {
-    RoadieProcess.Result r = roadie.run("drill", "complete-loss", "--scratch-dir", scratch.toString()).assertOk();
-    assertTrue(r.stdout().contains("complete-loss drill from " + repo) && r.stdout().contains("every target met its "
-        + "objectives"), r.describe());
+    RoadieProcess.Result r =
+        roadie.run("drill", "complete-loss", "--scratch-dir", scratch.toString()).assertOk();
+    assertTrue(
+        r.stdout().contains("complete-loss drill from " + repo)
+            && r.stdout().contains("every target met its " + "objectives"),
+        r.describe());
     assertTrue(r.stdout().contains("RPO 1d, RTO 4h"), "the guide's objectives: " + r.stdout());
   }
 
-  /** WAL missing in the middle of the archive: recovery stops there, and the drill says how much is lost. */
+  /**
+   * WAL missing in the middle of the archive: recovery stops there, and the drill says how much is
+   * lost.
+   */
   @Test
   @Order(4)
   void aGapInTheWalIsReportedAsDataLostNotAsZero() throws Exception {
@@ -226,19 +323,37 @@ class DrillCliTest {
     sql("INSERT INTO events (batch) VALUES ('after the gap')");
     archiveCurrentWal();
     try (Stream<Path> s = Files.walk(repo.resolve("wal"))) {
-      Path segment = s.filter(p -> p.getFileName().toString().equals(lost)).findFirst().orElseThrow();
+      Path segment =
+          s.filter(p -> p.getFileName().toString().equals(lost)).findFirst().orElseThrow();
       Files.delete(segment);
     }
     Path config = dir.resolve("drill.yaml");
-    Files.writeString(config, "# the drill's part of roadie's config\nobjectives:\n  database-corruption: {rpo: 1s}\n"
-        + "targets:\n  - name: postgres://127.0.0.1:" + port + "\n");
-    RoadieProcess.Result r = roadie.run("drill", "database-corruption", "--at", Instant.now().toString(), "--config",
-        config.toString(), "--scratch-dir", scratch.toString(), "--json").assertExit(1);
+    Files.writeString(
+        config,
+        "# the drill's part of roadie's config\nobjectives:\n  database-corruption: {rpo: 1s}\n"
+            + "targets:\n  - name: postgres://127.0.0.1:"
+            + port
+            + "\n");
+    RoadieProcess.Result r =
+        roadie
+            .run(
+                "drill",
+                "database-corruption",
+                "--at",
+                Instant.now().toString(),
+                "--config",
+                config.toString(),
+                "--scratch-dir",
+                scratch.toString(),
+                "--json")
+            .assertExit(1);
     JsonNode drill = TestData.json(r.stdout());
     assertEquals(1, drill.get("targets").size(), drill.toString());
     JsonNode physical = target(drill, "postgres-physical");
     assertTrue(physical.get("verified").asBoolean(), "the copy itself is sound: " + physical);
-    assertTrue(physical.get("rpoSeconds").asDouble() >= 2.5, "the transactions after the gap are lost: " + physical);
+    assertTrue(
+        physical.get("rpoSeconds").asDouble() >= 2.5,
+        "the transactions after the gap are lost: " + physical);
     assertEquals(1, physical.get("objective").get("rpoSeconds").asLong());
     String notes = physical.get("notes").toString();
     assertTrue(notes.contains("recovery point objective missed"), notes);
@@ -253,29 +368,47 @@ class DrillCliTest {
   @Test
   @Order(5)
   void aCorruptIndexInThePhysicalBackupFailsVerifyAndIsNamed() throws Exception {
-    try (Connection c = connect("app"); Statement st = c.createStatement()) {
+    try (Connection c = connect("app");
+        Statement st = c.createStatement()) {
       // An IMMUTABLE function redefined after an index on it was built: the index's entries were
       // computed by the old definition, so the heap's rows have no matching index entries any more
       // (what a changed collation does to a real index).
-      st.execute("CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2'");
+      st.execute(
+          "CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2'");
       st.execute("CREATE INDEX items_twice_idx ON items (twice(id))");
-      st.execute("CREATE OR REPLACE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 3'");
+      st.execute(
+          "CREATE OR REPLACE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 3'");
     }
     roadie.run("backup", "postgres", "--physical", "--url", url(), "--read", "local").assertOk();
     archiveCurrentWal();
 
-    RoadieProcess.Result v = roadie.run("verify", "--kind", "postgres-physical", "--scratch-dir", scratch.toString(),
-        "--json").assertExit(1);
+    RoadieProcess.Result v =
+        roadie
+            .run(
+                "verify",
+                "--kind",
+                "postgres-physical",
+                "--scratch-dir",
+                scratch.toString(),
+                "--json")
+            .assertExit(1);
     JsonNode verified = TestData.json(v.stdout()).get(0);
-    assertEquals("pass", check(verified.get("checks"), "recovery").get("status").asText(), verified.toString());
+    assertEquals(
+        "pass",
+        check(verified.get("checks"), "recovery").get("status").asText(),
+        verified.toString());
     JsonNode amcheck = check(verified.get("checks"), "amcheck");
     assertEquals("fail", amcheck.get("status").asText(), amcheck.toString());
     assertTrue(amcheck.toString().contains("items_twice_idx"), amcheck.toString());
     assertEquals(List.of(), leftovers());
 
-    RoadieProcess.Result text = roadie.run("verify", "--kind", "postgres-physical", "--scratch-dir",
-        scratch.toString()).assertExit(1);
-    assertTrue(text.stdout().contains("items_twice_idx") || text.stderr().contains("items_twice_idx"), text.describe());
+    RoadieProcess.Result text =
+        roadie
+            .run("verify", "--kind", "postgres-physical", "--scratch-dir", scratch.toString())
+            .assertExit(1);
+    assertTrue(
+        text.stdout().contains("items_twice_idx") || text.stderr().contains("items_twice_idx"),
+        text.describe());
   }
 
   static List<Path> leftovers() throws Exception {

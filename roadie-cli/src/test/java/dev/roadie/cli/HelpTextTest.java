@@ -12,7 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The help of every command renders as written, and planned sources and commands say they are not built. */
+/**
+ * The help of every command renders as written, and planned sources and commands say they are not
+ * built.
+ */
 class HelpTextTest {
   @Test
   void everyCommandsHelpRendersWithoutPicocliWarnings() {
@@ -29,23 +32,31 @@ class HelpTextTest {
     // Descriptions are format strings: a lone % (as in archive_command's %p) garbles the help.
     assertFalse(warnings.contains("picocli WARN"), warnings);
     assertTrue(usages.size() > 20, "all commands visited: " + usages.size());
-    String walPush = usages.stream().filter(u -> u.startsWith("Usage: roadie wal-push")).findFirst().orElseThrow()
-        .replaceAll("\\s+", " "); // lines are wrapped
+    String walPush =
+        usages.stream()
+            .filter(u -> u.startsWith("Usage: roadie wal-push"))
+            .findFirst()
+            .orElseThrow()
+            .replaceAll("\\s+", " "); // lines are wrapped
     assertTrue(walPush.contains("roadie wal-push %p"), walPush);
     assertFalse(walPush.contains("%%"), walPush);
   }
 
-  /** The start-up archive's training is a build step (roadie-training), not a command of the product. */
+  /**
+   * The start-up archive's training is a build step (roadie-training), not a command of the
+   * product.
+   */
   @Test
   void theProductHasNoTrainingCommand() {
-    assertFalse(Main.commandLine().getSubcommands().keySet().stream().anyMatch(n -> n.contains("train")),
+    assertFalse(
+        Main.commandLine().getSubcommands().keySet().stream().anyMatch(n -> n.contains("train")),
         Main.commandLine().getSubcommands().keySet().toString());
     assertEquals(2, Main.run("__train-startup-archive"), "an unknown command");
   }
 
   /**
-   * Help is wrapped at spaces only: the words of every help at 80 columns (and at a narrower 70) are
-   * the words of the same help unwrapped. picocli's own wrapping broke "s3://" after the colon,
+   * Help is wrapped at spaces only: the words of every help at 80 columns (and at a narrower 70)
+   * are the words of the same help unwrapped. picocli's own wrapping broke "s3://" after the colon,
    * "e.g." after "e.", "%f" after "%".
    */
   @Test
@@ -59,11 +70,18 @@ class HelpTextTest {
       for (int width : new int[] {80, 70}) {
         usage.width(width);
         String text = cl.getUsageMessage(CommandLine.Help.Ansi.OFF);
-        assertEquals(words, words(text), cl.getCommandSpec().qualifiedName() + " at " + width + " columns:\n" + text);
+        assertEquals(
+            words,
+            words(text),
+            cl.getCommandSpec().qualifiedName() + " at " + width + " columns:\n" + text);
       }
       usage.width(80);
     }
-    String walFetch = Main.commandLine().getSubcommands().get("wal-fetch").getUsageMessage(CommandLine.Help.Ansi.OFF);
+    String walFetch =
+        Main.commandLine()
+            .getSubcommands()
+            .get("wal-fetch")
+            .getUsageMessage(CommandLine.Help.Ansi.OFF);
     assertTrue(walFetch.contains("'roadie wal-fetch %f %p'"), walFetch);
   }
 
@@ -75,7 +93,8 @@ class HelpTextTest {
     List<String> summaries = new ArrayList<>();
     for (String line : list.split("\n")) {
       if (line.matches("  \\S.*")) summaries.add(line.strip().replaceFirst("^\\S+\\s+", ""));
-      else if (!summaries.isEmpty()) summaries.set(summaries.size() - 1, summaries.getLast() + " " + line.strip());
+      else if (!summaries.isEmpty())
+        summaries.set(summaries.size() - 1, summaries.getLast() + " " + line.strip());
     }
     assertTrue(summaries.size() > 15, help);
     for (String summary : summaries) {
@@ -94,10 +113,13 @@ class HelpTextTest {
 
   @Test
   void aBadKeepWithinSaysWhatIsWrongAndTheUnits() {
-    RoadieProcess.Result r = RoadieProcess.bare().run("forget", "--keep-within", "7x").assertExit(2);
-    assertTrue(r.stderr().contains("--keep-within '7x' is not a span: 'x' is not a unit;"), r.describe());
+    RoadieProcess.Result r =
+        RoadieProcess.bare().run("forget", "--keep-within", "7x").assertExit(2);
+    assertTrue(
+        r.stderr().contains("--keep-within '7x' is not a span: 'x' is not a unit;"), r.describe());
     assertTrue(r.stderr().contains("y (years), m (months), d (days), h (hours)"), r.describe());
-    assertFalse(r.stderr().contains("2w"), "about what was given, not another value: " + r.describe());
+    assertFalse(
+        r.stderr().contains("2w"), "about what was given, not another value: " + r.describe());
   }
 
   private static void collect(CommandLine cl, List<String> usages) {
@@ -107,13 +129,26 @@ class HelpTextTest {
     }
   }
 
-  /** Description lines written mid-sentence are laid out as one paragraph, not as lines of their own. */
+  /**
+   * Description lines written mid-sentence are laid out as one paragraph, not as lines of their
+   * own.
+   */
   @Test
   void descriptionSentencesAreJoinedAcrossSourceLines() {
-    assertEquals(List.of("Back up a b, c d.", "Default target: x.", "Exit codes:", "0 ok"),
-        List.of(HelpLayout.paragraphs(new String[] {"Back up a b,", "c d.", "Default target: x.", "Exit codes:", "0 ok"})));
-    String k8s = Main.commandLine().getSubcommands().get("backup").getSubcommands().get("k8s")
-        .getUsageMessage(CommandLine.Help.Ansi.OFF);
+    assertEquals(
+        List.of("Back up a b, c d.", "Default target: x.", "Exit codes:", "0 ok"),
+        List.of(
+            HelpLayout.paragraphs(
+                new String[] {
+                  "Back up a b,", "c d.", "Default target: x.", "Exit codes:", "0 ok"
+                })));
+    String k8s =
+        Main.commandLine()
+            .getSubcommands()
+            .get("backup")
+            .getSubcommands()
+            .get("k8s")
+            .getUsageMessage(CommandLine.Help.Ansi.OFF);
     assertTrue(k8s.contains("in the given namespaces, one YAML document"), k8s);
   }
 }

@@ -23,9 +23,10 @@ class KeyCommandsTest {
 
   private static List<String> currentIds(JsonNode keys) {
     List<String> out = new ArrayList<>();
-    keys.forEach(k -> {
-      if (k.get("current").asBoolean()) out.add(k.get("id").asText());
-    });
+    keys.forEach(
+        k -> {
+          if (k.get("current").asBoolean()) out.add(k.get("id").asText());
+        });
     return out;
   }
 
@@ -35,12 +36,16 @@ class KeyCommandsTest {
     RoadieProcess one = RoadieProcess.of(repo, "password one");
     RoadieProcess two = RoadieProcess.of(repo, "password two");
     one.run("init").assertOk();
-    one.copy().stdin("some data\n".getBytes()).run("backup", "file", "--stdin", "--name", "n").assertOk();
+    one.copy()
+        .stdin("some data\n".getBytes())
+        .run("backup", "file", "--stdin", "--name", "n")
+        .assertOk();
     two.run("snapshots").assertExit(12);
 
     Path newPw = tmp.resolve("new-pw");
     Files.writeString(newPw, "password two\nsecond line is ignored\n");
-    RoadieProcess.Result added = one.run("key", "add", "--new-password-file", newPw.toString()).assertOk();
+    RoadieProcess.Result added =
+        one.run("key", "add", "--new-password-file", newPw.toString()).assertOk();
     assertTrue(added.stdout().startsWith("added key "), added.describe());
 
     // The second password opens the same data.
@@ -69,7 +74,8 @@ class KeyCommandsTest {
 
     // Removing the other key revokes its password.
     RoadieProcess.Result removed = one.run("key", "remove", keyTwo.substring(0, 12)).assertOk();
-    assertTrue(removed.stdout().contains("removed key " + keyTwo.substring(0, 8)), removed.describe());
+    assertTrue(
+        removed.stdout().contains("removed key " + keyTwo.substring(0, 8)), removed.describe());
     RoadieProcess.Result revoked = two.run("snapshots");
     assertEquals(12, revoked.exitCode(), revoked.describe());
     assertTrue(revoked.stderr().contains("wrong password"), revoked.describe());
@@ -90,19 +96,23 @@ class KeyCommandsTest {
     RoadieProcess old = RoadieProcess.of(repo, "old password");
     RoadieProcess neu = RoadieProcess.of(repo, "new password");
     old.run("init").assertOk();
-    old.copy().stdin("precious\n".getBytes()).run("backup", "file", "--stdin", "--name", "p").assertOk();
+    old.copy()
+        .stdin("precious\n".getBytes())
+        .run("backup", "file", "--stdin", "--name", "p")
+        .assertOk();
     String oldKey = currentIds(keys(old)).get(0);
 
     RoadieProcess.Result noNew = old.run("key", "passwd");
     assertEquals(2, noNew.exitCode(), "no new password given: " + noNew.describe());
     old.run("snapshots").assertOk();
 
-    RoadieProcess.Result changed = old.copy().env("ROADIE_NEW_PASSWORD", "new password").run("key", "passwd")
-        .assertOk();
+    RoadieProcess.Result changed =
+        old.copy().env("ROADIE_NEW_PASSWORD", "new password").run("key", "passwd").assertOk();
     assertTrue(changed.stdout().contains("password changed"), changed.describe());
 
     RoadieProcess.Result withOld = old.run("snapshots");
-    assertEquals(12, withOld.exitCode(), "the old password must stop working: " + withOld.describe());
+    assertEquals(
+        12, withOld.exitCode(), "the old password must stop working: " + withOld.describe());
     assertEquals("precious\n", neu.run("restore", "latest", "--stdout").assertOk().stdout());
     JsonNode k = keys(neu);
     assertEquals(1, k.size(), "the old key file is gone: " + k);

@@ -34,11 +34,15 @@ class KubernetesCliTest {
   static void start() throws Exception {
     cluster = KubeCluster.start();
     kubectl("create", "namespace", "cli-fest");
-    kubectl("-n", "cli-fest", "create", "configmap", "lineup", "--from-literal=headliner=The Roadies");
-    kubectl("-n", "cli-fest", "create", "secret", "generic", "db", "--from-literal=password=s3cret");
+    kubectl(
+        "-n", "cli-fest", "create", "configmap", "lineup", "--from-literal=headliner=The Roadies");
+    kubectl(
+        "-n", "cli-fest", "create", "secret", "generic", "db", "--from-literal=password=s3cret");
     kubectl("-n", "cli-fest", "create", "deployment", "web", "--image=nginx:1.27");
-    roadie = RoadieProcess.of(work.resolve("repo"), "pw").env("KUBECONFIG", cluster.kubeconfig().toString())
-        .timeout(Duration.ofMinutes(3));
+    roadie =
+        RoadieProcess.of(work.resolve("repo"), "pw")
+            .env("KUBECONFIG", cluster.kubeconfig().toString())
+            .timeout(Duration.ofMinutes(3));
     roadie.run("init").assertExit(0);
   }
 
@@ -48,8 +52,10 @@ class KubernetesCliTest {
   }
 
   static String kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
-        cluster.kubeconfig().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeCluster.kubectl().toString(), "--kubeconfig", cluster.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -59,28 +65,60 @@ class KubernetesCliTest {
 
   @Test
   void backupRestoreIntoAMappedNamespaceAndAsFiles() throws Exception {
-    RoadieProcess.Result backup = roadie.run("backup", "k8s", "--namespace", "cli-fest").assertExit(0);
-    assertTrue(backup.stdout().matches("(?s)snapshot \\w+ of k8s://127\\.0\\.0\\.1:\\d+/cli-fest saved: \\d+ objects of "
-        + "\\d+ kinds in 1 namespace, .*"), backup.describe());
+    RoadieProcess.Result backup =
+        roadie.run("backup", "k8s", "--namespace", "cli-fest").assertExit(0);
+    assertTrue(
+        backup
+            .stdout()
+            .matches(
+                "(?s)snapshot \\w+ of k8s://127\\.0\\.0\\.1:\\d+/cli-fest saved: \\d+ objects of "
+                    + "\\d+ kinds in 1 namespace, .*"),
+        backup.describe());
 
-    RoadieProcess.Result restore = roadie.run("restore", "latest", "--to-cluster", "--namespace-mapping",
-        "cli-fest:cli-copy", "--json").assertExit(0);
+    RoadieProcess.Result restore =
+        roadie
+            .run(
+                "restore",
+                "latest",
+                "--to-cluster",
+                "--namespace-mapping",
+                "cli-fest:cli-copy",
+                "--json")
+            .assertExit(0);
     JsonNode report = new ObjectMapper().readTree(restore.stdout());
     assertTrue(report.get("counts").get("created").asInt() >= 4, restore.describe());
-    assertEquals("s3cret", new String(java.util.Base64.getDecoder().decode(
-        kubectl("-n", "cli-copy", "get", "secret", "db", "-o", "jsonpath={.data.password}")), StandardCharsets.UTF_8));
+    assertEquals(
+        "s3cret",
+        new String(
+            java.util.Base64.getDecoder()
+                .decode(
+                    kubectl(
+                        "-n",
+                        "cli-copy",
+                        "get",
+                        "secret",
+                        "db",
+                        "-o",
+                        "jsonpath={.data.password}")),
+            StandardCharsets.UTF_8));
 
-    RoadieProcess.Result dry = roadie.run("restore", "latest", "--to-cluster", "--dry-run").assertExit(0);
+    RoadieProcess.Result dry =
+        roadie.run("restore", "latest", "--to-cluster", "--dry-run").assertExit(0);
     assertTrue(dry.stdout().startsWith("dry run: restore of snapshot"), dry.describe());
-    assertTrue(dry.stdout().contains("unchanged        configmaps cli-fest/lineup"), dry.describe());
+    assertTrue(
+        dry.stdout().contains("unchanged        configmaps cli-fest/lineup"), dry.describe());
 
     Path dir = work.resolve("files");
     roadie.run("restore", "latest", "--target", dir.toString()).assertExit(0);
-    assertTrue(Files.readString(dir.resolve("cli-fest/configmaps/lineup.yaml")).contains("headliner: The Roadies"));
+    assertTrue(
+        Files.readString(dir.resolve("cli-fest/configmaps/lineup.yaml"))
+            .contains("headliner: The Roadies"));
     assertTrue(Files.isRegularFile(dir.resolve("_cluster/namespaces/cli-fest.yaml")));
 
-    RoadieProcess.Result mixed = roadie.run("restore", "latest", "--target", dir.toString(), "--namespace-mapping",
-        "a:b").assertExit(2);
+    RoadieProcess.Result mixed =
+        roadie
+            .run("restore", "latest", "--target", dir.toString(), "--namespace-mapping", "a:b")
+            .assertExit(2);
     assertTrue(mixed.stderr().contains("go with --to-cluster"), mixed.describe());
   }
 
@@ -89,23 +127,40 @@ class KubernetesCliTest {
     roadie.run("backup", "k8s", "-n", "cli-fest", "--tag", "quota").assertExit(0);
     kubectl("create", "namespace", "cli-quota");
     kubectl("-n", "cli-quota", "create", "quota", "no-more-configmaps", "--hard=configmaps=0");
-    RoadieProcess.Result r = roadie.run("restore", "latest", "--tag", "quota", "--to-cluster", "--namespace-mapping",
-        "cli-fest:cli-quota", "--existing", "update").assertExit(1);
+    RoadieProcess.Result r =
+        roadie
+            .run(
+                "restore",
+                "latest",
+                "--tag",
+                "quota",
+                "--to-cluster",
+                "--namespace-mapping",
+                "cli-fest:cli-quota",
+                "--existing",
+                "update")
+            .assertExit(1);
     assertTrue(r.stdout().contains("failed           configmaps cli-quota/lineup"), r.describe());
-    assertTrue(r.stdout().contains("created          deployments.apps cli-quota/web"), r.describe());
+    assertTrue(
+        r.stdout().contains("created          deployments.apps cli-quota/web"), r.describe());
     assertTrue(r.stderr().contains("could not be restored"), r.describe());
   }
 
   @Test
   void usageAndUnreachableServerExitCodes() throws Exception {
     RoadieProcess.Result noScope = roadie.run("backup", "k8s").assertExit(2);
-    assertTrue(noScope.stderr().contains("--namespace") && noScope.stderr().contains("--all-namespaces"),
+    assertTrue(
+        noScope.stderr().contains("--namespace") && noScope.stderr().contains("--all-namespaces"),
         noScope.describe());
     String admin = Files.readString(cluster.kubeconfig());
     Path down = work.resolve("down.kubeconfig");
     Files.writeString(down, admin.replaceAll("server: \\S+", "server: https://127.0.0.1:1"));
-    RoadieProcess.Result r = roadie.copy().env("KUBECONFIG", down.toString()).run("backup", "k8s", "-n", "cli-fest")
-        .assertExit(75);
+    RoadieProcess.Result r =
+        roadie
+            .copy()
+            .env("KUBECONFIG", down.toString())
+            .run("backup", "k8s", "-n", "cli-fest")
+            .assertExit(75);
     assertTrue(r.stderr().contains("cannot be reached"), r.describe());
   }
 
@@ -113,7 +168,8 @@ class KubernetesCliTest {
   void onChangeTakesASnapshotWhenChangesSettleAndEndsCleanlyOnSigterm() throws Exception {
     kubectl("create", "namespace", "cli-watch");
     kubectl("-n", "cli-watch", "create", "configmap", "a", "--from-literal=v=1");
-    RoadieProcess.Running watch = roadie.start("backup", "k8s", "-n", "cli-watch", "--on-change", "--settle", "1s");
+    RoadieProcess.Running watch =
+        roadie.start("backup", "k8s", "-n", "cli-watch", "--on-change", "--settle", "1s");
     awaitLines(watch, 1);
     // Each snapshot of a running watch already has its audit entry: check finds nothing missing.
     RoadieProcess.Result checked = roadie.run("check");
@@ -150,10 +206,18 @@ class KubernetesCliTest {
     kubectl("-n", "cli-browse", "create", "secret", "generic", "pass", "--from-literal=p=x");
     roadie.run("backup", "k8s", "-n", "cli-browse", "--tag", "browse").assertExit(0);
 
-    String kinds = roadie.run("ls", "latest", "cli-browse", "--tag", "browse").assertExit(0).stdout();
-    assertTrue(kinds.contains("cli-browse/configmaps/\n") && kinds.contains("cli-browse/secrets/\n"), kinds);
-    JsonNode listing = new ObjectMapper().readTree(roadie.run("ls", "latest", "cli-browse/configmaps", "--tag", "browse",
-        "--json").assertExit(0).stdout());
+    String kinds =
+        roadie.run("ls", "latest", "cli-browse", "--tag", "browse").assertExit(0).stdout();
+    assertTrue(
+        kinds.contains("cli-browse/configmaps/\n") && kinds.contains("cli-browse/secrets/\n"),
+        kinds);
+    JsonNode listing =
+        new ObjectMapper()
+            .readTree(
+                roadie
+                    .run("ls", "latest", "cli-browse/configmaps", "--tag", "browse", "--json")
+                    .assertExit(0)
+                    .stdout());
     JsonNode lineup = null;
     for (JsonNode e : listing.get("entries")) {
       if (e.get("path").asText().equals("cli-browse/configmaps/lineup.yaml")) lineup = e;
@@ -163,15 +227,26 @@ class KubernetesCliTest {
     assertEquals("configmaps", lineup.get("details").get("kind").asText());
     assertEquals("lineup", lineup.get("details").get("name").asText());
 
-    JsonNode snapshots = new ObjectMapper().readTree(roadie.run("snapshots", "--tag", "browse", "--json")
-        .assertExit(0).stdout());
-    RoadieProcess.Result diff = roadie.run("diff", snapshots.get(0).get("shortId").asText(),
-        snapshots.get(1).get("shortId").asText()).assertExit(1);
+    JsonNode snapshots =
+        new ObjectMapper()
+            .readTree(roadie.run("snapshots", "--tag", "browse", "--json").assertExit(0).stdout());
+    RoadieProcess.Result diff =
+        roadie
+            .run(
+                "diff",
+                snapshots.get(0).get("shortId").asText(),
+                snapshots.get(1).get("shortId").asText())
+            .assertExit(1);
     List<String> lines = List.of(diff.stdout().split("\n"));
     assertTrue(lines.contains("M  cli-browse/configmaps/lineup.yaml  (content)"), diff.describe());
     assertTrue(lines.contains("+  cli-browse/secrets/pass.yaml"), diff.describe());
-    JsonNode found = new ObjectMapper().readTree(roadie.run("find", "lineup.yaml", "--tag", "browse", "--json")
-        .assertExit(0).stdout());
+    JsonNode found =
+        new ObjectMapper()
+            .readTree(
+                roadie
+                    .run("find", "lineup.yaml", "--tag", "browse", "--json")
+                    .assertExit(0)
+                    .stdout());
     assertEquals(2, found.size(), found.toString());
   }
 }

@@ -44,7 +44,9 @@ class KubernetesDiffCliTest {
   }
 
   private static RoadieProcess roadie() {
-    return RoadieProcess.bare().env("KUBECONFIG", kube.kubeconfig().toString()).env("HOME", tmp.toString());
+    return RoadieProcess.bare()
+        .env("KUBECONFIG", kube.kubeconfig().toString())
+        .env("HOME", tmp.toString());
   }
 
   private static RoadieProcess.Result diff(String... args) {
@@ -57,7 +59,9 @@ class KubernetesDiffCliTest {
   @Test
   void kustomizationWithBaseAndOverlay() throws Exception {
     Path base = write("kust/base/kustomization.yaml", "resources: [web.yaml, settings.yaml]\n");
-    write("kust/base/web.yaml", """
+    write(
+        "kust/base/web.yaml",
+        """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: web, labels: {app: web}}
@@ -80,13 +84,18 @@ class KubernetesDiffCliTest {
           selector: {app: web}
           ports: [{port: 80, targetPort: 80}]
         """);
-    write("kust/base/settings.yaml", """
+    write(
+        "kust/base/settings.yaml",
+        """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: settings}
         data: {LOG_LEVEL: info, FESTIVAL: summer}
         """);
-    Path overlay = write("kust/overlays/production/kustomization.yaml", """
+    Path overlay =
+        write(
+                "kust/overlays/production/kustomization.yaml",
+                """
         namespace: kust-prod
         resources: [../../base, namespace.yaml]
         patches:
@@ -95,8 +104,11 @@ class KubernetesDiffCliTest {
             - op: replace
               path: /spec/replicas
               value: 3
-        """).getParent();
-    write("kust/overlays/production/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: kust-prod}\n");
+        """)
+            .getParent();
+    write(
+        "kust/overlays/production/namespace.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: kust-prod}\n");
     kubectl("apply", "-k", overlay.toString());
 
     RoadieProcess.Result r = diff("--live", "--against", overlay.toString()).assertOk();
@@ -106,7 +118,14 @@ class KubernetesDiffCliTest {
 
     kubectl("-n", "kust-prod", "scale", "deployment/web", "--replicas=5");
     kubectl("-n", "kust-prod", "annotate", "service", "web", "note=set by hand");
-    kubectl("-n", "kust-prod", "patch", "configmap", "settings", "-p", "{\"data\":{\"LOG_LEVEL\":\"debug\"}}");
+    kubectl(
+        "-n",
+        "kust-prod",
+        "patch",
+        "configmap",
+        "settings",
+        "-p",
+        "{\"data\":{\"LOG_LEVEL\":\"debug\"}}");
     r = diff("--live", "--against", overlay.toString()).assertExit(1);
     String out = r.stdout();
     assertTrue(out.contains("changed Deployment.apps kust-prod/web"), r.describe());
@@ -114,22 +133,34 @@ class KubernetesDiffCliTest {
     assertTrue(out.contains("changed ConfigMap kust-prod/settings"), r.describe());
     assertTrue(out.contains("  /data/LOG_LEVEL: \"debug\" → \"info\""), r.describe());
     assertTrue(out.contains("changed Service kust-prod/web"), r.describe());
-    assertTrue(out.contains("  /metadata/annotations/note: \"set by hand\" → (not in Git)"), r.describe());
+    assertTrue(
+        out.contains("  /metadata/annotations/note: \"set by hand\" → (not in Git)"), r.describe());
     assertTrue(out.contains("drift: 3 changed; 1 object matches"), r.describe());
 
-    Map<String, Object> report = json(diff("--live", "--against", overlay.toString(), "--json").assertExit(1));
+    Map<String, Object> report =
+        json(diff("--live", "--against", overlay.toString(), "--json").assertExit(1));
     assertEquals(true, report.get("drift"));
     assertEquals("live", report.get("mode"));
     List<?> objects = (List<?>) report.get("objects");
-    Map<?, ?> web = objects.stream().map(o -> (Map<?, ?>) o).filter(o -> o.get("name").equals("web")).findFirst().orElseThrow();
+    Map<?, ?> web =
+        objects.stream()
+            .map(o -> (Map<?, ?>) o)
+            .filter(o -> o.get("name").equals("web"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("changed", web.get("state"));
     assertEquals(List.of(Map.of("path", "/spec/replicas", "old", 5, "new", 3)), web.get("fields"));
   }
 
   @Test
   void plainDirectory() throws Exception {
-    Path dir = write("plain/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: plain}\n").getParent();
-    Path settings = write("plain/app/settings.yml", """
+    Path dir =
+        write("plain/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: plain}\n")
+            .getParent();
+    Path settings =
+        write(
+            "plain/app/settings.yml",
+            """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: settings, namespace: plain}
@@ -140,13 +171,18 @@ class KubernetesDiffCliTest {
         metadata: {name: lineup, namespace: plain}
         data: {headliner: "the roadies"}
         """);
-    Path secret = write("plain/app/secret.yaml", """
+    Path secret =
+        write(
+            "plain/app/secret.yaml",
+            """
         apiVersion: v1
         kind: Secret
         metadata: {name: db, namespace: plain}
         stringData: {password: hunter2}
         """);
-    write("plain/app/account.json", """
+    write(
+        "plain/app/account.json",
+        """
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "crew", "namespace": "plain"}}
         """);
     kubectl("apply", "-f", dir.resolve("namespace.yaml").toString());
@@ -154,27 +190,55 @@ class KubernetesDiffCliTest {
     RoadieProcess.Result r = diff("--live", "--against", dir.toString()).assertOk();
     assertTrue(r.stdout().contains("no drift: 5 objects match"), r.describe());
 
-    // A secret's values differ (stringData as the server stores it: base64 in data), and are never shown.
+    // A secret's values differ (stringData as the server stores it: base64 in data), and are never
+    // shown.
     Files.writeString(secret, Files.readString(secret).replace("hunter2", "correct-horse"));
-    kubectl("-n", "plain", "patch", "secret", "db", "-p", "{\"stringData\":{\"token\":\"s3cr3t-token\"}}");
+    kubectl(
+        "-n",
+        "plain",
+        "patch",
+        "secret",
+        "db",
+        "-p",
+        "{\"stringData\":{\"token\":\"s3cr3t-token\"}}");
     r = diff("--live", "--against", dir.toString(), "--json").assertExit(1);
     for (String value : List.of("hunter2", "correct-horse", "s3cr3t-token")) {
-      for (String form : List.of(value, java.util.Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)))) {
+      for (String form :
+          List.of(
+              value,
+              java.util.Base64.getEncoder()
+                  .encodeToString(value.getBytes(StandardCharsets.UTF_8)))) {
         assertFalse(r.stdout().contains(form), "secret value shown: " + r.describe());
       }
     }
     Map<?, ?> db = (Map<?, ?>) ((List<?>) json(r).get("objects")).getFirst();
     assertEquals("db", db.get("name"), r.describe());
-    assertEquals(List.of(Map.of("path", "/data/password", "old", "<redacted>", "new", "<redacted>"),
-        Map.of("path", "/data/token", "old", "<redacted>")), db.get("fields"), r.describe());
+    assertEquals(
+        List.of(
+            Map.of("path", "/data/password", "old", "<redacted>", "new", "<redacted>"),
+            Map.of("path", "/data/token", "old", "<redacted>")),
+        db.get("fields"),
+        r.describe());
     kubectl("apply", "-R", "-f", dir.toString());
-    kubectl("-n", "plain", "patch", "secret", "db", "--type=json", "-p", "[{\"op\":\"remove\",\"path\":\"/data/token\"}]");
+    kubectl(
+        "-n",
+        "plain",
+        "patch",
+        "secret",
+        "db",
+        "--type=json",
+        "-p",
+        "[{\"op\":\"remove\",\"path\":\"/data/token\"}]");
     diff("--live", "--against", dir.toString()).assertOk();
 
     // Git changes: a value, and a key removed that the cluster still has.
-    Files.writeString(settings, Files.readString(settings).replace("LOG_LEVEL: info, FEATURE: \"on\"", "LOG_LEVEL: warn"));
+    Files.writeString(
+        settings,
+        Files.readString(settings).replace("LOG_LEVEL: info, FEATURE: \"on\"", "LOG_LEVEL: warn"));
     r = diff("--live", "--against", dir.toString()).assertExit(1);
-    assertTrue(r.stdout().contains("changed ConfigMap plain/settings  (" + settings + ":1)"), r.describe());
+    assertTrue(
+        r.stdout().contains("changed ConfigMap plain/settings  (" + settings + ":1)"),
+        r.describe());
     assertTrue(r.stdout().contains("  /data/LOG_LEVEL: \"info\" → \"warn\""), r.describe());
     assertTrue(r.stdout().contains("  /data/FEATURE: \"on\" → (not in Git)"), r.describe());
     kubectl("apply", "-R", "-f", dir.toString());
@@ -183,16 +247,22 @@ class KubernetesDiffCliTest {
     // An object made by hand in a namespace the manifests name, and one deleted.
     kubectl("-n", "plain", "create", "configmap", "hand-made", "--from-literal=a=1");
     // An object a controller owns is the controller's business, not Git's.
-    String uid = kubectl("-n", "plain", "get", "serviceaccount", "crew", "-o", "jsonpath={.metadata.uid}");
-    Path owned = write("owned.json", """
+    String uid =
+        kubectl("-n", "plain", "get", "serviceaccount", "crew", "-o", "jsonpath={.metadata.uid}");
+    Path owned =
+        write(
+            "owned.json",
+            """
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "made-by-a-controller", "namespace": "plain",
          "ownerReferences": [{"apiVersion": "v1", "kind": "ServiceAccount", "name": "crew", "uid": "%s",
            "controller": true}]}}
-        """.formatted(uid));
+        """
+                .formatted(uid));
     kubectl("create", "-f", owned.toString());
     kubectl("-n", "plain", "delete", "configmap", "lineup");
     r = diff("--live", "--against", dir.toString()).assertExit(1);
-    assertTrue(r.stdout().contains("missing ConfigMap plain/lineup  (" + settings + ":6)"), r.describe());
+    assertTrue(
+        r.stdout().contains("missing ConfigMap plain/lineup  (" + settings + ":6)"), r.describe());
     assertTrue(r.stdout().contains("extra   ConfigMap plain/hand-made"), r.describe());
     assertFalse(r.stdout().contains("kube-root-ca.crt"), r.describe());
     assertFalse(r.stdout().contains("made-by-a-controller"), r.describe());
@@ -202,14 +272,21 @@ class KubernetesDiffCliTest {
 
   @Test
   void snapshotAgainstGitWithTheClusterAndOffline() throws Exception {
-    Path dir = write("snap/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: snap}\n").getParent();
-    Path settings = write("snap/settings.yaml", """
+    Path dir =
+        write("snap/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: snap}\n")
+            .getParent();
+    Path settings =
+        write(
+            "snap/settings.yaml",
+            """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: settings, namespace: snap}
         data: {LOG_LEVEL: info}
         """);
-    write("snap/web.yaml", """
+    write(
+        "snap/web.yaml",
+        """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: web, namespace: snap}
@@ -229,47 +306,75 @@ class KubernetesDiffCliTest {
     kubectl("apply", "-f", dir.toString());
     kubectl("-n", "snap", "create", "configmap", "hand-made", "--from-literal=a=1");
     Path repo = tmp.resolve("snap-repo");
-    RoadieProcess withRepo = RoadieProcess.of(repo, "drift test password")
-        .env("KUBECONFIG", kube.kubeconfig().toString()).env("HOME", tmp.toString());
+    RoadieProcess withRepo =
+        RoadieProcess.of(repo, "drift test password")
+            .env("KUBECONFIG", kube.kubeconfig().toString())
+            .env("HOME", tmp.toString());
     withRepo.run("init").assertOk();
     withRepo.run("backup", "k8s", "--namespace", "snap").assertOk();
 
     // The cluster moves on after the snapshot: that is not the snapshot's drift.
-    kubectl("-n", "snap", "patch", "configmap", "settings", "-p", "{\"data\":{\"LOG_LEVEL\":\"debug\"}}");
+    kubectl(
+        "-n",
+        "snap",
+        "patch",
+        "configmap",
+        "settings",
+        "-p",
+        "{\"data\":{\"LOG_LEVEL\":\"debug\"}}");
     kubectl("-n", "snap", "delete", "configmap", "hand-made");
     String kubectlPath = KubeCluster.kubectl().toString();
-    RoadieProcess.Result r = withRepo.run("diff", "k8s", "latest", "--against", dir.toString(), "--kubectl", kubectlPath)
-        .assertExit(1);
+    RoadieProcess.Result r =
+        withRepo
+            .run("diff", "k8s", "latest", "--against", dir.toString(), "--kubectl", kubectlPath)
+            .assertExit(1);
     assertTrue(r.stdout().startsWith("drift of snapshot "), r.describe());
     assertTrue(r.stdout().contains("extra   ConfigMap snap/hand-made"), r.describe());
     assertTrue(r.stdout().contains("drift: 1 extra; 3 objects match"), r.describe());
-    r = withRepo.run("diff", "k8s", "latest", "--offline", "--against", dir.toString(), "--json").assertExit(1);
+    r =
+        withRepo
+            .run("diff", "k8s", "latest", "--offline", "--against", dir.toString(), "--json")
+            .assertExit(1);
     Map<String, Object> report = json(r);
     assertEquals("offline", report.get("mode"));
-    assertEquals(Map.of("missing", 0, "extra", 1, "changed", 0, "failed", 0, "unchanged", 3), report.get("summary"),
+    assertEquals(
+        Map.of("missing", 0, "extra", 1, "changed", 0, "failed", 0, "unchanged", 3),
+        report.get("summary"),
         r.describe());
 
     // Git moves on: a value changed and an object added.
     kubectl("-n", "snap", "create", "configmap", "hand-made", "--from-literal=a=1");
-    Files.writeString(settings, Files.readString(settings).replace("LOG_LEVEL: info", "LOG_LEVEL: warn"));
-    write("snap/new.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: added, namespace: snap}\n");
+    Files.writeString(
+        settings, Files.readString(settings).replace("LOG_LEVEL: info", "LOG_LEVEL: warn"));
+    write(
+        "snap/new.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: added, namespace: snap}\n");
     for (String mode : List.of("--kubectl=" + kubectlPath, "--offline")) {
       r = withRepo.run("diff", "k8s", "latest", mode, "--against", dir.toString()).assertExit(1);
       assertTrue(r.stdout().contains("changed ConfigMap snap/settings"), r.describe());
       assertTrue(r.stdout().contains("  /data/LOG_LEVEL: \"info\" → \"warn\""), r.describe());
       assertTrue(r.stdout().contains("missing ConfigMap snap/added"), r.describe());
-      assertTrue(r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
+      assertTrue(
+          r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"),
+          r.describe());
     }
 
     // The live namespace gone: the server can no longer dry-run those objects, which says nothing
     // of the snapshot; they are compared as written.
     kubectl("delete", "namespace", "snap", "--timeout=120s");
-    r = withRepo.run("diff", "k8s", "latest", "--kubectl=" + kubectlPath, "--against", dir.toString()).assertExit(1);
+    r =
+        withRepo
+            .run("diff", "k8s", "latest", "--kubectl=" + kubectlPath, "--against", dir.toString())
+            .assertExit(1);
     assertTrue(r.stdout().contains("  /data/LOG_LEVEL: \"info\" → \"warn\""), r.describe());
-    assertTrue(r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
+    assertTrue(
+        r.stdout().contains("drift: 1 missing, 1 extra, 1 changed; 2 objects match"), r.describe());
 
     // What the backup did not take is not missing: its absence from the snapshot proves nothing.
-    Path elsewhere = write("snap-scope/objects.yaml", """
+    Path elsewhere =
+        write(
+                "snap-scope/objects.yaml",
+                """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: x, namespace: elsewhere}
@@ -278,18 +383,28 @@ class KubernetesDiffCliTest {
         kind: ClusterRole
         metadata: {name: festival-reader}
         rules: []
-        """).getParent();
-    r = withRepo.run("diff", "k8s", "latest", "--offline", "--against", elsewhere.toString()).assertExit(4);
+        """)
+            .getParent();
+    r =
+        withRepo
+            .run("diff", "k8s", "latest", "--offline", "--against", elsewhere.toString())
+            .assertExit(4);
     assertTrue(r.stdout().contains("failed  ConfigMap elsewhere/x"), r.describe());
-    assertTrue(r.stdout().contains("not compared: the snapshot holds namespace snap, not elsewhere"), r.describe());
-    assertTrue(r.stdout().contains("failed  ClusterRole.rbac.authorization.k8s.io festival-reader"), r.describe());
+    assertTrue(
+        r.stdout().contains("not compared: the snapshot holds namespace snap, not elsewhere"),
+        r.describe());
+    assertTrue(
+        r.stdout().contains("failed  ClusterRole.rbac.authorization.k8s.io festival-reader"),
+        r.describe());
     assertTrue(r.stdout().contains("--cluster-resources"), r.describe());
     assertFalse(r.stdout().contains("missing"), r.describe());
 
-    RoadieProcess.Result unknown = withRepo.run("diff", "k8s", "nosuchsnapshot", "--against", dir.toString());
+    RoadieProcess.Result unknown =
+        withRepo.run("diff", "k8s", "nosuchsnapshot", "--against", dir.toString());
     assertTrue(unknown.exitCode() >= 2, unknown.describe());
 
-    // A damaged repository exits 3: every pack altered, so the snapshot's objects fail authentication.
+    // A damaged repository exits 3: every pack altered, so the snapshot's objects fail
+    // authentication.
     try (var packs = Files.walk(repo.resolve("data"))) {
       for (Path pack : packs.filter(Files::isRegularFile).toList()) {
         byte[] bytes = Files.readAllBytes(pack);
@@ -297,19 +412,29 @@ class KubernetesDiffCliTest {
         Files.write(pack, bytes);
       }
     }
-    r = withRepo.run("diff", "k8s", "latest", "--offline", "--against", dir.toString()).assertExit(3);
+    r =
+        withRepo
+            .run("diff", "k8s", "latest", "--offline", "--against", dir.toString())
+            .assertExit(3);
     assertFalse(r.stderr().contains("Exception"), r.describe());
   }
 
   @Test
   void errorsExitTwoOrMore() throws Exception {
-    Path dir = write("errors/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n")
-        .getParent();
+    Path dir =
+        write(
+                "errors/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n")
+            .getParent();
 
-    RoadieProcess.Result r = diff("--live", "--against", tmp.resolve("no-such-dir").toString()).assertExit(2);
+    RoadieProcess.Result r =
+        diff("--live", "--against", tmp.resolve("no-such-dir").toString()).assertExit(2);
     assertTrue(r.stderr().contains("no such directory"), r.describe());
 
-    Path bad = write("bad/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n  namespace: default\n");
+    Path bad =
+        write(
+            "bad/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n  namespace: default\n");
     r = diff("--live", "--against", bad.getParent().toString()).assertExit(2);
     assertTrue(r.stderr().contains(bad + ":5: not valid YAML"), r.describe());
 
@@ -317,11 +442,16 @@ class KubernetesDiffCliTest {
     assertTrue(r.stderr().contains("a SNAPSHOT of the repository or --live"), r.describe());
 
     r = roadie().run("diff").assertExit(2);
-    assertTrue(r.stderr().contains("roadie diff k8s (SNAPSHOT | --live) --against DIR"), r.describe());
+    assertTrue(
+        r.stderr().contains("roadie diff k8s (SNAPSHOT | --live) --against DIR"), r.describe());
 
     // A manifest the server refuses to apply (an immutable config map changed): the object is
-    // reported with the server's reason and its differences as written, and the answer is a failure.
-    Path frozen = write("frozen/cm.yaml", """
+    // reported with the server's reason and its differences as written, and the answer is a
+    // failure.
+    Path frozen =
+        write(
+            "frozen/cm.yaml",
+            """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: frozen, namespace: default}
@@ -334,12 +464,16 @@ class KubernetesDiffCliTest {
     r = diff("--live", "--against", frozen.toString()).assertExit(4);
     assertTrue(r.stdout().contains("failed  ConfigMap default/frozen"), r.describe());
     assertTrue(r.stdout().contains("  /data/a: \"1\" → \"2\""), r.describe());
-    assertTrue(r.stdout().contains("the server refuses the manifest") && r.stdout().contains("immutable"), r.describe());
+    assertTrue(
+        r.stdout().contains("the server refuses the manifest") && r.stdout().contains("immutable"),
+        r.describe());
 
     // Not a repository: a failure like any other for this command (4), never 1, which means drift.
     Files.createDirectories(tmp.resolve("not-a-repo"));
-    r = RoadieProcess.of(tmp.resolve("not-a-repo"), "x").run("diff", "k8s", "latest", "--offline", "--against",
-        dir.toString()).assertExit(4);
+    r =
+        RoadieProcess.of(tmp.resolve("not-a-repo"), "x")
+            .run("diff", "k8s", "latest", "--offline", "--against", dir.toString())
+            .assertExit(4);
     assertTrue(r.stderr().contains("not-a-repo"), r.describe());
 
     // A cluster that does not answer: a port nothing listens on.
@@ -348,17 +482,25 @@ class KubernetesDiffCliTest {
       port = s.getLocalPort();
     }
     Path kubeconfig = tmp.resolve("unreachable.kubeconfig");
-    Files.writeString(kubeconfig, """
+    Files.writeString(
+        kubeconfig,
+        """
         apiVersion: v1
         kind: Config
         clusters: [{name: gone, cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}}]
         users: [{name: someone, user: {token: not-a-real-token}}]
         contexts: [{name: gone, context: {cluster: gone, user: someone}}]
         current-context: gone
-        """.formatted(port));
-    r = RoadieProcess.bare().env("KUBECONFIG", kubeconfig.toString())
-        .run("diff", "k8s", "--live", "--against", dir.toString()).assertExit(4);
-    assertTrue(r.stderr().contains("127.0.0.1:" + port) && r.stderr().contains("cannot be reached"), r.describe());
+        """
+            .formatted(port));
+    r =
+        RoadieProcess.bare()
+            .env("KUBECONFIG", kubeconfig.toString())
+            .run("diff", "k8s", "--live", "--against", dir.toString())
+            .assertExit(4);
+    assertTrue(
+        r.stderr().contains("127.0.0.1:" + port) && r.stderr().contains("cannot be reached"),
+        r.describe());
     assertFalse(r.stderr().contains("not-a-real-token"), r.describe());
   }
 
@@ -374,8 +516,10 @@ class KubernetesDiffCliTest {
   }
 
   private static String kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
-        kube.kubeconfig().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeCluster.kubectl().toString(), "--kubeconfig", kube.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();

@@ -32,10 +32,13 @@ class LauncherTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    Assumptions.assumeTrue(PostgresPhysicalCliTest.root(), "needs root to run the launcher as another user");
-    Assumptions.assumeTrue(new ProcessBuilder("id", "postgres").start().waitFor() == 0, "no postgres user");
+    Assumptions.assumeTrue(
+        PostgresPhysicalCliTest.root(), "needs root to run the launcher as another user");
+    Assumptions.assumeTrue(
+        new ProcessBuilder("id", "postgres").start().waitFor() == 0, "no postgres user");
     Path source = Path.of("").toAbsolutePath().getParent();
-    Assumptions.assumeTrue(Files.isRegularFile(source.resolve("roadie")), "the launcher is at the source root");
+    Assumptions.assumeTrue(
+        Files.isRegularFile(source.resolve("roadie")), "the launcher is at the source root");
     dir = Files.createTempDirectory("roadie-launcher-");
     tree = Files.createDirectories(dir.resolve("tree"));
     Files.copy(source.resolve("roadie"), tree.resolve("roadie"));
@@ -46,21 +49,29 @@ class LauncherTest {
     Files.writeString(tree.resolve("pom.xml"), "<project/>\n");
     Path src = Files.createDirectories(tree.resolve("roadie-cli/src/main/java"));
     Files.writeString(src.resolve("Main.java"), "class Main {}\n");
-    stamp = Files.createDirectories(tree.resolve("roadie-cli/target/dist/lib")).resolve("roadie-cli.jar");
+    stamp =
+        Files.createDirectories(tree.resolve("roadie-cli/target/dist/lib"))
+            .resolve("roadie-cli.jar");
     Files.writeString(stamp, "the build");
     // A JDK whose java prints what it was asked to run, and a Maven that notes it ran and builds.
     Path jdk = Files.createDirectories(dir.resolve("jdk/bin"));
     Files.writeString(jdk.getParent().resolve("release"), "JAVA_VERSION=\"21.0.9\"\n");
-    script(jdk.resolve("java"), String.join("\n",
-        "for a; do case $a in -XX:AOTCacheOutput=*) echo cache > \"${a#*=}\";; esac; done",
-        "case \" $* \" in *' version '*) echo 'roadie stand-in';; esac",
-        "echo \"java $*\""));
+    script(
+        jdk.resolve("java"),
+        String.join(
+            "\n",
+            "for a; do case $a in -XX:AOTCacheOutput=*) echo cache > \"${a#*=}\";; esac; done",
+            "case \" $* \" in *' version '*) echo 'roadie stand-in';; esac",
+            "echo \"java $*\""));
     script(jdk.resolve("javac"), "exit 0");
     mvnRan = dir.resolve("mvn-ran");
     Path bin = Files.createDirectories(dir.resolve("bin"));
-    script(bin.resolve("mvn"), "echo \"$(id -un)\" >> " + mvnRan + "; touch roadie-cli/target/dist/lib/roadie-cli.jar");
+    script(
+        bin.resolve("mvn"),
+        "echo \"$(id -un)\" >> " + mvnRan + "; touch roadie-cli/target/dist/lib/roadie-cli.jar");
     PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
-    PostgresPhysicalCliTest.exec(List.of("chmod", "a+rwx", dir.toString())); // mvn-ran, written by whoever ran it
+    PostgresPhysicalCliTest.exec(
+        List.of("chmod", "a+rwx", dir.toString())); // mvn-ran, written by whoever ran it
   }
 
   @AfterEach
@@ -73,10 +84,13 @@ class LauncherTest {
     PostgresPhysicalCliTest.exec(List.of("chmod", "755", p.toString()));
   }
 
-  /** Makes the sources newer than the build, as an edit or a 'git pull' after the last build does. */
+  /**
+   * Makes the sources newer than the build, as an edit or a 'git pull' after the last build does.
+   */
   private void touchSources() throws Exception {
     Files.setLastModifiedTime(stamp, FileTime.from(Instant.parse("2026-01-01T00:00:00Z")));
-    Files.setLastModifiedTime(tree.resolve("roadie-cli/src/main/java/Main.java"), FileTime.from(Instant.now()));
+    Files.setLastModifiedTime(
+        tree.resolve("roadie-cli/src/main/java/Main.java"), FileTime.from(Instant.now()));
   }
 
   private record Run(int exit, String out, String err) {}
@@ -85,15 +99,23 @@ class LauncherTest {
     return launch(asPostgres, dir, List.of("ROADIE_NO_ARCHIVE=1"), args);
   }
 
-  private Run launch(boolean asPostgres, Path workDir, List<String> env, String... args) throws Exception {
+  private Run launch(boolean asPostgres, Path workDir, List<String> env, String... args)
+      throws Exception {
     List<String> cmd = new ArrayList<>();
     if (asPostgres) cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
-    cmd.addAll(List.of("env", "JAVA_HOME=" + dir.resolve("jdk"), "PATH=" + dir.resolve("bin") + ":/usr/bin:/bin"));
+    cmd.addAll(
+        List.of(
+            "env",
+            "JAVA_HOME=" + dir.resolve("jdk"),
+            "PATH=" + dir.resolve("bin") + ":/usr/bin:/bin"));
     cmd.addAll(env);
     cmd.add(tree.resolve("roadie").toString());
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(workDir.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Run(p.waitFor(), out, err);
@@ -104,12 +126,18 @@ class LauncherTest {
     touchSources();
     Run r = launch(true, "wal-push", "pg_wal/000000010000000000000001");
     assertEquals(0, r.exit(), r.toString());
-    assertTrue(r.out().contains("dev.roadie.cli.Main wal-push pg_wal/000000010000000000000001"), "ran the build: " + r);
+    assertTrue(
+        r.out().contains("dev.roadie.cli.Main wal-push pg_wal/000000010000000000000001"),
+        "ran the build: " + r);
     assertEquals(1, r.err().lines().count(), "one line on stderr: " + r);
-    assertTrue(r.err().contains("warning: the sources in " + tree + " are newer than the build")
-        && r.err().contains("user root rebuilds it"), r.toString());
+    assertTrue(
+        r.err().contains("warning: the sources in " + tree + " are newer than the build")
+            && r.err().contains("user root rebuilds it"),
+        r.toString());
     assertFalse(Files.exists(mvnRan), "no build attempted by postgres");
-    assertFalse(Files.exists(tree.resolve("roadie-cli/target/.roadie-build.lock")), "nothing written in root's tree");
+    assertFalse(
+        Files.exists(tree.resolve("roadie-cli/target/.roadie-build.lock")),
+        "nothing written in root's tree");
 
     // Up to date: not a word.
     Files.setLastModifiedTime(stamp, FileTime.from(Instant.now().plusSeconds(5)));
@@ -133,8 +161,11 @@ class LauncherTest {
     Run r = launch(true, "wal-push", "pg_wal/000000010000000000000001");
     assertEquals(1, r.exit(), r.toString());
     assertEquals(1, r.err().lines().count(), r.toString());
-    assertTrue(r.err().contains("not built yet") && r.err().contains("as user root")
-        && r.err().contains(tree.resolve("roadie") + " version"), r.toString());
+    assertTrue(
+        r.err().contains("not built yet")
+            && r.err().contains("as user root")
+            && r.err().contains(tree.resolve("roadie") + " version"),
+        r.toString());
     assertFalse(Files.exists(mvnRan), "no build attempted by postgres");
     assertEquals("", r.out(), r.toString());
   }
@@ -147,18 +178,24 @@ class LauncherTest {
   @Test
   void theTrainingRunRecordsTheArchiveOutsideTheDistribution() throws Exception {
     Files.writeString(dir.resolve("jdk/release"), "JAVA_VERSION=\"25.0.1\"\n");
-    Path training = Files.createDirectories(tree.resolve("roadie-training/target")).resolve("roadie-training.jar");
+    Path training =
+        Files.createDirectories(tree.resolve("roadie-training/target"))
+            .resolve("roadie-training.jar");
     Files.writeString(training, "the training");
     Path dist = tree.resolve("roadie-cli/target/dist");
     Run r = launch(false, dir, List.of(), "version");
     assertEquals(0, r.exit(), r.toString());
     Path archive;
     try (var files = Files.list(dist)) {
-      archive = files.filter(f -> f.getFileName().toString().endsWith(".aot")).findFirst().orElse(null);
+      archive =
+          files.filter(f -> f.getFileName().toString().endsWith(".aot")).findFirst().orElse(null);
     }
     assertTrue(archive != null, "the archive was recorded and kept: " + r);
-    String run = r.out().lines().filter(l -> l.contains("Main version")).reduce((a, b) -> b).orElseThrow();
-    assertTrue(run.contains("-XX:AOTCache=" + archive) && run.contains("-cp " + dist + "/lib/* dev.roadie.cli.Main version"),
+    String run =
+        r.out().lines().filter(l -> l.contains("Main version")).reduce((a, b) -> b).orElseThrow();
+    assertTrue(
+        run.contains("-XX:AOTCache=" + archive)
+            && run.contains("-cp " + dist + "/lib/* dev.roadie.cli.Main version"),
         "the command ran with the archive and the distribution's class path alone: " + run);
     assertFalse(run.contains("training"), run);
     assertFalse(Files.exists(mvnRan), "no build: the distribution was up to date");
@@ -166,13 +203,20 @@ class LauncherTest {
     // The training's own output is discarded; what it was run with shows in a second recording.
     Files.delete(archive);
     Path argv = dir.resolve("training-argv");
-    script(dir.resolve("jdk/bin/java"), String.join("\n",
-        "for a; do case $a in -XX:AOTCacheOutput=*) echo \"$*\" > " + argv + "; echo cache > \"${a#*=}\";; esac; done",
-        "case \" $* \" in *' version '*) echo 'roadie stand-in';; esac"));
+    script(
+        dir.resolve("jdk/bin/java"),
+        String.join(
+            "\n",
+            "for a; do case $a in -XX:AOTCacheOutput=*) echo \"$*\" > "
+                + argv
+                + "; echo cache > \"${a#*=}\";; esac; done",
+            "case \" $* \" in *' version '*) echo 'roadie stand-in';; esac"));
     r = launch(false, dir, List.of(), "version");
     assertEquals(0, r.exit(), r.toString());
     String trained = Files.readString(argv);
-    assertTrue(trained.contains("-cp " + dist + "/lib/*:" + training + " dev.roadie.training.TrainingRun"), trained);
+    assertTrue(
+        trained.contains("-cp " + dist + "/lib/*:" + training + " dev.roadie.training.TrainingRun"),
+        trained);
   }
 
   /**
@@ -189,9 +233,15 @@ class LauncherTest {
     byte[] segment = "a WAL segment".repeat(1000).getBytes(StandardCharsets.US_ASCII);
     Files.write(wal.resolve(name), segment);
     String repository = "/backup/repo";
-    Path pushed = Files.createDirectories(data.resolve("pg_wal/roadie").resolve(key(repository)).resolve("pushed"));
-    String fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-        .digest(segment)) + " " + segment.length + "\n";
+    Path pushed =
+        Files.createDirectories(
+            data.resolve("pg_wal/roadie").resolve(key(repository)).resolve("pushed"));
+    String fingerprint =
+        java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(segment))
+            + " "
+            + segment.length
+            + "\n";
     List<String> env = List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=" + repository);
 
     Files.writeString(pushed.resolve(name), fingerprint);
@@ -203,14 +253,28 @@ class LauncherTest {
 
     // With the options PostgreSQL may be given, the repository from --repo.
     Files.writeString(pushed.resolve(name), fingerprint);
-    r = launch(false, data, List.of("ROADIE_NO_ARCHIVE=1"), "wal-push", "--batch", "4", "--jobs=2", "--repo", repository,
-        "--system-id", "42", "pg_wal/" + name);
+    r =
+        launch(
+            false,
+            data,
+            List.of("ROADIE_NO_ARCHIVE=1"),
+            "wal-push",
+            "--batch",
+            "4",
+            "--jobs=2",
+            "--repo",
+            repository,
+            "--system-id",
+            "42",
+            "pg_wal/" + name);
     assertEquals("", r.out() + r.err(), "no JVM started: " + r);
     assertFalse(Files.exists(pushed.resolve(name)));
 
     // --pgdata from elsewhere, and --spool.
     Files.writeString(pushed.resolve(name), fingerprint);
-    r = launch(false, dir, env, "wal-push", "--pgdata", data.toString(), wal.resolve(name).toString());
+    r =
+        launch(
+            false, dir, env, "wal-push", "--pgdata", data.toString(), wal.resolve(name).toString());
     assertEquals("", r.out() + r.err(), "no JVM started: " + r);
     Path spool = Files.createDirectories(dir.resolve("spool/pushed"));
     Files.writeString(spool.resolve(name), fingerprint);
@@ -222,12 +286,19 @@ class LauncherTest {
     Files.writeString(pushed.resolve(name), fingerprint);
     Files.write(wal.resolve(name), "another segment".getBytes(StandardCharsets.US_ASCII));
     r = launch(false, data, env, "wal-push", "pg_wal/" + name);
-    assertTrue(r.out().contains("dev.roadie.cli.Main wal-push pg_wal/" + name), "the JVM ran: " + r);
+    assertTrue(
+        r.out().contains("dev.roadie.cli.Main wal-push pg_wal/" + name), "the JVM ran: " + r);
     assertTrue(Files.exists(pushed.resolve(name)));
 
     // Another repository: its own spool, no marker there.
     Files.write(wal.resolve(name), segment);
-    r = launch(false, data, List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=/other/repo"), "wal-push", "pg_wal/" + name);
+    r =
+        launch(
+            false,
+            data,
+            List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=/other/repo"),
+            "wal-push",
+            "pg_wal/" + name);
     assertTrue(r.out().contains("dev.roadie.cli.Main wal-push"), "the JVM ran: " + r);
 
     // An option the launcher does not know: the JVM decides.
@@ -253,8 +324,14 @@ class LauncherTest {
     Path spool = data.resolve("pg_wal/roadie").resolve(key(repository));
     Path queue = Files.createDirectories(spool.resolve("async"));
     var a = Files.readAttributes(file, "unix:size,ino,lastModifiedTime");
-    Files.writeString(queue.resolve(name + ".ok"), a.get("size") + " " + a.get("ino") + " "
-        + ((FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.SECONDS) + "\n");
+    Files.writeString(
+        queue.resolve(name + ".ok"),
+        a.get("size")
+            + " "
+            + a.get("ino")
+            + " "
+            + ((FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.SECONDS)
+            + "\n");
     List<String> env = List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=" + repository);
 
     Run r = launch(false, data, env, "wal-push", "--async", "--verbose", "pg_wal/" + name);
@@ -271,21 +348,31 @@ class LauncherTest {
     assertEquals(75, r.exit(), r.toString());
     assertTrue(r.err().contains(name + " was not archived within 2 s"), r.toString());
     String started = Files.readString(queue.resolve("archiver.log"));
-    assertTrue(started.contains("dev.roadie.cli.Main wal-push --archiver --pgdata " + data + " --spool " + spool),
+    assertTrue(
+        started.contains(
+            "dev.roadie.cli.Main wal-push --archiver --pgdata " + data + " --spool " + spool),
         "the launcher started an archiver: " + started);
 
     // A running archiver's error for the file is archive_command's error, with its exit status.
     Files.writeString(queue.resolve("archiver.alive"), "1\n");
-    Files.writeString(queue.resolve(name + ".error"), "1\nrepository /backup/repo: " + name + " is already archived with different content\n");
+    Files.writeString(
+        queue.resolve(name + ".error"),
+        "1\nrepository /backup/repo: " + name + " is already archived with different content\n");
     r = launch(false, data, env, "wal-push", "--async", "pg_wal/" + name);
     assertEquals(1, r.exit(), r.toString());
-    assertEquals("roadie: repository /backup/repo: " + name + " is already archived with different content\n", r.err());
+    assertEquals(
+        "roadie: repository /backup/repo: "
+            + name
+            + " is already archived with different content\n",
+        r.err());
     assertEquals("", r.out(), "no JVM started: " + r);
   }
 
   /** The spool directory's name for a repository location, as WalPush names it. */
   private static String key(String location) throws Exception {
-    byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(location.getBytes(StandardCharsets.UTF_8));
+    byte[] d =
+        java.security.MessageDigest.getInstance("SHA-256")
+            .digest(location.getBytes(StandardCharsets.UTF_8));
     return java.util.HexFormat.of().formatHex(d, 0, 8);
   }
 }

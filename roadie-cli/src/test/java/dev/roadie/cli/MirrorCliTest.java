@@ -23,8 +23,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * {@code roadie mirror} as a user runs it against MinIO: the report, {@code --check}'s exit
- * codes, endpoints and profiles per side, errors, and a watch ended by SIGTERM.
+ * {@code roadie mirror} as a user runs it against MinIO: the report, {@code --check}'s exit codes,
+ * endpoints and profiles per side, errors, and a watch ended by SIGTERM.
  */
 @Tag("slow")
 class MirrorCliTest {
@@ -35,9 +35,15 @@ class MirrorCliTest {
   @BeforeAll
   static void start() throws Exception {
     minio = MinioServer.start();
-    s3 = S3Client.builder().endpointOverride(minio.endpoint()).forcePathStyle(true).region(Region.of(minio.region()))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(minio.accessKey(),
-            minio.secretKey()))).build();
+    s3 =
+        S3Client.builder()
+            .endpointOverride(minio.endpoint())
+            .forcePathStyle(true)
+            .region(Region.of(minio.region()))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())))
+            .build();
   }
 
   @AfterAll
@@ -66,33 +72,46 @@ class MirrorCliTest {
     s3.createBucket(b -> b.bucket("cli-src"));
     put("cli-src", "a.txt", "alpha");
     put("cli-src", "docs/b c.txt", "beta");
-    RoadieProcess.Result first = roadie().run("mirror", "s3://cli-src", "s3://cli-dst").assertExit(0);
+    RoadieProcess.Result first =
+        roadie().run("mirror", "s3://cli-src", "s3://cli-dst").assertExit(0);
     assertTrue(first.stdout().contains("copied a.txt (5 B)\n"), first.describe());
     assertTrue(first.stdout().contains("copied docs/b c.txt (4 B)\n"), first.describe());
-    assertTrue(first.stdout().contains("2 copied, 0 updated, 0 deleted, 0 skipped, 0 failed, 0 unchanged; 9 B copied"),
+    assertTrue(
+        first
+            .stdout()
+            .contains(
+                "2 copied, 0 updated, 0 deleted, 0 skipped, 0 failed, 0 unchanged; 9 B copied"),
         first.describe());
-    assertTrue(first.stderr().contains("roadie mirror: created the bucket cli-dst"), first.describe());
+    assertTrue(
+        first.stderr().contains("roadie mirror: created the bucket cli-dst"), first.describe());
 
-    RoadieProcess.Result equal = roadie().run("mirror", "--check", "s3://cli-src", "s3://cli-dst").assertExit(0);
-    assertTrue(equal.stdout().startsWith("equal: 2 equal, 0 missing, 0 extra, 0 different"), equal.describe());
+    RoadieProcess.Result equal =
+        roadie().run("mirror", "--check", "s3://cli-src", "s3://cli-dst").assertExit(0);
+    assertTrue(
+        equal.stdout().startsWith("equal: 2 equal, 0 missing, 0 extra, 0 different"),
+        equal.describe());
 
     put("cli-src", "a.txt", "ALPHA"); // same size
     put("cli-dst", "stray", "only here");
-    RoadieProcess.Result differ = roadie().run("mirror", "--check", "--json", "s3://cli-src", "s3://cli-dst")
-        .assertExit(1);
+    RoadieProcess.Result differ =
+        roadie().run("mirror", "--check", "--json", "s3://cli-src", "s3://cli-dst").assertExit(1);
     JsonNode d = Json.MAPPER.readTree(differ.stdout());
     assertEquals("a.txt", d.path("different").path(0).path("key").asText(), differ.describe());
     assertEquals("stray", d.path("extra").path(0).path("key").asText(), differ.describe());
     assertEquals(1, d.path("counts").path("equal").asInt(), differ.describe());
     assertEquals("alpha", get("cli-dst", "a.txt"), "--check changes nothing");
 
-    RoadieProcess.Result kept = roadie().run("mirror", "s3://cli-src", "s3://cli-dst").assertExit(0);
-    assertTrue(kept.stdout().contains("updated a.txt (5 B, changed at the source)"), kept.describe());
-    assertTrue(kept.stdout().contains("1 only in the destination (kept; --delete removes them)"), kept.describe());
+    RoadieProcess.Result kept =
+        roadie().run("mirror", "s3://cli-src", "s3://cli-dst").assertExit(0);
+    assertTrue(
+        kept.stdout().contains("updated a.txt (5 B, changed at the source)"), kept.describe());
+    assertTrue(
+        kept.stdout().contains("1 only in the destination (kept; --delete removes them)"),
+        kept.describe());
     assertEquals("ALPHA", get("cli-dst", "a.txt"));
 
-    RoadieProcess.Result deleted = roadie().run("mirror", "--delete", "--json", "s3://cli-src", "s3://cli-dst")
-        .assertExit(0);
+    RoadieProcess.Result deleted =
+        roadie().run("mirror", "--delete", "--json", "s3://cli-src", "s3://cli-dst").assertExit(0);
     JsonNode j = Json.MAPPER.readTree(deleted.stdout());
     assertEquals(1, j.path("counts").path("deleted").asInt(), deleted.describe());
     assertEquals("stray", j.path("deleted").path(0).path("key").asText(), deleted.describe());
@@ -105,53 +124,119 @@ class MirrorCliTest {
     s3.createBucket(b -> b.bucket("ep-src"));
     put("ep-src", "k", "v");
     Path credentials = tmp.resolve("credentials");
-    Files.writeString(credentials, "[src]\naws_access_key_id = " + minio.accessKey() + "\naws_secret_access_key = "
-        + minio.secretKey() + "\n[dst]\naws_access_key_id = " + minio.accessKey()
-        + "\naws_secret_access_key = not-the-secret-4711\n");
-    RoadieProcess noKeys = RoadieProcess.bare().env("AWS_SHARED_CREDENTIALS_FILE", credentials.toString())
-        .env("AWS_CONFIG_FILE", tmp.resolve("no-config").toString()).env("AWS_REGION", minio.region())
-        .unsetEnv("AWS_ACCESS_KEY_ID").unsetEnv("AWS_SECRET_ACCESS_KEY").unsetEnv("AWS_ENDPOINT_URL")
-        .unsetEnv("AWS_ENDPOINT_URL_S3").unsetEnv("AWS_PROFILE");
+    Files.writeString(
+        credentials,
+        "[src]\naws_access_key_id = "
+            + minio.accessKey()
+            + "\naws_secret_access_key = "
+            + minio.secretKey()
+            + "\n[dst]\naws_access_key_id = "
+            + minio.accessKey()
+            + "\naws_secret_access_key = not-the-secret-4711\n");
+    RoadieProcess noKeys =
+        RoadieProcess.bare()
+            .env("AWS_SHARED_CREDENTIALS_FILE", credentials.toString())
+            .env("AWS_CONFIG_FILE", tmp.resolve("no-config").toString())
+            .env("AWS_REGION", minio.region())
+            .unsetEnv("AWS_ACCESS_KEY_ID")
+            .unsetEnv("AWS_SECRET_ACCESS_KEY")
+            .unsetEnv("AWS_ENDPOINT_URL")
+            .unsetEnv("AWS_ENDPOINT_URL_S3")
+            .unsetEnv("AWS_PROFILE");
 
     // The source names its endpoint; the destination takes --s3-endpoint. Profiles per side.
-    noKeys.copy().run("mirror", "s3:" + minio.endpoint() + "/ep-src", "s3://ep-dst", "--s3-endpoint",
-        minio.endpoint().toString(), "--from-profile", "src", "--profile", "src").assertExit(0);
+    noKeys
+        .copy()
+        .run(
+            "mirror",
+            "s3:" + minio.endpoint() + "/ep-src",
+            "s3://ep-dst",
+            "--s3-endpoint",
+            minio.endpoint().toString(),
+            "--from-profile",
+            "src",
+            "--profile",
+            "src")
+        .assertExit(0);
     assertEquals("v", get("ep-dst", "k"));
 
-    RoadieProcess.Result refused = noKeys.copy().run("mirror", "s3://ep-src", "s3://ep-dst2", "--from-s3-endpoint",
-        minio.endpoint().toString(), "--s3-endpoint", minio.endpoint().toString(), "--from-profile", "src",
-        "--profile", "dst").assertExit(1);
-    assertTrue(refused.stderr().contains("roadie: destination s3://ep-dst2 at " + minio.endpoint()
-        + ": the server refused the credentials (HTTP 403 SignatureDoesNotMatch"), refused.describe());
+    RoadieProcess.Result refused =
+        noKeys
+            .copy()
+            .run(
+                "mirror",
+                "s3://ep-src",
+                "s3://ep-dst2",
+                "--from-s3-endpoint",
+                minio.endpoint().toString(),
+                "--s3-endpoint",
+                minio.endpoint().toString(),
+                "--from-profile",
+                "src",
+                "--profile",
+                "dst")
+            .assertExit(1);
+    assertTrue(
+        refused
+            .stderr()
+            .contains(
+                "roadie: destination s3://ep-dst2 at "
+                    + minio.endpoint()
+                    + ": the server refused the credentials (HTTP 403 SignatureDoesNotMatch"),
+        refused.describe());
     assertTrue(refused.stderr().contains("check the profile 'dst'"), refused.describe());
     assertFalse(refused.stderr().contains("not-the-secret-4711"), refused.describe());
 
-    RoadieProcess.Result both = noKeys.copy().run("mirror", "s3:" + minio.endpoint() + "/ep-src", "s3://ep-dst",
-        "--from-s3-endpoint", minio.endpoint().toString()).assertExit(2);
-    assertTrue(both.stderr().contains("names its endpoint already: leave out --from-s3-endpoint"), both.describe());
+    RoadieProcess.Result both =
+        noKeys
+            .copy()
+            .run(
+                "mirror",
+                "s3:" + minio.endpoint() + "/ep-src",
+                "s3://ep-dst",
+                "--from-s3-endpoint",
+                minio.endpoint().toString())
+            .assertExit(2);
+    assertTrue(
+        both.stderr().contains("names its endpoint already: leave out --from-s3-endpoint"),
+        both.describe());
   }
 
   @Test
   void mistakesAndMissingBucketsAreNamedWithTheirExitCodes() {
-    RoadieProcess.Result overlap = roadie().run("mirror", "s3://same/a", "s3://same/a/b").assertExit(2);
+    RoadieProcess.Result overlap =
+        roadie().run("mirror", "s3://same/a", "s3://same/a/b").assertExit(2);
     assertTrue(overlap.stderr().contains("overlap"), overlap.describe());
-    RoadieProcess.Result notBucket = roadie().run("mirror", "/tmp/x", "s3://y-bucket").assertExit(2);
-    assertTrue(notBucket.stderr().contains("the source '/tmp/x' is not a bucket location"), notBucket.describe());
+    RoadieProcess.Result notBucket =
+        roadie().run("mirror", "/tmp/x", "s3://y-bucket").assertExit(2);
+    assertTrue(
+        notBucket.stderr().contains("the source '/tmp/x' is not a bucket location"),
+        notBucket.describe());
     roadie().run("mirror", "--check", "--delete", "s3://aaa", "s3://bbb").assertExit(2);
 
-    RoadieProcess.Result missing = roadie().run("mirror", "s3://no-such-src", "s3://some-dst").assertExit(1);
-    assertTrue(missing.stderr().contains("roadie: source s3://no-such-src at " + minio.endpoint()
-        + ": the bucket no-such-src does not exist"), missing.describe());
-    RoadieProcess.Result checkMissing = roadie().run("mirror", "--check", "s3://no-such-src", "s3://some-dst")
-        .assertExit(2);
-    assertTrue(checkMissing.stderr().contains("the bucket no-such-src does not exist"), checkMissing.describe());
+    RoadieProcess.Result missing =
+        roadie().run("mirror", "s3://no-such-src", "s3://some-dst").assertExit(1);
+    assertTrue(
+        missing
+            .stderr()
+            .contains(
+                "roadie: source s3://no-such-src at "
+                    + minio.endpoint()
+                    + ": the bucket no-such-src does not exist"),
+        missing.describe());
+    RoadieProcess.Result checkMissing =
+        roadie().run("mirror", "--check", "s3://no-such-src", "s3://some-dst").assertExit(2);
+    assertTrue(
+        checkMissing.stderr().contains("the bucket no-such-src does not exist"),
+        checkMissing.describe());
   }
 
   @Test
   void aWatchBringsChangesOverAndEndsWithItsTotalOnSigterm() throws Exception {
     s3.createBucket(b -> b.bucket("w-src"));
     put("w-src", "one", "1");
-    RoadieProcess.Running w = roadie().start("mirror", "--watch", "--full-every", "1s", "s3://w-src", "s3://w-dst");
+    RoadieProcess.Running w =
+        roadie().start("mirror", "--watch", "--full-every", "1s", "s3://w-src", "s3://w-dst");
     try {
       awaitObject("w-dst", "one", w);
       put("w-src", "two", "2");
@@ -161,21 +246,26 @@ class MirrorCliTest {
     }
     RoadieProcess.Result r = w.await(Duration.ofSeconds(30));
     assertEquals(0, r.exitCode(), r.describe());
-    assertTrue(r.stdout().contains("copied one (1 B)") && r.stdout().contains("copied two (1 B)"), r.describe());
+    assertTrue(
+        r.stdout().contains("copied one (1 B)") && r.stdout().contains("copied two (1 B)"),
+        r.describe());
     assertTrue(r.stdout().contains("2 copied, "), r.describe());
   }
 
-  static void awaitObject(String bucket, String key, RoadieProcess.Running w) throws InterruptedException {
+  static void awaitObject(String bucket, String key, RoadieProcess.Running w)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       try {
         s3.headObject(b -> b.bucket(bucket).key(key));
         return;
       } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-        if (!w.isAlive()) throw new AssertionError("the watch ended: " + w.await(Duration.ofSeconds(5)).describe());
+        if (!w.isAlive())
+          throw new AssertionError("the watch ended: " + w.await(Duration.ofSeconds(5)).describe());
         Thread.sleep(200);
       }
     }
-    throw new AssertionError(key + " did not arrive in " + bucket + " within 30 s; so far: " + w.stdoutSoFar());
+    throw new AssertionError(
+        key + " did not arrive in " + bucket + " within 30 s; so far: " + w.stdoutSoFar());
   }
 }

@@ -52,6 +52,7 @@ class ObjectLockCliTest {
   @TempDir static Path tmp;
   static MinioServer minio;
   static S3Client root;
+
   /** Snapshot id → the bytes of every file it holds (relative path → content). */
   static final Map<String, Map<String, byte[]>> backedUp = new java.util.LinkedHashMap<>();
 
@@ -62,8 +63,11 @@ class ObjectLockCliTest {
     Path iam = deployIam();
     for (String role : List.of("writer", "maintainer", "reader")) {
       Path policy = tmp.resolve(role + ".json");
-      Files.writeString(policy, Files.readString(iam.resolve(role + ".json")).replace("BUCKET", BUCKET)
-          .replace("PREFIX", PREFIX));
+      Files.writeString(
+          policy,
+          Files.readString(iam.resolve(role + ".json"))
+              .replace("BUCKET", BUCKET)
+              .replace("PREFIX", PREFIX));
       mc("admin", "policy", "create", "t", "roadie-" + role, policy);
       mc("admin", "user", "add", "t", role, secret(role));
       mc("admin", "policy", "attach", "t", "roadie-" + role, "--user", role);
@@ -80,23 +84,36 @@ class ObjectLockCliTest {
   @Order(1)
   void initCreatesTheBucketWithObjectLockAndRefusesOneWithout() throws Exception {
     root.createBucket(b -> b.bucket("plain"));
-    RoadieProcess.Result plain = as("maintainer").env("ROADIE_REPOSITORY", "s3://plain/repo")
-        .env("AWS_ACCESS_KEY_ID", minio.accessKey()).env("AWS_SECRET_ACCESS_KEY", minio.secretKey())
-        .run("init", "--object-lock", "1").assertExit(1);
-    assertTrue(plain.stderr().contains("the bucket plain exists without object lock"), plain.describe());
-    assertTrue(root.listObjectsV2(b -> b.bucket("plain")).contents().isEmpty(), "nothing written into it");
+    RoadieProcess.Result plain =
+        as("maintainer")
+            .env("ROADIE_REPOSITORY", "s3://plain/repo")
+            .env("AWS_ACCESS_KEY_ID", minio.accessKey())
+            .env("AWS_SECRET_ACCESS_KEY", minio.secretKey())
+            .run("init", "--object-lock", "1")
+            .assertExit(1);
+    assertTrue(
+        plain.stderr().contains("the bucket plain exists without object lock"), plain.describe());
+    assertTrue(
+        root.listObjectsV2(b -> b.bucket("plain")).contents().isEmpty(), "nothing written into it");
 
-    RoadieProcess.Result local = RoadieProcess.of(tmp.resolve("local"), "pw").run("init", "--object-lock", "1")
-        .assertExit(2);
+    RoadieProcess.Result local =
+        RoadieProcess.of(tmp.resolve("local"), "pw")
+            .run("init", "--object-lock", "1")
+            .assertExit(2);
     assertTrue(local.stderr().contains("object lock needs an S3 bucket"), local.describe());
-    RoadieProcess.Result mode = as("maintainer").run("init", "--object-lock", "1", "--object-lock-mode", "forever")
-        .assertExit(2);
+    RoadieProcess.Result mode =
+        as("maintainer")
+            .run("init", "--object-lock", "1", "--object-lock-mode", "forever")
+            .assertExit(2);
     assertTrue(mode.stderr().contains("must be compliance or governance"), mode.describe());
 
     RoadieProcess.Result init = as("maintainer").run("init", "--object-lock", "1").assertExit(0);
     assertTrue(init.stdout().contains("object lock: compliance mode"), init.describe());
-    assertEquals("Enabled", root.getObjectLockConfiguration(b -> b.bucket(BUCKET)).objectLockConfiguration()
-        .objectLockEnabledAsString());
+    assertEquals(
+        "Enabled",
+        root.getObjectLockConfiguration(b -> b.bucket(BUCKET))
+            .objectLockConfiguration()
+            .objectLockEnabledAsString());
   }
 
   @Test
@@ -110,7 +127,8 @@ class ObjectLockCliTest {
       random.nextBytes(big);
       Files.write(data.resolve("big-" + i), big);
       Files.writeString(data.resolve("note"), "backup " + i);
-      RoadieProcess.Result b = as("writer").run("backup", "file", data.toString(), "--target", "app").assertExit(0);
+      RoadieProcess.Result b =
+          as("writer").run("backup", "file", data.toString(), "--target", "app").assertExit(0);
       backedUp.put(snapshotId(b.stdout()), contents(data));
     }
     // Every object of a locked kind carries a retention of at least the lock's day.
@@ -118,15 +136,21 @@ class ObjectLockCliTest {
       if (v.key().contains("/leases/") || v.key().contains("/plans/")) continue;
       var head = root.headObject(b -> b.bucket(BUCKET).key(v.key()).versionId(v.versionId()));
       assertEquals("COMPLIANCE", head.objectLockModeAsString(), v.key());
-      assertTrue(head.objectLockRetainUntilDate().isAfter(java.time.Instant.now().plusSeconds(86_000)), v.key());
+      assertTrue(
+          head.objectLockRetainUntilDate().isAfter(java.time.Instant.now().plusSeconds(86_000)),
+          v.key());
     }
-    assertTrue(versions(root).versions().stream().noneMatch(v -> v.key().contains("/leases/")),
+    assertTrue(
+        versions(root).versions().stream().noneMatch(v -> v.key().contains("/leases/")),
         "the writer deletes its lease, every version of it");
 
     Map<String, String> before = state();
     RoadieProcess.Result forget = as("writer").run("forget", "--keep-last", "1").assertExit(1);
-    assertTrue(forget.stderr().contains("S3 refused to upload") && forget.stderr().contains("/tombstones/")
-        && forget.stderr().contains("docs/security.md"), forget.describe());
+    assertTrue(
+        forget.stderr().contains("S3 refused to upload")
+            && forget.stderr().contains("/tombstones/")
+            && forget.stderr().contains("docs/security.md"),
+        forget.describe());
     assertEquals(before, state(), "the writer's forget changed nothing");
 
     as("maintainer").run("forget", "--keep-last", "2").assertExit(0);
@@ -135,8 +159,11 @@ class ObjectLockCliTest {
     assertTrue(listed.stdout().contains("2 snapshots"), listed.describe());
     before = state();
     RoadieProcess.Result prune = as("writer").run("prune").assertExit(1);
-    assertTrue(prune.stderr().contains("S3 refused to upload") && prune.stderr().contains("/plans/")
-        && prune.stderr().contains("check the credentials"), prune.describe());
+    assertTrue(
+        prune.stderr().contains("S3 refused to upload")
+            && prune.stderr().contains("/plans/")
+            && prune.stderr().contains("check the credentials"),
+        prune.describe());
     assertEquals(before, state(), "the writer's prune changed nothing");
 
     RoadieProcess.Result pruned = as("maintainer").run("prune", "--grace", "0s").assertExit(0);
@@ -148,11 +175,14 @@ class ObjectLockCliTest {
       // The forgotten snapshot too: named by its id, it restores while the lock keeps it.
       assertRestores(as("reader"), id);
     }
-    RoadieProcess.Result readerBackup = as("reader").run("backup", "file", data.toString()).assertExit(1);
+    RoadieProcess.Result readerBackup =
+        as("reader").run("backup", "file", data.toString()).assertExit(1);
     assertTrue(readerBackup.stderr().contains("S3 refused"), readerBackup.describe());
-    RoadieProcess.Result readerForget = as("reader").run("forget", "--keep-last", "1").assertExit(1);
+    RoadieProcess.Result readerForget =
+        as("reader").run("forget", "--keep-last", "1").assertExit(1);
     assertTrue(readerForget.stderr().contains("S3 refused"), readerForget.describe());
-    assertTrue(versions(root).versions().stream().anyMatch(v -> v.key().contains("/tombstones/" + oldest)),
+    assertTrue(
+        versions(root).versions().stream().anyMatch(v -> v.key().contains("/tombstones/" + oldest)),
         "forget wrote a tombstone for the oldest snapshot");
   }
 
@@ -168,7 +198,8 @@ class ObjectLockCliTest {
       // Overwrite every snapshot, then delete every version of everything, then every key.
       for (ObjectVersion v : all.versions()) {
         if (v.key().contains("/snapshots/")) {
-          attacker.putObject(b -> b.bucket(BUCKET).key(v.key()), RequestBody.fromString("ransom note"));
+          attacker.putObject(
+              b -> b.bucket(BUCKET).key(v.key()), RequestBody.fromString("ransom note"));
         }
       }
       int refused = 0;
@@ -188,7 +219,8 @@ class ObjectLockCliTest {
         attacker.deleteObject(b -> b.bucket(BUCKET).key(v.key()));
       }
       assertTrue(refused > 0, "object lock refused to delete locked versions");
-      assertTrue(attacker.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX + "/")).contents().isEmpty(),
+      assertTrue(
+          attacker.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX + "/")).contents().isEmpty(),
           "to a plain listing, the repository is gone");
       for (String kv : lockedVersions) {
         String key = kv.substring(0, kv.indexOf('@'));
@@ -201,11 +233,14 @@ class ObjectLockCliTest {
       assertRestores(as("reader"), id);
     }
     RoadieProcess.Result check = as("reader").run("check").assertExit(3);
-    assertTrue(check.stdout().contains("possible tampering: snapshots/") || check.stderr().contains(
-        "possible tampering: snapshots/"), check.describe());
+    assertTrue(
+        check.stdout().contains("possible tampering: snapshots/")
+            || check.stderr().contains("possible tampering: snapshots/"),
+        check.describe());
     String all = check.stdout() + check.stderr();
     assertTrue(all.contains("hidden by a delete marker"), check.describe());
-    assertTrue(all.contains("possible tampering: config: hidden by a delete marker"), check.describe());
+    assertTrue(
+        all.contains("possible tampering: config: hidden by a delete marker"), check.describe());
     assertFalse(all.contains("cannot be restored"), check.describe());
   }
 
@@ -217,38 +252,61 @@ class ObjectLockCliTest {
   @Test
   @Order(4)
   void pruneWaitsForRetentionThenDeletes() throws Exception {
-    RoadieProcess roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", "s3://governed/repo")
-        .env("ROADIE_PASSWORD", "gov-pw").unsetEnv("AWS_PROFILE");
+    RoadieProcess roadie =
+        RoadieProcess.bare()
+            .env("ROADIE_REPOSITORY", "s3://governed/repo")
+            .env("ROADIE_PASSWORD", "gov-pw")
+            .unsetEnv("AWS_PROFILE");
     minio.env().forEach(roadie::env);
     roadie.run("init", "--object-lock", "3", "--object-lock-mode", "governance").assertExit(0);
     Path data = Files.createDirectories(tmp.resolve("gov"));
     byte[] first = new byte[700_000];
     new Random(4).nextBytes(first);
     Files.write(data.resolve("f"), first);
-    String old = snapshotId(roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
+    String old =
+        snapshotId(
+            roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
     byte[] second = new byte[600_000];
     new Random(5).nextBytes(second);
     Files.write(data.resolve("f"), second);
-    String kept = snapshotId(roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
-    var retention = root.getObjectRetention(b -> b.bucket("governed").key("repo/config")).retention();
+    String kept =
+        snapshotId(
+            roadie.run("backup", "file", data.toString(), "--target", "g").assertExit(0).stdout());
+    var retention =
+        root.getObjectRetention(b -> b.bucket("governed").key("repo/config")).retention();
     assertEquals("GOVERNANCE", retention.modeAsString());
 
     roadie.run("forget", "--keep-last", "1").assertExit(0);
     RoadieProcess.Result waits = roadie.run("prune", "--grace", "0s").assertExit(0);
-    assertTrue(waits.stdout().contains("waits for object lock, which keeps 2 of its packs until"), waits.describe());
-    long packs = root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size();
+    assertTrue(
+        waits.stdout().contains("waits for object lock, which keeps 2 of its packs until"),
+        waits.describe());
+    long packs =
+        root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size();
 
     java.time.Instant soon = java.time.Instant.now().plusSeconds(2);
     for (ObjectVersion v : root.listObjectVersions(b -> b.bucket("governed")).versions()) {
-      root.putObjectRetention(b -> b.bucket("governed").key(v.key()).versionId(v.versionId()).bypassGovernanceRetention(true)
-          .retention(r -> r.mode("GOVERNANCE").retainUntilDate(soon)));
+      root.putObjectRetention(
+          b ->
+              b.bucket("governed")
+                  .key(v.key())
+                  .versionId(v.versionId())
+                  .bypassGovernanceRetention(true)
+                  .retention(r -> r.mode("GOVERNANCE").retainUntilDate(soon)));
     }
     Thread.sleep(2500);
     RoadieProcess.Result done = roadie.run("prune", "--grace", "0s").assertExit(0);
-    assertTrue(done.stderr().contains("deleted 2 packs") && done.stderr().contains("deleted 1 forgotten snapshot"),
+    assertTrue(
+        done.stderr().contains("deleted 2 packs")
+            && done.stderr().contains("deleted 1 forgotten snapshot"),
         done.describe());
-    assertEquals(packs - 2, root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size());
-    assertTrue(root.listObjectVersions(b -> b.bucket("governed").prefix("repo/snapshots/" + old)).versions().isEmpty(),
+    assertEquals(
+        packs - 2,
+        root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size());
+    assertTrue(
+        root.listObjectVersions(b -> b.bucket("governed").prefix("repo/snapshots/" + old))
+            .versions()
+            .isEmpty(),
         "the forgotten snapshot is gone, every version");
     roadie.run("check", "--read-data").assertExit(0);
     Path to = tmp.resolve("gov-restore");
@@ -273,7 +331,8 @@ class ObjectLockCliTest {
       }
     }
     assertEquals(want.keySet(), got.keySet(), "files of snapshot " + id);
-    for (String name : want.keySet()) assertArrayEquals(want.get(name), got.get(name), name + " of " + id);
+    for (String name : want.keySet())
+      assertArrayEquals(want.get(name), got.get(name), name + " of " + id);
   }
 
   static Map<String, byte[]> contents(Path dir) throws Exception {
@@ -289,14 +348,16 @@ class ObjectLockCliTest {
     Map<String, String> out = new TreeMap<>();
     ListObjectVersionsResponse r = versions(root);
     for (ObjectVersion v : r.versions()) out.put(v.key() + "@" + v.versionId(), v.eTag());
-    for (DeleteMarkerEntry m : r.deleteMarkers()) out.put(m.key() + "@" + m.versionId(), "delete marker");
+    for (DeleteMarkerEntry m : r.deleteMarkers())
+      out.put(m.key() + "@" + m.versionId(), "delete marker");
     return out;
   }
 
   static ListObjectVersionsResponse versions(S3Client c) {
     List<ObjectVersion> v = new ArrayList<>();
     List<DeleteMarkerEntry> m = new ArrayList<>();
-    for (ListObjectVersionsResponse page : c.listObjectVersionsPaginator(b -> b.bucket(BUCKET).prefix(PREFIX + "/"))) {
+    for (ListObjectVersionsResponse page :
+        c.listObjectVersionsPaginator(b -> b.bucket(BUCKET).prefix(PREFIX + "/"))) {
       v.addAll(page.versions());
       m.addAll(page.deleteMarkers());
     }
@@ -310,8 +371,11 @@ class ObjectLockCliTest {
   }
 
   static RoadieProcess as(String role) {
-    RoadieProcess p = RoadieProcess.bare().env("ROADIE_REPOSITORY", REPO).env("ROADIE_PASSWORD", "lock-pw")
-        .unsetEnv("AWS_PROFILE");
+    RoadieProcess p =
+        RoadieProcess.bare()
+            .env("ROADIE_REPOSITORY", REPO)
+            .env("ROADIE_PASSWORD", "lock-pw")
+            .unsetEnv("AWS_PROFILE");
     minio.env().forEach(p::env);
     return p.env("AWS_ACCESS_KEY_ID", role).env("AWS_SECRET_ACCESS_KEY", secret(role));
   }
@@ -321,8 +385,13 @@ class ObjectLockCliTest {
   }
 
   static S3Client client(String key, String secret) {
-    return S3Client.builder().endpointOverride(minio.endpoint()).forcePathStyle(true).region(Region.of(minio.region()))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret))).build();
+    return S3Client.builder()
+        .endpointOverride(minio.endpoint())
+        .forcePathStyle(true)
+        .region(Region.of(minio.region()))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret)))
+        .build();
   }
 
   static Path deployIam() {

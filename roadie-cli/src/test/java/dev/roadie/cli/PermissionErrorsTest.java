@@ -30,15 +30,19 @@ class PermissionErrorsTest {
   static void setUp() throws Exception {
     boolean root = PostgresPhysicalCliTest.root();
     if (root) {
-      Assumptions.assumeTrue(new ProcessBuilder("id", "postgres").start().waitFor() == 0, "no postgres user");
+      Assumptions.assumeTrue(
+          new ProcessBuilder("id", "postgres").start().waitFor() == 0, "no postgres user");
     }
     user = root ? "postgres" : System.getProperty("user.name");
     dir = Files.createTempDirectory("roadie-perm-");
-    launcher = PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+    launcher =
+        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
     Files.writeString(dir.resolve("password"), PW + "\n");
     PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
-    // The password file is the user's own, as it should be (one readable by others draws a warning).
-    if (root) PostgresPhysicalCliTest.exec(List.of("chown", user, dir.resolve("password").toString()));
+    // The password file is the user's own, as it should be (one readable by others draws a
+    // warning).
+    if (root)
+      PostgresPhysicalCliTest.exec(List.of("chown", user, dir.resolve("password").toString()));
     PostgresPhysicalCliTest.exec(List.of("chmod", "600", dir.resolve("password").toString()));
   }
 
@@ -57,19 +61,28 @@ class PermissionErrorsTest {
     return repo;
   }
 
-  /** Runs the launcher as the other user, with the repository and password file from the environment. */
+  /**
+   * Runs the launcher as the other user, with the repository and password file from the
+   * environment.
+   */
   private static RoadieProcess.Result asUser(Path repo, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     if (PostgresPhysicalCliTest.root()) cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
-    cmd.addAll(List.of("env", "ROADIE_REPOSITORY=" + repo, "ROADIE_PASSWORD_FILE=" + dir.resolve("password"),
-        launcher.toString()));
+    cmd.addAll(
+        List.of(
+            "env",
+            "ROADIE_REPOSITORY=" + repo,
+            "ROADIE_PASSWORD_FILE=" + dir.resolve("password"),
+            launcher.toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("ROADIE_"));
-    Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    Process p =
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     byte[] out = p.getInputStream().readAllBytes();
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    return new RoadieProcess.Result(String.join(" ", args), p.waitFor(), out, err, java.time.Duration.ZERO, false);
+    return new RoadieProcess.Result(
+        String.join(" ", args), p.waitFor(), out, err, java.time.Duration.ZERO, false);
   }
 
   private static void assertExplained(RoadieProcess.Result r, String what, String blocked) {
@@ -78,8 +91,11 @@ class PermissionErrorsTest {
     assertTrue(err.startsWith("roadie: repository "), r.describe());
     assertTrue(err.contains(what), "names what failed (" + what + "): " + r.describe());
     assertTrue(err.contains("permission denied"), "says why: " + r.describe());
-    assertTrue(err.contains("user " + user + " may not " + blocked), "names who and where: " + r.describe());
-    assertTrue(err.contains("chown -R " + user + " ") && err.contains("setfacl -R -m u:" + user + ":rwX"),
+    assertTrue(
+        err.contains("user " + user + " may not " + blocked),
+        "names who and where: " + r.describe());
+    assertTrue(
+        err.contains("chown -R " + user + " ") && err.contains("setfacl -R -m u:" + user + ":rwX"),
         "says what to do: " + r.describe());
     assertFalse(err.contains("Exception"), r.describe());
   }
@@ -94,7 +110,8 @@ class PermissionErrorsTest {
     // Readable directory, unreadable key file: a permission problem, not damage (exit 1, not 3).
     PostgresPhysicalCliTest.exec(List.of("chmod", "755", repo.toString()));
     try (Stream<Path> keys = Files.list(repo.resolve("keys"))) {
-      for (Path k : keys.toList()) PostgresPhysicalCliTest.exec(List.of("chmod", "600", k.toString()));
+      for (Path k : keys.toList())
+        PostgresPhysicalCliTest.exec(List.of("chmod", "600", k.toString()));
     }
     r = asUser(repo, "snapshots").assertExit(1);
     assertExplained(r, "cannot read keys/", "read " + repo.resolve("keys"));
@@ -116,11 +133,19 @@ class PermissionErrorsTest {
     Path repo = repository("secret");
     Path secret = Files.writeString(dir.resolve("root-only-password"), PW + "\n");
     PostgresPhysicalCliTest.exec(List.of("chmod", "600", secret.toString()));
-    RoadieProcess.Result r = asUser(repo, "snapshots", "--password-file", secret.toString()).assertExit(1);
+    RoadieProcess.Result r =
+        asUser(repo, "snapshots", "--password-file", secret.toString()).assertExit(1);
     String err = r.stderr();
     assertEquals(1, err.strip().lines().count(), r.describe());
-    assertTrue(err.startsWith("roadie: cannot read password file " + secret + ": permission denied: user " + user
-        + " may not read " + secret), r.describe());
+    assertTrue(
+        err.startsWith(
+            "roadie: cannot read password file "
+                + secret
+                + ": permission denied: user "
+                + user
+                + " may not read "
+                + secret),
+        r.describe());
     assertTrue(err.contains("setfacl -m u:" + user + ":r " + secret), r.describe());
   }
 
@@ -129,10 +154,13 @@ class PermissionErrorsTest {
     Path repo = repository("archive");
     // A data directory of the postgres user's, with a timeline history file ready to archive.
     Path pgWal = Files.createDirectories(dir.resolve("pgdata/pg_wal"));
-    Path history = Files.writeString(pgWal.resolve("00000002.history"), "1\t0/3000060\tno recovery target specified\n");
+    Path history =
+        Files.writeString(
+            pgWal.resolve("00000002.history"), "1\t0/3000060\tno recovery target specified\n");
     PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rwX", dir.resolve("pgdata").toString()));
-    RoadieProcess.Result r = asUser(repo, "wal-push", "--system-id", "7311236696286654047", history.toString())
-        .assertExit(1);
+    RoadieProcess.Result r =
+        asUser(repo, "wal-push", "--system-id", "7311236696286654047", history.toString())
+            .assertExit(1);
     assertExplained(r, "cannot write wal/", "create files in " + repo);
     assertFalse(Files.exists(repo.resolve("wal")), "nothing archived");
   }

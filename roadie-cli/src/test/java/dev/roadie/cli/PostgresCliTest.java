@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code roadie backup postgres}, {@code restore --to} and {@code dump} as processes, against a
- * throwaway cluster: exit codes and messages, kill -9 and SIGTERM during a backup, a connection lost
- * mid-restore.
+ * throwaway cluster: exit codes and messages, kill -9 and SIGTERM during a backup, a connection
+ * lost mid-restore.
  */
 class PostgresCliTest {
   static final String PW = "cli-s3cret";
@@ -41,13 +41,17 @@ class PostgresCliTest {
     Path base = Path.of("/usr/lib/postgresql");
     if (!Files.isDirectory(base)) return null;
     try (Stream<Path> s = Files.list(base)) {
-      return s.map(p -> p.resolve("bin")).filter(p -> Files.isExecutable(p.resolve("initdb"))).findFirst().orElse(null);
+      return s.map(p -> p.resolve("bin"))
+          .filter(p -> Files.isExecutable(p.resolve("initdb")))
+          .findFirst()
+          .orElse(null);
     }
   }
 
   static List<String> asPostgres(String... cmd) {
     List<String> c = new ArrayList<>();
-    if ("root".equals(System.getProperty("user.name"))) c.addAll(List.of("runuser", "-u", "postgres", "--"));
+    if ("root".equals(System.getProperty("user.name")))
+      c.addAll(List.of("runuser", "-u", "postgres", "--"));
     c.addAll(List.of(cmd));
     return c;
   }
@@ -65,19 +69,43 @@ class PostgresCliTest {
     Path dir = Files.createTempDirectory("roadie-pgcli-");
     dataDir = dir.resolve("data");
     Files.writeString(dir.resolve("pw"), PW + "\n");
-    if ("root".equals(System.getProperty("user.name"))) exec(List.of("chown", "-R", "postgres", dir.toString()));
-    exec(asPostgres(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("pw"),
-        "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"));
+    if ("root".equals(System.getProperty("user.name")))
+      exec(List.of("chown", "-R", "postgres", dir.toString()));
+    exec(
+        asPostgres(
+            bin.resolve("initdb").toString(),
+            "-D",
+            dataDir.toString(),
+            "-U",
+            "postgres",
+            "--pwfile=" + dir.resolve("pw"),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"));
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", dir.resolve("log").toString(), "-o",
-        "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off", "-w", "start"));
+    exec(
+        asPostgres(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            dataDir.toString(),
+            "-l",
+            dir.resolve("log").toString(),
+            "-o",
+            "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-w",
+            "start"));
     sql("postgres", "CREATE DATABASE shop");
-    sql("shop", "CREATE TABLE orders (id bigint PRIMARY KEY, customer text, note text, at timestamptz);"
-        + "INSERT INTO orders SELECT g, 'customer ' || (g % 5000), repeat(md5(g::text), 3), now() - g * interval '1 second' "
-        + "FROM generate_series(1, 1000000) g;"
-        + "CREATE TABLE small (id int PRIMARY KEY, v text); INSERT INTO small VALUES (1, 'one'), (2, 'two')");
+    sql(
+        "shop",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer text, note text, at timestamptz);"
+            + "INSERT INTO orders SELECT g, 'customer ' || (g % 5000), repeat(md5(g::text), 3), now() - g * interval '1 second' "
+            + "FROM generate_series(1, 1000000) g;"
+            + "CREATE TABLE small (id int PRIMARY KEY, v text); INSERT INTO small VALUES (1, 'one'), (2, 'two')");
     roadie = RoadieProcess.of(tmp.resolve("repo"), "repo-pw").timeout(Duration.ofMinutes(3));
     roadie.run("init").assertOk();
   }
@@ -85,7 +113,15 @@ class PostgresCliTest {
   @AfterAll
   static void tearDown() throws Exception {
     if (dataDir != null) {
-      exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"));
+      exec(
+          asPostgres(
+              bin.resolve("pg_ctl").toString(),
+              "-D",
+              dataDir.toString(),
+              "-m",
+              "fast",
+              "-w",
+              "stop"));
       try (Stream<Path> s = Files.walk(dataDir.getParent())) {
         s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
@@ -100,13 +136,16 @@ class PostgresCliTest {
   }
 
   static void sql(String db, String sql) throws Exception {
-    try (Connection c = jdbc(db); Statement st = c.createStatement()) {
+    try (Connection c = jdbc(db);
+        Statement st = c.createStatement()) {
       st.execute(sql);
     }
   }
 
   static long count(String db, String sql) throws Exception {
-    try (Connection c = jdbc(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = jdbc(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }
@@ -132,10 +171,17 @@ class PostgresCliTest {
     assertEquals(1_000_000, count("shop_copy", "SELECT count(*) FROM orders"));
     var again = pg.run("restore", "latest", "--to", url("shop_copy"));
     assertEquals(1, again.exitCode(), again.describe());
-    assertTrue(again.stderr().contains("already has 2 tables") && again.stderr().contains("--clean"), again.describe());
+    assertTrue(
+        again.stderr().contains("already has 2 tables") && again.stderr().contains("--clean"),
+        again.describe());
 
     // Password in the URL: never echoed; wrong password, missing database, unreachable server.
-    var bad = roadie.run("backup", "postgres", "--url", "postgresql://postgres:not-the-pw@127.0.0.1:" + port + "/shop");
+    var bad =
+        roadie.run(
+            "backup",
+            "postgres",
+            "--url",
+            "postgresql://postgres:not-the-pw@127.0.0.1:" + port + "/shop");
     assertEquals(1, bad.exitCode(), bad.describe());
     assertTrue(bad.stderr().contains("authentication failed for user 'postgres'"), bad.describe());
     assertFalse(bad.stderr().contains("not-the-pw") || bad.stdout().contains("not-the-pw"));
@@ -145,9 +191,13 @@ class PostgresCliTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    var down = pg.run("backup", "postgres", "--url", "postgresql://postgres@127.0.0.1:" + closed + "/shop");
+    var down =
+        pg.run(
+            "backup", "postgres", "--url", "postgresql://postgres@127.0.0.1:" + closed + "/shop");
     assertEquals(75, down.exitCode(), "a refused connection is worth retrying: " + down.describe());
-    assertTrue(down.stderr().contains("cannot connect to PostgreSQL at 127.0.0.1:" + closed), down.describe());
+    assertTrue(
+        down.stderr().contains("cannot connect to PostgreSQL at 127.0.0.1:" + closed),
+        down.describe());
 
     // dump --sql | psql
     Path script = tmp.resolve("shop.sql");
@@ -157,9 +207,25 @@ class PostgresCliTest {
     var head = pg.copy().closeStdoutAfter(100).run("dump", "latest", "--sql").assertExit(141);
     assertEquals("", head.stderr(), head.describe());
     sql("postgres", "CREATE DATABASE shop_sql");
-    ProcessBuilder psqlBuilder = new ProcessBuilder(bin.resolve("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
-        "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", "-d", "shop_sql", "-f", script.toString())
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder psqlBuilder =
+        new ProcessBuilder(
+                bin.resolve("psql").toString(),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(port),
+                "-U",
+                "postgres",
+                "-d",
+                "shop_sql",
+                "-f",
+                script.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     psqlBuilder.environment().put("PGPASSWORD", PW);
     Process psql = psqlBuilder.start();
     psql.getOutputStream().close();
@@ -170,33 +236,71 @@ class PostgresCliTest {
   @Test
   void missingToolsAndBadConnectionSettingsAreNamedAndLeaveNothingBehind() throws Exception {
     RoadieProcess pg = roadie.copy().env("PGPASSWORD", PW);
-    pg.run("backup", "postgres", "--url", url("shop"), "--table", "small", "--target", "tools").assertOk();
+    pg.run("backup", "postgres", "--url", url("shop"), "--table", "small", "--target", "tools")
+        .assertOk();
     String major = bin.getParent().getFileName().toString();
-    var badBin = pg.run("restore", "latest", "--of", "tools", "--to", url("shop_badbin"), "--pg-bin", "/nonexistent/bin");
+    var badBin =
+        pg.run(
+            "restore",
+            "latest",
+            "--of",
+            "tools",
+            "--to",
+            url("shop_badbin"),
+            "--pg-bin",
+            "/nonexistent/bin");
     assertEquals(1, badBin.exitCode(), badBin.describe());
-    assertTrue(badBin.stderr().contains("pg_restore not found in /nonexistent/bin")
-        && badBin.stderr().contains("postgresql-client-" + major), badBin.describe());
-    assertEquals(0, count("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'shop_badbin'"), "no database left behind");
+    assertTrue(
+        badBin.stderr().contains("pg_restore not found in /nonexistent/bin")
+            && badBin.stderr().contains("postgresql-client-" + major),
+        badBin.describe());
+    assertEquals(
+        0,
+        count("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'shop_badbin'"),
+        "no database left behind");
 
     // A bad ROADIE_PG_BIN is refused as --pg-bin is, not passed over for another pg_dump.
-    var badEnv = pg.copy().env("ROADIE_PG_BIN", "/nonexistent/bin").run("backup", "postgres", "--url", url("shop"),
-        "--table", "small", "--target", "tools");
+    var badEnv =
+        pg.copy()
+            .env("ROADIE_PG_BIN", "/nonexistent/bin")
+            .run(
+                "backup",
+                "postgres",
+                "--url",
+                url("shop"),
+                "--table",
+                "small",
+                "--target",
+                "tools");
     assertEquals(1, badEnv.exitCode(), badEnv.describe());
-    assertTrue(badEnv.stderr().contains("pg_dump not found in /nonexistent/bin (ROADIE_PG_BIN=/nonexistent/bin)"),
+    assertTrue(
+        badEnv
+            .stderr()
+            .contains("pg_dump not found in /nonexistent/bin (ROADIE_PG_BIN=/nonexistent/bin)"),
         badEnv.describe());
 
-    // No password for a server that asks for one: an authentication error, not an unreachable server.
-    var noPassword = roadie.copy().env("PGPASSFILE", tmp.resolve("no-pgpass").toString())
-        .run("backup", "postgres", "--url", url("shop"));
+    // No password for a server that asks for one: an authentication error, not an unreachable
+    // server.
+    var noPassword =
+        roadie
+            .copy()
+            .env("PGPASSFILE", tmp.resolve("no-pgpass").toString())
+            .run("backup", "postgres", "--url", url("shop"));
     assertEquals(1, noPassword.exitCode(), noPassword.describe());
-    assertTrue(noPassword.stderr().contains("authentication failed for user 'postgres'"), noPassword.describe());
+    assertTrue(
+        noPassword.stderr().contains("authentication failed for user 'postgres'"),
+        noPassword.describe());
     assertFalse(noPassword.stderr().contains("is the server running"), noPassword.describe());
 
     // A bad sslmode names the parameter and the values it takes.
     var sslmode = pg.run("backup", "postgres", "--url", url("shop") + "?sslmode=bogus");
     assertEquals(2, sslmode.exitCode(), sslmode.describe());
-    assertTrue(sslmode.stderr().contains("sslmode 'bogus'") && sslmode.stderr().contains("disable, allow, prefer, require, "
-        + "verify-ca, verify-full"), sslmode.describe());
+    assertTrue(
+        sslmode.stderr().contains("sslmode 'bogus'")
+            && sslmode
+                .stderr()
+                .contains("disable, allow, prefer, require, " + "verify-ca, verify-full"),
+        sslmode.describe());
     assertFalse(sslmode.stderr().contains("is the server running"), sslmode.describe());
   }
 
@@ -208,9 +312,13 @@ class PostgresCliTest {
       var run = pg.start("backup", "postgres", "--url", url("shop"), "--jobs", "2");
       // Wait until the COPY is running on the server, then kill.
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (count("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'roadie' "
-          + "AND query LIKE 'COPY%orders%'") == 0) {
-        assertTrue(run.isAlive() && System.nanoTime() < deadline, "the backup never started copying");
+      while (count(
+              "postgres",
+              "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'roadie' "
+                  + "AND query LIKE 'COPY%orders%'")
+          == 0) {
+        assertTrue(
+            run.isAlive() && System.nanoTime() < deadline, "the backup never started copying");
         Thread.sleep(20);
       }
       RoadieProcess.Result res;
@@ -230,16 +338,25 @@ class PostgresCliTest {
   void connectionLostMidRestoreSaysWhatIsHalfDone() throws Exception {
     RoadieProcess pg = roadie.copy().env("PGPASSWORD", PW);
     pg.run("backup", "postgres", "--url", url("shop"), "--target", "for-restore").assertOk();
-    var run = pg.start("restore", "latest", "--of", "for-restore", "--to", url("shop_cut"), "--jobs", "1");
+    var run =
+        pg.start(
+            "restore", "latest", "--of", "for-restore", "--to", url("shop_cut"), "--jobs", "1");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (count("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'shop_cut' AND query LIKE 'COPY%orders%'") == 0) {
-      assertTrue(run.isAlive() && System.nanoTime() < deadline, "the restore never started loading");
+    while (count(
+            "postgres",
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'shop_cut' AND query LIKE 'COPY%orders%'")
+        == 0) {
+      assertTrue(
+          run.isAlive() && System.nanoTime() < deadline, "the restore never started loading");
       Thread.sleep(10);
     }
-    sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'shop_cut'");
+    sql(
+        "postgres",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'shop_cut'");
     var res = run.await(Duration.ofSeconds(60));
     assertEquals(1, res.exitCode(), res.describe());
     assertTrue(res.stderr().contains("failed while loading table data"), res.describe());
-    assertTrue(res.stderr().contains("half restored") && res.stderr().contains("--clean"), res.describe());
+    assertTrue(
+        res.stderr().contains("half restored") && res.stderr().contains("--clean"), res.describe());
   }
 }

@@ -16,19 +16,29 @@ import org.junit.jupiter.api.Test;
 /**
  * deploy/prometheus/roadie-rules.yaml: valid for Prometheus ({@code promtool check rules}), firing
  * when and only when its unit tests say ({@code promtool test rules}: each alert against a target
- * that must alert and one that must not), and every alert leads to a runbook that exists.
- * promtool comes with Debian's prometheus package, which scripts/test installs.
+ * that must alert and one that must not), and every alert leads to a runbook that exists. promtool
+ * comes with Debian's prometheus package, which scripts/test installs.
  */
 class PrometheusRulesTest {
   static final Path SOURCE = Path.of("").toAbsolutePath().getParent();
   static final Path RULES = SOURCE.resolve("deploy/prometheus/roadie-rules.yaml");
-  static final List<String> ALERTS = List.of("BackupJobFailed", "BackupTooOld", "BackupSizeDrop", "VerificationFailed",
-      "VerificationTooOld", "RPOAboveTarget", "DrillMissedTarget", "WALArchivingStalled");
+  static final List<String> ALERTS =
+      List.of(
+          "BackupJobFailed",
+          "BackupTooOld",
+          "BackupSizeDrop",
+          "VerificationFailed",
+          "VerificationTooOld",
+          "RPOAboveTarget",
+          "DrillMissedTarget",
+          "WALArchivingStalled");
 
   @Test
   void rulesAreValidAndTheirUnitTestsPass() throws Exception {
     assertEquals("", promtool("check", "rules", RULES.toString()).error());
-    Result tests = promtool("test", "rules", SOURCE.resolve("deploy/prometheus/roadie-rules.test.yaml").toString());
+    Result tests =
+        promtool(
+            "test", "rules", SOURCE.resolve("deploy/prometheus/roadie-rules.test.yaml").toString());
     assertEquals("", tests.error(), tests.output());
   }
 
@@ -46,7 +56,9 @@ class PrometheusRulesTest {
     for (int i = 0; i < ALERTS.size(); i++) {
       Path runbook = SOURCE.resolve(runbooks.get(i));
       assertTrue(Files.isRegularFile(runbook), ALERTS.get(i) + ": no runbook at " + runbook);
-      assertTrue(Files.readString(runbook).contains(ALERTS.get(i)), runbook + " does not name " + ALERTS.get(i));
+      assertTrue(
+          Files.readString(runbook).contains(ALERTS.get(i)),
+          runbook + " does not name " + ALERTS.get(i));
     }
   }
 
@@ -55,14 +67,16 @@ class PrometheusRulesTest {
   /** Runs promtool; {@code error} is empty on success, else its exit status and output. */
   static Result promtool(String... args) throws Exception {
     Path promtool = Path.of("/usr/bin/promtool");
-    assertTrue(Files.isExecutable(promtool) || onPath("promtool"),
+    assertTrue(
+        Files.isExecutable(promtool) || onPath("promtool"),
         "promtool is missing: install Debian's prometheus package (scripts/test does): apt-get install -y prometheus");
     List<String> cmd = new ArrayList<>(List.of("promtool"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int rc = p.waitFor();
-    return new Result(out, rc == 0 ? "" : "promtool " + String.join(" ", args) + " exited " + rc + ":\n" + out);
+    return new Result(
+        out, rc == 0 ? "" : "promtool " + String.join(" ", args) + " exited " + rc + ":\n" + out);
   }
 
   private static boolean onPath(String name) {

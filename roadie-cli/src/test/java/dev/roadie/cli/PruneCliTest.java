@@ -43,17 +43,31 @@ class PruneCliTest {
     byte[][] data = new byte[4][];
     for (int i = 0; i < 4; i++) {
       data[i] = random(2 << 20, i);
-      p.copy().stdin(data[i]).run("backup", "file", "--stdin", "--name", "s", "--target", "t",
-          "--time", "2026-01-0" + (i + 1) + "T10:00:00Z").assertOk();
+      p.copy()
+          .stdin(data[i])
+          .run(
+              "backup",
+              "file",
+              "--stdin",
+              "--name",
+              "s",
+              "--target",
+              "t",
+              "--time",
+              "2026-01-0" + (i + 1) + "T10:00:00Z")
+          .assertOk();
     }
     long before = bytesUnder(repo.resolve("data"));
 
     // Default grace: plan only.
     p.run("forget", "--keep-last", "2").assertOk();
     RoadieProcess.Result planned = p.run("prune").assertOk();
-    assertTrue(planned.stdout().contains("planned for deletion") && planned.stdout().contains("is carried out by a prune after"),
+    assertTrue(
+        planned.stdout().contains("planned for deletion")
+            && planned.stdout().contains("is carried out by a prune after"),
         planned.describe());
-    assertEquals(before, bytesUnder(repo.resolve("data")), "nothing deleted within the grace period");
+    assertEquals(
+        before, bytesUnder(repo.resolve("data")), "nothing deleted within the grace period");
     assertEquals(1, filesUnder(repo.resolve("plans")));
 
     // A dry run with the grace passed says what it would delete and deletes nothing.
@@ -72,11 +86,17 @@ class PruneCliTest {
     assertEquals(0, filesUnder(repo.resolve("plans")), "the plan was carried out");
 
     // forget --prune in one go.
-    RoadieProcess.Result fp = p.run("forget", "--keep-last", "1", "--prune", "--grace", "0").assertOk();
-    assertTrue(fp.stdout().contains("1 snapshot removed") && fp.stdout().contains("deleted"), fp.describe());
+    RoadieProcess.Result fp =
+        p.run("forget", "--keep-last", "1", "--prune", "--grace", "0").assertOk();
+    assertTrue(
+        fp.stdout().contains("1 snapshot removed") && fp.stdout().contains("deleted"),
+        fp.describe());
     assertTrue(bytesUnder(repo.resolve("data")) < after - (2 << 20));
-    assertEquals(new String(data[3], java.nio.charset.StandardCharsets.ISO_8859_1),
-        new String(p.run("restore", "latest", "--stdout").assertOk().stdoutBytes(), java.nio.charset.StandardCharsets.ISO_8859_1),
+    assertEquals(
+        new String(data[3], java.nio.charset.StandardCharsets.ISO_8859_1),
+        new String(
+            p.run("restore", "latest", "--stdout").assertOk().stdoutBytes(),
+            java.nio.charset.StandardCharsets.ISO_8859_1),
         "the kept snapshot restores byte for byte");
     RoadieProcess.Result check = p.run("check", "--read-data").assertOk();
     assertTrue(check.stdout().contains("no errors"), check.describe());
@@ -87,7 +107,8 @@ class PruneCliTest {
     RoadieProcess p = RoadieProcess.of(tmp.resolve("repo"), "pw");
     p.run("init").assertOk();
     assertTrue(p.run("prune", "--grace", "1w").assertExit(2).stderr().contains("not a duration"));
-    assertTrue(p.run("prune", "--max-unused", "150%").assertExit(2).stderr().contains("0% to 100%"));
+    assertTrue(
+        p.run("prune", "--max-unused", "150%").assertExit(2).stderr().contains("0% to 100%"));
     assertTrue(p.run("prune").assertOk().stdout().contains("nothing to free"));
   }
 }

@@ -22,13 +22,28 @@ class RenderCronJobsClusterTest {
   void theApiServerAcceptsTheRenderedCronJobs() throws Exception {
     Path pw = Files.writeString(tmp.resolve("password"), "pw\n");
     Path slack = Files.writeString(tmp.resolve("slack-url"), "https://hooks.example/x\n");
-    Path config = Files.writeString(tmp.resolve("roadie.yaml"), "repository: s3://bucket/roadie\npasswordFile: " + pw
-        + "\ntimezone: Europe/Berlin\ntargets:\n"
-        + "  - {name: App_Files, kind: file, paths: [/srv/app], schedule: \"0 * * * *\", retention: {keepLast: 5}}\n"
-        + "  - {name: cache, kind: redis, url: \"redis://cache:6379\", schedule: \"*/15 * * * *\"}\n"
-        + "notifications:\n  - webhook: {urlFile: " + slack + ", format: slack}\n");
-    RoadieProcess.Result r = RoadieProcess.bare().run("config", "render-cronjobs", config.toString(), "--image",
-        "roadie:0.1.0", "--namespace", "backups").assertExit(0);
+    Path config =
+        Files.writeString(
+            tmp.resolve("roadie.yaml"),
+            "repository: s3://bucket/roadie\npasswordFile: "
+                + pw
+                + "\ntimezone: Europe/Berlin\ntargets:\n"
+                + "  - {name: App_Files, kind: file, paths: [/srv/app], schedule: \"0 * * * *\", retention: {keepLast: 5}}\n"
+                + "  - {name: cache, kind: redis, url: \"redis://cache:6379\", schedule: \"*/15 * * * *\"}\n"
+                + "notifications:\n  - webhook: {urlFile: "
+                + slack
+                + ", format: slack}\n");
+    RoadieProcess.Result r =
+        RoadieProcess.bare()
+            .run(
+                "config",
+                "render-cronjobs",
+                config.toString(),
+                "--image",
+                "roadie:0.1.0",
+                "--namespace",
+                "backups")
+            .assertExit(0);
     Path manifests = Files.writeString(tmp.resolve("cronjobs.yaml"), r.stdout());
     try (KubeCluster cluster = KubeCluster.start()) {
       kubectl(cluster, "create", "namespace", "backups");
@@ -39,8 +54,10 @@ class RenderCronJobsClusterTest {
   }
 
   private static String kubectl(KubeCluster cluster, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
-        cluster.kubeconfig().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeCluster.kubectl().toString(), "--kubeconfig", cluster.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

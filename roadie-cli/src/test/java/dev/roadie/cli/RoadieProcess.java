@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the roadie command line as a separate JVM (the java that runs the tests, with the test class
- * path), as a user would: arguments, environment, standard input, exit code, stdout and stderr.
- * The inherited environment is stripped of every {@code ROADIE_*} variable so tests are hermetic.
+ * path), as a user would: arguments, environment, standard input, exit code, stdout and stderr. The
+ * inherited environment is stripped of every {@code ROADIE_*} variable so tests are hermetic.
  */
 final class RoadieProcess {
   /** Writes a process's standard input; the stream is closed afterwards by the harness. */
@@ -54,7 +54,9 @@ final class RoadieProcess {
 
   /** A command with ROADIE_REPOSITORY and ROADIE_PASSWORD set. */
   static RoadieProcess of(Path repo, String password) {
-    return new RoadieProcess().env("ROADIE_REPOSITORY", repo.toString()).env("ROADIE_PASSWORD", password);
+    return new RoadieProcess()
+        .env("ROADIE_REPOSITORY", repo.toString())
+        .env("ROADIE_PASSWORD", password);
   }
 
   /** A copy with the same settings (so one configured instance can serve as a template). */
@@ -89,8 +91,8 @@ final class RoadieProcess {
   }
 
   /**
-   * Runs the child with the full JIT (C2). By default commands run with C1 only, which starts
-   * about a third faster: right for the many short commands, wrong for throughput (big backups).
+   * Runs the child with the full JIT (C2). By default commands run with C1 only, which starts about
+   * a third faster: right for the many short commands, wrong for throughput (big backups).
    */
   RoadieProcess fullJit() {
     quickStart = false;
@@ -123,7 +125,9 @@ final class RoadieProcess {
     return this;
   }
 
-  /** Reads this many bytes of standard output, then closes the pipe, as {@code | head -c N} does. */
+  /**
+   * Reads this many bytes of standard output, then closes the pipe, as {@code | head -c N} does.
+   */
   RoadieProcess closeStdoutAfter(int bytes) {
     this.closeStdoutAfter = bytes;
     return this;
@@ -141,7 +145,11 @@ final class RoadieProcess {
 
   List<String> command(String... args) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java command")));
+    cmd.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElseThrow(() -> new IllegalStateException("no java command")));
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -171,23 +179,29 @@ final class RoadieProcess {
     }
     if (workDir != null) pb.directory(workDir.toFile());
     if (stdinFile != null) pb.redirectInput(stdinFile.toFile());
-    else if (stdinWriter == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    else if (stdinWriter == null)
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     try {
       StdoutReader reader = stdoutReader;
       if (closeStdoutAfter >= 0) {
         int n = closeStdoutAfter;
-        reader = in -> {
-          in.readNBytes(n);
-          in.close();
-        };
+        reader =
+            in -> {
+              in.readNBytes(n);
+              in.close();
+            };
       }
-      return new Running(pb.start(), String.join(" ", args), stdinWriter, reader, closeStdoutAfter >= 0);
+      return new Running(
+          pb.start(), String.join(" ", args), stdinWriter, reader, closeStdoutAfter >= 0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** A started command. Its output is drained on background threads so it never blocks on a full pipe. */
+  /**
+   * A started command. Its output is drained on background threads so it never blocks on a full
+   * pipe.
+   */
   static final class Running {
     final Process process;
     final String description;
@@ -200,36 +214,56 @@ final class RoadieProcess {
     private volatile Throwable ioFailure;
     private volatile boolean killed;
 
-    Running(Process p, String description, StdinWriter stdin, StdoutReader stdoutReader, boolean closesStdout) {
+    Running(
+        Process p,
+        String description,
+        StdinWriter stdin,
+        StdoutReader stdoutReader,
+        boolean closesStdout) {
       this.process = p;
       this.description = description;
-      this.outThread = Thread.ofPlatform().daemon().name("roadie-stdout").start(() -> {
-        try (InputStream in = p.getInputStream()) {
-          if (stdoutReader != null) {
-            stdoutReader.read(in);
-            if (!closesStdout) in.transferTo(OutputStream.nullOutputStream());
-          } else {
-            copy(in, out);
-          }
-        } catch (Throwable t) {
-          if (!killed) ioFailure = t;
-        }
-      });
-      this.errThread = Thread.ofPlatform().daemon().name("roadie-stderr").start(() -> {
-        try (InputStream in = p.getErrorStream()) {
-          copy(in, err);
-        } catch (IOException e) {
-          // process gone
-        }
-      });
+      this.outThread =
+          Thread.ofPlatform()
+              .daemon()
+              .name("roadie-stdout")
+              .start(
+                  () -> {
+                    try (InputStream in = p.getInputStream()) {
+                      if (stdoutReader != null) {
+                        stdoutReader.read(in);
+                        if (!closesStdout) in.transferTo(OutputStream.nullOutputStream());
+                      } else {
+                        copy(in, out);
+                      }
+                    } catch (Throwable t) {
+                      if (!killed) ioFailure = t;
+                    }
+                  });
+      this.errThread =
+          Thread.ofPlatform()
+              .daemon()
+              .name("roadie-stderr")
+              .start(
+                  () -> {
+                    try (InputStream in = p.getErrorStream()) {
+                      copy(in, err);
+                    } catch (IOException e) {
+                      // process gone
+                    }
+                  });
       if (stdin != null) {
-        this.inThread = Thread.ofPlatform().daemon().name("roadie-stdin").start(() -> {
-          try (OutputStream o = p.getOutputStream()) {
-            stdin.write(o);
-          } catch (Throwable t) {
-            if (!killed) ioFailure = t;
-          }
-        });
+        this.inThread =
+            Thread.ofPlatform()
+                .daemon()
+                .name("roadie-stdin")
+                .start(
+                    () -> {
+                      try (OutputStream o = p.getOutputStream()) {
+                        stdin.write(o);
+                      } catch (Throwable t) {
+                        if (!killed) ioFailure = t;
+                      }
+                    });
       } else {
         this.inThread = null;
       }
@@ -256,7 +290,10 @@ final class RoadieProcess {
       }
     }
 
-    /** SIGKILL (on Linux destroyForcibly sends signal 9); returns the result after the process is gone. */
+    /**
+     * SIGKILL (on Linux destroyForcibly sends signal 9); returns the result after the process is
+     * gone.
+     */
     Result kill() {
       killed = true;
       process.destroyForcibly();
@@ -270,7 +307,13 @@ final class RoadieProcess {
           process.destroyForcibly();
           process.waitFor(30, TimeUnit.SECONDS);
           joinAll();
-          fail("roadie " + description + " did not finish in " + timeout + "; stderr:\n" + stderrNow());
+          fail(
+              "roadie "
+                  + description
+                  + " did not finish in "
+                  + timeout
+                  + "; stderr:\n"
+                  + stderrNow());
         }
         long nanos = System.nanoTime() - startNanos;
         joinAll();
@@ -278,9 +321,12 @@ final class RoadieProcess {
         synchronized (out) {
           o = out.toByteArray();
         }
-        Result r = new Result(description, process.exitValue(), o, stderrNow(), Duration.ofNanos(nanos), killed);
+        Result r =
+            new Result(
+                description, process.exitValue(), o, stderrNow(), Duration.ofNanos(nanos), killed);
         if (ioFailure != null) {
-          throw new AssertionError("feeding or reading the process failed: " + r.describe(), ioFailure);
+          throw new AssertionError(
+              "feeding or reading the process failed: " + r.describe(), ioFailure);
         }
         return r;
       } catch (InterruptedException e) {
@@ -307,15 +353,28 @@ final class RoadieProcess {
   }
 
   /** How a command ended. */
-  record Result(String command, int exitCode, byte[] stdoutBytes, String stderr, Duration wallTime, boolean killed) {
+  record Result(
+      String command,
+      int exitCode,
+      byte[] stdoutBytes,
+      String stderr,
+      Duration wallTime,
+      boolean killed) {
     String stdout() {
       return new String(stdoutBytes, StandardCharsets.UTF_8);
     }
 
     /** A description for assertion messages. */
     String describe() {
-      return "roadie " + command + " -> exit " + exitCode + (killed ? " (killed)" : "") + "\n--- stdout:\n"
-          + (stdoutBytes.length > 4000 ? stdout().substring(0, 4000) + "..." : stdout()) + "\n--- stderr:\n" + stderr;
+      return "roadie "
+          + command
+          + " -> exit "
+          + exitCode
+          + (killed ? " (killed)" : "")
+          + "\n--- stdout:\n"
+          + (stdoutBytes.length > 4000 ? stdout().substring(0, 4000) + "..." : stdout())
+          + "\n--- stderr:\n"
+          + stderr;
     }
 
     Result assertOk() {

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command line against a real S3 server (s3proxy): s3://bucket/prefix with the standard AWS variables. */
+/**
+ * The command line against a real S3 server (s3proxy): s3://bucket/prefix with the standard AWS
+ * variables.
+ */
 class S3CliTest {
   static S3ProxyServer server;
   @TempDir static Path tmp;
@@ -32,8 +35,13 @@ class S3CliTest {
   }
 
   static RoadieProcess roadie(String repo) {
-    RoadieProcess p = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo).env("ROADIE_PASSWORD", "s3-pw")
-        .unsetEnv("AWS_PROFILE").unsetEnv("AWS_ENDPOINT_URL_S3").env("HOME", tmp.toString());
+    RoadieProcess p =
+        RoadieProcess.bare()
+            .env("ROADIE_REPOSITORY", repo)
+            .env("ROADIE_PASSWORD", "s3-pw")
+            .unsetEnv("AWS_PROFILE")
+            .unsetEnv("AWS_ENDPOINT_URL_S3")
+            .env("HOME", tmp.toString());
     for (String[] e : server.env()) p.env(e[0], e[1]);
     return p;
   }
@@ -52,7 +60,8 @@ class S3CliTest {
     TestData.fillText(new TestData.Rng(8), text);
     System.arraycopy(text, 0, data, 0, text.length);
     Files.write(file, data);
-    JsonNode snap = TestData.json(roadie.run("backup", "file", file.toString(), "--json").assertOk().stdout());
+    JsonNode snap =
+        TestData.json(roadie.run("backup", "file", file.toString(), "--json").assertOk().stdout());
     String id = snap.get("id").asText();
 
     String list = roadie.run("snapshots").assertOk().stdout();
@@ -62,20 +71,25 @@ class S3CliTest {
     roadie.run("restore", "latest", "--target", target.toString()).assertOk();
     Path restored;
     try (Stream<Path> s = Files.walk(target)) {
-      restored = s.filter(p -> p.getFileName().toString().equals("data.bin")).findFirst().orElseThrow();
+      restored =
+          s.filter(p -> p.getFileName().toString().equals("data.bin")).findFirst().orElseThrow();
     }
     assertArrayEquals(data, Files.readAllBytes(restored));
 
     roadie.run("check", "--read-data").assertOk();
 
     // --s3-endpoint wins over a wrong AWS_ENDPOINT_URL.
-    roadie.copy().env("AWS_ENDPOINT_URL", "http://127.0.0.1:9").run("snapshots", "--s3-endpoint", server.endpoint())
+    roadie
+        .copy()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .run("snapshots", "--s3-endpoint", server.endpoint())
         .assertOk();
   }
 
   @Test
   void wrongCredentialsAreAClearError() {
-    RoadieProcess roadie = roadie("s3://cli-bucket/other").env("AWS_SECRET_ACCESS_KEY", "not-the-secret-123");
+    RoadieProcess roadie =
+        roadie("s3://cli-bucket/other").env("AWS_SECRET_ACCESS_KEY", "not-the-secret-123");
     RoadieProcess.Result r = roadie.run("snapshots");
     assertEquals(1, r.exitCode(), r.describe());
     assertTrue(r.stderr().contains("check the credentials"), r.describe());
@@ -85,10 +99,14 @@ class S3CliTest {
   @Test
   void unreachableEndpointIsAClearTemporaryError() {
     int port = S3ProxyServer.freePort();
-    RoadieProcess.Result r = roadie("s3://cli-bucket/x").env("AWS_ENDPOINT_URL", "http://127.0.0.1:" + port)
-        .run("snapshots");
+    RoadieProcess.Result r =
+        roadie("s3://cli-bucket/x")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:" + port)
+            .run("snapshots");
     assertEquals(75, r.exitCode(), "worth retrying: " + r.describe());
-    assertTrue(r.stderr().contains("127.0.0.1:" + port) && r.stderr().contains("Connection refused"), r.describe());
+    assertTrue(
+        r.stderr().contains("127.0.0.1:" + port) && r.stderr().contains("Connection refused"),
+        r.describe());
     assertClean(r, S3ProxyServer.CREDENTIAL);
   }
 
@@ -98,7 +116,9 @@ class S3CliTest {
     assertEquals(10, r.exitCode(), r.describe());
     RoadieProcess.Result noBucket = roadie("s3://no-such-bucket-here/x").run("snapshots");
     assertEquals(10, noBucket.exitCode(), noBucket.describe());
-    assertTrue(noBucket.stderr().contains("no repository at s3://no-such-bucket-here/x"), noBucket.describe());
+    assertTrue(
+        noBucket.stderr().contains("no repository at s3://no-such-bucket-here/x"),
+        noBucket.describe());
     RoadieProcess.Result bad = roadie("s3://Bad_Bucket/x").run("snapshots");
     assertEquals(2, bad.exitCode(), bad.describe());
     assertTrue(bad.stderr().contains("invalid S3 bucket name"), bad.describe());
@@ -116,15 +136,24 @@ class S3CliTest {
     assertArrayEquals(data, roadie.run("restore", "latest", "--stdout").assertOk().stdoutBytes());
 
     // Two endpoints for one repository: refused, not one silently chosen.
-    RoadieProcess.Result both = roadie.run("snapshots", "--s3-endpoint", server.endpoint()).assertExit(2);
+    RoadieProcess.Result both =
+        roadie.run("snapshots", "--s3-endpoint", server.endpoint()).assertExit(2);
     assertTrue(both.stderr().contains("names its endpoint already"), both.describe());
     // S3 options with a local repository are a mistake (e.g. meant for copy's source).
-    RoadieProcess.Result local = roadie.run("snapshots", "--repo", tmp.resolve("local").toString(), "--profile", "x")
-        .assertExit(2);
-    assertTrue(local.stderr().contains("--profile applies to a repository on S3"), local.describe());
-    for (String bad : new String[] {"s3:127.0.0.1:9000/located-bucket", "s3:http://127.0.0.1:9000", "s3://host:9000/b"}) {
+    RoadieProcess.Result local =
+        roadie
+            .run("snapshots", "--repo", tmp.resolve("local").toString(), "--profile", "x")
+            .assertExit(2);
+    assertTrue(
+        local.stderr().contains("--profile applies to a repository on S3"), local.describe());
+    for (String bad :
+        new String[] {
+          "s3:127.0.0.1:9000/located-bucket", "s3:http://127.0.0.1:9000", "s3://host:9000/b"
+        }) {
       RoadieProcess.Result r = roadie.run("snapshots", "--repo", bad).assertExit(2);
-      assertTrue(r.stderr().contains("s3://BUCKET/PREFIX") && r.stderr().contains("s3:http(s)://HOST[:PORT]/BUCKET/PREFIX"),
+      assertTrue(
+          r.stderr().contains("s3://BUCKET/PREFIX")
+              && r.stderr().contains("s3:http(s)://HOST[:PORT]/BUCKET/PREFIX"),
           r.describe());
       assertClean(r, S3ProxyServer.CREDENTIAL);
     }
@@ -138,23 +167,34 @@ class S3CliTest {
       RoadieProcess roadie = roadie(repo);
       roadie.run("init", "--s3-ca-file", pki.caCert().toString()).assertOk();
       byte[] data = "over https\n".getBytes();
-      roadie.copy().stdin(data).run("backup", "file", "--stdin", "--name", "x", "--s3-ca-file", pki.caCert().toString())
+      roadie
+          .copy()
+          .stdin(data)
+          .run("backup", "file", "--stdin", "--name", "x", "--s3-ca-file", pki.caCert().toString())
           .assertOk();
-      assertArrayEquals(data, roadie.run("restore", "latest", "--stdout", "--s3-ca-file", pki.caCert().toString())
-          .assertOk().stdoutBytes());
+      assertArrayEquals(
+          data,
+          roadie
+              .run("restore", "latest", "--stdout", "--s3-ca-file", pki.caCert().toString())
+              .assertOk()
+              .stdoutBytes());
       // Without it the JVM's trust store does not know the CA: a clear error, not "try again".
       RoadieProcess.Result r = roadie.run("snapshots").assertExit(1);
-      assertTrue(r.stderr().contains("TLS failed") && r.stderr().contains("--s3-ca-file FILE"), r.describe());
+      assertTrue(
+          r.stderr().contains("TLS failed") && r.stderr().contains("--s3-ca-file FILE"),
+          r.describe());
       assertClean(r, S3ProxyServer.CREDENTIAL);
       // A plain-http endpoint has no use for it.
-      roadie("s3:" + server.endpoint() + "/cli-bucket/team/prod").run("snapshots", "--s3-ca-file",
-          pki.caCert().toString()).assertExit(2);
+      roadie("s3:" + server.endpoint() + "/cli-bucket/team/prod")
+          .run("snapshots", "--s3-ca-file", pki.caCert().toString())
+          .assertExit(2);
     }
   }
 
   static void assertClean(RoadieProcess.Result r, String secret) {
     assertFalse(r.stderr().contains("\tat "), "no stack trace: " + r.describe());
     assertFalse(r.stderr().contains("Exception"), "no exception names: " + r.describe());
-    assertFalse(r.stderr().contains(secret) || r.stdout().contains(secret), "no secret: " + r.describe());
+    assertFalse(
+        r.stderr().contains(secret) || r.stdout().contains(secret), "no secret: " + r.describe());
   }
 }

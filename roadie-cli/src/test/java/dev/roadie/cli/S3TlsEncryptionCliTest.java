@@ -27,8 +27,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * In transit and at rest on a MinIO that serves only https, with a certificate of a throwaway CA,
- * and has a KMS key: {@code --s3-ca-file} is what makes roadie trust it, and {@code --s3-sse}
- * asks MinIO to encrypt what roadie stores (SSE-S3, SSE-KMS with a key id).
+ * and has a KMS key: {@code --s3-ca-file} is what makes roadie trust it, and {@code --s3-sse} asks
+ * MinIO to encrypt what roadie stores (SSE-S3, SSE-KMS with a key id).
  */
 @Tag("slow")
 class S3TlsEncryptionCliTest {
@@ -49,9 +49,16 @@ class S3TlsEncryptionCliTest {
     new SecureRandom().nextBytes(key);
     minio = MinioServer.start(certs, KMS_KEY + ":" + Base64.getEncoder().encodeToString(key));
     assertEquals("https", minio.endpoint().getScheme());
-    s3 = S3Clients.create(new S3Settings(minio.endpoint(), true, minio.region(), null,
-        StaticCredentialsProvider.create(AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())),
-        pki.caCert()));
+    s3 =
+        S3Clients.create(
+            new S3Settings(
+                minio.endpoint(),
+                true,
+                minio.region(),
+                null,
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())),
+                pki.caCert()));
   }
 
   @AfterAll
@@ -61,8 +68,13 @@ class S3TlsEncryptionCliTest {
   }
 
   static RoadieProcess roadie(String repo) {
-    RoadieProcess p = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo).env("ROADIE_PASSWORD", "tls-pw")
-        .unsetEnv("AWS_PROFILE").unsetEnv("ROADIE_S3_SSE").unsetEnv("ROADIE_S3_SSE_KMS_KEY_ID");
+    RoadieProcess p =
+        RoadieProcess.bare()
+            .env("ROADIE_REPOSITORY", repo)
+            .env("ROADIE_PASSWORD", "tls-pw")
+            .unsetEnv("AWS_PROFILE")
+            .unsetEnv("ROADIE_S3_SSE")
+            .unsetEnv("ROADIE_S3_SSE_KMS_KEY_ID");
     minio.env().forEach(p::env);
     return p;
   }
@@ -71,19 +83,31 @@ class S3TlsEncryptionCliTest {
   void aPrivateCaIsTrustedOnlyWhenGiven() {
     RoadieProcess roadie = roadie("s3://tls-only/repo");
     RoadieProcess.Result untrusted = roadie.run("init").assertExit(1);
-    assertTrue(untrusted.stderr().contains("TLS failed") && untrusted.stderr().contains("--s3-ca-file FILE"),
+    assertTrue(
+        untrusted.stderr().contains("TLS failed")
+            && untrusted.stderr().contains("--s3-ca-file FILE"),
         untrusted.describe());
-    RoadieProcess.Result wrongCa = roadie.run("init", "--s3-ca-file", pki.otherCaCert().toString()).assertExit(1);
-    assertTrue(wrongCa.stderr().contains("TLS failed") && wrongCa.stderr().contains("must be signed by a CA in"),
+    RoadieProcess.Result wrongCa =
+        roadie.run("init", "--s3-ca-file", pki.otherCaCert().toString()).assertExit(1);
+    assertTrue(
+        wrongCa.stderr().contains("TLS failed")
+            && wrongCa.stderr().contains("must be signed by a CA in"),
         wrongCa.describe());
     assertFalse(wrongCa.stderr().contains(minio.secretKey()), wrongCa.describe());
 
     roadie.run("init", "--s3-ca-file", pki.caCert().toString()).assertExit(0);
     byte[] data = "over https to MinIO\n".getBytes();
-    roadie.copy().stdin(data).run("backup", "file", "--stdin", "--name", "x", "--s3-ca-file", pki.caCert().toString())
+    roadie
+        .copy()
+        .stdin(data)
+        .run("backup", "file", "--stdin", "--name", "x", "--s3-ca-file", pki.caCert().toString())
         .assertExit(0);
-    assertArrayEquals(data, roadie.run("restore", "latest", "--stdout", "--s3-ca-file", pki.caCert().toString())
-        .assertExit(0).stdoutBytes());
+    assertArrayEquals(
+        data,
+        roadie
+            .run("restore", "latest", "--stdout", "--s3-ca-file", pki.caCert().toString())
+            .assertExit(0)
+            .stdoutBytes());
   }
 
   @Test
@@ -93,25 +117,42 @@ class S3TlsEncryptionCliTest {
     sseS3.run("init", "--s3-ca-file", ca, "--s3-sse", "AES256").assertExit(0);
     byte[] data = new byte[300_000];
     new SecureRandom().nextBytes(data);
-    sseS3.copy().stdin(data).run("backup", "file", "--stdin", "--name", "blob", "--s3-ca-file", ca, "--s3-sse",
-        "aes256").assertExit(0);
+    sseS3
+        .copy()
+        .stdin(data)
+        .run(
+            "backup", "file", "--stdin", "--name", "blob", "--s3-ca-file", ca, "--s3-sse", "aes256")
+        .assertExit(0);
     assertEveryObject("sse-s3", "AES256", null);
-    assertArrayEquals(data, sseS3.run("restore", "latest", "--stdout", "--s3-ca-file", ca).assertExit(0)
-        .stdoutBytes());
+    assertArrayEquals(
+        data,
+        sseS3.run("restore", "latest", "--stdout", "--s3-ca-file", ca).assertExit(0).stdoutBytes());
 
     // SSE-KMS with a key id, here from the environment.
     RoadieProcess kms = roadie("s3://sse-kms/repo").env("ROADIE_S3_SSE_KMS_KEY_ID", KMS_KEY);
     kms.run("init", "--s3-ca-file", ca).assertExit(0);
-    kms.copy().stdin(data).run("backup", "file", "--stdin", "--name", "blob", "--s3-ca-file", ca).assertExit(0);
+    kms.copy()
+        .stdin(data)
+        .run("backup", "file", "--stdin", "--name", "blob", "--s3-ca-file", ca)
+        .assertExit(0);
     assertEveryObject("sse-kms", "aws:kms", KMS_KEY);
-    assertArrayEquals(data, roadie("s3://sse-kms/repo").run("restore", "latest", "--stdout", "--s3-ca-file", ca)
-        .assertExit(0).stdoutBytes());
+    assertArrayEquals(
+        data,
+        roadie("s3://sse-kms/repo")
+            .run("restore", "latest", "--stdout", "--s3-ca-file", ca)
+            .assertExit(0)
+            .stdoutBytes());
 
-    RoadieProcess.Result bad = roadie("s3://sse-s3/repo").run("snapshots", "--s3-ca-file", ca, "--s3-sse", "rot13")
-        .assertExit(2);
-    assertTrue(bad.stderr().contains("must be AES256 (SSE-S3) or aws:kms (SSE-KMS)"), bad.describe());
-    RoadieProcess.Result local = RoadieProcess.of(tmp.resolve("local"), "pw").run("init", "--s3-sse", "AES256")
-        .assertExit(2);
+    RoadieProcess.Result bad =
+        roadie("s3://sse-s3/repo")
+            .run("snapshots", "--s3-ca-file", ca, "--s3-sse", "rot13")
+            .assertExit(2);
+    assertTrue(
+        bad.stderr().contains("must be AES256 (SSE-S3) or aws:kms (SSE-KMS)"), bad.describe());
+    RoadieProcess.Result local =
+        RoadieProcess.of(tmp.resolve("local"), "pw")
+            .run("init", "--s3-sse", "AES256")
+            .assertExit(2);
     assertTrue(local.stderr().contains("--s3-sse applies to a repository on S3"), local.describe());
   }
 
@@ -121,7 +162,8 @@ class S3TlsEncryptionCliTest {
     for (S3Object o : objects) {
       HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(o.key()));
       assertEquals(algorithm, head.serverSideEncryptionAsString(), o.key());
-      if (keyId != null) assertTrue(head.ssekmsKeyId().endsWith(keyId), o.key() + ": " + head.ssekmsKeyId());
+      if (keyId != null)
+        assertTrue(head.ssekmsKeyId().endsWith(keyId), o.key() + ": " + head.ssekmsKeyId());
     }
   }
 }

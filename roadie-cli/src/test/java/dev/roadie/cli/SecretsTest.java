@@ -67,17 +67,48 @@ class SecretsTest {
     Path dir = Files.createTempDirectory("roadie-secrets-pg-");
     pgData = dir.resolve("data");
     Files.writeString(dir.resolve("pw"), PG_PW + "\n");
-    if ("root".equals(System.getProperty("user.name"))) PostgresCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
-    PostgresCliTest.exec(PostgresCliTest.asPostgres(pgBin.resolve("initdb").toString(), "-D", pgData.toString(), "-U",
-        "postgres", "--pwfile=" + dir.resolve("pw"), "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8",
-        "--locale=C.UTF-8", "--no-sync"));
+    if ("root".equals(System.getProperty("user.name")))
+      PostgresCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
+    PostgresCliTest.exec(
+        PostgresCliTest.asPostgres(
+            pgBin.resolve("initdb").toString(),
+            "-D",
+            pgData.toString(),
+            "-U",
+            "postgres",
+            "--pwfile=" + dir.resolve("pw"),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"));
     pgPort = freePort();
-    PostgresCliTest.exec(PostgresCliTest.asPostgres(pgBin.resolve("pg_ctl").toString(), "-D", pgData.toString(), "-l",
-        dir.resolve("log").toString(), "-o", "-p " + pgPort + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off",
-        "-w", "start"));
-    PostgresCliTest.exec(List.of(pgBin.resolve("psql").toString(), "-h", dir.toString(), "-p", Integer.toString(pgPort),
-        "-U", "postgres", "-d", "postgres", "-c", "CREATE TABLE t (id int PRIMARY KEY, v text); "
-            + "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 1000) g"));
+    PostgresCliTest.exec(
+        PostgresCliTest.asPostgres(
+            pgBin.resolve("pg_ctl").toString(),
+            "-D",
+            pgData.toString(),
+            "-l",
+            dir.resolve("log").toString(),
+            "-o",
+            "-p " + pgPort + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-w",
+            "start"));
+    PostgresCliTest.exec(
+        List.of(
+            pgBin.resolve("psql").toString(),
+            "-h",
+            dir.toString(),
+            "-p",
+            Integer.toString(pgPort),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            "CREATE TABLE t (id int PRIMARY KEY, v text); "
+                + "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 1000) g"));
 
     // Wrappers of the PostgreSQL programs that log their argv, so a short-lived child is seen too.
     wrappers = tmp.resolve("pg-wrappers");
@@ -88,22 +119,46 @@ class SecretsTest {
     try (Stream<Path> programs = Files.list(pgBin)) {
       for (Path p : programs.toList()) {
         Path w = wrappers.resolve(p.getFileName());
-        Files.writeString(w, "#!/bin/sh\nprintf '%s\\n' \"$0 $*\" >> " + argvLog + "\nexec " + p + " \"$@\"\n");
+        Files.writeString(
+            w, "#!/bin/sh\nprintf '%s\\n' \"$0 $*\" >> " + argvLog + "\nexec " + p + " \"$@\"\n");
         Files.setPosixFilePermissions(w, PosixFilePermissions.fromString("rwxr-xr-x"));
       }
     }
 
     redisPort = freePort();
     Path redisDir = Files.createDirectories(tmp.resolve("redis"));
-    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", redisDir.toString(), "--requirepass", REDIS_PW, "--repl-diskless-sync-delay", "0")
-        .redirectErrorStream(true).redirectOutput(redisDir.resolve("out").toFile()).start();
+    redis =
+        new ProcessBuilder(
+                "redis-server",
+                "--port",
+                Integer.toString(redisPort),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                redisDir.toString(),
+                "--requirepass",
+                REDIS_PW,
+                "--repl-diskless-sync-delay",
+                "0")
+            .redirectErrorStream(true)
+            .redirectOutput(redisDir.resolve("out").toFile())
+            .start();
     awaitPort(redisPort);
 
     minio = MinioServer.start();
-    try (S3Client s3 = S3Client.builder().endpointOverride(minio.endpoint()).forcePathStyle(true)
-        .region(Region.of(minio.region())).credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(minio.accessKey(), minio.secretKey()))).build()) {
+    try (S3Client s3 =
+        S3Client.builder()
+            .endpointOverride(minio.endpoint())
+            .forcePathStyle(true)
+            .region(Region.of(minio.region()))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())))
+            .build()) {
       s3.createBucket(b -> b.bucket("secret-photos"));
       s3.putObject(b -> b.bucket("secret-photos").key("a.txt"), RequestBody.fromString("a photo"));
     }
@@ -112,16 +167,41 @@ class SecretsTest {
     kubectl("create", "namespace", "secrets");
     kubectl("-n", "secrets", "create", "configmap", "c", "--from-literal=k=v");
     kubectl("-n", "secrets", "create", "serviceaccount", "backup");
-    kubectl("create", "clusterrolebinding", "backup-admin", "--clusterrole=cluster-admin",
+    kubectl(
+        "create",
+        "clusterrolebinding",
+        "backup-admin",
+        "--clusterrole=cluster-admin",
         "--serviceaccount=secrets:backup");
     kubeToken = kubectl("-n", "secrets", "create", "token", "backup").strip();
-    String server = kubectl("config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}").strip();
-    String ca = kubectl("config", "view", "--raw", "--minify", "-o",
-        "jsonpath={.clusters[0].cluster.certificate-authority-data}").strip();
+    String server =
+        kubectl(
+                "config",
+                "view",
+                "--raw",
+                "--minify",
+                "-o",
+                "jsonpath={.clusters[0].cluster.server}")
+            .strip();
+    String ca =
+        kubectl(
+                "config",
+                "view",
+                "--raw",
+                "--minify",
+                "-o",
+                "jsonpath={.clusters[0].cluster.certificate-authority-data}")
+            .strip();
     kubeconfig = tmp.resolve("token-kubeconfig");
-    Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + server
-        + "\n    certificate-authority-data: " + ca + "\nusers:\n- name: u\n  user:\n    token: " + kubeToken
-        + "\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n");
+    Files.writeString(
+        kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: "
+            + server
+            + "\n    certificate-authority-data: "
+            + ca
+            + "\nusers:\n- name: u\n  user:\n    token: "
+            + kubeToken
+            + "\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n");
   }
 
   @AfterAll
@@ -133,8 +213,15 @@ class SecretsTest {
     if (minio != null) minio.close();
     if (kube != null) kube.close();
     if (pgData != null) {
-      PostgresCliTest.exec(PostgresCliTest.asPostgres(pgBin.resolve("pg_ctl").toString(), "-D", pgData.toString(), "-m",
-          "fast", "-w", "stop"));
+      PostgresCliTest.exec(
+          PostgresCliTest.asPostgres(
+              pgBin.resolve("pg_ctl").toString(),
+              "-D",
+              pgData.toString(),
+              "-m",
+              "fast",
+              "-w",
+              "stop"));
     }
   }
 
@@ -157,8 +244,10 @@ class SecretsTest {
   }
 
   static String kubectl(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
-        kube.kubeconfig().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeCluster.kubectl().toString(), "--kubeconfig", kube.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -174,20 +263,32 @@ class SecretsTest {
     RoadieProcess.Running running = roadie.start(args);
     Set<String> argv = new LinkedHashSet<>();
     while (running.process.isAlive()) {
-      running.process.descendants().forEach(h -> {
-        try {
-          byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline"));
-          argv.add(new String(raw, StandardCharsets.UTF_8).replace('\0', ' '));
-        } catch (IOException e) {
-          // gone already
-        }
-      });
+      running
+          .process
+          .descendants()
+          .forEach(
+              h -> {
+                try {
+                  byte[] raw =
+                      Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline"));
+                  argv.add(new String(raw, StandardCharsets.UTF_8).replace('\0', ' '));
+                } catch (IOException e) {
+                  // gone already
+                }
+              });
       Thread.sleep(5);
     }
     RoadieProcess.Result r = running.await(Duration.ofMinutes(3));
-    // What roadie printed, headed by the command's name only: its arguments are the test's, with the secrets.
-    produced.add("output of roadie " + args[0] + (args.length > 1 ? " " + args[1] : "") + ":\n" + r.stdout() + "\n"
-        + r.stderr());
+    // What roadie printed, headed by the command's name only: its arguments are the test's, with
+    // the secrets.
+    produced.add(
+        "output of roadie "
+            + args[0]
+            + (args.length > 1 ? " " + args[1] : "")
+            + ":\n"
+            + r.stdout()
+            + "\n"
+            + r.stderr());
     produced.addAll(argv);
     return r;
   }
@@ -195,7 +296,9 @@ class SecretsTest {
   static void assertNoSecretIn(List<String> texts, List<String> secrets) {
     for (String text : texts) {
       for (String secret : secrets) {
-        assertFalse(text.contains(secret), "a secret (" + secret.substring(0, 4) + "…) appears in:\n" + text);
+        assertFalse(
+            text.contains(secret),
+            "a secret (" + secret.substring(0, 4) + "…) appears in:\n" + text);
       }
     }
   }
@@ -205,9 +308,12 @@ class SecretsTest {
     Path pwFile = tmp.resolve("repo-pw");
     Files.writeString(pwFile, REPO_PW + "\n");
     Files.setPosixFilePermissions(pwFile, PosixFilePermissions.fromString("rw-------"));
-    RoadieProcess roadie = RoadieProcess.of(tmp.resolve("repo"), "unused").env("ROADIE_PASSWORD", null)
-        .env("ROADIE_PASSWORD_FILE", pwFile.toString()).env("KUBECONFIG", kubeconfig.toString())
-        .timeout(Duration.ofMinutes(3));
+    RoadieProcess roadie =
+        RoadieProcess.of(tmp.resolve("repo"), "unused")
+            .env("ROADIE_PASSWORD", null)
+            .env("ROADIE_PASSWORD_FILE", pwFile.toString())
+            .env("KUBECONFIG", kubeconfig.toString())
+            .timeout(Duration.ofMinutes(3));
     minio.env().forEach(roadie::env);
     run(roadie, "init").assertOk();
 
@@ -217,36 +323,96 @@ class SecretsTest {
 
     String pgUrl = "postgresql://postgres:" + PG_PW + "@127.0.0.1:" + pgPort + "/postgres";
     run(roadie, "backup", "postgres", "--url", pgUrl, "--pg-bin", wrappers.toString()).assertOk();
-    run(roadie, "backup", "postgres", "--format", "pg_dump", "--url", pgUrl, "--pg-bin", wrappers.toString()).assertOk();
-    run(roadie, "backup", "postgres", "--physical", "--wal-method", "fetch", "--url", pgUrl, "--pg-bin",
-        wrappers.toString()).assertOk();
-    run(roadie.copy().env("PGPASSWORD", PG_PW), "backup", "postgres", "--url",
-        "postgresql://postgres@127.0.0.1:" + pgPort + "/postgres", "--pg-bin", wrappers.toString()).assertOk();
-    run(roadie, "backup", "postgres", "--url", "postgresql://postgres:" + WRONG_PW + "@127.0.0.1:" + pgPort
-        + "/postgres", "--pg-bin", wrappers.toString()).assertFailed();
-    run(roadie, "restore", "latest", "--kind", "postgres", "--to", "postgresql://postgres:" + PG_PW + "@127.0.0.1:"
-        + pgPort + "/restored", "--pg-bin", wrappers.toString()).assertOk();
-
-    run(roadie, "backup", "redis", "--url", "redis://:" + REDIS_PW + "@127.0.0.1:" + redisPort).assertOk();
-    run(roadie.copy().env("REDISCLI_AUTH", REDIS_PW), "backup", "redis", "--url", "redis://127.0.0.1:" + redisPort)
+    run(
+            roadie,
+            "backup",
+            "postgres",
+            "--format",
+            "pg_dump",
+            "--url",
+            pgUrl,
+            "--pg-bin",
+            wrappers.toString())
         .assertOk();
-    run(roadie, "backup", "redis", "--url", "redis://:" + WRONG_PW + "@127.0.0.1:" + redisPort).assertFailed();
+    run(
+            roadie,
+            "backup",
+            "postgres",
+            "--physical",
+            "--wal-method",
+            "fetch",
+            "--url",
+            pgUrl,
+            "--pg-bin",
+            wrappers.toString())
+        .assertOk();
+    run(
+            roadie.copy().env("PGPASSWORD", PG_PW),
+            "backup",
+            "postgres",
+            "--url",
+            "postgresql://postgres@127.0.0.1:" + pgPort + "/postgres",
+            "--pg-bin",
+            wrappers.toString())
+        .assertOk();
+    run(
+            roadie,
+            "backup",
+            "postgres",
+            "--url",
+            "postgresql://postgres:" + WRONG_PW + "@127.0.0.1:" + pgPort + "/postgres",
+            "--pg-bin",
+            wrappers.toString())
+        .assertFailed();
+    run(
+            roadie,
+            "restore",
+            "latest",
+            "--kind",
+            "postgres",
+            "--to",
+            "postgresql://postgres:" + PG_PW + "@127.0.0.1:" + pgPort + "/restored",
+            "--pg-bin",
+            wrappers.toString())
+        .assertOk();
+
+    run(roadie, "backup", "redis", "--url", "redis://:" + REDIS_PW + "@127.0.0.1:" + redisPort)
+        .assertOk();
+    run(
+            roadie.copy().env("REDISCLI_AUTH", REDIS_PW),
+            "backup",
+            "redis",
+            "--url",
+            "redis://127.0.0.1:" + redisPort)
+        .assertOk();
+    run(roadie, "backup", "redis", "--url", "redis://:" + WRONG_PW + "@127.0.0.1:" + redisPort)
+        .assertFailed();
 
     run(roadie, "backup", "bucket", "s3://secret-photos").assertOk();
-    run(roadie.copy().env("AWS_SECRET_ACCESS_KEY", WRONG_PW), "backup", "bucket", "s3://secret-photos").assertFailed();
+    run(
+            roadie.copy().env("AWS_SECRET_ACCESS_KEY", WRONG_PW),
+            "backup",
+            "bucket",
+            "s3://secret-photos")
+        .assertFailed();
 
     run(roadie, "backup", "k8s", "-n", "secrets").assertOk();
 
     RoadieProcess.Result snapshots = run(roadie, "snapshots", "--json").assertOk();
     for (String kind : List.of("file", "postgres", "postgres-physical", "redis", "bucket", "k8s")) {
-      assertTrue(snapshots.stdout().contains("\"kind\" : \"" + kind + "\""), kind + " backed up: " + snapshots.stdout());
+      assertTrue(
+          snapshots.stdout().contains("\"kind\" : \"" + kind + "\""),
+          kind + " backed up: " + snapshots.stdout());
     }
     run(roadie, "audit", "--json").assertOk();
     run(roadie, "check").assertOk();
     List<String> everything = new ArrayList<>(produced);
     everything.add(Files.readString(argvLog));
-    assertTrue(Files.readString(argvLog).contains("pg_dump"), "the wrappers saw pg_dump run: " + Files.readString(argvLog));
-    assertNoSecretIn(everything, List.of(REPO_PW, PG_PW, REDIS_PW, WRONG_PW, minio.secretKey(), kubeToken));
+    assertTrue(
+        Files.readString(argvLog).contains("pg_dump"),
+        "the wrappers saw pg_dump run: " + Files.readString(argvLog));
+    assertNoSecretIn(
+        everything, List.of(REPO_PW, PG_PW, REDIS_PW, WRONG_PW, minio.secretKey(), kubeToken));
   }
 
   @Test
@@ -254,14 +420,17 @@ class SecretsTest {
     Path open = tmp.resolve("open-pw");
     Files.writeString(open, "warned password\n");
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
-    RoadieProcess roadie = RoadieProcess.of(tmp.resolve("warned"), "unused").env("ROADIE_PASSWORD", null)
-        .env("ROADIE_PASSWORD_FILE", open.toString());
+    RoadieProcess roadie =
+        RoadieProcess.of(tmp.resolve("warned"), "unused")
+            .env("ROADIE_PASSWORD", null)
+            .env("ROADIE_PASSWORD_FILE", open.toString());
     RoadieProcess.Result init = roadie.run("init").assertOk();
     List<String> warnings = init.stderr().lines().filter(l -> l.contains("warning")).toList();
     assertEquals(1, warnings.size(), init.describe());
     assertTrue(warnings.get(0).contains("chmod 600 " + open), init.describe());
     RoadieProcess.Result listed = roadie.run("snapshots").assertOk();
-    assertEquals(1, listed.stderr().lines().filter(l -> l.contains("chmod 600")).count(), listed.describe());
+    assertEquals(
+        1, listed.stderr().lines().filter(l -> l.contains("chmod 600")).count(), listed.describe());
 
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-------"));
     RoadieProcess.Result quiet = roadie.run("snapshots").assertOk();

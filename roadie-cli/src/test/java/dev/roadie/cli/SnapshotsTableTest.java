@@ -20,21 +20,35 @@ class SnapshotsTableTest {
     RoadieProcess roadie = RoadieProcess.of(tmp.resolve("repo"), "pw");
     roadie.run("init").assertOk();
     Path data = Files.writeString(tmp.resolve("data.txt"), "some data");
-    List<String> targets = List.of("a", "ünïcødé-目标-データ", "a-very-long-target-name-that-is-wider-than-any-default-column");
+    List<String> targets =
+        List.of(
+            "a", "ünïcødé-目标-データ", "a-very-long-target-name-that-is-wider-than-any-default-column");
     for (String target : targets) {
-      roadie.run("backup", "file", data.toString(), "--target", target, "--tag", "t-" + target.length()).assertOk();
+      roadie
+          .run(
+              "backup",
+              "file",
+              data.toString(),
+              "--target",
+              target,
+              "--tag",
+              "t-" + target.length())
+          .assertOk();
     }
     String out = roadie.run("snapshots").assertOk().stdout();
     List<String> lines = out.lines().toList();
     assertEquals("3 snapshots", lines.getLast(), out);
     String header = lines.getFirst();
     for (String row : lines.subList(1, 4)) {
-      // ID TIME TARGET KIND HOST start under their headers, SIZE and ADDED end under theirs, then TAGS.
+      // ID TIME TARGET KIND HOST start under their headers, SIZE and ADDED end under theirs, then
+      // TAGS.
       for (int field : new int[] {0, 1, 2, 3, 4, 7}) {
-        assertEquals(field(header, field, true), field(row, field, true), "field " + field + ":\n" + out);
+        assertEquals(
+            field(header, field, true), field(row, field, true), "field " + field + ":\n" + out);
       }
       for (int field : new int[] {5, 6}) {
-        assertEquals(field(header, field, false), field(row, field, false), "field " + field + ":\n" + out);
+        assertEquals(
+            field(header, field, false), field(row, field, false), "field " + field + ":\n" + out);
       }
     }
     assertTrue(out.contains("ünïcødé-目标-データ"), out);

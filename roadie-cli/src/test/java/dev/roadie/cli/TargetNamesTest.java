@@ -18,8 +18,19 @@ import org.junit.jupiter.api.Test;
  */
 class TargetNamesTest {
   private static Snapshot snapshot(String kind, String target) {
-    return new Snapshot(1, "2026-01-31T02:00:00Z", target, kind, "h", "u", List.of(), List.of(), "0".repeat(64), null,
-        null, Map.of());
+    return new Snapshot(
+        1,
+        "2026-01-31T02:00:00Z",
+        target,
+        kind,
+        "h",
+        "u",
+        List.of(),
+        List.of(),
+        "0".repeat(64),
+        null,
+        null,
+        Map.of());
   }
 
   private static SnapshotFilter of(String given) {
@@ -29,17 +40,26 @@ class TargetNamesTest {
   @Test
   void postgresUrlsAsUsersGiveThem() {
     Snapshot logical = snapshot("postgres", "postgres://db.example:5432/shop");
-    for (String given : List.of("postgres://db.example:5432/shop", "postgresql://db.example/shop",
-        "postgresql://app:s3cret@db.example:5432/shop?sslmode=require&sslrootcert=/etc/ca.pem",
-        "postgres://app@db.example/shop", "POSTGRESQL://app@db.example/shop")) {
+    for (String given :
+        List.of(
+            "postgres://db.example:5432/shop",
+            "postgresql://db.example/shop",
+            "postgresql://app:s3cret@db.example:5432/shop?sslmode=require&sslrootcert=/etc/ca.pem",
+            "postgres://app@db.example/shop",
+            "POSTGRESQL://app@db.example/shop")) {
       assertTrue(of(given).matches(logical), given);
     }
-    for (String given : List.of("postgresql://db.example:5433/shop", "postgresql://db.example/other",
-        "postgresql://other.example/shop", "redis://db.example:5432")) {
+    for (String given :
+        List.of(
+            "postgresql://db.example:5433/shop",
+            "postgresql://db.example/other",
+            "postgresql://other.example/shop",
+            "redis://db.example:5432")) {
       assertFalse(of(given).matches(logical), given);
     }
     Snapshot physical = snapshot("postgres-physical", "postgres://db.example:5432");
-    assertTrue(of("postgresql://replicator:pw@db.example/postgres?sslmode=require").matches(physical));
+    assertTrue(
+        of("postgresql://replicator:pw@db.example/postgres?sslmode=require").matches(physical));
     assertTrue(of("postgres://db.example").matches(physical));
     assertFalse(of("postgresql://db.example:6543/postgres").matches(physical));
     // A logical snapshot is not the target of a URL without a database (its name needs one).
@@ -52,8 +72,13 @@ class TargetNamesTest {
   void redisUrlsAsUsersGiveThem() {
     Snapshot plain = snapshot("redis", "redis://10.0.0.5:6379");
     Snapshot tls = snapshot("redis", "rediss://10.0.0.5:6380");
-    for (String given : List.of("redis://10.0.0.5:6379", "redis://10.0.0.5", "redis://:pw@10.0.0.5",
-        "redis://ops:pw@10.0.0.5:6379", "rediss://10.0.0.5")) {
+    for (String given :
+        List.of(
+            "redis://10.0.0.5:6379",
+            "redis://10.0.0.5",
+            "redis://:pw@10.0.0.5",
+            "redis://ops:pw@10.0.0.5:6379",
+            "rediss://10.0.0.5")) {
       assertTrue(of(given).matches(plain), given);
     }
     assertTrue(of("rediss://ops:pw@10.0.0.5:6380?cacert=/etc/ca.pem").matches(tls));

@@ -63,13 +63,15 @@ final class TestData {
   /** SHA-256 of every regular file below root, by relative path (symlinks not followed). */
   static Map<String, String> hashTree(Path root) throws IOException {
     Map<String, String> out = new TreeMap<>();
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-        if (a.isRegularFile()) out.put(root.relativize(f).toString(), sha256(f));
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            if (a.isRegularFile()) out.put(root.relativize(f).toString(), sha256(f));
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return out;
   }
 
@@ -96,16 +98,36 @@ final class TestData {
     }
   }
 
-  private static final String[] WORDS = {"ticket", "festival", "order", "payment", "user", "stage", "artist",
-      "scan", "gate", "refund", "INFO", "WARN", "ERROR", "2026-01-31T02:00:00Z", "id=", "took", "ms", "\n"};
+  private static final String[] WORDS = {
+    "ticket",
+    "festival",
+    "order",
+    "payment",
+    "user",
+    "stage",
+    "artist",
+    "scan",
+    "gate",
+    "refund",
+    "INFO",
+    "WARN",
+    "ERROR",
+    "2026-01-31T02:00:00Z",
+    "id=",
+    "took",
+    "ms",
+    "\n"
+  };
 
   /** Fills buf with compressible, text-like bytes (log lines of words and numbers). */
   static void fillText(Rng rng, byte[] buf) {
     int p = 0;
     while (p < buf.length) {
       long r = rng.next();
-      byte[] w = (WORDS[(int) ((r >>> 1) % WORDS.length)] + ((r & 1) == 0 ? " " : Long.toString((r >>> 40) % 100000) + " "))
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] w =
+          (WORDS[(int) ((r >>> 1) % WORDS.length)]
+                  + ((r & 1) == 0 ? " " : Long.toString((r >>> 40) % 100000) + " "))
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       int n = Math.min(w.length, buf.length - p);
       System.arraycopy(w, 0, buf, p, n);
       p += n;
@@ -121,11 +143,16 @@ final class TestData {
     writeGenerated(file, size, seed, true);
   }
 
-  private static void writeGenerated(Path file, long size, long seed, boolean text) throws IOException {
+  private static void writeGenerated(Path file, long size, long seed, boolean text)
+      throws IOException {
     Rng rng = new Rng(seed);
     byte[] buf = new byte[1 << 20];
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       long left = size;
       while (left > 0) {
         if (text) fillTextFast(rng, buf);
@@ -157,7 +184,10 @@ final class TestData {
     return textPool;
   }
 
-  /** Fast text-like block: a slice of a text pool with random digits sprinkled in (so blocks differ). */
+  /**
+   * Fast text-like block: a slice of a text pool with random digits sprinkled in (so blocks
+   * differ).
+   */
   static void fillTextFast(Rng rng, byte[] buf) {
     byte[] pool = textPool();
     int off = (int) Long.remainderUnsigned(rng.next(), pool.length - buf.length);
@@ -170,8 +200,11 @@ final class TestData {
     }
   }
 
-  /** Writes a stream of size bytes: 1 MiB blocks, alternately text-like and random, chosen by seed. */
-  static void writeMixedStream(OutputStream out, long size, long seed, MessageDigest md) throws IOException {
+  /**
+   * Writes a stream of size bytes: 1 MiB blocks, alternately text-like and random, chosen by seed.
+   */
+  static void writeMixedStream(OutputStream out, long size, long seed, MessageDigest md)
+      throws IOException {
     Rng rng = new Rng(seed);
     byte[] buf = new byte[1 << 20];
     long left = size;

@@ -56,32 +56,76 @@ class VerifyCliTest {
     bin = PostgresCliTest.findBin();
     Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
     dir = Files.createTempDirectory("roadie-verifycli-");
-    // The scratch servers run as postgres when the tests run as root: it must reach the scratch directories.
+    // The scratch servers run as postgres when the tests run as root: it must reach the scratch
+    // directories.
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     data = dir.resolve("pg/data");
     Files.createDirectories(data.getParent());
     Files.writeString(dir.resolve("pg/pw"), DB_PW + "\n");
-    if (root()) PostgresCliTest.exec(List.of("chown", "-R", "postgres", dir.resolve("pg").toString()));
-    PostgresCliTest.exec(PostgresCliTest.asPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-U",
-        "postgres", "--pwfile=" + dir.resolve("pg/pw"), "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8",
-        "--locale=C.UTF-8", "--no-sync"));
+    if (root())
+      PostgresCliTest.exec(List.of("chown", "-R", "postgres", dir.resolve("pg").toString()));
+    PostgresCliTest.exec(
+        PostgresCliTest.asPostgres(
+            bin.resolve("initdb").toString(),
+            "-D",
+            data.toString(),
+            "-U",
+            "postgres",
+            "--pwfile=" + dir.resolve("pg/pw"),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"));
     pgPort = freePort();
-    PostgresCliTest.exec(PostgresCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
-        dir.resolve("pg/log").toString(), "-o", "-p " + pgPort + " -k " + dir.resolve("pg") + " -c listen_addresses=127.0.0.1 "
-        + "-c fsync=off", "-w", "start"));
+    PostgresCliTest.exec(
+        PostgresCliTest.asPostgres(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-l",
+            dir.resolve("pg/log").toString(),
+            "-o",
+            "-p "
+                + pgPort
+                + " -k "
+                + dir.resolve("pg")
+                + " -c listen_addresses=127.0.0.1 "
+                + "-c fsync=off",
+            "-w",
+            "start"));
     sql("postgres", "CREATE DATABASE shop");
-    sql("shop", "CREATE TABLE customers (id int PRIMARY KEY, name text);"
-        + "CREATE TABLE orders (id bigint PRIMARY KEY, customer int REFERENCES customers, total numeric CHECK (total > 0));"
-        + "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 300) g;"
-        + "INSERT INTO orders SELECT g, 1 + g % 300, g FROM generate_series(1, 5000) g");
+    sql(
+        "shop",
+        "CREATE TABLE customers (id int PRIMARY KEY, name text);"
+            + "CREATE TABLE orders (id bigint PRIMARY KEY, customer int REFERENCES customers, total numeric CHECK (total > 0));"
+            + "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 300) g;"
+            + "INSERT INTO orders SELECT g, 1 + g % 300, g FROM generate_series(1, 5000) g");
 
     Path redisDir = Files.createDirectories(dir.resolve("redis"));
     redisPort = freePort();
-    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", redisDir.toString(), "--repl-diskless-sync-delay", "0").redirectErrorStream(true)
-        .redirectOutput(redisDir.resolve("out").toFile()).start();
+    redis =
+        new ProcessBuilder(
+                "redis-server",
+                "--port",
+                Integer.toString(redisPort),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                redisDir.toString(),
+                "--repl-diskless-sync-delay",
+                "0")
+            .redirectErrorStream(true)
+            .redirectOutput(redisDir.resolve("out").toFile())
+            .start();
     for (int i = 0; ; i++) {
-      try (RespConnection c = RespConnection.open(RedisUrl.parse("redis://127.0.0.1:" + redisPort, null))) {
+      try (RespConnection c =
+          RespConnection.open(RedisUrl.parse("redis://127.0.0.1:" + redisPort, null))) {
         if ("PONG".equals(c.send("PING"))) {
           for (int k = 0; k < 300; k++) c.call("SET", "k" + k, "v" + k);
           c.call("HSET", "h", "f", "v");
@@ -102,7 +146,14 @@ class VerifyCliTest {
     Files.write(files.resolve("poster.bin"), new byte[300_000]);
     roadie = RoadieProcess.of(repo, PW).timeout(Duration.ofMinutes(4));
     roadie.run("init").assertOk();
-    roadie.run("backup", "postgres", "--url", pgUrl("shop"), "--probe", "revenue=SELECT sum(total) FROM orders")
+    roadie
+        .run(
+            "backup",
+            "postgres",
+            "--url",
+            pgUrl("shop"),
+            "--probe",
+            "revenue=SELECT sum(total) FROM orders")
         .assertOk();
     roadie.run("backup", "redis", "--url", "redis://127.0.0.1:" + redisPort).assertOk();
     roadie.run("backup", "file", files.toString()).assertOk();
@@ -115,8 +166,15 @@ class VerifyCliTest {
       redis.waitFor(10, TimeUnit.SECONDS);
     }
     if (data != null && Files.exists(data.resolve("postmaster.pid"))) {
-      PostgresCliTest.exec(PostgresCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m",
-          "immediate", "-w", "stop"));
+      PostgresCliTest.exec(
+          PostgresCliTest.asPostgres(
+              bin.resolve("pg_ctl").toString(),
+              "-D",
+              data.toString(),
+              "-m",
+              "immediate",
+              "-w",
+              "stop"));
     }
     if (dir != null) {
       try (Stream<Path> s = Files.walk(dir)) {
@@ -143,7 +201,8 @@ class VerifyCliTest {
     Properties p = new Properties();
     p.setProperty("user", "postgres");
     p.setProperty("password", DB_PW);
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/" + db, p);
+    try (Connection c =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/" + db, p);
         Statement st = c.createStatement()) {
       st.execute(sql);
     }
@@ -165,7 +224,8 @@ class VerifyCliTest {
   @Test
   @Order(1)
   void verifiesTheNewestSnapshotOfEveryTargetAndRecordsIt() throws Exception {
-    RoadieProcess.Result r = roadie.run("verify", "--scratch-dir", scratch.toString(), "--json").assertOk();
+    RoadieProcess.Result r =
+        roadie.run("verify", "--scratch-dir", scratch.toString(), "--json").assertOk();
     JsonNode out = TestData.json(r.stdout());
     assertEquals(3, out.size(), r.describe());
     Set<String> kinds = new HashSet<>();
@@ -176,21 +236,31 @@ class VerifyCliTest {
       assertEquals("restore", v.get("checks").get(0).get("name").asText());
     }
     assertEquals(Set.of("postgres", "redis", "file"), kinds);
-    JsonNode pg = stream(out).filter(v -> v.get("kind").asText().equals("postgres")).findFirst().orElseThrow();
+    JsonNode pg =
+        stream(out)
+            .filter(v -> v.get("kind").asText().equals("postgres"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(5300, check(pg, "row-counts").get("figures").get("rows").asLong());
     assertEquals("pass", check(pg, "probes").get("status").asText());
-    JsonNode rd = stream(out).filter(v -> v.get("kind").asText().equals("redis")).findFirst().orElseThrow();
+    JsonNode rd =
+        stream(out).filter(v -> v.get("kind").asText().equals("redis")).findFirst().orElseThrow();
     assertEquals(302, check(rd, "keys").get("figures").get("keys").asLong(), rd.toString());
-    JsonNode file = stream(out).filter(v -> v.get("kind").asText().equals("file")).findFirst().orElseThrow();
+    JsonNode file =
+        stream(out).filter(v -> v.get("kind").asText().equals("file")).findFirst().orElseThrow();
     assertEquals("pass", check(file, "content").get("status").asText());
     assertEquals(List.of(), leftovers(), "scratch space is removed");
 
     JsonNode records = TestData.json(roadie.run("verifications", "--json").assertOk().stdout());
     assertEquals(3, records.size());
-    JsonNode onlyRedis = TestData.json(roadie.run("verifications", "--kind", "redis", "--json").assertOk().stdout());
+    JsonNode onlyRedis =
+        TestData.json(roadie.run("verifications", "--kind", "redis", "--json").assertOk().stdout());
     assertEquals(1, onlyRedis.size());
     String table = roadie.run("verifications").assertOk().stdout();
-    assertTrue(table.contains("3 verifications") && table.contains("postgres://127.0.0.1:" + pgPort + "/shop"), table);
+    assertTrue(
+        table.contains("3 verifications")
+            && table.contains("postgres://127.0.0.1:" + pgPort + "/shop"),
+        table);
 
     JsonNode snapshots = TestData.json(roadie.run("snapshots", "--json").assertOk().stdout());
     for (JsonNode s : snapshots) {
@@ -203,15 +273,27 @@ class VerifyCliTest {
   @Order(2)
   void aTargetWhoseNewestSnapshotIsTooOldFailsThoughItRestores() throws Exception {
     Thread.sleep(2000);
-    RoadieProcess.Result r = roadie.run("verify", "--kind", "file", "--max-age", "1s", "--scratch-dir", scratch.toString(),
-        "--json").assertExit(1);
+    RoadieProcess.Result r =
+        roadie
+            .run(
+                "verify",
+                "--kind",
+                "file",
+                "--max-age",
+                "1s",
+                "--scratch-dir",
+                scratch.toString(),
+                "--json")
+            .assertExit(1);
     JsonNode v = TestData.json(r.stdout()).get(0);
     assertEquals("pass", check(v, "restore").get("status").asText());
     assertEquals("pass", check(v, "content").get("status").asText());
     JsonNode fresh = check(v, "freshness");
     assertEquals("fail", fresh.get("status").asText());
     assertTrue(fresh.get("summary").asText().contains("more than --max-age 1s"), fresh.toString());
-    roadie.run("verify", "--kind", "file", "--max-age", "1h", "--scratch-dir", scratch.toString()).assertOk();
+    roadie
+        .run("verify", "--kind", "file", "--max-age", "1h", "--scratch-dir", scratch.toString())
+        .assertOk();
     RoadieProcess.Result bad = roadie.run("verify", "--max-age", "5x").assertExit(2);
     assertTrue(bad.stderr().contains("--max-age 5x is not a duration"), bad.describe());
   }
@@ -219,31 +301,78 @@ class VerifyCliTest {
   @Test
   @Order(3)
   void slicesOfThePacksCoverEveryPackOnce() throws Exception {
-    JsonNode first = TestData.json(roadie.run("check", "--read-data-subset", "1/2", "--json").assertOk().stdout());
-    JsonNode second = TestData.json(roadie.run("check", "--read-data-subset", "2/2", "--json").assertOk().stdout());
+    JsonNode first =
+        TestData.json(
+            roadie.run("check", "--read-data-subset", "1/2", "--json").assertOk().stdout());
+    JsonNode second =
+        TestData.json(
+            roadie.run("check", "--read-data-subset", "2/2", "--json").assertOk().stdout());
     assertEquals("1/2", first.get("slice").asText());
-    assertEquals(first.get("packs").asLong(), first.get("packsRead").asLong() + second.get("packsRead").asLong());
+    assertEquals(
+        first.get("packs").asLong(),
+        first.get("packsRead").asLong() + second.get("packsRead").asLong());
     roadie.run("check", "--read-data-subset", "3/2").assertExit(2);
 
-    JsonNode a = TestData.json(roadie.run("verify", "--kind", "file", "--rotate", "2", "--scratch-dir", scratch.toString(),
-        "--json").assertOk().stdout()).get(0);
-    JsonNode b = TestData.json(roadie.run("verify", "--kind", "file", "--rotate", "2", "--scratch-dir", scratch.toString(),
-        "--json").assertOk().stdout()).get(0);
+    JsonNode a =
+        TestData.json(
+                roadie
+                    .run(
+                        "verify",
+                        "--kind",
+                        "file",
+                        "--rotate",
+                        "2",
+                        "--scratch-dir",
+                        scratch.toString(),
+                        "--json")
+                    .assertOk()
+                    .stdout())
+            .get(0);
+    JsonNode b =
+        TestData.json(
+                roadie
+                    .run(
+                        "verify",
+                        "--kind",
+                        "file",
+                        "--rotate",
+                        "2",
+                        "--scratch-dir",
+                        scratch.toString(),
+                        "--json")
+                    .assertOk()
+                    .stdout())
+            .get(0);
     assertEquals("1/2", a.get("slice").asText());
     assertEquals("2/2", b.get("slice").asText());
     assertEquals(a.get("checks").size(), b.get("checks").size());
-    assertEquals(first.get("packs").asLong(), check(a, "read-data").get("figures").get("packsRead").asLong()
-        + check(b, "read-data").get("figures").get("packsRead").asLong());
+    assertEquals(
+        first.get("packs").asLong(),
+        check(a, "read-data").get("figures").get("packsRead").asLong()
+            + check(b, "read-data").get("figures").get("packsRead").asLong());
   }
 
   @Test
   @Order(4)
   void theSnapshotsOwnDatabaseIsRefusedAsScratch() throws Exception {
     int before = TestData.json(roadie.run("verifications", "--json").assertOk().stdout()).size();
-    RoadieProcess.Result r = roadie.run("verify", "--kind", "postgres", "--scratch", pgUrl("shop"), "--scratch-dir",
-        scratch.toString()).assertExit(2);
-    assertTrue(r.stderr().contains("is the database snapshot") && !r.stderr().contains(DB_PW), r.describe());
-    assertEquals(before, TestData.json(roadie.run("verifications", "--json").assertOk().stdout()).size(),
+    RoadieProcess.Result r =
+        roadie
+            .run(
+                "verify",
+                "--kind",
+                "postgres",
+                "--scratch",
+                pgUrl("shop"),
+                "--scratch-dir",
+                scratch.toString())
+            .assertExit(2);
+    assertTrue(
+        r.stderr().contains("is the database snapshot") && !r.stderr().contains(DB_PW),
+        r.describe());
+    assertEquals(
+        before,
+        TestData.json(roadie.run("verifications", "--json").assertOk().stdout()).size(),
         "nothing recorded");
     assertEquals(List.of(), leftovers());
   }
@@ -251,16 +380,19 @@ class VerifyCliTest {
   @Test
   @Order(5)
   void sigtermStopsTheScratchServerAndRemovesItsDirectory() throws Exception {
-    RoadieProcess.Running running = roadie.start("verify", "--kind", "postgres", "--scratch-dir", scratch.toString());
+    RoadieProcess.Running running =
+        roadie.start("verify", "--kind", "postgres", "--scratch-dir", scratch.toString());
     long postmaster = -1;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (postmaster < 0 && System.nanoTime() < deadline) {
       try (Stream<Path> s = Files.list(scratch)) {
         for (Path d : s.toList()) {
-          // initdb's bootstrap writes a postmaster.pid too; the server's says "ready" on its 8th line.
+          // initdb's bootstrap writes a postmaster.pid too; the server's says "ready" on its 8th
+          // line.
           try {
             List<String> lines = Files.readAllLines(d.resolve("data/postmaster.pid"));
-            if (lines.size() >= 8 && lines.get(7).trim().equals("ready")) postmaster = Long.parseLong(lines.get(0).trim());
+            if (lines.size() >= 8 && lines.get(7).trim().equals("ready"))
+              postmaster = Long.parseLong(lines.get(0).trim());
           } catch (java.nio.file.NoSuchFileException e) {
             // not started yet
           }
@@ -279,8 +411,10 @@ class VerifyCliTest {
   @Test
   @Order(6)
   void twoVerificationsRunSideBySide() throws Exception {
-    RoadieProcess.Running a = roadie.start("verify", "--kind", "postgres", "--scratch-dir", scratch.toString());
-    RoadieProcess.Running b = roadie.start("verify", "--kind", "postgres", "--scratch-dir", scratch.toString());
+    RoadieProcess.Running a =
+        roadie.start("verify", "--kind", "postgres", "--scratch-dir", scratch.toString());
+    RoadieProcess.Running b =
+        roadie.start("verify", "--kind", "postgres", "--scratch-dir", scratch.toString());
     a.await(Duration.ofMinutes(4)).assertOk();
     b.await(Duration.ofMinutes(4)).assertOk();
     assertEquals(List.of(), leftovers());
@@ -291,13 +425,18 @@ class VerifyCliTest {
   void aPackMissingFromTheRepositoryIsDamage() throws Exception {
     Path copy = dir.resolve("damaged");
     roadie.run("init", "--repo", copy.toString()).assertOk();
-    roadie.run("backup", "file", "--repo", copy.toString(), dir.resolve("files").toString()).assertOk();
+    roadie
+        .run("backup", "file", "--repo", copy.toString(), dir.resolve("files").toString())
+        .assertOk();
     try (Stream<Path> s = Files.walk(copy.resolve("data"))) {
       for (Path p : s.filter(Files::isRegularFile).toList()) Files.delete(p);
     }
-    RoadieProcess.Result r = roadie.run("verify", "--repo", copy.toString(), "--scratch-dir", scratch.toString())
-        .assertExit(3);
-    assertTrue(r.stdout().contains("DAMAGED") && r.stdout().contains("the restore failed"), r.describe());
+    RoadieProcess.Result r =
+        roadie
+            .run("verify", "--repo", copy.toString(), "--scratch-dir", scratch.toString())
+            .assertExit(3);
+    assertTrue(
+        r.stdout().contains("DAMAGED") && r.stdout().contains("the restore failed"), r.describe());
     assertEquals(List.of(), leftovers());
   }
 

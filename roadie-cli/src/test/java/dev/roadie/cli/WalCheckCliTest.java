@@ -34,14 +34,19 @@ class WalCheckCliTest {
   private static final int PAGE = 8192;
   @TempDir Path tmp;
 
-  /** Segment {@code n} of timeline 1 as PostgreSQL writes it: every page headed with its own address. */
+  /**
+   * Segment {@code n} of timeline 1 as PostgreSQL writes it: every page headed with its own
+   * address.
+   */
   static byte[] segment(int n) {
     byte[] b = new byte[SEG];
     Random r = new Random(n);
     ByteBuffer h = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
     for (int off = 0; off < SEG; off += PAGE) {
       for (int i = off + 40; i < off + PAGE; i++) b[i] = (byte) r.nextInt(16);
-      h.putShort(off, (short) 0xD110).putShort(off + 2, (short) (off == 0 ? 0x0002 : 0)).putInt(off + 4, 1)
+      h.putShort(off, (short) 0xD110)
+          .putShort(off + 2, (short) (off == 0 ? 0x0002 : 0))
+          .putInt(off + 4, 1)
           .putLong(off + 8, (long) n * SEG + off);
     }
     h.putLong(24, SYSID).putInt(32, SEG).putInt(36, PAGE);
@@ -63,10 +68,37 @@ class WalCheckCliTest {
       for (int n = 3; n <= 8; n++) archive.push(name(n), segment(n));
       try (BackupWriter w = new BackupWriter(repo, new Progress())) {
         Id tree = w.writeTree(new Tree(List.of()));
-        id = w.commit(new Snapshot(Snapshot.VERSION, "2026-11-24T10:00:00Z", "postgres://db:5432", "postgres-physical",
-            "h", "u", List.of(), List.of(), tree.hex(), null, null, Map.of("systemIdentifier",
-                Long.toUnsignedString(SYSID), "walSegmentSize", SEG, "timeline", 1, "startLsn", "0/300028", "stopLsn",
-                "0/600100", "stopTime", "2026-11-24T10:00:00Z", "walMethod", "none", "serverVersion", "16.4")));
+        id =
+            w.commit(
+                new Snapshot(
+                    Snapshot.VERSION,
+                    "2026-11-24T10:00:00Z",
+                    "postgres://db:5432",
+                    "postgres-physical",
+                    "h",
+                    "u",
+                    List.of(),
+                    List.of(),
+                    tree.hex(),
+                    null,
+                    null,
+                    Map.of(
+                        "systemIdentifier",
+                        Long.toUnsignedString(SYSID),
+                        "walSegmentSize",
+                        SEG,
+                        "timeline",
+                        1,
+                        "startLsn",
+                        "0/300028",
+                        "stopLsn",
+                        "0/600100",
+                        "stopTime",
+                        "2026-11-24T10:00:00Z",
+                        "walMethod",
+                        "none",
+                        "serverVersion",
+                        "16.4")));
       }
     }
     roadie.run("check", "--read-data").assertOk();
@@ -96,7 +128,8 @@ class WalCheckCliTest {
     for (String flag : List.of("--read-data", "--read-data-subset=100%")) {
       RoadieProcess.Result read = roadie.run("check", flag).assertExit(3);
       String out = read.stdout();
-      assertTrue(out.contains("archived WAL file " + name(7)) && out.contains("damaged"), read.describe());
+      assertTrue(
+          out.contains("archived WAL file " + name(7)) && out.contains("damaged"), read.describe());
       assertTrue(out.contains("damaged snapshots: " + id.hex().substring(0, 8)), read.describe());
       assertFalse(out.contains(name(6)), "only the damaged segment is named: " + out);
     }

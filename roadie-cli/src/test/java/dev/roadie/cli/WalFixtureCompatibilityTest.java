@@ -26,12 +26,13 @@ import org.junit.jupiter.api.Test;
  * A repository whose WAL was archived by an earlier roadie (test resource {@code
  * fixtures/physical-wal-v1}, see its README) reads unchanged: {@code check --read-data} opens and
  * verifies every archived file, and point-in-time recovery from it reaches the restore point and
- * the end of the archive with the rows the cluster had. The archive's layout ({@code
- * wal/<system id>/<file>}), object keys and additional data are part of the repository format.
+ * the end of the archive with the rows the cluster had. The archive's layout ({@code wal/<system
+ * id>/<file>}), object keys and additional data are part of the repository format.
  */
 class WalFixtureCompatibilityTest {
   static final String FIXTURE_PG_MAJOR = "15";
-  static final String ROWS = "SELECT batch || '=' || count(*) FROM fixture GROUP BY batch ORDER BY batch";
+  static final String ROWS =
+      "SELECT batch || '=' || count(*) FROM fixture GROUP BY batch ORDER BY batch";
   static Path bin;
   static Path dir;
   static Path repo;
@@ -42,12 +43,21 @@ class WalFixtureCompatibilityTest {
   static void setUp() throws Exception {
     bin = PostgresCliTest.findBin();
     Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
-    String version = PostgresPhysicalCliTest.exec(List.of(bin.resolve("pg_ctl").toString(), "--version"));
-    Assumptions.assumeTrue(version.matches("(?s).*\\) " + FIXTURE_PG_MAJOR + "\\..*"),
-        "the fixture's cluster is PostgreSQL " + FIXTURE_PG_MAJOR + ", installed is " + version.strip());
+    String version =
+        PostgresPhysicalCliTest.exec(List.of(bin.resolve("pg_ctl").toString(), "--version"));
+    Assumptions.assumeTrue(
+        version.matches("(?s).*\\) " + FIXTURE_PG_MAJOR + "\\..*"),
+        "the fixture's cluster is PostgreSQL "
+            + FIXTURE_PG_MAJOR
+            + ", installed is "
+            + version.strip());
     dir = Files.createTempDirectory("roadie-wal-fixture-");
     repo = dir.resolve("repo");
-    Path fixture = Path.of(WalFixtureCompatibilityTest.class.getResource("/fixtures/physical-wal-v1/repo").toURI());
+    Path fixture =
+        Path.of(
+            WalFixtureCompatibilityTest.class
+                .getResource("/fixtures/physical-wal-v1/repo")
+                .toURI());
     try (Stream<Path> s = Files.walk(fixture)) {
       for (Path p : s.toList()) {
         Path to = repo.resolve(fixture.relativize(p).toString());
@@ -57,12 +67,17 @@ class WalFixtureCompatibilityTest {
     }
     Path passwordFile = dir.resolve("password");
     Files.writeString(passwordFile, "fixture-pw\n");
-    Path launcher = PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
-    if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
+    Path launcher =
+        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+    if (PostgresPhysicalCliTest.root())
+      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
     PostgresPhysicalCliTest.exec(List.of("chmod", "600", passwordFile.toString()));
-    roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo.toString())
-        .env("ROADIE_PASSWORD_FILE", passwordFile.toString()).env("ROADIE_LAUNCHER", launcher.toString())
-        .timeout(Duration.ofMinutes(3));
+    roadie =
+        RoadieProcess.bare()
+            .env("ROADIE_REPOSITORY", repo.toString())
+            .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
+            .env("ROADIE_LAUNCHER", launcher.toString())
+            .timeout(Duration.ofMinutes(3));
   }
 
   @AfterAll
@@ -90,20 +105,35 @@ class WalFixtureCompatibilityTest {
     assertEquals("A=200;B=300;before=100", recover("to-end"));
   }
 
-  /** Restores the fixture's snapshot into DIR/name, starts it, waits for the end of recovery, counts rows. */
+  /**
+   * Restores the fixture's snapshot into DIR/name, starts it, waits for the end of recovery, counts
+   * rows.
+   */
   static String recover(String name, String... target) throws Exception {
     Path data = dir.resolve(name);
-    List<String> cmd = new ArrayList<>(List.of("restore", "latest", "--pgdata", data.toString(), "--archive-mode",
-        "off"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of("restore", "latest", "--pgdata", data.toString(), "--archive-mode", "off"));
     cmd.addAll(List.of(target));
     RoadieProcess.Result restored = roadie.run(cmd.toArray(String[]::new)).assertOk();
     assertTrue(restored.stdout().contains("restored snapshot "), restored.describe());
-    if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", data.toString()));
+    if (PostgresPhysicalCliTest.root())
+      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", data.toString()));
     int port = PostgresPhysicalCliTest.freePort();
     Path log = dir.resolve(name + ".log");
-    PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D",
-        data.toString(), "-l", log.toString(), "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1",
-        "-w", "-t", "120", "start"));
+    PostgresPhysicalCliTest.exec(
+        PostgresPhysicalCliTest.asPostgres(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-l",
+            log.toString(),
+            "-o",
+            "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1",
+            "-w",
+            "-t",
+            "120",
+            "start"));
     running.add(data);
     try {
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -113,7 +143,8 @@ class WalFixtureCompatibilityTest {
         } catch (java.sql.SQLException e) {
           // not accepting connections yet
         }
-        if (System.nanoTime() > deadline) throw new AssertionError("recovery did not end: " + Files.readString(log));
+        if (System.nanoTime() > deadline)
+          throw new AssertionError("recovery did not end: " + Files.readString(log));
         Thread.sleep(200);
       }
     } finally {
@@ -125,8 +156,10 @@ class WalFixtureCompatibilityTest {
     Properties p = new Properties();
     p.setProperty("user", "postgres");
     p.setProperty("password", "db-pw");
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
-        Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c =
+            DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       StringBuilder b = new StringBuilder();
       while (rs.next()) b.append(b.isEmpty() ? "" : ";").append(rs.getString(1));
       return b.toString();
@@ -135,8 +168,9 @@ class WalFixtureCompatibilityTest {
 
   static void stop(Path data) throws Exception {
     if (Files.exists(data.resolve("postmaster.pid"))) {
-      PostgresPhysicalCliTest.exec(PostgresPhysicalCliTest.asPostgres(bin.resolve("pg_ctl").toString(), "-D",
-          data.toString(), "-m", "fast", "-w", "stop"));
+      PostgresPhysicalCliTest.exec(
+          PostgresPhysicalCliTest.asPostgres(
+              bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"));
     }
     running.remove(data);
   }

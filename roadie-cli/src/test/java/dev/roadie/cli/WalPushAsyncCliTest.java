@@ -74,27 +74,59 @@ class WalPushAsyncCliTest {
     Path into = Files.createDirectories(dir.resolve("launcher"));
     Path jvm = PostgresPhysicalCliTest.writeLauncher(into);
     Files.move(jvm, into.resolve("roadie-jvm"));
-    Files.copy(PrometheusRulesTest.SOURCE.resolve("scripts/lib/wal-push.sh"), into.resolve("wal-push.sh"));
+    Files.copy(
+        PrometheusRulesTest.SOURCE.resolve("scripts/lib/wal-push.sh"), into.resolve("wal-push.sh"));
     launcher = into.resolve("roadie");
-    Files.writeString(launcher, "#!/usr/bin/env bash\nset -euo pipefail\n. " + into.resolve("wal-push.sh") + "\n"
-        + "roadie_launcher=" + launcher + "\nroadie_wal_push_fast \"$@\"\nexec " + into.resolve("roadie-jvm") + " \"$@\"\n");
+    Files.writeString(
+        launcher,
+        "#!/usr/bin/env bash\nset -euo pipefail\n. "
+            + into.resolve("wal-push.sh")
+            + "\n"
+            + "roadie_launcher="
+            + launcher
+            + "\nroadie_wal_push_fast \"$@\"\nexec "
+            + into.resolve("roadie-jvm")
+            + " \"$@\"\n");
     exec(List.of("chmod", "-R", "a+rX", into.toString()));
     exec(List.of("chmod", "755", launcher.toString(), into.resolve("roadie-jvm").toString()));
     if (root()) exec(List.of("chown", "-R", "postgres", dir.toString()));
     exec(List.of("chmod", "600", passwordFile.toString()));
     data = dir.resolve("primary");
-    exec(asPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("dbpw"),
-        "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"));
-    roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo.toString())
-        .env("ROADIE_PASSWORD_FILE", passwordFile.toString()).env("ROADIE_LAUNCHER", launcher.toString())
-        .timeout(Duration.ofMinutes(4));
+    exec(
+        asPostgres(
+            bin.resolve("initdb").toString(),
+            "-D",
+            data.toString(),
+            "-U",
+            "postgres",
+            "--pwfile=" + dir.resolve("dbpw"),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"));
+    roadie =
+        RoadieProcess.bare()
+            .env("ROADIE_REPOSITORY", repo.toString())
+            .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
+            .env("ROADIE_LAUNCHER", launcher.toString())
+            .timeout(Duration.ofMinutes(4));
     roadie.run("init").assertOk();
     if (root()) exec(List.of("chown", "-R", "postgres", repo.toString()));
     port = freePort();
-    Files.writeString(data.resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
-        + "wal_level = replica\narchive_mode = on\n"
-        + "archive_command = 'ROADIE_REPOSITORY=" + repo + " ROADIE_PASSWORD_FILE=" + passwordFile + " " + launcher
-        + " wal-push --async %p'\n", java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(
+        data.resolve("postgresql.conf"),
+        "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
+            + "wal_level = replica\narchive_mode = on\n"
+            + "archive_command = 'ROADIE_REPOSITORY="
+            + repo
+            + " ROADIE_PASSWORD_FILE="
+            + passwordFile
+            + " "
+            + launcher
+            + " wal-push --async %p'\n",
+        java.nio.file.StandardOpenOption.APPEND);
     start(data, port);
     sql(port, "CREATE TABLE t (batch text, n int)");
   }
@@ -102,7 +134,9 @@ class WalPushAsyncCliTest {
   @AfterAll
   static void tearDown() throws Exception {
     for (Path d : new ArrayList<>(running)) {
-      exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", d.toString(), "-m", "immediate", "stop"));
+      exec(
+          asPostgres(
+              bin.resolve("pg_ctl").toString(), "-D", d.toString(), "-m", "immediate", "stop"));
     }
     killArchiver();
     if (dir != null) {
@@ -113,13 +147,26 @@ class WalPushAsyncCliTest {
   }
 
   static void start(Path d, int p) throws Exception {
-    exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", d.toString(), "-l", d + ".log", "-o", "-p " + p + " -k " + dir,
-        "-w", "-t", "120", "start"));
+    exec(
+        asPostgres(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            d.toString(),
+            "-l",
+            d + ".log",
+            "-o",
+            "-p " + p + " -k " + dir,
+            "-w",
+            "-t",
+            "120",
+            "start"));
     running.add(d);
   }
 
   static void stop(Path d) throws Exception {
-    exec(asPostgres(bin.resolve("pg_ctl").toString(), "-D", d.toString(), "-m", "fast", "-w", "stop"));
+    exec(
+        asPostgres(
+            bin.resolve("pg_ctl").toString(), "-D", d.toString(), "-m", "fast", "-w", "stop"));
     running.remove(d);
   }
 
@@ -131,7 +178,9 @@ class WalPushAsyncCliTest {
   }
 
   static String query(int p, String q) throws Exception {
-    try (Connection c = connect(p); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(q)) {
+    try (Connection c = connect(p);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(q)) {
       StringBuilder b = new StringBuilder();
       while (rs.next()) {
         if (!b.isEmpty()) b.append(';');
@@ -142,7 +191,8 @@ class WalPushAsyncCliTest {
   }
 
   static void sql(int p, String s) throws Exception {
-    try (Connection c = connect(p); Statement st = c.createStatement()) {
+    try (Connection c = connect(p);
+        Statement st = c.createStatement()) {
       st.execute(s);
     }
   }
@@ -156,7 +206,8 @@ class WalPushAsyncCliTest {
       if (!last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0) return segment;
       Thread.sleep(100);
     }
-    throw new AssertionError(segment + " was not archived: " + Files.readString(Path.of(data + ".log")));
+    throw new AssertionError(
+        segment + " was not archived: " + Files.readString(Path.of(data + ".log")));
   }
 
   static Path spool() {
@@ -180,7 +231,8 @@ class WalPushAsyncCliTest {
   static Set<String> done() throws Exception {
     Set<String> names = new TreeSet<>();
     try (Stream<Path> s = Files.list(data.resolve("pg_wal/archive_status"))) {
-      s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".done"))
+      s.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".done"))
           .forEach(n -> names.add(n.substring(0, n.length() - 5)));
     }
     return names;
@@ -192,10 +244,12 @@ class WalPushAsyncCliTest {
     Path alive = queue().resolve("archiver.alive");
     if (!Files.exists(alive)) return;
     long pid = Long.parseLong(Files.readString(alive).strip());
-    ProcessHandle.of(pid).ifPresent(h -> {
-      h.destroyForcibly();
-      h.onExit().join();
-    });
+    ProcessHandle.of(pid)
+        .ifPresent(
+            h -> {
+              h.destroyForcibly();
+              h.onExit().join();
+            });
   }
 
   static String restoreAndQuery(String name, String... args) throws Exception {
@@ -215,7 +269,8 @@ class WalPushAsyncCliTest {
         } catch (Exception e) {
           // not accepting connections yet
         }
-        if (System.nanoTime() > deadline) throw new AssertionError(name + " did not finish recovery");
+        if (System.nanoTime() > deadline)
+          throw new AssertionError(name + " did not finish recovery");
         Thread.sleep(200);
       }
       return query(p, "SELECT batch || '=' || count(*) FROM t GROUP BY batch ORDER BY batch");
@@ -227,11 +282,23 @@ class WalPushAsyncCliTest {
   @Test
   @Order(1)
   void theLaunchersArchiverArchivesAheadAndAPointInTimeRestoreReplaysIt() throws Exception {
-    snapshot = roadie.run("backup", "postgres", "--physical", "--url",
-        "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres").assertOk().stdout().split(" ")[1];
+    snapshot =
+        roadie
+            .run(
+                "backup",
+                "postgres",
+                "--physical",
+                "--url",
+                "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres")
+            .assertOk()
+            .stdout()
+            .split(" ")[1];
     sql(port, "INSERT INTO t SELECT 'A', g FROM generate_series(1, 1000) g");
     Thread.sleep(1100);
-    String targetTime = query(port, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    String targetTime =
+        query(
+            port,
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
     Thread.sleep(1100);
     // Several segments at once, so the archiver has a batch to push ahead.
     for (int i = 0; i < 4; i++) {
@@ -240,12 +307,18 @@ class WalPushAsyncCliTest {
     }
     archiveCurrentWal();
 
-    assertTrue(Files.exists(queue().resolve("archiver.alive")), "the launcher started an archiver that is still there");
-    assertTrue(Files.readString(queue().resolve("archiver.log")).isEmpty(), Files.readString(queue().resolve("archiver.log")));
+    assertTrue(
+        Files.exists(queue().resolve("archiver.alive")),
+        "the launcher started an archiver that is still there");
+    assertTrue(
+        Files.readString(queue().resolve("archiver.log")).isEmpty(),
+        Files.readString(queue().resolve("archiver.log")));
     Set<String> done = done();
     assertTrue(done.size() >= 5, done.toString());
     Set<String> archived = archived();
-    assertTrue(archived.containsAll(done), "acknowledged but not in the repository: " + done + " vs " + archived);
+    assertTrue(
+        archived.containsAll(done),
+        "acknowledged but not in the repository: " + done + " vs " + archived);
 
     assertEquals("A=1000", restoreAndQuery("by-time", snapshot, "--target-time", targetTime));
     assertEquals("A=1000;B=1000", restoreAndQuery("latest", snapshot));
@@ -258,8 +331,12 @@ class WalPushAsyncCliTest {
     killArchiver();
     long sysid = WalFileHeader.systemIdOfDataDirectory(data);
     try (Repository r = Repository.open(new LocalBackend(repo), PW.toCharArray())) {
-      WalArchiver agent = new WalArchiver(new WalArchive(r, sysid), data.resolve("pg_wal"), spool(),
-          WalArchiver.Settings.defaults());
+      WalArchiver agent =
+          new WalArchiver(
+              new WalArchive(r, sysid),
+              data.resolve("pg_wal"),
+              spool(),
+              WalArchiver.Settings.defaults());
       Files.deleteIfExists(queue().resolve("archiver.log"));
       agent.start();
       try {
@@ -269,12 +346,15 @@ class WalPushAsyncCliTest {
         }
         String last = archiveCurrentWal();
         assertNotNull(agent.lastArchived(), "the in-process archiver archived the segments");
-        assertFalse(Files.exists(queue().resolve("archiver.log")), "the launcher started no archiver of its own");
+        assertFalse(
+            Files.exists(queue().resolve("archiver.log")),
+            "the launcher started no archiver of its own");
         assertTrue(archived().contains(last), last);
       } finally {
         agent.stop();
       }
-      assertFalse(Files.exists(queue().resolve("archiver.alive")), "stop() leaves no heartbeat behind");
+      assertFalse(
+          Files.exists(queue().resolve("archiver.alive")), "stop() leaves no heartbeat behind");
     }
     assertEquals("A=1000;B=1000;C=300", restoreAndQuery("after-agent", snapshot));
   }
@@ -282,7 +362,8 @@ class WalPushAsyncCliTest {
   @Test
   @Order(3)
   void anUnreachableRepositoryFailsArchiveCommandAndNothingIsAcknowledged() throws Exception {
-    Assumptions.assumeTrue(root(), "the repository is made unreachable for the postgres user by chmod, as root");
+    Assumptions.assumeTrue(
+        root(), "the repository is made unreachable for the postgres user by chmod, as root");
     killArchiver();
     String failedBefore = query(port, "SELECT failed_count FROM pg_stat_archiver");
     exec(List.of("chmod", "000", repo.toString()));
@@ -296,7 +377,9 @@ class WalPushAsyncCliTest {
         Thread.sleep(100);
       }
       assertEquals(segment, query(port, "SELECT last_failed_wal FROM pg_stat_archiver"));
-      assertTrue(Files.exists(data.resolve("pg_wal/archive_status/" + segment + ".ready")), "PostgreSQL keeps the segment");
+      assertTrue(
+          Files.exists(data.resolve("pg_wal/archive_status/" + segment + ".ready")),
+          "PostgreSQL keeps the segment");
       assertFalse(Files.exists(queue().resolve(segment + ".ok")), "nothing is acknowledged");
       String log = Files.readString(Path.of(data + ".log"));
       assertTrue(log.contains("permission denied") && log.contains(repo.toString()), log);

@@ -42,52 +42,116 @@ class WalStreamCliTest {
       Path passwordFile = dir.resolve("password");
       Files.writeString(passwordFile, PW + "\n");
       Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
-      Path launcher = PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
-      if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
+      Path launcher =
+          PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+      if (PostgresPhysicalCliTest.root())
+        PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
       PostgresPhysicalCliTest.exec(List.of("chmod", "600", passwordFile.toString()));
       Path data = dir.resolve("primary");
-      pg(bin, "initdb", "-D", data.toString(), "-U", "postgres", "--pwfile=" + dir.resolve("dbpw"),
-          "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
+      pg(
+          bin,
+          "initdb",
+          "-D",
+          data.toString(),
+          "-U",
+          "postgres",
+          "--pwfile=" + dir.resolve("dbpw"),
+          "--auth-host=scram-sha-256",
+          "--auth-local=trust",
+          "-E",
+          "UTF8",
+          "--locale=C.UTF-8",
+          "--no-sync");
       int port = PostgresPhysicalCliTest.freePort();
-      Files.writeString(data.resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\nfsync = off\n",
+      Files.writeString(
+          data.resolve("postgresql.conf"),
+          "\nlisten_addresses = '127.0.0.1'\nfsync = off\n",
           java.nio.file.StandardOpenOption.APPEND);
-      pg(bin, "pg_ctl", "-D", data.toString(), "-l", dir.resolve("primary.log").toString(), "-o",
-          "-p " + port + " -k " + dir, "-w", "start");
+      pg(
+          bin,
+          "pg_ctl",
+          "-D",
+          data.toString(),
+          "-l",
+          dir.resolve("primary.log").toString(),
+          "-o",
+          "-p " + port + " -k " + dir,
+          "-w",
+          "start");
       running.add(data);
       String url = "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres";
 
-      RoadieProcess roadie = RoadieProcess.bare().env("ROADIE_REPOSITORY", repo.toString())
-          .env("ROADIE_PASSWORD_FILE", passwordFile.toString()).env("ROADIE_LAUNCHER", launcher.toString())
-          .timeout(Duration.ofMinutes(4));
+      RoadieProcess roadie =
+          RoadieProcess.bare()
+              .env("ROADIE_REPOSITORY", repo.toString())
+              .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
+              .env("ROADIE_LAUNCHER", launcher.toString())
+              .timeout(Duration.ofMinutes(4));
       roadie.run("init").assertOk();
-      if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
+      if (PostgresPhysicalCliTest.root())
+        PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
 
-      stream = roadie.start("wal-stream", "--url", url, "--slot", "roadie_cli", "--flush-interval", "200ms");
-      await(() -> query(port, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").equals("1"),
+      stream =
+          roadie.start(
+              "wal-stream", "--url", url, "--slot", "roadie_cli", "--flush-interval", "200ms");
+      await(
+          () ->
+              query(port, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+                  .equals("1"),
           "wal-stream connects");
       sql(port, "CREATE TABLE t (batch text, n int)");
-      RoadieProcess.Result backup = roadie.run("backup", "postgres", "--physical", "--url", url).assertOk();
+      RoadieProcess.Result backup =
+          roadie.run("backup", "postgres", "--physical", "--url", url).assertOk();
       assertTrue(backup.stdout().contains("physical"), backup.describe());
 
       sql(port, "INSERT INTO t SELECT 'A', g FROM generate_series(1, 1000) g");
       String lsn = query(port, "SELECT pg_current_wal_flush_lsn()");
-      await(() -> query(port, "SELECT flush_lsn >= '" + lsn + "' FROM pg_stat_replication").equals("t"),
+      await(
+          () ->
+              query(port, "SELECT flush_lsn >= '" + lsn + "' FROM pg_stat_replication").equals("t"),
           "wal-stream confirms " + lsn);
       pg(bin, "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop"); // the crash
       running.remove(data);
       stream.process.destroy(); // SIGTERM: stores what it holds and exits
-      assertTrue(stream.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "wal-stream stops on SIGTERM");
+      assertTrue(
+          stream.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS),
+          "wal-stream stops on SIGTERM");
 
       Path restored = dir.resolve("restored");
-      RoadieProcess.Result r = roadie.run("restore", "latest", "--kind", "postgres-physical", "--pgdata", restored.toString(),
-          "--archive-mode", "off").assertOk();
-      if (PostgresPhysicalCliTest.root()) PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", restored.toString()));
+      RoadieProcess.Result r =
+          roadie
+              .run(
+                  "restore",
+                  "latest",
+                  "--kind",
+                  "postgres-physical",
+                  "--pgdata",
+                  restored.toString(),
+                  "--archive-mode",
+                  "off")
+              .assertOk();
+      if (PostgresPhysicalCliTest.root())
+        PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", restored.toString()));
       int port2 = PostgresPhysicalCliTest.freePort();
-      pg(bin, "pg_ctl", "-D", restored.toString(), "-l", dir.resolve("restored.log").toString(), "-o",
-          "-p " + port2 + " -k " + dir, "-w", "-t", "120", "start");
+      pg(
+          bin,
+          "pg_ctl",
+          "-D",
+          restored.toString(),
+          "-l",
+          dir.resolve("restored.log").toString(),
+          "-o",
+          "-p " + port2 + " -k " + dir,
+          "-w",
+          "-t",
+          "120",
+          "start");
       running.add(restored);
       await(() -> query(port2, "SELECT pg_is_in_recovery()").equals("f"), "recovery ends");
-      assertEquals("A=1000", query(port2, "SELECT batch || '=' || count(*) FROM t GROUP BY batch"), r.stdout());
+      assertEquals(
+          "A=1000",
+          query(port2, "SELECT batch || '=' || count(*) FROM t GROUP BY batch"),
+          r.stdout());
     } finally {
       if (stream != null) stream.process.destroyForcibly();
       for (Path d : running) {
@@ -120,13 +184,16 @@ class WalStreamCliTest {
   }
 
   static String query(int port, String sql) throws Exception {
-    try (Connection c = connect(port); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = connect(port);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       return rs.next() ? String.valueOf(rs.getString(1)) : "";
     }
   }
 
   static void sql(int port, String sql) throws Exception {
-    try (Connection c = connect(port); Statement st = c.createStatement()) {
+    try (Connection c = connect(port);
+        Statement st = c.createStatement()) {
       st.execute(sql);
     }
   }
@@ -146,6 +213,7 @@ class WalStreamCliTest {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("timed out: " + what + (last != null ? " (" + last.getMessage() + ")" : ""));
+    throw new AssertionError(
+        "timed out: " + what + (last != null ? " (" + last.getMessage() + ")" : ""));
   }
 }

@@ -15,9 +15,9 @@ public enum ErrorCode {
   NO_REPOSITORY(10),
   WRONG_PASSWORD(12),
   /**
-   * A transient failure (network, an overloaded or lost server) that outlasted the retries:
-   * running the same command again later may succeed. 75 is sysexits' EX_TEMPFAIL, so a scheduler
-   * can tell "try again" from "fix something".
+   * A transient failure (network, an overloaded or lost server) that outlasted the retries: running
+   * the same command again later may succeed. 75 is sysexits' EX_TEMPFAIL, so a scheduler can tell
+   * "try again" from "fix something".
    */
   TEMPORARY(75);
 

@@ -18,11 +18,11 @@ import java.util.Locale;
 /**
  * A failed file-system operation, told as a person needs it: what failed, why, and what to do.
  *
- * <p>java.nio reports the commonest failures (permission denied, no such file) as exceptions
- * whose message is only the path, and others ({@code No space left on device} from a write) with
- * no path at all. {@link #of} wraps such an exception with the operation and its object;
- * {@link #describe} renders any of them fully. A permission failure names the directory or file
- * that stops the current user and how to give access; a read-only or full file system says so.
+ * <p>java.nio reports the commonest failures (permission denied, no such file) as exceptions whose
+ * message is only the path, and others ({@code No space left on device} from a write) with no path
+ * at all. {@link #of} wraps such an exception with the operation and its object; {@link #describe}
+ * renders any of them fully. A permission failure names the directory or file that stops the
+ * current user and how to give access; a read-only or full file system says so.
  */
 public final class FileFailure extends IOException {
   private FileFailure(String message, IOException cause) {
@@ -32,12 +32,13 @@ public final class FileFailure extends IOException {
   /**
    * Wraps {@code e}, thrown while trying to {@code action} (e.g. "write leases/3fa2…"), in a
    * message prefixed with {@code context} (e.g. the repository's location). {@code accessRoot},
-   * when not null, is the tree a permission failure is fixed on as a whole (a repository); else
-   * the advice names just the file or directory that refused access.
+   * when not null, is the tree a permission failure is fixed on as a whole (a repository); else the
+   * advice names just the file or directory that refused access.
    */
   public static IOException of(String context, String action, IOException e, Path accessRoot) {
     if (e instanceof FileFailure) return e;
-    Path file = e instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : null;
+    Path file =
+        e instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : null;
     StringBuilder b = new StringBuilder();
     if (context != null) b.append(context).append(": ");
     b.append("cannot ").append(action).append(": ").append(reason(e));
@@ -90,8 +91,11 @@ public final class FileFailure extends IOException {
     if (e instanceof FileSystemLoopException) return "a loop of symbolic links";
     String r = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
     if (r == null || r.isBlank()) return e.getClass().getSimpleName();
-    return r.length() > 1 && Character.isUpperCase(r.charAt(0)) && Character.isLowerCase(r.charAt(1))
-        ? Character.toLowerCase(r.charAt(0)) + r.substring(1) : r;
+    return r.length() > 1
+            && Character.isUpperCase(r.charAt(0))
+            && Character.isLowerCase(r.charAt(1))
+        ? Character.toLowerCase(r.charAt(0)) + r.substring(1)
+        : r;
   }
 
   /** What to do about a failure other than permission denied, when there is a usual answer. */
@@ -99,14 +103,20 @@ public final class FileFailure extends IOException {
     String r = reason(e).toLowerCase(Locale.ROOT);
     String dir = where == null ? "it" : where.toString();
     if (r.contains("read-only file system")) {
-      return "the file system holding " + dir + " is mounted read-only: remount it read-write, or use another location";
+      return "the file system holding "
+          + dir
+          + " is mounted read-only: remount it read-write, or use another location";
     }
     if (r.contains("no space left") || r.contains("quota exceeded")) {
-      return "free space there (df -h " + (where == null ? "DIR" : existing(where)) + ") or use a larger disk";
+      return "free space there (df -h "
+          + (where == null ? "DIR" : existing(where))
+          + ") or use a larger disk";
     }
     if (e instanceof NotDirectoryException || r.equals("not a directory")) {
       Path file = where == null ? null : firstNonDirectory(where);
-      return file != null ? file + " is a file, where a directory is expected: check the path" : "check the path";
+      return file != null
+          ? file + " is a file, where a directory is expected: check the path"
+          : "check the path";
     }
     return null;
   }
@@ -119,7 +129,10 @@ public final class FileFailure extends IOException {
     return file.getFileName() != null && file.getFileName().toString().startsWith(".tmp-");
   }
 
-  /** What stops the current user: it may not {@code cannot} {@code path} and needs {@code needs} on it. */
+  /**
+   * What stops the current user: it may not {@code cannot} {@code path} and needs {@code needs} on
+   * it.
+   */
   record Blocker(Path path, String cannot, String needs) {
     @Override
     public String toString() {
@@ -141,7 +154,8 @@ public final class FileFailure extends IOException {
       for (Path part : abs.getRoot().relativize(parent)) {
         if (part.toString().isEmpty()) break;
         cur = cur.resolve(part);
-        if (Files.isDirectory(cur) && !Files.isExecutable(cur)) return new Blocker(cur, "enter", "X");
+        if (Files.isDirectory(cur) && !Files.isExecutable(cur))
+          return new Blocker(cur, "enter", "X");
       }
     }
     if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
@@ -157,23 +171,50 @@ public final class FileFailure extends IOException {
   /** How to give the current user access to a whole tree (a repository) that others use too. */
   private static String accessAdvice(Path root) {
     String user = user();
-    return "give user " + user + " access to " + root + ": chown -R " + user + " " + root + " (or, keeping the owner, "
-        + "setfacl -R -m u:" + user + ":rwX -m d:u:" + user + ":rwX " + root + ")";
+    return "give user "
+        + user
+        + " access to "
+        + root
+        + ": chown -R "
+        + user
+        + " "
+        + root
+        + " (or, keeping the owner, "
+        + "setfacl -R -m u:"
+        + user
+        + ":rwX -m d:u:"
+        + user
+        + ":rwX "
+        + root
+        + ")";
   }
 
   /** How to give the current user access to the one file or directory that stops it. */
   private static String accessAdvice(Blocker b) {
     String user = user();
     if (b == null) return "check the permissions (and ACLs) of the path for user " + user;
-    return "give user " + user + " access (setfacl -m u:" + user + ":" + b.needs() + " " + b.path()
+    return "give user "
+        + user
+        + " access (setfacl -m u:"
+        + user
+        + ":"
+        + b.needs()
+        + " "
+        + b.path()
         + ", or chown/chmod), or run roadie as a user that has it";
   }
 
   private static String attributes(Path p) {
     try {
-      PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return " (owned by " + a.owner().getName() + ":" + a.group().getName() + ", mode "
-          + PosixFilePermissions.toString(a.permissions()) + ")";
+      PosixFileAttributes a =
+          Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return " (owned by "
+          + a.owner().getName()
+          + ":"
+          + a.group().getName()
+          + ", mode "
+          + PosixFilePermissions.toString(a.permissions())
+          + ")";
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
       return "";
     }

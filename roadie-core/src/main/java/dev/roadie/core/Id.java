@@ -45,7 +45,8 @@ public final class Id implements Comparable<Id> {
   /** Parses 64 hex digits. */
   public static Id parse(String hex) {
     if (hex.length() != BYTES * 2) {
-      throw new IllegalArgumentException("an id has 64 hex digits, not " + hex.length() + ": " + hex);
+      throw new IllegalArgumentException(
+          "an id has 64 hex digits, not " + hex.length() + ": " + hex);
     }
     return of(HEX.parseHex(hex));
   }
@@ -99,7 +100,11 @@ public final class Id implements Comparable<Id> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Id other && w0 == other.w0 && w1 == other.w1 && w2 == other.w2 && w3 == other.w3;
+    return o instanceof Id other
+        && w0 == other.w0
+        && w1 == other.w1
+        && w2 == other.w2
+        && w3 == other.w3;
   }
 
   @Override

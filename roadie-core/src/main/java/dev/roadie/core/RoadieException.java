@@ -27,9 +27,10 @@ public class RoadieException extends RuntimeException {
    */
   public RoadieException withContext(String context) {
     String message = context + getMessage();
-    RoadieException e = this instanceof Retriable
-        ? new Retriable(message, getCause())
-        : new RoadieException(code, message, getCause());
+    RoadieException e =
+        this instanceof Retriable
+            ? new Retriable(message, getCause())
+            : new RoadieException(code, message, getCause());
     e.setStackTrace(getStackTrace());
     return e;
   }

@@ -46,7 +46,11 @@ public final class DashboardHandler implements HttpHandler {
       String method = ex.getRequestMethod();
       if (!method.equals("GET") && !method.equals("HEAD")) {
         ex.getResponseHeaders().set("Allow", "GET, HEAD");
-        send(ex, 405, "text/plain; charset=utf-8", "the dashboard is read-only\n".getBytes(StandardCharsets.UTF_8));
+        send(
+            ex,
+            405,
+            "text/plain; charset=utf-8",
+            "the dashboard is read-only\n".getBytes(StandardCharsets.UTF_8));
         return;
       }
       String context = ex.getHttpContext().getPath();
@@ -57,7 +61,9 @@ public final class DashboardHandler implements HttpHandler {
       try {
         route(ex, base, rel);
       } catch (IOException | RuntimeException e) {
-        String msg = "roadie dashboard: the repository could not be read: " + Redact.url(String.valueOf(e.getMessage()));
+        String msg =
+            "roadie dashboard: the repository could not be read: "
+                + Redact.url(String.valueOf(e.getMessage()));
         send(ex, 500, "text/plain; charset=utf-8", (msg + "\n").getBytes(StandardCharsets.UTF_8));
       }
     }
@@ -73,16 +79,31 @@ public final class DashboardHandler implements HttpHandler {
         return;
       }
       ex.getResponseHeaders().set("Cache-Control", "max-age=3600");
-      send(ex, 200, rel.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8", body);
+      send(
+          ex,
+          200,
+          rel.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8",
+          body);
       return;
     }
     switch (rel) {
       case "", "index.html" -> {
         DashboardStatus s = reader.read();
-        html(ex, 200, Layout.page("Overview", pages.overview(s), links, base + "assets/", "overview"));
+        html(
+            ex,
+            200,
+            Layout.page("Overview", pages.overview(s), links, base + "assets/", "overview"));
       }
-      case "repository" -> html(ex, 200, Layout.page("Repository",
-          pages.repository(reader.repositoryFacts(), java.time.Instant.now()), links, base + "assets/", "repository"));
+      case "repository" ->
+          html(
+              ex,
+              200,
+              Layout.page(
+                  "Repository",
+                  pages.repository(reader.repositoryFacts(), java.time.Instant.now()),
+                  links,
+                  base + "assets/",
+                  "repository"));
       case "target" -> {
         Map<String, String> q = query(ex.getRequestURI().getRawQuery());
         DashboardStatus s = reader.read();
@@ -91,7 +112,15 @@ public final class DashboardHandler implements HttpHandler {
           notFound(ex, links, "no target of that kind and name in this repository");
           return;
         }
-        html(ex, 200, Layout.page(Redact.url(t.name()), pages.target(t, s.now(), null), links, base + "assets/", null));
+        html(
+            ex,
+            200,
+            Layout.page(
+                Redact.url(t.name()),
+                pages.target(t, s.now(), null),
+                links,
+                base + "assets/",
+                null));
       }
       default -> {
         if (rel.startsWith("snapshot/")) {
@@ -99,10 +128,21 @@ public final class DashboardHandler implements HttpHandler {
           DashboardStatus s = reader.read();
           SnapshotRef ref = id.matches("[0-9a-f]{64}") ? s.snapshots().get(id) : null;
           if (ref == null) {
-            notFound(ex, links, "no snapshot " + id.replaceAll("[^0-9a-zA-Z]", "") + " in this repository");
+            notFound(
+                ex,
+                links,
+                "no snapshot " + id.replaceAll("[^0-9a-zA-Z]", "") + " in this repository");
             return;
           }
-          html(ex, 200, Layout.page("Snapshot " + id.substring(0, 8), pages.snapshot(s, ref), links, base + "assets/", null));
+          html(
+              ex,
+              200,
+              Layout.page(
+                  "Snapshot " + id.substring(0, 8),
+                  pages.snapshot(s, ref),
+                  links,
+                  base + "assets/",
+                  null));
         } else {
           notFound(ex, links, "no such page");
         }
@@ -145,30 +185,45 @@ public final class DashboardHandler implements HttpHandler {
     for (String pair : raw.split("&")) {
       int eq = pair.indexOf('=');
       if (eq <= 0) continue;
-      out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+      out.put(
+          URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
           URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
     }
     return out;
   }
 
   private static void notFound(HttpExchange ex, Links links, String what) throws IOException {
-    html(ex, 404, Layout.page("Not found", "<h1>Not found</h1><p>" + what.replace("<", "&lt;")
-        + ".</p><p><a href=\"" + links.overview() + "\">Back to the overview</a></p>", links,
-        links.overview() + "assets/", null));
+    html(
+        ex,
+        404,
+        Layout.page(
+            "Not found",
+            "<h1>Not found</h1><p>"
+                + what.replace("<", "&lt;")
+                + ".</p><p><a href=\""
+                + links.overview()
+                + "\">Back to the overview</a></p>",
+            links,
+            links.overview() + "assets/",
+            null));
   }
 
   private static void html(HttpExchange ex, int status, String page) throws IOException {
     ex.getResponseHeaders().set("Cache-Control", "no-store");
-    // Everything the pages use comes from this handler; the chart data are JSON blocks, not scripts.
-    ex.getResponseHeaders().set("Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            + "connect-src 'none'; frame-ancestors 'none'");
+    // Everything the pages use comes from this handler; the chart data are JSON blocks, not
+    // scripts.
+    ex.getResponseHeaders()
+        .set(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                + "connect-src 'none'; frame-ancestors 'none'");
     ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
     ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
     send(ex, status, "text/html; charset=utf-8", page.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+  private static void send(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     boolean head = ex.getRequestMethod().equals("HEAD");
     ex.sendResponseHeaders(status, head ? -1 : body.length);

@@ -20,32 +20,36 @@ public final class StaticReport {
 
   public static String html(DashboardStatus status) {
     Map<TargetStatus, String> anchors = new IdentityHashMap<>();
-    for (int i = 0; i < status.targets().size(); i++) anchors.put(status.targets().get(i), "target-" + (i + 1));
-    Links links = new Links() {
-      @Override
-      public String overview() {
-        return "#summary";
-      }
+    for (int i = 0; i < status.targets().size(); i++)
+      anchors.put(status.targets().get(i), "target-" + (i + 1));
+    Links links =
+        new Links() {
+          @Override
+          public String overview() {
+            return "#summary";
+          }
 
-      @Override
-      public String target(TargetStatus t) {
-        String a = anchors.get(t);
-        return a == null ? "#summary" : "#" + a;
-      }
+          @Override
+          public String target(TargetStatus t) {
+            String a = anchors.get(t);
+            return a == null ? "#summary" : "#" + a;
+          }
 
-      @Override
-      public String snapshot(String id) {
-        return null;
-      }
+          @Override
+          public String snapshot(String id) {
+            return null;
+          }
 
-      @Override
-      public String repository() {
-        return null;
-      }
-    };
+          @Override
+          public String repository() {
+            return null;
+          }
+        };
     Pages pages = new Pages(links);
     StringBuilder body = new StringBuilder(pages.overview(status));
-    for (TargetStatus t : status.targets()) body.append(pages.target(t, status.now(), anchors.get(t)));
-    return Layout.standalone("Report of " + Redact.url(status.repository()), body.toString(), links);
+    for (TargetStatus t : status.targets())
+      body.append(pages.target(t, status.now(), anchors.get(t)));
+    return Layout.standalone(
+        "Report of " + Redact.url(status.repository()), body.toString(), links);
   }
 }

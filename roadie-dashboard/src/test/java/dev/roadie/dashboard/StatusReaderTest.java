@@ -64,13 +64,23 @@ class StatusReaderTest {
   }
 
   void backup(String target, Instant time) throws Exception {
-    Sources.backup(new BackupRequest(repo, FileSource.KIND, FileBackupOptions.paths(List.of(data), false), target,
-        List.of(), time.toString(), "test-host", null));
+    Sources.backup(
+        new BackupRequest(
+            repo,
+            FileSource.KIND,
+            FileBackupOptions.paths(List.of(data), false),
+            target,
+            List.of(),
+            time.toString(),
+            "test-host",
+            null));
   }
 
-  TargetStatus read(Instant now, Map<String, Duration> given, ScheduleProvider schedules) throws Exception {
-    StatusReader reader = new StatusReader(repo, new StatusReader.Options(given, schedules,
-        Clock.fixed(now, ZoneOffset.UTC)));
+  TargetStatus read(Instant now, Map<String, Duration> given, ScheduleProvider schedules)
+      throws Exception {
+    StatusReader reader =
+        new StatusReader(
+            repo, new StatusReader.Options(given, schedules, Clock.fixed(now, ZoneOffset.UTC)));
     DashboardStatus s = reader.read();
     assertEquals(1, s.targets().size());
     return s.targets().get(0);
@@ -87,11 +97,14 @@ class StatusReaderTest {
 
     TargetStatus late = read(t0.plus(Duration.ofMinutes(30)), Map.of(), ScheduleProvider.NONE);
     assertEquals(Health.WARN, late.health());
-    assertTrue(late.reasons().get(0).startsWith("the last backup is late: 90 min old"), late.reasons().toString());
+    assertTrue(
+        late.reasons().get(0).startsWith("the last backup is late: 90 min old"),
+        late.reasons().toString());
 
     TargetStatus tooOld = read(t0.plus(Duration.ofMinutes(61)), Map.of(), ScheduleProvider.NONE);
     assertEquals(Health.FAIL, tooOld.health());
-    assertTrue(tooOld.reasons().get(0).contains("more than twice the expected interval of 60 min"),
+    assertTrue(
+        tooOld.reasons().get(0).contains("more than twice the expected interval of 60 min"),
         tooOld.reasons().toString());
   }
 
@@ -102,47 +115,76 @@ class StatusReaderTest {
     assertEquals("given", given.expected().source());
     assertEquals(Health.FAIL, given.health()); // an hour old against 20 minutes
 
-    ScheduleProvider daily = new ScheduleProvider() {
-      @Override
-      public Map<String, Schedule> schedules() {
-        return Map.of(name, new Schedule("file", "0 3 * * *", t0.plus(Duration.ofHours(5)), Duration.ofDays(1),
-            null, null));
-      }
+    ScheduleProvider daily =
+        new ScheduleProvider() {
+          @Override
+          public Map<String, Schedule> schedules() {
+            return Map.of(
+                name,
+                new Schedule(
+                    "file",
+                    "0 3 * * *",
+                    t0.plus(Duration.ofHours(5)),
+                    Duration.ofDays(1),
+                    null,
+                    null));
+          }
 
-      @Override
-      public List<RunningJob> running() {
-        return List.of();
-      }
-    };
+          @Override
+          public List<RunningJob> running() {
+            return List.of();
+          }
+        };
     TargetStatus scheduled = read(t0, Map.of(name, Duration.ofMinutes(20)), daily);
     assertEquals("schedule", scheduled.expected().source());
     assertEquals(Health.OK, scheduled.health());
     assertEquals(t0.plus(Duration.ofHours(5)), scheduled.nextRun());
 
-    ScheduleProvider failed = new ScheduleProvider() {
-      @Override
-      public Map<String, Schedule> schedules() {
-        return Map.of(name, new Schedule("file", "0 3 * * *", null, Duration.ofDays(1), null,
-            new Failure(t0.minus(Duration.ofMinutes(5)), "cannot read postgresql://app:" + SECRET + "@db/x")));
-      }
+    ScheduleProvider failed =
+        new ScheduleProvider() {
+          @Override
+          public Map<String, Schedule> schedules() {
+            return Map.of(
+                name,
+                new Schedule(
+                    "file",
+                    "0 3 * * *",
+                    null,
+                    Duration.ofDays(1),
+                    null,
+                    new Failure(
+                        t0.minus(Duration.ofMinutes(5)),
+                        "cannot read postgresql://app:" + SECRET + "@db/x")));
+          }
 
-      @Override
-      public List<RunningJob> running() {
-        return List.of();
-      }
-    };
+          @Override
+          public List<RunningJob> running() {
+            return List.of();
+          }
+        };
     TargetStatus failing = read(t0, Map.of(), failed);
     assertEquals(Health.FAIL, failing.health());
-    assertTrue(failing.reasons().get(0).startsWith("the last run failed at"), failing.reasons().toString());
+    assertTrue(
+        failing.reasons().get(0).startsWith("the last run failed at"),
+        failing.reasons().toString());
     assertFalse(failing.reasons().get(0).contains(SECRET), failing.reasons().get(0));
   }
 
   @Test
   void fewerThanThreeSnapshotsAndNoIntervalLeaveTheAgeUncoloured() throws Exception {
-    Repository other = Repository.init(new LocalBackend(tmp.resolve("repo2")), "pw".toCharArray(), 1 << 20);
+    Repository other =
+        Repository.init(new LocalBackend(tmp.resolve("repo2")), "pw".toCharArray(), 1 << 20);
     try (other) {
-      Sources.backup(new BackupRequest(other, FileSource.KIND, FileBackupOptions.paths(List.of(data), false), null,
-          List.of(), t0.minus(Duration.ofDays(30)).toString(), "h", null));
+      Sources.backup(
+          new BackupRequest(
+              other,
+              FileSource.KIND,
+              FileBackupOptions.paths(List.of(data), false),
+              null,
+              List.of(),
+              t0.minus(Duration.ofDays(30)).toString(),
+              "h",
+              null));
       DashboardStatus s = new StatusReader(other, StatusReader.Options.defaults()).read();
       assertEquals(Health.UNKNOWN, s.targets().get(0).health());
       assertNull(s.targets().get(0).expected());
@@ -160,21 +202,29 @@ class StatusReaderTest {
     for (var ref : s.snapshots().values()) all.append(pages.snapshot(s, ref));
     all.append(StaticReport.html(s));
     int at = all.indexOf(SECRET);
-    assertFalse(at >= 0, at < 0 ? "" : all.substring(Math.max(0, at - 200), Math.min(all.length(), at + 100)));
+    assertFalse(
+        at >= 0,
+        at < 0 ? "" : all.substring(Math.max(0, at - 200), Math.min(all.length(), at + 100)));
     assertTrue(all.toString().contains("postgresql://app:***@db.internal:5432/shop"));
 
     // The target's link carries the name without the password, and still finds the target.
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", new DashboardHandler(new StatusReader(repo, StatusReader.Options.defaults())));
+    server.createContext(
+        "/", new DashboardHandler(new StatusReader(repo, StatusReader.Options.defaults())));
     server.start();
     try (HttpClient client = HttpClient.newHttpClient()) {
       TargetStatus t = s.target("file", name);
       String href = DashboardHandler.links("/").target(t);
       assertFalse(href.contains(SECRET), href);
-      HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-          + server.getAddress().getPort() + href)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> page =
+          client.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + server.getAddress().getPort() + href))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(200, page.statusCode());
-      assertTrue(page.body().contains("data-target=\"postgresql://app:***@db.internal:5432/shop\""));
+      assertTrue(
+          page.body().contains("data-target=\"postgresql://app:***@db.internal:5432/shop\""));
       assertFalse(page.body().contains(SECRET));
     } finally {
       server.stop(0);
@@ -184,27 +234,41 @@ class StatusReaderTest {
   @Test
   void theHandlerServesPagesAndAssetsReadOnly() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/ui", new DashboardHandler(new StatusReader(repo, StatusReader.Options.defaults())));
+    server.createContext(
+        "/ui", new DashboardHandler(new StatusReader(repo, StatusReader.Options.defaults())));
     server.start();
     try (HttpClient client = HttpClient.newHttpClient()) {
       String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/ui/";
-      HttpResponse<String> overview = client.send(HttpRequest.newBuilder(URI.create(base)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> overview =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base)).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(200, overview.statusCode());
-      assertTrue(overview.body().contains("href=\"/ui/target?kind=file&amp;name="), overview.body());
+      assertTrue(
+          overview.body().contains("href=\"/ui/target?kind=file&amp;name="), overview.body());
       assertTrue(overview.body().contains("src=\"/ui/assets/uplot/uPlot.iife.min.js\""));
-      HttpResponse<String> uplot = client.send(HttpRequest.newBuilder(URI.create(base + "assets/uplot/uPlot.iife.min.js"))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> uplot =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "assets/uplot/uPlot.iife.min.js")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(200, uplot.statusCode());
       assertTrue(uplot.body().contains("uPlot"));
-      HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create(base))
-          .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> post =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base))
+                  .POST(HttpRequest.BodyPublishers.ofString("x"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(405, post.statusCode());
-      HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create(base + "snapshot/" + "ab".repeat(32)))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> missing =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "snapshot/" + "ab".repeat(32))).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(404, missing.statusCode());
-      HttpResponse<String> escape = client.send(HttpRequest.newBuilder(URI.create(base + "assets/../../etc/passwd"))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> escape =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "assets/../../etc/passwd")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(404, escape.statusCode());
     } finally {
       server.stop(0);

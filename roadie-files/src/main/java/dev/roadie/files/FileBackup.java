@@ -46,19 +46,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * newest one of the same target and host; a file whose size, mtime, ctime and inode equal its node
  * there takes that node's chunks, provided every chunk is still stored where this backup may
  * reference it. The ctime catches what the others miss (content rewritten with the mtime set back,
- * as {@code touch -d} or {@code rsync -t} do: the kernel sets the ctime to now on any write and
- * on every metadata change, and nobody can set it back). {@link FileBackupOptions#force()} reads
- * every file.
+ * as {@code touch -d} or {@code rsync -t} do: the kernel sets the ctime to now on any write and on
+ * every metadata change, and nobody can set it back). {@link FileBackupOptions#force()} reads every
+ * file.
  */
 final class FileBackup {
   private final BackupRequest request;
   private final Repository repo;
   private final Progress progress;
   private final List<String> warnings = new ArrayList<>();
+
   /** Trees of the parent snapshot being read ahead of the walk, by subtree id. */
   private final Map<String, CompletableFuture<Tree>> parentTrees = new ConcurrentHashMap<>();
+
   private long unchangedFiles;
   private long unchangedBytes;
+
   /** Bytes of the files read so far and the one being read, for {@link Providers#expect}. */
   private long toRead;
 
@@ -70,7 +73,10 @@ final class FileBackup {
 
   BackupResult run() throws IOException {
     FileBackupOptions o = request.options(FileBackupOptions.class);
-    Id id = o.stdin() != null ? backupStream(o.stdin(), o.stdinName()) : backupPaths(o.paths(), o.force());
+    Id id =
+        o.stdin() != null
+            ? backupStream(o.stdin(), o.stdinName())
+            : backupPaths(o.paths(), o.force());
     return new BackupResult(repo.readSnapshot(id), warnings);
   }
 
@@ -83,12 +89,16 @@ final class FileBackup {
         throw new RoadieException(ErrorCode.USAGE, a + " does not exist");
       }
       if (!names.add(topName(a))) {
-        throw new RoadieException(ErrorCode.USAGE, "two paths are both named '" + topName(a)
-            + "'; back them up as separate targets or give their parent directory");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "two paths are both named '"
+                + topName(a)
+                + "'; back them up as separate targets or give their parent directory");
       }
       abs.add(a);
     }
-    String defaultTarget = abs.get(0).toString() + (abs.size() > 1 ? " (+" + (abs.size() - 1) + ")" : "");
+    String defaultTarget =
+        abs.get(0).toString() + (abs.size() > 1 ? " (+" + (abs.size() - 1) + ")" : "");
     progress.expectedBytes.set(sizeOf(abs));
     try (BackupWriter w = new BackupWriter(repo, progress)) {
       SnapshotRef parent = force ? null : parent(request.targetOr(defaultTarget));
@@ -100,8 +110,13 @@ final class FileBackup {
       }
       top.sort(Comparator.comparing(Node::name));
       Id tree = w.writeTree(new Tree(top));
-      return w.commit(request.draft(defaultTarget, abs.stream().map(Path::toString).toList(), tree,
-          parent == null ? null : parent.id(), new FileMetadata(unchangedFiles, unchangedBytes)));
+      return w.commit(
+          request.draft(
+              defaultTarget,
+              abs.stream().map(Path::toString).toList(),
+              tree,
+              parent == null ? null : parent.id(),
+              new FileMetadata(unchangedFiles, unchangedBytes)));
     } finally {
       parentTrees.values().forEach(f -> f.cancel(false));
     }
@@ -116,8 +131,20 @@ final class FileBackup {
       progress.current = name;
       Content c = w.writeStream(in, ChunkerParams.FILE);
       progress.files.incrementAndGet();
-      Node n = new Node(name, Node.STREAM, c.size(), null, null, null, null, null, c.chunksHex(), c.chunkListsHex(),
-          null, null);
+      Node n =
+          new Node(
+              name,
+              Node.STREAM,
+              c.size(),
+              null,
+              null,
+              null,
+              null,
+              null,
+              c.chunksHex(),
+              c.chunkListsHex(),
+              null,
+              null);
       Id tree = w.writeTree(new Tree(List.of(n)));
       return w.commit(request.draft(name, List.of("-"), tree, null, null));
     }
@@ -131,8 +158,10 @@ final class FileBackup {
   private SnapshotRef parent(String target) throws IOException {
     SnapshotRef best = null;
     for (SnapshotRef s : repo.snapshots(new ArrayList<>())) {
-      if (FileSource.KIND.equals(s.snapshot().kind()) && target.equals(s.snapshot().target())
-          && request.host().equals(s.snapshot().host()) && s.snapshot().tree() != null) {
+      if (FileSource.KIND.equals(s.snapshot().kind())
+          && target.equals(s.snapshot().target())
+          && request.host().equals(s.snapshot().host())
+          && s.snapshot().tree() != null) {
         best = s; // oldest first: the last match is the newest
       }
     }
@@ -155,27 +184,39 @@ final class FileBackup {
     for (Node n : t.nodes()) {
       out.put(n.name(), n);
       if (Node.DIR.equals(n.type()) && n.subtree() != null) {
-        parentTrees.computeIfAbsent(n.subtree(), id -> CompletableFuture.supplyAsync(() -> {
-          try {
-            return repo.readTree(Id.parse(id));
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }, repo.io()));
+        parentTrees.computeIfAbsent(
+            n.subtree(),
+            id ->
+                CompletableFuture.supplyAsync(
+                    () -> {
+                      try {
+                        return repo.readTree(Id.parse(id));
+                      } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                      }
+                    },
+                    repo.io()));
       }
     }
     return out;
   }
 
   /** What one stat of an entry says. */
-  private record Attrs(BasicFileAttributes basic, Integer mode, Integer uid, Integer gid, String ctime, Long inode) {}
+  private record Attrs(
+      BasicFileAttributes basic,
+      Integer mode,
+      Integer uid,
+      Integer gid,
+      String ctime,
+      Long inode) {}
 
   private static Attrs attrs(Path p) throws IOException {
     BasicFileAttributes basic;
     try {
       basic = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
-      throw new RoadieException(ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
+      throw new RoadieException(
+          ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
     }
     Map<String, Object> unix;
     try {
@@ -184,38 +225,66 @@ final class FileBackup {
       // Not a Unix file system: mode and owner come from the POSIX view if there is one; without a
       // ctime and inode every file is read.
       try {
-        PosixFileAttributes px = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes px =
+            Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         return new Attrs(basic, Node.modeOf(px.permissions()), null, null, null, null);
       } catch (UnsupportedOperationException | IllegalArgumentException e2) {
         return new Attrs(basic, null, null, null, null, null);
       }
     } catch (NoSuchFileException e) {
-      throw new RoadieException(ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
+      throw new RoadieException(
+          ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
     }
-    return new Attrs(basic, (Integer) unix.get("mode") & 0777, (Integer) unix.get("uid"), (Integer) unix.get("gid"),
-        ((FileTime) unix.get("ctime")).toInstant().toString(), (Long) unix.get("ino"));
+    return new Attrs(
+        basic,
+        (Integer) unix.get("mode") & 0777,
+        (Integer) unix.get("uid"),
+        (Integer) unix.get("gid"),
+        ((FileTime) unix.get("ctime")).toInstant().toString(),
+        (Long) unix.get("ino"));
   }
 
-  /** The node of {@code p}; {@code before} is the entry of the same name and place in the parent, or null. */
+  /**
+   * The node of {@code p}; {@code before} is the entry of the same name and place in the parent, or
+   * null.
+   */
   private Node node(BackupWriter w, Path p, String name, Node before) throws IOException {
     Attrs a = attrs(p);
     String mtime = a.basic().lastModifiedTime().toInstant().toString();
     if (a.basic().isSymbolicLink()) {
-      return new Node(name, Node.SYMLINK, null, a.mode(), mtime, a.uid(), a.gid(), FileNames.linkTarget(Files.readSymbolicLink(p)),
-          null, null, null, null);
+      return new Node(
+          name,
+          Node.SYMLINK,
+          null,
+          a.mode(),
+          mtime,
+          a.uid(),
+          a.gid(),
+          FileNames.linkTarget(Files.readSymbolicLink(p)),
+          null,
+          null,
+          null,
+          null);
     }
     if (a.basic().isDirectory()) {
-      Map<String, Node> earlier = before != null && Node.DIR.equals(before.type()) && before.subtree() != null
-          ? children(before.subtree()) : Map.of();
+      Map<String, Node> earlier =
+          before != null && Node.DIR.equals(before.type()) && before.subtree() != null
+              ? children(before.subtree())
+              : Map.of();
       List<Node> children = new ArrayList<>();
       List<Path> entries = new ArrayList<>();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
         ds.forEach(entries::add);
       } catch (AccessDeniedException e) {
-        throw new RoadieException(ErrorCode.FAILURE, "cannot read directory " + p + ": permission denied; "
-            + "run roadie as a user who can read it, or leave it out");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "cannot read directory "
+                + p
+                + ": permission denied; "
+                + "run roadie as a user who can read it, or leave it out");
       } catch (NoSuchFileException e) {
-        throw new RoadieException(ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
+        throw new RoadieException(
+            ErrorCode.FAILURE, p + " disappeared during the backup; run it again");
       }
       Map<Path, String> names = new HashMap<>();
       for (Path e : entries) names.put(e, FileNames.name(e));
@@ -226,7 +295,9 @@ final class FileBackup {
         if (child != null) children.add(child);
       }
       Id sub = w.writeTree(new Tree(children));
-      return new Node(name, Node.DIR, null, a.mode(), mtime, a.uid(), a.gid(), null, null, null, sub.hex(), null);
+      return new Node(
+          name, Node.DIR, null, a.mode(), mtime, a.uid(), a.gid(), null, null, null, sub.hex(),
+          null);
     }
     if (!a.basic().isRegularFile()) {
       warnings.add("skipped " + p + ": not a regular file, directory or symlink");
@@ -246,38 +317,62 @@ final class FileBackup {
       try (InputStream in = Files.newInputStream(p)) {
         c = w.writeStream(in, ChunkerParams.FILE);
       } catch (AccessDeniedException e) {
-        throw new RoadieException(ErrorCode.FAILURE, "cannot read " + p + ": permission denied; "
-            + "run roadie as a user who can read it, or leave it out");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "cannot read "
+                + p
+                + ": permission denied; "
+                + "run roadie as a user who can read it, or leave it out");
       }
     }
     progress.files.incrementAndGet();
-    return new Node(name, Node.FILE, c.size(), a.mode(), mtime, a.uid(), a.gid(), null, c.chunksHex(), c.chunkListsHex(),
-        null, null, a.ctime(), a.inode());
+    return new Node(
+        name,
+        Node.FILE,
+        c.size(),
+        a.mode(),
+        mtime,
+        a.uid(),
+        a.gid(),
+        null,
+        c.chunksHex(),
+        c.chunkListsHex(),
+        null,
+        null,
+        a.ctime(),
+        a.inode());
   }
 
   /** Whether the parent's node is this file as it was: same size, mtime, ctime and inode. */
   private static boolean unchanged(Node before, Attrs a, String mtime) {
-    return before != null && Node.FILE.equals(before.type()) && a.ctime() != null && a.inode() != null
-        && Objects.equals(before.size(), a.basic().size()) && mtime.equals(before.mtime())
-        && a.ctime().equals(before.ctime()) && a.inode().equals(before.inode());
+    return before != null
+        && Node.FILE.equals(before.type())
+        && a.ctime() != null
+        && a.inode() != null
+        && Objects.equals(before.size(), a.basic().size())
+        && mtime.equals(before.mtime())
+        && a.ctime().equals(before.ctime())
+        && a.inode().equals(before.inode());
   }
 
   private long sizeOf(List<Path> paths) {
     long[] total = {0};
     for (Path p : paths) {
       try {
-        Files.walkFileTree(p, new java.nio.file.SimpleFileVisitor<>() {
-          @Override
-          public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-            if (a.isRegularFile()) total[0] += a.size();
-            return java.nio.file.FileVisitResult.CONTINUE;
-          }
+        Files.walkFileTree(
+            p,
+            new java.nio.file.SimpleFileVisitor<>() {
+              @Override
+              public java.nio.file.FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+                if (a.isRegularFile()) total[0] += a.size();
+                return java.nio.file.FileVisitResult.CONTINUE;
+              }
 
-          @Override
-          public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
-            return java.nio.file.FileVisitResult.CONTINUE;
-          }
-        });
+              @Override
+              public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE;
+              }
+            });
       } catch (IOException e) {
         return -1;
       }

@@ -14,19 +14,23 @@ import java.util.List;
  *
  * @param force read every file, even those the parent snapshot shows unchanged
  */
-public record FileBackupOptions(List<Path> paths, InputStream stdin, String stdinName, boolean force)
+public record FileBackupOptions(
+    List<Path> paths, InputStream stdin, String stdinName, boolean force)
     implements BackupRequest.Options {
 
   public FileBackupOptions {
     paths = paths == null ? List.of() : List.copyOf(paths);
     if (stdin != null && !paths.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, "back up either paths or standard input, not both");
+      throw new RoadieException(
+          ErrorCode.USAGE, "back up either paths or standard input, not both");
     }
     if (stdin == null && paths.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, "nothing to back up: give one or more paths, or standard input");
+      throw new RoadieException(
+          ErrorCode.USAGE, "nothing to back up: give one or more paths, or standard input");
     }
     if (stdin != null && (stdinName == null || stdinName.isBlank() || stdinName.contains("/"))) {
-      throw new RoadieException(ErrorCode.USAGE, "the stream of standard input needs a name without '/'");
+      throw new RoadieException(
+          ErrorCode.USAGE, "the stream of standard input needs a name without '/'");
     }
   }
 

@@ -21,8 +21,8 @@ import java.nio.file.Path;
  * digits: NUL never occurs in a real name, so the recorded form is unambiguous, and a name that is
  * valid UTF-8 (nearly all) is recorded as itself.
  *
- * <p>The name's bytes are reached through {@code file:} URIs, which the JDK writes and reads
- * byte for byte ({@code %FF}), where its {@code String} forms are lossy.
+ * <p>The name's bytes are reached through {@code file:} URIs, which the JDK writes and reads byte
+ * for byte ({@code %FF}), where its {@code String} forms are lossy.
  */
 final class FileNames {
   private static final char ESCAPE = '\0';
@@ -39,7 +39,10 @@ final class FileNames {
     return record(decodePercent(raw.substring(raw.lastIndexOf('/') + 1)));
   }
 
-  /** The recorded target of a symlink whose target {@link java.nio.file.Files#readSymbolicLink} read. */
+  /**
+   * The recorded target of a symlink whose target {@link java.nio.file.Files#readSymbolicLink}
+   * read.
+   */
   static String linkTarget(Path target) {
     String s = target.toString();
     if (s.indexOf(LOSSY) < 0) return s;
@@ -55,8 +58,11 @@ final class FileNames {
     byte[] bytes = bytes(name);
     for (byte b : bytes) {
       if (b == '/' || b == 0) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot has an unsafe entry name "
-            + printable(name) + "; refusing to write outside the target");
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            "the snapshot has an unsafe entry name "
+                + printable(name)
+                + "; refusing to write outside the target");
       }
     }
     String base = dir.toAbsolutePath().toUri().toString();
@@ -73,8 +79,10 @@ final class FileNames {
       if (i < bytes.length && bytes[i] != '/') continue;
       if (i > start) {
         byte[] element = java.util.Arrays.copyOfRange(bytes, start, i);
-        Path e = isUtf8(element) ? Path.of(new String(element, StandardCharsets.UTF_8))
-            : Path.of("/").relativize(Path.of(URI.create("file:///" + encodePercent(element))));
+        Path e =
+            isUtf8(element)
+                ? Path.of(new String(element, StandardCharsets.UTF_8))
+                : Path.of("/").relativize(Path.of(URI.create("file:///" + encodePercent(element))));
         out = out == null ? e : out.resolve(e);
       }
       start = i + 1;
@@ -99,8 +107,11 @@ final class FileNames {
 
   /** The recorded form of a name's bytes. */
   static String record(byte[] raw) {
-    CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder d =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(raw);
     CharBuffer out = CharBuffer.allocate(raw.length * 3 + 1);
     while (true) {
@@ -140,14 +151,18 @@ final class FileNames {
   }
 
   private static RoadieException unreadable(String recorded) {
-    return new RoadieException(ErrorCode.INTEGRITY, "the snapshot has an entry name with a broken byte escape: "
-        + printable(recorded));
+    return new RoadieException(
+        ErrorCode.INTEGRITY,
+        "the snapshot has an entry name with a broken byte escape: " + printable(recorded));
   }
 
   private static boolean isUtf8(byte[] b) {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b));
       return true;
     } catch (CharacterCodingException e) {
       return false;
@@ -172,8 +187,13 @@ final class FileNames {
     StringBuilder b = new StringBuilder(bytes.length * 3);
     for (byte x : bytes) {
       int c = x & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
-          || c == '_' || c == '~') {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~') {
         b.append((char) c);
       } else {
         b.append('%').append(String.format("%02X", c));

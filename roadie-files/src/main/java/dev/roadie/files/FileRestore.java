@@ -32,10 +32,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 
 /**
- * Restores a snapshot's tree (or the part that {@code include} names) into a directory, or one
- * file or stream to an output stream. Every byte is verified against its blob id before it is
- * written. A file is written under a temporary name and renamed when complete, so a failed restore
- * leaves no file with wrong or partial content under a real name.
+ * Restores a snapshot's tree (or the part that {@code include} names) into a directory, or one file
+ * or stream to an output stream. Every byte is verified against its blob id before it is written. A
+ * file is written under a temporary name and renamed when complete, so a failed restore leaves no
+ * file with wrong or partial content under a real name.
  */
 final class FileRestore {
   private static final int FILES_IN_PARALLEL = 8;
@@ -53,7 +53,9 @@ final class FileRestore {
   /** Finds the node at {@code path} ("a/b/c") below the root tree; null path means the root. */
   Found find(Id root, String path) throws IOException {
     if (path == null || path.isEmpty() || path.equals("/")) {
-      return new Found(new Node("", Node.DIR, null, null, null, null, null, null, null, null, root.hex(), null), "");
+      return new Found(
+          new Node("", Node.DIR, null, null, null, null, null, null, null, null, root.hex(), null),
+          "");
     }
     String[] parts = path.replaceAll("^/+|/+$", "").split("/+");
     Tree tree = repo.readTree(root);
@@ -64,13 +66,19 @@ final class FileRestore {
         if (n.name().equals(parts[i])) cur = n;
       }
       if (cur == null) {
-        throw new RoadieException(ErrorCode.FAILURE, "the snapshot has no '" + String.join("/", List.of(parts).subList(0, i + 1))
-            + "'; list its top level with 'roadie restore SNAPSHOT --target DIR' or check the path");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "the snapshot has no '"
+                + String.join("/", List.of(parts).subList(0, i + 1))
+                + "'; list its top level with 'roadie restore SNAPSHOT --target DIR' or check the path");
       }
       if (i < parts.length - 1) {
         if (cur.subtree() == null) {
-          throw new RoadieException(ErrorCode.FAILURE, "'" + String.join("/", List.of(parts).subList(0, i + 1))
-              + "' is not a directory in the snapshot");
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              "'"
+                  + String.join("/", List.of(parts).subList(0, i + 1))
+                  + "' is not a directory in the snapshot");
         }
         tree = repo.readTree(Id.parse(cur.subtree()));
       }
@@ -83,25 +91,36 @@ final class FileRestore {
     List<Found> found = new ArrayList<>();
     collectFiles(repo.readTree(root), "", found, 2);
     if (found.size() != 1) {
-      throw new RoadieException(ErrorCode.USAGE, found.isEmpty() ? "the snapshot holds no file or stream to write"
-          : "the snapshot holds several files; name one with --include PATH");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          found.isEmpty()
+              ? "the snapshot holds no file or stream to write"
+              : "the snapshot holds several files; name one with --include PATH");
     }
     return found.get(0);
   }
 
-  private void collectFiles(Tree tree, String prefix, List<Found> out, int limit) throws IOException {
+  private void collectFiles(Tree tree, String prefix, List<Found> out, int limit)
+      throws IOException {
     for (Node n : tree.nodes()) {
       if (out.size() >= limit) return;
       String p = prefix.isEmpty() ? n.name() : prefix + "/" + n.name();
       if (n.hasContent()) out.add(new Found(n, p));
-      else if (n.subtree() != null) collectFiles(repo.readTree(Id.parse(n.subtree())), p, out, limit);
+      else if (n.subtree() != null)
+        collectFiles(repo.readTree(Id.parse(n.subtree())), p, out, limit);
     }
   }
 
   void toStream(Found f, OutputStream out) throws IOException {
     if (!f.node().hasContent()) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + f.path() + "' is a " + f.node().type() + ", not a file or stream; "
-          + "restore it with --target DIR");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'"
+              + f.path()
+              + "' is a "
+              + f.node().type()
+              + ", not a file or stream; "
+              + "restore it with --target DIR");
     }
     try (ContentReader in = new ContentReader(repo, f.node(), f.path())) {
       byte[] block;
@@ -124,6 +143,7 @@ final class FileRestore {
 
   /** Conflicts listed in a refusal; beyond this only their number. */
   private static final int LISTED = 10;
+
   /** Trees read while looking for conflicts, taken (once) by the restore that follows. */
   private final Map<Id, Tree> checked = new HashMap<>();
 
@@ -146,14 +166,23 @@ final class FileRestore {
       }
     }
     if (!conflicts.isEmpty() && !force) {
-      StringBuilder b = new StringBuilder(dir + ": " + conflicts.size() + (conflicts.size() == 1 ? " entry is" : " entries are")
-          + " in the way of the snapshot's; nothing was restored: ");
+      StringBuilder b =
+          new StringBuilder(
+              dir
+                  + ": "
+                  + conflicts.size()
+                  + (conflicts.size() == 1 ? " entry is" : " entries are")
+                  + " in the way of the snapshot's; nothing was restored: ");
       for (int i = 0; i < Math.min(LISTED, conflicts.size()); i++) {
         b.append(i == 0 ? "" : "; ").append(conflicts.get(i));
       }
-      if (conflicts.size() > LISTED) b.append("; and ").append(conflicts.size() - LISTED).append(" more");
-      throw new RoadieException(ErrorCode.FAILURE, b + ". Move them away, or restore with --force to replace them "
-          + "(a directory in the way is deleted with everything in it)");
+      if (conflicts.size() > LISTED)
+        b.append("; and ").append(conflicts.size() - LISTED).append(" more");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          b
+              + ". Move them away, or restore with --force to replace them "
+              + "(a directory in the way is deleted with everything in it)");
     }
     for (Conflict c : conflicts) {
       delete(c.path());
@@ -182,32 +211,52 @@ final class FileRestore {
     }
   }
 
-  /** The target (or the first of its ancestors that exists) must be a directory, or a symlink to one. */
+  /**
+   * The target (or the first of its ancestors that exists) must be a directory, or a symlink to
+   * one.
+   */
   private static void checkTarget(Path dir) {
     for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.exists(p)) {
         if (!Files.isDirectory(p)) {
-          throw new RoadieException(ErrorCode.USAGE, "cannot restore into " + dir + ": " + (p.equals(dir.toAbsolutePath())
-              ? "it is" : p + " is") + " a file, not a directory; name a directory (it is created if missing)");
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "cannot restore into "
+                  + dir
+                  + ": "
+                  + (p.equals(dir.toAbsolutePath()) ? "it is" : p + " is")
+                  + " a file, not a directory; name a directory (it is created if missing)");
         }
         return;
       }
       if (Files.isSymbolicLink(p)) {
-        throw new RoadieException(ErrorCode.USAGE, "cannot restore into " + dir + ": " + p + " is a symlink to "
-            + "nothing; name a directory (it is created if missing)");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "cannot restore into "
+                + dir
+                + ": "
+                + p
+                + " is a symlink to "
+                + "nothing; name a directory (it is created if missing)");
       }
     }
   }
 
   private static String typeOf(BasicFileAttributes a) {
-    return a.isSymbolicLink() ? "symlink" : a.isDirectory() ? "directory" : a.isRegularFile() ? "file" : "special file";
+    return a.isSymbolicLink()
+        ? "symlink"
+        : a.isDirectory() ? "directory" : a.isRegularFile() ? "file" : "special file";
   }
 
   private static String typeOf(Node n) {
-    return Node.DIR.equals(n.type()) ? "directory" : Node.SYMLINK.equals(n.type()) ? "symlink" : "file";
+    return Node.DIR.equals(n.type())
+        ? "directory"
+        : Node.SYMLINK.equals(n.type()) ? "symlink" : "file";
   }
 
-  /** Adds the entries in the way of {@code n} at {@code p}, and below it where both are directories. */
+  /**
+   * Adds the entries in the way of {@code n} at {@code p}, and below it where both are directories.
+   */
   private void check(Node n, Path p, List<Conflict> out) throws IOException {
     BasicFileAttributes a;
     try {
@@ -234,32 +283,42 @@ final class FileRestore {
   }
 
   private static void safeName(Id treeId, Node n) {
-    if (n.name().isEmpty() || n.name().equals(".") || n.name().equals("..") || n.name().contains("/")) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "tree " + treeId.shortHex() + " has an unsafe entry name '"
-          + FileNames.printable(n.name()) + "'; refusing to write outside the target");
+    if (n.name().isEmpty()
+        || n.name().equals(".")
+        || n.name().equals("..")
+        || n.name().contains("/")) {
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "tree "
+              + treeId.shortHex()
+              + " has an unsafe entry name '"
+              + FileNames.printable(n.name())
+              + "'; refusing to write outside the target");
     }
   }
 
   /** Deletes {@code root} and everything below it; symlinks are removed, never followed. */
   private static void delete(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-        Files.delete(f);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            Files.delete(f);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null) throw e;
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) throw e;
+            Files.delete(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
-  private void restoreChildren(Id treeId, Path dir, List<Future<?>> files, Semaphore slots) throws IOException,
-      InterruptedException {
+  private void restoreChildren(Id treeId, Path dir, List<Future<?>> files, Semaphore slots)
+      throws IOException, InterruptedException {
     Tree t = checked.remove(treeId);
     for (Node n : (t != null ? t : repo.readTree(treeId)).nodes()) {
       safeName(treeId, n);
@@ -267,19 +326,22 @@ final class FileRestore {
     }
   }
 
-  private void restoreNode(Node n, Path p, List<Future<?>> files, Semaphore slots) throws IOException,
-      InterruptedException {
+  private void restoreNode(Node n, Path p, List<Future<?>> files, Semaphore slots)
+      throws IOException, InterruptedException {
     switch (n.type()) {
       case Node.DIR -> {
         Files.createDirectories(p);
         restoreChildren(Id.parse(n.subtree()), p, files, slots);
         // Directory metadata is applied after its files, else writing them would change its mtime.
         List<Future<?>> mine = List.copyOf(files);
-        files.add(repo.io().submit(() -> {
-          for (Future<?> f : mine) f.get();
-          applyMetadata(n, p);
-          return null;
-        }));
+        files.add(
+            repo.io()
+                .submit(
+                    () -> {
+                      for (Future<?> f : mine) f.get();
+                      applyMetadata(n, p);
+                      return null;
+                    }));
       }
       case Node.SYMLINK -> {
         Files.deleteIfExists(p);
@@ -287,16 +349,21 @@ final class FileRestore {
       }
       case Node.FILE, Node.STREAM -> {
         slots.acquire();
-        files.add(repo.io().submit(() -> {
-          try {
-            restoreFile(n, p);
-          } finally {
-            slots.release();
-          }
-          return null;
-        }));
+        files.add(
+            repo.io()
+                .submit(
+                    () -> {
+                      try {
+                        restoreFile(n, p);
+                      } finally {
+                        slots.release();
+                      }
+                      return null;
+                    }));
       }
-      default -> throw new RoadieException(ErrorCode.INTEGRITY, "unknown node type '" + n.type() + "' for " + p);
+      default ->
+          throw new RoadieException(
+              ErrorCode.INTEGRITY, "unknown node type '" + n.type() + "' for " + p);
     }
   }
 

@@ -12,6 +12,7 @@ import dev.roadie.core.source.VerifyRequest;
  *     (anything but a directory where the snapshot has a directory, a directory where it has a file
  *     or symlink); without it such entries refuse the restore before anything is written
  */
-public record FileRestoreOptions(String include, boolean force) implements RestoreRequest.Options, VerifyRequest.Options {
+public record FileRestoreOptions(String include, boolean force)
+    implements RestoreRequest.Options, VerifyRequest.Options {
   public static final FileRestoreOptions DEFAULTS = new FileRestoreOptions(null, false);
 }

@@ -8,7 +8,6 @@ import dev.roadie.core.repo.ContentReader;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.SnapshotRef;
-import dev.roadie.core.snapshot.Tree;
 import dev.roadie.core.source.VerifyResult;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -43,6 +42,7 @@ import java.util.Set;
 final class FileVerify {
   /** Differences listed in full; beyond this only their number. */
   private static final int LISTED = 100;
+
   private final Repository repo;
   private final boolean owners = "root".equals(System.getProperty("user.name"));
   private final List<String> differences = new ArrayList<>();
@@ -54,8 +54,9 @@ final class FileVerify {
   }
 
   VerifyResult verify(SnapshotRef snapshot, String include, Path copy) throws IOException {
-    FileRestore.Found f = new FileRestore(repo, new dev.roadie.core.repo.Progress())
-        .find(Id.parse(snapshot.snapshot().tree()), include);
+    FileRestore.Found f =
+        new FileRestore(repo, new dev.roadie.core.repo.Progress())
+            .find(Id.parse(snapshot.snapshot().tree()), include);
     if (f.path().isEmpty()) {
       for (Node n : repo.readTree(Id.parse(f.node().subtree())).nodes()) {
         compare(n, FileNames.child(copy, n.name()), n.name());
@@ -82,7 +83,10 @@ final class FileVerify {
       differ(name + ": missing (the snapshot has a " + n.type() + ")");
       return;
     }
-    String type = a.isSymbolicLink() ? Node.SYMLINK : a.isDirectory() ? Node.DIR : a.isRegularFile() ? Node.FILE : "special file";
+    String type =
+        a.isSymbolicLink()
+            ? Node.SYMLINK
+            : a.isDirectory() ? Node.DIR : a.isRegularFile() ? Node.FILE : "special file";
     String want = Node.STREAM.equals(n.type()) ? Node.FILE : n.type();
     if (!want.equals(type)) {
       differ(name + ": a " + type + " where the snapshot has a " + n.type());
@@ -92,7 +96,13 @@ final class FileVerify {
       case Node.SYMLINK -> {
         String target = FileNames.linkTarget(Files.readSymbolicLink(p));
         if (!target.equals(n.linkTarget())) {
-          differ(name + ": symlink to '" + target + "', the snapshot's points to '" + n.linkTarget() + "'");
+          differ(
+              name
+                  + ": symlink to '"
+                  + target
+                  + "', the snapshot's points to '"
+                  + n.linkTarget()
+                  + "'");
         }
       }
       case Node.DIR -> {
@@ -104,7 +114,8 @@ final class FileVerify {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
           for (Path e : ds) {
             String en = FileNames.name(e);
-            if (!names.contains(en)) differ(name + "/" + FileNames.printable(en) + ": not in the snapshot");
+            if (!names.contains(en))
+              differ(name + "/" + FileNames.printable(en) + ": not in the snapshot");
           }
         }
       }
@@ -134,8 +145,12 @@ final class FileVerify {
       return;
     }
     if (n.mode() != null && Node.modeOf(px.permissions()) != n.mode()) {
-      differ(name + ": mode " + Integer.toOctalString(Node.modeOf(px.permissions())) + ", the snapshot's "
-          + Integer.toOctalString(n.mode()));
+      differ(
+          name
+              + ": mode "
+              + Integer.toOctalString(Node.modeOf(px.permissions()))
+              + ", the snapshot's "
+              + Integer.toOctalString(n.mode()));
     }
     if (owners && n.uid() != null && n.gid() != null) {
       int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
@@ -155,7 +170,8 @@ final class FileVerify {
       byte[] mine = new byte[1 << 20];
       while ((block = snap.nextBlock()) != null) {
         int got = file.readNBytes(mine, 0, block.length);
-        if (got != block.length || !Arrays.equals(mine, 0, got, block, 0, block.length)) return false;
+        if (got != block.length || !Arrays.equals(mine, 0, got, block, 0, block.length))
+          return false;
         snap.recycle(block);
       }
       return file.read() < 0;

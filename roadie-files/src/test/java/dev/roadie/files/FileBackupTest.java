@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.Id;
+import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.check.Checker;
@@ -46,7 +46,8 @@ class FileBackupTest {
     data = tmp.resolve("src/data");
     FileTrees.make(data);
     try (Stream<Path> s = Files.walk(data)) {
-      List<Path> regular = s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
+      List<Path> regular =
+          s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
       files = regular.size();
       for (Path p : regular) totalBytes += Files.size(p);
     }
@@ -59,8 +60,17 @@ class FileBackupTest {
   }
 
   private SnapshotRef backup(String host, boolean force) throws Exception {
-    return Sources.backup(new BackupRequest(repo, FileSource.KIND, FileBackupOptions.paths(List.of(data), force), null,
-        List.of(), null, host, null)).snapshot();
+    return Sources.backup(
+            new BackupRequest(
+                repo,
+                FileSource.KIND,
+                FileBackupOptions.paths(List.of(data), force),
+                null,
+                List.of(),
+                null,
+                host,
+                null))
+        .snapshot();
   }
 
   private static FileMetadata meta(SnapshotRef s) {
@@ -100,9 +110,13 @@ class FileBackupTest {
       raf.seek(size / 2);
       raf.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
     }
-    Files.setLastModifiedTime(big, mtime); // as touch -d or rsync -t would: size and mtime as before
+    Files.setLastModifiedTime(
+        big, mtime); // as touch -d or rsync -t would: size and mtime as before
     SnapshotRef second = backup("h1", false);
-    assertEquals(size, second.snapshot().stats().bytesRead(), "only the rewritten file is read, and all of it");
+    assertEquals(
+        size,
+        second.snapshot().stats().bytesRead(),
+        "only the rewritten file is read, and all of it");
     assertEquals(files - 1, meta(second).unchangedFiles());
     assertEquals(FileTrees.describe(data), FileTrees.describe(restore(second)));
   }
@@ -120,7 +134,10 @@ class FileBackupTest {
   void theParentIsTheNewestSnapshotOfTheTargetOnThisHost() throws Exception {
     SnapshotRef elsewhere = backup("other-host", false);
     SnapshotRef here = backup("h1", false);
-    assertEquals(totalBytes, here.snapshot().stats().bytesRead(), "another host's inodes say nothing about this one");
+    assertEquals(
+        totalBytes,
+        here.snapshot().stats().bytesRead(),
+        "another host's inodes say nothing about this one");
     assertNull(here.snapshot().parent());
     SnapshotRef again = backup("h1", false);
     assertEquals(here.id().hex(), again.snapshot().parent());
@@ -128,8 +145,18 @@ class FileBackupTest {
     assertEquals(again.id().hex(), newest.snapshot().parent(), "the newest one");
     assertEquals(elsewhere.snapshot().target(), newest.snapshot().target());
     // another target of the same host is no parent either
-    SnapshotRef renamed = Sources.backup(new BackupRequest(repo, FileSource.KIND, FileBackupOptions.paths(List.of(data),
-        false), "renamed", List.of(), null, "h1", null)).snapshot();
+    SnapshotRef renamed =
+        Sources.backup(
+                new BackupRequest(
+                    repo,
+                    FileSource.KIND,
+                    FileBackupOptions.paths(List.of(data), false),
+                    "renamed",
+                    List.of(),
+                    null,
+                    "h1",
+                    null))
+            .snapshot();
     assertEquals(totalBytes, renamed.snapshot().stats().bytesRead());
   }
 
@@ -139,21 +166,41 @@ class FileBackupTest {
     // The pack of big.bin's first chunk is gone (a damaged repository): the parent's node for it
     // must not be referenced, the file is read and stored again.
     Node dir = repo.readTree(Id.parse(first.snapshot().tree())).nodes().get(0);
-    Node big = repo.readTree(Id.parse(dir.subtree())).nodes().stream().filter(n -> n.name().equals("big.bin"))
-        .findFirst().orElseThrow();
+    Node big =
+        repo.readTree(Id.parse(dir.subtree())).nodes().stream()
+            .filter(n -> n.name().equals("big.bin"))
+            .findFirst()
+            .orElseThrow();
     Id pack = repo.index().get(Id.parse(big.content().get(0))).packId();
     repo.backend().delete(ObjectName.of(ObjectKind.PACK, pack.hex()));
-    try (Repository fresh = Repository.open(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray())) {
-      SnapshotRef s = Sources.backup(new BackupRequest(fresh, FileSource.KIND, FileBackupOptions.paths(List.of(data),
-          false), null, List.of(), null, "h1", null)).snapshot();
-      assertTrue(s.snapshot().stats().bytesRead() >= Files.size(data.resolve("big.bin")), "big.bin is read again");
+    try (Repository fresh =
+        Repository.open(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray())) {
+      SnapshotRef s =
+          Sources.backup(
+                  new BackupRequest(
+                      fresh,
+                      FileSource.KIND,
+                      FileBackupOptions.paths(List.of(data), false),
+                      null,
+                      List.of(),
+                      null,
+                      "h1",
+                      null))
+              .snapshot();
+      assertTrue(
+          s.snapshot().stats().bytesRead() >= Files.size(data.resolve("big.bin")),
+          "big.bin is read again");
       Path out = tmp.resolve("out-fresh");
       Sources.restore(new RestoreRequest(fresh, s, new Destination.Directory(out), null, null));
       assertEquals(FileTrees.describe(data), FileTrees.describe(out.resolve("data")));
     }
-    try (Repository again = Repository.open(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray())) {
+    try (Repository again =
+        Repository.open(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray())) {
       Checker.Report report = new Checker(again, m -> {}).run(1.0);
-      assertEquals(List.of(), report.damagedSnapshots(), "the chunks stored again serve the first snapshot too");
+      assertEquals(
+          List.of(),
+          report.damagedSnapshots(),
+          "the chunks stored again serve the first snapshot too");
     }
   }
 }

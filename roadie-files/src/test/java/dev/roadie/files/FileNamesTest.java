@@ -47,12 +47,17 @@ class FileNamesTest {
 
   /** Every entry below {@code dir} as find(1) prints it, raw bytes: path, type, link target. */
   private static byte[] listing(Path dir) throws Exception {
-    Process p = new ProcessBuilder("find", ".", "-printf", "%p %y %l %s\\0").directory(dir.toFile())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("find", ".", "-printf", "%p %y %l %s\\0")
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
     byte[] out = p.getInputStream().readAllBytes();
     assertEquals(0, p.waitFor(), new String(out, StandardCharsets.UTF_8));
     // find lists in directory order; sort the entries so two trees compare.
-    List<String> entries = new java.util.ArrayList<>(List.of(new String(out, StandardCharsets.ISO_8859_1).split("\0")));
+    List<String> entries =
+        new java.util.ArrayList<>(
+            List.of(new String(out, StandardCharsets.ISO_8859_1).split("\0")));
     entries.sort(null);
     return String.join("\0", entries).getBytes(StandardCharsets.ISO_8859_1);
   }
@@ -67,17 +72,28 @@ class FileNamesTest {
     Files.writeString(raw(data, bytes('c', 'a', 'f', 0xe9)), "latin-1\n");
     Path dir = Files.createDirectories(raw(data, bytes(0xc3, 0x28, ' ', 'd')));
     Files.writeString(dir.resolve("inner.txt"), "inside a directory with a bad name\n");
-    Files.createSymbolicLink(data.resolve("relative-link"),
+    Files.createSymbolicLink(
+        data.resolve("relative-link"),
         Path.of("..").resolve(raw(Path.of("/"), bytes(0xff, 'x')).getFileName()));
-    Files.createSymbolicLink(data.resolve("absolute-link"), raw(raw(Path.of("/tmp"), bytes(0xfe, 0xfd)), bytes('y')));
+    Files.createSymbolicLink(
+        data.resolve("absolute-link"), raw(raw(Path.of("/tmp"), bytes(0xfe, 0xfd)), bytes('y')));
     Files.createSymbolicLink(raw(data, bytes('l', 0x80)), Path.of("plain-target"));
 
-    try (Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
-      SnapshotRef snap = Sources.backup(BackupRequest.of(repo, FileSource.KIND,
-          FileBackupOptions.paths(List.of(data), false))).snapshot();
+    try (Repository repo =
+        Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+      SnapshotRef snap =
+          Sources.backup(
+                  BackupRequest.of(
+                      repo, FileSource.KIND, FileBackupOptions.paths(List.of(data), false)))
+              .snapshot();
       Path out = tmp.resolve("out");
-      Sources.restore(new RestoreRequest(repo, snap, new Destination.Directory(out), new FileRestoreOptions(null, false),
-          null));
+      Sources.restore(
+          new RestoreRequest(
+              repo,
+              snap,
+              new Destination.Directory(out),
+              new FileRestoreOptions(null, false),
+              null));
       assertArrayEquals(listing(data), listing(out.resolve("data")));
       assertEquals("ff\n", Files.readString(raw(out.resolve("data"), bytes(0xff))));
       assertEquals("fe\n", Files.readString(raw(out.resolve("data"), bytes(0xfe))));
@@ -104,7 +120,10 @@ class FileNamesTest {
       seen.add(recorded);
     }
     assertEquals(distinct.size(), seen.size(), "one recorded name per byte string");
-    assertEquals("caf\u00e9", FileNames.record("caf\u00e9".getBytes(StandardCharsets.UTF_8)), "valid names as they are");
+    assertEquals(
+        "caf\u00e9",
+        FileNames.record("caf\u00e9".getBytes(StandardCharsets.UTF_8)),
+        "valid names as they are");
     assertNotEquals(FileNames.record(bytes(0xff)), FileNames.record(bytes(0xfe)));
   }
 

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Restoring into a directory that already has content: files are replaced, entries whose type is
- * in the way are found before anything is written and refused with their list (or replaced with
+ * Restoring into a directory that already has content: files are replaced, entries whose type is in
+ * the way are found before anything is written and refused with their list (or replaced with
  * force); a target that is a file is refused; backup and restore count the same files.
  */
 class FileRestoreTest {
@@ -41,8 +41,11 @@ class FileRestoreTest {
     data = tmp.resolve("src/data");
     FileTrees.make(data);
     repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20);
-    snap = Sources.backup(BackupRequest.of(repo, FileSource.KIND, FileBackupOptions.paths(List.of(data), false)))
-        .snapshot();
+    snap =
+        Sources.backup(
+                BackupRequest.of(
+                    repo, FileSource.KIND, FileBackupOptions.paths(List.of(data), false)))
+            .snapshot();
   }
 
   @AfterEach
@@ -51,13 +54,18 @@ class FileRestoreTest {
   }
 
   private RestoreResult restore(Path target, boolean force) throws Exception {
-    return Sources.restore(new RestoreRequest(repo, snap, new Destination.Directory(target),
-        new FileRestoreOptions(null, force), null));
+    return Sources.restore(
+        new RestoreRequest(
+            repo,
+            snap,
+            new Destination.Directory(target),
+            new FileRestoreOptions(null, force),
+            null));
   }
 
   /**
-   * A target holding, at the snapshot's paths: a file where it has a directory, a directory (with
-   * a file in it) where it has a file, a symlink to a directory outside where it has a directory, a
+   * A target holding, at the snapshot's paths: a file where it has a directory, a directory (with a
+   * file in it) where it has a file, a symlink to a directory outside where it has a directory, a
    * directory where it has a symlink, and a plain file of other content where it has a file.
    */
   private Path targetInTheWay() throws Exception {
@@ -65,7 +73,8 @@ class FileRestoreTest {
     Path d = Files.createDirectories(out.resolve("data"));
     Files.writeString(d.resolve("sub"), "a file where the snapshot has a directory\n");
     Files.createDirectories(d.resolve("readme.txt"));
-    Files.writeString(d.resolve("readme.txt/keep.txt"), "inside a directory where the snapshot has a file\n");
+    Files.writeString(
+        d.resolve("readme.txt/keep.txt"), "inside a directory where the snapshot has a file\n");
     Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
     Files.writeString(elsewhere.resolve("precious.txt"), "outside the target\n");
     Files.createSymbolicLink(d.resolve("empty-dir"), elsewhere);
@@ -83,12 +92,23 @@ class FileRestoreTest {
     assertEquals(ErrorCode.FAILURE, e.code());
     String m = e.getMessage();
     assertTrue(m.contains("4 entries are in the way of the snapshot's; nothing was restored"), m);
-    assertTrue(m.contains(out.resolve("data/sub") + " is a file where the snapshot has a directory"), m);
-    assertTrue(m.contains(out.resolve("data/readme.txt") + " is a directory where the snapshot has a file"), m);
-    assertTrue(m.contains(out.resolve("data/empty-dir") + " is a symlink where the snapshot has a directory"), m);
-    assertTrue(m.contains(out.resolve("data/link-to-a") + " is a directory where the snapshot has a symlink"), m);
+    assertTrue(
+        m.contains(out.resolve("data/sub") + " is a file where the snapshot has a directory"), m);
+    assertTrue(
+        m.contains(
+            out.resolve("data/readme.txt") + " is a directory where the snapshot has a file"),
+        m);
+    assertTrue(
+        m.contains(
+            out.resolve("data/empty-dir") + " is a symlink where the snapshot has a directory"),
+        m);
+    assertTrue(
+        m.contains(
+            out.resolve("data/link-to-a") + " is a directory where the snapshot has a symlink"),
+        m);
     assertTrue(m.contains("--force"), m);
-    assertFalse(m.contains("secret.txt"), "a file where a file is, is replaced, not in the way: " + m);
+    assertFalse(
+        m.contains("secret.txt"), "a file where a file is, is replaced, not in the way: " + m);
     assertEquals(before, FileTrees.describe(out), "nothing written, nothing removed");
     assertEquals(outside, FileTrees.describe(tmp.resolve("elsewhere")));
   }
@@ -99,7 +119,10 @@ class FileRestoreTest {
     Map<String, String> outside = FileTrees.describe(tmp.resolve("elsewhere"));
     restore(out, true);
     assertEquals(FileTrees.describe(data), FileTrees.describe(out.resolve("data")));
-    assertEquals(outside, FileTrees.describe(tmp.resolve("elsewhere")), "the symlink went, not what it pointed to");
+    assertEquals(
+        outside,
+        FileTrees.describe(tmp.resolve("elsewhere")),
+        "the symlink went, not what it pointed to");
   }
 
   @Test
@@ -109,7 +132,9 @@ class FileRestoreTest {
     Files.writeString(out.resolve("data/readme.txt"), "stale\n");
     Files.writeString(out.resolve("data/sub/extra.txt"), "not in the snapshot\n");
     restore(out, false);
-    assertEquals(Files.readString(data.resolve("readme.txt")), Files.readString(out.resolve("data/readme.txt")));
+    assertEquals(
+        Files.readString(data.resolve("readme.txt")),
+        Files.readString(out.resolve("data/readme.txt")));
     assertEquals("not in the snapshot\n", Files.readString(out.resolve("data/sub/extra.txt")));
   }
 
@@ -118,14 +143,23 @@ class FileRestoreTest {
     Path file = Files.writeString(tmp.resolve("a-file"), "mine\n");
     RoadieException e = assertThrows(RoadieException.class, () -> restore(file, false));
     assertEquals(ErrorCode.USAGE, e.code());
-    assertEquals("cannot restore into " + file + ": it is a file, not a directory; name a directory (it is created "
-        + "if missing)", e.getMessage());
+    assertEquals(
+        "cannot restore into "
+            + file
+            + ": it is a file, not a directory; name a directory (it is created "
+            + "if missing)",
+        e.getMessage());
     assertEquals("mine\n", Files.readString(file));
-    RoadieException below = assertThrows(RoadieException.class, () -> restore(file.resolve("sub"), false));
-    assertTrue(below.getMessage().contains(file + " is a file, not a directory"), below.getMessage());
+    RoadieException below =
+        assertThrows(RoadieException.class, () -> restore(file.resolve("sub"), false));
+    assertTrue(
+        below.getMessage().contains(file + " is a file, not a directory"), below.getMessage());
   }
 
-  /** What the backup counts as files and what the restore counts are the same: regular files (and streams) only. */
+  /**
+   * What the backup counts as files and what the restore counts are the same: regular files (and
+   * streams) only.
+   */
   @Test
   void backupAndRestoreCountTheSameFiles() throws Exception {
     Path more = tmp.resolve("src/more");
@@ -135,13 +169,28 @@ class FileRestoreTest {
     Files.createSymbolicLink(more.resolve("to-nested"), Path.of("nested"));
     new ProcessBuilder("mkfifo", more.resolve("fifo").toString()).start().waitFor();
     Path single = Files.writeString(tmp.resolve("src/single.txt"), "one file as a PATH\n");
-    for (int round = 0; round < 2; round++) { // the second round takes every file unchanged from the first
-      BackupResult b = Sources.backup(BackupRequest.of(repo, FileSource.KIND,
-          FileBackupOptions.paths(List.of(data, more, single), false)));
+    for (int round = 0;
+        round < 2;
+        round++) { // the second round takes every file unchanged from the first
+      BackupResult b =
+          Sources.backup(
+              BackupRequest.of(
+                  repo,
+                  FileSource.KIND,
+                  FileBackupOptions.paths(List.of(data, more, single), false)));
       long backedUp = b.snapshot().snapshot().stats().files();
-      assertEquals(7 + 2 + 1, backedUp, "regular files: the tree's 7, the hard link and its file, the single PATH");
-      RestoreResult r = Sources.restore(new RestoreRequest(repo, b.snapshot(),
-          new Destination.Directory(tmp.resolve("count-" + round)), null, null));
+      assertEquals(
+          7 + 2 + 1,
+          backedUp,
+          "regular files: the tree's 7, the hard link and its file, the single PATH");
+      RestoreResult r =
+          Sources.restore(
+              new RestoreRequest(
+                  repo,
+                  b.snapshot(),
+                  new Destination.Directory(tmp.resolve("count-" + round)),
+                  null,
+                  null));
       assertEquals(List.of(RestoreResult.Count.of(backedUp, "file", "files")), r.counts());
       assertTrue(Sources.summary(b.snapshot().snapshot()).startsWith(backedUp + " files"));
     }

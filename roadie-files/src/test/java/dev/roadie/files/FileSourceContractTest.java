@@ -75,8 +75,10 @@ class FileSourceContractTest extends SourceContractTest {
     assertEquals(3L << 20, byPath.get("data/big.bin").size());
     assertEquals("sub/dir/a.txt", byPath.get("data/link-to-a").details().get("linkTarget"));
     assertEquals("file", byPath.get("data/Ünïcødé dïr/ファイル 名前.txt").type());
-    assertEquals(List.of("data/sub/dir/a.txt", "data/sub/dir/dangling", "data/sub/dir/deeper"),
-        paths(browser.list("/data/sub/dir/")), "a path with a leading and trailing '/' lists the same directory");
+    assertEquals(
+        List.of("data/sub/dir/a.txt", "data/sub/dir/dangling", "data/sub/dir/deeper"),
+        paths(browser.list("/data/sub/dir/")),
+        "a path with a leading and trailing '/' lists the same directory");
   }
 
   private static List<String> paths(dev.roadie.core.browse.Entries entries) {

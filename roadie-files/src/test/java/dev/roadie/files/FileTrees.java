@@ -20,7 +20,10 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-/** Directory trees for the file source's tests: made with every kind of entry, and described for comparison. */
+/**
+ * Directory trees for the file source's tests: made with every kind of entry, and described for
+ * comparison.
+ */
 final class FileTrees {
   private FileTrees() {}
 
@@ -41,7 +44,8 @@ final class FileTrees {
     Path secret = root.resolve("secret.txt");
     Files.writeString(secret, "top secret\n");
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-    Files.setPosixFilePermissions(root.resolve("sub/dir"), PosixFilePermissions.fromString("rwx--x---"));
+    Files.setPosixFilePermissions(
+        root.resolve("sub/dir"), PosixFilePermissions.fromString("rwx--x---"));
     Files.createSymbolicLink(root.resolve("link-to-a"), Path.of("sub/dir/a.txt"));
     Files.createSymbolicLink(root.resolve("sub/dir/dangling"), Path.of("../../nowhere"));
     long t = Instant.parse("2024-03-04T05:06:07Z").getEpochSecond();
@@ -63,35 +67,47 @@ final class FileTrees {
     Files.write(file, b);
   }
 
-  /** Every entry below root: type, size, content hash, mode and mtime (to the second), or link target. */
+  /**
+   * Every entry below root: type, size, content hash, mode and mtime (to the second), or link
+   * target.
+   */
   static Map<String, String> describe(Path root) throws IOException {
     Map<String, String> out = new TreeMap<>();
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
-        out.put(root.relativize(d) + "/", "dir " + meta(d, a));
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a)
+              throws IOException {
+            out.put(root.relativize(d) + "/", "dir " + meta(d, a));
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-        String key = root.relativize(f).toString();
-        out.put(key, a.isSymbolicLink() ? "symlink -> " + Files.readSymbolicLink(f)
-            : "file " + a.size() + " " + sha256(f) + " " + meta(f, a));
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            String key = root.relativize(f).toString();
+            out.put(
+                key,
+                a.isSymbolicLink()
+                    ? "symlink -> " + Files.readSymbolicLink(f)
+                    : "file " + a.size() + " " + sha256(f) + " " + meta(f, a));
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return out;
   }
 
   private static String meta(Path p, BasicFileAttributes a) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) + " mtime="
+    return PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS))
+        + " mtime="
         + a.lastModifiedTime().toInstant().getEpochSecond();
   }
 
   static String sha256(Path f) throws IOException {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }

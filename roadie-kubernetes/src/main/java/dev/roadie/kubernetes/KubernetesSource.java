@@ -1,8 +1,5 @@
 package dev.roadie.kubernetes;
 
-import dev.roadie.kubernetes.client.KubeEnvironment;
-import dev.roadie.kubernetes.backup.KubernetesBackupOptions;
-import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.browse.SnapshotBrowser;
@@ -16,10 +13,13 @@ import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import dev.roadie.kubernetes.backup.ClusterBackup;
+import dev.roadie.kubernetes.backup.KubernetesBackupOptions;
 import dev.roadie.kubernetes.backup.KubernetesMetadata;
+import dev.roadie.kubernetes.client.KubeEnvironment;
 import dev.roadie.kubernetes.objects.ObjectBrowser;
 import dev.roadie.kubernetes.objects.StoredObject;
 import dev.roadie.kubernetes.restore.ClusterRestore;
@@ -63,7 +63,8 @@ public final class KubernetesSource implements SourceProvider {
    * {@code namespaces} or {@code allNamespaces: true}, {@code includeKinds}, {@code excludeKinds},
    * {@code selector}, {@code clusterResources}, {@code includeStatus}, {@code includeOwned}, {@code
    * parallel}, {@code kubeconfig} (else the config reader's {@code KUBECONFIG}, {@code
-   * ~/.kube/config} or the pod's service account) and {@code context}: as {@code roadie backup k8s}.
+   * ~/.kube/config} or the pod's service account) and {@code context}: as {@code roadie backup
+   * k8s}.
    */
   @Override
   public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
@@ -80,21 +81,40 @@ public final class KubernetesSource implements SourceProvider {
     String context = options.string("context");
     options.refuseUnknown(kind);
     Map<String, String> env = options.environment();
-    KubeEnvironment environment = kubeconfig != null ? KubeEnvironment.file(kubeconfig)
-        : KubeEnvironment.of(env, java.nio.file.Path.of(env.getOrDefault("HOME", "/root")));
+    KubeEnvironment environment =
+        kubeconfig != null
+            ? KubeEnvironment.file(kubeconfig)
+            : KubeEnvironment.of(env, java.nio.file.Path.of(env.getOrDefault("HOME", "/root")));
     try {
-      return new KubernetesBackupOptions(environment, context, namespaces, all, include, exclude, selector,
-          clusterResources, includeStatus, includeOwned, parallel);
+      return new KubernetesBackupOptions(
+          environment,
+          context,
+          namespaces,
+          all,
+          include,
+          exclude,
+          selector,
+          clusterResources,
+          includeStatus,
+          includeOwned,
+          parallel);
     } catch (RoadieException e) {
-      throw options.error(all ? "allNamespaces" : "namespaces", e.getMessage()
-          .replace("--namespace NS (repeatable)", "namespaces: [NS, ...]").replace("--namespace NS", "namespaces")
-          .replace("--all-namespaces", "allNamespaces: true"));
+      throw options.error(
+          all ? "allNamespaces" : "namespaces",
+          e.getMessage()
+              .replace("--namespace NS (repeatable)", "namespaces: [NS, ...]")
+              .replace("--namespace NS", "namespaces")
+              .replace("--all-namespaces", "allNamespaces: true"));
     }
   }
 
-  /** Snapshots on change ({@link ChangeWatch}): the first at once, then each time changes have settled. */
+  /**
+   * Snapshots on change ({@link ChangeWatch}): the first at once, then each time changes have
+   * settled.
+   */
   @Override
-  public dev.roadie.core.source.ContinuousRequest.Job continuous(dev.roadie.core.source.ContinuousRequest r) {
+  public dev.roadie.core.source.ContinuousRequest.Job continuous(
+      dev.roadie.core.source.ContinuousRequest r) {
     KubernetesBackupOptions what = (KubernetesBackupOptions) r.options();
     return new dev.roadie.core.source.ContinuousRequest.Job() {
       private volatile dev.roadie.kubernetes.backup.ChangeWatch watch;
@@ -102,15 +122,24 @@ public final class KubernetesSource implements SourceProvider {
 
       @Override
       public void run() throws IOException {
-        try (dev.roadie.kubernetes.client.KubeConnection conn = dev.roadie.kubernetes.client.KubeConnection.open(
-            what.environment(), what.context())) {
-          watch = new dev.roadie.kubernetes.backup.ChangeWatch(conn, what, r.settle(), () -> {
-            ClusterBackup b = new ClusterBackup(new BackupRequest(r.repository(), KIND, what, r.target(), r.tags(), null,
-                null, null), conn);
-            BackupResult result = b.run();
-            r.onSnapshot().accept(result);
-            return new ClusterBackup.Saved(result, b.listVersions(), b.digests());
-          }, r.log());
+        try (dev.roadie.kubernetes.client.KubeConnection conn =
+            dev.roadie.kubernetes.client.KubeConnection.open(what.environment(), what.context())) {
+          watch =
+              new dev.roadie.kubernetes.backup.ChangeWatch(
+                  conn,
+                  what,
+                  r.settle(),
+                  () -> {
+                    ClusterBackup b =
+                        new ClusterBackup(
+                            new BackupRequest(
+                                r.repository(), KIND, what, r.target(), r.tags(), null, null, null),
+                            conn);
+                    BackupResult result = b.run();
+                    r.onSnapshot().accept(result);
+                    return new ClusterBackup.Saved(result, b.listVersions(), b.digests());
+                  },
+                  r.log());
           if (!stopped) watch.run();
         }
       }
@@ -130,37 +159,60 @@ public final class KubernetesSource implements SourceProvider {
 
   @Override
   public List<Destination.Fit> destinations(String kind) {
-    return List.of(Destination.Fit.of(Destination.Type.CLUSTER), Destination.Fit.of(Destination.Type.DIRECTORY));
+    return List.of(
+        Destination.Fit.of(Destination.Type.CLUSTER),
+        Destination.Fit.of(Destination.Type.DIRECTORY));
   }
 
   @Override
   public RestoreResult restore(RestoreRequest request) throws IOException {
     switch (request.destination()) {
       case Destination.Directory d -> {
-        List<StoredObject> objects = DirectoryRestore.write(request.repository(), request.snapshot(), d.path());
+        List<StoredObject> objects =
+            DirectoryRestore.write(request.repository(), request.snapshot(), d.path());
         long bytes = objects.stream().mapToLong(o -> o.yaml().length).sum();
-        return new RestoreResult(d.describe(), List.of(RestoreResult.Count.of(objects.size(), "object", "objects")),
-            bytes, List.of());
+        return new RestoreResult(
+            d.describe(),
+            List.of(RestoreResult.Count.of(objects.size(), "object", "objects")),
+            bytes,
+            List.of());
       }
       case Destination.Cluster c -> {
         KubernetesRestoreOptions o = request.options(KubernetesRestoreOptions.class, null);
         if (o == null) {
-          throw new RoadieException(ErrorCode.USAGE, "a k8s restore into a cluster needs KubernetesRestoreOptions "
-              + "(where the kubeconfig is)");
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "a k8s restore into a cluster needs KubernetesRestoreOptions "
+                  + "(where the kubeconfig is)");
         }
-        RestoreReport report = new ClusterRestore(request.repository(), request.snapshot(), c, o).run();
+        RestoreReport report =
+            new ClusterRestore(request.repository(), request.snapshot(), c, o).run();
         if (report.failed()) {
-          throw new RoadieException(ErrorCode.FAILURE, report.failures().size() + " object(s) could not be restored: "
-              + report.failures().stream().limit(10).map(e -> e.object() + ": " + e.detail())
-                  .collect(Collectors.joining("; ")));
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              report.failures().size()
+                  + " object(s) could not be restored: "
+                  + report.failures().stream()
+                      .limit(10)
+                      .map(e -> e.object() + ": " + e.detail())
+                      .collect(Collectors.joining("; ")));
         }
         List<RestoreResult.Count> counts = new ArrayList<>();
-        report.counts().forEach((a, n) -> counts.add(RestoreResult.Count.of(n, "object " + a.word(o.dryRun()),
-            "objects " + a.word(o.dryRun()))));
+        report
+            .counts()
+            .forEach(
+                (a, n) ->
+                    counts.add(
+                        RestoreResult.Count.of(
+                            n, "object " + a.word(o.dryRun()), "objects " + a.word(o.dryRun()))));
         return new RestoreResult(report.target(), counts, 0, List.of());
       }
-      default -> throw new RoadieException(ErrorCode.USAGE, "a k8s snapshot restores into a cluster (--to-cluster) "
-          + "or as YAML files into a directory (--target DIR), not to " + request.destination().describe());
+      default ->
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "a k8s snapshot restores into a cluster (--to-cluster) "
+                  + "or as YAML files into a directory (--target DIR), not to "
+                  + request.destination().describe());
     }
   }
 
@@ -180,10 +232,16 @@ public final class KubernetesSource implements SourceProvider {
       URI u = URI.create("https://" + given.substring("k8s://".length()));
       if (u.getHost() == null) return Set.of();
       String path = u.getPath() == null ? "" : u.getPath().replaceFirst("^/", "");
-      String namespaces = path.equals("*") ? "*" : Arrays.stream(path.split(",")).filter(s -> !s.isBlank()).sorted()
-          .collect(Collectors.joining(","));
+      String namespaces =
+          path.equals("*")
+              ? "*"
+              : Arrays.stream(path.split(","))
+                  .filter(s -> !s.isBlank())
+                  .sorted()
+                  .collect(Collectors.joining(","));
       String host = u.getHost();
-      return Set.of("k8s://" + host + ":" + (u.getPort() > 0 ? u.getPort() : 443) + "/" + namespaces);
+      return Set.of(
+          "k8s://" + host + ":" + (u.getPort() > 0 ? u.getPort() : 443) + "/" + namespaces);
     } catch (IllegalArgumentException e) {
       return Set.of();
     }
@@ -195,9 +253,15 @@ public final class KubernetesSource implements SourceProvider {
     long total = m.total();
     Map<String, Long> perKind = m.objects() == null ? Map.of() : m.objects();
     int namespaces = m.namespaces() == null ? 0 : m.namespaces().size();
-    String s = total + (total == 1 ? " object" : " objects") + " of " + perKind.size()
-        + (perKind.size() == 1 ? " kind" : " kinds") + " in " + namespaces
-        + (namespaces == 1 ? " namespace" : " namespaces");
+    String s =
+        total
+            + (total == 1 ? " object" : " objects")
+            + " of "
+            + perKind.size()
+            + (perKind.size() == 1 ? " kind" : " kinds")
+            + " in "
+            + namespaces
+            + (namespaces == 1 ? " namespace" : " namespaces");
     if (m.forbidden() != null && !m.forbidden().isEmpty()) {
       s += " (" + m.forbidden().size() + " not readable: " + String.join(", ", m.forbidden()) + ")";
     }

@@ -258,11 +258,13 @@ final class Festival {
           sideEffects: None
           admissionReviewVersions: [v1]
           timeoutSeconds: 5
-        """.formatted(webhook.url(), webhook.caBundle());
+        """
+        .formatted(webhook.url(), webhook.caBundle());
   }
 
   /** The custom resources: applied once their definition is served. */
-  static final String CUSTOM_RESOURCES = """
+  static final String CUSTOM_RESOURCES =
+      """
       apiVersion: roadie.dev/v1
       kind: Festival
       metadata: {name: main-stage, namespace: festival}
@@ -277,12 +279,23 @@ final class Festival {
   /** Applies everything and waits until the claims exist and the static claim is bound. */
   static void create(Kubectl kubectl, WebhookServer webhook) throws InterruptedException {
     kubectl.apply(yaml(webhook));
-    kubectl.run("wait", "--for", "condition=Established", "crd/festivals.roadie.dev", "--timeout=60s");
+    kubectl.run(
+        "wait", "--for", "condition=Established", "crd/festivals.roadie.dev", "--timeout=60s");
     kubectl.apply(CUSTOM_RESOURCES);
-    await(kubectl, "the claim data is bound", () -> "Bound".equals(kubectl.attempt("-n", NAMESPACE, "get", "pvc", "data",
-        "-o", "jsonpath={.status.phase}").output()));
-    await(kubectl, "the stateful set made its claim", () -> kubectl.attempt("-n", NAMESPACE, "get", "pvc",
-        "pgdata-db-0").status() == 0);
+    await(
+        kubectl,
+        "the claim data is bound",
+        () ->
+            "Bound"
+                .equals(
+                    kubectl
+                        .attempt(
+                            "-n", NAMESPACE, "get", "pvc", "data", "-o", "jsonpath={.status.phase}")
+                        .output()));
+    await(
+        kubectl,
+        "the stateful set made its claim",
+        () -> kubectl.attempt("-n", NAMESPACE, "get", "pvc", "pgdata-db-0").status() == 0);
   }
 
   static void await(Kubectl kubectl, String what, java.util.function.BooleanSupplier condition)

@@ -47,8 +47,9 @@ final class Kubectl {
   }
 
   Result attempt(String... args) {
-    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig",
-        kubeconfig.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(KubeCluster.kubectl().toString(), "--kubeconfig", kubeconfig.toString()));
     command.addAll(List.of(args));
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Tag;
 /**
  * The source contract for {@code k8s}: a namespace backed up and restored as YAML files into a
  * directory (the form every tool reads), compared object by object with the cluster's, verified,
- * and a damaged file found. Restores into a cluster are covered by {@link KubernetesBackupRestoreTest}.
+ * and a damaged file found. Restores into a cluster are covered by {@link
+ * KubernetesBackupRestoreTest}.
  */
 @Tag("slow")
 class KubernetesSourceContractTest extends SourceContractTest {
@@ -55,9 +56,11 @@ class KubernetesSourceContractTest extends SourceContractTest {
       kubectl.run("create", "namespace", namespace);
       kubectl.run("-n", namespace, "create", "configmap", "settings", "--from-literal=mode=loud");
       kubectl.run("-n", namespace, "create", "secret", "generic", "keys", "--from-literal=key=k3y");
-      kubectl.run("-n", namespace, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2");
+      kubectl.run(
+          "-n", namespace, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2");
     }
-    return KubernetesBackupOptions.of(KubeEnvironment.file(cluster.kubeconfig()), null, List.of(namespace));
+    return KubernetesBackupOptions.of(
+        KubeEnvironment.file(cluster.kubeconfig()), null, List.of(namespace));
   }
 
   @Override
@@ -68,13 +71,18 @@ class KubernetesSourceContractTest extends SourceContractTest {
   @Override
   protected void assertSameAsOriginal(Destination copy) throws Exception {
     Path dir = ((Destination.Directory) copy).path();
-    for (String[] o : List.of(new String[] {"configmaps", "settings", "configmap"},
-        new String[] {"secrets", "keys", "secret"}, new String[] {"deployments.apps", "web", "deployment"})) {
-      Map<String, Object> restored = ObjectYaml.read(Files.readAllBytes(dir.resolve(namespace).resolve(o[0])
-          .resolve(o[1] + ".yaml")));
+    for (String[] o :
+        List.of(
+            new String[] {"configmaps", "settings", "configmap"},
+            new String[] {"secrets", "keys", "secret"},
+            new String[] {"deployments.apps", "web", "deployment"})) {
+      Map<String, Object> restored =
+          ObjectYaml.read(
+              Files.readAllBytes(dir.resolve(namespace).resolve(o[0]).resolve(o[1] + ".yaml")));
       String live = kubectl.run("-n", namespace, "get", o[2], o[1], "-o", "json");
-      Map<String, Object> original = dev.roadie.kubernetes.objects.ObjectNormalizer.normalize(
-          ObjectYaml.read(live.getBytes(java.nio.charset.StandardCharsets.UTF_8)), false);
+      Map<String, Object> original =
+          dev.roadie.kubernetes.objects.ObjectNormalizer.normalize(
+              ObjectYaml.read(live.getBytes(java.nio.charset.StandardCharsets.UTF_8)), false);
       assertEquals(original, restored, o[0] + "/" + o[1]);
     }
     assertTrue(Files.isRegularFile(dir.resolve("_cluster/namespaces/" + namespace + ".yaml")));
@@ -82,7 +90,11 @@ class KubernetesSourceContractTest extends SourceContractTest {
 
   @Override
   protected void damage(Destination copy) throws Exception {
-    Path file = ((Destination.Directory) copy).path().resolve(namespace).resolve("configmaps/settings.yaml");
+    Path file =
+        ((Destination.Directory) copy)
+            .path()
+            .resolve(namespace)
+            .resolve("configmaps/settings.yaml");
     Files.writeString(file, Files.readString(file).replace("loud", "quiet"));
   }
 
@@ -94,16 +106,28 @@ class KubernetesSourceContractTest extends SourceContractTest {
   /** Objects by namespace and kind, each with its namespace, kind and name. */
   @Override
   protected void assertListing(SnapshotBrowser browser, List<Entry> all) throws Exception {
-    Entry settings = all.stream().filter(e -> e.path().equals(namespace + "/configmaps/settings.yaml")).findFirst()
-        .orElseThrow(() -> new AssertionError("no configmap in " + all));
+    Entry settings =
+        all.stream()
+            .filter(e -> e.path().equals(namespace + "/configmaps/settings.yaml"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no configmap in " + all));
     assertEquals("object", settings.type());
-    assertEquals(Map.of("namespace", namespace, "kind", "configmaps", "name", "settings"), settings.details());
-    assertTrue(all.stream().anyMatch(e -> e.path().equals(namespace + "/deployments.apps/web.yaml")), all.toString());
-    Entry ns = all.stream().filter(e -> e.path().equals("_cluster/namespaces/" + namespace + ".yaml")).findFirst()
-        .orElseThrow();
+    assertEquals(
+        Map.of("namespace", namespace, "kind", "configmaps", "name", "settings"),
+        settings.details());
+    assertTrue(
+        all.stream().anyMatch(e -> e.path().equals(namespace + "/deployments.apps/web.yaml")),
+        all.toString());
+    Entry ns =
+        all.stream()
+            .filter(e -> e.path().equals("_cluster/namespaces/" + namespace + ".yaml"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(Map.of("kind", "namespaces", "name", namespace), ns.details());
     List<Entry> kinds = new java.util.ArrayList<>();
     browser.list(namespace).forEachRemaining(kinds::add);
-    assertTrue(kinds.stream().allMatch(e -> e.type().equals("dir") && e.details().containsKey("kind")), kinds.toString());
+    assertTrue(
+        kinds.stream().allMatch(e -> e.type().equals("dir") && e.details().containsKey("kind")),
+        kinds.toString());
   }
 }

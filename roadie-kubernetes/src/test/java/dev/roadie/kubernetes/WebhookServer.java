@@ -38,20 +38,77 @@ final class WebhookServer implements AutoCloseable {
   final AtomicInteger failNext = new AtomicInteger();
 
   WebhookServer(Path dir) throws Exception {
-    run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-        "-days", "2", "-subj", "/CN=roadie-test-webhook-ca");
-    run(dir, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-        "-subj", "/CN=127.0.0.1");
-    Files.writeString(dir.resolve("ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-    run(dir, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf");
-    run(dir, "openssl", "pkcs8", "-topk8", "-nocrypt", "-in", "server.key", "-outform", "DER", "-out", "server.der");
+    run(
+        dir,
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=roadie-test-webhook-ca");
+    run(
+        dir,
+        "openssl",
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1");
+    Files.writeString(
+        dir.resolve("ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    run(
+        dir,
+        "openssl",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf");
+    run(
+        dir,
+        "openssl",
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        "server.key",
+        "-outform",
+        "DER",
+        "-out",
+        "server.der");
     caBundle = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("ca.crt")));
 
-    PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(
-        new PKCS8EncodedKeySpec(Files.readAllBytes(dir.resolve("server.der"))));
-    Certificate cert = CertificateFactory.getInstance("X.509").generateCertificate(
-        new ByteArrayInputStream(Files.readAllBytes(dir.resolve("server.crt"))));
+    PrivateKey key =
+        KeyFactory.getInstance("RSA")
+            .generatePrivate(
+                new PKCS8EncodedKeySpec(Files.readAllBytes(dir.resolve("server.der"))));
+    Certificate cert =
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(
+                new ByteArrayInputStream(Files.readAllBytes(dir.resolve("server.crt"))));
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setKeyEntry("server", key, "x".toCharArray(), new Certificate[] {cert});
@@ -62,33 +119,48 @@ final class WebhookServer implements AutoCloseable {
 
     server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(ssl));
-    server.createContext("/validate", exchange -> {
-      calls.incrementAndGet();
-      byte[] body;
-      try (InputStream in = exchange.getRequestBody()) {
-        body = in.readAllBytes();
-      }
-      if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-        exchange.sendResponseHeaders(500, -1);
-        exchange.close();
-        return;
-      }
-      Map<String, Object> review = JSON.readValue(body, new TypeReference<>() {});
-      Map<?, ?> request = (Map<?, ?>) review.get("request");
-      Map<?, ?> object = request.get("object") instanceof Map<?, ?> o ? o : Map.of();
-      Map<?, ?> metadata = object.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
-      Map<?, ?> labels = metadata.get("labels") instanceof Map<?, ?> l ? l : Map.of();
-      boolean allowed = !"true".equals(labels.get("roadie.dev/deny"));
-      Map<String, Object> response = Map.of("apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
-          "response", allowed ? Map.of("uid", request.get("uid"), "allowed", true)
-              : Map.of("uid", request.get("uid"), "allowed", false,
-                  "status", Map.of("code", 403, "message", "the festival webhook denies this object")));
-      byte[] out = JSON.writeValueAsBytes(response);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, out.length);
-      exchange.getResponseBody().write(out);
-      exchange.close();
-    });
+    server.createContext(
+        "/validate",
+        exchange -> {
+          calls.incrementAndGet();
+          byte[] body;
+          try (InputStream in = exchange.getRequestBody()) {
+            body = in.readAllBytes();
+          }
+          if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            exchange.sendResponseHeaders(500, -1);
+            exchange.close();
+            return;
+          }
+          Map<String, Object> review = JSON.readValue(body, new TypeReference<>() {});
+          Map<?, ?> request = (Map<?, ?>) review.get("request");
+          Map<?, ?> object = request.get("object") instanceof Map<?, ?> o ? o : Map.of();
+          Map<?, ?> metadata = object.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
+          Map<?, ?> labels = metadata.get("labels") instanceof Map<?, ?> l ? l : Map.of();
+          boolean allowed = !"true".equals(labels.get("roadie.dev/deny"));
+          Map<String, Object> response =
+              Map.of(
+                  "apiVersion",
+                  "admission.k8s.io/v1",
+                  "kind",
+                  "AdmissionReview",
+                  "response",
+                  allowed
+                      ? Map.of("uid", request.get("uid"), "allowed", true)
+                      : Map.of(
+                          "uid",
+                          request.get("uid"),
+                          "allowed",
+                          false,
+                          "status",
+                          Map.of(
+                              "code", 403, "message", "the festival webhook denies this object")));
+          byte[] out = JSON.writeValueAsBytes(response);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, out.length);
+          exchange.getResponseBody().write(out);
+          exchange.close();
+        });
     server.start();
   }
 
@@ -101,7 +173,11 @@ final class WebhookServer implements AutoCloseable {
   }
 
   private static void run(Path dir, String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(List.of(command)).directory(dir.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(List.of(command))
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) throw new IOException(String.join(" ", command) + " failed: " + out);
   }

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * {@code pg_amcheck --heapallindexed}: every heap page of the copy checked, every B-tree index
  * checked against its table (each tuple must be found in the index). Installs the amcheck extension
- * where it is missing ({@code --install-missing}), which is why it only ever runs on scratch copies.
+ * where it is missing ({@code --install-missing}), which is why it only ever runs on scratch
+ * copies.
  */
 public final class Amcheck {
   private Amcheck() {}
@@ -22,22 +23,30 @@ public final class Amcheck {
    * {@code env} connection names ({@code all}: every database of the server). Skipped when
    * pg_amcheck is not installed.
    */
-  public static Check run(Path bin, int major, Map<String, String> env, boolean all) throws IOException {
+  public static Check run(Path bin, int major, Map<String, String> env, boolean all)
+      throws IOException {
     String program;
     try {
-      program = bin != null && java.nio.file.Files.isExecutable(bin.resolve("pg_amcheck"))
-          ? bin.resolve("pg_amcheck").toString() : PgTools.find(null, major, "pg_amcheck").path("pg_amcheck");
+      program =
+          bin != null && java.nio.file.Files.isExecutable(bin.resolve("pg_amcheck"))
+              ? bin.resolve("pg_amcheck").toString()
+              : PgTools.find(null, major, "pg_amcheck").path("pg_amcheck");
     } catch (dev.roadie.core.RoadieException e) {
-      return Check.skipped("amcheck", "skipped: pg_amcheck not installed (it comes with the PostgreSQL " + major
-          + " client or server package)");
+      return Check.skipped(
+          "amcheck",
+          "skipped: pg_amcheck not installed (it comes with the PostgreSQL "
+              + major
+              + " client or server package)");
     }
-    List<String> cmd = new ArrayList<>(List.of(program, "--heapallindexed", "--install-missing", "--no-password"));
+    List<String> cmd =
+        new ArrayList<>(List.of(program, "--heapallindexed", "--install-missing", "--no-password"));
     if (all) cmd.add("--all");
     long start = System.nanoTime();
     String out;
     int rc;
     try (PgTools.Child child = new PgTools.Child(cmd, env, false)) {
-      out = new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      out =
+          new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       try {
         rc = child.process.waitFor();
       } catch (InterruptedException e) {
@@ -48,14 +57,24 @@ public final class Amcheck {
       if (!err.isEmpty()) out = out.isEmpty() ? err : out + "\n" + err;
     }
     Map<String, Object> figures = new LinkedHashMap<>();
-    figures.put("seconds", dev.roadie.core.source.ScratchDirectoryVerify.seconds(System.nanoTime() - start));
+    figures.put(
+        "seconds",
+        dev.roadie.core.source.ScratchDirectoryVerify.seconds(System.nanoTime() - start));
     List<String> lines = out.isEmpty() ? List.of() : List.of(out.split("\n"));
     figures.put("problems", lines.size());
     if (rc == 0 && lines.isEmpty()) {
-      return Check.pass("amcheck", "pg_amcheck --heapallindexed: no corruption in tables and B-tree indexes", figures);
+      return Check.pass(
+          "amcheck",
+          "pg_amcheck --heapallindexed: no corruption in tables and B-tree indexes",
+          figures);
     }
     List<String> details = lines.subList(0, Math.min(lines.size(), 100));
-    return Check.fail("amcheck", rc == 2 || !lines.isEmpty() && rc != 1
-        ? "pg_amcheck found corruption" : "pg_amcheck could not check the copy (exit status " + rc + ")", figures, details);
+    return Check.fail(
+        "amcheck",
+        rc == 2 || !lines.isEmpty() && rc != 1
+            ? "pg_amcheck found corruption"
+            : "pg_amcheck could not check the copy (exit status " + rc + ")",
+        figures,
+        details);
   }
 }

@@ -21,8 +21,9 @@ import java.util.Map;
 final class ConstraintCheck {
   private ConstraintCheck() {}
 
-  private static final String USER_TABLES = "n.nspname NOT IN ('pg_catalog', 'information_schema') "
-      + "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+  private static final String USER_TABLES =
+      "n.nspname NOT IN ('pg_catalog', 'information_schema') "
+          + "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
 
   static Check run(Connection c) throws SQLException {
     long start = System.nanoTime();
@@ -32,21 +33,28 @@ final class ConstraintCheck {
     int notValid = 0;
     List<String[]> queries = new ArrayList<>(); // {description, count query}
     try (Statement st = c.createStatement()) {
-      // Foreign keys declared on a table itself (a partition's copy of its parent's is covered by the parent's).
-      try (ResultSet rs = st.executeQuery("SELECT con.conname, n.nspname, cl.relname, cl.relkind, rn.nspname, "
-          + "rcl.relname, rcl.relkind, con.confmatchtype, con.convalidated, "
-          + "ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i) JOIN pg_attribute a "
-          + "ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.i)::text[], "
-          + "ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i) JOIN pg_attribute a "
-          + "ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i)::text[] "
-          + "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
-          + "JOIN pg_class rcl ON rcl.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rcl.relnamespace "
-          + "WHERE con.contype = 'f' AND con.conparentid = 0 AND " + USER_TABLES + " ORDER BY 2, 3, 1")) {
+      // Foreign keys declared on a table itself (a partition's copy of its parent's is covered by
+      // the parent's).
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT con.conname, n.nspname, cl.relname, cl.relkind, rn.nspname, "
+                  + "rcl.relname, rcl.relkind, con.confmatchtype, con.convalidated, "
+                  + "ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i) JOIN pg_attribute a "
+                  + "ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.i)::text[], "
+                  + "ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i) JOIN pg_attribute a "
+                  + "ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.i)::text[] "
+                  + "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
+                  + "JOIN pg_class rcl ON rcl.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rcl.relnamespace "
+                  + "WHERE con.contype = 'f' AND con.conparentid = 0 AND "
+                  + USER_TABLES
+                  + " ORDER BY 2, 3, 1")) {
         while (rs.next()) {
           String[] cols = (String[]) rs.getArray(10).getArray();
           String[] refCols = (String[]) rs.getArray(11).getArray();
-          String child = only(rs.getString(4)) + TablePattern.exact(rs.getString(2), rs.getString(3));
-          String parent = only(rs.getString(7)) + TablePattern.exact(rs.getString(5), rs.getString(6));
+          String child =
+              only(rs.getString(4)) + TablePattern.exact(rs.getString(2), rs.getString(3));
+          String parent =
+              only(rs.getString(7)) + TablePattern.exact(rs.getString(5), rs.getString(6));
           boolean full = "f".equals(rs.getString(8));
           List<String> set = new ArrayList<>();
           List<String> join = new ArrayList<>();
@@ -55,29 +63,70 @@ final class ConstraintCheck {
             join.add("p." + TablePattern.quote(refCols[i]) + " = c." + TablePattern.quote(cols[i]));
           }
           // MATCH FULL: a row with some key columns null and others set is itself a violation.
-          String where = full ? "(" + String.join(" OR ", set) + ") AND (NOT (" + String.join(" AND ", set)
-              + ") OR NOT EXISTS (SELECT 1 FROM " + parent + " p WHERE " + String.join(" AND ", join) + "))"
-              : String.join(" AND ", set) + " AND NOT EXISTS (SELECT 1 FROM " + parent + " p WHERE "
-                  + String.join(" AND ", join) + ")";
+          String where =
+              full
+                  ? "("
+                      + String.join(" OR ", set)
+                      + ") AND (NOT ("
+                      + String.join(" AND ", set)
+                      + ") OR NOT EXISTS (SELECT 1 FROM "
+                      + parent
+                      + " p WHERE "
+                      + String.join(" AND ", join)
+                      + "))"
+                  : String.join(" AND ", set)
+                      + " AND NOT EXISTS (SELECT 1 FROM "
+                      + parent
+                      + " p WHERE "
+                      + String.join(" AND ", join)
+                      + ")";
           if (!rs.getBoolean(9)) notValid++;
-          queries.add(new String[] {"foreign key " + rs.getString(1) + " on " + rs.getString(2) + "." + rs.getString(3)
-              + " (" + String.join(", ", cols) + ") references " + rs.getString(5) + "." + rs.getString(6)
-              + (rs.getBoolean(9) ? "" : " (NOT VALID)"), "SELECT count(*) FROM " + child + " c WHERE " + where});
+          queries.add(
+              new String[] {
+                "foreign key "
+                    + rs.getString(1)
+                    + " on "
+                    + rs.getString(2)
+                    + "."
+                    + rs.getString(3)
+                    + " ("
+                    + String.join(", ", cols)
+                    + ") references "
+                    + rs.getString(5)
+                    + "."
+                    + rs.getString(6)
+                    + (rs.getBoolean(9) ? "" : " (NOT VALID)"),
+                "SELECT count(*) FROM " + child + " c WHERE " + where
+              });
           fks++;
         }
       }
-      // Check constraints where they are declared; one inherited by children is checked through the parent.
-      try (ResultSet rs = st.executeQuery("SELECT con.conname, n.nspname, cl.relname, cl.relkind, "
-          + "pg_get_expr(con.conbin, con.conrelid), con.connoinherit, con.convalidated "
-          + "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
-          + "WHERE con.contype = 'c' AND con.conislocal AND cl.relkind IN ('r', 'p') AND " + USER_TABLES
-          + " ORDER BY 2, 3, 1")) {
+      // Check constraints where they are declared; one inherited by children is checked through the
+      // parent.
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT con.conname, n.nspname, cl.relname, cl.relkind, "
+                  + "pg_get_expr(con.conbin, con.conrelid), con.connoinherit, con.convalidated "
+                  + "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
+                  + "WHERE con.contype = 'c' AND con.conislocal AND cl.relkind IN ('r', 'p') AND "
+                  + USER_TABLES
+                  + " ORDER BY 2, 3, 1")) {
         while (rs.next()) {
-          String table = (rs.getBoolean(6) ? only(rs.getString(4)) : "") + TablePattern.exact(rs.getString(2), rs.getString(3));
+          String table =
+              (rs.getBoolean(6) ? only(rs.getString(4)) : "")
+                  + TablePattern.exact(rs.getString(2), rs.getString(3));
           if (!rs.getBoolean(7)) notValid++;
-          queries.add(new String[] {"check constraint " + rs.getString(1) + " on " + rs.getString(2) + "."
-              + rs.getString(3) + (rs.getBoolean(7) ? "" : " (NOT VALID)"),
-              "SELECT count(*) FROM " + table + " WHERE NOT (" + rs.getString(5) + ")"});
+          queries.add(
+              new String[] {
+                "check constraint "
+                    + rs.getString(1)
+                    + " on "
+                    + rs.getString(2)
+                    + "."
+                    + rs.getString(3)
+                    + (rs.getBoolean(7) ? "" : " (NOT VALID)"),
+                "SELECT count(*) FROM " + table + " WHERE NOT (" + rs.getString(5) + ")"
+              });
           checks++;
         }
       }
@@ -97,15 +146,29 @@ final class ConstraintCheck {
       figures.put("checkConstraints", checks);
       figures.put("notValid", notValid);
       figures.put("violatingRows", bad);
-      figures.put("seconds", dev.roadie.core.source.ScratchDirectoryVerify.seconds(System.nanoTime() - start));
-      String what = fks + (fks == 1 ? " foreign key" : " foreign keys") + " and " + checks
-          + (checks == 1 ? " check constraint" : " check constraints");
-      return Check.of("constraints", violations.isEmpty() ? "every row satisfies " + what
-          : violations.size() + " of " + what + " are violated", figures, violations);
+      figures.put(
+          "seconds",
+          dev.roadie.core.source.ScratchDirectoryVerify.seconds(System.nanoTime() - start));
+      String what =
+          fks
+              + (fks == 1 ? " foreign key" : " foreign keys")
+              + " and "
+              + checks
+              + (checks == 1 ? " check constraint" : " check constraints");
+      return Check.of(
+          "constraints",
+          violations.isEmpty()
+              ? "every row satisfies " + what
+              : violations.size() + " of " + what + " are violated",
+          figures,
+          violations);
     }
   }
 
-  /** {@code ONLY } for a plain table (its children have constraints of their own); nothing for a partitioned one. */
+  /**
+   * {@code ONLY } for a plain table (its children have constraints of their own); nothing for a
+   * partitioned one.
+   */
   private static String only(String relkind) {
     return "p".equals(relkind) ? "" : "ONLY ";
   }

@@ -65,8 +65,11 @@ public final class LogicalVerify {
     Instant[] answered = new Instant[1];
     checks.addAll(check(ref, copy, o, answered));
     PostgresMetadata m = SourceMetadata.of(ref.snapshot(), PostgresMetadata.class);
-    return new ScratchVerifyResult(checks, copy.describe(), m.snapshotTime() != null ? m.snapshotTime()
-        : ref.snapshot().time(), answered[0]);
+    return new ScratchVerifyResult(
+        checks,
+        copy.describe(),
+        m.snapshotTime() != null ? m.snapshotTime() : ref.snapshot().time(),
+        answered[0]);
   }
 
   /**
@@ -85,10 +88,21 @@ public final class LogicalVerify {
     }
     PgConn server = PgConn.parse(o.scratchUrl());
     refuseOwnDatabase(ref, server);
-    String name = "roadie_verify_" + HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(4)
-        .putInt(new java.security.SecureRandom().nextInt()).array());
-    scratch.onClose("drop scratch database " + name + " on " + server.hostPort(), () -> dropDatabase(server, name));
-    return new Copy(server.withDatabase(name), "scratch database " + name + " on " + server.hostPort(), o.pgBin(), major);
+    String name =
+        "roadie_verify_"
+            + HexFormat.of()
+                .formatHex(
+                    java.nio.ByteBuffer.allocate(4)
+                        .putInt(new java.security.SecureRandom().nextInt())
+                        .array());
+    scratch.onClose(
+        "drop scratch database " + name + " on " + server.hostPort(),
+        () -> dropDatabase(server, name));
+    return new Copy(
+        server.withDatabase(name),
+        "scratch database " + name + " on " + server.hostPort(),
+        o.pgBin(),
+        major);
   }
 
   /** Never the snapshot's own database: a scratch URL naming its server and database is refused. */
@@ -97,15 +111,22 @@ public final class LogicalVerify {
     PostgresMetadata m = SourceMetadata.of(ref.snapshot(), PostgresMetadata.class);
     String recorded = m.url() == null ? null : PostgresTargets.logical(m.url());
     if (scratch.equals(ref.snapshot().target()) || scratch.equals(recorded)) {
-      throw new RoadieException(ErrorCode.USAGE, "--scratch " + server.redacted() + " is the database snapshot "
-          + ref.id().shortHex() + " was taken of; verification restores into a scratch database that it creates on "
-          + "that server, but never next to production by accident: name another database (e.g. "
-          + server.withDatabase("postgres").redacted() + ") or another server");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "--scratch "
+              + server.redacted()
+              + " is the database snapshot "
+              + ref.id().shortHex()
+              + " was taken of; verification restores into a scratch database that it creates on "
+              + "that server, but never next to production by accident: name another database (e.g. "
+              + server.withDatabase("postgres").redacted()
+              + ") or another server");
     }
   }
 
   private static void dropDatabase(PgConn server, String name) throws IOException, SQLException {
-    try (Connection c = server.connect(); Statement st = c.createStatement()) {
+    try (Connection c = server.connect();
+        Statement st = c.createStatement()) {
       int version;
       try (ResultSet rs = st.executeQuery("SHOW server_version_num")) {
         rs.next();
@@ -114,8 +135,9 @@ public final class LogicalVerify {
       if (version >= 130000) {
         st.execute("DROP DATABASE IF EXISTS " + TablePattern.quote(name) + " WITH (FORCE)");
       } else {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            + "WHERE datname = ?")) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity " + "WHERE datname = ?")) {
           ps.setString(1, name);
           ps.execute();
         }
@@ -129,8 +151,18 @@ public final class LogicalVerify {
     long start = System.nanoTime();
     PostgresRestore.Result res;
     try {
-      res = new PostgresRestore(repo, progress).restore(ref.snapshot(), new PostgresRestore.Options(copy.conn(),
-          List.of(), false, false, false, Math.max(1, o.jobs()), o.pgBin()));
+      res =
+          new PostgresRestore(repo, progress)
+              .restore(
+                  ref.snapshot(),
+                  new PostgresRestore.Options(
+                      copy.conn(),
+                      List.of(),
+                      false,
+                      false,
+                      false,
+                      Math.max(1, o.jobs()),
+                      o.pgBin()));
     } catch (RoadieException | IOException e) {
       return ScratchDirectoryVerify.restoreFailed(e);
     }
@@ -140,27 +172,45 @@ public final class LogicalVerify {
     figures.put("bytes", res.bytes());
     figures.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - start));
     if (!res.warnings().isEmpty()) figures.put("warnings", res.warnings());
-    return Check.pass("restore", "restored " + Plural.count(res.tables(), "table") + ", " + Plural.count(res.rows(), "row")
-        + " into " + copy.describe(), figures);
+    return Check.pass(
+        "restore",
+        "restored "
+            + Plural.count(res.tables(), "table")
+            + ", "
+            + Plural.count(res.rows(), "row")
+            + " into "
+            + copy.describe(),
+        figures);
   }
 
-  /** The checks of a restored copy: row counts, probes, then the deeper scans: constraints, amcheck. */
+  /**
+   * The checks of a restored copy: row counts, probes, then the deeper scans: constraints, amcheck.
+   */
   public List<Check> check(SnapshotRef ref, Copy copy, Options o) {
     return check(ref, copy, o, new Instant[1]);
   }
 
-  /** As {@link #check(SnapshotRef, Copy, Options)}; {@code answered[0]}: when the data was checked, before the scans. */
+  /**
+   * As {@link #check(SnapshotRef, Copy, Options)}; {@code answered[0]}: when the data was checked,
+   * before the scans.
+   */
   private List<Check> check(SnapshotRef ref, Copy copy, Options o, Instant[] answered) {
     List<Check> checks = new ArrayList<>();
-    checks.add(guarded("row-counts", () -> rowCounts(repo, ref, copy.conn(), Math.max(1, o.jobs()))));
+    checks.add(
+        guarded("row-counts", () -> rowCounts(repo, ref, copy.conn(), Math.max(1, o.jobs()))));
     checks.add(guarded("probes", () -> probes(ref, copy.conn())));
     answered[0] = Instant.now();
-    checks.add(guarded("constraints", () -> {
-      try (Connection c = copy.conn().connect()) {
-        return ConstraintCheck.run(c);
-      }
-    }));
-    checks.add(guarded("amcheck", () -> Amcheck.run(copy.bin(), copy.major(), copy.conn().childEnv(), false)));
+    checks.add(
+        guarded(
+            "constraints",
+            () -> {
+              try (Connection c = copy.conn().connect()) {
+                return ConstraintCheck.run(c);
+              }
+            }));
+    checks.add(
+        guarded(
+            "amcheck", () -> Amcheck.run(copy.bin(), copy.major(), copy.conn().childEnv(), false)));
     return checks;
   }
 
@@ -173,17 +223,23 @@ public final class LogicalVerify {
     try {
       return run.run();
     } catch (IOException | SQLException | RoadieException e) {
-      return Check.fail(name, "could not be checked: " + PgConn.redact(e.getMessage()), Map.of(), List.of());
+      return Check.fail(
+          name, "could not be checked: " + PgConn.redact(e.getMessage()), Map.of(), List.of());
     }
   }
 
-  /** Every table's rows counted in the copy, several tables at once, against the backup's own counts. */
-  static Check rowCounts(Repository repo, SnapshotRef ref, PgConn conn, int jobs) throws IOException {
+  /**
+   * Every table's rows counted in the copy, several tables at once, against the backup's own
+   * counts.
+   */
+  static Check rowCounts(Repository repo, SnapshotRef ref, PgConn conn, int jobs)
+      throws IOException {
     PostgresRestore.Parts parts;
     long start = System.nanoTime();
     parts = PostgresRestore.parts(repo, ref.snapshot());
     if (parts.schema() == null) {
-      return Check.skipped("row-counts", "skipped: a pg_dump-format snapshot records no row counts");
+      return Check.skipped(
+          "row-counts", "skipped: a pg_dump-format snapshot records no row counts");
     }
     ConcurrentLinkedQueue<Node> queue = new ConcurrentLinkedQueue<>(parts.tables());
     List<String> differences = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -191,27 +247,40 @@ public final class LogicalVerify {
     List<Future<?>> workers = new ArrayList<>();
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < Math.min(jobs, Math.max(1, parts.tables().size())); i++) {
-        workers.add(pool.submit(() -> {
-          try (Connection c = conn.connect(); Statement st = c.createStatement()) {
-            Node first;
-            while ((first = queue.poll()) != null) {
-              String table = first.meta().get("schema") + "." + first.meta().get("table");
-              long want = parts.rows(first);
-              try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ONLY " + TablePattern.exact(
-                  (String) first.meta().get("schema"), (String) first.meta().get("table")))) {
-                rs.next();
-                long got = rs.getLong(1);
-                synchronized (rows) {
-                  rows[0] += got;
-                }
-                if (got != want) differences.add(table + ": " + got + " rows in the copy, the snapshot has " + want);
-              } catch (SQLException e) {
-                differences.add(table + ": cannot be counted in the copy (" + PgConn.redact(e.getMessage()) + ")");
-              }
-            }
-          }
-          return null;
-        }));
+        workers.add(
+            pool.submit(
+                () -> {
+                  try (Connection c = conn.connect();
+                      Statement st = c.createStatement()) {
+                    Node first;
+                    while ((first = queue.poll()) != null) {
+                      String table = first.meta().get("schema") + "." + first.meta().get("table");
+                      long want = parts.rows(first);
+                      try (ResultSet rs =
+                          st.executeQuery(
+                              "SELECT count(*) FROM ONLY "
+                                  + TablePattern.exact(
+                                      (String) first.meta().get("schema"),
+                                      (String) first.meta().get("table")))) {
+                        rs.next();
+                        long got = rs.getLong(1);
+                        synchronized (rows) {
+                          rows[0] += got;
+                        }
+                        if (got != want)
+                          differences.add(
+                              table + ": " + got + " rows in the copy, the snapshot has " + want);
+                      } catch (SQLException e) {
+                        differences.add(
+                            table
+                                + ": cannot be counted in the copy ("
+                                + PgConn.redact(e.getMessage())
+                                + ")");
+                      }
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : workers) Repository.await(f);
     }
@@ -222,17 +291,28 @@ public final class LogicalVerify {
     figures.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - start));
     List<String> sorted = new ArrayList<>(differences);
     sorted.sort(null);
-    return Check.of("row-counts", sorted.isEmpty() ? "every table's rows equal the backup's own counts ("
-        + Plural.count(parts.tables().size(), "table") + ", " + Plural.count(rows[0], "row") + ")"
-        : sorted.size() + " of " + Plural.count(parts.tables().size(), "table") + " differ from the backup's counts",
-        figures, sorted);
+    return Check.of(
+        "row-counts",
+        sorted.isEmpty()
+            ? "every table's rows equal the backup's own counts ("
+                + Plural.count(parts.tables().size(), "table")
+                + ", "
+                + Plural.count(rows[0], "row")
+                + ")"
+            : sorted.size()
+                + " of "
+                + Plural.count(parts.tables().size(), "table")
+                + " differ from the backup's counts",
+        figures,
+        sorted);
   }
 
   /** The probes recorded at backup time, re-run in the copy; skipped when none were. */
   static Check probes(SnapshotRef ref, PgConn conn) throws IOException {
     PostgresMetadata m = SourceMetadata.of(ref.snapshot(), PostgresMetadata.class);
     if (m.probes() == null || m.probes().isEmpty()) {
-      return Check.skipped("probes", "skipped: the backup recorded no probes (backup postgres --probe NAME=SQL)");
+      return Check.skipped(
+          "probes", "skipped: the backup recorded no probes (backup postgres --probe NAME=SQL)");
     }
     List<String> differences = new ArrayList<>();
     Map<String, Object> results = new LinkedHashMap<>();
@@ -250,7 +330,8 @@ public final class LogicalVerify {
           c.commit();
         } catch (SQLException ex) {
           c.rollback();
-          differences.add("probe " + e.getKey() + " fails on the copy: " + PgConn.redact(ex.getMessage()));
+          differences.add(
+              "probe " + e.getKey() + " fails on the copy: " + PgConn.redact(ex.getMessage()));
           results.put(e.getKey(), "error");
           continue;
         }
@@ -258,19 +339,38 @@ public final class LogicalVerify {
         results.put(e.getKey(), same ? "equal" : "differs");
         if (!same) {
           String where = Probes.firstDifference(want.text(), got.text());
-          differences.add("probe " + e.getKey() + ": " + Plural.count(got.rows(), "row") + " in the copy, "
-              + want.rows() + " at backup time; the results differ" + (where == null ? "" : " (" + where + ")"));
+          differences.add(
+              "probe "
+                  + e.getKey()
+                  + ": "
+                  + Plural.count(got.rows(), "row")
+                  + " in the copy, "
+                  + want.rows()
+                  + " at backup time; the results differ"
+                  + (where == null ? "" : " (" + where + ")"));
         }
       }
     } catch (SQLException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "running the probes on " + conn.redacted() + ": "
-          + PgConn.redact(e.getMessage()), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "running the probes on " + conn.redacted() + ": " + PgConn.redact(e.getMessage()),
+          e);
     }
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("probes", m.probes().size());
     figures.put("results", results);
-    return Check.of("probes", differences.isEmpty() ? "every probe returns what it returned inside the backup's "
-        + "snapshot (" + Plural.count(m.probes().size(), "probe") + ")" : differences.size() + " of "
-        + Plural.count(m.probes().size(), "probe") + " return something else than at backup time", figures, differences);
+    return Check.of(
+        "probes",
+        differences.isEmpty()
+            ? "every probe returns what it returned inside the backup's "
+                + "snapshot ("
+                + Plural.count(m.probes().size(), "probe")
+                + ")"
+            : differences.size()
+                + " of "
+                + Plural.count(m.probes().size(), "probe")
+                + " return something else than at backup time",
+        figures,
+        differences);
   }
 }

@@ -17,10 +17,11 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A PostgreSQL connection target parsed from {@code postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...]}.
- * The password comes from the URL, then {@code PGPASSWORD}, then the password file ({@code PGPASSFILE} or
- * {@code ~/.pgpass}). It is never put into a child's argv or a message: children get it in their
- * environment ({@link #childEnv}), messages use {@link #redacted}.
+ * A PostgreSQL connection target parsed from {@code
+ * postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...]}. The password comes from the URL, then
+ * {@code PGPASSWORD}, then the password file ({@code PGPASSFILE} or {@code ~/.pgpass}). It is never
+ * put into a child's argv or a message: children get it in their environment ({@link #childEnv}),
+ * messages use {@link #redacted}.
  */
 public final class PgConn {
   public final String host;
@@ -28,10 +29,17 @@ public final class PgConn {
   public final String user;
   public final String database;
   private final String password;
+
   /** Query parameters of the URL (sslmode, sslrootcert, ...), passed on to the driver and libpq. */
   public final Map<String, String> params;
 
-  private PgConn(String host, int port, String user, String database, String password, Map<String, String> params) {
+  private PgConn(
+      String host,
+      int port,
+      String user,
+      String database,
+      String password,
+      Map<String, String> params) {
     this.host = host;
     this.port = port;
     this.user = user;
@@ -43,17 +51,22 @@ public final class PgConn {
   /**
    * {@code url} with libpq's environment ({@code PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE})
    * for what it leaves out. Frozen exception to "no environment reads below the command line"
-   * (issue 15, ArchitectureTest): every caller that parses a user's URL wants libpq's semantics;
-   * to lift it, callers pass their environment to {@link #parse(String, Map)}.
+   * (issue 15, ArchitectureTest): every caller that parses a user's URL wants libpq's semantics; to
+   * lift it, callers pass their environment to {@link #parse(String, Map)}.
    */
   public static PgConn parse(String url) {
     return parse(url, System.getenv());
   }
 
-  /** {@code url} with {@code env} as libpq's environment ({@code PGUSER}, {@code PGPASSWORD}, {@code PGPASSFILE}). */
+  /**
+   * {@code url} with {@code env} as libpq's environment ({@code PGUSER}, {@code PGPASSWORD}, {@code
+   * PGPASSFILE}).
+   */
   public static PgConn parse(String url, Map<String, String> env) {
     if (url == null || !(url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + redact(url) + "' is not a PostgreSQL URL; use postgresql://USER@HOST:PORT/DB");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'" + redact(url) + "' is not a PostgreSQL URL; use postgresql://USER@HOST:PORT/DB");
     }
     URI u;
     try {
@@ -79,7 +92,8 @@ public final class PgConn {
       for (String kv : u.getRawQuery().split("&")) {
         if (kv.isEmpty()) continue;
         int e = kv.indexOf('=');
-        params.put(decode(e < 0 ? kv : kv.substring(0, e)), e < 0 ? "" : decode(kv.substring(e + 1)));
+        params.put(
+            decode(e < 0 ? kv : kv.substring(0, e)), e < 0 ? "" : decode(kv.substring(e + 1)));
       }
     }
     if (password == null) password = params.remove("password");
@@ -90,9 +104,15 @@ public final class PgConn {
     return new PgConn(host, port, user, db, password, params);
   }
 
-  /** The URL query parameters roadie passes on, to both the JDBC driver and libpq (pg_dump, pg_restore). */
-  static final List<String> PARAMETERS = List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "connect_timeout");
-  static final List<String> SSLMODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+  /**
+   * The URL query parameters roadie passes on, to both the JDBC driver and libpq (pg_dump,
+   * pg_restore).
+   */
+  static final List<String> PARAMETERS =
+      List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "connect_timeout");
+
+  static final List<String> SSLMODES =
+      List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
 
   /**
    * Refuses what the driver and libpq would treat differently or drop silently: an unknown
@@ -101,19 +121,30 @@ public final class PgConn {
   private static void checkParams(Map<String, String> params) {
     for (var e : params.entrySet()) {
       if (!PARAMETERS.contains(e.getKey())) {
-        throw new RoadieException(ErrorCode.USAGE, "the PostgreSQL URL's parameter '" + e.getKey() + "' is not "
-            + "supported; accepted: " + String.join(", ", PARAMETERS) + " (and password)");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "the PostgreSQL URL's parameter '"
+                + e.getKey()
+                + "' is not "
+                + "supported; accepted: "
+                + String.join(", ", PARAMETERS)
+                + " (and password)");
       }
     }
     String mode = params.get("sslmode");
     if (mode != null && !SSLMODES.contains(mode)) {
-      throw new RoadieException(ErrorCode.USAGE, "the PostgreSQL URL's sslmode '" + mode + "' is not valid; use one of "
-          + String.join(", ", SSLMODES));
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the PostgreSQL URL's sslmode '"
+              + mode
+              + "' is not valid; use one of "
+              + String.join(", ", SSLMODES));
     }
     String timeout = params.get("connect_timeout");
     if (timeout != null && !timeout.matches("[0-9]{1,6}")) {
-      throw new RoadieException(ErrorCode.USAGE, "the PostgreSQL URL's connect_timeout '" + timeout + "' is not a "
-          + "number of seconds");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the PostgreSQL URL's connect_timeout '" + timeout + "' is not a " + "number of seconds");
     }
   }
 
@@ -121,10 +152,16 @@ public final class PgConn {
     return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
-  /** Looks the password up in PGPASSFILE or ~/.pgpass (hostname:port:database:username:password, '*' wildcards). */
-  static String fromPassFile(Map<String, String> env, String host, int port, String db, String user) {
-    Path file = env.get("PGPASSFILE") != null ? Path.of(env.get("PGPASSFILE"))
-        : Path.of(System.getProperty("user.home"), ".pgpass");
+  /**
+   * Looks the password up in PGPASSFILE or ~/.pgpass (hostname:port:database:username:password, '*'
+   * wildcards).
+   */
+  static String fromPassFile(
+      Map<String, String> env, String host, int port, String db, String user) {
+    Path file =
+        env.get("PGPASSFILE") != null
+            ? Path.of(env.get("PGPASSFILE"))
+            : Path.of(System.getProperty("user.home"), ".pgpass");
     List<String> lines;
     try {
       if (!Files.isReadable(file)) return null;
@@ -136,7 +173,10 @@ public final class PgConn {
       if (line.isBlank() || line.startsWith("#")) continue;
       List<String> f = splitPgpass(line);
       if (f.size() < 5) continue;
-      if (match(f.get(0), host) && match(f.get(1), Integer.toString(port)) && match(f.get(2), db) && match(f.get(3), user)) {
+      if (match(f.get(0), host)
+          && match(f.get(1), Integer.toString(port))
+          && match(f.get(2), db)
+          && match(f.get(3), user)) {
         return f.get(4);
       }
     }
@@ -144,7 +184,8 @@ public final class PgConn {
   }
 
   private static boolean match(String pattern, String value) {
-    return pattern.equals("*") || pattern.equals(value)
+    return pattern.equals("*")
+        || pattern.equals(value)
         || (pattern.equals("localhost") && (value.equals("127.0.0.1") || value.equals("::1")));
   }
 
@@ -183,14 +224,18 @@ public final class PgConn {
   /** Removes a password from anything that looks like a URL with user info. */
   public static String redact(String s) {
     if (s == null) return null;
-    return s.replaceAll("(://[^:/@\\s]*):[^@/\\s]*@", "$1:***@").replaceAll("(?i)(password=)[^&\\s]*", "$1***");
+    return s.replaceAll("(://[^:/@\\s]*):[^@/\\s]*@", "$1:***@")
+        .replaceAll("(?i)(password=)[^&\\s]*", "$1***");
   }
 
   public Connection connect() throws IOException {
     return connect(new Properties());
   }
 
-  /** A connection for a long {@code COPY ... TO STDOUT}: its socket reads are buffered ({@link dev.roadie.postgres.internal.CopySocketFactory}). */
+  /**
+   * A connection for a long {@code COPY ... TO STDOUT}: its socket reads are buffered ({@link
+   * dev.roadie.postgres.internal.CopySocketFactory}).
+   */
   public Connection connectForCopyOut() throws IOException {
     Properties p = new Properties();
     p.setProperty("socketFactory", dev.roadie.postgres.internal.CopySocketFactory.class.getName());
@@ -220,9 +265,14 @@ public final class PgConn {
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("sslmode", params.getOrDefault("sslmode", "prefer"));
     for (var e : params.entrySet()) {
-      if (e.getKey().startsWith("ssl") && !e.getKey().equals("sslmode")) p.setProperty(e.getKey(), e.getValue());
+      if (e.getKey().startsWith("ssl") && !e.getKey().equals("sslmode"))
+        p.setProperty(e.getKey(), e.getValue());
     }
-    String jdbc = "jdbc:postgresql://" + hostPort() + "/" + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8);
+    String jdbc =
+        "jdbc:postgresql://"
+            + hostPort()
+            + "/"
+            + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8);
     try {
       return DriverManager.getConnection(jdbc, p);
     } catch (SQLException e) {
@@ -233,16 +283,29 @@ public final class PgConn {
   RoadieException connectError(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String msg;
-    if (state.equals("28P01") || state.equals("28000") || String.valueOf(e.getMessage()).contains("no password was provided")) {
-      msg = "authentication failed for user '" + user + "' at " + hostPort()
-          + (password == null ? " (no password given: put it in the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE)" : "");
+    if (state.equals("28P01")
+        || state.equals("28000")
+        || String.valueOf(e.getMessage()).contains("no password was provided")) {
+      msg =
+          "authentication failed for user '"
+              + user
+              + "' at "
+              + hostPort()
+              + (password == null
+                  ? " (no password given: put it in the URL, PGPASSWORD, ~/.pgpass or PGPASSFILE)"
+                  : "");
     } else if (state.equals("3D000")) {
       msg = "database '" + database + "' does not exist on " + hostPort();
     } else if (unreachable(e)) {
-      msg = "cannot connect to PostgreSQL at " + hostPort() + ": " + redact(rootMessage(e))
-          + " (is the server running and accepting TCP connections?)";
+      msg =
+          "cannot connect to PostgreSQL at "
+              + hostPort()
+              + ": "
+              + redact(rootMessage(e))
+              + " (is the server running and accepting TCP connections?)";
       if (lostSocket(e)) {
-        // Refused, reset or timed out: the server may be restarting or failing over; the same command can succeed later.
+        // Refused, reset or timed out: the server may be restarting or failing over; the same
+        // command can succeed later.
         return new RoadieException.Retriable(msg, e);
       }
     } else if (state.startsWith("08")) {
@@ -256,18 +319,25 @@ public final class PgConn {
     return new RoadieException(ErrorCode.FAILURE, msg, e);
   }
 
-  /** Whether the server could not be reached at all (refused, no route, unknown host, timed out). */
+  /**
+   * Whether the server could not be reached at all (refused, no route, unknown host, timed out).
+   */
   private static boolean unreachable(Throwable t) {
     for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
-      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
-          || t instanceof java.net.UnknownHostException || t instanceof java.net.SocketTimeoutException) {
+      if (t instanceof java.net.ConnectException
+          || t instanceof java.net.NoRouteToHostException
+          || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.SocketTimeoutException) {
         return true;
       }
     }
     return false;
   }
 
-  /** Whether the connection failed at the socket (refused, reset, timed out), not over a name, TLS or a refusal by the server. */
+  /**
+   * Whether the connection failed at the socket (refused, reset, timed out), not over a name, TLS
+   * or a refusal by the server.
+   */
   private static boolean lostSocket(Throwable t) {
     while (t.getCause() != null && t.getCause() != t) t = t.getCause();
     return t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException;
@@ -290,8 +360,14 @@ public final class PgConn {
     env.put("PGDATABASE", database);
     env.put("PGAPPNAME", "roadie");
     if (password != null) env.put("PGPASSWORD", password);
-    String[][] map = {{"sslmode", "PGSSLMODE"}, {"sslrootcert", "PGSSLROOTCERT"}, {"sslcert", "PGSSLCERT"},
-        {"sslkey", "PGSSLKEY"}, {"sslcrl", "PGSSLCRL"}, {"connect_timeout", "PGCONNECT_TIMEOUT"}};
+    String[][] map = {
+      {"sslmode", "PGSSLMODE"},
+      {"sslrootcert", "PGSSLROOTCERT"},
+      {"sslcert", "PGSSLCERT"},
+      {"sslkey", "PGSSLKEY"},
+      {"sslcrl", "PGSSLCRL"},
+      {"connect_timeout", "PGCONNECT_TIMEOUT"}
+    };
     for (String[] m : map) {
       if (params.containsKey(m[0])) env.put(m[1], params.get(m[0]));
     }

@@ -10,7 +10,6 @@ import dev.roadie.core.snapshot.Node;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.Tree;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,11 +35,21 @@ import java.util.Set;
  * maintenance_work_mem}. Row counts are checked against the snapshot's.
  */
 public final class PostgresRestore {
-  public record Options(PgConn to, List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,
+  public record Options(
+      PgConn to,
+      List<String> tables,
+      boolean clean,
+      boolean schemaOnly,
+      boolean dataOnly,
+      int jobs,
       Path pgBin) {}
 
-  /** {@code warnings}: what was left out (a foreign key, a grant to a missing role) while the data was restored. */
-  public record Result(int tables, long rows, long bytes, List<String> notes, List<String> warnings) {}
+  /**
+   * {@code warnings}: what was left out (a foreign key, a grant to a missing role) while the data
+   * was restored.
+   */
+  public record Result(
+      int tables, long rows, long bytes, List<String> notes, List<String> warnings) {}
 
   private final Repository repo;
   private final Progress progress;
@@ -95,7 +104,9 @@ public final class PostgresRestore {
     }
     List<Node> tables = new ArrayList<>();
     for (List<Node> p : pieces.values()) {
-      p.sort(java.util.Comparator.comparingInt(n -> ((Number) n.meta().getOrDefault("part", 0)).intValue()));
+      p.sort(
+          java.util.Comparator.comparingInt(
+              n -> ((Number) n.meta().getOrDefault("part", 0)).intValue()));
       tables.add(p.get(0));
     }
     return new Parts(schema, tables, dump, pieces);
@@ -106,29 +117,39 @@ public final class PostgresRestore {
   }
 
   private static String qualified(Node n) {
-    return TablePattern.quote((String) n.meta().get("schema")) + "." + TablePattern.quote((String) n.meta().get("table"));
+    return TablePattern.quote((String) n.meta().get("schema"))
+        + "."
+        + TablePattern.quote((String) n.meta().get("table"));
   }
 
   @SuppressWarnings("unchecked")
   private static String copyColumns(Node n) {
     List<String> cols = (List<String>) n.meta().get("columns");
-    return cols == null || cols.isEmpty() ? "" : " (" + String.join(", ", cols.stream().map(TablePattern::quote).toList()) + ")";
+    return cols == null || cols.isEmpty()
+        ? ""
+        : " (" + String.join(", ", cols.stream().map(TablePattern::quote).toList()) + ")";
   }
 
   public Result restore(Snapshot s, Options o) throws IOException {
     if (!PostgresBackup.KIND.equals(s.kind())) {
-      throw new RoadieException(ErrorCode.USAGE, "the snapshot is of kind '" + s.kind() + "', not postgres: restore it with --target DIR");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the snapshot is of kind '" + s.kind() + "', not postgres: restore it with --target DIR");
     }
     if (o.schemaOnly && o.dataOnly) {
-      throw new RoadieException(ErrorCode.USAGE, "--schema-only and --data-only exclude each other");
+      throw new RoadieException(
+          ErrorCode.USAGE, "--schema-only and --data-only exclude each other");
     }
     Parts parts = parts(repo, s);
     if (parts.schema == null) {
       if (parts.pgDump != null) {
-        throw new RoadieException(ErrorCode.USAGE, "this snapshot holds a pg_dump archive (--format pg_dump): "
-            + "write it with 'roadie dump SNAPSHOT > file.dump' and restore it with pg_restore");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "this snapshot holds a pg_dump archive (--format pg_dump): "
+                + "write it with 'roadie dump SNAPSHOT > file.dump' and restore it with pg_restore");
       }
-      throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot has no " + PostgresBackup.SCHEMA_NODE);
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, "the snapshot has no " + PostgresBackup.SCHEMA_NODE);
     }
     boolean snapshotDataOnly = Boolean.TRUE.equals(s.source().get("dataOnly"));
     boolean doSchema = !o.dataOnly && !snapshotDataOnly;
@@ -138,9 +159,17 @@ public final class PostgresRestore {
     Set<String> wanted = null;
     if (o.tables != null && !o.tables.isEmpty()) {
       List<TablePattern> pats = o.tables.stream().map(TablePattern::parse).toList();
-      tables.removeIf(n -> pats.stream().noneMatch(p -> p.matches((String) n.meta().get("schema"), (String) n.meta().get("table"))));
+      tables.removeIf(
+          n ->
+              pats.stream()
+                  .noneMatch(
+                      p ->
+                          p.matches(
+                              (String) n.meta().get("schema"), (String) n.meta().get("table"))));
       if (tables.isEmpty()) {
-        throw new RoadieException(ErrorCode.USAGE, "no table of the snapshot matches --table " + String.join(", ", o.tables));
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "no table of the snapshot matches --table " + String.join(", ", o.tables));
       }
       wanted = new java.util.HashSet<>();
       for (Node n : tables) wanted.add(tableKey(n));
@@ -155,18 +184,25 @@ public final class PostgresRestore {
     try (Connection admin = o.to.withDatabase("postgres").connect()) {
       serverMajor = serverMajor(admin);
     } catch (SQLException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "reading the server version of " + o.to.hostPort() + ": "
-          + PgConn.redact(e.getMessage()), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "reading the server version of " + o.to.hostPort() + ": " + PgConn.redact(e.getMessage()),
+          e);
     }
     PgTools tools = PgTools.find(o.pgBin, serverMajor, "pg_restore");
     // The schema archive (no table data in it) in a private temporary file: pg_restore -j and
     // --use-list need a seekable archive, and every section reads it.
-    Path archive = Files.createTempFile("roadie-schema-", ".dump",
-        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    Path archive =
+        Files.createTempFile(
+            "roadie-schema-",
+            ".dump",
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     List<Path> lists = new ArrayList<>();
     TableLoad load;
     try {
-      try (OutputStream out = Files.newOutputStream(archive); ContentReader r = new ContentReader(repo, parts.schema, parts.schema.name())) {
+      try (OutputStream out = Files.newOutputStream(archive);
+          ContentReader r = new ContentReader(repo, parts.schema, parts.schema.name())) {
         byte[] b;
         while ((b = r.nextBlock()) != null) out.write(b);
       }
@@ -175,16 +211,27 @@ public final class PostgresRestore {
       // 2. The database: create it, or check it is empty (or --clean).
       boolean created = prepareDatabase(o, s, wanted == null && doSchema, notes, warnings);
       if (wanted != null && doSchema) dropSelectedTables(o, tables, notes);
-      load = restoreSections(s, o, parts, tables, wanted, doSchema, doData, jobs, tools, archive, toc, lists, notes, warnings);
+      load =
+          restoreSections(
+              s, o, parts, tables, wanted, doSchema, doData, jobs, tools, archive, toc, lists,
+              notes, warnings);
       if (doSchema && wanted == null) {
         if (!(s.source().get(PostgresBackup.DATABASE_PROPERTIES) instanceof Map<?, ?> props)) {
-          notes.add("the snapshot predates roadie recording a database's own settings, comment, owner and privileges: "
-              + "database " + o.to.database + " has none of " + s.source().get("database") + "'s; set them by hand");
+          notes.add(
+              "the snapshot predates roadie recording a database's own settings, comment, owner and privileges: "
+                  + "database "
+                  + o.to.database
+                  + " has none of "
+                  + s.source().get("database")
+                  + "'s; set them by hand");
         } else if (created) {
           DatabaseProperties.apply(o.to, props, notes, warnings);
         } else {
-          notes.add("database " + o.to.database + " existed: its settings, comment, owner and privileges were left as "
-              + "they are (the snapshot's are applied to a database the restore creates, or recreates with --clean)");
+          notes.add(
+              "database "
+                  + o.to.database
+                  + " existed: its settings, comment, owner and privileges were left as "
+                  + "they are (the snapshot's are applied to a database the restore creates, or recreates with --clean)");
         }
       }
     } finally {
@@ -198,11 +245,13 @@ public final class PostgresRestore {
    * Creates the database, or checks that it has no tables, or (--clean, whole restore) drops and
    * recreates it. True when this restore created it.
    */
-  private boolean prepareDatabase(Options o, Snapshot s, boolean whole, List<String> notes, List<String> warnings)
+  private boolean prepareDatabase(
+      Options o, Snapshot s, boolean whole, List<String> notes, List<String> warnings)
       throws IOException {
     try (Connection admin = o.to.withDatabase("postgres").connect()) {
       boolean exists;
-      try (PreparedStatement ps = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      try (PreparedStatement ps =
+          admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
         ps.setString(1, o.to.database);
         try (ResultSet rs = ps.executeQuery()) {
           exists = rs.next();
@@ -211,15 +260,29 @@ public final class PostgresRestore {
       if (exists && whole) {
         int n = countTables(o.to, null);
         if (n > 0 && !o.clean) {
-          throw new RoadieException(ErrorCode.FAILURE, "database '" + o.to.database + "' on " + o.to.hostPort() + " already has "
-              + n + (n == 1 ? " table" : " tables") + "; restore into a new database, or pass --clean to drop and recreate it");
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              "database '"
+                  + o.to.database
+                  + "' on "
+                  + o.to.hostPort()
+                  + " already has "
+                  + n
+                  + (n == 1 ? " table" : " tables")
+                  + "; restore into a new database, or pass --clean to drop and recreate it");
         }
         if (n > 0) {
           try (Statement st = admin.createStatement()) {
             st.execute("DROP DATABASE " + TablePattern.quote(o.to.database));
           } catch (SQLException e) {
-            throw new RoadieException(ErrorCode.FAILURE, "--clean: cannot drop database '" + o.to.database + "': "
-                + e.getMessage() + " (close the other sessions using it)", e);
+            throw new RoadieException(
+                ErrorCode.FAILURE,
+                "--clean: cannot drop database '"
+                    + o.to.database
+                    + "': "
+                    + e.getMessage()
+                    + " (close the other sessions using it)",
+                e);
           }
           exists = false;
           notes.add("dropped and recreated database " + o.to.database);
@@ -229,59 +292,107 @@ public final class PostgresRestore {
       createDatabase(admin, o.to.database, s.source(), notes, warnings);
       return true;
     } catch (SQLException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "preparing database '" + o.to.database + "' on " + o.to.hostPort() + ": "
-          + PgConn.redact(e.getMessage()), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "preparing database '"
+              + o.to.database
+              + "' on "
+              + o.to.hostPort()
+              + ": "
+              + PgConn.redact(e.getMessage()),
+          e);
     }
   }
 
   /** With --table: refuses tables that exist already, or (--clean) drops them. */
-  private static void dropSelectedTables(Options o, List<Node> tables, List<String> notes) throws IOException {
+  private static void dropSelectedTables(Options o, List<Node> tables, List<String> notes)
+      throws IOException {
     List<String> existing = existingTables(o.to, tables);
     if (!existing.isEmpty() && !o.clean) {
-      throw new RoadieException(ErrorCode.FAILURE, "database '" + o.to.database + "' already has table(s) "
-          + String.join(", ", existing) + "; pass --clean to drop and restore them");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "database '"
+              + o.to.database
+              + "' already has table(s) "
+              + String.join(", ", existing)
+              + "; pass --clean to drop and restore them");
     }
     if (!existing.isEmpty()) {
-      try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+      try (Connection c = o.to.connect();
+          Statement st = c.createStatement()) {
         for (Node n : tables) st.execute("DROP TABLE IF EXISTS " + qualified(n) + " CASCADE");
       } catch (SQLException e) {
-        throw new RoadieException(ErrorCode.FAILURE, "--clean: dropping tables failed: " + e.getMessage(), e);
+        throw new RoadieException(
+            ErrorCode.FAILURE, "--clean: dropping tables failed: " + e.getMessage(), e);
       }
       notes.add("dropped table(s) " + String.join(", ", existing));
     }
   }
 
-  /** Schema, data, post-data and materialized views into the prepared database; the table loads done. */
-  private TableLoad restoreSections(Snapshot s, Options o, Parts parts, List<Node> tables, Set<String> wanted, boolean doSchema,
-      boolean doData, int jobs, PgTools tools, Path archive, List<String> toc, List<Path> lists, List<String> notes,
-      List<String> warnings) throws IOException {
+  /**
+   * Schema, data, post-data and materialized views into the prepared database; the table loads
+   * done.
+   */
+  private TableLoad restoreSections(
+      Snapshot s,
+      Options o,
+      Parts parts,
+      List<Node> tables,
+      Set<String> wanted,
+      boolean doSchema,
+      boolean doData,
+      int jobs,
+      PgTools tools,
+      Path archive,
+      List<String> toc,
+      List<Path> lists,
+      List<String> notes,
+      List<String> warnings)
+      throws IOException {
     String phase = "creating the schema (pre-data)";
     List<String> timings = new ArrayList<>();
     long[] t0 = {System.nanoTime()};
-    java.util.function.Consumer<String> lap = name -> {
-      long now = System.nanoTime();
-      timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
-      t0[0] = now;
-    };
+    java.util.function.Consumer<String> lap =
+        name -> {
+          long now = System.nanoTime();
+          timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
+          t0[0] = now;
+        };
     TableLoad load = new TableLoad(repo, progress, o.to, jobs, !doSchema, splitBytes);
     try {
-      List<String> selected = wanted == null ? toc : toc.stream().filter(l -> belongs(entry(l), tables)).toList();
+      List<String> selected =
+          wanted == null ? toc : toc.stream().filter(l -> belongs(entry(l), tables)).toList();
       Path list = wanted == null ? null : listFile(selected, lists);
-      // Each table's own indexes and unique/primary key constraints are built as soon as its rows are
+      // Each table's own indexes and unique/primary key constraints are built as soon as its rows
+      // are
       // in (in parallel with loading other tables); the rest of post-data (foreign keys, triggers,
       // partition index attachments, ...) comes after all data.
-      Map<String, List<String>> early = doSchema && doData ? earlyEntries(selected, tables) : Map.of();
+      Map<String, List<String>> early =
+          doSchema && doData ? earlyEntries(selected, tables) : Map.of();
       Set<String> earlyLines = new java.util.HashSet<>();
       early.values().forEach(earlyLines::addAll);
       // With --table, foreign keys and triggers may need what was not restored (the referenced
       // table, the trigger's function): each is tried alone, and one that fails is left out and
       // named, as pg_dump --table's would fail alone in a script, without failing the table.
-      List<String> optional = wanted == null ? List.of()
-          : selected.stream().filter(l -> isOptional(entry(l))).filter(l -> !earlyLines.contains(l)).toList();
-      Path postList = earlyLines.isEmpty() && optional.isEmpty() ? list
-          : listFile(selected.stream().filter(l -> !earlyLines.contains(l) && !optional.contains(l)).toList(), lists);
-      if (doSchema && (wanted != null || s.source().containsKey("tablePatterns")
-          || s.source().containsKey("excludeTablePatterns"))) {
+      List<String> optional =
+          wanted == null
+              ? List.of()
+              : selected.stream()
+                  .filter(l -> isOptional(entry(l)))
+                  .filter(l -> !earlyLines.contains(l))
+                  .toList();
+      Path postList =
+          earlyLines.isEmpty() && optional.isEmpty()
+              ? list
+              : listFile(
+                  selected.stream()
+                      .filter(l -> !earlyLines.contains(l) && !optional.contains(l))
+                      .toList(),
+                  lists);
+      if (doSchema
+          && (wanted != null
+              || s.source().containsKey("tablePatterns")
+              || s.source().containsKey("excludeTablePatterns"))) {
         createSchemas(o, tables);
       }
       if (doSchema) {
@@ -299,7 +410,15 @@ public final class PostgresRestore {
             int indexJobs = Math.min(jobs, own.size());
             after = () -> pgRestore(tools, o, archive, "post-data", l, indexJobs);
           }
-          work.add(new TableLoad.Table(tableKey(n), qualified(n), copyColumns(n), parts.of(n), parts.size(n), parts.rows(n), after));
+          work.add(
+              new TableLoad.Table(
+                  tableKey(n),
+                  qualified(n),
+                  copyColumns(n),
+                  parts.of(n),
+                  parts.size(n),
+                  parts.rows(n),
+                  after));
         }
         load.run(work);
         lap.accept("table data and their indexes");
@@ -316,11 +435,18 @@ public final class PostgresRestore {
           try {
             pgRestore(tools, o, archive, "post-data", listFile(List.of(line), lists), 1);
           } catch (RoadieException e) {
-            warnings.add("left out " + describe(entry(line)) + ": " + serverError(e.getMessage())
-                + "; the table's rows are restored: add it once what it needs exists");
+            warnings.add(
+                "left out "
+                    + describe(entry(line))
+                    + ": "
+                    + serverError(e.getMessage())
+                    + "; the table's rows are restored: add it once what it needs exists");
           }
         }
-        lap.accept(earlyLines.isEmpty() ? "indexes and constraints" : "foreign keys, triggers and the rest of post-data");
+        lap.accept(
+            earlyLines.isEmpty()
+                ? "indexes and constraints"
+                : "foreign keys, triggers and the rest of post-data");
       }
       if (doData && wanted == null) {
         phase = "refreshing materialized views";
@@ -328,22 +454,44 @@ public final class PostgresRestore {
         lap.accept("materialized views");
       }
     } catch (RoadieException | IOException e) {
-      String done = "schema " + (phase.startsWith("creating the schema") ? "incomplete" : "created") + ", "
-          + load.loaded.get() + " of " + (doData ? tables.size() : 0) + " tables loaded";
-      throw new RoadieException(ErrorCode.FAILURE, "restore into " + o.to.redacted() + " failed while " + phase + ": "
-          + PgConn.redact(e.getMessage()) + "; done so far: " + done + "; database '" + o.to.database
-          + "' is half restored: rerun the restore with --clean", e);
+      String done =
+          "schema "
+              + (phase.startsWith("creating the schema") ? "incomplete" : "created")
+              + ", "
+              + load.loaded.get()
+              + " of "
+              + (doData ? tables.size() : 0)
+              + " tables loaded";
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "restore into "
+              + o.to.redacted()
+              + " failed while "
+              + phase
+              + ": "
+              + PgConn.redact(e.getMessage())
+              + "; done so far: "
+              + done
+              + "; database '"
+              + o.to.database
+              + "' is half restored: rerun the restore with --clean",
+          e);
     }
     notes.add("steps: " + String.join(", ", timings));
     return load;
   }
 
-  /** TOC entries that a --table restore may leave out: they can need objects outside the selection. */
+  /**
+   * TOC entries that a --table restore may leave out: they can need objects outside the selection.
+   */
   static boolean isOptional(String entry) {
     return entry.startsWith("FK CONSTRAINT ") || entry.startsWith("TRIGGER ");
   }
 
-  /** "foreign key tickets_festival_id_fkey on public.tickets" from "FK CONSTRAINT public tickets tickets_festival_id_fkey owner". */
+  /**
+   * "foreign key tickets_festival_id_fkey on public.tickets" from "FK CONSTRAINT public tickets
+   * tickets_festival_id_fkey owner".
+   */
   static String describe(String entry) {
     String kind = entry.startsWith("FK CONSTRAINT ") ? "foreign key" : "trigger";
     String[] f = entry.substring(entry.startsWith("FK CONSTRAINT ") ? 14 : 8).split(" ");
@@ -351,7 +499,10 @@ public final class PostgresRestore {
     return kind + " " + f[2] + " on " + f[0] + "." + f[1];
   }
 
-  /** The server's error from a failed pg_restore's message ("ERROR:  relation ... does not exist"), else the message. */
+  /**
+   * The server's error from a failed pg_restore's message ("ERROR: relation ... does not exist"),
+   * else the message.
+   */
   static String serverError(String message) {
     int at = message == null ? -1 : message.indexOf("ERROR:");
     if (at < 0) return String.valueOf(message);
@@ -367,7 +518,8 @@ public final class PostgresRestore {
     if (only != null) {
       owned = new java.util.HashSet<>();
       for (Node n : only) {
-        for (String q : (List<String>) n.meta().getOrDefault("sequences", List.of())) owned.add(n.meta().get("schema") + "." + q);
+        for (String q : (List<String>) n.meta().getOrDefault("sequences", List.of()))
+          owned.add(n.meta().get("schema") + "." + q);
       }
     }
     try (Connection c = o.to.connect();
@@ -388,7 +540,8 @@ public final class PostgresRestore {
   @SuppressWarnings("unchecked")
   private static void refreshMatviews(Options o, Snapshot s) throws IOException {
     if (!(s.source().get("materializedViews") instanceof List<?> list) || list.isEmpty()) return;
-    try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
+    try (Connection c = o.to.connect();
+        Statement st = c.createStatement()) {
       st.execute("SET maintenance_work_mem = '512MB'; SET synchronous_commit = off");
       for (Object x : list) {
         List<String> mv = (List<String>) x;
@@ -399,10 +552,15 @@ public final class PostgresRestore {
     }
   }
 
-  /** Like pg_dump --table, a table selection leaves out schemas; the tables' schemas are created when missing. */
+  /**
+   * Like pg_dump --table, a table selection leaves out schemas; the tables' schemas are created
+   * when missing.
+   */
   private static void createSchemas(Options o, List<Node> tables) throws IOException {
-    try (Connection c = o.to.connect(); Statement st = c.createStatement()) {
-      for (String schema : tables.stream().map(n -> (String) n.meta().get("schema")).distinct().toList()) {
+    try (Connection c = o.to.connect();
+        Statement st = c.createStatement()) {
+      for (String schema :
+          tables.stream().map(n -> (String) n.meta().get("schema")).distinct().toList()) {
         st.execute("CREATE SCHEMA IF NOT EXISTS " + TablePattern.quote(schema));
       }
     } catch (SQLException e) {
@@ -411,7 +569,8 @@ public final class PostgresRestore {
   }
 
   private static int serverMajor(Connection c) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SHOW server_version_num")) {
       rs.next();
       return Integer.parseInt(rs.getString(1)) / 10000;
     }
@@ -421,48 +580,80 @@ public final class PostgresRestore {
    * CREATE DATABASE with the snapshot's encoding and locale (without the locale when this server
    * lacks it), in the snapshot's tablespace when this server has one of that name.
    */
-  private static void createDatabase(Connection admin, String db, Map<String, Object> source, List<String> notes,
-      List<String> warnings) throws SQLException {
+  private static void createDatabase(
+      Connection admin,
+      String db,
+      Map<String, Object> source,
+      List<String> notes,
+      List<String> warnings)
+      throws SQLException {
     String tablespace = DatabaseProperties.tablespace(source);
-    if (tablespace != null && !DatabaseProperties.exists(admin, "pg_tablespace", "spcname", tablespace)) {
-      warnings.add("database " + db + ": tablespace " + tablespace + " of the snapshot does not exist here; the database "
-          + "is created in the default tablespace");
+    if (tablespace != null
+        && !DatabaseProperties.exists(admin, "pg_tablespace", "spcname", tablespace)) {
+      warnings.add(
+          "database "
+              + db
+              + ": tablespace "
+              + tablespace
+              + " of the snapshot does not exist here; the database "
+              + "is created in the default tablespace");
       tablespace = null;
     }
-    String base = "CREATE DATABASE " + TablePattern.quote(db) + " TEMPLATE template0"
-        + (tablespace != null ? " TABLESPACE " + TablePattern.quote(tablespace) : "");
+    String base =
+        "CREATE DATABASE "
+            + TablePattern.quote(db)
+            + " TEMPLATE template0"
+            + (tablespace != null ? " TABLESPACE " + TablePattern.quote(tablespace) : "");
     Object enc = source.get("encoding");
-    String full = base + (enc != null ? " ENCODING '" + enc + "'" : "")
-        + (source.get("collate") != null ? " LC_COLLATE '" + ((String) source.get("collate")).replace("'", "''") + "'" : "")
-        + (source.get("ctype") != null ? " LC_CTYPE '" + ((String) source.get("ctype")).replace("'", "''") + "'" : "");
+    String full =
+        base
+            + (enc != null ? " ENCODING '" + enc + "'" : "")
+            + (source.get("collate") != null
+                ? " LC_COLLATE '" + ((String) source.get("collate")).replace("'", "''") + "'"
+                : "")
+            + (source.get("ctype") != null
+                ? " LC_CTYPE '" + ((String) source.get("ctype")).replace("'", "''") + "'"
+                : "");
     try (Statement st = admin.createStatement()) {
       st.execute(full);
-      notes.add("created database " + db + (tablespace != null ? " in tablespace " + tablespace : ""));
+      notes.add(
+          "created database " + db + (tablespace != null ? " in tablespace " + tablespace : ""));
     } catch (SQLException e) {
       try (Statement st = admin.createStatement()) {
         st.execute(base + (enc != null ? " ENCODING '" + enc + "'" : ""));
-        notes.add("created database " + db + " (the source's locale is not available here: " + e.getMessage() + ")");
+        notes.add(
+            "created database "
+                + db
+                + " (the source's locale is not available here: "
+                + e.getMessage()
+                + ")");
       }
     }
   }
 
   private static int countTables(PgConn conn, List<Node> only) throws IOException {
-    try (Connection c = conn.connect(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-            + "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'")) {
+    try (Connection c = conn.connect();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                    + "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'")) {
       rs.next();
       return rs.getInt(1);
     } catch (SQLException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "inspecting " + conn.redacted() + ": " + e.getMessage(), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE, "inspecting " + conn.redacted() + ": " + e.getMessage(), e);
     }
   }
 
   private static List<String> existingTables(PgConn conn, List<Node> tables) throws IOException {
     List<String> out = new ArrayList<>();
     try (Connection c = conn.connect();
-        PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            + "WHERE n.nspname = ? AND c.relname = ?")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE n.nspname = ? AND c.relname = ?")) {
       for (Node n : tables) {
         ps.setString(1, (String) n.meta().get("schema"));
         ps.setString(2, (String) n.meta().get("table"));
@@ -471,15 +662,27 @@ public final class PostgresRestore {
         }
       }
     } catch (SQLException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "inspecting " + conn.redacted() + ": " + e.getMessage(), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE, "inspecting " + conn.redacted() + ": " + e.getMessage(), e);
     }
     return out;
   }
 
-  /** Runs pg_restore for one section of the schema archive (a file), optionally limited to a list of entries. */
-  private void pgRestore(PgTools tools, Options o, Path archive, String section, Path list, int jobs) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(tools.path("pg_restore"), "--section=" + section, "--exit-on-error",
-        "--no-password", "--dbname=dbname=" + libpqQuote(o.to.database)));
+  /**
+   * Runs pg_restore for one section of the schema archive (a file), optionally limited to a list of
+   * entries.
+   */
+  private void pgRestore(
+      PgTools tools, Options o, Path archive, String section, Path list, int jobs)
+      throws IOException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                tools.path("pg_restore"),
+                "--section=" + section,
+                "--exit-on-error",
+                "--no-password",
+                "--dbname=dbname=" + libpqQuote(o.to.database)));
     if (list != null) cmd.add("--use-list=" + list);
     if (jobs > 1) cmd.add("--jobs=" + jobs);
     cmd.add(archive.toString());
@@ -495,15 +698,20 @@ public final class PostgresRestore {
     return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
-  /** Writes a node's bytes to a child's stdin; a child that stops reading early (it needed only part) is fine. */
+  /**
+   * Writes a node's bytes to a child's stdin; a child that stops reading early (it needed only
+   * part) is fine.
+   */
   private void feed(Node node, PgTools.Child child) throws IOException {
-    try (OutputStream in = child.process.getOutputStream(); ContentReader r = new ContentReader(repo, node, node.name())) {
+    try (OutputStream in = child.process.getOutputStream();
+        ContentReader r = new ContentReader(repo, node, node.name())) {
       byte[] b;
       while ((b = r.nextBlock()) != null) {
         in.write(b);
       }
     } catch (IOException e) {
-      // pg_restore stops reading once it has what its section needs; its exit status tells whether it worked.
+      // pg_restore stops reading once it has what its section needs; its exit status tells whether
+      // it worked.
       if (!isPipeError(e)) throw e;
     }
   }
@@ -516,7 +724,9 @@ public final class PostgresRestore {
   /** The archive's table of contents: pg_restore --list, one line per entry (comments left out). */
   private static List<String> toc(PgTools tools, Path archive) throws IOException {
     String toc;
-    try (PgTools.Child child = new PgTools.Child(List.of(tools.path("pg_restore"), "--list", archive.toString()), Map.of(), false)) {
+    try (PgTools.Child child =
+        new PgTools.Child(
+            List.of(tools.path("pg_restore"), "--list", archive.toString()), Map.of(), false)) {
       toc = new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       child.finish("pg_restore --list");
     }
@@ -576,9 +786,22 @@ public final class PostgresRestore {
     for (Node n : wanted) {
       String schema = (String) n.meta().get("schema");
       String table = (String) n.meta().get("table");
-      for (String type : List.of("TABLE", "TABLE DATA", "DEFAULT", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "POLICY",
-          "ROW SECURITY", "COMMENT " + schema + " TABLE", "ACL " + schema + " TABLE")) {
-        String head = type.contains(" " + schema + " ") ? type + " " + table + " " : type + " " + schema + " " + table + " ";
+      for (String type :
+          List.of(
+              "TABLE",
+              "TABLE DATA",
+              "DEFAULT",
+              "CONSTRAINT",
+              "FK CONSTRAINT",
+              "TRIGGER",
+              "POLICY",
+              "ROW SECURITY",
+              "COMMENT " + schema + " TABLE",
+              "ACL " + schema + " TABLE")) {
+        String head =
+            type.contains(" " + schema + " ")
+                ? type + " " + table + " "
+                : type + " " + schema + " " + table + " ";
         if (entry.startsWith(head)) return true;
       }
       if (entry.startsWith("COMMENT " + schema + " COLUMN " + table + ".")) return true;
@@ -606,8 +829,14 @@ public final class PostgresRestore {
     List<Node> tables = new ArrayList<>(parts.tables);
     tables.sort((a, b) -> a.name().compareTo(b.name()));
     for (Node n : tables) {
-      out.write(("\n--\n-- Data for " + tableKey(n).replace("\n", " ") + "\n--\n\nCOPY " + qualified(n) + copyColumns(n)
-          + " FROM stdin;\n").getBytes(StandardCharsets.UTF_8));
+      out.write(
+          ("\n--\n-- Data for "
+                  + tableKey(n).replace("\n", " ")
+                  + "\n--\n\nCOPY "
+                  + qualified(n)
+                  + copyColumns(n)
+                  + " FROM stdin;\n")
+              .getBytes(StandardCharsets.UTF_8));
       for (Node piece : parts.of(n)) {
         try (ContentReader r = new ContentReader(repo, piece, tableKey(n))) {
           byte[] b;
@@ -622,9 +851,15 @@ public final class PostgresRestore {
       for (Object x : seqs) {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) x;
-        String name = TablePattern.exact((String) m.get("schema"), (String) m.get("name")).replace("'", "''");
-        b.append("SELECT pg_catalog.setval('").append(name).append("', ").append(m.get("lastValue")).append(", ")
-            .append(m.get("isCalled")).append(");\n");
+        String name =
+            TablePattern.exact((String) m.get("schema"), (String) m.get("name")).replace("'", "''");
+        b.append("SELECT pg_catalog.setval('")
+            .append(name)
+            .append("', ")
+            .append(m.get("lastValue"))
+            .append(", ")
+            .append(m.get("isCalled"))
+            .append(");\n");
       }
       out.write(b.toString().getBytes(StandardCharsets.UTF_8));
     }
@@ -633,23 +868,30 @@ public final class PostgresRestore {
       StringBuilder b = new StringBuilder("\n-- Materialized views\n");
       for (Object x : mvs) {
         List<?> mv = (List<?>) x;
-        b.append("REFRESH MATERIALIZED VIEW ").append(TablePattern.exact((String) mv.get(0), (String) mv.get(1))).append(";\n");
+        b.append("REFRESH MATERIALIZED VIEW ")
+            .append(TablePattern.exact((String) mv.get(0), (String) mv.get(1)))
+            .append(";\n");
       }
       out.write(b.toString().getBytes(StandardCharsets.UTF_8));
     }
     out.flush();
   }
 
-  private void sqlSection(PgTools tools, Node archive, String section, OutputStream out) throws IOException {
-    try (PgTools.Child child = new PgTools.Child(List.of(tools.path("pg_restore"), "--section=" + section, "-f", "-"),
-        Map.of(), true)) {
-      Thread feeder = Thread.ofVirtual().start(() -> {
-        try {
-          feed(archive, child);
-        } catch (IOException ignored) {
-          // the exit status tells
-        }
-      });
+  private void sqlSection(PgTools tools, Node archive, String section, OutputStream out)
+      throws IOException {
+    try (PgTools.Child child =
+        new PgTools.Child(
+            List.of(tools.path("pg_restore"), "--section=" + section, "-f", "-"), Map.of(), true)) {
+      Thread feeder =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      feed(archive, child);
+                    } catch (IOException ignored) {
+                      // the exit status tells
+                    }
+                  });
       child.process.getInputStream().transferTo(out);
       child.finish("pg_restore --section=" + section);
       try {
@@ -664,8 +906,10 @@ public final class PostgresRestore {
   public void writePgDump(Snapshot s, OutputStream out) throws IOException {
     Parts parts = parts(repo, s);
     if (parts.pgDump == null) {
-      throw new RoadieException(ErrorCode.USAGE, "this snapshot is in roadie's native format: use 'roadie dump SNAPSHOT --sql' "
-          + "for a SQL script, or 'roadie restore SNAPSHOT --to URL'");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "this snapshot is in roadie's native format: use 'roadie dump SNAPSHOT --sql' "
+              + "for a SQL script, or 'roadie restore SNAPSHOT --to URL'");
     }
     try (ContentReader r = new ContentReader(repo, parts.pgDump, parts.pgDump.name())) {
       byte[] b;

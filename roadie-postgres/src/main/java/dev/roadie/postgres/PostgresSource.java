@@ -1,6 +1,5 @@
 package dev.roadie.postgres;
 
-import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Id;
 import dev.roadie.core.Plural;
@@ -19,6 +18,7 @@ import dev.roadie.core.source.ScratchVerifyRequest;
 import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import java.io.IOException;
@@ -37,21 +37,43 @@ import java.util.Set;
  */
 public final class PostgresSource implements SourceProvider {
   /** What a logical backup reads; see {@link PostgresBackup.Options}. */
-  public record BackupOptions(PgConn conn, int jobs, List<String> tables, List<String> excludeTables,
-      boolean schemaOnly, boolean dataOnly, String format, Path pgBin, List<Probes.Probe> probes)
+  public record BackupOptions(
+      PgConn conn,
+      int jobs,
+      List<String> tables,
+      List<String> excludeTables,
+      boolean schemaOnly,
+      boolean dataOnly,
+      String format,
+      Path pgBin,
+      List<Probes.Probe> probes)
       implements BackupRequest.Options {
     /** Without probes. */
-    public BackupOptions(PgConn conn, int jobs, List<String> tables, List<String> excludeTables, boolean schemaOnly,
-        boolean dataOnly, String format, Path pgBin) {
+    public BackupOptions(
+        PgConn conn,
+        int jobs,
+        List<String> tables,
+        List<String> excludeTables,
+        boolean schemaOnly,
+        boolean dataOnly,
+        String format,
+        Path pgBin) {
       this(conn, jobs, tables, excludeTables, schemaOnly, dataOnly, format, pgBin, List.of());
     }
   }
 
   /** How a logical snapshot is restored; see {@link PostgresRestore.Options}. */
-  public record RestoreOptions(List<String> tables, boolean clean, boolean schemaOnly, boolean dataOnly, int jobs,
-      Path pgBin) implements RestoreRequest.Options {
-    public static final RestoreOptions DEFAULTS = new RestoreOptions(List.of(), false, false, false,
-        Runtime.getRuntime().availableProcessors(), null);
+  public record RestoreOptions(
+      List<String> tables,
+      boolean clean,
+      boolean schemaOnly,
+      boolean dataOnly,
+      int jobs,
+      Path pgBin)
+      implements RestoreRequest.Options {
+    public static final RestoreOptions DEFAULTS =
+        new RestoreOptions(
+            List.of(), false, false, false, Runtime.getRuntime().availableProcessors(), null);
   }
 
   @Override
@@ -72,17 +94,30 @@ public final class PostgresSource implements SourceProvider {
   @Override
   public BackupResult backup(BackupRequest request) throws IOException {
     BackupOptions o = request.options(BackupOptions.class);
-    Id id = new PostgresBackup(request.repository(), request.progress()).run(new PostgresBackup.Options(o.conn(),
-        request.target(), o.jobs(), o.tables(), o.excludeTables(), o.schemaOnly(), o.dataOnly(), o.format(), o.pgBin(),
-        request.tags(), request.time(), o.probes()));
+    Id id =
+        new PostgresBackup(request.repository(), request.progress())
+            .run(
+                new PostgresBackup.Options(
+                    o.conn(),
+                    request.target(),
+                    o.jobs(),
+                    o.tables(),
+                    o.excludeTables(),
+                    o.schemaOnly(),
+                    o.dataOnly(),
+                    o.format(),
+                    o.pgBin(),
+                    request.tags(),
+                    request.time(),
+                    o.probes()));
     return new BackupResult(request.repository().readSnapshot(id), List.of());
   }
 
   /**
-   * {@code url} (required), the password by {@code passwordFile} or {@code passwordEnv} (else libpq's
-   * {@code PGPASSFILE} or {@code ~/.pgpass}), {@code jobs}, {@code tables}, {@code excludeTables},
-   * {@code schemaOnly}, {@code dataOnly}, {@code format} and {@code pgBin}: as {@code roadie backup
-   * postgres}.
+   * {@code url} (required), the password by {@code passwordFile} or {@code passwordEnv} (else
+   * libpq's {@code PGPASSFILE} or {@code ~/.pgpass}), {@code jobs}, {@code tables}, {@code
+   * excludeTables}, {@code schemaOnly}, {@code dataOnly}, {@code format} and {@code pgBin}: as
+   * {@code roadie backup postgres}.
    */
   @Override
   public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
@@ -95,7 +130,8 @@ public final class PostgresSource implements SourceProvider {
     String format = options.choice("format", "native", "native", "pg_dump");
     Path pgBin = options.path("pgBin");
     options.refuseUnknown(kind);
-    if (schemaOnly && dataOnly) throw options.error("dataOnly", "give schemaOnly or dataOnly, not both");
+    if (schemaOnly && dataOnly)
+      throw options.error("dataOnly", "give schemaOnly or dataOnly, not both");
     return new BackupOptions(conn, jobs, tables, exclude, schemaOnly, dataOnly, format, pgBin);
   }
 
@@ -110,9 +146,12 @@ public final class PostgresSource implements SourceProvider {
     String lower = url.toLowerCase(java.util.Locale.ROOT);
     int at = url.indexOf('@');
     int scheme = url.indexOf("://");
-    if ((at > 0 && scheme > 0 && url.substring(scheme + 3, at).contains(":")) || lower.contains("password=")) {
-      throw options.error("url", "a password is never written into the config: take it out of the URL and give "
-          + "passwordFile: PATH or passwordEnv: NAME");
+    if ((at > 0 && scheme > 0 && url.substring(scheme + 3, at).contains(":"))
+        || lower.contains("password=")) {
+      throw options.error(
+          "url",
+          "a password is never written into the config: take it out of the URL and give "
+              + "passwordFile: PATH or passwordEnv: NAME");
     }
     java.util.Map<String, String> env = new java.util.HashMap<>(options.environment());
     // Only the config's own password counts: a PGPASSWORD the agent happens to run with does not.
@@ -127,18 +166,35 @@ public final class PostgresSource implements SourceProvider {
 
   @Override
   public List<Destination.Fit> destinations(String kind) {
-    return List.of(Destination.Fit.server("postgresql://USER@HOST:PORT/DB", "postgresql", "postgres"));
+    return List.of(
+        Destination.Fit.server("postgresql://USER@HOST:PORT/DB", "postgresql", "postgres"));
   }
 
   @Override
   public RestoreResult restore(RestoreRequest request) throws IOException {
     PgConn conn = server(request.destination(), "restores");
     RestoreOptions o = request.options(RestoreOptions.class, RestoreOptions.DEFAULTS);
-    PostgresRestore.Result res = new PostgresRestore(request.repository(), request.progress()).restore(
-        request.snapshot().snapshot(), new PostgresRestore.Options(conn, o.tables(), o.clean(), o.schemaOnly(),
-            o.dataOnly(), o.jobs(), o.pgBin()));
-    return new RestoreResult(conn.redacted(), List.of(RestoreResult.Count.of(res.tables(), "table", "tables"),
-        RestoreResult.Count.of(res.rows(), "row", "rows")), res.bytes(), res.notes(), res.warnings(), null);
+    PostgresRestore.Result res =
+        new PostgresRestore(request.repository(), request.progress())
+            .restore(
+                request.snapshot().snapshot(),
+                new PostgresRestore.Options(
+                    conn,
+                    o.tables(),
+                    o.clean(),
+                    o.schemaOnly(),
+                    o.dataOnly(),
+                    o.jobs(),
+                    o.pgBin()));
+    return new RestoreResult(
+        conn.redacted(),
+        List.of(
+            RestoreResult.Count.of(res.tables(), "table", "tables"),
+            RestoreResult.Count.of(res.rows(), "row", "rows")),
+        res.bytes(),
+        res.notes(),
+        res.warnings(),
+        null);
   }
 
   /**
@@ -151,50 +207,76 @@ public final class PostgresSource implements SourceProvider {
     Snapshot s = request.snapshot().snapshot();
     PostgresRestore.Parts parts = PostgresRestore.parts(request.repository(), s);
     if (parts.schema() == null) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot " + request.snapshot().id().shortHex() + " holds a pg_dump "
-          + "archive, which records no row counts: it cannot be verified");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "snapshot "
+              + request.snapshot().id().shortHex()
+              + " holds a pg_dump "
+              + "archive, which records no row counts: it cannot be verified");
     }
     List<String> differences = new ArrayList<>();
-    try (Connection c = conn.connect(); Statement st = c.createStatement()) {
+    try (Connection c = conn.connect();
+        Statement st = c.createStatement()) {
       for (Node first : parts.tables()) {
         String table = first.meta().get("schema") + "." + first.meta().get("table");
         long want = parts.rows(first);
-        String sql = "SELECT count(*) FROM " + TablePattern.quote((String) first.meta().get("schema")) + "."
-            + TablePattern.quote((String) first.meta().get("table"));
+        String sql =
+            "SELECT count(*) FROM "
+                + TablePattern.quote((String) first.meta().get("schema"))
+                + "."
+                + TablePattern.quote((String) first.meta().get("table"));
         try (ResultSet rs = st.executeQuery(sql)) {
           rs.next();
           long got = rs.getLong(1);
           if (got != want) differences.add(table + ": " + got + " rows, the snapshot has " + want);
         } catch (SQLException e) {
-          differences.add(table + ": cannot be counted in the copy (" + PgConn.redact(e.getMessage()) + ")");
+          differences.add(
+              table + ": cannot be counted in the copy (" + PgConn.redact(e.getMessage()) + ")");
         }
       }
     } catch (SQLException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "verifying " + conn.redacted() + ": " + PgConn.redact(e.getMessage()), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "verifying " + conn.redacted() + ": " + PgConn.redact(e.getMessage()),
+          e);
     }
     return new VerifyResult(parts.tables().size(), "tables", differences);
   }
 
   /**
-   * How a logical snapshot is verified in scratch space: {@code scratchUrl} names a server to create
-   * (and drop) a scratch database on, or null for a throwaway cluster of the snapshot's version.
+   * How a logical snapshot is verified in scratch space: {@code scratchUrl} names a server to
+   * create (and drop) a scratch database on, or null for a throwaway cluster of the snapshot's
+   * version.
    */
-  public record VerifyOptions(String scratchUrl, Path pgBin, int jobs) implements ScratchVerifyRequest.Options {
-    public static final VerifyOptions DEFAULTS = new VerifyOptions(null, null, Runtime.getRuntime().availableProcessors());
+  public record VerifyOptions(String scratchUrl, Path pgBin, int jobs)
+      implements ScratchVerifyRequest.Options {
+    public static final VerifyOptions DEFAULTS =
+        new VerifyOptions(null, null, Runtime.getRuntime().availableProcessors());
   }
 
-  /** Restores into a throwaway cluster or a scratch database and checks the copy ({@link LogicalVerify}). */
+  /**
+   * Restores into a throwaway cluster or a scratch database and checks the copy ({@link
+   * LogicalVerify}).
+   */
   @Override
   public ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
     VerifyOptions o = request.options(VerifyOptions.class, VerifyOptions.DEFAULTS);
-    return new LogicalVerify(request.repository(), request.progress()).run(request.snapshot(), request.scratch(),
-        new LogicalVerify.Options(o.scratchUrl(), o.pgBin(), o.jobs()));
+    return new LogicalVerify(request.repository(), request.progress())
+        .run(
+            request.snapshot(),
+            request.scratch(),
+            new LogicalVerify.Options(o.scratchUrl(), o.pgBin(), o.jobs()));
   }
 
   private static PgConn server(Destination d, String verb) {
     if (!(d instanceof Destination.Server s) || !PostgresTargets.SCHEMES.contains(s.scheme())) {
-      throw new RoadieException(ErrorCode.USAGE, "a postgres snapshot " + verb + " a database "
-          + "(postgresql://USER@HOST:PORT/DB), not " + d.describe());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a postgres snapshot "
+              + verb
+              + " a database "
+              + "(postgresql://USER@HOST:PORT/DB), not "
+              + d.describe());
     }
     return PgConn.parse(s.url());
   }
@@ -209,6 +291,8 @@ public final class PostgresSource implements SourceProvider {
   @Override
   public String summary(Snapshot snapshot) {
     PostgresMetadata m = SourceMetadata.of(snapshot, PostgresMetadata.class);
-    return "PostgreSQL " + m.serverVersion() + (m.tableCount() != null ? ", " + Plural.count(m.tableCount(), "table") : "");
+    return "PostgreSQL "
+        + m.serverVersion()
+        + (m.tableCount() != null ? ", " + Plural.count(m.tableCount(), "table") : "");
   }
 }

@@ -6,10 +6,11 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The target names of PostgreSQL backups, from a URL as a user gives it: {@code postgres://HOST:PORT/DB}
- * for a logical backup, {@code postgres://HOST:PORT} for a physical one, whatever the user,
- * password, parameters or scheme spelling ({@code postgresql://} or {@code postgres://}), the port
- * 5432 when none is given. Parsed without connecting and without reading the environment.
+ * The target names of PostgreSQL backups, from a URL as a user gives it: {@code
+ * postgres://HOST:PORT/DB} for a logical backup, {@code postgres://HOST:PORT} for a physical one,
+ * whatever the user, password, parameters or scheme spelling ({@code postgresql://} or {@code
+ * postgres://}), the port 5432 when none is given. Parsed without connecting and without reading
+ * the environment.
  */
 public final class PostgresTargets {
   /** The URL schemes of PostgreSQL connection strings. */
@@ -21,8 +22,10 @@ public final class PostgresTargets {
   public static String logical(String given) {
     URI u = url(given);
     if (u == null || u.getRawPath() == null || u.getRawPath().length() <= 1) return null;
-    String db = java.net.URLDecoder.decode(u.getRawPath().substring(1).replace("+", "%2B"),
-        java.nio.charset.StandardCharsets.UTF_8);
+    String db =
+        java.net.URLDecoder.decode(
+            u.getRawPath().substring(1).replace("+", "%2B"),
+            java.nio.charset.StandardCharsets.UTF_8);
     return "postgres://" + hostPort(u) + "/" + db;
   }
 
@@ -47,6 +50,8 @@ public final class PostgresTargets {
   private static String hostPort(URI u) {
     String host = u.getHost();
     if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + (u.getPort() < 0 ? 5432 : u.getPort());
+    return (host.contains(":") ? "[" + host + "]" : host)
+        + ":"
+        + (u.getPort() < 0 ? 5432 : u.getPort());
   }
 }

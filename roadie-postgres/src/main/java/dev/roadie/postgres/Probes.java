@@ -25,8 +25,11 @@ import java.util.List;
  * result does not depend on the machine or the user that ran it.
  */
 public final class Probes {
-  /** A probe result's canonical text is held whole (it is sorted); beyond this a probe is refused. */
+  /**
+   * A probe result's canonical text is held whole (it is sorted); beyond this a probe is refused.
+   */
   static final int MAX_TEXT = 16 << 20;
+
   /** The start of the canonical text kept in the snapshot, for showing what differs. */
   static final int KEPT_TEXT = 4096;
 
@@ -36,8 +39,9 @@ public final class Probes {
   public record Probe(String name, String sql) {
     public Probe {
       if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
-        throw new RoadieException(ErrorCode.USAGE, "a probe's name is 1 to 64 letters, digits, '_', '.' or '-', not '"
-            + name + "'");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "a probe's name is 1 to 64 letters, digits, '_', '.' or '-', not '" + name + "'");
       }
       if (sql == null || sql.isBlank()) {
         throw new RoadieException(ErrorCode.USAGE, "probe " + name + " has no SQL");
@@ -48,8 +52,12 @@ public final class Probes {
     public static Probe parse(String spec) {
       int eq = spec.indexOf('=');
       if (eq <= 0) {
-        throw new RoadieException(ErrorCode.USAGE, "--probe takes NAME=SQL (e.g. orders='SELECT count(*) FROM "
-            + "orders'), not '" + spec + "'");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "--probe takes NAME=SQL (e.g. orders='SELECT count(*) FROM "
+                + "orders'), not '"
+                + spec
+                + "'");
       }
       return new Probe(spec.substring(0, eq).trim(), spec.substring(eq + 1).trim());
     }
@@ -61,17 +69,26 @@ public final class Probes {
    * @param sha256 of the whole canonical text
    * @param text the canonical text's first {@value #KEPT_TEXT} characters
    * @param truncated whether {@code text} is only the start
-   * @param searchPath the search path the probe ran with at backup time; a verification runs it so too
+   * @param searchPath the search path the probe ran with at backup time; a verification runs it so
+   *     too
    */
-  public record Result(String sql, long rows, List<String> columns, String sha256, String text, boolean truncated,
+  public record Result(
+      String sql,
+      long rows,
+      List<String> columns,
+      String sha256,
+      String text,
+      boolean truncated,
       String searchPath) {}
 
   /** Pins the settings that shape text output; {@code searchPath} null keeps the session's. */
   static void pinSettings(Statement st, String searchPath) throws SQLException {
-    st.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
-        + "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET lc_monetary = 'C'");
+    st.execute(
+        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+            + "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET lc_monetary = 'C'");
     if (searchPath != null) {
-      try (var ps = st.getConnection().prepareStatement("SELECT set_config('search_path', ?, false)")) {
+      try (var ps =
+          st.getConnection().prepareStatement("SELECT set_config('search_path', ?, false)")) {
         ps.setString(1, searchPath);
         ps.execute();
       }
@@ -79,7 +96,8 @@ public final class Probes {
   }
 
   static String searchPath(Connection c) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW search_path")) {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SHOW search_path")) {
       rs.next();
       return rs.getString(1);
     }
@@ -107,8 +125,13 @@ public final class Probes {
           }
           size += b.length() + 1;
           if (size > MAX_TEXT) {
-            throw new RoadieException(ErrorCode.USAGE, "probe " + name + " returned more than " + (MAX_TEXT >> 20)
-                + " MiB of rows; a probe is a small query (counts, sums, a few rows): aggregate in SQL");
+            throw new RoadieException(
+                ErrorCode.USAGE,
+                "probe "
+                    + name
+                    + " returned more than "
+                    + (MAX_TEXT >> 20)
+                    + " MiB of rows; a probe is a small query (counts, sums, a few rows): aggregate in SQL");
           }
           rows.add(b.toString());
         }
@@ -131,7 +154,13 @@ public final class Probes {
     }
     boolean truncated = text.length() > KEPT_TEXT;
     String kept = truncated ? text.substring(0, KEPT_TEXT) : text.toString();
-    return new Result(sql, rows.size(), List.copyOf(columns), HexFormat.of().formatHex(md.digest()), kept, truncated,
+    return new Result(
+        sql,
+        rows.size(),
+        List.copyOf(columns),
+        HexFormat.of().formatHex(md.digest()),
+        kept,
+        truncated,
         searchPath);
   }
 
@@ -156,12 +185,16 @@ public final class Probes {
     }
   }
 
-  /** The first line where two canonical texts differ, as "backup: … / copy: …"; null when the kept starts agree. */
+  /**
+   * The first line where two canonical texts differ, as "backup: … / copy: …"; null when the kept
+   * starts agree.
+   */
   static String firstDifference(String backup, String copy) {
     String[] a = backup.split("\n", -1);
     String[] b = copy.split("\n", -1);
     for (int i = 0; i < Math.min(a.length, b.length) - 1; i++) {
-      if (!a[i].equals(b[i])) return "line " + (i + 1) + ": backup '" + clip(a[i]) + "', copy '" + clip(b[i]) + "'";
+      if (!a[i].equals(b[i]))
+        return "line " + (i + 1) + ": backup '" + clip(a[i]) + "', copy '" + clip(b[i]) + "'";
     }
     return null;
   }

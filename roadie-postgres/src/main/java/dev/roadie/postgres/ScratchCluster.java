@@ -21,12 +21,15 @@ import java.util.stream.Stream;
  * free port on 127.0.0.1 only, its Unix socket in the scratch directory, a random password for the
  * {@code postgres} user (scram; never in argv), durability off (fsync, full page writes: a crash
  * loses only a scratch copy). initdb refuses to run as root, so when roadie runs as root the
- * directory is given to the {@code postgres} user and the server runs as that user ({@code runuser}).
- * Stopped ({@code pg_ctl -m immediate}) and removed by the {@link Scratch}.
+ * directory is given to the {@code postgres} user and the server runs as that user ({@code
+ * runuser}). Stopped ({@code pg_ctl -m immediate}) and removed by the {@link Scratch}.
  */
 public final class ScratchCluster {
   private static final SecureRandom RANDOM = new SecureRandom();
-  /** How many times a start is tried on another free port (another process may take the one picked). */
+
+  /**
+   * How many times a start is tried on another free port (another process may take the one picked).
+   */
   private static final int PORT_TRIES = 3;
 
   public final Path bin;
@@ -54,8 +57,20 @@ public final class ScratchCluster {
     Files.writeString(pwfile, password + "\n", StandardCharsets.UTF_8);
     giveToServerUser(dir);
     try {
-      run(asServerUser(bin.resolve("initdb").toString(), "-D", c.data.toString(), "-U", "postgres",
-          "--pwfile=" + pwfile, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"), "initdb");
+      run(
+          asServerUser(
+              bin.resolve("initdb").toString(),
+              "-D",
+              c.data.toString(),
+              "-U",
+              "postgres",
+              "--pwfile=" + pwfile,
+              "--auth=scram-sha-256",
+              "-E",
+              "UTF8",
+              "--locale=C",
+              "--no-sync"),
+          "initdb");
     } finally {
       Files.deleteIfExists(pwfile);
     }
@@ -67,7 +82,8 @@ public final class ScratchCluster {
    * A cluster on a data directory that is already in scratch space (a physical restore), whose
    * {@code postgres} user has {@code password}; not started.
    */
-  public static ScratchCluster existing(Path bin, Path dir, Path data, String password) throws IOException {
+  public static ScratchCluster existing(Path bin, Path dir, Path data, String password)
+      throws IOException {
     return new ScratchCluster(bin, binMajor(bin), dir, data, password);
   }
 
@@ -81,26 +97,56 @@ public final class ScratchCluster {
     IOException last = null;
     for (int i = 0; i < PORT_TRIES; i++) {
       port = freePort();
-      StringBuilder o = new StringBuilder("-p " + port + " -k " + dir + " -c listen_addresses=" + (tcp ? "127.0.0.1" : "''")
-          + " -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off");
+      StringBuilder o =
+          new StringBuilder(
+              "-p "
+                  + port
+                  + " -k "
+                  + dir
+                  + " -c listen_addresses="
+                  + (tcp ? "127.0.0.1" : "''")
+                  + " -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off");
       for (String s : settings) o.append(" -c ").append(s);
       try {
-        run(asServerUser(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(),
-            "-o", o.toString(), "-t", "3600", "-w", "start"), "pg_ctl start");
+        run(
+            asServerUser(
+                bin.resolve("pg_ctl").toString(),
+                "-D",
+                data.toString(),
+                "-l",
+                dir.resolve("server.log").toString(),
+                "-o",
+                o.toString(),
+                "-t",
+                "3600",
+                "-w",
+                "start"),
+            "pg_ctl start");
         return;
       } catch (RoadieException e) {
-        last = new IOException(e.getMessage() + "; server log: " + tail(dir.resolve("server.log")), e);
+        last =
+            new IOException(e.getMessage() + "; server log: " + tail(dir.resolve("server.log")), e);
         if (!tail(dir.resolve("server.log")).contains("could not bind")) break;
       }
     }
     throw last;
   }
 
-  /** Stops the server at once (a scratch copy needs no shutdown checkpoint); a stopped one is fine. */
+  /**
+   * Stops the server at once (a scratch copy needs no shutdown checkpoint); a stopped one is fine.
+   */
   public void stop() throws IOException {
     if (!Files.exists(data.resolve("postmaster.pid"))) return;
     try {
-      run(asServerUser(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"),
+      run(
+          asServerUser(
+              bin.resolve("pg_ctl").toString(),
+              "-D",
+              data.toString(),
+              "-m",
+              "immediate",
+              "-w",
+              "stop"),
           "pg_ctl stop");
     } catch (RoadieException e) {
       if (Files.exists(data.resolve("postmaster.pid"))) throw e;
@@ -113,8 +159,14 @@ public final class ScratchCluster {
 
   /** A connection to {@code db} as the {@code postgres} user, over TCP. */
   public PgConn conn(String db) {
-    return PgConn.parse("postgresql://postgres:" + password + "@127.0.0.1:" + port + "/"
-        + java.net.URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20"), Map.of());
+    return PgConn.parse(
+        "postgresql://postgres:"
+            + password
+            + "@127.0.0.1:"
+            + port
+            + "/"
+            + java.net.URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20"),
+        Map.of());
   }
 
   /**
@@ -122,10 +174,28 @@ public final class ScratchCluster {
    * private to the scratch directory) and returns its rows, columns separated by '|'.
    */
   public List<String> psql(String user, String db, String sql) throws IOException {
-    List<String> cmd = List.of(bin.resolve("psql").toString(), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
-        "-h", dir.toString(), "-p", Integer.toString(port), "-U", user, "-d", db, "-c", sql);
+    List<String> cmd =
+        List.of(
+            bin.resolve("psql").toString(),
+            "-X",
+            "-A",
+            "-t",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            dir.toString(),
+            "-p",
+            Integer.toString(port),
+            "-U",
+            user,
+            "-d",
+            db,
+            "-c",
+            sql);
     try (PgTools.Child child = new PgTools.Child(cmd, Map.of("PGCONNECT_TIMEOUT", "10"), false)) {
-      String out = new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String out =
+          new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       child.finish("psql");
       List<String> rows = new ArrayList<>();
       for (String line : out.split("\n")) {
@@ -135,16 +205,29 @@ public final class ScratchCluster {
     }
   }
 
-  /** The environment of a libpq program that reaches this server over its Unix socket as {@code user}. */
+  /**
+   * The environment of a libpq program that reaches this server over its Unix socket as {@code
+   * user}.
+   */
   public Map<String, String> socketEnv(String user, String db) {
-    return Map.of("PGHOST", dir.toString(), "PGPORT", Integer.toString(port), "PGUSER", user, "PGDATABASE", db);
+    return Map.of(
+        "PGHOST",
+        dir.toString(),
+        "PGPORT",
+        Integer.toString(port),
+        "PGUSER",
+        user,
+        "PGDATABASE",
+        db);
   }
 
   /** Whether the server process is still there (postmaster.pid names a live process). */
   public boolean running() {
     try {
       List<String> lines = Files.readAllLines(data.resolve("postmaster.pid"));
-      return ProcessHandle.of(Long.parseLong(lines.get(0).trim())).map(ProcessHandle::isAlive).orElse(false);
+      return ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
+          .map(ProcessHandle::isAlive)
+          .orElse(false);
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -163,20 +246,34 @@ public final class ScratchCluster {
   // ---- binaries and users ----
 
   /**
-   * The directory of initdb, pg_ctl and postgres for a snapshot of {@code major}: {@code pgBin} when
-   * given, else {@code /usr/lib/postgresql/N/bin} with N the snapshot's major version or, when that
-   * is not installed, the nearest newer one. An older server cannot read what a newer one wrote.
+   * The directory of initdb, pg_ctl and postgres for a snapshot of {@code major}: {@code pgBin}
+   * when given, else {@code /usr/lib/postgresql/N/bin} with N the snapshot's major version or, when
+   * that is not installed, the nearest newer one. An older server cannot read what a newer one
+   * wrote.
    */
   public static Path serverBin(Path pgBin, int major) throws IOException {
     if (pgBin != null) {
-      if (!Files.isExecutable(pgBin.resolve("initdb")) || !Files.isExecutable(pgBin.resolve("pg_ctl"))) {
-        throw new RoadieException(ErrorCode.FAILURE, "initdb and pg_ctl are not in " + pgBin + " (--pg-bin): a "
-            + "verification starts its own scratch server; point --pg-bin at a PostgreSQL server's bin directory");
+      if (!Files.isExecutable(pgBin.resolve("initdb"))
+          || !Files.isExecutable(pgBin.resolve("pg_ctl"))) {
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "initdb and pg_ctl are not in "
+                + pgBin
+                + " (--pg-bin): a "
+                + "verification starts its own scratch server; point --pg-bin at a PostgreSQL server's bin directory");
       }
       int found = binMajor(pgBin);
       if (found < major) {
-        throw new RoadieException(ErrorCode.FAILURE, "the snapshot is of PostgreSQL " + major + ", and " + pgBin
-            + " holds PostgreSQL " + found + ", which cannot restore it: install postgresql-" + major);
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "the snapshot is of PostgreSQL "
+                + major
+                + ", and "
+                + pgBin
+                + " holds PostgreSQL "
+                + found
+                + ", which cannot restore it: install postgresql-"
+                + major);
       }
       return pgBin;
     }
@@ -184,8 +281,12 @@ public final class ScratchCluster {
     Path base = Path.of("/usr/lib/postgresql");
     if (Files.isDirectory(base)) {
       try (Stream<Path> s = Files.list(base)) {
-        s.map(p -> p.resolve("bin")).filter(p -> Files.isExecutable(p.resolve("initdb"))
-            && Files.isExecutable(p.resolve("pg_ctl"))).forEach(dirs::add);
+        s.map(p -> p.resolve("bin"))
+            .filter(
+                p ->
+                    Files.isExecutable(p.resolve("initdb"))
+                        && Files.isExecutable(p.resolve("pg_ctl")))
+            .forEach(dirs::add);
       }
     }
     Path best = null;
@@ -200,11 +301,23 @@ public final class ScratchCluster {
       }
     }
     if (best == null) {
-      throw new RoadieException(ErrorCode.FAILURE, "verifying a PostgreSQL " + major + " snapshot needs the "
-          + "PostgreSQL " + major + " server (or newer) to start a scratch cluster; "
-          + (installed.isEmpty() ? "none is installed in /usr/lib/postgresql" : "installed: " + installed)
-          + ": install postgresql-" + major + " (apt-get install postgresql-" + major + "), pass --pg-bin DIR, "
-          + "or restore into a server of yours with --scratch postgresql://…");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "verifying a PostgreSQL "
+              + major
+              + " snapshot needs the "
+              + "PostgreSQL "
+              + major
+              + " server (or newer) to start a scratch cluster; "
+              + (installed.isEmpty()
+                  ? "none is installed in /usr/lib/postgresql"
+                  : "installed: " + installed)
+              + ": install postgresql-"
+              + major
+              + " (apt-get install postgresql-"
+              + major
+              + "), pass --pg-bin DIR, "
+              + "or restore into a server of yours with --scratch postgresql://…");
     }
     return best;
   }
@@ -218,9 +331,13 @@ public final class ScratchCluster {
   }
 
   private static int binMajor(Path bin) throws IOException {
-    String out = PgTools.runForOutput(List.of(bin.resolve("pg_ctl").toString(), "--version"), Map.of()).trim();
+    String out =
+        PgTools.runForOutput(List.of(bin.resolve("pg_ctl").toString(), "--version"), Map.of())
+            .trim();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\) (\\d+)").matcher(out);
-    if (!m.find()) throw new RoadieException(ErrorCode.FAILURE, bin.resolve("pg_ctl") + " --version printed '" + out + "'");
+    if (!m.find())
+      throw new RoadieException(
+          ErrorCode.FAILURE, bin.resolve("pg_ctl") + " --version printed '" + out + "'");
     return Integer.parseInt(m.group(1));
   }
 
@@ -228,7 +345,10 @@ public final class ScratchCluster {
     return "root".equals(System.getProperty("user.name"));
   }
 
-  /** {@code cmd} as the user the server runs as: the invoking user, or {@code postgres} when that is root. */
+  /**
+   * {@code cmd} as the user the server runs as: the invoking user, or {@code postgres} when that is
+   * root.
+   */
   public static List<String> asServerUser(String... cmd) {
     List<String> c = new ArrayList<>();
     if (root()) c.addAll(List.of("runuser", "-u", "postgres", "--"));
@@ -242,22 +362,33 @@ public final class ScratchCluster {
     try {
       run(List.of("chown", "-R", "postgres:", dir.toString()), "chown");
     } catch (RoadieException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "roadie runs as root, and PostgreSQL's server refuses to: the scratch "
-          + "server runs as the postgres user, and giving it " + dir + " failed (" + e.getMessage() + "); create the "
-          + "postgres user (install the PostgreSQL server package) or run roadie as another user");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "roadie runs as root, and PostgreSQL's server refuses to: the scratch "
+              + "server runs as the postgres user, and giving it "
+              + dir
+              + " failed ("
+              + e.getMessage()
+              + "); create the "
+              + "postgres user (install the PostgreSQL server package) or run roadie as another user");
     }
     try {
       run(asServerUser("test", "-w", dir.toString()), "test");
     } catch (RoadieException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "the scratch server runs as the postgres user, who cannot reach " + dir
-          + " (a directory above it is private to root): put scratch space where postgres can traverse "
-          + "(--scratch-dir DIR, or TMPDIR)");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "the scratch server runs as the postgres user, who cannot reach "
+              + dir
+              + " (a directory above it is private to root): put scratch space where postgres can traverse "
+              + "(--scratch-dir DIR, or TMPDIR)");
     }
   }
 
   static void run(List<String> cmd, String what) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -270,7 +401,8 @@ public final class ScratchCluster {
       throw new IOException("interrupted during " + what);
     }
     if (rc != 0) {
-      throw new RoadieException(ErrorCode.FAILURE, what + " failed (exit status " + rc + "): " + clip(out));
+      throw new RoadieException(
+          ErrorCode.FAILURE, what + " failed (exit status " + rc + "): " + clip(out));
     }
   }
 

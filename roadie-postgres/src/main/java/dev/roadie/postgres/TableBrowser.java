@@ -37,17 +37,42 @@ final class TableBrowser extends ListBrowser {
     List<Entry> out = new ArrayList<>();
     for (Node n : repo.readTree(Id.parse(snapshot.snapshot().tree())).nodes()) {
       if (!PostgresBackup.TABLES_DIR.equals(n.name()) || !Node.DIR.equals(n.type())) {
-        out.add(new Entry(n.name(), n.type(), n.size(), null, null, TreeBrowser.contentId(n), null, true, n.meta()));
+        out.add(
+            new Entry(
+                n.name(),
+                n.type(),
+                n.size(),
+                null,
+                null,
+                TreeBrowser.contentId(n),
+                null,
+                true,
+                n.meta()));
         continue;
       }
-      // Parts of one table are named TABLE#NNNNNN: grouped by the name before '#' ('#' in a name is escaped).
+      // Parts of one table are named TABLE#NNNNNN: grouped by the name before '#' ('#' in a name is
+      // escaped).
       TreeMap<String, List<Node>> tables = new TreeMap<>();
       for (Node t : repo.readTree(Id.parse(n.subtree())).nodes()) {
         int hash = t.name().indexOf('#');
-        tables.computeIfAbsent(hash < 0 ? t.name() : t.name().substring(0, hash), k -> new ArrayList<>()).add(t);
+        tables
+            .computeIfAbsent(
+                hash < 0 ? t.name() : t.name().substring(0, hash), k -> new ArrayList<>())
+            .add(t);
       }
-      out.add(new Entry(n.name(), Entry.DIR, null, null, null, n.subtree(), null, true, Map.of("tables", tables.size())));
-      for (Map.Entry<String, List<Node>> t : tables.entrySet()) out.add(table(n.name() + "/" + t.getKey(), t.getValue()));
+      out.add(
+          new Entry(
+              n.name(),
+              Entry.DIR,
+              null,
+              null,
+              null,
+              n.subtree(),
+              null,
+              true,
+              Map.of("tables", tables.size())));
+      for (Map.Entry<String, List<Node>> t : tables.entrySet())
+        out.add(table(n.name() + "/" + t.getKey(), t.getValue()));
     }
     return out;
   }
@@ -75,7 +100,10 @@ final class TableBrowser extends ListBrowser {
     if (first.get("columns") != null) details.put("columns", first.get("columns"));
     if (first.get("persistence") != null) details.put("persistence", first.get("persistence"));
     details.values().removeIf(java.util.Objects::isNull);
-    String content = parts.size() == 1 ? TreeBrowser.contentId(parts.get(0)) : HexFormat.of().formatHex(digest.digest());
+    String content =
+        parts.size() == 1
+            ? TreeBrowser.contentId(parts.get(0))
+            : HexFormat.of().formatHex(digest.digest());
     return new Entry(path, "table", size, null, null, content, null, true, details);
   }
 }

@@ -31,21 +31,30 @@ import org.postgresql.copy.CopyManager;
  *
  * <p>A table smaller than the split size is loaded by one worker in the transaction that truncates
  * it, with {@code COPY ... FREEZE} (rows frozen and all-visible as loaded: no hint-bit writes or
- * freezing vacuum later). A larger table is shared: its streams are read once, in order, and cut
- * at row ends into batches (in COPY text format every newline byte ends a row; newlines inside
- * values are escaped), and every worker without a table of its own joins its COPY on its own
- * connection, so one big table keeps every connection and server process busy. A shared table is
- * truncated in a transaction of its own first (other connections cannot write into a table
- * truncated by an open transaction), so its rows are loaded without FREEZE, as pg_restore loads
- * every table.
+ * freezing vacuum later). A larger table is shared: its streams are read once, in order, and cut at
+ * row ends into batches (in COPY text format every newline byte ends a row; newlines inside values
+ * are escaped), and every worker without a table of its own joins its COPY on its own connection,
+ * so one big table keeps every connection and server process busy. A shared table is truncated in a
+ * transaction of its own first (other connections cannot write into a table truncated by an open
+ * transaction), so its rows are loaded without FREEZE, as pg_restore loads every table.
  *
  * <p>As soon as a table's rows are all in (and their count matches the snapshot's), its follow-up
- * work (building its indexes) is queued, and the next free worker runs it before taking more
- * rows: index builds overlap the loading of other tables, as with {@code pg_restore -j}.
+ * work (building its indexes) is queued, and the next free worker runs it before taking more rows:
+ * index builds overlap the loading of other tables, as with {@code pg_restore -j}.
  */
 final class TableLoad {
-  /** One table: its streams in order, the rows the snapshot records, and what to run once it is loaded. */
-  record Table(String key, String qualified, String columns, List<Node> pieces, long size, long rows, Task afterLoad) {}
+  /**
+   * One table: its streams in order, the rows the snapshot records, and what to run once it is
+   * loaded.
+   */
+  record Table(
+      String key,
+      String qualified,
+      String columns,
+      List<Node> pieces,
+      long size,
+      long rows,
+      Task afterLoad) {}
 
   /** Work run on a worker thread (its own connections or child processes). */
   interface Task {
@@ -54,11 +63,15 @@ final class TableLoad {
 
   /** Batches of rows handed to the COPY connections of one shared table. */
   static final int BATCH_BYTES = 256 << 10;
+
   static final long SPLIT_BYTES = 64L << 20;
 
-  /** Tables at least this large are loaded over several connections (tests set less, see PostgresRestore). */
-
+  /**
+   * Tables at least this large are loaded over several connections (tests set less, see
+   * PostgresRestore).
+   */
   private final Repository repo;
+
   private final Progress progress;
   private final PgConn to;
   private final int jobs;
@@ -69,17 +82,32 @@ final class TableLoad {
   private final ConcurrentLinkedQueue<Table> waiting = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Task> followUps = new ConcurrentLinkedQueue<>();
   private final List<Feed> feeds = new CopyOnWriteArrayList<>();
+
   /** Bytes of the tables not taken yet, and of the unshared tables being loaded. */
-  private final java.util.concurrent.atomic.AtomicLong waitingBytes = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong loadingBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong waitingBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private final java.util.concurrent.atomic.AtomicLong loadingBytes =
+      new java.util.concurrent.atomic.AtomicLong();
   final AtomicInteger loaded = new AtomicInteger();
   private long totalRows;
   private long totalBytes;
-  /** Per-step timings (table loads and follow-ups) in seconds since the load began, for the restore's notes. */
+
+  /**
+   * Per-step timings (table loads and follow-ups) in seconds since the load began, for the
+   * restore's notes.
+   */
   final List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+
   private final long started = System.nanoTime();
 
-  TableLoad(Repository repo, Progress progress, PgConn to, int jobs, boolean existingSchema, long splitBytes) {
+  TableLoad(
+      Repository repo,
+      Progress progress,
+      PgConn to,
+      int jobs,
+      boolean existingSchema,
+      long splitBytes) {
     this.repo = repo;
     this.progress = progress;
     this.to = to;
@@ -100,7 +128,9 @@ final class TableLoad {
     return String.format("%.1f", (System.nanoTime() - started) / 1e9);
   }
 
-  /** Loads the tables (largest first) and runs every table's follow-up; fails on the first error. */
+  /**
+   * Loads the tables (largest first) and runs every table's follow-up; fails on the first error.
+   */
   void run(List<Table> tables) throws IOException {
     List<Table> sorted = new ArrayList<>(tables);
     sorted.sort((a, b) -> Long.compare(b.size(), a.size()));
@@ -146,18 +176,24 @@ final class TableLoad {
     try (Connection c = to.connect()) {
       conns.add(c);
       try (Statement st = c.createStatement()) {
-        st.execute("SET synchronous_commit = off; SET DateStyle = ISO; SET IntervalStyle = postgres; "
-            + "SET statement_timeout = 0");
+        st.execute(
+            "SET synchronous_commit = off; SET DateStyle = ISO; SET IntervalStyle = postgres; "
+                + "SET statement_timeout = 0");
       }
       if (existingSchema) {
-        // Into a schema that already has its foreign keys and triggers (--data-only): tables load in
+        // Into a schema that already has its foreign keys and triggers (--data-only): tables load
+        // in
         // parallel, in any order, so foreign keys and triggers are off for these sessions, like
         // pg_restore --disable-triggers.
         try (Statement st = c.createStatement()) {
           st.execute("SET session_replication_role = replica");
         } catch (SQLException e) {
-          throw new RoadieException(ErrorCode.FAILURE, "--data-only loads tables in parallel with foreign keys and "
-              + "triggers disabled (session_replication_role = replica), which needs a superuser: " + e.getMessage(), e);
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              "--data-only loads tables in parallel with foreign keys and "
+                  + "triggers disabled (session_replication_role = replica), which needs a superuser: "
+                  + e.getMessage(),
+              e);
         }
       }
       CopyManager api = c.unwrap(PGConnection.class).getCopyAPI();
@@ -180,7 +216,13 @@ final class TableLoad {
             loadingBytes.addAndGet(t.size());
             long rows = loadFrozen(c, t);
             loadingBytes.addAndGet(-t.size());
-            timeline.add(t.key() + " " + String.format("%.1f", (System.nanoTime() - t0) / 1e9) + " s (until " + at() + ")");
+            timeline.add(
+                t.key()
+                    + " "
+                    + String.format("%.1f", (System.nanoTime() - t0) / 1e9)
+                    + " s (until "
+                    + at()
+                    + ")");
             completed(t, rows);
           }
           continue;
@@ -211,9 +253,9 @@ final class TableLoad {
    * Whether a table just taken is loaded over several connections: when it is large and the other
    * workers have less left to do (the tables not taken yet, the ones they are loading) than it
    * holds, so they would run out of work before it is done. Returns its feed, registered (but not
-   * joinable until {@link Feed#start} after the table is truncated), or null. While a shared table is still being
-   * read, idle workers join it, so no other table needs sharing. A table that is not shared is
-   * loaded frozen (COPY FREEZE), which later scans and vacuums do not pay for.
+   * joinable until {@link Feed#start} after the table is truncated), or null. While a shared table
+   * is still being read, idle workers join it, so no other table needs sharing. A table that is not
+   * shared is loaded frozen (COPY FREEZE), which later scans and vacuums do not pay for.
    */
   private synchronized Feed share(Table t) {
     if (jobs == 1 || t.size() < splitBytes) return null;
@@ -228,8 +270,9 @@ final class TableLoad {
 
   private void completed(Table t, long rows) {
     if (rows != t.rows()) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "table " + t.key() + ": loaded " + rows + " rows, the snapshot records "
-          + t.rows());
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "table " + t.key() + ": loaded " + rows + " rows, the snapshot records " + t.rows());
     }
     synchronized (this) {
       totalRows += rows;
@@ -238,12 +281,19 @@ final class TableLoad {
     loaded.incrementAndGet();
     progress.files.incrementAndGet();
     if (t.afterLoad() != null) {
-      followUps.add(() -> {
-        long t0 = System.nanoTime();
-        t.afterLoad().run();
-        timeline.add("indexes of " + t.key() + " " + String.format("%.1f", (System.nanoTime() - t0) / 1e9) + " s (until "
-            + at() + ")");
-      });
+      followUps.add(
+          () -> {
+            long t0 = System.nanoTime();
+            t.afterLoad().run();
+            timeline.add(
+                "indexes of "
+                    + t.key()
+                    + " "
+                    + String.format("%.1f", (System.nanoTime() - t0) / 1e9)
+                    + " s (until "
+                    + at()
+                    + ")");
+          });
     }
   }
 
@@ -290,7 +340,10 @@ final class TableLoad {
     }
   }
 
-  /** Empties a shared table in a transaction of its own, so that other connections can load it at once. */
+  /**
+   * Empties a shared table in a transaction of its own, so that other connections can load it at
+   * once.
+   */
   private static void truncateAlone(Connection c, Table t) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("TRUNCATE ONLY " + t.qualified());
@@ -301,13 +354,18 @@ final class TableLoad {
     }
   }
 
-  private void consume(CopyManager api, Feed f) throws SQLException, IOException, InterruptedException {
+  private void consume(CopyManager api, Feed f)
+      throws SQLException, IOException, InterruptedException {
     if (!f.join()) return;
     consumeJoined(api, f);
   }
 
-  /** Copies batches of a shared table until its streams end; the last worker to finish completes the table. */
-  private void consumeJoined(CopyManager api, Feed f) throws SQLException, IOException, InterruptedException {
+  /**
+   * Copies batches of a shared table until its streams end; the last worker to finish completes the
+   * table.
+   */
+  private void consumeJoined(CopyManager api, Feed f)
+      throws SQLException, IOException, InterruptedException {
     Table t = f.table;
     progress.current = t.key();
     long rows = 0;
@@ -347,8 +405,12 @@ final class TableLoad {
 
   private static RoadieException sqlFailure(Table t, SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
-    String why = state.startsWith("08") ? "the connection to the server was lost (" + e.getMessage() + ")" : e.getMessage();
-    return new RoadieException(ErrorCode.FAILURE, "loading table " + t.key() + ": " + PgConn.redact(why), e);
+    String why =
+        state.startsWith("08")
+            ? "the connection to the server was lost (" + e.getMessage() + ")"
+            : e.getMessage();
+    return new RoadieException(
+        ErrorCode.FAILURE, "loading table " + t.key() + ": " + PgConn.redact(why), e);
   }
 
   /** A batch of whole rows: data[0, length). */
@@ -382,13 +444,16 @@ final class TableLoad {
       synchronized (this) {
         readable = true;
       }
-      Thread.ofVirtual().name("read-" + table.key()).start(() -> {
-        try {
-          read();
-        } catch (Throwable t) {
-          fail(t);
-        }
-      });
+      Thread.ofVirtual()
+          .name("read-" + table.key())
+          .start(
+              () -> {
+                try {
+                  read();
+                } catch (Throwable t) {
+                  fail(t);
+                }
+              });
     }
 
     private void read() throws IOException, InterruptedException {
@@ -407,7 +472,8 @@ final class TableLoad {
               if (len < buf.length) continue;
               int cut = lastNewline(buf, len);
               if (cut == 0) {
-                // One row longer than the buffer: a larger buffer for it, never recycled; the pool's
+                // One row longer than the buffer: a larger buffer for it, never recycled; the
+                // pool's
                 // buffer goes back at once, so the pool never shrinks.
                 byte[] grown = Arrays.copyOf(buf, buf.length * 2);
                 if (buf.length == BATCH_BYTES) free.offer(buf);
@@ -450,7 +516,10 @@ final class TableLoad {
       if (b.data().length == BATCH_BYTES) free.offer(b.data());
     }
 
-    /** The next batch, or null once the rows have ended; the end stays in the queue for the other workers. */
+    /**
+     * The next batch, or null once the rows have ended; the end stays in the queue for the other
+     * workers.
+     */
     Batch take() throws InterruptedException, IOException {
       while (true) {
         Batch b = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -476,7 +545,9 @@ final class TableLoad {
       return true;
     }
 
-    /** Counts a worker out; returns the table's total rows when it was the last one after the end. */
+    /**
+     * Counts a worker out; returns the table's total rows when it was the last one after the end.
+     */
     synchronized Long leave(long n) {
       active--;
       rows += n;

@@ -39,7 +39,8 @@ public record TablePattern(String text, Pattern schema, Pattern table) {
       }
     }
     if (quoted || parts.size() > 3 || parts.stream().anyMatch(p -> p.isEmpty())) {
-      throw new RoadieException(ErrorCode.USAGE, "table pattern '" + text + "' is not [schema.]table");
+      throw new RoadieException(
+          ErrorCode.USAGE, "table pattern '" + text + "' is not [schema.]table");
     }
     int n = parts.size();
     Pattern table = Pattern.compile(parts.get(n - 1).toString(), Pattern.DOTALL);
@@ -48,7 +49,8 @@ public record TablePattern(String text, Pattern schema, Pattern table) {
   }
 
   public boolean matches(String schemaName, String tableName) {
-    return (schema == null || schema.matcher(schemaName).matches()) && table.matcher(tableName).matches();
+    return (schema == null || schema.matcher(schemaName).matches())
+        && table.matcher(tableName).matches();
   }
 
   /** The exact pattern naming one table, for pg_dump's {@code --table}. */

@@ -26,7 +26,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,16 +44,20 @@ class LogicalVerifyTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    // The scratch servers run as the postgres user when the tests run as root: it must reach the scratch dirs.
-    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    // The scratch servers run as the postgres user when the tests run as root: it must reach the
+    // scratch dirs.
+    Files.setPosixFilePermissions(
+        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     pg = PgCluster.start();
     pg.sql("postgres", "CREATE DATABASE shop");
-    pg.sql("shop", "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);"
-        + "CREATE TABLE orders (id bigint PRIMARY KEY, customer int REFERENCES customers, total numeric CHECK (total >= 0),"
-        + " at timestamptz DEFAULT '2026-01-01 12:00:00+00');"
-        + "INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 500) g;"
-        + "INSERT INTO orders SELECT g, 1 + g % 500, g * 1.5 FROM generate_series(1, 20000) g;"
-        + "CREATE INDEX orders_customer ON orders (customer)");
+    pg.sql(
+        "shop",
+        "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);"
+            + "CREATE TABLE orders (id bigint PRIMARY KEY, customer int REFERENCES customers, total numeric CHECK (total >= 0),"
+            + " at timestamptz DEFAULT '2026-01-01 12:00:00+00');"
+            + "INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 500) g;"
+            + "INSERT INTO orders SELECT g, 1 + g % 500, g * 1.5 FROM generate_series(1, 20000) g;"
+            + "CREATE INDEX orders_customer ON orders (customer)");
   }
 
   @AfterAll
@@ -66,18 +69,36 @@ class LogicalVerifyTest {
     return Repository.init(new LocalBackend(tmp.resolve(name)), "pw".toCharArray(), 1 << 20);
   }
 
-  static SnapshotRef backup(Repository repo, String db, List<Probes.Probe> probes) throws Exception {
-    Id id = new PostgresBackup(repo, new Progress()).run(new PostgresBackup.Options(pg.conn(db), null, 2, List.of(),
-        List.of(), false, false, "native", null, List.of(), null, probes));
+  static SnapshotRef backup(Repository repo, String db, List<Probes.Probe> probes)
+      throws Exception {
+    Id id =
+        new PostgresBackup(repo, new Progress())
+            .run(
+                new PostgresBackup.Options(
+                    pg.conn(db),
+                    null,
+                    2,
+                    List.of(),
+                    List.of(),
+                    false,
+                    false,
+                    "native",
+                    null,
+                    List.of(),
+                    null,
+                    probes));
     return repo.readSnapshot(id);
   }
 
-  static final List<Probes.Probe> PROBES = List.of(
-      new Probes.Probe("revenue", "SELECT sum(total), count(*) FROM orders"),
-      new Probes.Probe("customers", "SELECT name FROM customers WHERE id <= 3"));
+  static final List<Probes.Probe> PROBES =
+      List.of(
+          new Probes.Probe("revenue", "SELECT sum(total), count(*) FROM orders"),
+          new Probes.Probe("customers", "SELECT name FROM customers WHERE id <= 3"));
 
   static Check check(ScratchVerifyResult r, String name) {
-    return r.checks().stream().filter(c -> c.name().equals(name)).findFirst()
+    return r.checks().stream()
+        .filter(c -> c.name().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no check " + name + " in " + r.checks()));
   }
 
@@ -93,7 +114,9 @@ class LogicalVerifyTest {
     try (Repository repo = newRepo("good")) {
       SnapshotRef ref = backup(repo, "shop", PROBES);
       Map<String, Object> recorded = ref.snapshot().source();
-      assertTrue(recorded.get("probes") instanceof Map<?, ?> p && p.size() == 2, "probes stored: " + recorded);
+      assertTrue(
+          recorded.get("probes") instanceof Map<?, ?> p && p.size() == 2,
+          "probes stored: " + recorded);
       Path base = tmp.resolve("scratch-good");
       ScratchVerifyResult r;
       int port;
@@ -103,67 +126,96 @@ class LogicalVerifyTest {
         assertTrue(open(port), "the scratch server answers while the scratch is open");
       }
       assertTrue(r.passed(), "every check passes: " + r.checks());
-      assertEquals(List.of("restore", "row-counts", "probes", "constraints", "amcheck"),
+      assertEquals(
+          List.of("restore", "row-counts", "probes", "constraints", "amcheck"),
           r.checks().stream().map(Check::name).toList());
       assertEquals(20500L, ((Number) check(r, "row-counts").figures().get("rows")).longValue());
       assertEquals(1, ((Number) check(r, "constraints").figures().get("foreignKeys")).intValue());
-      assertEquals(1, ((Number) check(r, "constraints").figures().get("checkConstraints")).intValue());
-      assertEquals(Check.PASS, check(r, "amcheck").status(), "pg_amcheck is installed here: " + check(r, "amcheck"));
+      assertEquals(
+          1, ((Number) check(r, "constraints").figures().get("checkConstraints")).intValue());
+      assertEquals(
+          Check.PASS,
+          check(r, "amcheck").status(),
+          "pg_amcheck is installed here: " + check(r, "amcheck"));
       assertEquals(ref.snapshot().source().get("snapshotTime"), r.recoveredTo());
       assertFalse(open(port), "the scratch server is stopped");
       assertEquals(List.of(), leftovers(base), "the scratch directory is removed");
     }
   }
 
-  /** A foreign key added NOT VALID over rows that violate it: the backup carries both, the restore complains of neither. */
+  /**
+   * A foreign key added NOT VALID over rows that violate it: the backup carries both, the restore
+   * complains of neither.
+   */
   @Test
   void foreignKeyViolatedByRowsLoadedUnderNotValidFails() throws Exception {
     pg.sql("postgres", "CREATE DATABASE legacy");
-    pg.sql("legacy", "CREATE TABLE festivals (id int PRIMARY KEY); INSERT INTO festivals VALUES (1), (2);"
-        + "CREATE TABLE tickets (id int PRIMARY KEY, festival int, price int);"
-        + "INSERT INTO tickets VALUES (1, 1, 10), (2, 2, 20), (3, 7, 30), (4, 9, -5), (5, NULL, 1);"
-        + "ALTER TABLE tickets ADD CONSTRAINT tickets_festival_fkey FOREIGN KEY (festival) REFERENCES festivals NOT VALID;"
-        + "ALTER TABLE tickets ADD CONSTRAINT tickets_price_check CHECK (price >= 0) NOT VALID");
+    pg.sql(
+        "legacy",
+        "CREATE TABLE festivals (id int PRIMARY KEY); INSERT INTO festivals VALUES (1), (2);"
+            + "CREATE TABLE tickets (id int PRIMARY KEY, festival int, price int);"
+            + "INSERT INTO tickets VALUES (1, 1, 10), (2, 2, 20), (3, 7, 30), (4, 9, -5), (5, NULL, 1);"
+            + "ALTER TABLE tickets ADD CONSTRAINT tickets_festival_fkey FOREIGN KEY (festival) REFERENCES festivals NOT VALID;"
+            + "ALTER TABLE tickets ADD CONSTRAINT tickets_price_check CHECK (price >= 0) NOT VALID");
     try (Repository repo = newRepo("legacy")) {
       SnapshotRef ref = backup(repo, "legacy", List.of());
       ScratchVerifyResult r;
       try (Scratch scratch = Scratch.open(tmp.resolve("scratch-legacy"))) {
         r = Sources.verifyInScratch(new ScratchVerifyRequest(repo, ref, scratch, null, null));
       }
-      assertEquals(Check.PASS, check(r, "restore").status(), "the restore itself succeeds: " + r.checks());
+      assertEquals(
+          Check.PASS, check(r, "restore").status(), "the restore itself succeeds: " + r.checks());
       assertEquals(Check.PASS, check(r, "row-counts").status());
       Check c = check(r, "constraints");
       assertEquals(Check.FAIL, c.status(), c.toString());
       assertEquals(3L, ((Number) c.figures().get("violatingRows")).longValue(), c.toString());
-      assertTrue(c.details().stream().anyMatch(d -> d.contains("tickets_festival_fkey") && d.contains("2 rows")),
+      assertTrue(
+          c.details().stream()
+              .anyMatch(d -> d.contains("tickets_festival_fkey") && d.contains("2 rows")),
           c.details().toString());
-      assertTrue(c.details().stream().anyMatch(d -> d.contains("tickets_price_check") && d.contains("1 row ")),
+      assertTrue(
+          c.details().stream()
+              .anyMatch(d -> d.contains("tickets_price_check") && d.contains("1 row ")),
           c.details().toString());
       assertFalse(r.passed());
     }
   }
 
-  /** Damage done to the copy after the restore (rows gone, a probe's data changed) is found by reading the copy. */
+  /**
+   * Damage done to the copy after the restore (rows gone, a probe's data changed) is found by
+   * reading the copy.
+   */
   @Test
   void rowCountAndProbeFailWhenTheCopyDiffersFromTheBackup() throws Exception {
-    try (Repository repo = newRepo("tamper"); Scratch scratch = Scratch.open(tmp.resolve("scratch-tamper"))) {
+    try (Repository repo = newRepo("tamper");
+        Scratch scratch = Scratch.open(tmp.resolve("scratch-tamper"))) {
       SnapshotRef ref = backup(repo, "shop", PROBES);
       LogicalVerify v = new LogicalVerify(repo, new Progress());
       LogicalVerify.Options o = new LogicalVerify.Options(null, null, 2);
       LogicalVerify.Copy copy = v.prepare(ref, scratch, o);
       assertEquals(Check.PASS, v.restore(ref, copy, o).status());
-      try (Connection c = copy.conn().connect(); Statement st = c.createStatement()) {
+      try (Connection c = copy.conn().connect();
+          Statement st = c.createStatement()) {
         st.execute("DELETE FROM orders WHERE id > 19990");
       }
       List<Check> checks = v.check(ref, copy, o);
-      Check counts = checks.stream().filter(x -> x.name().equals("row-counts")).findFirst().orElseThrow();
+      Check counts =
+          checks.stream().filter(x -> x.name().equals("row-counts")).findFirst().orElseThrow();
       assertEquals(Check.FAIL, counts.status());
-      assertEquals(List.of("public.orders: 19990 rows in the copy, the snapshot has 20000"), counts.details());
-      Check probes = checks.stream().filter(x -> x.name().equals("probes")).findFirst().orElseThrow();
+      assertEquals(
+          List.of("public.orders: 19990 rows in the copy, the snapshot has 20000"),
+          counts.details());
+      Check probes =
+          checks.stream().filter(x -> x.name().equals("probes")).findFirst().orElseThrow();
       assertEquals(Check.FAIL, probes.status(), probes.toString());
-      assertTrue(probes.details().get(0).startsWith("probe revenue: 1 row in the copy, 1 at backup time; the results differ"),
+      assertTrue(
+          probes
+              .details()
+              .get(0)
+              .startsWith("probe revenue: 1 row in the copy, 1 at backup time; the results differ"),
           probes.details().toString());
-      assertEquals(1, probes.details().size(), "the customers probe still matches: " + probes.details());
+      assertEquals(
+          1, probes.details().size(), "the customers probe still matches: " + probes.details());
     }
   }
 
@@ -173,12 +225,15 @@ class LogicalVerifyTest {
       SnapshotRef ref = backup(repo, "shop", List.of());
       List<ObjectInfo> packs = repo.backend().list(ObjectKind.PACK);
       for (ObjectInfo p : packs) repo.backend().delete(p.name());
-      try (Repository reopened = Repository.open(new LocalBackend(tmp.resolve("damaged")), "pw".toCharArray());
+      try (Repository reopened =
+              Repository.open(new LocalBackend(tmp.resolve("damaged")), "pw".toCharArray());
           Scratch scratch = Scratch.open(tmp.resolve("scratch-damaged"))) {
-        ScratchVerifyResult r = Sources.verifyInScratch(new ScratchVerifyRequest(reopened, ref, scratch, null, null));
+        ScratchVerifyResult r =
+            Sources.verifyInScratch(new ScratchVerifyRequest(reopened, ref, scratch, null, null));
         assertEquals(1, r.checks().size(), r.checks().toString());
         assertEquals(Check.DAMAGED, r.checks().get(0).status(), r.checks().toString());
-        assertTrue(r.checks().get(0).summary().startsWith("the restore failed: "), r.checks().toString());
+        assertTrue(
+            r.checks().get(0).summary().startsWith("the restore failed: "), r.checks().toString());
         assertEquals(null, r.recoveredTo());
       }
       assertEquals(List.of(), leftovers(tmp.resolve("scratch-damaged")));
@@ -189,25 +244,40 @@ class LogicalVerifyTest {
   void scratchServerGetsAScratchDatabaseThatIsDroppedAndNeverTheSnapshotsOwn() throws Exception {
     try (Repository repo = newRepo("server")) {
       SnapshotRef ref = backup(repo, "shop", PROBES);
-      String url = "postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/postgres";
+      String url =
+          "postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/postgres";
       ScratchVerifyResult r;
       try (Scratch scratch = Scratch.open(tmp.resolve("scratch-server"))) {
-        r = Sources.verifyInScratch(new ScratchVerifyRequest(repo, ref, scratch,
-            new PostgresSource.VerifyOptions(url, null, 2), null));
-        assertEquals(1, databases("roadie_verify_%"), "the scratch database exists during the verification");
+        r =
+            Sources.verifyInScratch(
+                new ScratchVerifyRequest(
+                    repo, ref, scratch, new PostgresSource.VerifyOptions(url, null, 2), null));
+        assertEquals(
+            1, databases("roadie_verify_%"), "the scratch database exists during the verification");
       }
       assertTrue(r.passed(), r.checks().toString());
       assertTrue(r.restoredTo().startsWith("scratch database roadie_verify_"), r.restoredTo());
       assertEquals(0, databases("roadie_verify_%"), "the scratch database is dropped");
 
-      String own = "postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/shop";
+      String own =
+          "postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/shop";
       try (Scratch scratch = Scratch.open(tmp.resolve("scratch-own"))) {
-        RoadieException e = assertThrows(RoadieException.class, () -> Sources.verifyInScratch(
-            new ScratchVerifyRequest(repo, ref, scratch, new PostgresSource.VerifyOptions(own, null, 2), null)));
+        RoadieException e =
+            assertThrows(
+                RoadieException.class,
+                () ->
+                    Sources.verifyInScratch(
+                        new ScratchVerifyRequest(
+                            repo,
+                            ref,
+                            scratch,
+                            new PostgresSource.VerifyOptions(own, null, 2),
+                            null)));
         assertTrue(e.getMessage().contains("is the database snapshot"), e.getMessage());
         assertFalse(e.getMessage().contains(PgCluster.PASSWORD));
       }
-      try (Connection c = pg.jdbc("shop"); Statement st = c.createStatement();
+      try (Connection c = pg.jdbc("shop");
+          Statement st = c.createStatement();
           ResultSet rs = st.executeQuery("SELECT count(*) FROM orders")) {
         rs.next();
         assertEquals(20000, rs.getLong(1), "the snapshot's own database is untouched");
@@ -216,8 +286,10 @@ class LogicalVerifyTest {
   }
 
   static int databases(String like) throws Exception {
-    try (Connection c = pg.jdbc("postgres"); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE '" + like + "'")) {
+    try (Connection c = pg.jdbc("postgres");
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE '" + like + "'")) {
       rs.next();
       return rs.getInt(1);
     }

@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * A throwaway PostgreSQL cluster for tests: initdb in a temporary directory (owned by the postgres
- * user when the tests run as root), started on a free port with password (scram) authentication over
- * TCP, stopped and deleted by {@link #close}. Never touches any other cluster.
+ * user when the tests run as root), started on a free port with password (scram) authentication
+ * over TCP, stopped and deleted by {@link #close}. Never touches any other cluster.
  */
 public final class PgCluster implements AutoCloseable {
   public static final String PASSWORD = "s3cret-pw";
@@ -35,8 +35,13 @@ public final class PgCluster implements AutoCloseable {
     Path base = Path.of("/usr/lib/postgresql");
     if (!Files.isDirectory(base)) return null;
     try (Stream<Path> s = Files.list(base)) {
-      return s.map(p -> p.resolve("bin")).filter(p -> Files.isExecutable(p.resolve("initdb")))
-          .max(Comparator.comparing(p -> Integer.parseInt(p.getParent().getFileName().toString().replaceAll("\\D.*", ""))))
+      return s.map(p -> p.resolve("bin"))
+          .filter(p -> Files.isExecutable(p.resolve("initdb")))
+          .max(
+              Comparator.comparing(
+                  p ->
+                      Integer.parseInt(
+                          p.getParent().getFileName().toString().replaceAll("\\D.*", ""))))
           .orElse(null);
     } catch (IOException e) {
       return null;
@@ -68,16 +73,42 @@ public final class PgCluster implements AutoCloseable {
 
   public static PgCluster start() throws Exception {
     Path bin = findBin();
-    if (bin == null) throw new IllegalStateException("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin");
+    if (bin == null)
+      throw new IllegalStateException(
+          "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin");
     Path dir = Files.createTempDirectory("roadie-pg-");
     Files.writeString(dir.resolve("pw"), PASSWORD + "\n");
     if (root()) run(List.of("chown", "-R", "postgres", dir.toString()));
-    run(asPostgres(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
-        "--pwfile=" + dir.resolve("pw"), "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8",
-        "--locale=C.UTF-8", "--no-sync"));
+    run(
+        asPostgres(
+            bin.resolve("initdb").toString(),
+            "-D",
+            dir.resolve("data").toString(),
+            "-U",
+            "postgres",
+            "--pwfile=" + dir.resolve("pw"),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"));
     int port = freePort();
-    run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l", dir.resolve("log").toString(),
-        "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50", "-w", "start"));
+    run(
+        asPostgres(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            dir.resolve("data").toString(),
+            "-l",
+            dir.resolve("log").toString(),
+            "-o",
+            "-p "
+                + port
+                + " -k "
+                + dir
+                + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50",
+            "-w",
+            "start"));
     return new PgCluster(dir, port, bin);
   }
 
@@ -86,12 +117,14 @@ public final class PgCluster implements AutoCloseable {
   }
 
   public PgConn conn(String db) {
-    return PgConn.parse("postgresql://postgres:" + PASSWORD + "@127.0.0.1:" + port + "/" + db, Map.of());
+    return PgConn.parse(
+        "postgresql://postgres:" + PASSWORD + "@127.0.0.1:" + port + "/" + db, Map.of());
   }
 
   /** Another server of the test (a standby) on {@code port}, same password. */
   public static PgConn connTo(int port, String db) {
-    return PgConn.parse("postgresql://postgres:" + PASSWORD + "@127.0.0.1:" + port + "/" + db, Map.of());
+    return PgConn.parse(
+        "postgresql://postgres:" + PASSWORD + "@127.0.0.1:" + port + "/" + db, Map.of());
   }
 
   public static Connection jdbcTo(int port, String db) throws SQLException {
@@ -109,7 +142,8 @@ public final class PgCluster implements AutoCloseable {
   }
 
   /** Runs a client program (psql, pg_dump, pg_restore) against this cluster; returns stdout. */
-  public String client(String program, List<String> args, Path stdin) throws IOException, InterruptedException {
+  public String client(String program, List<String> args, Path stdin)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(bin.resolve(program).toString());
     cmd.addAll(args);
@@ -121,13 +155,16 @@ public final class PgCluster implements AutoCloseable {
     if (stdin != null) pb.redirectInput(stdin.toFile());
     Process p = pb.start();
     byte[][] e = new byte[1][];
-    Thread err = Thread.ofVirtual().start(() -> {
-      try {
-        e[0] = p.getErrorStream().readAllBytes();
-      } catch (IOException ignored) {
-        e[0] = new byte[0];
-      }
-    });
+    Thread err =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    e[0] = p.getErrorStream().readAllBytes();
+                  } catch (IOException ignored) {
+                    e[0] = new byte[0];
+                  }
+                });
     String out = new String(p.getInputStream().readAllBytes());
     int rc = p.waitFor();
     err.join();
@@ -136,21 +173,38 @@ public final class PgCluster implements AutoCloseable {
   }
 
   public void sql(String db, String sql) throws SQLException {
-    try (Connection c = jdbc(db); var st = c.createStatement()) {
+    try (Connection c = jdbc(db);
+        var st = c.createStatement()) {
       st.execute(sql);
     }
   }
 
   /** Stops the server as a crash would (pg_ctl -m immediate): no shutdown checkpoint. */
   public void stopImmediately() throws IOException, InterruptedException {
-    run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"));
+    run(
+        asPostgres(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            dir.resolve("data").toString(),
+            "-m",
+            "immediate",
+            "-w",
+            "stop"));
   }
 
   @Override
   public void close() throws Exception {
     try {
       if (Files.exists(dir.resolve("data/postmaster.pid"))) {
-        run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"));
+        run(
+            asPostgres(
+                bin.resolve("pg_ctl").toString(),
+                "-D",
+                dir.resolve("data").toString(),
+                "-m",
+                "fast",
+                "-w",
+                "stop"));
       }
     } finally {
       try (Stream<Path> s = Files.walk(dir)) {

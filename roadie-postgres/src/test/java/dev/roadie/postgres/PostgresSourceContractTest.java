@@ -29,12 +29,14 @@ class PostgresSourceContractTest extends SourceContractTest {
   static void start() throws Exception {
     pg = PgCluster.start();
     pg.sql("postgres", "CREATE DATABASE orig");
-    pg.sql("orig", "CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2));"
-        + "INSERT INTO items SELECT i, 'item ' || i, i * 1.25 FROM generate_series(1, 5000) i;"
-        + "CREATE TABLE log (at timestamptz, line text);"
-        + "INSERT INTO log SELECT '2026-01-01'::timestamptz + i * interval '1 minute', repeat('x', i % 50) "
-        + "FROM generate_series(1, 2000) i;"
-        + "CREATE SEQUENCE ticket START 100; SELECT nextval('ticket');");
+    pg.sql(
+        "orig",
+        "CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2));"
+            + "INSERT INTO items SELECT i, 'item ' || i, i * 1.25 FROM generate_series(1, 5000) i;"
+            + "CREATE TABLE log (at timestamptz, line text);"
+            + "INSERT INTO log SELECT '2026-01-01'::timestamptz + i * interval '1 minute', repeat('x', i % 50) "
+            + "FROM generate_series(1, 2000) i;"
+            + "CREATE SEQUENCE ticket START 100; SELECT nextval('ticket');");
   }
 
   @AfterAll
@@ -49,13 +51,19 @@ class PostgresSourceContractTest extends SourceContractTest {
 
   @Override
   protected BackupRequest.Options original() {
-    return new PostgresSource.BackupOptions(pg.conn("orig"), 2, List.of(), List.of(), false, false, "native", null);
+    return new PostgresSource.BackupOptions(
+        pg.conn("orig"), 2, List.of(), List.of(), false, false, "native", null);
   }
 
   @Override
   protected Destination freshDestination() {
-    return new Destination.Server("postgresql://postgres:" + PgCluster.PASSWORD + "@127.0.0.1:" + pg.port + "/copy"
-        + copies.incrementAndGet());
+    return new Destination.Server(
+        "postgresql://postgres:"
+            + PgCluster.PASSWORD
+            + "@127.0.0.1:"
+            + pg.port
+            + "/copy"
+            + copies.incrementAndGet());
   }
 
   private static String database(Destination d) {
@@ -65,9 +73,13 @@ class PostgresSourceContractTest extends SourceContractTest {
 
   private static List<String> rows(String db) throws Exception {
     List<String> out = new ArrayList<>();
-    try (Connection c = pg.jdbc(db); Statement st = c.createStatement()) {
-      for (String q : List.of("SELECT id || ' ' || name || ' ' || price FROM items ORDER BY id",
-          "SELECT at || ' ' || line FROM log ORDER BY at", "SELECT last_value || ' ' || is_called FROM ticket")) {
+    try (Connection c = pg.jdbc(db);
+        Statement st = c.createStatement()) {
+      for (String q :
+          List.of(
+              "SELECT id || ' ' || name || ' ' || price FROM items ORDER BY id",
+              "SELECT at || ' ' || line FROM log ORDER BY at",
+              "SELECT last_value || ' ' || is_called FROM ticket")) {
         try (ResultSet rs = st.executeQuery(q)) {
           while (rs.next()) out.add(rs.getString(1));
         }
@@ -94,7 +106,8 @@ class PostgresSourceContractTest extends SourceContractTest {
   /** The schema and each table with the rows the backup counted; a table's path lists the table. */
   @Override
   protected void assertListing(SnapshotBrowser browser, List<Entry> all) throws Exception {
-    assertEquals(List.of("schema.dump", "tables", "tables/public.items", "tables/public.log"),
+    assertEquals(
+        List.of("schema.dump", "tables", "tables/public.items", "tables/public.log"),
         all.stream().map(Entry::path).toList());
     Entry items = all.get(2);
     assertEquals("table", items.type());

@@ -33,17 +33,29 @@ final class DatabaseBrowser extends ListBrowser {
   protected List<Entry> entries() throws IOException {
     List<Entry> out = new ArrayList<>();
     for (Node n : repo.readTree(Id.parse(snapshot.snapshot().tree())).nodes()) {
-      out.add(new Entry(n.name(), n.type(), n.size(), null, null, TreeBrowser.contentId(n), null, true, n.meta()));
+      out.add(
+          new Entry(
+              n.name(),
+              n.type(),
+              n.size(),
+              null,
+              null,
+              TreeBrowser.contentId(n),
+              null,
+              true,
+              n.meta()));
     }
     RedisMetadata m = SourceMetadata.of(snapshot.snapshot(), RedisMetadata.class);
     if (m.databases() != null) {
-      m.databases().forEach((db, keyspace) -> {
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("keys", keyspace.keys());
-        details.put("expires", keyspace.expires());
-        if (keyspace.types() != null) details.put("types", keyspace.types());
-        out.add(new Entry(db, "database", null, null, null, null, null, true, details));
-      });
+      m.databases()
+          .forEach(
+              (db, keyspace) -> {
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("keys", keyspace.keys());
+                details.put("expires", keyspace.expires());
+                if (keyspace.types() != null) details.put("types", keyspace.types());
+                out.add(new Entry(db, "database", null, null, null, null, null, true, details));
+              });
     }
     out.sort(Comparator.comparing(Entry::path));
     return out;

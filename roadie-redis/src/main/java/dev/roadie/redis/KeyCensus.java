@@ -39,9 +39,9 @@ final class KeyCensus implements RdbKeys.Census {
   }
 
   /**
-   * Into a snapshot's source metadata: {@code keys}, {@code keysWithExpiry},
-   * {@code functionLibraries}, and {@code databases}: {@code {"db0": {"keys": n, "expires": n,
-   * "types": {"hash": n, "string": n, …}}}} for every database with keys.
+   * Into a snapshot's source metadata: {@code keys}, {@code keysWithExpiry}, {@code
+   * functionLibraries}, and {@code databases}: {@code {"db0": {"keys": n, "expires": n, "types":
+   * {"hash": n, "string": n, …}}}} for every database with keys.
    */
   void into(Map<String, Object> source) {
     long keys = 0;

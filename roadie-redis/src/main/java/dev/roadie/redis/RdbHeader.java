@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The start of an RDB file: {@code REDIS} and a 4-digit format version, then the aux fields
- * ({@code redis-ver}, {@code used-mem}, {@code ctime}, ...) that precede the first database.
+ * The start of an RDB file: {@code REDIS} and a 4-digit format version, then the aux fields ({@code
+ * redis-ver}, {@code used-mem}, {@code ctime}, ...) that precede the first database.
  */
 public record RdbHeader(int rdbVersion, Map<String, String> aux) {
   private static final int OPCODE_AUX = 0xFA;
@@ -64,7 +64,11 @@ public record RdbHeader(int rdbVersion, Map<String, String> aux) {
           return Integer.toString(v);
         }
         if (enc == 2) {
-          int v = (b[pos[0]] & 0xFF) | (b[pos[0] + 1] & 0xFF) << 8 | (b[pos[0] + 2] & 0xFF) << 16 | b[pos[0] + 3] << 24;
+          int v =
+              (b[pos[0]] & 0xFF)
+                  | (b[pos[0] + 1] & 0xFF) << 8
+                  | (b[pos[0] + 2] & 0xFF) << 16
+                  | b[pos[0] + 3] << 24;
           pos[0] += 4;
           return Integer.toString(v);
         }

@@ -25,11 +25,12 @@ import java.util.Arrays;
  * repository stores is a valid RDB of that database alone.
  *
  * <p>Why not redis-replicator's {@code DumpRdbVisitor}, which does the same: it gathers a value's
- * bytes through a listener one buffer at a time and copies them several times, which made it
- * most of the work of the restore's one parsing and sending thread
- * (docs/decisions/0014-redis-restore-rdbkeys-scanner.md). Anything the scanner does not know throws {@link Unsupported} before
- * a byte of that record is handed on; the restore then replays the snapshot with redis-replicator
- * instead ({@code RESTORE ... REPLACE} makes the keys sent before harmless).
+ * bytes through a listener one buffer at a time and copies them several times, which made it most
+ * of the work of the restore's one parsing and sending thread
+ * (docs/decisions/0014-redis-restore-rdbkeys-scanner.md). Anything the scanner does not know throws
+ * {@link Unsupported} before a byte of that record is handed on; the restore then replays the
+ * snapshot with redis-replicator instead ({@code RESTORE ... REPLACE} makes the keys sent before
+ * harmless).
  */
 final class RdbKeys {
   /** Where keys and functions go, in RDB order. */
@@ -43,7 +44,10 @@ final class RdbKeys {
 
   /** What {@link #copy} counts: the records it passes on. */
   interface Census {
-    /** A key of database {@code db} with RDB value type {@code type}; {@code expireAtMs} is -1 without expiry. */
+    /**
+     * A key of database {@code db} with RDB value type {@code type}; {@code expireAtMs} is -1
+     * without expiry.
+     */
     void key(long db, int type, long expireAtMs);
 
     /** A function library. */
@@ -83,8 +87,12 @@ final class RdbKeys {
   private int lim;
   private long offset; // bytes consumed before buf[0]
   private int rdbVersion;
-  /** The value being captured (type byte onwards), or not capturing when {@code capturing} is false. */
+
+  /**
+   * The value being captured (type byte onwards), or not capturing when {@code capturing} is false.
+   */
   private byte[] capture = new byte[1 << 12];
+
   private int captured;
   private boolean capturing;
   // copy(): where the bytes read go. buf[teeFrom..pos) are read and not yet passed on or dropped;
@@ -136,7 +144,9 @@ final class RdbKeys {
       records(null, census);
       complete = true;
     } catch (Unsupported | RuntimeException e) {
-      complete = false; // something the scanner does not know, or a scanner fault: the bytes count, not the census
+      complete =
+          false; // something the scanner does not know, or a scanner fault: the bytes count, not
+      // the census
     }
     out.write(buf, teeFrom, lim - teeFrom); // the checksum, or the rest of what was read
     teeFrom = lim;
@@ -151,7 +161,9 @@ final class RdbKeys {
     records(sink, null);
   }
 
-  /** The records up to the EOF opcode: to {@code sink} with payloads, or counted by {@code census}. */
+  /**
+   * The records up to the EOF opcode: to {@code sink} with payloads, or counted by {@code census}.
+   */
   private void records(Sink sink, Census census) throws IOException {
     long db = 0;
     while (true) {
@@ -174,7 +186,8 @@ final class RdbKeys {
         type = u8();
       }
       switch (type) {
-        case 0xFF -> { // EOF (its checksum follows; a restore reads bytes the repository has verified)
+        case 0xFF -> { // EOF (its checksum follows; a restore reads bytes the repository has
+          // verified)
           keep(true);
           return;
         }
@@ -244,7 +257,10 @@ final class RdbKeys {
     return inDb;
   }
 
-  /** A record begins: what was read before it is passed on or dropped; this one is held until {@link #keep}. */
+  /**
+   * A record begins: what was read before it is passed on or dropped; this one is held until {@link
+   * #keep}.
+   */
   private void recordStart() throws IOException {
     if (tee == null || onlyDb < 0) return;
     flushTee();
@@ -278,7 +294,8 @@ final class RdbKeys {
     switch (type) {
       case 0 -> skipString();
       case 1, 2 -> skipStrings(length()); // LIST (linked), SET
-      case 3 -> { // ZSET: member, then a double as a length-prefixed string (253-255: NaN, +inf, -inf)
+      case 3 -> { // ZSET: member, then a double as a length-prefixed string (253-255: NaN, +inf,
+        // -inf)
         for (long i = length(); i > 0; i--) {
           skipString();
           int n = u8();
@@ -377,7 +394,9 @@ final class RdbKeys {
     }
   }
 
-  /** A string decoded: plain, an integer (as its decimal text, as Redis stores such keys), or LZF. */
+  /**
+   * A string decoded: plain, an integer (as its decimal text, as Redis stores such keys), or LZF.
+   */
   private byte[] string() throws IOException {
     int b = u8();
     if (b >>> 6 != 3) return bytes(length(b));
@@ -394,9 +413,12 @@ final class RdbKeys {
     };
   }
 
-  /** Redis's LZF decompression (redis-replicator's) of {@code in} into exactly {@code length} bytes. */
+  /**
+   * Redis's LZF decompression (redis-replicator's) of {@code in} into exactly {@code length} bytes.
+   */
   static byte[] lzf(byte[] in, long length) throws IOException {
-    if (length > Integer.MAX_VALUE - 8) throw new Unsupported("an LZF string of " + length + " bytes");
+    if (length > Integer.MAX_VALUE - 8)
+      throw new Unsupported("an LZF string of " + length + " bytes");
     ByteArray out;
     try {
       out = Lzf.decode(new ByteArray(in), length);
@@ -425,7 +447,8 @@ final class RdbKeys {
         }
         throw new Unsupported("length byte " + b + " at byte " + offset());
       }
-      default -> throw new Unsupported("an encoded value where a length belongs, at byte " + offset());
+      default ->
+          throw new Unsupported("an encoded value where a length belongs, at byte " + offset());
     };
   }
 
@@ -459,7 +482,8 @@ final class RdbKeys {
     payload[captured + 1] = (byte) (rdbVersion >>> 8);
     long crc = CRC64.crc64(payload, 0, captured + 2, 0L);
     for (int i = 0; i < 8; i++) payload[captured + 2 + i] = (byte) (crc >>> (8 * i));
-    if (capture.length > 1 << 20) capture = new byte[1 << 12]; // do not hold on to a huge value's buffer
+    if (capture.length > 1 << 20)
+      capture = new byte[1 << 12]; // do not hold on to a huge value's buffer
     return payload;
   }
 
@@ -467,7 +491,9 @@ final class RdbKeys {
     long need = captured + more;
     if (need <= capture.length) return;
     if (need > Integer.MAX_VALUE - 16) throw new Unsupported("a value of more than 2 GiB");
-    capture = Arrays.copyOf(capture, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 16, 2L * capture.length)));
+    capture =
+        Arrays.copyOf(
+            capture, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 16, 2L * capture.length)));
   }
 
   private int u8() throws IOException {
@@ -483,7 +509,8 @@ final class RdbKeys {
   /** The next {@code n} bytes (of a key: never while a value is captured). */
   private byte[] bytes(long n) throws IOException {
     if (n > Integer.MAX_VALUE - 16) throw new Unsupported("a key of " + n + " bytes");
-    // Grown as the bytes arrive: a damaged length must not allocate gigabytes before the stream ends.
+    // Grown as the bytes arrive: a damaged length must not allocate gigabytes before the stream
+    // ends.
     byte[] out = new byte[(int) Math.min(n, 1 << 16)];
     int done = 0;
     while (done < n) {
@@ -542,9 +569,14 @@ final class RdbKeys {
   private void read() throws IOException {
     int n = in.read(buf, lim, buf.length - lim);
     if (n <= 0) {
-      if (tee != null) throw new Unsupported("an RDB that ends at byte " + offset() + ", before its EOF opcode");
-      throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot's RDB ends at byte " + offset() + ", before its EOF"
-          + " opcode; run roadie check --read-data");
+      if (tee != null)
+        throw new Unsupported("an RDB that ends at byte " + offset() + ", before its EOF opcode");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "the snapshot's RDB ends at byte "
+              + offset()
+              + ", before its EOF"
+              + " opcode; run roadie check --read-data");
     }
     lim += n;
   }

@@ -17,6 +17,7 @@ import java.util.Arrays;
  */
 public final class RdbPayloadStream extends InputStream {
   static final int MARK_LENGTH = 40;
+
   /** How much of the payload's start is kept for {@link RdbHeader}. */
   static final int PREFIX_BYTES = 64 * 1024;
 
@@ -44,12 +45,13 @@ public final class RdbPayloadStream extends InputStream {
 
   /**
    * Waits for the first byte of the server's answer to {@code SYNC} and leaves it unread: an error
-   * reply (a user without the sync permission, a replica that cannot serve) is thrown at once, so
-   * a backup fails before the repository is opened. Success shows as soon: a master sends a newline
+   * reply (a user without the sync permission, a replica that cannot serve) is thrown at once, so a
+   * backup fails before the repository is opened. Success shows as soon: a master sends a newline
    * every second while its RDB is being prepared, or starts the payload.
    */
   public static void awaitAccepted(InputStream in, String server) throws IOException {
-    if (!in.markSupported()) throw new IllegalArgumentException("needs an input that supports mark");
+    if (!in.markSupported())
+      throw new IllegalArgumentException("needs an input that supports mark");
     in.mark(1);
     int c = in.read();
     if (c == '-') throw refused(server, readLine(in, server));
@@ -59,16 +61,20 @@ public final class RdbPayloadStream extends InputStream {
   private static RoadieException refused(String server, String line) {
     String advice;
     if (line.startsWith("NOPERM")) {
-      advice = "the user needs the sync, psync and replconf permissions (ACL SETUSER USER +sync +psync +replconf)";
+      advice =
+          "the user needs the sync, psync and replconf permissions (ACL SETUSER USER +sync +psync +replconf)";
     } else if (line.startsWith("NOMASTERLINK") || line.startsWith("MASTERDOWN")) {
-      advice = "this replica has no working link to its master (check its masterauth and the master's logs); back up"
-          + " the master, or this replica once INFO replication shows master_link_status:up";
+      advice =
+          "this replica has no working link to its master (check its masterauth and the master's logs); back up"
+              + " the master, or this replica once INFO replication shows master_link_status:up";
     } else {
-      advice = "the user needs the sync, psync and replconf permissions (ACL +sync +psync +replconf),"
-          + " and the server must allow replication (not a replica with masterauth problems, no renamed SYNC)";
+      advice =
+          "the user needs the sync, psync and replconf permissions (ACL +sync +psync +replconf),"
+              + " and the server must allow replication (not a replica with masterauth problems, no renamed SYNC)";
     }
-    return new RoadieException(ErrorCode.FAILURE, server + " refused to send an RDB: " + line + "; " + advice
-        + "; no snapshot was written");
+    return new RoadieException(
+        ErrorCode.FAILURE,
+        server + " refused to send an RDB: " + line + "; " + advice + "; no snapshot was written");
   }
 
   /**
@@ -81,7 +87,8 @@ public final class RdbPayloadStream extends InputStream {
       // keep-alive while the master's BGSAVE runs
     }
     if (c < 0) {
-      throw new RoadieException(ErrorCode.FAILURE, server + " closed the connection instead of sending an RDB");
+      throw new RoadieException(
+          ErrorCode.FAILURE, server + " closed the connection instead of sending an RDB");
     }
     String line = readLine(in, server);
     if (c == '-') throw refused(server, line);
@@ -89,19 +96,22 @@ public final class RdbPayloadStream extends InputStream {
       return open(in, server);
     }
     if (c != '$') {
-      throw new RoadieException(ErrorCode.FAILURE, server + " answered SYNC with '" + (char) c + line + "', not an RDB");
+      throw new RoadieException(
+          ErrorCode.FAILURE, server + " answered SYNC with '" + (char) c + line + "', not an RDB");
     }
     if (line.startsWith("EOF:")) {
       byte[] mark = line.substring(4).getBytes(StandardCharsets.ISO_8859_1);
       if (mark.length != MARK_LENGTH) {
-        throw new RoadieException(ErrorCode.FAILURE, server + " sent an end mark of " + mark.length + " bytes, not 40");
+        throw new RoadieException(
+            ErrorCode.FAILURE, server + " sent an end mark of " + mark.length + " bytes, not 40");
       }
       return new RdbPayloadStream(in, server, -1, mark);
     }
     try {
       return new RdbPayloadStream(in, server, Long.parseLong(line), null);
     } catch (NumberFormatException e) {
-      throw new RoadieException(ErrorCode.FAILURE, server + " sent a bad RDB length '" + line + "'");
+      throw new RoadieException(
+          ErrorCode.FAILURE, server + " sent a bad RDB length '" + line + "'");
     }
   }
 
@@ -117,7 +127,8 @@ public final class RdbPayloadStream extends InputStream {
       b.append((char) c);
       if (b.length() > 4096) throw new IOException(server + " sent an overlong line after SYNC");
     }
-    throw new RoadieException(ErrorCode.FAILURE, server + " closed the connection instead of sending an RDB");
+    throw new RoadieException(
+        ErrorCode.FAILURE, server + " closed the connection instead of sending an RDB");
   }
 
   /** "diskless" (EOF-mark framing) or "disk" (length framing). */
@@ -149,9 +160,14 @@ public final class RdbPayloadStream extends InputStream {
   }
 
   private IOException cut() {
-    return new EOFException(server + " closed the connection after " + delivered + " bytes of the RDB"
-        + (length >= 0 ? " (of " + length + ")" : "") + ": the transfer was interrupted; no snapshot was written;"
-        + " run the backup again");
+    return new EOFException(
+        server
+            + " closed the connection after "
+            + delivered
+            + " bytes of the RDB"
+            + (length >= 0 ? " (of " + length + ")" : "")
+            + ": the transfer was interrupted; no snapshot was written;"
+            + " run the backup again");
   }
 
   @Override
@@ -198,7 +214,8 @@ public final class RdbPayloadStream extends InputStream {
       int n = in.read(buf, avail, buf.length - avail);
       if (n < 0) throw cut();
       avail += n;
-      if (avail >= MARK_LENGTH && Arrays.equals(buf, avail - MARK_LENGTH, avail, mark, 0, MARK_LENGTH)) {
+      if (avail >= MARK_LENGTH
+          && Arrays.equals(buf, avail - MARK_LENGTH, avail, mark, 0, MARK_LENGTH)) {
         // The end: everything before the mark is payload; the mark itself is dropped.
         done = true;
         if (avail == MARK_LENGTH) return -1; // nothing left before the mark

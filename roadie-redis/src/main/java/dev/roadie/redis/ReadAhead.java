@@ -2,8 +2,8 @@ package dev.roadie.redis;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -63,7 +63,9 @@ final class ReadAhead extends InputStream {
     }
   }
 
-  /** Not a SocketTimeoutException (also an InterruptedIOException): the consumer closed the stream. */
+  /**
+   * Not a SocketTimeoutException (also an InterruptedIOException): the consumer closed the stream.
+   */
   private static final class ConsumerGone extends InterruptedIOException {
     ConsumerGone() {
       super("the consumer went away");

@@ -19,10 +19,26 @@ import java.util.Map;
  * @param rdbBytes the RDB payload's length
  * @param framing how the payload was framed ({@code $<length>} or EOF marker)
  */
-public record RedisMetadata(String url, Integer database, String redisVersion, String role, Long usedMemory,
-    Long keys, Long keysWithExpiry, Long functionLibraries, Map<String, Keyspace> databases, String keyCounts,
-    Boolean rdbOnly, Integer rdbVersion, Long rdbBytes, String framing) implements SourceMetadata {
+public record RedisMetadata(
+    String url,
+    Integer database,
+    String redisVersion,
+    String role,
+    Long usedMemory,
+    Long keys,
+    Long keysWithExpiry,
+    Long functionLibraries,
+    Map<String, Keyspace> databases,
+    String keyCounts,
+    Boolean rdbOnly,
+    Integer rdbVersion,
+    Long rdbBytes,
+    String framing)
+    implements SourceMetadata {
 
-  /** One database's keys, keys with an expiry, and keys per type ({@code TYPE}'s names; null from INFO). */
+  /**
+   * One database's keys, keys with an expiry, and keys per type ({@code TYPE}'s names; null from
+   * INFO).
+   */
   public record Keyspace(long keys, long expires, Map<String, Long> types) {}
 }

@@ -34,29 +34,44 @@ import java.util.Map;
  *
  * <p>An online restore touches one database only when the URL names one ({@code /N}: the snapshot
  * must hold at most one database, whose keys go into N) or the snapshot is of one database (its
- * keys go back into it): the emptiness check and {@code --flush} ({@code FLUSHDB}) then concern that
- * database alone, and function libraries, which belong to the whole server, are not restored.
+ * keys go back into it): the emptiness check and {@code --flush} ({@code FLUSHDB}) then concern
+ * that database alone, and function libraries, which belong to the whole server, are not restored.
  * Otherwise every database goes back to its own number, and {@code --flush} is {@code FLUSHALL}.
  */
 public final class RedisRestore {
   /** What to do with a target that already holds keys. */
-  public enum Mode { REFUSE_NON_EMPTY, FLUSH, MERGE }
+  public enum Mode {
+    REFUSE_NON_EMPTY,
+    FLUSH,
+    MERGE
+  }
 
   /**
-   * Counts of an online restore; {@code database} is the one database restored into, or -1 for
-   * each to its own; {@code functionsSkipped} are libraries not restored into one database;
-   * {@code expiredByType} the keys skipped because their expiry had passed, per database written
-   * into and per type ({@code TYPE}'s names), which a verification subtracts from the snapshot's counts.
+   * Counts of an online restore; {@code database} is the one database restored into, or -1 for each
+   * to its own; {@code functionsSkipped} are libraries not restored into one database; {@code
+   * expiredByType} the keys skipped because their expiry had passed, per database written into and
+   * per type ({@code TYPE}'s names), which a verification subtracts from the snapshot's counts.
    */
-  public record Result(long keys, long expiredSkipped, long functions, long functionsSkipped, int database, long bytes,
-      long nanos, Map<Long, Map<String, Long>> expiredByType) {}
+  public record Result(
+      long keys,
+      long expiredSkipped,
+      long functions,
+      long functionsSkipped,
+      int database,
+      long bytes,
+      long nanos,
+      Map<Long, Map<String, Long>> expiredByType) {}
 
   private static final int BATCH_COMMANDS = 1000;
   private static final int BATCH_BYTES = 4 << 20;
 
   private final Repository repo;
   private final Progress progress;
-  /** Tests only: the scanner gives up after this many keys, as it would at a value it cannot measure. */
+
+  /**
+   * Tests only: the scanner gives up after this many keys, as it would at a value it cannot
+   * measure.
+   */
   long scannerKeyLimit = Long.MAX_VALUE;
 
   public RedisRestore(Repository repo, Progress progress) {
@@ -67,30 +82,46 @@ public final class RedisRestore {
   /** The snapshot's {@code dump.rdb} stream node. */
   public Node rdbNode(SnapshotRef ref) throws IOException {
     if (!RedisBackup.KIND.equals(ref.snapshot().kind())) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is a " + ref.snapshot().kind()
-          + " snapshot, not a redis one");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "snapshot "
+              + ref.id().shortHex()
+              + " is a "
+              + ref.snapshot().kind()
+              + " snapshot, not a redis one");
     }
     Tree t = repo.readTree(Id.parse(ref.snapshot().tree()));
     for (Node n : t.nodes()) {
       if (RedisBackup.NODE_NAME.equals(n.name()) && n.hasContent()) return n;
     }
-    throw new RoadieException(ErrorCode.INTEGRITY, "snapshot " + ref.id().shortHex() + " has no " + RedisBackup.NODE_NAME);
+    throw new RoadieException(
+        ErrorCode.INTEGRITY,
+        "snapshot " + ref.id().shortHex() + " has no " + RedisBackup.NODE_NAME);
   }
 
-  /** Writes the RDB to {@code file} (via a temporary file beside it, renamed when complete); returns its size. */
+  /**
+   * Writes the RDB to {@code file} (via a temporary file beside it, renamed when complete); returns
+   * its size.
+   */
   public long toFile(SnapshotRef ref, Path file) throws IOException {
     Node n = rdbNode(ref);
     Path abs = file.toAbsolutePath();
     if (Files.exists(abs)) {
-      throw new RoadieException(ErrorCode.USAGE, abs + " exists; move it away first (keep it until the restore is verified)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          abs + " exists; move it away first (keep it until the restore is verified)");
     }
     Path dir = abs.getParent();
     Files.createDirectories(dir);
     Path tmp = dir.resolve("." + abs.getFileName() + ".roadie-tmp");
     long size = 0;
     try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME);
-        OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
+        OutputStream out =
+            Files.newOutputStream(
+                tmp,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
       byte[] b;
       while ((b = in.nextBlock()) != null) {
         out.write(b);
@@ -108,7 +139,8 @@ public final class RedisRestore {
       Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException e) {
       Files.deleteIfExists(tmp);
-      throw new RoadieException(ErrorCode.USAGE, abs + " appeared during the restore; nothing was overwritten");
+      throw new RoadieException(
+          ErrorCode.USAGE, abs + " appeared during the restore; nothing was overwritten");
     }
     progress.files.incrementAndGet();
     return size;
@@ -117,7 +149,8 @@ public final class RedisRestore {
   /** Replays every key of the snapshot into the server at {@code url}. */
   public Result online(SnapshotRef ref, RedisUrl url, Mode mode) throws IOException {
     Node n = rdbNode(ref);
-    Map<String, Object> source = ref.snapshot().source() == null ? Map.of() : ref.snapshot().source();
+    Map<String, Object> source =
+        ref.snapshot().source() == null ? Map.of() : ref.snapshot().source();
     int into = database(ref, url, source);
     long start = System.nanoTime();
     Replay replay = null;
@@ -127,8 +160,14 @@ public final class RedisRestore {
       if (into >= 0) {
         Object r = c.send("SELECT", Integer.toString(into));
         if (r instanceof RespConnection.ErrorReply e) {
-          throw new RoadieException(e.message().startsWith("NOPERM") ? ErrorCode.FAILURE : ErrorCode.USAGE, url
-              + ": cannot select database " + into + " (" + e.message() + "); nothing was written");
+          throw new RoadieException(
+              e.message().startsWith("NOPERM") ? ErrorCode.FAILURE : ErrorCode.USAGE,
+              url
+                  + ": cannot select database "
+                  + into
+                  + " ("
+                  + e.message()
+                  + "); nothing was written");
         }
       }
       Map<String, Object> keyspace = RedisBackup.keyspace(c.info("keyspace"));
@@ -137,12 +176,27 @@ public final class RedisRestore {
       if (!keyspace.isEmpty()) {
         if (mode == Mode.REFUSE_NON_EMPTY) {
           long keys = 0;
-          for (Object v : keyspace.values()) keys += ((Map<?, ?>) v).get("keys") instanceof Long l ? l : 0;
-          throw new RoadieException(ErrorCode.USAGE, into >= 0
-              ? url + ": database " + into + " is not empty (" + keys + " keys); pass --flush to empty it first"
-                  + " (FLUSHDB: database " + into + " only) or --merge to overwrite only the snapshot's keys"
-              : url + " is not empty (" + keys + " keys in " + keyspace.keySet() + "); pass --flush to empty it first"
-                  + " (FLUSHALL) or --merge to overwrite only the snapshot's keys");
+          for (Object v : keyspace.values())
+            keys += ((Map<?, ?>) v).get("keys") instanceof Long l ? l : 0;
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              into >= 0
+                  ? url
+                      + ": database "
+                      + into
+                      + " is not empty ("
+                      + keys
+                      + " keys); pass --flush to empty it first"
+                      + " (FLUSHDB: database "
+                      + into
+                      + " only) or --merge to overwrite only the snapshot's keys"
+                  : url
+                      + " is not empty ("
+                      + keys
+                      + " keys in "
+                      + keyspace.keySet()
+                      + "); pass --flush to empty it first"
+                      + " (FLUSHALL) or --merge to overwrite only the snapshot's keys");
         }
         if (mode == Mode.FLUSH) {
           c.call(into >= 0 ? "FLUSHDB" : "FLUSHALL"); // FLUSHDB empties the database SELECTed above
@@ -162,17 +216,30 @@ public final class RedisRestore {
           replay.run(new CountingInput(in, progress));
         }
       }
-      return new Result(replay.keys, replay.expired, replay.functions, replay.functionsSkipped, into,
-          progress.bytesRead.get(), System.nanoTime() - start, replay.expiredByType);
+      return new Result(
+          replay.keys,
+          replay.expired,
+          replay.functions,
+          replay.functionsSkipped,
+          into,
+          progress.bytesRead.get(),
+          System.nanoTime() - start,
+          replay.expiredByType);
     } catch (java.net.SocketException | java.io.EOFException e) {
-      throw new RoadieException(ErrorCode.FAILURE, url + ": the connection failed during the restore (" + e.getMessage()
-          + "); " + (replay == null ? "nothing of the snapshot was written" : replay.written()));
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          url
+              + ": the connection failed during the restore ("
+              + e.getMessage()
+              + "); "
+              + (replay == null ? "nothing of the snapshot was written" : replay.written()));
     }
   }
 
   /**
    * The one database the restore writes into, or -1 for each database to its own number: the URL's
-   * {@code /N} (refused for a snapshot of several databases), else the database of a snapshot of one.
+   * {@code /N} (refused for a snapshot of several databases), else the database of a snapshot of
+   * one.
    */
   static int database(SnapshotRef ref, RedisUrl url, Map<String, Object> source) {
     int snapshotDb = source.get("database") instanceof Number d ? d.intValue() : -1;
@@ -182,10 +249,18 @@ public final class RedisRestore {
       for (Object k : m.keySet()) dbs.add(String.valueOf(k).replaceFirst("^db", ""));
     }
     if (dbs.size() > 1) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " holds databases "
-          + String.join(", ", dbs) + "; a URL ending in /" + url.database() + " restores one database: restore without /"
-          + url.database() + " (each database to its own number), or a snapshot of one database (backup redis --url"
-          + " redis://…/N); nothing was written");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "snapshot "
+              + ref.id().shortHex()
+              + " holds databases "
+              + String.join(", ", dbs)
+              + "; a URL ending in /"
+              + url.database()
+              + " restores one database: restore without /"
+              + url.database()
+              + " (each database to its own number), or a snapshot of one database (backup redis --url"
+              + " redis://…/N); nothing was written");
     }
     return url.database();
   }
@@ -206,24 +281,36 @@ public final class RedisRestore {
     }
   }
 
-  /** Parses the RDB and pipelines commands: a batch is sent, then the previous batch's replies are read. */
+  /**
+   * Parses the RDB and pipelines commands: a batch is sent, then the previous batch's replies are
+   * read.
+   */
   private final class Replay {
     final RespConnection c;
     final Map<String, Object> source;
     final String targetVersion;
+
     /** The one database written into, or -1 for each key's own. */
     final int into;
+
     final boolean flushed;
     long db = -1;
+
     /** With {@code into}: the snapshot's database, the first one seen. */
     long sourceDb = -1;
+
     int batchCommands;
     long batchBytes;
     int unread; // commands of the previous (flushed) batches whose replies are not read yet
     long keys;
     long expired;
-    /** Per database written into and type: keys skipped as expired (a DUMP payload starts with its RDB type). */
+
+    /**
+     * Per database written into and type: keys skipped as expired (a DUMP payload starts with its
+     * RDB type).
+     */
     final Map<Long, Map<String, Long>> expiredByType = new java.util.TreeMap<>();
+
     long functions;
     long functionsSkipped;
     // What reached the target: RESTOREs and FUNCTION RESTOREs queued, and those it answered OK.
@@ -231,11 +318,17 @@ public final class RedisRestore {
     long written;
     long commands; // commands queued; the next one's number
     long repliesRead;
-    final java.util.ArrayDeque<Long> selects = new java.util.ArrayDeque<>(); // numbers of queued SELECTs
+    final java.util.ArrayDeque<Long> selects =
+        new java.util.ArrayDeque<>(); // numbers of queued SELECTs
     String firstError;
     final long now = System.currentTimeMillis();
 
-    Replay(RespConnection c, Map<String, Object> source, String targetVersion, int into, boolean flushed) {
+    Replay(
+        RespConnection c,
+        Map<String, Object> source,
+        String targetVersion,
+        int into,
+        boolean flushed) {
       this.c = c;
       this.source = source;
       this.targetVersion = targetVersion;
@@ -243,20 +336,27 @@ public final class RedisRestore {
       this.flushed = flushed;
     }
 
-    /** Replays the RDB through {@link RdbKeys}; throws {@link RdbKeys.Unsupported} for what it cannot scan. */
+    /**
+     * Replays the RDB through {@link RdbKeys}; throws {@link RdbKeys.Unsupported} for what it
+     * cannot scan.
+     */
     void scan(InputStream rdb) throws IOException {
-      new RdbKeys(rdb).run(new RdbKeys.Sink() {
-        @Override
-        public void key(long db, long expireAtMs, byte[] key, byte[] payload) throws IOException {
-          if (keys + expired >= scannerKeyLimit) throw new RdbKeys.Unsupported("the tests' key limit");
-          Replay.this.key(db, expireAtMs, key, payload);
-        }
+      new RdbKeys(rdb)
+          .run(
+              new RdbKeys.Sink() {
+                @Override
+                public void key(long db, long expireAtMs, byte[] key, byte[] payload)
+                    throws IOException {
+                  if (keys + expired >= scannerKeyLimit)
+                    throw new RdbKeys.Unsupported("the tests' key limit");
+                  Replay.this.key(db, expireAtMs, key, payload);
+                }
 
-        @Override
-        public void function(byte[] payload) throws IOException {
-          Replay.this.function(payload);
-        }
-      });
+                @Override
+                public void function(byte[] payload) throws IOException {
+                  Replay.this.function(payload);
+                }
+              });
       finish();
     }
 
@@ -275,18 +375,23 @@ public final class RedisRestore {
       conf.setBufferSize(1 << 16);
       RedisReplicator r = new RedisReplicator(rdb, FileType.RDB, conf);
       r.setRdbVisitor(new DumpRdbVisitor(r));
-      r.addEventListener((rep, event) -> {
-        try {
-          if (event instanceof DumpKeyValuePair kv) {
-            Long expiry = kv.getExpiredMs();
-            key(kv.getDb() == null ? 0 : kv.getDb().getDbNumber(), expiry == null ? -1 : expiry, kv.getKey(), kv.getValue());
-          } else if (event instanceof DumpFunction f) {
-            function(f.getSerialized());
-          }
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      r.addEventListener(
+          (rep, event) -> {
+            try {
+              if (event instanceof DumpKeyValuePair kv) {
+                Long expiry = kv.getExpiredMs();
+                key(
+                    kv.getDb() == null ? 0 : kv.getDb().getDbNumber(),
+                    expiry == null ? -1 : expiry,
+                    kv.getKey(),
+                    kv.getValue());
+              } else if (event instanceof DumpFunction f) {
+                function(f.getSerialized());
+              }
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
       try {
         r.open();
       } catch (java.io.UncheckedIOException e) {
@@ -307,7 +412,8 @@ public final class RedisRestore {
 
     void function(byte[] payload) throws IOException {
       if (into >= 0) {
-        functionsSkipped++; // a library belongs to the whole server, not to the one database restored
+        functionsSkipped++; // a library belongs to the whole server, not to the one database
+        // restored
         return;
       }
       send(payload.length, true, FUNCTION, RESTORE, payload, REPLACE);
@@ -317,20 +423,34 @@ public final class RedisRestore {
     /** A key of database {@code kdb}; {@code expireAtMs} is -1 when it has no expiry. */
     void key(long kdb, long expireAtMs, byte[] key, byte[] payload) throws IOException {
       if (into >= 0) {
-        // The snapshot's metadata said one database; this guards snapshots whose counts came from INFO.
+        // The snapshot's metadata said one database; this guards snapshots whose counts came from
+        // INFO.
         if (sourceDb < 0) sourceDb = kdb;
         if (kdb != sourceDb) {
           finish();
-          throw new RoadieException(ErrorCode.USAGE, c.url() + ": the snapshot holds keys of databases " + sourceDb
-              + " and " + kdb + "; a URL ending in /" + into + " restores one database; " + written()
-              + "; restore without /" + into + " (each database to its own number)");
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              c.url()
+                  + ": the snapshot holds keys of databases "
+                  + sourceDb
+                  + " and "
+                  + kdb
+                  + "; a URL ending in /"
+                  + into
+                  + " restores one database; "
+                  + written()
+                  + "; restore without /"
+                  + into
+                  + " (each database to its own number)");
         }
         kdb = into;
       }
       if (expireAtMs >= 0 && expireAtMs <= now) {
         expired++;
         String type = payload.length == 0 ? "unknown" : RdbKeys.typeName(payload[0] & 0xFF);
-        expiredByType.computeIfAbsent(kdb, d -> new java.util.TreeMap<>()).merge(type, 1L, Long::sum);
+        expiredByType
+            .computeIfAbsent(kdb, d -> new java.util.TreeMap<>())
+            .merge(type, 1L, Long::sum);
         return;
       }
       if (kdb != db) {
@@ -338,8 +458,15 @@ public final class RedisRestore {
         send(0, false, bytes("SELECT"), bytes(Long.toString(kdb)));
         db = kdb;
       }
-      send(key.length + payload.length, true, RESTORE, key, expireAtMs < 0 ? ZERO : bytes(Long.toString(expireAtMs)),
-          payload, REPLACE, ABSTTL);
+      send(
+          key.length + payload.length,
+          true,
+          RESTORE,
+          key,
+          expireAtMs < 0 ? ZERO : bytes(Long.toString(expireAtMs)),
+          payload,
+          REPLACE,
+          ABSTTL);
       keys++;
     }
 
@@ -379,36 +506,74 @@ public final class RedisRestore {
 
     /** What the target holds of the snapshot now, for a message about a failed restore. */
     String written() {
-      String flush = flushed ? (into >= 0 ? " (database " + into + " was emptied first: --flush)"
-          : " (the target was emptied first: --flush)") : "";
-      if (repliesRead < commands) { // the connection broke: some commands were sent but not answered
-        return writesQueued == 0 ? "nothing of the snapshot was written" + flush
-            : "the target may hold part of the snapshot" + flush + ": run the restore again with --flush";
+      String flush =
+          flushed
+              ? (into >= 0
+                  ? " (database " + into + " was emptied first: --flush)"
+                  : " (the target was emptied first: --flush)")
+              : "";
+      if (repliesRead
+          < commands) { // the connection broke: some commands were sent but not answered
+        return writesQueued == 0
+            ? "nothing of the snapshot was written" + flush
+            : "the target may hold part of the snapshot"
+                + flush
+                + ": run the restore again with --flush";
       }
       if (written == 0) return "nothing of the snapshot was written" + flush;
-      return "the target holds part of the snapshot (" + written + " keys and function libraries written)" + flush
+      return "the target holds part of the snapshot ("
+          + written
+          + " keys and function libraries written)"
+          + flush
           + ": once the cause is fixed, run the restore again with --flush";
     }
 
     void fail(String message) {
       String server = c.url() + " (Redis " + targetVersion + ")";
       if (message.contains("payload version or checksum are wrong")) {
-        throw new RoadieException(ErrorCode.FAILURE, server + " cannot load the snapshot's keys: they are in RDB format "
-            + source.getOrDefault("rdbVersion", "?") + " from Redis " + source.getOrDefault("redisVersion", "?")
-            + ", newer than the target understands; " + written() + "; restore into Redis "
-            + source.getOrDefault("redisVersion", "?") + " or newer (" + message + ")");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            server
+                + " cannot load the snapshot's keys: they are in RDB format "
+                + source.getOrDefault("rdbVersion", "?")
+                + " from Redis "
+                + source.getOrDefault("redisVersion", "?")
+                + ", newer than the target understands; "
+                + written()
+                + "; restore into Redis "
+                + source.getOrDefault("redisVersion", "?")
+                + " or newer ("
+                + message
+                + ")");
       }
-      if (message.toLowerCase(java.util.Locale.ROOT).matches("err unknown command .function.*")) { // '…' or `…`
-        throw new RoadieException(ErrorCode.FAILURE, server + " has no functions, and the snapshot holds function"
-            + " libraries (from Redis " + source.getOrDefault("redisVersion", "?") + "); " + written()
-            + "; restore into Redis 7.0 or newer (" + message + ")");
+      if (message
+          .toLowerCase(java.util.Locale.ROOT)
+          .matches("err unknown command .function.*")) { // '…' or `…`
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            server
+                + " has no functions, and the snapshot holds function"
+                + " libraries (from Redis "
+                + source.getOrDefault("redisVersion", "?")
+                + "); "
+                + written()
+                + "; restore into Redis 7.0 or newer ("
+                + message
+                + ")");
       }
       if (message.startsWith("NOPERM")) {
-        throw new RoadieException(ErrorCode.FAILURE, server + " refused the restore: " + message + "; " + written()
-            + "; the user needs +restore +select +info (+flushall or +flushdb for --flush, +function for function"
-            + " libraries) and all keys (~*)");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            server
+                + " refused the restore: "
+                + message
+                + "; "
+                + written()
+                + "; the user needs +restore +select +info (+flushall or +flushdb for --flush, +function for function"
+                + " libraries) and all keys (~*)");
       }
-      throw new RoadieException(ErrorCode.FAILURE, server + " refused the restore: " + message + "; " + written());
+      throw new RoadieException(
+          ErrorCode.FAILURE, server + " refused the restore: " + message + "; " + written());
     }
   }
 

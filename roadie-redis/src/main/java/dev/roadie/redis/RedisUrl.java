@@ -13,8 +13,8 @@ import java.nio.file.Path;
  * one database, as redis-cli's {@code -u} reads it; {@code ?db=N} (redis-py's spelling) means the
  * same. A rediss:// URL also takes the query parameters {@code cacert=FILE} (PEM certificates to
  * trust instead of the JVM's trust store), {@code cert=FILE} and {@code key=FILE} (a client
- * certificate chain and its PKCS#8 key, for servers with {@code tls-auth-clients yes}): the names of
- * redis-cli's options. The password is never part of {@link #toString()} or {@link #redacted()};
+ * certificate chain and its PKCS#8 key, for servers with {@code tls-auth-clients yes}): the names
+ * of redis-cli's options. The password is never part of {@link #toString()} or {@link #redacted()};
  * {@link #target()} is the URL without credentials or query, the default snapshot target.
  */
 public final class RedisUrl {
@@ -31,7 +31,14 @@ public final class RedisUrl {
   private final TlsFiles tlsFiles;
   private final int database;
 
-  private RedisUrl(boolean tls, String host, int port, String user, char[] password, TlsFiles tlsFiles, int database) {
+  private RedisUrl(
+      boolean tls,
+      String host,
+      int port,
+      String user,
+      char[] password,
+      TlsFiles tlsFiles,
+      int database) {
     this.tls = tls;
     this.host = host;
     this.port = port;
@@ -41,20 +48,27 @@ public final class RedisUrl {
     this.database = database;
   }
 
-  /** Parses a URL; if it has no password, {@code fallbackPassword} (e.g. $REDISCLI_AUTH) is used. */
+  /**
+   * Parses a URL; if it has no password, {@code fallbackPassword} (e.g. $REDISCLI_AUTH) is used.
+   */
   public static RedisUrl parse(String url, String fallbackPassword) {
     URI u;
     try {
       u = new URI(url);
     } catch (URISyntaxException e) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + redact(url) + "' is not a URL; expected redis://[USER:PASSWORD@]HOST:PORT");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'" + redact(url) + "' is not a URL; expected redis://[USER:PASSWORD@]HOST:PORT");
     }
     String scheme = u.getScheme();
     if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + redact(url) + "' is not a redis:// or rediss:// URL");
+      throw new RoadieException(
+          ErrorCode.USAGE, "'" + redact(url) + "' is not a redis:// or rediss:// URL");
     }
     if (u.getHost() == null) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + redact(url) + "' has no host; expected redis://[USER:PASSWORD@]HOST:PORT");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'" + redact(url) + "' has no host; expected redis://[USER:PASSWORD@]HOST:PORT");
     }
     String user = null;
     char[] password = null;
@@ -89,18 +103,32 @@ public final class RedisUrl {
         case "db" -> {
           int n = databaseNumber(value, shown, "db=");
           if (database >= 0 && database != n) {
-            throw new RoadieException(ErrorCode.USAGE, "'" + shown + "' names two databases, " + database + " and "
-                + n + "; give one, as /N or ?db=N");
+            throw new RoadieException(
+                ErrorCode.USAGE,
+                "'"
+                    + shown
+                    + "' names two databases, "
+                    + database
+                    + " and "
+                    + n
+                    + "; give one, as /N or ?db=N");
           }
           database = n;
         }
         case "cacert", "cert", "key" -> {
           if (!tls) {
-            throw new RoadieException(ErrorCode.USAGE, "'" + shown + "': " + name + "= is a TLS parameter; cacert, cert"
-                + " and key go with rediss:// (TLS) URLs");
+            throw new RoadieException(
+                ErrorCode.USAGE,
+                "'"
+                    + shown
+                    + "': "
+                    + name
+                    + "= is a TLS parameter; cacert, cert"
+                    + " and key go with rediss:// (TLS) URLs");
           }
           if (value.isEmpty()) {
-            throw new RoadieException(ErrorCode.USAGE, "'" + shown + "': " + name + "= needs a file name");
+            throw new RoadieException(
+                ErrorCode.USAGE, "'" + shown + "': " + name + "= needs a file name");
           }
           switch (name) {
             case "cacert" -> ca = Path.of(value);
@@ -108,17 +136,30 @@ public final class RedisUrl {
             default -> key = Path.of(value);
           }
         }
-        default -> throw new RoadieException(ErrorCode.USAGE, "'" + shown + "': unknown parameter '" + name + "'; "
-            + (tls ? "a rediss:// URL takes db=N, cacert=FILE, cert=FILE and key=FILE"
-                : "a redis:// URL takes db=N (and a rediss:// URL also cacert=FILE, cert=FILE and key=FILE)"));
+        default ->
+            throw new RoadieException(
+                ErrorCode.USAGE,
+                "'"
+                    + shown
+                    + "': unknown parameter '"
+                    + name
+                    + "'; "
+                    + (tls
+                        ? "a rediss:// URL takes db=N, cacert=FILE, cert=FILE and key=FILE"
+                        : "a redis:// URL takes db=N (and a rediss:// URL also cacert=FILE, cert=FILE and key=FILE)"));
       }
     }
     if ((cert == null) != (key == null)) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + shown + "': cert=FILE and key=FILE go together (the client"
-          + " certificate and its private key)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'"
+              + shown
+              + "': cert=FILE and key=FILE go together (the client"
+              + " certificate and its private key)");
     }
     TlsFiles files = ca == null && cert == null ? TlsFiles.NONE : new TlsFiles(ca, cert, key);
-    return new RedisUrl(tls, host, u.getPort() < 0 ? 6379 : u.getPort(), user, password, files, database);
+    return new RedisUrl(
+        tls, host, u.getPort() < 0 ? 6379 : u.getPort(), user, password, files, database);
   }
 
   /** The database of the URL's path ({@code /N}), or -1 for none. */
@@ -129,15 +170,24 @@ public final class RedisUrl {
 
   private static int databaseNumber(String s, String shown, String where) {
     if (s.matches("[0-9]{1,9}")) return Integer.parseInt(s);
-    throw new RoadieException(ErrorCode.USAGE, "'" + shown + "': " + where + s + " is not a database number;"
-        + " expected redis://HOST:PORT/N with N a database number (0, 1, …), or no path for all databases");
+    throw new RoadieException(
+        ErrorCode.USAGE,
+        "'"
+            + shown
+            + "': "
+            + where
+            + s
+            + " is not a database number;"
+            + " expected redis://HOST:PORT/N with N a database number (0, 1, …), or no path for all databases");
   }
 
   private static String decode(String s) {
     return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
-  /** The URL with any password replaced by {@code ***}, for messages about a URL that did not parse. */
+  /**
+   * The URL with any password replaced by {@code ***}, for messages about a URL that did not parse.
+   */
   public static String redact(String url) {
     if (url == null) return null;
     return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@").replaceAll("(://)([^:/@]+)@", "$1***@");
@@ -160,7 +210,10 @@ public final class RedisUrl {
     return tlsFiles;
   }
 
-  /** The database the URL names ({@code /N} or {@code ?db=N}), or -1 when it names none (all databases). */
+  /**
+   * The database the URL names ({@code /N} or {@code ?db=N}), or -1 when it names none (all
+   * databases).
+   */
   public int database() {
     return database;
   }

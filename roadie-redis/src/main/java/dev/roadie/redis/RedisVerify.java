@@ -38,7 +38,8 @@ final class RedisVerify {
 
   ScratchVerifyResult run(SnapshotRef ref, Scratch scratch, String redisServer) throws IOException {
     RedisMetadata m = SourceMetadata.of(ref.snapshot(), RedisMetadata.class);
-    ScratchRedis server = ScratchRedis.find(redisServer, m.rdbVersion() == null ? 0 : m.rdbVersion(), scratch);
+    ScratchRedis server =
+        ScratchRedis.find(redisServer, m.rdbVersion() == null ? 0 : m.rdbVersion(), scratch);
     int databases = 16;
     if (m.databases() != null) {
       for (String db : m.databases().keySet()) databases = Math.max(databases, dbNumber(db) + 1);
@@ -48,7 +49,9 @@ final class RedisVerify {
     long start = System.nanoTime();
     RedisRestore.Result res;
     try {
-      res = new RedisRestore(repo, progress).online(ref, server.url(), RedisRestore.Mode.REFUSE_NON_EMPTY);
+      res =
+          new RedisRestore(repo, progress)
+              .online(ref, server.url(), RedisRestore.Mode.REFUSE_NON_EMPTY);
     } catch (RoadieException | IOException e) {
       checks.add(ScratchDirectoryVerify.restoreFailed(e));
       return new ScratchVerifyResult(checks, server.describe(), null);
@@ -59,8 +62,17 @@ final class RedisVerify {
     figures.put("functionLibraries", res.functions());
     figures.put("bytes", res.bytes());
     figures.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - start));
-    checks.add(Check.pass("restore", "restored " + Plural.count(res.keys(), "key") + " into " + server.describe()
-        + (res.expiredSkipped() > 0 ? " (" + res.expiredSkipped() + " had expired since the backup)" : ""), figures));
+    checks.add(
+        Check.pass(
+            "restore",
+            "restored "
+                + Plural.count(res.keys(), "key")
+                + " into "
+                + server.describe()
+                + (res.expiredSkipped() > 0
+                    ? " (" + res.expiredSkipped() + " had expired since the backup)"
+                    : ""),
+            figures));
     checks.add(keys(m, res, server.url()));
     return new ScratchVerifyResult(checks, server.describe(), ref.snapshot().time());
   }
@@ -69,7 +81,10 @@ final class RedisVerify {
     return Integer.parseInt(name.replaceFirst("^db", ""));
   }
 
-  /** Keys per database and type in the copy against the snapshot's counts from the RDB, less what expired. */
+  /**
+   * Keys per database and type in the copy against the snapshot's counts from the RDB, less what
+   * expired.
+   */
   static Check keys(RedisMetadata m, RedisRestore.Result res, RedisUrl url) throws IOException {
     long start = System.nanoTime();
     if (m.databases() == null) {
@@ -80,15 +95,26 @@ final class RedisVerify {
     Map<Long, Map<String, Long>> want = new TreeMap<>();
     for (Map.Entry<String, RedisMetadata.Keyspace> e : m.databases().entrySet()) {
       long db = res.database() >= 0 ? res.database() : dbNumber(e.getKey());
-      Map<String, Long> types = new TreeMap<>(e.getValue().types() == null ? Map.of("*", e.getValue().keys())
-          : e.getValue().types());
-      want.merge(db, types, (a, b) -> {
-        b.forEach((k, v) -> a.merge(k, v, Long::sum));
-        return a;
-      });
+      Map<String, Long> types =
+          new TreeMap<>(
+              e.getValue().types() == null
+                  ? Map.of("*", e.getValue().keys())
+                  : e.getValue().types());
+      want.merge(
+          db,
+          types,
+          (a, b) -> {
+            b.forEach((k, v) -> a.merge(k, v, Long::sum));
+            return a;
+          });
     }
-    res.expiredByType().forEach((db, types) -> types.forEach((type, n) ->
-        want.computeIfAbsent(db, d -> new TreeMap<>()).merge(want.get(db).containsKey("*") ? "*" : type, -n, Long::sum)));
+    res.expiredByType()
+        .forEach(
+            (db, types) ->
+                types.forEach(
+                    (type, n) ->
+                        want.computeIfAbsent(db, d -> new TreeMap<>())
+                            .merge(want.get(db).containsKey("*") ? "*" : type, -n, Long::sum)));
     Map<Long, Map<String, Long>> got = new TreeMap<>();
     long expiredSince;
     try (RespConnection c = RespConnection.open(url)) {
@@ -112,7 +138,8 @@ final class RedisVerify {
           }
           long size = (Long) c.call("DBSIZE");
           if (size > sum) counts.put("module", size - sum); // types SCAN cannot name: module types
-          // SCAN may return a key twice while the table is rehashed: then the counts exceed DBSIZE; count again.
+          // SCAN may return a key twice while the table is rehashed: then the counts exceed DBSIZE;
+          // count again.
           if (sum <= size) break;
         }
         if (want.getOrDefault(db, Map.of()).containsKey("*")) {
@@ -135,7 +162,9 @@ final class RedisVerify {
         long b = g.getOrDefault(type, 0L);
         total += b;
         String what = "db" + db + (type.equals("*") ? "" : " " + type);
-        if (b != a) differences.add(what + ": " + Plural.count(b, "key") + " in the copy, the snapshot has " + a);
+        if (b != a)
+          differences.add(
+              what + ": " + Plural.count(b, "key") + " in the copy, the snapshot has " + a);
         if (b > a) surplus = true;
         else missing += a - b;
       }
@@ -150,15 +179,31 @@ final class RedisVerify {
     figures.put("expiredDuringCheck", expiredSince);
     figures.put("perDatabase", got);
     figures.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - start));
-    String expired = (res.expiredSkipped() > 0 ? ", less " + res.expiredSkipped() + " whose expiry passed since the backup"
-        : "") + (explained ? " and " + expiredSince + " that expired while they were counted" : "");
+    String expired =
+        (res.expiredSkipped() > 0
+                ? ", less " + res.expiredSkipped() + " whose expiry passed since the backup"
+                : "")
+            + (explained ? " and " + expiredSince + " that expired while they were counted" : "");
     if (!exact) {
-      return new Check("keys", Check.SKIPPED, "not compared: the snapshot's key counts came from INFO before the "
-          + "transfer, not from its RDB; the copy holds " + Plural.count(total, "key"), figures, differences);
+      return new Check(
+          "keys",
+          Check.SKIPPED,
+          "not compared: the snapshot's key counts came from INFO before the "
+              + "transfer, not from its RDB; the copy holds "
+              + Plural.count(total, "key"),
+          figures,
+          differences);
     }
-    return Check.of("keys", differences.isEmpty() ? "every database holds the snapshot's keys per type ("
-        + Plural.count(total, "key") + expired + ")" : differences.size() + " counts differ from the snapshot's"
-        + expired, figures, differences);
+    return Check.of(
+        "keys",
+        differences.isEmpty()
+            ? "every database holds the snapshot's keys per type ("
+                + Plural.count(total, "key")
+                + expired
+                + ")"
+            : differences.size() + " counts differ from the snapshot's" + expired,
+        figures,
+        differences);
   }
 
   private static <T> Set<T> union(Set<T> a, Set<T> b) {

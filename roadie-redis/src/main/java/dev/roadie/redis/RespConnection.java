@@ -28,7 +28,10 @@ public final class RespConnection implements AutoCloseable {
   public static final int CONNECT_TIMEOUT_MS = 10_000;
   public static final int READ_TIMEOUT_MS = 120_000;
 
-  /** An error reply ({@code -ERR ...}); returned by {@link #readReply()}, thrown as a RoadieException by {@link #call}. */
+  /**
+   * An error reply ({@code -ERR ...}); returned by {@link #readReply()}, thrown as a
+   * RoadieException by {@link #call}.
+   */
   public record ErrorReply(String message) {}
 
   private final RedisUrl url;
@@ -71,26 +74,43 @@ public final class RespConnection implements AutoCloseable {
       } catch (SSLException e) {
         throw e;
       } catch (IOException e) {
-        throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": the server closed the connection at"
-            + " the first command (" + e.getMessage() + "); " + (url.tls()
-                ? "it may require a client certificate (tls-auth-clients yes): give one, rediss://…?cert=FILE&key=FILE"
-                : "if the port speaks TLS (tls-port), use a rediss:// URL"), e);
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "cannot connect to "
+                + url
+                + ": the server closed the connection at"
+                + " the first command ("
+                + e.getMessage()
+                + "); "
+                + (url.tls()
+                    ? "it may require a client certificate (tls-auth-clients yes): give one, rediss://…?cert=FILE&key=FILE"
+                    : "if the port speaks TLS (tls-port), use a rediss:// URL"),
+            e);
       }
       return c;
     } catch (UnknownHostException e) {
       closeQuietly(s);
-      throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": unknown host " + url.host());
+      throw new RoadieException(
+          ErrorCode.FAILURE, "cannot connect to " + url + ": unknown host " + url.host());
     } catch (ConnectException | SocketTimeoutException e) {
       closeQuietly(s);
-      // Refused or timed out: the server may be restarting or failing over; the same command can succeed later.
-      throw new RoadieException.Retriable("cannot connect to " + url + ": " + e.getMessage()
-          + "; check that Redis is running there and reachable from this host", e);
+      // Refused or timed out: the server may be restarting or failing over; the same command can
+      // succeed later.
+      throw new RoadieException.Retriable(
+          "cannot connect to "
+              + url
+              + ": "
+              + e.getMessage()
+              + "; check that Redis is running there and reachable from this host",
+          e);
     } catch (SSLException e) {
       closeQuietly(s);
-      throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": " + tlsAdvice(url, e), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE, "cannot connect to " + url + ": " + tlsAdvice(url, e), e);
     } catch (IOException e) {
       closeQuietly(s);
-      throw new RoadieException(ErrorCode.FAILURE, "cannot connect to " + url + ": " + e.getMessage(), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE, "cannot connect to " + url + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeQuietly(s);
       throw e;
@@ -103,22 +123,36 @@ public final class RespConnection implements AutoCloseable {
     for (Throwable t = e; t != null; t = t.getCause()) all.append(' ').append(t.getMessage());
     String m = all.toString();
     java.nio.file.Path ca = url.tlsFiles().caCert();
-    if (m.contains("PKIX path") || m.contains("unable to find valid certification path")
-        || m.contains("signature check failed") || m.contains("trust anchor")) {
-      return "the server's TLS certificate is not trusted by " + (ca == null ? "the JVM's trust store" : "the CA in " + ca)
+    if (m.contains("PKIX path")
+        || m.contains("unable to find valid certification path")
+        || m.contains("signature check failed")
+        || m.contains("trust anchor")) {
+      return "the server's TLS certificate is not trusted by "
+          + (ca == null ? "the JVM's trust store" : "the CA in " + ca)
           + "; give the CA certificate (PEM) that signed it: rediss://HOST:PORT?cacert=FILE";
     }
     if (m.contains("No subject alternative") || m.contains("No name matching")) {
-      return "the server's TLS certificate is not issued for " + url.host() + " (" + e.getMessage()
+      return "the server's TLS certificate is not issued for "
+          + url.host()
+          + " ("
+          + e.getMessage()
           + "); connect with a host name or address the certificate lists";
     }
     if (m.contains("certificate_required") || m.contains("bad_certificate")) {
-      return "the server did not accept " + (url.tlsFiles().cert() == null ? "a connection without a client certificate"
-          : "the client certificate " + url.tlsFiles().cert()) + " (" + e.getMessage() + "); it has tls-auth-clients"
+      return "the server did not accept "
+          + (url.tlsFiles().cert() == null
+              ? "a connection without a client certificate"
+              : "the client certificate " + url.tlsFiles().cert())
+          + " ("
+          + e.getMessage()
+          + "); it has tls-auth-clients"
           + " on: give a certificate its tls-ca-cert-file trusts: rediss://…?cert=FILE&key=FILE";
     }
-    if (m.contains("Unsupported or unrecognized SSL message") || m.contains("plaintext connection")) {
-      return "the server does not speak TLS on port " + url.port() + "; use its tls-port, or redis:// for a plain port";
+    if (m.contains("Unsupported or unrecognized SSL message")
+        || m.contains("plaintext connection")) {
+      return "the server does not speak TLS on port "
+          + url.port()
+          + "; use its tls-port, or redis:// for a plain port";
     }
     return "TLS failed: " + e.getMessage();
   }
@@ -126,14 +160,21 @@ public final class RespConnection implements AutoCloseable {
   private void authenticate() throws IOException {
     char[] pw = url.password();
     if (pw == null) return;
-    Object r = url.user() != null ? send("AUTH", url.user(), new String(pw)) : send("AUTH", new String(pw));
+    Object r =
+        url.user() != null
+            ? send("AUTH", url.user(), new String(pw))
+            : send("AUTH", new String(pw));
     if (r instanceof ErrorReply e) {
       String m = e.message();
       if (m.startsWith("ERR AUTH <password> called without any password configured")) {
         return; // a password given to a server without one: harmless, as redis-cli treats it
       }
-      throw new RoadieException(ErrorCode.FAILURE, url + " refused the credentials (" + m
-          + "); check the user and password in the URL (or $REDISCLI_AUTH)");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          url
+              + " refused the credentials ("
+              + m
+              + "); check the user and password in the URL (or $REDISCLI_AUTH)");
     }
   }
 
@@ -159,12 +200,23 @@ public final class RespConnection implements AutoCloseable {
     return in;
   }
 
-  /** Sends one command and reads its reply; an error reply becomes a RoadieException naming the server. */
+  /**
+   * Sends one command and reads its reply; an error reply becomes a RoadieException naming the
+   * server.
+   */
   public Object call(String... args) throws IOException {
     Object r = send(args);
     if (r instanceof ErrorReply e) {
-      throw new RoadieException(ErrorCode.FAILURE, url + ": " + args[0] + " failed: " + e.message()
-          + (e.message().startsWith("NOAUTH") ? "; give the password in the URL: redis://[USER:]PASSWORD@HOST:PORT" : ""));
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          url
+              + ": "
+              + args[0]
+              + " failed: "
+              + e.message()
+              + (e.message().startsWith("NOAUTH")
+                  ? "; give the password in the URL: redis://[USER:]PASSWORD@HOST:PORT"
+                  : ""));
     }
     return r;
   }
@@ -212,22 +264,26 @@ public final class RespConnection implements AutoCloseable {
         return new ErrorReply(readLine());
       case ':':
         return Long.parseLong(readLine());
-      case '$': {
-        int len = Integer.parseInt(readLine());
-        if (len < 0) return null;
-        byte[] b = in.readNBytes(len);
-        if (b.length < len || in.read() != '\r' || in.read() != '\n') throw new EOFException(url + " closed the connection");
-        return b;
-      }
-      case '*': {
-        int n = Integer.parseInt(readLine());
-        if (n < 0) return null;
-        List<Object> l = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) l.add(readReply());
-        return l;
-      }
+      case '$':
+        {
+          int len = Integer.parseInt(readLine());
+          if (len < 0) return null;
+          byte[] b = in.readNBytes(len);
+          if (b.length < len || in.read() != '\r' || in.read() != '\n')
+            throw new EOFException(url + " closed the connection");
+          return b;
+        }
+      case '*':
+        {
+          int n = Integer.parseInt(readLine());
+          if (n < 0) return null;
+          List<Object> l = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) l.add(readReply());
+          return l;
+        }
       default:
-        throw new IOException(url + " sent an unexpected reply (byte " + type + "); is it a Redis server?");
+        throw new IOException(
+            url + " sent an unexpected reply (byte " + type + "); is it a Redis server?");
     }
   }
 

@@ -39,8 +39,8 @@ final class ScratchRedis {
   }
 
   /**
-   * The version of Redis that reads RDB format {@code rdbVersion}: 9 came with 5.0, 10 with 7.0,
-   * 11 with 7.2, 12 with 7.4.
+   * The version of Redis that reads RDB format {@code rdbVersion}: 9 came with 5.0, 10 with 7.0, 11
+   * with 7.2, 12 with 7.4.
    */
   static String versionFor(int rdbVersion) {
     return switch (rdbVersion) {
@@ -64,25 +64,40 @@ final class ScratchRedis {
       out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       p.waitFor(10, TimeUnit.SECONDS);
     } catch (IOException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "verifying a redis snapshot starts a scratch redis-server, and "
-          + (binary != null ? binary + " cannot be run" : "there is none on PATH") + " (" + e.getMessage() + "): "
-          + "install redis-server (apt-get install redis-server) or pass --redis-server PATH");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "verifying a redis snapshot starts a scratch redis-server, and "
+              + (binary != null ? binary + " cannot be run" : "there is none on PATH")
+              + " ("
+              + e.getMessage()
+              + "): "
+              + "install redis-server (apt-get install redis-server) or pass --redis-server PATH");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");
     }
     Matcher m = Pattern.compile("v=(\\d+)\\.(\\d+)(\\.\\d+)?").matcher(out);
     if (!m.find()) {
-      throw new RoadieException(ErrorCode.FAILURE, bin + " --version printed '" + out + "', not a Redis version");
+      throw new RoadieException(
+          ErrorCode.FAILURE, bin + " --version printed '" + out + "', not a Redis version");
     }
     String version = m.group(1) + "." + m.group(2) + (m.group(3) == null ? "" : m.group(3));
     String needed = versionFor(rdbVersion);
     if (needed == null || compare(version, needed) < 0) {
-      throw new RoadieException(ErrorCode.FAILURE, "the snapshot's RDB is format " + rdbVersion + ", which Redis "
-          + (needed == null ? "newer than 7.4" : needed + " or newer") + " reads; " + bin + " is Redis " + version
-          + ": install a newer redis-server or pass --redis-server PATH");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "the snapshot's RDB is format "
+              + rdbVersion
+              + ", which Redis "
+              + (needed == null ? "newer than 7.4" : needed + " or newer")
+              + " reads; "
+              + bin
+              + " is Redis "
+              + version
+              + ": install a newer redis-server or pass --redis-server PATH");
     }
-    return new ScratchRedis(bin, version, scratch.directory("redis"), HexFormat.of().formatHex(random(16)));
+    return new ScratchRedis(
+        bin, version, scratch.directory("redis"), HexFormat.of().formatHex(random(16)));
   }
 
   static int compare(String a, String b) {
@@ -105,12 +120,29 @@ final class ScratchRedis {
       try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
         port = s.getLocalPort();
       }
-      Files.writeString(conf, String.join("\n", List.of("port " + port, "bind 127.0.0.1", "protected-mode yes",
-          "requirepass " + password, "save \"\"", "appendonly no", "dir " + dir, "daemonize no",
-          "logfile " + dir.resolve("redis.log"), "databases " + Math.max(16, databases), "maxmemory 0")) + "\n",
+      Files.writeString(
+          conf,
+          String.join(
+                  "\n",
+                  List.of(
+                      "port " + port,
+                      "bind 127.0.0.1",
+                      "protected-mode yes",
+                      "requirepass " + password,
+                      "save \"\"",
+                      "appendonly no",
+                      "dir " + dir,
+                      "daemonize no",
+                      "logfile " + dir.resolve("redis.log"),
+                      "databases " + Math.max(16, databases),
+                      "maxmemory 0"))
+              + "\n",
           StandardCharsets.UTF_8);
-      process = new ProcessBuilder(binary, conf.toString()).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("redis.out").toFile()).start();
+      process =
+          new ProcessBuilder(binary, conf.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("redis.out").toFile())
+              .start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (process.isAlive() && System.nanoTime() < deadline) {
         try (RespConnection c = RespConnection.open(url())) {
@@ -129,7 +161,8 @@ final class ScratchRedis {
       stop();
       if (!failure.contains("Address already in use")) break;
     }
-    throw new RoadieException(ErrorCode.FAILURE, "the scratch redis-server did not start: " + failure);
+    throw new RoadieException(
+        ErrorCode.FAILURE, "the scratch redis-server did not start: " + failure);
   }
 
   RedisUrl url() {

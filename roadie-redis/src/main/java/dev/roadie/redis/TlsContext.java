@@ -35,7 +35,8 @@ final class TlsContext {
       return (SSLSocketFactory) SSLSocketFactory.getDefault();
     }
     try {
-      TrustManager[] trust = f.caCert() == null ? null : PemCertificates.trustManagers(f.caCert(), url.toString());
+      TrustManager[] trust =
+          f.caCert() == null ? null : PemCertificates.trustManagers(f.caCert(), url.toString());
       KeyManagerFactory kmf = null;
       if (f.cert() != null) {
         List<Certificate> chain = PemCertificates.read(f.cert(), url.toString());
@@ -59,9 +60,11 @@ final class TlsContext {
     try {
       return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new RoadieException(ErrorCode.USAGE, url + ": " + what + " file " + file + " does not exist");
+      throw new RoadieException(
+          ErrorCode.USAGE, url + ": " + what + " file " + file + " does not exist");
     } catch (IOException e) {
-      throw new RoadieException(ErrorCode.USAGE, url + ": cannot read " + what + " file " + file + ": " + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE, url + ": cannot read " + what + " file " + file + ": " + e.getMessage());
     }
   }
 
@@ -72,8 +75,13 @@ final class TlsContext {
     int b = pem.indexOf(begin);
     int e = pem.indexOf("-----END PRIVATE KEY-----");
     if (b < 0 || e < b) {
-      throw new RoadieException(ErrorCode.USAGE, url + ": " + file + " is not an unencrypted PKCS#8 PEM key"
-          + " (-----BEGIN PRIVATE KEY-----); convert it: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          url
+              + ": "
+              + file
+              + " is not an unencrypted PKCS#8 PEM key"
+              + " (-----BEGIN PRIVATE KEY-----); convert it: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
     }
     byte[] der = Base64.getMimeDecoder().decode(pem.substring(b + begin.length(), e));
     for (String alg : List.of("RSA", "EC", "Ed25519", "Ed448")) {
@@ -83,7 +91,12 @@ final class TlsContext {
         // try the next algorithm
       }
     }
-    throw new RoadieException(ErrorCode.USAGE, url + ": " + file + " holds a private key roadie cannot read"
-        + " (RSA, EC, Ed25519 and Ed448 are supported)");
+    throw new RoadieException(
+        ErrorCode.USAGE,
+        url
+            + ": "
+            + file
+            + " holds a private key roadie cannot read"
+            + " (RSA, EC, Ed25519 and Ed448 are supported)");
   }
 }

@@ -20,15 +20,21 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What ls and diff show of redis snapshots: the RDB and each database with the keys the backup counted. */
+/**
+ * What ls and diff show of redis snapshots: the RDB and each database with the keys the backup
+ * counted.
+ */
 class DatabaseBrowserTest {
   @TempDir Path tmp;
 
   @Test
   void databasesWithTheirKeysAndWhatChangedBetweenTwoSnapshots() throws Exception {
     try (RedisServer server = RedisServer.start(tmp.resolve("server"));
-        Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(),
-            Config.DEFAULT_PACK_SIZE)) {
+        Repository repo =
+            Repository.init(
+                new LocalBackend(tmp.resolve("repo")),
+                "pw".toCharArray(),
+                Config.DEFAULT_PACK_SIZE)) {
       try (RespConnection c = server.connect()) {
         c.call("SET", "a", "1");
         c.call("SET", "b", "2", "EX", "3600");
@@ -50,8 +56,10 @@ class DatabaseBrowserTest {
         c.readReply();
       }
       SnapshotRef second = backup(repo, server);
-      List<SnapshotDiff.Change> changes = SnapshotDiff.all(Sources.browse(repo, first), Sources.browse(repo, second));
-      assertEquals(List.of("db0", "dump.rdb"), changes.stream().map(SnapshotDiff.Change::path).toList());
+      List<SnapshotDiff.Change> changes =
+          SnapshotDiff.all(Sources.browse(repo, first), Sources.browse(repo, second));
+      assertEquals(
+          List.of("db0", "dump.rdb"), changes.stream().map(SnapshotDiff.Change::path).toList());
       assertEquals(SnapshotDiff.CHANGED, changes.get(0).status());
       assertEquals(List.of("keys", "types"), changes.get(0).fields());
       assertEquals(List.of("content", "size"), changes.get(1).fields());
@@ -60,7 +68,9 @@ class DatabaseBrowserTest {
 
   private static SnapshotRef backup(Repository repo, RedisServer server) throws Exception {
     RedisUrl u = RedisUrl.parse(server.url(), null);
-    Id id = new RedisBackup(repo, new Progress()).backup(u, u.target(), List.of(), java.time.OffsetDateTime.now().toString());
+    Id id =
+        new RedisBackup(repo, new Progress())
+            .backup(u, u.target(), List.of(), java.time.OffsetDateTime.now().toString());
     return repo.readSnapshot(id);
   }
 

@@ -28,7 +28,8 @@ final class Dataset {
       rnd.nextBytes(binVal);
       c.write(b("SET"), binKey, binVal);
       c.write(b("SET"), b("int"), b("12345"));
-      // Keys the RDB stores encoded: as integers of 8, 16 and 32 bits, and LZF-compressed (long, repetitive).
+      // Keys the RDB stores encoded: as integers of 8, 16 and 32 bits, and LZF-compressed (long,
+      // repetitive).
       c.write(b("SET"), b("-7"), b("int8 key"));
       c.write(b("SET"), b("31000"), b("int16 key"));
       c.write(b("SET"), b("-2000000000"), b("int32 key"));
@@ -50,16 +51,42 @@ final class Dataset {
         pending += 4;
       }
       for (int i = 0; i < 500; i++) {
-        c.write(b("XADD"), b("stream"), b("*"), b("n"), b(Integer.toString(i)), b("payload"), b("p" + rnd.nextInt()));
+        c.write(
+            b("XADD"),
+            b("stream"),
+            b("*"),
+            b("n"),
+            b(Integer.toString(i)),
+            b("payload"),
+            b("p" + rnd.nextInt()));
         pending++;
       }
       c.write(b("XGROUP"), b("CREATE"), b("stream"), b("g1"), b("0"));
       c.write(b("XGROUP"), b("CREATE"), b("stream"), b("g2"), b("$"));
-      c.write(b("XREADGROUP"), b("GROUP"), b("g1"), b("alice"), b("COUNT"), b("10"), b("STREAMS"), b("stream"), b(">"));
-      c.write(b("XREADGROUP"), b("GROUP"), b("g1"), b("bob"), b("COUNT"), b("5"), b("STREAMS"), b("stream"), b(">"));
+      c.write(
+          b("XREADGROUP"),
+          b("GROUP"),
+          b("g1"),
+          b("alice"),
+          b("COUNT"),
+          b("10"),
+          b("STREAMS"),
+          b("stream"),
+          b(">"));
+      c.write(
+          b("XREADGROUP"),
+          b("GROUP"),
+          b("g1"),
+          b("bob"),
+          b("COUNT"),
+          b("5"),
+          b("STREAMS"),
+          b("stream"),
+          b(">"));
       pending += 4;
       for (int i = 0; i < 300; i++) {
-        c.write(b("SET"), b("ttl:" + i), b("t" + i), b("PX"), b(Long.toString(3_600_000L + i * 1000L)));
+        c.write(
+            b("SET"), b("ttl:" + i), b("t" + i), b("PX"), b(Long.toString(3_600_000L + i * 1000L)));
         pending++;
       }
       c.write(b("HSET"), b("hash:ttl"), b("a"), b("1"));
@@ -74,7 +101,8 @@ final class Dataset {
     c.flush();
     for (int i = 0; i < pending; i++) {
       Object r = c.readReply();
-      if (r instanceof RespConnection.ErrorReply e) throw new IOException("filling: " + e.message());
+      if (r instanceof RespConnection.ErrorReply e)
+        throw new IOException("filling: " + e.message());
     }
   }
 }

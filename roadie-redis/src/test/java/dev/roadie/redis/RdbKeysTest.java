@@ -25,9 +25,11 @@ class RdbKeysTest {
     Random rnd = new Random(7);
     for (int round = 0; round < 200; round++) {
       byte[] plain = new byte[1 + rnd.nextInt(5000)];
-      for (int i = 0; i < plain.length; i++) plain[i] = (byte) ('a' + rnd.nextInt(round % 5 + 1)); // repetitive
+      for (int i = 0; i < plain.length; i++)
+        plain[i] = (byte) ('a' + rnd.nextInt(round % 5 + 1)); // repetitive
       ByteArray encoded = Lzf.encode(new ByteArray(plain));
-      if (encoded.length() >= plain.length) continue; // not compressible: Redis stores such a string plain
+      if (encoded.length() >= plain.length)
+        continue; // not compressible: Redis stores such a string plain
       byte[] compressed = Arrays.copyOf(encoded.first(), (int) encoded.length());
       assertArrayEquals(plain, RdbKeys.lzf(compressed, plain.length), "round " + round);
     }
@@ -57,17 +59,19 @@ class RdbKeysTest {
     rdb.writeBytes(new byte[8]);
     List<Object[]> keys = new ArrayList<>();
     RdbKeys scanner = new RdbKeys(new ByteArrayInputStream(rdb.toByteArray()));
-    scanner.run(new RdbKeys.Sink() {
-      @Override
-      public void key(long db, long expireAtMs, byte[] key, byte[] payload) {
-        keys.add(new Object[] {db, expireAtMs, new String(key, StandardCharsets.US_ASCII), payload});
-      }
+    scanner.run(
+        new RdbKeys.Sink() {
+          @Override
+          public void key(long db, long expireAtMs, byte[] key, byte[] payload) {
+            keys.add(
+                new Object[] {db, expireAtMs, new String(key, StandardCharsets.US_ASCII), payload});
+          }
 
-      @Override
-      public void function(byte[] payload) {
-        throw new AssertionError("no functions here");
-      }
-    });
+          @Override
+          public void function(byte[] payload) {
+            throw new AssertionError("no functions here");
+          }
+        });
     assertEquals(10, scanner.rdbVersion());
     assertEquals(1, keys.size());
     assertEquals(3L, keys.get(0)[0]);
@@ -85,16 +89,21 @@ class RdbKeysTest {
   void unknownValueTypeIsUnsupportedBeforeTheKeyIsHandedOn() {
     byte[] rdb = {'R', 'E', 'D', 'I', 'S', '0', '0', '1', '1', 0x7E, 1, 'k', 0};
     List<byte[]> seen = new ArrayList<>();
-    RdbKeys.Unsupported e = assertThrows(RdbKeys.Unsupported.class, () -> new RdbKeys(new ByteArrayInputStream(rdb))
-        .run(new RdbKeys.Sink() {
-          @Override
-          public void key(long db, long expireAtMs, byte[] key, byte[] payload) {
-            seen.add(key);
-          }
+    RdbKeys.Unsupported e =
+        assertThrows(
+            RdbKeys.Unsupported.class,
+            () ->
+                new RdbKeys(new ByteArrayInputStream(rdb))
+                    .run(
+                        new RdbKeys.Sink() {
+                          @Override
+                          public void key(long db, long expireAtMs, byte[] key, byte[] payload) {
+                            seen.add(key);
+                          }
 
-          @Override
-          public void function(byte[] payload) {}
-        }));
+                          @Override
+                          public void function(byte[] payload) {}
+                        }));
     assertTrue(e.getMessage().contains("value type 126"), e.getMessage());
     assertTrue(seen.isEmpty());
   }
@@ -102,13 +111,17 @@ class RdbKeysTest {
   @Test
   void newerRdbVersionIsUnsupported() {
     byte[] rdb = "REDIS0013".getBytes(StandardCharsets.US_ASCII);
-    assertThrows(RdbKeys.Unsupported.class, () -> new RdbKeys(new ByteArrayInputStream(rdb)).run(null));
+    assertThrows(
+        RdbKeys.Unsupported.class, () -> new RdbKeys(new ByteArrayInputStream(rdb)).run(null));
   }
 
-  /** A generated RDB: databases 0, 1 and 2 with string keys of random sizes, a fifth with an expiry. */
+  /**
+   * A generated RDB: databases 0, 1 and 2 with string keys of random sizes, a fifth with an expiry.
+   */
   private static final class GeneratedRdb {
     final ByteArrayOutputStream full = new ByteArrayOutputStream();
-    final ByteArrayOutputStream db1 = new ByteArrayOutputStream(); // what a copy of database 1 holds
+    final ByteArrayOutputStream db1 =
+        new ByteArrayOutputStream(); // what a copy of database 1 holds
     long db1Keys;
     long db1Expires;
 
@@ -136,7 +149,8 @@ class RdbKeysTest {
           }
           records.write(0);
           records.writeBytes(string(("k" + db + ":" + i).getBytes(StandardCharsets.US_ASCII)));
-          byte[] value = new byte[rnd.nextInt(8) == 0 ? 20_000 + rnd.nextInt(70_000) : rnd.nextInt(3000)];
+          byte[] value =
+              new byte[rnd.nextInt(8) == 0 ? 20_000 + rnd.nextInt(70_000) : rnd.nextInt(3000)];
           rnd.nextBytes(value);
           records.writeBytes(string(value));
           if (db == 1) db1Keys++;
@@ -183,7 +197,10 @@ class RdbKeysTest {
     }
   }
 
-  /** Hands out a stream in reads of 1 to 700 bytes, so records straddle the scanner's buffer fills everywhere. */
+  /**
+   * Hands out a stream in reads of 1 to 700 bytes, so records straddle the scanner's buffer fills
+   * everywhere.
+   */
   private static InputStream choppy(byte[] b, long seed) {
     Random rnd = new Random(seed);
     return new ByteArrayInputStream(b) {
@@ -240,7 +257,8 @@ class RdbKeysTest {
     assertEquals(java.util.Set.of(0L, 1L, 2L), counts.dbs);
     assertEquals(1, counts.functions);
 
-    // A value type the scanner does not know: the bytes are still copied, whole; the census is incomplete.
+    // A value type the scanner does not know: the bytes are still copied, whole; the census is
+    // incomplete.
     byte[] odd = in.clone();
     int firstKey = indexOf(odd, "k0:0".getBytes(StandardCharsets.US_ASCII)) - 2; // its type byte
     assertEquals(0, odd[firstKey]);
@@ -249,8 +267,11 @@ class RdbKeysTest {
     assertFalse(new RdbKeys(choppy(odd, 6)).copy(out2, -1, new Counts()));
     assertArrayEquals(odd, out2.toByteArray());
     // ... and a copy of one database refuses it.
-    assertThrows(RdbKeys.Unsupported.class, () -> new RdbKeys(new ByteArrayInputStream(odd))
-        .copy(new ByteArrayOutputStream(), 1, new Counts()));
+    assertThrows(
+        RdbKeys.Unsupported.class,
+        () ->
+            new RdbKeys(new ByteArrayInputStream(odd))
+                .copy(new ByteArrayOutputStream(), 1, new Counts()));
   }
 
   private static int indexOf(byte[] b, byte[] what) {

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Redis 6.2 (RDB 9) next to the Debian Redis 7 (RDB 10+): a real redis-server 6.2 binary from
- * Maven Central (see roadie-redis/pom.xml), started as its own process.
+ * Redis 6.2 (RDB 9) next to the Debian Redis 7 (RDB 10+): a real redis-server 6.2 binary from Maven
+ * Central (see roadie-redis/pom.xml), started as its own process.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Redis62Test {
@@ -38,20 +38,39 @@ class Redis62Test {
 
   @BeforeAll
   void setUp(@TempDir Path dir) throws Exception {
-    assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").matches("amd64|x86_64"),
+    assumeTrue(
+        System.getProperty("os.name").equals("Linux")
+            && System.getProperty("os.arch").matches("amd64|x86_64"),
         "the bundled Redis 6.2 binary is for linux-amd64");
     binary = RedisServer.redis62();
-    assertNotNull(binary, "no redis-server 6.2 under " + System.getProperty("roadie.redis62.dir")
-        + "; the build unpacks it (mvn generate-test-resources)");
+    assertNotNull(
+        binary,
+        "no redis-server 6.2 under "
+            + System.getProperty("roadie.redis62.dir")
+            + "; the build unpacks it (mvn generate-test-resources)");
     tmp = dir;
     source = RedisServer.start(binary, tmp.resolve("source62"));
     assertTrue(source.version().startsWith("6.2."), source.version());
     try (RespConnection c = source.connect()) {
-      c.call("ACL", "SETUSER", "backup", "on", ">pw62", "~*", "&*", "-@all", "+sync", "+psync", "+replconf", "+info");
+      c.call(
+          "ACL",
+          "SETUSER",
+          "backup",
+          "on",
+          ">pw62",
+          "~*",
+          "&*",
+          "-@all",
+          "+sync",
+          "+psync",
+          "+replconf",
+          "+info");
       Dataset.fill(c);
     }
     digest = source.digest();
-    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
   }
 
   @AfterAll
@@ -62,7 +81,9 @@ class Redis62Test {
 
   private SnapshotRef backup(String url) throws IOException {
     RedisUrl u = RedisUrl.parse(url, null);
-    Id id = new RedisBackup(repo, new Progress()).backup(u, u.target(), List.of(), java.time.OffsetDateTime.now().toString());
+    Id id =
+        new RedisBackup(repo, new Progress())
+            .backup(u, u.target(), List.of(), java.time.OffsetDateTime.now().toString());
     return repo.readSnapshot(id);
   }
 
@@ -78,8 +99,10 @@ class Redis62Test {
     try (RedisServer t62 = RedisServer.start(binary, tmp.resolve("t62"));
         RedisServer t7 = RedisServer.start(tmp.resolve("t7"))) {
       for (RedisServer t : List.of(t62, t7)) {
-        new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(t.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY);
-        assertEquals(digest, t.digest(), "online restore of a 6.2 snapshot into Redis " + t.version());
+        new RedisRestore(repo, new Progress())
+            .online(ref, RedisUrl.parse(t.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY);
+        assertEquals(
+            digest, t.digest(), "online restore of a 6.2 snapshot into Redis " + t.version());
       }
     }
     Path offline = tmp.resolve("offline62");
@@ -125,8 +148,15 @@ class Redis62Test {
       ref = backup(s7.url());
     }
     try (RedisServer t62 = RedisServer.start(binary, tmp.resolve("t62-from7"))) {
-      RoadieException e = assertThrows(RoadieException.class, () -> new RedisRestore(repo, new Progress())
-          .online(ref, RedisUrl.parse(t62.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY));
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  new RedisRestore(repo, new Progress())
+                      .online(
+                          ref,
+                          RedisUrl.parse(t62.url(), null),
+                          RedisRestore.Mode.REFUSE_NON_EMPTY));
       assertTrue(e.getMessage().contains("(Redis " + t62.version() + ")"), e.getMessage());
       assertTrue(e.getMessage().contains("from Redis " + v7), e.getMessage());
       assertTrue(e.getMessage().contains("restore into Redis " + v7 + " or newer"), e.getMessage());
@@ -143,14 +173,21 @@ class Redis62Test {
     SnapshotRef ref;
     try (RedisServer s7 = RedisServer.start(tmp.resolve("s7f"))) {
       try (RespConnection c = s7.connect()) {
-        c.call("FUNCTION", "LOAD", "#!lua name=lib7\nredis.register_function('f7', function() return 7 end)");
+        c.call(
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib7\nredis.register_function('f7', function() return 7 end)");
         c.call("SET", "a", "1");
       }
       ref = backup(s7.url());
     }
     try (RedisServer t62 = RedisServer.start(binary, tmp.resolve("t62-functions"))) {
-      RoadieException e = assertThrows(RoadieException.class, () -> new RedisRestore(repo, new Progress())
-          .online(ref, RedisUrl.parse(t62.url(), null), RedisRestore.Mode.FLUSH));
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  new RedisRestore(repo, new Progress())
+                      .online(ref, RedisUrl.parse(t62.url(), null), RedisRestore.Mode.FLUSH));
       assertTrue(e.getMessage().contains("function libraries"), e.getMessage());
       assertTrue(e.getMessage().contains("restore into Redis 7.0 or newer"), e.getMessage());
       assertTrue(e.getMessage().contains("nothing of the snapshot was written"), e.getMessage());

@@ -47,10 +47,15 @@ class RedisDatabaseTest {
       fill(c, 0, 200);
       fill(c, 3, 300);
       fill(c, 5, 100);
-      c.call("FUNCTION", "LOAD", "#!lua name=dblib\nredis.register_function('db_one', function() return 1 end)");
+      c.call(
+          "FUNCTION",
+          "LOAD",
+          "#!lua name=dblib\nredis.register_function('db_one', function() return 1 end)");
     }
     for (int db : List.of(0, 3, 5)) sourceContent.put(db, content(source, db));
-    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
   }
 
   @AfterAll
@@ -59,12 +64,16 @@ class RedisDatabaseTest {
     if (source != null) source.close();
   }
 
-  /** {@code n} keys in database {@code db}: strings (a fifth with a TTL), a hash, a list, a zset, a stream. */
+  /**
+   * {@code n} keys in database {@code db}: strings (a fifth with a TTL), a hash, a list, a zset, a
+   * stream.
+   */
   static void fill(RespConnection c, int db, int n) throws IOException {
     c.call("SELECT", Integer.toString(db));
     for (int i = 0; i < n - 4; i++) {
       if (i % 5 == 0) {
-        c.write(b("SET"), b("k" + i), b("v" + i + "@" + db), b("PX"), b(Long.toString(3_600_000L + i)));
+        c.write(
+            b("SET"), b("k" + i), b("v" + i + "@" + db), b("PX"), b(Long.toString(3_600_000L + i)));
       } else {
         c.write(b("SET"), b("k" + i), b("v" + i + "@" + db));
       }
@@ -89,8 +98,12 @@ class RedisDatabaseTest {
         String key = new String((byte[]) k, StandardCharsets.UTF_8);
         Object digest = ((List<?>) c.call("DEBUG", "DIGEST-VALUE", key)).get(0);
         long ttl = (Long) c.call("PTTL", key);
-        out.put(key, (digest instanceof byte[] d ? new String(d, StandardCharsets.UTF_8) : String.valueOf(digest))
-            + (ttl > 0 ? " ttl" : ""));
+        out.put(
+            key,
+            (digest instanceof byte[] d
+                    ? new String(d, StandardCharsets.UTF_8)
+                    : String.valueOf(digest))
+                + (ttl > 0 ? " ttl" : ""));
       }
     }
     return out;
@@ -110,11 +123,14 @@ class RedisDatabaseTest {
 
   private SnapshotRef backup(String url) throws IOException {
     RedisUrl u = RedisUrl.parse(url, null);
-    Id id = new RedisBackup(repo, new Progress()).backup(u, u.target(), List.of(), java.time.OffsetDateTime.now().toString());
+    Id id =
+        new RedisBackup(repo, new Progress())
+            .backup(u, u.target(), List.of(), java.time.OffsetDateTime.now().toString());
     return repo.readSnapshot(id);
   }
 
-  private RedisRestore.Result restore(SnapshotRef ref, String url, RedisRestore.Mode mode) throws IOException {
+  private RedisRestore.Result restore(SnapshotRef ref, String url, RedisRestore.Mode mode)
+      throws IOException {
     return new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(url, null), mode);
   }
 
@@ -181,7 +197,10 @@ class RedisDatabaseTest {
     try (RedisServer single = RedisServer.start(tmp.resolve("single"))) {
       try (RespConnection c = single.connect()) {
         fill(c, 0, 50);
-        c.call("FUNCTION", "LOAD", "#!lua name=singlelib\nredis.register_function('single_one', function() return 1 end)");
+        c.call(
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=singlelib\nredis.register_function('single_one', function() return 1 end)");
       }
       want = content(single, 0);
       ref = backup(single.url());
@@ -195,14 +214,17 @@ class RedisDatabaseTest {
       RedisRestore.Result r = restore(ref, t.url() + "/3", RedisRestore.Mode.REFUSE_NON_EMPTY);
       assertEquals(50, r.keys());
       assertEquals(1, r.functionsSkipped());
-      assertEquals(0, functionLibraries(t), "function libraries belong to the server, not to database 3");
+      assertEquals(
+          0, functionLibraries(t), "function libraries belong to the server, not to database 3");
       assertEquals(want, content(t, 3));
       try (RespConnection c = t.connect()) {
         c.call("SELECT", "3");
         c.call("SET", "stale", "x");
       }
-      RoadieException e = assertThrows(RoadieException.class,
-          () -> restore(ref, t.url() + "/3", RedisRestore.Mode.REFUSE_NON_EMPTY));
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () -> restore(ref, t.url() + "/3", RedisRestore.Mode.REFUSE_NON_EMPTY));
       assertTrue(e.getMessage().contains("database 3 is not empty (51 keys)"), e.getMessage());
       restore(ref, t.url() + "/3", RedisRestore.Mode.FLUSH);
       assertEquals(want, content(t, 3), "FLUSHDB removed the stale key");
@@ -230,8 +252,10 @@ class RedisDatabaseTest {
   void snapshotOfSeveralDatabasesIntoOneIsRefused() throws Exception {
     SnapshotRef ref = backup(source.url());
     try (RedisServer t = RedisServer.start(tmp.resolve("t-several"))) {
-      RoadieException e = assertThrows(RoadieException.class,
-          () -> restore(ref, t.url() + "/2", RedisRestore.Mode.REFUSE_NON_EMPTY));
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () -> restore(ref, t.url() + "/2", RedisRestore.Mode.REFUSE_NON_EMPTY));
       assertTrue(e.getMessage().contains("holds databases 0, 3, 5"), e.getMessage());
       assertTrue(e.getMessage().contains("nothing was written"), e.getMessage());
       assertEquals(Set.of(), databases(t));
@@ -263,13 +287,20 @@ class RedisDatabaseTest {
     refused.add(new String[] {"redis://h:1/3?db=4", "two databases, 3 and 4"});
     refused.add(new String[] {"redis://h:1/x", "not a database number"});
     refused.add(new String[] {"redis://h:1?db=", "not a database number"});
-    refused.add(new String[] {"redis://h:1?dbx=1", "unknown parameter 'dbx'; a redis:// URL takes db=N"});
-    refused.add(new String[] {"rediss://h:1?foo=1", "unknown parameter 'foo'; a rediss:// URL takes db=N, cacert=FILE"});
+    refused.add(
+        new String[] {"redis://h:1?dbx=1", "unknown parameter 'dbx'; a redis:// URL takes db=N"});
+    refused.add(
+        new String[] {
+          "rediss://h:1?foo=1", "unknown parameter 'foo'; a rediss:// URL takes db=N, cacert=FILE"
+        });
     refused.add(new String[] {"redis://h:1?cacert=/ca.pem", "cacert= is a TLS parameter"});
     for (String[] r : refused) {
-      RoadieException e = assertThrows(RoadieException.class, () -> RedisUrl.parse(r[0], null), r[0]);
+      RoadieException e =
+          assertThrows(RoadieException.class, () -> RedisUrl.parse(r[0], null), r[0]);
       assertTrue(e.getMessage().contains(r[1]), r[0] + ": " + e.getMessage());
-      assertFalse(e.getMessage().contains("cacert, cert and key go with") && r[0].contains("db"), e.getMessage());
+      assertFalse(
+          e.getMessage().contains("cacert, cert and key go with") && r[0].contains("db"),
+          e.getMessage());
     }
   }
 }

@@ -18,7 +18,6 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -44,11 +43,17 @@ class RedisRoundTripTest {
       c.call("ACL", "SETUSER", "backup", "on", ">" + PASSWORD, "~*", "&*", "+@all");
       c.call("ACL", "SETUSER", "nosync", "on", ">pw", "~*", "&*", "+@all", "-sync", "-psync");
       Dataset.fill(c);
-      // A function library (Redis 7): restored with FUNCTION RESTORE; DEBUG DIGEST does not cover it.
-      c.call("FUNCTION", "LOAD", "#!lua name=roadielib\nredis.register_function('roadie_one', function() return 1 end)");
+      // A function library (Redis 7): restored with FUNCTION RESTORE; DEBUG DIGEST does not cover
+      // it.
+      c.call(
+          "FUNCTION",
+          "LOAD",
+          "#!lua name=roadielib\nredis.register_function('roadie_one', function() return 1 end)");
     }
     digest = source.digest();
-    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
   }
 
   @AfterAll
@@ -63,7 +68,9 @@ class RedisRoundTripTest {
 
   private SnapshotRef backup() throws IOException {
     RedisUrl url = RedisUrl.parse(userUrl(), null);
-    Id id = new RedisBackup(repo, new Progress()).backup(url, url.target(), List.of(), java.time.OffsetDateTime.now().toString());
+    Id id =
+        new RedisBackup(repo, new Progress())
+            .backup(url, url.target(), List.of(), java.time.OffsetDateTime.now().toString());
     return repo.readSnapshot(id);
   }
 
@@ -82,8 +89,9 @@ class RedisRoundTripTest {
     assertFalse(src.toString().contains(PASSWORD));
 
     try (RedisServer target = RedisServer.start(tmp.resolve("target"))) {
-      RedisRestore.Result r = new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null),
-          RedisRestore.Mode.REFUSE_NON_EMPTY);
+      RedisRestore.Result r =
+          new RedisRestore(repo, new Progress())
+              .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY);
       assertEquals(digest, target.digest());
       assertTrue(r.keys() > 9000);
       assertEquals(1, r.functions());
@@ -91,7 +99,8 @@ class RedisRoundTripTest {
         assertEquals(1L, b.call("FCALL", "roadie_one", "0"));
       }
       assertCountsMatch(src, target);
-      try (RespConnection a = source.connect(); RespConnection b = target.connect()) {
+      try (RespConnection a = source.connect();
+          RespConnection b = target.connect()) {
         for (String db : List.of("0", "1", "7")) {
           a.call("SELECT", db);
           b.call("SELECT", db);
@@ -103,15 +112,24 @@ class RedisRoundTripTest {
         }
       }
       // A non-empty target is refused without --flush or --merge; --merge overwrites.
-      RoadieException e = assertThrows(RoadieException.class, () -> new RedisRestore(repo, new Progress())
-          .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY));
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  new RedisRestore(repo, new Progress())
+                      .online(
+                          ref,
+                          RedisUrl.parse(target.url(), null),
+                          RedisRestore.Mode.REFUSE_NON_EMPTY));
       assertTrue(e.getMessage().contains("not empty"), e.getMessage());
-      new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.MERGE);
+      new RedisRestore(repo, new Progress())
+          .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.MERGE);
       assertEquals(digest, target.digest());
       try (RespConnection b = target.connect()) {
         b.call("SET", "extra", "x");
       }
-      new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.FLUSH);
+      new RedisRestore(repo, new Progress())
+          .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.FLUSH);
       assertEquals(digest, target.digest());
     }
 
@@ -145,9 +163,11 @@ class RedisRoundTripTest {
           c.write("TYPE".getBytes(StandardCharsets.US_ASCII), (byte[]) k);
         }
         c.flush();
-        for (int i = ((Number) got.get("keys")).intValue(); i > 0; i--) types.merge((String) c.readReply(), 1L, Long::sum);
+        for (int i = ((Number) got.get("keys")).intValue(); i > 0; i--)
+          types.merge((String) c.readReply(), 1L, Long::sum);
         Map<String, Long> gotTypes = new java.util.TreeMap<>();
-        ((Map<?, ?>) got.get("types")).forEach((t, n) -> gotTypes.put((String) t, ((Number) n).longValue()));
+        ((Map<?, ?>) got.get("types"))
+            .forEach((t, n) -> gotTypes.put((String) t, ((Number) n).longValue()));
         assertEquals(types, gotTypes, db);
         total += ((Number) got.get("keys")).longValue();
         totalExpires += ((Number) got.get("expires")).longValue();
@@ -157,30 +177,39 @@ class RedisRoundTripTest {
     assertEquals(totalExpires, ((Number) src.get("keysWithExpiry")).longValue());
   }
 
-  /** Keys written after the sync began, before the server forked: in the RDB, and so in its counts. */
+  /**
+   * Keys written after the sync began, before the server forked: in the RDB, and so in its counts.
+   */
   @Test
   void keyCountsAreWhatTheRdbHolds() throws Exception {
-    try (RedisServer s = RedisServer.start(tmp.resolve("counts"), "--repl-diskless-sync-delay", "3")) {
+    try (RedisServer s =
+        RedisServer.start(tmp.resolve("counts"), "--repl-diskless-sync-delay", "3")) {
       try (RespConnection c = s.connect()) {
         c.call("DEBUG", "POPULATE", "1000", "before", "10");
       }
       RedisUrl url = RedisUrl.parse(s.url(), null);
       Id id;
       try (RedisBackup.Transfer t = RedisBackup.start(url)) {
-        // The server forks when the delay has passed: these keys are in the RDB, not in INFO's counts.
+        // The server forks when the delay has passed: these keys are in the RDB, not in INFO's
+        // counts.
         try (RespConnection c = s.connect()) {
           c.call("SELECT", "2");
           c.call("DEBUG", "POPULATE", "500", "after", "10");
           c.call("SET", "expiring", "x", "EX", "3600");
         }
-        id = new RedisBackup(repo, new Progress()).backup(t, url.target(), List.of(), "2026-01-01T00:00:00Z");
+        id =
+            new RedisBackup(repo, new Progress())
+                .backup(t, url.target(), List.of(), "2026-01-01T00:00:00Z");
       }
       Map<String, Object> src = repo.readSnapshot(id).snapshot().source();
       assertEquals(1501L, ((Number) src.get("keys")).longValue(), src.toString());
       assertEquals(1L, ((Number) src.get("keysWithExpiry")).longValue(), src.toString());
       try (RedisServer target = RedisServer.start(tmp.resolve("counts-target"))) {
-        new RedisRestore(repo, new Progress()).online(repo.readSnapshot(id), RedisUrl.parse(target.url(), null),
-            RedisRestore.Mode.REFUSE_NON_EMPTY);
+        new RedisRestore(repo, new Progress())
+            .online(
+                repo.readSnapshot(id),
+                RedisUrl.parse(target.url(), null),
+                RedisRestore.Mode.REFUSE_NON_EMPTY);
         assertCountsMatch(src, target);
       }
     }
@@ -191,11 +220,15 @@ class RedisRoundTripTest {
     SnapshotRef ref = backup();
     try (RedisServer target = RedisServer.start(tmp.resolve("fallback"))) {
       RedisRestore restore = new RedisRestore(repo, new Progress());
-      restore.scannerKeyLimit = 4000; // past the first database's keys, mid-way through the second's
-      RedisRestore.Result r = restore.online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY);
+      restore.scannerKeyLimit =
+          4000; // past the first database's keys, mid-way through the second's
+      RedisRestore.Result r =
+          restore.online(
+              ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY);
       assertEquals(digest, target.digest());
-      RedisRestore.Result full = new RedisRestore(repo, new Progress()).online(ref, RedisUrl.parse(target.url(), null),
-          RedisRestore.Mode.FLUSH);
+      RedisRestore.Result full =
+          new RedisRestore(repo, new Progress())
+              .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.FLUSH);
       assertEquals(digest, target.digest());
       assertEquals(full.keys(), r.keys()); // counted once, not once per path
       assertEquals(full.functions(), r.functions());
@@ -225,8 +258,12 @@ class RedisRoundTripTest {
   @Test
   void wrongPasswordIsAClearErrorWithoutThePassword() {
     RedisUrl url = RedisUrl.parse("redis://backup:not-it-xyz@127.0.0.1:" + source.port, null);
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                new RedisBackup(repo, new Progress())
+                    .backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
     assertTrue(e.getMessage().contains("refused the credentials"), e.getMessage());
     assertFalse(e.getMessage().contains("not-it-xyz"), e.getMessage());
   }
@@ -234,30 +271,45 @@ class RedisRoundTripTest {
   @Test
   void unreachableServer() throws Exception {
     RedisUrl url = RedisUrl.parse("redis://127.0.0.1:" + RedisServer.freePort(), null);
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                new RedisBackup(repo, new Progress())
+                    .backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
     assertTrue(e.getMessage().startsWith("cannot connect to redis://127.0.0.1:"), e.getMessage());
   }
 
   @Test
   void serverThatRefusesSync() {
     RedisUrl url = RedisUrl.parse("redis://nosync:pw@127.0.0.1:" + source.port, null);
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                new RedisBackup(repo, new Progress())
+                    .backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
     assertTrue(e.getMessage().contains("refused to send an RDB"), e.getMessage());
     assertTrue(e.getMessage().contains("NOPERM"), e.getMessage());
     assertTrue(e.getMessage().contains("+sync +psync"), e.getMessage());
     // Starting the transfer, which comes before the repository is opened, is what fails.
-    RoadieException atStart = assertThrows(RoadieException.class, () -> RedisBackup.start(url).close());
+    RoadieException atStart =
+        assertThrows(RoadieException.class, () -> RedisBackup.start(url).close());
     assertTrue(atStart.getMessage().contains("NOPERM"), atStart.getMessage());
   }
 
   @Test
   void replicaWithoutItsMasterRefusesAtStart() throws Exception {
-    try (RedisServer replica = RedisServer.start(tmp.resolve("orphan"), "--replicaof", "127.0.0.1",
-        Integer.toString(RedisServer.freePort()))) {
-      RoadieException e = assertThrows(RoadieException.class,
-          () -> RedisBackup.start(RedisUrl.parse(replica.url(), null)).close());
+    try (RedisServer replica =
+        RedisServer.start(
+            tmp.resolve("orphan"),
+            "--replicaof",
+            "127.0.0.1",
+            Integer.toString(RedisServer.freePort()))) {
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () -> RedisBackup.start(RedisUrl.parse(replica.url(), null)).close());
       assertTrue(e.getMessage().contains("refused to send an RDB: NOMASTERLINK"), e.getMessage());
       assertTrue(e.getMessage().contains("back up the master"), e.getMessage());
     }
@@ -268,11 +320,25 @@ class RedisRoundTripTest {
     SnapshotRef ref = backup();
     try (RedisServer target = RedisServer.start(tmp.resolve("norestore"))) {
       try (RespConnection c = target.connect()) {
-        c.call("ACL", "SETUSER", "norestore", "on", ">pw", "~*", "&*", "+@all", "-restore", "-function");
+        c.call(
+            "ACL",
+            "SETUSER",
+            "norestore",
+            "on",
+            ">pw",
+            "~*",
+            "&*",
+            "+@all",
+            "-restore",
+            "-function");
       }
       RedisUrl url = RedisUrl.parse("redis://norestore:pw@127.0.0.1:" + target.port, null);
-      RoadieException e = assertThrows(RoadieException.class,
-          () -> new RedisRestore(repo, new Progress()).online(ref, url, RedisRestore.Mode.REFUSE_NON_EMPTY));
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  new RedisRestore(repo, new Progress())
+                      .online(ref, url, RedisRestore.Mode.REFUSE_NON_EMPTY));
       assertTrue(e.getMessage().contains("NOPERM"), e.getMessage());
       assertTrue(e.getMessage().contains("nothing of the snapshot was written"), e.getMessage());
       assertFalse(e.getMessage().contains("holds part"), e.getMessage());
@@ -286,17 +352,31 @@ class RedisRoundTripTest {
   void restoreRefusedMidWaySaysHowMuchWasWritten() throws Exception {
     SnapshotRef ref = backup();
     try (RedisServer target = RedisServer.start(tmp.resolve("oom"), "--maxmemory", "8mb")) {
-      RoadieException e = assertThrows(RoadieException.class, () -> new RedisRestore(repo, new Progress())
-          .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.REFUSE_NON_EMPTY));
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  new RedisRestore(repo, new Progress())
+                      .online(
+                          ref,
+                          RedisUrl.parse(target.url(), null),
+                          RedisRestore.Mode.REFUSE_NON_EMPTY));
       assertTrue(e.getMessage().contains("OOM"), e.getMessage());
       long written = 0;
       try (RespConnection c = target.connect()) {
         written += ((List<?>) c.call("FUNCTION", "LIST")).size();
-        for (Object db : RedisBackup.keyspace(c.info("keyspace")).values()) written += (Long) ((Map<?, ?>) db).get("keys");
+        for (Object db : RedisBackup.keyspace(c.info("keyspace")).values())
+          written += (Long) ((Map<?, ?>) db).get("keys");
       }
       assertTrue(written > 0, "some keys fit");
-      assertTrue(e.getMessage().contains("the target holds part of the snapshot (" + written + " keys and function"
-          + " libraries written)"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "the target holds part of the snapshot ("
+                      + written
+                      + " keys and function"
+                      + " libraries written)"),
+          e.getMessage());
     }
   }
 
@@ -306,33 +386,43 @@ class RedisRoundTripTest {
     for (boolean diskless : new boolean[] {true, false}) {
       int before = repo.snapshots(null).size();
       try (ServerSocket server = new ServerSocket(0)) {
-        Thread t = Thread.ofVirtual().start(() -> {
-          try (Socket s = server.accept()) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[4096];
-            while (true) {
-              int n = in.read(buf);
-              if (n < 0) return;
-              String cmd = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
-              if (cmd.contains("SYNC")) break;
-              out.write("+OK\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
-            out.write((diskless ? "$EOF:" + "a".repeat(40) + "\r\n" : "$10000000\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write("REDIS0010".getBytes(StandardCharsets.US_ASCII));
-            out.write(new byte[300_000]);
-            out.flush();
-          } catch (IOException ignored) {
-            // the client went away
-          }
-        });
+        Thread t =
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try (Socket s = server.accept()) {
+                        InputStream in = s.getInputStream();
+                        OutputStream out = s.getOutputStream();
+                        byte[] buf = new byte[4096];
+                        while (true) {
+                          int n = in.read(buf);
+                          if (n < 0) return;
+                          String cmd = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+                          if (cmd.contains("SYNC")) break;
+                          out.write("+OK\r\n".getBytes(StandardCharsets.US_ASCII));
+                        }
+                        out.write(
+                            (diskless ? "$EOF:" + "a".repeat(40) + "\r\n" : "$10000000\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        out.write("REDIS0010".getBytes(StandardCharsets.US_ASCII));
+                        out.write(new byte[300_000]);
+                        out.flush();
+                      } catch (IOException ignored) {
+                        // the client went away
+                      }
+                    });
         RedisUrl url = RedisUrl.parse("redis://127.0.0.1:" + server.getLocalPort(), null);
-        Exception e = assertThrows(Exception.class,
-            () -> new RedisBackup(repo, new Progress()).backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
+        Exception e =
+            assertThrows(
+                Exception.class,
+                () ->
+                    new RedisBackup(repo, new Progress())
+                        .backup(url, "t", List.of(), "2026-01-01T00:00:00Z"));
         assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
         t.join();
       }
-      assertEquals(before, repo.snapshots(null).size(), "no snapshot after an interrupted transfer");
+      assertEquals(
+          before, repo.snapshots(null).size(), "no snapshot after an interrupted transfer");
     }
   }
 

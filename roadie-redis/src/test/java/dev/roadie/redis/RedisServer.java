@@ -26,8 +26,12 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Starts a server with {@code dir} as its working directory; extra config as {@code --name value} pairs. */
-  public static RedisServer start(Path dir, String... extra) throws IOException, InterruptedException {
+  /**
+   * Starts a server with {@code dir} as its working directory; extra config as {@code --name value}
+   * pairs.
+   */
+  public static RedisServer start(Path dir, String... extra)
+      throws IOException, InterruptedException {
     return start("redis-server", dir, extra);
   }
 
@@ -37,13 +41,18 @@ public final class RedisServer implements AutoCloseable {
    */
   public static String redis62() throws IOException {
     String dir = System.getProperty("roadie.redis62.dir");
-    if (dir == null || !System.getProperty("os.arch").matches("amd64|x86_64")
+    if (dir == null
+        || !System.getProperty("os.arch").matches("amd64|x86_64")
         || !System.getProperty("os.name").equals("Linux")) {
       return null;
     }
     try (var files = Files.list(Path.of(dir))) {
-      Path binary = files.filter(f -> f.getFileName().toString().matches("redis-server-6\\.2\\..*-linux-amd64"))
-          .findFirst().orElse(null);
+      Path binary =
+          files
+              .filter(
+                  f -> f.getFileName().toString().matches("redis-server-6\\.2\\..*-linux-amd64"))
+              .findFirst()
+              .orElse(null);
       if (binary == null) return null;
       binary.toFile().setExecutable(true);
       return binary.toString();
@@ -52,16 +61,41 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Starts {@code binary} (redis-server 6.2 has no enable-debug-command option: DEBUG is always on there). */
-  public static RedisServer start(String binary, Path dir, String... extra) throws IOException, InterruptedException {
+  /**
+   * Starts {@code binary} (redis-server 6.2 has no enable-debug-command option: DEBUG is always on
+   * there).
+   */
+  public static RedisServer start(String binary, Path dir, String... extra)
+      throws IOException, InterruptedException {
     Files.createDirectories(dir);
     int port = freePort();
-    List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-        "--repl-diskless-sync-delay", "0", "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                binary,
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--repl-diskless-sync-delay",
+                "0",
+                "--daemonize",
+                "no",
+                "--logfile",
+                dir.resolve("redis.log").toString()));
     if (binary.equals("redis-server")) cmd.addAll(List.of("--enable-debug-command", "yes"));
     cmd.addAll(List.of(extra));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis.out").toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.out").toFile())
+            .start();
     RedisServer s = new RedisServer(port, dir, p);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
@@ -76,7 +110,8 @@ public final class RedisServer implements AutoCloseable {
       }
       if (!p.isAlive() || System.nanoTime() > deadline) {
         p.destroyForcibly();
-        throw new IOException("redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
+        throw new IOException(
+            "redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
       }
       Thread.sleep(20);
     }

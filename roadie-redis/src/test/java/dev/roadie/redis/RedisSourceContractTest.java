@@ -1,11 +1,9 @@
 package dev.roadie.redis;
 
-import dev.roadie.core.browse.SnapshotBrowser;
-
-import dev.roadie.core.browse.Entry;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.roadie.core.browse.Entry;
+import dev.roadie.core.browse.SnapshotBrowser;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.SourceContractTest;
@@ -97,7 +95,10 @@ class RedisSourceContractTest extends SourceContractTest {
   protected void assertListing(SnapshotBrowser browser, List<Entry> all) {
     assertEquals(List.of("db0", "db2", "dump.rdb"), all.stream().map(Entry::path).toList());
     assertEquals("database", all.get(0).type());
-    assertEquals(205L, ((Number) all.get(0).details().get("keys")).longValue(), "200 strings and 5 of other types");
+    assertEquals(
+        205L,
+        ((Number) all.get(0).details().get("keys")).longValue(),
+        "200 strings and 5 of other types");
     assertEquals(50L, ((Number) all.get(1).details().get("keys")).longValue());
     assertEquals("stream", all.get(2).type());
   }

@@ -18,7 +18,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The redis source through the source SPI: back up, restore online and as a dump.rdb, the same data back. */
+/**
+ * The redis source through the source SPI: back up, restore online and as a dump.rdb, the same data
+ * back.
+ */
 class RedisSourceTest {
   @TempDir Path tmp;
 
@@ -26,32 +29,46 @@ class RedisSourceTest {
   void backsUpAndRestoresThroughTheSpi() throws Exception {
     try (RedisServer src = RedisServer.start(tmp.resolve("src"));
         RedisServer dst = RedisServer.start(tmp.resolve("dst"));
-        Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+        Repository repo =
+            Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
       try (RespConnection c = src.connect()) {
         Dataset.fill(c);
       }
       String want = src.digest();
-      SnapshotRef snap = Sources.backup(BackupRequest.of(repo, RedisBackup.KIND,
-          new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null)))).snapshot();
+      SnapshotRef snap =
+          Sources.backup(
+                  BackupRequest.of(
+                      repo,
+                      RedisBackup.KIND,
+                      new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null))))
+              .snapshot();
       assertEquals("redis://127.0.0.1:" + src.port, snap.snapshot().target());
       RedisMetadata m = SourceMetadata.of(snap.snapshot(), RedisMetadata.class);
       assertTrue(m.rdbVersion() != null && m.rdbBytes() > 0, m.toString());
-      assertEquals("Redis " + src.version() + ", RDB " + m.rdbVersion() + ", " + m.keys() + " keys",
+      assertEquals(
+          "Redis " + src.version() + ", RDB " + m.rdbVersion() + ", " + m.keys() + " keys",
           Sources.summary(snap.snapshot()));
 
-      RestoreResult online = Sources.restore(new RestoreRequest(repo, snap, new Destination.Server(dst.url()), null, null));
+      RestoreResult online =
+          Sources.restore(
+              new RestoreRequest(repo, snap, new Destination.Server(dst.url()), null, null));
       assertEquals(want, dst.digest());
       assertEquals("redis://127.0.0.1:" + dst.port, online.destination());
 
       Path rdb = tmp.resolve("offline/dump.rdb");
-      RestoreResult file = Sources.restore(new RestoreRequest(repo, snap, new Destination.File(rdb), null, null));
+      RestoreResult file =
+          Sources.restore(new RestoreRequest(repo, snap, new Destination.File(rdb), null, null));
       assertEquals(Files.size(rdb), file.bytes());
-      try (RedisServer loaded = RedisServer.start(tmp.resolve("offline"), "--dbfilename", "dump.rdb")) {
+      try (RedisServer loaded =
+          RedisServer.start(tmp.resolve("offline"), "--dbfilename", "dump.rdb")) {
         assertEquals(want, loaded.digest());
       }
-      assertEquals(List.of("redis://127.0.0.1:" + src.port, "rediss://127.0.0.1:" + src.port),
-          new RedisSource().targetNames(RedisBackup.KIND, "redis://ops:pw@127.0.0.1:" + src.port).stream().sorted()
-              .toList());
+      assertEquals(
+          List.of("redis://127.0.0.1:" + src.port, "rediss://127.0.0.1:" + src.port),
+          new RedisSource()
+              .targetNames(RedisBackup.KIND, "redis://ops:pw@127.0.0.1:" + src.port).stream()
+                  .sorted()
+                  .toList());
     }
   }
 }

@@ -44,8 +44,13 @@ class RedisVerifyTest {
       c.call("PEXPIRE", "cart:short", "1500");
       c.call("SET", "long-lived", "y", "EX", "3600");
     }
-    SnapshotRef snap = Sources.backup(BackupRequest.of(repo, RedisBackup.KIND,
-        new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null)))).snapshot();
+    SnapshotRef snap =
+        Sources.backup(
+                BackupRequest.of(
+                    repo,
+                    RedisBackup.KIND,
+                    new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null))))
+            .snapshot();
     RedisMetadata m = SourceMetadata.of(snap.snapshot(), RedisMetadata.class);
     assertEquals("rdb", m.keyCounts());
     assertEquals(27L, m.databases().get("db3").keys());
@@ -56,7 +61,8 @@ class RedisVerifyTest {
   @Test
   void countsPerDatabaseAndTypeMatchLessTheKeysThatExpiredSince() throws Exception {
     try (RedisServer src = RedisServer.start(tmp.resolve("src"));
-        Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+        Repository repo =
+            Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
       SnapshotRef snap = backupWithExpiringKeys(src, repo);
       Path base = tmp.resolve("scratch");
       ScratchVerifyResult r;
@@ -68,10 +74,13 @@ class RedisVerifyTest {
       assertTrue(r.passed(), r.checks().toString());
       Check keys = r.checks().get(1);
       assertEquals("keys", keys.name());
-      assertEquals(26L, ((Number) keys.figures().get("expiredSinceBackup")).longValue(), keys.toString());
-      assertTrue(keys.summary().contains("less 26 whose expiry passed since the backup"), keys.summary());
+      assertEquals(
+          26L, ((Number) keys.figures().get("expiredSinceBackup")).longValue(), keys.toString());
+      assertTrue(
+          keys.summary().contains("less 26 whose expiry passed since the backup"), keys.summary());
       @SuppressWarnings("unchecked")
-      Map<Object, Map<String, Object>> per = (Map<Object, Map<String, Object>>) keys.figures().get("perDatabase");
+      Map<Object, Map<String, Object>> per =
+          (Map<Object, Map<String, Object>>) keys.figures().get("perDatabase");
       assertEquals(Map.of("string", 1L), per.get(3L), "db3 holds only the long-lived key: " + per);
       assertFalse(open(port), "the scratch redis-server is stopped");
       try (Stream<Path> s = Files.list(base)) {
@@ -83,18 +92,25 @@ class RedisVerifyTest {
   @Test
   void aCopyMissingKeysFails() throws Exception {
     try (RedisServer src = RedisServer.start(tmp.resolve("src"));
-        Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20);
+        Repository repo =
+            Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20);
         Scratch scratch = Scratch.open(tmp.resolve("scratch"))) {
       try (RespConnection c = src.connect()) {
         Dataset.fill(c);
       }
-      SnapshotRef snap = Sources.backup(BackupRequest.of(repo, RedisBackup.KIND,
-          new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null)))).snapshot();
+      SnapshotRef snap =
+          Sources.backup(
+                  BackupRequest.of(
+                      repo,
+                      RedisBackup.KIND,
+                      new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null))))
+              .snapshot();
       RedisMetadata m = SourceMetadata.of(snap.snapshot(), RedisMetadata.class);
       ScratchRedis server = ScratchRedis.find(null, m.rdbVersion(), scratch);
       server.start(scratch, 16);
-      RedisRestore.Result res = new RedisRestore(repo, new Progress()).online(snap, server.url(),
-          RedisRestore.Mode.REFUSE_NON_EMPTY);
+      RedisRestore.Result res =
+          new RedisRestore(repo, new Progress())
+              .online(snap, server.url(), RedisRestore.Mode.REFUSE_NON_EMPTY);
       assertEquals(Check.PASS, RedisVerify.keys(m, res, server.url()).status());
       try (RespConnection c = RespConnection.open(server.url())) {
         c.call("SELECT", "7");
@@ -111,16 +127,29 @@ class RedisVerifyTest {
     String old = RedisServer.redis62();
     Assumptions.assumeTrue(old != null, "no Redis 6.2 binary here");
     try (RedisServer src = RedisServer.start(tmp.resolve("src"));
-        Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20);
+        Repository repo =
+            Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20);
         Scratch scratch = Scratch.open(tmp.resolve("scratch"))) {
       try (RespConnection c = src.connect()) {
         c.call("SET", "k", "v");
       }
-      SnapshotRef snap = Sources.backup(BackupRequest.of(repo, RedisBackup.KIND,
-          new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null)))).snapshot();
-      RoadieException e = assertThrows(RoadieException.class, () -> Sources.verifyInScratch(
-          new ScratchVerifyRequest(repo, snap, scratch, new RedisSource.VerifyOptions(old), null)));
-      assertTrue(e.getMessage().contains("which Redis 7.0 or newer reads") && e.getMessage().contains("is Redis 6.2"),
+      SnapshotRef snap =
+          Sources.backup(
+                  BackupRequest.of(
+                      repo,
+                      RedisBackup.KIND,
+                      new RedisSource.BackupOptions(RedisUrl.parse(src.url(), null))))
+              .snapshot();
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  Sources.verifyInScratch(
+                      new ScratchVerifyRequest(
+                          repo, snap, scratch, new RedisSource.VerifyOptions(old), null)));
+      assertTrue(
+          e.getMessage().contains("which Redis 7.0 or newer reads")
+              && e.getMessage().contains("is Redis 6.2"),
           e.getMessage());
     }
   }

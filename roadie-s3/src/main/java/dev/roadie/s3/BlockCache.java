@@ -12,17 +12,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Read-ahead for small ranged reads of packs, so a restore makes a few requests per pack instead
- * of one per blob. The engine fills several packs at once (one per CPU worker), so a stream's
- * consecutive chunks are spread over those packs and are rarely adjacent in any one of them; on
- * S3 each chunk read would otherwise be its own GET (about 12,000 per GiB restored).
+ * Read-ahead for small ranged reads of packs, so a restore makes a few requests per pack instead of
+ * one per blob. The engine fills several packs at once (one per CPU worker), so a stream's
+ * consecutive chunks are spread over those packs and are rarely adjacent in any one of them; on S3
+ * each chunk read would otherwise be its own GET (about 12,000 per GiB restored).
  *
  * <p>The first small read of a pack is served exactly. From the second read of the same pack on,
  * small reads are served from aligned {@value #BLOCK}-byte blocks of the pack, each fetched with
  * one ranged GET; concurrent readers of one block wait for the same request. At most {@value
- * #MAX_BLOCKS} blocks are kept (least recently used are dropped), so this costs at most
- * {@value #MAX_BLOCKS} x 2 MiB of memory. Reads larger than half a block, and reads that cross a
- * block boundary, go straight to S3.
+ * #MAX_BLOCKS} blocks are kept (least recently used are dropped), so this costs at most {@value
+ * #MAX_BLOCKS} x 2 MiB of memory. Reads larger than half a block, and reads that cross a block
+ * boundary, go straight to S3.
  */
 final class BlockCache {
   static final int BLOCK = 2 << 20;
@@ -32,12 +32,14 @@ final class BlockCache {
   private record Key(String pack, long index) {}
 
   private final S3Backend backend;
-  private final Map<Key, CompletableFuture<byte[]>> blocks = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Key, CompletableFuture<byte[]>> e) {
-      return size() > MAX_BLOCKS;
-    }
-  };
+  private final Map<Key, CompletableFuture<byte[]>> blocks =
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, CompletableFuture<byte[]>> e) {
+          return size() > MAX_BLOCKS;
+        }
+      };
+
   /** Packs read at least once (bounded: cleared when it grows past MAX_SEEN). */
   private final Set<String> seen = new HashSet<>();
 
@@ -45,7 +47,9 @@ final class BlockCache {
     this.backend = backend;
   }
 
-  /** The bytes from the cache (fetching their block), or null when the caller should read directly. */
+  /**
+   * The bytes from the cache (fetching their block), or null when the caller should read directly.
+   */
   byte[] read(ObjectName pack, long offset, int length) throws IOException {
     if (length > BLOCK / 2) return null;
     long index = offset / BLOCK;

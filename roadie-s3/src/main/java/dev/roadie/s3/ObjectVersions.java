@@ -22,10 +22,10 @@ import software.amazon.awssdk.services.s3.model.ObjectVersion;
 
 /**
  * The versions of a locked repository's objects in a bucket with object lock (which S3 keeps
- * versioned). roadie writes each object of a {@linkplain ObjectLock#locks locked kind} exactly once,
- * so the <em>first</em> version of a key is roadie's: whatever came later (a delete marker, an
- * overwrite) is someone else's doing, and retention keeps that first version whatever they do. Reads
- * are pinned to it; {@link #tampering} names what came later.
+ * versioned). roadie writes each object of a {@linkplain ObjectLock#locks locked kind} exactly
+ * once, so the <em>first</em> version of a key is roadie's: whatever came later (a delete marker,
+ * an overwrite) is someone else's doing, and retention keeps that first version whatever they do.
+ * Reads are pinned to it; {@link #tampering} names what came later.
  */
 final class ObjectVersions {
   /** The version of a key that roadie wrote, with its size and time. */
@@ -60,14 +60,19 @@ final class ObjectVersions {
   /** Every key under {@code prefix} with its versions and delete markers, in key order. */
   Map<String, History> histories(String prefix) {
     Map<String, History> out = new LinkedHashMap<>();
-    ListObjectVersionsRequest req = ListObjectVersionsRequest.builder().bucket(bucket).prefix(prefix).build();
+    ListObjectVersionsRequest req =
+        ListObjectVersionsRequest.builder().bucket(bucket).prefix(prefix).build();
     try {
       for (ListObjectVersionsResponse page : s3.listObjectVersionsPaginator(req)) {
         for (ObjectVersion v : page.versions()) {
-          out.computeIfAbsent(v.key(), k -> new History(k, new ArrayList<>(), new ArrayList<>())).versions().add(v);
+          out.computeIfAbsent(v.key(), k -> new History(k, new ArrayList<>(), new ArrayList<>()))
+              .versions()
+              .add(v);
         }
         for (DeleteMarkerEntry m : page.deleteMarkers()) {
-          out.computeIfAbsent(m.key(), k -> new History(k, new ArrayList<>(), new ArrayList<>())).markers().add(m);
+          out.computeIfAbsent(m.key(), k -> new History(k, new ArrayList<>(), new ArrayList<>()))
+              .markers()
+              .add(m);
         }
       }
     } catch (SdkException e) {
@@ -82,7 +87,10 @@ final class ObjectVersions {
     return h != null ? h : new History(key, List.of(), List.of());
   }
 
-  /** The objects of a locked kind as roadie wrote them, delete markers and later versions looked through. */
+  /**
+   * The objects of a locked kind as roadie wrote them, delete markers and later versions looked
+   * through.
+   */
   List<ObjectInfo> list(ObjectKind kind, String prefix, String dir) {
     List<ObjectInfo> out = new ArrayList<>();
     for (History h : histories(prefix).values()) {
@@ -133,20 +141,37 @@ final class ObjectVersions {
       String rel = h.key().substring(root.length());
       ObjectVersion first = h.first();
       if (first == null) {
-        out.add(rel + ": only delete markers are left, every version of it was deleted (possible tampering; its "
-            + "retention had passed, or it was never locked)");
+        out.add(
+            rel
+                + ": only delete markers are left, every version of it was deleted (possible tampering; its "
+                + "retention had passed, or it was never locked)");
         continue;
       }
       if (h.hiddenByMarker()) {
-        DeleteMarkerEntry m = h.markers().stream().filter(x -> Boolean.TRUE.equals(x.isLatest())).findFirst().orElseThrow();
-        out.add(rel + ": hidden by a delete marker made " + m.lastModified() + " (roadie never deletes a locked object; "
-            + "it reads the version it wrote)");
+        DeleteMarkerEntry m =
+            h.markers().stream()
+                .filter(x -> Boolean.TRUE.equals(x.isLatest()))
+                .findFirst()
+                .orElseThrow();
+        out.add(
+            rel
+                + ": hidden by a delete marker made "
+                + m.lastModified()
+                + " (roadie never deletes a locked object; "
+                + "it reads the version it wrote)");
       }
       for (ObjectVersion v : h.versions()) {
         if (v != first && !v.eTag().equals(first.eTag())) {
-          out.add(rel + ": a later version (" + v.versionId() + ", " + v.lastModified() + ", " + v.size()
-              + " bytes) differs from the one roadie wrote (roadie writes each object once; it reads the first "
-              + "version)");
+          out.add(
+              rel
+                  + ": a later version ("
+                  + v.versionId()
+                  + ", "
+                  + v.lastModified()
+                  + ", "
+                  + v.size()
+                  + " bytes) differs from the one roadie wrote (roadie writes each object once; it reads the first "
+                  + "version)");
         }
       }
     }

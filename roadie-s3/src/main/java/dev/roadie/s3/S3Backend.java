@@ -7,40 +7,40 @@ import dev.roadie.core.backend.NoSuchObjectException;
 import dev.roadie.core.backend.ObjectExistsException;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.backend.ObjectLock;
 import dev.roadie.core.backend.ObjectName;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.time.Instant;
-import dev.roadie.core.backend.ObjectLock;
+import software.amazon.awssdk.core.exception.RetryableException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CreateBucketConfiguration;
 import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ObjectLockConfiguration;
 import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 import software.amazon.awssdk.services.s3.model.ObjectLockRetention;
 import software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
-import software.amazon.awssdk.services.s3.model.PutObjectResponse;
-import software.amazon.awssdk.core.exception.RetryableException;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
-import software.amazon.awssdk.services.s3.model.CreateBucketConfiguration;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -52,8 +52,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <ul>
  *   <li>{@link #write} is one PutObject: S3 stores an object whole or not at all, and a 200 means
- *       it is durable. Object names are unique and written once, so when a response is lost and
- *       the SDK sends the same PUT again, the second PUT stores the same bytes: harmless.
+ *       it is durable. Object names are unique and written once, so when a response is lost and the
+ *       SDK sends the same PUT again, the second PUT stores the same bytes: harmless.
  *   <li>An exclusive write (only {@code config} and key files at {@code init}) first checks with
  *       HeadObject, then puts with {@code If-None-Match: *}. AWS S3 (since 2024) and MinIO refuse
  *       the put atomically with 412 when the key exists. A server that ignores the header leaves a
@@ -64,14 +64,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *       ListObjectsV2 under {@code PREFIX/<kind directory>/}, skipping keys that are not ours.
  *   <li>Retries: the SDK's standard strategy ({@link S3Clients}), {@value S3Clients#MAX_ATTEMPTS}
  *       attempts in all, for 5xx, throttling, and I/O faults (connection reset, lost response,
- *       timeouts). After that, {@link RoadieException.Retriable} naming the bucket and key.
- *       Refused credentials, an untrusted TLS certificate and a missing bucket are not retriable.
+ *       timeouts). After that, {@link RoadieException.Retriable} naming the bucket and key. Refused
+ *       credentials, an untrusted TLS certificate and a missing bucket are not retriable.
  *   <li>One client, thread-safe, with a pool of {@value S3Clients#MAX_CONNECTIONS} connections so
- *       the engine's concurrent pack uploads and range reads do not queue; closed by {@link #close}.
- *   <li>Checksums: calculated and validated only when an operation requires them, which S3,
- *       MinIO and s3proxy all accept. Every blob is authenticated by AES-GCM anyway, so request
- *       bodies are not signed either, also on plain-http endpoints ({@link
- *       UnsignedPayloadAuthScheme}); the request headers always are.
+ *       the engine's concurrent pack uploads and range reads do not queue; closed by {@link
+ *       #close}.
+ *   <li>Checksums: calculated and validated only when an operation requires them, which S3, MinIO
+ *       and s3proxy all accept. Every blob is authenticated by AES-GCM anyway, so request bodies
+ *       are not signed either, also on plain-http endpoints ({@link UnsignedPayloadAuthScheme});
+ *       the request headers always are.
  *   <li>Downloads are read into an array of the response's length inside the SDK's retry loop: a
  *       body cut off mid-way is retried like a failed request.
  * </ul>
@@ -84,23 +85,26 @@ public final class S3Backend implements Backend {
    * were promoted (docs/decisions/0017-s3-ranged-read-size.md).
    */
   static final int READ_SIZE = 4 << 20;
+
   /**
-   * A GetObject body read straight into an array of the response's Content-Length (the SDK's
-   * {@code toBytes} grows a buffer and copies it twice more). Inside the SDK's pipeline, so a body
-   * cut short is retried like any other I/O fault.
+   * A GetObject body read straight into an array of the response's Content-Length (the SDK's {@code
+   * toBytes} grows a buffer and copies it twice more). Inside the SDK's pipeline, so a body cut
+   * short is retried like any other I/O fault.
    */
-  private static final ResponseTransformer<GetObjectResponse, byte[]> BODY = (response, in) -> {
-    try {
-      Long n = response.contentLength();
-      if (n == null || n < 0 || n > Integer.MAX_VALUE - 16) return in.readAllBytes();
-      byte[] out = new byte[(int) (long) n];
-      int got = in.readNBytes(out, 0, out.length);
-      if (got != out.length) throw new EOFException("response body ended after " + got + " of " + n + " bytes");
-      return out;
-    } catch (IOException e) {
-      throw RetryableException.builder().message("Failed to read response.").cause(e).build();
-    }
-  };
+  private static final ResponseTransformer<GetObjectResponse, byte[]> BODY =
+      (response, in) -> {
+        try {
+          Long n = response.contentLength();
+          if (n == null || n < 0 || n > Integer.MAX_VALUE - 16) return in.readAllBytes();
+          byte[] out = new byte[(int) (long) n];
+          int got = in.readNBytes(out, 0, out.length);
+          if (got != out.length)
+            throw new EOFException("response body ended after " + got + " of " + n + " bytes");
+          return out;
+        } catch (IOException e) {
+          throw RetryableException.builder().message("Failed to read response.").cause(e).build();
+        }
+      };
 
   private final S3Location loc;
   private final S3Settings settings;
@@ -108,6 +112,7 @@ public final class S3Backend implements Backend {
   private final URI endpoint;
   private final Region region;
   private final BlockCache blocks = new BlockCache(this);
+
   /** Set once the repository is known to use object lock; null otherwise. */
   private volatile ObjectVersions versions;
 
@@ -139,8 +144,9 @@ public final class S3Backend implements Backend {
     ByteBuffer buf = data.duplicate();
     long length = buf.remaining();
     // The provider is asked for a fresh stream on every attempt; no copy of the pack is made.
-    RequestBody body = RequestBody.fromContentProvider(() -> new BufferInputStream(buf.duplicate()), length,
-        "application/octet-stream");
+    RequestBody body =
+        RequestBody.fromContentProvider(
+            () -> new BufferInputStream(buf.duplicate()), length, "application/octet-stream");
     String key = key(name);
     if (!exclusive) {
       try {
@@ -190,11 +196,12 @@ public final class S3Backend implements Backend {
   }
 
   /**
-   * A PutObject of {@code length} bytes, with the server-side encryption asked for; for a locked kind in a locked repository, with the lock's
-   * mode and a retention of its days from now.
+   * A PutObject of {@code length} bytes, with the server-side encryption asked for; for a locked
+   * kind in a locked repository, with the lock's mode and a retention of its days from now.
    */
   private PutObjectRequest.Builder put(ObjectName name, String key, long length) {
-    PutObjectRequest.Builder b = PutObjectRequest.builder().bucket(loc.bucket()).key(key).contentLength(length);
+    PutObjectRequest.Builder b =
+        PutObjectRequest.builder().bucket(loc.bucket()).key(key).contentLength(length);
     if (settings.sse() != null) {
       b.serverSideEncryption(settings.sse().algorithm());
       if (settings.sse().kmsKeyId() != null) b.ssekmsKeyId(settings.sse().kmsKeyId());
@@ -209,7 +216,10 @@ public final class S3Backend implements Backend {
     return b;
   }
 
-  /** The version to read of {@code name}: the one roadie wrote, in a locked repository; else null (the newest). */
+  /**
+   * The version to read of {@code name}: the one roadie wrote, in a locked repository; else null
+   * (the newest).
+   */
   private String versionOf(ObjectName name, String key) throws IOException {
     ObjectVersions v = versions;
     if (v == null || !ObjectLock.locks(name.kind())) return null;
@@ -227,10 +237,16 @@ public final class S3Backend implements Backend {
   public byte[] read(ObjectName name) throws IOException {
     String key = key(name);
     try {
-      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(versionOf(name, key)).build());
+      return get(
+          GetObjectRequest.builder()
+              .bucket(loc.bucket())
+              .key(key)
+              .versionId(versionOf(name, key))
+              .build());
     } catch (S3Exception e) {
       if (name.equals(ObjectName.CONFIG) && isNoSuchKey(e) && versions == null) {
-        // Hidden by a delete marker? Then the repository used object lock: its first version is the config.
+        // Hidden by a delete marker? Then the repository used object lock: its first version is the
+        // config.
         byte[] config = firstVersionOfConfig(key);
         if (config != null) return config;
       }
@@ -253,7 +269,10 @@ public final class S3Backend implements Backend {
     return readRangeDirect(name, offset, length);
   }
 
-  /** The first version of the config in a versioned bucket, or null when there is none (or no versions). */
+  /**
+   * The first version of the config in a versioned bucket, or null when there is none (or no
+   * versions).
+   */
   private byte[] firstVersionOfConfig(String key) {
     ObjectVersion first;
     try {
@@ -263,7 +282,12 @@ public final class S3Backend implements Backend {
     }
     if (first == null) return null;
     try {
-      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(first.versionId()).build());
+      return get(
+          GetObjectRequest.builder()
+              .bucket(loc.bucket())
+              .key(key)
+              .versionId(first.versionId())
+              .build());
     } catch (SdkException e) {
       throw fail("download", key, e);
     }
@@ -288,8 +312,14 @@ public final class S3Backend implements Backend {
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     byte[] out;
     try {
-      out = get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(versionOf(name, key)).range(range)
-          .build());
+      out =
+          get(
+              GetObjectRequest.builder()
+                  .bucket(loc.bucket())
+                  .key(key)
+                  .versionId(versionOf(name, key))
+                  .range(range)
+                  .build());
     } catch (S3Exception e) {
       if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
       if (e.statusCode() == 416) throw shorter(name, offset, length, -1);
@@ -308,8 +338,13 @@ public final class S3Backend implements Backend {
     String key = key(name);
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     try {
-      return get(GetObjectRequest.builder().bucket(loc.bucket()).key(key).versionId(versionOf(name, key)).range(range)
-          .build());
+      return get(
+          GetObjectRequest.builder()
+              .bucket(loc.bucket())
+              .key(key)
+              .versionId(versionOf(name, key))
+              .range(range)
+              .build());
     } catch (S3Exception e) {
       if (isNoSuchKey(e)) throw new NoSuchObjectException(name, location());
       throw fail("download", key, e);
@@ -319,8 +354,14 @@ public final class S3Backend implements Backend {
   }
 
   private IOException shorter(ObjectName name, long offset, int length, long size) {
-    return new IOException(location() + ": object " + name.path() + " is shorter than " + (offset + length)
-        + " bytes" + (size >= 0 ? " (it has " + size + ")" : ""));
+    return new IOException(
+        location()
+            + ": object "
+            + name.path()
+            + " is shorter than "
+            + (offset + length)
+            + " bytes"
+            + (size >= 0 ? " (it has " + size + ")" : ""));
   }
 
   @Override
@@ -355,7 +396,8 @@ public final class S3Backend implements Backend {
     List<ObjectInfo> out = new ArrayList<>();
     if (kind == ObjectKind.CONFIG) {
       HeadObjectResponse head = head(ObjectName.CONFIG);
-      if (head != null) out.add(new ObjectInfo(ObjectName.CONFIG, head.contentLength(), head.lastModified()));
+      if (head != null)
+        out.add(new ObjectInfo(ObjectName.CONFIG, head.contentLength(), head.lastModified()));
       return out;
     }
     return listPrefix(kind, "");
@@ -375,7 +417,8 @@ public final class S3Backend implements Backend {
     String dir = loc.key(kind == ObjectKind.SIDE ? "" : kind.directory() + "/");
     ObjectVersions v = versions;
     if (v != null && ObjectLock.locks(kind)) return v.list(kind, dir + idPrefix, dir);
-    ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir + idPrefix).build();
+    ListObjectsV2Request req =
+        ListObjectsV2Request.builder().bucket(loc.bucket()).prefix(dir + idPrefix).build();
     try {
       for (S3Object o : s3.listObjectsV2Paginator(req).contents()) {
         ObjectName name = nameOf(kind, o.key().substring(dir.length()));
@@ -387,7 +430,9 @@ public final class S3Backend implements Backend {
     return out;
   }
 
-  /** The object a key (relative to the kind's directory) names, or null for a key that is not ours. */
+  /**
+   * The object a key (relative to the kind's directory) names, or null for a key that is not ours.
+   */
   static ObjectName nameOf(ObjectKind kind, String rel) {
     String id = rel;
     if (kind == ObjectKind.PACK) {
@@ -427,7 +472,8 @@ public final class S3Backend implements Backend {
    * lease, a plan, a pack past its retention) is deleted version by version, so the space is freed
    * and nothing is left for a reader to look through to.
    */
-  private void deleteEveryVersion(ObjectVersions v, ObjectName name, String key) throws IOException {
+  private void deleteEveryVersion(ObjectVersions v, ObjectName name, String key)
+      throws IOException {
     ObjectVersions.History h = v.history(key);
     List<String> ids = new ArrayList<>();
     for (ObjectVersion o : h.versions()) ids.add(o.versionId());
@@ -438,10 +484,18 @@ public final class S3Backend implements Backend {
       } catch (S3Exception e) {
         if (isNoSuchKey(e)) continue;
         if (e.statusCode() == 403 || e.statusCode() == 400) {
-          throw new RoadieException(ErrorCode.FAILURE, location() + ": cannot delete " + name.path() + " (version "
-              + id + "): " + (e.awsErrorDetails() != null ? e.awsErrorDetails().errorMessage() : "refused")
-              + "; object lock keeps it until its retention ends (see 'roadie check'), or the credentials may not "
-              + "delete it", e);
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              location()
+                  + ": cannot delete "
+                  + name.path()
+                  + " (version "
+                  + id
+                  + "): "
+                  + (e.awsErrorDetails() != null ? e.awsErrorDetails().errorMessage() : "refused")
+                  + "; object lock keeps it until its retention ends (see 'roadie check'), or the credentials may not "
+                  + "delete it",
+              e);
         }
         throw fail("delete", key, e);
       } catch (SdkException e) {
@@ -471,9 +525,16 @@ public final class S3Backend implements Backend {
     String key = key(name);
     String version = versionOf(name, key);
     try {
-      s3.putObjectRetention(r -> r.bucket(loc.bucket()).key(key).versionId(version)
-          .retention(ObjectLockRetention.builder().mode(ObjectLockRetentionMode.fromValue(v.lock.mode().s3Name()))
-              .retainUntilDate(until).build()));
+      s3.putObjectRetention(
+          r ->
+              r.bucket(loc.bucket())
+                  .key(key)
+                  .versionId(version)
+                  .retention(
+                      ObjectLockRetention.builder()
+                          .mode(ObjectLockRetentionMode.fromValue(v.lock.mode().s3Name()))
+                          .retainUntilDate(until)
+                          .build()));
     } catch (S3Exception e) {
       // Refused when the retention is already later (S3 never shortens one): then nothing is to do.
       Instant now = retainedUntil(name);
@@ -510,7 +571,9 @@ public final class S3Backend implements Backend {
       conf = s3.getObjectLockConfiguration(r -> r.bucket(loc.bucket())).objectLockConfiguration();
     } catch (S3Exception e) {
       String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : null;
-      if (!"NoSuchBucket".equals(code) && e.statusCode() != 404 && !"ObjectLockConfigurationNotFoundError".equals(code)) {
+      if (!"NoSuchBucket".equals(code)
+          && e.statusCode() != 404
+          && !"ObjectLockConfigurationNotFoundError".equals(code)) {
         throw fail("read the object lock configuration of bucket", "", e);
       }
     } catch (SdkException e) {
@@ -518,12 +581,14 @@ public final class S3Backend implements Backend {
     }
     if (conf == null) {
       try {
-        s3.createBucket(r -> {
-          r.bucket(loc.bucket()).objectLockEnabledForBucket(true);
-          if (endpoint == null && !Region.US_EAST_1.equals(region)) {
-            r.createBucketConfiguration(CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
-          }
-        });
+        s3.createBucket(
+            r -> {
+              r.bucket(loc.bucket()).objectLockEnabledForBucket(true);
+              if (endpoint == null && !Region.US_EAST_1.equals(region)) {
+                r.createBucketConfiguration(
+                    CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
+              }
+            });
         System.err.println("roadie: created bucket " + loc.bucket() + " with object lock");
         return;
       } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException e) {
@@ -533,18 +598,27 @@ public final class S3Backend implements Backend {
       }
     }
     if (conf == null || conf.objectLockEnabled() != ObjectLockEnabled.ENABLED) {
-      throw new RoadieException(ErrorCode.FAILURE, location() + ": the bucket " + loc.bucket() + " exists without "
-          + "object lock, so nothing would stop its objects from being deleted; S3 turns object lock on when a bucket "
-          + "is created (AWS also allows it on a versioned bucket, with PutObjectLockConfiguration): give "
-          + "'roadie init --object-lock' a bucket that does not exist yet and it creates one with object lock");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          location()
+              + ": the bucket "
+              + loc.bucket()
+              + " exists without "
+              + "object lock, so nothing would stop its objects from being deleted; S3 turns object lock on when a bucket "
+              + "is created (AWS also allows it on a versioned bucket, with PutObjectLockConfiguration): give "
+              + "'roadie init --object-lock' a bucket that does not exist yet and it creates one with object lock");
     }
     if (conf.rule() != null && conf.rule().defaultRetention() != null) {
-      throw new RoadieException(ErrorCode.FAILURE, location() + ": the bucket " + loc.bucket() + " has a default "
-          + "retention, which would lock roadie's leases and deletion plans too (they must be deleted when done); "
-          + "remove the bucket's default retention rule: roadie sets the retention of each backup object itself");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          location()
+              + ": the bucket "
+              + loc.bucket()
+              + " has a default "
+              + "retention, which would lock roadie's leases and deletion plans too (they must be deleted when done); "
+              + "remove the bucket's default retention rule: roadie sets the retention of each backup object itself");
     }
   }
-
 
   /** Creates the bucket when it does not exist. */
   @Override
@@ -554,7 +628,8 @@ public final class S3Backend implements Backend {
       return;
     } catch (S3Exception e) {
       if (e.statusCode() != 404) {
-        // 403: the bucket may exist and allow object writes without ListBucket; the writes will tell.
+        // 403: the bucket may exist and allow object writes without ListBucket; the writes will
+        // tell.
         if (e.statusCode() == 403) return;
         throw fail("look up bucket", "", e);
       }
@@ -562,12 +637,14 @@ public final class S3Backend implements Backend {
       throw fail("look up bucket", "", e);
     }
     try {
-      s3.createBucket(r -> {
-        r.bucket(loc.bucket());
-        if (endpoint == null && !Region.US_EAST_1.equals(region)) {
-          r.createBucketConfiguration(CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
-        }
-      });
+      s3.createBucket(
+          r -> {
+            r.bucket(loc.bucket());
+            if (endpoint == null && !Region.US_EAST_1.equals(region)) {
+              r.createBucketConfiguration(
+                  CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
+            }
+          });
       System.err.println("roadie: created bucket " + loc.bucket());
     } catch (BucketAlreadyOwnedByYouException e) {
       // created meanwhile by ourselves: fine
@@ -596,53 +673,117 @@ public final class S3Backend implements Backend {
 
   /** A clear error for a failed request: names the bucket and key, never credentials. */
   RuntimeException fail(String op, String key, SdkException e) {
-    String what = op + " " + (key.isEmpty() ? "s3://" + loc.bucket() : "s3://" + loc.bucket() + "/" + key);
+    String what =
+        op + " " + (key.isEmpty() ? "s3://" + loc.bucket() : "s3://" + loc.bucket() + "/" + key);
     if (e instanceof S3Exception s) {
       int status = s.statusCode();
       String code = s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode() : null;
       String msg = s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : null;
-      String detail = "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
+      String detail =
+          "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
       if ("NoSuchBucket".equals(code)) {
-        return new RoadieException(ErrorCode.NO_REPOSITORY, location() + ": the bucket " + loc.bucket()
-            + " does not exist" + where() + " ('roadie init' creates it)");
+        return new RoadieException(
+            ErrorCode.NO_REPOSITORY,
+            location()
+                + ": the bucket "
+                + loc.bucket()
+                + " does not exist"
+                + where()
+                + " ('roadie init' creates it)");
       }
-      if (status == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
-        return new RoadieException(ErrorCode.FAILURE, location() + ": S3 refused to " + what + where() + " ("
-            + detail + "): check the credentials (" + credentialsSource() + ") and the bucket's policy (docs/security.md "
-            + "says what each role, writer, maintainer or reader, may do)", e);
+      if (status == 403
+          || "InvalidAccessKeyId".equals(code)
+          || "SignatureDoesNotMatch".equals(code)) {
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            location()
+                + ": S3 refused to "
+                + what
+                + where()
+                + " ("
+                + detail
+                + "): check the credentials ("
+                + credentialsSource()
+                + ") and the bucket's policy (docs/security.md "
+                + "says what each role, writer, maintainer or reader, may do)",
+            e);
       }
       if (status >= 500 || status == 429) {
-        return new RoadieException.Retriable(location() + ": could not " + what + where() + " after "
-            + S3Clients.MAX_ATTEMPTS + " attempts (" + detail + "); try again later", e);
+        return new RoadieException.Retriable(
+            location()
+                + ": could not "
+                + what
+                + where()
+                + " after "
+                + S3Clients.MAX_ATTEMPTS
+                + " attempts ("
+                + detail
+                + "); try again later",
+            e);
       }
-      return new RoadieException(ErrorCode.FAILURE, location() + ": could not " + what + where() + " (" + detail + ")", e);
+      return new RoadieException(
+          ErrorCode.FAILURE, location() + ": could not " + what + where() + " (" + detail + ")", e);
     }
     String m = String.valueOf(e.getMessage());
-    if (m.contains("Unable to load credentials") || m.contains("Unable to load an identity")
-        || m.contains("credentials for profile") || m.contains("Profile file contained no credentials")) {
+    if (m.contains("Unable to load credentials")
+        || m.contains("Unable to load an identity")
+        || m.contains("credentials for profile")
+        || m.contains("Profile file contained no credentials")) {
       if (settings.profile() != null) {
-        return new RoadieException(ErrorCode.FAILURE, location() + ": the AWS profile '" + settings.profile()
-            + "' gives no usable credentials (" + reason(m) + "): give it aws_access_key_id and "
-            + "aws_secret_access_key, or a role, in the shared credentials or config file", e);
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            location()
+                + ": the AWS profile '"
+                + settings.profile()
+                + "' gives no usable credentials ("
+                + reason(m)
+                + "): give it aws_access_key_id and "
+                + "aws_secret_access_key, or a role, in the shared credentials or config file",
+            e);
       }
-      return new RoadieException(ErrorCode.FAILURE, location() + ": no AWS credentials found: set "
-          + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or --profile NAME, or run where a role "
-          + "is available", e);
+      return new RoadieException(
+          ErrorCode.FAILURE,
+          location()
+              + ": no AWS credentials found: set "
+              + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or --profile NAME, or run where a role "
+              + "is available",
+          e);
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
     String cause = root == e || root.getMessage() == null ? m : root.getMessage();
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof javax.net.ssl.SSLException) {
-        // A certificate that is not trusted, or a server that does not speak TLS there: trying again will not help.
-        return new RoadieException(ErrorCode.FAILURE, location() + ": could not " + what + where() + ": TLS failed ("
-            + cause + "); " + (settings.caFile() != null
-                ? "the server's certificate must be signed by a CA in " + settings.caFile() + " and name the host"
-                : "for a server with a private CA give its certificate (PEM) with --s3-ca-file FILE"), e);
+        // A certificate that is not trusted, or a server that does not speak TLS there: trying
+        // again will not help.
+        return new RoadieException(
+            ErrorCode.FAILURE,
+            location()
+                + ": could not "
+                + what
+                + where()
+                + ": TLS failed ("
+                + cause
+                + "); "
+                + (settings.caFile() != null
+                    ? "the server's certificate must be signed by a CA in "
+                        + settings.caFile()
+                        + " and name the host"
+                    : "for a server with a private CA give its certificate (PEM) with --s3-ca-file FILE"),
+            e);
       }
     }
-    return new RoadieException.Retriable(location() + ": could not " + what + where() + " after up to "
-        + S3Clients.MAX_ATTEMPTS + " attempts: " + cause + " (is the endpoint reachable?)", e);
+    return new RoadieException.Retriable(
+        location()
+            + ": could not "
+            + what
+            + where()
+            + " after up to "
+            + S3Clients.MAX_ATTEMPTS
+            + " attempts: "
+            + cause
+            + " (is the endpoint reachable?)",
+        e);
   }
 
   /** Where the credentials came from, for messages: never the credentials themselves. */
@@ -652,7 +793,9 @@ public final class S3Backend implements Backend {
     return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE";
   }
 
-  /** The SDK's reason, without its dump of the profile files' layout (names of profiles and keys). */
+  /**
+   * The SDK's reason, without its dump of the profile files' layout (names of profiles and keys).
+   */
   private static String reason(String s) {
     int nl = s.indexOf('\n');
     String line = nl < 0 ? s : s.substring(0, nl);

@@ -5,8 +5,9 @@ import dev.roadie.core.backend.BackendProvider;
 import dev.roadie.core.backend.BackendSettings;
 
 /**
- * {@code s3://BUCKET/PREFIX} and {@code s3:http(s)://HOST[:PORT]/BUCKET/PREFIX} ({@link S3Location}):
- * an S3-compatible object store, configured by the repository's {@link BackendSettings}.
+ * {@code s3://BUCKET/PREFIX} and {@code s3:http(s)://HOST[:PORT]/BUCKET/PREFIX} ({@link
+ * S3Location}): an S3-compatible object store, configured by the repository's {@link
+ * BackendSettings}.
  */
 public final class S3BackendProvider implements BackendProvider {
   @Override

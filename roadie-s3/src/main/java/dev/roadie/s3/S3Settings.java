@@ -19,18 +19,25 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  *     then (on AWS only) instance metadata, else {@code us-east-1}
  * @param profile a profile of the shared AWS config and credentials files (their places as the SDK
  *     reads them: {@code ~/.aws/…}, {@code AWS_CONFIG_FILE}, {@code AWS_SHARED_CREDENTIALS_FILE})
- *     for credentials and region; null: the SDK's default chain (environment, web identity,
- *     {@code AWS_PROFILE}, container and instance roles)
+ *     for credentials and region; null: the SDK's default chain (environment, web identity, {@code
+ *     AWS_PROFILE}, container and instance roles)
  * @param credentials fixed credentials instead of a profile or the default chain; null: none
  * @param caFile PEM certificates of the authorities trusted for https instead of the JVM's trust
  *     store; null: the JVM's
  * @param signPayload let the SDK sign request bodies on plain-http endpoints as it does by default
- *     (aws-chunked, a SHA-256 and an HMAC per 128 KiB), for a server that refuses
- *     {@code UNSIGNED-PAYLOAD}; false: unsigned ({@link UnsignedPayloadAuthScheme})
+ *     (aws-chunked, a SHA-256 and an HMAC per 128 KiB), for a server that refuses {@code
+ *     UNSIGNED-PAYLOAD}; false: unsigned ({@link UnsignedPayloadAuthScheme})
  * @param sse server-side encryption asked of S3 for every object written; null: none asked
  */
-public record S3Settings(URI endpoint, boolean pathStyle, String region, String profile,
-    AwsCredentialsProvider credentials, Path caFile, boolean signPayload, ServerSideEncryption sse) {
+public record S3Settings(
+    URI endpoint,
+    boolean pathStyle,
+    String region,
+    String profile,
+    AwsCredentialsProvider credentials,
+    Path caFile,
+    boolean signPayload,
+    ServerSideEncryption sse) {
 
   public S3Settings {
     // The same rules as any backend's endpoint, region, profile and CA file.
@@ -39,20 +46,34 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
       throw new IllegalArgumentException("credentials come from a profile or a provider, not both");
     }
     if (caFile != null && endpoint != null && "http".equalsIgnoreCase(endpoint.getScheme())) {
-      throw new RoadieException(ErrorCode.USAGE, "a CA file (--s3-ca-file) is for https endpoints, and " + endpoint
-          + " is plain http: use https://, or leave the CA file out");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a CA file (--s3-ca-file) is for https endpoints, and "
+              + endpoint
+              + " is plain http: use https://, or leave the CA file out");
     }
   }
 
   /** Bodies unsigned. */
-  public S3Settings(URI endpoint, boolean pathStyle, String region, String profile, AwsCredentialsProvider credentials,
+  public S3Settings(
+      URI endpoint,
+      boolean pathStyle,
+      String region,
+      String profile,
+      AwsCredentialsProvider credentials,
       Path caFile) {
     this(endpoint, pathStyle, region, profile, credentials, caFile, false, null);
   }
 
   /** No server-side encryption asked for. */
-  public S3Settings(URI endpoint, boolean pathStyle, String region, String profile, AwsCredentialsProvider credentials,
-      Path caFile, boolean signPayload) {
+  public S3Settings(
+      URI endpoint,
+      boolean pathStyle,
+      String region,
+      String profile,
+      AwsCredentialsProvider credentials,
+      Path caFile,
+      boolean signPayload) {
     this(endpoint, pathStyle, region, profile, credentials, caFile, signPayload, null);
   }
 
@@ -73,7 +94,14 @@ public record S3Settings(URI endpoint, boolean pathStyle, String region, String 
   public static S3Settings of(S3Location location, BackendSettings settings) {
     URI endpoint = location.endpoint() != null ? location.endpoint() : settings.endpoint();
     boolean pathStyle = settings.pathStyle() != null ? settings.pathStyle() : endpoint != null;
-    return new S3Settings(endpoint, pathStyle, settings.region(), settings.profile(), null, settings.caFile(),
-        settings.signPayload(), settings.sse());
+    return new S3Settings(
+        endpoint,
+        pathStyle,
+        settings.region(),
+        settings.profile(),
+        null,
+        settings.caFile(),
+        settings.signPayload(),
+        settings.sse());
   }
 }

@@ -20,10 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An HTTP/1.1 proxy on loopback in front of an S3 server that injects the faults real networks
- * and real S3 have, per request, chosen by a {@link Policy}: a connection reset before the
- * request reaches the server, a {@code 503 SlowDown}, added latency, and a response dropped after
- * the server executed the request (for a PUT: the object is stored, the client never hears so).
+ * An HTTP/1.1 proxy on loopback in front of an S3 server that injects the faults real networks and
+ * real S3 have, per request, chosen by a {@link Policy}: a connection reset before the request
+ * reaches the server, a {@code 503 SlowDown}, added latency, and a response dropped after the
+ * server executed the request (for a PUT: the object is stored, the client never hears so).
  *
  * <p>It understands just enough HTTP for the AWS SDK: keep-alive, {@code Expect: 100-continue}
  * (answered by the proxy itself), bodies by {@code Content-Length} or chunked. It counts requests
@@ -33,7 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FaultProxy implements AutoCloseable {
   public enum Fault {
     NONE,
-    /** The connection is reset (RST) as soon as the request head arrived; nothing reaches the server. */
+    /**
+     * The connection is reset (RST) as soon as the request head arrived; nothing reaches the
+     * server.
+     */
     RESET,
     /** 503 SlowDown without forwarding, as throttled S3 answers. */
     SLOW_DOWN,
@@ -77,7 +80,8 @@ public final class FaultProxy implements AutoCloseable {
     /** Every {@code n}th request gets the next fault of {@code faults}, in turn. */
     static Policy every(int n, Fault... faults) {
       AtomicLong k = new AtomicLong();
-      return r -> r.seq() % n == 0 ? faults[(int) (k.getAndIncrement() % faults.length)] : Fault.NONE;
+      return r ->
+          r.seq() % n == 0 ? faults[(int) (k.getAndIncrement() % faults.length)] : Fault.NONE;
     }
   }
 
@@ -90,6 +94,7 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicLong faults = new AtomicLong();
   private final List<Socket> open = new ArrayList<>();
   private final Thread acceptor;
+
   /** With -Dfaultproxy.log=FILE: one line per request (method and target), for the benchmark. */
   private final java.io.PrintStream requestLog;
 
@@ -101,13 +106,17 @@ public final class FaultProxy implements AutoCloseable {
     this.upstream = new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort);
     this.server = new ServerSocket(listenPort, 128, InetAddress.getLoopbackAddress());
     String logFile = System.getProperty("faultproxy.log");
-    this.requestLog = logFile == null ? null : new java.io.PrintStream(new java.io.FileOutputStream(logFile, true), false,
-        StandardCharsets.UTF_8);
+    this.requestLog =
+        logFile == null
+            ? null
+            : new java.io.PrintStream(
+                new java.io.FileOutputStream(logFile, true), false, StandardCharsets.UTF_8);
     this.acceptor = Thread.ofPlatform().daemon().name("fault-proxy").start(this::acceptLoop);
   }
 
   public static void main(String[] args) throws Exception {
-    FaultProxy p = new FaultProxy(Integer.parseInt(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 0);
+    FaultProxy p =
+        new FaultProxy(Integer.parseInt(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 0);
     System.out.println(p.port());
     System.out.flush();
     Thread.currentThread().join();
@@ -147,7 +156,8 @@ public final class FaultProxy implements AutoCloseable {
 
   public String stats() {
     StringBuilder sb = new StringBuilder("requests=" + requests() + " faults=" + faultsInjected());
-    new java.util.TreeMap<>(counts).forEach((k, v) -> sb.append(' ').append(k).append('=').append(v.get()));
+    new java.util.TreeMap<>(counts)
+        .forEach((k, v) -> sb.append(' ').append(k).append('=').append(v.get()));
     return sb.toString();
   }
 
@@ -202,9 +212,14 @@ public final class FaultProxy implements AutoCloseable {
         if (f == Fault.SLOW_DOWN || f == Fault.SERVER_ERROR) {
           // As S3 does: the final answer instead of 100 Continue, and the connection closed.
           boolean slow = f == Fault.SLOW_DOWN;
-          String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + (slow ? "SlowDown" : "InternalError")
-              + "</Code><Message>" + (slow ? "Please reduce your request rate." : "We encountered an internal error. Please try again.")
-              + "</Message><RequestId>fault-proxy</RequestId></Error>";
+          String body =
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+                  + (slow ? "SlowDown" : "InternalError")
+                  + "</Code><Message>"
+                  + (slow
+                      ? "Please reduce your request rate."
+                      : "We encountered an internal error. Please try again.")
+                  + "</Message><RequestId>fault-proxy</RequestId></Error>";
           if (!expectContinue) discardBody(cin, req);
           respond(cout, slow ? 503 : 500, slow ? "Slow Down" : "Internal Server Error", body, true);
           return;
@@ -240,7 +255,10 @@ public final class FaultProxy implements AutoCloseable {
           return;
         }
         String length = resp.header("content-length");
-        if (f == Fault.TRUNCATE_RESPONSE && !noBody && length != null && Long.parseLong(length.trim()) > 1) {
+        if (f == Fault.TRUNCATE_RESPONSE
+            && !noBody
+            && length != null
+            && Long.parseLong(length.trim()) > 1) {
           long n = Long.parseLong(length.trim());
           cout.write(resp.bytes(false));
           copy(uin, cout, n / 2);
@@ -252,7 +270,8 @@ public final class FaultProxy implements AutoCloseable {
         cout.write(resp.bytes(false));
         copyBody(uin, cout, resp, noBody);
         cout.flush();
-        if ("close".equalsIgnoreCase(resp.header("connection")) || "close".equalsIgnoreCase(req.header("connection"))) {
+        if ("close".equalsIgnoreCase(resp.header("connection"))
+            || "close".equalsIgnoreCase(req.header("connection"))) {
           return;
         }
       }
@@ -277,10 +296,19 @@ public final class FaultProxy implements AutoCloseable {
     s.close();
   }
 
-  private static void respond(OutputStream out, int status, String reason, String body, boolean close) throws IOException {
+  private static void respond(
+      OutputStream out, int status, String reason, String body, boolean close) throws IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/xml\r\nContent-Length: " + b.length
-        + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n";
+    String head =
+        "HTTP/1.1 "
+            + status
+            + " "
+            + reason
+            + "\r\nContent-Type: application/xml\r\nContent-Length: "
+            + b.length
+            + "\r\n"
+            + (close ? "Connection: close\r\n" : "")
+            + "\r\n";
     out.write(head.getBytes(StandardCharsets.ISO_8859_1));
     out.write(b);
     out.flush();
@@ -290,7 +318,8 @@ public final class FaultProxy implements AutoCloseable {
     copyBody(in, OutputStream.nullOutputStream(), h, false);
   }
 
-  private static void copyBody(InputStream in, OutputStream out, Head h, boolean none) throws IOException {
+  private static void copyBody(InputStream in, OutputStream out, Head h, boolean none)
+      throws IOException {
     if (none) return;
     if ("chunked".equalsIgnoreCase(h.header("transfer-encoding"))) {
       while (true) {

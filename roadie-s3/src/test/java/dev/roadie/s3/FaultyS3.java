@@ -9,9 +9,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * s3proxy behind a {@link FaultProxy}, shared by the tests of one class: both start before the
- * first test, the proxy's fault policy is reset after each test, both stop after the last.
- * Register it in a static field with {@code @RegisterExtension}; {@link #backend} opens a backend
- * that talks to s3proxy through the proxy.
+ * first test, the proxy's fault policy is reset after each test, both stop after the last. Register
+ * it in a static field with {@code @RegisterExtension}; {@link #backend} opens a backend that talks
+ * to s3proxy through the proxy.
  */
 public final class FaultyS3 implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
   private final long latencyMillis;
@@ -52,12 +52,20 @@ public final class FaultyS3 implements BeforeAllCallback, AfterEachCallback, Aft
     return backend(url, false);
   }
 
-  /** As {@link #backend(String)}, with request bodies signed ({@link S3Settings#signPayload}) or not. */
+  /**
+   * As {@link #backend(String)}, with request bodies signed ({@link S3Settings#signPayload}) or
+   * not.
+   */
   public S3Backend backend(String url, boolean signPayload) {
-    return new S3Backend(S3Location.parse(url), S3ProxyServer.settings(proxy.endpoint()).withSignedPayload(signPayload));
+    return new S3Backend(
+        S3Location.parse(url),
+        S3ProxyServer.settings(proxy.endpoint()).withSignedPayload(signPayload));
   }
 
-  /** {@code n} bytes, the first half compressible log-like text, the rest random (from {@code seed}). */
+  /**
+   * {@code n} bytes, the first half compressible log-like text, the rest random (from {@code
+   * seed}).
+   */
   public static byte[] data(int n, long seed) {
     byte[] b = new byte[n];
     Random r = new Random(seed);

@@ -31,7 +31,8 @@ public final class S3ProxyServer implements AutoCloseable {
   private final String credential;
   private final boolean https;
 
-  private S3ProxyServer(Process process, Path dir, int port, String identity, String credential, boolean https) {
+  private S3ProxyServer(
+      Process process, Path dir, int port, String identity, String credential, boolean https) {
     this.process = process;
     this.dir = dir;
     this.port = port;
@@ -45,7 +46,8 @@ public final class S3ProxyServer implements AutoCloseable {
     String p = System.getProperty("roadie.s3proxy.jar");
     Path jar = p != null ? Path.of(p) : Path.of("target/s3proxy/s3proxy.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("no s3proxy jar at " + jar + ": build with Maven (the dependency plugin copies it)");
+      throw new IllegalStateException(
+          "no s3proxy jar at " + jar + ": build with Maven (the dependency plugin copies it)");
     }
     return jar;
   }
@@ -72,19 +74,22 @@ public final class S3ProxyServer implements AutoCloseable {
     return start(IDENTITY, CREDENTIAL, pki);
   }
 
-  private static S3ProxyServer start(String identity, String credential, TestPki tls) throws IOException {
+  private static S3ProxyServer start(String identity, String credential, TestPki tls)
+      throws IOException {
     Path dir = Files.createTempDirectory("roadie-s3proxy");
     Path data = Files.createDirectories(dir.resolve("data"));
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       int port = freePort();
       Path props = dir.resolve("s3proxy.properties");
-      List<String> lines = new java.util.ArrayList<>(List.of(
-          "s3proxy.authorization=aws-v2-or-v4",
-          "s3proxy.identity=" + identity,
-          "s3proxy.credential=" + credential,
-          "jclouds.provider=filesystem",
-          "jclouds.filesystem.basedir=" + data));
+      List<String> lines =
+          new java.util.ArrayList<>(
+              List.of(
+                  "s3proxy.authorization=aws-v2-or-v4",
+                  "s3proxy.identity=" + identity,
+                  "s3proxy.credential=" + credential,
+                  "jclouds.provider=filesystem",
+                  "jclouds.filesystem.basedir=" + data));
       if (tls == null) {
         lines.add("s3proxy.endpoint=http://127.0.0.1:" + port);
       } else {
@@ -94,10 +99,19 @@ public final class S3ProxyServer implements AutoCloseable {
       }
       Files.writeString(props, String.join("\n", lines) + "\n");
       String java = ProcessHandle.current().info().command().orElse("java");
-      ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-DLOG_LEVEL=warn", "-jar", jar().toString(), "--properties", props.toString())
-          .redirectErrorStream(true)
-          .redirectOutput(dir.resolve("s3proxy.log").toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  java,
+                  "-Xmx512m",
+                  "-XX:+UseSerialGC",
+                  "-XX:TieredStopAtLevel=1",
+                  "-DLOG_LEVEL=warn",
+                  "-jar",
+                  jar().toString(),
+                  "--properties",
+                  props.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("s3proxy.log").toFile());
       Process p = pb.start();
       S3ProxyServer server = new S3ProxyServer(p, dir, port, identity, credential, tls != null);
       try {
@@ -119,7 +133,8 @@ public final class S3ProxyServer implements AutoCloseable {
       }
       try {
         if (https) {
-          // Jetty opens its TLS port only when it is ready; the test's trust store does not know the CA.
+          // Jetty opens its TLS port only when it is ready; the test's trust store does not know
+          // the CA.
           try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
             return;
           }
@@ -170,13 +185,20 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /** Settings for a backend talking to this server directly. */
   public S3Settings settings() {
-    return S3Settings.of(URI.create(endpoint()), "us-east-1",
+    return S3Settings.of(
+        URI.create(endpoint()),
+        "us-east-1",
         StaticCredentialsProvider.create(AwsBasicCredentials.create(identity, credential)));
   }
 
-  /** Settings for a backend talking to the default server's credentials at another endpoint (a proxy). */
+  /**
+   * Settings for a backend talking to the default server's credentials at another endpoint (a
+   * proxy).
+   */
   public static S3Settings settings(String endpoint) {
-    return S3Settings.of(URI.create(endpoint), "us-east-1",
+    return S3Settings.of(
+        URI.create(endpoint),
+        "us-east-1",
         StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)));
   }
 
@@ -209,7 +231,10 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /** The environment a roadie process needs to use this server. */
   public List<String[]> env() {
-    return List.of(new String[] {"AWS_ENDPOINT_URL", endpoint()}, new String[] {"AWS_ACCESS_KEY_ID", identity},
-        new String[] {"AWS_SECRET_ACCESS_KEY", credential}, new String[] {"AWS_REGION", "us-east-1"});
+    return List.of(
+        new String[] {"AWS_ENDPOINT_URL", endpoint()},
+        new String[] {"AWS_ACCESS_KEY_ID", identity},
+        new String[] {"AWS_SECRET_ACCESS_KEY", credential},
+        new String[] {"AWS_REGION", "us-east-1"});
   }
 }

@@ -43,11 +43,22 @@ class S3SettingsPerRepositoryTest {
     https = S3ProxyServer.startHttps(pki);
     // The SDK reads these properties before AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE.
     Path credentials = tmp.resolve("credentials");
-    Files.writeString(credentials, String.join("\n",
-        "[alpha]", "aws_access_key_id = alpha-access", "aws_secret_access_key = alpha-secret-do-not-print",
-        "[beta]", "aws_access_key_id = beta-access", "aws_secret_access_key = beta-secret-do-not-print",
-        "[tls]", "aws_access_key_id = " + S3ProxyServer.IDENTITY, "aws_secret_access_key = " + S3ProxyServer.CREDENTIAL,
-        "[empty]", "region = us-east-1", ""));
+    Files.writeString(
+        credentials,
+        String.join(
+            "\n",
+            "[alpha]",
+            "aws_access_key_id = alpha-access",
+            "aws_secret_access_key = alpha-secret-do-not-print",
+            "[beta]",
+            "aws_access_key_id = beta-access",
+            "aws_secret_access_key = beta-secret-do-not-print",
+            "[tls]",
+            "aws_access_key_id = " + S3ProxyServer.IDENTITY,
+            "aws_secret_access_key = " + S3ProxyServer.CREDENTIAL,
+            "[empty]",
+            "region = us-east-1",
+            ""));
     Path config = tmp.resolve("config");
     Files.writeString(config, "[profile alpha]\nregion = us-east-1\n");
     System.setProperty("aws.sharedCredentialsFile", credentials.toString());
@@ -79,9 +90,13 @@ class S3SettingsPerRepositoryTest {
   @Test
   void twoRepositoriesOnTwoEndpointsWithTheirOwnCredentials() throws IOException {
     // One names its endpoint in the location, the other gets it from the settings.
-    try (Backend a = BackendProvider.forLocation("s3:" + alpha.endpoint() + "/same-bucket/repo", profile("alpha"));
-        Backend b = BackendProvider.forLocation("s3://same-bucket/repo", new BackendSettings(
-            URI.create(beta.endpoint()), null, null, "beta", null))) {
+    try (Backend a =
+            BackendProvider.forLocation(
+                "s3:" + alpha.endpoint() + "/same-bucket/repo", profile("alpha"));
+        Backend b =
+            BackendProvider.forLocation(
+                "s3://same-bucket/repo",
+                new BackendSettings(URI.create(beta.endpoint()), null, null, "beta", null))) {
       put(a, "on alpha");
       put(b, "on beta");
       assertEquals("on alpha", config(a));
@@ -89,52 +104,72 @@ class S3SettingsPerRepositoryTest {
       assertEquals("s3:" + alpha.endpoint() + "/same-bucket/repo", a.location());
     }
     // A location's own endpoint wins over the one in the settings (the environment's default).
-    try (Backend a = BackendProvider.forLocation("s3:" + alpha.endpoint() + "/same-bucket/repo", new BackendSettings(
-        URI.create(beta.endpoint()), null, null, "alpha", null))) {
+    try (Backend a =
+        BackendProvider.forLocation(
+            "s3:" + alpha.endpoint() + "/same-bucket/repo",
+            new BackendSettings(URI.create(beta.endpoint()), null, null, "alpha", null))) {
       assertEquals("on alpha", config(a));
     }
   }
 
   @Test
   void anotherServersCredentialsAreRefusedNamingTheProfile() throws IOException {
-    try (Backend a = BackendProvider.forLocation("s3:" + alpha.endpoint() + "/same-bucket/repo", profile("beta"))) {
+    try (Backend a =
+        BackendProvider.forLocation(
+            "s3:" + alpha.endpoint() + "/same-bucket/repo", profile("beta"))) {
       RoadieException e = assertThrows(RoadieException.class, () -> a.read(ObjectName.CONFIG));
       assertEquals(ErrorCode.FAILURE, e.code(), e.getMessage());
-      assertTrue(e.getMessage().contains("check the credentials (the profile 'beta')"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("check the credentials (the profile 'beta')"), e.getMessage());
       assertFalse(e.getMessage().contains("secret-do-not-print"), e.getMessage());
     }
   }
 
   @Test
   void aMissingProfileOrOneWithoutKeysIsAClearError() throws IOException {
-    RoadieException missing = assertThrows(RoadieException.class,
-        () -> BackendProvider.forLocation("s3:" + alpha.endpoint() + "/b-1/x", profile("no-such-profile")));
+    RoadieException missing =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                BackendProvider.forLocation(
+                    "s3:" + alpha.endpoint() + "/b-1/x", profile("no-such-profile")));
     assertEquals(ErrorCode.USAGE, missing.code());
-    assertTrue(missing.getMessage().contains("no AWS profile 'no-such-profile'"), missing.getMessage());
-    try (Backend b = BackendProvider.forLocation("s3:" + alpha.endpoint() + "/b-1/x", profile("empty"))) {
+    assertTrue(
+        missing.getMessage().contains("no AWS profile 'no-such-profile'"), missing.getMessage());
+    try (Backend b =
+        BackendProvider.forLocation("s3:" + alpha.endpoint() + "/b-1/x", profile("empty"))) {
       RoadieException e = assertThrows(RoadieException.class, () -> b.read(ObjectName.CONFIG));
       assertEquals(ErrorCode.FAILURE, e.code(), e.getMessage());
-      assertTrue(e.getMessage().contains("the AWS profile 'empty' gives no usable credentials"), e.getMessage());
-      assertFalse(e.getMessage().contains("do-not-print") || e.getMessage().contains("ProfileFile("), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("the AWS profile 'empty' gives no usable credentials"),
+          e.getMessage());
+      assertFalse(
+          e.getMessage().contains("do-not-print") || e.getMessage().contains("ProfileFile("),
+          e.getMessage());
     }
   }
 
   @Test
   void httpsWithAPrivateCa() throws IOException {
     String location = "s3:" + https.endpoint() + "/tls-bucket/repo";
-    try (Backend b = BackendProvider.forLocation(location,
-        new BackendSettings(null, null, null, "tls", pki.caCert()))) {
+    try (Backend b =
+        BackendProvider.forLocation(
+            location, new BackendSettings(null, null, null, "tls", pki.caCert()))) {
       put(b, "over tls");
       assertArrayEquals("over tls".getBytes(StandardCharsets.UTF_8), b.read(ObjectName.CONFIG));
     }
-    // Without the CA (the JVM's trust store), or with another CA: not retriable, and says what to give.
+    // Without the CA (the JVM's trust store), or with another CA: not retriable, and says what to
+    // give.
     try (Backend b = BackendProvider.forLocation(location, profile("tls"))) {
       RoadieException e = assertThrows(RoadieException.class, () -> b.read(ObjectName.CONFIG));
       assertEquals(ErrorCode.FAILURE, e.code(), e.getMessage());
-      assertTrue(e.getMessage().contains("TLS failed") && e.getMessage().contains("--s3-ca-file"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("TLS failed") && e.getMessage().contains("--s3-ca-file"),
+          e.getMessage());
     }
-    try (Backend b = BackendProvider.forLocation(location,
-        new BackendSettings(null, null, null, "tls", pki.otherCaCert()))) {
+    try (Backend b =
+        BackendProvider.forLocation(
+            location, new BackendSettings(null, null, null, "tls", pki.otherCaCert()))) {
       RoadieException e = assertThrows(RoadieException.class, () -> b.read(ObjectName.CONFIG));
       assertEquals(ErrorCode.FAILURE, e.code(), e.getMessage());
       assertTrue(e.getMessage().contains("signed by a CA in " + pki.otherCaCert()), e.getMessage());
@@ -144,30 +179,48 @@ class S3SettingsPerRepositoryTest {
   @Test
   void aCaFileMustBePemAndOnlyForHttps() throws IOException {
     Path notPem = Files.writeString(tmp.resolve("not.pem"), "hello\n");
-    RoadieException e = assertThrows(RoadieException.class, () -> BackendProvider.forLocation(
-        "s3:" + https.endpoint() + "/tls-bucket/repo", new BackendSettings(null, null, null, "tls", notPem)));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                BackendProvider.forLocation(
+                    "s3:" + https.endpoint() + "/tls-bucket/repo",
+                    new BackendSettings(null, null, null, "tls", notPem)));
     assertEquals(ErrorCode.USAGE, e.code());
-    assertTrue(e.getMessage().contains(notPem + " holds no certificate")
-        || e.getMessage().contains(notPem + " is not a PEM certificate file"), e.getMessage());
-    RoadieException plain = assertThrows(RoadieException.class, () -> BackendProvider.forLocation(
-        "s3:" + alpha.endpoint() + "/b-1/x", new BackendSettings(null, null, null, "alpha", pki.caCert())));
+    assertTrue(
+        e.getMessage().contains(notPem + " holds no certificate")
+            || e.getMessage().contains(notPem + " is not a PEM certificate file"),
+        e.getMessage());
+    RoadieException plain =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                BackendProvider.forLocation(
+                    "s3:" + alpha.endpoint() + "/b-1/x",
+                    new BackendSettings(null, null, null, "alpha", pki.caCert())));
     assertEquals(ErrorCode.USAGE, plain.code());
     assertTrue(plain.getMessage().contains("is plain http"), plain.getMessage());
-    RoadieException missing = assertThrows(RoadieException.class,
-        () -> new BackendSettings(null, null, null, null, tmp.resolve("missing.pem")));
+    RoadieException missing =
+        assertThrows(
+            RoadieException.class,
+            () -> new BackendSettings(null, null, null, null, tmp.resolve("missing.pem")));
     assertTrue(missing.getMessage().contains("missing.pem does not exist"), missing.getMessage());
   }
 
   @Test
   void unreachableIsRetriableAndExitsWithTheTemporaryCode() {
     int port = S3ProxyServer.freePort();
-    try (Backend b = BackendProvider.forLocation("s3:http://127.0.0.1:" + port + "/b-1/x", profile("alpha"))) {
-      RoadieException e = assertThrows(RoadieException.Retriable.class, () -> b.read(ObjectName.CONFIG));
+    try (Backend b =
+        BackendProvider.forLocation("s3:http://127.0.0.1:" + port + "/b-1/x", profile("alpha"))) {
+      RoadieException e =
+          assertThrows(RoadieException.Retriable.class, () -> b.read(ObjectName.CONFIG));
       assertEquals(ErrorCode.TEMPORARY, e.code());
       assertEquals(75, e.code().exitCode());
       // Context added by a caller keeps both.
       RoadieException wrapped = e.withContext("source repository: ");
-      assertTrue(wrapped instanceof RoadieException.Retriable && wrapped.getMessage().startsWith("source repository: "));
+      assertTrue(
+          wrapped instanceof RoadieException.Retriable
+              && wrapped.getMessage().startsWith("source repository: "));
     } catch (Exception e) {
       throw new AssertionError(e);
     }

@@ -26,15 +26,67 @@ public final class TestPki {
     Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     String ec = "ec_paramgen_curve:prime256v1";
     for (String ca : List.of("ca", "other-ca")) {
-      pki.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-noenc", "-keyout", ca + ".key", "-out",
-          ca + ".crt", "-days", "2", "-subj", "/CN=roadie test " + ca);
+      pki.openssl(
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          ec,
+          "-noenc",
+          "-keyout",
+          ca + ".key",
+          "-out",
+          ca + ".crt",
+          "-days",
+          "2",
+          "-subj",
+          "/CN=roadie test " + ca);
     }
-    pki.openssl("req", "-newkey", "ec", "-pkeyopt", ec, "-noenc", "-keyout", "server.key", "-out", "server.csr",
-        "-subj", "/CN=server");
-    pki.openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.crt", "-days", "2", "-extfile", "server.ext");
-    pki.openssl("pkcs12", "-export", "-in", "server.crt", "-inkey", "server.key", "-certfile", "ca.crt", "-name",
-        "server", "-out", "server.p12", "-passout", "pass:" + KEYSTORE_PASSWORD);
+    pki.openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        ec,
+        "-noenc",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=server");
+    pki.openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext");
+    pki.openssl(
+        "pkcs12",
+        "-export",
+        "-in",
+        "server.crt",
+        "-inkey",
+        "server.key",
+        "-certfile",
+        "ca.crt",
+        "-name",
+        "server",
+        "-out",
+        "server.p12",
+        "-passout",
+        "pass:" + KEYSTORE_PASSWORD);
     return pki;
   }
 

@@ -26,7 +26,8 @@ public final class MinioServer implements AutoCloseable {
   /**
    * A server with options: {@code certsDir} (holding {@code public.crt} and {@code private.key})
    * makes it serve https only; {@code kmsSecretKey} ({@code NAME:BASE64 of 32 bytes}) gives it a
-   * static key for server-side encryption (SSE-S3, and SSE-KMS with key id NAME). Either may be null.
+   * static key for server-side encryption (SSE-S3, and SSE-KMS with key id NAME). Either may be
+   * null.
    */
   public static MinioServer start(Path certsDir, String kmsSecretKey) throws IOException {
     Map<String, String> env = new java.util.HashMap<>();
@@ -52,8 +53,8 @@ public final class MinioServer implements AutoCloseable {
   }
 
   /**
-   * The environment a process (roadie, an AWS SDK or CLI) needs to use this server: AWS_ENDPOINT_URL,
-   * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+   * The environment a process (roadie, an AWS SDK or CLI) needs to use this server:
+   * AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
    */
   public Map<String, String> env() {
     return run.env();
@@ -69,8 +70,16 @@ public final class MinioServer implements AutoCloseable {
    * credential in argv), and keeps its configuration in {@code configDir}.
    */
   public Map<String, String> mcEnv(String alias, Path configDir) {
-    String host = endpoint().getScheme() + "://" + accessKey() + ":" + secretKey() + "@" + endpoint().getAuthority();
-    return Map.of("MC_HOST_" + alias, host, "MC_CONFIG_DIR", configDir.toString(), "MC_NO_COLOR", "1");
+    String host =
+        endpoint().getScheme()
+            + "://"
+            + accessKey()
+            + ":"
+            + secretKey()
+            + "@"
+            + endpoint().getAuthority();
+    return Map.of(
+        "MC_HOST_" + alias, host, "MC_CONFIG_DIR", configDir.toString(), "MC_NO_COLOR", "1");
   }
 
   /** The server's directory (its data and log). */

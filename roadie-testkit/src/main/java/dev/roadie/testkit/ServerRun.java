@@ -38,23 +38,27 @@ final class ServerRun implements AutoCloseable {
   }
 
   /** As {@link #start(String, int, Duration)}, with variables added to the script's environment. */
-  static ServerRun start(String kind, int exportLines, Duration timeout, Map<String, String> environment)
+  static ServerRun start(
+      String kind, int exportLines, Duration timeout, Map<String, String> environment)
       throws IOException {
     TestServers.build(kind); // outside the start-up timeout: the first build takes long
     Path dir = Files.createTempDirectory("roadie-" + kind);
     Path log = dir.resolve("run.log");
-    ProcessBuilder pb = new ProcessBuilder(TestServers.command(List.of("run", kind, dir.toString())))
-        .redirectError(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(TestServers.command(List.of("run", kind, dir.toString())))
+            .redirectError(log.toFile());
     pb.environment().putAll(environment);
     Process process = pb.start();
-    CompletableFuture<Map<String, String>> exports = CompletableFuture.supplyAsync(() -> readExports(process, exportLines));
+    CompletableFuture<Map<String, String>> exports =
+        CompletableFuture.supplyAsync(() -> readExports(process, exportLines));
     try {
       return new ServerRun(process, dir, exports.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
     } catch (ExecutionException | TimeoutException | InterruptedException e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      String why = e instanceof TimeoutException ? "did not start within " + timeout : "did not start";
+      String why =
+          e instanceof TimeoutException ? "did not start within " + timeout : "did not start";
       stop(process);
       String messages = tail(log);
       deleteTree(dir);
@@ -64,7 +68,8 @@ final class ServerRun implements AutoCloseable {
 
   private static Map<String, String> readExports(Process process, int count) {
     Map<String, String> env = new LinkedHashMap<>();
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     try {
       while (env.size() < count) {
         String line = out.readLine();

@@ -29,8 +29,10 @@ public final class TestServers {
         return candidate;
       }
     }
-    throw new IllegalStateException("no scripts/test-servers in " + Path.of("").toAbsolutePath()
-        + " or above: run the tests from the roadie work tree, or set -Droadie.test-servers=PATH");
+    throw new IllegalStateException(
+        "no scripts/test-servers in "
+            + Path.of("").toAbsolutePath()
+            + " or above: run the tests from the roadie work tree, or set -Droadie.test-servers=PATH");
   }
 
   /**
@@ -41,21 +43,29 @@ public final class TestServers {
     run(List.of("build", name));
   }
 
-  /** The path of a built binary (minio, mc, etcd, kube-apiserver, kube-controller-manager, kubectl). */
+  /**
+   * The path of a built binary (minio, mc, etcd, kube-apiserver, kube-controller-manager, kubectl).
+   */
   public static Path binary(String name) {
     return Path.of(run(List.of("path", name)).strip());
   }
 
   private static String run(List<String> args) {
-    ProcessBuilder pb = new ProcessBuilder(command(args)).redirectError(ProcessBuilder.Redirect.INHERIT);
+    ProcessBuilder pb =
+        new ProcessBuilder(command(args)).redirectError(ProcessBuilder.Redirect.INHERIT);
     try {
       Process p = pb.start();
       p.getOutputStream().close();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       int status = p.waitFor();
       if (status != 0) {
-        throw new IllegalStateException(script() + " " + String.join(" ", args) + " failed with status " + status
-            + " (its messages are above)");
+        throw new IllegalStateException(
+            script()
+                + " "
+                + String.join(" ", args)
+                + " failed with status "
+                + status
+                + " (its messages are above)");
       }
       return out;
     } catch (IOException e) {

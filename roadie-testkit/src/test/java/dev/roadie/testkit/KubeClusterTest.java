@@ -26,7 +26,8 @@ class KubeClusterTest {
     try (KubeCluster kube = KubeCluster.start()) {
       kubectl(kube, "create", "namespace", "smoke");
       kubectl(kube, "-n", "smoke", "create", "configmap", "settings", "--from-literal=a=1");
-      assertEquals("Active", kubectl(kube, "get", "namespace", "smoke", "-o", "jsonpath={.status.phase}"));
+      assertEquals(
+          "Active", kubectl(kube, "get", "namespace", "smoke", "-o", "jsonpath={.status.phase}"));
 
       // Returns once the namespace object is gone: the namespace controller deleted its contents
       // and removed the kubernetes finalizer.
@@ -42,11 +43,14 @@ class KubeClusterTest {
       kubectl(kube, "create", "configmap", "owner");
       String uid = kubectl(kube, "get", "configmap", "owner", "-o", "jsonpath={.metadata.uid}");
       Path owned = Files.createTempFile(kube.dir(), "owned", ".json");
-      Files.writeString(owned, """
+      Files.writeString(
+          owned,
+          """
           {"apiVersion": "v1", "kind": "ConfigMap",
            "metadata": {"name": "owned", "namespace": "default",
              "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": "%s"}]}}
-          """.formatted(uid));
+          """
+              .formatted(uid));
       kubectl(kube, "create", "-f", owned.toString());
 
       kubectl(kube, "delete", "configmap", "owner");
@@ -56,7 +60,9 @@ class KubeClusterTest {
         Thread.sleep(500);
         r = run(kube, "get", "configmap", "owned");
       } while (r.status == 0 && System.nanoTime() < deadline);
-      assertTrue(r.status != 0 && r.output.contains("NotFound"), "the garbage collector left it: " + r.output);
+      assertTrue(
+          r.status != 0 && r.output.contains("NotFound"),
+          "the garbage collector left it: " + r.output);
     }
   }
 
@@ -65,7 +71,9 @@ class KubeClusterTest {
     try (KubeCluster kube = KubeCluster.start()) {
       String client = gitVersion(kubectl(kube, "version", "--client", "-o", "json"));
       String server = gitVersion(kubectl(kube, "get", "--raw", "/version"));
-      assertTrue(client.matches("v1\\.\\d+\\.\\d+"), "a release version, not a development one: " + client);
+      assertTrue(
+          client.matches("v1\\.\\d+\\.\\d+"),
+          "a release version, not a development one: " + client);
       assertEquals(client, server);
     }
   }
@@ -78,14 +86,19 @@ class KubeClusterTest {
 
   private record Result(int status, String output) {}
 
-  private static String kubectl(KubeCluster kube, String... args) throws IOException, InterruptedException {
+  private static String kubectl(KubeCluster kube, String... args)
+      throws IOException, InterruptedException {
     Result r = run(kube, args);
     assertEquals(0, r.status, "kubectl " + String.join(" ", args) + " said: " + r.output);
     return r.output;
   }
 
-  private static Result run(KubeCluster kube, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(KubeCluster.kubectl().toString(), "--kubeconfig", kube.kubeconfig().toString()));
+  private static Result run(KubeCluster kube, String... args)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                KubeCluster.kubectl().toString(), "--kubeconfig", kube.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();

@@ -32,35 +32,53 @@ class MinioServerTest {
 
   @Test
   void bucketWithObjectLockKeepsEveryVersionAndRefusesToDeleteALockedOne() throws Exception {
-    try (MinioServer minio = MinioServer.start(); S3Client s3 = client(minio)) {
+    try (MinioServer minio = MinioServer.start();
+        S3Client s3 = client(minio)) {
       s3.createBucket(b -> b.bucket("locked").objectLockEnabledForBucket(true));
-      assertEquals(BucketVersioningStatus.ENABLED, s3.getBucketVersioning(b -> b.bucket("locked")).status(),
+      assertEquals(
+          BucketVersioningStatus.ENABLED,
+          s3.getBucketVersioning(b -> b.bucket("locked")).status(),
           "object lock turns versioning on");
 
-      String first = s3.putObject(b -> b.bucket("locked").key("k"), RequestBody.fromString("one")).versionId();
+      String first =
+          s3.putObject(b -> b.bucket("locked").key("k"), RequestBody.fromString("one")).versionId();
       s3.putObject(b -> b.bucket("locked").key("k"), RequestBody.fromString("two"));
       List<ObjectVersion> versions = s3.listObjectVersions(b -> b.bucket("locked")).versions();
       assertEquals(2, versions.size(), versions.toString());
 
-      s3.putObjectRetention(b -> b.bucket("locked").key("k").versionId(first)
-          .retention(r -> r.mode(ObjectLockRetentionMode.COMPLIANCE).retainUntilDate(Instant.now().plus(1, ChronoUnit.DAYS))));
+      s3.putObjectRetention(
+          b ->
+              b.bucket("locked")
+                  .key("k")
+                  .versionId(first)
+                  .retention(
+                      r ->
+                          r.mode(ObjectLockRetentionMode.COMPLIANCE)
+                              .retainUntilDate(Instant.now().plus(1, ChronoUnit.DAYS))));
       // MinIO refuses with 400 InvalidRequest ("Object is WORM protected"), where AWS says 403.
-      assertThrows(S3Exception.class, () -> s3.deleteObject(b -> b.bucket("locked").key("k").versionId(first)));
-      assertEquals("one", s3.getObjectAsBytes(b -> b.bucket("locked").key("k").versionId(first)).asUtf8String());
+      assertThrows(
+          S3Exception.class,
+          () -> s3.deleteObject(b -> b.bucket("locked").key("k").versionId(first)));
+      assertEquals(
+          "one",
+          s3.getObjectAsBytes(b -> b.bucket("locked").key("k").versionId(first)).asUtf8String());
     }
   }
 
   @Test
   void mcReachesTheServerWithCredentialsFromTheEnvironment() throws Exception {
-    try (MinioServer minio = MinioServer.start(); S3Client s3 = client(minio)) {
+    try (MinioServer minio = MinioServer.start();
+        S3Client s3 = client(minio)) {
       s3.createBucket(b -> b.bucket("plain"));
       s3.putObject(b -> b.bucket("plain").key("dir/file.txt"), RequestBody.fromString("hello"));
 
-      ProcessBuilder pb = new ProcessBuilder(MinioServer.mc().toString(), "cat", "test/plain/dir/file.txt")
-          .redirectErrorStream(true);
+      ProcessBuilder pb =
+          new ProcessBuilder(MinioServer.mc().toString(), "cat", "test/plain/dir/file.txt")
+              .redirectErrorStream(true);
       pb.environment().putAll(minio.mcEnv("test", tmp.resolve("mc")));
       assertEquals("hello", run(pb));
-      assertTrue(Files.isDirectory(tmp.resolve("mc")), "mc keeps its configuration where it was told");
+      assertTrue(
+          Files.isDirectory(tmp.resolve("mc")), "mc keeps its configuration where it was told");
     }
   }
 
@@ -81,7 +99,9 @@ class MinioServerTest {
         .endpointOverride(minio.endpoint())
         .forcePathStyle(true)
         .region(Region.of(minio.region()))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())))
         .httpClientBuilder(ApacheHttpClient.builder())
         .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(1)))
         .build();

@@ -15,13 +15,14 @@ import java.util.List;
 /**
  * A stand-in for a Redis master on a loopback port, for the start-up archive's training run only
  * ({@link TrainingRun}): it answers the commands {@code roadie backup redis} sends (PING, INFO,
- * REPLCONF, SYNC) and streams a given payload as the RDB, with diskless framing ({@code $EOF:}
- * and an end mark), so the RDB transfer's classes and their profiles get into the archive. The
- * payload is an RDB of string keys whose values are the given bytes, so the scanner that counts a
- * backup's keys is trained too. One connection at a time; nothing but training uses it.
+ * REPLCONF, SYNC) and streams a given payload as the RDB, with diskless framing ({@code $EOF:} and
+ * an end mark), so the RDB transfer's classes and their profiles get into the archive. The payload
+ * is an RDB of string keys whose values are the given bytes, so the scanner that counts a backup's
+ * keys is trained too. One connection at a time; nothing but training uses it.
  */
 final class TrainingRedisEndpoint implements AutoCloseable {
-  private static final byte[] MARK = "0123456789abcdef0123456789abcdef01234567".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MARK =
+      "0123456789abcdef0123456789abcdef01234567".getBytes(StandardCharsets.US_ASCII);
 
   private final ServerSocket server;
   private final byte[] body;
@@ -45,7 +46,9 @@ final class TrainingRedisEndpoint implements AutoCloseable {
   private void serve() {
     while (!server.isClosed()) {
       try (Socket s = server.accept()) {
-        session(new BufferedInputStream(s.getInputStream()), new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+        session(
+            new BufferedInputStream(s.getInputStream()),
+            new BufferedOutputStream(s.getOutputStream(), 1 << 16));
       } catch (IOException | RuntimeException e) {
         // closed, or the client went away: next connection
       }
@@ -59,9 +62,12 @@ final class TrainingRedisEndpoint implements AutoCloseable {
         case "PING" -> ascii(out, "+PONG\r\n");
         case "REPLCONF" -> ascii(out, "+OK\r\n");
         case "INFO" -> {
-          byte[] info = ("# Server\r\nredis_version:7.2.0\r\n# Replication\r\nrole:master\r\n# Memory\r\n"
-              + "used_memory:" + body.length + "\r\n# Keyspace\r\ndb0:keys=1000,expires=0,avg_ttl=0\r\n")
-              .getBytes(StandardCharsets.US_ASCII);
+          byte[] info =
+              ("# Server\r\nredis_version:7.2.0\r\n# Replication\r\nrole:master\r\n# Memory\r\n"
+                      + "used_memory:"
+                      + body.length
+                      + "\r\n# Keyspace\r\ndb0:keys=1000,expires=0,avg_ttl=0\r\n")
+                  .getBytes(StandardCharsets.US_ASCII);
           ascii(out, "$" + info.length + "\r\n");
           out.write(info);
           ascii(out, "\r\n");

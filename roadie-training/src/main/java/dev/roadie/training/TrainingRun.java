@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * this module's jar, and records what it loads. Not part of the distribution: roadie itself has no
  * training command. Runs the common commands once against a throwaway repository in a temporary
  * directory, output discarded, so that the archive holds the classes a real command loads (JSON,
- * crypto, picocli), not just 'version'. Then tens of MiB through the data paths
- * ({@link #trainDataPaths}): on JDK 25+ the AOT cache also records the profiles of what ran hot.
+ * crypto, picocli), not just 'version'. Then tens of MiB through the data paths ({@link
+ * #trainDataPaths}): on JDK 25+ the AOT cache also records the profiles of what ran hot.
  */
 public final class TrainingRun {
   private TrainingRun() {}
@@ -60,21 +60,51 @@ public final class TrainingRun {
       run(repo, "check");
       run(repo, "stats", "--json");
       run(repo, "key", "list");
-      // archive_command and restore_command start roadie once per WAL segment: their paths matter most.
+      // archive_command and restore_command start roadie once per WAL segment: their paths matter
+      // most.
       Path wal = Files.createDirectories(dir.resolve("pgdata/pg_wal/archive_status"));
       byte[] segment = new byte[16 << 20];
       System.arraycopy(bytes, 0, segment, 64, bytes.length);
-      java.nio.ByteBuffer.wrap(segment).order(java.nio.ByteOrder.nativeOrder()).putShort(0, (short) 0xD110)
-          .putShort(2, (short) 2).putInt(4, 1).putLong(24, 42L).putInt(32, 16 << 20);
+      java.nio.ByteBuffer.wrap(segment)
+          .order(java.nio.ByteOrder.nativeOrder())
+          .putShort(0, (short) 0xD110)
+          .putShort(2, (short) 2)
+          .putInt(4, 1)
+          .putLong(24, 42L)
+          .putInt(32, 16 << 20);
       Files.write(wal.getParent().resolve("000000010000000000000001"), segment);
       Files.write(wal.getParent().resolve("000000010000000000000002"), segment);
       Files.createFile(wal.resolve("000000010000000000000002.ready"));
-      run(repo, "wal-push", "--system-id", "42", wal.getParent().resolve("000000010000000000000001").toString());
-      run(repo, "wal-push", "--system-id", "42", wal.getParent().resolve("000000010000000000000002").toString());
-      run(repo, "wal-fetch", "--system-id", "42", "--pgdata", dir.resolve("pgdata").toString(),
-          "000000010000000000000001", dir.resolve("fetched").toString());
-      run(repo, "wal-fetch", "--system-id", "42", "--pgdata", dir.resolve("pgdata").toString(),
-          "000000010000000000000002", dir.resolve("fetched").toString());
+      run(
+          repo,
+          "wal-push",
+          "--system-id",
+          "42",
+          wal.getParent().resolve("000000010000000000000001").toString());
+      run(
+          repo,
+          "wal-push",
+          "--system-id",
+          "42",
+          wal.getParent().resolve("000000010000000000000002").toString());
+      run(
+          repo,
+          "wal-fetch",
+          "--system-id",
+          "42",
+          "--pgdata",
+          dir.resolve("pgdata").toString(),
+          "000000010000000000000001",
+          dir.resolve("fetched").toString());
+      run(
+          repo,
+          "wal-fetch",
+          "--system-id",
+          "42",
+          "--pgdata",
+          dir.resolve("pgdata").toString(),
+          "000000010000000000000002",
+          dir.resolve("fetched").toString());
       trainDataPaths(dir, repo);
       trainS3(dir, data.getParent(), pw);
       Main.run("version");
@@ -118,8 +148,8 @@ public final class TrainingRun {
 
   /**
    * {@code size} bytes like what roadie backs up: JSON-like records with random ids and numbers
-   * (zstd gets them to about a third, as database pages and RDBs here), and every 16th block of
-   * 64 KiB random (incompressible, stored raw). Seeded: the same bytes every training.
+   * (zstd gets them to about a third, as database pages and RDBs here), and every 16th block of 64
+   * KiB random (incompressible, stored raw). Seeded: the same bytes every training.
    */
   static byte[] bulk(int size, long seed) {
     Random r = new Random(seed);
@@ -138,11 +168,22 @@ public final class TrainingRun {
       }
       while (pos < end) {
         sb.setLength(0);
-        sb.append("{\"sid\":\"").append(Long.toHexString(r.nextLong())).append(Long.toHexString(r.nextLong()))
-            .append("\",\"user_id\":").append(r.nextInt(5_000_000)).append(",\"last_seen\":")
-            .append(1_732_400_000 + r.nextInt(604_800)).append(",\"page\":\"").append(pages[r.nextInt(pages.length)])
-            .append("\",\"cart\":[{\"sku\":\"SKU-").append(r.nextInt(100_000)).append("\",\"qty\":")
-            .append(1 + r.nextInt(3)).append("}],\"csrf\":\"").append(Integer.toHexString(r.nextInt())).append("\"}\n");
+        sb.append("{\"sid\":\"")
+            .append(Long.toHexString(r.nextLong()))
+            .append(Long.toHexString(r.nextLong()))
+            .append("\",\"user_id\":")
+            .append(r.nextInt(5_000_000))
+            .append(",\"last_seen\":")
+            .append(1_732_400_000 + r.nextInt(604_800))
+            .append(",\"page\":\"")
+            .append(pages[r.nextInt(pages.length)])
+            .append("\",\"cart\":[{\"sku\":\"SKU-")
+            .append(r.nextInt(100_000))
+            .append("\",\"qty\":")
+            .append(1 + r.nextInt(3))
+            .append("}],\"csrf\":\"")
+            .append(Integer.toHexString(r.nextInt()))
+            .append("\"}\n");
         for (int i = 0; i < sb.length() && pos < end; i++) out[pos++] = (byte) sb.charAt(i);
       }
     }
@@ -151,8 +192,8 @@ public final class TrainingRun {
 
   /**
    * The same commands against an s3:// repository on an in-memory stand-in for S3: the AWS SDK is
-   * most of what an S3 command loads, and without it in the archive a small S3 command spends
-   * more CPU loading the SDK than doing its work
+   * most of what an S3 command loads, and without it in the archive a small S3 command spends more
+   * CPU loading the SDK than doing its work
    * (docs/decisions/0004-start-up-archive-and-training-run.md).
    */
   static boolean trainS3(Path dir, Path data, Path pw) {
@@ -161,15 +202,27 @@ public final class TrainingRun {
       System.setProperty("aws.accessKeyId", "roadie-training");
       System.setProperty("aws.secretAccessKey", "roadie-training");
       System.setProperty("aws.region", "us-east-1");
-      String[] repo = {"--repo", "s3://roadie-training/repo", "--s3-endpoint", s3.url(), "--password-file", pw.toString()};
+      String[] repo = {
+        "--repo",
+        "s3://roadie-training/repo",
+        "--s3-endpoint",
+        s3.url(),
+        "--password-file",
+        pw.toString()
+      };
       int failed = 0;
-      for (String[] command : List.of(new String[] {"init"}, new String[] {"backup", "file", data.toString(), "--tag", "t"},
-          new String[] {"backup", "file", data.toString()}, new String[] {"snapshots"},
-          new String[] {"restore", "latest", "--target", dir.resolve("out-s3").toString()},
-          new String[] {"check", "--read-data"})) {
+      for (String[] command :
+          List.of(
+              new String[] {"init"},
+              new String[] {"backup", "file", data.toString(), "--tag", "t"},
+              new String[] {"backup", "file", data.toString()},
+              new String[] {"snapshots"},
+              new String[] {"restore", "latest", "--target", dir.resolve("out-s3").toString()},
+              new String[] {"check", "--read-data"})) {
         if (run(repo, command) != 0) failed++;
       }
-      // A bucket backup (listing, a GET per object, the incremental merge) and a restore into a bucket.
+      // A bucket backup (listing, a GET per object, the incremental merge) and a restore into a
+      // bucket.
       java.util.Random r = new java.util.Random(3);
       for (int i = 0; i < 400; i++) {
         byte[] b = new byte[200 + r.nextInt(3000)];
@@ -177,13 +230,24 @@ public final class TrainingRun {
         s3.put("roadie-training", "objects/d" + (i % 7) + "/o" + i, b);
       }
       String objects = "s3:" + s3.url() + "/roadie-training/objects";
-      for (String[] command : List.of(new String[] {"backup", "bucket", objects}, new String[] {"backup", "bucket", objects},
-          new String[] {"restore", "latest", "--kind", "bucket", "--to", "s3:" + s3.url() + "/roadie-training/copy"})) {
+      for (String[] command :
+          List.of(
+              new String[] {"backup", "bucket", objects},
+              new String[] {"backup", "bucket", objects},
+              new String[] {
+                "restore",
+                "latest",
+                "--kind",
+                "bucket",
+                "--to",
+                "s3:" + s3.url() + "/roadie-training/copy"
+              })) {
         if (run(repo, command) != 0) failed++;
       }
       // A mirror check of the two (listings merged, HEADs, each object read and hashed on both
       // sides); read-only: the stand-in has no CopyObject. Exit 1 (they differ) is as good as 0.
-      if (Main.run("mirror", "--check", objects, "s3:" + s3.url() + "/roadie-training/copy") > 1) failed++;
+      if (Main.run("mirror", "--check", objects, "s3:" + s3.url() + "/roadie-training/copy") > 1)
+        failed++;
       return failed == 0;
     } catch (IOException e) {
       return false; // no loopback port: the archive is made without the S3 paths

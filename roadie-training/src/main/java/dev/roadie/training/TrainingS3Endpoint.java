@@ -20,12 +20,13 @@ import java.util.concurrent.Executors;
  * ({@link TrainingRun}): it answers exactly the requests roadie's S3 backend makes (bucket HEAD,
  * object PUT with {@code If-None-Match}, GET with {@code Range}, HEAD, ListObjectsV2, DELETE), so
  * the AWS SDK's classes and roadie's S3 code paths get into the archive (also those of a bucket
- * backup and restore: listing with ETags, GET, PUT); without them an S3
- * command spends about a second of CPU loading and interpreting the SDK at every start. It checks
- * no signature and keeps one flat map of keys: it is no S3 server, and nothing but training uses it.
+ * backup and restore: listing with ETags, GET, PUT); without them an S3 command spends about a
+ * second of CPU loading and interpreting the SDK at every start. It checks no signature and keeps
+ * one flat map of keys: it is no S3 server, and nothing but training uses it.
  */
 final class TrainingS3Endpoint implements AutoCloseable {
-  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter HTTP_DATE =
+      DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
   private record Stored(byte[] bytes, Instant modified) {
     String etag() {
@@ -141,36 +142,55 @@ final class TrainingS3Endpoint implements AutoCloseable {
   }
 
   private void list(HttpExchange x, String bucket, String prefix) throws IOException {
-    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        + "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>").append(bucket)
-        .append("</Name><Prefix>").append(prefix).append("</Prefix><IsTruncated>false</IsTruncated>");
+    StringBuilder xml =
+        new StringBuilder(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    + "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>")
+            .append(bucket)
+            .append("</Name><Prefix>")
+            .append(prefix)
+            .append("</Prefix><IsTruncated>false</IsTruncated>");
     int n = 0;
     for (Map.Entry<String, Stored> e : objects.entrySet()) {
       String key = e.getKey().substring(bucket.length() + 1);
       if (!e.getKey().startsWith(bucket + "/") || !key.startsWith(prefix)) continue;
-      xml.append("<Contents><Key>").append(key).append("</Key><LastModified>")
-          .append(DateTimeFormatter.ISO_INSTANT.format(e.getValue().modified())).append("</LastModified><ETag>")
-          .append(e.getValue().etag().replace("\"", "&quot;")).append("</ETag><Size>")
-          .append(e.getValue().bytes().length).append("</Size><StorageClass>STANDARD</StorageClass></Contents>");
+      xml.append("<Contents><Key>")
+          .append(key)
+          .append("</Key><LastModified>")
+          .append(DateTimeFormatter.ISO_INSTANT.format(e.getValue().modified()))
+          .append("</LastModified><ETag>")
+          .append(e.getValue().etag().replace("\"", "&quot;"))
+          .append("</ETag><Size>")
+          .append(e.getValue().bytes().length)
+          .append("</Size><StorageClass>STANDARD</StorageClass></Contents>");
       n++;
     }
-    xml.append("<KeyCount>").append(n).append("</KeyCount><MaxKeys>1000</MaxKeys></ListBucketResult>");
+    xml.append("<KeyCount>")
+        .append(n)
+        .append("</KeyCount><MaxKeys>1000</MaxKeys></ListBucketResult>");
     x.getResponseHeaders().set("Content-Type", "application/xml");
     reply(x, 200, xml.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   private static String param(String query, String name) {
     for (String p : query.split("&")) {
-      if (p.startsWith(name + "=")) return URLDecoder.decode(p.substring(name.length() + 1), StandardCharsets.UTF_8);
+      if (p.startsWith(name + "="))
+        return URLDecoder.decode(p.substring(name.length() + 1), StandardCharsets.UTF_8);
     }
     return "";
   }
 
   private static void error(HttpExchange x, int status, String code) throws IOException {
     x.getResponseHeaders().set("Content-Type", "application/xml");
-    byte[] body = x.getRequestMethod().equals("HEAD") ? null
-        : ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + code
-            + "</Message></Error>").getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        x.getRequestMethod().equals("HEAD")
+            ? null
+            : ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+                    + code
+                    + "</Code><Message>"
+                    + code
+                    + "</Message></Error>")
+                .getBytes(StandardCharsets.UTF_8);
     reply(x, status, body);
   }
 

@@ -32,9 +32,12 @@ class TrainingRunTest {
     } finally {
       System.setErr(err);
     }
-    assertTrue(ok, "every S3 command of the training run succeeded (their errors are printed above)");
-    assertTrue(Files.isRegularFile(dir.resolve("out-s3").resolve(data.getFileName()).resolve("random.bin"))
-        || Files.walk(dir.resolve("out-s3")).anyMatch(p -> p.getFileName().toString().equals("random.bin")),
+    assertTrue(
+        ok, "every S3 command of the training run succeeded (their errors are printed above)");
+    assertTrue(
+        Files.isRegularFile(dir.resolve("out-s3").resolve(data.getFileName()).resolve("random.bin"))
+            || Files.walk(dir.resolve("out-s3"))
+                .anyMatch(p -> p.getFileName().toString().equals("random.bin")),
         "the restore wrote the file");
   }
 
@@ -50,6 +53,10 @@ class TrainingRunTest {
       header = in.readNBytes(8);
     }
     int major = (header[6] & 0xFF) << 8 | (header[7] & 0xFF);
-    assertTrue(major >= 50, "picocli.CommandLine has class file version " + major + "; the AOT cache needs 50 or later");
+    assertTrue(
+        major >= 50,
+        "picocli.CommandLine has class file version "
+            + major
+            + "; the AOT cache needs 50 or later");
   }
 }

@@ -24,9 +24,19 @@ import java.util.List;
  * @param files every file the config names by a {@code …File} key (passwords, tokens, webhook URLs,
  *     CA files), in the order written: what a Kubernetes Secret must hold for it
  */
-public record AgentConfig(Path file, RepositoryConfig repository, RepositoryConfig copyTo, ZoneId timezone,
-    Listen listen, Path tokenFile, int maxParallel, MissedRuns missedRuns, Retry retry, List<TargetConfig> targets,
-    List<WebhookConfig> notifications, List<Path> files) {
+public record AgentConfig(
+    Path file,
+    RepositoryConfig repository,
+    RepositoryConfig copyTo,
+    ZoneId timezone,
+    Listen listen,
+    Path tokenFile,
+    int maxParallel,
+    MissedRuns missedRuns,
+    Retry retry,
+    List<TargetConfig> targets,
+    List<WebhookConfig> notifications,
+    List<Path> files) {
 
   public AgentConfig {
     targets = List.copyOf(targets);
@@ -42,7 +52,10 @@ public record AgentConfig(Path file, RepositoryConfig repository, RepositoryConf
   /** A host and port; loopback unless the config says otherwise. */
   public record Listen(String host, int port) {
     public boolean loopback() {
-      return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]")
+      return host.equals("127.0.0.1")
+          || host.equals("localhost")
+          || host.equals("::1")
+          || host.equals("[::1]")
           || host.startsWith("127.");
     }
 
@@ -53,14 +66,19 @@ public record AgentConfig(Path file, RepositoryConfig repository, RepositoryConf
   }
 
   /** {@code once}: one run of each schedule that was missed while down; {@code skip}: none. */
-  public enum MissedRuns { ONCE, SKIP }
+  public enum MissedRuns {
+    ONCE,
+    SKIP
+  }
 
   /**
    * A failed job whose error is retriable (a transient storage or network failure) is tried again
-   * up to {@code attempts} times in all, waiting {@code backoff}, then twice that, up to {@code maxBackoff}.
+   * up to {@code attempts} times in all, waiting {@code backoff}, then twice that, up to {@code
+   * maxBackoff}.
    */
   public record Retry(int attempts, Duration backoff, Duration maxBackoff) {
-    public static final Retry DEFAULT = new Retry(3, Duration.ofSeconds(30), Duration.ofMinutes(10));
+    public static final Retry DEFAULT =
+        new Retry(3, Duration.ofSeconds(30), Duration.ofMinutes(10));
 
     /** The wait before try {@code n + 1} (n from 1). */
     public Duration delayAfter(int n) {

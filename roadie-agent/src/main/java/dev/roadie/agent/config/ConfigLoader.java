@@ -32,15 +32,42 @@ import java.util.Set;
  * Secrets are accepted only as references (a file, an environment variable), never inline.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP_KEYS = Set.of("repository", "passwordFile", "passwordEnv", "secondRegion",
-      "timezone", "listen", "tokenFile", "maxParallel", "missedRuns", "retries", "targets", "notifications",
-      // Read by 'roadie drill --config' from the same file (commands.md, drill); the agent leaves them alone.
-      "scratch", "objectives");
+  private static final Set<String> TOP_KEYS =
+      Set.of(
+          "repository",
+          "passwordFile",
+          "passwordEnv",
+          "secondRegion",
+          "timezone",
+          "listen",
+          "tokenFile",
+          "maxParallel",
+          "missedRuns",
+          "retries",
+          "targets",
+          "notifications",
+          // Read by 'roadie drill --config' from the same file (commands.md, drill); the agent
+          // leaves them alone.
+          "scratch",
+          "objectives");
+
   /** Keys of a target that the agent reads; every other key is the source's own option. */
-  private static final Set<String> TARGET_KEYS = Set.of("name", "kind", "schedule", "timezone", "jitter", "retention",
-      "copy", "verify", "tags", "expectedInterval", "objectives");
-  private static final Set<String> REPOSITORY_KEYS = Set.of("location", "s3Endpoint", "profile", "caFile",
-      "passwordFile", "passwordEnv");
+  private static final Set<String> TARGET_KEYS =
+      Set.of(
+          "name",
+          "kind",
+          "schedule",
+          "timezone",
+          "jitter",
+          "retention",
+          "copy",
+          "verify",
+          "tags",
+          "expectedInterval",
+          "objectives");
+
+  private static final Set<String> REPOSITORY_KEYS =
+      Set.of("location", "s3Endpoint", "profile", "caFile", "passwordFile", "passwordEnv");
   public static final String DEFAULT_LISTEN = "127.0.0.1:9464";
 
   private final String file;
@@ -52,7 +79,9 @@ public final class ConfigLoader {
     this.env = env;
   }
 
-  /** Reads {@code path}; {@code env} is the environment of the process ({@code *Env} references). */
+  /**
+   * Reads {@code path}; {@code env} is the environment of the process ({@code *Env} references).
+   */
   public static AgentConfig load(Path path, Map<String, String> env) {
     String text;
     try {
@@ -60,7 +89,8 @@ public final class ConfigLoader {
     } catch (NoSuchFileException e) {
       throw new RoadieException(ErrorCode.USAGE, "config file " + path + " does not exist");
     } catch (IOException e) {
-      throw new RoadieException(ErrorCode.USAGE, "config file " + path + " cannot be read: " + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE, "config file " + path + " cannot be read: " + e.getMessage());
     }
     return parse(text, path, env);
   }
@@ -71,8 +101,11 @@ public final class ConfigLoader {
     Yaml.Node root = Yaml.parse(text, l.file);
     AgentConfig c = l.config(root, path);
     if (!l.errors.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, l.errors.size() == 1 ? l.errors.get(0)
-          : l.errors.size() + " problems in " + path + ":\n  " + String.join("\n  ", l.errors));
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          l.errors.size() == 1
+              ? l.errors.get(0)
+              : l.errors.size() + " problems in " + path + ":\n  " + String.join("\n  ", l.errors));
     }
     return c;
   }
@@ -87,23 +120,32 @@ public final class ConfigLoader {
 
   private AgentConfig config(Yaml.Node root, Path path) {
     if (!root.isMap()) {
-      errors.add(at(root) + ": the config is a map of keys (repository, passwordFile, targets, ...)");
+      errors.add(
+          at(root) + ": the config is a map of keys (repository, passwordFile, targets, ...)");
       return null;
     }
     Map<String, Yaml.Node> m = root.map();
     for (var e : m.entrySet()) {
       if (!TOP_KEYS.contains(e.getKey())) {
-        error(e.getValue(), e.getKey(), "unknown key; the top-level keys are " + String.join(", ", sorted(TOP_KEYS)));
+        error(
+            e.getValue(),
+            e.getKey(),
+            "unknown key; the top-level keys are " + String.join(", ", sorted(TOP_KEYS)));
       }
     }
     ZoneId zone = zone(m, "timezone", ZoneId.of("UTC"));
     RepositoryConfig repo = repository(m.get("repository"), "repository", m, root);
-    RepositoryConfig copyTo = m.containsKey("secondRegion") ? secondRegion(m.get("secondRegion"), repo) : null;
+    RepositoryConfig copyTo =
+        m.containsKey("secondRegion") ? secondRegion(m.get("secondRegion"), repo) : null;
     AgentConfig.Listen listen = listen(m);
     Path tokenFile = existingFile(m, "tokenFile");
     if (!listen.loopback() && tokenFile == null) {
-      error(m.get("listen"), "listen", listen + " is not a loopback address: give tokenFile: PATH, the bearer token "
-          + "that every request but /healthz, /readyz and /metrics must carry");
+      error(
+          m.get("listen"),
+          "listen",
+          listen
+              + " is not a loopback address: give tokenFile: PATH, the bearer token "
+              + "that every request but /healthz, /readyz and /metrics must carry");
     }
     int maxParallel = integer(m, "maxParallel", 2, 1, 64);
     AgentConfig.MissedRuns missed = AgentConfig.MissedRuns.ONCE;
@@ -112,22 +154,29 @@ public final class ConfigLoader {
       switch (missedText) {
         case "once" -> missed = AgentConfig.MissedRuns.ONCE;
         case "skip" -> missed = AgentConfig.MissedRuns.SKIP;
-        default -> error(m.get("missedRuns"), "missedRuns", "'" + missedText + "' is not once or skip");
+        default ->
+            error(m.get("missedRuns"), "missedRuns", "'" + missedText + "' is not once or skip");
       }
     }
     AgentConfig.Retry retry = retry(m.get("retries"));
     List<TargetConfig> targets = new ArrayList<>();
     Yaml.Node tnode = m.get("targets");
     if (tnode == null || !tnode.isList() || tnode.list().isEmpty()) {
-      errors.add((tnode == null ? file : at(tnode)) + ", key 'targets': a list of at least one target is needed "
-          + "(each with name, kind and schedule)");
+      errors.add(
+          (tnode == null ? file : at(tnode))
+              + ", key 'targets': a list of at least one target is needed "
+              + "(each with name, kind and schedule)");
     } else {
       Set<String> names = new HashSet<>();
       for (Yaml.Node t : tnode.list()) {
         TargetConfig tc = target(t, zone, copyTo != null);
         if (tc == null) continue;
         if (!names.add(tc.name())) {
-          errors.add(at(t) + ", key 'name': target '" + tc.name() + "' is named twice; names must be unique");
+          errors.add(
+              at(t)
+                  + ", key 'name': target '"
+                  + tc.name()
+                  + "' is named twice; names must be unique");
         }
         targets.add(tc);
       }
@@ -135,15 +184,30 @@ public final class ConfigLoader {
     List<WebhookConfig> hooks = notifications(m.get("notifications"));
     java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
     fileReferences(root, files);
-    return new AgentConfig(path, repo, copyTo, zone, listen, tokenFile, maxParallel, missed,
-        retry == null ? AgentConfig.Retry.DEFAULT : retry, targets, hooks, List.copyOf(files));
+    return new AgentConfig(
+        path,
+        repo,
+        copyTo,
+        zone,
+        listen,
+        tokenFile,
+        maxParallel,
+        missed,
+        retry == null ? AgentConfig.Retry.DEFAULT : retry,
+        targets,
+        hooks,
+        List.copyOf(files));
   }
 
-  /** Every value of a key ending in {@code File} (passwordFile, urlFile, caFile, …), anywhere in the file. */
+  /**
+   * Every value of a key ending in {@code File} (passwordFile, urlFile, caFile, …), anywhere in the
+   * file.
+   */
   private static void fileReferences(Yaml.Node n, Set<Path> out) {
     if (n.isMap()) {
       for (var e : n.map().entrySet()) {
-        if (e.getKey().endsWith("File") && e.getValue().value() instanceof String s && !s.isBlank()) out.add(Path.of(s));
+        if (e.getKey().endsWith("File") && e.getValue().value() instanceof String s && !s.isBlank())
+          out.add(Path.of(s));
         fileReferences(e.getValue(), out);
       }
     } else if (n.isList()) {
@@ -151,10 +215,15 @@ public final class ConfigLoader {
     }
   }
 
-  private RepositoryConfig repository(Yaml.Node n, String key, Map<String, Yaml.Node> top, Yaml.Node root) {
+  private RepositoryConfig repository(
+      Yaml.Node n, String key, Map<String, Yaml.Node> top, Yaml.Node root) {
     if (n == null) {
-      errors.add(file + ", key '" + key + "': missing; give the repository's location (a directory or "
-          + "s3://BUCKET/PREFIX), and its password by passwordFile or passwordEnv");
+      errors.add(
+          file
+              + ", key '"
+              + key
+              + "': missing; give the repository's location (a directory or "
+              + "s3://BUCKET/PREFIX), and its password by passwordFile or passwordEnv");
       return null;
     }
     Map<String, Yaml.Node> m;
@@ -167,8 +236,13 @@ public final class ConfigLoader {
       m = n.map();
       for (var e : m.entrySet()) {
         if (!REPOSITORY_KEYS.contains(e.getKey())) {
-          error(e.getValue(), e.getKey(), "unknown key of " + key + "; its keys are " + String.join(", ",
-              sorted(REPOSITORY_KEYS)));
+          error(
+              e.getValue(),
+              e.getKey(),
+              "unknown key of "
+                  + key
+                  + "; its keys are "
+                  + String.join(", ", sorted(REPOSITORY_KEYS)));
         }
       }
       location = string(m, "location");
@@ -177,11 +251,15 @@ public final class ConfigLoader {
         return null;
       }
     } else {
-      error(n, key, "expected a location (a directory or s3://BUCKET/PREFIX) or a map with location");
+      error(
+          n, key, "expected a location (a directory or s3://BUCKET/PREFIX) or a map with location");
       return null;
     }
     if (location.contains("@")) {
-      error(where, key, "a location with credentials is refused: give them by profile or the AWS environment");
+      error(
+          where,
+          key,
+          "a location with credentials is refused: give them by profile or the AWS environment");
       return null;
     }
     String endpoint = n.isMap() ? string(m, "s3Endpoint") : null;
@@ -189,17 +267,23 @@ public final class ConfigLoader {
     Path caFile = n.isMap() ? existingFile(m, "caFile") : null;
     Path pwFile = existingFile(m, "passwordFile");
     String pwEnv = string(m, "passwordEnv");
-    Yaml.Node pwWhere = m.getOrDefault("passwordFile", m.getOrDefault("passwordEnv", n.isMap() ? n : root));
+    Yaml.Node pwWhere =
+        m.getOrDefault("passwordFile", m.getOrDefault("passwordEnv", n.isMap() ? n : root));
     String fromEnv = null;
     if (pwFile != null && pwEnv != null) {
       error(pwWhere, "passwordFile", "give passwordFile or passwordEnv, not both");
     } else if (pwFile == null && pwEnv == null && !m.containsKey("passwordFile")) {
-      error(pwWhere, key.equals("repository") ? "passwordFile" : key + ".passwordFile",
+      error(
+          pwWhere,
+          key.equals("repository") ? "passwordFile" : key + ".passwordFile",
           "the repository's password is needed: passwordFile: PATH (its first line) or passwordEnv: NAME");
     } else if (pwEnv != null) {
       fromEnv = env.get(pwEnv);
       if (fromEnv == null || fromEnv.isEmpty()) {
-        error(m.get("passwordEnv"), "passwordEnv", "the environment variable " + pwEnv + " is not set (or empty)");
+        error(
+            m.get("passwordEnv"),
+            "passwordEnv",
+            "the environment variable " + pwEnv + " is not set (or empty)");
       }
     }
     return new RepositoryConfig(location, endpoint, profile, caFile, pwFile, pwEnv, fromEnv);
@@ -216,10 +300,16 @@ public final class ConfigLoader {
       return null;
     }
     Map<String, Yaml.Node> m = n.map();
-    unknown(m, Set.of("repository", "passwordFile", "passwordEnv", "s3Endpoint", "profile", "caFile"), "secondRegion");
+    unknown(
+        m,
+        Set.of("repository", "passwordFile", "passwordEnv", "s3Endpoint", "profile", "caFile"),
+        "secondRegion");
     String location = string(m, "repository");
     if (location == null) {
-      error(n, "secondRegion.repository", "missing: the second region's repository (s3://BUCKET/PREFIX or a directory)");
+      error(
+          n,
+          "secondRegion.repository",
+          "missing: the second region's repository (s3://BUCKET/PREFIX or a directory)");
       return null;
     }
     Path pwFile = existingFile(m, "passwordFile");
@@ -228,7 +318,10 @@ public final class ConfigLoader {
     if (pwEnv != null) {
       fromEnv = env.get(pwEnv);
       if (fromEnv == null || fromEnv.isEmpty()) {
-        error(m.get("passwordEnv"), "passwordEnv", "the environment variable " + pwEnv + " is not set (or empty)");
+        error(
+            m.get("passwordEnv"),
+            "passwordEnv",
+            "the environment variable " + pwEnv + " is not set (or empty)");
       }
     }
     if (pwFile == null && pwEnv == null && first != null) {
@@ -236,8 +329,14 @@ public final class ConfigLoader {
       pwEnv = first.passwordEnv();
       fromEnv = first.passwordFromEnv();
     }
-    return new RepositoryConfig(location, string(m, "s3Endpoint"), string(m, "profile"), existingFile(m, "caFile"),
-        pwFile, pwEnv, fromEnv);
+    return new RepositoryConfig(
+        location,
+        string(m, "s3Endpoint"),
+        string(m, "profile"),
+        existingFile(m, "caFile"),
+        pwFile,
+        pwEnv,
+        fromEnv);
   }
 
   private AgentConfig.Listen listen(Map<String, Yaml.Node> m) {
@@ -252,7 +351,10 @@ public final class ConfigLoader {
       port = -1;
     }
     if (host.isEmpty() || port < 0 || port > 65535) {
-      error(m.get("listen"), "listen", "'" + text + "' is not HOST:PORT, such as 127.0.0.1:9464 or 0.0.0.0:9464");
+      error(
+          m.get("listen"),
+          "listen",
+          "'" + text + "' is not HOST:PORT, such as 127.0.0.1:9464 or 0.0.0.0:9464");
       return new AgentConfig.Listen("127.0.0.1", 9464);
     }
     if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
@@ -275,13 +377,16 @@ public final class ConfigLoader {
 
   private TargetConfig target(Yaml.Node t, ZoneId topZone, boolean hasCopyTo) {
     if (!t.isMap()) {
-      errors.add(at(t) + ": a target is a map with name, kind, schedule and the kind's own options");
+      errors.add(
+          at(t) + ": a target is a map with name, kind, schedule and the kind's own options");
       return null;
     }
     Map<String, Yaml.Node> m = t.map();
     String name = string(m, "name");
     if (name == null) {
-      errors.add(at(t) + ", key 'name': every target needs a name (the snapshots' target and the metrics' label)");
+      errors.add(
+          at(t)
+              + ", key 'name': every target needs a name (the snapshots' target and the metrics' label)");
       return null;
     }
     String kind = string(m, "kind");
@@ -291,8 +396,15 @@ public final class ConfigLoader {
       return null;
     }
     if (!Sources.kinds().contains(kind)) {
-      errors.add(at(m.get("kind")) + ", target '" + name + "', key 'kind': '" + kind + "' is not a kind of this "
-          + "roadie; one of " + String.join(", ", Sources.kinds()));
+      errors.add(
+          at(m.get("kind"))
+              + ", target '"
+              + name
+              + "', key 'kind': '"
+              + kind
+              + "' is not a kind of this "
+              + "roadie; one of "
+              + String.join(", ", Sources.kinds()));
       return null;
     }
     ZoneId zone = zone(m, "timezone", topZone);
@@ -301,8 +413,13 @@ public final class ConfigLoader {
     RetentionPolicy retention = retention(m.get("retention"), name);
     boolean copy = flag(m, "copy", false);
     if (copy && !hasCopyTo) {
-      error(m.get("copy"), "copy", "target '" + name + "' is copied, but the config has no secondRegion "
-          + "(secondRegion: {repository: LOCATION, passwordFile: PATH})");
+      error(
+          m.get("copy"),
+          "copy",
+          "target '"
+              + name
+              + "' is copied, but the config has no secondRegion "
+              + "(secondRegion: {repository: LOCATION, passwordFile: PATH})");
     }
     TargetConfig.VerifyConfig verify = verify(m.get("verify"), zone);
     List<String> tags = strings(m, "tags");
@@ -314,15 +431,20 @@ public final class ConfigLoader {
     for (var e : m.entrySet()) {
       if (!TARGET_KEYS.contains(e.getKey())) own.put(e.getKey(), e.getValue().plain());
     }
-    TargetOptions options = new TargetOptions(name, own,
-        key -> (m.containsKey(key) ? at(m.get(key)) : at(t)) + ", target '" + name + "'", env);
+    TargetOptions options =
+        new TargetOptions(
+            name,
+            own,
+            key -> (m.containsKey(key) ? at(m.get(key)) : at(t)) + ", target '" + name + "'",
+            env);
     BackupRequest.Options built = null;
     try {
       built = Sources.forKind(kind).backupOptions(kind, options);
     } catch (RoadieException e) {
       errors.add(e.getMessage());
     }
-    return new TargetConfig(name, kind, schedule, zone, jitter, retention, copy, verify, built, expected, tags,
+    return new TargetConfig(
+        name, kind, schedule, zone, jitter, retention, copy, verify, built, expected, tags,
         t.line());
   }
 
@@ -335,26 +457,39 @@ public final class ConfigLoader {
     }
     String text = n.value() instanceof String s ? s : null;
     if (text == null) {
-      error(n, "schedule", "expected a cron expression such as \"0 * * * *\", continuous or on-change");
+      error(
+          n,
+          "schedule",
+          "expected a cron expression such as \"0 * * * *\", continuous or on-change");
       return new Schedule.Manual();
     }
     switch (text) {
       case "continuous" -> {
         if (!kind.equals("postgres-physical")) {
-          error(n, "schedule", "continuous applies to postgres-physical targets (the WAL stream), not " + kind);
+          error(
+              n,
+              "schedule",
+              "continuous applies to postgres-physical targets (the WAL stream), not " + kind);
         }
         return new Schedule.Continuous();
       }
       case "on-change" -> {
-        if (!kind.equals("k8s")) error(n, "schedule", "on-change applies to k8s targets, not " + kind);
+        if (!kind.equals("k8s"))
+          error(n, "schedule", "on-change applies to k8s targets, not " + kind);
         return new Schedule.OnChange(Duration.ofSeconds(10));
       }
       default -> {
         try {
           return Schedule.Cron.parse(text, zone);
         } catch (IllegalArgumentException e) {
-          error(n, "schedule", "'" + text + "' is not a cron expression (minute hour day-of-month month "
-              + "day-of-week, such as \"0 * * * *\" for hourly): " + e.getMessage());
+          error(
+              n,
+              "schedule",
+              "'"
+                  + text
+                  + "' is not a cron expression (minute hour day-of-month month "
+                  + "day-of-week, such as \"0 * * * *\" for hourly): "
+                  + e.getMessage());
           return new Schedule.Manual();
         }
       }
@@ -368,8 +503,18 @@ public final class ConfigLoader {
       return null;
     }
     Map<String, Yaml.Node> m = n.map();
-    unknown(m, Set.of("keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly", "keepYearly", "keepWithin",
-        "keepTags"), "retention");
+    unknown(
+        m,
+        Set.of(
+            "keepLast",
+            "keepHourly",
+            "keepDaily",
+            "keepWeekly",
+            "keepMonthly",
+            "keepYearly",
+            "keepWithin",
+            "keepTags"),
+        "retention");
     int last = integer(m, "keepLast", 0, -1, Integer.MAX_VALUE);
     int hourly = integer(m, "keepHourly", 0, -1, Integer.MAX_VALUE);
     int daily = integer(m, "keepDaily", 0, -1, Integer.MAX_VALUE);
@@ -385,10 +530,17 @@ public final class ConfigLoader {
         error(m.get("keepWithin"), "keepWithin", e.getMessage());
       }
     }
-    RetentionPolicy p = new RetentionPolicy(last, hourly, daily, weekly, monthly, yearly, within, strings(m, "keepTags"));
+    RetentionPolicy p =
+        new RetentionPolicy(
+            last, hourly, daily, weekly, monthly, yearly, within, strings(m, "keepTags"));
     if (p.isEmpty()) {
-      error(n, "retention", "target '" + target + "': no keep rule given, which would remove every snapshot; "
-          + "say what to keep (keepLast, keepDaily, keepWithin, ...) or leave retention out to keep all");
+      error(
+          n,
+          "retention",
+          "target '"
+              + target
+              + "': no keep rule given, which would remove every snapshot; "
+              + "say what to keep (keepLast, keepDaily, keepWithin, ...) or leave retention out to keep all");
       return null;
     }
     return p;
@@ -408,7 +560,10 @@ public final class ConfigLoader {
       try {
         cron = Schedule.Cron.parse(s, zone);
       } catch (IllegalArgumentException e) {
-        error(m.get("schedule"), "verify.schedule", "'" + s + "' is not a cron expression: " + e.getMessage());
+        error(
+            m.get("schedule"),
+            "verify.schedule",
+            "'" + s + "' is not a cron expression: " + e.getMessage());
       }
     }
     boolean after = flag(m, "afterBackup", false);
@@ -422,11 +577,16 @@ public final class ConfigLoader {
     List<WebhookConfig> out = new ArrayList<>();
     if (n == null) return out;
     if (!n.isList()) {
-      error(n, "notifications", "expected a list, such as - webhook: {urlFile: /etc/roadie/slack-url, format: slack}");
+      error(
+          n,
+          "notifications",
+          "expected a list, such as - webhook: {urlFile: /etc/roadie/slack-url, format: slack}");
       return out;
     }
     for (Yaml.Node item : n.list()) {
-      if (!item.isMap() || !item.map().containsKey("webhook") || !item.map().get("webhook").isMap()) {
+      if (!item.isMap()
+          || !item.map().containsKey("webhook")
+          || !item.map().get("webhook").isMap()) {
         errors.add(at(item) + ": a notification is webhook: {urlFile: PATH, format: slack|json}");
         continue;
       }
@@ -435,8 +595,11 @@ public final class ConfigLoader {
       Map<String, Yaml.Node> m = w.map();
       unknown(m, Set.of("urlFile", "urlEnv", "url", "format", "on"), "webhook");
       if (m.containsKey("url")) {
-        error(m.get("url"), "url", "a webhook URL is a credential and is never written into the config: put it in "
-            + "a file and give urlFile: PATH, or in an environment variable and give urlEnv: NAME");
+        error(
+            m.get("url"),
+            "url",
+            "a webhook URL is a credential and is never written into the config: put it in "
+                + "a file and give urlFile: PATH, or in an environment variable and give urlEnv: NAME");
         continue;
       }
       String format = string(m, "format");
@@ -448,8 +611,13 @@ public final class ConfigLoader {
       if (events.isEmpty()) events.addAll(List.of("failure", "recovery", "verification", "drill"));
       for (String e : events) {
         if (!WebhookConfig.EVENTS.contains(e)) {
-          error(m.get("on"), "on", "'" + e + "' is not an event; the events are " + String.join(", ",
-              sorted(WebhookConfig.EVENTS)));
+          error(
+              m.get("on"),
+              "on",
+              "'"
+                  + e
+                  + "' is not an event; the events are "
+                  + String.join(", ", sorted(WebhookConfig.EVENTS)));
         }
       }
       String url = null;
@@ -463,20 +631,27 @@ public final class ConfigLoader {
         }
       } else if (urlEnv != null) {
         url = env.get(urlEnv);
-        if (url == null || url.isBlank()) error(m.get("urlEnv"), "urlEnv", "the environment variable " + urlEnv
-            + " is not set (or empty)");
+        if (url == null || url.isBlank())
+          error(
+              m.get("urlEnv"),
+              "urlEnv",
+              "the environment variable " + urlEnv + " is not set (or empty)");
       } else if (!m.containsKey("urlFile")) {
-        error(w, "urlFile", "a webhook needs urlFile: PATH (a file holding the URL) or urlEnv: NAME");
+        error(
+            w, "urlFile", "a webhook needs urlFile: PATH (a file holding the URL) or urlEnv: NAME");
       }
       if (url == null || url.isBlank()) continue;
       URI uri;
       try {
         uri = URI.create(url.strip());
-        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+            || uri.getHost() == null) {
           throw new IllegalArgumentException();
         }
       } catch (IllegalArgumentException e) {
-        error(m.getOrDefault("urlFile", m.get("urlEnv")), urlFile != null ? "urlFile" : "urlEnv",
+        error(
+            m.getOrDefault("urlFile", m.get("urlEnv")),
+            urlFile != null ? "urlFile" : "urlEnv",
             "does not hold an http(s) URL");
         continue;
       }
@@ -490,7 +665,10 @@ public final class ConfigLoader {
   private void unknown(Map<String, Yaml.Node> m, Set<String> allowed, String what) {
     for (var e : m.entrySet()) {
       if (!allowed.contains(e.getKey())) {
-        error(e.getValue(), e.getKey(), "unknown key of " + what + "; its keys are " + String.join(", ", sorted(allowed)));
+        error(
+            e.getValue(),
+            e.getKey(),
+            "unknown key of " + what + "; its keys are " + String.join(", ", sorted(allowed)));
       }
     }
   }
@@ -566,7 +744,10 @@ public final class ConfigLoader {
     try {
       return ZoneId.of(s);
     } catch (DateTimeException e) {
-      error(m.get(key), key, "'" + s + "' is not a time zone; use a name such as UTC or Europe/Berlin");
+      error(
+          m.get(key),
+          key,
+          "'" + s + "' is not a time zone; use a name such as UTC or Europe/Berlin");
       return dflt;
     }
   }

@@ -9,23 +9,34 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Optional;
 
-/** When a target runs: a cron expression, {@code continuous} (WAL streaming) or {@code on-change} (Kubernetes). */
+/**
+ * When a target runs: a cron expression, {@code continuous} (WAL streaming) or {@code on-change}
+ * (Kubernetes).
+ */
 public sealed interface Schedule {
 
-  /** A standard five-field cron expression (minute hour day-of-month month day-of-week) in a time zone. */
+  /**
+   * A standard five-field cron expression (minute hour day-of-month month day-of-week) in a time
+   * zone.
+   */
   record Cron(String expression, ZoneId zone, ExecutionTime times) implements Schedule {
-    private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+    private static final CronParser PARSER =
+        new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
-    /** Parses {@code expression} (or {@code @hourly}, {@code @daily}, {@code @weekly}, {@code @monthly}); IllegalArgumentException names what is wrong. */
+    /**
+     * Parses {@code expression} (or {@code @hourly}, {@code @daily}, {@code @weekly},
+     * {@code @monthly}); IllegalArgumentException names what is wrong.
+     */
     public static Cron parse(String expression, ZoneId zone) {
-      String e = switch (expression.strip()) {
-        case "@hourly" -> "0 * * * *";
-        case "@daily", "@midnight" -> "0 0 * * *";
-        case "@weekly" -> "0 0 * * 0";
-        case "@monthly" -> "0 0 1 * *";
-        case "@yearly", "@annually" -> "0 0 1 1 *";
-        default -> expression.strip();
-      };
+      String e =
+          switch (expression.strip()) {
+            case "@hourly" -> "0 * * * *";
+            case "@daily", "@midnight" -> "0 0 * * *";
+            case "@weekly" -> "0 0 * * 0";
+            case "@monthly" -> "0 0 1 * *";
+            case "@yearly", "@annually" -> "0 0 1 1 *";
+            default -> expression.strip();
+          };
       return new Cron(expression, zone, ExecutionTime.forCron(PARSER.parse(e)));
     }
 
@@ -63,7 +74,9 @@ public sealed interface Schedule {
     }
   }
 
-  /** Runs all the time under the agent's supervision ({@code postgres-physical}: the WAL receiver). */
+  /**
+   * Runs all the time under the agent's supervision ({@code postgres-physical}: the WAL receiver).
+   */
   record Continuous() implements Schedule {
     @Override
     public String toString() {

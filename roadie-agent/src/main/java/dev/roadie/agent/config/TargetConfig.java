@@ -19,14 +19,24 @@ import java.util.List;
  * @param copy copy each new snapshot to the config's {@code secondRegion} repository
  * @param verify when its snapshots are verified; null: never by the agent
  * @param options the kind's backup options, built from the target's own keys by its source
- * @param expectedInterval the longest gap between two runs its schedule allows (the metric
- *     {@code roadie_backup_expected_interval_seconds}); null when the schedule has none
+ * @param expectedInterval the longest gap between two runs its schedule allows (the metric {@code
+ *     roadie_backup_expected_interval_seconds}); null when the schedule has none
  * @param tags tags of every snapshot of this target
  * @param line where the target starts in the file
  */
-public record TargetConfig(String name, String kind, Schedule schedule, ZoneId zone, Duration jitter,
-    RetentionPolicy retention, boolean copy, VerifyConfig verify, BackupRequest.Options options,
-    Duration expectedInterval, List<String> tags, int line) {
+public record TargetConfig(
+    String name,
+    String kind,
+    Schedule schedule,
+    ZoneId zone,
+    Duration jitter,
+    RetentionPolicy retention,
+    boolean copy,
+    VerifyConfig verify,
+    BackupRequest.Options options,
+    Duration expectedInterval,
+    List<String> tags,
+    int line) {
 
   public TargetConfig {
     tags = List.copyOf(tags);

@@ -57,14 +57,19 @@ final class Yaml {
       if (t == null) throw new RoadieException(ErrorCode.USAGE, file + ": the file is empty");
       Node root = read(p, file);
       if (p.nextToken() != null) {
-        throw new RoadieException(ErrorCode.USAGE, file + " line " + p.currentLocation().getLineNr()
-            + ": a second YAML document; roadie.yaml holds one");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            file
+                + " line "
+                + p.currentLocation().getLineNr()
+                + ": a second YAML document; roadie.yaml holds one");
       }
       return root;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      throw new RoadieException(ErrorCode.USAGE, file + (line > 0 ? " line " + line : "") + ": not valid YAML: "
-          + e.getOriginalMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          file + (line > 0 ? " line " + line : "") + ": not valid YAML: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new RoadieException(ErrorCode.USAGE, file + ": cannot be read: " + e.getMessage());
     }
@@ -81,8 +86,16 @@ final class Yaml {
           int keyLine = p.currentTokenLocation().getLineNr();
           p.nextToken();
           if (map.containsKey(key)) {
-            throw new RoadieException(ErrorCode.USAGE, file + " line " + keyLine + ": key '" + key
-                + "' is given twice (first on line " + map.get(key).line() + ")");
+            throw new RoadieException(
+                ErrorCode.USAGE,
+                file
+                    + " line "
+                    + keyLine
+                    + ": key '"
+                    + key
+                    + "' is given twice (first on line "
+                    + map.get(key).line()
+                    + ")");
           }
           Node v = read(p, file);
           // A key's line is where the key is written, also when its value starts on the next line.
@@ -110,7 +123,8 @@ final class Yaml {
       case VALUE_NULL -> {
         return new Node(null, line);
       }
-      default -> throw new RoadieException(ErrorCode.USAGE, file + " line " + line + ": unexpected " + t);
+      default ->
+          throw new RoadieException(ErrorCode.USAGE, file + " line " + line + ": unexpected " + t);
     }
   }
 }

@@ -38,8 +38,13 @@ public final class AgentHttp implements AutoCloseable {
    * @param ready whether the repository is reachable now
    * @param status the status document
    */
-  public AgentHttp(AgentConfig.Listen listen, byte[] token, MetricsWriter metrics, BooleanSupplier ready,
-      Supplier<Object> status) throws IOException {
+  public AgentHttp(
+      AgentConfig.Listen listen,
+      byte[] token,
+      MetricsWriter metrics,
+      BooleanSupplier ready,
+      Supplier<Object> status)
+      throws IOException {
     if (!listen.loopback() && token == null) {
       throw new IllegalArgumentException("a listener on " + listen + " needs a bearer token");
     }
@@ -47,21 +52,39 @@ public final class AgentHttp implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress(listen.host(), listen.port()), 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/healthz", open(ex -> reply(ex, 200, "text/plain", "ok\n")));
-    server.createContext("/readyz", open(ex -> {
-      boolean ok = ready.getAsBoolean();
-      reply(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "repository not reachable\n");
-    }));
-    server.createContext("/metrics", open(ex -> {
-      ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      ex.sendResponseHeaders(200, 0);
-      try (OutputStream out = ex.getResponseBody()) {
-        metrics.write(out);
-      }
-    }));
-    server.createContext("/api/v1/status", guarded(ex -> reply(ex, 200, "application/json",
-        Json.writePretty(status.get()) + "\n")));
-    server.createContext("/", guarded(ex -> reply(ex, 404, "text/plain", "not found: " + ex.getRequestURI().getPath()
-        + " (the agent serves /healthz, /readyz, /metrics and /api/v1/status)\n")));
+    server.createContext(
+        "/readyz",
+        open(
+            ex -> {
+              boolean ok = ready.getAsBoolean();
+              reply(
+                  ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "repository not reachable\n");
+            }));
+    server.createContext(
+        "/metrics",
+        open(
+            ex -> {
+              ex.getResponseHeaders()
+                  .set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+              ex.sendResponseHeaders(200, 0);
+              try (OutputStream out = ex.getResponseBody()) {
+                metrics.write(out);
+              }
+            }));
+    server.createContext(
+        "/api/v1/status",
+        guarded(ex -> reply(ex, 200, "application/json", Json.writePretty(status.get()) + "\n")));
+    server.createContext(
+        "/",
+        guarded(
+            ex ->
+                reply(
+                    ex,
+                    404,
+                    "text/plain",
+                    "not found: "
+                        + ex.getRequestURI().getPath()
+                        + " (the agent serves /healthz, /readyz, /metrics and /api/v1/status)\n")));
   }
 
   /** Writes the metrics in Prometheus' text format. */
@@ -97,14 +120,19 @@ public final class AgentHttp implements AutoCloseable {
   }
 
   private HttpHandler guarded(HttpHandler h) {
-    return open(ex -> {
-      if (token != null && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
-        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        reply(ex, 401, "text/plain", "this page needs Authorization: Bearer TOKEN (the agent's tokenFile)\n");
-        return;
-      }
-      h.handle(ex);
-    });
+    return open(
+        ex -> {
+          if (token != null && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            reply(
+                ex,
+                401,
+                "text/plain",
+                "this page needs Authorization: Bearer TOKEN (the agent's tokenFile)\n");
+            return;
+          }
+          h.handle(ex);
+        });
   }
 
   private boolean authorized(String header) {
@@ -113,7 +141,8 @@ public final class AgentHttp implements AutoCloseable {
     return MessageDigest.isEqual(given, token);
   }
 
-  private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
+  private static void reply(HttpExchange ex, int status, String type, String body)
+      throws IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
     if (ex.getRequestMethod().equals("HEAD")) {

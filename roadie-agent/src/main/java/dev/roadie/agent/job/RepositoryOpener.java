@@ -22,8 +22,10 @@ public final class RepositoryOpener {
   private RepositoryOpener() {}
 
   public static Backend backend(RepositoryConfig c) {
-    java.net.URI endpoint = c.s3Endpoint() == null ? null : BackendSettings.parseEndpoint(c.s3Endpoint(), "s3Endpoint");
-    return BackendProvider.forLocation(c.location(), new BackendSettings(endpoint, null, null, c.profile(), c.caFile()));
+    java.net.URI endpoint =
+        c.s3Endpoint() == null ? null : BackendSettings.parseEndpoint(c.s3Endpoint(), "s3Endpoint");
+    return BackendProvider.forLocation(
+        c.location(), new BackendSettings(endpoint, null, null, c.profile(), c.caFile()));
   }
 
   public static Repository open(RepositoryConfig c) throws IOException {
@@ -31,8 +33,14 @@ public final class RepositoryOpener {
       return Repository.open(backend(c), c.password());
     } catch (RoadieException e) {
       if (e.code() == ErrorCode.NO_REPOSITORY) {
-        throw new RoadieException(ErrorCode.NO_REPOSITORY, "no repository at " + c.location() + ": roadie does not "
-            + "create one on its own; create it with: " + c.initCommand(), e);
+        throw new RoadieException(
+            ErrorCode.NO_REPOSITORY,
+            "no repository at "
+                + c.location()
+                + ": roadie does not "
+                + "create one on its own; create it with: "
+                + c.initCommand(),
+            e);
       }
       throw e;
     }

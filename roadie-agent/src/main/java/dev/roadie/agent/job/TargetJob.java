@@ -75,21 +75,36 @@ public final class TargetJob {
     while (true) {
       attempt++;
       Attempt a = attempt(target);
-      boolean retriable = a.error instanceof RoadieException.Retriable || (a.error instanceof RoadieException r
-          && r.code() == ErrorCode.TEMPORARY);
-      if (a.error == null || !retriable || a.snapshot != null || attempt >= config.retry().attempts()) {
+      boolean retriable =
+          a.error instanceof RoadieException.Retriable
+              || (a.error instanceof RoadieException r && r.code() == ErrorCode.TEMPORARY);
+      if (a.error == null
+          || !retriable
+          || a.snapshot != null
+          || attempt >= config.retry().attempts()) {
         RunRecord record = record(target, trigger, started, attempt, a);
         store(record);
         return record;
       }
       java.time.Duration wait = config.retry().delayAfter(attempt);
-      log.accept(target.name() + ": " + message(a.error) + "; trying again in " + wait.toSeconds() + "s (try "
-          + (attempt + 1) + " of " + config.retry().attempts() + ")");
+      log.accept(
+          target.name()
+              + ": "
+              + message(a.error)
+              + "; trying again in "
+              + wait.toSeconds()
+              + "s (try "
+              + (attempt + 1)
+              + " of "
+              + config.retry().attempts()
+              + ")");
       sleeper.sleep(wait);
     }
   }
 
-  /** What one try did: the snapshot (if one was written), the steps after it, and the first error. */
+  /**
+   * What one try did: the snapshot (if one was written), the steps after it, and the first error.
+   */
   private static final class Attempt {
     SnapshotRef snapshot;
     final List<RunRecord.Step> steps = new ArrayList<>();
@@ -100,16 +115,31 @@ public final class TargetJob {
   private Attempt attempt(TargetConfig target) {
     Attempt a = new Attempt();
     if (target.options() == null) {
-      a.error = new RoadieException(ErrorCode.USAGE, target.name() + ": the target's options are not valid");
+      a.error =
+          new RoadieException(
+              ErrorCode.USAGE, target.name() + ": the target's options are not valid");
       return a;
     }
     try (Repository repo = RepositoryOpener.open(config.repository())) {
-      BackupRequest request = new BackupRequest(repo, target.kind(), target.options(), target.name(), target.tags(),
-          null, null, null);
+      BackupRequest request =
+          new BackupRequest(
+              repo,
+              target.kind(),
+              target.options(),
+              target.name(),
+              target.tags(),
+              null,
+              null,
+              null);
       BackupResult result = Sources.backup(request);
       a.snapshot = result.snapshot();
-      log.accept(target.name() + ": snapshot " + a.snapshot.id().shortHex() + " saved (" + Sources.summary(
-          a.snapshot.snapshot()) + ")");
+      log.accept(
+          target.name()
+              + ": snapshot "
+              + a.snapshot.id().shortHex()
+              + " saved ("
+              + Sources.summary(a.snapshot.snapshot())
+              + ")");
       step(a, "retention", () -> retention(repo, target));
       step(a, "copy", () -> copy(repo, target, a.snapshot));
       step(a, "verify", () -> verify(repo, target, a.snapshot));
@@ -142,7 +172,10 @@ public final class TargetJob {
     return a.snapshot == null ? "" : a.snapshot.snapshot().target() + ": ";
   }
 
-  /** Forgets the target's snapshots that its retention does not keep, and the side objects no snapshot needs. */
+  /**
+   * Forgets the target's snapshots that its retention does not keep, and the side objects no
+   * snapshot needs.
+   */
   private String retention(Repository repo, TargetConfig target) throws IOException {
     if (target.retention() == null) return null;
     List<SnapshotRef> all = repo.snapshots(null);
@@ -162,40 +195,61 @@ public final class TargetJob {
     List<SnapshotRef> remaining = all.stream().filter(s -> !gone.contains(s.id())).toList();
     for (SourceProvider source : Sources.all()) {
       for (SideObjects.Removed x : source.forget(new SideObjects.Forget(repo, remaining, false))) {
-        log.accept(target.name() + ": removed " + x.what() + ": " + x.objects() + " " + x.unit() + " " + x.reason());
+        log.accept(
+            target.name()
+                + ": removed "
+                + x.what()
+                + ": "
+                + x.objects()
+                + " "
+                + x.unit()
+                + " "
+                + x.reason());
       }
     }
     return "kept " + d.keep().size() + ", removed " + d.remove().size() + " snapshots";
   }
 
-  private String copy(Repository repo, TargetConfig target, SnapshotRef snapshot) throws IOException {
+  private String copy(Repository repo, TargetConfig target, SnapshotRef snapshot)
+      throws IOException {
     if (!target.copy() || config.copyTo() == null) return null;
     try (Repository to = RepositoryOpener.open(config.copyTo())) {
-      SnapshotCopier.Result r = new SnapshotCopier(repo, to, msg -> log.accept(target.name() + ": copy: " + msg))
-          .copy(List.of(snapshot));
-      return r.copied().isEmpty() ? "already in " + config.copyTo().location()
-          : "copied to " + config.copyTo().location() + " as " + r.copied().get(0).to().substring(0, 8);
+      SnapshotCopier.Result r =
+          new SnapshotCopier(repo, to, msg -> log.accept(target.name() + ": copy: " + msg))
+              .copy(List.of(snapshot));
+      return r.copied().isEmpty()
+          ? "already in " + config.copyTo().location()
+          : "copied to "
+              + config.copyTo().location()
+              + " as "
+              + r.copied().get(0).to().substring(0, 8);
     }
   }
 
-  private String verify(Repository repo, TargetConfig target, SnapshotRef snapshot) throws IOException {
+  private String verify(Repository repo, TargetConfig target, SnapshotRef snapshot)
+      throws IOException {
     if (target.verify() == null || !target.verify().afterBackup()) return null;
     VerificationRecord v = verifySnapshot(repo, snapshot, log);
     if (!v.passed()) {
-      throw new RoadieException(ErrorCode.FAILURE, "verification of snapshot " + snapshot.id().shortHex() + ": "
-          + v.result());
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "verification of snapshot " + snapshot.id().shortHex() + ": " + v.result());
     }
     return "snapshot " + snapshot.id().shortHex() + " verified: " + v.result();
   }
 
-  /** Verifies one snapshot in scratch space with its kind's default scratch options; the record is stored. */
-  public static VerificationRecord verifySnapshot(Repository repo, SnapshotRef snapshot, Consumer<String> log)
-      throws IOException {
+  /**
+   * Verifies one snapshot in scratch space with its kind's default scratch options; the record is
+   * stored.
+   */
+  public static VerificationRecord verifySnapshot(
+      Repository repo, SnapshotRef snapshot, Consumer<String> log) throws IOException {
     Verifier.Options o = new Verifier.Options(null, null, ref -> null, null, log);
     return new Verifier(repo, o).run(List.of(snapshot), repo.snapshots(null)).get(0);
   }
 
-  private RunRecord record(TargetConfig target, String trigger, Instant started, int attempts, Attempt a) {
+  private RunRecord record(
+      TargetConfig target, String trigger, Instant started, int attempts, Attempt a) {
     String error = null;
     String code = null;
     if (a.error != null) {
@@ -203,14 +257,29 @@ public final class TargetJob {
       code = a.error instanceof RoadieException r ? r.code().name() : ErrorCode.FAILURE.name();
     }
     Snapshot s = a.snapshot == null ? null : a.snapshot.snapshot();
-    return new RunRecord(RunRecord.VERSION, target.name(), target.kind(), Hosts.host(), trigger, iso(started),
-        iso(clock.instant()), a.error == null ? RunRecord.SUCCESS : RunRecord.FAILURE, error, code, attempts,
-        a.snapshot == null ? null : a.snapshot.id().hex(), s == null ? null : s.time(),
+    return new RunRecord(
+        RunRecord.VERSION,
+        target.name(),
+        target.kind(),
+        Hosts.host(),
+        trigger,
+        iso(started),
+        iso(clock.instant()),
+        a.error == null ? RunRecord.SUCCESS : RunRecord.FAILURE,
+        error,
+        code,
+        attempts,
+        a.snapshot == null ? null : a.snapshot.id().hex(),
+        s == null ? null : s.time(),
         s == null || s.stats() == null ? null : s.stats().bytesRead(),
-        s == null || s.stats() == null ? null : s.stats().bytesAdded(), a.steps);
+        s == null || s.stats() == null ? null : s.stats().bytesAdded(),
+        a.steps);
   }
 
-  /** Stores the record; a repository that cannot be reached loses it (the metrics still count the run). */
+  /**
+   * Stores the record; a repository that cannot be reached loses it (the metrics still count the
+   * run).
+   */
   private void store(RunRecord record) {
     try (Repository repo = RepositoryOpener.open(config.repository())) {
       Records.write(repo, record);
@@ -223,7 +292,9 @@ public final class TargetJob {
     return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.MILLIS));
   }
 
-  /** A failure's message for people: roadie's own, or what failed on a file; never a stack trace. */
+  /**
+   * A failure's message for people: roadie's own, or what failed on a file; never a stack trace.
+   */
   public static String message(Throwable t) {
     if (t instanceof UncheckedIOException u) t = u.getCause();
     if (t instanceof RoadieException r) return r.getMessage();

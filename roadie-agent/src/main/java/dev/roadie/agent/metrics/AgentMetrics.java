@@ -11,12 +11,12 @@ import dev.roadie.core.verify.DrillRecord;
 import dev.roadie.core.verify.Records;
 import dev.roadie.core.verify.RunRecord;
 import dev.roadie.core.verify.VerificationRecord;
+import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -73,49 +73,110 @@ public final class AgentMetrics {
   public AgentMetrics(Clock clock, String version) {
     this.clock = clock;
     String[] tk = {"target", "kind"};
-    lastSuccess = Gauge.builder().name("roadie_backup_last_success_timestamp_seconds")
-        .help("Time of the target's newest successful backup (Unix seconds).").labelNames(tk).register(registry);
-    lastStatus = Gauge.builder().name("roadie_backup_last_status")
-        .help("1 if the target's last backup job succeeded, 0 if it failed.").labelNames(tk).register(registry);
-    duration = Histogram.builder().name("roadie_backup_duration_seconds").help("Duration of backup jobs.")
-        .classicOnly().classicUpperBounds(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400)
-        .labelNames(tk).register(registry);
-    readBytes = Gauge.builder().name("roadie_backup_read_bytes")
-        .help("Bytes the target's newest backup read from the source.").labelNames(tk).register(registry);
-    addedBytes = Gauge.builder().name("roadie_backup_added_bytes")
-        .help("Bytes the target's newest backup added to the repository (after deduplication and compression).")
-        .labelNames(tk).register(registry);
-    expectedInterval = Gauge.builder().name("roadie_backup_expected_interval_seconds")
-        .help("The longest gap between two backups that the target's schedule allows.").labelNames(tk)
+    lastSuccess =
+        Gauge.builder()
+            .name("roadie_backup_last_success_timestamp_seconds")
+            .help("Time of the target's newest successful backup (Unix seconds).")
+            .labelNames(tk)
+            .register(registry);
+    lastStatus =
+        Gauge.builder()
+            .name("roadie_backup_last_status")
+            .help("1 if the target's last backup job succeeded, 0 if it failed.")
+            .labelNames(tk)
+            .register(registry);
+    duration =
+        Histogram.builder()
+            .name("roadie_backup_duration_seconds")
+            .help("Duration of backup jobs.")
+            .classicOnly()
+            .classicUpperBounds(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400)
+            .labelNames(tk)
+            .register(registry);
+    readBytes =
+        Gauge.builder()
+            .name("roadie_backup_read_bytes")
+            .help("Bytes the target's newest backup read from the source.")
+            .labelNames(tk)
+            .register(registry);
+    addedBytes =
+        Gauge.builder()
+            .name("roadie_backup_added_bytes")
+            .help(
+                "Bytes the target's newest backup added to the repository (after deduplication and compression).")
+            .labelNames(tk)
+            .register(registry);
+    expectedInterval =
+        Gauge.builder()
+            .name("roadie_backup_expected_interval_seconds")
+            .help("The longest gap between two backups that the target's schedule allows.")
+            .labelNames(tk)
+            .register(registry);
+    backups =
+        Counter.builder()
+            .name("roadie_backups_total")
+            .help("Backup jobs run, by result (success, failure).")
+            .labelNames("target", "kind", "result")
+            .register(registry);
+    skipped =
+        Counter.builder()
+            .name("roadie_backups_skipped_total")
+            .help(
+                "Scheduled runs skipped because the target's previous run was still going (concurrency policy Forbid).")
+            .labelNames(tk)
+            .register(registry);
+    verifyLastSuccess =
+        Gauge.builder()
+            .name("roadie_verify_last_success_timestamp_seconds")
+            .help("Time the target's newest passing verification finished (Unix seconds).")
+            .labelNames(tk)
+            .register(registry);
+    verifyLastStatus =
+        Gauge.builder()
+            .name("roadie_verify_last_status")
+            .help("1 if the target's newest verification passed, 0 if it failed.")
+            .labelNames(tk)
+            .register(registry);
+    drillRto =
+        Gauge.builder()
+            .name("roadie_drill_rto_seconds")
+            .help("Recovery time the target's newest drill measured.")
+            .labelNames(tk)
+            .register(registry);
+    drillRpo =
+        Gauge.builder()
+            .name("roadie_drill_rpo_seconds")
+            .help("Data loss (recovery point) the target's newest drill measured.")
+            .labelNames(tk)
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("roadie_rpo_seconds")
+        .help("Now minus the target's newest recoverable point (its newest snapshot).")
+        .labelNames(tk)
+        .callback(
+            cb -> {
+              Instant now = clock.instant();
+              targets.forEach(
+                  (name, s) -> {
+                    if (s.newestPoint != null) {
+                      cb.call(
+                          Duration.between(s.newestPoint, now).toMillis() / 1000.0, name, s.kind);
+                    }
+                  });
+            })
         .register(registry);
-    backups = Counter.builder().name("roadie_backups_total").help("Backup jobs run, by result (success, failure).")
-        .labelNames("target", "kind", "result").register(registry);
-    skipped = Counter.builder().name("roadie_backups_skipped_total")
-        .help("Scheduled runs skipped because the target's previous run was still going (concurrency policy Forbid).")
-        .labelNames(tk).register(registry);
-    verifyLastSuccess = Gauge.builder().name("roadie_verify_last_success_timestamp_seconds")
-        .help("Time the target's newest passing verification finished (Unix seconds).").labelNames(tk)
-        .register(registry);
-    verifyLastStatus = Gauge.builder().name("roadie_verify_last_status")
-        .help("1 if the target's newest verification passed, 0 if it failed.").labelNames(tk).register(registry);
-    drillRto = Gauge.builder().name("roadie_drill_rto_seconds")
-        .help("Recovery time the target's newest drill measured.").labelNames(tk).register(registry);
-    drillRpo = Gauge.builder().name("roadie_drill_rpo_seconds")
-        .help("Data loss (recovery point) the target's newest drill measured.").labelNames(tk).register(registry);
-    GaugeWithCallback.builder().name("roadie_rpo_seconds")
-        .help("Now minus the target's newest recoverable point (its newest snapshot).").labelNames(tk)
-        .callback(cb -> {
-          Instant now = clock.instant();
-          targets.forEach((name, s) -> {
-            if (s.newestPoint != null) {
-              cb.call(Duration.between(s.newestPoint, now).toMillis() / 1000.0, name, s.kind);
-            }
-          });
-        }).register(registry);
-    storedBytes = Gauge.builder().name("roadie_repository_stored_bytes")
-        .help("Bytes of packs stored in the repository.").register(registry);
-    Gauge.builder().name("roadie_build_info").help("roadie's version.").labelNames("version").register(registry)
-        .labelValues(version).set(1);
+    storedBytes =
+        Gauge.builder()
+            .name("roadie_repository_stored_bytes")
+            .help("Bytes of packs stored in the repository.")
+            .register(registry);
+    Gauge.builder()
+        .name("roadie_build_info")
+        .help("roadie's version.")
+        .labelNames("version")
+        .register(registry)
+        .labelValues(version)
+        .set(1);
   }
 
   public PrometheusRegistry registry() {
@@ -158,7 +219,8 @@ public final class AgentMetrics {
    */
   public List<String> rebuild(Repository repo) throws IOException {
     List<String> problems = new ArrayList<>();
-    for (SnapshotRef s : repo.snapshots(problems)) { // oldest first: the newest of a target is set last
+    for (SnapshotRef s :
+        repo.snapshots(problems)) { // oldest first: the newest of a target is set last
       Snapshot snap = s.snapshot();
       if (snap.target() == null) continue;
       TargetState st = state(snap.target(), snap.kind());
@@ -222,8 +284,12 @@ public final class AgentMetrics {
       if (r.readBytes() != null) readBytes.labelValues(r.target(), r.kind()).set(r.readBytes());
       if (r.addedBytes() != null) addedBytes.labelValues(r.target(), r.kind()).set(r.addedBytes());
     }
-    if (r.succeeded()) setMax(lastSuccess, r.target(), r.kind(), r.snapshotTime() != null
-        ? OffsetDateTime.parse(r.snapshotTime()).toInstant() : finished);
+    if (r.succeeded())
+      setMax(
+          lastSuccess,
+          r.target(),
+          r.kind(),
+          r.snapshotTime() != null ? OffsetDateTime.parse(r.snapshotTime()).toInstant() : finished);
   }
 
   private void count(RunRecord r) {
@@ -257,14 +323,31 @@ public final class AgentMetrics {
   }
 
   /** A target's state for the status API. */
-  public record Status(String target, String kind, Instant lastRun, Boolean lastOk, String lastError,
-      Instant newestPoint, Double rpoSeconds) {}
+  public record Status(
+      String target,
+      String kind,
+      Instant lastRun,
+      Boolean lastOk,
+      String lastError,
+      Instant newestPoint,
+      Double rpoSeconds) {}
 
   public List<Status> status() {
     Instant now = clock.instant();
     List<Status> out = new ArrayList<>();
-    targets.forEach((name, s) -> out.add(new Status(name, s.kind, s.lastRun, s.lastOk, s.lastError, s.newestPoint,
-        s.newestPoint == null ? null : Duration.between(s.newestPoint, now).toMillis() / 1000.0)));
+    targets.forEach(
+        (name, s) ->
+            out.add(
+                new Status(
+                    name,
+                    s.kind,
+                    s.lastRun,
+                    s.lastOk,
+                    s.lastError,
+                    s.newestPoint,
+                    s.newestPoint == null
+                        ? null
+                        : Duration.between(s.newestPoint, now).toMillis() / 1000.0)));
     out.sort(java.util.Comparator.comparing(Status::target));
     return out;
   }

@@ -35,12 +35,18 @@ public final class Notifier implements AutoCloseable {
   private final Consumer<String> log;
   private final int attempts;
   private final Duration firstWait;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
-  /** The last known state of each target's backups ("backup/NAME") and verifications ("verify/NAME"). */
+
+  /**
+   * The last known state of each target's backups ("backup/NAME") and verifications
+   * ("verify/NAME").
+   */
   private final Map<String, Boolean> states = new ConcurrentHashMap<>();
 
-  public Notifier(List<WebhookConfig> hooks, Consumer<String> log, int attempts, Duration firstWait) {
+  public Notifier(
+      List<WebhookConfig> hooks, Consumer<String> log, int attempts, Duration firstWait) {
     this.hooks = List.copyOf(hooks);
     this.log = log;
     this.attempts = attempts;
@@ -51,7 +57,10 @@ public final class Notifier implements AutoCloseable {
     this(hooks, log, 4, Duration.ofSeconds(2));
   }
 
-  /** What was known before this process started (rebuilt from run records): sets state, sends nothing. */
+  /**
+   * What was known before this process started (rebuilt from run records): sets state, sends
+   * nothing.
+   */
   public void known(String target, boolean ok) {
     states.putIfAbsent("backup/" + target, ok);
   }
@@ -64,10 +73,24 @@ public final class Notifier implements AutoCloseable {
   public void run(RunRecord r) {
     Boolean before = states.put("backup/" + r.target(), r.succeeded());
     if (r.succeeded() && Boolean.FALSE.equals(before)) {
-      send("recovery", r.target(), r.kind(), r.target() + " (" + r.kind() + "): backups work again; snapshot "
-          + shortId(r.snapshot()) + " saved", fields(r));
+      send(
+          "recovery",
+          r.target(),
+          r.kind(),
+          r.target()
+              + " ("
+              + r.kind()
+              + "): backups work again; snapshot "
+              + shortId(r.snapshot())
+              + " saved",
+          fields(r));
     } else if (!r.succeeded() && !Boolean.FALSE.equals(before)) {
-      send("failure", r.target(), r.kind(), r.target() + " (" + r.kind() + "): backup failed: " + r.error(), fields(r));
+      send(
+          "failure",
+          r.target(),
+          r.kind(),
+          r.target() + " (" + r.kind() + "): backup failed: " + r.error(),
+          fields(r));
     }
   }
 
@@ -80,8 +103,17 @@ public final class Notifier implements AutoCloseable {
     f.put("snapshot", v.snapshot());
     f.put("result", v.result());
     f.put("finished", v.finished());
-    send("verification", v.target(), v.kind(), v.target() + " (" + v.kind() + "): verification of snapshot "
-        + shortId(v.snapshot()) + (v.passed() ? " passed again" : ": " + v.result().toUpperCase(java.util.Locale.ROOT)), f);
+    send(
+        "verification",
+        v.target(),
+        v.kind(),
+        v.target()
+            + " ("
+            + v.kind()
+            + "): verification of snapshot "
+            + shortId(v.snapshot())
+            + (v.passed() ? " passed again" : ": " + v.result().toUpperCase(java.util.Locale.ROOT)),
+        f);
   }
 
   private static Map<String, Object> fields(RunRecord r) {
@@ -98,7 +130,8 @@ public final class Notifier implements AutoCloseable {
     return id == null ? "-" : id.substring(0, Math.min(8, id.length()));
   }
 
-  private void send(String event, String target, String kind, String text, Map<String, Object> fields) {
+  private void send(
+      String event, String target, String kind, String text, Map<String, Object> fields) {
     for (WebhookConfig h : hooks) {
       if (!h.events().contains(event)) continue;
       Map<String, Object> body = new LinkedHashMap<>();
@@ -127,9 +160,14 @@ public final class Notifier implements AutoCloseable {
     String last = null;
     for (int i = 1; i <= attempts; i++) {
       try {
-        HttpResponse<Void> res = http.send(HttpRequest.newBuilder(h.url()).timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json)).build(),
-            HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> res =
+            http.send(
+                HttpRequest.newBuilder(h.url())
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
         if (res.statusCode() / 100 == 2) return;
         last = "HTTP " + res.statusCode();
         // A client error other than rate limiting will not change by trying again.
@@ -150,7 +188,8 @@ public final class Notifier implements AutoCloseable {
         wait = wait.multipliedBy(2);
       }
     }
-    log.accept("notification '" + event + "' of " + target + " to " + h + " was not delivered: " + last);
+    log.accept(
+        "notification '" + event + "' of " + target + " to " + h + " was not delivered: " + last);
   }
 
   /** Waits (up to {@code timeout}) for messages on their way. */

@@ -30,12 +30,15 @@ import java.util.function.Consumer;
  *       (the agent was down) is run once at once ({@code missedRuns: once}) or not ({@code skip}).
  * </ul>
  *
- * Time is read from a {@link Clock} and the work is driven by {@link #tick}, so that tests move time
- * without sleeping; {@link #runUntilStopped} calls it as the wall clock goes.
+ * Time is read from a {@link Clock} and the work is driven by {@link #tick}, so that tests move
+ * time without sleeping; {@link #runUntilStopped} calls it as the wall clock goes.
  */
 public final class Scheduler {
   /** What a due entry does: a backup job or a verification of the target's newest snapshot. */
-  public enum Work { BACKUP, VERIFY }
+  public enum Work {
+    BACKUP,
+    VERIFY
+  }
 
   /** Runs one job (blocking); the scheduler calls it on a worker thread. */
   public interface Jobs {
@@ -67,8 +70,10 @@ public final class Scheduler {
   private final List<Entry> entries = new ArrayList<>();
   private final Semaphore slots;
   private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+
   /** A target has one job at a time, backup or verification (Forbid is per target). */
   private final Map<String, Boolean> targetBusy = new java.util.concurrent.ConcurrentHashMap<>();
+
   private volatile boolean stopping;
 
   public Scheduler(AgentConfig config, Jobs jobs, Clock clock, Consumer<String> log) {
@@ -79,14 +84,15 @@ public final class Scheduler {
     this.slots = new Semaphore(config.maxParallel(), true);
     for (TargetConfig t : config.targets()) {
       if (t.schedule() instanceof Schedule.Cron c) entries.add(new Entry(t, Work.BACKUP, c));
-      if (t.verify() != null && t.verify().schedule() != null) entries.add(new Entry(t, Work.VERIFY, t.verify().schedule()));
+      if (t.verify() != null && t.verify().schedule() != null)
+        entries.add(new Entry(t, Work.VERIFY, t.verify().schedule()));
     }
   }
 
   /**
    * Sets each schedule's first due time, and starts once, at once, the backups missed while the
-   * agent was down (as {@code missedRuns} says). {@code lastRuns} holds each target's newest run
-   * or snapshot known from the repository.
+   * agent was down (as {@code missedRuns} says). {@code lastRuns} holds each target's newest run or
+   * snapshot known from the repository.
    */
   public void start(Map<String, Instant> lastRuns) {
     ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC);
@@ -97,8 +103,13 @@ public final class Scheduler {
       ZonedDateTime previous = e.cron.previous(now).orElse(null);
       // Only a target that has run before has missed anything: a new one waits for its schedule.
       if (last != null && previous != null && last.isBefore(previous.toInstant())) {
-        log.accept(e.target.name() + ": its run due at " + previous.toInstant() + " was missed (newest run "
-            + last + "); running it now");
+        log.accept(
+            e.target.name()
+                + ": its run due at "
+                + previous.toInstant()
+                + " was missed (newest run "
+                + last
+                + "); running it now");
         launch(e, "missed");
       }
     }
@@ -126,29 +137,34 @@ public final class Scheduler {
 
   private boolean launch(Entry e, String trigger) {
     if (targetBusy.putIfAbsent(e.target.name(), Boolean.TRUE) != null) {
-      log.accept(e.target.name() + ": " + (e.work == Work.BACKUP ? "backup" : "verification") + " due now skipped: "
-          + "its previous job is still running (concurrency policy Forbid)");
+      log.accept(
+          e.target.name()
+              + ": "
+              + (e.work == Work.BACKUP ? "backup" : "verification")
+              + " due now skipped: "
+              + "its previous job is still running (concurrency policy Forbid)");
       jobs.skipped(e.target, e.work);
       return false;
     }
     e.busy = true;
-    workers.submit(() -> {
-      try {
-        slots.acquire();
-        try {
-          if (!stopping) jobs.run(e.target, e.work, trigger);
-        } finally {
-          slots.release();
-        }
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException re) {
-        log.accept(e.target.name() + ": job ended with an internal error: " + re);
-      } finally {
-        e.busy = false;
-        targetBusy.remove(e.target.name());
-      }
-    });
+    workers.submit(
+        () -> {
+          try {
+            slots.acquire();
+            try {
+              if (!stopping) jobs.run(e.target, e.work, trigger);
+            } finally {
+              slots.release();
+            }
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+          } catch (RuntimeException re) {
+            log.accept(e.target.name() + ": job ended with an internal error: " + re);
+          } finally {
+            e.busy = false;
+            targetBusy.remove(e.target.name());
+          }
+        });
     return true;
   }
 
@@ -165,20 +181,31 @@ public final class Scheduler {
     return targetBusy.containsKey(target);
   }
 
-  /** Ticks with the wall clock until {@link #stop}; sleeps until the next due time, at most a second. */
+  /**
+   * Ticks with the wall clock until {@link #stop}; sleeps until the next due time, at most a
+   * second.
+   */
   public void runUntilStopped() throws InterruptedException {
     while (!stopping) {
       tick();
-      Instant next = entries.stream().map(e -> e.due).filter(java.util.Objects::nonNull).min(Instant::compareTo)
-          .orElse(clock.instant().plusSeconds(60));
-      long millis = Math.max(10, Math.min(1000, Duration.between(clock.instant(), next).toMillis()));
+      Instant next =
+          entries.stream()
+              .map(e -> e.due)
+              .filter(java.util.Objects::nonNull)
+              .min(Instant::compareTo)
+              .orElse(clock.instant().plusSeconds(60));
+      long millis =
+          Math.max(10, Math.min(1000, Duration.between(clock.instant(), next).toMillis()));
       synchronized (this) {
         if (!stopping) wait(millis);
       }
     }
   }
 
-  /** Stops starting jobs and ends {@link #runUntilStopped}; running jobs go on (a signal handler calls this). */
+  /**
+   * Stops starting jobs and ends {@link #runUntilStopped}; running jobs go on (a signal handler
+   * calls this).
+   */
   public void requestStop() {
     stopping = true;
     synchronized (this) {

@@ -5,8 +5,8 @@ import dev.roadie.core.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URLDecoder;
 import java.net.SocketTimeoutException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -19,11 +19,12 @@ import software.amazon.awssdk.core.exception.SdkException;
  * The changes of a bucket as they happen, from MinIO's ListenBucketNotification: a GET of the
  * bucket with {@code events=…} that the server keeps open, writing one JSON line per event (and an
  * empty record every {@value #PING_SECONDS} s, so a silent connection is known to be dead). Needs
- * no notification target configured on the server. Other servers do not offer it: {@link
- * #listen} then throws {@link NotOffered}, and a watch relies on its periodic passes.
+ * no notification target configured on the server. Other servers do not offer it: {@link #listen}
+ * then throws {@link NotOffered}, and a watch relies on its periodic passes.
  */
 final class BucketEvents {
   static final int PING_SECONDS = 2;
+
   /**
    * No line for this long (pings included): the connection is dead. A server that has taken the
    * request and sends nothing this long, not even the response's headers, holds the stream back:
@@ -47,7 +48,9 @@ final class BucketEvents {
   private volatile SignedHttp.Call open;
   private volatile boolean stopped;
 
-  /** @param extensions false: treat the server as one without MinIO's extensions */
+  /**
+   * @param extensions false: treat the server as one without MinIO's extensions
+   */
   BucketEvents(MirrorSide side, boolean extensions) {
     this.side = side;
     this.http = extensions ? SignedHttp.of(side) : null;
@@ -62,7 +65,8 @@ final class BucketEvents {
    * @throws SdkException when the server cannot be reached or refuses (told by {@link S3Failures})
    */
   void listen(Runnable connected, Consumer<Event> sink) throws NotOffered, InterruptedException {
-    if (http == null) throw new NotOffered("notifications are a MinIO extension, and this is not a MinIO endpoint");
+    if (http == null)
+      throw new NotOffered("notifications are a MinIO extension, and this is not a MinIO endpoint");
     Map<String, List<String>> q = new LinkedHashMap<>();
     q.put("events", List.of("s3:ObjectCreated:*", "s3:ObjectRemoved:*"));
     if (!side.prefix().isEmpty()) q.put("prefix", List.of(side.prefix()));
@@ -76,8 +80,10 @@ final class BucketEvents {
       r = call.execute();
     } catch (SocketTimeoutException e) {
       if (stopped) return;
-      throw new NotOffered("the server took the request but sent nothing in " + SILENCE.toSeconds()
-          + " s; MinIO builds from late October 2025 on hold notifications back");
+      throw new NotOffered(
+          "the server took the request but sent nothing in "
+              + SILENCE.toSeconds()
+              + " s; MinIO builds from late October 2025 on hold notifications back");
     }
     try (r) {
       if (r.status != 200) {
@@ -89,8 +95,10 @@ final class BucketEvents {
         throw BucketLister.error(s, body);
       }
       if (!r.contentType.startsWith("text/event-stream")) {
-        throw new NotOffered("the server answered with " + (r.contentType.isEmpty() ? "no content type" : r.contentType)
-            + ", not an event stream");
+        throw new NotOffered(
+            "the server answered with "
+                + (r.contentType.isEmpty() ? "no content type" : r.contentType)
+                + ", not an event stream");
       }
       if (stopped) return;
       connected.run();

@@ -2,7 +2,7 @@ package dev.roadie.bucket.mirror;
 
 import dev.roadie.bucket.Keys;
 import dev.roadie.bucket.ListedObject;
-
+import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,9 +10,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import dev.roadie.core.ErrorCode;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +17,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
@@ -46,8 +45,10 @@ final class BucketLister {
 
   private final MirrorSide side;
   private final SignedHttp http;
+
   /** Cleared for good once the server ignores or refuses the extension. */
   private volatile boolean extension;
+
   /** Whether to ask for metadata now (pages fetched from now on). */
   private volatile boolean withMetadata;
 
@@ -85,8 +86,8 @@ final class BucketLister {
 
   /**
    * The objects under the side's prefix, in S3's key order ({@link Keys}); pages are fetched on a
-   * virtual thread a page ahead of the reader, so that both sides of a mirror list at once. Close it
-   * when not read to the end.
+   * virtual thread a page ahead of the reader, so that both sides of a mirror list at once. Close
+   * it when not read to the end.
    */
   Listing list() {
     return new Listing(true);
@@ -119,7 +120,8 @@ final class BucketLister {
         while (true) {
           Page p = null;
           if (extension && withMetadata) {
-            // Switched from plain pages: go on after the last key listed (tokens are the server's own).
+            // Switched from plain pages: go on after the last key listed (tokens are the server's
+            // own).
             if (!metadataPages) token = null;
             metadataPages = true;
             p = fetchWithMetadata(token, lastKey);
@@ -174,10 +176,17 @@ final class BucketLister {
     public ListingEntry next() {
       if (!hasNext()) throw new NoSuchElementException();
       ListingEntry o = page.next();
-      // Mirror and check merge two listings by key: one out of order would look like missing objects.
+      // Mirror and check merge two listings by key: one out of order would look like missing
+      // objects.
       if (previous != null && Keys.ORDER.compare(previous, o.key()) >= 0) {
-        throw new RoadieException(ErrorCode.FAILURE, side.describe() + ": the server listed '" + o.key()
-            + "' after '" + previous + "', out of S3's key order; a mirror cannot compare such listings");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            side.describe()
+                + ": the server listed '"
+                + o.key()
+                + "' after '"
+                + previous
+                + "', out of S3's key order; a mirror cannot compare such listings");
       }
       previous = o.key();
       return o;
@@ -192,14 +201,28 @@ final class BucketLister {
   private Page fetchPlain(String token, String startAfter) {
     ListObjectsV2Response r;
     try {
-      r = side.s3().listObjectsV2(b -> b.bucket(side.bucket()).prefix(side.prefix())
-          .continuationToken(token).startAfter(token == null ? startAfter : null));
+      r =
+          side.s3()
+              .listObjectsV2(
+                  b ->
+                      b.bucket(side.bucket())
+                          .prefix(side.prefix())
+                          .continuationToken(token)
+                          .startAfter(token == null ? startAfter : null));
     } catch (SdkException e) {
       throw S3Failures.of(side, "list", "", e);
     }
     List<ListingEntry> objects = new java.util.ArrayList<>(r.contents().size());
     for (S3Object o : r.contents()) {
-      objects.add(new ListingEntry(o.key(), o.size(), ListedObject.unquote(o.eTag()), o.lastModified(), null, null, null));
+      objects.add(
+          new ListingEntry(
+              o.key(),
+              o.size(),
+              ListedObject.unquote(o.eTag()),
+              o.lastModified(),
+              null,
+              null,
+              null));
     }
     boolean more = Boolean.TRUE.equals(r.isTruncated()) && r.nextContinuationToken() != null;
     return new Page(objects, more ? r.nextContinuationToken() : null);
@@ -227,13 +250,16 @@ final class BucketLister {
             return parse(r.body);
           } catch (IOException | XMLStreamException e) {
             throw software.amazon.awssdk.core.exception.SdkClientException.builder()
-                .message("listing response unreadable: " + e.getMessage()).cause(e).build();
+                .message("listing response unreadable: " + e.getMessage())
+                .cause(e)
+                .build();
           }
         }
         if (r.status == 400 || r.status == 501 || r.status == 405) return null;
         throw error(r.status, r.errorText());
       } catch (SdkException e) {
-        if (!S3Failures.isTransient(e) || attempt == ATTEMPTS) throw S3Failures.of(side, "list", "", e);
+        if (!S3Failures.isTransient(e) || attempt == ATTEMPTS)
+          throw S3Failures.of(side, "list", "", e);
         Thread.sleep(Math.min(5000, 100L << attempt));
       }
     }
@@ -244,7 +270,9 @@ final class BucketLister {
       return http.get(query, Duration.ofSeconds(60));
     } catch (java.net.SocketTimeoutException e) {
       throw software.amazon.awssdk.core.exception.SdkClientException.builder()
-          .message("no answer to a listing in 60 s").cause(e).build();
+          .message("no answer to a listing in 60 s")
+          .cause(e)
+          .build();
     }
   }
 
@@ -252,9 +280,13 @@ final class BucketLister {
   static S3Exception error(int status, String body) {
     String code = element(body, "Code");
     String message = element(body, "Message");
-    return (S3Exception) S3Exception.builder().statusCode(status)
-        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).build())
-        .message(message != null ? message : "HTTP " + status).build();
+    return (S3Exception)
+        S3Exception.builder()
+            .statusCode(status)
+            .awsErrorDetails(
+                AwsErrorDetails.builder().errorCode(code).errorMessage(message).build())
+            .message(message != null ? message : "HTTP " + status)
+            .build();
   }
 
   private static String element(String xml, String name) {
@@ -280,7 +312,7 @@ final class BucketLister {
             sawMetadata |= e.sawMetadata;
             objects.add(e.object);
           }
-          default -> { }
+          default -> {}
         }
       }
     } finally {
@@ -330,7 +362,7 @@ final class BucketLister {
             }
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     if (key == null) throw new XMLStreamException("an object without a key in the listing");
@@ -345,7 +377,9 @@ final class BucketLister {
       int eq = pair.indexOf('=');
       String k = eq < 0 ? pair : pair.substring(0, eq);
       String v = eq < 0 ? "" : pair.substring(eq + 1);
-      tags.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+      tags.put(
+          URLDecoder.decode(k, StandardCharsets.UTF_8),
+          URLDecoder.decode(v, StandardCharsets.UTF_8));
     }
     return tags;
   }

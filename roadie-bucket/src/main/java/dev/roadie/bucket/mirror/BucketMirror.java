@@ -21,8 +21,8 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * One mirror pass from a source bucket (or prefix) to a destination, or a read-only check of
- * the two. Both sides are listed in key order and merged; objects only in the source are copied,
+ * One mirror pass from a source bucket (or prefix) to a destination, or a read-only check of the
+ * two. Both sides are listed in key order and merged; objects only in the source are copied,
  * objects on both sides are compared by {@link MirrorMetadata}'s rule (no object is read for that)
  * and copied again when they differ, objects only in the destination are deleted with {@code
  * delete} once the source's listing is complete, and kept (reported) otherwise.
@@ -38,7 +38,8 @@ public final class BucketMirror {
   public record Options(boolean delete, boolean allowEmptySource, int parallel, long memoryBudget) {
     public Options {
       if (parallel < 1 || parallel > 256) {
-        throw new RoadieException(ErrorCode.USAGE, "--parallel must be from 1 to 256, not " + parallel);
+        throw new RoadieException(
+            ErrorCode.USAGE, "--parallel must be from 1 to 256, not " + parallel);
       }
     }
 
@@ -55,13 +56,16 @@ public final class BucketMirror {
   private final MirrorSide source;
   private final MirrorSide destination;
   private final Options options;
+
   /**
    * A mirror lists the source plainly: the rule needs only its ETags, times and sizes, and MinIO's
    * listing with metadata costs the server more (it reads and sends every object's metadata). A
    * check compares metadata and tags too, so it lists the source with them where offered.
    */
   private final BucketLister sourceLister;
+
   private final BucketLister sourceCheckLister;
+
   /**
    * A mirror lists the destination plainly too, since equal single-part ETags settle most objects
    * ({@link MirrorMetadata#sameByEtag}); once {@value #HEADS_BEFORE_METADATA} objects had to be
@@ -69,24 +73,32 @@ public final class BucketMirror {
    * it asks for the listing with metadata where the server offers it.
    */
   private final BucketLister destinationLister;
+
   private final BucketLister destinationCheckLister;
   static final int HEADS_BEFORE_METADATA = 100;
-  private final java.util.concurrent.atomic.AtomicInteger destinationHeads = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger destinationHeads =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final ObjectCopier copier;
   private final Listener listener;
   private volatile boolean cancelled;
   private final boolean extensions;
 
-  public BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener) {
+  public BucketMirror(
+      MirrorSide source, MirrorSide destination, Options options, Listener listener) {
     this(source, destination, options, listener, source.sameServiceAs(destination), true);
   }
 
   /**
-   * With {@code serverSide} false, bytes pass through roadie even where the server could copy
-   * them; with {@code listingExtension} false, both sides are treated as S3 servers without
-   * MinIO's extensions (listings without metadata, no notifications).
+   * With {@code serverSide} false, bytes pass through roadie even where the server could copy them;
+   * with {@code listingExtension} false, both sides are treated as S3 servers without MinIO's
+   * extensions (listings without metadata, no notifications).
    */
-  BucketMirror(MirrorSide source, MirrorSide destination, Options options, Listener listener, boolean serverSide,
+  BucketMirror(
+      MirrorSide source,
+      MirrorSide destination,
+      Options options,
+      Listener listener,
+      boolean serverSide,
       boolean listingExtension) {
     this.source = source;
     this.destination = destination;
@@ -128,12 +140,16 @@ public final class BucketMirror {
     }
     try {
       Region region = destination.s3().serviceClientConfiguration().region();
-      destination.s3().createBucket(r -> {
-        r.bucket(destination.bucket());
-        if (destination.settings().endpoint() == null && !Region.US_EAST_1.equals(region)) {
-          r.createBucketConfiguration(CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
-        }
-      });
+      destination
+          .s3()
+          .createBucket(
+              r -> {
+                r.bucket(destination.bucket());
+                if (destination.settings().endpoint() == null && !Region.US_EAST_1.equals(region)) {
+                  r.createBucketConfiguration(
+                      CreateBucketConfiguration.builder().locationConstraint(region.id()).build());
+                }
+              });
       return true;
     } catch (BucketAlreadyOwnedByYouException e) {
       return false;
@@ -177,18 +193,27 @@ public final class BucketMirror {
             report.stop("stopped");
             break;
           }
-          int order = s == null ? 1 : d == null ? -1
-              : Keys.ORDER.compare(source.relative(s.key()), destination.relative(d.key()));
+          int order =
+              s == null
+                  ? 1
+                  : d == null
+                      ? -1
+                      : Keys.ORDER.compare(source.relative(s.key()), destination.relative(d.key()));
           if (order < 0) {
             sourceObjects++;
             ListingEntry only = s;
-            submit(pool, slots, report, only.key(), () -> {
-              if (check) {
-                out.done(Kind.MISSING, source.relative(only.key()), null, 0);
-              } else {
-                copy(only, Kind.COPIED, "new", out);
-              }
-            });
+            submit(
+                pool,
+                slots,
+                report,
+                only.key(),
+                () -> {
+                  if (check) {
+                    out.done(Kind.MISSING, source.relative(only.key()), null, 0);
+                  } else {
+                    copy(only, Kind.COPIED, "new", out);
+                  }
+                });
             s = next(src);
           } else if (order > 0) {
             extras.add(destination.relative(d.key()));
@@ -197,13 +222,18 @@ public final class BucketMirror {
             sourceObjects++;
             ListingEntry a = s;
             ListingEntry b = d;
-            submit(pool, slots, report, a.key(), () -> {
-              if (check) {
-                compare(a, b, out);
-              } else {
-                update(a, b, out);
-              }
-            });
+            submit(
+                pool,
+                slots,
+                report,
+                a.key(),
+                () -> {
+                  if (check) {
+                    compare(a, b, out);
+                  } else {
+                    update(a, b, out);
+                  }
+                });
             s = next(src);
             d = next(dst);
           }
@@ -221,9 +251,15 @@ public final class BucketMirror {
       for (String key : extras) out.done(Kind.EXTRA, key, check ? null : "kept (no --delete)", 0);
     } else {
       if (sourceObjects == 0 && !extras.isEmpty() && !options.allowEmptySource()) {
-        throw new RoadieException(ErrorCode.FAILURE, source.describe() + " lists no objects: refusing to delete the "
-            + extras.size() + " objects of the " + destination.describe() + " (a wrong prefix or bucket?); "
-            + "if the source is meant to be empty, pass --allow-empty-source");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            source.describe()
+                + " lists no objects: refusing to delete the "
+                + extras.size()
+                + " objects of the "
+                + destination.describe()
+                + " (a wrong prefix or bucket?); "
+                + "if the source is meant to be empty, pass --allow-empty-source");
       }
       deleteAll(extras, out);
     }
@@ -254,14 +290,22 @@ public final class BucketMirror {
         if (options.delete() && headOrNull(destination, dstKey) != null) delete(relative, out);
         return;
       }
-      ListingEntry listed = new ListingEntry(key, s.contentLength(), ListedObject.unquote(s.eTag()),
-          s.lastModified(), null, null, null);
+      ListingEntry listed =
+          new ListingEntry(
+              key,
+              s.contentLength(),
+              ListedObject.unquote(s.eTag()),
+              s.lastModified(),
+              null,
+              null,
+              null);
       HeadObjectResponse d = headOrNull(destination, dstKey);
       if (d == null) {
         copy(listed, Kind.COPIED, "new", out);
         return;
       }
-      String reason = MirrorMetadata.staleReason(listed, d.contentLength(), MirrorMetadata.lower(d.metadata()));
+      String reason =
+          MirrorMetadata.staleReason(listed, d.contentLength(), MirrorMetadata.lower(d.metadata()));
       if (reason != null) {
         copy(listed, Kind.UPDATED, reason, out);
       } else {
@@ -298,28 +342,31 @@ public final class BucketMirror {
    * Runs {@code task} on a virtual thread once a slot is free; its failure becomes a FAILED item,
    * and a side out of reach stops the pass.
    */
-  private void submit(ExecutorService pool, Semaphore slots, MirrorReport report, String key, Task task)
+  private void submit(
+      ExecutorService pool, Semaphore slots, MirrorReport report, String key, Task task)
       throws InterruptedException {
     Listener out = reporting(report);
     slots.acquire();
-    pool.execute(() -> {
-      try {
-        task.run();
-      } catch (RoadieException e) {
-        out.done(Kind.FAILED, source.relative(key), e.getMessage(), 0);
-        if (e instanceof RoadieException.Retriable) report.stop(e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        out.done(Kind.FAILED, source.relative(key), "internal error: " + e, 0);
-      } finally {
-        slots.release();
-      }
-    });
+    pool.execute(
+        () -> {
+          try {
+            task.run();
+          } catch (RoadieException e) {
+            out.done(Kind.FAILED, source.relative(key), e.getMessage(), 0);
+            if (e instanceof RoadieException.Retriable) report.stop(e.getMessage());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } catch (RuntimeException e) {
+            out.done(Kind.FAILED, source.relative(key), "internal error: " + e, 0);
+          } finally {
+            slots.release();
+          }
+        });
   }
 
   /** Copies {@code src}, reported as {@code kind} for {@code reason}. */
-  private void copy(ListingEntry src, Kind kind, String reason, Listener out) throws InterruptedException {
+  private void copy(ListingEntry src, Kind kind, String reason, Listener out)
+      throws InterruptedException {
     String key = source.relative(src.key());
     try {
       long bytes = copier.copy(src);
@@ -330,14 +377,16 @@ public final class BucketMirror {
   }
 
   /** Both sides have the object: copies it again if the destination's is not current. */
-  private void update(ListingEntry src, ListingEntry dst, Listener out) throws InterruptedException {
+  private void update(ListingEntry src, ListingEntry dst, Listener out)
+      throws InterruptedException {
     if (MirrorMetadata.sameByEtag(src, dst)) {
       out.done(Kind.UNCHANGED, source.relative(src.key()), null, 0);
       return;
     }
     Map<String, String> dstMetadata = dst.metadata();
     if (dstMetadata == null) {
-      if (destinationHeads.incrementAndGet() == HEADS_BEFORE_METADATA) destinationLister.preferMetadata();
+      if (destinationHeads.incrementAndGet() == HEADS_BEFORE_METADATA)
+        destinationLister.preferMetadata();
       HeadObjectResponse h = headOrNull(destination, dst.key());
       if (h == null) {
         copy(src, Kind.COPIED, "new", out);
@@ -367,13 +416,14 @@ public final class BucketMirror {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (String key : extras) {
         slots.acquire();
-        pool.execute(() -> {
-          try {
-            delete(key, out);
-          } finally {
-            slots.release();
-          }
-        });
+        pool.execute(
+            () -> {
+              try {
+                delete(key, out);
+              } finally {
+                slots.release();
+              }
+            });
       }
     }
   }
@@ -390,8 +440,11 @@ public final class BucketMirror {
 
   // --- check ------------------------------------------------------------------------------------
 
-  /** Compares one object of both sides: size, content (SHA-256), user metadata, Content-Type, tags. */
-  private void compare(ListingEntry src, ListingEntry dst, Listener out) throws InterruptedException {
+  /**
+   * Compares one object of both sides: size, content (SHA-256), user metadata, Content-Type, tags.
+   */
+  private void compare(ListingEntry src, ListingEntry dst, Listener out)
+      throws InterruptedException {
     String key = source.relative(src.key());
     Described s = describe(source, src);
     Described d = describe(destination, dst);
@@ -404,7 +457,11 @@ public final class BucketMirror {
       return;
     }
     if (src.size() != dst.size()) {
-      out.done(Kind.DIFFERENT, key, "size: " + src.size() + " in the source, " + dst.size() + " in the destination", 0);
+      out.done(
+          Kind.DIFFERENT,
+          key,
+          "size: " + src.size() + " in the source, " + dst.size() + " in the destination",
+          0);
       return;
     }
     if (MirrorMetadata.staleReason(src, dst.size(), d.metadata) != null) {
@@ -412,7 +469,10 @@ public final class BucketMirror {
       try {
         String dstSha = MirrorMetadata.sha256(d.metadata);
         byte[] a = copier.hash(source, src.key(), src.etag());
-        byte[] b = dstSha != null ? java.util.HexFormat.of().parseHex(dstSha) : copier.hash(destination, dst.key(), dst.etag());
+        byte[] b =
+            dstSha != null
+                ? java.util.HexFormat.of().parseHex(dstSha)
+                : copier.hash(destination, dst.key(), dst.etag());
         if (!java.security.MessageDigest.isEqual(a, b)) {
           out.done(Kind.DIFFERENT, key, "content differs (SHA-256)", 0);
           return;
@@ -422,11 +482,19 @@ public final class BucketMirror {
         return;
       }
     }
-    if (!MirrorMetadata.withoutRoadie(s.metadata).equals(MirrorMetadata.withoutRoadie(d.metadata))) {
+    if (!MirrorMetadata.withoutRoadie(s.metadata)
+        .equals(MirrorMetadata.withoutRoadie(d.metadata))) {
       out.done(Kind.DIFFERENT, key, "user metadata differs", 0);
     } else if (!Objects.equals(s.contentType, d.contentType)) {
-      out.done(Kind.DIFFERENT, key, "Content-Type: " + s.contentType + " in the source, " + d.contentType
-          + " in the destination", 0);
+      out.done(
+          Kind.DIFFERENT,
+          key,
+          "Content-Type: "
+              + s.contentType
+              + " in the source, "
+              + d.contentType
+              + " in the destination",
+          0);
     } else if (!s.tags.equals(d.tags)) {
       out.done(Kind.DIFFERENT, key, "tags differ", 0);
     } else {
@@ -434,24 +502,32 @@ public final class BucketMirror {
     }
   }
 
-  private record Described(Map<String, String> metadata, String contentType, Map<String, String> tags) {}
+  private record Described(
+      Map<String, String> metadata, String contentType, Map<String, String> tags) {}
 
-  /** The metadata and tags of a listed object: from the listing, else asked of the object; null when gone. */
+  /**
+   * The metadata and tags of a listed object: from the listing, else asked of the object; null when
+   * gone.
+   */
   private static Described describe(MirrorSide side, ListingEntry o) {
-    if (o.hasMetadata() && o.tags() != null) return new Described(o.metadata(), o.contentType(), o.tags());
+    if (o.hasMetadata() && o.tags() != null)
+      return new Described(o.metadata(), o.contentType(), o.tags());
     HeadObjectResponse h = headOrNull(side, o.key());
     if (h == null) return null;
     ObjectState state = ObjectState.of(h);
     Map<String, String> tags = new java.util.TreeMap<>();
     if (state.tagCount() > 0) {
       try {
-        side.s3().getObjectTagging(r -> r.bucket(side.bucket()).key(o.key())).tagSet()
+        side.s3()
+            .getObjectTagging(r -> r.bucket(side.bucket()).key(o.key()))
+            .tagSet()
             .forEach(t -> tags.put(t.key(), t.value()));
       } catch (SdkException e) {
         if (S3Failures.isNotFound(e)) return null;
         throw S3Failures.of(side, "read the tags of", o.key(), e);
       }
     }
-    return new Described(MirrorMetadata.lower(state.headers().metadata()), state.headers().contentType(), tags);
+    return new Described(
+        MirrorMetadata.lower(state.headers().metadata()), state.headers().contentType(), tags);
   }
 }

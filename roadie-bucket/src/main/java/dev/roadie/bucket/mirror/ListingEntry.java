@@ -14,8 +14,14 @@ import java.util.Map;
  * @param contentType when the listing carries metadata, else null
  * @param tags when the listing carries them, else null
  */
-record ListingEntry(String key, long size, String etag, Instant lastModified, Map<String, String> metadata,
-    String contentType, Map<String, String> tags) {
+record ListingEntry(
+    String key,
+    long size,
+    String etag,
+    Instant lastModified,
+    Map<String, String> metadata,
+    String contentType,
+    Map<String, String> tags) {
 
   /** Whether the listing told this object's metadata (so no {@code HEAD} is needed for it). */
   boolean hasMetadata() {

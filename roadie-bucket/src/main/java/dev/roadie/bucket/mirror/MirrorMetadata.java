@@ -11,16 +11,16 @@ import java.util.TreeMap;
  * whether a destination object still holds what its source holds, without reading either:
  *
  * <ul>
- *   <li>{@value Sha256#METADATA_KEY}: the SHA-256 of the bytes, computed by roadie while it copied them (or,
- *       for a copy the server made itself, the server's SHA-256 checksum of the copy);
+ *   <li>{@value Sha256#METADATA_KEY}: the SHA-256 of the bytes, computed by roadie while it copied
+ *       them (or, for a copy the server made itself, the server's SHA-256 checksum of the copy);
  *   <li>{@value #SOURCE_ETAG} and {@value #SOURCE_MTIME}: the source object's ETag and
  *       last-modified time (whole seconds since 1970) at the moment it was read.
  * </ul>
  *
- * A destination object is current when its size equals the source's and the source's ETag and
- * time (as listed now) equal the recorded ones: S3 gives every write a new last-modified time and
- * a new ETag for new bytes, so a rewritten source, even with bytes of the same size, no longer
- * matches. A destination object without these entries (written by someone else) is not trusted.
+ * A destination object is current when its size equals the source's and the source's ETag and time
+ * (as listed now) equal the recorded ones: S3 gives every write a new last-modified time and a new
+ * ETag for new bytes, so a rewritten source, even with bytes of the same size, no longer matches. A
+ * destination object without these entries (written by someone else) is not trusted.
  */
 final class MirrorMetadata {
   static final String SHA256 = Sha256.METADATA_KEY;
@@ -34,7 +34,8 @@ final class MirrorMetadata {
    * {@code metadata}: that, without roadie's entries the source may carry (being a mirror itself),
    * plus this copy's ({@code sha256} null: not known yet).
    */
-  static Map<String, String> forCopy(Map<String, String> metadata, byte[] sha256, String etag, Instant lastModified) {
+  static Map<String, String> forCopy(
+      Map<String, String> metadata, byte[] sha256, String etag, Instant lastModified) {
     Map<String, String> m = withoutRoadie(lower(metadata));
     if (sha256 != null) m.put(SHA256, Sha256.hex(sha256));
     m.put(SOURCE_ETAG, etag);
@@ -49,7 +50,9 @@ final class MirrorMetadata {
     return out;
   }
 
-  /** {@code metadata} without roadie's entries (a source that is itself a mirror carries them too). */
+  /**
+   * {@code metadata} without roadie's entries (a source that is itself a mirror carries them too).
+   */
   static Map<String, String> withoutRoadie(Map<String, String> metadata) {
     Map<String, String> m = new TreeMap<>(metadata);
     m.remove(SHA256);
@@ -64,21 +67,28 @@ final class MirrorMetadata {
     return s != null && s.matches("[0-9a-f]{64}") ? s : null;
   }
 
-  /** A single-part upload's ETag: the MD5 of the bytes, 32 hex digits (multipart ones end in -N). */
-  private static final java.util.regex.Pattern MD5_ETAG = java.util.regex.Pattern.compile("[0-9a-fA-F]{32}");
+  /**
+   * A single-part upload's ETag: the MD5 of the bytes, 32 hex digits (multipart ones end in -N).
+   */
+  private static final java.util.regex.Pattern MD5_ETAG =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{32}");
 
   /**
    * Whether the destination object ({@code dst}, as listed) holds the source object's bytes by the
    * listings alone, with no request for either: sizes equal, ETags equal and of a single-part
    * upload's form (the MD5 of the content; a server-side copy keeps it), and the destination
    * written after the source. The time keeps an overwrite of the source with other bytes of the
-   * same MD5 (a made collision), or with new metadata only, from passing: it is newer than the copy. False means "ask
-   * the recorded identity" ({@link #staleReason}), never "differs". See
+   * same MD5 (a made collision), or with new metadata only, from passing: it is newer than the
+   * copy. False means "ask the recorded identity" ({@link #staleReason}), never "differs". See
    * docs/decisions/0020-mirror-trusts-equal-md5-etags.md.
    */
   static boolean sameByEtag(ListingEntry src, ListingEntry dst) {
-    return src.size() == dst.size() && src.etag() != null && src.etag().equalsIgnoreCase(dst.etag())
-        && MD5_ETAG.matcher(src.etag()).matches() && src.lastModified() != null && dst.lastModified() != null
+    return src.size() == dst.size()
+        && src.etag() != null
+        && src.etag().equalsIgnoreCase(dst.etag())
+        && MD5_ETAG.matcher(src.etag()).matches()
+        && src.lastModified() != null
+        && dst.lastModified() != null
         && dst.lastModified().isAfter(src.lastModified());
   }
 
@@ -90,7 +100,8 @@ final class MirrorMetadata {
     if (source.size() != dstSize) return "size differs";
     if (sha256(dstMetadata) == null) return "no content hash recorded at the destination";
     if (!source.etag().equals(dstMetadata.get(SOURCE_ETAG))
-        || !Long.toString(source.lastModified().getEpochSecond()).equals(dstMetadata.get(SOURCE_MTIME))) {
+        || !Long.toString(source.lastModified().getEpochSecond())
+            .equals(dstMetadata.get(SOURCE_MTIME))) {
       return "changed at the source";
     }
     return null;

@@ -54,7 +54,8 @@ public final class MirrorReport {
   public synchronized void add(Kind kind, String key, String reason, long bytes) {
     counts.merge(kind, 1L, Long::sum);
     bytesCopied += bytes;
-    if (kind != Kind.UNCHANGED && items.get(kind).size() < MAX_LISTED) items.get(kind).add(new Item(key, reason, bytes));
+    if (kind != Kind.UNCHANGED && items.get(kind).size() < MAX_LISTED)
+      items.get(kind).add(new Item(key, reason, bytes));
   }
 
   public synchronized long count(Kind kind) {
@@ -113,9 +114,17 @@ public final class MirrorReport {
    */
   public synchronized Map<String, Object> toMap(boolean check) {
     Map<String, Object> out = new LinkedHashMap<>();
-    List<Kind> kinds = check
-        ? List.of(Kind.MISSING, Kind.EXTRA, Kind.DIFFERENT, Kind.FAILED, Kind.UNCHANGED)
-        : List.of(Kind.COPIED, Kind.UPDATED, Kind.DELETED, Kind.SKIPPED, Kind.FAILED, Kind.EXTRA, Kind.UNCHANGED);
+    List<Kind> kinds =
+        check
+            ? List.of(Kind.MISSING, Kind.EXTRA, Kind.DIFFERENT, Kind.FAILED, Kind.UNCHANGED)
+            : List.of(
+                Kind.COPIED,
+                Kind.UPDATED,
+                Kind.DELETED,
+                Kind.SKIPPED,
+                Kind.FAILED,
+                Kind.EXTRA,
+                Kind.UNCHANGED);
     Map<String, Object> c = new LinkedHashMap<>();
     for (Kind k : kinds) c.put(name(k, check), counts.get(k));
     out.put("counts", c);

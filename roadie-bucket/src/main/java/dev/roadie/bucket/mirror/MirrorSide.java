@@ -11,7 +11,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  *
  * @param role "source" or "destination", for messages
  */
-public record MirrorSide(String role, S3Location location, S3Settings settings, S3Client s3) implements AutoCloseable {
+public record MirrorSide(String role, S3Location location, S3Settings settings, S3Client s3)
+    implements AutoCloseable {
 
   public static MirrorSide open(String role, S3Location location, S3Settings settings) {
     return new MirrorSide(role, location, settings, S3Clients.create(settings));
@@ -35,9 +36,15 @@ public record MirrorSide(String role, S3Location location, S3Settings settings, 
     return key.substring(location.prefix().length());
   }
 
-  /** "source s3://bucket/prefix" (and the endpoint when the location does not name it), for messages. */
+  /**
+   * "source s3://bucket/prefix" (and the endpoint when the location does not name it), for
+   * messages.
+   */
   public String describe() {
-    String where = location.endpoint() == null && settings.endpoint() != null ? " at " + settings.endpoint() : "";
+    String where =
+        location.endpoint() == null && settings.endpoint() != null
+            ? " at " + settings.endpoint()
+            : "";
     return role + " " + location + where;
   }
 

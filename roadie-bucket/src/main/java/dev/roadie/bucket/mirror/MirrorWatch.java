@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * Keeps a mirror current until stopped: a full pass first, then the source's notifications
- * ({@link BucketEvents}) bring each changed key over within moments, and a full pass every {@code
+ * Keeps a mirror current until stopped: a full pass first, then the source's notifications ({@link
+ * BucketEvents}) bring each changed key over within moments, and a full pass every {@code
  * fullEvery} catches whatever a notification missed (or everything, where the server sends none).
  *
  * <p>When a side goes out of reach, the watch says so once, retries with a growing pause (up to
@@ -43,8 +43,10 @@ public final class MirrorWatch {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+
   /** Keys told by notifications and not yet brought over, each with whether it was removed. */
   private final Map<String, Boolean> pending = new LinkedHashMap<>();
+
   private boolean fullPassDue = true;
   private volatile boolean stopped;
   private volatile BucketEvents events;
@@ -64,7 +66,10 @@ public final class MirrorWatch {
     return total;
   }
 
-  /** Ends {@link #run} once the copies in hand are done (from another thread, such as a shutdown hook). */
+  /**
+   * Ends {@link #run} once the copies in hand are done (from another thread, such as a shutdown
+   * hook).
+   */
   public void stop() {
     stopped = true;
     mirror.cancel();
@@ -93,7 +98,8 @@ public final class MirrorWatch {
         lock.lock();
         try {
           long wait = nextFull - System.nanoTime();
-          while (!stopped && !fullPassDue && pending.isEmpty() && wait > 0) wait = changed.awaitNanos(wait);
+          while (!stopped && !fullPassDue && pending.isEmpty() && wait > 0)
+            wait = changed.awaitNanos(wait);
           if (stopped) break;
           full = fullPassDue || wait <= 0;
           if (!full) {
@@ -140,12 +146,15 @@ public final class MirrorWatch {
     }
   }
 
-  /** The first pass: errors no retry can fix (a missing bucket, refused credentials) end the watch. */
+  /**
+   * The first pass: errors no retry can fix (a missing bucket, refused credentials) end the watch.
+   */
   private void firstPass() throws InterruptedException {
     Duration retry = FIRST_RETRY;
     while (!stopped) {
       try {
-        if (mirror.createDestinationBucket()) log.accept("created the bucket " + mirror.destination().bucket());
+        if (mirror.createDestinationBucket())
+          log.accept("created the bucket " + mirror.destination().bucket());
         fullPass();
         back();
         return;
@@ -158,7 +167,10 @@ public final class MirrorWatch {
     }
   }
 
-  /** The notification listener: reconnects while the watch runs; a lost connection calls for a full pass. */
+  /**
+   * The notification listener: reconnects while the watch runs; a lost connection calls for a full
+   * pass.
+   */
   private void listen() {
     Duration retry = FIRST_RETRY;
     boolean connectedOnce = false;
@@ -169,28 +181,39 @@ public final class MirrorWatch {
       boolean[] connected = {false};
       try {
         boolean reconnect = connectedOnce;
-        e.listen(() -> {
-          connected[0] = true;
-          back();
-          if (reconnect) {
-            setFullPassDue(true); // changes while the connection was down sent notifications nobody heard
-          } else {
-            log.accept("listening for changes of the " + mirror.source().describe()
-                + "; a full compare every " + human(options.fullEvery()));
-          }
-        }, ev -> {
-          lock.lock();
-          try {
-            pending.remove(ev.key());
-            pending.put(ev.key(), ev.removed());
-            changed.signalAll();
-          } finally {
-            lock.unlock();
-          }
-        });
+        e.listen(
+            () -> {
+              connected[0] = true;
+              back();
+              if (reconnect) {
+                setFullPassDue(
+                    true); // changes while the connection was down sent notifications nobody heard
+              } else {
+                log.accept(
+                    "listening for changes of the "
+                        + mirror.source().describe()
+                        + "; a full compare every "
+                        + human(options.fullEvery()));
+              }
+            },
+            ev -> {
+              lock.lock();
+              try {
+                pending.remove(ev.key());
+                pending.put(ev.key(), ev.removed());
+                changed.signalAll();
+              } finally {
+                lock.unlock();
+              }
+            });
       } catch (BucketEvents.NotOffered n) {
-        log.accept("the " + mirror.source().describe() + " sends no change notifications (" + n.getMessage()
-            + "): changes arrive with the full compare every " + human(options.fullEvery()));
+        log.accept(
+            "the "
+                + mirror.source().describe()
+                + " sends no change notifications ("
+                + n.getMessage()
+                + "): changes arrive with the full compare every "
+                + human(options.fullEvery()));
         return;
       } catch (SdkException x) {
         if (!stopped) down(S3Failures.of(mirror.source(), "listen to changes of", "", x));
@@ -210,7 +233,8 @@ public final class MirrorWatch {
 
   private void pauseListener(Duration d) throws InterruptedException {
     long end = System.nanoTime() + d.toNanos();
-    while (!stopped && System.nanoTime() < end) Thread.sleep(Math.min(200, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+    while (!stopped && System.nanoTime() < end)
+      Thread.sleep(Math.min(200, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
   }
 
   private void setFullPassDue(boolean due) {

@@ -38,8 +38,8 @@ import software.amazon.awssdk.services.s3.model.TaggingDirective;
  *       between has no recorded hash, so the next pass copies it again.
  *   <li>Over {@value #COPY_OBJECT_MAX} bytes (beyond S3's limit for one copy request): read twice,
  *       first to hash it, then streamed with the hash known; both reads are of the same ETag.
- *   <li>Both sides on one server with the same credentials: roadie reads the object to hash it,
- *       and the server copies that version (CopyObject); no bytes are uploaded.
+ *   <li>Both sides on one server with the same credentials: roadie reads the object to hash it, and
+ *       the server copies that version (CopyObject); no bytes are uploaded.
  * </ul>
  *
  * Memory stays within a budget shared by all copies: each buffer takes its size from it first.
@@ -50,6 +50,7 @@ final class ObjectCopier {
   static final long COPY_OBJECT_MAX = 5L << 30;
   private static final int MAX_PARTS = 10_000;
   private static final int MIB = 1 << 20;
+
   /** A source that keeps changing under every attempt is reported, not copied forever. */
   static final int ATTEMPTS = 3;
 
@@ -94,12 +95,19 @@ final class ObjectCopier {
     String dstKey = destination.key(source.relative(listed.key()));
     for (int attempt = 1; ; attempt++) {
       try {
-        if (serverSide && listed.size() <= COPY_OBJECT_MAX) return serverSideCopy(listed.key(), dstKey);
+        if (serverSide && listed.size() <= COPY_OBJECT_MAX)
+          return serverSideCopy(listed.key(), dstKey);
         return streamCopy(listed.key(), listed.size(), dstKey);
       } catch (Changed e) {
         if (attempt == ATTEMPTS) {
-          throw new RoadieException(ErrorCode.FAILURE, source.describe() + ": " + source.object(listed.key())
-              + " changed while it was copied, " + ATTEMPTS + " times; not copied");
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              source.describe()
+                  + ": "
+                  + source.object(listed.key())
+                  + " changed while it was copied, "
+                  + ATTEMPTS
+                  + " times; not copied");
         }
       }
     }
@@ -118,14 +126,19 @@ final class ObjectCopier {
       s = ObjectState.of(in.response());
       sha = digest(in);
     } catch (IOException e) {
-      throw new RoadieException.Retriable(source.describe() + ": reading " + source.object(key) + " failed: "
-          + e.getMessage(), e);
+      throw new RoadieException.Retriable(
+          source.describe() + ": reading " + source.object(key) + " failed: " + e.getMessage(), e);
     }
     try {
-      CopyObjectRequest.Builder b = CopyObjectRequest.builder()
-          .sourceBucket(source.bucket()).sourceKey(key).copySourceIfMatch(quote(s.etag()))
-          .destinationBucket(destination.bucket()).destinationKey(dstKey)
-          .metadataDirective(MetadataDirective.REPLACE).taggingDirective(TaggingDirective.COPY);
+      CopyObjectRequest.Builder b =
+          CopyObjectRequest.builder()
+              .sourceBucket(source.bucket())
+              .sourceKey(key)
+              .copySourceIfMatch(quote(s.etag()))
+              .destinationBucket(destination.bucket())
+              .destinationKey(dstKey)
+              .metadataDirective(MetadataDirective.REPLACE)
+              .taggingDirective(TaggingDirective.COPY);
       destination.s3().copyObject(replace(b, s.copyHeaders(sha)).build());
     } catch (SdkException e) {
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
@@ -137,7 +150,8 @@ final class ObjectCopier {
 
   // --- streamed ---------------------------------------------------------------------------------
 
-  private long streamCopy(String key, long listedSize, String dstKey) throws SourceGone, Changed, InterruptedException {
+  private long streamCopy(String key, long listedSize, String dstKey)
+      throws SourceGone, Changed, InterruptedException {
     byte[] knownSha = null;
     String ifMatch = null;
     if (listedSize > COPY_OBJECT_MAX) {
@@ -157,8 +171,8 @@ final class ObjectCopier {
       }
       return s.size();
     } catch (IOException e) {
-      throw new RoadieException.Retriable(source.describe() + ": reading " + source.object(key) + " failed: "
-          + e.getMessage(), e);
+      throw new RoadieException.Retriable(
+          source.describe() + ": reading " + source.object(key) + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -168,11 +182,16 @@ final class ObjectCopier {
     int mib = reserve(size);
     try {
       byte[] data = in.readNBytes(size);
-      if (data.length != size) throw new IOException("the body ended after " + data.length + " of " + size + " bytes");
+      if (data.length != size)
+        throw new IOException("the body ended after " + data.length + " of " + size + " bytes");
       byte[] sha = Sha256.digest().digest(data);
-      PutObjectRequest.Builder b = s.copyHeaders(sha).applyTo(PutObjectRequest.builder())
-          .bucket(destination.bucket()).key(dstKey).contentLength((long) size)
-          .checksumSHA256(Base64.getEncoder().encodeToString(sha));
+      PutObjectRequest.Builder b =
+          s.copyHeaders(sha)
+              .applyTo(PutObjectRequest.builder())
+              .bucket(destination.bucket())
+              .key(dstKey)
+              .contentLength((long) size)
+              .checksumSHA256(Base64.getEncoder().encodeToString(sha));
       if (tags != null) b.tagging(tags);
       try {
         destination.s3().putObject(b.build(), body(data, size));
@@ -190,12 +209,16 @@ final class ObjectCopier {
    * Streams {@code in} as a multipart upload. With {@code knownSha} the metadata carries it, and
    * bytes that hash differently abort the upload.
    */
-  private Uploaded multipart(InputStream in, ObjectState s, Tagging tags, String dstKey, byte[] knownSha)
+  private Uploaded multipart(
+      InputStream in, ObjectState s, Tagging tags, String dstKey, byte[] knownSha)
       throws IOException, InterruptedException, Changed {
     long size = s.size();
     long partSize = Math.max(MIN_PART, ((size + MAX_PARTS - 1) / MAX_PARTS + MIB - 1) / MIB * MIB);
-    CreateMultipartUploadRequest.Builder cb = s.copyHeaders(knownSha).applyTo(CreateMultipartUploadRequest.builder())
-        .bucket(destination.bucket()).key(dstKey);
+    CreateMultipartUploadRequest.Builder cb =
+        s.copyHeaders(knownSha)
+            .applyTo(CreateMultipartUploadRequest.builder())
+            .bucket(destination.bucket())
+            .key(dstKey);
     if (tags != null) cb.tagging(tags);
     String uploadId;
     try {
@@ -213,12 +236,23 @@ final class ObjectCopier {
       for (int n = 1; sent < size; n++) {
         int len = (int) Math.min(partSize, size - sent);
         int got = in.readNBytes(buf, 0, len);
-        if (got != len) throw new IOException("the body ended after " + (sent + got) + " of " + size + " bytes");
+        if (got != len)
+          throw new IOException("the body ended after " + (sent + got) + " of " + size + " bytes");
         md.update(buf, 0, len);
         int part = n;
         try {
-          String etag = destination.s3().uploadPart(r -> r.bucket(destination.bucket()).key(dstKey).uploadId(uploadId)
-              .partNumber(part).contentLength((long) len), body(buf, len)).eTag();
+          String etag =
+              destination
+                  .s3()
+                  .uploadPart(
+                      r ->
+                          r.bucket(destination.bucket())
+                              .key(dstKey)
+                              .uploadId(uploadId)
+                              .partNumber(part)
+                              .contentLength((long) len),
+                      body(buf, len))
+                  .eTag();
           parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
         } catch (SdkException e) {
           throw S3Failures.of(destination, "write", dstKey, e);
@@ -229,8 +263,16 @@ final class ObjectCopier {
       if (knownSha != null && !MessageDigest.isEqual(sha, knownSha)) throw new Changed();
       String etag;
       try {
-        etag = destination.s3().completeMultipartUpload(r -> r.bucket(destination.bucket()).key(dstKey)
-            .uploadId(uploadId).multipartUpload(u -> u.parts(parts))).eTag();
+        etag =
+            destination
+                .s3()
+                .completeMultipartUpload(
+                    r ->
+                        r.bucket(destination.bucket())
+                            .key(dstKey)
+                            .uploadId(uploadId)
+                            .multipartUpload(u -> u.parts(parts)))
+                .eTag();
       } catch (SdkException e) {
         throw S3Failures.of(destination, "write", dstKey, e);
       }
@@ -244,9 +286,12 @@ final class ObjectCopier {
 
   private void abort(String dstKey, String uploadId) {
     try {
-      destination.s3().abortMultipartUpload(r -> r.bucket(destination.bucket()).key(dstKey).uploadId(uploadId));
+      destination
+          .s3()
+          .abortMultipartUpload(r -> r.bucket(destination.bucket()).key(dstKey).uploadId(uploadId));
     } catch (SdkException e) {
-      // The upload stays invisible; a bucket lifecycle rule for incomplete uploads removes its parts.
+      // The upload stays invisible; a bucket lifecycle rule for incomplete uploads removes its
+      // parts.
     }
   }
 
@@ -255,10 +300,15 @@ final class ObjectCopier {
    * copying it onto itself: the source's headers given again, its tags kept.
    */
   private void recordHash(String dstKey, String etag, ObjectState s, byte[] sha) {
-    CopyObjectRequest.Builder b = CopyObjectRequest.builder()
-        .sourceBucket(destination.bucket()).sourceKey(dstKey).copySourceIfMatch(quote(etag))
-        .destinationBucket(destination.bucket()).destinationKey(dstKey)
-        .metadataDirective(MetadataDirective.REPLACE).taggingDirective(TaggingDirective.COPY);
+    CopyObjectRequest.Builder b =
+        CopyObjectRequest.builder()
+            .sourceBucket(destination.bucket())
+            .sourceKey(dstKey)
+            .copySourceIfMatch(quote(etag))
+            .destinationBucket(destination.bucket())
+            .destinationKey(dstKey)
+            .metadataDirective(MetadataDirective.REPLACE)
+            .taggingDirective(TaggingDirective.COPY);
     try {
       destination.s3().copyObject(replace(b, s.copyHeaders(sha)).build());
     } catch (SdkException e) {
@@ -268,9 +318,14 @@ final class ObjectCopier {
 
   /** A copy that replaces the metadata (MetadataDirective REPLACE) gives every header again. */
   private static CopyObjectRequest.Builder replace(CopyObjectRequest.Builder b, ObjectHeaders h) {
-    b.contentType(h.contentType()).cacheControl(h.cacheControl()).contentDisposition(h.contentDisposition())
-        .contentEncoding(h.contentEncoding()).contentLanguage(h.contentLanguage()).expires(h.expiresInstant())
-        .websiteRedirectLocation(h.websiteRedirect()).metadata(h.metadata());
+    b.contentType(h.contentType())
+        .cacheControl(h.cacheControl())
+        .contentDisposition(h.contentDisposition())
+        .contentEncoding(h.contentEncoding())
+        .contentLanguage(h.contentLanguage())
+        .expires(h.expiresInstant())
+        .websiteRedirectLocation(h.websiteRedirect())
+        .metadata(h.metadata());
     if (h.storageClass() != null) b.storageClass(h.storageClass());
     return b;
   }
@@ -286,10 +341,15 @@ final class ObjectCopier {
     }
   }
 
-  private static ResponseInputStream<GetObjectResponse> get(MirrorSide side, String key, String ifMatch)
-      throws SourceGone, Changed {
+  private static ResponseInputStream<GetObjectResponse> get(
+      MirrorSide side, String key, String ifMatch) throws SourceGone, Changed {
     try {
-      return side.s3().getObject(r -> r.bucket(side.bucket()).key(key).ifMatch(ifMatch == null ? null : quote(ifMatch)));
+      return side.s3()
+          .getObject(
+              r ->
+                  r.bucket(side.bucket())
+                      .key(key)
+                      .ifMatch(ifMatch == null ? null : quote(ifMatch)));
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
@@ -300,7 +360,8 @@ final class ObjectCopier {
   private Tagging tags(String key, int count) throws SourceGone {
     if (count == 0) return null;
     try {
-      return Tagging.builder().tagSet(source.s3().getObjectTagging(r -> r.bucket(source.bucket()).key(key)).tagSet())
+      return Tagging.builder()
+          .tagSet(source.s3().getObjectTagging(r -> r.bucket(source.bucket()).key(key)).tagSet())
           .build();
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
@@ -308,13 +369,16 @@ final class ObjectCopier {
     }
   }
 
-  /** The SHA-256 of {@code key} on {@code side}, read as a stream; of ETag {@code etag} when not null. */
+  /**
+   * The SHA-256 of {@code key} on {@code side}, read as a stream; of ETag {@code etag} when not
+   * null.
+   */
   byte[] hash(MirrorSide side, String key, String etag) throws SourceGone, Changed {
     try (InputStream in = get(side, key, etag)) {
       return digest(in);
     } catch (IOException e) {
-      throw new RoadieException.Retriable(side.describe() + ": reading " + side.object(key) + " failed: "
-          + e.getMessage(), e);
+      throw new RoadieException.Retriable(
+          side.describe() + ": reading " + side.object(key) + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -332,9 +396,13 @@ final class ObjectCopier {
     return mib;
   }
 
-  /** The first {@code len} bytes of {@code data}, not copied (RequestBody.fromBytes would), readable again for a retry. */
+  /**
+   * The first {@code len} bytes of {@code data}, not copied (RequestBody.fromBytes would), readable
+   * again for a retry.
+   */
   private static RequestBody body(byte[] data, int len) {
-    return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, len), len, "application/octet-stream");
+    return RequestBody.fromContentProvider(
+        () -> new ByteArrayInputStream(data, 0, len), len, "application/octet-stream");
   }
 
   private static String quote(String etag) {

@@ -38,8 +38,12 @@ final class SignedHttp {
   private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
   private final SSLSocketFactory tls;
 
-  private SignedHttp(MirrorSide side, URI endpoint, String region,
-      IdentityProvider<? extends AwsCredentialsIdentity> credentials, SSLSocketFactory tls) {
+  private SignedHttp(
+      MirrorSide side,
+      URI endpoint,
+      String region,
+      IdentityProvider<? extends AwsCredentialsIdentity> credentials,
+      SSLSocketFactory tls) {
     this.side = side;
     this.endpoint = endpoint;
     this.region = region;
@@ -47,7 +51,9 @@ final class SignedHttp {
     this.tls = tls;
   }
 
-  /** For {@code side}, or null when it is AWS itself or addressed by virtual host (no MinIO there). */
+  /**
+   * For {@code side}, or null when it is AWS itself or addressed by virtual host (no MinIO there).
+   */
   static SignedHttp of(MirrorSide side) {
     if (side.settings().endpoint() == null || !side.settings().pathStyle()) return null;
     S3ServiceClientConfiguration config = side.s3().serviceClientConfiguration();
@@ -55,13 +61,15 @@ final class SignedHttp {
     if (side.settings().caFile() != null) {
       try {
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, PemCertificates.trustManagers(side.settings().caFile(), side.describe()), null);
+        ctx.init(
+            null, PemCertificates.trustManagers(side.settings().caFile(), side.describe()), null);
         tls = ctx.getSocketFactory();
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException(e);
       }
     }
-    return new SignedHttp(side, side.settings().endpoint(), config.region().id(), config.credentialsProvider(), tls);
+    return new SignedHttp(
+        side, side.settings().endpoint(), config.region().id(), config.credentialsProvider(), tls);
   }
 
   /** A response: its status, Content-Type and body (the error body for a status other than 2xx). */
@@ -108,7 +116,9 @@ final class SignedHttp {
     return prepare(query, timeout).execute();
   }
 
-  /** A signed request not sent yet; it can be ended from another thread before and while it runs. */
+  /**
+   * A signed request not sent yet; it can be ended from another thread before and while it runs.
+   */
   final class Call {
     private final HttpURLConnection connection;
 
@@ -119,12 +129,16 @@ final class SignedHttp {
     Response execute() throws SocketTimeoutException {
       try {
         int status = connection.getResponseCode();
-        InputStream body = status / 100 == 2 ? connection.getInputStream() : connection.getErrorStream();
+        InputStream body =
+            status / 100 == 2 ? connection.getInputStream() : connection.getErrorStream();
         return new Response(connection, status, connection.getContentType(), body);
       } catch (SocketTimeoutException e) {
         throw e;
       } catch (IOException e) {
-        throw SdkClientException.builder().message("Unable to execute HTTP request: " + e).cause(e).build();
+        throw SdkClientException.builder()
+            .message("Unable to execute HTTP request: " + e)
+            .cause(e)
+            .build();
       }
     }
 
@@ -135,28 +149,43 @@ final class SignedHttp {
 
   /** The signed GET of the bucket with {@code query}, to {@link Call#execute}. */
   Call prepare(Map<String, List<String>> query, Duration timeout) {
-    SdkHttpFullRequest.Builder req = SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(endpoint)
-        .encodedPath(basePath() + "/" + side.bucket());
+    SdkHttpFullRequest.Builder req =
+        SdkHttpFullRequest.builder()
+            .method(SdkHttpMethod.GET)
+            .uri(endpoint)
+            .encodedPath(basePath() + "/" + side.bucket());
     query.forEach(req::putRawQueryParameter);
     AwsCredentialsIdentity identity = credentials.resolveIdentity().join();
-    SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r.identity(identity).request(req.build())
-        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-        .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-        .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false));
+    SignedRequest signed =
+        AwsV4HttpSigner.create()
+            .sign(
+                r ->
+                    r.identity(identity)
+                        .request(req.build())
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                        .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
+                        .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false));
     try {
       HttpURLConnection c = (HttpURLConnection) signed.request().getUri().toURL().openConnection();
       if (tls != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls);
       c.setConnectTimeout(CONNECT_TIMEOUT_MS);
       c.setReadTimeout((int) timeout.toMillis());
       c.setUseCaches(false);
-      signed.request().forEachHeader((name, values) -> {
-        // The connection sets Host itself, from the same URL the signature covers.
-        if (!name.equalsIgnoreCase("Host")) values.forEach(v -> c.addRequestProperty(name, v));
-      });
+      signed
+          .request()
+          .forEachHeader(
+              (name, values) -> {
+                // The connection sets Host itself, from the same URL the signature covers.
+                if (!name.equalsIgnoreCase("Host"))
+                  values.forEach(v -> c.addRequestProperty(name, v));
+              });
       return new Call(c);
     } catch (IOException e) {
-      throw SdkClientException.builder().message("Unable to execute HTTP request: " + e).cause(e).build();
+      throw SdkClientException.builder()
+          .message("Unable to execute HTTP request: " + e)
+          .cause(e)
+          .build();
     }
   }
 

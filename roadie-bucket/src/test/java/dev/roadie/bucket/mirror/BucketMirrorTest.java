@@ -2,14 +2,12 @@ package dev.roadie.bucket.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.bucket.mirror.MirrorReport.Kind;
 import dev.roadie.core.RoadieException;
 import dev.roadie.testkit.MinioServer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.Tag;
@@ -43,7 +40,9 @@ class BucketMirrorTest {
 
   /** How bytes travel and how the sides are listed. */
   enum Mode {
-    /** Through roadie; listings without metadata, as on any S3 server (a HEAD per object compared). */
+    /**
+     * Through roadie; listings without metadata, as on any S3 server (a HEAD per object compared).
+     */
     STREAMED(false, false),
     /** The server copies; MinIO's listing with metadata and tags. */
     SERVER_SIDE(true, true);
@@ -75,13 +74,27 @@ class BucketMirrorTest {
     return b;
   }
 
-  static MirrorReport run(Mode mode, String src, String dst, boolean delete, boolean check) throws Exception {
-    return run(mode, src, dst, new BucketMirror.Options(delete, false, 4, 64L << 20), (k, key, r, n) -> { }, check);
+  static MirrorReport run(Mode mode, String src, String dst, boolean delete, boolean check)
+      throws Exception {
+    return run(
+        mode,
+        src,
+        dst,
+        new BucketMirror.Options(delete, false, 4, 64L << 20),
+        (k, key, r, n) -> {},
+        check);
   }
 
-  static MirrorReport run(Mode mode, String src, String dst, BucketMirror.Options options, BucketMirror.Listener l,
-      boolean check) throws Exception {
-    try (MirrorSide a = Minio.side("source", minio, src); MirrorSide b = Minio.side("destination", minio, dst)) {
+  static MirrorReport run(
+      Mode mode,
+      String src,
+      String dst,
+      BucketMirror.Options options,
+      BucketMirror.Listener l,
+      boolean check)
+      throws Exception {
+    try (MirrorSide a = Minio.side("source", minio, src);
+        MirrorSide b = Minio.side("destination", minio, dst)) {
       BucketMirror m = new BucketMirror(a, b, options, l, mode.serverSide, mode.extension);
       if (check) return m.check();
       m.createDestinationBucket();
@@ -95,7 +108,10 @@ class BucketMirrorTest {
 
   // --- what a user sees at the destination ------------------------------------------------------
 
-  /** Every object of {@code src}/{@code srcPrefix} is at {@code dst}/{@code dstPrefix} with bytes, headers, metadata, tags. */
+  /**
+   * Every object of {@code src}/{@code srcPrefix} is at {@code dst}/{@code dstPrefix} with bytes,
+   * headers, metadata, tags.
+   */
   static void assertMirrored(String src, String srcPrefix, String dst, String dstPrefix) {
     List<String> srcKeys = list(src, srcPrefix);
     List<String> dstKeys = list(dst, dstPrefix);
@@ -112,9 +128,13 @@ class BucketMirrorTest {
       assertEquals(x.contentEncoding(), y.contentEncoding(), "Content-Encoding of " + k);
       assertEquals(x.contentLanguage(), y.contentLanguage(), "Content-Language of " + k);
       assertEquals(x.expires(), y.expires(), "Expires of " + k);
-      assertEquals(MirrorMetadata.withoutRoadie(MirrorMetadata.lower(x.metadata())),
-          MirrorMetadata.withoutRoadie(MirrorMetadata.lower(y.metadata())), "user metadata of " + k);
-      assertEquals(sha256(a.asByteArray()), MirrorMetadata.lower(y.metadata()).get(MirrorMetadata.SHA256),
+      assertEquals(
+          MirrorMetadata.withoutRoadie(MirrorMetadata.lower(x.metadata())),
+          MirrorMetadata.withoutRoadie(MirrorMetadata.lower(y.metadata())),
+          "user metadata of " + k);
+      assertEquals(
+          sha256(a.asByteArray()),
+          MirrorMetadata.lower(y.metadata()).get(MirrorMetadata.SHA256),
           "the recorded SHA-256 of " + k);
       assertEquals(tags(src, srcPrefix + k), tags(dst, dstPrefix + k), "tags of " + k);
     }
@@ -141,25 +161,53 @@ class BucketMirrorTest {
     }
   }
 
-  static final List<String> ODD_KEYS = List.of(
-      "plain.txt", "with space.txt", "  leading spaces", "ünïcødé/ファイル.txt", "100%.txt", "%41%2F", "a+b=c&d",
-      "emoji-\uD83D\uDE00", "private-\uE000",
-      // S3 lists by UTF-8 bytes: U+E000 before U+1F600, the other way round in Java's String order.
-      "order-\uE000", "order-\uD83D\uDE00", "dir/", "dir/sub/deeper/file", "question?hash#", "tab\tand~tilde",
-            // Long: near S3's 1024 bytes (MinIO allows at most 255 bytes per segment between slashes).
-      "long/" + String.join("/", java.util.Collections.nCopies(4, "\u00e9".repeat(120))) + "/" + "x".repeat(55));
+  static final List<String> ODD_KEYS =
+      List.of(
+          "plain.txt",
+          "with space.txt",
+          "  leading spaces",
+          "ünïcødé/ファイル.txt",
+          "100%.txt",
+          "%41%2F",
+          "a+b=c&d",
+          "emoji-\uD83D\uDE00",
+          "private-\uE000",
+          // S3 lists by UTF-8 bytes: U+E000 before U+1F600, the other way round in Java's String
+          // order.
+          "order-\uE000",
+          "order-\uD83D\uDE00",
+          "dir/",
+          "dir/sub/deeper/file",
+          "question?hash#",
+          "tab\tand~tilde",
+          // Long: near S3's 1024 bytes (MinIO allows at most 255 bytes per segment between
+          // slashes).
+          "long/"
+              + String.join("/", java.util.Collections.nCopies(4, "\u00e9".repeat(120)))
+              + "/"
+              + "x".repeat(55));
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void oddKeysHeadersMetadataAndTagsArriveIntactAndASecondPassCopiesNothing(Mode mode) throws Exception {
+  void oddKeysHeadersMetadataAndTagsArriveIntactAndASecondPassCopiesNothing(Mode mode)
+      throws Exception {
     String src = newBucket("odd-src");
     for (String k : ODD_KEYS) Minio.put(s3, src, k, "content of " + k);
     Minio.put(s3, src, "empty", "");
-    s3.putObject(r -> r.bucket(src).key("described.html").contentType("text/html; charset=utf-8")
-        .cacheControl("max-age=60").contentDisposition("attachment; filename=\"x.html\"").contentEncoding("identity")
-        .contentLanguage("de").expires(Instant.parse("2031-01-02T03:04:05Z"))
-        .metadata(Map.of("owner", "alice", "note", "two words", "roadie-sha256", "not-a-hash"))
-        .tagging("team=web&stage=prod%20eu"), RequestBody.fromString("<p>hi</p>"));
+    s3.putObject(
+        r ->
+            r.bucket(src)
+                .key("described.html")
+                .contentType("text/html; charset=utf-8")
+                .cacheControl("max-age=60")
+                .contentDisposition("attachment; filename=\"x.html\"")
+                .contentEncoding("identity")
+                .contentLanguage("de")
+                .expires(Instant.parse("2031-01-02T03:04:05Z"))
+                .metadata(
+                    Map.of("owner", "alice", "note", "two words", "roadie-sha256", "not-a-hash"))
+                .tagging("team=web&stage=prod%20eu"),
+        RequestBody.fromString("<p>hi</p>"));
     String dst = "odd-dst-" + BUCKETS.incrementAndGet();
 
     MirrorReport first = run(mode, "s3://" + src, "s3://" + dst, false, false);
@@ -172,12 +220,14 @@ class BucketMirrorTest {
     assertEquals(ODD_KEYS.size() + 2, second.count(Kind.UNCHANGED), second.toMap(false).toString());
     assertEquals(0, second.bytesCopied());
 
-    // Merged in the wrong order, "order-\uE000" (now only at the destination) and "order-\uD83D\uDE00"
+    // Merged in the wrong order, "order-\uE000" (now only at the destination) and
+    // "order-\uD83D\uDE00"
     // would not meet: the second would be copied and then deleted as an extra.
     s3.deleteObject(r -> r.bucket(src).key("order-\uE000"));
     MirrorReport third = run(mode, "s3://" + src, "s3://" + dst, true, false);
     assertEquals(List.of("order-\uE000"), keys(third, Kind.DELETED), third.toMap(false).toString());
-    assertEquals(0, third.count(Kind.COPIED) + third.count(Kind.UPDATED), third.toMap(false).toString());
+    assertEquals(
+        0, third.count(Kind.COPIED) + third.count(Kind.UPDATED), third.toMap(false).toString());
     assertMirrored(src, "", dst, "");
   }
 
@@ -201,13 +251,18 @@ class BucketMirrorTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void aChangeOfTagsAloneIsFoundByCheckAndTravelsWithTheNextChangeOfTheObject(Mode mode) throws Exception {
+  void aChangeOfTagsAloneIsFoundByCheckAndTravelsWithTheNextChangeOfTheObject(Mode mode)
+      throws Exception {
     String src = newBucket("tags-src");
     s3.putObject(r -> r.bucket(src).key("k").tagging("a=1"), RequestBody.fromString("x"));
     String dst = "tags-dst-" + BUCKETS.incrementAndGet();
     run(mode, "s3://" + src, "s3://" + dst, false, false);
     // S3 keeps an object's ETag and time when only its tags change.
-    s3.putObjectTagging(r -> r.bucket(src).key("k").tagging(t -> t.tagSet(Tag.builder().key("a").value("2").build())));
+    s3.putObjectTagging(
+        r ->
+            r.bucket(src)
+                .key("k")
+                .tagging(t -> t.tagSet(Tag.builder().key("a").value("2").build())));
 
     MirrorReport check = run(mode, "s3://" + src, "s3://" + dst, false, true);
     assertEquals(List.of("k"), keys(check, Kind.DIFFERENT), check.toMap(true).toString());
@@ -220,16 +275,21 @@ class BucketMirrorTest {
   }
 
   /** Two different 128-byte messages with one MD5 (Wang and Yu's published collision). */
-  static final byte[] COLLISION_A = HexFormat.of().parseHex(
-      "d131dd02c5e6eec4693d9a0698aff95c2fcab58712467eab4004583eb8fb7f89"
-      + "55ad340609f4b30283e488832571415a085125e8f7cdc99fd91dbdf280373c5b"
-      + "d8823e3156348f5bae6dacd436c919c6dd53e2b487da03fd02396306d248cda0"
-      + "e99f33420f577ee8ce54b67080a80d1ec69821bcb6a8839396f9652b6ff72a70");
-  static final byte[] COLLISION_B = HexFormat.of().parseHex(
-      "d131dd02c5e6eec4693d9a0698aff95c2fcab50712467eab4004583eb8fb7f89"
-      + "55ad340609f4b30283e4888325f1415a085125e8f7cdc99fd91dbd7280373c5b"
-      + "d8823e3156348f5bae6dacd436c919c6dd53e23487da03fd02396306d248cda0"
-      + "e99f33420f577ee8ce54b67080280d1ec69821bcb6a8839396f965ab6ff72a70");
+  static final byte[] COLLISION_A =
+      HexFormat.of()
+          .parseHex(
+              "d131dd02c5e6eec4693d9a0698aff95c2fcab58712467eab4004583eb8fb7f89"
+                  + "55ad340609f4b30283e488832571415a085125e8f7cdc99fd91dbdf280373c5b"
+                  + "d8823e3156348f5bae6dacd436c919c6dd53e2b487da03fd02396306d248cda0"
+                  + "e99f33420f577ee8ce54b67080a80d1ec69821bcb6a8839396f9652b6ff72a70");
+
+  static final byte[] COLLISION_B =
+      HexFormat.of()
+          .parseHex(
+              "d131dd02c5e6eec4693d9a0698aff95c2fcab50712467eab4004583eb8fb7f89"
+                  + "55ad340609f4b30283e4888325f1415a085125e8f7cdc99fd91dbd7280373c5b"
+                  + "d8823e3156348f5bae6dacd436c919c6dd53e23487da03fd02396306d248cda0"
+                  + "e99f33420f577ee8ce54b67080280d1ec69821bcb6a8839396f965ab6ff72a70");
 
   @ParameterizedTest
   @EnumSource(Mode.class)
@@ -243,10 +303,14 @@ class BucketMirrorTest {
 
     s3.putObject(r -> r.bucket(src).key("k"), RequestBody.fromBytes(COLLISION_B));
     String srcEtag = s3.headObject(r -> r.bucket(src).key("k")).eTag();
-    assertEquals(srcEtag, s3.headObject(r -> r.bucket(dst).key("k")).eTag(), "the same size and ETag (MD5) as the copy");
+    assertEquals(
+        srcEtag,
+        s3.headObject(r -> r.bucket(dst).key("k")).eTag(),
+        "the same size and ETag (MD5) as the copy");
     MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, false, false);
     assertEquals(List.of("k"), keys(r, Kind.UPDATED), r.toMap(false).toString());
-    assertEquals(HexFormat.of().formatHex(COLLISION_B),
+    assertEquals(
+        HexFormat.of().formatHex(COLLISION_B),
         HexFormat.of().formatHex(s3.getObjectAsBytes(b -> b.bucket(dst).key("k")).asByteArray()));
     assertMirrored(src, "", dst, "");
   }
@@ -260,14 +324,18 @@ class BucketMirrorTest {
     String dst = newBucket("etag-dst");
     Minio.put(s3, dst, "older", "written after its copy");
     Thread.sleep(1100); // later, also where listings give whole seconds
-    Minio.put(s3, dst, "k", "same bytes"); // as mc mirror or aws s3 sync would have: no roadie metadata
-    Minio.put(s3, src, "older", "written after its copy"); // the source is newer: its identity is asked
+    Minio.put(
+        s3, dst, "k", "same bytes"); // as mc mirror or aws s3 sync would have: no roadie metadata
+    Minio.put(
+        s3, src, "older", "written after its copy"); // the source is newer: its identity is asked
 
     MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, false, false);
     assertEquals(1, r.count(Kind.UNCHANGED), r.toMap(false).toString());
     assertEquals(List.of("older"), keys(r, Kind.UPDATED), r.toMap(false).toString());
-    assertEquals("no content hash recorded at the destination", r.items(Kind.UPDATED).get(0).reason());
-    assertFalse(s3.headObject(b -> b.bucket(dst).key("k")).metadata().containsKey(MirrorMetadata.SHA256),
+    assertEquals(
+        "no content hash recorded at the destination", r.items(Kind.UPDATED).get(0).reason());
+    assertFalse(
+        s3.headObject(b -> b.bucket(dst).key("k")).metadata().containsKey(MirrorMetadata.SHA256),
         "left as it was");
   }
 
@@ -276,7 +344,8 @@ class BucketMirrorTest {
     String b = newBucket("switch");
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 3300; i++) expected.add(String.format("k/%05d", i));
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(16);
     for (String k : expected) pool.execute(() -> Minio.put(s3, b, k, k));
     pool.shutdown();
     assertTrue(pool.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES));
@@ -296,7 +365,9 @@ class BucketMirrorTest {
       }
       assertEquals(expected, keys);
       // Pages of 1,000, fetched one ahead: the fourth at the latest is asked with metadata.
-      assertTrue(plain >= 1000 && withMetadata >= 300, plain + " plain, " + withMetadata + " with metadata");
+      assertTrue(
+          plain >= 1000 && withMetadata >= 300,
+          plain + " plain, " + withMetadata + " with metadata");
     }
   }
 
@@ -323,13 +394,21 @@ class BucketMirrorTest {
     String src = newBucket("empty-src");
     String dst = newBucket("full-dst");
     Minio.put(s3, dst, "precious", "1");
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> run(Mode.STREAMED, "s3://" + src + "/typo", "s3://" + dst, true, false));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () -> run(Mode.STREAMED, "s3://" + src + "/typo", "s3://" + dst, true, false));
     assertTrue(e.getMessage().contains("--allow-empty-source"), e.getMessage());
     assertEquals(List.of("precious"), list(dst, ""));
 
-    MirrorReport r = run(Mode.STREAMED, "s3://" + src + "/typo", "s3://" + dst,
-        new BucketMirror.Options(true, true, 2, 64L << 20), (k, key, x, n) -> { }, false);
+    MirrorReport r =
+        run(
+            Mode.STREAMED,
+            "s3://" + src + "/typo",
+            "s3://" + dst,
+            new BucketMirror.Options(true, true, 2, 64L << 20),
+            (k, key, x, n) -> {},
+            false);
     assertEquals(1, r.count(Kind.DELETED));
     assertEquals(List.of(), list(dst, ""));
   }
@@ -345,7 +424,8 @@ class BucketMirrorTest {
     Minio.put(s3, dst, "other/x", "untouched");
     Minio.put(s3, dst, "copy/of/in/stale", "old");
 
-    MirrorReport r = run(Mode.SERVER_SIDE, "s3://" + src + "/in", "s3://" + dst + "/copy/of/in/", true, false);
+    MirrorReport r =
+        run(Mode.SERVER_SIDE, "s3://" + src + "/in", "s3://" + dst + "/copy/of/in/", true, false);
     assertEquals(List.of("a", "b/c"), keys(r, Kind.COPIED));
     assertEquals(List.of("stale"), keys(r, Kind.DELETED));
     assertEquals(List.of("copy/of/in/a", "copy/of/in/b/c", "other/x"), list(dst, ""));
@@ -358,20 +438,33 @@ class BucketMirrorTest {
     String src = newBucket("mp-src");
     byte[] data = new byte[21 * 1024 * 1024 + 12345];
     new Random(7).nextBytes(data);
-    String upload = s3.createMultipartUpload(r -> r.bucket(src).key("big.bin").contentType("application/x-big")
-        .metadata(Map.of("origin", "parts")).tagging("size=big")).uploadId();
+    String upload =
+        s3.createMultipartUpload(
+                r ->
+                    r.bucket(src)
+                        .key("big.bin")
+                        .contentType("application/x-big")
+                        .metadata(Map.of("origin", "parts"))
+                        .tagging("size=big"))
+            .uploadId();
     List<CompletedPart> parts = new ArrayList<>();
     int partSize = 5 * 1024 * 1024;
     for (int off = 0, n = 1; off < data.length; off += partSize, n++) {
       int len = Math.min(partSize, data.length - off);
       int part = n;
       int from = off;
-      String etag = s3.uploadPart(r -> r.bucket(src).key("big.bin").uploadId(upload).partNumber(part),
-          RequestBody.fromBytes(java.util.Arrays.copyOfRange(data, from, from + len))).eTag();
+      String etag =
+          s3.uploadPart(
+                  r -> r.bucket(src).key("big.bin").uploadId(upload).partNumber(part),
+                  RequestBody.fromBytes(java.util.Arrays.copyOfRange(data, from, from + len)))
+              .eTag();
       parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
     }
-    s3.completeMultipartUpload(r -> r.bucket(src).key("big.bin").uploadId(upload).multipartUpload(u -> u.parts(parts)));
-    assertTrue(s3.headObject(r -> r.bucket(src).key("big.bin")).eTag().contains("-5"), "uploaded in 5 parts");
+    s3.completeMultipartUpload(
+        r -> r.bucket(src).key("big.bin").uploadId(upload).multipartUpload(u -> u.parts(parts)));
+    assertTrue(
+        s3.headObject(r -> r.bucket(src).key("big.bin")).eTag().contains("-5"),
+        "uploaded in 5 parts");
     String dst = "mp-dst-" + BUCKETS.incrementAndGet();
 
     MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, false, false);
@@ -391,14 +484,22 @@ class BucketMirrorTest {
     Minio.put(s3, src, "c", "3");
     String dst = "gone-dst-" + BUCKETS.incrementAndGet();
     // One object at a time, in key order: when "a" is done, "c" has been listed and not copied yet.
-    BucketMirror.Listener deleteC = (kind, key, reason, bytes) -> {
-      if (key.equals("a")) s3.deleteObject(x -> x.bucket(src).key("c"));
-    };
-    MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, new BucketMirror.Options(false, false, 1, 64L << 20),
-        deleteC, false);
+    BucketMirror.Listener deleteC =
+        (kind, key, reason, bytes) -> {
+          if (key.equals("a")) s3.deleteObject(x -> x.bucket(src).key("c"));
+        };
+    MirrorReport r =
+        run(
+            mode,
+            "s3://" + src,
+            "s3://" + dst,
+            new BucketMirror.Options(false, false, 1, 64L << 20),
+            deleteC,
+            false);
     assertEquals(List.of("a", "b"), keys(r, Kind.COPIED), r.toMap(false).toString());
     assertEquals(List.of("c"), keys(r, Kind.SKIPPED));
-    assertEquals("deleted from the source after it was listed", r.items(Kind.SKIPPED).get(0).reason());
+    assertEquals(
+        "deleted from the source after it was listed", r.items(Kind.SKIPPED).get(0).reason());
     assertFalse(r.failed());
     assertEquals(List.of("a", "b"), list(dst, ""));
   }
@@ -407,8 +508,10 @@ class BucketMirrorTest {
   @EnumSource(Mode.class)
   void checkFindsEveryKindOfDifferenceAndChangesNothing(Mode mode) throws Exception {
     String src = newBucket("chk-src");
-    for (String k : List.of("same", "resized", "samesize", "recopied", "meta", "tagged", "missing")) {
-      s3.putObject(r -> r.bucket(src).key(k).tagging("t=1"), RequestBody.fromString("value of " + k));
+    for (String k :
+        List.of("same", "resized", "samesize", "recopied", "meta", "tagged", "missing")) {
+      s3.putObject(
+          r -> r.bucket(src).key(k).tagging("t=1"), RequestBody.fromString("value of " + k));
     }
     String dst = "chk-dst-" + BUCKETS.incrementAndGet();
     run(mode, "s3://" + src, "s3://" + dst, false, false);
@@ -420,15 +523,30 @@ class BucketMirrorTest {
     Minio.put(s3, dst, "extra", "only here");
     Minio.put(s3, dst, "resized", "longer than before");
     Minio.put(s3, src, "samesize", "VALUE OF samesize"); // the source changes, same size
-    s3.putObject(r -> r.bucket(dst).key("recopied").tagging("t=1"), RequestBody.fromString("value of recopied"));
-    s3.copyObject(r -> r.sourceBucket(dst).sourceKey("meta").destinationBucket(dst).destinationKey("meta")
-        .metadataDirective(MetadataDirective.REPLACE).metadata(Map.of("added", "yes")));
-    s3.putObjectTagging(r -> r.bucket(dst).key("tagged").tagging(t -> t.tagSet(Tag.builder().key("t").value("2").build())));
+    s3.putObject(
+        r -> r.bucket(dst).key("recopied").tagging("t=1"),
+        RequestBody.fromString("value of recopied"));
+    s3.copyObject(
+        r ->
+            r.sourceBucket(dst)
+                .sourceKey("meta")
+                .destinationBucket(dst)
+                .destinationKey("meta")
+                .metadataDirective(MetadataDirective.REPLACE)
+                .metadata(Map.of("added", "yes")));
+    s3.putObjectTagging(
+        r ->
+            r.bucket(dst)
+                .key("tagged")
+                .tagging(t -> t.tagSet(Tag.builder().key("t").value("2").build())));
 
     MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, false, true);
     assertEquals(List.of("missing"), keys(r, Kind.MISSING), r.toMap(true).toString());
     assertEquals(List.of("extra"), keys(r, Kind.EXTRA));
-    assertEquals(List.of("meta", "resized", "samesize", "tagged"), keys(r, Kind.DIFFERENT), r.toMap(true).toString());
+    assertEquals(
+        List.of("meta", "resized", "samesize", "tagged"),
+        keys(r, Kind.DIFFERENT),
+        r.toMap(true).toString());
     assertEquals(List.of(), keys(r, Kind.FAILED));
     // Rewritten at the destination by someone else, with the same bytes: equal.
     assertEquals(2, r.count(Kind.UNCHANGED), r.toMap(true).toString());

@@ -16,7 +16,9 @@ final class Minio {
   private Minio() {}
 
   static S3Settings settings(URI endpoint, String region, String accessKey, String secretKey) {
-    return S3Settings.of(endpoint, region,
+    return S3Settings.of(
+        endpoint,
+        region,
         StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)));
   }
 
@@ -26,10 +28,13 @@ final class Minio {
 
   /** A plain client (no retries), for setting up and looking at buckets. */
   static S3Client client(MinioServer minio) {
-    return S3Client.builder().endpointOverride(minio.endpoint()).forcePathStyle(true)
+    return S3Client.builder()
+        .endpointOverride(minio.endpoint())
+        .forcePathStyle(true)
         .region(Region.of(minio.region()))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(minio.accessKey(),
-            minio.secretKey())))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())))
         .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(1)))
         .build();
   }
@@ -39,7 +44,8 @@ final class Minio {
   }
 
   static void put(S3Client s3, String bucket, String key, String text) {
-    s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(text, StandardCharsets.UTF_8));
+    s3.putObject(
+        b -> b.bucket(bucket).key(key), RequestBody.fromString(text, StandardCharsets.UTF_8));
   }
 
   static String get(S3Client s3, String bucket, String key) {

@@ -24,8 +24,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * What a mirror says when it cannot do its work: a missing bucket, refused credentials, rights
- * missing to list, read or write. Messages name the side and the bucket or object; the
- * destination is left without objects that look complete and are not.
+ * missing to list, read or write. Messages name the side and the bucket or object; the destination
+ * is left without objects that look complete and are not.
  */
 @Tag("slow")
 class MirrorErrorsTest {
@@ -43,9 +43,19 @@ class MirrorErrorsTest {
     Minio.put(s3, "source", "b", "2");
     // Users with only some rights: list but not read the source; read the source and list but not
     // write the destination; read objects but not list the source.
-    user("no-read", "[\"s3:ListBucket\"]", "arn:aws:s3:::source", "arn:aws:s3:::target", "arn:aws:s3:::target/*");
-    user("no-write", "[\"s3:ListBucket\",\"s3:GetObject\",\"s3:GetObjectTagging\"]",
-        "arn:aws:s3:::source", "arn:aws:s3:::source/*", "arn:aws:s3:::target", "arn:aws:s3:::target/*");
+    user(
+        "no-read",
+        "[\"s3:ListBucket\"]",
+        "arn:aws:s3:::source",
+        "arn:aws:s3:::target",
+        "arn:aws:s3:::target/*");
+    user(
+        "no-write",
+        "[\"s3:ListBucket\",\"s3:GetObject\",\"s3:GetObjectTagging\"]",
+        "arn:aws:s3:::source",
+        "arn:aws:s3:::source/*",
+        "arn:aws:s3:::target",
+        "arn:aws:s3:::target/*");
     user("no-list", "[\"s3:GetObject\"]", "arn:aws:s3:::source/*");
   }
 
@@ -58,8 +68,13 @@ class MirrorErrorsTest {
   /** A MinIO user NAME (secret NAME-secret) allowed {@code actions} on {@code resources} only. */
   static void user(String name, String actions, String... resources) throws Exception {
     Path policy = tmp.resolve(name + ".json");
-    Files.writeString(policy, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":" + actions
-        + ",\"Resource\":[\"" + String.join("\",\"", resources) + "\"]}]}");
+    Files.writeString(
+        policy,
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+            + actions
+            + ",\"Resource\":[\""
+            + String.join("\",\"", resources)
+            + "\"]}]}");
     mc("admin", "user", "add", "t", name, name + "-secret");
     mc("admin", "policy", "create", "t", name, policy.toString());
     mc("admin", "policy", "attach", "t", name, "--user", name);
@@ -75,10 +90,12 @@ class MirrorErrorsTest {
     assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
   }
 
-  static MirrorReport mirror(String src, S3Settings srcSettings, String dst, S3Settings dstSettings) throws Exception {
+  static MirrorReport mirror(String src, S3Settings srcSettings, String dst, S3Settings dstSettings)
+      throws Exception {
     try (MirrorSide a = MirrorSide.open("source", S3Location.parse(src), srcSettings);
         MirrorSide b = MirrorSide.open("destination", S3Location.parse(dst), dstSettings)) {
-      BucketMirror m = new BucketMirror(a, b, BucketMirror.Options.defaults(false), (k, key, r, n) -> { });
+      BucketMirror m =
+          new BucketMirror(a, b, BucketMirror.Options.defaults(false), (k, key, r, n) -> {});
       m.createDestinationBucket();
       return m.mirror();
     }
@@ -90,33 +107,69 @@ class MirrorErrorsTest {
 
   @Test
   void aMissingSourceBucketIsNamed() {
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> mirror("s3://no-such-bucket", Minio.settings(minio), "s3://target", Minio.settings(minio)));
-    assertTrue(e.getMessage().startsWith("source s3://no-such-bucket at " + minio.endpoint()
-        + ": the bucket no-such-bucket does not exist"), e.getMessage());
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                mirror(
+                    "s3://no-such-bucket",
+                    Minio.settings(minio),
+                    "s3://target",
+                    Minio.settings(minio)));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "source s3://no-such-bucket at "
+                    + minio.endpoint()
+                    + ": the bucket no-such-bucket does not exist"),
+        e.getMessage());
   }
 
   @Test
   void refusedCredentialsAreNamedWithoutTheSecret() {
-    S3Settings wrong = Minio.settings(minio.endpoint(), minio.region(), minio.accessKey(), "wrong-secret-123");
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> mirror("s3://source", wrong, "s3://target", Minio.settings(minio)));
-    assertTrue(e.getMessage().startsWith("source s3://source at " + minio.endpoint()
-        + ": the server refused the credentials (HTTP 403 SignatureDoesNotMatch"), e.getMessage());
+    S3Settings wrong =
+        Minio.settings(minio.endpoint(), minio.region(), minio.accessKey(), "wrong-secret-123");
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () -> mirror("s3://source", wrong, "s3://target", Minio.settings(minio)));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "source s3://source at "
+                    + minio.endpoint()
+                    + ": the server refused the credentials (HTTP 403 SignatureDoesNotMatch"),
+        e.getMessage());
     assertFalse(e.getMessage().contains("wrong-secret-123"), e.getMessage());
 
-    RoadieException unknown = assertThrows(RoadieException.class,
-        () -> mirror("s3://source", Minio.settings(minio), "s3://target", as("nobody")));
-    assertTrue(unknown.getMessage().startsWith("destination s3://target at " + minio.endpoint()
-        + ": the server refused the credentials (HTTP 403 InvalidAccessKeyId"), unknown.getMessage());
+    RoadieException unknown =
+        assertThrows(
+            RoadieException.class,
+            () -> mirror("s3://source", Minio.settings(minio), "s3://target", as("nobody")));
+    assertTrue(
+        unknown
+            .getMessage()
+            .startsWith(
+                "destination s3://target at "
+                    + minio.endpoint()
+                    + ": the server refused the credentials (HTTP 403 InvalidAccessKeyId"),
+        unknown.getMessage());
   }
 
   @Test
   void noRightToListTheSourceIsNamed() {
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> mirror("s3://source", as("no-list"), "s3://target", Minio.settings(minio)));
-    assertTrue(e.getMessage().startsWith("source s3://source at " + minio.endpoint() + ": no permission to list "
-        + "s3://source (HTTP 403 AccessDenied"), e.getMessage());
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () -> mirror("s3://source", as("no-list"), "s3://target", Minio.settings(minio)));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "source s3://source at "
+                    + minio.endpoint()
+                    + ": no permission to list "
+                    + "s3://source (HTTP 403 AccessDenied"),
+        e.getMessage());
   }
 
   @Test
@@ -125,7 +178,9 @@ class MirrorErrorsTest {
     assertEquals(2, r.count(Kind.FAILED), r.toMap(false).toString());
     assertTrue(r.failed());
     String reason = r.items(Kind.FAILED).get(0).reason();
-    assertTrue(reason.startsWith("source s3://source at " + minio.endpoint() + ": no permission to read s3://source/"),
+    assertTrue(
+        reason.startsWith(
+            "source s3://source at " + minio.endpoint() + ": no permission to read s3://source/"),
         reason);
     assertEquals(0, s3.listObjectsV2(x -> x.bucket("target").prefix("no-read/")).keyCount());
   }
@@ -133,11 +188,18 @@ class MirrorErrorsTest {
   @Test
   void aDestinationRefusingWritesFailsEachObjectAndHoldsNoPartialCopies() throws Exception {
     MirrorReport r = mirror("s3://source", as("no-write"), "s3://target/no-write", as("no-write"));
-    assertEquals(List.of("a", "b"), r.items(Kind.FAILED).stream().map(MirrorReport.Item::key).sorted().toList(),
+    assertEquals(
+        List.of("a", "b"),
+        r.items(Kind.FAILED).stream().map(MirrorReport.Item::key).sorted().toList(),
         r.toMap(false).toString());
     for (MirrorReport.Item i : r.items(Kind.FAILED)) {
-      assertTrue(i.reason().startsWith("destination s3://target/no-write at " + minio.endpoint()
-          + ": no permission to "), i.reason());
+      assertTrue(
+          i.reason()
+              .startsWith(
+                  "destination s3://target/no-write at "
+                      + minio.endpoint()
+                      + ": no permission to "),
+          i.reason());
     }
     assertEquals(0, s3.listObjectsV2(x -> x.bucket("target").prefix("no-write/")).keyCount());
     assertEquals(0, s3.listMultipartUploads(x -> x.bucket("target")).uploads().size());

@@ -19,20 +19,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * {@code mirror --watch}: a change reaches the destination within seconds by notification (the
- * full compare is set far off, so only a notification can bring it), and the watch outlives its
+ * {@code mirror --watch}: a change reaches the destination within seconds by notification (the full
+ * compare is set far off, so only a notification can bring it), and the watch outlives its
  * destination going away and coming back.
  */
 @Tag("slow")
 class MirrorWatchTest {
-  /** How long a notified change may take to arrive; it takes well under a second on an idle machine. */
+  /**
+   * How long a notified change may take to arrive; it takes well under a second on an idle machine.
+   */
   static final Duration SOON = Duration.ofSeconds(60);
+
   static MinioServer minio;
   static S3Client s3;
 
@@ -63,7 +66,8 @@ class MirrorWatchTest {
   static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + SOON.toNanos();
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError(what + " did not happen within " + SOON);
+      if (System.nanoTime() > deadline)
+        throw new AssertionError(what + " did not happen within " + SOON);
       Thread.sleep(100);
     }
   }
@@ -76,12 +80,16 @@ class MirrorWatchTest {
     private final Future<MirrorReport> result;
 
     Running(BucketMirror mirror, Duration fullEvery) {
-      watch = new MirrorWatch(mirror, new MirrorWatch.Options(fullEvery, Duration.ofSeconds(1)), log::add);
+      watch =
+          new MirrorWatch(
+              mirror, new MirrorWatch.Options(fullEvery, Duration.ofSeconds(1)), log::add);
       result = thread.submit(watch::run);
     }
 
     void awaitLog(String start) throws InterruptedException {
-      await("a log line '" + start + "…' (log: " + log + ")", () -> log.stream().anyMatch(l -> l.startsWith(start)));
+      await(
+          "a log line '" + start + "…' (log: " + log + ")",
+          () -> log.stream().anyMatch(l -> l.startsWith(start)));
     }
 
     long count(String start) {
@@ -107,8 +115,11 @@ class MirrorWatchTest {
     try (MirrorSide src = Minio.side("source", minio, "s3://watched/dir");
         MirrorSide dst = Minio.side("destination", minio, "s3://watching/copy");
         // The full compare is an hour away: only a notification brings a change sooner.
-        Running w = new Running(new BucketMirror(src, dst, BucketMirror.Options.defaults(true), (k, key, r, n) -> { }),
-            Duration.ofHours(1))) {
+        Running w =
+            new Running(
+                new BucketMirror(
+                    src, dst, BucketMirror.Options.defaults(true), (k, key, r, n) -> {}),
+                Duration.ofHours(1))) {
       await("the first pass", () -> exists(s3, "watching", "copy/first"));
       w.awaitLog("listening for changes of the source s3://watched/dir");
 
@@ -135,10 +146,19 @@ class MirrorWatchTest {
     try (MirrorSide src = Minio.side("source", minio, "s3://polled");
         MirrorSide dst = Minio.side("destination", minio, "s3://polling");
         // As on a server without MinIO's extensions.
-        Running w = new Running(new BucketMirror(src, dst, BucketMirror.Options.defaults(true), (k, key, r, n) -> { },
-            true, false), Duration.ofSeconds(2))) {
+        Running w =
+            new Running(
+                new BucketMirror(
+                    src,
+                    dst,
+                    BucketMirror.Options.defaults(true),
+                    (k, key, r, n) -> {},
+                    true,
+                    false),
+                Duration.ofSeconds(2))) {
       await("the first pass", () -> exists(s3, "polling", "first"));
-      w.awaitLog("the source s3://polled at " + minio.endpoint() + " sends no change notifications");
+      w.awaitLog(
+          "the source s3://polled at " + minio.endpoint() + " sends no change notifications");
       Minio.put(s3, "polled", "second", "2");
       s3.deleteObject(r -> r.bucket("polled").key("first"));
       await("the put", () -> exists(s3, "polling", "second"));
@@ -153,14 +173,26 @@ class MirrorWatchTest {
     Minio.put(s3, "restart-src", "before", "1");
     try (RestartableMinio target = new RestartableMinio(tmp)) {
       target.start();
-      try (S3Client d = S3Client.builder().endpointOverride(target.endpoint()).forcePathStyle(true)
-              .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
-                  AwsBasicCredentials.create(RestartableMinio.USER, RestartableMinio.PASSWORD)))
-              .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(1))).build();
+      try (S3Client d =
+              S3Client.builder()
+                  .endpointOverride(target.endpoint())
+                  .forcePathStyle(true)
+                  .region(Region.US_EAST_1)
+                  .credentialsProvider(
+                      StaticCredentialsProvider.create(
+                          AwsBasicCredentials.create(
+                              RestartableMinio.USER, RestartableMinio.PASSWORD)))
+                  .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(1)))
+                  .build();
           MirrorSide src = Minio.side("source", minio, "s3://restart-src");
-          MirrorSide dst = MirrorSide.open("destination", S3Location.parse("s3://restarted"), target.settings());
-          Running w = new Running(new BucketMirror(src, dst, BucketMirror.Options.defaults(false),
-              (k, key, r, n) -> { }), Duration.ofSeconds(2))) {
+          MirrorSide dst =
+              MirrorSide.open(
+                  "destination", S3Location.parse("s3://restarted"), target.settings());
+          Running w =
+              new Running(
+                  new BucketMirror(
+                      src, dst, BucketMirror.Options.defaults(false), (k, key, r, n) -> {}),
+                  Duration.ofSeconds(2))) {
         await("the first pass", () -> exists(d, "restarted", "before"));
 
         target.stop();
@@ -168,7 +200,9 @@ class MirrorWatchTest {
         w.awaitLog("paused: destination s3://restarted at " + target.endpoint());
         Thread.sleep(3000); // a few more failed attempts while the destination is away
         target.start();
-        await("the change made while the destination was away", () -> exists(d, "restarted", "during"));
+        await(
+            "the change made while the destination was away",
+            () -> exists(d, "restarted", "during"));
         w.awaitLog("resumed after ");
         Minio.put(s3, "restart-src", "after", "3");
         await("a change after the restart", () -> exists(d, "restarted", "after"));

@@ -39,9 +39,16 @@ final class RestartableMinio implements AutoCloseable {
   }
 
   void start() throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(minio.toString(), "server", "--quiet", "--address", "127.0.0.1:" + port,
-        dir.resolve("data").toString())
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("minio.log").toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                minio.toString(),
+                "server",
+                "--quiet",
+                "--address",
+                "127.0.0.1:" + port,
+                dir.resolve("data").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("minio.log").toFile()));
     pb.environment().put("MINIO_ROOT_USER", USER);
     pb.environment().put("MINIO_ROOT_PASSWORD", PASSWORD);
     pb.environment().put("MINIO_BROWSER", "off");
@@ -49,9 +56,11 @@ final class RestartableMinio implements AutoCloseable {
     process = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new IOException("MinIO exited; see " + dir.resolve("minio.log"));
+      if (!process.isAlive())
+        throw new IOException("MinIO exited; see " + dir.resolve("minio.log"));
       try {
-        HttpURLConnection c = (HttpURLConnection) endpoint().resolve("/minio/health/live").toURL().openConnection();
+        HttpURLConnection c =
+            (HttpURLConnection) endpoint().resolve("/minio/health/live").toURL().openConnection();
         c.setConnectTimeout(500);
         if (c.getResponseCode() == 200) return;
       } catch (IOException e) {

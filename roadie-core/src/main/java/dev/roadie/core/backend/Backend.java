@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * Where a repository's bytes live: a local directory, an S3 bucket. Objects are immutable: a
- * writer creates each object once and never changes it; only prune deletes.
+ * Where a repository's bytes live: a local directory, an S3 bucket. Objects are immutable: a writer
+ * creates each object once and never changes it; only prune deletes.
  *
  * <p>Consistency assumptions, which every implementation must meet:
  *
@@ -18,9 +18,10 @@ import java.util.List;
  *   <li>{@link #delete} of a missing object succeeds.
  * </ul>
  *
- * Transient failures (network, throttling) are thrown as {@link dev.roadie.core.RoadieException.Retriable}
- * after the implementation's own retries are spent; a missing object as {@link NoSuchObjectException}.
- * Implementations are safe for use from many threads at once.
+ * Transient failures (network, throttling) are thrown as {@link
+ * dev.roadie.core.RoadieException.Retriable} after the implementation's own retries are spent; a
+ * missing object as {@link NoSuchObjectException}. Implementations are safe for use from many
+ * threads at once.
  */
 public interface Backend extends AutoCloseable {
 
@@ -41,10 +42,10 @@ public interface Backend extends AutoCloseable {
   byte[] readRange(ObjectName name, long offset, int length) throws IOException;
 
   /**
-   * The most bytes one ranged read should cover when a reader can merge reads of neighbouring
-   * bytes (a restore reads a stream's consecutive blobs with one request). Default 2 MiB: a local
-   * file system serves that as fast as anything larger, and decoding can start sooner. A backend
-   * that pays for each request (an object store) asks for more.
+   * The most bytes one ranged read should cover when a reader can merge reads of neighbouring bytes
+   * (a restore reads a stream's consecutive blobs with one request). Default 2 MiB: a local file
+   * system serves that as fast as anything larger, and decoding can start sooner. A backend that
+   * pays for each request (an object store) asks for more.
    */
   default int preferredReadSize() {
     return 2 << 20;
@@ -54,9 +55,9 @@ public interface Backend extends AutoCloseable {
   long size(ObjectName name) throws IOException;
 
   /**
-   * Every object of one kind, in no particular order. For {@link ObjectKind#SIDE}, every side object
-   * of every area, which an object store finds only by listing the whole repository: list side
-   * objects by area ({@code list(SIDE, "AREA/")}).
+   * Every object of one kind, in no particular order. For {@link ObjectKind#SIDE}, every side
+   * object of every area, which an object store finds only by listing the whole repository: list
+   * side objects by area ({@code list(SIDE, "AREA/")}).
    */
   List<ObjectInfo> list(ObjectKind kind) throws IOException;
 
@@ -87,22 +88,28 @@ public interface Backend extends AutoCloseable {
       prepareForInit();
       return;
     }
-    throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.USAGE, location()
-        + ": object lock needs an S3 bucket (s3://BUCKET/PREFIX); this location cannot keep objects from being deleted");
+    throw new dev.roadie.core.RoadieException(
+        dev.roadie.core.ErrorCode.USAGE,
+        location()
+            + ": object lock needs an S3 bucket (s3://BUCKET/PREFIX); this location cannot keep objects from being deleted");
   }
 
   /**
-   * From now on, stores the locked kinds with the lock's retention, and reads them as the repository
-   * wrote them: a location that keeps versions reads the first version of each such object, through
-   * any delete marker or later version someone else put there. Called when a repository with object
-   * lock is created or opened.
+   * From now on, stores the locked kinds with the lock's retention, and reads them as the
+   * repository wrote them: a location that keeps versions reads the first version of each such
+   * object, through any delete marker or later version someone else put there. Called when a
+   * repository with object lock is created or opened.
    */
   default void useObjectLock(ObjectLock lock) throws IOException {
-    throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.FAILURE, location()
-        + ": the repository uses object lock, which this location cannot provide; open it where it was created (S3)");
+    throw new dev.roadie.core.RoadieException(
+        dev.roadie.core.ErrorCode.FAILURE,
+        location()
+            + ": the repository uses object lock, which this location cannot provide; open it where it was created (S3)");
   }
 
-  /** Until when the object's retention keeps it; null when it has none (or the backend keeps none). */
+  /**
+   * Until when the object's retention keeps it; null when it has none (or the backend keeps none).
+   */
   default java.time.Instant retainedUntil(ObjectName name) throws IOException {
     return null;
   }

@@ -7,7 +7,8 @@ import java.util.ServiceLoader;
 
 /**
  * Opens a backend for a repository location. Providers are found with {@link ServiceLoader}; each
- * claims the locations it {@link #handles}. A plain path or {@code file://} URL is a local directory.
+ * claims the locations it {@link #handles}. A plain path or {@code file://} URL is a local
+ * directory.
  */
 public interface BackendProvider {
 
@@ -15,7 +16,8 @@ public interface BackendProvider {
 
   /**
    * A backend for {@code location}, configured by {@code settings} alone (never by the environment
-   * or system properties), so that backends opened with different settings do not affect each other.
+   * or system properties), so that backends opened with different settings do not affect each
+   * other.
    */
   Backend open(String location, BackendSettings settings);
 
@@ -29,8 +31,10 @@ public interface BackendProvider {
 
   static Backend forLocation(String location, BackendSettings settings) {
     if (location == null || location.isBlank()) {
-      throw new RoadieException(ErrorCode.USAGE, "no repository given: pass --repo LOCATION or set "
-          + "ROADIE_REPOSITORY (a directory, s3://BUCKET/PREFIX or s3:http(s)://HOST[:PORT]/BUCKET/PREFIX)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "no repository given: pass --repo LOCATION or set "
+              + "ROADIE_REPOSITORY (a directory, s3://BUCKET/PREFIX or s3:http(s)://HOST[:PORT]/BUCKET/PREFIX)");
     }
     BackendProvider p = find(location);
     if (p != null) {
@@ -41,8 +45,11 @@ public interface BackendProvider {
     }
     int colon = location.indexOf("://");
     if (colon > 0) {
-      throw new RoadieException(ErrorCode.USAGE, "repository " + location.substring(0, colon + 3)
-          + "… is not supported by this build: use a local directory path or file:// URL");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "repository "
+              + location.substring(0, colon + 3)
+              + "… is not supported by this build: use a local directory path or file:// URL");
     }
     return new LocalBackend(Path.of(location));
   }

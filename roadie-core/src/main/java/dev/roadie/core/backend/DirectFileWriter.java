@@ -13,9 +13,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Writes a new file sequentially with direct I/O ({@code O_DIRECT}) where the file system allows
  * it, else through the page cache. Copying data into the page cache and flushing it costs several
- * times the kernel CPU of writing it directly, and the large files roadie writes (packs,
- * restored files) are not read again soon, so caching them would only evict what other programs
- * use (docs/decisions/0006-direct-io-for-large-writes.md).
+ * times the kernel CPU of writing it directly, and the large files roadie writes (packs, restored
+ * files) are not read again soon, so caching them would only evict what other programs use
+ * (docs/decisions/0006-direct-io-for-large-writes.md).
  *
  * <p>Direct I/O moves whole file-system blocks from aligned memory: bytes are gathered in an
  * aligned buffer of {@value #CHUNK} bytes, the last block is padded with zeros, and the file is
@@ -24,10 +24,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * I/O is not tried again in this process. Not thread-safe.
  */
 public final class DirectFileWriter implements Closeable {
-  /** Files smaller than this are not worth an aligned buffer: {@link #create(Path, long)} writes them through the page cache. */
+  /**
+   * Files smaller than this are not worth an aligned buffer: {@link #create(Path, long)} writes
+   * them through the page cache.
+   */
   public static final int MIN_SIZE = 1 << 20;
+
   static final int CHUNK = 4 << 20;
   private static final ConcurrentLinkedQueue<ByteBuffer> BUFFERS = new ConcurrentLinkedQueue<>();
+
   /** Off after a file system refused it. */
   private static volatile boolean enabled = true;
 
@@ -60,10 +65,18 @@ public final class DirectFileWriter implements Closeable {
       try {
         int a = Math.toIntExact(Files.getFileStore(path.getParent()).getBlockSize());
         if (a > 0 && Integer.bitCount(a) == 1 && a <= CHUNK) {
-          w.ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+          w.ch =
+              FileChannel.open(
+                  path,
+                  StandardOpenOption.CREATE_NEW,
+                  StandardOpenOption.WRITE,
+                  ExtendedOpenOption.DIRECT);
           w.align = a;
           ByteBuffer b = BUFFERS.poll();
-          w.buf = b != null && b.alignmentOffset(0, a) == 0 ? b : ByteBuffer.allocateDirect(CHUNK + a).alignedSlice(a);
+          w.buf =
+              b != null && b.alignmentOffset(0, a) == 0
+                  ? b
+                  : ByteBuffer.allocateDirect(CHUNK + a).alignedSlice(a);
           w.buf.clear();
           return w;
         }

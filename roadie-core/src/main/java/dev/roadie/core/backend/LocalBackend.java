@@ -27,14 +27,14 @@ import java.util.stream.Stream;
  *
  * <p>Large objects (packs) are written with direct I/O ({@code O_DIRECT}) where the file system
  * allows it: copying them into the page cache and flushing it costs kernel CPU that the backup
- * needs, and a backup's packs are not read again soon, so caching them only evicts data that
- * other programs use (docs/decisions/0006-direct-io-for-large-writes.md). Where direct I/O is
- * refused (tmpfs, some network file systems), writes fall back to the page cache for good.
+ * needs, and a backup's packs are not read again soon, so caching them only evicts data that other
+ * programs use (docs/decisions/0006-direct-io-for-large-writes.md). Where direct I/O is refused
+ * (tmpfs, some network file systems), writes fall back to the page cache for good.
  *
  * <p>File-system failures are thrown as {@link FileFailure}s that name the repository, the object
- * and the reason, and for a permission failure the directory that refused and how to give the
- * user access: one local repository is often written by several users (backups by root,
- * archive_command by postgres).
+ * and the reason, and for a permission failure the directory that refused and how to give the user
+ * access: one local repository is often written by several users (backups by root, archive_command
+ * by postgres).
  */
 public final class LocalBackend implements Backend {
   private static final String TEMP_PREFIX = ".tmp-";
@@ -97,7 +97,8 @@ public final class LocalBackend implements Backend {
         }
       } else {
         try {
-          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          Files.move(
+              temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -134,8 +135,10 @@ public final class LocalBackend implements Backend {
       try {
         PosixFileAttributes rootAttrs = Files.readAttributes(root, PosixFileAttributes.class);
         PosixFileAttributeView view = Files.getFileAttributeView(cur, PosixFileAttributeView.class);
-        if (!view.readAttributes().owner().equals(rootAttrs.owner())) view.setOwner(rootAttrs.owner());
-        if (!view.readAttributes().group().equals(rootAttrs.group())) view.setGroup(rootAttrs.group());
+        if (!view.readAttributes().owner().equals(rootAttrs.owner()))
+          view.setOwner(rootAttrs.owner());
+        if (!view.readAttributes().group().equals(rootAttrs.group()))
+          view.setGroup(rootAttrs.group());
       } catch (IOException | UnsupportedOperationException | SecurityException e) {
         // Not root, or not a POSIX file system: the directory keeps the creator's owner.
       }
@@ -146,7 +149,8 @@ public final class LocalBackend implements Backend {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
-      // Some file systems cannot open a directory for fsync; the rename is then as durable as they allow.
+      // Some file systems cannot open a directory for fsync; the rename is then as durable as they
+      // allow.
     }
   }
 
@@ -178,8 +182,15 @@ public final class LocalBackend implements Backend {
       throw failure("read " + name.path(), e);
     }
     if (pos < offset + length) {
-      throw new IOException(location() + ": object " + name.path() + " is shorter than "
-          + (offset + length) + " bytes (read past its end at " + pos + ")");
+      throw new IOException(
+          location()
+              + ": object "
+              + name.path()
+              + " is shorter than "
+              + (offset + length)
+              + " bytes (read past its end at "
+              + pos
+              + ")");
     }
     return out;
   }
@@ -202,7 +213,11 @@ public final class LocalBackend implements Backend {
       long size = size(ObjectName.CONFIG);
       if (size >= 0) {
         try {
-          out.add(new ObjectInfo(ObjectName.CONFIG, size, Files.getLastModifiedTime(pathOf(ObjectName.CONFIG)).toInstant()));
+          out.add(
+              new ObjectInfo(
+                  ObjectName.CONFIG,
+                  size,
+                  Files.getLastModifiedTime(pathOf(ObjectName.CONFIG)).toInstant()));
         } catch (IOException e) {
           throw failure("read config", e);
         }
@@ -215,7 +230,9 @@ public final class LocalBackend implements Backend {
       try (Stream<Path> dirs = Files.list(root)) {
         for (Path d : (Iterable<Path>) dirs::iterator) {
           String area = d.getFileName().toString();
-          if (Files.isDirectory(d) && AREA.matcher(area).matches() && !ObjectName.isKindDirectory(area)) areas.add(d);
+          if (Files.isDirectory(d)
+              && AREA.matcher(area).matches()
+              && !ObjectName.isKindDirectory(area)) areas.add(d);
         }
       } catch (NoSuchFileException e) {
         return out;
@@ -228,21 +245,29 @@ public final class LocalBackend implements Backend {
     return listUnder(kind, root.resolve(kind.directory()), kind == ObjectKind.PACK ? 2 : 1);
   }
 
-  private static final java.util.regex.Pattern AREA = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
-  private static final java.util.regex.Pattern GROUP = java.util.regex.Pattern.compile("[0-9A-Za-z][0-9A-Za-z._-]{0,127}");
+  private static final java.util.regex.Pattern AREA =
+      java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
+  private static final java.util.regex.Pattern GROUP =
+      java.util.regex.Pattern.compile("[0-9A-Za-z][0-9A-Za-z._-]{0,127}");
 
-  /** Side objects are listed from their area's directory, or their group's when the prefix names one. */
+  /**
+   * Side objects are listed from their area's directory, or their group's when the prefix names
+   * one.
+   */
   @Override
   public List<ObjectInfo> list(ObjectKind kind, String idPrefix) throws IOException {
     String[] parts = idPrefix.split("/", -1);
-    if (kind != ObjectKind.SIDE || parts.length < 2 || !AREA.matcher(parts[0]).matches()
+    if (kind != ObjectKind.SIDE
+        || parts.length < 2
+        || !AREA.matcher(parts[0]).matches()
         || ObjectName.isKindDirectory(parts[0])) {
       return Backend.super.list(kind, idPrefix);
     }
     Path area = root.resolve(parts[0]);
     boolean oneGroup = parts.length >= 3 && GROUP.matcher(parts[1]).matches();
     List<ObjectInfo> out = new ArrayList<>();
-    for (ObjectInfo i : oneGroup ? listUnder(kind, area.resolve(parts[1]), 1) : listUnder(kind, area, 2)) {
+    for (ObjectInfo i :
+        oneGroup ? listUnder(kind, area.resolve(parts[1]), 1) : listUnder(kind, area, 2)) {
       if (i.name().id().startsWith(idPrefix)) out.add(i);
     }
     return out;
@@ -290,7 +315,9 @@ public final class LocalBackend implements Backend {
     return out;
   }
 
-  /** A side object's id from its path: area/group/name below the root (anything else is not one). */
+  /**
+   * A side object's id from its path: area/group/name below the root (anything else is not one).
+   */
   private String sideId(Path p) {
     Path rel = root.relativize(p);
     if (rel.getNameCount() != 3) return "";

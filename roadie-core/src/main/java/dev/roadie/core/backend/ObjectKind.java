@@ -17,14 +17,16 @@ public enum ObjectKind {
   /** Deletion plans written by prune; see DESIGN.md, "Concurrency and deletion". */
   PLAN("plans"),
   /**
-   * A source's side objects, which live beside the snapshots rather than in their trees (see
-   * {@code dev.roadie.core.source.SideObjects}): {@code <area>/<group>/<name>}, one immutable object
-   * per name. The area is a directory at the repository's root that one source owns and names; core
-   * knows no area and never reads what a side object holds. The only kind without a directory of its
-   * own and whose ids are not hex; see {@link ObjectName#SIDE_ID}.
+   * A source's side objects, which live beside the snapshots rather than in their trees (see {@code
+   * dev.roadie.core.source.SideObjects}): {@code <area>/<group>/<name>}, one immutable object per
+   * name. The area is a directory at the repository's root that one source owns and names; core
+   * knows no area and never reads what a side object holds. The only kind without a directory of
+   * its own and whose ids are not hex; see {@link ObjectName#SIDE_ID}.
    */
   SIDE(""),
-  /** Records of 'roadie verify' runs: one sealed JSON object per verified snapshot, written once. */
+  /**
+   * Records of 'roadie verify' runs: one sealed JSON object per verified snapshot, written once.
+   */
   VERIFICATION("verifications"),
   /** Records of 'roadie drill' runs: one sealed JSON object per drill, written once. */
   DRILL("drills"),
@@ -32,7 +34,8 @@ public enum ObjectKind {
   RUN("runs"),
   /**
    * The audit trail: one sealed JSON object per operation (who, where, what, which snapshots, the
-   * result), written once with a new random id and never replaced; see {@link dev.roadie.core.repo.AuditLog}.
+   * result), written once with a new random id and never replaced; see {@link
+   * dev.roadie.core.repo.AuditLog}.
    */
   AUDIT("audit");
 

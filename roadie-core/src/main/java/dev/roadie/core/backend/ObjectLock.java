@@ -7,21 +7,26 @@ import java.time.Instant;
 import java.util.Locale;
 
 /**
- * A repository's object lock ({@code roadie init --object-lock DAYS}): every object of a {@linkplain
- * #locks locked kind} is stored with an S3 retention of at least {@code days}, in {@code mode}. The
- * short-lived kinds (leases, deletion plans) and the WAL archive carry none.
+ * A repository's object lock ({@code roadie init --object-lock DAYS}): every object of a
+ * {@linkplain #locks locked kind} is stored with an S3 retention of at least {@code days}, in
+ * {@code mode}. The short-lived kinds (leases, deletion plans) and the WAL archive carry none.
  */
 public record ObjectLock(int days, Mode mode) {
   /** The most days accepted: S3 itself allows up to 100 years; more is certainly a typo. */
   public static final int MAX_DAYS = 36_500;
+
   /**
    * Retention is set this much beyond {@code days}: a pack reused by a backup less than a day after
-   * it was written still outlives that backup's snapshot by {@code days} without a request per pack.
+   * it was written still outlives that backup's snapshot by {@code days} without a request per
+   * pack.
    */
   public static final Duration SLACK = Duration.ofDays(1);
 
   public enum Mode {
-    /** Nobody, not even the bucket's root credentials, can shorten the retention or delete the version. */
+    /**
+     * Nobody, not even the bucket's root credentials, can shorten the retention or delete the
+     * version.
+     */
     COMPLIANCE,
     /** Credentials with s3:BypassGovernanceRetention can; everyone else cannot. */
     GOVERNANCE;
@@ -34,7 +39,8 @@ public record ObjectLock(int days, Mode mode) {
       try {
         return valueOf(s.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new RoadieException(ErrorCode.USAGE, "object lock mode must be compliance or governance, not '" + s + "'");
+        throw new RoadieException(
+            ErrorCode.USAGE, "object lock mode must be compliance or governance, not '" + s + "'");
       }
     }
 
@@ -46,7 +52,8 @@ public record ObjectLock(int days, Mode mode) {
 
   public ObjectLock {
     if (days < 1 || days > MAX_DAYS) {
-      throw new RoadieException(ErrorCode.USAGE, "object lock days must be between 1 and " + MAX_DAYS + ", not " + days);
+      throw new RoadieException(
+          ErrorCode.USAGE, "object lock days must be between 1 and " + MAX_DAYS + ", not " + days);
     }
     if (mode == null) throw new IllegalArgumentException("mode");
   }

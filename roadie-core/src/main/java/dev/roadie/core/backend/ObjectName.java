@@ -21,11 +21,15 @@ public record ObjectName(ObjectKind kind, String id) {
     } else if (kind == ObjectKind.SIDE) {
       Matcher m = SIDE_ID.matcher(id);
       if (!m.matches() || isKindDirectory(m.group(1))) {
-        throw new IllegalArgumentException("side object id must be <area>/<group>/<name> in an area that is not one of "
-            + "the repository's own directories: " + id);
+        throw new IllegalArgumentException(
+            "side object id must be <area>/<group>/<name> in an area that is not one of "
+                + "the repository's own directories: "
+                + id);
       }
-    } else if (id.length() < 8 || !id.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      throw new IllegalArgumentException("object id must be lower-case hex of 8 or more digits: " + id);
+    } else if (id.length() < 8
+        || !id.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      throw new IllegalArgumentException(
+          "object id must be lower-case hex of 8 or more digits: " + id);
     }
   }
 
@@ -33,11 +37,12 @@ public record ObjectName(ObjectKind kind, String id) {
    * A side object's id: its area (a directory at the repository's root that one source owns: lower
    * case letters, digits and '-', starting with a letter), its group (a set of objects listed
    * together, such as one server's), and its name. Group and name are letters, digits, '.', '_' and
-   * '-', starting with a letter or digit, so no part is empty, '.' or '..'. The area is group 1, the
-   * group group 2, the name group 3.
+   * '-', starting with a letter or digit, so no part is empty, '.' or '..'. The area is group 1,
+   * the group group 2, the name group 3.
    */
-  public static final Pattern SIDE_ID = Pattern.compile(
-      "([a-z][a-z0-9-]{0,31})/([0-9A-Za-z][0-9A-Za-z._-]{0,127})/([0-9A-Za-z][0-9A-Za-z._-]{0,254})");
+  public static final Pattern SIDE_ID =
+      Pattern.compile(
+          "([a-z][a-z0-9-]{0,31})/([0-9A-Za-z][0-9A-Za-z._-]{0,127})/([0-9A-Za-z][0-9A-Za-z._-]{0,254})");
 
   public static final ObjectName CONFIG = new ObjectName(ObjectKind.CONFIG, "config");
 
@@ -50,7 +55,10 @@ public record ObjectName(ObjectKind kind, String id) {
     return new ObjectName(ObjectKind.SIDE, area + "/" + group + "/" + name);
   }
 
-  /** Whether {@code dir} is the directory of a kind of the repository's own (config, data, index, …). */
+  /**
+   * Whether {@code dir} is the directory of a kind of the repository's own (config, data, index,
+   * …).
+   */
   static boolean isKindDirectory(String dir) {
     for (ObjectKind k : ObjectKind.values()) {
       if (k != ObjectKind.SIDE && k.directory().equals(dir)) return true;

@@ -36,8 +36,10 @@ public final class Glob {
           String set = glob.substring(i + 1, end);
           boolean negate = set.startsWith("!");
           if (negate) set = set.substring(1);
-          r.append('[').append(negate ? "^" : "").append(set.replace("\\", "\\\\").replace("[", "\\[")
-              .replace("&&", "\\&\\&")).append(']');
+          r.append('[')
+              .append(negate ? "^" : "")
+              .append(set.replace("\\", "\\\\").replace("[", "\\[").replace("&&", "\\&\\&"))
+              .append(']');
           i = end;
         }
         case '\\' -> {

@@ -39,8 +39,15 @@ public abstract class ListBrowser implements SnapshotBrowser {
     if (!p.isEmpty()) {
       Entry self = all.stream().filter(e -> e.path().equals(p)).findFirst().orElse(null);
       if (self == null) {
-        throw new RoadieException(ErrorCode.USAGE, "snapshot " + snapshot.id().shortHex() + " holds nothing at '"
-            + path + "'; 'roadie ls " + snapshot.id().shortHex() + "' lists what it holds");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "snapshot "
+                + snapshot.id().shortHex()
+                + " holds nothing at '"
+                + path
+                + "'; 'roadie ls "
+                + snapshot.id().shortHex()
+                + "' lists what it holds");
       }
       if (!self.container()) return List.of(self);
     }

@@ -27,19 +27,23 @@ public interface SnapshotBrowser {
   Entries walk(String path) throws IOException;
 
   /**
-   * The order of paths in {@link #walk}: two walks of snapshots of one kind can be merged by it.
-   * By default segment by segment, each segment in Java string order (the order of a tree).
+   * The order of paths in {@link #walk}: two walks of snapshots of one kind can be merged by it. By
+   * default segment by segment, each segment in Java string order (the order of a tree).
    */
   default Comparator<String> order() {
     return SnapshotBrowser::compareSegments;
   }
 
-  /** Compares '/'-separated paths segment by segment, as a depth-first walk of sorted trees visits them. */
+  /**
+   * Compares '/'-separated paths segment by segment, as a depth-first walk of sorted trees visits
+   * them.
+   */
   static int compareSegments(String a, String b) {
     int i = 0;
     int j = 0;
     while (true) {
-      if (i >= a.length() || j >= b.length()) return Integer.compare(a.length() - i, b.length() - j);
+      if (i >= a.length() || j >= b.length())
+        return Integer.compare(a.length() - i, b.length() - j);
       int ea = a.indexOf('/', i);
       int eb = b.indexOf('/', j);
       if (ea < 0) ea = a.length();

@@ -11,8 +11,8 @@ import java.util.TreeSet;
 
 /**
  * What changed from one snapshot to another of the same kind: entries added, removed, changed
- * (type, content or size; for entries without content such as a database, what the kind records
- * of them) and changed in attributes only (mode, time, owner, headers). Only {@link Entry#current()
+ * (type, content or size; for entries without content such as a database, what the kind records of
+ * them) and changed in attributes only (mode, time, owner, headers). Only {@link Entry#current()
  * current} entries are compared: a bucket's objects as a plain listing shows them. Both snapshots
  * are walked side by side in their browser's order, so memory stays flat; directories whose trees
  * are equal are not descended into.
@@ -45,10 +45,12 @@ public final class SnapshotDiff {
   }
 
   /** Compares the whole of snapshot {@code from} with {@code to}, both of one kind. */
-  public static Summary compare(SnapshotBrowser from, SnapshotBrowser to, Sink sink) throws IOException {
+  public static Summary compare(SnapshotBrowser from, SnapshotBrowser to, Sink sink)
+      throws IOException {
     Comparator<String> order = from.order();
     long[] counts = new long[4];
-    try (Entries a = from.walk(""); Entries b = to.walk("")) {
+    try (Entries a = from.walk("");
+        Entries b = to.walk("")) {
       Side left = new Side(a, order, "first");
       Side right = new Side(b, order, "second");
       while (left.peek() != null || right.peek() != null) {
@@ -66,15 +68,24 @@ public final class SnapshotDiff {
         } else {
           left.take();
           right.take();
-          if (x.container() && y.container() && x.content() != null && x.content().equals(y.content())) {
+          if (x.container()
+              && y.container()
+              && x.content() != null
+              && x.content().equals(y.content())) {
             left.entries.skipChildren();
             right.entries.skipChildren();
           }
           List<String> fields = differences(x, y);
           if (fields.isEmpty()) continue;
-          boolean changed = fields.contains("type") || fields.contains("content") || fields.contains("size")
-              || (x.content() == null && y.content() == null && !x.container()
-                  && fields.stream().anyMatch(f -> x.details().containsKey(f) || y.details().containsKey(f)));
+          boolean changed =
+              fields.contains("type")
+                  || fields.contains("content")
+                  || fields.contains("size")
+                  || (x.content() == null
+                      && y.content() == null
+                      && !x.container()
+                      && fields.stream()
+                          .anyMatch(f -> x.details().containsKey(f) || y.details().containsKey(f)));
           counts[changed ? 2 : 3]++;
           sink.change(new Change(changed ? CHANGED : ATTRIBUTES, x.path(), fields, x, y));
         }
@@ -83,7 +94,10 @@ public final class SnapshotDiff {
     return new Summary(counts[0], counts[1], counts[2], counts[3]);
   }
 
-  /** The fields in which two entries at one path differ; a directory's tree id is not one (its entries are). */
+  /**
+   * The fields in which two entries at one path differ; a directory's tree id is not one (its
+   * entries are).
+   */
   static List<String> differences(Entry x, Entry y) {
     List<String> out = new ArrayList<>();
     if (!x.type().equals(y.type())) out.add("type");
@@ -120,8 +134,15 @@ public final class SnapshotDiff {
         if (!e.current()) continue;
         if (last != null && order.compare(last, e.path()) >= 0) {
           // A merge of entries out of order would report what did not change; refuse instead.
-          throw new RoadieException(ErrorCode.INTEGRITY, "the " + which + " snapshot lists '" + e.path()
-              + "' after '" + last + "': its entries are not in order, so it cannot be compared");
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              "the "
+                  + which
+                  + " snapshot lists '"
+                  + e.path()
+                  + "' after '"
+                  + last
+                  + "': its entries are not in order, so it cannot be compared");
         }
         last = e.path();
         head = e;

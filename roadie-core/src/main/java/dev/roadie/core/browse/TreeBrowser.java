@@ -35,14 +35,26 @@ public class TreeBrowser implements SnapshotBrowser {
     this.snapshot = snapshot;
   }
 
-  /** The entry of {@code node} at {@code path}, {@code depth} segments below the root (1 for the root's nodes). */
+  /**
+   * The entry of {@code node} at {@code path}, {@code depth} segments below the root (1 for the
+   * root's nodes).
+   */
   protected Entry entry(String path, Node node, int depth) {
     Map<String, Object> details = new LinkedHashMap<>();
     if (node.uid() != null) details.put("uid", node.uid());
     if (node.gid() != null) details.put("gid", node.gid());
     if (node.linkTarget() != null) details.put("linkTarget", node.linkTarget());
     if (node.meta() != null) details.putAll(node.meta());
-    return new Entry(path, node.type(), node.size(), node.mode(), node.mtime(), contentId(node), null, true, details);
+    return new Entry(
+        path,
+        node.type(),
+        node.size(),
+        node.mode(),
+        node.mtime(),
+        contentId(node),
+        null,
+        true,
+        details);
   }
 
   /**
@@ -75,7 +87,8 @@ public class TreeBrowser implements SnapshotBrowser {
     }
     Id tree = at.node == null ? Id.parse(snapshot.snapshot().tree()) : Id.parse(at.node.subtree());
     List<Entry> out = new ArrayList<>();
-    for (Node n : repo.readTree(tree).nodes()) out.add(entry(join(at.path, n.name()), n, at.depth + 1));
+    for (Node n : repo.readTree(tree).nodes())
+      out.add(entry(join(at.path, n.name()), n, at.depth + 1));
     return Entries.of(out);
   }
 
@@ -118,7 +131,10 @@ public class TreeBrowser implements SnapshotBrowser {
     return null;
   }
 
-  /** The segments of a path as a user gives it: empty segments (leading, trailing or doubled '/') dropped. */
+  /**
+   * The segments of a path as a user gives it: empty segments (leading, trailing or doubled '/')
+   * dropped.
+   */
   public static List<String> segments(String path) {
     List<String> out = new ArrayList<>();
     if (path == null) return out;
@@ -129,8 +145,15 @@ public class TreeBrowser implements SnapshotBrowser {
   }
 
   protected RoadieException missing(String path) {
-    return new RoadieException(ErrorCode.USAGE, "snapshot " + snapshot.id().shortHex() + " holds nothing at '"
-        + path + "'; 'roadie ls " + snapshot.id().shortHex() + "' lists what it holds");
+    return new RoadieException(
+        ErrorCode.USAGE,
+        "snapshot "
+            + snapshot.id().shortHex()
+            + " holds nothing at '"
+            + path
+            + "'; 'roadie ls "
+            + snapshot.id().shortHex()
+            + "' lists what it holds");
   }
 
   static String join(String dir, String name) {
@@ -158,7 +181,11 @@ public class TreeBrowser implements SnapshotBrowser {
         if (pendingDir != null) {
           Node dir = pendingDir;
           pendingDir = null;
-          stack.push(new Level(pendingPath, pendingDepth, repo.readTree(Id.parse(dir.subtree())).nodes().iterator()));
+          stack.push(
+              new Level(
+                  pendingPath,
+                  pendingDepth,
+                  repo.readTree(Id.parse(dir.subtree())).nodes().iterator()));
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);

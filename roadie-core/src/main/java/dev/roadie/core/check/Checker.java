@@ -3,8 +3,6 @@ package dev.roadie.core.check;
 import dev.roadie.core.Id;
 import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
-import dev.roadie.core.repo.AuditEntry;
-import dev.roadie.core.repo.AuditLog;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
@@ -13,6 +11,8 @@ import dev.roadie.core.json.Json;
 import dev.roadie.core.pack.BlobType;
 import dev.roadie.core.pack.PackEntry;
 import dev.roadie.core.pack.PackReader;
+import dev.roadie.core.repo.AuditEntry;
+import dev.roadie.core.repo.AuditLog;
 import dev.roadie.core.repo.Lease;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Node;
@@ -49,21 +49,33 @@ public final class Checker {
   private final Consumer<String> log;
   private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
   private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+
   /** Blobs with a missing or damaged copy, with why. */
   private final Map<Id, String> badBlobs = new ConcurrentHashMap<>();
+
   /** Per pack, blobs whose copy there failed to read or verify. */
   private final Map<Id, Set<Id>> badInPack = new ConcurrentHashMap<>();
+
   /** Packs whose header is readable and agrees with the index. */
   private final Set<Id> goodHeaders = ConcurrentHashMap.newKeySet();
+
   /** Blobs with at least one intact copy: those restore, whatever other copies look like. */
   private final Set<Id> goodCopies = new java.util.HashSet<>();
+
   /** Per pack, its delta blobs and their bases, from the index. */
   private final Map<Id, Map<Id, List<Id>>> basesInPack = new HashMap<>();
+
   /** Delta blob → its bases (any copy's), for the snapshot walk. */
   private final Map<Id, List<Id>> baseOf = new HashMap<>();
 
-  public record Report(List<String> errors, List<String> warnings, List<String> damagedSnapshots, long packs,
-      long packsRead, long blobs, long snapshots) {
+  public record Report(
+      List<String> errors,
+      List<String> warnings,
+      List<String> damagedSnapshots,
+      long packs,
+      long packsRead,
+      long blobs,
+      long snapshots) {
     public boolean ok() {
       return errors.isEmpty();
     }
@@ -74,7 +86,10 @@ public final class Checker {
     this.log = log;
   }
 
-  /** @param readDataShare 0 to read no data, 1 for every pack, in between for a random share of packs */
+  /**
+   * @param readDataShare 0 to read no data, 1 for every pack, in between for a random share of
+   *     packs
+   */
   public Report run(double readDataShare) throws IOException {
     return run(readDataShare, null);
   }
@@ -95,25 +110,38 @@ public final class Checker {
     for (ObjectInfo info : repo.backend().list(ObjectKind.PACK)) {
       stored.add(Id.parse(info.name().id()));
     }
-    boolean indexDamaged = !errors.isEmpty() && errors.stream().anyMatch(e -> e.startsWith("index "));
+    boolean indexDamaged =
+        !errors.isEmpty() && errors.stream().anyMatch(e -> e.startsWith("index "));
     Set<Id> planned = plannedPacks();
     for (Id pack : stored) {
       if (!indexed.containsKey(pack) && planned.contains(pack)) {
-        warnings.add("pack " + pack.shortHex() + " is in no index and planned for deletion: left by a prune that "
-            + "was interrupted or is running; harmless (the next prune deletes it)");
+        warnings.add(
+            "pack "
+                + pack.shortHex()
+                + " is in no index and planned for deletion: left by a prune that "
+                + "was interrupted or is running; harmless (the next prune deletes it)");
       } else if (!indexed.containsKey(pack)) {
-        warnings.add(indexDamaged
-            ? "pack " + pack.shortHex() + " is not in any readable index: it may hold data a damaged index listed; "
-                + "keep it (see docs/runbooks/repository-damage.md)"
-            : "pack " + pack.shortHex() + " is not in any index: left by an interrupted backup; harmless "
-                + "(no snapshot refers to it)");
+        warnings.add(
+            indexDamaged
+                ? "pack "
+                    + pack.shortHex()
+                    + " is not in any readable index: it may hold data a damaged index listed; "
+                    + "keep it (see docs/runbooks/repository-damage.md)"
+                : "pack "
+                    + pack.shortHex()
+                    + " is not in any index: left by an interrupted backup; harmless "
+                    + "(no snapshot refers to it)");
       }
     }
     List<Id> present = new ArrayList<>();
     for (Map.Entry<Id, List<PackEntry>> e : indexed.entrySet()) {
       if (!stored.contains(e.getKey())) {
-        errors.add("pack " + e.getKey().shortHex() + " is in the index but missing from storage ("
-            + Plural.count(e.getValue().size(), "blob") + " lost)");
+        errors.add(
+            "pack "
+                + e.getKey().shortHex()
+                + " is in the index but missing from storage ("
+                + Plural.count(e.getValue().size(), "blob")
+                + " lost)");
         markBad(e.getValue(), "its pack " + e.getKey().shortHex() + " is missing");
       } else {
         present.add(e.getKey());
@@ -142,13 +170,26 @@ public final class Checker {
     for (Map.Entry<Id, Map<Id, List<Id>>> p : basesInPack.entrySet()) {
       for (Map.Entry<Id, List<Id>> d : p.getValue().entrySet()) {
         for (Id base : d.getValue()) {
-          String why = !indexedBlobs.contains(base) ? "is in no index"
-              : baseOf.containsKey(base) && !hasFullCopy(base, indexed) ? "is itself a delta" : null;
+          String why =
+              !indexedBlobs.contains(base)
+                  ? "is in no index"
+                  : baseOf.containsKey(base) && !hasFullCopy(base, indexed)
+                      ? "is itself a delta"
+                      : null;
           if (why != null) {
-            errors.add("pack " + p.getKey().shortHex() + ": delta blob " + d.getKey().shortHex() + " needs base blob "
-                + base.shortHex() + ", which " + why);
+            errors.add(
+                "pack "
+                    + p.getKey().shortHex()
+                    + ": delta blob "
+                    + d.getKey().shortHex()
+                    + " needs base blob "
+                    + base.shortHex()
+                    + ", which "
+                    + why);
             badBlobs.putIfAbsent(d.getKey(), "its base " + base.shortHex() + " " + why);
-            badInPack.computeIfAbsent(p.getKey(), k -> ConcurrentHashMap.newKeySet()).add(d.getKey());
+            badInPack
+                .computeIfAbsent(p.getKey(), k -> ConcurrentHashMap.newKeySet())
+                .add(d.getKey());
           }
         }
       }
@@ -171,7 +212,14 @@ public final class Checker {
     for (SnapshotRef s : snapshots) {
       String why = checkTree(Id.parse(s.snapshot().tree()), indexedBlobs, treeVerdicts);
       if (why != null) {
-        String desc = "snapshot " + s.id().shortHex() + " (" + s.snapshot().target() + ", " + s.snapshot().time() + ")";
+        String desc =
+            "snapshot "
+                + s.id().shortHex()
+                + " ("
+                + s.snapshot().target()
+                + ", "
+                + s.snapshot().time()
+                + ")";
         damaged.add(s.id().hex());
         errors.add(desc + " cannot be restored completely: " + why);
       }
@@ -181,14 +229,21 @@ public final class Checker {
     checkAudit(snapshots);
     // What the sources keep beside the snapshots (a cluster's archived WAL): each checks its own.
     for (SourceProvider source : Sources.all()) {
-      SideObjects.Findings found = source.check(new SideObjects.Check(repo, snapshots, readDataShare));
+      SideObjects.Findings found =
+          source.check(new SideObjects.Check(repo, snapshots, readDataShare));
       errors.addAll(found.errors());
       warnings.addAll(found.warnings());
       for (String id : found.damagedSnapshots()) {
         if (!damaged.contains(id)) damaged.add(id);
       }
     }
-    return new Report(List.copyOf(errors), List.copyOf(warnings), damaged, indexed.size(), packsRead, blobCount,
+    return new Report(
+        List.copyOf(errors),
+        List.copyOf(warnings),
+        damaged,
+        indexed.size(),
+        packsRead,
+        blobCount,
         snapshots.size());
   }
 
@@ -223,7 +278,14 @@ public final class Checker {
     for (SnapshotRef s : snapshots) {
       String audit = s.snapshot().audit();
       if (audit == null) continue;
-      String desc = "snapshot " + s.id().shortHex() + " (" + s.snapshot().target() + ", " + s.snapshot().time() + ")";
+      String desc =
+          "snapshot "
+              + s.id().shortHex()
+              + " ("
+              + s.snapshot().target()
+              + ", "
+              + s.snapshot().time()
+              + ")";
       checkNamedEntry(entries, audit, desc, s.id().hex());
     }
     // Verification and drill records are read only for the two fields they share with this check
@@ -233,14 +295,20 @@ public final class Checker {
       for (ObjectInfo info : repo.backend().list(kind)) {
         AuditReference ref;
         try {
-          ref = Json.read(repo.readSealed(info.name()), AuditReference.class, what + info.name().id());
+          ref =
+              Json.read(
+                  repo.readSealed(info.name()), AuditReference.class, what + info.name().id());
         } catch (IOException | RuntimeException e) {
-          continue; // reported with the other record problems by the caller that reads records whole
+          continue; // reported with the other record problems by the caller that reads records
+          // whole
         }
         if (ref.audit() == null) continue;
-        String desc = what + shortId(info.name().id()) + (ref.snapshot() == null ? "" : " (snapshot "
-            + shortId(ref.snapshot()) + ")");
-        checkNamedEntry(entries, ref.audit(), desc, kind == ObjectKind.VERIFICATION ? ref.snapshot() : null);
+        String desc =
+            what
+                + shortId(info.name().id())
+                + (ref.snapshot() == null ? "" : " (snapshot " + shortId(ref.snapshot()) + ")");
+        checkNamedEntry(
+            entries, ref.audit(), desc, kind == ObjectKind.VERIFICATION ? ref.snapshot() : null);
       }
     }
   }
@@ -248,7 +316,8 @@ public final class Checker {
   /** The fields of a verification or drill record that tie it to the audit trail. */
   private record AuditReference(String audit, String snapshot) {}
 
-  private void checkNamedEntry(Map<String, AuditEntry> entries, String audit, String desc, String snapshot) {
+  private void checkNamedEntry(
+      Map<String, AuditEntry> entries, String audit, String desc, String snapshot) {
     AuditEntry e = entries.get(audit);
     if (e == null) {
       boolean present;
@@ -257,13 +326,26 @@ public final class Checker {
       } catch (IOException | RuntimeException x) {
         present = false;
       }
-      errors.add(desc + " names audit entry " + shortId(audit) + ", which "
-          + (present ? "does not open: it was altered" : "is missing: it was removed, or the operation was killed "
-              + "before it recorded its end")
-          + "; see docs/security.md, \"Audit trail\"");
+      errors.add(
+          desc
+              + " names audit entry "
+              + shortId(audit)
+              + ", which "
+              + (present
+                  ? "does not open: it was altered"
+                  : "is missing: it was removed, or the operation was killed "
+                      + "before it recorded its end")
+              + "; see docs/security.md, \"Audit trail\"");
     } else if (snapshot != null && !e.snapshots().contains(snapshot)) {
-      errors.add(desc + " names audit entry " + shortId(audit) + " (" + e.operation() + ", " + e.time()
-          + "), which does not list that snapshot: the entry or the snapshot was swapped");
+      errors.add(
+          desc
+              + " names audit entry "
+              + shortId(audit)
+              + " ("
+              + e.operation()
+              + ", "
+              + e.time()
+              + "), which does not list that snapshot: the entry or the snapshot was swapped");
     }
   }
 
@@ -271,13 +353,18 @@ public final class Checker {
     return id == null ? "?" : id.substring(0, Math.min(8, id.length()));
   }
 
-  /** Packs named by deletion plans; an unreadable plan is an error (writers and prune stop on it). */
+  /**
+   * Packs named by deletion plans; an unreadable plan is an error (writers and prune stop on it).
+   */
   private Set<Id> plannedPacks() throws IOException {
     try {
       return dev.roadie.core.repo.DeletionPlan.plannedPacks(repo);
     } catch (RoadieException e) {
-      errors.add("a deletion plan is unreadable: " + e.getMessage() + "; backups and prune refuse to run until it "
-          + "is removed from plans/ (removing a plan only postpones deletion)");
+      errors.add(
+          "a deletion plan is unreadable: "
+              + e.getMessage()
+              + "; backups and prune refuse to run until it "
+              + "is removed from plans/ (removing a plan only postpones deletion)");
       return Set.of();
     }
   }
@@ -286,11 +373,15 @@ public final class Checker {
     for (ObjectInfo info : repo.backend().list(ObjectKind.KEY)) {
       try {
         if (!repo.keyFileIntact(info.name())) {
-          errors.add("key file " + info.name().id().substring(0, 8) + " was changed (MAC mismatch): its password may "
-              + "no longer open the repository; add a new key and remove this one");
+          errors.add(
+              "key file "
+                  + info.name().id().substring(0, 8)
+                  + " was changed (MAC mismatch): its password may "
+                  + "no longer open the repository; add a new key and remove this one");
         }
       } catch (IOException | RuntimeException e) {
-        errors.add("key file " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage());
+        errors.add(
+            "key file " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage());
       }
     }
   }
@@ -305,8 +396,12 @@ public final class Checker {
         files.put(info, d);
         for (Id f : d.supersedes()) superseded.add(f.hex());
       } catch (IOException | RuntimeException e) {
-        errors.add("index " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage()
-            + "; the blobs it lists are treated as missing");
+        errors.add(
+            "index "
+                + info.name().id().substring(0, 8)
+                + " is unreadable: "
+                + e.getMessage()
+                + "; the blobs it lists are treated as missing");
       }
     }
     for (Map.Entry<ObjectInfo, IndexFile.Decoded> f : files.entrySet()) {
@@ -346,8 +441,14 @@ public final class Checker {
       if (!inHeader.contains(e)) missing.add(e);
     }
     if (!missing.isEmpty()) {
-      errors.add("pack " + pack.shortHex() + ": " + Plural.count(missing.size(), "blob") + " the index lists "
-          + (missing.size() == 1 ? "is" : "are") + " not in the pack's header");
+      errors.add(
+          "pack "
+              + pack.shortHex()
+              + ": "
+              + Plural.count(missing.size(), "blob")
+              + " the index lists "
+              + (missing.size() == 1 ? "is" : "are")
+              + " not in the pack's header");
       markBad(missing, "index and pack " + pack.shortHex() + " disagree");
       Set<Id> bad = badInPack.computeIfAbsent(pack, k -> ConcurrentHashMap.newKeySet());
       for (PackEntry e : missing) bad.add(e.id());
@@ -370,9 +471,11 @@ public final class Checker {
     for (PackEntry e : expected) {
       try {
         if (e.offset() + e.length() > bytes.length) {
-          throw new IllegalStateException("blob " + e.id().shortHex() + " lies past the pack's end");
+          throw new IllegalStateException(
+              "blob " + e.id().shortHex() + " lies past the pack's end");
         }
-        PackReader.openBlob(repo.key(), packKey, pack, e, bytes, (int) e.offset(), repo::basePlaintext);
+        PackReader.openBlob(
+            repo.key(), packKey, pack, e, bytes, (int) e.offset(), repo::basePlaintext);
       } catch (RuntimeException ex) {
         bad++;
         badBlobs.putIfAbsent(e.id(), ex.getMessage());
@@ -380,8 +483,16 @@ public final class Checker {
       }
     }
     if (bad > 0) {
-      errors.add("pack " + pack.shortHex() + ": " + bad + " of " + Plural.count(expected.size(), "blob") + " "
-          + (bad == 1 ? "is" : "are") + " damaged");
+      errors.add(
+          "pack "
+              + pack.shortHex()
+              + ": "
+              + bad
+              + " of "
+              + Plural.count(expected.size(), "blob")
+              + " "
+              + (bad == 1 ? "is" : "are")
+              + " damaged");
     }
   }
 
@@ -481,12 +592,22 @@ public final class Checker {
     for (ObjectInfo info : repo.backend().list(ObjectKind.LEASE)) {
       try {
         Lease.Record r = Json.read(repo.readSealed(info.name()), Lease.Record.class, "lease");
-        if (Duration.between(Instant.parse(r.refreshed()), Instant.now()).compareTo(Lease.TTL) > 0) {
-          warnings.add("stale lease of a " + r.operation() + " on " + r.host() + " (pid " + r.pid() + ", started "
-              + r.started() + "): that process ended without cleaning up; harmless");
+        if (Duration.between(Instant.parse(r.refreshed()), Instant.now()).compareTo(Lease.TTL)
+            > 0) {
+          warnings.add(
+              "stale lease of a "
+                  + r.operation()
+                  + " on "
+                  + r.host()
+                  + " (pid "
+                  + r.pid()
+                  + ", started "
+                  + r.started()
+                  + "): that process ended without cleaning up; harmless");
         }
       } catch (IOException | RuntimeException e) {
-        warnings.add("lease " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage());
+        warnings.add(
+            "lease " + info.name().id().substring(0, 8) + " is unreadable: " + e.getMessage());
       }
     }
   }
@@ -505,13 +626,16 @@ public final class Checker {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted", e);
       }
-      futures.add(repo.io().submit(() -> {
-        try {
-          task.run(p);
-        } finally {
-          slots.release();
-        }
-      }));
+      futures.add(
+          repo.io()
+              .submit(
+                  () -> {
+                    try {
+                      task.run(p);
+                    } finally {
+                      slots.release();
+                    }
+                  }));
     }
     for (Future<?> f : futures) {
       try {
@@ -524,5 +648,4 @@ public final class Checker {
       }
     }
   }
-
 }

@@ -13,7 +13,8 @@ import dev.roadie.core.RoadieException;
 public record PackSlice(int n, int m) {
   public PackSlice {
     if (m < 1 || n < 1 || n > m) {
-      throw new RoadieException(ErrorCode.USAGE, "a slice is n/m with 1 <= n <= m, not " + n + "/" + m);
+      throw new RoadieException(
+          ErrorCode.USAGE, "a slice is n/m with 1 <= n <= m, not " + n + "/" + m);
     }
   }
 
@@ -34,7 +35,8 @@ public record PackSlice(int n, int m) {
 
   public boolean contains(Id pack) {
     byte[] b = pack.bytes();
-    long first = ((b[0] & 0xFFL) << 24) | ((b[1] & 0xFFL) << 16) | ((b[2] & 0xFFL) << 8) | (b[3] & 0xFFL);
+    long first =
+        ((b[0] & 0xFFL) << 24) | ((b[1] & 0xFFL) << 16) | ((b[2] & 0xFFL) << 8) | (b[3] & 0xFFL);
     return first % m == n - 1;
   }
 

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Chunks are not copied: the stream is read into slabs (large arrays) and each chunk is a range
  * of one slab. A slab goes back to this chunker's pool for reuse when the chunker has moved past it
  * and every chunk in it was {@linkplain Chunk#release() released}; a chunk that is never released
- * only keeps its slab from being reused (it is then garbage collected, never overwritten). Only
- * the unfinished chunk at the end of a slab is copied, to the start of the next one. Memory is
+ * only keeps its slab from being reused (it is then garbage collected, never overwritten). Only the
+ * unfinished chunk at the end of a slab is copied, to the start of the next one. Memory is
  * therefore the slabs whose chunks are still held, plus one.
  *
  * <p>Not thread-safe, except {@link Chunk#release()}, which any thread may call. The chunker does
@@ -42,12 +42,17 @@ public final class Chunker {
       this.offset = offset;
     }
 
-    /** A chunk that is a whole array of its own, cut by someone else (no pool, release does nothing). */
+    /**
+     * A chunk that is a whole array of its own, cut by someone else (no pool, release does
+     * nothing).
+     */
     public static Chunk of(byte[] bytes) {
       return new Chunk(new Slab(bytes), 0, bytes.length, 0);
     }
 
-    /** The slab holding this chunk's bytes at {@link #from()}; read only, and only until release. */
+    /**
+     * The slab holding this chunk's bytes at {@link #from()}; read only, and only until release.
+     */
     public byte[] array() {
       return slab.bytes;
     }
@@ -105,6 +110,7 @@ public final class Chunker {
 
   /** Streams shorter than this never get a full-size slab. */
   private static final int INITIAL_SLAB = 64 * 1024;
+
   /**
    * Slab size: large next to a chunk, so the copied unfinished chunk at each slab's end is a few
    * percent of the stream, small enough that the slabs of the chunks in flight stay a few MiB.
@@ -117,8 +123,10 @@ public final class Chunker {
   private final int slabSize;
   private final ConcurrentLinkedQueue<Slab> pool = new ConcurrentLinkedQueue<>();
   private Slab slab;
+
   /** Unconsumed bytes are {@code slab.bytes[pos..end)}. */
   private int pos;
+
   private int end;
   private boolean eof;
   private long offset;
@@ -138,7 +146,8 @@ public final class Chunker {
     this.cdc = Objects.requireNonNull(cdc, "cdc");
     this.max = cdc.params().max();
     this.slabSize = (int) Math.min(Math.max(2L * max, MIN_SLAB), Integer.MAX_VALUE - 8);
-    int first = expectedSize >= 0 && expectedSize < slabSize ? (int) expectedSize + 1 : INITIAL_SLAB;
+    int first =
+        expectedSize >= 0 && expectedSize < slabSize ? (int) expectedSize + 1 : INITIAL_SLAB;
     this.slab = new Slab(Math.min(first, slabSize), pool);
   }
 
@@ -153,7 +162,10 @@ public final class Chunker {
   public Chunk next() throws IOException {
     while (true) {
       int available = end - pos;
-      int n = eof ? (available == 0 ? 0 : cdc.cut(slab.bytes, pos, available)) : cdc.cutIfKnown(slab.bytes, pos, available);
+      int n =
+          eof
+              ? (available == 0 ? 0 : cdc.cut(slab.bytes, pos, available))
+              : cdc.cutIfKnown(slab.bytes, pos, available);
       if (n > 0) {
         Chunk chunk = new Chunk(slab, pos, n, offset);
         slab.refs.incrementAndGet();

@@ -13,13 +13,13 @@ import java.util.Objects;
  * mask {@code maskS} is the top {@code bits + 2} bits of the word and the loose mask {@code maskL}
  * the top {@code bits - 2} bits ({@code -1L << (64 - n)} for {@code n} one-bits).
  *
- * <p>Exact cut rule, for a chunk starting at position 0 of the remaining input of length
- * {@code n}: if {@code n <= min} the chunk is the whole input. Otherwise {@code h} starts at 0 and
- * bytes at positions {@code min, min + 1, ...} are fed in turn (the first {@code min} bytes are
- * skipped, never hashed). After feeding the byte at position {@code p}, the chunk ends with that
- * byte (length {@code p + 1}) if {@code (h & mask) == 0}, where {@code mask} is {@code maskS} while
- * {@code p < avg} and {@code maskL} from {@code p = avg} on. If no position below
- * {@code min(n, max)} matches, the chunk length is {@code min(n, max)}.
+ * <p>Exact cut rule, for a chunk starting at position 0 of the remaining input of length {@code n}:
+ * if {@code n <= min} the chunk is the whole input. Otherwise {@code h} starts at 0 and bytes at
+ * positions {@code min, min + 1, ...} are fed in turn (the first {@code min} bytes are skipped,
+ * never hashed). After feeding the byte at position {@code p}, the chunk ends with that byte
+ * (length {@code p + 1}) if {@code (h & mask) == 0}, where {@code mask} is {@code maskS} while
+ * {@code p < avg} and {@code maskL} from {@code p = avg} on. If no position below {@code min(n,
+ * max)} matches, the chunk length is {@code min(n, max)}.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -46,9 +46,9 @@ public final class FastCdc {
   }
 
   /**
-   * Length of the chunk starting at {@code buf[off]}, looking at no more than {@code len} bytes.
-   * If {@code len <= min}, returns {@code len}. If no cut point is found within {@code len} bytes
-   * and {@code len < max}, returns {@code len}: callers that are not at the end of their input must
+   * Length of the chunk starting at {@code buf[off]}, looking at no more than {@code len} bytes. If
+   * {@code len <= min}, returns {@code len}. If no cut point is found within {@code len} bytes and
+   * {@code len < max}, returns {@code len}: callers that are not at the end of their input must
    * therefore pass {@code len >= max}, or the cut would depend on how the input was buffered.
    */
   public int cut(byte[] buf, int off, int len) {

@@ -15,12 +15,11 @@ import javax.crypto.spec.SecretKeySpec;
  * chunk sizes, do not leak which known content a repository holds (a fixed public table would let
  * anyone holding a file predict its chunk sizes and look for them in the repository).
  *
- * <p>Derivation, for implementers in other languages: for block {@code i} in {@code 0..63},
- * compute {@code HMAC-SHA256(key, "roadie gear v1" || uint32_be(i))}, where the message is the 14
- * ASCII bytes of {@code roadie gear v1} followed by {@code i} as four big-endian bytes (18 bytes in
- * all). Each 32-byte MAC is split into four 8-byte words read as big-endian two's-complement
- * integers; gear value {@code 4*i + j} is word {@code j} of block {@code i}. The key is exactly
- * 32 bytes.
+ * <p>Derivation, for implementers in other languages: for block {@code i} in {@code 0..63}, compute
+ * {@code HMAC-SHA256(key, "roadie gear v1" || uint32_be(i))}, where the message is the 14 ASCII
+ * bytes of {@code roadie gear v1} followed by {@code i} as four big-endian bytes (18 bytes in all).
+ * Each 32-byte MAC is split into four 8-byte words read as big-endian two's-complement integers;
+ * gear value {@code 4*i + j} is word {@code j} of block {@code i}. The key is exactly 32 bytes.
  */
 public final class GearTable {
   private static final byte[] LABEL = "roadie gear v1".getBytes(StandardCharsets.US_ASCII);
@@ -36,7 +35,8 @@ public final class GearTable {
   public static GearTable derive(byte[] key) {
     Objects.requireNonNull(key, "key");
     if (key.length != KEY_BYTES) {
-      throw new IllegalArgumentException("gear key must be " + KEY_BYTES + " bytes, not " + key.length);
+      throw new IllegalArgumentException(
+          "gear key must be " + KEY_BYTES + " bytes, not " + key.length);
     }
     Mac mac;
     try {

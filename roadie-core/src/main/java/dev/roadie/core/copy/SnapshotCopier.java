@@ -35,21 +35,21 @@ import java.util.function.Consumer;
  * Copies snapshots from one repository into another, re-encrypted under the destination's keys.
  *
  * <p>Blob ids are keyed hashes under each repository's own id key, and each repository's chunker
- * has its own gear table, so a source blob id means nothing in the destination. Each chunk is
- * read and decrypted, its plaintext hashed under the destination's id key, and stored only if the
+ * has its own gear table, so a source blob id means nothing in the destination. Each chunk is read
+ * and decrypted, its plaintext hashed under the destination's id key, and stored only if the
  * destination lacks it; trees and chunk lists are rewritten with the new ids. Chunk boundaries stay
  * the source's: copying needs neither the source's chunker parameters (not recorded) nor a second
  * compression, and every copy of the same data yields the same destination blobs, so repeated
- * copies deduplicate completely. (Data backed up directly into the destination is chunked with
- * its own gear table and does not deduplicate against copied data.)
+ * copies deduplicate completely. (Data backed up directly into the destination is chunked with its
+ * own gear table and does not deduplicate against copied data.)
  *
- * <p>A copied snapshot keeps the original's statistics and records the copy itself (the
- * repository and snapshot it was read from, when, what the copy read and added) in {@link
- * Snapshot.Copy}. It records its origin (repository id and snapshot id where it was first written)
- * under {@code source.copiedFrom}; snapshots whose origin the destination already holds are skipped, so
- * copying again is cheap and idempotent. To avoid re-reading data that an earlier copy already
- * brought over, the newest earlier copy of the same target is walked side by side with its
- * original (metadata only), which maps the source's blob ids to the destination's.
+ * <p>A copied snapshot keeps the original's statistics and records the copy itself (the repository
+ * and snapshot it was read from, when, what the copy read and added) in {@link Snapshot.Copy}. It
+ * records its origin (repository id and snapshot id where it was first written) under {@code
+ * source.copiedFrom}; snapshots whose origin the destination already holds are skipped, so copying
+ * again is cheap and idempotent. To avoid re-reading data that an earlier copy already brought
+ * over, the newest earlier copy of the same target is walked side by side with its original
+ * (metadata only), which maps the source's blob ids to the destination's.
  */
 public final class SnapshotCopier {
   public static final String COPIED_FROM = "copiedFrom";
@@ -58,14 +58,21 @@ public final class SnapshotCopier {
   /** Where a snapshot was first written. */
   public record Origin(String repository, String snapshot) {}
 
-  public record Copied(String from, String to, String target, String time, long bytesRead, long bytesAdded,
+  public record Copied(
+      String from,
+      String to,
+      String target,
+      String time,
+      long bytesRead,
+      long bytesAdded,
       long blobsAdded) {}
 
   /**
    * {@code sideObjects}: what the sources' {@link SourceProvider#copy} hooks carried (a cluster's
    * archived WAL), before any snapshot was copied.
    */
-  public record Result(List<SideObjects.Carried> sideObjects, List<Copied> copied, List<String> skipped) {}
+  public record Result(
+      List<SideObjects.Carried> sideObjects, List<Copied> copied, List<String> skipped) {}
 
   private final Repository from;
   private final Repository to;
@@ -75,8 +82,11 @@ public final class SnapshotCopier {
 
   public SnapshotCopier(Repository from, Repository to, Consumer<String> log) {
     if (from.config().repositoryId().equals(to.config().repositoryId())) {
-      throw new RoadieException(ErrorCode.USAGE, "source and destination are the same repository ("
-          + to.backend().location() + "); copy needs two repositories");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "source and destination are the same repository ("
+              + to.backend().location()
+              + "); copy needs two repositories");
     }
     this.from = from;
     this.to = to;
@@ -85,16 +95,18 @@ public final class SnapshotCopier {
 
   public static Origin origin(SnapshotRef s, Id repositoryId) {
     Map<String, Object> src = s.snapshot().source();
-    if (src != null && src.get(COPIED_FROM) instanceof Map<?, ?> m
-        && m.get("repository") instanceof String r && m.get("snapshot") instanceof String id) {
+    if (src != null
+        && src.get(COPIED_FROM) instanceof Map<?, ?> m
+        && m.get("repository") instanceof String r
+        && m.get("snapshot") instanceof String id) {
       return new Origin(r, id);
     }
     return new Origin(repositoryId.hex(), s.id().hex());
   }
 
   /**
-   * Copies {@code snapshots} (of the source), oldest first; skips those the destination holds.
-   * Each source first carries the side objects they need ({@link SourceProvider#copy}), so a copied
+   * Copies {@code snapshots} (of the source), oldest first; skips those the destination holds. Each
+   * source first carries the side objects they need ({@link SourceProvider#copy}), so a copied
    * snapshot never shows in the destination without them; the skipped ones are passed too, so that
    * what an earlier copy carried is brought up to date.
    */
@@ -116,30 +128,68 @@ public final class SnapshotCopier {
       Origin o = origin(s, fromId);
       if (present.containsKey(o)) {
         skipped.add(s.id().hex());
-        log.accept("snapshot " + s.id().shortHex() + " is already in the destination as "
-            + present.get(o).id().shortHex() + "; skipped");
+        log.accept(
+            "snapshot "
+                + s.id().shortHex()
+                + " is already in the destination as "
+                + present.get(o).id().shortHex()
+                + "; skipped");
         continue;
       }
-      if (zipped.add(s.snapshot().target())) learnFromEarlierCopy(s.snapshot().target(), present, sources);
-      log.accept("copying snapshot " + s.id().shortHex() + " (" + s.snapshot().target() + ", " + s.snapshot().time() + ")");
+      if (zipped.add(s.snapshot().target()))
+        learnFromEarlierCopy(s.snapshot().target(), present, sources);
+      log.accept(
+          "copying snapshot "
+              + s.id().shortHex()
+              + " ("
+              + s.snapshot().target()
+              + ", "
+              + s.snapshot().time()
+              + ")");
       Progress progress = new Progress();
       Id newId;
       try (BackupWriter w = new BackupWriter(to, progress)) {
         Id tree = copyTree(w, Id.parse(s.snapshot().tree()));
-        Map<String, Object> source = new LinkedHashMap<>(s.snapshot().source() == null ? Map.of() : s.snapshot().source());
+        Map<String, Object> source =
+            new LinkedHashMap<>(s.snapshot().source() == null ? Map.of() : s.snapshot().source());
         source.put(COPIED_FROM, Map.of("repository", o.repository(), "snapshot", o.snapshot()));
         Snapshot in = s.snapshot();
-        // The copy keeps the original's statistics (they describe the backup); its own work is recorded apart.
-        newId = w.commit(measured -> new Snapshot(Snapshot.VERSION, in.time(), in.target(), in.kind(), in.host(),
-            in.user(), in.tags(), in.paths(), tree.hex(), null, in.stats(), source,
-            new Snapshot.Copy(fromId.hex(), s.id().hex(), Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(),
-                measured)));
+        // The copy keeps the original's statistics (they describe the backup); its own work is
+        // recorded apart.
+        newId =
+            w.commit(
+                measured ->
+                    new Snapshot(
+                        Snapshot.VERSION,
+                        in.time(),
+                        in.target(),
+                        in.kind(),
+                        in.host(),
+                        in.user(),
+                        in.tags(),
+                        in.paths(),
+                        tree.hex(),
+                        null,
+                        in.stats(),
+                        source,
+                        new Snapshot.Copy(
+                            fromId.hex(),
+                            s.id().hex(),
+                            Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(),
+                            measured)));
       }
       SnapshotRef written = to.readSnapshot(newId);
       present.put(o, written);
       Snapshot.Stats st = written.snapshot().copy().stats();
-      copied.add(new Copied(s.id().hex(), newId.hex(), s.snapshot().target(), s.snapshot().time(), st.bytesRead(),
-          st.bytesAdded(), st.blobsAdded()));
+      copied.add(
+          new Copied(
+              s.id().hex(),
+              newId.hex(),
+              s.snapshot().target(),
+              s.snapshot().time(),
+              st.bytesRead(),
+              st.bytesAdded(),
+              st.blobsAdded()));
     }
     return new Result(List.copyOf(carried), copied, skipped);
   }
@@ -149,13 +199,15 @@ public final class SnapshotCopier {
    * original is still in the source: the two trees have the same shape, so walking them side by
    * side pairs every tree and chunk (only metadata is read).
    */
-  private void learnFromEarlierCopy(String target, Map<Origin, SnapshotRef> present, Map<Origin, SnapshotRef> sources)
+  private void learnFromEarlierCopy(
+      String target, Map<Origin, SnapshotRef> present, Map<Origin, SnapshotRef> sources)
       throws IOException {
     SnapshotRef bestCopy = null;
     SnapshotRef bestOriginal = null;
     for (Map.Entry<Origin, SnapshotRef> e : present.entrySet()) {
       SnapshotRef original = sources.get(e.getKey());
-      if (original != null && Objects.equals(e.getValue().snapshot().target(), target)
+      if (original != null
+          && Objects.equals(e.getValue().snapshot().target(), target)
           && (bestCopy == null || e.getValue().time().isAfter(bestCopy.time()))) {
         bestCopy = e.getValue();
         bestOriginal = original;
@@ -208,8 +260,21 @@ public final class SnapshotCopier {
   }
 
   private static Node with(Node n, List<String> content, List<String> lists, String subtree) {
-    return new Node(n.name(), n.type(), n.size(), n.mode(), n.mtime(), n.uid(), n.gid(), n.linkTarget(), content,
-        lists, subtree, n.meta(), n.ctime(), n.inode());
+    return new Node(
+        n.name(),
+        n.type(),
+        n.size(),
+        n.mode(),
+        n.mtime(),
+        n.uid(),
+        n.gid(),
+        n.linkTarget(),
+        content,
+        lists,
+        subtree,
+        n.meta(),
+        n.ctime(),
+        n.inode());
   }
 
   /** A chunk of the source: its id, and its destination id (known) or its bytes being read. */
@@ -252,7 +317,8 @@ public final class SnapshotCopier {
       throw new IOException("interrupted", e);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
-      String msg = "reading '" + name + "' from the source: blob " + blob.shortHex() + ": " + c.getMessage();
+      String msg =
+          "reading '" + name + "' from the source: blob " + blob.shortHex() + ": " + c.getMessage();
       if (c instanceof RoadieException r) throw new RoadieException(r.code(), msg, r);
       throw new IOException(msg, c);
     }

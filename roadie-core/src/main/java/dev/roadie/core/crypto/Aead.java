@@ -19,13 +19,16 @@ public final class Aead {
   public static final int TAG_BYTES = 16;
   public static final int OVERHEAD = NONCE_BYTES + TAG_BYTES;
 
-  private static final ThreadLocal<Cipher> JDK = ThreadLocal.withInitial(() -> {
-    try {
-      return Providers.jdkAesGcm();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM is not available in this JDK", e);
-    }
-  });
+  private static final ThreadLocal<Cipher> JDK =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return Providers.jdkAesGcm();
+            } catch (GeneralSecurityException e) {
+              throw new IllegalStateException("AES-GCM is not available in this JDK", e);
+            }
+          });
+
   /** This thread's native cipher once the provider is ready (null until then). */
   private static final ThreadLocal<Cipher> NATIVE = new ThreadLocal<>();
 
@@ -47,11 +50,24 @@ public final class Aead {
 
   private Aead() {}
 
-  /** Encrypts {@code plain[off, off+len)} into {@code out} at {@code outOff}; returns bytes written. */
-  public static int seal(byte[] key, byte[] nonce, byte[] aad, byte[] plain, int off, int len, byte[] out, int outOff) {
+  /**
+   * Encrypts {@code plain[off, off+len)} into {@code out} at {@code outOff}; returns bytes written.
+   */
+  public static int seal(
+      byte[] key,
+      byte[] nonce,
+      byte[] aad,
+      byte[] plain,
+      int off,
+      int len,
+      byte[] out,
+      int outOff) {
     try {
       Cipher c = cipher(len);
-      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
+      c.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
+          new GCMParameterSpec(TAG_BYTES * 8, nonce));
       c.updateAAD(aad);
       System.arraycopy(nonce, 0, out, outOff, NONCE_BYTES);
       return NONCE_BYTES + c.doFinal(plain, off, len, out, outOff + NONCE_BYTES);
@@ -65,11 +81,22 @@ public final class Aead {
    * {@code prefix || plain[off, off+len)}, without first copying it into one array (a blob's
    * compression flag before its bytes).
    */
-  public static int seal(byte[] key, byte[] nonce, byte[] aad, byte prefix, byte[] plain, int off, int len,
-      byte[] out, int outOff) {
+  public static int seal(
+      byte[] key,
+      byte[] nonce,
+      byte[] aad,
+      byte prefix,
+      byte[] plain,
+      int off,
+      int len,
+      byte[] out,
+      int outOff) {
     try {
       Cipher c = cipher(len + 1);
-      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
+      c.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
+          new GCMParameterSpec(TAG_BYTES * 8, nonce));
       c.updateAAD(aad);
       System.arraycopy(nonce, 0, out, outOff, NONCE_BYTES);
       int p = outOff + NONCE_BYTES;
@@ -88,21 +115,30 @@ public final class Aead {
 
   /**
    * Decrypts and authenticates. Throws {@link AuthenticationFailed} when the data, nonce or
-   * additional data were changed or the key is wrong; {@code what} names the object for the message.
+   * additional data were changed or the key is wrong; {@code what} names the object for the
+   * message.
    */
   public static byte[] open(byte[] key, byte[] aad, byte[] sealed, int off, int len, String what) {
     if (len < OVERHEAD) {
-      throw new AuthenticationFailed(what + " is truncated (" + len + " bytes, less than the "
-          + OVERHEAD + " bytes of nonce and tag)");
+      throw new AuthenticationFailed(
+          what
+              + " is truncated ("
+              + len
+              + " bytes, less than the "
+              + OVERHEAD
+              + " bytes of nonce and tag)");
     }
     try {
       Cipher c = cipher(len);
-      c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
+      c.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
           new GCMParameterSpec(TAG_BYTES * 8, sealed, off, NONCE_BYTES));
       c.updateAAD(aad);
       return c.doFinal(sealed, off + NONCE_BYTES, len - NONCE_BYTES);
     } catch (AEADBadTagException e) {
-      throw new AuthenticationFailed(what + " failed authentication: it was changed or damaged in storage");
+      throw new AuthenticationFailed(
+          what + " failed authentication: it was changed or damaged in storage");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM decryption failed", e);
     }

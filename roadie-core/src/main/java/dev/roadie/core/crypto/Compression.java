@@ -3,8 +3,8 @@ package dev.roadie.core.crypto;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
-import dev.roadie.core.Id;
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Id;
 import dev.roadie.core.RoadieException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,24 +28,30 @@ public final class Compression {
   public static final int ZSTD = 1;
   public static final int DELTA = 2;
   public static final int DELTA2 = 3;
+
   /**
    * zstd level 1: on log- and table-like data it compresses nearly as well as level 3 and clearly
-   * faster, and compression is the largest CPU cost of a backup (docs/decisions/0011-zstd-levels.md).
+   * faster, and compression is the largest CPU cost of a backup
+   * (docs/decisions/0011-zstd-levels.md).
    */
   public static final int DEFAULT_LEVEL = 1;
+
   /**
    * zstd level 2 for PostgreSQL's relation pages in fixed 128 KiB chunks: level 1 (strategy fast)
    * misses matches between the pages' tuples that level 2 (double-fast) finds, so pages store
-   * smaller at about the same speed; level 3 gains nothing more (docs/decisions/0011-zstd-levels.md).
+   * smaller at about the same speed; level 3 gains nothing more
+   * (docs/decisions/0011-zstd-levels.md).
    */
   public static final int PAGE_LEVEL = 2;
 
-  private static final ThreadLocal<ZstdCompressCtx> CTX = ThreadLocal.withInitial(() -> {
-    ZstdCompressCtx ctx = new ZstdCompressCtx();
-    ctx.setChecksum(false);
-    ctx.setContentSize(true);
-    return ctx;
-  });
+  private static final ThreadLocal<ZstdCompressCtx> CTX =
+      ThreadLocal.withInitial(
+          () -> {
+            ZstdCompressCtx ctx = new ZstdCompressCtx();
+            ctx.setChecksum(false);
+            ctx.setContentSize(true);
+            return ctx;
+          });
 
   /**
    * zstd level 3 for deltas: level 1's hash table is sized for the chunk, not for chunk plus base,
@@ -54,26 +60,37 @@ public final class Compression {
    */
   static final int DELTA_LEVEL = 3;
 
-  private static final ThreadLocal<ZstdCompressCtx> DELTA_CTX = ThreadLocal.withInitial(() -> {
-    ZstdCompressCtx ctx = new ZstdCompressCtx();
-    ctx.setLevel(DELTA_LEVEL);
-    ctx.setChecksum(false);
-    ctx.setContentSize(true);
-    ctx.setDictID(false);
-    return ctx;
-  });
-  private static final ThreadLocal<ZstdDecompressCtx> DELTA_DCTX = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+  private static final ThreadLocal<ZstdCompressCtx> DELTA_CTX =
+      ThreadLocal.withInitial(
+          () -> {
+            ZstdCompressCtx ctx = new ZstdCompressCtx();
+            ctx.setLevel(DELTA_LEVEL);
+            ctx.setChecksum(false);
+            ctx.setContentSize(true);
+            ctx.setDictID(false);
+            return ctx;
+          });
+  private static final ThreadLocal<ZstdDecompressCtx> DELTA_DCTX =
+      ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
-  /** Reads a base blob's plaintext for decoding a delta; a base that is itself a delta is refused. */
+  /**
+   * Reads a base blob's plaintext for decoding a delta; a base that is itself a delta is refused.
+   */
   @FunctionalInterface
   public interface Bases {
     byte[] plaintext(Id baseId);
   }
 
-  /** A resolver for callers that never meet deltas (metadata, sealed objects): any delta is an error. */
-  public static final Bases NO_BASES = id -> {
-    throw new RoadieException(ErrorCode.INTEGRITY, "a delta blob appears where none may (base " + id.shortHex() + ")");
-  };
+  /**
+   * A resolver for callers that never meet deltas (metadata, sealed objects): any delta is an
+   * error.
+   */
+  public static final Bases NO_BASES =
+      id -> {
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            "a delta blob appears where none may (base " + id.shortHex() + ")");
+      };
 
   private Compression() {}
 
@@ -82,7 +99,11 @@ public final class Compression {
    * with zstd's dictionary magic (37 A4 30 EC), which zstd would parse as a structured dictionary.
    */
   public static boolean usableBase(byte[] base) {
-    return base.length >= 64 && !(base[0] == 0x37 && base[1] == (byte) 0xA4 && base[2] == 0x30 && base[3] == (byte) 0xEC);
+    return base.length >= 64
+        && !(base[0] == 0x37
+            && base[1] == (byte) 0xA4
+            && base[2] == 0x30
+            && base[3] == (byte) 0xEC);
   }
 
   /**
@@ -91,8 +112,8 @@ public final class Compression {
    * length, or -1 when it fails or is not smaller than {@code limit}. The caller writes the flag
    * and the base ids ({@link #deltaHeader}) before it.
    */
-  public static int compressAgainst(List<byte[]> bases, byte[] data, int off, int len, byte[] out, int outOff,
-      int limit) {
+  public static int compressAgainst(
+      List<byte[]> bases, byte[] data, int off, int len, byte[] out, int outOff, int limit) {
     for (byte[] base : bases) {
       if (!usableBase(base)) return -1;
     }
@@ -121,7 +142,10 @@ public final class Compression {
     return (byte) (baseCount == 1 ? DELTA : DELTA2);
   }
 
-  /** Bytes before the zstd frame of a delta against {@code baseCount} bases: the flag and the base ids. */
+  /**
+   * Bytes before the zstd frame of a delta against {@code baseCount} bases: the flag and the base
+   * ids.
+   */
   public static int deltaHeader(int baseCount) {
     return 1 + baseCount * Id.BYTES;
   }
@@ -133,7 +157,9 @@ public final class Compression {
   public static List<Id> deltaBases(byte flag, byte[] payload, int off, int len) {
     int count = flag == DELTA ? 1 : flag == DELTA2 ? 2 : 0;
     if (count == 0 || len < count * Id.BYTES) return List.of();
-    return count == 1 ? List.of(Id.of(payload, off)) : List.of(Id.of(payload, off), Id.of(payload, off + Id.BYTES));
+    return count == 1
+        ? List.of(Id.of(payload, off))
+        : List.of(Id.of(payload, off), Id.of(payload, off + Id.BYTES));
   }
 
   /** The base ids of a delta's framed plaintext; empty when the blob is stored in full. */
@@ -189,7 +215,9 @@ public final class Compression {
     return n < len ? n : -1;
   }
 
-  /** Inverse of {@link #pack} when the plaintext length is not recorded elsewhere (sealed objects). */
+  /**
+   * Inverse of {@link #pack} when the plaintext length is not recorded elsewhere (sealed objects).
+   */
   public static byte[] unpack(byte[] packed, String what) {
     if (packed.length > 0 && packed[0] == ZSTD) {
       long size = Zstd.getFrameContentSize(packed, 1, packed.length - 1);
@@ -208,8 +236,8 @@ public final class Compression {
 
   /**
    * Inverse of {@link #pack} and of a delta: a {@link #DELTA} blob is decoded against its base's
-   * plaintext from {@code bases}. A wrong base decodes to wrong bytes (or fails): the caller's check
-   * of the plaintext against the blob id catches it.
+   * plaintext from {@code bases}. A wrong base decodes to wrong bytes (or fails): the caller's
+   * check of the plaintext against the blob id catches it.
    */
   public static byte[] unpack(byte[] packed, int rawLength, String what, Bases bases) {
     return unpack(packed, rawLength, what, bases, null);
@@ -228,8 +256,9 @@ public final class Compression {
     switch (packed[0]) {
       case RAW -> {
         if (packed.length - 1 != rawLength) {
-          throw new RoadieException(ErrorCode.INTEGRITY, what + " has " + (packed.length - 1)
-              + " bytes, the index says " + rawLength);
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              what + " has " + (packed.length - 1) + " bytes, the index says " + rawLength);
         }
         if (into == null) return Arrays.copyOfRange(packed, 1, packed.length);
         System.arraycopy(packed, 1, into, 0, rawLength);
@@ -239,9 +268,13 @@ public final class Compression {
         byte[] out = into != null ? into : new byte[rawLength];
         long n = Zstd.decompressByteArray(out, 0, rawLength, packed, 1, packed.length - 1);
         if (Zstd.isError(n) || n != rawLength) {
-          throw new RoadieException(ErrorCode.INTEGRITY, what + " does not decompress to the "
-              + rawLength + " bytes the index records"
-              + (Zstd.isError(n) ? ": " + Zstd.getErrorName(n) : " (got " + n + ")"));
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              what
+                  + " does not decompress to the "
+                  + rawLength
+                  + " bytes the index records"
+                  + (Zstd.isError(n) ? ": " + Zstd.getErrorName(n) : " (got " + n + ")"));
         }
         return out;
       }
@@ -255,8 +288,9 @@ public final class Compression {
         for (Id baseId : baseIds) {
           byte[] base = bases.plaintext(baseId);
           if (!usableBase(base)) {
-            throw new RoadieException(ErrorCode.INTEGRITY, what + " names base " + baseId.shortHex()
-                + ", which cannot be a base");
+            throw new RoadieException(
+                ErrorCode.INTEGRITY,
+                what + " names base " + baseId.shortHex() + ", which cannot be a base");
           }
           plaintexts.add(base);
         }
@@ -267,16 +301,24 @@ public final class Compression {
           ctx.loadDict(reference(plaintexts));
           n = ctx.decompressByteArray(out, 0, rawLength, packed, header, packed.length - header);
         } catch (RuntimeException e) {
-          throw new RoadieException(ErrorCode.INTEGRITY, what + " does not decode against its bases "
-              + baseIds.stream().map(Id::shortHex).toList() + ": " + e.getMessage());
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              what
+                  + " does not decode against its bases "
+                  + baseIds.stream().map(Id::shortHex).toList()
+                  + ": "
+                  + e.getMessage());
         }
         if (n != rawLength) {
-          throw new RoadieException(ErrorCode.INTEGRITY, what + " decodes to " + n + " bytes, the index records "
-              + rawLength);
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              what + " decodes to " + n + " bytes, the index records " + rawLength);
         }
         return out;
       }
-      default -> throw new RoadieException(ErrorCode.INTEGRITY, what + " has unknown compression flag " + packed[0]);
+      default ->
+          throw new RoadieException(
+              ErrorCode.INTEGRITY, what + " has unknown compression flag " + packed[0]);
     }
   }
 }

@@ -21,12 +21,26 @@ import java.util.Base64;
  * MAC key, so that {@code check} can detect a changed key file of any password.
  */
 public record KeyFile(
-    int version, String kdf, int n, int r, int p, String salt, String created, String host, String user,
-    String data, String mac) {
+    int version,
+    String kdf,
+    int n,
+    int r,
+    int p,
+    String salt,
+    String created,
+    String host,
+    String user,
+    String data,
+    String mac) {
 
   public static final int VERSION = 1;
-  /** scrypt cost: 2^15 x 8 x 128 B = 32 MiB of memory per attempt (docs/decisions/0008-own-scrypt.md). */
+
+  /**
+   * scrypt cost: 2^15 x 8 x 128 B = 32 MiB of memory per attempt
+   * (docs/decisions/0008-own-scrypt.md).
+   */
   public static final int DEFAULT_N = 1 << 15;
+
   public static final int DEFAULT_R = 8;
   public static final int DEFAULT_P = 1;
   private static final byte[] AAD = "roadie key v1".getBytes(StandardCharsets.UTF_8);
@@ -35,42 +49,71 @@ public record KeyFile(
   private record Payload(String repository, String encrypt, String id) {}
 
   /** Wraps {@code key} of repository {@code repositoryId} under {@code password}. */
-  public static KeyFile create(MasterKey key, Id repositoryId, char[] password, String host, String user) {
+  public static KeyFile create(
+      MasterKey key, Id repositoryId, char[] password, String host, String user) {
     byte[] salt = new byte[32];
     RANDOM.nextBytes(salt);
     byte[] wrapping = derive(password, salt, DEFAULT_N, DEFAULT_R, DEFAULT_P);
     byte[] nonce = new byte[Aead.NONCE_BYTES];
     RANDOM.nextBytes(nonce);
     Base64.Encoder b64 = Base64.getEncoder();
-    byte[] payload = Json.write(new Payload(repositoryId.hex(), b64.encodeToString(key.encryptionKey()),
-        b64.encodeToString(key.idKey())));
+    byte[] payload =
+        Json.write(
+            new Payload(
+                repositoryId.hex(),
+                b64.encodeToString(key.encryptionKey()),
+                b64.encodeToString(key.idKey())));
     byte[] sealed = Aead.seal(wrapping, nonce, AAD, payload);
     Arrays.fill(payload, (byte) 0);
-    KeyFile unsigned = new KeyFile(VERSION, "scrypt", DEFAULT_N, DEFAULT_R, DEFAULT_P, b64.encodeToString(salt),
-        Instant.now().toString(), host, user, b64.encodeToString(sealed), null);
+    KeyFile unsigned =
+        new KeyFile(
+            VERSION,
+            "scrypt",
+            DEFAULT_N,
+            DEFAULT_R,
+            DEFAULT_P,
+            b64.encodeToString(salt),
+            Instant.now().toString(),
+            host,
+            user,
+            b64.encodeToString(sealed),
+            null);
     return unsigned.withMac(key);
   }
 
   /**
-   * The key that wraps the master key, derived from the password with this file's scrypt parameters:
-   * the slow part of opening, which needs nothing of the repository's ({@link #unwrap}).
+   * The key that wraps the master key, derived from the password with this file's scrypt
+   * parameters: the slow part of opening, which needs nothing of the repository's ({@link
+   * #unwrap}).
    */
   public byte[] wrappingKey(char[] password) {
     if (version != VERSION || !"scrypt".equals(kdf)) {
-      throw new RoadieException(ErrorCode.FAILURE, "key file of version " + version + " with kdf " + kdf
-          + " is not supported by this roadie; upgrade roadie");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "key file of version "
+              + version
+              + " with kdf "
+              + kdf
+              + " is not supported by this roadie; upgrade roadie");
     }
     if (n < 2 || Integer.bitCount(n) != 1 || n > (1 << 22) || r < 1 || r > 32 || p < 1 || p > 16) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "key file has implausible scrypt parameters N=" + n
-          + " r=" + r + " p=" + p + ": it was changed or damaged");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "key file has implausible scrypt parameters N="
+              + n
+              + " r="
+              + r
+              + " p="
+              + p
+              + ": it was changed or damaged");
     }
     return derive(password, base64("salt", salt), n, r, p);
   }
 
   /**
-   * Unwraps the master key with the {@link #wrappingKey} of a password. Throws a {@code WRONG_PASSWORD}
-   * error when the password does not open this file (which is also what a damaged file looks like to
-   * someone without the master key).
+   * Unwraps the master key with the {@link #wrappingKey} of a password. Throws a {@code
+   * WRONG_PASSWORD} error when the password does not open this file (which is also what a damaged
+   * file looks like to someone without the master key).
    */
   public MasterKey unwrap(byte[] wrapping, Id repositoryId) {
     byte[] sealed = base64("data", data);
@@ -83,12 +126,18 @@ public record KeyFile(
     try {
       Payload pl = Json.read(payload, Payload.class, "key file payload");
       if (!repositoryId.hex().equals(pl.repository())) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "key file belongs to repository " + pl.repository()
-            + ", not to this one (" + repositoryId.hex() + ")");
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            "key file belongs to repository "
+                + pl.repository()
+                + ", not to this one ("
+                + repositoryId.hex()
+                + ")");
       }
       MasterKey key = new MasterKey(base64("encrypt", pl.encrypt()), base64("id", pl.id()));
       if (!verifyMac(key)) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "key file's public fields were changed (MAC mismatch)");
+        throw new RoadieException(
+            ErrorCode.INTEGRITY, "key file's public fields were changed (MAC mismatch)");
       }
       return key;
     } catch (IOException e) {
@@ -109,13 +158,35 @@ public record KeyFile(
 
   private KeyFile withMac(MasterKey key) {
     KeyFile k = new KeyFile(version, kdf, n, r, p, salt, created, host, user, data, null);
-    return new KeyFile(version, kdf, n, r, p, salt, created, host, user, data,
+    return new KeyFile(
+        version,
+        kdf,
+        n,
+        r,
+        p,
+        salt,
+        created,
+        host,
+        user,
+        data,
         Base64.getEncoder().encodeToString(k.computeMac(key)));
   }
 
   private byte[] computeMac(MasterKey key) {
-    String input = String.join("\n", "roadie key mac v1", Integer.toString(version), kdf, Integer.toString(n),
-        Integer.toString(r), Integer.toString(p), salt, created, String.valueOf(host), String.valueOf(user), data);
+    String input =
+        String.join(
+            "\n",
+            "roadie key mac v1",
+            Integer.toString(version),
+            kdf,
+            Integer.toString(n),
+            Integer.toString(r),
+            Integer.toString(p),
+            salt,
+            created,
+            String.valueOf(host),
+            String.valueOf(user),
+            data);
     return MasterKey.hmac(key.macKey()).doFinal(input.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -123,15 +194,20 @@ public record KeyFile(
     return Json.write(this);
   }
 
-  /** A Base64 field: missing or not Base64 means the file was changed or damaged (never an internal error). */
+  /**
+   * A Base64 field: missing or not Base64 means the file was changed or damaged (never an internal
+   * error).
+   */
   private static byte[] base64(String field, String value) {
     if (value == null) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "key file has no " + field + ": it was changed or damaged");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, "key file has no " + field + ": it was changed or damaged");
     }
     try {
       return Base64.getDecoder().decode(value);
     } catch (IllegalArgumentException e) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "key file's " + field + " is not Base64: it was changed or damaged");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, "key file's " + field + " is not Base64: it was changed or damaged");
     }
   }
 

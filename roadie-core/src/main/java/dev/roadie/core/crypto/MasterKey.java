@@ -44,7 +44,10 @@ public final class MasterKey {
     return idKey.clone();
   }
 
-  /** The id of a blob: HMAC-SHA256 under the id key of its plaintext, so storage cannot confirm guesses. */
+  /**
+   * The id of a blob: HMAC-SHA256 under the id key of its plaintext, so storage cannot confirm
+   * guesses.
+   */
   public Id blobId(byte[] data, int off, int len) {
     Mac mac = idMac.get();
     mac.update(data, off, len);
@@ -55,7 +58,10 @@ public final class MasterKey {
     return blobId(data, 0, data.length);
   }
 
-  /** The key that seeds the chunker's gear table; it comes from the id key, never used for anything else. */
+  /**
+   * The key that seeds the chunker's gear table; it comes from the id key, never used for anything
+   * else.
+   */
   public byte[] gearKey() {
     return Hkdf.derive(idKey, new byte[0], bytes("roadie gear v1"), 32);
   }

@@ -37,10 +37,20 @@ public final class SealedObject {
 
   public static byte[] open(MasterKey key, ObjectName name, byte[] sealed) {
     String what = name.kind().directory() + " object " + name.id();
-    if (sealed.length < MAGIC.length || !Arrays.equals(sealed, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-      throw new RoadieException(ErrorCode.INTEGRITY, what + " does not start with the object magic: damaged or not roadie's");
+    if (sealed.length < MAGIC.length
+        || !Arrays.equals(sealed, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          what + " does not start with the object magic: damaged or not roadie's");
     }
-    byte[] framed = Aead.open(objectKey(key, name), aad(name), sealed, MAGIC.length, sealed.length - MAGIC.length, what);
+    byte[] framed =
+        Aead.open(
+            objectKey(key, name),
+            aad(name),
+            sealed,
+            MAGIC.length,
+            sealed.length - MAGIC.length,
+            what);
     return Compression.unpack(framed, what);
   }
 

@@ -23,45 +23,45 @@ import java.util.function.Consumer;
  *       entries, each page a {@code long[]} with {@value #LONGS_PER_ENTRY} longs per entry (48
  *       bytes): the four id words, then {@code packNumber << 32 | offset} (offset as an unsigned
  *       32-bit int), then {@code length << 32 | rawLength}. Growth allocates a new page and never
- *       copies existing entries (only the small array of page references). Pages are kept under
- *       512 KiB so that G1 never treats them as humongous objects, which would waste the tail of
- *       their regions. An entry, once written, never changes.
- *   <li><b>Packs</b> are numbered in the order they are added; {@code packIds[n]} and
- *       {@code packTypes[n]} describe pack {@code n}. A pack holds blobs of a single type, so the
- *       type is stored once per pack rather than per blob.
- *   <li><b>The hash table</b> is an {@code int[]} of capacity {@code 2^k}, with open addressing
- *       and linear probing. The number of entries never exceeds three quarters of the capacity,
- *       so every probe sequence reaches an empty slot, and an entry number plus one always fits
- *       in the low {@code k} bits of a slot. Those bits hold it (0 = empty slot); the {@code 32 -
- *       k} bits above hold a tag taken from id word 1 (8 bits at ten million blobs). A probe
- *       only reads an entry from its page, a likely cache miss, when the tag matches, so a lookup
- *       of an absent id usually touches the table alone. The home slot comes from id word 0
- *       spread by one multiplication (Fibonacci hashing): real ids are uniformly random already,
- *       but the multiplication costs nothing and keeps structured ids (as in tests) from
- *       clustering. Growing rehashes into a table of twice the size, recomputing the tags for
- *       the new {@code k}; only this table is reallocated.
+ *       copies existing entries (only the small array of page references). Pages are kept under 512
+ *       KiB so that G1 never treats them as humongous objects, which would waste the tail of their
+ *       regions. An entry, once written, never changes.
+ *   <li><b>Packs</b> are numbered in the order they are added; {@code packIds[n]} and {@code
+ *       packTypes[n]} describe pack {@code n}. A pack holds blobs of a single type, so the type is
+ *       stored once per pack rather than per blob.
+ *   <li><b>The hash table</b> is an {@code int[]} of capacity {@code 2^k}, with open addressing and
+ *       linear probing. The number of entries never exceeds three quarters of the capacity, so
+ *       every probe sequence reaches an empty slot, and an entry number plus one always fits in the
+ *       low {@code k} bits of a slot. Those bits hold it (0 = empty slot); the {@code 32 - k} bits
+ *       above hold a tag taken from id word 1 (8 bits at ten million blobs). A probe only reads an
+ *       entry from its page, a likely cache miss, when the tag matches, so a lookup of an absent id
+ *       usually touches the table alone. The home slot comes from id word 0 spread by one
+ *       multiplication (Fibonacci hashing): real ids are uniformly random already, but the
+ *       multiplication costs nothing and keeps structured ids (as in tests) from clustering.
+ *       Growing rehashes into a table of twice the size, recomputing the tags for the new {@code
+ *       k}; only this table is reallocated.
  * </ul>
  *
- * <p><b>Delta bases</b> (docs/repository-format.md §6) live in a side table from blob id to its
- * one or two base ids, holding only delta blobs (a minority), so blobs stored in full cost nothing
- * more; a delta costs about 160 more bytes there (200 with two bases). The table follows the location the index chose: {@link
- * #relocate} replaces or drops a blob's base with its location.
+ * <p><b>Delta bases</b> (docs/repository-format.md §6) live in a side table from blob id to its one
+ * or two base ids, holding only delta blobs (a minority), so blobs stored in full cost nothing
+ * more; a delta costs about 160 more bytes there (200 with two bases). The table follows the
+ * location the index chose: {@link #relocate} replaces or drops a blob's base with its location.
  *
  * <p>The first location added for a blob id wins: later {@link #add} calls for the same id are
- * ignored, so a blob that was written to two packs (say, by two concurrent backups) resolves to
- * the one that was indexed first.
+ * ignored, so a blob that was written to two packs (say, by two concurrent backups) resolves to the
+ * one that was indexed first.
  *
  * <h2>Concurrency</h2>
  *
- * <p>All methods are thread safe; any number of threads may read while others add. Writers
- * ({@link #add}, {@link #addPack}) are serialized by the write mode of a {@link StampedLock}.
- * {@link #get} and {@link #contains} first run optimistically without locking and keep the result
- * only if {@link StampedLock#validate} proves no write happened meanwhile; otherwise (or if what
- * they read looked inconsistent) they retry under the shared read lock. Either way a lookup sees
- * exactly the effects of the writes that completed before its validated read: every blob whose
- * {@code add} returned before the lookup started is found, with the location it was added with.
- * Lookups never block each other and, when no write is under way, never write to shared memory.
- * {@link #forEach} works on a snapshot taken when it starts (see there).
+ * <p>All methods are thread safe; any number of threads may read while others add. Writers ({@link
+ * #add}, {@link #addPack}) are serialized by the write mode of a {@link StampedLock}. {@link #get}
+ * and {@link #contains} first run optimistically without locking and keep the result only if {@link
+ * StampedLock#validate} proves no write happened meanwhile; otherwise (or if what they read looked
+ * inconsistent) they retry under the shared read lock. Either way a lookup sees exactly the effects
+ * of the writes that completed before its validated read: every blob whose {@code add} returned
+ * before the lookup started is found, with the location it was added with. Lookups never block each
+ * other and, when no write is under way, never write to shared memory. {@link #forEach} works on a
+ * snapshot taken when it starts (see there).
  */
 public final class BlobIndex {
   /** Entries per page; a page is {@code PAGE_ENTRIES * LONGS_PER_ENTRY * 8} = 384 KiB. */
@@ -73,6 +73,7 @@ public final class BlobIndex {
   private static final int PAGE_MASK = PAGE_ENTRIES - 1;
   private static final int MIN_TABLE = 1 << 10;
   private static final int MAX_TABLE = 1 << 30;
+
   /** The most entries the index can hold: three quarters of the largest table. */
   static final int MAX_ENTRIES = MAX_TABLE / 4 * 3;
 
@@ -86,7 +87,9 @@ public final class BlobIndex {
   private static final BlobLocation INCONSISTENT =
       new BlobLocation(new Id(0, 0, 0, 0), BlobType.DATA, new Id(0, 0, 0, 0), 0, 0, 0);
 
-  /** What {@link #read} returns for a blob found by {@link #contains}; only its identity matters. */
+  /**
+   * What {@link #read} returns for a blob found by {@link #contains}; only its identity matters.
+   */
   private static final BlobLocation FOUND =
       new BlobLocation(new Id(0, 0, 0, 0), BlobType.DATA, new Id(0, 0, 0, 0), 0, 0, 0);
 
@@ -102,8 +105,10 @@ public final class BlobIndex {
   private byte[] packTypes = new byte[16];
   private int packCount;
   private final Map<Id, Integer> packNumbers = new HashMap<>();
+
   /** Delta blob id → its base blob ids; written under the write lock, read without it. */
-  private final java.util.concurrent.ConcurrentHashMap<Id, List<Id>> bases = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<Id, List<Id>> bases =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** An empty index with a small hash table. */
   public BlobIndex() {
@@ -127,8 +132,8 @@ public final class BlobIndex {
   }
 
   /**
-   * Registers a pack and returns its number, used by {@link #add}. Adding a pack id that is
-   * already known returns its existing number.
+   * Registers a pack and returns its number, used by {@link #add}. Adding a pack id that is already
+   * known returns its existing number.
    *
    * @throws IllegalArgumentException if the pack is known with a different blob type
    */
@@ -141,8 +146,12 @@ public final class BlobIndex {
       if (existing != null) {
         if (packTypes[existing] != type.code()) {
           throw new IllegalArgumentException(
-              "pack " + packId.shortHex() + " is already indexed as "
-                  + BlobType.ofCode(packTypes[existing]) + ", not " + type);
+              "pack "
+                  + packId.shortHex()
+                  + " is already indexed as "
+                  + BlobType.ofCode(packTypes[existing])
+                  + ", not "
+                  + type);
         }
         return existing;
       }
@@ -171,10 +180,10 @@ public final class BlobIndex {
    * Records that blob {@code blobId} is at {@code offset}, {@code length} bytes long, in pack
    * {@code packNumber} (from {@link #addPack}), with {@code rawLength} bytes of plaintext.
    *
-   * @return true if added; false, changing nothing, if the blob id was already indexed (the
-   *     first location wins)
-   * @throws IllegalArgumentException if the pack number is unknown, the offset is not in [0,
-   *     2^32) or a length is negative
+   * @return true if added; false, changing nothing, if the blob id was already indexed (the first
+   *     location wins)
+   * @throws IllegalArgumentException if the pack number is unknown, the offset is not in [0, 2^32)
+   *     or a length is negative
    * @throws IllegalStateException if the index already holds {@value #MAX_ENTRIES} blobs
    */
   public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength) {
@@ -182,7 +191,8 @@ public final class BlobIndex {
   }
 
   /** As {@link #add}, for a blob that is a delta against {@code bases} (empty: stored in full). */
-  public boolean add(Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> bases) {
+  public boolean add(
+      Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> bases) {
     return put(blobId, packNumber, offset, length, rawLength, bases, false);
   }
 
@@ -194,8 +204,11 @@ public final class BlobIndex {
     put(blobId, packNumber, offset, length, rawLength, List.of(), true);
   }
 
-  /** As {@link #relocate}; the new copy is a delta against {@code bases} (empty: stored in full). */
-  public void relocate(Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> bases) {
+  /**
+   * As {@link #relocate}; the new copy is a delta against {@code bases} (empty: stored in full).
+   */
+  public void relocate(
+      Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> bases) {
     put(blobId, packNumber, offset, length, rawLength, bases, true);
   }
 
@@ -204,14 +217,22 @@ public final class BlobIndex {
     return bases.size();
   }
 
-  private boolean put(Id blobId, int packNumber, long offset, int length, int rawLength, List<Id> deltaBases, boolean overwrite) {
+  private boolean put(
+      Id blobId,
+      int packNumber,
+      long offset,
+      int length,
+      int rawLength,
+      List<Id> deltaBases,
+      boolean overwrite) {
     Objects.requireNonNull(blobId, "blobId");
     List<Id> baseIds = IndexFile.checkBases(deltaBases);
     if (offset < 0 || offset > MAX_OFFSET) {
       throw new IllegalArgumentException("blob offset out of range [0, 2^32): " + offset);
     }
     if (length < 0 || rawLength < 0) {
-      throw new IllegalArgumentException("negative blob length " + length + " or raw length " + rawLength);
+      throw new IllegalArgumentException(
+          "negative blob length " + length + " or raw length " + rawLength);
     }
     long w0 = blobId.word(0);
     long w1 = blobId.word(1);
@@ -220,7 +241,8 @@ public final class BlobIndex {
     long stamp = lock.writeLock();
     try {
       if (packNumber < 0 || packNumber >= packCount) {
-        throw new IllegalArgumentException("unknown pack number " + packNumber + " (" + packCount + " packs)");
+        throw new IllegalArgumentException(
+            "unknown pack number " + packNumber + " (" + packCount + " packs)");
       }
       int[] t = table;
       int mask = t.length - 1;
@@ -233,7 +255,10 @@ public final class BlobIndex {
         int entry = (e & mask) - 1;
         long[] page = pages[entry >>> PAGE_SHIFT];
         int base = (entry & PAGE_MASK) * LONGS_PER_ENTRY;
-        if (page[base] == w0 && page[base + 1] == w1 && page[base + 2] == w2 && page[base + 3] == w3) {
+        if (page[base] == w0
+            && page[base + 1] == w1
+            && page[base + 2] == w2
+            && page[base + 3] == w3) {
           if (!overwrite) {
             return false;
           }
@@ -347,7 +372,9 @@ public final class BlobIndex {
         int entry = (e & mask) - 1;
         long[] page = pages[entry >>> PAGE_SHIFT];
         int base = (entry & PAGE_MASK) * LONGS_PER_ENTRY;
-        if (page[base] == w0 && page[base + 1] == w1 && page[base + 2] == blobId.word(2)
+        if (page[base] == w0
+            && page[base + 1] == w1
+            && page[base + 2] == blobId.word(2)
             && page[base + 3] == blobId.word(3)) {
           return entry;
         }
@@ -399,9 +426,9 @@ public final class BlobIndex {
 
   /**
    * Calls {@code action} for every blob, in the order they were added. It sees exactly the blobs
-   * indexed when it starts: entries are never modified once written, so after taking a snapshot
-   * of the page and pack arrays under the read lock it runs without holding any lock, and
-   * {@code action} may itself add to this index.
+   * indexed when it starts: entries are never modified once written, so after taking a snapshot of
+   * the page and pack arrays under the read lock it runs without holding any lock, and {@code
+   * action} may itself add to this index.
    */
   public void forEach(Consumer<? super BlobLocation> action) {
     Objects.requireNonNull(action, "action");
@@ -444,7 +471,8 @@ public final class BlobIndex {
       // Each pack's Id object (header + four longs), shared by packIds and packNumbers, plus a
       // HashMap node, a boxed Integer and a bucket slot.
       bytes += packCount * (48L + 32 + 16 + 8);
-      // Delta bases: a map node, a key Id object, a table slot, and a list of one or two Id objects.
+      // Delta bases: a map node, a key Id object, a table slot, and a list of one or two Id
+      // objects.
       for (List<Id> b : bases.values()) bytes += 32 + 48 + 8 + 16 + 48L * b.size();
       return bytes;
     } finally {
@@ -454,9 +482,9 @@ public final class BlobIndex {
 
   /**
    * Looks up {@code id}; returns its location (or a non-null placeholder when {@code full} is
-   * false), null if absent, or {@link #INCONSISTENT} if the state read cannot be a real one,
-   * which happens only without the read lock while a writer is active. Never throws on such
-   * states: every index taken from shared memory is checked before use.
+   * false), null if absent, or {@link #INCONSISTENT} if the state read cannot be a real one, which
+   * happens only without the read lock while a writer is active. Never throws on such states: every
+   * index taken from shared memory is checked before use.
    */
   private BlobLocation read(Id id, boolean full) {
     long w0 = id.word(0);
@@ -486,7 +514,10 @@ public final class BlobIndex {
       if (page == null || base + LONGS_PER_ENTRY > page.length) {
         return INCONSISTENT;
       }
-      if (page[base] == w0 && page[base + 1] == w1 && page[base + 2] == w2 && page[base + 3] == w3) {
+      if (page[base] == w0
+          && page[base + 1] == w1
+          && page[base + 2] == w2
+          && page[base + 3] == w3) {
         if (!full) {
           return FOUND;
         }
@@ -495,8 +526,12 @@ public final class BlobIndex {
         Id[] pids = packIds;
         byte[] ptypes = packTypes;
         int pack = (int) (where >>> 32);
-        if (pack < 0 || pack >= pids.length || pack >= ptypes.length || pids[pack] == null
-            || (int) (sizes >>> 32) < 0 || (int) sizes < 0) {
+        if (pack < 0
+            || pack >= pids.length
+            || pack >= ptypes.length
+            || pids[pack] == null
+            || (int) (sizes >>> 32) < 0
+            || (int) sizes < 0) {
           return INCONSISTENT;
         }
         return location(id, where, sizes, pids, ptypes, basesOf(id));
@@ -504,10 +539,17 @@ public final class BlobIndex {
     }
   }
 
-  private static BlobLocation location(Id id, long where, long sizes, Id[] pids, byte[] ptypes, List<Id> bases) {
+  private static BlobLocation location(
+      Id id, long where, long sizes, Id[] pids, byte[] ptypes, List<Id> bases) {
     int pack = (int) (where >>> 32);
     return new BlobLocation(
-        id, BlobType.ofCode(ptypes[pack]), pids[pack], where & MAX_OFFSET, (int) (sizes >>> 32), (int) sizes, bases);
+        id,
+        BlobType.ofCode(ptypes[pack]),
+        pids[pack],
+        where & MAX_OFFSET,
+        (int) (sizes >>> 32),
+        (int) sizes,
+        bases);
   }
 
   /** The slot where the probe for an id with first word {@code w0} starts. */
@@ -516,9 +558,8 @@ public final class BlobIndex {
   }
 
   /**
-   * The tag bits (those above {@code mask}) of a slot for an id with second word {@code w1}.
-   * Taken from a different word than {@link #home}, so they still tell apart ids whose probes
-   * meet.
+   * The tag bits (those above {@code mask}) of a slot for an id with second word {@code w1}. Taken
+   * from a different word than {@link #home}, so they still tell apart ids whose probes meet.
    */
   private static int tag(long w1, int mask) {
     return (int) ((w1 * GOLDEN) >>> 32) & ~mask;

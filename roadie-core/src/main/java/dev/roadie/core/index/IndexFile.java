@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * The plaintext encoding of one index file: which blobs each of some packs holds, and which older
- * index files this one supersedes. Encryption and storage are done elsewhere; this class only
- * turns the content into bytes and back.
+ * index files this one supersedes. Encryption and storage are done elsewhere; this class only turns
+ * the content into bytes and back.
  *
  * <h2>Byte layout (version 1)</h2>
  *
@@ -35,21 +35,25 @@ import java.util.Objects;
  * varints must be minimal every valid file has exactly one decoding and re-encodes to itself.
  *
  * <p>{@link #decode} treats its input as untrusted: any deviation (truncation, trailing bytes,
- * unknown version or type, oversized or non-minimal varints, counts larger than the remaining
- * bytes could hold) is rejected with an {@link IllegalArgumentException}, and no allocation is
- * sized by a count before that count has been checked against the remaining input.
+ * unknown version or type, oversized or non-minimal varints, counts larger than the remaining bytes
+ * could hold) is rejected with an {@link IllegalArgumentException}, and no allocation is sized by a
+ * count before that count has been checked against the remaining input.
  */
 public final class IndexFile {
   public static final int VERSION = 1;
+
   /** Written only by files that hold at least one delta entry, so other files stay version 1. */
   public static final int VERSION_DELTAS = 2;
+
   /** Written only by files that hold at least one delta against two bases. */
   public static final int VERSION_TWO_BASES = 3;
+
   /** The most bases a delta has. */
   public static final int MAX_BASES = 2;
 
   /** Smallest encodings: an id, a type byte and an empty count; an id and three 1-byte varints. */
   private static final int MIN_PACK_BYTES = Id.BYTES + 2;
+
   private static final int MIN_BLOB_BYTES = Id.BYTES + 3;
 
   private IndexFile() {}
@@ -74,7 +78,8 @@ public final class IndexFile {
   /** {@code bases} as an immutable list of at most {@link #MAX_BASES} ids. */
   static List<Id> checkBases(List<Id> bases) {
     if (bases.size() > MAX_BASES) {
-      throw new IllegalArgumentException("a delta has at most " + MAX_BASES + " bases, not " + bases.size());
+      throw new IllegalArgumentException(
+          "a delta has at most " + MAX_BASES + " bases, not " + bases.size());
     }
     return List.copyOf(bases);
   }
@@ -108,15 +113,16 @@ public final class IndexFile {
      * Adds every pack and blob to {@code index}; blobs already indexed keep their location.
      *
      * @return the number of blobs that were new to the index
-     * @throws IllegalArgumentException if a pack is already indexed with another type, or an
-     *     offset does not fit the index (2^32 or more)
+     * @throws IllegalArgumentException if a pack is already indexed with another type, or an offset
+     *     does not fit the index (2^32 or more)
      */
     public int addTo(BlobIndex index) {
       int added = 0;
       for (PackEntries pack : packs) {
         int number = index.addPack(pack.packId(), pack.type());
         for (BlobEntry blob : pack.blobs()) {
-          if (index.add(blob.id(), number, blob.offset(), blob.length(), blob.rawLength(), blob.bases())) {
+          if (index.add(
+              blob.id(), number, blob.offset(), blob.length(), blob.rawLength(), blob.bases())) {
             added++;
           }
         }
@@ -142,8 +148,11 @@ public final class IndexFile {
     for (PackEntries pack : packs) {
       total += Id.BYTES + 1 + varintLength(pack.blobs().size());
       for (BlobEntry blob : pack.blobs()) {
-        total += Id.BYTES + varintLength(blob.offset()) + varintLength(blob.length())
-            + varintLength(blob.rawLength());
+        total +=
+            Id.BYTES
+                + varintLength(blob.offset())
+                + varintLength(blob.length())
+                + varintLength(blob.rawLength());
         if (deltas) total += 1 + (long) Id.BYTES * blob.bases().size();
       }
     }
@@ -153,7 +162,8 @@ public final class IndexFile {
     }
     byte[] out = new byte[(int) total];
     int pos = 0;
-    out[pos++] = (byte) (maxBases == 0 ? VERSION : maxBases == 1 ? VERSION_DELTAS : VERSION_TWO_BASES);
+    out[pos++] =
+        (byte) (maxBases == 0 ? VERSION : maxBases == 1 ? VERSION_DELTAS : VERSION_TWO_BASES);
     pos = putVarint(out, pos, packs.size());
     for (PackEntries pack : packs) {
       pack.packId().writeTo(out, pos);
@@ -187,14 +197,23 @@ public final class IndexFile {
   /**
    * Decodes an index file's plaintext.
    *
-   * @throws IllegalArgumentException if the bytes are not exactly a valid index file of version 1, 2 or 3
+   * @throws IllegalArgumentException if the bytes are not exactly a valid index file of version 1,
+   *     2 or 3
    */
   public static Decoded decode(byte[] plaintext) {
     Cursor in = new Cursor(plaintext);
     int version = in.u8("version");
     if (version != VERSION && version != VERSION_DELTAS && version != VERSION_TWO_BASES) {
-      throw new IllegalArgumentException("index file version " + version + " is not supported (expected "
-          + VERSION + ", " + VERSION_DELTAS + " or " + VERSION_TWO_BASES + ")");
+      throw new IllegalArgumentException(
+          "index file version "
+              + version
+              + " is not supported (expected "
+              + VERSION
+              + ", "
+              + VERSION_DELTAS
+              + " or "
+              + VERSION_TWO_BASES
+              + ")");
     }
     boolean deltas = version != VERSION;
     int maxBases = version - VERSION; // 0, 1 or 2
@@ -206,7 +225,8 @@ public final class IndexFile {
       int typeAt = in.pos;
       int code = in.u8("blob type");
       if (code != BlobType.DATA.code() && code != BlobType.METADATA.code()) {
-        throw new IllegalArgumentException("index file has unknown blob type " + code + " at offset " + typeAt);
+        throw new IllegalArgumentException(
+            "index file has unknown blob type " + code + " at offset " + typeAt);
       }
       int blobCount = in.count("blob count", minBlobBytes);
       List<BlobEntry> blobs = new ArrayList<>(blobCount);
@@ -220,14 +240,23 @@ public final class IndexFile {
           int countAt = in.pos;
           int count = in.u8("blob base count");
           if (count > maxBases) {
-            throw new IllegalArgumentException("index file version " + version + " has base count " + count
-                + " at offset " + countAt + " (at most " + maxBases + ")");
+            throw new IllegalArgumentException(
+                "index file version "
+                    + version
+                    + " has base count "
+                    + count
+                    + " at offset "
+                    + countAt
+                    + " (at most "
+                    + maxBases
+                    + ")");
           }
-          bases = switch (count) {
-            case 0 -> List.of();
-            case 1 -> List.of(in.id("blob base id"));
-            default -> List.of(in.id("blob base id"), in.id("blob second base id"));
-          };
+          bases =
+              switch (count) {
+                case 0 -> List.of();
+                case 1 -> List.of(in.id("blob base id"));
+                default -> List.of(in.id("blob base id"), in.id("blob second base id"));
+              };
         }
         blobs.add(new BlobEntry(id, offset, length, rawLength, bases));
       }
@@ -277,8 +306,16 @@ public final class IndexFile {
 
     private void need(int n, String what) {
       if (remaining() < n) {
-        throw new IllegalArgumentException("index file truncated: " + what + " at offset " + pos
-            + " needs " + n + " bytes, " + remaining() + " left");
+        throw new IllegalArgumentException(
+            "index file truncated: "
+                + what
+                + " at offset "
+                + pos
+                + " needs "
+                + n
+                + " bytes, "
+                + remaining()
+                + " left");
       }
     }
 
@@ -300,24 +337,34 @@ public final class IndexFile {
       long v = 0;
       for (int shift = 0; ; shift += 7) {
         if (shift > 63) {
-          throw new IllegalArgumentException("index file " + what + " at offset " + start + " is longer than 10 bytes");
+          throw new IllegalArgumentException(
+              "index file " + what + " at offset " + start + " is longer than 10 bytes");
         }
         int b = u8(what);
         long group = b & 0x7F;
         if ((group << shift) >>> shift != group) {
-          throw new IllegalArgumentException("index file " + what + " at offset " + start + " overflows 64 bits");
+          throw new IllegalArgumentException(
+              "index file " + what + " at offset " + start + " overflows 64 bits");
         }
         v |= group << shift;
         if ((b & 0x80) == 0) {
           if (b == 0 && shift > 0) {
-            throw new IllegalArgumentException("index file " + what + " at offset " + start + " is not minimally encoded");
+            throw new IllegalArgumentException(
+                "index file " + what + " at offset " + start + " is not minimally encoded");
           }
           break;
         }
       }
       if (v < 0 || v > max) {
         throw new IllegalArgumentException(
-            "index file " + what + " at offset " + start + " is " + Long.toUnsignedString(v) + ", more than " + max);
+            "index file "
+                + what
+                + " at offset "
+                + start
+                + " is "
+                + Long.toUnsignedString(v)
+                + ", more than "
+                + max);
       }
       return v;
     }
@@ -327,8 +374,16 @@ public final class IndexFile {
       int start = pos;
       long n = varint(what, Integer.MAX_VALUE);
       if (n > remaining() / minItemBytes) {
-        throw new IllegalArgumentException("index file " + what + " " + n + " at offset " + start
-            + " is more than the remaining " + remaining() + " bytes can hold");
+        throw new IllegalArgumentException(
+            "index file "
+                + what
+                + " "
+                + n
+                + " at offset "
+                + start
+                + " is more than the remaining "
+                + remaining()
+                + " bytes can hold");
       }
       return (int) n;
     }

@@ -9,10 +9,11 @@ import java.io.IOException;
 
 /** The one configured JSON mapper of roadie's formats and its command output. */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL)
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
 
   private Json() {}
 
@@ -20,7 +21,8 @@ public final class Json {
     try {
       return MAPPER.writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot encode " + value.getClass().getSimpleName() + " as JSON", e);
+      throw new IllegalStateException(
+          "cannot encode " + value.getClass().getSimpleName() + " as JSON", e);
     }
   }
 
@@ -28,7 +30,8 @@ public final class Json {
     try {
       return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot encode " + value.getClass().getSimpleName() + " as JSON", e);
+      throw new IllegalStateException(
+          "cannot encode " + value.getClass().getSimpleName() + " as JSON", e);
     }
   }
 
@@ -37,7 +40,8 @@ public final class Json {
     try {
       return MAPPER.readValue(data, type);
     } catch (JsonProcessingException e) {
-      throw new IOException(what + " is not valid JSON of the expected shape: " + e.getOriginalMessage(), e);
+      throw new IOException(
+          what + " is not valid JSON of the expected shape: " + e.getOriginalMessage(), e);
     }
   }
 }

@@ -16,16 +16,18 @@ import java.util.Arrays;
  * </pre>
  *
  * The key of every blob and of the header is HKDF(encryption key, salt = pack id). Blob nonces are
- * a per-pack counter from 0 (12 bytes big-endian); the header's nonce is twelve 0xFF bytes, which no
- * counter reaches, so no (key, nonce) pair repeats. A blob's additional data is its type byte and
- * its 32-byte id, binding it to its id; the header's is "roadie pack header v1" and the pack id.
+ * a per-pack counter from 0 (12 bytes big-endian); the header's nonce is twelve 0xFF bytes, which
+ * no counter reaches, so no (key, nonce) pair repeats. A blob's additional data is its type byte
+ * and its 32-byte id, binding it to its id; the header's is "roadie pack header v1" and the pack
+ * id.
  */
 public final class PackFormat {
   public static final byte[] MAGIC = "RDPACK01".getBytes(StandardCharsets.US_ASCII);
   public static final int HEADER_VERSION = 1;
   public static final int ENTRY_BYTES = 1 + Id.BYTES + 4 + 4 + 4;
   static final byte[] HEADER_NONCE = filled(Aead.NONCE_BYTES, (byte) 0xFF);
-  static final byte[] HEADER_AAD_PREFIX = "roadie pack header v1".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] HEADER_AAD_PREFIX =
+      "roadie pack header v1".getBytes(StandardCharsets.US_ASCII);
 
   private PackFormat() {}
 
@@ -65,6 +67,9 @@ public final class PackFormat {
   }
 
   static int getInt(byte[] b, int off) {
-    return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
+    return ((b[off] & 0xFF) << 24)
+        | ((b[off + 1] & 0xFF) << 16)
+        | ((b[off + 2] & 0xFF) << 8)
+        | (b[off + 3] & 0xFF);
   }
 }

@@ -18,15 +18,21 @@ public final class PackWriter {
   private final byte[] key;
   private final int targetSize;
   private final List<PackEntry> entries = new ArrayList<>();
+
   /** Delta blobs sealed so far and their bases (read from the compression frame). */
   private final java.util.Map<Id, List<Id>> bases = new java.util.HashMap<>();
+
   private byte[] buf;
   private int size;
   private long counter;
   private boolean finished;
 
   public PackWriter(MasterKey masterKey, BlobType type, int targetSize) {
-    this(masterKey, type, targetSize, new byte[Math.min(targetSize, 1 << 20) + PackFormat.MAGIC.length]);
+    this(
+        masterKey,
+        type,
+        targetSize,
+        new byte[Math.min(targetSize, 1 << 20) + PackFormat.MAGIC.length]);
   }
 
   /**
@@ -73,8 +79,16 @@ public final class PackWriter {
     if (length > 0) {
       noteBases(blobId, plaintext[0], plaintext, 1, length - 1);
     }
-    int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
-        plaintext, 0, length, buf, size);
+    int n =
+        Aead.seal(
+            key,
+            PackFormat.counterNonce(counter++),
+            PackFormat.blobAad(type, blobId),
+            plaintext,
+            0,
+            length,
+            buf,
+            size);
     PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
     entries.add(e);
     size += n;
@@ -92,8 +106,17 @@ public final class PackWriter {
     }
     ensure(1 + len + Aead.OVERHEAD);
     noteBases(blobId, flag, payload, off, len);
-    int n = Aead.seal(key, PackFormat.counterNonce(counter++), PackFormat.blobAad(type, blobId),
-        flag, payload, off, len, buf, size);
+    int n =
+        Aead.seal(
+            key,
+            PackFormat.counterNonce(counter++),
+            PackFormat.blobAad(type, blobId),
+            flag,
+            payload,
+            off,
+            len,
+            buf,
+            size);
     PackEntry e = new PackEntry(type, blobId, size, n, rawLength);
     entries.add(e);
     size += n;
@@ -105,7 +128,9 @@ public final class PackWriter {
     if (!b.isEmpty()) bases.put(blobId, b);
   }
 
-  /** A buffer size that holds a full pack whose blobs are at most {@code maxBlob} bytes: no growth. */
+  /**
+   * A buffer size that holds a full pack whose blobs are at most {@code maxBlob} bytes: no growth.
+   */
   public static int bufferSize(int targetSize, int maxBlob) {
     return PackFormat.MAGIC.length + targetSize + maxBlob + Aead.OVERHEAD + (1 << 20);
   }
@@ -152,7 +177,16 @@ public final class PackWriter {
       p += PackFormat.ENTRY_BYTES;
     }
     ensure(header.length + Aead.OVERHEAD + 4);
-    int n = Aead.seal(key, PackFormat.HEADER_NONCE, PackFormat.headerAad(packId), header, 0, header.length, buf, size);
+    int n =
+        Aead.seal(
+            key,
+            PackFormat.HEADER_NONCE,
+            PackFormat.headerAad(packId),
+            header,
+            0,
+            header.length,
+            buf,
+            size);
     size += n;
     PackFormat.putInt(buf, size, n);
     size += 4;
@@ -161,7 +195,11 @@ public final class PackWriter {
 
   private void ensure(int extra) {
     if (size + extra > buf.length) {
-      buf = Arrays.copyOf(buf, Math.max(size + extra, Math.min(buf.length * 2, targetSize + (targetSize >> 2) + extra)));
+      buf =
+          Arrays.copyOf(
+              buf,
+              Math.max(
+                  size + extra, Math.min(buf.length * 2, targetSize + (targetSize >> 2) + extra)));
     }
   }
 }

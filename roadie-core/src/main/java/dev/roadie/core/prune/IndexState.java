@@ -21,27 +21,34 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
- * What prune knows of the index and the packs: every index file and the packs it names, one
- * chosen copy of each blob in a {@link BlobIndex} (the "canonical" copy), the other copies of
- * blobs stored more than once, and the packs in storage with their sizes.
+ * What prune knows of the index and the packs: every index file and the packs it names, one chosen
+ * copy of each blob in a {@link BlobIndex} (the "canonical" copy), the other copies of blobs stored
+ * more than once, and the packs in storage with their sizes.
  *
  * <p>The canonical copy is one in a pack that exists and no plan names, if there is one; else one
- * in a pack that exists. Accounting counts a live blob only in its canonical copy's pack, so a
- * pack holding only spare copies counts as unused.
+ * in a pack that exists. Accounting counts a live blob only in its canonical copy's pack, so a pack
+ * holding only spare copies counts as unused.
  */
 final class IndexState {
   private static final int FILES_IN_FLIGHT = 4;
 
   final Repository repo;
   final BlobIndex index = new BlobIndex(1 << 16);
+
   /** Index file id → the packs it names. */
   final Map<Id, List<Id>> files = new HashMap<>();
-  /** Index file ids that some other index file lists as superseded (left by an interrupted prune). */
+
+  /**
+   * Index file ids that some other index file lists as superseded (left by an interrupted prune).
+   */
   final Set<Id> superseded = new HashSet<>();
+
   /** For blobs indexed in more than one pack: the copies other than the canonical one. */
   final Map<Id, List<BlobLocation>> spares = new HashMap<>();
+
   /** Packs in storage and their sizes. */
   Map<Id, Long> stored = new HashMap<>();
+
   private Set<Id> planned = Set.of();
 
   IndexState(Repository repo) {
@@ -71,9 +78,15 @@ final class IndexState {
         d = e.getValue().get();
       } catch (ExecutionException ex) {
         if (ex.getCause() instanceof dev.roadie.core.backend.NoSuchObjectException) continue;
-        throw new dev.roadie.core.RoadieException(dev.roadie.core.ErrorCode.INTEGRITY, "index " + e.getKey().shortHex()
-            + " cannot be read: " + ex.getCause().getMessage() + "; prune deletes nothing while the index is damaged "
-            + "(run 'roadie check', see docs/runbooks/repository-damage.md)", ex.getCause());
+        throw new dev.roadie.core.RoadieException(
+            dev.roadie.core.ErrorCode.INTEGRITY,
+            "index "
+                + e.getKey().shortHex()
+                + " cannot be read: "
+                + ex.getCause().getMessage()
+                + "; prune deletes nothing while the index is damaged "
+                + "(run 'roadie check', see docs/runbooks/repository-damage.md)",
+            ex.getCause());
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while loading the index", ex);
@@ -102,8 +115,17 @@ final class IndexState {
         if (!index.add(b.id(), number, b.offset(), b.length(), b.rawLength(), b.bases())) {
           BlobLocation canonical = index.get(b.id());
           if (!canonical.packId().equals(p.packId())) {
-            spares.computeIfAbsent(b.id(), k -> new ArrayList<>(1))
-                .add(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.bases()));
+            spares
+                .computeIfAbsent(b.id(), k -> new ArrayList<>(1))
+                .add(
+                    new BlobLocation(
+                        b.id(),
+                        p.type(),
+                        p.packId(),
+                        b.offset(),
+                        b.length(),
+                        b.rawLength(),
+                        b.bases()));
           }
         }
       }
@@ -112,13 +134,18 @@ final class IndexState {
     superseded.addAll(d.supersedes());
   }
 
-  /** 2: stored and in no plan nor in {@code avoid}; 1: stored, not in {@code avoid}; 0: otherwise. */
+  /**
+   * 2: stored and in no plan nor in {@code avoid}; 1: stored, not in {@code avoid}; 0: otherwise.
+   */
   private int rank(Id pack, Set<Id> avoid) {
     if (!stored.containsKey(pack) || avoid.contains(pack)) return 0;
     return planned.contains(pack) ? 1 : 2;
   }
 
-  /** Makes the best copy of each blob stored more than once its canonical copy, avoiding {@code avoid}. */
+  /**
+   * Makes the best copy of each blob stored more than once its canonical copy, avoiding {@code
+   * avoid}.
+   */
   void chooseCanonical(Set<Id> avoid) {
     for (Map.Entry<Id, List<BlobLocation>> e : spares.entrySet()) {
       BlobLocation current = index.get(e.getKey());
@@ -162,9 +189,10 @@ final class IndexState {
    */
   List<List<IndexFile.PackEntries>> entriesOf(Set<Id> packs, int maxBlobs) {
     Map<Id, Integer> counts = new HashMap<>();
-    index.forEach(loc -> {
-      if (packs.contains(loc.packId())) counts.merge(loc.packId(), 1, Integer::sum);
-    });
+    index.forEach(
+        loc -> {
+          if (packs.contains(loc.packId())) counts.merge(loc.packId(), 1, Integer::sum);
+        });
     List<Set<Id>> batches = new ArrayList<>();
     Set<Id> batch = new HashSet<>();
     int n = 0;
@@ -182,13 +210,17 @@ final class IndexState {
     for (Set<Id> b : batches) {
       Map<Id, List<IndexFile.BlobEntry>> blobs = new HashMap<>();
       Map<Id, BlobType> types = new HashMap<>();
-      index.forEach(loc -> {
-        if (b.contains(loc.packId())) {
-          blobs.computeIfAbsent(loc.packId(), k -> new ArrayList<>())
-              .add(new IndexFile.BlobEntry(loc.blobId(), loc.offset(), loc.length(), loc.rawLength(), loc.bases()));
-          types.put(loc.packId(), loc.type());
-        }
-      });
+      index.forEach(
+          loc -> {
+            if (b.contains(loc.packId())) {
+              blobs
+                  .computeIfAbsent(loc.packId(), k -> new ArrayList<>())
+                  .add(
+                      new IndexFile.BlobEntry(
+                          loc.blobId(), loc.offset(), loc.length(), loc.rawLength(), loc.bases()));
+              types.put(loc.packId(), loc.type());
+            }
+          });
       List<IndexFile.PackEntries> file = new ArrayList<>();
       for (var e : blobs.entrySet()) {
         List<IndexFile.BlobEntry> l = e.getValue();

@@ -64,26 +64,35 @@ import java.util.function.Consumer;
 public final class Pruner {
   public static final Duration DEFAULT_GRACE = Duration.ofHours(24);
   public static final double DEFAULT_MAX_UNUSED = 0.10;
+
   /**
    * Writer and prune clocks may differ: a writer whose lease says it started up to this long after
    * a plan was made still holds that plan back.
    */
   static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
+
   private static final int INDEX_FILE_BLOBS = 200_000;
   private static final int DELETES_IN_FLIGHT = 16;
-  /** Fixed bytes of a pack besides its blobs: magic, sealed header's version, count, AEAD, length. */
+
+  /**
+   * Fixed bytes of a pack besides its blobs: magic, sealed header's version, count, AEAD, length.
+   */
   private static final int PACK_OVERHEAD = 8 + 5 + 28 + 4;
 
   /**
    * @param grace how old a plan must be before it is carried out; zero plans and deletes at once
    * @param maxUnused repack a pack whose unused share of bytes is above this (0 to 1)
-   * @param waitForWriters how long to wait for writers that hold a plan back, instead of skipping it
+   * @param waitForWriters how long to wait for writers that hold a plan back, instead of skipping
+   *     it
    */
   public record Options(Duration grace, double maxUnused, boolean dryRun, Duration waitForWriters) {
     public Options {
-      if (grace.isNegative()) throw new IllegalArgumentException("the grace period cannot be negative");
-      if (!(maxUnused >= 0 && maxUnused <= 1)) throw new IllegalArgumentException("max unused must be in [0%, 100%]");
-      if (waitForWriters.isNegative()) throw new IllegalArgumentException("the wait cannot be negative");
+      if (grace.isNegative())
+        throw new IllegalArgumentException("the grace period cannot be negative");
+      if (!(maxUnused >= 0 && maxUnused <= 1))
+        throw new IllegalArgumentException("max unused must be in [0%, 100%]");
+      if (waitForWriters.isNegative())
+        throw new IllegalArgumentException("the wait cannot be negative");
     }
   }
 
@@ -92,6 +101,7 @@ public final class Pruner {
   private final Consumer<String> log;
   private final PruneReport report = new PruneReport();
   private Lease lease;
+
   /** How often leases are looked at again while waiting for writers. */
   Duration pollInterval = Duration.ofSeconds(5);
 
@@ -155,54 +165,87 @@ public final class Pruner {
     List<String> problems = new ArrayList<>();
     List<SnapshotRef> snapshots = repo.snapshots(problems);
     if (!problems.isEmpty()) {
-      throw new RoadieException(ErrorCode.INTEGRITY, problems.get(0) + (problems.size() > 1 ? " (and "
-          + (problems.size() - 1) + " more)" : "") + "; prune deletes nothing while a snapshot cannot be read: "
-          + "its data might look unused (run 'roadie check', see docs/runbooks/repository-damage.md)");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          problems.get(0)
+              + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "")
+              + "; prune deletes nothing while a snapshot cannot be read: "
+              + "its data might look unused (run 'roadie check', see docs/runbooks/repository-damage.md)");
     }
     report.snapshots = snapshots.size();
     report.blobs = index.size();
-    log.accept("finding the data " + Plural.count(snapshots.size(), "snapshot") + (snapshots.size() == 1 ? " uses (" : " use (")
-        + Plural.count(index.size(), "blob") + " indexed)");
+    log.accept(
+        "finding the data "
+            + Plural.count(snapshots.size(), "snapshot")
+            + (snapshots.size() == 1 ? " uses (" : " use (")
+            + Plural.count(index.size(), "blob")
+            + " indexed)");
     BitSet live = new BitSet(index.size());
     List<String> missing = new ArrayList<>();
     long[] liveCount = {0};
     List<Id> roots = new ArrayList<>();
     for (SnapshotRef s : snapshots) roots.add(Id.parse(s.snapshot().tree()));
-    new TreeWalk(repo, index).walk(roots, (id, type) -> {
-      int e = index.entryOf(id);
-      if (e < 0) {
-        missing.add((type == BlobType.DATA ? "data blob " : "tree or chunk list ") + id.shortHex() + " is not in the index");
-        return false;
-      }
-      if (live.get(e)) return false;
-      live.set(e);
-      liveCount[0]++;
-      BlobLocation loc = index.get(id);
-      if (!state.stored.containsKey(loc.packId())) {
-        missing.add("blob " + id.shortHex() + " is in pack " + loc.packId().shortHex() + ", which is missing");
-        return false;
-      }
-      for (Id b : loc.bases()) {
-        // A delta needs its bases: they are in use wherever the delta is (and are never deltas).
-        int be = index.entryOf(b);
-        if (be < 0) {
-          missing.add("base blob " + b.shortHex() + " of delta " + id.shortHex() + " is not in the index");
-        } else if (!live.get(be)) {
-          live.set(be);
-          liveCount[0]++;
-          BlobLocation bl = index.get(b);
-          if (!state.stored.containsKey(bl.packId())) {
-            missing.add("base blob " + b.shortHex() + " is in pack " + bl.packId().shortHex() + ", which is missing");
-          }
-        }
-      }
-      return type == BlobType.METADATA;
-    });
+    new TreeWalk(repo, index)
+        .walk(
+            roots,
+            (id, type) -> {
+              int e = index.entryOf(id);
+              if (e < 0) {
+                missing.add(
+                    (type == BlobType.DATA ? "data blob " : "tree or chunk list ")
+                        + id.shortHex()
+                        + " is not in the index");
+                return false;
+              }
+              if (live.get(e)) return false;
+              live.set(e);
+              liveCount[0]++;
+              BlobLocation loc = index.get(id);
+              if (!state.stored.containsKey(loc.packId())) {
+                missing.add(
+                    "blob "
+                        + id.shortHex()
+                        + " is in pack "
+                        + loc.packId().shortHex()
+                        + ", which is missing");
+                return false;
+              }
+              for (Id b : loc.bases()) {
+                // A delta needs its bases: they are in use wherever the delta is (and are never
+                // deltas).
+                int be = index.entryOf(b);
+                if (be < 0) {
+                  missing.add(
+                      "base blob "
+                          + b.shortHex()
+                          + " of delta "
+                          + id.shortHex()
+                          + " is not in the index");
+                } else if (!live.get(be)) {
+                  live.set(be);
+                  liveCount[0]++;
+                  BlobLocation bl = index.get(b);
+                  if (!state.stored.containsKey(bl.packId())) {
+                    missing.add(
+                        "base blob "
+                            + b.shortHex()
+                            + " is in pack "
+                            + bl.packId().shortHex()
+                            + ", which is missing");
+                  }
+                }
+              }
+              return type == BlobType.METADATA;
+            });
     if (!missing.isEmpty()) {
-      throw new RoadieException(ErrorCode.INTEGRITY, Plural.count(missing.size(), "blob")
-          + (missing.size() == 1 ? " that snapshots use is" : " that snapshots use are") + " missing (first: "
-          + missing.get(0) + "); prune deletes nothing while the repository is damaged: run 'roadie check' "
-          + "(see docs/runbooks/repository-damage.md)");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          Plural.count(missing.size(), "blob")
+              + (missing.size() == 1 ? " that snapshots use is" : " that snapshots use are")
+              + " missing (first: "
+              + missing.get(0)
+              + "); prune deletes nothing while the repository is damaged: run 'roadie check' "
+              + "(see docs/runbooks/repository-damage.md)");
     }
     report.liveBlobs = liveCount[0];
 
@@ -210,13 +253,14 @@ public final class Pruner {
     long[] usedBytes = new long[packIds.size()];
     int[] usedBlobs = new int[packIds.size()];
     int[] entry = {0};
-    index.forEach(loc -> {
-      if (live.get(entry[0]++)) {
-        int pn = index.packNumber(loc.packId());
-        usedBytes[pn] += loc.length();
-        usedBlobs[pn]++;
-      }
-    });
+    index.forEach(
+        loc -> {
+          if (live.get(entry[0]++)) {
+            int pn = index.packNumber(loc.packId());
+            usedBytes[pn] += loc.length();
+            usedBlobs[pn]++;
+          }
+        });
 
     List<DeletionPlan.Planned> doomed = new ArrayList<>();
     Set<Id> repack = new HashSet<>();
@@ -259,7 +303,8 @@ public final class Pruner {
       } else {
         repack(state, repack, live);
       }
-      for (Id pack : repack) doomed.add(new DeletionPlan.Planned(pack, DeletionPlan.Reason.REPACKED));
+      for (Id pack : repack)
+        doomed.add(new DeletionPlan.Planned(pack, DeletionPlan.Reason.REPACKED));
     }
     report.plannedPacks = doomed.size();
     if (doomed.isEmpty()) {
@@ -272,9 +317,17 @@ public final class Pruner {
       plan.write(repo);
       report.planId = plan.id().hex();
     }
-    log.accept((options.dryRun() ? "would plan " : "planned ") + Plural.count(doomed.size(), "pack") + " for deletion ("
-        + report.unusedPacks + " unused, " + report.repackedPacks + " repacked, " + report.unindexedPacks
-        + " in no index)" + (options.dryRun() ? "" : ": plan " + plan.id().shortHex()));
+    log.accept(
+        (options.dryRun() ? "would plan " : "planned ")
+            + Plural.count(doomed.size(), "pack")
+            + " for deletion ("
+            + report.unusedPacks
+            + " unused, "
+            + report.repackedPacks
+            + " repacked, "
+            + report.unindexedPacks
+            + " in no index)"
+            + (options.dryRun() ? "" : ": plan " + plan.id().shortHex()));
     return plan;
   }
 
@@ -286,12 +339,13 @@ public final class Pruner {
     Map<Id, List<BlobLocation>> liveIn = new HashMap<>();
     for (Id p : packs) liveIn.put(p, new ArrayList<>());
     int[] entry = {0};
-    state.index.forEach(loc -> {
-      if (live.get(entry[0]++)) {
-        List<BlobLocation> l = liveIn.get(loc.packId());
-        if (l != null) l.add(loc);
-      }
-    });
+    state.index.forEach(
+        loc -> {
+          if (live.get(entry[0]++)) {
+            List<BlobLocation> l = liveIn.get(loc.packId());
+            if (l != null) l.add(loc);
+          }
+        });
     log.accept("repacking " + Plural.count(packs.size(), "partly used pack"));
     List<IndexFile.PackEntries> written = new ArrayList<>();
     Map<BlobType, PackWriter> open = new HashMap<>();
@@ -310,14 +364,28 @@ public final class Pruner {
       blobs.sort(Comparator.comparingLong(BlobLocation::offset));
       for (BlobLocation loc : blobs) {
         if (loc.offset() + loc.length() > bytes.length) {
-          throw new RoadieException(ErrorCode.INTEGRITY, "pack " + pack.shortHex() + " is shorter than its index says; "
-              + "prune stopped before deleting anything (run 'roadie check')");
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              "pack "
+                  + pack.shortHex()
+                  + " is shorter than its index says; "
+                  + "prune stopped before deleting anything (run 'roadie check')");
         }
-        PackEntry e = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
+        PackEntry e =
+            new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
         // A delta moves as it is (still against the same bases, which are live too: see plan()).
-        byte[] framed = PackReader.openFramed(repo.key(), packKey, pack, e, bytes, (int) loc.offset(),
-            id -> basePlaintext(state, id));
-        PackWriter w = open.computeIfAbsent(loc.type(), t -> new PackWriter(repo.key(), t, repo.config().packSize()));
+        byte[] framed =
+            PackReader.openFramed(
+                repo.key(),
+                packKey,
+                pack,
+                e,
+                bytes,
+                (int) loc.offset(),
+                id -> basePlaintext(state, id));
+        PackWriter w =
+            open.computeIfAbsent(
+                loc.type(), t -> new PackWriter(repo.key(), t, repo.config().packSize()));
         w.add(loc.blobId(), framed, loc.rawLength());
         report.repackedBlobs++;
         if (w.isFull()) {
@@ -330,16 +398,20 @@ public final class Pruner {
       if (!w.isEmpty()) written.add(upload(w));
     }
     if (written.isEmpty()) return;
-    // The new packs are durable; their index makes the copies visible before any plan names the old packs.
+    // The new packs are durable; their index makes the copies visible before any plan names the old
+    // packs.
     Id indexId = Id.random();
-    repo.writeSealed(ObjectName.of(ObjectKind.INDEX, indexId.hex()), IndexFile.encode(written, List.of()));
+    repo.writeSealed(
+        ObjectName.of(ObjectKind.INDEX, indexId.hex()), IndexFile.encode(written, List.of()));
     List<Id> newPacks = new ArrayList<>();
     for (IndexFile.PackEntries p : written) {
       newPacks.add(p.packId());
       for (IndexFile.BlobEntry b : p.blobs()) {
         BlobLocation old = state.index.get(b.id());
         state.spares.computeIfAbsent(b.id(), k -> new ArrayList<>(1)).add(old);
-        state.relocate(new BlobLocation(b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.bases()));
+        state.relocate(
+            new BlobLocation(
+                b.id(), p.type(), p.packId(), b.offset(), b.length(), b.rawLength(), b.bases()));
       }
     }
     state.addFile(indexId, newPacks);
@@ -352,14 +424,22 @@ public final class Pruner {
   private byte[] basePlaintext(IndexState state, Id base) {
     BlobLocation loc = state.index.get(base);
     if (loc == null) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "base blob " + base.shortHex() + " is not in the index; "
-          + "prune stopped before deleting anything (run 'roadie check')");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "base blob "
+              + base.shortHex()
+              + " is not in the index; "
+              + "prune stopped before deleting anything (run 'roadie check')");
     }
     try {
-      byte[] sealed = repo.backend().readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
+      byte[] sealed =
+          repo.backend()
+              .readRange(
+                  ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
       return repo.openBlob(loc, sealed, 0, dev.roadie.core.crypto.Compression.NO_BASES);
     } catch (IOException e) {
-      throw new RoadieException(ErrorCode.FAILURE, "reading base blob " + base.shortHex() + ": " + e.getMessage(), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE, "reading base blob " + base.shortHex() + ": " + e.getMessage(), e);
     }
   }
 
@@ -371,7 +451,9 @@ public final class Pruner {
     report.bytesWritten += size;
     List<IndexFile.BlobEntry> blobs = new ArrayList<>();
     for (PackEntry e : w.entries()) {
-      blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), w.basesOf(e.id())));
+      blobs.add(
+          new IndexFile.BlobEntry(
+              e.id(), e.offset(), e.length(), e.rawLength(), w.basesOf(e.id())));
     }
     return new IndexFile.PackEntries(w.id(), w.type(), blobs);
   }
@@ -392,8 +474,13 @@ public final class Pruner {
       }
       if (!blockers.isEmpty()) {
         String why = describe(blockers);
-        log.accept("plan " + plan.id().shortHex() + " not carried out yet: " + why + " started before it and is "
-            + "still running; its packs stay until a prune after that finished");
+        log.accept(
+            "plan "
+                + plan.id().shortHex()
+                + " not carried out yet: "
+                + why
+                + " started before it and is "
+                + "still running; its packs stay until a prune after that finished");
         report.pending.add(pending(plan, why));
         continue;
       }
@@ -435,7 +522,8 @@ public final class Pruner {
     affected.sort(Comparator.naturalOrder());
     for (List<IndexFile.PackEntries> batch : state.entriesOf(remaining, INDEX_FILE_BLOBS)) {
       Id id = Id.random();
-      repo.writeSealed(ObjectName.of(ObjectKind.INDEX, id.hex()), IndexFile.encode(batch, affected));
+      repo.writeSealed(
+          ObjectName.of(ObjectKind.INDEX, id.hex()), IndexFile.encode(batch, affected));
       state.addFile(id, batch.stream().map(IndexFile.PackEntries::packId).toList());
       report.indexFilesWritten++;
     }
@@ -459,14 +547,21 @@ public final class Pruner {
     names.clear();
     for (DeletionPlan p : go) names.add(p.name());
     deleteAll(names);
-    log.accept("deleted " + Plural.count(doomed.size(), "pack") + " (" + bytes + " bytes), replaced "
-        + Plural.count(affected.size(), "index file") + " by " + report.indexFilesWritten);
+    log.accept(
+        "deleted "
+            + Plural.count(doomed.size(), "pack")
+            + " ("
+            + bytes
+            + " bytes), replaced "
+            + Plural.count(affected.size(), "index file")
+            + " by "
+            + report.indexFilesWritten);
   }
 
   /**
    * Removes from {@code doomed} every pack that holds the only stored copy of a blob that a
-   * snapshot not known to all plans uses: a writer that deduplicated against it after the plan
-   * (its lease had lapsed) or a backup that finished meanwhile. Reads that snapshot's metadata.
+   * snapshot not known to all plans uses: a writer that deduplicated against it after the plan (its
+   * lease had lapsed) or a backup that finished meanwhile. Reads that snapshot's metadata.
    */
   private void recheck(IndexState state, Set<Id> doomed, Set<Id> known) throws IOException {
     List<String> problems = new ArrayList<>();
@@ -475,8 +570,11 @@ public final class Pruner {
       if (!known.contains(s.id())) fresh.add(s);
     }
     if (!problems.isEmpty()) {
-      throw new RoadieException(ErrorCode.INTEGRITY, problems.get(0) + "; prune deletes nothing while a snapshot "
-          + "written since the plan cannot be read (run 'roadie check')");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          problems.get(0)
+              + "; prune deletes nothing while a snapshot "
+              + "written since the plan cannot be read (run 'roadie check')");
     }
     if (fresh.isEmpty()) return;
     log.accept("re-checking " + Plural.count(fresh.size(), "snapshot") + " written since the plan");
@@ -484,30 +582,41 @@ public final class Pruner {
     BitSet seen = new BitSet(index.size());
     Map<Id, Id> byPack = new HashMap<>();
     for (SnapshotRef s : fresh) {
-      new TreeWalk(repo, index).walk(List.of(Id.parse(s.snapshot().tree())), (id, type) -> {
-        int e = index.entryOf(id);
-        if (e < 0 || seen.get(e)) return false;
-        seen.set(e);
-        keepOnlyCopy(state, id, doomed, s, byPack);
-        // Whichever copy of a delta is kept, its bases must stay too: every copy's bases are checked.
-        List<Id> bases = new ArrayList<>(2);
-        BlobLocation c = index.get(id);
-        if (c != null) bases.addAll(c.bases());
-        for (BlobLocation sp : state.spares.getOrDefault(id, List.of())) {
-          bases.addAll(sp.bases());
-        }
-        for (Id b : bases) keepOnlyCopy(state, b, doomed, s, byPack);
-        return type == BlobType.METADATA;
-      });
+      new TreeWalk(repo, index)
+          .walk(
+              List.of(Id.parse(s.snapshot().tree())),
+              (id, type) -> {
+                int e = index.entryOf(id);
+                if (e < 0 || seen.get(e)) return false;
+                seen.set(e);
+                keepOnlyCopy(state, id, doomed, s, byPack);
+                // Whichever copy of a delta is kept, its bases must stay too: every copy's bases
+                // are checked.
+                List<Id> bases = new ArrayList<>(2);
+                BlobLocation c = index.get(id);
+                if (c != null) bases.addAll(c.bases());
+                for (BlobLocation sp : state.spares.getOrDefault(id, List.of())) {
+                  bases.addAll(sp.bases());
+                }
+                for (Id b : bases) keepOnlyCopy(state, b, doomed, s, byPack);
+                return type == BlobType.METADATA;
+              });
     }
     for (Map.Entry<Id, Id> e : byPack.entrySet()) {
-      log.accept("keeping pack " + e.getKey().shortHex() + ": snapshot " + e.getValue().shortHex()
-          + " was written after the plan and uses data stored only there");
+      log.accept(
+          "keeping pack "
+              + e.getKey().shortHex()
+              + ": snapshot "
+              + e.getValue().shortHex()
+              + " was written after the plan and uses data stored only there");
     }
   }
 
-  /** If every stored copy of {@code id} is in {@code doomed}, takes one of those packs out of it. */
-  private void keepOnlyCopy(IndexState state, Id id, Set<Id> doomed, SnapshotRef s, Map<Id, Id> byPack) {
+  /**
+   * If every stored copy of {@code id} is in {@code doomed}, takes one of those packs out of it.
+   */
+  private void keepOnlyCopy(
+      IndexState state, Id id, Set<Id> doomed, SnapshotRef s, Map<Id, Id> byPack) {
     if (state.hasCopyOutside(id, doomed)) return;
     BlobLocation c = state.index.get(id);
     if (c == null) return;
@@ -517,9 +626,18 @@ public final class Pruner {
     }
     if (keep != null && doomed.remove(keep)) {
       byPack.put(keep, s.id());
-      report.kept.add("pack " + keep.hex() + ": snapshot " + s.id().hex() + " (" + s.snapshot().target()
-          + ", " + s.snapshot().time() + "), written after the plan, uses blob " + id.hex()
-          + " stored only there; the pack is kept");
+      report.kept.add(
+          "pack "
+              + keep.hex()
+              + ": snapshot "
+              + s.id().hex()
+              + " ("
+              + s.snapshot().target()
+              + ", "
+              + s.snapshot().time()
+              + "), written after the plan, uses blob "
+              + id.hex()
+              + " stored only there; the pack is kept");
     }
   }
 
@@ -528,7 +646,8 @@ public final class Pruner {
     Instant now = Instant.now();
     List<Lease.Record> out = new ArrayList<>();
     for (Lease.Record r : leases(now)) {
-      if (!"prune".equals(r.operation()) && Instant.parse(r.started()).isBefore(plan.created().plus(CLOCK_SKEW))) {
+      if (!"prune".equals(r.operation())
+          && Instant.parse(r.started()).isBefore(plan.created().plus(CLOCK_SKEW))) {
         out.add(r);
       }
     }
@@ -542,7 +661,9 @@ public final class Pruner {
       if (lease != null && info.name().equals(lease.name())) continue;
       Lease.Record r;
       try {
-        r = Json.read(repo.readSealed(info.name()), Lease.Record.class, "lease " + info.name().id());
+        r =
+            Json.read(
+                repo.readSealed(info.name()), Lease.Record.class, "lease " + info.name().id());
       } catch (NoSuchObjectException e) {
         continue; // its writer finished since the listing
       }
@@ -553,34 +674,63 @@ public final class Pruner {
 
   private static String describe(List<Lease.Record> leases) {
     Lease.Record r = leases.get(0);
-    return (leases.size() == 1 ? "a " : leases.size() + " writers, first a ") + r.operation() + " on " + r.host()
-        + " (pid " + r.pid() + ", started " + r.started() + ")";
+    return (leases.size() == 1 ? "a " : leases.size() + " writers, first a ")
+        + r.operation()
+        + " on "
+        + r.host()
+        + " (pid "
+        + r.pid()
+        + ", started "
+        + r.started()
+        + ")";
   }
 
   private PruneReport.Pending pending(DeletionPlan p, String waitingFor) {
-    return new PruneReport.Pending(p.id().hex(), p.created().toString(), p.created().plus(options.grace()).toString(),
-        p.packs().size(), waitingFor);
+    return new PruneReport.Pending(
+        p.id().hex(),
+        p.created().toString(),
+        p.created().plus(options.grace()).toString(),
+        p.packs().size(),
+        waitingFor);
   }
 
-  /** Takes the prune lock: a lease of operation "prune"; refuses while another prune holds a fresh one. */
+  /**
+   * Takes the prune lock: a lease of operation "prune"; refuses while another prune holds a fresh
+   * one.
+   */
   private void lock() throws IOException {
     lease = new Lease(repo, "prune");
     for (Lease.Record r : leases(Instant.now())) {
-      if ("prune".equals(r.operation()) && r.host().equals(dev.roadie.core.repo.Hosts.host())
+      if ("prune".equals(r.operation())
+          && r.host().equals(dev.roadie.core.repo.Hosts.host())
           && ProcessHandle.of(r.pid()).isEmpty()) {
-        continue; // a prune on this host that was killed: its process is gone, its lease means nothing
+        continue; // a prune on this host that was killed: its process is gone, its lease means
+        // nothing
       }
       if ("prune".equals(r.operation())) {
         lease.close();
         lease = null;
-        throw new RoadieException(ErrorCode.FAILURE, repo.backend().location() + ": another prune is running on "
-            + r.host() + " (pid " + r.pid() + ", started " + r.started() + "); let it finish (if that process is "
-            + "gone, its lease lapses " + Lease.TTL.toMinutes() + " minutes after its last refresh)");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            repo.backend().location()
+                + ": another prune is running on "
+                + r.host()
+                + " (pid "
+                + r.pid()
+                + ", started "
+                + r.started()
+                + "); let it finish (if that process is "
+                + "gone, its lease lapses "
+                + Lease.TTL.toMinutes()
+                + " minutes after its last refresh)");
       }
     }
   }
 
-  /** Index files that another index file supersedes are left by a prune interrupted after writing it. */
+  /**
+   * Index files that another index file supersedes are left by a prune interrupted after writing
+   * it.
+   */
   private void removeSupersededIndexFiles(IndexState state) throws IOException {
     List<ObjectName> names = new ArrayList<>();
     for (Id f : state.superseded) {
@@ -588,7 +738,10 @@ public final class Pruner {
     }
     names = unlocked(names, "superseded index file");
     if (!names.isEmpty()) {
-      log.accept("removing " + Plural.count(names.size(), "index file") + " an interrupted prune had replaced");
+      log.accept(
+          "removing "
+              + Plural.count(names.size(), "index file")
+              + " an interrupted prune had replaced");
       deleteAll(names);
       report.indexFilesDeleted += names.size();
     }
@@ -596,22 +749,36 @@ public final class Pruner {
 
   /**
    * With object lock, a plan is carried out only once the retention of every one of its packs has
-   * passed: until then the storage refuses to delete them. The plan waits, and the report says until
-   * when.
+   * passed: until then the storage refuses to delete them. The plan waits, and the report says
+   * until when.
    */
   private void holdLocked(List<DeletionPlan> go) throws IOException {
     if (repo.lock() == null) return;
     Instant now = Instant.now();
     for (java.util.Iterator<DeletionPlan> it = go.iterator(); it.hasNext(); ) {
       DeletionPlan plan = it.next();
-      List<ObjectName> packs = plan.packIds().stream().map(p -> ObjectName.of(ObjectKind.PACK, p.hex())).toList();
+      List<ObjectName> packs =
+          plan.packIds().stream().map(p -> ObjectName.of(ObjectKind.PACK, p.hex())).toList();
       Map<ObjectName, Instant> until = retention(packs);
-      Instant last = until.values().stream().filter(t -> t.isAfter(now)).max(Comparator.naturalOrder()).orElse(null);
+      Instant last =
+          until.values().stream()
+              .filter(t -> t.isAfter(now))
+              .max(Comparator.naturalOrder())
+              .orElse(null);
       if (last == null) continue;
       long held = until.values().stream().filter(t -> t.isAfter(now)).count();
-      String why = "object lock, which keeps " + Plural.count(held, "of its packs", "of its packs") + " until " + last;
-      log.accept("plan " + plan.id().shortHex() + " not carried out yet: " + why + "; the first prune after that "
-          + "deletes them");
+      String why =
+          "object lock, which keeps "
+              + Plural.count(held, "of its packs", "of its packs")
+              + " until "
+              + last;
+      log.accept(
+          "plan "
+              + plan.id().shortHex()
+              + " not carried out yet: "
+              + why
+              + "; the first prune after that "
+              + "deletes them");
       report.pending.add(pending(plan, why));
       it.remove();
     }
@@ -636,23 +803,33 @@ public final class Pruner {
     for (int i = 0; i < names.size(); i += 2) {
       ObjectName snapshot = names.get(i);
       ObjectName tombstone = names.get(i + 1);
-      if (until.getOrDefault(snapshot, now).isAfter(now) || until.getOrDefault(tombstone, now).isAfter(now)) continue;
+      if (until.getOrDefault(snapshot, now).isAfter(now)
+          || until.getOrDefault(tombstone, now).isAfter(now)) continue;
       repo.backend().delete(snapshot);
       repo.backend().delete(tombstone);
       removed++;
     }
     int waiting = names.size() / 2 - removed;
-    if (removed > 0) log.accept("deleted " + Plural.count(removed, "forgotten snapshot") + " object lock no longer keeps");
+    if (removed > 0)
+      log.accept(
+          "deleted "
+              + Plural.count(removed, "forgotten snapshot")
+              + " object lock no longer keeps");
     if (waiting > 0) {
-      log.accept(Plural.count(waiting, "forgotten snapshot") + (waiting == 1 ? " stays" : " stay") + " under "
-          + (waiting == 1 ? "its tombstone" : "their tombstones") + " until object lock lets go of it");
+      log.accept(
+          Plural.count(waiting, "forgotten snapshot")
+              + (waiting == 1 ? " stays" : " stay")
+              + " under "
+              + (waiting == 1 ? "its tombstone" : "their tombstones")
+              + " until object lock lets go of it");
     }
   }
 
   /** The retention of each object that has one. */
   private Map<ObjectName, Instant> retention(List<ObjectName> names) throws IOException {
     Map<ObjectName, Future<Instant>> calls = new java.util.LinkedHashMap<>();
-    for (ObjectName n : names) calls.put(n, repo.io().submit(() -> repo.backend().retainedUntil(n)));
+    for (ObjectName n : names)
+      calls.put(n, repo.io().submit(() -> repo.backend().retainedUntil(n)));
     Map<ObjectName, Instant> out = new HashMap<>();
     for (var e : calls.entrySet()) {
       Instant t = Repository.await(e.getValue());
@@ -661,7 +838,10 @@ public final class Pruner {
     return out;
   }
 
-  /** {@code names} less those object lock still keeps, which are left for a later prune (and logged). */
+  /**
+   * {@code names} less those object lock still keeps, which are left for a later prune (and
+   * logged).
+   */
   private List<ObjectName> unlocked(List<ObjectName> names, String what) throws IOException {
     if (repo.lock() == null || names.isEmpty()) return names;
     Instant now = Instant.now();
@@ -672,8 +852,10 @@ public final class Pruner {
       if (t == null || !t.isAfter(now)) out.add(n);
     }
     if (out.size() < names.size()) {
-      log.accept(Plural.count(names.size() - out.size(), what) + " stay until object lock lets them go (superseded: "
-          + "readers leave them aside)");
+      log.accept(
+          Plural.count(names.size() - out.size(), what)
+              + " stay until object lock lets them go (superseded: "
+              + "readers leave them aside)");
     }
     return out;
   }
@@ -682,14 +864,16 @@ public final class Pruner {
     ArrayDeque<Future<?>> window = new ArrayDeque<>();
     for (ObjectName n : names) {
       if (window.size() >= DELETES_IN_FLIGHT) Repository.await(window.poll());
-      window.add(repo.io().submit(() -> {
-        repo.backend().delete(n);
-        return null;
-      }));
+      window.add(
+          repo.io()
+              .submit(
+                  () -> {
+                    repo.backend().delete(n);
+                    return null;
+                  }));
     }
     while (!window.isEmpty()) Repository.await(window.poll());
   }
-
 
   private static void sleep(Duration d) throws IOException {
     try {
@@ -703,7 +887,8 @@ public final class Pruner {
   private static long peakHeap() {
     long sum = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) sum += pool.getPeakUsage().getUsed();
+      if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null)
+        sum += pool.getPeakUsage().getUsed();
     }
     return sum;
   }

@@ -26,7 +26,10 @@ final class TreeWalk {
   /** Metadata reads in flight: enough to hide storage latency, few enough to bound memory. */
   private static final int IN_FLIGHT = 16;
 
-  /** Called on the walking thread for each reference; returns whether to read (metadata only) the blob. */
+  /**
+   * Called on the walking thread for each reference; returns whether to read (metadata only) the
+   * blob.
+   */
   interface Visitor {
     boolean visit(Id blob, BlobType type) throws IOException;
   }
@@ -58,15 +61,22 @@ final class TreeWalk {
         bytes = p.bytes().join();
       } catch (CompletionException e) {
         Throwable c = e.getCause();
-        throw new RoadieException(ErrorCode.INTEGRITY, (p.tree() ? "tree " : "chunk list ") + p.id().shortHex()
-            + " cannot be read: " + c.getMessage() + "; prune deletes nothing while snapshots cannot be read "
-            + "completely (run 'roadie check', see docs/runbooks/repository-damage.md)", c);
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            (p.tree() ? "tree " : "chunk list ")
+                + p.id().shortHex()
+                + " cannot be read: "
+                + c.getMessage()
+                + "; prune deletes nothing while snapshots cannot be read "
+                + "completely (run 'roadie check', see docs/runbooks/repository-damage.md)",
+            c);
       }
       if (p.tree()) {
         scanTree(p.id(), bytes, visitor, toRead);
       } else {
         if (bytes.length % Id.BYTES != 0) {
-          throw new RoadieException(ErrorCode.INTEGRITY, "chunk list " + p.id().shortHex() + " has a partial id");
+          throw new RoadieException(
+              ErrorCode.INTEGRITY, "chunk list " + p.id().shortHex() + " has a partial id");
         }
         for (int off = 0; off < bytes.length; off += Id.BYTES) {
           visitor.visit(Id.of(bytes, off), BlobType.DATA);
@@ -80,17 +90,22 @@ final class TreeWalk {
     if (loc == null) {
       return CompletableFuture.failedFuture(new IOException("it is not in the index"));
     }
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return repo.readBlob(loc);
-      } catch (IOException e) {
-        throw new CompletionException(e);
-      }
-    }, repo.io());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return repo.readBlob(loc);
+          } catch (IOException e) {
+            throw new CompletionException(e);
+          }
+        },
+        repo.io());
   }
 
-  /** Reads {"nodes":[{…,"subtree":id,"content":[id…],"contentLists":[id…],…},…]} for its ids only. */
-  private static void scanTree(Id treeId, byte[] json, Visitor visitor, ArrayDeque<Id[]> toRead) throws IOException {
+  /**
+   * Reads {"nodes":[{…,"subtree":id,"content":[id…],"contentLists":[id…],…},…]} for its ids only.
+   */
+  private static void scanTree(Id treeId, byte[] json, Visitor visitor, ArrayDeque<Id[]> toRead)
+      throws IOException {
     try (JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
       expect(p.nextToken() == JsonToken.START_OBJECT, treeId);
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -114,7 +129,8 @@ final class TreeWalk {
               }
               case "content" -> {
                 if (v == JsonToken.START_ARRAY) {
-                  while (p.nextToken() == JsonToken.VALUE_STRING) visitor.visit(Id.parse(p.getText()), BlobType.DATA);
+                  while (p.nextToken() == JsonToken.VALUE_STRING)
+                    visitor.visit(Id.parse(p.getText()), BlobType.DATA);
                 }
               }
               case "contentLists" -> {
@@ -131,11 +147,15 @@ final class TreeWalk {
         }
       }
     } catch (IllegalArgumentException e) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "tree " + treeId.shortHex() + " holds a malformed id: " + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "tree " + treeId.shortHex() + " holds a malformed id: " + e.getMessage());
     }
   }
 
   private static void expect(boolean ok, Id treeId) {
-    if (!ok) throw new RoadieException(ErrorCode.INTEGRITY, "tree " + treeId.shortHex() + " is not a tree");
+    if (!ok)
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, "tree " + treeId.shortHex() + " is not a tree");
   }
 }

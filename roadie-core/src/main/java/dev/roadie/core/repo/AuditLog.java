@@ -40,15 +40,19 @@ public final class AuditLog {
   }
 
   /**
-   * Writes one entry with the master key alone: a command records its entry after it has closed
-   * the repository (the result is known only then), through a backend opened again.
+   * Writes one entry with the master key alone: a command records its entry after it has closed the
+   * repository (the result is known only then), through a backend opened again.
    */
-  public static void write(Backend backend, MasterKey key, Id id, AuditEntry entry) throws IOException {
+  public static void write(Backend backend, MasterKey key, Id id, AuditEntry entry)
+      throws IOException {
     ObjectName name = name(id);
     backend.write(name, ByteBuffer.wrap(SealedObject.seal(key, name, Json.write(entry))), true);
   }
 
-  /** The entry with this id; {@link dev.roadie.core.backend.NoSuchObjectException} when there is none. */
+  /**
+   * The entry with this id; {@link dev.roadie.core.backend.NoSuchObjectException} when there is
+   * none.
+   */
   public static AuditEntry read(Repository repo, Id id) throws IOException {
     return Json.read(repo.readSealed(name(id)), AuditEntry.class, "audit entry " + id.shortHex());
   }
@@ -57,25 +61,39 @@ public final class AuditLog {
    * Every readable entry that ended at or after {@code since} (null: all), oldest first; entries
    * that do not open (altered, or not roadie's) go to {@code problems}.
    */
-  public static List<Stored> entries(Repository repo, Instant since, List<String> problems) throws IOException {
+  public static List<Stored> entries(Repository repo, Instant since, List<String> problems)
+      throws IOException {
     List<ObjectInfo> infos = repo.backend().list(ObjectKind.AUDIT);
     List<Future<AuditEntry>> reads = new ArrayList<>();
     for (ObjectInfo info : infos) {
-      reads.add(repo.io().submit(() -> Json.read(repo.readSealed(info.name()), AuditEntry.class,
-          "audit entry " + info.name().id().substring(0, 8))));
+      reads.add(
+          repo.io()
+              .submit(
+                  () ->
+                      Json.read(
+                          repo.readSealed(info.name()),
+                          AuditEntry.class,
+                          "audit entry " + info.name().id().substring(0, 8))));
     }
     List<Stored> out = new ArrayList<>();
     for (int i = 0; i < infos.size(); i++) {
       String id = infos.get(i).name().id();
       try {
         AuditEntry e = Repository.await(reads.get(i));
-        if (since == null || !instant(e.time()).isBefore(since)) out.add(new Stored(Id.parse(id), e));
+        if (since == null || !instant(e.time()).isBefore(since))
+          out.add(new Stored(Id.parse(id), e));
       } catch (IOException | RuntimeException e) {
-        problems.add("audit entry " + id.substring(0, Math.min(8, id.length())) + " does not open (altered, "
-            + "damaged, or not written by roadie): " + e.getMessage());
+        problems.add(
+            "audit entry "
+                + id.substring(0, Math.min(8, id.length()))
+                + " does not open (altered, "
+                + "damaged, or not written by roadie): "
+                + e.getMessage());
       }
     }
-    out.sort(Comparator.comparing((Stored s) -> instant(s.entry().time())).thenComparing(s -> s.id().hex()));
+    out.sort(
+        Comparator.comparing((Stored s) -> instant(s.entry().time()))
+            .thenComparing(s -> s.id().hex()));
     return out;
   }
 

@@ -44,9 +44,18 @@ public final class AuditOperation {
 
   /** The entry of this operation as it ended now: {@code error} null when it succeeded. */
   public synchronized AuditEntry entry(Id keyId, String error) {
-    return new AuditEntry(AuditEntry.VERSION, started, now(), Hosts.host(), Hosts.user(),
-        keyId == null ? null : keyId.hex(), operation, List.copyOf(targets), List.copyOf(snapshots),
-        error == null ? AuditEntry.OK : AuditEntry.FAILED, error);
+    return new AuditEntry(
+        AuditEntry.VERSION,
+        started,
+        now(),
+        Hosts.host(),
+        Hosts.user(),
+        keyId == null ? null : keyId.hex(),
+        operation,
+        List.copyOf(targets),
+        List.copyOf(snapshots),
+        error == null ? AuditEntry.OK : AuditEntry.FAILED,
+        error);
   }
 
   private static String now() {

@@ -48,13 +48,16 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Write order: a pack's blobs enter the index only after the pack is durable; the index file is
  * written after every pack; the snapshot last. If anything fails, no snapshot is written, and the
- * packs already uploaded are harmless leftovers that {@code check} reports and {@code prune} removes.
+ * packs already uploaded are harmless leftovers that {@code check} reports and {@code prune}
+ * removes.
  */
 public final class BackupWriter implements AutoCloseable {
   /** Chunk ids per chunk-list blob (8192 x 32 bytes = 256 KiB). */
   static final int LIST_SIZE = 8192;
+
   /** Content with up to this many chunks is stored inline in its tree node. */
   static final int INLINE_CHUNKS = 1024;
+
   private static final int UPLOADS_IN_FLIGHT = 2;
 
   // Package-private where the DeltaCursor of a stream reads them.
@@ -63,12 +66,14 @@ public final class BackupWriter implements AutoCloseable {
   private final Progress progress;
   private final Lease lease;
   private final int workers = Runtime.getRuntime().availableProcessors();
+
   /**
    * The open data pack, shared by every stream of this backup. Chunks are hashed and compressed in
    * parallel but sealed into it in stream order, so a stream's new chunks lie one after another in
    * a pack and a restore reads them with a few large ranged reads instead of one per chunk.
    */
   private final Object dataLock = new Object();
+
   private PackWriter dataPack;
 
   /**
@@ -90,22 +95,36 @@ public final class BackupWriter implements AutoCloseable {
   private final Object metadataLock = new Object();
   private PackWriter metadataPack;
   private final Semaphore uploadSlots = new Semaphore(UPLOADS_IN_FLIGHT);
+
   /** Pack buffers are recycled: one per open pack and per upload in flight, allocated on demand. */
-  private final BlockingQueue<byte[]> freeBuffers = new java.util.concurrent.LinkedBlockingQueue<>();
-  private final java.util.concurrent.atomic.AtomicInteger buffersAllocated = new java.util.concurrent.atomic.AtomicInteger();
+  private final BlockingQueue<byte[]> freeBuffers =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+
+  private final java.util.concurrent.atomic.AtomicInteger buffersAllocated =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final int maxBuffers = 1 + UPLOADS_IN_FLIGHT;
   private final Phaser uploads = new Phaser(1);
   private final Set<Id> pending = ConcurrentHashMap.newKeySet();
   private final Set<Id> storedPacks = ConcurrentHashMap.newKeySet();
-  /** With object lock: when each listed pack was written, to tell whose retention may end too soon. */
+
+  /**
+   * With object lock: when each listed pack was written, to tell whose retention may end too soon.
+   */
   private final java.util.Map<Id, java.time.Instant> packWritten = new ConcurrentHashMap<>();
+
   final Set<Id> reusedPacks = ConcurrentHashMap.newKeySet();
-  private final ConcurrentLinkedQueue<IndexFile.PackEntries> written = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<IndexFile.PackEntries> written =
+      new ConcurrentLinkedQueue<>();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final long startNanos = System.nanoTime();
   private boolean committed;
-  /** Packs named by deletion plans when this backup started: blobs found only there are stored again. */
+
+  /**
+   * Packs named by deletion plans when this backup started: blobs found only there are stored
+   * again.
+   */
   final Set<Id> plannedPacks;
+
   /** For tests: runs in {@link #commit} after the index file is written, before the snapshot. */
   volatile Runnable beforeSnapshot = () -> {};
 
@@ -123,7 +142,8 @@ public final class BackupWriter implements AutoCloseable {
       if (index.size() > 0) {
         for (var info : repo.backend().list(ObjectKind.PACK)) {
           storedPacks.add(Id.parse(info.name().id()));
-          if (repo.lock() != null && info.modified() != null) packWritten.put(Id.parse(info.name().id()), info.modified());
+          if (repo.lock() != null && info.modified() != null)
+            packWritten.put(Id.parse(info.name().id()), info.modified());
         }
         this.plannedPacks = DeletionPlan.plannedPacks(repo);
       } else {
@@ -153,14 +173,19 @@ public final class BackupWriter implements AutoCloseable {
     if (buffer == null) {
       if (buffersAllocated.incrementAndGet() > maxBuffers) {
         try {
-          buffer = freeBuffers.take(); // all buffers are in open packs or uploads: wait for an upload
+          buffer =
+              freeBuffers.take(); // all buffers are in open packs or uploads: wait for an upload
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IOException("interrupted", e);
         }
       } else {
-        // Sized for a pack of typical chunks; a pack whose last blob is larger grows its buffer once.
-        buffer = new byte[PackWriter.bufferSize(repo.config().packSize(), Compression.bound(ChunkerParams.FILE.max()))];
+        // Sized for a pack of typical chunks; a pack whose last blob is larger grows its buffer
+        // once.
+        buffer =
+            new byte
+                [PackWriter.bufferSize(
+                    repo.config().packSize(), Compression.bound(ChunkerParams.FILE.max()))];
       }
     }
     return new PackWriter(repo.key(), type, repo.config().packSize(), buffer);
@@ -168,32 +193,43 @@ public final class BackupWriter implements AutoCloseable {
 
   /**
    * A source's cheap way to recognise a chunk without hashing it: given a chunk's offset in its
-   * stream and its bytes, the id of a blob the source knows holds exactly these bytes, or null.
-   * The source answers from its own knowledge (PostgreSQL: every page of the chunk is older than
-   * the parent backup, so the parent's chunk at this offset holds the same bytes); an answer is
-   * used only if that blob is stored where this backup may reference it, else the chunk is hashed.
+   * stream and its bytes, the id of a blob the source knows holds exactly these bytes, or null. The
+   * source answers from its own knowledge (PostgreSQL: every page of the chunk is older than the
+   * parent backup, so the parent's chunk at this offset holds the same bytes); an answer is used
+   * only if that blob is stored where this backup may reference it, else the chunk is hashed.
    */
   @FunctionalInterface
   public interface KnownChunks {
     Id lookup(long offset, byte[] data, int off, int len) throws IOException;
   }
 
-  private final java.util.concurrent.atomic.AtomicLong knownChunks = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong knownBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong knownChunks =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong knownBytes =
+      new java.util.concurrent.atomic.AtomicLong();
 
-  /** Chunks taken as known blobs from {@link KnownChunks} (neither hashed nor compressed), and their bytes. */
+  /**
+   * Chunks taken as known blobs from {@link KnownChunks} (neither hashed nor compressed), and their
+   * bytes.
+   */
   public long[] knownChunks() {
     return new long[] {knownChunks.get(), knownBytes.get()};
   }
 
   private volatile int level = Compression.DEFAULT_LEVEL;
 
-  /** The zstd level of the data chunks stored from now on (readers need no setting: any level decompresses alike). */
+  /**
+   * The zstd level of the data chunks stored from now on (readers need no setting: any level
+   * decompresses alike).
+   */
   public void compressionLevel(int level) {
     this.level = level;
   }
 
-  /** Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not closed. */
+  /**
+   * Chunks and stores a stream; returns where its bytes went. The stream is read to its end, not
+   * closed.
+   */
   public Content writeStream(InputStream in, ChunkerParams params) throws IOException {
     return write(in, params, null, null, -1);
   }
@@ -202,12 +238,17 @@ public final class BackupWriter implements AutoCloseable {
    * As {@link #writeStream(InputStream, ChunkerParams)} for a stream of about {@code expectedSize}
    * bytes (an object whose length is known), whose read buffer is sized to fit it.
    */
-  public Content writeStream(InputStream in, ChunkerParams params, long expectedSize) throws IOException {
+  public Content writeStream(InputStream in, ChunkerParams params, long expectedSize)
+      throws IOException {
     return write(in, params, null, null, expectedSize);
   }
 
-  /** As {@link #writeStream(InputStream, ChunkerParams)}, taking chunks {@code known} recognises without hashing them. */
-  public Content writeStream(InputStream in, ChunkerParams params, KnownChunks known) throws IOException {
+  /**
+   * As {@link #writeStream(InputStream, ChunkerParams)}, taking chunks {@code known} recognises
+   * without hashing them.
+   */
+  public Content writeStream(InputStream in, ChunkerParams params, KnownChunks known)
+      throws IOException {
     return write(in, params, known, null, -1);
   }
 
@@ -223,16 +264,22 @@ public final class BackupWriter implements AutoCloseable {
    * are read from the repository as they are needed, ahead of the chunks that use them and in
    * parallel, and never from a pack that a deletion plan names.
    */
-  public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent) throws IOException {
+  public Content writeStream(InputStream in, ChunkerParams params, ParentStream parent)
+      throws IOException {
     return write(in, params, null, parent, -1);
   }
 
   /**
-   * The one write loop behind every {@code writeStream}: chunks are hashed and compressed on the CPU
-   * pool ({@code window}); with a parent, each prepared chunk then passes the delta cursor, whose
-   * delta is made on the pool too ({@code deltas}); results are appended in stream order.
+   * The one write loop behind every {@code writeStream}: chunks are hashed and compressed on the
+   * CPU pool ({@code window}); with a parent, each prepared chunk then passes the delta cursor,
+   * whose delta is made on the pool too ({@code deltas}); results are appended in stream order.
    */
-  private Content write(InputStream in, ChunkerParams params, KnownChunks known, ParentStream parent, long expectedSize)
+  private Content write(
+      InputStream in,
+      ChunkerParams params,
+      KnownChunks known,
+      ParentStream parent,
+      long expectedSize)
       throws IOException {
     Chunker chunker = new Chunker(in, new FastCdc(params, repo.gear()), expectedSize);
     ContentBuilder content = new ContentBuilder();
@@ -280,9 +327,16 @@ public final class BackupWriter implements AutoCloseable {
     return content.finish();
   }
 
-  /** Hands a prepared chunk on: appended at once without a parent, else through the delta cursor. */
-  private void pass(Future<Prepared> prepared, DeltaCursor cursor, ArrayDeque<Future<Prepared>> deltas,
-      ContentBuilder content, int maxInFlight) throws IOException {
+  /**
+   * Hands a prepared chunk on: appended at once without a parent, else through the delta cursor.
+   */
+  private void pass(
+      Future<Prepared> prepared,
+      DeltaCursor cursor,
+      ArrayDeque<Future<Prepared>> deltas,
+      ContentBuilder content,
+      int maxInFlight)
+      throws IOException {
     if (cursor == null) {
       content.add(append(Repository.await(prepared)));
       return;
@@ -293,7 +347,8 @@ public final class BackupWriter implements AutoCloseable {
     }
   }
 
-  final java.util.concurrent.atomic.AtomicLong deltasStored = new java.util.concurrent.atomic.AtomicLong();
+  final java.util.concurrent.atomic.AtomicLong deltasStored =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** How many chunks this writer has stored as deltas so far. */
   public long deltasStored() {
@@ -319,11 +374,11 @@ public final class BackupWriter implements AutoCloseable {
   }
 
   /**
-   * The content of {@code node}, a file or stream of an earlier snapshot, for a node of this backup,
-   * without reading its bytes: for a source that knows the data is unchanged (a file whose size,
-   * mtime, ctime and inode match). Null, and nothing reused, unless every chunk is stored where
-   * this backup may reference it ({@link #reuse}) and the chunks add up to the node's size; the
-   * source then reads the data instead.
+   * The content of {@code node}, a file or stream of an earlier snapshot, for a node of this
+   * backup, without reading its bytes: for a source that knows the data is unchanged (a file whose
+   * size, mtime, ctime and inode match). Null, and nothing reused, unless every chunk is stored
+   * where this backup may reference it ({@link #reuse}) and the chunks add up to the node's size;
+   * the source then reads the data instead.
    */
   public Content reuseContent(dev.roadie.core.snapshot.Node node) throws IOException {
     if (node == null || !node.hasContent() || node.size() == null) return null;
@@ -348,7 +403,9 @@ public final class BackupWriter implements AutoCloseable {
     return content.finish();
   }
 
-  /** Collects chunk ids of one file or stream written with {@link #writeChunk} or {@link #reuse}. */
+  /**
+   * Collects chunk ids of one file or stream written with {@link #writeChunk} or {@link #reuse}.
+   */
   public ContentBuilder newContent() {
     return new ContentBuilder();
   }
@@ -358,7 +415,6 @@ public final class BackupWriter implements AutoCloseable {
     return storeMetadata(Json.write(tree));
   }
 
-
   /**
    * Hash, deduplicate, compress: the parallel stage of a data chunk, on a CPU worker. Releases the
    * chunk unless it is to be sealed raw.
@@ -367,7 +423,10 @@ public final class BackupWriter implements AutoCloseable {
     return prepare(chunk, false);
   }
 
-  /** As {@link #prepare(Chunker.Chunk)}; with {@code keepChunk}, a new chunk keeps its bytes for a delta. */
+  /**
+   * As {@link #prepare(Chunker.Chunk)}; with {@code keepChunk}, a new chunk keeps its bytes for a
+   * delta.
+   */
   private Prepared prepare(Chunker.Chunk chunk, boolean keepChunk) {
     byte[] data = chunk.array();
     int off = chunk.from();
@@ -426,7 +485,13 @@ public final class BackupWriter implements AutoCloseable {
         dataPack.add(p.id(), (byte) Compression.RAW, c.array(), c.from(), c.length(), c.length());
         c.release();
       } else {
-        dataPack.add(p.id(), (byte) Compression.ZSTD, p.compressed(), 0, p.compressed().length, p.rawLength());
+        dataPack.add(
+            p.id(),
+            (byte) Compression.ZSTD,
+            p.compressed(),
+            0,
+            p.compressed().length,
+            p.rawLength());
       }
       if (dataPack.isFull()) {
         PackWriter full = dataPack;
@@ -437,7 +502,10 @@ public final class BackupWriter implements AutoCloseable {
     return p.id();
   }
 
-  /** Hash, deduplicate, compress and seal a metadata blob (trees, chunk lists), on the caller's thread. */
+  /**
+   * Hash, deduplicate, compress and seal a metadata blob (trees, chunk lists), on the caller's
+   * thread.
+   */
   private Id storeMetadata(byte[] data) throws IOException {
     checkFailure();
     Id id = repo.key().blobId(data);
@@ -481,8 +549,10 @@ public final class BackupWriter implements AutoCloseable {
     return b;
   }
 
-
-  /** Uploads a finished pack on a virtual thread; blocks while {@value #UPLOADS_IN_FLIGHT} are in flight. */
+  /**
+   * Uploads a finished pack on a virtual thread; blocks while {@value #UPLOADS_IN_FLIGHT} are in
+   * flight.
+   */
   private void upload(PackWriter pack) throws IOException {
     ByteBuffer bytes = pack.finish();
     List<PackEntry> entries = pack.entries();
@@ -493,61 +563,81 @@ public final class BackupWriter implements AutoCloseable {
       throw new IOException("interrupted", e);
     }
     uploads.register();
-    repo.io().submit(() -> {
-      try {
-        repo.backend().write(ObjectName.of(ObjectKind.PACK, pack.id().hex()), bytes, false);
-        // Durable now: make the blobs visible to dedup before forgetting them as pending.
-        storedPacks.add(pack.id());
-        int packNumber = index.addPack(pack.id(), pack.type());
-        List<IndexFile.BlobEntry> blobs = new ArrayList<>(entries.size());
-        for (PackEntry e : entries) {
-          // relocate: the only way a blob is written again is that its indexed copy's pack is gone.
-          List<Id> bases = pack.basesOf(e.id());
-          index.relocate(e.id(), packNumber, e.offset(), e.length(), e.rawLength(), bases);
-          blobs.add(new IndexFile.BlobEntry(e.id(), e.offset(), e.length(), e.rawLength(), bases));
-        }
-        for (PackEntry e : entries) {
-          pending.remove(e.id());
-        }
-        written.add(new IndexFile.PackEntries(pack.id(), pack.type(), blobs));
-        progress.bytesAdded.addAndGet(bytes.limit());
-        progress.blobsAdded.addAndGet(entries.size());
-      } catch (Throwable t) {
-        failure.compareAndSet(null, t);
-      } finally {
-        if (pack.type() == BlobType.DATA) {
-          freeBuffers.add(pack.buffer());
-        }
-        uploadSlots.release();
-        uploads.arriveAndDeregister();
-      }
-    });
+    repo.io()
+        .submit(
+            () -> {
+              try {
+                repo.backend().write(ObjectName.of(ObjectKind.PACK, pack.id().hex()), bytes, false);
+                // Durable now: make the blobs visible to dedup before forgetting them as pending.
+                storedPacks.add(pack.id());
+                int packNumber = index.addPack(pack.id(), pack.type());
+                List<IndexFile.BlobEntry> blobs = new ArrayList<>(entries.size());
+                for (PackEntry e : entries) {
+                  // relocate: the only way a blob is written again is that its indexed copy's pack
+                  // is gone.
+                  List<Id> bases = pack.basesOf(e.id());
+                  index.relocate(e.id(), packNumber, e.offset(), e.length(), e.rawLength(), bases);
+                  blobs.add(
+                      new IndexFile.BlobEntry(
+                          e.id(), e.offset(), e.length(), e.rawLength(), bases));
+                }
+                for (PackEntry e : entries) {
+                  pending.remove(e.id());
+                }
+                written.add(new IndexFile.PackEntries(pack.id(), pack.type(), blobs));
+                progress.bytesAdded.addAndGet(bytes.limit());
+                progress.blobsAdded.addAndGet(entries.size());
+              } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+              } finally {
+                if (pack.type() == BlobType.DATA) {
+                  freeBuffers.add(pack.buffer());
+                }
+                uploadSlots.release();
+                uploads.arriveAndDeregister();
+              }
+            });
   }
 
   private void checkFailure() throws IOException {
     Throwable t = failure.get();
     if (t != null) {
       if (t instanceof RoadieException r) throw r;
-      throw new IOException(repo.backend().location() + ": writing a pack failed: " + t.getMessage(), t);
+      throw new IOException(
+          repo.backend().location() + ": writing a pack failed: " + t.getMessage(), t);
     }
   }
-
 
   /**
    * Flushes the open packs, waits for every upload, writes the index file, and writes the snapshot.
    * Returns the snapshot's id. {@code draft.stats} is replaced by the measured statistics.
    */
   public Id commit(Snapshot draft) throws IOException {
-    return commit(stats -> new Snapshot(Snapshot.VERSION, draft.time(), draft.target(), draft.kind(), draft.host(),
-        draft.user(), draft.tags(), draft.paths(), draft.tree(), draft.parent(), stats, draft.source(), draft.copy()));
+    return commit(
+        stats ->
+            new Snapshot(
+                Snapshot.VERSION,
+                draft.time(),
+                draft.target(),
+                draft.kind(),
+                draft.host(),
+                draft.user(),
+                draft.tags(),
+                draft.paths(),
+                draft.tree(),
+                draft.parent(),
+                stats,
+                draft.source(),
+                draft.copy()));
   }
 
   /**
    * Like {@link #commit(Snapshot)}, for a snapshot that does not take the measured statistics as
-   * its own (a copy keeps its original's and records the measurement as the copy's):
-   * {@code snapshot} is given the measured statistics and returns the snapshot to write.
+   * its own (a copy keeps its original's and records the measurement as the copy's): {@code
+   * snapshot} is given the measured statistics and returns the snapshot to write.
    */
-  public Id commit(java.util.function.Function<Snapshot.Stats, Snapshot> snapshot) throws IOException {
+  public Id commit(java.util.function.Function<Snapshot.Stats, Snapshot> snapshot)
+      throws IOException {
     synchronized (dataLock) {
       if (dataPack != null && !dataPack.isEmpty()) {
         upload(dataPack);
@@ -577,16 +667,26 @@ public final class BackupWriter implements AutoCloseable {
       for (Id pack : used) {
         boolean gone = repo.backend().size(ObjectName.of(ObjectKind.PACK, pack.hex())) < 0;
         if (gone || planned.contains(pack)) {
-          throw new RoadieException(ErrorCode.FAILURE, "pack " + pack.shortHex() + " that this backup uses was "
-              + (gone ? "deleted" : "planned for deletion") + " by a prune while the backup was paused past its "
-              + "lease; no snapshot was written; run the backup again");
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              "pack "
+                  + pack.shortHex()
+                  + " that this backup uses was "
+                  + (gone ? "deleted" : "planned for deletion")
+                  + " by a prune while the backup was paused past its "
+                  + "lease; no snapshot was written; run the backup again");
         }
       }
     }
     extendRetention();
     long millis = (System.nanoTime() - startNanos) / 1_000_000;
-    Snapshot.Stats stats = new Snapshot.Stats(progress.bytesRead.get(), progress.bytesAdded.get(),
-        progress.blobsAdded.get(), progress.files.get(), millis);
+    Snapshot.Stats stats =
+        new Snapshot.Stats(
+            progress.bytesRead.get(),
+            progress.bytesAdded.get(),
+            progress.blobsAdded.get(),
+            progress.files.get(),
+            millis);
     Snapshot s = snapshot.apply(stats);
     AuditOperation audit = repo.audit();
     if (audit != null) s = s.withAudit(audit.id().hex());
@@ -598,8 +698,8 @@ public final class BackupWriter implements AutoCloseable {
   }
 
   /**
-   * With object lock, the snapshot about to be written must stay restorable for the lock's days,
-   * so every pack it reuses from earlier backups, and the index files naming those packs, must be
+   * With object lock, the snapshot about to be written must stay restorable for the lock's days, so
+   * every pack it reuses from earlier backups, and the index files naming those packs, must be
    * retained that long too: their retention is extended now, before the snapshot exists. A pack
    * written less than {@link ObjectLock#SLACK} ago already is (its retention was set with that
    * slack), which spares a request per pack for a backup that reuses the previous day's packs.
@@ -621,15 +721,20 @@ public final class BackupWriter implements AutoCloseable {
     }
     List<java.util.concurrent.Future<?>> calls = new ArrayList<>();
     for (ObjectName n : names) {
-      calls.add(repo.io().submit(() -> {
-        repo.backend().extendRetention(n, until);
-        return null;
-      }));
+      calls.add(
+          repo.io()
+              .submit(
+                  () -> {
+                    repo.backend().extendRetention(n, until);
+                    return null;
+                  }));
     }
     for (var f : calls) Repository.await(f);
   }
 
-  /** Ends the backup: without a commit, nothing becomes visible (uploaded packs stay as leftovers). */
+  /**
+   * Ends the backup: without a commit, nothing becomes visible (uploaded packs stay as leftovers).
+   */
   @Override
   public void close() throws IOException {
     if (!committed) {
@@ -638,7 +743,10 @@ public final class BackupWriter implements AutoCloseable {
     lease.close();
   }
 
-  /** Collects a stream's chunk ids, moving them into chunk-list blobs once there are too many to inline. */
+  /**
+   * Collects a stream's chunk ids, moving them into chunk-list blobs once there are too many to
+   * inline.
+   */
   public final class ContentBuilder {
     long size;
     final List<Id> ids = new ArrayList<>();

@@ -14,9 +14,9 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Reads blobs of a {@link Repository} (whose public methods delegate here): finds them in the index,
- * reads their bytes from packs, authenticates and decodes them, and keeps the plaintexts of recent
- * delta bases, which consecutive delta blobs share.
+ * Reads blobs of a {@link Repository} (whose public methods delegate here): finds them in the
+ * index, reads their bytes from packs, authenticates and decodes them, and keeps the plaintexts of
+ * recent delta bases, which consecutive delta blobs share.
  */
 final class BlobReader {
   private final Repository repo;
@@ -25,18 +25,26 @@ final class BlobReader {
     this.repo = repo;
   }
 
-  /** Reads, authenticates and verifies one blob. Fails with an INTEGRITY error when it is damaged. */
+  /**
+   * Reads, authenticates and verifies one blob. Fails with an INTEGRITY error when it is damaged.
+   */
   byte[] readBlob(Id blobId) throws IOException {
     BlobLocation loc = repo.index().get(blobId);
     if (loc == null) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "blob " + blobId.shortHex()
-          + " is not in the index: the repository is missing data (run 'roadie check')");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "blob "
+              + blobId.shortHex()
+              + " is not in the index: the repository is missing data (run 'roadie check')");
     }
     return readBlob(loc);
   }
 
   byte[] readBlob(BlobLocation loc) throws IOException {
-    byte[] sealed = repo.backend().readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
+    byte[] sealed =
+        repo.backend()
+            .readRange(
+                ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
     return openBlob(loc, sealed, 0);
   }
 
@@ -48,7 +56,9 @@ final class BlobReader {
     return openBlob(loc, buf, off, this::basePlaintext);
   }
 
-  /** As {@link #openBlob(BlobLocation, byte[], int)} with the base's plaintext from {@code bases}. */
+  /**
+   * As {@link #openBlob(BlobLocation, byte[], int)} with the base's plaintext from {@code bases}.
+   */
   byte[] openBlob(BlobLocation loc, byte[] buf, int off, Compression.Bases bases) {
     return openBlob(loc, repo.key().packKey(loc.packId()), buf, off, bases);
   }
@@ -63,22 +73,32 @@ final class BlobReader {
 
   /**
    * As {@link #openBlob(BlobLocation, byte[], byte[], int, Compression.Bases)}, decoding into
-   * {@code into} when that is exactly the blob's raw length (see {@link PackReader#openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases, byte[])}).
+   * {@code into} when that is exactly the blob's raw length (see {@link
+   * PackReader#openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases,
+   * byte[])}).
    */
-  byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases, byte[] into) {
-    PackEntry entry = new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
+  byte[] openBlob(
+      BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases, byte[] into) {
+    PackEntry entry =
+        new PackEntry(loc.type(), loc.blobId(), loc.offset(), loc.length(), loc.rawLength());
     return PackReader.openBlob(repo.key(), packKey, loc.packId(), entry, buf, off, bases, into);
   }
 
-  /** Bases read recently: consecutive delta chunks usually have consecutive bases, each used once or twice. */
+  /**
+   * Bases read recently: consecutive delta chunks usually have consecutive bases, each used once or
+   * twice.
+   */
   private static final int BASE_CACHE = 64;
-  private final java.util.Map<Id, CompletableFuture<byte[]>> bases = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(BASE_CACHE * 2, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<Id, CompletableFuture<byte[]>> e) {
-          return size() > BASE_CACHE;
-        }
-      });
+
+  private final java.util.Map<Id, CompletableFuture<byte[]>> bases =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(BASE_CACHE * 2, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(
+                java.util.Map.Entry<Id, CompletableFuture<byte[]>> e) {
+              return size() > BASE_CACHE;
+            }
+          });
 
   /**
    * The plaintext of a delta's base, read on an I/O thread (shared by concurrent requests for the
@@ -97,19 +117,29 @@ final class BlobReader {
     }
     if (mine) {
       CompletableFuture<byte[]> out = f;
-      repo.io().execute(() -> {
-        try {
-          BlobLocation loc = repo.index().get(baseId);
-          if (loc == null) {
-            throw new RoadieException(ErrorCode.INTEGRITY, "base blob " + baseId.shortHex()
-                + " is not in the index: the repository is missing data (run 'roadie check')");
-          }
-          byte[] sealed = repo.backend().readRange(ObjectName.of(ObjectKind.PACK, loc.packId().hex()), loc.offset(), loc.length());
-          out.complete(openBlob(loc, sealed, 0, Compression.NO_BASES));
-        } catch (Throwable t) {
-          out.completeExceptionally(t);
-        }
-      });
+      repo.io()
+          .execute(
+              () -> {
+                try {
+                  BlobLocation loc = repo.index().get(baseId);
+                  if (loc == null) {
+                    throw new RoadieException(
+                        ErrorCode.INTEGRITY,
+                        "base blob "
+                            + baseId.shortHex()
+                            + " is not in the index: the repository is missing data (run 'roadie check')");
+                  }
+                  byte[] sealed =
+                      repo.backend()
+                          .readRange(
+                              ObjectName.of(ObjectKind.PACK, loc.packId().hex()),
+                              loc.offset(),
+                              loc.length());
+                  out.complete(openBlob(loc, sealed, 0, Compression.NO_BASES));
+                } catch (Throwable t) {
+                  out.completeExceptionally(t);
+                }
+              });
     }
     return f;
   }
@@ -120,8 +150,10 @@ final class BlobReader {
       return baseAsync(baseId).join();
     } catch (java.util.concurrent.CompletionException e) {
       Throwable c = e.getCause();
-      if (c instanceof RoadieException r) throw new RoadieException(r.code(), "base " + baseId.shortHex() + ": " + r.getMessage(), r);
-      throw new RoadieException(ErrorCode.FAILURE, "reading base blob " + baseId.shortHex() + ": " + c.getMessage(), c);
+      if (c instanceof RoadieException r)
+        throw new RoadieException(r.code(), "base " + baseId.shortHex() + ": " + r.getMessage(), r);
+      throw new RoadieException(
+          ErrorCode.FAILURE, "reading base blob " + baseId.shortHex() + ": " + c.getMessage(), c);
     }
   }
 }

@@ -30,8 +30,10 @@ public final class ContentReader extends InputStream {
   private static final int WINDOW_BLOBS = 256;
 
   private final Repository repo;
+
   /** Largest single ranged read of consecutive blobs: the backend's preferred read size. */
   private final long runBytes;
+
   private final BlobIndex index;
   private final Iterator<Id> ids;
   private final ArrayDeque<Pending> window = new ArrayDeque<>();
@@ -79,10 +81,14 @@ public final class ContentReader extends InputStream {
           try {
             list = repo.readBlob(listId);
           } catch (IOException e) {
-            throw new RoadieException(ErrorCode.FAILURE, "reading chunk list " + listId.shortHex() + ": " + e.getMessage(), e);
+            throw new RoadieException(
+                ErrorCode.FAILURE,
+                "reading chunk list " + listId.shortHex() + ": " + e.getMessage(),
+                e);
           }
           if (list.length % Id.BYTES != 0) {
-            throw new RoadieException(ErrorCode.INTEGRITY, "chunk list " + listId.shortHex() + " has a partial id");
+            throw new RoadieException(
+                ErrorCode.INTEGRITY, "chunk list " + listId.shortHex() + " has a partial id");
           }
           p = 0;
         }
@@ -111,8 +117,12 @@ public final class ContentReader extends InputStream {
     Id id = ids.next();
     BlobLocation loc = index.get(id);
     if (loc == null) {
-      throw new RoadieException(ErrorCode.INTEGRITY, what + ": blob " + id.shortHex()
-          + " is not in the repository's index: data is missing (run 'roadie check')");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          what
+              + ": blob "
+              + id.shortHex()
+              + " is not in the repository's index: data is missing (run 'roadie check')");
     }
     return loc;
   }
@@ -144,26 +154,46 @@ public final class ContentReader extends InputStream {
       ObjectName pack = ObjectName.of(ObjectKind.PACK, first.packId().hex());
       // One key derivation per ranged read, not per blob: its blobs share the pack.
       byte[] packKey = repo.key().packKey(first.packId());
-      CompletableFuture<byte[]> sealed = CompletableFuture.supplyAsync(() -> {
-        try {
-          return repo.backend().readRange(pack, start, length);
-        } catch (IOException e) {
-          throw new CompletionException(e);
-        }
-      }, repo.io());
+      CompletableFuture<byte[]> sealed =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return repo.backend().readRange(pack, start, length);
+                } catch (IOException e) {
+                  throw new CompletionException(e);
+                }
+              },
+              repo.io());
       for (BlobLocation loc : run) {
         int off = (int) (loc.offset() - start);
         CompletableFuture<byte[]> data;
         if (!loc.isDelta()) {
-          data = sealed.thenApplyAsync(b -> repo.openBlob(loc, packKey, b, off, Compression.NO_BASES,
-              spareOf(loc.rawLength())), repo.cpu());
+          data =
+              sealed.thenApplyAsync(
+                  b ->
+                      repo.openBlob(
+                          loc, packKey, b, off, Compression.NO_BASES, spareOf(loc.rawLength())),
+                  repo.cpu());
         } else {
-          // A delta: its bases are read alongside (shared by neighbours through the repository's cache).
+          // A delta: its bases are read alongside (shared by neighbours through the repository's
+          // cache).
           java.util.Map<Id, CompletableFuture<byte[]>> bases = new java.util.HashMap<>();
           for (Id baseId : loc.bases()) bases.put(baseId, repo.baseAsync(baseId));
-          data = CompletableFuture.allOf(bases.values().toArray(CompletableFuture[]::new))
-              .thenCombineAsync(sealed, (ready, b) -> repo.openBlob(loc, packKey, b, off,
-                  id -> bases.containsKey(id) ? bases.get(id).join() : repo.basePlaintext(id)), repo.cpu());
+          data =
+              CompletableFuture.allOf(bases.values().toArray(CompletableFuture[]::new))
+                  .thenCombineAsync(
+                      sealed,
+                      (ready, b) ->
+                          repo.openBlob(
+                              loc,
+                              packKey,
+                              b,
+                              off,
+                              id ->
+                                  bases.containsKey(id)
+                                      ? bases.get(id).join()
+                                      : repo.basePlaintext(id)),
+                      repo.cpu());
         }
         window.add(new Pending(data, loc.rawLength()));
         windowBytes += loc.rawLength();
@@ -177,8 +207,9 @@ public final class ContentReader extends InputStream {
       Pending next = window.poll();
       if (next == null) {
         if (expectedSize >= 0 && delivered != expectedSize) {
-          throw new RoadieException(ErrorCode.INTEGRITY, what + ": content has " + delivered
-              + " bytes, the snapshot records " + expectedSize);
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              what + ": content has " + delivered + " bytes, the snapshot records " + expectedSize);
         }
         return false;
       }
@@ -235,7 +266,9 @@ public final class ContentReader extends InputStream {
   /** A recycled block of exactly {@code length} bytes, or null. */
   private byte[] spareOf(int length) {
     byte[] b = spare.poll();
-    return b != null && b.length == length ? b : null; // another length (a file's last chunk) is left to the GC
+    return b != null && b.length == length
+        ? b
+        : null; // another length (a file's last chunk) is left to the GC
   }
 
   @Override

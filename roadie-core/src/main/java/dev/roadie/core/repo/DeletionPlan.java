@@ -36,7 +36,9 @@ public record DeletionPlan(Id id, Instant created, List<Planned> packs, List<Id>
 
   /** Why a pack is planned for deletion. */
   public enum Reason {
-    UNUSED, REPACKED, UNINDEXED;
+    UNUSED,
+    REPACKED,
+    UNINDEXED;
   }
 
   public record Planned(Id pack, Reason reason) {}
@@ -57,7 +59,8 @@ public record DeletionPlan(Id id, Instant created, List<Planned> packs, List<Id>
   }
 
   public byte[] encode() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(13 + packs.size() * 33 + snapshots.size() * 32);
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(13 + packs.size() * 33 + snapshots.size() * 32);
     out.write(VERSION);
     putLong(out, created.toEpochMilli());
     putInt(out, packs.size());
@@ -80,7 +83,8 @@ public record DeletionPlan(Id id, Instant created, List<Planned> packs, List<Id>
     int packCount = getInt(b, 9);
     int p = 13;
     if (packCount < 0 || (long) packCount * 33 + 4 > b.length - p) {
-      throw new RoadieException(ErrorCode.INTEGRITY, what + ": pack count " + packCount + " does not fit");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, what + ": pack count " + packCount + " does not fit");
     }
     List<Planned> packs = new ArrayList<>(packCount);
     for (int i = 0; i < packCount; i++, p += 33) {
@@ -93,7 +97,8 @@ public record DeletionPlan(Id id, Instant created, List<Planned> packs, List<Id>
     int snapshotCount = getInt(b, p);
     p += 4;
     if (snapshotCount < 0 || (long) snapshotCount * 32 != b.length - p) {
-      throw new RoadieException(ErrorCode.INTEGRITY, what + ": snapshot count " + snapshotCount + " does not fit");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, what + ": snapshot count " + snapshotCount + " does not fit");
     }
     List<Id> snapshots = new ArrayList<>(snapshotCount);
     for (int i = 0; i < snapshotCount; i++, p += 32) snapshots.add(Id.of(b, p));
@@ -144,7 +149,10 @@ public record DeletionPlan(Id id, Instant created, List<Planned> packs, List<Id>
   }
 
   private static int getInt(byte[] b, int off) {
-    return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
+    return ((b[off] & 0xFF) << 24)
+        | ((b[off + 1] & 0xFF) << 16)
+        | ((b[off + 2] & 0xFF) << 8)
+        | (b[off + 3] & 0xFF);
   }
 
   private static long getLong(byte[] b, int off) {

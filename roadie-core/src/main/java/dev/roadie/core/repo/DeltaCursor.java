@@ -14,17 +14,19 @@ import java.util.concurrent.Future;
 
 /**
  * The parent stream's cursor of a {@link BackupWriter} stream with a parent (see {@link
- * BackupWriter#writeStream(java.io.InputStream, dev.roadie.core.chunk.ChunkerParams, ParentStream)}):
- * follows the new stream through the parent's chunks, picks for each new chunk the parent chunk it
- * most likely changed from, and turns the new chunk into a delta against it when that is much
- * smaller. The caller's thread only; the writer's blob index, deletion plans and reused packs are
- * read through the writer.
+ * BackupWriter#writeStream(java.io.InputStream, dev.roadie.core.chunk.ChunkerParams,
+ * ParentStream)}): follows the new stream through the parent's chunks, picks for each new chunk the
+ * parent chunk it most likely changed from, and turns the new chunk into a delta against it when
+ * that is much smaller. The caller's thread only; the writer's blob index, deletion plans and
+ * reused packs are read through the writer.
  */
 final class DeltaCursor {
   /** Bytes compared at the start of a new chunk and of candidate parent chunks. */
   private static final int PREFIX = 32;
+
   /** Parent chunks whose bases are read ahead of the cursor during a run of changed chunks. */
   private static final int READ_AHEAD = 8;
+
   /** Where the prefix search looks first, relative to the cursor's parent chunk: nearest first. */
   private static final int[] NEAR = {0, 1, -1, 2, -2};
 
@@ -33,10 +35,13 @@ final class DeltaCursor {
   private final BlobIndex index;
   private final ParentStream parent;
   private final java.util.Map<Id, Integer> position = new java.util.HashMap<>();
+
   /** Start offset of each parent chunk, and the parent's length at the end. */
   private final long[] starts;
+
   private long at;
   private int chunk;
+
   /** New chunks in a row so far. */
   private int newRun;
 
@@ -77,7 +82,8 @@ final class DeltaCursor {
     int same = -1;
     for (int k = Math.max(0, chunk - 2); k <= Math.min(starts.length - 2, chunk + 2); k++) {
       long d = Math.abs(len - (starts[k + 1] - starts[k]));
-      if (d <= len / 512 + 16 && (same < 0 || d < Math.abs(len - (starts[same + 1] - starts[same])))) {
+      if (d <= len / 512 + 16
+          && (same < 0 || d < Math.abs(len - (starts[same + 1] - starts[same])))) {
         same = k;
       }
     }
@@ -108,10 +114,12 @@ final class DeltaCursor {
     Chunker.Chunk c = p.raw();
     if (c.length() >= PREFIX) {
       for (int i = 0; i < NEAR.length + ahead; i++) {
-        int k = chunk + (i < NEAR.length ? NEAR[i] : i - 2); // after the nearest five, those read ahead
+        int k =
+            chunk + (i < NEAR.length ? NEAR[i] : i - 2); // after the nearest five, those read ahead
         if (k < 0 || k >= n) continue;
         byte[] candidate = plaintextOf(baseFor(parent.chunks().get(k)));
-        if (candidate != null && candidate.length >= PREFIX
+        if (candidate != null
+            && candidate.length >= PREFIX
             && Arrays.equals(candidate, 0, PREFIX, c.array(), c.from(), c.from() + PREFIX)) {
           use = k;
           break;
@@ -128,15 +136,24 @@ final class DeltaCursor {
     }
     // Where rows vanished from the parent (or were added), a new chunk often covers the end of
     // one parent chunk and the start of the next, and no single base holds most of it: the parent
-    // chunks before and after the cursor's are offered as second bases (docs/decisions/0012-delta-chunks.md).
+    // chunks before and after the cursor's are offered as second bases
+    // (docs/decisions/0012-delta-chunks.md).
     CompletableFuture<byte[]> at = repo.baseAsync(base);
     CompletableFuture<Base> before = neighbour(chunk - 1, base);
     CompletableFuture<Base> after = neighbour(chunk + 1, base);
-    return CompletableFuture.allOf(at, before, after).handleAsync((v, err) -> err != null
-        ? plain(p) : delta(p, new Base(base, at.join()), before.join(), after.join()), repo.cpu());
+    return CompletableFuture.allOf(at, before, after)
+        .handleAsync(
+            (v, err) ->
+                err != null
+                    ? plain(p)
+                    : delta(p, new Base(base, at.join()), before.join(), after.join()),
+            repo.cpu());
   }
 
-  /** Parent chunk {@code k}'s base as a second base beside {@code first}; null when there is none or it cannot be read. */
+  /**
+   * Parent chunk {@code k}'s base as a second base beside {@code first}; null when there is none or
+   * it cannot be read.
+   */
   private CompletableFuture<Base> neighbour(int k, Id first) {
     Id id = k >= 0 && k < starts.length - 1 ? baseFor(parent.chunks().get(k)) : null;
     if (id == null || id.equals(first)) return CompletableFuture.completedFuture(null);
@@ -154,15 +171,18 @@ final class DeltaCursor {
   }
 
   /**
-   * The base a delta against parent chunk {@code c} uses: {@code c}, or its first base if it is
-   * a delta; null if that blob may not be used (not indexed, its pack gone or planned for deletion).
+   * The base a delta against parent chunk {@code c} uses: {@code c}, or its first base if it is a
+   * delta; null if that blob may not be used (not indexed, its pack gone or planned for deletion).
    */
   private Id baseFor(Id c) {
     BlobLocation loc = index.get(c);
     if (loc == null) return null;
     Id base = loc.isDelta() ? loc.bases().get(0) : c;
     BlobLocation b = base == c ? loc : index.get(base);
-    if (b == null || b.isDelta() || !writer.packExists(b.packId()) || writer.plannedPacks.contains(b.packId())) return null;
+    if (b == null
+        || b.isDelta()
+        || !writer.packExists(b.packId())
+        || writer.plannedPacks.contains(b.packId())) return null;
     // Using a base is like deduplicating against it: its pack must outlive this backup.
     writer.reusedPacks.add(b.packId());
     return base;
@@ -208,12 +228,22 @@ final class DeltaCursor {
     return new Prepared(p.id(), null, null, p.rawLength(), best);
   }
 
-  /** The framed delta of {@code c} against {@code bases} if it is shorter than {@code limit} bytes; else null. */
+  /**
+   * The framed delta of {@code c} against {@code bases} if it is shorter than {@code limit} bytes;
+   * else null.
+   */
   private static byte[] deltaAgainst(Chunker.Chunk c, List<Base> bases, int limit) {
     byte[] out = BackupWriter.scratch(c.length());
     int header = Compression.deltaHeader(bases.size());
-    int n = Compression.compressAgainst(bases.stream().map(Base::plaintext).toList(), c.array(), c.from(),
-        c.length(), out, header, limit - header);
+    int n =
+        Compression.compressAgainst(
+            bases.stream().map(Base::plaintext).toList(),
+            c.array(),
+            c.from(),
+            c.length(),
+            out,
+            header,
+            limit - header);
     if (n < 0) {
       return null;
     }

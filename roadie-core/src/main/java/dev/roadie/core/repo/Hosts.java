@@ -4,8 +4,8 @@ import java.net.InetAddress;
 
 /**
  * The host and user a snapshot, key file or lease records. The host is the machine's name unless
- * the process set another ({@link #useHost}: the command line does for {@code $HOSTNAME}); the
- * user is the process's.
+ * the process set another ({@link #useHost}: the command line does for {@code $HOSTNAME}); the user
+ * is the process's.
  */
 public final class Hosts {
   private static volatile String host;

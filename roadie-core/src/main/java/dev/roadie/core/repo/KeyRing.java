@@ -30,7 +30,8 @@ final class KeyRing {
     for (ObjectInfo info : repo.backend().list(ObjectKind.KEY)) {
       Id id = Id.parse(info.name().id());
       KeyFile kf = KeyFile.parse(repo.backend().read(info.name()), "key file " + id.shortHex());
-      out.add(new Repository.KeyInfo(id, kf.created(), kf.host(), kf.user(), id.equals(repo.keyId())));
+      out.add(
+          new Repository.KeyInfo(id, kf.created(), kf.host(), kf.user(), id.equals(repo.keyId())));
     }
     out.sort(Comparator.comparing(Repository.KeyInfo::created));
     return out;
@@ -39,21 +40,29 @@ final class KeyRing {
   /** Adds a key file for another password; returns its id. */
   Id addKey(char[] password) throws IOException {
     Id id = Id.random();
-    KeyFile kf = KeyFile.create(repo.key(), repo.config().repositoryId(), password, Hosts.host(), Hosts.user());
-    repo.backend().write(ObjectName.of(ObjectKind.KEY, id.hex()), ByteBuffer.wrap(kf.toJson()), true);
+    KeyFile kf =
+        KeyFile.create(
+            repo.key(), repo.config().repositoryId(), password, Hosts.host(), Hosts.user());
+    repo.backend()
+        .write(ObjectName.of(ObjectKind.KEY, id.hex()), ByteBuffer.wrap(kf.toJson()), true);
     return id;
   }
 
   /** Removes a key file (revoking its password). The key in use cannot be removed. */
   void removeKey(Id id) throws IOException {
     if (id.equals(repo.keyId())) {
-      throw new RoadieException(ErrorCode.USAGE, "key " + id.shortHex() + " is the one this command opened the "
-          + "repository with; open with another password to remove it, or use 'roadie key passwd'");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "key "
+              + id.shortHex()
+              + " is the one this command opened the "
+              + "repository with; open with another password to remove it, or use 'roadie key passwd'");
     }
     ObjectName name = ObjectName.of(ObjectKind.KEY, id.hex());
     refuseWhileLocked(name, "remove key " + id.shortHex());
     if (repo.backend().size(name) < 0) {
-      throw new RoadieException(ErrorCode.FAILURE, "no key " + id.hex() + "; list keys with 'roadie key list'");
+      throw new RoadieException(
+          ErrorCode.FAILURE, "no key " + id.hex() + "; list keys with 'roadie key list'");
     }
     repo.backend().delete(name);
   }
@@ -63,8 +72,9 @@ final class KeyRing {
    * before the old one is deleted, so a crash in between leaves both passwords working, never none.
    */
   Id changePassword(char[] newPassword) throws IOException {
-    refuseWhileLocked(ObjectName.of(ObjectKind.KEY, repo.keyId().hex()), "change the password of key "
-        + repo.keyId().shortHex());
+    refuseWhileLocked(
+        ObjectName.of(ObjectKind.KEY, repo.keyId().hex()),
+        "change the password of key " + repo.keyId().shortHex());
     Id added = addKey(newPassword);
     repo.backend().delete(ObjectName.of(ObjectKind.KEY, repo.keyId().hex()));
     return added;
@@ -78,9 +88,16 @@ final class KeyRing {
     if (repo.lock() == null) return;
     java.time.Instant until = repo.backend().retainedUntil(key);
     if (until != null && until.isAfter(java.time.Instant.now())) {
-      throw new RoadieException(ErrorCode.USAGE, repo.backend().location() + ": cannot " + what + ": object lock "
-          + "keeps its key file until " + until + ", and deleting it before then would only hide it, so its password "
-          + "would still open the repository; try again after that (see docs/security.md)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          repo.backend().location()
+              + ": cannot "
+              + what
+              + ": object lock "
+              + "keeps its key file until "
+              + until
+              + ", and deleting it before then would only hide it, so its password "
+              + "would still open the repository; try again after that (see docs/security.md)");
     }
   }
 
@@ -93,8 +110,11 @@ final class KeyRing {
       }
     }
     if (matches.size() != 1) {
-      throw new RoadieException(matches.isEmpty() ? ErrorCode.FAILURE : ErrorCode.USAGE,
-          (matches.isEmpty() ? "no key matches " : "key prefix is ambiguous: ") + prefix + "; list keys with 'roadie key list'");
+      throw new RoadieException(
+          matches.isEmpty() ? ErrorCode.FAILURE : ErrorCode.USAGE,
+          (matches.isEmpty() ? "no key matches " : "key prefix is ambiguous: ")
+              + prefix
+              + "; list keys with 'roadie key list'");
     }
     return matches.get(0);
   }

@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A running writer's liveness record in {@code leases/}: prune does not delete packs planned after a
- * writer started while that writer's lease is fresh (DESIGN.md, "Concurrency and deletion"). The
+ * A running writer's liveness record in {@code leases/}: prune does not delete packs planned after
+ * a writer started while that writer's lease is fresh (DESIGN.md, "Concurrency and deletion"). The
  * lease is refreshed every {@link #REFRESH}; one not refreshed for {@link #TTL} has lapsed.
  */
 public final class Lease implements AutoCloseable {
@@ -51,12 +51,18 @@ public final class Lease implements AutoCloseable {
   }
 
   private void write(Instant refreshed) throws IOException {
-    repo.writeSealed(name, Json.write(new Record(Hosts.host(), Hosts.pid(), operation, started.toString(),
-        refreshed.toString())));
+    repo.writeSealed(
+        name,
+        Json.write(
+            new Record(
+                Hosts.host(), Hosts.pid(), operation, started.toString(), refreshed.toString())));
     lastRefresh = refreshed;
   }
 
-  /** For tests: the lease stops being refreshed and looks lapsed, as after a long pause of its process. */
+  /**
+   * For tests: the lease stops being refreshed and looks lapsed, as after a long pause of its
+   * process.
+   */
   void lapseForTest() throws IOException {
     refresher.interrupt();
     write(Instant.now().minus(TTL.multipliedBy(2)));
@@ -80,7 +86,8 @@ public final class Lease implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (IOException | RuntimeException e) {
-        // A missed refresh only delays prune; lapsed() tells the writer to re-check before committing.
+        // A missed refresh only delays prune; lapsed() tells the writer to re-check before
+        // committing.
       }
     }
   }
@@ -89,7 +96,9 @@ public final class Lease implements AutoCloseable {
     return started;
   }
 
-  /** True when the lease may have looked stale to a prune: the writer must re-check reused packs. */
+  /**
+   * True when the lease may have looked stale to a prune: the writer must re-check reused packs.
+   */
   public boolean lapsed() {
     return Duration.between(lastRefresh, Instant.now()).compareTo(TTL) >= 0;
   }

@@ -45,19 +45,24 @@ public record ParentStream(List<Id> chunks, int[] lengths) {
 
   /**
    * The root tree of the newest snapshot of {@code target} and {@code kind}, as a lookup of streams
-   * by path; {@link Finder#NONE} when there is none. Unreadable snapshots are skipped: a parent only
-   * makes a backup smaller, it is never needed.
+   * by path; {@link Finder#NONE} when there is none. Unreadable snapshots are skipped: a parent
+   * only makes a backup smaller, it is never needed.
    */
   public static Finder parentOf(Repository repo, String target, String kind) throws IOException {
     return parentOf(repo, target, kind, s -> true);
   }
 
   /** As {@link #parentOf(Repository, String, String)}, among the snapshots {@code accept} takes. */
-  public static Finder parentOf(Repository repo, String target, String kind,
-      java.util.function.Predicate<dev.roadie.core.snapshot.Snapshot> accept) throws IOException {
+  public static Finder parentOf(
+      Repository repo,
+      String target,
+      String kind,
+      java.util.function.Predicate<dev.roadie.core.snapshot.Snapshot> accept)
+      throws IOException {
     SnapshotRef best = null;
     for (SnapshotRef s : repo.snapshots(new ArrayList<>())) {
-      if (Objects.equals(s.snapshot().target(), target) && Objects.equals(s.snapshot().kind(), kind)
+      if (Objects.equals(s.snapshot().target(), target)
+          && Objects.equals(s.snapshot().kind(), kind)
           && accept.test(s.snapshot())) {
         best = s; // oldest first: the last match is the newest
       }
@@ -101,7 +106,10 @@ public record ParentStream(List<Id> chunks, int[] lengths) {
       }
     }
 
-    /** The node at {@code path} in the parent snapshot, or null when there is none or it cannot be read. */
+    /**
+     * The node at {@code path} in the parent snapshot, or null when there is none or it cannot be
+     * read.
+     */
     public Node node(String... path) {
       if (root == null) return null;
       try {

@@ -8,7 +8,9 @@ public final class Progress {
   public final AtomicLong bytesAdded = new AtomicLong();
   public final AtomicLong blobsAdded = new AtomicLong();
   public final AtomicLong files = new AtomicLong();
+
   /** Total bytes expected, or -1 when unknown (stdin, a database stream). */
   public final AtomicLong expectedBytes = new AtomicLong(-1);
+
   public volatile String current = "";
 }

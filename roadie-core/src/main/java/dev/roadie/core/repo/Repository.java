@@ -21,7 +21,6 @@ import dev.roadie.core.index.IndexFile;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.pack.PackEntry;
 import dev.roadie.core.pack.PackReader;
-import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotFilter;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.snapshot.Tree;
@@ -30,7 +29,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -41,8 +39,8 @@ import java.util.concurrent.Future;
 /**
  * An open repository: its backend, its master key, and (loaded on first use) its index. Safe for
  * use from many threads. Opening reads only {@code config} and key files; everything else is read
- * when asked for. Reading blobs ({@link BlobReader}), snapshots ({@link SnapshotStore}) and managing
- * key files ({@link KeyRing}) are delegated to package-private collaborators.
+ * when asked for. Reading blobs ({@link BlobReader}), snapshots ({@link SnapshotStore}) and
+ * managing key files ({@link KeyRing}) are delegated to package-private collaborators.
  */
 public final class Repository implements AutoCloseable {
   private final Backend backend;
@@ -52,10 +50,14 @@ public final class Repository implements AutoCloseable {
   private final ExecutorService cpu;
   private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
   private volatile BlobIndex index;
+
   /** With object lock: the index files that name each pack, filled when the index is loaded. */
-  private final java.util.Map<Id, List<ObjectName>> indexFiles = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<Id, List<ObjectName>> indexFiles =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private volatile GearTable gear;
-  private final java.util.Map<ObjectName, byte[]> writtenSnapshots = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<ObjectName, byte[]> writtenSnapshots =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final BlobReader blobs = new BlobReader(this);
   private final SnapshotStore snapshots = new SnapshotStore(this);
   private final KeyRing keys = new KeyRing(this);
@@ -67,11 +69,14 @@ public final class Repository implements AutoCloseable {
     this.key = key;
     this.keyId = keyId;
     int cores = Runtime.getRuntime().availableProcessors();
-    this.cpu = Executors.newFixedThreadPool(cores, r -> {
-      Thread t = new Thread(r, "roadie-cpu");
-      t.setDaemon(true);
-      return t;
-    });
+    this.cpu =
+        Executors.newFixedThreadPool(
+            cores,
+            r -> {
+              Thread t = new Thread(r, "roadie-cpu");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** Creates a new repository at the backend's location; fails if one is already there. */
@@ -83,11 +88,15 @@ public final class Repository implements AutoCloseable {
    * Creates a new repository; with {@code lock}, one whose backup objects the storage keeps for the
    * lock's days whatever anyone asks of it ({@link ObjectLock}).
    */
-  public static Repository init(Backend backend, char[] password, int packSize, ObjectLock lock) throws IOException {
+  public static Repository init(Backend backend, char[] password, int packSize, ObjectLock lock)
+      throws IOException {
     backend.prepareForInit(lock);
     if (backend.exists()) {
-      throw new RoadieException(ErrorCode.FAILURE, backend.location() + ": a repository already exists here; "
-          + "use it, or choose another location");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          backend.location()
+              + ": a repository already exists here; "
+              + "use it, or choose another location");
     }
     MasterKey key = MasterKey.generate();
     Id repoId = Id.random();
@@ -101,8 +110,10 @@ public final class Repository implements AutoCloseable {
       backend.write(ObjectName.CONFIG, ByteBuffer.wrap(Json.write(config)), true);
     } catch (ObjectExistsException e) {
       backend.delete(ObjectName.of(ObjectKind.KEY, keyId.hex()));
-      throw new RoadieException(ErrorCode.FAILURE, backend.location()
-          + ": another roadie initialised a repository here at the same moment; use that one");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          backend.location()
+              + ": another roadie initialised a repository here at the same moment; use that one");
     }
     return new Repository(backend, config, key, keyId);
   }
@@ -116,16 +127,23 @@ public final class Repository implements AutoCloseable {
     try {
       configBytes = backend.read(ObjectName.CONFIG);
     } catch (NoSuchObjectException e) {
-      throw new RoadieException(ErrorCode.NO_REPOSITORY, "no repository at " + backend.location()
-          + ": check --repo / ROADIE_REPOSITORY, or create one with 'roadie init'");
+      throw new RoadieException(
+          ErrorCode.NO_REPOSITORY,
+          "no repository at "
+              + backend.location()
+              + ": check --repo / ROADIE_REPOSITORY, or create one with 'roadie init'");
     }
     // Decoding the config is a command's first use of JSON, which costs a fresh JVM tens of
-    // milliseconds of Jackson's own start-up: it runs on another thread while the key files are read
+    // milliseconds of Jackson's own start-up: it runs on another thread while the key files are
+    // read
     // and the key is derived. Its errors still come first: every way out of here waits for it.
-    CompletableFuture<Config> config = CompletableFuture.supplyAsync(() -> Config.parse(configBytes, backend.location()),
-        r -> Thread.ofPlatform().daemon().name("roadie-config").start(r));
+    CompletableFuture<Config> config =
+        CompletableFuture.supplyAsync(
+            () -> Config.parse(configBytes, backend.location()),
+            r -> Thread.ofPlatform().daemon().name("roadie-config").start(r));
     if (Config.declaresLock(configBytes)) {
-      // Key files are locked objects: with object lock they are listed and read as roadie wrote them.
+      // Key files are locked objects: with object lock they are listed and read as roadie wrote
+      // them.
       ObjectLock lock = parsed(config).lock();
       if (lock != null) backend.useObjectLock(lock);
     }
@@ -137,11 +155,15 @@ public final class Repository implements AutoCloseable {
     }
   }
 
-  private static Repository open(Backend backend, CompletableFuture<Config> parsing, char[] password) throws IOException {
+  private static Repository open(
+      Backend backend, CompletableFuture<Config> parsing, char[] password) throws IOException {
     List<ObjectInfo> keys = backend.list(ObjectKind.KEY);
     if (keys.isEmpty()) {
-      throw new RoadieException(ErrorCode.INTEGRITY, backend.location() + ": the repository has no key files; "
-          + "it cannot be opened (restore keys/ from a copy)");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          backend.location()
+              + ": the repository has no key files; "
+              + "it cannot be opened (restore keys/ from a copy)");
     }
     RoadieException damaged = null;
     for (ObjectInfo info : keys) {
@@ -151,7 +173,8 @@ public final class Repository implements AutoCloseable {
       } catch (NoSuchObjectException e) {
         continue; // removed since the listing ('key remove' elsewhere)
       }
-      // A key file that cannot be read (permissions, I/O) fails the open as such: it is not damaged.
+      // A key file that cannot be read (permissions, I/O) fails the open as such: it is not
+      // damaged.
       KeyFile kf;
       try {
         kf = KeyFile.parse(bytes, "key file " + info.name().id());
@@ -171,7 +194,8 @@ public final class Repository implements AutoCloseable {
         key = kf.unwrap(wrapping, config.repositoryId());
       } catch (RoadieException e) {
         if (e.code() != ErrorCode.WRONG_PASSWORD) {
-          // This key file decrypted with the password but is itself damaged: say so, not "wrong password".
+          // This key file decrypted with the password but is itself damaged: say so, not "wrong
+          // password".
           throw damagedKeyFile(backend, info, e);
         }
         continue;
@@ -182,13 +206,22 @@ public final class Repository implements AutoCloseable {
     if (damaged != null && keys.size() == 1) {
       throw damaged;
     }
-    throw new RoadieException(ErrorCode.WRONG_PASSWORD, backend.location()
-        + ": wrong password: no key file opens with it (check --password-file / ROADIE_PASSWORD_FILE / ROADIE_PASSWORD)");
+    throw new RoadieException(
+        ErrorCode.WRONG_PASSWORD,
+        backend.location()
+            + ": wrong password: no key file opens with it (check --password-file / ROADIE_PASSWORD_FILE / ROADIE_PASSWORD)");
   }
 
-  private static RoadieException damagedKeyFile(Backend backend, ObjectInfo info, RoadieException e) {
-    return new RoadieException(e.code(), backend.location() + ": key file " + info.name().id().substring(0, 8)
-        + ": " + e.getMessage() + "; open with another password and replace it ('roadie key add', 'key remove')");
+  private static RoadieException damagedKeyFile(
+      Backend backend, ObjectInfo info, RoadieException e) {
+    return new RoadieException(
+        e.code(),
+        backend.location()
+            + ": key file "
+            + info.name().id().substring(0, 8)
+            + ": "
+            + e.getMessage()
+            + "; open with another password and replace it ('roadie key add', 'key remove')");
   }
 
   /** The parsed config, or its parse's error as thrown. */
@@ -213,7 +246,8 @@ public final class Repository implements AutoCloseable {
 
   /**
    * Removes a snapshot from the repository's history. With object lock the snapshot object cannot
-   * be deleted: a tombstone naming it is written instead, and every listing leaves the snapshot out.
+   * be deleted: a tombstone naming it is written instead, and every listing leaves the snapshot
+   * out.
    */
   public void forgetSnapshot(Id id) throws IOException {
     if (lock() != null) {
@@ -283,8 +317,8 @@ public final class Repository implements AutoCloseable {
         IndexFile.Decoded d = futures.get(i).get();
         decoded.add(d);
         if (lock() != null) {
-          for (IndexFile.PackEntries p : d.packs()) indexFiles.computeIfAbsent(p.packId(), k -> new ArrayList<>())
-              .add(files.get(i).name());
+          for (IndexFile.PackEntries p : d.packs())
+            indexFiles.computeIfAbsent(p.packId(), k -> new ArrayList<>()).add(files.get(i).name());
         }
       } catch (ExecutionException e) {
         // A damaged index file is skipped: its blobs read as missing, and 'check' names the file
@@ -306,7 +340,8 @@ public final class Repository implements AutoCloseable {
         stored.add(Id.parse(info.name().id()));
       }
       java.util.Set<Id> planned = DeletionPlan.plannedPacks(this);
-      java.util.function.ToIntFunction<Id> rank = p -> !stored.contains(p) ? 0 : planned.contains(p) ? 1 : 2;
+      java.util.function.ToIntFunction<Id> rank =
+          p -> !stored.contains(p) ? 0 : planned.contains(p) ? 1 : 2;
       for (IndexFile.Decoded d : decoded) {
         for (IndexFile.PackEntries p : d.packs()) {
           int r = rank.applyAsInt(p.packId());
@@ -337,13 +372,16 @@ public final class Repository implements AutoCloseable {
     try {
       return IndexFile.decode(plain);
     } catch (IllegalArgumentException e) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "index " + name.id() + " is malformed: " + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, "index " + name.id() + " is malformed: " + e.getMessage());
     }
   }
 
   // ---- blobs and trees ----
 
-  /** Reads, authenticates and verifies one blob. Fails with an INTEGRITY error when it is damaged. */
+  /**
+   * Reads, authenticates and verifies one blob. Fails with an INTEGRITY error when it is damaged.
+   */
   public byte[] readBlob(Id blobId) throws IOException {
     return blobs.readBlob(blobId);
   }
@@ -360,7 +398,9 @@ public final class Repository implements AutoCloseable {
     return blobs.openBlob(loc, buf, off);
   }
 
-  /** As {@link #openBlob(BlobLocation, byte[], int)} with the base's plaintext from {@code bases}. */
+  /**
+   * As {@link #openBlob(BlobLocation, byte[], int)} with the base's plaintext from {@code bases}.
+   */
   public byte[] openBlob(BlobLocation loc, byte[] buf, int off, Compression.Bases bases) {
     return blobs.openBlob(loc, buf, off, bases);
   }
@@ -369,15 +409,19 @@ public final class Repository implements AutoCloseable {
    * As {@link #openBlob(BlobLocation, byte[], int, Compression.Bases)} with the key of the blob's
    * pack derived by the caller ({@link MasterKey#packKey}), who opens several blobs of one pack.
    */
-  public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases) {
+  public byte[] openBlob(
+      BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases) {
     return blobs.openBlob(loc, packKey, buf, off, bases);
   }
 
   /**
    * As {@link #openBlob(BlobLocation, byte[], byte[], int, Compression.Bases)}, decoding into
-   * {@code into} when that is exactly the blob's raw length (see {@link PackReader#openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases, byte[])}).
+   * {@code into} when that is exactly the blob's raw length (see {@link
+   * PackReader#openBlob(MasterKey, byte[], Id, PackEntry, byte[], int, Compression.Bases,
+   * byte[])}).
    */
-  public byte[] openBlob(BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases, byte[] into) {
+  public byte[] openBlob(
+      BlobLocation loc, byte[] packKey, byte[] buf, int off, Compression.Bases bases, byte[] into) {
     return blobs.openBlob(loc, packKey, buf, off, bases, into);
   }
 
@@ -420,7 +464,9 @@ public final class Repository implements AutoCloseable {
 
   // ---- snapshots ----
 
-  /** Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}. */
+  /**
+   * Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}.
+   */
   public List<SnapshotRef> snapshots(List<String> problems) throws IOException {
     return snapshots.snapshots(problems);
   }
@@ -448,9 +494,9 @@ public final class Repository implements AutoCloseable {
   // ---- audit ----
 
   /**
-   * The operation this repository is opened for: snapshots and records written through it name
-   * that operation's audit entry, and the snapshots it writes or resolves are noted in it. Whoever
-   * sets it writes the entry when the operation ends ({@link AuditLog}).
+   * The operation this repository is opened for: snapshots and records written through it name that
+   * operation's audit entry, and the snapshots it writes or resolves are noted in it. Whoever sets
+   * it writes the entry when the operation ends ({@link AuditLog}).
    */
   public void audit(AuditOperation op) {
     this.audit = op;

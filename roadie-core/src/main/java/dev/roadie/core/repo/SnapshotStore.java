@@ -13,10 +13,10 @@ import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -31,7 +31,9 @@ final class SnapshotStore {
     this.repo = repo;
   }
 
-  /** Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}. */
+  /**
+   * Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}.
+   */
   List<SnapshotRef> snapshots(List<String> problems) throws IOException {
     Set<String> forgotten = tombstones(problems);
     List<ObjectInfo> files = new ArrayList<>(repo.backend().list(ObjectKind.SNAPSHOT));
@@ -54,7 +56,9 @@ final class SnapshotStore {
         throw new IOException("interrupted while reading snapshots", e);
       }
     }
-    out.sort(Comparator.comparing((SnapshotRef r) -> r.time().toInstant()).thenComparing(SnapshotRef::id));
+    out.sort(
+        Comparator.comparing((SnapshotRef r) -> r.time().toInstant())
+            .thenComparing(SnapshotRef::id));
     return out;
   }
 
@@ -63,26 +67,35 @@ final class SnapshotStore {
 
   void writeTombstone(Id snapshot) throws IOException {
     ObjectName name = ObjectName.of(ObjectKind.TOMBSTONE, snapshot.hex());
-    repo.writeSealed(name, Json.write(new Tombstone(1, snapshot.hex(), Instant.now().toString(), Hosts.host(),
-        Hosts.user())));
+    repo.writeSealed(
+        name,
+        Json.write(
+            new Tombstone(
+                1, snapshot.hex(), Instant.now().toString(), Hosts.host(), Hosts.user())));
   }
 
   /**
    * Ids of the snapshots that tombstones mark as forgotten. Only a tombstone that opens under the
-   * repository's key counts (anyone who can merely write to the storage cannot hide a snapshot); one
-   * that does not is reported through {@code problems} (or fails, when that is null).
+   * repository's key counts (anyone who can merely write to the storage cannot hide a snapshot);
+   * one that does not is reported through {@code problems} (or fails, when that is null).
    */
   Set<String> tombstones(List<String> problems) throws IOException {
     Set<String> out = new HashSet<>();
     for (ObjectInfo f : repo.backend().list(ObjectKind.TOMBSTONE)) {
       try {
-        Tombstone t = Json.read(repo.readSealed(f.name()), Tombstone.class, "tombstone " + f.name().id());
+        Tombstone t =
+            Json.read(repo.readSealed(f.name()), Tombstone.class, "tombstone " + f.name().id());
         if (f.name().id().equals(t.snapshot())) out.add(t.snapshot());
       } catch (dev.roadie.core.backend.NoSuchObjectException e) {
         // gone since the listing: its snapshot was deleted with it
       } catch (IOException | RuntimeException e) {
-        String what = "tombstone " + f.name().id() + " is unreadable (" + e.getMessage() + "); the snapshot it names "
-            + "is still listed";
+        String what =
+            "tombstone "
+                + f.name().id()
+                + " is unreadable ("
+                + e.getMessage()
+                + "); the snapshot it names "
+                + "is still listed";
         if (problems == null) throw new RoadieException(ErrorCode.INTEGRITY, what, e);
         problems.add(what);
       }
@@ -94,8 +107,15 @@ final class SnapshotStore {
     ObjectName name = ObjectName.of(ObjectKind.SNAPSHOT, id.hex());
     Snapshot s = Json.read(repo.readSealed(name), Snapshot.class, "snapshot " + id.shortHex());
     if (s.version() > Snapshot.VERSION) {
-      throw new RoadieException(ErrorCode.FAILURE, "snapshot " + id.shortHex() + " has format version " + s.version()
-          + ", newer than this roadie reads (" + Snapshot.VERSION + "); upgrade roadie");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "snapshot "
+              + id.shortHex()
+              + " has format version "
+              + s.version()
+              + ", newer than this roadie reads ("
+              + Snapshot.VERSION
+              + "); upgrade roadie");
     }
     return new SnapshotRef(id, s);
   }
@@ -106,7 +126,8 @@ final class SnapshotStore {
    */
   SnapshotRef resolve(String spec, SnapshotFilter filter) throws IOException {
     if (spec == null || spec.isBlank()) {
-      throw new RoadieException(ErrorCode.USAGE, "no snapshot given: pass an id, an id prefix or 'latest'");
+      throw new RoadieException(
+          ErrorCode.USAGE, "no snapshot given: pass an id, an id prefix or 'latest'");
     }
     if (spec.equals("latest")) {
       List<SnapshotRef> all = snapshots(null);
@@ -117,13 +138,19 @@ final class SnapshotStore {
         }
       }
       if (best == null) {
-        throw new RoadieException(ErrorCode.FAILURE, repo.backend().location() + ": no snapshot"
-            + (filter.isEmpty() ? "" : " matches " + filter) + "; list them with 'roadie snapshots'");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            repo.backend().location()
+                + ": no snapshot"
+                + (filter.isEmpty() ? "" : " matches " + filter)
+                + "; list them with 'roadie snapshots'");
       }
       return best;
     }
     if (!spec.matches("[0-9a-f]{1,64}")) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + spec + "' is not a snapshot id: use hex digits of an id or 'latest'");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'" + spec + "' is not a snapshot id: use hex digits of an id or 'latest'");
     }
     List<ObjectName> matches = new ArrayList<>();
     List<ObjectName> forgottenMatches = new ArrayList<>();
@@ -134,17 +161,27 @@ final class SnapshotStore {
       }
     }
     if (matches.isEmpty()) {
-      // A snapshot that 'forget' left to object lock is still there until the lock lets it go: named
+      // A snapshot that 'forget' left to object lock is still there until the lock lets it go:
+      // named
       // by its id, it can be restored (undoing a mistaken or malicious forget).
       matches = forgottenMatches;
     }
     if (matches.isEmpty()) {
-      throw new RoadieException(ErrorCode.FAILURE, repo.backend().location() + ": no snapshot with id " + spec
-          + "; list them with 'roadie snapshots'");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          repo.backend().location()
+              + ": no snapshot with id "
+              + spec
+              + "; list them with 'roadie snapshots'");
     }
     if (matches.size() > 1) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot id prefix " + spec + " is ambiguous (" + matches.size()
-          + " snapshots); give more digits");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "snapshot id prefix "
+              + spec
+              + " is ambiguous ("
+              + matches.size()
+              + " snapshots); give more digits");
     }
     return readSnapshot(Id.parse(matches.get(0).id()));
   }

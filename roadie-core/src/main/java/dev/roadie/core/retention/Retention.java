@@ -26,14 +26,23 @@ public final class Retention {
   public static <T> Decision<T> apply(RetentionPolicy policy, List<Item<T>> group) {
     List<Item<T>> newestFirst = new ArrayList<>(group);
     newestFirst.sort(Comparator.comparing((Item<T> i) -> i.time().toInstant()).reversed());
-    List<Rule> rules = List.of(
-        new Rule("last", policy.last(), null),
-        new Rule("hourly", policy.hourly(), t -> t.getYear() + "-" + t.getDayOfYear() + "-" + t.getHour()),
-        new Rule("daily", policy.daily(), t -> t.getYear() + "-" + t.getDayOfYear()),
-        new Rule("weekly", policy.weekly(),
-            t -> t.get(IsoFields.WEEK_BASED_YEAR) + "-W" + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR)),
-        new Rule("monthly", policy.monthly(), t -> t.getYear() + "-" + t.getMonthValue()),
-        new Rule("yearly", policy.yearly(), t -> Integer.toString(t.getYear())));
+    List<Rule> rules =
+        List.of(
+            new Rule("last", policy.last(), null),
+            new Rule(
+                "hourly",
+                policy.hourly(),
+                t -> t.getYear() + "-" + t.getDayOfYear() + "-" + t.getHour()),
+            new Rule("daily", policy.daily(), t -> t.getYear() + "-" + t.getDayOfYear()),
+            new Rule(
+                "weekly",
+                policy.weekly(),
+                t ->
+                    t.get(IsoFields.WEEK_BASED_YEAR)
+                        + "-W"
+                        + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR)),
+            new Rule("monthly", policy.monthly(), t -> t.getYear() + "-" + t.getMonthValue()),
+            new Rule("yearly", policy.yearly(), t -> Integer.toString(t.getYear())));
     int[] remaining = new int[rules.size()];
     String[] lastBucket = new String[rules.size()];
     for (int r = 0; r < rules.size(); r++) {
@@ -49,14 +58,16 @@ public final class Retention {
         if (remaining[r] == 0) continue;
         Rule rule = rules.get(r);
         // keep-last: every snapshot is a bucket of its own.
-        String bucket = rule.bucket() == null ? Integer.toString(i) : rule.bucket().apply(item.time());
+        String bucket =
+            rule.bucket() == null ? Integer.toString(i) : rule.bucket().apply(item.time());
         if (!bucket.equals(lastBucket[r])) {
           lastBucket[r] = bucket;
           if (remaining[r] > 0) remaining[r]--;
           why.add(rule.name());
         }
       }
-      if (policy.within() != null && !policy.within().isZero()
+      if (policy.within() != null
+          && !policy.within().isZero()
           && item.time().toInstant().isAfter(policy.within().before(newest).toInstant())) {
         why.add("within " + policy.within());
       }

@@ -10,14 +10,19 @@ import java.util.regex.Pattern;
  * {@code 1m} before 31 March is 28 or 29 February, not 30 days.
  */
 public record Span(int years, int months, int days, int hours) {
-  private static final Pattern FORMAT = Pattern.compile("(?:(\\d+)y)?(?:(\\d+)m)?(?:(\\d+)d)?(?:(\\d+)h)?");
+  private static final Pattern FORMAT =
+      Pattern.compile("(?:(\\d+)y)?(?:(\\d+)m)?(?:(\\d+)d)?(?:(\\d+)h)?");
 
   public static Span parse(String text) {
     String t = text == null ? "" : text.trim();
     Matcher m = FORMAT.matcher(t);
     if (t.isEmpty() || !m.matches()) {
-      throw new IllegalArgumentException("'" + t + "' is not a span: " + problem(t)
-          + "; write numbers with the units y (years), m (months), d (days), h (hours), in that order, e.g. 30d, 1y6m, 36h");
+      throw new IllegalArgumentException(
+          "'"
+              + t
+              + "' is not a span: "
+              + problem(t)
+              + "; write numbers with the units y (years), m (months), d (days), h (hours), in that order, e.g. 30d, 1y6m, 36h");
     }
     return new Span(num(m.group(1)), num(m.group(2)), num(m.group(3)), num(m.group(4)));
   }
@@ -29,14 +34,19 @@ public record Span(int years, int months, int days, int hours) {
     if (unit.find()) {
       char c = t.charAt(unit.start());
       if (c == 'w') {
-        return t.matches("\\d{1,6}w") ? "weeks are not a unit: write " + 7 * Integer.parseInt(t.substring(0, t.length() - 1)) + "d"
+        return t.matches("\\d{1,6}w")
+            ? "weeks are not a unit: write "
+                + 7 * Integer.parseInt(t.substring(0, t.length() - 1))
+                + "d"
             : "weeks are not a unit (a week is 7d)";
       }
-      if ("YMDH".indexOf(c) >= 0) return "units are lower case ('" + Character.toLowerCase(c) + "', not '" + c + "')";
+      if ("YMDH".indexOf(c) >= 0)
+        return "units are lower case ('" + Character.toLowerCase(c) + "', not '" + c + "')";
       if (c == 's') return "seconds are not a unit (h is the smallest)";
       return "'" + c + "' is not a unit";
     }
-    if (Character.isDigit(t.charAt(t.length() - 1))) return "the number " + t.replaceAll(".*?(\\d+)$", "$1") + " has no unit";
+    if (Character.isDigit(t.charAt(t.length() - 1)))
+      return "the number " + t.replaceAll(".*?(\\d+)$", "$1") + " has no unit";
     if (!Character.isDigit(t.charAt(0))) return "a unit needs a number before it";
     return "the units are out of order or repeated";
   }

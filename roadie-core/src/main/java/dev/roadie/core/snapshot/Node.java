@@ -7,11 +7,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One entry of a {@link Tree}. {@code type} is {@code file}, {@code dir}, {@code symlink} or
- * {@code stream} (a named byte stream from a source: a table's data, an RDB file, stdin). The
- * content of a file or stream is either inline ({@code content}: data blob ids in order) or, for
- * long ones, {@code contentLists}: ids of metadata blobs that each hold up to 8192 data blob ids.
- * A directory's children are the tree {@code subtree}. Ids are 64 hex digits.
+ * One entry of a {@link Tree}. {@code type} is {@code file}, {@code dir}, {@code symlink} or {@code
+ * stream} (a named byte stream from a source: a table's data, an RDB file, stdin). The content of a
+ * file or stream is either inline ({@code content}: data blob ids in order) or, for long ones,
+ * {@code contentLists}: ids of metadata blobs that each hold up to 8192 data blob ids. A
+ * directory's children are the tree {@code subtree}. Ids are 64 hex digits.
  *
  * <p>{@code ctime} (the inode's change time, ISO-8601) and {@code inode} are recorded for files
  * read from a file system: with size and {@code mtime} they tell the next backup of the same target
@@ -40,9 +40,34 @@ public record Node(
   public static final String STREAM = "stream";
 
   /** A node without {@code ctime} and {@code inode}: every node but a file system's files. */
-  public Node(String name, String type, Long size, Integer mode, String mtime, Integer uid, Integer gid,
-      String linkTarget, List<String> content, List<String> contentLists, String subtree, Map<String, Object> meta) {
-    this(name, type, size, mode, mtime, uid, gid, linkTarget, content, contentLists, subtree, meta, null, null);
+  public Node(
+      String name,
+      String type,
+      Long size,
+      Integer mode,
+      String mtime,
+      Integer uid,
+      Integer gid,
+      String linkTarget,
+      List<String> content,
+      List<String> contentLists,
+      String subtree,
+      Map<String, Object> meta) {
+    this(
+        name,
+        type,
+        size,
+        mode,
+        mtime,
+        uid,
+        gid,
+        linkTarget,
+        content,
+        contentLists,
+        subtree,
+        meta,
+        null,
+        null);
   }
 
   public boolean hasContent() {

@@ -12,7 +12,8 @@ import java.util.Set;
  * user, password or parameters, which the snapshot records without; see
  * dev.roadie.core.source.Sources#targetNames).
  */
-public record SnapshotFilter(String target, String kind, List<String> tags, Map<String, Set<String>> targetNames) {
+public record SnapshotFilter(
+    String target, String kind, List<String> tags, Map<String, Set<String>> targetNames) {
   public static final SnapshotFilter ALL = new SnapshotFilter(null, null, List.of());
 
   public SnapshotFilter {
@@ -26,7 +27,8 @@ public record SnapshotFilter(String target, String kind, List<String> tags, Map<
   }
 
   public boolean matches(Snapshot s) {
-    return (target == null || target.equals(s.target())
+    return (target == null
+            || target.equals(s.target())
             || targetNames.getOrDefault(s.kind(), Set.of()).contains(s.target()))
         && (kind == null || kind.equals(s.kind()))
         && (tags.isEmpty() || (s.tags() != null && s.tags().containsAll(tags)));

@@ -27,8 +27,15 @@ import java.util.List;
  * @param host the host the snapshot records, null for this machine's ({@link Hosts#host()})
  * @param progress counters the backup updates while it runs (for a progress display)
  */
-public record BackupRequest(Repository repository, String kind, Options options, String target, List<String> tags,
-    String time, String host, Progress progress) {
+public record BackupRequest(
+    Repository repository,
+    String kind,
+    Options options,
+    String target,
+    List<String> tags,
+    String time,
+    String host,
+    Progress progress) {
 
   /** A kind's options record; each source defines its own. */
   public interface Options {}
@@ -40,11 +47,16 @@ public record BackupRequest(Repository repository, String kind, Options options,
     tags = tags == null ? List.of() : List.copyOf(tags);
     for (String t : tags) {
       if (t.isBlank() || t.contains(",")) {
-        throw new RoadieException(ErrorCode.USAGE, "tag '" + t + "' must be non-empty and contain no comma");
+        throw new RoadieException(
+            ErrorCode.USAGE, "tag '" + t + "' must be non-empty and contain no comma");
       }
     }
-    time = time == null ? OffsetDateTime.now(ZoneId.systemDefault()).truncatedTo(ChronoUnit.MILLIS)
-        .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME) : isoTime(time);
+    time =
+        time == null
+            ? OffsetDateTime.now(ZoneId.systemDefault())
+                .truncatedTo(ChronoUnit.MILLIS)
+                .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+            : isoTime(time);
     host = host == null ? Hosts.host() : host;
     progress = progress == null ? new Progress() : progress;
   }
@@ -53,8 +65,11 @@ public record BackupRequest(Repository repository, String kind, Options options,
     try {
       return OffsetDateTime.parse(time).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     } catch (DateTimeParseException e) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot time " + time
-          + " is not an ISO-8601 time with an offset, such as 2026-01-31T02:00:00Z");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "snapshot time "
+              + time
+              + " is not an ISO-8601 time with an offset, such as 2026-01-31T02:00:00Z");
     }
   }
 
@@ -66,8 +81,14 @@ public record BackupRequest(Repository repository, String kind, Options options,
   /** The options as the provider's record type; a request of another type is refused. */
   public <T extends Options> T options(Class<T> type) {
     if (!type.isInstance(options)) {
-      throw new RoadieException(ErrorCode.USAGE, "a " + kind + " backup takes " + type.getSimpleName() + ", not "
-          + options.getClass().getSimpleName());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a "
+              + kind
+              + " backup takes "
+              + type.getSimpleName()
+              + ", not "
+              + options.getClass().getSimpleName());
     }
     return type.cast(options);
   }
@@ -88,8 +109,20 @@ public record BackupRequest(Repository repository, String kind, Options options,
    * @param parent the snapshot this one was made against (its unchanged parts reused), or null
    * @param metadata the source's facts about this snapshot
    */
-  public Snapshot draft(String defaultTarget, List<String> paths, Id tree, Id parent, SourceMetadata metadata) {
-    return new Snapshot(Snapshot.VERSION, time, targetOr(defaultTarget), kind, host, Hosts.user(), tags, paths,
-        tree.hex(), parent == null ? null : parent.hex(), null, SourceMetadata.toMap(metadata));
+  public Snapshot draft(
+      String defaultTarget, List<String> paths, Id tree, Id parent, SourceMetadata metadata) {
+    return new Snapshot(
+        Snapshot.VERSION,
+        time,
+        targetOr(defaultTarget),
+        kind,
+        host,
+        Hosts.user(),
+        tags,
+        paths,
+        tree.hex(),
+        parent == null ? null : parent.hex(),
+        null,
+        SourceMetadata.toMap(metadata));
   }
 }

@@ -18,15 +18,24 @@ import java.util.function.Consumer;
  * @param onSnapshot called with each snapshot the job commits
  * @param log lines for people
  */
-public record ContinuousRequest(Repository repository, String kind, BackupRequest.Options options, String target,
-    List<String> tags, Duration settle, Consumer<BackupResult> onSnapshot, Consumer<String> log) {
+public record ContinuousRequest(
+    Repository repository,
+    String kind,
+    BackupRequest.Options options,
+    String target,
+    List<String> tags,
+    Duration settle,
+    Consumer<BackupResult> onSnapshot,
+    Consumer<String> log) {
 
   /** A job that runs until it fails or is stopped. */
   public interface Job {
     /** Runs until {@link #stop} (returns normally) or a failure (throws). */
     void run() throws java.io.IOException;
 
-    /** Ends {@link #run} cleanly: what is in flight is stored first (a snapshot is whole or absent). */
+    /**
+     * Ends {@link #run} cleanly: what is in flight is stored first (a snapshot is whole or absent).
+     */
     void stop();
   }
 }

@@ -8,15 +8,22 @@ import java.util.Set;
 
 /**
  * Where a restore writes: the place a user names ({@code roadie restore} builds one from {@code
- * --target DIR}, {@code --stdout}, {@code --to URL}, {@code --pgdata DIR}, {@code --rdb-file
- * PATH} or {@code --to-cluster [--context C]}; the agent builds one from its config). A destination only says where; what fits a
- * snapshot is the source's to say ({@link SourceProvider#destinations}), and the source checks the
- * one it is given before it writes anything.
+ * --target DIR}, {@code --stdout}, {@code --to URL}, {@code --pgdata DIR}, {@code --rdb-file PATH}
+ * or {@code --to-cluster [--context C]}; the agent builds one from its config). A destination only
+ * says where; what fits a snapshot is the source's to say ({@link SourceProvider#destinations}),
+ * and the source checks the one it is given before it writes anything.
  */
 public sealed interface Destination {
 
   /** The shapes a destination takes, for {@link Fit}. */
-  enum Type { DIRECTORY, STREAM, SERVER, DATA_DIRECTORY, FILE, CLUSTER }
+  enum Type {
+    DIRECTORY,
+    STREAM,
+    SERVER,
+    DATA_DIRECTORY,
+    FILE,
+    CLUSTER
+  }
 
   Type type();
 
@@ -103,9 +110,9 @@ public sealed interface Destination {
   }
 
   /**
-   * A Kubernetes cluster: the kubeconfig context {@code context}, or the kubeconfig's current context
-   * when null. How the kubeconfig is found (and its credentials) is the restore options' to say; a
-   * destination only names the cluster.
+   * A Kubernetes cluster: the kubeconfig context {@code context}, or the kubeconfig's current
+   * context when null. How the kubeconfig is found (and its credentials) is the restore options' to
+   * say; a destination only names the cluster.
    */
   record Cluster(String context) implements Destination {
     @Override
@@ -115,7 +122,9 @@ public sealed interface Destination {
 
     @Override
     public String describe() {
-      return context == null ? "the cluster of the current kubeconfig context" : "the cluster of context " + context;
+      return context == null
+          ? "the cluster of the current kubeconfig context"
+          : "the cluster of context " + context;
     }
   }
 

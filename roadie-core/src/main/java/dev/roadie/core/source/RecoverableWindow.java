@@ -1,9 +1,9 @@
 package dev.roadie.core.source;
 
 /**
- * The span of time one snapshot can be restored to with what else the repository holds (a
- * physical PostgreSQL base backup and the archived WAL after it), for listings and the dashboard.
- * Times are ISO-8601 UTC. A snapshot without one restores to its own time only.
+ * The span of time one snapshot can be restored to with what else the repository holds (a physical
+ * PostgreSQL base backup and the archived WAL after it), for listings and the dashboard. Times are
+ * ISO-8601 UTC. A snapshot without one restores to its own time only.
  *
  * @param snapshot the snapshot's id (64 hex)
  * @param from the earliest moment a point-in-time restore from it reaches
@@ -14,5 +14,5 @@ package dev.roadie.core.source;
  *     a WAL segment); null when it simply ends at the newest data
  * @param note what a reader should know about the window, or null
  */
-public record RecoverableWindow(String snapshot, String from, String to, boolean complete, String gapAt,
-    String note) {}
+public record RecoverableWindow(
+    String snapshot, String from, String to, boolean complete, String gapAt, String note) {}

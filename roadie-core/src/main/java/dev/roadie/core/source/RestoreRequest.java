@@ -12,11 +12,15 @@ import dev.roadie.core.snapshot.SnapshotRef;
  * @param repository the open repository the snapshot is in
  * @param snapshot the snapshot; its kind chose the provider
  * @param destination where to write it; the provider refuses one that does not fit the kind
- * @param options how: the kind's own record (tables to restore, what to do with existing data,
- *     a recovery target), or null for the kind's defaults
+ * @param options how: the kind's own record (tables to restore, what to do with existing data, a
+ *     recovery target), or null for the kind's defaults
  * @param progress counters the restore updates while it runs
  */
-public record RestoreRequest(Repository repository, SnapshotRef snapshot, Destination destination, Options options,
+public record RestoreRequest(
+    Repository repository,
+    SnapshotRef snapshot,
+    Destination destination,
+    Options options,
     Progress progress) {
 
   /** A kind's restore options record; each source defines its own. */
@@ -24,7 +28,8 @@ public record RestoreRequest(Repository repository, SnapshotRef snapshot, Destin
 
   public RestoreRequest {
     if (repository == null || snapshot == null || destination == null) {
-      throw new IllegalArgumentException("a restore request needs a repository, a snapshot and a destination");
+      throw new IllegalArgumentException(
+          "a restore request needs a repository, a snapshot and a destination");
     }
     progress = progress == null ? new Progress() : progress;
   }
@@ -38,8 +43,14 @@ public record RestoreRequest(Repository repository, SnapshotRef snapshot, Destin
   public <T extends Options> T options(Class<T> type, T defaults) {
     if (options == null) return defaults;
     if (!type.isInstance(options)) {
-      throw new RoadieException(ErrorCode.USAGE, "a " + kind() + " restore takes " + type.getSimpleName() + ", not "
-          + options.getClass().getSimpleName());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a "
+              + kind()
+              + " restore takes "
+              + type.getSimpleName()
+              + ", not "
+              + options.getClass().getSimpleName());
     }
     return type.cast(options);
   }

@@ -13,11 +13,16 @@ import java.util.List;
  * @param bytes bytes of snapshot data written
  * @param notes what the user should know or do next (how to start the server, what was skipped)
  * @param warnings what did not go as it should but did not fail the restore (printed as warnings)
- * @param rate the count whose rate the line gives ({@code 12,000 keys/s}) where that says more
- *     than bytes per second (a restore bound by commands, not bytes); null for bytes per second
+ * @param rate the count whose rate the line gives ({@code 12,000 keys/s}) where that says more than
+ *     bytes per second (a restore bound by commands, not bytes); null for bytes per second
  */
-public record RestoreResult(String destination, List<Count> counts, long bytes, List<String> notes,
-    List<String> warnings, Count rate) {
+public record RestoreResult(
+    String destination,
+    List<Count> counts,
+    long bytes,
+    List<String> notes,
+    List<String> warnings,
+    Count rate) {
   public RestoreResult {
     counts = List.copyOf(counts);
     notes = notes == null ? List.of() : List.copyOf(notes);

@@ -61,19 +61,30 @@ public final class Scratch implements AutoCloseable {
 
   private static synchronized void installHook() {
     if (hooked) return;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (Scratch s : OPEN) s.tearDown();
-    }, "roadie-scratch-cleanup"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (Scratch s : OPEN) s.tearDown();
+                },
+                "roadie-scratch-cleanup"));
     hooked = true;
   }
 
-  /** A new private (0700) directory {@code roadie-verify-NAME-…}, removed with everything in it at close. */
+  /**
+   * A new private (0700) directory {@code roadie-verify-NAME-…}, removed with everything in it at
+   * close.
+   */
   public Path directory(String name) throws IOException {
-    Path dir = base == null
-        ? Files.createTempDirectory("roadie-verify-" + name + "-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
-        : Files.createTempDirectory(Files.createDirectories(base), "roadie-verify-" + name + "-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path dir =
+        base == null
+            ? Files.createTempDirectory(
+                "roadie-verify-" + name + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+            : Files.createTempDirectory(
+                Files.createDirectories(base),
+                "roadie-verify-" + name + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     onClose("remove " + dir, () -> deleteTree(dir));
     return dir;
   }
@@ -118,24 +129,27 @@ public final class Scratch implements AutoCloseable {
   /** Deletes a directory tree without following symlinks; a tree already gone is fine. */
   public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
-        throw e;
-      }
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+            throw e;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            Files.deleteIfExists(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

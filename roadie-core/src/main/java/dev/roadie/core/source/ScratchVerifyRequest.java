@@ -17,7 +17,11 @@ import dev.roadie.core.snapshot.SnapshotRef;
  *     or null for the kind's defaults
  * @param progress counters the restore updates while it runs
  */
-public record ScratchVerifyRequest(Repository repository, SnapshotRef snapshot, Scratch scratch, Options options,
+public record ScratchVerifyRequest(
+    Repository repository,
+    SnapshotRef snapshot,
+    Scratch scratch,
+    Options options,
     Progress progress) {
 
   /** A kind's scratch verification options record; each source defines its own. */
@@ -25,7 +29,8 @@ public record ScratchVerifyRequest(Repository repository, SnapshotRef snapshot, 
 
   public ScratchVerifyRequest {
     if (repository == null || snapshot == null || scratch == null) {
-      throw new IllegalArgumentException("a scratch verification needs a repository, a snapshot and a scratch");
+      throw new IllegalArgumentException(
+          "a scratch verification needs a repository, a snapshot and a scratch");
     }
     progress = progress == null ? new Progress() : progress;
   }
@@ -38,8 +43,14 @@ public record ScratchVerifyRequest(Repository repository, SnapshotRef snapshot, 
   public <T extends Options> T options(Class<T> type, T defaults) {
     if (options == null) return defaults;
     if (!type.isInstance(options)) {
-      throw new RoadieException(ErrorCode.USAGE, "a " + kind() + " verification takes " + type.getSimpleName()
-          + ", not " + options.getClass().getSimpleName());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a "
+              + kind()
+              + " verification takes "
+              + type.getSimpleName()
+              + ", not "
+              + options.getClass().getSimpleName());
     }
     return type.cast(options);
   }

@@ -13,10 +13,11 @@ import java.util.List;
  *     restore failed; a drill's recovery point objective is measured against it
  * @param answeredAt when the copy answered with verified data: restored and its data checked
  *     against the snapshot (row counts and probes, keys, contents, recovery reached), before the
- *     deeper scans that a recovery would not wait for (constraints, amcheck); null when that is
- *     the end of the verification. A drill's recovery time ends here
+ *     deeper scans that a recovery would not wait for (constraints, amcheck); null when that is the
+ *     end of the verification. A drill's recovery time ends here
  */
-public record ScratchVerifyResult(List<Check> checks, String restoredTo, String recoveredTo, Instant answeredAt) {
+public record ScratchVerifyResult(
+    List<Check> checks, String restoredTo, String recoveredTo, Instant answeredAt) {
   public ScratchVerifyResult {
     checks = List.copyOf(checks);
   }

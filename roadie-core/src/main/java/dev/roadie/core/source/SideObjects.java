@@ -5,9 +5,9 @@ import dev.roadie.core.snapshot.SnapshotRef;
 import java.util.List;
 
 /**
- * The requests and answers of a source's part in repository-wide operations ({@code forget},
- * {@code check}, {@code copy}): its side objects, which live beside the snapshots rather than in
- * their trees (a PostgreSQL cluster's archived WAL, which point-in-time recovery of its physical
+ * The requests and answers of a source's part in repository-wide operations ({@code forget}, {@code
+ * check}, {@code copy}): its side objects, which live beside the snapshots rather than in their
+ * trees (a PostgreSQL cluster's archived WAL, which point-in-time recovery of its physical
  * snapshots needs). A source without side objects takes no part; see {@link SourceProvider}.
  */
 public final class SideObjects {
@@ -58,7 +58,8 @@ public final class SideObjects {
    * check fails), warnings (something is missing that no snapshot strictly needs), and the ids (64
    * hex) of the snapshots the errors make unrestorable, which {@code check} lists as damaged.
    */
-  public record Findings(List<String> errors, List<String> warnings, List<String> damagedSnapshots) {
+  public record Findings(
+      List<String> errors, List<String> warnings, List<String> damagedSnapshots) {
     public static final Findings NONE = new Findings(List.of(), List.of(), List.of());
 
     public Findings {
@@ -69,8 +70,8 @@ public final class SideObjects {
   }
 
   /**
-   * {@code copy} is about to copy {@code snapshots} (as read from {@code from}) into {@code to}: the
-   * provider first carries the side objects they need that {@code to} lacks, so that a copied
+   * {@code copy} is about to copy {@code snapshots} (as read from {@code from}) into {@code to}:
+   * the provider first carries the side objects they need that {@code to} lacks, so that a copied
    * snapshot never shows in {@code to} without them.
    */
   public record Copy(Repository from, Repository to, List<SnapshotRef> snapshots) {
@@ -79,6 +80,9 @@ public final class SideObjects {
     }
   }
 
-  /** Side objects a copy carried: whose ({@code WAL of cluster …}), how many, what one is (plural), bytes added. */
+  /**
+   * Side objects a copy carried: whose ({@code WAL of cluster …}), how many, what one is (plural),
+   * bytes added.
+   */
   public record Carried(String what, long objects, String unit, long bytes) {}
 }

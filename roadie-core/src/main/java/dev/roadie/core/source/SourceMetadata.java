@@ -38,8 +38,13 @@ public interface SourceMetadata {
     try {
       return Json.MAPPER.convertValue(source == null ? Map.of() : source, type);
     } catch (IllegalArgumentException e) {
-      throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot's source metadata does not fit "
-          + type.getSimpleName() + ": " + e.getMessage(), e);
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          "the snapshot's source metadata does not fit "
+              + type.getSimpleName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 }

@@ -20,12 +20,13 @@ import java.util.Set;
  * <h2>Finding a provider</h2>
  *
  * A source module registers its provider class in {@code
- * META-INF/services/dev.roadie.core.source.SourceProvider} (a public class with a public no-argument
- * constructor); {@link Sources} loads every registered provider with {@link java.util.ServiceLoader}
- * and picks the one that claims a snapshot's {@link #kinds() kind}. A kind is a short lower-case
- * name written into every snapshot ({@code file}, {@code postgres}, {@code postgres-physical},
- * {@code redis}, {@code bucket}, {@code k8s}); it never changes once snapshots of it exist, since a
- * restore years later finds the provider by it. Two providers must not claim one kind.
+ * META-INF/services/dev.roadie.core.source.SourceProvider} (a public class with a public
+ * no-argument constructor); {@link Sources} loads every registered provider with {@link
+ * java.util.ServiceLoader} and picks the one that claims a snapshot's {@link #kinds() kind}. A kind
+ * is a short lower-case name written into every snapshot ({@code file}, {@code postgres}, {@code
+ * postgres-physical}, {@code redis}, {@code bucket}, {@code k8s}); it never changes once snapshots
+ * of it exist, since a restore years later finds the provider by it. Two providers must not claim
+ * one kind.
  *
  * <h2>Back up</h2>
  *
@@ -37,9 +38,9 @@ import java.util.Set;
  * <ul>
  *   <li>Stream: never a temporary copy of the whole dataset on local disk. Hand over uncompressed
  *       bytes; the engine chunks, deduplicates, compresses and encrypts.
- *   <li>All or nothing: a backup that fails, is interrupted or cannot be complete throws and commits
- *       nothing (closing the writer without a commit leaves only unreferenced packs, which {@code
- *       prune} removes). A snapshot that silently lacks data is worse than none.
+ *   <li>All or nothing: a backup that fails, is interrupted or cannot be complete throws and
+ *       commits nothing (closing the writer without a commit leaves only unreferenced packs, which
+ *       {@code prune} removes). A snapshot that silently lacks data is worse than none.
  *   <li>Record what a verification needs in the snapshot itself, taken from the same consistent
  *       view as the data (row counts inside the backup's transaction, keys per database of the
  *       RDB), in the kind's {@link SourceMetadata} record ({@link #metadataType}).
@@ -64,8 +65,8 @@ import java.util.Set;
  *
  * {@link #verify} compares a restored copy with what the snapshot recorded (file contents and
  * attributes, row counts per table, keys per database) and reports each difference. The agent runs
- * it after scheduled test restores into scratch servers, so it must not trust the restore it checks:
- * it reads the copy itself.
+ * it after scheduled test restores into scratch servers, so it must not trust the restore it
+ * checks: it reads the copy itself.
  *
  * <p>{@link #verifyInScratch} is the whole proof that a snapshot restores ({@code roadie verify},
  * drills): restore into scratch space the source sets up (a throwaway server it starts, a scratch
@@ -139,8 +140,8 @@ public interface SourceProvider {
 
   /**
    * Restores {@code request.snapshot()} to {@code request.destination()}. Checks first that the
-   * destination fits the kind and that nothing there is in the way; refuses before writing
-   * anything otherwise.
+   * destination fits the kind and that nothing there is in the way; refuses before writing anything
+   * otherwise.
    */
   RestoreResult restore(RestoreRequest request) throws IOException;
 
@@ -149,8 +150,10 @@ public interface SourceProvider {
    * account of it. A source that cannot verify yet says so.
    */
   default VerifyResult verify(VerifyRequest request) throws IOException {
-    throw new RoadieException(ErrorCode.USAGE, request.snapshot().snapshot().kind()
-        + " snapshots cannot be verified yet: this source does not compare restored copies");
+    throw new RoadieException(
+        ErrorCode.USAGE,
+        request.snapshot().snapshot().kind()
+            + " snapshots cannot be verified yet: this source does not compare restored copies");
   }
 
   /**
@@ -182,7 +185,10 @@ public interface SourceProvider {
     return streams(snapshot);
   }
 
-  /** {@code N streams}: the count of a snapshot's files and streams, the summary of a kind with no words of its own. */
+  /**
+   * {@code N streams}: the count of a snapshot's files and streams, the summary of a kind with no
+   * words of its own.
+   */
   static String streams(Snapshot snapshot) {
     long n = snapshot.stats() == null ? 0 : snapshot.stats().files();
     return n + (n == 1 ? " stream" : " streams");
@@ -205,12 +211,14 @@ public interface SourceProvider {
    * one call per listing, so a provider lists its side objects once for all of them. A snapshot
    * whose window cannot be worked out is left out.
    */
-  default List<RecoverableWindow> recoverableWindows(Repository repository,
-      List<SnapshotRef> snapshots) throws IOException {
+  default List<RecoverableWindow> recoverableWindows(
+      Repository repository, List<SnapshotRef> snapshots) throws IOException {
     return List.of();
   }
 
-  /** This source's side objects that no remaining snapshot needs: removed, or listed on a dry run. */
+  /**
+   * This source's side objects that no remaining snapshot needs: removed, or listed on a dry run.
+   */
   default List<SideObjects.Removed> forget(SideObjects.Forget request) throws IOException {
     return List.of();
   }

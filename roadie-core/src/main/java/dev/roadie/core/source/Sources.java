@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The source providers on the class path ({@link ServiceLoader}), by kind. Loaded once per
- * process; the library API's entry points for backing up, restoring and verifying any kind.
+ * The source providers on the class path ({@link ServiceLoader}), by kind. Loaded once per process;
+ * the library API's entry points for backing up, restoring and verifying any kind.
  */
 public final class Sources {
   private static volatile Map<String, SourceProvider> byKind;
@@ -32,12 +32,18 @@ public final class Sources {
         m = byKind;
         if (m == null) {
           m = new LinkedHashMap<>();
-          for (SourceProvider p : ServiceLoader.load(SourceProvider.class, Sources.class.getClassLoader())) {
+          for (SourceProvider p :
+              ServiceLoader.load(SourceProvider.class, Sources.class.getClassLoader())) {
             for (String kind : p.kinds()) {
               SourceProvider other = m.putIfAbsent(kind, p);
               if (other != null && other.getClass() != p.getClass()) {
-                throw new IllegalStateException("two source providers claim kind '" + kind + "': "
-                    + other.getClass().getName() + " and " + p.getClass().getName());
+                throw new IllegalStateException(
+                    "two source providers claim kind '"
+                        + kind
+                        + "': "
+                        + other.getClass().getName()
+                        + " and "
+                        + p.getClass().getName());
               }
             }
           }
@@ -57,8 +63,13 @@ public final class Sources {
   public static SourceProvider forKind(String kind) {
     SourceProvider p = providers().get(kind);
     if (p == null) {
-      throw new RoadieException(ErrorCode.USAGE, "no source of kind '" + kind + "' in this build of roadie (it has "
-          + String.join(", ", kinds()) + "); snapshots of that kind need a roadie with that source");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "no source of kind '"
+              + kind
+              + "' in this build of roadie (it has "
+              + String.join(", ", kinds())
+              + "); snapshots of that kind need a roadie with that source");
     }
     return p;
   }
@@ -88,11 +99,14 @@ public final class Sources {
   }
 
   /** Restores into scratch space and checks the copy, with the provider of the snapshot's kind. */
-  public static ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
+  public static ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request)
+      throws IOException {
     return forKind(request.kind()).verifyInScratch(request);
   }
 
-  /** What a snapshot holds, as the provider of its kind presents it ({@link SourceProvider#browse}). */
+  /**
+   * What a snapshot holds, as the provider of its kind presents it ({@link SourceProvider#browse}).
+   */
   public static SnapshotBrowser browse(Repository repo, SnapshotRef snapshot) {
     return forKind(snapshot.snapshot().kind()).browse(repo, snapshot);
   }

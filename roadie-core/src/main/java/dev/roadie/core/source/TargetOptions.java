@@ -27,10 +27,10 @@ import java.util.function.Function;
  * {@link BackupRequest.Options}. Values are what a YAML or JSON parser yields: strings, numbers,
  * booleans, lists and maps.
  *
- * <p>Every error names the key and where it was written ({@code where}: "roadie.yaml line 12, target
- * 'cache', key 'url'"), says what was expected and is a {@link ErrorCode#USAGE} error. A key that no
- * getter asked for is refused by {@link #refuseUnknown}, so a misspelled option never passes
- * silently.
+ * <p>Every error names the key and where it was written ({@code where}: "roadie.yaml line 12,
+ * target 'cache', key 'url'"), says what was expected and is a {@link ErrorCode#USAGE} error. A key
+ * that no getter asked for is refused by {@link #refuseUnknown}, so a misspelled option never
+ * passes silently.
  *
  * <p>Secrets are never inline: a secret option {@code password} is given as {@code passwordFile}
  * (the file's first line) or {@code passwordEnv} (an environment variable of the process that reads
@@ -51,7 +51,10 @@ public final class TargetOptions {
    * @param environment the environment of the process reading the config ({@code *Env} references,
    *     the kubeconfig's {@code KUBECONFIG}, libpq's {@code PGPASSFILE})
    */
-  public TargetOptions(String target, Map<String, ?> values, Function<String, String> where,
+  public TargetOptions(
+      String target,
+      Map<String, ?> values,
+      Function<String, String> where,
       Map<String, String> environment) {
     this.target = target;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
@@ -80,10 +83,14 @@ public final class TargetOptions {
 
   /** A {@link ErrorCode#USAGE} error about {@code key}: "WHERE, key 'KEY': MESSAGE". */
   public RoadieException error(String key, String message) {
-    return new RoadieException(ErrorCode.USAGE, where.apply(key) + ", key '" + key + "': " + message);
+    return new RoadieException(
+        ErrorCode.USAGE, where.apply(key) + ", key '" + key + "': " + message);
   }
 
-  /** A string option, or null when absent. Numbers and booleans are refused: quote them if meant as text. */
+  /**
+   * A string option, or null when absent. Numbers and booleans are refused: quote them if meant as
+   * text.
+   */
   public String string(String key) {
     Object v = raw(key);
     if (v == null) return null;
@@ -131,7 +138,8 @@ public final class TargetOptions {
     Object v = raw(key);
     if (v == null) return List.of();
     if (v instanceof String s) return List.of(s);
-    if (!(v instanceof List<?> list)) throw error(key, "expected a list of text, found " + describe(v));
+    if (!(v instanceof List<?> list))
+      throw error(key, "expected a list of text, found " + describe(v));
     List<String> out = new ArrayList<>();
     for (Object o : list) {
       if (!(o instanceof String s) || s.isBlank()) {
@@ -147,22 +155,30 @@ public final class TargetOptions {
     return s == null ? null : Path.of(s);
   }
 
-  /** A duration such as {@code 90s}, {@code 10m}, {@code 2h}, {@code 1d}, or an ISO-8601 one ({@code PT90S}). */
+  /**
+   * A duration such as {@code 90s}, {@code 10m}, {@code 2h}, {@code 1d}, or an ISO-8601 one ({@code
+   * PT90S}).
+   */
   public Duration duration(String key, Duration dflt) {
     Object v = raw(key);
     if (v == null) return dflt;
-    if (!(v instanceof String s)) throw error(key, "expected a duration such as 90s, 10m or 2h, found " + describe(v));
+    if (!(v instanceof String s))
+      throw error(key, "expected a duration such as 90s, 10m or 2h, found " + describe(v));
     Duration d = parseDuration(s);
     if (d == null) throw error(key, "'" + s + "' is not a duration such as 90s, 10m, 2h or 1d");
     return d;
   }
 
-  /** {@code 90s}, {@code 10m}, {@code 2h}, {@code 1d}, {@code 500ms}, or ISO-8601; null when it is none of these. */
+  /**
+   * {@code 90s}, {@code 10m}, {@code 2h}, {@code 1d}, {@code 500ms}, or ISO-8601; null when it is
+   * none of these.
+   */
   public static Duration parseDuration(String s) {
     String t = s.strip().toLowerCase(Locale.ROOT);
     try {
       if (t.startsWith("p")) return Duration.parse(t.toUpperCase(Locale.ROOT));
-      if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      if (t.endsWith("ms"))
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
       long n = Long.parseLong(t.substring(0, t.length() - 1));
       return switch (t.charAt(t.length() - 1)) {
         case 's' -> Duration.ofSeconds(n);
@@ -185,17 +201,27 @@ public final class TargetOptions {
     String fileKey = name + "File";
     String envKey = name + "Env";
     if (has(name)) {
-      throw error(name, "a secret is never written into the config: put it in a file and give " + fileKey
-          + ": PATH, or in an environment variable and give " + envKey + ": NAME");
+      throw error(
+          name,
+          "a secret is never written into the config: put it in a file and give "
+              + fileKey
+              + ": PATH, or in an environment variable and give "
+              + envKey
+              + ": NAME");
     }
     Path file = path(fileKey);
     String env = string(envKey);
-    if (file != null && env != null) throw error(fileKey, "give " + fileKey + " or " + envKey + ", not both");
+    if (file != null && env != null)
+      throw error(fileKey, "give " + fileKey + " or " + envKey + ", not both");
     if (file != null) return readSecretFile(file, fileKey);
     if (env != null) {
       String value = environment.get(env);
       if (value == null || value.isEmpty()) {
-        throw error(envKey, "the environment variable " + env + " is not set (or empty) in the agent's environment");
+        throw error(
+            envKey,
+            "the environment variable "
+                + env
+                + " is not set (or empty) in the agent's environment");
       }
       return value;
     }
@@ -222,15 +248,24 @@ public final class TargetOptions {
   public void refuseUnknown(String kind) {
     for (String key : values.keySet()) {
       if (!read.contains(key)) {
-        throw error(key, "a " + kind + " target has no option '" + key + "'; its options are "
-            + String.join(", ", new TreeSet<>(read)));
+        throw error(
+            key,
+            "a "
+                + kind
+                + " target has no option '"
+                + key
+                + "'; its options are "
+                + String.join(", ", new TreeSet<>(read)));
       }
     }
   }
 
   public RoadieException missing(String key, String example) {
-    return error(key, "a target of this kind needs " + key + (example == null ? "" : " (for example " + key + ": "
-        + example + ")"));
+    return error(
+        key,
+        "a target of this kind needs "
+            + key
+            + (example == null ? "" : " (for example " + key + ": " + example + ")"));
   }
 
   private Object raw(String key) {

@@ -13,14 +13,16 @@ import dev.roadie.core.snapshot.SnapshotRef;
  * @param copy where the restored copy is: the destination it was restored to
  * @param options the kind's own record (what to compare), or null for the kind's defaults
  */
-public record VerifyRequest(Repository repository, SnapshotRef snapshot, Destination copy, Options options) {
+public record VerifyRequest(
+    Repository repository, SnapshotRef snapshot, Destination copy, Options options) {
 
   /** A kind's verification options record; each source defines its own. */
   public interface Options {}
 
   public VerifyRequest {
     if (repository == null || snapshot == null || copy == null) {
-      throw new IllegalArgumentException("a verify request needs a repository, a snapshot and the copy");
+      throw new IllegalArgumentException(
+          "a verify request needs a repository, a snapshot and the copy");
     }
   }
 
@@ -28,8 +30,14 @@ public record VerifyRequest(Repository repository, SnapshotRef snapshot, Destina
   public <T extends Options> T options(Class<T> type, T defaults) {
     if (options == null) return defaults;
     if (!type.isInstance(options)) {
-      throw new RoadieException(ErrorCode.USAGE, "a " + snapshot.snapshot().kind() + " verification takes "
-          + type.getSimpleName() + ", not " + options.getClass().getSimpleName());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a "
+              + snapshot.snapshot().kind()
+              + " verification takes "
+              + type.getSimpleName()
+              + ", not "
+              + options.getClass().getSimpleName());
     }
     return type.cast(options);
   }

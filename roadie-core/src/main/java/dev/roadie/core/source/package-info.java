@@ -3,8 +3,8 @@
  * implements so that the CLI and the agent can back it up, restore it, verify a restored copy and
  * carry its side objects through repository-wide operations without knowing it.
  *
- * <p>Start at {@link dev.roadie.core.source.SourceProvider}. A source module registers its
- * provider in {@code META-INF/services/dev.roadie.core.source.SourceProvider}; {@link
+ * <p>Start at {@link dev.roadie.core.source.SourceProvider}. A source module registers its provider
+ * in {@code META-INF/services/dev.roadie.core.source.SourceProvider}; {@link
  * dev.roadie.core.source.Sources} finds it by the kind a snapshot records. Nothing in roadie-core
  * names a source.
  */

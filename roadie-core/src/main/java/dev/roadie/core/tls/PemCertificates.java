@@ -33,21 +33,29 @@ public final class PemCertificates {
     try {
       pem = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new RoadieException(ErrorCode.USAGE, context + ": certificate file " + file + " does not exist");
+      throw new RoadieException(
+          ErrorCode.USAGE, context + ": certificate file " + file + " does not exist");
     } catch (IOException e) {
-      throw new RoadieException(ErrorCode.USAGE, context + ": cannot read certificate file " + file + ": "
-          + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          context + ": cannot read certificate file " + file + ": " + e.getMessage());
     }
     Collection<? extends Certificate> certs;
     try (InputStream in = new ByteArrayInputStream(pem)) {
       certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
     } catch (CertificateException | IOException e) {
-      throw new RoadieException(ErrorCode.USAGE, context + ": " + file + " is not a PEM certificate file: "
-          + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          context + ": " + file + " is not a PEM certificate file: " + e.getMessage());
     }
     if (certs.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, context + ": " + file + " holds no certificate (expected PEM,"
-          + " -----BEGIN CERTIFICATE-----)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          context
+              + ": "
+              + file
+              + " holds no certificate (expected PEM,"
+              + " -----BEGIN CERTIFICATE-----)");
     }
     return new ArrayList<>(certs);
   }
@@ -59,12 +67,14 @@ public final class PemCertificates {
       KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);
       for (int i = 0; i < cas.size(); i++) trust.setCertificateEntry("ca" + i, cas.get(i));
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
       return tmf.getTrustManagers();
     } catch (GeneralSecurityException | IOException e) {
-      throw new RoadieException(ErrorCode.USAGE, context + ": cannot use the certificates in " + file + ": "
-          + e.getMessage());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          context + ": cannot use the certificates in " + file + ": " + e.getMessage());
     }
   }
 }

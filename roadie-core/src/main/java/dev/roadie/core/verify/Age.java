@@ -2,7 +2,10 @@ package dev.roadie.core.verify;
 
 import java.time.Duration;
 
-/** Durations as the duration options are written ({@code 45s}, {@code 12m}, {@code 3h20m}, {@code 2d4h}). */
+/**
+ * Durations as the duration options are written ({@code 45s}, {@code 12m}, {@code 3h20m}, {@code
+ * 2d4h}).
+ */
 public final class Age {
   private Age() {}
 

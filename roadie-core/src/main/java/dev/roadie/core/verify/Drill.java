@@ -60,8 +60,12 @@ public final class Drill {
       for (Scenario s : values()) {
         if (s.id.equals(id)) return s;
       }
-      throw new RoadieException(ErrorCode.USAGE, "no drill scenario '" + id + "': choose database-corruption, "
-          + "region-outage or complete-loss");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "no drill scenario '"
+              + id
+              + "': choose database-corruption, "
+              + "region-outage or complete-loss");
     }
   }
 
@@ -78,10 +82,18 @@ public final class Drill {
    * @param kindOptions the scratch options for a snapshot recovered to the requested point
    * @param repository the repository's location as reports show it (no credentials)
    */
-  public record Plan(Scenario scenario, Instant start, Instant requestedPoint, Predicate<String> kinds,
-      List<String> targets, Map<String, DrillRecord.Objective> objectives, DrillRecord.Objective defaults,
-      Path scratchBase, BiFunction<SnapshotRef, Instant, ScratchVerifyRequest.Options> kindOptions,
-      String repository, Consumer<String> log) {}
+  public record Plan(
+      Scenario scenario,
+      Instant start,
+      Instant requestedPoint,
+      Predicate<String> kinds,
+      List<String> targets,
+      Map<String, DrillRecord.Objective> objectives,
+      DrillRecord.Objective defaults,
+      Path scratchBase,
+      BiFunction<SnapshotRef, Instant, ScratchVerifyRequest.Options> kindOptions,
+      String repository,
+      Consumer<String> log) {}
 
   private final Repository repo;
   private final Plan plan;
@@ -91,12 +103,18 @@ public final class Drill {
     this.plan = plan;
   }
 
-  /** Runs the drill over {@code all} (every snapshot of the repository, oldest first) and stores its record. */
+  /**
+   * Runs the drill over {@code all} (every snapshot of the repository, oldest first) and stores its
+   * record.
+   */
   public DrillRecord run(List<SnapshotRef> all) throws IOException {
     Map<String, List<SnapshotRef>> byTarget = new LinkedHashMap<>();
     for (SnapshotRef r : all) {
       if (plan.kinds().test(r.snapshot().kind())) {
-        byTarget.computeIfAbsent(r.snapshot().kind() + "\n" + r.snapshot().target(), k -> new ArrayList<>()).add(r);
+        byTarget
+            .computeIfAbsent(
+                r.snapshot().kind() + "\n" + r.snapshot().target(), k -> new ArrayList<>())
+            .add(r);
       }
     }
     List<String> keys = new ArrayList<>(byTarget.keySet());
@@ -116,27 +134,55 @@ public final class Drill {
       targets.add(recover(target, history));
     }
     if (targets.isEmpty()) {
-      throw new RoadieException(ErrorCode.FAILURE, plan.repository() + ": no snapshot for a " + plan.scenario().id
-          + " drill; list them with 'roadie snapshots'");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          plan.repository()
+              + ": no snapshot for a "
+              + plan.scenario().id
+              + " drill; list them with 'roadie snapshots'");
     }
     Instant finished = Instant.now();
-    Double rpo = targets.stream().anyMatch(t -> t.rpoSeconds() == null) ? null
-        : targets.stream().mapToDouble(DrillRecord.Target::rpoSeconds).max().orElse(0);
+    Double rpo =
+        targets.stream().anyMatch(t -> t.rpoSeconds() == null)
+            ? null
+            : targets.stream().mapToDouble(DrillRecord.Target::rpoSeconds).max().orElse(0);
     double rto = ScratchDirectoryVerify.seconds(Duration.between(plan.start(), finished).toNanos());
-    DrillRecord record = new DrillRecord(DrillRecord.VERSION, plan.scenario().id, plan.repository(), Hosts.host(),
-        plan.start().toString(), finished.toString(), plan.requestedPoint().toString(), targets, rto, rpo,
-        targets.stream().allMatch(DrillRecord.Target::pass));
+    DrillRecord record =
+        new DrillRecord(
+            DrillRecord.VERSION,
+            plan.scenario().id,
+            plan.repository(),
+            Hosts.host(),
+            plan.start().toString(),
+            finished.toString(),
+            plan.requestedPoint().toString(),
+            targets,
+            rto,
+            rpo,
+            targets.stream().allMatch(DrillRecord.Target::pass));
     Records.write(repo, record);
     return record;
   }
 
   private DrillRecord.Objective objective(String target) {
-    return plan.objectives() != null && plan.objectives().containsKey(target) ? plan.objectives().get(target)
+    return plan.objectives() != null && plan.objectives().containsKey(target)
+        ? plan.objectives().get(target)
         : plan.defaults();
   }
 
   private DrillRecord.Target missing(String target, String why) {
-    return new DrillRecord.Target(target, null, null, null, null, 0, null, objective(target), false, false, List.of(),
+    return new DrillRecord.Target(
+        target,
+        null,
+        null,
+        null,
+        null,
+        0,
+        null,
+        objective(target),
+        false,
+        false,
+        List.of(),
         List.of(why));
   }
 
@@ -148,21 +194,47 @@ public final class Drill {
     }
     String kind = history.get(0).snapshot().kind();
     if (ref == null) {
-      return new DrillRecord.Target(target, kind, null, null, null, 0, null, objective(target), false, false,
-          List.of(), List.of("no snapshot of " + target + " was taken by the requested point "
-              + plan.requestedPoint() + ": the oldest is from " + history.get(0).snapshot().time()));
+      return new DrillRecord.Target(
+          target,
+          kind,
+          null,
+          null,
+          null,
+          0,
+          null,
+          objective(target),
+          false,
+          false,
+          List.of(),
+          List.of(
+              "no snapshot of "
+                  + target
+                  + " was taken by the requested point "
+                  + plan.requestedPoint()
+                  + ": the oldest is from "
+                  + history.get(0).snapshot().time()));
     }
-    log("recovering " + target + " from snapshot " + ref.id().shortHex() + " (" + kind + ", " + ref.snapshot().time()
-        + ")");
+    log(
+        "recovering "
+            + target
+            + " from snapshot "
+            + ref.id().shortHex()
+            + " ("
+            + kind
+            + ", "
+            + ref.snapshot().time()
+            + ")");
     List<Check> checks = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     ScratchVerifyResult result = null;
     Instant ready;
     Scratch scratch = Scratch.open(plan.scratchBase());
     try {
-      ScratchVerifyRequest.Options options = plan.kindOptions() == null ? null
-          : plan.kindOptions().apply(ref, plan.requestedPoint());
-      result = Sources.forKind(kind).verifyInScratch(new ScratchVerifyRequest(repo, ref, scratch, options, null));
+      ScratchVerifyRequest.Options options =
+          plan.kindOptions() == null ? null : plan.kindOptions().apply(ref, plan.requestedPoint());
+      result =
+          Sources.forKind(kind)
+              .verifyInScratch(new ScratchVerifyRequest(repo, ref, scratch, options, null));
       checks.addAll(result.checks());
     } catch (RoadieException e) {
       if (e.code() == ErrorCode.USAGE) throw e;
@@ -174,7 +246,8 @@ public final class Drill {
       // is recovery time.
       ready = result != null && result.answeredAt() != null ? result.answeredAt() : Instant.now();
       List<String> left = scratch.tearDown();
-      if (!left.isEmpty()) notes.add("scratch space was not removed completely: " + String.join("; ", left));
+      if (!left.isEmpty())
+        notes.add("scratch space was not removed completely: " + String.join("; ", left));
     }
     boolean verified = checks.stream().noneMatch(Check::failed);
     double rto = ScratchDirectoryVerify.seconds(Duration.between(plan.start(), ready).toNanos());
@@ -182,21 +255,44 @@ public final class Drill {
     String recoveredTo = result == null ? null : result.recoveredTo();
     if (recoveredTo != null && verified) {
       Instant at = OffsetDateTime.parse(recoveredTo).toInstant();
-      rpo = Math.max(0, ScratchDirectoryVerify.seconds(Duration.between(at, plan.requestedPoint()).toNanos()));
+      rpo =
+          Math.max(
+              0,
+              ScratchDirectoryVerify.seconds(
+                  Duration.between(at, plan.requestedPoint()).toNanos()));
     }
     DrillRecord.Objective o = objective(target);
     if (!verified) notes.add("the recovered copy did not verify: the recovery failed");
     if (rpo != null && rpo > o.rpoSeconds()) {
-      notes.add("recovery point objective missed: " + Age.text(Duration.ofSeconds(Math.round(rpo))) + " of data lost, "
-          + "the objective is " + Age.text(Duration.ofSeconds(o.rpoSeconds())));
+      notes.add(
+          "recovery point objective missed: "
+              + Age.text(Duration.ofSeconds(Math.round(rpo)))
+              + " of data lost, "
+              + "the objective is "
+              + Age.text(Duration.ofSeconds(o.rpoSeconds())));
     }
     if (rto > o.rtoSeconds()) {
-      notes.add("recovery time objective missed: " + Age.text(Duration.ofSeconds(Math.round(rto))) + ", the objective "
-          + "is " + Age.text(Duration.ofSeconds(o.rtoSeconds())));
+      notes.add(
+          "recovery time objective missed: "
+              + Age.text(Duration.ofSeconds(Math.round(rto)))
+              + ", the objective "
+              + "is "
+              + Age.text(Duration.ofSeconds(o.rtoSeconds())));
     }
     boolean pass = verified && rpo != null && rpo <= o.rpoSeconds() && rto <= o.rtoSeconds();
-    return new DrillRecord.Target(target, kind, ref.id().hex(), ref.snapshot().time(), recoveredTo, rto, rpo, o,
-        verified, pass, checks, notes);
+    return new DrillRecord.Target(
+        target,
+        kind,
+        ref.id().hex(),
+        ref.snapshot().time(),
+        recoveredTo,
+        rto,
+        rpo,
+        o,
+        verified,
+        pass,
+        checks,
+        notes);
   }
 
   private void log(String line) {

@@ -1,11 +1,11 @@
 package dev.roadie.core.verify;
 
 import dev.roadie.core.Id;
-import dev.roadie.core.repo.AuditOperation;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.json.Json;
+import dev.roadie.core.repo.AuditOperation;
 import dev.roadie.core.repo.Repository;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,9 +15,9 @@ import java.util.concurrent.Future;
 
 /**
  * Verification, drill and run records in a repository: each a small sealed object under its own
- * prefix ({@code verifications/}, {@code drills/}, {@code runs/}), named by a random id, written once and never changed
- * (as snapshots are). {@code prune} and {@code forget} leave them alone: a record of a snapshot
- * that is gone stays a true account of what was proven then.
+ * prefix ({@code verifications/}, {@code drills/}, {@code runs/}), named by a random id, written
+ * once and never changed (as snapshots are). {@code prune} and {@code forget} leave them alone: a
+ * record of a snapshot that is gone stays a true account of what was proven then.
  */
 public final class Records {
   private Records() {}
@@ -53,32 +53,46 @@ public final class Records {
     return id;
   }
 
-  /** Every readable verification record, oldest first (by finish time); unreadable ones go to {@code problems}. */
-  public static List<Stored<VerificationRecord>> verifications(Repository repo, List<String> problems)
-      throws IOException {
-    List<Stored<VerificationRecord>> out = read(repo, ObjectKind.VERIFICATION, VerificationRecord.class, problems);
-    out.sort(Comparator.comparing((Stored<VerificationRecord> s) -> instant(s.record().finished()))
-        .thenComparing(s -> s.id().hex()));
+  /**
+   * Every readable verification record, oldest first (by finish time); unreadable ones go to {@code
+   * problems}.
+   */
+  public static List<Stored<VerificationRecord>> verifications(
+      Repository repo, List<String> problems) throws IOException {
+    List<Stored<VerificationRecord>> out =
+        read(repo, ObjectKind.VERIFICATION, VerificationRecord.class, problems);
+    out.sort(
+        Comparator.comparing((Stored<VerificationRecord> s) -> instant(s.record().finished()))
+            .thenComparing(s -> s.id().hex()));
     return out;
   }
 
   /** Every readable drill record, oldest first; unreadable ones go to {@code problems}. */
-  public static List<Stored<DrillRecord>> drills(Repository repo, List<String> problems) throws IOException {
+  public static List<Stored<DrillRecord>> drills(Repository repo, List<String> problems)
+      throws IOException {
     List<Stored<DrillRecord>> out = read(repo, ObjectKind.DRILL, DrillRecord.class, problems);
-    out.sort(Comparator.comparing((Stored<DrillRecord> s) -> instant(s.record().finished()))
-        .thenComparing(s -> s.id().hex()));
+    out.sort(
+        Comparator.comparing((Stored<DrillRecord> s) -> instant(s.record().finished()))
+            .thenComparing(s -> s.id().hex()));
     return out;
   }
 
-  /** Every readable run record, oldest first (by finish time); unreadable ones go to {@code problems}. */
-  public static List<Stored<RunRecord>> runs(Repository repo, List<String> problems) throws IOException {
+  /**
+   * Every readable run record, oldest first (by finish time); unreadable ones go to {@code
+   * problems}.
+   */
+  public static List<Stored<RunRecord>> runs(Repository repo, List<String> problems)
+      throws IOException {
     List<Stored<RunRecord>> out = read(repo, ObjectKind.RUN, RunRecord.class, problems);
-    out.sort(Comparator.comparing((Stored<RunRecord> s) -> instant(s.record().finished()))
-        .thenComparing(s -> s.id().hex()));
+    out.sort(
+        Comparator.comparing((Stored<RunRecord> s) -> instant(s.record().finished()))
+            .thenComparing(s -> s.id().hex()));
     return out;
   }
 
-  /** Instants compare as times, not as text (a fraction of a second is written only when not zero). */
+  /**
+   * Instants compare as times, not as text (a fraction of a second is written only when not zero).
+   */
   private static java.time.Instant instant(String text) {
     try {
       return java.time.Instant.parse(text);
@@ -87,21 +101,31 @@ public final class Records {
     }
   }
 
-  private static <T> List<Stored<T>> read(Repository repo, ObjectKind kind, Class<T> type, List<String> problems)
-      throws IOException {
+  private static <T> List<Stored<T>> read(
+      Repository repo, ObjectKind kind, Class<T> type, List<String> problems) throws IOException {
     List<ObjectInfo> infos = repo.backend().list(kind);
     List<Future<T>> reads = new ArrayList<>();
     for (ObjectInfo info : infos) {
-      reads.add(repo.io().submit(() -> Json.read(repo.readSealed(info.name()), type,
-          kind.directory() + " object " + info.name().id())));
+      reads.add(
+          repo.io()
+              .submit(
+                  () ->
+                      Json.read(
+                          repo.readSealed(info.name()),
+                          type,
+                          kind.directory() + " object " + info.name().id())));
     }
     List<Stored<T>> out = new ArrayList<>();
     for (int i = 0; i < infos.size(); i++) {
       try {
         out.add(new Stored<>(Id.parse(infos.get(i).name().id()), Repository.await(reads.get(i))));
       } catch (IOException | RuntimeException e) {
-        problems.add(kind.directory() + " object " + infos.get(i).name().id().substring(0, 8) + " is unreadable: "
-            + e.getMessage());
+        problems.add(
+            kind.directory()
+                + " object "
+                + infos.get(i).name().id().substring(0, 8)
+                + " is unreadable: "
+                + e.getMessage());
       }
     }
     return out;

@@ -95,7 +95,9 @@ abstract class BackendContractTest {
   @Test
   void exclusiveWriteRefusesAnExistingObject() throws IOException {
     backend.write(ObjectName.CONFIG, ByteBuffer.wrap(new byte[] {1}), true);
-    assertThrows(ObjectExistsException.class, () -> backend.write(ObjectName.CONFIG, ByteBuffer.wrap(new byte[] {2}), true));
+    assertThrows(
+        ObjectExistsException.class,
+        () -> backend.write(ObjectName.CONFIG, ByteBuffer.wrap(new byte[] {2}), true));
     assertArrayEquals(new byte[] {1}, backend.read(ObjectName.CONFIG));
     assertTrue(backend.exists());
   }
@@ -108,7 +110,8 @@ abstract class BackendContractTest {
       backend.write(n, ByteBuffer.wrap(random(i, i)), false);
       written.add(n.id());
     }
-    backend.write(ObjectName.of(ObjectKind.INDEX, Id.random().hex()), ByteBuffer.wrap(new byte[3]), false);
+    backend.write(
+        ObjectName.of(ObjectKind.INDEX, Id.random().hex()), ByteBuffer.wrap(new byte[3]), false);
     Set<String> listed = new HashSet<>();
     for (ObjectInfo info : backend.list(ObjectKind.PACK)) {
       listed.add(info.name().id());
@@ -133,17 +136,24 @@ abstract class BackendContractTest {
     ObjectName b1 = ObjectName.side("wal", "0000000000000001", "00000002.history");
     ObjectName c1 = ObjectName.side("other-area", "g", "x.y");
     assertEquals("wal/5f2a6b0c1d3e4f70/000000010000000000000001", a1.path());
-    for (ObjectName n : List.of(a1, a2, b1, c1)) backend.write(n, ByteBuffer.wrap(random(7, n.hashCode())), false);
-    backend.write(ObjectName.of(ObjectKind.PACK, Id.random().hex()), ByteBuffer.wrap(new byte[3]), false);
+    for (ObjectName n : List.of(a1, a2, b1, c1))
+      backend.write(n, ByteBuffer.wrap(random(7, n.hashCode())), false);
+    backend.write(
+        ObjectName.of(ObjectKind.PACK, Id.random().hex()), ByteBuffer.wrap(new byte[3]), false);
     assertEquals(Set.of(a1, a2), names(backend.list(ObjectKind.SIDE, "wal/5f2a6b0c1d3e4f70/")));
-    assertEquals(Set.of(a2), names(backend.list(ObjectKind.SIDE, "wal/5f2a6b0c1d3e4f70/000000010000000000000002")));
+    assertEquals(
+        Set.of(a2),
+        names(backend.list(ObjectKind.SIDE, "wal/5f2a6b0c1d3e4f70/000000010000000000000002")));
     assertEquals(Set.of(a1, a2, b1), names(backend.list(ObjectKind.SIDE, "wal/")));
     assertEquals(Set.of(a1, a2, b1, c1), names(backend.list(ObjectKind.SIDE)));
     assertEquals(1, backend.list(ObjectKind.PACK).size(), "side objects are not packs");
     assertArrayEquals(random(7, a2.hashCode()), backend.read(a2));
     backend.delete(a1);
     assertEquals(Set.of(a2), names(backend.list(ObjectKind.SIDE, "wal/5f2a6b0c1d3e4f70/")));
-    assertThrows(IllegalArgumentException.class, () -> ObjectName.side("data", "ab", "cd"), "a directory of the repository's own");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ObjectName.side("data", "ab", "cd"),
+        "a directory of the repository's own");
     assertThrows(IllegalArgumentException.class, () -> ObjectName.side("wal", "..", "x"));
     assertThrows(IllegalArgumentException.class, () -> ObjectName.of(ObjectKind.SIDE, "wal/x"));
   }
@@ -161,13 +171,15 @@ abstract class BackendContractTest {
       List<Future<?>> fs = new ArrayList<>();
       for (int i = 0; i < 64; i++) {
         int seed = i;
-        fs.add(pool.submit(() -> {
-          byte[] data = random(50_000 + seed, seed);
-          ObjectName n = ObjectName.of(ObjectKind.PACK, Id.random().hex());
-          backend.write(n, ByteBuffer.wrap(data), false);
-          assertArrayEquals(data, backend.read(n));
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  byte[] data = random(50_000 + seed, seed);
+                  ObjectName n = ObjectName.of(ObjectKind.PACK, Id.random().hex());
+                  backend.write(n, ByteBuffer.wrap(data), false);
+                  assertArrayEquals(data, backend.read(n));
+                  return null;
+                }));
       }
       for (Future<?> f : fs) f.get();
       assertEquals(64, backend.list(ObjectKind.PACK).size());

@@ -9,14 +9,20 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Files written piece by piece through the aligned buffer come back exactly, whatever the piece sizes. */
+/**
+ * Files written piece by piece through the aligned buffer come back exactly, whatever the piece
+ * sizes.
+ */
 class DirectFileWriterTest {
   @TempDir Path tmp;
 
   @Test
   void streamedWritesRoundTrip() throws Exception {
     Random r = new Random(7);
-    for (int size : new int[] {0, 100, 4096, DirectFileWriter.CHUNK, DirectFileWriter.CHUNK + 1, (9 << 20) + 4095}) {
+    for (int size :
+        new int[] {
+          0, 100, 4096, DirectFileWriter.CHUNK, DirectFileWriter.CHUNK + 1, (9 << 20) + 4095
+        }) {
       byte[] data = new byte[size];
       r.nextBytes(data);
       Path p = tmp.resolve("f" + size);

@@ -79,17 +79,20 @@ public final class FaultInjectingBackend implements Backend {
   @Override
   public void write(ObjectName name, ByteBuffer data, boolean exclusive) throws IOException {
     if (fire(Fault.FAIL_WRITE, name)) {
-      throw new RoadieException.Retriable("injected write failure for " + name, new IOException("connection reset"));
+      throw new RoadieException.Retriable(
+          "injected write failure for " + name, new IOException("connection reset"));
     }
     inner.write(name, data, exclusive);
     if (fire(Fault.LOSE_WRITE_RESPONSE, name)) {
-      throw new RoadieException.Retriable("injected lost response for " + name, new IOException("read timed out"));
+      throw new RoadieException.Retriable(
+          "injected lost response for " + name, new IOException("read timed out"));
     }
   }
 
   private void beforeRead(ObjectName name) throws IOException {
     if (fire(Fault.FAIL_READ, name)) {
-      throw new RoadieException.Retriable("injected read failure for " + name, new IOException("connection reset"));
+      throw new RoadieException.Retriable(
+          "injected read failure for " + name, new IOException("connection reset"));
     }
     if (fire(Fault.SLOW_READ, name)) {
       try {

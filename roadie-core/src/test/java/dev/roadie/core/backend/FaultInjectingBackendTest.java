@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The contract holds through the wrapper when no fault is armed; armed faults behave as documented. */
+/**
+ * The contract holds through the wrapper when no fault is armed; armed faults behave as documented.
+ */
 class FaultInjectingBackendTest extends BackendContractTest {
   @TempDir Path dir;
 
@@ -29,7 +31,9 @@ class FaultInjectingBackendTest extends BackendContractTest {
   void failedWriteStoresNothing() throws IOException {
     ObjectName n = ObjectName.of(ObjectKind.PACK, Id.random().hex());
     faults().inject(FaultInjectingBackend.Fault.FAIL_WRITE, x -> true, 1);
-    assertThrows(RoadieException.Retriable.class, () -> backend.write(n, ByteBuffer.wrap(new byte[] {1}), false));
+    assertThrows(
+        RoadieException.Retriable.class,
+        () -> backend.write(n, ByteBuffer.wrap(new byte[] {1}), false));
     assertEquals(-1, backend.size(n));
     backend.write(n, ByteBuffer.wrap(new byte[] {1}), false); // the fault was used up
     assertEquals(1, backend.size(n));
@@ -39,7 +43,9 @@ class FaultInjectingBackendTest extends BackendContractTest {
   void lostResponseStoresTheObject() throws IOException {
     ObjectName n = ObjectName.of(ObjectKind.INDEX, Id.random().hex());
     faults().inject(FaultInjectingBackend.Fault.LOSE_WRITE_RESPONSE, x -> true, 1);
-    assertThrows(RoadieException.Retriable.class, () -> backend.write(n, ByteBuffer.wrap(new byte[] {7}), false));
+    assertThrows(
+        RoadieException.Retriable.class,
+        () -> backend.write(n, ByteBuffer.wrap(new byte[] {7}), false));
     assertArrayEquals(new byte[] {7}, backend.read(n));
   }
 

@@ -25,11 +25,14 @@ class LocalBackendTest extends BackendContractTest {
   @Test
   void packsAreSpreadBySubdirectoryAndTempFilesAreNotListed() throws IOException {
     Id id = Id.random();
-    backend.write(ObjectName.of(ObjectKind.PACK, id.hex()), ByteBuffer.wrap(new byte[] {1, 2}), false);
+    backend.write(
+        ObjectName.of(ObjectKind.PACK, id.hex()), ByteBuffer.wrap(new byte[] {1, 2}), false);
     assertTrue(Files.exists(dir.resolve("repo/data/" + id.hex().substring(0, 2) + "/" + id.hex())));
     // What a crash in the middle of a write leaves behind: a temporary file, never listed.
-    Files.writeString(dir.resolve("repo/data/" + id.hex().substring(0, 2) + "/.tmp-crashed"), "partial");
-    Files.writeString(dir.resolve("repo/data/" + id.hex().substring(0, 2) + "/not-an-id"), "foreign");
+    Files.writeString(
+        dir.resolve("repo/data/" + id.hex().substring(0, 2) + "/.tmp-crashed"), "partial");
+    Files.writeString(
+        dir.resolve("repo/data/" + id.hex().substring(0, 2) + "/not-an-id"), "foreign");
     assertEquals(1, backend.list(ObjectKind.PACK).size());
   }
 
@@ -40,14 +43,19 @@ class LocalBackendTest extends BackendContractTest {
   @Test
   void largeObjectsOfUnalignedSizesRoundTrip() throws IOException {
     Random random = new Random(7);
-    for (int size : new int[] {DirectFileWriter.MIN_SIZE, DirectFileWriter.MIN_SIZE + 1, (9 << 20) + 4095, (8 << 20)}) {
+    for (int size :
+        new int[] {
+          DirectFileWriter.MIN_SIZE, DirectFileWriter.MIN_SIZE + 1, (9 << 20) + 4095, (8 << 20)
+        }) {
       byte[] data = new byte[size];
       random.nextBytes(data);
       ObjectName name = ObjectName.of(ObjectKind.PACK, Id.random().hex());
       backend.write(name, ByteBuffer.wrap(data, 0, size), false);
       assertEquals(size, backend.size(name));
       assertArrayEquals(data, backend.read(name));
-      assertArrayEquals(java.util.Arrays.copyOfRange(data, size - 10, size), backend.readRange(name, size - 10, 10));
+      assertArrayEquals(
+          java.util.Arrays.copyOfRange(data, size - 10, size),
+          backend.readRange(name, size - 10, 10));
     }
     try (Stream<Path> files = Files.walk(dir.resolve("repo"))) {
       assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(".tmp-")).count());

@@ -24,8 +24,10 @@ import net.jqwik.api.constraints.IntRange;
 
 class ChunkerPropertiesTest {
   private static final GearTable GEAR = GearTable.derive(GearTableTest.key(0));
+
   /** Tiny parameters so that short generated inputs span many chunks. */
   private static final ChunkerParams TINY = new ChunkerParams(64, 256, 1024);
+
   private static final List<ChunkerParams> ALL =
       List.of(TINY, new ChunkerParams(2048, 8192, 65536), ChunkerParams.SMALL);
 
@@ -106,7 +108,9 @@ class ChunkerPropertiesTest {
     return out;
   }
 
-  /** Checks every invariant of a chunking of {@code data}, and that it matches in-memory chunking. */
+  /**
+   * Checks every invariant of a chunking of {@code data}, and that it matches in-memory chunking.
+   */
   static void checkChunking(byte[] data, ChunkerParams params, List<Chunker.Chunk> chunks) {
     ByteArrayOutputStream joined = new ByteArrayOutputStream(data.length);
     long expectedOffset = 0;
@@ -134,7 +138,9 @@ class ChunkerPropertiesTest {
 
   @Property(tries = 300)
   void chunkingIsLosslessBoundedAndIndependentOfReadSizes(
-      @ForAll("inputs") Input input, @ForAll @IntRange(min = 0, max = 2) int paramsIndex, @ForAll long readSeed)
+      @ForAll("inputs") Input input,
+      @ForAll @IntRange(min = 0, max = 2) int paramsIndex,
+      @ForAll long readSeed)
       throws IOException {
     ChunkerParams params = ALL.get(paramsIndex);
     List<Chunker.Chunk> whole = chunks(new ByteArrayInputStream(input.data()), params);
@@ -143,19 +149,29 @@ class ChunkerPropertiesTest {
     checkChunking(input.data(), params, trickled);
   }
 
-  /** A stream's expected size only sizes the first buffer: right, wrong or unknown, the chunks are the same. */
+  /**
+   * A stream's expected size only sizes the first buffer: right, wrong or unknown, the chunks are
+   * the same.
+   */
   @Property(tries = 200)
-  void theExpectedSizeNeverChangesTheChunks(@ForAll("inputs") Input input, @ForAll @IntRange(min = 0, max = 2) int paramsIndex,
-      @ForAll @IntRange(min = 0, max = 3) int guess, @ForAll long readSeed) throws IOException {
+  void theExpectedSizeNeverChangesTheChunks(
+      @ForAll("inputs") Input input,
+      @ForAll @IntRange(min = 0, max = 2) int paramsIndex,
+      @ForAll @IntRange(min = 0, max = 3) int guess,
+      @ForAll long readSeed)
+      throws IOException {
     ChunkerParams params = ALL.get(paramsIndex);
     int n = input.data().length;
-    long expected = switch (guess) {
-      case 0 -> n;
-      case 1 -> n / 2;
-      case 2 -> 2L * n + 1;
-      default -> -1;
-    };
-    Chunker chunker = new Chunker(new ShortReadStream(input.data(), readSeed), new FastCdc(params, GEAR), expected);
+    long expected =
+        switch (guess) {
+          case 0 -> n;
+          case 1 -> n / 2;
+          case 2 -> 2L * n + 1;
+          default -> -1;
+        };
+    Chunker chunker =
+        new Chunker(
+            new ShortReadStream(input.data(), readSeed), new FastCdc(params, GEAR), expected);
     List<Chunker.Chunk> out = new ArrayList<>();
     for (Chunker.Chunk c; (c = chunker.next()) != null; ) {
       out.add(c);
@@ -167,8 +183,18 @@ class ChunkerPropertiesTest {
   @Example
   void sizesAroundMinAvgMax() throws IOException {
     for (ChunkerParams p : ALL) {
-      int[] sizes = {0, 1, p.min() - 1, p.min(), p.min() + 1, p.avg(), p.max() - 1, p.max(), p.max() + 1,
-          3 * p.max() + 7};
+      int[] sizes = {
+        0,
+        1,
+        p.min() - 1,
+        p.min(),
+        p.min() + 1,
+        p.avg(),
+        p.max() - 1,
+        p.max(),
+        p.max() + 1,
+        3 * p.max() + 7
+      };
       for (int size : sizes) {
         for (int kind = 0; kind < 3; kind++) {
           for (long seed = 1; seed <= 2; seed++) {
@@ -194,7 +220,8 @@ class ChunkerPropertiesTest {
 
   @Example
   void oneByteIsOneChunk() throws IOException {
-    List<Chunker.Chunk> chunks = chunks(new ByteArrayInputStream(new byte[] {42}), ChunkerParams.LARGE);
+    List<Chunker.Chunk> chunks =
+        chunks(new ByteArrayInputStream(new byte[] {42}), ChunkerParams.LARGE);
     assertEquals(1, chunks.size());
     assertArrayEquals(new byte[] {42}, chunks.get(0).data());
     assertEquals(0, chunks.get(0).offset());
@@ -203,7 +230,8 @@ class ChunkerPropertiesTest {
   @Example
   void largeParamsOverSeveralBuffers() throws IOException {
     byte[] data = XorShift64.bytes(5, 20 << 20);
-    checkChunking(data, ChunkerParams.LARGE, chunks(new ShortReadStream(data, 5), ChunkerParams.LARGE));
+    checkChunking(
+        data, ChunkerParams.LARGE, chunks(new ShortReadStream(data, 5), ChunkerParams.LARGE));
   }
 
   /**
@@ -220,7 +248,9 @@ class ChunkerPropertiesTest {
     int n = 0;
     for (Chunker.Chunk c; (c = chunker.next()) != null; n++) {
       byte[] copy = c.data();
-      assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) c.offset(), (int) c.offset() + c.length()), copy);
+      assertArrayEquals(
+          java.util.Arrays.copyOfRange(data, (int) c.offset(), (int) c.offset() + c.length()),
+          copy);
       all.add(c);
       copies.add(copy);
       if (n % 3 != 0) {

@@ -2,8 +2,8 @@ package dev.roadie.core.chunk;
 
 /**
  * Prints the chunker's throughput on 1 GiB of random data (a 64 MiB buffer chunked 16 times), for
- * SMALL and LARGE parameters. A main class rather than a test because timings on shared CI
- * machines are too noisy to assert.
+ * SMALL and LARGE parameters. A main class rather than a test because timings on shared CI machines
+ * are too noisy to assert.
  */
 public final class ChunkerThroughput {
   private ChunkerThroughput() {}
@@ -16,7 +16,8 @@ public final class ChunkerThroughput {
     }
     GearTable gear = GearTable.derive(key);
     int rounds = 16;
-    for (var entry : new Object[][] {{"SMALL", ChunkerParams.SMALL}, {"LARGE", ChunkerParams.LARGE}}) {
+    for (var entry :
+        new Object[][] {{"SMALL", ChunkerParams.SMALL}, {"LARGE", ChunkerParams.LARGE}}) {
       FastCdc cdc = new FastCdc((ChunkerParams) entry[1], gear);
       for (int pass = 0; pass < 3; pass++) {
         long chunks = 0;
@@ -29,7 +30,8 @@ public final class ChunkerThroughput {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double mb = (double) rounds * data.length / 1e6;
-        System.out.printf("%s pass %d: %.0f MB/s, %d chunks, mean %.0f B%n",
+        System.out.printf(
+            "%s pass %d: %.0f MB/s, %d chunks, mean %.0f B%n",
             entry[0], pass, mb / seconds, chunks, (double) rounds * data.length / chunks);
       }
     }

@@ -65,12 +65,15 @@ class FastCdcTest {
     List<Long> offsets = cutOffsets(cdc, data);
     assertEquals(905, offsets.size());
     assertEquals(
-        List.of(11540L, 20948L, 24829L, 35958L, 45318L, 56632L, 64950L, 77677L,
-            87450L, 99174L, 107372L, 116365L, 130115L, 138336L, 146385L, 161011L),
+        List.of(
+            11540L, 20948L, 24829L, 35958L, 45318L, 56632L, 64950L, 77677L, 87450L, 99174L, 107372L,
+            116365L, 130115L, 138336L, 146385L, 161011L),
         offsets.subList(0, 16));
     assertEquals(List.of(8368108L, 8376526L, 8386803L, 8388608L), offsets.subList(901, 905));
     // SHA-256 of all 905 offsets, each as 8 big-endian bytes.
-    assertEquals("d5ed2f30b7500a0283bb066a74ce0ef95b155a5f1514a26a017c94cbb299cc41", sha256OfOffsets(offsets));
+    assertEquals(
+        "d5ed2f30b7500a0283bb066a74ce0ef95b155a5f1514a26a017c94cbb299cc41",
+        sha256OfOffsets(offsets));
     assertEquals(offsets, streamedOffsets(cdc, data));
   }
 
@@ -79,7 +82,8 @@ class FastCdcTest {
     byte[] data = XorShift64.bytes(42, 8 << 20);
     FastCdc cdc = new FastCdc(ChunkerParams.LARGE, GEAR);
     List<Long> offsets = cutOffsets(cdc, data);
-    assertEquals(List.of(1266521L, 2661657L, 3784366L, 5616189L, 6767303L, 7863362L, 8388608L), offsets);
+    assertEquals(
+        List.of(1266521L, 2661657L, 3784366L, 5616189L, 6767303L, 7863362L, 8388608L), offsets);
     assertEquals(offsets, streamedOffsets(cdc, data));
   }
 
@@ -92,7 +96,8 @@ class FastCdcTest {
     // Not just different, but essentially unrelated: few inner boundaries coincide.
     Set<Long> common = new HashSet<>(a);
     common.retainAll(b);
-    assertTrue(common.size() < a.size() / 4, "shared boundaries: " + common.size() + " of " + a.size());
+    assertTrue(
+        common.size() < a.size() / 4, "shared boundaries: " + common.size() + " of " + a.size());
   }
 
   @Test
@@ -132,8 +137,12 @@ class FastCdcTest {
       FastCdc cdc = new FastCdc(p, GEAR);
       for (int k = 0; k < 4000; k++) {
         int off = (int) Long.remainderUnsigned(rnd.nextLong(), data.length - 1);
-        int len = (int) Long.remainderUnsigned(rnd.nextLong(), Math.min(data.length - off, 2L * p.max()) + 1);
-        assertEquals(referenceCut(p, data, off, len), cdc.cut(data, off, len), "off " + off + " len " + len);
+        int len =
+            (int)
+                Long.remainderUnsigned(
+                    rnd.nextLong(), Math.min(data.length - off, 2L * p.max()) + 1);
+        assertEquals(
+            referenceCut(p, data, off, len), cdc.cut(data, off, len), "off " + off + " len " + len);
       }
     }
   }
@@ -184,7 +193,8 @@ class FastCdcTest {
       List<Long> offsets = cutOffsets(new FastCdc(params, GEAR), data);
       double mean = (double) data.length / offsets.size();
       double ratio = mean / params.avg();
-      System.out.printf("mean chunk size for %s on 64 MiB: %.0f B (%.2fx avg, %d chunks)%n",
+      System.out.printf(
+          "mean chunk size for %s on 64 MiB: %.0f B (%.2fx avg, %d chunks)%n",
           params, mean, ratio, offsets.size());
       assertTrue(ratio >= 0.75 && ratio <= 1.5, params + ": mean " + mean);
     }

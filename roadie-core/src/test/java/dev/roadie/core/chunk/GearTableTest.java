@@ -19,22 +19,25 @@ class GearTableTest {
 
   /**
    * Frozen from this implementation and checked against an independent Python script written from
-   * the class Javadoc: {@code struct.unpack('>4Q', hmac.new(bytes(range(32)),
-   * b'roadie gear v1' + struct.pack('>I', 0), hashlib.sha256).digest())}.
+   * the class Javadoc: {@code struct.unpack('>4Q', hmac.new(bytes(range(32)), b'roadie gear v1' +
+   * struct.pack('>I', 0), hashlib.sha256).digest())}.
    */
   @Test
   void knownAnswerForKeyZeroToThirtyOne() {
     long[] values = GearTable.derive(key(0)).values();
     assertEquals(256, values.length);
     assertArrayEquals(
-        new long[] {0x1a0bc618004745faL, 0xdfb5445f0f5a67bdL, 0x4184fc7709e5c783L, 0x8add470b6b0bec20L},
+        new long[] {
+          0x1a0bc618004745faL, 0xdfb5445f0f5a67bdL, 0x4184fc7709e5c783L, 0x8add470b6b0bec20L
+        },
         Arrays.copyOf(values, 4));
   }
 
   @Test
   void deterministicAndKeyDependent() {
     assertArrayEquals(GearTable.derive(key(0)).values(), GearTable.derive(key(0)).values());
-    assertFalse(Arrays.equals(GearTable.derive(key(0)).values(), GearTable.derive(key(1)).values()));
+    assertFalse(
+        Arrays.equals(GearTable.derive(key(0)).values(), GearTable.derive(key(1)).values()));
   }
 
   @Test

@@ -2,9 +2,9 @@ package dev.roadie.core.chunk;
 
 /**
  * Deterministic test input that is easy to reproduce in any language: Marsaglia's xorshift64 with
- * shifts 13, 7, 17. Starting from {@code state = seed}, each step does {@code x ^= x << 13;
- * x ^= x >>> 7; x ^= x << 17} (64-bit, logical right shift) and emits the new state as 8
- * little-endian bytes; the output is truncated to the requested length.
+ * shifts 13, 7, 17. Starting from {@code state = seed}, each step does {@code x ^= x << 13; x ^= x
+ * >>> 7; x ^= x << 17} (64-bit, logical right shift) and emits the new state as 8 little-endian
+ * bytes; the output is truncated to the requested length.
  */
 final class XorShift64 {
   private long state;

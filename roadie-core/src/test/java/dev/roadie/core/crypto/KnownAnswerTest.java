@@ -29,13 +29,15 @@ class KnownAnswerTest {
     byte[] ikm = HEX.parseHex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
     byte[] salt = HEX.parseHex("000102030405060708090a0b0c");
     byte[] info = HEX.parseHex("f0f1f2f3f4f5f6f7f8f9");
-    assertEquals("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+    assertEquals(
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
         HEX.formatHex(Hkdf.derive(ikm, salt, info, 42)));
   }
 
   @Test
   void blobIdIsKeyedHmacOfPlaintext() {
-    assertEquals(Frozen.BLOB_ID_HELLO, KEY.blobId("hello roadie".getBytes(StandardCharsets.UTF_8)).hex());
+    assertEquals(
+        Frozen.BLOB_ID_HELLO, KEY.blobId("hello roadie".getBytes(StandardCharsets.UTF_8)).hex());
   }
 
   @Test
@@ -47,8 +49,12 @@ class KnownAnswerTest {
 
   @Test
   void aesGcmCiphertext() {
-    byte[] sealed = Aead.seal(seq(0, 32), seq(100, 12), "aad".getBytes(StandardCharsets.UTF_8),
-        "hello roadie".getBytes(StandardCharsets.UTF_8));
+    byte[] sealed =
+        Aead.seal(
+            seq(0, 32),
+            seq(100, 12),
+            "aad".getBytes(StandardCharsets.UTF_8),
+            "hello roadie".getBytes(StandardCharsets.UTF_8));
     assertEquals(Frozen.GCM_SMALL, HEX.formatHex(sealed));
   }
 
@@ -60,10 +66,13 @@ class KnownAnswerTest {
     byte[] nonce = seq(9, 12);
     byte[] aad = seq(1, 33);
     // Loaded now, so that Aead uses it for this large message (where it loads: Linux x86-64).
-    org.junit.jupiter.api.Assumptions.assumeTrue(Providers.loadNow() != null, "native provider not available");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Providers.loadNow() != null, "native provider not available");
     byte[] viaAead = Aead.seal(key, nonce, aad, plain);
     javax.crypto.Cipher jdk = Providers.jdkAesGcm();
-    jdk.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+    jdk.init(
+        javax.crypto.Cipher.ENCRYPT_MODE,
+        new javax.crypto.spec.SecretKeySpec(key, "AES"),
         new javax.crypto.spec.GCMParameterSpec(128, nonce));
     jdk.updateAAD(aad);
     byte[] ct = jdk.doFinal(plain);
@@ -92,7 +101,9 @@ class KnownAnswerTest {
       byte[] out = new byte[1 + len + Aead.OVERHEAD + 5];
       int n = Aead.seal(key, nonce, aad, (byte) 1, payload, 3, len, out, 5);
       javax.crypto.Cipher jdk = Providers.jdkAesGcm();
-      jdk.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+      jdk.init(
+          javax.crypto.Cipher.ENCRYPT_MODE,
+          new javax.crypto.spec.SecretKeySpec(key, "AES"),
           new javax.crypto.spec.GCMParameterSpec(128, nonce));
       jdk.updateAAD(aad);
       byte[] ct = jdk.doFinal(joined);

@@ -10,8 +10,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The native provider loads only once enough data went through AES-GCM. Checked in a child JVM:
- * the provider's state is per JVM, and other tests in this one may have loaded it already.
+ * The native provider loads only once enough data went through AES-GCM. Checked in a child JVM: the
+ * provider's state is per JVM, and other tests in this one may have loaded it already.
  */
 class ProvidersTest {
   @Test
@@ -19,7 +19,10 @@ class ProvidersTest {
     runChild(Child.class);
   }
 
-  /** {@link Providers#useJdkOnly} (ROADIE_CRYPTO=jdk, the training run): the native provider never loads. */
+  /**
+   * {@link Providers#useJdkOnly} (ROADIE_CRYPTO=jdk, the training run): the native provider never
+   * loads.
+   */
   @Test
   void jdkOnlyNeverLoadsTheNativeProvider() throws Exception {
     runChild(JdkOnlyChild.class);
@@ -27,15 +30,23 @@ class ProvidersTest {
 
   private static void runChild(Class<?> main) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), main.getName()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes());
     assertEquals(0, p.waitFor(), out);
   }
 
-  /** Exits 0 when, with the JDK's only, neither a large command nor much data loads the provider. */
+  /**
+   * Exits 0 when, with the JDK's only, neither a large command nor much data loads the provider.
+   */
   public static final class JdkOnlyChild {
     public static void main(String[] args) throws Exception {
       Providers.useJdkOnly();
@@ -69,15 +80,18 @@ class ProvidersTest {
       for (long done = 0; done < small; done += plain.length) {
         seal(key, nonce++, aad, plain);
       }
-      if (Providers.loadStarted()) fail("the provider started loading after only " + small + " bytes");
+      if (Providers.loadStarted())
+        fail("the provider started loading after only " + small + " bytes");
       for (long done = 0; done < Providers.LOAD_AFTER_BYTES; done += plain.length) {
         seal(key, nonce++, aad, plain);
       }
-      if (!Providers.loadStarted()) fail("the provider did not start loading after " + Providers.LOAD_AFTER_BYTES + " bytes");
+      if (!Providers.loadStarted())
+        fail("the provider did not start loading after " + Providers.LOAD_AFTER_BYTES + " bytes");
       if (Providers.loadNow() == null) {
         System.exit(0); // not available on this platform: nothing more to check
       }
-      // Once ready, Aead uses it; its output must still open (and match the JDK's, KnownAnswerTest).
+      // Once ready, Aead uses it; its output must still open (and match the JDK's,
+      // KnownAnswerTest).
       if (!Providers.isReady()) fail("loaded but not ready");
       byte[] sealed = seal(key, nonce++, aad, plain);
       assertArrayEquals(plain, Aead.open(key, aad, sealed, 0, sealed.length, "test"));

@@ -44,8 +44,11 @@ class BlobIndexTest {
     Id b = Id.random();
     assertTrue(index.add(a, d, 0xFFFF_FFFFL, Integer.MAX_VALUE, 0));
     assertTrue(index.add(b, m, 12, 34, Integer.MAX_VALUE));
-    assertEquals(new BlobLocation(a, BlobType.DATA, dataPack, 0xFFFF_FFFFL, Integer.MAX_VALUE, 0), index.get(a));
-    assertEquals(new BlobLocation(b, BlobType.METADATA, metaPack, 12, 34, Integer.MAX_VALUE), index.get(b));
+    assertEquals(
+        new BlobLocation(a, BlobType.DATA, dataPack, 0xFFFF_FFFFL, Integer.MAX_VALUE, 0),
+        index.get(a));
+    assertEquals(
+        new BlobLocation(b, BlobType.METADATA, metaPack, 12, 34, Integer.MAX_VALUE), index.get(b));
     assertTrue(index.contains(a));
     Id absent = Id.random();
     assertFalse(index.contains(absent));
@@ -77,7 +80,10 @@ class BlobIndexTest {
     BlobIndex index = new BlobIndex();
     Id pack = Id.random();
     int n = index.addPack(pack, BlobType.METADATA);
-    assertEquals(n, index.addPack(new Id(pack.word(0), pack.word(1), pack.word(2), pack.word(3)), BlobType.METADATA));
+    assertEquals(
+        n,
+        index.addPack(
+            new Id(pack.word(0), pack.word(1), pack.word(2), pack.word(3)), BlobType.METADATA));
     assertEquals(1, index.packCount());
     assertThrows(IllegalArgumentException.class, () -> index.addPack(pack, BlobType.DATA));
   }
@@ -123,7 +129,12 @@ class BlobIndexTest {
 
   private static BlobLocation expected(int i, List<Id> packs) {
     return new BlobLocation(
-        idOf(i), i % 2 == 0 ? BlobType.DATA : BlobType.METADATA, packs.get(i % 100), i * 7L, i, i / 3);
+        idOf(i),
+        i % 2 == 0 ? BlobType.DATA : BlobType.METADATA,
+        packs.get(i % 100),
+        i * 7L,
+        i,
+        i / 3);
   }
 
   @Test
@@ -166,10 +177,11 @@ class BlobIndexTest {
     }
     List<BlobLocation> seen = new ArrayList<>();
     AtomicInteger next = new AtomicInteger(20_000);
-    index.forEach(loc -> {
-      seen.add(loc);
-      index.add(idOf(next.getAndIncrement()), p, 0, 0, 0);
-    });
+    index.forEach(
+        loc -> {
+          seen.add(loc);
+          index.add(idOf(next.getAndIncrement()), p, 0, 0, 0);
+        });
     assertEquals(20_000, seen.size());
     for (int i = 0; i < 20_000; i++) {
       assertEquals(idOf(i), seen.get(i).blobId());
@@ -188,7 +200,10 @@ class BlobIndexTest {
     for (int op = 0; op < 50_000; op++) {
       int kind = random.nextInt(10);
       if (kind == 0 || packs.isEmpty()) {
-        Id pack = packs.isEmpty() || random.nextBoolean() ? Id.random() : packs.get(random.nextInt(packs.size()));
+        Id pack =
+            packs.isEmpty() || random.nextBoolean()
+                ? Id.random()
+                : packs.get(random.nextInt(packs.size()));
         BlobType type = (pack.word(0) & 1) == 0 ? BlobType.DATA : BlobType.METADATA;
         int n = index.addPack(pack, type);
         if (n == packs.size()) {
@@ -201,8 +216,14 @@ class BlobIndexTest {
         if (kind < 6) {
           int pn = random.nextInt(packs.size());
           Id pack = packs.get(pn);
-          BlobLocation loc = new BlobLocation(blob, (pack.word(0) & 1) == 0 ? BlobType.DATA : BlobType.METADATA,
-              pack, random.nextLong(1L << 32), random.nextInt(1 << 24), random.nextInt(1 << 26));
+          BlobLocation loc =
+              new BlobLocation(
+                  blob,
+                  (pack.word(0) & 1) == 0 ? BlobType.DATA : BlobType.METADATA,
+                  pack,
+                  random.nextLong(1L << 32),
+                  random.nextInt(1 << 24),
+                  random.nextInt(1 << 26));
           boolean added = index.add(blob, pn, loc.offset(), loc.length(), loc.rawLength());
           assertEquals(model.putIfAbsent(blob, loc) == null, added);
         } else {
@@ -231,54 +252,60 @@ class BlobIndexTest {
     AtomicBoolean done = new AtomicBoolean();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicLong lookups = new AtomicLong();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; i < n; i++) {
-          // Packs are added as the writer goes, so readers also race against pack array growth.
-          int p = i % packCount;
-          int number = index.addPack(packs.get(p), p % 3 == 0 ? BlobType.METADATA : BlobType.DATA);
-          if (!index.add(idOf(i), number, offsetOf(i), i & 0xFFFFF, i)) {
-            throw new AssertionError("blob " + i + " added twice");
-          }
-          published.lazySet(i + 1);
-        }
-      } catch (Throwable t) {
-        failure.compareAndSet(null, t);
-      } finally {
-        done.set(true);
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < n; i++) {
+                  // Packs are added as the writer goes, so readers also race against pack array
+                  // growth.
+                  int p = i % packCount;
+                  int number =
+                      index.addPack(packs.get(p), p % 3 == 0 ? BlobType.METADATA : BlobType.DATA);
+                  if (!index.add(idOf(i), number, offsetOf(i), i & 0xFFFFF, i)) {
+                    throw new AssertionError("blob " + i + " added twice");
+                  }
+                  published.lazySet(i + 1);
+                }
+              } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+              } finally {
+                done.set(true);
+              }
+            });
     List<Thread> readers = new ArrayList<>();
     for (int r = 0; r < 4; r++) {
       int seed = r;
-      readers.add(new Thread(() -> {
-        SplittableRandom random = new SplittableRandom(seed);
-        try {
-          while (!done.get() && failure.get() == null) {
-            int known = published.get();
-            if (known > 0) {
-              int i = random.nextInt(known);
-              BlobLocation loc = index.get(idOf(i));
-              if (loc == null) {
-                throw new AssertionError("published blob " + i + " not found");
-              }
-              checkLocation(i, loc, packs);
-            }
-            // Ids that may be in flight: absent, or present with exactly their location.
-            int j = known + random.nextInt(1000);
-            BlobLocation maybe = index.get(idOf(j));
-            if (maybe != null) {
-              checkLocation(j, maybe, packs);
-            }
-            if (index.contains(idOf(n + random.nextInt(n)))) {
-              throw new AssertionError("a blob never added was found");
-            }
-            lookups.addAndGet(3);
-          }
-        } catch (Throwable t) {
-          failure.compareAndSet(null, t);
-        }
-      }));
+      readers.add(
+          new Thread(
+              () -> {
+                SplittableRandom random = new SplittableRandom(seed);
+                try {
+                  while (!done.get() && failure.get() == null) {
+                    int known = published.get();
+                    if (known > 0) {
+                      int i = random.nextInt(known);
+                      BlobLocation loc = index.get(idOf(i));
+                      if (loc == null) {
+                        throw new AssertionError("published blob " + i + " not found");
+                      }
+                      checkLocation(i, loc, packs);
+                    }
+                    // Ids that may be in flight: absent, or present with exactly their location.
+                    int j = known + random.nextInt(1000);
+                    BlobLocation maybe = index.get(idOf(j));
+                    if (maybe != null) {
+                      checkLocation(j, maybe, packs);
+                    }
+                    if (index.contains(idOf(n + random.nextInt(n)))) {
+                      throw new AssertionError("a blob never added was found");
+                    }
+                    lookups.addAndGet(3);
+                  }
+                } catch (Throwable t) {
+                  failure.compareAndSet(null, t);
+                }
+              }));
     }
     readers.forEach(Thread::start);
     writer.start();
@@ -287,7 +314,8 @@ class BlobIndexTest {
       reader.join();
     }
     if (failure.get() != null) {
-      throw new AssertionError("concurrent access failed after " + lookups.get() + " lookups", failure.get());
+      throw new AssertionError(
+          "concurrent access failed after " + lookups.get() + " lookups", failure.get());
     }
     assertEquals(n, index.size());
     assertTrue(lookups.get() > 0);
@@ -302,8 +330,14 @@ class BlobIndexTest {
 
   private static void checkLocation(int i, BlobLocation loc, List<Id> packs) {
     int p = i % packs.size();
-    BlobLocation want = new BlobLocation(
-        idOf(i), p % 3 == 0 ? BlobType.METADATA : BlobType.DATA, packs.get(p), offsetOf(i), i & 0xFFFFF, i);
+    BlobLocation want =
+        new BlobLocation(
+            idOf(i),
+            p % 3 == 0 ? BlobType.METADATA : BlobType.DATA,
+            packs.get(p),
+            offsetOf(i),
+            i & 0xFFFFF,
+            i);
     if (!want.equals(loc)) {
       throw new AssertionError("blob " + i + ": expected " + want + " but got " + loc);
     }

@@ -7,11 +7,11 @@ import java.lang.management.MemoryMXBean;
 import java.util.SplittableRandom;
 
 /**
- * Measures the heap a {@link BlobIndex} of ten million blobs takes and how fast it answers
- * lookups. Not a test: run by hand with a large heap (e.g. {@code -Xmx4g}).
+ * Measures the heap a {@link BlobIndex} of ten million blobs takes and how fast it answers lookups.
+ * Not a test: run by hand with a large heap (e.g. {@code -Xmx4g}).
  *
- * <p>Blob ids are generated from a seeded {@link SplittableRandom} and regenerated for the
- * lookups, so no list of ids is kept alive to distort the measurement.
+ * <p>Blob ids are generated from a seeded {@link SplittableRandom} and regenerated for the lookups,
+ * so no list of ids is kept alive to distort the measurement.
  */
 public final class IndexMemory {
   private static final int BLOBS = 10_000_000;
@@ -32,17 +32,25 @@ public final class IndexMemory {
     SplittableRandom random = new SplittableRandom(SEED);
     for (int i = 0; i < BLOBS; i++) {
       Id id = new Id(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
-      index.add(id, i % PACKS, random.nextLong(1L << 32), random.nextInt(1 << 22), random.nextInt(1 << 23));
+      index.add(
+          id,
+          i % PACKS,
+          random.nextLong(1L << 32),
+          random.nextInt(1 << 22),
+          random.nextInt(1 << 23));
     }
     double addSeconds = (System.nanoTime() - start) / 1e9;
 
     long after = settledHeapUsed(memory);
     long used = after - before;
-    System.out.printf("blobs %,d in %,d packs, added in %.2f s (%.1f M adds/s)%n",
+    System.out.printf(
+        "blobs %,d in %,d packs, added in %.2f s (%.1f M adds/s)%n",
         index.size(), index.packCount(), addSeconds, BLOBS / addSeconds / 1e6);
-    System.out.printf("heap used: before %,d, after %,d, difference %,d bytes = %.2f bytes/blob%n",
+    System.out.printf(
+        "heap used: before %,d, after %,d, difference %,d bytes = %.2f bytes/blob%n",
         before, after, used, (double) used / BLOBS);
-    System.out.printf("memoryBytes(): %,d bytes = %.2f bytes/blob%n",
+    System.out.printf(
+        "memoryBytes(): %,d bytes = %.2f bytes/blob%n",
         index.memoryBytes(), (double) index.memoryBytes() / BLOBS);
 
     for (int round = 0; round < 3; round++) {
@@ -60,19 +68,22 @@ public final class IndexMemory {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("round %d: %,d get() hits of %,d in %.2f s = %.1f M lookups/s (one thread, incl. id generation)%n",
+      System.out.printf(
+          "round %d: %,d get() hits of %,d in %.2f s = %.1f M lookups/s (one thread, incl. id generation)%n",
           round, found, BLOBS, seconds, BLOBS / seconds / 1e6);
     }
     random = new SplittableRandom(SEED + 1);
     long hits = 0;
     start = System.nanoTime();
     for (int i = 0; i < BLOBS; i++) {
-      if (index.contains(new Id(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()))) {
+      if (index.contains(
+          new Id(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()))) {
         hits++;
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("contains() misses: %,d hits of %,d in %.2f s = %.1f M lookups/s%n",
+    System.out.printf(
+        "contains() misses: %,d hits of %,d in %.2f s = %.1f M lookups/s%n",
         hits, BLOBS, seconds, BLOBS / seconds / 1e6);
     // Keep the index reachable until after the measurements.
     System.out.println("size " + index.size());

@@ -45,12 +45,17 @@ class PackKnownAnswerTest {
     assertArrayEquals(new byte[12], Arrays.copyOfRange(pack, 8, 20));
     List<PackEntry> entries = PackReader.headerOf(pack, key, packId);
     assertEquals(2, entries.size());
-    assertEquals(new PackEntry(BlobType.DATA, key.blobId(hello), 8, 12 + 13 + 16, 12), entries.get(0));
+    assertEquals(
+        new PackEntry(BlobType.DATA, key.blobId(hello), 8, 12 + 13 + 16, 12), entries.get(0));
     assertEquals(text.length, entries.get(1).rawLength());
-    byte[] second = PackReader.openBlob(key, key.packKey(packId), packId, entries.get(1), pack, (int) entries.get(1).offset());
+    byte[] second =
+        PackReader.openBlob(
+            key, key.packKey(packId), packId, entries.get(1), pack, (int) entries.get(1).offset());
     assertArrayEquals(text, second);
     int headerLen = PackFormat.getInt(pack, pack.length - 4);
     assertEquals(12 + 5 + 2 * 45 + 16, headerLen);
-    assertEquals("16d0ad5bb96d674b7290a76252f0a7980812f5028a4f7ab8eb2e30c18a160b4a", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(pack)));
+    assertEquals(
+        "16d0ad5bb96d674b7290a76252f0a7980812f5028a4f7ab8eb2e30c18a160b4a",
+        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(pack)));
   }
 }

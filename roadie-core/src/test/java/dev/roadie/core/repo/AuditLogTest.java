@@ -27,8 +27,20 @@ class AuditLogTest {
   private static Id backup(Repository repo) throws Exception {
     try (BackupWriter w = new BackupWriter(repo, new Progress())) {
       Id tree = w.writeTree(new Tree(List.of()));
-      return w.commit(new Snapshot(Snapshot.VERSION, "2026-01-01T00:00:00Z", "t", "test", "h", "u", List.of(),
-          List.of(), tree.hex(), null, null, Map.of()));
+      return w.commit(
+          new Snapshot(
+              Snapshot.VERSION,
+              "2026-01-01T00:00:00Z",
+              "t",
+              "test",
+              "h",
+              "u",
+              List.of(),
+              List.of(),
+              tree.hex(),
+              null,
+              null,
+              Map.of()));
     }
   }
 
@@ -37,7 +49,8 @@ class AuditLogTest {
     Path dir = tmp.resolve("repo");
     try (Repository repo = Repository.init(new LocalBackend(dir), "pw".toCharArray(), 1 << 20)) {
       Id unaudited = backup(repo);
-      assertNull(repo.readSnapshot(unaudited).snapshot().audit(), "no operation set: no entry named");
+      assertNull(
+          repo.readSnapshot(unaudited).snapshot().audit(), "no operation set: no entry named");
 
       AuditOperation op = new AuditOperation("backup test");
       repo.audit(op);
@@ -46,7 +59,9 @@ class AuditLogTest {
       assertEquals(op.id().hex(), repo.readSnapshot(snapshot).snapshot().audit());
       AuditLog.write(repo, op, null);
       // Entries are written once: the same id again is refused, never replaced.
-      assertThrows(ObjectExistsException.class, () -> AuditLog.write(repo, op, "a second, different ending"));
+      assertThrows(
+          ObjectExistsException.class,
+          () -> AuditLog.write(repo, op, "a second, different ending"));
 
       List<String> problems = new ArrayList<>();
       List<AuditLog.Stored> entries = AuditLog.entries(repo, null, problems);
@@ -66,23 +81,31 @@ class AuditLogTest {
       Files.write(stored, bytes);
       assertThrows(RoadieException.class, () -> AuditLog.read(repo, op.id()));
       Checker.Report altered = new Checker(repo, m -> {}).run(0);
-      assertTrue(altered.errors().stream().anyMatch(x -> x.contains("which does not open")), altered.errors().toString());
+      assertTrue(
+          altered.errors().stream().anyMatch(x -> x.contains("which does not open")),
+          altered.errors().toString());
 
       Files.delete(stored);
       Checker.Report removed = new Checker(repo, m -> {}).run(0);
-      assertTrue(removed.errors().stream().anyMatch(x -> x.contains("which is missing")), removed.errors().toString());
+      assertTrue(
+          removed.errors().stream().anyMatch(x -> x.contains("which is missing")),
+          removed.errors().toString());
     }
   }
 
   @Test
   void aFailedOperationRecordsItsError() throws Exception {
-    try (Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+    try (Repository repo =
+        Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
       AuditOperation op = new AuditOperation("restore");
       AuditLog.write(repo, op, "pack 1234abcd is damaged");
       AuditEntry e = AuditLog.read(repo, op.id());
       assertEquals(AuditEntry.FAILED, e.result());
       assertEquals("pack 1234abcd is damaged", e.error());
-      assertEquals(0, AuditLog.entries(repo, java.time.Instant.now().plusSeconds(60), new ArrayList<>()).size());
+      assertEquals(
+          0,
+          AuditLog.entries(repo, java.time.Instant.now().plusSeconds(60), new ArrayList<>())
+              .size());
     }
   }
 }

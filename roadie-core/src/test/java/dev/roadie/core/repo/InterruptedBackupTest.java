@@ -5,20 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.roadie.core.Id;
 import dev.roadie.core.backend.FaultInjectingBackend;
 import dev.roadie.core.backend.FaultInjectingBackend.Fault;
 import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.chunk.ChunkerParams;
-import dev.roadie.core.Id;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A backup whose storage fails at each step (a pack, the index, the snapshot; before or after the
@@ -53,8 +53,10 @@ class InterruptedBackupTest {
       try (Repository repo = Repository.init(backend, "pw".toCharArray(), 1 << 20)) {
         Id good = RoundTripTest.backupStreams(repo, Map.of("s", first), ChunkerParams.FILE);
         backend.inject(fault, step.which, 1);
-        Exception e = assertThrows(Exception.class,
-            () -> RoundTripTest.backupStreams(repo, Map.of("s", second), ChunkerParams.FILE));
+        Exception e =
+            assertThrows(
+                Exception.class,
+                () -> RoundTripTest.backupStreams(repo, Map.of("s", second), ChunkerParams.FILE));
         assertEquals(1, backend.injected(), step + " " + fault + ": " + e);
         backend.clear();
         int snapshots = repo.snapshots(null).size();

@@ -24,8 +24,8 @@ import java.util.Arrays;
  * {@link IllegalArgumentException}); anything else (a NullPointerException, an index out of bounds,
  * an OutOfMemoryError from a length it believed) fails the test, and Jazzer keeps the input.
  *
- * <p>Under {@code mvn test} each target runs its seed and regression inputs (test resources,
- * {@code ParsersFuzzTestInputs/<method>/}); {@code scripts/fuzz TARGET SECONDS} fuzzes one.
+ * <p>Under {@code mvn test} each target runs its seed and regression inputs (test resources, {@code
+ * ParsersFuzzTestInputs/<method>/}); {@code scripts/fuzz TARGET SECONDS} fuzzes one.
  */
 class ParsersFuzzTest {
   private static final MasterKey KEY = new MasterKey(new byte[32], new byte[32]);

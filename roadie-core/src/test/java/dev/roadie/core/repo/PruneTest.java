@@ -16,7 +16,6 @@ import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.check.Checker;
 import dev.roadie.core.chunk.ChunkerParams;
-
 import dev.roadie.core.prune.PruneReport;
 import dev.roadie.core.prune.Pruner;
 import dev.roadie.core.snapshot.Node;
@@ -41,11 +40,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** prune's two-phase deletion against concurrent writers, repacking, and interruption at every step. */
+/**
+ * prune's two-phase deletion against concurrent writers, repacking, and interruption at every step.
+ */
 class PruneTest {
   private static final char[] PW = "pw".toCharArray();
-  private static final Pruner.Options NOW = new Pruner.Options(Duration.ZERO, 0.10, false, Duration.ZERO);
-  private static final Pruner.Options LATER = new Pruner.Options(Pruner.DEFAULT_GRACE, 0.10, false, Duration.ZERO);
+  private static final Pruner.Options NOW =
+      new Pruner.Options(Duration.ZERO, 0.10, false, Duration.ZERO);
+  private static final Pruner.Options LATER =
+      new Pruner.Options(Pruner.DEFAULT_GRACE, 0.10, false, Duration.ZERO);
   @TempDir Path dir;
 
   static byte[] random(int size, long seed) {
@@ -54,8 +57,14 @@ class PruneTest {
     return b;
   }
 
-  /** A backup of named streams; {@code hook} runs in commit right before the snapshot is written. */
-  static Id backup(Repository repo, Map<String, byte[]> streams, Runnable hook, java.util.function.Consumer<BackupWriter> started)
+  /**
+   * A backup of named streams; {@code hook} runs in commit right before the snapshot is written.
+   */
+  static Id backup(
+      Repository repo,
+      Map<String, byte[]> streams,
+      Runnable hook,
+      java.util.function.Consumer<BackupWriter> started)
       throws IOException {
     try (BackupWriter w = new BackupWriter(repo, new Progress())) {
       if (started != null) started.accept(w);
@@ -63,12 +72,36 @@ class PruneTest {
       List<Node> nodes = new ArrayList<>();
       for (var e : streams.entrySet()) {
         Content c = w.writeStream(new ByteArrayInputStream(e.getValue()), ChunkerParams.FILE);
-        nodes.add(new Node(e.getKey(), Node.STREAM, c.size(), null, null, null, null, null, c.chunksHex(),
-            c.chunkListsHex(), null, null));
+        nodes.add(
+            new Node(
+                e.getKey(),
+                Node.STREAM,
+                c.size(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                c.chunksHex(),
+                c.chunkListsHex(),
+                null,
+                null));
       }
       Id tree = w.writeTree(new Tree(nodes));
-      return w.commit(new Snapshot(Snapshot.VERSION, "2026-01-01T00:00:00Z", "t", "test", "h", "u", List.of(),
-          List.of(), tree.hex(), null, null, Map.of()));
+      return w.commit(
+          new Snapshot(
+              Snapshot.VERSION,
+              "2026-01-01T00:00:00Z",
+              "t",
+              "test",
+              "h",
+              "u",
+              List.of(),
+              List.of(),
+              tree.hex(),
+              null,
+              null,
+              Map.of()));
     }
   }
 
@@ -83,13 +116,16 @@ class PruneTest {
   }
 
   /** Opens the repository afresh (as a new process would), checks it with --read-data, restores. */
-  static void assertHealthy(Backend backend, Map<Id, Map<String, byte[]>> snapshots) throws IOException {
+  static void assertHealthy(Backend backend, Map<Id, Map<String, byte[]>> snapshots)
+      throws IOException {
     try (Repository r = Repository.open(backend, PW)) {
       Checker.Report report = new Checker(r, m -> {}).run(1.0);
       assertTrue(report.ok(), "check: " + report.errors());
       for (var s : snapshots.entrySet()) {
         for (var stream : s.getValue().entrySet()) {
-          assertArrayEquals(stream.getValue(), RoundTripTest.restore(r, s.getKey(), stream.getKey()),
+          assertArrayEquals(
+              stream.getValue(),
+              RoundTripTest.restore(r, s.getKey(), stream.getKey()),
               "snapshot " + s.getKey().shortHex() + " stream " + stream.getKey());
         }
       }
@@ -124,41 +160,57 @@ class PruneTest {
     CountDownLatch paused = new CountDownLatch(1);
     CountDownLatch resume = new CountDownLatch(1);
     Repository writerRepo = Repository.open(new LocalBackend(dir.resolve("repo")), PW);
-    CompletableFuture<Id> c = CompletableFuture.supplyAsync(() -> {
-      try {
-        return backup(writerRepo, Map.of("x", x), () -> {
-          paused.countDown();
-          try {
-            resume.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        }, null);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    CompletableFuture<Id> c =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return backup(
+                    writerRepo,
+                    Map.of("x", x),
+                    () -> {
+                      paused.countDown();
+                      try {
+                        resume.await();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    },
+                    null);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     assertTrue(paused.await(60, TimeUnit.SECONDS), "the backup reached its snapshot write");
 
     forget(backend, a);
     PruneReport planned = prune(backend, LATER);
     assertNotNull(planned.planId, "x's packs are planned");
-    assertTrue(planned.unusedPacks >= 3, "x's data packs and a's tree pack: " + planned.unusedPacks);
+    assertTrue(
+        planned.unusedPacks >= 3, "x's data packs and a's tree pack: " + planned.unusedPacks);
     assertEquals(0, planned.packsDeleted, "nothing is deleted in the grace period");
 
     PruneReport blocked = prune(backend, NOW);
     assertEquals(0, blocked.packsDeleted, "the paused backup's lease holds the plan back");
-    assertTrue(blocked.pending.stream().anyMatch(p -> p.plan().equals(planned.planId) && p.waitingFor() != null
-        && p.waitingFor().contains("backup")), "the report names the writer: " + blocked.pending);
+    assertTrue(
+        blocked.pending.stream()
+            .anyMatch(
+                p ->
+                    p.plan().equals(planned.planId)
+                        && p.waitingFor() != null
+                        && p.waitingFor().contains("backup")),
+        "the report names the writer: " + blocked.pending);
 
     // A prune told to wait for writers carries the plan out once the backup has finished.
-    CompletableFuture<PruneReport> waiting = CompletableFuture.supplyAsync(() -> {
-      try {
-        return prune(backend, new Pruner.Options(Duration.ZERO, 0.10, false, Duration.ofMinutes(1)));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    CompletableFuture<PruneReport> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return prune(
+                    backend, new Pruner.Options(Duration.ZERO, 0.10, false, Duration.ofMinutes(1)));
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     Thread.sleep(1000);
     assertFalse(waiting.isDone(), "the prune waits for the backup");
     resume.countDown();
@@ -167,7 +219,8 @@ class PruneTest {
 
     PruneReport after = waiting.get(60, TimeUnit.SECONDS);
     assertTrue(after.plansCarriedOut.contains(planned.planId));
-    assertFalse(after.kept.isEmpty(), "packs the new snapshot needs are kept, and the report says so");
+    assertFalse(
+        after.kept.isEmpty(), "packs the new snapshot needs are kept, and the report says so");
     assertHealthy(backend, Map.of(cid, Map.of("x", x), b, Map.of("y", y)));
 
     // Once c is forgotten too, x's data really goes.
@@ -195,21 +248,28 @@ class PruneTest {
     CountDownLatch paused = new CountDownLatch(1);
     CountDownLatch resume = new CountDownLatch(1);
     Repository writerRepo = Repository.open(new LocalBackend(dir.resolve("repo")), PW);
-    java.util.concurrent.atomic.AtomicReference<BackupWriter> writer = new java.util.concurrent.atomic.AtomicReference<>();
-    CompletableFuture<Id> c = CompletableFuture.supplyAsync(() -> {
-      try {
-        return backup(writerRepo, Map.of("x", x), () -> {
-          paused.countDown();
-          try {
-            resume.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        }, writer::set);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    java.util.concurrent.atomic.AtomicReference<BackupWriter> writer =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    CompletableFuture<Id> c =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return backup(
+                    writerRepo,
+                    Map.of("x", x),
+                    () -> {
+                      paused.countDown();
+                      try {
+                        resume.await();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    },
+                    writer::set);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     assertTrue(paused.await(60, TimeUnit.SECONDS));
     // The writer's lease lapses (its process was stopped longer than the lease's lifetime).
     assertEquals(1, backend.list(ObjectKind.LEASE).size());
@@ -217,11 +277,15 @@ class PruneTest {
 
     forget(backend, a);
     PruneReport report = prune(backend, NOW);
-    assertTrue(report.packsDeleted >= 3, "a lapsed lease does not hold prune back: " + report.packsDeleted);
+    assertTrue(
+        report.packsDeleted >= 3,
+        "a lapsed lease does not hold prune back: " + report.packsDeleted);
 
     resume.countDown();
     Exception e = assertThrows(Exception.class, () -> c.get(60, TimeUnit.SECONDS));
-    assertTrue(e.getCause() instanceof RoadieException && e.getCause().getMessage().contains("no snapshot was written"),
+    assertTrue(
+        e.getCause() instanceof RoadieException
+            && e.getCause().getMessage().contains("no snapshot was written"),
         String.valueOf(e.getCause()));
     writerRepo.close();
     try (Repository r = Repository.open(backend, PW)) {
@@ -280,8 +344,8 @@ class PruneTest {
 
   /**
    * Interrupts prune after each of its storage writes and deletes in turn (the state a kill -9 at
-   * that moment leaves); every time, check passes, every kept snapshot restores, and the next
-   * prune finishes the work.
+   * that moment leaves); every time, check passes, every kept snapshot restores, and the next prune
+   * finishes the work.
    */
   @Test
   void interruptedAtEveryStepLeavesAHealthyRepository() throws Exception {
@@ -313,12 +377,16 @@ class PruneTest {
       Path copy = dir.resolve("crash-" + k);
       copyTree(pristine, copy);
       CrashingBackend crashing = new CrashingBackend(new LocalBackend(copy), k);
-      assertThrows(Throwable.class, () -> prune(crashing, NOW), "crash after " + k + " of " + total);
+      assertThrows(
+          Throwable.class, () -> prune(crashing, NOW), "crash after " + k + " of " + total);
       LocalBackend after = new LocalBackend(copy);
       assertHealthy(after, kept);
       PruneReport finish = prune(after, NOW);
       assertHealthy(after, kept);
-      assertEquals(0, prune(after, NOW).plannedPacks, "after " + k + ": the rerun finished the work: " + finish.kept);
+      assertEquals(
+          0,
+          prune(after, NOW).plannedPacks,
+          "after " + k + ": the rerun finished the work: " + finish.kept);
       assertTrue(after.list(ObjectKind.PLAN).isEmpty());
       TestFiles.delete(copy);
     }
@@ -345,13 +413,20 @@ class PruneTest {
 
   @Test
   void planRoundTripAndRefusals() {
-    DeletionPlan p = new DeletionPlan(Id.random(), java.time.Instant.ofEpochMilli(1_767_225_600_123L),
-        List.of(new DeletionPlan.Planned(Id.random(), DeletionPlan.Reason.UNUSED),
-            new DeletionPlan.Planned(Id.random(), DeletionPlan.Reason.REPACKED)), List.of(Id.random()));
+    DeletionPlan p =
+        new DeletionPlan(
+            Id.random(),
+            java.time.Instant.ofEpochMilli(1_767_225_600_123L),
+            List.of(
+                new DeletionPlan.Planned(Id.random(), DeletionPlan.Reason.UNUSED),
+                new DeletionPlan.Planned(Id.random(), DeletionPlan.Reason.REPACKED)),
+            List.of(Id.random()));
     byte[] bytes = p.encode();
     assertEquals(1 + 8 + 4 + 2 * 33 + 4 + 32, bytes.length);
     assertEquals(p, DeletionPlan.decode(p.id(), bytes));
-    assertThrows(RoadieException.class, () -> DeletionPlan.decode(p.id(), java.util.Arrays.copyOf(bytes, bytes.length - 1)));
+    assertThrows(
+        RoadieException.class,
+        () -> DeletionPlan.decode(p.id(), java.util.Arrays.copyOf(bytes, bytes.length - 1)));
     byte[] reason = bytes.clone();
     reason[13 + 32] = 9;
     assertThrows(RoadieException.class, () -> DeletionPlan.decode(p.id(), reason));
@@ -379,12 +454,41 @@ class PruneTest {
       if (count.incrementAndGet() > limit) throw new IllegalStateException("crash before " + name);
     }
 
-    @Override public String location() { return inner.location(); }
-    @Override public void write(ObjectName n, ByteBuffer d, boolean x) throws IOException { step(n); inner.write(n, d, x); }
-    @Override public byte[] read(ObjectName n) throws IOException { return inner.read(n); }
-    @Override public byte[] readRange(ObjectName n, long o, int l) throws IOException { return inner.readRange(n, o, l); }
-    @Override public long size(ObjectName n) throws IOException { return inner.size(n); }
-    @Override public List<ObjectInfo> list(ObjectKind k) throws IOException { return inner.list(k); }
-    @Override public void delete(ObjectName n) throws IOException { step(n); inner.delete(n); }
+    @Override
+    public String location() {
+      return inner.location();
+    }
+
+    @Override
+    public void write(ObjectName n, ByteBuffer d, boolean x) throws IOException {
+      step(n);
+      inner.write(n, d, x);
+    }
+
+    @Override
+    public byte[] read(ObjectName n) throws IOException {
+      return inner.read(n);
+    }
+
+    @Override
+    public byte[] readRange(ObjectName n, long o, int l) throws IOException {
+      return inner.readRange(n, o, l);
+    }
+
+    @Override
+    public long size(ObjectName n) throws IOException {
+      return inner.size(n);
+    }
+
+    @Override
+    public List<ObjectInfo> list(ObjectKind k) throws IOException {
+      return inner.list(k);
+    }
+
+    @Override
+    public void delete(ObjectName n) throws IOException {
+      step(n);
+      inner.delete(n);
+    }
   }
 }

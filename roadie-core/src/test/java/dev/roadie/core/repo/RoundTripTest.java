@@ -44,17 +44,42 @@ class RoundTripTest {
     TestFiles.delete(dir);
   }
 
-  static Id backupStreams(Repository repo, Map<String, byte[]> streams, ChunkerParams params) throws IOException {
+  static Id backupStreams(Repository repo, Map<String, byte[]> streams, ChunkerParams params)
+      throws IOException {
     try (BackupWriter w = new BackupWriter(repo, new Progress())) {
       List<Node> nodes = new ArrayList<>();
       for (var e : streams.entrySet()) {
         Content c = w.writeStream(new ByteArrayInputStream(e.getValue()), params);
-        nodes.add(new Node(e.getKey(), Node.STREAM, c.size(), null, null, null, null, null, c.chunksHex(),
-            c.chunkListsHex(), null, null));
+        nodes.add(
+            new Node(
+                e.getKey(),
+                Node.STREAM,
+                c.size(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                c.chunksHex(),
+                c.chunkListsHex(),
+                null,
+                null));
       }
       Id tree = w.writeTree(new Tree(nodes));
-      return w.commit(new Snapshot(Snapshot.VERSION, "2026-01-01T00:00:00Z", "t", "test", "h", "u", List.of(),
-          List.of(), tree.hex(), null, null, Map.of()));
+      return w.commit(
+          new Snapshot(
+              Snapshot.VERSION,
+              "2026-01-01T00:00:00Z",
+              "t",
+              "test",
+              "h",
+              "u",
+              List.of(),
+              List.of(),
+              tree.hex(),
+              null,
+              null,
+              Map.of()));
     }
   }
 
@@ -72,12 +97,15 @@ class RoundTripTest {
 
   @Provide
   Arbitrary<byte[]> streams() {
-    Arbitrary<Integer> sizes = Arbitraries.oneOf(
-        Arbitraries.of(0, 1, 63, 64, 65, 255, 256, 257, 1023, 1024, 1025, 3 * 1024 + 7),
-        Arbitraries.integers().between(0, 200_000));
-    return sizes.flatMap(n -> Arbitraries.oneOf(
-        Arbitraries.bytes().array(byte[].class).ofSize(n),
-        Arbitraries.longs().map(seed -> repetitive(n, seed))));
+    Arbitrary<Integer> sizes =
+        Arbitraries.oneOf(
+            Arbitraries.of(0, 1, 63, 64, 65, 255, 256, 257, 1023, 1024, 1025, 3 * 1024 + 7),
+            Arbitraries.integers().between(0, 200_000));
+    return sizes.flatMap(
+        n ->
+            Arbitraries.oneOf(
+                Arbitraries.bytes().array(byte[].class).ofSize(n),
+                Arbitraries.longs().map(seed -> repetitive(n, seed))));
   }
 
   static byte[] repetitive(int n, long seed) {
@@ -94,7 +122,8 @@ class RoundTripTest {
   }
 
   @Property(tries = 5)
-  void manyStreamsInOneSnapshot(@ForAll("streams") byte[] a, @ForAll("streams") byte[] b) throws IOException {
+  void manyStreamsInOneSnapshot(@ForAll("streams") byte[] a, @ForAll("streams") byte[] b)
+      throws IOException {
     Map<String, byte[]> streams = new java.util.TreeMap<>();
     for (int i = 0; i < 50; i++) {
       streams.put("f" + i, i % 2 == 0 ? a : java.util.Arrays.copyOf(b, Math.max(0, b.length - i)));
@@ -118,27 +147,57 @@ class RoundTripTest {
   }
 
   @Property(tries = 5)
-  void blocksHandedBackAreDecodedIntoAgainWithoutMixingContent(@ForAll("seeds") long seed) throws IOException {
-    // Same-length chunks (as a physical backup's relation files have), so recycled blocks are reused;
-    // half of them repeat a pattern (stored compressed), half are random (stored raw), and the last is short.
+  void blocksHandedBackAreDecodedIntoAgainWithoutMixingContent(@ForAll("seeds") long seed)
+      throws IOException {
+    // Same-length chunks (as a physical backup's relation files have), so recycled blocks are
+    // reused;
+    // half of them repeat a pattern (stored compressed), half are random (stored raw), and the last
+    // is short.
     Random random = new Random(seed);
     java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
     Node node;
     try (BackupWriter w = new BackupWriter(repo, new Progress())) {
       BackupWriter.ContentBuilder content = w.newContent();
       for (int i = 0; i < 300; i++) {
-        byte[] chunk = i % 2 == 0 ? repetitive(i == 299 ? 1000 : 4096, random.nextLong()) : new byte[4096];
+        byte[] chunk =
+            i % 2 == 0 ? repetitive(i == 299 ? 1000 : 4096, random.nextLong()) : new byte[4096];
         if (i % 2 == 1) random.nextBytes(chunk);
         expected.write(chunk);
         content.chunk(w.writeChunk(chunk), chunk.length);
       }
       Content c = content.finish();
-      node = new Node("f", Node.FILE, c.size(), null, null, null, null, null, c.chunksHex(), c.chunkListsHex(), null, null);
-      w.commit(new Snapshot(Snapshot.VERSION, "2026-01-01T00:00:00Z", "t", "test", "h", "u", List.of(), List.of(),
-          w.writeTree(new Tree(List.of(node))).hex(), null, null, Map.of()));
+      node =
+          new Node(
+              "f",
+              Node.FILE,
+              c.size(),
+              null,
+              null,
+              null,
+              null,
+              null,
+              c.chunksHex(),
+              c.chunkListsHex(),
+              null,
+              null);
+      w.commit(
+          new Snapshot(
+              Snapshot.VERSION,
+              "2026-01-01T00:00:00Z",
+              "t",
+              "test",
+              "h",
+              "u",
+              List.of(),
+              List.of(),
+              w.writeTree(new Tree(List.of(node))).hex(),
+              null,
+              null,
+              Map.of()));
     }
     java.io.ByteArrayOutputStream restored = new java.io.ByteArrayOutputStream();
-    java.util.Set<byte[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<byte[]> seen =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     int reused = 0;
     try (ContentReader in = new ContentReader(repo, node, "f")) {
       byte[] block;

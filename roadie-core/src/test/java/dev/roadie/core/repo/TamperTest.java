@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One changed byte in each kind of object: check names the damage and the snapshots it affects,
- * and a restore fails with an integrity error instead of returning wrong bytes.
+ * One changed byte in each kind of object: check names the damage and the snapshots it affects, and
+ * a restore fails with an integrity error instead of returning wrong bytes.
  */
 class TamperTest {
   @TempDir Path dir;
@@ -92,13 +92,17 @@ class TamperTest {
   }
 
   /** Reads a stream as a restore does; returns what was delivered before any failure. */
-  private static RoadieException restoreFails(Repository r, Node n, byte[] original) throws IOException {
+  private static RoadieException restoreFails(Repository r, Node n, byte[] original)
+      throws IOException {
     ByteArrayOutputStream delivered = new ByteArrayOutputStream();
-    RoadieException e = assertThrows(RoadieException.class, () -> {
-      try (InputStream in = new ContentReader(r, n, n.name())) {
-        in.transferTo(delivered);
-      }
-    });
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () -> {
+              try (InputStream in = new ContentReader(r, n, n.name())) {
+                in.transferTo(delivered);
+              }
+            });
     byte[] got = delivered.toByteArray();
     assertTrue(got.length < original.length, "a damaged stream is never delivered whole");
     for (int i = 0; i < got.length; i++) {
@@ -122,7 +126,9 @@ class TamperTest {
     Checker.Report full = new Checker(r, m -> {}).run(1.0);
     assertFalse(full.ok());
     assertEquals(List.of(snapA.hex()), full.damagedSnapshots());
-    assertTrue(full.errors().stream().anyMatch(e -> e.contains(snapA.shortHex()) && e.contains("cannot be restored")),
+    assertTrue(
+        full.errors().stream()
+            .anyMatch(e -> e.contains(snapA.shortHex()) && e.contains("cannot be restored")),
         full.errors().toString());
 
     RoadieException e = restoreFails(r, streamNode(r, snapA), a);
@@ -140,7 +146,9 @@ class TamperTest {
     Checker.Report report = new Checker(r, m -> {}).run(0);
     assertFalse(report.ok());
     assertTrue(report.damagedSnapshots().contains(snapA.hex()));
-    assertTrue(report.errors().stream().anyMatch(e -> e.contains(loc.packId().shortHex()) && e.contains("header")),
+    assertTrue(
+        report.errors().stream()
+            .anyMatch(e -> e.contains(loc.packId().shortHex()) && e.contains("header")),
         report.errors().toString());
   }
 
@@ -152,7 +160,9 @@ class TamperTest {
     Repository r = reopen();
     Checker.Report report = new Checker(r, m -> {}).run(1.0);
     assertFalse(report.ok());
-    assertTrue(report.errors().stream().anyMatch(e -> e.startsWith("index ") && e.contains("failed authentication")),
+    assertTrue(
+        report.errors().stream()
+            .anyMatch(e -> e.startsWith("index ") && e.contains("failed authentication")),
         report.errors().toString());
     assertTrue(report.damagedSnapshots().containsAll(List.of(snapA.hex(), snapB.hex())));
     RoadieException e = assertThrows(RoadieException.class, () -> streamNode(r, snapA));
@@ -166,7 +176,9 @@ class TamperTest {
     Repository r = reopen();
     Checker.Report report = new Checker(r, m -> {}).run(0);
     assertFalse(report.ok());
-    assertTrue(report.errors().stream().anyMatch(e -> e.contains(snapA.hex()) && e.contains("failed authentication")),
+    assertTrue(
+        report.errors().stream()
+            .anyMatch(e -> e.contains(snapA.hex()) && e.contains("failed authentication")),
         report.errors().toString());
     RoadieException e = assertThrows(RoadieException.class, () -> r.readSnapshot(snapA));
     assertEquals(ErrorCode.INTEGRITY, e.code());
@@ -182,16 +194,21 @@ class TamperTest {
     // Change one base64 digit of the salt: still valid JSON and base64, but not what was written.
     int i = json.indexOf("\"salt\":\"") + 8;
     char c = json.charAt(i);
-    Files.writeString(keyFile, json.substring(0, i) + (c == 'A' ? 'B' : 'A') + json.substring(i + 1));
+    Files.writeString(
+        keyFile, json.substring(0, i) + (c == 'A' ? 'B' : 'A') + json.substring(i + 1));
 
     Repository r = reopen();
     Checker.Report report = new Checker(r, m -> {}).run(0);
     assertFalse(report.ok());
-    assertTrue(report.errors().stream().anyMatch(e -> e.contains("key file " + second.shortHex())), report.errors().toString());
+    assertTrue(
+        report.errors().stream().anyMatch(e -> e.contains("key file " + second.shortHex())),
+        report.errors().toString());
     repo.close();
     repo = null;
-    RoadieException wrong = assertThrows(RoadieException.class,
-        () -> Repository.open(new LocalBackend(repoDir), "second".toCharArray()));
+    RoadieException wrong =
+        assertThrows(
+            RoadieException.class,
+            () -> Repository.open(new LocalBackend(repoDir), "second".toCharArray()));
     assertEquals(ErrorCode.WRONG_PASSWORD, wrong.code());
   }
 
@@ -204,7 +221,9 @@ class TamperTest {
     r = reopen();
     // The same data again: its blobs are indexed, but their pack is gone, so they are written anew.
     Id again = RoundTripTest.backupStreams(r, Map.of("a", a), ChunkerParams.FILE);
-    assertTrue(r.readSnapshot(again).snapshot().stats().bytesAdded() > 16 * 1024, "the lost chunks were stored again");
+    assertTrue(
+        r.readSnapshot(again).snapshot().stats().bytesAdded() > 16 * 1024,
+        "the lost chunks were stored again");
     assertArrayEquals(a, RoundTripTest.restore(r, again, "a"));
     r.close();
     r = reopen(); // a fresh process resolves the twice-indexed blobs to the copy that exists
@@ -213,7 +232,9 @@ class TamperTest {
     assertArrayEquals(a, RoundTripTest.restore(r, snapA, "a"));
     Checker.Report report = new Checker(r, m -> {}).run(1.0);
     assertEquals(List.of(), report.damagedSnapshots(), report.errors().toString());
-    assertTrue(report.errors().stream().anyMatch(e -> e.contains(loc.packId().shortHex()) && e.contains("missing")));
+    assertTrue(
+        report.errors().stream()
+            .anyMatch(e -> e.contains(loc.packId().shortHex()) && e.contains("missing")));
   }
 
   @Test

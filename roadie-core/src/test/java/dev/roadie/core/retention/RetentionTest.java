@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * restic's forget semantics, table-driven. Snapshots are numbered 1 (oldest) to 10 (newest); the
@@ -37,36 +37,77 @@ class RetentionTest {
   static List<Retention.Item<Integer>> snapshots() {
     List<Retention.Item<Integer>> items = new ArrayList<>();
     for (int i = 0; i < TIMES.length; i++) {
-      items.add(new Retention.Item<>(i + 1, OffsetDateTime.parse(TIMES[i]), i == 0 ? List.of("keep") : List.of()));
+      items.add(
+          new Retention.Item<>(
+              i + 1, OffsetDateTime.parse(TIMES[i]), i == 0 ? List.of("keep") : List.of()));
     }
     return items;
   }
 
-  static RetentionPolicy policy(int last, int hourly, int daily, int weekly, int monthly, int yearly, String within,
+  static RetentionPolicy policy(
+      int last,
+      int hourly,
+      int daily,
+      int weekly,
+      int monthly,
+      int yearly,
+      String within,
       List<String> tags) {
-    return new RetentionPolicy(last, hourly, daily, weekly, monthly, yearly, within == null ? null : Span.parse(within), tags);
+    return new RetentionPolicy(
+        last,
+        hourly,
+        daily,
+        weekly,
+        monthly,
+        yearly,
+        within == null ? null : Span.parse(within),
+        tags);
   }
 
   static Stream<Arguments> table() {
     return Stream.of(
         Arguments.of("last 3", policy(3, 0, 0, 0, 0, 0, null, null), Set.of(10, 9, 8)),
-        Arguments.of("last 20 keeps all", policy(20, 0, 0, 0, 0, 0, null, null), Set.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)),
+        Arguments.of(
+            "last 20 keeps all",
+            policy(20, 0, 0, 0, 0, 0, null, null),
+            Set.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)),
         Arguments.of("hourly 3", policy(0, 3, 0, 0, 0, 0, null, null), Set.of(10, 9, 8)),
-        Arguments.of("hourly 10: 2 shares 3's hour", policy(0, 10, 0, 0, 0, 0, null, null), Set.of(10, 9, 8, 7, 6, 5, 4, 3, 1)),
+        Arguments.of(
+            "hourly 10: 2 shares 3's hour",
+            policy(0, 10, 0, 0, 0, 0, null, null),
+            Set.of(10, 9, 8, 7, 6, 5, 4, 3, 1)),
         Arguments.of("daily 5", policy(0, 0, 5, 0, 0, 0, null, null), Set.of(10, 9, 8, 7, 6)),
-        Arguments.of("daily 10: one per day", policy(0, 0, 10, 0, 0, 0, null, null), Set.of(10, 9, 8, 7, 6, 5, 4, 3)),
-        Arguments.of("weekly 3: ISO weeks across the year end", policy(0, 0, 0, 3, 0, 0, null, null), Set.of(10, 9, 8)),
-        Arguments.of("weekly 10", policy(0, 0, 0, 10, 0, 0, null, null), Set.of(10, 9, 8, 7, 6, 5, 4)),
+        Arguments.of(
+            "daily 10: one per day",
+            policy(0, 0, 10, 0, 0, 0, null, null),
+            Set.of(10, 9, 8, 7, 6, 5, 4, 3)),
+        Arguments.of(
+            "weekly 3: ISO weeks across the year end",
+            policy(0, 0, 0, 3, 0, 0, null, null),
+            Set.of(10, 9, 8)),
+        Arguments.of(
+            "weekly 10", policy(0, 0, 0, 10, 0, 0, null, null), Set.of(10, 9, 8, 7, 6, 5, 4)),
         Arguments.of("monthly 4", policy(0, 0, 0, 0, 4, 0, null, null), Set.of(10, 8, 7, 6)),
         Arguments.of("yearly 2", policy(0, 0, 0, 0, 0, 2, null, null), Set.of(10, 8)),
         Arguments.of("yearly unlimited", policy(0, 0, 0, 0, 0, -1, null, null), Set.of(10, 8)),
-        Arguments.of("daily unlimited", policy(0, 0, -1, 0, 0, 0, null, null), Set.of(10, 9, 8, 7, 6, 5, 4, 3)),
-        Arguments.of("within 1m of the newest", policy(0, 0, 0, 0, 0, 0, "1m", null), Set.of(10, 9)),
+        Arguments.of(
+            "daily unlimited",
+            policy(0, 0, -1, 0, 0, 0, null, null),
+            Set.of(10, 9, 8, 7, 6, 5, 4, 3)),
+        Arguments.of(
+            "within 1m of the newest", policy(0, 0, 0, 0, 0, 0, "1m", null), Set.of(10, 9)),
         Arguments.of("within 1y", policy(0, 0, 0, 0, 0, 0, "1y", null), Set.of(10, 9, 8, 7, 6, 5)),
-        Arguments.of("within 1y5d2h", policy(0, 0, 0, 0, 0, 0, "1y5d2h", null), Set.of(10, 9, 8, 7, 6, 5, 4, 3, 2, 1)),
+        Arguments.of(
+            "within 1y5d2h",
+            policy(0, 0, 0, 0, 0, 0, "1y5d2h", null),
+            Set.of(10, 9, 8, 7, 6, 5, 4, 3, 2, 1)),
         Arguments.of("tag", policy(0, 0, 0, 0, 0, 0, null, List.of("keep")), Set.of(1)),
-        Arguments.of("union of last and monthly", policy(1, 0, 0, 0, 2, 0, null, null), Set.of(10, 8)),
-        Arguments.of("union of rules and tag", policy(2, 0, 0, 0, 0, 1, null, List.of("keep")), Set.of(10, 9, 1)));
+        Arguments.of(
+            "union of last and monthly", policy(1, 0, 0, 0, 2, 0, null, null), Set.of(10, 8)),
+        Arguments.of(
+            "union of rules and tag",
+            policy(2, 0, 0, 0, 0, 1, null, List.of("keep")),
+            Set.of(10, 9, 1)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -81,7 +122,8 @@ class RetentionTest {
 
   @Test
   void reasonsNameEveryRuleThatKeeps() {
-    Retention.Decision<Integer> d = Retention.apply(policy(1, 0, 0, 0, 2, 0, null, null), snapshots());
+    Retention.Decision<Integer> d =
+        Retention.apply(policy(1, 0, 0, 0, 2, 0, null, null), snapshots());
     assertEquals(List.of("last", "monthly"), d.keep().get(0).reasons());
     assertEquals(10, d.keep().get(0).value());
   }
@@ -89,9 +131,11 @@ class RetentionTest {
   @Test
   void bucketsUseTheSnapshotsOwnOffset() {
     // Both are on 2 January in UTC, but on two different local days in New York.
-    List<Retention.Item<String>> items = List.of(
-        new Retention.Item<>("a", OffsetDateTime.parse("2026-01-01T23:30:00-05:00"), List.of()),
-        new Retention.Item<>("b", OffsetDateTime.parse("2026-01-02T01:00:00-05:00"), List.of()));
+    List<Retention.Item<String>> items =
+        List.of(
+            new Retention.Item<>("a", OffsetDateTime.parse("2026-01-01T23:30:00-05:00"), List.of()),
+            new Retention.Item<>(
+                "b", OffsetDateTime.parse("2026-01-02T01:00:00-05:00"), List.of()));
     assertEquals(2, Retention.apply(policy(0, 0, 2, 0, 0, 0, null, null), items).keep().size());
   }
 
@@ -100,18 +144,30 @@ class RetentionTest {
     assertTrue(policy(0, 0, 0, 0, 0, 0, null, null).isEmpty());
     assertThrows(IllegalArgumentException.class, () -> policy(-2, 0, 0, 0, 0, 0, null, null));
     // The message says what is wrong with this text, and the units there are.
-    assertEquals("'2w' is not a span: weeks are not a unit: write 14d; write numbers with the units y (years), "
-        + "m (months), d (days), h (hours), in that order, e.g. 30d, 1y6m, 36h",
+    assertEquals(
+        "'2w' is not a span: weeks are not a unit: write 14d; write numbers with the units y (years), "
+            + "m (months), d (days), h (hours), in that order, e.g. 30d, 1y6m, 36h",
         assertThrows(IllegalArgumentException.class, () -> Span.parse("2w")).getMessage());
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("7x")).getMessage()
-        .startsWith("'7x' is not a span: 'x' is not a unit; "));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("7D")).getMessage()
-        .contains("units are lower case ('d', not 'D')"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("1y7")).getMessage()
-        .contains("the number 7 has no unit"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("1d1y")).getMessage()
-        .contains("out of order"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Span.parse("")).getMessage().contains("it is empty"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Span.parse("7x"))
+            .getMessage()
+            .startsWith("'7x' is not a span: 'x' is not a unit; "));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Span.parse("7D"))
+            .getMessage()
+            .contains("units are lower case ('d', not 'D')"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Span.parse("1y7"))
+            .getMessage()
+            .contains("the number 7 has no unit"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Span.parse("1d1y"))
+            .getMessage()
+            .contains("out of order"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Span.parse(""))
+            .getMessage()
+            .contains("it is empty"));
     assertEquals(new Span(1, 6, 0, 12), Span.parse("1y6m12h"));
   }
 }

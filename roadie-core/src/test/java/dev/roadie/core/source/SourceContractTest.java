@@ -41,7 +41,9 @@ public abstract class SourceContractTest {
   /** The kind under test. */
   protected abstract String kind();
 
-  /** Makes the original (once per test, in {@code work}) and returns the options that back it up. */
+  /**
+   * Makes the original (once per test, in {@code work}) and returns the options that back it up.
+   */
   protected abstract BackupRequest.Options original() throws Exception;
 
   /** A fresh destination of the kind's usual shape, where nothing of the snapshot is yet. */
@@ -93,7 +95,8 @@ public abstract class SourceContractTest {
     }
     assertFalse(all.isEmpty(), "the walk of a snapshot shows what it holds");
     for (int i = 1; i < all.size(); i++) {
-      assertTrue(browser.order().compare(all.get(i - 1).path(), all.get(i).path()) < 0,
+      assertTrue(
+          browser.order().compare(all.get(i - 1).path(), all.get(i).path()) < 0,
           "walk in order: " + all.get(i - 1).path() + " before " + all.get(i).path());
     }
     List<Entry> top = new ArrayList<>();
@@ -108,16 +111,24 @@ public abstract class SourceContractTest {
       }
       if (t.container()) {
         String dir = t.path().endsWith("/") ? t.path() : t.path() + "/";
-        assertTrue(at.stream().allMatch(x -> x.path().startsWith(dir)), t.path() + " lists what lies below it: " + at);
-        assertTrue(all.stream().anyMatch(x -> x.path().startsWith(dir)), "the walk goes below " + t.path());
+        assertTrue(
+            at.stream().allMatch(x -> x.path().startsWith(dir)),
+            t.path() + " lists what lies below it: " + at);
+        assertTrue(
+            all.stream().anyMatch(x -> x.path().startsWith(dir)),
+            "the walk goes below " + t.path());
       } else {
         assertEquals(List.of(t), at, "a leaf's path lists the leaf");
         assertTrue(all.contains(t), "the walk holds " + t.path());
       }
     }
-    RoadieException missing = assertThrows(RoadieException.class, () -> browser.list("no/such/entry"));
+    RoadieException missing =
+        assertThrows(RoadieException.class, () -> browser.list("no/such/entry"));
     assertEquals(ErrorCode.USAGE, missing.code());
-    assertEquals(List.of(), SnapshotDiff.all(browser, Sources.browse(repo, snap)), "a snapshot equals itself");
+    assertEquals(
+        List.of(),
+        SnapshotDiff.all(browser, Sources.browse(repo, snap)),
+        "a snapshot equals itself");
     assertListing(browser, all);
   }
 
@@ -135,10 +146,14 @@ public abstract class SourceContractTest {
     assertEquals(kind(), snap.snapshot().kind());
     assertNotNull(snap.snapshot().stats());
     SourceProvider p = Sources.forKind(kind());
-    assertNotNull(SourceMetadata.of(snap.snapshot(), p.metadataType(kind())), "the metadata reads as its record");
+    assertNotNull(
+        SourceMetadata.of(snap.snapshot(), p.metadataType(kind())),
+        "the metadata reads as its record");
     assertFalse(p.summary(snap.snapshot()).isBlank());
     Destination copy = freshDestination();
-    assertTrue(p.destinations(kind()).stream().anyMatch(f -> f.accepts(copy)), "the fresh destination fits");
+    assertTrue(
+        p.destinations(kind()).stream().anyMatch(f -> f.accepts(copy)),
+        "the fresh destination fits");
     RestoreResult r = Sources.restore(new RestoreRequest(repo, snap, copy, restoreOptions(), null));
     assertFalse(r.counts().isEmpty());
     assertSameAsOriginal(copy);
@@ -173,9 +188,12 @@ public abstract class SourceContractTest {
   void aDestinationThatDoesNotFitIsRefused() throws Exception {
     SnapshotRef snap = backup();
     Destination wrong = unfitDestination();
-    assertFalse(Sources.forKind(kind()).destinations(kind()).stream().anyMatch(f -> f.accepts(wrong)));
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> Sources.restore(new RestoreRequest(repo, snap, wrong, restoreOptions(), null)));
+    assertFalse(
+        Sources.forKind(kind()).destinations(kind()).stream().anyMatch(f -> f.accepts(wrong)));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () -> Sources.restore(new RestoreRequest(repo, snap, wrong, restoreOptions(), null)));
     assertInstanceOf(RoadieException.class, e);
     assertEquals(ErrorCode.USAGE, e.code(), e.getMessage());
   }

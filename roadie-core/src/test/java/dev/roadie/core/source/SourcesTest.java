@@ -16,7 +16,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Providers are found by kind with ServiceLoader, and a source's check of its side objects is part of check. */
+/**
+ * Providers are found by kind with ServiceLoader, and a source's check of its side objects is part
+ * of check.
+ */
 class SourcesTest {
   @TempDir Path tmp;
 
@@ -26,19 +29,33 @@ class SourcesTest {
     assertTrue(Sources.kinds().contains(ProbeSource.KIND));
     RoadieException e = assertThrows(RoadieException.class, () -> Sources.forKind("no-such-kind"));
     assertEquals(ErrorCode.USAGE, e.code());
-    assertTrue(e.getMessage().contains("no source of kind 'no-such-kind' in this build"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("no source of kind 'no-such-kind' in this build"), e.getMessage());
   }
 
   @Test
   void checkIncludesEachSourcesCheckOfItsSideObjects() throws Exception {
-    try (Repository repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+    try (Repository repo =
+        Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
       Sources.backup(BackupRequest.of(repo, ProbeSource.KIND, new ProbeSource.Options()));
       assertTrue(new Checker(repo, m -> {}).run(0).ok());
-      SnapshotRef broken = Sources.backup(new BackupRequest(repo, ProbeSource.KIND, new ProbeSource.Options(), null,
-          List.of(ProbeSource.MISSING), null, null, null)).snapshot();
+      SnapshotRef broken =
+          Sources.backup(
+                  new BackupRequest(
+                      repo,
+                      ProbeSource.KIND,
+                      new ProbeSource.Options(),
+                      null,
+                      List.of(ProbeSource.MISSING),
+                      null,
+                      null,
+                      null))
+              .snapshot();
       Checker.Report report = new Checker(repo, m -> {}).run(0);
       assertFalse(report.ok());
-      assertEquals(List.of("probe snapshot " + broken.id().shortHex() + ": its side object is missing"), report.errors());
+      assertEquals(
+          List.of("probe snapshot " + broken.id().shortHex() + ": its side object is missing"),
+          report.errors());
       assertEquals(List.of(broken.id().hex()), report.damagedSnapshots());
     }
   }

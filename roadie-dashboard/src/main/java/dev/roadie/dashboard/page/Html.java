@@ -9,8 +9,8 @@ import java.util.Locale;
 
 /** Escaping and the formats every page uses (bytes, times). */
 final class Html {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
-      .withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
   private Html() {}
 
@@ -33,7 +33,10 @@ final class Html {
     return b.toString();
   }
 
-  /** JSON text inside a {@code <script type="application/json">}: nothing in it may close the element. */
+  /**
+   * JSON text inside a {@code <script type="application/json">}: nothing in it may close the
+   * element.
+   */
   static String scriptJson(String json) {
     return json.replace("</", "<\\/").replace("<!--", "<\\!--");
   }
@@ -47,8 +50,12 @@ final class Html {
       v /= 1024;
       u++;
     } while (v >= 1024 && u < units.length - 1);
-    return new DecimalFormat(v >= 100 ? "0" : v >= 10 ? "0.0" : "0.00", DecimalFormatSymbols.getInstance(Locale.ROOT))
-        .format(v) + " " + units[u];
+    return new DecimalFormat(
+                v >= 100 ? "0" : v >= 10 ? "0.0" : "0.00",
+                DecimalFormatSymbols.getInstance(Locale.ROOT))
+            .format(v)
+        + " "
+        + units[u];
   }
 
   static String time(Instant t) {
@@ -65,7 +72,9 @@ final class Html {
   }
 
   static String seconds(double s) {
-    return s < 10 ? new DecimalFormat("0.0", DecimalFormatSymbols.getInstance(Locale.ROOT)).format(s) + " s"
-        : dev.roadie.dashboard.status.Durations.words(java.time.Duration.ofMillis((long) (s * 1000)));
+    return s < 10
+        ? new DecimalFormat("0.0", DecimalFormatSymbols.getInstance(Locale.ROOT)).format(s) + " s"
+        : dev.roadie.dashboard.status.Durations.words(
+            java.time.Duration.ofMillis((long) (s * 1000)));
   }
 }

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Layout {
   /** The files the pages use, under {@code assets/} of the handler. */
-  public static final String[] ASSETS = {"dashboard.css", "dashboard.js", "uplot/uPlot.min.css", "uplot/uPlot.iife.min.js"};
+  public static final String[] ASSETS = {
+    "dashboard.css", "dashboard.js", "uplot/uPlot.min.css", "uplot/uPlot.iife.min.js"
+  };
 
   private Layout() {}
 
@@ -21,8 +23,10 @@ public final class Layout {
     boolean known = false;
     for (String a : ASSETS) known |= a.equals(name);
     if (!known) return null;
-    try (InputStream in = Layout.class.getResourceAsStream("/dev/roadie/dashboard/assets/" + name)) {
-      if (in == null) throw new IllegalStateException("asset " + name + " is missing from the dashboard's jar");
+    try (InputStream in =
+        Layout.class.getResourceAsStream("/dev/roadie/dashboard/assets/" + name)) {
+      if (in == null)
+        throw new IllegalStateException("asset " + name + " is missing from the dashboard's jar");
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -37,7 +41,9 @@ public final class Layout {
     StringBuilder b = new StringBuilder(body.length() + 2048);
     b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .append("<title>").append(Html.esc(title)).append(" · roadie</title>");
+        .append("<title>")
+        .append(Html.esc(title))
+        .append(" · roadie</title>");
     for (String css : new String[] {"uplot/uPlot.min.css", "dashboard.css"}) {
       b.append("<link rel=\"stylesheet\" href=\"").append(Html.esc(assets + css)).append("\">");
     }
@@ -56,7 +62,9 @@ public final class Layout {
     StringBuilder b = new StringBuilder(body.length() + 80_000);
     b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .append("<title>").append(Html.esc(title)).append(" · roadie</title>");
+        .append("<title>")
+        .append(Html.esc(title))
+        .append(" · roadie</title>");
     for (String css : new String[] {"uplot/uPlot.min.css", "dashboard.css"}) {
       b.append("<style>").append(text(css)).append("</style>");
     }
@@ -76,12 +84,20 @@ public final class Layout {
   }
 
   private static void nav(StringBuilder b, Links links, String current) {
-    b.append("<nav><a class=\"brand\" href=\"").append(Html.esc(links.overview())).append("\">roadie</a>");
-    b.append("<a href=\"").append(Html.esc(links.overview())).append("\"")
-        .append("overview".equals(current) ? " aria-current=\"page\"" : "").append(">Overview</a>");
+    b.append("<nav><a class=\"brand\" href=\"")
+        .append(Html.esc(links.overview()))
+        .append("\">roadie</a>");
+    b.append("<a href=\"")
+        .append(Html.esc(links.overview()))
+        .append("\"")
+        .append("overview".equals(current) ? " aria-current=\"page\"" : "")
+        .append(">Overview</a>");
     if (links.repository() != null) {
-      b.append("<a href=\"").append(Html.esc(links.repository())).append("\"")
-          .append("repository".equals(current) ? " aria-current=\"page\"" : "").append(">Repository</a>");
+      b.append("<a href=\"")
+          .append(Html.esc(links.repository()))
+          .append("\"")
+          .append("repository".equals(current) ? " aria-current=\"page\"" : "")
+          .append(">Repository</a>");
     }
     b.append("</nav>");
   }

@@ -3,8 +3,8 @@ package dev.roadie.dashboard.page;
 import dev.roadie.dashboard.status.TargetStatus;
 
 /**
- * Where the pages link to: served pages link to each other by path, the static report to anchors
- * in its one file (and to no snapshot or repository page, which it does not hold: null).
+ * Where the pages link to: served pages link to each other by path, the static report to anchors in
+ * its one file (and to no snapshot or repository page, which it does not hold: null).
  */
 public interface Links {
   String overview();

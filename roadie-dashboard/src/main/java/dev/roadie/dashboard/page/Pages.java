@@ -39,7 +39,11 @@ import java.util.Set;
 public final class Pages {
   /** Snapshots listed on a target page (the charts show all of them). */
   static final int SNAPSHOT_ROWS = 100;
-  /** Rows of one metadata table on a snapshot page (a database of 10,000 tables lists the first ones). */
+
+  /**
+   * Rows of one metadata table on a snapshot page (a database of 10,000 tables lists the first
+   * ones).
+   */
   static final int METADATA_ROWS = 500;
 
   private final Links links;
@@ -62,8 +66,11 @@ public final class Pages {
       }
     }
     b.append("<section class=\"summary\" id=\"summary\">");
-    b.append("<h1>Backups</h1><p class=\"where\">repository <code>").append(esc(s.repository())).append("</code>, read ")
-        .append(esc(time(s.now()))).append("</p>");
+    b.append("<h1>Backups</h1><p class=\"where\">repository <code>")
+        .append(esc(s.repository()))
+        .append("</code>, read ")
+        .append(esc(time(s.now())))
+        .append("</p>");
     b.append("<ul class=\"counts\">")
         .append(count("fail", fail, "failing or too old"))
         .append(count("warn", warn, "late or needing a look"))
@@ -72,16 +79,27 @@ public final class Pages {
         .append("</ul></section>");
     problems(b, s.problems());
     if (!s.running().isEmpty()) {
-      b.append("<section id=\"running\"><h2>Running now</h2><div class=\"scroll\"><table class=\"stack\"><thead><tr><th>Target</th>"
-          + "<th>Job</th><th>Started</th><th>Progress</th></tr></thead><tbody>");
+      b.append(
+          "<section id=\"running\"><h2>Running now</h2><div class=\"scroll\"><table class=\"stack\"><thead><tr><th>Target</th>"
+              + "<th>Job</th><th>Started</th><th>Progress</th></tr></thead><tbody>");
       for (ScheduleProvider.RunningJob j : s.running()) {
-        b.append("<tr><td data-label=\"Target\">").append(esc(Redact.url(j.target()))).append("</td><td data-label=\"Job\">").append(esc(j.operation()))
-            .append(j.step() == null ? "" : " <span class=\"muted\">" + esc(Redact.url(j.step())) + "</span>")
-            .append("</td><td data-label=\"Started\">").append(esc(Durations.words(Duration.between(j.started(), s.now()))))
+        b.append("<tr><td data-label=\"Target\">")
+            .append(esc(Redact.url(j.target())))
+            .append("</td><td data-label=\"Job\">")
+            .append(esc(j.operation()))
+            .append(
+                j.step() == null
+                    ? ""
+                    : " <span class=\"muted\">" + esc(Redact.url(j.step())) + "</span>")
+            .append("</td><td data-label=\"Started\">")
+            .append(esc(Durations.words(Duration.between(j.started(), s.now()))))
             .append(" ago</td><td data-label=\"Progress\">");
         if (j.fraction() != null) {
-          b.append("<progress max=\"1\" value=\"").append(j.fraction()).append("\"></progress> ")
-              .append(Math.round(j.fraction() * 100)).append("%, ");
+          b.append("<progress max=\"1\" value=\"")
+              .append(j.fraction())
+              .append("\"></progress> ")
+              .append(Math.round(j.fraction() * 100))
+              .append("%, ");
         }
         b.append(esc(bytes(j.bytesRead()))).append(" read</td></tr>");
       }
@@ -91,9 +109,10 @@ public final class Pages {
     if (s.targets().isEmpty()) {
       b.append("<p>No snapshot in this repository yet.</p>");
     } else {
-      b.append("<div class=\"scroll\"><table class=\"targets stack\"><thead><tr><th>Target</th><th>Kind</th><th>Status</th>"
-          + "<th>Last backup</th><th>Expected every</th><th>RPO now</th><th>Last verification</th><th>Last drill</th>"
-          + "<th>Next run</th></tr></thead><tbody>");
+      b.append(
+          "<div class=\"scroll\"><table class=\"targets stack\"><thead><tr><th>Target</th><th>Kind</th><th>Status</th>"
+              + "<th>Last backup</th><th>Expected every</th><th>RPO now</th><th>Last verification</th><th>Last drill</th>"
+              + "<th>Next run</th></tr></thead><tbody>");
       for (TargetStatus t : s.targets()) overviewRow(b, t, s.now());
       b.append("</tbody></table></div>");
     }
@@ -106,51 +125,79 @@ public final class Pages {
   }
 
   private void overviewRow(StringBuilder b, TargetStatus t, Instant now) {
-    b.append("<tr class=\"target ").append(t.health().css()).append("\" data-target=\"").append(esc(Redact.url(t.name())))
-        .append("\" data-kind=\"").append(esc(t.kind())).append("\" data-health=\"").append(t.health().css())
-        .append("\"><td class=\"name\"><a href=\"").append(esc(links.target(t))).append("\">")
-        .append(esc(Redact.url(t.name()))).append("</a>");
-    for (String r : t.reasons()) b.append("<div class=\"reason\">").append(esc(Redact.url(r))).append("</div>");
-    b.append("</td><td data-label=\"Kind\">").append(esc(t.kind())).append("</td><td data-label=\"Status\">")
-        .append(badge(t.health())).append("</td>");
+    b.append("<tr class=\"target ")
+        .append(t.health().css())
+        .append("\" data-target=\"")
+        .append(esc(Redact.url(t.name())))
+        .append("\" data-kind=\"")
+        .append(esc(t.kind()))
+        .append("\" data-health=\"")
+        .append(t.health().css())
+        .append("\"><td class=\"name\"><a href=\"")
+        .append(esc(links.target(t)))
+        .append("\">")
+        .append(esc(Redact.url(t.name())))
+        .append("</a>");
+    for (String r : t.reasons())
+      b.append("<div class=\"reason\">").append(esc(Redact.url(r))).append("</div>");
+    b.append("</td><td data-label=\"Kind\">")
+        .append(esc(t.kind()))
+        .append("</td><td data-label=\"Status\">")
+        .append(badge(t.health()))
+        .append("</td>");
     SnapshotRef last = t.last();
     b.append("<td class=\"last\" data-label=\"Last backup\">");
     if (last == null) {
       b.append("never");
     } else {
-      b.append("<span class=\"age\">").append(esc(Durations.words(t.age()))).append(" ago</span><br><span class=\"muted\">")
-          .append(esc(time(last.snapshot().time()))).append("</span>");
+      b.append("<span class=\"age\">")
+          .append(esc(Durations.words(t.age())))
+          .append(" ago</span><br><span class=\"muted\">")
+          .append(esc(time(last.snapshot().time())))
+          .append("</span>");
     }
     b.append("</td><td class=\"expected\" data-label=\"Expected every\">");
     if (t.expected() != null) {
-      b.append(esc(Durations.words(t.expected().interval()))).append(" <span class=\"muted\">(")
-          .append(esc(t.expected().source())).append(")</span>");
+      b.append(esc(Durations.words(t.expected().interval())))
+          .append(" <span class=\"muted\">(")
+          .append(esc(t.expected().source()))
+          .append(")</span>");
     } else {
       b.append("–");
     }
-    b.append("</td><td class=\"rpo\" data-label=\"RPO now\">").append(t.rpo() == null ? "–" : esc(Durations.words(t.rpo())));
+    b.append("</td><td class=\"rpo\" data-label=\"RPO now\">")
+        .append(t.rpo() == null ? "–" : esc(Durations.words(t.rpo())));
     if (t.rpoObjective() != null) {
-      b.append(" <span class=\"muted\">/ ").append(esc(Durations.words(t.rpoObjective()))).append("</span>");
+      b.append(" <span class=\"muted\">/ ")
+          .append(esc(Durations.words(t.rpoObjective())))
+          .append("</span>");
     }
     b.append("</td><td class=\"verification\" data-label=\"Verified\">");
     Records.Stored<VerificationRecord> v = t.lastVerification();
     if (v == null) {
       b.append("never");
     } else {
-      b.append(result(v.record().result())).append(" <span class=\"muted\">")
-          .append(esc(Durations.words(Duration.between(Instant.parse(v.record().finished()), now)))).append(" ago</span>");
+      b.append(result(v.record().result()))
+          .append(" <span class=\"muted\">")
+          .append(esc(Durations.words(Duration.between(Instant.parse(v.record().finished()), now))))
+          .append(" ago</span>");
     }
     b.append("</td><td class=\"drill\" data-label=\"Drill\">");
     TargetStatus.Drilled d = t.lastDrill();
     if (d == null) {
       b.append("never");
     } else {
-      b.append(result(d.target().pass() ? "pass" : "fail")).append(" RTO ").append(esc(Html.seconds(d.target().rtoSeconds())));
-      if (d.target().rpoSeconds() != null) b.append(", RPO ").append(esc(Html.seconds(d.target().rpoSeconds())));
+      b.append(result(d.target().pass() ? "pass" : "fail"))
+          .append(" RTO ")
+          .append(esc(Html.seconds(d.target().rtoSeconds())));
+      if (d.target().rpoSeconds() != null)
+        b.append(", RPO ").append(esc(Html.seconds(d.target().rpoSeconds())));
       if (d.target().objective() != null) {
         b.append(" <span class=\"muted\">(objectives ")
-            .append(esc(Durations.words(Duration.ofSeconds(d.target().objective().rtoSeconds())))).append(" / ")
-            .append(esc(Durations.words(Duration.ofSeconds(d.target().objective().rpoSeconds())))).append(")</span>");
+            .append(esc(Durations.words(Duration.ofSeconds(d.target().objective().rtoSeconds()))))
+            .append(" / ")
+            .append(esc(Durations.words(Duration.ofSeconds(d.target().objective().rpoSeconds()))))
+            .append(")</span>");
       }
     }
     b.append("</td><td class=\"next\" data-label=\"Next run\">");
@@ -165,12 +212,13 @@ public final class Pages {
   }
 
   static String badge(Health h) {
-    String word = switch (h) {
-      case OK -> "ok";
-      case WARN -> "late";
-      case FAIL -> "failing";
-      case UNKNOWN -> "no interval";
-    };
+    String word =
+        switch (h) {
+          case OK -> "ok";
+          case WARN -> "late";
+          case FAIL -> "failing";
+          case UNKNOWN -> "no interval";
+        };
     return "<span class=\"badge " + h.css() + "\">" + word + "</span>";
   }
 
@@ -190,23 +238,47 @@ public final class Pages {
 
   public String target(TargetStatus t, Instant now, String anchor) {
     StringBuilder b = new StringBuilder();
-    b.append("<section class=\"target-page\"").append(anchor == null ? "" : " id=\"" + esc(anchor) + "\"")
-        .append(" data-target=\"").append(esc(Redact.url(t.name()))).append("\" data-health=\"").append(t.health().css())
-        .append("\"><h1>").append(esc(Redact.url(t.name()))).append(" ").append(badge(t.health())).append("</h1>");
-    for (String r : t.reasons()) b.append("<p class=\"reason ").append(t.health().css()).append("\">").append(esc(Redact.url(r))).append("</p>");
+    b.append("<section class=\"target-page\"")
+        .append(anchor == null ? "" : " id=\"" + esc(anchor) + "\"")
+        .append(" data-target=\"")
+        .append(esc(Redact.url(t.name())))
+        .append("\" data-health=\"")
+        .append(t.health().css())
+        .append("\"><h1>")
+        .append(esc(Redact.url(t.name())))
+        .append(" ")
+        .append(badge(t.health()))
+        .append("</h1>");
+    for (String r : t.reasons())
+      b.append("<p class=\"reason ")
+          .append(t.health().css())
+          .append("\">")
+          .append(esc(Redact.url(r)))
+          .append("</p>");
     b.append("<dl class=\"facts\">");
     fact(b, "Kind", esc(t.kind()));
     fact(b, "Snapshots", String.valueOf(t.snapshots().size()));
     SnapshotRef last = t.last();
     if (last != null) {
-      fact(b, "Last backup", esc(time(last.snapshot().time())) + " (" + esc(Durations.words(t.age())) + " ago)");
+      fact(
+          b,
+          "Last backup",
+          esc(time(last.snapshot().time())) + " (" + esc(Durations.words(t.age())) + " ago)");
     }
     if (t.expected() != null) {
-      fact(b, "Expected every", esc(Durations.words(t.expected().interval())) + " (" + esc(t.expected().source()) + ")");
+      fact(
+          b,
+          "Expected every",
+          esc(Durations.words(t.expected().interval())) + " (" + esc(t.expected().source()) + ")");
     }
     if (t.rpo() != null) {
-      fact(b, "RPO now", esc(Durations.words(t.rpo()))
-          + (t.rpoObjective() == null ? "" : " (objective " + esc(Durations.words(t.rpoObjective())) + ")"));
+      fact(
+          b,
+          "RPO now",
+          esc(Durations.words(t.rpo()))
+              + (t.rpoObjective() == null
+                  ? ""
+                  : " (objective " + esc(Durations.words(t.rpoObjective())) + ")"));
     }
     if (t.nextRun() != null) fact(b, "Next run", esc(time(t.nextRun())));
     b.append("</dl>");
@@ -233,24 +305,39 @@ public final class Pages {
     verifications(b, t.verifications(), now);
     drills(b, t.drills());
     if (!t.snapshots().isEmpty()) {
-      b.append("<h2>Snapshots</h2><div class=\"scroll\"><table class=\"snapshots\"><thead><tr><th>Snapshot</th><th>Time</th>"
-          + "<th>Read</th><th>Added</th><th>Duration</th><th>Host</th><th>Tags</th></tr></thead><tbody>");
+      b.append(
+          "<h2>Snapshots</h2><div class=\"scroll\"><table class=\"snapshots\"><thead><tr><th>Snapshot</th><th>Time</th>"
+              + "<th>Read</th><th>Added</th><th>Duration</th><th>Host</th><th>Tags</th></tr></thead><tbody>");
       List<SnapshotRef> snaps = t.snapshots();
       for (int i = snaps.size() - 1, shown = 0; i >= 0 && shown < SNAPSHOT_ROWS; i--, shown++) {
         SnapshotRef r = snaps.get(i);
         Snapshot.Stats st = r.snapshot().stats();
-        b.append("<tr data-snapshot=\"").append(r.id().hex()).append("\"><td>").append(snapshotLink(r.id().hex()))
-            .append("</td><td>").append(esc(time(r.snapshot().time()))).append("</td><td>")
-            .append(st == null ? "–" : esc(bytes(st.bytesRead()))).append("</td><td>")
-            .append(st == null ? "–" : esc(bytes(st.bytesAdded()))).append("</td><td>")
-            .append(st == null ? "–" : esc(Html.seconds(st.durationMillis() / 1000.0))).append("</td><td>")
-            .append(esc(r.snapshot().host())).append("</td><td>")
-            .append(r.snapshot().tags() == null ? "" : esc(String.join(", ", r.snapshot().tags()))).append("</td></tr>");
+        b.append("<tr data-snapshot=\"")
+            .append(r.id().hex())
+            .append("\"><td>")
+            .append(snapshotLink(r.id().hex()))
+            .append("</td><td>")
+            .append(esc(time(r.snapshot().time())))
+            .append("</td><td>")
+            .append(st == null ? "–" : esc(bytes(st.bytesRead())))
+            .append("</td><td>")
+            .append(st == null ? "–" : esc(bytes(st.bytesAdded())))
+            .append("</td><td>")
+            .append(st == null ? "–" : esc(Html.seconds(st.durationMillis() / 1000.0)))
+            .append("</td><td>")
+            .append(esc(r.snapshot().host()))
+            .append("</td><td>")
+            .append(r.snapshot().tags() == null ? "" : esc(String.join(", ", r.snapshot().tags())))
+            .append("</td></tr>");
       }
       b.append("</tbody></table></div>");
       if (snaps.size() > SNAPSHOT_ROWS) {
-        b.append("<p class=\"muted\">The newest ").append(SNAPSHOT_ROWS).append(" of ").append(snaps.size())
-            .append(" snapshots; <code>roadie snapshots --target ").append(esc(RestoreCommands.quote(Redact.url(t.name()))))
+        b.append("<p class=\"muted\">The newest ")
+            .append(SNAPSHOT_ROWS)
+            .append(" of ")
+            .append(snaps.size())
+            .append(" snapshots; <code>roadie snapshots --target ")
+            .append(esc(RestoreCommands.quote(Redact.url(t.name()))))
             .append("</code> lists them all.</p>");
       }
     }
@@ -268,15 +355,25 @@ public final class Pages {
     return href == null ? text : "<a href=\"" + esc(href) + "\">" + text + "</a>";
   }
 
-  private static void chart(StringBuilder b, String id, String title, String unit, List<Long> x, List<? extends Number> y) {
+  private static void chart(
+      StringBuilder b,
+      String id,
+      String title,
+      String unit,
+      List<Long> x,
+      List<? extends Number> y) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("title", title);
     data.put("unit", unit);
     data.put("x", x);
     data.put("y", y);
-    b.append("<figure class=\"chart\" data-chart=\"").append(id).append("\"><figcaption>").append(esc(title))
+    b.append("<figure class=\"chart\" data-chart=\"")
+        .append(id)
+        .append("\"><figcaption>")
+        .append(esc(title))
         .append("</figcaption><div class=\"plot\"></div><script type=\"application/json\">")
-        .append(Html.scriptJson(new String(Json.write(data), java.nio.charset.StandardCharsets.UTF_8)))
+        .append(
+            Html.scriptJson(new String(Json.write(data), java.nio.charset.StandardCharsets.UTF_8)))
         .append("</script></figure>");
   }
 
@@ -306,51 +403,93 @@ public final class Pages {
         spans.add(new Instant[] {f, t});
       }
     }
-    b.append("<h2>Recoverable window</h2><p>Point-in-time recovery reaches from <strong>").append(esc(time(start)))
-        .append("</strong> to <strong>").append(esc(time(end))).append("</strong> (")
-        .append(esc(Durations.words(Duration.between(end, now)))).append(" ago)");
+    b.append("<h2>Recoverable window</h2><p>Point-in-time recovery reaches from <strong>")
+        .append(esc(time(start)))
+        .append("</strong> to <strong>")
+        .append(esc(time(end)))
+        .append("</strong> (")
+        .append(esc(Durations.words(Duration.between(end, now))))
+        .append(" ago)");
     int gaps = spans.size() - 1;
     if (gaps > 0) b.append(", with ").append(gaps).append(gaps == 1 ? " gap" : " gaps");
     b.append(".</p><div class=\"window-bar\" role=\"img\" aria-label=\"recoverable window\">");
     Instant prevEnd = null;
     for (Instant[] sp : spans) {
       if (prevEnd != null) {
-        segment(b, "gap", prevEnd, sp[0], start, total, "no recovery from " + time(prevEnd) + " to " + time(sp[0]));
+        segment(
+            b,
+            "gap",
+            prevEnd,
+            sp[0],
+            start,
+            total,
+            "no recovery from " + time(prevEnd) + " to " + time(sp[0]));
       }
-      segment(b, "covered", sp[0], sp[1], start, total, "recoverable from " + time(sp[0]) + " to " + time(sp[1]));
+      segment(
+          b,
+          "covered",
+          sp[0],
+          sp[1],
+          start,
+          total,
+          "recoverable from " + time(sp[0]) + " to " + time(sp[1]));
       prevEnd = sp[1];
     }
     b.append("</div><ul class=\"window-notes\">");
     for (RecoverableWindow w : windows) {
       if (w.note() != null || !w.complete()) {
-        b.append("<li>base backup <code>").append(esc(w.snapshot().substring(0, 8))).append("</code>: ")
-            .append(esc(w.note() == null ? "incomplete" : w.note())).append("</li>");
+        b.append("<li>base backup <code>")
+            .append(esc(w.snapshot().substring(0, 8)))
+            .append("</code>: ")
+            .append(esc(w.note() == null ? "incomplete" : w.note()))
+            .append("</li>");
       }
     }
     b.append("</ul>");
   }
 
-  private static void segment(StringBuilder b, String css, Instant from, Instant to, Instant start, double total,
+  private static void segment(
+      StringBuilder b,
+      String css,
+      Instant from,
+      Instant to,
+      Instant start,
+      double total,
       String title) {
     double left = 100.0 * Duration.between(start, from).toMillis() / total;
     double width = Math.max(0.5, 100.0 * Duration.between(from, to).toMillis() / total);
-    b.append(String.format(java.util.Locale.ROOT, "<span class=\"%s\" style=\"left:%.3f%%;width:%.3f%%\" title=\"%s\"></span>",
-        css, left, width, esc(title)));
+    b.append(
+        String.format(
+            java.util.Locale.ROOT,
+            "<span class=\"%s\" style=\"left:%.3f%%;width:%.3f%%\" title=\"%s\"></span>",
+            css,
+            left,
+            width,
+            esc(title)));
   }
 
-  private void verifications(StringBuilder b, List<Records.Stored<VerificationRecord>> records, Instant now) {
+  private void verifications(
+      StringBuilder b, List<Records.Stored<VerificationRecord>> records, Instant now) {
     b.append("<h2>Verifications</h2>");
     if (records.isEmpty()) {
-      b.append("<p class=\"muted\">Never verified: <code>roadie verify</code> restores a snapshot into scratch space and "
-          + "checks it.</p>");
+      b.append(
+          "<p class=\"muted\">Never verified: <code>roadie verify</code> restores a snapshot into scratch space and "
+              + "checks it.</p>");
       return;
     }
-    b.append("<div class=\"scroll\"><table class=\"verifications\"><thead><tr><th>Finished</th><th>Snapshot</th>"
-        + "<th>Result</th><th>Checks</th></tr></thead><tbody>");
+    b.append(
+        "<div class=\"scroll\"><table class=\"verifications\"><thead><tr><th>Finished</th><th>Snapshot</th>"
+            + "<th>Result</th><th>Checks</th></tr></thead><tbody>");
     for (int i = records.size() - 1; i >= 0; i--) {
       VerificationRecord v = records.get(i).record();
-      b.append("<tr class=\"").append(v.passed() ? "ok" : "fail").append("\"><td>").append(esc(time(v.finished())))
-          .append("</td><td>").append(snapshotLink(v.snapshot())).append("</td><td>").append(result(v.result()))
+      b.append("<tr class=\"")
+          .append(v.passed() ? "ok" : "fail")
+          .append("\"><td>")
+          .append(esc(time(v.finished())))
+          .append("</td><td>")
+          .append(snapshotLink(v.snapshot()))
+          .append("</td><td>")
+          .append(result(v.result()))
           .append("</td><td>");
       checks(b, v.checks());
       b.append("</td></tr>");
@@ -361,11 +500,17 @@ public final class Pages {
   private static void checks(StringBuilder b, List<Check> checks) {
     b.append("<ul class=\"checks\">");
     for (Check c : checks) {
-      b.append("<li class=\"").append(c.failed() ? "fail" : "ok").append("\"><strong>").append(esc(c.name()))
-          .append("</strong> ").append(esc(c.status()));
+      b.append("<li class=\"")
+          .append(c.failed() ? "fail" : "ok")
+          .append("\"><strong>")
+          .append(esc(c.name()))
+          .append("</strong> ")
+          .append(esc(c.status()));
       if (c.summary() != null) b.append(": ").append(esc(Redact.url(c.summary())));
       for (int i = 0; i < Math.min(5, c.details().size()); i++) {
-        b.append("<div class=\"detail\">").append(esc(Redact.url(c.details().get(i)))).append("</div>");
+        b.append("<div class=\"detail\">")
+            .append(esc(Redact.url(c.details().get(i))))
+            .append("</div>");
       }
       b.append("</li>");
     }
@@ -375,24 +520,38 @@ public final class Pages {
   private void drills(StringBuilder b, List<TargetStatus.Drilled> drills) {
     b.append("<h2>Drills</h2>");
     if (drills.isEmpty()) {
-      b.append("<p class=\"muted\">No drill yet: <code>roadie drill</code> measures how long a recovery takes (RTO) "
-          + "and how much data it loses (RPO).</p>");
+      b.append(
+          "<p class=\"muted\">No drill yet: <code>roadie drill</code> measures how long a recovery takes (RTO) "
+              + "and how much data it loses (RPO).</p>");
       return;
     }
-    b.append("<div class=\"scroll\"><table class=\"drills\"><thead><tr><th>Finished</th><th>Scenario</th><th>Result</th>"
-        + "<th>RTO</th><th>RPO</th><th>Objectives (RTO / RPO)</th><th>Notes</th></tr></thead><tbody>");
+    b.append(
+        "<div class=\"scroll\"><table class=\"drills\"><thead><tr><th>Finished</th><th>Scenario</th><th>Result</th>"
+            + "<th>RTO</th><th>RPO</th><th>Objectives (RTO / RPO)</th><th>Notes</th></tr></thead><tbody>");
     for (int i = drills.size() - 1; i >= 0; i--) {
       TargetStatus.Drilled d = drills.get(i);
       DrillRecord.Target t = d.target();
-      b.append("<tr class=\"").append(t.pass() ? "ok" : "fail").append("\"><td>").append(esc(time(d.drill().finished())))
-          .append("</td><td>").append(esc(d.drill().scenario())).append("</td><td>").append(result(t.pass() ? "pass" : "fail"))
-          .append("</td><td>").append(esc(Html.seconds(t.rtoSeconds()))).append("</td><td>")
-          .append(t.rpoSeconds() == null ? "–" : esc(Html.seconds(t.rpoSeconds()))).append("</td><td>");
+      b.append("<tr class=\"")
+          .append(t.pass() ? "ok" : "fail")
+          .append("\"><td>")
+          .append(esc(time(d.drill().finished())))
+          .append("</td><td>")
+          .append(esc(d.drill().scenario()))
+          .append("</td><td>")
+          .append(result(t.pass() ? "pass" : "fail"))
+          .append("</td><td>")
+          .append(esc(Html.seconds(t.rtoSeconds())))
+          .append("</td><td>")
+          .append(t.rpoSeconds() == null ? "–" : esc(Html.seconds(t.rpoSeconds())))
+          .append("</td><td>");
       if (t.objective() != null) {
-        b.append(esc(Durations.words(Duration.ofSeconds(t.objective().rtoSeconds())))).append(" / ")
+        b.append(esc(Durations.words(Duration.ofSeconds(t.objective().rtoSeconds()))))
+            .append(" / ")
             .append(esc(Durations.words(Duration.ofSeconds(t.objective().rpoSeconds()))));
       }
-      b.append("</td><td>").append(esc(Redact.url(String.join("; ", t.notes())))).append("</td></tr>");
+      b.append("</td><td>")
+          .append(esc(Redact.url(String.join("; ", t.notes()))))
+          .append("</td></tr>");
     }
     b.append("</tbody></table></div>");
   }
@@ -409,11 +568,18 @@ public final class Pages {
       }
     }
     StringBuilder b = new StringBuilder();
-    b.append("<section class=\"snapshot-page\" data-snapshot=\"").append(ref.id().hex()).append("\"><h1>Snapshot <code>")
-        .append(ref.id().shortHex()).append("</code></h1><dl class=\"facts\">");
+    b.append("<section class=\"snapshot-page\" data-snapshot=\"")
+        .append(ref.id().hex())
+        .append("\"><h1>Snapshot <code>")
+        .append(ref.id().shortHex())
+        .append("</code></h1><dl class=\"facts\">");
     fact(b, "Id", "<code>" + ref.id().hex() + "</code>");
-    fact(b, "Target", t == null ? esc(Redact.url(sn.target()))
-        : "<a href=\"" + esc(links.target(t)) + "\">" + esc(Redact.url(sn.target())) + "</a>");
+    fact(
+        b,
+        "Target",
+        t == null
+            ? esc(Redact.url(sn.target()))
+            : "<a href=\"" + esc(links.target(t)) + "\">" + esc(Redact.url(sn.target())) + "</a>");
     fact(b, "Kind", esc(sn.kind()));
     fact(b, "Time", esc(time(sn.time())));
     fact(b, "Summary", esc(Redact.url(Sources.summary(sn))));
@@ -423,21 +589,34 @@ public final class Pages {
       fact(b, "Duration", esc(Html.seconds(sn.stats().durationMillis() / 1000.0)));
     }
     fact(b, "Host", esc(sn.host()) + (sn.user() == null ? "" : " (" + esc(sn.user()) + ")"));
-    if (sn.paths() != null && !sn.paths().isEmpty()) fact(b, "Paths", esc(Redact.url(String.join(", ", sn.paths()))));
-    if (sn.tags() != null && !sn.tags().isEmpty()) fact(b, "Tags", esc(String.join(", ", sn.tags())));
+    if (sn.paths() != null && !sn.paths().isEmpty())
+      fact(b, "Paths", esc(Redact.url(String.join(", ", sn.paths()))));
+    if (sn.tags() != null && !sn.tags().isEmpty())
+      fact(b, "Tags", esc(String.join(", ", sn.tags())));
     if (sn.parent() != null) fact(b, "Parent", snapshotLink(sn.parent()));
     if (window != null) {
-      fact(b, "Recoverable", "from " + esc(time(window.from())) + " to " + esc(time(window.to()))
-          + (window.note() == null ? "" : " (" + esc(window.note()) + ")"));
+      fact(
+          b,
+          "Recoverable",
+          "from "
+              + esc(time(window.from()))
+              + " to "
+              + esc(time(window.to()))
+              + (window.note() == null ? "" : " (" + esc(window.note()) + ")"));
     }
     b.append("</dl>");
 
-    b.append("<h2>Restore</h2><p class=\"muted\">With the repository's password in <code>ROADIE_PASSWORD_FILE</code> "
-        + "(or <code>ROADIE_PASSWORD</code>), as for every command.</p><ol class=\"restore-commands\">");
+    b.append(
+        "<h2>Restore</h2><p class=\"muted\">With the repository's password in <code>ROADIE_PASSWORD_FILE</code> "
+            + "(or <code>ROADIE_PASSWORD</code>), as for every command.</p><ol class=\"restore-commands\">");
     for (RestoreCommands.Command c : RestoreCommands.of(s.repository(), ref, window)) {
-      b.append("<li><div class=\"what\">").append(esc(c.title())).append("</div><div class=\"cmd\"><pre><code>")
-          .append(esc(c.line())).append("</code></pre><button type=\"button\" class=\"copy\">Copy</button></div>");
-      if (c.note() != null) b.append("<div class=\"muted\">").append(esc(Redact.url(c.note()))).append("</div>");
+      b.append("<li><div class=\"what\">")
+          .append(esc(c.title()))
+          .append("</div><div class=\"cmd\"><pre><code>")
+          .append(esc(c.line()))
+          .append("</code></pre><button type=\"button\" class=\"copy\">Copy</button></div>");
+      if (c.note() != null)
+        b.append("<div class=\"muted\">").append(esc(Redact.url(c.note()))).append("</div>");
       b.append("</li>");
     }
     b.append("</ol>");
@@ -463,7 +642,9 @@ public final class Pages {
   private static void metadata(StringBuilder b, Snapshot sn) {
     Map<String, Object> m;
     try {
-      m = SourceMetadata.toMap(SourceMetadata.of(sn, Sources.forKind(sn.kind()).metadataType(sn.kind())));
+      m =
+          SourceMetadata.toMap(
+              SourceMetadata.of(sn, Sources.forKind(sn.kind()).metadataType(sn.kind())));
     } catch (RuntimeException e) {
       m = sn.source() == null ? Map.of() : sn.source();
     }
@@ -476,13 +657,17 @@ public final class Pages {
     for (Map.Entry<String, Object> e : m.entrySet()) {
       Object v = e.getValue();
       if (v == null) continue;
-      if (v instanceof Map<?, ?> || (v instanceof Collection<?> c && c.stream().anyMatch(x -> x instanceof Map<?, ?>
-          || x instanceof Collection<?>))) {
+      if (v instanceof Map<?, ?>
+          || (v instanceof Collection<?> c
+              && c.stream().anyMatch(x -> x instanceof Map<?, ?> || x instanceof Collection<?>))) {
         tables.add(e);
       } else if (v instanceof Collection<?> c && c.isEmpty()) {
         continue;
       } else if (v instanceof Collection<?> c) {
-        fact(b, e.getKey(), esc(Redact.url(String.join(", ", c.stream().map(String::valueOf).toList()))));
+        fact(
+            b,
+            e.getKey(),
+            esc(Redact.url(String.join(", ", c.stream().map(String::valueOf).toList()))));
       } else {
         fact(b, e.getKey(), esc(Redact.url(v.toString())));
       }
@@ -493,8 +678,15 @@ public final class Pages {
       if (e.getValue() instanceof Map<?, ?> map) {
         mapTable(b, e.getKey(), map);
       } else {
-        b.append("<pre class=\"json\">").append(esc(Redact.url(abbreviate(new String(Json.write(e.getValue()),
-            java.nio.charset.StandardCharsets.UTF_8))))).append("</pre>");
+        b.append("<pre class=\"json\">")
+            .append(
+                esc(
+                    Redact.url(
+                        abbreviate(
+                            new String(
+                                Json.write(e.getValue()),
+                                java.nio.charset.StandardCharsets.UTF_8)))))
+            .append("</pre>");
       }
     }
   }
@@ -503,11 +695,13 @@ public final class Pages {
     Set<String> columns = new LinkedHashSet<>();
     boolean records = !map.isEmpty() && map.values().stream().allMatch(v -> v instanceof Map<?, ?>);
     if (records) {
-      for (Object v : map.values()) for (Object k : ((Map<?, ?>) v).keySet()) columns.add(String.valueOf(k));
+      for (Object v : map.values())
+        for (Object k : ((Map<?, ?>) v).keySet()) columns.add(String.valueOf(k));
     } else {
       columns.add("value");
     }
-    b.append("<div class=\"scroll\"><table class=\"metadata-table\" data-field=\"").append(esc(name))
+    b.append("<div class=\"scroll\"><table class=\"metadata-table\" data-field=\"")
+        .append(esc(name))
         .append("\"><thead><tr><th>name</th>");
     for (String c : columns) b.append("<th>").append(esc(c)).append("</th>");
     b.append("</tr></thead><tbody>");
@@ -517,14 +711,21 @@ public final class Pages {
       b.append("<tr><td>").append(esc(Redact.url(String.valueOf(row.getKey())))).append("</td>");
       for (String c : columns) {
         Object cell = records ? ((Map<?, ?>) row.getValue()).get(c) : row.getValue();
-        b.append("<td class=\"").append(cell instanceof Number ? "num" : "").append("\">").append(esc(cellText(cell)))
+        b.append("<td class=\"")
+            .append(cell instanceof Number ? "num" : "")
+            .append("\">")
+            .append(esc(cellText(cell)))
             .append("</td>");
       }
       b.append("</tr>");
     }
     b.append("</tbody></table></div>");
     if (map.size() > METADATA_ROWS) {
-      b.append("<p class=\"muted\">The first ").append(METADATA_ROWS).append(" of ").append(map.size()).append(".</p>");
+      b.append("<p class=\"muted\">The first ")
+          .append(METADATA_ROWS)
+          .append(" of ")
+          .append(map.size())
+          .append(".</p>");
     }
   }
 
@@ -549,31 +750,62 @@ public final class Pages {
     b.append("<section class=\"repository-page\"><h1>Repository</h1><dl class=\"facts\">");
     fact(b, "Location", "<code>" + esc(r.location()) + "</code>");
     fact(b, "Id", "<code>" + esc(r.id()) + "</code> (format version " + r.formatVersion() + ")");
-    fact(b, "Stored", esc(bytes(r.storedBytes())) + " in " + r.objectsByKind().getOrDefault("data", 0L) + " packs, "
-        + r.objectsByKind().getOrDefault("index", 0L) + " index files");
-    fact(b, "Snapshots", r.snapshots() + ", holding " + esc(bytes(r.sourceBytes())) + " of source data");
-    fact(b, "Deduplication", String.format(java.util.Locale.ROOT, "%.2fx", r.deduplicationRatio())
-        + " <span class=\"muted\">(source bytes of all snapshots / stored bytes)</span>");
-    b.append("</dl><h2>Stored, by kind of object</h2><div class=\"scroll\"><table class=\"stored\"><thead><tr>"
-        + "<th>Directory</th><th>Objects</th><th>Bytes</th></tr></thead><tbody>");
+    fact(
+        b,
+        "Stored",
+        esc(bytes(r.storedBytes()))
+            + " in "
+            + r.objectsByKind().getOrDefault("data", 0L)
+            + " packs, "
+            + r.objectsByKind().getOrDefault("index", 0L)
+            + " index files");
+    fact(
+        b,
+        "Snapshots",
+        r.snapshots() + ", holding " + esc(bytes(r.sourceBytes())) + " of source data");
+    fact(
+        b,
+        "Deduplication",
+        String.format(java.util.Locale.ROOT, "%.2fx", r.deduplicationRatio())
+            + " <span class=\"muted\">(source bytes of all snapshots / stored bytes)</span>");
+    b.append(
+        "</dl><h2>Stored, by kind of object</h2><div class=\"scroll\"><table class=\"stored\"><thead><tr>"
+            + "<th>Directory</th><th>Objects</th><th>Bytes</th></tr></thead><tbody>");
     for (Map.Entry<String, Long> e : r.storedBytesByKind().entrySet()) {
-      b.append("<tr data-dir=\"").append(esc(e.getKey())).append("\"><td>").append(esc(e.getKey())).append("/</td><td class=\"num\">")
-          .append(r.objectsByKind().getOrDefault(e.getKey(), 0L)).append("</td><td class=\"num\">")
-          .append(esc(bytes(e.getValue()))).append("</td></tr>");
+      b.append("<tr data-dir=\"")
+          .append(esc(e.getKey()))
+          .append("\"><td>")
+          .append(esc(e.getKey()))
+          .append("/</td><td class=\"num\">")
+          .append(r.objectsByKind().getOrDefault(e.getKey(), 0L))
+          .append("</td><td class=\"num\">")
+          .append(esc(bytes(e.getValue())))
+          .append("</td></tr>");
     }
     b.append("</tbody></table></div>");
     b.append("<h2>Leases (writers running now)</h2>");
     if (r.leases().isEmpty()) {
       b.append("<p class=\"muted\">None: no backup or other writer is running.</p>");
     } else {
-      b.append("<div class=\"scroll\"><table class=\"leases\"><thead><tr><th>Operation</th><th>Host</th><th>PID</th>"
-          + "<th>Started</th><th>Refreshed</th><th>State</th></tr></thead><tbody>");
+      b.append(
+          "<div class=\"scroll\"><table class=\"leases\"><thead><tr><th>Operation</th><th>Host</th><th>PID</th>"
+              + "<th>Started</th><th>Refreshed</th><th>State</th></tr></thead><tbody>");
       for (RepositoryFacts.LeaseInfo l : r.leases()) {
-        b.append("<tr><td>").append(esc(l.operation())).append("</td><td>").append(esc(l.host())).append("</td><td>")
-            .append(l.pid()).append("</td><td>").append(esc(time(l.started()))).append("</td><td>")
-            .append(esc(Durations.words(Duration.between(l.refreshed(), now)))).append(" ago</td><td>")
-            .append(l.fresh() ? "<span class=\"badge ok\">running</span>"
-                : "<span class=\"badge warn\">lapsed</span> <span class=\"muted\">(its writer stopped or paused)</span>")
+        b.append("<tr><td>")
+            .append(esc(l.operation()))
+            .append("</td><td>")
+            .append(esc(l.host()))
+            .append("</td><td>")
+            .append(l.pid())
+            .append("</td><td>")
+            .append(esc(time(l.started())))
+            .append("</td><td>")
+            .append(esc(Durations.words(Duration.between(l.refreshed(), now))))
+            .append(" ago</td><td>")
+            .append(
+                l.fresh()
+                    ? "<span class=\"badge ok\">running</span>"
+                    : "<span class=\"badge warn\">lapsed</span> <span class=\"muted\">(its writer stopped or paused)</span>")
             .append("</td></tr>");
       }
       b.append("</tbody></table></div>");
@@ -582,13 +814,22 @@ public final class Pages {
     if (r.plans().isEmpty()) {
       b.append("<p class=\"muted\">None: prune has nothing waiting to be deleted.</p>");
     } else {
-      b.append("<div class=\"scroll\"><table class=\"plans\"><thead><tr><th>Plan</th><th>Created</th><th>Packs</th>"
-          + "<th>Snapshots</th><th>Deletable from</th></tr></thead><tbody>");
+      b.append(
+          "<div class=\"scroll\"><table class=\"plans\"><thead><tr><th>Plan</th><th>Created</th><th>Packs</th>"
+              + "<th>Snapshots</th><th>Deletable from</th></tr></thead><tbody>");
       for (RepositoryFacts.PlanInfo p : r.plans()) {
-        b.append("<tr><td><code>").append(esc(p.id().substring(0, 8))).append("</code></td><td>").append(esc(time(p.created())))
-            .append("</td><td class=\"num\">").append(p.packs()).append("</td><td class=\"num\">").append(p.snapshots())
-            .append("</td><td>").append(esc(time(p.deletableFrom())))
-            .append(" <span class=\"muted\">(with the default grace period, once no older writer holds a lease)</span></td></tr>");
+        b.append("<tr><td><code>")
+            .append(esc(p.id().substring(0, 8)))
+            .append("</code></td><td>")
+            .append(esc(time(p.created())))
+            .append("</td><td class=\"num\">")
+            .append(p.packs())
+            .append("</td><td class=\"num\">")
+            .append(p.snapshots())
+            .append("</td><td>")
+            .append(esc(time(p.deletableFrom())))
+            .append(
+                " <span class=\"muted\">(with the default grace period, once no older writer holds a lease)</span></td></tr>");
       }
       b.append("</tbody></table></div>");
     }

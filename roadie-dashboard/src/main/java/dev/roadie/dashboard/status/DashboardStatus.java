@@ -13,8 +13,14 @@ import java.util.Map;
  * @param snapshots every readable snapshot by id (64 hex)
  * @param problems what could not be read (a damaged snapshot or record), for a banner
  */
-public record DashboardStatus(Instant now, String repository, String repositoryId, List<TargetStatus> targets,
-    List<ScheduleProvider.RunningJob> running, Map<String, SnapshotRef> snapshots, List<String> problems) {
+public record DashboardStatus(
+    Instant now,
+    String repository,
+    String repositoryId,
+    List<TargetStatus> targets,
+    List<ScheduleProvider.RunningJob> running,
+    Map<String, SnapshotRef> snapshots,
+    List<String> problems) {
 
   public DashboardStatus {
     targets = List.copyOf(targets);

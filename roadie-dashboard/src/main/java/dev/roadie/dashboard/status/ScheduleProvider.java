@@ -8,26 +8,29 @@ import java.util.Map;
 /**
  * What a scheduler knows that the repository does not: when each target runs next, how often it is
  * meant to run, the objectives it is held to, its last failed run, and the jobs running now. The
- * agent implements it from its config and scheduler; {@link #NONE} is what a repository alone
- * tells (the static report without {@code --config}). Called on every page view: answers must be
- * cheap and thread-safe.
+ * agent implements it from its config and scheduler; {@link #NONE} is what a repository alone tells
+ * (the static report without {@code --config}). Called on every page view: answers must be cheap
+ * and thread-safe.
  */
 public interface ScheduleProvider {
 
   /** No scheduler: expected intervals come from the caller or the snapshot history. */
-  ScheduleProvider NONE = new ScheduleProvider() {
-    @Override
-    public Map<String, Schedule> schedules() {
-      return Map.of();
-    }
+  ScheduleProvider NONE =
+      new ScheduleProvider() {
+        @Override
+        public Map<String, Schedule> schedules() {
+          return Map.of();
+        }
 
-    @Override
-    public List<RunningJob> running() {
-      return List.of();
-    }
-  };
+        @Override
+        public List<RunningJob> running() {
+          return List.of();
+        }
+      };
 
-  /** The schedule of every target the scheduler knows, by target name (as its snapshots record it). */
+  /**
+   * The schedule of every target the scheduler knows, by target name (as its snapshots record it).
+   */
   Map<String, Schedule> schedules();
 
   /** The jobs running now, oldest first. */
@@ -37,13 +40,19 @@ public interface ScheduleProvider {
    * One target's schedule.
    *
    * @param kind the snapshot kind the target's backups have ({@code file}, {@code redis}, ...)
-   * @param expression how it is scheduled, as the config says ({@code 0 * * * *}, {@code continuous})
+   * @param expression how it is scheduled, as the config says ({@code 0 * * * *}, {@code
+   *     continuous})
    * @param nextRun the next run, or null (continuous, on-change, paused)
    * @param expectedInterval how often a snapshot is due; a backup older than this is late
    * @param rpoObjective the most data the target may lose, or null
    * @param lastFailure the newest failed run that no success has followed, or null
    */
-  record Schedule(String kind, String expression, Instant nextRun, Duration expectedInterval, Duration rpoObjective,
+  record Schedule(
+      String kind,
+      String expression,
+      Instant nextRun,
+      Duration expectedInterval,
+      Duration rpoObjective,
       Failure lastFailure) {}
 
   /** A failed run: when it ended and its error message (which must hold no secret). */
@@ -57,6 +66,12 @@ public interface ScheduleProvider {
    * @param fraction how far it is, 0 to 1, or null when unknown
    * @param bytesRead bytes read so far
    */
-  record RunningJob(String target, String kind, String operation, Instant started, String step, Double fraction,
+  record RunningJob(
+      String target,
+      String kind,
+      String operation,
+      Instant started,
+      String step,
+      Double fraction,
       long bytesRead) {}
 }

@@ -6,9 +6,9 @@ import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.SnapshotRef;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,6 +26,7 @@ import java.util.concurrent.Future;
 final class SnapshotCache {
   private final Repository repo;
   private final Map<String, SnapshotRef> known = new HashMap<>();
+
   /** Every known snapshot, oldest first; rebuilt only when a snapshot came or went. */
   private List<SnapshotRef> sorted = List.of();
 
@@ -83,14 +84,16 @@ final class SnapshotCache {
       } catch (dev.roadie.core.backend.NoSuchObjectException e) {
         // removed by a forget since the listing
       } catch (IOException | RuntimeException e) {
-        problems.add("snapshot " + fresh.get(i).substring(0, 8) + " is unreadable: " + e.getMessage());
+        problems.add(
+            "snapshot " + fresh.get(i).substring(0, 8) + " is unreadable: " + e.getMessage());
       }
     }
     if (changed) {
       // Times are parsed once per snapshot, not once per comparison.
       List<Map.Entry<Instant, SnapshotRef>> keyed = new ArrayList<>(known.size());
       for (SnapshotRef r : known.values()) keyed.add(Map.entry(r.time().toInstant(), r));
-      keyed.sort(Map.Entry.<Instant, SnapshotRef>comparingByKey().thenComparing(e -> e.getValue().id()));
+      keyed.sort(
+          Map.Entry.<Instant, SnapshotRef>comparingByKey().thenComparing(e -> e.getValue().id()));
       List<SnapshotRef> out = new ArrayList<>(keyed.size());
       for (Map.Entry<Instant, SnapshotRef> e : keyed) out.add(e.getValue());
       sorted = Collections.unmodifiableList(out);

@@ -38,12 +38,24 @@ import java.util.stream.Collectors;
  * serves every page view (it keeps the snapshots it has read, see {@link SnapshotCache}).
  */
 public final class StatusReader {
-  /** A backup older than its expected interval times this is late (amber): runs take time and start with jitter. */
+  /**
+   * A backup older than its expected interval times this is late (amber): runs take time and start
+   * with jitter.
+   */
   static final double LATE = 1.25;
-  /** A backup older than twice its expected interval is too old (red), as the BackupTooOld alert says. */
+
+  /**
+   * A backup older than twice its expected interval is too old (red), as the BackupTooOld alert
+   * says.
+   */
   static final double TOO_OLD = 2.0;
-  /** The snapshot history an interval is inferred from: the newest gaps, at least this many snapshots. */
+
+  /**
+   * The snapshot history an interval is inferred from: the newest gaps, at least this many
+   * snapshots.
+   */
   static final int HISTORY_MIN = 3;
+
   static final int HISTORY_MAX = 21;
 
   /**
@@ -53,7 +65,8 @@ public final class StatusReader {
    *     schedule's wins over it; without either, the snapshot history's median gap is used)
    * @param schedules the scheduler's view, or {@link ScheduleProvider#NONE}
    */
-  public record Options(Map<String, Duration> expectedIntervals, ScheduleProvider schedules, Clock clock) {
+  public record Options(
+      Map<String, Duration> expectedIntervals, ScheduleProvider schedules, Clock clock) {
     public Options {
       expectedIntervals = Map.copyOf(expectedIntervals);
     }
@@ -92,13 +105,18 @@ public final class StatusReader {
     for (Map.Entry<String, ScheduleProvider.Schedule> e : schedules.entrySet()) {
       byTarget.putIfAbsent(key(e.getValue().kind(), e.getKey()), new ArrayList<>());
     }
-    Map<String, List<Records.Stored<VerificationRecord>>> verifiedByTarget = verifications.stream()
-        .collect(Collectors.groupingBy(v -> key(v.record().kind(), v.record().target()), LinkedHashMap::new,
-            Collectors.toList()));
+    Map<String, List<Records.Stored<VerificationRecord>>> verifiedByTarget =
+        verifications.stream()
+            .collect(
+                Collectors.groupingBy(
+                    v -> key(v.record().kind(), v.record().target()),
+                    LinkedHashMap::new,
+                    Collectors.toList()));
     Map<String, List<TargetStatus.Drilled>> drilledByTarget = new LinkedHashMap<>();
     for (Records.Stored<DrillRecord> d : drills) {
       for (DrillRecord.Target t : d.record().targets()) {
-        drilledByTarget.computeIfAbsent(key(t.kind(), t.target()), k -> new ArrayList<>())
+        drilledByTarget
+            .computeIfAbsent(key(t.kind(), t.target()), k -> new ArrayList<>())
             .add(new TargetStatus.Drilled(d.id().hex(), d.record(), t));
       }
     }
@@ -107,21 +125,41 @@ public final class StatusReader {
     List<TargetStatus> targets = new ArrayList<>();
     for (Map.Entry<String, List<SnapshotRef>> e : byTarget.entrySet()) {
       String[] kn = e.getKey().split("\u0000", 2);
-      targets.add(target(kn[1], kn[0], e.getValue(), schedules.get(kn[1]),
-          verifiedByTarget.getOrDefault(e.getKey(), List.of()), drilledByTarget.getOrDefault(e.getKey(), List.of()),
-          windows.getOrDefault(e.getKey(), List.of()), now));
+      targets.add(
+          target(
+              kn[1],
+              kn[0],
+              e.getValue(),
+              schedules.get(kn[1]),
+              verifiedByTarget.getOrDefault(e.getKey(), List.of()),
+              drilledByTarget.getOrDefault(e.getKey(), List.of()),
+              windows.getOrDefault(e.getKey(), List.of()),
+              now));
     }
-    return new DashboardStatus(now, Redact.url(repo.backend().location()), repo.config().id(), targets,
-        options.schedules().running(), byId, problems);
+    return new DashboardStatus(
+        now,
+        Redact.url(repo.backend().location()),
+        repo.config().id(),
+        targets,
+        options.schedules().running(),
+        byId,
+        problems);
   }
 
   /** Snapshots by target (kind and name, in name order) and by id. */
-  private record Grouped(List<SnapshotRef> of, Map<String, List<SnapshotRef>> byTarget, Map<String, SnapshotRef> byId,
-      Map<String, List<SnapshotRef>> byKind, Map<String, String> targetOf) {}
+  private record Grouped(
+      List<SnapshotRef> of,
+      Map<String, List<SnapshotRef>> byTarget,
+      Map<String, SnapshotRef> byId,
+      Map<String, List<SnapshotRef>> byKind,
+      Map<String, String> targetOf) {}
 
   private volatile Grouped grouped;
 
-  /** The grouping of {@code all}, kept while the cache hands out the same list (no snapshot came or went). */
+  /**
+   * The grouping of {@code all}, kept while the cache hands out the same list (no snapshot came or
+   * went).
+   */
   private Grouped group(List<SnapshotRef> all) {
     Grouped g = grouped;
     if (g != null && g.of() == all) return g;
@@ -140,8 +178,13 @@ public final class StatusReader {
     byTarget.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
     Map<String, List<SnapshotRef>> kinds = new TreeMap<>();
     byKind.forEach((k, v) -> kinds.put(k, List.copyOf(v)));
-    g = new Grouped(all, Collections.unmodifiableMap(frozen), Collections.unmodifiableMap(byId),
-        Collections.unmodifiableMap(kinds), Collections.unmodifiableMap(targetOf));
+    g =
+        new Grouped(
+            all,
+            Collections.unmodifiableMap(frozen),
+            Collections.unmodifiableMap(byId),
+            Collections.unmodifiableMap(kinds),
+            Collections.unmodifiableMap(targetOf));
     grouped = g;
     return g;
   }
@@ -164,17 +207,27 @@ public final class StatusReader {
           if (target != null) out.computeIfAbsent(target, k -> new ArrayList<>()).add(w);
         }
       } catch (IOException | RuntimeException ex) {
-        problems.add("the recoverable windows of the " + e.getKey() + " snapshots could not be read: "
-            + Redact.url(ex.getMessage()));
+        problems.add(
+            "the recoverable windows of the "
+                + e.getKey()
+                + " snapshots could not be read: "
+                + Redact.url(ex.getMessage()));
       }
     }
-    for (List<RecoverableWindow> l : out.values()) l.sort(Comparator.comparing(w -> Instant.parse(w.from())));
+    for (List<RecoverableWindow> l : out.values())
+      l.sort(Comparator.comparing(w -> Instant.parse(w.from())));
     return out;
   }
 
-  private TargetStatus target(String name, String kind, List<SnapshotRef> snapshots,
-      ScheduleProvider.Schedule schedule, List<Records.Stored<VerificationRecord>> verifications,
-      List<TargetStatus.Drilled> drills, List<RecoverableWindow> windows, Instant now) {
+  private TargetStatus target(
+      String name,
+      String kind,
+      List<SnapshotRef> snapshots,
+      ScheduleProvider.Schedule schedule,
+      List<Records.Stored<VerificationRecord>> verifications,
+      List<TargetStatus.Drilled> drills,
+      List<RecoverableWindow> windows,
+      Instant now) {
     SnapshotRef last = snapshots.isEmpty() ? null : snapshots.get(snapshots.size() - 1);
     Instant lastTime = last == null ? null : last.time().toInstant();
     Duration age = last == null ? null : Duration.between(lastTime, now);
@@ -186,71 +239,121 @@ public final class StatusReader {
       health = Health.FAIL;
       reasons.add("never backed up");
     }
-    if (schedule != null && schedule.lastFailure() != null
+    if (schedule != null
+        && schedule.lastFailure() != null
         && (lastTime == null || schedule.lastFailure().at().isAfter(lastTime))) {
       health = Health.FAIL;
-      reasons.add("the last run failed at " + schedule.lastFailure().at() + ": "
-          + Redact.url(schedule.lastFailure().error()));
+      reasons.add(
+          "the last run failed at "
+              + schedule.lastFailure().at()
+              + ": "
+              + Redact.url(schedule.lastFailure().error()));
     }
     if (age != null && expected != null && !expected.interval().isZero()) {
       double ratio = (double) age.toMillis() / expected.interval().toMillis();
       if (ratio > TOO_OLD) {
         health = Health.FAIL;
-        reasons.add("the last backup is " + Durations.words(age) + " old, more than twice the expected interval of "
-            + Durations.words(expected.interval()));
+        reasons.add(
+            "the last backup is "
+                + Durations.words(age)
+                + " old, more than twice the expected interval of "
+                + Durations.words(expected.interval()));
       } else if (ratio > LATE) {
         health = health.worst(Health.WARN);
-        reasons.add("the last backup is late: " + Durations.words(age) + " old, the expected interval is "
-            + Durations.words(expected.interval()));
+        reasons.add(
+            "the last backup is late: "
+                + Durations.words(age)
+                + " old, the expected interval is "
+                + Durations.words(expected.interval()));
       }
     }
-    Records.Stored<VerificationRecord> v = verifications.isEmpty() ? null : verifications.get(verifications.size() - 1);
+    Records.Stored<VerificationRecord> v =
+        verifications.isEmpty() ? null : verifications.get(verifications.size() - 1);
     if (v != null && !v.record().passed()) {
       health = Health.FAIL;
-      String failed = v.record().checks().stream().filter(Check::failed)
-          .map(c -> c.name() + (c.summary() == null ? "" : " (" + c.summary() + ")")).collect(Collectors.joining("; "));
-      reasons.add("verification of snapshot " + shortId(v.record().snapshot()) + " " + v.record().result() + " at "
-          + v.record().finished() + (failed.isEmpty() ? "" : ": " + Redact.url(failed)));
+      String failed =
+          v.record().checks().stream()
+              .filter(Check::failed)
+              .map(c -> c.name() + (c.summary() == null ? "" : " (" + c.summary() + ")"))
+              .collect(Collectors.joining("; "));
+      reasons.add(
+          "verification of snapshot "
+              + shortId(v.record().snapshot())
+              + " "
+              + v.record().result()
+              + " at "
+              + v.record().finished()
+              + (failed.isEmpty() ? "" : ": " + Redact.url(failed)));
     }
     TargetStatus.Drilled d = drills.isEmpty() ? null : drills.get(drills.size() - 1);
     if (d != null && !d.target().pass()) {
       health = health.worst(Health.WARN);
-      reasons.add("the last drill (" + d.drill().scenario() + ", " + d.drill().finished() + ") missed this target's "
-          + "objectives or could not verify it");
+      reasons.add(
+          "the last drill ("
+              + d.drill().scenario()
+              + ", "
+              + d.drill().finished()
+              + ") missed this target's "
+              + "objectives or could not verify it");
     }
     RecoverableWindow newestWindow = windows.isEmpty() ? null : windows.get(windows.size() - 1);
     if (newestWindow != null && !newestWindow.complete()) {
       health = Health.FAIL;
-      reasons.add("the newest base backup cannot be restored from this repository"
-          + (newestWindow.note() != null ? ": " + newestWindow.note() : ""));
+      reasons.add(
+          "the newest base backup cannot be restored from this repository"
+              + (newestWindow.note() != null ? ": " + newestWindow.note() : ""));
     } else if (newestWindow != null && newestWindow.gapAt() != null) {
       health = health.worst(Health.WARN);
-      reasons.add(newestWindow.note() != null ? newestWindow.note() : "the archived WAL has a gap at "
-          + newestWindow.gapAt());
+      reasons.add(
+          newestWindow.note() != null
+              ? newestWindow.note()
+              : "the archived WAL has a gap at " + newestWindow.gapAt());
     }
     Duration rpo = null;
     if (last != null) {
       Instant newestPoint = lastTime;
       for (RecoverableWindow w : windows) {
-        if (w.complete() && Instant.parse(w.to()).isAfter(newestPoint)) newestPoint = Instant.parse(w.to());
+        if (w.complete() && Instant.parse(w.to()).isAfter(newestPoint))
+          newestPoint = Instant.parse(w.to());
       }
       rpo = Duration.between(newestPoint, now);
       if (rpo.isNegative()) rpo = Duration.ZERO;
     }
-    Duration rpoObjective = schedule != null && schedule.rpoObjective() != null ? schedule.rpoObjective()
-        : d != null && d.target().objective() != null ? Duration.ofSeconds(d.target().objective().rpoSeconds()) : null;
+    Duration rpoObjective =
+        schedule != null && schedule.rpoObjective() != null
+            ? schedule.rpoObjective()
+            : d != null && d.target().objective() != null
+                ? Duration.ofSeconds(d.target().objective().rpoSeconds())
+                : null;
     if (rpo != null && rpoObjective != null && rpo.compareTo(rpoObjective) > 0) {
       health = health.worst(Health.WARN);
-      reasons.add("data since " + Durations.words(rpo) + " ago would be lost now, more than the objective of "
-          + Durations.words(rpoObjective));
+      reasons.add(
+          "data since "
+              + Durations.words(rpo)
+              + " ago would be lost now, more than the objective of "
+              + Durations.words(rpoObjective));
     }
-    return new TargetStatus(name, kind, health, reasons, snapshots, age, expected, schedule, verifications, drills,
-        windows, rpo, rpoObjective);
+    return new TargetStatus(
+        name,
+        kind,
+        health,
+        reasons,
+        snapshots,
+        age,
+        expected,
+        schedule,
+        verifications,
+        drills,
+        windows,
+        rpo,
+        rpoObjective);
   }
 
   /** The schedule's interval, else the caller's, else the median gap of the newest snapshots. */
-  private TargetStatus.Expected expected(String name, List<SnapshotRef> snapshots, ScheduleProvider.Schedule s) {
-    if (s != null && s.expectedInterval() != null) return new TargetStatus.Expected(s.expectedInterval(), "schedule");
+  private TargetStatus.Expected expected(
+      String name, List<SnapshotRef> snapshots, ScheduleProvider.Schedule s) {
+    if (s != null && s.expectedInterval() != null)
+      return new TargetStatus.Expected(s.expectedInterval(), "schedule");
     Duration given = options.expectedIntervals().get(name);
     if (given != null) return new TargetStatus.Expected(given, "given");
     if (snapshots.size() < HISTORY_MIN) return null;
@@ -294,27 +397,55 @@ public final class StatusReader {
     List<RepositoryFacts.LeaseInfo> leases = new ArrayList<>();
     for (ObjectInfo info : repo.backend().list(ObjectKind.LEASE)) {
       try {
-        Lease.Record r = Json.read(repo.readSealed(info.name()), Lease.Record.class, "lease " + info.name().id());
-        leases.add(new RepositoryFacts.LeaseInfo(r.host(), r.pid(), r.operation(), Instant.parse(r.started()),
-            Instant.parse(r.refreshed()), Lease.fresh(r, now)));
+        Lease.Record r =
+            Json.read(
+                repo.readSealed(info.name()), Lease.Record.class, "lease " + info.name().id());
+        leases.add(
+            new RepositoryFacts.LeaseInfo(
+                r.host(),
+                r.pid(),
+                r.operation(),
+                Instant.parse(r.started()),
+                Instant.parse(r.refreshed()),
+                Lease.fresh(r, now)));
       } catch (dev.roadie.core.backend.NoSuchObjectException e) {
         // released since the listing
       } catch (IOException | RuntimeException e) {
-        problems.add("lease " + StatusReader.shortId(info.name().id()) + " is unreadable: " + e.getMessage());
+        problems.add(
+            "lease "
+                + StatusReader.shortId(info.name().id())
+                + " is unreadable: "
+                + e.getMessage());
       }
     }
     leases.sort(Comparator.comparing(RepositoryFacts.LeaseInfo::started));
     List<RepositoryFacts.PlanInfo> plans = new ArrayList<>();
     try {
       for (DeletionPlan p : DeletionPlan.readAll(repo)) {
-        plans.add(new RepositoryFacts.PlanInfo(p.id().hex(), p.created(), p.packs().size(), p.snapshots().size(),
-            p.created().plus(Pruner.DEFAULT_GRACE)));
+        plans.add(
+            new RepositoryFacts.PlanInfo(
+                p.id().hex(),
+                p.created(),
+                p.packs().size(),
+                p.snapshots().size(),
+                p.created().plus(Pruner.DEFAULT_GRACE)));
       }
     } catch (IOException | RuntimeException e) {
       problems.add("the deletion plans are unreadable: " + e.getMessage());
     }
     double ratio = stored == 0 ? 0 : (double) source / stored;
-    return new RepositoryFacts(Redact.url(repo.backend().location()), repo.config().id(), repo.config().version(),
-        stored, bytes, counts, all.size(), source, ratio, leases, plans, problems);
+    return new RepositoryFacts(
+        Redact.url(repo.backend().location()),
+        repo.config().id(),
+        repo.config().version(),
+        stored,
+        bytes,
+        counts,
+        all.size(),
+        source,
+        ratio,
+        leases,
+        plans,
+        problems);
   }
 }

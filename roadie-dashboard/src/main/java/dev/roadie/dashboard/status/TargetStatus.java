@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * One target (a target name and snapshot kind) as the dashboard shows it.
  *
- * @param snapshots its snapshots, oldest first (may be empty for a scheduled target never backed up)
+ * @param snapshots its snapshots, oldest first (may be empty for a scheduled target never backed
+ *     up)
  * @param age how long ago its newest snapshot was taken, or null without one
  * @param expected how often a snapshot is due, and who says so; null when nobody does
  * @param health the colour, and {@code reasons} why (empty when all is well)
@@ -23,10 +24,20 @@ import java.util.List;
  *     to; null without a snapshot
  * @param rpoObjective the most data it may lose, from its schedule or its newest drill; or null
  */
-public record TargetStatus(String name, String kind, Health health, List<String> reasons, List<SnapshotRef> snapshots,
-    Duration age, Expected expected, ScheduleProvider.Schedule schedule,
-    List<Records.Stored<VerificationRecord>> verifications, List<Drilled> drills, List<RecoverableWindow> windows,
-    Duration rpo, Duration rpoObjective) {
+public record TargetStatus(
+    String name,
+    String kind,
+    Health health,
+    List<String> reasons,
+    List<SnapshotRef> snapshots,
+    Duration age,
+    Expected expected,
+    ScheduleProvider.Schedule schedule,
+    List<Records.Stored<VerificationRecord>> verifications,
+    List<Drilled> drills,
+    List<RecoverableWindow> windows,
+    Duration rpo,
+    Duration rpoObjective) {
 
   public TargetStatus {
     reasons = List.copyOf(reasons);
@@ -36,7 +47,10 @@ public record TargetStatus(String name, String kind, Health health, List<String>
     windows = List.copyOf(windows);
   }
 
-  /** An expected interval and where it comes from: {@code schedule}, {@code given} or {@code history}. */
+  /**
+   * An expected interval and where it comes from: {@code schedule}, {@code given} or {@code
+   * history}.
+   */
   public record Expected(Duration interval, String source) {}
 
   /** A drill this target took part in: the drill's id, the whole record, and this target's part. */

@@ -28,9 +28,9 @@ import java.util.regex.Pattern;
  * changed; the rest deduplicates. {@link #stop} ends the loop after the snapshot in progress, if
  * any; no half snapshot is ever written.
  *
- * <p>A watch the server ends is opened again from the last resource version seen; one whose
- * version has expired (410 Gone) counts as a change, and the snapshot it causes gives every watch
- * a fresh start.
+ * <p>A watch the server ends is opened again from the last resource version seen; one whose version
+ * has expired (410 Gone) counts as a change, and the snapshot it causes gives every watch a fresh
+ * start.
  */
 public final class ChangeWatch {
   private final KubeConnection conn;
@@ -45,9 +45,16 @@ public final class ChangeWatch {
   private boolean dirty;
   private volatile Map<String, String> digests = Map.of();
   private final List<Thread> watchers = new ArrayList<>();
-  /** Bumped whenever the watches are closed: a watch of an older generation ends instead of reopening. */
-  private final java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger();
-  private final List<InputStream> streams = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * Bumped whenever the watches are closed: a watch of an older generation ends instead of
+   * reopening.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger generation =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private final List<InputStream> streams =
+      java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** Takes one snapshot and says what it listed. */
   @FunctionalInterface
@@ -55,7 +62,11 @@ public final class ChangeWatch {
     ClusterBackup.Saved take() throws IOException;
   }
 
-  public ChangeWatch(KubeConnection conn, KubernetesBackupOptions options, Duration settle, Backup backup,
+  public ChangeWatch(
+      KubeConnection conn,
+      KubernetesBackupOptions options,
+      Duration settle,
+      Backup backup,
       Consumer<String> log) {
     this.conn = conn;
     this.options = options;
@@ -79,7 +90,8 @@ public final class ChangeWatch {
     try {
       return Duration.parse(s);
     } catch (java.time.format.DateTimeParseException e) {
-      throw new RoadieException(ErrorCode.USAGE, option + " " + s + ": give a duration such as 10s, 500ms or 2m");
+      throw new RoadieException(
+          ErrorCode.USAGE, option + " " + s + ": give a duration such as 10s, 500ms or 2m");
     }
   }
 
@@ -97,7 +109,8 @@ public final class ChangeWatch {
               take = true;
               dirty = false;
             } else {
-              long waitNanos = dirty ? settle.toNanos() - (now - lastChange) : Duration.ofSeconds(1).toNanos();
+              long waitNanos =
+                  dirty ? settle.toNanos() - (now - lastChange) : Duration.ofSeconds(1).toNanos();
               lock.wait(Math.max(1, waitNanos / 1_000_000));
             }
           }
@@ -128,7 +141,13 @@ public final class ChangeWatch {
 
   private void changed(String why) {
     synchronized (lock) {
-      if (!dirty) log.accept("change: " + why + "; a snapshot follows once changes settle for " + settle.toSeconds() + " s");
+      if (!dirty)
+        log.accept(
+            "change: "
+                + why
+                + "; a snapshot follows once changes settle for "
+                + settle.toSeconds()
+                + " s");
       dirty = true;
       lastChange = System.nanoTime();
       lock.notifyAll();
@@ -140,7 +159,10 @@ public final class ChangeWatch {
     digests = new ConcurrentHashMap<>(saved.digests());
     int current = generation.get();
     for (ClusterBackup.Listed listed : saved.lists().values()) {
-      Thread t = Thread.ofVirtual().name("watch " + listed.resource().name()).start(() -> watch(listed, current));
+      Thread t =
+          Thread.ofVirtual()
+              .name("watch " + listed.resource().name())
+              .start(() -> watch(listed, current));
       synchronized (watchers) {
         watchers.add(t);
       }
@@ -168,21 +190,25 @@ public final class ChangeWatch {
   private void watch(ClusterBackup.Listed listed, int mine) {
     String version = listed.resourceVersion();
     while (!stopped && generation.get() == mine) {
-      StringBuilder path = new StringBuilder(listed.resource().path(listed.namespace()))
-          .append("?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=").append(version);
+      StringBuilder path =
+          new StringBuilder(listed.resource().path(listed.namespace()))
+              .append("?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=")
+              .append(version);
       if (options.selector() != null && !listed.related()) {
         path.append("&labelSelector=").append(KubeConnection.query(options.selector()));
       }
       try (InputStream in = conn.stream(path.toString())) {
         streams.add(in);
         if (generation.get() != mine) return; // closed while it was opening
-        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        BufferedReader lines =
+            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         String line;
         while ((line = lines.readLine()) != null) {
           Map<String, Object> event = KubeConnection.JSON.readValue(line, new TypeReference<>() {});
           String type = String.valueOf(event.get("type"));
-          @SuppressWarnings("unchecked") Map<String, Object> object = event.get("object") instanceof Map<?, ?> o
-              ? (Map<String, Object>) o : Map.of();
+          @SuppressWarnings("unchecked")
+          Map<String, Object> object =
+              event.get("object") instanceof Map<?, ?> o ? (Map<String, Object>) o : Map.of();
           if ("ERROR".equals(type)) {
             if (Integer.valueOf(410).equals(object.get("code"))) {
               changed(listed.resource().name() + ": the watch fell too far behind");
@@ -190,14 +216,20 @@ public final class ChangeWatch {
             }
             throw new IOException(String.valueOf(object.get("message")));
           }
-          if (object.get("metadata") instanceof Map<?, ?> md && md.get("resourceVersion") instanceof String rv) {
+          if (object.get("metadata") instanceof Map<?, ?> md
+              && md.get("resourceVersion") instanceof String rv) {
             version = rv;
           }
           if (!"BOOKMARK".equals(type)) seen(listed, type, object);
         }
       } catch (IOException | RoadieException e) {
         if (stopped || generation.get() != mine) return;
-        log.accept("watch of " + listed.resource().name() + " ended (" + e.getMessage() + "); opening it again");
+        log.accept(
+            "watch of "
+                + listed.resource().name()
+                + " ended ("
+                + e.getMessage()
+                + "); opening it again");
         try {
           Thread.sleep(1000);
         } catch (InterruptedException ie) {
@@ -213,7 +245,8 @@ public final class ChangeWatch {
     String before = digests.get(stored.getKey());
     if (listed.related() && before == null) return; // not one the namespaces use
     if ("DELETED".equals(type)) {
-      if (before != null && digests.remove(stored.getKey()) != null) changed(stored.getKey() + " deleted");
+      if (before != null && digests.remove(stored.getKey()) != null)
+        changed(stored.getKey() + " deleted");
       return;
     }
     String now = ClusterBackup.digest(stored.getValue());

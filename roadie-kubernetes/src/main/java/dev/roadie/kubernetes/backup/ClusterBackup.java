@@ -58,18 +58,24 @@ public final class ClusterBackup {
   private final Semaphore slots;
 
   /** kind -> its objects' file nodes, per top directory (namespace or _cluster). */
-  private final Map<String, Map<String, ConcurrentSkipListMap<String, Node>>> tree = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, ConcurrentSkipListMap<String, Node>>> tree =
+      new ConcurrentHashMap<>();
+
   private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
   private final Set<String> forbidden = new ConcurrentSkipListSet<>();
   private final List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong ownedSkipped = new AtomicLong();
+
   /** What the namespaced objects name outside their namespaces. */
   private final Set<String> volumeNames = ConcurrentHashMap.newKeySet();
+
   private final Set<String> storageClasses = ConcurrentHashMap.newKeySet();
   private final Set<String> clusterRoles = ConcurrentHashMap.newKeySet();
   private final Set<String> usedKinds = ConcurrentHashMap.newKeySet();
+
   /** Each list made, with its resourceVersion, for a watch that starts where the backup ended. */
   private final Map<String, Listed> listVersions = new ConcurrentHashMap<>();
+
   /** A digest of each stored object's YAML, by path, to tell a real change from a status update. */
   private final Map<String, String> digests = new ConcurrentHashMap<>();
 
@@ -78,10 +84,12 @@ public final class ClusterBackup {
    * {@code resourceVersion}. {@code related}: listed for the objects the namespaces use, of which
    * only those stored matter.
    */
-  public record Listed(ApiResource resource, String namespace, String resourceVersion, boolean related) {}
+  public record Listed(
+      ApiResource resource, String namespace, String resourceVersion, boolean related) {}
 
   /** A committed backup, with what a watch needs to start where it ended. */
-  public record Saved(BackupResult result, Map<String, Listed> lists, Map<String, String> digests) {}
+  public record Saved(
+      BackupResult result, Map<String, Listed> lists, Map<String, String> digests) {}
 
   private BackupWriter writer;
 
@@ -102,7 +110,10 @@ public final class ClusterBackup {
 
   /** The default target name: {@code k8s://HOST:PORT/NS1,NS2} or {@code k8s://HOST:PORT/*}. */
   public static String target(KubeConnection conn, KubernetesBackupOptions o) {
-    return "k8s://" + conn.serverAddress() + "/" + (o.allNamespaces() ? "*" : String.join(",", o.namespaces()));
+    return "k8s://"
+        + conn.serverAddress()
+        + "/"
+        + (o.allNamespaces() ? "*" : String.join(",", o.namespaces()));
   }
 
   /** The collections the last {@link #run} listed, by {@code kind} or {@code kind/namespace}. */
@@ -118,7 +129,8 @@ public final class ClusterBackup {
   /** The digest {@link #digests} records for an object's stored YAML. */
   public static String digest(byte[] yaml) {
     try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(yaml));
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(yaml));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -127,7 +139,8 @@ public final class ClusterBackup {
   public BackupResult run() throws IOException {
     Map<String, Object> version = conn.get("/version", "read the server version");
     Discovery discovery = Discovery.load(conn);
-    for (String u : discovery.unavailable()) warnings.add("API " + u + " could not be discovered: not backed up");
+    for (String u : discovery.unavailable())
+      warnings.add("API " + u + " could not be discovered: not backed up");
     List<ApiResource> kinds = selectKinds(discovery);
     Map<String, Map<String, Object>> namespaceObjects = new TreeMap<>();
     List<String> namespaces = namespaces(namespaceObjects);
@@ -140,10 +153,14 @@ public final class ClusterBackup {
         for (ApiResource r : kinds) {
           if (!r.namespaced()) continue;
           if (options.allNamespaces()) {
-            lists.add(pool.submit(() -> list(r, null, options.selector(), false, o -> storeNamespaced(r, o))));
+            lists.add(
+                pool.submit(
+                    () -> list(r, null, options.selector(), false, o -> storeNamespaced(r, o))));
           } else {
             for (String ns : namespaces) {
-              lists.add(pool.submit(() -> list(r, ns, options.selector(), false, o -> storeNamespaced(r, o))));
+              lists.add(
+                  pool.submit(
+                      () -> list(r, ns, options.selector(), false, o -> storeNamespaced(r, o))));
             }
           }
         }
@@ -156,7 +173,9 @@ public final class ClusterBackup {
         if (options.clusterResources()) {
           for (ApiResource r : kinds) {
             if (!r.namespaced() && !r.name().equals("namespaces")) {
-              lists.add(pool.submit(() -> list(r, null, options.selector(), false, o -> storeUnlessOwned(r, o))));
+              lists.add(
+                  pool.submit(
+                      () -> list(r, null, options.selector(), false, o -> storeUnlessOwned(r, o))));
             }
           }
         } else {
@@ -165,17 +184,30 @@ public final class ClusterBackup {
         awaitAll(lists);
       }
       if (counts.isEmpty() && !forbidden.isEmpty()) {
-        throw new RoadieException(ErrorCode.FAILURE, "nothing could be read: the credentials of context "
-            + conn.context() + " may not list " + String.join(", ", forbidden) + "; no snapshot was written");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "nothing could be read: the credentials of context "
+                + conn.context()
+                + " may not list "
+                + String.join(", ", forbidden)
+                + "; no snapshot was written");
       }
       Id root = writeTrees(w);
       Map<String, Long> perKind = new TreeMap<>();
       counts.forEach((k, v) -> perKind.put(k, v.get()));
-      KubernetesMetadata metadata = new KubernetesMetadata(conn.server(), (String) version.get("gitVersion"),
-          namespaces, options.allNamespaces() ? Boolean.TRUE : null, perKind, List.copyOf(forbidden),
-          discovery.unavailable().isEmpty() ? null : discovery.unavailable(), ownedSkipped.get(),
-          options.selector(), options.clusterResources() ? Boolean.TRUE : null,
-          options.includeStatus() ? Boolean.TRUE : null);
+      KubernetesMetadata metadata =
+          new KubernetesMetadata(
+              conn.server(),
+              (String) version.get("gitVersion"),
+              namespaces,
+              options.allNamespaces() ? Boolean.TRUE : null,
+              perKind,
+              List.copyOf(forbidden),
+              discovery.unavailable().isEmpty() ? null : discovery.unavailable(),
+              ownedSkipped.get(),
+              options.selector(),
+              options.clusterResources() ? Boolean.TRUE : null,
+              options.includeStatus() ? Boolean.TRUE : null);
       List<String> paths = options.allNamespaces() ? List.of("*") : namespaces;
       Id id = w.commit(request.draft(target(conn, options), paths, root, null, metadata));
       return new BackupResult(repo.readSnapshot(id), List.copyOf(warnings));
@@ -184,12 +216,19 @@ public final class ClusterBackup {
 
   /** The preferred resources the selection covers that can be listed. */
   private List<ApiResource> selectKinds(Discovery discovery) {
-    List<ApiResource> listable = discovery.preferred().stream()
-        .filter(r -> r.verbs().contains("list") && r.verbs().contains("get")).toList();
+    List<ApiResource> listable =
+        discovery.preferred().stream()
+            .filter(r -> r.verbs().contains("list") && r.verbs().contains("get"))
+            .toList();
     for (String given : options.includeKinds()) {
       if (listable.stream().noneMatch(r -> r.answersTo(given))) {
-        throw new RoadieException(ErrorCode.USAGE, "--include-kinds " + given + ": the server at " + conn.server()
-            + " serves no such kind (see 'kubectl api-resources')");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "--include-kinds "
+                + given
+                + ": the server at "
+                + conn.server()
+                + " serves no such kind (see 'kubectl api-resources')");
       }
     }
     for (String given : options.excludeKinds()) {
@@ -208,22 +247,29 @@ public final class ClusterBackup {
     return out;
   }
 
-  /** Cluster-scoped kinds taken along with the namespaces they serve, whatever --include-kinds says. */
+  /**
+   * Cluster-scoped kinds taken along with the namespaces they serve, whatever --include-kinds says.
+   */
   private boolean relatedKind(ApiResource r) {
     return !r.namespaced() && !options.clusterResources();
   }
 
-  /** The namespaces to back up; fills {@code objects} with the Namespace objects that may be read. */
+  /**
+   * The namespaces to back up; fills {@code objects} with the Namespace objects that may be read.
+   */
   private List<String> namespaces(Map<String, Map<String, Object>> objects) {
     if (options.allNamespaces()) {
       KubeConnection.Response r = conn.send("GET", "/api/v1/namespaces", null, null);
       if (!r.ok()) {
-        throw conn.error(r, "list the namespaces for --all-namespaces (give --namespace NS for those the "
-            + "credentials may read)");
+        throw conn.error(
+            r,
+            "list the namespaces for --all-namespaces (give --namespace NS for those the "
+                + "credentials may read)");
       }
       List<String> names = new ArrayList<>();
       for (Object o : (List<?>) r.json().getOrDefault("items", List.of())) {
-        @SuppressWarnings("unchecked") Map<String, Object> ns = (Map<String, Object>) o;
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ns = (Map<String, Object>) o;
         String name = (String) ((Map<?, ?>) ns.get("metadata")).get("name");
         names.add(name);
         objects.put(name, withKind(ns, "v1", "Namespace"));
@@ -239,20 +285,29 @@ public final class ClusterBackup {
         missing.add(ns);
       } else if (r.status() == 403) {
         forbidden.add("namespaces");
-        warnings.add("may not read namespace " + ns + " itself (403 Forbidden): its objects are backed up, "
-            + "the Namespace object is not");
+        warnings.add(
+            "may not read namespace "
+                + ns
+                + " itself (403 Forbidden): its objects are backed up, "
+                + "the Namespace object is not");
       } else {
         throw conn.error(r, "read namespace " + ns);
       }
     }
     if (!missing.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, "the cluster at " + conn.server() + " has no namespace "
-          + String.join(", ", missing) + " (see 'kubectl get namespaces')");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the cluster at "
+              + conn.server()
+              + " has no namespace "
+              + String.join(", ", missing)
+              + " (see 'kubectl get namespaces')");
     }
     return options.namespaces();
   }
 
-  private static Map<String, Object> withKind(Map<String, Object> o, String apiVersion, String kind) {
+  private static Map<String, Object> withKind(
+      Map<String, Object> o, String apiVersion, String kind) {
     o.put("apiVersion", apiVersion);
     o.put("kind", kind);
     return o;
@@ -262,7 +317,11 @@ public final class ClusterBackup {
    * Lists {@code r} (in {@code namespace}, or everywhere when null) page by page and hands each
    * object on. A kind the credentials may not list is recorded and skipped.
    */
-  private void list(ApiResource r, String namespace, String selector, boolean related,
+  private void list(
+      ApiResource r,
+      String namespace,
+      String selector,
+      boolean related,
       Consumer<Map<String, Object>> each) {
     try {
       slots.acquire();
@@ -292,11 +351,14 @@ public final class ClusterBackup {
         Map<?, ?> meta = page.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
         cont = meta.get("continue") instanceof String s && !s.isEmpty() ? s : null;
         if (cont == null && meta.get("resourceVersion") instanceof String rv) {
-          listVersions.put(r.name() + (namespace != null ? "/" + namespace : ""), new Listed(r, namespace, rv, related));
+          listVersions.put(
+              r.name() + (namespace != null ? "/" + namespace : ""),
+              new Listed(r, namespace, rv, related));
         }
         if (page.get("items") instanceof List<?> items) {
           for (Object o : items) {
-            @SuppressWarnings("unchecked") Map<String, Object> obj = (Map<String, Object>) o;
+            @SuppressWarnings("unchecked")
+            Map<String, Object> obj = (Map<String, Object>) o;
             each.accept(withKind(obj, r.apiVersion(), r.kind()));
           }
         }
@@ -319,7 +381,7 @@ public final class ClusterBackup {
           clusterRoles.add(String.valueOf(ref.get("name")));
         }
       }
-      default -> { }
+      default -> {}
     }
     // A custom resource's kind is named as its definition is (plural.group).
     usedKinds.add(r.name());
@@ -329,13 +391,17 @@ public final class ClusterBackup {
    * The path and YAML a backup with these options stores for {@code o} of {@code r}, or null when
    * it leaves the object out (the cluster's own).
    */
-  public static Map.Entry<String, byte[]> stored(KubernetesBackupOptions options, ApiResource r, Map<String, Object> o) {
+  public static Map.Entry<String, byte[]> stored(
+      KubernetesBackupOptions options, ApiResource r, Map<String, Object> o) {
     boolean named = options.includeKinds().stream().anyMatch(r::answersTo);
     if (!options.includeOwned() && !named && OwnedObjects.owner(r, o) != null) return null;
-    Map<String, Object> clean = ObjectNormalizer.normalize(withKind(o, r.apiVersion(), r.kind()), options.includeStatus());
+    Map<String, Object> clean =
+        ObjectNormalizer.normalize(withKind(o, r.apiVersion(), r.kind()), options.includeStatus());
     Map<?, ?> metadata = (Map<?, ?>) clean.get("metadata");
     String namespace = r.namespaced() ? (String) metadata.get("namespace") : null;
-    return Map.entry(ObjectPaths.path(namespace, r.name(), String.valueOf(metadata.get("name"))), ObjectYaml.write(clean));
+    return Map.entry(
+        ObjectPaths.path(namespace, r.name(), String.valueOf(metadata.get("name"))),
+        ObjectYaml.write(clean));
   }
 
   /** Stores {@code o} unless a controller or the server makes it; whether it was stored. */
@@ -359,15 +425,30 @@ public final class ClusterBackup {
     Content content;
     try {
       // A document shorter than the chunker's minimum is one chunk either way: stored as it is.
-      content = yaml.length <= ChunkerParams.SMALL.min() ? single(yaml)
-          : writer.writeStream(new ByteArrayInputStream(yaml), ChunkerParams.SMALL);
+      content =
+          yaml.length <= ChunkerParams.SMALL.min()
+              ? single(yaml)
+              : writer.writeStream(new ByteArrayInputStream(yaml), ChunkerParams.SMALL);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    Node node = new Node(ObjectPaths.file(name), Node.FILE, (long) yaml.length, 0600, null, null, null, null,
-        content.chunksHex(), content.chunkListsHex(), null, null);
+    Node node =
+        new Node(
+            ObjectPaths.file(name),
+            Node.FILE,
+            (long) yaml.length,
+            0600,
+            null,
+            null,
+            null,
+            null,
+            content.chunksHex(),
+            content.chunkListsHex(),
+            null,
+            null);
     tree.computeIfAbsent(ObjectPaths.top(namespace), k -> new ConcurrentHashMap<>())
-        .computeIfAbsent(r.name(), k -> new ConcurrentSkipListMap<>()).put(node.name(), node);
+        .computeIfAbsent(r.name(), k -> new ConcurrentSkipListMap<>())
+        .put(node.name(), node);
     counts.computeIfAbsent(r.name(), k -> new AtomicLong()).incrementAndGet();
     request.progress().files.incrementAndGet();
   }
@@ -385,52 +466,127 @@ public final class ClusterBackup {
   private List<Future<?>> related(Discovery d, Set<String> namespaces, ExecutorService pool) {
     List<Future<?>> out = new ArrayList<>();
     Set<String> pvClasses = ConcurrentHashMap.newKeySet();
-    d.byName("persistentvolumes").filter(this::selected).ifPresent(r -> out.add(pool.submit(() -> list(r, null, null, true,
-        o -> {
-          Map<?, ?> spec = o.get("spec") instanceof Map<?, ?> s ? s : Map.of();
-          Map<?, ?> claim = spec.get("claimRef") instanceof Map<?, ?> c ? c : Map.of();
-          String name = String.valueOf(((Map<?, ?>) o.get("metadata")).get("name"));
-          if (namespaces.contains(String.valueOf(claim.get("namespace"))) || volumeNames.contains(name)) {
-            store(r, o);
-            if (spec.get("storageClassName") instanceof String c && !c.isEmpty()) pvClasses.add(c);
-          }
-        }))));
-    d.byName("customresourcedefinitions.apiextensions.k8s.io").filter(this::selected).ifPresent(r ->
-        out.add(pool.submit(() -> list(r, null, null, true, o -> {
-          if (usedKinds.contains(String.valueOf(((Map<?, ?>) o.get("metadata")).get("name")))) store(r, o);
-        }))));
+    d.byName("persistentvolumes")
+        .filter(this::selected)
+        .ifPresent(
+            r ->
+                out.add(
+                    pool.submit(
+                        () ->
+                            list(
+                                r,
+                                null,
+                                null,
+                                true,
+                                o -> {
+                                  Map<?, ?> spec =
+                                      o.get("spec") instanceof Map<?, ?> s ? s : Map.of();
+                                  Map<?, ?> claim =
+                                      spec.get("claimRef") instanceof Map<?, ?> c ? c : Map.of();
+                                  String name =
+                                      String.valueOf(((Map<?, ?>) o.get("metadata")).get("name"));
+                                  if (namespaces.contains(String.valueOf(claim.get("namespace")))
+                                      || volumeNames.contains(name)) {
+                                    store(r, o);
+                                    if (spec.get("storageClassName") instanceof String c
+                                        && !c.isEmpty()) pvClasses.add(c);
+                                  }
+                                }))));
+    d.byName("customresourcedefinitions.apiextensions.k8s.io")
+        .filter(this::selected)
+        .ifPresent(
+            r ->
+                out.add(
+                    pool.submit(
+                        () ->
+                            list(
+                                r,
+                                null,
+                                null,
+                                true,
+                                o -> {
+                                  if (usedKinds.contains(
+                                      String.valueOf(((Map<?, ?>) o.get("metadata")).get("name"))))
+                                    store(r, o);
+                                }))));
     Set<String> roles = ConcurrentHashMap.newKeySet();
     roles.addAll(clusterRoles);
-    d.byName("clusterrolebindings.rbac.authorization.k8s.io").filter(this::selected).ifPresent(r ->
-        out.add(pool.submit(() -> list(r, null, null, true, o -> {
-          boolean ours = o.get("subjects") instanceof List<?> subjects && subjects.stream().anyMatch(s ->
-              s instanceof Map<?, ?> m && namespaces.contains(String.valueOf(m.get("namespace"))));
-          if (ours && OwnedObjects.owner(r, o) == null) {
-            store(r, o);
-            if (o.get("roleRef") instanceof Map<?, ?> ref) roles.add(String.valueOf(ref.get("name")));
-          }
-        }))));
-    for (String webhooks : List.of("validatingwebhookconfigurations.admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations.admissionregistration.k8s.io")) {
-      d.byName(webhooks).filter(this::selected).ifPresent(r -> out.add(pool.submit(() -> list(r, null, null, true, o -> {
-        boolean ours = o.get("webhooks") instanceof List<?> hooks && hooks.stream().anyMatch(h ->
-            h instanceof Map<?, ?> m && m.get("clientConfig") instanceof Map<?, ?> cc
-                && cc.get("service") instanceof Map<?, ?> svc
-                && namespaces.contains(String.valueOf(svc.get("namespace"))));
-        if (ours) store(r, o);
-      }))));
+    d.byName("clusterrolebindings.rbac.authorization.k8s.io")
+        .filter(this::selected)
+        .ifPresent(
+            r ->
+                out.add(
+                    pool.submit(
+                        () ->
+                            list(
+                                r,
+                                null,
+                                null,
+                                true,
+                                o -> {
+                                  boolean ours =
+                                      o.get("subjects") instanceof List<?> subjects
+                                          && subjects.stream()
+                                              .anyMatch(
+                                                  s ->
+                                                      s instanceof Map<?, ?> m
+                                                          && namespaces.contains(
+                                                              String.valueOf(m.get("namespace"))));
+                                  if (ours && OwnedObjects.owner(r, o) == null) {
+                                    store(r, o);
+                                    if (o.get("roleRef") instanceof Map<?, ?> ref)
+                                      roles.add(String.valueOf(ref.get("name")));
+                                  }
+                                }))));
+    for (String webhooks :
+        List.of(
+            "validatingwebhookconfigurations.admissionregistration.k8s.io",
+            "mutatingwebhookconfigurations.admissionregistration.k8s.io")) {
+      d.byName(webhooks)
+          .filter(this::selected)
+          .ifPresent(
+              r ->
+                  out.add(
+                      pool.submit(
+                          () ->
+                              list(
+                                  r,
+                                  null,
+                                  null,
+                                  true,
+                                  o -> {
+                                    boolean ours =
+                                        o.get("webhooks") instanceof List<?> hooks
+                                            && hooks.stream()
+                                                .anyMatch(
+                                                    h ->
+                                                        h instanceof Map<?, ?> m
+                                                            && m.get("clientConfig")
+                                                                instanceof Map<?, ?> cc
+                                                            && cc.get("service")
+                                                                instanceof Map<?, ?> svc
+                                                            && namespaces.contains(
+                                                                String.valueOf(
+                                                                    svc.get("namespace"))));
+                                    if (ours) store(r, o);
+                                  }))));
     }
     // Cluster roles and storage classes are known once the lists above are done.
     List<Future<?>> first = List.copyOf(out);
-    out.add(pool.submit(() -> {
-      awaitAll(first);
-      d.byName("clusterroles.rbac.authorization.k8s.io").filter(this::selected).ifPresent(r ->
-          getEach(r, roles));
-      Set<String> classes = new java.util.TreeSet<>(storageClasses);
-      classes.addAll(pvClasses);
-      d.byName("storageclasses.storage.k8s.io").filter(this::selected).ifPresent(r -> getEach(r, classes));
-      return null;
-    }));
+    out.add(
+        pool.submit(
+            () -> {
+              awaitAll(first);
+              d.byName("clusterroles.rbac.authorization.k8s.io")
+                  .filter(this::selected)
+                  .ifPresent(r -> getEach(r, roles));
+              Set<String> classes = new java.util.TreeSet<>(storageClasses);
+              classes.addAll(pvClasses);
+              d.byName("storageclasses.storage.k8s.io")
+                  .filter(this::selected)
+                  .ifPresent(r -> getEach(r, classes));
+              return null;
+            }));
     return out;
   }
 
@@ -469,7 +625,8 @@ public final class ClusterBackup {
   }
 
   private static Node dir(String name, Id subtree) {
-    return new Node(name, Node.DIR, null, 0700, null, null, null, null, null, null, subtree.hex(), null);
+    return new Node(
+        name, Node.DIR, null, 0700, null, null, null, null, null, null, subtree.hex(), null);
   }
 
   private static void awaitAll(List<Future<?>> futures) throws IOException {

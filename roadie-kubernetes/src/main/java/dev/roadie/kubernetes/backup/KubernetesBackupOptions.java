@@ -23,36 +23,64 @@ import java.util.List;
  *     controller revisions, events, leases, managed endpoints, …)
  * @param parallelism list requests in flight at once
  */
-public record KubernetesBackupOptions(KubeEnvironment environment, String context, List<String> namespaces,
-    boolean allNamespaces, List<String> includeKinds, List<String> excludeKinds, String selector,
-    boolean clusterResources, boolean includeStatus, boolean includeOwned, int parallelism)
+public record KubernetesBackupOptions(
+    KubeEnvironment environment,
+    String context,
+    List<String> namespaces,
+    boolean allNamespaces,
+    List<String> includeKinds,
+    List<String> excludeKinds,
+    String selector,
+    boolean clusterResources,
+    boolean includeStatus,
+    boolean includeOwned,
+    int parallelism)
     implements BackupRequest.Options {
 
   public static final int DEFAULT_PARALLELISM = 16;
 
   public KubernetesBackupOptions {
-    if (environment == null) throw new IllegalArgumentException("a k8s backup needs the kubeconfig environment");
+    if (environment == null)
+      throw new IllegalArgumentException("a k8s backup needs the kubeconfig environment");
     namespaces = namespaces == null ? List.of() : namespaces.stream().distinct().sorted().toList();
     includeKinds = includeKinds == null ? List.of() : List.copyOf(includeKinds);
     excludeKinds = excludeKinds == null ? List.of() : List.copyOf(excludeKinds);
     if (allNamespaces == !namespaces.isEmpty()) {
-      throw new RoadieException(ErrorCode.USAGE, allNamespaces
-          ? "give --namespace NS or --all-namespaces, not both"
-          : "say which namespaces to back up: --namespace NS (repeatable) or --all-namespaces");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          allNamespaces
+              ? "give --namespace NS or --all-namespaces, not both"
+              : "say which namespaces to back up: --namespace NS (repeatable) or --all-namespaces");
     }
     for (String ns : namespaces) {
       if (!ns.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || ns.length() > 63) {
-        throw new RoadieException(ErrorCode.USAGE, "'" + ns + "' is not a namespace name (lower-case letters, "
-            + "digits and '-', at most 63)");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "'"
+                + ns
+                + "' is not a namespace name (lower-case letters, "
+                + "digits and '-', at most 63)");
       }
     }
     if (selector != null && selector.isBlank()) selector = null;
-    if (parallelism < 1) throw new RoadieException(ErrorCode.USAGE, "parallelism must be at least 1");
+    if (parallelism < 1)
+      throw new RoadieException(ErrorCode.USAGE, "parallelism must be at least 1");
   }
 
   /** Options with the defaults: every kind, no selector, no status, owned objects left out. */
-  public static KubernetesBackupOptions of(KubeEnvironment environment, String context, List<String> namespaces) {
-    return new KubernetesBackupOptions(environment, context, namespaces, false, List.of(), List.of(), null, false,
-        false, false, DEFAULT_PARALLELISM);
+  public static KubernetesBackupOptions of(
+      KubeEnvironment environment, String context, List<String> namespaces) {
+    return new KubernetesBackupOptions(
+        environment,
+        context,
+        namespaces,
+        false,
+        List.of(),
+        List.of(),
+        null,
+        false,
+        false,
+        false,
+        DEFAULT_PARALLELISM);
   }
 }

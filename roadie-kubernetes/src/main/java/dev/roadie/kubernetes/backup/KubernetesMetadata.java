@@ -19,9 +19,19 @@ import java.util.Map;
  * @param clusterResources whether every cluster-scoped object was taken
  * @param includeStatus whether objects keep their status
  */
-public record KubernetesMetadata(String server, String serverVersion, List<String> namespaces, Boolean allNamespaces,
-    Map<String, Long> objects, List<String> forbidden, List<String> unavailable, Long ownedSkipped, String selector,
-    Boolean clusterResources, Boolean includeStatus) implements SourceMetadata {
+public record KubernetesMetadata(
+    String server,
+    String serverVersion,
+    List<String> namespaces,
+    Boolean allNamespaces,
+    Map<String, Long> objects,
+    List<String> forbidden,
+    List<String> unavailable,
+    Long ownedSkipped,
+    String selector,
+    Boolean clusterResources,
+    Boolean includeStatus)
+    implements SourceMetadata {
 
   /** Objects stored in all. */
   public long total() {

@@ -15,11 +15,21 @@ import java.util.Set;
 public final class OwnedObjects {
 
   /** Kinds whose every object the cluster makes and keeps up itself. */
-  public static final Set<String> KINDS = Set.of("events", "events.events.k8s.io", "leases.coordination.k8s.io",
-      "controllerrevisions.apps", "nodes", "csinodes.storage.k8s.io", "volumeattachments.storage.k8s.io",
-      "ipaddresses.networking.k8s.io", "servicecidrs.networking.k8s.io", "componentstatuses",
-      "certificatesigningrequests.certificates.k8s.io", "resourceslices.resource.k8s.io",
-      "csistoragecapacities.storage.k8s.io");
+  public static final Set<String> KINDS =
+      Set.of(
+          "events",
+          "events.events.k8s.io",
+          "leases.coordination.k8s.io",
+          "controllerrevisions.apps",
+          "nodes",
+          "csinodes.storage.k8s.io",
+          "volumeattachments.storage.k8s.io",
+          "ipaddresses.networking.k8s.io",
+          "servicecidrs.networking.k8s.io",
+          "componentstatuses",
+          "certificatesigningrequests.certificates.k8s.io",
+          "resourceslices.resource.k8s.io",
+          "csistoragecapacities.storage.k8s.io");
 
   private OwnedObjects() {}
 
@@ -39,19 +49,27 @@ public final class OwnedObjects {
     Map<?, ?> labels = metadata.get("labels") instanceof Map<?, ?> l ? l : Map.of();
     Map<?, ?> annotations = metadata.get("annotations") instanceof Map<?, ?> a ? a : Map.of();
     String name = String.valueOf(metadata.get("name"));
-    if ("rbac-defaults".equals(labels.get("kubernetes.io/bootstrapping"))) return "a default role of the API server";
-    if ("true".equals(annotations.get("apf.kubernetes.io/autoupdate-spec"))) return "kept up by the API server";
-    if (labels.containsKey("kube-aggregator.kubernetes.io/automanaged")) return "kept up by the API server";
+    if ("rbac-defaults".equals(labels.get("kubernetes.io/bootstrapping")))
+      return "a default role of the API server";
+    if ("true".equals(annotations.get("apf.kubernetes.io/autoupdate-spec")))
+      return "kept up by the API server";
+    if (labels.containsKey("kube-aggregator.kubernetes.io/automanaged"))
+      return "kept up by the API server";
     if (labels.containsKey("endpoints.kubernetes.io/managed-by")
         || labels.containsKey("endpointslice.kubernetes.io/managed-by")) {
       return "kept up by the endpoints controller";
     }
     return switch (resource.name()) {
-      case "configmaps" -> "kube-root-ca.crt".equals(name) ? "published in every namespace by the controller manager"
-          : null;
-      case "services" -> "default".equals(metadata.get("namespace")) && "kubernetes".equals(name)
-          ? "the API server's own service" : null;
-      case "priorityclasses.scheduling.k8s.io" -> name.startsWith("system-") ? "a default priority class" : null;
+      case "configmaps" ->
+          "kube-root-ca.crt".equals(name)
+              ? "published in every namespace by the controller manager"
+              : null;
+      case "services" ->
+          "default".equals(metadata.get("namespace")) && "kubernetes".equals(name)
+              ? "the API server's own service"
+              : null;
+      case "priorityclasses.scheduling.k8s.io" ->
+          name.startsWith("system-") ? "a default priority class" : null;
       default -> null;
     };
   }

@@ -14,8 +14,14 @@ import java.util.Set;
  * @param verbs what the server allows on it ({@code list}, {@code create}, …)
  * @param shortNames kubectl's short names ({@code deploy})
  */
-public record ApiResource(String group, String version, String resource, String kind, boolean namespaced,
-    Set<String> verbs, List<String> shortNames) {
+public record ApiResource(
+    String group,
+    String version,
+    String resource,
+    String kind,
+    boolean namespaced,
+    Set<String> verbs,
+    List<String> shortNames) {
 
   public ApiResource {
     verbs = Set.copyOf(verbs);
@@ -24,13 +30,16 @@ public record ApiResource(String group, String version, String resource, String 
 
   /**
    * The name roadie and kubectl give the kind: {@code resource.group}, or the resource alone in the
-   * core group ({@code deployments.apps}, {@code configmaps}). Directories of a backup are named so.
+   * core group ({@code deployments.apps}, {@code configmaps}). Directories of a backup are named
+   * so.
    */
   public String name() {
     return group.isEmpty() ? resource : resource + "." + group;
   }
 
-  /** {@code group/version}, or the version alone in the core group: an object's {@code apiVersion}. */
+  /**
+   * {@code group/version}, or the version alone in the core group: an object's {@code apiVersion}.
+   */
   public String apiVersion() {
     return group.isEmpty() ? version : group + "/" + version;
   }
@@ -38,7 +47,9 @@ public record ApiResource(String group, String version, String resource, String 
   /** The URL path of the collection: in {@code namespace}, or across all namespaces (null). */
   public String path(String namespace) {
     String base = group.isEmpty() ? "/api/" + version : "/apis/" + group + "/" + version;
-    return namespaced && namespace != null ? base + "/namespaces/" + namespace + "/" + resource : base + "/" + resource;
+    return namespaced && namespace != null
+        ? base + "/namespaces/" + namespace + "/" + resource
+        : base + "/" + resource;
   }
 
   /** The URL path of one object. */
@@ -53,11 +64,14 @@ public record ApiResource(String group, String version, String resource, String 
    */
   public boolean answersTo(String given) {
     String g = given.toLowerCase(java.util.Locale.ROOT);
-    if (g.equals(name()) || g.equals(resource) || g.equals(kind.toLowerCase(java.util.Locale.ROOT))
+    if (g.equals(name())
+        || g.equals(resource)
+        || g.equals(kind.toLowerCase(java.util.Locale.ROOT))
         || shortNames.contains(g)) {
       return true;
     }
-    String kindGroup = kind.toLowerCase(java.util.Locale.ROOT) + (group.isEmpty() ? "" : "." + group);
+    String kindGroup =
+        kind.toLowerCase(java.util.Locale.ROOT) + (group.isEmpty() ? "" : "." + group);
     return g.equals(kindGroup);
   }
 }

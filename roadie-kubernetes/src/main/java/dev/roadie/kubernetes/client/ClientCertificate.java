@@ -21,10 +21,10 @@ import java.util.Collection;
  *
  * <ul>
  *   <li>The key's algorithm, which the client needs told: it guesses from the PEM label, and a
- *       PKCS#8 key ({@code BEGIN PRIVATE KEY}, what {@code openssl req -newkey ec} and
- *       {@code openssl genpkey} write) names none, so it would be read as RSA and fail. The
- *       algorithm comes from the key itself. SEC1 keys ({@code BEGIN EC PRIVATE KEY}, as k3s
- *       writes them) are EC.
+ *       PKCS#8 key ({@code BEGIN PRIVATE KEY}, what {@code openssl req -newkey ec} and {@code
+ *       openssl genpkey} write) names none, so it would be read as RSA and fail. The algorithm
+ *       comes from the key itself. SEC1 keys ({@code BEGIN EC PRIVATE KEY}, as k3s writes them) are
+ *       EC.
  *   <li>The certificate's validity: an expired (or not yet valid) certificate is said so, with its
  *       dates, instead of the server's bare 401.
  * </ul>
@@ -41,10 +41,21 @@ final class ClientCertificate {
   static void prepare(Config config, String who, String described, Instant now) {
     boolean hasCert = config.getClientCertData() != null || config.getClientCertFile() != null;
     boolean hasKey = config.getClientKeyData() != null || config.getClientKeyFile() != null;
-    if (hasCert) checkValidity(read(config.getClientCertData(), config.getClientCertFile(), "certificate", who,
-        described), who, described, now);
+    if (hasCert)
+      checkValidity(
+          read(
+              config.getClientCertData(),
+              config.getClientCertFile(),
+              "certificate",
+              who,
+              described),
+          who,
+          described,
+          now);
     if (hasKey) {
-      String algorithm = algorithm(read(config.getClientKeyData(), config.getClientKeyFile(), "key", who, described));
+      String algorithm =
+          algorithm(
+              read(config.getClientKeyData(), config.getClientKeyFile(), "key", who, described));
       if (algorithm != null) config.setClientKeyAlgo(algorithm);
     }
   }
@@ -53,8 +64,19 @@ final class ClientCertificate {
     try (ByteArrayInputStream in = CertUtils.getInputStreamFromDataOrFile(data, file)) {
       return in.readAllBytes();
     } catch (IOException | RuntimeException e) {
-      throw new RoadieException(ErrorCode.USAGE, "the client " + what + " of " + who + " cannot be read"
-          + (file != null ? " from " + file : "") + ": " + e.getMessage() + "; fix the kubeconfig (" + described + ")",
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the client "
+              + what
+              + " of "
+              + who
+              + " cannot be read"
+              + (file != null ? " from " + file : "")
+              + ": "
+              + e.getMessage()
+              + "; fix the kubeconfig ("
+              + described
+              + ")",
           e);
     }
   }
@@ -62,32 +84,65 @@ final class ClientCertificate {
   private static void checkValidity(byte[] pem, String who, String described, Instant now) {
     Collection<? extends java.security.cert.Certificate> certs;
     try {
-      certs = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
+      certs =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(new ByteArrayInputStream(pem));
     } catch (GeneralSecurityException e) {
-      throw new RoadieException(ErrorCode.USAGE, "the client certificate of " + who + " is not a PEM X.509 "
-          + "certificate (" + e.getMessage() + "); fix the kubeconfig (" + described + ")", e);
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the client certificate of "
+              + who
+              + " is not a PEM X.509 "
+              + "certificate ("
+              + e.getMessage()
+              + "); fix the kubeconfig ("
+              + described
+              + ")",
+          e);
     }
     if (certs.isEmpty() || !(certs.iterator().next() instanceof X509Certificate leaf)) {
-      throw new RoadieException(ErrorCode.USAGE, "the client certificate of " + who + " holds no certificate; fix "
-          + "the kubeconfig (" + described + ")");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "the client certificate of "
+              + who
+              + " holds no certificate; fix "
+              + "the kubeconfig ("
+              + described
+              + ")");
     }
     String subject = leaf.getSubjectX500Principal().getName();
     Instant notAfter = leaf.getNotAfter().toInstant();
     Instant notBefore = leaf.getNotBefore().toInstant();
     if (now.isAfter(notAfter)) {
-      throw new RoadieException(ErrorCode.FAILURE, "the client certificate of " + who + " (" + subject
-          + ") expired on " + notAfter + ": renew it (on kubeadm clusters 'kubeadm certs renew', or ask the "
-          + "cluster's administrator for a new one) and update the kubeconfig (" + described + ")");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "the client certificate of "
+              + who
+              + " ("
+              + subject
+              + ") expired on "
+              + notAfter
+              + ": renew it (on kubeadm clusters 'kubeadm certs renew', or ask the "
+              + "cluster's administrator for a new one) and update the kubeconfig ("
+              + described
+              + ")");
     }
     if (now.isBefore(notBefore)) {
-      throw new RoadieException(ErrorCode.FAILURE, "the client certificate of " + who + " (" + subject
-          + ") is not valid before " + notBefore + ": check this machine's clock, or wait until then");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "the client certificate of "
+              + who
+              + " ("
+              + subject
+              + ") is not valid before "
+              + notBefore
+              + ": check this machine's clock, or wait until then");
     }
   }
 
   /**
-   * The algorithm ("RSA", "EC") of a PEM private key, or null to leave the guess to the client
-   * (an encrypted or unknown key: the client says what is wrong with it).
+   * The algorithm ("RSA", "EC") of a PEM private key, or null to leave the guess to the client (an
+   * encrypted or unknown key: the client says what is wrong with it).
    */
   static String algorithm(byte[] pem) {
     String text = new String(pem, StandardCharsets.US_ASCII);

@@ -39,7 +39,8 @@ public final class Discovery {
     versions.put("v1", true);
     for (Object o : list(groups.get("groups"))) {
       if (!(o instanceof Map<?, ?> g)) continue;
-      String preferredVersion = g.get("preferredVersion") instanceof Map<?, ?> p ? (String) p.get("groupVersion") : null;
+      String preferredVersion =
+          g.get("preferredVersion") instanceof Map<?, ?> p ? (String) p.get("groupVersion") : null;
       for (Object v : list(g.get("versions"))) {
         if (v instanceof Map<?, ?> vm && vm.get("groupVersion") instanceof String gv) {
           versions.put(gv, gv.equals(preferredVersion));
@@ -79,17 +80,27 @@ public final class Discovery {
   private static List<ApiResource> resources(KubeConnection conn, String groupVersion) {
     String path = groupVersion.contains("/") ? "/apis/" + groupVersion : "/api/" + groupVersion;
     Map<String, Object> doc = conn.get(path, "discover the resources of " + groupVersion);
-    String group = groupVersion.contains("/") ? groupVersion.substring(0, groupVersion.indexOf('/')) : "";
+    String group =
+        groupVersion.contains("/") ? groupVersion.substring(0, groupVersion.indexOf('/')) : "";
     String version = groupVersion.substring(groupVersion.indexOf('/') + 1);
     List<ApiResource> out = new ArrayList<>();
     for (Object o : list(doc.get("resources"))) {
-      if (!(o instanceof Map<?, ?> r) || !(r.get("name") instanceof String name) || name.contains("/")) continue;
+      if (!(o instanceof Map<?, ?> r)
+          || !(r.get("name") instanceof String name)
+          || name.contains("/")) continue;
       Set<String> verbs = new HashSet<>();
       for (Object v : list(r.get("verbs"))) verbs.add(String.valueOf(v));
       List<String> shortNames = new ArrayList<>();
       for (Object v : list(r.get("shortNames"))) shortNames.add(String.valueOf(v));
-      out.add(new ApiResource(group, version, name, String.valueOf(r.get("kind")),
-          Boolean.TRUE.equals(r.get("namespaced")), verbs, shortNames));
+      out.add(
+          new ApiResource(
+              group,
+              version,
+              name,
+              String.valueOf(r.get("kind")),
+              Boolean.TRUE.equals(r.get("namespaced")),
+              verbs,
+              shortNames));
     }
     return out;
   }
@@ -113,9 +124,13 @@ public final class Discovery {
     return unavailable;
   }
 
-  /** The resource of objects with this {@code apiVersion} and {@code kind}, if the server serves it. */
+  /**
+   * The resource of objects with this {@code apiVersion} and {@code kind}, if the server serves it.
+   */
   public Optional<ApiResource> forKind(String apiVersion, String kind) {
-    return all.stream().filter(r -> r.apiVersion().equals(apiVersion) && r.kind().equals(kind)).findFirst();
+    return all.stream()
+        .filter(r -> r.apiVersion().equals(apiVersion) && r.kind().equals(kind))
+        .findFirst();
   }
 
   /** The preferred resource named {@code name} ({@code deployments.apps}), if served. */

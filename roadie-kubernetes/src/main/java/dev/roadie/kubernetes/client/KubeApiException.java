@@ -4,17 +4,20 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 
 /**
- * The API server answered a request with an error status. {@link #reason()} is the Status
- * object's reason ({@code NotFound}, {@code AlreadyExists}, {@code Forbidden}, {@code Invalid},
- * {@code Conflict}, …) when the server sent one.
+ * The API server answered a request with an error status. {@link #reason()} is the Status object's
+ * reason ({@code NotFound}, {@code AlreadyExists}, {@code Forbidden}, {@code Invalid}, {@code
+ * Conflict}, …) when the server sent one.
  */
 public class KubeApiException extends RoadieException {
   private final int status;
   private final String reason;
 
   public KubeApiException(int status, String reason, String message) {
-    super(status == 401 || status == 403 ? ErrorCode.FAILURE
-        : status == 429 || status >= 500 ? ErrorCode.TEMPORARY : ErrorCode.FAILURE, message);
+    super(
+        status == 401 || status == 403
+            ? ErrorCode.FAILURE
+            : status == 429 || status >= 500 ? ErrorCode.TEMPORARY : ErrorCode.FAILURE,
+        message);
     this.status = status;
     this.reason = reason == null ? "" : reason;
   }

@@ -57,8 +57,12 @@ public record KubeEnvironment(List<Path> kubeconfigs, InCluster inCluster, Strin
     String host = env.get("KUBERNETES_SERVICE_HOST");
     Path token = InCluster.ACCOUNT.resolve("token");
     if (host != null && !host.isBlank() && Files.isReadable(token)) {
-      inCluster = new InCluster(host, env.getOrDefault("KUBERNETES_SERVICE_PORT", "443"), token,
-          InCluster.ACCOUNT.resolve("ca.crt"));
+      inCluster =
+          new InCluster(
+              host,
+              env.getOrDefault("KUBERNETES_SERVICE_PORT", "443"),
+              token,
+              InCluster.ACCOUNT.resolve("ca.crt"));
     }
     return new KubeEnvironment(files, inCluster, described);
   }

@@ -4,10 +4,15 @@ import dev.roadie.kubernetes.client.ApiResource;
 import java.util.List;
 import java.util.Map;
 
-/** The objects compared with Git: a live cluster, or the objects a {@code k8s} snapshot recorded. */
+/**
+ * The objects compared with Git: a live cluster, or the objects a {@code k8s} snapshot recorded.
+ */
 public interface ClusterObjects {
 
-  /** What this is, for the report ("the cluster at https://… (context c)", "snapshot 1a2b3c4d of …"). */
+  /**
+   * What this is, for the report ("the cluster at https://… (context c)", "snapshot 1a2b3c4d of
+   * …").
+   */
   String describe();
 
   /** The object, as stored (in {@code apiVersion} where it can be had in that version), or null. */
@@ -16,7 +21,10 @@ public interface ClusterObjects {
   /** The objects of a kind in a namespace (each with its apiVersion and kind). */
   List<Map<String, Object>> list(String apiVersion, String kind, String namespace);
 
-  /** The resource objects of this kind belong to (its name, whether it is namespaced); null when unknown. */
+  /**
+   * The resource objects of this kind belong to (its name, whether it is namespaced); null when
+   * unknown.
+   */
   ApiResource resource(String apiVersion, String kind);
 
   /**

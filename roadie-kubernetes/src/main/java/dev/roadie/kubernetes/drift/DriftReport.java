@@ -19,8 +19,10 @@ import java.util.Map;
  *     failed; by kind, namespace and name within each)
  * @param unchanged the number of objects Git defines that the cluster has as Git says
  */
-public record DriftReport(String cluster, String against, String mode, List<ObjectDrift> objects, int unchanged) {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+public record DriftReport(
+    String cluster, String against, String mode, List<ObjectDrift> objects, int unchanged) {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   public DriftReport {
     objects = List.copyOf(objects);
@@ -44,29 +46,42 @@ public record DriftReport(String cluster, String against, String mode, List<Obje
   public String text() {
     StringBuilder b = new StringBuilder();
     b.append("drift of ").append(cluster).append(" against ").append(against);
-    if (mode.equals("offline")) b.append(" (offline: only the fields the manifests set, as written)");
+    if (mode.equals("offline"))
+      b.append(" (offline: only the fields the manifests set, as written)");
     b.append('\n');
     for (ObjectDrift o : objects) {
-      b.append(String.format("%-8s%s", o.state().name().toLowerCase(java.util.Locale.ROOT), o.key()));
+      b.append(
+          String.format("%-8s%s", o.state().name().toLowerCase(java.util.Locale.ROOT), o.key()));
       if (o.origin() != null) b.append("  (").append(o.origin()).append(')');
       b.append('\n');
       for (FieldDifference f : o.fields()) {
-        b.append("  ").append(f.path()).append(": ")
-            .append(f.inCluster() ? value(f.cluster()) : "(not in cluster)").append(" → ")
-            .append(f.inGit() ? value(f.git()) : "(not in Git)").append('\n');
+        b.append("  ")
+            .append(f.path())
+            .append(": ")
+            .append(f.inCluster() ? value(f.cluster()) : "(not in cluster)")
+            .append(" → ")
+            .append(f.inGit() ? value(f.git()) : "(not in Git)")
+            .append('\n');
       }
       if (o.message() != null) b.append("  ").append(o.message()).append('\n');
     }
     if (!drift() && !failed()) {
-      b.append("no drift: ").append(unchanged).append(unchanged == 1 ? " object matches" : " objects match").append('\n');
+      b.append("no drift: ")
+          .append(unchanged)
+          .append(unchanged == 1 ? " object matches" : " objects match")
+          .append('\n');
     } else {
       List<String> parts = new ArrayList<>();
       for (ObjectDrift.State s : ObjectDrift.State.values()) {
         long n = count(s);
         if (n > 0) parts.add(n + " " + s.name().toLowerCase(java.util.Locale.ROOT));
       }
-      b.append(drift() ? "drift: " : "").append(String.join(", ", parts)).append("; ").append(unchanged)
-          .append(unchanged == 1 ? " object matches" : " objects match").append('\n');
+      b.append(drift() ? "drift: " : "")
+          .append(String.join(", ", parts))
+          .append("; ")
+          .append(unchanged)
+          .append(unchanged == 1 ? " object matches" : " objects match")
+          .append('\n');
     }
     return b.toString();
   }
@@ -79,7 +94,8 @@ public record DriftReport(String cluster, String against, String mode, List<Obje
     out.put("mode", mode);
     out.put("drift", drift());
     Map<String, Object> summary = new LinkedHashMap<>();
-    for (ObjectDrift.State s : ObjectDrift.State.values()) summary.put(s.name().toLowerCase(java.util.Locale.ROOT), count(s));
+    for (ObjectDrift.State s : ObjectDrift.State.values())
+      summary.put(s.name().toLowerCase(java.util.Locale.ROOT), count(s));
     summary.put("unchanged", unchanged);
     out.put("summary", summary);
     List<Map<String, Object>> list = new ArrayList<>();
@@ -109,7 +125,10 @@ public record DriftReport(String cluster, String against, String mode, List<Obje
     return out;
   }
 
-  /** Longer values are cut in the text report (a config map holding a whole file); JSON has them whole. */
+  /**
+   * Longer values are cut in the text report (a config map holding a whole file); JSON has them
+   * whole.
+   */
   static final int TEXT_VALUE_LIMIT = 200;
 
   private static String value(Object v) {
@@ -120,6 +139,9 @@ public record DriftReport(String cluster, String against, String mode, List<Obje
       text = String.valueOf(v);
     }
     if (text.length() <= TEXT_VALUE_LIMIT) return text;
-    return text.substring(0, TEXT_VALUE_LIMIT) + "… (" + text.length() + " characters; --json shows all)";
+    return text.substring(0, TEXT_VALUE_LIMIT)
+        + "… ("
+        + text.length()
+        + " characters; --json shows all)";
   }
 }

@@ -13,12 +13,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Compares one object in the cluster with Git's form of it over a <em>field set</em>: the fields Git
- * sets, in the API server's {@code FieldsV1} form ({@code f:name} for a field, {@code k:{...}} for
- * the item of a list keyed by those fields, {@code v:...} for a value of a set, {@code i:N} for an
- * index, {@code .} for the node itself). The server computes that set for a server-side apply (it
- * is the applier's entry in {@code managedFields}), with each list keyed as its schema says; offline,
- * {@link #fieldsOf} derives one from the manifest.
+ * Compares one object in the cluster with Git's form of it over a <em>field set</em>: the fields
+ * Git sets, in the API server's {@code FieldsV1} form ({@code f:name} for a field, {@code k:{...}}
+ * for the item of a list keyed by those fields, {@code v:...} for a value of a set, {@code i:N} for
+ * an index, {@code .} for the node itself). The server computes that set for a server-side apply
+ * (it is the applier's entry in {@code managedFields}), with each list keyed as its schema says;
+ * offline, {@link #fieldsOf} derives one from the manifest.
  *
  * <p>Only those fields are compared, so what the server fills in by default, and what controllers
  * write, never counts; a field Git leaves out counts only when {@link #unownedByGit} finds that a
@@ -27,8 +27,11 @@ import java.util.TreeSet;
 public final class FieldComparison {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The field a client-side {@code kubectl apply} keeps its last applied manifest in: not drift. */
-  private static final String LAST_APPLIED = "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
+  /**
+   * The field a client-side {@code kubectl apply} keeps its last applied manifest in: not drift.
+   */
+  private static final String LAST_APPLIED =
+      "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration";
 
   private final boolean quantities;
 
@@ -59,7 +62,8 @@ public final class FieldComparison {
    * manifest but still applied, a label added by hand). A node Git has nothing of (a container
    * added by hand) is reported once, whole.
    */
-  static List<FieldDifference> unownedByGit(Map<String, ?> handFields, Map<String, ?> gitFields, Map<String, ?> cluster) {
+  static List<FieldDifference> unownedByGit(
+      Map<String, ?> handFields, Map<String, ?> gitFields, Map<String, ?> cluster) {
     Set<String> gitNodes = new TreeSet<>();
     collectPaths(gitFields, cluster, "", gitNodes, false);
     Set<String> gitLeaves = new TreeSet<>();
@@ -69,8 +73,13 @@ public final class FieldComparison {
     return out;
   }
 
-  private static void uncovered(Map<String, ?> fields, Object object, String path, Set<String> gitNodes,
-      Set<String> gitLeaves, List<FieldDifference> out) {
+  private static void uncovered(
+      Map<String, ?> fields,
+      Object object,
+      String path,
+      Set<String> gitNodes,
+      Set<String> gitLeaves,
+      List<FieldDifference> out) {
     for (Map.Entry<String, ?> e : fields.entrySet()) {
       if (e.getKey().equals(".")) continue;
       Located child = locate(e.getKey(), object);
@@ -78,7 +87,9 @@ public final class FieldComparison {
       String childPath = path + "/" + child.segment;
       if (childPath.equals(LAST_APPLIED) || below(childPath, gitLeaves)) continue;
       Map<String, ?> sub = asFields(e.getValue());
-      boolean whole = sub.isEmpty() || sub.containsKey("."); // the tool made this node, not only some fields in it
+      boolean whole =
+          sub.isEmpty()
+              || sub.containsKey("."); // the tool made this node, not only some fields in it
       if (!gitNodes.contains(childPath) && whole) {
         out.add(FieldDifference.onlyInCluster(childPath, child.value));
       } else if (!sub.isEmpty()) {
@@ -95,8 +106,12 @@ public final class FieldComparison {
     return false;
   }
 
-  /** The paths, in {@code object}, of the nodes of {@code fields} it has (only the leaves when asked). */
-  private static void collectPaths(Map<String, ?> fields, Object object, String path, Set<String> out, boolean leavesOnly) {
+  /**
+   * The paths, in {@code object}, of the nodes of {@code fields} it has (only the leaves when
+   * asked).
+   */
+  private static void collectPaths(
+      Map<String, ?> fields, Object object, String path, Set<String> out, boolean leavesOnly) {
     for (Map.Entry<String, ?> e : fields.entrySet()) {
       if (e.getKey().equals(".")) continue;
       Located child = locate(e.getKey(), object);
@@ -109,13 +124,19 @@ public final class FieldComparison {
     }
   }
 
-  private void walk(Map<String, ?> fields, Object cluster, Object git, String path, String container,
+  private void walk(
+      Map<String, ?> fields,
+      Object cluster,
+      Object git,
+      String path,
+      String container,
       List<FieldDifference> out) {
     for (Map.Entry<String, ?> e : fields.entrySet()) {
       String key = e.getKey();
       if (key.equals(".")) continue;
       Located inGit = locate(key, git);
-      if (inGit == null || !inGit.present) continue; // the server dropped it (a null in the manifest)
+      if (inGit == null || !inGit.present)
+        continue; // the server dropped it (a null in the manifest)
       Located inCluster = locate(key, cluster);
       Map<String, ?> sub = asFields(e.getValue());
       // Items of a list sit, for quantities, in the map that holds the list.
@@ -138,7 +159,8 @@ public final class FieldComparison {
    * Differences below two values compared whole (a leaf of the field set, atomic lists included);
    * {@code container} is the name of the field that holds them.
    */
-  private void deepDiff(String path, String container, Object cluster, Object git, List<FieldDifference> out) {
+  private void deepDiff(
+      String path, String container, Object cluster, Object git, List<FieldDifference> out) {
     String own = path.substring(path.lastIndexOf('/') + 1);
     if (same(container, own, cluster, git)) return;
     if (cluster instanceof Map<?, ?> c && git instanceof Map<?, ?> g) {
@@ -152,13 +174,16 @@ public final class FieldComparison {
         else deepDiff(p, own, c.get(k), g.get(k), out);
       }
     } else if (cluster instanceof List<?> c && git instanceof List<?> g && c.size() == g.size()) {
-      for (int i = 0; i < c.size(); i++) deepDiff(path + "/" + i, container, c.get(i), g.get(i), out);
+      for (int i = 0; i < c.size(); i++)
+        deepDiff(path + "/" + i, container, c.get(i), g.get(i), out);
     } else {
       out.add(FieldDifference.changed(path, cluster, git));
     }
   }
 
-  /** Whether two values of the field {@code own}, held by the field {@code container}, are equal. */
+  /**
+   * Whether two values of the field {@code own}, held by the field {@code container}, are equal.
+   */
   private boolean same(String container, String own, Object a, Object b) {
     if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
       if (!x.keySet().equals(y.keySet())) return false;
@@ -188,7 +213,9 @@ public final class FieldComparison {
   /** A node of a field set found in a value: present or not, and its JSON-pointer segment. */
   private record Located(boolean present, Object value, String segment) {}
 
-  /** Where the field-set key {@code key} points in {@code value}; null when it cannot apply there. */
+  /**
+   * Where the field-set key {@code key} points in {@code value}; null when it cannot apply there.
+   */
   private static Located locate(String key, Object value) {
     if (key.startsWith("f:")) {
       String name = key.substring(2);
@@ -199,7 +226,8 @@ public final class FieldComparison {
     if (key.startsWith("k:")) {
       Map<?, ?> wanted = (Map<?, ?>) parse(key.substring(2));
       for (int i = 0; i < list.size(); i++) {
-        if (list.get(i) instanceof Map<?, ?> item && matches(item, wanted)) return new Located(true, item, String.valueOf(i));
+        if (list.get(i) instanceof Map<?, ?> item && matches(item, wanted))
+          return new Located(true, item, String.valueOf(i));
       }
       return new Located(false, null, "-");
     }
@@ -212,7 +240,9 @@ public final class FieldComparison {
     }
     if (key.startsWith("i:")) {
       int i = Integer.parseInt(key.substring(2));
-      return i < list.size() ? new Located(true, list.get(i), String.valueOf(i)) : new Located(false, null, String.valueOf(i));
+      return i < list.size()
+          ? new Located(true, list.get(i), String.valueOf(i))
+          : new Located(false, null, String.valueOf(i));
     }
     return null;
   }
@@ -239,7 +269,10 @@ public final class FieldComparison {
     }
   }
 
-  /** The part of {@code value} that {@code fields} names (what Git sets of a node the cluster lacks). */
+  /**
+   * The part of {@code value} that {@code fields} names (what Git sets of a node the cluster
+   * lacks).
+   */
   private static Object project(Map<String, ?> fields, Object value) {
     if (isLeaf(fields)) return value;
     if (value instanceof Map<?, ?> map) {
@@ -284,17 +317,23 @@ public final class FieldComparison {
     return out;
   }
 
-  private static final List<String> LIST_KEYS = List.of("name", "containerPort", "port", "mountPath", "devicePath", "ip");
+  private static final List<String> LIST_KEYS =
+      List.of("name", "containerPort", "port", "mountPath", "devicePath", "ip");
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> fieldsOfValue(Object value) {
     if (value instanceof Map<?, ?> m) {
       return m.isEmpty() ? Map.of() : fieldsOf((Map<String, ?>) m);
     }
-    if (value instanceof List<?> list && !list.isEmpty() && list.stream().allMatch(i -> i instanceof Map<?, ?>)) {
+    if (value instanceof List<?> list
+        && !list.isEmpty()
+        && list.stream().allMatch(i -> i instanceof Map<?, ?>)) {
       for (String key : LIST_KEYS) {
         Set<Object> seen = new LinkedHashSet<>();
-        boolean fits = list.stream().allMatch(i -> ((Map<?, ?>) i).get(key) != null && seen.add(((Map<?, ?>) i).get(key)));
+        boolean fits =
+            list.stream()
+                .allMatch(
+                    i -> ((Map<?, ?>) i).get(key) != null && seen.add(((Map<?, ?>) i).get(key)));
         if (!fits) continue;
         Map<String, Object> out = new LinkedHashMap<>();
         for (Object item : list) {

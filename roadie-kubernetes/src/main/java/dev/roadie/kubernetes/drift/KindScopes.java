@@ -15,22 +15,38 @@ import java.util.Set;
  */
 final class KindScopes {
   /** The cluster-scoped kinds Kubernetes itself serves, as KIND.GROUP. */
-  static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "Node", "PersistentVolume", "ComponentStatus",
-      "ClusterRole.rbac.authorization.k8s.io", "ClusterRoleBinding.rbac.authorization.k8s.io",
-      "CustomResourceDefinition.apiextensions.k8s.io", "APIService.apiregistration.k8s.io",
-      "MutatingWebhookConfiguration.admissionregistration.k8s.io",
-      "ValidatingWebhookConfiguration.admissionregistration.k8s.io",
-      "ValidatingAdmissionPolicy.admissionregistration.k8s.io",
-      "ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io",
-      "MutatingAdmissionPolicy.admissionregistration.k8s.io",
-      "MutatingAdmissionPolicyBinding.admissionregistration.k8s.io",
-      "StorageClass.storage.k8s.io", "CSIDriver.storage.k8s.io", "CSINode.storage.k8s.io",
-      "VolumeAttachment.storage.k8s.io", "VolumeAttributesClass.storage.k8s.io",
-      "PriorityClass.scheduling.k8s.io", "RuntimeClass.node.k8s.io", "IngressClass.networking.k8s.io",
-      "IPAddress.networking.k8s.io", "ServiceCIDR.networking.k8s.io",
-      "CertificateSigningRequest.certificates.k8s.io", "ClusterTrustBundle.certificates.k8s.io",
-      "FlowSchema.flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration.flowcontrol.apiserver.k8s.io",
-      "DeviceClass.resource.k8s.io", "ResourceSlice.resource.k8s.io");
+  static final Set<String> CLUSTER_SCOPED =
+      Set.of(
+          "Namespace",
+          "Node",
+          "PersistentVolume",
+          "ComponentStatus",
+          "ClusterRole.rbac.authorization.k8s.io",
+          "ClusterRoleBinding.rbac.authorization.k8s.io",
+          "CustomResourceDefinition.apiextensions.k8s.io",
+          "APIService.apiregistration.k8s.io",
+          "MutatingWebhookConfiguration.admissionregistration.k8s.io",
+          "ValidatingWebhookConfiguration.admissionregistration.k8s.io",
+          "ValidatingAdmissionPolicy.admissionregistration.k8s.io",
+          "ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io",
+          "MutatingAdmissionPolicy.admissionregistration.k8s.io",
+          "MutatingAdmissionPolicyBinding.admissionregistration.k8s.io",
+          "StorageClass.storage.k8s.io",
+          "CSIDriver.storage.k8s.io",
+          "CSINode.storage.k8s.io",
+          "VolumeAttachment.storage.k8s.io",
+          "VolumeAttributesClass.storage.k8s.io",
+          "PriorityClass.scheduling.k8s.io",
+          "RuntimeClass.node.k8s.io",
+          "IngressClass.networking.k8s.io",
+          "IPAddress.networking.k8s.io",
+          "ServiceCIDR.networking.k8s.io",
+          "CertificateSigningRequest.certificates.k8s.io",
+          "ClusterTrustBundle.certificates.k8s.io",
+          "FlowSchema.flowcontrol.apiserver.k8s.io",
+          "PriorityLevelConfiguration.flowcontrol.apiserver.k8s.io",
+          "DeviceClass.resource.k8s.io",
+          "ResourceSlice.resource.k8s.io");
 
   private final ClusterObjects cluster;
   private final LiveCluster server;
@@ -40,8 +56,10 @@ final class KindScopes {
     this.cluster = cluster;
     this.server = server;
     for (Manifest m : manifests) {
-      if (m.kind().equals("CustomResourceDefinition") && m.object().get("spec") instanceof Map<?, ?> spec
-          && spec.get("names") instanceof Map<?, ?> names && names.get("kind") instanceof String kind
+      if (m.kind().equals("CustomResourceDefinition")
+          && m.object().get("spec") instanceof Map<?, ?> spec
+          && spec.get("names") instanceof Map<?, ?> names
+          && names.get("kind") instanceof String kind
           && spec.get("group") instanceof String group) {
         fromManifests.put(kind + "." + group, !"Cluster".equals(spec.get("scope")));
       }

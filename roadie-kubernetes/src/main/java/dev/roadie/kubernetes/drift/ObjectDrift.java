@@ -10,10 +10,20 @@ import java.util.List;
  *     State#FAILED} (not compared: {@code message} says why)
  * @param origin where Git defines it (null for an extra object)
  */
-public record ObjectDrift(State state, ObjectKey key, String apiVersion, String origin, List<FieldDifference> fields,
+public record ObjectDrift(
+    State state,
+    ObjectKey key,
+    String apiVersion,
+    String origin,
+    List<FieldDifference> fields,
     String message) {
 
-  public enum State { MISSING, EXTRA, CHANGED, FAILED }
+  public enum State {
+    MISSING,
+    EXTRA,
+    CHANGED,
+    FAILED
+  }
 
   public ObjectDrift {
     fields = List.copyOf(fields);

@@ -6,7 +6,8 @@ import java.util.Map;
  * Which object: API group (empty for the core group), kind, namespace (null when cluster-scoped)
  * and name. The version is not part of it: one object is served in several versions.
  */
-public record ObjectKey(String group, String kind, String namespace, String name) implements Comparable<ObjectKey> {
+public record ObjectKey(String group, String kind, String namespace, String name)
+    implements Comparable<ObjectKey> {
 
   /** The group of an {@code apiVersion} ("apps/v1" is "apps", "v1" is the core group ""). */
   public static String groupOf(String apiVersion) {
@@ -17,12 +18,17 @@ public record ObjectKey(String group, String kind, String namespace, String name
   /** The key of an object as the server returned it (its own namespace, null for none). */
   public static ObjectKey of(Map<String, ?> object) {
     Map<?, ?> metadata = object.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
-    return new ObjectKey(groupOf(String.valueOf(object.get("apiVersion"))), String.valueOf(object.get("kind")),
+    return new ObjectKey(
+        groupOf(String.valueOf(object.get("apiVersion"))),
+        String.valueOf(object.get("kind")),
         metadata.get("namespace") instanceof String ns && !ns.isEmpty() ? ns : null,
         String.valueOf(metadata.get("name")));
   }
 
-  /** KIND.GROUP, as the repository's layout and kubectl name a kind ("Deployment.apps", "ConfigMap"). */
+  /**
+   * KIND.GROUP, as the repository's layout and kubectl name a kind ("Deployment.apps",
+   * "ConfigMap").
+   */
   public String kindAndGroup() {
     return group.isEmpty() ? kind : kind + "." + group;
   }

@@ -29,6 +29,7 @@ public final class RecordedObjects implements ClusterObjects {
   private final String description;
   private final KubernetesMetadata metadata;
   private final Map<ObjectKey, Map<String, Object>> objects = new LinkedHashMap<>();
+
   /** KIND.GROUP → the resource its objects were recorded under. */
   private final Map<String, ApiResource> resources = new HashMap<>();
 
@@ -39,15 +40,25 @@ public final class RecordedObjects implements ClusterObjects {
 
   /** Reads every object of the snapshot. */
   public static RecordedObjects read(Repository repo, SnapshotRef ref) throws IOException {
-    RecordedObjects out = new RecordedObjects("snapshot " + ref.id().shortHex() + " of " + ref.snapshot().target()
-        + " (" + ref.snapshot().time() + ")", SourceMetadata.of(ref.snapshot(), KubernetesMetadata.class));
+    RecordedObjects out =
+        new RecordedObjects(
+            "snapshot "
+                + ref.id().shortHex()
+                + " of "
+                + ref.snapshot().target()
+                + " ("
+                + ref.snapshot().time()
+                + ")",
+            SourceMetadata.of(ref.snapshot(), KubernetesMetadata.class));
     for (StoredObject stored : SnapshotObjects.read(repo, ref.snapshot(), e -> true)) {
       Map<String, Object> object;
       try {
         object = stored.parse();
       } catch (IOException e) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "snapshot " + ref.id().shortHex() + ": " + e.getMessage()
-            + " (run 'roadie check')", e);
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            "snapshot " + ref.id().shortHex() + ": " + e.getMessage() + " (run 'roadie check')",
+            e);
       }
       ObjectKey key = ObjectKey.of(object);
       out.objects.put(key, object);
@@ -61,8 +72,14 @@ public final class RecordedObjects implements ClusterObjects {
     String apiVersion = String.valueOf(object.get("apiVersion"));
     int dot = stored.kind().indexOf('.');
     String plural = dot < 0 ? stored.kind() : stored.kind().substring(0, dot);
-    return new ApiResource(ObjectKey.groupOf(apiVersion), apiVersion.substring(apiVersion.indexOf('/') + 1), plural,
-        String.valueOf(object.get("kind")), stored.namespace() != null, Set.of(), List.of());
+    return new ApiResource(
+        ObjectKey.groupOf(apiVersion),
+        apiVersion.substring(apiVersion.indexOf('/') + 1),
+        plural,
+        String.valueOf(object.get("kind")),
+        stored.namespace() != null,
+        Set.of(),
+        List.of());
   }
 
   @Override
@@ -79,9 +96,12 @@ public final class RecordedObjects implements ClusterObjects {
   public List<Map<String, Object>> list(String apiVersion, String kind, String namespace) {
     List<Map<String, Object>> out = new ArrayList<>();
     String group = ObjectKey.groupOf(apiVersion);
-    objects.forEach((key, object) -> {
-      if (key.group().equals(group) && key.kind().equals(kind) && namespace.equals(key.namespace())) out.add(object);
-    });
+    objects.forEach(
+        (key, object) -> {
+          if (key.group().equals(group)
+              && key.kind().equals(kind)
+              && namespace.equals(key.namespace())) out.add(object);
+        });
     return out;
   }
 
@@ -96,11 +116,16 @@ public final class RecordedObjects implements ClusterObjects {
     if (metadata == null) return null;
     List<String> namespaces = metadata.namespaces() == null ? List.of() : metadata.namespaces();
     boolean all = Boolean.TRUE.equals(metadata.allNamespaces());
-    String ns = key.namespace() != null ? key.namespace()
-        : key.group().isEmpty() && key.kind().equals("Namespace") ? key.name() : null;
+    String ns =
+        key.namespace() != null
+            ? key.namespace()
+            : key.group().isEmpty() && key.kind().equals("Namespace") ? key.name() : null;
     if (ns != null && !all && !namespaces.contains(ns)) {
-      return "the snapshot holds namespace" + (namespaces.size() == 1 ? " " : "s ") + String.join(", ", namespaces)
-          + ", not " + ns;
+      return "the snapshot holds namespace"
+          + (namespaces.size() == 1 ? " " : "s ")
+          + String.join(", ", namespaces)
+          + ", not "
+          + ns;
     }
     if (ns == null && !Boolean.TRUE.equals(metadata.clusterResources())) {
       return "the snapshot holds only the cluster-scoped objects its namespaces use (back up with "

@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a {@code k8s} snapshot holds, by namespace and kind: the tree of {@link ObjectPaths}
- * ({@code NAMESPACE/KIND/NAME.yaml}, {@code _cluster/KIND/NAME.yaml}), each YAML file an {@code
- * object} entry with its namespace, kind (the resource name, as {@code deployments.apps}) and name.
+ * What a {@code k8s} snapshot holds, by namespace and kind: the tree of {@link ObjectPaths} ({@code
+ * NAMESPACE/KIND/NAME.yaml}, {@code _cluster/KIND/NAME.yaml}), each YAML file an {@code object}
+ * entry with its namespace, kind (the resource name, as {@code deployments.apps}) and name.
  */
 public final class ObjectBrowser extends TreeBrowser {
 
@@ -31,9 +31,12 @@ public final class ObjectBrowser extends TreeBrowser {
     } else if (depth == 3 && node.hasContent() && node.name().endsWith(ObjectPaths.SUFFIX)) {
       if (namespace != null) details.put("namespace", namespace);
       details.put("kind", parts[1]);
-      details.put("name", node.name().substring(0, node.name().length() - ObjectPaths.SUFFIX.length()));
-      return new Entry(path, "object", node.size(), null, null, contentId(node), null, true, details);
+      details.put(
+          "name", node.name().substring(0, node.name().length() - ObjectPaths.SUFFIX.length()));
+      return new Entry(
+          path, "object", node.size(), null, null, contentId(node), null, true, details);
     }
-    return new Entry(path, node.type(), node.size(), null, null, contentId(node), null, true, details);
+    return new Entry(
+        path, node.type(), node.size(), null, null, contentId(node), null, true, details);
   }
 }

@@ -33,7 +33,9 @@ public final class ObjectDiff {
   /** Numbers compare by value: JSON has one number type, the maps may hold Integer or Long. */
   private static boolean equalValues(Object a, Object b) {
     if (a instanceof Number x && b instanceof Number y) {
-      return new java.math.BigDecimal(x.toString()).compareTo(new java.math.BigDecimal(y.toString())) == 0;
+      return new java.math.BigDecimal(x.toString())
+              .compareTo(new java.math.BigDecimal(y.toString()))
+          == 0;
     }
     return Objects.equals(a, b);
   }

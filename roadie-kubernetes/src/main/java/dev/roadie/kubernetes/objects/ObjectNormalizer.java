@@ -16,8 +16,9 @@ import java.util.TreeMap;
  * restored owner does not keep; a dependent restored with a stale owner uid is deleted by the
  * garbage collector), the annotations controllers write for their own bookkeeping ({@link
  * #CONTROLLER_ANNOTATIONS}), the uid and resourceVersion of a PersistentVolume's claimRef, and
- * {@code status} unless asked to keep it. The {@code kubectl.kubernetes.io/last-applied-configuration}
- * annotation is kept: it is what {@code kubectl apply} compares with next time.
+ * {@code status} unless asked to keep it. The {@code
+ * kubectl.kubernetes.io/last-applied-configuration} annotation is kept: it is what {@code kubectl
+ * apply} compares with next time.
  *
  * <p>What remains is returned as a deep copy whose maps are sorted by key, so two normalised copies
  * of an unchanged object are equal and serialise to the same bytes. The input is never changed.
@@ -25,12 +26,21 @@ import java.util.TreeMap;
 public final class ObjectNormalizer {
 
   /** The metadata fields the server sets and a client never asks for. */
-  public static final Set<String> SERVER_METADATA = Set.of("uid", "resourceVersion", "generation",
-      "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink",
-      "ownerReferences");
+  public static final Set<String> SERVER_METADATA =
+      Set.of(
+          "uid",
+          "resourceVersion",
+          "generation",
+          "creationTimestamp",
+          "deletionTimestamp",
+          "deletionGracePeriodSeconds",
+          "managedFields",
+          "selfLink",
+          "ownerReferences");
 
   /** Annotations a controller writes on objects it does not own, recomputed after a restore. */
-  public static final Set<String> CONTROLLER_ANNOTATIONS = Set.of("deployment.kubernetes.io/revision");
+  public static final Set<String> CONTROLLER_ANNOTATIONS =
+      Set.of("deployment.kubernetes.io/revision");
 
   private ObjectNormalizer() {}
 
@@ -44,15 +54,18 @@ public final class ObjectNormalizer {
     Map<String, Object> copy = sortedCopy(object);
     if (!keepStatus) copy.remove("status");
     if (copy.get("metadata") instanceof Map<?, ?> m) {
-      @SuppressWarnings("unchecked") Map<String, Object> metadata = (Map<String, Object>) m;
+      @SuppressWarnings("unchecked")
+      Map<String, Object> metadata = (Map<String, Object>) m;
       SERVER_METADATA.forEach(metadata::remove);
       if (metadata.get("annotations") instanceof Map<?, ?> annotations) {
         CONTROLLER_ANNOTATIONS.forEach(annotations::remove);
         if (annotations.isEmpty()) metadata.remove("annotations");
       }
-      if (metadata.get("labels") instanceof Map<?, ?> labels && labels.isEmpty()) metadata.remove("labels");
+      if (metadata.get("labels") instanceof Map<?, ?> labels && labels.isEmpty())
+        metadata.remove("labels");
     }
-    if ("PersistentVolume".equals(copy.get("kind")) && copy.get("spec") instanceof Map<?, ?> spec
+    if ("PersistentVolume".equals(copy.get("kind"))
+        && copy.get("spec") instanceof Map<?, ?> spec
         && spec.get("claimRef") instanceof Map<?, ?> claimRef) {
       claimRef.remove("uid");
       claimRef.remove("resourceVersion");

@@ -2,13 +2,14 @@ package dev.roadie.kubernetes.objects;
 
 /**
  * Where a backup puts an object: {@code NAMESPACE/KIND/NAME.yaml}, cluster-scoped objects under
- * {@code _cluster/KIND/NAME.yaml}, KIND being the resource name with its group as kubectl writes
- * it ({@code deployments.apps}, {@code configmaps}). {@code _cluster} cannot be a namespace: a
+ * {@code _cluster/KIND/NAME.yaml}, KIND being the resource name with its group as kubectl writes it
+ * ({@code deployments.apps}, {@code configmaps}). {@code _cluster} cannot be a namespace: a
  * namespace name is a DNS label, which has no underscore.
  */
 public final class ObjectPaths {
   /** The directory of cluster-scoped objects. */
   public static final String CLUSTER = "_cluster";
+
   public static final String SUFFIX = ".yaml";
 
   private ObjectPaths() {}

@@ -45,7 +45,8 @@ public final class SnapshotObjects {
         if (!Node.DIR.equals(kind.type())) continue;
         for (Node file : repo.readTree(Id.parse(kind.subtree())).nodes()) {
           if (!file.hasContent() || !file.name().endsWith(ObjectPaths.SUFFIX)) continue;
-          String name = file.name().substring(0, file.name().length() - ObjectPaths.SUFFIX.length());
+          String name =
+              file.name().substring(0, file.name().length() - ObjectPaths.SUFFIX.length());
           out.add(new Entry(namespace, kind.name(), name, file));
         }
       }
@@ -61,14 +62,17 @@ public final class SnapshotObjects {
     Semaphore slots = new Semaphore(PARALLEL_READS);
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (Entry e : entries) {
-        futures.add(pool.submit(() -> {
-          slots.acquire();
-          try {
-            return new StoredObject(e.namespace(), e.kind(), e.name(), content(repo, e.node(), e.path()));
-          } finally {
-            slots.release();
-          }
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  slots.acquire();
+                  try {
+                    return new StoredObject(
+                        e.namespace(), e.kind(), e.name(), content(repo, e.node(), e.path()));
+                  } finally {
+                    slots.release();
+                  }
+                }));
       }
       List<StoredObject> out = new ArrayList<>(entries.size());
       for (Future<StoredObject> f : futures) out.add(Repository.await(f));
@@ -81,8 +85,9 @@ public final class SnapshotObjects {
     if (node.content() != null && node.content().size() == 1) {
       byte[] data = repo.readBlob(Id.parse(node.content().get(0)));
       if (node.size() != null && data.length != node.size()) {
-        throw new RoadieException(ErrorCode.INTEGRITY, what + ": stored as " + node.size() + " bytes, read "
-            + data.length);
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            what + ": stored as " + node.size() + " bytes, read " + data.length);
       }
       return data;
     }

@@ -37,9 +37,9 @@ import java.util.function.Supplier;
 /**
  * Restores a {@code k8s} snapshot into a cluster: objects are read from the snapshot, mapped to
  * their new namespaces, made fit for the new cluster ({@link RestoreTransforms}), and created step
- * by step in {@link RestoreOrder}, in parallel within a step. After the custom resource
- * definitions it waits until each is established and served. An object that exists is left as it
- * is and compared ({@code --existing skip}) or server-side applied ({@code --existing update}); a
+ * by step in {@link RestoreOrder}, in parallel within a step. After the custom resource definitions
+ * it waits until each is established and served. An object that exists is left as it is and
+ * compared ({@code --existing skip}) or server-side applied ({@code --existing update}); a
  * persistent volume that exists is never replaced: under a namespace mapping the mapped claim gets
  * a copy of it under a new name. Transient refusals are retried with backoff; every object gets a
  * line in the {@link RestoreReport}.
@@ -48,7 +48,8 @@ import java.util.function.Supplier;
  * namespace exists holding objects the snapshot does not have (unless {@code --existing update}).
  */
 public final class ClusterRestore {
-  private static final Set<String> WORKLOADS = Set.of("deployments.apps", "statefulsets.apps", "daemonsets.apps");
+  private static final Set<String> WORKLOADS =
+      Set.of("deployments.apps", "statefulsets.apps", "daemonsets.apps");
   private static final String CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 
   private final Repository repo;
@@ -71,7 +72,11 @@ public final class ClusterRestore {
     ApiResource resource;
     int step;
     String note;
-    /** A released volume that exists, whose claim this restore brings back: its stale claim uid goes. */
+
+    /**
+     * A released volume that exists, whose claim this restore brings back: its stale claim uid
+     * goes.
+     */
     boolean rebind;
 
     Planned(StoredObject s, Map<String, Object> object) {
@@ -103,12 +108,16 @@ public final class ClusterRestore {
     }
 
     String from() {
-      boolean moved = !java.util.Objects.equals(fromNamespace, namespace()) || !fromName.equals(name());
+      boolean moved =
+          !java.util.Objects.equals(fromNamespace, namespace()) || !fromName.equals(name());
       return moved ? (fromNamespace == null ? "" : fromNamespace + "/") + fromName : null;
     }
   }
 
-  public ClusterRestore(Repository repo, SnapshotRef snapshot, Destination.Cluster destination,
+  public ClusterRestore(
+      Repository repo,
+      SnapshotRef snapshot,
+      Destination.Cluster destination,
       KubernetesRestoreOptions options) {
     this.repo = repo;
     this.snapshot = snapshot;
@@ -118,23 +127,36 @@ public final class ClusterRestore {
   }
 
   public RestoreReport run() throws IOException {
-    List<StoredObject> stored = SnapshotObjects.read(repo, snapshot.snapshot(), e ->
-        (options.namespaces().isEmpty() || e.namespace() == null || options.namespaces().contains(e.namespace()))
-            && (!"namespaces".equals(e.kind()) || options.namespaces().isEmpty()
-                || options.namespaces().contains(e.name()))
-            && (options.includeKinds().isEmpty() || options.includeKinds().stream().anyMatch(k -> names(k, e.kind())))
-            && options.excludeKinds().stream().noneMatch(k -> names(k, e.kind())));
+    List<StoredObject> stored =
+        SnapshotObjects.read(
+            repo,
+            snapshot.snapshot(),
+            e ->
+                (options.namespaces().isEmpty()
+                        || e.namespace() == null
+                        || options.namespaces().contains(e.namespace()))
+                    && (!"namespaces".equals(e.kind())
+                        || options.namespaces().isEmpty()
+                        || options.namespaces().contains(e.name()))
+                    && (options.includeKinds().isEmpty()
+                        || options.includeKinds().stream().anyMatch(k -> names(k, e.kind())))
+                    && options.excludeKinds().stream().noneMatch(k -> names(k, e.kind())));
     try (KubeConnection c = KubeConnection.open(options.environment(), destination.context())) {
       this.conn = c;
       return restore(stored);
     }
   }
 
-  /** Whether a kind as a person gives it ({@code deployments}, {@code deployments.apps}, {@code Deployment}) names {@code dir}. */
+  /**
+   * Whether a kind as a person gives it ({@code deployments}, {@code deployments.apps}, {@code
+   * Deployment}) names {@code dir}.
+   */
   static boolean names(String given, String dir) {
     String g = given.toLowerCase(Locale.ROOT);
     String resource = dir.contains(".") ? dir.substring(0, dir.indexOf('.')) : dir;
-    return g.equals(dir) || g.equals(resource) || (g.endsWith("s") ? g : g + "s").equals(resource)
+    return g.equals(dir)
+        || g.equals(resource)
+        || (g.endsWith("s") ? g : g + "s").equals(resource)
         || (g.endsWith("y") && (g.substring(0, g.length() - 1) + "ies").equals(resource));
   }
 
@@ -173,12 +195,19 @@ public final class ClusterRestore {
     return report.build(options.dryRun(), conn.server());
   }
 
-  /** --order's kinds as resource names the server knows (or as given, for kinds it does not serve yet). */
+  /**
+   * --order's kinds as resource names the server knows (or as given, for kinds it does not serve
+   * yet).
+   */
   private List<String> resolveOrder() {
     List<String> out = new ArrayList<>();
     for (String given : options.order()) {
-      String name = discovery.all().stream().filter(r -> r.answersTo(given)).map(ApiResource::name).findFirst()
-          .orElse(given.toLowerCase(Locale.ROOT));
+      String name =
+          discovery.all().stream()
+              .filter(r -> r.answersTo(given))
+              .map(ApiResource::name)
+              .findFirst()
+              .orElse(given.toLowerCase(Locale.ROOT));
       if (!out.contains(name)) out.add(name);
     }
     return out;
@@ -193,12 +222,19 @@ public final class ClusterRestore {
     for (var m : options.namespaceMapping().entrySet()) {
       String to = m.getValue();
       List<Planned> ours = plan.stream().filter(p -> to.equals(p.namespace())).toList();
-      if (ours.isEmpty() || options.existing() == KubernetesRestoreOptions.Existing.UPDATE) continue;
+      if (ours.isEmpty() || options.existing() == KubernetesRestoreOptions.Existing.UPDATE)
+        continue;
       KubeConnection.Response ns = conn.send("GET", "/api/v1/namespaces/" + to, null, null);
       if (ns.status() == 404) continue;
       if (!ns.ok() && ns.status() != 403) throw conn.error(ns, "read namespace " + to);
-      Set<String> kinds = new TreeSet<>(List.of("configmaps", "secrets", "services", "deployments.apps",
-          "persistentvolumeclaims"));
+      Set<String> kinds =
+          new TreeSet<>(
+              List.of(
+                  "configmaps",
+                  "secrets",
+                  "services",
+                  "deployments.apps",
+                  "persistentvolumeclaims"));
       ours.forEach(p -> kinds.add(p.kind));
       Set<String> theirs = new TreeSet<>();
       for (String kind : kinds) {
@@ -209,7 +245,8 @@ public final class ClusterRestore {
         Set<String> snapshotNames = new java.util.HashSet<>();
         ours.stream().filter(p -> p.kind.equals(kind)).forEach(p -> snapshotNames.add(p.name()));
         for (Object item : (List<?>) list.json().getOrDefault("items", List.of())) {
-          @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) item;
+          @SuppressWarnings("unchecked")
+          Map<String, Object> o = (Map<String, Object>) item;
           String name = String.valueOf(((Map<?, ?>) o.get("metadata")).get("name"));
           if (snapshotNames.contains(name) || OwnedObjects.owner(r, o) != null) continue;
           if (kind.equals("serviceaccounts") && name.equals("default")) continue;
@@ -218,19 +255,36 @@ public final class ClusterRestore {
       }
       if (!theirs.isEmpty()) {
         List<String> some = theirs.stream().limit(5).toList();
-        throw new RoadieException(ErrorCode.USAGE, "--namespace-mapping " + m.getKey() + ":" + to + ": namespace " + to
-            + " exists and holds " + theirs.size() + " object(s) that are not in the snapshot (" + String.join(", ", some)
-            + (theirs.size() > some.size() ? ", …" : "") + "); restoring " + m.getKey() + " into it would mix the two. "
-            + "Map to a new namespace, or pass --existing update to restore into it anyway; nothing was restored");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "--namespace-mapping "
+                + m.getKey()
+                + ":"
+                + to
+                + ": namespace "
+                + to
+                + " exists and holds "
+                + theirs.size()
+                + " object(s) that are not in the snapshot ("
+                + String.join(", ", some)
+                + (theirs.size() > some.size() ? ", …" : "")
+                + "); restoring "
+                + m.getKey()
+                + " into it would mix the two. "
+                + "Map to a new namespace, or pass --existing update to restore into it anyway; nothing was restored");
       }
     }
   }
 
-  /** Finds each object's resource; a kind the cluster does not serve and no definition in the plan makes is failed. */
+  /**
+   * Finds each object's resource; a kind the cluster does not serve and no definition in the plan
+   * makes is failed.
+   */
   private void resolveResources(List<Planned> plan) {
     Map<String, Planned> definitions = new HashMap<>(); // group/kind -> CRD
     for (Planned p : plan) {
-      if (p.kind.equals(CRDS) && p.object.get("spec") instanceof Map<?, ?> spec
+      if (p.kind.equals(CRDS)
+          && p.object.get("spec") instanceof Map<?, ?> spec
           && spec.get("names") instanceof Map<?, ?> names) {
         definitions.put(spec.get("group") + "/" + names.get("kind"), p);
       }
@@ -239,17 +293,35 @@ public final class ClusterRestore {
       Planned p = it.next();
       p.resource = discovery.forKind(p.apiVersion(), p.objectKind()).orElse(null);
       if (p.resource != null) continue;
-      String group = p.apiVersion().contains("/") ? p.apiVersion().substring(0, p.apiVersion().indexOf('/')) : "";
-      if (definitions.containsKey(group + "/" + p.objectKind())) continue; // served once its definition is restored
-      List<String> served = discovery.all().stream()
-          .filter(r -> r.group().equals(group) && r.kind().equals(p.objectKind())).map(ApiResource::apiVersion).toList();
-      String why = !served.isEmpty()
-          ? "the cluster serves " + p.objectKind() + " in " + String.join(", ", served) + ", not " + p.apiVersion()
-          : p.kind.contains(".") && !group.isEmpty() && !builtIn(group)
-              ? "the cluster has no CustomResourceDefinition for " + p.objectKind() + " (" + p.kind + ") and the "
-                  + "snapshot does not hold it: install the definition (or restore it with --include-kinds "
-                  + "customresourcedefinitions), then restore again with --include-kinds " + p.kind
-              : "the cluster does not serve " + p.apiVersion() + " " + p.objectKind();
+      String group =
+          p.apiVersion().contains("/")
+              ? p.apiVersion().substring(0, p.apiVersion().indexOf('/'))
+              : "";
+      if (definitions.containsKey(group + "/" + p.objectKind()))
+        continue; // served once its definition is restored
+      List<String> served =
+          discovery.all().stream()
+              .filter(r -> r.group().equals(group) && r.kind().equals(p.objectKind()))
+              .map(ApiResource::apiVersion)
+              .toList();
+      String why =
+          !served.isEmpty()
+              ? "the cluster serves "
+                  + p.objectKind()
+                  + " in "
+                  + String.join(", ", served)
+                  + ", not "
+                  + p.apiVersion()
+              : p.kind.contains(".") && !group.isEmpty() && !builtIn(group)
+                  ? "the cluster has no CustomResourceDefinition for "
+                      + p.objectKind()
+                      + " ("
+                      + p.kind
+                      + ") and the "
+                      + "snapshot does not hold it: install the definition (or restore it with --include-kinds "
+                      + "customresourcedefinitions), then restore again with --include-kinds "
+                      + p.kind
+                  : "the cluster does not serve " + p.apiVersion() + " " + p.objectKind();
       report.add(-1, p.kind, p.namespace(), p.name(), Action.FAILED, why, p.from());
       it.remove();
     }
@@ -274,24 +346,39 @@ public final class ClusterRestore {
       if (!p.kind.equals("persistentvolumes")) continue;
       Map<String, Object> spec = (Map<String, Object>) p.object.getOrDefault("spec", Map.of());
       Map<String, Object> annotations = NamespaceMapping.child(p.object, "metadata", "annotations");
-      if ("Delete".equals(spec.get("persistentVolumeReclaimPolicy")) && annotations != null
+      if ("Delete".equals(spec.get("persistentVolumeReclaimPolicy"))
+          && annotations != null
           && annotations.containsKey("pv.kubernetes.io/provisioned-by")) {
-        report.add(-1, p.kind, null, p.name(), Action.SKIPPED, "dynamically provisioned with reclaim policy Delete: its "
-            + "claim provisions a new volume", null);
+        report.add(
+            -1,
+            p.kind,
+            null,
+            p.name(),
+            Action.SKIPPED,
+            "dynamically provisioned with reclaim policy Delete: its "
+                + "claim provisions a new volume",
+            null);
         it.remove();
         continue;
       }
       Map<String, Object> claim = NamespaceMapping.child(p.object, "spec", "claimRef");
-      boolean claimMapped = claim != null && p.fromNamespace == null
-          && !java.util.Objects.equals(claim.get("namespace"), originalClaimNamespace(p));
+      boolean claimMapped =
+          claim != null
+              && p.fromNamespace == null
+              && !java.util.Objects.equals(claim.get("namespace"), originalClaimNamespace(p));
       KubeConnection.Response live = conn.send("GET", p.resource.path(null, p.name()), null, null);
       if (live.ok() && !claimMapped && claim != null && claimGone(live.json(), claim)) {
         p.rebind = true;
       }
       if (live.ok() && claimMapped) {
         String newName = cloneName(p.name(), String.valueOf(claim.get("namespace")));
-        p.note = "a copy of persistent volume " + p.name() + ", which exists (never replaced), for claim "
-            + claim.get("namespace") + "/" + claim.get("name");
+        p.note =
+            "a copy of persistent volume "
+                + p.name()
+                + ", which exists (never replaced), for claim "
+                + claim.get("namespace")
+                + "/"
+                + claim.get("name");
         renamed.put(p.name() + "@" + claim.get("namespace"), newName);
         p.metadata().put("name", newName);
       }
@@ -320,15 +407,24 @@ public final class ClusterRestore {
    */
   private boolean claimGone(Map<String, Object> live, Map<String, Object> claim) {
     Map<String, Object> liveClaim = NamespaceMapping.child(live, "spec", "claimRef");
-    if (liveClaim == null || !(liveClaim.get("uid") instanceof String uid)
+    if (liveClaim == null
+        || !(liveClaim.get("uid") instanceof String uid)
         || !java.util.Objects.equals(liveClaim.get("namespace"), claim.get("namespace"))
         || !java.util.Objects.equals(liveClaim.get("name"), claim.get("name"))) {
       return false;
     }
-    KubeConnection.Response pvc = conn.send("GET", "/api/v1/namespaces/" + claim.get("namespace")
-        + "/persistentvolumeclaims/" + claim.get("name"), null, null);
+    KubeConnection.Response pvc =
+        conn.send(
+            "GET",
+            "/api/v1/namespaces/"
+                + claim.get("namespace")
+                + "/persistentvolumeclaims/"
+                + claim.get("name"),
+            null,
+            null);
     if (pvc.status() == 404) return true;
-    return pvc.ok() && NamespaceMapping.child(pvc.json(), "metadata") instanceof Map<String, Object> md
+    return pvc.ok()
+        && NamespaceMapping.child(pvc.json(), "metadata") instanceof Map<String, Object> md
         && !uid.equals(md.get("uid"));
   }
 
@@ -337,50 +433,72 @@ public final class ClusterRestore {
     Map<String, Object> claim = NamespaceMapping.child(pv.object, "spec", "claimRef");
     if (claim == null) return null;
     String now = String.valueOf(claim.get("namespace"));
-    return options.namespaceMapping().entrySet().stream().filter(e -> e.getValue().equals(now))
-        .map(Map.Entry::getKey).findFirst().orElse(now);
+    return options.namespaceMapping().entrySet().stream()
+        .filter(e -> e.getValue().equals(now))
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElse(now);
   }
 
   /** A stable new name for the copy of volume {@code name} for a claim in {@code namespace}. */
   static String cloneName(String name, String namespace) {
     try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest((namespace + "/" + name).getBytes(StandardCharsets.UTF_8));
+      byte[] h =
+          MessageDigest.getInstance("SHA-256")
+              .digest((namespace + "/" + name).getBytes(StandardCharsets.UTF_8));
       String suffix = "-" + HexFormat.of().formatHex(h, 0, 4);
-      return (name.length() + suffix.length() > 253 ? name.substring(0, 253 - suffix.length()) : name) + suffix;
+      return (name.length() + suffix.length() > 253
+              ? name.substring(0, 253 - suffix.length())
+              : name)
+          + suffix;
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** Each object's step; the workloads behind webhook services go just before the webhook configurations. */
+  /**
+   * Each object's step; the workloads behind webhook services go just before the webhook
+   * configurations.
+   */
   @SuppressWarnings("unchecked")
   private void assignSteps(List<Planned> plan) {
     Set<String> webhookServices = new java.util.HashSet<>();
     for (Planned p : plan) {
-      if (p.kind.startsWith("validatingwebhookconfigurations.") || p.kind.startsWith("mutatingwebhookconfigurations.")) {
+      if (p.kind.startsWith("validatingwebhookconfigurations.")
+          || p.kind.startsWith("mutatingwebhookconfigurations.")) {
         if (p.object.get("webhooks") instanceof List<?> hooks) {
           for (Object h : hooks) {
-            Map<String, Object> svc = h instanceof Map<?, ?> m
-                ? NamespaceMapping.child((Map<String, Object>) m, "clientConfig", "service") : null;
+            Map<String, Object> svc =
+                h instanceof Map<?, ?> m
+                    ? NamespaceMapping.child((Map<String, Object>) m, "clientConfig", "service")
+                    : null;
             if (svc != null) webhookServices.add(svc.get("namespace") + "/" + svc.get("name"));
           }
         }
       }
     }
-    List<Map<String, Object>> selectors = new ArrayList<>(); // namespace + selector of those services
+    List<Map<String, Object>> selectors =
+        new ArrayList<>(); // namespace + selector of those services
     for (Planned p : plan) {
       if (p.kind.equals("services") && webhookServices.contains(p.namespace() + "/" + p.name())) {
         Map<String, Object> sel = NamespaceMapping.child(p.object, "spec", "selector");
-        if (sel != null && !sel.isEmpty()) selectors.add(Map.of("namespace", p.namespace(), "selector", sel));
+        if (sel != null && !sel.isEmpty())
+          selectors.add(Map.of("namespace", p.namespace(), "selector", sel));
       }
     }
     for (Planned p : plan) {
       p.step = order.stepOf(p.kind);
-      if (WORKLOADS.contains(p.kind) && order.webhookBackendsStep() >= 0 && order.stepOf(p.kind) == order.stepOf(RestoreOrder.REST)) {
-        Map<String, Object> labels = NamespaceMapping.child(p.object, "spec", "template", "metadata", "labels");
+      if (WORKLOADS.contains(p.kind)
+          && order.webhookBackendsStep() >= 0
+          && order.stepOf(p.kind) == order.stepOf(RestoreOrder.REST)) {
+        Map<String, Object> labels =
+            NamespaceMapping.child(p.object, "spec", "template", "metadata", "labels");
         for (Map<String, Object> s : selectors) {
-          if (s.get("namespace").equals(p.namespace()) && labels != null
-              && labels.entrySet().containsAll(((Map<String, Object>) s.get("selector")).entrySet())) {
+          if (s.get("namespace").equals(p.namespace())
+              && labels != null
+              && labels
+                  .entrySet()
+                  .containsAll(((Map<String, Object>) s.get("selector")).entrySet())) {
             p.step = order.webhookBackendsStep();
           }
         }
@@ -388,7 +506,10 @@ public final class ClusterRestore {
     }
   }
 
-  /** Namespaces the plan creates that the cluster does not have yet (a dry run cannot check what goes into them). */
+  /**
+   * Namespaces the plan creates that the cluster does not have yet (a dry run cannot check what
+   * goes into them).
+   */
   private Set<String> newNamespaces(List<Planned> plan) {
     Set<String> out = new java.util.HashSet<>();
     if (!options.dryRun()) return out;
@@ -406,18 +527,27 @@ public final class ClusterRestore {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> futures = new ArrayList<>();
       for (Planned p : step) {
-        futures.add(pool.submit(() -> {
-          slots.acquire();
-          try {
-            restoreOne(p, newNamespaces);
-          } catch (RoadieException e) {
-            if (unauthorized(e)) throw e;
-            report.add(p.step, p.kind, p.namespace(), p.name(), Action.FAILED, e.getMessage(), p.from());
-          } finally {
-            slots.release();
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  slots.acquire();
+                  try {
+                    restoreOne(p, newNamespaces);
+                  } catch (RoadieException e) {
+                    if (unauthorized(e)) throw e;
+                    report.add(
+                        p.step,
+                        p.kind,
+                        p.namespace(),
+                        p.name(),
+                        Action.FAILED,
+                        e.getMessage(),
+                        p.from());
+                  } finally {
+                    slots.release();
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) Repository.await(f);
     }
@@ -432,19 +562,34 @@ public final class ClusterRestore {
       // Its definition is restored in this run. On a dry run it is not served yet; otherwise the
       // wait for it failed and said so.
       if (!options.dryRun()) return;
-      report.add(p.step, p.kind, p.namespace(), p.name(), Action.CREATED, "its CustomResourceDefinition is created by this "
-          + "restore first; not checked by the server", p.from());
+      report.add(
+          p.step,
+          p.kind,
+          p.namespace(),
+          p.name(),
+          Action.CREATED,
+          "its CustomResourceDefinition is created by this "
+              + "restore first; not checked by the server",
+          p.from());
       return;
     }
     if (options.dryRun() && p.namespace() != null && newNamespaces.contains(p.namespace())) {
-      report.add(p.step, p.kind, p.namespace(), p.name(), Action.CREATED, "namespace " + p.namespace()
-          + " is created by this restore first; not checked by the server", p.from());
+      report.add(
+          p.step,
+          p.kind,
+          p.namespace(),
+          p.name(),
+          Action.CREATED,
+          "namespace "
+              + p.namespace()
+              + " is created by this restore first; not checked by the server",
+          p.from());
       return;
     }
     byte[] body = json(p.object);
     String collection = p.resource.path(p.namespace());
-    KubeConnection.Response r = retrying(p, () -> conn.send("POST", collection + dryRun("?"),
-        "application/json", body));
+    KubeConnection.Response r =
+        retrying(p, () -> conn.send("POST", collection + dryRun("?"), "application/json", body));
     if (r.ok()) {
       report.add(p.step, p.kind, p.namespace(), p.name(), Action.CREATED, p.note, p.from());
       return;
@@ -462,39 +607,65 @@ public final class ClusterRestore {
     boolean neverReplaced = p.kind.equals("persistentvolumes");
     if (p.rebind && !options.dryRun()) {
       // The claim's old uid keeps the volume from binding to the restored claim of the same name.
-      KubeConnection.Response patched = retrying(p, () -> conn.send("PATCH", path, "application/json-patch+json",
-          "[{\"op\":\"remove\",\"path\":\"/spec/claimRef/uid\"},{\"op\":\"remove\",\"path\":\"/spec/claimRef/resourceVersion\"}]"
-              .getBytes(StandardCharsets.UTF_8)));
-      if (!patched.ok()) throw conn.error(patched, "free released volume " + p.name() + " for its restored claim");
+      KubeConnection.Response patched =
+          retrying(
+              p,
+              () ->
+                  conn.send(
+                      "PATCH",
+                      path,
+                      "application/json-patch+json",
+                      "[{\"op\":\"remove\",\"path\":\"/spec/claimRef/uid\"},{\"op\":\"remove\",\"path\":\"/spec/claimRef/resourceVersion\"}]"
+                          .getBytes(StandardCharsets.UTF_8)));
+      if (!patched.ok())
+        throw conn.error(patched, "free released volume " + p.name() + " for its restored claim");
       p.note = "its claim was gone; it now waits for the restored claim";
       live = retrying(p, () -> conn.send("GET", path, null, null));
       if (!live.ok()) throw conn.error(live, "read " + p.resource.name() + " " + where(p));
     }
     String apply = path + "?fieldManager=roadie&force=true";
-    KubeConnection.Response applied = retrying(p, () -> conn.send("PATCH", apply + "&dryRun=All",
-        "application/apply-patch+yaml", body));
+    KubeConnection.Response applied =
+        retrying(
+            p,
+            () -> conn.send("PATCH", apply + "&dryRun=All", "application/apply-patch+yaml", body));
     if (!applied.ok()) throw conn.error(applied, "compare " + p.resource.name() + " " + where(p));
-    List<String> differences = ObjectDiff.paths(ObjectNormalizer.normalize(live.json(), false),
-        ObjectNormalizer.normalize(applied.json(), false));
+    List<String> differences =
+        ObjectDiff.paths(
+            ObjectNormalizer.normalize(live.json(), false),
+            ObjectNormalizer.normalize(applied.json(), false));
     if (differences.isEmpty()) {
       report.add(p.step, p.kind, p.namespace(), p.name(), Action.UNCHANGED, p.note, p.from());
       return;
     }
-    String at = String.join(", ", differences.stream().limit(5).toList()) + (differences.size() > 5 ? ", …" : "");
+    String at =
+        String.join(", ", differences.stream().limit(5).toList())
+            + (differences.size() > 5 ? ", …" : "");
     // Under a mapping, a cluster-scoped object of the same name serves the original namespace too
     // (its bindings, its webhook): pointing it at the copy would take it from the original.
     boolean shared = !mapping.isEmpty() && p.namespace() == null && !p.kind.equals("namespaces");
     if (neverReplaced || shared || options.existing() == KubernetesRestoreOptions.Existing.SKIP) {
-      report.add(p.step, p.kind, p.namespace(), p.name(), Action.SKIPPED, "exists and differs from the snapshot at " + at
-          + (neverReplaced ? " (a persistent volume that exists is never replaced)"
-              : shared ? " (a cluster-scoped object is not updated under a namespace mapping: the original uses it)"
-              : ""), p.from());
+      report.add(
+          p.step,
+          p.kind,
+          p.namespace(),
+          p.name(),
+          Action.SKIPPED,
+          "exists and differs from the snapshot at "
+              + at
+              + (neverReplaced
+                  ? " (a persistent volume that exists is never replaced)"
+                  : shared
+                      ? " (a cluster-scoped object is not updated under a namespace mapping: the original uses it)"
+                      : ""),
+          p.from());
       return;
     }
-    KubeConnection.Response updated = retrying(p, () -> conn.send("PATCH", apply + dryRun("&"),
-        "application/apply-patch+yaml", body));
+    KubeConnection.Response updated =
+        retrying(
+            p, () -> conn.send("PATCH", apply + dryRun("&"), "application/apply-patch+yaml", body));
     if (!updated.ok()) throw conn.error(updated, "update " + p.resource.name() + " " + where(p));
-    report.add(p.step, p.kind, p.namespace(), p.name(), Action.UPDATED, "differed at " + at, p.from());
+    report.add(
+        p.step, p.kind, p.namespace(), p.name(), Action.UPDATED, "differed at " + at, p.from());
   }
 
   private String dryRun(String separator) {
@@ -506,9 +677,9 @@ public final class ClusterRestore {
   }
 
   /**
-   * Sends until the answer is not a transient refusal (429, 5xx: an admission webhook whose
-   * server is not up yet; a conflict) or {@code retryFor} has passed, backing off from a quarter
-   * second to five seconds. A server that cannot be reached is retried the same way.
+   * Sends until the answer is not a transient refusal (429, 5xx: an admission webhook whose server
+   * is not up yet; a conflict) or {@code retryFor} has passed, backing off from a quarter second to
+   * five seconds. A server that cannot be reached is retried the same way.
    */
   private KubeConnection.Response retrying(Planned p, Supplier<KubeConnection.Response> send) {
     long deadline = System.nanoTime() + options.retryFor().toNanos();
@@ -562,19 +733,28 @@ public final class ClusterRestore {
       boolean established = false;
       while (!established && System.nanoTime() < deadline) {
         KubeConnection.Response r = conn.send("GET", d.resource.path(null, d.name()), null, null);
-        if (r.ok() && r.json().get("status") instanceof Map<?, ?> status && status.get("conditions") instanceof List<?> cs) {
-          established = cs.stream().anyMatch(c -> c instanceof Map<?, ?> m && "Established".equals(m.get("type"))
-              && "True".equals(m.get("status")));
+        if (r.ok()
+            && r.json().get("status") instanceof Map<?, ?> status
+            && status.get("conditions") instanceof List<?> cs) {
+          established =
+              cs.stream()
+                  .anyMatch(
+                      c ->
+                          c instanceof Map<?, ?> m
+                              && "Established".equals(m.get("type"))
+                              && "True".equals(m.get("status")));
         }
         if (!established) pause(200);
       }
     }
     Set<String> wanted = new LinkedHashSet<>();
-    for (Planned p : plan) if (p.resource == null) wanted.add(p.apiVersion() + " " + p.objectKind());
+    for (Planned p : plan)
+      if (p.resource == null) wanted.add(p.apiVersion() + " " + p.objectKind());
     while (true) {
       discovery = Discovery.load(conn);
       for (Planned p : plan) {
-        if (p.resource == null) p.resource = discovery.forKind(p.apiVersion(), p.objectKind()).orElse(null);
+        if (p.resource == null)
+          p.resource = discovery.forKind(p.apiVersion(), p.objectKind()).orElse(null);
       }
       if (plan.stream().allMatch(p -> p.resource != null) || System.nanoTime() > deadline) break;
       pause(250);
@@ -582,9 +762,21 @@ public final class ClusterRestore {
     for (var it = plan.iterator(); it.hasNext(); ) {
       Planned p = it.next();
       if (p.resource == null) {
-        report.add(p.step, p.kind, p.namespace(), p.name(), Action.FAILED, "its CustomResourceDefinition was restored but "
-            + "the cluster did not serve " + p.apiVersion() + " " + p.objectKind() + " within "
-            + options.retryFor().toSeconds() + " s", p.from());
+        report.add(
+            p.step,
+            p.kind,
+            p.namespace(),
+            p.name(),
+            Action.FAILED,
+            "its CustomResourceDefinition was restored but "
+                + "the cluster did not serve "
+                + p.apiVersion()
+                + " "
+                + p.objectKind()
+                + " within "
+                + options.retryFor().toSeconds()
+                + " s",
+            p.from());
         it.remove();
       }
     }

@@ -37,11 +37,13 @@ final class NamespaceMapping {
         if (!map(name).equals(name)) {
           metadata.put("name", map(name));
           // The server labels every namespace with its own name.
-          if (metadata.get("labels") instanceof Map<?, ?> labels) labels.remove("kubernetes.io/metadata.name");
+          if (metadata.get("labels") instanceof Map<?, ?> labels)
+            labels.remove("kubernetes.io/metadata.name");
         }
       }
       case "persistentvolumes" -> mapIn(child(o, "spec", "claimRef"));
-      case "rolebindings.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io" -> {
+      case "rolebindings.rbac.authorization.k8s.io",
+          "clusterrolebindings.rbac.authorization.k8s.io" -> {
         if (o.get("subjects") instanceof List<?> subjects) {
           for (Object s : subjects) if (s instanceof Map<?, ?> m) mapIn((Map<String, Object>) m);
         }
@@ -50,14 +52,15 @@ final class NamespaceMapping {
           "mutatingwebhookconfigurations.admissionregistration.k8s.io" -> {
         if (o.get("webhooks") instanceof List<?> hooks) {
           for (Object h : hooks) {
-            if (h instanceof Map<?, ?> m) mapIn(child((Map<String, Object>) m, "clientConfig", "service"));
+            if (h instanceof Map<?, ?> m)
+              mapIn(child((Map<String, Object>) m, "clientConfig", "service"));
           }
         }
       }
       case "customresourcedefinitions.apiextensions.k8s.io" ->
           mapIn(child(o, "spec", "conversion", "webhook", "clientConfig", "service"));
       case "apiservices.apiregistration.k8s.io" -> mapIn(child(o, "spec", "service"));
-      default -> { }
+      default -> {}
     }
   }
 

@@ -4,44 +4,49 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The order a restore creates objects in, one step after another (objects of one step in
- * parallel): what others need comes first. Custom resource definitions (then the restore waits
- * until each is established and served), namespaces, storage classes, persistent volumes, claims,
- * roles and cluster roles, their bindings, service accounts, secrets, config maps, limit ranges,
- * resource quotas, priority classes, services, the workloads that serve admission webhooks, the
- * webhook configurations and admission policies, then everything else. {@code --order} moves the
- * kinds it names to the front, in its order.
+ * The order a restore creates objects in, one step after another (objects of one step in parallel):
+ * what others need comes first. Custom resource definitions (then the restore waits until each is
+ * established and served), namespaces, storage classes, persistent volumes, claims, roles and
+ * cluster roles, their bindings, service accounts, secrets, config maps, limit ranges, resource
+ * quotas, priority classes, services, the workloads that serve admission webhooks, the webhook
+ * configurations and admission policies, then everything else. {@code --order} moves the kinds it
+ * names to the front, in its order.
  */
 public final class RestoreOrder {
   /** The special step of the workloads behind the webhooks' services. */
   public static final String WEBHOOK_BACKENDS = "webhook backends";
+
   /** The step of everything not named. */
   public static final String REST = "the rest";
 
   /** The default steps; a step is one or more kinds. */
-  public static final List<List<String>> DEFAULT = List.of(
-      List.of("customresourcedefinitions.apiextensions.k8s.io"),
-      List.of("namespaces"),
-      List.of("storageclasses.storage.k8s.io"),
-      List.of("persistentvolumes"),
-      List.of("persistentvolumeclaims"),
-      List.of("clusterroles.rbac.authorization.k8s.io", "roles.rbac.authorization.k8s.io"),
-      List.of("clusterrolebindings.rbac.authorization.k8s.io", "rolebindings.rbac.authorization.k8s.io"),
-      List.of("serviceaccounts"),
-      List.of("secrets"),
-      List.of("configmaps"),
-      List.of("limitranges"),
-      List.of("resourcequotas"),
-      List.of("priorityclasses.scheduling.k8s.io"),
-      List.of("services"),
-      List.of(WEBHOOK_BACKENDS),
-      List.of("validatingwebhookconfigurations.admissionregistration.k8s.io",
-          "mutatingwebhookconfigurations.admissionregistration.k8s.io",
-          "validatingadmissionpolicies.admissionregistration.k8s.io",
-          "validatingadmissionpolicybindings.admissionregistration.k8s.io",
-          "mutatingadmissionpolicies.admissionregistration.k8s.io",
-          "mutatingadmissionpolicybindings.admissionregistration.k8s.io"),
-      List.of(REST));
+  public static final List<List<String>> DEFAULT =
+      List.of(
+          List.of("customresourcedefinitions.apiextensions.k8s.io"),
+          List.of("namespaces"),
+          List.of("storageclasses.storage.k8s.io"),
+          List.of("persistentvolumes"),
+          List.of("persistentvolumeclaims"),
+          List.of("clusterroles.rbac.authorization.k8s.io", "roles.rbac.authorization.k8s.io"),
+          List.of(
+              "clusterrolebindings.rbac.authorization.k8s.io",
+              "rolebindings.rbac.authorization.k8s.io"),
+          List.of("serviceaccounts"),
+          List.of("secrets"),
+          List.of("configmaps"),
+          List.of("limitranges"),
+          List.of("resourcequotas"),
+          List.of("priorityclasses.scheduling.k8s.io"),
+          List.of("services"),
+          List.of(WEBHOOK_BACKENDS),
+          List.of(
+              "validatingwebhookconfigurations.admissionregistration.k8s.io",
+              "mutatingwebhookconfigurations.admissionregistration.k8s.io",
+              "validatingadmissionpolicies.admissionregistration.k8s.io",
+              "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+              "mutatingadmissionpolicies.admissionregistration.k8s.io",
+              "mutatingadmissionpolicybindings.admissionregistration.k8s.io"),
+          List.of(REST));
 
   private final List<List<String>> steps;
 

@@ -42,7 +42,8 @@ public record RestoreReport(boolean dryRun, String target, List<Entry> entries) 
    * @param detail why, for skipped and failed objects and notes (a new name), else null
    * @param from the object's namespace and name in the snapshot when they differ, else null
    */
-  public record Entry(String kind, String namespace, String name, Action action, String detail, String from) {
+  public record Entry(
+      String kind, String namespace, String name, Action action, String detail, String from) {
     public String object() {
       return kind + " " + (namespace == null ? "" : namespace + "/") + name;
     }
@@ -73,7 +74,14 @@ public record RestoreReport(boolean dryRun, String target, List<Entry> entries) 
     private final List<Item> items = Collections.synchronizedList(new ArrayList<>());
 
     /** An entry of step {@code step} (-1: found before the first step). */
-    void add(int step, String kind, String namespace, String name, Action action, String detail, String from) {
+    void add(
+        int step,
+        String kind,
+        String namespace,
+        String name,
+        Action action,
+        String detail,
+        String from) {
       items.add(new Item(step, new Entry(kind, namespace, name, action, detail, from)));
     }
 
@@ -83,9 +91,11 @@ public record RestoreReport(boolean dryRun, String target, List<Entry> entries) 
         sorted = new ArrayList<>(items);
       }
       // Steps in restore order; within a step (done in parallel), by kind, namespace and name.
-      sorted.sort(Comparator.comparingInt(Item::step).thenComparing(i -> i.entry().kind())
-          .thenComparing(i -> i.entry().namespace() == null ? "" : i.entry().namespace())
-          .thenComparing(i -> i.entry().name()));
+      sorted.sort(
+          Comparator.comparingInt(Item::step)
+              .thenComparing(i -> i.entry().kind())
+              .thenComparing(i -> i.entry().namespace() == null ? "" : i.entry().namespace())
+              .thenComparing(i -> i.entry().name()));
       return new RestoreReport(dryRun, target, sorted.stream().map(Item::entry).toList());
     }
   }

@@ -44,14 +44,17 @@ public final class KubernetesVerify {
   private KubernetesVerify() {}
 
   public static VerifyResult verify(VerifyRequest request) throws IOException {
-    List<StoredObject> objects = SnapshotObjects.read(request.repository(), request.snapshot().snapshot(), e -> true);
+    List<StoredObject> objects =
+        SnapshotObjects.read(request.repository(), request.snapshot().snapshot(), e -> true);
     List<String> differences = Collections.synchronizedList(new ArrayList<>());
     List<Parsed> parsed = new ArrayList<>();
     for (StoredObject o : objects) {
       try {
         Map<String, Object> m = o.parse();
-        if (!(m.get("apiVersion") instanceof String) || !(m.get("kind") instanceof String)
-            || !(m.get("metadata") instanceof Map<?, ?> md) || !o.name().equals(md.get("name"))) {
+        if (!(m.get("apiVersion") instanceof String)
+            || !(m.get("kind") instanceof String)
+            || !(m.get("metadata") instanceof Map<?, ?> md)
+            || !o.name().equals(md.get("name"))) {
           differences.add(o.path() + ": not a Kubernetes object named " + o.name());
           continue;
         }
@@ -65,8 +68,10 @@ public final class KubernetesVerify {
       case Destination.Cluster c -> {
         KubernetesVerifyOptions o = request.options(KubernetesVerifyOptions.class, null);
         if (o == null) {
-          throw new RoadieException(ErrorCode.USAGE, "verifying against a cluster needs KubernetesVerifyOptions "
-              + "(where the kubeconfig is)");
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "verifying against a cluster needs KubernetesVerifyOptions "
+                  + "(where the kubeconfig is)");
         }
         try (KubeConnection conn = KubeConnection.open(o.environment(), c.context())) {
           if (o.mode() == KubernetesVerifyOptions.Mode.ACCEPT) {
@@ -76,8 +81,12 @@ public final class KubernetesVerify {
           }
         }
       }
-      default -> throw new RoadieException(ErrorCode.USAGE, "a k8s snapshot is verified against a directory or a "
-          + "cluster, not " + request.copy().describe());
+      default ->
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "a k8s snapshot is verified against a directory or a "
+                  + "cluster, not "
+                  + request.copy().describe());
     }
     List<String> sorted = new ArrayList<>(differences);
     Collections.sort(sorted);
@@ -92,7 +101,8 @@ public final class KubernetesVerify {
       try {
         Map<String, Object> copy = ObjectYaml.read(Files.readAllBytes(file));
         List<String> at = ObjectDiff.paths(p.object(), copy);
-        if (!at.isEmpty()) differences.add(p.stored().path() + ": differs at " + String.join(", ", at));
+        if (!at.isEmpty())
+          differences.add(p.stored().path() + ": differs at " + String.join(", ", at));
       } catch (java.nio.file.NoSuchFileException e) {
         differences.add(p.stored().path() + ": missing");
       } catch (IOException e) {
@@ -102,67 +112,113 @@ public final class KubernetesVerify {
   }
 
   @SuppressWarnings("unchecked")
-  private static void compare(KubeConnection conn, List<Parsed> parsed, Map<String, String> mapping,
-      List<String> differences) throws IOException {
+  private static void compare(
+      KubeConnection conn,
+      List<Parsed> parsed,
+      Map<String, String> mapping,
+      List<String> differences)
+      throws IOException {
     Discovery discovery = Discovery.load(conn);
-    forEach(parsed, p -> {
-      Map<String, Object> want = ObjectNormalizer.sortedCopy(p.object());
-      RestoreTransforms.apply(p.stored().kind(), want);
-      Map<String, Object> md = (Map<String, Object>) want.get("metadata");
-      String ns = md.get("namespace") instanceof String s ? mapping.getOrDefault(s, s) : null;
-      if (ns != null) md.put("namespace", ns);
-      String name = p.stored().kind().equals("namespaces") ? mapping.getOrDefault(p.stored().name(), p.stored().name())
-          : p.stored().name();
-      md.put("name", name);
-      String where = p.stored().kind() + " " + (ns == null ? "" : ns + "/") + name;
-      ApiResource r = discovery.forKind(String.valueOf(want.get("apiVersion")), String.valueOf(want.get("kind")))
-          .orElse(null);
-      if (r == null) {
-        differences.add(where + ": the cluster does not serve " + want.get("apiVersion") + " " + want.get("kind"));
-        return;
-      }
-      KubeConnection.Response live = conn.send("GET", r.path(ns, name), null, null);
-      if (live.status() == 404) {
-        differences.add(where + ": missing");
-        return;
-      }
-      if (!live.ok()) throw conn.error(live, "read " + where);
-      KubeConnection.Response applied = conn.send("PATCH", r.path(ns, name)
-          + "?fieldManager=roadie-verify&force=true&dryRun=All", "application/apply-patch+yaml", json(want));
-      if (!applied.ok()) {
-        differences.add(where + ": " + conn.error(applied, "compare").getMessage());
-        return;
-      }
-      List<String> at = ObjectDiff.paths(ObjectNormalizer.normalize(live.json(), false),
-          ObjectNormalizer.normalize(applied.json(), false));
-      if (!at.isEmpty()) differences.add(where + ": differs from the snapshot at " + String.join(", ", at));
-    });
+    forEach(
+        parsed,
+        p -> {
+          Map<String, Object> want = ObjectNormalizer.sortedCopy(p.object());
+          RestoreTransforms.apply(p.stored().kind(), want);
+          Map<String, Object> md = (Map<String, Object>) want.get("metadata");
+          String ns = md.get("namespace") instanceof String s ? mapping.getOrDefault(s, s) : null;
+          if (ns != null) md.put("namespace", ns);
+          String name =
+              p.stored().kind().equals("namespaces")
+                  ? mapping.getOrDefault(p.stored().name(), p.stored().name())
+                  : p.stored().name();
+          md.put("name", name);
+          String where = p.stored().kind() + " " + (ns == null ? "" : ns + "/") + name;
+          ApiResource r =
+              discovery
+                  .forKind(String.valueOf(want.get("apiVersion")), String.valueOf(want.get("kind")))
+                  .orElse(null);
+          if (r == null) {
+            differences.add(
+                where
+                    + ": the cluster does not serve "
+                    + want.get("apiVersion")
+                    + " "
+                    + want.get("kind"));
+            return;
+          }
+          KubeConnection.Response live = conn.send("GET", r.path(ns, name), null, null);
+          if (live.status() == 404) {
+            differences.add(where + ": missing");
+            return;
+          }
+          if (!live.ok()) throw conn.error(live, "read " + where);
+          KubeConnection.Response applied =
+              conn.send(
+                  "PATCH",
+                  r.path(ns, name) + "?fieldManager=roadie-verify&force=true&dryRun=All",
+                  "application/apply-patch+yaml",
+                  json(want));
+          if (!applied.ok()) {
+            differences.add(where + ": " + conn.error(applied, "compare").getMessage());
+            return;
+          }
+          List<String> at =
+              ObjectDiff.paths(
+                  ObjectNormalizer.normalize(live.json(), false),
+                  ObjectNormalizer.normalize(applied.json(), false));
+          if (!at.isEmpty())
+            differences.add(where + ": differs from the snapshot at " + String.join(", ", at));
+        });
   }
 
-  private static void accept(KubeConnection conn, List<Parsed> parsed, List<String> differences) throws IOException {
+  private static void accept(KubeConnection conn, List<Parsed> parsed, List<String> differences)
+      throws IOException {
     Discovery discovery = Discovery.load(conn);
     String scratch = "roadie-verify-" + Long.toHexString(System.nanoTime() & 0xffffffL);
-    KubeConnection.Response made = conn.send("POST", "/api/v1/namespaces", "application/json",
-        json(Map.of("apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", scratch))));
-    if (!made.ok()) throw conn.error(made, "create the scratch namespace " + scratch + " for the check");
+    KubeConnection.Response made =
+        conn.send(
+            "POST",
+            "/api/v1/namespaces",
+            "application/json",
+            json(
+                Map.of(
+                    "apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", scratch))));
+    if (!made.ok())
+      throw conn.error(made, "create the scratch namespace " + scratch + " for the check");
     try {
-      forEach(parsed, p -> {
-        Map<String, Object> want = ObjectNormalizer.sortedCopy(p.object());
-        RestoreTransforms.apply(p.stored().kind(), want);
-        @SuppressWarnings("unchecked") Map<String, Object> md = (Map<String, Object>) want.get("metadata");
-        String where = p.stored().path();
-        ApiResource r = discovery.forKind(String.valueOf(want.get("apiVersion")), String.valueOf(want.get("kind")))
-            .orElse(null);
-        if (r == null) {
-          differences.add(where + ": the cluster does not serve " + want.get("apiVersion") + " " + want.get("kind"));
-          return;
-        }
-        String ns = r.namespaced() ? scratch : null;
-        if (ns != null) md.put("namespace", ns);
-        KubeConnection.Response resp = conn.send("POST", r.path(ns) + "?dryRun=All", "application/json", json(want));
-        if (resp.ok() || resp.status() == 409) return; // an existing cluster-scoped object: the kind is taken
-        differences.add(where + ": the cluster would refuse it: " + conn.error(resp, "create").getMessage());
-      });
+      forEach(
+          parsed,
+          p -> {
+            Map<String, Object> want = ObjectNormalizer.sortedCopy(p.object());
+            RestoreTransforms.apply(p.stored().kind(), want);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> md = (Map<String, Object>) want.get("metadata");
+            String where = p.stored().path();
+            ApiResource r =
+                discovery
+                    .forKind(
+                        String.valueOf(want.get("apiVersion")), String.valueOf(want.get("kind")))
+                    .orElse(null);
+            if (r == null) {
+              differences.add(
+                  where
+                      + ": the cluster does not serve "
+                      + want.get("apiVersion")
+                      + " "
+                      + want.get("kind"));
+              return;
+            }
+            String ns = r.namespaced() ? scratch : null;
+            if (ns != null) md.put("namespace", ns);
+            KubeConnection.Response resp =
+                conn.send("POST", r.path(ns) + "?dryRun=All", "application/json", json(want));
+            if (resp.ok() || resp.status() == 409)
+              return; // an existing cluster-scoped object: the kind is taken
+            differences.add(
+                where
+                    + ": the cluster would refuse it: "
+                    + conn.error(resp, "create").getMessage());
+          });
     } finally {
       conn.send("DELETE", "/api/v1/namespaces/" + scratch, null, null);
     }
@@ -177,15 +233,17 @@ public final class KubernetesVerify {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> futures = new ArrayList<>();
       for (Parsed p : parsed) {
-        futures.add(pool.submit(() -> {
-          slots.acquire();
-          try {
-            check.run(p);
-          } finally {
-            slots.release();
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  slots.acquire();
+                  try {
+                    check.run(p);
+                  } finally {
+                    slots.release();
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) dev.roadie.core.repo.Repository.await(f);
     }

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param namespaceMapping the mapping the copy was restored with (OLD to NEW)
  * @param mode what is checked in the cluster
  */
-public record KubernetesVerifyOptions(KubeEnvironment environment, Map<String, String> namespaceMapping, Mode mode)
+public record KubernetesVerifyOptions(
+    KubeEnvironment environment, Map<String, String> namespaceMapping, Mode mode)
     implements VerifyRequest.Options {
 
   public enum Mode {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Client certificates in a kubeconfig as clusters issue them: EC keys in PKCS#8 ({@code openssl req
- * -newkey ec}, {@code openssl genpkey}) and SEC1 form (k3s), RSA (kubeadm's default), each signed by
- * the test cluster's CA and used against its API server; and an expired certificate, said so.
+ * -newkey ec}, {@code openssl genpkey}) and SEC1 form (k3s), RSA (kubeadm's default), each signed
+ * by the test cluster's CA and used against its API server; and an expired certificate, said so.
  */
 @Tag("slow")
 class ClientCertificateTest {
@@ -57,13 +57,16 @@ class ClientCertificateTest {
   static Path issue(String name, String start, String end, String... keyArgs) throws Exception {
     Path dir = Files.createDirectories(work.resolve(name));
     Path pki = cluster.dir().resolve("pki");
-    List<String> req = new ArrayList<>(List.of("req", "-new", "-nodes", "-subj", "/O=system:masters/CN=" + name));
+    List<String> req =
+        new ArrayList<>(List.of("req", "-new", "-nodes", "-subj", "/O=system:masters/CN=" + name));
     req.addAll(List.of(keyArgs));
     req.addAll(List.of("-keyout", name + ".key"));
     req.addAll(List.of("-out", name + ".csr"));
     openssl(dir, req.toArray(String[]::new));
     // openssl ca sets any validity period (x509 -req only counts days from now).
-    Files.writeString(dir.resolve("ca.cnf"), """
+    Files.writeString(
+        dir.resolve("ca.cnf"),
+        """
         [ca]
         default_ca = ca_default
         [ca_default]
@@ -83,9 +86,24 @@ class ClientCertificateTest {
         """);
     Files.writeString(dir.resolve("index.txt"), "");
     Files.writeString(dir.resolve("serial"), "01\n");
-    List<String> ca = new ArrayList<>(List.of("ca", "-batch", "-notext", "-config", "ca.cnf", "-extensions", "client",
-        "-cert", pki.resolve("ca.crt").toString(), "-keyfile", pki.resolve("ca.key").toString(),
-        "-in", name + ".csr", "-out", name + ".crt"));
+    List<String> ca =
+        new ArrayList<>(
+            List.of(
+                "ca",
+                "-batch",
+                "-notext",
+                "-config",
+                "ca.cnf",
+                "-extensions",
+                "client",
+                "-cert",
+                pki.resolve("ca.crt").toString(),
+                "-keyfile",
+                pki.resolve("ca.key").toString(),
+                "-in",
+                name + ".csr",
+                "-out",
+                name + ".crt"));
     if (start != null) {
       ca.addAll(List.of("-startdate", start, "-enddate", end));
     } else {
@@ -100,11 +118,26 @@ class ClientCertificateTest {
     String admin = Files.readString(cluster.kubeconfig());
     String clusters = admin.substring(admin.indexOf("clusters:"), admin.indexOf("users:"));
     Base64.Encoder b64 = Base64.getEncoder();
-    String config = "apiVersion: v1\nkind: Config\n" + clusters + "users:\n- name: " + name + "\n  user:\n"
-        + "    client-certificate-data: " + b64.encodeToString(Files.readAllBytes(dir.resolve(name + ".crt"))) + "\n"
-        + "    client-key-data: " + b64.encodeToString(Files.readAllBytes(key)) + "\n"
-        + "contexts:\n- name: " + name + "\n  context: {cluster: roadie-test, user: " + name + "}\n"
-        + "current-context: " + name + "\n";
+    String config =
+        "apiVersion: v1\nkind: Config\n"
+            + clusters
+            + "users:\n- name: "
+            + name
+            + "\n  user:\n"
+            + "    client-certificate-data: "
+            + b64.encodeToString(Files.readAllBytes(dir.resolve(name + ".crt")))
+            + "\n"
+            + "    client-key-data: "
+            + b64.encodeToString(Files.readAllBytes(key))
+            + "\n"
+            + "contexts:\n- name: "
+            + name
+            + "\n  context: {cluster: roadie-test, user: "
+            + name
+            + "}\n"
+            + "current-context: "
+            + name
+            + "\n";
     Path f = dir.resolve("kubeconfig");
     Files.writeString(f, config);
     return f;
@@ -124,7 +157,8 @@ class ClientCertificateTest {
 
   @Test
   void anEcKeyInPkcs8FormWorks() throws Exception {
-    Path dir = issue("ec-pkcs8", null, null, "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1");
+    Path dir =
+        issue("ec-pkcs8", null, null, "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1");
     Path key = dir.resolve("ec-pkcs8.key");
     assertEquals("-----BEGIN PRIVATE KEY-----", firstLine(key));
     assertWorks(kubeconfig(dir, "ec-pkcs8", key));
@@ -132,7 +166,8 @@ class ClientCertificateTest {
 
   @Test
   void anEcKeyInSec1FormWorks() throws Exception {
-    Path dir = issue("ec-sec1", null, null, "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1");
+    Path dir =
+        issue("ec-sec1", null, null, "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1");
     openssl(dir, "ec", "-in", "ec-sec1.key", "-out", "sec1.key");
     Path key = dir.resolve("sec1.key");
     assertEquals("-----BEGIN EC PRIVATE KEY-----", firstLine(key));
@@ -151,17 +186,29 @@ class ClientCertificateTest {
 
   @Test
   void anExpiredCertificateIsSaidSoWithItsDate() throws Exception {
-    Path dir = issue("expired", "20200101000000Z", "20200102000000Z", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:prime256v1");
+    Path dir =
+        issue(
+            "expired",
+            "20200101000000Z",
+            "20200102000000Z",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1");
     Path kubeconfig = kubeconfig(dir, "expired", dir.resolve("expired.key"));
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> KubeConnection.open(KubeEnvironment.file(kubeconfig), null).close());
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () -> KubeConnection.open(KubeEnvironment.file(kubeconfig), null).close());
     assertEquals(ErrorCode.FAILURE, e.code());
-    assertTrue(e.getMessage().contains("the client certificate of context expired, user expired")
-        && e.getMessage().contains("expired on 2020-01-02T00:00:00Z") && e.getMessage().contains("renew it"),
+    assertTrue(
+        e.getMessage().contains("the client certificate of context expired, user expired")
+            && e.getMessage().contains("expired on 2020-01-02T00:00:00Z")
+            && e.getMessage().contains("renew it"),
         e.getMessage());
     String key = Files.readString(dir.resolve("expired.key"));
     String body = key.substring(key.indexOf('\n') + 1, key.indexOf("-----END"));
-    assertTrue(!e.getMessage().contains(body.strip().substring(0, 20)), "no key material in the message");
+    assertTrue(
+        !e.getMessage().contains(body.strip().substring(0, 20)), "no key material in the message");
   }
 }

@@ -23,7 +23,9 @@ class ManifestReaderTest {
   @Test
   void readsEveryDocumentOfEveryManifestFileBelowTheDirectoryWithItsFileAndLine() throws Exception {
     Files.createDirectories(dir.resolve("apps/web"));
-    Files.writeString(dir.resolve("apps/web/all.yaml"), """
+    Files.writeString(
+        dir.resolve("apps/web/all.yaml"),
+        """
         # the web app
         apiVersion: v1
         kind: ConfigMap
@@ -35,8 +37,11 @@ class ManifestReaderTest {
         metadata:
           name: web
         """);
-    Files.writeString(dir.resolve("ns.yml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: festival}\n");
-    Files.writeString(dir.resolve("list.json"), """
+    Files.writeString(
+        dir.resolve("ns.yml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: festival}\n");
+    Files.writeString(
+        dir.resolve("list.json"),
+        """
         {"apiVersion": "v1", "kind": "List", "items": [
           {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}}]}
         """);
@@ -45,7 +50,8 @@ class ManifestReaderTest {
     Files.writeString(dir.resolve(".git/config.yaml"), "[not: yaml");
 
     List<Manifest> m = read();
-    assertEquals(List.of("ConfigMap settings", "Deployment web", "Service web", "Namespace festival"),
+    assertEquals(
+        List.of("ConfigMap settings", "Deployment web", "Service web", "Namespace festival"),
         m.stream().map(x -> x.kind() + " " + x.name()).toList());
     assertEquals(dir.resolve("apps/web/all.yaml") + ":2", m.get(0).origin());
     assertEquals(dir.resolve("apps/web/all.yaml") + ":7", m.get(1).origin());
@@ -55,20 +61,30 @@ class ManifestReaderTest {
 
   @Test
   void badYamlIsAUsageErrorNamingTheFileAndLine() throws Exception {
-    Files.writeString(dir.resolve("ok.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
-    Files.writeString(dir.resolve("broken.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [b\n  x: y\n");
+    Files.writeString(
+        dir.resolve("ok.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+    Files.writeString(
+        dir.resolve("broken.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [b\n  x: y\n");
     RoadieException e = assertThrows(RoadieException.class, this::read);
     assertEquals(ErrorCode.USAGE, e.code());
-    assertTrue(e.getMessage().startsWith(dir.resolve("broken.yaml") + ":5: not valid YAML"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(dir.resolve("broken.yaml") + ":5: not valid YAML"),
+        e.getMessage());
   }
 
   @Test
   void aDocumentThatIsNotAKubernetesObjectIsRefusedWithItsLine() throws Exception {
-    Files.writeString(dir.resolve("values.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nreplicas: 3\n");
+    Files.writeString(
+        dir.resolve("values.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nreplicas: 3\n");
     RoadieException e = assertThrows(RoadieException.class, this::read);
-    assertTrue(e.getMessage().startsWith(dir.resolve("values.yaml") + ":5: not a Kubernetes object (no apiVersion)"),
+    assertTrue(
+        e.getMessage()
+            .startsWith(dir.resolve("values.yaml") + ":5: not a Kubernetes object (no apiVersion)"),
         e.getMessage());
-    Files.writeString(dir.resolve("values.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {generateName: a-}\n");
+    Files.writeString(
+        dir.resolve("values.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {generateName: a-}\n");
     e = assertThrows(RoadieException.class, this::read);
     assertTrue(e.getMessage().contains("Pod has no metadata.name"), e.getMessage());
   }
@@ -77,15 +93,20 @@ class ManifestReaderTest {
   void aDirectoryHoldingKustomizationsButNotBeingOneIsRefused() throws Exception {
     Files.createDirectories(dir.resolve("base"));
     Files.writeString(dir.resolve("base/kustomization.yaml"), "resources: [cm.yaml]\n");
-    Files.writeString(dir.resolve("base/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+    Files.writeString(
+        dir.resolve("base/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
     RoadieException e = assertThrows(RoadieException.class, this::read);
     assertEquals(ErrorCode.USAGE, e.code());
-    assertTrue(e.getMessage().contains("holds kustomizations (" + dir.resolve("base") + ")"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("holds kustomizations (" + dir.resolve("base") + ")"),
+        e.getMessage());
   }
 
   @Test
   void aMissingDirectoryIsAUsageError() {
-    RoadieException e = assertThrows(RoadieException.class, () -> new ManifestReader(null).read(dir.resolve("nope")));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class, () -> new ManifestReader(null).read(dir.resolve("nope")));
     assertEquals(ErrorCode.USAGE, e.code());
     assertTrue(e.getMessage().contains("no such directory"), e.getMessage());
   }
@@ -93,8 +114,9 @@ class ManifestReaderTest {
   @Test
   void aKustomizationNeedsKubectl() throws Exception {
     Files.writeString(dir.resolve("kustomization.yaml"), "resources: []\n");
-    RoadieException e = assertThrows(RoadieException.class,
-        () -> new ManifestReader(dir.resolve("no-kubectl")).read(dir));
+    RoadieException e =
+        assertThrows(
+            RoadieException.class, () -> new ManifestReader(dir.resolve("no-kubectl")).read(dir));
     assertEquals(ErrorCode.USAGE, e.code());
     assertTrue(e.getMessage().contains("pass --kubectl PATH"), e.getMessage());
   }

@@ -23,7 +23,9 @@ class RestoreTransformsTest {
 
   @Test
   void serviceLosesAssignedAddressesAndPortsButKeepsWhatWasAskedFor() throws Exception {
-    Map<String, Object> svc = yaml("""
+    Map<String, Object> svc =
+        yaml(
+            """
         apiVersion: v1
         kind: Service
         metadata:
@@ -43,13 +45,18 @@ class RestoreTransformsTest {
         """);
     RestoreTransforms.apply("services", svc);
     Map<String, Object> spec = at(svc, "spec");
-    assertFalse(spec.containsKey("clusterIP") || spec.containsKey("clusterIPs") || spec.containsKey("healthCheckNodePort"));
+    assertFalse(
+        spec.containsKey("clusterIP")
+            || spec.containsKey("clusterIPs")
+            || spec.containsKey("healthCheckNodePort"));
     List<?> ports = (List<?>) spec.get("ports");
     assertFalse(((Map<?, ?>) ports.get(0)).containsKey("nodePort"), "assigned by the old cluster");
     assertEquals(30443, ((Map<?, ?>) ports.get(1)).get("nodePort"), "asked for by the user");
     assertFalse(svc.containsKey("status"));
 
-    Map<String, Object> headless = yaml("""
+    Map<String, Object> headless =
+        yaml(
+            """
         apiVersion: v1
         kind: Service
         metadata: {name: db, namespace: festival}
@@ -61,7 +68,9 @@ class RestoreTransformsTest {
 
   @Test
   void jobLosesItsGeneratedSelectorAndServiceAccountTokenItsToken() throws Exception {
-    Map<String, Object> job = yaml("""
+    Map<String, Object> job =
+        yaml(
+            """
         apiVersion: batch/v1
         kind: Job
         metadata: {name: once, namespace: festival}
@@ -72,9 +81,12 @@ class RestoreTransformsTest {
         """);
     RestoreTransforms.apply("jobs.batch", job);
     assertNull(at(job, "spec").get("selector"));
-    assertEquals(Map.of("job-name", "once", "app", "x"), at(job, "spec", "template", "metadata", "labels"));
+    assertEquals(
+        Map.of("job-name", "once", "app", "x"), at(job, "spec", "template", "metadata", "labels"));
 
-    Map<String, Object> token = yaml("""
+    Map<String, Object> token =
+        yaml(
+            """
         apiVersion: v1
         kind: Secret
         metadata: {name: bot-token, namespace: festival, annotations: {kubernetes.io/service-account.name: bot}}
@@ -88,7 +100,9 @@ class RestoreTransformsTest {
   @Test
   void mappingRewritesEveryPlaceANamespaceIsNamed() throws Exception {
     NamespaceMapping m = new NamespaceMapping(Map.of("festival", "festival-copy"));
-    Map<String, Object> ns = yaml("""
+    Map<String, Object> ns =
+        yaml(
+            """
         apiVersion: v1
         kind: Namespace
         metadata: {name: festival, labels: {kubernetes.io/metadata.name: festival, team: stage}}
@@ -97,7 +111,9 @@ class RestoreTransformsTest {
     assertEquals("festival-copy", at(ns, "metadata").get("name"));
     assertEquals(Map.of("team", "stage"), at(ns, "metadata", "labels"));
 
-    Map<String, Object> pv = yaml("""
+    Map<String, Object> pv =
+        yaml(
+            """
         apiVersion: v1
         kind: PersistentVolume
         metadata: {name: pv1}
@@ -106,27 +122,36 @@ class RestoreTransformsTest {
     m.rewrite("persistentvolumes", pv);
     assertEquals("festival-copy", at(pv, "spec", "claimRef").get("namespace"));
 
-    Map<String, Object> crb = yaml("""
+    Map<String, Object> crb =
+        yaml(
+            """
         apiVersion: rbac.authorization.k8s.io/v1
         kind: ClusterRoleBinding
         metadata: {name: bot}
         subjects: [{kind: ServiceAccount, name: bot, namespace: festival}, {kind: User, name: ann}]
         """);
     m.rewrite("clusterrolebindings.rbac.authorization.k8s.io", crb);
-    assertEquals("festival-copy", ((Map<?, ?>) ((List<?>) crb.get("subjects")).get(0)).get("namespace"));
+    assertEquals(
+        "festival-copy", ((Map<?, ?>) ((List<?>) crb.get("subjects")).get(0)).get("namespace"));
     assertFalse(((Map<?, ?>) ((List<?>) crb.get("subjects")).get(1)).containsKey("namespace"));
 
-    Map<String, Object> hook = yaml("""
+    Map<String, Object> hook =
+        yaml(
+            """
         apiVersion: admissionregistration.k8s.io/v1
         kind: ValidatingWebhookConfiguration
         metadata: {name: gate}
         webhooks: [{name: a.b.c, clientConfig: {service: {namespace: festival, name: gate}}}]
         """);
     m.rewrite("validatingwebhookconfigurations.admissionregistration.k8s.io", hook);
-    assertEquals("festival-copy", at((Map<String, Object>) ((List<?>) hook.get("webhooks")).get(0), "clientConfig",
-        "service").get("namespace"));
+    assertEquals(
+        "festival-copy",
+        at((Map<String, Object>) ((List<?>) hook.get("webhooks")).get(0), "clientConfig", "service")
+            .get("namespace"));
 
-    Map<String, Object> cm = yaml("""
+    Map<String, Object> cm =
+        yaml(
+            """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: c, namespace: other}
@@ -137,7 +162,9 @@ class RestoreTransformsTest {
 
   @Test
   void claimWhoseVolumeDoesNotComeBackLosesItsBinding() throws Exception {
-    Map<String, Object> pvc = yaml("""
+    Map<String, Object> pvc =
+        yaml(
+            """
         apiVersion: v1
         kind: PersistentVolumeClaim
         metadata:
@@ -149,8 +176,13 @@ class RestoreTransformsTest {
     RestoreTransforms.unbindClaim(pvc);
     assertFalse(at(pvc, "spec").containsKey("volumeName"));
     assertEquals(Map.of("keep", "me"), at(pvc, "metadata", "annotations"));
-    assertTrue(ClusterRestore.cloneName("festival-data-pv", "festival-copy").startsWith("festival-data-pv-"));
-    assertEquals(ClusterRestore.cloneName("x", "a"), ClusterRestore.cloneName("x", "a"), "stable across runs");
+    assertTrue(
+        ClusterRestore.cloneName("festival-data-pv", "festival-copy")
+            .startsWith("festival-data-pv-"));
+    assertEquals(
+        ClusterRestore.cloneName("x", "a"),
+        ClusterRestore.cloneName("x", "a"),
+        "stable across runs");
   }
 
   @Test
@@ -158,9 +190,13 @@ class RestoreTransformsTest {
     RestoreOrder d = RestoreOrder.of(List.of());
     assertTrue(d.stepOf("customresourcedefinitions.apiextensions.k8s.io") < d.stepOf("namespaces"));
     assertTrue(d.stepOf("persistentvolumes") < d.stepOf("persistentvolumeclaims"));
-    assertTrue(d.stepOf("roles.rbac.authorization.k8s.io") < d.stepOf("rolebindings.rbac.authorization.k8s.io"));
+    assertTrue(
+        d.stepOf("roles.rbac.authorization.k8s.io")
+            < d.stepOf("rolebindings.rbac.authorization.k8s.io"));
     assertTrue(d.stepOf("services") < d.webhookBackendsStep());
-    assertTrue(d.webhookBackendsStep() < d.stepOf("validatingwebhookconfigurations.admissionregistration.k8s.io"));
+    assertTrue(
+        d.webhookBackendsStep()
+            < d.stepOf("validatingwebhookconfigurations.admissionregistration.k8s.io"));
     assertEquals(d.stepOf(RestoreOrder.REST), d.stepOf("deployments.apps"));
     RestoreOrder custom = RestoreOrder.of(List.of("configmaps", "namespaces"));
     assertEquals(0, custom.stepOf("configmaps"));

@@ -12,8 +12,8 @@ import javax.net.SocketFactory;
  * Sockets for the backup's {@code COPY} connections (pgjdbc's {@code socketFactory}): reads from
  * the server go through a {@value #BUFFER}-byte buffer. pgjdbc reads its socket 8 KiB at a time,
  * one system call each; a {@code COPY} of a large table streams hundreds of MiB, and these calls
- * cost about as much CPU as the copying (docs/decisions/0018-logical-backup-copy-path.md).
- * A read that times out leaves the buffer as it was, so pgjdbc's short timed peeks stay correct.
+ * cost about as much CPU as the copying (docs/decisions/0018-logical-backup-copy-path.md). A read
+ * that times out leaves the buffer as it was, so pgjdbc's short timed peeks stay correct.
  */
 public final class CopySocketFactory extends SocketFactory {
   static final int BUFFER = 256 * 1024;
@@ -29,7 +29,8 @@ public final class CopySocketFactory extends SocketFactory {
   }
 
   @Override
-  public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+  public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
+      throws IOException {
     return createSocket(InetAddress.getByName(host), port, localHost, localPort);
   }
 
@@ -39,8 +40,10 @@ public final class CopySocketFactory extends SocketFactory {
   }
 
   @Override
-  public Socket createSocket(InetAddress host, int port, InetAddress localAddress, int localPort) throws IOException {
-    return connected(new InetSocketAddress(host, port), new InetSocketAddress(localAddress, localPort));
+  public Socket createSocket(InetAddress host, int port, InetAddress localAddress, int localPort)
+      throws IOException {
+    return connected(
+        new InetSocketAddress(host, port), new InetSocketAddress(localAddress, localPort));
   }
 
   /** A connected socket, bound first to {@code from} unless null. */

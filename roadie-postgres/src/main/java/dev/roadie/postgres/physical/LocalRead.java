@@ -39,8 +39,8 @@ import java.util.TreeMap;
 
 /**
  * The local read mode of a physical backup: roadie runs on the database host, reads the data
- * directory itself and talks to the server over a normal connection, as pgBackRest does, instead
- * of receiving everything through {@code pg_basebackup}. On PostgreSQL before 17 the server sends
+ * directory itself and talks to the server over a normal connection, as pgBackRest does, instead of
+ * receiving everything through {@code pg_basebackup}. On PostgreSQL before 17 the server sends
  * every byte of every file to pg_basebackup on every backup; reading the files directly costs a
  * page-cache copy, and pages the parent backup already holds are recognised from their page LSN.
  *
@@ -66,7 +66,8 @@ final class LocalRead {
   private final List<String> warnings;
 
   /** What the backup produced besides its tree. */
-  record Result(Id tree, byte[] label, byte[] control, long stopLsn, Map<String, String> tablespaces) {}
+  record Result(
+      Id tree, byte[] label, byte[] control, long stopLsn, Map<String, String> tablespaces) {}
 
   private LocalRead(PgConn conn, Path dataDirectory, Progress progress, List<String> warnings) {
     this.conn = conn;
@@ -80,39 +81,53 @@ final class LocalRead {
    * local when the server's data directory is here, readable and the same cluster (system
    * identifier in global/pg_control); {@code local}: that, or an error saying why not.
    */
-  static LocalRead choose(String mode, PgConn conn, String dataDirectory, Progress progress, List<String> warnings)
+  static LocalRead choose(
+      String mode, PgConn conn, String dataDirectory, Progress progress, List<String> warnings)
       throws IOException {
     String m = mode == null ? "auto" : mode;
     if (!List.of("auto", "local", "stream").contains(m)) {
-      throw new RoadieException(ErrorCode.USAGE, "--read takes auto, local or stream, not '" + m + "'");
+      throw new RoadieException(
+          ErrorCode.USAGE, "--read takes auto, local or stream, not '" + m + "'");
     }
     if (m.equals("stream")) return null;
     String why = unusable(conn, dataDirectory);
     if (why == null) return new LocalRead(conn, Path.of(dataDirectory), progress, warnings);
     if (m.equals("auto")) return null;
-    throw new RoadieException(ErrorCode.FAILURE, conn.hostPort() + ": --read local needs the server's data directory "
-        + "on this host, readable by roadie: " + why);
+    throw new RoadieException(
+        ErrorCode.FAILURE,
+        conn.hostPort()
+            + ": --read local needs the server's data directory "
+            + "on this host, readable by roadie: "
+            + why);
   }
 
   /** Why the data directory cannot be read here, or null when it can. */
   private static String unusable(PgConn conn, String dataDirectory) throws IOException {
     Path control = Path.of(dataDirectory, "global", "pg_control");
     if (!Files.isDirectory(Path.of(dataDirectory))) {
-      return dataDirectory + " (SHOW data_directory) does not exist here; run roadie on the database host, or use "
+      return dataDirectory
+          + " (SHOW data_directory) does not exist here; run roadie on the database host, or use "
           + "--read stream";
     }
     byte[] head;
     try (InputStream in = Files.newInputStream(control)) {
       head = in.readNBytes(8);
     } catch (AccessDeniedException e) {
-      return "permission denied reading " + control + "; run roadie as the postgres OS user (the data directory's "
+      return "permission denied reading "
+          + control
+          + "; run roadie as the postgres OS user (the data directory's "
           + "owner) or as root, or use --read stream";
     } catch (IOException e) {
-      return "cannot read " + control + " (" + e.getMessage() + "); run roadie on the database host as the postgres "
+      return "cannot read "
+          + control
+          + " ("
+          + e.getMessage()
+          + "); run roadie on the database host as the postgres "
           + "OS user or root, or use --read stream";
     }
     String serverId;
-    try (Connection c = conn.connect(); Statement st = c.createStatement();
+    try (Connection c = conn.connect();
+        Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
       rs.next();
       serverId = rs.getString(1);
@@ -120,10 +135,17 @@ final class LocalRead {
       return "reading the server's system identifier failed: " + e.getMessage();
     }
     if (head.length < 8) return control + " is too short to be a pg_control file";
-    String localId = Long.toUnsignedString(ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getLong());
+    String localId =
+        Long.toUnsignedString(ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getLong());
     if (!localId.equals(serverId)) {
-      return dataDirectory + " here belongs to cluster " + localId + ", the server at " + conn.hostPort() + " is "
-          + serverId + " (another host's cluster at the same path?); run roadie on the database host, or use --read stream";
+      return dataDirectory
+          + " here belongs to cluster "
+          + localId
+          + ", the server at "
+          + conn.hostPort()
+          + " is "
+          + serverId
+          + " (another host's cluster at the same path?); run roadie on the database host, or use --read stream";
     }
     return null;
   }
@@ -133,8 +155,17 @@ final class LocalRead {
    * WAL segments (or, when null, they go into the tree's pg_wal, for {@code --wal-method fetch});
    * {@code skip} holds the page-LSN skip or null.
    */
-  Result run(BackupWriter w, ChunkerParams params, UnchangedPages[] skip, BackupWal wal, boolean walInTree,
-      boolean spreadCheckpoint, String label, int versionNum, long segmentSize) throws IOException {
+  Result run(
+      BackupWriter w,
+      ChunkerParams params,
+      UnchangedPages[] skip,
+      BackupWal wal,
+      boolean walInTree,
+      boolean spreadCheckpoint,
+      String label,
+      int versionNum,
+      long segmentSize)
+      throws IOException {
     try (Connection c = conn.connect()) {
       long start = startBackup(c, label, !spreadCheckpoint, versionNum);
       int timeline;
@@ -143,8 +174,9 @@ final class LocalRead {
         rs.next();
         timeline = rs.getInt(1);
       }
-      if (skip[0] != null && !(skip[0].parent().snapshot().source().get("timeline") instanceof Number n
-          && n.intValue() == timeline)) {
+      if (skip[0] != null
+          && !(skip[0].parent().snapshot().source().get("timeline") instanceof Number n
+              && n.intValue() == timeline)) {
         skip[0] = null; // the server switched timelines since the parent was chosen
       }
       PhysicalBackup.Dir root = new PhysicalBackup.Dir();
@@ -152,29 +184,53 @@ final class LocalRead {
       walk.dir(dataDirectory, "", root, versionNum);
       // pg_control last, as pg_basebackup sends it: the newest checkpoint the copy can have seen.
       byte[] control = Files.readAllBytes(dataDirectory.resolve("global/pg_control"));
-      walk.store(root.dirs.computeIfAbsent("global", k -> new PhysicalBackup.Dir()), "global/pg_control",
-          new java.io.ByteArrayInputStream(control), attributes(dataDirectory.resolve("global/pg_control")));
+      walk.store(
+          root.dirs.computeIfAbsent("global", k -> new PhysicalBackup.Dir()),
+          "global/pg_control",
+          new java.io.ByteArrayInputStream(control),
+          attributes(dataDirectory.resolve("global/pg_control")));
       Stop stop = stopBackup(c, versionNum);
       long stopLsn = stop.lsn();
       byte[] labelBytes = stop.label().getBytes(StandardCharsets.UTF_8);
       Integer labelTimeline = BackupLabel.parse(stop.label()).timeline("START TIMELINE");
       if (labelTimeline == null || labelTimeline != timeline) {
-        throw new RoadieException(ErrorCode.FAILURE, conn.hostPort() + ": the server changed timelines during the "
-            + "backup (" + timeline + " to " + labelTimeline + "); no snapshot was written, back up again");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            conn.hostPort()
+                + ": the server changed timelines during the "
+                + "backup ("
+                + timeline
+                + " to "
+                + labelTimeline
+                + "); no snapshot was written, back up again");
       }
       walk.store(root, PhysicalBackup.LABEL, new java.io.ByteArrayInputStream(labelBytes), null);
       copyWal(walk, root, wal, walInTree, timeline, start, stopLsn, segmentSize);
-      return new Result(PhysicalBackup.writeDir(w, root), labelBytes, control, stopLsn, walk.tablespaces);
+      return new Result(
+          PhysicalBackup.writeDir(w, root), labelBytes, control, stopLsn, walk.tablespaces);
     } catch (SQLException e) {
-      throw new RoadieException(ErrorCode.FAILURE, conn.hostPort() + ": local backup: " + e.getMessage().trim()
-          + (e.getMessage().contains("permission denied") ? "; the user needs superuser or EXECUTE on "
-          + (versionNum >= 150000 ? "pg_backup_start and pg_backup_stop" : "pg_start_backup and pg_stop_backup")
-          + " (GRANT EXECUTE ON FUNCTION ...), or use --read stream" : ""), e);
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          conn.hostPort()
+              + ": local backup: "
+              + e.getMessage().trim()
+              + (e.getMessage().contains("permission denied")
+                  ? "; the user needs superuser or EXECUTE on "
+                      + (versionNum >= 150000
+                          ? "pg_backup_start and pg_backup_stop"
+                          : "pg_start_backup and pg_stop_backup")
+                      + " (GRANT EXECUTE ON FUNCTION ...), or use --read stream"
+                  : ""),
+          e);
     }
   }
 
-  private static long startBackup(Connection c, String label, boolean fast, int versionNum) throws SQLException {
-    String sql = versionNum >= 150000 ? "SELECT pg_backup_start(?, ?)::text" : "SELECT pg_start_backup(?, ?, false)::text";
+  private static long startBackup(Connection c, String label, boolean fast, int versionNum)
+      throws SQLException {
+    String sql =
+        versionNum >= 150000
+            ? "SELECT pg_backup_start(?, ?)::text"
+            : "SELECT pg_start_backup(?, ?, false)::text";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       st.setString(1, label);
       st.setBoolean(2, fast);
@@ -185,13 +241,19 @@ final class LocalRead {
     }
   }
 
-  /** What {@code pg_backup_stop} returns that the backup keeps (tablespace_map is not kept: see the class comment). */
+  /**
+   * What {@code pg_backup_stop} returns that the backup keeps (tablespace_map is not kept: see the
+   * class comment).
+   */
   private record Stop(long lsn, String label) {}
 
   private static Stop stopBackup(Connection c, int versionNum) throws SQLException {
-    String sql = versionNum >= 150000 ? "SELECT lsn::text, labelfile FROM pg_backup_stop(false)"
-        : "SELECT lsn::text, labelfile FROM pg_stop_backup(false, false)";
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    String sql =
+        versionNum >= 150000
+            ? "SELECT lsn::text, labelfile FROM pg_backup_stop(false)"
+            : "SELECT lsn::text, labelfile FROM pg_stop_backup(false, false)";
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return new Stop(WalNames.parseLsn(rs.getString(1)), rs.getString(2));
     }
@@ -201,12 +263,22 @@ final class LocalRead {
    * The segments from the start to the stop, from pg_wal (the slot keeps them there): into {@code
    * wal} (the archive), or into the tree's pg_wal for a self-contained backup.
    */
-  private void copyWal(Walk walk, PhysicalBackup.Dir root, BackupWal wal, boolean walInTree, int timeline, long start,
-      long stop, long segmentSize) throws IOException {
+  private void copyWal(
+      Walk walk,
+      PhysicalBackup.Dir root,
+      BackupWal wal,
+      boolean walInTree,
+      int timeline,
+      long start,
+      long stop,
+      long segmentSize)
+      throws IOException {
     if (wal == null && !walInTree) return;
     String last = WalNames.segmentOf(timeline, stop - 1, segmentSize);
     PhysicalBackup.Dir pgWal = root.dirs.computeIfAbsent("pg_wal", k -> new PhysicalBackup.Dir());
-    for (String s = WalNames.segmentOf(timeline, start, segmentSize); ; s = WalNames.next(s, segmentSize)) {
+    for (String s = WalNames.segmentOf(timeline, start, segmentSize);
+        ;
+        s = WalNames.next(s, segmentSize)) {
       Path p = dataDirectory.resolve("pg_wal").resolve(s);
       try (InputStream in = Files.newInputStream(p)) {
         if (wal != null) {
@@ -215,9 +287,14 @@ final class LocalRead {
           walk.store(pgWal, "pg_wal/" + s, in, attributes(p));
         }
       } catch (NoSuchFileException e) {
-        throw new RoadieException(ErrorCode.FAILURE, conn.hostPort() + ": " + p + ", which this backup needs, was "
-            + "removed from pg_wal before it was copied (no replication slot held it: see the warning above); no "
-            + "snapshot was written");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            conn.hostPort()
+                + ": "
+                + p
+                + ", which this backup needs, was "
+                + "removed from pg_wal before it was copied (no replication slot held it: see the warning above); no "
+                + "snapshot was written");
       }
       if (s.equals(last)) break;
     }
@@ -244,7 +321,10 @@ final class LocalRead {
       this.skip = skip;
     }
 
-    /** Copies directory {@code dir} (at {@code rel} in the backup, "" for the data directory) into {@code into}. */
+    /**
+     * Copies directory {@code dir} (at {@code rel} in the backup, "" for the data directory) into
+     * {@code into}.
+     */
     void dir(Path dir, String rel, PhysicalBackup.Dir into, int versionNum) throws IOException {
       List<Path> entries = new ArrayList<>();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -263,7 +343,8 @@ final class LocalRead {
       for (Path p : entries) {
         String name = p.getFileName().toString();
         String path = rel.isEmpty() ? name : rel + "/" + name;
-        if (BaseBackupExclusions.excluded(name, unlogged) || path.equals("global/pg_control")) continue;
+        if (BaseBackupExclusions.excluded(name, unlogged) || path.equals("global/pg_control"))
+          continue;
         PosixFileAttributes a;
         try {
           a = attributes(p);
@@ -274,12 +355,14 @@ final class LocalRead {
           tablespace(p, path, name, into, versionNum);
         } else if (a.isDirectory() || (a.isSymbolicLink() && path.equals("pg_wal"))) {
           PhysicalBackup.Dir d = into.dirs.computeIfAbsent(name, k -> new PhysicalBackup.Dir());
-          PosixFileAttributes target = a.isSymbolicLink() ? Files.readAttributes(p, PosixFileAttributes.class) : a;
+          PosixFileAttributes target =
+              a.isSymbolicLink() ? Files.readAttributes(p, PosixFileAttributes.class) : a;
           d.mode = Node.modeOf(target.permissions());
           d.mtime = mtime(target);
           if (path.equals("pg_wal")) {
             // As pg_basebackup: pg_wal and an empty archive_status.
-            PhysicalBackup.Dir status = d.dirs.computeIfAbsent("archive_status", k -> new PhysicalBackup.Dir());
+            PhysicalBackup.Dir status =
+                d.dirs.computeIfAbsent("archive_status", k -> new PhysicalBackup.Dir());
             status.mode = d.mode;
             status.mtime = d.mtime;
           } else if (!BaseBackupExclusions.emptied(path)) {
@@ -298,14 +381,21 @@ final class LocalRead {
             // dropped meanwhile; replay drops it too
           }
         } else if (a.isSymbolicLink()) {
-          warnings.add("skipped the symbolic link " + path + " in the data directory (as pg_basebackup does); "
-              + "only pg_tblspc and pg_wal may be links");
+          warnings.add(
+              "skipped the symbolic link "
+                  + path
+                  + " in the data directory (as pg_basebackup does); "
+                  + "only pg_tblspc and pg_wal may be links");
         }
       }
     }
 
-    /** A tablespace: its version directory (PG_&lt;major&gt;_&lt;catalog version&gt;) under pg_tblspc/OID. */
-    private void tablespace(Path link, String path, String oid, PhysicalBackup.Dir into, int versionNum)
+    /**
+     * A tablespace: its version directory (PG_&lt;major&gt;_&lt;catalog version&gt;) under
+     * pg_tblspc/OID.
+     */
+    private void tablespace(
+        Path link, String path, String oid, PhysicalBackup.Dir into, int versionNum)
         throws IOException {
       Path target;
       try {
@@ -334,7 +424,8 @@ final class LocalRead {
       }
     }
 
-    void store(PhysicalBackup.Dir into, String path, InputStream in, PosixFileAttributes a) throws IOException {
+    void store(PhysicalBackup.Dir into, String path, InputStream in, PosixFileAttributes a)
+        throws IOException {
       progress.current = path;
       add(into, path, w.writeStream(in, params, skip == null ? null : skip.forFile(path)), a);
     }
@@ -342,15 +433,32 @@ final class LocalRead {
     private void add(PhysicalBackup.Dir into, String path, Content c, PosixFileAttributes a) {
       progress.files.incrementAndGet();
       String name = path.substring(path.lastIndexOf('/') + 1);
-      into.files.put(name, new Node(name, Node.FILE, c.size(), a == null ? 0600 : Node.modeOf(a.permissions()),
-          a == null ? PhysicalBackup.mtime(Instant.now().getEpochSecond()) : mtime(a), null, null, null,
-          c.chunksHex(), c.chunkListsHex(), null, null));
+      into.files.put(
+          name,
+          new Node(
+              name,
+              Node.FILE,
+              c.size(),
+              a == null ? 0600 : Node.modeOf(a.permissions()),
+              a == null ? PhysicalBackup.mtime(Instant.now().getEpochSecond()) : mtime(a),
+              null,
+              null,
+              null,
+              c.chunksHex(),
+              c.chunkListsHex(),
+              null,
+              null));
     }
   }
 
   private RoadieException denied(Path p) {
-    return new RoadieException(ErrorCode.FAILURE, conn.hostPort() + ": permission denied reading " + p + "; run roadie "
-        + "as the postgres OS user (the data directory's owner) or as root, or use --read stream");
+    return new RoadieException(
+        ErrorCode.FAILURE,
+        conn.hostPort()
+            + ": permission denied reading "
+            + p
+            + "; run roadie "
+            + "as the postgres OS user (the data directory's owner) or as root, or use --read stream");
   }
 
   /**

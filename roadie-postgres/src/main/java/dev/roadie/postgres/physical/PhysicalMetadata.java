@@ -8,12 +8,27 @@ import dev.roadie.core.source.SourceMetadata;
  * backup label, the page-skip figures, ...), which stay in the stored object and are read where
  * they are needed; fields are added here as readers move to the record.
  *
- * @param systemIdentifier the cluster's system identifier, in decimal (the WAL archive's cluster name)
+ * @param systemIdentifier the cluster's system identifier, in decimal (the WAL archive's cluster
+ *     name)
  * @param startLsn where recovery from this backup starts
  * @param startSegment the WAL segment of {@code startLsn}, as PostgreSQL names it
- * @param walMethod {@code none} (WAL from the repository's archive) or {@code fetch} (inside the backup)
+ * @param walMethod {@code none} (WAL from the repository's archive) or {@code fetch} (inside the
+ *     backup)
  */
-public record PhysicalMetadata(String serverVersion, Integer serverVersionNum, String url, String systemIdentifier,
-    Integer timeline, String startLsn, String stopLsn, String startSegment, String stopSegment, Long walSegmentSize,
-    String walMethod, String walSource, String startTime, String stopTime, Integer chunkSize)
+public record PhysicalMetadata(
+    String serverVersion,
+    Integer serverVersionNum,
+    String url,
+    String systemIdentifier,
+    Integer timeline,
+    String startLsn,
+    String stopLsn,
+    String startSegment,
+    String stopSegment,
+    Long walSegmentSize,
+    String walMethod,
+    String walSource,
+    String startTime,
+    String stopTime,
+    Integer chunkSize)
     implements SourceMetadata {}

@@ -51,8 +51,8 @@ import java.util.stream.Stream;
  * files written in parallel (each byte verified against its blob id), {@code recovery.signal}, and
  * {@code restore_command} plus the recovery target in {@code postgresql.auto.conf} (PostgreSQL 12+;
  * never {@code recovery.conf}, which those versions refuse). {@code global/pg_control} is written
- * after every other data file and the recovery settings last, so a restore that fails midway
- * leaves a directory PostgreSQL refuses to start, never one that starts on half the files.
+ * after every other data file and the recovery settings last, so a restore that fails midway leaves
+ * a directory PostgreSQL refuses to start, never one that starts on half the files.
  *
  * <p>Delta: files whose content already matches are left alone; for the others only the chunks that
  * differ are rewritten (chunks are fixed-size and aligned, so chunk i of a file is bytes [i*size,
@@ -67,26 +67,43 @@ public final class PhysicalRestore {
   }
 
   /** {@code tablespaceMap}: original location (or OID) to the directory a tablespace goes to. */
-  public record Options(Path pgdata, Target target, String action, String timeline, boolean force, boolean delta,
-      int jobs, String restoreCommand, boolean archiveOff, Map<String, String> tablespaceMap) {}
+  public record Options(
+      Path pgdata,
+      Target target,
+      String action,
+      String timeline,
+      boolean force,
+      boolean delta,
+      int jobs,
+      String restoreCommand,
+      boolean archiveOff,
+      Map<String, String> tablespaceMap) {}
 
-  public record Result(long files, long filesUnchanged, long bytesWritten, RecoveryWindow.Window window,
+  public record Result(
+      long files,
+      long filesUnchanged,
+      long bytesWritten,
+      RecoveryWindow.Window window,
       List<String> settings) {}
 
   private static final String CONF = "postgresql.auto.conf";
-  private static final DateTimeFormatter PG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx");
+  private static final DateTimeFormatter PG_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx");
 
   private final Repository repo;
   private final Progress progress;
   private final AtomicLong unchanged = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
+
   /**
    * Files written but not yet fsynced. Each used to be fsynced by the task that wrote it, which
    * made about 1,000 small files cost a journal commit each, one after the other; now they are all
    * fsynced after the last write, 16 at a time (the file system batches concurrent fsyncs into few
    * commits, and most pages have been written back by then), before pg_control is written.
    */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Path> unsynced = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Path> unsynced =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /** Concurrent fsyncs at the end of a restore. */
   private static final int SYNCS_IN_FLIGHT = 16;
 
@@ -98,16 +115,25 @@ public final class PhysicalRestore {
   public Result restore(SnapshotRef ref, Options o) throws IOException {
     Snapshot s = ref.snapshot();
     if (!PhysicalBackup.KIND.equals(s.kind())) {
-      throw new RoadieException(ErrorCode.USAGE, "snapshot " + ref.id().shortHex() + " is a " + s.kind()
-          + " snapshot; --pgdata restores physical PostgreSQL backups (kind " + PhysicalBackup.KIND + ")");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "snapshot "
+              + ref.id().shortHex()
+              + " is a "
+              + s.kind()
+              + " snapshot; --pgdata restores physical PostgreSQL backups (kind "
+              + PhysicalBackup.KIND
+              + ")");
     }
     List<String> settings = recoverySettings(ref, o);
     RecoveryWindow.Window window = new RecoveryWindow(repo).of(s, o.timeline());
     checkTarget(ref, o.target(), window);
     settings = withTimeline(settings, s, o.timeline(), window);
-    TablespaceDirs tablespaces = new TablespaceDirs(s.source(), o.tablespaceMap(), o.force() || o.delta());
+    TablespaceDirs tablespaces =
+        new TablespaceDirs(s.source(), o.tablespaceMap(), o.force() || o.delta());
     prepareDirectory(o);
-    // The whole cluster is decrypted: the native AES-GCM pays off from the first file, not from the first large one.
+    // The whole cluster is decrypted: the native AES-GCM pays off from the first file, not from the
+    // first large one.
     if (s.stats() != null) Providers.expect(s.stats().bytesRead());
 
     int chunkSize = s.source().get("chunkSize") instanceof Number n ? n.intValue() : 0;
@@ -118,7 +144,8 @@ public final class PhysicalRestore {
     try {
       restoreDir(readTreeAsync(s.tree()), o.pgdata(), "", o, keep, files, control, tablespaces);
       if (control[0] == null) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "snapshot " + ref.id().shortHex() + " has no global/pg_control");
+        throw new RoadieException(
+            ErrorCode.INTEGRITY, "snapshot " + ref.id().shortHex() + " has no global/pg_control");
       }
       // Largest first: a cluster's time goes to its few large relation files, and one that started
       // last would run alone at the end while the other jobs have nothing left to do.
@@ -128,21 +155,25 @@ public final class PhysicalRestore {
       for (FileJob f : files) {
         slots.acquire();
         if (failed.get()) break; // the failure is thrown below; no point writing more
-        tasks.add(repo.io().submit(() -> {
-          try {
-            writeFile(f.node(), f.path(), o.delta(), chunkSize);
-          } catch (Throwable e) {
-            failed.set(true);
-            throw e;
-          } finally {
-            slots.release();
-          }
-          return null;
-        }));
+        tasks.add(
+            repo.io()
+                .submit(
+                    () -> {
+                      try {
+                        writeFile(f.node(), f.path(), o.delta(), chunkSize);
+                      } catch (Throwable e) {
+                        failed.set(true);
+                        throw e;
+                      } finally {
+                        slots.release();
+                      }
+                      return null;
+                    }));
       }
       for (Future<?> f : tasks) f.get();
       syncWritten();
-      // pg_control only once every other file is durable: a crash before leaves a directory that does not start.
+      // pg_control only once every other file is durable: a crash before leaves a directory that
+      // does not start.
       writeFile(control[0], o.pgdata().resolve("global/pg_control"), o.delta(), chunkSize);
       syncWritten();
     } catch (InterruptedException e) {
@@ -174,18 +205,21 @@ public final class PhysicalRestore {
    * ("requested timeline N is not a child of this server's history"). The timeline the window was
    * computed along is named instead.
    */
-  private List<String> withTimeline(List<String> settings, Snapshot s, String requested, RecoveryWindow.Window window)
+  private List<String> withTimeline(
+      List<String> settings, Snapshot s, String requested, RecoveryWindow.Window window)
       throws IOException {
     if (requested != null && !requested.equals("latest")) return settings;
     long sysid = Long.parseUnsignedLong(String.valueOf(s.source().get("systemIdentifier")));
     int highest = 0;
-    for (dev.roadie.postgres.wal.WalArchive.Entry e : new dev.roadie.postgres.wal.WalArchive(repo, sysid).list()) {
+    for (dev.roadie.postgres.wal.WalArchive.Entry e :
+        new dev.roadie.postgres.wal.WalArchive(repo, sysid).list()) {
       if (WalNames.isHistory(e.name())) highest = Math.max(highest, WalNames.timeline(e.name()));
     }
     if (highest <= window.timeline()) return settings;
     List<String> out = new ArrayList<>();
     for (String line : settings) {
-      out.add(line.startsWith(TIMELINE) ? TIMELINE + quote(Integer.toString(window.timeline())) : line);
+      out.add(
+          line.startsWith(TIMELINE) ? TIMELINE + quote(Integer.toString(window.timeline())) : line);
     }
     return out;
   }
@@ -193,26 +227,42 @@ public final class PhysicalRestore {
   /** The lines added to postgresql.auto.conf. */
   private List<String> recoverySettings(SnapshotRef ref, Options o) {
     Target t = o.target();
-    int given = (t.time() != null ? 1 : 0) + (t.lsn() != null ? 1 : 0) + (t.xid() != null ? 1 : 0)
-        + (t.name() != null ? 1 : 0) + (t.immediate() ? 1 : 0);
+    int given =
+        (t.time() != null ? 1 : 0)
+            + (t.lsn() != null ? 1 : 0)
+            + (t.xid() != null ? 1 : 0)
+            + (t.name() != null ? 1 : 0)
+            + (t.immediate() ? 1 : 0);
     if (given > 1) {
-      throw new RoadieException(ErrorCode.USAGE, "give at most one recovery target (--target-time, --target-lsn, "
-          + "--target-xid, --target-name or --target immediate)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "give at most one recovery target (--target-time, --target-lsn, "
+              + "--target-xid, --target-name or --target immediate)");
     }
     String action = o.action() == null ? "promote" : o.action();
     if (!List.of("promote", "pause", "shutdown").contains(action)) {
-      throw new RoadieException(ErrorCode.USAGE, "--target-action takes promote, pause or shutdown, not '" + action + "'");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "--target-action takes promote, pause or shutdown, not '" + action + "'");
     }
     List<String> lines = new ArrayList<>();
-    lines.add("# added by roadie restore of snapshot " + ref.id().shortHex() + " (" + ref.snapshot().time() + ") at "
-        + Instant.now());
+    lines.add(
+        "# added by roadie restore of snapshot "
+            + ref.id().shortHex()
+            + " ("
+            + ref.snapshot().time()
+            + ") at "
+            + Instant.now());
     lines.add("restore_command = " + quote(o.restoreCommand()));
     lines.add("recovery_end_command = " + quote("rm -rf pg_wal/roadie/*/prefetch"));
-    if (t.time() != null) lines.add("recovery_target_time = " + quote(PG_TIME.format(parseTime(t.time()))));
-    if (t.lsn() != null) lines.add("recovery_target_lsn = " + quote(WalNames.formatLsn(parseLsn(t.lsn()))));
+    if (t.time() != null)
+      lines.add("recovery_target_time = " + quote(PG_TIME.format(parseTime(t.time()))));
+    if (t.lsn() != null)
+      lines.add("recovery_target_lsn = " + quote(WalNames.formatLsn(parseLsn(t.lsn()))));
     if (t.xid() != null) {
       if (!t.xid().matches("[0-9]{1,20}")) {
-        throw new RoadieException(ErrorCode.USAGE, "--target-xid takes a transaction id (digits), not '" + t.xid() + "'");
+        throw new RoadieException(
+            ErrorCode.USAGE, "--target-xid takes a transaction id (digits), not '" + t.xid() + "'");
       }
       lines.add("recovery_target_xid = " + quote(t.xid()));
     }
@@ -225,13 +275,20 @@ public final class PhysicalRestore {
   }
 
   static OffsetDateTime parseTime(String text) {
-    String t = text.trim().replaceFirst("^(\\d{4}-\\d\\d-\\d\\d) ", "$1T").replaceFirst(" ?UTC$", "Z")
-        .replaceFirst("([+-]\\d\\d)$", "$1:00");
+    String t =
+        text.trim()
+            .replaceFirst("^(\\d{4}-\\d\\d-\\d\\d) ", "$1T")
+            .replaceFirst(" ?UTC$", "Z")
+            .replaceFirst("([+-]\\d\\d)$", "$1:00");
     try {
       return OffsetDateTime.parse(t).withOffsetSameInstant(ZoneOffset.UTC);
     } catch (DateTimeParseException e) {
-      throw new RoadieException(ErrorCode.USAGE, "--target-time " + text + " is not a time with an offset, such as "
-          + "2026-11-24T07:31:50Z or '2026-11-24 08:31:50+01'");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "--target-time "
+              + text
+              + " is not a time with an offset, such as "
+              + "2026-11-24T07:31:50Z or '2026-11-24 08:31:50+01'");
     }
   }
 
@@ -253,30 +310,55 @@ public final class PhysicalRestore {
   private static RoadieException targetProblem(SnapshotRef ref, Target t, RecoveryWindow.Window w) {
     String where = "snapshot " + ref.id().shortHex() + " is recoverable " + w.describe();
     if (!w.walComplete() && w.note() != null && w.note().startsWith("the archive lacks")) {
-      return new RoadieException(ErrorCode.FAILURE, "snapshot " + ref.id().shortHex() + ": " + w.note()
-          + "; see docs/runbooks/postgres-pitr.md, 'WAL is missing'");
+      return new RoadieException(
+          ErrorCode.FAILURE,
+          "snapshot "
+              + ref.id().shortHex()
+              + ": "
+              + w.note()
+              + "; see docs/runbooks/postgres-pitr.md, 'WAL is missing'");
     }
     if (t.time() != null) {
       Instant at = parseTime(t.time()).toInstant();
       if (at.isBefore(Instant.parse(w.fromTime()))) {
-        return new RoadieException(ErrorCode.USAGE, "--target-time " + t.time() + " is before the end of the backup: "
-            + where + "; choose a time in that window or an older snapshot");
+        return new RoadieException(
+            ErrorCode.USAGE,
+            "--target-time "
+                + t.time()
+                + " is before the end of the backup: "
+                + where
+                + "; choose a time in that window or an older snapshot");
       }
       if (at.isAfter(Instant.parse(w.toTime()))) {
-        return new RoadieException(ErrorCode.USAGE, "--target-time " + t.time() + " is after the newest archived WAL: "
-            + where + "; choose a time in that window (newer WAL may not be archived yet: SELECT pg_switch_wal() "
-            + "on the server archives the current segment)");
+        return new RoadieException(
+            ErrorCode.USAGE,
+            "--target-time "
+                + t.time()
+                + " is after the newest archived WAL: "
+                + where
+                + "; choose a time in that window (newer WAL may not be archived yet: SELECT pg_switch_wal() "
+                + "on the server archives the current segment)");
       }
     }
     if (t.lsn() != null) {
       long lsn = parseLsn(t.lsn());
       if (Long.compareUnsigned(lsn, WalNames.parseLsn(w.fromLsn())) < 0) {
-        return new RoadieException(ErrorCode.USAGE, "--target-lsn " + t.lsn() + " is before the end of the backup: "
-            + where + "; choose an LSN in that window or an older snapshot");
+        return new RoadieException(
+            ErrorCode.USAGE,
+            "--target-lsn "
+                + t.lsn()
+                + " is before the end of the backup: "
+                + where
+                + "; choose an LSN in that window or an older snapshot");
       }
       if (Long.compareUnsigned(lsn, WalNames.parseLsn(w.toLsn())) > 0) {
-        return new RoadieException(ErrorCode.USAGE, "--target-lsn " + t.lsn() + " is after the newest archived WAL: "
-            + where + "; choose an LSN in that window");
+        return new RoadieException(
+            ErrorCode.USAGE,
+            "--target-lsn "
+                + t.lsn()
+                + " is after the newest archived WAL: "
+                + where
+                + "; choose an LSN in that window");
       }
     }
     return null;
@@ -287,11 +369,12 @@ public final class PhysicalRestore {
 
   /**
    * The newest of {@code newestFirst} (physical snapshots of one cluster) whose recoverable window
-   * holds the time or LSN target: a backup that ended after the target cannot go back to it, so
-   * the one before it replays WAL up to it, as pgBackRest and WAL-G choose. None: a usage error
-   * that names each snapshot's window.
+   * holds the time or LSN target: a backup that ended after the target cannot go back to it, so the
+   * one before it replays WAL up to it, as pgBackRest and WAL-G choose. None: a usage error that
+   * names each snapshot's window.
    */
-  public Pick newestCovering(List<SnapshotRef> newestFirst, Target t, String timeline) throws IOException {
+  public Pick newestCovering(List<SnapshotRef> newestFirst, Target t, String timeline)
+      throws IOException {
     String what = t.time() != null ? "--target-time " + t.time() : "--target-lsn " + t.lsn();
     RecoveryWindow windows = new RecoveryWindow(repo);
     List<String> passed = new ArrayList<>();
@@ -305,14 +388,22 @@ public final class PhysicalRestore {
         continue;
       }
       if (targetProblem(ref, t, w) == null) return new Pick(ref, w, passed);
-      passed.add(name + " recoverable " + w.describe()
-          + (!w.walComplete() && w.note() != null ? " (" + w.note() + ")" : ""));
+      passed.add(
+          name
+              + " recoverable "
+              + w.describe()
+              + (!w.walComplete() && w.note() != null ? " (" + w.note() + ")" : ""));
     }
     if (passed.isEmpty()) {
       throw new RoadieException(ErrorCode.FAILURE, "no physical snapshot to recover to " + what);
     }
-    throw new RoadieException(ErrorCode.USAGE, "no base backup can be recovered to " + what + ": "
-        + String.join("; ", passed) + "; choose a target in one of these windows");
+    throw new RoadieException(
+        ErrorCode.USAGE,
+        "no base backup can be recovered to "
+            + what
+            + ": "
+            + String.join("; ", passed)
+            + "; choose a target in one of these windows");
   }
 
   // ---- files ----
@@ -320,8 +411,13 @@ public final class PhysicalRestore {
   private void prepareDirectory(Options o) throws IOException {
     Path dir = o.pgdata();
     if (Files.exists(dir.resolve("postmaster.pid"))) {
-      throw new RoadieException(ErrorCode.FAILURE, dir + " has postmaster.pid: a PostgreSQL server is running there "
-          + "(or crashed). Stop it (pg_ctl -D " + dir + " stop); if none runs, remove postmaster.pid; then restore again");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          dir
+              + " has postmaster.pid: a PostgreSQL server is running there "
+              + "(or crashed). Stop it (pg_ctl -D "
+              + dir
+              + " stop); if none runs, remove postmaster.pid; then restore again");
     }
     if (Files.isDirectory(dir)) {
       boolean empty;
@@ -329,15 +425,19 @@ public final class PhysicalRestore {
         empty = !ds.iterator().hasNext();
       }
       if (!empty && !o.force() && !o.delta()) {
-        throw new RoadieException(ErrorCode.USAGE, dir + " is not empty; restore into an empty or new directory, or "
-            + "pass --delta (rewrite only what differs, remove the rest) or --force (overwrite what the backup has)");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            dir
+                + " is not empty; restore into an empty or new directory, or "
+                + "pass --delta (rewrite only what differs, remove the rest) or --force (overwrite what the backup has)");
       }
     } else if (Files.exists(dir)) {
       throw new RoadieException(ErrorCode.USAGE, dir + " exists and is not a directory");
     }
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    // A half-restored directory must not look restorable: the files that make it a cluster come last.
+    // A half-restored directory must not look restorable: the files that make it a cluster come
+    // last.
     Files.deleteIfExists(dir.resolve("recovery.signal"));
     Files.deleteIfExists(dir.resolve("standby.signal"));
     Files.deleteIfExists(dir.resolve("global/pg_control"));
@@ -351,30 +451,44 @@ public final class PhysicalRestore {
   }
 
   private CompletableFuture<Tree> readTreeAsync(String id) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return repo.readTree(Id.parse(id));
-      } catch (IOException e) {
-        throw new CompletionException(e);
-      }
-    }, repo.io());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return repo.readTree(Id.parse(id));
+          } catch (IOException e) {
+            throw new CompletionException(e);
+          }
+        },
+        repo.io());
   }
 
   /**
    * Creates the directories and links of {@code tree} under {@code dir} and collects its files.
-   * Every subtree of a directory is requested before the first is walked, so the tree is read
-   * with several reads in flight rather than one after another.
+   * Every subtree of a directory is requested before the first is walked, so the tree is read with
+   * several reads in flight rather than one after another.
    */
-  private void restoreDir(CompletableFuture<Tree> pending, Path dir, String rel, Options o, Set<String> keep,
-      List<FileJob> files, Node[] control, TablespaceDirs tablespaces) throws IOException {
+  private void restoreDir(
+      CompletableFuture<Tree> pending,
+      Path dir,
+      String rel,
+      Options o,
+      Set<String> keep,
+      List<FileJob> files,
+      Node[] control,
+      TablespaceDirs tablespaces)
+      throws IOException {
     Tree tree = Repository.await(pending);
     Map<String, CompletableFuture<Tree>> subtrees = new HashMap<>();
     for (Node n : tree.nodes()) {
       if (n.type().equals(Node.DIR)) subtrees.put(n.name(), readTreeAsync(n.subtree()));
     }
     for (Node n : tree.nodes()) {
-      if (n.name().isEmpty() || n.name().equals(".") || n.name().equals("..") || n.name().contains("/")) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "the snapshot has an unsafe entry name '" + n.name() + "'");
+      if (n.name().isEmpty()
+          || n.name().equals(".")
+          || n.name().equals("..")
+          || n.name().contains("/")) {
+        throw new RoadieException(
+            ErrorCode.INTEGRITY, "the snapshot has an unsafe entry name '" + n.name() + "'");
       }
       Path p = dir.resolve(n.name());
       String r = rel.isEmpty() ? n.name() : rel + "/" + n.name();
@@ -383,12 +497,14 @@ public final class PhysicalRestore {
         case Node.DIR -> {
           Path into = tablespaces.dirFor(r);
           if (into != null) {
-            // pg_tblspc/OID becomes a link to the tablespace's location, which receives the directory's contents.
+            // pg_tblspc/OID becomes a link to the tablespace's location, which receives the
+            // directory's contents.
             deleteTree(p);
             Files.createSymbolicLink(p, into);
           } else {
             into = p;
-            if (Files.isSymbolicLink(p) || (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p))) {
+            if (Files.isSymbolicLink(p)
+                || (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p))) {
               Files.delete(p);
             }
           }
@@ -407,7 +523,9 @@ public final class PhysicalRestore {
             files.add(new FileJob(n, p));
           }
         }
-        default -> throw new RoadieException(ErrorCode.INTEGRITY, "unknown node type '" + n.type() + "' for " + r);
+        default ->
+            throw new RoadieException(
+                ErrorCode.INTEGRITY, "unknown node type '" + n.type() + "' for " + r);
       }
     }
   }
@@ -417,14 +535,18 @@ public final class PhysicalRestore {
       deleteTree(p);
     }
     long size = n.size() == null ? 0 : n.size();
-    if (delta && chunkSize > 0 && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && deltaWrite(n, p, size, chunkSize)) {
+    if (delta
+        && chunkSize > 0
+        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+        && deltaWrite(n, p, size, chunkSize)) {
       finish(n, p);
       return;
     }
     // Large files bypass the page cache (DirectFileWriter): less kernel CPU, and their data is on
     // disk when the last write returns, so the fsyncs before pg_control find little left to write.
     Files.deleteIfExists(p);
-    try (ContentReader in = new ContentReader(repo, n, p.toString()); DirectFileWriter out = DirectFileWriter.create(p, size)) {
+    try (ContentReader in = new ContentReader(repo, n, p.toString());
+        DirectFileWriter out = DirectFileWriter.create(p, size)) {
       byte[] block;
       while ((block = in.nextBlock()) != null) {
         out.write(block, 0, block.length);
@@ -470,7 +592,9 @@ public final class PhysicalRestore {
         }
         byte[] data = repo.readBlob(ids.get(i));
         if (data.length != len) {
-          throw new RoadieException(ErrorCode.INTEGRITY, p + ": chunk " + i + " has " + data.length + " bytes, expected " + len);
+          throw new RoadieException(
+              ErrorCode.INTEGRITY,
+              p + ": chunk " + i + " has " + data.length + " bytes, expected " + len);
         }
         ByteBuffer b = ByteBuffer.wrap(data);
         while (b.hasRemaining()) ch.write(b, off + b.position());
@@ -493,14 +617,20 @@ public final class PhysicalRestore {
       while ((p = unsynced.poll()) != null) {
         Path file = p;
         slots.acquire();
-        syncs.add(repo.io().submit(() -> {
-          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) { // fsync works on a read-only descriptor
-            ch.force(false);
-          } finally {
-            slots.release();
-          }
-          return null;
-        }));
+        syncs.add(
+            repo.io()
+                .submit(
+                    () -> {
+                      try (FileChannel ch =
+                          FileChannel.open(
+                              file,
+                              StandardOpenOption.READ)) { // fsync works on a read-only descriptor
+                        ch.force(false);
+                      } finally {
+                        slots.release();
+                      }
+                      return null;
+                    }));
       }
       for (Future<?> f : syncs) Repository.await(f);
     } finally {
@@ -518,9 +648,11 @@ public final class PhysicalRestore {
   private static void removeOthers(Path root, Set<String> keep) throws IOException {
     List<Path> extra = new ArrayList<>();
     try (Stream<Path> s = Files.walk(root)) {
-      s.filter(p -> !p.equals(root)).forEach(p -> {
-        if (!keep.contains(root.relativize(p).toString())) extra.add(p);
-      });
+      s.filter(p -> !p.equals(root))
+          .forEach(
+              p -> {
+                if (!keep.contains(root.relativize(p).toString())) extra.add(p);
+              });
     }
     for (Path p : extra) {
       if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) deleteTree(p);
@@ -530,7 +662,8 @@ public final class PhysicalRestore {
   private static void deleteTree(Path p) throws IOException {
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       try (Stream<Path> s = Files.walk(p)) {
-        for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList())
+          Files.deleteIfExists(x);
       }
     } else {
       Files.deleteIfExists(p);
@@ -550,7 +683,9 @@ public final class PhysicalRestore {
     if (Files.exists(conf)) {
       for (String line : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
         String key = line.trim().split("[\\s=]", 2)[0];
-        if (key.equals("restore_command") || key.startsWith("recovery_target") || key.equals("recovery_end_command")
+        if (key.equals("restore_command")
+            || key.startsWith("recovery_target")
+            || key.equals("recovery_end_command")
             || line.startsWith("# added by roadie restore")) {
           continue;
         }
@@ -567,7 +702,11 @@ public final class PhysicalRestore {
     try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
       ch.force(true);
     }
-    Files.move(temp, conf, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        temp,
+        conf,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Path signal = pgdata.resolve("recovery.signal");
     Files.write(signal, new byte[0]);
     Files.setPosixFilePermissions(signal, PosixFilePermissions.fromString("rw-------"));

@@ -1,23 +1,23 @@
 package dev.roadie.postgres.physical;
 
-import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.ErrorCode;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
+import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RecoverableWindow;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.source.ScratchVerifyRequest;
 import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.source.SideObjects;
-import dev.roadie.core.Plural;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
-import dev.roadie.core.source.RecoverableWindow;
-import dev.roadie.core.repo.Repository;
+import dev.roadie.core.source.TargetOptions;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.PostgresTargets;
 import dev.roadie.postgres.wal.WalCopy;
@@ -39,16 +39,32 @@ import java.util.Set;
 public final class PhysicalSource implements SourceProvider {
 
   /** What a physical backup reads; see {@link PhysicalBackup.Options}. */
-  public record BackupOptions(PgConn conn, Path pgBin, String walMethod, Duration walTimeout, int chunkSize,
-      boolean spreadCheckpoint, String pageSkip, String read) implements BackupRequest.Options {}
+  public record BackupOptions(
+      PgConn conn,
+      Path pgBin,
+      String walMethod,
+      Duration walTimeout,
+      int chunkSize,
+      boolean spreadCheckpoint,
+      String pageSkip,
+      String read)
+      implements BackupRequest.Options {}
 
   /**
    * How a physical snapshot is restored into a data directory; see {@link PhysicalRestore.Options}.
-   * {@code restoreCommand} is the {@code restore_command} written for recovery (the caller knows how
-   * roadie is started on the server: {@code roadie wal-fetch %f %p} with the repository).
+   * {@code restoreCommand} is the {@code restore_command} written for recovery (the caller knows
+   * how roadie is started on the server: {@code roadie wal-fetch %f %p} with the repository).
    */
-  public record RestoreOptions(PhysicalRestore.Target target, String action, String timeline, boolean force,
-      boolean delta, int jobs, String restoreCommand, boolean archiveOff, Map<String, String> tablespaceMap)
+  public record RestoreOptions(
+      PhysicalRestore.Target target,
+      String action,
+      String timeline,
+      boolean force,
+      boolean delta,
+      int jobs,
+      String restoreCommand,
+      boolean archiveOff,
+      Map<String, String> tablespaceMap)
       implements RestoreRequest.Options {}
 
   @Override
@@ -64,16 +80,29 @@ public final class PhysicalSource implements SourceProvider {
   @Override
   public BackupResult backup(BackupRequest request) throws IOException {
     BackupOptions o = request.options(BackupOptions.class);
-    PhysicalBackup.Result r = new PhysicalBackup(request.repository(), request.progress()).run(new PhysicalBackup.Options(
-        o.conn(), request.target(), o.pgBin(), o.walMethod(), o.walTimeout(), o.chunkSize(), o.spreadCheckpoint(),
-        request.tags(), request.time(), o.pageSkip() == null ? "auto" : o.pageSkip(), o.read() == null ? "auto" : o.read()));
+    PhysicalBackup.Result r =
+        new PhysicalBackup(request.repository(), request.progress())
+            .run(
+                new PhysicalBackup.Options(
+                    o.conn(),
+                    request.target(),
+                    o.pgBin(),
+                    o.walMethod(),
+                    o.walTimeout(),
+                    o.chunkSize(),
+                    o.spreadCheckpoint(),
+                    request.tags(),
+                    request.time(),
+                    o.pageSkip() == null ? "auto" : o.pageSkip(),
+                    o.read() == null ? "auto" : o.read()));
     return new BackupResult(request.repository().readSnapshot(r.id()), r.warnings());
   }
 
   /**
-   * {@code url} and the password as for the logical kind ({@link PostgresSource#configuredConnection}),
-   * {@code pgBin}, {@code walMethod}, {@code walTimeout}, {@code checkpoint}, {@code chunkSize},
-   * {@code pageSkip} and {@code read}: as {@code roadie backup postgres --physical}.
+   * {@code url} and the password as for the logical kind ({@link
+   * PostgresSource#configuredConnection}), {@code pgBin}, {@code walMethod}, {@code walTimeout},
+   * {@code checkpoint}, {@code chunkSize}, {@code pageSkip} and {@code read}: as {@code roadie
+   * backup postgres --physical}.
    */
   @Override
   public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
@@ -86,7 +115,8 @@ public final class PhysicalSource implements SourceProvider {
     String pageSkip = options.choice("pageSkip", "auto", "auto", "on", "off");
     String read = options.choice("read", "auto", "auto", "local", "stream");
     options.refuseUnknown(kind);
-    return new BackupOptions(conn, pgBin, walMethod, walTimeout, chunkSize, checkpoint.equals("spread"), pageSkip, read);
+    return new BackupOptions(
+        conn, pgBin, walMethod, walTimeout, chunkSize, checkpoint.equals("spread"), pageSkip, read);
   }
 
   /**
@@ -95,10 +125,15 @@ public final class PhysicalSource implements SourceProvider {
    * arrives; stopping stores what was received and confirms it to the server.
    */
   @Override
-  public dev.roadie.core.source.ContinuousRequest.Job continuous(dev.roadie.core.source.ContinuousRequest r) {
+  public dev.roadie.core.source.ContinuousRequest.Job continuous(
+      dev.roadie.core.source.ContinuousRequest r) {
     BackupOptions o = (BackupOptions) r.options();
-    dev.roadie.postgres.wal.WalStream stream = new dev.roadie.postgres.wal.WalStream(o.conn(), r.repository(),
-        new dev.roadie.postgres.wal.WalStream.Options("roadie", Duration.ofMillis(500), Duration.ofSeconds(5), r.log()));
+    dev.roadie.postgres.wal.WalStream stream =
+        new dev.roadie.postgres.wal.WalStream(
+            o.conn(),
+            r.repository(),
+            new dev.roadie.postgres.wal.WalStream.Options(
+                "roadie", Duration.ofMillis(500), Duration.ofSeconds(5), r.log()));
     return new dev.roadie.core.source.ContinuousRequest.Job() {
       @Override
       public void run() throws IOException {
@@ -113,8 +148,8 @@ public final class PhysicalSource implements SourceProvider {
   }
 
   @Override
-  public List<RecoverableWindow> recoverableWindows(Repository repository, List<SnapshotRef> snapshots)
-      throws IOException {
+  public List<RecoverableWindow> recoverableWindows(
+      Repository repository, List<SnapshotRef> snapshots) throws IOException {
     // One RecoveryWindow lists each cluster's archive once for all of its base backups.
     RecoveryWindow windows = new RecoveryWindow(repository);
     List<RecoverableWindow> out = new ArrayList<>();
@@ -123,15 +158,25 @@ public final class PhysicalSource implements SourceProvider {
       RecoveryWindow.Window w;
       try {
         w = windows.of(ref.snapshot(), null);
-      } catch (RoadieException | ClassCastException | NullPointerException | IllegalArgumentException
+      } catch (RoadieException
+          | ClassCastException
+          | NullPointerException
+          | IllegalArgumentException
           | java.time.format.DateTimeParseException e) {
         continue; // a snapshot whose metadata lacks what a window needs: no window to show
       }
-      // A backup that carries its own WAL (--wal-method fetch) restores to its end without the archive;
+      // A backup that carries its own WAL (--wal-method fetch) restores to its end without the
+      // archive;
       // one that needs archived WAL the archive lacks does not restore at all.
       boolean restorable = w.walComplete() || w.missingSegment() == null;
-      out.add(new RecoverableWindow(ref.id().hex(), w.fromTime(), w.toTime(), restorable,
-          w.walComplete() ? w.missingSegment() : null, w.note()));
+      out.add(
+          new RecoverableWindow(
+              ref.id().hex(),
+              w.fromTime(),
+              w.toTime(),
+              restorable,
+              w.walComplete() ? w.missingSegment() : null,
+              w.note()));
     }
     return out;
   }
@@ -144,33 +189,60 @@ public final class PhysicalSource implements SourceProvider {
   @Override
   public RestoreResult restore(RestoreRequest request) throws IOException {
     if (!(request.destination() instanceof Destination.DataDirectory d)) {
-      throw new RoadieException(ErrorCode.USAGE, "a postgres-physical snapshot restores into a data directory, not "
-          + request.destination().describe());
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a postgres-physical snapshot restores into a data directory, not "
+              + request.destination().describe());
     }
     RestoreOptions o = request.options(RestoreOptions.class, null);
     if (o == null || o.restoreCommand() == null) {
-      throw new RoadieException(ErrorCode.USAGE, "a physical restore needs the restore_command that recovery runs");
+      throw new RoadieException(
+          ErrorCode.USAGE, "a physical restore needs the restore_command that recovery runs");
     }
     Path dir = d.path().toAbsolutePath().normalize();
     Snapshot snapshot = request.snapshot().snapshot();
-    request.progress().expectedBytes.set(snapshot.stats() == null ? -1 : snapshot.stats().bytesRead());
-    PhysicalRestore.Result res = new PhysicalRestore(request.repository(), request.progress()).restore(request.snapshot(),
-        new PhysicalRestore.Options(dir, o.target(), o.action(), o.timeline(), o.force(), o.delta(), o.jobs(),
-            o.restoreCommand(), o.archiveOff(), o.tablespaceMap()));
+    request
+        .progress()
+        .expectedBytes
+        .set(snapshot.stats() == null ? -1 : snapshot.stats().bytesRead());
+    PhysicalRestore.Result res =
+        new PhysicalRestore(request.repository(), request.progress())
+            .restore(
+                request.snapshot(),
+                new PhysicalRestore.Options(
+                    dir,
+                    o.target(),
+                    o.action(),
+                    o.timeline(),
+                    o.force(),
+                    o.delta(),
+                    o.jobs(),
+                    o.restoreCommand(),
+                    o.archiveOff(),
+                    o.tablespaceMap()));
     List<RestoreResult.Count> counts = new ArrayList<>();
     counts.add(RestoreResult.Count.of(res.files(), "file", "files"));
-    if (o.delta()) counts.add(RestoreResult.Count.of(res.filesUnchanged(), "unchanged", "unchanged"));
+    if (o.delta())
+      counts.add(RestoreResult.Count.of(res.filesUnchanged(), "unchanged", "unchanged"));
     String action = o.action() == null ? "promote" : o.action();
     List<String> notes = new ArrayList<>();
     notes.add("recoverable " + res.window().describe());
-    notes.add("recovery settings appended to " + dir.resolve("postgresql.auto.conf") + ", recovery.signal written:");
+    notes.add(
+        "recovery settings appended to "
+            + dir.resolve("postgresql.auto.conf")
+            + ", recovery.signal written:");
     for (String s : res.settings()) notes.add("  " + s);
     if (ownedByRoot(dir)) {
-      notes.add("the files belong to root, and PostgreSQL will not start on them: chown -R postgres:postgres " + dir
-          + " (or restore as the postgres user)");
+      notes.add(
+          "the files belong to root, and PostgreSQL will not start on them: chown -R postgres:postgres "
+              + dir
+              + " (or restore as the postgres user)");
     }
-    notes.add("start the server (pg_ctl -D " + dir + " start); it replays WAL from the archive and "
-        + ("promote".equals(action) ? "promotes at the target" : action + "s at the target"));
+    notes.add(
+        "start the server (pg_ctl -D "
+            + dir
+            + " start); it replays WAL from the archive and "
+            + ("promote".equals(action) ? "promotes at the target" : action + "s at the target"));
     return new RestoreResult(dir.toString(), counts, res.bytesWritten(), notes);
   }
 
@@ -179,7 +251,10 @@ public final class PhysicalSource implements SourceProvider {
     try {
       // PG_VERSION is written by the restore; the directory may have been there, someone else's.
       Path version = dir.resolve("PG_VERSION");
-      return "root".equals(java.nio.file.Files.getOwner(java.nio.file.Files.exists(version) ? version : dir).getName());
+      return "root"
+          .equals(
+              java.nio.file.Files.getOwner(java.nio.file.Files.exists(version) ? version : dir)
+                  .getName());
     } catch (IOException | UnsupportedOperationException e) {
       return false;
     }
@@ -190,19 +265,28 @@ public final class PhysicalSource implements SourceProvider {
    * newest point; {@code restoreCommand} gives the {@code restore_command} for a scratch directory
    * (the caller knows how roadie is started and where the repository's password may go).
    */
-  public record VerifyOptions(Path pgBin, int jobs, String targetTime, PhysicalVerify.RestoreCommand restoreCommand)
+  public record VerifyOptions(
+      Path pgBin, int jobs, String targetTime, PhysicalVerify.RestoreCommand restoreCommand)
       implements ScratchVerifyRequest.Options {}
 
-  /** Restores into scratch space, recovers in a throwaway server and checks it ({@link PhysicalVerify}). */
+  /**
+   * Restores into scratch space, recovers in a throwaway server and checks it ({@link
+   * PhysicalVerify}).
+   */
   @Override
   public ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
     VerifyOptions o = request.options(VerifyOptions.class, null);
     if (o == null || o.restoreCommand() == null) {
-      throw new RoadieException(ErrorCode.USAGE, "verifying a physical snapshot needs the restore_command its recovery "
-          + "runs (PhysicalSource.VerifyOptions)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "verifying a physical snapshot needs the restore_command its recovery "
+              + "runs (PhysicalSource.VerifyOptions)");
     }
-    return new PhysicalVerify(request.repository(), request.progress()).run(request.snapshot(), request.scratch(),
-        new PhysicalVerify.Options(o.pgBin(), o.jobs(), o.targetTime(), o.restoreCommand()));
+    return new PhysicalVerify(request.repository(), request.progress())
+        .run(
+            request.snapshot(),
+            request.scratch(),
+            new PhysicalVerify.Options(o.pgBin(), o.jobs(), o.targetTime(), o.restoreCommand()));
   }
 
   /** {@code postgres://HOST:PORT}, the default target of a physical backup of {@code given}. */
@@ -216,8 +300,16 @@ public final class PhysicalSource implements SourceProvider {
   public String summary(Snapshot snapshot) {
     PhysicalMetadata m = SourceMetadata.of(snapshot, PhysicalMetadata.class);
     long files = snapshot.stats() == null ? 0 : snapshot.stats().files();
-    return "PostgreSQL " + m.serverVersion() + " physical, " + Plural.count(files, "file") + ", WAL " + m.startLsn() + " to "
-        + m.stopLsn() + " on timeline " + m.timeline()
+    return "PostgreSQL "
+        + m.serverVersion()
+        + " physical, "
+        + Plural.count(files, "file")
+        + ", WAL "
+        + m.startLsn()
+        + " to "
+        + m.stopLsn()
+        + " on timeline "
+        + m.timeline()
         + ("fetch".equals(m.walMethod()) ? " (inside the backup)" : " (in the archive)");
   }
 
@@ -232,23 +324,36 @@ public final class PhysicalSource implements SourceProvider {
     for (WalRetention.Plan plan : WalRetention.plan(request.repository(), remaining)) {
       if (plan.unneeded().isEmpty()) continue;
       if (!request.dryRun()) WalRetention.execute(request.repository(), plan);
-      out.add(new SideObjects.Removed("WAL of cluster " + WalNames.systemIdText(plan.systemId()), plan.unneeded().size(),
-          "archived file", plan.bytes(), "before " + plan.keepFrom() + ", the start of the oldest kept backup"));
+      out.add(
+          new SideObjects.Removed(
+              "WAL of cluster " + WalNames.systemIdText(plan.systemId()),
+              plan.unneeded().size(),
+              "archived file",
+              plan.bytes(),
+              "before " + plan.keepFrom() + ", the start of the oldest kept backup"));
     }
     return out;
   }
 
   /**
-   * The archived WAL that the physical snapshots about to be copied need ({@link WalCopy}): for each
-   * of their clusters, from the start of the oldest backup to the newest archived file.
+   * The archived WAL that the physical snapshots about to be copied need ({@link WalCopy}): for
+   * each of their clusters, from the start of the oldest backup to the newest archived file.
    */
   @Override
   public List<SideObjects.Carried> copy(SideObjects.Copy request) throws IOException {
     List<SideObjects.Carried> out = new ArrayList<>();
-    for (WalCopy.Copied c : WalCopy.copy(request.from(), request.to(),
-        request.snapshots().stream().map(SnapshotRef::snapshot).toList(), msg -> {})) {
-      out.add(new SideObjects.Carried("WAL of cluster " + c.systemId() + " from " + c.from(), c.files(),
-          "archived files", c.bytes()));
+    for (WalCopy.Copied c :
+        WalCopy.copy(
+            request.from(),
+            request.to(),
+            request.snapshots().stream().map(SnapshotRef::snapshot).toList(),
+            msg -> {})) {
+      out.add(
+          new SideObjects.Carried(
+              "WAL of cluster " + c.systemId() + " from " + c.from(),
+              c.files(),
+              "archived files",
+              c.bytes()));
     }
     return out;
   }
@@ -267,7 +372,8 @@ public final class PhysicalSource implements SourceProvider {
       errors.add(p.message());
       damaged.add(p.snapshot());
     }
-    for (WalCheck.Damaged d : WalCheck.readData(request.repository(), request.snapshots(), request.readDataShare())) {
+    for (WalCheck.Damaged d :
+        WalCheck.readData(request.repository(), request.snapshots(), request.readDataShare())) {
       errors.add(d.message());
       damaged.addAll(d.snapshots());
     }

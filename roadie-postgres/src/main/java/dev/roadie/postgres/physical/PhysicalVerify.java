@@ -31,11 +31,13 @@ import java.util.Map;
  * a throwaway server that listens only on a Unix socket in the scratch directory (its own {@code
  * pg_hba.conf}: the restored cluster's users and passwords are not needed; no archiving, no TCP),
  * waited for until recovery has ended and it accepts connections, then checked with {@code
- * pg_amcheck --heapallindexed} in every database. The recovery point reached (last replayed LSN
- * and transaction) is reported.
+ * pg_amcheck --heapallindexed} in every database. The recovery point reached (last replayed LSN and
+ * transaction) is reported.
  */
 public final class PhysicalVerify {
-  /** The {@code restore_command} recovery runs, for a data directory in scratch space {@code dir}. */
+  /**
+   * The {@code restore_command} recovery runs, for a data directory in scratch space {@code dir}.
+   */
   @FunctionalInterface
   public interface RestoreCommand {
     String forScratch(Path dir, SnapshotRef ref) throws IOException;
@@ -72,18 +74,38 @@ public final class PhysicalVerify {
     Path data = dir.resolve("data");
     Map<String, String> tablespaces = new LinkedHashMap<>();
     if (ref.snapshot().source().get("tablespaces") instanceof Map<?, ?> recorded) {
-      for (Object oid : recorded.keySet()) tablespaces.put(String.valueOf(oid), dir.resolve("tablespaces/" + oid).toString());
+      for (Object oid : recorded.keySet())
+        tablespaces.put(String.valueOf(oid), dir.resolve("tablespaces/" + oid).toString());
     }
     long start = System.nanoTime();
     PhysicalRestore.Result restored;
     try {
       if (target == null && o.targetTime() != null && notes.isEmpty()) {
-        throw new RoadieException(ErrorCode.FAILURE, "snapshot " + ref.id().shortHex() + " cannot be recovered to "
-            + o.targetTime() + ": it is recoverable " + window.describe() + ", which begins after that point");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "snapshot "
+                + ref.id().shortHex()
+                + " cannot be recovered to "
+                + o.targetTime()
+                + ": it is recoverable "
+                + window.describe()
+                + ", which begins after that point");
       }
-      restored = new PhysicalRestore(repo, progress).restore(ref, new PhysicalRestore.Options(data,
-          new PhysicalRestore.Target(target, null, null, null, false), "promote", null, false, false,
-          Math.max(1, o.jobs()), o.restoreCommand().forScratch(dir, ref), true, tablespaces));
+      restored =
+          new PhysicalRestore(repo, progress)
+              .restore(
+                  ref,
+                  new PhysicalRestore.Options(
+                      data,
+                      new PhysicalRestore.Target(target, null, null, null, false),
+                      "promote",
+                      null,
+                      false,
+                      false,
+                      Math.max(1, o.jobs()),
+                      o.restoreCommand().forScratch(dir, ref),
+                      true,
+                      tablespaces));
     } catch (RoadieException | IOException e) {
       checks.add(ScratchDirectoryVerify.restoreFailed(e));
       return new ScratchVerifyResult(checks, "a scratch data directory", null);
@@ -93,8 +115,15 @@ public final class PhysicalVerify {
     figures.put("bytes", restored.bytesWritten());
     figures.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - start));
     figures.put("window", window.toMap());
-    checks.add(Check.pass("restore", "restored " + Plural.count(restored.files(), "file") + " into a scratch data "
-        + "directory, recoverable " + window.describe(), figures));
+    checks.add(
+        Check.pass(
+            "restore",
+            "restored "
+                + Plural.count(restored.files(), "file")
+                + " into a scratch data "
+                + "directory, recoverable "
+                + window.describe(),
+            figures));
 
     ScratchCluster cluster = ScratchCluster.existing(bin, dir, data, null);
     prepareConfig(dir, data);
@@ -102,14 +131,31 @@ public final class PhysicalVerify {
     long recoveryStart = System.nanoTime();
     Recovered r;
     try {
-      cluster.start(scratch, List.of("hba_file=" + dir.resolve("pg_hba.conf"), "ident_file=" + dir.resolve("pg_ident.conf"),
-          "hot_standby=off", "archive_mode=off", "logging_collector=off", "log_destination=stderr", "ssl=off",
-          "shared_buffers=128MB", "huge_pages=off", "shared_preload_libraries=''", "max_wal_senders=0",
-          "wal_level=replica", "max_replication_slots=0"), false);
+      cluster.start(
+          scratch,
+          List.of(
+              "hba_file=" + dir.resolve("pg_hba.conf"),
+              "ident_file=" + dir.resolve("pg_ident.conf"),
+              "hot_standby=off",
+              "archive_mode=off",
+              "logging_collector=off",
+              "log_destination=stderr",
+              "ssl=off",
+              "shared_buffers=128MB",
+              "huge_pages=off",
+              "shared_preload_libraries=''",
+              "max_wal_senders=0",
+              "wal_level=replica",
+              "max_replication_slots=0"),
+          false);
       r = awaitRecovery(cluster, ref);
     } catch (RoadieException | IOException e) {
-      checks.add(Check.fail("recovery", "the restored cluster did not finish recovery: " + e.getMessage(), Map.of(),
-          List.of(cluster.logTail().split("\n"))));
+      checks.add(
+          Check.fail(
+              "recovery",
+              "the restored cluster did not finish recovery: " + e.getMessage(),
+              Map.of(),
+              List.of(cluster.logTail().split("\n"))));
       return new ScratchVerifyResult(checks, cluster.describe(), null);
     }
     String recoveredTo = recoveredTo(r, target, window, m, notes);
@@ -122,9 +168,19 @@ public final class PhysicalVerify {
     rf.put("recoveredTo", recoveredTo);
     if (window.missingSegment() != null) rf.put("missingSegment", window.missingSegment());
     if (!notes.isEmpty()) rf.put("notes", notes);
-    checks.add(Check.pass("recovery", "recovery ended and the server accepts connections: WAL replayed to LSN "
-        + r.lsn() + (r.lastTransaction() == null ? "" : ", last transaction at " + r.lastTransaction())
-        + " (timeline " + r.timeline() + ")" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)), rf));
+    checks.add(
+        Check.pass(
+            "recovery",
+            "recovery ended and the server accepts connections: WAL replayed to LSN "
+                + r.lsn()
+                + (r.lastTransaction() == null
+                    ? ""
+                    : ", last transaction at " + r.lastTransaction())
+                + " (timeline "
+                + r.timeline()
+                + ")"
+                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
+            rf));
     Instant answered = Instant.now();
     checks.add(Amcheck.run(bin, major, cluster.socketEnv(r.superuser(), "template1"), true));
     return new ScratchVerifyResult(checks, cluster.describe(), recoveredTo, answered);
@@ -139,21 +195,33 @@ public final class PhysicalVerify {
     if (requested == null) return null;
     Instant at = PhysicalRestore.parseTime(requested).toInstant();
     if (at.isAfter(Instant.parse(w.toTime()))) {
-      notes.add("the requested point " + requested + " lies after the newest archived WAL (" + w.toTime()
-          + "): recovered as far as the WAL goes");
+      notes.add(
+          "the requested point "
+              + requested
+              + " lies after the newest archived WAL ("
+              + w.toTime()
+              + "): recovered as far as the WAL goes");
       return null;
     }
     if (at.isBefore(Instant.parse(w.fromTime()))) return null;
     return requested;
   }
 
-  /** A pg_hba.conf of the scratch server's own (trust over its private socket only), and configuration files a data directory may lack (Debian keeps them in /etc). */
+  /**
+   * A pg_hba.conf of the scratch server's own (trust over its private socket only), and
+   * configuration files a data directory may lack (Debian keeps them in /etc).
+   */
   private static void prepareConfig(Path dir, Path data) throws IOException {
-    Files.writeString(dir.resolve("pg_hba.conf"), "# roadie verify: the scratch server's socket is private to "
-        + dir + "\nlocal all all trust\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        dir.resolve("pg_hba.conf"),
+        "# roadie verify: the scratch server's socket is private to "
+            + dir
+            + "\nlocal all all trust\n",
+        StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("pg_ident.conf"), "", StandardCharsets.UTF_8);
     Path conf = data.resolve("postgresql.conf");
-    if (!Files.exists(conf)) Files.writeString(conf, "# written by roadie verify: the backup had none\n");
+    if (!Files.exists(conf))
+      Files.writeString(conf, "# written by roadie verify: the backup had none\n");
   }
 
   /** Where recovery ended. */
@@ -163,7 +231,8 @@ public final class PhysicalVerify {
    * Waits until the server accepts connections and is out of recovery (promoted): with hot standby
    * off it refuses connections until then. A server that exits has failed; its log says why.
    */
-  private static Recovered awaitRecovery(ScratchCluster cluster, SnapshotRef ref) throws IOException {
+  private static Recovered awaitRecovery(ScratchCluster cluster, SnapshotRef ref)
+      throws IOException {
     List<String> users = new ArrayList<>();
     Object url = ref.snapshot().source().get("url");
     try {
@@ -178,13 +247,18 @@ public final class PhysicalVerify {
     RoadieException last = null;
     while (true) {
       if (!cluster.running()) {
-        throw new RoadieException(ErrorCode.FAILURE, "the server stopped during recovery"
-            + (last == null ? "" : " (" + last.getMessage() + ")"));
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "the server stopped during recovery"
+                + (last == null ? "" : " (" + last.getMessage() + ")"));
       }
       for (String user : users) {
         try {
-          List<String> rows = cluster.psql(user, "template1", "SELECT pg_is_in_recovery(), "
-              + "(SELECT rolname FROM pg_roles WHERE oid = 10)");
+          List<String> rows =
+              cluster.psql(
+                  user,
+                  "template1",
+                  "SELECT pg_is_in_recovery(), " + "(SELECT rolname FROM pg_roles WHERE oid = 10)");
           if (rows.size() == 1 && rows.get(0).startsWith("f|")) {
             superuser = rows.get(0).substring(2);
           }
@@ -192,7 +266,8 @@ public final class PhysicalVerify {
           break;
         } catch (RoadieException e) {
           last = e;
-          if (!e.getMessage().contains("does not exist")) break; // starting up: the same for every user
+          if (!e.getMessage().contains("does not exist"))
+            break; // starting up: the same for every user
         }
       }
       if (superuser != null) break;
@@ -203,11 +278,18 @@ public final class PhysicalVerify {
         throw new IOException("interrupted while waiting for recovery");
       }
     }
-    List<String> rows = cluster.psql(superuser, "template1", "SELECT pg_last_wal_replay_lsn(), "
-        + "to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-        + "(SELECT timeline_id FROM pg_control_checkpoint())");
+    List<String> rows =
+        cluster.psql(
+            superuser,
+            "template1",
+            "SELECT pg_last_wal_replay_lsn(), "
+                + "to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+                + "(SELECT timeline_id FROM pg_control_checkpoint())");
     String[] f = rows.get(0).split("\\|", -1);
-    return new Recovered(superuser, f[0].isEmpty() ? null : f[0], f[1].isEmpty() ? null : f[1],
+    return new Recovered(
+        superuser,
+        f[0].isEmpty() ? null : f[0],
+        f[1].isEmpty() ? null : f[1],
         Integer.parseInt(f[2].trim()));
   }
 
@@ -215,18 +297,25 @@ public final class PhysicalVerify {
    * The newest moment whose data the copy holds. With a recovery target that recovery reached
    * (PostgreSQL 13+ refuses to start when it cannot), the target itself. Without one: when replay
    * reached the last segment of an archive without gaps, the time that WAL was archived (no commit
-   * in the archive is later); otherwise (a gap, WAL missing at the end) the last transaction replayed,
-   * or the end of the backup when none was.
+   * in the archive is later); otherwise (a gap, WAL missing at the end) the last transaction
+   * replayed, or the end of the backup when none was.
    */
-  private static String recoveredTo(Recovered r, String target, RecoveryWindow.Window w, PhysicalMetadata m,
-      List<String> notes) {
+  private static String recoveredTo(
+      Recovered r, String target, RecoveryWindow.Window w, PhysicalMetadata m, List<String> notes) {
     if (target != null) return PhysicalRestore.parseTime(target).toInstant().toString();
     long segment = m.walSegmentSize() == null ? 16L << 20 : m.walSegmentSize();
-    boolean reachedEnd = r.lsn() != null && w.missingSegment() == null
-        && Long.compareUnsigned(WalNames.parseLsn(r.lsn()), WalNames.parseLsn(w.toLsn()) - segment) >= 0;
+    boolean reachedEnd =
+        r.lsn() != null
+            && w.missingSegment() == null
+            && Long.compareUnsigned(
+                    WalNames.parseLsn(r.lsn()), WalNames.parseLsn(w.toLsn()) - segment)
+                >= 0;
     if (reachedEnd) return w.toTime();
     if (w.missingSegment() != null) {
-      notes.add("recovery stopped at the gap in the archive: WAL segment " + w.missingSegment() + " is missing");
+      notes.add(
+          "recovery stopped at the gap in the archive: WAL segment "
+              + w.missingSegment()
+              + " is missing");
     }
     if (r.lastTransaction() != null) return r.lastTransaction();
     return w.fromTime();

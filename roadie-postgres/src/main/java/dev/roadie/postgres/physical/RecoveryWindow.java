@@ -21,11 +21,11 @@ import java.util.regex.Matcher;
 
 /**
  * The span a physical backup can be recovered to with the WAL in this repository: from the end of
- * the backup (its stop LSN; for time targets the second after its stop time) to the end of the
- * WAL that follows it without a gap in the archive, along the recovery target timeline
- * ({@code latest} by default: the newest timeline that branches off the backup's after the
- * backup). The end's time is when the last of that WAL was archived: no commit in the archive is
- * later. Computed from one listing of the cluster's archive and its timeline history files.
+ * the backup (its stop LSN; for time targets the second after its stop time) to the end of the WAL
+ * that follows it without a gap in the archive, along the recovery target timeline ({@code latest}
+ * by default: the newest timeline that branches off the backup's after the backup). The end's time
+ * is when the last of that WAL was archived: no commit in the archive is later. Computed from one
+ * listing of the cluster's archive and its timeline history files.
  */
 public final class RecoveryWindow {
   /**
@@ -35,8 +35,17 @@ public final class RecoveryWindow {
    * false), or later WAL of the timelines recovery follows is archived (a gap); null when the
    * window simply ends at the newest archived WAL.
    */
-  public record Window(String fromLsn, String fromTime, String toLsn, String toTime, int timeline, List<Integer> timelines,
-      String lastSegment, boolean walComplete, String note, String missingSegment) {
+  public record Window(
+      String fromLsn,
+      String fromTime,
+      String toLsn,
+      String toTime,
+      int timeline,
+      List<Integer> timelines,
+      String lastSegment,
+      boolean walComplete,
+      String note,
+      String missingSegment) {
     public Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("fromLsn", fromLsn);
@@ -53,15 +62,30 @@ public final class RecoveryWindow {
     }
 
     public String describe() {
-      return "from " + fromTime + " (LSN " + fromLsn + ") to " + toTime + " (LSN " + toLsn + ") on timeline " + timeline;
+      return "from "
+          + fromTime
+          + " (LSN "
+          + fromLsn
+          + ") to "
+          + toTime
+          + " (LSN "
+          + toLsn
+          + ") on timeline "
+          + timeline;
     }
   }
 
   private final Repository repo;
   private final Map<Long, Listing> listings = new HashMap<>();
 
-  /** The archive of one cluster: the names it holds, fragments by segment, and its timeline histories. */
-  private record Listing(WalArchive archive, Set<String> names, Map<String, List<long[]>> fragments,
+  /**
+   * The archive of one cluster: the names it holds, fragments by segment, and its timeline
+   * histories.
+   */
+  private record Listing(
+      WalArchive archive,
+      Set<String> names,
+      Map<String, List<long[]>> fragments,
       Map<Integer, List<long[]>> histories) {}
 
   public RecoveryWindow(Repository repo) {
@@ -78,7 +102,8 @@ public final class RecoveryWindow {
     for (WalArchive.Entry e : archive.list()) {
       Matcher m = WalNames.FRAGMENT.matcher(e.name());
       if (m.matches()) {
-        fragments.computeIfAbsent(m.group(1), k -> new ArrayList<>())
+        fragments
+            .computeIfAbsent(m.group(1), k -> new ArrayList<>())
             .add(new long[] {Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3), 16)});
       } else {
         names.add(e.name());
@@ -86,7 +111,9 @@ public final class RecoveryWindow {
     }
     for (String n : names) {
       if (WalNames.isHistory(n)) {
-        histories.put(WalNames.timeline(n), parseHistory(new String(archive.read(n), StandardCharsets.UTF_8)));
+        histories.put(
+            WalNames.timeline(n),
+            parseHistory(new String(archive.read(n), StandardCharsets.UTF_8)));
       }
     }
     l = new Listing(archive, names, fragments, histories);
@@ -94,7 +121,10 @@ public final class RecoveryWindow {
     return l;
   }
 
-  /** A timeline history file: one line per ancestor, {@code parentTLI <tab> switchpoint LSN <tab> reason}. */
+  /**
+   * A timeline history file: one line per ancestor, {@code parentTLI <tab> switchpoint LSN <tab>
+   * reason}.
+   */
   static List<long[]> parseHistory(String text) {
     List<long[]> out = new ArrayList<>();
     for (String line : text.split("\n")) {
@@ -176,31 +206,71 @@ public final class RecoveryWindow {
     boolean fetch = "fetch".equals(src.get("walMethod"));
     if (end < stop) {
       if (fetch) {
-        return new Window(WalNames.formatLsn(stop), fromTime, WalNames.formatLsn(stop), fromTime, backupTli,
-            List.of(backupTli), null, false, "only the WAL inside the backup: recoverable to its end", null);
+        return new Window(
+            WalNames.formatLsn(stop),
+            fromTime,
+            WalNames.formatLsn(stop),
+            fromTime,
+            backupTli,
+            List.of(backupTli),
+            null,
+            false,
+            "only the WAL inside the backup: recoverable to its end",
+            null);
       }
-      return new Window(WalNames.formatLsn(stop), fromTime, WalNames.formatLsn(Math.max(end, start)), fromTime, target,
-          used, last, false, "the archive lacks " + name + ", which this backup needs to become consistent: it cannot "
-          + "be restored from this repository", name);
+      return new Window(
+          WalNames.formatLsn(stop),
+          fromTime,
+          WalNames.formatLsn(Math.max(end, start)),
+          fromTime,
+          target,
+          used,
+          last,
+          false,
+          "the archive lacks "
+              + name
+              + ", which this backup needs to become consistent: it cannot "
+              + "be restored from this repository",
+          name);
     }
     String after = newestAfter(l, path, segment, segmentSize);
     String missing = after == null ? null : name;
     String lastName = last;
     String toTime;
     try {
-      WalArchive.Header h = WalNames.isSegment(lastName) && l.names().contains(lastName)
-          ? l.archive().header(lastName) : newestFragment(l, lastName);
+      WalArchive.Header h =
+          WalNames.isSegment(lastName) && l.names().contains(lastName)
+              ? l.archive().header(lastName)
+              : newestFragment(l, lastName);
       toTime = h == null ? fromTime : h.archived();
     } catch (RoadieException e) {
       toTime = fromTime;
     }
     if (Instant.parse(toTime).isBefore(Instant.parse(fromTime))) toTime = fromTime;
-    return new Window(WalNames.formatLsn(stop), fromTime, WalNames.formatLsn(end), toTime, target, used, lastName, true,
-        missing == null ? null : "WAL is missing from " + missing + " on, though the archive holds later WAL (up to "
-            + after + "): recovery cannot pass " + missing, missing);
+    return new Window(
+        WalNames.formatLsn(stop),
+        fromTime,
+        WalNames.formatLsn(end),
+        toTime,
+        target,
+        used,
+        lastName,
+        true,
+        missing == null
+            ? null
+            : "WAL is missing from "
+                + missing
+                + " on, though the archive holds later WAL (up to "
+                + after
+                + "): recovery cannot pass "
+                + missing,
+        missing);
   }
 
-  /** The timeline recovery reads segment {@code segment} from, along {@code path} ({tli, beginLsn} pairs). */
+  /**
+   * The timeline recovery reads segment {@code segment} from, along {@code path} ({tli, beginLsn}
+   * pairs).
+   */
   private static int timelineAt(List<long[]> path, long segment, long segmentSize) {
     int tli = 0;
     for (long[] p : path) {
@@ -251,13 +321,21 @@ public final class RecoveryWindow {
       try {
         t = Integer.parseInt(requested);
       } catch (NumberFormatException e) {
-        throw new RoadieException(ErrorCode.USAGE, "--target-timeline takes latest, current or a timeline number, not '"
-            + requested + "'");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "--target-timeline takes latest, current or a timeline number, not '"
+                + requested
+                + "'");
       }
       if (t != backupTli && !descends(l, t, backupTli, stop)) {
-        throw new RoadieException(ErrorCode.USAGE, "timeline " + t + " does not branch off this backup's timeline "
-            + backupTli + " after the backup (no history file in the archive says so); choose latest, current or a "
-            + "timeline that does");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "timeline "
+                + t
+                + " does not branch off this backup's timeline "
+                + backupTli
+                + " after the backup (no history file in the archive says so); choose latest, current or a "
+                + "timeline that does");
       }
       return t;
     }

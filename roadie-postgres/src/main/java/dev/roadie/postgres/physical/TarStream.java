@@ -15,7 +15,11 @@ import java.nio.charset.StandardCharsets;
 final class TarStream {
   static final int BLOCK = 512;
 
-  enum Type { FILE, DIRECTORY, SYMLINK }
+  enum Type {
+    FILE,
+    DIRECTORY,
+    SYMLINK
+  }
 
   /** One entry. {@code path} has no leading "./" and no trailing "/". */
   record Entry(String path, Type type, long size, int mode, long mtimeSeconds, String linkTarget) {}
@@ -30,7 +34,9 @@ final class TarStream {
     this.in = in;
   }
 
-  /** The next entry (skipping what is left of the current one), or null at the end of the archive. */
+  /**
+   * The next entry (skipping what is left of the current one), or null at the end of the archive.
+   */
   Entry next() throws IOException {
     skip(remaining + padding);
     remaining = 0;
@@ -49,20 +55,32 @@ final class TarStream {
     }
     while (name.startsWith("./")) name = name.substring(2);
     while (name.endsWith("/")) name = name.substring(0, name.length() - 1);
-    if (name.isEmpty() || name.equals(".") || name.startsWith("/") || name.contains("/../") || name.startsWith("../")
-        || name.equals("..") || name.endsWith("/..")) {
+    if (name.isEmpty()
+        || name.equals(".")
+        || name.startsWith("/")
+        || name.contains("/../")
+        || name.startsWith("../")
+        || name.equals("..")
+        || name.endsWith("/..")) {
       throw new IOException("tar entry at byte " + headerAt + " has an unsafe name '" + name + "'");
     }
     long size = number(124, 12);
     int mode = (int) number(100, 8) & 07777;
     long mtime = number(136, 12);
     char flag = (char) header[156];
-    Type type = switch (flag) {
-      case '0', '\0', '7' -> Type.FILE;
-      case '5' -> Type.DIRECTORY;
-      case '2' -> Type.SYMLINK;
-      default -> throw new IOException("tar entry '" + name + "' has type '" + flag + "', which pg_basebackup does not write");
-    };
+    Type type =
+        switch (flag) {
+          case '0', '\0', '7' -> Type.FILE;
+          case '5' -> Type.DIRECTORY;
+          case '2' -> Type.SYMLINK;
+          default ->
+              throw new IOException(
+                  "tar entry '"
+                      + name
+                      + "' has type '"
+                      + flag
+                      + "', which pg_basebackup does not write");
+        };
     if (type != Type.FILE) size = 0;
     remaining = size;
     padding = (int) ((BLOCK - size % BLOCK) % BLOCK);
@@ -82,7 +100,9 @@ final class TarStream {
       public int read(byte[] b, int off, int len) throws IOException {
         if (remaining == 0) return -1;
         int n = in.read(b, off, (int) Math.min(len, remaining));
-        if (n < 0) throw new EOFException("the tar stream ended inside a file (" + remaining + " bytes missing)");
+        if (n < 0)
+          throw new EOFException(
+              "the tar stream ended inside a file (" + remaining + " bytes missing)");
         remaining -= n;
         offset += n;
         return n;
@@ -123,7 +143,8 @@ final class TarStream {
     long sum = 0;
     for (int i = 0; i < BLOCK; i++) sum += (i >= 148 && i < 156) ? ' ' : header[i] & 0xFF;
     if (sum != number(148, 8)) {
-      throw new IOException("tar header at byte " + at + " has a wrong checksum: the stream is damaged");
+      throw new IOException(
+          "tar header at byte " + at + " has a wrong checksum: the stream is damaged");
     }
   }
 
@@ -145,7 +166,8 @@ final class TarStream {
     while (i < end && (header[i] == ' ' || header[i] == 0)) i++;
     long v = 0;
     for (; i < end && header[i] != ' ' && header[i] != 0; i++) {
-      if (header[i] < '0' || header[i] > '7') throw new IOException("tar header field at " + off + " is not octal");
+      if (header[i] < '0' || header[i] > '7')
+        throw new IOException("tar header field at " + off + " is not octal");
       v = (v << 3) + (header[i] - '0');
     }
     return v;

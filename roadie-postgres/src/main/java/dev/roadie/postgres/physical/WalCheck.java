@@ -39,15 +39,29 @@ public final class WalCheck {
     List<Problem> out = new ArrayList<>();
     for (SnapshotRef ref : snapshots) {
       if (!PhysicalBackup.KIND.equals(ref.snapshot().kind())) continue;
-      String desc = "snapshot " + ref.id().shortHex() + " (" + ref.snapshot().target() + ", " + ref.snapshot().time()
-          + ")";
+      String desc =
+          "snapshot "
+              + ref.id().shortHex()
+              + " ("
+              + ref.snapshot().target()
+              + ", "
+              + ref.snapshot().time()
+              + ")";
       try {
         RecoveryWindow.Window w = windows.of(ref.snapshot(), null);
         if (w.missingSegment() == null) continue;
-        out.add(new Problem(ref.id().hex(), desc + ": " + w.note() + "; see docs/runbooks/postgres-pitr.md, "
-            + "'WAL is missing'"));
+        out.add(
+            new Problem(
+                ref.id().hex(),
+                desc
+                    + ": "
+                    + w.note()
+                    + "; see docs/runbooks/postgres-pitr.md, "
+                    + "'WAL is missing'"));
       } catch (IOException | RuntimeException e) {
-        out.add(new Problem(ref.id().hex(), desc + ": its WAL archive cannot be read: " + e.getMessage()));
+        out.add(
+            new Problem(
+                ref.id().hex(), desc + ": its WAL archive cannot be read: " + e.getMessage()));
       }
     }
     return out;
@@ -56,12 +70,13 @@ public final class WalCheck {
   /**
    * Reads about {@code share} (0 to 1) of every cluster's archived files, each chosen at random:
    * each is decrypted and authenticated, its plaintext compared with the keyed hash in its header,
-   * and a whole segment's page headers checked (each page either never written, all zeros, or a
-   * WAL page of this segment: PostgreSQL's magic, the page's own address; the first page the long
+   * and a whole segment's page headers checked (each page either never written, all zeros, or a WAL
+   * page of this segment: PostgreSQL's magic, the page's own address; the first page the long
    * header with the cluster's system identifier and segment size). A file that fails is named with
    * the physical snapshots whose recovery passes through it.
    */
-  public static List<Damaged> readData(Repository repo, List<SnapshotRef> snapshots, double share) throws IOException {
+  public static List<Damaged> readData(Repository repo, List<SnapshotRef> snapshots, double share)
+      throws IOException {
     List<Damaged> out = new ArrayList<>();
     if (share <= 0) return out;
     for (long sysid : WalArchive.clusters(repo)) {
@@ -76,29 +91,46 @@ public final class WalCheck {
         }
         if (why == null) continue;
         List<String> affected = affected(snapshots, sysid, e.name());
-        String whose = affected.isEmpty() ? "no physical snapshot's recovery needs it"
-            : "snapshots whose recovery needs it: " + String.join(" ", affected.stream().map(id -> id.substring(0, 8))
-                .toList());
-        out.add(new Damaged(e.name(), affected, "archived WAL file " + e.name() + " of cluster "
-            + WalNames.systemIdText(sysid) + " is damaged: " + why + "; " + whose
-            + "; see docs/runbooks/postgres-pitr.md, 'WAL is missing'"));
+        String whose =
+            affected.isEmpty()
+                ? "no physical snapshot's recovery needs it"
+                : "snapshots whose recovery needs it: "
+                    + String.join(" ", affected.stream().map(id -> id.substring(0, 8)).toList());
+        out.add(
+            new Damaged(
+                e.name(),
+                affected,
+                "archived WAL file "
+                    + e.name()
+                    + " of cluster "
+                    + WalNames.systemIdText(sysid)
+                    + " is damaged: "
+                    + why
+                    + "; "
+                    + whose
+                    + "; see docs/runbooks/postgres-pitr.md, 'WAL is missing'"));
       }
     }
     return out;
   }
 
-  /** Why the archived {@code name} is not what was archived, or null when it reads back whole and sound. */
+  /**
+   * Why the archived {@code name} is not what was archived, or null when it reads back whole and
+   * sound.
+   */
   private static String pages(WalArchive archive, String name) throws IOException {
     byte[] bytes = archive.read(name);
     if (bytes == null) return null; // removed by forget since the listing
-    if (!WalNames.isSegment(name)) return null; // authenticated and hashed; no page structure to check
+    if (!WalNames.isSegment(name))
+      return null; // authenticated and hashed; no page structure to check
     WalFileHeader first = WalFileHeader.parse(bytes);
     if (first == null) return "it does not start with a WAL segment's long page header";
     if (first.systemId() != archive.systemId()) {
       return "its header names cluster " + Long.toUnsignedString(first.systemId());
     }
     long segmentSize = first.segmentSize();
-    if (segmentSize != bytes.length) return "it holds " + bytes.length + " bytes, its header says " + segmentSize;
+    if (segmentSize != bytes.length)
+      return "it holds " + bytes.length + " bytes, its header says " + segmentSize;
     long start = WalNames.segmentNumber(name, segmentSize) * segmentSize;
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     int pageSize = b.getInt(36);
@@ -123,9 +155,14 @@ public final class WalCheck {
    */
   private static List<String> affected(List<SnapshotRef> snapshots, long sysid, String file) {
     Matcher fragment = WalNames.FRAGMENT.matcher(file);
-    String segment = fragment.matches() ? fragment.group(1)
-        : WalNames.isSegment(file) || WalNames.isBackupLabel(file) || WalNames.PARTIAL.matcher(file).matches()
-            ? file.substring(0, 24) : null;
+    String segment =
+        fragment.matches()
+            ? fragment.group(1)
+            : WalNames.isSegment(file)
+                    || WalNames.isBackupLabel(file)
+                    || WalNames.PARTIAL.matcher(file).matches()
+                ? file.substring(0, 24)
+                : null;
     List<String> out = new ArrayList<>();
     for (SnapshotRef ref : snapshots) {
       if (!PhysicalBackup.KIND.equals(ref.snapshot().kind())) continue;
@@ -135,10 +172,16 @@ public final class WalCheck {
       } catch (RuntimeException e) {
         continue;
       }
-      if (m == null || m.systemIdentifier() == null || Long.parseUnsignedLong(m.systemIdentifier()) != sysid) continue;
-      if (segment != null && m.walSegmentSize() != null && m.startLsn() != null && m.timeline() != null) {
+      if (m == null
+          || m.systemIdentifier() == null
+          || Long.parseUnsignedLong(m.systemIdentifier()) != sysid) continue;
+      if (segment != null
+          && m.walSegmentSize() != null
+          && m.startLsn() != null
+          && m.timeline() != null) {
         long size = m.walSegmentSize();
-        if (WalNames.segmentNumber(segment, size) < WalNames.parseLsn(m.startLsn()) / size) continue;
+        if (WalNames.segmentNumber(segment, size) < WalNames.parseLsn(m.startLsn()) / size)
+          continue;
         if (WalNames.timeline(segment) < m.timeline()) continue;
       }
       out.add(ref.id().hex());

@@ -22,18 +22,26 @@ final class WalReservation implements AutoCloseable {
     this.connection = connection;
   }
 
-  /** Reserves WAL, or adds a warning and returns a no-op reservation when the server refuses the slot. */
+  /**
+   * Reserves WAL, or adds a warning and returns a no-op reservation when the server refuses the
+   * slot.
+   */
   static WalReservation create(PgConn conn, List<String> warnings) throws IOException {
     Connection c = conn.connect();
-    String name = "roadie_backup_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-    try (PreparedStatement st = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true, true)")) {
+    String name =
+        "roadie_backup_"
+            + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    try (PreparedStatement st =
+        c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true, true)")) {
       st.setString(1, name);
       st.execute();
       return new WalReservation(c);
     } catch (SQLException e) {
-      warnings.add("could not reserve the backup's WAL with a temporary replication slot (" + e.getMessage().trim()
-          + "); if a checkpoint recycles a segment before the backup ends, the backup fails: raise "
-          + "max_replication_slots or wal_keep_size");
+      warnings.add(
+          "could not reserve the backup's WAL with a temporary replication slot ("
+              + e.getMessage().trim()
+              + "); if a checkpoint recycles a segment before the backup ends, the backup fails: raise "
+              + "max_replication_slots or wal_keep_size");
       try {
         c.close();
       } catch (SQLException ignored) {

@@ -21,7 +21,8 @@ public record TimelineHistory(int timeline, List<Switch> switches) {
       if (l.isEmpty() || l.startsWith("#")) continue;
       String[] f = l.split("\\s+", 3);
       if (f.length < 2) {
-        throw new IllegalArgumentException("timeline history of " + timeline + ": cannot read line '" + l + "'");
+        throw new IllegalArgumentException(
+            "timeline history of " + timeline + ": cannot read line '" + l + "'");
       }
       out.add(new Switch(Integer.parseInt(f[0]), WalNames.parseLsn(f[1])));
     }

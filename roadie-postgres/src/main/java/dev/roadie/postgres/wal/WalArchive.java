@@ -38,12 +38,12 @@ import java.util.regex.Matcher;
  * </pre>
  *
  * The objects are side objects ({@code ObjectKind.SIDE}) in the area {@code wal}, one group per
- * cluster. Both units are sealed under the object key of {@code wal/<cluster>/<file>} with random nonces; their
- * additional data is the magic, the object's path and {@code "header"} or {@code "body"}, so
- * neither can be moved to another name or swapped with the other. The header records the file
- * name, its size and a keyed hash (HMAC under the id key) of its plaintext, so that pushing the
- * same file again is recognised from the header alone (two small reads, no decryption of the body),
- * and a different file under a name already archived is refused.
+ * cluster. Both units are sealed under the object key of {@code wal/<cluster>/<file>} with random
+ * nonces; their additional data is the magic, the object's path and {@code "header"} or {@code
+ * "body"}, so neither can be moved to another name or swapped with the other. The header records
+ * the file name, its size and a keyed hash (HMAC under the id key) of its plaintext, so that
+ * pushing the same file again is recognised from the header alone (two small reads, no decryption
+ * of the body), and a different file under a name already archived is refused.
  *
  * <p>Besides whole files, a streaming receiver stores the bytes of a segment that is not complete
  * yet as fragments {@code <segment>.<start>-<end>.partial} (byte offsets, 8 upper-case hex digits).
@@ -52,11 +52,13 @@ import java.util.regex.Matcher;
 public final class WalArchive {
   public static final byte[] MAGIC = "RDWAL001".getBytes(StandardCharsets.US_ASCII);
   public static final int VERSION = 1;
+
   /**
    * The archive's area among the repository's side objects: {@code wal/<cluster>/<file>}, the
    * object's path, and the name its object key is derived under. Fixed by the repository format.
    */
   static final String AREA = "wal";
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Repository repo;
@@ -83,8 +85,16 @@ public final class WalArchive {
    * segmentSize}; fragments also {@code start} and {@code end} (the byte range of the segment they
    * hold, end exclusive).
    */
-  public record Header(int version, String name, long size, String hash, Long segmentSize, Long start, Long end,
-      String archived, String host) {}
+  public record Header(
+      int version,
+      String name,
+      long size,
+      String hash,
+      Long segmentSize,
+      Long start,
+      Long end,
+      String archived,
+      String host) {}
 
   /** What {@link #fetch} found: the bytes, and whether they are a whole archived file. */
   public record Fetched(byte[] bytes, boolean complete, String note) {}
@@ -92,7 +102,10 @@ public final class WalArchive {
   /** One object of the archive as listed: its file name and stored size. */
   public record Entry(String name, long storedSize, Instant modified) {}
 
-  public enum PushResult { STORED, ALREADY_ARCHIVED }
+  public enum PushResult {
+    STORED,
+    ALREADY_ARCHIVED
+  }
 
   /** All system identifiers that have WAL in this repository. */
   public static List<Long> clusters(Repository repo) throws IOException {
@@ -105,7 +118,8 @@ public final class WalArchive {
 
   private ObjectName objectName(String file) {
     if (!WalNames.isArchivable(file) && !WalNames.FRAGMENT.matcher(file).matches()) {
-      throw new IllegalArgumentException("WAL object id must be <16 hex>/<WAL file name>: " + cluster + "/" + file);
+      throw new IllegalArgumentException(
+          "WAL object id must be <16 hex>/<WAL file name>: " + cluster + "/" + file);
     }
     return ObjectName.side(AREA, cluster, file);
   }
@@ -117,32 +131,45 @@ public final class WalArchive {
    */
   public PushResult push(String name, byte[] content) throws IOException {
     if (!WalNames.isArchivable(name)) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + name + "' is not a WAL segment, timeline history or backup "
-          + "history file name; archive_command must pass %p (the file's path)");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'"
+              + name
+              + "' is not a WAL segment, timeline history or backup "
+              + "history file name; archive_command must pass %p (the file's path)");
     }
     Long segmentSize = null;
     if (WalNames.isSegment(name)) {
       segmentSize = (long) content.length;
       WalFileHeader h = WalFileHeader.parse(content);
       if (h != null && h.systemId() != systemId) {
-        throw new RoadieException(ErrorCode.FAILURE, "WAL segment " + name + " belongs to the cluster with system "
-            + "identifier " + WalNames.systemIdText(h.systemId()) + ", not " + WalNames.systemIdText(systemId));
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            "WAL segment "
+                + name
+                + " belongs to the cluster with system "
+                + "identifier "
+                + WalNames.systemIdText(h.systemId())
+                + ", not "
+                + WalNames.systemIdText(systemId));
       }
     }
     return store(name, content, segmentSize, null, null, null);
   }
 
   /**
-   * Archives bytes {@code [start, start + bytes.length)} of a segment that is not complete yet (for a
-   * streaming receiver). Returns the fragment's file name. Idempotent like {@link #push}.
+   * Archives bytes {@code [start, start + bytes.length)} of a segment that is not complete yet (for
+   * a streaming receiver). Returns the fragment's file name. Idempotent like {@link #push}.
    */
-  public String pushFragment(String segment, long segmentSize, long start, byte[] bytes) throws IOException {
+  public String pushFragment(String segment, long segmentSize, long start, byte[] bytes)
+      throws IOException {
     if (!WalNames.isSegment(segment)) {
       throw new IllegalArgumentException("not a segment name: " + segment);
     }
     long end = start + bytes.length;
     if (start < 0 || end > segmentSize || bytes.length == 0) {
-      throw new IllegalArgumentException("fragment " + start + ".." + end + " does not lie in a segment of " + segmentSize);
+      throw new IllegalArgumentException(
+          "fragment " + start + ".." + end + " does not lie in a segment of " + segmentSize);
     }
     String name = WalNames.fragmentName(segment, start, end);
     store(name, bytes, segmentSize, start, end, null);
@@ -150,15 +177,18 @@ public final class WalArchive {
   }
 
   /**
-   * Archives a file of the same cluster's archive in another repository under the same name,
-   * sealed under this repository's keys (read, authenticated and verified there first). The copy
-   * keeps when and from which host the file was first archived: the end of a recoverable window
-   * is dated by it. Idempotent like {@link #push}. Null when the source has no such file.
+   * Archives a file of the same cluster's archive in another repository under the same name, sealed
+   * under this repository's keys (read, authenticated and verified there first). The copy keeps
+   * when and from which host the file was first archived: the end of a recoverable window is dated
+   * by it. Idempotent like {@link #push}. Null when the source has no such file.
    */
   public PushResult copyFrom(WalArchive source, String name) throws IOException {
     if (source.systemId != systemId) {
-      throw new IllegalArgumentException("copying WAL of cluster " + WalNames.systemIdText(source.systemId)
-          + " into the archive of " + WalNames.systemIdText(systemId));
+      throw new IllegalArgumentException(
+          "copying WAL of cluster "
+              + WalNames.systemIdText(source.systemId)
+              + " into the archive of "
+              + WalNames.systemIdText(systemId));
     }
     Opened o = source.open(name);
     if (o == null) return null;
@@ -166,17 +196,28 @@ public final class WalArchive {
     return store(name, o.content(), h.segmentSize(), h.start(), h.end(), h);
   }
 
-  /** {@code original}: the header of the file this is a copy of, or null for a file archived now. */
-  private PushResult store(String name, byte[] content, Long segmentSize, Long start, Long end, Header original)
+  /**
+   * {@code original}: the header of the file this is a copy of, or null for a file archived now.
+   */
+  private PushResult store(
+      String name, byte[] content, Long segmentSize, Long start, Long end, Header original)
       throws IOException {
     ObjectName on = objectName(name);
     String hash = repo.key().blobId(content).hex();
     if (repo.backend().size(on) >= 0) {
       return compare(name, hash, content.length);
     }
-    Header header = new Header(VERSION, name, content.length, hash, segmentSize, start, end,
-        original != null ? original.archived() : Instant.now().toString(),
-        original != null ? original.host() : Hosts.host());
+    Header header =
+        new Header(
+            VERSION,
+            name,
+            content.length,
+            hash,
+            segmentSize,
+            start,
+            end,
+            original != null ? original.archived() : Instant.now().toString(),
+            original != null ? original.host() : Hosts.host());
     try {
       repo.backend().write(on, ByteBuffer.wrap(seal(on, header, content)), true);
       return PushResult.STORED;
@@ -190,11 +231,22 @@ public final class WalArchive {
     if (there.hash().equals(hash) && there.size() == size) {
       return PushResult.ALREADY_ARCHIVED;
     }
-    throw new RoadieException(ErrorCode.FAILURE, repo.backend().location() + ": " + objectName(name).path()
-        + " is already archived with different content (" + there.size() + " bytes, archived " + there.archived()
-        + " from " + there.host() + "); the archived copy is kept and this one refused. Two clusters with system "
-        + "identifier " + WalNames.systemIdText(systemId) + " on the same timeline archive into this repository "
-        + "(a restored copy that was promoted?), or the file changed; see docs/runbooks/postgres-pitr.md");
+    throw new RoadieException(
+        ErrorCode.FAILURE,
+        repo.backend().location()
+            + ": "
+            + objectName(name).path()
+            + " is already archived with different content ("
+            + there.size()
+            + " bytes, archived "
+            + there.archived()
+            + " from "
+            + there.host()
+            + "); the archived copy is kept and this one refused. Two clusters with system "
+            + "identifier "
+            + WalNames.systemIdText(systemId)
+            + " on the same timeline archive into this repository "
+            + "(a restored copy that was promoted?), or the file changed; see docs/runbooks/postgres-pitr.md");
   }
 
   private byte[] seal(ObjectName on, Header header, byte[] content) {
@@ -228,7 +280,8 @@ public final class WalArchive {
 
   private static byte[] aad(ObjectName on, String unit) {
     // on.path() is wal/<cluster>/<file>, the object's path in the repository.
-    return (new String(MAGIC, StandardCharsets.US_ASCII) + on.path() + unit).getBytes(StandardCharsets.UTF_8);
+    return (new String(MAGIC, StandardCharsets.US_ASCII) + on.path() + unit)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /** Whether a whole file of this name is archived (fragments do not count). */
@@ -246,12 +299,16 @@ public final class WalArchive {
   }
 
   private int checkMagic(ObjectName on, byte[] bytes) {
-    if (bytes.length < MAGIC.length + 4 || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-      throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " does not start with the WAL object magic: damaged or not roadie's");
+    if (bytes.length < MAGIC.length + 4
+        || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      throw new RoadieException(
+          ErrorCode.INTEGRITY,
+          on.path() + " does not start with the WAL object magic: damaged or not roadie's");
     }
     int headerLength = ByteBuffer.wrap(bytes).getInt(MAGIC.length);
     if (headerLength < Aead.OVERHEAD || headerLength > 1 << 20) {
-      throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " has a damaged header length " + headerLength);
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, on.path() + " has a damaged header length " + headerLength);
     }
     return headerLength;
   }
@@ -262,7 +319,8 @@ public final class WalArchive {
     Header h = Json.read(plain, Header.class, on.path() + " header");
     String file = on.sideName();
     if (!file.equals(h.name())) {
-      throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " names itself " + h.name() + " inside: damaged");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, on.path() + " names itself " + h.name() + " inside: damaged");
     }
     return h;
   }
@@ -290,13 +348,15 @@ public final class WalArchive {
     }
     Header h = openHeader(on, all, MAGIC.length + 4, headerLength);
     byte[] key = objectKey(on);
-    byte[] framed = Aead.open(key, aad(on, "body"), all, bodyOffset, all.length - bodyOffset, on.path());
+    byte[] framed =
+        Aead.open(key, aad(on, "body"), all, bodyOffset, all.length - bodyOffset, on.path());
     if (h.size() > Integer.MAX_VALUE - 16) {
       throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " claims " + h.size() + " bytes");
     }
     byte[] content = Compression.unpack(framed, (int) h.size(), on.path());
     if (!repo.key().blobId(content).hex().equals(h.hash())) {
-      throw new RoadieException(ErrorCode.INTEGRITY, on.path() + " does not match the hash in its header: damaged");
+      throw new RoadieException(
+          ErrorCode.INTEGRITY, on.path() + " does not match the hash in its header: damaged");
     }
     return new Opened(h, content);
   }
@@ -322,10 +382,13 @@ public final class WalArchive {
   /** The fragments archived for one segment, as (name, start, end), by start then end. */
   public List<Fragment> fragments(String segment) throws IOException {
     List<Fragment> out = new ArrayList<>();
-    for (ObjectInfo i : repo.backend().list(ObjectKind.SIDE, AREA + "/" + cluster + "/" + segment + ".")) {
+    for (ObjectInfo i :
+        repo.backend().list(ObjectKind.SIDE, AREA + "/" + cluster + "/" + segment + ".")) {
       Matcher m = WalNames.FRAGMENT.matcher(i.name().sideName());
       if (m.matches() && m.group(1).equals(segment)) {
-        out.add(new Fragment(m.group(), Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3), 16)));
+        out.add(
+            new Fragment(
+                m.group(), Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3), 16)));
       }
     }
     out.sort(Comparator.comparingLong(Fragment::start).thenComparingLong(Fragment::end));
@@ -349,31 +412,51 @@ public final class WalArchive {
       Opened o = open(best.name());
       if (o == null) break; // removed meanwhile, once the whole segment was archived
       if (out == null) {
-        segmentSize = o.header().segmentSize() == null ? WalNames.DEFAULT_SEGMENT_SIZE : o.header().segmentSize();
+        segmentSize =
+            o.header().segmentSize() == null
+                ? WalNames.DEFAULT_SEGMENT_SIZE
+                : o.header().segmentSize();
         out = new byte[(int) segmentSize];
       }
       byte[] bytes = o.content();
       int overlap = (int) (pos - best.start());
-      if (best.end() > segmentSize || bytes.length != best.end() - best.start()
+      if (best.end() > segmentSize
+          || bytes.length != best.end() - best.start()
           || !Arrays.equals(bytes, 0, overlap, out, (int) best.start(), (int) pos)) {
-        throw new RoadieException(ErrorCode.INTEGRITY, "fragment " + best.name() + " disagrees with the fragments of "
-            + segment + " before it; the archive holds two histories of this segment");
+        throw new RoadieException(
+            ErrorCode.INTEGRITY,
+            "fragment "
+                + best.name()
+                + " disagrees with the fragments of "
+                + segment
+                + " before it; the archive holds two histories of this segment");
       }
       System.arraycopy(bytes, overlap, out, (int) pos, bytes.length - overlap);
       pos = best.end();
     }
     if (out == null) return null;
     boolean complete = pos == segmentSize;
-    return new Fetched(out, complete, complete ? null : segment + " is archived only up to byte " + pos + " of "
-        + segmentSize + " (the rest is zeros): recovery ends at or before " + WalNames.formatLsn(
-        WalNames.segmentNumber(segment, segmentSize) * segmentSize + pos));
+    return new Fetched(
+        out,
+        complete,
+        complete
+            ? null
+            : segment
+                + " is archived only up to byte "
+                + pos
+                + " of "
+                + segmentSize
+                + " (the rest is zeros): recovery ends at or before "
+                + WalNames.formatLsn(
+                    WalNames.segmentNumber(segment, segmentSize) * segmentSize + pos));
   }
 
   /** Every object of this cluster's archive, by name. */
   public List<Entry> list() throws IOException {
     List<Entry> out = new ArrayList<>();
     for (ObjectInfo i : repo.backend().list(ObjectKind.SIDE, AREA + "/" + cluster + "/")) {
-      if (WalNames.isArchiveObject(i.name())) out.add(new Entry(i.name().sideName(), i.size(), i.modified()));
+      if (WalNames.isArchiveObject(i.name()))
+        out.add(new Entry(i.name().sideName(), i.size(), i.modified()));
     }
     out.sort(Comparator.comparing(Entry::name));
     return out;

@@ -32,48 +32,58 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Asynchronous WAL archiving, as pgBackRest's {@code archive-push --archive-async}: a background
- * archiver pushes the files PostgreSQL has marked ready ({@code pg_wal/archive_status/*.ready}) into
- * the repository ahead of their turn, in batches, several at once, over one open repository, and
- * acknowledges each in the queue directory ({@code SPOOL/async}) once it is durable there.
- * {@code archive_command = 'roadie wal-push --async %p'} then only looks for the acknowledgment (the
- * {@code roadie} launcher does that without a JVM) and returns in milliseconds.
+ * archiver pushes the files PostgreSQL has marked ready ({@code pg_wal/archive_status/*.ready})
+ * into the repository ahead of their turn, in batches, several at once, over one open repository,
+ * and acknowledges each in the queue directory ({@code SPOOL/async}) once it is durable there.
+ * {@code archive_command = 'roadie wal-push --async %p'} then only looks for the acknowledgment
+ * (the {@code roadie} launcher does that without a JVM) and returns in milliseconds.
  *
  * <p>Queue files, all written by the archiver holding {@code archiver.lock}:
+ *
  * <ul>
  *   <li>{@code NAME.ok}: NAME is durable in the repository. Holds the identity of the file that was
  *       read (size, inode, modification second, as {@code stat -c '%s %i %Y'} prints them), so a
- *       different file under the same name is never acknowledged by it. Written only after
- *       {@link WalArchive#push} returned, i.e. after the object is durable; a lost or missing
+ *       different file under the same name is never acknowledged by it. Written only after {@link
+ *       WalArchive#push} returned, i.e. after the object is durable; a lost or missing
  *       acknowledgment only means PostgreSQL asks again and the file is pushed again (idempotent).
- *   <li>{@code NAME.error}: the last push of NAME failed; first line the exit code, then the message.
- *       Removed when NAME is archived.
- *   <li>{@code global.error}: the archiver could not start (repository unreachable, wrong password).
- *   <li>{@code archiver.alive}: touched while an archiver runs, so the launcher knows whether to start
- *       one.
+ *   <li>{@code NAME.error}: the last push of NAME failed; first line the exit code, then the
+ *       message. Removed when NAME is archived.
+ *   <li>{@code global.error}: the archiver could not start (repository unreachable, wrong
+ *       password).
+ *   <li>{@code archiver.alive}: touched while an archiver runs, so the launcher knows whether to
+ *       start one.
  * </ul>
- * Acknowledgments and errors of files that are no longer ready are removed. A crashed archiver loses
- * nothing: PostgreSQL keeps every unacknowledged file and calls archive_command again.
+ *
+ * Acknowledgments and errors of files that are no longer ready are removed. A crashed archiver
+ * loses nothing: PostgreSQL keeps every unacknowledged file and calls archive_command again.
  *
  * <p>The agent runs one in-process ({@link #start()}, {@link #stop()}); without the agent the
- * launcher starts {@code roadie wal-push --archiver} in the background, which runs
- * {@link #runUntilIdle(Duration)}. Only one archiver per queue works at a time (the lock); another
- * waits for it.
+ * launcher starts {@code roadie wal-push --archiver} in the background, which runs {@link
+ * #runUntilIdle(Duration)}. Only one archiver per queue works at a time (the lock); another waits
+ * for it.
  */
 public final class WalArchiver implements AutoCloseable {
   /**
    * @param jobs files pushed at once
-   * @param batch files taken per pass (each is read whole into memory: at most {@code jobs} at once)
+   * @param batch files taken per pass (each is read whole into memory: at most {@code jobs} at
+   *     once)
    * @param poll how often {@code archive_status} is looked at
    */
   public record Settings(int jobs, int batch, Duration poll) {
     public Settings {
-      if (jobs < 1) throw new RoadieException(ErrorCode.USAGE, "the archiver's jobs must be at least 1, not " + jobs);
-      if (batch < 1) throw new RoadieException(ErrorCode.USAGE, "the archiver's batch must be at least 1, not " + batch);
-      if (poll.isNegative() || poll.isZero()) throw new RoadieException(ErrorCode.USAGE, "the archiver's poll interval must be positive");
+      if (jobs < 1)
+        throw new RoadieException(
+            ErrorCode.USAGE, "the archiver's jobs must be at least 1, not " + jobs);
+      if (batch < 1)
+        throw new RoadieException(
+            ErrorCode.USAGE, "the archiver's batch must be at least 1, not " + batch);
+      if (poll.isNegative() || poll.isZero())
+        throw new RoadieException(ErrorCode.USAGE, "the archiver's poll interval must be positive");
     }
 
     public static Settings defaults() {
-      return new Settings(Math.max(2, Runtime.getRuntime().availableProcessors()), 64, Duration.ofMillis(20));
+      return new Settings(
+          Math.max(2, Runtime.getRuntime().availableProcessors()), 64, Duration.ofMillis(20));
     }
   }
 
@@ -126,13 +136,22 @@ public final class WalArchiver implements AutoCloseable {
 
   // ---- acknowledgments ----
 
-  /** The identity recorded in an acknowledgment: size, inode and modification second of the file. */
+  /**
+   * The identity recorded in an acknowledgment: size, inode and modification second of the file.
+   */
   static String identity(Path file) throws IOException {
     Map<String, Object> a = Files.readAttributes(file, "unix:size,ino,lastModifiedTime");
-    return a.get("size") + " " + a.get("ino") + " " + ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.SECONDS);
+    return a.get("size")
+        + " "
+        + a.get("ino")
+        + " "
+        + ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.SECONDS);
   }
 
-  /** Whether {@code file} is acknowledged in the queue of {@code spool}: archived, and the same file. */
+  /**
+   * Whether {@code file} is acknowledged in the queue of {@code spool}: archived, and the same
+   * file.
+   */
   public static boolean acknowledged(Path spool, Path file) throws IOException {
     Path ok = queueDirectory(spool).resolve(file.getFileName() + ".ok");
     try {
@@ -152,7 +171,8 @@ public final class WalArchiver implements AutoCloseable {
         String message = text.substring(nl + 1).strip();
         return code == ErrorCode.TEMPORARY.exitCode()
             ? new RoadieException.Retriable(message, null)
-            : new RoadieException(code == ErrorCode.USAGE.exitCode() ? ErrorCode.USAGE : ErrorCode.FAILURE, message);
+            : new RoadieException(
+                code == ErrorCode.USAGE.exitCode() ? ErrorCode.USAGE : ErrorCode.FAILURE, message);
       } catch (NoSuchFileException e) {
         // none recorded
       } catch (RuntimeException e) {
@@ -178,7 +198,9 @@ public final class WalArchiver implements AutoCloseable {
   public synchronized boolean tryLock() throws IOException {
     if (lock != null) return true;
     Files.createDirectories(queue);
-    FileChannel ch = FileChannel.open(queue.resolve("archiver.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel ch =
+        FileChannel.open(
+            queue.resolve("archiver.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
       FileLock l = ch.tryLock();
       if (l == null) {
@@ -210,29 +232,37 @@ public final class WalArchiver implements AutoCloseable {
   }
 
   /**
-   * Starts archiving in a background thread until {@link #stop()}: what the agent does. When another
-   * archiver holds the queue (a {@code wal-push --archiver} the launcher started), this one waits for
-   * it to finish and then takes over.
+   * Starts archiving in a background thread until {@link #stop()}: what the agent does. When
+   * another archiver holds the queue (a {@code wal-push --archiver} the launcher started), this one
+   * waits for it to finish and then takes over.
    */
   public synchronized void start() {
     if (running) return;
     running = true;
-    thread = Thread.ofPlatform().daemon().name("roadie-wal-archiver").start(() -> {
-      Duration backoff = settings.poll();
-      while (running) {
-        try {
-          if (tryLock()) {
-            Pass p = archiveReady();
-            backoff = p.failed() > 0 && p.archived() == 0 ? min(backoff.multipliedBy(2), MAX_BACKOFF) : settings.poll();
-          }
-        } catch (IOException | RuntimeException e) {
-          lastError = e.getMessage();
-          backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
-        }
-        pause(backoff);
-      }
-      unlock();
-    });
+    thread =
+        Thread.ofPlatform()
+            .daemon()
+            .name("roadie-wal-archiver")
+            .start(
+                () -> {
+                  Duration backoff = settings.poll();
+                  while (running) {
+                    try {
+                      if (tryLock()) {
+                        Pass p = archiveReady();
+                        backoff =
+                            p.failed() > 0 && p.archived() == 0
+                                ? min(backoff.multipliedBy(2), MAX_BACKOFF)
+                                : settings.poll();
+                      }
+                    } catch (IOException | RuntimeException e) {
+                      lastError = e.getMessage();
+                      backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
+                    }
+                    pause(backoff);
+                  }
+                  unlock();
+                });
   }
 
   /**
@@ -257,8 +287,8 @@ public final class WalArchiver implements AutoCloseable {
   }
 
   /**
-   * Archives until nothing has been ready for {@code linger} (zero: until the thread is interrupted):
-   * what {@code wal-push --archiver} runs.
+   * Archives until nothing has been ready for {@code linger} (zero: until the thread is
+   * interrupted): what {@code wal-push --archiver} runs.
    *
    * @return false when another archiver holds the queue (then nothing was done)
    */
@@ -273,7 +303,10 @@ public final class WalArchiver implements AutoCloseable {
         Pass p = archiveReady();
         if (p.waiting() > 0 || p.archived() > 0) idleSince = System.nanoTime();
         else if (!linger.isZero() && System.nanoTime() - idleSince > linger.toNanos()) return true;
-        backoff = p.failed() > 0 && p.archived() == 0 ? min(backoff.multipliedBy(2), MAX_BACKOFF) : settings.poll();
+        backoff =
+            p.failed() > 0 && p.archived() == 0
+                ? min(backoff.multipliedBy(2), MAX_BACKOFF)
+                : settings.poll();
         try {
           Thread.sleep(backoff);
         } catch (InterruptedException e) {
@@ -293,15 +326,21 @@ public final class WalArchiver implements AutoCloseable {
    * errors of files no longer ready.
    */
   public Pass archiveReady() throws IOException {
-    if (lock == null) throw new IllegalStateException("archiveReady() needs the queue's lock: tryLock() first");
+    if (lock == null)
+      throw new IllegalStateException("archiveReady() needs the queue's lock: tryLock() first");
     heartbeat();
     List<String> ready = readyFiles();
     Set<String> readySet = new HashSet<>(ready);
-    removeQueueFiles(name -> {
-      String file = name.endsWith(".ok") ? name.substring(0, name.length() - 3)
-          : name.endsWith(".error") && !name.equals("global.error") ? name.substring(0, name.length() - 6) : null;
-      return file != null && !readySet.contains(file);
-    });
+    removeQueueFiles(
+        name -> {
+          String file =
+              name.endsWith(".ok")
+                  ? name.substring(0, name.length() - 3)
+                  : name.endsWith(".error") && !name.equals("global.error")
+                      ? name.substring(0, name.length() - 6)
+                      : null;
+          return file != null && !readySet.contains(file);
+        });
     List<String> todo = new ArrayList<>();
     for (String n : ready) {
       Path file = walDir.resolve(n);
@@ -319,14 +358,16 @@ public final class WalArchiver implements AutoCloseable {
       try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
         List<Future<Boolean>> results = new ArrayList<>();
         for (String n : pass) {
-          results.add(threads.submit(() -> {
-            slots.acquire();
-            try {
-              return pushOne(n);
-            } finally {
-              slots.release();
-            }
-          }));
+          results.add(
+              threads.submit(
+                  () -> {
+                    slots.acquire();
+                    try {
+                      return pushOne(n);
+                    } finally {
+                      slots.release();
+                    }
+                  }));
         }
         for (Future<Boolean> f : results) {
           try {
@@ -342,14 +383,18 @@ public final class WalArchiver implements AutoCloseable {
     return new Pass(archived, failed, waiting);
   }
 
-  /** Pushes one ready file; true when it is durable and acknowledged. Failures are recorded, not thrown. */
+  /**
+   * Pushes one ready file; true when it is durable and acknowledged. Failures are recorded, not
+   * thrown.
+   */
   private boolean pushOne(String name) throws IOException {
     Path file = walDir.resolve(name);
     try {
       String before = identity(file);
       byte[] content = Files.readAllBytes(file);
       if (!identity(file).equals(before)) {
-        throw new RoadieException(ErrorCode.FAILURE, file + " changed while it was read; it is read again");
+        throw new RoadieException(
+            ErrorCode.FAILURE, file + " changed while it was read; it is read again");
       }
       archive.push(name, content);
       // Durable now: only from here on may archive_command be told so.
@@ -369,15 +414,20 @@ public final class WalArchiver implements AutoCloseable {
 
   private List<String> readyFiles() throws IOException {
     List<String> ready = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(walDir.resolve("archive_status"), "*.ready")) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(walDir.resolve("archive_status"), "*.ready")) {
       for (Path p : ds) {
         String n = p.getFileName().toString();
         n = n.substring(0, n.length() - ".ready".length());
         if (WalNames.isArchivable(n)) ready.add(n);
       }
     } catch (NoSuchFileException e) {
-      throw new RoadieException(ErrorCode.USAGE, walDir.resolve("archive_status") + " does not exist: "
-          + walDir + " is not the pg_wal directory of a PostgreSQL cluster; pass the data directory with --pgdata");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          walDir.resolve("archive_status")
+              + " does not exist: "
+              + walDir
+              + " is not the pg_wal directory of a PostgreSQL cluster; pass the data directory with --pgdata");
     }
     ready.sort(Comparator.comparing((String n) -> !WalNames.isHistory(n)).thenComparing(n -> n));
     return ready;
@@ -413,8 +463,10 @@ public final class WalArchiver implements AutoCloseable {
   private static String errorText(Throwable e) {
     // As the command would exit and report it (Main): a file failure names what failed and why.
     int code = e instanceof RoadieException r ? r.code().exitCode() : ErrorCode.FAILURE.exitCode();
-    String message = e instanceof IOException io ? FileFailure.describe(io)
-        : e.getMessage() != null ? e.getMessage() : e.toString();
+    String message =
+        e instanceof IOException io
+            ? FileFailure.describe(io)
+            : e.getMessage() != null ? e.getMessage() : e.toString();
     return code + "\n" + message + "\n";
   }
 
@@ -422,7 +474,9 @@ public final class WalArchiver implements AutoCloseable {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** Writes a queue file under a temporary name and renames it, so readers never see half of one. */
+  /**
+   * Writes a queue file under a temporary name and renames it, so readers never see half of one.
+   */
   private static void write(Path target, String text) throws IOException {
     Path temp = target.resolveSibling(".tmp-" + target.getFileName());
     Files.writeString(temp, text, StandardCharsets.UTF_8);

@@ -20,12 +20,12 @@ import java.util.regex.Matcher;
  * The WAL part of {@code copy}: brings the archived WAL that physical backups need from one
  * repository's archive into another's, sealed under the destination's keys.
  *
- * <p>For each cluster of the given physical snapshots, every archived file the destination lacks
- * is copied whose segment position (on any timeline) is at or after the start of the oldest of
- * those snapshots, and every timeline history file: the same rule by which {@link WalRetention}
- * keeps WAL, so a copy carries exactly what forget would keep for those backups. That is the WAL
- * from each backup's start to the newest archived file, so a copied backup restores to the point
- * the source's archive reached when the copy ran; running the copy again brings what was archived
+ * <p>For each cluster of the given physical snapshots, every archived file the destination lacks is
+ * copied whose segment position (on any timeline) is at or after the start of the oldest of those
+ * snapshots, and every timeline history file: the same rule by which {@link WalRetention} keeps
+ * WAL, so a copy carries exactly what forget would keep for those backups. That is the WAL from
+ * each backup's start to the newest archived file, so a copied backup restores to the point the
+ * source's archive reached when the copy ran; running the copy again brings what was archived
  * since. Fragments of a segment the source holds whole are left behind: restore reads the whole
  * segment first. Files are only added, never replaced; a file the destination holds with other
  * content is refused as {@link WalArchive#push} refuses it.
@@ -38,8 +38,8 @@ public final class WalCopy {
   private static final long BYTES_IN_FLIGHT = 64L << 20;
 
   /**
-   * What was copied for one cluster: {@code from} is the start segment of the oldest backup the
-   * WAL was copied for, {@code bytes} the stored size of the files copied.
+   * What was copied for one cluster: {@code from} is the start segment of the oldest backup the WAL
+   * was copied for, {@code bytes} the stored size of the files copied.
    */
   public record Copied(String systemId, String from, int files, long bytes) {}
 
@@ -48,11 +48,12 @@ public final class WalCopy {
   /**
    * Copies the WAL that {@code snapshots} of the source need (physical ones; others are ignored)
    * from {@code from} to {@code to}: for each of their clusters, from the start of the oldest of
-   * them or of the destination's physical snapshots of that cluster (copies made before, whose
-   * WAL this keeps current too). Call it before the snapshots are copied, so that a copied backup
-   * is never visible without the WAL it needs.
+   * them or of the destination's physical snapshots of that cluster (copies made before, whose WAL
+   * this keeps current too). Call it before the snapshots are copied, so that a copied backup is
+   * never visible without the WAL it needs.
    */
-  public static List<Copied> copy(Repository from, Repository to, List<Snapshot> snapshots, Consumer<String> log)
+  public static List<Copied> copy(
+      Repository from, Repository to, List<Snapshot> snapshots, Consumer<String> log)
       throws IOException {
     Set<Long> clusters = new HashSet<>();
     for (Snapshot s : snapshots) {
@@ -72,12 +73,22 @@ public final class WalCopy {
       long[] cur = oldest.get(sysid);
       if (cur == null || segment < cur[0]) {
         oldest.put(sysid, new long[] {segment, segmentSize});
-        oldestName.put(sysid, WalNames.segmentName(((Number) src.get("timeline")).intValue(), segment, segmentSize));
+        oldestName.put(
+            sysid,
+            WalNames.segmentName(((Number) src.get("timeline")).intValue(), segment, segmentSize));
       }
     }
     List<Copied> out = new ArrayList<>();
     for (Map.Entry<Long, long[]> c : oldest.entrySet()) {
-      out.add(copyCluster(from, to, c.getKey(), c.getValue()[0], c.getValue()[1], oldestName.get(c.getKey()), log));
+      out.add(
+          copyCluster(
+              from,
+              to,
+              c.getKey(),
+              c.getValue()[0],
+              c.getValue()[1],
+              oldestName.get(c.getKey()),
+              log));
     }
     return out;
   }
@@ -90,8 +101,15 @@ public final class WalCopy {
     return Long.parseUnsignedLong(String.valueOf(s.source().get("systemIdentifier")));
   }
 
-  private static Copied copyCluster(Repository from, Repository to, long sysid, long firstSegment, long segmentSize,
-      String firstName, Consumer<String> log) throws IOException {
+  private static Copied copyCluster(
+      Repository from,
+      Repository to,
+      long sysid,
+      long firstSegment,
+      long segmentSize,
+      String firstName,
+      Consumer<String> log)
+      throws IOException {
     WalArchive source = new WalArchive(from, sysid);
     WalArchive dest = new WalArchive(to, sysid);
     Set<String> present = new HashSet<>();
@@ -114,7 +132,13 @@ public final class WalCopy {
     }
     String cluster = WalNames.systemIdText(sysid);
     if (!wanted.isEmpty()) {
-      log.accept("copying " + wanted.size() + " archived WAL files of cluster " + cluster + " from " + firstName);
+      log.accept(
+          "copying "
+              + wanted.size()
+              + " archived WAL files of cluster "
+              + cluster
+              + " from "
+              + firstName);
     }
     // In name order (timeline, then position), a few at a time: a copy that fails leaves at most a
     // few files missing below the newest it copied, and the next copy fills them in.
@@ -127,7 +151,8 @@ public final class WalCopy {
       while (i < wanted.size() && window.size() < inFlight) {
         WalArchive.Entry e = wanted.get(i++);
         // Null: forget in the source removed the file since the listing.
-        window.add(from.io().submit(() -> dest.copyFrom(source, e.name()) == null ? -1L : e.storedSize()));
+        window.add(
+            from.io().submit(() -> dest.copyFrom(source, e.name()) == null ? -1L : e.storedSize()));
       }
       long stored = await(window.poll(), from, cluster);
       if (stored >= 0) {
@@ -146,8 +171,13 @@ public final class WalCopy {
       throw new IOException("interrupted", e);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
-      String msg = "copying the WAL of cluster " + cluster + " from " + from.backend().location() + ": "
-          + c.getMessage();
+      String msg =
+          "copying the WAL of cluster "
+              + cluster
+              + " from "
+              + from.backend().location()
+              + ": "
+              + c.getMessage();
       if (c instanceof RoadieException r) throw new RoadieException(r.code(), msg, r);
       throw new IOException(msg, c);
     }

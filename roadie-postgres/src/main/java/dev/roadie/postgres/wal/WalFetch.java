@@ -23,8 +23,8 @@ import java.util.concurrent.Future;
  * the next {@code prefetch} segments of the same timeline in parallel into the spool directory
  * ({@code prefetch/<name>}), so that PostgreSQL's next calls are served from local disk without
  * opening the repository. Only whole archived segments are prefetched, never one assembled from
- * fragments (it may still grow). Spooled segments older than the one asked for are removed: recovery
- * only moves forward.
+ * fragments (it may still grow). Spooled segments older than the one asked for are removed:
+ * recovery only moves forward.
  */
 public final class WalFetch {
   public record Options(String name, Path destination, Path spool, int prefetch) {}
@@ -47,8 +47,12 @@ public final class WalFetch {
   public String run(Options o) throws IOException {
     String name = o.name();
     if (!WalNames.isArchivable(name)) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + name + "' is not a WAL file name; use restore_command = "
-          + "'roadie wal-fetch %f %p'");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'"
+              + name
+              + "' is not a WAL file name; use restore_command = "
+              + "'roadie wal-fetch %f %p'");
     }
     WalArchive.Fetched f = archive.fetch(name);
     if (f == null) {
@@ -58,7 +62,8 @@ public final class WalFetch {
       write(f.bytes(), o.destination());
       return f.complete() ? "" : f.note();
     }
-    // The segment's length is the cluster's segment size, which the names of the next ones depend on.
+    // The segment's length is the cluster's segment size, which the names of the next ones depend
+    // on.
     cleanSpool(o.spool(), name);
     long segmentSize = f.bytes().length;
     ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -79,7 +84,8 @@ public final class WalFetch {
         try {
           b = fetches.get(i).get();
         } catch (ExecutionException e) {
-          break; // prefetch is an optimisation; PostgreSQL's own call for that file reports any error
+          break; // prefetch is an optimisation; PostgreSQL's own call for that file reports any
+          // error
         }
         if (b == null) break;
         Files.createDirectories(dir);
@@ -101,7 +107,8 @@ public final class WalFetch {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         String n = p.getFileName().toString();
-        if (!WalNames.isSegment(n) || n.substring(8).compareTo(position) < 0) Files.deleteIfExists(p);
+        if (!WalNames.isSegment(n) || n.substring(8).compareTo(position) < 0)
+          Files.deleteIfExists(p);
       }
     }
   }
@@ -110,7 +117,8 @@ public final class WalFetch {
   private static void write(byte[] bytes, Path destination) throws IOException {
     Path temp = destination.resolveSibling(".roadie-" + UUID.randomUUID());
     try {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) ch.write(b);
       }

@@ -12,10 +12,13 @@ import java.util.regex.Pattern;
 public final class WalNames {
   public static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
   public static final Pattern HISTORY = Pattern.compile("[0-9A-F]{8}\\.history");
+
   /** The last segment of a timeline, incomplete, as a promotion renames and archives it. */
   public static final Pattern PARTIAL = Pattern.compile("[0-9A-F]{24}\\.partial");
+
   public static final Pattern BACKUP = Pattern.compile("[0-9A-F]{24}\\.[0-9A-F]{8}\\.backup");
-  public static final Pattern FRAGMENT = Pattern.compile("([0-9A-F]{24})\\.([0-9A-F]{8})-([0-9A-F]{8})\\.partial");
+  public static final Pattern FRAGMENT =
+      Pattern.compile("([0-9A-F]{24})\\.([0-9A-F]{8})-([0-9A-F]{8})\\.partial");
   public static final long DEFAULT_SEGMENT_SIZE = 16L << 20;
 
   private WalNames() {}
@@ -47,7 +50,10 @@ public final class WalNames {
 
   /** A name that archive_command may be given and the archive stores whole. */
   public static boolean isArchivable(String name) {
-    return isSegment(name) || isHistory(name) || isBackupLabel(name) || PARTIAL.matcher(name).matches();
+    return isSegment(name)
+        || isHistory(name)
+        || isBackupLabel(name)
+        || PARTIAL.matcher(name).matches();
   }
 
   public static int timeline(String name) {
@@ -85,7 +91,8 @@ public final class WalNames {
 
   private static long segmentsPerId(long segmentSize) {
     if (segmentSize < (1 << 20) || segmentSize > (1L << 30) || Long.bitCount(segmentSize) != 1) {
-      throw new IllegalArgumentException("WAL segment size must be a power of two from 1 MiB to 1 GiB, not " + segmentSize);
+      throw new IllegalArgumentException(
+          "WAL segment size must be a power of two from 1 MiB to 1 GiB, not " + segmentSize);
     }
     return 0x1_0000_0000L / segmentSize;
   }
@@ -97,7 +104,8 @@ public final class WalNames {
       throw new IllegalArgumentException("'" + lsn + "' is not an LSN such as 0/16B3748");
     }
     try {
-      return (Long.parseUnsignedLong(lsn.substring(0, slash), 16) << 32) | Long.parseUnsignedLong(lsn.substring(slash + 1), 16);
+      return (Long.parseUnsignedLong(lsn.substring(0, slash), 16) << 32)
+          | Long.parseUnsignedLong(lsn.substring(slash + 1), 16);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("'" + lsn + "' is not an LSN such as 0/16B3748");
     }

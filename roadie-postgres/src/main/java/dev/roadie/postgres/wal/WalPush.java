@@ -28,21 +28,25 @@ import java.util.concurrent.Semaphore;
  * starting a JVM costs more than archiving a segment.
  *
  * <p>PostgreSQL renames {@code X.ready} to {@code X.done} only after archive_command returned 0 for
- * X, and it will call archive_command for every ready file in turn. So a file archived ahead of
- * its turn gets a marker in the spool directory ({@code pushed/<name>}: SHA-256 and size of what
- * was archived), written only after the archive object is durable. When PostgreSQL then asks for
- * that file, the {@code roadie} launcher script reads the marker before any JVM starts (that check
- * must not cost a JVM's start, and it is the only reader of markers): if the file's SHA-256 and
- * size still match, the call succeeds at once and the marker is removed; otherwise, or when the
- * JVM is started some other way, the file is archived normally here (accepted if the archive holds
- * the same content under its name, refused if different). Markers live from one call to the next
- * few; markers of files that are no longer ready are removed.
+ * X, and it will call archive_command for every ready file in turn. So a file archived ahead of its
+ * turn gets a marker in the spool directory ({@code pushed/<name>}: SHA-256 and size of what was
+ * archived), written only after the archive object is durable. When PostgreSQL then asks for that
+ * file, the {@code roadie} launcher script reads the marker before any JVM starts (that check must
+ * not cost a JVM's start, and it is the only reader of markers): if the file's SHA-256 and size
+ * still match, the call succeeds at once and the marker is removed; otherwise, or when the JVM is
+ * started some other way, the file is archived normally here (accepted if the archive holds the
+ * same content under its name, refused if different). Markers live from one call to the next few;
+ * markers of files that are no longer ready are removed.
  */
 public final class WalPush {
   public record Options(Path file, Path spool, int batch, int jobs) {}
 
   /** The outcome: the file asked for, and the others archived with it. */
-  public record Result(String name, WalArchive.PushResult result, int othersArchived, List<String> warnings,
+  public record Result(
+      String name,
+      WalArchive.PushResult result,
+      int othersArchived,
+      List<String> warnings,
       long nanos) {}
 
   private final WalArchive archive;
@@ -64,7 +68,10 @@ public final class WalPush {
     return HexFormat.of().formatHex(sha256(location.getBytes(StandardCharsets.UTF_8)), 0, 8);
   }
 
-  /** A marker's content: SHA-256 in hex, a space, the size in bytes (the launcher compares it as text). */
+  /**
+   * A marker's content: SHA-256 in hex, a space, the size in bytes (the launcher compares it as
+   * text).
+   */
   static String fingerprint(byte[] content) {
     return HexFormat.of().formatHex(sha256(content)) + " " + content.length;
   }
@@ -82,8 +89,12 @@ public final class WalPush {
     Path file = o.file();
     String name = file.getFileName().toString();
     if (!WalNames.isArchivable(name)) {
-      throw new RoadieException(ErrorCode.USAGE, "'" + file + "' is not a WAL segment, timeline history or backup "
-          + "history file; use archive_command = 'roadie wal-push %p'");
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "'"
+              + file
+              + "' is not a WAL segment, timeline history or backup "
+              + "history file; use archive_command = 'roadie wal-push %p'");
     }
     List<Path> others = o.batch() > 0 ? readyFiles(file, o.spool(), o.batch()) : List.of();
     List<String> warnings = new ArrayList<>();
@@ -95,30 +106,37 @@ public final class WalPush {
       ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
       Semaphore slots = new Semaphore(Math.max(1, o.jobs()));
       try {
-        Future<WalArchive.PushResult> mine = threads.submit(() -> limited(slots, () -> archive.push(name, read(file))));
+        Future<WalArchive.PushResult> mine =
+            threads.submit(() -> limited(slots, () -> archive.push(name, read(file))));
         List<Future<?>> ahead = new ArrayList<>();
         for (Path p : others) {
-          ahead.add(threads.submit(() -> limited(slots, () -> {
-            byte[] content;
-            try {
-              content = Files.readAllBytes(p);
-            } catch (NoSuchFileException e) {
-              return null; // archived and recycled meanwhile
-            }
-            archive.push(p.getFileName().toString(), content);
-            mark(o.spool(), p.getFileName().toString(), content);
-            synchronized (archived) {
-              archived[0]++;
-            }
-            return null;
-          })));
+          ahead.add(
+              threads.submit(
+                  () ->
+                      limited(
+                          slots,
+                          () -> {
+                            byte[] content;
+                            try {
+                              content = Files.readAllBytes(p);
+                            } catch (NoSuchFileException e) {
+                              return null; // archived and recycled meanwhile
+                            }
+                            archive.push(p.getFileName().toString(), content);
+                            mark(o.spool(), p.getFileName().toString(), content);
+                            synchronized (archived) {
+                              archived[0]++;
+                            }
+                            return null;
+                          })));
         }
         result = Repository.await(mine);
         for (int i = 0; i < ahead.size(); i++) {
           try {
             Repository.await(ahead.get(i));
           } catch (IOException | RuntimeException e) {
-            // Not fatal: PostgreSQL will ask for that file itself, and it is archived (or refused) then.
+            // Not fatal: PostgreSQL will ask for that file itself, and it is archived (or refused)
+            // then.
             warnings.add(others.get(i).getFileName() + ": " + e.getMessage());
           }
         }
@@ -133,7 +151,8 @@ public final class WalPush {
     T call() throws IOException;
   }
 
-  private static <T> T limited(Semaphore slots, IoTask<T> task) throws IOException, InterruptedException {
+  private static <T> T limited(Semaphore slots, IoTask<T> task)
+      throws IOException, InterruptedException {
     slots.acquire();
     try {
       return task.call();
@@ -142,13 +161,15 @@ public final class WalPush {
     }
   }
 
-
   private static byte[] read(Path file) throws IOException {
     try {
       return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new RoadieException(ErrorCode.FAILURE, file.toAbsolutePath() + " does not exist; archive_command must be "
-          + "'roadie wal-push %p' and run in the data directory (PostgreSQL does that)");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          file.toAbsolutePath()
+              + " does not exist; archive_command must be "
+              + "'roadie wal-push %p' and run in the data directory (PostgreSQL does that)");
     }
   }
 
@@ -181,9 +202,12 @@ public final class WalPush {
       }
     }
     String self = file.getFileName().toString();
-    return ready.stream().filter(n -> !n.equals(self) && !marked.contains(n))
+    return ready.stream()
+        .filter(n -> !n.equals(self) && !marked.contains(n))
         .sorted(Comparator.comparing((String n) -> !WalNames.isHistory(n)).thenComparing(n -> n))
-        .limit(max).map(walDir::resolve).toList();
+        .limit(max)
+        .map(walDir::resolve)
+        .toList();
   }
 
   private static void mark(Path spool, String name, byte[] content) throws IOException {
@@ -192,7 +216,11 @@ public final class WalPush {
     Path temp = dir.resolve(".tmp-" + name);
     Files.writeString(temp, fingerprint(content) + "\n", StandardCharsets.US_ASCII);
     try {
-      Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          temp,
+          dir.resolve(name),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(temp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
     }

@@ -13,9 +13,9 @@ import java.util.Map;
  * backup's start LSN and only moves forward, so a segment whose position (segment number, on any
  * timeline) lies before the start segment of the oldest kept backup of its cluster is never read
  * again; nor are fragments and backup history files of such segments. Timeline history files are
- * always kept (they are tiny and recovery to any later timeline needs them). A cluster with no
- * kept physical backup keeps all its WAL: its first backup may be running, or the backups were
- * removed by mistake and the WAL is all that is left.
+ * always kept (they are tiny and recovery to any later timeline needs them). A cluster with no kept
+ * physical backup keeps all its WAL: its first backup may be running, or the backups were removed
+ * by mistake and the WAL is all that is left.
  */
 public final class WalRetention {
   /** For one cluster: the first segment position kept, and the objects before it. */

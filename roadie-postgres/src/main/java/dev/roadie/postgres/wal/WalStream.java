@@ -27,14 +27,14 @@ import org.postgresql.core.BaseConnection;
  * <p>It keeps the segment being received in memory. Bytes not yet durable are stored as a fragment
  * ({@link WalArchive#pushFragment}) once the oldest of them is {@code flushDelay} old; a completed
  * segment is stored whole and its fragments are then removed. Only after an object is durable does
- * the receiver report that position as flushed, so a replication slot never lets the server
- * recycle WAL that is not in the repository.
+ * the receiver report that position as flushed, so a replication slot never lets the server recycle
+ * WAL that is not in the repository.
  *
  * <p>It resumes where the archive ends (whole segments and fragments, whoever wrote them),
  * re-reading the segment it was in from its start; after a timeline switch it first completes the
  * old timeline up to its switch point, archives the history files, then follows the new timeline
- * from the start of the segment that holds the switch point, as PostgreSQL's own receivers do.
- * Lost connections are retried with backoff; authentication and configuration errors stop it.
+ * from the start of the segment that holds the switch point, as PostgreSQL's own receivers do. Lost
+ * connections are retried with backoff; authentication and configuration errors stop it.
  *
  * <p>Protocol (CopyBoth after {@code START_REPLICATION}): the server sends XLogData {@code 'w'}
  * (start LSN, server WAL end, send time, bytes) and keepalives {@code 'k'} (WAL end, time, reply
@@ -43,11 +43,15 @@ import org.postgresql.core.BaseConnection;
  */
 public final class WalStream {
   /** Options; {@code slot} null streams without a replication slot. */
-  public record Options(String slot, Duration flushDelay, Duration statusInterval, Consumer<String> log) {
+  public record Options(
+      String slot, Duration flushDelay, Duration statusInterval, Consumer<String> log) {
     public Options {
       if (slot != null && !slot.matches("[a-z0-9_]{1,63}")) {
-        throw new RoadieException(ErrorCode.USAGE, "replication slot name '" + slot
-            + "' is not valid: use lower-case letters, digits and underscores (at most 63)");
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "replication slot name '"
+                + slot
+                + "' is not valid: use lower-case letters, digits and underscores (at most 63)");
       }
     }
   }
@@ -61,6 +65,7 @@ public final class WalStream {
   private volatile boolean stopping;
   private volatile long durableLsn = -1;
   private volatile int timeline;
+
   /** Set when the server no longer had the WAL we asked for: the next session starts here. */
   private long skipTo = -1;
 
@@ -85,7 +90,10 @@ public final class WalStream {
     return timeline;
   }
 
-  /** Receives until {@link #stop}; reconnects after lost connections; throws on errors retrying cannot fix. */
+  /**
+   * Receives until {@link #stop}; reconnects after lost connections; throws on errors retrying
+   * cannot fix.
+   */
   public void run() throws IOException {
     Duration backoff = Duration.ofSeconds(1);
     while (!stopping) {
@@ -95,10 +103,20 @@ public final class WalStream {
       } catch (SQLException | IOException | RoadieException e) {
         if (stopping) break;
         if (!retriable(e)) throw fatal(e);
-        opts.log().accept("lost the replication connection to " + conn.hostPort() + ": " + PgConn.redact(message(e))
-            + "; reconnecting in " + backoff.toSeconds() + " s");
+        opts.log()
+            .accept(
+                "lost the replication connection to "
+                    + conn.hostPort()
+                    + ": "
+                    + PgConn.redact(message(e))
+                    + "; reconnecting in "
+                    + backoff.toSeconds()
+                    + " s");
         pause(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                ? MAX_BACKOFF
+                : backoff.multipliedBy(2);
       }
     }
   }
@@ -114,18 +132,30 @@ public final class WalStream {
       // PgConn's connection errors carry the driver's exception.
       return r.getCause() instanceof SQLException s && state(s).startsWith("08");
     }
-    if (e instanceof SQLException s) return !state(s).startsWith("42") && !state(s).startsWith("28");
+    if (e instanceof SQLException s)
+      return !state(s).startsWith("42") && !state(s).startsWith("28");
     return true; // IOException: the socket or the stream
   }
 
   private RuntimeException fatal(Exception e) {
     if (e instanceof RoadieException r) return r;
     if (state((SQLException) e).equals("42704")) {
-      return new RoadieException(ErrorCode.FAILURE, "replication slot " + opts.slot() + " does not exist on "
-          + conn.hostPort() + ": " + message(e), e);
+      return new RoadieException(
+          ErrorCode.FAILURE,
+          "replication slot "
+              + opts.slot()
+              + " does not exist on "
+              + conn.hostPort()
+              + ": "
+              + message(e),
+          e);
     }
-    return new RoadieException(ErrorCode.FAILURE, "the server refused replication: " + message(e)
-        + " (the user needs the REPLICATION attribute and pg_hba.conf a 'replication' line)", e);
+    return new RoadieException(
+        ErrorCode.FAILURE,
+        "the server refused replication: "
+            + message(e)
+            + " (the user needs the REPLICATION attribute and pg_hba.conf a 'replication' line)",
+        e);
   }
 
   private static String state(SQLException s) {
@@ -154,7 +184,8 @@ public final class WalStream {
   // --- one connection ---------------------------------------------------------------------------
 
   private void session() throws SQLException, IOException {
-    try (Connection c = conn.connectReplication(); Statement st = c.createStatement()) {
+    try (Connection c = conn.connectReplication();
+        Statement st = c.createStatement()) {
       long systemId;
       int tli;
       long serverLsn;
@@ -174,12 +205,28 @@ public final class WalStream {
       long slotStart = opts.slot() == null ? -1 : ensureSlot(st);
       Plan plan = plan(archive, history, tli, serverLsn, slotStart, segSize);
       timeline = plan.tli();
-      opts.log().accept("streaming WAL of system " + WalNames.systemIdText(systemId) + " from " + conn.hostPort()
-          + ", timeline " + plan.tli() + ", from " + WalNames.formatLsn(plan.start())
-          + (plan.end() >= 0 ? " to " + WalNames.formatLsn(plan.end()) + " (the end of that timeline)" : "")
-          + (opts.slot() != null ? " (slot " + opts.slot() + ")" : " (no replication slot)"));
-      String cmd = "START_REPLICATION " + (opts.slot() != null ? "SLOT " + opts.slot() + " " : "") + "PHYSICAL "
-          + WalNames.formatLsn(plan.start()) + (plan.tli() != tli ? " TIMELINE " + plan.tli() : "");
+      opts.log()
+          .accept(
+              "streaming WAL of system "
+                  + WalNames.systemIdText(systemId)
+                  + " from "
+                  + conn.hostPort()
+                  + ", timeline "
+                  + plan.tli()
+                  + ", from "
+                  + WalNames.formatLsn(plan.start())
+                  + (plan.end() >= 0
+                      ? " to " + WalNames.formatLsn(plan.end()) + " (the end of that timeline)"
+                      : "")
+                  + (opts.slot() != null
+                      ? " (slot " + opts.slot() + ")"
+                      : " (no replication slot)"));
+      String cmd =
+          "START_REPLICATION "
+              + (opts.slot() != null ? "SLOT " + opts.slot() + " " : "")
+              + "PHYSICAL "
+              + WalNames.formatLsn(plan.start())
+              + (plan.tli() != tli ? " TIMELINE " + plan.tli() : "");
       CopyDual copy;
       try {
         copy = new CopyManager(c.unwrap(BaseConnection.class)).copyDual(cmd);
@@ -187,8 +234,13 @@ public final class WalStream {
         String m = message(e);
         if (m.contains("has already been removed") && slotStart > plan.start()) {
           skipTo = slotStart - slotStart % segSize;
-          opts.log().accept("warning: the server no longer has WAL from " + WalNames.formatLsn(plan.start())
-              + "; WAL up to " + WalNames.formatLsn(skipTo) + " is not streamed (archive_command must have archived it)");
+          opts.log()
+              .accept(
+                  "warning: the server no longer has WAL from "
+                      + WalNames.formatLsn(plan.start())
+                      + "; WAL up to "
+                      + WalNames.formatLsn(skipTo)
+                      + " is not streamed (archive_command must have archived it)");
         }
         throw e;
       }
@@ -202,8 +254,14 @@ public final class WalStream {
    * Where to start: the end of what the archive holds (on this server's timeline or an ancestor),
    * else the slot's restart point, else the server's current position; always a segment start.
    */
-  private Plan plan(WalArchive archive, TimelineHistory history, int serverTli, long serverLsn, long slotStart,
-      long segSize) throws IOException {
+  private Plan plan(
+      WalArchive archive,
+      TimelineHistory history,
+      int serverTli,
+      long serverLsn,
+      long slotStart,
+      long segSize)
+      throws IOException {
     long[] last = lastArchived(archive, segSize); // {tli, lsn} or null
     long forced = skipTo;
     skipTo = -1;
@@ -217,10 +275,18 @@ public final class WalStream {
       return new Plan(tli, lsn - lsn % segSize, -1);
     }
     if (tli > serverTli || !history.contains(tli)) {
-      throw new RoadieException(ErrorCode.FAILURE, "the archive of system " + WalNames.systemIdText(archive.systemId())
-          + " ends on timeline " + tli + ", which is not in the history of the server's timeline " + serverTli
-          + " at " + conn.hostPort() + "; a different cluster with the same system identifier streams into this "
-          + "repository? Use another repository, or see docs/runbooks/postgres-pitr.md");
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "the archive of system "
+              + WalNames.systemIdText(archive.systemId())
+              + " ends on timeline "
+              + tli
+              + ", which is not in the history of the server's timeline "
+              + serverTli
+              + " at "
+              + conn.hostPort()
+              + "; a different cluster with the same system identifier streams into this "
+              + "repository? Use another repository, or see docs/runbooks/postgres-pitr.md");
     }
     long end = history.endOf(tli);
     if (lsn < end) {
@@ -246,13 +312,18 @@ public final class WalStream {
         tli = WalNames.timeline(n);
         lsn = WalNames.segmentNumber(n, segSize) * segSize + Long.parseLong(m.group(3), 16);
       }
-      if (best == null || tli > best[0] || (tli == best[0] && lsn > best[1])) best = new long[] {tli, lsn};
+      if (best == null || tli > best[0] || (tli == best[0] && lsn > best[1]))
+        best = new long[] {tli, lsn};
     }
     return best;
   }
 
-  /** Archives every timeline history file up to {@code tli} that the archive lacks; returns tli's history. */
-  private static TimelineHistory archiveHistories(Statement st, WalArchive archive, int tli) throws SQLException, IOException {
+  /**
+   * Archives every timeline history file up to {@code tli} that the archive lacks; returns tli's
+   * history.
+   */
+  private static TimelineHistory archiveHistories(Statement st, WalArchive archive, int tli)
+      throws SQLException, IOException {
     TimelineHistory history = new TimelineHistory(tli, java.util.List.of());
     for (int t = 2; t <= tli; t++) {
       String name = WalNames.historyName(t);
@@ -274,23 +345,40 @@ public final class WalStream {
 
   /** Creates the slot when missing; returns its restart LSN (-1 when it has none yet). */
   private long ensureSlot(Statement st) throws SQLException {
-    String q = "SELECT slot_type, restart_lsn FROM pg_replication_slots WHERE slot_name = '" + opts.slot() + "'";
+    String q =
+        "SELECT slot_type, restart_lsn FROM pg_replication_slots WHERE slot_name = '"
+            + opts.slot()
+            + "'";
     try (ResultSet rs = st.executeQuery(q)) {
       if (rs.next()) {
         if (!"physical".equals(rs.getString(1))) {
-          throw new RoadieException(ErrorCode.FAILURE, "replication slot " + opts.slot() + " on " + conn.hostPort()
-              + " is a " + rs.getString(1) + " slot; wal-stream needs a physical one (choose another --slot)");
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              "replication slot "
+                  + opts.slot()
+                  + " on "
+                  + conn.hostPort()
+                  + " is a "
+                  + rs.getString(1)
+                  + " slot; wal-stream needs a physical one (choose another --slot)");
         }
         String lsn = rs.getString(2);
         return lsn == null ? -1 : WalNames.parseLsn(lsn);
       }
     }
-    try (ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + opts.slot() + " PHYSICAL RESERVE_WAL")) {
+    try (ResultSet rs =
+        st.executeQuery("CREATE_REPLICATION_SLOT " + opts.slot() + " PHYSICAL RESERVE_WAL")) {
       rs.next();
     }
-    opts.log().accept("created physical replication slot " + opts.slot() + " on " + conn.hostPort()
-        + ": it keeps WAL on the server until roadie has it; drop it with SELECT pg_drop_replication_slot('"
-        + opts.slot() + "') if you stop streaming for good, and consider max_slot_wal_keep_size");
+    opts.log()
+        .accept(
+            "created physical replication slot "
+                + opts.slot()
+                + " on "
+                + conn.hostPort()
+                + ": it keeps WAL on the server until roadie has it; drop it with SELECT pg_drop_replication_slot('"
+                + opts.slot()
+                + "') if you stop streaming for good, and consider max_slot_wal_keep_size");
     try (ResultSet rs = st.executeQuery(q)) {
       return rs.next() && rs.getString(2) != null ? WalNames.parseLsn(rs.getString(2)) : -1;
     }
@@ -352,7 +440,12 @@ public final class WalStream {
             data(msg);
             if (plan.end() >= 0 && received >= plan.end()) {
               flushFragment();
-              opts.log().accept("timeline " + plan.tli() + " is archived to its end at " + WalNames.formatLsn(plan.end()));
+              opts.log()
+                  .accept(
+                      "timeline "
+                          + plan.tli()
+                          + " is archived to its end at "
+                          + WalNames.formatLsn(plan.end()));
               return;
             }
           } else if (msg[0] == 'k') {
@@ -376,8 +469,12 @@ public final class WalStream {
       long start = b.getLong(1);
       int off = 25;
       if (start > received) {
-        throw new IOException("the server sent WAL from " + WalNames.formatLsn(start) + " but roadie expected "
-            + WalNames.formatLsn(received) + ": a gap");
+        throw new IOException(
+            "the server sent WAL from "
+                + WalNames.formatLsn(start)
+                + " but roadie expected "
+                + WalNames.formatLsn(received)
+                + ": a gap");
       }
       off += (int) (received - start); // a resent overlap
       while (off < msg.length) {
@@ -399,7 +496,8 @@ public final class WalStream {
       WalArchive.PushResult r = archive.push(name, buf);
       durableLsn = segStart + segSize;
       status(false);
-      opts.log().accept((r == WalArchive.PushResult.STORED ? "archived " : "already archived: ") + name);
+      opts.log()
+          .accept((r == WalArchive.PushResult.STORED ? "archived " : "already archived: ") + name);
       for (WalArchive.Fragment f : archive.fragments(name)) {
         archive.delete(f.name()); // the whole segment is durable: its fragments are superseded
       }
@@ -430,8 +528,12 @@ public final class WalStream {
     private void status(boolean replyRequested) throws IOException {
       long flushed = Math.max(durableLsn, 0);
       ByteBuffer b = ByteBuffer.allocate(34);
-      b.put((byte) 'r').putLong(received).putLong(flushed).putLong(0)
-          .putLong((System.currentTimeMillis() - PG_EPOCH_MILLIS) * 1000).put((byte) (replyRequested ? 1 : 0));
+      b.put((byte) 'r')
+          .putLong(received)
+          .putLong(flushed)
+          .putLong(0)
+          .putLong((System.currentTimeMillis() - PG_EPOCH_MILLIS) * 1000)
+          .put((byte) (replyRequested ? 1 : 0));
       try {
         copy.writeToCopy(b.array(), 0, b.position());
         copy.flushCopy();

@@ -34,7 +34,9 @@ class RecoveryWindowTest {
 
   @BeforeEach
   void init() throws Exception {
-    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
     archive = new WalArchive(repo, SYSID);
   }
 
@@ -50,11 +52,35 @@ class RecoveryWindowTest {
 
   /** A backup from segment 3 (LSN 0/300028) to segment 6 (stop LSN 0/600100). */
   static Snapshot backup() {
-    Map<String, Object> src = Map.of("systemIdentifier", Long.toUnsignedString(SYSID), "walSegmentSize", SEG,
-        "timeline", 1, "startLsn", "0/300028", "stopLsn", "0/600100", "stopTime", "2026-11-24T10:00:00Z",
-        "walMethod", "archive");
-    return new Snapshot(Snapshot.VERSION, "2026-11-24T10:00:00Z", "pg", "postgres", "h", "u", List.of(), List.of(),
-        "t", null, null, src);
+    Map<String, Object> src =
+        Map.of(
+            "systemIdentifier",
+            Long.toUnsignedString(SYSID),
+            "walSegmentSize",
+            SEG,
+            "timeline",
+            1,
+            "startLsn",
+            "0/300028",
+            "stopLsn",
+            "0/600100",
+            "stopTime",
+            "2026-11-24T10:00:00Z",
+            "walMethod",
+            "archive");
+    return new Snapshot(
+        Snapshot.VERSION,
+        "2026-11-24T10:00:00Z",
+        "pg",
+        "postgres",
+        "h",
+        "u",
+        List.of(),
+        List.of(),
+        "t",
+        null,
+        null,
+        src);
   }
 
   static String name(int segment) {
@@ -97,7 +123,8 @@ class RecoveryWindowTest {
     assertTrue(gap.walComplete(), gap.toString());
     assertEquals(name(7), gap.missingSegment());
     assertEquals("0/700000", gap.toLsn());
-    assertTrue(gap.note().contains("missing from " + name(7)) && gap.note().contains(name(9)), gap.note());
+    assertTrue(
+        gap.note().contains("missing from " + name(7)) && gap.note().contains(name(9)), gap.note());
   }
 
   @Test

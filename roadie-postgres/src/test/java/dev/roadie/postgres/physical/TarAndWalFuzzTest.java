@@ -8,9 +8,9 @@ import java.io.OutputStream;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the parsers of what a PostgreSQL server sends or an archive
- * holds: the base backup's tar stream (refused only with IOException) and a WAL segment's first page
- * header (null when it is not one). Seeds and regression inputs: test resources
- * {@code TarAndWalFuzzTestInputs/<method>/}.
+ * holds: the base backup's tar stream (refused only with IOException) and a WAL segment's first
+ * page header (null when it is not one). Seeds and regression inputs: test resources {@code
+ * TarAndWalFuzzTestInputs/<method>/}.
  */
 class TarAndWalFuzzTest {
   @FuzzTest(maxDuration = "10s")

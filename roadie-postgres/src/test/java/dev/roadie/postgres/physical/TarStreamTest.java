@@ -17,13 +17,18 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The tar reader against archives written by GNU tar in ustar format (as pg_basebackup writes them). */
+/**
+ * The tar reader against archives written by GNU tar in ustar format (as pg_basebackup writes
+ * them).
+ */
 class TarStreamTest {
   @TempDir Path tmp;
 
   byte[] tar(Path dir, String... entries) throws Exception {
     Path out = tmp.resolve("t.tar");
-    List<String> cmd = new ArrayList<>(List.of("tar", "--format=ustar", "-cf", out.toString(), "-C", dir.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of("tar", "--format=ustar", "-cf", out.toString(), "-C", dir.toString()));
     cmd.addAll(List.of(entries));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String msg = new String(p.getInputStream().readAllBytes());
@@ -60,8 +65,15 @@ class TarStreamTest {
       if (e.path().equals("link")) assertEquals("/somewhere/else", e.linkTarget());
       if (e.path().equals("empty")) assertEquals(0, e.size());
     }
-    assertEquals(List.of("DIRECTORY base", "DIRECTORY base/16384", "FILE base/16384/2608", "FILE empty",
-        "FILE " + longDir + "/f", "SYMLINK link"), seen);
+    assertEquals(
+        List.of(
+            "DIRECTORY base",
+            "DIRECTORY base/16384",
+            "FILE base/16384/2608",
+            "FILE empty",
+            "FILE " + longDir + "/f",
+            "SYMLINK link"),
+        seen);
   }
 
   @Test
@@ -78,7 +90,8 @@ class TarStreamTest {
     IOException ex = assertThrows(IOException.class, () -> t.content().readAllBytes());
     assertTrue(ex.getMessage().contains("ended inside a file"), ex.getMessage());
     // Without the two zero blocks at the end (pg_basebackup may end so): still the end.
-    TarStream u = new TarStream(new ByteArrayInputStream(java.util.Arrays.copyOf(archive, 512 + 5120)));
+    TarStream u =
+        new TarStream(new ByteArrayInputStream(java.util.Arrays.copyOf(archive, 512 + 5120)));
     u.next();
     assertNull(u.next());
   }

@@ -26,7 +26,9 @@ class WalCheckTest {
 
   @BeforeEach
   void init() throws Exception {
-    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
     archive = new WalArchive(repo, RecoveryWindowTest.SYSID);
   }
 
@@ -48,23 +50,42 @@ class WalCheckTest {
   @Test
   void namesTheSnapshotAndTheFirstMissingSegment() throws Exception {
     Snapshot physical = RecoveryWindowTest.backup();
-    physical = new Snapshot(physical.version(), physical.time(), "pg", PhysicalBackup.KIND, "h", "u", List.of(),
-        List.of(), "t", null, null, physical.source());
+    physical =
+        new Snapshot(
+            physical.version(),
+            physical.time(),
+            "pg",
+            PhysicalBackup.KIND,
+            "h",
+            "u",
+            List.of(),
+            List.of(),
+            "t",
+            null,
+            null,
+            physical.source());
     Id id = write(physical);
-    for (int i = 3; i <= 8; i++) archive.push(RecoveryWindowTest.name(i), RecoveryWindowTest.segment());
+    for (int i = 3; i <= 8; i++)
+      archive.push(RecoveryWindowTest.name(i), RecoveryWindowTest.segment());
     assertEquals(List.of(), check());
 
     archive.delete(RecoveryWindowTest.name(7));
     List<WalCheck.Problem> gap = check();
     assertEquals(1, gap.size(), gap.toString());
     assertEquals(id.hex(), gap.get(0).snapshot());
-    assertTrue(gap.get(0).message().startsWith("snapshot " + id.shortHex() + " (pg, ")
-        && gap.get(0).message().contains(RecoveryWindowTest.name(7)), gap.get(0).message());
+    assertTrue(
+        gap.get(0).message().startsWith("snapshot " + id.shortHex() + " (pg, ")
+            && gap.get(0).message().contains(RecoveryWindowTest.name(7)),
+        gap.get(0).message());
 
     archive.delete(RecoveryWindowTest.name(5));
     List<WalCheck.Problem> inside = check();
     assertEquals(1, inside.size(), inside.toString());
-    assertTrue(inside.get(0).message().contains("lacks " + RecoveryWindowTest.name(5) + ", which this backup needs"),
+    assertTrue(
+        inside
+            .get(0)
+            .message()
+            .contains("lacks " + RecoveryWindowTest.name(5) + ", which this backup needs"),
         inside.get(0).message());
   }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The WAL archive's objects, written and read through its own API against a local repository. */
 public class WalArchiveTest {
   public static final long SYSID = 7345678901234567890L;
-  public static final int SEG = 1 << 20; // 1 MiB segments keep the test small (initdb --wal-segsize=1)
+  public static final int SEG =
+      1 << 20; // 1 MiB segments keep the test small (initdb --wal-segsize=1)
   static final String S3 = "000000010000000000000003";
 
   @TempDir Path tmp;
@@ -35,7 +36,9 @@ public class WalArchiveTest {
 
   @BeforeEach
   void init() throws Exception {
-    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
     archive = new WalArchive(repo, SYSID);
   }
 
@@ -44,13 +47,21 @@ public class WalArchiveTest {
     repo.close();
   }
 
-  /** A segment whose first page carries a long header naming {@code sysid}, then random WAL-like bytes. */
+  /**
+   * A segment whose first page carries a long header naming {@code sysid}, then random WAL-like
+   * bytes.
+   */
   public static byte[] segment(long sysid, long seed) {
     byte[] b = new byte[SEG];
     Random r = new Random(seed);
-    for (int i = 64; i < b.length / 2; i++) b[i] = (byte) (r.nextInt(16)); // compressible half, zeros after
+    for (int i = 64; i < b.length / 2; i++)
+      b[i] = (byte) (r.nextInt(16)); // compressible half, zeros after
     ByteBuffer h = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
-    h.putShort(0, (short) 0xD110).putShort(2, (short) 0x0002).putInt(4, 1).putLong(24, sysid).putInt(32, SEG);
+    h.putShort(0, (short) 0xD110)
+        .putShort(2, (short) 0x0002)
+        .putInt(4, 1)
+        .putLong(24, sysid)
+        .putInt(32, SEG);
     return b;
   }
 
@@ -79,23 +90,32 @@ public class WalArchiveTest {
   void historyAndBackupFilesAndListing() throws Exception {
     byte[] history = "1\t0/3000060\tno recovery target specified\n".getBytes();
     archive.push("00000002.history", history);
-    archive.push("000000010000000000000002.00000028.backup", "START WAL LOCATION: 0/2000028\n".getBytes());
+    archive.push(
+        "000000010000000000000002.00000028.backup", "START WAL LOCATION: 0/2000028\n".getBytes());
     archive.push("000000010000000000000001.partial", new byte[1 << 20]);
     archive.push(S3, segment(SYSID, 1));
     assertArrayEquals(history, archive.fetch("00000002.history").bytes());
-    assertEquals(java.util.List.of("000000010000000000000001.partial", "000000010000000000000002.00000028.backup", S3,
-        "00000002.history"),
+    assertEquals(
+        java.util.List.of(
+            "000000010000000000000001.partial",
+            "000000010000000000000002.00000028.backup",
+            S3,
+            "00000002.history"),
         archive.list().stream().map(WalArchive.Entry::name).toList());
     assertEquals(java.util.List.of(SYSID), WalArchive.clusters(repo));
-    assertEquals(0, new WalArchive(repo, 42).list().size(), "another cluster's archive is separate");
-    RoadieException bad = assertThrows(RoadieException.class, () -> archive.push("RECOVERYXLOG", new byte[1]));
+    assertEquals(
+        0, new WalArchive(repo, 42).list().size(), "another cluster's archive is separate");
+    RoadieException bad =
+        assertThrows(RoadieException.class, () -> archive.push("RECOVERYXLOG", new byte[1]));
     assertEquals(ErrorCode.USAGE, bad.code());
   }
 
   @Test
   void segmentOfAnotherClusterIsRefused() {
-    RoadieException e = assertThrows(RoadieException.class, () -> archive.push(S3, segment(SYSID + 1, 1)));
-    assertTrue(e.getMessage().contains("belongs to the cluster with system identifier"), e.getMessage());
+    RoadieException e =
+        assertThrows(RoadieException.class, () -> archive.push(S3, segment(SYSID + 1, 1)));
+    assertTrue(
+        e.getMessage().contains("belongs to the cluster with system identifier"), e.getMessage());
   }
 
   @Test
@@ -110,7 +130,8 @@ public class WalArchiveTest {
     WalArchive.Fetched partial = archive.fetch(S3);
     assertFalse(partial.complete());
     assertArrayEquals(Arrays.copyOf(seg, 710_000), Arrays.copyOf(partial.bytes(), 710_000));
-    assertTrue(Arrays.equals(new byte[SEG - 710_000], 0, SEG - 710_000, partial.bytes(), 710_000, SEG),
+    assertTrue(
+        Arrays.equals(new byte[SEG - 710_000], 0, SEG - 710_000, partial.bytes(), 710_000, SEG),
         "the missing tail is zeros");
     assertTrue(partial.note().contains("up to byte 710000"), partial.note());
 
@@ -155,7 +176,8 @@ public class WalArchiveTest {
       byte[] t = bytes.clone();
       t[at] ^= 0x40;
       Files.write(stored, t);
-      RoadieException e = assertThrows(RoadieException.class, () -> archive.fetch(S3), "flip at " + at);
+      RoadieException e =
+          assertThrows(RoadieException.class, () -> archive.fetch(S3), "flip at " + at);
       assertEquals(ErrorCode.INTEGRITY, e.code());
     }
     // A valid object moved to another name does not open there.
@@ -169,11 +191,13 @@ public class WalArchiveTest {
   void names() {
     long seg16 = 16L << 20;
     assertEquals("000000010000000100000000", WalNames.next("0000000100000000000000FF", seg16));
-    assertEquals("000000020000000000000003", WalNames.segmentOf(2, WalNames.parseLsn("0/3000028"), seg16));
+    assertEquals(
+        "000000020000000000000003", WalNames.segmentOf(2, WalNames.parseLsn("0/3000028"), seg16));
     assertEquals(4096 + 3, WalNames.segmentNumber("000000010000000100000003", 1 << 20));
     assertEquals("000000010000000100000000", WalNames.next("000000010000000000000FFF", 1 << 20));
     assertEquals(0x3000028L, WalNames.parseLsn("0/3000028"));
     assertEquals("16/B374D848", WalNames.formatLsn(WalNames.parseLsn("16/B374D848")));
-    assertEquals("000000010000000000000003.00000000-00001000.partial", WalNames.fragmentName(S3, 0, 4096));
+    assertEquals(
+        "000000010000000000000003.00000000-00001000.partial", WalNames.fragmentName(S3, 0, 4096));
   }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The acknowledgment rules of the asynchronous archiver, on a pg_wal directory laid out as
  * PostgreSQL keeps it (files and archive_status/*.ready); the real cluster is in roadie-cli's
- * WalPushAsyncCliTest. An acknowledgment exists only for a file that is in the repository, and
- * only for that very file.
+ * WalPushAsyncCliTest. An acknowledgment exists only for a file that is in the repository, and only
+ * for that very file.
  */
 class WalArchiverTest {
   static final long SYSID = WalArchiveTest.SYSID;
@@ -36,7 +36,9 @@ class WalArchiverTest {
 
   @BeforeEach
   void init() throws Exception {
-    repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    repo =
+        Repository.init(
+            new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), Config.DEFAULT_PACK_SIZE);
     archive = new WalArchive(repo, SYSID);
     walDir = Files.createDirectories(tmp.resolve("data/pg_wal/archive_status")).getParent();
     spool = tmp.resolve("data/pg_wal/roadie/k");
@@ -59,7 +61,8 @@ class WalArchiverTest {
   }
 
   WalArchiver archiver() {
-    return new WalArchiver(archive, walDir, spool, new WalArchiver.Settings(2, 64, Duration.ofMillis(10)));
+    return new WalArchiver(
+        archive, walDir, spool, new WalArchiver.Settings(2, 64, Duration.ofMillis(10)));
   }
 
   @Test
@@ -99,7 +102,9 @@ class WalArchiverTest {
       assertFalse(WalArchiver.acknowledged(spool, a));
       RoadieException failure = WalArchiver.failure(spool, name(1));
       assertNotNull(failure);
-      assertTrue(failure.getMessage().contains("already archived with different content"), failure.getMessage());
+      assertTrue(
+          failure.getMessage().contains("already archived with different content"),
+          failure.getMessage());
       assertEquals(1, failure.code().exitCode());
     } finally {
       archiver.stop();
@@ -118,7 +123,9 @@ class WalArchiverTest {
       Path ok = WalArchiver.queueDirectory(spool).resolve(name(1) + ".ok");
       assertTrue(Files.exists(ok));
       // PostgreSQL took the acknowledgment: .ready becomes .done.
-      Files.move(walDir.resolve("archive_status/" + name(1) + ".ready"), walDir.resolve("archive_status/" + name(1) + ".done"));
+      Files.move(
+          walDir.resolve("archive_status/" + name(1) + ".ready"),
+          walDir.resolve("archive_status/" + name(1) + ".done"));
       first.archiveReady();
       assertFalse(Files.exists(ok));
     } finally {

@@ -34,8 +34,14 @@ class WalCopyTest {
 
   @BeforeEach
   void init() throws Exception {
-    from = Repository.init(new LocalBackend(tmp.resolve("from")), "pw-from".toCharArray(), Config.DEFAULT_PACK_SIZE);
-    to = Repository.init(new LocalBackend(tmp.resolve("to")), "pw-to".toCharArray(), Config.DEFAULT_PACK_SIZE);
+    from =
+        Repository.init(
+            new LocalBackend(tmp.resolve("from")),
+            "pw-from".toCharArray(),
+            Config.DEFAULT_PACK_SIZE);
+    to =
+        Repository.init(
+            new LocalBackend(tmp.resolve("to")), "pw-to".toCharArray(), Config.DEFAULT_PACK_SIZE);
     source = new WalArchive(from, SYSID);
     dest = new WalArchive(to, SYSID);
   }
@@ -52,11 +58,31 @@ class WalCopyTest {
 
   /** A physical backup of the test cluster starting in segment {@code start}. */
   static Snapshot backup(int start) {
-    Map<String, Object> src = Map.of("systemIdentifier", Long.toUnsignedString(SYSID), "walSegmentSize", SEG,
-        "timeline", 1, "startLsn", "0/" + Integer.toHexString(start * SEG + 0x28).toUpperCase(), "startSegment",
-        name(start));
-    return new Snapshot(Snapshot.VERSION, "2026-11-24T10:00:00Z", "pg", "postgres-physical", "h", "u", List.of(),
-        List.of(), "t", null, null, src);
+    Map<String, Object> src =
+        Map.of(
+            "systemIdentifier",
+            Long.toUnsignedString(SYSID),
+            "walSegmentSize",
+            SEG,
+            "timeline",
+            1,
+            "startLsn",
+            "0/" + Integer.toHexString(start * SEG + 0x28).toUpperCase(),
+            "startSegment",
+            name(start));
+    return new Snapshot(
+        Snapshot.VERSION,
+        "2026-11-24T10:00:00Z",
+        "pg",
+        "postgres-physical",
+        "h",
+        "u",
+        List.of(),
+        List.of(),
+        "t",
+        null,
+        null,
+        src);
   }
 
   List<String> names(WalArchive a) throws Exception {
@@ -77,8 +103,11 @@ class WalCopyTest {
     new WalArchive(from, 42).push("00000001.history", "x".getBytes());
 
     List<WalCopy.Copied> copied = WalCopy.copy(from, to, List.of(backup(3)), m -> {});
-    assertEquals(List.of(name(3), name(3) + ".00000028.backup", name(4), name(5), fragment6, "00000002.history"),
-        names(dest), "from the backup's start segment on; history files; no superseded fragment");
+    assertEquals(
+        List.of(
+            name(3), name(3) + ".00000028.backup", name(4), name(5), fragment6, "00000002.history"),
+        names(dest),
+        "from the backup's start segment on; history files; no superseded fragment");
     assertEquals(1, copied.size());
     assertEquals(6, copied.get(0).files());
     assertEquals(name(3), copied.get(0).from());
@@ -89,11 +118,16 @@ class WalCopyTest {
       assertArrayEquals(source.read(n), dest.read(n), n);
       assertEquals(source.header(n).archived(), dest.header(n).archived(), n);
       assertEquals(source.header(n).host(), dest.header(n).host(), n);
-      assertFalse(Arrays.equals(Files.readAllBytes(tmp.resolve("from/wal/" + WalNames.clusterId(SYSID) + "/" + n)),
-          Files.readAllBytes(tmp.resolve("to/wal/" + WalNames.clusterId(SYSID) + "/" + n))), n);
+      assertFalse(
+          Arrays.equals(
+              Files.readAllBytes(tmp.resolve("from/wal/" + WalNames.clusterId(SYSID) + "/" + n)),
+              Files.readAllBytes(tmp.resolve("to/wal/" + WalNames.clusterId(SYSID) + "/" + n))),
+          n);
     }
-    assertArrayEquals(Arrays.copyOf(WalArchiveTest.segment(SYSID, 6), 8192),
-        Arrays.copyOf(dest.fetch(name(6)).bytes(), 8192), "segment 6 assembles from the copied fragment");
+    assertArrayEquals(
+        Arrays.copyOf(WalArchiveTest.segment(SYSID, 6), 8192),
+        Arrays.copyOf(dest.fetch(name(6)).bytes(), 8192),
+        "segment 6 assembles from the copied fragment");
 
     // Later: only what is new is copied; nothing again.
     source.push(name(6), WalArchiveTest.segment(SYSID, 6));
@@ -102,7 +136,8 @@ class WalCopyTest {
     assertEquals(2, copied.get(0).files());
     assertTrue(dest.has(name(6)) && dest.has(name(7)));
     assertEquals(0, WalCopy.copy(from, to, List.of(backup(3)), m -> {}).get(0).files());
-    assertEquals(List.of(), WalCopy.copy(from, to, List.of(), m -> {}), "no physical snapshot, no WAL");
+    assertEquals(
+        List.of(), WalCopy.copy(from, to, List.of(), m -> {}), "no physical snapshot, no WAL");
   }
 
   @Test
@@ -110,8 +145,12 @@ class WalCopyTest {
     source.push(name(3), WalArchiveTest.segment(SYSID, 3));
     byte[] other = WalArchiveTest.segment(SYSID, 99);
     dest.push(name(3), other);
-    assertEquals(0, WalCopy.copy(from, to, List.of(backup(3)), m -> {}).get(0).files(), "present: not copied");
-    var e = assertThrows(dev.roadie.core.RoadieException.class, () -> dest.copyFrom(source, name(3)));
+    assertEquals(
+        0,
+        WalCopy.copy(from, to, List.of(backup(3)), m -> {}).get(0).files(),
+        "present: not copied");
+    var e =
+        assertThrows(dev.roadie.core.RoadieException.class, () -> dest.copyFrom(source, name(3)));
     assertTrue(e.getMessage().contains("already archived with different content"), e.getMessage());
     assertArrayEquals(other, dest.read(name(3)));
     assertNull(dest.copyFrom(source, name(4)), "nothing to copy");

@@ -34,7 +34,10 @@ class S3BackendTest extends BackendContractTest {
 
   @Override
   protected Backend create() throws IOException {
-    S3Backend b = new S3Backend(S3Location.parse("s3://contract/t-" + Id.random().hex().substring(0, 12)), server.settings());
+    S3Backend b =
+        new S3Backend(
+            S3Location.parse("s3://contract/t-" + Id.random().hex().substring(0, 12)),
+            server.settings());
     b.prepareForInit();
     return b;
   }
@@ -51,7 +54,10 @@ class S3BackendTest extends BackendContractTest {
     }
     assertEquals(3, b.size(ObjectName.of(ObjectKind.PACK, pack.id())));
     assertEquals(1, backend.list(ObjectKind.PACK).size());
-    assertEquals(0, backend.list(ObjectKind.INDEX).size(), "an index at the bucket root is not under " + prefix);
+    assertEquals(
+        0,
+        backend.list(ObjectKind.INDEX).size(),
+        "an index at the bucket root is not under " + prefix);
     assertNull(S3BackendTestAccess.nameOf(ObjectKind.PACK, "zz/" + pack.id()));
     assertNull(S3BackendTestAccess.nameOf(ObjectKind.PACK, pack.id()));
     assertNull(S3BackendTestAccess.nameOf(ObjectKind.INDEX, "sub/0123456789abcdef"));
@@ -64,17 +70,21 @@ class S3BackendTest extends BackendContractTest {
     ObjectName pack = ObjectName.of(ObjectKind.PACK, Id.random().hex());
     backend.write(pack, ByteBuffer.wrap(data), false);
     java.util.Random r = new java.util.Random(3);
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     try {
       List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
       for (int i = 0; i < 400; i++) {
         int len = 1 + r.nextInt(i % 10 == 0 ? 1_500_000 : 100_000);
         long off = i % 7 == 0 ? data.length - len : r.nextInt(data.length - len);
-        fs.add(pool.submit(() -> {
-          byte[] got = backend.readRange(pack, off, len);
-          org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) off, (int) off + len), got);
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  byte[] got = backend.readRange(pack, off, len);
+                  org.junit.jupiter.api.Assertions.assertArrayEquals(
+                      java.util.Arrays.copyOfRange(data, (int) off, (int) off + len), got);
+                  return null;
+                }));
       }
       for (var f : fs) f.get();
     } finally {
@@ -87,7 +97,8 @@ class S3BackendTest extends BackendContractTest {
   @Test
   void initCreatesTheBucket() throws IOException {
     String bucket = "fresh-" + Id.random().hex().substring(0, 10);
-    try (S3Backend b = new S3Backend(S3Location.parse("s3://" + bucket + "/r"), server.settings())) {
+    try (S3Backend b =
+        new S3Backend(S3Location.parse("s3://" + bucket + "/r"), server.settings())) {
       RoadieException e = assertThrows(RoadieException.class, () -> b.list(ObjectKind.SNAPSHOT));
       assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
       b.prepareForInit();
@@ -99,9 +110,13 @@ class S3BackendTest extends BackendContractTest {
 
   @Test
   void wrongCredentialsGiveAClearErrorWithoutTheSecret() {
-    var wrong = dev.roadie.s3.S3Settings.of(java.net.URI.create(server.endpoint()), "us-east-1",
-        software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(S3ProxyServer.IDENTITY, "wrong-secret-xyz")));
+    var wrong =
+        dev.roadie.s3.S3Settings.of(
+            java.net.URI.create(server.endpoint()),
+            "us-east-1",
+            software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                    S3ProxyServer.IDENTITY, "wrong-secret-xyz")));
     try (S3Backend b = new S3Backend(S3Location.parse("s3://contract/x"), wrong)) {
       RoadieException e = assertThrows(RoadieException.class, () -> b.list(ObjectKind.SNAPSHOT));
       assertTrue(e.getMessage().contains("check the credentials"), e.getMessage());
@@ -112,10 +127,16 @@ class S3BackendTest extends BackendContractTest {
   @Test
   void unreachableEndpointIsRetriableAndNamesTheKey() {
     int port = S3ProxyServer.freePort();
-    try (S3Backend b = new S3Backend(S3Location.parse("s3://contract/x"), S3ProxyServer.settings("http://127.0.0.1:" + port))) {
-      RoadieException e = assertThrows(RoadieException.Retriable.class, () -> b.read(ObjectName.CONFIG));
+    try (S3Backend b =
+        new S3Backend(
+            S3Location.parse("s3://contract/x"),
+            S3ProxyServer.settings("http://127.0.0.1:" + port))) {
+      RoadieException e =
+          assertThrows(RoadieException.Retriable.class, () -> b.read(ObjectName.CONFIG));
       assertTrue(e.getMessage().contains("s3://contract/x/config"), e.getMessage());
-      assertTrue(e.getMessage().contains("Connection refused") || e.getMessage().contains("connect"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("Connection refused") || e.getMessage().contains("connect"),
+          e.getMessage());
     }
   }
 }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The backend contract through a faulty network: every 4th request is reset, answered
- * with 500 or 503 SlowDown, executed with its response dropped, or delayed. The SDK's retries absorb them all.
+ * The backend contract through a faulty network: every 4th request is reset, answered with 500 or
+ * 503 SlowDown, executed with its response dropped, or delayed. The SDK's retries absorb them all.
  */
 class S3ThroughFaultProxyTest extends BackendContractTest {
   static S3ProxyServer server;
@@ -23,9 +23,20 @@ class S3ThroughFaultProxyTest extends BackendContractTest {
   @BeforeAll
   static void start() throws IOException {
     server = S3ProxyServer.start();
-    proxy = new FaultProxy(server.port()).latency(100)
-        .policy(FaultProxy.Policy.every(4, Fault.RESET, Fault.DROP_RESPONSE, Fault.SERVER_ERROR, Fault.LATENCY,
-            Fault.RESET, Fault.DROP_RESPONSE, Fault.SLOW_DOWN, Fault.LATENCY));
+    proxy =
+        new FaultProxy(server.port())
+            .latency(100)
+            .policy(
+                FaultProxy.Policy.every(
+                    4,
+                    Fault.RESET,
+                    Fault.DROP_RESPONSE,
+                    Fault.SERVER_ERROR,
+                    Fault.LATENCY,
+                    Fault.RESET,
+                    Fault.DROP_RESPONSE,
+                    Fault.SLOW_DOWN,
+                    Fault.LATENCY));
   }
 
   @AfterAll
@@ -42,8 +53,10 @@ class S3ThroughFaultProxyTest extends BackendContractTest {
 
   @Override
   protected Backend create() throws IOException {
-    S3Backend b = new S3Backend(S3Location.parse("s3://faulty/t-" + Id.random().hex().substring(0, 12)),
-        S3ProxyServer.settings(proxy.endpoint()));
+    S3Backend b =
+        new S3Backend(
+            S3Location.parse("s3://faulty/t-" + Id.random().hex().substring(0, 12)),
+            S3ProxyServer.settings(proxy.endpoint()));
     b.prepareForInit();
     return b;
   }

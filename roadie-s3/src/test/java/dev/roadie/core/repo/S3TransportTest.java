@@ -36,15 +36,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and check, and a download cut off mid-way is fetched again.
  */
 class S3TransportTest {
-  @RegisterExtension
-  static final FaultyS3 s3 = new FaultyS3(150);
+  @RegisterExtension static final FaultyS3 s3 = new FaultyS3(150);
 
   private static S3Backend backend(String prefix) {
     return s3.backend("s3://transport/" + prefix);
   }
 
-  /** Backs {@code a} up as stream "a" into a new repository under {@code prefix}; returns the snapshot. */
-  private static Id backUp(String prefix, byte[] a, int packSize, ChunkerParams params) throws IOException {
+  /**
+   * Backs {@code a} up as stream "a" into a new repository under {@code prefix}; returns the
+   * snapshot.
+   */
+  private static Id backUp(String prefix, byte[] a, int packSize, ChunkerParams params)
+      throws IOException {
     try (Repository repo = Repository.init(backend(prefix), "pw".toCharArray(), packSize)) {
       return RoundTripTest.backupStreams(repo, Map.of("a", a), params);
     }
@@ -53,10 +56,13 @@ class S3TransportTest {
   /** The x-amz-content-sha256 header of every PUT while {@code action} runs. */
   private static List<String> payloadHashesOfPuts(IoAction action) throws IOException {
     List<String> seen = new CopyOnWriteArrayList<>();
-    s3.proxy().policy(r -> {
-      if (r.method().equals("PUT")) seen.add(String.valueOf(r.header("x-amz-content-sha256")));
-      return Fault.NONE;
-    });
+    s3.proxy()
+        .policy(
+            r -> {
+              if (r.method().equals("PUT"))
+                seen.add(String.valueOf(r.header("x-amz-content-sha256")));
+              return Fault.NONE;
+            });
     action.run();
     s3.proxy().policy(FaultProxy.Policy.NONE);
     return seen;
@@ -71,7 +77,11 @@ class S3TransportTest {
     byte[] a = FaultyS3.data(3 << 20, 11);
     Id[] snap = new Id[1];
     try (Repository repo = Repository.init(backend("unsigned"), "pw".toCharArray(), 1 << 20)) {
-      List<String> hashes = payloadHashesOfPuts(() -> snap[0] = RoundTripTest.backupStreams(repo, Map.of("a", a), S3FaultyBackupTest.PARAMS));
+      List<String> hashes =
+          payloadHashesOfPuts(
+              () ->
+                  snap[0] =
+                      RoundTripTest.backupStreams(repo, Map.of("a", a), S3FaultyBackupTest.PARAMS));
       assertFalse(hashes.isEmpty());
       assertTrue(hashes.stream().allMatch("UNSIGNED-PAYLOAD"::equals), hashes.toString());
       assertArrayEquals(a, RoundTripTest.restore(repo, snap[0], "a"));
@@ -103,13 +113,15 @@ class S3TransportTest {
       BlobLocation loc = repo.index().get(blobs.get(blobs.size() / 2));
       ObjectName pack = ObjectName.of(ObjectKind.PACK, loc.packId().hex());
       long at = loc.offset() + loc.length() / 2;
-      // The server hands back other bytes than were stored: overwrite the pack with one bit flipped.
+      // The server hands back other bytes than were stored: overwrite the pack with one bit
+      // flipped.
       byte[] stored = repo.backend().read(pack);
       stored[(int) at] ^= 0x10;
       repo.backend().write(pack, ByteBuffer.wrap(stored), false);
     }
     try (Repository repo = Repository.open(backend("altered"), "pw".toCharArray())) {
-      RoadieException e = assertThrows(RoadieException.class, () -> RoundTripTest.restore(repo, snap, "a"));
+      RoadieException e =
+          assertThrows(RoadieException.class, () -> RoundTripTest.restore(repo, snap, "a"));
       assertEquals(ErrorCode.INTEGRITY, e.code(), e.getMessage());
       Checker.Report report = new Checker(repo, m -> {}).run(1.0);
       assertFalse(report.ok(), "check reads the pack and finds the damage");
@@ -124,11 +136,13 @@ class S3TransportTest {
     AtomicLong cut = new AtomicLong();
     AtomicLong gets = new AtomicLong();
     // Every other download of pack bytes loses its connection half-way through the body.
-    s3.proxy().policy(r -> {
-      if (!r.isPackGet() || gets.incrementAndGet() % 2 == 0) return Fault.NONE;
-      cut.incrementAndGet();
-      return Fault.TRUNCATE_RESPONSE;
-    });
+    s3.proxy()
+        .policy(
+            r -> {
+              if (!r.isPackGet() || gets.incrementAndGet() % 2 == 0) return Fault.NONE;
+              cut.incrementAndGet();
+              return Fault.TRUNCATE_RESPONSE;
+            });
     try (Repository repo = Repository.open(backend("truncated"), "pw".toCharArray())) {
       assertArrayEquals(a, RoundTripTest.restore(repo, snap, "a"));
     }
@@ -142,10 +156,12 @@ class S3TransportTest {
     new Random(15).nextBytes(a);
     Id snap = backUp("ranges", a, 16 << 20, ChunkerParams.FILE);
     AtomicLong gets = new AtomicLong();
-    s3.proxy().policy(r -> {
-      if (r.isPackGet()) gets.incrementAndGet();
-      return Fault.NONE;
-    });
+    s3.proxy()
+        .policy(
+            r -> {
+              if (r.isPackGet()) gets.incrementAndGet();
+              return Fault.NONE;
+            });
     long most = 1; // the tree
     try (Repository repo = Repository.open(backend("ranges"), "pw".toCharArray())) {
       // Every pack byte once, in requests of up to 4 MiB (plus one blob), one more per pack for

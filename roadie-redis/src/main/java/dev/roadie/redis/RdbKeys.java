@@ -509,14 +509,11 @@ final class RdbKeys {
   /** The next {@code n} bytes (of a key: never while a value is captured). */
   private byte[] bytes(long n) throws IOException {
     if (n > Integer.MAX_VALUE - 16) throw new Unsupported("a key of " + n + " bytes");
-    // Grown as the bytes arrive: a damaged length must not allocate gigabytes before the stream
-    // ends.
-    byte[] out = new byte[(int) Math.min(n, 1 << 16)];
+    byte[] out = new byte[(int) n];
     int done = 0;
     while (done < n) {
       if (pos == lim) fill();
-      if (done == out.length) out = Arrays.copyOf(out, (int) Math.min(n, 2L * out.length));
-      int k = Math.min(Math.min((int) n - done, lim - pos), out.length - done);
+      int k = Math.min((int) n - done, lim - pos);
       System.arraycopy(buf, pos, out, done, k);
       pos += k;
       done += k;

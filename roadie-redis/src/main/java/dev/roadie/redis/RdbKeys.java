@@ -440,11 +440,8 @@ final class RdbKeys {
       case 1 -> ((b & 0x3F) << 8) | u8();
       case 2 -> {
         if (b == 0x80) yield bigEndian(4);
-        if (b == 0x81) {
-          long n = bigEndian(8);
-          if (n < 0) throw new Unsupported("a negative length at byte " + offset());
-          yield n;
-        }
+        // Unsigned 64 bits: some fields written as lengths hold -1 (a stream group's entries_read).
+        if (b == 0x81) yield bigEndian(8);
         throw new Unsupported("length byte " + b + " at byte " + offset());
       }
       default ->
@@ -508,12 +505,16 @@ final class RdbKeys {
 
   /** The next {@code n} bytes (of a key: never while a value is captured). */
   private byte[] bytes(long n) throws IOException {
-    if (n > Integer.MAX_VALUE - 16) throw new Unsupported("a key of " + n + " bytes");
-    byte[] out = new byte[(int) n];
+    if (n < 0 || n > Integer.MAX_VALUE - 16) throw new Unsupported("a key of " + n + " bytes");
+    // Grown as the bytes arrive: a damaged length must not allocate gigabytes up front.
+    byte[] out = new byte[(int) Math.min(n, 1 << 16)];
     int done = 0;
     while (done < n) {
       if (pos == lim) fill();
-      int k = Math.min((int) n - done, lim - pos);
+      int k = (int) Math.min(n - done, lim - pos);
+      if (done + k > out.length) {
+        out = Arrays.copyOf(out, (int) Math.min(n, Math.max(2L * out.length, (long) done + k)));
+      }
       System.arraycopy(buf, pos, out, done, k);
       pos += k;
       done += k;

@@ -220,7 +220,12 @@ public final class Compression {
    */
   public static byte[] unpack(byte[] packed, String what) {
     if (packed.length > 0 && packed[0] == ZSTD) {
-      long size = Zstd.getFrameContentSize(packed, 1, packed.length - 1);
+      long size;
+      try {
+        size = Zstd.getFrameContentSize(packed, 1, packed.length - 1);
+      } catch (RuntimeException e) { // zstd-jni reads past a frame shorter than its header
+        size = -1;
+      }
       if (size < 0 || size > Integer.MAX_VALUE - 16) {
         throw new RoadieException(ErrorCode.INTEGRITY, what + " has a damaged zstd frame header");
       }

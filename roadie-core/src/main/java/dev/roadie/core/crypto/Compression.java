@@ -271,7 +271,13 @@ public final class Compression {
       }
       case ZSTD -> {
         byte[] out = into != null ? into : new byte[rawLength];
-        long n = Zstd.decompressByteArray(out, 0, rawLength, packed, 1, packed.length - 1);
+        long n;
+        try {
+          n = Zstd.decompressByteArray(out, 0, rawLength, packed, 1, packed.length - 1);
+        } catch (com.github.luben.zstd.ZstdException e) { // zstd-jni throws some errors
+          throw new RoadieException(
+              ErrorCode.INTEGRITY, what + " does not decompress: " + e.getMessage());
+        }
         if (Zstd.isError(n) || n != rawLength) {
           throw new RoadieException(
               ErrorCode.INTEGRITY,

@@ -106,6 +106,8 @@ final class CommandAudit {
     }
     for (Tracked t : all) {
       try (Backend backend = t.reopen().get()) {
+        // In an object-locked repository the entry is locked like every record.
+        if (t.repo().lock() != null) backend.useObjectLock(t.repo().lock());
         AuditLog.write(backend, t.repo().key(), t.op().id(), t.op().entry(t.repo().keyId(), error));
       } catch (IOException | RuntimeException e) {
         // The command's own result stands. After a success its snapshots may name this entry, which

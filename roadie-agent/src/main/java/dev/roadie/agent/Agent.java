@@ -347,25 +347,31 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * One configured target as the agent knows it now (for the dashboard).
+   * One configured target as the agent knows it now (the status API and the dashboard).
    *
    * @param lastOk whether the newest run succeeded, or null before any run
+   * @param rpoSeconds now minus the newest recoverable point, or null before any snapshot
    */
   public record TargetState(
       String name,
       String kind,
       String schedule,
       Instant nextRun,
+      Instant nextVerification,
       Duration expectedInterval,
       boolean running,
       Instant lastRun,
       Boolean lastOk,
-      String lastError) {}
+      String lastError,
+      Instant newestSnapshot,
+      Double rpoSeconds) {}
 
   /** Every configured target's state, in the config's order; answered from memory. */
   public List<TargetState> targets() {
     Map<String, Instant> next =
         scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.BACKUP);
+    Map<String, Instant> nextVerify =
+        scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.VERIFY);
     Map<String, AgentMetrics.Status> known = new HashMap<>();
     for (AgentMetrics.Status s : metrics.status()) known.put(s.target(), s);
     List<TargetState> out = new ArrayList<>();
@@ -377,11 +383,14 @@ public final class Agent implements AutoCloseable {
               t.kind(),
               t.schedule().toString(),
               next.get(t.name()),
+              nextVerify.get(t.name()),
               t.expectedInterval(),
               scheduler != null && scheduler.running(t.name()),
               s == null ? null : s.lastRun(),
               s == null ? null : s.lastOk(),
-              s == null ? null : s.lastError()));
+              s == null ? null : s.lastError(),
+              s == null ? null : s.newestPoint(),
+              s == null ? null : s.rpoSeconds()));
     }
     return out;
   }
@@ -391,33 +400,20 @@ public final class Agent implements AutoCloseable {
     doc.put("time", options.clock().instant().toString());
     doc.put("repository", config.repository().location());
     doc.put("metricsOnly", options.metricsOnly());
-    Map<String, Instant> next =
-        scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.BACKUP);
-    Map<String, Instant> nextVerify =
-        scheduler == null ? Map.of() : scheduler.nextRuns(Scheduler.Work.VERIFY);
-    Map<String, AgentMetrics.Status> known = new HashMap<>();
-    for (AgentMetrics.Status s : metrics.status()) known.put(s.target(), s);
     List<Map<String, Object>> targets = new ArrayList<>();
-    for (TargetConfig t : config.targets()) {
-      AgentMetrics.Status s = known.get(t.name());
+    for (TargetState t : targets()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", t.name());
       m.put("kind", t.kind());
-      m.put("schedule", t.schedule().toString());
-      m.put("running", scheduler != null && scheduler.running(t.name()));
-      m.put("lastRun", s == null || s.lastRun() == null ? null : s.lastRun().toString());
-      m.put(
-          "lastResult",
-          s == null || s.lastOk() == null ? null : s.lastOk() ? "success" : "failure");
-      m.put("lastError", s == null ? null : s.lastError());
-      m.put("nextRun", next.containsKey(t.name()) ? next.get(t.name()).toString() : null);
-      m.put(
-          "nextVerification",
-          nextVerify.containsKey(t.name()) ? nextVerify.get(t.name()).toString() : null);
-      m.put(
-          "newestSnapshot",
-          s == null || s.newestPoint() == null ? null : s.newestPoint().toString());
-      m.put("rpoSeconds", s == null ? null : s.rpoSeconds());
+      m.put("schedule", t.schedule());
+      m.put("running", t.running());
+      m.put("lastRun", text(t.lastRun()));
+      m.put("lastResult", t.lastOk() == null ? null : t.lastOk() ? "success" : "failure");
+      m.put("lastError", t.lastError());
+      m.put("nextRun", text(t.nextRun()));
+      m.put("nextVerification", text(t.nextVerification()));
+      m.put("newestSnapshot", text(t.newestSnapshot()));
+      m.put("rpoSeconds", t.rpoSeconds());
       m.put(
           "expectedIntervalSeconds",
           t.expectedInterval() == null ? null : t.expectedInterval().toSeconds());
@@ -425,6 +421,10 @@ public final class Agent implements AutoCloseable {
     }
     doc.put("targets", targets);
     return doc;
+  }
+
+  private static String text(Instant t) {
+    return t == null ? null : t.toString();
   }
 
   /** The scheduler's jobs: a backup job, or a verification of the target's newest snapshot. */

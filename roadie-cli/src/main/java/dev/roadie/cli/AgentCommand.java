@@ -63,29 +63,24 @@ final class AgentCommand implements Callable<Integer> {
     for (TargetConfig t : c.targets()) {
       if (t.expectedInterval() != null) intervals.put(t.name(), t.expectedInterval());
     }
+    // The agent does not report its jobs' progress yet: no running jobs.
     ScheduleProvider schedules =
-        new ScheduleProvider() {
-          @Override
-          public Map<String, Schedule> schedules() {
-            Map<String, Schedule> out = new LinkedHashMap<>();
-            for (Agent.TargetState t : agent.targets()) {
-              Failure failed =
-                  Boolean.FALSE.equals(t.lastOk()) && t.lastRun() != null
-                      ? new Failure(t.lastRun(), t.lastError() == null ? "failed" : t.lastError())
-                      : null;
-              out.put(
-                  t.name(),
-                  new Schedule(
-                      t.kind(), t.schedule(), t.nextRun(), t.expectedInterval(), null, failed));
-            }
-            return out;
-          }
-
-          @Override
-          public List<RunningJob> running() {
-            return List.of(); // the agent does not report its jobs' progress yet
-          }
-        };
+        ScheduleProvider.of(
+            () -> {
+              Map<String, ScheduleProvider.Schedule> out = new LinkedHashMap<>();
+              for (Agent.TargetState t : agent.targets()) {
+                ScheduleProvider.Failure failed =
+                    Boolean.FALSE.equals(t.lastOk()) && t.lastRun() != null
+                        ? new ScheduleProvider.Failure(
+                            t.lastRun(), t.lastError() == null ? "failed" : t.lastError())
+                        : null;
+                out.put(
+                    t.name(),
+                    new ScheduleProvider.Schedule(
+                        t.kind(), t.schedule(), t.nextRun(), t.expectedInterval(), null, failed));
+              }
+              return out;
+            });
     return new DashboardHandler(
         new StatusReader(repo, new StatusReader.Options(intervals, schedules, Clock.systemUTC())));
   }

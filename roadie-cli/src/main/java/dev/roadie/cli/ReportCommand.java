@@ -87,18 +87,7 @@ final class ReportCommand implements Callable<Integer> {
                 t.kind(), t.schedule().toString(), null, intervals.get(t.name()), null, null));
       }
     }
-    ScheduleProvider fromConfig =
-        new ScheduleProvider() {
-          @Override
-          public Map<String, Schedule> schedules() {
-            return schedules;
-          }
-
-          @Override
-          public List<RunningJob> running() {
-            return List.of();
-          }
-        };
+    ScheduleProvider fromConfig = ScheduleProvider.of(() -> schedules);
     try (Repository r =
         agentConfig != null && repo.location() == null
             ? RepositoryOpener.open(agentConfig.repository())

@@ -15,18 +15,22 @@ import java.util.Map;
 public interface ScheduleProvider {
 
   /** No scheduler: expected intervals come from the caller or the snapshot history. */
-  ScheduleProvider NONE =
-      new ScheduleProvider() {
-        @Override
-        public Map<String, Schedule> schedules() {
-          return Map.of();
-        }
+  ScheduleProvider NONE = of(Map::of);
 
-        @Override
-        public List<RunningJob> running() {
-          return List.of();
-        }
-      };
+  /** Schedules from {@code schedules} (asked on every view), and no running jobs known. */
+  static ScheduleProvider of(java.util.function.Supplier<Map<String, Schedule>> schedules) {
+    return new ScheduleProvider() {
+      @Override
+      public Map<String, Schedule> schedules() {
+        return schedules.get();
+      }
+
+      @Override
+      public List<RunningJob> running() {
+        return List.of();
+      }
+    };
+  }
 
   /**
    * The schedule of every target the scheduler knows, by target name (as its snapshots record it).

@@ -466,110 +466,70 @@ public final class ClusterBackup {
   private List<Future<?>> related(Discovery d, Set<String> namespaces, ExecutorService pool) {
     List<Future<?>> out = new ArrayList<>();
     Set<String> pvClasses = ConcurrentHashMap.newKeySet();
-    d.byName("persistentvolumes")
-        .filter(this::selected)
-        .ifPresent(
-            r ->
-                out.add(
-                    pool.submit(
-                        () ->
-                            list(
-                                r,
-                                null,
-                                null,
-                                true,
-                                o -> {
-                                  Map<?, ?> spec =
-                                      o.get("spec") instanceof Map<?, ?> s ? s : Map.of();
-                                  Map<?, ?> claim =
-                                      spec.get("claimRef") instanceof Map<?, ?> c ? c : Map.of();
-                                  String name =
-                                      String.valueOf(((Map<?, ?>) o.get("metadata")).get("name"));
-                                  if (namespaces.contains(String.valueOf(claim.get("namespace")))
-                                      || volumeNames.contains(name)) {
-                                    store(r, o);
-                                    if (spec.get("storageClassName") instanceof String c
-                                        && !c.isEmpty()) pvClasses.add(c);
-                                  }
-                                }))));
-    d.byName("customresourcedefinitions.apiextensions.k8s.io")
-        .filter(this::selected)
-        .ifPresent(
-            r ->
-                out.add(
-                    pool.submit(
-                        () ->
-                            list(
-                                r,
-                                null,
-                                null,
-                                true,
-                                o -> {
-                                  if (usedKinds.contains(
-                                      String.valueOf(((Map<?, ?>) o.get("metadata")).get("name"))))
-                                    store(r, o);
-                                }))));
+    listClusterWide(
+        d,
+        "persistentvolumes",
+        pool,
+        out,
+        (r, o) -> {
+          Map<?, ?> spec = o.get("spec") instanceof Map<?, ?> s ? s : Map.of();
+          Map<?, ?> claim = spec.get("claimRef") instanceof Map<?, ?> c ? c : Map.of();
+          if (namespaces.contains(String.valueOf(claim.get("namespace")))
+              || volumeNames.contains(name(o))) {
+            store(r, o);
+            if (spec.get("storageClassName") instanceof String c && !c.isEmpty()) pvClasses.add(c);
+          }
+        });
+    listClusterWide(
+        d,
+        "customresourcedefinitions.apiextensions.k8s.io",
+        pool,
+        out,
+        (r, o) -> {
+          if (usedKinds.contains(name(o))) store(r, o);
+        });
     Set<String> roles = ConcurrentHashMap.newKeySet();
     roles.addAll(clusterRoles);
-    d.byName("clusterrolebindings.rbac.authorization.k8s.io")
-        .filter(this::selected)
-        .ifPresent(
-            r ->
-                out.add(
-                    pool.submit(
-                        () ->
-                            list(
-                                r,
-                                null,
-                                null,
-                                true,
-                                o -> {
-                                  boolean ours =
-                                      o.get("subjects") instanceof List<?> subjects
-                                          && subjects.stream()
-                                              .anyMatch(
-                                                  s ->
-                                                      s instanceof Map<?, ?> m
-                                                          && namespaces.contains(
-                                                              String.valueOf(m.get("namespace"))));
-                                  if (ours && OwnedObjects.owner(r, o) == null) {
-                                    store(r, o);
-                                    if (o.get("roleRef") instanceof Map<?, ?> ref)
-                                      roles.add(String.valueOf(ref.get("name")));
-                                  }
-                                }))));
+    listClusterWide(
+        d,
+        "clusterrolebindings.rbac.authorization.k8s.io",
+        pool,
+        out,
+        (r, o) -> {
+          boolean ours =
+              o.get("subjects") instanceof List<?> subjects
+                  && subjects.stream()
+                      .anyMatch(
+                          s ->
+                              s instanceof Map<?, ?> m
+                                  && namespaces.contains(String.valueOf(m.get("namespace"))));
+          if (ours && OwnedObjects.owner(r, o) == null) {
+            store(r, o);
+            if (o.get("roleRef") instanceof Map<?, ?> ref)
+              roles.add(String.valueOf(ref.get("name")));
+          }
+        });
     for (String webhooks :
         List.of(
             "validatingwebhookconfigurations.admissionregistration.k8s.io",
             "mutatingwebhookconfigurations.admissionregistration.k8s.io")) {
-      d.byName(webhooks)
-          .filter(this::selected)
-          .ifPresent(
-              r ->
-                  out.add(
-                      pool.submit(
-                          () ->
-                              list(
-                                  r,
-                                  null,
-                                  null,
-                                  true,
-                                  o -> {
-                                    boolean ours =
-                                        o.get("webhooks") instanceof List<?> hooks
-                                            && hooks.stream()
-                                                .anyMatch(
-                                                    h ->
-                                                        h instanceof Map<?, ?> m
-                                                            && m.get("clientConfig")
-                                                                instanceof Map<?, ?> cc
-                                                            && cc.get("service")
-                                                                instanceof Map<?, ?> svc
-                                                            && namespaces.contains(
-                                                                String.valueOf(
-                                                                    svc.get("namespace"))));
-                                    if (ours) store(r, o);
-                                  }))));
+      listClusterWide(
+          d,
+          webhooks,
+          pool,
+          out,
+          (r, o) -> {
+            boolean ours =
+                o.get("webhooks") instanceof List<?> hooks
+                    && hooks.stream()
+                        .anyMatch(
+                            h ->
+                                h instanceof Map<?, ?> m
+                                    && m.get("clientConfig") instanceof Map<?, ?> cc
+                                    && cc.get("service") instanceof Map<?, ?> svc
+                                    && namespaces.contains(String.valueOf(svc.get("namespace"))));
+            if (ours) store(r, o);
+          });
     }
     // Cluster roles and storage classes are known once the lists above are done.
     List<Future<?>> first = List.copyOf(out);
@@ -588,6 +548,26 @@ public final class ClusterBackup {
               return null;
             }));
     return out;
+  }
+
+  /**
+   * Lists every object of the cluster-scoped resource {@code name} on the pool, when the server
+   * serves it and the backup selects it, handing each to {@code each}.
+   */
+  private void listClusterWide(
+      Discovery d,
+      String name,
+      ExecutorService pool,
+      List<Future<?>> out,
+      java.util.function.BiConsumer<ApiResource, Map<String, Object>> each) {
+    d.byName(name)
+        .filter(this::selected)
+        .ifPresent(
+            r -> out.add(pool.submit(() -> list(r, null, null, true, o -> each.accept(r, o)))));
+  }
+
+  private static String name(Map<String, Object> o) {
+    return String.valueOf(((Map<?, ?>) o.get("metadata")).get("name"));
   }
 
   private boolean selected(ApiResource r) {

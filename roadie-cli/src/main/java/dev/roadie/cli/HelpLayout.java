@@ -54,18 +54,21 @@ final class HelpLayout {
     sections.put(
         key,
         help -> {
-          UsageMessageSpec usage = help.commandSpec().usageMessage();
-          int width = usage.width();
-          int column = textColumn.applyAsInt(help);
-          String unwrapped;
-          usage.width(UNWRAPPED);
-          try {
-            unwrapped = picocli.render(help);
-          } finally {
-            usage.width(width);
-          }
-          return wrap(unwrapped, width, column);
+          int width = help.commandSpec().usageMessage().width();
+          return wrap(unwrapped(help, picocli), width, textColumn.applyAsInt(help));
         });
+  }
+
+  /** What {@code picocli} renders of a section on one line per row: wide enough never to wrap. */
+  private static String unwrapped(Help help, IHelpSectionRenderer picocli) {
+    UsageMessageSpec usage = help.commandSpec().usageMessage();
+    int width = usage.width();
+    usage.width(UNWRAPPED);
+    try {
+      return picocli.render(help);
+    } finally {
+      usage.width(width);
+    }
   }
 
   /**
@@ -82,13 +85,7 @@ final class HelpLayout {
         help -> {
           UsageMessageSpec usage = help.commandSpec().usageMessage();
           int width = usage.width();
-          String unwrapped;
-          usage.width(UNWRAPPED);
-          try {
-            unwrapped = picocli.render(help);
-          } finally {
-            usage.width(width);
-          }
+          String unwrapped = unwrapped(help, picocli);
           String heading = String.format(usage.synopsisHeading());
           int headingLength = heading.length() - heading.lastIndexOf('\n') - 1;
           int indent = headingLength + help.commandSpec().qualifiedName().length() + 1;

@@ -90,6 +90,8 @@ class SchedulerTest {
     await(() -> !s.running("a"));
     clock.set(Instant.parse("2026-03-01T10:15:00Z"));
     assertEquals(1, s.tick());
+    // The job is submitted by tick and starts on its own thread: wait for it, not for the clock.
+    await(() -> jobs.started.size() == 2);
     assertTrue(s.stop(Duration.ofSeconds(10)));
     assertEquals(2, jobs.started.size());
   }

@@ -320,7 +320,7 @@ class AgentCliTest {
     assertTrue(r.stderr().contains("roadie agent: stopped"), r.describe());
   }
 
-  private static int awaitPort(RoadieProcess.Running agent) throws Exception {
+  static int awaitPort(RoadieProcess.Running agent) throws Exception {
     Pattern p = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (System.nanoTime() < deadline) {

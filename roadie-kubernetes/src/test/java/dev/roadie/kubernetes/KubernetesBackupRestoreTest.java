@@ -694,10 +694,10 @@ class KubernetesBackupRestoreTest {
   void theRbacManifestsAreValidAndEnoughToBackUpAndRestore() throws Exception {
     Path rbac = null;
     for (Path d = Path.of("").toAbsolutePath(); d != null && rbac == null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("deploy/kubernetes/rbac")))
-        rbac = d.resolve("deploy/kubernetes/rbac");
+      if (Files.isDirectory(d.resolve("deploy/kubernetes/base/rbac")))
+        rbac = d.resolve("deploy/kubernetes/base/rbac");
     }
-    assertNotNull(rbac, "deploy/kubernetes/rbac above " + Path.of("").toAbsolutePath());
+    assertNotNull(rbac, "deploy/kubernetes/base/rbac above " + Path.of("").toAbsolutePath());
     kubectl.run("apply", "-f", rbac.resolve("00-namespace.yaml").toString());
     kubectl.run("apply", "--server-side", "--dry-run=server", "-f", rbac.toString());
     kubectl.run("apply", "-f", rbac.toString());

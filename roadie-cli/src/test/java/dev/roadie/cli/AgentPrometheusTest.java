@@ -198,9 +198,13 @@ class AgentPrometheusTest {
                 + "\"]}]\n");
     int port = freePort();
     Path dir = Files.createDirectories(tmp.resolve("prometheus"));
+    assertTrue(
+        Files.isExecutable(Path.of("/usr/bin/prometheus")),
+        "prometheus is missing: install Debian's prometheus package (scripts/test does): "
+            + "apt-get install -y prometheus");
     Process p =
         new ProcessBuilder(
-                "prometheus",
+                "/usr/bin/prometheus",
                 "--config.file=" + config,
                 "--storage.tsdb.path=" + dir.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + port,

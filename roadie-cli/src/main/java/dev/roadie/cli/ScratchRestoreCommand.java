@@ -16,8 +16,8 @@ import java.util.List;
  * The {@code restore_command} of a physical snapshot recovered in scratch space (verify, drill):
  * this roadie's {@code wal-fetch} with the repository, its storage options, and a copy of the
  * password in a file of the scratch directory (0600; the directory is private and removed with it),
- * never the password itself in the command. roadie is started as it was started now: through its
- * launcher when it runs through one, else the same java with the same class path.
+ * never the password itself in the command; roadie started as it was started now ({@link
+ * Relaunch}).
  */
 final class ScratchRestoreCommand implements PhysicalVerify.RestoreCommand {
   private final String location;
@@ -46,28 +46,12 @@ final class ScratchRestoreCommand implements PhysicalVerify.RestoreCommand {
     List<String> words = new ArrayList<>();
     words.add("ROADIE_REPOSITORY=" + PhysicalRestore.shellQuote(location));
     words.add("ROADIE_PASSWORD_FILE=" + PhysicalRestore.shellQuote(passwordFile.toString()));
-    for (String w : roadie()) words.add(PhysicalRestore.shellQuote(w));
+    for (String w : Relaunch.command()) words.add(PhysicalRestore.shellQuote(w));
     words.add("wal-fetch");
     for (String option : backendArguments) words.add(PhysicalRestore.shellQuote(option));
     words.add("--system-id=" + ref.snapshot().source().get("systemIdentifier"));
     words.add("%f");
     words.add("%p");
     return String.join(" ", words);
-  }
-
-  /** How to start this roadie again: its launcher, or this JVM's java with its class path. */
-  static List<String> roadie() {
-    String launcher = System.getenv("ROADIE_LAUNCHER");
-    if (launcher != null && !launcher.isBlank())
-      return List.of(Path.of(launcher).toAbsolutePath().normalize().toString());
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return List.of(
-        java,
-        "--enable-native-access=ALL-UNNAMED",
-        "-XX:TieredStopAtLevel=1",
-        "-XX:+UseSerialGC",
-        "-cp",
-        System.getProperty("java.class.path"),
-        Main.class.getName());
   }
 }

@@ -1,5 +1,6 @@
 package dev.roadie.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +46,8 @@ class LauncherTest {
     Files.createDirectories(tree.resolve("scripts/lib"));
     Files.copy(source.resolve("scripts/lib/jdk.sh"), tree.resolve("scripts/lib/jdk.sh"));
     Files.copy(source.resolve("scripts/lib/wal-push.sh"), tree.resolve("scripts/lib/wal-push.sh"));
+    Files.copy(
+        source.resolve("scripts/lib/wal-fetch.sh"), tree.resolve("scripts/lib/wal-fetch.sh"));
     Files.copy(source.resolve("scripts/lib/jvm.sh"), tree.resolve("scripts/lib/jvm.sh"));
     Files.writeString(tree.resolve("pom.xml"), "<project/>\n");
     Path src = Files.createDirectories(tree.resolve("roadie-cli/src/main/java"));
@@ -366,6 +369,95 @@ class LauncherTest {
             + " is already archived with different content\n",
         r.err());
     assertEquals("", r.out(), "no JVM started: " + r);
+  }
+
+  /**
+   * {@code wal-fetch NAME DEST} of a segment an earlier call prefetched is answered by moving it
+   * from the spool that WalFetch writes (its path as WalPush names it), without a JVM; anything
+   * else (not prefetched, not a whole segment, another repository, an unknown option) goes to the
+   * JVM.
+   */
+  @Test
+  void aPrefetchedSegmentIsFetchedWithoutAJvm() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.createDirectories(data.resolve("pg_wal"));
+    String repository = "/backup/repo";
+    Path prefetch =
+        Files.createDirectories(
+            dev.roadie.postgres.wal.WalPush.defaultSpool(data, repository).resolve("prefetch"));
+    String name = "00000001000000000000000A";
+    byte[] segment = "a prefetched WAL segment".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+    List<String> env = List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=" + repository);
+
+    Files.write(prefetch.resolve(name), segment);
+    Run r = launch(false, data, env, "wal-fetch", "--system-id=42", name, "pg_wal/RECOVERYXLOG");
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("", r.out() + r.err(), "no JVM started: " + r);
+    assertArrayEquals(segment, Files.readAllBytes(data.resolve("pg_wal/RECOVERYXLOG")));
+    assertFalse(Files.exists(prefetch.resolve(name)), "the spooled copy is used once");
+
+    // With --repo and --pgdata from elsewhere, as a hand-written restore_command may have them.
+    Files.write(prefetch.resolve(name), segment);
+    Path dest = dir.resolve("elsewhere");
+    r =
+        launch(
+            false,
+            dir,
+            List.of("ROADIE_NO_ARCHIVE=1"),
+            "wal-fetch",
+            "--repo",
+            repository,
+            "--pgdata",
+            data.toString(),
+            name,
+            dest.toString());
+    assertEquals("", r.out() + r.err(), "no JVM started: " + r);
+    assertArrayEquals(segment, Files.readAllBytes(dest));
+
+    // Being fetched by a running prefetcher: waited for, then taken without a JVM.
+    Files.writeString(prefetch.resolve(name + ".pending"), "");
+    Files.writeString(prefetch.resolve("prefetcher.alive"), "");
+    Thread writer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(500);
+                    Files.write(prefetch.resolve(name), segment);
+                  } catch (Exception e) {
+                    throw new RuntimeException(e);
+                  }
+                });
+    r = launch(false, data, env, "wal-fetch", name, "pg_wal/RECOVERYXLOG");
+    writer.join();
+    assertEquals("", r.out() + r.err(), "no JVM started: " + r);
+    assertArrayEquals(segment, Files.readAllBytes(data.resolve("pg_wal/RECOVERYXLOG")));
+    // A pending mark whose prefetcher is gone (no recent heartbeat) is not waited for.
+    Files.setLastModifiedTime(
+        prefetch.resolve("prefetcher.alive"), FileTime.from(Instant.now().minusSeconds(60)));
+    r = launch(false, data, env, "wal-fetch", name, "pg_wal/RECOVERYXLOG");
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-fetch " + name), "the JVM ran: " + r);
+    Files.delete(prefetch.resolve(name + ".pending"));
+
+    // Not prefetched, a history file, another repository's spool, an unknown option: the JVM.
+    r = launch(false, data, env, "wal-fetch", name, "pg_wal/RECOVERYXLOG");
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-fetch " + name), "the JVM ran: " + r);
+    Files.write(prefetch.resolve("00000002.history"), segment);
+    r = launch(false, data, env, "wal-fetch", "00000002.history", "pg_wal/RECOVERYHISTORY");
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-fetch"), "the JVM ran: " + r);
+    Files.write(prefetch.resolve(name), segment);
+    r =
+        launch(
+            false,
+            data,
+            List.of("ROADIE_NO_ARCHIVE=1", "ROADIE_REPOSITORY=/other/repo"),
+            "wal-fetch",
+            name,
+            "pg_wal/RECOVERYXLOG");
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-fetch"), "the JVM ran: " + r);
+    r = launch(false, data, env, "wal-fetch", "--unknown", name, "pg_wal/RECOVERYXLOG");
+    assertTrue(r.out().contains("dev.roadie.cli.Main wal-fetch --unknown"), "the JVM ran: " + r);
+    assertTrue(Files.exists(prefetch.resolve(name)), "left for the JVM");
   }
 
   /** The spool directory's name for a repository location, as WalPush names it. */

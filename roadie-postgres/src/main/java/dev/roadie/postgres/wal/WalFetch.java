@@ -10,24 +10,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * {@code restore_command}: writes one archived WAL file to where PostgreSQL wants it, and fetches
- * the next {@code prefetch} segments of the same timeline in parallel into the spool directory
- * ({@code prefetch/<name>}), so that PostgreSQL's next calls are served from local disk without
- * opening the repository. Only whole archived segments are prefetched, never one assembled from
- * fragments (it may still grow). Spooled segments older than the one asked for are removed:
- * recovery only moves forward.
+ * {@code restore_command}: writes one archived WAL file to where PostgreSQL wants it. A whole
+ * archived segment fetched here tells the caller where recovery is ({@link Result#segmentSize}), so
+ * that a {@link WalPrefetcher} fetches the following segments of the same timeline into the spool
+ * ({@code prefetch/<name>}) while PostgreSQL replays this one; its next calls are then served from
+ * local disk without opening the repository. Only whole archived segments are prefetched, never one
+ * assembled from fragments (it may still grow). Spooled segments older than the one asked for are
+ * removed: recovery only moves forward.
  */
 public final class WalFetch {
-  public record Options(String name, Path destination, Path spool, int prefetch) {}
+  public record Options(String name, Path destination, Path spool) {}
+
+  /**
+   * What a fetch found: nothing ({@code found} false), or the file, with a note when it was
+   * assembled from fragments that end early; {@code segmentSize} is the size of a whole archived
+   * segment after which prefetching makes sense, else 0.
+   */
+  public record Result(boolean found, String note, long segmentSize) {}
+
+  /** How long a call waits for a segment that the running prefetcher is fetching now. */
+  private static final long PENDING_WAIT_NANOS = java.time.Duration.ofMinutes(2).toNanos();
 
   private final WalArchive archive;
 
@@ -35,16 +40,31 @@ public final class WalFetch {
     this.archive = archive;
   }
 
-  /** Serves {@code name} from the prefetch spool; true when it was there. */
-  public static boolean fromSpool(Path spool, String name, Path destination) throws IOException {
-    Path spooled = spool.resolve("prefetch").resolve(name);
-    if (!Files.exists(spooled)) return false;
-    move(spooled, destination);
-    return true;
+  /**
+   * Serves {@code name} from the prefetch spool; true when it was there. A segment the running
+   * prefetcher is fetching now is waited for.
+   */
+  public static boolean fromSpool(Path spool, String name, Path destination)
+      throws IOException, InterruptedException {
+    Path dir = WalPrefetcher.directory(spool);
+    Path spooled = dir.resolve(name);
+    long deadline = System.nanoTime() + PENDING_WAIT_NANOS;
+    while (!Files.exists(spooled)
+        && Files.exists(dir.resolve(name + ".pending"))
+        && WalPrefetcher.running(spool)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    try {
+      move(spooled, destination);
+      return true;
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
   }
 
-  /** Fetches {@code name}; returns null when the archive does not have it, else a note (or ""). */
-  public String run(Options o) throws IOException {
+  /** Fetches {@code name} to the destination. */
+  public Result run(Options o) throws IOException {
     String name = o.name();
     if (!WalNames.isArchivable(name)) {
       throw new RoadieException(
@@ -56,65 +76,31 @@ public final class WalFetch {
     }
     WalArchive.Fetched f = archive.fetch(name);
     if (f == null) {
-      return null;
+      return new Result(false, "", 0);
     }
-    if (!f.complete() || !WalNames.isSegment(name) || o.prefetch() <= 0) {
-      write(f.bytes(), o.destination());
-      return f.complete() ? "" : f.note();
-    }
-    // The segment's length is the cluster's segment size, which the names of the next ones depend
-    // on.
+    write(f.bytes(), o.destination());
+    if (!f.complete()) return new Result(true, f.note(), 0);
+    if (!WalNames.isSegment(name)) return new Result(true, "", 0);
     cleanSpool(o.spool(), name);
-    long segmentSize = f.bytes().length;
-    ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    try {
-      List<String> ahead = new ArrayList<>();
-      List<Future<byte[]>> fetches = new ArrayList<>();
-      String next = name;
-      for (int i = 0; i < o.prefetch(); i++) {
-        next = WalNames.next(next, segmentSize);
-        String n = next;
-        ahead.add(n);
-        fetches.add(threads.submit(() -> archive.read(n)));
-      }
-      write(f.bytes(), o.destination());
-      Path dir = o.spool().resolve("prefetch");
-      for (int i = 0; i < ahead.size(); i++) {
-        byte[] b;
-        try {
-          b = fetches.get(i).get();
-        } catch (ExecutionException e) {
-          break; // prefetch is an optimisation; PostgreSQL's own call for that file reports any
-          // error
-        }
-        if (b == null) break;
-        Files.createDirectories(dir);
-        write(b, dir.resolve(ahead.get(i)));
-      }
-      return "";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    } finally {
-      threads.shutdownNow();
-    }
+    return new Result(true, "", f.bytes().length);
   }
 
+  /** Removes spooled segments before {@code requested}: recovery has passed them. */
   private static void cleanSpool(Path spool, String requested) throws IOException {
-    Path dir = spool.resolve("prefetch");
+    Path dir = WalPrefetcher.directory(spool);
     if (!Files.isDirectory(dir)) return;
     String position = requested.substring(8);
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         String n = p.getFileName().toString();
-        if (!WalNames.isSegment(n) || n.substring(8).compareTo(position) < 0)
+        if (WalNames.isSegment(n) && n.substring(8).compareTo(position) < 0)
           Files.deleteIfExists(p);
       }
     }
   }
 
   /** Writes under a temporary name in the destination's directory, then renames into place. */
-  private static void write(byte[] bytes, Path destination) throws IOException {
+  static void write(byte[] bytes, Path destination) throws IOException {
     Path temp = destination.resolveSibling(".roadie-" + UUID.randomUUID());
     try {
       try (FileChannel ch =
@@ -128,7 +114,7 @@ public final class WalFetch {
     }
   }
 
-  private static void move(Path from, Path to) throws IOException {
+  static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {

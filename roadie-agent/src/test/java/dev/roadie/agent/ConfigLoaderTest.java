@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,6 +165,29 @@ class ConfigLoaderTest {
             .getMessage();
     assertTrue(
         m.contains("line 2, key 'passwordFile': the file /nonexistent/pw does not exist"), m);
+  }
+
+  /**
+   * A config rendered for other hosts (render-cronjobs) names files that only its pods have: they
+   * are not looked for here, and everything else is still checked.
+   */
+  @Test
+  void aConfigForOtherHostsNeedsNotItsFilesHere() throws Exception {
+    Fixture f = new Fixture(tmp);
+    String yaml =
+        "repository: "
+            + f.repo
+            + "\npasswordFile: /nonexistent/pw\ntargets:\n"
+            + "  - {name: a, kind: file, paths: [/srv], schedule: '0 * * * *'}\n"
+            + "notifications:\n  - webhook: {urlFile: /nonexistent/hook-url}\n";
+    Path file = Files.writeString(tmp.resolve("pods.yaml"), yaml);
+    AgentConfig c = ConfigLoader.loadForOtherHosts(file, Map.of());
+    assertEquals(List.of(Path.of("/nonexistent/pw"), Path.of("/nonexistent/hook-url")), c.files());
+    assertThrows(RoadieException.class, () -> ConfigLoader.load(file, Map.of()));
+    Path bad = Files.writeString(tmp.resolve("bad.yaml"), yaml.replace("kind: file", "kind: nope"));
+    RoadieException e =
+        assertThrows(RoadieException.class, () -> ConfigLoader.loadForOtherHosts(bad, Map.of()));
+    assertTrue(e.getMessage().contains("nope"), e.getMessage());
   }
 
   @Test

@@ -113,7 +113,7 @@ final class ConfigCommand implements Runnable {
 
     @Override
     public Integer call() {
-      AgentConfig c = ConfigLoader.load(file, System.getenv());
+      AgentConfig c = ConfigLoader.loadForOtherHosts(file, System.getenv());
       java.util.Set<String> names = new java.util.HashSet<>();
       for (Path f : c.files()) {
         if (!names.add(f.getFileName().toString())) {

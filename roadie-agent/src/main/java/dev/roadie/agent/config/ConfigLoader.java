@@ -74,30 +74,52 @@ public final class ConfigLoader {
   private final Map<String, String> env;
   private final List<String> errors = new ArrayList<>();
 
-  private ConfigLoader(String file, Map<String, String> env) {
+  /**
+   * Whether the files the config names are on this host (they are read and checked here), or on the
+   * hosts that will run it (the pods of {@code render-cronjobs}, where they come from a Secret).
+   */
+  private final boolean localFiles;
+
+  private ConfigLoader(String file, Map<String, String> env, boolean localFiles) {
     this.file = file;
     this.env = env;
+    this.localFiles = localFiles;
   }
 
   /**
    * Reads {@code path}; {@code env} is the environment of the process ({@code *Env} references).
    */
   public static AgentConfig load(Path path, Map<String, String> env) {
-    String text;
+    return parse(read(path), path, env, true);
+  }
+
+  private static String read(Path path) {
     try {
-      text = Files.readString(path, StandardCharsets.UTF_8);
+      return Files.readString(path, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new RoadieException(ErrorCode.USAGE, "config file " + path + " does not exist");
     } catch (IOException e) {
       throw new RoadieException(
           ErrorCode.USAGE, "config file " + path + " cannot be read: " + e.getMessage());
     }
-    return parse(text, path, env);
+  }
+
+  /**
+   * As {@link #load}, for a config that runs on other hosts ({@code config render-cronjobs}): the
+   * files it names are neither looked for nor read here, only named; everything else is checked.
+   */
+  public static AgentConfig loadForOtherHosts(Path path, Map<String, String> env) {
+    return parse(read(path), path, env, false);
   }
 
   /** Parses {@code text} as if read from {@code path}. */
   public static AgentConfig parse(String text, Path path, Map<String, String> env) {
-    ConfigLoader l = new ConfigLoader(path.toString(), env == null ? Map.of() : env);
+    return parse(text, path, env, true);
+  }
+
+  private static AgentConfig parse(
+      String text, Path path, Map<String, String> env, boolean localFiles) {
+    ConfigLoader l = new ConfigLoader(path.toString(), env == null ? Map.of() : env, localFiles);
     Yaml.Node root = Yaml.parse(text, l.file);
     AgentConfig c = l.config(root, path);
     if (!l.errors.isEmpty()) {
@@ -623,7 +645,9 @@ public final class ConfigLoader {
       String url = null;
       Path urlFile = existingFile(m, "urlFile");
       String urlEnv = string(m, "urlEnv");
-      if (urlFile != null) {
+      if (urlFile != null && !localFiles) {
+        url = null; // read where the config runs
+      } else if (urlFile != null) {
         try {
           url = Files.readString(urlFile, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
@@ -756,6 +780,7 @@ public final class ConfigLoader {
     String s = string(m, key);
     if (s == null) return null;
     Path p = Path.of(s);
+    if (!localFiles) return p;
     if (!Files.isRegularFile(p)) {
       error(m.get(key), key, "the file " + p + " does not exist");
       return null;

@@ -229,7 +229,8 @@ class DashboardBrowserTest {
                     started,
                     "table public.orders",
                     0.4,
-                    3_500_000));
+                    3_500_000,
+                    12));
           }
         };
     // Redis is expected every second: by the time the pages are read it is more than twice that

@@ -34,7 +34,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -51,7 +50,7 @@ public final class TargetJob {
   private final Clock clock;
   private final Consumer<String> log;
   private final Sleeper sleeper;
-  private final Map<Running, Boolean> running = new ConcurrentHashMap<>();
+  private final Set<Running> running = ConcurrentHashMap.newKeySet();
 
   /**
    * A job running now: its target, when it started, the step it is in and the counters its backup
@@ -111,7 +110,7 @@ public final class TargetJob {
   public RunRecord run(TargetConfig target, String trigger) throws InterruptedException {
     Instant started = clock.instant();
     Running now = new Running(target, started);
-    running.put(now, Boolean.TRUE);
+    running.add(now);
     try {
       return run(target, trigger, started, now);
     } finally {
@@ -121,7 +120,7 @@ public final class TargetJob {
 
   /** The jobs running now, oldest first. */
   public List<Running> running() {
-    List<Running> out = new ArrayList<>(running.keySet());
+    List<Running> out = new ArrayList<>(running);
     out.sort(java.util.Comparator.comparing(Running::started));
     return out;
   }

@@ -113,6 +113,14 @@ public final class StatusReader implements AutoCloseable {
   private Repository second;
   private SnapshotCache secondCache;
 
+  /**
+   * The second region's last failure to open and when: it is tried again only after {@link
+   * SnapshotCache#LISTING_TTL}, so an unreachable endpoint does not hold up every page view.
+   */
+  private String secondFailure;
+
+  private long secondFailedAt;
+
   public StatusReader(Repository repo, Options options) {
     this.repo = repo;
     this.options = options;
@@ -511,10 +519,16 @@ public final class StatusReader implements AutoCloseable {
     List<SnapshotRef> there;
     dev.roadie.core.Id secondId;
     synchronized (secondLock) {
+      if (second == null
+          && secondFailure != null
+          && System.nanoTime() - secondFailedAt < SnapshotCache.LISTING_TTL.toNanos()) {
+        return new CopyLag(region.location(), List.of(), List.of(secondFailure));
+      }
       try {
         if (second == null) {
           second = region.opener().open();
           secondCache = new SnapshotCache(second);
+          secondFailure = null;
         }
         there = secondCache.refresh(problems);
         secondId = second.config().repositoryId();
@@ -524,10 +538,9 @@ public final class StatusReader implements AutoCloseable {
         } catch (IOException | RuntimeException ignored) {
           // it could not be read; closing what was opened of it is all that is left to try
         }
-        return new CopyLag(
-            region.location(),
-            List.of(),
-            List.of("could not be read: " + Redact.url(String.valueOf(e.getMessage()))));
+        secondFailure = "could not be read: " + Redact.url(String.valueOf(e.getMessage()));
+        secondFailedAt = System.nanoTime();
+        return new CopyLag(region.location(), List.of(), List.of(secondFailure));
       }
     }
     Set<SnapshotCopier.Origin> copied = new HashSet<>();

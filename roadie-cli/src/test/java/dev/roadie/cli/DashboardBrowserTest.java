@@ -214,8 +214,6 @@ class DashboardBrowserTest {
     pgTarget = "postgres://127.0.0.1:" + pg.port + "/shop";
     physicalTarget = "postgres://127.0.0.1:" + pg.port;
 
-    startAgent();
-
     repository = Repository.open(new LocalBackend(repo), PW.toCharArray());
     // The agent's part, as it will implement it: schedules and a running job.
     Instant started = Instant.now().minusSeconds(42);
@@ -291,8 +289,10 @@ class DashboardBrowserTest {
   /**
    * A real agent ({@code roadie agent}) over its own repository, whose config names a second
    * region: target {@code site} was copied there once and backed up again since (so the copy is one
-   * backup behind), and target {@code big} (a 2 GiB file, seconds to read) last ran two hours ago,
-   * so the agent starts its missed hourly run at once and it is running while the pages are read.
+   * backup behind), and target {@code big} (an 8 GiB sparse file: more than seconds to read on any
+   * machine) last ran two hours ago, so the agent starts its missed hourly run at once and it is
+   * running while the pages are read. Started by the one test that uses it, so its backup's CPU
+   * time does not slow the others.
    */
   static void startAgent() throws Exception {
     agentRepo = tmp.resolve("agent-repo");
@@ -302,13 +302,16 @@ class DashboardBrowserTest {
         RoadieProcess.of(secondRepo, PW)
             .env("ROADIE_FROM_PASSWORD", PW)
             .timeout(Duration.ofMinutes(4));
+    // Independent steps run side by side: each is a JVM's start.
+    RoadieProcess.Running init = second.start("init");
     first.run("init").assertOk();
-    second.run("init").assertOk();
+    init.await(Duration.ofMinutes(4)).assertOk();
     first.run("backup", "file", "--target", "site", docs.toString()).assertOk();
     second.run("copy", "--from", agentRepo.toString()).assertOk();
-    first.run("backup", "file", "--target", "site", docs.toString()).assertOk();
     big = Files.createDirectories(tmp.resolve("big"));
     Files.writeString(big.resolve("small.txt"), "small\n");
+    RoadieProcess.Running again =
+        first.start("backup", "file", "--target", "site", docs.toString());
     first
         .run(
             "backup",
@@ -319,9 +322,10 @@ class DashboardBrowserTest {
             java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusHours(2).toString(),
             big.toString())
         .assertOk();
+    again.await(Duration.ofMinutes(4)).assertOk();
     try (java.io.RandomAccessFile f =
         new java.io.RandomAccessFile(big.resolve("big.img").toFile(), "rw")) {
-      f.setLength(2L << 30); // sparse: reading it takes CPU time, not disk
+      f.setLength(8L << 30); // sparse: reading it takes CPU time, not disk
     }
     Path pw = tmp.resolve("password");
     Files.writeString(pw, PW + "\n");
@@ -345,7 +349,7 @@ class DashboardBrowserTest {
             "    paths: [" + big + "]",
             "    schedule: \"0 * * * *\"",
             ""));
-    // A short grace: at the end the test stops the agent without waiting for its long backup.
+    // A short grace: the test stops the agent without waiting for its long backup to end.
     agent = RoadieProcess.bare().start("agent", "--config", yaml.toString(), "--grace", "1s");
     java.util.regex.Pattern listening =
         java.util.regex.Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
@@ -359,12 +363,16 @@ class DashboardBrowserTest {
         });
   }
 
-  @AfterAll
-  static void tearDown() throws Exception {
-    if (agent != null) {
+  static void stopAgent() {
+    if (agent != null && agent.process.isAlive()) {
       agent.process.toHandle().destroy(); // SIGTERM
       agent.await(Duration.ofSeconds(60));
     }
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    stopAgent();
     if (browser != null) browser.quit();
     if (server != null) server.stop(0);
     if (repository != null) repository.close();
@@ -706,14 +714,21 @@ class DashboardBrowserTest {
     shoot("snapshot-physical");
   }
 
-  /** The entries of the contents table on the page: path to its row's cells. */
+  /**
+   * The entries of the contents table on the page: path to its row's cells (read in one script: a
+   * WebDriver call per cell would take a minute for a few hundred rows).
+   */
+  @SuppressWarnings("unchecked")
   static Map<String, List<String>> entries() {
+    List<List<String>> rows =
+        (List<List<String>>)
+            ((ChromeDriver) browser)
+                .executeScript(
+                    "return Array.from(document.querySelectorAll('table.entries tbody tr'))"
+                        + ".map(tr => [tr.getAttribute('data-path')]"
+                        + ".concat(Array.from(tr.cells).map(td => td.innerText.trim())));");
     Map<String, List<String>> out = new java.util.LinkedHashMap<>();
-    for (WebElement tr : browser.findElements(By.cssSelector("table.entries tbody tr"))) {
-      out.put(
-          tr.getAttribute("data-path"),
-          tr.findElements(By.tagName("td")).stream().map(WebElement::getText).toList());
-    }
+    for (List<String> r : rows) out.put(r.get(0), r.subList(1, r.size()));
     return out;
   }
 
@@ -770,6 +785,15 @@ class DashboardBrowserTest {
 
   @Test
   void agentShowsTheSecondRegionsLagAndRunningJobsWithLiveProgress() throws Exception {
+    startAgent();
+    try {
+      agentPages();
+    } finally {
+      stopAgent();
+    }
+  }
+
+  void agentPages() throws Exception {
     // The running job, as the agent's job runner reports it, refreshed in place.
     browser.get(agentBase);
     WebElement running = browser.findElement(By.id("running"));
@@ -803,21 +827,19 @@ class DashboardBrowserTest {
     // The copy lag: site's newest snapshot here against the newest copy in the second region.
     browser.findElement(By.linkText("Repository")).click();
     WebElement lag = browser.findElement(By.cssSelector("table.copy-lag tr[data-target='site']"));
-    var here =
-        TestData.json(
-            RoadieProcess.of(agentRepo, PW).run("snapshots", "--json").assertOk().stdout());
-    var there =
-        TestData.json(
-            RoadieProcess.of(secondRepo, PW).run("snapshots", "--json").assertOk().stdout());
     Instant newest = Instant.EPOCH;
-    for (var sn : here) {
-      if (sn.get("target").asText().equals("site")) {
-        Instant t = java.time.OffsetDateTime.parse(sn.get("time").asText()).toInstant();
-        if (t.isAfter(newest)) newest = t;
+    try (Repository here = Repository.open(new LocalBackend(agentRepo), PW.toCharArray())) {
+      for (var sn : here.snapshots(null)) {
+        if (sn.snapshot().target().equals("site") && sn.time().toInstant().isAfter(newest))
+          newest = sn.time().toInstant();
       }
     }
-    assertEquals(1, there.size(), there.toString());
-    Instant copied = java.time.OffsetDateTime.parse(there.get(0).get("time").asText()).toInstant();
+    Instant copied;
+    try (Repository there = Repository.open(new LocalBackend(secondRepo), PW.toCharArray())) {
+      var copies = there.snapshots(null);
+      assertEquals(1, copies.size(), copies.toString());
+      copied = copies.get(0).time().toInstant();
+    }
     assertEquals(newest.toString(), lag.getAttribute("data-newest"));
     assertEquals(copied.toString(), lag.getAttribute("data-newest-copy"));
     assertEquals(

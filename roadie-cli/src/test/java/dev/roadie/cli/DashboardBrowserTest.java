@@ -7,10 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.roadie.core.backend.LocalBackend;
+import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.Sources;
 import dev.roadie.dashboard.DashboardHandler;
 import dev.roadie.dashboard.status.ScheduleProvider;
 import dev.roadie.dashboard.status.StatusReader;
+import dev.roadie.files.FileBackupOptions;
+import dev.roadie.files.FileSource;
 import dev.roadie.postgres.PgCluster;
 import dev.roadie.redis.RedisUrl;
 import dev.roadie.redis.RespConnection;
@@ -297,32 +303,19 @@ class DashboardBrowserTest {
   static void startAgent() throws Exception {
     agentRepo = tmp.resolve("agent-repo");
     secondRepo = tmp.resolve("second-region");
-    RoadieProcess first = RoadieProcess.of(agentRepo, PW).timeout(Duration.ofMinutes(4));
-    RoadieProcess second =
-        RoadieProcess.of(secondRepo, PW)
-            .env("ROADIE_FROM_PASSWORD", PW)
-            .timeout(Duration.ofMinutes(4));
-    // Independent steps run side by side: each is a JVM's start.
-    RoadieProcess.Running init = second.start("init");
-    first.run("init").assertOk();
-    init.await(Duration.ofMinutes(4)).assertOk();
-    first.run("backup", "file", "--target", "site", docs.toString()).assertOk();
-    second.run("copy", "--from", agentRepo.toString()).assertOk();
+    // The repositories are made in-process (each command a JVM's start would take seconds): the
+    // agent is what is tested here.
     big = Files.createDirectories(tmp.resolve("big"));
     Files.writeString(big.resolve("small.txt"), "small\n");
-    RoadieProcess.Running again =
-        first.start("backup", "file", "--target", "site", docs.toString());
-    first
-        .run(
-            "backup",
-            "file",
-            "--target",
-            "big",
-            "--time",
-            java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusHours(2).toString(),
-            big.toString())
-        .assertOk();
-    again.await(Duration.ofMinutes(4)).assertOk();
+    try (Repository first =
+            Repository.init(new LocalBackend(agentRepo), PW.toCharArray(), 16 << 20);
+        Repository second =
+            Repository.init(new LocalBackend(secondRepo), PW.toCharArray(), 16 << 20)) {
+      SnapshotRef site = backup(first, "site", docs, null);
+      new SnapshotCopier(first, second, line -> {}).copy(List.of(site));
+      backup(first, "site", docs, null);
+      backup(first, "big", big, Instant.now().minus(Duration.ofHours(2)));
+    }
     try (java.io.RandomAccessFile f =
         new java.io.RandomAccessFile(big.resolve("big.img").toFile(), "rw")) {
       f.setLength(8L << 30); // sparse: reading it takes CPU time, not disk
@@ -368,6 +361,22 @@ class DashboardBrowserTest {
       agent.process.toHandle().destroy(); // SIGTERM
       agent.await(Duration.ofSeconds(60));
     }
+  }
+
+  /** A file backup of {@code dir} as target {@code target}, at {@code time} (null: now). */
+  static SnapshotRef backup(Repository repo, String target, Path dir, Instant time)
+      throws IOException {
+    return Sources.backup(
+            new BackupRequest(
+                repo,
+                FileSource.KIND,
+                FileBackupOptions.paths(List.of(dir), false),
+                target,
+                List.of(),
+                time == null ? null : time.toString(),
+                null,
+                null))
+        .snapshot();
   }
 
   @AfterAll

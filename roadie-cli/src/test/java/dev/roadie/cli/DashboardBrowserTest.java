@@ -679,6 +679,7 @@ class DashboardBrowserTest {
     // Without an agent nothing runs, and snapshot contents are not in the one file.
     assertTrue(browser.findElements(By.id("running")).isEmpty());
     assertTrue(browser.findElements(By.cssSelector("section.contents")).isEmpty());
+    assertEquals(5, browser.findElements(By.cssSelector("p.no-contents")).size());
     assertEquals(
         1, browser.findElements(By.cssSelector("section.target-page .window-bar .covered")).size());
     for (WebElement c : browser.findElements(By.cssSelector("figure.chart"))) {

@@ -367,6 +367,15 @@ public final class Pages {
             .append(esc(RestoreCommands.quote(Redact.url(t.name()))))
             .append("</code> lists them all.</p>");
       }
+      String newest = snaps.get(snaps.size() - 1).id().hex();
+      if (links.snapshot(newest) == null) {
+        // The static report: no snapshot pages, so no contents; the command lists them.
+        b.append(
+                "<p class=\"muted no-contents\">What a snapshot holds is not in this report: "
+                    + "<code>roadie ls ")
+            .append(newest, 0, 8)
+            .append(" /</code> lists it (the agent's dashboard browses it).</p>");
+      }
     }
     b.append("</section>");
     return b.toString();

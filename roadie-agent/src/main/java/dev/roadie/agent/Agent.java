@@ -366,6 +366,11 @@ public final class Agent implements AutoCloseable {
       Instant newestSnapshot,
       Double rpoSeconds) {}
 
+  /** The backup jobs running now, oldest first, with their progress; answered from memory. */
+  public List<TargetJob.Running> running() {
+    return job.running();
+  }
+
   /** Every configured target's state, in the config's order; answered from memory. */
   public List<TargetState> targets() {
     Map<String, Instant> next =

@@ -1,11 +1,13 @@
 package dev.roadie.cli;
 
-import com.sun.net.httpserver.HttpHandler;
 import dev.roadie.agent.Agent;
 import dev.roadie.agent.config.AgentConfig;
 import dev.roadie.agent.config.ConfigLoader;
 import dev.roadie.agent.config.TargetConfig;
 import dev.roadie.agent.job.RepositoryOpener;
+import dev.roadie.agent.job.TargetJob;
+import dev.roadie.core.Redact;
+import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.dashboard.DashboardHandler;
 import dev.roadie.dashboard.status.ScheduleProvider;
@@ -15,9 +17,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,16 +58,17 @@ final class AgentCommand implements Callable<Integer> {
   String grace;
 
   /**
-   * The dashboard ({@code roadie-dashboard}), served at {@code /} beside the API (behind the same
-   * token off loopback), over its own open repository: the dashboard reads snapshots and records,
-   * re-listed every few seconds, never packs a prune may have removed.
+   * The dashboard's reader ({@code roadie-dashboard}), over its own open repository: the dashboard
+   * reads snapshots and records, re-listed every few seconds, never packs a prune may have removed.
+   * The agent adds each target's schedule, its last failure and the jobs running now with their
+   * progress; the config's second region, when it names one, gives the repository page its copy
+   * lag.
    */
-  static HttpHandler dashboard(Agent agent, AgentConfig c, Repository repo) {
+  static StatusReader dashboard(Agent agent, AgentConfig c, Repository repo) {
     Map<String, Duration> intervals = new HashMap<>();
     for (TargetConfig t : c.targets()) {
       if (t.expectedInterval() != null) intervals.put(t.name(), t.expectedInterval());
     }
-    // The agent does not report its jobs' progress yet: no running jobs.
     ScheduleProvider schedules =
         ScheduleProvider.of(
             () -> {
@@ -80,9 +85,38 @@ final class AgentCommand implements Callable<Integer> {
                         t.kind(), t.schedule(), t.nextRun(), t.expectedInterval(), null, failed));
               }
               return out;
-            });
-    return new DashboardHandler(
-        new StatusReader(repo, new StatusReader.Options(intervals, schedules, Clock.systemUTC())));
+            },
+            () -> agent.running().stream().map(AgentCommand::runningJob).toList());
+    StatusReader.SecondRegion second = null;
+    if (c.copyTo() != null) {
+      Set<String> copied = new HashSet<>();
+      for (TargetConfig t : c.targets()) if (t.copy()) copied.add(t.name());
+      second =
+          new StatusReader.SecondRegion(
+              Redact.url(c.copyTo().location()), () -> RepositoryOpener.open(c.copyTo()), copied);
+    }
+    return new StatusReader(
+        repo, new StatusReader.Options(intervals, schedules, Clock.systemUTC(), second));
+  }
+
+  /**
+   * A running job as the dashboard shows it: during the backup, the file (table, object) it reads
+   * and how far it is when the source knows its size; then the step after it.
+   */
+  private static ScheduleProvider.RunningJob runningJob(TargetJob.Running r) {
+    Progress p = r.progress();
+    long read = p.bytesRead.get();
+    long expected = p.expectedBytes.get();
+    boolean backup = r.step().equals("backup");
+    return new ScheduleProvider.RunningJob(
+        r.target().name(),
+        r.target().kind(),
+        "backup",
+        r.started(),
+        backup ? p.current : r.step(),
+        backup && expected > 0 ? Math.min(1.0, (double) read / expected) : null,
+        read,
+        p.files.get());
   }
 
   @Override
@@ -98,7 +132,8 @@ final class AgentCommand implements Callable<Integer> {
       sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> agent.requestStop());
     }
     Repository dashboardRepo = RepositoryOpener.open(c.repository());
-    agent.start(dashboard(agent, c, dashboardRepo));
+    StatusReader dashboard = dashboard(agent, c, dashboardRepo);
+    agent.start(new DashboardHandler(dashboard));
     log(
         (metricsOnly
                 ? "serving the metrics of "
@@ -107,6 +142,7 @@ final class AgentCommand implements Callable<Integer> {
     agent.runUntilStopped();
     log("stopping: waiting for running jobs (at most " + grace + ")");
     boolean clean = agent.stop(graceFor);
+    dashboard.close();
     dashboardRepo.close();
     log(
         clean

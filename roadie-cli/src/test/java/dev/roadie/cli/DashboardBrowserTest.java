@@ -7,10 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.roadie.core.backend.LocalBackend;
+import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.BackupRequest;
+import dev.roadie.core.source.Sources;
 import dev.roadie.dashboard.DashboardHandler;
 import dev.roadie.dashboard.status.ScheduleProvider;
 import dev.roadie.dashboard.status.StatusReader;
+import dev.roadie.files.FileBackupOptions;
+import dev.roadie.files.FileSource;
 import dev.roadie.postgres.PgCluster;
 import dev.roadie.redis.RedisUrl;
 import dev.roadie.redis.RespConnection;
@@ -55,6 +61,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 class DashboardBrowserTest {
   static final String PW = "dash-repo-s3cret";
   static final Path SHOTS = Path.of("target", "dashboard-screenshots");
+  static final int MANY = 450;
 
   @TempDir static Path tmp;
   static PgCluster pg;
@@ -68,6 +75,14 @@ class DashboardBrowserTest {
   static HttpServer server;
   static String base;
   static WebDriver browser;
+
+  /** The real agent: its own repository, a second region, and a slow target it backs up. */
+  static Path agentRepo;
+
+  static Path secondRepo;
+  static Path big;
+  static RoadieProcess.Running agent;
+  static String agentBase;
 
   static String docsTarget;
   static String configTarget;
@@ -137,6 +152,10 @@ class DashboardBrowserTest {
     Files.writeString(docs.resolve("index.html"), "<h1>festival</h1>\n");
     roadie.run("backup", "file", docs.toString()).assertOk();
     Files.write(docs.resolve("poster.bin"), TestData.class.getName().repeat(20_000).getBytes());
+    // More files in one directory than one page of the contents browser shows.
+    Path many = Files.createDirectories(docs.resolve("many"));
+    for (int i = 0; i < MANY; i++)
+      Files.writeString(many.resolve(String.format("f%04d.txt", i)), "file " + i + "\n");
     roadie.run("backup", "file", docs.toString()).assertOk();
     roadie.run("backup", "redis", "--url", "redis://127.0.0.1:" + redisPort).assertOk();
     roadie.run("backup", "postgres", "--url", pg.url("shop")).assertOk();
@@ -229,7 +248,8 @@ class DashboardBrowserTest {
                     started,
                     "table public.orders",
                     0.4,
-                    3_500_000));
+                    3_500_000,
+                    12));
           }
         };
     // Redis is expected every second: by the time the pages are read it is more than twice that
@@ -272,8 +292,96 @@ class DashboardBrowserTest {
     browser = new ChromeDriver(service, options);
   }
 
+  /**
+   * A real agent ({@code roadie agent}) over its own repository, whose config names a second
+   * region: target {@code site} was copied there once and backed up again since (so the copy is one
+   * backup behind), and target {@code big} (an 8 GiB sparse file: more than seconds to read on any
+   * machine) last ran two hours ago, so the agent starts its missed hourly run at once and it is
+   * running while the pages are read. Started by the one test that uses it, so its backup's CPU
+   * time does not slow the others.
+   */
+  static void startAgent() throws Exception {
+    agentRepo = tmp.resolve("agent-repo");
+    secondRepo = tmp.resolve("second-region");
+    // The repositories are made in-process (each command a JVM's start would take seconds): the
+    // agent is what is tested here.
+    big = Files.createDirectories(tmp.resolve("big"));
+    Files.writeString(big.resolve("small.txt"), "small\n");
+    try (Repository first =
+            Repository.init(new LocalBackend(agentRepo), PW.toCharArray(), 16 << 20);
+        Repository second =
+            Repository.init(new LocalBackend(secondRepo), PW.toCharArray(), 16 << 20)) {
+      SnapshotRef site = backup(first, "site", docs, null);
+      new SnapshotCopier(first, second, line -> {}).copy(List.of(site));
+      backup(first, "site", docs, null);
+      backup(first, "big", big, Instant.now().minus(Duration.ofHours(2)));
+    }
+    try (java.io.RandomAccessFile f =
+        new java.io.RandomAccessFile(big.resolve("big.img").toFile(), "rw")) {
+      f.setLength(8L << 30); // sparse: reading it takes CPU time, not disk
+    }
+    Path pw = tmp.resolve("password");
+    Files.writeString(pw, PW + "\n");
+    Path yaml = tmp.resolve("roadie.yaml");
+    Files.writeString(
+        yaml,
+        String.join(
+            "\n",
+            "repository: " + agentRepo,
+            "passwordFile: " + pw,
+            "listen: 127.0.0.1:0",
+            "secondRegion:",
+            "  repository: " + secondRepo,
+            "targets:",
+            "  - name: site",
+            "    kind: file",
+            "    paths: [" + docs + "]",
+            "    copy: true",
+            "  - name: big",
+            "    kind: file",
+            "    paths: [" + big + "]",
+            "    schedule: \"0 * * * *\"",
+            ""));
+    // A short grace: the test stops the agent without waiting for its long backup to end.
+    agent = RoadieProcess.bare().start("agent", "--config", yaml.toString(), "--grace", "1s");
+    java.util.regex.Pattern listening =
+        java.util.regex.Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    await(
+        () -> {
+          if (!agent.process.isAlive()) throw new AssertionError(agent.stderrNow());
+          java.util.regex.Matcher m = listening.matcher(agent.stderrNow());
+          if (!m.find()) return false;
+          agentBase = "http://127.0.0.1:" + m.group(1) + "/";
+          return true;
+        });
+  }
+
+  static void stopAgent() {
+    if (agent != null && agent.process.isAlive()) {
+      agent.process.toHandle().destroy(); // SIGTERM
+      agent.await(Duration.ofSeconds(60));
+    }
+  }
+
+  /** A file backup of {@code dir} as target {@code target}, at {@code time} (null: now). */
+  static SnapshotRef backup(Repository repo, String target, Path dir, Instant time)
+      throws IOException {
+    return Sources.backup(
+            new BackupRequest(
+                repo,
+                FileSource.KIND,
+                FileBackupOptions.paths(List.of(dir), false),
+                target,
+                List.of(),
+                time == null ? null : time.toString(),
+                null,
+                null))
+        .snapshot();
+  }
+
   @AfterAll
   static void tearDown() throws Exception {
+    stopAgent();
     if (browser != null) browser.quit();
     if (server != null) server.stop(0);
     if (repository != null) repository.close();
@@ -568,6 +676,10 @@ class DashboardBrowserTest {
     assertEquals("fail", row(configTarget).getAttribute("data-health"));
     assertEquals("ok", row(docsTarget).getAttribute("data-health"));
     assertEquals(5, browser.findElements(By.cssSelector("section.target-page")).size());
+    // Without an agent nothing runs, and snapshot contents are not in the one file.
+    assertTrue(browser.findElements(By.id("running")).isEmpty());
+    assertTrue(browser.findElements(By.cssSelector("section.contents")).isEmpty());
+    assertEquals(5, browser.findElements(By.cssSelector("p.no-contents")).size());
     assertEquals(
         1, browser.findElements(By.cssSelector("section.target-page .window-bar .covered")).size());
     for (WebElement c : browser.findElements(By.cssSelector("figure.chart"))) {
@@ -610,5 +722,143 @@ class DashboardBrowserTest {
         window + " vs " + time);
     assertEquals("promote", w.get(w.indexOf("--target-action") + 1));
     shoot("snapshot-physical");
+  }
+
+  /**
+   * The entries of the contents table on the page: path to its row's cells (read in one script: a
+   * WebDriver call per cell would take a minute for a few hundred rows).
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, List<String>> entries() {
+    List<List<String>> rows =
+        (List<List<String>>)
+            ((ChromeDriver) browser)
+                .executeScript(
+                    "return Array.from(document.querySelectorAll('table.entries tbody tr'))"
+                        + ".map(tr => [tr.getAttribute('data-path')]"
+                        + ".concat(Array.from(tr.cells).map(td => td.innerText.trim())));");
+    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+    for (List<String> r : rows) out.put(r.get(0), r.subList(1, r.size()));
+    return out;
+  }
+
+  @Test
+  void snapshotContentsAreBrowsedByDirectoryAndPaged() throws Exception {
+    browser.get(base);
+    row(docsTarget).findElement(By.cssSelector("td.name a")).click();
+    browser.findElement(By.cssSelector("table.snapshots tbody tr a")).click();
+    String id = browser.getCurrentUrl().substring(browser.getCurrentUrl().lastIndexOf('/') + 1);
+    // The snapshot page lists its top level; the snapshot's one top-level entry is the directory.
+    String top = docs.getFileName().toString();
+    assertEquals(List.of(top), List.copyOf(entries().keySet()));
+    browser.findElement(By.linkText(top)).click();
+    assertTrue(browser.getCurrentUrl().contains("/contents?path="), browser.getCurrentUrl());
+
+    // The same entries, sizes and types as 'roadie ls --json' gives for the directory.
+    var ls = TestData.json(roadie.run("ls", "--json", id, top).assertOk().stdout());
+    Map<String, List<String>> shown = entries();
+    assertEquals(3, shown.size(), shown.toString());
+    for (var e : ls.get("entries")) {
+      List<String> cells = shown.get(e.get("path").asText());
+      assertNotNull(cells, e.get("path").asText() + " is not on the page: " + shown.keySet());
+      assertEquals(e.get("name").asText(), cells.get(0));
+      assertEquals(e.get("type").asText(), cells.get(1));
+    }
+    assertEquals("18 B", shown.get(top + "/index.html").get(2));
+    assertNoSecret();
+    shoot("snapshot-contents");
+
+    // A directory of 450 files: pages of 200, walked with the next links, each file once.
+    browser.findElement(By.linkText("many")).click();
+    List<String> seen = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    while (true) {
+      Map<String, List<String>> page = entries();
+      sizes.add(page.size());
+      seen.addAll(page.keySet());
+      List<WebElement> next = browser.findElements(By.cssSelector("p.pages a[rel=next]"));
+      if (next.isEmpty()) break;
+      next.get(0).click();
+    }
+    assertEquals(List.of(200, 200, 50), sizes);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < MANY; i++) expected.add(top + "/many/" + String.format("f%04d.txt", i));
+    assertEquals(expected, seen);
+    // The path bar leads back up.
+    browser.findElement(By.cssSelector("p.path")).findElement(By.linkText(top)).click();
+    assertEquals(3, entries().size());
+
+    // A path that names nothing: 404 with what ls says.
+    browser.get(base + "snapshot/" + id + "/contents?path=no/such/dir");
+    assertTrue(browser.getPageSource().contains("holds nothing at"), browser.getPageSource());
+  }
+
+  @Test
+  void agentShowsTheSecondRegionsLagAndRunningJobsWithLiveProgress() throws Exception {
+    startAgent();
+    try {
+      agentPages();
+    } finally {
+      stopAgent();
+    }
+  }
+
+  void agentPages() throws Exception {
+    // The running job, as the agent's job runner reports it, refreshed in place.
+    browser.get(agentBase);
+    WebElement running = browser.findElement(By.id("running"));
+    assertNotNull(running.getAttribute("data-refresh"));
+    ((ChromeDriver) browser).executeScript("window.roadieNotReloaded = true;");
+    By job = By.cssSelector("#running tr.job[data-target='big']");
+    long[] firstSeen = {-1};
+    await(
+        () -> {
+          List<WebElement> rows = browser.findElements(job);
+          if (rows.isEmpty()) return false;
+          firstSeen[0] = Long.parseLong(rows.get(0).getAttribute("data-bytes-read"));
+          return firstSeen[0] > 0;
+        });
+    String text = browser.findElement(job).getText();
+    assertTrue(text.contains("backup") && text.contains("big.img"), text);
+    assertTrue(
+        text.contains("% ") || text.contains("%,"), "the fraction of the known size: " + text);
+    shoot("overview-running");
+    await(
+        () -> {
+          List<WebElement> rows = browser.findElements(job);
+          return !rows.isEmpty()
+              && Long.parseLong(rows.get(0).getAttribute("data-bytes-read")) > firstSeen[0];
+        });
+    assertEquals(
+        Boolean.TRUE,
+        ((ChromeDriver) browser).executeScript("return window.roadieNotReloaded === true;"),
+        "the progress changed without reloading the page");
+
+    // The copy lag: site's newest snapshot here against the newest copy in the second region.
+    browser.findElement(By.linkText("Repository")).click();
+    WebElement lag = browser.findElement(By.cssSelector("table.copy-lag tr[data-target='site']"));
+    Instant newest = Instant.EPOCH;
+    try (Repository here = Repository.open(new LocalBackend(agentRepo), PW.toCharArray())) {
+      for (var sn : here.snapshots(null)) {
+        if (sn.snapshot().target().equals("site") && sn.time().toInstant().isAfter(newest))
+          newest = sn.time().toInstant();
+      }
+    }
+    Instant copied;
+    try (Repository there = Repository.open(new LocalBackend(secondRepo), PW.toCharArray())) {
+      var copies = there.snapshots(null);
+      assertEquals(1, copies.size(), copies.toString());
+      copied = copies.get(0).time().toInstant();
+    }
+    assertEquals(newest.toString(), lag.getAttribute("data-newest"));
+    assertEquals(copied.toString(), lag.getAttribute("data-newest-copy"));
+    assertEquals(
+        Long.toString(Duration.between(copied, newest).toSeconds()),
+        lag.getAttribute("data-behind-seconds"));
+    assertEquals("warn", lag.getAttribute("class"));
+    // Only copied targets: big is not copied.
+    assertEquals(1, browser.findElements(By.cssSelector("table.copy-lag tbody tr")).size());
+    assertNoSecret();
+    shoot("repository-second-region");
   }
 }

@@ -1,12 +1,23 @@
 package dev.roadie.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.roadie.core.backend.LocalBackend;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.dashboard.DashboardHandler;
+import dev.roadie.dashboard.status.StatusReader;
 import dev.roadie.testkit.KubeCluster;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -248,5 +259,69 @@ class KubernetesCliTest {
                     .assertExit(0)
                     .stdout());
     assertEquals(2, found.size(), found.toString());
+  }
+
+  /**
+   * The dashboard's contents pages of a Kubernetes snapshot, every one of them walked from the
+   * snapshot page: objects by namespace and kind, a Secret by its name only, never its data.
+   */
+  @Test
+  void dashboardListsKubernetesObjectsAndSecretsByNameOnly() throws Exception {
+    String secret = "dashboard-s3cret-value";
+    kubectl("create", "namespace", "cli-dash");
+    kubectl(
+        "-n", "cli-dash", "create", "secret", "generic", "api", "--from-literal=token=" + secret);
+    kubectl("-n", "cli-dash", "create", "configmap", "stage", "--from-literal=act=headliner");
+    String id =
+        new ObjectMapper()
+            .readTree(
+                roadie.run("backup", "k8s", "-n", "cli-dash", "--json").assertExit(0).stdout())
+            .get("id")
+            .asText();
+    String encoded =
+        java.util.Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
+    try (Repository repo =
+            Repository.open(new LocalBackend(work.resolve("repo")), "pw".toCharArray());
+        StatusReader reader = new StatusReader(repo, StatusReader.Options.defaults())) {
+      HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/", new DashboardHandler(reader));
+      server.start();
+      try {
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        HttpClient http = HttpClient.newHttpClient();
+        java.util.regex.Pattern link =
+            java.util.regex.Pattern.compile("href=\"(/snapshot/" + id + "/contents[^\"]*)\"");
+        java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        queue.add("/snapshot/" + id);
+        StringBuilder all = new StringBuilder();
+        while (!queue.isEmpty()) {
+          String path = queue.poll();
+          HttpResponse<String> r =
+              http.send(
+                  HttpRequest.newBuilder(URI.create(base + path)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertEquals(200, r.statusCode(), path + ": " + r.body());
+          all.append(r.body());
+          java.util.regex.Matcher m = link.matcher(r.body());
+          while (m.find()) {
+            String next = m.group(1).replace("&amp;", "&");
+            if (seen.add(next)) queue.add(next);
+          }
+        }
+        String pages = all.toString();
+        assertTrue(
+            pages.contains("data-path=\"cli-dash/secrets/api.yaml\"")
+                && pages.contains("namespace cli-dash, kind secrets, name api"),
+            pages);
+        assertTrue(pages.contains("data-path=\"cli-dash/configmaps/stage.yaml\""), pages);
+        assertFalse(pages.contains(secret), "the Secret's value is on a page");
+        assertFalse(pages.contains(encoded), "the Secret's base64 value is on a page");
+        // Nor the ConfigMap's data: the pages show names, never content.
+        assertFalse(pages.contains("headliner"), "an object's content is on a page");
+      } finally {
+        server.stop(0);
+      }
+    }
   }
 }

@@ -2,11 +2,14 @@ package dev.roadie.dashboard;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.roadie.core.ErrorCode;
 import dev.roadie.core.Redact;
+import dev.roadie.core.RoadieException;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.dashboard.page.Layout;
 import dev.roadie.dashboard.page.Links;
 import dev.roadie.dashboard.page.Pages;
+import dev.roadie.dashboard.status.Contents;
 import dev.roadie.dashboard.status.DashboardStatus;
 import dev.roadie.dashboard.status.StatusReader;
 import dev.roadie.dashboard.status.TargetStatus;
@@ -25,7 +28,10 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code /} the overview; {@code /target?kind=K&name=N} a target; {@code /snapshot/ID} a
- *       snapshot; {@code /repository} the repository;
+ *       snapshot; {@code /snapshot/ID/contents?path=P&from=N} a page of what it holds below a path
+ *       (as {@code roadie ls}); {@code /repository} the repository;
+ *   <li>{@code /running} the overview's running jobs alone, fetched again by the overview while it
+ *       is open;
  *   <li>{@code /assets/…} the stylesheet, the script and uPlot, from this jar.
  * </ul>
  *
@@ -122,32 +128,82 @@ public final class DashboardHandler implements HttpHandler {
                 base + "assets/",
                 null));
       }
+      case "running" -> {
+        // The overview's running jobs, fetched again by the page while it is open.
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        send(
+            ex,
+            200,
+            "text/html; charset=utf-8",
+            pages
+                .running(reader.running(), java.time.Instant.now())
+                .getBytes(StandardCharsets.UTF_8));
+      }
       default -> {
         if (rel.startsWith("snapshot/")) {
-          String id = rel.substring("snapshot/".length());
-          DashboardStatus s = reader.read();
-          SnapshotRef ref = id.matches("[0-9a-f]{64}") ? s.snapshots().get(id) : null;
-          if (ref == null) {
-            notFound(
-                ex,
-                links,
-                "no snapshot " + id.replaceAll("[^0-9a-zA-Z]", "") + " in this repository");
-            return;
-          }
-          html(
-              ex,
-              200,
-              Layout.page(
-                  "Snapshot " + id.substring(0, 8),
-                  pages.snapshot(s, ref),
-                  links,
-                  base + "assets/",
-                  null));
+          snapshot(ex, links, pages, base, rel.substring("snapshot/".length()));
         } else {
           notFound(ex, links, "no such page");
         }
       }
     }
+  }
+
+  /**
+   * {@code snapshot/ID}: the snapshot page; {@code snapshot/ID/contents?path=P&from=N}: a listing.
+   */
+  private void snapshot(HttpExchange ex, Links links, Pages pages, String base, String rest)
+      throws IOException {
+    boolean contents = rest.endsWith("/contents");
+    String id = contents ? rest.substring(0, rest.length() - "/contents".length()) : rest;
+    DashboardStatus s = reader.read();
+    SnapshotRef ref = id.matches("[0-9a-f]{64}") ? s.snapshots().get(id) : null;
+    if (ref == null) {
+      notFound(
+          ex, links, "no snapshot " + id.replaceAll("[^0-9a-zA-Z]", "") + " in this repository");
+      return;
+    }
+    if (contents) {
+      Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+      long from;
+      try {
+        from = Math.max(0, Long.parseLong(q.getOrDefault("from", "0")));
+      } catch (NumberFormatException e) {
+        from = 0;
+      }
+      Contents page;
+      try {
+        page = Contents.read(reader.repository(), ref, q.getOrDefault("path", ""), from);
+      } catch (RoadieException e) {
+        if (e.code() != ErrorCode.USAGE) throw e;
+        notFound(ex, links, Redact.url(e.getMessage()));
+        return;
+      }
+      html(
+          ex,
+          200,
+          Layout.page(
+              "Snapshot " + ref.id().shortHex() + " contents",
+              pages.contents(ref, page, true),
+              links,
+              base + "assets/",
+              null));
+      return;
+    }
+    StringBuilder body = new StringBuilder(pages.snapshot(s, ref));
+    try {
+      body.append(pages.contents(ref, Contents.read(reader.repository(), ref, "", 0), false));
+    } catch (IOException | RuntimeException e) {
+      body.append("<section class=\"problems\"><h2>Contents</h2><p>Could not be listed: ")
+          .append(
+              Redact.url(String.valueOf(e.getMessage())).replace("&", "&amp;").replace("<", "&lt;"))
+          .append("</p></section>");
+    }
+    html(
+        ex,
+        200,
+        Layout.page(
+            "Snapshot " + ref.id().shortHex(), body.toString(), links, base + "assets/", null));
   }
 
   /** Links between served pages, below {@code base} (the context path with a trailing slash). */
@@ -171,6 +227,25 @@ public final class DashboardHandler implements HttpHandler {
       @Override
       public String repository() {
         return base + "repository";
+      }
+
+      @Override
+      public String contents(String id, String path, long from) {
+        String s = snapshot(id);
+        if (s == null) return null;
+        StringBuilder q = new StringBuilder(s).append("/contents");
+        String sep = "?";
+        if (path != null && !path.isEmpty()) {
+          q.append(sep).append("path=").append(enc(path));
+          sep = "&";
+        }
+        if (from > 0) q.append(sep).append("from=").append(from);
+        return q.toString();
+      }
+
+      @Override
+      public String running() {
+        return base + "running";
       }
     };
   }
@@ -216,7 +291,7 @@ public final class DashboardHandler implements HttpHandler {
         .set(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                + "connect-src 'none'; frame-ancestors 'none'");
+                + "connect-src 'self'; frame-ancestors 'none'");
     ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
     ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
     send(ex, status, "text/html; charset=utf-8", page.getBytes(StandardCharsets.UTF_8));

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.roadie.core.backend.LocalBackend;
+import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.Sources;
 import dev.roadie.dashboard.page.Pages;
+import dev.roadie.dashboard.status.CopyLag;
 import dev.roadie.dashboard.status.DashboardStatus;
 import dev.roadie.dashboard.status.Health;
 import dev.roadie.dashboard.status.ScheduleProvider;
@@ -32,6 +35,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -273,5 +277,63 @@ class StatusReaderTest {
     } finally {
       server.stop(0);
     }
+  }
+
+  CopyLag copyLag(StatusReader.SecondRegion region) throws Exception {
+    try (StatusReader reader =
+        new StatusReader(
+            repo,
+            new StatusReader.Options(
+                Map.of(), ScheduleProvider.NONE, Clock.fixed(t0, ZoneOffset.UTC), region))) {
+      return reader.repositoryFacts().copyLag();
+    }
+  }
+
+  @Test
+  void copyLagIsTheNewestSnapshotAgainstItsNewestCopyInTheSecondRegion() throws Exception {
+    Path secondDir = tmp.resolve("second");
+    Repository.init(new LocalBackend(secondDir), "pw".toCharArray(), 1 << 20).close();
+    backup("not-copied", t0.minus(Duration.ofMinutes(5)));
+    List<SnapshotRef> all = repo.snapshots(null);
+    String target = all.get(0).snapshot().target();
+    StatusReader.SecondRegion region =
+        new StatusReader.SecondRegion(
+            secondDir.toString(),
+            () -> Repository.open(new LocalBackend(secondDir), "pw".toCharArray()),
+            Set.of(target));
+
+    CopyLag.Target never = copyLag(region).targets().get(0);
+    assertEquals(t0.minus(Duration.ofHours(1)), never.newest());
+    assertNull(never.newestCopy());
+    assertNull(never.behind());
+
+    List<SnapshotRef> mine =
+        all.stream().filter(r -> r.snapshot().target().equals(target)).toList();
+    try (Repository second = Repository.open(new LocalBackend(secondDir), "pw".toCharArray())) {
+      new SnapshotCopier(repo, second, line -> {}).copy(mine.subList(0, 2));
+      CopyLag lag = copyLag(region);
+      // Only the copied target; the other one is not copied anywhere.
+      assertEquals(1, lag.targets().size(), lag.toString());
+      CopyLag.Target behind = lag.targets().get(0);
+      assertEquals(t0.minus(Duration.ofHours(2)), behind.newestCopy());
+      assertFalse(behind.copied());
+      assertEquals(Duration.ofHours(1), behind.behind());
+
+      new SnapshotCopier(repo, second, line -> {}).copy(mine);
+      CopyLag.Target current = copyLag(region).targets().get(0);
+      assertTrue(current.copied());
+      assertEquals(Duration.ZERO, current.behind());
+    }
+
+    CopyLag unreachable =
+        copyLag(
+            new StatusReader.SecondRegion(
+                "s3://dr-bucket/roadie",
+                () -> {
+                  throw new java.io.IOException("connection refused");
+                },
+                Set.of(target)));
+    assertTrue(unreachable.targets().isEmpty());
+    assertEquals(List.of("could not be read: connection refused"), unreachable.problems());
   }
 }

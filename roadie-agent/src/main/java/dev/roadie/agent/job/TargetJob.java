@@ -9,6 +9,7 @@ import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
 import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.repo.Hosts;
+import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.retention.Retention;
 import dev.roadie.core.snapshot.Snapshot;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -48,6 +50,42 @@ public final class TargetJob {
   private final Clock clock;
   private final Consumer<String> log;
   private final Sleeper sleeper;
+  private final Set<Running> running = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A job running now: its target, when it started, the step it is in and the counters its backup
+   * updates ({@link Progress}, the same the CLI's progress line reads). Reading them costs nothing
+   * to the job.
+   */
+  public static final class Running {
+    private final TargetConfig target;
+    private final Instant started;
+    private volatile Progress progress = new Progress();
+    private volatile String step = "backup";
+
+    Running(TargetConfig target, Instant started) {
+      this.target = target;
+      this.started = started;
+    }
+
+    public TargetConfig target() {
+      return target;
+    }
+
+    public Instant started() {
+      return started;
+    }
+
+    /** {@code backup}, {@code retention}, {@code copy} or {@code verify}. */
+    public String step() {
+      return step;
+    }
+
+    /** The counters of the current try's backup. */
+    public Progress progress() {
+      return progress;
+    }
+  }
 
   /** Waits between tries; the scheduler's tests pass one that does not sleep. */
   public interface Sleeper {
@@ -71,10 +109,30 @@ public final class TargetJob {
    */
   public RunRecord run(TargetConfig target, String trigger) throws InterruptedException {
     Instant started = clock.instant();
+    Running now = new Running(target, started);
+    running.add(now);
+    try {
+      return run(target, trigger, started, now);
+    } finally {
+      running.remove(now);
+    }
+  }
+
+  /** The jobs running now, oldest first. */
+  public List<Running> running() {
+    List<Running> out = new ArrayList<>(running);
+    out.sort(java.util.Comparator.comparing(Running::started));
+    return out;
+  }
+
+  private RunRecord run(TargetConfig target, String trigger, Instant started, Running now)
+      throws InterruptedException {
     int attempt = 0;
     while (true) {
       attempt++;
-      Attempt a = attempt(target);
+      now.progress = new Progress();
+      now.step = "backup";
+      Attempt a = attempt(target, now);
       boolean retriable =
           a.error instanceof RoadieException.Retriable
               || (a.error instanceof RoadieException r && r.code() == ErrorCode.TEMPORARY);
@@ -112,7 +170,7 @@ public final class TargetJob {
     String failedStep;
   }
 
-  private Attempt attempt(TargetConfig target) {
+  private Attempt attempt(TargetConfig target, Running now) {
     Attempt a = new Attempt();
     if (target.options() == null) {
       a.error =
@@ -130,7 +188,7 @@ public final class TargetJob {
               target.tags(),
               null,
               null,
-              null);
+              now.progress);
       BackupResult result = Sources.backup(request);
       a.snapshot = result.snapshot();
       log.accept(
@@ -140,8 +198,11 @@ public final class TargetJob {
               + " saved ("
               + Sources.summary(a.snapshot.snapshot())
               + ")");
+      now.step = "retention";
       step(a, "retention", () -> retention(repo, target));
+      now.step = "copy";
       step(a, "copy", () -> copy(repo, target, a.snapshot));
+      now.step = "verify";
       step(a, "verify", () -> verify(repo, target, a.snapshot));
     } catch (IOException | RuntimeException e) {
       if (a.error == null) a.error = e;

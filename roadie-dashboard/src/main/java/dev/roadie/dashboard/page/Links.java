@@ -16,4 +16,20 @@ public interface Links {
 
   /** The repository page, or null. */
   String repository();
+
+  /**
+   * The page of what snapshot {@code id} holds below {@code path} (as {@code roadie ls}), starting
+   * after {@code from} entries; null where there is none (the static report).
+   */
+  default String contents(String id, String path, long from) {
+    return null;
+  }
+
+  /**
+   * Where the overview's running jobs are fetched again while it is open, or null where nothing
+   * runs (the static report).
+   */
+  default String running() {
+    return null;
+  }
 }

@@ -5,6 +5,7 @@ import static dev.roadie.dashboard.page.Html.esc;
 import static dev.roadie.dashboard.page.Html.time;
 
 import dev.roadie.core.Redact;
+import dev.roadie.core.browse.Entry;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
@@ -15,6 +16,8 @@ import dev.roadie.core.source.Sources;
 import dev.roadie.core.verify.DrillRecord;
 import dev.roadie.core.verify.Records;
 import dev.roadie.core.verify.VerificationRecord;
+import dev.roadie.dashboard.status.Contents;
+import dev.roadie.dashboard.status.CopyLag;
 import dev.roadie.dashboard.status.DashboardStatus;
 import dev.roadie.dashboard.status.Durations;
 import dev.roadie.dashboard.status.Health;
@@ -78,32 +81,11 @@ public final class Pages {
         .append(count("unknown", unknown, "without an expected interval"))
         .append("</ul></section>");
     problems(b, s.problems());
-    if (!s.running().isEmpty()) {
-      b.append(
-          "<section id=\"running\"><h2>Running now</h2><div class=\"scroll\"><table class=\"stack\"><thead><tr><th>Target</th>"
-              + "<th>Job</th><th>Started</th><th>Progress</th></tr></thead><tbody>");
-      for (ScheduleProvider.RunningJob j : s.running()) {
-        b.append("<tr><td data-label=\"Target\">")
-            .append(esc(Redact.url(j.target())))
-            .append("</td><td data-label=\"Job\">")
-            .append(esc(j.operation()))
-            .append(
-                j.step() == null
-                    ? ""
-                    : " <span class=\"muted\">" + esc(Redact.url(j.step())) + "</span>")
-            .append("</td><td data-label=\"Started\">")
-            .append(esc(Durations.words(Duration.between(j.started(), s.now()))))
-            .append(" ago</td><td data-label=\"Progress\">");
-        if (j.fraction() != null) {
-          b.append("<progress max=\"1\" value=\"")
-              .append(j.fraction())
-              .append("\"></progress> ")
-              .append(Math.round(j.fraction() * 100))
-              .append("%, ");
-        }
-        b.append(esc(bytes(j.bytesRead()))).append(" read</td></tr>");
-      }
-      b.append("</tbody></table></div></section>");
+    if (links.running() != null || !s.running().isEmpty()) {
+      b.append("<section id=\"running\"");
+      if (links.running() != null)
+        b.append(" data-refresh=\"").append(esc(links.running())).append("\"");
+      b.append(">").append(running(s.running(), s.now())).append("</section>");
     }
     b.append("<section id=\"targets\"><h2>Targets</h2>");
     if (s.targets().isEmpty()) {
@@ -118,6 +100,51 @@ public final class Pages {
     }
     b.append("</section>");
     return b.toString();
+  }
+
+  /**
+   * The jobs running now, with how far each has got: the inside of the overview's {@code running}
+   * section, which the page fetches again every few seconds while it is open (served pages only).
+   */
+  public String running(List<ScheduleProvider.RunningJob> jobs, Instant now) {
+    StringBuilder b = new StringBuilder("<h2>Running now</h2>");
+    if (jobs.isEmpty()) {
+      return b.append("<p class=\"muted\">No job is running now.</p>").toString();
+    }
+    b.append(
+        "<div class=\"scroll\"><table class=\"running stack\"><thead><tr><th>Target</th>"
+            + "<th>Job</th><th>Running for</th><th>Progress</th></tr></thead><tbody>");
+    for (ScheduleProvider.RunningJob j : jobs) {
+      b.append("<tr class=\"job\" data-target=\"")
+          .append(esc(Redact.url(j.target())))
+          .append("\" data-bytes-read=\"")
+          .append(j.bytesRead())
+          .append("\" data-files=\"")
+          .append(j.files())
+          .append("\"><td data-label=\"Target\">")
+          .append(esc(Redact.url(j.target())))
+          .append("</td><td data-label=\"Job\">")
+          .append(esc(j.operation()))
+          .append(
+              j.step() == null || j.step().isEmpty()
+                  ? ""
+                  : " <span class=\"muted step\">" + esc(Redact.url(j.step())) + "</span>")
+          .append("</td><td data-label=\"Running for\">")
+          .append(esc(Durations.words(Duration.between(j.started(), now))))
+          .append("</td><td class=\"progress\" data-label=\"Progress\">");
+      if (j.fraction() != null) {
+        b.append("<progress max=\"1\" value=\"")
+            .append(j.fraction())
+            .append("\"></progress> ")
+            .append(Math.round(j.fraction() * 100))
+            .append("%, ");
+      }
+      b.append(esc(bytes(j.bytesRead()))).append(" read");
+      if (j.files() > 0)
+        b.append(", ").append(j.files()).append(j.files() == 1 ? " file" : " files");
+      b.append("</td></tr>");
+    }
+    return b.append("</tbody></table></div>").toString();
   }
 
   private static String count(String css, int n, String what) {
@@ -339,6 +366,15 @@ public final class Pages {
             .append(" snapshots; <code>roadie snapshots --target ")
             .append(esc(RestoreCommands.quote(Redact.url(t.name()))))
             .append("</code> lists them all.</p>");
+      }
+      String newest = snaps.get(snaps.size() - 1).id().hex();
+      if (links.snapshot(newest) == null) {
+        // The static report: no snapshot pages, so no contents; the command lists them.
+        b.append(
+                "<p class=\"muted no-contents\">What a snapshot holds is not in this report: "
+                    + "<code>roadie ls ")
+            .append(newest, 0, 8)
+            .append(" /</code> lists it (the agent's dashboard browses it).</p>");
       }
     }
     b.append("</section>");
@@ -635,6 +671,122 @@ public final class Pages {
   }
 
   /**
+   * What a snapshot holds below a path, one page of it ({@link Contents}): a path bar whose parts
+   * link up, containers (directories, prefixes, databases, namespaces, kinds) linking down, and
+   * links to the pages before and after. Only names and what {@code roadie ls -l} shows are
+   * rendered, never content: a Kubernetes Secret is a name here, its data is not read.
+   *
+   * @param heading whether this is a page of its own (with a heading and a link back) rather than a
+   *     section of the snapshot page
+   */
+  public String contents(SnapshotRef ref, Contents c, boolean heading) {
+    String id = ref.id().hex();
+    StringBuilder b = new StringBuilder();
+    b.append("<section class=\"contents\" data-snapshot=\"")
+        .append(id)
+        .append("\" data-path=\"")
+        .append(esc(Redact.url(c.path())))
+        .append("\">");
+    if (heading) {
+      b.append("<h1>Snapshot ")
+          .append(snapshotLink(id))
+          .append(": contents</h1><p class=\"muted\">")
+          .append(esc(Redact.url(ref.snapshot().target())))
+          .append(", ")
+          .append(esc(ref.snapshot().kind()))
+          .append(", ")
+          .append(esc(time(ref.snapshot().time())))
+          .append("</p>");
+    } else {
+      b.append("<h2>Contents</h2>");
+    }
+    b.append("<p class=\"path\"><a href=\"")
+        .append(esc(links.contents(id, "", 0)))
+        .append("\">")
+        .append(esc(ref.id().shortHex()))
+        .append("</a>");
+    String[] parts = c.path().split("/");
+    StringBuilder at = new StringBuilder();
+    for (String part : parts) {
+      if (part.isEmpty()) continue;
+      at.append(part).append('/');
+      b.append(" / <a href=\"")
+          .append(esc(links.contents(id, at.toString(), 0)))
+          .append("\">")
+          .append(esc(Redact.url(part)))
+          .append("</a>");
+    }
+    b.append("</p>");
+    if (c.entries().isEmpty()) {
+      b.append(
+          c.from() > 0
+              ? "<p class=\"muted\">Nothing more here.</p>"
+              : "<p class=\"muted\">Nothing here.</p>");
+    } else {
+      b.append(
+          "<div class=\"scroll\"><table class=\"entries\"><thead><tr><th>Name</th><th>Type</th>"
+              + "<th>Size</th><th>Modified</th><th>Details</th></tr></thead><tbody>");
+      for (Entry e : c.entries()) {
+        b.append("<tr data-path=\"")
+            .append(esc(Redact.url(e.path())))
+            .append("\" data-type=\"")
+            .append(esc(e.type()))
+            .append("\"><td class=\"name\">");
+        String name = esc(Redact.url(e.name()));
+        if (e.container()) {
+          b.append("<a href=\"")
+              .append(esc(links.contents(id, e.path(), 0)))
+              .append("\">")
+              .append(name)
+              .append("</a>");
+        } else {
+          b.append(name);
+        }
+        b.append("</td><td>")
+            .append(esc(e.type()))
+            .append("</td><td class=\"num\">")
+            .append(e.size() == null ? "" : esc(bytes(e.size())))
+            .append("</td><td>")
+            .append(e.mtime() == null ? "" : esc(time(e.mtime())))
+            .append("</td><td class=\"details\">")
+            .append(esc(cellText(e.details())))
+            .append("</td></tr>");
+      }
+      b.append("</tbody></table></div>");
+    }
+    long to = c.from() + c.entries().size();
+    if (c.from() > 0 || c.more()) {
+      b.append("<p class=\"pages\">");
+      if (c.from() > 0) {
+        b.append("<a rel=\"prev\" href=\"")
+            .append(esc(links.contents(id, c.path(), Math.max(0, c.from() - Contents.PAGE))))
+            .append("\">previous ")
+            .append(Contents.PAGE)
+            .append("</a> ");
+      }
+      b.append("<span class=\"muted\">entries ")
+          .append(c.entries().isEmpty() ? c.from() : c.from() + 1)
+          .append("–")
+          .append(to)
+          .append("</span>");
+      if (c.more()) {
+        b.append(" <a rel=\"next\" href=\"")
+            .append(esc(links.contents(id, c.path(), to)))
+            .append("\">next ")
+            .append(Contents.PAGE)
+            .append("</a>");
+      }
+      b.append("</p>");
+    }
+    b.append("<p class=\"muted\">The same listing on the command line: <code>roadie ls ")
+        .append(esc(ref.id().shortHex()))
+        .append(" ")
+        .append(c.path().isEmpty() ? "/" : esc(RestoreCommands.quote(Redact.url(c.path()))))
+        .append(" -l</code></p></section>");
+    return b.toString();
+  }
+
+  /**
    * The source's metadata, read through the kind's own record ({@link SourceMetadata}) so only the
    * fields the source defines show: scalars as a list, a map of records (rows per table, keys per
    * database) as a table, a map of numbers (objects per kind) as a two-column table.
@@ -833,8 +985,83 @@ public final class Pages {
       }
       b.append("</tbody></table></div>");
     }
+    copyLag(b, r.copyLag(), now);
     problems(b, r.problems());
     b.append("</section>");
     return b.toString();
+  }
+
+  /**
+   * The second region's copy: per copied target, its newest snapshot here and the newest copy of it
+   * there, with how far the copy is behind.
+   */
+  private static void copyLag(StringBuilder b, CopyLag lag, Instant now) {
+    b.append("<h2>Second region</h2>");
+    if (lag == null) {
+      b.append(
+          "<p class=\"muted\">No second region known: the agent's config names it "
+              + "(<code>secondRegion</code>, with <code>copy: true</code> on a target).</p>");
+      return;
+    }
+    b.append("<p class=\"where\">copies go to <code>")
+        .append(esc(Redact.url(lag.location())))
+        .append("</code></p>");
+    if (lag.targets().isEmpty() && lag.problems().isEmpty()) {
+      b.append("<p class=\"muted\">No copied target has a snapshot yet.</p>");
+    }
+    if (!lag.targets().isEmpty()) {
+      b.append(
+          "<div class=\"scroll\"><table class=\"copy-lag stack\"><thead><tr><th>Target</th><th>Kind</th>"
+              + "<th>Newest here</th><th>Newest in the second region</th><th>Behind by</th></tr></thead><tbody>");
+      for (CopyLag.Target t : lag.targets()) {
+        Duration behind = t.behind();
+        String css = behind == null ? "fail" : t.copied() ? "ok" : "warn";
+        b.append("<tr class=\"")
+            .append(css)
+            .append("\" data-target=\"")
+            .append(esc(Redact.url(t.name())))
+            .append("\" data-kind=\"")
+            .append(esc(t.kind()))
+            .append("\" data-newest=\"")
+            .append(t.newest())
+            .append("\" data-newest-copy=\"")
+            .append(t.newestCopy() == null ? "" : t.newestCopy().toString())
+            .append("\" data-behind-seconds=\"")
+            .append(behind == null ? "" : String.valueOf(behind.toSeconds()))
+            .append("\"><td data-label=\"Target\">")
+            .append(esc(Redact.url(t.name())))
+            .append("</td><td data-label=\"Kind\">")
+            .append(esc(t.kind()))
+            .append("</td><td data-label=\"Newest here\">")
+            .append(esc(time(t.newest())))
+            .append(" <span class=\"muted\">(")
+            .append(esc(Durations.words(Duration.between(t.newest(), now))))
+            .append(" ago)</span></td><td data-label=\"Second region\">");
+        if (t.newestCopy() == null) {
+          b.append("none");
+        } else {
+          b.append(esc(time(t.newestCopy())))
+              .append(" <span class=\"muted\">(")
+              .append(esc(Durations.words(Duration.between(t.newestCopy(), now))))
+              .append(" ago)</span>");
+        }
+        b.append("</td><td class=\"behind\" data-label=\"Behind by\">");
+        if (behind == null) {
+          b.append("<span class=\"badge fail\">never copied</span>");
+        } else if (t.copied()) {
+          b.append("<span class=\"badge ok\">up to date</span>");
+        } else {
+          b.append("<span class=\"badge warn\">")
+              .append(esc(Durations.words(behind)))
+              .append("</span>");
+        }
+        b.append("</td></tr>");
+      }
+      b.append("</tbody></table></div>");
+    }
+    for (String p : lag.problems())
+      b.append("<p class=\"reason fail\">")
+          .append(esc(Redact.url(lag.location() + ": " + p)))
+          .append("</p>");
   }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
  *     stored)
  * @param leases the writers' leases: a fresh one is a backup (or other writer) running now
  * @param plans prune's deletion plans, oldest first
+ * @param copyLag the second region's copy, or null when none is known (no agent config names one)
  */
 public record RepositoryFacts(
     String location,
@@ -27,6 +28,7 @@ public record RepositoryFacts(
     double deduplicationRatio,
     List<LeaseInfo> leases,
     List<PlanInfo> plans,
+    CopyLag copyLag,
     List<String> problems) {
 
   /** A lease: who holds it, for what, since when, and whether it is still being refreshed. */

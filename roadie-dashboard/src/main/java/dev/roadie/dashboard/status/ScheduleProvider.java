@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What a scheduler knows that the repository does not: when each target runs next, how often it is
@@ -18,7 +19,13 @@ public interface ScheduleProvider {
   ScheduleProvider NONE = of(Map::of);
 
   /** Schedules from {@code schedules} (asked on every view), and no running jobs known. */
-  static ScheduleProvider of(java.util.function.Supplier<Map<String, Schedule>> schedules) {
+  static ScheduleProvider of(Supplier<Map<String, Schedule>> schedules) {
+    return of(schedules, List::of);
+  }
+
+  /** Schedules and running jobs from the suppliers (asked on every view). */
+  static ScheduleProvider of(
+      Supplier<Map<String, Schedule>> schedules, Supplier<List<RunningJob>> running) {
     return new ScheduleProvider() {
       @Override
       public Map<String, Schedule> schedules() {
@@ -27,7 +34,7 @@ public interface ScheduleProvider {
 
       @Override
       public List<RunningJob> running() {
-        return List.of();
+        return running.get();
       }
     };
   }
@@ -37,7 +44,10 @@ public interface ScheduleProvider {
    */
   Map<String, Schedule> schedules();
 
-  /** The jobs running now, oldest first. */
+  /**
+   * The jobs running now, oldest first. The overview asks again every few seconds while it is open
+   * (its running jobs refresh in place): answer from memory.
+   */
   List<RunningJob> running();
 
   /**
@@ -66,9 +76,11 @@ public interface ScheduleProvider {
    * A job running now.
    *
    * @param operation {@code backup}, {@code verify}, {@code drill}, {@code prune}, ...
-   * @param step what it is doing now ({@code table public.orders}), or null
+   * @param step what it is doing now ({@code table public.orders}, a file's path, {@code copy}), or
+   *     null
    * @param fraction how far it is, 0 to 1, or null when unknown
    * @param bytesRead bytes read so far
+   * @param files files (objects, tables, streams) read so far
    */
   record RunningJob(
       String target,
@@ -77,5 +89,6 @@ public interface ScheduleProvider {
       Instant started,
       String step,
       Double fraction,
-      long bytesRead) {}
+      long bytesRead,
+      long files) {}
 }

@@ -3,6 +3,7 @@ package dev.roadie.dashboard.status;
 import dev.roadie.core.Redact;
 import dev.roadie.core.backend.ObjectInfo;
 import dev.roadie.core.backend.ObjectKind;
+import dev.roadie.core.copy.SnapshotCopier;
 import dev.roadie.core.json.Json;
 import dev.roadie.core.prune.Pruner;
 import dev.roadie.core.repo.DeletionPlan;
@@ -25,9 +26,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -37,7 +40,7 @@ import java.util.stream.Collectors;
  * ScheduleProvider} adds. Read-only: it never writes to the repository. Thread-safe; one reader
  * serves every page view (it keeps the snapshots it has read, see {@link SnapshotCache}).
  */
-public final class StatusReader {
+public final class StatusReader implements AutoCloseable {
   /**
    * A backup older than its expected interval times this is late (amber): runs take time and start
    * with jitter.
@@ -64,11 +67,20 @@ public final class StatusReader {
    * @param expectedIntervals the expected interval per target name, as the caller knows it (a
    *     schedule's wins over it; without either, the snapshot history's median gap is used)
    * @param schedules the scheduler's view, or {@link ScheduleProvider#NONE}
+   * @param secondRegion the repository copies go to, for the repository page's copy lag; or null
    */
   public record Options(
-      Map<String, Duration> expectedIntervals, ScheduleProvider schedules, Clock clock) {
+      Map<String, Duration> expectedIntervals,
+      ScheduleProvider schedules,
+      Clock clock,
+      SecondRegion secondRegion) {
     public Options {
       expectedIntervals = Map.copyOf(expectedIntervals);
+    }
+
+    public Options(
+        Map<String, Duration> expectedIntervals, ScheduleProvider schedules, Clock clock) {
+      this(expectedIntervals, schedules, clock, null);
     }
 
     public static Options defaults() {
@@ -76,9 +88,38 @@ public final class StatusReader {
     }
   }
 
+  /**
+   * The second region's repository (the agent config's {@code secondRegion}), which the targets in
+   * {@code targets} are copied to.
+   *
+   * @param location where it is, without credentials
+   * @param opener opens it: on the first repository page view, and again after it failed
+   */
+  public record SecondRegion(String location, Opener opener, Set<String> targets) {
+    public SecondRegion {
+      targets = Set.copyOf(targets);
+    }
+
+    /** Opens the second region's repository (read-only use). */
+    public interface Opener {
+      Repository open() throws IOException;
+    }
+  }
+
   private final Repository repo;
   private final Options options;
   private final SnapshotCache cache;
+  private final Object secondLock = new Object();
+  private Repository second;
+  private SnapshotCache secondCache;
+
+  /**
+   * The second region's last failure to open and when: it is tried again only after {@link
+   * SnapshotCache#LISTING_TTL}, so an unreachable endpoint does not hold up every page view.
+   */
+  private String secondFailure;
+
+  private long secondFailedAt;
 
   public StatusReader(Repository repo, Options options) {
     this.repo = repo;
@@ -88,6 +129,21 @@ public final class StatusReader {
 
   public Repository repository() {
     return repo;
+  }
+
+  /** The jobs running now, as the scheduler reports them (from memory; no repository read). */
+  public List<ScheduleProvider.RunningJob> running() {
+    return options.schedules().running();
+  }
+
+  /** Closes the second region's repository, if this reader opened it. */
+  @Override
+  public void close() throws IOException {
+    synchronized (secondLock) {
+      if (second != null) second.close();
+      second = null;
+      secondCache = null;
+    }
   }
 
   /** Every target's status now. */
@@ -446,6 +502,71 @@ public final class StatusReader {
         ratio,
         leases,
         plans,
+        copyLag(all),
         problems);
+  }
+
+  /**
+   * The second region's copy of each copied target against its newest snapshot here. A copy keeps
+   * its original's time and records its origin ({@link SnapshotCopier#origin}), which is how {@code
+   * roadie copy} knows what the destination holds; the second region's snapshots are kept between
+   * views like this repository's ({@link SnapshotCache}).
+   */
+  private CopyLag copyLag(List<SnapshotRef> here) {
+    SecondRegion region = options.secondRegion();
+    if (region == null) return null;
+    List<String> problems = new ArrayList<>();
+    List<SnapshotRef> there;
+    dev.roadie.core.Id secondId;
+    synchronized (secondLock) {
+      if (second == null
+          && secondFailure != null
+          && System.nanoTime() - secondFailedAt < SnapshotCache.LISTING_TTL.toNanos()) {
+        return new CopyLag(region.location(), List.of(), List.of(secondFailure));
+      }
+      try {
+        if (second == null) {
+          second = region.opener().open();
+          secondCache = new SnapshotCache(second);
+          secondFailure = null;
+        }
+        there = secondCache.refresh(problems);
+        secondId = second.config().repositoryId();
+      } catch (IOException | RuntimeException e) {
+        try {
+          close();
+        } catch (IOException | RuntimeException ignored) {
+          // it could not be read; closing what was opened of it is all that is left to try
+        }
+        secondFailure = "could not be read: " + Redact.url(String.valueOf(e.getMessage()));
+        secondFailedAt = System.nanoTime();
+        return new CopyLag(region.location(), List.of(), List.of(secondFailure));
+      }
+    }
+    Set<SnapshotCopier.Origin> copied = new HashSet<>();
+    Map<String, SnapshotRef> newestThere = new HashMap<>();
+    for (SnapshotRef r : there) {
+      copied.add(SnapshotCopier.origin(r, secondId));
+      newestThere.put(key(r.snapshot().kind(), r.snapshot().target()), r); // oldest first
+    }
+    Map<String, SnapshotRef> newestHere = new TreeMap<>();
+    for (SnapshotRef r : here) {
+      if (region.targets().contains(r.snapshot().target()))
+        newestHere.put(key(r.snapshot().kind(), r.snapshot().target()), r);
+    }
+    dev.roadie.core.Id hereId = repo.config().repositoryId();
+    List<CopyLag.Target> targets = new ArrayList<>();
+    for (Map.Entry<String, SnapshotRef> e : newestHere.entrySet()) {
+      SnapshotRef newest = e.getValue();
+      SnapshotRef copy = newestThere.get(e.getKey());
+      targets.add(
+          new CopyLag.Target(
+              newest.snapshot().target(),
+              newest.snapshot().kind(),
+              newest.time().toInstant(),
+              copy == null ? null : copy.time().toInstant(),
+              copied.contains(SnapshotCopier.origin(newest, hereId))));
+    }
+    return new CopyLag(region.location(), targets, problems);
   }
 }

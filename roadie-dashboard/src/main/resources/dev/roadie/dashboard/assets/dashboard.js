@@ -1,4 +1,5 @@
-// roadie dashboard: draws the charts (uPlot) and copies restore commands. No framework, no network.
+// roadie dashboard: draws the charts (uPlot), copies restore commands and refreshes the running jobs
+// from the page's own server. No framework, nothing from elsewhere.
 (function () {
   "use strict";
   var UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -70,5 +71,22 @@
       }
     });
   });
+  // The overview's running jobs, fetched again every 2 s while the page is open (served pages only:
+  // the static report has no data-refresh). One small request; the rest of the page stays.
+  var running = document.getElementById("running");
+  if (running && running.getAttribute("data-refresh") && window.fetch) {
+    var url = running.getAttribute("data-refresh");
+    var refreshes = 0;
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(url, { cache: "no-store", credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html == null) return;
+          running.innerHTML = html;
+          running.setAttribute("data-refreshes", String(++refreshes));
+        }, function () { /* the agent is restarting: the next round tries again */ });
+    }, 2000);
+  }
   if (window.performance && performance.mark) performance.mark("roadie-dashboard-ready");
 })();

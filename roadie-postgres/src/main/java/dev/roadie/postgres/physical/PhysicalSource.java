@@ -261,6 +261,31 @@ public final class PhysicalSource implements SourceProvider {
   }
 
   /**
+   * How a restored data directory is verified: {@code pgBin} the directory of the server programs
+   * (null: those of the snapshot's major version).
+   */
+  public record CopyOptions(Path pgBin) implements dev.roadie.core.source.VerifyRequest.Options {}
+
+  /**
+   * Starts the restored data directory as a throwaway server, waits for its recovery and compares
+   * it with what the snapshot recorded, then amcheck ({@link PhysicalVerify#verifyCopy}); {@link
+   * #verifyInScratch} restores into scratch space and runs the same checks.
+   */
+  @Override
+  public dev.roadie.core.source.VerifyResult verify(dev.roadie.core.source.VerifyRequest request)
+      throws IOException {
+    if (!(request.copy() instanceof Destination.DataDirectory d)) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a postgres-physical snapshot is verified in the data directory it was restored to, not "
+              + request.copy().describe());
+    }
+    CopyOptions o = request.options(CopyOptions.class, new CopyOptions(null));
+    return PhysicalVerify.verifyCopy(
+        request.snapshot(), d.path().toAbsolutePath().normalize(), o.pgBin());
+  }
+
+  /**
    * How a physical snapshot is verified in scratch space: {@code targetTime} null recovers to the
    * newest point; {@code restoreCommand} gives the {@code restore_command} for a scratch directory
    * (the caller knows how roadie is started and where the repository's password may go).

@@ -125,42 +125,17 @@ public final class PhysicalVerify {
                 + window.describe(),
             figures));
 
-    ScratchCluster cluster = ScratchCluster.existing(bin, dir, data, null);
-    prepareConfig(dir, data);
-    ScratchCluster.giveToServerUser(dir);
-    long recoveryStart = System.nanoTime();
-    Recovered r;
+    Copy copy;
     try {
-      cluster.start(
-          scratch,
-          List.of(
-              "hba_file=" + dir.resolve("pg_hba.conf"),
-              "ident_file=" + dir.resolve("pg_ident.conf"),
-              "hot_standby=off",
-              "archive_mode=off",
-              "logging_collector=off",
-              "log_destination=stderr",
-              "ssl=off",
-              "shared_buffers=128MB",
-              "huge_pages=off",
-              "shared_preload_libraries=''",
-              "max_wal_senders=0",
-              "wal_level=replica",
-              "max_replication_slots=0"),
-          false);
-      r = awaitRecovery(cluster, ref);
-    } catch (RoadieException | IOException e) {
-      checks.add(
-          Check.fail(
-              "recovery",
-              "the restored cluster did not finish recovery: " + e.getMessage(),
-              Map.of(),
-              List.of(cluster.logTail().split("\n"))));
-      return new ScratchVerifyResult(checks, cluster.describe(), null);
+      copy = Copy.start(scratch, bin, dir, data, ref);
+    } catch (Copy.NotRecovered e) {
+      checks.add(e.check);
+      return new ScratchVerifyResult(checks, e.describe, null);
     }
+    Recovered r = copy.recovered;
     String recoveredTo = recoveredTo(r, target, window, m, notes);
     Map<String, Object> rf = new LinkedHashMap<>();
-    rf.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - recoveryStart));
+    rf.put("seconds", copy.seconds);
     rf.put("replayedLsn", r.lsn());
     if (r.lastTransaction() != null) rf.put("lastTransaction", r.lastTransaction());
     rf.put("timeline", r.timeline());
@@ -181,9 +156,191 @@ public final class PhysicalVerify {
                 + ")"
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
             rf));
+    checks.add(copy.identity(m));
     Instant answered = Instant.now();
-    checks.add(Amcheck.run(bin, major, cluster.socketEnv(r.superuser(), "template1"), true));
-    return new ScratchVerifyResult(checks, cluster.describe(), recoveredTo, answered);
+    checks.add(copy.amcheck(major));
+    return new ScratchVerifyResult(checks, copy.cluster.describe(), recoveredTo, answered);
+  }
+
+  /**
+   * The SPI's comparison of a restored data directory ({@code restore --to DIR}) with the snapshot
+   * it came from: the copy is started as a throwaway server as {@link #run} starts its own (a
+   * private Unix socket in a scratch directory, no TCP, no archiving), recovery is waited for, and
+   * the copy is compared with what the snapshot recorded ({@link Copy#identity}) and checked with
+   * amcheck. Starting the copy is what recovers it: afterwards it has replayed its WAL and been
+   * promoted as its recovery settings say, as {@code pg_ctl start} would have done. Run as root,
+   * the copy is given to the postgres user first, as the restore's note asks.
+   */
+  public static dev.roadie.core.source.VerifyResult verifyCopy(
+      SnapshotRef ref, Path data, Path pgBin) throws IOException {
+    PhysicalMetadata m = SourceMetadata.of(ref.snapshot(), PhysicalMetadata.class);
+    int major = m.serverVersionNum() == null ? 0 : m.serverVersionNum() / 10000;
+    Path bin = ScratchCluster.serverBin(pgBin, major);
+    if (!Files.isRegularFile(data.resolve("PG_VERSION"))) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          data
+              + " is not a PostgreSQL data directory (no PG_VERSION): restore the snapshot there first");
+    }
+    if (Files.exists(data.resolve("postmaster.pid"))) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          data
+              + " has a postmaster.pid: a server runs on the copy (or crashed on it); stop it "
+              + "(pg_ctl -D "
+              + data
+              + " stop) before verifying");
+    }
+    List<String> differences = new ArrayList<>();
+    int checked = 0;
+    try (Scratch scratch = Scratch.open(null)) {
+      Path dir = scratch.directory("pgcopy");
+      ScratchCluster.giveToServerUser(data);
+      Copy copy;
+      try {
+        copy = Copy.start(scratch, bin, dir, data, ref);
+      } catch (Copy.NotRecovered e) {
+        return new dev.roadie.core.source.VerifyResult(1, "checks", differences(e.check));
+      }
+      for (Check c : List.of(copy.identity(m), copy.amcheck(major))) {
+        checked++;
+        differences.addAll(differences(c));
+      }
+    }
+    return new dev.roadie.core.source.VerifyResult(checked + 1, "checks", differences);
+  }
+
+  /** A check that failed as differences: its summary, then its details. */
+  private static List<String> differences(Check c) {
+    if (!c.failed()) return List.of();
+    List<String> out = new ArrayList<>();
+    out.add(c.name() + ": " + c.summary());
+    for (String d : c.details()) out.add(c.name() + ": " + d);
+    return out;
+  }
+
+  /** A restored data directory running as a throwaway server, recovered. */
+  static final class Copy {
+    final ScratchCluster cluster;
+    final Path bin;
+    final Recovered recovered;
+    final double seconds;
+
+    /** The copy did not come out of recovery; {@code check} says why. */
+    static final class NotRecovered extends Exception {
+      final transient Check check;
+      final String describe;
+
+      NotRecovered(Check check, String describe) {
+        super(check.summary());
+        this.check = check;
+        this.describe = describe;
+      }
+    }
+
+    private Copy(ScratchCluster cluster, Path bin, Recovered recovered, double seconds) {
+      this.cluster = cluster;
+      this.bin = bin;
+      this.recovered = recovered;
+      this.seconds = seconds;
+    }
+
+    /**
+     * Starts the data directory {@code data} with the server programs in {@code bin}, its socket,
+     * log and configuration in {@code dir}, and waits until recovery has ended; the stop is
+     * registered with {@code scratch}.
+     */
+    static Copy start(Scratch scratch, Path bin, Path dir, Path data, SnapshotRef ref)
+        throws IOException, NotRecovered {
+      ScratchCluster cluster = ScratchCluster.existing(bin, dir, data, null);
+      prepareConfig(dir, data);
+      ScratchCluster.giveToServerUser(dir);
+      long start = System.nanoTime();
+      try {
+        cluster.start(
+            scratch,
+            List.of(
+                "hba_file=" + dir.resolve("pg_hba.conf"),
+                "ident_file=" + dir.resolve("pg_ident.conf"),
+                "hot_standby=off",
+                "archive_mode=off",
+                "logging_collector=off",
+                "log_destination=stderr",
+                "ssl=off",
+                "shared_buffers=128MB",
+                "huge_pages=off",
+                "shared_preload_libraries=''",
+                "max_wal_senders=0",
+                "wal_level=replica",
+                "max_replication_slots=0"),
+            false);
+        Recovered r = awaitRecovery(cluster, ref);
+        return new Copy(cluster, bin, r, ScratchDirectoryVerify.seconds(System.nanoTime() - start));
+      } catch (RoadieException | IOException e) {
+        throw new NotRecovered(
+            Check.fail(
+                "recovery",
+                "the restored cluster did not finish recovery: " + e.getMessage(),
+                Map.of(),
+                List.of(cluster.logTail().split("\n"))),
+            cluster.describe());
+      }
+    }
+
+    /**
+     * The copy against what the snapshot recorded of its cluster: the same system identifier (the
+     * WAL and the files are of one cluster), the same major version, and WAL written at least up to
+     * the backup's end (PostgreSQL refuses to open a copy that did not reach its backup's
+     * consistency point; this says the copy is that backup's, not an older one).
+     */
+    Check identity(PhysicalMetadata m) throws IOException {
+      List<String> rows =
+          cluster.psql(
+              recovered.superuser(),
+              "template1",
+              "SELECT system_identifier, current_setting('server_version_num'), "
+                  + "pg_current_wal_lsn() FROM pg_control_system()");
+      String[] f = rows.get(0).split("\\|", -1);
+      List<String> wrong = new ArrayList<>();
+      if (m.systemIdentifier() != null && !m.systemIdentifier().equals(f[0])) {
+        wrong.add(
+            "system identifier " + f[0] + ", the snapshot's cluster is " + m.systemIdentifier());
+      }
+      int major = Integer.parseInt(f[1].trim()) / 10000;
+      if (m.serverVersionNum() != null && m.serverVersionNum() / 10000 != major) {
+        wrong.add(
+            "PostgreSQL "
+                + major
+                + ", the snapshot is of PostgreSQL "
+                + m.serverVersionNum() / 10000);
+      }
+      if (m.stopLsn() != null
+          && Long.compareUnsigned(WalNames.parseLsn(f[2]), WalNames.parseLsn(m.stopLsn())) < 0) {
+        wrong.add("WAL ends at " + f[2] + ", before the backup's end " + m.stopLsn());
+      }
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("systemIdentifier", f[0]);
+      figures.put("major", major);
+      figures.put("walLsn", f[2]);
+      if (!wrong.isEmpty()) {
+        return Check.fail(
+            "identity", "the copy is not the snapshot's cluster as it recorded it", figures, wrong);
+      }
+      return Check.pass(
+          "identity",
+          "cluster "
+              + f[0]
+              + ", PostgreSQL "
+              + major
+              + ", WAL past the backup's end "
+              + m.stopLsn()
+              + ", as the snapshot recorded",
+          figures);
+    }
+
+    Check amcheck(int major) throws IOException {
+      return Amcheck.run(bin, major, cluster.socketEnv(recovered.superuser(), "template1"), true);
+    }
   }
 
   /**

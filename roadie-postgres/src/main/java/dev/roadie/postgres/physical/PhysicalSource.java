@@ -47,8 +47,31 @@ public final class PhysicalSource implements SourceProvider {
       int chunkSize,
       boolean spreadCheckpoint,
       String pageSkip,
-      String read)
-      implements BackupRequest.Options {}
+      String read,
+      List<dev.roadie.postgres.Probes.Probe> probes)
+      implements BackupRequest.Options {
+    /** Without probes. */
+    public BackupOptions(
+        PgConn conn,
+        Path pgBin,
+        String walMethod,
+        Duration walTimeout,
+        int chunkSize,
+        boolean spreadCheckpoint,
+        String pageSkip,
+        String read) {
+      this(
+          conn,
+          pgBin,
+          walMethod,
+          walTimeout,
+          chunkSize,
+          spreadCheckpoint,
+          pageSkip,
+          read,
+          List.of());
+    }
+  }
 
   /**
    * How a physical snapshot is restored into a data directory; see {@link PhysicalRestore.Options}.
@@ -94,7 +117,8 @@ public final class PhysicalSource implements SourceProvider {
                     request.tags(),
                     request.time(),
                     o.pageSkip() == null ? "auto" : o.pageSkip(),
-                    o.read() == null ? "auto" : o.read()));
+                    o.read() == null ? "auto" : o.read(),
+                    o.probes()));
     return new BackupResult(request.repository().readSnapshot(r.id()), r.warnings());
   }
 

@@ -127,7 +127,7 @@ public final class PhysicalVerify {
 
     Copy copy;
     try {
-      copy = Copy.start(scratch, bin, dir, data, ref);
+      copy = Copy.start(scratch, bin, dir, data, ref, target == null);
     } catch (Copy.NotRecovered e) {
       checks.add(e.check);
       return new ScratchVerifyResult(checks, e.describe, null);
@@ -157,6 +157,7 @@ public final class PhysicalVerify {
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
             rf));
     checks.add(copy.identity(m));
+    if (copy.probes != null) checks.add(copy.probes);
     Instant answered = Instant.now();
     checks.add(copy.amcheck(major));
     return new ScratchVerifyResult(checks, copy.cluster.describe(), recoveredTo, answered);
@@ -198,11 +199,14 @@ public final class PhysicalVerify {
       ScratchCluster.giveToServerUser(data);
       Copy copy;
       try {
-        copy = Copy.start(scratch, bin, dir, data, ref);
+        copy = Copy.start(scratch, bin, dir, data, ref, recoversToTheEnd(data));
       } catch (Copy.NotRecovered e) {
         return new dev.roadie.core.source.VerifyResult(1, "checks", differences(e.check));
       }
-      for (Check c : List.of(copy.identity(m), copy.amcheck(major))) {
+      List<Check> run = new ArrayList<>(List.of(copy.identity(m)));
+      if (copy.probes != null) run.add(copy.probes);
+      run.add(copy.amcheck(major));
+      for (Check c : run) {
         checked++;
         differences.addAll(differences(c));
       }
@@ -226,6 +230,12 @@ public final class PhysicalVerify {
     final Recovered recovered;
     final double seconds;
 
+    /**
+     * The probes compared at the point they were taken; skipped when the copy does not pass that
+     * point; null when the backup took none.
+     */
+    final Check probes;
+
     /** The copy did not come out of recovery; {@code check} says why. */
     static final class NotRecovered extends Exception {
       final transient Check check;
@@ -238,7 +248,9 @@ public final class PhysicalVerify {
       }
     }
 
-    private Copy(ScratchCluster cluster, Path bin, Recovered recovered, double seconds) {
+    private Copy(
+        ScratchCluster cluster, Path bin, Recovered recovered, double seconds, Check probes) {
+      this.probes = probes;
       this.cluster = cluster;
       this.bin = bin;
       this.recovered = recovered;
@@ -250,12 +262,26 @@ public final class PhysicalVerify {
      * log and configuration in {@code dir}, and waits until recovery has ended; the stop is
      * registered with {@code scratch}.
      */
-    static Copy start(Scratch scratch, Path bin, Path dir, Path data, SnapshotRef ref)
+    static Copy start(
+        Scratch scratch, Path bin, Path dir, Path data, SnapshotRef ref, boolean toTheEnd)
         throws IOException, NotRecovered {
       ScratchCluster cluster = ScratchCluster.existing(bin, dir, data, null);
       prepareConfig(dir, data);
       ScratchCluster.giveToServerUser(dir);
       long start = System.nanoTime();
+      PhysicalMetadata m = SourceMetadata.of(ref.snapshot(), PhysicalMetadata.class);
+      Check probes = null;
+      if (m.probes() != null && !m.probes().isEmpty()) {
+        probes =
+            toTheEnd
+                ? probesAtTheirPoint(scratch, cluster, dir, ref, m)
+                : Check.skipped(
+                    "probes",
+                    "skipped: the copy recovers to a point of its own, and the probes are compared "
+                        + "where they were taken ("
+                        + m.probeLsn()
+                        + ", just after the backup), on the way to the newest point");
+      }
       try {
         cluster.start(
             scratch,
@@ -275,7 +301,8 @@ public final class PhysicalVerify {
                 "max_replication_slots=0"),
             false);
         Recovered r = awaitRecovery(cluster, ref);
-        return new Copy(cluster, bin, r, ScratchDirectoryVerify.seconds(System.nanoTime() - start));
+        return new Copy(
+            cluster, bin, r, ScratchDirectoryVerify.seconds(System.nanoTime() - start), probes);
       } catch (RoadieException | IOException e) {
         throw new NotRecovered(
             Check.fail(
@@ -284,6 +311,69 @@ public final class PhysicalVerify {
                 Map.of(),
                 List.of(cluster.logTail().split("\n"))),
             cluster.describe());
+      }
+    }
+
+    /**
+     * Recovers the copy as a hot standby that pauses just before the probes' LSN ({@link
+     * PhysicalProbes}), runs the probes there and stops it; recovery then goes on from there when
+     * the copy is started again. A copy whose WAL ends before that point fails the check.
+     */
+    private static Check probesAtTheirPoint(
+        Scratch scratch, ScratchCluster cluster, Path dir, SnapshotRef ref, PhysicalMetadata m)
+        throws IOException {
+      String where = "the point the probes were taken at (LSN " + m.probeLsn() + ")";
+      try {
+        cluster.start(
+            scratch,
+            List.of(
+                "hba_file=" + dir.resolve("pg_hba.conf"),
+                "ident_file=" + dir.resolve("pg_ident.conf"),
+                "hot_standby=on",
+                "archive_mode=off",
+                "logging_collector=off",
+                "log_destination=stderr",
+                "ssl=off",
+                "shared_buffers=128MB",
+                "huge_pages=off",
+                "shared_preload_libraries=''",
+                "wal_level=replica",
+                "recovery_target_lsn=" + m.probeLsn(),
+                "recovery_target_inclusive=off",
+                "recovery_target_action=pause"),
+            false);
+        String[] paused = null;
+        while (paused == null) {
+          if (!cluster.running()) {
+            throw new RoadieException(
+                ErrorCode.FAILURE, "recovery ended before it reached " + where);
+          }
+          for (String user : users(ref)) {
+            try {
+              List<String> rows =
+                  cluster.psql(
+                      user,
+                      "template1",
+                      "SELECT pg_is_wal_replay_paused(), pg_last_wal_replay_lsn(), "
+                          + "(SELECT rolname FROM pg_roles WHERE oid = 10)");
+              String[] f = rows.get(0).split("\\|", -1);
+              if (f[0].equals("t")) paused = f;
+              break;
+            } catch (RoadieException e) {
+              if (!e.getMessage().contains("does not exist")) break;
+            }
+          }
+          if (paused == null) pause();
+        }
+        return PhysicalProbes.compare(cluster, paused[2], m, paused[1]);
+      } catch (RoadieException | IOException e) {
+        return Check.fail(
+            "probes",
+            "the copy could not be recovered to " + where + ": " + e.getMessage(),
+            Map.of("lsn", m.probeLsn()),
+            List.of(cluster.logTail().split("\n")));
+      } finally {
+        cluster.stop();
       }
     }
 
@@ -381,15 +471,11 @@ public final class PhysicalVerify {
       Files.writeString(conf, "# written by roadie verify: the backup had none\n");
   }
 
-  /** Where recovery ended. */
-  record Recovered(String superuser, String lsn, String lastTransaction, int timeline) {}
-
   /**
-   * Waits until the server accepts connections and is out of recovery (promoted): with hot standby
-   * off it refuses connections until then. A server that exits has failed; its log says why.
+   * The users to connect to a copy as, before its superuser is known: the backup's, postgres, and
+   * the one running roadie.
    */
-  private static Recovered awaitRecovery(ScratchCluster cluster, SnapshotRef ref)
-      throws IOException {
+  private static List<String> users(SnapshotRef ref) {
     List<String> users = new ArrayList<>();
     Object url = ref.snapshot().source().get("url");
     try {
@@ -400,6 +486,47 @@ public final class PhysicalVerify {
     }
     users.add("postgres");
     users.add(System.getProperty("user.name"));
+    return users;
+  }
+
+  /** Waits between two tries: each is a psql start and a line in the server's log. */
+  private static void pause() throws IOException {
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for recovery");
+    }
+  }
+
+  /**
+   * Whether a restored data directory still recovers, to the newest point: recovery.signal, and no
+   * recovery target among its settings.
+   */
+  private static boolean recoversToTheEnd(Path data) throws IOException {
+    if (!Files.exists(data.resolve("recovery.signal"))) return false;
+    Path conf = data.resolve("postgresql.auto.conf");
+    if (!Files.exists(conf)) return true;
+    for (String line : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
+      String[] kv = line.trim().split("\\s*=\\s*", 2);
+      if (kv.length == 2
+          && kv[0].startsWith("recovery_target")
+          && !kv[0].equals("recovery_target_timeline")
+          && !kv[1].replace("'", "").isBlank()) return false;
+    }
+    return true;
+  }
+
+  /** Where recovery ended. */
+  record Recovered(String superuser, String lsn, String lastTransaction, int timeline) {}
+
+  /**
+   * Waits until the server accepts connections and is out of recovery (promoted): with hot standby
+   * off it refuses connections until then. A server that exits has failed; its log says why.
+   */
+  private static Recovered awaitRecovery(ScratchCluster cluster, SnapshotRef ref)
+      throws IOException {
+    List<String> users = users(ref);
     String superuser = null;
     RoadieException last = null;
     while (true) {
@@ -428,12 +555,7 @@ public final class PhysicalVerify {
         }
       }
       if (superuser != null) break;
-      try {
-        Thread.sleep(500); // each try is a psql start and a line in the server's log
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while waiting for recovery");
-      }
+      pause();
     }
     List<String> rows =
         cluster.psql(

@@ -343,7 +343,12 @@ public final class PhysicalVerify {
                 "recovery_target_action=pause"),
             false);
         String[] paused = null;
+        boolean left = false;
         while (paused == null) {
+          if (left) {
+            throw new RoadieException(
+                ErrorCode.FAILURE, "the copy left recovery before it reached " + where);
+          }
           if (!cluster.running()) {
             throw new RoadieException(
                 ErrorCode.FAILURE, "recovery ended before it reached " + where);
@@ -355,9 +360,10 @@ public final class PhysicalVerify {
                       user,
                       "template1",
                       "SELECT pg_is_wal_replay_paused(), pg_last_wal_replay_lsn(), "
-                          + "(SELECT rolname FROM pg_roles WHERE oid = 10)");
+                          + "(SELECT rolname FROM pg_roles WHERE oid = 10), pg_is_in_recovery()");
               String[] f = rows.get(0).split("\\|", -1);
-              if (f[0].equals("t")) paused = f;
+              if (f[3].equals("f")) left = true;
+              else if (f[0].equals("t")) paused = f;
               break;
             } catch (RoadieException e) {
               if (!e.getMessage().contains("does not exist")) break;

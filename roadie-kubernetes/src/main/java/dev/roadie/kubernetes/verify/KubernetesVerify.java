@@ -94,7 +94,7 @@ public final class KubernetesVerify {
     return new VerifyResult(objects.size(), "objects", sorted);
   }
 
-  record Parsed(StoredObject stored, Map<String, Object> object) {}
+  private record Parsed(StoredObject stored, Map<String, Object> object) {}
 
   private static void directory(List<Parsed> parsed, Path dir, List<String> differences) {
     for (Parsed p : parsed) {
@@ -187,7 +187,7 @@ public final class KubernetesVerify {
    * server until that definition exists; it is not a difference.
    */
   @SuppressWarnings("unchecked")
-  static void accept(
+  private static void accept(
       KubeConnection conn,
       List<Parsed> parsed,
       Map<String, String> mapping,

@@ -281,6 +281,22 @@ class PhysicalProbesCliTest {
             .assertExit(2);
     assertTrue(fetch.stderr().contains("--wal-method none"), fetch.describe());
 
+    sql("CREATE ROLE backup LOGIN REPLICATION PASSWORD 'backup-pw'");
+    RoadieProcess.Result noSwitch =
+        roadie
+            .run(
+                "backup",
+                "postgres",
+                "--physical",
+                "--url",
+                "postgresql://backup:backup-pw@127.0.0.1:" + port + "/postgres",
+                "--probe",
+                "one=SELECT 1")
+            .assertExit(2);
+    assertTrue(
+        noSwitch.stderr().contains("GRANT EXECUTE ON FUNCTION pg_switch_wal() TO backup"),
+        noSwitch.describe());
+
     sql("ALTER SYSTEM SET wal_level = replica");
     pgCtl("restart");
     RoadieProcess.Result replica =

@@ -50,7 +50,8 @@ final class PhysicalProbes {
   record Taken(String lsn, String database, Map<String, Probes.Result> results) {}
 
   /** Refuses probes that this server and backup cannot take at an exact point, saying why. */
-  static void check(PgConn conn, Map<String, String> settings, String walMethod) {
+  static void check(PgConn conn, Map<String, String> settings, String walMethod)
+      throws IOException {
     if ("fetch".equals(walMethod)) {
       throw new RoadieException(
           ErrorCode.USAGE,
@@ -68,6 +69,30 @@ final class PhysicalProbes {
               + "only snapshot that matches an exact point of the WAL, which verify recovers to; set "
               + "wal_level = logical and restart PostgreSQL, or take probes with a logical backup "
               + "(backup postgres --probe without --physical). No backup was taken");
+    }
+    // The segment holding the probes' point must be archived before the snapshot is written, so
+    // that verify can recover to it; only a WAL switch makes that happen now.
+    try (Connection c = conn.connect();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT has_function_privilege('pg_switch_wal()', 'EXECUTE')")) {
+      rs.next();
+      if (!rs.getBoolean(1)) {
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            conn.hostPort()
+                + ": --probe with --physical needs pg_switch_wal(), which user "
+                + conn.user
+                + " may not run: the WAL holding the probes' point is archived at once so that "
+                + "verify can recover to it; GRANT EXECUTE ON FUNCTION pg_switch_wal() TO "
+                + conn.user
+                + " (as a superuser). No backup was taken");
+      }
+    } catch (SQLException e) {
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "reading privileges on " + conn.redacted() + ": " + PgConn.redact(e.getMessage()),
+          e);
     }
   }
 

@@ -72,7 +72,13 @@ final class PhysicalBackupOptions {
               + "auto (default): local when the server's data_directory is here, readable and the same cluster, else stream.")
   String read;
 
-  int run(RepoOptions repo, BackupOptions options, String url, Path pgBin) throws Exception {
+  int run(
+      RepoOptions repo,
+      BackupOptions options,
+      String url,
+      Path pgBin,
+      java.util.List<dev.roadie.postgres.Probes.Probe> probes)
+      throws Exception {
     if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {
       throw new dev.roadie.core.RoadieException(
           dev.roadie.core.ErrorCode.USAGE, "--checkpoint takes fast or spread");
@@ -96,7 +102,8 @@ final class PhysicalBackupOptions {
                         options.tags(),
                         options.snapshotTime(),
                         pageSkip,
-                        read));
+                        read,
+                        probes));
       }
       SavedSnapshot.print(r.readSnapshot(result.id()), result.warnings(), options.json);
       return 0;

@@ -76,7 +76,9 @@ final class PostgresBackupCommand implements Callable<Integer> {
       paramLabel = "NAME=SQL",
       description =
           "A query run inside the backup's own snapshot, its result stored in the snapshot; 'roadie verify' "
-              + "runs it on the restored copy and compares (repeatable; e.g. revenue='SELECT sum(total) FROM orders').")
+              + "runs it on the restored copy and compares (repeatable; e.g. revenue='SELECT sum(total) FROM orders'). "
+              + "Physical: run just after the base backup ends, on the snapshot of a temporary logical slot "
+              + "(wal_level = logical), which verify recovers to exactly.")
   List<String> probes = new ArrayList<>();
 
   @Option(
@@ -90,16 +92,8 @@ final class PostgresBackupCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // Databases are large: the native AES-GCM loads while the key is derived (Providers).
     dev.roadie.core.crypto.Providers.preload();
-    if (physical.physical) {
-      if (!probes.isEmpty()) {
-        throw new dev.roadie.core.RoadieException(
-            dev.roadie.core.ErrorCode.USAGE,
-            "--probe applies to logical "
-                + "backups: a physical backup has no snapshot of its own to run a query in");
-      }
-      return physical.run(repo, options, url, pgBin);
-    }
     List<Probes.Probe> parsedProbes = probes.stream().map(Probes.Probe::parse).toList();
+    if (physical.physical) return physical.run(repo, options, url, pgBin, parsedProbes);
     PgConn conn = PgConn.parse(url);
     int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
     try (Repository r = repo.open()) {

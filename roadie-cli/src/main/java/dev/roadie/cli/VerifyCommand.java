@@ -10,6 +10,10 @@ import dev.roadie.core.source.ScratchVerifyRequest;
 import dev.roadie.core.verify.VerificationRecord;
 import dev.roadie.core.verify.Verifier;
 import dev.roadie.files.FileSource;
+import dev.roadie.kubernetes.KubernetesSource;
+import dev.roadie.kubernetes.client.KubeEnvironment;
+import dev.roadie.kubernetes.restore.KubernetesRestoreOptions;
+import dev.roadie.kubernetes.verify.KubernetesScratchCluster;
 import dev.roadie.postgres.PostgresBackup;
 import dev.roadie.postgres.PostgresSource;
 import dev.roadie.postgres.physical.PhysicalBackup;
@@ -193,10 +197,49 @@ final class VerifyCommand implements Callable<Integer> {
     String redisServer;
 
     @Option(
+        names = "--scratch-cluster",
+        paramLabel = "KUBECONFIG",
+        description =
+            "k8s: also ask the cluster of this kubeconfig (its current context) whether it would take every "
+                + "object: a server-side dry-run apply of each, as the restore would write it; nothing is stored "
+                + "(namespaces it lacks are created empty for the check and deleted after).")
+    Path scratchCluster;
+
+    @Option(
+        names = "--namespace-mapping",
+        paramLabel = "OLD:NEW",
+        description =
+            "k8s with --scratch-cluster: check the objects of namespace OLD as a restore into NEW would "
+                + "write them (repeatable).")
+    List<String> namespaceMapping = new ArrayList<>();
+
+    @Option(
         names = "--jobs",
         paramLabel = "N",
         description = "Restore and count with N connections (default: the cores).")
     Integer jobs;
+
+    /** The scratch cluster of a k8s snapshot, or null to check the objects by parsing alone. */
+    private KubernetesScratchCluster kubernetes() {
+      if (scratchCluster == null) {
+        if (!namespaceMapping.isEmpty()) {
+          throw new dev.roadie.core.RoadieException(
+              ErrorCode.USAGE, "--namespace-mapping applies with --scratch-cluster KUBECONFIG");
+        }
+        return null;
+      }
+      if (!java.nio.file.Files.isRegularFile(scratchCluster)) {
+        throw new dev.roadie.core.RoadieException(
+            ErrorCode.USAGE,
+            "--scratch-cluster "
+                + scratchCluster
+                + ": no such file; give the kubeconfig of the scratch cluster");
+      }
+      return new KubernetesScratchCluster(
+          KubeEnvironment.file(scratchCluster),
+          null,
+          KubernetesRestoreOptions.parseMapping(namespaceMapping));
+    }
 
     ScratchVerifyRequest.Options options(
         SnapshotRef ref, String targetTime, ScratchRestoreCommand restoreCommand) {
@@ -206,6 +249,7 @@ final class VerifyCommand implements Callable<Integer> {
         case PhysicalBackup.KIND ->
             new PhysicalSource.VerifyOptions(pgBin, n, targetTime, restoreCommand);
         case RedisBackup.KIND -> new RedisSource.VerifyOptions(redisServer);
+        case KubernetesSource.KIND -> kubernetes();
         case FileSource.KIND -> null;
         default -> null;
       };

@@ -324,4 +324,117 @@ class KubernetesCliTest {
       }
     }
   }
+
+  static final String GADGETS =
+      """
+      apiVersion: apiextensions.k8s.io/v1
+      kind: CustomResourceDefinition
+      metadata: {name: gadgets.cli.roadie.dev}
+      spec:
+        group: cli.roadie.dev
+        scope: Namespaced
+        names: {plural: gadgets, singular: gadget, kind: Gadget}
+        versions:
+        - name: v1
+          served: true
+          storage: true
+          schema:
+            openAPIV3Schema:
+              type: object
+              properties:
+                spec:
+                  type: object
+                  properties:
+                    size: {type: integer%s}
+      """;
+
+  static void apply(String yaml) throws Exception {
+    Path f = work.resolve("apply-" + System.nanoTime() + ".yaml");
+    Files.writeString(f, yaml);
+    kubectl("apply", "-f", f.toString());
+  }
+
+  static JsonNode check(JsonNode checks, String name) {
+    for (JsonNode c : checks) if (c.get("name").asText().equals(name)) return c;
+    throw new AssertionError("no check " + name + " in " + checks);
+  }
+
+  /**
+   * verify and drill with --scratch-cluster: every object of the snapshot goes through a
+   * server-side dry-run apply there, into the namespace the mapping names; an object the cluster
+   * refuses fails verify, named.
+   */
+  @Test
+  void verifyAndDrillAskAScratchClusterWhetherItWouldTakeEveryObject() throws Exception {
+    apply(GADGETS.formatted(""));
+    kubectl("wait", "--for=condition=Established", "crd/gadgets.cli.roadie.dev", "--timeout=60s");
+    kubectl("create", "namespace", "cli-verify");
+    kubectl("-n", "cli-verify", "create", "configmap", "lineup", "--from-literal=act=1");
+    apply(
+        "apiVersion: cli.roadie.dev/v1\nkind: Gadget\nmetadata: {name: big, namespace: cli-verify}\n"
+            + "spec: {size: 50}\n");
+    roadie.run("backup", "k8s", "-n", "cli-verify", "--tag", "scratch").assertExit(0);
+    String kubeconfig = cluster.kubeconfig().toString();
+
+    JsonNode ok =
+        TestData.json(
+            roadie
+                .run(
+                    "verify",
+                    "latest",
+                    "--tag",
+                    "scratch",
+                    "--scratch-cluster",
+                    kubeconfig,
+                    "--namespace-mapping",
+                    "cli-verify:cli-verify-check",
+                    "--json")
+                .assertExit(0)
+                .stdout());
+    assertEquals("pass", check(ok.get(0).get("checks"), "scratch-cluster").get("status").asText());
+    String target = ok.get(0).get("target").asText();
+
+    JsonNode drill =
+        TestData.json(
+            roadie
+                .run(
+                    "drill",
+                    "complete-loss",
+                    "--of",
+                    target,
+                    "--scratch-cluster",
+                    kubeconfig,
+                    "--namespace-mapping",
+                    "cli-verify:cli-verify-drill",
+                    "--json")
+                .assertExit(0)
+                .stdout());
+    JsonNode k8s = drill.get("targets").get(0);
+    assertEquals(
+        "pass", check(k8s.get("checks"), "scratch-cluster").get("status").asText(), k8s.toString());
+
+    apply(GADGETS.formatted(", maximum: 10"));
+    RoadieProcess.Result refused =
+        roadie
+            .run(
+                "verify",
+                "latest",
+                "--tag",
+                "scratch",
+                "--scratch-cluster",
+                kubeconfig,
+                "--namespace-mapping",
+                "cli-verify:cli-verify-check2")
+            .assertExit(1);
+    assertTrue(
+        refused
+            .stdout()
+            .contains("gadgets.cli.roadie.dev cli-verify-check2/big: the cluster refuses it"),
+        refused.describe());
+    String withoutCluster =
+        roadie.run("verify", "latest", "--tag", "scratch").assertExit(0).stdout();
+    assertTrue(
+        !withoutCluster.contains("scratch-cluster"), "without it, the objects are parsed only");
+    kubectl("delete", "crd", "gadgets.cli.roadie.dev", "--wait=false");
+  }
 }

@@ -8,9 +8,13 @@ import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
 import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
+import dev.roadie.core.source.Check;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
 import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.ScratchDirectoryVerify;
+import dev.roadie.core.source.ScratchVerifyRequest;
+import dev.roadie.core.source.ScratchVerifyResult;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.SourceProvider;
 import dev.roadie.core.source.TargetOptions;
@@ -26,7 +30,9 @@ import dev.roadie.kubernetes.restore.ClusterRestore;
 import dev.roadie.kubernetes.restore.DirectoryRestore;
 import dev.roadie.kubernetes.restore.KubernetesRestoreOptions;
 import dev.roadie.kubernetes.restore.RestoreReport;
+import dev.roadie.kubernetes.verify.KubernetesScratchCluster;
 import dev.roadie.kubernetes.verify.KubernetesVerify;
+import dev.roadie.kubernetes.verify.KubernetesVerifyOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -219,6 +225,71 @@ public final class KubernetesSource implements SourceProvider {
   @Override
   public VerifyResult verify(VerifyRequest request) throws IOException {
     return KubernetesVerify.verify(request);
+  }
+
+  /**
+   * Restores into a scratch directory and compares each file with the snapshot's object (every
+   * object parses); with a {@link KubernetesScratchCluster}, then asks that cluster whether it
+   * would take every object (a server-side dry-run apply, {@link
+   * KubernetesVerifyOptions.Mode#ACCEPT}): an object it refuses fails the check, named.
+   */
+  @Override
+  public ScratchVerifyResult verifyInScratch(ScratchVerifyRequest request) throws IOException {
+    KubernetesScratchCluster cluster = request.options(KubernetesScratchCluster.class, null);
+    ScratchVerifyResult files =
+        ScratchDirectoryVerify.run(
+            this,
+            new ScratchVerifyRequest(
+                request.repository(),
+                request.snapshot(),
+                request.scratch(),
+                null,
+                request.progress()));
+    if (cluster == null || files.checks().get(0).failed()) return files;
+    List<Check> checks = new ArrayList<>(files.checks());
+    long start = System.nanoTime();
+    String where = cluster.environment().described();
+    try {
+      VerifyResult v =
+          KubernetesVerify.verify(
+              new VerifyRequest(
+                  request.repository(),
+                  request.snapshot(),
+                  new Destination.Cluster(cluster.context()),
+                  new KubernetesVerifyOptions(
+                      cluster.environment(),
+                      cluster.namespaceMapping(),
+                      KubernetesVerifyOptions.Mode.ACCEPT)));
+      Map<String, Object> figures = new java.util.LinkedHashMap<>();
+      figures.put("objects", v.checked());
+      figures.put("refused", v.differences().size());
+      figures.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - start));
+      checks.add(
+          Check.of(
+              "scratch-cluster",
+              v.matches()
+                  ? "the scratch cluster ("
+                      + where
+                      + ") takes every object (server-side dry-run apply)"
+                  : v.differences().size()
+                      + " of "
+                      + v.checked()
+                      + " objects refused by the scratch cluster ("
+                      + where
+                      + ")",
+              figures,
+              v.differences()));
+    } catch (RoadieException e) {
+      if (e.code() == ErrorCode.USAGE) throw e;
+      checks.add(
+          Check.fail(
+              "scratch-cluster",
+              "the scratch cluster (" + where + ") could not be asked: " + e.getMessage(),
+              Map.of(),
+              List.of()));
+    }
+    return new ScratchVerifyResult(
+        checks, files.restoredTo(), files.recoveredTo(), files.answeredAt());
   }
 
   /**

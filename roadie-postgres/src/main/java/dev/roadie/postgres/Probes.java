@@ -28,7 +28,7 @@ public final class Probes {
   /**
    * A probe result's canonical text is held whole (it is sorted); beyond this a probe is refused.
    */
-  static final int MAX_TEXT = 16 << 20;
+  public static final int MAX_TEXT = 16 << 20;
 
   /** The start of the canonical text kept in the snapshot, for showing what differs. */
   static final int KEPT_TEXT = 4096;
@@ -81,11 +81,14 @@ public final class Probes {
       boolean truncated,
       String searchPath) {}
 
+  /** The settings that shape text output, pinned wherever a probe runs. */
+  public static final String PINNED_SETTINGS =
+      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+          + "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET lc_monetary = 'C'";
+
   /** Pins the settings that shape text output; {@code searchPath} null keeps the session's. */
-  static void pinSettings(Statement st, String searchPath) throws SQLException {
-    st.execute(
-        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
-            + "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET lc_monetary = 'C'");
+  public static void pinSettings(Statement st, String searchPath) throws SQLException {
+    st.execute(PINNED_SETTINGS);
     if (searchPath != null) {
       try (var ps =
           st.getConnection().prepareStatement("SELECT set_config('search_path', ?, false)")) {
@@ -95,7 +98,7 @@ public final class Probes {
     }
   }
 
-  static String searchPath(Connection c) throws SQLException {
+  public static String searchPath(Connection c) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SHOW search_path")) {
       rs.next();
@@ -137,13 +140,23 @@ public final class Probes {
         }
       }
     }
-    rows.sort(null);
-    StringBuilder text = new StringBuilder();
     StringBuilder header = new StringBuilder();
     for (int i = 0; i < columns.size(); i++) {
       if (i > 0) header.append('\t');
       escape(columns.get(i), header);
     }
+    return canonical(sql, columns, header.toString(), rows, searchPath);
+  }
+
+  /**
+   * A result from its header line and its rows (each one line, escaped), in canonical form: the
+   * rows sorted, the text hashed whole and kept up to {@value #KEPT_TEXT} characters.
+   */
+  public static Result canonical(
+      String sql, List<String> columns, String header, List<String> rows, String searchPath) {
+    rows = new ArrayList<>(rows);
+    rows.sort(null);
+    StringBuilder text = new StringBuilder();
     MessageDigest md = sha256();
     byte[] h = (header + "\n").getBytes(StandardCharsets.UTF_8);
     md.update(h);
@@ -189,7 +202,7 @@ public final class Probes {
    * The first line where two canonical texts differ, as "backup: … / copy: …"; null when the kept
    * starts agree.
    */
-  static String firstDifference(String backup, String copy) {
+  public static String firstDifference(String backup, String copy) {
     String[] a = backup.split("\n", -1);
     String[] b = copy.split("\n", -1);
     for (int i = 0; i < Math.min(a.length, b.length) - 1; i++) {

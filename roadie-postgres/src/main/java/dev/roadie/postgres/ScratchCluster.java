@@ -206,6 +206,54 @@ public final class ScratchCluster {
   }
 
   /**
+   * Runs a psql script (fed on its standard input) over the Unix socket as {@code user}, stopping
+   * at the first error, and returns what it printed, unchanged (UTF-8).
+   */
+  public String psqlScript(String user, String db, String script) throws IOException {
+    List<String> cmd =
+        List.of(
+            bin.resolve("psql").toString(),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            dir.toString(),
+            "-p",
+            Integer.toString(port),
+            "-U",
+            user,
+            "-d",
+            db,
+            "-f",
+            "-");
+    try (PgTools.Child child =
+        new PgTools.Child(
+            cmd, Map.of("PGCONNECT_TIMEOUT", "10", "PGCLIENTENCODING", "UTF8"), true)) {
+      Thread feed =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (var in = child.process.getOutputStream()) {
+                      in.write(script.getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException e) {
+                      // psql ended early; its exit status says why
+                    }
+                  });
+      String out =
+          new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      try {
+        feed.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+      child.finish("psql");
+      return out;
+    }
+  }
+
+  /**
    * The environment of a libpq program that reaches this server over its Unix socket as {@code
    * user}.
    */

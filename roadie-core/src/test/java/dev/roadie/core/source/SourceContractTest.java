@@ -114,8 +114,10 @@ public abstract class SourceContractTest {
         assertTrue(
             at.stream().allMatch(x -> x.path().startsWith(dir)),
             t.path() + " lists what lies below it: " + at);
+        // A container may be empty (a data directory's empty pg_commit_ts); the walk goes below
+        // one that lists entries.
         assertTrue(
-            all.stream().anyMatch(x -> x.path().startsWith(dir)),
+            at.isEmpty() || all.stream().anyMatch(x -> x.path().startsWith(dir)),
             "the walk goes below " + t.path());
       } else {
         assertEquals(List.of(t), at, "a leaf's path lists the leaf");

@@ -9,15 +9,15 @@ import java.util.Map;
  * claimRef}, the subjects of role bindings and cluster role bindings, the services of admission
  * webhooks, of a custom resource definition's conversion webhook and of an API service.
  */
-final class NamespaceMapping {
+public final class NamespaceMapping {
   private final Map<String, String> mapping;
 
-  NamespaceMapping(Map<String, String> mapping) {
+  public NamespaceMapping(Map<String, String> mapping) {
     this.mapping = mapping;
   }
 
   /** The namespace {@code ns} is restored into. */
-  String map(String ns) {
+  public String map(String ns) {
     return ns == null ? null : mapping.getOrDefault(ns, ns);
   }
 
@@ -27,7 +27,7 @@ final class NamespaceMapping {
 
   /** Rewrites {@code o} (of kind {@code kind}, a resource name) in place. */
   @SuppressWarnings("unchecked")
-  void rewrite(String kind, Map<String, Object> o) {
+  public void rewrite(String kind, Map<String, Object> o) {
     if (mapping.isEmpty()) return;
     Map<String, Object> metadata = (Map<String, Object>) o.get("metadata");
     if (metadata.get("namespace") instanceof String ns) metadata.put("namespace", map(ns));

@@ -13,6 +13,7 @@ import dev.roadie.kubernetes.objects.ObjectNormalizer;
 import dev.roadie.kubernetes.objects.ObjectYaml;
 import dev.roadie.kubernetes.objects.SnapshotObjects;
 import dev.roadie.kubernetes.objects.StoredObject;
+import dev.roadie.kubernetes.restore.NamespaceMapping;
 import dev.roadie.kubernetes.restore.RestoreTransforms;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ import java.util.concurrent.Semaphore;
  *   <li>a cluster, {@link KubernetesVerifyOptions.Mode#COMPARE} (the default): each object is
  *       there, and a server-side dry-run apply of the snapshot's object would change nothing;
  *   <li>a cluster, {@link KubernetesVerifyOptions.Mode#ACCEPT}: the cluster would take each object
- *       (a server-side dry-run create in a scratch namespace).
+ *       as the restore would write it (a server-side dry-run apply; see {@link #accept}).
  * </ul>
  */
 public final class KubernetesVerify {
@@ -75,7 +76,7 @@ public final class KubernetesVerify {
         }
         try (KubeConnection conn = KubeConnection.open(o.environment(), c.context())) {
           if (o.mode() == KubernetesVerifyOptions.Mode.ACCEPT) {
-            accept(conn, parsed, differences);
+            accept(conn, parsed, o.namespaceMapping(), differences);
           } else {
             compare(conn, parsed, o.namespaceMapping(), differences);
           }
@@ -171,56 +172,109 @@ public final class KubernetesVerify {
         });
   }
 
-  private static void accept(KubeConnection conn, List<Parsed> parsed, List<String> differences)
+  /** The label on a namespace that a check creates because the objects need it; removed after. */
+  static final String SCRATCH_LABEL = "roadie.dev/verify-scratch";
+
+  /**
+   * Whether the cluster would take the snapshot as a restore with {@code mapping} would write it:
+   * each object mapped and transformed as the restore does ({@link NamespaceMapping}, {@link
+   * RestoreTransforms}), then sent as a server-side dry-run apply with strict field validation (the
+   * API server's validation, defaulting and admission run; nothing is stored). The API server
+   * admits no object into a namespace that does not exist, not even on a dry run: a namespace the
+   * objects go into that the cluster lacks is created empty for the check (labelled {@value
+   * #SCRATCH_LABEL}) and deleted after; no existing namespace or object is changed. A custom
+   * resource whose definition the snapshot holds but the cluster lacks cannot be judged by the
+   * server until that definition exists; it is not a difference.
+   */
+  @SuppressWarnings("unchecked")
+  private static void accept(
+      KubeConnection conn,
+      List<Parsed> parsed,
+      Map<String, String> mapping,
+      List<String> differences)
       throws IOException {
     Discovery discovery = Discovery.load(conn);
-    String scratch = "roadie-verify-" + Long.toHexString(System.nanoTime() & 0xffffffL);
-    KubeConnection.Response made =
-        conn.send(
-            "POST",
-            "/api/v1/namespaces",
-            "application/json",
-            json(
-                Map.of(
-                    "apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", scratch))));
-    if (!made.ok())
-      throw conn.error(made, "create the scratch namespace " + scratch + " for the check");
+    NamespaceMapping namespaces = new NamespaceMapping(mapping);
+    List<Parsed> mapped = new ArrayList<>();
+    java.util.Set<String> definedHere = new java.util.HashSet<>();
+    java.util.Set<String> needed = new java.util.TreeSet<>();
+    for (Parsed p : parsed) {
+      Map<String, Object> o = ObjectNormalizer.sortedCopy(p.object());
+      namespaces.rewrite(p.stored().kind(), o);
+      RestoreTransforms.apply(p.stored().kind(), o);
+      mapped.add(new Parsed(p.stored(), o));
+      if (((Map<String, Object>) o.get("metadata")).get("namespace") instanceof String ns)
+        needed.add(ns);
+      if (p.stored().kind().equals("customresourcedefinitions.apiextensions.k8s.io")
+          && o.get("spec") instanceof Map<?, ?> spec
+          && spec.get("names") instanceof Map<?, ?> names) {
+        definedHere.add(spec.get("group") + "/" + names.get("kind"));
+      }
+    }
+    List<String> created = new ArrayList<>();
     try {
+      for (String ns : needed) {
+        KubeConnection.Response r = conn.send("GET", "/api/v1/namespaces/" + ns, null, null);
+        if (r.ok()) {
+          if (r.json().get("status") instanceof Map<?, ?> st
+              && "Terminating".equals(st.get("phase"))) {
+            differences.add(
+                "namespace "
+                    + ns
+                    + ": being deleted in the cluster, which admits nothing into it; "
+                    + "verify again once it is gone");
+          }
+          continue;
+        }
+        if (r.status() != 404) throw conn.error(r, "read namespace " + ns);
+        KubeConnection.Response made =
+            conn.send(
+                "POST",
+                "/api/v1/namespaces",
+                "application/json",
+                json(
+                    Map.of(
+                        "apiVersion",
+                        "v1",
+                        "kind",
+                        "Namespace",
+                        "metadata",
+                        Map.of("name", ns, "labels", Map.of(SCRATCH_LABEL, "true")))));
+        if (!made.ok())
+          throw conn.error(made, "create namespace " + ns + ", which the check needs empty");
+        created.add(ns);
+      }
       forEach(
-          parsed,
+          mapped,
           p -> {
-            Map<String, Object> want = ObjectNormalizer.sortedCopy(p.object());
-            RestoreTransforms.apply(p.stored().kind(), want);
-            @SuppressWarnings("unchecked")
+            Map<String, Object> want = p.object();
             Map<String, Object> md = (Map<String, Object>) want.get("metadata");
-            String where = p.stored().path();
-            ApiResource r =
-                discovery
-                    .forKind(
-                        String.valueOf(want.get("apiVersion")), String.valueOf(want.get("kind")))
-                    .orElse(null);
+            String apiVersion = String.valueOf(want.get("apiVersion"));
+            String kind = String.valueOf(want.get("kind"));
+            String ns = md.get("namespace") instanceof String s ? s : null;
+            String name = String.valueOf(md.get("name"));
+            String where = p.stored().kind() + " " + (ns == null ? "" : ns + "/") + name;
+            ApiResource r = discovery.forKind(apiVersion, kind).orElse(null);
             if (r == null) {
-              differences.add(
-                  where
-                      + ": the cluster does not serve "
-                      + want.get("apiVersion")
-                      + " "
-                      + want.get("kind"));
+              String group = apiVersion.contains("/") ? apiVersion.replaceFirst("/.*", "") : "";
+              if (definedHere.contains(group + "/" + kind)) return;
+              differences.add(where + ": the cluster does not serve " + apiVersion + " " + kind);
               return;
             }
-            String ns = r.namespaced() ? scratch : null;
-            if (ns != null) md.put("namespace", ns);
             KubeConnection.Response resp =
-                conn.send("POST", r.path(ns) + "?dryRun=All", "application/json", json(want));
-            if (resp.ok() || resp.status() == 409)
-              return; // an existing cluster-scoped object: the kind is taken
-            differences.add(
-                where
-                    + ": the cluster would refuse it: "
-                    + conn.error(resp, "create").getMessage());
+                conn.send(
+                    "PATCH",
+                    r.path(r.namespaced() ? ns : null, name)
+                        + "?dryRun=All&fieldManager=roadie-verify&force=true&fieldValidation=Strict",
+                    "application/apply-patch+yaml",
+                    json(want));
+            if (!resp.ok()) {
+              differences.add(
+                  where + ": the cluster refuses it: " + conn.error(resp, "apply").getMessage());
+            }
           });
     } finally {
-      conn.send("DELETE", "/api/v1/namespaces/" + scratch, null, null);
+      for (String ns : created) conn.send("DELETE", "/api/v1/namespaces/" + ns, null, null);
     }
   }
 

@@ -22,9 +22,9 @@ public record KubernetesVerifyOptions(
      */
     COMPARE,
     /**
-     * The cluster would take the snapshot: each namespaced object is created with a server-side dry
-     * run in a scratch namespace (made for the check and deleted after), each cluster-scoped one as
-     * it is; the API server's validation, defaulting and admission run, nothing is stored.
+     * The cluster would take the snapshot as a restore with the mapping would write it: each object
+     * sent as a server-side dry-run apply, nothing stored (namespaces the objects need and the
+     * cluster lacks are created empty for the check and deleted after).
      */
     ACCEPT
   }

@@ -90,7 +90,40 @@ public final class PhysicalBackup {
       List<String> tags,
       String time,
       String pageSkip,
-      String read) {
+      String read,
+      List<dev.roadie.postgres.Probes.Probe> probes) {
+    public Options {
+      probes = probes == null ? List.of() : List.copyOf(probes);
+    }
+
+    /** Without probes. */
+    public Options(
+        PgConn conn,
+        String target,
+        Path pgBin,
+        String walMethod,
+        Duration walTimeout,
+        int chunkSize,
+        boolean spreadCheckpoint,
+        List<String> tags,
+        String time,
+        String pageSkip,
+        String read) {
+      this(
+          conn,
+          target,
+          pgBin,
+          walMethod,
+          walTimeout,
+          chunkSize,
+          spreadCheckpoint,
+          tags,
+          time,
+          pageSkip,
+          read,
+          List.of());
+    }
+
     /** With the page-LSN skip and the read mode in their default mode ({@code auto}). */
     public Options(
         PgConn conn,
@@ -165,6 +198,7 @@ public final class PhysicalBackup {
               + ": physical backups need PostgreSQL 13 or newer (backup manifests)");
     }
     if (walMethod.equals("none")) checkArchiving(o, settings);
+    if (!o.probes().isEmpty()) PhysicalProbes.check(o.conn(), settings, walMethod);
     LocalRead local =
         LocalRead.choose(o.read(), o.conn(), settings.get("data_directory"), progress, warnings);
     PgTools tools =
@@ -250,6 +284,13 @@ public final class PhysicalBackup {
         confirmArchived(o, new WalArchive(repo, sysid), source, segmentSize);
       } else {
         source.put("stopTime", serverNow(o));
+      }
+      if (!o.probes().isEmpty()) {
+        PhysicalProbes.Taken taken = PhysicalProbes.take(o.conn(), o.probes());
+        awaitWal(o, new WalArchive(repo, sysid), source, taken.lsn(), segmentSize);
+        source.put("probes", taken.results());
+        source.put("probeLsn", taken.lsn());
+        source.put("probeDatabase", taken.database());
       }
       String target = o.target() != null ? o.target() : defaultTarget(o.conn());
       String parent = null;
@@ -846,6 +887,61 @@ public final class PhysicalBackup {
     }
     source.put("walSource", "wal-stream");
     source.put("stopTime", serverNow(o));
+  }
+
+  /**
+   * Waits until the archive holds the WAL from the backup's stop to {@code lsn} (the probes' point,
+   * which a verification recovers to): the server is asked to switch to a new segment so that
+   * archive_command archives the one holding {@code lsn}; each segment must arrive whole, or as
+   * fragments (wal-stream) up to where the WAL written so far ends.
+   */
+  private void awaitWal(
+      Options o, WalArchive archive, Map<String, Object> source, String lsn, long segmentSize)
+      throws IOException {
+    long end;
+    try (Connection c = o.conn().connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_switch_wal()")) {
+      rs.next();
+      // The end of the segment just completed, which holds a record at or after lsn (the switch
+      // record itself): recovery reads up to that record to stop just before it.
+      end = WalNames.parseLsn(rs.getString(1));
+    } catch (SQLException e) {
+      throw new IOException(
+          "switching WAL segments on " + o.conn().redacted() + ": " + e.getMessage(), e);
+    }
+    int timeline = (Integer) source.get("timeline");
+    String last =
+        WalNames.segmentOf(timeline, Math.max(end, WalNames.parseLsn(lsn)) - 1, segmentSize);
+    Instant deadline = Instant.now().plus(o.walTimeout());
+    for (String s = (String) source.get("stopSegment"); ; s = WalNames.next(s, segmentSize)) {
+      long upTo =
+          Math.min(end, (WalNames.segmentNumber(s, segmentSize) + 1) * segmentSize)
+              - WalNames.segmentNumber(s, segmentSize) * segmentSize;
+      while (!(archive.has(s) || fragmentsCover(archive, s, upTo))) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              o.conn().hostPort()
+                  + ": "
+                  + s
+                  + ", which holds the point the probes were taken at ("
+                  + lsn
+                  + "), did not arrive in the WAL archive of "
+                  + repo.backend().location()
+                  + " within "
+                  + o.walTimeout().toSeconds()
+                  + " s; no snapshot was written (verify recovers to that point to compare the probes)");
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
+      if (s.equals(last)) break;
+    }
   }
 
   private static boolean fragmentsCover(WalArchive archive, String segment, long upTo)

@@ -14,6 +14,8 @@ import dev.roadie.core.source.SourceMetadata;
  * @param startSegment the WAL segment of {@code startLsn}, as PostgreSQL names it
  * @param walMethod {@code none} (WAL from the repository's archive) or {@code fetch} (inside the
  *     backup)
+ * @param probes the probe queries' results ({@code --probe}), taken at {@code probeLsn} in {@code
+ *     probeDatabase} ({@link PhysicalProbes}); null when none were given
  */
 public record PhysicalMetadata(
     String serverVersion,
@@ -30,5 +32,8 @@ public record PhysicalMetadata(
     String walSource,
     String startTime,
     String stopTime,
-    Integer chunkSize)
+    Integer chunkSize,
+    java.util.Map<String, dev.roadie.postgres.Probes.Result> probes,
+    String probeLsn,
+    String probeDatabase)
     implements SourceMetadata {}

@@ -47,8 +47,31 @@ public final class PhysicalSource implements SourceProvider {
       int chunkSize,
       boolean spreadCheckpoint,
       String pageSkip,
-      String read)
-      implements BackupRequest.Options {}
+      String read,
+      List<dev.roadie.postgres.Probes.Probe> probes)
+      implements BackupRequest.Options {
+    /** Without probes. */
+    public BackupOptions(
+        PgConn conn,
+        Path pgBin,
+        String walMethod,
+        Duration walTimeout,
+        int chunkSize,
+        boolean spreadCheckpoint,
+        String pageSkip,
+        String read) {
+      this(
+          conn,
+          pgBin,
+          walMethod,
+          walTimeout,
+          chunkSize,
+          spreadCheckpoint,
+          pageSkip,
+          read,
+          List.of());
+    }
+  }
 
   /**
    * How a physical snapshot is restored into a data directory; see {@link PhysicalRestore.Options}.
@@ -94,7 +117,8 @@ public final class PhysicalSource implements SourceProvider {
                     request.tags(),
                     request.time(),
                     o.pageSkip() == null ? "auto" : o.pageSkip(),
-                    o.read() == null ? "auto" : o.read()));
+                    o.read() == null ? "auto" : o.read(),
+                    o.probes()));
     return new BackupResult(request.repository().readSnapshot(r.id()), r.warnings());
   }
 
@@ -258,6 +282,31 @@ public final class PhysicalSource implements SourceProvider {
     } catch (IOException | UnsupportedOperationException e) {
       return false;
     }
+  }
+
+  /**
+   * How a restored data directory is verified: {@code pgBin} the directory of the server programs
+   * (null: those of the snapshot's major version).
+   */
+  public record CopyOptions(Path pgBin) implements dev.roadie.core.source.VerifyRequest.Options {}
+
+  /**
+   * Starts the restored data directory as a throwaway server, waits for its recovery and compares
+   * it with what the snapshot recorded, then amcheck ({@link PhysicalVerify#verifyCopy}); {@link
+   * #verifyInScratch} restores into scratch space and runs the same checks.
+   */
+  @Override
+  public dev.roadie.core.source.VerifyResult verify(dev.roadie.core.source.VerifyRequest request)
+      throws IOException {
+    if (!(request.copy() instanceof Destination.DataDirectory d)) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "a postgres-physical snapshot is verified in the data directory it was restored to, not "
+              + request.copy().describe());
+    }
+    CopyOptions o = request.options(CopyOptions.class, new CopyOptions(null));
+    return PhysicalVerify.verifyCopy(
+        request.snapshot(), d.path().toAbsolutePath().normalize(), o.pgBin());
   }
 
   /**

@@ -125,42 +125,17 @@ public final class PhysicalVerify {
                 + window.describe(),
             figures));
 
-    ScratchCluster cluster = ScratchCluster.existing(bin, dir, data, null);
-    prepareConfig(dir, data);
-    ScratchCluster.giveToServerUser(dir);
-    long recoveryStart = System.nanoTime();
-    Recovered r;
+    Copy copy;
     try {
-      cluster.start(
-          scratch,
-          List.of(
-              "hba_file=" + dir.resolve("pg_hba.conf"),
-              "ident_file=" + dir.resolve("pg_ident.conf"),
-              "hot_standby=off",
-              "archive_mode=off",
-              "logging_collector=off",
-              "log_destination=stderr",
-              "ssl=off",
-              "shared_buffers=128MB",
-              "huge_pages=off",
-              "shared_preload_libraries=''",
-              "max_wal_senders=0",
-              "wal_level=replica",
-              "max_replication_slots=0"),
-          false);
-      r = awaitRecovery(cluster, ref);
-    } catch (RoadieException | IOException e) {
-      checks.add(
-          Check.fail(
-              "recovery",
-              "the restored cluster did not finish recovery: " + e.getMessage(),
-              Map.of(),
-              List.of(cluster.logTail().split("\n"))));
-      return new ScratchVerifyResult(checks, cluster.describe(), null);
+      copy = Copy.start(scratch, bin, dir, data, ref, target == null);
+    } catch (Copy.NotRecovered e) {
+      checks.add(e.check);
+      return new ScratchVerifyResult(checks, e.describe, null);
     }
+    Recovered r = copy.recovered;
     String recoveredTo = recoveredTo(r, target, window, m, notes);
     Map<String, Object> rf = new LinkedHashMap<>();
-    rf.put("seconds", ScratchDirectoryVerify.seconds(System.nanoTime() - recoveryStart));
+    rf.put("seconds", copy.seconds);
     rf.put("replayedLsn", r.lsn());
     if (r.lastTransaction() != null) rf.put("lastTransaction", r.lastTransaction());
     rf.put("timeline", r.timeline());
@@ -181,9 +156,287 @@ public final class PhysicalVerify {
                 + ")"
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
             rf));
+    checks.add(copy.identity(m));
+    if (copy.probes != null) checks.add(copy.probes);
     Instant answered = Instant.now();
-    checks.add(Amcheck.run(bin, major, cluster.socketEnv(r.superuser(), "template1"), true));
-    return new ScratchVerifyResult(checks, cluster.describe(), recoveredTo, answered);
+    checks.add(copy.amcheck(major));
+    return new ScratchVerifyResult(checks, copy.cluster.describe(), recoveredTo, answered);
+  }
+
+  /**
+   * The SPI's comparison of a restored data directory ({@code restore --to DIR}) with the snapshot
+   * it came from: the copy is started as a throwaway server as {@link #run} starts its own (a
+   * private Unix socket in a scratch directory, no TCP, no archiving), recovery is waited for, and
+   * the copy is compared with what the snapshot recorded ({@link Copy#identity}) and checked with
+   * amcheck. Starting the copy is what recovers it: afterwards it has replayed its WAL and been
+   * promoted as its recovery settings say, as {@code pg_ctl start} would have done. Run as root,
+   * the copy is given to the postgres user first, as the restore's note asks.
+   */
+  public static dev.roadie.core.source.VerifyResult verifyCopy(
+      SnapshotRef ref, Path data, Path pgBin) throws IOException {
+    PhysicalMetadata m = SourceMetadata.of(ref.snapshot(), PhysicalMetadata.class);
+    int major = m.serverVersionNum() == null ? 0 : m.serverVersionNum() / 10000;
+    Path bin = ScratchCluster.serverBin(pgBin, major);
+    if (!Files.isRegularFile(data.resolve("PG_VERSION"))) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          data
+              + " is not a PostgreSQL data directory (no PG_VERSION): restore the snapshot there first");
+    }
+    if (Files.exists(data.resolve("postmaster.pid"))) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          data
+              + " has a postmaster.pid: a server runs on the copy (or crashed on it); stop it "
+              + "(pg_ctl -D "
+              + data
+              + " stop) before verifying");
+    }
+    List<String> differences = new ArrayList<>();
+    int checked = 0;
+    try (Scratch scratch = Scratch.open(null)) {
+      Path dir = scratch.directory("pgcopy");
+      ScratchCluster.giveToServerUser(data);
+      Copy copy;
+      try {
+        copy = Copy.start(scratch, bin, dir, data, ref, recoversToTheEnd(data));
+      } catch (Copy.NotRecovered e) {
+        return new dev.roadie.core.source.VerifyResult(1, "checks", differences(e.check));
+      }
+      List<Check> run = new ArrayList<>(List.of(copy.identity(m)));
+      if (copy.probes != null) run.add(copy.probes);
+      run.add(copy.amcheck(major));
+      for (Check c : run) {
+        checked++;
+        differences.addAll(differences(c));
+      }
+    }
+    return new dev.roadie.core.source.VerifyResult(checked + 1, "checks", differences);
+  }
+
+  /** A check that failed as differences: its summary, then its details. */
+  private static List<String> differences(Check c) {
+    if (!c.failed()) return List.of();
+    List<String> out = new ArrayList<>();
+    out.add(c.name() + ": " + c.summary());
+    for (String d : c.details()) out.add(c.name() + ": " + d);
+    return out;
+  }
+
+  /** A restored data directory running as a throwaway server, recovered. */
+  static final class Copy {
+    final ScratchCluster cluster;
+    final Path bin;
+    final Recovered recovered;
+    final double seconds;
+
+    /**
+     * The probes compared at the point they were taken; skipped when the copy does not pass that
+     * point; null when the backup took none.
+     */
+    final Check probes;
+
+    /** The copy did not come out of recovery; {@code check} says why. */
+    static final class NotRecovered extends Exception {
+      final transient Check check;
+      final String describe;
+
+      NotRecovered(Check check, String describe) {
+        super(check.summary());
+        this.check = check;
+        this.describe = describe;
+      }
+    }
+
+    private Copy(
+        ScratchCluster cluster, Path bin, Recovered recovered, double seconds, Check probes) {
+      this.probes = probes;
+      this.cluster = cluster;
+      this.bin = bin;
+      this.recovered = recovered;
+      this.seconds = seconds;
+    }
+
+    /**
+     * Starts the data directory {@code data} with the server programs in {@code bin}, its socket,
+     * log and configuration in {@code dir}, and waits until recovery has ended; the stop is
+     * registered with {@code scratch}.
+     */
+    static Copy start(
+        Scratch scratch, Path bin, Path dir, Path data, SnapshotRef ref, boolean toTheEnd)
+        throws IOException, NotRecovered {
+      ScratchCluster cluster = ScratchCluster.existing(bin, dir, data, null);
+      prepareConfig(dir, data);
+      ScratchCluster.giveToServerUser(dir);
+      long start = System.nanoTime();
+      PhysicalMetadata m = SourceMetadata.of(ref.snapshot(), PhysicalMetadata.class);
+      Check probes = null;
+      if (m.probes() != null && !m.probes().isEmpty()) {
+        probes =
+            toTheEnd
+                ? probesAtTheirPoint(scratch, cluster, dir, ref, m)
+                : Check.skipped(
+                    "probes",
+                    "skipped: the copy recovers to a point of its own, and the probes are compared "
+                        + "where they were taken ("
+                        + m.probeLsn()
+                        + ", just after the backup), on the way to the newest point");
+      }
+      try {
+        cluster.start(
+            scratch,
+            List.of(
+                "hba_file=" + dir.resolve("pg_hba.conf"),
+                "ident_file=" + dir.resolve("pg_ident.conf"),
+                "hot_standby=off",
+                "archive_mode=off",
+                "logging_collector=off",
+                "log_destination=stderr",
+                "ssl=off",
+                "shared_buffers=128MB",
+                "huge_pages=off",
+                "shared_preload_libraries=''",
+                "max_wal_senders=0",
+                "wal_level=replica",
+                "max_replication_slots=0"),
+            false);
+        Recovered r = awaitRecovery(cluster, ref);
+        return new Copy(
+            cluster, bin, r, ScratchDirectoryVerify.seconds(System.nanoTime() - start), probes);
+      } catch (RoadieException | IOException e) {
+        throw new NotRecovered(
+            Check.fail(
+                "recovery",
+                "the restored cluster did not finish recovery: " + e.getMessage(),
+                Map.of(),
+                List.of(cluster.logTail().split("\n"))),
+            cluster.describe());
+      }
+    }
+
+    /**
+     * Recovers the copy as a hot standby that pauses just before the probes' LSN ({@link
+     * PhysicalProbes}), runs the probes there and stops it; recovery then goes on from there when
+     * the copy is started again. A copy whose WAL ends before that point fails the check.
+     */
+    private static Check probesAtTheirPoint(
+        Scratch scratch, ScratchCluster cluster, Path dir, SnapshotRef ref, PhysicalMetadata m)
+        throws IOException {
+      String where = "the point the probes were taken at (LSN " + m.probeLsn() + ")";
+      try {
+        cluster.start(
+            scratch,
+            List.of(
+                "hba_file=" + dir.resolve("pg_hba.conf"),
+                "ident_file=" + dir.resolve("pg_ident.conf"),
+                "hot_standby=on",
+                "archive_mode=off",
+                "logging_collector=off",
+                "log_destination=stderr",
+                "ssl=off",
+                "shared_buffers=128MB",
+                "huge_pages=off",
+                "shared_preload_libraries=''",
+                "wal_level=replica",
+                "recovery_target_lsn=" + m.probeLsn(),
+                "recovery_target_inclusive=off",
+                "recovery_target_action=pause"),
+            false);
+        String[] paused = null;
+        boolean left = false;
+        while (paused == null) {
+          if (left) {
+            throw new RoadieException(
+                ErrorCode.FAILURE, "the copy left recovery before it reached " + where);
+          }
+          if (!cluster.running()) {
+            throw new RoadieException(
+                ErrorCode.FAILURE, "recovery ended before it reached " + where);
+          }
+          for (String user : users(ref)) {
+            try {
+              List<String> rows =
+                  cluster.psql(
+                      user,
+                      "template1",
+                      "SELECT pg_is_wal_replay_paused(), pg_last_wal_replay_lsn(), "
+                          + "(SELECT rolname FROM pg_roles WHERE oid = 10), pg_is_in_recovery()");
+              String[] f = rows.get(0).split("\\|", -1);
+              if (f[3].equals("f")) left = true;
+              else if (f[0].equals("t")) paused = f;
+              break;
+            } catch (RoadieException e) {
+              if (!e.getMessage().contains("does not exist")) break;
+            }
+          }
+          if (paused == null) pause();
+        }
+        return PhysicalProbes.compare(cluster, paused[2], m, paused[1]);
+      } catch (RoadieException | IOException e) {
+        return Check.fail(
+            "probes",
+            "the copy could not be recovered to " + where + ": " + e.getMessage(),
+            Map.of("lsn", m.probeLsn()),
+            List.of(cluster.logTail().split("\n")));
+      } finally {
+        cluster.stop();
+      }
+    }
+
+    /**
+     * The copy against what the snapshot recorded of its cluster: the same system identifier (the
+     * WAL and the files are of one cluster), the same major version, and WAL written at least up to
+     * the backup's end (PostgreSQL refuses to open a copy that did not reach its backup's
+     * consistency point; this says the copy is that backup's, not an older one).
+     */
+    Check identity(PhysicalMetadata m) throws IOException {
+      List<String> rows =
+          cluster.psql(
+              recovered.superuser(),
+              "template1",
+              "SELECT system_identifier, current_setting('server_version_num'), "
+                  + "pg_current_wal_lsn() FROM pg_control_system()");
+      String[] f = rows.get(0).split("\\|", -1);
+      List<String> wrong = new ArrayList<>();
+      if (m.systemIdentifier() != null && !m.systemIdentifier().equals(f[0])) {
+        wrong.add(
+            "system identifier " + f[0] + ", the snapshot's cluster is " + m.systemIdentifier());
+      }
+      int major = Integer.parseInt(f[1].trim()) / 10000;
+      if (m.serverVersionNum() != null && m.serverVersionNum() / 10000 != major) {
+        wrong.add(
+            "PostgreSQL "
+                + major
+                + ", the snapshot is of PostgreSQL "
+                + m.serverVersionNum() / 10000);
+      }
+      if (m.stopLsn() != null
+          && Long.compareUnsigned(WalNames.parseLsn(f[2]), WalNames.parseLsn(m.stopLsn())) < 0) {
+        wrong.add("WAL ends at " + f[2] + ", before the backup's end " + m.stopLsn());
+      }
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("systemIdentifier", f[0]);
+      figures.put("major", major);
+      figures.put("walLsn", f[2]);
+      if (!wrong.isEmpty()) {
+        return Check.fail(
+            "identity", "the copy is not the snapshot's cluster as it recorded it", figures, wrong);
+      }
+      return Check.pass(
+          "identity",
+          "cluster "
+              + f[0]
+              + ", PostgreSQL "
+              + major
+              + ", WAL past the backup's end "
+              + m.stopLsn()
+              + ", as the snapshot recorded",
+          figures);
+    }
+
+    Check amcheck(int major) throws IOException {
+      return Amcheck.run(bin, major, cluster.socketEnv(recovered.superuser(), "template1"), true);
+    }
   }
 
   /**
@@ -224,15 +477,11 @@ public final class PhysicalVerify {
       Files.writeString(conf, "# written by roadie verify: the backup had none\n");
   }
 
-  /** Where recovery ended. */
-  record Recovered(String superuser, String lsn, String lastTransaction, int timeline) {}
-
   /**
-   * Waits until the server accepts connections and is out of recovery (promoted): with hot standby
-   * off it refuses connections until then. A server that exits has failed; its log says why.
+   * The users to connect to a copy as, before its superuser is known: the backup's, postgres, and
+   * the one running roadie.
    */
-  private static Recovered awaitRecovery(ScratchCluster cluster, SnapshotRef ref)
-      throws IOException {
+  private static List<String> users(SnapshotRef ref) {
     List<String> users = new ArrayList<>();
     Object url = ref.snapshot().source().get("url");
     try {
@@ -243,6 +492,47 @@ public final class PhysicalVerify {
     }
     users.add("postgres");
     users.add(System.getProperty("user.name"));
+    return users;
+  }
+
+  /** Waits between two tries: each is a psql start and a line in the server's log. */
+  private static void pause() throws IOException {
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for recovery");
+    }
+  }
+
+  /**
+   * Whether a restored data directory still recovers, to the newest point: recovery.signal, and no
+   * recovery target among its settings.
+   */
+  private static boolean recoversToTheEnd(Path data) throws IOException {
+    if (!Files.exists(data.resolve("recovery.signal"))) return false;
+    Path conf = data.resolve("postgresql.auto.conf");
+    if (!Files.exists(conf)) return true;
+    for (String line : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
+      String[] kv = line.trim().split("\\s*=\\s*", 2);
+      if (kv.length == 2
+          && kv[0].startsWith("recovery_target")
+          && !kv[0].equals("recovery_target_timeline")
+          && !kv[1].replace("'", "").isBlank()) return false;
+    }
+    return true;
+  }
+
+  /** Where recovery ended. */
+  record Recovered(String superuser, String lsn, String lastTransaction, int timeline) {}
+
+  /**
+   * Waits until the server accepts connections and is out of recovery (promoted): with hot standby
+   * off it refuses connections until then. A server that exits has failed; its log says why.
+   */
+  private static Recovered awaitRecovery(ScratchCluster cluster, SnapshotRef ref)
+      throws IOException {
+    List<String> users = users(ref);
     String superuser = null;
     RoadieException last = null;
     while (true) {
@@ -271,12 +561,7 @@ public final class PhysicalVerify {
         }
       }
       if (superuser != null) break;
-      try {
-        Thread.sleep(500); // each try is a psql start and a line in the server's log
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while waiting for recovery");
-      }
+      pause();
     }
     List<String> rows =
         cluster.psql(

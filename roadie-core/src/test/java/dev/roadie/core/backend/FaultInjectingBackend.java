@@ -22,7 +22,9 @@ public final class FaultInjectingBackend implements Backend {
     /** A read (whole or ranged) fails. */
     FAIL_READ,
     /** A read waits before answering. */
-    SLOW_READ
+    SLOW_READ,
+    /** A listing waits before answering (the predicate is not asked: a listing has no name). */
+    SLOW_LIST
   }
 
   private final Backend inner;
@@ -60,7 +62,7 @@ public final class FaultInjectingBackend implements Backend {
   }
 
   private boolean fire(Fault f, ObjectName name) {
-    if (fault != f || !which.test(name)) return false;
+    if (fault != f || (name != null && !which.test(name))) return false;
     while (true) {
       int r = remaining.get();
       if (r <= 0) return false;
@@ -94,13 +96,15 @@ public final class FaultInjectingBackend implements Backend {
       throw new RoadieException.Retriable(
           "injected read failure for " + name, new IOException("connection reset"));
     }
-    if (fire(Fault.SLOW_READ, name)) {
-      try {
-        Thread.sleep(delayMillis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
-      }
+    if (fire(Fault.SLOW_READ, name)) pause();
+  }
+
+  private void pause() throws IOException {
+    try {
+      Thread.sleep(delayMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
     }
   }
 
@@ -123,6 +127,7 @@ public final class FaultInjectingBackend implements Backend {
 
   @Override
   public List<ObjectInfo> list(ObjectKind kind) throws IOException {
+    if (fire(Fault.SLOW_LIST, null)) pause();
     return inner.list(kind);
   }
 

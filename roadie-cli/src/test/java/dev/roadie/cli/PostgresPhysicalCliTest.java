@@ -499,23 +499,30 @@ class PostgresPhysicalCliTest {
             .assertOk()
             .stdout()
             .replaceAll("(?s).*\"startSegment\" : \"([0-9A-F]{24})\".*", "$1");
-    exec(
-        List.of(
-            bin.resolve("pgbench").toString(),
-            "-c",
-            "4",
-            "-j",
-            "2",
-            "-T",
-            "20",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            Integer.toString(primary.port),
-            "-U",
-            "postgres",
-            "postgres"),
-        Map.of("PGPASSWORD", DB_PW));
+    long first = Long.parseLong(startSegment.substring(16), 16);
+    // pgbench in rounds of 10 s until it has written more than three segments past the backup's
+    // start (how many a round writes depends on the machine's load).
+    for (int round = 0; round < 12; round++) {
+      exec(
+          List.of(
+              bin.resolve("pgbench").toString(),
+              "-c",
+              "4",
+              "-j",
+              "2",
+              "-T",
+              "10",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              Integer.toString(primary.port),
+              "-U",
+              "postgres",
+              "postgres"),
+          Map.of("PGPASSWORD", DB_PW));
+      String current = primary.query("SELECT pg_walfile_name(pg_current_wal_lsn())");
+      if (Long.parseLong(current.strip().substring(16), 16) - first > 3) break;
+    }
     String history = primary.query("SELECT count(*) || '/' || sum(delta) FROM pgbench_history");
     primary.archiveCurrentWal();
     String lastSegment = primary.query("SELECT last_archived_wal FROM pg_stat_archiver");
@@ -523,7 +530,6 @@ class PostgresPhysicalCliTest {
     String sysid = primary.query("SELECT system_identifier FROM pg_control_system()");
     Path walDir =
         repo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid)));
-    long first = Long.parseLong(startSegment.substring(16), 16);
     long last = Long.parseLong(lastSegment.substring(16), 16);
     assertTrue(last - first > 3, "pgbench wrote only " + (last - first) + " segments");
     for (long s = first; s <= last; s++) {

@@ -269,6 +269,19 @@ public final class S3Backend implements Backend {
     return readRangeDirect(name, offset, length);
   }
 
+  @Override
+  public byte[] firstVersion(ObjectName name) {
+    if (versions != null) return null; // a locked repository's reads are pinned already
+    String key = key(name);
+    ObjectVersions.History h;
+    try {
+      h = new ObjectVersions(this, s3, loc.bucket(), null).history(key);
+    } catch (RuntimeException e) {
+      return null; // a server without versions, or credentials that may not list them
+    }
+    return h.versions().size() > 1 ? firstVersionOfConfig(key) : null;
+  }
+
   /**
    * The first version of the config in a versioned bucket, or null when there is none (or no
    * versions).

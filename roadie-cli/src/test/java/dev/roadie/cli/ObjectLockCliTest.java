@@ -280,6 +280,18 @@ class ObjectLockCliTest {
     pgRunning.add(data);
     String url =
         "postgresql://postgres:" + WalStreamCliTest.DB_PW + "@127.0.0.1:" + pgPort + "/postgres";
+    // wal-stream beside archive_command, as the writer: its fragments carry no retention, and it
+    // deletes them (every version) once their segment is stored whole.
+    RoadieProcess.Running stream =
+        as("writer")
+            .start(
+                "wal-stream", "--url", url, "--slot", "roadie_lock", "--flush-interval", "200ms");
+    WalStreamCliTest.await(
+        () ->
+            WalStreamCliTest.query(
+                    pgPort, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+                .equals("1"),
+        "wal-stream connects: " + stream.stderrNow());
     WalStreamCliTest.sql(pgPort, "CREATE TABLE pitr (batch text, n int)");
     WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'A', g FROM generate_series(1, 100) g");
     archiveCurrentWal(); // so the backup starts in a later segment: the archived one is unneeded
@@ -294,6 +306,17 @@ class ObjectLockCliTest {
     Thread.sleep(1100);
     WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'C', g FROM generate_series(1, 100) g");
     archiveCurrentWal();
+    String last = WalStreamCliTest.query(pgPort, "SELECT last_archived_wal FROM pg_stat_archiver");
+    WalStreamCliTest.await(
+        () -> stream.stderrNow().contains(" " + last), "wal-stream stores " + last);
+    stream.process.toHandle().destroy(); // SIGTERM: stores what it holds and exits
+    RoadieProcess.Result streamed = stream.await(java.time.Duration.ofSeconds(60));
+    assertFalse(
+        streamed.stderr().contains("cannot delete") || streamed.stderr().contains("refused"),
+        streamed.describe());
+    assertTrue(
+        versions(root).deleteMarkers().stream().noneMatch(m -> m.key().contains("/wal/")),
+        "fragments are deleted version by version, no delete marker left");
 
     int segments = 0;
     int fragments = 0;

@@ -246,7 +246,8 @@ final class ForgetCommand implements Callable<Integer> {
                     + " ("
                     + Format.bytes(x.bytes())
                     + ") "
-                    + x.reason());
+                    + x.reason()
+                    + (x.held() == null ? "" : "; " + x.held()));
       }
     }
   }

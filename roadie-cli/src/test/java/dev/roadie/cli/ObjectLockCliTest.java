@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.roadie.core.repo.ConfigForgery;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.s3.S3Backend;
+import dev.roadie.s3.S3Location;
+import dev.roadie.s3.S3Settings;
 import dev.roadie.testkit.MinioServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +24,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -74,8 +80,36 @@ class ObjectLockCliTest {
     }
   }
 
+  /** The PostgreSQL cluster of the WAL test (and its restored copy), when it ran. */
+  static Path pgDir;
+
+  static Path pgPassword;
+  static int pgPort;
+  static String pgTargetTime;
+  static final List<Path> pgRunning = new ArrayList<>();
+
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
+    for (Path d : pgRunning) {
+      try {
+        WalStreamCliTest.pg(
+            PostgresCliTest.findBin(),
+            "pg_ctl",
+            "-D",
+            d.toString(),
+            "-m",
+            "immediate",
+            "-w",
+            "stop");
+      } catch (Exception ignored) {
+        // already stopped
+      }
+    }
+    if (pgDir != null) {
+      try (var s = Files.walk(pgDir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
     if (root != null) root.close();
     if (minio != null) minio.close();
   }
@@ -192,8 +226,155 @@ class ObjectLockCliTest {
         "forget wrote a tombstone for the oldest snapshot");
   }
 
+  /**
+   * A PostgreSQL cluster that archives into the locked repository with {@code archive_command =
+   * 'roadie wal-push %p'} under the writer's credentials, and a physical backup of it: archived
+   * segments carry retention as backups do, the fragments of the backup's own WAL carry none, and a
+   * forget (which needs no WAL from before the backup) leaves what object lock keeps, and says so.
+   */
   @Test
   @Order(3)
+  void archivedWalIsLockedLikeBackupsAndForgetWaitsForIt() throws Exception {
+    Path bin = PostgresCliTest.findBin();
+    Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
+    pgDir = Files.createTempDirectory("roadie-lock-wal-");
+    Path launcher =
+        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(pgDir.resolve("launcher")));
+    pgPassword = pgDir.resolve("password");
+    Files.writeString(pgPassword, "lock-pw\n");
+    Files.writeString(pgDir.resolve("dbpw"), WalStreamCliTest.DB_PW + "\n");
+    if (PostgresPhysicalCliTest.root())
+      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", pgDir.toString()));
+    PostgresPhysicalCliTest.exec(List.of("chmod", "600", pgPassword.toString()));
+    Path data = pgDir.resolve("primary");
+    WalStreamCliTest.pg(
+        bin,
+        "initdb",
+        "-D",
+        data.toString(),
+        "-U",
+        "postgres",
+        "--pwfile=" + pgDir.resolve("dbpw"),
+        "--auth-host=scram-sha-256",
+        "--auth-local=trust",
+        "--no-sync");
+    pgPort = PostgresPhysicalCliTest.freePort();
+    Files.writeString(
+        data.resolve("postgresql.conf"),
+        "\nlisten_addresses = '127.0.0.1'\nfsync = off\nwal_level = replica\narchive_mode = on\n"
+            + "archive_command = '"
+            + roadieCommand("writer", launcher)
+            + " wal-push %p'\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    WalStreamCliTest.pg(
+        bin,
+        "pg_ctl",
+        "-D",
+        data.toString(),
+        "-l",
+        pgDir.resolve("primary.log").toString(),
+        "-o",
+        "-p " + pgPort + " -k " + pgDir,
+        "-w",
+        "start");
+    pgRunning.add(data);
+    String url =
+        "postgresql://postgres:" + WalStreamCliTest.DB_PW + "@127.0.0.1:" + pgPort + "/postgres";
+    // wal-stream beside archive_command, as the writer: its fragments carry no retention, and it
+    // deletes them (every version) once their segment is stored whole.
+    RoadieProcess.Running stream =
+        as("writer")
+            .start(
+                "wal-stream", "--url", url, "--slot", "roadie_lock", "--flush-interval", "200ms");
+    WalStreamCliTest.await(
+        () ->
+            WalStreamCliTest.query(
+                    pgPort, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+                .equals("1"),
+        "wal-stream connects: " + stream.stderrNow());
+    WalStreamCliTest.sql(pgPort, "CREATE TABLE pitr (batch text, n int)");
+    WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'A', g FROM generate_series(1, 100) g");
+    archiveCurrentWal(); // so the backup starts in a later segment: the archived one is unneeded
+    as("writer").run("backup", "postgres", "--physical", "--url", url).assertExit(0);
+    WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'B', g FROM generate_series(1, 100) g");
+    Thread.sleep(1100);
+    pgTargetTime =
+        WalStreamCliTest.query(
+            pgPort,
+            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    Thread.sleep(1100);
+    WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'C', g FROM generate_series(1, 100) g");
+    archiveCurrentWal();
+    String last = WalStreamCliTest.query(pgPort, "SELECT last_archived_wal FROM pg_stat_archiver");
+    WalStreamCliTest.await(
+        () -> stream.stderrNow().contains(" " + last), "wal-stream stores " + last);
+    stream.process.toHandle().destroy(); // SIGTERM: stores what it holds and exits
+    RoadieProcess.Result streamed = stream.await(java.time.Duration.ofSeconds(60));
+    assertFalse(
+        streamed.stderr().contains("cannot delete") || streamed.stderr().contains("refused"),
+        streamed.describe());
+    assertTrue(
+        versions(root).deleteMarkers().stream().noneMatch(m -> m.key().contains("/wal/")),
+        "fragments are deleted version by version, no delete marker left");
+
+    int segments = 0;
+    int fragments = 0;
+    for (ObjectVersion v : versions(root).versions()) {
+      if (!v.key().startsWith(PREFIX + "/wal/")) continue;
+      var head = root.headObject(b -> b.bucket(BUCKET).key(v.key()).versionId(v.versionId()));
+      if (v.key().endsWith(".partial")) {
+        fragments++;
+        assertEquals(null, head.objectLockRetainUntilDate(), v.key() + " is short-lived");
+      } else {
+        segments++;
+        assertEquals("COMPLIANCE", head.objectLockModeAsString(), v.key());
+        assertTrue(
+            head.objectLockRetainUntilDate().isAfter(java.time.Instant.now().plusSeconds(86_000)),
+            v.key());
+      }
+    }
+    assertTrue(
+        segments >= 3 && fragments >= 1, segments + " segments, " + fragments + " fragments");
+
+    // The WAL before the backup's start is no longer needed, but object lock keeps it: forget
+    // deletes none of it, and says so.
+    Map<String, String> walBefore = new TreeMap<>(state());
+    walBefore.keySet().removeIf(k -> !k.contains("/wal/") || k.contains(".partial"));
+    RoadieProcess.Result forget = as("maintainer").run("forget", "--keep-last", "1").assertExit(0);
+    assertTrue(forget.stdout().contains("until object lock lets go of"), forget.describe());
+    Map<String, String> walAfter = new TreeMap<>(state());
+    walAfter.keySet().removeIf(k -> !k.contains("/wal/") || k.contains(".partial"));
+    assertEquals(walBefore, walAfter, "forget left every locked WAL object as it was");
+  }
+
+  /** The restore_command or archive_command prefix that runs roadie as {@code role}. */
+  static String roadieCommand(String role, Path launcher) {
+    StringBuilder b = new StringBuilder();
+    Map<String, String> env = new TreeMap<>(minio.env());
+    env.put("AWS_ACCESS_KEY_ID", role);
+    env.put("AWS_SECRET_ACCESS_KEY", secret(role));
+    env.put("ROADIE_REPOSITORY", REPO);
+    env.put("ROADIE_PASSWORD_FILE", pgPassword.toString());
+    env.forEach((k, v) -> b.append(k).append('=').append(v).append(' '));
+    return b.append(launcher).toString();
+  }
+
+  /** Switches to a new WAL segment and waits until the one before it is archived. */
+  static void archiveCurrentWal() throws Exception {
+    String segment = WalStreamCliTest.query(pgPort, "SELECT pg_walfile_name(pg_switch_wal())");
+    WalStreamCliTest.await(
+        () -> {
+          String last =
+              WalStreamCliTest.query(
+                  pgPort, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+          return !last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0;
+        },
+        segment + " archived");
+  }
+
+  @Test
+  @Order(4)
   void anAttackerWithTheMaintainersCredentialsCannotDestroyALockedBackup() throws Exception {
     // roadie itself, run by the attacker: forget everything it can, prune with no grace.
     as("maintainer").run("forget", "--keep-last", "1", "--prune", "--grace", "0s").assertExit(0);
@@ -235,8 +416,67 @@ class ObjectLockCliTest {
       }
     }
 
+    // With the password, the attacker can also write a config without object lock, MAC and all.
+    // roadie keeps to the first version of config (init writes it once), so the lock stays on.
+    try (S3Backend backend =
+            new S3Backend(
+                S3Location.parse(REPO),
+                S3Settings.of(
+                    minio.endpoint(),
+                    minio.region(),
+                    StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(minio.accessKey(), minio.secretKey()))));
+        Repository repo = Repository.open(backend, "lock-pw".toCharArray())) {
+      byte[] forged = ConfigForgery.withoutObjectLock(repo);
+      root.putObject(b -> b.bucket(BUCKET).key(PREFIX + "/config"), RequestBody.fromBytes(forged));
+    }
+
     for (String id : backedUp.keySet()) {
       assertRestores(as("reader"), id);
+    }
+    if (pgTargetTime != null) {
+      // The physical backup, recovered to a point in time after it with the archived WAL.
+      Path restored = pgDir.resolve("restored");
+      as("reader")
+          .run(
+              "restore",
+              "latest",
+              "--kind",
+              "postgres-physical",
+              "--pgdata",
+              restored.toString(),
+              "--archive-mode",
+              "off",
+              "--target-time",
+              pgTargetTime,
+              "--restore-command",
+              roadieCommand("reader", pgDir.resolve("launcher/roadie")) + " wal-fetch %f %p")
+          .assertExit(0);
+      if (PostgresPhysicalCliTest.root())
+        PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", restored.toString()));
+      int port = PostgresPhysicalCliTest.freePort();
+      WalStreamCliTest.pg(
+          PostgresCliTest.findBin(),
+          "pg_ctl",
+          "-D",
+          restored.toString(),
+          "-l",
+          pgDir.resolve("restored.log").toString(),
+          "-o",
+          "-p " + port + " -k " + pgDir,
+          "-w",
+          "-t",
+          "120",
+          "start");
+      pgRunning.add(restored);
+      WalStreamCliTest.await(
+          () -> WalStreamCliTest.query(port, "SELECT pg_is_in_recovery()").equals("f"),
+          "recovery ends: " + Files.readString(pgDir.resolve("restored.log")));
+      assertEquals(
+          "A,B",
+          WalStreamCliTest.query(
+              port, "SELECT string_agg(DISTINCT batch, ',' ORDER BY batch) FROM pitr"),
+          "recovered to the target time with WAL archived after the backup");
     }
     RoadieProcess.Result check = as("reader").run("check").assertExit(3);
     assertTrue(
@@ -245,9 +485,12 @@ class ObjectLockCliTest {
         check.describe());
     String all = check.stdout() + check.stderr();
     assertTrue(all.contains("hidden by a delete marker"), check.describe());
-    assertTrue(
-        all.contains("possible tampering: config: hidden by a delete marker"), check.describe());
+    assertTrue(all.contains("possible tampering: config: a later version"), check.describe());
     assertFalse(all.contains("cannot be restored"), check.describe());
+    if (pgTargetTime != null) {
+      assertTrue(all.contains("possible tampering: wal/"), check.describe());
+      assertFalse(all.contains(".partial: "), "deleted fragments are no tampering");
+    }
   }
 
   /**
@@ -256,7 +499,7 @@ class ObjectLockCliTest {
    * bucket's root, who may bypass governance retention, instead of waiting a day).
    */
   @Test
-  @Order(4)
+  @Order(5)
   void pruneWaitsForRetentionThenDeletes() throws Exception {
     RoadieProcess roadie =
         RoadieProcess.bare()

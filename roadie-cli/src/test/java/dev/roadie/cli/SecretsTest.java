@@ -8,6 +8,10 @@ import dev.roadie.testkit.KubeCluster;
 import dev.roadie.testkit.MinioServer;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +23,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -409,6 +415,7 @@ class SecretsTest {
     }
     run(roadie, "audit", "--json").assertOk();
     run(roadie, "check").assertOk();
+    scanTheAgentsMetricsAndStatus(pwFile);
     List<String> everything = new ArrayList<>(produced);
     everything.add(Files.readString(argvLog));
     assertTrue(
@@ -416,6 +423,67 @@ class SecretsTest {
         "the wrappers saw pg_dump run: " + Files.readString(argvLog));
     assertNoSecretIn(
         everything, List.of(REPO_PW, PG_PW, REDIS_PW, WRONG_PW, minio.secretKey(), kubeToken));
+  }
+
+  /**
+   * The agent over the repository the test filled ({@code --metrics-only}: it runs no job), with
+   * targets whose passwords come from files: its metric labels and status name every target and
+   * snapshot, and must carry none of their secrets.
+   */
+  static void scanTheAgentsMetricsAndStatus(Path repoPasswordFile) throws Exception {
+    Path pgPwFile = Files.writeString(tmp.resolve("pg-pw"), PG_PW + "\n");
+    Path redisPwFile = Files.writeString(tmp.resolve("redis-pw"), REDIS_PW + "\n");
+    for (Path f : List.of(pgPwFile, redisPwFile))
+      Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    Path config =
+        Files.writeString(
+            tmp.resolve("roadie.yaml"),
+            "repository: "
+                + tmp.resolve("repo")
+                + "\npasswordFile: "
+                + repoPasswordFile
+                + "\nlisten: 127.0.0.1:0\ntargets:\n"
+                + "  - {name: db, kind: postgres, url: \"postgresql://postgres@127.0.0.1:"
+                + pgPort
+                + "/postgres\", passwordFile: "
+                + pgPwFile
+                + ", schedule: \"0 3 * * *\"}\n"
+                + "  - {name: cache, kind: redis, url: \"redis://127.0.0.1:"
+                + redisPort
+                + "\", passwordFile: "
+                + redisPwFile
+                + ", schedule: \"0 3 * * *\"}\n");
+    RoadieProcess.Running agent =
+        RoadieProcess.bare().start("agent", "--config", config.toString(), "--metrics-only");
+    try {
+      Matcher listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)").matcher("");
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!listening.reset(agent.stderrNow()).find()) {
+        if (!agent.process.isAlive() || System.nanoTime() > deadline)
+          throw new AssertionError("the agent did not start: " + agent.stderrNow());
+        Thread.sleep(50);
+      }
+      int port = Integer.parseInt(listening.group(1));
+      HttpClient http = HttpClient.newHttpClient();
+      for (String path : List.of("/metrics", "/api/v1/status")) {
+        String body =
+            http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        produced.add("the agent's " + path + ":\n" + body);
+        if (path.equals("/metrics")) {
+          // Not an empty page: the labels name the repository's targets, PostgreSQL's URL too.
+          assertTrue(
+              body.contains("kind=\"postgres\"") && body.contains("127.0.0.1:" + pgPort), body);
+          assertTrue(body.contains("kind=\"redis\""), body);
+        }
+      }
+    } finally {
+      agent.process.toHandle().destroy(); // SIGTERM
+      RoadieProcess.Result r = agent.await(Duration.ofSeconds(60));
+      produced.add("output of roadie agent:\n" + r.stdout() + "\n" + r.stderr());
+    }
   }
 
   @Test

@@ -281,6 +281,12 @@ public final class PgConn {
   }
 
   RoadieException connectError(SQLException e) {
+    String tls = tlsProblem(e);
+    if (tls != null) {
+      // Not retriable: the same certificate fails the same way next time.
+      return new RoadieException(
+          ErrorCode.FAILURE, "cannot connect to PostgreSQL at " + hostPort() + ": " + tls, e);
+    }
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String msg;
     if (state.equals("28P01")
@@ -317,6 +323,55 @@ public final class PgConn {
       msg = "connecting to " + redacted() + " failed: " + redact(e.getMessage());
     }
     return new RoadieException(ErrorCode.FAILURE, msg, e);
+  }
+
+  /**
+   * A TLS failure in words a user can act on: which check failed and what to change; null when the
+   * connection did not fail over TLS. The driver says "SSL error: PKIX path building failed" for a
+   * certificate of another CA and names its host name verifier for a certificate of another host.
+   */
+  private String tlsProblem(SQLException e) {
+    boolean tls = false;
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = e; t != null && all.length() < 10_000; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) tls = true;
+      all.append(t.getMessage()).append('\n');
+      if (t.getCause() == t) break;
+    }
+    String text = all.toString();
+    String mode = params.getOrDefault("sslmode", "prefer");
+    String rootCert = params.get("sslrootcert");
+    String roots =
+        rootCert != null
+            ? "sslrootcert " + rootCert
+            : "the default root certificates (~/.postgresql/root.crt; set sslrootcert=FILE)";
+    if (text.contains("could not be verified by hostnameverifier")) {
+      return "TLS failed: the server's certificate does not name the host "
+          + host
+          + " (sslmode="
+          + mode
+          + " checks that it does); connect by a host name or address the certificate names, or "
+          + "give the server a certificate that names "
+          + host;
+    }
+    if (text.contains("PKIX path")
+        || text.contains("unable to find valid certification path")
+        || text.contains("signature check failed")) {
+      return "TLS failed: the server's certificate is not signed by a CA in "
+          + roots
+          + " (sslmode="
+          + mode
+          + "); put the CA that signed the server's certificate in that file";
+    }
+    if (text.contains("does not support SSL")) {
+      return "the server does not offer TLS (its ssl setting is off), and sslmode="
+          + mode
+          + " requires it";
+    }
+    if (tls || text.contains("SSL error") || text.contains("SSL root certificate")) {
+      return "TLS failed (" + redact(rootMessage(e)) + "); check sslmode and " + roots;
+    }
+    return null;
   }
 
   /**

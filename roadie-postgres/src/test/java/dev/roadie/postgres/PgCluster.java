@@ -72,6 +72,14 @@ public final class PgCluster implements AutoCloseable {
   }
 
   public static PgCluster start() throws Exception {
+    return start(Map.of());
+  }
+
+  /**
+   * A cluster started with these server settings besides the usual ones ({@code ssl=on}, …); files
+   * they name must be readable by the postgres user.
+   */
+  public static PgCluster start(Map<String, String> settings) throws Exception {
     Path bin = findBin();
     if (bin == null)
       throw new IllegalStateException(
@@ -106,7 +114,10 @@ public final class PgCluster implements AutoCloseable {
                 + port
                 + " -k "
                 + dir
-                + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50",
+                + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+                + settings.entrySet().stream()
+                    .map(e -> " -c " + e.getKey() + "=" + e.getValue())
+                    .collect(java.util.stream.Collectors.joining()),
             "-w",
             "start"));
     return new PgCluster(dir, port, bin);

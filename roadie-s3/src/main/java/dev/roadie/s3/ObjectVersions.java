@@ -98,6 +98,15 @@ final class ObjectVersions {
       if (first == null) continue;
       ObjectName name = S3Backend.nameOf(kind, h.key().substring(dir.length()));
       if (name == null) continue;
+      if (!ObjectLock.locks(name)) {
+        // A piece without retention (a WAL fragment) is what its newest version says: its writer
+        // deletes it when done, and a deleted one is gone.
+        h.versions().stream()
+            .filter(x -> Boolean.TRUE.equals(x.isLatest()))
+            .findFirst()
+            .ifPresent(x -> out.add(new ObjectInfo(name, x.size(), x.lastModified())));
+        continue;
+      }
       Pin pin = new Pin(first.versionId(), first.size(), first.lastModified());
       pins.put(h.key(), pin);
       out.add(new ObjectInfo(name, pin.size(), pin.modified()));
@@ -121,7 +130,9 @@ final class ObjectVersions {
    */
   Pin pin(ObjectName name, String key, String dir) throws IOException {
     Pin p = pins.get(key);
-    if (p == null && listed.add(name.kind())) {
+    // Side objects are looked up one by one: their kind spans every source's area, and a WAL
+    // command reads a few objects of an archive that may hold thousands.
+    if (p == null && name.kind() != ObjectKind.SIDE && listed.add(name.kind())) {
       list(name.kind(), dir, dir);
       p = pins.get(key);
     }
@@ -132,6 +143,21 @@ final class ObjectVersions {
       pins.put(key, p);
     }
     return p;
+  }
+
+  /** The "directories" directly under {@code prefix} (ending in '/'), versions and markers too. */
+  List<String> directories(String prefix) {
+    List<String> out = new ArrayList<>();
+    ListObjectVersionsRequest req =
+        ListObjectVersionsRequest.builder().bucket(bucket).prefix(prefix).delimiter("/").build();
+    try {
+      for (ListObjectVersionsResponse page : s3.listObjectVersionsPaginator(req)) {
+        for (var c : page.commonPrefixes()) out.add(c.prefix());
+      }
+    } catch (SdkException e) {
+      throw backend.fail("list versions of", prefix, e);
+    }
+    return out;
   }
 
   /** What happened to the objects under {@code prefix} that roadie did not do. */

@@ -152,7 +152,7 @@ public final class S3Backend implements Backend {
       try {
         PutObjectResponse put = s3.putObject(put(name, key, length).build(), body);
         ObjectVersions v = versions;
-        if (v != null && ObjectLock.locks(name.kind())) v.pinWritten(key, put.versionId(), length);
+        if (v != null && ObjectLock.locks(name)) v.pinWritten(key, put.versionId(), length);
       } catch (SdkException e) {
         throw fail("upload", key, e);
       }
@@ -165,7 +165,7 @@ public final class S3Backend implements Backend {
     try {
       PutObjectResponse put = s3.putObject(req, body);
       ObjectVersions v = versions;
-      if (v != null && ObjectLock.locks(name.kind())) v.pinWritten(key, put.versionId(), length);
+      if (v != null && ObjectLock.locks(name)) v.pinWritten(key, put.versionId(), length);
     } catch (S3Exception e) {
       if (e.statusCode() == 412 || e.statusCode() == 409) {
         // Someone else's object, or our own from an attempt whose response was lost.
@@ -207,7 +207,7 @@ public final class S3Backend implements Backend {
       if (settings.sse().kmsKeyId() != null) b.ssekmsKeyId(settings.sse().kmsKeyId());
     }
     ObjectVersions v = versions;
-    if (v != null && ObjectLock.locks(name.kind())) {
+    if (v != null && ObjectLock.locks(name)) {
       b.objectLockMode(ObjectLockMode.fromValue(v.lock.mode().s3Name()))
           .objectLockRetainUntilDate(v.lock.retainUntil(Instant.now()))
           // S3 asks for a checksum of a body stored under retention.
@@ -222,7 +222,7 @@ public final class S3Backend implements Backend {
    */
   private String versionOf(ObjectName name, String key) throws IOException {
     ObjectVersions v = versions;
-    if (v == null || !ObjectLock.locks(name.kind())) return null;
+    if (v == null || !ObjectLock.locks(name)) return null;
     return v.pin(name, key, loc.key(name.kind().directory() + "/")).versionId();
   }
 
@@ -267,6 +267,19 @@ public final class S3Backend implements Backend {
       if (cached != null) return cached;
     }
     return readRangeDirect(name, offset, length);
+  }
+
+  @Override
+  public byte[] firstVersion(ObjectName name) {
+    if (versions != null) return null; // a locked repository's reads are pinned already
+    String key = key(name);
+    ObjectVersions.History h;
+    try {
+      h = new ObjectVersions(this, s3, loc.bucket(), null).history(key);
+    } catch (RuntimeException e) {
+      return null; // a server without versions, or credentials that may not list them
+    }
+    return h.versions().size() > 1 ? firstVersionOfConfig(key) : null;
   }
 
   /**
@@ -521,7 +534,7 @@ public final class S3Backend implements Backend {
   @Override
   public void extendRetention(ObjectName name, Instant until) throws IOException {
     ObjectVersions v = versions;
-    if (v == null || !ObjectLock.locks(name.kind())) return;
+    if (v == null || !ObjectLock.locks(name)) return;
     String key = key(name);
     String version = versionOf(name, key);
     try {
@@ -550,8 +563,34 @@ public final class S3Backend implements Backend {
     ObjectVersions v = versions;
     if (v == null || !ObjectLock.locks(kind)) return List.of();
     String prefix = kind == ObjectKind.CONFIG ? loc.key("config") : loc.key(kind.directory() + "/");
+    if (kind == ObjectKind.SIDE) return sideTampering(v);
     List<String> out = v.tampering(prefix, loc.key(""));
     if (kind == ObjectKind.CONFIG) out.removeIf(s -> !s.startsWith("config:"));
+    return out;
+  }
+
+  /**
+   * Side objects live in their sources' areas, directories at the repository's root that are not
+   * the kinds' own: each such directory is looked at, and of its objects only the locked ones
+   * (pieces are deleted by their writer, which is no tampering).
+   */
+  private List<String> sideTampering(ObjectVersions v) {
+    String root = loc.key("");
+    List<String> out = new ArrayList<>();
+    for (String area : v.directories(root)) {
+      String dir = area.substring(root.length(), area.length() - 1);
+      if (!java.util.regex.Pattern.matches("[a-z][a-z0-9-]{0,31}", dir)) continue;
+      boolean kindDirectory = false;
+      for (ObjectKind k : ObjectKind.values()) {
+        if (k != ObjectKind.SIDE && k.directory().equals(dir)) kindDirectory = true;
+      }
+      if (kindDirectory) continue;
+      for (String t : v.tampering(area, root)) {
+        String rel = t.substring(0, t.indexOf(':'));
+        ObjectName name = nameOf(ObjectKind.SIDE, rel);
+        if (name != null && ObjectLock.locks(name)) out.add(t);
+      }
+    }
     return out;
   }
 

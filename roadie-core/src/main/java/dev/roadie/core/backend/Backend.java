@@ -108,6 +108,15 @@ public interface Backend extends AutoCloseable {
   }
 
   /**
+   * The first version of an object that has later ones, in a location that keeps versions (a
+   * versioned S3 bucket); null when it has only one, or the location keeps none. {@code config} is
+   * written once, by {@code init}: any later version of it is someone else's.
+   */
+  default byte[] firstVersion(ObjectName name) throws IOException {
+    return null;
+  }
+
+  /**
    * Until when the object's retention keeps it; null when it has none (or the backend keeps none).
    */
   default java.time.Instant retainedUntil(ObjectName name) throws IOException {

@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * A repository's object lock ({@code roadie init --object-lock DAYS}): every object of a
  * {@linkplain #locks locked kind} is stored with an S3 retention of at least {@code days}, in
- * {@code mode}. The short-lived kinds (leases, deletion plans) and the WAL archive carry none.
+ * {@code mode}. The short-lived kinds (leases, deletion plans) and {@linkplain #PIECE pieces} of
+ * side objects carry none.
  */
 public record ObjectLock(int days, Mode mode) {
   /** The most days accepted: S3 itself allows up to 100 years; more is certainly a typo. */
@@ -58,12 +59,34 @@ public record ObjectLock(int days, Mode mode) {
     if (mode == null) throw new IllegalArgumentException("mode");
   }
 
-  /** Whether roadie stores objects of this kind with a retention. */
+  /**
+   * The ending of a side object's name that marks it as a piece of one not finished yet (a WAL
+   * fragment, {@code <segment>.<start>-<end>.partial}): its source deletes it once the whole object
+   * is stored, so it carries no retention, like a lease.
+   */
+  public static final String PIECE = ".partial";
+
+  /**
+   * Whether roadie stores some objects of this kind with a retention: every object of it, or for
+   * {@link ObjectKind#SIDE} every one but the {@linkplain #PIECE pieces} ({@link
+   * #locks(ObjectName)}).
+   */
   public static boolean locks(ObjectKind kind) {
     return switch (kind) {
-      case CONFIG, KEY, PACK, INDEX, SNAPSHOT, TOMBSTONE, VERIFICATION, DRILL, RUN, AUDIT -> true;
-      case LEASE, PLAN, SIDE -> false;
+      case CONFIG, KEY, PACK, INDEX, SNAPSHOT, TOMBSTONE, VERIFICATION, DRILL, RUN, AUDIT, SIDE ->
+          true;
+      case LEASE, PLAN -> false;
     };
+  }
+
+  /**
+   * Whether roadie stores this object with a retention. Side objects are data a snapshot's restore
+   * may need (archived WAL), so they are locked as packs are, except pieces: their whole object
+   * replaces them, and the writer must be able to delete them.
+   */
+  public static boolean locks(ObjectName name) {
+    if (name.kind() == ObjectKind.SIDE) return !name.sideName().endsWith(PIECE);
+    return locks(name.kind());
   }
 
   /** The retention a write (or an extension) made now sets. */

@@ -123,9 +123,9 @@ public final class Repository implements AutoCloseable {
    * settles it: a damaged key file or config is then reported as such, never as a wrong password.
    */
   public static Repository open(Backend backend, char[] password) throws IOException {
-    byte[] configBytes;
+    byte[] read;
     try {
-      configBytes = backend.read(ObjectName.CONFIG);
+      read = backend.read(ObjectName.CONFIG);
     } catch (NoSuchObjectException e) {
       throw new RoadieException(
           ErrorCode.NO_REPOSITORY,
@@ -133,6 +133,12 @@ public final class Repository implements AutoCloseable {
               + backend.location()
               + ": check --repo / ROADIE_REPOSITORY, or create one with 'roadie init'");
     }
+    // init writes config once. A later version that drops or changes the object lock of the first
+    // (anyone with the password can make one with a valid MAC) must not turn off or weaken roadie's
+    // lock handling: the first version, which the lock keeps, wins; check reports the later one.
+    byte[] first = backend.firstVersion(ObjectName.CONFIG);
+    if (first != null && Config.declaresLock(first)) read = first;
+    byte[] configBytes = read;
     // Decoding the config is a command's first use of JSON, which costs a fresh JVM tens of
     // milliseconds of Jackson's own start-up: it runs on another thread while the key files are
     // read

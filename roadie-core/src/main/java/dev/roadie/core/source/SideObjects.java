@@ -37,8 +37,12 @@ public final class SideObjects {
    * @param unit what one object is, singular ({@code archived file})
    * @param bytes their stored size
    * @param reason why they could go ({@code before …, the start of the oldest kept backup})
+   * @param held in a repository with object lock, what could go but stays because the storage still
+   *     keeps it, and until when ({@code 3 more stay until object lock lets them go, the last on
+   *     …}); null when nothing does. A later forget removes them.
    */
-  public record Removed(String what, long objects, String unit, long bytes, String reason) {}
+  public record Removed(
+      String what, long objects, String unit, long bytes, String reason, String held) {}
 
   /**
    * {@code check} has checked packs, index and snapshots: the provider checks its side objects.

@@ -371,7 +371,7 @@ public final class PhysicalSource implements SourceProvider {
     List<Snapshot> remaining = request.remaining().stream().map(SnapshotRef::snapshot).toList();
     List<SideObjects.Removed> out = new ArrayList<>();
     for (WalRetention.Plan plan : WalRetention.plan(request.repository(), remaining)) {
-      if (plan.unneeded().isEmpty()) continue;
+      if (plan.unneeded().isEmpty() && plan.held().isEmpty()) continue;
       if (!request.dryRun()) WalRetention.execute(request.repository(), plan);
       out.add(
           new SideObjects.Removed(
@@ -379,7 +379,17 @@ public final class PhysicalSource implements SourceProvider {
               plan.unneeded().size(),
               "archived file",
               plan.bytes(),
-              "before " + plan.keepFrom() + ", the start of the oldest kept backup"));
+              "before " + plan.keepFrom() + ", the start of the oldest kept backup",
+              plan.held().isEmpty()
+                  ? null
+                  : plan.held().size()
+                      + " more"
+                      + (plan.held().size() == 1 ? " stays" : " stay")
+                      + " until object lock lets go of "
+                      + (plan.held().size() == 1 ? "it" : "them")
+                      + " (the last on "
+                      + plan.heldUntil()
+                      + ")"));
     }
     return out;
   }

@@ -462,6 +462,14 @@ public final class WalArchive {
     return out;
   }
 
+  /**
+   * Until when the storage's object lock keeps an archived object; null when nothing does
+   * (fragments, a repository without object lock).
+   */
+  public Instant retainedUntil(String name) throws IOException {
+    return repo.backend().retainedUntil(objectName(name));
+  }
+
   /** Deletes one archived object (used by forget for WAL no kept backup can use). */
   public void delete(String name) throws IOException {
     repo.backend().delete(objectName(name));

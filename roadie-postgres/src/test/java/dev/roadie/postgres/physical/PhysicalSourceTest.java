@@ -88,7 +88,8 @@ class PhysicalSourceTest {
                   2,
                   "archived file",
                   dry.get(0).bytes(),
-                  "before 000000010000000000000003, the start of the oldest kept backup")),
+                  "before 000000010000000000000003, the start of the oldest kept backup",
+                  null)),
           dry);
       assertEquals(all, names(archive), "a dry run removes nothing");
 

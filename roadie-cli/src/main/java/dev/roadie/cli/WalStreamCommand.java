@@ -7,8 +7,8 @@ import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.wal.WalStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -72,23 +72,13 @@ final class WalStreamCommand implements Callable<Integer> {
                           Instant.now().toString().substring(0, 19)
                               + "Z roadie wal-stream: "
                               + line)));
-      CountDownLatch done = new CountDownLatch(1);
-      Thread hook =
-          new Thread(
-              () -> {
-                stream.stop();
-                try {
-                  done.await();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              });
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        stream.run();
-      } finally {
-        done.countDown();
+      // Signal handlers rather than a shutdown hook (as the agent's): the stream stores what it
+      // holds and run() returns, so the command exits 0, as a service manager expects of a clean
+      // stop.
+      for (String name : List.of("TERM", "INT")) {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stream.stop());
       }
+      stream.run();
       return 0;
     }
   }

@@ -116,6 +116,7 @@ class WalStreamCliTest {
       assertTrue(
           stream.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS),
           "wal-stream stops on SIGTERM");
+      assertEquals(0, stream.process.exitValue(), "a clean stop on SIGTERM exits 0");
 
       Path restored = dir.resolve("restored");
       RoadieProcess.Result r =

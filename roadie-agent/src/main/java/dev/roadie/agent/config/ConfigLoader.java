@@ -83,16 +83,18 @@ public final class ConfigLoader {
    * Reads {@code path}; {@code env} is the environment of the process ({@code *Env} references).
    */
   public static AgentConfig load(Path path, Map<String, String> env) {
-    String text;
+    return parse(read(path), path, env);
+  }
+
+  private static String read(Path path) {
     try {
-      text = Files.readString(path, StandardCharsets.UTF_8);
+      return Files.readString(path, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new RoadieException(ErrorCode.USAGE, "config file " + path + " does not exist");
     } catch (IOException e) {
       throw new RoadieException(
           ErrorCode.USAGE, "config file " + path + " cannot be read: " + e.getMessage());
     }
-    return parse(text, path, env);
   }
 
   /** Parses {@code text} as if read from {@code path}. */
@@ -100,14 +102,34 @@ public final class ConfigLoader {
     ConfigLoader l = new ConfigLoader(path.toString(), env == null ? Map.of() : env);
     Yaml.Node root = Yaml.parse(text, l.file);
     AgentConfig c = l.config(root, path);
-    if (!l.errors.isEmpty()) {
+    l.refuseProblems(path);
+    return c;
+  }
+
+  /**
+   * The webhooks of the config at {@code path} alone, validated as {@link #load} does, for a
+   * command that reads its own part of the file ({@code roadie drill --config}): the rest of the
+   * file need not be an agent's config. An empty list when the file has no {@code notifications}.
+   */
+  public static List<WebhookConfig> notifications(Path path, Map<String, String> env) {
+    String text = read(path);
+    ConfigLoader l = new ConfigLoader(path.toString(), env == null ? Map.of() : env);
+    Yaml.Node root = Yaml.parse(text, l.file);
+    if (!root.isMap()) return List.of();
+    List<WebhookConfig> hooks = l.notifications(root.map().get("notifications"));
+    l.refuseProblems(path);
+    return hooks;
+  }
+
+  /** Every problem found, at once, naming file, line and key. */
+  private void refuseProblems(Path path) {
+    if (!errors.isEmpty()) {
       throw new RoadieException(
           ErrorCode.USAGE,
-          l.errors.size() == 1
-              ? l.errors.get(0)
-              : l.errors.size() + " problems in " + path + ":\n  " + String.join("\n  ", l.errors));
+          errors.size() == 1
+              ? errors.get(0)
+              : errors.size() + " problems in " + path + ":\n  " + String.join("\n  ", errors));
     }
-    return c;
   }
 
   private String at(Yaml.Node n) {

@@ -48,7 +48,8 @@ public final class Agent implements AutoCloseable {
    *
    * @param version roadie's version (the metric {@code roadie_build_info})
    * @param metricsOnly run no job; serve the metrics of the repository
-   * @param refresh with {@code metricsOnly}: how often the metrics are rebuilt from the repository
+   * @param refresh how often the metrics are rebuilt from the repository ({@code metricsOnly}), or
+   *     else the targets' recoverable windows (archived WAL) are looked at again
    * @param clock the time (tests move it)
    * @param sleeper waits between retries (tests skip them)
    * @param log a line per event, for people
@@ -141,6 +142,45 @@ public final class Agent implements AutoCloseable {
         }
       }
       scheduler.start(lastRuns);
+      supervised.add(Thread.ofVirtual().name("roadie-windows").start(this::refreshWindows));
+    }
+  }
+
+  /**
+   * Every {@code refresh}, how far each target's newest snapshot restores with what the repository
+   * holds now: WAL archived since (by {@code wal-push} or a WAL stream, in this process or not)
+   * moves a target's newest recoverable point, and so its RPO, without a job of its own.
+   */
+  private void refreshWindows() {
+    Repository repo = null;
+    try {
+      while (!stopped) {
+        synchronized (this) {
+          try {
+            wait(options.refresh().toMillis());
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        if (stopped) return;
+        try {
+          // Kept open: a window is worked out from fresh listings; only the key is derived once.
+          if (repo == null) repo = RepositoryOpener.open(config.repository());
+          for (String p : metrics.recoverableWindows(repo)) options.log().accept("metrics: " + p);
+        } catch (IOException | RuntimeException e) {
+          options
+              .log()
+              .accept("recoverable windows could not be worked out: " + TargetJob.message(e));
+        }
+      }
+    } finally {
+      if (repo != null) {
+        try {
+          repo.close();
+        } catch (IOException e) {
+          // only read from
+        }
+      }
     }
   }
 
@@ -350,6 +390,8 @@ public final class Agent implements AutoCloseable {
    * One configured target as the agent knows it now (the status API and the dashboard).
    *
    * @param lastOk whether the newest run succeeded, or null before any run
+   * @param recoverablePoint the newest moment the target can be restored to: its newest snapshot's
+   *     time, or later with archived WAL
    * @param rpoSeconds now minus the newest recoverable point, or null before any snapshot
    */
   public record TargetState(
@@ -364,6 +406,7 @@ public final class Agent implements AutoCloseable {
       Boolean lastOk,
       String lastError,
       Instant newestSnapshot,
+      Instant recoverablePoint,
       Double rpoSeconds) {}
 
   /** The backup jobs running now, oldest first, with their progress; answered from memory. */
@@ -395,6 +438,7 @@ public final class Agent implements AutoCloseable {
               s == null ? null : s.lastOk(),
               s == null ? null : s.lastError(),
               s == null ? null : s.newestPoint(),
+              s == null ? null : s.recoverablePoint(),
               s == null ? null : s.rpoSeconds()));
     }
     return out;
@@ -418,6 +462,7 @@ public final class Agent implements AutoCloseable {
       m.put("nextRun", text(t.nextRun()));
       m.put("nextVerification", text(t.nextVerification()));
       m.put("newestSnapshot", text(t.newestSnapshot()));
+      m.put("recoverablePoint", text(t.recoverablePoint()));
       m.put("rpoSeconds", t.rpoSeconds());
       m.put(
           "expectedIntervalSeconds",

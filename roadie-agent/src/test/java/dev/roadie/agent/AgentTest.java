@@ -329,6 +329,84 @@ class AgentTest {
   }
 
   /**
+   * Drill results: a target whose drills of a scenario start failing is reported once, and again
+   * when they pass; what earlier drills found (their records) sends nothing.
+   */
+  @Test
+  void drillResultsAreSentOncePerChangeOfState() throws Exception {
+    try (Receiver slack = new Receiver(0);
+        Receiver failures = new Receiver(0)) {
+      dev.roadie.agent.notify.Notifier n =
+          new dev.roadie.agent.notify.Notifier(
+              List.of(
+                  new dev.roadie.agent.config.WebhookConfig(
+                      URI.create(slack.url()), "slack", java.util.Set.of("drill")),
+                  new dev.roadie.agent.config.WebhookConfig(
+                      URI.create(failures.url()), "json", java.util.Set.of("failure"))),
+              log::add,
+              3,
+              Duration.ofMillis(10));
+      n.knownDrill(drill("region-outage", true));
+      n.drill(drill("region-outage", true));
+      n.drill(drill("region-outage", false));
+      n.drill(drill("region-outage", false));
+      n.drill(drill("complete-loss", false));
+      n.drill(drill("region-outage", true));
+      n.close();
+      slack.await(3);
+      assertEquals(3, slack.bodies.size(), slack.bodies.toString());
+      // Each message is posted on its own thread: they may arrive in any order.
+      assertTrue(
+          slack.bodies.contains(
+              "{\"text\":\"roadie: app (file): region-outage drill FAILED: RTO 2m5s (objective 3m),"
+                  + " RPO 30s (objective 1h); restore: pack 1234abcd is missing\"}"),
+          slack.bodies.toString());
+      assertTrue(
+          slack.bodies.stream().anyMatch(b -> b.contains("app (file): complete-loss drill FAILED")),
+          slack.bodies.toString());
+      assertTrue(
+          slack.bodies.stream()
+              .anyMatch(b -> b.contains("app (file): region-outage drill passed again: RTO 2m5s")),
+          slack.bodies.toString());
+      assertEquals(0, failures.requests.get(), "a webhook for failures only hears of no drill");
+    }
+  }
+
+  private static dev.roadie.core.verify.DrillRecord drill(String scenario, boolean pass) {
+    List<dev.roadie.core.source.Check> checks =
+        pass
+            ? List.of()
+            : List.of(
+                new dev.roadie.core.source.Check(
+                    "restore", "damaged", "pack 1234abcd is missing", Map.of(), List.of()));
+    return new dev.roadie.core.verify.DrillRecord(
+        1,
+        scenario,
+        "/srv/roadie",
+        "h",
+        "2026-03-01T10:00:00Z",
+        "2026-03-01T10:05:00Z",
+        "2026-03-01T10:00:00Z",
+        List.of(
+            new dev.roadie.core.verify.DrillRecord.Target(
+                "app",
+                "file",
+                "ab".repeat(32),
+                "2026-03-01T09:59:30Z",
+                pass ? "2026-03-01T09:59:30Z" : null,
+                125.0,
+                30.0,
+                new dev.roadie.core.verify.DrillRecord.Objective(3600, 180),
+                pass,
+                pass,
+                checks,
+                List.of())),
+        125.0,
+        30.0,
+        pass);
+  }
+
+  /**
    * Verification after the backup, and drill records, reach the metrics (rebuilt at start, too).
    */
   @Test

@@ -1,5 +1,8 @@
 package dev.roadie.cli;
 
+import dev.roadie.agent.config.ConfigLoader;
+import dev.roadie.agent.config.WebhookConfig;
+import dev.roadie.agent.notify.Notifier;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.Backend;
@@ -10,6 +13,7 @@ import dev.roadie.core.source.Check;
 import dev.roadie.core.verify.Age;
 import dev.roadie.core.verify.Drill;
 import dev.roadie.core.verify.DrillRecord;
+import dev.roadie.core.verify.Records;
 import dev.roadie.postgres.PostgresBackup;
 import dev.roadie.postgres.physical.PhysicalBackup;
 import java.nio.file.Path;
@@ -50,7 +54,8 @@ final class DrillCommand implements Callable<Integer> {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "roadie's YAML config: the targets and their objectives, the second region, scratch servers.")
+          "roadie's YAML config: the targets and their objectives, the second region, scratch servers,"
+              + " and the webhooks told when a target's drills start failing or pass again.")
   Path config;
 
   @Option(
@@ -106,6 +111,9 @@ final class DrillCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Drill.Scenario s = Drill.Scenario.parse(scenario);
     DrillConfig cfg = config == null ? null : DrillConfig.read(config);
+    // The config's webhooks hear of the drill's result (docs/agent.md, notifications).
+    List<WebhookConfig> hooks =
+        config == null ? List.of() : ConfigLoader.notifications(config, System.getenv());
     Instant start = Instant.now();
     Instant requested = start;
     if (s == Drill.Scenario.DATABASE_CORRUPTION) {
@@ -215,6 +223,7 @@ final class DrillCommand implements Callable<Integer> {
               dev.roadie.core.Redact.url(location),
               json ? null : line -> System.err.println(line));
       DrillRecord record = new Drill(r, plan).run(all);
+      if (!hooks.isEmpty()) notify(r, record, hooks);
       if (json) {
         System.out.println(Json.writePretty(record));
       } else {
@@ -227,6 +236,30 @@ final class DrillCommand implements Callable<Integer> {
       if (damaged) return ErrorCode.INTEGRITY.exitCode();
       return record.pass() ? 0 : ErrorCode.FAILURE.exitCode();
     }
+  }
+
+  /**
+   * Sends the drill's result to the webhooks: a target whose drills of this scenario start failing,
+   * or pass again, as the earlier drill records in the repository tell; one message per change.
+   */
+  private static void notify(Repository r, DrillRecord record, List<WebhookConfig> hooks) {
+    Notifier notifier = new Notifier(hooks, line -> System.err.println("roadie: " + line));
+    try {
+      for (Records.Stored<DrillRecord> earlier : Records.drills(r, new ArrayList<>())) {
+        DrillRecord d = earlier.record();
+        boolean self =
+            d.started().equals(record.started())
+                && d.scenario().equals(record.scenario())
+                && java.util.Objects.equals(d.host(), record.host());
+        if (!self) notifier.knownDrill(d);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // Without the history every failing target is reported: better twice than not at all.
+      System.err.println(
+          "roadie: earlier drills could not be read (" + e.getMessage() + "); notifying anyway");
+    }
+    notifier.drill(record);
+    notifier.close();
   }
 
   /**

@@ -122,14 +122,34 @@ public final class ConfigLoader {
     ConfigLoader l = new ConfigLoader(path.toString(), env == null ? Map.of() : env, localFiles);
     Yaml.Node root = Yaml.parse(text, l.file);
     AgentConfig c = l.config(root, path);
-    if (!l.errors.isEmpty()) {
+    l.refuseProblems(path);
+    return c;
+  }
+
+  /**
+   * The webhooks of the config at {@code path} alone, validated as {@link #load} does, for a
+   * command that reads its own part of the file ({@code roadie drill --config}): the rest of the
+   * file need not be an agent's config. An empty list when the file has no {@code notifications}.
+   */
+  public static List<WebhookConfig> notifications(Path path, Map<String, String> env) {
+    String text = read(path);
+    ConfigLoader l = new ConfigLoader(path.toString(), env == null ? Map.of() : env, true);
+    Yaml.Node root = Yaml.parse(text, l.file);
+    if (!root.isMap()) return List.of();
+    List<WebhookConfig> hooks = l.notifications(root.map().get("notifications"));
+    l.refuseProblems(path);
+    return hooks;
+  }
+
+  /** Every problem found, at once, naming file, line and key. */
+  private void refuseProblems(Path path) {
+    if (!errors.isEmpty()) {
       throw new RoadieException(
           ErrorCode.USAGE,
-          l.errors.size() == 1
-              ? l.errors.get(0)
-              : l.errors.size() + " problems in " + path + ":\n  " + String.join("\n  ", l.errors));
+          errors.size() == 1
+              ? errors.get(0)
+              : errors.size() + " problems in " + path + ":\n  " + String.join("\n  ", errors));
     }
-    return c;
   }
 
   private String at(Yaml.Node n) {

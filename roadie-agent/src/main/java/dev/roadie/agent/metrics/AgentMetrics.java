@@ -7,6 +7,9 @@ import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.RecoverableWindow;
+import dev.roadie.core.source.SourceProvider;
+import dev.roadie.core.source.Sources;
 import dev.roadie.core.verify.DrillRecord;
 import dev.roadie.core.verify.Records;
 import dev.roadie.core.verify.RunRecord;
@@ -60,7 +63,19 @@ public final class AgentMetrics {
   /** What the RPO and the status API need of a target. */
   private static final class TargetState {
     final String kind;
+
+    /** The newest snapshot's time, and the snapshot (its id; the snapshot once read). */
     volatile Instant newestPoint;
+
+    volatile String newestId;
+    volatile SnapshotRef newestRef;
+
+    /**
+     * The newest moment the newest snapshot restores to with the repository's side objects (its
+     * recoverable window's end: a physical base backup and the WAL archived after it), or null.
+     */
+    volatile Instant windowEnd;
+
     volatile Instant lastRun;
     volatile Boolean lastOk;
     volatile String lastError;
@@ -151,16 +166,18 @@ public final class AgentMetrics {
             .register(registry);
     GaugeWithCallback.builder()
         .name("roadie_rpo_seconds")
-        .help("Now minus the target's newest recoverable point (its newest snapshot).")
+        .help(
+            "Now minus the target's newest recoverable point (its newest snapshot, or the newest"
+                + " archived WAL after it).")
         .labelNames(tk)
         .callback(
             cb -> {
               Instant now = clock.instant();
               targets.forEach(
                   (name, s) -> {
-                    if (s.newestPoint != null) {
-                      cb.call(
-                          Duration.between(s.newestPoint, now).toMillis() / 1000.0, name, s.kind);
+                    Instant point = recoverablePoint(s);
+                    if (point != null) {
+                      cb.call(Duration.between(point, now).toMillis() / 1000.0, name, s.kind);
                     }
                   });
             })
@@ -227,6 +244,8 @@ public final class AgentMetrics {
       Instant t = s.time().toInstant();
       if (st.newestPoint == null || t.isAfter(st.newestPoint)) {
         st.newestPoint = t;
+        st.newestId = s.id().hex();
+        st.newestRef = s;
         if (snap.stats() != null) {
           readBytes.labelValues(snap.target(), snap.kind()).set(snap.stats().bytesRead());
           addedBytes.labelValues(snap.target(), snap.kind()).set(snap.stats().bytesAdded());
@@ -244,8 +263,73 @@ public final class AgentMetrics {
     for (Records.Stored<DrillRecord> d : Records.drills(repo, problems)) {
       drill(d.record());
     }
+    problems.addAll(recoverableWindows(repo));
     storedBytes(repo);
     return problems;
+  }
+
+  /**
+   * Works out how far each target's newest snapshot restores with the side objects the repository
+   * holds now (for a physical PostgreSQL base backup: up to the newest WAL archived after it), by
+   * the kinds' own {@link SourceProvider#recoverableWindows}, as listings and the dashboard show
+   * it. Read-only: one call per kind, which lists its side objects once. Returns what could not be
+   * worked out (the target's point is then its snapshot's time).
+   */
+  public List<String> recoverableWindows(Repository repo) {
+    List<String> problems = new ArrayList<>();
+    Map<String, List<SnapshotRef>> byKind = new java.util.HashMap<>();
+    Map<String, TargetState> ofSnapshot = new java.util.HashMap<>();
+    targets.forEach(
+        (name, st) -> {
+          String id = st.newestId;
+          if (id == null) return;
+          SnapshotRef ref = st.newestRef;
+          if (ref == null || !ref.id().hex().equals(id)) {
+            try {
+              ref = repo.readSnapshot(dev.roadie.core.Id.parse(id));
+            } catch (IOException | RuntimeException e) {
+              // Forgotten since (retention): the next job or rebuild names the newest again.
+              problems.add(name + ": snapshot " + id + " cannot be read: " + e.getMessage());
+              return;
+            }
+            st.newestRef = ref;
+          }
+          byKind.computeIfAbsent(st.kind, k -> new ArrayList<>()).add(ref);
+          ofSnapshot.put(id, st);
+        });
+    Map<TargetState, Instant> ends = new java.util.HashMap<>();
+    for (Map.Entry<String, List<SnapshotRef>> e : byKind.entrySet()) {
+      if (!Sources.kinds().contains(e.getKey())) continue;
+      try {
+        for (RecoverableWindow w :
+            Sources.forKind(e.getKey()).recoverableWindows(repo, e.getValue())) {
+          TargetState st = ofSnapshot.get(w.snapshot());
+          // A window the repository cannot restore (its own WAL missing) recovers nothing.
+          if (st != null && w.complete())
+            ends.merge(st, Instant.parse(w.to()), (a, b) -> a.isAfter(b) ? a : b);
+        }
+      } catch (IOException | RuntimeException ex) {
+        problems.add(
+            "the recoverable windows of the "
+                + e.getKey()
+                + " snapshots could not be read: "
+                + ex.getMessage());
+        for (SnapshotRef ref : e.getValue()) ends.putIfAbsent(ofSnapshot.get(ref.id().hex()), null);
+      }
+    }
+    for (TargetState st : ofSnapshot.values()) {
+      if (!ends.containsKey(st)) st.windowEnd = null;
+      else if (ends.get(st) != null) st.windowEnd = ends.get(st);
+    }
+    return problems;
+  }
+
+  /** The newest point a target can be restored to: its snapshot's time or its window's end. */
+  private static Instant recoverablePoint(TargetState s) {
+    Instant snapshot = s.newestPoint;
+    Instant window = s.windowEnd;
+    if (snapshot == null) return window;
+    return window != null && window.isAfter(snapshot) ? window : snapshot;
   }
 
   /** The size of the repository's packs. */
@@ -280,7 +364,12 @@ public final class AgentMetrics {
     lastStatus.labelValues(r.target(), r.kind()).set(r.succeeded() ? 1 : 0);
     if (r.snapshot() != null && r.snapshotTime() != null) {
       Instant t = OffsetDateTime.parse(r.snapshotTime()).toInstant();
-      if (st.newestPoint == null || t.isAfter(st.newestPoint)) st.newestPoint = t;
+      if (st.newestPoint == null || t.isAfter(st.newestPoint)) {
+        st.newestPoint = t;
+        st.newestId = r.snapshot();
+        st.newestRef = null;
+        st.windowEnd = null; // the older snapshot's window; the next refresh works out this one's
+      }
       if (r.readBytes() != null) readBytes.labelValues(r.target(), r.kind()).set(r.readBytes());
       if (r.addedBytes() != null) addedBytes.labelValues(r.target(), r.kind()).set(r.addedBytes());
     }
@@ -322,7 +411,11 @@ public final class AgentMetrics {
     if (v > dp.get()) dp.set(v);
   }
 
-  /** A target's state for the status API. */
+  /**
+   * A target's state for the status API: {@code newestPoint} is its newest snapshot's time, {@code
+   * recoverablePoint} the newest moment it can be restored to (later with archived WAL), from which
+   * {@code rpoSeconds} is counted.
+   */
   public record Status(
       String target,
       String kind,
@@ -330,24 +423,26 @@ public final class AgentMetrics {
       Boolean lastOk,
       String lastError,
       Instant newestPoint,
+      Instant recoverablePoint,
       Double rpoSeconds) {}
 
   public List<Status> status() {
     Instant now = clock.instant();
     List<Status> out = new ArrayList<>();
     targets.forEach(
-        (name, s) ->
-            out.add(
-                new Status(
-                    name,
-                    s.kind,
-                    s.lastRun,
-                    s.lastOk,
-                    s.lastError,
-                    s.newestPoint,
-                    s.newestPoint == null
-                        ? null
-                        : Duration.between(s.newestPoint, now).toMillis() / 1000.0)));
+        (name, s) -> {
+          Instant point = recoverablePoint(s);
+          out.add(
+              new Status(
+                  name,
+                  s.kind,
+                  s.lastRun,
+                  s.lastOk,
+                  s.lastError,
+                  s.newestPoint,
+                  point,
+                  point == null ? null : Duration.between(point, now).toMillis() / 1000.0));
+        });
     out.sort(java.util.Comparator.comparing(Status::target));
     return out;
   }

@@ -2,6 +2,9 @@ package dev.roadie.agent.notify;
 
 import dev.roadie.agent.config.WebhookConfig;
 import dev.roadie.core.json.Json;
+import dev.roadie.core.source.Check;
+import dev.roadie.core.verify.Age;
+import dev.roadie.core.verify.DrillRecord;
 import dev.roadie.core.verify.RunRecord;
 import dev.roadie.core.verify.VerificationRecord;
 import java.io.IOException;
@@ -21,10 +24,10 @@ import java.util.function.Consumer;
 /**
  * Webhook notifications: one message per target per change of state, not one per run. A target's
  * backups going from working to failing sends {@code failure}, back to working {@code recovery}; a
- * target's verifications likewise send {@code verification} when they start or stop passing. A
- * target that keeps failing sends nothing more until it recovers, so a broken schedule cannot flood
- * a channel. The first state known (from the repository at start) sends nothing; a first failure
- * does.
+ * target's verifications likewise send {@code verification} when they start or stop passing, and
+ * its drills of a scenario {@code drill} when they start failing or pass again. A target that keeps
+ * failing sends nothing more until it recovers, so a broken schedule cannot flood a channel. The
+ * first state known (from the repository at start) sends nothing; a first failure does.
  *
  * <p>Each message is posted on its own virtual thread and tried up to {@code attempts} times with a
  * doubling wait; a webhook that stays down loses the message (and says so in the log), it never
@@ -40,8 +43,8 @@ public final class Notifier implements AutoCloseable {
   private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
 
   /**
-   * The last known state of each target's backups ("backup/NAME") and verifications
-   * ("verify/NAME").
+   * The last known state of each target's backups ("backup/NAME"), verifications ("verify/NAME")
+   * and drills ("drill/SCENARIO/NAME").
    */
   private final Map<String, Boolean> states = new ConcurrentHashMap<>();
 
@@ -114,6 +117,79 @@ public final class Notifier implements AutoCloseable {
             + shortId(v.snapshot())
             + (v.passed() ? " passed again" : ": " + v.result().toUpperCase(java.util.Locale.ROOT)),
         f);
+  }
+
+  /**
+   * What an earlier drill found (its record in the repository): sets each target's state, sends
+   * nothing. Given oldest first, the newest drill of each scenario and target is what counts.
+   */
+  public void knownDrill(DrillRecord d) {
+    for (DrillRecord.Target t : d.targets()) states.put(drillKey(d, t), t.pass());
+  }
+
+  /**
+   * A drill ended: each target whose drills of this scenario start failing (or fail the first time)
+   * is reported, and each that passes again after failing.
+   */
+  public void drill(DrillRecord d) {
+    for (DrillRecord.Target t : d.targets()) {
+      Boolean before = states.put(drillKey(d, t), t.pass());
+      if (before != null && before == t.pass()) continue;
+      if (before == null && t.pass()) continue;
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("scenario", d.scenario());
+      f.put("result", t.pass() ? "pass" : "fail");
+      if (t.snapshot() != null) f.put("snapshot", t.snapshot());
+      f.put("rtoSeconds", t.rtoSeconds());
+      if (t.rpoSeconds() != null) f.put("rpoSeconds", t.rpoSeconds());
+      f.put("finished", d.finished());
+      f.put("host", d.host());
+      send(
+          "drill",
+          t.target(),
+          t.kind(),
+          t.target()
+              + " ("
+              + t.kind()
+              + "): "
+              + d.scenario()
+              + " drill "
+              + (t.pass() ? "passed again: " : "FAILED: ")
+              + drillSummary(t),
+          f);
+    }
+  }
+
+  private static String drillKey(DrillRecord d, DrillRecord.Target t) {
+    return "drill/" + d.scenario() + "/" + t.target();
+  }
+
+  /** The measured RTO and RPO against the objectives, and why a failed target failed. */
+  private static String drillSummary(DrillRecord.Target t) {
+    StringBuilder b =
+        new StringBuilder("RTO ")
+            .append(Age.text(seconds(t.rtoSeconds())))
+            .append(" (objective ")
+            .append(Age.text(Duration.ofSeconds(t.objective().rtoSeconds())))
+            .append("), RPO ")
+            .append(t.rpoSeconds() == null ? "unknown" : Age.text(seconds(t.rpoSeconds())))
+            .append(" (objective ")
+            .append(Age.text(Duration.ofSeconds(t.objective().rpoSeconds())))
+            .append(")");
+    if (!t.pass()) {
+      for (Check c : t.checks()) {
+        if (c.failed()) {
+          b.append("; ").append(c.name()).append(": ").append(c.summary());
+          break;
+        }
+      }
+      if (!t.notes().isEmpty()) b.append("; ").append(t.notes().get(0));
+    }
+    return b.toString();
+  }
+
+  private static Duration seconds(double s) {
+    return Duration.ofMillis(Math.round(s * 1000));
   }
 
   private static Map<String, Object> fields(RunRecord r) {

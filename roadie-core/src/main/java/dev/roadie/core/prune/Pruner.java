@@ -144,11 +144,7 @@ public final class Pruner {
         if (options.grace().isZero()) due.add(made);
         else report.pending.add(pending(made, null));
       }
-      if (!due.isEmpty()) {
-        // Backups may have finished since the index was loaded: their index files and packs count.
-        state.refresh(planned);
-        carryOut(state, due);
-      }
+      if (!due.isEmpty()) carryOut(state, planned, due);
       if (!options.dryRun()) removeForgottenSnapshots();
       return report;
     } finally {
@@ -460,7 +456,8 @@ public final class Pruner {
 
   // ---- phase 2: carry out ----
 
-  private void carryOut(IndexState state, List<DeletionPlan> due) throws IOException {
+  private void carryOut(IndexState state, Set<Id> planned, List<DeletionPlan> due)
+      throws IOException {
     List<DeletionPlan> go = new ArrayList<>();
     for (DeletionPlan plan : due) {
       List<Lease.Record> blockers = blockers(plan);
@@ -488,6 +485,10 @@ public final class Pruner {
     }
     holdLocked(go);
     if (go.isEmpty()) return;
+    // Backups may have finished since the index was loaded (also while this prune waited for
+    // them): their index files, packs and snapshots count. Loaded after the leases were looked at,
+    // since a writer whose lease is gone wrote its index file and snapshot before removing it.
+    state.refresh(planned);
 
     Set<Id> doomed = new HashSet<>();
     Set<Id> known = null;

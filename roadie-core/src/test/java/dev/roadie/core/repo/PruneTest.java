@@ -233,6 +233,82 @@ class PruneTest {
     assertTrue(backend.list(ObjectKind.PLAN).isEmpty(), "no plan left");
   }
 
+  /**
+   * A backup is held after uploading its packs, before its index file: a prune plans those packs
+   * (no index names them yet). A prune with --wait then finds the backup's lease, waits, and sees
+   * it finish meanwhile: the index file and snapshot written during the wait must count, or the
+   * packs the new snapshot needs are deleted.
+   */
+  @Test
+  void aBackupThatFinishesWhilePruneWaitsKeepsItsPacks() throws Exception {
+    Path repoDir = dir.resolve("repo");
+    LocalBackend backend = new LocalBackend(repoDir);
+    byte[] y = random(2 << 20, 2);
+    byte[] z = random(3 << 20, 3);
+    Id b;
+    try (Repository repo = Repository.init(backend, PW, 1 << 20)) {
+      b = backup(repo, "y", y);
+    }
+    CountDownLatch paused = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    Backend holding =
+        new CrashingBackend(new LocalBackend(repoDir), Integer.MAX_VALUE) {
+          @Override
+          public void write(ObjectName n, ByteBuffer d, boolean x) throws IOException {
+            if (n.kind() == ObjectKind.INDEX) {
+              paused.countDown();
+              try {
+                resume.await();
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+            }
+            super.write(n, d, x);
+          }
+        };
+    Repository writerRepo = Repository.open(holding, PW);
+    // Threads of their own: the common pool may have a single thread, which the held backup takes.
+    java.util.concurrent.Executor own = r -> Thread.ofPlatform().start(r);
+    CompletableFuture<Id> c =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return backup(writerRepo, "z", z);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            },
+            own);
+    assertTrue(paused.await(60, TimeUnit.SECONDS), "the backup uploaded its packs");
+    PruneReport planned = prune(backend, LATER);
+    assertTrue(planned.unindexedPacks >= 3, "z's packs are in no index yet: " + planned);
+
+    CountDownLatch waiting = new CountDownLatch(1);
+    CompletableFuture<PruneReport> pruning =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (Repository r = Repository.open(backend, PW)) {
+                return new Pruner(
+                        r,
+                        new Pruner.Options(Duration.ZERO, 0.10, false, Duration.ofMinutes(1)),
+                        m -> {
+                          if (m.contains("waiting for")) waiting.countDown();
+                        })
+                    .run();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            },
+            own);
+    assertTrue(waiting.await(60, TimeUnit.SECONDS), "the prune waits for the backup");
+    resume.countDown();
+    Id cid = c.get(60, TimeUnit.SECONDS);
+    writerRepo.close();
+    PruneReport after = pruning.get(60, TimeUnit.SECONDS);
+    assertTrue(after.plansCarriedOut.contains(planned.planId), after.plansCarriedOut.toString());
+    assertHealthy(backend, Map.of(cid, Map.of("z", z), b, Map.of("y", y)));
+  }
+
   /** A backup paused past its lease finds the packs it reused deleted and writes no snapshot. */
   @Test
   void backupWhoseLeaseLapsedFailsWithoutSnapshot() throws Exception {
@@ -439,7 +515,7 @@ class PruneTest {
    * Stands in for a process killed at one point: after {@code limit} writes and deletes (leases not
    * counted), every further write or delete fails.
    */
-  static final class CrashingBackend implements Backend {
+  static class CrashingBackend implements Backend {
     final Backend inner;
     final int limit;
     final AtomicInteger count = new AtomicInteger();

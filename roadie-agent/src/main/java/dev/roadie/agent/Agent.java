@@ -191,6 +191,7 @@ public final class Agent implements AutoCloseable {
                 .continuous(
                     new ContinuousRequest(
                         repo,
+                        config.repository().location(),
                         t.kind(),
                         t.options(),
                         t.name(),

@@ -255,29 +255,48 @@ public final class WalArchiver implements AutoCloseable {
     if (running) return;
     running = true;
     thread =
-        Thread.ofPlatform()
-            .daemon()
-            .name("roadie-wal-archiver")
-            .start(
-                () -> {
-                  Duration backoff = settings.poll();
-                  while (running) {
-                    try {
-                      if (tryLock()) {
-                        Pass p = archiveReady();
-                        backoff =
-                            p.failed() > 0 && p.archived() == 0
-                                ? min(backoff.multipliedBy(2), MAX_BACKOFF)
-                                : settings.poll();
-                      }
-                    } catch (IOException | RuntimeException e) {
-                      lastError = e.getMessage();
-                      backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
-                    }
-                    pause(backoff);
-                  }
-                  unlock();
-                });
+        Thread.ofPlatform().daemon().name("roadie-wal-archiver").start(this::archiveWhileRunning);
+  }
+
+  /**
+   * Archives on this thread until {@link #requestStop()} or {@link #stop()}, as {@link #start()}
+   * does in the background: what the agent's continuous job runs.
+   */
+  public void runUntilStopped() {
+    synchronized (this) {
+      if (running) throw new IllegalStateException("this archiver is running already");
+      running = true;
+    }
+    archiveWhileRunning();
+  }
+
+  private void archiveWhileRunning() {
+    Duration backoff = settings.poll();
+    try {
+      while (running) {
+        try {
+          if (tryLock()) {
+            Pass p = archiveReady();
+            backoff =
+                p.failed() > 0 && p.archived() == 0
+                    ? min(backoff.multipliedBy(2), MAX_BACKOFF)
+                    : settings.poll();
+          }
+        } catch (IOException | RuntimeException e) {
+          lastError = e.getMessage();
+          backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
+        }
+        pause(backoff);
+      }
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Ends {@link #runUntilStopped()} after the pass under way, without waiting for it. */
+  public synchronized void requestStop() {
+    running = false;
+    notifyAll();
   }
 
   /**

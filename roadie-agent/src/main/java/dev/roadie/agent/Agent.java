@@ -231,6 +231,7 @@ public final class Agent implements AutoCloseable {
                 .continuous(
                     new ContinuousRequest(
                         repo,
+                        config.repository().location(),
                         t.kind(),
                         t.options(),
                         t.name(),

@@ -296,6 +296,23 @@ class AgentCliTest {
     }
   }
 
+  /** A WAL archiver's queue (spool) without the data directory it archives is refused. */
+  @Test
+  void aSpoolWithoutArchiveFromIsRefused() throws Exception {
+    String target =
+        "  - {name: wal, kind: postgres-physical, url: \"postgresql://postgres@127.0.0.1:5432/postgres\","
+            + " schedule: continuous, %s}\n";
+    Path repo = repo();
+    Path ok = config(repo, target.formatted("archiveFrom: " + tmp + ", spool: " + tmp));
+    RoadieProcess.bare().run("config", "check", ok.toString()).assertExit(0);
+    Path bad = config(repo, target.formatted("spool: " + tmp));
+    RoadieProcess.Result r = RoadieProcess.bare().run("config", "check", bad.toString());
+    r.assertExit(2);
+    assertTrue(
+        r.stderr().contains("'spool'") && r.stderr().contains("give archiveFrom too"),
+        r.describe());
+  }
+
   /** roadie agent runs the schedules; SIGTERM ends it with status 0. */
   @Test
   void theAgentServesHealthAndStopsOnSigterm() throws Exception {

@@ -6,14 +6,9 @@ import static dev.roadie.cli.PostgresPhysicalCliTest.freePort;
 import static dev.roadie.cli.PostgresPhysicalCliTest.root;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.roadie.core.backend.LocalBackend;
-import dev.roadie.core.repo.Repository;
-import dev.roadie.postgres.wal.WalArchive;
 import dev.roadie.postgres.wal.WalArchiver;
-import dev.roadie.postgres.wal.WalFileHeader;
 import dev.roadie.postgres.wal.WalPush;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,6 +233,13 @@ class WalPushAsyncCliTest {
     return names;
   }
 
+  static boolean isDescendant(ProcessHandle h, long ancestor) {
+    for (var p = h.parent(); p.isPresent(); p = p.get().parent()) {
+      if (p.get().pid() == ancestor) return true;
+    }
+    return false;
+  }
+
   /** Kills the background archiver the launcher started, if one runs, as a crash would. */
   static void killArchiver() throws Exception {
     if (dir == null) return;
@@ -329,33 +331,60 @@ class WalPushAsyncCliTest {
   void theAgentsInProcessArchiverServesArchiveCommand() throws Exception {
     // A crash of the launcher's archiver loses nothing; the agent's archiver takes over the queue.
     killArchiver();
-    long sysid = WalFileHeader.systemIdOfDataDirectory(data);
-    try (Repository r = Repository.open(new LocalBackend(repo), PW.toCharArray())) {
-      WalArchiver agent =
-          new WalArchiver(
-              new WalArchive(r, sysid),
-              data.resolve("pg_wal"),
-              spool(),
-              WalArchiver.Settings.defaults());
-      Files.deleteIfExists(queue().resolve("archiver.log"));
-      agent.start();
-      try {
-        for (int i = 0; i < 3; i++) {
-          sql(port, "INSERT INTO t SELECT 'C', g FROM generate_series(1, 100) g");
-          query(port, "SELECT pg_switch_wal()");
-        }
-        String last = archiveCurrentWal();
-        assertNotNull(agent.lastArchived(), "the in-process archiver archived the segments");
-        assertFalse(
-            Files.exists(queue().resolve("archiver.log")),
-            "the launcher started no archiver of its own");
-        assertTrue(archived().contains(last), last);
-      } finally {
-        agent.stop();
+    Files.deleteIfExists(queue().resolve("archiver.log"));
+    // The agent's config names the repository as archive_command does, so they share the queue.
+    Path config =
+        Files.writeString(
+            dir.resolve("roadie.yaml"),
+            "repository: "
+                + repo
+                + "\npasswordFile: "
+                + passwordFile
+                + "\nlisten: 127.0.0.1:0\ntargets:\n"
+                + "  - name: primary-wal\n"
+                + "    kind: postgres-physical\n"
+                + "    url: postgresql://postgres@127.0.0.1:"
+                + port
+                + "/postgres\n"
+                + "    passwordFile: "
+                + dir.resolve("dbpw")
+                + "\n    schedule: continuous\n"
+                + "    archiveFrom: "
+                + data
+                + "\n");
+    RoadieProcess.Running agent = roadie.start("agent", "--config", config.toString());
+    String last;
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!agent.stderrNow().contains("primary-wal: archiving")) {
+        if (!agent.process.isAlive() || System.nanoTime() > deadline)
+          throw new AssertionError("the agent did not start archiving: " + agent.stderrNow());
+        Thread.sleep(50);
       }
+      for (int i = 0; i < 3; i++) {
+        sql(port, "INSERT INTO t SELECT 'C', g FROM generate_series(1, 100) g");
+        query(port, "SELECT pg_switch_wal()");
+      }
+      last = archiveCurrentWal();
+      long archiver = Long.parseLong(Files.readString(queue().resolve("archiver.alive")).strip());
+      assertTrue(
+          ProcessHandle.of(archiver)
+              .map(h -> h.pid() == agent.process.pid() || isDescendant(h, agent.process.pid()))
+              .orElse(false),
+          "the agent's process archives, not " + archiver);
       assertFalse(
-          Files.exists(queue().resolve("archiver.alive")), "stop() leaves no heartbeat behind");
+          Files.exists(queue().resolve("archiver.log")),
+          "the launcher started no archiver of its own");
+      assertTrue(archived().contains(last), last);
+    } finally {
+      agent.process.toHandle().destroy(); // SIGTERM
+      RoadieProcess.Result r = agent.await(Duration.ofSeconds(60));
+      assertEquals(0, r.exitCode(), r.describe());
     }
+    assertFalse(
+        Files.exists(queue().resolve("archiver.alive")), "a stopped agent leaves no heartbeat");
+    // The agent ran as this user; the launcher's archivers after it run as the cluster's.
+    if (root()) exec(List.of("chown", "-R", "postgres", dir.toString()));
     assertEquals("A=1000;B=1000;C=300", restoreAndQuery("after-agent", snapshot));
   }
 
@@ -392,5 +421,100 @@ class WalPushAsyncCliTest {
     archiveCurrentWal();
     assertTrue(archived().contains(segment), segment + " is archived once the repository is back");
     assertEquals("A=1000;B=1000;C=300;D=100;E=100", restoreAndQuery("after-outage", snapshot));
+  }
+
+  /**
+   * An archiver killed in the middle of its pushes has acknowledged only what is durable: every
+   * acknowledged file reads back whole from the repository, and what it had not finished stays
+   * unacknowledged, for PostgreSQL to ask for again.
+   */
+  @Test
+  @Order(4)
+  void anArchiverKilledMidPushAcknowledgesOnlyDurableFiles() throws Exception {
+    Path killRepo = dir.resolve("repo-killed");
+    roadie.run("init", "--repo", killRepo.toString()).assertOk();
+    // A stand-in data directory of this cluster with a backlog of incompressible segments.
+    Path standIn = dir.resolve("stand-in");
+    Path wal = Files.createDirectories(standIn.resolve("pg_wal/archive_status")).getParent();
+    Files.createDirectories(standIn.resolve("global"));
+    Files.copy(data.resolve("global/pg_control"), standIn.resolve("global/pg_control"));
+    java.util.Random random = new java.util.Random(42);
+    java.util.Map<String, String> segments = new java.util.TreeMap<>(); // name -> SHA-256
+    byte[] bytes = new byte[16 << 20];
+    for (int i = 1; i <= 24; i++) {
+      String name = String.format("%08X%016X", 0x14, i);
+      random.nextBytes(bytes);
+      segments.put(name, sha256(bytes));
+      Files.write(wal.resolve(name), bytes);
+      Files.createFile(wal.resolve("archive_status/" + name + ".ready"));
+    }
+    Path standInQueue =
+        WalArchiver.queueDirectory(WalPush.defaultSpool(standIn, killRepo.toString()));
+    RoadieProcess.Running archiver =
+        roadie.start(
+            "wal-push",
+            "--archiver",
+            "--repo",
+            killRepo.toString(),
+            "--pgdata",
+            standIn.toString(),
+            "--jobs",
+            "1",
+            "--linger",
+            "0");
+    Set<String> acknowledged;
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (acknowledged(standInQueue).isEmpty()) {
+        if (!archiver.process.isAlive() || System.nanoTime() > deadline)
+          throw new AssertionError("the archiver acknowledged nothing: " + archiver.stderrNow());
+        Thread.sleep(5);
+      }
+    } finally {
+      long pid = Long.parseLong(Files.readString(standInQueue.resolve("archiver.alive")).strip());
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      archiver.process.toHandle().destroyForcibly();
+      archiver.await(Duration.ofSeconds(60));
+    }
+    acknowledged = acknowledged(standInQueue);
+    assertTrue(
+        acknowledged.size() < segments.size(),
+        "killed before it finished: not all " + segments.size() + " acknowledged");
+    for (String name : acknowledged) {
+      Path back = dir.resolve("fetched-" + name);
+      roadie
+          .run(
+              "wal-fetch",
+              "--repo",
+              killRepo.toString(),
+              "--pgdata",
+              standIn.toString(),
+              "--prefetch",
+              "0",
+              name,
+              back.toString())
+          .assertOk();
+      assertEquals(
+          segments.get(name),
+          sha256(Files.readAllBytes(back)),
+          name + " was acknowledged, so it must read back whole");
+      Files.delete(back);
+    }
+  }
+
+  static String sha256(byte[] b) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+  }
+
+  static Set<String> acknowledged(Path queue) throws Exception {
+    Set<String> names = new TreeSet<>();
+    if (!Files.isDirectory(queue)) return names;
+    try (Stream<Path> s = Files.list(queue)) {
+      s.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".ok") && !n.startsWith("."))
+          .forEach(n -> names.add(n.substring(0, n.length() - 3)));
+    }
+    return names;
   }
 }

@@ -10,6 +10,8 @@ import java.util.function.Consumer;
  * snapshots taken when the source changes.
  *
  * @param repository the open repository, for the job's whole life
+ * @param repositoryLocation the repository's location as configured (what a user passes as {@code
+ *     --repo} or {@code ROADIE_REPOSITORY}), for state kept per repository on the source's host
  * @param kind the target's kind
  * @param options the kind's backup options ({@link SourceProvider#backupOptions})
  * @param target the snapshots' target name
@@ -20,6 +22,7 @@ import java.util.function.Consumer;
  */
 public record ContinuousRequest(
     Repository repository,
+    String repositoryLocation,
     String kind,
     BackupRequest.Options options,
     String target,

@@ -20,10 +20,15 @@ import dev.roadie.core.source.SourceProvider;
 import dev.roadie.core.source.TargetOptions;
 import dev.roadie.postgres.PgConn;
 import dev.roadie.postgres.PostgresTargets;
+import dev.roadie.postgres.wal.WalArchive;
+import dev.roadie.postgres.wal.WalArchiver;
 import dev.roadie.postgres.wal.WalCopy;
+import dev.roadie.postgres.wal.WalFileHeader;
 import dev.roadie.postgres.wal.WalNames;
+import dev.roadie.postgres.wal.WalPush;
 import dev.roadie.postgres.wal.WalRetention;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,9 +53,11 @@ public final class PhysicalSource implements SourceProvider {
       boolean spreadCheckpoint,
       String pageSkip,
       String read,
-      List<dev.roadie.postgres.Probes.Probe> probes)
+      List<dev.roadie.postgres.Probes.Probe> probes,
+      Path archiveFrom,
+      Path spool)
       implements BackupRequest.Options {
-    /** Without probes. */
+    /** Without probes, and not archiving (a backup's options). */
     public BackupOptions(
         PgConn conn,
         Path pgBin,
@@ -69,7 +76,9 @@ public final class PhysicalSource implements SourceProvider {
           spreadCheckpoint,
           pageSkip,
           read,
-          List.of());
+          List.of(),
+          null,
+          null);
     }
   }
 
@@ -126,7 +135,8 @@ public final class PhysicalSource implements SourceProvider {
    * {@code url} and the password as for the logical kind ({@link
    * PostgresSource#configuredConnection}), {@code pgBin}, {@code walMethod}, {@code walTimeout},
    * {@code checkpoint}, {@code chunkSize}, {@code pageSkip} and {@code read}: as {@code roadie
-   * backup postgres --physical}.
+   * backup postgres --physical}. {@code archiveFrom} (a data directory on this host) and {@code
+   * spool}: what the continuous job archives ({@link #continuous}).
    */
   @Override
   public BackupRequest.Options backupOptions(String kind, TargetOptions options) {
@@ -138,20 +148,42 @@ public final class PhysicalSource implements SourceProvider {
     int chunkSize = options.integer("chunkSize", 0, 0, 1 << 20);
     String pageSkip = options.choice("pageSkip", "auto", "auto", "on", "off");
     String read = options.choice("read", "auto", "auto", "local", "stream");
+    Path archiveFrom = options.path("archiveFrom");
+    Path spool = options.path("spool");
+    if (spool != null && archiveFrom == null) {
+      throw options.error(
+          "spool",
+          "spool is the queue of archiveFrom's archiver: give archiveFrom too, or drop it");
+    }
     options.refuseUnknown(kind);
     return new BackupOptions(
-        conn, pgBin, walMethod, walTimeout, chunkSize, checkpoint.equals("spread"), pageSkip, read);
+        conn,
+        pgBin,
+        walMethod,
+        walTimeout,
+        chunkSize,
+        checkpoint.equals("spread"),
+        pageSkip,
+        read,
+        List.of(),
+        archiveFrom,
+        spool);
   }
 
   /**
    * The WAL stream ({@link dev.roadie.postgres.wal.WalStream}) of the target's server, on the
    * replication slot {@code roadie} (created when missing), WAL stored at most 500 ms after it
-   * arrives; stopping stores what was received and confirms it to the server.
+   * arrives; stopping stores what was received and confirms it to the server. With {@code
+   * archiveFrom}, instead the asynchronous archiver ({@link WalArchiver}) of that data directory,
+   * whose acknowledgments {@code archive_command = 'roadie wal-push --async %p'} finds: its queue
+   * is {@code spool}, else the one {@code wal-push} derives from the data directory and the
+   * repository's location, so archive_command must name the repository as the agent's config does.
    */
   @Override
   public dev.roadie.core.source.ContinuousRequest.Job continuous(
       dev.roadie.core.source.ContinuousRequest r) {
     BackupOptions o = (BackupOptions) r.options();
+    if (o.archiveFrom() != null) return archiver(r, o);
     dev.roadie.postgres.wal.WalStream stream =
         new dev.roadie.postgres.wal.WalStream(
             o.conn(),
@@ -167,6 +199,48 @@ public final class PhysicalSource implements SourceProvider {
       @Override
       public void stop() {
         stream.stop();
+      }
+    };
+  }
+
+  private static dev.roadie.core.source.ContinuousRequest.Job archiver(
+      dev.roadie.core.source.ContinuousRequest r, BackupOptions o) {
+    Path data = o.archiveFrom().toAbsolutePath().normalize();
+    Path spool = o.spool() != null ? o.spool() : WalPush.defaultSpool(data, r.repositoryLocation());
+    return new dev.roadie.core.source.ContinuousRequest.Job() {
+      private volatile WalArchiver archiver;
+      private volatile boolean stopped;
+
+      @Override
+      public void run() throws IOException {
+        if (!Files.isDirectory(data.resolve("pg_wal/archive_status"))) {
+          throw new RoadieException(
+              ErrorCode.USAGE,
+              "archiveFrom: "
+                  + data
+                  + " is not the data directory of a PostgreSQL cluster (it has no "
+                  + "pg_wal/archive_status); give the cluster's data directory");
+        }
+        long systemId = WalFileHeader.systemIdOfDataDirectory(data);
+        WalArchiver a =
+            new WalArchiver(
+                new WalArchive(r.repository(), systemId),
+                data.resolve("pg_wal"),
+                spool,
+                WalArchiver.Settings.defaults());
+        archiver = a;
+        if (stopped) return;
+        // The agent archives for its whole life: the native AES-GCM pays for its load soon.
+        dev.roadie.core.crypto.Providers.preload();
+        r.log().accept("archiving " + data.resolve("pg_wal") + " ahead (queue " + spool + ")");
+        a.runUntilStopped();
+      }
+
+      @Override
+      public void stop() {
+        stopped = true;
+        WalArchiver a = archiver;
+        if (a != null) a.requestStop();
       }
     };
   }

@@ -130,6 +130,36 @@ public final class WalArchive {
    * under a name already archived is refused, and the archived copy is kept.
    */
   public PushResult push(String name, byte[] content) throws IOException {
+    return push(name, content, content.length, new PushBuffers());
+  }
+
+  /**
+   * The working memory of pushes, reused from one push to the next by one thread at a time: a
+   * segment's compressed frame and its sealed object, each about the size of a segment, are the
+   * largest allocations of archiving, and allocating them per push makes the heap grow with the
+   * number of pushes under way and the garbage collector clear and copy them.
+   */
+  public static final class PushBuffers {
+    private byte[] framed = new byte[0];
+    private byte[] sealed = new byte[0];
+
+    byte[] framed(int size) {
+      if (framed.length < size) framed = new byte[size];
+      return framed;
+    }
+
+    byte[] sealed(int size) {
+      if (sealed.length < size) sealed = new byte[size];
+      return sealed;
+    }
+  }
+
+  /**
+   * As {@link #push(String, byte[])} for the first {@code length} bytes of {@code content}, sealed
+   * in {@code buffers} (which must not be used by another thread meanwhile).
+   */
+  public PushResult push(String name, byte[] content, int length, PushBuffers buffers)
+      throws IOException {
     if (!WalNames.isArchivable(name)) {
       throw new RoadieException(
           ErrorCode.USAGE,
@@ -140,8 +170,8 @@ public final class WalArchive {
     }
     Long segmentSize = null;
     if (WalNames.isSegment(name)) {
-      segmentSize = (long) content.length;
-      WalFileHeader h = WalFileHeader.parse(content);
+      segmentSize = (long) length;
+      WalFileHeader h = WalFileHeader.parse(content, length);
       if (h != null && h.systemId() != systemId) {
         throw new RoadieException(
             ErrorCode.FAILURE,
@@ -154,7 +184,7 @@ public final class WalArchive {
                 + WalNames.systemIdText(systemId));
       }
     }
-    return store(name, content, segmentSize, null, null, null);
+    return store(name, content, length, segmentSize, null, null, null, buffers);
   }
 
   /**
@@ -172,7 +202,7 @@ public final class WalArchive {
           "fragment " + start + ".." + end + " does not lie in a segment of " + segmentSize);
     }
     String name = WalNames.fragmentName(segment, start, end);
-    store(name, bytes, segmentSize, start, end, null);
+    store(name, bytes, bytes.length, segmentSize, start, end, null, new PushBuffers());
     return name;
   }
 
@@ -193,25 +223,34 @@ public final class WalArchive {
     Opened o = source.open(name);
     if (o == null) return null;
     Header h = o.header();
-    return store(name, o.content(), h.segmentSize(), h.start(), h.end(), h);
+    byte[] content = o.content();
+    return store(
+        name, content, content.length, h.segmentSize(), h.start(), h.end(), h, new PushBuffers());
   }
 
   /**
    * {@code original}: the header of the file this is a copy of, or null for a file archived now.
    */
   private PushResult store(
-      String name, byte[] content, Long segmentSize, Long start, Long end, Header original)
+      String name,
+      byte[] content,
+      int length,
+      Long segmentSize,
+      Long start,
+      Long end,
+      Header original,
+      PushBuffers buffers)
       throws IOException {
     ObjectName on = objectName(name);
-    String hash = repo.key().blobId(content).hex();
+    String hash = repo.key().blobId(content, 0, length).hex();
     if (repo.backend().size(on) >= 0) {
-      return compare(name, hash, content.length);
+      return compare(name, hash, length);
     }
     Header header =
         new Header(
             VERSION,
             name,
-            content.length,
+            length,
             hash,
             segmentSize,
             start,
@@ -219,10 +258,11 @@ public final class WalArchive {
             original != null ? original.archived() : Instant.now().toString(),
             original != null ? original.host() : Hosts.host());
     try {
-      repo.backend().write(on, ByteBuffer.wrap(seal(on, header, content)), true);
+      int sealedLength = seal(on, header, content, length, buffers);
+      repo.backend().write(on, ByteBuffer.wrap(buffers.sealed(0), 0, sealedLength), true);
       return PushResult.STORED;
     } catch (ObjectExistsException e) {
-      return compare(name, hash, content.length); // another pusher got there first
+      return compare(name, hash, length); // another pusher got there first
     }
   }
 
@@ -249,19 +289,21 @@ public final class WalArchive {
             + "(a restored copy that was promoted?), or the file changed; see docs/runbooks/postgres-pitr.md");
   }
 
-  private byte[] seal(ObjectName on, Header header, byte[] content) {
+  /** Seals the object into {@code buffers.sealed} and returns its length. */
+  private int seal(ObjectName on, Header header, byte[] content, int length, PushBuffers buffers) {
     byte[] key = objectKey(on);
     byte[] headerPlain = Json.write(header);
-    byte[] framed = new byte[Compression.bound(content.length)];
-    int framedLength = Compression.packInto(content, 0, content.length, framed);
+    byte[] framed = buffers.framed(Compression.bound(length));
+    int framedLength = Compression.packInto(content, 0, length, framed);
     int headerLength = headerPlain.length + Aead.OVERHEAD;
-    byte[] out = new byte[MAGIC.length + 4 + headerLength + framedLength + Aead.OVERHEAD];
+    int total = MAGIC.length + 4 + headerLength + framedLength + Aead.OVERHEAD;
+    byte[] out = buffers.sealed(total);
     System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
     ByteBuffer.wrap(out).putInt(MAGIC.length, headerLength);
     int pos = MAGIC.length + 4;
     pos += Aead.seal(key, nonce(), aad(on, "header"), headerPlain, 0, headerPlain.length, out, pos);
     Aead.seal(key, nonce(), aad(on, "body"), framed, 0, framedLength, out, pos);
-    return out;
+    return total;
   }
 
   /**

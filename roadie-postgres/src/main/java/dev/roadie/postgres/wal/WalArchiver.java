@@ -4,6 +4,7 @@ import dev.roadie.core.ErrorCode;
 import dev.roadie.core.FileFailure;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -24,11 +25,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Asynchronous WAL archiving, as pgBackRest's {@code archive-push --archive-async}: a background
@@ -91,6 +95,7 @@ public final class WalArchiver implements AutoCloseable {
   public record Pass(int archived, int failed, int waiting) {}
 
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
+  private static final int READ_SLICE = 1 << 20;
 
   private final WalArchive archive;
   private final Path walDir;
@@ -103,6 +108,10 @@ public final class WalArchiver implements AutoCloseable {
   private Thread thread;
   private FileChannel lockChannel;
   private FileLock lock;
+  private ExecutorService workers;
+
+  /** At most one per worker: memory stays bounded by {@code jobs} however many files are ready. */
+  private final BlockingQueue<Buffers> buffers;
 
   /**
    * @param walDir the cluster's {@code pg_wal} directory
@@ -113,6 +122,7 @@ public final class WalArchiver implements AutoCloseable {
     this.walDir = walDir.toAbsolutePath().normalize();
     this.queue = queueDirectory(spool);
     this.settings = settings;
+    this.buffers = new ArrayBlockingQueue<>(settings.jobs());
   }
 
   public static Path queueDirectory(Path spool) {
@@ -219,6 +229,11 @@ public final class WalArchiver implements AutoCloseable {
   }
 
   private synchronized void unlock() {
+    if (workers != null) {
+      workers.shutdown();
+      workers = null;
+      buffers.clear();
+    }
     if (lock == null) return;
     try {
       Files.deleteIfExists(queue.resolve("archiver.alive"));
@@ -240,29 +255,48 @@ public final class WalArchiver implements AutoCloseable {
     if (running) return;
     running = true;
     thread =
-        Thread.ofPlatform()
-            .daemon()
-            .name("roadie-wal-archiver")
-            .start(
-                () -> {
-                  Duration backoff = settings.poll();
-                  while (running) {
-                    try {
-                      if (tryLock()) {
-                        Pass p = archiveReady();
-                        backoff =
-                            p.failed() > 0 && p.archived() == 0
-                                ? min(backoff.multipliedBy(2), MAX_BACKOFF)
-                                : settings.poll();
-                      }
-                    } catch (IOException | RuntimeException e) {
-                      lastError = e.getMessage();
-                      backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
-                    }
-                    pause(backoff);
-                  }
-                  unlock();
-                });
+        Thread.ofPlatform().daemon().name("roadie-wal-archiver").start(this::archiveWhileRunning);
+  }
+
+  /**
+   * Archives on this thread until {@link #requestStop()} or {@link #stop()}, as {@link #start()}
+   * does in the background: what the agent's continuous job runs.
+   */
+  public void runUntilStopped() {
+    synchronized (this) {
+      if (running) throw new IllegalStateException("this archiver is running already");
+      running = true;
+    }
+    archiveWhileRunning();
+  }
+
+  private void archiveWhileRunning() {
+    Duration backoff = settings.poll();
+    try {
+      while (running) {
+        try {
+          if (tryLock()) {
+            Pass p = archiveReady();
+            backoff =
+                p.failed() > 0 && p.archived() == 0
+                    ? min(backoff.multipliedBy(2), MAX_BACKOFF)
+                    : settings.poll();
+          }
+        } catch (IOException | RuntimeException e) {
+          lastError = e.getMessage();
+          backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
+        }
+        pause(backoff);
+      }
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Ends {@link #runUntilStopped()} after the pass under way, without waiting for it. */
+  public synchronized void requestStop() {
+    running = false;
+    notifyAll();
   }
 
   /**
@@ -354,49 +388,84 @@ public final class WalArchiver implements AutoCloseable {
     int archived = 0;
     int failed = 0;
     if (!pass.isEmpty()) {
-      Semaphore slots = new Semaphore(settings.jobs());
-      try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-        List<Future<Boolean>> results = new ArrayList<>();
-        for (String n : pass) {
-          results.add(
-              threads.submit(
-                  () -> {
-                    slots.acquire();
-                    try {
-                      return pushOne(n);
-                    } finally {
-                      slots.release();
+      // Files are taken in order, so the oldest (the one archive_command waits for) is pushed first
+      // and acknowledgments come in the order PostgreSQL asks for them.
+      AtomicInteger next = new AtomicInteger();
+      AtomicInteger ok = new AtomicInteger();
+      List<Future<?>> running = new ArrayList<>();
+      ExecutorService pool = workers();
+      for (int w = 0; w < Math.min(settings.jobs(), pass.size()); w++) {
+        running.add(
+            pool.submit(
+                () -> {
+                  Buffers b = buffers.poll();
+                  if (b == null) b = new Buffers();
+                  try {
+                    for (int i; (i = next.getAndIncrement()) < pass.size(); ) {
+                      if (pushOne(pass.get(i), b)) ok.incrementAndGet();
                     }
-                  }));
-        }
-        for (Future<Boolean> f : results) {
-          try {
-            if (f.get()) archived++;
-            else failed++;
-          } catch (Exception e) {
-            failed++;
-          }
+                  } finally {
+                    buffers.offer(b);
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : running) {
+        try {
+          f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        } catch (ExecutionException e) {
+          // pushOne records its failures; anything else is counted below as not archived
         }
       }
+      archived = ok.get();
+      failed = pass.size() - archived;
     }
     waiting = todo.size() - archived;
     return new Pass(archived, failed, waiting);
   }
 
   /**
+   * The worker threads of this archiver while it holds the lock: {@code jobs} long-lived threads,
+   * so that each keeps its compression context, MAC and cipher from one push to the next.
+   */
+  private synchronized ExecutorService workers() {
+    if (workers == null) {
+      workers =
+          Executors.newFixedThreadPool(
+              settings.jobs(), Thread.ofPlatform().daemon().name("roadie-wal-push-", 1).factory());
+    }
+    return workers;
+  }
+
+  /** A worker's memory: the file read and the object sealed from it, reused for every push. */
+  private static final class Buffers {
+    private byte[] content = new byte[0];
+    final WalArchive.PushBuffers push = new WalArchive.PushBuffers();
+
+    byte[] content(int size) {
+      if (content.length < size) content = new byte[size];
+      return content;
+    }
+  }
+
+  /**
    * Pushes one ready file; true when it is durable and acknowledged. Failures are recorded, not
    * thrown.
    */
-  private boolean pushOne(String name) throws IOException {
+  private boolean pushOne(String name, Buffers buffers) throws IOException {
     Path file = walDir.resolve(name);
     try {
       String before = identity(file);
-      byte[] content = Files.readAllBytes(file);
-      if (!identity(file).equals(before)) {
+      long size = Long.parseLong(before.substring(0, before.indexOf(' ')));
+      int length = read(file, size, buffers);
+      if (length != size || !identity(file).equals(before)) {
         throw new RoadieException(
             ErrorCode.FAILURE, file + " changed while it was read; it is read again");
       }
-      archive.push(name, content);
+      archive.push(name, buffers.content, length, buffers.push);
       // Durable now: only from here on may archive_command be told so.
       write(queue.resolve(name + ".ok"), before + "\n");
       Files.deleteIfExists(queue.resolve(name + ".error"));
@@ -409,6 +478,27 @@ public final class WalArchiver implements AutoCloseable {
       lastError = name + ": " + e.getMessage();
       write(queue.resolve(name + ".error"), errorText(e));
       return false;
+    }
+  }
+
+  /**
+   * Reads up to {@code size} bytes of {@code file} into the worker's buffer; -1 if it is longer.
+   */
+  private static int read(Path file, long size, Buffers buffers) throws IOException {
+    if (size > Integer.MAX_VALUE - 64) {
+      throw new RoadieException(
+          ErrorCode.FAILURE, file + " has " + size + " bytes: too large for a WAL file");
+    }
+    byte[] content = buffers.content((int) size);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      // In slices: a read into a heap buffer goes through a temporary direct buffer of its size.
+      ByteBuffer b = ByteBuffer.wrap(content, 0, (int) size);
+      while (b.position() < size) {
+        b.limit(Math.min((int) size, b.position() + READ_SLICE));
+        if (ch.read(b) < 0) break;
+      }
+      if (ch.read(ByteBuffer.allocate(1)) > 0) return -1;
+      return b.position();
     }
   }
 

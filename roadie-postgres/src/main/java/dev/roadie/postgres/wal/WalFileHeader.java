@@ -20,7 +20,12 @@ public record WalFileHeader(
 
   /** The header of a segment's first page, or null when the bytes do not start with one. */
   public static WalFileHeader parse(byte[] segment) {
-    if (segment.length < 40) return null;
+    return parse(segment, segment.length);
+  }
+
+  /** As {@link #parse(byte[])} for the first {@code length} bytes of {@code segment}. */
+  public static WalFileHeader parse(byte[] segment, int length) {
+    if (length < 40) return null;
     ByteBuffer b = ByteBuffer.wrap(segment).order(ByteOrder.nativeOrder());
     int magic = Short.toUnsignedInt(b.getShort(0));
     int info = Short.toUnsignedInt(b.getShort(2));

@@ -126,8 +126,29 @@ public final class Scratch implements AutoCloseable {
     }
   }
 
-  /** Deletes a directory tree without following symlinks; a tree already gone is fine. */
+  /**
+   * Deletes a directory tree without following symlinks; a tree already gone is fine. A process
+   * that is still ending may add a file while the tree is walked (a WAL prefetcher notices the
+   * removal of its spool within milliseconds): the walk is then repeated, a few times.
+   */
   public static void deleteTree(Path dir) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        deleteTreeOnce(dir);
+        return;
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        if (attempt == 5) throw e;
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void deleteTreeOnce(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
     Files.walkFileTree(
         dir,

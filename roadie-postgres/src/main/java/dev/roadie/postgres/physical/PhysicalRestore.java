@@ -499,7 +499,7 @@ public final class PhysicalRestore {
           if (into != null) {
             // pg_tblspc/OID becomes a link to the tablespace's location, which receives the
             // directory's contents.
-            deleteTree(p);
+            dev.roadie.core.source.Scratch.deleteTree(p);
             Files.createSymbolicLink(p, into);
           } else {
             into = p;
@@ -532,7 +532,7 @@ public final class PhysicalRestore {
 
   private void writeFile(Node n, Path p, boolean delta, int chunkSize) throws IOException {
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(p)) {
-      deleteTree(p);
+      dev.roadie.core.source.Scratch.deleteTree(p);
     }
     long size = n.size() == null ? 0 : n.size();
     if (delta
@@ -655,18 +655,7 @@ public final class PhysicalRestore {
               });
     }
     for (Path p : extra) {
-      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) deleteTree(p);
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      try (Stream<Path> s = Files.walk(p)) {
-        for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList())
-          Files.deleteIfExists(x);
-      }
-    } else {
-      Files.deleteIfExists(p);
+      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) dev.roadie.core.source.Scratch.deleteTree(p);
     }
   }
 

@@ -27,6 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * taking segments from the spool as the launcher does (a rename), in order.
  */
 class WalPrefetcherTest {
+  /**
+   * Well above the prefetcher's one-second retry of a segment not archived yet, so that it does not
+   * end between two tries of the one the test archives next.
+   */
+  static final Duration IDLE = Duration.ofSeconds(4);
+
   @TempDir Path tmp;
   Repository repo;
   WalArchive archive;
@@ -86,8 +92,7 @@ class WalPrefetcherTest {
   void staysAheadOfRecoveryWithinItsWindowAndCleansUpWhenIdle() throws Exception {
     for (int i = 1; i <= 12; i++) archive.push(name(1, i), segment(SYSID, i));
     try (WalPrefetcher p =
-        new WalPrefetcher(
-            archive, spool, new WalPrefetcher.Settings(3, 2, Duration.ofSeconds(1)))) {
+        new WalPrefetcher(archive, spool, new WalPrefetcher.Settings(3, 2, IDLE))) {
       assertTrue(p.tryLock());
       try (WalPrefetcher second = new WalPrefetcher(archive, spool, WalPrefetcher.Settings.of(3))) {
         assertFalse(second.tryLock(), "one prefetcher per spool");
@@ -128,8 +133,7 @@ class WalPrefetcherTest {
     for (int i = 1; i <= 6; i++) archive.push(name(1, i), segment(SYSID, i));
     for (int i = 4; i <= 8; i++) archive.push(name(2, i), segment(SYSID, 100 + i));
     try (WalPrefetcher p =
-        new WalPrefetcher(
-            archive, spool, new WalPrefetcher.Settings(2, 2, Duration.ofSeconds(1)))) {
+        new WalPrefetcher(archive, spool, new WalPrefetcher.Settings(2, 2, IDLE))) {
       assertTrue(p.tryLock());
       CompletableFuture<Void> running = start(p, name(1, 1));
       assertArrayEquals(segment(SYSID, 2), take(name(1, 2)));

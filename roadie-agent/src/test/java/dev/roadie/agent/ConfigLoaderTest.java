@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,10 +178,17 @@ class ConfigLoaderTest {
             + f.repo
             + "\npasswordFile: /nonexistent/pw\ntargets:\n"
             + "  - {name: a, kind: file, paths: [/srv], schedule: '0 * * * *'}\n"
+            + "  - {name: c, kind: redis, url: 'redis://cache:6379',"
+            + " passwordFile: /nonexistent/redis-pw, schedule: '*/15 * * * *'}\n"
             + "notifications:\n  - webhook: {urlFile: /nonexistent/hook-url}\n";
     Path file = Files.writeString(tmp.resolve("pods.yaml"), yaml);
     AgentConfig c = ConfigLoader.loadForOtherHosts(file, Map.of());
-    assertEquals(List.of(Path.of("/nonexistent/pw"), Path.of("/nonexistent/hook-url")), c.files());
+    assertEquals(
+        java.util.Set.of(
+            Path.of("/nonexistent/pw"),
+            Path.of("/nonexistent/redis-pw"),
+            Path.of("/nonexistent/hook-url")),
+        java.util.Set.copyOf(c.files()));
     assertThrows(RoadieException.class, () -> ConfigLoader.load(file, Map.of()));
     Path bad = Files.writeString(tmp.resolve("bad.yaml"), yaml.replace("kind: file", "kind: nope"));
     RoadieException e =

@@ -809,25 +809,32 @@ class DashboardBrowserTest {
     WebElement running = browser.findElement(By.id("running"));
     assertNotNull(running.getAttribute("data-refresh"));
     ((ChromeDriver) browser).executeScript("window.roadieNotReloaded = true;");
-    By job = By.cssSelector("#running tr.job[data-target='big']");
+    // The row is replaced on every refresh: each look reads it in one script, never through an
+    // element found earlier (which a refresh in between makes stale).
+    String row = "var r = document.querySelector(\"#running tr.job[data-target='big']\");";
     long[] firstSeen = {-1};
     await(
         () -> {
-          List<WebElement> rows = browser.findElements(job);
-          if (rows.isEmpty()) return false;
-          firstSeen[0] = Long.parseLong(rows.get(0).getAttribute("data-bytes-read"));
+          Object read =
+              ((ChromeDriver) browser)
+                  .executeScript(row + " return r ? r.getAttribute('data-bytes-read') : null;");
+          if (read == null) return false;
+          firstSeen[0] = Long.parseLong(read.toString());
           return firstSeen[0] > 0;
         });
-    String text = browser.findElement(job).getText();
+    String text =
+        String.valueOf(
+            ((ChromeDriver) browser).executeScript(row + " return r ? r.innerText : null;"));
     assertTrue(text.contains("backup") && text.contains("big.img"), text);
     assertTrue(
         text.contains("% ") || text.contains("%,"), "the fraction of the known size: " + text);
     shoot("overview-running");
     await(
         () -> {
-          List<WebElement> rows = browser.findElements(job);
-          return !rows.isEmpty()
-              && Long.parseLong(rows.get(0).getAttribute("data-bytes-read")) > firstSeen[0];
+          Object read =
+              ((ChromeDriver) browser)
+                  .executeScript(row + " return r ? r.getAttribute('data-bytes-read') : null;");
+          return read != null && Long.parseLong(read.toString()) > firstSeen[0];
         });
     assertEquals(
         Boolean.TRUE,

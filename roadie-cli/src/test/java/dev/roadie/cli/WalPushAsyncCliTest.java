@@ -233,6 +233,19 @@ class WalPushAsyncCliTest {
     return names;
   }
 
+  /** Whether the queue's heartbeat is recent and names the agent's process (or its child). */
+  static boolean agentHeartbeat(RoadieProcess.Running agent) throws Exception {
+    Path alive = queue().resolve("archiver.alive");
+    if (!Files.exists(alive)) return false;
+    String text = Files.readString(alive).strip();
+    if (text.isEmpty()
+        || Files.getLastModifiedTime(alive).toMillis() < System.currentTimeMillis() - 3000)
+      return false;
+    long pid = Long.parseLong(text);
+    return pid == agent.process.pid()
+        || ProcessHandle.of(pid).map(h -> isDescendant(h, agent.process.pid())).orElse(false);
+  }
+
   static boolean isDescendant(ProcessHandle h, long ancestor) {
     for (var p = h.parent(); p.isPresent(); p = p.get().parent()) {
       if (p.get().pid() == ancestor) return true;
@@ -359,6 +372,15 @@ class WalPushAsyncCliTest {
       while (!agent.stderrNow().contains("primary-wal: archiving")) {
         if (!agent.process.isAlive() || System.nanoTime() > deadline)
           throw new AssertionError("the agent did not start archiving: " + agent.stderrNow());
+        Thread.sleep(50);
+      }
+      // Its archiver's heartbeat names it once it holds the queue (the job logs "archiving" as it
+      // starts, which on a busy machine can be seconds before): WAL made earlier would find no
+      // archiver and have the launcher start one of its own.
+      while (!agentHeartbeat(agent)) {
+        if (!agent.process.isAlive() || System.nanoTime() > deadline)
+          throw new AssertionError(
+              "the agent's archiver never took the queue: " + agent.stderrNow());
         Thread.sleep(50);
       }
       for (int i = 0; i < 3; i++) {

@@ -478,7 +478,8 @@ public final class ConfigLoader {
             name,
             own,
             key -> (m.containsKey(key) ? at(m.get(key)) : at(t)) + ", target '" + name + "'",
-            env);
+            env,
+            localFiles);
     BackupRequest.Options built = null;
     try {
       built = Sources.forKind(kind).backupOptions(kind, options);

@@ -41,6 +41,7 @@ public final class TargetOptions {
   private final Map<String, Object> values;
   private final Function<String, String> where;
   private final Map<String, String> environment;
+  private final boolean localFiles;
   private final Set<String> read = new LinkedHashSet<>();
 
   /**
@@ -56,10 +57,25 @@ public final class TargetOptions {
       Map<String, ?> values,
       Function<String, String> where,
       Map<String, String> environment) {
+    this(target, values, where, environment, true);
+  }
+
+  /**
+   * As above; with {@code localFiles} false the secret files the options name are on the hosts that
+   * will run the target (the pods of {@code config render-cronjobs}), not read here: {@link
+   * #secret} gives a stand-in for each.
+   */
+  public TargetOptions(
+      String target,
+      Map<String, ?> values,
+      Function<String, String> where,
+      Map<String, String> environment,
+      boolean localFiles) {
     this.target = target;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     this.where = where;
     this.environment = environment == null ? Map.of() : Map.copyOf(environment);
+    this.localFiles = localFiles;
   }
 
   /** Options given in code (tests, a one-off run): messages name the target only. */
@@ -229,6 +245,7 @@ public final class TargetOptions {
   }
 
   private String readSecretFile(Path file, String key) {
+    if (!localFiles) return "(the first line of " + file + " where the config runs)";
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);

@@ -220,7 +220,8 @@ public final class WalArchiver implements AutoCloseable {
       lockChannel = ch;
       lock = l;
       Files.deleteIfExists(queue.resolve("global.error"));
-      heartbeat();
+      // Written afresh, not touched: an archiver that crashed leaves its own pid in the file.
+      Files.writeString(queue.resolve("archiver.alive"), ProcessHandle.current().pid() + "\n");
       return true;
     } catch (OverlappingFileLockException e) {
       ch.close(); // another archiver of this JVM holds it

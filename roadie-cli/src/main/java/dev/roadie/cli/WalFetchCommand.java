@@ -114,9 +114,17 @@ final class WalFetchCommand implements Callable<Integer> {
         System.err.println("roadie wal-fetch: warning: " + fetched.note());
       }
       if (prefetch > 0 && fetched.segmentSize() > 0) {
-        WalPrefetcher.position(spoolDir, name);
-        if (!WalPrefetcher.running(spoolDir))
-          startPrefetcher(spoolDir, sysid, fetched.segmentSize());
+        // The file is written: prefetching is only speed, and its failure must not stop recovery.
+        try {
+          WalPrefetcher.position(spoolDir, name);
+          if (!WalPrefetcher.running(spoolDir))
+            startPrefetcher(spoolDir, sysid, fetched.segmentSize());
+        } catch (IOException | RuntimeException e) {
+          System.err.println(
+              "roadie wal-fetch: warning: no prefetching ("
+                  + e.getMessage()
+                  + "); each segment is fetched when PostgreSQL asks for it");
+        }
       }
       return 0;
     } catch (Exception e) {

@@ -634,6 +634,23 @@ class PostgresPhysicalCliTest {
             fake.toString())
         .assertOk();
     roadie.run("wal-push", "--system-id", sysid, "--batch", "0", fake.toString()).assertOk();
+    // A spool that cannot be written costs only the prefetching: the file is still delivered.
+    Path unspooled = dir.resolve("unspooled");
+    RoadieProcess.Result noSpool =
+        roadie
+            .run(
+                "wal-fetch",
+                "--system-id",
+                sysid,
+                "--spool",
+                "/proc/roadie-no-spool",
+                "--pgdata",
+                primary.data.toString(),
+                archived,
+                unspooled.toString())
+            .assertOk();
+    assertTrue(noSpool.stderr().contains("no prefetching"), noSpool.describe());
+    assertEquals(16 << 20, Files.size(unspooled));
 
     // Restore into a non-empty directory.
     Path busy = Files.createDirectories(dir.resolve("busy"));

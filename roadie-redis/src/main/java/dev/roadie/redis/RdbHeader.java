@@ -76,7 +76,8 @@ public record RdbHeader(int rdbVersion, Map<String, String> aux) {
       }
     }
     // A length past the prefix (or above 2^63, negative here) ends the aux fields read so far.
-    if (len < 0 || pos[0] + len > b.length) throw new ArrayIndexOutOfBoundsException();
+    // (Compared without adding to pos: a length near 2^63 would overflow the sum.)
+    if (len < 0 || len > b.length - pos[0]) throw new ArrayIndexOutOfBoundsException();
     String s = new String(b, pos[0], (int) len, StandardCharsets.ISO_8859_1);
     pos[0] += (int) len;
     return s;

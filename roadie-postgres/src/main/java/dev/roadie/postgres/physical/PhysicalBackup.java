@@ -96,35 +96,7 @@ public final class PhysicalBackup {
       probes = probes == null ? List.of() : List.copyOf(probes);
     }
 
-    /** Without probes. */
-    public Options(
-        PgConn conn,
-        String target,
-        Path pgBin,
-        String walMethod,
-        Duration walTimeout,
-        int chunkSize,
-        boolean spreadCheckpoint,
-        List<String> tags,
-        String time,
-        String pageSkip,
-        String read) {
-      this(
-          conn,
-          target,
-          pgBin,
-          walMethod,
-          walTimeout,
-          chunkSize,
-          spreadCheckpoint,
-          tags,
-          time,
-          pageSkip,
-          read,
-          List.of());
-    }
-
-    /** With the page-LSN skip and the read mode in their default mode ({@code auto}). */
+    /** With the page-LSN skip and the read mode in their default mode ({@code auto}), no probes. */
     public Options(
         PgConn conn,
         String target,
@@ -146,7 +118,8 @@ public final class PhysicalBackup {
           tags,
           time,
           "auto",
-          "auto");
+          "auto",
+          List.of());
     }
   }
 

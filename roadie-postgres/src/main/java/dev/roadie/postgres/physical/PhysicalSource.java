@@ -56,31 +56,7 @@ public final class PhysicalSource implements SourceProvider {
       List<dev.roadie.postgres.Probes.Probe> probes,
       Path archiveFrom,
       Path spool)
-      implements BackupRequest.Options {
-    /** Without probes, and not archiving (a backup's options). */
-    public BackupOptions(
-        PgConn conn,
-        Path pgBin,
-        String walMethod,
-        Duration walTimeout,
-        int chunkSize,
-        boolean spreadCheckpoint,
-        String pageSkip,
-        String read) {
-      this(
-          conn,
-          pgBin,
-          walMethod,
-          walTimeout,
-          chunkSize,
-          spreadCheckpoint,
-          pageSkip,
-          read,
-          List.of(),
-          null,
-          null);
-    }
-  }
+      implements BackupRequest.Options {}
 
   /**
    * How a physical snapshot is restored into a data directory; see {@link PhysicalRestore.Options}.

@@ -70,7 +70,17 @@ class PhysicalSourceContractTest extends SourceContractTest {
     // The scratch server runs as postgres, who must reach the copies below the test's directory.
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
     return new PhysicalSource.BackupOptions(
-        pg.conn("postgres"), pg.bin, "fetch", Duration.ofSeconds(60), 0, false, "auto", "stream");
+        pg.conn("postgres"),
+        pg.bin,
+        "fetch",
+        Duration.ofSeconds(60),
+        0,
+        false,
+        "auto",
+        "stream",
+        java.util.List.of(),
+        null,
+        null);
   }
 
   @Override

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.postgres.PgCluster;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,55 +34,7 @@ class PostgresTlsCliTest {
   static void start() throws Exception {
     Assumptions.assumeTrue(PgCluster.findBin() != null, "PostgreSQL is not installed");
     pki = Files.createTempDirectory("roadie-pg-pki-");
-    Files.writeString(pki.resolve("server.ext"), "subjectAltName=IP:127.0.0.1\n");
-    String ec = "ec_paramgen_curve:prime256v1";
-    for (String ca : List.of("ca", "other-ca")) {
-      openssl(
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          ec,
-          "-noenc",
-          "-keyout",
-          ca + ".key",
-          "-out",
-          ca + ".crt",
-          "-days",
-          "2",
-          "-subj",
-          "/CN=roadie test " + ca);
-    }
-    openssl(
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        ec,
-        "-noenc",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=roadie test server");
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext");
+    dev.roadie.s3.TestPki.create(pki, "IP:127.0.0.1");
     // The server reads its key as the postgres user and refuses one that others can read.
     PostgresPhysicalCliTest.exec(List.of("chmod", "755", pki.toString()));
     PostgresPhysicalCliTest.exec(List.of("chmod", "600", pki.resolve("server.key").toString()));
@@ -110,14 +61,6 @@ class PostgresTlsCliTest {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  static void openssl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(pki.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
   }
 
   static String url(String host, String ca) {

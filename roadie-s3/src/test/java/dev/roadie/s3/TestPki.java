@@ -21,9 +21,15 @@ public final class TestPki {
   }
 
   public static TestPki create(Path dir) throws IOException, InterruptedException {
+    return create(dir, "IP:127.0.0.1,DNS:localhost");
+  }
+
+  /** As {@link #create(Path)}, the server certificate naming only {@code subjectAltName}. */
+  public static TestPki create(Path dir, String subjectAltName)
+      throws IOException, InterruptedException {
     Files.createDirectories(dir);
     TestPki pki = new TestPki(dir);
-    Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    Files.writeString(dir.resolve("server.ext"), "subjectAltName=" + subjectAltName + "\n");
     String ec = "ec_paramgen_curve:prime256v1";
     for (String ca : List.of("ca", "other-ca")) {
       pki.openssl(

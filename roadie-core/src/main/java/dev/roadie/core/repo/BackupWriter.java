@@ -30,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.Semaphore;
@@ -46,10 +45,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * bounded, and pack buffers are recycled, so memory stays flat whatever the stream's size. Several
  * threads may write streams at once (tables of a database); they share the open pack.
  *
- * <p>Write order: a pack's blobs enter the index only after the pack is durable; the index file is
- * written after every pack; the snapshot last. If anything fails, no snapshot is written, and the
- * packs already uploaded are harmless leftovers that {@code check} reports and {@code prune}
- * removes.
+ * <p>Write order: a pack's blobs enter the index only after the pack is durable; an index file is
+ * written after the packs it names (one per {@link #INDEX_FILE_BLOBS} blobs, the last at the
+ * commit); the snapshot last. If anything fails, no snapshot is written, and the packs already
+ * uploaded are harmless leftovers that {@code check} reports and {@code prune} removes.
  */
 public final class BackupWriter implements AutoCloseable {
   /** Chunk ids per chunk-list blob (8192 x 32 bytes = 256 KiB). */
@@ -113,8 +112,24 @@ public final class BackupWriter implements AutoCloseable {
   private final java.util.Map<Id, java.time.Instant> packWritten = new ConcurrentHashMap<>();
 
   final Set<Id> reusedPacks = ConcurrentHashMap.newKeySet();
-  private final ConcurrentLinkedQueue<IndexFile.PackEntries> written =
-      new ConcurrentLinkedQueue<>();
+
+  /** Every pack this backup wrote (durable). */
+  private final Set<Id> writtenPacks = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The blobs of written packs not yet named by an index file of this backup, and how many. Once
+   * {@link #INDEX_FILE_BLOBS} have gathered they go into an index file at once, so a backup of
+   * millions of small blobs holds at most that many entries besides the in-memory index.
+   */
+  private final Object indexLock = new Object();
+
+  private List<IndexFile.PackEntries> unindexed = new ArrayList<>();
+  private int unindexedBlobs;
+  private int indexFileBlobs = INDEX_FILE_BLOBS;
+
+  /** Blobs per index file written while the backup runs (the last one may hold fewer). */
+  static final int INDEX_FILE_BLOBS = 65_536;
+
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final long startNanos = System.nanoTime();
   private boolean committed;
@@ -157,6 +172,11 @@ public final class BackupWriter implements AutoCloseable {
 
   public Progress progress() {
     return progress;
+  }
+
+  /** For tests in this package: blobs per index file written while the backup runs. */
+  void indexFileBlobs(int blobs) {
+    this.indexFileBlobs = blobs;
   }
 
   /** For tests in this package: the writer's lease. */
@@ -584,9 +604,10 @@ public final class BackupWriter implements AutoCloseable {
                 for (PackEntry e : entries) {
                   pending.remove(e.id());
                 }
-                written.add(new IndexFile.PackEntries(pack.id(), pack.type(), blobs));
+                writtenPacks.add(pack.id());
                 progress.bytesAdded.addAndGet(bytes.limit());
                 progress.blobsAdded.addAndGet(entries.size());
+                indexed(new IndexFile.PackEntries(pack.id(), pack.type(), blobs), false);
               } catch (Throwable t) {
                 failure.compareAndSet(null, t);
               } finally {
@@ -597,6 +618,32 @@ public final class BackupWriter implements AutoCloseable {
                 uploads.arriveAndDeregister();
               }
             });
+  }
+
+  /**
+   * Adds a durable pack's entries (null: none) to those waiting for an index file, and writes them
+   * into one when {@link #INDEX_FILE_BLOBS} have gathered or {@code last}. An index file names only
+   * packs already written, so an interrupted backup leaves indexed packs that no snapshot uses: the
+   * same harmless leftovers as unindexed ones, which {@code prune} removes.
+   */
+  private void indexed(IndexFile.PackEntries pack, boolean last) throws IOException {
+    List<IndexFile.PackEntries> ready = null;
+    synchronized (indexLock) {
+      if (pack != null) {
+        unindexed.add(pack);
+        unindexedBlobs += pack.blobs().size();
+      }
+      if (!unindexed.isEmpty() && (last || unindexedBlobs >= indexFileBlobs)) {
+        ready = unindexed;
+        unindexed = new ArrayList<>();
+        unindexedBlobs = 0;
+      }
+    }
+    if (ready != null) {
+      byte[] plain = IndexFile.encode(ready, List.of());
+      ObjectName name = ObjectName.of(ObjectKind.INDEX, Id.random().hex());
+      progress.bytesAdded.addAndGet(repo.writeSealed(name, plain));
+    }
   }
 
   private void checkFailure() throws IOException {
@@ -652,18 +699,14 @@ public final class BackupWriter implements AutoCloseable {
     }
     uploads.arriveAndAwaitAdvance();
     checkFailure();
-    if (!written.isEmpty()) {
-      byte[] plain = IndexFile.encode(new ArrayList<>(written), List.of());
-      ObjectName name = ObjectName.of(ObjectKind.INDEX, Id.random().hex());
-      progress.bytesAdded.addAndGet(repo.writeSealed(name, plain));
-    }
+    indexed(null, true);
     beforeSnapshot.run();
     if (lease.lapsed()) {
       // A prune may have judged this writer gone: every pack it deduplicated against or wrote must
       // still exist, and none may be in a deletion plan made meanwhile.
       Set<Id> planned = DeletionPlan.plannedPacks(repo);
       Set<Id> used = new java.util.HashSet<>(reusedPacks);
-      for (IndexFile.PackEntries p : written) used.add(p.packId());
+      used.addAll(writtenPacks);
       for (Id pack : used) {
         boolean gone = repo.backend().size(ObjectName.of(ObjectKind.PACK, pack.hex())) < 0;
         if (gone || planned.contains(pack)) {
@@ -710,10 +753,8 @@ public final class BackupWriter implements AutoCloseable {
     java.time.Instant now = java.time.Instant.now();
     java.time.Instant until = lock.retainUntil(now);
     Set<ObjectName> names = new java.util.HashSet<>();
-    Set<Id> mine = new java.util.HashSet<>();
-    for (IndexFile.PackEntries p : written) mine.add(p.packId());
     for (Id pack : reusedPacks) {
-      if (mine.contains(pack)) continue;
+      if (writtenPacks.contains(pack)) continue;
       java.time.Instant at = packWritten.get(pack);
       if (at != null && at.isAfter(now.minus(ObjectLock.SLACK))) continue;
       names.add(ObjectName.of(ObjectKind.PACK, pack.hex()));

@@ -46,7 +46,18 @@ class RoundTripTest {
 
   static Id backupStreams(Repository repo, Map<String, byte[]> streams, ChunkerParams params)
       throws IOException {
+    return backupStreams(repo, streams, params, w -> {});
+  }
+
+  /** As above, with {@code setup} applied to the writer first. */
+  static Id backupStreams(
+      Repository repo,
+      Map<String, byte[]> streams,
+      ChunkerParams params,
+      java.util.function.Consumer<BackupWriter> setup)
+      throws IOException {
     try (BackupWriter w = new BackupWriter(repo, new Progress())) {
+      setup.accept(w);
       List<Node> nodes = new ArrayList<>();
       for (var e : streams.entrySet()) {
         Content c = w.writeStream(new ByteArrayInputStream(e.getValue()), params);

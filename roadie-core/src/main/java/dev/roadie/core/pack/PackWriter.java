@@ -16,10 +16,6 @@ public final class PackWriter {
   private final Id packId;
   private final BlobType type;
   private final byte[] key;
-
-  /** The most blobs one pack holds, whatever their size. */
-  public static final int MAX_ENTRIES = 16_384;
-
   private final int targetSize;
   private final List<PackEntry> entries = new ArrayList<>();
 
@@ -148,13 +144,8 @@ public final class PackWriter {
     return entries.isEmpty();
   }
 
-  /**
-   * Whether the pack should be sealed: it reached its target size, or holds {@link #MAX_ENTRIES}
-   * blobs (tiny blobs would otherwise keep hundreds of thousands of entries waiting in one open
-   * pack, in memory, and in one header).
-   */
   public boolean isFull() {
-    return size >= targetSize || entries.size() >= MAX_ENTRIES;
+    return size >= targetSize;
   }
 
   public int size() {

@@ -155,7 +155,7 @@ class LauncherTest {
    * elsewhere included, keeps the scaled thresholds and both compilers.
    */
   @Test
-  void aRestoreIntoAClusterCompilesWithC1Alone() throws Exception {
+  void aClusterRestoreOrBackupCompilesWithC1Alone() throws Exception {
     Files.setLastModifiedTime(stamp, FileTime.from(Instant.now().plusSeconds(5)));
     Run cluster = launch(false, "restore", "latest", "--to-cluster", "--namespace-mapping", "a:b");
     assertEquals(0, cluster.exit(), cluster.toString());
@@ -167,10 +167,16 @@ class LauncherTest {
         java.endsWith("dev.roadie.cli.Main restore latest --to-cluster --namespace-mapping a:b"),
         java);
 
+    Run backup = launch(false, "backup", "k8s", "--namespace", "festival");
+    assertEquals(0, backup.exit(), backup.toString());
+    assertTrue(
+        backup.out().contains("-XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=1 "),
+        backup.toString());
+
     for (String[] args :
         List.of(
             new String[] {"restore", "latest", "--target", "/tmp/out"},
-            new String[] {"backup", "k8s", "--namespace", "festival"},
+            new String[] {"backup", "file", "k8s"},
             new String[] {"restore", "latest", "--target", "x", "--", "--to-cluster"})) {
       Run other = launch(false, args);
       assertEquals(0, other.exit(), other.toString());

@@ -29,6 +29,32 @@ roadie_jvm_options() {
   if (($1 >= 22)); then roadie_base_opts+=(-XX:UserThreadWaitAttemptsAtExit=0); fi
 }
 
+# roadie_command_jvm_options ARGS...: sets the array roadie_command_opts to the JVM options one
+# command adds after roadie_base_opts (later options win), from the command line it is given.
+roadie_command_jvm_options() {
+  roadie_command_opts=()
+  # JIT of the commands that talk to a Kubernetes API server (restore ... --to-cluster, backup k8s):
+  # C1 alone, at the default thresholds. They send or read thousands of small objects through a
+  # wide stack (TLS, HTTP/2, JSON, YAML, the Kubernetes client) in which no method is hot enough to
+  # repay C2, and under the scaled thresholds of the other commands that stack ran interpreted for
+  # most of the run; both cost CPU that the API server on the same machine then lacks
+  # (docs/decisions/0021-c1-for-kubernetes-api-commands.md). The start-up archive maps all the
+  # same.
+  local c1=(-XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=1)
+  if [[ ${1-} == backup && ${2-} == k8s ]]; then
+    roadie_command_opts=("${c1[@]}")
+  elif [[ ${1-} == restore ]]; then
+    local a
+    for a in "${@:2}"; do
+      [[ $a == -- ]] && break
+      if [[ $a == --to-cluster ]]; then
+        roadie_command_opts=("${c1[@]}")
+        break
+      fi
+    done
+  fi
+}
+
 # roadie_nice_command COMMAND: sets the array roadie_nice_cmd to the command prefix that runs
 # roadie's COMMAND (its first argument) at the right CPU priority: empty, or nice -n N.
 roadie_nice_command() {

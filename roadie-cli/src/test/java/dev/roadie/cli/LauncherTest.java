@@ -149,6 +149,42 @@ class LauncherTest {
     assertEquals("", r.err(), r.toString());
   }
 
+  /**
+   * A restore into a cluster runs with C1 alone at the default thresholds (its requests run through
+   * a wide stack that C2 and the scaled thresholds made expensive); every other command, a restore
+   * elsewhere included, keeps the scaled thresholds and both compilers.
+   */
+  @Test
+  void aClusterRestoreOrBackupCompilesWithC1Alone() throws Exception {
+    Files.setLastModifiedTime(stamp, FileTime.from(Instant.now().plusSeconds(5)));
+    Run cluster = launch(false, "restore", "latest", "--to-cluster", "--namespace-mapping", "a:b");
+    assertEquals(0, cluster.exit(), cluster.toString());
+    String java = cluster.out().lines().filter(l -> l.startsWith("java ")).findFirst().orElse("");
+    int scaled = java.indexOf("-XX:CompileThresholdScaling=10");
+    int c1 = java.indexOf("-XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=1 ");
+    assertTrue(scaled >= 0 && c1 > scaled, "C1 options after the base options: " + java);
+    assertTrue(
+        java.endsWith("dev.roadie.cli.Main restore latest --to-cluster --namespace-mapping a:b"),
+        java);
+
+    Run backup = launch(false, "backup", "k8s", "--namespace", "festival");
+    assertEquals(0, backup.exit(), backup.toString());
+    assertTrue(
+        backup.out().contains("-XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=1 "),
+        backup.toString());
+
+    for (String[] args :
+        List.of(
+            new String[] {"restore", "latest", "--target", "/tmp/out"},
+            new String[] {"backup", "file", "k8s"},
+            new String[] {"restore", "latest", "--target", "x", "--", "--to-cluster"})) {
+      Run other = launch(false, args);
+      assertEquals(0, other.exit(), other.toString());
+      assertTrue(other.out().contains("-XX:CompileThresholdScaling=10"), other.toString());
+      assertFalse(other.out().contains("TieredStopAtLevel"), other.toString());
+    }
+  }
+
   @Test
   void theOwnerRebuilds() throws Exception {
     touchSources();

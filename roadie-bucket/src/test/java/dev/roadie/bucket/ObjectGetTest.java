@@ -10,9 +10,12 @@ import dev.roadie.core.backend.BackendSettings;
 import dev.roadie.s3.FaultProxy;
 import dev.roadie.s3.S3Clients;
 import dev.roadie.s3.S3Settings;
+import dev.roadie.s3.TestPki;
 import dev.roadie.testkit.MinioServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -234,6 +238,45 @@ class ObjectGetTest {
               SdkClientException.class,
               () -> ObjectGet.of(client, settings).get("data", "a", null, null).close());
       assertInstanceOf(java.net.ConnectException.class, e.getCause(), e.toString());
+    }
+  }
+
+  @Test
+  void overHttpsTrustsTheCaFileAndFailsAsTlsWithAnother(@TempDir Path tmp) throws Exception {
+    TestPki pki = TestPki.create(tmp.resolve("pki"));
+    Path certs = Files.createDirectories(tmp.resolve("certs"));
+    Files.copy(pki.serverCert(), certs.resolve("public.crt"));
+    Files.copy(pki.serverKey(), certs.resolve("private.key"));
+    try (MinioServer tls = MinioServer.start(certs, null)) {
+      assertEquals("https", tls.endpoint().getScheme());
+      var creds =
+          StaticCredentialsProvider.create(
+              AwsBasicCredentials.create(tls.accessKey(), tls.secretKey()));
+      S3Settings trusted =
+          new S3Settings(tls.endpoint(), true, tls.region(), null, creds, pki.caCert());
+      try (S3Client client = S3Clients.create(trusted)) {
+        client.createBucket(b -> b.bucket("secure"));
+        client.putObject(b -> b.bucket("secure").key("k"), RequestBody.fromString("over tls"));
+        ObjectGet gets = ObjectGet.of(client, trusted);
+        assertTrue(gets.direct());
+        Got got = read(gets.get("secure", "k", null, null));
+        assertEquals("over tls", new String(got.bytes(), StandardCharsets.UTF_8));
+      }
+      BucketLocation where =
+          BucketLocation.parse(
+              "s3:" + tls.endpoint() + "/secure",
+              new BackendSettings(null, null, tls.region(), null, pki.otherCaCert()),
+              creds);
+      try (Bucket bucket = Bucket.open(where)) {
+        SdkException e =
+            assertThrows(
+                SdkClientException.class,
+                () ->
+                    ObjectGet.of(bucket.client(), where.settings()).get("secure", "k", null, null));
+        String message = bucket.fail("read", "object 'k'", e).getMessage();
+        assertTrue(message.contains("TLS failed"), message);
+        assertTrue(message.contains("--bucket-ca-file"), message);
+      }
     }
   }
 

@@ -333,11 +333,69 @@ public final class ObjectGet {
             case ISO_8601 -> DateUtils.parseIso8601Date(v);
             case UNIX_TIMESTAMP -> DateUtils.parseUnixTimestampInstant(v);
             case UNIX_TIMESTAMP_MILLIS -> DateUtils.parseUnixTimestampMillisInstant(v);
-            default -> DateUtils.parseRfc822Date(v);
+            default -> httpDate(v);
           };
       return i;
     }
     return null;
+  }
+
+  private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  private static final String WEEKDAYS = "MonTueWedThuFriSatSun";
+
+  /**
+   * An HTTP date as {@link DateUtils#parseRfc822Date} reads it. The form servers send ({@code Sun,
+   * 06 Nov 1994 08:49:37 GMT}) is read here directly, at a fraction of the cost of the formatter,
+   * which took a noticeable share of a backup's CPU at one Last-Modified per object; any other form
+   * goes to the SDK's parser.
+   */
+  static Instant httpDate(String v) {
+    if (v.length() == 29
+        && v.charAt(3) == ','
+        && v.charAt(4) == ' '
+        && v.charAt(7) == ' '
+        && v.charAt(11) == ' '
+        && v.charAt(16) == ' '
+        && v.charAt(19) == ':'
+        && v.charAt(22) == ':'
+        && v.endsWith(" GMT")) {
+      int month = MONTHS.indexOf(v.substring(8, 11));
+      int day = digits(v, 5, 2);
+      int year = digits(v, 12, 4);
+      int hour = digits(v, 17, 2);
+      int minute = digits(v, 20, 2);
+      int second = digits(v, 23, 2);
+      if (month >= 0
+          && month % 3 == 0
+          && day > 0
+          && year >= 0
+          && hour >= 0
+          && minute >= 0
+          && second >= 0) {
+        try {
+          java.time.LocalDateTime t =
+              java.time.LocalDateTime.of(year, month / 3 + 1, day, hour, minute, second);
+          // The day of the week must agree with the date, as the SDK's parser insists.
+          if (WEEKDAYS.startsWith(v.substring(0, 3), (t.getDayOfWeek().getValue() - 1) * 3)) {
+            return t.toInstant(java.time.ZoneOffset.UTC);
+          }
+        } catch (java.time.DateTimeException e) {
+          // not a date: the SDK's parser decides
+        }
+      }
+    }
+    return DateUtils.parseRfc822Date(v);
+  }
+
+  /** The {@code n} decimal digits at {@code at}, or -1. */
+  private static int digits(String s, int at, int n) {
+    int v = 0;
+    for (int i = at; i < at + n; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') return -1;
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   private static final Pattern CODE = Pattern.compile("<Code>(.*?)</Code>", Pattern.DOTALL);

@@ -280,6 +280,49 @@ class ObjectGetTest {
     }
   }
 
+  /** The form servers send (RFC 9110's IMF-fixdate). */
+  static final java.time.format.DateTimeFormatter HTTP_DATE =
+      java.time.format.DateTimeFormatter.ofPattern(
+          "EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US);
+
+  @Test
+  void readsHttpDatesAsTheSdk() {
+    java.util.Random r = new java.util.Random(42);
+    List<String> dates = new ArrayList<>(List.of("Sun, 06 Nov 1994 08:49:37 GMT"));
+    for (int i = 0; i < 20_000; i++) {
+      Instant t = Instant.ofEpochSecond(r.nextLong(-2_000_000_000L, 8_000_000_000L));
+      dates.add(HTTP_DATE.format(t.atOffset(java.time.ZoneOffset.UTC)));
+      dates.add(ObjectHeaders.httpDate(t)); // the JDK's RFC 1123 form: days without a zero
+    }
+    // Forms that are no HTTP date.
+    dates.addAll(
+        List.of(
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "sun, 06 nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:49:37 GMT",
+            "Sun, 06 Xyz 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "1994-11-06T08:49:37Z"));
+    for (String d : dates) {
+      Object sdk;
+      try {
+        sdk = software.amazon.awssdk.utils.DateUtils.parseRfc822Date(d);
+      } catch (RuntimeException e) {
+        sdk = e.getClass();
+      }
+      Object direct;
+      try {
+        direct = ObjectGet.httpDate(d);
+      } catch (RuntimeException e) {
+        direct = e.getClass();
+      }
+      assertEquals(sdk, direct, d);
+    }
+  }
+
   @Test
   void addressesObjectsAsTheSdk() {
     for (boolean pathStyle : new boolean[] {true, false}) {

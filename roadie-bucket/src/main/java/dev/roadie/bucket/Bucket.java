@@ -19,7 +19,6 @@ import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -79,11 +78,13 @@ public final class Bucket implements AutoCloseable {
 
   private final BucketLocation where;
   private final S3Client s3;
+  private final ObjectGet gets;
   private final Semaphore multipartSlots = new Semaphore(MULTIPART_UPLOADS);
 
   private Bucket(BucketLocation where, S3Client s3) {
     this.where = where;
     this.s3 = s3;
+    this.gets = ObjectGet.of(s3, where.settings());
   }
 
   public static Bucket open(BucketLocation where) {
@@ -203,11 +204,9 @@ public final class Bucket implements AutoCloseable {
    * @throws ObjectUnavailableException when the object changed (412) or is gone (404)
    */
   public Download get(String key, String versionId, String etag) throws ObjectUnavailableException {
-    GetObjectRequest.Builder b =
-        GetObjectRequest.builder().bucket(where.bucket()).key(key).versionId(versionId);
-    if (etag != null) b.ifMatch("\"" + etag + "\"");
     try {
-      ResponseInputStream<GetObjectResponse> in = s3.getObject(b.build());
+      ResponseInputStream<GetObjectResponse> in =
+          gets.get(where.bucket(), key, versionId, etag == null ? null : "\"" + etag + "\"");
       return new Download(in.response(), in);
     } catch (S3Exception e) {
       if (e.statusCode() == 412) {

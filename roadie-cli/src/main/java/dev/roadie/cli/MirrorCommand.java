@@ -177,7 +177,7 @@ final class MirrorCommand implements Callable<Integer> {
               + " overlap: a mirror into itself would copy its own copies; use separate buckets or prefixes");
     }
     try (MirrorSide src = MirrorSide.open("source", srcLocation, srcSettings);
-        MirrorSide dst = MirrorSide.open("destination", dstLocation, dstSettings)) {
+        MirrorSide dst = MirrorSide.open("destination", dstLocation, dstSettings, src)) {
       BucketMirror mirror = new BucketMirror(src, dst, options, this::printItem);
       if (watch) return watch(mirror, watchOptions);
       long start = System.nanoTime();

@@ -41,6 +41,10 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 public final class S3Clients {
   public static final int MAX_ATTEMPTS = 6;
   public static final int MAX_CONNECTIONS = 32;
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The longest wait for a response, and then for each read of its body. */
+  public static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
 
   private S3Clients() {}
 
@@ -53,8 +57,8 @@ public final class S3Clients {
     ApacheHttpClient.Builder http =
         ApacheHttpClient.builder()
             .maxConnections(MAX_CONNECTIONS)
-            .connectionTimeout(Duration.ofSeconds(5))
-            .socketTimeout(Duration.ofSeconds(60))
+            .connectionTimeout(CONNECT_TIMEOUT)
+            .socketTimeout(SOCKET_TIMEOUT)
             .tcpKeepAlive(true);
     if (settings.caFile() != null) {
       TrustManager[] trust =

@@ -1,5 +1,6 @@
 package dev.roadie.bucket.mirror;
 
+import dev.roadie.bucket.ObjectGet;
 import dev.roadie.s3.S3Clients;
 import dev.roadie.s3.S3Location;
 import dev.roadie.s3.S3Settings;
@@ -10,12 +11,32 @@ import software.amazon.awssdk.services.s3.S3Client;
  * One side of a mirror: a bucket and key prefix, how to reach it, and its S3 client.
  *
  * @param role "source" or "destination", for messages
+ * @param gets the GETs of object content, with {@code s3}
+ * @param ownsClient whether closing this side closes {@code s3} (false: another side's)
  */
-public record MirrorSide(String role, S3Location location, S3Settings settings, S3Client s3)
+public record MirrorSide(
+    String role,
+    S3Location location,
+    S3Settings settings,
+    S3Client s3,
+    ObjectGet gets,
+    boolean ownsClient)
     implements AutoCloseable {
 
   public static MirrorSide open(String role, S3Location location, S3Settings settings) {
-    return new MirrorSide(role, location, settings, S3Clients.create(settings));
+    S3Client s3 = S3Clients.create(settings);
+    return new MirrorSide(role, location, settings, s3, ObjectGet.of(s3, settings), true);
+  }
+
+  /**
+   * Opens a side that uses {@code other}'s client when both are reached with the same settings: one
+   * client to start and one connection pool, rather than two alike. {@code other} must stay open
+   * while this side is used.
+   */
+  public static MirrorSide open(
+      String role, S3Location location, S3Settings settings, MirrorSide other) {
+    if (!other.settings.equals(settings)) return open(role, location, settings);
+    return new MirrorSide(role, location, settings, other.s3, other.gets, false);
   }
 
   public String bucket() {
@@ -66,6 +87,6 @@ public record MirrorSide(String role, S3Location location, S3Settings settings, 
 
   @Override
   public void close() {
-    s3.close();
+    if (ownsClient) s3.close();
   }
 }

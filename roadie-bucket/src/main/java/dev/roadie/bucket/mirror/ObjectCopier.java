@@ -344,12 +344,7 @@ final class ObjectCopier {
   private static ResponseInputStream<GetObjectResponse> get(
       MirrorSide side, String key, String ifMatch) throws SourceGone, Changed {
     try {
-      return side.s3()
-          .getObject(
-              r ->
-                  r.bucket(side.bucket())
-                      .key(key)
-                      .ifMatch(ifMatch == null ? null : quote(ifMatch)));
+      return side.gets().get(side.bucket(), key, null, ifMatch == null ? null : quote(ifMatch));
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();

@@ -1,18 +1,16 @@
 package dev.roadie.bucket.mirror;
 
-import dev.roadie.core.tls.PemCertificates;
+import dev.roadie.bucket.ObjectGet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpFullRequest;
@@ -57,17 +55,7 @@ final class SignedHttp {
   static SignedHttp of(MirrorSide side) {
     if (side.settings().endpoint() == null || !side.settings().pathStyle()) return null;
     S3ServiceClientConfiguration config = side.s3().serviceClientConfiguration();
-    SSLSocketFactory tls = null;
-    if (side.settings().caFile() != null) {
-      try {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(
-            null, PemCertificates.trustManagers(side.settings().caFile(), side.describe()), null);
-        tls = ctx.getSocketFactory();
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    SSLSocketFactory tls = ObjectGet.tlsFactory(side.settings());
     return new SignedHttp(
         side, side.settings().endpoint(), config.region().id(), config.credentialsProvider(), tls);
   }

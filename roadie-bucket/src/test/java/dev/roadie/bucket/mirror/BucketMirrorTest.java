@@ -2,11 +2,15 @@ package dev.roadie.bucket.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.bucket.mirror.MirrorReport.Kind;
 import dev.roadie.core.RoadieException;
+import dev.roadie.s3.S3Location;
+import dev.roadie.s3.S3Settings;
 import dev.roadie.testkit.MinioServer;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -104,6 +108,40 @@ class BucketMirrorTest {
 
   static List<String> keys(MirrorReport r, Kind kind) {
     return r.items(kind).stream().map(MirrorReport.Item::key).sorted().toList();
+  }
+
+  /**
+   * Two sides reached with the same settings share one client; closing the side that borrowed it
+   * leaves it open for the other.
+   */
+  @Test
+  void sidesWithTheSameSettingsShareOneClient() throws Exception {
+    String src = newBucket("share-src");
+    String dst = newBucket("share-dst");
+    Minio.put(s3, src, "k", "shared");
+    S3Settings settings = Minio.settings(minio);
+    try (MirrorSide a =
+        MirrorSide.open(
+            "source", S3Location.parse("s3:" + minio.endpoint() + "/" + src), settings)) {
+      try (MirrorSide b =
+          MirrorSide.open(
+              "destination", S3Location.parse("s3:" + minio.endpoint() + "/" + dst), settings, a)) {
+        assertSame(a.s3(), b.s3());
+        MirrorReport r =
+            new BucketMirror(a, b, BucketMirror.Options.defaults(false), (k, key, why, n) -> {})
+                .mirror();
+        assertEquals(List.of("k"), keys(r, Kind.COPIED));
+      }
+      assertEquals("shared", Minio.get(a.s3(), dst, "k"));
+      try (MirrorSide c =
+          MirrorSide.open(
+              "destination",
+              S3Location.parse("s3:" + minio.endpoint() + "/" + dst),
+              Minio.settings(minio),
+              a)) {
+        assertNotSame(a.s3(), c.s3());
+      }
+    }
   }
 
   // --- what a user sees at the destination ------------------------------------------------------

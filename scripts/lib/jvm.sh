@@ -18,9 +18,12 @@ roadie_jvm_options() {
   # default thresholds the compiler threads spent a large share of its CPU compiling thousands
   # of methods that run only a few thousand times; scaled, only what stays hot gets compiled
   # (docs/decisions/0003-jit-compile-threshold-scaling.md).
+  # HTTP: the JDK keeps up to 32 idle connections per server (default 5), as many as a bucket
+  # backup's downloads at once, so that its direct GETs reuse them rather than reconnect
+  # (docs/decisions/0022-direct-object-get.md).
   roadie_base_opts=(--enable-native-access=ALL-UNNAMED -XX:-UsePerfData -XX:+UseSerialGC
     -Xms96m -Xmn64m -XX:SurvivorRatio=3 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
-    -Djdk.util.jar.enableMultiRelease=false -XX:CompileThresholdScaling=10)
+    -Djdk.util.jar.enableMultiRelease=false -XX:CompileThresholdScaling=10 -Dhttp.maxConnections=32)
   # Exit: by default the JVM waits up to 30 x 10 ms at exit for threads blocked in native code.
   # Once a virtual thread has blocked on a socket (S3 requests, database connections on the I/O
   # pool), the JDK's poller thread sits in epoll_wait for good, so every such command would sit

@@ -71,14 +71,6 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * redirect is an error, not followed. A stream aborted part-way drops its connection.
  */
 public final class ObjectGet {
-  static {
-    // Idle connections the JDK keeps per server (default 5): as many as the downloads at once, so
-    // that they are reused rather than reopened.
-    if (System.getProperty("http.maxConnections") == null) {
-      System.setProperty("http.maxConnections", String.valueOf(S3Clients.MAX_CONNECTIONS));
-    }
-  }
-
   private static final int ERROR_BODY_MAX = 64 * 1024;
   private static final Pattern DNS_BUCKET = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
@@ -140,7 +132,9 @@ public final class ObjectGet {
 
   /**
    * A proxy configured for the JVM or in the environment: the SDK's client knows how to use it
-   * (from either), the JDK's connection only from the JVM's properties.
+   * (from either), the JDK's connection only from the JVM's properties. The environment is read
+   * here, below the command line, because the SDK's client reads the same variables where it
+   * connects: the direct GET must step aside exactly when that client would use a proxy.
    */
   private static boolean proxied() {
     for (String p : List.of("http.proxyHost", "https.proxyHost", "socksProxyHost")) {

@@ -40,6 +40,7 @@ BENCH_PARTS=${BENCH_PARTS:-all}
 roadie=$root/roadie
 # shellcheck source=lib.sh
 . "$root/bench/lib.sh"
+eval "bench_$(declare -f measure)"
 # shellcheck source=../scripts/lib/apt.sh
 . "$root/scripts/lib/apt.sh"
 
@@ -84,6 +85,20 @@ export RCLONE_CONFIG_M_TYPE=s3 RCLONE_CONFIG_M_PROVIDER=Minio RCLONE_CONFIG_M_EN
   RCLONE_CONFIG_M_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_M_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
   RCLONE_CONFIG_M_REGION=$AWS_REGION
 log "MinIO at $AWS_ENDPOINT_URL"
+
+# The server's own CPU seconds during each measured step (NAME.scpu): client and server share the
+# cores, so a step's wall time is bounded below by (client CPU + server CPU) / cores.
+minio_server=$(pgrep -f "minio server .*$BENCH_DIR/minio" | head -n 1 || true)
+server_cpu() {
+  [[ -n $minio_server && -r /proc/$minio_server/stat ]] || { echo 0; return; }
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$minio_server/stat"
+}
+measure() {
+  local name=$1 before
+  before=$(server_cpu)
+  bench_measure "$@" || return 1
+  put "$name.scpu" "$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+}
 
 # --- data -----------------------------------------------------------------
 log "generating $BENCH_OBJECTS objects, $BENCH_SIZE_MB MiB"
@@ -219,9 +234,9 @@ mib = size / 1048576
 print()
 print("bucket bench: %d objects, %.0f MiB, MinIO (single drive) on loopback, %s CPUs, load %s" % (objects, mib, cpus, load))
 print()
-row = "%-40s %9s %9s %10s"
+row = "%-40s %9s %9s %10s %8s %10s"
 backups = get("roadie.full", "s") is not None
-if backups: print(row % ("run", "wall s", "MiB/s", "peak RSS"))
+if backups: print(row % ("run", "wall s", "MiB/s", "peak RSS", "CPU s", "server CPU"))
 for name, label in (("rclone.sync", "rclone sync to a directory"), ("mc.mirror", "mc mirror to a second bucket"),
                     ("roadie.full", "roadie backup bucket (full)"), ("roadie.incr", "roadie backup bucket (1% changed)"),
                     ("roadie.many1", "roadie backup, %d keys, first" % keys), ("roadie.many2", "roadie backup, %d keys, again" % keys)):
@@ -229,7 +244,8 @@ for name, label in (("rclone.sync", "rclone sync to a directory"), ("mc.mirror",
     if s is None:
         continue
     rss = get(name, "rss") / 1024
-    print(row % (label, "%.2f" % s, "%.0f" % (mib / s) if not name.startswith("roadie.many") else "-", "%.0f MiB" % rss))
+    print(row % (label, "%.2f" % s, "%.0f" % (mib / s) if not name.startswith("roadie.many") else "-", "%.0f MiB" % rss,
+                 "%.2f" % get(name, "cpu"), "%.2f" % (get(name, "scpu") or 0)))
 def goal(name, v, limit):
     print("%-52s %7.2f   goal <= %-5s %s" % (name, v, limit, "PASS" if v <= limit else "MISS"))
 if backups:
@@ -248,12 +264,13 @@ if backups:
     goal("peak RSS of roadie, MB", peak, 400)
 
 print()
-print(row % ("mirror run", "wall s", "CPU s", "peak RSS"))
+print(row % ("mirror run", "wall s", "CPU s", "peak RSS", "", "server CPU"))
 for name, label in (("mc.mirror.first", "mc mirror, first copy"), ("rclone.mirror.first", "rclone sync --checksum, first"),
                     ("roadie.mirror.first", "roadie mirror, first copy"), ("mc.mirror.1pct", "mc mirror, 1% changed"),
                     ("rclone.mirror.1pct", "rclone sync --checksum, 1% changed"),
                     ("roadie.mirror.1pct", "roadie mirror, 1% changed")):
-    print(row % (label, "%.2f" % get(name, "s"), "%.2f" % get(name, "cpu"), "%.0f MiB" % (get(name, "rss") / 1024)))
+    print(row % (label, "%.2f" % get(name, "s"), "%.2f" % get(name, "cpu"), "%.0f MiB" % (get(name, "rss") / 1024), "",
+                 "%.2f" % (get(name, "scpu") or 0)))
 print()
 for tool in ("mc", "rclone", "roadie"):
     c = json.load(open(os.path.join(res, "check.%s.json" % tool)))["counts"]

@@ -195,6 +195,47 @@ public final class ObjectGet {
     return pathStyle || DNS_BUCKET.matcher(bucket).matches();
   }
 
+  /**
+   * A connection (not yet sent) to {@code url} for {@code request} (to the same URL) signed with
+   * SigV4 for S3 in {@code region} (payload unsigned: these are GETs), its signed headers set but
+   * Host, which the connection sets from the URL the signature covers; TLS sockets from {@code tls}
+   * (null: the JVM's).
+   */
+  public static HttpURLConnection signedConnection(
+      AwsV4HttpSigner signer,
+      AwsCredentialsIdentity identity,
+      URI url,
+      SdkHttpFullRequest request,
+      String region,
+      SSLSocketFactory tls,
+      int connectMillis,
+      int readMillis)
+      throws IOException {
+    SignedRequest signed =
+        signer.sign(
+            r ->
+                r.identity(identity)
+                    .request(request)
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                    .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
+                    .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
+    HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+    if (tls != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls);
+    c.setConnectTimeout(connectMillis);
+    c.setReadTimeout(readMillis);
+    c.setUseCaches(false);
+    signed
+        .request()
+        .forEachHeader(
+            (name, values) -> {
+              if (!name.equalsIgnoreCase("Host"))
+                values.forEach(v -> c.addRequestProperty(name, v));
+            });
+    return c;
+  }
+
   /** The object's URL as the SDK builds it (an endpoint is scheme://HOST[:PORT], no path). */
   URI uri(String bucket, String key, String versionId) {
     String encodedKey = SdkHttpUtils.urlEncodeIgnoreSlashes(key);
@@ -219,33 +260,20 @@ public final class ObjectGet {
     SdkHttpFullRequest.Builder req =
         SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(uri);
     if (ifMatch != null) req.putHeader("If-Match", ifMatch);
-    SignedRequest signed =
-        signer.sign(
-            r ->
-                r.identity(identity)
-                    .request(req.build())
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                    .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-                    .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
-                    .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
     HttpURLConnection c = null;
     try {
-      c = (HttpURLConnection) uri.toURL().openConnection();
-      if (tls != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls);
-      c.setConnectTimeout((int) S3Clients.CONNECT_TIMEOUT.toMillis());
-      c.setReadTimeout((int) S3Clients.SOCKET_TIMEOUT.toMillis());
+      c =
+          signedConnection(
+              signer,
+              identity,
+              uri,
+              req.build(),
+              region,
+              tls,
+              (int) S3Clients.CONNECT_TIMEOUT.toMillis(),
+              (int) S3Clients.SOCKET_TIMEOUT.toMillis());
       c.setInstanceFollowRedirects(false);
-      c.setUseCaches(false);
       HttpURLConnection conn = c;
-      signed
-          .request()
-          .forEachHeader(
-              (name, values) -> {
-                // The connection sets Host itself, from the same URL the signature covers.
-                if (!name.equalsIgnoreCase("Host"))
-                  values.forEach(v -> conn.addRequestProperty(name, v));
-              });
       int status = c.getResponseCode();
       if (status / 100 == 2) {
         GetObjectResponse response = response(c, status);

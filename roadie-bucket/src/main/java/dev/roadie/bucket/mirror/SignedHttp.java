@@ -10,13 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLSocketFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.IdentityProvider;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
@@ -29,6 +27,7 @@ import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
  */
 final class SignedHttp {
   private static final int CONNECT_TIMEOUT_MS = 5000;
+  private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
 
   private final MirrorSide side;
   private final URI endpoint;
@@ -144,30 +143,18 @@ final class SignedHttp {
             .encodedPath(basePath() + "/" + side.bucket());
     query.forEach(req::putRawQueryParameter);
     AwsCredentialsIdentity identity = credentials.resolveIdentity().join();
-    SignedRequest signed =
-        AwsV4HttpSigner.create()
-            .sign(
-                r ->
-                    r.identity(identity)
-                        .request(req.build())
-                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "s3")
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                        .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)
-                        .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false));
+    SdkHttpFullRequest request = req.build();
     try {
-      HttpURLConnection c = (HttpURLConnection) signed.request().getUri().toURL().openConnection();
-      if (tls != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls);
-      c.setConnectTimeout(CONNECT_TIMEOUT_MS);
-      c.setReadTimeout((int) timeout.toMillis());
-      c.setUseCaches(false);
-      signed
-          .request()
-          .forEachHeader(
-              (name, values) -> {
-                // The connection sets Host itself, from the same URL the signature covers.
-                if (!name.equalsIgnoreCase("Host"))
-                  values.forEach(v -> c.addRequestProperty(name, v));
-              });
+      HttpURLConnection c =
+          ObjectGet.signedConnection(
+              SIGNER,
+              identity,
+              request.getUri(),
+              request,
+              region,
+              tls,
+              CONNECT_TIMEOUT_MS,
+              (int) timeout.toMillis());
       return new Call(c);
     } catch (IOException e) {
       throw SdkClientException.builder()

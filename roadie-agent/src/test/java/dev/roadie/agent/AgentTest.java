@@ -10,6 +10,7 @@ import dev.roadie.agent.job.TargetJob;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.verify.Records;
 import dev.roadie.core.verify.RunRecord;
+import dev.roadie.testkit.WebhookReceiver;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -282,8 +283,8 @@ class AgentTest {
   @Test
   void notificationsAreSentOncePerChangeOfState() throws Exception {
     Fixture f = new Fixture(tmp).init();
-    try (Receiver slack = new Receiver(1);
-        Receiver json = new Receiver(0)) {
+    try (WebhookReceiver slack = new WebhookReceiver(1);
+        WebhookReceiver json = new WebhookReceiver(0)) {
       Path slackUrl = Files.writeString(tmp.resolve("slack-url"), slack.url() + "\n");
       Path jsonUrl = Files.writeString(tmp.resolve("json-url"), json.url());
       TestRedis redis = TestRedis.start(tmp.resolve("redis"));
@@ -334,8 +335,8 @@ class AgentTest {
    */
   @Test
   void drillResultsAreSentOncePerChangeOfState() throws Exception {
-    try (Receiver slack = new Receiver(0);
-        Receiver failures = new Receiver(0)) {
+    try (WebhookReceiver slack = new WebhookReceiver(0);
+        WebhookReceiver failures = new WebhookReceiver(0)) {
       dev.roadie.agent.notify.Notifier n =
           new dev.roadie.agent.notify.Notifier(
               List.of(

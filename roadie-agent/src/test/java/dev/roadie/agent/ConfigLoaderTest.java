@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -323,5 +324,42 @@ class ConfigLoaderTest {
                     "  - {name: cache, kind: redis, url: \"redis://cache:6379\", chunkSize: big}\n"))
             .getMessage();
     assertTrue(m.contains("target 'cache', key 'chunkSize': expected a whole number"), m);
+  }
+
+  /**
+   * A six-field schedule names seconds: the agent runs it, a bad seconds field is refused with the
+   * forms named, and render-cronjobs refuses it (a CronJob runs at most once a minute).
+   */
+  @Test
+  void aScheduleWithSecondsRunsUnderTheAgentOnly() throws Exception {
+    Fixture f = new Fixture(tmp);
+    String target = "  - {name: a, kind: file, paths: [/srv], schedule: \"%s\"}\n";
+    AgentConfig c =
+        ConfigLoader.load(f.config(valid(f, target.formatted("*/30 * * * * *"))), Map.of());
+    assertEquals(Duration.ofSeconds(30), c.target("a").expectedInterval());
+    RoadieException r =
+        assertThrows(
+            RoadieException.class,
+            () ->
+                dev.roadie.agent.config.CronJobs.render(
+                    c,
+                    new dev.roadie.agent.config.CronJobs.Settings(
+                        "roadie",
+                        "default",
+                        "roadie-config",
+                        "roadie-secrets",
+                        "/etc/roadie.yaml")));
+    assertEquals(ErrorCode.USAGE, r.code());
+    assertTrue(
+        r.getMessage().contains("target 'a': its schedule '*/30 * * * * *' has a seconds field")
+            && r.getMessage().contains("give it a five-field schedule, or run it under the agent"),
+        r.getMessage());
+    for (String bad : List.of("60 * * * * *", "0 0 * * * * *")) {
+      String m = refused(f, valid(f, target.formatted(bad))).getMessage();
+      assertTrue(
+          m.contains("'" + bad + "' is not a cron expression")
+              && m.contains("or second minute hour day-of-month month day-of-week"),
+          m);
+    }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.agent.config.AgentConfig;
 import dev.roadie.agent.config.ConfigLoader;
+import dev.roadie.agent.config.Schedule;
 import dev.roadie.agent.config.TargetConfig;
 import dev.roadie.agent.schedule.Scheduler;
 import java.nio.file.Path;
@@ -149,5 +150,54 @@ class SchedulerTest {
         !due.isBefore(Instant.parse("2026-03-01T11:00:00Z"))
             && !due.isAfter(Instant.parse("2026-03-01T11:10:00Z")),
         due.toString());
+  }
+
+  /** A six-field schedule's first field is seconds: runs come due within the minute. */
+  @Test
+  void aSixFieldScheduleRunsEveryFewSeconds() throws Exception {
+    AgentConfig c =
+        config("", "  - {name: a, kind: file, paths: [/tmp], schedule: \"*/20 * * * * *\"}\n");
+    MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:30:05Z"));
+    HeldJobs jobs = new HeldJobs();
+    Scheduler s = new Scheduler(c, jobs, clock, m -> {});
+    s.start(Map.of());
+    assertEquals(Instant.parse("2026-03-01T10:30:20Z"), s.nextRuns(Scheduler.Work.BACKUP).get("a"));
+    clock.set(Instant.parse("2026-03-01T10:30:20Z"));
+    assertEquals(1, s.tick());
+    assertEquals(Instant.parse("2026-03-01T10:30:40Z"), s.nextRuns(Scheduler.Work.BACKUP).get("a"));
+    await(() -> jobs.started.size() == 1);
+    jobs.release.countDown();
+    assertTrue(s.stop(Duration.ofSeconds(10)));
+    assertEquals(
+        Duration.ofSeconds(20), c.target("a").expectedInterval(), "its rhythm is 20 seconds");
+  }
+
+  /**
+   * A six-field schedule with seconds 0 runs exactly when the five-field one does: the other fields
+   * keep their crontab meaning (day of month or day of week, 7 is Sunday, ranges and steps).
+   */
+  @Test
+  void aSecondsFieldOfZeroMeansWhatTheFiveFieldScheduleMeans() {
+    java.time.ZonedDateTime from =
+        java.time.ZonedDateTime.parse("2026-02-27T22:17:43Z[Europe/Berlin]");
+    for (String five :
+        List.of(
+            "0 * * * *",
+            "*/15 9-17 * * 1-5",
+            "30 2 13 * 5",
+            "0 0 * * 7",
+            "5,35 */6 1 1,7 *",
+            "0 4 29 2 *")) {
+      Schedule.Cron a = Schedule.Cron.parse(five, java.time.ZoneId.of("Europe/Berlin"));
+      Schedule.Cron b = Schedule.Cron.parse("0 " + five, java.time.ZoneId.of("Europe/Berlin"));
+      assertTrue(b.hasSeconds() && !a.hasSeconds(), five);
+      java.time.ZonedDateTime ta = from;
+      java.time.ZonedDateTime tb = from;
+      for (int i = 0; i < 50; i++) {
+        ta = a.next(ta).orElseThrow();
+        tb = b.next(tb).orElseThrow();
+        assertEquals(ta.toInstant(), tb.toInstant(), five + ", run " + i);
+      }
+    }
   }
 }

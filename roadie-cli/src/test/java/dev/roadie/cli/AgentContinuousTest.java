@@ -87,41 +87,14 @@ class AgentContinuousTest {
     Path bin = PostgresCliTest.findBin();
     org.junit.jupiter.api.Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
     Path dir = Files.createTempDirectory("roadie-agent-wal-");
-    Path data = dir.resolve("primary");
+    PgServer pg = null;
     try {
-      Files.writeString(dir.resolve("dbpw"), "db-pw\n");
-      if (PostgresPhysicalCliTest.root())
-        PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
-      WalStreamCliTest.pg(
-          bin,
-          "initdb",
-          "-D",
-          data.toString(),
-          "-U",
-          "postgres",
-          "--pwfile=" + dir.resolve("dbpw"),
-          "--auth-host=scram-sha-256",
-          "--auth-local=trust",
-          "-E",
-          "UTF8",
-          "--locale=C.UTF-8",
-          "--no-sync");
-      int port = PostgresPhysicalCliTest.freePort();
-      Files.writeString(
-          data.resolve("postgresql.conf"),
-          "\nlisten_addresses = '127.0.0.1'\nfsync = off\n",
-          java.nio.file.StandardOpenOption.APPEND);
-      WalStreamCliTest.pg(
-          bin,
-          "pg_ctl",
-          "-D",
-          data.toString(),
-          "-l",
-          dir.resolve("primary.log").toString(),
-          "-o",
-          "-p " + port + " -k " + dir,
-          "-w",
-          "start");
+      Path dbPassword = Files.writeString(dir.resolve("dbpw"), PgServer.DB_PW + "\n");
+      if (PgServer.root()) PgServer.exec(List.of("chown", "-R", "postgres", dir.toString()));
+      pg = PgServer.initdb(bin, dir.resolve("primary"), dbPassword, "");
+      pg.start();
+      PgServer primary = pg;
+      int port = pg.port;
       Path repoDir = tmp.resolve("repo");
       Repository.init(new LocalBackend(repoDir), "pw".toCharArray(), 1 << 20).close();
       Path pw = Files.writeString(tmp.resolve("password"), "pw\n");
@@ -146,16 +119,16 @@ class AgentContinuousTest {
       agent.start(null);
       WalStreamCliTest.await(
           () ->
-              WalStreamCliTest.query(
-                      port, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+              primary
+                  .query("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
                   .equals("1"),
           "the agent streams WAL");
-      WalStreamCliTest.sql(port, "CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
-      String lsn = WalStreamCliTest.query(port, "SELECT pg_current_wal_flush_lsn()");
+      primary.sql("CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g");
+      String lsn = primary.query("SELECT pg_current_wal_flush_lsn()");
       WalStreamCliTest.await(
           () ->
-              WalStreamCliTest.query(
-                      port, "SELECT flush_lsn >= '" + lsn + "' FROM pg_stat_replication")
+              primary
+                  .query("SELECT flush_lsn >= '" + lsn + "' FROM pg_stat_replication")
                   .equals("t"),
           "the agent confirms " + lsn);
       agent.requestStop();
@@ -164,15 +137,9 @@ class AgentContinuousTest {
         assertTrue(files.filter(Files::isRegularFile).count() > 0, "WAL stored in the repository");
       }
       assertEquals(
-          "0",
-          WalStreamCliTest.query(port, "SELECT count(*) FROM pg_stat_replication"),
-          "disconnected on stop");
+          "0", primary.query("SELECT count(*) FROM pg_stat_replication"), "disconnected on stop");
     } finally {
-      try {
-        WalStreamCliTest.pg(bin, "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
-      } catch (Exception ignored) {
-        // not started
-      }
+      if (pg != null) pg.close();
       try (var s = Files.walk(dir)) {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }

@@ -1,11 +1,12 @@
 package dev.roadie.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.roadie.redis.RedisUrl;
+import dev.roadie.redis.RedisServer;
 import dev.roadie.redis.RespConnection;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -42,6 +43,7 @@ class AgentPrometheusTest {
 
   @TempDir Path tmp;
   private final List<Process> servers = new ArrayList<>();
+  private final List<RedisServer> redisServers = new ArrayList<>();
   private RoadieProcess.Running agent;
 
   @AfterEach
@@ -54,13 +56,14 @@ class AgentPrometheusTest {
       p.destroy();
       if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
     }
+    for (RedisServer r : redisServers) r.close();
   }
 
   @Test
   void backupJobFailedFiresWhenATargetsServerStops() throws Exception {
-    Redis cacheServer = startRedis("cache");
-    int cache = cacheServer.port();
-    int sessions = startRedis("sessions").port();
+    RedisServer cacheServer = startRedis("cache");
+    int cache = cacheServer.port;
+    int sessions = startRedis("sessions").port;
     Path repo = tmp.resolve("repo");
     RoadieProcess.of(repo, "pw").run("init").assertOk();
     Path password = Files.writeString(tmp.resolve("password"), "pw\n");
@@ -104,9 +107,8 @@ class AgentPrometheusTest {
                   aMinuteAgo));
     }
     for (RoadieProcess.Running b : backups) b.await(Duration.ofSeconds(60)).assertOk();
-    cacheServer.process().destroy();
-    assertTrue(
-        cacheServer.process().waitFor(10, TimeUnit.SECONDS), "redis-server of cache stopped");
+    cacheServer.close();
+    assertThrows(RuntimeException.class, cacheServer::connect, "redis-server of cache stopped");
 
     agent = RoadieProcess.bare().start("agent", "--config", config.toString());
     int agentPort = AgentCliTest.awaitPort(agent);
@@ -232,43 +234,14 @@ class AgentPrometheusTest {
     }
   }
 
-  record Redis(Process process, int port) {}
-
-  private Redis startRedis(String name) throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve(name));
-    int port = freePort();
-    Process p =
-        new ProcessBuilder(
-                "redis-server",
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                dir.toString(),
-                "--logfile",
-                dir.resolve("redis.log").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("out").toFile())
-            .start();
-    servers.add(p);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (RespConnection c =
-          RespConnection.open(RedisUrl.parse("redis://127.0.0.1:" + port, null))) {
-        if ("PONG".equals(c.send("PING"))) {
-          c.call("SET", name, "value of " + name);
-          return new Redis(p, port);
-        }
-      } catch (RuntimeException e) {
-        if (System.nanoTime() > deadline || !p.isAlive()) throw e;
-      }
-      Thread.sleep(20);
+  /** A redis-server holding one key (named as the server), stopped with the test. */
+  private RedisServer startRedis(String name) throws Exception {
+    RedisServer r = RedisServer.start(tmp.resolve(name));
+    redisServers.add(r);
+    try (RespConnection c = r.connect()) {
+      c.call("SET", name, "value of " + name);
     }
+    return r;
   }
 
   private static int freePort() throws Exception {

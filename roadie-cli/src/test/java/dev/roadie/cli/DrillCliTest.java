@@ -7,17 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -37,11 +31,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DrillCliTest {
   static final String PW = "drill-s3cret";
-  static final String DB_PW = "db-pw";
-  static Path bin;
-  static Path dir;
-  static Path data;
-  static int port;
+  static PhysicalFixture f;
+  static PgServer primary;
   static Path repo;
   static Path scratch;
   static RoadieProcess roadie;
@@ -49,72 +40,14 @@ class DrillCliTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    bin = PostgresCliTest.findBin();
-    Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
-    dir = Files.createTempDirectory("roadie-drill-");
-    repo = dir.resolve("repo");
-    Path passwordFile = dir.resolve("password");
-    Files.writeString(passwordFile, PW + "\n");
-    Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
-    Path launcher =
-        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
-    scratch = Files.createDirectories(dir.resolve("scratch"));
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
-    PostgresPhysicalCliTest.exec(List.of("chmod", "600", passwordFile.toString()));
-    data = dir.resolve("primary");
-    PostgresPhysicalCliTest.exec(
-        PostgresPhysicalCliTest.asPostgres(
-            bin.resolve("initdb").toString(),
-            "-D",
-            data.toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("dbpw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
-    roadie =
-        RoadieProcess.bare()
-            .env("ROADIE_REPOSITORY", repo.toString())
-            .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
-            .env("ROADIE_LAUNCHER", launcher.toString())
-            .timeout(Duration.ofMinutes(5));
-    roadie.run("init").assertOk();
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
-    port = PostgresPhysicalCliTest.freePort();
-    Files.writeString(
-        data.resolve("postgresql.conf"),
-        "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
-            + "wal_level = replica\narchive_mode = on\n"
-            + "archive_command = 'ROADIE_REPOSITORY="
-            + repo
-            + " ROADIE_PASSWORD_FILE="
-            + passwordFile
-            + " "
-            + launcher
-            + " wal-push %p'\n",
-        java.nio.file.StandardOpenOption.APPEND);
-    PostgresPhysicalCliTest.exec(
-        PostgresPhysicalCliTest.asPostgres(
-            bin.resolve("pg_ctl").toString(),
-            "-D",
-            data.toString(),
-            "-l",
-            dir.resolve("primary.log").toString(),
-            "-o",
-            "-p " + port + " -k " + dir,
-            "-w",
-            "-t",
-            "120",
-            "start"));
-    sql("CREATE DATABASE app");
-    sql("CREATE TABLE events (batch text, at timestamptz DEFAULT now())");
-    try (Connection c = connect("app");
+    f = PhysicalFixture.start("drill", PW);
+    primary = f.primary;
+    repo = f.repo;
+    scratch = f.scratch;
+    roadie = f.roadie;
+    primary.sql("CREATE DATABASE app");
+    primary.sql("CREATE TABLE events (batch text, at timestamptz DEFAULT now())");
+    try (Connection c = primary.connect("app");
         Statement st = c.createStatement()) {
       st.execute(
           "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g "
@@ -124,62 +57,7 @@ class DrillCliTest {
 
   @AfterAll
   static void tearDown() throws Exception {
-    if (data != null && Files.exists(data.resolve("postmaster.pid"))) {
-      PostgresPhysicalCliTest.exec(
-          PostgresPhysicalCliTest.asPostgres(
-              bin.resolve("pg_ctl").toString(),
-              "-D",
-              data.toString(),
-              "-m",
-              "immediate",
-              "-w",
-              "stop"));
-    }
-    if (dir != null) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
-  static Connection connect(String db) throws Exception {
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    p.setProperty("password", DB_PW);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + db, p);
-  }
-
-  static String query(String sql) throws Exception {
-    try (Connection c = connect("postgres");
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
-  static void sql(String sql) throws Exception {
-    try (Connection c = connect("postgres");
-        Statement st = c.createStatement()) {
-      st.execute(sql);
-    }
-  }
-
-  /** Switches to a new segment and waits until the one before it is archived; returns its name. */
-  static String archiveCurrentWal() throws Exception {
-    String segment = query("SELECT pg_walfile_name(pg_switch_wal())");
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      String last = query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-      if (!last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0) return segment;
-      Thread.sleep(200);
-    }
-    throw new AssertionError(
-        segment + " was not archived: " + Files.readString(dir.resolve("primary.log")));
-  }
-
-  static String url() {
-    return "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres";
+    if (f != null) f.close();
   }
 
   static JsonNode target(JsonNode drill, String kind) {
@@ -204,15 +82,17 @@ class DrillCliTest {
             "backup",
             "postgres",
             "--url",
-            "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/app")
+            "postgresql://postgres:" + PgServer.DB_PW + "@127.0.0.1:" + primary.port + "/app")
         .assertOk();
-    roadie.run("backup", "postgres", "--physical", "--url", url(), "--read", "local").assertOk();
-    sql("INSERT INTO events (batch) VALUES ('before')");
+    roadie
+        .run("backup", "postgres", "--physical", "--url", primary.url(), "--read", "local")
+        .assertOk();
+    primary.sql("INSERT INTO events (batch) VALUES ('before')");
     Thread.sleep(1500);
     pointBetween = Instant.now().toString();
     Thread.sleep(1500);
-    sql("INSERT INTO events (batch) VALUES ('after')");
-    archiveCurrentWal();
+    primary.sql("INSERT INTO events (batch) VALUES ('after')");
+    primary.archiveCurrentWal();
 
     RoadieProcess.Result v =
         roadie
@@ -266,12 +146,12 @@ class DrillCliTest {
   @Test
   @Order(2)
   void regionOutageDrillRecoversFromTheSecondRepositoryAlone() throws Exception {
-    Path second = dir.resolve("second-region");
+    Path second = f.dir.resolve("second-region");
     roadie.run("init", "--repo", second.toString()).assertOk();
     roadie
         .copy()
         .env("ROADIE_FROM_REPOSITORY", repo.toString())
-        .env("ROADIE_FROM_PASSWORD_FILE", dir.resolve("password").toString())
+        .env("ROADIE_FROM_PASSWORD_FILE", f.passwordFile.toString())
         .run("copy", "--repo", second.toString())
         .assertOk();
     RoadieProcess.Result r =
@@ -315,24 +195,24 @@ class DrillCliTest {
   @Test
   @Order(4)
   void aGapInTheWalIsReportedAsDataLostNotAsZero() throws Exception {
-    sql("INSERT INTO events (batch) VALUES ('last before the gap')");
-    archiveCurrentWal();
+    primary.sql("INSERT INTO events (batch) VALUES ('last before the gap')");
+    primary.archiveCurrentWal();
     Thread.sleep(2500);
-    sql("INSERT INTO events (batch) VALUES ('in the lost segment')");
-    String lost = archiveCurrentWal();
-    sql("INSERT INTO events (batch) VALUES ('after the gap')");
-    archiveCurrentWal();
+    primary.sql("INSERT INTO events (batch) VALUES ('in the lost segment')");
+    String lost = primary.archiveCurrentWal();
+    primary.sql("INSERT INTO events (batch) VALUES ('after the gap')");
+    primary.archiveCurrentWal();
     try (Stream<Path> s = Files.walk(repo.resolve("wal"))) {
       Path segment =
           s.filter(p -> p.getFileName().toString().equals(lost)).findFirst().orElseThrow();
       Files.delete(segment);
     }
-    Path config = dir.resolve("drill.yaml");
+    Path config = f.dir.resolve("drill.yaml");
     Files.writeString(
         config,
         "# the drill's part of roadie's config\nobjectives:\n  database-corruption: {rpo: 1s}\n"
             + "targets:\n  - name: postgres://127.0.0.1:"
-            + port
+            + primary.port
             + "\n");
     RoadieProcess.Result r =
         roadie
@@ -368,7 +248,7 @@ class DrillCliTest {
   @Test
   @Order(5)
   void aCorruptIndexInThePhysicalBackupFailsVerifyAndIsNamed() throws Exception {
-    try (Connection c = connect("app");
+    try (Connection c = primary.connect("app");
         Statement st = c.createStatement()) {
       // An IMMUTABLE function redefined after an index on it was built: the index's entries were
       // computed by the old definition, so the heap's rows have no matching index entries any more
@@ -379,8 +259,10 @@ class DrillCliTest {
       st.execute(
           "CREATE OR REPLACE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 3'");
     }
-    roadie.run("backup", "postgres", "--physical", "--url", url(), "--read", "local").assertOk();
-    archiveCurrentWal();
+    roadie
+        .run("backup", "postgres", "--physical", "--url", primary.url(), "--read", "local")
+        .assertOk();
+    primary.archiveCurrentWal();
 
     RoadieProcess.Result v =
         roadie

@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import dev.roadie.testkit.WebhookReceiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,28 +21,15 @@ class DrillNotificationCliTest {
 
   @Test
   void aDrillThatStartsFailingOrPassesAgainIsNotifiedOnce() throws Exception {
-    List<String> bodies = new CopyOnWriteArrayList<>();
-    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
-    receiver.createContext(
-        "/hook",
-        ex -> {
-          try (ex) {
-            bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            ex.sendResponseHeaders(200, -1);
-          }
-        });
-    receiver.start();
-    try {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      List<String> bodies = receiver.bodies;
       Path repo = tmp.resolve("repo");
       RoadieProcess roadie = RoadieProcess.of(repo, "pw");
       roadie.run("init").assertOk();
       Path app = Files.createDirectories(tmp.resolve("app"));
       Files.writeString(app.resolve("a.txt"), "the set list");
       roadie.run("backup", "file", app.toString(), "--target", "app").assertOk();
-      Path url =
-          Files.writeString(
-              tmp.resolve("hook-url"),
-              "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook\n");
+      Path url = Files.writeString(tmp.resolve("hook-url"), receiver.url() + "\n");
       // The drill's part of roadie's config, and a webhook for drill results only.
       Path config =
           Files.writeString(
@@ -102,8 +86,6 @@ class DrillNotificationCliTest {
           config, "notifications:\n  - webhook: {url: \"http://127.0.0.1:1/x\", format: json}\n");
       RoadieProcess.Result bad = roadie.run(drill).assertExit(2);
       assertTrue(bad.stderr().contains("line 2, key 'url'"), bad.describe());
-    } finally {
-      receiver.stop(0);
     }
   }
 }

@@ -33,8 +33,7 @@ class LauncherTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    Assumptions.assumeTrue(
-        PostgresPhysicalCliTest.root(), "needs root to run the launcher as another user");
+    Assumptions.assumeTrue(PgServer.root(), "needs root to run the launcher as another user");
     Assumptions.assumeTrue(
         new ProcessBuilder("id", "postgres").start().waitFor() == 0, "no postgres user");
     Path source = Path.of("").toAbsolutePath().getParent();
@@ -72,19 +71,18 @@ class LauncherTest {
     script(
         bin.resolve("mvn"),
         "echo \"$(id -un)\" >> " + mvnRan + "; touch roadie-cli/target/dist/lib/roadie-cli.jar");
-    PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
-    PostgresPhysicalCliTest.exec(
-        List.of("chmod", "a+rwx", dir.toString())); // mvn-ran, written by whoever ran it
+    PgServer.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
+    PgServer.exec(List.of("chmod", "a+rwx", dir.toString())); // mvn-ran, written by whoever ran it
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (dir != null) PostgresPhysicalCliTest.exec(List.of("rm", "-rf", dir.toString()));
+    if (dir != null) PgServer.exec(List.of("rm", "-rf", dir.toString()));
   }
 
   private static void script(Path p, String body) throws Exception {
     Files.writeString(p, "#!/bin/sh\n" + body + "\n");
-    PostgresPhysicalCliTest.exec(List.of("chmod", "755", p.toString()));
+    PgServer.exec(List.of("chmod", "755", p.toString()));
   }
 
   /**

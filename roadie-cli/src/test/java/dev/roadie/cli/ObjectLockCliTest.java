@@ -84,23 +84,15 @@ class ObjectLockCliTest {
   static Path pgDir;
 
   static Path pgPassword;
-  static int pgPort;
+  static PgServer pg;
   static String pgTargetTime;
-  static final List<Path> pgRunning = new ArrayList<>();
+  static final List<PgServer> pgServers = new ArrayList<>();
 
   @AfterAll
   static void stop() throws Exception {
-    for (Path d : pgRunning) {
+    for (PgServer s : pgServers) {
       try {
-        WalStreamCliTest.pg(
-            PostgresCliTest.findBin(),
-            "pg_ctl",
-            "-D",
-            d.toString(),
-            "-m",
-            "immediate",
-            "-w",
-            "stop");
+        s.close();
       } catch (Exception ignored) {
         // already stopped
       }
@@ -239,47 +231,23 @@ class ObjectLockCliTest {
     Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
     pgDir = Files.createTempDirectory("roadie-lock-wal-");
     Path launcher =
-        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(pgDir.resolve("launcher")));
+        PhysicalFixture.writeLauncher(Files.createDirectories(pgDir.resolve("launcher")));
     pgPassword = pgDir.resolve("password");
     Files.writeString(pgPassword, "lock-pw\n");
-    Files.writeString(pgDir.resolve("dbpw"), WalStreamCliTest.DB_PW + "\n");
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", pgDir.toString()));
-    PostgresPhysicalCliTest.exec(List.of("chmod", "600", pgPassword.toString()));
-    Path data = pgDir.resolve("primary");
-    WalStreamCliTest.pg(
-        bin,
-        "initdb",
-        "-D",
-        data.toString(),
-        "-U",
-        "postgres",
-        "--pwfile=" + pgDir.resolve("dbpw"),
-        "--auth-host=scram-sha-256",
-        "--auth-local=trust",
-        "--no-sync");
-    pgPort = PostgresPhysicalCliTest.freePort();
-    Files.writeString(
-        data.resolve("postgresql.conf"),
-        "\nlisten_addresses = '127.0.0.1'\nfsync = off\nwal_level = replica\narchive_mode = on\n"
-            + "archive_command = '"
-            + roadieCommand("writer", launcher)
-            + " wal-push %p'\n",
-        java.nio.file.StandardOpenOption.APPEND);
-    WalStreamCliTest.pg(
-        bin,
-        "pg_ctl",
-        "-D",
-        data.toString(),
-        "-l",
-        pgDir.resolve("primary.log").toString(),
-        "-o",
-        "-p " + pgPort + " -k " + pgDir,
-        "-w",
-        "start");
-    pgRunning.add(data);
-    String url =
-        "postgresql://postgres:" + WalStreamCliTest.DB_PW + "@127.0.0.1:" + pgPort + "/postgres";
+    Path dbPassword = Files.writeString(pgDir.resolve("dbpw"), PgServer.DB_PW + "\n");
+    if (PgServer.root()) PgServer.exec(List.of("chown", "-R", "postgres", pgDir.toString()));
+    PgServer.exec(List.of("chmod", "600", pgPassword.toString()));
+    pg =
+        PgServer.initdb(
+            bin,
+            pgDir.resolve("primary"),
+            dbPassword,
+            "wal_level = replica\narchive_mode = on\narchive_command = '"
+                + roadieCommand("writer", launcher)
+                + " wal-push %p'\n");
+    pgServers.add(pg);
+    pg.start();
+    String url = pg.url();
     // wal-stream beside archive_command, as the writer: its fragments carry no retention, and it
     // deletes them (every version) once their segment is stored whole.
     RoadieProcess.Running stream =
@@ -288,25 +256,23 @@ class ObjectLockCliTest {
                 "wal-stream", "--url", url, "--slot", "roadie_lock", "--flush-interval", "200ms");
     WalStreamCliTest.await(
         () ->
-            WalStreamCliTest.query(
-                    pgPort, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+            pg.query("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
                 .equals("1"),
         "wal-stream connects: " + stream.stderrNow());
-    WalStreamCliTest.sql(pgPort, "CREATE TABLE pitr (batch text, n int)");
-    WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'A', g FROM generate_series(1, 100) g");
-    archiveCurrentWal(); // so the backup starts in a later segment: the archived one is unneeded
+    pg.sql("CREATE TABLE pitr (batch text, n int)");
+    pg.sql("INSERT INTO pitr SELECT 'A', g FROM generate_series(1, 100) g");
+    pg.archiveCurrentWal(); // so the backup starts in a later segment: the archived one is unneeded
     as("writer").run("backup", "postgres", "--physical", "--url", url).assertExit(0);
-    WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'B', g FROM generate_series(1, 100) g");
+    pg.sql("INSERT INTO pitr SELECT 'B', g FROM generate_series(1, 100) g");
     Thread.sleep(1100);
     pgTargetTime =
-        WalStreamCliTest.query(
-            pgPort,
+        pg.query(
             "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
                 + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
     Thread.sleep(1100);
-    WalStreamCliTest.sql(pgPort, "INSERT INTO pitr SELECT 'C', g FROM generate_series(1, 100) g");
-    archiveCurrentWal();
-    String last = WalStreamCliTest.query(pgPort, "SELECT last_archived_wal FROM pg_stat_archiver");
+    pg.sql("INSERT INTO pitr SELECT 'C', g FROM generate_series(1, 100) g");
+    pg.archiveCurrentWal();
+    String last = pg.query("SELECT last_archived_wal FROM pg_stat_archiver");
     WalStreamCliTest.await(
         () -> stream.stderrNow().contains(" " + last), "wal-stream stores " + last);
     stream.process.toHandle().destroy(); // SIGTERM: stores what it holds and exits
@@ -358,19 +324,6 @@ class ObjectLockCliTest {
     env.put("ROADIE_PASSWORD_FILE", pgPassword.toString());
     env.forEach((k, v) -> b.append(k).append('=').append(v).append(' '));
     return b.append(launcher).toString();
-  }
-
-  /** Switches to a new WAL segment and waits until the one before it is archived. */
-  static void archiveCurrentWal() throws Exception {
-    String segment = WalStreamCliTest.query(pgPort, "SELECT pg_walfile_name(pg_switch_wal())");
-    WalStreamCliTest.await(
-        () -> {
-          String last =
-              WalStreamCliTest.query(
-                  pgPort, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-          return !last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0;
-        },
-        segment + " archived");
   }
 
   @Test
@@ -452,30 +405,14 @@ class ObjectLockCliTest {
               "--restore-command",
               roadieCommand("reader", pgDir.resolve("launcher/roadie")) + " wal-fetch %f %p")
           .assertExit(0);
-      if (PostgresPhysicalCliTest.root())
-        PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", restored.toString()));
-      int port = PostgresPhysicalCliTest.freePort();
-      WalStreamCliTest.pg(
-          PostgresCliTest.findBin(),
-          "pg_ctl",
-          "-D",
-          restored.toString(),
-          "-l",
-          pgDir.resolve("restored.log").toString(),
-          "-o",
-          "-p " + port + " -k " + pgDir,
-          "-w",
-          "-t",
-          "120",
-          "start");
-      pgRunning.add(restored);
-      WalStreamCliTest.await(
-          () -> WalStreamCliTest.query(port, "SELECT pg_is_in_recovery()").equals("f"),
-          "recovery ends: " + Files.readString(pgDir.resolve("restored.log")));
+      if (PgServer.root()) PgServer.exec(List.of("chown", "-R", "postgres", restored.toString()));
+      PgServer copy = new PgServer(pg.bin, restored, PgServer.freePort(), Map.of());
+      pgServers.add(copy);
+      copy.start();
+      copy.awaitPromoted();
       assertEquals(
           "A,B",
-          WalStreamCliTest.query(
-              port, "SELECT string_agg(DISTINCT batch, ',' ORDER BY batch) FROM pitr"),
+          copy.query("SELECT string_agg(DISTINCT batch, ',' ORDER BY batch) FROM pitr"),
           "recovered to the target time with WAL archived after the backup");
     }
     RoadieProcess.Result check = as("reader").run("check").assertExit(3);
@@ -533,8 +470,11 @@ class ObjectLockCliTest {
     long packs =
         root.listObjectsV2(b -> b.bucket("governed").prefix("repo/data/")).contents().size();
 
-    java.time.Instant soon = java.time.Instant.now().plusSeconds(2);
+    // Each version retained until seconds after it is set (a date fixed before the loop can be
+    // past by the time a busy machine reaches the last version, which S3 refuses).
+    java.time.Instant last = java.time.Instant.now();
     for (ObjectVersion v : root.listObjectVersions(b -> b.bucket("governed")).versions()) {
+      java.time.Instant soon = java.time.Instant.now().plusSeconds(3);
       root.putObjectRetention(
           b ->
               b.bucket("governed")
@@ -542,8 +482,10 @@ class ObjectLockCliTest {
                   .versionId(v.versionId())
                   .bypassGovernanceRetention(true)
                   .retention(r -> r.mode("GOVERNANCE").retainUntilDate(soon)));
+      last = soon;
     }
-    Thread.sleep(2500);
+    Thread.sleep(
+        Math.max(0, java.time.Duration.between(java.time.Instant.now(), last).toMillis()) + 500);
     RoadieProcess.Result done = roadie.run("prune", "--grace", "0s").assertExit(0);
     assertTrue(
         done.stderr().contains("deleted 2 packs")

@@ -28,27 +28,25 @@ class PermissionErrorsTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    boolean root = PostgresPhysicalCliTest.root();
+    boolean root = PgServer.root();
     if (root) {
       Assumptions.assumeTrue(
           new ProcessBuilder("id", "postgres").start().waitFor() == 0, "no postgres user");
     }
     user = root ? "postgres" : System.getProperty("user.name");
     dir = Files.createTempDirectory("roadie-perm-");
-    launcher =
-        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+    launcher = PhysicalFixture.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
     Files.writeString(dir.resolve("password"), PW + "\n");
-    PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
+    PgServer.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
     // The password file is the user's own, as it should be (one readable by others draws a
     // warning).
-    if (root)
-      PostgresPhysicalCliTest.exec(List.of("chown", user, dir.resolve("password").toString()));
-    PostgresPhysicalCliTest.exec(List.of("chmod", "600", dir.resolve("password").toString()));
+    if (root) PgServer.exec(List.of("chown", user, dir.resolve("password").toString()));
+    PgServer.exec(List.of("chmod", "600", dir.resolve("password").toString()));
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    if (dir != null) PostgresPhysicalCliTest.exec(List.of("rm", "-rf", dir.toString()));
+    if (dir != null) PgServer.exec(List.of("rm", "-rf", dir.toString()));
   }
 
   /** A repository made by the test's own user (root), with one snapshot; readable by others. */
@@ -57,7 +55,7 @@ class PermissionErrorsTest {
     RoadieProcess.of(repo, PW).run("init").assertOk();
     Path data = Files.writeString(dir.resolve(name + ".txt"), "data of " + name);
     RoadieProcess.of(repo, PW).run("backup", "file", data.toString()).assertOk();
-    PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rX,go-w", repo.toString()));
+    PgServer.exec(List.of("chmod", "-R", "a+rX,go-w", repo.toString()));
     return repo;
   }
 
@@ -67,7 +65,7 @@ class PermissionErrorsTest {
    */
   private static RoadieProcess.Result asUser(Path repo, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
-    if (PostgresPhysicalCliTest.root()) cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+    if (PgServer.root()) cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
     cmd.addAll(
         List.of(
             "env",
@@ -103,15 +101,14 @@ class PermissionErrorsTest {
   @Test
   void snapshotsOfAnUnreadableRepository() throws Exception {
     Path repo = repository("closed");
-    PostgresPhysicalCliTest.exec(List.of("chmod", "700", repo.toString()));
+    PgServer.exec(List.of("chmod", "700", repo.toString()));
     RoadieProcess.Result r = asUser(repo, "snapshots").assertExit(1);
     assertExplained(r, "cannot read config", "enter " + repo);
 
     // Readable directory, unreadable key file: a permission problem, not damage (exit 1, not 3).
-    PostgresPhysicalCliTest.exec(List.of("chmod", "755", repo.toString()));
+    PgServer.exec(List.of("chmod", "755", repo.toString()));
     try (Stream<Path> keys = Files.list(repo.resolve("keys"))) {
-      for (Path k : keys.toList())
-        PostgresPhysicalCliTest.exec(List.of("chmod", "600", k.toString()));
+      for (Path k : keys.toList()) PgServer.exec(List.of("chmod", "600", k.toString()));
     }
     r = asUser(repo, "snapshots").assertExit(1);
     assertExplained(r, "cannot read keys/", "read " + repo.resolve("keys"));
@@ -121,7 +118,7 @@ class PermissionErrorsTest {
   void backupIntoARepositoryTheUserMayNotWrite() throws Exception {
     Path repo = repository("readonly");
     Path data = Files.writeString(dir.resolve("more.txt"), "more data");
-    PostgresPhysicalCliTest.exec(List.of("chmod", "a+r", data.toString()));
+    PgServer.exec(List.of("chmod", "a+r", data.toString()));
     RoadieProcess.Result r = asUser(repo, "backup", "file", data.toString()).assertExit(1);
     assertExplained(r, "cannot write leases/", "create files in " + repo.resolve("leases"));
     String list = RoadieProcess.of(repo, PW).run("snapshots").assertOk().stdout();
@@ -132,7 +129,7 @@ class PermissionErrorsTest {
   void aPasswordFileTheUserMayNotRead() throws Exception {
     Path repo = repository("secret");
     Path secret = Files.writeString(dir.resolve("root-only-password"), PW + "\n");
-    PostgresPhysicalCliTest.exec(List.of("chmod", "600", secret.toString()));
+    PgServer.exec(List.of("chmod", "600", secret.toString()));
     RoadieProcess.Result r =
         asUser(repo, "snapshots", "--password-file", secret.toString()).assertExit(1);
     String err = r.stderr();
@@ -157,7 +154,7 @@ class PermissionErrorsTest {
     Path history =
         Files.writeString(
             pgWal.resolve("00000002.history"), "1\t0/3000060\tno recovery target specified\n");
-    PostgresPhysicalCliTest.exec(List.of("chmod", "-R", "a+rwX", dir.resolve("pgdata").toString()));
+    PgServer.exec(List.of("chmod", "-R", "a+rwX", dir.resolve("pgdata").toString()));
     RoadieProcess.Result r =
         asUser(repo, "wal-push", "--system-id", "7311236696286654047", history.toString())
             .assertExit(1);

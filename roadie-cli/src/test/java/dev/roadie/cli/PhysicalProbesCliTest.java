@@ -10,22 +10,14 @@ import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
 import dev.roadie.core.snapshot.Snapshot;
 import dev.roadie.core.snapshot.SnapshotRef;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -44,119 +36,23 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PhysicalProbesCliTest {
   static final String PW = "probe-s3cret";
-  static final String DB_PW = "db-pw";
-  static Path bin;
-  static Path dir;
-  static Path data;
-  static int port;
-  static Path repo;
-  static Path scratch;
+  static PhysicalFixture f;
+  static PgServer primary;
   static RoadieProcess roadie;
 
   @BeforeAll
   static void setUp() throws Exception {
-    bin = PostgresCliTest.findBin();
-    Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
-    dir = Files.createTempDirectory("roadie-probes-");
-    repo = dir.resolve("repo");
-    Path passwordFile = dir.resolve("password");
-    Files.writeString(passwordFile, PW + "\n");
-    Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
-    Path launcher =
-        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
-    scratch = Files.createDirectories(dir.resolve("scratch"));
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
-    PostgresPhysicalCliTest.exec(List.of("chmod", "600", passwordFile.toString()));
-    data = dir.resolve("primary");
-    PostgresPhysicalCliTest.exec(
-        PostgresPhysicalCliTest.asPostgres(
-            bin.resolve("initdb").toString(),
-            "-D",
-            data.toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("dbpw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
-    roadie =
-        RoadieProcess.bare()
-            .env("ROADIE_REPOSITORY", repo.toString())
-            .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
-            .env("ROADIE_LAUNCHER", launcher.toString())
-            .timeout(Duration.ofMinutes(5));
-    roadie.run("init").assertOk();
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
-    port = PostgresPhysicalCliTest.freePort();
-    Files.writeString(
-        data.resolve("postgresql.conf"),
-        "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
-            + "wal_level = logical\narchive_mode = on\n"
-            + "archive_command = 'ROADIE_REPOSITORY="
-            + repo
-            + " ROADIE_PASSWORD_FILE="
-            + passwordFile
-            + " "
-            + launcher
-            + " wal-push %p'\n",
-        java.nio.file.StandardOpenOption.APPEND);
-    pgCtl("start");
-    sql(
+    f = PhysicalFixture.start("probes", PW, o -> o.walLevel = "logical");
+    primary = f.primary;
+    roadie = f.roadie;
+    primary.sql(
         "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g "
             + "FROM generate_series(1, 1000) g; CREATE TABLE ticks (n bigint)");
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    if (data != null && Files.exists(data.resolve("postmaster.pid"))) {
-      PostgresPhysicalCliTest.exec(
-          PostgresPhysicalCliTest.asPostgres(
-              bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "stop"));
-    }
-    if (dir != null) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
-  static void pgCtl(String action) throws Exception {
-    PostgresPhysicalCliTest.exec(
-        PostgresPhysicalCliTest.asPostgres(
-            bin.resolve("pg_ctl").toString(),
-            "-D",
-            data.toString(),
-            "-l",
-            dir.resolve("primary.log").toString(),
-            "-o",
-            "-p " + port + " -k " + dir,
-            "-w",
-            "-t",
-            "120",
-            action));
-  }
-
-  static Connection connect() throws Exception {
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    p.setProperty("password", DB_PW);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
-  }
-
-  static void sql(String sql) throws Exception {
-    try (Connection c = connect();
-        Statement st = c.createStatement()) {
-      st.execute(sql);
-    }
-  }
-
-  static String url() {
-    return "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres";
+    if (f != null) f.close();
   }
 
   static JsonNode check(JsonNode record, String name) {
@@ -176,7 +72,7 @@ class PhysicalProbesCliTest {
         Thread.ofVirtual()
             .start(
                 () -> {
-                  try (Connection c = connect();
+                  try (Connection c = primary.connect();
                       Statement st = c.createStatement()) {
                     for (long n = 1; !stop.get(); n++)
                       st.execute("INSERT INTO ticks VALUES (" + n + ")");
@@ -192,7 +88,7 @@ class PhysicalProbesCliTest {
               "postgres",
               "--physical",
               "--url",
-              url(),
+              primary.url(),
               "--probe",
               "ticks=SELECT count(*), sum(n) FROM ticks",
               "--probe",
@@ -203,13 +99,13 @@ class PhysicalProbesCliTest {
     }
     backup.assertOk();
     // More rows after the probes: the newest point differs from the probes' point.
-    sql("INSERT INTO ticks SELECT g FROM generate_series(1, 100) g; SELECT pg_switch_wal()");
-    Thread.sleep(2000);
+    primary.sql("INSERT INTO ticks SELECT g FROM generate_series(1, 100) g");
+    primary.archiveCurrentWal();
 
     JsonNode ok =
         TestData.json(
                 roadie
-                    .run("verify", "latest", "--scratch-dir", scratch.toString(), "--json")
+                    .run("verify", "latest", "--scratch-dir", f.scratch.toString(), "--json")
                     .assertOk()
                     .stdout())
             .get(0);
@@ -219,7 +115,7 @@ class PhysicalProbesCliTest {
     assertEquals("pass", check(ok, "identity").get("status").asText());
 
     // The record of one probe no longer matches what the backup held.
-    try (Repository r = Repository.open(new LocalBackend(repo), PW.toCharArray())) {
+    try (Repository r = Repository.open(new LocalBackend(f.repo), PW.toCharArray())) {
       SnapshotRef ref = r.snapshots(null).get(0);
       Snapshot s = ref.snapshot();
       Map<String, Object> source = new LinkedHashMap<>(s.source());
@@ -251,10 +147,11 @@ class PhysicalProbesCliTest {
       }
       r.forgetSnapshot(ref.id());
     }
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", repo.toString()));
+    if (PgServer.root()) PgServer.exec(List.of("chown", "-R", "postgres", f.repo.toString()));
     RoadieProcess.Result bad =
-        roadie.run("verify", "latest", "--scratch-dir", scratch.toString(), "--json").assertExit(1);
+        roadie
+            .run("verify", "latest", "--scratch-dir", f.scratch.toString(), "--json")
+            .assertExit(1);
     JsonNode failed = check(TestData.json(bad.stdout()).get(0), "probes");
     assertEquals("fail", failed.get("status").asText(), failed.toString());
     assertEquals(1, failed.get("details").size(), failed.toString());
@@ -273,7 +170,7 @@ class PhysicalProbesCliTest {
                 "postgres",
                 "--physical",
                 "--url",
-                url(),
+                primary.url(),
                 "--wal-method",
                 "fetch",
                 "--probe",
@@ -281,7 +178,7 @@ class PhysicalProbesCliTest {
             .assertExit(2);
     assertTrue(fetch.stderr().contains("--wal-method none"), fetch.describe());
 
-    sql("CREATE ROLE backup LOGIN REPLICATION PASSWORD 'backup-pw'");
+    primary.sql("CREATE ROLE backup LOGIN REPLICATION PASSWORD 'backup-pw'");
     RoadieProcess.Result noSwitch =
         roadie
             .run(
@@ -289,7 +186,7 @@ class PhysicalProbesCliTest {
                 "postgres",
                 "--physical",
                 "--url",
-                "postgresql://backup:backup-pw@127.0.0.1:" + port + "/postgres",
+                "postgresql://backup:backup-pw@127.0.0.1:" + primary.port + "/postgres",
                 "--probe",
                 "one=SELECT 1")
             .assertExit(2);
@@ -297,15 +194,22 @@ class PhysicalProbesCliTest {
         noSwitch.stderr().contains("GRANT EXECUTE ON FUNCTION pg_switch_wal() TO backup"),
         noSwitch.describe());
 
-    sql("ALTER SYSTEM SET wal_level = replica");
-    pgCtl("restart");
+    primary.sql("ALTER SYSTEM SET wal_level = replica");
+    primary.restart();
     RoadieProcess.Result replica =
         roadie
-            .run("backup", "postgres", "--physical", "--url", url(), "--probe", "one=SELECT 1")
+            .run(
+                "backup",
+                "postgres",
+                "--physical",
+                "--url",
+                primary.url(),
+                "--probe",
+                "one=SELECT 1")
             .assertExit(2);
     assertTrue(
         replica.stderr().contains("needs wal_level = logical (it is replica)"), replica.describe());
-    try (Connection c = connect();
+    try (Connection c = primary.connect();
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots")) {
       rs.next();

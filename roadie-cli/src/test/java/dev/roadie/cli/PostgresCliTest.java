@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.roadie.postgres.PgCluster;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -71,20 +72,7 @@ class PostgresCliTest {
     Files.writeString(dir.resolve("pw"), PW + "\n");
     if ("root".equals(System.getProperty("user.name")))
       exec(List.of("chown", "-R", "postgres", dir.toString()));
-    exec(
-        asPostgres(
-            bin.resolve("initdb").toString(),
-            "-D",
-            dataDir.toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("pw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
+    PgCluster.initdb(bin, dataDir, dir.resolve("pw"));
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }

@@ -5,22 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -42,281 +36,30 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresPhysicalCliTest {
   static final String PW = "phys-s3cret";
-  static final String DB_PW = "db-pw";
-  static Path bin;
-  static Path dir;
-  static Path repo;
-  static Path passwordFile;
-  static Path launcher;
-  static Cluster primary;
-  static final List<Cluster> started = new ArrayList<>();
+  static final String DB_PW = PgServer.DB_PW;
+  static PhysicalFixture f;
+  static PgServer primary;
   static RoadieProcess roadie;
 
   /**
    * Set by the PITR test for the timeline test: the cluster restored to the restore point,
    * promoted.
    */
-  static Cluster promoted;
+  static PgServer promoted;
 
   static String firstSnapshot;
 
-  // ---- clusters ----
-
-  static final class Cluster {
-    final Path data;
-    final int port;
-
-    /** Set in the server's environment (and so its restore_command's), besides the test's own. */
-    final Map<String, String> env;
-
-    Cluster(Path data, int port) {
-      this(data, port, Map.of());
-    }
-
-    Cluster(Path data, int port, Map<String, String> env) {
-      this.data = data;
-      this.port = port;
-      this.env = env;
-    }
-
-    String url() {
-      return "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres";
-    }
-
-    Connection connect() throws Exception {
-      Properties p = new Properties();
-      p.setProperty("user", "postgres");
-      p.setProperty("password", DB_PW);
-      return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
-    }
-
-    String query(String sql) throws Exception {
-      try (Connection c = connect();
-          Statement st = c.createStatement();
-          ResultSet rs = st.executeQuery(sql)) {
-        StringBuilder b = new StringBuilder();
-        while (rs.next()) {
-          if (!b.isEmpty()) b.append(';');
-          for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-            if (i > 1) b.append('|');
-            b.append(rs.getString(i));
-          }
-        }
-        return b.toString();
-      }
-    }
-
-    void sql(String sql) throws Exception {
-      try (Connection c = connect();
-          Statement st = c.createStatement()) {
-        st.execute(sql);
-      }
-    }
-
-    void start() throws Exception {
-      try {
-        start0();
-      } catch (IOException e) {
-        throw new IOException(e.getMessage() + "\nserver log:\n" + log(), e);
-      }
-    }
-
-    void start0() throws Exception {
-      exec(
-          asPostgres(
-              bin.resolve("pg_ctl").toString(),
-              "-D",
-              data.toString(),
-              "-l",
-              data.resolveSibling(data.getFileName() + ".log").toString(),
-              "-o",
-              "-p " + port + " -k " + dir,
-              "-w",
-              "-t",
-              "120",
-              "start"),
-          env);
-      started.add(this);
-    }
-
-    /** Waits until recovery has ended (the server promoted) and it accepts writes. */
-    void awaitPromoted() throws Exception {
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (System.nanoTime() < deadline) {
-        try {
-          if (query("SELECT pg_is_in_recovery()").equals("f")) return;
-        } catch (Exception e) {
-          // not accepting connections yet
-        }
-        Thread.sleep(200);
-      }
-      throw new AssertionError("server on " + port + " did not finish recovery: " + log());
-    }
-
-    String log() throws IOException {
-      Path l = data.resolveSibling(data.getFileName() + ".log");
-      return Files.exists(l) ? Files.readString(l) : "(no log)";
-    }
-
-    void stop() throws Exception {
-      if (Files.exists(data.resolve("postmaster.pid"))) {
-        exec(
-            asPostgres(
-                bin.resolve("pg_ctl").toString(),
-                "-D",
-                data.toString(),
-                "-m",
-                "fast",
-                "-w",
-                "stop"));
-      }
-      started.remove(this);
-    }
-
-    /** Switches to a new segment and waits until the one before it is in the repository. */
-    void archiveCurrentWal() throws Exception {
-      String segment = query("SELECT pg_walfile_name(pg_switch_wal())");
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (System.nanoTime() < deadline) {
-        String last = query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-        if (!last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0) return;
-        Thread.sleep(200);
-      }
-      throw new AssertionError(segment + " was not archived: " + log());
-    }
-  }
-
-  static List<String> asPostgres(String... cmd) {
-    List<String> c = new ArrayList<>();
-    if (root()) c.addAll(List.of("runuser", "-u", "postgres", "--"));
-    c.addAll(List.of(cmd));
-    return c;
-  }
-
-  static boolean root() {
-    return "root".equals(System.getProperty("user.name"));
-  }
-
-  static String exec(List<String> cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) throw new IOException(cmd + ": " + out);
-    return out;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  /**
-   * A launcher script the postgres user can run: the test class path, with jars it cannot read (the
-   * Maven repository under /root) copied next to it.
-   */
-  static Path writeLauncher(Path into) throws Exception {
-    Path lib = Files.createDirectories(into.resolve("lib"));
-    List<String> cp = new ArrayList<>();
-    for (String e : RoadieProcess.classPath().split(java.io.File.pathSeparator)) {
-      if (e.isEmpty() || e.contains("test-classes")) continue;
-      Path p = Path.of(e);
-      if (Files.isRegularFile(p)) {
-        Path copy = lib.resolve(cp.size() + "-" + p.getFileName());
-        Files.copy(p, copy);
-        cp.add(copy.toString());
-      } else {
-        cp.add(e);
-      }
-    }
-    String java = ProcessHandle.current().info().command().orElseThrow();
-    Path script = into.resolve("roadie");
-    Files.writeString(
-        script,
-        "#!/bin/sh\nROADIE_LAUNCHER="
-            + script
-            + " exec "
-            + java
-            + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "
-            + String.join(":", cp)
-            + " dev.roadie.cli.Main \"$@\"\n");
-    exec(List.of("chmod", "-R", "a+rX", into.toString()));
-    exec(List.of("chmod", "755", script.toString()));
-    return script;
-  }
-
   @BeforeAll
   static void setUp() throws Exception {
-    bin = PostgresCliTest.findBin();
-    Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
-    dir = Files.createTempDirectory("roadie-phys-");
-    repo = dir.resolve("repo");
-    passwordFile = dir.resolve("password");
-    Files.writeString(passwordFile, PW + "\n");
-    Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
-    launcher = writeLauncher(Files.createDirectories(dir.resolve("launcher")));
-    if (root()) exec(List.of("chown", "-R", "postgres", dir.toString()));
-    exec(List.of("chmod", "600", passwordFile.toString()));
-    Path data = dir.resolve("primary");
-    exec(
-        asPostgres(
-            bin.resolve("initdb").toString(),
-            "-D",
-            data.toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("dbpw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
-    roadie =
-        RoadieProcess.bare()
-            .env("ROADIE_REPOSITORY", repo.toString())
-            .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
-            .env("ROADIE_LAUNCHER", launcher.toString())
-            .timeout(Duration.ofMinutes(4));
-    roadie.run("init").assertOk();
-    if (root()) exec(List.of("chown", "-R", "postgres", repo.toString()));
-    primary = new Cluster(data, freePort());
-    Files.writeString(
-        data.resolve("postgresql.conf"),
-        "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
-            + "wal_level = replica\narchive_mode = on\n"
-            + "archive_command = 'ROADIE_REPOSITORY="
-            + repo
-            + " ROADIE_PASSWORD_FILE="
-            + passwordFile
-            + " "
-            + launcher
-            + " wal-push %p'\n",
-        java.nio.file.StandardOpenOption.APPEND);
-    primary.start();
+    f = PhysicalFixture.start("phys", PW);
+    primary = f.primary;
+    roadie = f.roadie;
     primary.sql("CREATE TABLE pitr (batch text, n int)");
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    for (Cluster c : new ArrayList<>(started)) {
-      try {
-        c.stop();
-      } catch (Exception e) {
-        exec(
-            asPostgres(
-                bin.resolve("pg_ctl").toString(),
-                "-D",
-                c.data.toString(),
-                "-m",
-                "immediate",
-                "stop"));
-      }
-    }
-    if (dir != null) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    if (f != null) f.close();
   }
 
   static final String ROWS =
@@ -328,31 +71,17 @@ class PostgresPhysicalCliTest {
    * test promotes and continues on timeline 2.
    */
   static String restoreAndStart(String name, String query, String... args) throws Exception {
-    Path data = dir.resolve(name);
-    List<String> cmd = new ArrayList<>(List.of("restore"));
-    cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--pgdata", data.toString()));
-    if (!name.equals("by-name")) cmd.addAll(List.of("--archive-mode", "off"));
-    RoadieProcess.Result r = roadie.run(cmd.toArray(String[]::new)).assertOk();
-    if (root()) {
-      exec(List.of("chown", "-R", "postgres", data.toString()));
-      if (Files.isDirectory(data.resolve("pg_tblspc"))) {
-        try (Stream<Path> links = Files.list(data.resolve("pg_tblspc"))) {
-          for (Path link : links.toList())
-            exec(List.of("chown", "-R", "postgres", link.toRealPath().toString()));
-        }
-      }
-    }
-    Cluster c = new Cluster(data, freePort());
-    c.start();
-    c.awaitPromoted();
-    String rows = c.query(query);
+    List<String> all = new ArrayList<>(List.of(args));
+    if (!name.equals("by-name")) all.addAll(List.of("--archive-mode", "off"));
+    PhysicalFixture.Restored r =
+        f.restoreAndStart(roadie, name, Map.of(), all.toArray(String[]::new));
+    String rows = r.server().query(query);
     if (name.equals("by-name")) {
-      promoted = c;
+      promoted = r.server();
     } else {
-      c.stop();
+      r.server().stop();
     }
-    return rows + "\n" + r.stdout();
+    return rows + "\n" + r.restore().stdout();
   }
 
   static String restoredRows(String name, String... args) throws Exception {
@@ -463,9 +192,9 @@ class PostgresPhysicalCliTest {
   @Test
   @Order(3)
   void archiveUnderLoadHasNoGapAndReplaysToTheEnd() throws Exception {
-    exec(
+    PgServer.exec(
         List.of(
-            bin.resolve("pgbench").toString(),
+            f.bin.resolve("pgbench").toString(),
             "-i",
             "-s",
             "3",
@@ -500,18 +229,18 @@ class PostgresPhysicalCliTest {
             .stdout()
             .replaceAll("(?s).*\"startSegment\" : \"([0-9A-F]{24})\".*", "$1");
     long first = Long.parseLong(startSegment.substring(16), 16);
-    // pgbench in rounds of 10 s until it has written more than three segments past the backup's
-    // start (how many a round writes depends on the machine's load).
-    for (int round = 0; round < 12; round++) {
-      exec(
+    // pgbench in rounds of 5 s until it has written more than three segments past the backup's
+    // start (how many a round writes depends on the machine's load; short rounds stop soon after).
+    for (int round = 0; round < 24; round++) {
+      PgServer.exec(
           List.of(
-              bin.resolve("pgbench").toString(),
+              f.bin.resolve("pgbench").toString(),
               "-c",
               "4",
               "-j",
               "2",
               "-T",
-              "10",
+              "5",
               "-h",
               "127.0.0.1",
               "-p",
@@ -529,7 +258,7 @@ class PostgresPhysicalCliTest {
     // No gap: every segment from the backup's start to the last archived one is in the repository.
     String sysid = primary.query("SELECT system_identifier FROM pg_control_system()");
     Path walDir =
-        repo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid)));
+        f.repo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid)));
     long last = Long.parseLong(lastSegment.substring(16), 16);
     assertTrue(last - first > 3, "pgbench wrote only " + (last - first) + " segments");
     for (long s = first; s <= last; s++) {
@@ -556,20 +285,11 @@ class PostgresPhysicalCliTest {
     assertTrue(backup.stdout().contains("in the archive"), backup.describe());
   }
 
-  static String exec(List<String> cmd, Map<String, String> env) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) throw new IOException(cmd + ": " + out);
-    return out;
-  }
-
   @Test
   @Order(4)
   void errors() throws Exception {
     String sysid = primary.query("SELECT system_identifier FROM pg_control_system()");
-    Path out = dir.resolve("fetched");
+    Path out = f.dir.resolve("fetched");
     // A segment that is not archived: exit 1, nothing on stderr.
     RoadieProcess.Result missing =
         roadie
@@ -588,7 +308,7 @@ class PostgresPhysicalCliTest {
     RoadieProcess.Result wrong =
         roadie
             .copy()
-            .env("ROADIE_PASSWORD_FILE", dir.resolve("dbpw").toString())
+            .env("ROADIE_PASSWORD_FILE", f.dir.resolve("dbpw").toString())
             .run(
                 "wal-fetch",
                 "--system-id",
@@ -602,10 +322,11 @@ class PostgresPhysicalCliTest {
 
     // A different segment under an archived name is refused, and the archived one kept.
     String archived = primary.query("SELECT last_archived_wal FROM pg_stat_archiver");
-    Path fake = Files.createDirectories(dir.resolve("fake/pg_wal")).resolve(archived);
+    Path fake = Files.createDirectories(f.dir.resolve("fake/pg_wal")).resolve(archived);
     byte[] real =
         Files.readAllBytes(
-            repo.resolve("wal")
+            f.repo
+                .resolve("wal")
                 .resolve(String.format("%016x", Long.parseUnsignedLong(sysid)))
                 .resolve(archived));
     Files.write(fake, new byte[16 << 20]);
@@ -617,7 +338,8 @@ class PostgresPhysicalCliTest {
         java.util.Arrays.equals(
             real,
             Files.readAllBytes(
-                repo.resolve("wal")
+                f.repo
+                    .resolve("wal")
                     .resolve(String.format("%016x", Long.parseUnsignedLong(sysid)))
                     .resolve(archived))));
     // The same content again is fine.
@@ -635,7 +357,7 @@ class PostgresPhysicalCliTest {
         .assertOk();
     roadie.run("wal-push", "--system-id", sysid, "--batch", "0", fake.toString()).assertOk();
     // A spool that cannot be written costs only the prefetching: the file is still delivered.
-    Path unspooled = dir.resolve("unspooled");
+    Path unspooled = f.dir.resolve("unspooled");
     RoadieProcess.Result noSpool =
         roadie
             .run(
@@ -653,7 +375,7 @@ class PostgresPhysicalCliTest {
     assertEquals(16 << 20, Files.size(unspooled));
 
     // Restore into a non-empty directory.
-    Path busy = Files.createDirectories(dir.resolve("busy"));
+    Path busy = Files.createDirectories(f.dir.resolve("busy"));
     Files.writeString(busy.resolve("precious"), "x");
     RoadieProcess.Result nonEmpty =
         roadie.run("restore", firstSnapshot, "--pgdata", busy.toString()).assertExit(2);
@@ -667,7 +389,7 @@ class PostgresPhysicalCliTest {
                 "restore",
                 firstSnapshot,
                 "--pgdata",
-                dir.resolve("early").toString(),
+                f.dir.resolve("early").toString(),
                 "--target-time",
                 "2001-01-01T00:00:00Z")
             .assertExit(2);
@@ -683,7 +405,7 @@ class PostgresPhysicalCliTest {
                 "--kind",
                 "postgres-physical",
                 "--pgdata",
-                dir.resolve("early").toString(),
+                f.dir.resolve("early").toString(),
                 "--target-time",
                 "2001-01-01T00:00:00Z")
             .assertExit(2);
@@ -693,22 +415,22 @@ class PostgresPhysicalCliTest {
             && none.stderr().contains("snapshot " + firstSnapshot)
             && none.stderr().contains("recoverable from"),
         none.describe());
-    assertFalse(Files.exists(dir.resolve("early")), "nothing restored");
+    assertFalse(Files.exists(f.dir.resolve("early")), "nothing restored");
     RoadieProcess.Result late =
         roadie
             .run(
                 "restore",
                 firstSnapshot,
                 "--pgdata",
-                dir.resolve("late").toString(),
+                f.dir.resolve("late").toString(),
                 "--target-lsn",
                 "FF/0")
             .assertExit(2);
     assertTrue(late.stderr().contains("after the newest archived WAL"), late.describe());
-    assertFalse(Files.exists(dir.resolve("late").resolve("global")), "nothing restored");
+    assertFalse(Files.exists(f.dir.resolve("late").resolve("global")), "nothing restored");
 
     // Delta: a restored directory with one changed file and one extra file comes back exactly.
-    Path delta = dir.resolve("latest");
+    Path delta = f.dir.resolve("latest");
     Path some = delta.resolve("PG_VERSION");
     Files.writeString(some, "99\n");
     Files.writeString(delta.resolve("stray"), "x");
@@ -722,10 +444,10 @@ class PostgresPhysicalCliTest {
 
     // A damaged data pack fails the restore (exit 3, naming the blob), and what was written by then
     // is a directory PostgreSQL refuses to start: no pg_control, no recovery.signal.
-    Path damaged = dir.resolve("damaged-repo");
-    try (Stream<Path> s = Files.walk(repo)) {
+    Path damaged = f.dir.resolve("damaged-repo");
+    try (Stream<Path> s = Files.walk(f.repo)) {
       for (Path p : s.toList()) {
-        Path to = damaged.resolve(repo.relativize(p).toString());
+        Path to = damaged.resolve(f.repo.relativize(p).toString());
         if (Files.isDirectory(p)) Files.createDirectories(to);
         else Files.copy(p, to);
       }
@@ -746,7 +468,7 @@ class PostgresPhysicalCliTest {
         }
       }
     }
-    Path broken = dir.resolve("broken");
+    Path broken = f.dir.resolve("broken");
     RoadieProcess.Result fails =
         roadie
             .copy()
@@ -897,7 +619,7 @@ class PostgresPhysicalCliTest {
       String stopSegment = field("own-wal", "stopSegment");
       String sysid = primary.query("SELECT system_identifier FROM pg_control_system()");
       Path walDir =
-          repo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid)));
+          f.repo.resolve("wal").resolve(String.format("%016x", Long.parseUnsignedLong(sysid)));
       assertFalse(
           Files.exists(walDir.resolve(stopSegment)),
           "archive_command must not have archived " + stopSegment);
@@ -1013,7 +735,7 @@ class PostgresPhysicalCliTest {
                 "--target-timeline",
                 "current",
                 "--tablespace-map",
-                dir.resolve("tablespace-outside") + "=" + dir.resolve("tablespace-files-end"))
+                f.dir.resolve("tablespace-outside") + "=" + f.dir.resolve("tablespace-files-end"))
             .lines()
             .findFirst()
             .orElseThrow());
@@ -1058,8 +780,8 @@ class PostgresPhysicalCliTest {
     Assumptions.assumeTrue(
         !primary.query("SELECT to_regclass('pgbench_accounts')").equals("null"),
         "needs pgbench's tables from the archive test");
-    Path outside = Files.createDirectories(dir.resolve("tablespace-outside"));
-    if (root()) exec(List.of("chown", "postgres", outside.toString()));
+    Path outside = Files.createDirectories(f.dir.resolve("tablespace-outside"));
+    if (PgServer.root()) PgServer.exec(List.of("chown", "postgres", outside.toString()));
     primary.sql("CREATE TABLESPACE outside LOCATION '" + outside + "'");
     primary.sql(
         "CREATE TABLE spaced TABLESPACE outside AS SELECT g, md5(g::text) AS m FROM generate_series(1, 20000) g");
@@ -1078,7 +800,7 @@ class PostgresPhysicalCliTest {
     // needs.
     ProcessBuilder pgbench =
         new ProcessBuilder(
-                bin.resolve("pgbench").toString(),
+                f.bin.resolve("pgbench").toString(),
                 "-n",
                 "-c",
                 "2",
@@ -1094,7 +816,7 @@ class PostgresPhysicalCliTest {
                 "postgres",
                 "postgres")
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("pgbench-during-backup.log").toFile());
+            .redirectOutput(f.dir.resolve("pgbench-during-backup.log").toFile());
     pgbench.environment().put("PGPASSWORD", DB_PW);
     Process load = pgbench.start();
     int[] dropped = {0};
@@ -1156,11 +878,16 @@ class PostgresPhysicalCliTest {
     RoadieProcess.Result refused =
         roadie
             .run(
-                "restore", "latest", "--of", "local", "--pgdata", dir.resolve("refused").toString())
+                "restore",
+                "latest",
+                "--of",
+                "local",
+                "--pgdata",
+                f.dir.resolve("refused").toString())
             .assertExit(2);
     assertTrue(
         refused.stderr().contains("--tablespace-map " + outside + "=NEW_DIR"), refused.describe());
-    Path mapped = dir.resolve("tablespace-local-end");
+    Path mapped = f.dir.resolve("tablespace-local-end");
     String atEnd =
         restoreAndStart(
                 "local-end",
@@ -1186,7 +913,7 @@ class PostgresPhysicalCliTest {
         Integer.parseInt(doomed[1]) * 500,
         Integer.parseInt(doomed[0]),
         "every remaining table reads: " + atEnd);
-    Path restoredSpace = dir.resolve("local-end").resolve("pg_tblspc").resolve(oid);
+    Path restoredSpace = f.dir.resolve("local-end").resolve("pg_tblspc").resolve(oid);
     assertEquals(
         mapped,
         Files.readSymbolicLink(restoredSpace),
@@ -1209,7 +936,7 @@ class PostgresPhysicalCliTest {
                 "--target-timeline",
                 "current",
                 "--tablespace-map",
-                oid + "=" + dir.resolve("tablespace-local-latest"))
+                oid + "=" + f.dir.resolve("tablespace-local-latest"))
             .lines()
             .findFirst()
             .orElseThrow());
@@ -1234,31 +961,31 @@ class PostgresPhysicalCliTest {
     primary.sql("INSERT INTO dr_copy SELECT 'B', g FROM generate_series(1, 300) g");
     primary.archiveCurrentWal();
 
-    Path drRepo = dir.resolve("dr-repo");
-    Path drPassword = dir.resolve("dr-password");
+    Path drRepo = f.dir.resolve("dr-repo");
+    Path drPassword = f.dir.resolve("dr-password");
     Files.writeString(drPassword, "dr-s3cret\n");
-    if (root()) exec(List.of("chown", "postgres", drPassword.toString()));
-    exec(List.of("chmod", "600", drPassword.toString()));
+    if (PgServer.root()) PgServer.exec(List.of("chown", "postgres", drPassword.toString()));
+    PgServer.exec(List.of("chmod", "600", drPassword.toString()));
     RoadieProcess dr =
         roadie
             .copy()
             .env("ROADIE_REPOSITORY", drRepo.toString())
             .env("ROADIE_PASSWORD_FILE", drPassword.toString())
-            .env("ROADIE_FROM_PASSWORD_FILE", passwordFile.toString());
+            .env("ROADIE_FROM_PASSWORD_FILE", f.passwordFile.toString());
     dr.run("init").assertOk();
     RoadieProcess.Result copy =
-        dr.run("copy", "--from", repo.toString(), "--target", "dr-copy").assertOk();
+        dr.run("copy", "--from", f.repo.toString(), "--target", "dr-copy").assertOk();
     String id =
         TestData.json(dr.run("snapshots", "--json").assertOk().stdout()).get(0).get("id").asText();
 
     String rows = "SELECT batch || '=' || count(*) FROM dr_copy GROUP BY batch ORDER BY batch";
-    Path moved = dir.resolve("repo-moved-away");
-    Files.move(repo, moved);
+    Path moved = f.dir.resolve("repo-moved-away");
+    Files.move(f.repo, moved);
     try {
       assertEquals(
           "A=200;before=100", restoreFromCopy(dr, "dr-pitr", rows, id, "--target-lsn", lsn));
     } finally {
-      Files.move(moved, repo);
+      Files.move(moved, f.repo);
     }
     assertTrue(copy.stdout().contains("archived files copied"), copy.describe());
     assertTrue(dr.run("check", "--read-data").assertOk().stdout().contains("no errors"));
@@ -1268,7 +995,7 @@ class PostgresPhysicalCliTest {
     primary.archiveCurrentWal();
     JsonNode again =
         TestData.json(
-            dr.run("copy", "--from", repo.toString(), "--target", "dr-copy", "--json")
+            dr.run("copy", "--from", f.repo.toString(), "--target", "dr-copy", "--json")
                 .assertOk()
                 .stdout());
     assertEquals(0, again.get("copied").size(), again.toString());
@@ -1315,10 +1042,10 @@ class PostgresPhysicalCliTest {
       primary.sql("INSERT INTO dr_s3 SELECT 'B', g FROM generate_series(1, 300) g");
       primary.archiveCurrentWal();
 
-      Path drPassword = dir.resolve("dr-s3-password");
+      Path drPassword = f.dir.resolve("dr-s3-password");
       Files.writeString(drPassword, "dr-s3-s3cret\n");
-      if (root()) exec(List.of("chown", "postgres", drPassword.toString()));
-      exec(List.of("chmod", "600", drPassword.toString()));
+      if (PgServer.root()) PgServer.exec(List.of("chown", "postgres", drPassword.toString()));
+      PgServer.exec(List.of("chmod", "600", drPassword.toString()));
       Map<String, String> credentials = new TreeMap<>();
       for (String[] e : s3.env()) {
         if (!e[0].equals("AWS_ENDPOINT_URL"))
@@ -1330,14 +1057,14 @@ class PostgresPhysicalCliTest {
               .copy()
               .env("ROADIE_REPOSITORY", drRepo)
               .env("ROADIE_PASSWORD_FILE", drPassword.toString())
-              .env("ROADIE_FROM_PASSWORD_FILE", passwordFile.toString())
+              .env("ROADIE_FROM_PASSWORD_FILE", f.passwordFile.toString())
               .unsetEnv("AWS_PROFILE")
               .unsetEnv("AWS_ENDPOINT_URL")
               .unsetEnv("AWS_ENDPOINT_URL_S3");
       credentials.forEach(dr::env);
       dr.run("init").assertOk();
       RoadieProcess.Result copy =
-          dr.run("copy", "--from", repo.toString(), "--target", "dr-s3").assertOk();
+          dr.run("copy", "--from", f.repo.toString(), "--target", "dr-s3").assertOk();
       assertTrue(copy.stdout().contains("archived files copied"), copy.describe());
       String id =
           TestData.json(dr.run("snapshots", "--json").assertOk().stdout())
@@ -1346,14 +1073,14 @@ class PostgresPhysicalCliTest {
               .asText();
 
       String rows = "SELECT batch || '=' || count(*) FROM dr_s3 GROUP BY batch ORDER BY batch";
-      Path moved = dir.resolve("repo-moved-away");
-      Files.move(repo, moved);
+      Path moved = f.dir.resolve("repo-moved-away");
+      Files.move(f.repo, moved);
       try {
         assertEquals(
             "A=200;before=100",
             restoreFromCopy(dr, credentials, "dr-s3-pitr", rows, id, "--target-lsn", lsn));
       } finally {
-        Files.move(moved, repo);
+        Files.move(moved, f.repo);
       }
       assertTrue(dr.run("check", "--read-data").assertOk().stdout().contains("no errors"));
     }
@@ -1380,31 +1107,18 @@ class PostgresPhysicalCliTest {
       String snapshot,
       String... args)
       throws Exception {
-    Path data = dir.resolve(name);
-    List<String> cmd =
-        new ArrayList<>(
-            List.of("restore", snapshot, "--pgdata", data.toString(), "--archive-mode", "off"));
+    List<String> cmd = new ArrayList<>(List.of(snapshot, "--archive-mode", "off"));
     cmd.addAll(List.of(args));
-    List<Path> spaces = new ArrayList<>();
     String oids =
         primary.query(
             "SELECT string_agg(oid::text, ' ') FROM pg_tablespace WHERE spcname NOT LIKE 'pg\\_%'");
     for (String oid : oids == null || oids.equals("null") ? new String[0] : oids.split(" ")) {
-      spaces.add(dir.resolve(name + "-" + oid));
-      cmd.addAll(List.of("--tablespace-map", oid + "=" + spaces.get(spaces.size() - 1)));
+      cmd.addAll(List.of("--tablespace-map", oid + "=" + f.dir.resolve(name + "-" + oid)));
     }
-    r.run(cmd.toArray(String[]::new)).assertOk();
-    if (root()) {
-      exec(List.of("chown", "-R", "postgres", data.toString()));
-      for (Path p : spaces) exec(List.of("chown", "-R", "postgres", p.toString()));
-    }
-    Cluster c = new Cluster(data, freePort(), env);
-    c.start();
-    try {
-      c.awaitPromoted();
-      return c.query(query);
-    } finally {
+    try (PgServer c = f.restoreAndStart(r, name, env, cmd.toArray(String[]::new)).server()) {
+      String rows = c.query(query);
       c.stop();
+      return rows;
     }
   }
 }

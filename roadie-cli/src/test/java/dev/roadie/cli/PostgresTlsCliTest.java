@@ -36,11 +36,10 @@ class PostgresTlsCliTest {
     pki = Files.createTempDirectory("roadie-pg-pki-");
     dev.roadie.s3.TestPki.create(pki, "IP:127.0.0.1");
     // The server reads its key as the postgres user and refuses one that others can read.
-    PostgresPhysicalCliTest.exec(List.of("chmod", "755", pki.toString()));
-    PostgresPhysicalCliTest.exec(List.of("chmod", "600", pki.resolve("server.key").toString()));
-    if (PostgresPhysicalCliTest.root()) {
-      PostgresPhysicalCliTest.exec(
-          List.of("chown", "postgres", pki.resolve("server.key").toString()));
+    PgServer.exec(List.of("chmod", "755", pki.toString()));
+    PgServer.exec(List.of("chmod", "600", pki.resolve("server.key").toString()));
+    if (PgServer.root()) {
+      PgServer.exec(List.of("chown", "postgres", pki.resolve("server.key").toString()));
     }
     pg =
         PgCluster.start(

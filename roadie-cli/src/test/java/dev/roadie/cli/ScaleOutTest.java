@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.roadie.redis.RedisServer;
 import dev.roadie.redis.RedisUrl;
 import dev.roadie.redis.RespConnection;
 import dev.roadie.testkit.MinioServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +53,7 @@ class ScaleOutTest {
   private static final Duration SLACK = Duration.ofSeconds(2);
 
   @TempDir Path tmp;
-  private final List<Process> servers = new ArrayList<>();
+  private final List<RedisServer> servers = new ArrayList<>();
   private final List<RoadieProcess.Running> agents = new ArrayList<>();
   private MinioServer minio;
   private volatile Throwable mutatorFailure;
@@ -66,10 +66,7 @@ class ScaleOutTest {
     for (RoadieProcess.Running a : agents) {
       if (a.isAlive()) a.kill();
     }
-    for (Process p : servers) {
-      p.destroy();
-      if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
-    }
+    for (RedisServer r : servers) r.close();
     if (minio != null) minio.close();
   }
 
@@ -99,8 +96,9 @@ class ScaleOutTest {
     mutate(redisPorts, 0);
 
     for (int i = 0; i < AGENTS; i++) {
-      // Every target every minute (jitter spreads them over its first 20 s): the four agents'
-      // jobs overlap each other, the prunes, and the test's changes.
+      // Every target every 20 seconds (a six-field schedule: seconds first; jitter spreads each
+      // run over the first 10 s after its time): the four agents' jobs overlap each other, the
+      // prunes, and the test's changes.
       String yaml =
           "repository: s3://fleet/repo\npasswordFile: "
               + password
@@ -109,17 +107,17 @@ class ScaleOutTest {
               + i
               + ", kind: file, paths: ["
               + tmp.resolve("files-" + i)
-              + "], schedule: \"* * * * *\", jitter: 20s, retention: {keepLast: 3}}\n"
+              + "], schedule: \"*/20 * * * * *\", jitter: 10s, retention: {keepLast: 3}}\n"
               + "  - {name: docs-"
               + i
               + ", kind: file, paths: ["
               + tmp.resolve("docs-" + i)
-              + "], schedule: \"* * * * *\", jitter: 20s}\n"
+              + "], schedule: \"*/20 * * * * *\", jitter: 10s}\n"
               + "  - {name: cache-"
               + i
               + ", kind: redis, url: \"redis://127.0.0.1:"
               + redisPorts[i]
-              + "\", schedule: \"* * * * *\", jitter: 20s}\n";
+              + "\", schedule: \"*/20 * * * * *\", jitter: 10s}\n";
       Path config = Files.writeString(tmp.resolve("agent-" + i + ".yaml"), yaml);
       RoadieProcess agent = RoadieProcess.bare().env("HOME", tmp.toString());
       minio.env().forEach(agent::env);
@@ -353,41 +351,9 @@ class ScaleOutTest {
   }
 
   private int startRedis(Path dir) throws Exception {
-    Files.createDirectories(dir);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Process p =
-        new ProcessBuilder(
-                "redis-server",
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                dir.toString(),
-                "--repl-diskless-sync-delay",
-                "0",
-                "--logfile",
-                dir.resolve("redis.log").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("out").toFile())
-            .start();
-    servers.add(p);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (RespConnection c = redis(port)) {
-        if ("PONG".equals(c.send("PING"))) return port;
-      } catch (RuntimeException e) {
-        if (System.nanoTime() > deadline || !p.isAlive()) throw e;
-      }
-      Thread.sleep(20);
-    }
+    RedisServer r = RedisServer.start(dir);
+    servers.add(r);
+    return r.port;
   }
 
   /**
@@ -409,7 +375,7 @@ class ScaleOutTest {
       }
       count = c;
       if (targets.stream().allMatch(t -> c.getOrDefault(t, 0) >= n)) return;
-      Thread.sleep(10_000);
+      Thread.sleep(3_000);
     }
     StringBuilder logs = new StringBuilder();
     for (RoadieProcess.Running a : agents) logs.append(a.stderrNow()).append("\n---\n");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.roadie.postgres.PgCluster;
 import dev.roadie.testkit.KubeCluster;
 import dev.roadie.testkit.MinioServer;
 import java.io.IOException;
@@ -75,20 +76,7 @@ class SecretsTest {
     Files.writeString(dir.resolve("pw"), PG_PW + "\n");
     if ("root".equals(System.getProperty("user.name")))
       PostgresCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
-    PostgresCliTest.exec(
-        PostgresCliTest.asPostgres(
-            pgBin.resolve("initdb").toString(),
-            "-D",
-            pgData.toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("pw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
+    PgCluster.initdb(pgBin, pgData, dir.resolve("pw"));
     pgPort = freePort();
     PostgresCliTest.exec(
         PostgresCliTest.asPostgres(

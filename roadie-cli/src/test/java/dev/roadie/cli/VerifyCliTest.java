@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.roadie.postgres.PgCluster;
 import dev.roadie.redis.RedisUrl;
 import dev.roadie.redis.RespConnection;
 import java.net.ServerSocket;
@@ -64,20 +65,7 @@ class VerifyCliTest {
     Files.writeString(dir.resolve("pg/pw"), DB_PW + "\n");
     if (root())
       PostgresCliTest.exec(List.of("chown", "-R", "postgres", dir.resolve("pg").toString()));
-    PostgresCliTest.exec(
-        PostgresCliTest.asPostgres(
-            bin.resolve("initdb").toString(),
-            "-D",
-            data.toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("pg/pw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
+    PgCluster.initdb(bin, data, dir.resolve("pg/pw"));
     pgPort = freePort();
     PostgresCliTest.exec(
         PostgresCliTest.asPostgres(

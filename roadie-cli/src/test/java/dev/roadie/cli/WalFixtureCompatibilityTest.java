@@ -43,8 +43,7 @@ class WalFixtureCompatibilityTest {
   static void setUp() throws Exception {
     bin = PostgresCliTest.findBin();
     Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
-    String version =
-        PostgresPhysicalCliTest.exec(List.of(bin.resolve("pg_ctl").toString(), "--version"));
+    String version = PgServer.exec(List.of(bin.resolve("pg_ctl").toString(), "--version"));
     Assumptions.assumeTrue(
         version.matches("(?s).*\\) " + FIXTURE_PG_MAJOR + "\\..*"),
         "the fixture's cluster is PostgreSQL "
@@ -67,11 +66,9 @@ class WalFixtureCompatibilityTest {
     }
     Path passwordFile = dir.resolve("password");
     Files.writeString(passwordFile, "fixture-pw\n");
-    Path launcher =
-        PostgresPhysicalCliTest.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", dir.toString()));
-    PostgresPhysicalCliTest.exec(List.of("chmod", "600", passwordFile.toString()));
+    Path launcher = PhysicalFixture.writeLauncher(Files.createDirectories(dir.resolve("launcher")));
+    if (PgServer.root()) PgServer.exec(List.of("chown", "-R", "postgres", dir.toString()));
+    PgServer.exec(List.of("chmod", "600", passwordFile.toString()));
     roadie =
         RoadieProcess.bare()
             .env("ROADIE_REPOSITORY", repo.toString())
@@ -117,12 +114,11 @@ class WalFixtureCompatibilityTest {
     cmd.addAll(List.of(target));
     RoadieProcess.Result restored = roadie.run(cmd.toArray(String[]::new)).assertOk();
     assertTrue(restored.stdout().contains("restored snapshot "), restored.describe());
-    if (PostgresPhysicalCliTest.root())
-      PostgresPhysicalCliTest.exec(List.of("chown", "-R", "postgres", data.toString()));
-    int port = PostgresPhysicalCliTest.freePort();
+    if (PgServer.root()) PgServer.exec(List.of("chown", "-R", "postgres", data.toString()));
+    int port = PgServer.freePort();
     Path log = dir.resolve(name + ".log");
-    PostgresPhysicalCliTest.exec(
-        PostgresPhysicalCliTest.asPostgres(
+    PgServer.exec(
+        PgServer.asPostgres(
             bin.resolve("pg_ctl").toString(),
             "-D",
             data.toString(),
@@ -168,8 +164,8 @@ class WalFixtureCompatibilityTest {
 
   static void stop(Path data) throws Exception {
     if (Files.exists(data.resolve("postmaster.pid"))) {
-      PostgresPhysicalCliTest.exec(
-          PostgresPhysicalCliTest.asPostgres(
+      PgServer.exec(
+          PgServer.asPostgres(
               bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"));
     }
     running.remove(data);

@@ -1,9 +1,7 @@
 package dev.roadie.cli;
 
-import static dev.roadie.cli.PostgresPhysicalCliTest.asPostgres;
-import static dev.roadie.cli.PostgresPhysicalCliTest.exec;
-import static dev.roadie.cli.PostgresPhysicalCliTest.freePort;
-import static dev.roadie.cli.PostgresPhysicalCliTest.root;
+import static dev.roadie.cli.PgServer.exec;
+import static dev.roadie.cli.PgServer.root;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,15 +10,8 @@ import dev.roadie.postgres.wal.WalArchiver;
 import dev.roadie.postgres.wal.WalPush;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -44,169 +35,64 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WalPushAsyncCliTest {
   static final String PW = "async-s3cret";
-  static final String DB_PW = "db-pw";
-  static Path bin;
-  static Path dir;
-  static Path repo;
-  static Path passwordFile;
-  static Path launcher;
-  static Path data;
-  static int port;
+  static PhysicalFixture f;
+  static PgServer primary;
   static RoadieProcess roadie;
   static String snapshot;
-  static final List<Path> running = new ArrayList<>();
 
   @BeforeAll
   static void setUp() throws Exception {
-    bin = PostgresCliTest.findBin();
-    Assumptions.assumeTrue(bin != null, "PostgreSQL is not installed");
-    dir = Files.createTempDirectory("roadie-async-");
-    repo = dir.resolve("repo");
-    passwordFile = dir.resolve("password");
-    Files.writeString(passwordFile, PW + "\n");
-    Files.writeString(dir.resolve("dbpw"), DB_PW + "\n");
-    // The JVM launcher of the physical tests, behind the fast path of the real launchers.
-    Path into = Files.createDirectories(dir.resolve("launcher"));
-    Path jvm = PostgresPhysicalCliTest.writeLauncher(into);
-    Files.move(jvm, into.resolve("roadie-jvm"));
-    Files.copy(
-        PrometheusRulesTest.SOURCE.resolve("scripts/lib/wal-push.sh"), into.resolve("wal-push.sh"));
-    launcher = into.resolve("roadie");
-    Files.writeString(
-        launcher,
-        "#!/usr/bin/env bash\nset -euo pipefail\n. "
-            + into.resolve("wal-push.sh")
-            + "\n"
-            + "roadie_launcher="
-            + launcher
-            + "\nroadie_wal_push_fast \"$@\"\nexec "
-            + into.resolve("roadie-jvm")
-            + " \"$@\"\n");
-    exec(List.of("chmod", "-R", "a+rX", into.toString()));
-    exec(List.of("chmod", "755", launcher.toString(), into.resolve("roadie-jvm").toString()));
-    if (root()) exec(List.of("chown", "-R", "postgres", dir.toString()));
-    exec(List.of("chmod", "600", passwordFile.toString()));
-    data = dir.resolve("primary");
-    exec(
-        asPostgres(
-            bin.resolve("initdb").toString(),
-            "-D",
-            data.toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("dbpw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
-    roadie =
-        RoadieProcess.bare()
-            .env("ROADIE_REPOSITORY", repo.toString())
-            .env("ROADIE_PASSWORD_FILE", passwordFile.toString())
-            .env("ROADIE_LAUNCHER", launcher.toString())
-            .timeout(Duration.ofMinutes(4));
-    roadie.run("init").assertOk();
-    if (root()) exec(List.of("chown", "-R", "postgres", repo.toString()));
-    port = freePort();
-    Files.writeString(
-        data.resolve("postgresql.conf"),
-        "\nlisten_addresses = '127.0.0.1'\nfsync = off\n"
-            + "wal_level = replica\narchive_mode = on\n"
-            + "archive_command = 'ROADIE_REPOSITORY="
-            + repo
-            + " ROADIE_PASSWORD_FILE="
-            + passwordFile
-            + " "
-            + launcher
-            + " wal-push --async %p'\n",
-        java.nio.file.StandardOpenOption.APPEND);
-    start(data, port);
-    sql(port, "CREATE TABLE t (batch text, n int)");
+    f =
+        PhysicalFixture.start(
+            "async",
+            PW,
+            o -> {
+              o.walPush = "wal-push --async %p";
+              o.launcher = WalPushAsyncCliTest::fastPathLauncher;
+            });
+    primary = f.primary;
+    roadie = f.roadie;
+    primary.sql("CREATE TABLE t (batch text, n int)");
+  }
+
+  /**
+   * The JVM launcher of the physical tests behind the fast path of the real launchers: it sources
+   * scripts/lib/wal-push.sh, which answers what it can without a JVM, then starts the JVM.
+   */
+  static Path fastPathLauncher(Path jvm) {
+    try {
+      Path into = jvm.getParent();
+      Files.move(jvm, into.resolve("roadie-jvm"));
+      Files.copy(
+          PrometheusRulesTest.SOURCE.resolve("scripts/lib/wal-push.sh"),
+          into.resolve("wal-push.sh"));
+      Path launcher = into.resolve("roadie");
+      Files.writeString(
+          launcher,
+          "#!/usr/bin/env bash\nset -euo pipefail\n. "
+              + into.resolve("wal-push.sh")
+              + "\n"
+              + "roadie_launcher="
+              + launcher
+              + "\nroadie_wal_push_fast \"$@\"\nexec "
+              + into.resolve("roadie-jvm")
+              + " \"$@\"\n");
+      exec(List.of("chmod", "-R", "a+rX", into.toString()));
+      exec(List.of("chmod", "755", launcher.toString(), into.resolve("roadie-jvm").toString()));
+      return launcher;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    for (Path d : new ArrayList<>(running)) {
-      exec(
-          asPostgres(
-              bin.resolve("pg_ctl").toString(), "-D", d.toString(), "-m", "immediate", "stop"));
-    }
     killArchiver();
-    if (dir != null) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
-  static void start(Path d, int p) throws Exception {
-    exec(
-        asPostgres(
-            bin.resolve("pg_ctl").toString(),
-            "-D",
-            d.toString(),
-            "-l",
-            d + ".log",
-            "-o",
-            "-p " + p + " -k " + dir,
-            "-w",
-            "-t",
-            "120",
-            "start"));
-    running.add(d);
-  }
-
-  static void stop(Path d) throws Exception {
-    exec(
-        asPostgres(
-            bin.resolve("pg_ctl").toString(), "-D", d.toString(), "-m", "fast", "-w", "stop"));
-    running.remove(d);
-  }
-
-  static Connection connect(int p) throws Exception {
-    Properties props = new Properties();
-    props.setProperty("user", "postgres");
-    props.setProperty("password", DB_PW);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + p + "/postgres", props);
-  }
-
-  static String query(int p, String q) throws Exception {
-    try (Connection c = connect(p);
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(q)) {
-      StringBuilder b = new StringBuilder();
-      while (rs.next()) {
-        if (!b.isEmpty()) b.append(';');
-        b.append(rs.getString(1));
-      }
-      return b.toString();
-    }
-  }
-
-  static void sql(int p, String s) throws Exception {
-    try (Connection c = connect(p);
-        Statement st = c.createStatement()) {
-      st.execute(s);
-    }
-  }
-
-  /** Switches to a new segment and waits until PostgreSQL reports the one before it archived. */
-  static String archiveCurrentWal() throws Exception {
-    String segment = query(port, "SELECT pg_walfile_name(pg_switch_wal())");
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      String last = query(port, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-      if (!last.isEmpty() && last.substring(8).compareTo(segment.substring(8)) >= 0) return segment;
-      Thread.sleep(100);
-    }
-    throw new AssertionError(
-        segment + " was not archived: " + Files.readString(Path.of(data + ".log")));
+    if (f != null) f.close();
   }
 
   static Path spool() {
-    return WalPush.defaultSpool(data, repo.toString());
+    return WalPush.defaultSpool(primary.data, f.repo.toString());
   }
 
   static Path queue() {
@@ -216,7 +102,7 @@ class WalPushAsyncCliTest {
   /** The names in the repository's WAL archive of this cluster. */
   static Set<String> archived() throws Exception {
     Set<String> names = new TreeSet<>();
-    try (Stream<Path> s = Files.walk(repo.resolve("wal"))) {
+    try (Stream<Path> s = Files.walk(f.repo.resolve("wal"))) {
       s.filter(Files::isRegularFile).forEach(p -> names.add(p.getFileName().toString()));
     }
     return names;
@@ -225,7 +111,7 @@ class WalPushAsyncCliTest {
   /** The segments PostgreSQL counts as archived (archive_command returned 0). */
   static Set<String> done() throws Exception {
     Set<String> names = new TreeSet<>();
-    try (Stream<Path> s = Files.list(data.resolve("pg_wal/archive_status"))) {
+    try (Stream<Path> s = Files.list(primary.data.resolve("pg_wal/archive_status"))) {
       s.map(p -> p.getFileName().toString())
           .filter(n -> n.endsWith(".done"))
           .forEach(n -> names.add(n.substring(0, n.length() - 5)));
@@ -255,7 +141,7 @@ class WalPushAsyncCliTest {
 
   /** Kills the background archiver the launcher started, if one runs, as a crash would. */
   static void killArchiver() throws Exception {
-    if (dir == null) return;
+    if (f == null) return;
     Path alive = queue().resolve("archiver.alive");
     if (!Files.exists(alive)) return;
     long pid = Long.parseLong(Files.readString(alive).strip());
@@ -268,30 +154,8 @@ class WalPushAsyncCliTest {
   }
 
   static String restoreAndQuery(String name, String... args) throws Exception {
-    Path into = dir.resolve(name);
-    List<String> cmd = new ArrayList<>(List.of("restore"));
-    cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--pgdata", into.toString(), "--archive-mode", "off"));
-    roadie.run(cmd.toArray(String[]::new)).assertOk();
-    if (root()) exec(List.of("chown", "-R", "postgres", into.toString()));
-    int p = freePort();
-    start(into, p);
-    try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (true) {
-        try {
-          if (query(p, "SELECT pg_is_in_recovery()").equals("f")) break;
-        } catch (Exception e) {
-          // not accepting connections yet
-        }
-        if (System.nanoTime() > deadline)
-          throw new AssertionError(name + " did not finish recovery");
-        Thread.sleep(200);
-      }
-      return query(p, "SELECT batch || '=' || count(*) FROM t GROUP BY batch ORDER BY batch");
-    } finally {
-      stop(into);
-    }
+    return f.restoreAndQuery(
+        name, "SELECT batch || '=' || count(*) FROM t GROUP BY batch ORDER BY batch", args);
   }
 
   @Test
@@ -299,28 +163,22 @@ class WalPushAsyncCliTest {
   void theLaunchersArchiverArchivesAheadAndAPointInTimeRestoreReplaysIt() throws Exception {
     snapshot =
         roadie
-            .run(
-                "backup",
-                "postgres",
-                "--physical",
-                "--url",
-                "postgresql://postgres:" + DB_PW + "@127.0.0.1:" + port + "/postgres")
+            .run("backup", "postgres", "--physical", "--url", primary.url())
             .assertOk()
             .stdout()
             .split(" ")[1];
-    sql(port, "INSERT INTO t SELECT 'A', g FROM generate_series(1, 1000) g");
+    primary.sql("INSERT INTO t SELECT 'A', g FROM generate_series(1, 1000) g");
     Thread.sleep(1100);
     String targetTime =
-        query(
-            port,
+        primary.query(
             "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
     Thread.sleep(1100);
     // Several segments at once, so the archiver has a batch to push ahead.
     for (int i = 0; i < 4; i++) {
-      sql(port, "INSERT INTO t SELECT 'B', g FROM generate_series(1, 250) g");
-      query(port, "SELECT pg_switch_wal()");
+      primary.sql("INSERT INTO t SELECT 'B', g FROM generate_series(1, 250) g");
+      primary.query("SELECT pg_switch_wal()");
     }
-    archiveCurrentWal();
+    primary.archiveCurrentWal();
 
     assertTrue(
         Files.exists(queue().resolve("archiver.alive")),
@@ -348,22 +206,22 @@ class WalPushAsyncCliTest {
     // The agent's config names the repository as archive_command does, so they share the queue.
     Path config =
         Files.writeString(
-            dir.resolve("roadie.yaml"),
+            f.dir.resolve("roadie.yaml"),
             "repository: "
-                + repo
+                + f.repo
                 + "\npasswordFile: "
-                + passwordFile
+                + f.passwordFile
                 + "\nlisten: 127.0.0.1:0\ntargets:\n"
                 + "  - name: primary-wal\n"
                 + "    kind: postgres-physical\n"
                 + "    url: postgresql://postgres@127.0.0.1:"
-                + port
+                + primary.port
                 + "/postgres\n"
                 + "    passwordFile: "
-                + dir.resolve("dbpw")
+                + f.dbPasswordFile
                 + "\n    schedule: continuous\n"
                 + "    archiveFrom: "
-                + data
+                + primary.data
                 + "\n");
     RoadieProcess.Running agent = roadie.start("agent", "--config", config.toString());
     String last;
@@ -384,10 +242,10 @@ class WalPushAsyncCliTest {
         Thread.sleep(50);
       }
       for (int i = 0; i < 3; i++) {
-        sql(port, "INSERT INTO t SELECT 'C', g FROM generate_series(1, 100) g");
-        query(port, "SELECT pg_switch_wal()");
+        primary.sql("INSERT INTO t SELECT 'C', g FROM generate_series(1, 100) g");
+        primary.query("SELECT pg_switch_wal()");
       }
-      last = archiveCurrentWal();
+      last = primary.archiveCurrentWal();
       long archiver = Long.parseLong(Files.readString(queue().resolve("archiver.alive")).strip());
       assertTrue(
           ProcessHandle.of(archiver)
@@ -406,7 +264,7 @@ class WalPushAsyncCliTest {
     assertFalse(
         Files.exists(queue().resolve("archiver.alive")), "a stopped agent leaves no heartbeat");
     // The agent ran as this user; the launcher's archivers after it run as the cluster's.
-    if (root()) exec(List.of("chown", "-R", "postgres", dir.toString()));
+    if (root()) exec(List.of("chown", "-R", "postgres", f.dir.toString()));
     assertEquals("A=1000;B=1000;C=300", restoreAndQuery("after-agent", snapshot));
   }
 
@@ -416,31 +274,31 @@ class WalPushAsyncCliTest {
     Assumptions.assumeTrue(
         root(), "the repository is made unreachable for the postgres user by chmod, as root");
     killArchiver();
-    String failedBefore = query(port, "SELECT failed_count FROM pg_stat_archiver");
-    exec(List.of("chmod", "000", repo.toString()));
+    String failedBefore = primary.query("SELECT failed_count FROM pg_stat_archiver");
+    exec(List.of("chmod", "000", f.repo.toString()));
     String segment;
     try {
-      sql(port, "INSERT INTO t SELECT 'D', g FROM generate_series(1, 100) g");
-      segment = query(port, "SELECT pg_walfile_name(pg_switch_wal())");
+      primary.sql("INSERT INTO t SELECT 'D', g FROM generate_series(1, 100) g");
+      segment = primary.query("SELECT pg_walfile_name(pg_switch_wal())");
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (query(port, "SELECT failed_count FROM pg_stat_archiver").equals(failedBefore)) {
+      while (primary.query("SELECT failed_count FROM pg_stat_archiver").equals(failedBefore)) {
         if (System.nanoTime() > deadline) throw new AssertionError("archive_command did not fail");
         Thread.sleep(100);
       }
-      assertEquals(segment, query(port, "SELECT last_failed_wal FROM pg_stat_archiver"));
+      assertEquals(segment, primary.query("SELECT last_failed_wal FROM pg_stat_archiver"));
       assertTrue(
-          Files.exists(data.resolve("pg_wal/archive_status/" + segment + ".ready")),
+          Files.exists(primary.data.resolve("pg_wal/archive_status/" + segment + ".ready")),
           "PostgreSQL keeps the segment");
       assertFalse(Files.exists(queue().resolve(segment + ".ok")), "nothing is acknowledged");
-      String log = Files.readString(Path.of(data + ".log"));
-      assertTrue(log.contains("permission denied") && log.contains(repo.toString()), log);
+      String log = primary.log();
+      assertTrue(log.contains("permission denied") && log.contains(f.repo.toString()), log);
     } finally {
-      exec(List.of("chmod", "700", repo.toString()));
+      exec(List.of("chmod", "700", f.repo.toString()));
     }
     assertFalse(archived().contains(segment), segment + " is not in the repository");
     // Back: the next segment wakes PostgreSQL's archiver, which retries the failed one first.
-    sql(port, "INSERT INTO t SELECT 'E', g FROM generate_series(1, 100) g");
-    archiveCurrentWal();
+    primary.sql("INSERT INTO t SELECT 'E', g FROM generate_series(1, 100) g");
+    primary.archiveCurrentWal();
     assertTrue(archived().contains(segment), segment + " is archived once the repository is back");
     assertEquals("A=1000;B=1000;C=300;D=100;E=100", restoreAndQuery("after-outage", snapshot));
   }
@@ -453,13 +311,13 @@ class WalPushAsyncCliTest {
   @Test
   @Order(4)
   void anArchiverKilledMidPushAcknowledgesOnlyDurableFiles() throws Exception {
-    Path killRepo = dir.resolve("repo-killed");
+    Path killRepo = f.dir.resolve("repo-killed");
     roadie.run("init", "--repo", killRepo.toString()).assertOk();
     // A stand-in data directory of this cluster with a backlog of incompressible segments.
-    Path standIn = dir.resolve("stand-in");
+    Path standIn = f.dir.resolve("stand-in");
     Path wal = Files.createDirectories(standIn.resolve("pg_wal/archive_status")).getParent();
     Files.createDirectories(standIn.resolve("global"));
-    Files.copy(data.resolve("global/pg_control"), standIn.resolve("global/pg_control"));
+    Files.copy(primary.data.resolve("global/pg_control"), standIn.resolve("global/pg_control"));
     java.util.Random random = new java.util.Random(42);
     java.util.Map<String, String> segments = new java.util.TreeMap<>(); // name -> SHA-256
     byte[] bytes = new byte[16 << 20];
@@ -503,7 +361,7 @@ class WalPushAsyncCliTest {
         acknowledged.size() < segments.size(),
         "killed before it finished: not all " + segments.size() + " acknowledged");
     for (String name : acknowledged) {
-      Path back = dir.resolve("fetched-" + name);
+      Path back = f.dir.resolve("fetched-" + name);
       roadie
           .run(
               "wal-fetch",

@@ -71,6 +71,29 @@ public final class PgCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * initdb into {@code data} as the postgres user (when the tests run as root; the parent directory
+   * must be that user's): superuser postgres with the password in {@code passwordFile}, scram over
+   * TCP, trust over the socket, UTF-8.
+   */
+  public static void initdb(Path bin, Path data, Path passwordFile)
+      throws IOException, InterruptedException {
+    run(
+        asPostgres(
+            bin.resolve("initdb").toString(),
+            "-D",
+            data.toString(),
+            "-U",
+            "postgres",
+            "--pwfile=" + passwordFile,
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"));
+  }
+
   public static PgCluster start() throws Exception {
     return start(Map.of());
   }
@@ -87,20 +110,7 @@ public final class PgCluster implements AutoCloseable {
     Path dir = Files.createTempDirectory("roadie-pg-");
     Files.writeString(dir.resolve("pw"), PASSWORD + "\n");
     if (root()) run(List.of("chown", "-R", "postgres", dir.toString()));
-    run(
-        asPostgres(
-            bin.resolve("initdb").toString(),
-            "-D",
-            dir.resolve("data").toString(),
-            "-U",
-            "postgres",
-            "--pwfile=" + dir.resolve("pw"),
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync"));
+    initdb(bin, dir.resolve("data"), dir.resolve("pw"));
     int port = freePort();
     run(
         asPostgres(

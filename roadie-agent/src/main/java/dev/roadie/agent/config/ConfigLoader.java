@@ -531,7 +531,8 @@ public final class ConfigLoader {
               "'"
                   + text
                   + "' is not a cron expression (minute hour day-of-month month "
-                  + "day-of-week, such as \"0 * * * *\" for hourly): "
+                  + "day-of-week, such as \"0 * * * *\" for hourly, or second minute hour "
+                  + "day-of-month month day-of-week): "
                   + e.getMessage());
           return new Schedule.Manual();
         }

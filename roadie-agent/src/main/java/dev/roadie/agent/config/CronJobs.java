@@ -61,6 +61,16 @@ public final class CronJobs {
                 ") is not a cron job: run it under the agent (a Deployment) or its own command\n");
         continue;
       }
+      if (cron.hasSeconds()) {
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "target '"
+                + t.name()
+                + "': its schedule '"
+                + cron.expression()
+                + "' has a seconds field, and a Kubernetes CronJob runs at most once a minute; "
+                + "give it a five-field schedule, or run it under the agent");
+      }
       try {
         out.append("---\n").append(yaml.writeValueAsString(cronJob(config, t, cron, s)));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

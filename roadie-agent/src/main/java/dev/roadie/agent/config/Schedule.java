@@ -17,11 +17,44 @@ public sealed interface Schedule {
 
   /**
    * A standard five-field cron expression (minute hour day-of-month month day-of-week) in a time
-   * zone.
+   * zone, or the same with a seconds field in front (six fields) for runs more often than once a
+   * minute.
    */
   record Cron(String expression, ZoneId zone, ExecutionTime times) implements Schedule {
     private static final CronParser PARSER =
         new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+    /** The UNIX fields with a seconds field in front, each field read as UNIX reads it. */
+    private static final CronParser WITH_SECONDS =
+        new CronParser(
+            CronDefinitionBuilder.defineCron()
+                .withSeconds()
+                .withValidRange(0, 59)
+                .withStrictRange()
+                .and()
+                .withMinutes()
+                .withValidRange(0, 59)
+                .withStrictRange()
+                .and()
+                .withHours()
+                .withValidRange(0, 23)
+                .withStrictRange()
+                .and()
+                .withDayOfMonth()
+                .withValidRange(1, 31)
+                .withStrictRange()
+                .and()
+                .withMonth()
+                .withValidRange(1, 12)
+                .withStrictRange()
+                .and()
+                .withDayOfWeek()
+                .withValidRange(0, 7)
+                .withMondayDoWValue(1)
+                .withIntMapping(7, 0)
+                .withStrictRange()
+                .and()
+                .instance());
 
     /**
      * Parses {@code expression} (or {@code @hourly}, {@code @daily}, {@code @weekly},
@@ -37,7 +70,13 @@ public sealed interface Schedule {
             case "@yearly", "@annually" -> "0 0 1 1 *";
             default -> expression.strip();
           };
-      return new Cron(expression, zone, ExecutionTime.forCron(PARSER.parse(e)));
+      CronParser parser = e.split("\\s+").length == 6 ? WITH_SECONDS : PARSER;
+      return new Cron(expression, zone, ExecutionTime.forCron(parser.parse(e)));
+    }
+
+    /** Whether the expression names seconds (six fields): finer than a Kubernetes CronJob runs. */
+    public boolean hasSeconds() {
+      return expression.strip().split("\\s+").length == 6;
     }
 
     /** The first run strictly after {@code after}. */

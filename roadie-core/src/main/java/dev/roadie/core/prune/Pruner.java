@@ -168,6 +168,10 @@ public final class Pruner {
               + "; prune deletes nothing while a snapshot cannot be read: "
               + "its data might look unused (run 'roadie check', see docs/runbooks/repository-damage.md)");
     }
+    // A backup may have committed since the index was loaded: a writer stores its index files
+    // before its snapshot, so the index loaded again after the listing holds every blob a listed
+    // snapshot uses.
+    state.refresh(planned);
     report.snapshots = snapshots.size();
     report.blobs = index.size();
     log.accept(

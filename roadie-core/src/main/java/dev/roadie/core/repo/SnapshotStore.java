@@ -32,7 +32,8 @@ final class SnapshotStore {
   }
 
   /**
-   * Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems}.
+   * Every readable snapshot, oldest first. Unreadable ones are reported through {@code problems};
+   * one deleted between the listing and its reading is left out.
    */
   List<SnapshotRef> snapshots(List<String> problems) throws IOException {
     Set<String> forgotten = tombstones(problems);
@@ -47,6 +48,8 @@ final class SnapshotStore {
       try {
         out.add(futures.get(i).get());
       } catch (ExecutionException e) {
+        // Forgotten since the listing (a forget runs beside this command): not a snapshot any more.
+        if (e.getCause() instanceof dev.roadie.core.backend.NoSuchObjectException) continue;
         if (problems == null) {
           throw Repository.unwrap(e);
         }

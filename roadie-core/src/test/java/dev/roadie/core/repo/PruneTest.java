@@ -309,6 +309,78 @@ class PruneTest {
     assertHealthy(backend, Map.of(cid, Map.of("z", z), b, Map.of("y", y)));
   }
 
+  /**
+   * A backup that commits (index files, then its snapshot) after prune has loaded the index but
+   * before it lists the snapshots: prune must not take the new snapshot's blobs, missing from the
+   * index it loaded, for damage (it refused with "blobs that snapshots use are missing"), and it
+   * keeps that snapshot's data.
+   */
+  @Test
+  void aBackupCommittedBetweenTheIndexAndTheSnapshotListingIsNoDamage() throws Exception {
+    Path repoDir = dir.resolve("repo");
+    LocalBackend backend = new LocalBackend(repoDir);
+    byte[] y = random(2 << 20, 2);
+    byte[] z = random(3 << 20, 3);
+    Id b;
+    try (Repository repo = Repository.init(backend, PW, 1 << 20)) {
+      b = backup(repo, "y", y);
+    }
+    Id[] committed = new Id[1];
+    Backend racing =
+        new CrashingBackend(new LocalBackend(repoDir), Integer.MAX_VALUE) {
+          @Override
+          public List<ObjectInfo> list(ObjectKind k) throws IOException {
+            if (k == ObjectKind.SNAPSHOT && committed[0] == null) {
+              try (Repository writer = Repository.open(new LocalBackend(repoDir), PW)) {
+                committed[0] = backup(writer, "z", z);
+              }
+            }
+            return super.list(k);
+          }
+        };
+    PruneReport report = prune(racing, LATER);
+    assertNotNull(committed[0], "the backup committed while prune ran");
+    assertEquals(2, report.snapshots, "prune saw the new snapshot: " + report);
+    prune(backend, NOW);
+    assertHealthy(backend, Map.of(b, Map.of("y", y), committed[0], Map.of("z", z)));
+  }
+
+  /**
+   * A snapshot forgotten (by another process's forget) after prune listed the snapshots but before
+   * it read them: it is gone, not unreadable, and prune goes on (it refused with "snapshot ... does
+   * not exist; prune deletes nothing while a snapshot cannot be read").
+   */
+  @Test
+  void aSnapshotForgottenWhilePruneListsThemIsNoDamage() throws Exception {
+    Path repoDir = dir.resolve("repo");
+    LocalBackend backend = new LocalBackend(repoDir);
+    byte[] y = random(2 << 20, 2);
+    byte[] z = random(3 << 20, 3);
+    Id b;
+    Id gone;
+    try (Repository repo = Repository.init(backend, PW, 1 << 20)) {
+      b = backup(repo, "y", y);
+      gone = backup(repo, "z", z);
+    }
+    boolean[] forgotten = {false};
+    Backend racing =
+        new CrashingBackend(new LocalBackend(repoDir), Integer.MAX_VALUE) {
+          @Override
+          public List<ObjectInfo> list(ObjectKind k) throws IOException {
+            List<ObjectInfo> listed = super.list(k);
+            if (k == ObjectKind.SNAPSHOT && !forgotten[0]) {
+              forgotten[0] = true;
+              forget(inner, gone);
+            }
+            return listed;
+          }
+        };
+    PruneReport report = prune(racing, NOW);
+    assertTrue(forgotten[0], "the snapshot was forgotten while prune ran");
+    assertEquals(1, report.snapshots, report.toString());
+    assertHealthy(backend, Map.of(b, Map.of("y", y)));
+  }
+
   /** A backup paused past its lease finds the packs it reused deleted and writes no snapshot. */
   @Test
   void backupWhoseLeaseLapsedFailsWithoutSnapshot() throws Exception {

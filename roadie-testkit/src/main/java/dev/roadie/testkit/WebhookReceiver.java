@@ -1,4 +1,4 @@
-package dev.roadie.agent;
+package dev.roadie.testkit;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -9,15 +9,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A local webhook receiver: records every body posted; the first {@code failFirst} requests get a
- * 500.
+ * A local webhook receiver on a free port: records every body posted to {@link #url}; the first
+ * {@code failFirst} requests get a 500, as a receiver that is briefly down answers.
  */
-final class Receiver implements AutoCloseable {
-  final List<String> bodies = new CopyOnWriteArrayList<>();
-  final AtomicInteger requests = new AtomicInteger();
+public final class WebhookReceiver implements AutoCloseable {
+  /** The bodies answered with 200, in order. */
+  public final List<String> bodies = new CopyOnWriteArrayList<>();
+
+  /** Every request, failed ones included. */
+  public final AtomicInteger requests = new AtomicInteger();
+
   private final HttpServer server;
 
-  Receiver(int failFirst) throws IOException {
+  public WebhookReceiver() throws IOException {
+    this(0);
+  }
+
+  public WebhookReceiver(int failFirst) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     server.createContext(
         "/hook",
@@ -35,12 +43,12 @@ final class Receiver implements AutoCloseable {
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
   }
 
   /** Waits (at most 10 s) until {@code n} messages have arrived. */
-  void await(int n) throws InterruptedException {
+  public void await(int n) throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (bodies.size() < n && System.nanoTime() < deadline) Thread.sleep(10);
   }

@@ -104,7 +104,13 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           PrintWriter err = ex.getCommandLine().getErr();
-          err.println("roadie: " + ex.getMessage());
+          String message = ex.getMessage();
+          if (ex instanceof CommandLine.UnmatchedArgumentException u
+              && ex.getCommandLine().getCommand() instanceof BackupCommand
+              && !u.getUnmatched().isEmpty()) {
+            message = BackupCommand.notAKind(u.getUnmatched().get(0));
+          }
+          err.println("roadie: " + message);
           err.println(
               "Try '"
                   + ex.getCommandLine().getCommandSpec().qualifiedName()

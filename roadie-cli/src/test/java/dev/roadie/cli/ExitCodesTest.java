@@ -123,6 +123,15 @@ class ExitCodesTest {
     ok.run("no-such-command").assertExit(2);
     ok.run().assertExit(2);
     ok.run("backup").assertExit(2);
+    // restic's form, a path right after backup: the message says what to type instead.
+    RoadieProcess.Result path = ok.run("backup", tmp.toString()).assertExit(2);
+    assertTrue(
+        path.stderr()
+            .contains(
+                "'"
+                    + tmp
+                    + "' is not a kind of source; say what to back up: 'roadie backup file PATH...'"),
+        path.describe());
     ok.run("backup", "file").assertExit(2);
     ok.run("backup", "file", "--stdin").assertExit(2);
     ok.run("backup", "file", tmp.resolve("missing-path").toString()).assertExit(2);

@@ -16,6 +16,10 @@ public final class PackWriter {
   private final Id packId;
   private final BlobType type;
   private final byte[] key;
+
+  /** The most blobs one pack holds, whatever their size. */
+  public static final int MAX_ENTRIES = 65_536;
+
   private final int targetSize;
   private final List<PackEntry> entries = new ArrayList<>();
 
@@ -144,8 +148,13 @@ public final class PackWriter {
     return entries.isEmpty();
   }
 
+  /**
+   * Whether the pack should be sealed: it reached its target size, or holds {@link #MAX_ENTRIES}
+   * blobs (tiny blobs would otherwise keep hundreds of thousands of entries waiting in one open
+   * pack, in memory, and in one header).
+   */
   public boolean isFull() {
-    return size >= targetSize;
+    return size >= targetSize || entries.size() >= MAX_ENTRIES;
   }
 
   public int size() {

@@ -22,7 +22,6 @@ import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -93,16 +92,8 @@ public final class ObjectGet {
     this.region = config.region().id();
     this.credentials = config.credentialsProvider();
     this.retries =
-        config
-            .overrideConfiguration()
-            .retryStrategy()
-            .orElseGet(
-                () ->
-                    AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                        .maxAttempts(S3Clients.MAX_ATTEMPTS)
-                        .circuitBreakerEnabled(false)
-                        .build());
-    this.tls = direct ? tlsFactory(settings) : null;
+        config.overrideConfiguration().retryStrategy().orElseGet(S3Clients::retryStrategy);
+    this.tls = tlsFactory(settings);
   }
 
   /** GETs with {@code s3}, the client made for {@code settings}. */
@@ -114,7 +105,7 @@ public final class ObjectGet {
    * The TLS sockets for an https endpoint with a CA file of its own ({@code --bucket-ca-file});
    * null: the JVM's trust store.
    */
-  public static SSLSocketFactory tlsFactory(S3Settings settings) {
+  private static SSLSocketFactory tlsFactory(S3Settings settings) {
     if (settings.caFile() == null) return null;
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
@@ -196,20 +187,23 @@ public final class ObjectGet {
   }
 
   /**
-   * A connection (not yet sent) to {@code url} for {@code request} (to the same URL) signed with
-   * SigV4 for S3 in {@code region} (payload unsigned: these are GETs), its signed headers set but
-   * Host, which the connection sets from the URL the signature covers; TLS sockets from {@code tls}
-   * (null: the JVM's).
+   * A connection (not yet sent) for the GET {@code request}, signed with these credentials (also
+   * for requests other than object GETs: the mirror's MinIO listing and event stream). {@code
+   * readMillis} bounds the wait for the response and then for each read of its body.
    */
-  public static HttpURLConnection signedConnection(
-      AwsV4HttpSigner signer,
-      AwsCredentialsIdentity identity,
-      URI url,
-      SdkHttpFullRequest request,
-      String region,
-      SSLSocketFactory tls,
-      int connectMillis,
-      int readMillis)
+  public HttpURLConnection signedConnection(SdkHttpFullRequest request, int readMillis)
+      throws IOException {
+    return connect(identity(), request, request.getUri(), readMillis);
+  }
+
+  /**
+   * A connection (not yet sent) to {@code url} for {@code request} (to the same URL) signed with
+   * SigV4 for S3 in this client's region (payload unsigned: these are GETs), its signed headers set
+   * but Host, which the connection sets from the URL the signature covers; TLS sockets of the CA
+   * file when there is one.
+   */
+  private HttpURLConnection connect(
+      AwsCredentialsIdentity identity, SdkHttpFullRequest request, URI url, int readMillis)
       throws IOException {
     SignedRequest signed =
         signer.sign(
@@ -223,7 +217,7 @@ public final class ObjectGet {
                     .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
     HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
     if (tls != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls);
-    c.setConnectTimeout(connectMillis);
+    c.setConnectTimeout((int) S3Clients.CONNECT_TIMEOUT.toMillis());
     c.setReadTimeout(readMillis);
     c.setUseCaches(false);
     signed
@@ -262,16 +256,7 @@ public final class ObjectGet {
     if (ifMatch != null) req.putHeader("If-Match", ifMatch);
     HttpURLConnection c = null;
     try {
-      c =
-          signedConnection(
-              signer,
-              identity,
-              uri,
-              req.build(),
-              region,
-              tls,
-              (int) S3Clients.CONNECT_TIMEOUT.toMillis(),
-              (int) S3Clients.SOCKET_TIMEOUT.toMillis());
+      c = connect(identity, req.build(), uri, (int) S3Clients.SOCKET_TIMEOUT.toMillis());
       c.setInstanceFollowRedirects(false);
       HttpURLConnection conn = c;
       int status = c.getResponseCode();

@@ -19,6 +19,7 @@ import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
 import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.InstanceProfileRegionProvider;
 import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
@@ -47,6 +48,17 @@ public final class S3Clients {
   public static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
 
   private S3Clients() {}
+
+  /**
+   * The retries of every client: the SDK's standard strategy, {@value #MAX_ATTEMPTS} attempts, and
+   * no retry quota (a backup must not stop retrying because earlier requests were retried).
+   */
+  public static RetryStrategy retryStrategy() {
+    return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+        .maxAttempts(MAX_ATTEMPTS)
+        .circuitBreakerEnabled(false)
+        .build();
+  }
 
   /** A client for {@code settings}; the caller closes it. */
   public static S3Client create(S3Settings settings) {
@@ -78,15 +90,7 @@ public final class S3Clients {
             .httpClientBuilder(http)
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-            .overrideConfiguration(
-                c ->
-                    c.retryStrategy(
-                        AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                            .maxAttempts(MAX_ATTEMPTS)
-                            // No retry quota: a backup must not stop retrying because earlier
-                            // requests were retried.
-                            .circuitBreakerEnabled(false)
-                            .build()));
+            .overrideConfiguration(c -> c.retryStrategy(retryStrategy()));
     if (!settings.signPayload()) {
       b.putAuthScheme(new UnsignedPayloadAuthScheme());
     }

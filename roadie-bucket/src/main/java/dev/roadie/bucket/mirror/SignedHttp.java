@@ -1,6 +1,5 @@
 package dev.roadie.bucket.mirror;
 
-import dev.roadie.bucket.ObjectGet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -10,14 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLSocketFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-import software.amazon.awssdk.identity.spi.IdentityProvider;
-import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 
 /**
  * Signed (SigV4) GET requests to a bucket for the MinIO extensions the SDK does not model: the
@@ -26,26 +20,12 @@ import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
  * JDK's URL connection serves them: it sets up TLS only for an https endpoint, and streams.
  */
 final class SignedHttp {
-  private static final int CONNECT_TIMEOUT_MS = 5000;
-  private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
-
   private final MirrorSide side;
   private final URI endpoint;
-  private final String region;
-  private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
-  private final SSLSocketFactory tls;
 
-  private SignedHttp(
-      MirrorSide side,
-      URI endpoint,
-      String region,
-      IdentityProvider<? extends AwsCredentialsIdentity> credentials,
-      SSLSocketFactory tls) {
+  private SignedHttp(MirrorSide side) {
     this.side = side;
-    this.endpoint = endpoint;
-    this.region = region;
-    this.credentials = credentials;
-    this.tls = tls;
+    this.endpoint = side.settings().endpoint();
   }
 
   /**
@@ -53,10 +33,7 @@ final class SignedHttp {
    */
   static SignedHttp of(MirrorSide side) {
     if (side.settings().endpoint() == null || !side.settings().pathStyle()) return null;
-    S3ServiceClientConfiguration config = side.s3().serviceClientConfiguration();
-    SSLSocketFactory tls = ObjectGet.tlsFactory(side.settings());
-    return new SignedHttp(
-        side, side.settings().endpoint(), config.region().id(), config.credentialsProvider(), tls);
+    return new SignedHttp(side);
   }
 
   /** A response: its status, Content-Type and body (the error body for a status other than 2xx). */
@@ -142,19 +119,8 @@ final class SignedHttp {
             .uri(endpoint)
             .encodedPath(basePath() + "/" + side.bucket());
     query.forEach(req::putRawQueryParameter);
-    AwsCredentialsIdentity identity = credentials.resolveIdentity().join();
-    SdkHttpFullRequest request = req.build();
     try {
-      HttpURLConnection c =
-          ObjectGet.signedConnection(
-              SIGNER,
-              identity,
-              request.getUri(),
-              request,
-              region,
-              tls,
-              CONNECT_TIMEOUT_MS,
-              (int) timeout.toMillis());
+      HttpURLConnection c = side.gets().signedConnection(req.build(), (int) timeout.toMillis());
       return new Call(c);
     } catch (IOException e) {
       throw SdkClientException.builder()

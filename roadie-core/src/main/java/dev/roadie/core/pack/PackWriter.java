@@ -13,12 +13,12 @@ import java.util.List;
  * encrypted in parallel without a lock. The caller uploads {@link #finish()}'s bytes.
  */
 public final class PackWriter {
+  /** The most blobs one pack holds, whatever their size. */
+  public static final int MAX_ENTRIES = 65_536;
+
   private final Id packId;
   private final BlobType type;
   private final byte[] key;
-
-  /** The most blobs one pack holds, whatever their size. */
-  public static final int MAX_ENTRIES = 65_536;
 
   private final int targetSize;
   private final List<PackEntry> entries = new ArrayList<>();

@@ -18,16 +18,11 @@ import dev.roadie.core.check.Checker;
 import dev.roadie.core.chunk.ChunkerParams;
 import dev.roadie.core.prune.PruneReport;
 import dev.roadie.core.prune.Pruner;
-import dev.roadie.core.snapshot.Node;
-import dev.roadie.core.snapshot.Snapshot;
-import dev.roadie.core.snapshot.Tree;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,43 +61,14 @@ class PruneTest {
       Runnable hook,
       java.util.function.Consumer<BackupWriter> started)
       throws IOException {
-    try (BackupWriter w = new BackupWriter(repo, new Progress())) {
-      if (started != null) started.accept(w);
-      if (hook != null) w.beforeSnapshot = hook;
-      List<Node> nodes = new ArrayList<>();
-      for (var e : streams.entrySet()) {
-        Content c = w.writeStream(new ByteArrayInputStream(e.getValue()), ChunkerParams.FILE);
-        nodes.add(
-            new Node(
-                e.getKey(),
-                Node.STREAM,
-                c.size(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                c.chunksHex(),
-                c.chunkListsHex(),
-                null,
-                null));
-      }
-      Id tree = w.writeTree(new Tree(nodes));
-      return w.commit(
-          new Snapshot(
-              Snapshot.VERSION,
-              "2026-01-01T00:00:00Z",
-              "t",
-              "test",
-              "h",
-              "u",
-              List.of(),
-              List.of(),
-              tree.hex(),
-              null,
-              null,
-              Map.of()));
-    }
+    return RoundTripTest.backupStreams(
+        repo,
+        streams,
+        ChunkerParams.FILE,
+        w -> {
+          if (started != null) started.accept(w);
+          if (hook != null) w.beforeSnapshot = hook;
+        });
   }
 
   static Id backup(Repository repo, String name, byte[] data) throws IOException {

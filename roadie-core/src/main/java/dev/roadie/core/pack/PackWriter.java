@@ -19,7 +19,6 @@ public final class PackWriter {
   private final Id packId;
   private final BlobType type;
   private final byte[] key;
-
   private final int targetSize;
   private final List<PackEntry> entries = new ArrayList<>();
 

@@ -60,6 +60,7 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     applyEnvironment();
     EarlyOpen.start(args);
+    HeapGovernor.start();
     System.exit(run(args));
   }
 

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -310,37 +311,52 @@ public final class Repository implements AutoCloseable {
     return i;
   }
 
+  /** Index files read and decoded ahead of the one being added to the index. */
+  private static final int INDEX_FILES_AHEAD = 4;
+
   private BlobIndex loadIndex() throws IOException {
     List<ObjectInfo> files = backend.list(ObjectKind.INDEX);
-    List<Future<IndexFile.Decoded>> futures = new ArrayList<>();
-    for (ObjectInfo f : files) {
-      futures.add(io.submit(() -> readIndexFile(f.name())));
-    }
     BlobIndex idx = new BlobIndex();
-    List<IndexFile.Decoded> decoded = new ArrayList<>();
-    for (int i = 0; i < futures.size(); i++) {
-      try {
-        IndexFile.Decoded d = futures.get(i).get();
-        decoded.add(d);
+    // Each file is added to the index as soon as it is decoded, in listing order (the first copy of
+    // a blob indexed twice wins), and dropped: a decoded file takes about twice the memory its
+    // entries take in the index, so a few at a time are decoded ahead, not all of them.
+    ArrayDeque<Future<IndexFile.Decoded>> ahead = new ArrayDeque<>();
+    List<ObjectName> loaded = new ArrayList<>();
+    long entries = 0;
+    int next = 0;
+    try {
+      for (int i = 0; i < files.size(); i++) {
+        while (next < files.size() && next < i + INDEX_FILES_AHEAD) {
+          ObjectName name = files.get(next++).name();
+          ahead.add(io.submit(() -> readIndexFile(name)));
+        }
+        IndexFile.Decoded d;
+        try {
+          d = ahead.poll().get();
+        } catch (ExecutionException e) {
+          // A damaged index file is skipped: its blobs read as missing, and 'check' names the file
+          // and the snapshots that need it.
+          continue;
+        }
+        loaded.add(files.get(i).name());
         if (lock() != null) {
           for (IndexFile.PackEntries p : d.packs())
             indexFiles.computeIfAbsent(p.packId(), k -> new ArrayList<>()).add(files.get(i).name());
         }
-      } catch (ExecutionException e) {
-        // A damaged index file is skipped: its blobs read as missing, and 'check' names the file
-        // and the snapshots that need it.
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while loading the index", e);
+        entries += d.blobCount();
+        d.addTo(idx);
       }
-    }
-    for (IndexFile.Decoded d : decoded) {
-      d.addTo(idx);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while loading the index", e);
+    } finally {
+      ahead.forEach(f -> f.cancel(true));
     }
     // A blob indexed twice (stored again after the pack of its first copy went missing, by two
     // concurrent backups, or repacked by prune) must resolve to a copy that exists, and rather one
-    // that no deletion plan names. Only then are storage and plans listed.
-    if (decoded.stream().mapToLong(IndexFile.Decoded::blobCount).sum() > idx.size()) {
+    // that no deletion plan names. Only then are storage and plans listed, and the files read
+    // again.
+    if (entries > idx.size()) {
       java.util.Set<Id> stored = new java.util.HashSet<>();
       for (ObjectInfo info : backend.list(ObjectKind.PACK)) {
         stored.add(Id.parse(info.name().id()));
@@ -348,7 +364,13 @@ public final class Repository implements AutoCloseable {
       java.util.Set<Id> planned = DeletionPlan.plannedPacks(this);
       java.util.function.ToIntFunction<Id> rank =
           p -> !stored.contains(p) ? 0 : planned.contains(p) ? 1 : 2;
-      for (IndexFile.Decoded d : decoded) {
+      for (ObjectName name : loaded) {
+        IndexFile.Decoded d;
+        try {
+          d = readIndexFile(name);
+        } catch (RoadieException e) {
+          continue; // damaged since it was first read: its first reading stands
+        }
         for (IndexFile.PackEntries p : d.packs()) {
           int r = rank.applyAsInt(p.packId());
           if (r == 0) continue;

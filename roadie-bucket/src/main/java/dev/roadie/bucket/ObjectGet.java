@@ -152,17 +152,42 @@ public final class ObjectGet {
     if (!direct || !addressable(bucket)) {
       return s3.getObject(b -> b.bucket(bucket).key(key).versionId(versionId).ifMatch(ifMatch));
     }
-    AwsCredentialsIdentity identity = identity();
     URI uri = uri(bucket, key, versionId);
+    return retrying(identity -> attempt(uri, ifMatch, identity));
+  }
+
+  /**
+   * The body of a GET of {@code bucket} itself with {@code query} (a listing page), read whole
+   * within each attempt and retried as {@link #get}; null where GETs go through the SDK's client,
+   * which then lists too.
+   */
+  public byte[] getBucket(String bucket, Map<String, String> query) {
+    if (!direct || !addressable(bucket)) return null;
+    StringBuilder q = new StringBuilder();
+    query.forEach(
+        (name, value) ->
+            q.append(q.isEmpty() ? "?" : "&")
+                .append(SdkHttpUtils.urlEncode(name))
+                .append('=')
+                .append(SdkHttpUtils.urlEncode(value)));
+    String host = endpoint.getRawAuthority();
+    String target = pathStyle ? host + "/" + bucket : bucket + "." + host + "/";
+    URI uri = URI.create(endpoint.getScheme() + "://" + target + q);
+    return retrying(identity -> readWhole(uri, identity));
+  }
+
+  /** {@code attempt} until it succeeds or the client's retry strategy gives up. */
+  private <T> T retrying(java.util.function.Function<AwsCredentialsIdentity, T> attempt) {
+    AwsCredentialsIdentity identity = identity();
     AcquireInitialTokenResponse first =
         retries.acquireInitialToken(AcquireInitialTokenRequest.create("s3"));
     RetryToken token = first.token();
     pause(first.delay());
     while (true) {
       try {
-        ResponseInputStream<GetObjectResponse> in = attempt(uri, ifMatch, identity);
+        T result = attempt.apply(identity);
         retries.recordSuccess(RecordSuccessRequest.create(token));
-        return in;
+        return result;
       } catch (SdkException e) {
         RefreshRetryTokenResponse next;
         try {
@@ -175,6 +200,24 @@ public final class ObjectGet {
         token = next.token();
         pause(next.delay());
       }
+    }
+  }
+
+  private byte[] readWhole(URI uri, AwsCredentialsIdentity identity) {
+    SdkHttpFullRequest req =
+        SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(uri).build();
+    HttpURLConnection c = null;
+    try {
+      c = connect(identity, req, uri, (int) S3Clients.SOCKET_TIMEOUT.toMillis());
+      c.setInstanceFollowRedirects(false);
+      int status = c.getResponseCode();
+      if (status / 100 != 2) throw failure(c, status);
+      try (InputStream in = c.getInputStream()) {
+        return in.readAllBytes();
+      }
+    } catch (IOException e) {
+      if (c != null) c.disconnect();
+      throw ioFailure(e);
     }
   }
 
@@ -270,14 +313,19 @@ public final class ObjectGet {
       throw failure(c, status);
     } catch (IOException e) {
       if (c != null) c.disconnect();
-      if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
-        throw SdkClientException.create("interrupted", e);
-      }
-      throw SdkClientException.builder()
-          .message("Unable to execute HTTP request: " + e.getMessage())
-          .cause(e)
-          .build();
+      throw ioFailure(e);
     }
+  }
+
+  /** An I/O failure of a request as the SDK's client reports it (retried unless interrupted). */
+  private static SdkClientException ioFailure(IOException e) {
+    if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
+      return SdkClientException.create("interrupted", e);
+    }
+    return SdkClientException.builder()
+        .message("Unable to execute HTTP request: " + e.getMessage())
+        .cause(e)
+        .build();
   }
 
   /** The response headers as the SDK unmarshals them into a {@link GetObjectResponse}. */

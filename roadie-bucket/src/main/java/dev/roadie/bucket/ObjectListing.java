@@ -5,7 +5,9 @@ import dev.roadie.core.RoadieException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -78,32 +80,42 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     BucketLocation where = bucket.location();
     String token = null;
     do {
-      String t = token;
-      ListObjectsV2Response r;
+      Map<String, String> q = query("list-type", "2");
+      if (token != null) q.put("continuation-token", token);
+      List<ListedObject> out;
+      byte[] lean;
       try {
-        r =
-            bucket
-                .client()
-                .listObjectsV2(
-                    b -> b.bucket(where.bucket()).prefix(where.prefix()).continuationToken(t));
+        lean = bucket.listPage(q);
+        if (lean != null) {
+          ListingXml.Page p = ListingXml.objects(lean);
+          out = p.objects();
+          token = p.next();
+        } else {
+          String t = token;
+          ListObjectsV2Response r =
+              bucket
+                  .client()
+                  .listObjectsV2(
+                      b -> b.bucket(where.bucket()).prefix(where.prefix()).continuationToken(t));
+          out = new ArrayList<>(r.contents().size());
+          for (S3Object o : r.contents()) {
+            out.add(
+                new ListedObject(
+                    o.key(),
+                    o.size() == null ? 0 : o.size(),
+                    ListedObject.unquote(o.eTag()),
+                    o.lastModified(),
+                    standardIsNull(o.storageClassAsString()),
+                    null,
+                    true,
+                    false));
+          }
+          token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+        }
       } catch (SdkException e) {
         throw bucket.fail("list the bucket", null, e);
       }
-      List<ListedObject> out = new ArrayList<>(r.contents().size());
-      for (S3Object o : r.contents()) {
-        out.add(
-            new ListedObject(
-                o.key(),
-                o.size() == null ? 0 : o.size(),
-                ListedObject.unquote(o.eTag()),
-                o.lastModified(),
-                standardIsNull(o.storageClassAsString()),
-                null,
-                true,
-                false));
-      }
       put(out);
-      token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
     } while (token != null && !closed);
   }
 
@@ -111,56 +123,79 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     BucketLocation where = bucket.location();
     String keyMarker = null;
     String versionMarker = null;
-    boolean more;
     do {
-      String k = keyMarker;
-      String v = versionMarker;
-      ListObjectVersionsResponse r;
+      Map<String, String> q = query("versions", "");
+      if (keyMarker != null) q.put("key-marker", keyMarker);
+      if (versionMarker != null) q.put("version-id-marker", versionMarker);
+      List<ListedObject> out;
       try {
-        r =
-            bucket
-                .client()
-                .listObjectVersions(
-                    b ->
-                        b.bucket(where.bucket())
-                            .prefix(where.prefix())
-                            .keyMarker(k)
-                            .versionIdMarker(v));
+        byte[] lean = bucket.listPage(q);
+        if (lean != null) {
+          ListingXml.Page p = ListingXml.versions(lean);
+          out = new ArrayList<>(p.objects());
+          keyMarker = p.next();
+          versionMarker = p.nextVersion();
+        } else {
+          String k = keyMarker;
+          String v = versionMarker;
+          ListObjectVersionsResponse r =
+              bucket
+                  .client()
+                  .listObjectVersions(
+                      b ->
+                          b.bucket(where.bucket())
+                              .prefix(where.prefix())
+                              .keyMarker(k)
+                              .versionIdMarker(v));
+          out = new ArrayList<>(r.versions().size() + r.deleteMarkers().size());
+          for (ObjectVersion o : r.versions()) {
+            out.add(
+                new ListedObject(
+                    o.key(),
+                    o.size() == null ? 0 : o.size(),
+                    ListedObject.unquote(o.eTag()),
+                    o.lastModified(),
+                    standardIsNull(o.storageClassAsString()),
+                    o.versionId(),
+                    Boolean.TRUE.equals(o.isLatest()),
+                    false));
+          }
+          for (DeleteMarkerEntry d : r.deleteMarkers()) {
+            out.add(
+                new ListedObject(
+                    d.key(),
+                    0,
+                    null,
+                    d.lastModified(),
+                    null,
+                    d.versionId(),
+                    Boolean.TRUE.equals(d.isLatest()),
+                    true));
+          }
+          boolean more = Boolean.TRUE.equals(r.isTruncated());
+          keyMarker = more ? r.nextKeyMarker() : null;
+          versionMarker = more ? r.nextVersionIdMarker() : null;
+        }
       } catch (SdkException e) {
         throw bucket.fail("list the versions in the bucket", null, e);
       }
-      List<ListedObject> out = new ArrayList<>(r.versions().size() + r.deleteMarkers().size());
-      for (ObjectVersion o : r.versions()) {
-        out.add(
-            new ListedObject(
-                o.key(),
-                o.size() == null ? 0 : o.size(),
-                ListedObject.unquote(o.eTag()),
-                o.lastModified(),
-                standardIsNull(o.storageClassAsString()),
-                o.versionId(),
-                Boolean.TRUE.equals(o.isLatest()),
-                false));
-      }
-      for (DeleteMarkerEntry d : r.deleteMarkers()) {
-        out.add(
-            new ListedObject(
-                d.key(),
-                0,
-                null,
-                d.lastModified(),
-                null,
-                d.versionId(),
-                Boolean.TRUE.equals(d.isLatest()),
-                true));
-      }
-      // The response lists versions and delete markers apart; S3 ordered them together.
+      // The SDK's response lists versions and delete markers apart; S3 orders them together.
       out.sort(ORDER);
       put(out);
-      more = Boolean.TRUE.equals(r.isTruncated());
-      keyMarker = r.nextKeyMarker();
-      versionMarker = r.nextVersionIdMarker();
-    } while (more && !closed);
+    } while (keyMarker != null && !closed);
+  }
+
+  /**
+   * The query of a listing request: {@code name=value} first (the kind of listing), then the
+   * prefix, keys percent-encoded in the response.
+   */
+  private Map<String, String> query(String name, String value) {
+    Map<String, String> q = new LinkedHashMap<>();
+    q.put(name, value);
+    q.put("encoding-type", "url");
+    String prefix = bucket.location().prefix();
+    if (!prefix.isEmpty()) q.put("prefix", prefix);
+    return q;
   }
 
   private static String standardIsNull(String storageClass) {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -75,6 +77,10 @@ final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(base);
     Files.writeString(marker, "made by roadie demo; the next demo run deletes this directory\n");
     String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+    // The user's alone, as roadie asks of password files (it warns about one others can read).
+    Files.createFile(
+        passwordFile,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(passwordFile, password + "\n");
     say("roadie demo in " + base);
     say("");
@@ -120,8 +126,9 @@ final class DemoCommand implements Callable<Integer> {
 
       step("roadie restore latest --of " + TARGET + " --target " + restored);
       SnapshotRef latest = repo.readSnapshot(second);
-      Sources.restore(
-          new RestoreRequest(repo, latest, new Destination.Directory(restored), null, null));
+      var result =
+          Sources.restore(
+              new RestoreRequest(repo, latest, new Destination.Directory(restored), null, null));
       Map<String, String> want = digests(data);
       Map<String, String> got = digests(restored.resolve("data"));
       if (!want.equals(got)) {
@@ -130,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       say(
           "  restored "
-              + Plural.count(got.size(), "file")
+              + result.counts().stream().map(Object::toString).collect(Collectors.joining(", "))
               + "; every file's SHA-256 equals the original's");
 
       step("roadie check --read-data");

@@ -129,11 +129,20 @@ final class HelpLayout {
     }
   }
 
-  /** Joins each line that does not end a sentence (or introduce what follows) with the next. */
+  /**
+   * Joins each line that does not end a sentence (or introduce what follows) with the next. An
+   * indented line is an example a user copies (an archive_command): it stays a line of its own.
+   */
   static String[] paragraphs(String[] lines) {
     List<String> out = new ArrayList<>();
     StringBuilder b = new StringBuilder();
     for (String line : lines) {
+      if (line.startsWith(" ") && !line.isBlank()) {
+        if (!b.isEmpty()) out.add(b.toString());
+        b.setLength(0);
+        out.add(line.stripTrailing());
+        continue;
+      }
       String l = line.strip();
       if (!b.isEmpty()) b.append(' ');
       b.append(l);

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The demo's Kubernetes part, when the work tree's test cluster binaries are built already ({@code
@@ -199,7 +200,13 @@ final class KubernetesDemo {
             new ClusterRestore(
                     repo, ref, new Destination.Cluster(null), KubernetesRestoreOptions.of(env))
                 .run();
-        say.accept("  " + report.entries().size() + " objects, in order: " + report.counts());
+        say.accept(
+            "  "
+                + report.entries().size()
+                + " objects, in order: "
+                + report.counts().entrySet().stream()
+                    .map(c -> c.getValue() + " " + c.getKey().word(false))
+                    .collect(Collectors.joining(", ")));
         VerifyResult v =
             Sources.verify(
                 new VerifyRequest(

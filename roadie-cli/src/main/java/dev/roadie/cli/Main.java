@@ -8,6 +8,7 @@ import dev.roadie.core.repo.Hosts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -107,9 +108,9 @@ public final class Main implements Runnable {
           PrintWriter err = ex.getCommandLine().getErr();
           String message = ex.getMessage();
           if (ex instanceof CommandLine.UnmatchedArgumentException u
-              && ex.getCommandLine().getCommand() instanceof BackupCommand
-              && !u.getUnmatched().isEmpty()) {
-            message = BackupCommand.notAKind(u.getUnmatched().get(0));
+              && !u.getUnmatched().isEmpty()
+              && !u.isUnknownOption()) {
+            message = leftOver(u);
           }
           err.println("roadie: " + message);
           err.println(
@@ -123,6 +124,57 @@ public final class Main implements Runnable {
               : ErrorCode.USAGE.exitCode();
         });
     return cl;
+  }
+
+  /**
+   * What to say of an argument that no command or parameter takes, instead of picocli's "Unmatched
+   * argument at index N", which names neither the command nor what it takes.
+   */
+  private static String leftOver(CommandLine.UnmatchedArgumentException u) {
+    CommandLine cl = u.getCommandLine();
+    String arg = u.getUnmatched().get(0);
+    String name = cl.getCommandSpec().qualifiedName();
+    if (cl.getCommand() instanceof BackupCommand) return BackupCommand.notAKind(arg);
+    if (cl.getCommand() instanceof Main) {
+      // picocli suggests the most similar name even when nothing is (foo: forget); a typo keeps
+      // the start of the word.
+      String start = arg.length() >= 3 ? arg.substring(0, 3) : null;
+      String like =
+          start == null
+              ? null
+              : u.getSuggestions().stream()
+                  .filter(c -> c.startsWith(start))
+                  .findFirst()
+                  .orElse(null);
+      return "'"
+          + arg
+          + "' is not a roadie command"
+          + (like == null ? "" : "; did you mean 'roadie " + like + "'?");
+    }
+    if (!cl.getSubcommands().isEmpty()) {
+      return "'"
+          + arg
+          + "' is not a command of "
+          + name
+          + ": "
+          + String.join(", ", cl.getSubcommands().keySet());
+    }
+    List<CommandLine.Model.PositionalParamSpec> params = cl.getCommandSpec().positionalParameters();
+    String takes;
+    if (params.isEmpty()) {
+      takes = "takes no arguments";
+    } else if (params.size() == 1 && params.get(0).arity().max() == 1) {
+      takes = "takes one " + params.get(0).paramLabel();
+    } else {
+      takes =
+          "takes "
+              + String.join(
+                  " ",
+                  params.stream()
+                      .map(p -> p.paramLabel() + (p.arity().max() > 1 ? "..." : ""))
+                      .toList());
+    }
+    return name + " " + takes + "; '" + arg + "' is left over";
   }
 
   /**

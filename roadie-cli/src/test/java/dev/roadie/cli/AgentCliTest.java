@@ -258,7 +258,7 @@ class AgentCliTest {
     RoadieProcess.Result second =
         RoadieProcess.bare().run("run", "app", "--config", file.toString(), "--json").assertExit(0);
     assertTrue(second.stdout().contains("\"result\" : \"success\""), second.describe());
-    assertTrue(second.stdout().contains("kept 1, removed 1 snapshots"), second.describe());
+    assertTrue(second.stdout().contains("kept 1 snapshot, removed 1\""), second.describe());
     RoadieProcess.Result failed =
         RoadieProcess.bare().run("run", "gone", "--config", file.toString());
     assertTrue(failed.exitCode() != 0, failed.describe());

@@ -41,8 +41,22 @@ class DemoTest {
     assertFalse(Files.exists(dir.resolve("stale-file")), "the demo starts afresh");
     assertTrue(Files.exists(dir.resolve("repo/config")));
     assertFalse(Files.exists(tmp.resolve("roadie-demo")), "--dir is honoured");
-    // Row counts are words, not a Java map ({public.users={rows=5000, ...}}).
-    assertFalse(r.stdout().contains("={") || r.stdout().contains("rows="), r.describe());
+    // Counts are words, not a Java map ({public.users={rows=5000, ...}}, {CREATED=5}).
+    assertFalse(
+        r.stdout().contains("={")
+            || r.stdout().contains("rows=")
+            || java.util.regex.Pattern.compile("\\{[A-Za-z_.]+=").matcher(r.stdout()).find(),
+        r.describe());
+    if (r.stdout().contains("--to-cluster")) {
+      assertTrue(r.stdout().contains("5 objects, in order: 5 created"), r.describe());
+    }
+    // The restore counts what the backup of the same snapshot counted (files; a symlink is none).
+    var counted =
+        java.util.regex.Pattern.compile("snapshot \\w+: (\\d+) files").matcher(r.stdout());
+    String backedUp = null;
+    while (counted.find()) backedUp = counted.group(1);
+    assertTrue(
+        r.stdout().contains("restored " + backedUp + " files; every file's SHA-256"), r.describe());
     if (r.stdout().contains("roadie backup postgres")) {
       assertTrue(
           r.stdout().contains("2 tables (public.tickets: 50000 rows, public.users: 5000 rows)"),
@@ -70,7 +84,10 @@ class DemoTest {
     for (String command : suggested.subList(1, suggested.size())) {
       List<String> words = List.of(command.split(" "));
       assertEquals("roadie", words.getFirst(), "run as 'roadie' outside the launcher: " + command);
-      user.run(words.subList(1, words.size()).toArray(String[]::new)).assertOk();
+      RoadieProcess.Result ran =
+          user.run(words.subList(1, words.size()).toArray(String[]::new)).assertOk();
+      // No warning either: the password file the demo made is the user's alone.
+      assertEquals("", ran.stderr().strip(), ran.describe());
       if (words.contains("--target")) restored = Path.of(words.get(words.indexOf("--target") + 1));
     }
     assertTrue(

@@ -151,4 +151,25 @@ class HelpTextTest {
             .getUsageMessage(CommandLine.Help.Ansi.OFF);
     assertTrue(k8s.contains("in the given namespaces, one YAML document"), k8s);
   }
+
+  /**
+   * An indented description line is an example (the archive_command or restore_command to set):
+   * shown on a line of its own, indented, not run into the sentence that follows it.
+   */
+  @Test
+  void indentedExampleLinesStandAlone() {
+    assertEquals(
+        List.of("Fetch a file", "  cmd = 'x %f'", "Exit 0: ok."),
+        List.of(
+            HelpLayout.paragraphs(new String[] {"Fetch a file", "  cmd = 'x %f'", "Exit 0: ok."})));
+    for (String[] c :
+        new String[][] {
+          {"wal-fetch", "restore_command = 'roadie wal-fetch %f %p'"},
+          {"wal-push", "archive_command = 'roadie wal-push %p'"}
+        }) {
+      String help =
+          Main.commandLine().getSubcommands().get(c[0]).getUsageMessage(CommandLine.Help.Ansi.OFF);
+      assertTrue(help.contains("\n  " + c[1] + "\n"), help);
+    }
+  }
 }

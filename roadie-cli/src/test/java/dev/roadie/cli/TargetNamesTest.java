@@ -89,6 +89,37 @@ class TargetNamesTest {
     assertFalse(of("redis://db").matches(snapshot("postgres-physical", "redis://db:6379")));
   }
 
+  /**
+   * A database number names one database's snapshots (backup redis --url …/N records
+   * redis://HOST:PORT/N), as /N or ?db=N, and never the whole server's: restore latest --of …/3
+   * must not pick a newer snapshot of every database (its database 0 went into database 3), nor
+   * forget --target …/3 select the whole server's snapshots.
+   */
+  @Test
+  void redisDatabaseNumbersNameThatDatabaseOnly() {
+    Snapshot server = snapshot("redis", "redis://10.0.0.5:6379");
+    Snapshot db3 = snapshot("redis", "redis://10.0.0.5:6379/3");
+    Snapshot db0 = snapshot("redis", "redis://10.0.0.5:6379/0");
+    for (String given :
+        List.of(
+            "redis://10.0.0.5:6379/3",
+            "redis://10.0.0.5/3",
+            "redis://:pw@10.0.0.5/3",
+            "redis://ops:pw@10.0.0.5:6379?db=3",
+            "redis://10.0.0.5?db=3",
+            "rediss://10.0.0.5/3")) {
+      assertTrue(of(given).matches(db3), given);
+      assertFalse(of(given).matches(server), given);
+      assertFalse(of(given).matches(db0), given);
+    }
+    assertTrue(of("redis://ops:pw@10.0.0.5?db=0").matches(db0));
+    assertFalse(of("redis://10.0.0.5?db=0").matches(server), "database 0 is not every database");
+    for (String given : List.of("redis://10.0.0.5", "redis://ops:pw@10.0.0.5:6379/")) {
+      assertTrue(of(given).matches(server), given);
+      assertFalse(of(given).matches(db3), given);
+    }
+  }
+
   @Test
   void pathsAreNamesAsGiven() {
     // A relative path could name another target than the absolute one (a name chosen with

@@ -243,8 +243,10 @@ public final class RedisSource implements SourceProvider {
   }
 
   /**
-   * {@code redis://HOST:PORT} and {@code rediss://HOST:PORT}: a backup records the scheme it
-   * connected with, and a user names the server with either.
+   * {@code redis://HOST:PORT[/N]} and {@code rediss://HOST:PORT[/N]}: a backup records the scheme
+   * it connected with, and a user names the server with either. A database number ({@code /N} or
+   * {@code ?db=N}, as {@link RedisUrl} reads it) names that database's snapshots only, and a URL
+   * without one the whole server's only: a snapshot of every database is not one of database N's.
    */
   @Override
   public Set<String> targetNames(String kind, String given) {
@@ -264,7 +266,34 @@ public final class RedisSource implements SourceProvider {
         (host.contains(":") ? "[" + host + "]" : host)
             + ":"
             + (u.getPort() < 0 ? 6379 : u.getPort());
-    return Set.of("redis://" + hostPort, "rediss://" + hostPort);
+    String database = databasePath(u);
+    if (database == null) return Set.of();
+    return Set.of("redis://" + hostPort + database, "rediss://" + hostPort + database);
+  }
+
+  /**
+   * {@code /N} for a URL that names database N, {@code ""} for one that names none, null for a path
+   * or {@code db=} that is no database number (or two different ones).
+   */
+  private static String databasePath(URI u) {
+    String path = u.getPath();
+    Integer n = null;
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      n = databaseNumber(path.substring(1));
+      if (n == null) return null;
+    }
+    String query = u.getRawQuery();
+    for (String kv : query == null ? new String[0] : query.split("&")) {
+      if (!kv.startsWith("db=")) continue;
+      Integer q = databaseNumber(kv.substring(3));
+      if (q == null || (n != null && !n.equals(q))) return null;
+      n = q;
+    }
+    return n == null ? "" : "/" + n;
+  }
+
+  private static Integer databaseNumber(String s) {
+    return s.matches("[0-9]{1,9}") ? Integer.valueOf(s) : null;
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.roadie.agent.config.AgentConfig;
 import dev.roadie.agent.config.TargetConfig;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.FileFailure;
+import dev.roadie.core.Plural;
 import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.ObjectKind;
 import dev.roadie.core.backend.ObjectName;
@@ -268,7 +269,7 @@ public final class TargetJob {
                 + x.reason());
       }
     }
-    return "kept " + d.keep().size() + ", removed " + d.remove().size() + " snapshots";
+    return "kept " + Plural.count(d.keep().size(), "snapshot") + ", removed " + d.remove().size();
   }
 
   private String copy(Repository repo, TargetConfig target, SnapshotRef snapshot)

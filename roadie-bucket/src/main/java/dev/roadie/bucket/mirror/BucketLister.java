@@ -2,6 +2,7 @@ package dev.roadie.bucket.mirror;
 
 import dev.roadie.bucket.Keys;
 import dev.roadie.bucket.ListedObject;
+import dev.roadie.bucket.ListingXml;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
@@ -199,9 +200,27 @@ final class BucketLister {
   }
 
   private Page fetchPlain(String token, String startAfter) {
-    ListObjectsV2Response r;
+    Map<String, String> q = new LinkedHashMap<>();
+    q.put("list-type", "2");
+    q.put("encoding-type", "url");
+    if (!side.prefix().isEmpty()) q.put("prefix", side.prefix());
+    if (token != null) {
+      q.put("continuation-token", token);
+    } else if (startAfter != null) {
+      q.put("start-after", startAfter);
+    }
     try {
-      r =
+      byte[] lean = side.gets().getBucket(side.bucket(), q);
+      if (lean != null) {
+        ListingXml.Page p = ListingXml.objects(lean);
+        List<ListingEntry> objects = new java.util.ArrayList<>(p.objects().size());
+        for (ListedObject o : p.objects()) {
+          objects.add(
+              new ListingEntry(o.key(), o.size(), o.etag(), o.lastModified(), null, null, null));
+        }
+        return new Page(objects, p.next());
+      }
+      ListObjectsV2Response r =
           side.s3()
               .listObjectsV2(
                   b ->
@@ -209,23 +228,23 @@ final class BucketLister {
                           .prefix(side.prefix())
                           .continuationToken(token)
                           .startAfter(token == null ? startAfter : null));
+      List<ListingEntry> objects = new java.util.ArrayList<>(r.contents().size());
+      for (S3Object o : r.contents()) {
+        objects.add(
+            new ListingEntry(
+                o.key(),
+                o.size(),
+                ListedObject.unquote(o.eTag()),
+                o.lastModified(),
+                null,
+                null,
+                null));
+      }
+      boolean more = Boolean.TRUE.equals(r.isTruncated()) && r.nextContinuationToken() != null;
+      return new Page(objects, more ? r.nextContinuationToken() : null);
     } catch (SdkException e) {
       throw S3Failures.of(side, "list", "", e);
     }
-    List<ListingEntry> objects = new java.util.ArrayList<>(r.contents().size());
-    for (S3Object o : r.contents()) {
-      objects.add(
-          new ListingEntry(
-              o.key(),
-              o.size(),
-              ListedObject.unquote(o.eTag()),
-              o.lastModified(),
-              null,
-              null,
-              null));
-    }
-    boolean more = Boolean.TRUE.equals(r.isTruncated()) && r.nextContinuationToken() != null;
-    return new Page(objects, more ? r.nextContinuationToken() : null);
   }
 
   private record Page(List<ListingEntry> objects, String next) {}
@@ -341,7 +360,7 @@ final class BucketLister {
         case "Key" -> key = URLDecoder.decode(x.getElementText(), StandardCharsets.UTF_8);
         case "ETag" -> etag = ListedObject.unquote(x.getElementText());
         case "Size" -> size = Long.parseLong(x.getElementText().strip());
-        case "LastModified" -> modified = Instant.parse(x.getElementText().strip());
+        case "LastModified" -> modified = ListingXml.instant(x.getElementText().strip());
         case "UserTags" -> {
           saw = true;
           tags = parseTags(x.getElementText());

@@ -5,7 +5,6 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Content;
 import dev.roadie.core.snapshot.Node;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -133,8 +132,9 @@ public record SnapshotObject(
     Map<String, Object> m = n.meta() == null ? Map.of() : n.meta();
     Instant modified;
     try {
-      modified = Instant.parse(n.mtime());
-    } catch (DateTimeParseException | NullPointerException e) {
+      // As Instant.parse, faster: a backup reads one per object of its parent.
+      modified = ListingXml.instant(n.mtime());
+    } catch (RuntimeException e) {
       throw bad(n, "has no valid last-modified time");
     }
     if (!marker && (n.size() == null || n.size() < 0)) throw bad(n, "has no size");

@@ -201,13 +201,12 @@ public final class PackWriter {
     return ByteBuffer.wrap(buf, 0, size);
   }
 
+  /** Room for {@code extra} more bytes: the buffer doubles, up to what a full pack needs. */
   private void ensure(int extra) {
     if (size + extra > buf.length) {
       buf =
           Arrays.copyOf(
-              buf,
-              Math.max(
-                  size + extra, Math.min(buf.length * 2, targetSize + (targetSize >> 2) + extra)));
+              buf, Math.max(size + extra, Math.min(buf.length * 2, bufferSize(targetSize, extra))));
     }
   }
 }

@@ -59,6 +59,9 @@ public final class BackupWriter implements AutoCloseable {
 
   private static final int UPLOADS_IN_FLIGHT = 2;
 
+  /** The size a pooled pack buffer starts at. */
+  private static final int INITIAL_PACK_BUFFER = 1 << 20;
+
   // Package-private where the DeltaCursor of a stream reads them.
   final Repository repo;
   final BlobIndex index;
@@ -200,12 +203,16 @@ public final class BackupWriter implements AutoCloseable {
           throw new IOException("interrupted", e);
         }
       } else {
-        // Sized for a pack of typical chunks; a pack whose last blob is larger grows its buffer
-        // once.
+        // A buffer starts small and grows with the packs it fills (doubling, up to a full pack),
+        // then is reused at that size: packs of many tiny blobs seal at their blob count
+        // (PackWriter.MAX_ENTRIES) with a few MiB, and their backups need not hold buffers sized
+        // for 16 MiB.
         buffer =
             new byte
-                [PackWriter.bufferSize(
-                    repo.config().packSize(), Compression.bound(ChunkerParams.FILE.max()))];
+                [Math.min(
+                    INITIAL_PACK_BUFFER,
+                    PackWriter.bufferSize(
+                        repo.config().packSize(), Compression.bound(ChunkerParams.FILE.max())))];
       }
     }
     return new PackWriter(repo.key(), type, repo.config().packSize(), buffer);

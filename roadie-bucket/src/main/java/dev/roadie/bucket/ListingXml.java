@@ -12,6 +12,7 @@ import java.util.List;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.utils.DateUtils;
 
 /**
@@ -215,8 +216,8 @@ public final class ListingXml {
     return v;
   }
 
-  private static software.amazon.awssdk.core.exception.SdkClientException unreadable(Exception e) {
-    return software.amazon.awssdk.core.exception.SdkClientException.builder()
+  private static SdkClientException unreadable(Exception e) {
+    return SdkClientException.builder()
         .message("listing response unreadable: " + e.getMessage())
         .cause(e)
         .build();

@@ -21,9 +21,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The objects under a bucket location's prefix, streamed: pages of up to 1,000 entries are fetched
  * on a virtual thread a few pages ahead of the reader, so memory stays flat for any number of keys.
- * Keys come in S3's order, by UTF-8 bytes ({@link Keys}); with versions, each key's versions and
- * delete markers newest first. A server that lists out of order is refused, since callers merge
- * listings by key.
+ * On an S3-compatible endpoint the pages are fetched by the direct signed GET and read by {@link
+ * ListingXml}; elsewhere by the SDK's client. Keys come in S3's order, by UTF-8 bytes ({@link
+ * Keys}); with versions, each key's versions and delete markers newest first. A server that lists
+ * out of order is refused, since callers merge listings by key.
  */
 public final class ObjectListing implements Iterator<ListedObject>, AutoCloseable {
   private static final int PAGES_AHEAD = 2;
@@ -83,9 +84,8 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
       Map<String, String> q = query("list-type", "2");
       if (token != null) q.put("continuation-token", token);
       List<ListedObject> out;
-      byte[] lean;
       try {
-        lean = bucket.listPage(q);
+        byte[] lean = bucket.listPage(q);
         if (lean != null) {
           ListingXml.Page p = ListingXml.objects(lean);
           out = p.objects();

@@ -156,7 +156,10 @@ final class BucketRestore {
         s.size() == (h.contentLength() == null ? -1 : h.contentLength())
             && ((s.etag() != null && s.etag().equals(etag))
                 || (s.sha256() != null && s.sha256().equals(there.sha256())));
-    if (!sameContent || !s.headers().sameAs(there)) {
+    // Headers as a server keeps them, and exactly the user metadata of the snapshot's object.
+    boolean sameHeaders =
+        s.headers().sameAs(there) && s.headers().metadata().equals(there.metadata());
+    if (!sameContent || !sameHeaders) {
       write(bucket, e, true);
       return;
     }
@@ -181,9 +184,11 @@ final class BucketRestore {
         ListedObject.isMultipartEtag(s.etag())
             ? (s.partSize() != null ? s.partSize() : (Long) (long) Bucket.DEFAULT_PART_SIZE)
             : null;
-    ObjectHeaders headers = s.sha256() != null ? s.headers().withSha256(s.sha256()) : s.headers();
     try {
-      bucket.put(key, s.size(), content, headers, s.tags(), partSize);
+      // The headers and user metadata as they were, nothing added: a restored object is the
+      // original's equal. Its ETag comes out as the original's (parts of the same size), which is
+      // what a later restore compares.
+      bucket.put(key, s.size(), content, s.headers(), s.tags(), partSize);
     } catch (IOException | RuntimeException failure) {
       // The repository's own failure (a damaged blob) is what to report, not the upload it broke.
       Throwable cause = content.failure();

@@ -90,13 +90,6 @@ public record ObjectHeaders(
     return withMetadata(m);
   }
 
-  /** These headers with {@code sha256} as roadie's content hash in the user metadata. */
-  public ObjectHeaders withSha256(String sha256) {
-    Map<String, String> m = new TreeMap<>(metadata);
-    m.put(Sha256.METADATA_KEY, sha256);
-    return withMetadata(m);
-  }
-
   /** Roadie's content hash from the user metadata, or null. */
   public String sha256() {
     return metadata.get(Sha256.METADATA_KEY);

@@ -125,6 +125,8 @@ final class TestBuckets {
       assertEquals(a.size(), b.size(), k + " size");
       assertTrue(
           a.headers().sameAs(b.headers()), k + " headers: " + a.headers() + " vs " + b.headers());
+      // Exactly the user metadata the original had: nothing of roadie's added.
+      assertEquals(a.headers().metadata(), b.headers().metadata(), k + " user metadata");
       assertEquals(a.headers().contentType(), b.headers().contentType(), k + " content type");
       assertEquals(a.tags(), b.tags(), k + " tags");
       assertEquals(a.etag(), b.etag(), k + " ETag");

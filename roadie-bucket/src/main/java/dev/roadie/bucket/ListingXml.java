@@ -46,16 +46,19 @@ public final class ListingXml {
       try {
         List<ListedObject> out = new ArrayList<>();
         boolean truncated = false;
+        boolean encoded = false;
         String next = null;
         while (x.hasNext()) {
           if (x.next() != XMLStreamReader.START_ELEMENT) continue;
           switch (x.getLocalName()) {
             case "IsTruncated" -> truncated = "true".equals(x.getElementText().strip());
+            case "EncodingType" -> encoded = "url".equals(x.getElementText().strip());
             case "NextContinuationToken" -> next = x.getElementText();
             case "Contents" -> out.add(entry(x, "Contents"));
             default -> {}
           }
         }
+        if (encoded) out = decoded(out);
         if (truncated && (next == null || next.isEmpty()))
           throw new XMLStreamException("a truncated page without a continuation token");
         return new Page(out, truncated ? next : null, null);
@@ -77,18 +80,24 @@ public final class ListingXml {
       try {
         List<ListedObject> out = new ArrayList<>();
         boolean truncated = false;
+        boolean encoded = false;
         String nextKey = null;
         String nextVersion = null;
         while (x.hasNext()) {
           if (x.next() != XMLStreamReader.START_ELEMENT) continue;
           switch (x.getLocalName()) {
             case "IsTruncated" -> truncated = "true".equals(x.getElementText().strip());
-            case "NextKeyMarker" -> nextKey = decode(x.getElementText());
+            case "EncodingType" -> encoded = "url".equals(x.getElementText().strip());
+            case "NextKeyMarker" -> nextKey = x.getElementText();
             case "NextVersionIdMarker" -> nextVersion = x.getElementText();
             case "Version" -> out.add(entry(x, "Version"));
             case "DeleteMarker" -> out.add(entry(x, "DeleteMarker"));
             default -> {}
           }
+        }
+        if (encoded) {
+          out = decoded(out);
+          if (nextKey != null) nextKey = decode(nextKey);
         }
         if (truncated && (nextKey == null || nextKey.isEmpty()))
           throw new XMLStreamException("a truncated page without a next key marker");
@@ -115,7 +124,7 @@ public final class ListingXml {
       if (ev == XMLStreamReader.END_ELEMENT && x.getLocalName().equals(element)) break;
       if (ev != XMLStreamReader.START_ELEMENT) continue;
       switch (x.getLocalName()) {
-        case "Key" -> key = decode(x.getElementText());
+        case "Key" -> key = x.getElementText();
         case "Size" -> size = Long.parseLong(x.getElementText().strip());
         case "ETag" -> etag = ListedObject.unquote(x.getElementText());
         case "LastModified" -> modified = instant(x.getElementText().strip());
@@ -149,9 +158,28 @@ public final class ListingXml {
   }
 
   /**
-   * A key or marker of a listing asked for with {@code encoding-type=url}: percent-encoded, a space
-   * as {@code +} (a plus sign itself comes as %2B).
+   * The entries with their keys decoded: the server applied {@code encoding-type=url} (it says so
+   * in the page's EncodingType, as the SDK checks; one that ignores the parameter sends keys as
+   * they are, and decoding those would change keys holding '%' or '+').
    */
+  private static List<ListedObject> decoded(List<ListedObject> entries) {
+    List<ListedObject> out = new ArrayList<>(entries.size());
+    for (ListedObject o : entries) {
+      out.add(
+          new ListedObject(
+              decode(o.key()),
+              o.size(),
+              o.etag(),
+              o.lastModified(),
+              o.storageClass(),
+              o.versionId(),
+              o.latest(),
+              o.deleteMarker()));
+    }
+    return out;
+  }
+
+  /** A percent-encoded key or marker: a space as {@code +} (a plus sign itself comes as %2B). */
   static String decode(String s) {
     return s.indexOf('%') < 0 && s.indexOf('+') < 0
         ? s

@@ -163,6 +163,12 @@ public final class ObjectGet {
    */
   public byte[] getBucket(String bucket, Map<String, String> query) {
     if (!direct || !addressable(bucket)) return null;
+    URI uri = uri(bucket, query);
+    return retrying(identity -> readWhole(uri, identity));
+  }
+
+  /** The bucket's URL with {@code query}, addressed as the SDK addresses the bucket itself. */
+  URI uri(String bucket, Map<String, String> query) {
     StringBuilder q = new StringBuilder();
     query.forEach(
         (name, value) ->
@@ -171,9 +177,8 @@ public final class ObjectGet {
                 .append('=')
                 .append(SdkHttpUtils.urlEncode(value)));
     String host = endpoint.getRawAuthority();
-    String target = pathStyle ? host + "/" + bucket : bucket + "." + host + "/";
-    URI uri = URI.create(endpoint.getScheme() + "://" + target + q);
-    return retrying(identity -> readWhole(uri, identity));
+    String target = pathStyle ? host + "/" + bucket : bucket + "." + host;
+    return URI.create(endpoint.getScheme() + "://" + target + q);
   }
 
   /** {@code attempt} until it succeeds or the client's retry strategy gives up. */

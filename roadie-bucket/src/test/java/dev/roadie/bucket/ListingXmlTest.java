@@ -213,6 +213,29 @@ class ListingXmlTest {
   }
 
   @Test
+  void keysAreDecodedOnlyWhenTheServerSaysItEncodedThem() {
+    String page =
+        "<ListBucketResult>%s<IsTruncated>false</IsTruncated><Contents><Key>a+b%%41</Key>"
+            + "<Size>1</Size><LastModified>2026-12-07T03:30:01.123Z</LastModified></Contents>"
+            + "</ListBucketResult>";
+    assertEquals(
+        "a bA",
+        ListingXml.objects(
+                String.format(page, "<EncodingType>url</EncodingType>")
+                    .getBytes(StandardCharsets.UTF_8))
+            .objects()
+            .getFirst()
+            .key());
+    // A server that ignored encoding-type=url sent the key as it is.
+    assertEquals(
+        "a+b%41",
+        ListingXml.objects(String.format(page, "").getBytes(StandardCharsets.UTF_8))
+            .objects()
+            .getFirst()
+            .key());
+  }
+
+  @Test
   void aPageCutShortOrTruncatedWithoutItsTokenIsRefused() {
     byte[] cut =
         "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a</Key>"

@@ -355,6 +355,27 @@ class ObjectGetTest {
                             }))
                 .build()) {
           ObjectGet gets = ObjectGet.of(client, settings);
+          // A listing: the bucket itself, and the same query.
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  client.listObjectsV2(
+                      b -> b.bucket("bucket-1").prefix("a b/ü+%").continuationToken("t/+=")));
+          URI listing =
+              gets.uri(
+                  "bucket-1",
+                  Map.of("list-type", "2", "prefix", "a b/ü+%", "continuation-token", "t/+="));
+          assertEquals(
+              sent.get().getScheme()
+                  + "://"
+                  + sent.get().getRawAuthority()
+                  + sent.get().getRawPath(),
+              listing.getScheme() + "://" + listing.getRawAuthority() + listing.getRawPath(),
+              endpoint + " " + pathStyle);
+          assertEquals(
+              new java.util.TreeSet<>(List.of(sent.get().getRawQuery().split("&"))),
+              new java.util.TreeSet<>(List.of(listing.getRawQuery().split("&"))),
+              endpoint + " " + pathStyle);
           for (String key : KEYS) {
             for (String version : new String[] {null, "3/L4kqtJl+cp"}) {
               assertThrows(

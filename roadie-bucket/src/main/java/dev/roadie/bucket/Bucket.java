@@ -171,12 +171,9 @@ public final class Bucket implements AutoCloseable {
     return new ObjectListing(this, versions);
   }
 
-  /**
-   * A listing page (ListObjectsV2 or ListObjectVersions, by {@code query}) as the server sent it,
-   * or null where requests go through the SDK's client (AWS itself, a proxy): then list with it.
-   */
-  byte[] listPage(java.util.Map<String, String> query) {
-    return gets.getBucket(where.bucket(), query);
+  /** The GETs of object content and listing pages. */
+  ObjectGet gets() {
+    return gets;
   }
 
   /** An object's bytes being read, with the headers of the response. Close it. */

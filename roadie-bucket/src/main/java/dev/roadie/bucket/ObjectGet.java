@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,19 +49,24 @@ import software.amazon.awssdk.retries.api.RetryToken;
 import software.amazon.awssdk.retries.api.TokenAcquisitionFailedException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
+import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.utils.DateUtils;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * The GET of an object's content, the one request a backup or a mirror makes per object: on an
- * S3-compatible endpoint sent directly over the JDK's HTTP connection (kept alive and pooled),
- * signed by the SDK's own SigV4 signer with the client's credentials and region; elsewhere (AWS
- * itself, whose region and endpoint the SDK works out per bucket, or behind a proxy) by the SDK
- * client. Each SDK request costs a lot of CPU in its pipeline (marshalling, endpoint rules,
- * interceptors, the Apache client) for what is here a GET with two headers, which at thousands of
- * objects outweighed roadie's own work on their bytes.
+ * The GET of an object's content, the one request a backup or a mirror makes per object, and the
+ * GETs of listing pages: on an S3-compatible endpoint sent directly over the JDK's HTTP connection
+ * (kept alive and pooled), signed by the SDK's own SigV4 signer with the client's credentials and
+ * region; elsewhere (AWS itself, whose region and endpoint the SDK works out per bucket, or behind
+ * a proxy) by the SDK client. Each SDK request costs a lot of CPU in its pipeline (marshalling,
+ * endpoint rules, interceptors, the Apache client) for what is here a GET with two headers, which
+ * at thousands of objects outweighed roadie's own work on their bytes.
  *
  * <p>It behaves as the SDK's {@code getObject} does, so that callers handle both alike: the same
  * {@link GetObjectResponse} from the response headers, the same exceptions ({@link S3Exception}
@@ -157,12 +164,126 @@ public final class ObjectGet {
   }
 
   /**
-   * The body of a GET of {@code bucket} itself with {@code query} (a listing page), read whole
-   * within each attempt and retried as {@link #get}; null where GETs go through the SDK's client,
-   * which then lists too.
+   * A ListObjectsV2 page of {@code bucket} under {@code prefix}, from {@code token} (or, on the
+   * first page, after {@code startAfter} when not null): read lean ({@link ListingXml}) where GETs
+   * are direct, else by the SDK's client; the same values either way.
    */
-  public byte[] getBucket(String bucket, Map<String, String> query) {
-    if (!direct || !addressable(bucket)) return null;
+  public ListingXml.Page listObjects(
+      String bucket, String prefix, String token, String startAfter) {
+    if (direct && addressable(bucket)) {
+      Map<String, String> q = listQuery("list-type", "2", prefix);
+      if (token != null) {
+        q.put("continuation-token", token);
+      } else if (startAfter != null) {
+        q.put("start-after", startAfter);
+      }
+      return ListingXml.objects(getBucket(bucket, q));
+    }
+    ListObjectsV2Response r =
+        s3.listObjectsV2(
+            b ->
+                b.bucket(bucket)
+                    .prefix(prefix)
+                    .continuationToken(token)
+                    .startAfter(token == null ? startAfter : null));
+    List<ListedObject> out = new ArrayList<>(r.contents().size());
+    for (S3Object o : r.contents()) {
+      out.add(
+          new ListedObject(
+              o.key(),
+              o.size() == null ? 0 : o.size(),
+              ListedObject.unquote(o.eTag()),
+              o.lastModified(),
+              standardIsNull(o.storageClassAsString()),
+              null,
+              true,
+              false));
+    }
+    return new ListingXml.Page(
+        out, next(r.isTruncated(), r.nextContinuationToken(), "a continuation token"), null);
+  }
+
+  /**
+   * A ListObjectVersions page of {@code bucket} under {@code prefix}, from the two markers (null
+   * for the first page): versions and delete markers, read as {@link #listObjects} reads.
+   */
+  public ListingXml.Page listVersions(
+      String bucket, String prefix, String keyMarker, String versionMarker) {
+    if (direct && addressable(bucket)) {
+      Map<String, String> q = listQuery("versions", "", prefix);
+      if (keyMarker != null) q.put("key-marker", keyMarker);
+      if (versionMarker != null) q.put("version-id-marker", versionMarker);
+      return ListingXml.versions(getBucket(bucket, q));
+    }
+    ListObjectVersionsResponse r =
+        s3.listObjectVersions(
+            b ->
+                b.bucket(bucket)
+                    .prefix(prefix)
+                    .keyMarker(keyMarker)
+                    .versionIdMarker(versionMarker));
+    List<ListedObject> out = new ArrayList<>(r.versions().size() + r.deleteMarkers().size());
+    for (ObjectVersion o : r.versions()) {
+      out.add(
+          new ListedObject(
+              o.key(),
+              o.size() == null ? 0 : o.size(),
+              ListedObject.unquote(o.eTag()),
+              o.lastModified(),
+              standardIsNull(o.storageClassAsString()),
+              o.versionId(),
+              Boolean.TRUE.equals(o.isLatest()),
+              false));
+    }
+    for (DeleteMarkerEntry d : r.deleteMarkers()) {
+      out.add(
+          new ListedObject(
+              d.key(),
+              0,
+              null,
+              d.lastModified(),
+              null,
+              d.versionId(),
+              Boolean.TRUE.equals(d.isLatest()),
+              true));
+    }
+    String next = next(r.isTruncated(), r.nextKeyMarker(), "a next key marker");
+    return new ListingXml.Page(out, next, next == null ? null : r.nextVersionIdMarker());
+  }
+
+  /**
+   * The query of a listing: {@code name=value} first (the kind of listing), keys percent-encoded in
+   * the response, then the prefix.
+   */
+  private static Map<String, String> listQuery(String name, String value, String prefix) {
+    Map<String, String> q = new LinkedHashMap<>();
+    q.put(name, value);
+    q.put("encoding-type", "url");
+    if (!prefix.isEmpty()) q.put("prefix", prefix);
+    return q;
+  }
+
+  /**
+   * Where the next page starts, or null at the end; a truncated page that does not say where is
+   * refused, as {@link ListingXml} refuses it, rather than taken as the end of the listing.
+   */
+  private static String next(Boolean truncated, String next, String what) {
+    if (!Boolean.TRUE.equals(truncated)) return null;
+    if (next == null || next.isEmpty())
+      throw SdkClientException.create(
+          "listing response unreadable: a truncated page without " + what);
+    return next;
+  }
+
+  private static String standardIsNull(String storageClass) {
+    return storageClass == null || "STANDARD".equals(storageClass) ? null : storageClass;
+  }
+
+  /**
+   * The body of a GET of {@code bucket} itself with {@code query} (a listing page), read whole
+   * within each attempt and retried as {@link #get}.
+   */
+  private byte[] getBucket(String bucket, Map<String, String> query) {
     URI uri = uri(bucket, query);
     return retrying(identity -> readWhole(uri, identity));
   }
@@ -393,69 +514,11 @@ public final class ObjectGet {
             case ISO_8601 -> DateUtils.parseIso8601Date(v);
             case UNIX_TIMESTAMP -> DateUtils.parseUnixTimestampInstant(v);
             case UNIX_TIMESTAMP_MILLIS -> DateUtils.parseUnixTimestampMillisInstant(v);
-            default -> httpDate(v);
+            default -> Times.httpDate(v);
           };
       return i;
     }
     return null;
-  }
-
-  private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  private static final String WEEKDAYS = "MonTueWedThuFriSatSun";
-
-  /**
-   * An HTTP date as {@link DateUtils#parseRfc822Date} reads it. The form servers send ({@code Sun,
-   * 06 Nov 1994 08:49:37 GMT}) is read here directly, at a fraction of the cost of the formatter,
-   * which took a noticeable share of a backup's CPU at one Last-Modified per object; any other form
-   * goes to the SDK's parser.
-   */
-  static Instant httpDate(String v) {
-    if (v.length() == 29
-        && v.charAt(3) == ','
-        && v.charAt(4) == ' '
-        && v.charAt(7) == ' '
-        && v.charAt(11) == ' '
-        && v.charAt(16) == ' '
-        && v.charAt(19) == ':'
-        && v.charAt(22) == ':'
-        && v.endsWith(" GMT")) {
-      int month = MONTHS.indexOf(v.substring(8, 11));
-      int day = digits(v, 5, 2);
-      int year = digits(v, 12, 4);
-      int hour = digits(v, 17, 2);
-      int minute = digits(v, 20, 2);
-      int second = digits(v, 23, 2);
-      if (month >= 0
-          && month % 3 == 0
-          && day > 0
-          && year >= 0
-          && hour >= 0
-          && minute >= 0
-          && second >= 0) {
-        try {
-          java.time.LocalDateTime t =
-              java.time.LocalDateTime.of(year, month / 3 + 1, day, hour, minute, second);
-          // The day of the week must agree with the date, as the SDK's parser insists.
-          if (WEEKDAYS.startsWith(v.substring(0, 3), (t.getDayOfWeek().getValue() - 1) * 3)) {
-            return t.toInstant(java.time.ZoneOffset.UTC);
-          }
-        } catch (java.time.DateTimeException e) {
-          // not a date: the SDK's parser decides
-        }
-      }
-    }
-    return DateUtils.parseRfc822Date(v);
-  }
-
-  /** The {@code n} decimal digits at {@code at}, or -1. */
-  private static int digits(String s, int at, int n) {
-    int v = 0;
-    for (int i = at; i < at + n; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') return -1;
-      v = v * 10 + (c - '0');
-    }
-    return v;
   }
 
   private static final Pattern CODE = Pattern.compile("<Code>(.*?)</Code>", Pattern.DOTALL);

@@ -133,7 +133,7 @@ public record SnapshotObject(
     Instant modified;
     try {
       // As Instant.parse, faster: a backup reads one per object of its parent.
-      modified = ListingXml.instant(n.mtime());
+      modified = Times.iso8601(n.mtime());
     } catch (RuntimeException e) {
       throw bad(n, "has no valid last-modified time");
     }

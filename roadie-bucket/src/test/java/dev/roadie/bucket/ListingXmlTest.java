@@ -129,7 +129,7 @@ class ListingXmlTest {
     List<ListedObject> out = new ArrayList<>();
     try (Bucket b = Bucket.open(TestBuckets.location(minio, where));
         ObjectListing l = b.list(versions)) {
-      assertTrue(b.listPage(java.util.Map.of("list-type", "2", "max-keys", "1")) != null);
+      assertTrue(b.gets().direct(), "lean listing");
       l.forEachRemaining(out::add);
     }
     return out;
@@ -194,13 +194,11 @@ class ListingXmlTest {
             "1970-01-01T00:00:00.000Z",
             "2026-12-07T03:30:01.000+0000",
             "2026-12-07T03:30:01+02:00")) {
-      assertEquals(DateUtils.parseIso8601Date(t), ListingXml.instant(t), t);
+      assertEquals(DateUtils.parseIso8601Date(t), Times.iso8601(t), t);
     }
     for (String odd : List.of("2026-02-30T00:00:00Z", "2026-12-07T25:00:00Z", "2026-12-07")) {
       assertEquals(
-          outcome(() -> DateUtils.parseIso8601Date(odd)),
-          outcome(() -> ListingXml.instant(odd)),
-          odd);
+          outcome(() -> DateUtils.parseIso8601Date(odd)), outcome(() -> Times.iso8601(odd)), odd);
     }
   }
 

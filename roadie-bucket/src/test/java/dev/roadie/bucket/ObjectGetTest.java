@@ -315,7 +315,7 @@ class ObjectGetTest {
       }
       Object direct;
       try {
-        direct = ObjectGet.httpDate(d);
+        direct = Times.httpDate(d);
       } catch (RuntimeException e) {
         direct = e.getClass();
       }

@@ -3,6 +3,7 @@ package dev.roadie.bucket.mirror;
 import dev.roadie.bucket.Keys;
 import dev.roadie.bucket.ListedObject;
 import dev.roadie.bucket.ListingXml;
+import dev.roadie.bucket.Times;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
@@ -25,9 +26,7 @@ import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Lists one side's objects under its prefix, in key order, a page at a time (memory stays flat for
@@ -200,51 +199,18 @@ final class BucketLister {
   }
 
   private Page fetchPlain(String token, String startAfter) {
-    Map<String, String> q = new LinkedHashMap<>();
-    q.put("list-type", "2");
-    q.put("encoding-type", "url");
-    if (!side.prefix().isEmpty()) q.put("prefix", side.prefix());
-    if (token != null) {
-      q.put("continuation-token", token);
-    } else if (startAfter != null) {
-      q.put("start-after", startAfter);
-    }
+    ListingXml.Page p;
     try {
-      byte[] lean = side.gets().getBucket(side.bucket(), q);
-      if (lean != null) {
-        ListingXml.Page p = ListingXml.objects(lean);
-        List<ListingEntry> objects = new java.util.ArrayList<>(p.objects().size());
-        for (ListedObject o : p.objects()) {
-          objects.add(
-              new ListingEntry(o.key(), o.size(), o.etag(), o.lastModified(), null, null, null));
-        }
-        return new Page(objects, p.next());
-      }
-      ListObjectsV2Response r =
-          side.s3()
-              .listObjectsV2(
-                  b ->
-                      b.bucket(side.bucket())
-                          .prefix(side.prefix())
-                          .continuationToken(token)
-                          .startAfter(token == null ? startAfter : null));
-      List<ListingEntry> objects = new java.util.ArrayList<>(r.contents().size());
-      for (S3Object o : r.contents()) {
-        objects.add(
-            new ListingEntry(
-                o.key(),
-                o.size(),
-                ListedObject.unquote(o.eTag()),
-                o.lastModified(),
-                null,
-                null,
-                null));
-      }
-      boolean more = Boolean.TRUE.equals(r.isTruncated()) && r.nextContinuationToken() != null;
-      return new Page(objects, more ? r.nextContinuationToken() : null);
+      p = side.gets().listObjects(side.bucket(), side.prefix(), token, startAfter);
     } catch (SdkException e) {
       throw S3Failures.of(side, "list", "", e);
     }
+    List<ListingEntry> objects = new java.util.ArrayList<>(p.objects().size());
+    for (ListedObject o : p.objects()) {
+      objects.add(
+          new ListingEntry(o.key(), o.size(), o.etag(), o.lastModified(), null, null, null));
+    }
+    return new Page(objects, p.next());
   }
 
   private record Page(List<ListingEntry> objects, String next) {}
@@ -360,7 +326,7 @@ final class BucketLister {
         case "Key" -> key = URLDecoder.decode(x.getElementText(), StandardCharsets.UTF_8);
         case "ETag" -> etag = ListedObject.unquote(x.getElementText());
         case "Size" -> size = Long.parseLong(x.getElementText().strip());
-        case "LastModified" -> modified = ListingXml.instant(x.getElementText().strip());
+        case "LastModified" -> modified = Times.iso8601(x.getElementText().strip());
         case "UserTags" -> {
           saw = true;
           tags = parseTags(x.getElementText());

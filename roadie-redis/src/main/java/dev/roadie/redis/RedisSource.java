@@ -22,8 +22,6 @@ import dev.roadie.core.source.TargetOptions;
 import dev.roadie.core.source.VerifyRequest;
 import dev.roadie.core.source.VerifyResult;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -251,49 +249,18 @@ public final class RedisSource implements SourceProvider {
   @Override
   public Set<String> targetNames(String kind, String given) {
     int i = given.indexOf("://");
-    if (i <= 0 || !SCHEMES.contains(given.substring(0, i).toLowerCase(Locale.ROOT)))
-      return Set.of();
-    URI u;
+    if (i <= 0) return Set.of();
+    String scheme = given.substring(0, i).toLowerCase(Locale.ROOT);
+    if (!SCHEMES.contains(scheme)) return Set.of();
+    RedisUrl url;
     try {
-      u = new URI(given);
-    } catch (URISyntaxException e) {
-      return Set.of();
+      url = RedisUrl.parse(scheme + given.substring(i), null);
+    } catch (RoadieException e) {
+      return Set.of(); // a URL a backup refuses names no snapshot
     }
-    if (u.getHost() == null) return Set.of();
-    String host = u.getHost();
-    if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-    String hostPort =
-        (host.contains(":") ? "[" + host + "]" : host)
-            + ":"
-            + (u.getPort() < 0 ? 6379 : u.getPort());
-    String database = databasePath(u);
-    if (database == null) return Set.of();
-    return Set.of("redis://" + hostPort + database, "rediss://" + hostPort + database);
-  }
-
-  /**
-   * {@code /N} for a URL that names database N, {@code ""} for one that names none, null for a path
-   * or {@code db=} that is no database number (or two different ones).
-   */
-  private static String databasePath(URI u) {
-    String path = u.getPath();
-    Integer n = null;
-    if (path != null && !path.isEmpty() && !path.equals("/")) {
-      n = databaseNumber(path.substring(1));
-      if (n == null) return null;
-    }
-    String query = u.getRawQuery();
-    for (String kv : query == null ? new String[0] : query.split("&")) {
-      if (!kv.startsWith("db=")) continue;
-      Integer q = databaseNumber(kv.substring(3));
-      if (q == null || (n != null && !n.equals(q))) return null;
-      n = q;
-    }
-    return n == null ? "" : "/" + n;
-  }
-
-  private static Integer databaseNumber(String s) {
-    return s.matches("[0-9]{1,9}") ? Integer.valueOf(s) : null;
+    String target = url.target();
+    String rest = target.substring(target.indexOf("://"));
+    return Set.of("redis" + rest, "rediss" + rest);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.roadie.bucket;
 
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
+import dev.roadie.s3.LazyS3Client;
 import dev.roadie.s3.S3Clients;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -77,18 +78,18 @@ public final class Bucket implements AutoCloseable {
   }
 
   private final BucketLocation where;
-  private final S3Client s3;
-  private final ObjectGet gets;
+  private final LazyS3Client client;
+  private final ObjectRequests requests;
   private final Semaphore multipartSlots = new Semaphore(MULTIPART_UPLOADS);
 
-  private Bucket(BucketLocation where, S3Client s3) {
+  private Bucket(BucketLocation where, LazyS3Client client) {
     this.where = where;
-    this.s3 = s3;
-    this.gets = ObjectGet.of(s3, where.settings());
+    this.client = client;
+    this.requests = ObjectRequests.of(client);
   }
 
   public static Bucket open(BucketLocation where) {
-    return new Bucket(where, S3Clients.create(where.settings()));
+    return new Bucket(where, new LazyS3Client(where.settings()));
   }
 
   public BucketLocation location() {
@@ -100,7 +101,7 @@ public final class Bucket implements AutoCloseable {
    * #fail}).
    */
   public S3Client client() {
-    return s3;
+    return client.get();
   }
 
   /**
@@ -109,7 +110,7 @@ public final class Bucket implements AutoCloseable {
    */
   public boolean exists() {
     try {
-      s3.headBucket(b -> b.bucket(where.bucket()));
+      requests.headBucket(where.bucket());
       return true;
     } catch (S3Exception e) {
       if (e.statusCode() == 404) return false;
@@ -120,7 +121,7 @@ public final class Bucket implements AutoCloseable {
     // A HEAD response has no body to say why it was refused (wrong credentials or no permission):
     // a listing says.
     try {
-      s3.listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.prefix()).maxKeys(1));
+      requests.probeList(where.bucket(), where.prefix());
       return true;
     } catch (S3Exception e) {
       String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : null;
@@ -144,7 +145,7 @@ public final class Bucket implements AutoCloseable {
               + "; check the name and the endpoint");
     }
     try {
-      s3.listObjectsV2(b -> b.bucket(where.bucket()).prefix(where.prefix()).maxKeys(1));
+      requests.probeList(where.bucket(), where.prefix());
     } catch (SdkException e) {
       throw fail("list the bucket", null, e);
     }
@@ -154,7 +155,7 @@ public final class Bucket implements AutoCloseable {
   public boolean createIfMissing() {
     if (exists()) return false;
     try {
-      s3.createBucket(b -> b.bucket(where.bucket()));
+      client().createBucket(b -> b.bucket(where.bucket()));
       return true;
     } catch (BucketAlreadyOwnedByYouException e) {
       return false;
@@ -172,8 +173,8 @@ public final class Bucket implements AutoCloseable {
   }
 
   /** The GETs of object content and listing pages. */
-  ObjectGet gets() {
-    return gets;
+  ObjectRequests requests() {
+    return requests;
   }
 
   /** An object's bytes being read, with the headers of the response. Close it. */
@@ -211,7 +212,7 @@ public final class Bucket implements AutoCloseable {
   public Download get(String key, String versionId, String etag) throws ObjectUnavailableException {
     try {
       ResponseInputStream<GetObjectResponse> in =
-          gets.get(where.bucket(), key, versionId, etag == null ? null : "\"" + etag + "\"");
+          requests.get(where.bucket(), key, versionId, etag == null ? null : "\"" + etag + "\"");
       return new Download(in.response(), in);
     } catch (S3Exception e) {
       if (e.statusCode() == 412) {
@@ -229,7 +230,7 @@ public final class Bucket implements AutoCloseable {
   /** The object's headers now, or null when it is gone. */
   public HeadObjectResponse head(String key, String versionId) {
     try {
-      return s3.headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId));
+      return requests.headObject(where.bucket(), key, versionId);
     } catch (S3Exception e) {
       if (isGone(e)) return null;
       throw fail("read the headers of", describe(key, versionId), e);
@@ -245,7 +246,9 @@ public final class Bucket implements AutoCloseable {
   public Long partSize(String key, String versionId) {
     try {
       HeadObjectResponse r =
-          s3.headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(1));
+          client()
+              .headObject(
+                  b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(1));
       return r.partsCount() != null && r.partsCount() > 1 ? r.contentLength() : null;
     } catch (S3Exception e) {
       if (isGone(e) || e.statusCode() == 400 || e.statusCode() == 416) return null;
@@ -260,7 +263,8 @@ public final class Bucket implements AutoCloseable {
     try {
       Map<String, String> tags = new TreeMap<>();
       for (Tag t :
-          s3.getObjectTagging(b -> b.bucket(where.bucket()).key(key).versionId(versionId))
+          client()
+              .getObjectTagging(b -> b.bucket(where.bucket()).key(key).versionId(versionId))
               .tagSet()) {
         tags.put(t.key(), t.value());
       }
@@ -278,9 +282,9 @@ public final class Bucket implements AutoCloseable {
   public void putTags(String key, Map<String, String> tags) {
     try {
       if (tags.isEmpty()) {
-        s3.deleteObjectTagging(b -> b.bucket(where.bucket()).key(key));
+        client().deleteObjectTagging(b -> b.bucket(where.bucket()).key(key));
       } else {
-        s3.putObjectTagging(b -> b.bucket(where.bucket()).key(key).tagging(tagging(tags)));
+        client().putObjectTagging(b -> b.bucket(where.bucket()).key(key).tagging(tagging(tags)));
       }
     } catch (SdkException e) {
       throw fail("write the tags of", describe(key, null), e);
@@ -290,7 +294,7 @@ public final class Bucket implements AutoCloseable {
   /** Deletes the object (a delete marker on a versioned bucket). */
   public void delete(String key) {
     try {
-      s3.deleteObject(b -> b.bucket(where.bucket()).key(key));
+      requests.deleteObject(where.bucket(), key);
     } catch (SdkException e) {
       throw fail("delete", describe(key, null), e);
     }
@@ -322,7 +326,9 @@ public final class Bucket implements AutoCloseable {
       try {
         String type = headers.contentType() != null ? headers.contentType() : "binary/octet-stream";
         return ListedObject.unquote(
-            s3.putObject(b.build(), RequestBody.fromContentProvider(body, size, type)).eTag());
+            client()
+                .putObject(b.build(), RequestBody.fromContentProvider(body, size, type))
+                .eTag());
       } catch (SdkException e) {
         throw fail("write", describe(key, null), e);
       } catch (java.io.UncheckedIOException e) {
@@ -378,7 +384,7 @@ public final class Bucket implements AutoCloseable {
                   .bucket(where.bucket())
                   .key(key));
       if (!tags.isEmpty()) create.tagging(tagging(tags));
-      uploadId = s3.createMultipartUpload(create.build()).uploadId();
+      uploadId = client().createMultipartUpload(create.build()).uploadId();
       String id = uploadId;
       List<CompletedPart> parts = new ArrayList<>();
       byte[] buf = new byte[(int) Math.min(partSize, Math.max(size, 1))];
@@ -398,7 +404,8 @@ public final class Bucket implements AutoCloseable {
         int part = number;
         int len = n;
         String etag =
-            s3.uploadPart(
+            client()
+                .uploadPart(
                     b ->
                         b.bucket(where.bucket())
                             .key(key)
@@ -415,7 +422,8 @@ public final class Bucket implements AutoCloseable {
         number++;
       } while (done < size);
       String etag =
-          s3.completeMultipartUpload(
+          client()
+              .completeMultipartUpload(
                   b ->
                       b.bucket(where.bucket())
                           .key(key)
@@ -435,7 +443,7 @@ public final class Bucket implements AutoCloseable {
   /** Abandons an unfinished multipart upload, so that no parts are left behind (best effort). */
   private void abort(String key, String uploadId) {
     try {
-      s3.abortMultipartUpload(b -> b.bucket(where.bucket()).key(key).uploadId(uploadId));
+      client().abortMultipartUpload(b -> b.bucket(where.bucket()).key(key).uploadId(uploadId));
     } catch (SdkException e) {
       // The upload stays invisible; a lifecycle rule for incomplete uploads removes its parts.
     }
@@ -596,6 +604,6 @@ public final class Bucket implements AutoCloseable {
 
   @Override
   public void close() {
-    s3.close();
+    client.close();
   }
 }

@@ -1,31 +1,20 @@
 package dev.roadie.bucket;
 
-import java.io.ByteArrayInputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.stream.XMLInputFactory;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamReader;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * Reads the pages of S3's ListObjectsV2 and ListObjectVersions, asked for with {@code
  * encoding-type=url} (keys and markers percent-encoded, so that any key survives XML), into the
- * same values the SDK's client gives: read with a streaming parser, where the SDK builds a document
- * tree and a model object per entry, which at thousands of keys cost more than roadie's own work on
- * the listing.
+ * same values the SDK's client gives: read with {@link XmlPull} straight from the bytes, where the
+ * SDK builds a document tree and a model object per entry, which at thousands of keys cost more
+ * than roadie's own work on the listing.
  */
 public final class ListingXml {
-  private static final XMLInputFactory XML = XMLInputFactory.newFactory();
-
-  static {
-    XML.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-    XML.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-  }
-
   private ListingXml() {}
 
   /**
@@ -50,44 +39,40 @@ public final class ListingXml {
 
   private static Page parse(byte[] body, boolean versions) {
     try {
-      XMLStreamReader x = XML.createXMLStreamReader(new ByteArrayInputStream(body), "UTF-8");
-      try {
-        List<ListedObject> out = new ArrayList<>();
-        boolean truncated = false;
-        boolean encoded = false;
-        String next = null;
-        String nextVersion = null;
-        while (x.hasNext()) {
-          if (x.next() != XMLStreamReader.START_ELEMENT) continue;
-          switch (x.getLocalName()) {
-            case "IsTruncated" -> truncated = "true".equals(x.getElementText().strip());
-            case "EncodingType" -> encoded = "url".equals(x.getElementText().strip());
-            case "NextContinuationToken", "NextKeyMarker" -> next = x.getElementText();
-            case "NextVersionIdMarker" -> nextVersion = x.getElementText();
-            case "Contents", "Version", "DeleteMarker" -> out.add(entry(x, x.getLocalName()));
-            default -> {}
-          }
+      XmlPull x = new XmlPull(body);
+      List<ListedObject> out = new ArrayList<>();
+      boolean truncated = false;
+      boolean encoded = false;
+      String next = null;
+      String nextVersion = null;
+      for (int ev; (ev = x.next()) != XmlPull.EOF; ) {
+        if (ev != XmlPull.START) continue;
+        switch (x.localName()) {
+          case "IsTruncated" -> truncated = "true".equals(x.text().strip());
+          case "EncodingType" -> encoded = "url".equals(x.text().strip());
+          case "NextContinuationToken", "NextKeyMarker" -> next = x.text();
+          case "NextVersionIdMarker" -> nextVersion = x.text();
+          case "Contents", "Version", "DeleteMarker" -> out.add(entry(x, x.localName()));
+          default -> {}
         }
-        if (encoded) out = decoded(out);
-        if (!truncated) return new Page(out, null, null);
-        if (next == null || next.isEmpty()) {
-          throw new XMLStreamException(
-              "a truncated page without "
-                  + (versions ? "a next key marker" : "a continuation token"));
-        }
-        // A continuation token is the server's own; a key marker is a key, encoded as keys are.
-        if (encoded && versions) next = decode(next);
-        return new Page(out, next, nextVersion);
-      } finally {
-        x.close();
       }
-    } catch (XMLStreamException | RuntimeException e) {
+      if (encoded) out = decoded(out);
+      if (!truncated) return new Page(out, null, null);
+      if (next == null || next.isEmpty()) {
+        throw new XmlPull.XmlException(
+            "a truncated page without "
+                + (versions ? "a next key marker" : "a continuation token"));
+      }
+      // A continuation token is the server's own; a key marker is a key, encoded as keys are.
+      if (encoded && versions) next = decode(next);
+      return new Page(out, next, nextVersion);
+    } catch (XmlPull.XmlException | RuntimeException e) {
       throw unreadable(e);
     }
   }
 
   /** One Contents, Version or DeleteMarker element, read to its end. */
-  private static ListedObject entry(XMLStreamReader x, String element) throws XMLStreamException {
+  private static ListedObject entry(XmlPull x, String element) throws XmlPull.XmlException {
     String key = null;
     long size = 0;
     String etag = null;
@@ -95,22 +80,20 @@ public final class ListingXml {
     String storageClass = null;
     String versionId = null;
     boolean latest = element.equals("Contents");
-    while (x.hasNext()) {
-      int ev = x.next();
-      if (ev == XMLStreamReader.END_ELEMENT && x.getLocalName().equals(element)) break;
-      if (ev != XMLStreamReader.START_ELEMENT) continue;
-      switch (x.getLocalName()) {
-        case "Key" -> key = x.getElementText();
-        case "Size" -> size = Long.parseLong(x.getElementText().strip());
-        case "ETag" -> etag = ListedObject.unquote(x.getElementText());
-        case "LastModified" -> modified = Times.iso8601(x.getElementText().strip());
-        case "StorageClass" -> storageClass = x.getElementText();
-        case "VersionId" -> versionId = x.getElementText();
-        case "IsLatest" -> latest = "true".equals(x.getElementText().strip());
-        default -> skip(x);
+    for (int ev; (ev = x.next()) != XmlPull.END; ) {
+      if (ev == XmlPull.EOF) throw new XmlPull.XmlException("the document ends inside an entry");
+      switch (x.localName()) {
+        case "Key" -> key = x.text();
+        case "Size" -> size = Long.parseLong(x.text().strip());
+        case "ETag" -> etag = ListedObject.unquote(x.text());
+        case "LastModified" -> modified = Times.iso8601(x.text().strip());
+        case "StorageClass" -> storageClass = x.text();
+        case "VersionId" -> versionId = x.text();
+        case "IsLatest" -> latest = "true".equals(x.text().strip());
+        default -> x.skip();
       }
     }
-    if (key == null) throw new XMLStreamException("a listing entry without a key");
+    if (key == null) throw new XmlPull.XmlException("a listing entry without a key");
     boolean marker = element.equals("DeleteMarker");
     return new ListedObject(
         key,
@@ -121,16 +104,6 @@ public final class ListingXml {
         element.equals("Contents") ? null : versionId,
         latest,
         marker);
-  }
-
-  /** Skips the element just started (an Owner, a checksum algorithm, ...), with its children. */
-  private static void skip(XMLStreamReader x) throws XMLStreamException {
-    int depth = 1;
-    while (depth > 0 && x.hasNext()) {
-      int ev = x.next();
-      if (ev == XMLStreamReader.START_ELEMENT) depth++;
-      else if (ev == XMLStreamReader.END_ELEMENT) depth--;
-    }
   }
 
   /**

@@ -14,10 +14,10 @@ import software.amazon.awssdk.core.exception.SdkException;
 /**
  * The objects under a bucket location's prefix, streamed: pages of up to 1,000 entries are fetched
  * on a virtual thread a few pages ahead of the reader, so memory stays flat for any number of keys.
- * The pages come from {@link ObjectGet#listObjects} and {@link ObjectGet#listVersions}. Keys come
- * in S3's order, by UTF-8 bytes ({@link Keys}); with versions, each key's versions and delete
- * markers newest first. A server that lists out of order is refused, since callers merge listings
- * by key.
+ * The pages come from {@link ObjectRequests#listObjects} and {@link ObjectRequests#listVersions}.
+ * Keys come in S3's order, by UTF-8 bytes ({@link Keys}); with versions, each key's versions and
+ * delete markers newest first. A server that lists out of order is refused, since callers merge
+ * listings by key.
  */
 public final class ObjectListing implements Iterator<ListedObject>, AutoCloseable {
   private static final int PAGES_AHEAD = 2;
@@ -76,7 +76,7 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     do {
       ListingXml.Page p;
       try {
-        p = bucket.gets().listObjects(where.bucket(), where.prefix(), token, null);
+        p = bucket.requests().listObjects(where.bucket(), where.prefix(), token, null);
       } catch (SdkException e) {
         throw bucket.fail("list the bucket", null, e);
       }
@@ -92,7 +92,10 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     do {
       ListingXml.Page p;
       try {
-        p = bucket.gets().listVersions(where.bucket(), where.prefix(), keyMarker, versionMarker);
+        p =
+            bucket
+                .requests()
+                .listVersions(where.bucket(), where.prefix(), keyMarker, versionMarker);
       } catch (SdkException e) {
         throw bucket.fail("list the versions in the bucket", null, e);
       }

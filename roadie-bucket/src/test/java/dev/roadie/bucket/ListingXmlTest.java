@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.utils.DateUtils;
 
 /**
- * The lean listing ({@link ListingXml} over {@link ObjectGet#getBucket}) gives on a real MinIO
+ * The lean listing ({@link ListingXml} over {@link ObjectRequests#getBucket}) gives on a real MinIO
  * exactly what the SDK's client lists: keys of every kind (odd characters, XML's own, very long),
  * sizes, ETags, times, storage classes, versions and delete markers, over several pages, with and
  * without a prefix.
@@ -38,7 +38,7 @@ class ListingXmlTest {
   static MinioServer minio;
   static S3Client s3;
 
-  static final List<String> KEYS = new ArrayList<>(ObjectGetTest.KEYS);
+  static final List<String> KEYS = new ArrayList<>(ObjectRequestsTest.KEYS);
 
   static {
     KEYS.addAll(List.of("xml <&>\"' chars", "tab\tand control", "p/q/r", "p/q+r", "p/q r"));
@@ -129,7 +129,7 @@ class ListingXmlTest {
     List<ListedObject> out = new ArrayList<>();
     try (Bucket b = Bucket.open(TestBuckets.location(minio, where));
         ObjectListing l = b.list(versions)) {
-      assertTrue(b.gets().direct(), "lean listing");
+      assertTrue(b.requests().direct(), "lean listing");
       l.forEachRemaining(out::add);
     }
     return out;

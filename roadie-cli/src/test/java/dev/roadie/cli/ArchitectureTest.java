@@ -107,7 +107,7 @@ class ArchitectureTest {
    * Nothing below the command line reads the environment: the CLI reads it and hands typed settings
    * down, so the library behaves the same when another program (the agent) calls it. Frozen
    * exceptions, each with a comment where it reads: PgConn.parse(url) (libpq's PGUSER, PGPASSWORD,
-   * PGPASSFILE), PgTools.find (ROADIE_PG_BIN, PATH) and ObjectGet's proxy check (the proxy
+   * PGPASSFILE), PgTools.find (ROADIE_PG_BIN, PATH) and ObjectRequests's proxy check (the proxy
    * variables the AWS SDK's client reads where it connects).
    */
   @ArchTest
@@ -120,7 +120,7 @@ class ArchitectureTest {
           .and()
           .doNotHaveFullyQualifiedName("dev.roadie.postgres.PgTools")
           .and()
-          .doNotHaveFullyQualifiedName("dev.roadie.bucket.ObjectGet")
+          .doNotHaveFullyQualifiedName("dev.roadie.bucket.ObjectRequests")
           .should()
           .callMethod(System.class, "getenv")
           .orShould()

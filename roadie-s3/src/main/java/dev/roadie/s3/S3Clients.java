@@ -66,6 +66,10 @@ public final class S3Clients {
   }
 
   static S3Client create(S3Settings settings, Region region) {
+    return create(settings, region, credentials(settings));
+  }
+
+  static S3Client create(S3Settings settings, Region region, AwsCredentialsProvider credentials) {
     ApacheHttpClient.Builder http =
         ApacheHttpClient.builder()
             .maxConnections(MAX_CONNECTIONS)
@@ -86,7 +90,7 @@ public final class S3Clients {
     S3ClientBuilder b =
         S3Client.builder()
             .region(region)
-            .credentialsProvider(credentials(settings))
+            .credentialsProvider(credentials)
             .httpClientBuilder(http)
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)

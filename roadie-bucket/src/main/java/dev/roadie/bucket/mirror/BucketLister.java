@@ -4,10 +4,10 @@ import dev.roadie.bucket.Keys;
 import dev.roadie.bucket.ListedObject;
 import dev.roadie.bucket.ListingXml;
 import dev.roadie.bucket.Times;
+import dev.roadie.bucket.XmlPull;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.RoadieException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,9 +21,6 @@ import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import javax.xml.stream.XMLInputFactory;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamReader;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -36,13 +33,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 final class BucketLister {
   private static final int ATTEMPTS = 6;
-  private static final XMLInputFactory XML = XMLInputFactory.newFactory();
-
-  static {
-    XML.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-    XML.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-  }
-
   private final MirrorSide side;
   private final SignedHttp http;
 
@@ -201,7 +191,7 @@ final class BucketLister {
   private Page fetchPlain(String token, String startAfter) {
     ListingXml.Page p;
     try {
-      p = side.gets().listObjects(side.bucket(), side.prefix(), token, startAfter);
+      p = side.requests().listObjects(side.bucket(), side.prefix(), token, startAfter);
     } catch (SdkException e) {
       throw S3Failures.of(side, "list", "", e);
     }
@@ -232,8 +222,8 @@ final class BucketLister {
       try (SignedHttp.Response r = get(q)) {
         if (r.status == 200) {
           try {
-            return parse(r.body);
-          } catch (IOException | XMLStreamException e) {
+            return parse(r.body.readAllBytes());
+          } catch (IOException | XmlPull.XmlException e) {
             throw software.amazon.awssdk.core.exception.SdkClientException.builder()
                 .message("listing response unreadable: " + e.getMessage())
                 .cause(e)
@@ -280,28 +270,24 @@ final class BucketLister {
     return i >= 0 && j > i ? xml.substring(i + name.length() + 2, j) : null;
   }
 
-  private Page parse(InputStream in) throws IOException, XMLStreamException {
-    XMLStreamReader x = XML.createXMLStreamReader(in, "UTF-8");
+  private Page parse(byte[] body) throws XmlPull.XmlException {
+    XmlPull x = new XmlPull(body);
     List<ListingEntry> objects = new java.util.ArrayList<>();
     String next = null;
     boolean truncated = false;
     boolean sawMetadata = false;
-    try {
-      while (x.hasNext()) {
-        if (x.next() != XMLStreamReader.START_ELEMENT) continue;
-        switch (x.getLocalName()) {
-          case "IsTruncated" -> truncated = "true".equals(x.getElementText().strip());
-          case "NextContinuationToken" -> next = x.getElementText();
-          case "Contents" -> {
-            Entry e = contents(x);
-            sawMetadata |= e.sawMetadata;
-            objects.add(e.object);
-          }
-          default -> {}
+    for (int ev; (ev = x.next()) != XmlPull.EOF; ) {
+      if (ev != XmlPull.START) continue;
+      switch (x.localName()) {
+        case "IsTruncated" -> truncated = "true".equals(x.text().strip());
+        case "NextContinuationToken" -> next = x.text();
+        case "Contents" -> {
+          Entry e = contents(x);
+          sawMetadata |= e.sawMetadata;
+          objects.add(e.object);
         }
+        default -> {}
       }
-    } finally {
-      x.close();
     }
     if (!objects.isEmpty() && !sawMetadata) return null;
     return new Page(objects, truncated ? next : null);
@@ -309,7 +295,7 @@ final class BucketLister {
 
   private record Entry(ListingEntry object, boolean sawMetadata) {}
 
-  private static Entry contents(XMLStreamReader x) throws XMLStreamException {
+  private static Entry contents(XmlPull x) throws XmlPull.XmlException {
     String key = null;
     String etag = "";
     long size = 0;
@@ -318,28 +304,28 @@ final class BucketLister {
     String contentType = null;
     Map<String, String> tags = new TreeMap<>();
     boolean saw = false;
-    while (x.hasNext()) {
-      int ev = x.next();
-      if (ev == XMLStreamReader.END_ELEMENT && x.getLocalName().equals("Contents")) break;
-      if (ev != XMLStreamReader.START_ELEMENT) continue;
-      switch (x.getLocalName()) {
-        case "Key" -> key = URLDecoder.decode(x.getElementText(), StandardCharsets.UTF_8);
-        case "ETag" -> etag = ListedObject.unquote(x.getElementText());
-        case "Size" -> size = Long.parseLong(x.getElementText().strip());
-        case "LastModified" -> modified = Times.iso8601(x.getElementText().strip());
+    for (int ev; (ev = x.next()) != XmlPull.END; ) {
+      if (ev == XmlPull.EOF) throw new XmlPull.XmlException("the document ends inside an entry");
+      switch (x.localName()) {
+        case "Key" -> key = URLDecoder.decode(x.text(), StandardCharsets.UTF_8);
+        case "ETag" -> etag = ListedObject.unquote(x.text());
+        case "Size" -> size = Long.parseLong(x.text().strip());
+        case "LastModified" -> modified = Times.iso8601(x.text().strip());
         case "UserTags" -> {
           saw = true;
-          tags = parseTags(x.getElementText());
+          tags = parseTags(x.text());
         }
-        case "Internal" -> saw = true;
+        case "Internal" -> {
+          saw = true;
+          x.skip();
+        }
         case "UserMetadata" -> {
           saw = true;
-          while (x.hasNext()) {
-            int e2 = x.next();
-            if (e2 == XMLStreamReader.END_ELEMENT && x.getLocalName().equals("UserMetadata")) break;
-            if (e2 != XMLStreamReader.START_ELEMENT) continue;
-            String name = x.getLocalName().toLowerCase(Locale.ROOT);
-            String value = x.getElementText();
+          for (int e2; (e2 = x.next()) != XmlPull.END; ) {
+            if (e2 == XmlPull.EOF)
+              throw new XmlPull.XmlException("the document ends inside an entry");
+            String name = x.localName().toLowerCase(Locale.ROOT);
+            String value = x.text();
             if (name.startsWith("x-amz-meta-")) {
               metadata.put(name.substring("x-amz-meta-".length()), value);
             } else if (name.equals("content-type")) {
@@ -347,10 +333,10 @@ final class BucketLister {
             }
           }
         }
-        default -> {}
+        default -> x.skip();
       }
     }
-    if (key == null) throw new XMLStreamException("an object without a key in the listing");
+    if (key == null) throw new XmlPull.XmlException("an object without a key in the listing");
     return new Entry(new ListingEntry(key, size, etag, modified, metadata, contentType, tags), saw);
   }
 

@@ -128,7 +128,7 @@ public final class BucketMirror {
   /** Makes the destination bucket when it does not exist; true when it made it. */
   public boolean createDestinationBucket() {
     try {
-      destination.s3().headBucket(r -> r.bucket(destination.bucket()));
+      destination.requests().headBucket(destination.bucket());
       return false;
     } catch (S3Exception e) {
       // 403 (a HEAD's answer has no body to say why): refused credentials, or a user who may write
@@ -139,7 +139,7 @@ public final class BucketMirror {
       throw S3Failures.of(destination, "look up", "", e);
     }
     try {
-      Region region = destination.s3().serviceClientConfiguration().region();
+      Region region = destination.client().region();
       destination
           .s3()
           .createBucket(
@@ -321,7 +321,7 @@ public final class BucketMirror {
   private BucketLister.Listing destinationOrEmpty() {
     // A check of a destination that does not exist yet finds every object missing.
     try {
-      destination.s3().headBucket(r -> r.bucket(destination.bucket()));
+      destination.requests().headBucket(destination.bucket());
     } catch (S3Exception e) {
       if (e.statusCode() == 404) return destinationCheckLister.empty();
     } catch (SdkException e) {
@@ -404,7 +404,7 @@ public final class BucketMirror {
 
   private static HeadObjectResponse headOrNull(MirrorSide side, String key) {
     try {
-      return side.s3().headObject(r -> r.bucket(side.bucket()).key(key));
+      return side.requests().headObject(side.bucket(), key, null);
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) return null;
       throw S3Failures.of(side, "read", key, e);
@@ -431,7 +431,7 @@ public final class BucketMirror {
   private void delete(String key, Listener out) {
     String dstKey = destination.key(key);
     try {
-      destination.s3().deleteObject(r -> r.bucket(destination.bucket()).key(dstKey));
+      destination.requests().deleteObject(destination.bucket(), dstKey);
       out.done(Kind.DELETED, key, "not in the source", 0);
     } catch (SdkException e) {
       out.done(Kind.FAILED, key, S3Failures.of(destination, "delete", dstKey, e).getMessage(), 0);

@@ -1,7 +1,7 @@
 package dev.roadie.bucket.mirror;
 
-import dev.roadie.bucket.ObjectGet;
-import dev.roadie.s3.S3Clients;
+import dev.roadie.bucket.ObjectRequests;
+import dev.roadie.s3.LazyS3Client;
 import dev.roadie.s3.S3Location;
 import dev.roadie.s3.S3Settings;
 import java.util.Objects;
@@ -11,21 +11,27 @@ import software.amazon.awssdk.services.s3.S3Client;
  * One side of a mirror: a bucket and key prefix, how to reach it, and its S3 client.
  *
  * @param role "source" or "destination", for messages
- * @param gets the GETs of object content, with {@code s3}
- * @param ownsClient whether closing this side closes {@code s3} (false: another side's)
+ * @param client the SDK's client, made when first needed
+ * @param requests the requests sent directly where they can be, with {@code client} elsewhere
+ * @param ownsClient whether closing this side closes {@code client} (false: another side's)
  */
 public record MirrorSide(
     String role,
     S3Location location,
     S3Settings settings,
-    S3Client s3,
-    ObjectGet gets,
+    LazyS3Client client,
+    ObjectRequests requests,
     boolean ownsClient)
     implements AutoCloseable {
 
   public static MirrorSide open(String role, S3Location location, S3Settings settings) {
-    S3Client s3 = S3Clients.create(settings);
-    return new MirrorSide(role, location, settings, s3, ObjectGet.of(s3, settings), true);
+    LazyS3Client client = new LazyS3Client(settings);
+    return new MirrorSide(role, location, settings, client, ObjectRequests.of(client), true);
+  }
+
+  /** The SDK's client (made now if not yet), for the requests not sent directly. */
+  public S3Client s3() {
+    return client.get();
   }
 
   /**
@@ -36,7 +42,7 @@ public record MirrorSide(
   public static MirrorSide open(
       String role, S3Location location, S3Settings settings, MirrorSide other) {
     if (!other.settings.equals(settings)) return open(role, location, settings);
-    return new MirrorSide(role, location, settings, other.s3, other.gets, false);
+    return new MirrorSide(role, location, settings, other.client, other.requests, false);
   }
 
   public String bucket() {
@@ -87,6 +93,6 @@ public record MirrorSide(
 
   @Override
   public void close() {
-    if (ownsClient) s3.close();
+    if (ownsClient) client.close();
   }
 }

@@ -139,7 +139,7 @@ final class ObjectCopier {
               .destinationKey(dstKey)
               .metadataDirective(MetadataDirective.REPLACE)
               .taggingDirective(TaggingDirective.COPY);
-      destination.s3().copyObject(replace(b, s.copyHeaders(sha)).build());
+      destination.requests().copyObject(replace(b, s.copyHeaders(sha)).build());
     } catch (SdkException e) {
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
       if (S3Failures.isNotFound(e)) throw new SourceGone();
@@ -310,7 +310,7 @@ final class ObjectCopier {
             .metadataDirective(MetadataDirective.REPLACE)
             .taggingDirective(TaggingDirective.COPY);
     try {
-      destination.s3().copyObject(replace(b, s.copyHeaders(sha)).build());
+      destination.requests().copyObject(replace(b, s.copyHeaders(sha)).build());
     } catch (SdkException e) {
       throw S3Failures.of(destination, "record the SHA-256 of", dstKey, e);
     }
@@ -334,7 +334,7 @@ final class ObjectCopier {
 
   private ObjectState head(String key) throws SourceGone {
     try {
-      return ObjectState.of(source.s3().headObject(r -> r.bucket(source.bucket()).key(key)));
+      return ObjectState.of(source.requests().headObject(source.bucket(), key, null));
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       throw S3Failures.of(source, "read", key, e);
@@ -344,7 +344,7 @@ final class ObjectCopier {
   private static ResponseInputStream<GetObjectResponse> get(
       MirrorSide side, String key, String ifMatch) throws SourceGone, Changed {
     try {
-      return side.gets().get(side.bucket(), key, null, ifMatch == null ? null : quote(ifMatch));
+      return side.requests().get(side.bucket(), key, null, ifMatch == null ? null : quote(ifMatch));
     } catch (SdkException e) {
       if (S3Failures.isNotFound(e)) throw new SourceGone();
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();

@@ -120,7 +120,7 @@ final class SignedHttp {
             .encodedPath(basePath() + "/" + side.bucket());
     query.forEach(req::putRawQueryParameter);
     try {
-      HttpURLConnection c = side.gets().signedConnection(req.build(), (int) timeout.toMillis());
+      HttpURLConnection c = side.requests().signedConnection(req.build(), (int) timeout.toMillis());
       return new Call(c);
     } catch (IOException e) {
       throw SdkClientException.builder()

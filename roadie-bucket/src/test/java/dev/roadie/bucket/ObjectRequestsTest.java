@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.core.backend.BackendSettings;
 import dev.roadie.s3.FaultProxy;
+import dev.roadie.s3.LazyS3Client;
 import dev.roadie.s3.S3Clients;
 import dev.roadie.s3.S3Settings;
 import dev.roadie.s3.TestPki;
@@ -38,17 +39,21 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.StorageClass;
+import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
 /**
- * The direct GET of object content against the SDK's own {@code getObject} on a real MinIO: the
- * same response fields, bytes, exceptions and messages, the same URLs, and retries of 503s and
- * connection resets.
+ * The direct requests against the SDK's own on a real MinIO: GETs (the same response fields, bytes,
+ * exceptions and messages, the same URLs, retries of 503s and connection resets), HEADs, copies and
+ * deletes.
  */
 @Tag("slow")
-class ObjectGetTest {
+class ObjectRequestsTest {
   static MinioServer minio;
   static S3Client s3;
 
@@ -118,7 +123,7 @@ class ObjectGetTest {
   void readsWhatTheSdkReads() throws Exception {
     S3Settings settings = settings(minio.endpoint(), minio.secretKey());
     try (S3Client client = S3Clients.create(settings)) {
-      ObjectGet gets = ObjectGet.of(client, settings);
+      ObjectRequests gets = ObjectRequests.of(new LazyS3Client(settings));
       assertTrue(gets.direct());
       List<String> keys = new ArrayList<>(KEYS);
       keys.add("headers");
@@ -151,13 +156,148 @@ class ObjectGetTest {
   }
 
   @Test
+  void headsCopiesAndDeletesAsTheSdk() throws Exception {
+    S3Settings settings = settings(minio.endpoint(), minio.secretKey());
+    S3Settings wrong = settings(minio.endpoint(), "not-the-secret");
+    try (S3Client client = S3Clients.create(settings)) {
+      ObjectRequests direct = ObjectRequests.of(new LazyS3Client(settings));
+      client.createBucket(b -> b.bucket("copies"));
+      List<String> keys = new ArrayList<>(KEYS);
+      keys.add("headers");
+      for (String k : keys) {
+        HeadObjectResponse sdkHead = client.headObject(b -> b.bucket("data").key(k));
+        HeadObjectResponse head = direct.headObject("data", k, null);
+        assertTrue(sdkHead.equalsBySdkFields(head), k + ": " + head);
+
+        // A copy that replaces every header, with odd metadata, as the mirror makes it.
+        for (boolean viaSdk : new boolean[] {true, false}) {
+          String dst = (viaSdk ? "sdk/" : "direct/") + k;
+          CopyObjectRequest.Builder copy =
+              CopyObjectRequest.builder()
+                  .sourceBucket("data")
+                  .sourceKey(k)
+                  .copySourceIfMatch(sdkHead.eTag())
+                  .destinationBucket("copies")
+                  .destinationKey(dst)
+                  .metadataDirective(MetadataDirective.REPLACE)
+                  .taggingDirective(TaggingDirective.COPY)
+                  .metadata(Map.of("roadie-sha256", "00ff", "odd", "a, b; c=\"d\" ~%2F"));
+          if (k.equals("headers")) {
+            copy.contentType(sdkHead.contentType())
+                .cacheControl(sdkHead.cacheControl())
+                .contentDisposition(sdkHead.contentDisposition())
+                .contentEncoding(sdkHead.contentEncoding())
+                .contentLanguage(sdkHead.contentLanguage())
+                .expires(sdkHead.expires())
+                .websiteRedirectLocation(sdkHead.websiteRedirectLocation())
+                .storageClass(sdkHead.storageClassAsString());
+          }
+          if (viaSdk) {
+            client.copyObject(copy.build());
+          } else {
+            direct.copyObject(copy.build());
+          }
+        }
+        HeadObjectResponse a = client.headObject(b -> b.bucket("copies").key("sdk/" + k));
+        HeadObjectResponse b = client.headObject(b2 -> b2.bucket("copies").key("direct/" + k));
+        assertEquals(ObjectHeaders.of(a), ObjectHeaders.of(b), k);
+        assertEquals(a.contentType(), b.contentType(), k);
+        assertEquals(a.eTag(), b.eTag(), k);
+        assertEquals(a.contentLength(), b.contentLength(), k);
+        assertEquals(a.tagCount(), b.tagCount(), k);
+        assertEquals(
+            client.getObjectTagging(t -> t.bucket("copies").key("sdk/" + k)).tagSet(),
+            client.getObjectTagging(t -> t.bucket("copies").key("direct/" + k)).tagSet(),
+            k);
+
+        direct.deleteObject("copies", "direct/" + k);
+        assertThrows(
+            S3Exception.class, () -> client.headObject(h -> h.bucket("copies").key("direct/" + k)));
+      }
+
+      // Failures: the copy's precondition, its missing source, a missing object or bucket.
+      CopyObjectRequest stale =
+          CopyObjectRequest.builder()
+              .sourceBucket("data")
+              .sourceKey("a")
+              .copySourceIfMatch("\"0123456789abcdef0123456789abcdef\"")
+              .destinationBucket("copies")
+              .destinationKey("stale")
+              .build();
+      assertSameFailure(
+          assertThrows(S3Exception.class, () -> client.copyObject(stale)),
+          assertThrows(S3Exception.class, () -> direct.copyObject(stale)));
+      CopyObjectRequest gone =
+          stale.toBuilder().sourceKey("missing").copySourceIfMatch(null).build();
+      assertSameFailure(
+          assertThrows(S3Exception.class, () -> client.copyObject(gone)),
+          assertThrows(S3Exception.class, () -> direct.copyObject(gone)));
+      for (String[] c : new String[][] {{"data", "missing"}, {"no-such-bucket", "k"}}) {
+        S3Exception sdk =
+            assertThrows(S3Exception.class, () -> client.headObject(h -> h.bucket(c[0]).key(c[1])));
+        S3Exception ours =
+            assertThrows(S3Exception.class, () -> direct.headObject(c[0], c[1], null));
+        assertEquals(sdk.statusCode(), ours.statusCode(), c[1]);
+      }
+      // Deleting what is not there succeeds, as S3 answers it.
+      client.deleteObject(d -> d.bucket("copies").key("never"));
+      direct.deleteObject("copies", "never");
+
+      // The bucket itself: there, missing, refused credentials; and a listing probe.
+      direct.headBucket("data");
+      direct.probeList("data", "");
+      assertEquals(
+          assertThrows(S3Exception.class, () -> client.headBucket(h -> h.bucket("nothing-here")))
+              .statusCode(),
+          assertThrows(S3Exception.class, () -> direct.headBucket("nothing-here")).statusCode());
+      assertEquals(
+          "NoSuchBucket",
+          assertThrows(S3Exception.class, () -> direct.probeList("nothing-here", ""))
+              .awsErrorDetails()
+              .errorCode());
+      ObjectRequests refused = ObjectRequests.of(new LazyS3Client(wrong));
+      assertEquals(
+          403, assertThrows(S3Exception.class, () -> refused.headBucket("data")).statusCode());
+      assertEquals(
+          "SignatureDoesNotMatch",
+          assertThrows(S3Exception.class, () -> refused.probeList("data", ""))
+              .awsErrorDetails()
+              .errorCode());
+    }
+  }
+
+  /**
+   * A copy that replaces the metadata without a Content-Type gets the server's default type, as
+   * through the SDK: the JDK's connection adds no type of its own.
+   */
+  @Test
+  void aCopyWithoutContentTypeGetsTheServersDefault() {
+    S3Settings settings = settings(minio.endpoint(), minio.secretKey());
+    try (S3Client client = S3Clients.create(settings)) {
+      ObjectRequests direct = ObjectRequests.of(new LazyS3Client(settings));
+      client.createBucket(b -> b.bucket("typeless"));
+      CopyObjectRequest.Builder copy =
+          CopyObjectRequest.builder()
+              .sourceBucket("data")
+              .sourceKey("headers")
+              .destinationBucket("typeless")
+              .metadataDirective(MetadataDirective.REPLACE);
+      client.copyObject(copy.destinationKey("sdk").build());
+      direct.copyObject(copy.destinationKey("direct").build());
+      assertEquals(
+          client.headObject(h -> h.bucket("typeless").key("sdk")).contentType(),
+          client.headObject(h -> h.bucket("typeless").key("direct")).contentType());
+    }
+  }
+
+  @Test
   void failsAsTheSdkFails() throws Exception {
     S3Settings settings = settings(minio.endpoint(), minio.secretKey());
     S3Settings wrong = settings(minio.endpoint(), "not-the-secret");
     try (S3Client client = S3Clients.create(settings);
         S3Client wrongClient = S3Clients.create(wrong)) {
-      ObjectGet gets = ObjectGet.of(client, settings);
-      ObjectGet wrongGets = ObjectGet.of(wrongClient, wrong);
+      ObjectRequests gets = ObjectRequests.of(new LazyS3Client(settings));
+      ObjectRequests wrongGets = ObjectRequests.of(new LazyS3Client(wrong));
       String[][] cases = {
         {"data", "missing", null}, // 404 NoSuchKey
         {"no-such-bucket", "k", null}, // 404 NoSuchBucket
@@ -206,7 +346,7 @@ class ObjectGetTest {
     try (FaultProxy proxy = new FaultProxy(minio.endpoint().getPort())) {
       S3Settings settings = settings(URI.create(proxy.endpoint()), minio.secretKey());
       try (S3Client client = S3Clients.create(settings)) {
-        ObjectGet gets = ObjectGet.of(client, settings);
+        ObjectRequests gets = ObjectRequests.of(new LazyS3Client(settings));
         // Two 503 SlowDown, then a reset connection, then the answer.
         List<FaultProxy.Fault> faults =
             List.of(FaultProxy.Fault.SLOW_DOWN, FaultProxy.Fault.SLOW_DOWN, FaultProxy.Fault.RESET);
@@ -236,7 +376,10 @@ class ObjectGetTest {
       SdkException e =
           assertThrows(
               SdkClientException.class,
-              () -> ObjectGet.of(client, settings).get("data", "a", null, null).close());
+              () ->
+                  ObjectRequests.of(new LazyS3Client(settings))
+                      .get("data", "a", null, null)
+                      .close());
       assertInstanceOf(java.net.ConnectException.class, e.getCause(), e.toString());
     }
   }
@@ -257,7 +400,7 @@ class ObjectGetTest {
       try (S3Client client = S3Clients.create(trusted)) {
         client.createBucket(b -> b.bucket("secure"));
         client.putObject(b -> b.bucket("secure").key("k"), RequestBody.fromString("over tls"));
-        ObjectGet gets = ObjectGet.of(client, trusted);
+        ObjectRequests gets = ObjectRequests.of(new LazyS3Client(trusted));
         assertTrue(gets.direct());
         Got got = read(gets.get("secure", "k", null, null));
         assertEquals("over tls", new String(got.bytes(), StandardCharsets.UTF_8));
@@ -270,9 +413,7 @@ class ObjectGetTest {
       try (Bucket bucket = Bucket.open(where)) {
         SdkException e =
             assertThrows(
-                SdkClientException.class,
-                () ->
-                    ObjectGet.of(bucket.client(), where.settings()).get("secure", "k", null, null));
+                SdkClientException.class, () -> bucket.requests().get("secure", "k", null, null));
         String message = bucket.fail("read", "object 'k'", e).getMessage();
         assertTrue(message.contains("TLS failed"), message);
         assertTrue(message.contains("--bucket-ca-file"), message);
@@ -354,7 +495,7 @@ class ObjectGetTest {
                               }
                             }))
                 .build()) {
-          ObjectGet gets = ObjectGet.of(client, settings);
+          ObjectRequests gets = ObjectRequests.of(new LazyS3Client(settings));
           // A listing: the bucket itself, and the same query.
           assertThrows(
               IllegalStateException.class,

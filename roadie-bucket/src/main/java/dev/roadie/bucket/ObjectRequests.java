@@ -1,6 +1,7 @@
 package dev.roadie.bucket;
 
 import dev.roadie.core.tls.PemCertificates;
+import dev.roadie.s3.LazyS3Client;
 import dev.roadie.s3.S3Clients;
 import dev.roadie.s3.S3Settings;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import javax.net.ssl.SSLSocketFactory;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.SdkField;
+import software.amazon.awssdk.core.SdkPojo;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.protocol.MarshallLocation;
@@ -48,64 +50,73 @@ import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.retries.api.RetryToken;
 import software.amazon.awssdk.retries.api.TokenAcquisitionFailedException;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.S3Response;
 import software.amazon.awssdk.utils.DateUtils;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * The GET of an object's content, the one request a backup or a mirror makes per object, and the
- * GETs of listing pages: on an S3-compatible endpoint sent directly over the JDK's HTTP connection
- * (kept alive and pooled), signed by the SDK's own SigV4 signer with the client's credentials and
+ * The requests a bucket backup or a mirror makes per object and per listing page: GETs of content
+ * and of listing pages, and HEADs, server-side copies and deletes of objects and the HEAD of the
+ * bucket. On an S3-compatible endpoint they are sent directly over the JDK's HTTP connection (kept
+ * alive and pooled), signed by the SDK's own SigV4 signer with the settings' credentials and
  * region; elsewhere (AWS itself, whose region and endpoint the SDK works out per bucket, or behind
- * a proxy) by the SDK client. Each SDK request costs a lot of CPU in its pipeline (marshalling,
- * endpoint rules, interceptors, the Apache client) for what is here a GET with two headers, which
- * at thousands of objects outweighed roadie's own work on their bytes.
+ * a proxy) by the SDK's client, which is then made on first use ({@link LazyS3Client}). Each SDK
+ * request costs a lot of CPU in its pipeline (marshalling, endpoint rules, interceptors, the Apache
+ * client) for what is here a request with a few headers, which at thousands of objects outweighed
+ * roadie's own work on their bytes; and a command whose requests all go directly never builds the
+ * client.
  *
- * <p>It behaves as the SDK's {@code getObject} does, so that callers handle both alike: the same
- * {@link GetObjectResponse} from the response headers, the same exceptions ({@link S3Exception}
+ * <p>Each behaves as the SDK's operation of the same name does, so that callers handle both alike:
+ * the same response objects from the response headers, the same request headers (a copy sends every
+ * header field of its request as the SDK marshals it), the same exceptions ({@link S3Exception}
  * with the status and the error code and message of the body; {@link SdkClientException} with the
  * I/O or TLS failure as its cause), retries by the SDK's own strategy ({@value
  * S3Clients#MAX_ATTEMPTS} attempts with backoff, for 5xx, throttling and I/O faults), the same
  * timeouts, the CA file of {@code --bucket-ca-file}, path-style or virtual-host addressing; a
- * redirect is an error, not followed. A stream aborted part-way drops its connection.
+ * redirect is an error, not followed. A GET's stream aborted part-way drops its connection.
  */
-public final class ObjectGet {
+public final class ObjectRequests {
   private static final int ERROR_BODY_MAX = 64 * 1024;
   private static final Pattern DNS_BUCKET = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
-  private final S3Client s3;
+  private final LazyS3Client client;
   private final boolean direct;
   private final URI endpoint;
   private final boolean pathStyle;
   private final String region;
   private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
-  private final RetryStrategy retries;
+  private final RetryStrategy retries = S3Clients.retryStrategy();
   private final SSLSocketFactory tls;
   private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
 
-  private ObjectGet(S3Client s3, S3Settings settings) {
-    this.s3 = s3;
+  private ObjectRequests(LazyS3Client client) {
+    S3Settings settings = client.settings();
+    this.client = client;
     this.direct = settings.endpoint() != null && !proxied();
     this.endpoint = settings.endpoint();
     this.pathStyle = settings.pathStyle();
-    S3ServiceClientConfiguration config = s3.serviceClientConfiguration();
-    this.region = config.region().id();
-    this.credentials = config.credentialsProvider();
-    this.retries =
-        config.overrideConfiguration().retryStrategy().orElseGet(S3Clients::retryStrategy);
+    this.region = client.region().id();
+    this.credentials = client.credentials();
     this.tls = tlsFactory(settings);
   }
 
-  /** GETs with {@code s3}, the client made for {@code settings}. */
-  public static ObjectGet of(S3Client s3, S3Settings settings) {
-    return new ObjectGet(s3, settings);
+  /** Requests with the client of {@code client}'s settings, which is made only when needed. */
+  public static ObjectRequests of(LazyS3Client client) {
+    return new ObjectRequests(client);
+  }
+
+  /** The SDK's client, for requests not sent directly. */
+  private S3Client s3() {
+    return client.get();
   }
 
   /**
@@ -157,7 +168,7 @@ public final class ObjectGet {
   public ResponseInputStream<GetObjectResponse> get(
       String bucket, String key, String versionId, String ifMatch) {
     if (!direct || !addressable(bucket)) {
-      return s3.getObject(b -> b.bucket(bucket).key(key).versionId(versionId).ifMatch(ifMatch));
+      return s3().getObject(b -> b.bucket(bucket).key(key).versionId(versionId).ifMatch(ifMatch));
     }
     URI uri = uri(bucket, key, versionId);
     return retrying(identity -> attempt(uri, ifMatch, identity));
@@ -180,12 +191,12 @@ public final class ObjectGet {
       return ListingXml.objects(getBucket(bucket, q));
     }
     ListObjectsV2Response r =
-        s3.listObjectsV2(
-            b ->
-                b.bucket(bucket)
-                    .prefix(prefix)
-                    .continuationToken(token)
-                    .startAfter(token == null ? startAfter : null));
+        s3().listObjectsV2(
+                b ->
+                    b.bucket(bucket)
+                        .prefix(prefix)
+                        .continuationToken(token)
+                        .startAfter(token == null ? startAfter : null));
     List<ListedObject> out = new ArrayList<>(r.contents().size());
     for (S3Object o : r.contents()) {
       out.add(
@@ -216,12 +227,12 @@ public final class ObjectGet {
       return ListingXml.versions(getBucket(bucket, q));
     }
     ListObjectVersionsResponse r =
-        s3.listObjectVersions(
-            b ->
-                b.bucket(bucket)
-                    .prefix(prefix)
-                    .keyMarker(keyMarker)
-                    .versionIdMarker(versionMarker));
+        s3().listObjectVersions(
+                b ->
+                    b.bucket(bucket)
+                        .prefix(prefix)
+                        .keyMarker(keyMarker)
+                        .versionIdMarker(versionMarker));
     List<ListedObject> out = new ArrayList<>(r.versions().size() + r.deleteMarkers().size());
     for (ObjectVersion o : r.versions()) {
       out.add(
@@ -249,6 +260,139 @@ public final class ObjectGet {
     }
     String next = next(r.isTruncated(), r.nextKeyMarker(), "a next key marker");
     return new ListingXml.Page(out, next, next == null ? null : r.nextVersionIdMarker());
+  }
+
+  /**
+   * A listing of at most one key of {@code bucket} under {@code prefix}, read and dropped: whether
+   * these credentials may list it (else the SDK's exception, with the server's reason).
+   */
+  public void probeList(String bucket, String prefix) {
+    if (direct && addressable(bucket)) {
+      Map<String, String> q = listQuery("list-type", "2", prefix);
+      q.put("max-keys", "1");
+      getBucket(bucket, q);
+      return;
+    }
+    s3().listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1));
+  }
+
+  /**
+   * Whether {@code bucket} exists and may be looked up, as the SDK's {@code headBucket}: returns,
+   * or throws its {@link S3Exception} (404: no such bucket; 403 without a reason, a HEAD's answer
+   * having no body).
+   */
+  public void headBucket(String bucket) {
+    if (!direct || !addressable(bucket)) {
+      s3().headBucket(b -> b.bucket(bucket));
+      return;
+    }
+    URI uri = uri(bucket, Map.of());
+    retrying(identity -> send(SdkHttpMethod.HEAD, uri, Map.of(), identity));
+  }
+
+  /**
+   * The headers of {@code key} (its version {@code versionId} when not null), as the SDK's {@code
+   * headObject}.
+   */
+  public HeadObjectResponse headObject(String bucket, String key, String versionId) {
+    if (!direct || !addressable(bucket)) {
+      return s3().headObject(b -> b.bucket(bucket).key(key).versionId(versionId));
+    }
+    URI uri = uri(bucket, key, versionId);
+    return retrying(
+        identity -> {
+          Reply r = send(SdkHttpMethod.HEAD, uri, Map.of(), identity);
+          return (HeadObjectResponse)
+              response(r.connection(), r.status(), HeadObjectResponse.builder());
+        });
+  }
+
+  /**
+   * Deletes {@code key} (a delete marker in a versioned bucket), as the SDK's {@code deleteObject}.
+   */
+  public void deleteObject(String bucket, String key) {
+    if (!direct || !addressable(bucket)) {
+      s3().deleteObject(b -> b.bucket(bucket).key(key));
+      return;
+    }
+    URI uri = uri(bucket, key, null);
+    retrying(identity -> send(SdkHttpMethod.DELETE, uri, Map.of(), identity));
+  }
+
+  /**
+   * Has the server copy an object, as the SDK's {@code copyObject} with {@code request} (its source
+   * given by bucket, key and version): every header field of the request is sent as the SDK
+   * marshals it. A copy that fails after its 200 status (S3 then sends an error document as the
+   * body) is an {@link S3Exception} of status 500, retried as one.
+   */
+  public void copyObject(CopyObjectRequest request) {
+    if (!direct
+        || !addressable(request.destinationBucket())
+        || request.sourceBucket() == null
+        || request.copySource() != null) {
+      s3().copyObject(request);
+      return;
+    }
+    URI uri = uri(request.destinationBucket(), request.destinationKey(), null);
+    Map<String, List<String>> headers = headerFields(request);
+    headers.put("x-amz-copy-source", List.of(copySource(request)));
+    retrying(
+        identity -> {
+          Reply r = send(SdkHttpMethod.PUT, uri, headers, identity);
+          String body = new String(r.body(), StandardCharsets.UTF_8);
+          if (ERROR_DOCUMENT.matcher(body).lookingAt()) {
+            throw failure(500, body, r.connection());
+          }
+          return null;
+        });
+  }
+
+  /** An XML document whose root element is an S3 error. */
+  private static final Pattern ERROR_DOCUMENT =
+      Pattern.compile("\\s*(<\\?xml[^>]*\\?>\\s*)?<Error[\\s>]");
+
+  /**
+   * The request's header fields as the SDK marshals them: strings as they are, numbers and booleans
+   * as text, times in the field's format (HTTP dates unless it says otherwise), maps (user
+   * metadata) as one header per entry under the field's prefix.
+   */
+  private static Map<String, List<String>> headerFields(SdkPojo request) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (SdkField<?> f : request.sdkFields()) {
+      if (f.location() != MarshallLocation.HEADER) continue;
+      Object v = f.getValueOrDefault(request);
+      if (v == null) continue;
+      String name = f.locationName();
+      if (v instanceof Map<?, ?> map) {
+        map.forEach((k, value) -> out.put(name + k, List.of(String.valueOf(value))));
+      } else if (v instanceof Instant i) {
+        TimestampFormatTrait trait = f.getTrait(TimestampFormatTrait.class);
+        TimestampFormatTrait.Format format =
+            trait == null ? TimestampFormatTrait.Format.RFC_822 : trait.format();
+        out.put(
+            name,
+            List.of(
+                switch (format) {
+                  case ISO_8601 -> DateUtils.formatIso8601Date(i);
+                  case UNIX_TIMESTAMP -> DateUtils.formatUnixTimestampInstant(i);
+                  default -> DateUtils.formatRfc822Date(i);
+                }));
+      } else {
+        out.put(name, List.of(String.valueOf(v)));
+      }
+    }
+    return out;
+  }
+
+  /** The copy's source as the SDK names it: bucket/key[?versionId=], each part URL-encoded. */
+  static String copySource(CopyObjectRequest request) {
+    String source =
+        SdkHttpUtils.urlEncodeIgnoreSlashes(request.sourceBucket())
+            + "/"
+            + SdkHttpUtils.urlEncodeIgnoreSlashes(request.sourceKey());
+    return request.sourceVersionId() == null
+        ? source
+        : source + "?versionId=" + SdkHttpUtils.urlEncodeIgnoreSlashes(request.sourceVersionId());
   }
 
   /**
@@ -285,7 +429,7 @@ public final class ObjectGet {
    */
   private byte[] getBucket(String bucket, Map<String, String> query) {
     URI uri = uri(bucket, query);
-    return retrying(identity -> readWhole(uri, identity));
+    return retrying(identity -> send(SdkHttpMethod.GET, uri, Map.of(), identity).body());
   }
 
   /** The bucket's URL with {@code query}, addressed as the SDK addresses the bucket itself. */
@@ -329,23 +473,42 @@ public final class ObjectGet {
     }
   }
 
-  private byte[] readWhole(URI uri, AwsCredentialsIdentity identity) {
-    SdkHttpFullRequest req =
-        SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(uri).build();
+  /**
+   * Sends {@code method} to {@code uri} with {@code headers} (signed with them) and reads the
+   * response whole: a 2xx's headers and body, or the S3 error of any other status. A PUT sends an
+   * empty body (the copy).
+   */
+  private Reply send(
+      SdkHttpMethod method,
+      URI uri,
+      Map<String, List<String>> headers,
+      AwsCredentialsIdentity identity) {
+    SdkHttpFullRequest.Builder req = SdkHttpFullRequest.builder().method(method).uri(uri);
+    headers.forEach(req::putHeader);
     HttpURLConnection c = null;
     try {
-      c = connect(identity, req, uri, (int) S3Clients.SOCKET_TIMEOUT.toMillis());
+      c = connect(identity, req.build(), uri, (int) S3Clients.SOCKET_TIMEOUT.toMillis());
       c.setInstanceFollowRedirects(false);
+      if (method == SdkHttpMethod.PUT) {
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(0);
+        c.getOutputStream().close();
+      }
       int status = c.getResponseCode();
       if (status / 100 != 2) throw failure(c, status);
+      byte[] body;
       try (InputStream in = c.getInputStream()) {
-        return in.readAllBytes();
+        body = in.readAllBytes();
       }
+      return new Reply(c, status, body);
     } catch (IOException e) {
       if (c != null) c.disconnect();
       throw ioFailure(e);
     }
   }
+
+  /** A response read whole; its connection is back in the pool. */
+  private record Reply(HttpURLConnection connection, int status, byte[] body) {}
 
   /**
    * Whether the lean path addresses {@code bucket} as the SDK would: path-style always; by virtual
@@ -385,10 +548,14 @@ public final class ObjectGet {
                     .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
                     .putProperty(AwsV4HttpSigner.PAYLOAD_SIGNING_ENABLED, false));
     HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+    c.setRequestMethod(request.method().name());
     if (tls != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(tls);
     c.setConnectTimeout((int) S3Clients.CONNECT_TIMEOUT.toMillis());
     c.setReadTimeout(readMillis);
-    c.setUseCaches(false);
+    // Caches "on": roadie installs no response cache, so nothing is cached either way, but a
+    // connection told not to use caches adds Cache-Control: no-cache and Pragma: no-cache to the
+    // request, which a copy would store as the object's own Cache-Control.
+    c.setUseCaches(true);
     signed
         .request()
         .forEachHeader(
@@ -430,7 +597,8 @@ public final class ObjectGet {
       HttpURLConnection conn = c;
       int status = c.getResponseCode();
       if (status / 100 == 2) {
-        GetObjectResponse response = response(c, status);
+        GetObjectResponse response =
+            (GetObjectResponse) response(c, status, GetObjectResponse.builder());
         return new ResponseInputStream<>(
             response,
             AbortableInputStream.create(c.getInputStream(), conn::disconnect),
@@ -454,15 +622,18 @@ public final class ObjectGet {
         .build();
   }
 
-  /** The response headers as the SDK unmarshals them into a {@link GetObjectResponse}. */
-  private static GetObjectResponse response(HttpURLConnection c, int status) {
+  /**
+   * The response headers as the SDK unmarshals them into the response {@code b} builds (a {@link
+   * GetObjectResponse} or {@link HeadObjectResponse}).
+   */
+  private static <B extends S3Response.Builder & SdkPojo> S3Response response(
+      HttpURLConnection c, int status, B b) {
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     c.getHeaderFields()
         .forEach(
             (name, values) -> {
-              if (name != null) headers.merge(name, values, (a, b) -> a);
+              if (name != null) headers.merge(name, values, (first, later) -> first);
             });
-    GetObjectResponse.Builder b = GetObjectResponse.builder();
     for (SdkField<?> f : b.sdkFields()) {
       if (f.location() != MarshallLocation.HEADER) continue;
       String name = f.locationName();
@@ -487,8 +658,6 @@ public final class ObjectGet {
         // A header the SDK would not parse either: left out, as the SDK leaves it.
       }
     }
-    List<String> expires = headers.get("Expires");
-    if (expires != null && !expires.isEmpty()) b.expiresString(expires.get(0));
     SdkHttpResponse.Builder http = SdkHttpResponse.builder().statusCode(status);
     headers.forEach(http::putHeader);
     try {
@@ -496,7 +665,7 @@ public final class ObjectGet {
     } catch (IOException e) {
       // the status line was read already
     }
-    return (GetObjectResponse) b.sdkHttpResponse(http.build()).build();
+    return (S3Response) b.sdkHttpResponse(http.build()).build();
   }
 
   private static Object convert(SdkField<?> f, String v) {
@@ -534,22 +703,26 @@ public final class ObjectGet {
         body = new String(in.readNBytes(ERROR_BODY_MAX), StandardCharsets.UTF_8);
       }
     }
+    S3Exception e = failure(status, body, c);
+    c.disconnect();
+    return e;
+  }
+
+  /** The S3 error of status {@code status} with the error document {@code body}. */
+  private static S3Exception failure(int status, String body, HttpURLConnection c) {
     String code = xmlText(CODE, body);
     String message = xmlText(MESSAGE, body);
-    String requestId = c.getHeaderField("x-amz-request-id");
-    String extendedId = c.getHeaderField("x-amz-id-2");
     SdkHttpResponse.Builder http = SdkHttpResponse.builder().statusCode(status);
     c.getHeaderFields()
         .forEach(
             (name, values) -> {
               if (name != null) http.putHeader(name, values);
             });
-    c.disconnect();
     return (S3Exception)
         S3Exception.builder()
             .statusCode(status)
-            .requestId(requestId)
-            .extendedRequestId(extendedId)
+            .requestId(c.getHeaderField("x-amz-request-id"))
+            .extendedRequestId(c.getHeaderField("x-amz-id-2"))
             .message(message)
             .awsErrorDetails(
                 AwsErrorDetails.builder()

@@ -94,11 +94,11 @@ public final class XmlPull {
       pos = lt;
       if (startsWith("<![CDATA[")) {
         int close = indexOf("]]>", pos + 9);
-        out.append(new String(b, pos + 9, close - pos - 9, StandardCharsets.UTF_8));
+        appendRaw(out, pos + 9, close);
         pos = close + 3;
       } else if (startsWith("</")) {
         endTag();
-        return normalizeLineEnds(out);
+        return out.toString();
       } else if (skipMarkup()) {
         // a comment or processing instruction within the text
       } else {
@@ -211,7 +211,7 @@ public final class XmlPull {
     int run = from;
     for (int i = from; i < to; i++) {
       if (b[i] != '&') continue;
-      out.append(new String(b, run, i - run, StandardCharsets.UTF_8));
+      appendRaw(out, run, i);
       int semi = indexOf((byte) ';', i);
       if (semi < 0 || semi > to) throw new XmlException("an unterminated reference");
       String ref = new String(b, i + 1, semi - i - 1, StandardCharsets.US_ASCII);
@@ -226,14 +226,26 @@ public final class XmlPull {
       i = semi;
       run = semi + 1;
     }
-    out.append(new String(b, run, to - run, StandardCharsets.UTF_8));
+    appendRaw(out, run, to);
   }
 
   /**
-   * The character of a character reference. Carriage returns that come as bytes are line ends (XML
-   * reads CR LF and a lone CR as LF), referenced ones ({@code &#13;}) stay: a referenced CR is
-   * marked apart until the text's line ends are normalized.
+   * Appends the bytes {@code [from, to)} as they stand in the document, with XML's line ends: CR LF
+   * and a lone CR read as LF. A run ends at a reference or markup, never between a CR and its LF; a
+   * referenced CR ({@code &#13;}) is no line end and stays.
    */
+  private void appendRaw(StringBuilder out, int from, int to) {
+    int run = from;
+    for (int i = from; i < to; i++) {
+      if (b[i] != '\r') continue;
+      out.append(new String(b, run, i - run, StandardCharsets.UTF_8)).append('\n');
+      if (i + 1 < to && b[i + 1] == '\n') i++;
+      run = i + 1;
+    }
+    out.append(new String(b, run, to - run, StandardCharsets.UTF_8));
+  }
+
+  /** The character of a character reference ({@code &#65;}, {@code &#x41;}). */
   private static int characterReference(String ref) throws XmlException {
     try {
       int cp;
@@ -241,7 +253,7 @@ public final class XmlPull {
       else if (ref.startsWith("#")) cp = Integer.parseInt(ref.substring(1));
       else throw new XmlException("an unknown entity &" + ref + ";");
       if (!xmlChar(cp)) throw new XmlException("a reference to no XML character &" + ref + ";");
-      return cp == '\r' ? CR_REFERENCE : cp;
+      return cp;
     } catch (NumberFormatException e) {
       throw new XmlException("a bad reference &" + ref + ";");
     }
@@ -255,25 +267,6 @@ public final class XmlPull {
         || (cp >= 0x20 && cp <= 0xD7FF)
         || (cp >= 0xE000 && cp <= 0xFFFD)
         || (cp >= 0x10000 && cp <= 0x10FFFF);
-  }
-
-  /** Stands for a referenced CR between reading and normalizing (a noncharacter, never in text). */
-  private static final int CR_REFERENCE = 0xFFFF;
-
-  private static String normalizeLineEnds(StringBuilder s) {
-    StringBuilder out = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\r') {
-        out.append('\n');
-        if (i + 1 < s.length() && s.charAt(i + 1) == '\n') i++;
-      } else if (c == CR_REFERENCE) {
-        out.append('\r');
-      } else {
-        out.append(c);
-      }
-    }
-    return out.toString();
   }
 
   private static boolean isSpace(byte c) {

@@ -98,9 +98,13 @@ final class BucketBackup {
 
   BackupResult run() throws IOException {
     String target = request.targetOr(where.target());
-    try (Bucket bucket = Bucket.open(where)) {
-      // Missing bucket, wrong credentials, no permission to list: said before anything is written.
-      bucket.checkReadable();
+    PreparedBucket.Ready prepared = options.prepared() != null ? options.prepared().take() : null;
+    // The prepared bucket is its caller's to close.
+    try (Bucket owned = prepared == null ? Bucket.open(where) : null) {
+      Bucket bucket = prepared == null ? owned : prepared.bucket();
+      // Missing bucket, wrong credentials, no permission to list: said before anything is written
+      // (a prepared bucket was checked so).
+      if (prepared == null) bucket.checkReadable();
       try (BackupWriter w = new BackupWriter(repo, progress)) {
         SnapshotRef parent = options.force() ? null : parent(target);
         if (parent == null) {
@@ -109,7 +113,8 @@ final class BucketBackup {
           cryptoExpected = true;
         }
         Id root;
-        try (ObjectListing listing = bucket.list(options.allVersions());
+        try (ObjectListing listing =
+                prepared == null ? bucket.list(options.allVersions()) : prepared.listing();
             ParentObjects before = new ParentObjects(repo, parent)) {
           root = backup(bucket, w, listing, before);
         }

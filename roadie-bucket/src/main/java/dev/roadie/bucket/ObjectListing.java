@@ -13,14 +13,19 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The objects under a bucket location's prefix, streamed: pages of up to 1,000 entries are fetched
- * on a virtual thread a few pages ahead of the reader, so memory stays flat for any number of keys.
- * The pages come from {@link ObjectRequests#listObjects} and {@link ObjectRequests#listVersions}.
- * Keys come in S3's order, by UTF-8 bytes ({@link Keys}); with versions, each key's versions and
- * delete markers newest first. A server that lists out of order is refused, since callers merge
- * listings by key.
+ * on a virtual thread up to {@value #PAGES_AHEAD} pages ahead of the reader, so memory stays flat
+ * for any number of keys. The pages come from {@link ObjectRequests#listObjects} and {@link
+ * ObjectRequests#listVersions}. Keys come in S3's order, by UTF-8 bytes ({@link Keys}); with
+ * versions, each key's versions and delete markers newest first. A server that lists out of order
+ * is refused, since callers merge listings by key.
  */
 public final class ObjectListing implements Iterator<ListedObject>, AutoCloseable {
-  private static final int PAGES_AHEAD = 2;
+  /**
+   * Pages fetched ahead of the reader: enough for the listing to go on while a backup opens the
+   * repository and finds its parent ({@link PreparedBucket}), a few MiB at most.
+   */
+  private static final int PAGES_AHEAD = 16;
+
   private static final Object END = new Object();
 
   /** Within one key: newest first; the current version first among equals. */

@@ -161,10 +161,48 @@ class BucketErrorsTest {
         BackupRequest.of(repo, BucketSource.KIND, new BucketBackupOptions(where, false, false)));
   }
 
+  /**
+   * The failure of a backup of {@code where}, which leaves no snapshot; the same when the bucket is
+   * opened and listed before the backup starts ({@link PreparedBucket}, as the CLI does).
+   */
   RoadieException backupFails(BucketLocation where) throws Exception {
     RoadieException e = assertThrows(RoadieException.class, () -> backup(where));
     assertEquals(List.of(), repo.snapshots(null), "no snapshot: " + e.getMessage());
+    try (PreparedBucket p = PreparedBucket.start(where, false)) {
+      RoadieException prepared =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  Sources.backup(
+                      BackupRequest.of(
+                          repo,
+                          BucketSource.KIND,
+                          new BucketBackupOptions(where, false, false, p))));
+      assertEquals(e.getMessage(), prepared.getMessage());
+    }
+    assertEquals(List.of(), repo.snapshots(null), "no snapshot: " + e.getMessage());
     return e;
+  }
+
+  /**
+   * A bucket prepared on a server that never answers does not hold up the command that gives it up
+   * (say, on a wrong repository password): closing it does not wait for the requests' retries.
+   */
+  @Test
+  void aPreparedBucketIsGivenUpWithoutWaitingForItsServer() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+      BucketLocation where =
+          BucketLocation.parse(
+              "s3:http://127.0.0.1:" + silent.getLocalPort() + "/data",
+              new BackendSettings(null, null, minio.region(), null, null),
+              TestBuckets.credentials(minio));
+      long start = System.nanoTime();
+      PreparedBucket p = PreparedBucket.start(where, false);
+      Thread.sleep(200); // its first request is sent and waits for an answer
+      p.close();
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(millis < 2000, "closed after " + millis + " ms");
+    }
   }
 
   @Test

@@ -95,10 +95,11 @@ class BucketRoundTripTest {
     fill(new Random(1));
     repo = Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 16 << 20);
     before = TestBuckets.state(s3, "src", "");
-    first = backup();
+    first = backup(false);
     change(new Random(2));
     after = TestBuckets.state(s3, "src", "");
-    second = backup();
+    // The second through a bucket opened and listed before the backup starts, as the CLI does.
+    second = backup(true);
   }
 
   @AfterAll
@@ -108,15 +109,16 @@ class BucketRoundTripTest {
     if (minio != null) minio.close();
   }
 
-  static SnapshotRef backup() throws Exception {
-    BackupResult r =
-        Sources.backup(
-            BackupRequest.of(
-                repo,
-                BucketSource.KIND,
-                new BucketBackupOptions(TestBuckets.location(minio, "src"), false, false)));
-    assertEquals(List.of(), r.warnings());
-    return r.snapshot();
+  static SnapshotRef backup(boolean prepared) throws Exception {
+    BucketLocation where = TestBuckets.location(minio, "src");
+    try (PreparedBucket p = prepared ? PreparedBucket.start(where, false) : null) {
+      BackupResult r =
+          Sources.backup(
+              BackupRequest.of(
+                  repo, BucketSource.KIND, new BucketBackupOptions(where, false, false, p)));
+      assertEquals(List.of(), r.warnings());
+      return r.snapshot();
+    }
   }
 
   static void put(

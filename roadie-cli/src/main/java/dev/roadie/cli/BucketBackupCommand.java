@@ -4,6 +4,7 @@ import dev.roadie.bucket.BucketBackupOptions;
 import dev.roadie.bucket.BucketLocation;
 import dev.roadie.bucket.BucketMetadata;
 import dev.roadie.bucket.BucketSource;
+import dev.roadie.bucket.PreparedBucket;
 import dev.roadie.core.ErrorCode;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
@@ -52,7 +53,9 @@ final class BucketBackupCommand implements Callable<Integer> {
     BucketLocation where = BucketLocation.parse(location, bucket.settings(location), null);
     String time = options.snapshotTime();
     var tags = options.tags();
-    try (Repository r = repo.open()) {
+    // The bucket is opened and listed while the repository opens (its key derivation).
+    try (PreparedBucket prepared = PreparedBucket.start(where, allVersions);
+        Repository r = repo.open()) {
       Progress progress = new Progress();
       BackupResult result;
       try (ProgressPrinter p = new ProgressPrinter(progress, "backup", !options.json)) {
@@ -61,7 +64,7 @@ final class BucketBackupCommand implements Callable<Integer> {
                 new BackupRequest(
                     r,
                     BucketSource.KIND,
-                    new BucketBackupOptions(where, allVersions, force),
+                    new BucketBackupOptions(where, allVersions, force, prepared),
                     options.target,
                     tags,
                     time,

@@ -181,7 +181,7 @@ public final class BucketMirror {
     Listener out = reporting(report);
     List<String> extras = new ArrayList<>();
     long sourceObjects = 0;
-    Semaphore slots = new Semaphore(options.parallel());
+    Slots slots = new Slots(options.parallel());
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         BucketLister.Listing src = (check ? sourceCheckLister : sourceLister).list();
         BucketLister.Listing dst = check ? destinationOrEmpty() : destinationLister.list()) {
@@ -218,6 +218,12 @@ public final class BucketMirror {
           } else if (order > 0) {
             extras.add(destination.relative(d.key()));
             d = next(dst);
+          } else if (!check && current(s, d)) {
+            // Settled by the listings alone: no request, so no task to wait for a slot.
+            sourceObjects++;
+            out.done(Kind.UNCHANGED, source.relative(s.key()), null, 0);
+            s = next(src);
+            d = next(dst);
           } else {
             sourceObjects++;
             ListingEntry a = s;
@@ -246,6 +252,7 @@ public final class BucketMirror {
         throw e;
       }
     }
+    if (cancelled && !report.stopped()) report.stop("stopped");
     if (report.stopped()) return report;
     if (check || !options.delete()) {
       for (String key : extras) out.done(Kind.EXTRA, key, check ? null : "kept (no --delete)", 0);
@@ -339,18 +346,39 @@ public final class BucketMirror {
   }
 
   /**
-   * Runs {@code task} on a virtual thread once a slot is free; its failure becomes a FAILED item,
-   * and a side out of reach stops the pass.
+   * The limits on a pass's tasks: at most {@code parallel} run at once, and a backlog of up to
+   * {@value #BACKLOG} times that wait for their turn. The backlog lets the merge of the listings,
+   * and so the listings themselves, go on while slow copies hold every running slot (it stalled
+   * them, and a pass took the listing's time plus the copies' rather than the longer of the two);
+   * its bound keeps the memory of waiting tasks small.
    */
-  private void submit(
-      ExecutorService pool, Semaphore slots, MirrorReport report, String key, Task task)
+  private static final class Slots {
+    static final int BACKLOG = 64;
+    final Semaphore queued;
+    final Semaphore running;
+
+    Slots(int parallel) {
+      queued = new Semaphore(parallel * BACKLOG);
+      running = new Semaphore(parallel);
+    }
+  }
+
+  /**
+   * Runs {@code task} on a virtual thread once a slot is free (waiting here only while the backlog
+   * is full); its failure becomes a FAILED item, and a side out of reach stops the pass.
+   */
+  private void submit(ExecutorService pool, Slots slots, MirrorReport report, String key, Task task)
       throws InterruptedException {
     Listener out = reporting(report);
-    slots.acquire();
+    slots.queued.acquire();
     pool.execute(
         () -> {
+          boolean running = false;
           try {
-            task.run();
+            slots.running.acquire();
+            running = true;
+            // A pass stopped or cancelled meanwhile starts no more of its backlog.
+            if (!report.stopped() && !cancelled) task.run();
           } catch (RoadieException e) {
             out.done(Kind.FAILED, source.relative(key), e.getMessage(), 0);
             if (e instanceof RoadieException.Retriable) report.stop(e.getMessage());
@@ -359,7 +387,8 @@ public final class BucketMirror {
           } catch (RuntimeException e) {
             out.done(Kind.FAILED, source.relative(key), "internal error: " + e, 0);
           } finally {
-            slots.release();
+            if (running) slots.running.release();
+            slots.queued.release();
           }
         });
   }
@@ -376,13 +405,22 @@ public final class BucketMirror {
     }
   }
 
-  /** Both sides have the object: copies it again if the destination's is not current. */
+  /**
+   * Whether the listings alone show the destination's object current: equal single-part ETags, or
+   * the recorded identity where the destination was listed with its metadata.
+   */
+  private static boolean current(ListingEntry src, ListingEntry dst) {
+    return MirrorMetadata.sameByEtag(src, dst)
+        || (dst.metadata() != null
+            && MirrorMetadata.staleReason(src, dst.size(), dst.metadata()) == null);
+  }
+
+  /**
+   * Both sides have the object, and the listings did not show it {@link #current}: copies it again
+   * if the destination's is not current.
+   */
   private void update(ListingEntry src, ListingEntry dst, Listener out)
       throws InterruptedException {
-    if (MirrorMetadata.sameByEtag(src, dst)) {
-      out.done(Kind.UNCHANGED, source.relative(src.key()), null, 0);
-      return;
-    }
     Map<String, String> dstMetadata = dst.metadata();
     if (dstMetadata == null) {
       if (destinationHeads.incrementAndGet() == HEADS_BEFORE_METADATA)

@@ -248,6 +248,15 @@ public final class TrainingRun {
       // sides); read-only: the stand-in has no CopyObject. Exit 1 (they differ) is as good as 0.
       if (Main.run("mirror", "--check", objects, "s3:" + s3.url() + "/roadie-training/copy") > 1)
         failed++;
+      // A mirror (a GET to hash and a CopyObject per object), then again after some objects were
+      // overwritten and deleted (HEADs, copies, DELETEs).
+      String mirrored = "s3:" + s3.url() + "/roadie-training/mirrored";
+      if (Main.run("mirror", "--delete", objects, mirrored) != 0) failed++;
+      for (int i = 0; i < 400; i += 40) {
+        s3.put("roadie-training", "objects/d" + (i % 7) + "/o" + i, new byte[] {(byte) i});
+        s3.delete("roadie-training", "objects/d" + ((i + 1) % 7) + "/o" + (i + 1));
+      }
+      if (Main.run("mirror", "--delete", objects, mirrored) != 0) failed++;
       return failed == 0;
     } catch (IOException e) {
       return false; // no loopback port: the archive is made without the S3 paths

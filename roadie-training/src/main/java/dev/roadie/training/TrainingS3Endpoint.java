@@ -20,9 +20,10 @@ import java.util.concurrent.Executors;
  * ({@link TrainingRun}): it answers exactly the requests roadie's S3 backend makes (bucket HEAD,
  * object PUT with {@code If-None-Match}, GET with {@code Range}, HEAD, ListObjectsV2, DELETE), so
  * the AWS SDK's classes and roadie's S3 code paths get into the archive (also those of a bucket
- * backup and restore: listing with ETags, GET, PUT); without them an S3 command spends about a
- * second of CPU loading and interpreting the SDK at every start. It checks no signature and keeps
- * one flat map of keys: it is no S3 server, and nothing but training uses it.
+ * backup and restore, listing with ETags, GET, PUT, and of a mirror, HEAD, CopyObject, DELETE);
+ * without them an S3 command spends about a second of CPU loading and interpreting the SDK at every
+ * start. It checks no signature and keeps one flat map of keys: it is no S3 server, and nothing but
+ * training uses it.
  */
 final class TrainingS3Endpoint implements AutoCloseable {
   private static final DateTimeFormatter HTTP_DATE =
@@ -46,6 +47,11 @@ final class TrainingS3Endpoint implements AutoCloseable {
 
   static TrainingS3Endpoint start() throws IOException {
     return new TrainingS3Endpoint();
+  }
+
+  /** Deletes an object directly (training data for a mirror). */
+  void delete(String bucket, String key) {
+    objects.remove(bucket + "/" + key);
   }
 
   /** Puts an object directly (training data for a bucket backup). */
@@ -78,6 +84,11 @@ final class TrainingS3Endpoint implements AutoCloseable {
       Stored s = objects.get(name);
       switch (method) {
         case "PUT" -> {
+          String copySource = x.getRequestHeaders().getFirst("x-amz-copy-source");
+          if (copySource != null) {
+            copy(x, name, copySource);
+            return;
+          }
           if (s != null && "*".equals(x.getRequestHeaders().getFirst("If-None-Match"))) {
             error(x, 412, "PreconditionFailed");
             return;
@@ -114,6 +125,30 @@ final class TrainingS3Endpoint implements AutoCloseable {
     } catch (RuntimeException e) {
       error(x, 500, "InternalError");
     }
+  }
+
+  /** CopyObject: the source's bytes under {@code name} (metadata is not kept here). */
+  private void copy(HttpExchange x, String name, String copySource) throws IOException {
+    String source = copySource.startsWith("/") ? copySource.substring(1) : copySource;
+    int q = source.indexOf('?');
+    if (q >= 0) source = source.substring(0, q);
+    Stored from = objects.get(URLDecoder.decode(source, StandardCharsets.UTF_8));
+    if (from == null) {
+      error(x, 404, "NoSuchKey");
+      return;
+    }
+    Stored copied = new Stored(from.bytes(), Instant.now());
+    objects.put(name, copied);
+    x.getResponseHeaders().set("Content-Type", "application/xml");
+    reply(
+        x,
+        200,
+        ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult><LastModified>"
+                + DateTimeFormatter.ISO_INSTANT.format(copied.modified())
+                + "</LastModified><ETag>"
+                + copied.etag().replace("\"", "&quot;")
+                + "</ETag></CopyObjectResult>")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   private static void get(HttpExchange x, Stored s) throws IOException {

@@ -421,6 +421,19 @@ public final class BucketMirror {
    */
   private void update(ListingEntry src, ListingEntry dst, Listener out)
       throws InterruptedException {
+    // Stale for certain, no need to ask the destination for its recorded identity: another size,
+    // or a source written after the destination's copy was made (on servers whose clocks differ
+    // this can only copy once more than needed, never skip a copy).
+    if (src.size() != dst.size()) {
+      copy(src, Kind.UPDATED, "size differs", out);
+      return;
+    }
+    if (src.lastModified() != null
+        && dst.lastModified() != null
+        && src.lastModified().isAfter(dst.lastModified())) {
+      copy(src, Kind.UPDATED, "changed at the source", out);
+      return;
+    }
     Map<String, String> dstMetadata = dst.metadata();
     if (dstMetadata == null) {
       if (destinationHeads.incrementAndGet() == HEADS_BEFORE_METADATA)

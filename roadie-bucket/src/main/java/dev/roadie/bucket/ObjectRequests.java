@@ -385,7 +385,7 @@ public final class ObjectRequests {
   }
 
   /** The copy's source as the SDK names it: bucket/key[?versionId=], each part URL-encoded. */
-  static String copySource(CopyObjectRequest request) {
+  private static String copySource(CopyObjectRequest request) {
     String source =
         SdkHttpUtils.urlEncodeIgnoreSlashes(request.sourceBucket())
             + "/"

@@ -138,6 +138,27 @@ final class RoadieProcess {
     return this;
   }
 
+  /**
+   * The options of every run that the launchers pass (scripts/lib/jvm.sh), except the memory and
+   * JIT tuning: commands run here as they do for users, and these also make each one cheaper.
+   * zstd-jni through JNI (multi-release jars off: no FFM downcall stubs to generate and compile at
+   * every start) and no wait at exit for the poller thread a socket on a virtual thread leaves in
+   * native code (JDK 22+): docs/decisions/0009-multi-release-jars-off.md and
+   * 0005-no-exit-wait-for-native-threads.md.
+   */
+  static final List<String> LAUNCHER_OPTIONS = launcherOptions();
+
+  private static List<String> launcherOptions() {
+    List<String> o =
+        new ArrayList<>(
+            List.of(
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:-UsePerfData",
+                "-Djdk.util.jar.enableMultiRelease=false"));
+    if (Runtime.version().feature() >= 22) o.add("-XX:UserThreadWaitAttemptsAtExit=0");
+    return List.copyOf(o);
+  }
+
   /** The test JVM's class path: in the reactor build it holds the modules' target/classes. */
   static String classPath() {
     return System.getProperty("java.class.path");
@@ -152,7 +173,7 @@ final class RoadieProcess {
             .orElseThrow(() -> new IllegalStateException("no java command")));
     cmd.add("-cp");
     cmd.add(classPath());
-    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.addAll(LAUNCHER_OPTIONS);
     if (quickStart) {
       cmd.add("-XX:TieredStopAtLevel=1");
       cmd.add("-XX:+UseSerialGC");

@@ -158,7 +158,8 @@ final class PhysicalFixture implements AutoCloseable {
 
   /**
    * A launcher script the postgres user can run: the test class path, with jars it cannot read (the
-   * Maven repository under /root) copied next to it.
+   * Maven repository under /root) copied next to it. The JVM runs with the options of the real
+   * launchers that {@link RoadieProcess#LAUNCHER_OPTIONS} has too.
    */
   static Path writeLauncher(Path into) throws Exception {
     Path lib = Files.createDirectories(into.resolve("lib"));
@@ -182,12 +183,47 @@ final class PhysicalFixture implements AutoCloseable {
             + script
             + " exec "
             + java
-            + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "
+            + " "
+            + String.join(" ", RoadieProcess.LAUNCHER_OPTIONS)
+            + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -cp "
             + String.join(":", cp)
             + " dev.roadie.cli.Main \"$@\"\n");
     exec(List.of("chmod", "-R", "a+rX", into.toString()));
     exec(List.of("chmod", "755", script.toString()));
     return script;
+  }
+
+  /**
+   * The JVM launcher {@code jvm} behind the fast paths of the real launchers (./roadie,
+   * bin/roadie): it sources scripts/lib/wal-push.sh and scripts/lib/wal-fetch.sh, which answer what
+   * they can without a JVM (a file archived ahead of its turn, a segment the prefetcher has
+   * fetched), then starts the JVM.
+   */
+  static Path fastPathLauncher(Path jvm) {
+    try {
+      Path into = jvm.getParent();
+      Files.move(jvm, into.resolve("roadie-jvm"));
+      for (String lib : List.of("wal-push.sh", "wal-fetch.sh")) {
+        Files.copy(PrometheusRulesTest.SOURCE.resolve("scripts/lib/" + lib), into.resolve(lib));
+      }
+      Path launcher = into.resolve("roadie");
+      Files.writeString(
+          launcher,
+          "#!/usr/bin/env bash\nset -euo pipefail\n. "
+              + into.resolve("wal-push.sh")
+              + "\n. "
+              + into.resolve("wal-fetch.sh")
+              + "\nroadie_launcher="
+              + launcher
+              + "\nroadie_wal_push_fast \"$@\"\nroadie_wal_fetch_fast \"$@\"\nexec "
+              + into.resolve("roadie-jvm")
+              + " \"$@\"\n");
+      exec(List.of("chmod", "-R", "a+rX", into.toString()));
+      exec(List.of("chmod", "755", launcher.toString(), into.resolve("roadie-jvm").toString()));
+      return launcher;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override

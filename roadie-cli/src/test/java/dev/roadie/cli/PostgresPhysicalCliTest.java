@@ -29,7 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Physical backups, WAL archiving and point-in-time recovery end to end, as a user runs them: a
  * cluster this test starts archives with {@code archive_command = '... roadie wal-push %p'} (a
- * launcher the postgres user can run), {@code backup postgres --physical}, {@code restore --pgdata}
+ * launcher the postgres user can run, with the real launchers' fast paths: {@link
+ * PhysicalFixture#fastPathLauncher}), {@code backup postgres --physical}, {@code restore --pgdata}
  * into new data directories, each started on a free port and queried.
  */
 @Tag("slow")
@@ -51,7 +52,7 @@ class PostgresPhysicalCliTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    f = PhysicalFixture.start("phys", PW);
+    f = PhysicalFixture.start("phys", PW, o -> o.launcher = PhysicalFixture::fastPathLauncher);
     primary = f.primary;
     roadie = f.roadie;
     primary.sql("CREATE TABLE pitr (batch text, n int)");
@@ -485,7 +486,16 @@ class PostgresPhysicalCliTest {
 
   /** A field of the newest snapshot of a target, from {@code snapshots --json}. */
   static String field(String target, String name) throws Exception {
-    String json = roadie.run("snapshots", "--json", "--target", target).assertOk().stdout();
+    return fieldOf(snapshotsOf(target), name);
+  }
+
+  /** What {@code snapshots --json --target TARGET} prints. */
+  static String snapshotsOf(String target) throws Exception {
+    return roadie.run("snapshots", "--json", "--target", target).assertOk().stdout();
+  }
+
+  /** A field of the newest snapshot in {@code json}, the output of {@link #snapshotsOf}. */
+  static String fieldOf(String json, String name) {
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile("\"" + name + "\" : \"?([^\",\n]*)").matcher(json);
     String last = null;
@@ -509,7 +519,8 @@ class PostgresPhysicalCliTest {
     roadie
         .run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "skip")
         .assertOk();
-    assertTrue(field("skip", "pageSkipOff").contains("hint bits"), field("skip", "pageSkipOff"));
+    String pageSkipOff = field("skip", "pageSkipOff");
+    assertTrue(pageSkipOff.contains("hint bits"), pageSkipOff);
     primary.sql("ALTER SYSTEM SET wal_log_hints = on");
     primary.stop();
     primary.start();
@@ -523,29 +534,28 @@ class PostgresPhysicalCliTest {
     roadie
         .run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "skip")
         .assertOk();
+    String afterParent = snapshotsOf("skip");
     assertEquals(
-        null, field("skip", "chunksReused"), "the parent was taken without logged hint bits");
-    String parent =
-        roadie
-            .run("snapshots", "--json", "--target", "skip")
-            .assertOk()
-            .stdout()
-            .replaceAll("(?s).*\"id\" : \"([0-9a-f]{64})\".*", "$1");
+        null,
+        fieldOf(afterParent, "chunksReused"),
+        "the parent was taken without logged hint bits");
+    String parent = afterParent.replaceAll("(?s).*\"id\" : \"([0-9a-f]{64})\".*", "$1");
     primary.sql(
         "UPDATE pgbench_accounts SET abalance = abalance + 7 WHERE aid IN (1, 150000, 299999)");
     String atSecond = primary.query(ACCOUNTS);
     roadie
         .run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "skip")
         .assertOk();
+    String afterSecond = snapshotsOf("skip");
     assertEquals(
-        parent, field("skip", "parent"), "the second backup names the first as its parent");
+        parent, fieldOf(afterSecond, "parent"), "the second backup names the first as its parent");
     assertEquals(
         "local",
-        field("skip", "method"),
+        fieldOf(afterSecond, "method"),
         "auto reads locally where the data directory is readable");
-    long reused = Long.parseLong(field("skip", "chunksReused"));
-    long scanned = Long.parseLong(field("skip", "pagesScanned"));
-    long changed = Long.parseLong(field("skip", "pagesChanged"));
+    long reused = Long.parseLong(fieldOf(afterSecond, "chunksReused"));
+    long scanned = Long.parseLong(fieldOf(afterSecond, "pagesScanned"));
+    long changed = Long.parseLong(fieldOf(afterSecond, "pagesChanged"));
     // pgbench_accounts at scale 3 is ~4,900 pages (~300 chunks of 16 pages); three updated rows
     // change a few pages.
     assertTrue(reused > 250, "chunks reused: " + reused);
@@ -556,12 +566,7 @@ class PostgresPhysicalCliTest {
     String lsn = primary.query("SELECT pg_current_wal_insert_lsn()");
     primary.sql("UPDATE pgbench_accounts SET abalance = 0 WHERE aid < 100");
     primary.archiveCurrentWal();
-    String second =
-        roadie
-            .run("snapshots", "--json", "--target", "skip")
-            .assertOk()
-            .stdout()
-            .replaceAll("(?s).*\"id\" : \"([0-9a-f]{64})\".*", "$1");
+    String second = afterSecond.replaceAll("(?s).*\"id\" : \"([0-9a-f]{64})\".*", "$1");
     assertEquals(
         atSecond,
         restoreAndStart(
@@ -695,16 +700,15 @@ class PostgresPhysicalCliTest {
     roadie
         .run("backup", "postgres", "--physical", "--url", primary.url(), "--target", "files")
         .assertOk();
-    long files = Long.parseLong(field("files", "filesReused"));
-    long fileBytes = Long.parseLong(field("files", "fileBytesReused"));
+    String filesJson = snapshotsOf("files");
+    long files = Long.parseLong(fieldOf(filesJson, "filesReused"));
+    long fileBytes = Long.parseLong(fieldOf(filesJson, "fileBytesReused"));
     assertTrue(
         files > 10 && fileBytes > 1 << 20,
         files + " files, " + fileBytes + " bytes taken from the parent");
     // diff names the one relation file written since, by content (same size and mtime); the files
     // taken from the parent are the same content.
-    JsonNode both =
-        new com.fasterxml.jackson.databind.ObjectMapper()
-            .readTree(roadie.run("snapshots", "--json", "--target", "files").assertOk().stdout());
+    JsonNode both = new com.fasterxml.jackson.databind.ObjectMapper().readTree(filesJson);
     RoadieProcess.Result diff =
         roadie
             .run("diff", both.get(0).get("shortId").asText(), both.get(1).get("shortId").asText())

@@ -3,11 +3,13 @@ package dev.roadie.cli;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,6 +140,144 @@ final class RoadieProcess {
     return this;
   }
 
+  /**
+   * The options of every run that the launchers pass (scripts/lib/jvm.sh), except the memory and
+   * JIT tuning: commands run here as they do for users, and these also make each one cheaper.
+   * zstd-jni through JNI (multi-release jars off: no FFM downcall stubs to generate and compile at
+   * every start) and no wait at exit for the poller thread a socket on a virtual thread leaves in
+   * native code (JDK 22+): docs/decisions/0009-multi-release-jars-off.md and
+   * 0005-no-exit-wait-for-native-threads.md.
+   */
+  static final List<String> LAUNCHER_OPTIONS = launcherOptions();
+
+  private static List<String> launcherOptions() {
+    List<String> o =
+        new ArrayList<>(
+            List.of(
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:-UsePerfData",
+                "-Djdk.util.jar.enableMultiRelease=false"));
+    if (Runtime.version().feature() >= 22) o.add("-XX:UserThreadWaitAttemptsAtExit=0");
+    return List.copyOf(o);
+  }
+
+  /** C1 only and the serial collector: a third faster start for the many short commands. */
+  private static final List<String> QUICK_START =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+  /**
+   * The start-up archive (JDK 25+ AOT cache) that the quick-start commands of this test JVM map, as
+   * the real launchers' runs map theirs: recorded once by a training run (a small file backup) on
+   * the test class path as jars (an AOT cache takes classes from jars only: each class directory is
+   * packed into one, beside the module's target directory). A command with JVM options of its own
+   * (or the full JIT) runs without it, on the class path as it is. Should recording fail, there is
+   * no archive and every command runs without one.
+   */
+  private static final class StartupArchive {
+    private static StartupArchive instance;
+    private static boolean tried;
+
+    final String classPath;
+    final List<String> options;
+
+    private StartupArchive(String classPath, Path aot) {
+      this.classPath = classPath;
+      this.options = List.of("-XX:AOTCache=" + aot, "-Xlog:aot*=off", "-Xlog:cds*=off");
+    }
+
+    static synchronized StartupArchive get() {
+      if (!tried) {
+        tried = true;
+        if (Runtime.version().feature() >= 25) {
+          try {
+            instance = record();
+          } catch (Exception e) {
+            System.err.println("no start-up archive for the roadie commands of the tests: " + e);
+          }
+        }
+      }
+      return instance;
+    }
+
+    private static StartupArchive record() throws Exception {
+      Path dir =
+          Files.createTempDirectory(
+              Files.createDirectories(Path.of("target").toAbsolutePath()), "startup-archive-");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir)));
+      List<String> cp = new ArrayList<>();
+      for (String e : classPath().split(File.pathSeparator)) {
+        Path p = Path.of(e);
+        if (Files.isDirectory(p)) {
+          Path jar = dir.resolve(cp.size() + "-" + p.getFileName() + ".jar");
+          jar(p, jar);
+          cp.add(jar.toString());
+        } else if (Files.isRegularFile(p)) {
+          cp.add(e);
+        }
+      }
+      String classPath = String.join(File.pathSeparator, cp);
+      Path data = Files.createDirectories(dir.resolve("training/data"));
+      byte[] bytes = new byte[1 << 20];
+      new java.util.Random(1).nextBytes(bytes);
+      Files.write(data.resolve("random.bin"), bytes);
+      Files.writeString(data.resolve("text.txt"), "roadie training\n".repeat(10_000));
+      Path aot = dir.resolve("roadie.aot");
+      RoadieProcess training =
+          RoadieProcess.of(dir.resolve("training/repo"), "training").timeout(Duration.ofMinutes(2));
+      training.run("init").assertOk();
+      List<String> record = new ArrayList<>(List.of(java(), "-cp", classPath));
+      record.addAll(LAUNCHER_OPTIONS);
+      record.addAll(QUICK_START);
+      record.addAll(List.of("-XX:AOTCacheOutput=" + aot, "-Xlog:aot*=off", "-Xlog:cds*=off"));
+      record.addAll(List.of("dev.roadie.cli.Main", "backup", "file", data.toString()));
+      ProcessBuilder pb =
+          new ProcessBuilder(record)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("training.log").toFile());
+      pb.environment().keySet().removeIf(k -> k.startsWith("ROADIE_"));
+      pb.environment().put("ROADIE_REPOSITORY", dir.resolve("training/repo").toString());
+      pb.environment().put("ROADIE_PASSWORD", "training");
+      Process p = pb.start();
+      if (!p.waitFor(2, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IOException("the training run did not end");
+      }
+      delete(dir.resolve("training"));
+      if (p.exitValue() != 0 || !Files.isRegularFile(aot)) {
+        throw new IOException(
+            "the training run failed: " + Files.readString(dir.resolve("training.log")));
+      }
+      return new StartupArchive(classPath, aot);
+    }
+
+    /** Packs the files under {@code dir} into the jar {@code to}. */
+    private static void jar(Path dir, Path to) throws IOException {
+      try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(to));
+          var files = Files.walk(dir)) {
+        for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+          out.putNextEntry(new java.util.jar.JarEntry(dir.relativize(f).toString()));
+          Files.copy(f, out);
+          out.closeEntry();
+        }
+      }
+    }
+
+    private static void delete(Path dir) {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException e) {
+        // already gone
+      }
+    }
+  }
+
+  private static String java() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElseThrow(() -> new IllegalStateException("no java command"));
+  }
+
   /** The test JVM's class path: in the reactor build it holds the modules' target/classes. */
   static String classPath() {
     return System.getProperty("java.class.path");
@@ -145,18 +285,13 @@ final class RoadieProcess {
 
   List<String> command(String... args) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElseThrow(() -> new IllegalStateException("no java command")));
+    cmd.add(java());
+    StartupArchive archive = quickStart && jvmOptions.isEmpty() ? StartupArchive.get() : null;
     cmd.add("-cp");
-    cmd.add(classPath());
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    if (quickStart) {
-      cmd.add("-XX:TieredStopAtLevel=1");
-      cmd.add("-XX:+UseSerialGC");
-    }
+    cmd.add(archive != null ? archive.classPath : classPath());
+    cmd.addAll(LAUNCHER_OPTIONS);
+    if (quickStart) cmd.addAll(QUICK_START);
+    if (archive != null) cmd.addAll(archive.options);
     cmd.addAll(jvmOptions);
     cmd.add("dev.roadie.cli.Main");
     cmd.addAll(Arrays.asList(args));

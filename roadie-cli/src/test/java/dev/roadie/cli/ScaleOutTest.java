@@ -24,7 +24,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -48,6 +54,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ScaleOutTest {
   private static final int AGENTS = 4;
   private static final int REDIS_KEYS = 40;
+
+  /**
+   * Restores at once at the end: each one is mostly a JVM starting and waiting for MinIO, so two
+   * keep a small machine busy without crowding it.
+   */
+  private static final int RESTORES_AT_ONCE = 2;
 
   /** Clock slack for "the counter was live during the backup" (second-resolution times). */
   private static final Duration SLACK = Duration.ofSeconds(2);
@@ -91,7 +103,11 @@ class ScaleOutTest {
       Files.createDirectories(tmp.resolve("files-" + i));
       Files.createDirectories(tmp.resolve("docs-" + i));
     }
-    int scratchRedis = startRedis(tmp.resolve("redis-scratch"));
+    // Restores run two at a time (below), each into a Redis server of its own.
+    BlockingQueue<Integer> scratchRedis = new LinkedBlockingQueue<>();
+    for (int i = 0; i < RESTORES_AT_ONCE; i++) {
+      scratchRedis.add(startRedis(tmp.resolve("redis-scratch-" + i)));
+    }
     Files.createDirectories(tmp.resolve("staging"));
     mutate(redisPorts, 0);
 
@@ -156,16 +172,16 @@ class ScaleOutTest {
     for (JsonNode g : forgot) removed += g.get("remove").size();
     assertTrue(removed > 0, "retention forgets snapshots: " + forgot);
     JsonNode plan =
-        TestData.json(roadie.run("prune", "--grace", "20s", "--json").assertOk().stdout());
+        TestData.json(roadie.run("prune", "--grace", "10s", "--json").assertOk().stdout());
     assertTrue(plan.get("plannedPacks").asInt() > 0, "the forgotten data is planned: " + plan);
     String planId = plan.get("planId").asText();
-    Thread.sleep(25_000);
+    Thread.sleep(12_000);
     JsonNode pruned =
         TestData.json(
             roadie
                 .copy()
                 .timeout(Duration.ofMinutes(8))
-                .run("prune", "--grace", "20s", "--wait", "6m", "--json")
+                .run("prune", "--grace", "10s", "--wait", "6m", "--json")
                 .assertOk()
                 .stdout());
     assertTrue(
@@ -193,22 +209,46 @@ class ScaleOutTest {
 
     JsonNode snapshots = TestData.json(roadie.run("snapshots", "--json").assertOk().stdout());
     Map<String, Integer> perTarget = new HashMap<>();
-    for (JsonNode s : snapshots) {
-      String target = s.get("target").asText();
-      perTarget.merge(target, 1, Integer::sum);
-      Instant start = Instant.parse(s.get("time").asText());
-      Instant end = start.plusMillis(s.get("stats").get("durationMillis").asLong());
-      String id = s.get("id").asText();
-      if (target.startsWith("cache-")) {
-        roadie
-            .run("restore", id, "--to", "redis://127.0.0.1:" + scratchRedis, "--flush")
-            .assertOk();
-        assertRedis(target, scratchRedis, start, end, id);
-      } else {
-        Path out = tmp.resolve("restored/" + id);
-        roadie.run("restore", id, "--target", out.toString()).assertOk();
-        assertFiles(target, out.resolve(target), start, end, id);
+    List<Future<?>> restores = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(RESTORES_AT_ONCE);
+    try {
+      for (JsonNode s : snapshots) {
+        String target = s.get("target").asText();
+        perTarget.merge(target, 1, Integer::sum);
+        Instant start = Instant.parse(s.get("time").asText());
+        Instant end = start.plusMillis(s.get("stats").get("durationMillis").asLong());
+        String id = s.get("id").asText();
+        restores.add(
+            pool.submit(
+                () -> {
+                  if (target.startsWith("cache-")) {
+                    int port = scratchRedis.take();
+                    try {
+                      roadie
+                          .run("restore", id, "--to", "redis://127.0.0.1:" + port, "--flush")
+                          .assertOk();
+                      assertRedis(target, port, start, end, id);
+                    } finally {
+                      scratchRedis.add(port);
+                    }
+                  } else {
+                    Path out = tmp.resolve("restored/" + id);
+                    roadie.run("restore", id, "--target", out.toString()).assertOk();
+                    assertFiles(target, out.resolve(target), start, end, id);
+                  }
+                  return null;
+                }));
       }
+      for (Future<?> r : restores) {
+        try {
+          r.get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof AssertionError a) throw a;
+          throw e;
+        }
+      }
+    } finally {
+      pool.shutdownNow();
     }
     assertEquals(targets.size(), perTarget.size(), "every target has snapshots: " + perTarget);
   }

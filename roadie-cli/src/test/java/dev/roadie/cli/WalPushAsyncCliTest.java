@@ -48,41 +48,11 @@ class WalPushAsyncCliTest {
             PW,
             o -> {
               o.walPush = "wal-push --async %p";
-              o.launcher = WalPushAsyncCliTest::fastPathLauncher;
+              o.launcher = PhysicalFixture::fastPathLauncher;
             });
     primary = f.primary;
     roadie = f.roadie;
     primary.sql("CREATE TABLE t (batch text, n int)");
-  }
-
-  /**
-   * The JVM launcher of the physical tests behind the fast path of the real launchers: it sources
-   * scripts/lib/wal-push.sh, which answers what it can without a JVM, then starts the JVM.
-   */
-  static Path fastPathLauncher(Path jvm) {
-    try {
-      Path into = jvm.getParent();
-      Files.move(jvm, into.resolve("roadie-jvm"));
-      Files.copy(
-          PrometheusRulesTest.SOURCE.resolve("scripts/lib/wal-push.sh"),
-          into.resolve("wal-push.sh"));
-      Path launcher = into.resolve("roadie");
-      Files.writeString(
-          launcher,
-          "#!/usr/bin/env bash\nset -euo pipefail\n. "
-              + into.resolve("wal-push.sh")
-              + "\n"
-              + "roadie_launcher="
-              + launcher
-              + "\nroadie_wal_push_fast \"$@\"\nexec "
-              + into.resolve("roadie-jvm")
-              + " \"$@\"\n");
-      exec(List.of("chmod", "-R", "a+rX", into.toString()));
-      exec(List.of("chmod", "755", launcher.toString(), into.resolve("roadie-jvm").toString()));
-      return launcher;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @AfterAll

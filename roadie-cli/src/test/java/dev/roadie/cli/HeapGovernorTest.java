@@ -26,9 +26,11 @@ class HeapGovernorTest {
     Process governed = churn(true);
     long without = peakCommittedMib(ungoverned);
     long with = peakCommittedMib(governed);
-    // The control: this collector grows its old generation with promoted garbage by itself.
+    // The control: this collector grows its old generation with promoted garbage by itself (about
+    // 350 MiB on a quiet machine; less when the machine is busy and the churn gets less CPU, so
+    // the bound leaves room, well above the governed one).
     assertTrue(
-        without > 300, "without the governor the old generation peaked at " + without + " MiB");
+        without > 220, "without the governor the old generation peaked at " + without + " MiB");
     assertTrue(
         with < LIVE_MIB + (HeapGovernor.MIN_MARGIN >> 20) + 80,
         "with the governor the old generation peaked at "

@@ -474,11 +474,11 @@ public final class ObjectRequests {
   }
 
   /**
-   * Sends {@code method} to {@code uri} with {@code headers} (signed with them) and reads the
-   * response whole: a 2xx's headers and body, or the S3 error of any other status. A PUT sends an
-   * empty body (the copy).
+   * Sends {@code method} to {@code uri} with {@code headers} (signed with them; a PUT with an empty
+   * body, the copy) and returns the answer of a 2xx status, its body not yet read; any other status
+   * is the S3 error its body carries.
    */
-  private Reply send(
+  private Reply open(
       SdkHttpMethod method,
       URI uri,
       Map<String, List<String>> headers,
@@ -496,18 +496,29 @@ public final class ObjectRequests {
       }
       int status = c.getResponseCode();
       if (status / 100 != 2) throw failure(c, status);
-      byte[] body;
-      try (InputStream in = c.getInputStream()) {
-        body = in.readAllBytes();
-      }
-      return new Reply(c, status, body);
+      return new Reply(c, status, null);
     } catch (IOException e) {
       if (c != null) c.disconnect();
       throw ioFailure(e);
     }
   }
 
-  /** A response read whole; its connection is back in the pool. */
+  /** {@link #open}, with the body read whole (the connection goes back to the pool). */
+  private Reply send(
+      SdkHttpMethod method,
+      URI uri,
+      Map<String, List<String>> headers,
+      AwsCredentialsIdentity identity) {
+    Reply r = open(method, uri, headers, identity);
+    try (InputStream in = r.connection().getInputStream()) {
+      return new Reply(r.connection(), r.status(), in.readAllBytes());
+    } catch (IOException e) {
+      r.connection().disconnect();
+      throw ioFailure(e);
+    }
+  }
+
+  /** A 2xx answer: its connection, status and, once read, body. */
   private record Reply(HttpURLConnection connection, int status, byte[] body) {}
 
   /**
@@ -587,26 +598,20 @@ public final class ObjectRequests {
 
   private ResponseInputStream<GetObjectResponse> attempt(
       URI uri, String ifMatch, AwsCredentialsIdentity identity) {
-    SdkHttpFullRequest.Builder req =
-        SdkHttpFullRequest.builder().method(SdkHttpMethod.GET).uri(uri);
-    if (ifMatch != null) req.putHeader("If-Match", ifMatch);
-    HttpURLConnection c = null;
+    Reply r =
+        open(
+            SdkHttpMethod.GET,
+            uri,
+            ifMatch == null ? Map.of() : Map.of("If-Match", List.of(ifMatch)),
+            identity);
+    HttpURLConnection c = r.connection();
     try {
-      c = connect(identity, req.build(), uri, (int) S3Clients.SOCKET_TIMEOUT.toMillis());
-      c.setInstanceFollowRedirects(false);
-      HttpURLConnection conn = c;
-      int status = c.getResponseCode();
-      if (status / 100 == 2) {
-        GetObjectResponse response =
-            (GetObjectResponse) response(c, status, GetObjectResponse.builder());
-        return new ResponseInputStream<>(
-            response,
-            AbortableInputStream.create(c.getInputStream(), conn::disconnect),
-            Duration.ZERO);
-      }
-      throw failure(c, status);
+      GetObjectResponse response =
+          (GetObjectResponse) response(c, r.status(), GetObjectResponse.builder());
+      return new ResponseInputStream<>(
+          response, AbortableInputStream.create(c.getInputStream(), c::disconnect), Duration.ZERO);
     } catch (IOException e) {
-      if (c != null) c.disconnect();
+      c.disconnect();
       throw ioFailure(e);
     }
   }

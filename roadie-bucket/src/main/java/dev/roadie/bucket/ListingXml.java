@@ -45,15 +45,15 @@ public final class ListingXml {
       boolean encoded = false;
       String next = null;
       String nextVersion = null;
-      for (int ev; (ev = x.next()) != XmlPull.EOF; ) {
-        if (ev != XmlPull.START) continue;
+      x.root(versions ? "ListVersionsResult" : "ListBucketResult");
+      while (x.nextChild()) {
         switch (x.localName()) {
           case "IsTruncated" -> truncated = "true".equals(x.text().strip());
           case "EncodingType" -> encoded = "url".equals(x.text().strip());
           case "NextContinuationToken", "NextKeyMarker" -> next = x.text();
           case "NextVersionIdMarker" -> nextVersion = x.text();
           case "Contents", "Version", "DeleteMarker" -> out.add(entry(x, x.localName()));
-          default -> {}
+          default -> x.skip();
         }
       }
       if (encoded) out = decoded(out);
@@ -80,8 +80,7 @@ public final class ListingXml {
     String storageClass = null;
     String versionId = null;
     boolean latest = element.equals("Contents");
-    for (int ev; (ev = x.next()) != XmlPull.END; ) {
-      if (ev == XmlPull.EOF) throw new XmlPull.XmlException("the document ends inside an entry");
+    while (x.nextChild()) {
       switch (x.localName()) {
         case "Key" -> key = x.text();
         case "Size" -> size = Long.parseLong(x.text().strip());
@@ -114,21 +113,27 @@ public final class ListingXml {
   private static List<ListedObject> decoded(List<ListedObject> entries) {
     List<ListedObject> out = new ArrayList<>(entries.size());
     for (ListedObject o : entries) {
+      String key = decode(o.key());
       out.add(
-          new ListedObject(
-              decode(o.key()),
-              o.size(),
-              o.etag(),
-              o.lastModified(),
-              o.storageClass(),
-              o.versionId(),
-              o.latest(),
-              o.deleteMarker()));
+          key == o.key()
+              ? o
+              : new ListedObject(
+                  key,
+                  o.size(),
+                  o.etag(),
+                  o.lastModified(),
+                  o.storageClass(),
+                  o.versionId(),
+                  o.latest(),
+                  o.deleteMarker()));
     }
     return out;
   }
 
-  /** A percent-encoded key or marker: a space as {@code +} (a plus sign itself comes as %2B). */
+  /**
+   * A percent-encoded key or marker: a space as {@code +} (a plus sign itself comes as %2B); {@code
+   * s} itself when it holds neither.
+   */
   static String decode(String s) {
     return s.indexOf('%') < 0 && s.indexOf('+') < 0
         ? s

@@ -107,6 +107,25 @@ public final class XmlPull {
     }
   }
 
+  /**
+   * Reads the document element's start tag, which must be {@code expected}: an answer of another
+   * kind (an error document sent with a 200 status, say) is refused rather than read as an empty
+   * one.
+   */
+  public void root(String expected) throws XmlException {
+    if (next() != START) throw new XmlException("an empty document");
+    if (!name.equals(expected))
+      throw new XmlException("the answer is a <" + name + ">, not a <" + expected + ">");
+  }
+
+  /**
+   * Reads on within the element being read (the one whose start tag was read last, or whose child
+   * was just read to its end): true at a child's start tag, false at the element's own end tag.
+   */
+  public boolean nextChild() throws XmlException {
+    return next() == START; // a document that ends inside an element is refused by next()
+  }
+
   /** Skips the element whose start tag was read last, with all it holds, to its end tag. */
   public void skip() throws XmlException {
     int target = depth - 1;
@@ -169,14 +188,15 @@ public final class XmlPull {
   /** At "</": reads the end tag, which must close the innermost open element. */
   private void endTag() throws XmlException {
     pos += 2;
-    String n = readName();
+    int from = nameStart();
+    int to = pos;
     while (pos < b.length && isSpace(b[pos])) pos++;
-    if (pos >= b.length || b[pos] != '>') throw new XmlException("a malformed end tag </" + n);
+    if (pos >= b.length || b[pos] != '>') throw new XmlException("a malformed end tag");
     pos++;
-    if (depth == 0 || !open[depth - 1].equals(n)) {
+    if (depth == 0 || !sameName(from, to, open[depth - 1])) {
       throw new XmlException(
           "</"
-              + n
+              + new String(b, from, to - from, StandardCharsets.UTF_8)
               + "> does not close "
               + (depth == 0 ? "any element" : "<" + open[depth - 1] + ">"));
     }
@@ -185,6 +205,12 @@ public final class XmlPull {
 
   /** A tag's name, its local part (after any prefix). */
   private String readName() throws XmlException {
+    int from = nameStart();
+    return new String(b, from, pos - from, StandardCharsets.UTF_8);
+  }
+
+  /** Reads a tag's name up to its end ({@code pos}); returns where its local part starts. */
+  private int nameStart() throws XmlException {
     int start = pos;
     int colon = -1;
     while (pos < b.length) {
@@ -194,8 +220,22 @@ public final class XmlPull {
       pos++;
     }
     if (pos == start || pos >= b.length) throw new XmlException("a malformed tag");
-    int from = colon < 0 ? start : colon + 1;
-    return new String(b, from, pos - from, StandardCharsets.UTF_8);
+    return colon < 0 ? start : colon + 1;
+  }
+
+  /**
+   * Whether the bytes {@code [from, to)} spell {@code n}, without making a string of ASCII ones.
+   */
+  private boolean sameName(int from, int to, String n) {
+    if (to - from == n.length()) {
+      int k = 0;
+      while (k < n.length() && b[from + k] >= 0) {
+        if (b[from + k] != n.charAt(k)) return false;
+        k++;
+      }
+      if (k == n.length()) return true;
+    }
+    return new String(b, from, to - from, StandardCharsets.UTF_8).equals(n);
   }
 
   private boolean plain(int from, int to) {

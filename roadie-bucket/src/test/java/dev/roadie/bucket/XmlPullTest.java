@@ -1,7 +1,9 @@
 package dev.roadie.bucket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +12,7 @@ import java.util.List;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamReader;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * {@link XmlPull} reads what the JDK's XML parser reads: the same tags, and the same text of every
@@ -79,6 +82,48 @@ class XmlPullTest {
     assertEquals(XmlPull.END, p.next());
     assertEquals("a", p.localName());
     assertEquals(XmlPull.EOF, p.next());
+  }
+
+  @Test
+  void readsChildrenToTheirParentsEnd() throws Exception {
+    XmlPull p = new XmlPull(bytes("<r><a><b>1</b><c/><d><e/></d></a><z>2</z></r>"));
+    p.root("r");
+    assertTrue(p.nextChild());
+    assertEquals("a", p.localName());
+    List<String> children = new ArrayList<>();
+    while (p.nextChild()) {
+      children.add(p.localName());
+      if (p.localName().equals("b")) assertEquals("1", p.text());
+      else p.skip();
+    }
+    assertEquals(List.of("b", "c", "d"), children);
+    assertTrue(p.nextChild());
+    assertEquals("2", p.text());
+    assertFalse(p.nextChild());
+    assertThrows(XmlPull.XmlException.class, () -> new XmlPull(bytes("<x/>")).root("r"));
+    XmlPull cut = new XmlPull(bytes("<r><a>"));
+    cut.root("r");
+    assertTrue(cut.nextChild());
+    assertThrows(XmlPull.XmlException.class, cut::nextChild, "a document that ends inside <a>");
+  }
+
+  /** An error document sent with a 200 status is refused, not read as an empty last page. */
+  @Test
+  void anAnswerOfAnotherKindIsNoListing() {
+    byte[] error = bytes("<?xml version=\"1.0\"?><Error><Code>InternalError</Code></Error>");
+    assertThrows(SdkClientException.class, () -> ListingXml.objects(error));
+    assertThrows(SdkClientException.class, () -> ListingXml.versions(error));
+    assertEquals(
+        List.of("a b"),
+        ListingXml.objects(
+                bytes(
+                    "<ListBucketResult><Contents><Key>a+b</Key><Size>1</Size></Contents>"
+                        + "<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
+                        + "</ListBucketResult>"))
+            .objects()
+            .stream()
+            .map(ListedObject::key)
+            .toList());
   }
 
   @Test

@@ -276,8 +276,8 @@ final class BucketLister {
     String next = null;
     boolean truncated = false;
     boolean sawMetadata = false;
-    for (int ev; (ev = x.next()) != XmlPull.EOF; ) {
-      if (ev != XmlPull.START) continue;
+    x.root("ListBucketResult");
+    while (x.nextChild()) {
       switch (x.localName()) {
         case "IsTruncated" -> truncated = "true".equals(x.text().strip());
         case "NextContinuationToken" -> next = x.text();
@@ -286,7 +286,7 @@ final class BucketLister {
           sawMetadata |= e.sawMetadata;
           objects.add(e.object);
         }
-        default -> {}
+        default -> x.skip();
       }
     }
     if (!objects.isEmpty() && !sawMetadata) return null;
@@ -304,8 +304,7 @@ final class BucketLister {
     String contentType = null;
     Map<String, String> tags = new TreeMap<>();
     boolean saw = false;
-    for (int ev; (ev = x.next()) != XmlPull.END; ) {
-      if (ev == XmlPull.EOF) throw new XmlPull.XmlException("the document ends inside an entry");
+    while (x.nextChild()) {
       switch (x.localName()) {
         case "Key" -> key = URLDecoder.decode(x.text(), StandardCharsets.UTF_8);
         case "ETag" -> etag = ListedObject.unquote(x.text());
@@ -321,9 +320,7 @@ final class BucketLister {
         }
         case "UserMetadata" -> {
           saw = true;
-          for (int e2; (e2 = x.next()) != XmlPull.END; ) {
-            if (e2 == XmlPull.EOF)
-              throw new XmlPull.XmlException("the document ends inside an entry");
+          while (x.nextChild()) {
             String name = x.localName().toLowerCase(Locale.ROOT);
             String value = x.text();
             if (name.startsWith("x-amz-meta-")) {

@@ -275,6 +275,14 @@ class ObjectLockCliTest {
     String last = pg.query("SELECT last_archived_wal FROM pg_stat_archiver");
     WalStreamCliTest.await(
         () -> stream.stderrNow().contains(" " + last), "wal-stream stores " + last);
+    // WAL in the segment after the switch, and its fragment stored (every 200 ms), before the
+    // stream stops: a segment just begun may hold nothing yet to store.
+    pg.sql("INSERT INTO pitr SELECT 'D', g FROM generate_series(1, 100) g");
+    WalStreamCliTest.await(
+        () ->
+            versions(root).versions().stream()
+                .anyMatch(v -> v.key().contains("/wal/") && v.key().endsWith(".partial")),
+        "wal-stream stores a fragment of the segment after " + last);
     stream.process.toHandle().destroy(); // SIGTERM: stores what it holds and exits
     RoadieProcess.Result streamed = stream.await(java.time.Duration.ofSeconds(60));
     assertFalse(

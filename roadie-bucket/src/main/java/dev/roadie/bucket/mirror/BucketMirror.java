@@ -533,8 +533,10 @@ public final class BucketMirror {
         return;
       }
     }
-    if (!MirrorMetadata.withoutRoadie(s.metadata)
-        .equals(MirrorMetadata.withoutRoadie(d.metadata))) {
+    // As values: a listing with metadata shows what the server stores, a HEAD the RFC 2047 form of
+    // a value that is not ASCII, which is also what a copy of it stores.
+    if (!MirrorMetadata.decoded(MirrorMetadata.withoutRoadie(s.metadata))
+        .equals(MirrorMetadata.decoded(MirrorMetadata.withoutRoadie(d.metadata)))) {
       out.done(Kind.DIFFERENT, key, "user metadata differs", 0);
     } else if (!Objects.equals(s.contentType, d.contentType)) {
       out.done(

@@ -61,6 +61,79 @@ final class MirrorMetadata {
     return m;
   }
 
+  /** RFC 2047 encoded words: {@code =?charset?Q-or-B?text?=}. */
+  private static final java.util.regex.Pattern ENCODED_WORD =
+      java.util.regex.Pattern.compile("=\\?([^?\\s]+)\\?([QqBb])\\?([^?\\s]*)\\?=");
+
+  /**
+   * User metadata with each value as the text it stands for ({@link #decodedValue}), so that the
+   * same value compares equal whether a server shows it as stored or RFC 2047-encoded.
+   */
+  static Map<String, String> decoded(Map<String, String> metadata) {
+    Map<String, String> m = new TreeMap<>();
+    metadata.forEach((k, v) -> m.put(k, decodedValue(v)));
+    return m;
+  }
+
+  /**
+   * {@code value} with its RFC 2047 encoded words decoded. S3 servers send a user metadata value
+   * that is not ASCII so encoded in HEAD and GET (MinIO keeps the UTF-8 it was given and lists it
+   * so with its metadata listing; a copy made from a HEAD keeps the encoded form). White space
+   * between two encoded words is dropped, as RFC 2047 says. A word that does not decode (an unknown
+   * charset, bad Base64) is left as it is.
+   */
+  static String decodedValue(String value) {
+    if (value == null || !value.contains("=?")) return value;
+    java.util.regex.Matcher w = ENCODED_WORD.matcher(value);
+    StringBuilder out = new StringBuilder();
+    int end = 0;
+    boolean lastWasWord = false;
+    while (w.find()) {
+      String between = value.substring(end, w.start());
+      String text = decodeWord(w.group(1), w.group(2), w.group(3));
+      if (text == null) {
+        out.append(between).append(w.group());
+        lastWasWord = false;
+      } else {
+        if (!(lastWasWord && between.isBlank())) out.append(between);
+        out.append(text);
+        lastWasWord = true;
+      }
+      end = w.end();
+    }
+    return out.append(value, end, value.length()).toString();
+  }
+
+  private static String decodeWord(String charset, String encoding, String text) {
+    try {
+      java.nio.charset.Charset cs = java.nio.charset.Charset.forName(charset.split("\\*")[0]);
+      byte[] bytes;
+      if (encoding.equalsIgnoreCase("B")) {
+        bytes = java.util.Base64.getDecoder().decode(text);
+      } else {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < text.length(); i++) {
+          char c = text.charAt(i);
+          if (c == '_') {
+            b.write(' ');
+          } else if (c == '=' && i + 2 < text.length()) {
+            b.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
+            i += 2;
+          } else if (c == '=' || c > 0x7e) {
+            return null;
+          } else {
+            b.write(c);
+          }
+        }
+        bytes = b.toByteArray();
+      }
+      return new String(bytes, cs);
+    } catch (IllegalArgumentException e) {
+      // An unknown or illegal charset name, bad Base64, a bad escape.
+      return null;
+    }
+  }
+
   /** The recorded SHA-256, or null when there is none or it is malformed. */
   static String sha256(Map<String, String> metadata) {
     String s = metadata.get(SHA256);

@@ -12,7 +12,9 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.s3.S3Location;
 import dev.roadie.s3.S3Settings;
 import dev.roadie.testkit.MinioServer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,13 +29,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
 
 /** Mirror passes and checks between buckets of one MinIO, in each way of copying and listing. */
 @org.junit.jupiter.api.Tag("slow")
@@ -310,6 +318,86 @@ class BucketMirrorTest {
     MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, false, false);
     assertEquals(List.of("k"), keys(r, Kind.UPDATED), r.toMap(false).toString());
     assertEquals(Map.of("a", "3"), tags(dst, "k"));
+  }
+
+  /**
+   * Writes {@code key} with a user metadata value that is not ASCII, sent as UTF-8 bytes (as some
+   * clients do; MinIO keeps them so, and shows them RFC 2047-encoded in HEAD and GET). The header
+   * is signed by a presigned URL, and the request written by hand to send the value as UTF-8.
+   */
+  static void putWithUtf8Metadata(String bucket, String key, String name, String value)
+      throws Exception {
+    try (S3Presigner p =
+        S3Presigner.builder()
+            .endpointOverride(minio.endpoint())
+            .region(Region.of(minio.region()))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(minio.accessKey(), minio.secretKey())))
+            .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+            .build()) {
+      PresignedPutObjectRequest put =
+          p.presignPutObject(
+              b ->
+                  b.signatureDuration(Duration.ofMinutes(5))
+                      .putObjectRequest(
+                          o -> o.bucket(bucket).key(key).metadata(Map.of(name, value))));
+      java.net.URL url = put.url();
+      String file = url.getFile();
+      try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+        java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+        req.writeBytes(
+            ("PUT " + file + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort() + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        req.writeBytes(("x-amz-meta-" + name + ": ").getBytes(StandardCharsets.US_ASCII));
+        req.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+        req.writeBytes(
+            "\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
+                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(req.toByteArray());
+        socket.getOutputStream().flush();
+        String response =
+            new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(response.startsWith("HTTP/1.1 200"), response);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void userMetadataThatIsNotAsciiIsCopiedAndTheCopyChecksEqual(Mode mode) throws Exception {
+    String src = newBucket("utf8-src");
+    putWithUtf8Metadata(src, "k", "name", "J\u00fcrgen \u65e5\u672c");
+    String shown = s3.headObject(r -> r.bucket(src).key("k")).metadata().get("name");
+    assertEquals("J\u00fcrgen \u65e5\u672c", MirrorMetadata.decodedValue(shown), shown);
+    String dst = "utf8-dst-" + BUCKETS.incrementAndGet();
+    run(mode, "s3://" + src, "s3://" + dst, false, false);
+    assertEquals(shown, s3.headObject(r -> r.bucket(dst).key("k")).metadata().get("name"));
+
+    MirrorReport again = run(mode, "s3://" + src, "s3://" + dst, false, false);
+    assertEquals(1, again.count(Kind.UNCHANGED), again.toMap(false).toString());
+    // The listing with metadata shows the source's value as stored (UTF-8) and the copy's as it
+    // was written (the encoded form): the same value.
+    MirrorReport check = run(mode, "s3://" + src, "s3://" + dst, false, true);
+    assertEquals(List.of(), keys(check, Kind.DIFFERENT), check.toMap(true).toString());
+    assertEquals(1, check.count(Kind.UNCHANGED));
+
+    // Another value is still a difference.
+    putWithUtf8Metadata(dst, "k", "name", "J\u00fcrgen \u65e5");
+    check = run(mode, "s3://" + src, "s3://" + dst, false, true);
+    assertEquals(List.of("k"), keys(check, Kind.DIFFERENT), check.toMap(true).toString());
+  }
+
+  @Test
+  void encodedWordsDecodeAndOtherTextStaysAsItIs() {
+    assertEquals("caf\u00e9 au lait", MirrorMetadata.decodedValue("=?utf-8?q?caf=C3=A9_au_lait?="));
+    assertEquals("\u00e9l\u00e8ve", MirrorMetadata.decodedValue("=?UTF-8?B?w6lsw6h2ZQ==?="));
+    // White space between two encoded words is dropped, other text kept.
+    assertEquals("ab", MirrorMetadata.decodedValue("=?UTF-8?q?a?= =?UTF-8?q?b?="));
+    assertEquals("x a y", MirrorMetadata.decodedValue("x =?ISO-8859-1?q?a?= y"));
+    assertEquals("=?nope?q?a?=", MirrorMetadata.decodedValue("=?nope?q?a?="));
+    assertEquals("a=?b", MirrorMetadata.decodedValue("a=?b"));
+    assertEquals("plain", MirrorMetadata.decodedValue("plain"));
   }
 
   /** Two different 128-byte messages with one MD5 (Wang and Yu's published collision). */

@@ -138,6 +138,7 @@ public final class BucketMirror {
     } catch (SdkException e) {
       throw S3Failures.of(destination, "look up", "", e);
     }
+    requireSourceBucket();
     try {
       Region region = destination.client().region();
       destination
@@ -155,6 +156,21 @@ public final class BucketMirror {
       return false;
     } catch (SdkException e) {
       throw S3Failures.of(destination, "create the bucket", "", e);
+    }
+  }
+
+  /**
+   * Refuses a source bucket that does not exist, before a destination bucket is made for it (a
+   * mistyped source would leave an empty bucket behind). Other answers (a 403 to a user who may
+   * list but not look the bucket up) are left to the listing, which says what is wrong.
+   */
+  private void requireSourceBucket() {
+    try {
+      source.requests().headBucket(source.bucket());
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) throw S3Failures.noSuchBucket(source, e);
+    } catch (SdkException e) {
+      throw S3Failures.of(source, "look up", "", e);
     }
   }
 
@@ -409,9 +425,10 @@ public final class BucketMirror {
    * Whether the listings alone show the destination's object current: equal single-part ETags, or
    * the recorded identity where the destination was listed with its metadata.
    */
-  private static boolean current(ListingEntry src, ListingEntry dst) {
+  static boolean current(ListingEntry src, ListingEntry dst) {
     return MirrorMetadata.sameByEtag(src, dst)
         || (dst.metadata() != null
+            && !MirrorMetadata.writtenAfter(src, dst)
             && MirrorMetadata.staleReason(src, dst.size(), dst.metadata()) == null);
   }
 
@@ -428,9 +445,7 @@ public final class BucketMirror {
       copy(src, Kind.UPDATED, "size differs", out);
       return;
     }
-    if (src.lastModified() != null
-        && dst.lastModified() != null
-        && src.lastModified().isAfter(dst.lastModified())) {
+    if (MirrorMetadata.writtenAfter(src, dst)) {
       copy(src, Kind.UPDATED, "changed at the source", out);
       return;
     }

@@ -1,10 +1,15 @@
 package dev.roadie.bucket.mirror;
 
 import dev.roadie.bucket.Sha256;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.Charset;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The user metadata roadie writes on every object it copies, and the rule that decides from it
@@ -62,8 +67,8 @@ final class MirrorMetadata {
   }
 
   /** RFC 2047 encoded words: {@code =?charset?Q-or-B?text?=}. */
-  private static final java.util.regex.Pattern ENCODED_WORD =
-      java.util.regex.Pattern.compile("=\\?([^?\\s]+)\\?([QqBb])\\?([^?\\s]*)\\?=");
+  private static final Pattern ENCODED_WORD =
+      Pattern.compile("=\\?([^?\\s]+)\\?([QqBb])\\?([^?\\s]*)\\?=");
 
   /**
    * User metadata with each value as the text it stands for ({@link #decodedValue}), so that the
@@ -84,7 +89,7 @@ final class MirrorMetadata {
    */
   static String decodedValue(String value) {
     if (value == null || !value.contains("=?")) return value;
-    java.util.regex.Matcher w = ENCODED_WORD.matcher(value);
+    Matcher w = ENCODED_WORD.matcher(value);
     StringBuilder out = new StringBuilder();
     int end = 0;
     boolean lastWasWord = false;
@@ -106,12 +111,12 @@ final class MirrorMetadata {
 
   private static String decodeWord(String charset, String encoding, String text) {
     try {
-      java.nio.charset.Charset cs = java.nio.charset.Charset.forName(charset.split("\\*")[0]);
+      Charset cs = Charset.forName(charset.split("\\*")[0]);
       byte[] bytes;
       if (encoding.equalsIgnoreCase("B")) {
-        bytes = java.util.Base64.getDecoder().decode(text);
+        bytes = Base64.getDecoder().decode(text);
       } else {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (int i = 0; i < text.length(); i++) {
           char c = text.charAt(i);
           if (c == '_') {
@@ -143,8 +148,7 @@ final class MirrorMetadata {
   /**
    * A single-part upload's ETag: the MD5 of the bytes, 32 hex digits (multipart ones end in -N).
    */
-  private static final java.util.regex.Pattern MD5_ETAG =
-      java.util.regex.Pattern.compile("[0-9a-fA-F]{32}");
+  private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
 
   /**
    * Whether the destination object ({@code dst}, as listed) holds the source object's bytes by the
@@ -163,6 +167,18 @@ final class MirrorMetadata {
         && src.lastModified() != null
         && dst.lastModified() != null
         && dst.lastModified().isAfter(src.lastModified());
+  }
+
+  /**
+   * Whether the source object was written after the destination's (its copy or another tool's
+   * write): then the destination is stale for certain, whatever it records. The listings' times
+   * have milliseconds where the recorded source time has seconds, so this also catches a change of
+   * the source's metadata alone within the second of its previous write.
+   */
+  static boolean writtenAfter(ListingEntry src, ListingEntry dst) {
+    return src.lastModified() != null
+        && dst.lastModified() != null
+        && src.lastModified().isAfter(dst.lastModified());
   }
 
   /**

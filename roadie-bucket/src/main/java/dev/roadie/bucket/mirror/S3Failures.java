@@ -48,6 +48,18 @@ final class S3Failures {
         || m.contains("Profile file contained no credentials");
   }
 
+  /** The bucket of {@code side} does not exist ({@code e}: the request that found so). */
+  static RoadieException noSuchBucket(MirrorSide side, SdkException e) {
+    return new RoadieException(
+        ErrorCode.FAILURE,
+        side.describe()
+            + ": the bucket "
+            + side.bucket()
+            + " does not exist"
+            + ("source".equals(side.role()) ? ": check the location" : ""),
+        e);
+  }
+
   /**
    * The failure of {@code op} ("list", "read", "write", …) on {@code key} of {@code side} (an empty
    * key: the bucket itself).
@@ -61,16 +73,7 @@ final class S3Failures {
       String msg = s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : null;
       String detail =
           "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
-      if ("NoSuchBucket".equals(code)) {
-        return new RoadieException(
-            ErrorCode.FAILURE,
-            prefix
-                + "the bucket "
-                + side.bucket()
-                + " does not exist"
-                + ("source".equals(side.role()) ? ": check the location" : ""),
-            e);
-      }
+      if ("NoSuchBucket".equals(code)) return noSuchBucket(side, e);
       if ("InvalidAccessKeyId".equals(code)
           || "SignatureDoesNotMatch".equals(code)
           || "InvalidToken".equals(code)

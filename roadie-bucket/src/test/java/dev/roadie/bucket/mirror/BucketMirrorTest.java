@@ -505,6 +505,44 @@ class BucketMirrorTest {
     }
   }
 
+  /**
+   * A change of the source's metadata alone (a copy onto itself) keeps its ETag, and within the
+   * second of its previous write also the recorded time's whole seconds; written after the
+   * destination's copy, it is never taken as current, also where the destination was listed with
+   * its recorded identity.
+   */
+  @Test
+  void aSourceWrittenAfterItsCopyIsNeverCurrent() {
+    Instant written = Instant.parse("2026-12-07T10:00:00.100Z");
+    Instant copied = written.plusMillis(300);
+    Map<String, String> recorded =
+        Map.of(
+            MirrorMetadata.SHA256, "a".repeat(64),
+            MirrorMetadata.SOURCE_ETAG, "e",
+            MirrorMetadata.SOURCE_MTIME, Long.toString(written.getEpochSecond()));
+    ListingEntry dst = new ListingEntry("k", 3, "f", copied, recorded, null, null);
+    ListingEntry before = new ListingEntry("k", 3, "e", written, null, null, null);
+    ListingEntry after = new ListingEntry("k", 3, "e", copied.plusMillis(200), null, null, null);
+    assertTrue(BucketMirror.current(before, dst));
+    assertFalse(BucketMirror.current(after, dst));
+  }
+
+  @Test
+  void aMissingSourceBucketLeavesNoDestinationBucketBehind() throws Exception {
+    String dst = "never-made-" + BUCKETS.incrementAndGet();
+    RoadieException e =
+        assertThrows(
+            RoadieException.class,
+            () -> run(Mode.STREAMED, "s3://no-such-source", "s3://" + dst, false, false));
+    assertTrue(e.getMessage().contains("the bucket no-such-source does not exist"), e.getMessage());
+    assertEquals(
+        404,
+        assertThrows(
+                software.amazon.awssdk.services.s3.model.S3Exception.class,
+                () -> s3.headBucket(r -> r.bucket(dst)))
+            .statusCode());
+  }
+
   @Test
   void extraObjectsAreKeptAndReportedWithoutDeleteAndRemovedWithIt() throws Exception {
     String src = newBucket("del-src");

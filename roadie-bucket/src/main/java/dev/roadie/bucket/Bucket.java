@@ -169,7 +169,15 @@ public final class Bucket implements AutoCloseable {
    * marker (per key newest first); read ahead page by page while the caller works.
    */
   public ObjectListing list(boolean versions) {
-    return new ObjectListing(this, versions);
+    return new ObjectListing(this, versions, false);
+  }
+
+  /**
+   * {@link #list}, with the objects' tags where the server's listing carries them (MinIO's listing
+   * with metadata; {@link ListedObject#tags}).
+   */
+  public ObjectListing listWithTags(boolean versions) {
+    return new ObjectListing(this, versions, true);
   }
 
   /** The GETs of object content and listing pages. */

@@ -114,7 +114,7 @@ final class BucketBackup {
         }
         Id root;
         try (ObjectListing listing =
-                prepared == null ? bucket.list(options.allVersions()) : prepared.listing();
+                prepared == null ? bucket.listWithTags(options.allVersions()) : prepared.listing();
             ParentObjects before = new ParentObjects(repo, parent)) {
           root = backup(bucket, w, listing, before);
         }
@@ -337,7 +337,10 @@ final class BucketBackup {
     unchangedObjects++;
     unchangedBytes += o.size();
     progress.files.incrementAndGet();
-    return new Done(p.withLatest(o.latest()).toNode(c), null);
+    SnapshotObject now = p.withLatest(o.latest());
+    // Tags changed alone (neither ETag nor time changes then), where the listing tells them.
+    if (o.tags() != null && !o.tags().equals(p.tags())) now = now.withTags(o.tags());
+    return new Done(now.toNode(c), null);
   }
 
   /**
@@ -362,10 +365,12 @@ final class BucketBackup {
           throw new ObjectReadException(
               o.describe() + " ended after " + in.count() + " of " + expected + " bytes", null);
         }
+        int tagCount = r.tagCount() == null ? 0 : r.tagCount();
+        // The listing's tags where it told them and the object still has as many; else asked.
         Map<String, String> tags =
-            r.tagCount() != null && r.tagCount() > 0
-                ? bucket.tags(o.key(), o.versionId())
-                : Map.of();
+            o.tags() != null && o.tags().size() == tagCount
+                ? o.tags()
+                : tagCount > 0 ? bucket.tags(o.key(), o.versionId()) : Map.of();
         String etag = r.eTag() != null ? ListedObject.unquote(r.eTag()) : o.etag();
         Long partSize =
             ListedObject.isMultipartEtag(etag) ? bucket.partSize(o.key(), o.versionId()) : null;

@@ -1,6 +1,7 @@
 package dev.roadie.bucket;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * One entry of a bucket listing: an object, or with versions one version or delete marker.
@@ -14,6 +15,8 @@ import java.time.Instant;
  *     versioning was off or suspended
  * @param latest whether this is the current version (always true without versions)
  * @param deleteMarker whether this entry is a delete marker
+ * @param tags the object's tags where the listing carries them (MinIO's listing with metadata),
+ *     else null: not known from the listing
  */
 public record ListedObject(
     String key,
@@ -23,7 +26,21 @@ public record ListedObject(
     String storageClass,
     String versionId,
     boolean latest,
-    boolean deleteMarker) {
+    boolean deleteMarker,
+    Map<String, String> tags) {
+
+  /** An entry of a listing that does not carry tags. */
+  public ListedObject(
+      String key,
+      long size,
+      String etag,
+      Instant lastModified,
+      String storageClass,
+      String versionId,
+      boolean latest,
+      boolean deleteMarker) {
+    this(key, size, etag, lastModified, storageClass, versionId, latest, deleteMarker, null);
+  }
 
   /** {@code etag} without the quotes S3 puts around it. */
   public static String unquote(String etag) {

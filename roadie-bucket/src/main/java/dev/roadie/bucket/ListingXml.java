@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
@@ -13,6 +15,9 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  * same values the SDK's client gives: read with {@link XmlPull} straight from the bytes, where the
  * SDK builds a document tree and a model object per entry, which at thousands of keys cost more
  * than roadie's own work on the listing.
+ *
+ * <p>Pages of MinIO's listing with metadata ({@code metadata=true}) also carry each object's user
+ * metadata and tags; of these the tags are read ({@link ListedObject#tags}).
  */
 public final class ListingXml {
   private ListingXml() {}
@@ -80,8 +85,17 @@ public final class ListingXml {
     String storageClass = null;
     String versionId = null;
     boolean latest = element.equals("Contents");
+    // With MinIO's metadata, every object has its UserMetadata (Content-Type at least), and
+    // UserTags only when it has tags.
+    boolean withMetadata = false;
+    Map<String, String> tags = null;
     while (x.nextChild()) {
       switch (x.localName()) {
+        case "UserMetadata" -> {
+          withMetadata = true;
+          x.skip();
+        }
+        case "UserTags" -> tags = tags(x.text());
         case "Key" -> key = x.text();
         case "Size" -> size = Long.parseLong(x.text().strip());
         case "ETag" -> etag = ListedObject.unquote(x.text());
@@ -102,7 +116,23 @@ public final class ListingXml {
         marker || storageClass == null || "STANDARD".equals(storageClass) ? null : storageClass,
         element.equals("Contents") ? null : versionId,
         latest,
-        marker);
+        marker,
+        marker || !withMetadata ? null : tags != null ? tags : Map.of());
+  }
+
+  /** Tags as MinIO lists them, a query string ({@code a=1&b=x+y}, form-encoded), sorted by key. */
+  public static Map<String, String> tags(String text) {
+    Map<String, String> tags = new TreeMap<>();
+    if (text == null || text.isBlank()) return tags;
+    for (String pair : text.split("&")) {
+      int eq = pair.indexOf('=');
+      String k = eq < 0 ? pair : pair.substring(0, eq);
+      String v = eq < 0 ? "" : pair.substring(eq + 1);
+      tags.put(
+          URLDecoder.decode(k, StandardCharsets.UTF_8),
+          URLDecoder.decode(v, StandardCharsets.UTF_8));
+    }
+    return tags;
   }
 
   /**
@@ -125,7 +155,8 @@ public final class ListingXml {
                   o.storageClass(),
                   o.versionId(),
                   o.latest(),
-                  o.deleteMarker()));
+                  o.deleteMarker(),
+                  o.tags()));
     }
     return out;
   }

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The objects under a bucket location's prefix, streamed: pages of up to 1,000 entries are fetched
@@ -18,6 +20,10 @@ import software.amazon.awssdk.core.exception.SdkException;
  * ObjectRequests#listVersions}. Keys come in S3's order, by UTF-8 bytes ({@link Keys}); with
  * versions, each key's versions and delete markers newest first. A server that lists out of order
  * is refused, since callers merge listings by key.
+ *
+ * <p>Asked for tags, it asks for MinIO's listing with metadata (which carries them) where requests
+ * go direct to an S3-compatible server; a server that ignores or refuses that gets plain pages from
+ * then on, whose entries have no tags ({@link ListedObject#tags} null).
  */
 public final class ObjectListing implements Iterator<ListedObject>, AutoCloseable {
   /**
@@ -36,6 +42,7 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
 
   private final Bucket bucket;
   private final boolean versions;
+  private volatile boolean withTags;
   private final BlockingQueue<Object> pages = new ArrayBlockingQueue<>(PAGES_AHEAD);
   private final Thread producer;
   private volatile boolean closed;
@@ -44,9 +51,10 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
   private ListedObject previous;
   private long listed;
 
-  ObjectListing(Bucket bucket, boolean versions) {
+  ObjectListing(Bucket bucket, boolean versions, boolean withTags) {
     this.bucket = bucket;
     this.versions = versions;
+    this.withTags = withTags && bucket.requests().direct();
     this.producer = Thread.ofVirtual().name("bucket-listing").start(this::produce);
   }
 
@@ -79,12 +87,14 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     BucketLocation where = bucket.location();
     String token = null;
     do {
-      ListingXml.Page p;
-      try {
-        p = bucket.requests().listObjects(where.bucket(), where.prefix(), token, null);
-      } catch (SdkException e) {
-        throw bucket.fail("list the bucket", null, e);
-      }
+      String from = token;
+      ListingXml.Page p =
+          page(
+              "list the bucket",
+              () ->
+                  bucket
+                      .requests()
+                      .listObjects(where.bucket(), where.prefix(), from, null, withTags));
       put(p.objects());
       token = p.next();
     } while (token != null && !closed);
@@ -95,15 +105,15 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     String keyMarker = null;
     String versionMarker = null;
     do {
-      ListingXml.Page p;
-      try {
-        p =
-            bucket
-                .requests()
-                .listVersions(where.bucket(), where.prefix(), keyMarker, versionMarker);
-      } catch (SdkException e) {
-        throw bucket.fail("list the versions in the bucket", null, e);
-      }
+      String key = keyMarker;
+      String version = versionMarker;
+      ListingXml.Page p =
+          page(
+              "list the versions in the bucket",
+              () ->
+                  bucket
+                      .requests()
+                      .listVersions(where.bucket(), where.prefix(), key, version, withTags));
       // The SDK's response lists versions and delete markers apart; S3 orders them together.
       List<ListedObject> out = new ArrayList<>(p.objects());
       out.sort(ORDER);
@@ -111,6 +121,41 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
       keyMarker = p.next();
       versionMarker = p.nextVersion();
     } while (keyMarker != null && !closed);
+  }
+
+  /**
+   * One page, by {@code request}; a server that refuses the listing with metadata (HTTP 400, 405 or
+   * 501) is asked again without it.
+   */
+  private ListingXml.Page page(String what, Supplier<ListingXml.Page> request) {
+    while (true) {
+      try {
+        ListingXml.Page p = request.get();
+        checkTags(p);
+        return p;
+      } catch (SdkException e) {
+        if (!(withTags
+            && e instanceof S3Exception s
+            && (s.statusCode() == 400 || s.statusCode() == 405 || s.statusCode() == 501))) {
+          throw bucket.fail(what, null, e);
+        }
+        withTags = false;
+      }
+    }
+  }
+
+  /**
+   * Stops asking for tags once a page's objects come without them (a server that ignores the
+   * parameter: its tokens and markers are those of plain pages, so the listing goes on from them).
+   */
+  private void checkTags(ListingXml.Page p) {
+    if (!withTags) return;
+    for (ListedObject o : p.objects()) {
+      if (!o.deleteMarker()) {
+        if (o.tags() == null) withTags = false;
+        return;
+      }
+    }
   }
 
   @Override

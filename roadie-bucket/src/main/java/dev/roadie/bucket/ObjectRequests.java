@@ -181,8 +181,18 @@ public final class ObjectRequests {
    */
   public ListingXml.Page listObjects(
       String bucket, String prefix, String token, String startAfter) {
+    return listObjects(bucket, prefix, token, startAfter, false);
+  }
+
+  /**
+   * {@link #listObjects}, with {@code withMetadata} asking for MinIO's listing with metadata where
+   * requests are direct (its entries then carry their tags: {@link ListedObject#tags}). A server
+   * that does not offer it ignores the parameter, or refuses the request.
+   */
+  public ListingXml.Page listObjects(
+      String bucket, String prefix, String token, String startAfter, boolean withMetadata) {
     if (direct && addressable(bucket)) {
-      Map<String, String> q = listQuery("list-type", "2", prefix);
+      Map<String, String> q = listQuery("list-type", "2", prefix, withMetadata);
       if (token != null) {
         q.put("continuation-token", token);
       } else if (startAfter != null) {
@@ -220,8 +230,14 @@ public final class ObjectRequests {
    */
   public ListingXml.Page listVersions(
       String bucket, String prefix, String keyMarker, String versionMarker) {
+    return listVersions(bucket, prefix, keyMarker, versionMarker, false);
+  }
+
+  /** {@link #listVersions}, with {@code withMetadata} as {@link #listObjects} takes it. */
+  public ListingXml.Page listVersions(
+      String bucket, String prefix, String keyMarker, String versionMarker, boolean withMetadata) {
     if (direct && addressable(bucket)) {
-      Map<String, String> q = listQuery("versions", "", prefix);
+      Map<String, String> q = listQuery("versions", "", prefix, withMetadata);
       if (keyMarker != null) q.put("key-marker", keyMarker);
       if (versionMarker != null) q.put("version-id-marker", versionMarker);
       return ListingXml.versions(getBucket(bucket, q));
@@ -268,7 +284,7 @@ public final class ObjectRequests {
    */
   public void probeList(String bucket, String prefix) {
     if (direct && addressable(bucket)) {
-      Map<String, String> q = listQuery("list-type", "2", prefix);
+      Map<String, String> q = listQuery("list-type", "2", prefix, false);
       q.put("max-keys", "1");
       getBucket(bucket, q);
       return;
@@ -399,11 +415,13 @@ public final class ObjectRequests {
    * The query of a listing: {@code name=value} first (the kind of listing), keys percent-encoded in
    * the response, then the prefix.
    */
-  private static Map<String, String> listQuery(String name, String value, String prefix) {
+  private static Map<String, String> listQuery(
+      String name, String value, String prefix, boolean withMetadata) {
     Map<String, String> q = new LinkedHashMap<>();
     q.put(name, value);
     q.put("encoding-type", "url");
     if (!prefix.isEmpty()) q.put("prefix", prefix);
+    if (withMetadata) q.put("metadata", "true");
     return q;
   }
 

@@ -33,7 +33,7 @@ public final class PreparedBucket implements AutoCloseable {
                     Bucket b = Bucket.open(where);
                     try {
                       b.checkReadable();
-                      ready.complete(new Ready(b, b.list(allVersions)));
+                      ready.complete(new Ready(b, b.listWithTags(allVersions)));
                     } catch (RuntimeException | Error e) {
                       b.close();
                       throw e;

@@ -119,6 +119,22 @@ public record SnapshotObject(
         partSize);
   }
 
+  /** This object with {@code tags} (a change of tags alone changes neither ETag nor time). */
+  public SnapshotObject withTags(Map<String, String> tags) {
+    return new SnapshotObject(
+        name,
+        deleteMarker,
+        size,
+        etag,
+        lastModified,
+        versionId,
+        latest,
+        sha256,
+        headers,
+        tags,
+        partSize);
+  }
+
   private static void put(Map<String, Object> meta, String key, Object value) {
     if (value != null) meta.put(key, value);
   }

@@ -205,9 +205,36 @@ class BucketRoundTripTest {
 
   /**
    * About 1% of the objects: overwritten, deleted, added, changed at the same size, metadata
-   * replaced.
+   * replaced, tags alone set, changed and removed (which changes neither ETag nor time).
    */
   static void change(Random r) {
+    s3.putObjectTagging(
+        b ->
+            b.bucket("src")
+                .key("d1/s4/o11.bin")
+                .tagging(
+                    t ->
+                        t.tagSet(
+                            software.amazon.awssdk.services.s3.model.Tag.builder()
+                                .key("team")
+                                .value("b c")
+                                .build(),
+                            software.amazon.awssdk.services.s3.model.Tag.builder()
+                                .key("x")
+                                .value("1+2=3")
+                                .build())));
+    s3.putObjectTagging(
+        b ->
+            b.bucket("src")
+                .key("d2/s5/o152.bin")
+                .tagging(
+                    t ->
+                        t.tagSet(
+                            software.amazon.awssdk.services.s3.model.Tag.builder()
+                                .key("env")
+                                .value("staging")
+                                .build())));
+    s3.deleteObjectTagging(b -> b.bucket("src").key("d2/s1/o302.bin"));
     for (int i = 0; i < 10; i++) {
       byte[] data = bytes(r, 5000 + i);
       put("d3/s" + (3 * 17 % 7) + "/o" + (3 + 10 * i * 7) + ".bin", data, b -> {});

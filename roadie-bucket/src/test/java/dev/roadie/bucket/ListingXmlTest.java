@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -248,5 +249,38 @@ class ListingXmlTest {
         "<ListVersionsResult><IsTruncated>true</IsTruncated></ListVersionsResult>"
             .getBytes(StandardCharsets.UTF_8);
     assertThrows(SdkClientException.class, () -> ListingXml.versions(noMarker));
+  }
+
+  /**
+   * MinIO's listing with metadata: every object has its UserMetadata and, with tags, UserTags
+   * (form-encoded); delete markers have neither. A plain page tells no tags.
+   */
+  @Test
+  void tagsAreReadWhereTheListingCarriesMetadata() {
+    String page =
+        "<ListVersionsResult><IsTruncated>false</IsTruncated>"
+            + "<DeleteMarker><Key>a</Key><LastModified>2026-12-07T03:30:01.123Z</LastModified>"
+            + "<IsLatest>true</IsLatest><VersionId>m</VersionId></DeleteMarker>"
+            + "<Version><Key>a</Key><Size>3</Size><ETag>&#34;e&#34;</ETag>"
+            + "<LastModified>2026-12-07T03:30:00.123Z</LastModified>"
+            + "<UserMetadata><content-type>text/plain</content-type></UserMetadata>"
+            + "<UserTags>x=1&amp;y=a+b&amp;z=%2B%3D%26</UserTags>"
+            + "<IsLatest>false</IsLatest><VersionId>v1</VersionId></Version>"
+            + "<Version><Key>b</Key><Size>3</Size><ETag>&#34;e&#34;</ETag>"
+            + "<LastModified>2026-12-07T03:30:00.123Z</LastModified>"
+            + "<UserMetadata><content-type>text/plain</content-type></UserMetadata>"
+            + "<IsLatest>true</IsLatest><VersionId>v2</VersionId></Version>"
+            + "</ListVersionsResult>";
+    List<ListedObject> objects =
+        ListingXml.versions(page.getBytes(StandardCharsets.UTF_8)).objects();
+    assertEquals(null, objects.get(0).tags());
+    assertEquals(Map.of("x", "1", "y", "a b", "z", "+=&"), objects.get(1).tags());
+    assertEquals(Map.of(), objects.get(2).tags());
+    String plain =
+        "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>1</Size>"
+            + "<LastModified>2026-12-07T03:30:01.123Z</LastModified></Contents></ListBucketResult>";
+    assertEquals(
+        null,
+        ListingXml.objects(plain.getBytes(StandardCharsets.UTF_8)).objects().getFirst().tags());
   }
 }

@@ -312,7 +312,7 @@ final class BucketLister {
         case "LastModified" -> modified = Times.iso8601(x.text().strip());
         case "UserTags" -> {
           saw = true;
-          tags = parseTags(x.text());
+          tags = ListingXml.tags(x.text());
         }
         case "Internal" -> {
           saw = true;
@@ -335,20 +335,5 @@ final class BucketLister {
     }
     if (key == null) throw new XmlPull.XmlException("an object without a key in the listing");
     return new Entry(new ListingEntry(key, size, etag, modified, metadata, contentType, tags), saw);
-  }
-
-  /** Tags as a query string ("a=1&b=2"), as MinIO lists them. */
-  static Map<String, String> parseTags(String text) {
-    Map<String, String> tags = new TreeMap<>();
-    if (text == null || text.isBlank()) return tags;
-    for (String pair : text.split("&")) {
-      int eq = pair.indexOf('=');
-      String k = eq < 0 ? pair : pair.substring(0, eq);
-      String v = eq < 0 ? "" : pair.substring(eq + 1);
-      tags.put(
-          URLDecoder.decode(k, StandardCharsets.UTF_8),
-          URLDecoder.decode(v, StandardCharsets.UTF_8));
-    }
-    return tags;
   }
 }

@@ -44,9 +44,7 @@ public final class Bucket implements AutoCloseable {
 
   static final int MAX_PARTS = 10_000;
 
-  /**
-   * A recorded part size larger than this is not reproduced: its buffer would cost too much memory.
-   */
+  /** A recorded part longer than this is not reproduced: its buffer would cost too much memory. */
   static final int MAX_BUFFERED_PART = 256 << 20;
 
   /** Multipart uploads at once, each holding one part in memory. */
@@ -248,22 +246,34 @@ public final class Bucket implements AutoCloseable {
   }
 
   /**
-   * The part size of an object written in parts (the length of its first part), or null when it was
-   * written in one piece or is gone.
+   * The length of each part of an object written in parts, in order, or null when it was written in
+   * one piece, is gone, or the server does not answer for parts. One HEAD per part (S3's {@code
+   * partNumber}): the first tells the number of parts, each its part's length.
    */
-  public Long partSize(String key, String versionId) {
+  public List<Long> partSizes(String key, String versionId) {
     try {
-      HeadObjectResponse r =
-          client()
-              .headObject(
-                  b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(1));
-      return r.partsCount() != null && r.partsCount() > 1 ? r.contentLength() : null;
+      HeadObjectResponse first = headPart(key, versionId, 1);
+      Integer count = first.partsCount();
+      if (count == null || count < 1 || first.contentLength() == null) return null;
+      List<Long> sizes = new ArrayList<>(count);
+      sizes.add(first.contentLength());
+      for (int part = 2; part <= count; part++) {
+        Long length = headPart(key, versionId, part).contentLength();
+        if (length == null) return null;
+        sizes.add(length);
+      }
+      return sizes;
     } catch (S3Exception e) {
       if (isGone(e) || e.statusCode() == 400 || e.statusCode() == 416) return null;
       throw fail("read the parts of", describe(key, versionId), e);
     } catch (SdkException e) {
       throw fail("read the parts of", describe(key, versionId), e);
     }
+  }
+
+  private HeadObjectResponse headPart(String key, String versionId, int part) {
+    return client()
+        .headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(part));
   }
 
   /** The object's tags, sorted by key; empty when it has none. */
@@ -311,8 +321,8 @@ public final class Bucket implements AutoCloseable {
   /**
    * Writes {@code size} bytes from {@code content} as {@code key} with {@code headers} and {@code
    * tags}: in one request (streamed; {@code content} is opened again for a retry) when {@code
-   * partSize} is null and the size allows, else as a multipart upload with parts of {@code
-   * partSize} bytes (the original's, so that the ETag comes out the same) or {@link
+   * parts} is null and the size allows, else as a multipart upload in {@code parts} (the
+   * original's, so that the ETag comes out the same) or, when null, in parts of {@link
    * #DEFAULT_PART_SIZE}. A multipart upload that fails is aborted: the object is written whole or
    * not at all. Returns the new ETag (without quotes).
    */
@@ -322,9 +332,9 @@ public final class Bucket implements AutoCloseable {
       Supplier<InputStream> content,
       ObjectHeaders headers,
       Map<String, String> tags,
-      Long partSize)
+      PartLayout parts)
       throws IOException {
-    if (partSize == null && size <= MAX_SINGLE_PUT) {
+    if (parts == null && size <= MAX_SINGLE_PUT) {
       PutObjectRequest.Builder b =
           headers
               .applyTo(PutObjectRequest.builder().bucket(where.bucket()).key(key))
@@ -343,31 +353,8 @@ public final class Bucket implements AutoCloseable {
         throw e.getCause();
       }
     }
-    return putInParts(key, size, content, headers, tags, partSize(size, partSize));
-  }
-
-  /**
-   * The part size to write an object of {@code size} bytes with, given the original's (or null).
-   */
-  static int partSize(long size, Long original) {
-    if (original != null
-        && original >= MIN_PART_SIZE
-        && original <= MAX_BUFFERED_PART
-        && (size + original - 1) / original <= MAX_PARTS) {
-      return (int) (long) original;
-    }
-    long p = DEFAULT_PART_SIZE;
-    while ((size + p - 1) / p > MAX_PARTS) p *= 2;
-    if (p > MAX_BUFFERED_PART) {
-      throw new RoadieException(
-          ErrorCode.FAILURE,
-          "an object of "
-              + size
-              + " bytes needs parts larger than "
-              + MAX_BUFFERED_PART
-              + " bytes; roadie does not write objects this large");
-    }
-    return (int) p;
+    return putInParts(
+        key, size, content, headers, tags, parts != null ? parts : PartLayout.of(size, null, null));
   }
 
   private String putInParts(
@@ -376,8 +363,12 @@ public final class Bucket implements AutoCloseable {
       Supplier<InputStream> content,
       ObjectHeaders headers,
       Map<String, String> tags,
-      int partSize)
+      PartLayout layout)
       throws IOException {
+    if (layout.total() != size) {
+      throw new IllegalArgumentException(
+          "parts of " + layout.total() + " bytes for an object of " + size);
+    }
     try {
       multipartSlots.acquire();
     } catch (InterruptedException e) {
@@ -395,12 +386,12 @@ public final class Bucket implements AutoCloseable {
       uploadId = client().createMultipartUpload(create.build()).uploadId();
       String id = uploadId;
       List<CompletedPart> parts = new ArrayList<>();
-      byte[] buf = new byte[(int) Math.min(partSize, Math.max(size, 1))];
+      byte[] buf = new byte[layout.largest()];
       long done = 0;
-      int number = 1;
-      do {
-        int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, size - done));
-        if (n < Math.min(buf.length, size - done)) {
+      for (int i = 0; i < layout.count(); i++) {
+        int len = layout.size(i);
+        int n = in.readNBytes(buf, 0, len);
+        if (n < len) {
           throw new IOException(
               describe(key, null)
                   + ": the content ended after "
@@ -409,8 +400,7 @@ public final class Bucket implements AutoCloseable {
                   + size
                   + " bytes");
         }
-        int part = number;
-        int len = n;
+        int part = i + 1;
         String etag =
             client()
                 .uploadPart(
@@ -426,9 +416,8 @@ public final class Bucket implements AutoCloseable {
                         "application/octet-stream"))
                 .eTag();
         parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
-        done += n;
-        number++;
-      } while (done < size);
+        done += len;
+      }
       String etag =
           client()
               .completeMultipartUpload(

@@ -223,6 +223,7 @@ final class BucketBackup {
                               null,
                               null,
                               null,
+                              null,
                               null)
                           .toNode(null),
                       null)));
@@ -372,8 +373,16 @@ final class BucketBackup {
                 ? o.tags()
                 : tagCount > 0 ? bucket.tags(o.key(), o.versionId()) : Map.of();
         String etag = r.eTag() != null ? ListedObject.unquote(r.eTag()) : o.etag();
-        Long partSize =
-            ListedObject.isMultipartEtag(etag) ? bucket.partSize(o.key(), o.versionId()) : null;
+        // A multipart ETag is made of the parts: their lengths are kept to write them again.
+        List<Long> parts =
+            ListedObject.isMultipartEtag(etag) ? bucket.partSizes(o.key(), o.versionId()) : null;
+        Long partSize = parts == null ? null : parts.get(0);
+        List<Long> partSizes =
+            parts == null
+                    || PartLayout.isUniform(parts)
+                    || parts.stream().mapToLong(Long::longValue).sum() != in.count()
+                ? null
+                : parts;
         progress.files.incrementAndGet();
         SnapshotObject so =
             new SnapshotObject(
@@ -387,7 +396,8 @@ final class BucketBackup {
                 in.hex(),
                 ObjectHeaders.of(r),
                 tags,
-                partSize);
+                partSize,
+                partSizes);
         return new Done(so.toNode(c), null);
       } catch (ObjectUnavailableException e) {
         if (e.gone()) return gone(o);

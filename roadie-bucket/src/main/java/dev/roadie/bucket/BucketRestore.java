@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
  * name; an object already there with the same content (same ETag, or roadie's SHA-256 in its user
  * metadata), headers and user metadata is left alone, one whose tags alone differ gets its tags,
  * anything else is written (with its headers, user metadata, tags and roadie's SHA-256; in parts of
- * the original size when it was uploaded in parts, so its ETag comes out the same). Objects the
+ * the original sizes when it was uploaded in parts, so its ETag comes out the same). Objects the
  * snapshot does not have are counted, and deleted with {@code deleteExtra}.
  */
 final class BucketRestore {
@@ -180,15 +180,15 @@ final class BucketRestore {
     String key = to.key(s.name());
     progress.current = key;
     RepositoryStream content = new RepositoryStream(repo, e.node(), "object " + s.describe());
-    Long partSize =
+    PartLayout parts =
         ListedObject.isMultipartEtag(s.etag())
-            ? (s.partSize() != null ? s.partSize() : (Long) (long) Bucket.DEFAULT_PART_SIZE)
+            ? PartLayout.of(s.size(), s.partSize(), s.partSizes())
             : null;
     try {
       // The headers and user metadata as they were, nothing added: a restored object is the
-      // original's equal. Its ETag comes out as the original's (parts of the same size), which is
+      // original's equal. Its ETag comes out as the original's (parts of the same sizes), which is
       // what a later restore compares.
-      bucket.put(key, s.size(), content, s.headers(), s.tags(), partSize);
+      bucket.put(key, s.size(), content, s.headers(), s.tags(), parts);
     } catch (IOException | RuntimeException failure) {
       // The repository's own failure (a damaged blob) is what to report, not the upload it broke.
       Throwable cause = content.failure();

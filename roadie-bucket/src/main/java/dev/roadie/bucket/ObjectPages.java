@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.ListIterator;
@@ -143,6 +144,8 @@ final class ObjectPages {
           if (v instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet())
               b += 8 + 3L * (e.getKey().toString().length() + e.getValue().toString().length());
+          } else if (v instanceof Collection<?> c) {
+            for (Object x : c) b += 1 + 3L * String.valueOf(x).length();
           } else {
             b += 3L * String.valueOf(v).length();
           }

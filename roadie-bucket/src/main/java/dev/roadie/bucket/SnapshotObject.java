@@ -5,7 +5,9 @@ import dev.roadie.core.RoadieException;
 import dev.roadie.core.repo.Content;
 import dev.roadie.core.snapshot.Node;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -17,8 +19,10 @@ import java.util.TreeMap;
  * delete marker is a {@code delete-marker} node without content.
  *
  * @param name the key relative to the backed-up prefix
- * @param partSize the part size of an object uploaded in parts (to write it again with the same
- *     ETag), else null
+ * @param partSize the first part's length of an object uploaded in parts (to write it again with
+ *     the same ETag), else null
+ * @param partSizes every part's length, in order, when the parts are not all as long as the first
+ *     (but the last, which is no longer), else null
  */
 public record SnapshotObject(
     String name,
@@ -31,7 +35,8 @@ public record SnapshotObject(
     String sha256,
     ObjectHeaders headers,
     Map<String, String> tags,
-    Long partSize) {
+    Long partSize,
+    List<Long> partSizes) {
 
   /** The node type of a delete marker. */
   public static final String DELETE_MARKER = "delete-marker";
@@ -39,6 +44,7 @@ public record SnapshotObject(
   public SnapshotObject {
     headers = headers == null ? ObjectHeaders.NONE : headers;
     tags = tags == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
+    partSizes = partSizes == null ? null : List.copyOf(partSizes);
   }
 
   /**
@@ -77,7 +83,7 @@ public record SnapshotObject(
   }
 
   /**
-   * The node's {@code meta}: ETag, SHA-256, version, headers, part size, user metadata and tags
+   * The node's {@code meta}: ETag, SHA-256, version, headers, part sizes, user metadata and tags
    * (absent ones left out).
    */
   public Map<String, Object> meta() {
@@ -95,6 +101,7 @@ public record SnapshotObject(
     put(meta, "storageClass", headers.storageClass());
     put(meta, "websiteRedirect", headers.websiteRedirect());
     put(meta, "partSize", partSize);
+    put(meta, "partSizes", partSizes);
     if (!headers.metadata().isEmpty()) meta.put("metadata", headers.metadata());
     if (!tags.isEmpty()) meta.put("tags", tags);
     return meta;
@@ -116,7 +123,8 @@ public record SnapshotObject(
         sha256,
         headers,
         tags,
-        partSize);
+        partSize,
+        partSizes);
   }
 
   /** This object with {@code tags} (a change of tags alone changes neither ETag nor time). */
@@ -167,6 +175,7 @@ public record SnapshotObject(
             strings(n, m, "metadata"));
     Object part = m.get("partSize");
     Long partSize = part instanceof Number p ? p.longValue() : null;
+    List<Long> partSizes = longs(m.get("partSizes"));
     return new SnapshotObject(
         n.name(),
         marker,
@@ -178,7 +187,19 @@ public record SnapshotObject(
         str(m, "sha256"),
         headers,
         strings(n, m, "tags"),
-        partSize);
+        partSize,
+        partSizes);
+  }
+
+  /** A list of whole numbers, or null when {@code v} is none (absent or malformed: not needed). */
+  private static List<Long> longs(Object v) {
+    if (!(v instanceof List<?> list) || list.isEmpty()) return null;
+    List<Long> out = new ArrayList<>(list.size());
+    for (Object x : list) {
+      if (!(x instanceof Number number)) return null;
+      out.add(number.longValue());
+    }
+    return out;
   }
 
   private static String str(Map<String, Object> m, String key) {

@@ -433,6 +433,113 @@ class BucketRoundTripTest {
     assertEquals(1, bad.differences().size(), bad.differences().toString());
   }
 
+  @Test
+  void objectsUploadedInPartsOfDifferentSizesAreRestoredWithTheirETags() throws Exception {
+    s3.createBucket(b -> b.bucket("parts-src"));
+    Random r = new Random(3);
+    long mib = 1 << 20;
+    // Parts as boto3 and other clients may cut them: each its own size.
+    byte[] mixed = bytes(r, 19 << 20);
+    byte[] longLast = bytes(r, 17 << 20);
+    byte[] uniform = bytes(r, 7 << 20);
+    Map<String, String> etags = new TreeMap<>();
+    etags.put(
+        "mixed.bin", TestBuckets.uploadInParts(s3, "parts-src", "mixed.bin", mixed, 6, 5, 7, 1));
+    etags.put(
+        "long-last.bin",
+        TestBuckets.uploadInParts(s3, "parts-src", "long-last.bin", longLast, 5, 5, 7));
+    etags.put(
+        "uniform.bin", TestBuckets.uploadInParts(s3, "parts-src", "uniform.bin", uniform, 5, 2));
+    assertEquals(
+        TestBuckets.multipartEtag(mixed, 6 * mib, 5 * mib, 7 * mib, mib), etags.get("mixed.bin"));
+    Map<String, TestBuckets.ObjectState> original = TestBuckets.state(s3, "parts-src", "");
+
+    BucketLocation where = TestBuckets.location(minio, "parts-src");
+    BackupResult b =
+        Sources.backup(
+            BackupRequest.of(
+                repo, BucketSource.KIND, new BucketBackupOptions(where, false, false)));
+    assertEquals(List.of(), b.warnings());
+    SnapshotRef snap = b.snapshot();
+    Map<String, Map<String, Object>> meta = new TreeMap<>();
+    try (SnapshotEntries entries = new SnapshotEntries(repo, snap, KeyPattern.ALL)) {
+      while (entries.hasNext()) {
+        SnapshotEntries.Entry e = entries.next();
+        meta.put(e.object().name(), ObjectBrowser.entry(e.node()).details());
+      }
+    }
+    assertEquals(6 * mib, ((Number) meta.get("mixed.bin").get("partSize")).longValue());
+    assertEquals(
+        List.of(6 * mib, 5 * mib, 7 * mib, mib),
+        ((List<?>) meta.get("mixed.bin").get("partSizes"))
+            .stream().map(x -> ((Number) x).longValue()).toList(),
+        "every part of a layout the first part does not tell");
+    assertEquals(
+        List.of(5 * mib, 5 * mib, 7 * mib),
+        ((List<?>) meta.get("long-last.bin").get("partSizes"))
+            .stream().map(x -> ((Number) x).longValue()).toList());
+    assertEquals(5 * mib, ((Number) meta.get("uniform.bin").get("partSize")).longValue());
+    assertFalse(meta.get("uniform.bin").containsKey("partSizes"), "a uniform layout: its first");
+
+    restore(snap, "parts-restored", null, false);
+    Map<String, TestBuckets.ObjectState> copy = TestBuckets.state(s3, "parts-restored", "");
+    TestBuckets.assertSame(original, copy, "restored in the original's parts");
+    copy.forEach((k, v) -> assertEquals(etags.get(k), v.etag(), k));
+    RestoreResult again = restore(snap, "parts-restored", null, false);
+    assertEquals(3L, counts(again).get("unchanged"), again.toString());
+    assertEquals(0L, counts(again).get("objects written"), again.toString());
+
+    // A snapshot of before part sizes were recorded: the first part's length alone. The object
+    // comes back whole, in parts of that length.
+    SnapshotRef old;
+    try (dev.roadie.core.repo.BackupWriter w =
+        new dev.roadie.core.repo.BackupWriter(repo, new dev.roadie.core.repo.Progress())) {
+      ObjectPages.Writer pages = new ObjectPages.Writer(w);
+      dev.roadie.core.repo.Content c =
+          w.writeStream(
+              new java.io.ByteArrayInputStream(mixed), dev.roadie.core.chunk.ChunkerParams.LARGE);
+      SnapshotObject o =
+          new SnapshotObject(
+              "mixed.bin",
+              false,
+              mixed.length,
+              etags.get("mixed.bin"),
+              Instant.parse("2024-05-06T07:08:09.123Z"),
+              null,
+              true,
+              original.get("mixed.bin").sha256(),
+              null,
+              null,
+              6 * mib,
+              null);
+      assertFalse(o.meta().containsKey("partSizes"));
+      pages.add(o.toNode(c));
+      BucketMetadata m =
+          new BucketMetadata(
+              where.toString(),
+              "parts-src",
+              "",
+              false,
+              1L,
+              (long) mixed.length,
+              1L,
+              0L,
+              0L,
+              0L,
+              0L,
+              null);
+      BackupRequest request =
+          BackupRequest.of(repo, BucketSource.KIND, new BucketBackupOptions(where, false, false));
+      dev.roadie.core.Id id =
+          w.commit(request.draft("bucket://old/parts-src", List.of(), pages.finish(), null, m));
+      old = repo.readSnapshot(id);
+    }
+    restore(old, "parts-old", null, false);
+    TestBuckets.ObjectState back = TestBuckets.read(s3, "parts-old", "mixed.bin");
+    assertEquals(original.get("mixed.bin").sha256(), back.sha256(), "the bytes");
+    assertEquals(TestBuckets.multipartEtag(mixed, 6 * mib, 6 * mib, 6 * mib, mib), back.etag());
+  }
+
   private static Map<?, ?> read(String line) {
     try {
       return Json.MAPPER.readValue(line, Map.class);

@@ -107,6 +107,50 @@ class BucketVersionsTest {
     }
   }
 
+  @Test
+  void eachVersionUploadedInPartsRecordsItsOwnParts() throws Exception {
+    try (MinioServer minio = MinioServer.start();
+        S3Client s3 = TestBuckets.client(minio);
+        Repository repo =
+            Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
+      s3.createBucket(b -> b.bucket("vers"));
+      s3.putBucketVersioning(
+          b ->
+              b.bucket("vers")
+                  .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+      java.util.Random r = new java.util.Random(4);
+      long mib = 1 << 20;
+      TestBuckets.uploadInParts(s3, "vers", "k", TestBuckets.bytes(r, 17 << 20), 5, 5, 7);
+      String etag =
+          TestBuckets.uploadInParts(s3, "vers", "k", TestBuckets.bytes(r, 12 << 20), 6, 5, 1);
+
+      BucketBackupOptions all =
+          new BucketBackupOptions(TestBuckets.location(minio, "vers"), true, false);
+      SnapshotRef snap = Sources.backup(BackupRequest.of(repo, BucketSource.KIND, all)).snapshot();
+      List<List<Long>> parts = new ArrayList<>();
+      try (ObjectPages.Reader rd = new ObjectPages.Reader(repo, Id.parse(snap.snapshot().tree()))) {
+        while (rd.hasNext()) parts.add(SnapshotObject.of(rd.next()).partSizes());
+      }
+      assertEquals(
+          List.of(List.of(6 * mib, 5 * mib, mib), List.of(5 * mib, 5 * mib, 7 * mib)),
+          parts,
+          "the newest version first, each with the parts it was uploaded in");
+
+      Sources.restore(
+          new RestoreRequest(
+              repo,
+              snap,
+              new Destination.Server(TestBuckets.url(minio, "current")),
+              TestBuckets.restoreOptions(minio, null, false),
+              null));
+      TestBuckets.assertSame(
+          TestBuckets.state(s3, "vers", ""),
+          TestBuckets.state(s3, "current", ""),
+          "the current version, with its ETag");
+      assertEquals(etag, TestBuckets.state(s3, "current", "").get("k").etag());
+    }
+  }
+
   private static void put(S3Client s3, String key, String content) {
     s3.putObject(b -> b.bucket("vers").key(key), RequestBody.fromString(content));
   }

@@ -149,6 +149,7 @@ class DirectoryRestoreTest {
                     TestBuckets.sha(data),
                     null,
                     null,
+                    null,
                     null)
                 .toNode(c));
       }

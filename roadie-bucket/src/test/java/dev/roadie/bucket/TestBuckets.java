@@ -19,9 +19,11 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.Tag;
@@ -143,5 +145,44 @@ final class TestBuckets {
     try (InputStream in = new java.io.ByteArrayInputStream(b)) {
       return Sha256.of(in);
     }
+  }
+
+  /**
+   * Uploads {@code data} as {@code key} of {@code bucket} in parts of {@code mib} MiB each (the
+   * last taking the rest) and returns its ETag.
+   */
+  static String uploadInParts(S3Client s3, String bucket, String key, byte[] data, int... mib) {
+    String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+    List<CompletedPart> parts = new ArrayList<>();
+    int off = 0;
+    for (int i = 0; i < mib.length; i++) {
+      int len = i == mib.length - 1 ? data.length - off : mib[i] << 20;
+      int number = i + 1;
+      byte[] part = java.util.Arrays.copyOfRange(data, off, off + len);
+      String etag =
+          s3.uploadPart(
+                  b -> b.bucket(bucket).key(key).uploadId(id).partNumber(number),
+                  RequestBody.fromBytes(part))
+              .eTag();
+      parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+      off += len;
+    }
+    return ListedObject.unquote(
+        s3.completeMultipartUpload(
+                b -> b.bucket(bucket).key(key).uploadId(id).multipartUpload(m -> m.parts(parts)))
+            .eTag());
+  }
+
+  /** The ETag S3 gives an upload of {@code data} in parts of these lengths. */
+  static String multipartEtag(byte[] data, long... lengths) throws Exception {
+    java.security.MessageDigest all = java.security.MessageDigest.getInstance("MD5");
+    int off = 0;
+    for (long len : lengths) {
+      java.security.MessageDigest one = java.security.MessageDigest.getInstance("MD5");
+      one.update(data, off, (int) len);
+      all.update(one.digest());
+      off += (int) len;
+    }
+    return java.util.HexFormat.of().formatHex(all.digest()) + "-" + lengths.length;
   }
 }

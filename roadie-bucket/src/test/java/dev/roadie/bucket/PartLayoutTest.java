@@ -1,0 +1,124 @@
+package dev.roadie.bucket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PartLayoutTest {
+  static final long MIB = 1 << 20;
+
+  static List<Long> sizes(PartLayout l) {
+    List<Long> out = new ArrayList<>();
+    for (int i = 0; i < l.count(); i++) out.add((long) l.size(i));
+    return out;
+  }
+
+  @Test
+  void recordedPartsAreWrittenAsTheyWere() {
+    List<Long> parts = List.of(6 * MIB, 5 * MIB, 7 * MIB, MIB);
+    PartLayout l = PartLayout.of(19 * MIB, 6 * MIB, parts);
+    assertEquals(parts, sizes(l));
+    assertEquals(7 << 20, l.largest(), "the buffer: the longest part");
+    assertEquals(19 * MIB, l.total());
+  }
+
+  @Test
+  void withoutRecordedPartsTheFirstPartsLengthIsRepeated() {
+    assertEquals(
+        List.of(6 * MIB, 6 * MIB, 6 * MIB, MIB), sizes(PartLayout.of(19 * MIB, 6 * MIB, null)));
+    assertEquals(List.of(16 * MIB, 3 * MIB), sizes(PartLayout.of(19 * MIB, null, null)));
+    assertEquals(List.of(0L), sizes(PartLayout.of(0, null, null)), "one empty part");
+  }
+
+  @Test
+  void partsThatCannotBeWrittenFallBackToTheFirstPartsLength() {
+    List<Long> uniform6 = List.of(6 * MIB, 6 * MIB, 6 * MIB, MIB);
+    // Not summing to the object's size.
+    assertEquals(
+        uniform6, sizes(PartLayout.of(19 * MIB, 6 * MIB, List.of(6 * MIB, 5 * MIB, 7 * MIB))));
+    // A part but the last shorter than S3 accepts.
+    assertNull(PartLayout.exactly(List.of(MIB, 18 * MIB), 19 * MIB));
+    // An empty last part.
+    assertNull(PartLayout.exactly(List.of(19 * MIB, 0L), 19 * MIB));
+    // Longer than roadie buffers.
+    long huge = Bucket.MAX_BUFFERED_PART + 1L;
+    assertNull(PartLayout.exactly(List.of(huge, MIB), huge + MIB));
+    assertEquals(List.of(0L), sizes(PartLayout.exactly(List.of(0L), 0)));
+  }
+
+  @Test
+  void aLayoutIsUniformWhenItsFirstPartTellsIt() {
+    assertTrue(PartLayout.isUniform(List.of(5 * MIB, 5 * MIB, 2 * MIB)));
+    assertTrue(PartLayout.isUniform(List.of(5 * MIB, 5 * MIB)));
+    assertTrue(PartLayout.isUniform(List.of(3 * MIB)));
+    assertFalse(PartLayout.isUniform(List.of(6 * MIB, 5 * MIB, 7 * MIB, MIB)));
+    assertFalse(PartLayout.isUniform(List.of(5 * MIB, 5 * MIB, 7 * MIB)), "a longer last part");
+  }
+
+  @Test
+  void recordedPartSizesSurviveTheNodeAndAreLeftOutWhenNone() {
+    SnapshotObject o =
+        new SnapshotObject(
+            "k",
+            false,
+            17 * MIB,
+            "0123456789abcdef0123456789abcdef-3",
+            java.time.Instant.parse("2024-05-06T07:08:09.123Z"),
+            null,
+            true,
+            "00",
+            null,
+            null,
+            5 * MIB,
+            List.of(5 * MIB, 5 * MIB, 7 * MIB));
+    dev.roadie.core.snapshot.Node n =
+        new dev.roadie.core.snapshot.Node(
+            "k",
+            dev.roadie.core.snapshot.Node.FILE,
+            17 * MIB,
+            null,
+            "2024-05-06T07:08:09.123Z",
+            null,
+            null,
+            null,
+            List.of(),
+            null,
+            null,
+            o.meta());
+    byte[] json = dev.roadie.core.json.Json.write(n);
+    dev.roadie.core.snapshot.Node read;
+    try {
+      read = dev.roadie.core.json.Json.read(json, dev.roadie.core.snapshot.Node.class, "node");
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    assertEquals(o.partSizes(), SnapshotObject.of(read).partSizes());
+    assertEquals(5 * MIB, SnapshotObject.of(read).partSize());
+    SnapshotObject plain = o.withLatest(true);
+    assertEquals(o.partSizes(), plain.partSizes());
+    java.util.Map<String, Object> meta = new java.util.LinkedHashMap<>(o.meta());
+    meta.remove("partSizes");
+    assertNull(
+        SnapshotObject.of(
+                new dev.roadie.core.snapshot.Node(
+                    "k",
+                    dev.roadie.core.snapshot.Node.FILE,
+                    17 * MIB,
+                    null,
+                    "2024-05-06T07:08:09.123Z",
+                    null,
+                    null,
+                    null,
+                    List.of(),
+                    null,
+                    null,
+                    meta))
+            .partSizes(),
+        "a node of before part sizes were recorded");
+  }
+}

@@ -247,33 +247,41 @@ public final class Bucket implements AutoCloseable {
 
   /**
    * The length of each part of an object written in parts, in order, or null when it was written in
-   * one piece, is gone, or the server does not answer for parts. One HEAD per part (S3's {@code
-   * partNumber}): the first tells the number of parts, each its part's length.
+   * one piece, is gone, is no longer the object of ETag {@code etag} (without quotes), or the
+   * server does not answer for parts. One HEAD per part (S3's {@code partNumber}, asked with {@code
+   * If-Match}): the first tells the number of parts, each its part's length.
    */
-  public List<Long> partSizes(String key, String versionId) {
+  public List<Long> partSizes(String key, String versionId, String etag) {
     try {
-      HeadObjectResponse first = headPart(key, versionId, 1);
+      HeadObjectResponse first = headPart(key, versionId, etag, 1);
       Integer count = first.partsCount();
       if (count == null || count < 1 || first.contentLength() == null) return null;
       List<Long> sizes = new ArrayList<>(count);
       sizes.add(first.contentLength());
       for (int part = 2; part <= count; part++) {
-        Long length = headPart(key, versionId, part).contentLength();
+        Long length = headPart(key, versionId, etag, part).contentLength();
         if (length == null) return null;
         sizes.add(length);
       }
       return sizes;
     } catch (S3Exception e) {
-      if (isGone(e) || e.statusCode() == 400 || e.statusCode() == 416) return null;
+      if (isGone(e) || e.statusCode() == 400 || e.statusCode() == 412 || e.statusCode() == 416)
+        return null;
       throw fail("read the parts of", describe(key, versionId), e);
     } catch (SdkException e) {
       throw fail("read the parts of", describe(key, versionId), e);
     }
   }
 
-  private HeadObjectResponse headPart(String key, String versionId, int part) {
+  private HeadObjectResponse headPart(String key, String versionId, String etag, int part) {
     return client()
-        .headObject(b -> b.bucket(where.bucket()).key(key).versionId(versionId).partNumber(part));
+        .headObject(
+            b ->
+                b.bucket(where.bucket())
+                    .key(key)
+                    .versionId(versionId)
+                    .ifMatch('"' + etag + '"')
+                    .partNumber(part));
   }
 
   /** The object's tags, sorted by key; empty when it has none. */

@@ -375,7 +375,9 @@ final class BucketBackup {
         String etag = r.eTag() != null ? ListedObject.unquote(r.eTag()) : o.etag();
         // A multipart ETag is made of the parts: their lengths are kept to write them again.
         List<Long> parts =
-            ListedObject.isMultipartEtag(etag) ? bucket.partSizes(o.key(), o.versionId()) : null;
+            ListedObject.isMultipartEtag(etag)
+                ? bucket.partSizes(o.key(), o.versionId(), etag)
+                : null;
         Long partSize = parts == null ? null : parts.get(0);
         List<Long> partSizes =
             parts == null

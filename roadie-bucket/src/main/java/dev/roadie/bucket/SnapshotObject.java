@@ -140,7 +140,8 @@ public record SnapshotObject(
         sha256,
         headers,
         tags,
-        partSize);
+        partSize,
+        partSizes);
   }
 
   private static void put(Map<String, Object> meta, String key, Object value) {

@@ -58,7 +58,8 @@ class MirrorWatchTest {
     } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
       return false;
     } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-      if (e.statusCode() == 404) return false;
+      // 503: a server just restarted answers so until it has started; not there yet either.
+      if (e.statusCode() == 404 || e.statusCode() == 503) return false;
       throw e;
     }
   }

@@ -65,6 +65,14 @@ final class MirrorCommand implements Callable<Integer> {
   boolean allowEmptySource;
 
   @Option(
+      names = "--tags",
+      description =
+          "Also find objects whose tags alone changed (which changes neither ETag nor time) "
+              + "and set their tags: both sides are listed with their tags where the server "
+              + "offers it (MinIO), which takes longer. --check always compares tags.")
+  boolean tags;
+
+  @Option(
       names = "--check",
       description =
           "Compare SRC and DST and change nothing. Exit 0: equal; 1: they differ; "
@@ -154,7 +162,7 @@ final class MirrorCommand implements Callable<Integer> {
     }
     Duration full = PruneOptions.duration("--full-every", fullEvery);
     BucketMirror.Options options =
-        new BucketMirror.Options(delete, allowEmptySource, parallel, 256L << 20);
+        new BucketMirror.Options(delete, allowEmptySource, parallel, 256L << 20, tags);
     MirrorWatch.Options watchOptions =
         watch ? new MirrorWatch.Options(full, Duration.ofMinutes(1)) : null;
     S3Location srcLocation = location("source", source, fromS3Endpoint, "--from-s3-endpoint");

@@ -117,6 +117,26 @@ class MirrorCliTest {
     assertEquals("stray", j.path("deleted").path(0).path("key").asText(), deleted.describe());
     assertEquals(2, j.path("counts").path("unchanged").asInt(), deleted.describe());
     roadie().run("mirror", "--check", "s3://cli-src", "s3://cli-dst").assertExit(0);
+
+    // Tags alone: found by --check, left by a plain pass, set by a pass with --tags.
+    s3.putObjectTagging(
+        b ->
+            b.bucket("cli-src")
+                .key("a.txt")
+                .tagging(
+                    t ->
+                        t.tagSet(
+                            software.amazon.awssdk.services.s3.model.Tag.builder()
+                                .key("k")
+                                .value("v")
+                                .build())));
+    roadie().run("mirror", "--check", "s3://cli-src", "s3://cli-dst").assertExit(1);
+    roadie().run("mirror", "s3://cli-src", "s3://cli-dst").assertExit(0);
+    RoadieProcess.Result tagged =
+        roadie().run("mirror", "--tags", "s3://cli-src", "s3://cli-dst").assertExit(0);
+    assertTrue(
+        tagged.stdout().contains("updated a.txt: tags changed at the source\n"), tagged.describe());
+    roadie().run("mirror", "--check", "s3://cli-src", "s3://cli-dst").assertExit(0);
   }
 
   @Test
@@ -224,6 +244,9 @@ class MirrorCliTest {
                     + minio.endpoint()
                     + ": the bucket no-such-src does not exist"),
         missing.describe());
+    assertFalse(
+        s3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals("some-dst")),
+        "no destination bucket is made for a source that does not exist");
     RoadieProcess.Result checkMissing =
         roadie().run("mirror", "--check", "s3://no-such-src", "s3://some-dst").assertExit(2);
     assertTrue(

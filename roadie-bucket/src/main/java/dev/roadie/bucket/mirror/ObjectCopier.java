@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -22,6 +23,7 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.Tagging;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
@@ -350,6 +352,20 @@ final class ObjectCopier {
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
       throw S3Failures.of(side, "read", key, e);
     }
+  }
+
+  /** Sets the tags of {@code dstKey} at the destination to {@code tags} (none: removes them). */
+  void putTags(String dstKey, Map<String, String> tags) {
+    if (tags.isEmpty()) {
+      destination.s3().deleteObjectTagging(r -> r.bucket(destination.bucket()).key(dstKey));
+      return;
+    }
+    List<Tag> set = new ArrayList<>();
+    tags.forEach((k, v) -> set.add(Tag.builder().key(k).value(v).build()));
+    destination
+        .s3()
+        .putObjectTagging(
+            r -> r.bucket(destination.bucket()).key(dstKey).tagging(t -> t.tagSet(set)));
   }
 
   private Tagging tags(String key, int count) throws SourceGone {

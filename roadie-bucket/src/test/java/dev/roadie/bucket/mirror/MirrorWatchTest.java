@@ -127,6 +127,25 @@ class MirrorWatchTest {
       Minio.put(s3, "watched", "dir/second file+%41", "2");
       await("the put", () -> exists(s3, "watching", "copy/second file+%41"));
       assertEquals("2", Minio.get(s3, "watching", "copy/second file+%41"));
+      // Tags alone: neither ETag nor time changes, the notification says so.
+      s3.putObjectTagging(
+          r ->
+              r.bucket("watched")
+                  .key("dir/second file+%41")
+                  .tagging(
+                      t ->
+                          t.tagSet(
+                              software.amazon.awssdk.services.s3.model.Tag.builder()
+                                  .key("stage")
+                                  .value("done")
+                                  .build())));
+      await(
+          "the tags",
+          () ->
+              s3.getObjectTagging(r -> r.bucket("watching").key("copy/second file+%41"))
+                      .tagSet()
+                      .size()
+                  == 1);
       s3.deleteObject(r -> r.bucket("watched").key("dir/first"));
       await("the delete", () -> !exists(s3, "watching", "copy/first"));
       Minio.put(s3, "watched", "elsewhere", "outside the prefix");
@@ -136,6 +155,7 @@ class MirrorWatchTest {
       assertTrue(System.nanoTime() - t < TimeUnit.SECONDS.toNanos(10), "stops promptly");
       assertEquals(2, total.count(MirrorReport.Kind.COPIED), total.toMap(false).toString());
       assertEquals(1, total.count(MirrorReport.Kind.DELETED), total.toMap(false).toString());
+      assertEquals(1, total.count(MirrorReport.Kind.UPDATED), total.toMap(false).toString());
       assertTrue(!exists(s3, "watching", "copy/elsewhere") && !exists(s3, "watching", "elsewhere"));
     }
   }

@@ -120,6 +120,44 @@ public final class ListingXml {
         marker || !withMetadata ? null : tags != null ? tags : Map.of());
   }
 
+  private static final byte[] NEXT_TOKEN =
+      "<NextContinuationToken>".getBytes(StandardCharsets.US_ASCII);
+
+  private static final byte[] CONTENTS = "<Contents>".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The continuation token of a ListObjectsV2 page when it comes before the page's entries (as
+   * MinIO sends it), found without reading the page; else null, also when it needs decoding (an
+   * entity): for a caller that asks for the next page before reading this one. Only a hint: {@link
+   * #objects} is what tells the token, and whether the page is truncated. No key can hold the
+   * element's tag, since XML escapes every '<' of a text.
+   */
+  public static String nextToken(byte[] body) {
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] != '<') continue;
+      if (at(body, i, CONTENTS)) return null;
+      if (!at(body, i, NEXT_TOKEN)) continue;
+      int from = i + NEXT_TOKEN.length;
+      for (int j = from; j < body.length; j++) {
+        byte b = body[j];
+        if (b == '<') {
+          return j == from ? null : new String(body, from, j - from, StandardCharsets.UTF_8);
+        }
+        if (b == '&') return null;
+      }
+      return null;
+    }
+    return null;
+  }
+
+  private static boolean at(byte[] body, int i, byte[] what) {
+    if (i + what.length > body.length) return false;
+    for (int j = 0; j < what.length; j++) {
+      if (body[i + j] != what[j]) return false;
+    }
+    return true;
+  }
+
   /** Tags as MinIO lists them, a query string ({@code a=1&b=x+y}, form-encoded), sorted by key. */
   public static Map<String, String> tags(String text) {
     Map<String, String> tags = new TreeMap<>();

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -84,6 +86,10 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
   }
 
   private void listObjects() throws InterruptedException {
+    if (bucket.requests().listsDirect(bucket.location().bucket())) {
+      listObjectsAhead();
+      return;
+    }
     BucketLocation where = bucket.location();
     String token = null;
     do {
@@ -124,6 +130,82 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
   }
 
   /**
+   * The listing where requests go direct: each page is asked for as soon as the page before has
+   * told its continuation token, which MinIO sends at the start of a page, so that the server lists
+   * the next page while this one is read (the reading of a page of 1,000 entries took 40-50 ms
+   * between requests otherwise). One page ahead at most; a token that the page, read whole, does
+   * not confirm is not used.
+   */
+  private void listObjectsAhead() throws InterruptedException {
+    String token = null;
+    CompletableFuture<byte[]> ahead = null;
+    String aheadToken = null;
+    try {
+      do {
+        byte[] body = token != null && token.equals(aheadToken) ? await(ahead) : body(token);
+        ahead = null;
+        aheadToken = ListingXml.nextToken(body);
+        if (aheadToken != null) {
+          String next = aheadToken;
+          ahead = new CompletableFuture<>();
+          CompletableFuture<byte[]> f = ahead;
+          Thread.ofVirtual()
+              .name("bucket-listing-ahead")
+              .start(
+                  () -> {
+                    try {
+                      f.complete(body(next));
+                    } catch (Throwable t) {
+                      f.completeExceptionally(t);
+                    }
+                  });
+        }
+        ListingXml.Page p;
+        try {
+          p = ListingXml.objects(body);
+        } catch (SdkException e) {
+          throw bucket.fail("list the bucket", null, e);
+        }
+        checkTags(p);
+        put(p.objects());
+        token = p.next();
+      } while (token != null && !closed);
+    } finally {
+      if (ahead != null) ahead.cancel(true);
+    }
+  }
+
+  /** One page's body, asked again without tags where the server refuses them. */
+  private byte[] body(String token) {
+    BucketLocation where = bucket.location();
+    while (true) {
+      try {
+        return bucket
+            .requests()
+            .listObjectsBody(where.bucket(), where.prefix(), token, null, withTags);
+      } catch (SdkException e) {
+        if (!refusesTags(e)) throw bucket.fail("list the bucket", null, e);
+        withTags = false;
+      }
+    }
+  }
+
+  private static byte[] await(CompletableFuture<byte[]> f) throws InterruptedException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private boolean refusesTags(SdkException e) {
+    return withTags
+        && e instanceof S3Exception s
+        && (s.statusCode() == 400 || s.statusCode() == 405 || s.statusCode() == 501);
+  }
+
+  /**
    * One page, by {@code request}; a server that refuses the listing with metadata (HTTP 400, 405 or
    * 501) is asked again without it.
    */
@@ -134,11 +216,7 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
         checkTags(p);
         return p;
       } catch (SdkException e) {
-        if (!(withTags
-            && e instanceof S3Exception s
-            && (s.statusCode() == 400 || s.statusCode() == 405 || s.statusCode() == 501))) {
-          throw bucket.fail(what, null, e);
-        }
+        if (!refusesTags(e)) throw bucket.fail(what, null, e);
         withTags = false;
       }
     }

@@ -191,14 +191,8 @@ public final class ObjectRequests {
    */
   public ListingXml.Page listObjects(
       String bucket, String prefix, String token, String startAfter, boolean withMetadata) {
-    if (direct && addressable(bucket)) {
-      Map<String, String> q = listQuery("list-type", "2", prefix, withMetadata);
-      if (token != null) {
-        q.put("continuation-token", token);
-      } else if (startAfter != null) {
-        q.put("start-after", startAfter);
-      }
-      return ListingXml.objects(getBucket(bucket, q));
+    if (listsDirect(bucket)) {
+      return ListingXml.objects(listObjectsBody(bucket, prefix, token, startAfter, withMetadata));
     }
     ListObjectsV2Response r =
         s3().listObjectsV2(
@@ -222,6 +216,27 @@ public final class ObjectRequests {
     }
     return new ListingXml.Page(
         out, next(r.isTruncated(), r.nextContinuationToken(), "a continuation token"), null);
+  }
+
+  /** Whether listings of {@code bucket} are asked for directly, not by the SDK's client. */
+  public boolean listsDirect(String bucket) {
+    return direct && addressable(bucket);
+  }
+
+  /**
+   * The body of the ListObjectsV2 page that {@link #listObjects} would read, for a caller that
+   * reads it itself with {@link ListingXml#objects}; only where {@link #listsDirect}.
+   */
+  public byte[] listObjectsBody(
+      String bucket, String prefix, String token, String startAfter, boolean withMetadata) {
+    if (!listsDirect(bucket)) throw new IllegalStateException("listings go through the SDK");
+    Map<String, String> q = listQuery("list-type", "2", prefix, withMetadata);
+    if (token != null) {
+      q.put("continuation-token", token);
+    } else if (startAfter != null) {
+      q.put("start-after", startAfter);
+    }
+    return getBucket(bucket, q);
   }
 
   /**

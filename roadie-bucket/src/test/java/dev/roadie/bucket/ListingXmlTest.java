@@ -283,4 +283,31 @@ class ListingXmlTest {
         null,
         ListingXml.objects(plain.getBytes(StandardCharsets.UTF_8)).objects().getFirst().tags());
   }
+
+  @Test
+  void theNextTokenIsFoundWithoutReadingThePageOnlyWhereItNeedsNoDecoding() {
+    assertEquals(
+        "dG9r/+=",
+        ListingXml.nextToken(
+            "<ListBucketResult><NextContinuationToken>dG9r/+=</NextContinuationToken><Contents>"
+                .getBytes(StandardCharsets.UTF_8)));
+    assertEquals(
+        null,
+        ListingXml.nextToken(
+            "<ListBucketResult><NextContinuationToken>a&amp;b</NextContinuationToken>"
+                .getBytes(StandardCharsets.UTF_8)));
+    assertEquals(
+        null,
+        ListingXml.nextToken(
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a%3CNext</Key>"
+                .getBytes(StandardCharsets.UTF_8)));
+    assertEquals(
+        null, ListingXml.nextToken("<NextContinuationToken>".getBytes(StandardCharsets.UTF_8)));
+    // After the entries (where other servers may send it): not looked for.
+    assertEquals(
+        null,
+        ListingXml.nextToken(
+            "<ListBucketResult><Contents><Key>a</Key></Contents><NextContinuationToken>t</NextContinuationToken>"
+                .getBytes(StandardCharsets.UTF_8)));
+  }
 }

@@ -112,23 +112,15 @@ public record SnapshotObject(
    * written).
    */
   public SnapshotObject withLatest(boolean latest) {
-    return new SnapshotObject(
-        name,
-        deleteMarker,
-        size,
-        etag,
-        lastModified,
-        versionId,
-        latest,
-        sha256,
-        headers,
-        tags,
-        partSize,
-        partSizes);
+    return with(latest, tags);
   }
 
   /** This object with {@code tags} (a change of tags alone changes neither ETag nor time). */
   public SnapshotObject withTags(Map<String, String> tags) {
+    return with(latest, tags);
+  }
+
+  private SnapshotObject with(boolean latest, Map<String, String> tags) {
     return new SnapshotObject(
         name,
         deleteMarker,

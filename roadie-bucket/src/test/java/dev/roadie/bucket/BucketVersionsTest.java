@@ -36,17 +36,21 @@ import software.amazon.awssdk.services.s3.model.ObjectVersion;
 class BucketVersionsTest {
   @TempDir Path tmp;
 
+  static void versioned(S3Client s3, String bucket) {
+    s3.createBucket(b -> b.bucket(bucket));
+    s3.putBucketVersioning(
+        b ->
+            b.bucket(bucket)
+                .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+  }
+
   @Test
   void everyVersionAndDeleteMarkerIsRecordedAndTheCurrentObjectsRestore() throws Exception {
     try (MinioServer minio = MinioServer.start();
         S3Client s3 = TestBuckets.client(minio);
         Repository repo =
             Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
-      s3.createBucket(b -> b.bucket("vers"));
-      s3.putBucketVersioning(
-          b ->
-              b.bucket("vers")
-                  .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+      versioned(s3, "vers");
       for (String v : List.of("one", "two", "three")) put(s3, "k1", v);
       put(s3, "k2", "deleted later");
       s3.deleteObject(b -> b.bucket("vers").key("k2"));
@@ -113,11 +117,7 @@ class BucketVersionsTest {
         S3Client s3 = TestBuckets.client(minio);
         Repository repo =
             Repository.init(new LocalBackend(tmp.resolve("repo")), "pw".toCharArray(), 1 << 20)) {
-      s3.createBucket(b -> b.bucket("vers"));
-      s3.putBucketVersioning(
-          b ->
-              b.bucket("vers")
-                  .versioningConfiguration(v -> v.status(BucketVersioningStatus.ENABLED)));
+      versioned(s3, "vers");
       java.util.Random r = new java.util.Random(4);
       long mib = 1 << 20;
       TestBuckets.uploadInParts(s3, "vers", "k", TestBuckets.bytes(r, 17 << 20), 5, 5, 7);

@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.roadie.core.json.Json;
+import dev.roadie.core.snapshot.Node;
+import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PartLayoutTest {
@@ -60,15 +66,32 @@ class PartLayoutTest {
     assertFalse(PartLayout.isUniform(List.of(5 * MIB, 5 * MIB, 7 * MIB)), "a longer last part");
   }
 
+  /** The node of a 17 MiB object with {@code meta}, as a snapshot's page holds it. */
+  static Node node(Map<String, Object> meta) {
+    return new Node(
+        "k",
+        Node.FILE,
+        17 * MIB,
+        null,
+        "2024-05-06T07:08:09.123Z",
+        null,
+        null,
+        null,
+        List.of(),
+        null,
+        null,
+        meta);
+  }
+
   @Test
-  void recordedPartSizesSurviveTheNodeAndAreLeftOutWhenNone() {
+  void recordedPartSizesSurviveTheNodeAndAreLeftOutWhenNone() throws IOException {
     SnapshotObject o =
         new SnapshotObject(
             "k",
             false,
             17 * MIB,
             "0123456789abcdef0123456789abcdef-3",
-            java.time.Instant.parse("2024-05-06T07:08:09.123Z"),
+            Instant.parse("2024-05-06T07:08:09.123Z"),
             null,
             true,
             "00",
@@ -76,49 +99,13 @@ class PartLayoutTest {
             null,
             5 * MIB,
             List.of(5 * MIB, 5 * MIB, 7 * MIB));
-    dev.roadie.core.snapshot.Node n =
-        new dev.roadie.core.snapshot.Node(
-            "k",
-            dev.roadie.core.snapshot.Node.FILE,
-            17 * MIB,
-            null,
-            "2024-05-06T07:08:09.123Z",
-            null,
-            null,
-            null,
-            List.of(),
-            null,
-            null,
-            o.meta());
-    byte[] json = dev.roadie.core.json.Json.write(n);
-    dev.roadie.core.snapshot.Node read;
-    try {
-      read = dev.roadie.core.json.Json.read(json, dev.roadie.core.snapshot.Node.class, "node");
-    } catch (java.io.IOException e) {
-      throw new AssertionError(e);
-    }
+    Node read = Json.read(Json.write(node(o.meta())), Node.class, "node");
     assertEquals(o.partSizes(), SnapshotObject.of(read).partSizes());
     assertEquals(5 * MIB, SnapshotObject.of(read).partSize());
-    SnapshotObject plain = o.withLatest(true);
-    assertEquals(o.partSizes(), plain.partSizes());
-    java.util.Map<String, Object> meta = new java.util.LinkedHashMap<>(o.meta());
+    assertEquals(o.partSizes(), o.withLatest(true).partSizes());
+    Map<String, Object> meta = new LinkedHashMap<>(o.meta());
     meta.remove("partSizes");
     assertNull(
-        SnapshotObject.of(
-                new dev.roadie.core.snapshot.Node(
-                    "k",
-                    dev.roadie.core.snapshot.Node.FILE,
-                    17 * MIB,
-                    null,
-                    "2024-05-06T07:08:09.123Z",
-                    null,
-                    null,
-                    null,
-                    List.of(),
-                    null,
-                    null,
-                    meta))
-            .partSizes(),
-        "a node of before part sizes were recorded");
+        SnapshotObject.of(node(meta)).partSizes(), "a node of before part sizes were recorded");
   }
 }

@@ -1,6 +1,7 @@
 package dev.roadie.bucket;
 
 import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
 import dev.roadie.core.chunk.ChunkerParams;
 import dev.roadie.core.crypto.Providers;
 import dev.roadie.core.repo.BackupWriter;
@@ -84,6 +85,9 @@ final class BucketBackup {
   private long toRead;
 
   private boolean cryptoExpected;
+
+  /** Whether a request for an object's tags failed ({@link #tagsNow}). */
+  private boolean tagsRefused;
 
   BucketBackup(BackupRequest request) {
     this.request = request;
@@ -205,7 +209,7 @@ final class BucketBackup {
         ListedObject o = listing.next();
         String name = where.name(o.key());
         Node earlier = before.find(name, o.versionId());
-        Done reused = reuse(w, earlier, name, o);
+        Done reused = reuse(bucket, w, earlier, name, o);
         if (reused != null) {
           window.add(CompletableFuture.completedFuture(reused));
         } else if (o.deleteMarker()) {
@@ -314,7 +318,8 @@ final class BucketBackup {
    * The parent's entry taken as it is, when the listing shows it unchanged and its chunks are still
    * stored; else null.
    */
-  private Done reuse(BackupWriter w, Node earlier, String name, ListedObject o) throws IOException {
+  private Done reuse(Bucket bucket, BackupWriter w, Node earlier, String name, ListedObject o)
+      throws IOException {
     if (earlier == null) return null;
     SnapshotObject p;
     try {
@@ -340,8 +345,29 @@ final class BucketBackup {
     progress.files.incrementAndGet();
     SnapshotObject now = p.withLatest(o.latest());
     // Tags changed alone (neither ETag nor time changes then), where the listing tells them.
-    if (o.tags() != null && !o.tags().equals(p.tags())) now = now.withTags(o.tags());
+    Map<String, String> tags = tagsNow(bucket, o, p.tags());
+    if (!tags.equals(p.tags())) now = now.withTags(tags);
     return new Done(now.toNode(c), null);
+  }
+
+  /**
+   * The tags to record for an unchanged object that its parent entry recorded with {@code
+   * recorded}: the listing's where it tells them. MinIO's listing also leaves the tags out for a
+   * user who may read objects but not their tags, so an object recorded with tags that lists none
+   * is asked for them; once such a request fails (refused, most likely), the recorded tags are kept
+   * from then on, as where the listing tells no tags.
+   */
+  private Map<String, String> tagsNow(Bucket bucket, ListedObject o, Map<String, String> recorded) {
+    Map<String, String> listed = o.tags();
+    if (listed == null || listed.equals(recorded)) return recorded;
+    if (!listed.isEmpty()) return listed;
+    if (tagsRefused) return recorded;
+    try {
+      return bucket.tags(o.key(), o.versionId());
+    } catch (ObjectUnavailableException | RoadieException e) {
+      tagsRefused = true;
+      return recorded;
+    }
   }
 
   /**

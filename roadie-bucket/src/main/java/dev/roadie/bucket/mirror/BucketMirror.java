@@ -346,8 +346,8 @@ public final class BucketMirror {
         return;
       }
       // A notification may be of tags alone (MinIO's s3:ObjectCreated:PutTagging).
-      Map<String, String> srcTags = tagsOf(source, key, s.tagCount());
-      Map<String, String> dstTags = tagsOf(destination, dstKey, d.tagCount());
+      Map<String, String> srcTags = tagsOf(source, key, tagCount(s));
+      Map<String, String> dstTags = tagsOf(destination, dstKey, tagCount(d));
       if (srcTags == null || dstTags == null || srcTags.equals(dstTags)) {
         out.done(Kind.UNCHANGED, relative, null, 0);
       } else {
@@ -498,9 +498,32 @@ public final class BucketMirror {
     return src.tags() != null && dst.tags() != null && !src.tags().equals(dst.tags());
   }
 
-  /** Gives the destination's object, which holds the source's bytes, the source's tags. */
+  /**
+   * Gives the destination's object, which holds the source's bytes, the source's tags, as both
+   * objects tell them: the listings only showed that they may differ (MinIO's listing leaves the
+   * tags out for a user who may not read them, which must not clear the other side's).
+   */
   private void retag(ListingEntry src, ListingEntry dst, Listener out) {
-    retag(src, dst, src.tags(), out);
+    Map<String, String> srcTags = tagsOf(source, src.key(), null);
+    Map<String, String> dstTags = tagsOf(destination, dst.key(), null);
+    String key = source.relative(src.key());
+    if (srcTags == null || dstTags == null) {
+      out.done(Kind.SKIPPED, key, "deleted after it was listed", 0);
+    } else if (srcTags.equals(dstTags)) {
+      out.done(Kind.UNCHANGED, key, null, 0);
+    } else {
+      retag(src, dst, srcTags, out);
+    }
+  }
+
+  /**
+   * Whether the tags of the two objects differ as the objects themselves tell them, for listings
+   * that showed different tags (see {@link #retag}); false when either is gone.
+   */
+  private boolean tagsDifferAsked(ListingEntry src, ListingEntry dst) {
+    Map<String, String> a = tagsOf(source, src.key(), null);
+    Map<String, String> b = tagsOf(destination, dst.key(), null);
+    return a != null && b != null && !a.equals(b);
   }
 
   private void retag(ListingEntry src, ListingEntry dst, Map<String, String> tags, Listener out) {
@@ -514,9 +537,17 @@ public final class BucketMirror {
     }
   }
 
-  /** The tags of {@code key} on {@code side} (none asked for when it has none), or null if gone. */
+  /** A HEAD's tag count: S3 sends none for an object without tags. */
+  private static int tagCount(HeadObjectResponse h) {
+    return h.tagCount() == null ? 0 : h.tagCount();
+  }
+
+  /**
+   * The tags of {@code key} on {@code side}, or null if it is gone; not asked for when {@code
+   * count} (the object's tag count, null: unknown) is 0.
+   */
   private static Map<String, String> tagsOf(MirrorSide side, String key, Integer count) {
-    if (count == null || count == 0) return Map.of();
+    if (count != null && count == 0) return Map.of();
     try {
       Map<String, String> tags = new java.util.TreeMap<>();
       side.s3()
@@ -625,7 +656,7 @@ public final class BucketMirror {
               + d.contentType
               + " in the destination",
           0);
-    } else if (!s.tags.equals(d.tags)) {
+    } else if (!s.tags.equals(d.tags) && tagsDifferAsked(src, dst)) {
       out.done(Kind.DIFFERENT, key, "tags differ", 0);
     } else {
       out.done(Kind.UNCHANGED, key, null, 0);

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -549,7 +550,7 @@ public final class BucketMirror {
   private static Map<String, String> tagsOf(MirrorSide side, String key, Integer count) {
     if (count != null && count == 0) return Map.of();
     try {
-      Map<String, String> tags = new java.util.TreeMap<>();
+      Map<String, String> tags = new TreeMap<>();
       side.s3()
           .getObjectTagging(r -> r.bucket(side.bucket()).key(key))
           .tagSet()
@@ -676,7 +677,7 @@ public final class BucketMirror {
     HeadObjectResponse h = headOrNull(side, o.key());
     if (h == null) return null;
     ObjectState state = ObjectState.of(h);
-    Map<String, String> tags = new java.util.TreeMap<>();
+    Map<String, String> tags = new TreeMap<>();
     if (state.tagCount() > 0) {
       try {
         side.s3()

@@ -56,7 +56,7 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
   ObjectListing(Bucket bucket, boolean versions, boolean withTags) {
     this.bucket = bucket;
     this.versions = versions;
-    this.withTags = withTags && bucket.requests().direct();
+    this.withTags = withTags && bucket.requests().listsDirect(bucket.location().bucket());
     this.producer = Thread.ofVirtual().name("bucket-listing").start(this::produce);
   }
 
@@ -86,21 +86,18 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
   }
 
   private void listObjects() throws InterruptedException {
-    if (bucket.requests().listsDirect(bucket.location().bucket())) {
+    BucketLocation where = bucket.location();
+    if (bucket.requests().listsDirect(where.bucket())) {
       listObjectsAhead();
       return;
     }
-    BucketLocation where = bucket.location();
     String token = null;
     do {
       String from = token;
       ListingXml.Page p =
-          page(
+          ask(
               "list the bucket",
-              () ->
-                  bucket
-                      .requests()
-                      .listObjects(where.bucket(), where.prefix(), from, null, withTags));
+              () -> bucket.requests().listObjects(where.bucket(), where.prefix(), from, null));
       put(p.objects());
       token = p.next();
     } while (token != null && !closed);
@@ -114,12 +111,13 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
       String key = keyMarker;
       String version = versionMarker;
       ListingXml.Page p =
-          page(
+          ask(
               "list the versions in the bucket",
               () ->
                   bucket
                       .requests()
                       .listVersions(where.bucket(), where.prefix(), key, version, withTags));
+      checkTags(p);
       // The SDK's response lists versions and delete markers apart; S3 orders them together.
       List<ListedObject> out = new ArrayList<>(p.objects());
       out.sort(ORDER);
@@ -147,18 +145,9 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
         aheadToken = ListingXml.nextToken(body);
         if (aheadToken != null) {
           String next = aheadToken;
-          ahead = new CompletableFuture<>();
-          CompletableFuture<byte[]> f = ahead;
-          Thread.ofVirtual()
-              .name("bucket-listing-ahead")
-              .start(
-                  () -> {
-                    try {
-                      f.complete(body(next));
-                    } catch (Throwable t) {
-                      f.completeExceptionally(t);
-                    }
-                  });
+          ahead =
+              CompletableFuture.supplyAsync(
+                  () -> body(next), r -> Thread.ofVirtual().name("bucket-listing-ahead").start(r));
         }
         ListingXml.Page p;
         try {
@@ -175,19 +164,15 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     }
   }
 
-  /** One page's body, asked again without tags where the server refuses them. */
+  /** One page's body. */
   private byte[] body(String token) {
     BucketLocation where = bucket.location();
-    while (true) {
-      try {
-        return bucket
-            .requests()
-            .listObjectsBody(where.bucket(), where.prefix(), token, null, withTags);
-      } catch (SdkException e) {
-        if (!refusesTags(e)) throw bucket.fail("list the bucket", null, e);
-        withTags = false;
-      }
-    }
+    return ask(
+        "list the bucket",
+        () ->
+            bucket
+                .requests()
+                .listObjectsBody(where.bucket(), where.prefix(), token, null, withTags));
   }
 
   private static byte[] await(CompletableFuture<byte[]> f) throws InterruptedException {
@@ -199,24 +184,20 @@ public final class ObjectListing implements Iterator<ListedObject>, AutoCloseabl
     }
   }
 
-  private boolean refusesTags(SdkException e) {
-    return withTags
-        && e instanceof S3Exception s
-        && (s.statusCode() == 400 || s.statusCode() == 405 || s.statusCode() == 501);
-  }
-
   /**
-   * One page, by {@code request}; a server that refuses the listing with metadata (HTTP 400, 405 or
-   * 501) is asked again without it.
+   * The answer to {@code request} (which reads {@link #withTags}); a server that refuses the
+   * listing with metadata (HTTP 400, 405 or 501) is asked again without it.
    */
-  private ListingXml.Page page(String what, Supplier<ListingXml.Page> request) {
+  private <T> T ask(String what, Supplier<T> request) {
     while (true) {
       try {
-        ListingXml.Page p = request.get();
-        checkTags(p);
-        return p;
+        return request.get();
       } catch (SdkException e) {
-        if (!refusesTags(e)) throw bucket.fail(what, null, e);
+        if (!(withTags
+            && e instanceof S3Exception s
+            && (s.statusCode() == 400 || s.statusCode() == 405 || s.statusCode() == 501))) {
+          throw bucket.fail(what, null, e);
+        }
         withTags = false;
       }
     }

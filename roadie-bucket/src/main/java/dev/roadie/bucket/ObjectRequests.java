@@ -181,18 +181,8 @@ public final class ObjectRequests {
    */
   public ListingXml.Page listObjects(
       String bucket, String prefix, String token, String startAfter) {
-    return listObjects(bucket, prefix, token, startAfter, false);
-  }
-
-  /**
-   * {@link #listObjects}, with {@code withMetadata} asking for MinIO's listing with metadata where
-   * requests are direct (its entries then carry their tags: {@link ListedObject#tags}). A server
-   * that does not offer it ignores the parameter, or refuses the request.
-   */
-  public ListingXml.Page listObjects(
-      String bucket, String prefix, String token, String startAfter, boolean withMetadata) {
     if (listsDirect(bucket)) {
-      return ListingXml.objects(listObjectsBody(bucket, prefix, token, startAfter, withMetadata));
+      return ListingXml.objects(listObjectsBody(bucket, prefix, token, startAfter, false));
     }
     ListObjectsV2Response r =
         s3().listObjectsV2(
@@ -225,7 +215,10 @@ public final class ObjectRequests {
 
   /**
    * The body of the ListObjectsV2 page that {@link #listObjects} would read, for a caller that
-   * reads it itself with {@link ListingXml#objects}; only where {@link #listsDirect}.
+   * reads it itself with {@link ListingXml#objects}; only where {@link #listsDirect}. With {@code
+   * withMetadata}, MinIO's listing with metadata (its entries then carry their tags: {@link
+   * ListedObject#tags}); a server that does not offer it ignores the parameter, or refuses the
+   * request.
    */
   public byte[] listObjectsBody(
       String bucket, String prefix, String token, String startAfter, boolean withMetadata) {
@@ -251,7 +244,7 @@ public final class ObjectRequests {
   /** {@link #listVersions}, with {@code withMetadata} as {@link #listObjects} takes it. */
   public ListingXml.Page listVersions(
       String bucket, String prefix, String keyMarker, String versionMarker, boolean withMetadata) {
-    if (direct && addressable(bucket)) {
+    if (listsDirect(bucket)) {
       Map<String, String> q = listQuery("versions", "", prefix, withMetadata);
       if (keyMarker != null) q.put("key-marker", keyMarker);
       if (versionMarker != null) q.put("version-id-marker", versionMarker);
@@ -298,7 +291,7 @@ public final class ObjectRequests {
    * these credentials may list it (else the SDK's exception, with the server's reason).
    */
   public void probeList(String bucket, String prefix) {
-    if (direct && addressable(bucket)) {
+    if (listsDirect(bucket)) {
       Map<String, String> q = listQuery("list-type", "2", prefix, false);
       q.put("max-keys", "1");
       getBucket(bucket, q);

@@ -454,7 +454,8 @@ public final class Bucket implements AutoCloseable {
     }
   }
 
-  static Tagging tagging(Map<String, String> tags) {
+  /** The S3 tag set of {@code tags}. */
+  public static Tagging tagging(Map<String, String> tags) {
     List<Tag> set = new ArrayList<>();
     tags.forEach((k, v) -> set.add(Tag.builder().key(k).value(v).build()));
     return Tagging.builder().tagSet(set).build();

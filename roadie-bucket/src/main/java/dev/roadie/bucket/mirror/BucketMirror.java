@@ -347,17 +347,7 @@ public final class BucketMirror {
         return;
       }
       // A notification may be of tags alone (MinIO's s3:ObjectCreated:PutTagging).
-      Map<String, String> srcTags = tagsOf(source, key, tagCount(s));
-      Map<String, String> dstTags = tagsOf(destination, dstKey, tagCount(d));
-      if (srcTags == null || dstTags == null || srcTags.equals(dstTags)) {
-        out.done(Kind.UNCHANGED, relative, null, 0);
-      } else {
-        retag(
-            listed,
-            new ListingEntry(dstKey, d.contentLength(), null, null, null, null, dstTags),
-            srcTags,
-            out);
-      }
+      retag(key, dstKey, tagCount(s), tagCount(d), out);
     } catch (RoadieException.Retriable e) {
       throw e;
     } catch (RoadieException e) {
@@ -488,7 +478,7 @@ public final class BucketMirror {
     if (reason != null) {
       copy(src, Kind.UPDATED, reason, out);
     } else if (tagsDiffer(src, dst)) {
-      retag(src, dst, out);
+      retag(src.key(), dst.key(), null, null, out);
     } else {
       out.done(Kind.UNCHANGED, source.relative(src.key()), null, 0);
     }
@@ -500,20 +490,29 @@ public final class BucketMirror {
   }
 
   /**
-   * Gives the destination's object, which holds the source's bytes, the source's tags, as both
-   * objects tell them: the listings only showed that they may differ (MinIO's listing leaves the
-   * tags out for a user who may not read them, which must not clear the other side's).
+   * Gives the destination's object {@code dstKey}, which holds the source's bytes, the tags of the
+   * source's {@code srcKey} when they differ, as both objects tell them ({@code srcCount} and
+   * {@code dstCount}: their tag counts where known, else null). What the listings showed is only a
+   * pointer: MinIO's listing leaves the tags out for a user who may not read them, which must not
+   * clear the other side's.
    */
-  private void retag(ListingEntry src, ListingEntry dst, Listener out) {
-    Map<String, String> srcTags = tagsOf(source, src.key(), null);
-    Map<String, String> dstTags = tagsOf(destination, dst.key(), null);
-    String key = source.relative(src.key());
-    if (srcTags == null || dstTags == null) {
+  private void retag(
+      String srcKey, String dstKey, Integer srcCount, Integer dstCount, Listener out) {
+    String key = source.relative(srcKey);
+    Map<String, String> tags = tagsOf(source, srcKey, srcCount);
+    Map<String, String> there = tagsOf(destination, dstKey, dstCount);
+    if (tags == null || there == null) {
       out.done(Kind.SKIPPED, key, "deleted after it was listed", 0);
-    } else if (srcTags.equals(dstTags)) {
+    } else if (tags.equals(there)) {
       out.done(Kind.UNCHANGED, key, null, 0);
     } else {
-      retag(src, dst, srcTags, out);
+      try {
+        copier.putTags(dstKey, tags);
+        out.done(Kind.UPDATED, key, "tags changed at the source", 0);
+      } catch (SdkException e) {
+        if (!S3Failures.isNotFound(e)) throw S3Failures.of(destination, "tag", dstKey, e);
+        out.done(Kind.SKIPPED, key, "deleted from the destination after it was listed", 0);
+      }
     }
   }
 
@@ -525,17 +524,6 @@ public final class BucketMirror {
     Map<String, String> a = tagsOf(source, src.key(), null);
     Map<String, String> b = tagsOf(destination, dst.key(), null);
     return a != null && b != null && !a.equals(b);
-  }
-
-  private void retag(ListingEntry src, ListingEntry dst, Map<String, String> tags, Listener out) {
-    String key = source.relative(src.key());
-    try {
-      copier.putTags(dst.key(), tags);
-      out.done(Kind.UPDATED, key, "tags changed at the source", 0);
-    } catch (SdkException e) {
-      if (!S3Failures.isNotFound(e)) throw S3Failures.of(destination, "tag", dst.key(), e);
-      out.done(Kind.SKIPPED, key, "deleted from the destination after it was listed", 0);
-    }
   }
 
   /** A HEAD's tag count: S3 sends none for an object without tags. */
@@ -677,18 +665,8 @@ public final class BucketMirror {
     HeadObjectResponse h = headOrNull(side, o.key());
     if (h == null) return null;
     ObjectState state = ObjectState.of(h);
-    Map<String, String> tags = new TreeMap<>();
-    if (state.tagCount() > 0) {
-      try {
-        side.s3()
-            .getObjectTagging(r -> r.bucket(side.bucket()).key(o.key()))
-            .tagSet()
-            .forEach(t -> tags.put(t.key(), t.value()));
-      } catch (SdkException e) {
-        if (S3Failures.isNotFound(e)) return null;
-        throw S3Failures.of(side, "read the tags of", o.key(), e);
-      }
-    }
+    Map<String, String> tags = tagsOf(side, o.key(), state.tagCount());
+    if (tags == null) return null;
     return new Described(
         MirrorMetadata.lower(state.headers().metadata()), state.headers().contentType(), tags);
   }

@@ -1,5 +1,6 @@
 package dev.roadie.bucket.mirror;
 
+import dev.roadie.bucket.Bucket;
 import dev.roadie.bucket.ListedObject;
 import dev.roadie.bucket.ObjectHeaders;
 import dev.roadie.bucket.Sha256;
@@ -23,7 +24,6 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.Tagging;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
@@ -360,12 +360,10 @@ final class ObjectCopier {
       destination.s3().deleteObjectTagging(r -> r.bucket(destination.bucket()).key(dstKey));
       return;
     }
-    List<Tag> set = new ArrayList<>();
-    tags.forEach((k, v) -> set.add(Tag.builder().key(k).value(v).build()));
     destination
         .s3()
         .putObjectTagging(
-            r -> r.bucket(destination.bucket()).key(dstKey).tagging(t -> t.tagSet(set)));
+            r -> r.bucket(destination.bucket()).key(dstKey).tagging(Bucket.tagging(tags)));
   }
 
   private Tagging tags(String key, int count) throws SourceGone {

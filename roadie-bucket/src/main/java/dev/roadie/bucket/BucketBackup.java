@@ -364,7 +364,9 @@ final class BucketBackup {
     if (tagsRefused) return recorded;
     try {
       return bucket.tags(o.key(), o.versionId());
-    } catch (ObjectUnavailableException | RoadieException e) {
+    } catch (ObjectUnavailableException e) {
+      return recorded; // deleted since it was listed: the next backup sees so
+    } catch (RoadieException e) {
       tagsRefused = true;
       return recorded;
     }

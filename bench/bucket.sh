@@ -9,10 +9,11 @@
 #   - mc mirror of the bucket into a second bucket on the same server (mc's defaults: MinIO copies
 #     server-side, no byte passes through mc);
 #   - roadie backup bucket into a repository in a local directory (the full backup);
-#   - 1% of the objects changed (40% of those overwritten at the same size, 30% deleted, 30%
-#     added), then roadie's second backup: time and bytes stored against the changed bytes;
 #   - roadie mirror against mc mirror (--overwrite --remove) and rclone sync --checksum, each
-#     keeping its own second bucket on the same server: a first copy, then the run after 1% changed;
+#     keeping its own second bucket on the same server: a first copy;
+#   - BENCH_ROUNDS rounds (default 3), each: 1% of the objects changed (40% of those overwritten at
+#     the same size, 30% deleted, 30% added), roadie's backup of it (time, and bytes stored against
+#     the changed bytes), and the three mirrors again in an order that rotates; the medians count;
 #     then `roadie mirror --check` says what each left different (mc compares sizes only, so it
 #     misses the same-size overwrites);
 #   - a bucket of BENCH_LIST_KEYS tiny objects (default 1,000,000; made with MinIO's
@@ -23,9 +24,9 @@
 # after 1% changed <= 1.0x the faster of mc mirror and rclone sync --checksum.
 #
 # Environment: BENCH_DIR (default /tmp/roadie-bench-bucket, removed at the end unless KEEP=1),
-# BENCH_OBJECTS, BENCH_SIZE_MB, BENCH_LIST_KEYS (0 skips that part), BENCH_PARTS (all, the default,
-# or mirror: only the mirror runs and the data they need). Installs rclone, curl (7.75+,
-# for --aws-sigv4), python3 and GNU time when missing (Debian).
+# BENCH_OBJECTS, BENCH_SIZE_MB, BENCH_ROUNDS, BENCH_LIST_KEYS (0 skips that part), BENCH_PARTS (all,
+# the default, or mirror: only the mirror runs and the data they need). Installs rclone, curl
+# (7.75+, for --aws-sigv4), python3 and GNU time when missing (Debian).
 set -euo pipefail
 
 root=$(readlink -f -- "${BASH_SOURCE[0]}")
@@ -151,17 +152,21 @@ measure mc.mirror.first "$mc" mirror -q --overwrite --remove m/src m/dst-mc
 measure rclone.mirror.first rclone sync --checksum m:src m:dst-rclone
 measure roadie.mirror.first "$roadie" mirror --delete --json s3://src s3://dst-roadie
 
-# --- 1% changed -----------------------------------------------------------
-log "changing 1% of the objects"
-"$mc" ls -r --json m/src | python3 -c '
+# --- 1% changed, in rounds -------------------------------------------------
+# BENCH_ROUNDS rounds, each: 1% of the objects changed (a new choice each round), roadie's backup
+# of the change, then the three mirrors in an order that rotates with the round. The report gives
+# each round and the median, since one run of a second-long step on 2 shared cores varies by 30%.
+change_one_percent() {
+  log "round $1: changing 1% of the objects"
+  "$mc" ls -r --json m/src | python3 -c '
 import json, sys
 for line in sys.stdin:
     o = json.loads(line)
     print(o["key"], o["size"])' >objects.txt
-python3 - objects.txt change <<'EOF' >changed.bytes
+  python3 - objects.txt change "$1" <<'EOF' >"res/changed.$1"
 import base64, os, random, sys
 lines = [l.split() for l in open(sys.argv[1])]
-rnd = random.Random(7)
+rnd = random.Random(7 * int(sys.argv[3]))
 picked = rnd.sample(lines, max(3, len(lines) // 100))
 k = len(picked)
 over, gone, new = picked[: k * 4 // 10], picked[k * 4 // 10 : k * 7 // 10], picked[k * 7 // 10 :]
@@ -172,7 +177,7 @@ with open(sys.argv[2] + "/rm.txt", "w") as rm:
         rm.write(key + "\n")
 for i, (key, size) in enumerate(over + new):
     size = int(size)
-    name = key if i < len(over) else "added/object-%05d.bin" % i
+    name = key if i < len(over) else "added/r%d-object-%05d.bin" % (int(sys.argv[3]), i)
     path = os.path.join(sys.argv[2], "put", name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -180,17 +185,26 @@ for i, (key, size) in enumerate(over + new):
     changed += size
 print(changed)
 EOF
-"$mc" cp -q -r change/put/ m/src/ >/dev/null
-while read -r key; do "$mc" rm -q "m/src/$key" >/dev/null; done <change/rm.txt
-rm -rf change
-sync
-if [[ $BENCH_PARTS == all ]]; then measure roadie.incr "$roadie" backup bucket s3://src --json; fi
-
-# --- mirrors after 1% changed ----------------------------------------------
-# The backup above listed the source last: its listing is as warm for each tool.
-measure mc.mirror.1pct "$mc" mirror -q --overwrite --remove m/src m/dst-mc
-measure rclone.mirror.1pct rclone sync --checksum m:src m:dst-rclone
-measure roadie.mirror.1pct "$roadie" mirror --delete --json s3://src s3://dst-roadie
+  "$mc" cp -q -r change/put/ m/src/ >/dev/null
+  while read -r key; do "$mc" rm -q "m/src/$key" >/dev/null; done <change/rm.txt
+  rm -rf change
+  sync
+}
+mirror_step() {
+  case $1 in
+    mc) measure "mc.mirror.1pct.$2" "$mc" mirror -q --overwrite --remove m/src m/dst-mc ;;
+    rclone) measure "rclone.mirror.1pct.$2" rclone sync --checksum m:src m:dst-rclone ;;
+    roadie) measure "roadie.mirror.1pct.$2" "$roadie" mirror --delete --json s3://src s3://dst-roadie ;;
+  esac
+}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+tools=(mc rclone roadie)
+for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+  change_one_percent "$r"
+  if [[ $BENCH_PARTS == all ]]; then measure "roadie.incr.$r" "$roadie" backup bucket s3://src --json; fi
+  # The backup above listed the source last: its listing is as warm for each tool.
+  for ((i = 0; i < 3; i++)); do mirror_step "${tools[$(((i + r) % 3))]}" "$r"; done
+done
 for tool in mc rclone roadie; do
   # Exit 1: they differ; the report says how.
   "$roadie" mirror --check --json s3://src "s3://dst-$tool" >"res/check.$tool.json" || [[ $? == 1 ]]
@@ -221,15 +235,26 @@ EOF
 fi
 
 # --- report ---------------------------------------------------------------
-python3 - "$BENCH_DIR/res" "$objects" "$bytes" "$(cat changed.bytes)" "$BENCH_LIST_KEYS" "$(nproc)" \
+python3 - "$BENCH_DIR/res" "$objects" "$bytes" "$BENCH_ROUNDS" "$BENCH_LIST_KEYS" "$(nproc)" \
   "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
-import json, os, sys
-res, objects, size, changed, keys, cpus, load = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
-def get(name, ext):
+import json, os, statistics, sys
+res, objects, size, rounds, keys, cpus, load = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+def value(name, ext):
     p = os.path.join(res, name + "." + ext)
     return float(open(p).read()) if os.path.exists(p) else None
+def get(name, ext):
+    """A step's figure; for a step run in rounds (NAME.1, NAME.2, ...) the median of the rounds."""
+    v = value(name, ext)
+    if v is not None:
+        return v
+    vs = [value("%s.%d" % (name, r), ext) for r in range(1, rounds + 1)]
+    vs = [v for v in vs if v is not None]
+    return statistics.median(vs) if vs else None
+def per_round(name, ext="s"):
+    return " / ".join("%.2f" % value("%s.%d" % (name, r), ext) for r in range(1, rounds + 1))
 def stats(name):
     return json.load(open(os.path.join(res, name + ".out")))["stats"]
+changed = [int(open(os.path.join(res, "changed.%d" % r)).read()) for r in range(1, rounds + 1)]
 mib = size / 1048576
 print()
 print("bucket bench: %d objects, %.0f MiB, MinIO (single drive) on loopback, %s CPUs, load %s" % (objects, mib, cpus, load))
@@ -238,7 +263,7 @@ row = "%-40s %9s %9s %10s %8s %10s"
 backups = get("roadie.full", "s") is not None
 if backups: print(row % ("run", "wall s", "MiB/s", "peak RSS", "CPU s", "server CPU"))
 for name, label in (("rclone.sync", "rclone sync to a directory"), ("mc.mirror", "mc mirror to a second bucket"),
-                    ("roadie.full", "roadie backup bucket (full)"), ("roadie.incr", "roadie backup bucket (1% changed)"),
+                    ("roadie.full", "roadie backup bucket (full)"), ("roadie.incr", "roadie backup bucket (1% changed)*"),
                     ("roadie.many1", "roadie backup, %d keys, first" % keys), ("roadie.many2", "roadie backup, %d keys, again" % keys)):
     s = get(name, "s") if backups else None
     if s is None:
@@ -249,26 +274,30 @@ for name, label in (("rclone.sync", "rclone sync to a directory"), ("mc.mirror",
 def goal(name, v, limit):
     print("%-52s %7.2f   goal <= %-5s %s" % (name, v, limit, "PASS" if v <= limit else "MISS"))
 if backups:
-    full, incr = stats("roadie.full"), stats("roadie.incr")
+    full = stats("roadie.full")
+    incrs = [stats("roadie.incr.%d" % r) for r in range(1, rounds + 1)]
     print()
-    print("full backup: %.0f MiB read, %.0f MiB stored; second: %.1f MiB read, %.1f MiB stored for %.1f MiB changed"
-          % (full["bytesRead"] / 1048576, full["bytesAdded"] / 1048576, incr["bytesRead"] / 1048576,
-             incr["bytesAdded"] / 1048576, changed / 1048576))
+    print("full backup: %.0f MiB read, %.0f MiB stored" % (full["bytesRead"] / 1048576, full["bytesAdded"] / 1048576))
+    for r, (incr, c) in enumerate(zip(incrs, changed), 1):
+        print("1%% changed, round %d: %.2f s, %.1f MiB read, %.1f MiB stored for %.1f MiB changed"
+              % (r, value("roadie.incr.%d" % r, "s"), incr["bytesRead"] / 1048576, incr["bytesAdded"] / 1048576, c / 1048576))
     print()
     faster = min(get("rclone.sync", "s"), get("mc.mirror", "s"))
     goal("full backup / faster of rclone sync and mc mirror", get("roadie.full", "s") / faster, 1.0)
     goal("full backup / rclone sync", get("roadie.full", "s") / get("rclone.sync", "s"), 1.0)
-    goal("second backup / full backup (time)", get("roadie.incr", "s") / get("roadie.full", "s"), 0.1)
-    goal("second backup stored / changed bytes", incr["bytesAdded"] / changed, 1.5)
-    peak = max(get(n, "rss") for n in ("roadie.full", "roadie.incr", "roadie.many1", "roadie.many2") if get(n, "rss")) / 1000
+    goal("second backup / full backup (time, median)", get("roadie.incr", "s") / get("roadie.full", "s"), 0.1)
+    goal("second backup stored / changed bytes (median)",
+         statistics.median(i["bytesAdded"] / c for i, c in zip(incrs, changed)), 1.5)
+    peak = max(value(n, "rss") for n in ["roadie.full", "roadie.many1", "roadie.many2"]
+               + ["roadie.incr.%d" % r for r in range(1, rounds + 1)] if value(n, "rss")) / 1000
     goal("peak RSS of roadie, MB", peak, 400)
 
 print()
 print(row % ("mirror run", "wall s", "CPU s", "peak RSS", "", "server CPU"))
 for name, label in (("mc.mirror.first", "mc mirror, first copy"), ("rclone.mirror.first", "rclone sync --checksum, first"),
-                    ("roadie.mirror.first", "roadie mirror, first copy"), ("mc.mirror.1pct", "mc mirror, 1% changed"),
-                    ("rclone.mirror.1pct", "rclone sync --checksum, 1% changed"),
-                    ("roadie.mirror.1pct", "roadie mirror, 1% changed")):
+                    ("roadie.mirror.first", "roadie mirror, first copy"), ("mc.mirror.1pct", "mc mirror, 1% changed*"),
+                    ("rclone.mirror.1pct", "rclone sync --checksum, 1% changed*"),
+                    ("roadie.mirror.1pct", "roadie mirror, 1% changed*")):
     print(row % (label, "%.2f" % get(name, "s"), "%.2f" % get(name, "cpu"), "%.0f MiB" % (get(name, "rss") / 1024), "",
                  "%.2f" % (get(name, "scpu") or 0)))
 print()
@@ -276,8 +305,11 @@ for tool in ("mc", "rclone", "roadie"):
     c = json.load(open(os.path.join(res, "check.%s.json" % tool)))["counts"]
     print("left different by %-7s missing %d, extra %d, different %d (of %d equal)"
           % (tool + ":", c["missing"], c["extra"], c["different"], c["equal"]))
-m = json.load(open(os.path.join(res, "roadie.mirror.1pct.out")))["counts"]
-print("roadie mirror, 1%% changed: %d copied, %d updated, %d deleted" % (m["copied"], m["updated"], m["deleted"]))
+m = json.load(open(os.path.join(res, "roadie.mirror.1pct.%d.out" % rounds)))["counts"]
+print("roadie mirror, 1%% changed (round %d): %d copied, %d updated, %d deleted" % (rounds, m["copied"], m["updated"], m["deleted"]))
+print("* the median of %d rounds, each after another 1%% changed; the rounds, in seconds:" % rounds)
+for name in (["roadie.incr"] if backups else []) + ["mc.mirror.1pct", "rclone.mirror.1pct", "roadie.mirror.1pct"]:
+    print("  %-22s %s" % (name, per_round(name)))
 print()
 faster = min(get("mc.mirror.1pct", "s"), get("rclone.mirror.1pct", "s"))
 goal("mirror after 1% / faster of mc mirror and rclone", get("roadie.mirror.1pct", "s") / faster, 1.0)

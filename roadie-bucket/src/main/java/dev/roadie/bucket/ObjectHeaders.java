@@ -81,6 +81,22 @@ public record ObjectHeaders(
   }
 
   /**
+   * These headers with the storage class {@code storageClass} instead (null: the server's default).
+   */
+  public ObjectHeaders withStorageClass(String storageClass) {
+    return new ObjectHeaders(
+        contentType,
+        cacheControl,
+        contentDisposition,
+        contentEncoding,
+        contentLanguage,
+        expires,
+        storageClass,
+        websiteRedirect,
+        metadata);
+  }
+
+  /**
    * These headers without roadie's content hash in the user metadata ({@link Sha256#METADATA_KEY}).
    */
   public ObjectHeaders withoutSha256() {

@@ -73,6 +73,14 @@ final class MirrorCommand implements Callable<Integer> {
   boolean tags;
 
   @Option(
+      names = "--storage-class",
+      paramLabel = "CLASS",
+      description =
+          "Storage class of every object the mirror writes to DST, such as STANDARD_IA "
+              + "(default: the source object's own). Objects already current keep theirs.")
+  String storageClass;
+
+  @Option(
       names = "--check",
       description =
           "Compare SRC and DST and change nothing. Exit 0: equal; 1: they differ; "
@@ -160,9 +168,23 @@ final class MirrorCommand implements Callable<Integer> {
     if (allowEmptySource && !delete) {
       throw new RoadieException(ErrorCode.USAGE, "--allow-empty-source goes with --delete");
     }
+    if (storageClass != null) {
+      if (check)
+        throw new RoadieException(
+            ErrorCode.USAGE, "--check writes nothing: leave out --storage-class");
+      storageClass = storageClass.strip().toUpperCase(java.util.Locale.ROOT);
+      if (!storageClass.matches("[A-Z0-9_]+")) {
+        throw new RoadieException(
+            ErrorCode.USAGE,
+            "--storage-class takes a storage class name such as STANDARD_IA, not '"
+                + storageClass
+                + "'");
+      }
+    }
     Duration full = PruneOptions.duration("--full-every", fullEvery);
     BucketMirror.Options options =
-        new BucketMirror.Options(delete, allowEmptySource, parallel, 256L << 20, tags);
+        new BucketMirror.Options(
+            delete, allowEmptySource, parallel, 256L << 20, tags, storageClass);
     MirrorWatch.Options watchOptions =
         watch ? new MirrorWatch.Options(full, Duration.ofMinutes(1)) : null;
     S3Location srcLocation = location("source", source, fromS3Endpoint, "--from-s3-endpoint");
@@ -193,7 +215,7 @@ final class MirrorCommand implements Callable<Integer> {
       if (mirror.createDestinationBucket()) log("created the bucket " + dst.bucket());
       MirrorReport r = mirror.mirror();
       printReport(r, false, System.nanoTime() - start);
-      if (r.stopped()) return ErrorCode.TEMPORARY.exitCode();
+      if (r.stopped() && !r.stoppedForGood()) return ErrorCode.TEMPORARY.exitCode();
       return r.failed() ? ErrorCode.FAILURE.exitCode() : 0;
     }
   }

@@ -254,6 +254,42 @@ class MirrorCliTest {
         checkMissing.describe());
   }
 
+  /**
+   * --storage-class: written copies get it (the name in any case); one the server does not offer
+   * ends the pass at once with exit 1 (not 75: running it again would not help) and says what to
+   * give instead.
+   */
+  @Test
+  void aStorageClassIsGivenToCopiesAndOneNotOfferedEndsThePass() {
+    s3.createBucket(b -> b.bucket("class-src"));
+    for (int i = 0; i < 30; i++) put("class-src", "k" + i, "object " + i);
+    roadie()
+        .run("mirror", "--storage-class", "reduced_redundancy", "s3://class-src", "s3://class-dst")
+        .assertExit(0);
+    assertEquals(
+        "REDUCED_REDUNDANCY",
+        s3.headObject(r -> r.bucket("class-dst").key("k7")).storageClassAsString());
+
+    RoadieProcess.Result refused =
+        roadie()
+            .run("mirror", "--storage-class", "STANDARD_IA", "s3://class-src", "s3://class-ia")
+            .assertExit(1);
+    assertTrue(
+        refused.stderr().contains("the server does not offer storage class STANDARD_IA"),
+        refused.describe());
+    assertTrue(refused.stderr().contains("mirror stopped early"), refused.describe());
+    assertTrue(
+        refused.stderr().lines().filter(l -> l.contains("InvalidStorageClass")).count() <= 17,
+        "stops at the first refusals, not one per object: " + refused.describe());
+
+    roadie()
+        .run("mirror", "--check", "--storage-class", "STANDARD", "s3://class-src", "s3://class-dst")
+        .assertExit(2);
+    roadie()
+        .run("mirror", "--storage-class", "no class", "s3://class-src", "s3://class-dst")
+        .assertExit(2);
+  }
+
   @Test
   void aWatchBringsChangesOverAndEndsWithItsTotalOnSigterm() throws Exception {
     s3.createBucket(b -> b.bucket("w-src"));

@@ -38,9 +38,16 @@ public final class BucketMirror {
    * @param memoryBudget bytes that the buffers of all copies together may hold
    * @param tags list both sides with their tags where the server offers it (MinIO), so that a
    *     change of tags alone, which changes neither ETag nor time, is found and mirrored
+   * @param storageClass the storage class of every object the mirror writes, or null for the source
+   *     object's own (objects already current are not rewritten for it)
    */
   public record Options(
-      boolean delete, boolean allowEmptySource, int parallel, long memoryBudget, boolean tags) {
+      boolean delete,
+      boolean allowEmptySource,
+      int parallel,
+      long memoryBudget,
+      boolean tags,
+      String storageClass) {
     public Options {
       if (parallel < 1 || parallel > 256) {
         throw new RoadieException(
@@ -49,7 +56,7 @@ public final class BucketMirror {
     }
 
     public Options(boolean delete, boolean allowEmptySource, int parallel, long memoryBudget) {
-      this(delete, allowEmptySource, parallel, memoryBudget, false);
+      this(delete, allowEmptySource, parallel, memoryBudget, false, null);
     }
 
     public static Options defaults(boolean delete) {
@@ -121,7 +128,9 @@ public final class BucketMirror {
         options.tags()
             ? destinationCheckLister
             : new BucketLister(destination, listingExtension, false);
-    this.copier = new ObjectCopier(source, destination, serverSide, options.memoryBudget());
+    this.copier =
+        new ObjectCopier(
+            source, destination, serverSide, options.memoryBudget(), options.storageClass());
     this.listener = listener;
   }
 
@@ -412,6 +421,7 @@ public final class BucketMirror {
           } catch (RoadieException e) {
             out.done(Kind.FAILED, source.relative(key), e.getMessage(), 0);
             if (e instanceof RoadieException.Retriable) report.stop(e.getMessage());
+            else if (copier.refusesEveryCopy(e)) report.stopForGood(e.getMessage());
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           } catch (RuntimeException e) {

@@ -43,6 +43,7 @@ public final class MirrorReport {
   private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);
   private long bytesCopied;
   private String stoppedBy;
+  private boolean forGood;
 
   public MirrorReport() {
     for (Kind k : Kind.values()) {
@@ -81,6 +82,22 @@ public final class MirrorReport {
    */
   synchronized void stop(String reason) {
     if (stoppedBy == null) stoppedBy = reason;
+  }
+
+  /**
+   * Records that the pass stopped early for a reason that no retry fixes (the destination refuses
+   * the storage class asked for): every further copy would fail the same way.
+   */
+  synchronized void stopForGood(String reason) {
+    if (stoppedBy == null) {
+      stoppedBy = reason;
+      forGood = true;
+    }
+  }
+
+  /** Whether the pass stopped for a reason that running it again does not fix. */
+  public synchronized boolean stoppedForGood() {
+    return forGood;
   }
 
   /** Whether the pass stopped before it was done (then {@link #stoppedBy} says why). */

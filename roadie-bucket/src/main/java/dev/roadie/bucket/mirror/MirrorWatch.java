@@ -140,6 +140,7 @@ public final class MirrorWatch {
     setFullPassDue(false);
     MirrorReport r = mirror.mirror();
     total.addAll(r);
+    if (r.stoppedForGood()) throw new RoadieException(ErrorCode.FAILURE, r.stoppedBy());
     if (r.stopped() && !stopped) {
       setFullPassDue(true);
       throw new RoadieException.Retriable(r.stoppedBy(), null);

@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.Tagging;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
@@ -75,15 +76,23 @@ final class ObjectCopier {
   private final boolean serverSide;
   private final Semaphore memoryMiB;
   private final int budgetMiB;
+  private final String storageClass;
 
   /**
    * @param serverSide let the server copy (both sides on one server, with the same credentials)
    * @param memoryBudget bytes that the buffers of all copies together may hold
+   * @param storageClass the storage class of every copy, or null for the source object's
    */
-  ObjectCopier(MirrorSide source, MirrorSide destination, boolean serverSide, long memoryBudget) {
+  ObjectCopier(
+      MirrorSide source,
+      MirrorSide destination,
+      boolean serverSide,
+      long memoryBudget,
+      String storageClass) {
     this.source = source;
     this.destination = destination;
     this.serverSide = serverSide;
+    this.storageClass = storageClass;
     this.budgetMiB = (int) Math.max(SINGLE_PUT_MAX / MIB, memoryBudget / MIB);
     this.memoryMiB = new Semaphore(budgetMiB);
   }
@@ -141,11 +150,11 @@ final class ObjectCopier {
               .destinationKey(dstKey)
               .metadataDirective(MetadataDirective.REPLACE)
               .taggingDirective(TaggingDirective.COPY);
-      destination.requests().copyObject(replace(b, s.copyHeaders(sha)).build());
+      destination.requests().copyObject(replace(b, headers(s, sha)).build());
     } catch (SdkException e) {
       if (S3Failures.isPreconditionFailed(e)) throw new Changed();
       if (S3Failures.isNotFound(e)) throw new SourceGone();
-      throw S3Failures.of(destination, "copy " + source.object(key) + " to", dstKey, e);
+      throw writeFailed("copy " + source.object(key) + " to", dstKey, s, e);
     }
     return s.size();
   }
@@ -188,7 +197,7 @@ final class ObjectCopier {
         throw new IOException("the body ended after " + data.length + " of " + size + " bytes");
       byte[] sha = Sha256.digest().digest(data);
       PutObjectRequest.Builder b =
-          s.copyHeaders(sha)
+          headers(s, sha)
               .applyTo(PutObjectRequest.builder())
               .bucket(destination.bucket())
               .key(dstKey)
@@ -198,7 +207,7 @@ final class ObjectCopier {
       try {
         destination.s3().putObject(b.build(), body(data, size));
       } catch (SdkException e) {
-        throw S3Failures.of(destination, "write", dstKey, e);
+        throw writeFailed("write", dstKey, s, e);
       }
     } finally {
       memoryMiB.release(mib);
@@ -217,7 +226,7 @@ final class ObjectCopier {
     long size = s.size();
     long partSize = Math.max(MIN_PART, ((size + MAX_PARTS - 1) / MAX_PARTS + MIB - 1) / MIB * MIB);
     CreateMultipartUploadRequest.Builder cb =
-        s.copyHeaders(knownSha)
+        headers(s, knownSha)
             .applyTo(CreateMultipartUploadRequest.builder())
             .bucket(destination.bucket())
             .key(dstKey);
@@ -226,7 +235,7 @@ final class ObjectCopier {
     try {
       uploadId = destination.s3().createMultipartUpload(cb.build()).uploadId();
     } catch (SdkException e) {
-      throw S3Failures.of(destination, "write", dstKey, e);
+      throw writeFailed("write", dstKey, s, e);
     }
     boolean done = false;
     int mib = reserve(partSize);
@@ -312,10 +321,53 @@ final class ObjectCopier {
             .metadataDirective(MetadataDirective.REPLACE)
             .taggingDirective(TaggingDirective.COPY);
     try {
-      destination.requests().copyObject(replace(b, s.copyHeaders(sha)).build());
+      destination.requests().copyObject(replace(b, headers(s, sha)).build());
     } catch (SdkException e) {
-      throw S3Failures.of(destination, "record the SHA-256 of", dstKey, e);
+      throw writeFailed("record the SHA-256 of", dstKey, s, e);
     }
+  }
+
+  /** The destination refused the storage class of a copy. */
+  static final class StorageClassRefused extends RoadieException {
+    StorageClassRefused(String message, Throwable cause) {
+      super(ErrorCode.FAILURE, message, cause);
+    }
+  }
+
+  /**
+   * Whether {@code e} is a refusal that every further copy of a pass would meet: the destination
+   * does not offer the storage class given for all copies.
+   */
+  boolean refusesEveryCopy(RoadieException e) {
+    return storageClass != null && e instanceof StorageClassRefused;
+  }
+
+  /**
+   * The failure of a write ({@code what}) of {@code dstKey}, a copy of the object in state {@code
+   * s}.
+   */
+  private RoadieException writeFailed(String what, String dstKey, ObjectState s, SdkException e) {
+    if (!(e instanceof S3Exception x && "InvalidStorageClass".equals(S3Failures.code(x)))) {
+      return S3Failures.of(destination, what, dstKey, e);
+    }
+    String wanted = storageClass != null ? storageClass : s.headers().storageClass();
+    return new StorageClassRefused(
+        destination.describe()
+            + ": the server does not offer storage class "
+            + (wanted == null ? "STANDARD" : wanted)
+            + (storageClass != null ? "" : " (the source object's)")
+            + ", so "
+            + destination.object(dstKey)
+            + " was not written ("
+            + S3Failures.detail(x)
+            + "): give --storage-class a class it offers (MinIO: STANDARD or REDUCED_REDUNDANCY)",
+        e);
+  }
+
+  /** The headers of a copy of the object in state {@code s}, in the storage class asked for. */
+  private ObjectHeaders headers(ObjectState s, byte[] sha) {
+    ObjectHeaders h = s.copyHeaders(sha);
+    return storageClass == null ? h : h.withStorageClass(storageClass);
   }
 
   /** A copy that replaces the metadata (MetadataDirective REPLACE) gives every header again. */

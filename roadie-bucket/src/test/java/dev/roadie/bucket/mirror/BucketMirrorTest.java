@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -323,7 +324,7 @@ class BucketMirrorTest {
             mode,
             "s3://" + src,
             "s3://" + dst,
-            new BucketMirror.Options(false, false, 4, 64L << 20, true),
+            new BucketMirror.Options(false, false, 4, 64L << 20, true, null),
             (k, key, r, n) -> {},
             false);
     if (mode.extension) {
@@ -751,5 +752,70 @@ class BucketMirrorTest {
     assertTrue(r.differs());
     assertEquals("longer than before", Minio.get(s3, dst, "resized"), "a check changes nothing");
     assertEquals("value of samesize", Minio.get(s3, dst, "samesize"), "a check changes nothing");
+  }
+
+  static String storageClass(String bucket, String key) {
+    String c = s3.headObject(r -> r.bucket(bucket).key(key)).storageClassAsString();
+    return c == null ? "STANDARD" : c;
+  }
+
+  /**
+   * --storage-class: every object the mirror writes gets it, by each way of writing (a server-side
+   * copy, a single PUT, a multipart upload with its hash recorded by a copy onto itself); a second
+   * pass rewrites nothing; without it each copy keeps its source's class.
+   */
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aStorageClassGivenIsThatOfEveryCopy(Mode mode) throws Exception {
+    String src = newBucket("class-src");
+    Minio.put(s3, src, "plain", "standard at the source");
+    s3.putObject(
+        r -> r.bucket(src).key("rrs").storageClass("REDUCED_REDUNDANCY"),
+        RequestBody.fromString("reduced at the source"));
+    byte[] big = new byte[(int) ObjectCopier.SINGLE_PUT_MAX + (1 << 20)];
+    new Random(5).nextBytes(big);
+    s3.putObject(r -> r.bucket(src).key("big"), RequestBody.fromBytes(big));
+
+    String dst = "class-dst-" + BUCKETS.incrementAndGet();
+    BucketMirror.Options rrs =
+        new BucketMirror.Options(false, false, 4, 64L << 20, false, "REDUCED_REDUNDANCY");
+    MirrorReport r = run(mode, "s3://" + src, "s3://" + dst, rrs, (k, key, why, n) -> {}, false);
+    assertEquals(3, r.count(Kind.COPIED), r.toMap(true).toString());
+    for (String key : List.of("plain", "rrs", "big")) {
+      assertEquals("REDUCED_REDUNDANCY", storageClass(dst, key), key);
+    }
+    assertTrue(
+        Arrays.equals(big, s3.getObjectAsBytes(b -> b.bucket(dst).key("big")).asByteArray()));
+    r = run(mode, "s3://" + src, "s3://" + dst, rrs, (k, key, why, n) -> {}, false);
+    assertEquals(3, r.count(Kind.UNCHANGED), r.toMap(true).toString());
+    // A check does not take the storage class for a difference.
+    assertFalse(run(mode, "s3://" + src, "s3://" + dst, false, true).differs());
+
+    String own = "class-own-" + BUCKETS.incrementAndGet();
+    run(mode, "s3://" + src, "s3://" + own, false, false);
+    assertEquals("STANDARD", storageClass(own, "plain"));
+    assertEquals("REDUCED_REDUNDANCY", storageClass(own, "rrs"));
+  }
+
+  /**
+   * A storage class the destination does not offer stops the pass at its first refusals, for good
+   * (not as a server out of reach): running it again would fail object after object the same way.
+   */
+  @Test
+  void aStorageClassTheServerDoesNotOfferStopsThePassForGood() throws Exception {
+    String src = newBucket("badclass-src");
+    for (int i = 0; i < 40; i++) Minio.put(s3, src, "k" + i, "object " + i);
+    String dst = "badclass-dst-" + BUCKETS.incrementAndGet();
+    BucketMirror.Options ia =
+        new BucketMirror.Options(false, false, 2, 64L << 20, false, "STANDARD_IA");
+    MirrorReport r =
+        run(Mode.SERVER_SIDE, "s3://" + src, "s3://" + dst, ia, (k, key, why, n) -> {}, false);
+    assertTrue(r.stoppedForGood(), r.toMap(true).toString());
+    assertTrue(r.stoppedBy().contains("does not offer storage class STANDARD_IA"), r.stoppedBy());
+    assertTrue(r.stoppedBy().contains("--storage-class"), r.stoppedBy());
+    long failed = r.count(Kind.FAILED);
+    assertTrue(failed >= 1 && failed <= 2, "failed " + failed + ": " + r.toMap(true));
+    assertEquals(0, r.count(Kind.COPIED));
+    assertTrue(s3.listObjectsV2(b -> b.bucket(dst)).contents().isEmpty());
   }
 }

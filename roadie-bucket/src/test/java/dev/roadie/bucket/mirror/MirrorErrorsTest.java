@@ -199,7 +199,7 @@ class MirrorErrorsTest {
           new BucketMirror(
                   a,
                   b,
-                  new BucketMirror.Options(false, false, 4, 64L << 20, true),
+                  new BucketMirror.Options(false, false, 4, 64L << 20, true, null),
                   (k, key, why, n) -> {})
               .mirror();
       assertEquals(

@@ -356,7 +356,7 @@ public final class Bucket implements AutoCloseable {
                 .putObject(b.build(), RequestBody.fromContentProvider(body, size, type))
                 .eTag());
       } catch (SdkException e) {
-        throw fail("write", describe(key, null), e);
+        throw writeFailed(key, headers, e);
       } catch (java.io.UncheckedIOException e) {
         throw e.getCause();
       }
@@ -438,7 +438,7 @@ public final class Bucket implements AutoCloseable {
       uploadId = null;
       return ListedObject.unquote(etag);
     } catch (SdkException e) {
-      throw fail("write", describe(key, null), e);
+      throw writeFailed(key, headers, e);
     } finally {
       if (uploadId != null) abort(key, uploadId);
       multipartSlots.release();
@@ -475,6 +475,27 @@ public final class Bucket implements AutoCloseable {
     return where.endpoint() != null && where.location().endpoint() == null
         ? " at " + where.endpoint()
         : "";
+  }
+
+  /** The failure of a write of {@code key} with {@code headers}. */
+  private RoadieException writeFailed(String key, ObjectHeaders headers, SdkException e) {
+    if (e instanceof S3Exception s
+        && s.awsErrorDetails() != null
+        && "InvalidStorageClass".equals(s.awsErrorDetails().errorCode())) {
+      return new RoadieException(
+          ErrorCode.FAILURE,
+          where
+              + ": the server does not offer storage class "
+              + (headers.storageClass() == null ? "STANDARD" : headers.storageClass())
+              + ", so "
+              + describe(key, null)
+              + " was not written (HTTP "
+              + s.statusCode()
+              + " InvalidStorageClass): restore with --storage-class and a class it offers "
+              + "(MinIO: STANDARD or REDUCED_REDUNDANCY)",
+          e);
+    }
+    return fail("write", describe(key, null), e);
   }
 
   /**

@@ -157,8 +157,8 @@ final class BucketRestore {
             && ((s.etag() != null && s.etag().equals(etag))
                 || (s.sha256() != null && s.sha256().equals(there.sha256())));
     // Headers as a server keeps them, and exactly the user metadata of the snapshot's object.
-    boolean sameHeaders =
-        s.headers().sameAs(there) && s.headers().metadata().equals(there.metadata());
+    ObjectHeaders wanted = options.headers(s);
+    boolean sameHeaders = wanted.sameAs(there) && wanted.metadata().equals(there.metadata());
     if (!sameContent || !sameHeaders) {
       write(bucket, e, true);
       return;
@@ -188,7 +188,7 @@ final class BucketRestore {
       // The headers and user metadata as they were, nothing added: a restored object is the
       // original's equal. Its ETag comes out as the original's (parts of the same sizes), which is
       // what a later restore compares.
-      bucket.put(key, s.size(), content, s.headers(), s.tags(), parts);
+      bucket.put(key, s.size(), content, options.headers(s), s.tags(), parts);
     } catch (IOException | RuntimeException failure) {
       // The repository's own failure (a damaged blob) is what to report, not the upload it broke.
       Throwable cause = content.failure();

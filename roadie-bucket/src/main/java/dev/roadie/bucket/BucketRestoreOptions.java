@@ -16,15 +16,18 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  *     what matches ({@link KeyPattern}); null: everything
  * @param deleteExtra delete objects under the destination prefix that the snapshot does not have
  *     (among those {@code include} matches); without it they are left and counted
+ * @param storageClass the storage class of every restored object instead of the recorded one (for a
+ *     server that does not offer the original's); null: as recorded
  */
 public record BucketRestoreOptions(
     BackendSettings settings,
     AwsCredentialsProvider credentials,
     String include,
-    boolean deleteExtra)
+    boolean deleteExtra,
+    String storageClass)
     implements RestoreRequest.Options, VerifyRequest.Options {
   public static final BucketRestoreOptions DEFAULTS =
-      new BucketRestoreOptions(null, null, null, false);
+      new BucketRestoreOptions(null, null, null, false, null);
 
   public BucketRestoreOptions {
     if (include != null) KeyPattern.compile(include);
@@ -33,6 +36,11 @@ public record BucketRestoreOptions(
   /** The destination bucket location {@code text} with these settings. */
   BucketLocation location(String text) {
     return BucketLocation.parse(text, settings, credentials);
+  }
+
+  /** The headers {@code s} is restored with: as recorded, in {@link #storageClass} when given. */
+  ObjectHeaders headers(SnapshotObject s) {
+    return storageClass == null ? s.headers() : s.headers().withStorageClass(storageClass);
   }
 
   KeyPattern pattern() {

@@ -144,7 +144,7 @@ public final class BucketSource implements SourceProvider {
   public VerifyResult verify(VerifyRequest request) throws IOException {
     BucketRestoreOptions o =
         request.options(BucketRestoreOptions.class, BucketRestoreOptions.DEFAULTS);
-    BucketVerify v = new BucketVerify(request.repository(), request.snapshot(), o.pattern());
+    BucketVerify v = new BucketVerify(request.repository(), request.snapshot(), o);
     return switch (request.copy()) {
       case Destination.Server s when destinations(KIND).get(0).accepts(s) ->
           v.bucket(o.location(s.url()));

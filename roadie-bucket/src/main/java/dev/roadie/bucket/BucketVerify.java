@@ -33,15 +33,18 @@ final class BucketVerify {
 
   private final Repository repo;
   private final SnapshotRef snapshot;
+  private final BucketRestoreOptions options;
   private final KeyPattern pattern;
   private final List<String> differences = Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong differenceCount = new AtomicLong();
   private long checked;
 
-  BucketVerify(Repository repo, SnapshotRef snapshot, KeyPattern pattern) {
+  /** Verifies what a restore with {@code options} made (their pattern, their storage class). */
+  BucketVerify(Repository repo, SnapshotRef snapshot, BucketRestoreOptions options) {
     this.repo = repo;
     this.snapshot = snapshot;
-    this.pattern = pattern;
+    this.options = options;
+    this.pattern = options.pattern();
   }
 
   private void differ(String d) {
@@ -102,14 +105,15 @@ final class BucketVerify {
                 + s.sha256()
                 + ")");
       ObjectHeaders h = ObjectHeaders.of(r);
-      if (!s.headers().sameAs(h)) {
+      ObjectHeaders wanted = options.headers(s);
+      if (!wanted.sameAs(h)) {
         differ(
             "'"
                 + s.name()
                 + "': headers or user metadata differ: "
                 + h.withoutSha256()
                 + ", the snapshot has "
-                + s.headers());
+                + wanted);
       }
       int tagCount = r.tagCount() == null ? 0 : r.tagCount();
       if (!s.tags().isEmpty() || tagCount > 0) {

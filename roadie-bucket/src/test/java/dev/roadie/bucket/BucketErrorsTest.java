@@ -15,8 +15,11 @@ import dev.roadie.core.source.BackupRequest;
 import dev.roadie.core.source.BackupResult;
 import dev.roadie.core.source.Destination;
 import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
 import dev.roadie.core.source.SourceMetadata;
 import dev.roadie.core.source.Sources;
+import dev.roadie.core.source.VerifyRequest;
+import dev.roadie.core.source.VerifyResult;
 import dev.roadie.testkit.MinioServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -334,6 +337,87 @@ class BucketErrorsTest {
     }
   }
 
+  static String storageClass(String bucket, String key) {
+    String c = s3.headObject(b -> b.bucket(bucket).key(key)).storageClassAsString();
+    return c == null ? "STANDARD" : c;
+  }
+
+  RestoreResult restoreInClass(SnapshotRef snap, String bucket, String storageClass)
+      throws Exception {
+    return Sources.restore(
+        new RestoreRequest(
+            repo,
+            snap,
+            new Destination.Server(TestBuckets.url(minio, bucket)),
+            new BucketRestoreOptions(
+                new BackendSettings(null, null, minio.region(), null, null),
+                TestBuckets.credentials(minio),
+                null,
+                false,
+                storageClass),
+            null));
+  }
+
+  /**
+   * A restore into a server that does not offer the recorded storage class (a snapshot of AWS S3
+   * restored into MinIO) names the class and the way out; with a storage class given every object
+   * is written in it, a second restore finds them equal, and a restore in another class rewrites
+   * them.
+   */
+  @Test
+  void aStorageClassTheDestinationDoesNotOfferIsNamedAndOneGivenIsWritten() throws Exception {
+    s3.createBucket(b -> b.bucket("classes"));
+    s3.putObject(b -> b.bucket("classes").key("std"), RequestBody.fromString("standard"));
+    s3.putObject(
+        b -> b.bucket("classes").key("rrs").storageClass("REDUCED_REDUNDANCY"),
+        RequestBody.fromString("reduced"));
+    SnapshotRef snap = backup(location("classes", TestBuckets.credentials(minio))).snapshot();
+
+    restoreInClass(snap, "classes-as-is", null);
+    assertEquals("STANDARD", storageClass("classes-as-is", "std"));
+    assertEquals("REDUCED_REDUNDANCY", storageClass("classes-as-is", "rrs"));
+
+    RoadieException e =
+        assertThrows(
+            RoadieException.class, () -> restoreInClass(snap, "classes-ia", "STANDARD_IA"));
+    assertTrue(
+        e.getMessage().contains("the server does not offer storage class STANDARD_IA"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("restore with --storage-class"), e.getMessage());
+
+    restoreInClass(snap, "classes-std", "STANDARD");
+    assertEquals("STANDARD", storageClass("classes-std", "rrs"));
+    RestoreResult r = restoreInClass(snap, "classes-std", "STANDARD");
+    assertEquals(
+        2,
+        r.counts().stream()
+            .filter(c -> c.one().equals("unchanged"))
+            .findFirst()
+            .orElseThrow()
+            .value(),
+        r.counts().toString());
+    VerifyResult v =
+        Sources.verify(
+            new VerifyRequest(
+                repo,
+                snap,
+                new Destination.Server(TestBuckets.url(minio, "classes-std")),
+                new BucketRestoreOptions(
+                    new BackendSettings(null, null, minio.region(), null, null),
+                    TestBuckets.credentials(minio),
+                    null,
+                    false,
+                    "STANDARD")));
+    assertTrue(v.matches(), v.differences().toString());
+
+    restoreInClass(snap, "classes-std", "REDUCED_REDUNDANCY");
+    assertEquals("REDUCED_REDUNDANCY", storageClass("classes-std", "std"));
+    assertEquals(
+        "standard",
+        s3.getObjectAsBytes(b -> b.bucket("classes-std").key("std")).asUtf8String(),
+        "rewritten in another class, the same bytes");
+  }
+
   @Test
   void aDestinationThatRefusesWritesPartWayLeavesOnlyCompleteObjectsAndSaysHowToFinish()
       throws Exception {
@@ -352,7 +436,8 @@ class BucketErrorsTest {
                             new BackendSettings(null, null, minio.region(), null, null),
                             user("write-ok-only"),
                             null,
-                            false),
+                            false,
+                            null),
                         null)));
     assertTrue(
         e.getMessage().matches("(?s).*S3 refused to write object 'other/o\\d+'.*"), e.getMessage());

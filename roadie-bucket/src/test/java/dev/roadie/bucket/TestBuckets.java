@@ -69,7 +69,8 @@ final class TestBuckets {
         new BackendSettings(null, null, minio.region(), null, null),
         credentials(minio),
         include,
-        deleteExtra);
+        deleteExtra,
+        null);
   }
 
   /**

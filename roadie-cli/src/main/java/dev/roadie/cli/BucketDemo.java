@@ -202,7 +202,7 @@ final class BucketDemo {
                     repo,
                     second,
                     new Destination.Server(media.toString()),
-                    new BucketRestoreOptions(settings, credentials, null, false),
+                    new BucketRestoreOptions(settings, credentials, null, false, null),
                     null));
         say.accept("  " + String.join(", ", r.counts().stream().map(Object::toString).toList()));
         Map<String, String> now = contents(s3);

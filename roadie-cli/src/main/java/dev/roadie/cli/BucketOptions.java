@@ -71,6 +71,21 @@ final class BucketOptions {
    * The endpoint the AWS tools take from the environment: $AWS_ENDPOINT_URL_S3, else
    * $AWS_ENDPOINT_URL.
    */
+  /**
+   * The storage class named by {@code --storage-class} ({@code given}), in upper case as S3 spells
+   * it; null when not given.
+   */
+  static String storageClass(String given) {
+    if (given == null) return null;
+    String c = given.strip().toUpperCase(java.util.Locale.ROOT);
+    if (!c.matches("[A-Z0-9_]+")) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "--storage-class takes a storage class name such as STANDARD_IA, not '" + given + "'");
+    }
+    return c;
+  }
+
   static URI environmentEndpoint() {
     for (String name : new String[] {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
       String value = System.getenv(name);

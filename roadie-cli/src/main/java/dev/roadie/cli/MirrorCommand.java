@@ -168,23 +168,19 @@ final class MirrorCommand implements Callable<Integer> {
     if (allowEmptySource && !delete) {
       throw new RoadieException(ErrorCode.USAGE, "--allow-empty-source goes with --delete");
     }
-    if (storageClass != null) {
-      if (check)
-        throw new RoadieException(
-            ErrorCode.USAGE, "--check writes nothing: leave out --storage-class");
-      storageClass = storageClass.strip().toUpperCase(java.util.Locale.ROOT);
-      if (!storageClass.matches("[A-Z0-9_]+")) {
-        throw new RoadieException(
-            ErrorCode.USAGE,
-            "--storage-class takes a storage class name such as STANDARD_IA, not '"
-                + storageClass
-                + "'");
-      }
+    if (check && storageClass != null) {
+      throw new RoadieException(
+          ErrorCode.USAGE, "--check writes nothing: leave out --storage-class");
     }
     Duration full = PruneOptions.duration("--full-every", fullEvery);
     BucketMirror.Options options =
         new BucketMirror.Options(
-            delete, allowEmptySource, parallel, 256L << 20, tags, storageClass);
+            delete,
+            allowEmptySource,
+            parallel,
+            256L << 20,
+            tags,
+            BucketOptions.storageClass(storageClass));
     MirrorWatch.Options watchOptions =
         watch ? new MirrorWatch.Options(full, Duration.ofMinutes(1)) : null;
     S3Location srcLocation = location("source", source, fromS3Endpoint, "--from-s3-endpoint");

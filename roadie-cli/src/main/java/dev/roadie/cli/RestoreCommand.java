@@ -87,6 +87,14 @@ final class RestoreCommand implements Callable<Integer> {
               + "does not have (among those --include matches); without it they are left and counted.")
   boolean deleteExtra;
 
+  @Option(
+      names = "--storage-class",
+      paramLabel = "CLASS",
+      description =
+          "bucket, with --to: write every object in this storage class instead of the recorded one "
+              + "(for a server that does not offer it, such as MinIO for STANDARD_IA).")
+  String storageClass;
+
   @Mixin BucketOptions bucket;
 
   @Option(
@@ -116,10 +124,13 @@ final class RestoreCommand implements Callable<Integer> {
       String kind = ref.snapshot().kind();
       SourceProvider source = Sources.forKind(kind);
       checkFits(ref, source, destination);
-      if (!BucketSource.KIND.equals(kind) && (deleteExtra || bucket.given())) {
+      if (!BucketSource.KIND.equals(kind)
+          && (deleteExtra || storageClass != null || bucket.given())) {
         throw new RoadieException(
             ErrorCode.USAGE,
-            (deleteExtra ? "--delete-extra" : bucket.givenName())
+            (deleteExtra
+                    ? "--delete-extra"
+                    : storageClass != null ? "--storage-class" : bucket.givenName())
                 + " applies to bucket snapshots, and snapshot "
                 + ref.id().shortHex()
                 + " is a "
@@ -253,6 +264,17 @@ final class RestoreCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** {@code --storage-class}, which applies to a restore into a bucket ({@code to}). */
+  static String storageClass(String given, String to) {
+    String c = BucketOptions.storageClass(given);
+    if (c != null && to == null) {
+      throw new RoadieException(
+          ErrorCode.USAGE,
+          "--storage-class applies to a restore into a bucket (--to s3://...); files have none");
+    }
+    return c;
+  }
+
   /**
    * The restore options of the snapshot's kind, from this command's flags (null: the kind's
    * defaults).
@@ -262,7 +284,8 @@ final class RestoreCommand implements Callable<Integer> {
     return switch (kind) {
       case dev.roadie.files.FileSource.KIND -> new FileRestoreOptions(include, physical.force);
       case BucketSource.KIND ->
-          new BucketRestoreOptions(bucket.settings(to), null, include, deleteExtra);
+          new BucketRestoreOptions(
+              bucket.settings(to), null, include, deleteExtra, storageClass(storageClass, to));
       case PostgresBackup.KIND -> postgres.options();
       case RedisBackup.KIND -> {
         redis.to = to;

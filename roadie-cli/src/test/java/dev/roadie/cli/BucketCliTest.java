@@ -121,6 +121,34 @@ class BucketCliTest {
     RoadieProcess.Result deleted =
         roadie().run("restore", "latest", "--to", "s3://copy", "--delete-extra").assertExit(0);
     assertTrue(deleted.stdout().contains("1 extra deleted"), deleted.describe());
+    RoadieProcess.Result inClass =
+        roadie()
+            .run("restore", "latest", "--to", "s3://copy", "--storage-class", "reduced_redundancy")
+            .assertExit(0);
+    assertTrue(inClass.stdout().contains("20 objects written, 0 unchanged"), inClass.describe());
+    assertEquals(
+        "REDUCED_REDUNDANCY",
+        s3.headObject(b2 -> b2.bucket("copy").key("2024/p7.jpg")).storageClassAsString());
+    RoadieProcess.Result refused =
+        roadie()
+            .run("restore", "latest", "--to", "s3://copy-ia", "--storage-class", "STANDARD_IA")
+            .assertExit(1);
+    assertTrue(
+        refused.stderr().contains("the server does not offer storage class STANDARD_IA"),
+        refused.describe());
+    RoadieProcess.Result noBucket =
+        roadie()
+            .run(
+                "restore",
+                "latest",
+                "--target",
+                tmp.resolve("class").toString(),
+                "--storage-class",
+                "STANDARD")
+            .assertExit(2);
+    assertTrue(
+        noBucket.stderr().contains("--storage-class applies to a restore into a bucket"),
+        noBucket.describe());
 
     Path dir = tmp.resolve("files");
     roadie()

@@ -349,12 +349,7 @@ class BucketErrorsTest {
             repo,
             snap,
             new Destination.Server(TestBuckets.url(minio, bucket)),
-            new BucketRestoreOptions(
-                new BackendSettings(null, null, minio.region(), null, null),
-                TestBuckets.credentials(minio),
-                null,
-                false,
-                storageClass),
+            TestBuckets.restoreOptions(minio, null, false, storageClass),
             null));
   }
 
@@ -402,12 +397,7 @@ class BucketErrorsTest {
                 repo,
                 snap,
                 new Destination.Server(TestBuckets.url(minio, "classes-std")),
-                new BucketRestoreOptions(
-                    new BackendSettings(null, null, minio.region(), null, null),
-                    TestBuckets.credentials(minio),
-                    null,
-                    false,
-                    "STANDARD")));
+                TestBuckets.restoreOptions(minio, null, false, "STANDARD")));
     assertTrue(v.matches(), v.differences().toString());
 
     restoreInClass(snap, "classes-std", "REDUCED_REDUNDANCY");

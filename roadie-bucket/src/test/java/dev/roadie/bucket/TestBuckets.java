@@ -65,12 +65,17 @@ final class TestBuckets {
 
   static BucketRestoreOptions restoreOptions(
       MinioServer minio, String include, boolean deleteExtra) {
+    return restoreOptions(minio, include, deleteExtra, null);
+  }
+
+  static BucketRestoreOptions restoreOptions(
+      MinioServer minio, String include, boolean deleteExtra, String storageClass) {
     return new BucketRestoreOptions(
         new BackendSettings(null, null, minio.region(), null, null),
         credentials(minio),
         include,
         deleteExtra,
-        null);
+        storageClass);
   }
 
   /**

@@ -3,8 +3,11 @@ package dev.roadie.redis;
 import static dev.roadie.redis.Dataset.b;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.core.Id;
+import dev.roadie.core.RoadieException;
 import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.repo.Config;
 import dev.roadie.core.repo.Progress;
@@ -17,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -80,6 +84,50 @@ class RedisEvictionPolicyTest {
           assertArrayEquals(
               b("binary key in db 2"), (byte[]) call(c, b("GET"), BINARY_KEY), policy);
         }
+      }
+    }
+  }
+
+  /**
+   * A target that evicts (maxmemory with an LRU policy) answers OK to every RESTORE while it drops
+   * keys: the restore must not report success.
+   */
+  @Test
+  void restoreIntoATargetThatEvictsFails(@TempDir Path tmp) throws Exception {
+    try (RedisServer source = RedisServer.start(tmp.resolve("source"));
+        RedisServer target =
+            RedisServer.start(
+                tmp.resolve("target"), "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru");
+        Repository repo =
+            Repository.init(
+                new LocalBackend(tmp.resolve("repo")),
+                "pw".toCharArray(),
+                Config.DEFAULT_PACK_SIZE)) {
+      try (RespConnection c = source.connect()) {
+        for (int i = 0; i < 20000; i++) c.write(b("SET"), b("k" + i), b("v".repeat(200) + i));
+        c.flush();
+        for (int i = 0; i < 20000; i++) c.readReply();
+      }
+      SnapshotRef ref = backup(repo, source.url());
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () ->
+                  new RedisRestore(repo, new Progress())
+                      .online(
+                          ref,
+                          RedisUrl.parse(target.url(), null),
+                          RedisRestore.Mode.REFUSE_NON_EMPTY));
+      try (RespConnection c = target.connect()) {
+        long held = (Long) c.call("DBSIZE");
+        assertTrue(held < 20000, "the target evicted keys: " + held);
+        // The target evicts on later commands too (these ones): its count only grows.
+        long evicted = Long.parseLong(c.info("stats").get("evicted_keys"));
+        var m = java.util.regex.Pattern.compile("evicted (\\d+) keys").matcher(e.getMessage());
+        assertTrue(m.find(), e.getMessage());
+        long reported = Long.parseLong(m.group(1));
+        assertTrue(reported > 0 && reported <= evicted, reported + " vs " + evicted);
+        assertTrue(e.getMessage().contains("allkeys-lru"), e.getMessage());
       }
     }
   }

@@ -489,6 +489,31 @@ public final class RedisRestore {
       if (kdb != db) {
         selects.add(commands);
         send(0, false, bytes("SELECT"), bytes(Long.toString(kdb)));
+        // A SELECT the target refuses (a number beyond its `databases`, a user without +select)
+        // leaves the connection in the database before: the RESTOREs after it must not be sent.
+        c.flush();
+        readReplies(unread + batchCommands);
+        unread = 0;
+        batchCommands = 0;
+        batchBytes = 0;
+        if (firstError != null && firstError.contains("DB index is out of range")) {
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              c.url()
+                  + " (Redis "
+                  + targetVersion
+                  + ") has no database "
+                  + kdb
+                  + " ("
+                  + firstError
+                  + "), and the snapshot holds keys of it; "
+                  + written()
+                  + "; set databases to "
+                  + (kdb + 1)
+                  + " or more in its redis.conf and restart it, or restore into a server that has"
+                  + " them");
+        }
+        if (firstError != null) fail(firstError);
         db = kdb;
       }
       send(

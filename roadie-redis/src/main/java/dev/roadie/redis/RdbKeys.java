@@ -176,9 +176,9 @@ final class RdbKeys {
           expireAt = littleEndian(4) * 1000;
         } else if (type == 0xFC) {
           expireAt = littleEndian(8);
-        } else if (type == 0xF8) {
+        } else if (type == 0xF8) { // IDLE: LRU idle seconds (maxmemory-policy *-lru)
           length();
-        } else if (type == 0xF7) {
+        } else if (type == 0xF9) { // FREQ: LFU counter, one byte (maxmemory-policy *-lfu)
           skip(1);
         } else {
           break;
@@ -205,7 +205,7 @@ final class RdbKeys {
           skipString();
           skipString();
         }
-        case 0xF9 -> { // MODULE_AUX: module id, when-opcode, when, then a self-describing value
+        case 0xF7 -> { // MODULE_AUX: module id, when-opcode, when, then a self-describing value
           keep(true);
           length();
           length();

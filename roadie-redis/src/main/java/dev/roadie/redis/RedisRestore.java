@@ -203,6 +203,9 @@ public final class RedisRestore {
           flushed = true;
         }
       }
+      // A target with maxmemory and an eviction policy answers OK to every RESTORE and evicts
+      // keys to make room: only its eviction count tells that it does not hold what was sent.
+      long evictedBefore = evictedKeys(c);
       replay = new Replay(c, source, targetVersion, into, flushed);
       if (into >= 0) replay.db = into;
       try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME)) {
@@ -215,6 +218,27 @@ public final class RedisRestore {
         try (ContentReader in = new ContentReader(repo, n, RedisBackup.NODE_NAME)) {
           replay.run(new CountingInput(in, progress));
         }
+      }
+      long evicted = evictedKeys(c) - evictedBefore;
+      if (evictedBefore >= 0 && evicted > 0) {
+        Map<String, String> memory = c.info("memory");
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            url
+                + " (Redis "
+                + targetVersion
+                + ") evicted "
+                + evicted
+                + " keys during the restore (maxmemory "
+                + memory.getOrDefault("maxmemory_human", "?")
+                + ", maxmemory-policy "
+                + memory.getOrDefault("maxmemory_policy", "?")
+                + "): it does not hold everything that was restored ("
+                + replay.keys
+                + " keys sent)"
+                + (flushed ? " and was emptied first (--flush)" : "")
+                + "; give it more memory (CONFIG SET maxmemory) or restore into a larger server,"
+                + " then run the restore again with --flush");
       }
       return new Result(
           replay.keys,
@@ -233,6 +257,15 @@ public final class RedisRestore {
               + e.getMessage()
               + "); "
               + (replay == null ? "nothing of the snapshot was written" : replay.written()));
+    }
+  }
+
+  /** INFO stats' evicted_keys, or -1 when the target does not say. */
+  private static long evictedKeys(RespConnection c) throws IOException {
+    try {
+      return Long.parseLong(c.info("stats").getOrDefault("evicted_keys", "-1"));
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -456,6 +489,31 @@ public final class RedisRestore {
       if (kdb != db) {
         selects.add(commands);
         send(0, false, bytes("SELECT"), bytes(Long.toString(kdb)));
+        // A SELECT the target refuses (a number beyond its `databases`, a user without +select)
+        // leaves the connection in the database before: the RESTOREs after it must not be sent.
+        c.flush();
+        readReplies(unread + batchCommands);
+        unread = 0;
+        batchCommands = 0;
+        batchBytes = 0;
+        if (firstError != null && firstError.contains("DB index is out of range")) {
+          throw new RoadieException(
+              ErrorCode.FAILURE,
+              c.url()
+                  + " (Redis "
+                  + targetVersion
+                  + ") has no database "
+                  + kdb
+                  + " ("
+                  + firstError
+                  + "), and the snapshot holds keys of it; "
+                  + written()
+                  + "; set databases to "
+                  + (kdb + 1)
+                  + " or more in its redis.conf and restart it, or restore into a server that has"
+                  + " them");
+        }
+        if (firstError != null) fail(firstError);
         db = kdb;
       }
       send(

@@ -184,6 +184,26 @@ class RedisDatabaseTest {
     }
   }
 
+  /**
+   * A target with fewer databases refuses the SELECT of database 5: the keys of database 5 (the
+   * same names as database 3's) must not go into database 3, the one selected before.
+   */
+  @Test
+  void restoreIntoATargetWithFewerDatabasesWritesNoKeyIntoAnotherDatabase() throws Exception {
+    SnapshotRef ref = backup(source.url());
+    try (RedisServer t = RedisServer.start(tmp.resolve("four-dbs"), "--databases", "4")) {
+      RoadieException e =
+          assertThrows(
+              RoadieException.class,
+              () -> restore(ref, t.url(), RedisRestore.Mode.REFUSE_NON_EMPTY));
+      assertEquals(Set.of("db0", "db3"), databases(t));
+      assertEquals(sourceContent.get(0), content(t, 0));
+      assertEquals(sourceContent.get(3), content(t, 3));
+      assertTrue(e.getMessage().contains("has no database 5"), e.getMessage());
+      assertTrue(e.getMessage().contains("the target holds part of the snapshot"), e.getMessage());
+    }
+  }
+
   @Test
   void databaseTheServerDoesNotHaveIsRefused() {
     RoadieException e = assertThrows(RoadieException.class, () -> backup(source.url() + "/16"));

@@ -327,6 +327,7 @@ public final class RedisRestore {
     final int into;
 
     final boolean flushed;
+    private boolean functionsFlushed;
     long db = -1;
 
     /** With {@code into}: the snapshot's database, the first one seen. */
@@ -448,6 +449,12 @@ public final class RedisRestore {
         functionsSkipped++; // a library belongs to the whole server, not to the one database
         // restored
         return;
+      }
+      if (flushed && !functionsFlushed) {
+        // FLUSHALL leaves function libraries: a library of the target's own that defines a
+        // function of the same name as one of the snapshot's would make its FUNCTION RESTORE fail.
+        send(0, false, FUNCTION, FLUSH);
+        functionsFlushed = true;
       }
       send(payload.length, true, FUNCTION, RESTORE, payload, REPLACE);
       functions++;
@@ -638,6 +645,7 @@ public final class RedisRestore {
   private static final byte[] FUNCTION = bytes("FUNCTION");
   private static final byte[] RESTORE = bytes("RESTORE");
   private static final byte[] REPLACE = bytes("REPLACE");
+  private static final byte[] FLUSH = bytes("FLUSH");
   private static final byte[] ABSTTL = bytes("ABSTTL");
   private static final byte[] ZERO = bytes("0");
 

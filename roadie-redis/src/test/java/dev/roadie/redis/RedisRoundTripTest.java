@@ -127,10 +127,22 @@ class RedisRoundTripTest {
       assertEquals(digest, target.digest());
       try (RespConnection b = target.connect()) {
         b.call("SET", "extra", "x");
+        // A library of the target's own defining a function of the snapshot's library: FLUSHALL
+        // keeps it, and FUNCTION RESTORE of the snapshot's library would fail on the name.
+        b.call("FUNCTION", "DELETE", "roadielib");
+        b.call(
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=otherlib\nredis.register_function('roadie_one', function() return 2 end)");
       }
       new RedisRestore(repo, new Progress())
           .online(ref, RedisUrl.parse(target.url(), null), RedisRestore.Mode.FLUSH);
       assertEquals(digest, target.digest());
+      try (RespConnection b = target.connect()) {
+        assertEquals(1L, b.call("FCALL", "roadie_one", "0"));
+        assertEquals(
+            1, ((List<?>) b.call("FUNCTION", "LIST")).size(), "only the snapshot's library");
+      }
     }
 
     Path offline = tmp.resolve("offline");

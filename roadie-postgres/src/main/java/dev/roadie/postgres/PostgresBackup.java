@@ -331,6 +331,7 @@ public final class PostgresBackup {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Node> tableNodes = Collections.synchronizedList(new ArrayList<>());
         Map<String, Object> counts = new TreeMap<>();
+        Map<Long, String> countKeys = countKeys(tables);
         Node[] schemaNode = new Node[1];
         List<Thread> threads = new ArrayList<>();
         PgTools.Child[] dumpChild = new PgTools.Child[1];
@@ -434,7 +435,7 @@ public final class PostgresBackup {
                                 Map<String, Object> tm =
                                     (Map<String, Object>)
                                         counts.computeIfAbsent(
-                                            part.table().key(),
+                                            countKeys.get(part.table().oid()),
                                             k -> {
                                               Map<String, Object> m = new LinkedHashMap<>();
                                               m.put("rows", 0L);
@@ -844,6 +845,20 @@ public final class PostgresBackup {
     }
     withCols.sort(Comparator.comparingLong(TableInfo::sizeBytes).reversed());
     return withCols;
+  }
+
+  /**
+   * Each table's key in the snapshot's row counts: schema.table, or where two tables would share
+   * that ("a.b"."c" and "a"."b.c") both quoted, so that neither's counts are added to the other's.
+   */
+  static Map<Long, String> countKeys(List<TableInfo> tables) {
+    Map<String, Long> uses = new java.util.HashMap<>();
+    for (TableInfo t : tables) uses.merge(t.key(), 1L, Long::sum);
+    Map<Long, String> out = new java.util.HashMap<>();
+    for (TableInfo t : tables) {
+      out.put(t.oid(), uses.get(t.key()) > 1 ? t.qualified() : t.key());
+    }
+    return out;
   }
 
   private static List<String> strings(PreparedStatement ps, long oid) throws SQLException {

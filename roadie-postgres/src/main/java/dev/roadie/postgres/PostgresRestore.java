@@ -112,7 +112,16 @@ public final class PostgresRestore {
     return new Parts(schema, tables, dump, pieces);
   }
 
+  /**
+   * A table's identity: schema and name both quoted, so that "a.b"."c" and "a"."b.c" stay two
+   * tables (joined with a bare dot they would be one, and get each other's rows).
+   */
   private static String tableKey(Node n) {
+    return qualified(n);
+  }
+
+  /** schema.table, as messages name a table. */
+  private static String displayName(Node n) {
     return n.meta().get("schema") + "." + n.meta().get("table");
   }
 
@@ -412,7 +421,7 @@ public final class PostgresRestore {
           }
           work.add(
               new TableLoad.Table(
-                  tableKey(n),
+                  displayName(n),
                   qualified(n),
                   copyColumns(n),
                   parts.of(n),
@@ -519,14 +528,16 @@ public final class PostgresRestore {
       owned = new java.util.HashSet<>();
       for (Node n : only) {
         for (String q : (List<String>) n.meta().getOrDefault("sequences", List.of()))
-          owned.add(n.meta().get("schema") + "." + q);
+          owned.add(TablePattern.exact((String) n.meta().get("schema"), q));
       }
     }
     try (Connection c = o.to.connect();
         PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
       for (Object x : list) {
         Map<String, Object> m = (Map<String, Object>) x;
-        if (owned != null && !owned.contains(m.get("schema") + "." + m.get("name"))) continue;
+        if (owned != null
+            && !owned.contains(
+                TablePattern.exact((String) m.get("schema"), (String) m.get("name")))) continue;
         ps.setString(1, TablePattern.exact((String) m.get("schema"), (String) m.get("name")));
         ps.setLong(2, ((Number) m.get("lastValue")).longValue());
         ps.setBoolean(3, (Boolean) m.get("isCalled"));
@@ -658,7 +669,7 @@ public final class PostgresRestore {
         ps.setString(1, (String) n.meta().get("schema"));
         ps.setString(2, (String) n.meta().get("table"));
         try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) out.add(tableKey(n));
+          if (rs.next()) out.add(displayName(n));
         }
       }
     } catch (SQLException e) {
@@ -831,14 +842,14 @@ public final class PostgresRestore {
     for (Node n : tables) {
       out.write(
           ("\n--\n-- Data for "
-                  + tableKey(n).replace("\n", " ")
+                  + displayName(n).replace("\n", " ")
                   + "\n--\n\nCOPY "
                   + qualified(n)
                   + copyColumns(n)
                   + " FROM stdin;\n")
               .getBytes(StandardCharsets.UTF_8));
       for (Node piece : parts.of(n)) {
-        try (ContentReader r = new ContentReader(repo, piece, tableKey(n))) {
+        try (ContentReader r = new ContentReader(repo, piece, displayName(n))) {
           byte[] b;
           while ((b = r.nextBlock()) != null) out.write(b);
         }

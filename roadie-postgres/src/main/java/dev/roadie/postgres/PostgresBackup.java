@@ -119,7 +119,8 @@ public final class PostgresBackup {
       List<String> columns,
       String persistence,
       List<String> indexes,
-      List<String> sequences) {
+      List<String> sequences,
+      String extensionConfig) {
     String qualified() {
       return TablePattern.quote(schema) + "." + TablePattern.quote(name);
     }
@@ -658,7 +659,7 @@ public final class PostgresBackup {
     long blocks = Math.max(1, partBytes / blockSize);
     for (TableInfo t : tables) {
       int n =
-          version >= 140000 && t.sizeBytes > partBytes
+          version >= 140000 && t.sizeBytes > partBytes && t.extensionConfig == null
               ? (int) ((t.sizeBytes + partBytes - 1) / partBytes)
               : 1;
       for (int i = 0; i < n; i++) out.add(new Part(t, i, n, blocks));
@@ -676,7 +677,17 @@ public final class PostgresBackup {
             ? ""
             : " (" + String.join(", ", t.columns.stream().map(TablePattern::quote).toList()) + ")";
     String sql;
-    if (part.parts() == 1) {
+    if (t.extensionConfig != null && !t.extensionConfig.isBlank()) {
+      // The rows the extension's own script does not make, as pg_dump selects them.
+      sql =
+          "COPY (SELECT "
+              + String.join(", ", t.columns.stream().map(TablePattern::quote).toList())
+              + " FROM ONLY "
+              + t.qualified()
+              + " "
+              + t.extensionConfig
+              + ") TO STDOUT";
+    } else if (part.parts() == 1) {
       sql = "COPY " + t.qualified() + cols + " TO STDOUT";
     } else {
       long lo = part.part() * part.blocksPerPart();
@@ -765,6 +776,7 @@ public final class PostgresBackup {
     if (!t.indexes.isEmpty()) meta.put("indexes", t.indexes);
     if (!t.sequences.isEmpty()) meta.put("sequences", t.sequences);
     if (!"p".equals(t.persistence)) meta.put("persistence", t.persistence);
+    if (t.extensionConfig != null) meta.put("extensionConfig", t.extensionConfig);
     return new Node(
         name,
         Node.STREAM,
@@ -787,6 +799,21 @@ public final class PostgresBackup {
           + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ";
 
   /**
+   * The user's relations and the extensions' configuration tables and sequences (marked with
+   * pg_extension_config_dump): CREATE EXTENSION makes those at restore, but the rows and values a
+   * user put there are data, which pg_dump dumps too. {@code cfg.filter} is the extension's WHERE
+   * clause for the rows to keep ('' for all of them), null for a user's relation. Only for a whole
+   * database: a filtered schema archive holds no extensions.
+   */
+  private static final String USER_AND_CONFIG_RELATIONS =
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+          + "LEFT JOIN (SELECT u.oid, coalesce(e.extcondition[u.ord], '') AS filter FROM pg_extension e, "
+          + "unnest(e.extconfig) WITH ORDINALITY AS u(oid, ord)) cfg ON cfg.oid = c.oid "
+          + "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
+          + "AND n.nspname NOT LIKE 'pg\\_temp%' "
+          + "AND (cfg.oid IS NOT NULL OR NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')) ";
+
+  /**
    * Tables with rows to copy: ordinary tables and leaf partitions (partitioned parents hold no
    * rows), largest first.
    */
@@ -797,8 +824,10 @@ public final class PostgresBackup {
     try (Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid), c.relpersistence "
-                    + USER_RELATIONS
+                "SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid), c.relpersistence, "
+                    + (include.isEmpty() && exclude.isEmpty()
+                        ? "cfg.filter " + USER_AND_CONFIG_RELATIONS
+                        : "NULL::text " + USER_RELATIONS)
                     + "AND c.relkind = 'r'")) {
       while (rs.next()) {
         long oid = rs.getLong(1);
@@ -814,7 +843,8 @@ public final class PostgresBackup {
                 List.of(),
                 rs.getString(5),
                 List.of(),
-                List.of()));
+                List.of(),
+                rs.getString(6)));
       }
     }
     List<TableInfo> withCols = new ArrayList<>();
@@ -840,7 +870,8 @@ public final class PostgresBackup {
                 strings(ps, t.oid),
                 t.persistence,
                 strings(idx, t.oid),
-                strings(seq, t.oid)));
+                strings(seq, t.oid),
+                t.extensionConfig));
       }
     }
     withCols.sort(Comparator.comparingLong(TableInfo::sizeBytes).reversed());
@@ -928,7 +959,9 @@ public final class PostgresBackup {
                 "SELECT c.oid, n.nspname, c.relname, (SELECT t.relname FROM pg_depend d "
                     + "JOIN pg_class t ON t.oid = d.refobjid WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
                     + "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) "
-                    + USER_RELATIONS
+                    + (include.isEmpty() && exclude.isEmpty()
+                        ? USER_AND_CONFIG_RELATIONS
+                        : USER_RELATIONS)
                     + "AND c.relkind = 'S' ORDER BY 2, 3")) {
       while (rs.next()) {
         boolean filtered = !include.isEmpty() || !exclude.isEmpty();

@@ -120,6 +120,18 @@ public final class PostgresRestore {
     return qualified(n);
   }
 
+  /**
+   * For an extension's configuration table stored with the extension's filter (its WHERE clause):
+   * the DELETE of those rows before they are loaded, so that the rows CREATE EXTENSION made and the
+   * filter leaves out stay. Null for any other table.
+   */
+  static String extensionRowsDelete(Node n) {
+    Object filter = n.meta().get("extensionConfig");
+    return filter instanceof String f && !f.isBlank()
+        ? "DELETE FROM ONLY " + qualified(n) + " " + f
+        : null;
+  }
+
   /** schema.table, as messages name a table. */
   private static String displayName(Node n) {
     return n.meta().get("schema") + "." + n.meta().get("table");
@@ -427,7 +439,8 @@ public final class PostgresRestore {
                   parts.of(n),
                   parts.size(n),
                   parts.rows(n),
-                  after));
+                  after,
+                  extensionRowsDelete(n)));
         }
         load.run(work);
         lap.accept("table data and their indexes");

@@ -45,7 +45,9 @@ import org.postgresql.copy.CopyManager;
 final class TableLoad {
   /**
    * One table: its streams in order, the rows the snapshot records, and what to run once it is
-   * loaded.
+   * loaded. {@code replaces}: for an extension's configuration table, the DELETE of the rows the
+   * snapshot holds (the extension's own rows, made by CREATE EXTENSION, stay); null for a table the
+   * snapshot holds whole, which is truncated.
    */
   record Table(
       String key,
@@ -54,7 +56,8 @@ final class TableLoad {
       List<Node> pieces,
       long size,
       long rows,
-      Task afterLoad) {}
+      Task afterLoad,
+      String replaces) {}
 
   /** Work run on a worker thread (its own connections or child processes). */
   interface Task {
@@ -258,7 +261,7 @@ final class TableLoad {
    * shared is loaded frozen (COPY FREEZE), which later scans and vacuums do not pay for.
    */
   private synchronized Feed share(Table t) {
-    if (jobs == 1 || t.size() < splitBytes) return null;
+    if (jobs == 1 || t.size() < splitBytes || t.replaces() != null) return null;
     for (Feed f : feeds) {
       if (f.open()) return null;
     }
@@ -307,6 +310,24 @@ final class TableLoad {
     CopyManager api = c.unwrap(PGConnection.class).getCopyAPI();
     c.setAutoCommit(false);
     try {
+      if (t.replaces() != null) {
+        // Not truncated, so no FREEZE: the rows the snapshot holds replace their like.
+        try {
+          try (Statement st = c.createStatement()) {
+            st.execute(t.replaces());
+          }
+          long rows = 0;
+          for (Node piece : t.pieces()) {
+            try (InputStream in = new ContentReader(repo, piece, t.key())) {
+              rows += api.copyIn(copy, in, 1 << 16);
+            }
+          }
+          c.commit();
+          return rows;
+        } catch (SQLException e) {
+          throw sqlFailure(t, e);
+        }
+      }
       try {
         try (Statement st = c.createStatement()) {
           st.execute("TRUNCATE ONLY " + t.qualified());

@@ -1,11 +1,14 @@
 package dev.roadie.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.roadie.core.Id;
 import dev.roadie.core.backend.LocalBackend;
 import dev.roadie.core.repo.Progress;
 import dev.roadie.core.repo.Repository;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -100,5 +103,57 @@ class LogicalFidelityTest {
     assertEquals(2, counts.size(), counts.toString());
     assertEquals(1, ((Number) counts.get("\"a.b\".\"c\"").get("rows")).intValue());
     assertEquals(2, ((Number) counts.get("\"a\".\"b.c\"").get("rows")).intValue());
+  }
+
+  /**
+   * An extension's configuration table (pg_extension_config_dump) holds the rows a user added,
+   * which CREATE EXTENSION does not make (pg_cron's jobs, pg_partman's settings): they are data,
+   * and come back next to the extension's own rows, as pg_dump brings them back. The extension is
+   * written into the server's share directory for the test, so the test runs where that is writable
+   * (as root).
+   */
+  @Test
+  void rowsUsersAddedToAnExtensionsConfigurationTableAreRestored() throws Exception {
+    Path extensions =
+        Path.of(rows("postgres", "SELECT setting FROM pg_config() WHERE name = 'SHAREDIR'").get(0))
+            .resolve("extension");
+    assumeTrue(Files.isWritable(extensions), extensions + " is not writable");
+    Path control = extensions.resolve("roadie_test_config.control");
+    Path script = extensions.resolve("roadie_test_config--1.0.sql");
+    try {
+      Files.writeString(control, "default_version = '1.0'\nrelocatable = false\nschema = public\n");
+      Files.writeString(
+          script,
+          "CREATE TABLE jobs (id serial PRIMARY KEY, name text, builtin boolean DEFAULT false);\n"
+              + "SELECT pg_catalog.pg_extension_config_dump('jobs', 'WHERE NOT builtin');\n"
+              + "SELECT pg_catalog.pg_extension_config_dump('jobs_id_seq', '');\n"
+              + "CREATE TABLE settings (k text PRIMARY KEY, v text);\n"
+              + "SELECT pg_catalog.pg_extension_config_dump('settings', '');\n"
+              + "INSERT INTO jobs (name, builtin) VALUES ('vacuum', true);\n");
+      pg.sql("postgres", "CREATE DATABASE ext");
+      pg.sql(
+          "ext",
+          "CREATE EXTENSION roadie_test_config; "
+              + "INSERT INTO jobs (name) VALUES ('nightly report'), ('hourly sync'); "
+              + "INSERT INTO settings VALUES ('mode', 'fast'); "
+              + "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1)");
+      Id id = backup("ext");
+      restore(id, "ext_copy");
+      for (String sql :
+          List.of(
+              "SELECT x::text FROM jobs x ORDER BY 1",
+              "SELECT x::text FROM settings x ORDER BY 1",
+              "SELECT last_value::text FROM jobs_id_seq",
+              "SELECT x::text FROM orders x ORDER BY 1")) {
+        assertEquals(rows("ext", sql), rows("ext_copy", sql), sql);
+      }
+      assertTrue(rows("ext_copy", "SELECT name FROM jobs").contains("nightly report"));
+      dev.roadie.core.source.Check counts =
+          LogicalVerify.rowCounts(repo, repo.readSnapshot(id), pg.conn("ext_copy"), 2);
+      assertEquals(List.of(), counts.details(), counts.summary());
+    } finally {
+      Files.deleteIfExists(control);
+      Files.deleteIfExists(script);
+    }
   }
 }

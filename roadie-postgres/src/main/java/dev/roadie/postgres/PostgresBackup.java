@@ -198,6 +198,27 @@ public final class PostgresBackup {
       m.put("ctype", rs.getString(7));
       m.put("blockSize", rs.getInt(8));
     }
+    // PostgreSQL 15+ databases can take their collation from ICU (17+: also the builtin provider);
+    // the columns differ by version, so they are read by name from the row as JSON.
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT j ->> 'datlocprovider', coalesce(j ->> 'datlocale', j ->> 'daticulocale'), "
+                    + "j ->> 'daticurules' FROM (SELECT to_jsonb(d) AS j FROM pg_database d "
+                    + "WHERE d.datname = current_database()) x")) {
+      rs.next();
+      String provider =
+          switch (String.valueOf(rs.getString(1))) {
+            case "i" -> "icu";
+            case "b" -> "builtin";
+            default -> null;
+          };
+      if (provider != null) {
+        m.put("localeProvider", provider);
+        m.put("locale", rs.getString(2));
+        if (rs.getString(3) != null) m.put("icuRules", rs.getString(3));
+      }
+    }
     return m;
   }
 

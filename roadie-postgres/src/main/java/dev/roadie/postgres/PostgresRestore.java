@@ -633,11 +633,12 @@ public final class PostgresRestore {
         base
             + (enc != null ? " ENCODING '" + enc + "'" : "")
             + (source.get("collate") != null
-                ? " LC_COLLATE '" + ((String) source.get("collate")).replace("'", "''") + "'"
+                ? " LC_COLLATE " + literal((String) source.get("collate"))
                 : "")
             + (source.get("ctype") != null
-                ? " LC_CTYPE '" + ((String) source.get("ctype")).replace("'", "''") + "'"
-                : "");
+                ? " LC_CTYPE " + literal((String) source.get("ctype"))
+                : "")
+            + localeProvider(source);
     try (Statement st = admin.createStatement()) {
       st.execute(full);
       notes.add(
@@ -653,6 +654,28 @@ public final class PostgresRestore {
                 + ")");
       }
     }
+  }
+
+  /**
+   * The source database's ICU (or builtin) locale for CREATE DATABASE, "" for a libc one: without
+   * it the copy would sort and compare text by the libc locale, not as the original did.
+   */
+  static String localeProvider(Map<String, Object> source) {
+    Object provider = source.get("localeProvider");
+    Object locale = source.get("locale");
+    if (!(provider instanceof String p) || !(locale instanceof String l)) return "";
+    return switch (p) {
+      case "icu" ->
+          " LOCALE_PROVIDER icu ICU_LOCALE "
+              + literal(l)
+              + (source.get("icuRules") instanceof String r ? " ICU_RULES " + literal(r) : "");
+      case "builtin" -> " LOCALE_PROVIDER builtin BUILTIN_LOCALE " + literal(l);
+      default -> "";
+    };
+  }
+
+  private static String literal(String s) {
+    return "'" + s.replace("'", "''") + "'";
   }
 
   private static int countTables(PgConn conn, List<Node> only) throws IOException {

@@ -156,4 +156,34 @@ class LogicalFidelityTest {
       Files.deleteIfExists(script);
     }
   }
+
+  /**
+   * A database that takes its collation from ICU (PostgreSQL 15+) is restored as one: a libc "C"
+   * copy would put 'B' before 'a' and 'ä' after 'z', so ORDER BY, comparisons and the ranges of
+   * text partitions would no longer be the original's.
+   */
+  @Test
+  void aDatabaseWithAnIcuLocaleIsRestoredWithIt() throws Exception {
+    assumeTrue(
+        Integer.parseInt(rows("postgres", "SHOW server_version_num").get(0)) >= 150000,
+        "ICU database locales need PostgreSQL 15");
+    assumeTrue(
+        !rows("postgres", "SELECT 1 FROM pg_collation WHERE collprovider = 'i' LIMIT 1").isEmpty(),
+        "this server has no ICU");
+    pg.sql(
+        "postgres",
+        "CREATE DATABASE sorted TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'de-DE' LOCALE 'C'");
+    pg.sql(
+        "sorted",
+        "CREATE TABLE words (w text PRIMARY KEY); "
+            + "INSERT INTO words VALUES ('a'), ('B'), ('z'), ('ä'), ('Zoo')");
+    String order = "SELECT string_agg(w, ' ' ORDER BY w) FROM words";
+    assertEquals(List.of("a ä B z Zoo"), rows("sorted", order));
+    restore(backup("sorted"), "sorted_copy");
+    String locale =
+        "SELECT (j ->> 'datlocprovider') || ' ' || coalesce(j ->> 'datlocale', j ->> 'daticulocale') "
+            + "FROM (SELECT to_jsonb(d) j FROM pg_database d WHERE datname = current_database()) x";
+    assertEquals(rows("sorted", locale), rows("sorted_copy", locale));
+    assertEquals(List.of("a ä B z Zoo"), rows("sorted_copy", order));
+  }
 }

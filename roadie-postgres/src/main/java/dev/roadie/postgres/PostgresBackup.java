@@ -336,6 +336,7 @@ public final class PostgresBackup {
       PgTools tools =
           PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000, "pg_dump");
       source.put("format", "native");
+      source.put(LC_MONETARY_KEY, LC_MONETARY);
       source.put("url", o.conn.redacted());
       source.put("pgDumpVersion", tools.version);
       if (o.schemaOnly) source.put("schemaOnly", true);
@@ -600,7 +601,9 @@ public final class PostgresBackup {
         // backup and unchanged stretches of a table deduplicate.
         st.execute(
             "SET row_security = off; SET extra_float_digits = 3; SET DateStyle = ISO; "
-                + "SET synchronize_seqscans = off; "
+                + "SET synchronize_seqscans = off; SET lc_monetary = '"
+                + LC_MONETARY
+                + "'; "
                 + "SET IntervalStyle = postgres; SET statement_timeout = 0");
         c.setAutoCommit(false);
       } catch (SQLException e) {
@@ -624,6 +627,16 @@ public final class PostgresBackup {
       throw e;
     }
   }
+
+  /**
+   * money's text form follows lc_monetary ("1.234,56 €" under de_DE), and money input reads only
+   * the session's own form: the rows are copied, and loaded again, under one fixed locale, so a
+   * database, role or server setting on either side cannot make them unreadable. Recorded in the
+   * snapshot as {@link #LC_MONETARY_KEY}; older snapshots hold the source's form.
+   */
+  static final String LC_MONETARY = "C";
+
+  static final String LC_MONETARY_KEY = "lcMonetary";
 
   private static void closeQuietly(Connection c) {
     try {

@@ -379,7 +379,15 @@ public final class PostgresRestore {
           timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
           t0[0] = now;
         };
-    TableLoad load = new TableLoad(repo, progress, o.to, jobs, !doSchema, splitBytes);
+    TableLoad load =
+        new TableLoad(
+            repo,
+            progress,
+            o.to,
+            jobs,
+            !doSchema,
+            splitBytes,
+            s.source().get(PostgresBackup.LC_MONETARY_KEY) instanceof String m ? m : null);
     try {
       List<String> selected =
           wanted == null ? toc : toc.stream().filter(l -> belongs(entry(l), tables)).toList();
@@ -873,6 +881,11 @@ public final class PostgresRestore {
     PgTools tools = PgTools.find(pgBin, 0, "pg_restore");
     boolean dataOnly = Boolean.TRUE.equals(s.source().get("dataOnly"));
     if (!dataOnly) sqlSection(tools, parts.schema, "pre-data", out);
+    if (s.source().get(PostgresBackup.LC_MONETARY_KEY) instanceof String m) {
+      out.write(
+          ("\nSET lc_monetary = '" + m.replace("'", "''") + "';\n")
+              .getBytes(StandardCharsets.UTF_8));
+    }
     List<Node> tables = new ArrayList<>(parts.tables);
     tables.sort((a, b) -> a.name().compareTo(b.name()));
     for (Node n : tables) {

@@ -80,6 +80,7 @@ final class TableLoad {
   private final int jobs;
   private final boolean existingSchema;
   private final long splitBytes;
+  private final String lcMonetary;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final List<Connection> conns = Collections.synchronizedList(new ArrayList<>());
   private final ConcurrentLinkedQueue<Table> waiting = new ConcurrentLinkedQueue<>();
@@ -110,8 +111,10 @@ final class TableLoad {
       PgConn to,
       int jobs,
       boolean existingSchema,
-      long splitBytes) {
+      long splitBytes,
+      String lcMonetary) {
     this.repo = repo;
+    this.lcMonetary = lcMonetary;
     this.progress = progress;
     this.to = to;
     this.jobs = Math.max(1, jobs);
@@ -182,6 +185,10 @@ final class TableLoad {
         st.execute(
             "SET synchronous_commit = off; SET DateStyle = ISO; SET IntervalStyle = postgres; "
                 + "SET statement_timeout = 0");
+        // The locale money was copied out in (PostgresBackup.LC_MONETARY), for snapshots that
+        // record it.
+        if (lcMonetary != null)
+          st.execute("SET lc_monetary = '" + lcMonetary.replace("'", "''") + "'");
       }
       if (existingSchema) {
         // Into a schema that already has its foreign keys and triggers (--data-only): tables load

@@ -186,4 +186,33 @@ class LogicalFidelityTest {
     assertEquals(rows("sorted", locale), rows("sorted_copy", locale));
     assertEquals(List.of("a ä B z Zoo"), rows("sorted_copy", order));
   }
+
+  /**
+   * money is written in lc_monetary's form, and read only in the session's own: a database whose
+   * lc_monetary is not the server's (ALTER DATABASE ... SET, applied to the copy only once its rows
+   * are in) must still load.
+   */
+  @Test
+  void moneyOfADatabaseWithItsOwnMonetaryLocaleLoads() throws Exception {
+    String locale = null;
+    for (String candidate : List.of("de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8")) {
+      try {
+        pg.sql("postgres", "SET lc_monetary = '" + candidate + "'");
+        locale = candidate;
+        break;
+      } catch (java.sql.SQLException notInstalled) {
+        // try the next one
+      }
+    }
+    assumeTrue(locale != null, "no de_DE or fr_FR locale on this system");
+    pg.sql("postgres", "CREATE DATABASE shop");
+    pg.sql("postgres", "ALTER DATABASE shop SET lc_monetary = '" + locale + "'");
+    pg.sql(
+        "shop",
+        "CREATE TABLE prices (id int, p money); INSERT INTO prices VALUES (1, 1234.56), (2, -0.5)");
+    String sql = "SELECT p::numeric::text FROM prices ORDER BY id";
+    assertEquals(List.of("1234.56", "-0.50"), rows("shop", sql));
+    restore(backup("shop"), "shop_copy");
+    assertEquals(List.of("1234.56", "-0.50"), rows("shop_copy", sql));
+  }
 }

@@ -314,9 +314,14 @@ public final class PostgresBackup {
       List<Map<String, Object>> sequences;
       List<List<String>> matviews;
       try {
+        // The tables are listed before the transaction, so that it can lock them before its
+        // snapshot is taken (LOCK TABLE takes none).
+        List<TableInfo> toLock =
+            o.schemaOnly ? List.of() : tableNames(exporter, include, exclude, false);
         exporter.setAutoCommit(false);
         try (Statement st = exporter.createStatement()) {
           st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+          lockTables(exporter, toLock);
           try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
             rs.next();
             snapshotId = rs.getString(1);
@@ -325,6 +330,12 @@ public final class PostgresBackup {
         source = serverInfo(exporter);
         source.put(DATABASE_PROPERTIES, DatabaseProperties.read(exporter));
         tables = listTables(exporter, include, exclude);
+        if (!o.schemaOnly) {
+          // Tables made between the listing and the snapshot.
+          java.util.Set<Long> locked = new java.util.HashSet<>();
+          for (TableInfo t : toLock) locked.add(t.oid());
+          lockTables(exporter, tables.stream().filter(t -> !locked.contains(t.oid())).toList());
+        }
         sequences = sequences(exporter, include, exclude);
         matviews = populatedMatviews(exporter, include, exclude);
       } catch (SQLException e) {
@@ -745,6 +756,23 @@ public final class PostgresBackup {
               + where
               + ") TO STDOUT";
     }
+    // The exporting transaction holds this table's lock; a request for an exclusive one
+    // (TRUNCATE, ALTER TABLE) made since waits for it, and this session's would queue behind that
+    // one, never to be granted while the backup waits for this copy.
+    try (Statement st = c.createStatement()) {
+      st.execute("LOCK TABLE ONLY " + t.qualified() + " IN ACCESS SHARE MODE NOWAIT");
+    } catch (SQLException e) {
+      if (!"55P03".equals(e.getSQLState())) throw e;
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "table "
+              + t.key()
+              + ": another session asked for an exclusive lock on it during the backup "
+              + "(TRUNCATE, ALTER TABLE, DROP, VACUUM FULL, ...); it waits for the backup, and "
+              + "the backup cannot copy the table behind it; no snapshot was written: run the "
+              + "backup again once that statement is done",
+          e);
+    }
     CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
     long[] rows = {0};
     InputStream in =
@@ -853,34 +881,7 @@ public final class PostgresBackup {
    */
   static List<TableInfo> listTables(
       Connection c, List<TablePattern> include, List<TablePattern> exclude) throws SQLException {
-    List<TableInfo> out = new ArrayList<>();
-    Parents parents = ancestors(c);
-    try (Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid), c.relpersistence, "
-                    + (include.isEmpty() && exclude.isEmpty()
-                        ? "cfg.filter " + USER_AND_CONFIG_RELATIONS
-                        : "NULL::text " + USER_RELATIONS)
-                    + "AND c.relkind = 'r'")) {
-      while (rs.next()) {
-        long oid = rs.getLong(1);
-        String schema = rs.getString(2);
-        String name = rs.getString(3);
-        if (!selected(oid, schema, name, parents, include, exclude)) continue;
-        out.add(
-            new TableInfo(
-                oid,
-                schema,
-                name,
-                rs.getLong(4),
-                List.of(),
-                rs.getString(5),
-                List.of(),
-                List.of(),
-                rs.getString(6)));
-      }
-    }
+    List<TableInfo> out = tableNames(c, include, exclude, true);
     List<TableInfo> withCols = new ArrayList<>();
     try (PreparedStatement ps =
             c.prepareStatement(
@@ -910,6 +911,72 @@ public final class PostgresBackup {
     }
     withCols.sort(Comparator.comparingLong(TableInfo::sizeBytes).reversed());
     return withCols;
+  }
+
+  /**
+   * ACCESS SHARE locks on the tables to copy, held by the exporting transaction to its end, as
+   * pg_dump takes them. TRUNCATE and the ALTER TABLEs that rewrite a table are not MVCC-safe: once
+   * one commits, a scan under an older snapshot finds the table empty, so a copy made after it
+   * would store no rows. With the locks they wait for the backup. Taken before the snapshot where
+   * possible: one that committed while the locks were awaited is then in the snapshot.
+   */
+  static void lockTables(Connection c, List<TableInfo> unordered) throws SQLException {
+    // In a stable order (pg_dump's), oldest table first.
+    List<TableInfo> tables = new ArrayList<>(unordered);
+    tables.sort(Comparator.comparingLong(TableInfo::oid));
+    try (Statement st = c.createStatement()) {
+      for (int i = 0; i < tables.size(); i += 1000) {
+        st.execute(
+            "LOCK TABLE "
+                + String.join(
+                    ", ",
+                    tables.subList(i, Math.min(tables.size(), i + 1000)).stream()
+                        .map(t -> "ONLY " + t.qualified())
+                        .toList())
+                + " IN ACCESS SHARE MODE");
+      }
+    }
+  }
+
+  /**
+   * The tables with rows to copy, without their columns, indexes and sequences; with their sizes or
+   * not (pg_relation_size takes each table's lock, which must not wait before the backup takes its
+   * own).
+   */
+  static List<TableInfo> tableNames(
+      Connection c, List<TablePattern> include, List<TablePattern> exclude, boolean sizes)
+      throws SQLException {
+    List<TableInfo> out = new ArrayList<>();
+    Parents parents = ancestors(c);
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT c.oid, n.nspname, c.relname, "
+                    + (sizes ? "pg_relation_size(c.oid)" : "0")
+                    + ", c.relpersistence, "
+                    + (include.isEmpty() && exclude.isEmpty()
+                        ? "cfg.filter " + USER_AND_CONFIG_RELATIONS
+                        : "NULL::text " + USER_RELATIONS)
+                    + "AND c.relkind = 'r'")) {
+      while (rs.next()) {
+        long oid = rs.getLong(1);
+        String schema = rs.getString(2);
+        String name = rs.getString(3);
+        if (!selected(oid, schema, name, parents, include, exclude)) continue;
+        out.add(
+            new TableInfo(
+                oid,
+                schema,
+                name,
+                rs.getLong(4),
+                List.of(),
+                rs.getString(5),
+                List.of(),
+                List.of(),
+                rs.getString(6)));
+      }
+    }
+    return out;
   }
 
   /**

@@ -43,12 +43,16 @@ class LogicalFidelityTest {
   }
 
   static Id backup(String db) throws Exception {
+    return backup(db, 2);
+  }
+
+  static Id backup(String db, int jobs) throws Exception {
     return new PostgresBackup(repo, new Progress())
         .run(
             new PostgresBackup.Options(
                 pg.conn(db),
                 null,
-                2,
+                jobs,
                 List.of(),
                 List.of(),
                 false,
@@ -214,5 +218,83 @@ class LogicalFidelityTest {
     assertEquals(List.of("1234.56", "-0.50"), rows("shop", sql));
     restore(backup("shop"), "shop_copy");
     assertEquals(List.of("1234.56", "-0.50"), rows("shop_copy", sql));
+  }
+
+  /** Sessions waiting for a lock on the table. */
+  static int waiting(String db, String table) throws Exception {
+    return Integer.parseInt(
+        rows(
+                db,
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    + "WHERE NOT l.granted AND c.relname = '"
+                    + table
+                    + "'")
+            .get(0));
+  }
+
+  /**
+   * TRUNCATE (like an ALTER TABLE that rewrites) is not MVCC-safe: a scan under a snapshot older
+   * than its commit finds the table empty. One committed while the backup is under way must not
+   * leave the table stored empty: the backup holds every table's lock, as pg_dump does, so the
+   * table comes back as it was at the backup's snapshot, or at one after the TRUNCATE.
+   */
+  @Test
+  void aTableTruncatedDuringTheBackupIsNotStoredEmpty() throws Exception {
+    pg.sql("postgres", "CREATE DATABASE busy");
+    pg.sql(
+        "busy",
+        "CREATE TABLE first (id int, pad text); "
+            + "INSERT INTO first SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g; "
+            + "CREATE TABLE small (id int PRIMARY KEY, v int); "
+            + "INSERT INTO small SELECT g, 1 FROM generate_series(1, 1000) g");
+    Id id;
+    // A thread each: the common pool may have a single one on a small machine.
+    java.util.concurrent.Executor own = r -> Thread.ofPlatform().start(r);
+    try (Connection holder = pg.jdbc("busy")) {
+      // Another session holds the larger table, which the backup copies first, so the backup
+      // stops at it; meanwhile small is truncated and refilled.
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("LOCK TABLE first IN ACCESS EXCLUSIVE MODE");
+      }
+      java.util.concurrent.CompletableFuture<Id> backup =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return backup("busy", 1);
+                } catch (Exception e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              },
+              own);
+      long until = System.nanoTime() + 30_000_000_000L;
+      while (waiting("busy", "first") == 0 && System.nanoTime() < until) Thread.sleep(20);
+      assertTrue(waiting("busy", "first") > 0, "the backup waits for the held table");
+      java.util.concurrent.CompletableFuture<Void> truncate =
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> {
+                try {
+                  pg.sql(
+                      "busy",
+                      "BEGIN; TRUNCATE small; "
+                          + "INSERT INTO small SELECT g, 2 FROM generate_series(1, 10) g; COMMIT");
+                } catch (java.sql.SQLException e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              },
+              own);
+      // Done, or waiting for the backup's lock.
+      while (!truncate.isDone() && waiting("busy", "small") == 0 && System.nanoTime() < until)
+        Thread.sleep(20);
+      holder.rollback();
+      id = backup.get();
+      truncate.get();
+    }
+    restore(id, "busy_copy");
+    List<String> copy =
+        rows("busy_copy", "SELECT count(*) || ' ' || min(v) || ' ' || max(v) FROM small");
+    assertTrue(
+        copy.equals(List.of("1000 1 1")) || copy.equals(List.of("10 2 2")),
+        "small as before or after the TRUNCATE, not empty: " + copy);
   }
 }

@@ -261,7 +261,10 @@ public final class LogicalVerify {
                               "SELECT count(*) FROM ONLY "
                                   + TablePattern.exact(
                                       (String) first.meta().get("schema"),
-                                      (String) first.meta().get("table")))) {
+                                      (String) first.meta().get("table"))
+                                  + (first.meta().get("extensionConfig") instanceof String f
+                                      ? " " + f
+                                      : ""))) {
                         rs.next();
                         long got = rs.getLong(1);
                         synchronized (rows) {

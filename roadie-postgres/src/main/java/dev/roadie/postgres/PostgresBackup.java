@@ -119,7 +119,8 @@ public final class PostgresBackup {
       List<String> columns,
       String persistence,
       List<String> indexes,
-      List<String> sequences) {
+      List<String> sequences,
+      String extensionConfig) {
     String qualified() {
       return TablePattern.quote(schema) + "." + TablePattern.quote(name);
     }
@@ -196,6 +197,27 @@ public final class PostgresBackup {
       m.put("collate", rs.getString(6));
       m.put("ctype", rs.getString(7));
       m.put("blockSize", rs.getInt(8));
+    }
+    // PostgreSQL 15+ databases can take their collation from ICU (17+: also the builtin provider);
+    // the columns differ by version, so they are read by name from the row as JSON.
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT j ->> 'datlocprovider', coalesce(j ->> 'datlocale', j ->> 'daticulocale'), "
+                    + "j ->> 'daticurules' FROM (SELECT to_jsonb(d) AS j FROM pg_database d "
+                    + "WHERE d.datname = current_database()) x")) {
+      rs.next();
+      String provider =
+          switch (String.valueOf(rs.getString(1))) {
+            case "i" -> "icu";
+            case "b" -> "builtin";
+            default -> null;
+          };
+      if (provider != null) {
+        m.put("localeProvider", provider);
+        m.put("locale", rs.getString(2));
+        if (rs.getString(3) != null) m.put("icuRules", rs.getString(3));
+      }
     }
     return m;
   }
@@ -292,9 +314,14 @@ public final class PostgresBackup {
       List<Map<String, Object>> sequences;
       List<List<String>> matviews;
       try {
+        // The tables are listed before the transaction, so that it can lock them before its
+        // snapshot is taken (LOCK TABLE takes none).
+        List<TableInfo> toLock =
+            o.schemaOnly ? List.of() : tableNames(exporter, include, exclude, false);
         exporter.setAutoCommit(false);
         try (Statement st = exporter.createStatement()) {
           st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+          lockTables(exporter, toLock);
           try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
             rs.next();
             snapshotId = rs.getString(1);
@@ -303,6 +330,12 @@ public final class PostgresBackup {
         source = serverInfo(exporter);
         source.put(DATABASE_PROPERTIES, DatabaseProperties.read(exporter));
         tables = listTables(exporter, include, exclude);
+        if (!o.schemaOnly) {
+          // Tables made between the listing and the snapshot.
+          java.util.Set<Long> locked = new java.util.HashSet<>();
+          for (TableInfo t : toLock) locked.add(t.oid());
+          lockTables(exporter, tables.stream().filter(t -> !locked.contains(t.oid())).toList());
+        }
         sequences = sequences(exporter, include, exclude);
         matviews = populatedMatviews(exporter, include, exclude);
       } catch (SQLException e) {
@@ -314,6 +347,7 @@ public final class PostgresBackup {
       PgTools tools =
           PgTools.find(o.pgBin, (Integer) source.get("serverVersionNum") / 10000, "pg_dump");
       source.put("format", "native");
+      source.put(LC_MONETARY_KEY, LC_MONETARY);
       source.put("url", o.conn.redacted());
       source.put("pgDumpVersion", tools.version);
       if (o.schemaOnly) source.put("schemaOnly", true);
@@ -331,6 +365,7 @@ public final class PostgresBackup {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Node> tableNodes = Collections.synchronizedList(new ArrayList<>());
         Map<String, Object> counts = new TreeMap<>();
+        Map<Long, String> countKeys = countKeys(tables);
         Node[] schemaNode = new Node[1];
         List<Thread> threads = new ArrayList<>();
         PgTools.Child[] dumpChild = new PgTools.Child[1];
@@ -434,7 +469,7 @@ public final class PostgresBackup {
                                 Map<String, Object> tm =
                                     (Map<String, Object>)
                                         counts.computeIfAbsent(
-                                            part.table().key(),
+                                            countKeys.get(part.table().oid()),
                                             k -> {
                                               Map<String, Object> m = new LinkedHashMap<>();
                                               m.put("rows", 0L);
@@ -577,7 +612,9 @@ public final class PostgresBackup {
         // backup and unchanged stretches of a table deduplicate.
         st.execute(
             "SET row_security = off; SET extra_float_digits = 3; SET DateStyle = ISO; "
-                + "SET synchronize_seqscans = off; "
+                + "SET synchronize_seqscans = off; SET lc_monetary = '"
+                + LC_MONETARY
+                + "'; "
                 + "SET IntervalStyle = postgres; SET statement_timeout = 0");
         c.setAutoCommit(false);
       } catch (SQLException e) {
@@ -601,6 +638,16 @@ public final class PostgresBackup {
       throw e;
     }
   }
+
+  /**
+   * money's text form follows lc_monetary ("1.234,56 €" under de_DE), and money input reads only
+   * the session's own form: the rows are copied, and loaded again, under one fixed locale, so a
+   * database, role or server setting on either side cannot make them unreadable. Recorded in the
+   * snapshot as {@link #LC_MONETARY_KEY}; older snapshots hold the source's form.
+   */
+  static final String LC_MONETARY = "C";
+
+  static final String LC_MONETARY_KEY = "lcMonetary";
 
   private static void closeQuietly(Connection c) {
     try {
@@ -657,7 +704,7 @@ public final class PostgresBackup {
     long blocks = Math.max(1, partBytes / blockSize);
     for (TableInfo t : tables) {
       int n =
-          version >= 140000 && t.sizeBytes > partBytes
+          version >= 140000 && t.sizeBytes > partBytes && t.extensionConfig == null
               ? (int) ((t.sizeBytes + partBytes - 1) / partBytes)
               : 1;
       for (int i = 0; i < n; i++) out.add(new Part(t, i, n, blocks));
@@ -675,7 +722,17 @@ public final class PostgresBackup {
             ? ""
             : " (" + String.join(", ", t.columns.stream().map(TablePattern::quote).toList()) + ")";
     String sql;
-    if (part.parts() == 1) {
+    if (t.extensionConfig != null && !t.extensionConfig.isBlank()) {
+      // The rows the extension's own script does not make, as pg_dump selects them.
+      sql =
+          "COPY (SELECT "
+              + String.join(", ", t.columns.stream().map(TablePattern::quote).toList())
+              + " FROM ONLY "
+              + t.qualified()
+              + " "
+              + t.extensionConfig
+              + ") TO STDOUT";
+    } else if (part.parts() == 1) {
       sql = "COPY " + t.qualified() + cols + " TO STDOUT";
     } else {
       long lo = part.part() * part.blocksPerPart();
@@ -698,6 +755,23 @@ public final class PostgresBackup {
               + " WHERE "
               + where
               + ") TO STDOUT";
+    }
+    // The exporting transaction holds this table's lock; a request for an exclusive one
+    // (TRUNCATE, ALTER TABLE) made since waits for it, and this session's would queue behind that
+    // one, never to be granted while the backup waits for this copy.
+    try (Statement st = c.createStatement()) {
+      st.execute("LOCK TABLE ONLY " + t.qualified() + " IN ACCESS SHARE MODE NOWAIT");
+    } catch (SQLException e) {
+      if (!"55P03".equals(e.getSQLState())) throw e;
+      throw new RoadieException(
+          ErrorCode.FAILURE,
+          "table "
+              + t.key()
+              + ": another session asked for an exclusive lock on it during the backup "
+              + "(TRUNCATE, ALTER TABLE, DROP, VACUUM FULL, ...); it waits for the backup, and "
+              + "the backup cannot copy the table behind it; no snapshot was written: run the "
+              + "backup again once that statement is done",
+          e);
     }
     CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
     long[] rows = {0};
@@ -764,6 +838,7 @@ public final class PostgresBackup {
     if (!t.indexes.isEmpty()) meta.put("indexes", t.indexes);
     if (!t.sequences.isEmpty()) meta.put("sequences", t.sequences);
     if (!"p".equals(t.persistence)) meta.put("persistence", t.persistence);
+    if (t.extensionConfig != null) meta.put("extensionConfig", t.extensionConfig);
     return new Node(
         name,
         Node.STREAM,
@@ -786,36 +861,27 @@ public final class PostgresBackup {
           + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ";
 
   /**
+   * The user's relations and the extensions' configuration tables and sequences (marked with
+   * pg_extension_config_dump): CREATE EXTENSION makes those at restore, but the rows and values a
+   * user put there are data, which pg_dump dumps too. {@code cfg.filter} is the extension's WHERE
+   * clause for the rows to keep ('' for all of them), null for a user's relation. Only for a whole
+   * database: a filtered schema archive holds no extensions.
+   */
+  private static final String USER_AND_CONFIG_RELATIONS =
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+          + "LEFT JOIN (SELECT u.oid, coalesce(e.extcondition[u.ord], '') AS filter FROM pg_extension e, "
+          + "unnest(e.extconfig) WITH ORDINALITY AS u(oid, ord)) cfg ON cfg.oid = c.oid "
+          + "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
+          + "AND n.nspname NOT LIKE 'pg\\_temp%' "
+          + "AND (cfg.oid IS NOT NULL OR NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')) ";
+
+  /**
    * Tables with rows to copy: ordinary tables and leaf partitions (partitioned parents hold no
    * rows), largest first.
    */
   static List<TableInfo> listTables(
       Connection c, List<TablePattern> include, List<TablePattern> exclude) throws SQLException {
-    List<TableInfo> out = new ArrayList<>();
-    Parents parents = ancestors(c);
-    try (Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid), c.relpersistence "
-                    + USER_RELATIONS
-                    + "AND c.relkind = 'r'")) {
-      while (rs.next()) {
-        long oid = rs.getLong(1);
-        String schema = rs.getString(2);
-        String name = rs.getString(3);
-        if (!selected(oid, schema, name, parents, include, exclude)) continue;
-        out.add(
-            new TableInfo(
-                oid,
-                schema,
-                name,
-                rs.getLong(4),
-                List.of(),
-                rs.getString(5),
-                List.of(),
-                List.of()));
-      }
-    }
+    List<TableInfo> out = tableNames(c, include, exclude, true);
     List<TableInfo> withCols = new ArrayList<>();
     try (PreparedStatement ps =
             c.prepareStatement(
@@ -839,11 +905,92 @@ public final class PostgresBackup {
                 strings(ps, t.oid),
                 t.persistence,
                 strings(idx, t.oid),
-                strings(seq, t.oid)));
+                strings(seq, t.oid),
+                t.extensionConfig));
       }
     }
     withCols.sort(Comparator.comparingLong(TableInfo::sizeBytes).reversed());
     return withCols;
+  }
+
+  /**
+   * ACCESS SHARE locks on the tables to copy, held by the exporting transaction to its end, as
+   * pg_dump takes them. TRUNCATE and the ALTER TABLEs that rewrite a table are not MVCC-safe: once
+   * one commits, a scan under an older snapshot finds the table empty, so a copy made after it
+   * would store no rows. With the locks they wait for the backup. Taken before the snapshot where
+   * possible: one that committed while the locks were awaited is then in the snapshot.
+   */
+  static void lockTables(Connection c, List<TableInfo> unordered) throws SQLException {
+    // In a stable order (pg_dump's), oldest table first.
+    List<TableInfo> tables = new ArrayList<>(unordered);
+    tables.sort(Comparator.comparingLong(TableInfo::oid));
+    try (Statement st = c.createStatement()) {
+      for (int i = 0; i < tables.size(); i += 1000) {
+        st.execute(
+            "LOCK TABLE "
+                + String.join(
+                    ", ",
+                    tables.subList(i, Math.min(tables.size(), i + 1000)).stream()
+                        .map(t -> "ONLY " + t.qualified())
+                        .toList())
+                + " IN ACCESS SHARE MODE");
+      }
+    }
+  }
+
+  /**
+   * The tables with rows to copy, without their columns, indexes and sequences; with their sizes or
+   * not (pg_relation_size takes each table's lock, which must not wait before the backup takes its
+   * own).
+   */
+  static List<TableInfo> tableNames(
+      Connection c, List<TablePattern> include, List<TablePattern> exclude, boolean sizes)
+      throws SQLException {
+    List<TableInfo> out = new ArrayList<>();
+    Parents parents = ancestors(c);
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT c.oid, n.nspname, c.relname, "
+                    + (sizes ? "pg_relation_size(c.oid)" : "0")
+                    + ", c.relpersistence, "
+                    + (include.isEmpty() && exclude.isEmpty()
+                        ? "cfg.filter " + USER_AND_CONFIG_RELATIONS
+                        : "NULL::text " + USER_RELATIONS)
+                    + "AND c.relkind = 'r'")) {
+      while (rs.next()) {
+        long oid = rs.getLong(1);
+        String schema = rs.getString(2);
+        String name = rs.getString(3);
+        if (!selected(oid, schema, name, parents, include, exclude)) continue;
+        out.add(
+            new TableInfo(
+                oid,
+                schema,
+                name,
+                rs.getLong(4),
+                List.of(),
+                rs.getString(5),
+                List.of(),
+                List.of(),
+                rs.getString(6)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Each table's key in the snapshot's row counts: schema.table, or where two tables would share
+   * that ("a.b"."c" and "a"."b.c") both quoted, so that neither's counts are added to the other's.
+   */
+  static Map<Long, String> countKeys(List<TableInfo> tables) {
+    Map<String, Long> uses = new java.util.HashMap<>();
+    for (TableInfo t : tables) uses.merge(t.key(), 1L, Long::sum);
+    Map<Long, String> out = new java.util.HashMap<>();
+    for (TableInfo t : tables) {
+      out.put(t.oid(), uses.get(t.key()) > 1 ? t.qualified() : t.key());
+    }
+    return out;
   }
 
   private static List<String> strings(PreparedStatement ps, long oid) throws SQLException {
@@ -913,7 +1060,9 @@ public final class PostgresBackup {
                 "SELECT c.oid, n.nspname, c.relname, (SELECT t.relname FROM pg_depend d "
                     + "JOIN pg_class t ON t.oid = d.refobjid WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
                     + "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) "
-                    + USER_RELATIONS
+                    + (include.isEmpty() && exclude.isEmpty()
+                        ? USER_AND_CONFIG_RELATIONS
+                        : USER_RELATIONS)
                     + "AND c.relkind = 'S' ORDER BY 2, 3")) {
       while (rs.next()) {
         boolean filtered = !include.isEmpty() || !exclude.isEmpty();

@@ -112,7 +112,28 @@ public final class PostgresRestore {
     return new Parts(schema, tables, dump, pieces);
   }
 
+  /**
+   * A table's identity: schema and name both quoted, so that "a.b"."c" and "a"."b.c" stay two
+   * tables (joined with a bare dot they would be one, and get each other's rows).
+   */
   private static String tableKey(Node n) {
+    return qualified(n);
+  }
+
+  /**
+   * For an extension's configuration table stored with the extension's filter (its WHERE clause):
+   * the DELETE of those rows before they are loaded, so that the rows CREATE EXTENSION made and the
+   * filter leaves out stay. Null for any other table.
+   */
+  static String extensionRowsDelete(Node n) {
+    Object filter = n.meta().get("extensionConfig");
+    return filter instanceof String f && !f.isBlank()
+        ? "DELETE FROM ONLY " + qualified(n) + " " + f
+        : null;
+  }
+
+  /** schema.table, as messages name a table. */
+  private static String displayName(Node n) {
     return n.meta().get("schema") + "." + n.meta().get("table");
   }
 
@@ -358,7 +379,15 @@ public final class PostgresRestore {
           timings.add(name + " " + String.format("%.1f s", (now - t0[0]) / 1e9));
           t0[0] = now;
         };
-    TableLoad load = new TableLoad(repo, progress, o.to, jobs, !doSchema, splitBytes);
+    TableLoad load =
+        new TableLoad(
+            repo,
+            progress,
+            o.to,
+            jobs,
+            !doSchema,
+            splitBytes,
+            s.source().get(PostgresBackup.LC_MONETARY_KEY) instanceof String m ? m : null);
     try {
       List<String> selected =
           wanted == null ? toc : toc.stream().filter(l -> belongs(entry(l), tables)).toList();
@@ -412,13 +441,14 @@ public final class PostgresRestore {
           }
           work.add(
               new TableLoad.Table(
-                  tableKey(n),
+                  displayName(n),
                   qualified(n),
                   copyColumns(n),
                   parts.of(n),
                   parts.size(n),
                   parts.rows(n),
-                  after));
+                  after,
+                  extensionRowsDelete(n)));
         }
         load.run(work);
         lap.accept("table data and their indexes");
@@ -519,14 +549,16 @@ public final class PostgresRestore {
       owned = new java.util.HashSet<>();
       for (Node n : only) {
         for (String q : (List<String>) n.meta().getOrDefault("sequences", List.of()))
-          owned.add(n.meta().get("schema") + "." + q);
+          owned.add(TablePattern.exact((String) n.meta().get("schema"), q));
       }
     }
     try (Connection c = o.to.connect();
         PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
       for (Object x : list) {
         Map<String, Object> m = (Map<String, Object>) x;
-        if (owned != null && !owned.contains(m.get("schema") + "." + m.get("name"))) continue;
+        if (owned != null
+            && !owned.contains(
+                TablePattern.exact((String) m.get("schema"), (String) m.get("name")))) continue;
         ps.setString(1, TablePattern.exact((String) m.get("schema"), (String) m.get("name")));
         ps.setLong(2, ((Number) m.get("lastValue")).longValue());
         ps.setBoolean(3, (Boolean) m.get("isCalled"));
@@ -609,11 +641,12 @@ public final class PostgresRestore {
         base
             + (enc != null ? " ENCODING '" + enc + "'" : "")
             + (source.get("collate") != null
-                ? " LC_COLLATE '" + ((String) source.get("collate")).replace("'", "''") + "'"
+                ? " LC_COLLATE " + literal((String) source.get("collate"))
                 : "")
             + (source.get("ctype") != null
-                ? " LC_CTYPE '" + ((String) source.get("ctype")).replace("'", "''") + "'"
-                : "");
+                ? " LC_CTYPE " + literal((String) source.get("ctype"))
+                : "")
+            + localeProvider(source);
     try (Statement st = admin.createStatement()) {
       st.execute(full);
       notes.add(
@@ -629,6 +662,28 @@ public final class PostgresRestore {
                 + ")");
       }
     }
+  }
+
+  /**
+   * The source database's ICU (or builtin) locale for CREATE DATABASE, "" for a libc one: without
+   * it the copy would sort and compare text by the libc locale, not as the original did.
+   */
+  static String localeProvider(Map<String, Object> source) {
+    Object provider = source.get("localeProvider");
+    Object locale = source.get("locale");
+    if (!(provider instanceof String p) || !(locale instanceof String l)) return "";
+    return switch (p) {
+      case "icu" ->
+          " LOCALE_PROVIDER icu ICU_LOCALE "
+              + literal(l)
+              + (source.get("icuRules") instanceof String r ? " ICU_RULES " + literal(r) : "");
+      case "builtin" -> " LOCALE_PROVIDER builtin BUILTIN_LOCALE " + literal(l);
+      default -> "";
+    };
+  }
+
+  private static String literal(String s) {
+    return "'" + s.replace("'", "''") + "'";
   }
 
   private static int countTables(PgConn conn, List<Node> only) throws IOException {
@@ -658,7 +713,7 @@ public final class PostgresRestore {
         ps.setString(1, (String) n.meta().get("schema"));
         ps.setString(2, (String) n.meta().get("table"));
         try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) out.add(tableKey(n));
+          if (rs.next()) out.add(displayName(n));
         }
       }
     } catch (SQLException e) {
@@ -826,19 +881,24 @@ public final class PostgresRestore {
     PgTools tools = PgTools.find(pgBin, 0, "pg_restore");
     boolean dataOnly = Boolean.TRUE.equals(s.source().get("dataOnly"));
     if (!dataOnly) sqlSection(tools, parts.schema, "pre-data", out);
+    if (s.source().get(PostgresBackup.LC_MONETARY_KEY) instanceof String m) {
+      out.write(
+          ("\nSET lc_monetary = '" + m.replace("'", "''") + "';\n")
+              .getBytes(StandardCharsets.UTF_8));
+    }
     List<Node> tables = new ArrayList<>(parts.tables);
     tables.sort((a, b) -> a.name().compareTo(b.name()));
     for (Node n : tables) {
       out.write(
           ("\n--\n-- Data for "
-                  + tableKey(n).replace("\n", " ")
+                  + displayName(n).replace("\n", " ")
                   + "\n--\n\nCOPY "
                   + qualified(n)
                   + copyColumns(n)
                   + " FROM stdin;\n")
               .getBytes(StandardCharsets.UTF_8));
       for (Node piece : parts.of(n)) {
-        try (ContentReader r = new ContentReader(repo, piece, tableKey(n))) {
+        try (ContentReader r = new ContentReader(repo, piece, displayName(n))) {
           byte[] b;
           while ((b = r.nextBlock()) != null) out.write(b);
         }

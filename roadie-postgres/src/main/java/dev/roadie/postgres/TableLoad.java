@@ -45,7 +45,9 @@ import org.postgresql.copy.CopyManager;
 final class TableLoad {
   /**
    * One table: its streams in order, the rows the snapshot records, and what to run once it is
-   * loaded.
+   * loaded. {@code replaces}: for an extension's configuration table, the DELETE of the rows the
+   * snapshot holds (the extension's own rows, made by CREATE EXTENSION, stay); null for a table the
+   * snapshot holds whole, which is truncated.
    */
   record Table(
       String key,
@@ -54,7 +56,8 @@ final class TableLoad {
       List<Node> pieces,
       long size,
       long rows,
-      Task afterLoad) {}
+      Task afterLoad,
+      String replaces) {}
 
   /** Work run on a worker thread (its own connections or child processes). */
   interface Task {
@@ -77,6 +80,7 @@ final class TableLoad {
   private final int jobs;
   private final boolean existingSchema;
   private final long splitBytes;
+  private final String lcMonetary;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final List<Connection> conns = Collections.synchronizedList(new ArrayList<>());
   private final ConcurrentLinkedQueue<Table> waiting = new ConcurrentLinkedQueue<>();
@@ -107,8 +111,10 @@ final class TableLoad {
       PgConn to,
       int jobs,
       boolean existingSchema,
-      long splitBytes) {
+      long splitBytes,
+      String lcMonetary) {
     this.repo = repo;
+    this.lcMonetary = lcMonetary;
     this.progress = progress;
     this.to = to;
     this.jobs = Math.max(1, jobs);
@@ -179,6 +185,10 @@ final class TableLoad {
         st.execute(
             "SET synchronous_commit = off; SET DateStyle = ISO; SET IntervalStyle = postgres; "
                 + "SET statement_timeout = 0");
+        // The locale money was copied out in (PostgresBackup.LC_MONETARY), for snapshots that
+        // record it.
+        if (lcMonetary != null)
+          st.execute("SET lc_monetary = '" + lcMonetary.replace("'", "''") + "'");
       }
       if (existingSchema) {
         // Into a schema that already has its foreign keys and triggers (--data-only): tables load
@@ -258,7 +268,7 @@ final class TableLoad {
    * shared is loaded frozen (COPY FREEZE), which later scans and vacuums do not pay for.
    */
   private synchronized Feed share(Table t) {
-    if (jobs == 1 || t.size() < splitBytes) return null;
+    if (jobs == 1 || t.size() < splitBytes || t.replaces() != null) return null;
     for (Feed f : feeds) {
       if (f.open()) return null;
     }
@@ -307,6 +317,24 @@ final class TableLoad {
     CopyManager api = c.unwrap(PGConnection.class).getCopyAPI();
     c.setAutoCommit(false);
     try {
+      if (t.replaces() != null) {
+        // Not truncated, so no FREEZE: the rows the snapshot holds replace their like.
+        try {
+          try (Statement st = c.createStatement()) {
+            st.execute(t.replaces());
+          }
+          long rows = 0;
+          for (Node piece : t.pieces()) {
+            try (InputStream in = new ContentReader(repo, piece, t.key())) {
+              rows += api.copyIn(copy, in, 1 << 16);
+            }
+          }
+          c.commit();
+          return rows;
+        } catch (SQLException e) {
+          throw sqlFailure(t, e);
+        }
+      }
       try {
         try (Statement st = c.createStatement()) {
           st.execute("TRUNCATE ONLY " + t.qualified());

@@ -504,11 +504,27 @@ public final class PostgresRestore {
               + done
               + "; database '"
               + o.to.database
-              + "' is half restored: rerun the restore with --clean",
+              + "' is half restored: "
+              + (missingRole(e.getMessage()) != null
+                  ? "create role "
+                      + missingRole(e.getMessage())
+                      + " (and the snapshot's other roles) on this server first, since roles belong"
+                      + " to the whole server and are not in a database's backup (CREATE ROLE, or"
+                      + " pg_dumpall --roles-only on the source); then "
+                  : "")
+              + "rerun the restore with --clean",
           e);
     }
     notes.add("steps: " + String.join(", ", timings));
     return load;
+  }
+
+  /** The role a failure names as missing ({@code role "app" does not exist}), quoted; else null. */
+  static String missingRole(String message) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("role (\"(?:[^\"]|\"\")*\") does not exist")
+            .matcher(String.valueOf(message));
+    return m.find() ? m.group(1) : null;
   }
 
   /**

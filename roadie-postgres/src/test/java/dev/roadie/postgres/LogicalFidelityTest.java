@@ -220,6 +220,29 @@ class LogicalFidelityTest {
     assertEquals(List.of("1234.56", "-0.50"), rows("shop_copy", sql));
   }
 
+  /**
+   * Roles belong to the server, not to a database's backup: a restore onto a server that lacks the
+   * owner of the snapshot's objects fails at the schema, naming the role and what to do.
+   */
+  @Test
+  void aRestoreOntoAServerWithoutTheOwnerRoleSaysToCreateIt() throws Exception {
+    pg.sql("postgres", "CREATE ROLE \"app owner\"");
+    pg.sql("postgres", "CREATE DATABASE owned OWNER \"app owner\"");
+    pg.sql(
+        "owned",
+        "CREATE TABLE t (i int); ALTER TABLE t OWNER TO \"app owner\"; INSERT INTO t VALUES (1)");
+    Id id = backup("owned");
+    pg.sql("postgres", "DROP DATABASE owned");
+    pg.sql("postgres", "DROP ROLE \"app owner\"");
+    dev.roadie.core.RoadieException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.roadie.core.RoadieException.class, () -> restore(id, "owned_copy"));
+    assertTrue(
+        e.getMessage().contains("create role \"app owner\" (and the snapshot's other roles)"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("rerun the restore with --clean"), e.getMessage());
+  }
+
   /** Sessions waiting for a lock on the table. */
   static int waiting(String db, String table) throws Exception {
     return Integer.parseInt(

@@ -323,12 +323,7 @@ final class TableLoad {
           try (Statement st = c.createStatement()) {
             st.execute(t.replaces());
           }
-          long rows = 0;
-          for (Node piece : t.pieces()) {
-            try (InputStream in = new ContentReader(repo, piece, t.key())) {
-              rows += api.copyIn(copy, in, 1 << 16);
-            }
-          }
+          long rows = copyPieces(api, copy, t);
           c.commit();
           return rows;
         } catch (SQLException e) {
@@ -339,12 +334,7 @@ final class TableLoad {
         try (Statement st = c.createStatement()) {
           st.execute("TRUNCATE ONLY " + t.qualified());
         }
-        long rows = 0;
-        for (Node piece : t.pieces()) {
-          try (InputStream in = new ContentReader(repo, piece, t.key())) {
-            rows += api.copyIn(copy + " WITH (FREEZE)", in, 1 << 16);
-          }
-        }
+        long rows = copyPieces(api, copy + " WITH (FREEZE)", t);
         c.commit();
         return rows;
       } catch (SQLException e) {
@@ -352,12 +342,7 @@ final class TableLoad {
         c.rollback();
       }
       try {
-        long rows = 0;
-        for (Node piece : t.pieces()) {
-          try (InputStream in = new ContentReader(repo, piece, t.key())) {
-            rows += api.copyIn(copy, in, 1 << 16);
-          }
-        }
+        long rows = copyPieces(api, copy, t);
         c.commit();
         return rows;
       } catch (SQLException e2) {
@@ -366,6 +351,17 @@ final class TableLoad {
     } finally {
       if (!c.isClosed()) c.setAutoCommit(true);
     }
+  }
+
+  /** Sends {@code t}'s streams in order through {@code copy}; returns the rows loaded. */
+  private long copyPieces(CopyManager api, String copy, Table t) throws SQLException, IOException {
+    long rows = 0;
+    for (Node piece : t.pieces()) {
+      try (InputStream in = new ContentReader(repo, piece, t.key())) {
+        rows += api.copyIn(copy, in, 1 << 16);
+      }
+    }
+    return rows;
   }
 
   /**

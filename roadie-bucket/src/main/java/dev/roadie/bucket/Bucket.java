@@ -479,23 +479,41 @@ public final class Bucket implements AutoCloseable {
 
   /** The failure of a write of {@code key} with {@code headers}. */
   private RoadieException writeFailed(String key, ObjectHeaders headers, SdkException e) {
-    if (e instanceof S3Exception s
-        && s.awsErrorDetails() != null
-        && "InvalidStorageClass".equals(s.awsErrorDetails().errorCode())) {
-      return new RoadieException(
-          ErrorCode.FAILURE,
-          where
-              + ": the server does not offer storage class "
-              + (headers.storageClass() == null ? "STANDARD" : headers.storageClass())
-              + ", so "
-              + describe(key, null)
-              + " was not written (HTTP "
-              + s.statusCode()
-              + " InvalidStorageClass): restore with --storage-class and a class it offers "
-              + "(MinIO: STANDARD or REDUCED_REDUNDANCY)",
-          e);
-    }
-    return fail("write", describe(key, null), e);
+    String refusal = storageClassRefusal(e, headers);
+    if (refusal == null) return fail("write", describe(key, null), e);
+    return new RoadieException(
+        ErrorCode.FAILURE,
+        where
+            + ": "
+            + refusal
+            + ", so "
+            + describe(key, null)
+            + " was not written: restore with --storage-class and a class it offers ("
+            + STORAGE_CLASSES_OF_MINIO
+            + ")",
+        e);
+  }
+
+  /** Said where a server refuses a storage class. */
+  public static final String STORAGE_CLASSES_OF_MINIO =
+      "MinIO offers STANDARD and REDUCED_REDUNDANCY";
+
+  /**
+   * "the server does not offer storage class CLASS (HTTP 400 InvalidStorageClass: …)" when {@code
+   * e} is a write's refusal of the storage class of {@code headers}; else null.
+   */
+  public static String storageClassRefusal(SdkException e, ObjectHeaders headers) {
+    if (!(e instanceof S3Exception s)
+        || s.awsErrorDetails() == null
+        || !"InvalidStorageClass".equals(s.awsErrorDetails().errorCode())) return null;
+    String message = s.awsErrorDetails().errorMessage();
+    return "the server does not offer storage class "
+        + (headers.storageClass() == null ? "STANDARD" : headers.storageClass())
+        + " (HTTP "
+        + s.statusCode()
+        + " InvalidStorageClass"
+        + (message != null ? ": " + message : "")
+        + ")";
   }
 
   /**

@@ -24,7 +24,6 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.Tagging;
 import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
@@ -347,20 +346,19 @@ final class ObjectCopier {
    * s}.
    */
   private RoadieException writeFailed(String what, String dstKey, ObjectState s, SdkException e) {
-    if (!(e instanceof S3Exception x && "InvalidStorageClass".equals(S3Failures.code(x)))) {
-      return S3Failures.of(destination, what, dstKey, e);
-    }
-    String wanted = storageClass != null ? storageClass : s.headers().storageClass();
+    String refusal = Bucket.storageClassRefusal(e, headers(s, null));
+    if (refusal == null) return S3Failures.of(destination, what, dstKey, e);
     return new StorageClassRefused(
         destination.describe()
-            + ": the server does not offer storage class "
-            + (wanted == null ? "STANDARD" : wanted)
-            + (storageClass != null ? "" : " (the source object's)")
+            + ": "
+            + refusal
             + ", so "
             + destination.object(dstKey)
-            + " was not written ("
-            + S3Failures.detail(x)
-            + "): give --storage-class a class it offers (MinIO: STANDARD or REDUCED_REDUNDANCY)",
+            + " was not written"
+            + (storageClass != null ? "" : " (the class is the source object's)")
+            + ": give --storage-class a class it offers ("
+            + Bucket.STORAGE_CLASSES_OF_MINIO
+            + ")",
         e);
   }
 

@@ -27,16 +27,6 @@ final class S3Failures {
     return e instanceof S3Exception s && s.statusCode() == 412;
   }
 
-  /** The status, error code and message of {@code s}: "HTTP 403 AccessDenied: Access Denied." */
-  static String detail(S3Exception s) {
-    String code = code(s);
-    String msg = s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : null;
-    return "HTTP "
-        + s.statusCode()
-        + (code != null ? " " + code : "")
-        + (msg != null ? ": " + msg : "");
-  }
-
   static String code(S3Exception s) {
     return s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode() : null;
   }
@@ -80,7 +70,9 @@ final class S3Failures {
     if (e instanceof S3Exception s) {
       int status = s.statusCode();
       String code = code(s);
-      String detail = detail(s);
+      String msg = s.awsErrorDetails() != null ? s.awsErrorDetails().errorMessage() : null;
+      String detail =
+          "HTTP " + status + (code != null ? " " + code : "") + (msg != null ? ": " + msg : "");
       if ("NoSuchBucket".equals(code)) return noSuchBucket(side, e);
       if ("InvalidAccessKeyId".equals(code)
           || "SignatureDoesNotMatch".equals(code)

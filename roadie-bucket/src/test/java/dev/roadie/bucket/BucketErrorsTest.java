@@ -344,13 +344,8 @@ class BucketErrorsTest {
 
   RestoreResult restoreInClass(SnapshotRef snap, String bucket, String storageClass)
       throws Exception {
-    return Sources.restore(
-        new RestoreRequest(
-            repo,
-            snap,
-            new Destination.Server(TestBuckets.url(minio, bucket)),
-            TestBuckets.restoreOptions(minio, null, false, storageClass),
-            null));
+    return TestBuckets.restore(
+        repo, snap, minio, bucket, TestBuckets.restoreOptions(minio, null, false, storageClass));
   }
 
   /**

@@ -269,13 +269,8 @@ class BucketRoundTripTest {
 
   static RestoreResult restore(SnapshotRef snap, String bucket, String include, boolean deleteExtra)
       throws Exception {
-    return Sources.restore(
-        new RestoreRequest(
-            repo,
-            snap,
-            new Destination.Server(TestBuckets.url(minio, bucket)),
-            TestBuckets.restoreOptions(minio, include, deleteExtra),
-            null));
+    return TestBuckets.restore(
+        repo, snap, minio, bucket, TestBuckets.restoreOptions(minio, include, deleteExtra));
   }
 
   static VerifyResult verify(SnapshotRef snap, Destination d) throws Exception {

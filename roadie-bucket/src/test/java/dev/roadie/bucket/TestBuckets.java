@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.roadie.core.backend.BackendSettings;
+import dev.roadie.core.repo.Repository;
+import dev.roadie.core.snapshot.SnapshotRef;
+import dev.roadie.core.source.Destination;
+import dev.roadie.core.source.RestoreRequest;
+import dev.roadie.core.source.RestoreResult;
+import dev.roadie.core.source.Sources;
 import dev.roadie.testkit.MinioServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,6 +67,18 @@ final class TestBuckets {
         url(minio, bucketAndPrefix),
         new BackendSettings(null, null, minio.region(), null, null),
         credentials(minio));
+  }
+
+  /** Restores {@code snap} of {@code repo} into {@code bucket} of {@code minio}. */
+  static RestoreResult restore(
+      Repository repo,
+      SnapshotRef snap,
+      MinioServer minio,
+      String bucket,
+      BucketRestoreOptions options)
+      throws IOException {
+    return Sources.restore(
+        new RestoreRequest(repo, snap, new Destination.Server(url(minio, bucket)), options, null));
   }
 
   static BucketRestoreOptions restoreOptions(

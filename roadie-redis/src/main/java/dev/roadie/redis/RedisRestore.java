@@ -326,6 +326,9 @@ public final class RedisRestore {
     /** The one database written into, or -1 for each key's own. */
     final int into;
 
+    /** The database of the last SELECT sent. */
+    private long selecting;
+
     final boolean flushed;
     private boolean functionsFlushed;
     long db = -1;
@@ -436,12 +439,18 @@ public final class RedisRestore {
 
     /** Sends what is batched and reads every outstanding reply. */
     void finish() throws IOException {
+      drain();
+      progress.files.incrementAndGet();
+    }
+
+    /** Sends what is batched and reads every outstanding reply; fails on the first error. */
+    private void drain() throws IOException {
       c.flush();
       readReplies(unread + batchCommands);
       unread = 0;
       batchCommands = 0;
+      batchBytes = 0;
       if (firstError != null) fail(firstError);
-      progress.files.incrementAndGet();
     }
 
     void function(byte[] payload) throws IOException {
@@ -498,29 +507,8 @@ public final class RedisRestore {
         send(0, false, bytes("SELECT"), bytes(Long.toString(kdb)));
         // A SELECT the target refuses (a number beyond its `databases`, a user without +select)
         // leaves the connection in the database before: the RESTOREs after it must not be sent.
-        c.flush();
-        readReplies(unread + batchCommands);
-        unread = 0;
-        batchCommands = 0;
-        batchBytes = 0;
-        if (firstError != null && firstError.contains("DB index is out of range")) {
-          throw new RoadieException(
-              ErrorCode.FAILURE,
-              c.url()
-                  + " (Redis "
-                  + targetVersion
-                  + ") has no database "
-                  + kdb
-                  + " ("
-                  + firstError
-                  + "), and the snapshot holds keys of it; "
-                  + written()
-                  + "; set databases to "
-                  + (kdb + 1)
-                  + " or more in its redis.conf and restart it, or restore into a server that has"
-                  + " them");
-        }
-        if (firstError != null) fail(firstError);
+        selecting = kdb;
+        drain();
         db = kdb;
       }
       send(
@@ -595,6 +583,21 @@ public final class RedisRestore {
 
     void fail(String message) {
       String server = c.url() + " (Redis " + targetVersion + ")";
+      if (message.contains("DB index is out of range")) {
+        throw new RoadieException(
+            ErrorCode.FAILURE,
+            server
+                + " has no database "
+                + selecting
+                + " ("
+                + message
+                + "), and the snapshot holds keys of it; "
+                + written()
+                + "; set databases to "
+                + (selecting + 1)
+                + " or more in its redis.conf and restart it, or restore into a server that has"
+                + " them");
+      }
       if (message.contains("payload version or checksum are wrong")) {
         throw new RoadieException(
             ErrorCode.FAILURE,

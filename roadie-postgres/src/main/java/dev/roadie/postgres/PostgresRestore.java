@@ -74,7 +74,7 @@ public final class PostgresRestore {
   record Parts(Node schema, List<Node> tables, Node pgDump, Map<String, List<Node>> pieces) {
     /** A table's streams in order (one, or several heap ranges of a large table). */
     List<Node> of(Node first) {
-      return pieces.get(tableKey(first));
+      return pieces.get(qualified(first));
     }
 
     long size(Node first) {
@@ -100,7 +100,7 @@ public final class PostgresRestore {
     }
     Map<String, List<Node>> pieces = new LinkedHashMap<>();
     for (Node n : all) {
-      pieces.computeIfAbsent(tableKey(n), k -> new ArrayList<>()).add(n);
+      pieces.computeIfAbsent(qualified(n), k -> new ArrayList<>()).add(n);
     }
     List<Node> tables = new ArrayList<>();
     for (List<Node> p : pieces.values()) {
@@ -110,14 +110,6 @@ public final class PostgresRestore {
       tables.add(p.get(0));
     }
     return new Parts(schema, tables, dump, pieces);
-  }
-
-  /**
-   * A table's identity: schema and name both quoted, so that "a.b"."c" and "a"."b.c" stay two
-   * tables (joined with a bare dot they would be one, and get each other's rows).
-   */
-  private static String tableKey(Node n) {
-    return qualified(n);
   }
 
   /**
@@ -137,6 +129,11 @@ public final class PostgresRestore {
     return n.meta().get("schema") + "." + n.meta().get("table");
   }
 
+  /**
+   * The table as SQL names it, and its identity in a restore: schema and name both quoted, so that
+   * "a.b"."c" and "a"."b.c" stay two tables (joined with a bare dot they would be one, and get each
+   * other's rows).
+   */
   private static String qualified(Node n) {
     return TablePattern.quote((String) n.meta().get("schema"))
         + "."
@@ -193,7 +190,7 @@ public final class PostgresRestore {
             "no table of the snapshot matches --table " + String.join(", ", o.tables));
       }
       wanted = new java.util.HashSet<>();
-      for (Node n : tables) wanted.add(tableKey(n));
+      for (Node n : tables) wanted.add(qualified(n));
     }
     tables.sort((a, b) -> Long.compare(parts.size(b), parts.size(a)));
     List<String> notes = new ArrayList<>();
@@ -432,7 +429,7 @@ public final class PostgresRestore {
         phase = "loading table data";
         List<TableLoad.Table> work = new ArrayList<>();
         for (Node n : tables) {
-          List<String> own = early.get(tableKey(n));
+          List<String> own = early.get(qualified(n));
           TableLoad.Task after = null;
           if (own != null && !own.isEmpty()) {
             Path l = listFile(own, lists);
@@ -844,7 +841,7 @@ public final class PostgresRestore {
         for (String idx : (List<String>) n.meta().getOrDefault("indexes", List.of())) {
           own |= e.startsWith("INDEX " + schema + " " + idx + " ");
         }
-        if (own) owners.add(tableKey(n));
+        if (own) owners.add(qualified(n));
       }
       if (owners.size() == 1) out.computeIfAbsent(owners.get(0), k -> new ArrayList<>()).add(line);
     }
